@@ -1,0 +1,17 @@
+/* The two block-cipher primitives the stack shares (SMP's toolbox and the
+ * GATT Database Hash), from OpenSSL's libcrypto: never hand-rolled.
+ * All byte strings here are in the Core Specification's printed order,
+ * most-significant octet first, as AES sees them. Callers holding wire
+ * (little-endian) values swap with bh_swap(). */
+#ifndef BH_CRYPTO_H
+#define BH_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* out = AES-128(key, in). Returns 0 or BH_EIO if libcrypto failed. */
+int bh_aes128(const uint8_t key[16], const uint8_t in[16], uint8_t out[16]);
+/* out = AES-CMAC(key, msg) (RFC 4493). Returns 0 or BH_EIO. */
+int bh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16]);
+
+#endif
