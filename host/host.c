@@ -1,0 +1,231 @@
+/* The host object: creation, the environment, the loop's deadline sources,
+ * accessors. The wiring between layers lives in host_lower.c (transport and
+ * HCI), host_conn.c (per-connection layers) and host_security.c (SMP). */
+#include "host_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void bh_host_config_default(struct bh_host_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->log_level = BH_LOG_WARN;
+	c->att_mtu = BH_ATT_MAX_MTU;
+	c->max_connections = 8;
+	c->io_cap = BH_IO_NO_INPUT_NO_OUTPUT;
+	c->bondable = true;
+	c->min_key_size = 16;
+	c->auto_security = true;
+}
+
+void host_log(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
+{
+	if (lvl > h->env.log_level || !h->env.log)
+		return;
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	h->env.log(h->env.log_ctx, lvl, "host", buf);
+}
+
+static void app_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.log)
+		h->ev.log(h->ev.ctx, lvl, layer, msg);
+	else
+		fprintf(stderr, "[%s] %s\n", layer, msg);
+}
+
+static bh_time_ms virtual_now(void *ctx)
+{
+	struct bh_host *h = ctx;
+	return h->transport ? bh_transport_virtual_now(h->transport) : 0;
+}
+
+/* ---- deadline sources for the sans-I/O layers ---- */
+
+static bh_time_ms hci_deadline(void *a) { return bh_hci_next_deadline(((struct bh_host *)a)->hci); }
+static void hci_run(void *a) { bh_hci_on_timeout(((struct bh_host *)a)->hci); }
+static bh_time_ms l2cap_deadline(void *a) { return bh_l2cap_next_deadline(((struct bh_host *)a)->l2cap); }
+static void l2cap_run(void *a) { bh_l2cap_on_timeout(((struct bh_host *)a)->l2cap); }
+static bh_time_ms smp_deadline(void *a)
+{
+	struct bh_host *h = a;
+	return h->smp ? bh_smp_next_deadline(h->smp) : BH_NEVER;
+}
+static void smp_run(void *a) { bh_smp_on_timeout(((struct bh_host *)a)->smp); }
+static bh_time_ms gap_deadline(void *a) { return bh_gap_next_deadline(((struct bh_host *)a)->gap); }
+static void gap_run(void *a) { bh_gap_on_timeout(((struct bh_host *)a)->gap); }
+
+struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_host_events *ev,
+			    char *err, size_t errlen)
+{
+	struct bh_host *h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (cfg)
+		h->cfg = *cfg;
+	else
+		bh_host_config_default(&h->cfg);
+	if (ev)
+		h->ev = *ev;
+	if (!h->cfg.max_connections)
+		h->cfg.max_connections = 8;
+	if (!h->cfg.att_mtu)
+		h->cfg.att_mtu = BH_ATT_MAX_MTU;
+
+	bh_env_system(&h->env, h->cfg.log_level);
+	h->env.log = app_log;
+	h->env.log_ctx = h;
+	if (h->cfg.seeded) {
+		bh_xrand_seed(&h->xrand, h->cfg.seed);
+		h->env.random = bh_xrand_fill;
+		h->env.random_ctx = &h->xrand;
+	}
+
+	h->loop = bh_loop_new();
+	h->max_conns = h->cfg.max_connections;
+	h->conns = calloc(h->max_conns, sizeof(*h->conns));
+	if (!h->loop || !h->conns) {
+		snprintf(err, errlen, "out of memory");
+		bh_host_free(h);
+		return NULL;
+	}
+	if (host_lower_open(h, err, errlen)) {
+		bh_host_free(h);
+		return NULL;
+	}
+	if (h->virtual_time) {
+		h->env.now = virtual_now;
+		h->env.now_ctx = h;
+	}
+
+	struct bh_hci_config hc;
+	bh_hci_config_default(&hc);
+	hc.max_connections = h->max_conns;
+	host_hci_port_init(h);
+	h->hci = bh_hci_new(&hc, &h->env, &h->hci_port);
+
+	struct bh_l2cap_config lc;
+	bh_l2cap_config_default(&lc);
+	lc.max_connections = h->max_conns;
+	lc.att_mtu = h->cfg.att_mtu;
+	host_conn_ports_init(h);
+	h->l2cap = bh_l2cap_new(&lc, &h->env, &h->l2cap_port);
+
+	struct bh_gap_config gc;
+	bh_gap_config_default(&gc);
+	gc.max_connections = h->max_conns;
+	h->gap = bh_gap_new(&gc, &h->env, &h->gap_port);
+
+	struct bh_gatts_config sc;
+	bh_gatts_config_default(&sc);
+	sc.max_connections = h->max_conns;
+	h->gatts = bh_gatts_new(&sc, &h->env, &h->gatts_port, &h->gatts_events);
+
+	if (!h->hci || !h->l2cap || !h->gap || !h->gatts ||
+	    host_security_init(h, err, errlen)) {
+		if (!*err)
+			snprintf(err, errlen, "could not create the stack's layers (out of memory)");
+		bh_host_free(h);
+		return NULL;
+	}
+
+	bh_loop_add_source(h->loop, hci_deadline, hci_run, h);
+	bh_loop_add_source(h->loop, l2cap_deadline, l2cap_run, h);
+	bh_loop_add_source(h->loop, smp_deadline, smp_run, h);
+	bh_loop_add_source(h->loop, gap_deadline, gap_run, h);
+	return h;
+}
+
+void bh_host_free(struct bh_host *h)
+{
+	if (!h)
+		return;
+	host_conn_drop_all(h, BH_ERESET);
+	bh_gap_free(h->gap);
+	bh_gatts_free(h->gatts);
+	host_security_free(h);
+	bh_l2cap_free(h->l2cap);
+	bh_hci_free(h->hci);
+	host_lower_close(h);
+	bh_loop_free(h->loop);
+	free(h->conns);
+	free(h);
+}
+
+int bh_host_start(struct bh_host *h)
+{
+	h->ready_done = false;
+	h->fatal = false;
+	return bh_hci_start(h->hci);
+}
+
+int bh_host_start_sync(struct bh_host *h, unsigned timeout_ms)
+{
+	int rc = bh_host_start(h);
+	if (rc)
+		return rc;
+	rc = bh_loop_run_until(h->loop, &h->ready_done, timeout_ms);
+	if (rc)
+		return h->fatal ? h->fatal_reason : rc;
+	return h->ready_status;
+}
+
+struct bh_loop *bh_host_loop(struct bh_host *h) { return h->loop; }
+const struct bh_env *bh_host_env(const struct bh_host *h) { return &h->env; }
+struct bh_hci *bh_host_hci(struct bh_host *h) { return h->hci; }
+struct bh_l2cap *bh_host_l2cap(struct bh_host *h) { return h->l2cap; }
+struct bh_gap *bh_host_gap(struct bh_host *h) { return h->gap; }
+struct bh_smp *bh_host_smp(struct bh_host *h) { return h->smp; }
+struct bh_gatts *bh_host_gatt_server(struct bh_host *h) { return h->gatts; }
+struct bh_transport *bh_host_transport(struct bh_host *h) { return h->transport; }
+
+struct bh_gattc *bh_host_gattc(struct bh_host *h, uint16_t handle)
+{
+	struct host_conn *c = host_conn_find(h, handle);
+	return c ? c->gattc : NULL;
+}
+
+struct bh_att *bh_host_att(struct bh_host *h, uint16_t handle)
+{
+	struct host_conn *c = host_conn_find(h, handle);
+	return c ? c->att : NULL;
+}
+
+int bh_host_run(struct bh_host *h) { return bh_loop_run(h->loop); }
+
+void bh_host_run_for(struct bh_host *h, unsigned ms)
+{
+	bool never = false;
+	bh_loop_run_until(h->loop, &never, ms);
+}
+
+bool bh_host_replay_done(struct bh_host *h)
+{
+	return h->virtual_time && bh_replay_done(h->transport);
+}
+
+int bh_host_replay_result(struct bh_host *h, char *report, size_t len)
+{
+	if (!h->virtual_time)
+		return BH_EINVAL;
+	return bh_replay_result(h->transport, report, len);
+}
+
+int bh_host_passkey_reply(struct bh_host *h, uint16_t handle, bool accept, uint32_t passkey)
+{
+	return bh_smp_passkey_reply(h->smp, handle, accept, passkey);
+}
+
+int bh_host_confirm_reply(struct bh_host *h, uint16_t handle, bool accept)
+{
+	return bh_smp_confirm_reply(h->smp, handle, accept);
+}

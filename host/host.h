@@ -1,0 +1,152 @@
+/* blehost host object: the composition root that owns a transport, the run
+ * loop, and one instance of every layer (HCI, L2CAP, ATT bearers, GATT server
+ * and clients, SMP, GAP), and wires their ports together.
+ *
+ * This is the only place where layers meet. Applications create one host,
+ * reach each layer through the accessors below, and either run the host's
+ * loop (bh_host_run, or the blocking helpers in this header) or drive it from
+ * their own loop with bh_loop_pollfds()/bh_loop_dispatch().
+ *
+ * Several hosts can live in one process (a central and a peripheral in one
+ * test): there is no global state.
+ */
+#ifndef BH_HOST_H
+#define BH_HOST_H
+
+#include "bh_addr.h"
+#include "bh_env.h"
+#include "bh_err.h"
+#include "bh_uuid.h"
+#include "loop.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bh_host;
+struct bh_hci;
+struct bh_l2cap;
+struct bh_att;
+struct bh_gap;
+struct bh_smp;
+struct bh_gatts;
+struct bh_gattc;
+struct bh_transport;
+
+enum bh_io_cap_preset {
+	BH_IO_DISPLAY_ONLY = 0x00,
+	BH_IO_DISPLAY_YES_NO = 0x01,
+	BH_IO_KEYBOARD_ONLY = 0x02,
+	BH_IO_NO_INPUT_NO_OUTPUT = 0x03,
+	BH_IO_KEYBOARD_DISPLAY = 0x04,
+};
+
+struct bh_host_config {
+	const char *transport;   /* spec; NULL: $BLEHOST_TRANSPORT */
+	const char *trace_path;  /* NULL: no trace; .pcap → pcap 201, else btsnoop */
+	const char *store_dir;   /* bond store dir; NULL: default; "" : no store */
+	enum bh_log_level log_level;
+	bool seeded;             /* deterministic randomness (tests, recordings) */
+	uint64_t seed;
+	uint16_t att_mtu;        /* local ATT MTU offered; default 517 */
+	unsigned max_connections; /* default 8 */
+	uint8_t io_cap;          /* enum bh_io_cap_preset; default NoInputNoOutput */
+	bool bondable;           /* default true */
+	bool mitm;               /* ask for MITM protection */
+	bool sc_only;            /* Secure Connections only */
+	bool legacy_only;        /* never offer Secure Connections */
+	uint8_t min_key_size;    /* default 16 (7..16) */
+	bool debug_keys;         /* accept the SC debug key pair */
+	bool auto_security;      /* GATT client raises security and retries once; default true */
+	bool use_random_address; /* advertise/scan/connect with our random static address */
+};
+void bh_host_config_default(struct bh_host_config *c);
+
+/* Application callbacks. Every member may be NULL. handle = connection. */
+struct bh_host_events {
+	void *ctx;
+	void (*ready)(void *ctx, bh_status status);
+	void (*fatal)(void *ctx, bh_status reason);
+	void (*connected)(void *ctx, uint16_t handle, bool central, const bh_addr *peer);
+	void (*disconnected)(void *ctx, uint16_t handle, uint8_t reason);
+	void (*encryption_changed)(void *ctx, uint16_t handle, bh_status status, bool enabled);
+	void (*pairing_complete)(void *ctx, uint16_t handle, bh_status status, bool bonded);
+	/* Agent. Replies go through bh_host_passkey_reply/bh_host_confirm_reply. */
+	void (*passkey_display)(void *ctx, uint16_t handle, uint32_t passkey);
+	void (*passkey_request)(void *ctx, uint16_t handle);
+	void (*confirm_number)(void *ctx, uint16_t handle, uint32_t number);
+	/* GATT client: a notification or indication on any connection. */
+	void (*notification)(void *ctx, uint16_t handle, uint16_t attr, const uint8_t *value,
+			     size_t len, bool indication);
+	/* GATT server: a client wrote a CCCD (0 off, 1 notify, 2 indicate). */
+	void (*subscription)(void *ctx, uint16_t handle, uint16_t value_handle, uint16_t value);
+	/* GATT server: an indication completed (BH_OK when confirmed). */
+	void (*indication_done)(void *ctx, uint16_t handle, uint16_t value_handle, bh_status st);
+	/* GATT server: an ATT request or command arrived (before it is served). */
+	void (*att_request)(void *ctx, uint16_t handle, const uint8_t *pdu, size_t len);
+	/* One line for the application's log (requests served, state changes). */
+	void (*log)(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg);
+};
+
+/* Opens the transport and creates every layer. NULL on failure with a message
+ * in err that names the transport and what to try. */
+struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_host_events *ev,
+			    char *err, size_t errlen);
+/* Closes everything: pending operations complete with BH_ERESET first. */
+void bh_host_free(struct bh_host *h);
+
+/* Brings the controller up (HCI Reset and init). events.ready follows. */
+int bh_host_start(struct bh_host *h);
+/* Runs the loop until the controller is up. */
+int bh_host_start_sync(struct bh_host *h, unsigned timeout_ms);
+
+struct bh_loop *bh_host_loop(struct bh_host *h);
+const struct bh_env *bh_host_env(const struct bh_host *h);
+struct bh_hci *bh_host_hci(struct bh_host *h);
+struct bh_l2cap *bh_host_l2cap(struct bh_host *h);
+struct bh_gap *bh_host_gap(struct bh_host *h);
+struct bh_smp *bh_host_smp(struct bh_host *h);
+struct bh_gatts *bh_host_gatt_server(struct bh_host *h);
+/* The connection's GATT client / ATT bearer, or NULL if no such connection. */
+struct bh_gattc *bh_host_gattc(struct bh_host *h, uint16_t handle);
+struct bh_att *bh_host_att(struct bh_host *h, uint16_t handle);
+struct bh_transport *bh_host_transport(struct bh_host *h);
+
+/* Runs the loop until bh_loop_quit(bh_host_loop(h)). */
+int bh_host_run(struct bh_host *h);
+
+/* Replay runs: whether the transport is a finished replay, and its verdict
+ * (0 = every recorded host packet matched; report gets the mismatch). */
+bool bh_host_replay_done(struct bh_host *h);
+int bh_host_replay_result(struct bh_host *h, char *report, size_t len);
+
+/* Agent replies. */
+int bh_host_passkey_reply(struct bh_host *h, uint16_t handle, bool accept, uint32_t passkey);
+int bh_host_confirm_reply(struct bh_host *h, uint16_t handle, bool accept);
+
+/* ---- Blocking helpers: run the loop until the operation completes. ----
+ * They are thin wrappers over the asynchronous APIs of the layers. */
+
+/* Connects to addr as central. *handle receives the connection handle. */
+int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
+			 uint16_t *handle);
+int bh_host_disconnect_sync(struct bh_host *h, uint16_t handle, uint8_t reason,
+			    unsigned timeout_ms);
+/* Exchanges MTU on the connection; *mtu receives the result. */
+int bh_host_exchange_mtu_sync(struct bh_host *h, uint16_t handle, uint16_t *mtu);
+/* Full discovery into the connection's GATT client. */
+int bh_host_discover_sync(struct bh_host *h, uint16_t handle);
+/* Reads the value at attr (long reads transparently). out receives up to cap
+ * bytes; *len the value length. */
+int bh_host_read_sync(struct bh_host *h, uint16_t handle, uint16_t attr, uint8_t *out,
+		      size_t cap, size_t *len);
+int bh_host_write_sync(struct bh_host *h, uint16_t handle, uint16_t attr, const uint8_t *val,
+		       size_t len, bool with_response);
+int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
+			   bool indicate);
+/* Pairs (or re-encrypts with a bond) and waits for the result. */
+int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms);
+/* Runs the loop for ms milliseconds (notifications arrive meanwhile). */
+void bh_host_run_for(struct bh_host *h, unsigned ms);
+
+#endif

@@ -1,0 +1,385 @@
+/* Per-connection wiring: GAP reports a link, and the host gives it an L2CAP
+ * entry, an ATT bearer, a GATT client, GATT server state and SMP state; when
+ * it goes, they are torn down in the reverse order. */
+#include "host_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct host_conn *host_conn_find(struct bh_host *h, uint16_t handle)
+{
+	for (unsigned i = 0; i < h->max_conns; i++)
+		if (h->conns[i].used && h->conns[i].handle == handle)
+			return &h->conns[i];
+	return NULL;
+}
+
+static bh_time_ms att_deadline(void *a) { return bh_att_next_deadline(((struct host_conn *)a)->att); }
+static void att_run(void *a) { bh_att_on_timeout(((struct host_conn *)a)->att); }
+
+/* ---- ATT bearer port ---- */
+
+static int att_send(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct host_conn *c = ctx;
+	return bh_l2cap_send_fixed(c->h->l2cap, c->handle, BH_L2CAP_CID_ATT, pdu, len);
+}
+
+static void att_server_pdu(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct host_conn *c = ctx;
+	if (c->h->ev.att_request)
+		c->h->ev.att_request(c->h->ev.ctx, c->handle, pdu, len);
+	bh_gatts_on_pdu(c->h->gatts, c->handle, pdu, len);
+}
+
+static void att_notification(void *ctx, uint16_t attr, const uint8_t *v, size_t len, bool ind)
+{
+	struct host_conn *c = ctx;
+	struct bh_host *h = c->h;
+	if (h->ev.notification)
+		h->ev.notification(h->ev.ctx, c->handle, attr, v, len, ind);
+	if (c->gattc)
+		bh_gattc_on_notification(c->gattc, attr, v, len, ind);
+}
+
+static void att_dead(void *ctx, bh_status reason)
+{
+	struct host_conn *c = ctx;
+	host_log(c->h, BH_LOG_WARN, "ATT bearer on 0x%04x dead (%s): disconnecting", c->handle,
+		 bh_strerror(reason));
+	bh_gap_disconnect(c->h->gap, c->handle, 0x13);
+}
+
+static void att_can_send(void *ctx)
+{
+	struct host_conn *c = ctx;
+	bh_gatts_can_send(c->h->gatts, c->handle);
+}
+
+/* ---- GATT client port ---- */
+
+static int gattc_request(void *ctx, const uint8_t *pdu, size_t len, bh_att_rsp_cb cb, void *cbctx)
+{
+	struct host_conn *c = ctx;
+	return bh_att_request(c->att, pdu, len, cb, cbctx);
+}
+
+static void gattc_cancel(void *ctx, void *cbctx)
+{
+	struct host_conn *c = ctx;
+	bh_att_cancel(c->att, cbctx);
+}
+
+static int gattc_command(void *ctx, const uint8_t *pdu, size_t len)
+{
+	struct host_conn *c = ctx;
+	return bh_att_send_command(c->att, pdu, len);
+}
+
+static uint16_t gattc_mtu(void *ctx)
+{
+	struct host_conn *c = ctx;
+	return bh_att_mtu(c->att);
+}
+
+static int gattc_sign(void *ctx, const uint8_t *pdu, size_t len, uint8_t sig[12])
+{
+	struct host_conn *c = ctx;
+	return bh_smp_sign(c->h->smp, c->handle, pdu, len, sig);
+}
+
+static int gattc_raise(void *ctx, uint8_t att_error, void (*done)(void *, bh_status), void *dctx)
+{
+	struct host_conn *c = ctx;
+	if (!c->h->cfg.auto_security)
+		return BH_EPERM;
+	return host_raise_security(c, att_error, done, dctx);
+}
+
+/* ---- GATT server port ---- */
+
+static int gatts_respond(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
+{
+	struct host_conn *c = host_conn_find(ctx, conn);
+	return c ? bh_att_respond(c->att, pdu, len) : BH_ENOTFOUND;
+}
+
+static int gatts_notify(void *ctx, uint16_t conn, uint16_t attr, const uint8_t *v, size_t len,
+			bool *truncated)
+{
+	struct host_conn *c = host_conn_find(ctx, conn);
+	return c ? bh_att_notify(c->att, attr, v, len, truncated) : BH_ENOTFOUND;
+}
+
+static void indication_done(void *ctx, bh_status st, const uint8_t *rsp, size_t len)
+{
+	(void)rsp;
+	(void)len;
+	struct host_conn *c = ctx;
+	bh_gatts_indication_done(c->h->gatts, c->handle, st);
+}
+
+static int gatts_indicate(void *ctx, uint16_t conn, uint16_t attr, const uint8_t *v, size_t len)
+{
+	struct host_conn *c = host_conn_find(ctx, conn);
+	return c ? bh_att_indicate(c->att, attr, v, len, indication_done, c) : BH_ENOTFOUND;
+}
+
+static uint16_t gatts_mtu(void *ctx, uint16_t conn)
+{
+	struct host_conn *c = host_conn_find(ctx, conn);
+	return c ? bh_att_mtu(c->att) : BH_ATT_DEFAULT_MTU;
+}
+
+static void gatts_security(void *ctx, uint16_t conn, struct bh_gatts_security *out)
+{
+	struct bh_host *h = ctx;
+	memset(out, 0, sizeof(*out));
+	if (!h->smp)
+		return;
+	struct bh_security s = bh_smp_security(h->smp, conn);
+	out->encrypted = s.level >= BH_SEC_ENCRYPTED;
+	out->authenticated = s.level >= BH_SEC_AUTHENTICATED;
+	out->secure_connections = s.sc;
+	out->key_size = s.key_size;
+}
+
+static bh_status gatts_verify(void *ctx, uint16_t conn, const uint8_t *msg, size_t len,
+			      const uint8_t sig[12], bool *authenticated)
+{
+	struct bh_host *h = ctx;
+	struct bh_bond b;
+	struct host_conn *c = host_conn_find(h, conn);
+	*authenticated = c && host_bond_lookup(h, &c->identity, &b) && b.authenticated;
+	return bh_smp_verify(h->smp, conn, msg, len, sig);
+}
+
+static void gatts_subscription(void *ctx, uint16_t conn, uint16_t value_handle, uint16_t value)
+{
+	struct bh_host *h = ctx;
+	host_log(h, BH_LOG_INFO, "conn 0x%04x: CCCD of 0x%04x = %u", conn, value_handle, value);
+	struct host_conn *c = host_conn_find(h, conn);
+	if (c)
+		host_save_cccd(h, c);
+	if (h->ev.subscription)
+		h->ev.subscription(h->ev.ctx, conn, value_handle, value);
+}
+
+static void gatts_indication_done(void *ctx, uint16_t conn, uint16_t value_handle, bh_status st)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.indication_done)
+		h->ev.indication_done(h->ev.ctx, conn, value_handle, st);
+}
+
+/* ---- L2CAP port ---- */
+
+static int l2_acl_send(void *ctx, uint16_t handle, const uint8_t *frame, size_t len)
+{
+	struct bh_host *h = ctx;
+	return bh_hci_acl_send(h->hci, handle, frame, len);
+}
+
+static void l2_fixed_rx(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *pdu, size_t len)
+{
+	struct bh_host *h = ctx;
+	struct host_conn *c = host_conn_find(h, handle);
+	if (!c)
+		return;
+	if (cid == BH_L2CAP_CID_ATT)
+		bh_att_on_pdu(c->att, pdu, len);
+	else if (cid == BH_L2CAP_CID_SMP && h->smp)
+		bh_smp_on_pdu(h->smp, handle, pdu, len);
+}
+
+static void l2_can_send(void *ctx, uint16_t handle)
+{
+	struct bh_host *h = ctx;
+	struct host_conn *c = host_conn_find(h, handle);
+	if (!c)
+		return;
+	if (h->smp)
+		bh_smp_on_can_send(h->smp, handle);
+	bh_att_can_send(c->att);
+}
+
+static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
+{
+	struct bh_host *h = ctx;
+	struct bh_gap_conn_params gp = {
+		.interval_min = p->interval_min,
+		.interval_max = p->interval_max,
+		.latency = p->latency,
+		.supervision_timeout = p->timeout,
+	};
+	bh_gap_conn_update(h->gap, handle, &gp, NULL, NULL);
+}
+
+/* ---- GAP port: connections come and go ---- */
+
+static int gap_hci_cmd(void *ctx, uint16_t opcode, const void *params, size_t len,
+		       bh_hci_cmd_cb cb, void *cbctx)
+{
+	struct bh_host *h = ctx;
+	return bh_hci_cmd(h->hci, opcode, params, len, cb, cbctx);
+}
+
+static const struct bh_hci_info *gap_info(void *ctx)
+{
+	struct bh_host *h = ctx;
+	return bh_hci_info(h->hci);
+}
+
+static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason)
+{
+	host_save_cccd(h, c);
+	if (c->sec_done) {
+		void (*done)(void *, bh_status) = c->sec_done;
+		c->sec_done = NULL;
+		done(c->sec_done_ctx, reason);
+	}
+	if (h->smp)
+		bh_smp_conn_removed(h->smp, c->handle);
+	bh_gatts_disconnected(h->gatts, c->handle);
+	if (c->gattc)
+		bh_gattc_disconnected(c->gattc, reason);
+	if (c->att)
+		bh_att_disconnected(c->att, reason);
+	bh_l2cap_conn_removed(h->l2cap, c->handle);
+	bh_loop_remove_source(h->loop, c);
+	bh_gattc_free(c->gattc);
+	bh_att_free(c->att);
+	memset(c, 0, sizeof(*c));
+}
+
+static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
+{
+	struct bh_host *h = ctx;
+	struct host_conn *c = NULL;
+	for (unsigned i = 0; i < h->max_conns && !c; i++)
+		if (!h->conns[i].used)
+			c = &h->conns[i];
+	if (!c) {
+		host_log(h, BH_LOG_ERROR, "no room for connection 0x%04x", gc->handle);
+		bh_gap_disconnect(h->gap, gc->handle, 0x14);
+		return;
+	}
+	memset(c, 0, sizeof(*c));
+	c->used = true;
+	c->h = h;
+	c->handle = gc->handle;
+	c->central = gc->role == BH_GAP_ROLE_CENTRAL;
+	c->peer = gc->peer;
+	c->identity = gc->peer_identity;
+	c->local = gc->local;
+	if (!gc->peer_resolved)
+		host_resolve(h, &gc->peer, &c->identity);
+
+	c->att_port = (struct bh_att_port){
+		.ctx = c,
+		.send = att_send,
+		.server_pdu = att_server_pdu,
+		.notification = att_notification,
+		.dead = att_dead,
+		.can_send = att_can_send,
+	};
+	struct bh_att_config ac;
+	bh_att_config_default(&ac);
+	ac.local_mtu = h->cfg.att_mtu;
+	c->att = bh_att_new(&ac, &h->env, &c->att_port);
+
+	c->gattc_port = (struct bh_gattc_port){
+		.ctx = c,
+		.request = gattc_request,
+		.cancel = gattc_cancel,
+		.command = gattc_command,
+		.mtu = gattc_mtu,
+		.sign = gattc_sign,
+		.raise_security = gattc_raise,
+	};
+	struct bh_gattc_config cc;
+	bh_gattc_config_default(&cc);
+	c->gattc = bh_gattc_new(&cc, &h->env, &c->gattc_port, &c->gattc_events);
+
+	if (!c->att || !c->gattc || bh_l2cap_conn_added(h->l2cap, c->handle,
+			c->central ? BH_L2CAP_CENTRAL : BH_L2CAP_PERIPHERAL)) {
+		host_log(h, BH_LOG_ERROR, "out of memory for connection 0x%04x", gc->handle);
+		bh_gattc_free(c->gattc);
+		bh_att_free(c->att);
+		memset(c, 0, sizeof(*c));
+		bh_gap_disconnect(h->gap, gc->handle, 0x14);
+		return;
+	}
+	bh_loop_add_source(h->loop, att_deadline, att_run, c);
+	bh_gatts_connected(h->gatts, c->handle);
+	host_restore_cccd(h, c);
+	if (h->smp)
+		bh_smp_conn_added(h->smp, c->handle, c->central, &c->local, &c->peer);
+	if (h->ev.connected)
+		h->ev.connected(h->ev.ctx, c->handle, c->central, &c->peer);
+}
+
+static void gap_disconnected(void *ctx, uint16_t handle, uint8_t reason)
+{
+	struct bh_host *h = ctx;
+	struct host_conn *c = host_conn_find(h, handle);
+	if (c)
+		conn_teardown(h, c, BH_EDISCONNECTED);
+	if (h->ev.disconnected)
+		h->ev.disconnected(h->ev.ctx, handle, reason);
+}
+
+static bool gap_resolve(void *ctx, const bh_addr *rpa, bh_addr *identity)
+{
+	return host_resolve(ctx, rpa, identity);
+}
+
+static int gap_make_rpa(void *ctx, bh_addr *out)
+{
+	struct bh_host *h = ctx;
+	return bh_rpa_generate(&h->env, h->ident.irk, out);
+}
+
+void host_conn_drop_all(struct bh_host *h, bh_status reason)
+{
+	if (!h->conns)
+		return;
+	for (unsigned i = 0; i < h->max_conns; i++)
+		if (h->conns[i].used)
+			conn_teardown(h, &h->conns[i], reason);
+}
+
+void host_conn_ports_init(struct bh_host *h)
+{
+	h->l2cap_port = (struct bh_l2cap_port){
+		.ctx = h,
+		.acl_send = l2_acl_send,
+		.fixed_rx = l2_fixed_rx,
+		.can_send = l2_can_send,
+		.conn_update = l2_conn_update,
+	};
+	h->gap_port = (struct bh_gap_port){
+		.ctx = h,
+		.hci_cmd = gap_hci_cmd,
+		.info = gap_info,
+		.connected = gap_connected,
+		.disconnected = gap_disconnected,
+		.resolve_rpa = gap_resolve,
+		.make_rpa = gap_make_rpa,
+	};
+	h->gatts_port = (struct bh_gatts_port){
+		.ctx = h,
+		.respond = gatts_respond,
+		.notify = gatts_notify,
+		.indicate = gatts_indicate,
+		.mtu = gatts_mtu,
+		.security = gatts_security,
+		.verify_signed = gatts_verify,
+	};
+	h->gatts_events = (struct bh_gatts_events){
+		.ctx = h,
+		.subscription = gatts_subscription,
+		.indication_done = gatts_indication_done,
+	};
+}

@@ -1,0 +1,114 @@
+/* Internal state of the host object, shared by the host source files that wire
+ * the layers together. Not installed. */
+#ifndef BH_HOST_INTERNAL_H
+#define BH_HOST_INTERNAL_H
+
+#include "att.h"
+#include "bond_store.h"
+#include "gap.h"
+#include "gatt.h"
+#include "hci.h"
+#include "host.h"
+#include "l2cap.h"
+#include "privacy.h"
+#include "smp.h"
+#include "transport.h"
+
+#define HOST_MEM_BONDS 8
+
+/* Per-connection state that belongs to no single layer: the ATT bearer and
+ * GATT client of the link, and the glue callbacks' contexts. */
+struct host_conn {
+	bool used;
+	uint16_t handle;
+	bool central;
+	bh_addr peer, identity, local;
+	struct bh_host *h;
+	struct bh_att *att;
+	struct bh_gattc *gattc;
+	struct bh_att_port att_port;
+	struct bh_gattc_port gattc_port;
+	struct bh_gattc_events gattc_events;
+	/* A GATT client request waits for security to be raised. */
+	void (*sec_done)(void *ctx, bh_status st);
+	void *sec_done_ctx;
+	enum bh_sec_level sec_wanted;
+	/* Blocking helpers' completion flags. */
+	bool pairing_done;
+	bh_status pairing_status;
+};
+
+struct bh_host {
+	struct bh_host_config cfg;
+	struct bh_host_events ev;
+	struct bh_env env;
+	struct bh_xrand xrand;
+	struct bh_loop *loop;
+
+	struct bh_transport *transport;
+	struct bh_transport_port transport_port;
+	struct bh_trace_writer *trace;
+	int transport_fds[8];
+	int n_transport_fds;
+	bool virtual_time;
+
+	struct bh_hci *hci;
+	struct bh_hci_port hci_port;
+	struct bh_l2cap *l2cap;
+	struct bh_l2cap_port l2cap_port;
+	struct bh_gap *gap;
+	struct bh_gap_port gap_port;
+	struct bh_smp *smp;
+	struct bh_smp_port smp_port;
+	struct bh_gatts *gatts;
+	struct bh_gatts_port gatts_port;
+	struct bh_gatts_events gatts_events;
+
+	struct bh_bond_store *store;
+	struct bh_bond *mem_bonds; /* when there is no store: HOST_MEM_BONDS */
+	unsigned n_mem_bonds;
+	struct bh_resolver *resolver;
+	struct bh_local_identity ident;
+
+	struct host_conn *conns;
+	unsigned max_conns;
+
+	bool ready;
+	bool ready_done;
+	bh_status ready_status;
+	bool fatal;
+	bh_status fatal_reason;
+};
+
+/* host.c */
+void host_log(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* host_lower.c: transport, trace and HCI plumbing. */
+int host_lower_open(struct bh_host *h, char *err, size_t errlen);
+void host_lower_close(struct bh_host *h);
+void host_hci_port_init(struct bh_host *h);
+
+/* host_conn.c: per-connection wiring (GAP, L2CAP, ATT, GATT). */
+void host_conn_ports_init(struct bh_host *h);
+struct host_conn *host_conn_find(struct bh_host *h, uint16_t handle);
+void host_conn_drop_all(struct bh_host *h, bh_status reason);
+
+/* host_security.c: SMP, bonds, privacy. */
+int host_security_init(struct bh_host *h, char *err, size_t errlen);
+void host_security_free(struct bh_host *h);
+void host_smp_port_init(struct bh_host *h);
+/* Creates SMP once the controller is up (idempotent). */
+int host_smp_create(struct bh_host *h);
+/* The stored bond of a peer (resolving an RPA), if any. */
+bool host_bond_lookup(struct bh_host *h, const bh_addr *peer, struct bh_bond *out);
+void host_bond_save(struct bh_host *h, const struct bh_bond *b);
+bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity);
+/* The GATT client asks for more security on a link. */
+int host_raise_security(struct host_conn *c, uint8_t att_error,
+			void (*done)(void *done_ctx, bh_status status), void *done_ctx);
+/* Saves the connection's CCCD state into its bond, if bonded. */
+void host_save_cccd(struct bh_host *h, struct host_conn *c);
+void host_restore_cccd(struct bh_host *h, struct host_conn *c);
+
+#endif

@@ -1,0 +1,242 @@
+/* Transport, trace and HCI plumbing: bytes in and out of the controller, and
+ * HCI events handed to the layer that owns them. */
+#include "host_internal.h"
+
+#include "bh_bytes.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+static uint64_t trace_timestamp(struct bh_host *h)
+{
+	if (h->virtual_time)
+		return bh_transport_virtual_now(h->transport) * 1000u;
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+}
+
+/* ---- transport → HCI ---- */
+
+static void on_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	struct bh_host *h = ctx;
+	if (h->trace)
+		bh_trace_write(h->trace, BH_TRACE_RECEIVED, type, pkt, len, trace_timestamp(h));
+	if (h->hci)
+		bh_hci_on_packet(h->hci, (enum bh_h4_type)type, pkt, len);
+}
+
+static void on_lost(void *ctx, bh_status why)
+{
+	struct bh_host *h = ctx;
+	host_log(h, BH_LOG_ERROR, "transport %s lost: %s", bh_transport_name(h->transport),
+		 bh_strerror(why));
+	if (h->hci)
+		bh_hci_on_transport_lost(h->hci);
+}
+
+static void on_transport_fd(void *arg, int fd, short revents)
+{
+	struct bh_host *h = arg;
+	struct pollfd fds[8];
+	int n = bh_transport_pollfds(h->transport, fds, 8);
+	for (int i = 0; i < n; i++)
+		fds[i].revents = fds[i].fd == fd ? revents : 0;
+	bh_transport_process(h->transport, fds, n);
+}
+
+static bh_time_ms transport_deadline(void *a)
+{
+	struct bh_host *h = a;
+	return bh_transport_next_deadline(h->transport);
+}
+
+/* The earliest deadline of the stack's own layers (not the transport). */
+static bh_time_ms stack_deadline(struct bh_host *h)
+{
+	bh_time_ms d = bh_hci_next_deadline(h->hci);
+	bh_time_ms x = bh_l2cap_next_deadline(h->l2cap);
+	d = x < d ? x : d;
+	x = h->smp ? bh_smp_next_deadline(h->smp) : BH_NEVER;
+	d = x < d ? x : d;
+	x = bh_gap_next_deadline(h->gap);
+	d = x < d ? x : d;
+	for (unsigned i = 0; i < h->max_conns; i++) {
+		if (h->conns[i].used && h->conns[i].att) {
+			x = bh_att_next_deadline(h->conns[i].att);
+			d = x < d ? x : d;
+		}
+	}
+	return d;
+}
+
+static void transport_run(void *a)
+{
+	struct bh_host *h = a;
+	if (!h->virtual_time) {
+		bh_transport_process(h->transport, NULL, 0);
+		return;
+	}
+	/* The stack is idle when none of its own timers is due now: a record
+	 * still blocked then means the stack failed to send what it recorded. */
+	bool idle = stack_deadline(h) > bh_transport_virtual_now(h->transport);
+	int rc = bh_replay_deliver(h->transport, idle);
+	if (rc == BH_EPROTO)
+		host_log(h, BH_LOG_ERROR, "replay mismatch");
+	if (bh_replay_done(h->transport))
+		bh_loop_quit(h->loop);
+}
+
+static void replay_advance(void *ctx, bh_time_ms to)
+{
+	struct bh_host *h = ctx;
+	bh_replay_advance(h->transport, to);
+}
+
+int host_lower_open(struct bh_host *h, char *err, size_t errlen)
+{
+	int rc = bh_transport_open(h->cfg.transport, &h->transport, err, errlen);
+	if (rc)
+		return rc;
+	h->transport_port = (struct bh_transport_port){
+		.rx = on_rx,
+		.lost = on_lost,
+		.ctx = h,
+		.env = &h->env,
+	};
+	bh_transport_set_port(h->transport, &h->transport_port);
+	h->virtual_time = bh_transport_is_virtual(h->transport);
+	if (h->virtual_time) {
+		bh_loop_set_clock(h->loop, (bh_time_ms(*)(void *))bh_transport_virtual_now,
+				  h->transport);
+		bh_loop_set_virtual(h->loop, replay_advance, h);
+	} else {
+		struct pollfd fds[8];
+		h->n_transport_fds = bh_transport_pollfds(h->transport, fds, 8);
+		for (int i = 0; i < h->n_transport_fds; i++) {
+			h->transport_fds[i] = fds[i].fd;
+			bh_loop_watch(h->loop, fds[i].fd, fds[i].events, on_transport_fd, h);
+		}
+	}
+	bh_loop_add_source(h->loop, transport_deadline, transport_run, h);
+	if (h->cfg.trace_path) {
+		rc = bh_trace_open_write(h->cfg.trace_path, &h->trace, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return BH_OK;
+}
+
+void host_lower_close(struct bh_host *h)
+{
+	for (int i = 0; i < h->n_transport_fds; i++)
+		bh_loop_unwatch(h->loop, h->transport_fds[i]);
+	h->n_transport_fds = 0;
+	bh_transport_close(h->transport);
+	h->transport = NULL;
+	bh_trace_close_write(h->trace);
+	h->trace = NULL;
+}
+
+/* ---- HCI port ---- */
+
+static int hci_send(void *ctx, enum bh_h4_type type, const uint8_t *pkt, size_t len)
+{
+	struct bh_host *h = ctx;
+	if (h->trace)
+		bh_trace_write(h->trace, BH_TRACE_SENT, (uint8_t)type, pkt, len, trace_timestamp(h));
+	return bh_transport_send(h->transport, (uint8_t)type, pkt, len);
+}
+
+static void hci_event(void *ctx, uint8_t code, const uint8_t *p, size_t len)
+{
+	struct bh_host *h = ctx;
+	switch (code) {
+	case BH_HCI_EVT_ENCRYPT_CHANGE:
+	case BH_HCI_EVT_ENCRYPT_CHANGE_V2:
+		if (len >= 4 && h->smp) {
+			uint16_t handle = bh_get16(p + 1) & 0x0fff;
+			bh_smp_on_encrypt_change(h->smp, handle, p[0], p[3] != 0);
+			if (h->ev.encryption_changed)
+				h->ev.encryption_changed(h->ev.ctx, handle,
+							 p[0] ? BH_HCI_STATUS(p[0]) : BH_OK, p[3] != 0);
+		}
+		break;
+	case BH_HCI_EVT_ENCRYPT_KEY_REFRESH_COMPLETE:
+		if (len >= 3 && h->smp)
+			bh_smp_on_key_refresh(h->smp, bh_get16(p + 1) & 0x0fff, p[0]);
+		break;
+	default:
+		bh_gap_on_event(h->gap, code, p, len);
+		break;
+	}
+}
+
+static void hci_le_meta(void *ctx, uint8_t sub, const uint8_t *p, size_t len)
+{
+	struct bh_host *h = ctx;
+	if (sub == BH_LE_LTK_REQUEST) {
+		if (len >= 12 && h->smp)
+			bh_smp_on_ltk_request(h->smp, bh_get16(p) & 0x0fff, bh_get64(p + 2),
+					      bh_get16(p + 10));
+		return;
+	}
+	bh_gap_on_le_meta(h->gap, sub, p, len);
+}
+
+static void hci_acl(void *ctx, uint16_t handle, const uint8_t *frame, size_t len)
+{
+	struct bh_host *h = ctx;
+	bh_l2cap_on_acl(h->l2cap, handle, frame, len);
+}
+
+static void hci_acl_can_send(void *ctx, uint16_t handle)
+{
+	struct bh_host *h = ctx;
+	bh_l2cap_acl_can_send(h->l2cap, handle);
+}
+
+static void hci_ready(void *ctx, bh_status result)
+{
+	struct bh_host *h = ctx;
+	if (result == BH_OK && host_smp_create(h))
+		result = BH_ENOMEM;
+	h->ready = result == BH_OK;
+	h->ready_status = result;
+	h->ready_done = true;
+	if (h->ready && h->cfg.use_random_address)
+		bh_gap_set_own_address(h->gap, BH_GAP_OWN_STATIC, &h->ident.static_addr, NULL, NULL);
+	if (h->ev.ready)
+		h->ev.ready(h->ev.ctx, result);
+}
+
+static void hci_fatal(void *ctx, bh_status reason)
+{
+	struct bh_host *h = ctx;
+	host_log(h, BH_LOG_ERROR, "controller unusable: %s", bh_strerror(reason));
+	h->ready = false;
+	h->fatal = true;
+	h->fatal_reason = reason;
+	h->ready_done = true;
+	h->ready_status = reason;
+	bh_gap_reset(h->gap, reason);
+	host_conn_drop_all(h, reason);
+	if (h->ev.fatal)
+		h->ev.fatal(h->ev.ctx, reason);
+}
+
+void host_hci_port_init(struct bh_host *h)
+{
+	h->hci_port = (struct bh_hci_port){
+		.ctx = h,
+		.send = hci_send,
+		.event = hci_event,
+		.le_meta = hci_le_meta,
+		.acl = hci_acl,
+		.acl_can_send = hci_acl_can_send,
+		.ready = hci_ready,
+		.fatal = hci_fatal,
+	};
+}

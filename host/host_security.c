@@ -1,0 +1,309 @@
+/* SMP wiring: the bond store (or in-memory bonds), the resolving list of
+ * peer IRKs, our local identity, and security raised on a GATT client's
+ * behalf. */
+#include "host_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- bonds ---- */
+
+static bool mem_find(struct bh_host *h, const bh_addr *id, struct bh_bond *out)
+{
+	for (unsigned i = 0; i < h->n_mem_bonds; i++) {
+		if (bh_addr_eq(&h->mem_bonds[i].identity, id)) {
+			*out = h->mem_bonds[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity)
+{
+	if (!bh_addr_is_random(rpa) || bh_addr_random_kind(rpa) != BH_RANDOM_RPA)
+		return false;
+	return h->resolver && bh_resolver_find(h->resolver, rpa, identity, NULL) == BH_OK;
+}
+
+bool host_bond_lookup(struct bh_host *h, const bh_addr *peer, struct bh_bond *out)
+{
+	bh_addr id = *peer;
+	host_resolve(h, peer, &id);
+	if (h->store)
+		return bh_bond_store_find(h->store, &id, out) == BH_OK;
+	return mem_find(h, &id, out);
+}
+
+void host_bond_save(struct bh_host *h, const struct bh_bond *b)
+{
+	if (b->has_irk && h->resolver)
+		bh_resolver_add(h->resolver, &b->identity, b->irk);
+	if (h->store) {
+		bh_status st = bh_bond_store_save(h->store, b);
+		if (st)
+			host_log(h, BH_LOG_ERROR, "could not save bond: %s", bh_strerror(st));
+		return;
+	}
+	for (unsigned i = 0; i < h->n_mem_bonds; i++) {
+		if (bh_addr_eq(&h->mem_bonds[i].identity, &b->identity)) {
+			h->mem_bonds[i] = *b;
+			return;
+		}
+	}
+	if (h->n_mem_bonds < HOST_MEM_BONDS)
+		h->mem_bonds[h->n_mem_bonds++] = *b;
+}
+
+static int load_irk(void *ctx, const struct bh_bond *b)
+{
+	struct bh_host *h = ctx;
+	if (b->has_irk)
+		bh_resolver_add(h->resolver, &b->identity, b->irk);
+	return 0;
+}
+
+static void skipped(void *ctx, const char *name, bh_status why)
+{
+	host_log(ctx, BH_LOG_WARN, "bond file %s skipped: %s", name, bh_strerror(why));
+}
+
+/* ---- CCCD state with the bond ---- */
+
+void host_save_cccd(struct bh_host *h, struct host_conn *c)
+{
+	struct bh_bond *b = malloc(sizeof(*b));
+	if (!b)
+		return;
+	uint8_t blob[BH_BOND_CCCD_MAX];
+	size_t len = 0;
+	if (host_bond_lookup(h, &c->identity, b) &&
+	    bh_gatts_export_cccd(h->gatts, c->handle, blob, sizeof(blob), &len) == BH_OK &&
+	    (len != b->cccd_len || memcmp(blob, b->cccd, len))) {
+		memcpy(b->cccd, blob, len);
+		b->cccd_len = len;
+		host_bond_save(h, b);
+	}
+	free(b);
+}
+
+void host_restore_cccd(struct bh_host *h, struct host_conn *c)
+{
+	struct bh_bond *b = malloc(sizeof(*b));
+	if (!b)
+		return;
+	if (host_bond_lookup(h, &c->identity, b) && b->cccd_len)
+		bh_gatts_import_cccd(h->gatts, c->handle, b->cccd, b->cccd_len);
+	free(b);
+}
+
+/* ---- SMP port ---- */
+
+static int smp_send(void *ctx, uint16_t handle, const uint8_t *pdu, size_t len)
+{
+	struct bh_host *h = ctx;
+	return bh_l2cap_send_fixed(h->l2cap, handle, BH_L2CAP_CID_SMP, pdu, len);
+}
+
+static int smp_hci_cmd(void *ctx, uint16_t opcode, const void *params, size_t len,
+		       void (*cb)(void *, bh_status, const uint8_t *, size_t), void *cbctx)
+{
+	struct bh_host *h = ctx;
+	return bh_hci_cmd(h->hci, opcode, params, len, cb, cbctx);
+}
+
+static bool smp_get_bond(void *ctx, const bh_addr *peer, struct bh_bond *out)
+{
+	return host_bond_lookup(ctx, peer, out);
+}
+
+static void smp_save_bond(void *ctx, const struct bh_bond *b)
+{
+	host_bond_save(ctx, b);
+}
+
+static void finish_raise(struct host_conn *c, bh_status st)
+{
+	if (!c->sec_done)
+		return;
+	void (*done)(void *, bh_status) = c->sec_done;
+	c->sec_done = NULL;
+	done(c->sec_done_ctx, st);
+}
+
+static void smp_pairing_complete(void *ctx, uint16_t handle, bh_status st, const struct bh_bond *b)
+{
+	struct bh_host *h = ctx;
+	struct host_conn *c = host_conn_find(h, handle);
+	if (c) {
+		c->pairing_done = true;
+		c->pairing_status = st;
+		if (b && !bh_addr_eq(&b->identity, &c->identity) && b->has_irk)
+			c->identity = b->identity;
+		if (st != BH_OK)
+			finish_raise(c, st);
+	}
+	if (h->ev.pairing_complete)
+		h->ev.pairing_complete(h->ev.ctx, handle, st, st == BH_OK && b && h->cfg.bondable);
+}
+
+static void smp_security_changed(void *ctx, uint16_t handle, const struct bh_security *sec)
+{
+	struct bh_host *h = ctx;
+	struct host_conn *c = host_conn_find(h, handle);
+	host_log(h, BH_LOG_INFO, "conn 0x%04x security %s key size %u", handle,
+		 bh_sec_level_str(sec->level), sec->key_size);
+	if (!c)
+		return;
+	if (c->sec_done && sec->level >= c->sec_wanted)
+		finish_raise(c, BH_OK);
+	/* Re-encryption from a bond completes a pairing wait too. */
+	if (!c->pairing_done && sec->level >= BH_SEC_ENCRYPTED && sec->bonded) {
+		c->pairing_done = true;
+		c->pairing_status = BH_OK;
+	}
+}
+
+static void smp_passkey_display(void *ctx, uint16_t handle, uint32_t passkey)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.passkey_display)
+		h->ev.passkey_display(h->ev.ctx, handle, passkey);
+}
+
+static void smp_passkey_request(void *ctx, uint16_t handle)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.passkey_request)
+		h->ev.passkey_request(h->ev.ctx, handle);
+	else
+		bh_smp_passkey_reply(h->smp, handle, false, 0);
+}
+
+static void smp_confirm_number(void *ctx, uint16_t handle, uint32_t number)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.confirm_number)
+		h->ev.confirm_number(h->ev.ctx, handle, number);
+	else
+		bh_smp_confirm_reply(h->smp, handle, false);
+}
+
+void host_smp_port_init(struct bh_host *h)
+{
+	h->smp_port = (struct bh_smp_port){
+		.ctx = h,
+		.send = smp_send,
+		.hci_cmd = smp_hci_cmd,
+		.get_bond = smp_get_bond,
+		.save_bond = smp_save_bond,
+		.pairing_complete = smp_pairing_complete,
+		.security_changed = smp_security_changed,
+		.passkey_display = smp_passkey_display,
+		.passkey_request = smp_passkey_request,
+		.confirm_number = smp_confirm_number,
+	};
+}
+
+int host_raise_security(struct host_conn *c, uint8_t att_error,
+			void (*done)(void *done_ctx, bh_status status), void *done_ctx)
+{
+	struct bh_host *h = c->h;
+	if (c->sec_done)
+		return BH_EBUSY;
+	struct bh_security cur = bh_smp_security(h->smp, c->handle);
+	enum bh_sec_level want = BH_SEC_ENCRYPTED;
+	/* An encrypted link that still gets Insufficient Authentication needs
+	 * a MITM-protected key; an unencrypted one first needs encryption
+	 * (servers answer 0x05 for both cases on an unencrypted link). */
+	if (att_error == BH_ATT_E_INSUFF_AUTHENTICATION && cur.level >= BH_SEC_ENCRYPTED)
+		want = BH_SEC_AUTHENTICATED;
+	if (h->cfg.mitm && want < BH_SEC_AUTHENTICATED)
+		want = BH_SEC_AUTHENTICATED;
+	if (cur.level >= want && att_error != BH_ATT_E_ENC_KEY_SIZE_TOO_SHORT)
+		return BH_ESECURITY; /* already there: the server wants more than we can give */
+	c->sec_wanted = want;
+	c->sec_done = done;
+	c->sec_done_ctx = done_ctx;
+	int rc = bh_smp_request_security(h->smp, c->handle, want);
+	if (rc) {
+		c->sec_done = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+/* ---- lifetime ---- */
+
+int host_security_init(struct bh_host *h, char *err, size_t errlen)
+{
+	h->resolver = bh_resolver_new(32);
+	if (!h->resolver)
+		return BH_ENOMEM;
+	if (h->cfg.store_dir && !*h->cfg.store_dir) {
+		h->mem_bonds = calloc(HOST_MEM_BONDS, sizeof(*h->mem_bonds));
+		if (!h->mem_bonds)
+			return BH_ENOMEM;
+		bh_random(&h->env, h->ident.irk, 16);
+		bh_static_addr_generate(&h->env, &h->ident.static_addr);
+	} else {
+		bh_status st = bh_bond_store_open(h->cfg.store_dir, &h->store);
+		if (st) {
+			snprintf(err, errlen, "cannot open the bond store %s: %s",
+				 h->cfg.store_dir ? h->cfg.store_dir : "(default)", bh_strerror(st));
+			return st;
+		}
+		bh_bond_store_set_skip_cb(h->store, skipped, h);
+		bh_bond_store_load_all(h->store, load_irk, h);
+		st = bh_bond_store_local_identity_ensure(h->store, &h->env, &h->ident);
+		if (st) {
+			snprintf(err, errlen, "cannot create the local identity in %s: %s",
+				 bh_bond_store_dir(h->store), bh_strerror(st));
+			return st;
+		}
+	}
+	return BH_OK;
+}
+
+/* SMP is created once the controller is up: the identity address it
+ * distributes is our public address, which only bring-up tells. */
+int host_smp_create(struct bh_host *h)
+{
+	if (h->smp)
+		return BH_OK;
+	struct bh_smp_config sc;
+	bh_smp_config_preset(&sc, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT);
+	sc.io_cap = (enum bh_smp_io_cap)h->cfg.io_cap;
+	sc.bonding = h->cfg.bondable;
+	sc.mitm = h->cfg.mitm;
+	sc.sc_mode = h->cfg.sc_only ? BH_SMP_SC_ONLY
+				    : h->cfg.legacy_only ? BH_SMP_LEGACY_ONLY : BH_SMP_SC_PREFERRED;
+	sc.min_key_size = h->cfg.min_key_size ? h->cfg.min_key_size : 16;
+	sc.allow_debug_keys = h->cfg.debug_keys;
+	sc.max_conns = h->max_conns;
+	memcpy(sc.local_irk, h->ident.irk, 16);
+	const bh_addr *pub = &bh_hci_info(h->hci)->bdaddr;
+	static const uint8_t zero[6];
+	sc.local_identity = h->cfg.use_random_address || !memcmp(pub->val, zero, 6)
+				    ? h->ident.static_addr : *pub;
+	host_smp_port_init(h);
+	h->smp = bh_smp_new(&sc, &h->smp_port, &h->env);
+	if (!h->smp) {
+		host_log(h, BH_LOG_ERROR, "cannot create the SMP layer (key generation failed)");
+		return BH_ENOMEM;
+	}
+	return BH_OK;
+}
+
+void host_security_free(struct bh_host *h)
+{
+	bh_smp_free(h->smp);
+	h->smp = NULL;
+	bh_resolver_free(h->resolver);
+	h->resolver = NULL;
+	bh_bond_store_close(h->store);
+	h->store = NULL;
+	free(h->mem_bonds);
+	h->mem_bonds = NULL;
+}

@@ -1,0 +1,100 @@
+#include "cli.h"
+
+#include "hci.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_fail(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", c->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+struct bh_host *cli_open_host(struct cli *c, const struct bh_host_events *ev)
+{
+	char err[512] = "";
+	if (!c->cfg.transport && !getenv("BLEHOST_TRANSPORT")) {
+		cli_fail(c, "no transport given: use -t TRANSPORT or set BLEHOST_TRANSPORT "
+			    "(e.g. -t usb, -t serial:/dev/ttyACM0, -t unix:/tmp/bt-server-le)");
+		return NULL;
+	}
+	c->host = bh_host_new(&c->cfg, ev, err, sizeof(err));
+	if (!c->host) {
+		cli_fail(c, "%s", err);
+		return NULL;
+	}
+	int rc = bh_host_start_sync(c->host, 10000);
+	if (rc) {
+		cli_fail(c, "controller bring-up failed on %s: %s", c->cfg.transport ? c->cfg.transport : getenv("BLEHOST_TRANSPORT"), bh_strerror(rc));
+		cli_close_host(c);
+		return NULL;
+	}
+	return c->host;
+}
+
+void cli_close_host(struct cli *c)
+{
+	if (c->host) {
+		bh_host_free(c->host);
+		c->host = NULL;
+	}
+}
+
+int cli_parse_attr(const char *s, uint16_t *attr_handle, bh_uuid *uuid)
+{
+	char *end;
+	/* 4-hex-digit strings are UUIDs ("2a37"); handles are decimal or 0x-hex. */
+	if (strlen(s) != 4 || !strncmp(s, "0x", 2)) {
+		unsigned long v = strtoul(s, &end, 0);
+		if (*s && !*end && v > 0 && v <= 0xffff) {
+			*attr_handle = (uint16_t)v;
+			return 0;
+		}
+	}
+	if (bh_uuid_parse(s, uuid) == BH_OK)
+		return 1;
+	return -1;
+}
+
+int cli_parse_hex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	if (!strncmp(s, "0x", 2))
+		s += 2;
+	while (*s) {
+		if (*s == ' ' || *s == ':' || *s == '-') {
+			s++;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) || n >= cap)
+			return -1;
+		char b[3] = { s[0], s[1], 0 };
+		out[n++] = (uint8_t)strtoul(b, NULL, 16);
+		s += 2;
+	}
+	return (int)n;
+}
+
+void cli_print_value(FILE *f, const uint8_t *v, size_t n)
+{
+	bool printable = n > 0;
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%02x", v[i]);
+		if (!isprint(v[i]) && !(i == n - 1 && v[i] == 0))
+			printable = false;
+	}
+	if (printable) {
+		fputs(" \"", f);
+		for (size_t i = 0; i < n && v[i]; i++)
+			fputc(v[i], f);
+		fputc('"', f);
+	}
+}

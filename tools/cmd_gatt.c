@@ -1,0 +1,302 @@
+/* blehost gatt | read | write | notify: the GATT client from the command line. */
+#include "gatt_session.h"
+
+#include "gatt.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const prop_names[8] = { "broadcast", "read", "write-without-response", "write",
+					   "notify", "indicate", "signed-write", "extended" };
+
+static void print_props(FILE *f, uint8_t props)
+{
+	bool first = true;
+	fputc('[', f);
+	for (int i = 0; i < 8; i++) {
+		if (props & (1u << i)) {
+			fprintf(f, "%s%s", first ? "" : ", ", prop_names[i]);
+			first = false;
+		}
+	}
+	fputc(']', f);
+}
+
+static const char *uuid_label(const bh_uuid *u, char buf[BH_UUID_STRLEN])
+{
+	bh_uuid_str(u, buf);
+	return buf;
+}
+
+int cmd_gatt(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "connect-timeout", required_argument, NULL, 'c' },
+		{ 0 },
+	};
+	double ct = 10;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o == 'c')
+			ct = atof(optarg);
+		else
+			return cli_fail(c, "usage: gatt ADDR [--connect-timeout S]");
+	}
+	if (optind >= argc)
+		return cli_fail(c, "usage: gatt ADDR [--connect-timeout S]");
+	struct gatt_session s;
+	if (gatt_session_open(&s, c, argv[optind], ct, true, NULL)) {
+		gatt_session_close(&s);
+		return 1;
+	}
+	struct bh_gattc *g = bh_host_gattc(s.h, s.conn);
+	struct json j;
+	char ub[BH_UUID_STRLEN];
+	if (c->json) {
+		json_begin(&j, stdout);
+		json_str(&j, "address", argv[optind]);
+		json_int(&j, "mtu", s.mtu);
+		json_arr(&j, "services");
+	} else {
+		printf("Connected to %s, ATT MTU %u\n", argv[optind], s.mtu);
+	}
+	static uint8_t val[512];
+	for (unsigned si = 0; si < bh_gattc_service_count(g); si++) {
+		const struct bh_gattc_service *sv = bh_gattc_service_at(g, si);
+		const char *sname = bh_uuid_name(&sv->uuid);
+		if (c->json) {
+			json_obj(&j, NULL);
+			json_int(&j, "start", sv->start);
+			json_int(&j, "end", sv->end);
+			json_str(&j, "uuid", uuid_label(&sv->uuid, ub));
+			json_str(&j, "name", sname);
+			json_bool(&j, "primary", sv->primary);
+			json_arr(&j, "characteristics");
+		} else {
+			printf("%s Service 0x%04x-0x%04x %s%s%s\n", sv->primary ? "Primary" : "Secondary",
+			       sv->start, sv->end, uuid_label(&sv->uuid, ub), sname ? " " : "",
+			       sname ? sname : "");
+		}
+		for (unsigned ci = sv->first_chr; ci < sv->first_chr + sv->n_chrs; ci++) {
+			const struct bh_gattc_chr *ch = bh_gattc_chr_at(g, ci);
+			const char *cname = bh_uuid_name(&ch->uuid);
+			size_t len = 0;
+			int rc = BH_ENOTSUP;
+			if (ch->props & BH_GATT_PROP_READ)
+				rc = bh_host_read_sync(s.h, s.conn, ch->value_handle, val, sizeof(val), &len);
+			if (c->json) {
+				json_obj(&j, NULL);
+				json_int(&j, "handle", ch->decl_handle);
+				json_int(&j, "value_handle", ch->value_handle);
+				json_str(&j, "uuid", uuid_label(&ch->uuid, ub));
+				json_str(&j, "name", cname);
+				json_arr(&j, "properties");
+				for (int b = 0; b < 8; b++)
+					if (ch->props & (1u << b))
+						json_item_str(&j, prop_names[b]);
+				json_close(&j, ']');
+				if (rc == BH_OK)
+					json_hex(&j, "value", val, len < sizeof(val) ? len : sizeof(val));
+				else if (ch->props & BH_GATT_PROP_READ)
+					json_str(&j, "error", bh_strerror(rc));
+				json_arr(&j, "descriptors");
+			} else {
+				printf("  Characteristic 0x%04x %s%s%s ", ch->value_handle,
+				       uuid_label(&ch->uuid, ub), cname ? " " : "", cname ? cname : "");
+				print_props(stdout, ch->props);
+				if (rc == BH_OK) {
+					printf(" = ");
+					cli_print_value(stdout, val, len < sizeof(val) ? len : sizeof(val));
+				} else if (ch->props & BH_GATT_PROP_READ) {
+					printf(" (read failed: %s)", bh_strerror(rc));
+				}
+				printf("\n");
+			}
+			for (unsigned di = ch->first_desc; di < ch->first_desc + ch->n_descs; di++) {
+				const struct bh_gattc_desc *d = bh_gattc_desc_at(g, di);
+				const char *dname = bh_uuid_name(&d->uuid);
+				if (c->json) {
+					json_obj(&j, NULL);
+					json_int(&j, "handle", d->handle);
+					json_str(&j, "uuid", uuid_label(&d->uuid, ub));
+					json_str(&j, "name", dname);
+					json_close(&j, '}');
+				} else {
+					printf("    Descriptor 0x%04x %s%s%s\n", d->handle,
+					       uuid_label(&d->uuid, ub), dname ? " " : "", dname ? dname : "");
+				}
+			}
+			if (c->json) {
+				json_close(&j, ']');
+				json_close(&j, '}');
+			}
+		}
+		if (c->json) {
+			json_close(&j, ']');
+			json_close(&j, '}');
+		}
+	}
+	if (c->json) {
+		json_close(&j, ']');
+		json_end(&j);
+	}
+	gatt_session_close(&s);
+	return 0;
+}
+
+static int parse_common(struct cli *c, int argc, char **argv, double *ct, bool *no_rsp,
+			long *count, double *timeout, bool *indicate, const char *usage)
+{
+	static const struct option opts[] = {
+		{ "connect-timeout", required_argument, NULL, 'c' },
+		{ "no-response", no_argument, NULL, 'n' },
+		{ "count", required_argument, NULL, 'N' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "indicate", no_argument, NULL, 'i' },
+		{ 0 },
+	};
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c': *ct = atof(optarg); break;
+		case 'n': if (no_rsp) { *no_rsp = true; break; } return cli_fail(c, "usage: %s", usage);
+		case 'N': if (count) { *count = atol(optarg); break; } return cli_fail(c, "usage: %s", usage);
+		case 't': if (timeout) { *timeout = atof(optarg); break; } return cli_fail(c, "usage: %s", usage);
+		case 'i': if (indicate) { *indicate = true; break; } return cli_fail(c, "usage: %s", usage);
+		default: return cli_fail(c, "usage: %s", usage);
+		}
+	}
+	return 0;
+}
+
+int cmd_read(struct cli *c, int argc, char **argv)
+{
+	const char *usage = "read ADDR HANDLE|UUID [--connect-timeout S]";
+	double ct = 10;
+	if (parse_common(c, argc, argv, &ct, NULL, NULL, NULL, NULL, usage))
+		return 1;
+	if (argc - optind != 2)
+		return cli_fail(c, "usage: %s", usage);
+	struct gatt_session s;
+	uint16_t attr;
+	int rc = 1;
+	if (!gatt_session_open(&s, c, argv[optind], ct, true, NULL) &&
+	    !gatt_session_attr(&s, argv[optind + 1], &attr)) {
+		static uint8_t val[512];
+		size_t len = 0;
+		int st = bh_host_read_sync(s.h, s.conn, attr, val, sizeof(val), &len);
+		if (st) {
+			cli_fail(c, "read of 0x%04x failed: %s", attr, bh_strerror(st));
+		} else if (c->json) {
+			struct json j;
+			json_begin(&j, stdout);
+			json_int(&j, "handle", attr);
+			json_hex(&j, "value", val, len);
+			json_end(&j);
+			rc = 0;
+		} else {
+			printf("0x%04x: ", attr);
+			cli_print_value(stdout, val, len);
+			printf("\n");
+			rc = 0;
+		}
+	}
+	gatt_session_close(&s);
+	return rc;
+}
+
+int cmd_write(struct cli *c, int argc, char **argv)
+{
+	const char *usage = "write ADDR HANDLE|UUID HEX [--no-response] [--connect-timeout S]";
+	double ct = 10;
+	bool no_rsp = false;
+	if (parse_common(c, argc, argv, &ct, &no_rsp, NULL, NULL, NULL, usage))
+		return 1;
+	if (argc - optind != 3)
+		return cli_fail(c, "usage: %s", usage);
+	static uint8_t val[512];
+	int len = cli_parse_hex(argv[optind + 2], val, sizeof(val));
+	if (len < 0)
+		return cli_fail(c, "bad hex value '%s'", argv[optind + 2]);
+	struct gatt_session s;
+	uint16_t attr;
+	int rc = 1;
+	if (!gatt_session_open(&s, c, argv[optind], ct, true, NULL) &&
+	    !gatt_session_attr(&s, argv[optind + 1], &attr)) {
+		int st = bh_host_write_sync(s.h, s.conn, attr, val, (size_t)len, !no_rsp);
+		if (st) {
+			cli_fail(c, "write to 0x%04x failed: %s", attr, bh_strerror(st));
+		} else {
+			if (!c->json)
+				printf("wrote %d byte%s to 0x%04x%s\n", len, len == 1 ? "" : "s", attr,
+				       no_rsp ? " (without response)" : "");
+			rc = 0;
+		}
+	}
+	gatt_session_close(&s);
+	return rc;
+}
+
+struct notify_ui {
+	struct cli *c;
+	uint16_t attr;
+	long want, got;
+	bool done;
+};
+
+static void on_notification(void *ctx, uint16_t handle, uint16_t attr, const uint8_t *v,
+			    size_t len, bool ind)
+{
+	struct notify_ui *ui = ctx;
+	(void)handle;
+	if (attr != ui->attr)
+		return;
+	ui->got++;
+	if (ui->c->json) {
+		struct json j;
+		json_begin(&j, stdout);
+		json_str(&j, "event", ind ? "indication" : "notification");
+		json_int(&j, "handle", attr);
+		json_hex(&j, "value", v, len);
+		json_end(&j);
+	} else {
+		printf("%s 0x%04x: ", ind ? "indication" : "notification", attr);
+		cli_print_value(stdout, v, len);
+		printf("\n");
+		fflush(stdout);
+	}
+	if (ui->want > 0 && ui->got >= ui->want)
+		ui->done = true;
+}
+
+int cmd_notify(struct cli *c, int argc, char **argv)
+{
+	const char *usage = "notify ADDR HANDLE|UUID [--count N] [--timeout S] [--indicate] [--connect-timeout S]";
+	double ct = 10, timeout = 0;
+	long count = 0;
+	bool ind = false;
+	if (parse_common(c, argc, argv, &ct, NULL, &count, &timeout, &ind, usage))
+		return 1;
+	if (argc - optind != 2)
+		return cli_fail(c, "usage: %s", usage);
+	struct notify_ui ui = { .c = c, .want = count };
+	struct bh_host_events ev = { .ctx = &ui, .notification = on_notification };
+	struct gatt_session s;
+	int rc = 1;
+	if (!gatt_session_open(&s, c, argv[optind], ct, true, &ev) &&
+	    !gatt_session_attr(&s, argv[optind + 1], &ui.attr)) {
+		int st = bh_host_subscribe_sync(s.h, s.conn, ui.attr, ind);
+		if (st) {
+			cli_fail(c, "subscribe to 0x%04x failed: %s", ui.attr, bh_strerror(st));
+		} else {
+			if (!c->json)
+				fprintf(stderr, "subscribed to 0x%04x\n", ui.attr);
+			bh_loop_run_until(bh_host_loop(s.h), &ui.done,
+					  timeout > 0 ? (bh_time_ms)(timeout * 1000) : BH_NEVER);
+			rc = (count > 0 && ui.got < count) ? cli_fail(c, "got %ld of %ld", ui.got, count) : 0;
+		}
+	}
+	gatt_session_close(&s);
+	return rc;
+}

@@ -1,0 +1,107 @@
+/* blehost info: what the controller is and can do. */
+#include "cli.h"
+
+#include "hci.h"
+
+#include <string.h>
+
+static const char *version_name(uint8_t v)
+{
+	static const char *const n[] = { "1.0b", "1.1", "1.2", "2.0", "2.1", "3.0", "4.0", "4.1",
+					 "4.2", "5.0", "5.1", "5.2", "5.3", "5.4", "6.0", "6.1" };
+	return v < sizeof(n) / sizeof(n[0]) ? n[v] : "?";
+}
+
+static const struct {
+	unsigned bit;
+	const char *name;
+} le_feature_names[] = {
+	{ 0, "LE Encryption" },
+	{ 1, "Connection Parameters Request" },
+	{ 2, "Extended Reject Indication" },
+	{ 3, "Peripheral-initiated Features Exchange" },
+	{ 4, "LE Ping" },
+	{ 5, "Data Packet Length Extension" },
+	{ 6, "LL Privacy" },
+	{ 7, "Extended Scanner Filter Policies" },
+	{ 8, "LE 2M PHY" },
+	{ 11, "LE Coded PHY" },
+	{ 12, "LE Extended Advertising" },
+	{ 13, "LE Periodic Advertising" },
+	{ 14, "Channel Selection Algorithm #2" },
+	{ 15, "LE Power Class 1" },
+};
+
+static const struct {
+	uint16_t bit;
+	const char *name;
+} notable_cmds[] = {
+	{ BH_SUP_LE_SET_EXT_ADV_PARAMS, "LE Set Extended Advertising Parameters" },
+	{ BH_SUP_LE_SET_EXT_SCAN_PARAMS, "LE Set Extended Scan Parameters" },
+	{ BH_SUP_LE_EXT_CREATE_CONN, "LE Extended Create Connection" },
+	{ BH_SUP_LE_READ_BUFFER_SIZE_V2, "LE Read Buffer Size v2" },
+	{ BH_SUP_LE_ENCRYPT, "LE Encrypt" },
+	{ BH_SUP_LE_READ_RESOLVING_LIST_SIZE, "LE Read Resolving List Size" },
+	{ BH_SUP_LE_SET_PRIVACY_MODE, "LE Set Privacy Mode" },
+};
+
+int cmd_info(struct cli *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return cli_fail(c, "usage: info");
+	struct bh_host *h = cli_open_host(c, NULL);
+	if (!h)
+		return 1;
+	struct bh_hci *hci = bh_host_hci(h);
+	const struct bh_hci_info *i = bh_hci_info(hci);
+	char addr[BH_ADDR_STRLEN];
+	bh_addr_str(&i->bdaddr, addr);
+	if (c->json) {
+		struct json j;
+		json_begin(&j, stdout);
+		json_str(&j, "address", addr);
+		json_int(&j, "hci_version", i->hci_version);
+		json_str(&j, "hci_version_name", version_name(i->hci_version));
+		json_int(&j, "hci_revision", i->hci_revision);
+		json_int(&j, "lmp_version", i->lmp_version);
+		json_int(&j, "manufacturer", i->manufacturer);
+		json_int(&j, "lmp_subversion", i->lmp_subversion);
+		json_hex(&j, "le_features", i->le_features, 8);
+		json_arr(&j, "le_feature_names");
+		for (size_t k = 0; k < sizeof(le_feature_names) / sizeof(le_feature_names[0]); k++)
+			if (bh_hci_le_feature(hci, le_feature_names[k].bit))
+				json_item_str(&j, le_feature_names[k].name);
+		json_close(&j, ']');
+		json_arr(&j, "notable_commands");
+		for (size_t k = 0; k < sizeof(notable_cmds) / sizeof(notable_cmds[0]); k++)
+			if (bh_hci_supports(hci, notable_cmds[k].bit))
+				json_item_str(&j, notable_cmds[k].name);
+		json_close(&j, ']');
+		json_int(&j, "le_acl_mtu", i->le_acl_mtu);
+		json_int(&j, "le_acl_credits", i->le_acl_credits);
+		json_bool(&j, "acl_shared_with_bredr", i->acl_shared_with_bredr);
+		json_end(&j);
+		return 0;
+	}
+	printf("Controller     %s\n", addr);
+	printf("HCI version    %s (0x%02x) revision 0x%04x\n", version_name(i->hci_version),
+	       i->hci_version, i->hci_revision);
+	printf("LMP/LL version %s (0x%02x) subversion 0x%04x\n", version_name(i->lmp_version),
+	       i->lmp_version, i->lmp_subversion);
+	printf("Manufacturer   0x%04x\n", i->manufacturer);
+	printf("LE features   ");
+	for (int k = 7; k >= 0; k--)
+		printf(" %02x", i->le_features[k]);
+	printf("\n");
+	for (size_t k = 0; k < sizeof(le_feature_names) / sizeof(le_feature_names[0]); k++)
+		if (bh_hci_le_feature(hci, le_feature_names[k].bit))
+			printf("               %s\n", le_feature_names[k].name);
+	printf("Commands of note:\n");
+	for (size_t k = 0; k < sizeof(notable_cmds) / sizeof(notable_cmds[0]); k++)
+		printf("               %-40s %s\n", notable_cmds[k].name,
+		       bh_hci_supports(hci, notable_cmds[k].bit) ? "yes" : "no");
+	printf("LE ACL buffers %u x %u bytes%s\n", i->le_acl_credits, i->le_acl_mtu,
+	       i->acl_shared_with_bredr ? " (shared with BR/EDR)" : "");
+	return 0;
+}

@@ -1,0 +1,321 @@
+/* blehost peripheral: the demo GATT server. Heart Rate (notifying once a
+ * second while subscribed), Battery, Device Information, and a demo service
+ * with a long read/write value, a write-without-response value, an indicate
+ * value and two values that need security. Logs every request. */
+#include "cli.h"
+
+#include "att.h"
+#include "gap.h"
+#include "gatt.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Demo service b1e40000-7a2d-4c2b-9a8e-1e5b0a0c0d00 and its characteristics
+ * ...01 to ...05, little-endian as on the wire. */
+#define DEMO_UUID(last) BH_UUID128_INIT(last, 0x0d, 0x0c, 0x0a, 0x5b, 0x1e, 0x8e, 0x9a, \
+					 0x2b, 0x4c, 0x2d, 0x7a, 0x00, 0x00, 0xe4, 0xb1)
+
+struct periph {
+	struct cli *c;
+	struct bh_host *h;
+	uint8_t heart_rate;
+	uint8_t battery;
+	uint16_t hrm_handle, batt_handle, indicate_handle;
+	unsigned hr_subscribers;
+	long tick_timer;
+	unsigned indications;
+};
+
+static const uint8_t sensor_location[] = { 0x01 }; /* chest */
+static const char manufacturer[] = "blehost project";
+static const char model[] = "blehost demo peripheral";
+static const char secret_enc[] = "encrypted secret";
+static const char secret_auth[] = "authenticated secret";
+static uint8_t long_value[300];
+
+static const struct bh_gatt_chr_def hr_chrs[] = {
+	{ .uuid = BH_UUID16_INIT(0x2a37), .props = BH_GATT_CHR_NOTIFY,
+	  .read_perm = BH_GATT_PERM_NONE, .write_perm = BH_GATT_PERM_NONE,
+	  .initial = "\x00\x48", .initial_len = 2, .max_len = 2, .fixed_len = true },
+	{ .uuid = BH_UUID16_INIT(0x2a38), .props = BH_GATT_CHR_READ,
+	  .read_perm = BH_GATT_PERM_OPEN, .initial = sensor_location, .initial_len = 1 },
+};
+static const struct bh_gatt_chr_def batt_chrs[] = {
+	{ .uuid = BH_UUID16_INIT(0x2a19), .props = BH_GATT_CHR_READ | BH_GATT_CHR_NOTIFY,
+	  .read_perm = BH_GATT_PERM_OPEN, .initial = "\x64", .initial_len = 1,
+	  .fixed_len = true },
+};
+static const struct bh_gatt_chr_def dis_chrs[] = {
+	{ .uuid = BH_UUID16_INIT(0x2a29), .props = BH_GATT_CHR_READ, .read_perm = BH_GATT_PERM_OPEN,
+	  .initial = manufacturer, .initial_len = sizeof(manufacturer) - 1 },
+	{ .uuid = BH_UUID16_INIT(0x2a24), .props = BH_GATT_CHR_READ, .read_perm = BH_GATT_PERM_OPEN,
+	  .initial = model, .initial_len = sizeof(model) - 1 },
+};
+static struct bh_gatt_chr_def demo_chrs[] = {
+	{ .uuid = DEMO_UUID(0x01), .props = BH_GATT_CHR_READ | BH_GATT_CHR_WRITE,
+	  .read_perm = BH_GATT_PERM_OPEN, .write_perm = BH_GATT_PERM_OPEN,
+	  .initial = long_value, .initial_len = sizeof(long_value), .max_len = 512,
+	  .user_desc = "300-byte read/write value" },
+	{ .uuid = DEMO_UUID(0x02), .props = BH_GATT_CHR_WRITE_NO_RSP | BH_GATT_CHR_READ,
+	  .read_perm = BH_GATT_PERM_OPEN, .write_perm = BH_GATT_PERM_OPEN,
+	  .initial = "", .initial_len = 0, .max_len = 244,
+	  .user_desc = "write without response" },
+	{ .uuid = DEMO_UUID(0x03), .props = BH_GATT_CHR_INDICATE | BH_GATT_CHR_READ,
+	  .read_perm = BH_GATT_PERM_OPEN, .initial = "\x00", .initial_len = 1, .max_len = 20,
+	  .user_desc = "indicates a counter" },
+	{ .uuid = DEMO_UUID(0x04), .props = BH_GATT_CHR_READ,
+	  .read_perm = BH_GATT_PERM_ENC_NO_MITM, .initial = secret_enc,
+	  .initial_len = sizeof(secret_enc) - 1, .user_desc = "readable when encrypted" },
+	{ .uuid = DEMO_UUID(0x05), .props = BH_GATT_CHR_READ,
+	  .read_perm = BH_GATT_PERM_ENC_MITM, .initial = secret_auth,
+	  .initial_len = sizeof(secret_auth) - 1, .user_desc = "readable when authenticated" },
+};
+
+static const struct bh_gatt_svc_def services[] = {
+	{ .uuid = BH_UUID16_INIT(0x180d), .chrs = hr_chrs, .num_chrs = 2 },
+	{ .uuid = BH_UUID16_INIT(0x180f), .chrs = batt_chrs, .num_chrs = 1 },
+	{ .uuid = BH_UUID16_INIT(0x180a), .chrs = dis_chrs, .num_chrs = 2 },
+	{ .uuid = DEMO_UUID(0x00), .chrs = demo_chrs, .num_chrs = 5 },
+};
+
+static void emit(struct periph *p, const char *event, uint16_t conn, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void emit(struct periph *p, const char *event, uint16_t conn, const char *fmt, ...)
+{
+	char msg[256] = "";
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->c->json) {
+		struct json j;
+		json_begin(&j, stdout);
+		json_str(&j, "event", event);
+		json_int(&j, "conn", conn);
+		json_str(&j, "detail", msg);
+		json_end(&j);
+	} else {
+		printf("[conn 0x%04x] %-13s %s\n", conn, event, msg);
+		fflush(stdout);
+	}
+}
+
+static void tick(void *arg);
+
+static void schedule_tick(struct periph *p)
+{
+	struct bh_loop *l = bh_host_loop(p->h);
+	p->tick_timer = bh_loop_timer_at(l, bh_loop_now(l) + 1000, tick, p);
+}
+
+static void tick(void *arg)
+{
+	struct periph *p = arg;
+	p->tick_timer = 0;
+	if (!p->hr_subscribers)
+		return;
+	/* A plausible resting heart rate that drifts between 60 and 80. */
+	p->heart_rate = (uint8_t)(p->heart_rate >= 80 ? 60 : p->heart_rate + 1);
+	uint8_t hrm[2] = { 0x00, p->heart_rate };
+	unsigned busy = 0;
+	int n = bh_gatts_changed(bh_host_gatt_server(p->h), p->hrm_handle, hrm, sizeof(hrm), &busy);
+	if (n > 0)
+		emit(p, "notify", 0, "heart rate %u bpm to %d subscriber(s)", p->heart_rate, n);
+	schedule_tick(p);
+}
+
+static void on_subscription(void *ctx, uint16_t conn, uint16_t vh, uint16_t value)
+{
+	struct periph *p = ctx;
+	emit(p, "subscribe", conn, "handle 0x%04x CCCD=%u (%s)", vh, value,
+	     value == 0 ? "off" : value == 1 ? "notifications" : value == 2 ? "indications" : "both");
+	if (vh == p->hrm_handle) {
+		if (value & 1)
+			p->hr_subscribers++;
+		else if (p->hr_subscribers)
+			p->hr_subscribers--;
+		if (p->hr_subscribers && !p->tick_timer)
+			schedule_tick(p);
+	}
+	if (vh == p->indicate_handle && (value & 2)) {
+		uint8_t v = (uint8_t)++p->indications;
+		bh_gatts_indicate(bh_host_gatt_server(p->h), conn, vh, &v, 1);
+	}
+}
+
+static void on_indication_done(void *ctx, uint16_t conn, uint16_t vh, bh_status st)
+{
+	struct periph *p = ctx;
+	emit(p, "indicated", conn, "handle 0x%04x: %s", vh, st ? bh_strerror(st) : "confirmed");
+}
+
+static void on_att_request(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
+{
+	struct periph *p = ctx;
+	struct bh_att_pdu d;
+	int rc = bh_att_decode(pdu, len, &d);
+	const char *name = bh_att_opcode_str(pdu[0]);
+	if (rc)
+		emit(p, "request", conn, "%s (malformed, %zu bytes)", name, len);
+	else if (d.opcode == BH_ATT_READ_REQ || d.opcode == BH_ATT_READ_BLOB_REQ)
+		emit(p, "request", conn, "%s handle 0x%04x offset %u", name, d.u.read.handle,
+		     d.u.read.offset);
+	else if (d.opcode == BH_ATT_WRITE_REQ || d.opcode == BH_ATT_WRITE_CMD)
+		emit(p, "request", conn, "%s handle 0x%04x, %zu bytes", name, d.u.write.handle,
+		     d.u.write.len);
+	else if (d.opcode == BH_ATT_PREP_WRITE_REQ)
+		emit(p, "request", conn, "%s handle 0x%04x offset %u, %zu bytes", name,
+		     d.u.prep.handle, d.u.prep.offset, d.u.prep.len);
+	else
+		emit(p, "request", conn, "%s", name);
+}
+
+static void on_connected(void *ctx, uint16_t conn, bool central, const bh_addr *peer)
+{
+	struct periph *p = ctx;
+	char a[BH_ADDR_STRLEN];
+	(void)central;
+	emit(p, "connected", conn, "%s", bh_addr_str(peer, a));
+}
+
+static void on_disconnected(void *ctx, uint16_t conn, uint8_t reason)
+{
+	struct periph *p = ctx;
+	emit(p, "disconnected", conn, "reason 0x%02x %s", reason, bh_hci_status_str(reason));
+	p->hr_subscribers = 0;
+}
+
+static void on_encryption(void *ctx, uint16_t conn, bh_status st, bool enabled)
+{
+	struct periph *p = ctx;
+	emit(p, "encryption", conn, "%s%s", enabled ? "on" : "off", st ? bh_strerror(st) : "");
+}
+
+static void on_pairing(void *ctx, uint16_t conn, bh_status st, bool bonded)
+{
+	struct periph *p = ctx;
+	emit(p, "paired", conn, "%s%s", st ? bh_strerror(st) : "success",
+	     !st && bonded ? ", bonded" : "");
+}
+
+static void on_passkey_display(void *ctx, uint16_t conn, uint32_t passkey)
+{
+	struct periph *p = ctx;
+	emit(p, "passkey", conn, "%06u", passkey);
+}
+
+static void on_confirm(void *ctx, uint16_t conn, uint32_t number)
+{
+	struct periph *p = ctx;
+	emit(p, "confirm", conn, "%06u (accepted)", number);
+	bh_host_confirm_reply(p->h, conn, true);
+}
+
+static void on_passkey_request(void *ctx, uint16_t conn)
+{
+	struct periph *p = ctx;
+	const char *env = getenv("BLEHOST_PASSKEY");
+	if (!env) {
+		emit(p, "passkey", conn, "requested, but no BLEHOST_PASSKEY set: rejecting");
+		bh_host_passkey_reply(p->h, conn, false, 0);
+		return;
+	}
+	emit(p, "passkey", conn, "entering %s", env);
+	bh_host_passkey_reply(p->h, conn, true, (uint32_t)strtoul(env, NULL, 10));
+}
+
+static void on_stopped(void *ctx, bh_status st)
+{
+	struct periph *p = ctx;
+	if (st != BH_OK)
+		emit(p, "advertising", 0, "stopped: %s", bh_strerror(st));
+}
+
+int cmd_peripheral(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "io", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "mitm", no_argument, NULL, 'm' },
+		{ 0 },
+	};
+	const char *name = "blehost-demo";
+	double timeout = 0;
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n': name = optarg; break;
+		case 'i':
+			if (cli_parse_io(optarg, &c->cfg.io_cap))
+				return cli_fail(c, "unknown IO capability '%s' (NoInputNoOutput, DisplayOnly, DisplayYesNo, KeyboardOnly, KeyboardDisplay)", optarg);
+			break;
+		case 't': timeout = atof(optarg); break;
+		case 'm': c->cfg.mitm = true; break;
+		default: return cli_fail(c, "usage: peripheral [--name N] [--io CAP] [--mitm] [--timeout S]");
+		}
+	}
+	for (size_t i = 0; i < sizeof(long_value); i++)
+		long_value[i] = (uint8_t)i;
+
+	struct periph p = { .c = c, .heart_rate = 60, .battery = 100 };
+	struct bh_host_events ev = {
+		.ctx = &p,
+		.connected = on_connected,
+		.disconnected = on_disconnected,
+		.encryption_changed = on_encryption,
+		.pairing_complete = on_pairing,
+		.passkey_display = on_passkey_display,
+		.passkey_request = on_passkey_request,
+		.confirm_number = on_confirm,
+		.subscription = on_subscription,
+		.indication_done = on_indication_done,
+		.att_request = on_att_request,
+	};
+	p.h = cli_open_host(c, &ev);
+	if (!p.h)
+		return 1;
+	struct bh_gatts *gs = bh_host_gatt_server(p.h);
+	bh_status st = bh_gatts_add_services(gs, services, sizeof(services) / sizeof(services[0]));
+	if (st)
+		return cli_fail(c, "cannot build the demo database: %s", bh_strerror(st));
+	p.hrm_handle = bh_gatts_value_handle(gs, &hr_chrs[0]);
+	p.batt_handle = bh_gatts_value_handle(gs, &batt_chrs[0]);
+	p.indicate_handle = bh_gatts_value_handle(gs, &demo_chrs[2]);
+
+	uint8_t adv[BH_AD_LEGACY_MAX], rsp[BH_AD_LEGACY_MAX];
+	struct bh_ad_builder a, r;
+	bh_ad_build_init(&a, adv, sizeof(adv));
+	bh_ad_build_init(&r, rsp, sizeof(rsp));
+	bh_uuid hr = bh_uuid16(0x180d);
+	bh_ad_add_flags(&a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
+	bh_ad_add_uuids(&a, &hr, 1, true);
+	if (bh_ad_add_name(&a, name, true) && bh_ad_add_name(&r, name, true))
+		return cli_fail(c, "name '%s' is too long to advertise", name);
+	struct bh_gap_adv_params ap = {
+		.kind = BH_GAP_ADV_CONN,
+		.data = adv,
+		.data_len = a.len,
+		.scan_rsp = rsp,
+		.scan_rsp_len = r.len,
+		.restart_on_disconnect = true,
+		.on_stopped = on_stopped,
+		.ctx = &p,
+	};
+	int rc = bh_gap_adv_start(bh_host_gap(p.h), &ap, NULL, NULL);
+	if (rc)
+		return cli_fail(c, "cannot advertise: %s", bh_strerror(rc));
+	char addr[BH_ADDR_STRLEN];
+	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
+	emit(&p, "advertising", 0, "%s as \"%s\" with Heart Rate, Battery, Device Information and the demo service",
+	     bh_addr_str(&own, addr), name);
+	bool never = false;
+	bh_loop_run_until(bh_host_loop(p.h), &never,
+			  timeout > 0 ? (bh_time_ms)(timeout * 1000) : BH_NEVER);
+	emit(&p, "exit", 0, "%s", c->interrupted ? "interrupted" : "timeout");
+	return 0;
+}

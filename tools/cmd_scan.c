@@ -1,0 +1,174 @@
+/* blehost scan: one line per device as it is found (updated in place on a
+ * terminal), or one JSON object per device event with --json. */
+#include "cli.h"
+
+#include "gap.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_ROWS 256
+
+struct scan_ui {
+	struct cli *c;
+	bool tty;
+	bh_addr rows[MAX_ROWS];
+	unsigned nrows;
+	bool done;
+	bh_status reason;
+};
+
+void cli_print_device_json(FILE *f, const struct bh_gap_device *d);
+
+void cli_print_device_json(FILE *f, const struct bh_gap_device *d)
+{
+	char addr[BH_ADDR_STRLEN], ubuf[BH_UUID_STRLEN];
+	struct json j;
+	json_begin(&j, f);
+	json_str(&j, "address", bh_addr_str_bare(&d->addr, addr));
+	json_str(&j, "type", bh_addr_is_random(&d->addr) ? "random" : "public");
+	json_str(&j, "name", d->name[0] ? d->name : NULL);
+	if (d->rssi == BH_GAP_RSSI_NA)
+		json_str(&j, "rssi", NULL);
+	else
+		json_int(&j, "rssi", d->rssi);
+	json_bool(&j, "connectable", d->connectable);
+	json_bool(&j, "scan_response", d->last_was_scan_rsp);
+	json_obj(&j, "manufacturer_data");
+	for (unsigned i = 0; i < d->ad.n_mfr; i++) {
+		char k[8];
+		snprintf(k, sizeof(k), "%u", d->ad.mfr[i].company);
+		json_hex(&j, k, d->ad.mfr[i].data, d->ad.mfr[i].len);
+	}
+	json_close(&j, '}');
+	json_obj(&j, "service_data");
+	for (unsigned i = 0; i < d->ad.n_svc_data; i++)
+		json_hex(&j, bh_uuid_str(&d->ad.svc_data[i].uuid, ubuf), d->ad.svc_data[i].data,
+			 d->ad.svc_data[i].len);
+	json_close(&j, '}');
+	json_arr(&j, "service_uuids");
+	for (unsigned i = 0; i < d->ad.n_uuids; i++)
+		json_item_str(&j, bh_uuid_str(&d->ad.uuids[i].uuid, ubuf));
+	json_close(&j, ']');
+	if (d->ad.present & BH_AD_HAS_TX_POWER)
+		json_int(&j, "tx_power", d->ad.tx_power);
+	else
+		json_str(&j, "tx_power", NULL);
+	if (d->ad.present & BH_AD_HAS_APPEARANCE)
+		json_int(&j, "appearance", d->ad.appearance);
+	json_hex(&j, "raw", d->adv_data, d->adv_len);
+	if (d->has_scan_rsp)
+		json_hex(&j, "raw_scan_response", d->rsp_data, d->rsp_len);
+	json_end(&j);
+}
+
+static void print_row(FILE *f, const struct bh_gap_device *d)
+{
+	char addr[BH_ADDR_STRLEN], ubuf[BH_UUID_STRLEN];
+	fprintf(f, "%-24s", bh_addr_str(&d->addr, addr));
+	if (d->rssi == BH_GAP_RSSI_NA)
+		fprintf(f, "  rssi n/a");
+	else
+		fprintf(f, "  %4d dBm", d->rssi);
+	fprintf(f, "  %-20s", d->name[0] ? d->name : "(no name)");
+	fprintf(f, "%s", d->connectable ? "  connectable" : "");
+	for (unsigned i = 0; i < d->ad.n_uuids && i < 3; i++)
+		fprintf(f, "  %s", bh_uuid_str(&d->ad.uuids[i].uuid, ubuf));
+	for (unsigned i = 0; i < d->ad.n_mfr && i < 2; i++)
+		fprintf(f, "  mfr 0x%04x", d->ad.mfr[i].company);
+}
+
+static void on_device(void *ctx, const struct bh_gap_device *d)
+{
+	struct scan_ui *ui = ctx;
+	if (ui->c->json) {
+		cli_print_device_json(stdout, d);
+		return;
+	}
+	unsigned row = 0;
+	while (row < ui->nrows && !bh_addr_eq(&ui->rows[row], &d->addr))
+		row++;
+	if (row == ui->nrows) {
+		if (ui->nrows < MAX_ROWS)
+			ui->rows[ui->nrows++] = d->addr;
+		print_row(stdout, d);
+		fputc('\n', stdout);
+	} else if (ui->tty) {
+		unsigned up = ui->nrows - row;
+		printf("\033[%uA\r\033[K", up);
+		print_row(stdout, d);
+		printf("\033[%uB\r", up);
+	} else {
+		print_row(stdout, d);
+		fputc('\n', stdout);
+	}
+	fflush(stdout);
+}
+
+static void on_done(void *ctx, bh_status reason)
+{
+	struct scan_ui *ui = ctx;
+	ui->done = true;
+	ui->reason = reason;
+}
+
+int cmd_scan(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "service", required_argument, NULL, 's' },
+		{ "min-rssi", required_argument, NULL, 'r' },
+		{ "passive", no_argument, NULL, 'p' },
+		{ "all-reports", no_argument, NULL, 'a' },
+		{ 0 },
+	};
+	double timeout = 10;
+	struct bh_gap_scan_filter filter = { 0 };
+	bh_uuid uuids[8];
+	struct bh_gap_scan_params p = { .active = true };
+	int o;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 't': timeout = atof(optarg); break;
+		case 'n': filter.name_substr = optarg; break;
+		case 's':
+			if (filter.n_uuids >= 8 || bh_uuid_parse(optarg, &uuids[filter.n_uuids]))
+				return cli_fail(c, "bad --service UUID '%s'", optarg);
+			filter.n_uuids++;
+			break;
+		case 'r':
+			filter.use_min_rssi = true;
+			filter.min_rssi = (int8_t)atoi(optarg);
+			break;
+		case 'p': p.active = false; break;
+		case 'a': p.all_reports = true; break;
+		default: return cli_fail(c, "usage: scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports]");
+		}
+	}
+	filter.uuids = uuids;
+	struct bh_host *h = cli_open_host(c, NULL);
+	if (!h)
+		return 1;
+	struct scan_ui ui = { .c = c, .tty = isatty(1) && !c->json };
+	p.timeout_ms = timeout > 0 ? (unsigned)(timeout * 1000) : 0;
+	p.filter = &filter;
+	p.on_device = on_device;
+	p.on_done = on_done;
+	p.ctx = &ui;
+	int rc = bh_gap_scan_start(bh_host_gap(h), &p);
+	if (rc)
+		return cli_fail(c, "cannot start scanning: %s", bh_strerror(rc));
+	bh_loop_run_until(bh_host_loop(h), &ui.done, BH_NEVER);
+	if (!ui.done) { /* interrupted */
+		bh_gap_scan_stop(bh_host_gap(h));
+		bh_loop_run_until(bh_host_loop(h), &ui.done, 2000);
+	}
+	if (ui.reason != BH_OK && ui.reason != BH_ETIMEDOUT)
+		return cli_fail(c, "scan ended: %s", bh_strerror(ui.reason));
+	if (!c->json)
+		fprintf(stderr, "%u device%s found\n", ui.nrows, ui.nrows == 1 ? "" : "s");
+	return 0;
+}

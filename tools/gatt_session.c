@@ -1,0 +1,61 @@
+#include "gatt_session.h"
+
+#include "gap.h"
+#include "gatt.h"
+
+#include <string.h>
+
+int gatt_session_open(struct gatt_session *s, struct cli *c, const char *addr_str,
+		      double connect_timeout, bool discover, const struct bh_host_events *ev)
+{
+	memset(s, 0, sizeof(*s));
+	s->c = c;
+	bh_addr addr;
+	if (bh_addr_parse(addr_str, &addr))
+		return cli_fail(c, "bad address '%s' (want AA:BB:CC:DD:EE:FF[/public|/random])",
+				addr_str);
+	s->h = cli_open_host(c, ev);
+	if (!s->h)
+		return 1;
+	unsigned ms = connect_timeout > 0 ? (unsigned)(connect_timeout * 1000) : 10000;
+	int rc = bh_host_connect_sync(s->h, &addr, ms, &s->conn);
+	if (rc) {
+		char a[BH_ADDR_STRLEN];
+		return cli_fail(c, "cannot connect to %s: %s%s", bh_addr_str(&addr, a),
+				bh_strerror(rc),
+				rc == BH_ETIMEDOUT ? " (is it advertising? is the address type right? try /random)" : "");
+	}
+	s->connected = true;
+	rc = bh_host_exchange_mtu_sync(s->h, s->conn, &s->mtu);
+	if (rc)
+		return cli_fail(c, "MTU exchange failed: %s", bh_strerror(rc));
+	if (discover) {
+		rc = bh_host_discover_sync(s->h, s->conn);
+		if (rc)
+			return cli_fail(c, "discovery failed: %s", bh_strerror(rc));
+	}
+	return 0;
+}
+
+void gatt_session_close(struct gatt_session *s)
+{
+	if (s->connected && s->h)
+		bh_host_disconnect_sync(s->h, s->conn, 0x13, 3000);
+	s->connected = false;
+}
+
+int gatt_session_attr(struct gatt_session *s, const char *spec, uint16_t *handle)
+{
+	bh_uuid u;
+	int kind = cli_parse_attr(spec, handle, &u);
+	if (kind == 0)
+		return 0;
+	if (kind < 0)
+		return cli_fail(s->c, "'%s' is neither a handle nor a UUID", spec);
+	struct bh_gattc *g = bh_host_gattc(s->h, s->conn);
+	const struct bh_gattc_chr *chr = g ? bh_gattc_find_chr(g, NULL, &u) : NULL;
+	if (!chr)
+		return cli_fail(s->c, "no characteristic with UUID %s on the peer", spec);
+	*handle = chr->value_handle;
+	return 0;
+}

@@ -1,0 +1,113 @@
+/* blehost: the command-line program. Global options, then a command. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static struct cli *g_cli; /* only for the signal handler */
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (g_cli) {
+		g_cli->interrupted = 1;
+		if (g_cli->host)
+			bh_loop_quit(bh_host_loop(g_cli->host));
+	}
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+	const char *usage;
+} commands[] = {
+	{ "info", cmd_info, "info                      controller address, versions, features, buffers" },
+	{ "scan", cmd_scan, "scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports]" },
+	{ "advertise", cmd_advertise, "advertise [--name N] [--service UUID]... [--manufacturer ID:HEX] [--timeout S] [--nonconnectable] [--random]" },
+	{ "gatt", cmd_gatt, "gatt ADDR                 connect, discover and print the GATT tree with values" },
+	{ "read", cmd_read, "read ADDR HANDLE|UUID" },
+	{ "write", cmd_write, "write ADDR HANDLE|UUID HEX [--no-response]" },
+	{ "notify", cmd_notify, "notify ADDR HANDLE|UUID [--count N] [--timeout S] [--indicate]" },
+	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--timeout S]   demo GATT server" },
+	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
+	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
+};
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N] COMMAND ...\n"
+		"\n"
+		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
+		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
+		"           (default: $BLEHOST_TRANSPORT)\n"
+		"\ncommands:\n",
+		prog);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %s\n", commands[i].usage);
+	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c = { .prog = "blehost" };
+	bh_host_config_default(&c.cfg);
+	g_cli = &c;
+	static const struct option opts[] = {
+		{ "transport", required_argument, NULL, 't' },
+		{ "trace", required_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "store", required_argument, NULL, 's' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int o;
+	/* '+' stops at the command so its own options are left for it. */
+	while ((o = getopt_long(argc, argv, "+t:vjh", opts, NULL)) != -1) {
+		switch (o) {
+		case 't': c.cfg.transport = optarg; break;
+		case 'T': c.cfg.trace_path = optarg; break;
+		case 'j': c.json = true; break;
+		case 'v': c.verbose++; break;
+		case 's': c.cfg.store_dir = optarg; break;
+		case 'S':
+			c.cfg.seeded = true;
+			c.cfg.seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'h': usage(stdout, c.prog); return 0;
+		default: usage(stderr, c.prog); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr, c.prog);
+		return 2;
+	}
+	c.cfg.log_level = c.verbose >= 2 ? BH_LOG_DEBUG : c.verbose ? BH_LOG_INFO : BH_LOG_WARN;
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	const char *name = argv[optind];
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(name, commands[i].name)) {
+			/* The command sees argv[0] = its name; optind = 0 makes glibc's
+			 * getopt start afresh for the command's own options. */
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+			optind = 0;
+			int rc = commands[i].fn(&c, sub_argc, sub_argv);
+			cli_close_host(&c);
+			return rc;
+		}
+	}
+	fprintf(stderr, "%s: unknown command '%s'\n", c.prog, name);
+	usage(stderr, c.prog);
+	return 2;
+}
