@@ -145,6 +145,7 @@ struct bh_att_config {
 	uint16_t local_mtu; /* what we offer in Exchange MTU; default 517 */
 	unsigned max_queued_requests; /* client requests waiting their turn; default 16 */
 	unsigned timeout_ms; /* transaction timeout; default 30000 (tests may shorten) */
+	unsigned max_queued_indications; /* indications waiting their turn; default 4 */
 };
 void bh_att_config_default(struct bh_att_config *c);
 
@@ -207,19 +208,28 @@ int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rs
  * until its response or timeout; the response is then dropped. */
 void bh_att_cancel(struct bh_att *att, void *ctx);
 
-/* Client: Write Command or Signed Write Command. 0 or BH_EBUSY. */
+/* Client: Write Command or Signed Write Command (any opcode with the Command
+ * Flag). 0, BH_EBUSY (not kept: wait for port.can_send), BH_EINVAL (not a
+ * command, or longer than the MTU) or BH_ESTATE (bearer dead). */
 int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len);
 
-/* Server: the response (or Error Response) to the request being served. */
+/* Server: the response (or Error Response) to the request being served.
+ * 0 (sent, or held after BH_EBUSY and sent on bh_att_can_send), BH_ESTATE
+ * (no request being served, or bearer dead) or BH_EINVAL (opcode does not
+ * answer the request, or longer than the MTU). Malformed requests are
+ * answered by the bearer with Invalid PDU, unknown ones with Request Not
+ * Supported; neither reaches port.server_pdu. */
 int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len);
 /* Server: Handle Value Notification. Values longer than MTU-3 are truncated
  * as the spec requires; *truncated (may be NULL) tells the caller.
- * Returns 0 or BH_EBUSY (no room now: wait for can_send). */
+ * Returns 0, BH_EBUSY (no room now, not kept: wait for can_send),
+ * BH_EINVAL (value NULL with len > 0) or BH_ESTATE (bearer dead). */
 int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
 		  bool *truncated);
 /* Server: Handle Value Indication; one outstanding at a time, queued
- * otherwise (BH_ENOMEM when the queue is full). cb runs on the confirmation
- * (BH_OK), timeout (bearer dies) or disconnect. */
+ * otherwise (BH_ENOMEM when the queue is full). Values longer than MTU-3
+ * are truncated (3.4.7.2). cb runs on the confirmation (BH_OK), timeout
+ * (BH_ETIMEDOUT; the bearer dies) or disconnect. Also BH_EINVAL, BH_ESTATE. */
 int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
 		    bh_att_rsp_cb cb, void *ctx);
 

@@ -193,7 +193,9 @@ struct bh_hci_port {
 	/* Every event that is not Command Complete/Status, Number Of Completed
 	 * Packets or LE Meta, after the HCI layer's own bookkeeping (for instance
 	 * Disconnection Complete has already returned the connection's credits).
-	 * The minimum length for the event code has been checked. */
+	 * The minimum length for the event code has been checked; events the
+	 * layer does not know are passed on as they are. Hardware Error is
+	 * passed on just before port.fatal. */
 	void (*event)(void *ctx, uint8_t code, const uint8_t *params, size_t len);
 	/* LE Meta sub-events; params start after the sub-event code. Minimum
 	 * length for the sub-event has been checked. */
@@ -217,7 +219,8 @@ struct bh_hci;
 /* Creates the layer; the port and env must outlive it. NULL on ENOMEM. */
 struct bh_hci *bh_hci_new(const struct bh_hci_config *cfg, const struct bh_env *env,
 			  const struct bh_hci_port *port);
-/* Completes every pending command with BH_ERESET (callbacks run), frees all. */
+/* Completes every pending command with BH_ERESET (callbacks run), frees all.
+ * Not from inside a port or command callback of the same bh_hci. */
 void bh_hci_free(struct bh_hci *hci);
 
 /* Starts (or restarts) bring-up: Reset, Read Local Version, Supported
@@ -234,10 +237,22 @@ bool bh_hci_supports(const struct bh_hci *hci, uint16_t sup_bit);
 bool bh_hci_le_feature(const struct bh_hci *hci, unsigned bit);
 
 /* One packet from the transport (H4 type byte stripped). Never fails: bad
- * input is logged and dropped. */
+ * input is logged, counted in bh_hci_stats and dropped. Connection handles
+ * are tracked from LE (Enhanced) Connection Complete with status 0 once the
+ * layer is ready, until Disconnection Complete; ACL for any other handle is
+ * dropped. The reassembly buffer handed to port.acl is reused by the next
+ * packet for the same handle. */
 void bh_hci_on_packet(struct bh_hci *hci, enum bh_h4_type type, const uint8_t *pkt, size_t len);
 /* The transport is gone: same as a fatal error with BH_ETRANSPORT. */
 void bh_hci_on_transport_lost(struct bh_hci *hci);
+
+/* Recovery (a command timed out, recover_on_timeout set): the timed-out
+ * command completes with BH_ETIMEDOUT, every other pending or queued command
+ * with BH_ERESET, all connections are dropped without Disconnection Complete,
+ * then Reset and the bring-up run again and port.ready is called once more
+ * (BH_OK) or port.fatal (the recovery failed). Commands queued while bring-up
+ * runs are held until it ends. A timeout during bh_hci_start's own bring-up
+ * is reported through port.ready (no recovery loop). */
 
 /* Absolute time of the next timer, or BH_NEVER. */
 bh_time_ms bh_hci_next_deadline(const struct bh_hci *hci);
@@ -264,16 +279,27 @@ void bh_hci_cmd_forget(struct bh_hci *hci, void *ctx);
 /* Queues one complete L2CAP frame (basic header included) for a connection;
  * it is fragmented to the controller's ACL size and sent as credits allow.
  * The bytes are copied. Returns 0, BH_EBUSY (queue full: wait for
- * acl_can_send), BH_ENOTFOUND (no such connection) or BH_EINVAL. */
+ * acl_can_send), BH_ENOTFOUND (no such connection), BH_ENOMEM (the shared
+ * transmit pool refused) or BH_EINVAL (len < 4, len > rx_max_frame, or the
+ * basic header's length field does not match len - 4). */
 int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len);
 bool bh_hci_acl_can_send(const struct bh_hci *hci, uint16_t handle);
 
-/* Fault injection and diagnostics for tests. */
+/* Fault injection and diagnostics for tests.
+ * events_dropped_short: events (or LE sub-events, or Number Of Completed
+ * Packets lists) shorter than their fixed part; acl_dropped: ACL packets
+ * dropped (unknown handle, bad header, continuation without start, overrun,
+ * frame above rx_max_frame) plus partial frames abandoned by a new start;
+ * tx_queue_high_water: most frames queued at once over all connections. */
 struct bh_hci_stats {
 	unsigned cmds_sent, cmds_timed_out, events_dropped_short, acl_dropped;
 	unsigned acl_credits_free, tx_queue_high_water, recoveries;
 };
 void bh_hci_stats(const struct bh_hci *hci, struct bh_hci_stats *out);
+/* Makes the command pool (cmd_allocs) and the ACL transmit pool (tx_allocs)
+ * refuse allocations after that many more succeed; negative = never fail.
+ * bh_hci_cmd then returns BH_ENOMEM, bh_hci_acl_send BH_ENOMEM. */
+void bh_hci_fail_alloc(struct bh_hci *hci, long cmd_allocs, long tx_allocs);
 
 const char *bh_hci_opcode_str(uint16_t opcode); /* "LE Set Scan Enable" or "0x2040" */
 const char *bh_hci_event_str(uint8_t code);

@@ -90,7 +90,8 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 		h->env.random_ctx = &h->xrand;
 	}
 
-	h->loop = bh_loop_new();
+	h->own_loop = !h->cfg.loop;
+	h->loop = h->cfg.loop ? h->cfg.loop : bh_loop_new();
 	h->max_conns = h->cfg.max_connections;
 	h->conns = calloc(h->max_conns, sizeof(*h->conns));
 	if (!h->loop || !h->conns) {
@@ -128,6 +129,8 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	struct bh_gatts_config sc;
 	bh_gatts_config_default(&sc);
 	sc.max_connections = h->max_conns;
+	/* A 512-byte value written at the minimum MTU takes 29 Prepare Writes. */
+	sc.prepare_queue = 32;
 	h->gatts = bh_gatts_new(&sc, &h->env, &h->gatts_port, &h->gatts_events);
 
 	if (!h->hci || !h->l2cap || !h->gap || !h->gatts ||
@@ -156,7 +159,10 @@ void bh_host_free(struct bh_host *h)
 	bh_l2cap_free(h->l2cap);
 	bh_hci_free(h->hci);
 	host_lower_close(h);
-	bh_loop_free(h->loop);
+	if (h->loop)
+		bh_loop_remove_source(h->loop, h);
+	if (h->own_loop)
+		bh_loop_free(h->loop);
 	free(h->conns);
 	free(h);
 }

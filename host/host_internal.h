@@ -44,6 +44,7 @@ struct bh_host {
 	struct bh_env env;
 	struct bh_xrand xrand;
 	struct bh_loop *loop;
+	bool own_loop;
 
 	struct bh_transport *transport;
 	struct bh_transport_port transport_port;
@@ -51,6 +52,9 @@ struct bh_host {
 	int transport_fds[8];
 	int n_transport_fds;
 	bool virtual_time;
+	/* Replay: due time of a controller record held back because the host
+	 * has not yet sent the packet recorded before it (BH_NEVER: none). */
+	bh_time_ms replay_blocked_at;
 
 	struct bh_hci *hci;
 	struct bh_hci_port hci_port;

@@ -50,7 +50,13 @@ static void on_transport_fd(void *arg, int fd, short revents)
 static bh_time_ms transport_deadline(void *a)
 {
 	struct bh_host *h = a;
-	return bh_transport_next_deadline(h->transport);
+	bh_time_ms d = bh_transport_next_deadline(h->transport);
+	/* A held-back record gets one millisecond of grace: timestamps are
+	 * truncated to ms, so the application may still send the expected
+	 * packet at the current virtual time. */
+	if (h->virtual_time && d != BH_NEVER && h->replay_blocked_at == d)
+		return d + 1;
+	return d;
 }
 
 /* The earliest deadline of the stack's own layers (not the transport). */
@@ -79,10 +85,17 @@ static void transport_run(void *a)
 		bh_transport_process(h->transport, NULL, 0);
 		return;
 	}
-	/* The stack is idle when none of its own timers is due now: a record
-	 * still blocked then means the stack failed to send what it recorded. */
-	bool idle = stack_deadline(h) > bh_transport_virtual_now(h->transport);
+	/* A record still held back after its grace, with none of the stack's
+	 * own timers due, means the stack failed to send what it recorded. */
+	bh_time_ms now = bh_transport_virtual_now(h->transport);
+	bh_time_ms due = bh_transport_next_deadline(h->transport);
+	bool grace_over = h->replay_blocked_at == due && now > due;
+	bool idle = grace_over && stack_deadline(h) > now;
 	int rc = bh_replay_deliver(h->transport, idle);
+	if (rc == BH_EBUSY && due <= now)
+		h->replay_blocked_at = due;
+	else if (rc != BH_EBUSY)
+		h->replay_blocked_at = BH_NEVER;
 	if (rc == BH_EPROTO)
 		host_log(h, BH_LOG_ERROR, "replay mismatch");
 	if (bh_replay_done(h->transport))
@@ -108,6 +121,7 @@ int host_lower_open(struct bh_host *h, char *err, size_t errlen)
 	};
 	bh_transport_set_port(h->transport, &h->transport_port);
 	h->virtual_time = bh_transport_is_virtual(h->transport);
+	h->replay_blocked_at = BH_NEVER;
 	if (h->virtual_time) {
 		bh_loop_set_clock(h->loop, (bh_time_ms(*)(void *))bh_transport_virtual_now,
 				  h->transport);
@@ -201,6 +215,12 @@ static void hci_acl_can_send(void *ctx, uint16_t handle)
 static void hci_ready(void *ctx, bh_status result)
 {
 	struct bh_host *h = ctx;
+	if (h->ready) {
+		/* Recovery after a command timeout reset the controller: every
+		 * link is gone without a Disconnection Complete. */
+		bh_gap_reset(h->gap, BH_ERESET);
+		host_conn_drop_all(h, BH_ERESET);
+	}
 	if (result == BH_OK && host_smp_create(h))
 		result = BH_ENOMEM;
 	h->ready = result == BH_OK;

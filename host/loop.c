@@ -235,13 +235,11 @@ int bh_loop_add_source(struct bh_loop *l, bh_loop_deadline_fn deadline, bh_loop_
 
 void bh_loop_remove_source(struct bh_loop *l, void *arg)
 {
-	for (size_t i = 0; i < l->nsrc; i++) {
-		if (l->sources[i].arg == arg) {
-			memmove(&l->sources[i], &l->sources[i + 1], (l->nsrc - i - 1) * sizeof(struct source));
-			l->nsrc--;
-			return;
-		}
-	}
+	size_t k = 0;
+	for (size_t i = 0; i < l->nsrc; i++)
+		if (l->sources[i].arg != arg)
+			l->sources[k++] = l->sources[i];
+	l->nsrc = k;
 }
 
 /* ---- posting ------------------------------------------------------------ */
@@ -375,8 +373,15 @@ void bh_loop_iterate(struct bh_loop *l, bh_time_ms max_wait_ms)
 			return;
 		r = 0;
 	}
-	if (r == 0 && l->advance && d != BH_NEVER && d > now)
-		l->advance(l->advance_ctx, d);
+	if (r == 0 && l->advance) {
+		/* Never jump past the caller's bound: a blocking helper that waits
+		 * 50 ms must see time stop at 50 ms, as it did when recorded. */
+		bh_time_ms to = d;
+		if (max_wait_ms != BH_NEVER && now + max_wait_ms < to)
+			to = now + max_wait_ms;
+		if (to != BH_NEVER && to > now)
+			l->advance(l->advance_ctx, to);
+	}
 	bh_loop_dispatch(l, fds, n);
 }
 

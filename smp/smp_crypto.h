@@ -35,6 +35,10 @@
 #define BH_SMP_KEYID_TMP1 0x746d7031u
 #define BH_SMP_KEYID_TMP2 0x746d7032u
 
+/* Security function e (2.2.1): AES-128 of in under k, all wire order.
+ * Also the LE link's SK = e(LTK, SKD) (Vol 6, Part C, 1). out may equal in. */
+bh_status bh_smp_e(const uint8_t k[16], const uint8_t in[16], uint8_t out[16]);
+
 /* ---- LE legacy pairing ---- */
 
 /* c1 confirm value (2.2.3). preq/pres: the 7-octet Pairing Request/Response

@@ -6,17 +6,13 @@
 
 #include "att.h"
 #include "gap.h"
+#include "demo_db.h"
 #include "gatt.h"
 
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Demo service b1e40000-7a2d-4c2b-9a8e-1e5b0a0c0d00 and its characteristics
- * ...01 to ...05, little-endian as on the wire. */
-#define DEMO_UUID(last) BH_UUID128_INIT(last, 0x0d, 0x0c, 0x0a, 0x5b, 0x1e, 0x8e, 0x9a, \
-					 0x2b, 0x4c, 0x2d, 0x7a, 0x00, 0x00, 0xe4, 0xb1)
 
 struct periph {
 	struct cli *c;
@@ -27,58 +23,6 @@ struct periph {
 	unsigned hr_subscribers;
 	long tick_timer;
 	unsigned indications;
-};
-
-static const uint8_t sensor_location[] = { 0x01 }; /* chest */
-static const char manufacturer[] = "blehost project";
-static const char model[] = "blehost demo peripheral";
-static const char secret_enc[] = "encrypted secret";
-static const char secret_auth[] = "authenticated secret";
-static uint8_t long_value[300];
-
-static const struct bh_gatt_chr_def hr_chrs[] = {
-	{ .uuid = BH_UUID16_INIT(0x2a37), .props = BH_GATT_CHR_NOTIFY,
-	  .read_perm = BH_GATT_PERM_NONE, .write_perm = BH_GATT_PERM_NONE,
-	  .initial = "\x00\x48", .initial_len = 2, .max_len = 2, .fixed_len = true },
-	{ .uuid = BH_UUID16_INIT(0x2a38), .props = BH_GATT_CHR_READ,
-	  .read_perm = BH_GATT_PERM_OPEN, .initial = sensor_location, .initial_len = 1 },
-};
-static const struct bh_gatt_chr_def batt_chrs[] = {
-	{ .uuid = BH_UUID16_INIT(0x2a19), .props = BH_GATT_CHR_READ | BH_GATT_CHR_NOTIFY,
-	  .read_perm = BH_GATT_PERM_OPEN, .initial = "\x64", .initial_len = 1,
-	  .fixed_len = true },
-};
-static const struct bh_gatt_chr_def dis_chrs[] = {
-	{ .uuid = BH_UUID16_INIT(0x2a29), .props = BH_GATT_CHR_READ, .read_perm = BH_GATT_PERM_OPEN,
-	  .initial = manufacturer, .initial_len = sizeof(manufacturer) - 1 },
-	{ .uuid = BH_UUID16_INIT(0x2a24), .props = BH_GATT_CHR_READ, .read_perm = BH_GATT_PERM_OPEN,
-	  .initial = model, .initial_len = sizeof(model) - 1 },
-};
-static struct bh_gatt_chr_def demo_chrs[] = {
-	{ .uuid = DEMO_UUID(0x01), .props = BH_GATT_CHR_READ | BH_GATT_CHR_WRITE,
-	  .read_perm = BH_GATT_PERM_OPEN, .write_perm = BH_GATT_PERM_OPEN,
-	  .initial = long_value, .initial_len = sizeof(long_value), .max_len = 512,
-	  .user_desc = "300-byte read/write value" },
-	{ .uuid = DEMO_UUID(0x02), .props = BH_GATT_CHR_WRITE_NO_RSP | BH_GATT_CHR_READ,
-	  .read_perm = BH_GATT_PERM_OPEN, .write_perm = BH_GATT_PERM_OPEN,
-	  .initial = "", .initial_len = 0, .max_len = 244,
-	  .user_desc = "write without response" },
-	{ .uuid = DEMO_UUID(0x03), .props = BH_GATT_CHR_INDICATE | BH_GATT_CHR_READ,
-	  .read_perm = BH_GATT_PERM_OPEN, .initial = "\x00", .initial_len = 1, .max_len = 20,
-	  .user_desc = "indicates a counter" },
-	{ .uuid = DEMO_UUID(0x04), .props = BH_GATT_CHR_READ,
-	  .read_perm = BH_GATT_PERM_ENC_NO_MITM, .initial = secret_enc,
-	  .initial_len = sizeof(secret_enc) - 1, .user_desc = "readable when encrypted" },
-	{ .uuid = DEMO_UUID(0x05), .props = BH_GATT_CHR_READ,
-	  .read_perm = BH_GATT_PERM_ENC_MITM, .initial = secret_auth,
-	  .initial_len = sizeof(secret_auth) - 1, .user_desc = "readable when authenticated" },
-};
-
-static const struct bh_gatt_svc_def services[] = {
-	{ .uuid = BH_UUID16_INIT(0x180d), .chrs = hr_chrs, .num_chrs = 2 },
-	{ .uuid = BH_UUID16_INIT(0x180f), .chrs = batt_chrs, .num_chrs = 1 },
-	{ .uuid = BH_UUID16_INIT(0x180a), .chrs = dis_chrs, .num_chrs = 2 },
-	{ .uuid = DEMO_UUID(0x00), .chrs = demo_chrs, .num_chrs = 5 },
 };
 
 static void emit(struct periph *p, const char *event, uint16_t conn, const char *fmt, ...)
@@ -259,9 +203,6 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		default: return cli_fail(c, "usage: peripheral [--name N] [--io CAP] [--mitm] [--timeout S]");
 		}
 	}
-	for (size_t i = 0; i < sizeof(long_value); i++)
-		long_value[i] = (uint8_t)i;
-
 	struct periph p = { .c = c, .heart_rate = 60, .battery = 100 };
 	struct bh_host_events ev = {
 		.ctx = &p,
@@ -280,12 +221,13 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	if (!p.h)
 		return 1;
 	struct bh_gatts *gs = bh_host_gatt_server(p.h);
-	bh_status st = bh_gatts_add_services(gs, services, sizeof(services) / sizeof(services[0]));
+	struct demo_handles dh;
+	bh_status st = demo_db_add(gs, &dh);
 	if (st)
 		return cli_fail(c, "cannot build the demo database: %s", bh_strerror(st));
-	p.hrm_handle = bh_gatts_value_handle(gs, &hr_chrs[0]);
-	p.batt_handle = bh_gatts_value_handle(gs, &batt_chrs[0]);
-	p.indicate_handle = bh_gatts_value_handle(gs, &demo_chrs[2]);
+	p.hrm_handle = dh.heart_rate;
+	p.batt_handle = dh.battery;
+	p.indicate_handle = dh.indicate;
 
 	uint8_t adv[BH_AD_LEGACY_MAX], rsp[BH_AD_LEGACY_MAX];
 	struct bh_ad_builder a, r;

@@ -1,0 +1,647 @@
+/* ATT bearer: one per connection (Vol 3, Part F, 3.3 and 3.4.2).
+ *
+ * Client side: one outstanding request at a time (3.3.2), the rest wait in a
+ * bounded FIFO; responses are matched by opcode; a transaction that is not
+ * complete after 30 s kills the bearer (3.3.3). Server side: one request
+ * served at a time, Exchange MTU answered here, indications one at a time
+ * with their own 30 s timer, confirmations sent after the upper layer saw the
+ * indication. Everything that must go out (request, response, indication,
+ * confirmation) is kept when port.send says BH_EBUSY and retried on
+ * bh_att_can_send; notifications and commands are not kept, the caller gets
+ * BH_EBUSY and waits for port.can_send, which is the pull model of the
+ * design. */
+#include "att.h"
+
+#include "bh_bytes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG(att, lvl, ...) bh_logf((att)->env, lvl, "att", __VA_ARGS__)
+
+enum req_state { REQ_IDLE, REQ_UNSENT, REQ_SENT };
+
+struct att_req {
+	uint8_t *buf;
+	uint16_t len;
+	bh_att_rsp_cb cb;
+	void *ctx;
+	bool cancelled; /* completed with BH_ECANCELLED; the response is dropped */
+};
+
+struct att_ind {
+	uint8_t *buf;
+	uint16_t len;
+	bh_att_rsp_cb cb;
+	void *ctx;
+};
+
+struct bh_att {
+	struct bh_att_config cfg;
+	const struct bh_env *env;
+	struct bh_att_port port;
+	uint16_t mtu;
+	bool dead;
+	bool mtu_exchanged; /* as server: later MTU requests are answered but ignored */
+	bool want_can_send; /* a caller got BH_EBUSY for a notification/command */
+
+	/* client: ring of requests; reqs[head] is the active one when req_state != IDLE */
+	struct att_req *reqs;
+	unsigned req_cap, req_head, req_count;
+	enum req_state req_state;
+	bh_time_ms req_deadline;
+
+	/* server: the request being served */
+	bool serving;
+	uint8_t serving_op;
+	uint8_t *rsp_buf; /* a response held after BH_EBUSY */
+	uint16_t rsp_len;
+	bool rsp_held;
+	unsigned confirms_held; /* confirmations owed after BH_EBUSY */
+
+	/* server: indications; inds[ind_head] is active when ind_state != IDLE */
+	struct att_ind *inds;
+	unsigned ind_cap, ind_head, ind_count;
+	enum req_state ind_state;
+	bh_time_ms ind_deadline;
+
+	uint8_t *scratch; /* notifications are built here */
+};
+
+void bh_att_config_default(struct bh_att_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->local_mtu = BH_ATT_MAX_MTU;
+	c->max_queued_requests = 16;
+	c->timeout_ms = BH_ATT_TIMEOUT_MS;
+	c->max_queued_indications = 4;
+}
+
+struct bh_att *bh_att_new(const struct bh_att_config *cfg, const struct bh_env *env,
+			  const struct bh_att_port *port)
+{
+	if (!env || !port || !port->send)
+		return NULL;
+	struct bh_att *att = calloc(1, sizeof(*att));
+	if (!att)
+		return NULL;
+	if (cfg)
+		att->cfg = *cfg;
+	else
+		bh_att_config_default(&att->cfg);
+	struct bh_att_config *c = &att->cfg;
+	if (c->local_mtu < BH_ATT_DEFAULT_MTU)
+		c->local_mtu = BH_ATT_DEFAULT_MTU;
+	if (c->local_mtu > BH_ATT_MAX_MTU)
+		c->local_mtu = BH_ATT_MAX_MTU;
+	if (!c->timeout_ms)
+		c->timeout_ms = BH_ATT_TIMEOUT_MS;
+	if (!c->max_queued_indications)
+		c->max_queued_indications = 4;
+	att->env = env;
+	att->port = *port;
+	att->mtu = BH_ATT_DEFAULT_MTU;
+	att->req_cap = c->max_queued_requests + 1; /* the outstanding one plus the queue */
+	att->ind_cap = c->max_queued_indications + 1;
+	att->reqs = calloc(att->req_cap, sizeof(*att->reqs));
+	att->inds = calloc(att->ind_cap, sizeof(*att->inds));
+	att->rsp_buf = malloc(c->local_mtu);
+	att->scratch = malloc(c->local_mtu);
+	bool ok = att->reqs && att->inds && att->rsp_buf && att->scratch;
+	for (unsigned i = 0; ok && i < att->req_cap; i++)
+		ok = (att->reqs[i].buf = malloc(c->local_mtu)) != NULL;
+	for (unsigned i = 0; ok && i < att->ind_cap; i++)
+		ok = (att->inds[i].buf = malloc(c->local_mtu)) != NULL;
+	if (!ok) {
+		bh_att_free(att);
+		return NULL;
+	}
+	return att;
+}
+
+static void fail_all(struct bh_att *att, bh_status reason);
+
+void bh_att_free(struct bh_att *att)
+{
+	if (!att)
+		return;
+	if (att->reqs && att->inds)
+		fail_all(att, BH_EDISCONNECTED);
+	for (unsigned i = 0; att->reqs && i < att->req_cap; i++)
+		free(att->reqs[i].buf);
+	for (unsigned i = 0; att->inds && i < att->ind_cap; i++)
+		free(att->inds[i].buf);
+	free(att->reqs);
+	free(att->inds);
+	free(att->rsp_buf);
+	free(att->scratch);
+	free(att);
+}
+
+uint16_t bh_att_mtu(const struct bh_att *att) { return att->mtu; }
+bool bh_att_is_dead(const struct bh_att *att) { return att->dead; }
+
+static void set_mtu(struct bh_att *att, uint16_t peer_mtu)
+{
+	/* 3.4.2.2: both sides use min(client Rx MTU, server Rx MTU), never
+	 * below the default of 23. */
+	uint16_t m = peer_mtu < att->cfg.local_mtu ? peer_mtu : att->cfg.local_mtu;
+	if (m < BH_ATT_DEFAULT_MTU)
+		m = BH_ATT_DEFAULT_MTU;
+	if (m == att->mtu)
+		return;
+	att->mtu = m;
+	if (att->port.mtu_changed)
+		att->port.mtu_changed(att->port.ctx, m);
+}
+
+/* ---- client requests ---------------------------------------------------- */
+
+static struct att_req *req_at(struct bh_att *att, unsigned i)
+{
+	return &att->reqs[(att->req_head + i) % att->req_cap];
+}
+
+/* Removes queue entry i (0 = head) keeping order; its buffer moves to the free tail. */
+static void req_remove(struct bh_att *att, unsigned i)
+{
+	struct att_req gone = *req_at(att, i);
+	for (unsigned k = i; k + 1 < att->req_count; k++)
+		*req_at(att, k) = *req_at(att, k + 1);
+	*req_at(att, att->req_count - 1) = gone;
+	att->req_count--;
+	if (i == 0 && att->req_count == 0)
+		att->req_head = 0;
+}
+
+static void req_pop_head(struct bh_att *att)
+{
+	att->req_head = (att->req_head + 1) % att->req_cap;
+	att->req_count--;
+	att->req_state = REQ_IDLE;
+}
+
+/* Sends the head request if the bearer is idle; retry says we were told
+ * there is room again after BH_EBUSY (only then is an unsent head resent). */
+static void req_kick_ex(struct bh_att *att, bool retry)
+{
+	if (att->dead || att->req_count == 0 || att->req_state == REQ_SENT ||
+	    (att->req_state == REQ_UNSENT && !retry))
+		return;
+	struct att_req *r = req_at(att, 0);
+	if (att->req_state == REQ_IDLE) {
+		/* The transaction timer starts when the request becomes
+		 * outstanding, so a congested link also ends in a timeout. */
+		att->req_state = REQ_UNSENT;
+		att->req_deadline = bh_now(att->env) + att->cfg.timeout_ms;
+	}
+	int rc = att->port.send(att->port.ctx, r->buf, r->len);
+	if (rc == 0)
+		att->req_state = REQ_SENT;
+	else if (rc != BH_EBUSY)
+		LOG(att, BH_LOG_WARN, "send of %s failed: %d", bh_att_opcode_str(r->buf[0]), rc);
+}
+
+static void req_kick(struct bh_att *att) { req_kick_ex(att, false); }
+
+int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rsp_cb cb, void *ctx)
+{
+	if (att->dead)
+		return BH_ESTATE;
+	if (!req || len < 1 || !bh_att_is_request(req[0]) || len > att->mtu)
+		return BH_EINVAL;
+	if (att->req_count >= att->req_cap)
+		return BH_ENOMEM;
+	struct att_req *r = req_at(att, att->req_count);
+	memcpy(r->buf, req, len);
+	r->len = (uint16_t)len;
+	r->cb = cb;
+	r->ctx = ctx;
+	r->cancelled = false;
+	att->req_count++;
+	req_kick(att);
+	return 0;
+}
+
+/* Completes the head request: it leaves the queue before the callback, so
+ * the callback may queue or cancel freely. */
+static void req_complete(struct bh_att *att, bh_status st, const uint8_t *rsp, size_t len)
+{
+	struct att_req *r = req_at(att, 0);
+	bh_att_rsp_cb cb = r->cb;
+	void *ctx = r->ctx;
+	bool cancelled = r->cancelled;
+	req_pop_head(att);
+	if (cb && !cancelled)
+		cb(ctx, st, rsp, len);
+	req_kick(att);
+}
+
+void bh_att_cancel(struct bh_att *att, void *ctx)
+{
+	bool again = true;
+	while (again) {
+		again = false;
+		for (unsigned i = 0; i < att->req_count; i++) {
+			struct att_req *r = req_at(att, i);
+			if (r->ctx != ctx || r->cancelled)
+				continue;
+			bh_att_rsp_cb cb = r->cb;
+			if (i == 0 && att->req_state == REQ_SENT) {
+				/* On the air: it keeps the bearer until answered. */
+				r->cancelled = true;
+			} else {
+				if (i == 0)
+					att->req_state = REQ_IDLE;
+				req_remove(att, i);
+			}
+			if (cb)
+				cb(ctx, BH_ECANCELLED, NULL, 0);
+			again = true; /* the callback may have changed the queue */
+			break;
+		}
+	}
+	req_kick(att);
+}
+
+static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
+{
+	if (att->req_state != REQ_SENT) {
+		LOG(att, BH_LOG_WARN, "%s with no outstanding request: dropped",
+		    bh_att_opcode_str(pdu[0]));
+		return;
+	}
+	uint8_t req_op = req_at(att, 0)->buf[0];
+	if (pdu[0] != BH_ATT_ERROR_RSP && pdu[0] != bh_att_response_for(req_op)) {
+		LOG(att, BH_LOG_WARN, "%s does not answer %s: dropped", bh_att_opcode_str(pdu[0]),
+		    bh_att_opcode_str(req_op));
+		return;
+	}
+	struct bh_att_pdu d;
+	if (bh_att_decode(pdu, len, &d) != BH_OK) {
+		req_complete(att, BH_EMALFORMED, pdu, len);
+		return;
+	}
+	if (d.opcode == BH_ATT_ERROR_RSP) {
+		if (d.u.error.req_opcode != req_op) {
+			LOG(att, BH_LOG_WARN, "Error Response for %s while %s is outstanding: dropped",
+			    bh_att_opcode_str(d.u.error.req_opcode), bh_att_opcode_str(req_op));
+			return;
+		}
+		req_complete(att, BH_ATT_ERROR(d.u.error.code), pdu, len);
+		return;
+	}
+	if (d.opcode == BH_ATT_MTU_RSP) {
+		struct att_req *r = req_at(att, 0);
+		set_mtu(att, bh_get16(r->buf + 1) < d.u.mtu.mtu ? bh_get16(r->buf + 1) : d.u.mtu.mtu);
+	}
+	req_complete(att, BH_OK, pdu, len);
+}
+
+/* ---- server side -------------------------------------------------------- */
+
+/* Sends the response to the request being served, or holds it on BH_EBUSY. */
+static void server_send_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
+{
+	if (rsp != att->rsp_buf)
+		memcpy(att->rsp_buf, rsp, len);
+	att->rsp_len = (uint16_t)len;
+	int rc = att->port.send(att->port.ctx, att->rsp_buf, len);
+	if (rc == BH_EBUSY) {
+		att->rsp_held = true;
+		return;
+	}
+	if (rc != 0)
+		LOG(att, BH_LOG_WARN, "response send failed: %d", rc);
+	att->rsp_held = false;
+	att->serving = false;
+}
+
+static void server_error(struct bh_att *att, uint8_t op, uint8_t code)
+{
+	uint8_t e[5];
+	att->serving = true;
+	att->serving_op = op;
+	server_send_rsp(att, e, bh_att_encode_error(e, op, 0, code));
+}
+
+int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len)
+{
+	if (att->dead)
+		return BH_ESTATE;
+	if (!att->serving || att->rsp_held)
+		return BH_ESTATE;
+	if (!rsp || len < 1 || len > att->mtu ||
+	    (rsp[0] != BH_ATT_ERROR_RSP && rsp[0] != bh_att_response_for(att->serving_op)))
+		return BH_EINVAL;
+	server_send_rsp(att, rsp, len);
+	return 0;
+}
+
+static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
+{
+	if (att->serving) {
+		/* 3.3.2: a client must wait for the response; a second request
+		 * breaks the protocol. Dropping it (as BlueZ does) keeps memory
+		 * bounded; the peer's own transaction timer sorts it out. */
+		LOG(att, BH_LOG_WARN, "%s while serving %s: dropped", bh_att_opcode_str(pdu[0]),
+		    bh_att_opcode_str(att->serving_op));
+		return;
+	}
+	struct bh_att_pdu d;
+	int rc = bh_att_decode(pdu, len, &d);
+	if (rc == BH_ENOTSUP) {
+		server_error(att, pdu[0], BH_ATT_E_REQUEST_NOT_SUPPORTED);
+		return;
+	}
+	if (rc != BH_OK) {
+		server_error(att, pdu[0], BH_ATT_E_INVALID_PDU);
+		return;
+	}
+	if (d.opcode == BH_ATT_MTU_REQ) {
+		uint8_t r[3] = { BH_ATT_MTU_RSP };
+		bh_put16(r + 1, att->cfg.local_mtu);
+		att->serving = true;
+		att->serving_op = BH_ATT_MTU_REQ;
+		server_send_rsp(att, r, sizeof(r));
+		/* 3.4.2.2: only the first exchange counts. */
+		if (!att->mtu_exchanged) {
+			att->mtu_exchanged = true;
+			set_mtu(att, d.u.mtu.mtu);
+		}
+		return;
+	}
+	att->serving = true;
+	att->serving_op = d.opcode;
+	if (att->port.server_pdu) {
+		att->port.server_pdu(att->port.ctx, pdu, len);
+	} else {
+		att->serving = false;
+		server_error(att, d.opcode, BH_ATT_E_REQUEST_NOT_SUPPORTED);
+	}
+}
+
+/* ---- indications (server) and notifications ----------------------------- */
+
+static struct att_ind *ind_at(struct bh_att *att, unsigned i)
+{
+	return &att->inds[(att->ind_head + i) % att->ind_cap];
+}
+
+static void ind_kick_ex(struct bh_att *att, bool retry)
+{
+	if (att->dead || att->ind_count == 0 || att->ind_state == REQ_SENT ||
+	    (att->ind_state == REQ_UNSENT && !retry))
+		return;
+	struct att_ind *in = ind_at(att, 0);
+	if (att->ind_state == REQ_IDLE) {
+		att->ind_state = REQ_UNSENT;
+		att->ind_deadline = bh_now(att->env) + att->cfg.timeout_ms;
+	}
+	int rc = att->port.send(att->port.ctx, in->buf, in->len);
+	if (rc == 0)
+		att->ind_state = REQ_SENT;
+	else if (rc != BH_EBUSY)
+		LOG(att, BH_LOG_WARN, "indication send failed: %d", rc);
+}
+
+static void ind_kick(struct bh_att *att) { ind_kick_ex(att, false); }
+
+static void ind_complete(struct bh_att *att, bh_status st)
+{
+	struct att_ind *in = ind_at(att, 0);
+	bh_att_rsp_cb cb = in->cb;
+	void *ctx = in->ctx;
+	att->ind_head = (att->ind_head + 1) % att->ind_cap;
+	att->ind_count--;
+	att->ind_state = REQ_IDLE;
+	if (cb)
+		cb(ctx, st, NULL, 0);
+	ind_kick(att);
+}
+
+int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
+		    bh_att_rsp_cb cb, void *ctx)
+{
+	if (att->dead)
+		return BH_ESTATE;
+	if (len && !value)
+		return BH_EINVAL;
+	if (att->ind_count >= att->ind_cap)
+		return BH_ENOMEM;
+	/* 3.4.7.2: only the first ATT_MTU-3 octets can be sent. */
+	if (len > (size_t)att->mtu - 3)
+		len = (size_t)att->mtu - 3;
+	struct att_ind *in = ind_at(att, att->ind_count);
+	in->buf[0] = BH_ATT_INDICATE;
+	bh_put16(in->buf + 1, handle);
+	if (len)
+		memcpy(in->buf + 3, value, len);
+	in->len = (uint16_t)(len + 3);
+	in->cb = cb;
+	in->ctx = ctx;
+	att->ind_count++;
+	ind_kick(att);
+	return 0;
+}
+
+int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
+		  bool *truncated)
+{
+	if (att->dead)
+		return BH_ESTATE;
+	if (len && !value)
+		return BH_EINVAL;
+	/* 3.4.7.1: a longer value is truncated to ATT_MTU-3. */
+	bool cut = len > (size_t)att->mtu - 3;
+	if (cut)
+		len = (size_t)att->mtu - 3;
+	if (truncated)
+		*truncated = cut;
+	att->scratch[0] = BH_ATT_NOTIFY;
+	bh_put16(att->scratch + 1, handle);
+	if (len)
+		memcpy(att->scratch + 3, value, len);
+	int rc = att->port.send(att->port.ctx, att->scratch, len + 3);
+	if (rc == BH_EBUSY)
+		att->want_can_send = true;
+	return rc;
+}
+
+int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len)
+{
+	if (att->dead)
+		return BH_ESTATE;
+	if (!pdu || len < 1 || !bh_att_is_command(pdu[0]) || len > att->mtu)
+		return BH_EINVAL;
+	int rc = att->port.send(att->port.ctx, pdu, len);
+	if (rc == BH_EBUSY)
+		att->want_can_send = true;
+	return rc;
+}
+
+static void send_confirm(struct bh_att *att)
+{
+	const uint8_t c = BH_ATT_CONFIRM;
+	if (att->confirms_held || att->port.send(att->port.ctx, &c, 1) == BH_EBUSY)
+		att->confirms_held++;
+}
+
+static void on_notification(struct bh_att *att, const uint8_t *pdu, size_t len)
+{
+	struct bh_att_pdu d;
+	if (bh_att_decode(pdu, len, &d) != BH_OK) {
+		LOG(att, BH_LOG_WARN, "malformed %s dropped", bh_att_opcode_str(pdu[0]));
+		return;
+	}
+	if (d.opcode == BH_ATT_MULT_NOTIFY) {
+		/* Delivered as one notification per tuple (3.4.7.4). */
+		struct bh_rd r = bh_rd_init(d.u.mult_notify.data, d.u.mult_notify.len);
+		while (bh_rd_left(&r) > 0) {
+			uint16_t h = bh_rd_u16(&r);
+			uint16_t n = bh_rd_u16(&r);
+			const uint8_t *v = bh_rd_ptr(&r, n);
+			if (!bh_rd_ok(&r))
+				break;
+			if (att->port.notification)
+				att->port.notification(att->port.ctx, h, v, n, false);
+		}
+		return;
+	}
+	bool ind = d.opcode == BH_ATT_INDICATE;
+	if (att->port.notification)
+		att->port.notification(att->port.ctx, d.u.write.handle, d.u.write.value,
+				       d.u.write.len, ind);
+	if (ind && !att->dead)
+		send_confirm(att);
+}
+
+/* ---- dispatch, flow control, timers, teardown --------------------------- */
+
+void bh_att_on_pdu(struct bh_att *att, const uint8_t *pdu, size_t len)
+{
+	if (!pdu || len < 1 || att->dead)
+		return;
+	if (len > att->cfg.local_mtu) {
+		LOG(att, BH_LOG_WARN, "%zu-octet PDU exceeds our MTU: dropped", len);
+		return;
+	}
+	uint8_t op = pdu[0];
+	if (bh_att_is_response(op)) {
+		on_response(att, pdu, len);
+	} else if (op == BH_ATT_NOTIFY || op == BH_ATT_INDICATE || op == BH_ATT_MULT_NOTIFY) {
+		on_notification(att, pdu, len);
+	} else if (op == BH_ATT_CONFIRM) {
+		if (len != 1 || att->ind_state != REQ_SENT) {
+			LOG(att, BH_LOG_WARN, "unexpected Handle Value Confirmation: dropped");
+			return;
+		}
+		ind_complete(att, BH_OK);
+	} else if (bh_att_is_command(op)) {
+		/* 3.3: commands get no response; unknown or malformed ones are ignored. */
+		struct bh_att_pdu d;
+		if (bh_att_decode(pdu, len, &d) != BH_OK) {
+			LOG(att, BH_LOG_DEBUG, "ignored command 0x%02x", op);
+			return;
+		}
+		if (att->port.server_pdu)
+			att->port.server_pdu(att->port.ctx, pdu, len);
+	} else {
+		on_request(att, pdu, len); /* known requests and unknown opcodes */
+	}
+}
+
+void bh_att_can_send(struct bh_att *att)
+{
+	if (att->dead)
+		return;
+	const uint8_t c = BH_ATT_CONFIRM;
+	while (att->confirms_held) {
+		if (att->port.send(att->port.ctx, &c, 1) == BH_EBUSY)
+			return;
+		att->confirms_held--;
+	}
+	if (att->rsp_held) {
+		server_send_rsp(att, att->rsp_buf, att->rsp_len);
+		if (att->rsp_held)
+			return;
+	}
+	if (att->req_state == REQ_UNSENT) {
+		req_kick_ex(att, true);
+		if (att->req_state == REQ_UNSENT)
+			return;
+	}
+	if (att->ind_state == REQ_UNSENT) {
+		ind_kick_ex(att, true);
+		if (att->ind_state == REQ_UNSENT)
+			return;
+	}
+	if (att->want_can_send) {
+		att->want_can_send = false;
+		if (att->port.can_send)
+			att->port.can_send(att->port.ctx);
+	}
+}
+
+bh_time_ms bh_att_next_deadline(const struct bh_att *att)
+{
+	bh_time_ms t = BH_NEVER;
+	if (att->dead)
+		return t;
+	if (att->req_state != REQ_IDLE)
+		t = att->req_deadline;
+	if (att->ind_state != REQ_IDLE && att->ind_deadline < t)
+		t = att->ind_deadline;
+	return t;
+}
+
+/* Completes every pending and queued operation with reason, exactly once;
+ * the bearer is unusable afterwards. */
+static void fail_all(struct bh_att *att, bh_status reason)
+{
+	att->dead = true;
+	att->serving = false;
+	att->rsp_held = false;
+	att->confirms_held = 0;
+	while (att->req_count) {
+		struct att_req *r = req_at(att, 0);
+		bh_att_rsp_cb cb = r->cb;
+		void *ctx = r->ctx;
+		bool cancelled = r->cancelled;
+		req_pop_head(att);
+		if (cb && !cancelled)
+			cb(ctx, reason, NULL, 0);
+	}
+	while (att->ind_count) {
+		struct att_ind *in = ind_at(att, 0);
+		bh_att_rsp_cb cb = in->cb;
+		void *ctx = in->ctx;
+		att->ind_head = (att->ind_head + 1) % att->ind_cap;
+		att->ind_count--;
+		att->ind_state = REQ_IDLE;
+		if (cb)
+			cb(ctx, reason, NULL, 0);
+	}
+}
+
+void bh_att_on_timeout(struct bh_att *att)
+{
+	if (att->dead)
+		return;
+	bh_time_ms now = bh_now(att->env);
+	bool req_late = att->req_state != REQ_IDLE && now >= att->req_deadline;
+	bool ind_late = att->ind_state != REQ_IDLE && now >= att->ind_deadline;
+	if (!req_late && !ind_late)
+		return;
+	/* 3.3.3: after a transaction timeout no more ATT PDUs may be sent on
+	 * this bearer; a new one needs a new connection. */
+	LOG(att, BH_LOG_ERROR, "ATT transaction timeout: bearer dead");
+	fail_all(att, BH_ETIMEDOUT);
+	if (att->port.dead)
+		att->port.dead(att->port.ctx, BH_ETIMEDOUT);
+}
+
+void bh_att_disconnected(struct bh_att *att, bh_status reason)
+{
+	fail_all(att, reason);
+}

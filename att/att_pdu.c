@@ -1,0 +1,396 @@
+/* ATT PDU codec: every PDU of Vol 3, Part F, 3.4, as pure functions on byte
+ * arrays. The bearer and the GATT client/server rely on bh_att_decode having
+ * checked every length rule, so nothing above re-validates list shapes. */
+#include "att.h"
+
+#include "bh_bytes.h"
+
+#include <string.h>
+
+#define SIGNATURE_LEN 12 /* Vol 3, Part H, 2.4.5: SignCounter (4) + MAC (8) */
+
+/* How a PDU's length is checked before its decoder runs. */
+struct op_info {
+	uint8_t opcode;
+	uint8_t min_len;  /* including the opcode */
+	bool fixed;       /* the length must be exactly min_len */
+	const char *name;
+};
+
+/* Minimum lengths from the PDU layouts of Vol 3, Part F, 3.4.x. */
+static const struct op_info ops[] = {
+	{ BH_ATT_ERROR_RSP, 5, true, "Error Response" },
+	{ BH_ATT_MTU_REQ, 3, true, "Exchange MTU Request" },
+	{ BH_ATT_MTU_RSP, 3, true, "Exchange MTU Response" },
+	{ BH_ATT_FIND_INFO_REQ, 5, true, "Find Information Request" },
+	{ BH_ATT_FIND_INFO_RSP, 6, false, "Find Information Response" },
+	{ BH_ATT_FIND_BY_TYPE_REQ, 7, false, "Find By Type Value Request" },
+	{ BH_ATT_FIND_BY_TYPE_RSP, 5, false, "Find By Type Value Response" },
+	{ BH_ATT_READ_BY_TYPE_REQ, 7, false, "Read By Type Request" },
+	{ BH_ATT_READ_BY_TYPE_RSP, 4, false, "Read By Type Response" },
+	{ BH_ATT_READ_REQ, 3, true, "Read Request" },
+	{ BH_ATT_READ_RSP, 1, false, "Read Response" },
+	{ BH_ATT_READ_BLOB_REQ, 5, true, "Read Blob Request" },
+	{ BH_ATT_READ_BLOB_RSP, 1, false, "Read Blob Response" },
+	{ BH_ATT_READ_MULT_REQ, 5, false, "Read Multiple Request" },
+	{ BH_ATT_READ_MULT_RSP, 1, false, "Read Multiple Response" },
+	{ BH_ATT_READ_BY_GROUP_REQ, 7, false, "Read By Group Type Request" },
+	{ BH_ATT_READ_BY_GROUP_RSP, 6, false, "Read By Group Type Response" },
+	{ BH_ATT_WRITE_REQ, 3, false, "Write Request" },
+	{ BH_ATT_WRITE_RSP, 1, true, "Write Response" },
+	{ BH_ATT_PREP_WRITE_REQ, 5, false, "Prepare Write Request" },
+	{ BH_ATT_PREP_WRITE_RSP, 5, false, "Prepare Write Response" },
+	{ BH_ATT_EXEC_WRITE_REQ, 2, true, "Execute Write Request" },
+	{ BH_ATT_EXEC_WRITE_RSP, 1, true, "Execute Write Response" },
+	{ BH_ATT_READ_MULT_VAR_REQ, 5, false, "Read Multiple Variable Request" },
+	{ BH_ATT_READ_MULT_VAR_RSP, 1, false, "Read Multiple Variable Response" },
+	{ BH_ATT_MULT_NOTIFY, 9, false, "Multiple Handle Value Notification" },
+	{ BH_ATT_NOTIFY, 3, false, "Handle Value Notification" },
+	{ BH_ATT_INDICATE, 3, false, "Handle Value Indication" },
+	{ BH_ATT_CONFIRM, 1, true, "Handle Value Confirmation" },
+	{ BH_ATT_WRITE_CMD, 3, false, "Write Command" },
+	{ BH_ATT_SIGNED_WRITE_CMD, 3 + SIGNATURE_LEN, false, "Signed Write Command" },
+};
+
+static const struct op_info *find_op(uint8_t opcode)
+{
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (ops[i].opcode == opcode)
+			return &ops[i];
+	return NULL;
+}
+
+const char *bh_att_opcode_str(uint8_t opcode)
+{
+	const struct op_info *o = find_op(opcode);
+	return o ? o->name : "Unknown ATT PDU";
+}
+
+bool bh_att_is_request(uint8_t opcode)
+{
+	switch (opcode) {
+	case BH_ATT_MTU_REQ: case BH_ATT_FIND_INFO_REQ: case BH_ATT_FIND_BY_TYPE_REQ:
+	case BH_ATT_READ_BY_TYPE_REQ: case BH_ATT_READ_REQ: case BH_ATT_READ_BLOB_REQ:
+	case BH_ATT_READ_MULT_REQ: case BH_ATT_READ_BY_GROUP_REQ: case BH_ATT_WRITE_REQ:
+	case BH_ATT_PREP_WRITE_REQ: case BH_ATT_EXEC_WRITE_REQ: case BH_ATT_READ_MULT_VAR_REQ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool bh_att_is_response(uint8_t opcode)
+{
+	return opcode == BH_ATT_ERROR_RSP ||
+	       (opcode > 1 && bh_att_response_for((uint8_t)(opcode - 1)) == opcode);
+}
+
+bool bh_att_is_command(uint8_t opcode) { return (opcode & BH_ATT_OP_COMMAND_FLAG) != 0; }
+
+uint8_t bh_att_response_for(uint8_t req_opcode)
+{
+	/* Every request opcode is even and its response is the next odd one. */
+	return bh_att_is_request(req_opcode) ? (uint8_t)(req_opcode + 1) : 0;
+}
+
+/* Read By Type / Read By Group Type requests carry a 16- or 128-bit UUID only
+ * (Vol 3, Part F, 3.4.4.1 and 3.4.4.9). */
+static int decode_range_uuid(struct bh_rd *r, struct bh_att_pdu *out)
+{
+	out->u.read_by_type_req.start = bh_rd_u16(r);
+	out->u.read_by_type_req.end = bh_rd_u16(r);
+	size_t n;
+	const uint8_t *p = bh_rd_rest(r, &n);
+	if (n != 2 && n != 16)
+		return BH_EMALFORMED;
+	return bh_uuid_from_le(&out->u.read_by_type_req.type, p, n) == 0 ? BH_OK : BH_EMALFORMED;
+}
+
+/* A list of elem-sized elements, at least one, dividing evenly. */
+static bool list_ok(size_t len, size_t elem)
+{
+	return elem != 0 && len >= elem && len % elem == 0;
+}
+
+/* Multiple Handle Value Notification (3.4.7.4): at least two complete
+ * (handle, length, value) tuples and nothing left over. */
+static bool mult_notify_ok(const uint8_t *p, size_t len)
+{
+	struct bh_rd r = bh_rd_init(p, len);
+	unsigned count = 0;
+	while (bh_rd_left(&r) > 0) {
+		(void)bh_rd_u16(&r);
+		uint16_t vlen = bh_rd_u16(&r);
+		if (!bh_rd_ptr(&r, vlen))
+			return false;
+		count++;
+	}
+	return bh_rd_ok(&r) && count >= 2;
+}
+
+int bh_att_decode(const uint8_t *pdu, size_t len, struct bh_att_pdu *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!pdu || len < 1)
+		return BH_EMALFORMED;
+	out->opcode = pdu[0];
+	const struct op_info *o = find_op(pdu[0]);
+	if (!o)
+		return BH_ENOTSUP;
+	if (len < o->min_len || (o->fixed && len != o->min_len))
+		return BH_EMALFORMED;
+
+	struct bh_rd r = bh_rd_init(pdu + 1, len - 1);
+	size_t n;
+	const uint8_t *p;
+	int rc = BH_OK;
+	switch (pdu[0]) {
+	case BH_ATT_ERROR_RSP:
+		out->u.error.req_opcode = bh_rd_u8(&r);
+		out->u.error.handle = bh_rd_u16(&r);
+		out->u.error.code = bh_rd_u8(&r);
+		break;
+	case BH_ATT_MTU_REQ:
+	case BH_ATT_MTU_RSP:
+		out->u.mtu.mtu = bh_rd_u16(&r);
+		break;
+	case BH_ATT_FIND_INFO_REQ:
+		out->u.range.start = bh_rd_u16(&r);
+		out->u.range.end = bh_rd_u16(&r);
+		break;
+	case BH_ATT_FIND_INFO_RSP: {
+		/* 3.4.3.2: format 1 = handle + 16-bit UUID, 2 = handle + 128-bit UUID. */
+		uint8_t fmt = bh_rd_u8(&r);
+		uint8_t elem = fmt == 1 ? 4 : fmt == 2 ? 18 : 0;
+		p = bh_rd_rest(&r, &n);
+		if (!list_ok(n, elem))
+			return BH_EMALFORMED;
+		out->u.find_info_rsp.format = fmt;
+		out->u.find_info_rsp.elem_len = elem;
+		out->u.find_info_rsp.data = p;
+		out->u.find_info_rsp.len = n;
+		break;
+	}
+	case BH_ATT_FIND_BY_TYPE_REQ:
+		out->u.find_by_type_req.start = bh_rd_u16(&r);
+		out->u.find_by_type_req.end = bh_rd_u16(&r);
+		out->u.find_by_type_req.type = bh_rd_u16(&r);
+		out->u.find_by_type_req.value = bh_rd_rest(&r, &out->u.find_by_type_req.len);
+		break;
+	case BH_ATT_FIND_BY_TYPE_RSP:
+		/* 3.4.3.4: (Found Attribute Handle, Group End Handle) pairs. */
+		p = bh_rd_rest(&r, &n);
+		if (!list_ok(n, 4))
+			return BH_EMALFORMED;
+		out->u.find_by_type_rsp.data = p;
+		out->u.find_by_type_rsp.len = n;
+		break;
+	case BH_ATT_READ_BY_TYPE_REQ:
+	case BH_ATT_READ_BY_GROUP_REQ:
+		rc = decode_range_uuid(&r, out);
+		break;
+	case BH_ATT_READ_BY_TYPE_RSP:
+	case BH_ATT_READ_BY_GROUP_RSP: {
+		/* 3.4.4.2: elements are handle + value (2+N); 3.4.4.10: handle +
+		 * end group handle + value (4+N). */
+		uint8_t elem = bh_rd_u8(&r);
+		size_t min_elem = pdu[0] == BH_ATT_READ_BY_TYPE_RSP ? 2 : 4;
+		p = bh_rd_rest(&r, &n);
+		if (elem < min_elem || !list_ok(n, elem))
+			return BH_EMALFORMED;
+		out->u.read_by_type_rsp.elem_len = elem;
+		out->u.read_by_type_rsp.data = p;
+		out->u.read_by_type_rsp.len = n;
+		break;
+	}
+	case BH_ATT_READ_REQ:
+		out->u.read.handle = bh_rd_u16(&r);
+		break;
+	case BH_ATT_READ_BLOB_REQ:
+		out->u.read.handle = bh_rd_u16(&r);
+		out->u.read.offset = bh_rd_u16(&r);
+		break;
+	case BH_ATT_READ_RSP:
+	case BH_ATT_READ_BLOB_RSP:
+	case BH_ATT_READ_MULT_RSP:
+	case BH_ATT_READ_MULT_VAR_RSP:
+		/* Read Multiple Variable's tuple list may be cut at the MTU
+		 * (3.4.4.12), so it is left raw for the GATT client. */
+		out->u.value.value = bh_rd_rest(&r, &out->u.value.len);
+		break;
+	case BH_ATT_READ_MULT_REQ:
+	case BH_ATT_READ_MULT_VAR_REQ:
+		/* 3.4.4.7 / 3.4.4.11: a set of two or more handles. */
+		p = bh_rd_rest(&r, &n);
+		if (n < 4 || n % 2)
+			return BH_EMALFORMED;
+		out->u.read_mult_req.handles = p;
+		out->u.read_mult_req.count = n / 2;
+		break;
+	case BH_ATT_WRITE_REQ:
+	case BH_ATT_WRITE_CMD:
+	case BH_ATT_NOTIFY:
+	case BH_ATT_INDICATE:
+		out->u.write.handle = bh_rd_u16(&r);
+		out->u.write.value = bh_rd_rest(&r, &out->u.write.len);
+		break;
+	case BH_ATT_PREP_WRITE_REQ:
+	case BH_ATT_PREP_WRITE_RSP:
+		out->u.prep.handle = bh_rd_u16(&r);
+		out->u.prep.offset = bh_rd_u16(&r);
+		out->u.prep.value = bh_rd_rest(&r, &out->u.prep.len);
+		break;
+	case BH_ATT_EXEC_WRITE_REQ:
+		/* 3.4.6.3: 0x00 cancel, 0x01 write; the rest is reserved. */
+		out->u.exec.flags = bh_rd_u8(&r);
+		if (out->u.exec.flags > 1)
+			return BH_EMALFORMED;
+		break;
+	case BH_ATT_MULT_NOTIFY:
+		p = bh_rd_rest(&r, &n);
+		if (!mult_notify_ok(p, n))
+			return BH_EMALFORMED;
+		out->u.mult_notify.data = p;
+		out->u.mult_notify.len = n;
+		break;
+	case BH_ATT_SIGNED_WRITE_CMD:
+		/* 3.4.5.4: the signature is the last 12 octets. */
+		out->u.signed_write.handle = bh_rd_u16(&r);
+		n = bh_rd_left(&r) - SIGNATURE_LEN;
+		out->u.signed_write.value = bh_rd_ptr(&r, n);
+		out->u.signed_write.len = n;
+		out->u.signed_write.signature = bh_rd_ptr(&r, SIGNATURE_LEN);
+		break;
+	default: /* fixed, opcode-only PDUs: Write/Exec Write Response, Confirmation */
+		break;
+	}
+	if (rc == BH_OK && !bh_rd_ok(&r))
+		rc = BH_EMALFORMED;
+	return rc;
+}
+
+size_t bh_att_encode_error(uint8_t out[5], uint8_t req_opcode, uint16_t handle, uint8_t code)
+{
+	out[0] = BH_ATT_ERROR_RSP;
+	out[1] = req_opcode;
+	bh_put16(out + 2, handle);
+	out[4] = code;
+	return 5;
+}
+
+size_t bh_att_encode(const struct bh_att_pdu *pdu, uint8_t *out, size_t cap)
+{
+	if (!pdu || !out)
+		return 0;
+	struct bh_wr w = bh_wr_init(out, cap);
+	bh_wr_u8(&w, pdu->opcode);
+	const typeof(pdu->u) *u = &pdu->u;
+	switch (pdu->opcode) {
+	case BH_ATT_ERROR_RSP:
+		bh_wr_u8(&w, u->error.req_opcode);
+		bh_wr_u16(&w, u->error.handle);
+		bh_wr_u8(&w, u->error.code);
+		break;
+	case BH_ATT_MTU_REQ:
+	case BH_ATT_MTU_RSP:
+		bh_wr_u16(&w, u->mtu.mtu);
+		break;
+	case BH_ATT_FIND_INFO_REQ:
+		bh_wr_u16(&w, u->range.start);
+		bh_wr_u16(&w, u->range.end);
+		break;
+	case BH_ATT_FIND_INFO_RSP:
+		bh_wr_u8(&w, u->find_info_rsp.format);
+		bh_wr_bytes(&w, u->find_info_rsp.data, u->find_info_rsp.len);
+		break;
+	case BH_ATT_FIND_BY_TYPE_REQ:
+		bh_wr_u16(&w, u->find_by_type_req.start);
+		bh_wr_u16(&w, u->find_by_type_req.end);
+		bh_wr_u16(&w, u->find_by_type_req.type);
+		bh_wr_bytes(&w, u->find_by_type_req.value, u->find_by_type_req.len);
+		break;
+	case BH_ATT_FIND_BY_TYPE_RSP:
+		bh_wr_bytes(&w, u->find_by_type_rsp.data, u->find_by_type_rsp.len);
+		break;
+	case BH_ATT_READ_BY_TYPE_REQ:
+	case BH_ATT_READ_BY_GROUP_REQ: {
+		bh_wr_u16(&w, u->read_by_type_req.start);
+		bh_wr_u16(&w, u->read_by_type_req.end);
+		/* Only 16- and 128-bit UUIDs go on the wire; a 32-bit one is
+		 * sent in its 128-bit form (3.4.4.1). */
+		bh_uuid t = bh_uuid_shorten(&u->read_by_type_req.type);
+		if (t.len == 2) {
+			bh_wr_bytes(&w, t.val, 2);
+		} else {
+			uint8_t full[16];
+			bh_uuid_to128(&t, full);
+			bh_wr_bytes(&w, full, 16);
+		}
+		break;
+	}
+	case BH_ATT_READ_BY_TYPE_RSP:
+	case BH_ATT_READ_BY_GROUP_RSP:
+		bh_wr_u8(&w, u->read_by_type_rsp.elem_len);
+		bh_wr_bytes(&w, u->read_by_type_rsp.data, u->read_by_type_rsp.len);
+		break;
+	case BH_ATT_READ_REQ:
+		bh_wr_u16(&w, u->read.handle);
+		break;
+	case BH_ATT_READ_BLOB_REQ:
+		bh_wr_u16(&w, u->read.handle);
+		bh_wr_u16(&w, u->read.offset);
+		break;
+	case BH_ATT_READ_RSP:
+	case BH_ATT_READ_BLOB_RSP:
+	case BH_ATT_READ_MULT_RSP:
+	case BH_ATT_READ_MULT_VAR_RSP:
+		bh_wr_bytes(&w, u->value.value, u->value.len);
+		break;
+	case BH_ATT_READ_MULT_REQ:
+	case BH_ATT_READ_MULT_VAR_REQ:
+		if (u->read_mult_req.count > cap)
+			return 0;
+		bh_wr_bytes(&w, u->read_mult_req.handles, u->read_mult_req.count * 2);
+		break;
+	case BH_ATT_WRITE_REQ:
+	case BH_ATT_WRITE_CMD:
+	case BH_ATT_NOTIFY:
+	case BH_ATT_INDICATE:
+		bh_wr_u16(&w, u->write.handle);
+		bh_wr_bytes(&w, u->write.value, u->write.len);
+		break;
+	case BH_ATT_PREP_WRITE_REQ:
+	case BH_ATT_PREP_WRITE_RSP:
+		bh_wr_u16(&w, u->prep.handle);
+		bh_wr_u16(&w, u->prep.offset);
+		bh_wr_bytes(&w, u->prep.value, u->prep.len);
+		break;
+	case BH_ATT_EXEC_WRITE_REQ:
+		bh_wr_u8(&w, u->exec.flags);
+		break;
+	case BH_ATT_MULT_NOTIFY:
+		bh_wr_bytes(&w, u->mult_notify.data, u->mult_notify.len);
+		break;
+	case BH_ATT_SIGNED_WRITE_CMD:
+		if (!u->signed_write.signature)
+			return 0;
+		bh_wr_u16(&w, u->signed_write.handle);
+		bh_wr_bytes(&w, u->signed_write.value, u->signed_write.len);
+		bh_wr_bytes(&w, u->signed_write.signature, SIGNATURE_LEN);
+		break;
+	case BH_ATT_WRITE_RSP:
+	case BH_ATT_EXEC_WRITE_RSP:
+	case BH_ATT_CONFIRM:
+		break;
+	default:
+		return 0;
+	}
+	if (w.err)
+		return 0;
+	/* One set of rules: what we emit must pass our own decoder (empty
+	 * lists, uneven elements, bad formats are refused here too). */
+	struct bh_att_pdu check;
+	if (bh_att_decode(out, w.len, &check) != BH_OK)
+		return 0;
+	return w.len;
+}

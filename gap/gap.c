@@ -1,0 +1,590 @@
+/* GAP object: creation, the serial command queue, event dispatch, timers,
+ * own addresses (public / static / RPA / NRPA with rotation) and the filter
+ * accept list. Scanning, advertising and connections live in their own files.
+ */
+#include "gap_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gap_log(struct bh_gap *gap, enum bh_log_level lvl, const char *fmt, ...)
+{
+	if (!gap->env->log || lvl > gap->env->log_level)
+		return;
+	char buf[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	bh_logf(gap->env, lvl, "gap", "%s", buf);
+}
+
+void bh_gap_config_default(struct bh_gap_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->max_connections = 8;
+	c->max_seen = 64;
+	c->scan_data_max = 256;
+	c->reassembly_slots = 4;
+	c->rpa_timeout_ms = 15 * 60 * 1000;
+	c->read_remote_features = true;
+	c->own_addr = BH_GAP_OWN_PUBLIC;
+}
+
+struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *env,
+			  const struct bh_gap_port *port)
+{
+	if (!cfg || !env || !port || !port->hci_cmd || !port->info)
+		return NULL;
+	if (cfg->max_connections == 0 || cfg->max_connections > 64 || cfg->max_seen == 0 ||
+	    cfg->scan_data_max < BH_AD_LEGACY_MAX || cfg->scan_data_max > BH_AD_EXT_MAX ||
+	    cfg->reassembly_slots == 0 || cfg->own_addr > BH_GAP_OWN_NRPA)
+		return NULL;
+	struct bh_gap *gap = calloc(1, sizeof(*gap));
+	if (!gap)
+		return NULL;
+	gap->cfg = *cfg;
+	if (!gap->cfg.rpa_timeout_ms)
+		gap->cfg.rpa_timeout_ms = 15 * 60 * 1000;
+	gap->env = env;
+	gap->port = *port;
+	gap->ext = -1;
+	gap->own_kind = cfg->own_addr;
+	gap->rpa_deadline = BH_NEVER;
+	gap->scan_deadline = gap->adv_deadline = gap->init_deadline = BH_NEVER;
+	gap->conns = calloc(cfg->max_connections, sizeof(*gap->conns));
+	gap->adv_data = malloc(BH_AD_EXT_MAX);
+	gap->adv_rsp = malloc(BH_AD_EXT_MAX);
+	if (!gap->conns || !gap->adv_data || !gap->adv_rsp || gap_scan_init(gap)) {
+		bh_gap_free(gap);
+		return NULL;
+	}
+	return gap;
+}
+
+void bh_gap_reset(struct bh_gap *gap, bh_status reason)
+{
+	/* Forget queued commands and the in-flight one's handler: the controller
+	 * state they assumed is gone. */
+	gap->q_len = 0;
+	gap->inflight = false;
+	gap->inflight_done = NULL;
+	gap->ext = -1; /* the controller may have changed */
+	gap->rand_in_ctrl = false;
+	gap->rotating = false;
+	gap->ext_adv_max = 0;
+	if (gap->addr_cb) {
+		bh_gap_done_cb cb = gap->addr_cb;
+		gap->addr_cb = NULL;
+		cb(gap->addr_ctx, reason);
+	}
+	for (unsigned i = 0; i < GAP_MISC; i++) {
+		if (gap->misc[i].used) {
+			gap->misc[i].used = false;
+			if (gap->misc[i].cb)
+				gap->misc[i].cb(gap->misc[i].ctx, reason);
+		}
+	}
+	gap_conn_reset(gap, reason);
+	gap_scan_reset(gap, reason);
+	gap_adv_reset(gap, reason);
+}
+
+void bh_gap_free(struct bh_gap *gap)
+{
+	if (!gap)
+		return;
+	if (gap->conns && gap->adv_data && gap->adv_rsp && gap->seen && gap->frags)
+		bh_gap_reset(gap, BH_ERESET);
+	gap_scan_free(gap);
+	free(gap->conns);
+	free(gap->adv_data);
+	free(gap->adv_rsp);
+	free(gap);
+}
+
+/* ---- command queue ---- */
+
+static void kick(struct bh_gap *gap);
+
+static void cmd_cb(void *ctx, bh_status st, const uint8_t *ret, size_t len)
+{
+	struct bh_gap *gap = ctx;
+	gap_done_fn done = gap->inflight_done;
+	uintptr_t arg = gap->inflight_arg;
+	gap->inflight = false;
+	gap->inflight_done = NULL;
+	if (done)
+		done(gap, st, ret, len, arg);
+	kick(gap);
+}
+
+static void kick(struct bh_gap *gap)
+{
+	/* A port that completes synchronously re-enters here through cmd_cb;
+	 * the outer loop carries on instead of recursing. */
+	if (gap->kicking)
+		return;
+	gap->kicking = true;
+	while (!gap->inflight && gap->q_len) {
+		struct gap_cmd c = gap->q[gap->q_head];
+		gap->q_head = (gap->q_head + 1) % GAP_CMDQ;
+		gap->q_len--;
+		gap->inflight = true;
+		gap->inflight_done = c.done;
+		gap->inflight_arg = c.arg;
+		int rc = gap->port.hci_cmd(gap->port.ctx, c.opcode, c.params, c.len, cmd_cb, gap);
+		if (rc < 0) {
+			/* On an error return the callback never comes: complete here. */
+			gap->inflight = false;
+			gap->inflight_done = NULL;
+			if (c.done)
+				c.done(gap, rc, NULL, 0, c.arg);
+		}
+	}
+	gap->kicking = false;
+}
+
+unsigned gap_cmd_space(const struct bh_gap *gap)
+{
+	return GAP_CMDQ - gap->q_len;
+}
+
+int gap_cmd(struct bh_gap *gap, uint8_t proc, uint16_t op, const void *p, size_t len,
+	    gap_done_fn done, uintptr_t arg)
+{
+	if (len > 255)
+		return BH_EINVAL;
+	if (gap->q_len >= GAP_CMDQ)
+		return BH_ENOMEM;
+	struct gap_cmd *c = &gap->q[(gap->q_head + gap->q_len) % GAP_CMDQ];
+	c->opcode = op;
+	c->len = (uint8_t)len;
+	c->proc = proc;
+	c->done = done;
+	c->arg = arg;
+	if (len)
+		memcpy(c->params, p, len);
+	gap->q_len++;
+	kick(gap);
+	return BH_OK;
+}
+
+unsigned gap_cmd_drop(struct bh_gap *gap, uint8_t proc)
+{
+	unsigned keep = 0, n = gap->q_len;
+	for (unsigned i = 0; i < gap->q_len; i++) {
+		struct gap_cmd *c = &gap->q[(gap->q_head + i) % GAP_CMDQ];
+		if (c->proc == proc)
+			continue;
+		if (keep != i)
+			gap->q[(gap->q_head + keep) % GAP_CMDQ] = *c;
+		keep++;
+	}
+	gap->q_len = keep;
+	return n - keep;
+}
+
+/* ---- controller facts ---- */
+
+bool gap_supports(struct bh_gap *gap, uint16_t sup)
+{
+	const struct bh_hci_info *in = gap->port.info(gap->port.ctx);
+	if (!in || sup / 8 >= sizeof(in->commands))
+		return false;
+	return (in->commands[sup / 8] >> (sup % 8)) & 1;
+}
+
+bool gap_ext(struct bh_gap *gap)
+{
+	/* Decided once: legacy and extended commands must not be mixed. All
+	 * three extended families are required so scanning, advertising and
+	 * connecting stay in one family. */
+	if (gap->ext < 0) {
+		const struct bh_hci_info *in = gap->port.info(gap->port.ctx);
+		/* Before bring-up there are no facts: answer legacy, decide later. */
+		if (!in)
+			return false;
+		/* LE feature bit 12 is LE Extended Advertising (Vol 6, Part B, 4.6). */
+		bool feat = (in->le_features[1] >> 4) & 1;
+		bool ext = !gap->cfg.force_legacy && feat &&
+			   gap_supports(gap, BH_SUP_LE_SET_EXT_ADV_PARAMS) &&
+			   gap_supports(gap, BH_SUP_LE_SET_EXT_SCAN_PARAMS) &&
+			   gap_supports(gap, BH_SUP_LE_EXT_CREATE_CONN);
+		gap->ext = ext;
+	}
+	return gap->ext == 1;
+}
+
+bool bh_gap_uses_extended(struct bh_gap *gap)
+{
+	return gap_ext(gap);
+}
+
+/* ---- events ---- */
+
+void bh_gap_on_event(struct bh_gap *gap, uint8_t code, const uint8_t *params, size_t len)
+{
+	switch (code) {
+	case BH_HCI_EVT_DISCONN_COMPLETE:
+		gap_on_disconn_complete(gap, params, len);
+		break;
+	default:
+		break;
+	}
+}
+
+void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, size_t len)
+{
+	switch (sub) {
+	case BH_LE_ADV_REPORT:
+		gap_on_adv_report(gap, params, len);
+		break;
+	case BH_LE_EXT_ADV_REPORT:
+		gap_on_ext_adv_report(gap, params, len);
+		break;
+	case BH_LE_CONN_COMPLETE:
+	case BH_LE_ENH_CONN_COMPLETE:
+	case BH_LE_ENH_CONN_COMPLETE_V2:
+		gap_on_conn_complete(gap, params, len, sub);
+		break;
+	case BH_LE_CONN_UPDATE_COMPLETE:
+		gap_on_conn_update_complete(gap, params, len);
+		break;
+	case BH_LE_READ_REMOTE_FEATURES_COMPLETE:
+		gap_on_remote_features(gap, params, len);
+		break;
+	case BH_LE_ADV_SET_TERMINATED:
+		gap_adv_on_set_terminated(gap, params, len);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- own address ---- */
+
+uint8_t gap_own_type(const struct bh_gap *gap)
+{
+	return gap->own_kind == BH_GAP_OWN_PUBLIC ? BH_ADDR_PUBLIC : BH_ADDR_RANDOM;
+}
+
+int gap_new_random(struct bh_gap *gap, enum bh_gap_own_addr kind, bh_addr *out)
+{
+	out->type = BH_ADDR_RANDOM;
+	if (kind == BH_GAP_OWN_RPA) {
+		if (!gap->port.make_rpa)
+			return BH_ENOTSUP;
+		int rc = gap->port.make_rpa(gap->port.ctx, out);
+		if (rc)
+			return rc;
+		out->type = BH_ADDR_RANDOM;
+		return bh_addr_random_kind(out) == BH_RANDOM_RPA ? BH_OK : BH_EINVAL;
+	}
+	/* Vol 6, Part B, 1.3.2.1/1.3.2.2: the random part must not be all
+	 * zeros or all ones; the two top bits are 0b11 (static) or 0b00 (NRPA). */
+	for (int tries = 0; tries < 16; tries++) {
+		bh_random(gap->env, out->val, 6);
+		if (kind == BH_GAP_OWN_STATIC)
+			out->val[5] |= 0xc0;
+		else
+			out->val[5] &= 0x3f;
+		bool zeros = true, ones = true;
+		for (int i = 0; i < 6; i++) {
+			uint8_t v = i == 5 ? (uint8_t)(out->val[i] & 0x3f) : out->val[i];
+			uint8_t full = i == 5 ? 0x3f : 0xff;
+			zeros &= v == 0;
+			ones &= v == full;
+		}
+		if (!zeros && !ones)
+			return BH_OK;
+	}
+	return BH_EIO; /* the random source is broken */
+}
+
+static void set_rand_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+			  uintptr_t arg)
+{
+	(void)ret;
+	(void)len;
+	gap->rand_in_ctrl = st == BH_OK;
+	/* Part of a start sequence: without the address the rest is pointless. */
+	if (st && arg == PROC_SCAN)
+		gap_scan_step_failed(gap, st);
+	else if (st && arg == PROC_ADV)
+		gap_adv_step_failed(gap, st);
+	else if (st && arg == PROC_CONN)
+		gap_conn_step_failed(gap, st);
+	if (arg == PROC_ADDR && gap->addr_cb) {
+		bh_gap_done_cb cb = gap->addr_cb;
+		gap->addr_cb = NULL;
+		cb(gap->addr_ctx, st);
+	}
+}
+
+static bool rotating_kind(enum bh_gap_own_addr k)
+{
+	return k == BH_GAP_OWN_RPA || k == BH_GAP_OWN_NRPA;
+}
+
+static int queue_set_random(struct bh_gap *gap, uint8_t proc)
+{
+	return gap_cmd(gap, proc, BH_HCI_LE_SET_RANDOM_ADDRESS, gap->rand_addr.val, 6,
+		       set_rand_done, proc);
+}
+
+int gap_prepare_addr(struct bh_gap *gap, uint8_t proc)
+{
+	if (gap->own_kind == BH_GAP_OWN_PUBLIC)
+		return BH_OK;
+	if (gap->rand_valid && gap->rand_in_ctrl)
+		return BH_OK;
+	if (!gap->rand_valid) {
+		int rc = gap_new_random(gap, gap->own_kind, &gap->rand_addr);
+		if (rc)
+			return rc;
+		gap->rand_valid = true;
+		if (rotating_kind(gap->own_kind))
+			gap->rpa_deadline = bh_now(gap->env) + gap->cfg.rpa_timeout_ms;
+	}
+	return queue_set_random(gap, proc);
+}
+
+int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
+			   bh_gap_done_cb cb, void *ctx)
+{
+	if (kind > BH_GAP_OWN_NRPA)
+		return BH_EINVAL;
+	if (gap->scan_state != SCAN_IDLE || gap->adv_state != ADV_IDLE ||
+	    gap->init_state != INIT_IDLE || gap->rotating || gap->addr_cb)
+		return BH_ESTATE;
+	bh_addr a = { 0 };
+	if (kind == BH_GAP_OWN_STATIC && addr) {
+		if (bh_addr_random_kind(addr) != BH_RANDOM_STATIC)
+			return BH_EINVAL;
+		a = *addr;
+		a.type = BH_ADDR_RANDOM;
+	} else if (kind != BH_GAP_OWN_PUBLIC) {
+		int rc = gap_new_random(gap, kind, &a);
+		if (rc)
+			return rc;
+	}
+	gap->own_kind = kind;
+	if (kind == BH_GAP_OWN_PUBLIC) {
+		gap->rand_valid = false;
+		gap->rpa_deadline = BH_NEVER;
+		if (cb)
+			cb(ctx, BH_OK);
+		return BH_OK;
+	}
+	gap->rand_addr = a;
+	gap->rand_valid = true;
+	gap->rand_in_ctrl = false;
+	gap->rpa_deadline = rotating_kind(kind) ? bh_now(gap->env) + gap->cfg.rpa_timeout_ms
+						: BH_NEVER;
+	gap->addr_cb = cb;
+	gap->addr_ctx = ctx;
+	int rc = queue_set_random(gap, PROC_ADDR);
+	if (rc)
+		gap->addr_cb = NULL;
+	return rc;
+}
+
+bh_addr bh_gap_own_address(const struct bh_gap *gap)
+{
+	if (gap->own_kind != BH_GAP_OWN_PUBLIC && gap->rand_valid)
+		return gap->rand_addr;
+	const struct bh_hci_info *in = gap->port.info(gap->port.ctx);
+	bh_addr a = { 0 };
+	if (in)
+		a = in->bdaddr;
+	a.type = BH_ADDR_PUBLIC;
+	return a;
+}
+
+static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+			uintptr_t arg)
+{
+	(void)ret;
+	(void)len;
+	(void)arg;
+	gap->rotating = false;
+	gap->rand_in_ctrl = st == BH_OK;
+	if (st)
+		gap_log(gap, BH_LOG_WARN, "address rotation step failed: %s", bh_strerror(st));
+}
+
+/* RPA/NRPA rotation (Vol 3, Part C, 10.7.1.2): a new address, written while
+ * advertising and scanning are paused, since LE Set Random Address is
+ * disallowed while they run. An initiation in progress postpones it. */
+static void rotate(struct bh_gap *gap)
+{
+	bh_time_ms now = bh_now(gap->env);
+	bool adv = gap->adv_state == ADV_ON, scan = gap->scan_state == SCAN_ON;
+	if (gap->init_state == INIT_CREATING || gap->rotating ||
+	    gap->adv_state == ADV_STARTING || gap->adv_state == ADV_STOPPING ||
+	    gap->scan_state == SCAN_STARTING || gap->scan_state == SCAN_STOPPING) {
+		gap->rpa_deadline = now + 1000; /* try again shortly */
+		return;
+	}
+	if (!adv && !scan) {
+		/* Nothing on air: the next start writes a fresh address. */
+		gap->rand_valid = false;
+		gap->rand_in_ctrl = false;
+		gap->rpa_deadline = BH_NEVER;
+		return;
+	}
+	if (gap_cmd_space(gap) < 6) {
+		gap->rpa_deadline = now + 1000;
+		return;
+	}
+	bh_addr a;
+	if (gap_new_random(gap, gap->own_kind, &a)) {
+		gap->rpa_deadline = now + gap->cfg.rpa_timeout_ms;
+		return;
+	}
+	gap->rand_addr = a;
+	gap->rpa_deadline = now + gap->cfg.rpa_timeout_ms;
+	gap->rotating = true;
+	if (adv)
+		gap_adv_queue_enable(gap, false);
+	if (scan)
+		gap_scan_queue_enable(gap, false);
+	gap_cmd(gap, PROC_ADDR, BH_HCI_LE_SET_RANDOM_ADDRESS, gap->rand_addr.val, 6, rotate_done, 0);
+	if (adv)
+		gap_adv_queue_enable(gap, true);
+	if (scan)
+		gap_scan_queue_enable(gap, true);
+}
+
+/* ---- timers ---- */
+
+bh_time_ms bh_gap_next_deadline(const struct bh_gap *gap)
+{
+	bh_time_ms d = gap->rpa_deadline;
+	if (gap->scan_deadline < d)
+		d = gap->scan_deadline;
+	if (gap->adv_deadline < d)
+		d = gap->adv_deadline;
+	if (gap->init_deadline < d)
+		d = gap->init_deadline;
+	return d;
+}
+
+void bh_gap_on_timeout(struct bh_gap *gap)
+{
+	bh_time_ms now = bh_now(gap->env);
+	if (gap->init_deadline <= now) {
+		gap->init_deadline = BH_NEVER;
+		gap_conn_timeout(gap);
+	}
+	if (gap->scan_deadline <= now) {
+		gap->scan_deadline = BH_NEVER;
+		gap_scan_timeout(gap);
+	}
+	if (gap->adv_deadline <= now) {
+		gap->adv_deadline = BH_NEVER;
+		gap_adv_timeout(gap);
+	}
+	if (gap->rpa_deadline <= now) {
+		gap->rpa_deadline = BH_NEVER;
+		if (rotating_kind(gap->own_kind))
+			rotate(gap);
+	}
+}
+
+/* ---- filter accept list (Vol 4, Part E, 7.8.14-7.8.17) ---- */
+
+static void misc_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		      uintptr_t arg)
+{
+	(void)ret;
+	(void)len;
+	struct gap_misc *m = &gap->misc[arg];
+	if (!m->used)
+		return;
+	m->used = false;
+	if (m->cb)
+		m->cb(m->ctx, st);
+}
+
+static int misc_cmd(struct bh_gap *gap, uint16_t op, const void *params, size_t len,
+		    bh_gap_done_cb cb, void *ctx)
+{
+	if (gap->init_state == INIT_CREATING && gap->init_accept_list)
+		return BH_ESTATE;
+	if (gap->scan_state != SCAN_IDLE && gap->scan.use_accept_list)
+		return BH_ESTATE;
+	unsigned i;
+	for (i = 0; i < GAP_MISC; i++)
+		if (!gap->misc[i].used)
+			break;
+	if (i == GAP_MISC)
+		return BH_ENOMEM;
+	/* Claim the slot before queueing: a synchronous port completes inside. */
+	gap->misc[i] = (struct gap_misc){ true, cb, ctx };
+	int rc = gap_cmd(gap, PROC_MISC, op, params, len, misc_done, i);
+	if (rc)
+		gap->misc[i].used = false;
+	return rc;
+}
+
+int bh_gap_accept_list_add(struct bh_gap *gap, const bh_addr *a, bh_gap_done_cb cb, void *ctx)
+{
+	if (!a || a->type > BH_ADDR_RANDOM)
+		return BH_EINVAL;
+	uint8_t p[7] = { a->type };
+	memcpy(p + 1, a->val, 6);
+	return misc_cmd(gap, BH_HCI_LE_ADD_TO_ACCEPT_LIST, p, 7, cb, ctx);
+}
+
+int bh_gap_accept_list_remove(struct bh_gap *gap, const bh_addr *a, bh_gap_done_cb cb, void *ctx)
+{
+	if (!a || a->type > BH_ADDR_RANDOM)
+		return BH_EINVAL;
+	uint8_t p[7] = { a->type };
+	memcpy(p + 1, a->val, 6);
+	return misc_cmd(gap, BH_HCI_LE_REMOVE_FROM_ACCEPT_LIST, p, 7, cb, ctx);
+}
+
+int bh_gap_accept_list_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx)
+{
+	return misc_cmd(gap, BH_HCI_LE_CLEAR_ACCEPT_LIST, NULL, 0, cb, ctx);
+}
+
+/* ---- names ---- */
+
+const char *bh_gap_role_str(enum bh_gap_role r)
+{
+	return r == BH_GAP_ROLE_CENTRAL ? "central" : r == BH_GAP_ROLE_PERIPHERAL ? "peripheral" : "?";
+}
+
+const char *bh_gap_own_addr_str(enum bh_gap_own_addr k)
+{
+	switch (k) {
+	case BH_GAP_OWN_PUBLIC: return "public";
+	case BH_GAP_OWN_STATIC: return "random static";
+	case BH_GAP_OWN_RPA: return "resolvable private";
+	case BH_GAP_OWN_NRPA: return "non-resolvable private";
+	}
+	return "?";
+}
+
+const char *gap_scan_state_str(enum gap_scan_state s)
+{
+	static const char *const n[] = { "idle", "starting", "on", "stopping" };
+	return (unsigned)s < 4 ? n[s] : "?";
+}
+
+const char *gap_adv_state_str(enum gap_adv_state s)
+{
+	static const char *const n[] = { "idle", "starting", "on", "stopping" };
+	return (unsigned)s < 4 ? n[s] : "?";
+}
+
+const char *gap_init_state_str(enum gap_init_state s)
+{
+	static const char *const n[] = { "idle", "matching", "creating" };
+	return (unsigned)s < 3 ? n[s] : "?";
+}

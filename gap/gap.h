@@ -1,0 +1,494 @@
+/* blehost GAP: advertising data (AD) codec, scanning, advertising, own
+ * addresses and privacy, and LE connections (central and peripheral).
+ *
+ * Sans-I/O: HCI commands leave through port.hci_cmd() (same shape as
+ * bh_hci_cmd()); HCI events come in through bh_gap_on_event() and
+ * bh_gap_on_le_meta(); time comes from env->now(), randomness from
+ * env->random(). Timers: bh_gap_next_deadline() / bh_gap_on_timeout().
+ *
+ * Legacy or extended HCI commands are chosen once per controller, from its
+ * supported-commands bitmap and LE features (port.info()): extended when
+ * LE Extended Advertising is a feature and the extended advertising,
+ * scanning and create-connection commands are all supported, because the
+ * Core Specification forbids mixing the two families (Vol 4, Part E, 3.1.1).
+ *
+ * Buffer ownership: every pointer handed to a callback (device records,
+ * connection records, AD views) is borrowed for the duration of the
+ * callback. Every buffer passed into an API call (AD data, filters) is
+ * copied before the call returns; the caller keeps ownership.
+ */
+#ifndef BH_GAP_H
+#define BH_GAP_H
+
+#include "bh_addr.h"
+#include "bh_env.h"
+#include "bh_err.h"
+#include "bh_uuid.h"
+#include "hci.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------
+ * Advertising data (Core Specification Supplement, Part A; format in
+ * Vol 3, Part C, 11). Pure functions on byte arrays.
+ * ---------------------------------------------------------------------- */
+
+#define BH_AD_LEGACY_MAX 31  /* legacy advertising / scan response payload */
+#define BH_AD_EXT_MAX 1650   /* largest extended advertising payload */
+
+enum bh_ad_type {
+	BH_AD_FLAGS = 0x01,
+	BH_AD_UUID16_INCOMPLETE = 0x02,
+	BH_AD_UUID16_COMPLETE = 0x03,
+	BH_AD_UUID32_INCOMPLETE = 0x04,
+	BH_AD_UUID32_COMPLETE = 0x05,
+	BH_AD_UUID128_INCOMPLETE = 0x06,
+	BH_AD_UUID128_COMPLETE = 0x07,
+	BH_AD_NAME_SHORT = 0x08,
+	BH_AD_NAME_COMPLETE = 0x09,
+	BH_AD_TX_POWER = 0x0a,
+	BH_AD_CLASS_OF_DEVICE = 0x0d,
+	BH_AD_SP_HASH_C192 = 0x0e,
+	BH_AD_SP_RAND_R192 = 0x0f,
+	BH_AD_SM_TK = 0x10,
+	BH_AD_SM_OOB_FLAGS = 0x11,
+	BH_AD_CONN_INTERVAL_RANGE = 0x12,
+	BH_AD_SOLICIT16 = 0x14,
+	BH_AD_SOLICIT128 = 0x15,
+	BH_AD_SERVICE_DATA16 = 0x16,
+	BH_AD_PUBLIC_TARGET = 0x17,
+	BH_AD_RANDOM_TARGET = 0x18,
+	BH_AD_APPEARANCE = 0x19,
+	BH_AD_ADV_INTERVAL = 0x1a,
+	BH_AD_LE_BDADDR = 0x1b,
+	BH_AD_LE_ROLE = 0x1c,
+	BH_AD_SOLICIT32 = 0x1f,
+	BH_AD_SERVICE_DATA32 = 0x20,
+	BH_AD_SERVICE_DATA128 = 0x21,
+	BH_AD_LE_SC_CONFIRM = 0x22,
+	BH_AD_LE_SC_RANDOM = 0x23,
+	BH_AD_URI = 0x24,
+	BH_AD_LE_FEATURES = 0x27,
+	BH_AD_RSI = 0x2e,
+	BH_AD_ADV_INTERVAL_LONG = 0x2f,
+	BH_AD_BROADCAST_NAME = 0x30,
+	BH_AD_MANUFACTURER = 0xff,
+};
+
+/* Flags AD bits (Supplement, Part A, 1.3). */
+enum {
+	BH_AD_FLAG_LE_LIMITED = 0x01,
+	BH_AD_FLAG_LE_GENERAL = 0x02,
+	BH_AD_FLAG_NO_BREDR = 0x04,
+};
+
+/* Bits of struct bh_ad.present: which single-valued fields were seen. */
+enum {
+	BH_AD_HAS_FLAGS = 1u << 0,
+	BH_AD_HAS_NAME = 1u << 1,
+	BH_AD_HAS_TX_POWER = 1u << 2,
+	BH_AD_HAS_APPEARANCE = 1u << 3,
+	BH_AD_HAS_CLASS = 1u << 4,
+	BH_AD_HAS_SM_TK = 1u << 5,
+	BH_AD_HAS_SM_OOB_FLAGS = 1u << 6,
+	BH_AD_HAS_CONN_INTERVAL = 1u << 7,
+	BH_AD_HAS_ADV_INTERVAL = 1u << 8,
+	BH_AD_HAS_LE_BDADDR = 1u << 9,
+	BH_AD_HAS_LE_ROLE = 1u << 10,
+	BH_AD_HAS_URI = 1u << 11,
+	BH_AD_HAS_LE_FEATURES = 1u << 12,
+	BH_AD_HAS_SP_HASH = 1u << 13,
+	BH_AD_HAS_SP_RAND = 1u << 14,
+	BH_AD_HAS_SC_CONFIRM = 1u << 15,
+	BH_AD_HAS_SC_RANDOM = 1u << 16,
+	BH_AD_HAS_RSI = 1u << 17,
+	BH_AD_HAS_BROADCAST_NAME = 1u << 18,
+};
+
+#define BH_AD_MAX_UUIDS 16
+#define BH_AD_MAX_SOLICIT 8
+#define BH_AD_MAX_SVC_DATA 8
+#define BH_AD_MAX_MFR 8
+#define BH_AD_MAX_TARGETS 4
+#define BH_AD_MAX_OTHER 8
+
+struct bh_ad_uuid {
+	bh_uuid uuid;
+	uint8_t ad_type; /* which list it came from: complete/incomplete, size */
+};
+struct bh_ad_svc_data {
+	bh_uuid uuid;
+	const uint8_t *data; /* borrowed from the parsed buffer */
+	uint16_t len;
+};
+struct bh_ad_mfr {
+	uint16_t company; /* Bluetooth SIG company identifier */
+	const uint8_t *data; /* bytes after the company id, borrowed */
+	uint16_t len;
+};
+struct bh_ad_raw {
+	uint8_t type;
+	const uint8_t *data; /* borrowed */
+	uint16_t len;
+};
+
+/* One parsed AD payload. Pointers borrow from the bytes given to
+ * bh_ad_parse(); they stay valid while those bytes do. When a list is full
+ * further entries are dropped and `overflow` is set. */
+struct bh_ad {
+	uint32_t present; /* BH_AD_HAS_* */
+	uint8_t flags;
+	const uint8_t *name; /* not NUL-terminated */
+	uint16_t name_len;
+	bool name_complete;  /* Complete (0x09) rather than Shortened (0x08) */
+	int8_t tx_power;     /* dBm */
+	uint16_t appearance;
+	uint32_t class_of_device;
+	uint8_t sm_tk[16];
+	uint8_t sm_oob_flags;
+	uint16_t conn_interval_min, conn_interval_max; /* 1.25 ms units, 0xffff = none */
+	uint32_t adv_interval; /* 0.625 ms units (from 0x1a or 0x2f) */
+	bh_addr le_bdaddr;
+	uint8_t le_role;
+	const uint8_t *uri;  /* scheme code point (UTF-8) + rest, borrowed */
+	uint16_t uri_len;
+	const uint8_t *le_features; /* little-endian feature bits, borrowed */
+	uint16_t le_features_len;
+	uint8_t sp_hash[16], sp_rand[16];       /* Simple Pairing OOB C-192 / R-192 */
+	uint8_t sc_confirm[16], sc_random[16];  /* LE Secure Connections OOB */
+	uint8_t rsi[6];                         /* Resolvable Set Identifier */
+	const uint8_t *broadcast_name;          /* UTF-8, 4..128 bytes, borrowed */
+	uint16_t broadcast_name_len;
+
+	struct bh_ad_uuid uuids[BH_AD_MAX_UUIDS]; /* service UUIDs, all sizes */
+	uint8_t n_uuids;
+	struct bh_ad_uuid solicit[BH_AD_MAX_SOLICIT];
+	uint8_t n_solicit;
+	struct bh_ad_svc_data svc_data[BH_AD_MAX_SVC_DATA];
+	uint8_t n_svc_data;
+	struct bh_ad_mfr mfr[BH_AD_MAX_MFR];
+	uint8_t n_mfr;
+	bh_addr targets[BH_AD_MAX_TARGETS]; /* public/random target addresses */
+	uint8_t n_targets;
+	struct bh_ad_raw other[BH_AD_MAX_OTHER]; /* unknown or unparsed types, raw */
+	uint8_t n_other;
+
+	uint16_t n_fields;    /* AD structures seen */
+	uint16_t n_bad;       /* structures whose length did not fit their type (kept raw) */
+	bool overflow;        /* some list was full */
+	bool malformed;       /* a length ran past the end: parsing stopped there */
+};
+
+/* Parses an AD payload into *ad (cleared first). A zero length octet ends
+ * the significant part (Vol 3, Part C, 11); a length past the end stops
+ * parsing with ad->malformed set and BH_EMALFORMED returned, keeping what
+ * was parsed before. A known type with a wrong size is counted in n_bad and
+ * kept in `other`. Returns BH_OK or BH_EMALFORMED. */
+int bh_ad_parse(struct bh_ad *ad, const uint8_t *data, size_t len);
+/* Same, but adds to *ad without clearing it (scan response after the
+ * advertisement: later single-valued fields win, lists are appended). */
+int bh_ad_parse_more(struct bh_ad *ad, const uint8_t *data, size_t len);
+
+/* Finds the first AD structure of a type: its data and length, or NULL. */
+const uint8_t *bh_ad_find(const uint8_t *data, size_t len, uint8_t type, size_t *out_len);
+/* Manufacturer data for a company id, or NULL. */
+const struct bh_ad_mfr *bh_ad_mfr_find(const struct bh_ad *ad, uint16_t company);
+/* Does the AD list this service UUID (any size, complete or not)? */
+bool bh_ad_has_uuid(const struct bh_ad *ad, const bh_uuid *u);
+const char *bh_ad_type_str(uint8_t type);
+
+/* Builder: each call appends one AD structure or, if it does not fit in
+ * `cap`, returns BH_ENOSPACE and leaves the buffer unchanged (never
+ * truncates). The first error is also kept in b->err. */
+struct bh_ad_builder {
+	uint8_t *buf;
+	size_t cap; /* BH_AD_LEGACY_MAX, or the controller's maximum for extended */
+	size_t len;
+	int err;
+};
+void bh_ad_build_init(struct bh_ad_builder *b, uint8_t *buf, size_t cap);
+int bh_ad_add(struct bh_ad_builder *b, uint8_t type, const void *data, size_t len);
+int bh_ad_add_flags(struct bh_ad_builder *b, uint8_t flags);
+/* complete: Complete Local Name (0x09), else Shortened (0x08). */
+int bh_ad_add_name(struct bh_ad_builder *b, const char *name, bool complete);
+/* One list per UUID size present in u[0..n). BH_EINVAL on a bad UUID. */
+int bh_ad_add_uuids(struct bh_ad_builder *b, const bh_uuid *u, size_t n, bool complete);
+int bh_ad_add_appearance(struct bh_ad_builder *b, uint16_t appearance);
+int bh_ad_add_tx_power(struct bh_ad_builder *b, int8_t dbm);
+int bh_ad_add_manufacturer(struct bh_ad_builder *b, uint16_t company, const void *data,
+			   size_t len);
+int bh_ad_add_service_data(struct bh_ad_builder *b, const bh_uuid *u, const void *data,
+			   size_t len);
+
+/* ------------------------------------------------------------------------
+ * The GAP object.
+ * ---------------------------------------------------------------------- */
+
+struct bh_gap;
+
+/* Which kind of own address to use (Vol 6, Part B, 1.3). */
+enum bh_gap_own_addr {
+	BH_GAP_OWN_PUBLIC = 0,
+	BH_GAP_OWN_STATIC = 1, /* random static, fixed for the object's life */
+	BH_GAP_OWN_RPA = 2,    /* resolvable private, from port.make_rpa, rotated */
+	BH_GAP_OWN_NRPA = 3,   /* non-resolvable private, rotated */
+};
+
+enum bh_gap_role { BH_GAP_ROLE_CENTRAL = 0, BH_GAP_ROLE_PERIPHERAL = 1 };
+
+/* One LE connection. */
+struct bh_gap_conn {
+	uint16_t handle;
+	enum bh_gap_role role;
+	bh_addr peer;          /* as the controller reported it */
+	bh_addr peer_identity; /* resolved identity, or == peer */
+	bool peer_resolved;    /* peer was an RPA that resolve_rpa (or the controller) resolved */
+	bh_addr local;         /* our address on this link */
+	uint16_t interval;     /* 1.25 ms units */
+	uint16_t latency;      /* connection events */
+	uint16_t supervision_timeout; /* 10 ms units */
+	uint8_t features[8];   /* remote LE features */
+	bool features_valid;
+};
+
+/* Connection parameters (Vol 4, Part E, 7.8.12). Zeroes mean defaults:
+ * interval 30-50 ms, latency 0, timeout 4 s, scan 60/30 ms. */
+struct bh_gap_conn_params {
+	uint16_t interval_min, interval_max; /* 1.25 ms units, 0x0006..0x0c80 */
+	uint16_t latency;                    /* 0..0x01f3 */
+	uint16_t supervision_timeout;        /* 10 ms units, 0x000a..0x0c80 */
+	uint16_t min_ce_len, max_ce_len;     /* 0.625 ms units */
+	uint16_t scan_interval, scan_window; /* 0.625 ms units, while initiating */
+};
+
+/* What GAP asks of the host. hci_cmd, info are required; the rest may be NULL. */
+struct bh_gap_port {
+	void *ctx;
+	/* Same contract as bh_hci_cmd(): queue a command; cb completes it once
+	 * (unless an error is returned). GAP keeps one command in flight and
+	 * always passes the gap object as cbctx, so the host can call
+	 * bh_hci_cmd_forget(hci, gap) before bh_gap_free(). */
+	int (*hci_cmd)(void *ctx, uint16_t opcode, const void *params, size_t len,
+		       bh_hci_cmd_cb cb, void *cbctx);
+	/* Controller facts after bring-up. */
+	const struct bh_hci_info *(*info)(void *ctx);
+	/* A connection exists (create per-connection L2CAP/ATT/SMP state here). */
+	void (*connected)(void *ctx, const struct bh_gap_conn *conn);
+	/* It is gone; reason is the HCI reason code. */
+	void (*disconnected)(void *ctx, uint16_t handle, uint8_t reason);
+	/* Parameters or remote features of a connection changed. */
+	void (*conn_changed)(void *ctx, const struct bh_gap_conn *conn);
+	/* Resolve a peer RPA to an identity with the known IRKs. */
+	bool (*resolve_rpa)(void *ctx, const bh_addr *rpa, bh_addr *identity);
+	/* Make a fresh RPA from the local IRK. Returns 0 or a bh_status. */
+	int (*make_rpa)(void *ctx, bh_addr *out);
+};
+
+struct bh_gap_config {
+	unsigned max_connections;   /* default 8; also bounded by the controller */
+	unsigned max_seen;          /* seen-devices table size; default 64 */
+	unsigned scan_data_max;     /* bytes kept per device for adv and for scan rsp; default 256 */
+	unsigned reassembly_slots;  /* extended report chains in flight; default 4 */
+	unsigned rpa_timeout_ms;    /* RPA/NRPA rotation; default 15 min */
+	bool force_legacy;          /* never use extended commands */
+	bool read_remote_features;  /* after each connection; default true */
+	enum bh_gap_own_addr own_addr; /* default PUBLIC */
+};
+void bh_gap_config_default(struct bh_gap_config *c);
+
+/* Creates GAP; port and env must outlive it. NULL on ENOMEM or bad config. */
+struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *env,
+			  const struct bh_gap_port *port);
+/* Frees everything; pending operations complete with BH_ERESET first. A
+ * command still in flight must have been forgotten by the HCI layer. */
+void bh_gap_free(struct bh_gap *gap);
+
+/* Inputs from the HCI layer (minimum lengths already checked; parsed with
+ * bh_rd anyway). Malformed events are dropped. */
+void bh_gap_on_event(struct bh_gap *gap, uint8_t code, const uint8_t *params, size_t len);
+void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, size_t len);
+/* The controller was reset or lost: every operation ends with `reason`,
+ * connections are dropped (disconnected() is not called: the host already
+ * knows). Call it after the HCI layer has completed or forgotten GAP's
+ * commands (bh_hci's fatal path does so first). The legacy/extended choice
+ * is made again from the next controller's facts. */
+void bh_gap_reset(struct bh_gap *gap, bh_status reason);
+
+bh_time_ms bh_gap_next_deadline(const struct bh_gap *gap);
+void bh_gap_on_timeout(struct bh_gap *gap);
+
+/* Generic completion for commands GAP runs on the caller's behalf. */
+typedef void (*bh_gap_done_cb)(void *ctx, bh_status status);
+
+/* Extended commands in use (decided from the bitmap on first use)? */
+bool bh_gap_uses_extended(struct bh_gap *gap);
+
+/* ---- Addresses ---- */
+
+/* Chooses the own address kind for later scanning, advertising and
+ * connecting. STATIC: `addr` (random static, top bits 0b11) or NULL to
+ * generate one. Sends LE Set Random Address when random. BH_ESTATE while
+ * advertising, scanning or initiating. */
+int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
+			   bh_gap_done_cb cb, void *ctx);
+/* Current own address (the random one in use, or the public BD_ADDR). */
+bh_addr bh_gap_own_address(const struct bh_gap *gap);
+
+/* ---- Scanning ---- */
+
+#define BH_GAP_RSSI_NA 127 /* RSSI not available */
+
+/* Report filter; every set criterion must hold. All buffers are copied. */
+struct bh_gap_scan_filter {
+	const bh_uuid *uuids;  /* any of these service UUIDs (n_uuids <= 8) */
+	size_t n_uuids;
+	const char *name_substr; /* substring of the local name (<= 31 chars) */
+	bool use_min_rssi;
+	int8_t min_rssi;
+	const bh_addr *addr;   /* only this device (type ignored if addr_any_type) */
+	bool addr_any_type;
+	/* _bleio prefixes: concatenated AD structures (len, type, bytes); a
+	 * report matches if any (or, with prefix_match_all, every) prefix is
+	 * the start of one of its AD structures. <= 64 bytes. */
+	const uint8_t *prefixes;
+	size_t prefixes_len;
+	bool prefix_match_all;
+};
+
+/* A device seen while scanning: the latest advertisement merged with its
+ * latest scan response. */
+struct bh_gap_device {
+	bh_addr addr;          /* as reported (type 2/3: resolved by the controller) */
+	bh_addr identity;      /* resolved identity, or == addr */
+	bool resolved;
+	bool connectable, scannable, directed;
+	bool legacy;           /* legacy PDU */
+	bool last_was_scan_rsp; /* the report that triggered this callback */
+	bool has_scan_rsp;
+	bool incomplete;       /* extended data arrived truncated (data status 0b10) */
+	bool data_clipped;     /* more than scan_data_max bytes: the rest dropped */
+	int8_t rssi;           /* dBm, BH_GAP_RSSI_NA = unknown */
+	int8_t tx_power;       /* from the extended report header, 127 = n/a */
+	uint8_t sid;           /* advertising SID, 0xff = none/legacy */
+	uint8_t primary_phy, secondary_phy;
+	const uint8_t *adv_data; /* raw, borrowed */
+	size_t adv_len;
+	const uint8_t *rsp_data;
+	size_t rsp_len;
+	struct bh_ad ad;       /* parse of adv_data then rsp_data */
+	char name[249];        /* local name, NUL-terminated ("" if none) */
+	bh_time_ms last_seen;
+};
+
+struct bh_gap_scan_params {
+	bool active;              /* send scan requests */
+	uint16_t interval, window; /* 0.625 ms units; 0 = 0x0060 / 0x0030 */
+	unsigned timeout_ms;       /* 0 = until bh_gap_scan_stop() */
+	bool all_reports;          /* every report (controller duplicate filter off) */
+	bool use_accept_list;      /* scanning filter policy 1 */
+	const struct bh_gap_scan_filter *filter; /* NULL = everything */
+	/* A device was first seen, or its data changed (or any report with
+	 * all_reports). dev is borrowed. */
+	void (*on_device)(void *ctx, const struct bh_gap_device *dev);
+	/* Scanning ended: BH_OK (stopped), BH_ETIMEDOUT (timeout reached),
+	 * BH_ERESET, or the controller's error. */
+	void (*on_done)(void *ctx, bh_status reason);
+	void *ctx;
+};
+
+/* Starts scanning (clears the seen-devices table). BH_EBUSY if already
+ * scanning, BH_ENOSPACE if the filter is too large. */
+int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p);
+/* Stops; on_done(BH_OK) follows once the controller confirms. */
+int bh_gap_scan_stop(struct bh_gap *gap);
+bool bh_gap_scanning(const struct bh_gap *gap);
+/* The seen-devices table (valid until the next scan starts). */
+size_t bh_gap_seen_count(const struct bh_gap *gap);
+const struct bh_gap_device *bh_gap_seen_at(const struct bh_gap *gap, size_t i);
+const struct bh_gap_device *bh_gap_seen_find(const struct bh_gap *gap, const bh_addr *addr);
+/* Does a device pass a filter (exposed for tests and tools)? */
+bool bh_gap_filter_match(const struct bh_gap_scan_filter *f, const struct bh_gap_device *dev);
+
+/* ---- Advertising ---- */
+
+enum bh_gap_adv_kind {
+	BH_GAP_ADV_CONN = 0,          /* connectable undirected (ADV_IND) */
+	BH_GAP_ADV_SCAN = 1,          /* scannable undirected (ADV_SCAN_IND) */
+	BH_GAP_ADV_NONCONN = 2,       /* ADV_NONCONN_IND */
+	BH_GAP_ADV_DIRECT_HIGH = 3,   /* directed, high duty (1.28 s max) */
+	BH_GAP_ADV_DIRECT_LOW = 4,    /* directed, low duty */
+};
+
+struct bh_gap_adv_params {
+	enum bh_gap_adv_kind kind;
+	uint16_t interval_min, interval_max; /* 0.625 ms units; 0 = 0x00a0 (100 ms) */
+	uint8_t channel_map;      /* 0 = all three */
+	const uint8_t *data;      /* AD payload (copied) */
+	size_t data_len;          /* > 31 needs extended advertising */
+	const uint8_t *scan_rsp;
+	size_t scan_rsp_len;
+	unsigned timeout_ms;      /* 0 = until stopped */
+	bool anonymous;           /* use a fresh NRPA for this advertising */
+	bool restart_on_disconnect; /* re-advertise when a peripheral link ends */
+	bh_addr peer;             /* directed advertising target */
+	/* Advertising stopped by itself: BH_ETIMEDOUT, BH_OK (a connection
+	 * took it: see port.connected), or the controller's error. */
+	void (*on_stopped)(void *ctx, bh_status reason);
+	void *ctx;
+};
+
+/* Starts advertising: parameters, data, scan response, enable. BH_EBUSY if
+ * already advertising, BH_ENOSPACE if data does not fit (31 legacy, the
+ * controller maximum extended), BH_ENOTSUP for > 31 bytes without
+ * extended support, BH_EINVAL for a bad combination. cb reports the
+ * enable result. */
+int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_gap_done_cb cb,
+		     void *ctx);
+/* Stops advertising (no on_stopped for a stop the caller asked for) and
+ * cancels a pending restart_on_disconnect. BH_ESTATE if there is neither. */
+int bh_gap_adv_stop(struct bh_gap *gap);
+bool bh_gap_advertising(const struct bh_gap *gap);
+
+/* ---- Connections ---- */
+
+/* Connection attempt result: conn is borrowed, NULL on failure. Status is
+ * BH_OK, BH_ETIMEDOUT, BH_ECANCELLED or the controller's error. */
+typedef void (*bh_gap_connect_cb)(void *ctx, bh_status status, const struct bh_gap_conn *conn);
+
+/* Central: connect to `peer` (its type matters). params NULL = defaults;
+ * timeout_ms 0 = none. One attempt at a time (BH_EBUSY). At the connection
+ * limit: BH_HCI_STATUS(0x09). */
+int bh_gap_connect(struct bh_gap *gap, const bh_addr *peer, const struct bh_gap_conn_params *params,
+		   unsigned timeout_ms, bh_gap_connect_cb cb, void *ctx);
+/* Central: connect to any device on the filter accept list. */
+int bh_gap_connect_accept_list(struct bh_gap *gap, const struct bh_gap_conn_params *params,
+			       unsigned timeout_ms, bh_gap_connect_cb cb, void *ctx);
+/* Central: scan (active) until a device matches `filter`, then connect to
+ * it. The timeout covers both. */
+int bh_gap_connect_match(struct bh_gap *gap, const struct bh_gap_scan_filter *filter,
+			 const struct bh_gap_conn_params *params, unsigned timeout_ms,
+			 bh_gap_connect_cb cb, void *ctx);
+/* Cancels the attempt; its callback gets BH_ECANCELLED. */
+int bh_gap_connect_cancel(struct bh_gap *gap);
+/* Disconnects with an HCI reason (0x13 user terminated is typical). The
+ * end is reported through port.disconnected. */
+int bh_gap_disconnect(struct bh_gap *gap, uint16_t handle, uint8_t reason);
+/* LL connection update; cb(status) when LE Connection Update Complete arrives. */
+int bh_gap_conn_update(struct bh_gap *gap, uint16_t handle, const struct bh_gap_conn_params *p,
+		       bh_gap_done_cb cb, void *ctx);
+const struct bh_gap_conn *bh_gap_conn_get(const struct bh_gap *gap, uint16_t handle);
+size_t bh_gap_conn_count(const struct bh_gap *gap);
+const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t i);
+
+/* Filter accept list. BH_ESTATE while it is in use (scanning with it,
+ * initiating). */
+int bh_gap_accept_list_add(struct bh_gap *gap, const bh_addr *a, bh_gap_done_cb cb, void *ctx);
+int bh_gap_accept_list_remove(struct bh_gap *gap, const bh_addr *a, bh_gap_done_cb cb, void *ctx);
+int bh_gap_accept_list_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx);
+
+const char *bh_gap_role_str(enum bh_gap_role r);
+const char *bh_gap_own_addr_str(enum bh_gap_own_addr k);
+
+#endif

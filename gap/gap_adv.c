@@ -1,0 +1,497 @@
+/* Advertising: legacy (LE Set Advertising Parameters/Data/Scan Response
+ * Data/Enable, Vol 4, Part E, 7.8.5-7.8.9) or extended (LE Set Extended
+ * Advertising Parameters/Data/Scan Response Data/Enable, 7.8.53-7.8.56,
+ * data fragmented 251 bytes per command), timeouts, and restart after a
+ * peripheral connection ends.
+ */
+#include "gap_internal.h"
+
+#include <string.h>
+
+enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE };
+
+#define EXT_FRAG_MAX 251 /* Advertising_Data per LE Set Extended Advertising Data */
+#define ADV_HANDLE 0
+
+bool gap_adv_directed(const struct bh_gap *gap)
+{
+	return gap->adv.kind == BH_GAP_ADV_DIRECT_HIGH || gap->adv.kind == BH_GAP_ADV_DIRECT_LOW;
+}
+
+static bool kind_connectable(enum bh_gap_adv_kind k)
+{
+	return k == BH_GAP_ADV_CONN || k == BH_GAP_ADV_DIRECT_HIGH || k == BH_GAP_ADV_DIRECT_LOW;
+}
+
+/* Legacy PDUs fit 31 bytes each; anything larger needs extended PDUs. */
+static bool uses_legacy_pdu(const struct bh_gap *gap)
+{
+	return gap->adv.data_len <= BH_AD_LEGACY_MAX && gap->adv.scan_rsp_len <= BH_AD_LEGACY_MAX;
+}
+
+static void start_failed(struct bh_gap *gap, bh_status st)
+{
+	gap_cmd_drop(gap, PROC_ADV);
+	gap->adv_state = ADV_IDLE;
+	bh_gap_done_cb cb = gap->adv_cb;
+	gap->adv_cb = NULL;
+	if (cb)
+		cb(gap->adv_cb_ctx, st);
+}
+
+static void stopped(struct bh_gap *gap, bh_status reason)
+{
+	gap->adv_state = ADV_IDLE;
+	gap->adv_deadline = BH_NEVER;
+	/* Stopped before the enable was confirmed (a connection came at once):
+	 * the start did happen, so its callback still gets its one answer. */
+	if (gap->adv_cb) {
+		bh_gap_done_cb cb = gap->adv_cb;
+		gap->adv_cb = NULL;
+		cb(gap->adv_cb_ctx, BH_OK);
+	}
+	if (gap->adv.on_stopped)
+		gap->adv.on_stopped(gap->adv.ctx, reason);
+}
+
+static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		     uintptr_t arg)
+{
+	switch (arg) {
+	case ADV_STEP:
+	case ADV_MAXLEN:
+		if (gap->adv_state != ADV_STARTING)
+			return;
+		if (st) {
+			start_failed(gap, st);
+			return;
+		}
+		if (arg == ADV_MAXLEN) {
+			struct bh_rd r = bh_rd_init(ret, len);
+			bh_rd_u8(&r);
+			uint16_t max = bh_rd_u16(&r);
+			if (!bh_rd_ok(&r)) {
+				start_failed(gap, BH_EMALFORMED);
+				return;
+			}
+			gap->ext_adv_max = max;
+			if (gap->adv.data_len > max || gap->adv.scan_rsp_len > max)
+				start_failed(gap, BH_ENOSPACE);
+		}
+		return;
+	case ADV_ENABLED:
+		if (gap->adv_state == ADV_STOPPING) {
+			/* A stop came while starting: the disable is queued. */
+			bh_gap_done_cb cb = gap->adv_cb;
+			gap->adv_cb = NULL;
+			if (cb)
+				cb(gap->adv_cb_ctx, st ? st : BH_ECANCELLED);
+			return;
+		}
+		if (gap->adv_state != ADV_STARTING)
+			return;
+		if (st) {
+			start_failed(gap, st);
+			return;
+		}
+		gap->adv_state = ADV_ON;
+		/* Legacy has no duration parameter: the host times it. */
+		if (gap->adv.timeout_ms && (!gap_ext(gap) || gap->adv.timeout_ms > 655350))
+			gap->adv_deadline = bh_now(gap->env) + gap->adv.timeout_ms;
+		bh_gap_done_cb cb = gap->adv_cb;
+		gap->adv_cb = NULL;
+		if (cb)
+			cb(gap->adv_cb_ctx, BH_OK);
+		return;
+	case ADV_DISABLED:
+		if (gap->adv_state != ADV_STOPPING)
+			return;
+		if (gap->adv_stop_reason == BH_OK) {
+			gap->adv_state = ADV_IDLE; /* the caller asked: no on_stopped */
+			gap->adv_deadline = BH_NEVER;
+		} else {
+			stopped(gap, gap->adv_stop_reason);
+		}
+		return;
+	default:
+		if (st && arg == ADV_ROTATE)
+			gap_log(gap, BH_LOG_WARN, "adv re-enable after rotation: %s", bh_strerror(st));
+		return;
+	}
+}
+
+void gap_adv_step_failed(struct bh_gap *gap, bh_status st)
+{
+	adv_done(gap, st, NULL, 0, ADV_STEP);
+}
+
+static int queue_ext_data(struct bh_gap *gap, uint16_t op, const uint8_t *d, size_t n)
+{
+	/* Operation: 3 complete, 1 first, 0 intermediate, 2 last (7.8.54). */
+	for (size_t off = 0; off < n;) {
+		size_t c = n - off < EXT_FRAG_MAX ? n - off : EXT_FRAG_MAX;
+		uint8_t oper = off == 0 ? (c == n ? 3 : 1) : (off + c == n ? 2 : 0);
+		uint8_t buf[4 + EXT_FRAG_MAX] = { ADV_HANDLE, oper, 0x01 /* minimise fragmenting */,
+						  (uint8_t)c };
+		memcpy(buf + 4, d + off, c);
+		int rc = gap_cmd(gap, PROC_ADV, op, buf, 4 + c, adv_done, ADV_STEP);
+		if (rc)
+			return rc;
+		off += c;
+	}
+	return BH_OK;
+}
+
+static uint16_t ext_duration(const struct bh_gap *gap)
+{
+	/* Duration in 10 ms units; past 655.35 s the host timer takes over. */
+	unsigned t = gap->adv.timeout_ms;
+	if (!t || t > 655350)
+		return 0;
+	return (uint16_t)((t + 9) / 10);
+}
+
+static int queue_ext_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
+{
+	if (!enable) {
+		uint8_t p[2] = { 0, 0 }; /* Num_Sets 0: disable all sets */
+		return gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 2, adv_done, arg);
+	}
+	uint8_t p[6] = { 1, 1, ADV_HANDLE };
+	bh_put16(p + 3, ext_duration(gap));
+	p[5] = 0; /* Max_Extended_Advertising_Events: no limit */
+	return gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 6, adv_done, arg);
+}
+
+int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
+{
+	if (gap_ext(gap)) {
+		if (enable && !gap->adv.anonymous && gap->own_kind != BH_GAP_OWN_PUBLIC) {
+			uint8_t p[7] = { ADV_HANDLE };
+			memcpy(p + 1, gap->rand_addr.val, 6);
+			gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, adv_done,
+				ADV_ROTATE);
+			gap->adv_own = gap->rand_addr;
+		}
+		return queue_ext_enable(gap, enable, ADV_ROTATE);
+	}
+	uint8_t e = enable;
+	if (enable)
+		gap->adv_own = gap->rand_addr;
+	return gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, adv_done, ADV_ROTATE);
+}
+
+static int queue_legacy(struct bh_gap *gap, uint8_t own_type)
+{
+	static const uint8_t adv_type[] = { 0x00, 0x02, 0x03, 0x01, 0x04 };
+	const struct bh_gap_adv_params *a = &gap->adv;
+	uint8_t p[15];
+	bh_put16(p, a->interval_min);
+	bh_put16(p + 2, a->interval_max);
+	p[4] = adv_type[a->kind];
+	p[5] = own_type;
+	p[6] = a->peer.type;
+	memcpy(p + 7, a->peer.val, 6);
+	p[13] = a->channel_map;
+	p[14] = 0; /* Advertising_Filter_Policy: anyone may scan and connect */
+	int rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_PARAMS, p, 15, adv_done, ADV_STEP);
+	if (!rc && !gap_adv_directed(gap)) {
+		/* Both data commands always carry 31 octets, zero padded (7.8.7). */
+		uint8_t d[32] = { (uint8_t)a->data_len };
+		memcpy(d + 1, a->data, a->data_len);
+		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_DATA, d, 32, adv_done, ADV_STEP);
+		if (!rc && a->kind != BH_GAP_ADV_NONCONN) {
+			uint8_t s[32] = { (uint8_t)a->scan_rsp_len };
+			memcpy(s + 1, a->scan_rsp, a->scan_rsp_len);
+			rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_SCAN_RSP_DATA, s, 32, adv_done,
+				     ADV_STEP);
+		}
+	}
+	uint8_t en = 1;
+	if (!rc)
+		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_ENABLE, &en, 1, adv_done, ADV_ENABLED);
+	return rc;
+}
+
+/* Advertising_Event_Properties (7.8.53). */
+static uint16_t ext_props(const struct bh_gap *gap)
+{
+	if (uses_legacy_pdu(gap)) {
+		static const uint16_t legacy[] = { 0x13, 0x12, 0x10, 0x1d, 0x15 };
+		return legacy[gap->adv.kind];
+	}
+	static const uint16_t ext[] = { 0x01, 0x02, 0x00, 0x0d, 0x05 };
+	return ext[gap->adv.kind];
+}
+
+static int queue_ext(struct bh_gap *gap, uint8_t own_type, const bh_addr *rand)
+{
+	const struct bh_gap_adv_params *a = &gap->adv;
+	int rc = BH_OK;
+	if (!uses_legacy_pdu(gap) && !gap->ext_adv_max)
+		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, adv_done,
+			     ADV_MAXLEN);
+	/* A set left from before may hold properties that clash with the new
+	 * ones; removing it first makes the parameters apply cleanly. Its
+	 * failure (Unknown Advertising Identifier) is expected and ignored. */
+	uint8_t h = ADV_HANDLE;
+	if (!rc)
+		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_REMOVE_ADV_SET, &h, 1, adv_done, ADV_IGNORE);
+	uint8_t p[25] = { ADV_HANDLE };
+	bh_put16(p + 1, ext_props(gap));
+	bh_put24(p + 3, a->interval_min);
+	bh_put24(p + 6, a->interval_max);
+	p[9] = a->channel_map;
+	p[10] = own_type;
+	p[11] = a->peer.type;
+	memcpy(p + 12, a->peer.val, 6);
+	p[18] = 0;    /* filter policy */
+	p[19] = 0x7f; /* TX power: no preference */
+	p[20] = 0x01; /* primary PHY LE 1M */
+	p[21] = 0;    /* secondary max skip */
+	p[22] = 0x01; /* secondary PHY LE 1M */
+	p[23] = 0;    /* SID */
+	p[24] = 0;    /* no scan request notifications */
+	if (!rc)
+		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_EXT_ADV_PARAMS, p, 25, adv_done, ADV_STEP);
+	if (!rc && rand) {
+		uint8_t q[7] = { ADV_HANDLE };
+		memcpy(q + 1, rand->val, 6);
+		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, q, 7, adv_done,
+			     ADV_STEP);
+	}
+	if (!rc && !gap_adv_directed(gap))
+		rc = queue_ext_data(gap, BH_HCI_LE_SET_EXT_ADV_DATA, a->data, a->data_len);
+	if (!rc && !gap_adv_directed(gap))
+		rc = queue_ext_data(gap, BH_HCI_LE_SET_EXT_SCAN_RSP_DATA, a->scan_rsp,
+				    a->scan_rsp_len);
+	if (!rc)
+		rc = queue_ext_enable(gap, true, ADV_ENABLED);
+	return rc;
+}
+
+/* Queues the whole start sequence for gap->adv. */
+static int adv_queue_start(struct bh_gap *gap)
+{
+	const struct bh_gap_adv_params *a = &gap->adv;
+	bool ext = gap_ext(gap);
+	unsigned need = ext ? 6 + 2 * (BH_AD_EXT_MAX / EXT_FRAG_MAX + 1) : 6;
+	if (gap_cmd_space(gap) < need)
+		return BH_EBUSY;
+	if (kind_connectable(a->kind) && gap_conn_used(gap) >= gap->cfg.max_connections)
+		return BH_HCI_STATUS(0x09); /* Connection Limit Exceeded */
+	uint8_t own_type = gap_own_type(gap);
+	bh_addr rand = gap->rand_addr;
+	bool use_rand = false;
+	int rc;
+	if (a->anonymous) {
+		/* A fresh NRPA for this advertising only (_bleio "anonymous"). */
+		rc = gap_new_random(gap, BH_GAP_OWN_NRPA, &rand);
+		if (rc)
+			return rc;
+		own_type = BH_ADDR_RANDOM;
+		use_rand = true;
+		if (!ext) {
+			rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_RANDOM_ADDRESS, rand.val, 6, adv_done,
+				     ADV_STEP);
+			/* The controller's random address is no longer ours. */
+			gap->rand_in_ctrl = false;
+			if (rc)
+				return rc;
+		}
+	} else if (own_type == BH_ADDR_RANDOM) {
+		if (!ext && (rc = gap_prepare_addr(gap, PROC_ADV)))
+			return rc;
+		if (ext && !gap->rand_valid) {
+			if ((rc = gap_new_random(gap, gap->own_kind, &gap->rand_addr)))
+				return rc;
+			gap->rand_valid = true;
+			if (gap->own_kind == BH_GAP_OWN_RPA || gap->own_kind == BH_GAP_OWN_NRPA)
+				gap->rpa_deadline = bh_now(gap->env) + gap->cfg.rpa_timeout_ms;
+		}
+		rand = gap->rand_addr;
+		use_rand = true;
+	}
+	gap->adv_own = use_rand ? rand : bh_gap_own_address(gap);
+	gap->adv_state = ADV_STARTING;
+	gap->adv_stop_reason = BH_OK;
+	rc = ext ? queue_ext(gap, own_type, use_rand ? &rand : NULL) : queue_legacy(gap, own_type);
+	if (rc) {
+		gap_cmd_drop(gap, PROC_ADV);
+		gap->adv_state = ADV_IDLE;
+	}
+	return rc;
+}
+
+int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_gap_done_cb cb,
+		     void *ctx)
+{
+	if (!p || (unsigned)p->kind > BH_GAP_ADV_DIRECT_LOW)
+		return BH_EINVAL;
+	if (gap->adv_state != ADV_IDLE)
+		return BH_EBUSY;
+	if ((p->data_len && !p->data) || (p->scan_rsp_len && !p->scan_rsp))
+		return BH_EINVAL;
+	if (p->data_len > BH_AD_EXT_MAX || p->scan_rsp_len > BH_AD_EXT_MAX)
+		return BH_ENOSPACE;
+	bool big = p->data_len > BH_AD_LEGACY_MAX || p->scan_rsp_len > BH_AD_LEGACY_MAX;
+	if (big && !gap_ext(gap))
+		return BH_ENOTSUP;
+	if (big && gap->ext_adv_max &&
+	    (p->data_len > gap->ext_adv_max || p->scan_rsp_len > gap->ext_adv_max))
+		return BH_ENOSPACE;
+	/* Extended PDUs are either connectable or scannable, never both, and a
+	 * scannable one carries no advertising data (7.8.53, 7.8.54). */
+	if (big && p->kind == BH_GAP_ADV_CONN && p->scan_rsp_len)
+		return BH_EINVAL;
+	if (big && p->kind == BH_GAP_ADV_SCAN && p->data_len)
+		return BH_EINVAL;
+	if (big && p->kind == BH_GAP_ADV_NONCONN && p->scan_rsp_len)
+		return BH_EINVAL;
+	bool directed = p->kind == BH_GAP_ADV_DIRECT_HIGH || p->kind == BH_GAP_ADV_DIRECT_LOW;
+	if (directed && p->peer.type > BH_ADDR_RANDOM)
+		return BH_EINVAL;
+	/* LE Set Random Address is disallowed while scanning or initiating. */
+	if (p->anonymous && !gap_ext(gap) &&
+	    (gap->scan_state != SCAN_IDLE || gap->init_state == INIT_CREATING))
+		return BH_ESTATE;
+	if (gap->rotating)
+		return BH_EBUSY;
+	struct bh_gap_adv_params a = *p;
+	if (!a.interval_min)
+		a.interval_min = 0x00a0;
+	if (!a.interval_max)
+		a.interval_max = a.interval_min > 0x00a0 ? a.interval_min : 0x00a0;
+	if (a.interval_min < 0x0020 || a.interval_max > 0x4000 || a.interval_min > a.interval_max)
+		return BH_EINVAL;
+	if (!a.channel_map)
+		a.channel_map = 0x07;
+	if (a.channel_map > 0x07)
+		return BH_EINVAL;
+	if (!directed)
+		memset(&a.peer, 0, sizeof(a.peer));
+	if (a.data_len)
+		memcpy(gap->adv_data, p->data, a.data_len);
+	if (a.scan_rsp_len)
+		memcpy(gap->adv_rsp, p->scan_rsp, a.scan_rsp_len);
+	a.data = gap->adv_data;
+	a.scan_rsp = gap->adv_rsp;
+	gap->adv = a;
+	gap->adv_has_params = true;
+	gap->adv_cb = cb;
+	gap->adv_cb_ctx = ctx;
+	int rc = adv_queue_start(gap);
+	if (rc)
+		gap->adv_cb = NULL;
+	return rc;
+}
+
+static int queue_stop(struct bh_gap *gap, bh_status reason)
+{
+	gap->adv_state = ADV_STOPPING;
+	gap->adv_stop_reason = reason;
+	gap->adv_deadline = BH_NEVER;
+	int rc;
+	if (gap_ext(gap)) {
+		rc = queue_ext_enable(gap, false, ADV_DISABLED);
+	} else {
+		uint8_t e = 0;
+		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, adv_done, ADV_DISABLED);
+	}
+	return rc;
+}
+
+int bh_gap_adv_stop(struct bh_gap *gap)
+{
+	/* Not restarted after a disconnect once the caller stopped it. */
+	bool had = gap->adv_has_params && gap->adv.restart_on_disconnect;
+	gap->adv_has_params = false;
+	if (gap->adv_state == ADV_IDLE)
+		return had ? BH_OK : BH_ESTATE;
+	if (gap->adv_state == ADV_STOPPING)
+		return BH_ESTATE;
+	int rc = queue_stop(gap, BH_OK);
+	if (rc)
+		gap->adv_state = ADV_IDLE;
+	return rc;
+}
+
+bool bh_gap_advertising(const struct bh_gap *gap)
+{
+	return gap->adv_state != ADV_IDLE;
+}
+
+void gap_adv_timeout(struct bh_gap *gap)
+{
+	if (gap->adv_state != ADV_ON)
+		return;
+	if (queue_stop(gap, BH_ETIMEDOUT))
+		stopped(gap, BH_ETIMEDOUT);
+}
+
+void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s)
+{
+	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
+		return;
+	if (gap_ext(gap))
+		return; /* Advertising Set Terminated says which set, and that it stopped */
+	/* Legacy advertising ends when a connection is created (Vol 6, Part B, 4.4.2). */
+	s->from_adv = true;
+	stopped(gap, BH_OK);
+}
+
+/* LE Advertising Set Terminated (7.7.65.18). */
+void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
+{
+	struct bh_rd r = bh_rd_init(p, len);
+	uint8_t status = bh_rd_u8(&r);
+	uint8_t handle = bh_rd_u8(&r);
+	uint16_t conn = bh_rd_u16(&r) & 0x0fff;
+	bh_rd_u8(&r);
+	if (!bh_rd_ok(&r) || handle != ADV_HANDLE)
+		return;
+	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
+		return;
+	if (status == 0) {
+		for (unsigned i = 0; i < gap->cfg.max_connections; i++)
+			if (gap->conns[i].used && gap->conns[i].c.handle == conn)
+				gap->conns[i].from_adv = true;
+		stopped(gap, BH_OK);
+	} else if (status == 0x3c || status == 0x43) {
+		/* Advertising Timeout / Limit Reached: the duration ran out. */
+		stopped(gap, BH_ETIMEDOUT);
+	} else {
+		stopped(gap, BH_HCI_STATUS(status));
+	}
+}
+
+void gap_adv_on_directed_timeout(struct bh_gap *gap, uint8_t status)
+{
+	(void)status;
+	if (gap->adv_state == ADV_ON && gap_adv_directed(gap))
+		stopped(gap, BH_ETIMEDOUT);
+}
+
+void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv)
+{
+	if (!from_adv || !gap->adv_has_params || !gap->adv.restart_on_disconnect ||
+	    gap->adv_state != ADV_IDLE)
+		return;
+	int rc = adv_queue_start(gap);
+	if (rc)
+		gap_log(gap, BH_LOG_WARN, "advertising restart failed: %s", bh_strerror(rc));
+}
+
+void gap_adv_reset(struct bh_gap *gap, bh_status reason)
+{
+	if (gap->adv_state == ADV_IDLE)
+		return;
+	if (gap->adv_cb) {
+		bh_gap_done_cb cb = gap->adv_cb;
+		gap->adv_cb = NULL;
+		cb(gap->adv_cb_ctx, reason);
+		gap->adv_state = ADV_IDLE;
+		return;
+	}
+	stopped(gap, reason);
+}

@@ -1,0 +1,210 @@
+/* GAP internals shared by gap.c (object, command queue, events, timers,
+ * addresses), gap_scan.c, gap_adv.c and gap_conn.c. Not installed. */
+#ifndef BH_GAP_INTERNAL_H
+#define BH_GAP_INTERNAL_H
+
+#include "gap.h"
+
+#include "bh_bytes.h"
+
+/* Which procedure a queued command belongs to, so a failed step can drop
+ * the rest of its own sequence without touching anyone else's. */
+enum gap_proc { PROC_ADDR = 1, PROC_SCAN, PROC_ADV, PROC_CONN, PROC_MISC };
+
+typedef void (*gap_done_fn)(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+			    uintptr_t arg);
+
+struct gap_cmd {
+	uint16_t opcode;
+	uint8_t len;
+	uint8_t proc;
+	gap_done_fn done;
+	uintptr_t arg;
+	uint8_t params[255];
+};
+
+#define GAP_CMDQ 24
+
+enum gap_scan_state { SCAN_IDLE, SCAN_STARTING, SCAN_ON, SCAN_STOPPING };
+enum gap_adv_state { ADV_IDLE, ADV_STARTING, ADV_ON, ADV_STOPPING };
+enum gap_init_state { INIT_IDLE, INIT_MATCHING, INIT_CREATING };
+const char *gap_scan_state_str(enum gap_scan_state s);
+const char *gap_adv_state_str(enum gap_adv_state s);
+const char *gap_init_state_str(enum gap_init_state s);
+
+/* A copy of a caller's scan filter in owned storage. */
+struct gap_filter {
+	bool set;
+	bh_uuid uuids[8];
+	size_t n_uuids;
+	char name[32];
+	bool has_name;
+	bool use_min_rssi;
+	int8_t min_rssi;
+	bool has_addr;
+	bool addr_any_type;
+	bh_addr addr;
+	uint8_t prefixes[64];
+	size_t prefixes_len;
+	bool prefix_all;
+};
+
+struct gap_seen {
+	bool used;
+	uint64_t stamp; /* for evicting the least recently updated entry */
+	struct bh_gap_device dev;
+	uint8_t *adv;   /* scan_data_max bytes each */
+	uint8_t *rsp;
+};
+
+/* One extended-report chain being reassembled (per address and SID). */
+struct gap_frag {
+	bool used;
+	bh_addr addr;
+	uint8_t sid;
+	bool scan_rsp;
+	uint64_t stamp;
+	size_t len;
+	bool clipped;
+	uint8_t *buf; /* scan_data_max bytes */
+};
+
+struct gap_conn_slot {
+	bool used;
+	bool from_adv;    /* peripheral link created by our advertising */
+	bool upd_pending;
+	bh_gap_done_cb upd_cb;
+	void *upd_ctx;
+	struct bh_gap_conn c;
+};
+
+/* A caller's completion for an accept-list command. */
+struct gap_misc {
+	bool used;
+	bh_gap_done_cb cb;
+	void *ctx;
+};
+#define GAP_MISC 8
+
+struct bh_gap {
+	struct bh_gap_config cfg;
+	const struct bh_env *env;
+	struct bh_gap_port port;
+
+	/* command queue: one command in flight at a time */
+	struct gap_cmd q[GAP_CMDQ];
+	unsigned q_head, q_len;
+	bool inflight;
+	gap_done_fn inflight_done;
+	uintptr_t inflight_arg;
+	bool kicking;
+
+	int ext; /* -1 undecided, 0 legacy, 1 extended */
+	uint16_t ext_adv_max; /* 0 = not read yet */
+
+	/* own address */
+	enum bh_gap_own_addr own_kind;
+	bh_addr rand_addr;   /* the random address in use */
+	bool rand_valid;     /* rand_addr generated */
+	bool rand_in_ctrl;   /* and written with LE Set Random Address */
+	bh_time_ms rpa_deadline;
+	bh_gap_done_cb addr_cb;
+	void *addr_ctx;
+	bool rotating;
+
+	/* scanning */
+	enum gap_scan_state scan_state;
+	struct bh_gap_scan_params scan;
+	struct gap_filter scan_filter;
+	bh_status scan_stop_reason;
+	bh_time_ms scan_deadline;
+	bool scan_internal; /* run by connect_match */
+	struct gap_seen *seen;
+	unsigned n_seen_slots;
+	struct gap_frag *frags;
+	uint64_t stamp;
+
+	/* advertising */
+	enum gap_adv_state adv_state;
+	struct bh_gap_adv_params adv;
+	uint8_t *adv_data; /* BH_AD_EXT_MAX each */
+	uint8_t *adv_rsp;
+	bh_gap_done_cb adv_cb;
+	void *adv_cb_ctx;
+	bh_status adv_stop_reason;
+	bh_time_ms adv_deadline;
+	bool adv_has_params; /* a restartable copy is stored */
+	bh_addr adv_own;     /* address used by the advertising set */
+
+	/* initiating */
+	enum gap_init_state init_state;
+	bh_addr init_peer;
+	bool init_accept_list;
+	struct bh_gap_conn_params init_params;
+	bh_gap_connect_cb init_cb;
+	void *init_ctx;
+	bh_time_ms init_deadline;
+	bh_status init_cancel_reason; /* 0 = not cancelling */
+	bool init_cmd_sent;
+
+	struct gap_conn_slot *conns;
+	struct gap_misc misc[GAP_MISC];
+};
+
+/* gap.c */
+int gap_cmd(struct bh_gap *gap, uint8_t proc, uint16_t op, const void *p, size_t len,
+	    gap_done_fn done, uintptr_t arg);
+unsigned gap_cmd_space(const struct bh_gap *gap);
+/* Drops queued (not yet sent) commands of a procedure; returns how many. */
+unsigned gap_cmd_drop(struct bh_gap *gap, uint8_t proc);
+bool gap_ext(struct bh_gap *gap);
+bool gap_supports(struct bh_gap *gap, uint16_t sup);
+uint8_t gap_own_type(const struct bh_gap *gap);
+/* Queues LE Set Random Address if own address is random and not yet in
+ * the controller (or stale). Returns 0 or BH_ENOMEM / make_rpa's error. */
+int gap_prepare_addr(struct bh_gap *gap, uint8_t proc);
+int gap_new_random(struct bh_gap *gap, enum bh_gap_own_addr kind, bh_addr *out);
+void gap_log(struct bh_gap *gap, enum bh_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* gap_scan.c */
+int gap_scan_init(struct bh_gap *gap);
+void gap_scan_free(struct bh_gap *gap);
+void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_scan_timeout(struct bh_gap *gap);
+void gap_scan_reset(struct bh_gap *gap, bh_status reason);
+/* Queues disable + enable around an address change while scanning. */
+int gap_scan_queue_enable(struct bh_gap *gap, bool enable);
+int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f);
+bool gap_filter_match_int(const struct gap_filter *f, const struct bh_gap_device *dev);
+int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, bool internal);
+void gap_scan_stop_int(struct bh_gap *gap, bh_status reason);
+/* A step of a start sequence queued by another file failed. */
+void gap_scan_step_failed(struct bh_gap *gap, bh_status st);
+
+/* gap_adv.c */
+void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s);
+void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_adv_on_directed_timeout(struct bh_gap *gap, uint8_t status);
+void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv);
+void gap_adv_timeout(struct bh_gap *gap);
+void gap_adv_reset(struct bh_gap *gap, bh_status reason);
+int gap_adv_queue_enable(struct bh_gap *gap, bool enable);
+bool gap_adv_directed(const struct bh_gap *gap);
+void gap_adv_step_failed(struct bh_gap *gap, bh_status st);
+
+/* gap_conn.c */
+void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint8_t sub);
+void gap_on_disconn_complete(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_on_conn_update_complete(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_on_remote_features(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_conn_timeout(struct bh_gap *gap);
+void gap_conn_reset(struct bh_gap *gap, bh_status reason);
+unsigned gap_conn_used(const struct bh_gap *gap);
+/* connect_match found its device (called by gap_scan.c). */
+void gap_conn_match_found(struct bh_gap *gap, const struct bh_gap_device *dev);
+void gap_conn_match_scan_ended(struct bh_gap *gap, bh_status reason);
+void gap_conn_step_failed(struct bh_gap *gap, bh_status st);
+
+#endif

@@ -1,0 +1,628 @@
+/* Scanning: legacy (LE Set Scan Parameters/Enable, Vol 4, Part E, 7.8.10-11)
+ * or extended (LE Set Extended Scan Parameters/Enable, 7.8.64-65); parsing
+ * of LE Advertising Report (7.7.65.2) and LE Extended Advertising Report
+ * (7.7.65.13) with fragment reassembly per device and SID; the bounded
+ * seen-devices table with scan-response merge; filters.
+ */
+#include "gap_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { SCAN_STEP = 0, SCAN_ENABLED = 1, SCAN_DISABLED = 2, SCAN_ROTATE = 3 };
+
+int gap_scan_init(struct bh_gap *gap)
+{
+	size_t cap = gap->cfg.scan_data_max;
+	gap->n_seen_slots = gap->cfg.max_seen;
+	gap->seen = calloc(gap->n_seen_slots, sizeof(*gap->seen));
+	gap->frags = calloc(gap->cfg.reassembly_slots, sizeof(*gap->frags));
+	if (!gap->seen || !gap->frags)
+		return BH_ENOMEM;
+	for (unsigned i = 0; i < gap->n_seen_slots; i++) {
+		gap->seen[i].adv = malloc(cap);
+		gap->seen[i].rsp = malloc(cap);
+		if (!gap->seen[i].adv || !gap->seen[i].rsp)
+			return BH_ENOMEM;
+	}
+	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++) {
+		gap->frags[i].buf = malloc(cap);
+		if (!gap->frags[i].buf)
+			return BH_ENOMEM;
+	}
+	return BH_OK;
+}
+
+void gap_scan_free(struct bh_gap *gap)
+{
+	if (gap->seen)
+		for (unsigned i = 0; i < gap->n_seen_slots; i++) {
+			free(gap->seen[i].adv);
+			free(gap->seen[i].rsp);
+		}
+	if (gap->frags)
+		for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++)
+			free(gap->frags[i].buf);
+	free(gap->seen);
+	free(gap->frags);
+}
+
+/* ---- filters ---- */
+
+int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (!f)
+		return BH_OK;
+	dst->set = true;
+	if (f->n_uuids > 8)
+		return BH_ENOSPACE;
+	if (f->n_uuids && !f->uuids)
+		return BH_EINVAL;
+	for (size_t i = 0; i < f->n_uuids; i++)
+		dst->uuids[i] = f->uuids[i];
+	dst->n_uuids = f->n_uuids;
+	if (f->name_substr) {
+		if (strlen(f->name_substr) >= sizeof(dst->name))
+			return BH_ENOSPACE;
+		strcpy(dst->name, f->name_substr);
+		dst->has_name = true;
+	}
+	dst->use_min_rssi = f->use_min_rssi;
+	dst->min_rssi = f->min_rssi;
+	if (f->addr) {
+		dst->has_addr = true;
+		dst->addr = *f->addr;
+		dst->addr_any_type = f->addr_any_type;
+	}
+	if (f->prefixes_len) {
+		if (!f->prefixes)
+			return BH_EINVAL;
+		if (f->prefixes_len > sizeof(dst->prefixes))
+			return BH_ENOSPACE;
+		/* Every prefix is length | type | bytes and must be whole. */
+		struct bh_rd r = bh_rd_init(f->prefixes, f->prefixes_len);
+		while (bh_rd_left(&r)) {
+			uint8_t l = bh_rd_u8(&r);
+			if (l == 0 || !bh_rd_ptr(&r, l))
+				return BH_EINVAL;
+		}
+		memcpy(dst->prefixes, f->prefixes, f->prefixes_len);
+		dst->prefixes_len = f->prefixes_len;
+		dst->prefix_all = f->prefix_match_all;
+	}
+	return BH_OK;
+}
+
+static bool prefix_in(const uint8_t *pfx, size_t plen, const uint8_t *data, size_t len)
+{
+	struct bh_rd r = bh_rd_init(data, len);
+	while (bh_rd_left(&r)) {
+		uint8_t l = bh_rd_u8(&r);
+		if (l == 0)
+			break;
+		const uint8_t *f = bh_rd_ptr(&r, l);
+		if (!f)
+			break;
+		if (l >= plen && memcmp(f, pfx, plen) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool prefixes_match(const struct gap_filter *f, const struct bh_gap_device *dev)
+{
+	struct bh_rd r = bh_rd_init(f->prefixes, f->prefixes_len);
+	while (bh_rd_left(&r)) {
+		uint8_t l = bh_rd_u8(&r);
+		const uint8_t *p = bh_rd_ptr(&r, l);
+		if (!p)
+			break;
+		bool hit = prefix_in(p, l, dev->adv_data, dev->adv_len) ||
+			   prefix_in(p, l, dev->rsp_data, dev->rsp_len);
+		if (hit && !f->prefix_all)
+			return true;
+		if (!hit && f->prefix_all)
+			return false;
+	}
+	return f->prefix_all;
+}
+
+bool gap_filter_match_int(const struct gap_filter *f, const struct bh_gap_device *dev)
+{
+	if (!f->set)
+		return true;
+	if (f->has_addr) {
+		bool hit = false;
+		const bh_addr *cand[2] = { &dev->addr, &dev->identity };
+		for (int i = 0; i < 2; i++)
+			if (memcmp(cand[i]->val, f->addr.val, 6) == 0 &&
+			    (f->addr_any_type || (cand[i]->type & 1) == (f->addr.type & 1)))
+				hit = true;
+		if (!hit)
+			return false;
+	}
+	if (f->use_min_rssi && (dev->rssi == BH_GAP_RSSI_NA || dev->rssi < f->min_rssi))
+		return false;
+	if (f->n_uuids) {
+		bool hit = false;
+		for (size_t i = 0; i < f->n_uuids && !hit; i++)
+			hit = bh_ad_has_uuid(&dev->ad, &f->uuids[i]);
+		if (!hit)
+			return false;
+	}
+	if (f->has_name && !strstr(dev->name, f->name))
+		return false;
+	if (f->prefixes_len && !prefixes_match(f, dev))
+		return false;
+	return true;
+}
+
+bool bh_gap_filter_match(const struct bh_gap_scan_filter *f, const struct bh_gap_device *dev)
+{
+	struct gap_filter tmp;
+	if (gap_filter_copy(&tmp, f))
+		return false;
+	return gap_filter_match_int(&tmp, dev);
+}
+
+/* ---- start / stop ---- */
+
+static void scan_finish(struct bh_gap *gap, bh_status reason)
+{
+	bool internal = gap->scan_internal;
+	void (*done)(void *, bh_status) = gap->scan.on_done;
+	void *ctx = gap->scan.ctx;
+	gap->scan_state = SCAN_IDLE;
+	gap->scan_deadline = BH_NEVER;
+	gap->scan_internal = false;
+	if (internal)
+		gap_conn_match_scan_ended(gap, reason);
+	else if (done)
+		done(ctx, reason);
+}
+
+static void scan_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		      uintptr_t arg)
+{
+	(void)ret;
+	(void)len;
+	switch (arg) {
+	case SCAN_STEP:
+	case SCAN_ENABLED:
+		if (gap->scan_state != SCAN_STARTING)
+			return; /* a stop is already queued behind us */
+		if (st) {
+			gap_cmd_drop(gap, PROC_SCAN);
+			scan_finish(gap, st);
+			return;
+		}
+		if (arg == SCAN_ENABLED) {
+			gap->scan_state = SCAN_ON;
+			if (gap->scan.timeout_ms)
+				gap->scan_deadline = bh_now(gap->env) + gap->scan.timeout_ms;
+		}
+		return;
+	case SCAN_DISABLED:
+		/* Even a failed disable ends the scan for the caller: the usual
+		 * failure is Command Disallowed because it was not running. */
+		if (gap->scan_state == SCAN_STOPPING)
+			scan_finish(gap, gap->scan_stop_reason);
+		return;
+	default:
+		if (st)
+			gap_log(gap, BH_LOG_WARN, "scan re-enable after rotation: %s",
+				bh_strerror(st));
+		return;
+	}
+}
+
+void gap_scan_step_failed(struct bh_gap *gap, bh_status st)
+{
+	scan_done(gap, st, NULL, 0, SCAN_STEP);
+}
+
+static int queue_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
+{
+	/* Filter_Duplicates off when every report is wanted. */
+	uint8_t dup = enable && !gap->scan.all_reports ? 1 : 0;
+	if (gap_ext(gap)) {
+		uint8_t p[6] = { enable, dup, 0, 0, 0, 0 }; /* Duration 0, Period 0: host timer */
+		return gap_cmd(gap, PROC_SCAN, BH_HCI_LE_SET_EXT_SCAN_ENABLE, p, 6, scan_done, arg);
+	}
+	uint8_t p[2] = { enable, dup };
+	return gap_cmd(gap, PROC_SCAN, BH_HCI_LE_SET_SCAN_ENABLE, p, 2, scan_done, arg);
+}
+
+int gap_scan_queue_enable(struct bh_gap *gap, bool enable)
+{
+	return queue_enable(gap, enable, SCAN_ROTATE);
+}
+
+static void clear_table(struct bh_gap *gap)
+{
+	for (unsigned i = 0; i < gap->n_seen_slots; i++)
+		gap->seen[i].used = false;
+	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++)
+		gap->frags[i].used = false;
+}
+
+int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, bool internal)
+{
+	if (!p)
+		return BH_EINVAL;
+	if (gap->scan_state != SCAN_IDLE)
+		return BH_EBUSY;
+	struct bh_gap_scan_params sp = *p;
+	if (!sp.interval)
+		sp.interval = 0x0060;
+	if (!sp.window)
+		sp.window = sp.interval < 0x0030 ? sp.interval : 0x0030;
+	/* Vol 4, Part E, 7.8.10: 0x0004..0x4000 and window <= interval. */
+	if (sp.interval < 4 || sp.interval > 0x4000 || sp.window < 4 || sp.window > sp.interval)
+		return BH_EINVAL;
+	struct gap_filter f;
+	int rc = gap_filter_copy(&f, p->filter);
+	if (rc)
+		return rc;
+	if (gap_cmd_space(gap) < 4)
+		return BH_EBUSY;
+	sp.filter = NULL; /* the copy in scan_filter is what counts */
+	gap->scan = sp;
+	gap->scan_filter = f;
+	gap->scan_internal = internal;
+	clear_table(gap);
+	rc = gap_prepare_addr(gap, PROC_SCAN);
+	if (rc)
+		return rc;
+	uint8_t type = sp.active ? 1 : 0, policy = sp.use_accept_list ? 1 : 0;
+	if (gap_ext(gap)) {
+		uint8_t q[8] = { gap_own_type(gap), policy, 0x01 /* LE 1M */, type };
+		bh_put16(q + 4, sp.interval);
+		bh_put16(q + 6, sp.window);
+		rc = gap_cmd(gap, PROC_SCAN, BH_HCI_LE_SET_EXT_SCAN_PARAMS, q, 8, scan_done,
+			     SCAN_STEP);
+	} else {
+		uint8_t q[7] = { type };
+		bh_put16(q + 1, sp.interval);
+		bh_put16(q + 3, sp.window);
+		q[5] = gap_own_type(gap);
+		q[6] = policy;
+		rc = gap_cmd(gap, PROC_SCAN, BH_HCI_LE_SET_SCAN_PARAMS, q, 7, scan_done, SCAN_STEP);
+	}
+	gap->scan_state = SCAN_STARTING;
+	if (rc == BH_OK)
+		rc = queue_enable(gap, true, SCAN_ENABLED);
+	if (rc) {
+		gap_cmd_drop(gap, PROC_SCAN);
+		gap->scan_state = SCAN_IDLE;
+	}
+	return rc;
+}
+
+int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p)
+{
+	if (gap->init_state == INIT_MATCHING)
+		return BH_EBUSY;
+	return gap_scan_start_int(gap, p, false);
+}
+
+void gap_scan_stop_int(struct bh_gap *gap, bh_status reason)
+{
+	if (gap->scan_state != SCAN_ON && gap->scan_state != SCAN_STARTING)
+		return;
+	gap->scan_state = SCAN_STOPPING;
+	gap->scan_stop_reason = reason;
+	gap->scan_deadline = BH_NEVER;
+	if (queue_enable(gap, false, SCAN_DISABLED))
+		scan_finish(gap, reason); /* queue full: report rather than hang */
+}
+
+int bh_gap_scan_stop(struct bh_gap *gap)
+{
+	if (gap->scan_internal)
+		return BH_ESTATE; /* owned by connect_match: use bh_gap_connect_cancel */
+	if (gap->scan_state == SCAN_IDLE || gap->scan_state == SCAN_STOPPING)
+		return BH_ESTATE;
+	gap_scan_stop_int(gap, BH_OK);
+	return BH_OK;
+}
+
+bool bh_gap_scanning(const struct bh_gap *gap)
+{
+	return gap->scan_state != SCAN_IDLE;
+}
+
+void gap_scan_timeout(struct bh_gap *gap)
+{
+	gap_scan_stop_int(gap, BH_ETIMEDOUT);
+}
+
+void gap_scan_reset(struct bh_gap *gap, bh_status reason)
+{
+	if (gap->scan_state != SCAN_IDLE)
+		scan_finish(gap, reason);
+}
+
+/* ---- seen-devices table ---- */
+
+size_t bh_gap_seen_count(const struct bh_gap *gap)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < gap->n_seen_slots; i++)
+		n += gap->seen[i].used;
+	return n;
+}
+
+const struct bh_gap_device *bh_gap_seen_at(const struct bh_gap *gap, size_t idx)
+{
+	for (unsigned i = 0; i < gap->n_seen_slots; i++)
+		if (gap->seen[i].used && idx-- == 0)
+			return &gap->seen[i].dev;
+	return NULL;
+}
+
+static struct gap_seen *seen_lookup(const struct bh_gap *gap, const bh_addr *a)
+{
+	for (unsigned i = 0; i < gap->n_seen_slots; i++)
+		if (gap->seen[i].used && gap->seen[i].dev.addr.type == a->type &&
+		    memcmp(gap->seen[i].dev.addr.val, a->val, 6) == 0)
+			return &gap->seen[i];
+	return NULL;
+}
+
+const struct bh_gap_device *bh_gap_seen_find(const struct bh_gap *gap, const bh_addr *a)
+{
+	struct gap_seen *s = seen_lookup(gap, a);
+	if (s)
+		return &s->dev;
+	for (unsigned i = 0; i < gap->n_seen_slots; i++)
+		if (gap->seen[i].used && bh_addr_eq(&gap->seen[i].dev.identity, a))
+			return &gap->seen[i].dev;
+	return NULL;
+}
+
+/* One advertising PDU's worth of report, legacy or extended, reassembled. */
+struct gap_report {
+	bh_addr addr;
+	bool connectable, scannable, directed, scan_rsp, legacy, truncated, clipped;
+	int8_t rssi, tx_power;
+	uint8_t sid, pphy, sphy;
+	const uint8_t *data;
+	size_t len;
+};
+
+static struct gap_seen *seen_alloc(struct bh_gap *gap)
+{
+	struct gap_seen *old = NULL;
+	for (unsigned i = 0; i < gap->n_seen_slots; i++) {
+		if (!gap->seen[i].used)
+			return &gap->seen[i];
+		if (!old || gap->seen[i].stamp < old->stamp)
+			old = &gap->seen[i];
+	}
+	return old; /* the table is bounded: the stalest device makes room */
+}
+
+static void resolve_identity(struct bh_gap *gap, struct bh_gap_device *d)
+{
+	d->identity = d->addr;
+	d->resolved = false;
+	if (d->addr.type == BH_ADDR_PUBLIC_ID || d->addr.type == BH_ADDR_RANDOM_ID) {
+		/* The controller resolved it from its resolving list. */
+		d->identity.type = d->addr.type & 1;
+		d->resolved = true;
+	} else if (d->addr.type == BH_ADDR_RANDOM && bh_addr_random_kind(&d->addr) == BH_RANDOM_RPA &&
+		   gap->port.resolve_rpa) {
+		bh_addr id;
+		if (gap->port.resolve_rpa(gap->port.ctx, &d->addr, &id)) {
+			d->identity = id;
+			d->resolved = true;
+		}
+	}
+}
+
+static void deliver(struct bh_gap *gap, const struct gap_report *r)
+{
+	size_t cap = gap->cfg.scan_data_max;
+	struct gap_seen *s = seen_lookup(gap, &r->addr);
+	bool changed = false;
+	if (!s) {
+		s = seen_alloc(gap);
+		if (!s)
+			return;
+		memset(&s->dev, 0, sizeof(s->dev));
+		s->used = true;
+		s->dev.addr = r->addr;
+		resolve_identity(gap, &s->dev);
+		changed = true;
+	}
+	struct bh_gap_device *d = &s->dev;
+	size_t n = r->len < cap ? r->len : cap;
+	uint8_t *buf = r->scan_rsp ? s->rsp : s->adv;
+	size_t *blen = r->scan_rsp ? &d->rsp_len : &d->adv_len;
+	if (*blen != n || (n && memcmp(buf, r->data, n) != 0))
+		changed = true;
+	if (n)
+		memcpy(buf, r->data, n);
+	*blen = n;
+	d->adv_data = s->adv;
+	d->rsp_data = s->rsp;
+	if (r->scan_rsp) {
+		d->has_scan_rsp = true;
+	} else {
+		if (d->connectable != r->connectable || d->scannable != r->scannable ||
+		    d->directed != r->directed)
+			changed = true;
+		d->connectable = r->connectable;
+		d->scannable = r->scannable;
+		d->directed = r->directed;
+	}
+	d->last_was_scan_rsp = r->scan_rsp;
+	d->legacy = r->legacy;
+	d->incomplete = r->truncated;
+	d->data_clipped = r->clipped || r->len > cap;
+	d->rssi = r->rssi;
+	d->tx_power = r->tx_power;
+	d->sid = r->sid;
+	d->primary_phy = r->pphy;
+	d->secondary_phy = r->sphy;
+	d->last_seen = bh_now(gap->env);
+	s->stamp = ++gap->stamp;
+
+	bh_ad_parse(&d->ad, d->adv_data, d->adv_len);
+	bh_ad_parse_more(&d->ad, d->rsp_data, d->rsp_len);
+	size_t nl = d->ad.name_len < sizeof(d->name) - 1 ? d->ad.name_len : sizeof(d->name) - 1;
+	if (nl)
+		memcpy(d->name, d->ad.name, nl);
+	d->name[nl] = 0;
+
+	if (gap->scan_state != SCAN_ON && gap->scan_state != SCAN_STARTING)
+		return; /* stopping: keep the table current but stay quiet */
+	if (!changed && !gap->scan.all_reports)
+		return;
+	if (!gap_filter_match_int(&gap->scan_filter, d))
+		return;
+	if (gap->scan_internal)
+		gap_conn_match_found(gap, d);
+	else if (gap->scan.on_device)
+		gap->scan.on_device(gap->scan.ctx, d);
+}
+
+/* LE Advertising Report (7.7.65.2). The specification draws the fields as
+ * arrays, but controllers send one whole report after another (as BlueZ,
+ * Zephyr and NimBLE parse it); with Num_Reports = 1 both read the same. */
+void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
+{
+	if (gap->scan_state == SCAN_IDLE)
+		return;
+	struct bh_rd rd = bh_rd_init(p, len);
+	uint8_t num = bh_rd_u8(&rd);
+	for (unsigned i = 0; i < num; i++) {
+		struct gap_report r = { 0 };
+		uint8_t type = bh_rd_u8(&rd);
+		r.addr.type = bh_rd_u8(&rd);
+		bh_rd_copy(&rd, r.addr.val, 6);
+		uint8_t dlen = bh_rd_u8(&rd);
+		r.data = bh_rd_ptr(&rd, dlen);
+		r.len = dlen;
+		r.rssi = (int8_t)bh_rd_u8(&rd);
+		if (!bh_rd_ok(&rd) || dlen > BH_AD_LEGACY_MAX) {
+			gap_log(gap, BH_LOG_WARN, "malformed advertising report dropped");
+			return;
+		}
+		r.legacy = true;
+		r.sid = 0xff;
+		r.tx_power = 127;
+		r.pphy = 1;
+		switch (type) {
+		case 0x00: r.connectable = r.scannable = true; break;  /* ADV_IND */
+		case 0x01: r.connectable = r.directed = true; break;   /* ADV_DIRECT_IND */
+		case 0x02: r.scannable = true; break;                  /* ADV_SCAN_IND */
+		case 0x03: break;                                      /* ADV_NONCONN_IND */
+		case 0x04: r.scan_rsp = r.scannable = true; break;     /* SCAN_RSP */
+		default: continue;                                     /* reserved: skip */
+		}
+		if (r.addr.type > BH_ADDR_RANDOM_ID)
+			continue;
+		deliver(gap, &r);
+	}
+}
+
+static struct gap_frag *frag_find(struct bh_gap *gap, const struct gap_report *r, bool create)
+{
+	struct gap_frag *old = NULL;
+	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++) {
+		struct gap_frag *f = &gap->frags[i];
+		if (f->used && f->sid == r->sid && f->scan_rsp == r->scan_rsp &&
+		    f->addr.type == r->addr.type && memcmp(f->addr.val, r->addr.val, 6) == 0)
+			return f;
+	}
+	if (!create)
+		return NULL;
+	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++) {
+		struct gap_frag *f = &gap->frags[i];
+		if (!f->used) {
+			old = f;
+			break;
+		}
+		if (!old || f->stamp < old->stamp)
+			old = f;
+	}
+	if (old->used)
+		gap_log(gap, BH_LOG_DEBUG, "reassembly slot reused: a chain is lost");
+	old->used = true;
+	old->addr = r->addr;
+	old->sid = r->sid;
+	old->scan_rsp = r->scan_rsp;
+	old->len = 0;
+	old->clipped = false;
+	return old;
+}
+
+static void frag_append(struct bh_gap *gap, struct gap_frag *f, const struct gap_report *r)
+{
+	size_t cap = gap->cfg.scan_data_max;
+	size_t room = cap - f->len;
+	size_t n = r->len < room ? r->len : room;
+	if (n)
+		memcpy(f->buf + f->len, r->data, n);
+	f->len += n;
+	if (n < r->len)
+		f->clipped = true;
+	f->stamp = ++gap->stamp;
+}
+
+/* LE Extended Advertising Report (7.7.65.13). Data_Status (Event_Type bits
+ * 5-6): 0b00 complete, 0b01 incomplete with more to come, 0b10 incomplete
+ * and truncated (no more will come). */
+void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
+{
+	if (gap->scan_state == SCAN_IDLE)
+		return;
+	struct bh_rd rd = bh_rd_init(p, len);
+	uint8_t num = bh_rd_u8(&rd);
+	for (unsigned i = 0; i < num; i++) {
+		struct gap_report r = { 0 };
+		uint16_t type = bh_rd_u16(&rd);
+		r.addr.type = bh_rd_u8(&rd);
+		bh_rd_copy(&rd, r.addr.val, 6);
+		r.pphy = bh_rd_u8(&rd);
+		r.sphy = bh_rd_u8(&rd);
+		r.sid = bh_rd_u8(&rd);
+		r.tx_power = (int8_t)bh_rd_u8(&rd);
+		r.rssi = (int8_t)bh_rd_u8(&rd);
+		bh_rd_u16(&rd); /* Periodic_Advertising_Interval */
+		bh_rd_u8(&rd);  /* Direct_Address_Type */
+		bh_rd_ptr(&rd, 6);
+		uint8_t dlen = bh_rd_u8(&rd);
+		r.data = bh_rd_ptr(&rd, dlen);
+		r.len = dlen;
+		if (!bh_rd_ok(&rd)) {
+			gap_log(gap, BH_LOG_WARN, "malformed extended advertising report dropped");
+			return;
+		}
+		r.connectable = type & 0x01;
+		r.scannable = type & 0x02;
+		r.directed = type & 0x04;
+		r.scan_rsp = type & 0x08;
+		r.legacy = type & 0x10;
+		unsigned status = (type >> 5) & 3;
+		if (r.legacy && r.len > BH_AD_LEGACY_MAX)
+			continue; /* a legacy PDU cannot carry more: corrupt report */
+		if (status == 1) {
+			frag_append(gap, frag_find(gap, &r, true), &r);
+			continue;
+		}
+		r.truncated = status != 0; /* 0b10, and the reserved 0b11 read as such */
+		struct gap_frag *f = frag_find(gap, &r, false);
+		if (f) {
+			frag_append(gap, f, &r);
+			r.data = f->buf;
+			r.len = f->len;
+			r.clipped = f->clipped;
+			f->used = false;
+		}
+		deliver(gap, &r);
+	}
+}

@@ -1,0 +1,585 @@
+/* GATT client engine: lifetime, the operation queue (one procedure at a
+ * time), response dispatch, security retry, cancellation, disconnect, and
+ * notification routing with subscriptions. */
+#include "gattc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *gattc_op_kind_str(int kind)
+{
+	static const char *const n[] = { "discover", "read", "read-long", "read-by-uuid",
+					 "read-multiple", "read-multiple-var", "write",
+					 "prepare-write", "mtu", "validate" };
+	return kind >= 0 && kind < (int)(sizeof(n) / sizeof(n[0])) ? n[kind] : "?";
+}
+
+const char *gattc_op_state_str(int state)
+{
+	static const char *const n[] = { "queued", "running", "wait-rsp", "wait-security" };
+	return state >= 0 && state < (int)(sizeof(n) / sizeof(n[0])) ? n[state] : "?";
+}
+
+void bh_gattc_config_default(struct bh_gattc_config *cfg)
+{
+	cfg->max_ops = 16;
+	cfg->max_services = 64;
+	cfg->max_chrs = 256;
+	cfg->max_descs = 512;
+	cfg->max_includes = 32;
+	cfg->max_subscriptions = 32;
+}
+
+struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh_env *env,
+			      const struct bh_gattc_port *port, const struct bh_gattc_events *events)
+{
+	struct bh_gattc_config def;
+	if (!cfg) {
+		bh_gattc_config_default(&def);
+		cfg = &def;
+	}
+	if (!env || !port || !port->request || !port->cancel || !port->mtu || !cfg->max_ops ||
+	    !cfg->max_services || !cfg->max_chrs || !cfg->max_descs || !cfg->max_includes ||
+	    !cfg->max_subscriptions || cfg->max_services > 0xffff || cfg->max_chrs > 0xffff ||
+	    cfg->max_descs > 0xffff || cfg->max_includes > 0xffff)
+		return NULL;
+	struct bh_gattc *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->env = *env;
+	c->port = *port;
+	if (events)
+		c->ev = *events;
+	c->cfg = *cfg;
+	c->connected = true;
+	c->svcs = calloc(cfg->max_services, sizeof(*c->svcs));
+	c->chrs = calloc(cfg->max_chrs, sizeof(*c->chrs));
+	c->descs = calloc(cfg->max_descs, sizeof(*c->descs));
+	c->incls = calloc(cfg->max_includes, sizeof(*c->incls));
+	c->subs = calloc(cfg->max_subscriptions, sizeof(*c->subs));
+	if (!c->svcs || !c->chrs || !c->descs || !c->incls || !c->subs ||
+	    bh_pool_init(&c->ops, "gattc-ops", sizeof(struct gattc_op), cfg->max_ops) != 0) {
+		free(c->svcs);
+		free(c->chrs);
+		free(c->descs);
+		free(c->incls);
+		free(c->subs);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void fail_all(struct bh_gattc *c, bh_status reason, bool link_gone);
+
+void bh_gattc_free(struct bh_gattc *c)
+{
+	if (!c)
+		return;
+	if (c->connected || c->cur || c->head)
+		fail_all(c, BH_EDISCONNECTED, true);
+	c->port.cancel(c->port.ctx, &c->cleanup_token);
+	bh_pool_destroy(&c->ops);
+	free(c->svcs);
+	free(c->chrs);
+	free(c->descs);
+	free(c->incls);
+	free(c->subs);
+	free(c);
+}
+
+uint16_t gattc_mtu(const struct bh_gattc *c)
+{
+	uint16_t m = c->port.mtu(c->port.ctx);
+	/* A port that reports nonsense must not make segment sizes underflow. */
+	if (m < BH_ATT_DEFAULT_MTU)
+		m = BH_ATT_DEFAULT_MTU;
+	if (m > BH_ATT_MAX_MTU)
+		m = BH_ATT_MAX_MTU;
+	return m;
+}
+
+uint16_t bh_gattc_mtu(const struct bh_gattc *c) { return gattc_mtu(c); }
+bool bh_gattc_is_connected(const struct bh_gattc *c) { return c->connected; }
+const struct bh_gattc_stats *bh_gattc_stats(const struct bh_gattc *c) { return &c->stats; }
+void bh_gattc_stats_reset(struct bh_gattc *c) { memset(&c->stats, 0, sizeof(c->stats)); }
+struct bh_pool *bh_gattc_op_pool(struct bh_gattc *c) { return &c->ops; }
+
+int gattc_can_start(const struct bh_gattc *c)
+{
+	if (!c->connected)
+		return BH_EDISCONNECTED;
+	if (c->dead)
+		return BH_ESTATE;
+	return BH_OK;
+}
+
+struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, bh_gattc_cb cb, void *ctx,
+			      int *err)
+{
+	int r = gattc_can_start(c);
+	if (r) {
+		*err = r;
+		return NULL;
+	}
+	struct gattc_op *op = bh_pool_alloc(&c->ops);
+	if (!op) {
+		*err = BH_ENOMEM;
+		return NULL;
+	}
+	op->c = c;
+	op->kind = kind;
+	op->state = OPS_QUEUED;
+	op->cb = cb;
+	op->ctx = ctx;
+	*err = BH_OK;
+	return op;
+}
+
+static void start_op(struct gattc_op *op)
+{
+	op->state = OPS_RUNNING;
+	switch (op->kind) {
+	case OP_DISCOVER:
+		gattc_disc_start(op);
+		break;
+	case OP_VALIDATE:
+		gattc_validate_start(op);
+		break;
+	default:
+		gattc_rw_start(op);
+		break;
+	}
+}
+
+/* Starts queued ops while the client is idle. The flag keeps a completion
+ * inside start_op (or a user callback starting an op) from recursing. */
+static void kick(struct bh_gattc *c)
+{
+	if (c->kicking)
+		return;
+	c->kicking = true;
+	while (!c->cur && c->head && c->connected && !c->dead) {
+		struct gattc_op *op = c->head;
+		c->head = op->next;
+		if (!c->head)
+			c->tail = NULL;
+		op->next = NULL;
+		c->cur = op;
+		start_op(op);
+	}
+	c->kicking = false;
+}
+
+void gattc_op_submit(struct gattc_op *op)
+{
+	struct bh_gattc *c = op->c;
+	op->next = NULL;
+	if (c->tail)
+		c->tail->next = op;
+	else
+		c->head = op;
+	c->tail = op;
+	kick(c);
+}
+
+void gattc_complete(struct gattc_op *op, bh_status st, const struct bh_gattc_result *res)
+{
+	struct bh_gattc *c = op->c;
+	if (c->cur == op)
+		c->cur = NULL;
+	bh_logf(&c->env, BH_LOG_DEBUG, "gatt", "%s done: %s", gattc_op_kind_str(op->kind),
+		bh_strerror(st));
+	struct bh_gattc_result r;
+	if (res)
+		r = *res;
+	else
+		memset(&r, 0, sizeof(r));
+	/* The op's slot is freed before the callback so the callback can start
+	 * a new op even with the pool full; a value living in the op moves to
+	 * the client first. */
+	uintptr_t v = (uintptr_t)r.value, b = (uintptr_t)op->buf;
+	if (r.value && v >= b && v < b + sizeof(op->buf)) {
+		memcpy(c->res_buf, r.value, r.len);
+		r.value = c->res_buf;
+	}
+	if (op->kind == OP_DISCOVER || op->kind == OP_VALIDATE)
+		gattc_disc_finish(op, st);
+	c->stats.ops_completed++;
+	if (c->sec_op == op)
+		c->sec_op = NULL;
+	bh_gattc_cb cb = op->cb;
+	void *ctx = op->ctx;
+	bh_pool_free(&c->ops, op);
+	bool was_kicking = c->kicking;
+	c->kicking = true; /* an op started from cb waits until we are done */
+	if (cb)
+		cb(ctx, st, &r);
+	c->kicking = was_kicking;
+	kick(c);
+}
+
+static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len);
+
+void gattc_send(struct gattc_op *op, uint8_t expect)
+{
+	struct bh_gattc *c = op->c;
+	op->expect = expect;
+	op->state = OPS_WAIT_RSP;
+	c->stats.requests++;
+	int r = c->port.request(c->port.ctx, op->req, op->req_len, rsp_cb, op);
+	if (r != 0 && op->state == OPS_WAIT_RSP) {
+		op->state = OPS_RUNNING;
+		c->stats.requests--;
+		if (op->kind == OP_WRITE_PREP)
+			gattc_rw_abort(op);
+		gattc_complete(op, r, NULL);
+	}
+}
+
+static void cleanup_cb(void *ctx, bh_status status, const uint8_t *rsp, size_t len)
+{
+	/* Nobody waits for an Execute Write cancel; its outcome changes nothing. */
+	(void)ctx;
+	(void)status;
+	(void)rsp;
+	(void)len;
+}
+
+void gattc_send_cleanup(struct bh_gattc *c, const uint8_t *pdu, size_t len)
+{
+	if (!c->connected || c->dead)
+		return;
+	c->stats.requests++;
+	if (c->port.request(c->port.ctx, pdu, len, cleanup_cb, &c->cleanup_token) != 0)
+		c->stats.requests--;
+}
+
+static bool is_security_error(uint8_t code)
+{
+	return code == BH_ATT_E_INSUFF_AUTHENTICATION || code == BH_ATT_E_INSUFF_ENCRYPTION ||
+	       code == BH_ATT_E_ENC_KEY_SIZE_TOO_SHORT;
+}
+
+static void dispatch(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pdu)
+{
+	switch (op->kind) {
+	case OP_DISCOVER:
+		gattc_disc_rsp(op, st, pdu);
+		break;
+	case OP_VALIDATE:
+		gattc_validate_rsp(op, st, pdu);
+		break;
+	default:
+		gattc_rw_rsp(op, st, pdu);
+		break;
+	}
+}
+
+static void security_done(void *done_ctx, bh_status status)
+{
+	struct bh_gattc *c = done_ctx;
+	struct gattc_op *op = c->sec_op;
+	/* A late report for an op already cancelled or disconnected is dropped. */
+	if (!op || op->state != OPS_WAIT_SECURITY || c->cur != op)
+		return;
+	c->sec_op = NULL;
+	op->state = OPS_RUNNING;
+	if (status != BH_OK) {
+		struct bh_att_pdu e = { .opcode = BH_ATT_ERROR_RSP };
+		e.u.error.req_opcode = op->req[0];
+		e.u.error.handle = op->sec_handle;
+		e.u.error.code = op->sec_code;
+		dispatch(op, BH_ATT_ERROR(op->sec_code), &e);
+		return;
+	}
+	op->sec_retried = true;
+	c->stats.security_retries++;
+	gattc_send(op, op->expect);
+}
+
+static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len)
+{
+	struct gattc_op *op = cbctx;
+	struct bh_gattc *c = op->c;
+	/* Only the op whose request is out may be answered; anything else is a
+	 * port replaying a callback it was told to drop. */
+	if (op != c->cur || op->state != OPS_WAIT_RSP)
+		return;
+	op->state = OPS_RUNNING;
+
+	if (status == BH_EDISCONNECTED) {
+		fail_all(c, status, true);
+		return;
+	}
+	if (status == BH_ETIMEDOUT) {
+		/* Vol 3, Part F, 3.3.3: no further ATT on this bearer. */
+		c->dead = true;
+		fail_all(c, status, false);
+		return;
+	}
+	if (status == BH_ECANCELLED) {
+		if (op->kind == OP_WRITE_PREP)
+			gattc_rw_abort(op);
+		gattc_complete(op, BH_ECANCELLED, NULL);
+		return;
+	}
+
+	struct bh_att_pdu pdu;
+	if (!rsp || len == 0) {
+		dispatch(op, status == BH_OK ? BH_EMALFORMED : status, NULL);
+		return;
+	}
+	int d = bh_att_decode(rsp, len, &pdu);
+	if (d != BH_OK) {
+		dispatch(op, BH_EMALFORMED, NULL);
+		return;
+	}
+	if (pdu.opcode == BH_ATT_ERROR_RSP) {
+		uint8_t code = pdu.u.error.code;
+		if (pdu.u.error.req_opcode != op->req[0]) {
+			dispatch(op, BH_EPROTO, NULL);
+			return;
+		}
+		if (is_security_error(code) && !op->sec_retried && c->port.raise_security) {
+			op->state = OPS_WAIT_SECURITY;
+			op->sec_code = code;
+			op->sec_handle = pdu.u.error.handle;
+			c->sec_op = op;
+			int r = c->port.raise_security(c->port.ctx, code, security_done, c);
+			if (r == 0)
+				return;
+			if (c->sec_op == op && op->state == OPS_WAIT_SECURITY) {
+				c->sec_op = NULL;
+				op->state = OPS_RUNNING;
+			} else {
+				return; /* the hook reported although it declined */
+			}
+		}
+		dispatch(op, BH_ATT_ERROR(code), &pdu);
+		return;
+	}
+	if (status != BH_OK) {
+		dispatch(op, status, NULL);
+		return;
+	}
+	if (pdu.opcode != op->expect) {
+		dispatch(op, BH_EPROTO, NULL);
+		return;
+	}
+	dispatch(op, BH_OK, &pdu);
+}
+
+/* Detaches the running op from the port so no callback can reach it again. */
+static void detach_cur(struct bh_gattc *c)
+{
+	struct gattc_op *op = c->cur;
+	if (!op)
+		return;
+	if (op->state == OPS_WAIT_RSP) {
+		op->state = OPS_RUNNING; /* rsp_cb now ignores it */
+		c->port.cancel(c->port.ctx, op);
+	}
+	if (c->sec_op == op)
+		c->sec_op = NULL;
+}
+
+static void fail_all(struct bh_gattc *c, bh_status reason, bool link_gone)
+{
+	if (link_gone)
+		c->connected = false;
+	detach_cur(c);
+	if (link_gone)
+		c->n_subs = 0;
+	struct gattc_op *q = c->head;
+	c->head = c->tail = NULL;
+	bool was_kicking = c->kicking;
+	c->kicking = true;
+	if (c->cur)
+		gattc_complete(c->cur, reason, NULL);
+	while (q) {
+		struct gattc_op *n = q->next;
+		gattc_complete(q, reason, NULL);
+		q = n;
+	}
+	/* Ops a callback queued meanwhile fail too: the link is gone. */
+	while (c->head) {
+		struct gattc_op *op = c->head;
+		c->head = op->next;
+		if (!c->head)
+			c->tail = NULL;
+		gattc_complete(op, reason, NULL);
+	}
+	c->kicking = was_kicking;
+}
+
+void bh_gattc_disconnected(struct bh_gattc *c, bh_status reason)
+{
+	if (reason == BH_OK)
+		reason = BH_EDISCONNECTED;
+	fail_all(c, reason, true);
+	c->port.cancel(c->port.ctx, &c->cleanup_token);
+	if (!c->disc_reported) {
+		c->disc_reported = true;
+		if (c->ev.disconnected)
+			c->ev.disconnected(c->ev.ctx, reason);
+	}
+}
+
+unsigned bh_gattc_cancel(struct bh_gattc *c, void *ctx)
+{
+	unsigned n = 0;
+	/* Collect first: callbacks may queue new ops with the same ctx, which
+	 * this call must not touch. */
+	struct gattc_op *victims = NULL, **vt = &victims;
+	struct gattc_op **pp = &c->head;
+	c->tail = NULL;
+	while (*pp) {
+		struct gattc_op *op = *pp;
+		if (op->ctx == ctx) {
+			*pp = op->next;
+			op->next = NULL;
+			*vt = op;
+			vt = &op->next;
+		} else {
+			c->tail = op;
+			pp = &op->next;
+		}
+	}
+	bool was_kicking = c->kicking;
+	c->kicking = true;
+	struct gattc_op *cur = c->cur;
+	if (cur && cur->ctx == ctx) {
+		n++;
+		if (cur->state == OPS_WAIT_RSP) {
+			/* The port completes it with BH_ECANCELLED through rsp_cb. */
+			c->port.cancel(c->port.ctx, cur);
+		}
+		if (c->cur == cur) {
+			/* Waiting for security, or a port that did not call back. */
+			detach_cur(c);
+			if (cur->kind == OP_WRITE_PREP)
+				gattc_rw_abort(cur);
+			gattc_complete(cur, BH_ECANCELLED, NULL);
+		}
+	}
+	while (victims) {
+		struct gattc_op *op = victims;
+		victims = op->next;
+		gattc_complete(op, BH_ECANCELLED, NULL);
+		n++;
+	}
+	c->kicking = was_kicking;
+	kick(c);
+	return n;
+}
+
+/* ---- Notifications and subscriptions ------------------------------------ */
+
+static struct gattc_sub *sub_find(struct bh_gattc *c, uint16_t value_handle)
+{
+	for (unsigned i = 0; i < c->n_subs; i++)
+		if (c->subs[i].value_handle == value_handle)
+			return &c->subs[i];
+	return NULL;
+}
+
+void gattc_sub_remove(struct bh_gattc *c, uint16_t value_handle, bh_gattc_notify_cb cb,
+		      void *ctx)
+{
+	for (unsigned i = 0; i < c->n_subs; i++) {
+		struct gattc_sub *s = &c->subs[i];
+		if (s->value_handle == value_handle && (!cb || (s->cb == cb && s->ctx == ctx))) {
+			c->subs[i] = c->subs[--c->n_subs];
+			return;
+		}
+	}
+}
+
+void bh_gattc_on_notification(struct bh_gattc *c, uint16_t handle, const uint8_t *value,
+			      size_t len, bool indication)
+{
+	if (!c->connected)
+		return;
+	if (indication)
+		c->stats.indications++;
+	else
+		c->stats.notifications++;
+	if (!value)
+		len = 0;
+	const struct gattc_chr *sc = gattc_find_chr16(c, 0x2a05);
+	struct gattc_sub *s = sub_find(c, handle);
+	/* Copy the route: the callback may unsubscribe and reshuffle the table. */
+	bh_gattc_notify_cb cb = s ? s->cb : c->ev.unsubscribed;
+	void *ctx = s ? s->ctx : c->ev.ctx;
+	if (sc && sc->pub.value_handle == handle && indication) {
+		gattc_service_changed(c, value, len);
+		if (!s)
+			return; /* handled here, not "unsubscribed" traffic */
+	}
+	if (cb)
+		cb(ctx, handle, value, len, indication);
+}
+
+static void sub_done(void *ctx, bh_status st, const struct bh_gattc_result *res)
+{
+	(void)ctx;
+	(void)st;
+	(void)res;
+}
+
+static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, bool add,
+		      bh_gattc_notify_cb ncb, void *nctx, bh_gattc_cb cb, void *ctx)
+{
+	const struct bh_gattc_chr *chr = bh_gattc_chr_by_handle(c, value_handle);
+	if (!chr || chr->value_handle != value_handle)
+		return BH_ENOTFOUND;
+	if (!chr->cccd_handle)
+		return BH_ENOTSUP;
+	if (add) {
+		if (!what || (what & ~(BH_GATTC_NOTIFY | BH_GATTC_INDICATE)) || !ncb)
+			return BH_EINVAL;
+		if (((what & BH_GATTC_NOTIFY) && !(chr->props & BH_GATT_PROP_NOTIFY)) ||
+		    ((what & BH_GATTC_INDICATE) && !(chr->props & BH_GATT_PROP_INDICATE)))
+			return BH_ENOTSUP;
+	}
+	int err;
+	struct gattc_op *op = gattc_op_new(c, OP_WRITE, cb ? cb : sub_done, ctx, &err);
+	if (!op)
+		return err;
+	if (add) {
+		struct gattc_sub *s = sub_find(c, value_handle);
+		if (!s) {
+			if (c->n_subs >= c->cfg.max_subscriptions) {
+				bh_pool_free(&c->ops, op);
+				return BH_ENOMEM;
+			}
+			s = &c->subs[c->n_subs++];
+		}
+		s->value_handle = value_handle;
+		s->cb = ncb;
+		s->ctx = nctx;
+		op->u.w.is_cccd = true;
+		op->u.w.sub_handle = value_handle;
+		op->u.w.sub_cb = ncb;
+		op->u.w.sub_ctx = nctx;
+	} else {
+		gattc_sub_remove(c, value_handle, NULL, NULL);
+	}
+	op->handle = chr->cccd_handle;
+	bh_put16(op->buf, add ? what : 0);
+	op->buf_len = 2;
+	gattc_op_submit(op);
+	return BH_OK;
+}
+
+int bh_gattc_subscribe(struct bh_gattc *c, uint16_t value_handle, uint16_t what,
+		       bh_gattc_notify_cb ncb, void *nctx, bh_gattc_cb cb, void *ctx)
+{
+	return write_cccd(c, value_handle, what, true, ncb, nctx, cb, ctx);
+}
+
+int bh_gattc_unsubscribe(struct bh_gattc *c, uint16_t value_handle, bh_gattc_cb cb, void *ctx)
+{
+	return write_cccd(c, value_handle, 0, false, NULL, NULL, cb, ctx);
+}

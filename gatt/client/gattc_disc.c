@@ -1,0 +1,1014 @@
+/* GATT client: the service tree and the discovery procedures
+ * (Vol 3, Part G, 4.4 to 4.7).
+ *
+ * One discovery op walks phases: services, includes, characteristics,
+ * descriptors, then the Database Hash value. Entries found by the running op
+ * are marked fresh; later phases work on fresh entries only, which is what
+ * lets a Service Changed re-discovery touch just the range it names.
+ *
+ * Every response is checked before it changes the tree: element lengths, and
+ * handles that must lie in the requested range and move forward. A server
+ * that answers with a handle below the requested start would make the loop
+ * repeat forever; that is BH_EPROTO.
+ */
+#include "gattc_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define UUID_PRIMARY 0x2800
+#define UUID_SECONDARY 0x2801
+#define UUID_INCLUDE 0x2802
+#define UUID_CHR 0x2803
+#define UUID_CCCD 0x2902
+#define UUID_DB_HASH 0x2b2a
+
+const char *gattc_disc_phase_str(int phase)
+{
+	static const char *const n[] = { "services", "service-by-uuid", "includes",
+					 "include-uuids", "characteristics", "descriptors",
+					 "hash", "done" };
+	return phase >= 0 && phase < (int)(sizeof(n) / sizeof(n[0])) ? n[phase] : "?";
+}
+
+size_t gattc_uuid_wire(const bh_uuid *u, uint8_t out[16])
+{
+	int32_t v = bh_uuid_as16(u);
+	if (v >= 0) {
+		bh_put16(out, (uint16_t)v);
+		return 2;
+	}
+	/* 32-bit UUIDs travel as 128 bits in ATT (Vol 3, Part F, 3.2.1). */
+	bh_uuid_to128(u, out);
+	return 16;
+}
+
+/* ---- Tree ----------------------------------------------------------------- */
+
+unsigned bh_gattc_service_count(const struct bh_gattc *c) { return c->n_svcs; }
+unsigned bh_gattc_chr_count(const struct bh_gattc *c) { return c->n_chrs; }
+unsigned bh_gattc_desc_count(const struct bh_gattc *c) { return c->n_descs; }
+unsigned bh_gattc_include_count(const struct bh_gattc *c) { return c->n_incls; }
+
+const struct bh_gattc_service *bh_gattc_service_at(const struct bh_gattc *c, unsigned i)
+{
+	return i < c->n_svcs ? &c->svcs[i].pub : NULL;
+}
+const struct bh_gattc_chr *bh_gattc_chr_at(const struct bh_gattc *c, unsigned i)
+{
+	return i < c->n_chrs ? &c->chrs[i].pub : NULL;
+}
+const struct bh_gattc_desc *bh_gattc_desc_at(const struct bh_gattc *c, unsigned i)
+{
+	return i < c->n_descs ? &c->descs[i] : NULL;
+}
+const struct bh_gattc_include *bh_gattc_include_at(const struct bh_gattc *c, unsigned i)
+{
+	return i < c->n_incls ? &c->incls[i] : NULL;
+}
+
+const struct bh_gattc_service *bh_gattc_find_service(const struct bh_gattc *c, const bh_uuid *u)
+{
+	for (unsigned i = 0; i < c->n_svcs; i++)
+		if (bh_uuid_eq(&c->svcs[i].pub.uuid, u))
+			return &c->svcs[i].pub;
+	return NULL;
+}
+
+const struct bh_gattc_chr *bh_gattc_find_chr(const struct bh_gattc *c,
+					     const struct bh_gattc_service *svc, const bh_uuid *u)
+{
+	unsigned from = svc ? svc->first_chr : 0;
+	unsigned to = svc ? (unsigned)svc->first_chr + svc->n_chrs : c->n_chrs;
+	for (unsigned i = from; i < to && i < c->n_chrs; i++)
+		if (bh_uuid_eq(&c->chrs[i].pub.uuid, u))
+			return &c->chrs[i].pub;
+	return NULL;
+}
+
+const struct bh_gattc_desc *bh_gattc_find_desc(const struct bh_gattc *c,
+					       const struct bh_gattc_chr *chr, const bh_uuid *u)
+{
+	if (!chr)
+		return NULL;
+	for (unsigned i = chr->first_desc; i < (unsigned)chr->first_desc + chr->n_descs &&
+					   i < c->n_descs; i++)
+		if (bh_uuid_eq(&c->descs[i].uuid, u))
+			return &c->descs[i];
+	return NULL;
+}
+
+const struct bh_gattc_chr *bh_gattc_chr_by_handle(const struct bh_gattc *c, uint16_t handle)
+{
+	for (unsigned i = 0; i < c->n_chrs; i++) {
+		const struct bh_gattc_chr *ch = &c->chrs[i].pub;
+		if (handle >= ch->decl_handle && handle <= ch->end_handle)
+			return ch;
+	}
+	return NULL;
+}
+
+const struct bh_gattc_service *bh_gattc_service_by_handle(const struct bh_gattc *c,
+							  uint16_t handle)
+{
+	for (unsigned i = 0; i < c->n_svcs; i++)
+		if (handle >= c->svcs[i].pub.start && handle <= c->svcs[i].pub.end)
+			return &c->svcs[i].pub;
+	return NULL;
+}
+
+const struct gattc_chr *gattc_find_chr16(const struct bh_gattc *c, uint16_t uuid16)
+{
+	bh_uuid u = bh_uuid16(uuid16);
+	for (unsigned i = 0; i < c->n_chrs; i++)
+		if (bh_uuid_eq(&c->chrs[i].pub.uuid, &u))
+			return &c->chrs[i];
+	return NULL;
+}
+
+void gattc_tree_clear(struct bh_gattc *c)
+{
+	c->n_svcs = c->n_chrs = c->n_descs = c->n_incls = 0;
+	c->has_hash = false;
+}
+
+int bh_gattc_clear(struct bh_gattc *c)
+{
+	if (c->cur || c->head)
+		return BH_ESTATE;
+	gattc_tree_clear(c);
+	return BH_OK;
+}
+
+static int cmp_svc(const void *a, const void *b)
+{
+	return (int)((const struct gattc_svc *)a)->pub.start -
+	       (int)((const struct gattc_svc *)b)->pub.start;
+}
+static int cmp_chr(const void *a, const void *b)
+{
+	return (int)((const struct gattc_chr *)a)->pub.decl_handle -
+	       (int)((const struct gattc_chr *)b)->pub.decl_handle;
+}
+static int cmp_desc(const void *a, const void *b)
+{
+	return (int)((const struct bh_gattc_desc *)a)->handle -
+	       (int)((const struct bh_gattc_desc *)b)->handle;
+}
+static int cmp_incl(const void *a, const void *b)
+{
+	return (int)((const struct bh_gattc_include *)a)->handle -
+	       (int)((const struct bh_gattc_include *)b)->handle;
+}
+
+static int svc_index(const struct bh_gattc *c, uint16_t handle)
+{
+	for (unsigned i = 0; i < c->n_svcs; i++)
+		if (handle >= c->svcs[i].pub.start && handle <= c->svcs[i].pub.end)
+			return (int)i;
+	return -1;
+}
+
+/* Sorts every array by handle and recomputes the index links. Entries that
+ * belong to nothing (a characteristic outside every service) are dropped:
+ * the tree stays consistent whatever a server sent. */
+void gattc_tree_reindex(struct bh_gattc *c)
+{
+	qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+	qsort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
+	qsort(c->descs, c->n_descs, sizeof(*c->descs), cmp_desc);
+	qsort(c->incls, c->n_incls, sizeof(*c->incls), cmp_incl);
+	for (unsigned i = 0; i < c->n_svcs; i++) {
+		struct bh_gattc_service *s = &c->svcs[i].pub;
+		s->first_chr = s->n_chrs = s->first_incl = s->n_incls = 0;
+	}
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->n_chrs; i++) {
+		int si = svc_index(c, c->chrs[i].pub.decl_handle);
+		if (si < 0)
+			continue;
+		struct gattc_chr ch = c->chrs[i];
+		struct bh_gattc_service *s = &c->svcs[si].pub;
+		ch.pub.service = (uint16_t)si;
+		ch.pub.first_desc = ch.pub.n_descs = 0;
+		ch.pub.cccd_handle = 0;
+		if (ch.pub.end_handle > s->end)
+			ch.pub.end_handle = s->end;
+		if (!s->n_chrs)
+			s->first_chr = (uint16_t)n;
+		s->n_chrs++;
+		c->chrs[n++] = ch;
+	}
+	c->n_chrs = n;
+	n = 0;
+	unsigned ci = 0;
+	for (unsigned i = 0; i < c->n_descs; i++) {
+		uint16_t h = c->descs[i].handle;
+		while (ci < c->n_chrs && c->chrs[ci].pub.end_handle < h)
+			ci++;
+		if (ci >= c->n_chrs || h <= c->chrs[ci].pub.value_handle)
+			continue;
+		struct bh_gattc_chr *ch = &c->chrs[ci].pub;
+		struct bh_gattc_desc d = c->descs[i];
+		d.chr = (uint16_t)ci;
+		if (!ch->n_descs)
+			ch->first_desc = (uint16_t)n;
+		ch->n_descs++;
+		bh_uuid cccd = bh_uuid16(UUID_CCCD);
+		if (!ch->cccd_handle && bh_uuid_eq(&d.uuid, &cccd))
+			ch->cccd_handle = d.handle;
+		c->descs[n++] = d;
+	}
+	c->n_descs = n;
+	n = 0;
+	for (unsigned i = 0; i < c->n_incls; i++) {
+		int si = svc_index(c, c->incls[i].handle);
+		if (si < 0)
+			continue;
+		struct bh_gattc_service *s = &c->svcs[si].pub;
+		if (!s->n_incls)
+			s->first_incl = (uint16_t)n;
+		s->n_incls++;
+		c->incls[n++] = c->incls[i];
+	}
+	c->n_incls = n;
+}
+
+/* Drops every entry with a handle in [lo, hi] (includes only if asked). */
+static void tree_remove(struct bh_gattc *c, uint16_t lo, uint16_t hi, bool incls)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->n_svcs; i++)
+		if (c->svcs[i].pub.start < lo || c->svcs[i].pub.start > hi)
+			c->svcs[n++] = c->svcs[i];
+	c->n_svcs = n;
+	n = 0;
+	for (unsigned i = 0; i < c->n_chrs; i++)
+		if (c->chrs[i].pub.decl_handle < lo || c->chrs[i].pub.decl_handle > hi)
+			c->chrs[n++] = c->chrs[i];
+	c->n_chrs = n;
+	n = 0;
+	for (unsigned i = 0; i < c->n_descs; i++)
+		if (c->descs[i].handle < lo || c->descs[i].handle > hi)
+			c->descs[n++] = c->descs[i];
+	c->n_descs = n;
+	if (!incls)
+		return;
+	n = 0;
+	for (unsigned i = 0; i < c->n_incls; i++)
+		if (c->incls[i].handle < lo || c->incls[i].handle > hi)
+			c->incls[n++] = c->incls[i];
+	c->n_incls = n;
+}
+
+static void tree_remove_range(struct bh_gattc *c, uint16_t lo, uint16_t hi)
+{
+	tree_remove(c, lo, hi, true);
+}
+
+static void clear_fresh(struct bh_gattc *c)
+{
+	for (unsigned i = 0; i < c->n_svcs; i++)
+		c->svcs[i].fresh = false;
+	for (unsigned i = 0; i < c->n_chrs; i++)
+		c->chrs[i].fresh = false;
+}
+
+/* ---- Requests --------------------------------------------------------------- */
+
+static void send_range(struct gattc_op *op, uint8_t opcode, uint16_t start, uint16_t end,
+		       int32_t type16, uint8_t expect)
+{
+	struct bh_wr w = bh_wr_init(op->req, sizeof(op->req));
+	bh_wr_u8(&w, opcode);
+	bh_wr_u16(&w, start);
+	bh_wr_u16(&w, end);
+	if (type16 >= 0)
+		bh_wr_u16(&w, (uint16_t)type16);
+	op->req_len = w.len;
+	gattc_send(op, expect);
+}
+
+static void send_read(struct gattc_op *op, uint16_t handle)
+{
+	op->req[0] = BH_ATT_READ_REQ;
+	bh_put16(op->req + 1, handle);
+	op->req_len = 3;
+	gattc_send(op, BH_ATT_READ_RSP);
+}
+
+/* ---- Phases -------------------------------------------------------------------- */
+
+static void step(struct gattc_op *op);
+
+static bool allowed(const struct gattc_disc *d, const bh_uuid *u)
+{
+	if (!d->n_allow)
+		return true;
+	for (unsigned i = 0; i < d->n_allow; i++)
+		if (bh_uuid_eq(&d->allow[i], u))
+			return true;
+	return false;
+}
+
+static bool overlaps_any(const struct bh_gattc *c, uint16_t s, uint16_t e)
+{
+	for (unsigned i = 0; i < c->n_svcs; i++)
+		if (s <= c->svcs[i].pub.end && e >= c->svcs[i].pub.start)
+			return true;
+	return false;
+}
+
+static int add_svc(struct bh_gattc *c, uint16_t s, uint16_t e, const bh_uuid *u, bool primary)
+{
+	if (c->n_svcs >= c->cfg.max_services)
+		return BH_ENOSPACE;
+	struct gattc_svc *sv = &c->svcs[c->n_svcs++];
+	memset(sv, 0, sizeof(*sv));
+	sv->pub.start = s;
+	sv->pub.end = e;
+	sv->pub.uuid = *u;
+	sv->pub.primary = primary;
+	sv->fresh = true;
+	return BH_OK;
+}
+
+/* Finds the next run of adjacent fresh services from d->idx and makes it
+ * the current range. Characteristic and include discovery run over the
+ * whole run at once: one procedure over [first.start, last.end] finds what
+ * per-service procedures would, in fewer round trips. */
+static bool next_group(struct bh_gattc *c, struct gattc_disc *d)
+{
+	while (d->idx < c->n_svcs && !c->svcs[d->idx].fresh)
+		d->idx++;
+	if (d->idx >= c->n_svcs)
+		return false;
+	d->cur = c->svcs[d->idx].pub.start;
+	d->range_end = c->svcs[d->idx].pub.end;
+	d->idx++;
+	while (d->idx < c->n_svcs && c->svcs[d->idx].fresh) {
+		d->range_end = c->svcs[d->idx].pub.end;
+		d->idx++;
+	}
+	return true;
+}
+
+/* Next phase after the current one is exhausted. */
+static void advance(struct gattc_op *op)
+{
+	struct bh_gattc *c = op->c;
+	struct gattc_disc *d = &op->u.d;
+	d->cur = 0;
+	d->idx = 0;
+	switch (d->phase) {
+	case PH_SVC:
+	case PH_SVC_UUID:
+		qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+		if (d->what == DISC_SERVICES || d->what == DISC_SVC_UUID)
+			d->phase = PH_DONE;
+		else
+			d->phase = (d->flags & BH_GATTC_DISC_INCLUDES) ? PH_INCL : PH_CHR;
+		break;
+	case PH_INCL:
+		d->phase = PH_INCL_UUID;
+		break;
+	case PH_INCL_UUID:
+		/* Included services that are not primary services we know are
+		 * secondary services: add them so their contents are found. */
+		for (unsigned i = 0; i < c->n_incls; i++) {
+			const struct bh_gattc_include *in = &c->incls[i];
+			if (in->uuid.len && !overlaps_any(c, in->start, in->end) &&
+			    add_svc(c, in->start, in->end, &in->uuid, false) != BH_OK)
+				break;
+		}
+		qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+		d->phase = d->what == DISC_INCLUDES ? PH_DONE : PH_CHR;
+		break;
+	case PH_CHR:
+		for (unsigned i = 0; i < c->n_chrs; i++) {
+			struct gattc_chr *ch = &c->chrs[i];
+			if (ch->fresh && !ch->pub.end_handle)
+				ch->pub.end_handle = c->svcs[ch->pub.service].pub.end;
+		}
+		qsort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
+		if (d->what == DISC_CHRS)
+			d->phase = PH_DONE;
+		else
+			d->phase = (d->flags & BH_GATTC_DISC_NO_DESCS) ? PH_HASH : PH_DESC;
+		break;
+	case PH_DESC:
+		d->phase = d->what == DISC_DESCS ? PH_DONE : PH_HASH;
+		break;
+	default:
+		d->phase = PH_DONE;
+		break;
+	}
+}
+
+static void step(struct gattc_op *op)
+{
+	struct bh_gattc *c = op->c;
+	struct gattc_disc *d = &op->u.d;
+	for (;;) {
+		switch (d->phase) {
+		case PH_SVC:
+			send_range(op, BH_ATT_READ_BY_GROUP_REQ, d->cur, d->hi, UUID_PRIMARY,
+				   BH_ATT_READ_BY_GROUP_RSP);
+			return;
+		case PH_SVC_UUID: {
+			struct bh_wr w = bh_wr_init(op->req, sizeof(op->req));
+			uint8_t u[16];
+			size_t ul = gattc_uuid_wire(&d->filter, u);
+			bh_wr_u8(&w, BH_ATT_FIND_BY_TYPE_REQ);
+			bh_wr_u16(&w, d->cur);
+			bh_wr_u16(&w, d->hi);
+			bh_wr_u16(&w, UUID_PRIMARY);
+			bh_wr_bytes(&w, u, ul);
+			op->req_len = w.len;
+			gattc_send(op, BH_ATT_FIND_BY_TYPE_RSP);
+			return;
+		}
+		case PH_INCL:
+		case PH_CHR:
+			if (!d->cur && !next_group(c, d)) {
+				advance(op);
+				continue;
+			}
+			send_range(op, BH_ATT_READ_BY_TYPE_REQ, d->cur, d->range_end,
+				   d->phase == PH_INCL ? UUID_INCLUDE : UUID_CHR,
+				   BH_ATT_READ_BY_TYPE_RSP);
+			return;
+		case PH_INCL_UUID:
+			while (d->idx < c->n_incls && c->incls[d->idx].uuid.len)
+				d->idx++;
+			if (d->idx >= c->n_incls) {
+				advance(op);
+				continue;
+			}
+			{
+				struct bh_gattc_include *in = &c->incls[d->idx];
+				/* Known as a primary service: no round trip needed. */
+				bool known = false;
+				for (unsigned i = 0; i < c->n_svcs; i++)
+					if (c->svcs[i].pub.start == in->start) {
+						in->uuid = c->svcs[i].pub.uuid;
+						known = true;
+						break;
+					}
+				if (known)
+					continue;
+				send_read(op, in->start);
+			}
+			return;
+		case PH_DESC:
+			if (!d->cur) {
+				while (d->idx < c->n_chrs &&
+				       (!c->chrs[d->idx].fresh ||
+					c->chrs[d->idx].pub.value_handle >=
+						c->chrs[d->idx].pub.end_handle))
+					d->idx++;
+				if (d->idx >= c->n_chrs) {
+					advance(op);
+					continue;
+				}
+				d->cur = (uint16_t)(c->chrs[d->idx].pub.value_handle + 1);
+				d->range_end = c->chrs[d->idx].pub.end_handle;
+				d->idx++;
+			}
+			send_range(op, BH_ATT_FIND_INFO_REQ, d->cur, d->range_end, -1,
+				   BH_ATT_FIND_INFO_RSP);
+			return;
+		case PH_HASH: {
+			if (d->hash_known) {
+				memcpy(c->hash, d->hash, 16);
+				c->has_hash = true;
+				d->phase = PH_DONE;
+				continue;
+			}
+			const struct gattc_chr *h = gattc_find_chr16(c, UUID_DB_HASH);
+			c->has_hash = false;
+			if (!h) {
+				d->phase = PH_DONE;
+				continue;
+			}
+			send_read(op, h->pub.value_handle);
+			return;
+		}
+		case PH_DONE:
+		default: {
+			struct bh_gattc_result res = { .rediscovered = d->rediscovered };
+			gattc_complete(op, BH_OK, &res);
+			return;
+		}
+		}
+	}
+}
+
+/* The current range is exhausted when the last handle reached its end
+ * (or 0xFFFF, past which nothing can follow). */
+static void range_next(struct gattc_op *op, uint16_t last, uint16_t end)
+{
+	struct gattc_disc *d = &op->u.d;
+	if (last >= end || last == 0xffff) {
+		if (d->phase == PH_SVC || d->phase == PH_SVC_UUID)
+			advance(op);
+		else
+			d->cur = 0; /* next group / characteristic */
+	} else {
+		d->cur = (uint16_t)(last + 1);
+	}
+	step(op);
+}
+
+static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+{
+	struct bh_gattc *c = op->c;
+	struct gattc_disc *d = &op->u.d;
+	const uint8_t *data;
+	size_t len;
+	unsigned el;
+	if (d->phase == PH_SVC) {
+		el = pdu->u.read_by_type_rsp.elem_len;
+		data = pdu->u.read_by_type_rsp.data;
+		len = pdu->u.read_by_type_rsp.len;
+		if (el != 6 && el != 20)
+			return BH_EPROTO;
+	} else {
+		el = 4;
+		data = pdu->u.find_by_type_rsp.data;
+		len = pdu->u.find_by_type_rsp.len;
+	}
+	if (!len || len % el)
+		return BH_EPROTO;
+	struct bh_rd r = bh_rd_init(data, len);
+	uint16_t next = d->cur;
+	while (bh_rd_left(&r) >= el) {
+		uint16_t s = bh_rd_u16(&r), e = bh_rd_u16(&r);
+		bh_uuid u = d->filter;
+		if (el > 4) {
+			const uint8_t *p = bh_rd_ptr(&r, el - 4);
+			if (!p || bh_uuid_from_le(&u, p, el - 4) != BH_OK)
+				return BH_EPROTO;
+		}
+		if (s < next || e < s || s > d->hi)
+			return BH_EPROTO;
+		int known = svc_index(c, s);
+		if (d->phase == PH_SVC_UUID && known >= 0 && c->svcs[known].pub.start == s &&
+		    c->svcs[known].pub.end == e) {
+			/* Already known: the by-UUID procedure only adds. */
+		} else if (allowed(d, &u)) {
+			if (overlaps_any(c, s, e))
+				return BH_EPROTO;
+			int r2 = add_svc(c, s, e, &u, true);
+			if (r2)
+				return r2;
+		}
+		*last = e;
+		if (e == 0xffff)
+			break;
+		next = (uint16_t)(e + 1);
+	}
+	return bh_rd_ok(&r) ? BH_OK : BH_EPROTO;
+}
+
+static bh_status on_includes(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+{
+	struct bh_gattc *c = op->c;
+	struct gattc_disc *d = &op->u.d;
+	unsigned el = pdu->u.read_by_type_rsp.elem_len;
+	if (el != 6 && el != 8)
+		return BH_EPROTO;
+	struct bh_rd r = bh_rd_init(pdu->u.read_by_type_rsp.data, pdu->u.read_by_type_rsp.len);
+	uint16_t next = d->cur;
+	while (bh_rd_left(&r) >= el) {
+		struct bh_gattc_include in;
+		memset(&in, 0, sizeof(in));
+		in.handle = bh_rd_u16(&r);
+		in.start = bh_rd_u16(&r);
+		in.end = bh_rd_u16(&r);
+		if (el == 8)
+			in.uuid = bh_uuid16(bh_rd_u16(&r));
+		if (in.handle < next || in.handle > d->range_end || in.end < in.start ||
+		    in.start == 0)
+			return BH_EPROTO;
+		if (c->n_incls >= c->cfg.max_includes)
+			return BH_ENOSPACE;
+		c->incls[c->n_incls++] = in;
+		*last = in.handle;
+		if (in.handle == 0xffff)
+			break;
+		next = (uint16_t)(in.handle + 1);
+	}
+	return BH_OK;
+}
+
+static bh_status on_chrs(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+{
+	struct bh_gattc *c = op->c;
+	struct gattc_disc *d = &op->u.d;
+	unsigned el = pdu->u.read_by_type_rsp.elem_len;
+	if (el != 7 && el != 21)
+		return BH_EPROTO;
+	struct bh_rd r = bh_rd_init(pdu->u.read_by_type_rsp.data, pdu->u.read_by_type_rsp.len);
+	uint16_t next = d->cur;
+	while (bh_rd_left(&r) >= el) {
+		uint16_t h = bh_rd_u16(&r);
+		uint8_t props = bh_rd_u8(&r);
+		uint16_t vh = bh_rd_u16(&r);
+		bh_uuid u;
+		const uint8_t *p = bh_rd_ptr(&r, el - 5);
+		if (!p || bh_uuid_from_le(&u, p, el - 5) != BH_OK)
+			return BH_EPROTO;
+		if (h < next || h > d->range_end)
+			return BH_EPROTO;
+		int si = svc_index(c, h);
+		/* A declaration inside the service bounds the previous
+		 * characteristic, whether or not the filter keeps it. */
+		if (d->last_chr >= 0) {
+			struct gattc_chr *prev = &c->chrs[d->last_chr];
+			if ((int)prev->pub.service == si && !prev->pub.end_handle)
+				prev->pub.end_handle = (uint16_t)(h - 1);
+		}
+		*last = h;
+		next = (uint16_t)(h + 1);
+		if (si >= 0 && c->svcs[si].fresh) {
+			if (vh <= h || vh > c->svcs[si].pub.end)
+				return BH_EPROTO;
+			if (!d->has_filter || bh_uuid_eq(&u, &d->filter)) {
+				if (c->n_chrs >= c->cfg.max_chrs)
+					return BH_ENOSPACE;
+				struct gattc_chr *ch = &c->chrs[c->n_chrs];
+				memset(ch, 0, sizeof(*ch));
+				ch->pub.decl_handle = h;
+				ch->pub.value_handle = vh;
+				ch->pub.props = props;
+				ch->pub.uuid = u;
+				ch->pub.service = (uint16_t)si;
+				ch->fresh = true;
+				d->last_chr = (int)c->n_chrs++;
+			} else {
+				d->last_chr = -1;
+			}
+		}
+		if (h == 0xffff)
+			break;
+	}
+	return BH_OK;
+}
+
+static bh_status on_descs(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+{
+	struct bh_gattc *c = op->c;
+	struct gattc_disc *d = &op->u.d;
+	uint8_t fmt = pdu->u.find_info_rsp.format;
+	unsigned el = pdu->u.find_info_rsp.elem_len;
+	if (!((fmt == 1 && el == 4) || (fmt == 2 && el == 18)))
+		return BH_EPROTO;
+	struct bh_rd r = bh_rd_init(pdu->u.find_info_rsp.data, pdu->u.find_info_rsp.len);
+	uint16_t next = d->cur;
+	while (bh_rd_left(&r) >= el) {
+		uint16_t h = bh_rd_u16(&r);
+		bh_uuid u;
+		const uint8_t *p = bh_rd_ptr(&r, el - 2);
+		if (!p || bh_uuid_from_le(&u, p, el - 2) != BH_OK)
+			return BH_EPROTO;
+		if (h < next || h > d->range_end)
+			return BH_EPROTO;
+		if (c->n_descs >= c->cfg.max_descs)
+			return BH_ENOSPACE;
+		c->descs[c->n_descs].handle = h;
+		c->descs[c->n_descs].uuid = u;
+		c->descs[c->n_descs].chr = 0;
+		c->n_descs++;
+		*last = h;
+		if (h == 0xffff)
+			break;
+		next = (uint16_t)(h + 1);
+	}
+	return BH_OK;
+}
+
+void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pdu)
+{
+	struct bh_gattc *c = op->c;
+	struct gattc_disc *d = &op->u.d;
+	if (bh_status_kind(st) == BH_KIND_ATT) {
+		uint8_t code = (uint8_t)bh_status_code(st);
+		/* Attribute Not Found ends each search loop (4.4 to 4.7). */
+		if (code == BH_ATT_E_ATTRIBUTE_NOT_FOUND && d->phase != PH_INCL_UUID &&
+		    d->phase != PH_HASH) {
+			if (d->phase == PH_SVC || d->phase == PH_SVC_UUID)
+				advance(op);
+			else
+				d->cur = 0;
+			step(op);
+			return;
+		}
+		if (d->phase == PH_HASH) {
+			/* The hash is an optimisation for the next connection;
+			 * failing to read it does not spoil the discovery. */
+			d->phase = PH_DONE;
+			step(op);
+			return;
+		}
+	}
+	if (st != BH_OK) {
+		struct bh_gattc_result res = { .handle = pdu ? pdu->u.error.handle : 0 };
+		gattc_complete(op, st, &res);
+		return;
+	}
+	uint16_t last = 0;
+	bh_status r;
+	switch (d->phase) {
+	case PH_SVC:
+	case PH_SVC_UUID:
+		r = on_services(op, pdu, &last);
+		if (r == BH_OK)
+			range_next(op, last, d->hi);
+		break;
+	case PH_INCL:
+		r = on_includes(op, pdu, &last);
+		if (r == BH_OK)
+			range_next(op, last, d->range_end);
+		break;
+	case PH_CHR:
+		r = on_chrs(op, pdu, &last);
+		if (r == BH_OK)
+			range_next(op, last, d->range_end);
+		break;
+	case PH_DESC:
+		r = on_descs(op, pdu, &last);
+		if (r == BH_OK)
+			range_next(op, last, d->range_end);
+		break;
+	case PH_INCL_UUID: {
+		bh_uuid u;
+		r = BH_OK;
+		if (bh_uuid_from_le(&u, pdu->u.value.value, pdu->u.value.len) != BH_OK ||
+		    u.len == 4)
+			r = BH_EPROTO;
+		if (r == BH_OK) {
+			c->incls[d->idx].uuid = u;
+			d->idx++;
+			step(op);
+		}
+		break;
+	}
+	case PH_HASH:
+		r = BH_OK;
+		if (pdu->u.value.len == 16) {
+			memcpy(c->hash, pdu->u.value.value, 16);
+			c->has_hash = true;
+		}
+		d->phase = PH_DONE;
+		step(op);
+		break;
+	default:
+		r = BH_EPROTO;
+		break;
+	}
+	if (r != BH_OK) {
+		bh_logf(&c->env, BH_LOG_WARN, "gatt", "discovery (%s): bad response: %s",
+			gattc_disc_phase_str(d->phase), bh_strerror(r));
+		gattc_complete(op, r, NULL);
+	}
+}
+
+void gattc_disc_finish(struct gattc_op *op, bh_status st)
+{
+	struct bh_gattc *c = op->c;
+	if (op->kind != OP_DISCOVER)
+		return;
+	gattc_tree_reindex(c);
+	clear_fresh(c);
+	if (op->u.d.what == DISC_RANGE && c->ev.services_changed)
+		c->ev.services_changed(c->ev.ctx, op->u.d.lo, op->u.d.hi, st);
+}
+
+void gattc_disc_start(struct gattc_op *op)
+{
+	struct bh_gattc *c = op->c;
+	struct gattc_disc *d = &op->u.d;
+	d->last_chr = -1;
+	d->cur = 0;
+	d->idx = 0;
+	clear_fresh(c);
+	switch (d->what) {
+	case DISC_FULL:
+	case DISC_SERVICES:
+		gattc_tree_clear(c);
+		c->disc_flags = d->flags;
+		/* A Service Changed re-discovery keeps to the same services. */
+		memcpy(c->allow, d->allow, sizeof(c->allow));
+		c->n_allow = d->n_allow;
+		d->phase = PH_SVC;
+		d->cur = d->lo;
+		break;
+	case DISC_RANGE: {
+		/* Widen to whole services: a service cut in half by the range is
+		 * re-discovered whole. */
+		for (unsigned i = 0; i < c->n_svcs; i++) {
+			const struct bh_gattc_service *s = &c->svcs[i].pub;
+			if (s->start <= d->hi && s->end >= d->lo) {
+				if (s->start < d->lo)
+					d->lo = s->start;
+				if (s->end > d->hi)
+					d->hi = s->end;
+			}
+		}
+		tree_remove_range(c, d->lo, d->hi);
+		c->has_hash = false;
+		memcpy(d->allow, c->allow, sizeof(d->allow));
+		d->n_allow = c->n_allow;
+		d->phase = PH_SVC;
+		d->cur = d->lo;
+		break;
+	}
+	case DISC_SVC_UUID:
+		d->phase = PH_SVC_UUID;
+		d->cur = d->lo;
+		break;
+	case DISC_INCLUDES:
+	case DISC_CHRS: {
+		int si = svc_index(c, d->lo);
+		if (si < 0 || c->svcs[si].pub.start != d->lo) {
+			gattc_complete(op, BH_ENOTFOUND, NULL);
+			return;
+		}
+		const struct bh_gattc_service *s = &c->svcs[si].pub;
+		if (d->what == DISC_INCLUDES) {
+			unsigned n = 0;
+			for (unsigned i = 0; i < c->n_incls; i++)
+				if (c->incls[i].handle < s->start || c->incls[i].handle > s->end)
+					c->incls[n++] = c->incls[i];
+			c->n_incls = n;
+			d->phase = PH_INCL;
+		} else {
+			/* Keep the service and its includes, drop its old
+			 * characteristics and descriptors. */
+			struct gattc_svc keep = c->svcs[si];
+			tree_remove(c, s->start, s->end, false);
+			c->svcs[c->n_svcs++] = keep;
+			qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+			si = svc_index(c, keep.pub.start);
+			d->phase = PH_CHR;
+		}
+		c->svcs[si].fresh = true;
+		break;
+	}
+	case DISC_DESCS: {
+		const struct bh_gattc_chr *ch = bh_gattc_chr_by_handle(c, d->lo);
+		if (!ch || ch->value_handle != d->lo) {
+			gattc_complete(op, BH_ENOTFOUND, NULL);
+			return;
+		}
+		unsigned ci;
+		for (ci = 0; ci < c->n_chrs; ci++)
+			if (&c->chrs[ci].pub == ch)
+				break;
+		unsigned n = 0;
+		for (unsigned i = 0; i < c->n_descs; i++)
+			if (c->descs[i].handle <= ch->value_handle || c->descs[i].handle > ch->end_handle)
+				c->descs[n++] = c->descs[i];
+		c->n_descs = n;
+		c->chrs[ci].fresh = true;
+		d->phase = PH_DESC;
+		break;
+	}
+	default:
+		gattc_complete(op, BH_EINVAL, NULL);
+		return;
+	}
+	step(op);
+}
+
+void gattc_disc_begin_full(struct gattc_op *op, unsigned flags)
+{
+	struct gattc_disc *d = &op->u.d;
+	op->kind = OP_DISCOVER;
+	d->what = DISC_FULL;
+	d->flags = flags;
+	d->lo = 1;
+	d->hi = 0xffff;
+	d->n_allow = 0;
+	d->rediscovered = true;
+	gattc_disc_start(op);
+}
+
+/* ---- Public entry points -------------------------------------------------------- */
+
+static int disc_new(struct bh_gattc *c, uint8_t what, uint16_t lo, uint16_t hi, unsigned flags,
+		    bh_gattc_cb cb, void *ctx, struct gattc_op **out)
+{
+	int err;
+	struct gattc_op *op = gattc_op_new(c, OP_DISCOVER, cb, ctx, &err);
+	if (!op)
+		return err;
+	op->u.d.what = what;
+	op->u.d.lo = lo;
+	op->u.d.hi = hi;
+	op->u.d.flags = flags;
+	*out = op;
+	return BH_OK;
+}
+
+int bh_gattc_discover(struct bh_gattc *c, const bh_uuid *allow, unsigned n_allow, unsigned flags,
+		      bh_gattc_cb cb, void *ctx)
+{
+	if (n_allow > GATTC_MAX_ALLOW || (n_allow && !allow) ||
+	    (flags & ~(unsigned)(BH_GATTC_DISC_INCLUDES | BH_GATTC_DISC_NO_DESCS)))
+		return BH_EINVAL;
+	struct gattc_op *op = NULL;
+	int r = disc_new(c, DISC_FULL, 1, 0xffff, flags, cb, ctx, &op);
+	if (r)
+		return r;
+	for (unsigned i = 0; i < n_allow; i++)
+		op->u.d.allow[i] = allow[i];
+	op->u.d.n_allow = n_allow;
+	gattc_op_submit(op);
+	return BH_OK;
+}
+
+int bh_gattc_discover_services(struct bh_gattc *c, bh_gattc_cb cb, void *ctx)
+{
+	struct gattc_op *op = NULL;
+	int r = disc_new(c, DISC_SERVICES, 1, 0xffff, 0, cb, ctx, &op);
+	if (r)
+		return r;
+	gattc_op_submit(op);
+	return BH_OK;
+}
+
+int bh_gattc_discover_service_uuid(struct bh_gattc *c, const bh_uuid *uuid, bh_gattc_cb cb,
+				   void *ctx)
+{
+	if (!uuid || (uuid->len != 2 && uuid->len != 4 && uuid->len != 16))
+		return BH_EINVAL;
+	struct gattc_op *op = NULL;
+	int r = disc_new(c, DISC_SVC_UUID, 1, 0xffff, 0, cb, ctx, &op);
+	if (r)
+		return r;
+	op->u.d.filter = *uuid;
+	gattc_op_submit(op);
+	return BH_OK;
+}
+
+int bh_gattc_discover_includes(struct bh_gattc *c, uint16_t service_start, bh_gattc_cb cb,
+			       void *ctx)
+{
+	struct gattc_op *op = NULL;
+	int r = disc_new(c, DISC_INCLUDES, service_start, service_start, BH_GATTC_DISC_INCLUDES,
+			 cb, ctx, &op);
+	if (r)
+		return r;
+	gattc_op_submit(op);
+	return BH_OK;
+}
+
+int bh_gattc_discover_chrs(struct bh_gattc *c, uint16_t service_start, const bh_uuid *uuid,
+			   bh_gattc_cb cb, void *ctx)
+{
+	struct gattc_op *op = NULL;
+	int r = disc_new(c, DISC_CHRS, service_start, service_start, 0, cb, ctx, &op);
+	if (r)
+		return r;
+	if (uuid) {
+		op->u.d.filter = *uuid;
+		op->u.d.has_filter = true;
+	}
+	gattc_op_submit(op);
+	return BH_OK;
+}
+
+int bh_gattc_discover_descs(struct bh_gattc *c, uint16_t value_handle, bh_gattc_cb cb, void *ctx)
+{
+	struct gattc_op *op = NULL;
+	int r = disc_new(c, DISC_DESCS, value_handle, value_handle, 0, cb, ctx, &op);
+	if (r)
+		return r;
+	gattc_op_submit(op);
+	return BH_OK;
+}
+
+/* Queued behind whatever runs: the tree must not change under a procedure. */
+void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len)
+{
+	struct bh_rd r = bh_rd_init(value, len);
+	uint16_t s = bh_rd_u16(&r), e = bh_rd_u16(&r);
+	/* Vol 3, Part G, 7.1: Affected Attribute Handle Range, start..end. */
+	if (!bh_rd_ok(&r) || len != 4 || s == 0 || e < s) {
+		bh_logf(&c->env, BH_LOG_WARN, "gatt", "Service Changed with a bad range ignored");
+		return;
+	}
+	struct gattc_op *op = NULL;
+	if (disc_new(c, DISC_RANGE, s, e, c->disc_flags, NULL, NULL, &op) != BH_OK) {
+		/* No op to re-discover with: drop the range so nothing stale is used. */
+		tree_remove_range(c, s, e);
+		gattc_tree_reindex(c);
+		c->has_hash = false;
+		if (c->ev.services_changed)
+			c->ev.services_changed(c->ev.ctx, s, e, BH_ENOMEM);
+		return;
+	}
+	gattc_op_submit(op);
+}

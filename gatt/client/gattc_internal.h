@@ -1,0 +1,218 @@
+/* GATT client internals shared by gattc.c (engine), gattc_disc.c (tree and
+ * discovery), gattc_rw.c (reads and writes) and gattc_cache.c (cache). */
+#ifndef BH_GATTC_INTERNAL_H
+#define BH_GATTC_INTERNAL_H
+
+#include "bh_bytes.h"
+#include "bh_pool.h"
+#include "gatt_client.h"
+
+#define GATTC_MAX_ALLOW 16
+#define GATTC_MAX_ITEMS 8
+#define GATTC_MAX_MULT 32
+
+enum gattc_op_kind {
+	OP_DISCOVER,
+	OP_READ,
+	OP_READ_LONG,
+	OP_READ_UUID,
+	OP_READ_MULT,
+	OP_READ_MULT_VAR,
+	OP_WRITE,
+	OP_WRITE_PREP, /* long and reliable writes */
+	OP_MTU,
+	OP_VALIDATE,
+};
+const char *gattc_op_kind_str(int kind);
+
+enum gattc_op_state {
+	OPS_QUEUED,
+	OPS_RUNNING,      /* between steps: no request outstanding */
+	OPS_WAIT_RSP,     /* a request is with the port */
+	OPS_WAIT_SECURITY, /* the port is raising security */
+};
+const char *gattc_op_state_str(int state);
+
+/* What a discovery op does. */
+enum gattc_disc_what {
+	DISC_FULL,       /* replace the tree */
+	DISC_RANGE,      /* Service Changed: re-discover [lo, hi] */
+	DISC_SERVICES,   /* all primary services only (replace) */
+	DISC_SVC_UUID,   /* primary service by UUID (add) */
+	DISC_INCLUDES,   /* includes of one service */
+	DISC_CHRS,       /* characteristics of one service, optional UUID filter */
+	DISC_DESCS,      /* descriptors of one characteristic */
+};
+
+enum gattc_disc_phase {
+	PH_SVC,
+	PH_SVC_UUID,
+	PH_INCL,
+	PH_INCL_UUID,
+	PH_CHR,
+	PH_DESC,
+	PH_HASH,
+	PH_DONE,
+};
+const char *gattc_disc_phase_str(int phase);
+
+struct gattc_disc {
+	uint8_t what, phase;
+	unsigned flags;
+	uint16_t lo, hi;      /* overall range */
+	uint16_t cur;         /* next start handle in the current range */
+	uint16_t range_end;   /* end of the current range */
+	unsigned idx;         /* service/include/characteristic cursor */
+	int last_chr;         /* chrs[] index of the last characteristic added, -1 */
+	bh_uuid filter;
+	bool has_filter;
+	bh_uuid allow[GATTC_MAX_ALLOW];
+	unsigned n_allow;
+	bool hash_known;      /* validate: the hash read before re-discovery */
+	uint8_t hash[16];
+	bool rediscovered;
+};
+
+struct gattc_item {
+	uint16_t handle;
+	uint16_t off; /* into op->buf */
+	uint16_t len;
+};
+
+struct gattc_wr {
+	struct gattc_item items[GATTC_MAX_ITEMS];
+	unsigned n_items;
+	unsigned item;      /* current item */
+	uint16_t offset;    /* within the current item */
+	uint16_t seg_len;   /* length of the outstanding prepare */
+	bool prepared;      /* the server holds prepared values */
+	bool executing;     /* Execute Write (flags 1) outstanding */
+	bool cancelling;    /* Execute Write (flags 0) outstanding */
+	bh_status final;    /* status to report after cancelling */
+	uint16_t err_handle;
+	bool is_cccd;       /* subscribe/unsubscribe */
+	uint16_t sub_handle;
+	bh_gattc_notify_cb sub_cb;
+	void *sub_ctx;
+};
+
+struct gattc_op {
+	struct gattc_op *next;
+	struct bh_gattc *c;
+	uint8_t kind, state;
+	bool sec_retried;
+	uint8_t sec_code;
+	uint16_t sec_handle;
+	bh_gattc_cb cb;
+	void *ctx;
+	uint8_t expect;     /* response opcode of the outstanding request */
+	uint8_t req[BH_ATT_MAX_MTU];
+	size_t req_len;
+	uint16_t handle;    /* read/write target */
+	uint16_t start, end; /* read-by-UUID range */
+	bh_uuid uuid;       /* read-by-UUID type */
+	uint16_t mtu;       /* MTU exchange: what we offered */
+	unsigned n_handles; /* read multiple */
+	uint8_t buf[BH_ATT_MAX_VALUE];
+	size_t buf_len;
+	union {
+		struct gattc_disc d;
+		struct gattc_wr w;
+	} u;
+};
+
+/* Tree entries with the bookkeeping callers do not see. */
+struct gattc_svc {
+	struct bh_gattc_service pub;
+	bool fresh; /* found by the running discovery: its contents are next */
+};
+struct gattc_chr {
+	struct bh_gattc_chr pub;
+	bool fresh;
+};
+
+struct gattc_sub {
+	uint16_t value_handle;
+	bh_gattc_notify_cb cb;
+	void *ctx;
+};
+
+struct bh_gattc {
+	struct bh_env env;
+	struct bh_gattc_port port;
+	struct bh_gattc_events ev;
+	struct bh_gattc_config cfg;
+	struct bh_pool ops;
+	struct gattc_op *cur;              /* the running operation */
+	struct gattc_op *head, *tail;      /* queued, not started */
+	bool kicking;
+	bool connected;
+	bool dead;                          /* the bearer timed out */
+	bool disc_reported;
+	struct gattc_op *sec_op;           /* waiting for raise_security */
+	int cleanup_token;                 /* cbctx of fire-and-forget requests */
+	struct bh_gattc_stats stats;
+
+	struct gattc_svc *svcs;
+	unsigned n_svcs;
+	struct gattc_chr *chrs;
+	unsigned n_chrs;
+	struct bh_gattc_desc *descs;
+	unsigned n_descs;
+	struct bh_gattc_include *incls;
+	unsigned n_incls;
+	bool has_hash;
+	uint8_t hash[16];
+	unsigned disc_flags; /* flags of the last full discovery, for re-discovery */
+	bh_uuid allow[GATTC_MAX_ALLOW]; /* its allow-list, for the same reason */
+	unsigned n_allow;
+	uint8_t res_buf[BH_ATT_MAX_VALUE]; /* a result value outliving its op */
+
+	struct gattc_sub *subs;
+	unsigned n_subs;
+};
+
+/* Engine (gattc.c). */
+struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, bh_gattc_cb cb, void *ctx,
+			      int *err);
+/* Appends to the queue and starts it when the client is idle. */
+void gattc_op_submit(struct gattc_op *op);
+/* Sends op->req (req_len) expecting `expect`; tail call: op may be gone. */
+void gattc_send(struct gattc_op *op, uint8_t expect);
+/* Completes the running op; tail call. res may be NULL. */
+void gattc_complete(struct gattc_op *op, bh_status st, const struct bh_gattc_result *res);
+/* Sends a request whose answer nobody waits for (Execute Write cancel). */
+void gattc_send_cleanup(struct bh_gattc *c, const uint8_t *pdu, size_t len);
+int gattc_can_start(const struct bh_gattc *c);
+uint16_t gattc_mtu(const struct bh_gattc *c);
+void gattc_sub_remove(struct bh_gattc *c, uint16_t value_handle, bh_gattc_notify_cb cb,
+		      void *ctx);
+
+/* Per-kind handlers: start, and a response (status BH_OK with the decoded
+ * PDU of the expected opcode, BH_ATT_ERROR(code) with the decoded Error
+ * Response, or another error with pdu NULL). */
+void gattc_disc_start(struct gattc_op *op);
+void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pdu);
+void gattc_rw_start(struct gattc_op *op);
+void gattc_rw_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pdu);
+void gattc_validate_start(struct gattc_op *op);
+void gattc_validate_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pdu);
+/* A running op is being torn down (cancel/disconnect): write ops send the
+ * Execute Write cancel when the server holds prepared values. */
+void gattc_rw_abort(struct gattc_op *op);
+/* A discovery op ends (any status): the tree is made consistent again. */
+void gattc_disc_finish(struct gattc_op *op, bh_status st);
+
+/* Tree (gattc_disc.c). */
+void gattc_tree_reindex(struct bh_gattc *c);
+void gattc_tree_clear(struct bh_gattc *c);
+const struct gattc_chr *gattc_find_chr16(const struct bh_gattc *c, uint16_t uuid16);
+/* Starts a Service Changed re-discovery of [lo, hi] (gattc_cache.c). */
+void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len);
+/* Converts an op into a full discovery and starts it (validate mismatch). */
+void gattc_disc_begin_full(struct gattc_op *op, unsigned flags);
+
+/* The wire form of a UUID: 2 octets when on the Base UUID, else 16. */
+size_t gattc_uuid_wire(const bh_uuid *u, uint8_t out[16]);
+
+#endif

@@ -1,0 +1,411 @@
+/* GATT server object and per-connection state: creation, connections, CCCD
+ * export/import for bonds, notifications and indications, and Service
+ * Changed after database changes (Vol 3, Part G, 2.5.2 and 7.1).
+ */
+#include "gatts_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOB_VERSION 1
+#define BLOB_HDR 20 /* version, csf, hash[16], count (u16) */
+
+void bh_gatts_config_default(struct bh_gatts_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->device_name = "blehost";
+	c->max_connections = 8;
+	c->max_cccds = 32;
+	c->prepare_queue = 16;
+}
+
+struct bh_gatts *bh_gatts_new(const struct bh_gatts_config *cfg, const struct bh_env *env,
+			      const struct bh_gatts_port *port, const struct bh_gatts_events *ev)
+{
+	if (!cfg || !env || !port)
+		return NULL;
+	if (!cfg->max_connections || cfg->max_connections > 64 || !cfg->max_cccds ||
+	    cfg->max_cccds > 1024 || cfg->prepare_queue > 1024)
+		return NULL;
+	struct bh_gatts *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->cfg = *cfg;
+	s->env = env;
+	s->port = *port;
+	if (ev)
+		s->ev = *ev;
+	s->conns = calloc(cfg->max_connections, sizeof(*s->conns));
+	if (!s->conns)
+		goto fail;
+	for (unsigned i = 0; i < cfg->max_connections; i++) {
+		struct gatts_conn *c = &s->conns[i];
+		c->cccd = calloc(cfg->max_cccds, sizeof(*c->cccd));
+		c->prep = cfg->prepare_queue ? calloc(cfg->prepare_queue, sizeof(*c->prep)) : NULL;
+		if (!c->cccd || (cfg->prepare_queue && !c->prep))
+			goto fail;
+	}
+	if (gatts_add_builtin(s) != BH_OK)
+		goto fail;
+	/* The device name pointer was copied into the database. */
+	s->cfg.device_name = NULL;
+	return s;
+fail:
+	bh_gatts_free(s);
+	return NULL;
+}
+
+void bh_gatts_free(struct bh_gatts *s)
+{
+	if (!s)
+		return;
+	if (s->conns) {
+		for (unsigned i = 0; i < s->cfg.max_connections; i++) {
+			free(s->conns[i].cccd);
+			free(s->conns[i].prep);
+		}
+		free(s->conns);
+	}
+	gatts_db_free(s);
+	free(s);
+}
+
+bh_status bh_gatts_connected(struct bh_gatts *s, uint16_t conn)
+{
+	if (!s)
+		return BH_EINVAL;
+	if (gatts_conn_find(s, conn))
+		return BH_EEXIST;
+	for (unsigned i = 0; i < s->cfg.max_connections; i++) {
+		struct gatts_conn *c = &s->conns[i];
+		if (c->used)
+			continue;
+		struct gatts_cccd *cccd = c->cccd;
+		struct gatts_prep *prep = c->prep;
+		memset(c, 0, sizeof(*c));
+		c->cccd = cccd;
+		c->prep = prep;
+		c->used = true;
+		c->conn = conn;
+		/* A new client has no cache to be out of date: aware. A bond's
+		 * blob may say otherwise on import. */
+		c->change_aware = true;
+		s->any_connected = true;
+		return BH_OK;
+	}
+	return BH_ENOMEM;
+}
+
+void bh_gatts_disconnected(struct bh_gatts *s, uint16_t conn)
+{
+	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	if (!c)
+		return;
+	bool pending = c->ind_pending && !c->ind_is_sc;
+	uint16_t h = c->ind_handle;
+	c->used = false;
+	c->ncccd = 0;
+	c->nprep = 0;
+	c->ind_pending = false;
+	if (pending && s->ev.indication_done)
+		s->ev.indication_done(s->ev.ctx, conn, h, BH_EDISCONNECTED);
+}
+
+uint16_t bh_gatts_cccd_value(const struct bh_gatts *s, uint16_t conn, uint16_t value_handle)
+{
+	const struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	uint16_t h = c ? bh_gatts_cccd_handle(s, value_handle) : 0;
+	return h ? gatts_cccd_get(c, h) : 0;
+}
+
+bool bh_gatts_change_aware(const struct bh_gatts *s, uint16_t conn)
+{
+	const struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	return c && c->change_aware;
+}
+
+static void send_service_changed(struct bh_gatts *s, struct gatts_conn *c);
+
+/* ---- bond blob ------------------------------------------------------------ */
+
+bh_status bh_gatts_export_cccd(const struct bh_gatts *s, uint16_t conn, uint8_t *buf, size_t cap,
+			       size_t *len)
+{
+	const struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	if (!c)
+		return BH_ENOTFOUND;
+	size_t need = BLOB_HDR + 4u * c->ncccd;
+	if (len)
+		*len = need;
+	if (!buf || cap < need)
+		return BH_ENOSPACE;
+	struct bh_wr w = bh_wr_init(buf, cap);
+	bh_wr_u8(&w, BLOB_VERSION);
+	bh_wr_u8(&w, c->csf);
+	/* An unaware client's blob must not look aware after a reconnection:
+	 * store a hash that cannot match. */
+	uint8_t h[16];
+	memcpy(h, s->hash, 16);
+	if (!c->change_aware)
+		h[0] ^= 0xff;
+	bh_wr_bytes(&w, h, 16);
+	bh_wr_u16(&w, (uint16_t)c->ncccd);
+	for (unsigned i = 0; i < c->ncccd; i++) {
+		bh_wr_u16(&w, c->cccd[i].handle);
+		bh_wr_u16(&w, c->cccd[i].value);
+	}
+	return w.err ? BH_ENOSPACE : BH_OK;
+}
+
+bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t *buf, size_t len)
+{
+	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	if (!c)
+		return BH_ENOTFOUND;
+	if (!buf)
+		return BH_EINVAL;
+	struct bh_rd r = bh_rd_init(buf, len);
+	uint8_t ver = bh_rd_u8(&r);
+	uint8_t csf = bh_rd_u8(&r);
+	const uint8_t *hash = bh_rd_ptr(&r, 16);
+	uint16_t n = bh_rd_u16(&r);
+	if (!bh_rd_ok(&r))
+		return BH_EMALFORMED;
+	if (ver != BLOB_VERSION)
+		return BH_ECORRUPT;
+	if (bh_rd_left(&r) != 4u * n)
+		return BH_EMALFORMED;
+	/* Validate everything before touching the connection's state. */
+	unsigned keep = 0;
+	struct bh_rd chk = r;
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t h = bh_rd_u16(&chk);
+		uint16_t v = bh_rd_u16(&chk);
+		const struct gatts_attr *a = gatts_find(s, h);
+		if (a && a->kind == GATTS_K_CCCD && v && !(v & ~3u))
+			keep++;
+	}
+	if (keep > s->cfg.max_cccds)
+		return BH_ENOSPACE;
+	c->ncccd = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint16_t h = bh_rd_u16(&r);
+		uint16_t v = bh_rd_u16(&r);
+		const struct gatts_attr *a = gatts_find(s, h);
+		if (!a || a->kind != GATTS_K_CCCD || !v || (v & ~3u))
+			continue; /* the database changed since the bond was made */
+		bool dup = false;
+		for (unsigned k = 0; k < c->ncccd; k++)
+			dup = dup || c->cccd[k].handle == h;
+		if (dup)
+			continue;
+		c->cccd[c->ncccd].handle = h;
+		c->cccd[c->ncccd++].value = v;
+	}
+	c->csf = csf & GATTS_CSF_KNOWN_BITS;
+	c->change_aware = memcmp(hash, s->hash, 16) == 0;
+	c->hash_read = c->out_of_sync_sent = false;
+	/* The database changed while this bonded client was away: tell it,
+	 * with the whole range since what changed is not known (Part G, 7.1). */
+	uint16_t sc_cccd = bh_gatts_cccd_handle(s, s->sc_handle);
+	if (!c->change_aware && (gatts_cccd_get(c, sc_cccd) & 2)) {
+		c->sc_start = 0x0001;
+		c->sc_end = 0xffff;
+		c->sc_waiting = true;
+		if (!c->ind_pending)
+			send_service_changed(s, c);
+	}
+	return BH_OK;
+}
+
+/* ---- notifications and indications ----------------------------------------- */
+
+static bh_status value_for(struct bh_gatts *s, uint16_t conn, uint16_t handle, const void **value,
+			   size_t *len, struct gatts_attr **out)
+{
+	struct gatts_attr *a = gatts_find(s, handle);
+	if (!a || a->kind != GATTS_K_VALUE || !bh_gatts_cccd_handle(s, handle))
+		return BH_ENOTFOUND;
+	*out = a;
+	if (*value)
+		return *len <= BH_ATT_MAX_VALUE ? BH_OK : BH_EINVAL;
+	if (a->read) {
+		/* A callback-served value: ask it, as a peer's read would. */
+		size_t n = 0;
+		uint8_t code = gatts_read_value(s, conn, a, 0, s->ntf_buf, sizeof(s->ntf_buf), &n);
+		if (code)
+			return BH_ATT_ERROR(code);
+		*value = s->ntf_buf;
+		*len = n;
+		return BH_OK;
+	}
+	*value = a->val;
+	*len = a->len;
+	return BH_OK;
+}
+
+bh_status bh_gatts_notify(struct bh_gatts *s, uint16_t conn, uint16_t value_handle,
+			  const void *value, size_t len, bool *truncated)
+{
+	if (!s)
+		return BH_EINVAL;
+	struct gatts_conn *c = gatts_conn_find(s, conn);
+	if (!c)
+		return BH_ENOTFOUND;
+	struct gatts_attr *a;
+	bh_status st = value_for(s, conn, value_handle, &value, &len, &a);
+	if (st != BH_OK)
+		return st;
+	if (!(gatts_cccd_get(c, bh_gatts_cccd_handle(s, value_handle)) & 1))
+		return BH_ESTATE;
+	if (truncated)
+		*truncated = false;
+	if (!s->port.notify)
+		return BH_ENOTSUP;
+	return s->port.notify(s->port.ctx, conn, value_handle, value, len, truncated);
+}
+
+static bh_status send_indication(struct bh_gatts *s, struct gatts_conn *c, uint16_t handle,
+				 const void *value, size_t len, bool is_sc)
+{
+	if (c->ind_pending)
+		return BH_EBUSY;
+	if (!s->port.indicate)
+		return BH_ENOTSUP;
+	int rc = s->port.indicate(s->port.ctx, c->conn, handle, value, len);
+	if (rc != 0)
+		return rc;
+	c->ind_pending = true;
+	c->ind_is_sc = is_sc;
+	c->ind_handle = handle;
+	return BH_OK;
+}
+
+bh_status bh_gatts_indicate(struct bh_gatts *s, uint16_t conn, uint16_t value_handle,
+			    const void *value, size_t len)
+{
+	if (!s)
+		return BH_EINVAL;
+	struct gatts_conn *c = gatts_conn_find(s, conn);
+	if (!c)
+		return BH_ENOTFOUND;
+	struct gatts_attr *a;
+	bh_status st = value_for(s, conn, value_handle, &value, &len, &a);
+	if (st != BH_OK)
+		return st;
+	if (!(gatts_cccd_get(c, bh_gatts_cccd_handle(s, value_handle)) & 2))
+		return BH_ESTATE;
+	/* The bearer truncates nothing for indications: cut to MTU-3 here. */
+	size_t max = (size_t)gatts_mtu(s, conn) - 3;
+	return send_indication(s, c, value_handle, value, len < max ? len : max, false);
+}
+
+int bh_gatts_changed(struct bh_gatts *s, uint16_t value_handle, const void *value, size_t len,
+		     unsigned *busy)
+{
+	if (busy)
+		*busy = 0;
+	if (!s)
+		return BH_EINVAL;
+	struct gatts_attr *a = gatts_find(s, value_handle);
+	uint16_t cccd = bh_gatts_cccd_handle(s, value_handle);
+	if (!a || a->kind != GATTS_K_VALUE || !cccd)
+		return BH_ENOTFOUND;
+	if (value && !a->read) {
+		bh_status st = bh_gatts_set_value(s, value_handle, value, len);
+		if (st != BH_OK)
+			return st;
+		value = NULL; /* send what is stored now */
+	}
+	int sent = 0;
+	for (unsigned i = 0; i < s->cfg.max_connections; i++) {
+		struct gatts_conn *c = &s->conns[i];
+		if (!c->used)
+			continue;
+		uint16_t v = gatts_cccd_get(c, cccd);
+		bh_status st = BH_ESTATE;
+		if (v & 1)
+			st = bh_gatts_notify(s, c->conn, value_handle, value, len, NULL);
+		else if (v & 2)
+			st = bh_gatts_indicate(s, c->conn, value_handle, value, len);
+		if (st == BH_OK)
+			sent++;
+		else if (st == BH_EBUSY && busy)
+			(*busy)++;
+	}
+	return sent;
+}
+
+/* ---- Service Changed --------------------------------------------------------- */
+
+static void send_service_changed(struct bh_gatts *s, struct gatts_conn *c)
+{
+	uint8_t v[4];
+	bh_put16(v, c->sc_start);
+	bh_put16(v + 2, c->sc_end);
+	if (send_indication(s, c, s->sc_handle, v, 4, true) == BH_OK)
+		c->sc_waiting = false;
+}
+
+void gatts_db_changed(struct bh_gatts *s, uint16_t start, uint16_t end)
+{
+	if (!s->any_connected || !s->sc_handle)
+		return;
+	uint16_t sc_cccd = bh_gatts_cccd_handle(s, s->sc_handle);
+	for (unsigned i = 0; i < s->cfg.max_connections; i++) {
+		struct gatts_conn *c = &s->conns[i];
+		if (!c->used)
+			continue;
+		/* Every connected client's cache is now stale (2.5.2.1). */
+		c->change_aware = false;
+		c->hash_read = c->out_of_sync_sent = false;
+		if (!(gatts_cccd_get(c, sc_cccd) & 2))
+			continue;
+		if (c->sc_waiting) {
+			/* Merge with the range not yet indicated. */
+			if (start < c->sc_start)
+				c->sc_start = start;
+			if (end > c->sc_end)
+				c->sc_end = end;
+		} else {
+			c->sc_start = start;
+			c->sc_end = end;
+			c->sc_waiting = true;
+		}
+		send_service_changed(s, c);
+	}
+}
+
+void bh_gatts_indication_done(struct bh_gatts *s, uint16_t conn, bh_status st)
+{
+	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	if (!c || !c->ind_pending)
+		return;
+	c->ind_pending = false;
+	if (c->ind_is_sc) {
+		/* A confirmed Service Changed makes the client aware (2.5.2.1)
+		 * unless another change is still waiting to be told. */
+		if (st == BH_OK && !c->sc_waiting) {
+			c->change_aware = true;
+			c->hash_read = c->out_of_sync_sent = false;
+		}
+	} else if (s->ev.indication_done) {
+		s->ev.indication_done(s->ev.ctx, conn, c->ind_handle, st);
+	}
+	/* The callback may have sent another or disconnected. */
+	c = gatts_conn_find(s, conn);
+	if (c && c->sc_waiting && !c->ind_pending)
+		send_service_changed(s, c);
+}
+
+void bh_gatts_can_send(struct bh_gatts *s, uint16_t conn)
+{
+	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	if (!c)
+		return;
+	/* A Service Changed the bearer refused earlier goes first. */
+	if (c->sc_waiting && !c->ind_pending)
+		send_service_changed(s, c);
+	if (s->ev.can_send)
+		s->ev.can_send(s->ev.ctx, conn);
+}

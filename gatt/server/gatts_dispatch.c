@@ -1,0 +1,108 @@
+/* GATT server request dispatch: one table entry per ATT opcode the server
+ * takes, with its minimum length checked before the handler runs, and the
+ * robust caching gate for change-unaware clients (Vol 3, Part G, 2.5.2.1).
+ */
+#include "gatts_internal.h"
+
+#include <string.h>
+
+struct op_entry {
+	uint8_t opcode;
+	uint8_t min_len; /* Vol 3, Part F, 3.4.x */
+	gatts_handler fn;
+};
+
+static const struct op_entry ops[] = {
+	{ BH_ATT_FIND_INFO_REQ, 5, gatts_find_info },
+	{ BH_ATT_FIND_BY_TYPE_REQ, 7, gatts_find_by_type },
+	{ BH_ATT_READ_BY_TYPE_REQ, 7, gatts_read_by_type },
+	{ BH_ATT_READ_REQ, 3, gatts_read },
+	{ BH_ATT_READ_BLOB_REQ, 5, gatts_read },
+	{ BH_ATT_READ_MULT_REQ, 5, gatts_read_mult },
+	{ BH_ATT_READ_BY_GROUP_REQ, 7, gatts_read_by_group },
+	{ BH_ATT_WRITE_REQ, 3, gatts_write_req },
+	{ BH_ATT_PREP_WRITE_REQ, 5, gatts_prep_write },
+	{ BH_ATT_EXEC_WRITE_REQ, 2, gatts_exec_write },
+	{ BH_ATT_READ_MULT_VAR_REQ, 5, gatts_read_mult },
+	{ BH_ATT_WRITE_CMD, 3, gatts_write_cmd },
+	{ BH_ATT_SIGNED_WRITE_CMD, 15, gatts_signed_write },
+};
+
+static const struct op_entry *find_op(uint8_t opcode)
+{
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (ops[i].opcode == opcode)
+			return &ops[i];
+	return NULL;
+}
+
+/* Whether a request is the one a change-unaware client may still make:
+ * reading the Database Hash with Read By Type. */
+static bool is_hash_read(const struct bh_att_pdu *p)
+{
+	return p->opcode == BH_ATT_READ_BY_TYPE_REQ &&
+	       bh_uuid_as16(&p->u.read_by_type_req.type) == GATTS_UUID_DB_HASH;
+}
+
+/* true when the request may go on. */
+static bool caching_gate(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			 bool is_cmd)
+{
+	if (c->change_aware || !(c->csf & GATTS_CSF_ROBUST_CACHING))
+		return true;
+	if (is_cmd)
+		return false; /* commands from an unaware client are ignored */
+	if (c->hash_read || c->out_of_sync_sent) {
+		/* It read the hash or was told it is out of sync; this next
+		 * request shows it acted on that. */
+		c->change_aware = true;
+		c->hash_read = c->out_of_sync_sent = false;
+		return true;
+	}
+	if (is_hash_read(p))
+		return true;
+	gatts_error(s, c->conn, p->opcode, 0x0000, BH_ATT_E_DB_OUT_OF_SYNC);
+	c->out_of_sync_sent = true;
+	return false;
+}
+
+void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size_t len)
+{
+	if (!s || !pdu || len < 1)
+		return;
+	uint8_t op = pdu[0];
+	bool is_cmd = bh_att_is_command(op);
+	struct gatts_conn *c = gatts_conn_find(s, conn);
+	if (!c) {
+		/* Not a connection we were told about: answer requests so the
+		 * peer's bearer is not stuck, but keep no state. */
+		if (bh_att_is_request(op))
+			gatts_error(s, conn, op, 0x0000, BH_ATT_E_UNLIKELY);
+		return;
+	}
+	const struct op_entry *e = find_op(op);
+	if (!e) {
+		/* Unknown commands are ignored; unknown requests get Request Not
+		 * Supported (Part F, 3.4.1.1 and 3.3). Responses, notifications
+		 * and confirmations are the bearer's business, not ours. */
+		if (!is_cmd && (bh_att_is_request(op) || !bh_att_is_response(op)) &&
+		    op != BH_ATT_NOTIFY && op != BH_ATT_INDICATE && op != BH_ATT_CONFIRM &&
+		    op != BH_ATT_MULT_NOTIFY)
+			gatts_error(s, conn, op, 0x0000, BH_ATT_E_REQUEST_NOT_SUPPORTED);
+		return;
+	}
+	struct bh_att_pdu p;
+	if (len < e->min_len || bh_att_decode(pdu, len, &p) != BH_OK) {
+		bh_logf(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: malformed %s (%zu octets)", conn,
+			bh_att_opcode_str(op), len);
+		if (!is_cmd)
+			gatts_error(s, conn, op, 0x0000, BH_ATT_E_INVALID_PDU);
+		return;
+	}
+	if (!caching_gate(s, c, &p, is_cmd))
+		return;
+	/* Handlers hold attribute pointers across application callbacks. */
+	s->in_request = true;
+	e->fn(s, c, &p, pdu, len);
+	s->in_request = false;
+}

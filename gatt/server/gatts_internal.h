@@ -1,0 +1,171 @@
+/* GATT server internals shared by the files of gatt/server/. Not installed. */
+#ifndef BH_GATTS_INTERNAL_H
+#define BH_GATTS_INTERNAL_H
+
+#include "att.h"
+#include "bh_bytes.h"
+#include "gatt_server.h"
+
+/* GATT attribute types (Vol 3, Part G, 3.4 and Assigned Numbers). */
+#define GATTS_UUID_PRIMARY 0x2800
+#define GATTS_UUID_SECONDARY 0x2801
+#define GATTS_UUID_INCLUDE 0x2802
+#define GATTS_UUID_CHR 0x2803
+#define GATTS_UUID_EXT_PROPS 0x2900
+#define GATTS_UUID_USER_DESC 0x2901
+#define GATTS_UUID_CCCD 0x2902
+#define GATTS_UUID_SCCD 0x2903
+#define GATTS_UUID_FORMAT 0x2904
+#define GATTS_UUID_AGG_FORMAT 0x2905
+#define GATTS_UUID_GAP 0x1800
+#define GATTS_UUID_GATT 0x1801
+#define GATTS_UUID_DEVICE_NAME 0x2a00
+#define GATTS_UUID_APPEARANCE 0x2a01
+#define GATTS_UUID_PPCP 0x2a04
+#define GATTS_UUID_SVC_CHANGED 0x2a05
+#define GATTS_UUID_CSF 0x2b29
+#define GATTS_UUID_DB_HASH 0x2b2a
+
+#define GATTS_CSF_ROBUST_CACHING 0x01
+#define GATTS_CSF_KNOWN_BITS 0x07 /* robust caching, EATT, multiple notifications */
+
+/* How an attribute's value is produced. */
+enum gatts_kind {
+	GATTS_K_DECL,     /* fixed bytes in val: service/include/chr decl, ext props, format */
+	GATTS_K_VALUE,    /* characteristic value or custom descriptor (stack or callbacks) */
+	GATTS_K_CCCD,     /* per connection */
+	GATTS_K_CSF,      /* Client Supported Features, per connection */
+	GATTS_K_DB_HASH,  /* computed */
+	GATTS_K_SCCD,     /* Server Characteristic Configuration: one for all clients */
+};
+const char *gatts_kind_str(enum gatts_kind k);
+
+struct gatts_attr {
+	uint16_t handle;
+	uint16_t end;       /* service declarations: last handle of the group */
+	uint16_t chr_value; /* decl, descriptors, value: the characteristic's value handle */
+	bh_uuid type;
+	uint8_t kind; /* enum gatts_kind */
+	uint8_t props;
+	uint16_t ext_props;
+	uint16_t read_perm, write_perm;
+	bool fixed_len;
+	uint16_t len, max_len;
+	uint8_t *val; /* owned; max_len octets */
+	bh_gatt_read_fn read;
+	bh_gatt_write_fn write;
+	bh_gatt_authorize_fn authorize;
+	void *user;
+	const void *def; /* definition address, compared only */
+};
+
+struct gatts_cccd {
+	uint16_t handle; /* the CCCD's handle */
+	uint16_t value;
+};
+
+struct gatts_prep {
+	uint16_t handle, offset, len;
+	uint8_t data[BH_ATT_MAX_MTU - 5];
+};
+
+struct gatts_conn {
+	bool used;
+	uint16_t conn;
+	struct gatts_cccd *cccd; /* max_cccds */
+	unsigned ncccd;
+	uint8_t csf;
+	/* Robust caching (Vol 3, Part G, 2.5.2.1). */
+	bool change_aware;
+	bool hash_read;       /* read the hash: the next request makes it aware */
+	bool out_of_sync_sent; /* got Database Out Of Sync: likewise */
+	/* One indication outstanding at a time. */
+	bool ind_pending;
+	bool ind_is_sc; /* it is a Service Changed indication */
+	uint16_t ind_handle;
+	/* A Service Changed range waiting for the outstanding indication. */
+	bool sc_waiting;
+	uint16_t sc_start, sc_end;
+	struct gatts_prep *prep; /* prepare_queue entries */
+	unsigned nprep;
+};
+
+struct bh_gatts {
+	struct bh_gatts_config cfg;
+	const struct bh_env *env;
+	struct bh_gatts_port port;
+	struct bh_gatts_events ev;
+	struct gatts_attr *attrs; /* sorted by handle */
+	size_t nattrs, cap;
+	uint16_t gap_end, gatt_start, gatt_end; /* the built-in services */
+	uint16_t sc_handle, hash_handle;
+	uint8_t hash[16]; /* MSO first */
+	uint8_t *hash_msg; /* the hashed concatenation, reserved before a change commits */
+	size_t hash_cap;
+	struct gatts_conn *conns;
+	bool any_connected; /* Service Changed only matters once a client saw the DB */
+	uint8_t scratch[BH_ATT_MAX_MTU]; /* response under construction */
+	uint8_t ntf_buf[BH_ATT_MAX_VALUE]; /* callback value for notify/indicate */
+	bool in_request; /* the database must not move under a handler */
+};
+
+/* ---- gatts_db.c ---- */
+struct gatts_attr *gatts_find(const struct bh_gatts *s, uint16_t handle);
+/* Index of the first attribute with handle >= h (nattrs if none). */
+size_t gatts_lower_bound(const struct bh_gatts *s, uint16_t h);
+int32_t gatts_type16(const struct gatts_attr *a);
+bool gatts_type_eq16(const struct gatts_attr *a, uint16_t t);
+void gatts_recompute_hash(struct bh_gatts *s);
+/* Grows the hash buffer to hold the current database plus extra octets. */
+bh_status gatts_reserve_hash(struct bh_gatts *s, size_t extra);
+size_t gatts_hash_bytes(const struct gatts_attr *a);
+bh_status gatts_add_builtin(struct bh_gatts *s);
+void gatts_db_free(struct bh_gatts *s);
+
+/* ---- gatts_access.c ---- */
+struct gatts_conn *gatts_conn_find(const struct bh_gatts *s, uint16_t conn);
+/* 0 when allowed, else the ATT error code. */
+uint8_t gatts_check_read(struct bh_gatts *s, uint16_t conn, const struct gatts_attr *a);
+uint8_t gatts_check_write(struct bh_gatts *s, uint16_t conn, const struct gatts_attr *a,
+			  bool signed_ok, bool signed_mitm);
+/* Reads the value from offset into buf (cap octets); 0 or an ATT error. */
+uint8_t gatts_read_value(struct bh_gatts *s, uint16_t conn, struct gatts_attr *a, uint16_t offset,
+			 uint8_t *buf, size_t cap, size_t *len);
+/* Writes value at offset; 0 or an ATT error. */
+uint8_t gatts_write_value(struct bh_gatts *s, uint16_t conn, struct gatts_attr *a, uint16_t offset,
+			  const uint8_t *value, size_t len, unsigned flags);
+uint16_t gatts_cccd_get(const struct gatts_conn *c, uint16_t cccd_handle);
+uint16_t gatts_mtu(struct bh_gatts *s, uint16_t conn);
+void gatts_respond(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size_t len);
+void gatts_error(struct bh_gatts *s, uint16_t conn, uint8_t op, uint16_t handle, uint8_t code);
+
+/* ---- gatts_conn.c ---- */
+void gatts_db_changed(struct bh_gatts *s, uint16_t start, uint16_t end);
+
+/* ---- request handlers: gatts_find.c, gatts_read.c, gatts_write.c ---- */
+typedef void (*gatts_handler)(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			      const uint8_t *raw, size_t len);
+void gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		     const uint8_t *raw, size_t len);
+void gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			const uint8_t *raw, size_t len);
+void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			const uint8_t *raw, size_t len);
+void gatts_read_by_group(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			 const uint8_t *raw, size_t len);
+void gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		const uint8_t *raw, size_t len);
+void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		     const uint8_t *raw, size_t len);
+void gatts_write_req(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		     const uint8_t *raw, size_t len);
+void gatts_write_cmd(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		     const uint8_t *raw, size_t len);
+void gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			const uint8_t *raw, size_t len);
+void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		      const uint8_t *raw, size_t len);
+void gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		      const uint8_t *raw, size_t len);
+
+#endif

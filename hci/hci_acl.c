@@ -1,0 +1,256 @@
+/* LE ACL data: host-to-controller flow control, fragmentation and
+ * reassembly (Vol 4, Part E, 4.1.1, 5.4.2, 7.7.19; L2CAP basic header
+ * Vol 3, Part A, 3.1).
+ *
+ * Transmit: each connection has a FIFO of whole L2CAP frames (tx pool
+ * blocks). With a controller buffer free, the pump sends one fragment of
+ * le_acl_mtu bytes at most from the next connection in round-robin order, so
+ * one busy link cannot starve the others. Credits come back per connection
+ * through Number Of Completed Packets or on disconnection.
+ *
+ * Receive: a start fragment carries the basic header, whose length says how
+ * long the frame is; continuation fragments are appended until it is
+ * complete. Anything inconsistent is dropped and counted.
+ */
+#include "hci_internal.h"
+
+#include <string.h>
+
+#define PB_START_NONFLUSH 0x0 /* host to controller start, LE (5.4.2) */
+#define PB_CONT 0x1
+#define PB_START_FLUSH 0x2 /* controller to host start */
+
+int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len)
+{
+	if (!frame || len < 4 || len > hci->cfg.rx_max_frame || bh_get16(frame) != len - 4)
+		return BH_EINVAL;
+	struct hci_conn *c = hci_conn_find(hci, handle);
+	if (!c)
+		return BH_ENOTFOUND;
+	if (c->queued >= hci->cfg.tx_queue_depth) {
+		c->want_can_send = true;
+		return BH_EBUSY;
+	}
+	struct hci_tx_frame *f = bh_pool_alloc(&hci->tx_pool);
+	if (!f)
+		return BH_ENOMEM;
+	f->len = len;
+	memcpy(f->data, frame, len);
+	if (c->tx_tail)
+		c->tx_tail->next = f;
+	else
+		c->tx_head = f;
+	c->tx_tail = f;
+	c->queued++;
+	/* Record per connection, not per pool: the pool is shared. */
+	unsigned depth = 0;
+	for (unsigned i = 0; i < hci->cfg.max_connections; i++)
+		depth += hci->conns[i].queued;
+	if (depth > hci->stats.tx_queue_high_water)
+		hci->stats.tx_queue_high_water = depth;
+	hci_acl_pump(hci);
+	return BH_OK;
+}
+
+bool bh_hci_acl_can_send(const struct bh_hci *hci, uint16_t handle)
+{
+	for (unsigned i = 0; i < hci->cfg.max_connections; i++) {
+		const struct hci_conn *c = &hci->conns[i];
+		if (c->used && c->handle == handle)
+			return c->queued < hci->cfg.tx_queue_depth;
+	}
+	return false;
+}
+
+void hci_acl_flush_conn(struct bh_hci *hci, struct hci_conn *c)
+{
+	struct hci_tx_frame *f = c->tx_head;
+	while (f) {
+		struct hci_tx_frame *n = f->next;
+		bh_pool_free(&hci->tx_pool, f);
+		f = n;
+	}
+	c->tx_head = c->tx_tail = NULL;
+	c->queued = 0;
+	c->rx_len = c->rx_expected = 0;
+}
+
+/* Sends one fragment of c's head frame. Returns false if the transport
+ * failed (everything has been torn down). */
+static bool send_fragment(struct bh_hci *hci, struct hci_conn *c)
+{
+	struct hci_tx_frame *f = c->tx_head;
+	size_t n = f->len - f->sent;
+	if (n > hci->info.le_acl_mtu)
+		n = hci->info.le_acl_mtu;
+	unsigned pb = f->sent == 0 ? PB_START_NONFLUSH : PB_CONT;
+	uint8_t *pkt = hci->tx_scratch;
+	bh_put16(pkt, (uint16_t)(c->handle | (pb << 12)));
+	bh_put16(pkt + 2, (uint16_t)n);
+	memcpy(pkt + 4, f->data + f->sent, n);
+	f->sent += n;
+	c->in_flight++;
+	hci->acl_credits--;
+	bool done = f->sent == f->len;
+	if (done) {
+		c->tx_head = f->next;
+		if (!c->tx_head)
+			c->tx_tail = NULL;
+		c->queued--;
+		bh_pool_free(&hci->tx_pool, f);
+	}
+	return hci_send(hci, BH_H4_ACL, pkt, 4 + n);
+}
+
+void hci_acl_pump(struct bh_hci *hci)
+{
+	/* Callbacks (acl_can_send) may queue more; the outer loop sends it. */
+	if (hci->acl_pumping || hci->state != HCI_STATE_READY || hci->info.le_acl_mtu == 0)
+		return;
+	hci->acl_pumping = true;
+	unsigned gen = hci->gen;
+	unsigned n = hci->cfg.max_connections;
+	for (;;) {
+		bool sent = false;
+		for (unsigned k = 0; k < n && hci->acl_credits > 0; k++) {
+			unsigned i = (hci->rr_next + k) % n;
+			struct hci_conn *c = &hci->conns[i];
+			if (!c->used || !c->tx_head)
+				continue;
+			bool was_full = c->queued >= hci->cfg.tx_queue_depth;
+			hci->rr_next = (i + 1) % n;
+			if (!send_fragment(hci, c) || hci->gen != gen)
+				return; /* torn down; acl_pumping was reset */
+			sent = true;
+			if (was_full && c->queued < hci->cfg.tx_queue_depth && c->want_can_send) {
+				c->want_can_send = false;
+				uint16_t handle = c->handle;
+				if (hci->port.acl_can_send)
+					hci->port.acl_can_send(hci->port.ctx, handle);
+				if (hci->gen != gen)
+					return;
+			}
+			break; /* restart the scan from rr_next: one fragment per turn */
+		}
+		if (!sent || hci->acl_credits == 0)
+			break;
+	}
+	hci->acl_pumping = false;
+}
+
+/* Number_Of_Handles(1), then Connection_Handle(2) Num_Completed_Packets(2)
+ * per handle (Vol 4, Part E, 7.7.19). */
+void hci_acl_on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
+{
+	struct bh_rd r = bh_rd_init(p, len);
+	uint8_t num = bh_rd_u8(&r);
+	if (bh_rd_left(&r) < (size_t)num * 4) {
+		hci->stats.events_dropped_short++;
+		hci_log(hci, BH_LOG_WARN, "short Number Of Completed Packets: %u handles in %zu bytes",
+			num, len);
+		return;
+	}
+	for (unsigned i = 0; i < num; i++) {
+		uint16_t handle = bh_rd_u16(&r) & 0x0fff;
+		uint16_t count = bh_rd_u16(&r);
+		struct hci_conn *c = hci_conn_find(hci, handle);
+		if (!c)
+			continue; /* credits of a link already gone were returned then */
+		/* A controller that reports more than we sent must not inflate
+		 * our credits past what it can hold. */
+		if (count > c->in_flight) {
+			hci_log(hci, BH_LOG_WARN, "handle 0x%03x: %u completed, %u in flight", handle,
+				count, c->in_flight);
+			count = (uint16_t)c->in_flight;
+		}
+		c->in_flight -= count;
+		hci->acl_credits += count;
+	}
+	if (hci->acl_credits > hci->info.le_acl_credits)
+		hci->acl_credits = hci->info.le_acl_credits;
+	hci_acl_pump(hci);
+}
+
+static void rx_drop(struct bh_hci *hci, struct hci_conn *c, const char *why)
+{
+	hci->stats.acl_dropped++;
+	hci_log(hci, BH_LOG_WARN, "ACL 0x%03x dropped: %s", c ? c->handle : 0xfff, why);
+}
+
+static void rx_deliver(struct bh_hci *hci, struct hci_conn *c, const uint8_t *frame, size_t len)
+{
+	uint16_t handle = c->handle;
+	if (hci->port.acl)
+		hci->port.acl(hci->port.ctx, handle, frame, len);
+}
+
+void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
+{
+	/* Handle(12) PB(2) BC(2), Data_Total_Length(2), Data (5.4.2) */
+	struct bh_rd r = bh_rd_init(pkt, len);
+	uint16_t hdr = bh_rd_u16(&r);
+	uint16_t dlen = bh_rd_u16(&r);
+	const uint8_t *data = bh_rd_ptr(&r, dlen);
+	if (!data) {
+		rx_drop(hci, NULL, "truncated packet");
+		return;
+	}
+	uint16_t handle = hdr & 0x0fff;
+	unsigned pb = (hdr >> 12) & 0x3;
+	struct hci_conn *c = hci_conn_find(hci, handle);
+	if (!c) {
+		rx_drop(hci, NULL, "unknown handle");
+		return;
+	}
+	if (pb == PB_START_FLUSH || pb == PB_START_NONFLUSH) {
+		if (c->rx_len) {
+			/* The rest of the previous frame was lost: drop it, keep
+			 * this start. */
+			c->rx_len = c->rx_expected = 0;
+			rx_drop(hci, c, "start while reassembling");
+		}
+		if (dlen < 4) {
+			rx_drop(hci, c, "start without basic header");
+			return;
+		}
+		size_t total = 4 + (size_t)bh_get16(data);
+		if (total > hci->cfg.rx_max_frame) {
+			rx_drop(hci, c, "frame larger than rx_max_frame");
+			return;
+		}
+		if (dlen > total) {
+			rx_drop(hci, c, "start longer than its frame");
+			return;
+		}
+		if (dlen == total) {
+			rx_deliver(hci, c, data, dlen);
+			return;
+		}
+		memcpy(c->rx, data, dlen);
+		c->rx_len = dlen;
+		c->rx_expected = total;
+		return;
+	}
+	if (pb != PB_CONT) {
+		rx_drop(hci, c, "invalid packet boundary flag");
+		return;
+	}
+	if (!c->rx_len) {
+		rx_drop(hci, c, "continuation without start");
+		return;
+	}
+	if (dlen > c->rx_expected - c->rx_len) {
+		c->rx_len = c->rx_expected = 0;
+		rx_drop(hci, c, "fragment overruns frame");
+		return;
+	}
+	memcpy(c->rx + c->rx_len, data, dlen);
+	c->rx_len += dlen;
+	if (c->rx_len == c->rx_expected) {
+		size_t total = c->rx_len;
+		/* Reset before the callback: it may disconnect or feed more. The
+		 * buffer stays intact until the next packet for this handle. */
+		c->rx_len = c->rx_expected = 0;
+		rx_deliver(hci, c, c->rx, total);
+	}
+}

@@ -1,0 +1,96 @@
+/* The connection handle table: which handles exist, so ACL for anything
+ * else is dropped and credits are accounted per connection.
+ *
+ * A handle is added on LE Connection Complete (Vol 4, Part E, 7.7.65.1) or
+ * LE Enhanced Connection Complete v1/v2 (7.7.65.10) with status 0, and
+ * removed on Disconnection Complete (7.7.5) with status 0.
+ */
+#include "hci_internal.h"
+
+struct hci_conn *hci_conn_find(struct bh_hci *hci, uint16_t handle)
+{
+	for (unsigned i = 0; i < hci->cfg.max_connections; i++)
+		if (hci->conns[i].used && hci->conns[i].handle == handle)
+			return &hci->conns[i];
+	return NULL;
+}
+
+struct hci_conn *hci_conn_add(struct bh_hci *hci, uint16_t handle)
+{
+	struct hci_conn *c = hci_conn_find(hci, handle);
+	if (c) {
+		/* The controller reused a handle we never saw disconnect: the old
+		 * link is gone, start clean. */
+		hci_log(hci, BH_LOG_WARN, "handle 0x%03x connected twice", handle);
+		hci_conn_remove(hci, c);
+	}
+	for (unsigned i = 0; i < hci->cfg.max_connections; i++) {
+		c = &hci->conns[i];
+		if (c->used)
+			continue;
+		uint8_t *rx = c->rx;
+		*c = (struct hci_conn){ .used = true, .handle = handle, .rx = rx };
+		return c;
+	}
+	hci_log(hci, BH_LOG_ERROR, "connection table full, handle 0x%03x untracked", handle);
+	return NULL;
+}
+
+void hci_conn_remove(struct bh_hci *hci, struct hci_conn *c)
+{
+	/* Packets the controller still held for this link are flushed by the
+	 * controller: their credits come back with the disconnection
+	 * (Vol 4, Part E, 4.3). */
+	hci->acl_credits += c->in_flight;
+	if (hci->acl_credits > hci->info.le_acl_credits)
+		hci->acl_credits = hci->info.le_acl_credits;
+	hci_acl_flush_conn(hci, c);
+	uint8_t *rx = c->rx;
+	*c = (struct hci_conn){ .rx = rx };
+}
+
+void hci_conn_remove_all(struct bh_hci *hci)
+{
+	for (unsigned i = 0; i < hci->cfg.max_connections; i++)
+		if (hci->conns[i].used)
+			hci_conn_remove(hci, &hci->conns[i]);
+	hci->acl_credits = hci->info.le_acl_credits;
+}
+
+void hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size_t len)
+{
+	if (sub != BH_LE_CONN_COMPLETE && sub != BH_LE_ENH_CONN_COMPLETE &&
+	    sub != BH_LE_ENH_CONN_COMPLETE_V2)
+		return;
+	/* Before bring-up ends the controller has just been reset and has no
+	 * links: a connection event then is stale and is not tracked. */
+	if (hci->state != HCI_STATE_READY)
+		return;
+	/* All three start with Status(1) Connection_Handle(2); the minimum
+	 * length was checked by the dispatcher. */
+	struct bh_rd r = bh_rd_init(p, len);
+	uint8_t status = bh_rd_u8(&r);
+	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
+	if (!bh_rd_ok(&r) || status != 0)
+		return;
+	if (handle > HCI_MAX_CONN_HANDLE) {
+		hci_log(hci, BH_LOG_WARN, "invalid connection handle 0x%03x", handle);
+		return;
+	}
+	hci_conn_add(hci, handle);
+}
+
+void hci_conn_on_disconn(struct bh_hci *hci, const uint8_t *p, size_t len)
+{
+	struct bh_rd r = bh_rd_init(p, len);
+	uint8_t status = bh_rd_u8(&r);
+	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
+	if (!bh_rd_ok(&r) || status != 0)
+		return;
+	struct hci_conn *c = hci_conn_find(hci, handle);
+	if (!c)
+		return;
+	hci_conn_remove(hci, c);
+	/* Freed credits may let other connections send. */
+	hci_acl_pump(hci);
+}

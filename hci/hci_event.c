@@ -1,0 +1,195 @@
+/* HCI event dispatch (Vol 4, Part E, 5.4.4 and 7.7).
+ *
+ * Every event and every LE Meta sub-event is looked up in a table that gives
+ * the fixed part's minimum length; a shorter event is counted and dropped
+ * before any handler or the layer above sees it. Unknown events and
+ * sub-events are forwarded as they are (the layer above may know them).
+ */
+#include "hci_internal.h"
+
+#include <stddef.h>
+
+typedef void (*evt_handler)(struct bh_hci *hci, const uint8_t *p, size_t len);
+
+struct evt_entry {
+	uint8_t code;
+	uint8_t min_len;
+	evt_handler handler; /* NULL: forwarded only */
+	bool forward;        /* after the handler, to port.event */
+};
+
+/* Command Complete: Num_HCI_Command_Packets(1) Opcode(2) Return_Parameters
+ * (7.7.14). A non-zero first return octet is the status for nearly every
+ * command, which is what callers want to see as a bh_status carrier. */
+static void on_cmd_complete(struct bh_hci *hci, const uint8_t *p, size_t len)
+{
+	struct bh_rd r = bh_rd_init(p, len);
+	uint8_t ncmd = bh_rd_u8(&r);
+	uint16_t opcode = bh_rd_u16(&r);
+	size_t rlen;
+	const uint8_t *ret = bh_rd_rest(&r, &rlen);
+	bh_status st = BH_OK;
+	if (opcode != 0 && rlen == 0)
+		st = BH_EMALFORMED; /* no status octet at all */
+	else if (rlen > 0 && ret[0] != 0)
+		st = BH_HCI_STATUS(ret[0]);
+	hci_cmd_on_complete(hci, ncmd, opcode, st, rlen ? ret : NULL, rlen);
+}
+
+/* Command Status: Status(1) Num_HCI_Command_Packets(1) Opcode(2) (7.7.15). */
+static void on_cmd_status(struct bh_hci *hci, const uint8_t *p, size_t len)
+{
+	struct bh_rd r = bh_rd_init(p, len);
+	uint8_t status = bh_rd_u8(&r);
+	uint8_t ncmd = bh_rd_u8(&r);
+	uint16_t opcode = bh_rd_u16(&r);
+	hci_cmd_on_complete(hci, ncmd, opcode, status ? BH_HCI_STATUS(status) : BH_OK, NULL, 0);
+}
+
+static void on_hardware_error(struct bh_hci *hci, const uint8_t *p, size_t len)
+{
+	(void)len;
+	hci_log(hci, BH_LOG_ERROR, "Hardware Error 0x%02x", p[0]);
+	/* Forward first: the host learns the code, then the fatal. */
+	if (hci->port.event)
+		hci->port.event(hci->port.ctx, BH_HCI_EVT_HARDWARE_ERROR, p, len);
+	hci_fatal(hci, BH_EHWERROR);
+}
+
+static void on_disconn(struct bh_hci *hci, const uint8_t *p, size_t len)
+{
+	hci_conn_on_disconn(hci, p, len);
+}
+
+static void on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
+{
+	hci_acl_on_nocp(hci, p, len);
+}
+
+static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len);
+
+static const struct evt_entry evt_table[] = {
+	/* Status(1) Connection_Handle(2) Reason(1) (7.7.5) */
+	{ BH_HCI_EVT_DISCONN_COMPLETE, 4, on_disconn, true },
+	/* Status(1) Handle(2) Encryption_Enabled(1) (7.7.8) */
+	{ BH_HCI_EVT_ENCRYPT_CHANGE, 4, NULL, true },
+	/* Status(1) Handle(2) Version(1) Company(2) Subversion(2) (7.7.12) */
+	{ BH_HCI_EVT_READ_REMOTE_VERSION_COMPLETE, 8, NULL, true },
+	{ BH_HCI_EVT_CMD_COMPLETE, 3, on_cmd_complete, false },
+	{ BH_HCI_EVT_CMD_STATUS, 4, on_cmd_status, false },
+	/* Hardware_Code(1) (7.7.16); forwarded by its handler */
+	{ BH_HCI_EVT_HARDWARE_ERROR, 1, on_hardware_error, false },
+	/* Num_Handles(1), then 4 octets per handle, checked by the handler (7.7.19) */
+	{ BH_HCI_EVT_NUM_COMPLETED_PACKETS, 1, on_nocp, false },
+	/* Link_Type(1) (7.7.26) */
+	{ BH_HCI_EVT_DATA_BUFFER_OVERFLOW, 1, NULL, true },
+	/* Status(1) Handle(2) (7.7.39) */
+	{ BH_HCI_EVT_ENCRYPT_KEY_REFRESH_COMPLETE, 3, NULL, true },
+	{ BH_HCI_EVT_LE_META, 1, on_le_meta, false },
+	/* Status(1) Handle(2) Enabled(1) Key_Size(1) (7.7.8 v2) */
+	{ BH_HCI_EVT_ENCRYPT_CHANGE_V2, 5, NULL, true },
+};
+
+struct sub_entry {
+	uint8_t sub;
+	uint8_t min_len; /* after the sub-event code */
+};
+
+/* Fixed parts of the LE Meta sub-events (7.7.65.x). Report events carry
+ * Num_Reports first; their variable parts are parsed by whoever uses them. */
+static const struct sub_entry sub_table[] = {
+	{ BH_LE_CONN_COMPLETE, 18 },                /* .1 */
+	{ BH_LE_ADV_REPORT, 1 },                    /* .2 */
+	{ BH_LE_CONN_UPDATE_COMPLETE, 9 },          /* .3 */
+	{ BH_LE_READ_REMOTE_FEATURES_COMPLETE, 11 }, /* .4 */
+	{ BH_LE_LTK_REQUEST, 12 },                  /* .5 */
+	{ BH_LE_REMOTE_CONN_PARAM_REQUEST, 10 },    /* .6 */
+	{ BH_LE_DATA_LENGTH_CHANGE, 10 },           /* .7 */
+	{ BH_LE_READ_LOCAL_P256_COMPLETE, 65 },     /* .8 */
+	{ BH_LE_GENERATE_DHKEY_COMPLETE, 33 },      /* .9 */
+	{ BH_LE_ENH_CONN_COMPLETE, 30 },            /* .10 */
+	{ BH_LE_DIRECTED_ADV_REPORT, 1 },           /* .11 */
+	{ BH_LE_PHY_UPDATE_COMPLETE, 5 },           /* .12 */
+	{ BH_LE_EXT_ADV_REPORT, 1 },                /* .13 */
+	{ BH_LE_SCAN_TIMEOUT, 0 },                  /* .17 */
+	{ BH_LE_ADV_SET_TERMINATED, 5 },            /* .18 */
+	{ BH_LE_SCAN_REQ_RECEIVED, 8 },             /* .19 */
+	{ BH_LE_CHANNEL_SEL_ALGO, 3 },              /* .20 */
+	{ BH_LE_ENH_CONN_COMPLETE_V2, 33 },         /* .10 v2 */
+};
+
+static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len)
+{
+	struct bh_rd r = bh_rd_init(p, len);
+	uint8_t sub = bh_rd_u8(&r);
+	size_t plen;
+	const uint8_t *params = bh_rd_rest(&r, &plen);
+	for (size_t i = 0; i < sizeof(sub_table) / sizeof(sub_table[0]); i++) {
+		if (sub_table[i].sub != sub)
+			continue;
+		if (plen < sub_table[i].min_len) {
+			hci->stats.events_dropped_short++;
+			hci_log(hci, BH_LOG_WARN, "short %s: %zu < %u", bh_hci_le_subevent_str(sub),
+				plen, sub_table[i].min_len);
+			return;
+		}
+		break;
+	}
+	unsigned gen = hci->gen;
+	hci_conn_on_le_meta(hci, sub, params, plen);
+	if (hci->gen == gen && hci->port.le_meta)
+		hci->port.le_meta(hci->port.ctx, sub, params, plen);
+}
+
+void hci_event_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
+{
+	/* Event_Code(1) Parameter_Total_Length(1) Parameters (5.4.4) */
+	struct bh_rd r = bh_rd_init(pkt, len);
+	uint8_t code = bh_rd_u8(&r);
+	uint8_t plen = bh_rd_u8(&r);
+	const uint8_t *p = bh_rd_ptr(&r, plen);
+	if (!p) {
+		hci->stats.events_dropped_short++;
+		hci_log(hci, BH_LOG_WARN, "truncated event (%zu bytes)", len);
+		return;
+	}
+	/* Trailing bytes beyond the declared length are ignored: the declared
+	 * length is what the controller meant. */
+	const struct evt_entry *e = NULL;
+	for (size_t i = 0; i < sizeof(evt_table) / sizeof(evt_table[0]); i++)
+		if (evt_table[i].code == code)
+			e = &evt_table[i];
+	if (e && plen < e->min_len) {
+		hci->stats.events_dropped_short++;
+		hci_log(hci, BH_LOG_WARN, "short %s: %u < %u", bh_hci_event_str(code), plen,
+			e->min_len);
+		return;
+	}
+	unsigned gen = hci->gen;
+	if (e && e->handler)
+		e->handler(hci, p, plen);
+	if ((!e || e->forward) && hci->gen == gen && hci->port.event)
+		hci->port.event(hci->port.ctx, code, p, plen);
+}
+
+void bh_hci_on_packet(struct bh_hci *hci, enum bh_h4_type type, const uint8_t *pkt, size_t len)
+{
+	static const uint8_t empty[1];
+	if (!pkt) {
+		pkt = empty; /* parsed as zero bytes: dropped as too short */
+		len = 0;
+	}
+	switch (type) {
+	case BH_H4_EVT:
+		hci_event_on_packet(hci, pkt, len);
+		break;
+	case BH_H4_ACL:
+		hci_acl_on_packet(hci, pkt, len);
+		break;
+	default:
+		/* SCO/ISO are not used by this stack; a command from the
+		 * controller is nonsense. */
+		hci_log(hci, BH_LOG_DEBUG, "ignored packet type %d", (int)type);
+		break;
+	}
+}

@@ -1,0 +1,104 @@
+/* L2CAP internals shared by l2cap.c (object, connections, frames, fixed
+ * channels, LE signaling) and l2cap_coc.c (LE credit-based channels).
+ * Not installed. */
+#ifndef BH_L2CAP_INTERNAL_H
+#define BH_L2CAP_INTERNAL_H
+
+#include "l2cap.h"
+
+#include "bh_bytes.h"
+
+#define L2_LOG(l2, lvl, ...) bh_logf((l2)->env, lvl, "l2cap", __VA_ARGS__)
+
+#define SIG_HDR_LEN 4     /* code, identifier, length (Vol 3, Part A, 4) */
+#define SIGQ_DEPTH 4      /* signaling frames held per connection after BH_EBUSY */
+#define SIG_FRAME_MAX 32  /* our largest signaling frame is 4 + 4 + 10 */
+#define COC_MPS_MIN 23
+#define COC_MPS_MAX 65533
+#define COC_MTU_MIN 23
+
+struct l2_conn {
+	bool in_use;
+	uint16_t handle;
+	enum bh_l2cap_role role;
+	uint8_t next_ident;
+	/* Our Connection Parameter Update Request (peripheral), if pending. */
+	bool param_pending;
+	uint8_t param_ident;
+	bh_time_ms param_deadline;
+	/* Signaling frames waiting for room, in order. */
+	uint8_t sigq[SIGQ_DEPTH][SIG_FRAME_MAX];
+	uint8_t sigq_len[SIGQ_DEPTH];
+	unsigned sigq_head, sigq_count;
+	bool fixed_wants; /* send_fixed returned BH_EBUSY: tell port.can_send */
+};
+
+struct l2_chan {
+	bool in_use;
+	bool user_told; /* closed for the user (BH_EPROTO), awaiting the peer's response */
+	enum bh_l2cap_chan_state state;
+	uint16_t handle;
+	uint16_t spsm, local_cid, peer_cid;
+	uint16_t peer_mtu, peer_mps;
+	uint32_t tx_credits; /* what the peer gave us (checked against 65535) */
+	uint16_t rx_credits; /* what we gave and the peer has not used */
+	/* Our pending signaling request on this channel (connect/disconnect). */
+	uint8_t ident;
+	bh_time_ms deadline;
+	/* Reassembly. */
+	uint8_t *rx_buf;
+	uint16_t rx_sdu_len, rx_len;
+	bool rx_in_sdu;
+	/* Segmentation: one SDU at a time. */
+	uint8_t *tx_buf;
+	uint16_t tx_len, tx_off;
+	bool tx_active, tx_started;
+};
+
+struct bh_l2cap {
+	struct bh_l2cap_config cfg;
+	const struct bh_env *env;
+	struct bh_l2cap_port port;
+	struct l2_conn *conns;
+	struct l2_chan *chans;
+	uint16_t *servers; /* registered SPSMs, 0 = free slot */
+	uint8_t *frame;    /* scratch for outgoing frames: 4 + max(coc_mtu + 2, att_mtu) */
+	struct bh_l2cap_stats stats;
+};
+
+/* l2cap.c */
+struct l2_conn *l2_conn_find(struct bh_l2cap *l2, uint16_t handle);
+/* Sends a signaling command (code, ident, data) on CID 5; holds it when the
+ * link is busy. 0, or BH_EBUSY when it could neither go out nor be held. */
+int l2_sig_send(struct bh_l2cap *l2, struct l2_conn *c, uint8_t code, uint8_t ident,
+		const uint8_t *data, size_t len);
+uint8_t l2_next_ident(struct l2_conn *c);
+
+/* l2cap.c: signaling */
+void l2_sig_on_frame(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *pdu, size_t len);
+void l2_sig_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident, uint16_t reason,
+		   const uint8_t *data, size_t len);
+void l2_sig_timeout(struct bh_l2cap *l2, struct l2_conn *c, bh_time_ms now);
+
+/* l2cap_coc.c: signaling handlers return false when the command is
+ * malformed (the caller sends Command Reject). */
+bool l2_coc_on_conn_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+			const uint8_t *d, size_t len);
+void l2_coc_on_conn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+			const uint8_t *d, size_t len);
+bool l2_coc_on_disconn_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+			   const uint8_t *d, size_t len);
+void l2_coc_on_disconn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+			   const uint8_t *d, size_t len);
+void l2_coc_on_credits(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *d, size_t len);
+/* Command Reject for one of our channel requests: true if it matched. */
+bool l2_coc_on_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident);
+/* A K-frame for a dynamic CID: false if no channel has that CID. */
+bool l2_coc_on_kframe(struct bh_l2cap *l2, struct l2_conn *c, uint16_t cid, const uint8_t *p,
+		      size_t len);
+void l2_coc_can_send(struct bh_l2cap *l2, struct l2_conn *c);
+void l2_coc_conn_removed(struct bh_l2cap *l2, uint16_t handle);
+void l2_coc_timeout(struct bh_l2cap *l2, bh_time_ms now);
+bh_time_ms l2_coc_next_deadline(const struct bh_l2cap *l2);
+
+#endif

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds every libFuzzer target (clang, -Dfuzz=true) and runs each for a
+# bounded time (FUZZ_SECONDS, default 30) on seeds from tests/pcap/ and the
+# target's own corpus; any crash, leak or sanitizer report fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=build-fuzz
+secs=${FUZZ_SECONDS:-30}
+if [ ! -f $dir/build.ninja ]; then
+	CC=clang meson setup $dir -Dfuzz=true -Dtests=disabled -Db_lundef=false >/dev/null
+fi
+ninja -C $dir >/dev/null
+targets=$(find $dir/fuzz -maxdepth 2 -type f -executable -name 'fuzz_*' | sort)
+[ -n "$targets" ] || { echo "fuzz: no targets built"; exit 1; }
+echo "== fuzz ($(echo "$targets" | wc -l) targets, ${secs}s each)"
+fail=0
+for t in $targets; do
+	name=$(basename "$t")
+	corpus=$dir/corpus/$name
+	mkdir -p "$corpus" "$dir/artifacts"
+	seeds=()
+	[ -d "fuzz/seeds/$name" ] && seeds+=("fuzz/seeds/$name")
+	if "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$dir/artifacts/$name-" "$corpus" "${seeds[@]}" \
+		>"$dir/$name.log" 2>&1; then
+		echo "  $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$dir/$name.log" | grep -o '[0-9]*$' || echo '?') runs)"
+	else
+		echo "  $name: FAILED"; tail -30 "$dir/$name.log"; fail=1
+	fi
+done
+exit $fail

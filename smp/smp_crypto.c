@@ -1,0 +1,438 @@
+/* SMP cryptographic toolbox and P-256 on OpenSSL's libcrypto.
+ *
+ * Everything outside this file is wire order (LSO first); AES and AES-CMAC
+ * (core/bh_crypto.h) see MSO-first strings. The helpers below do the
+ * reversal at the single boundary, so each spec function reads like its
+ * definition in Vol 3, Part H, 2.2.
+ */
+#include "smp_crypto.h"
+
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
+
+#include "bh_bytes.h"
+#include "bh_crypto.h"
+
+/* Debug key pair, Vol 3, Part H, 2.3.5.6.1 (printed MSO first there). */
+const uint8_t bh_smp_debug_priv[32] = {
+	0xbd, 0x1a, 0x3c, 0xcd, 0xa6, 0xb8, 0x99, 0x58, 0x99, 0xb7, 0x40, 0xeb, 0x7b, 0x60, 0xff, 0x4a,
+	0x50, 0x3f, 0x10, 0xd2, 0xe3, 0xb3, 0xc9, 0x74, 0x38, 0x5f, 0xc5, 0xa3, 0xd4, 0xf6, 0x49, 0x3f,
+};
+const uint8_t bh_smp_debug_pub[64] = {
+	/* X */
+	0xe6, 0x9d, 0x35, 0x0e, 0x48, 0x01, 0x03, 0xcc, 0xdb, 0xfd, 0xf4, 0xac, 0x11, 0x91, 0xf4, 0xef,
+	0xb9, 0xa5, 0xf9, 0xe9, 0xa7, 0x83, 0x2c, 0x5e, 0x2c, 0xbe, 0x97, 0xf2, 0xd2, 0x03, 0xb0, 0x20,
+	/* Y */
+	0x8b, 0xd2, 0x89, 0x15, 0xd0, 0x8e, 0x1c, 0x74, 0x24, 0x30, 0xed, 0x8f, 0xc2, 0x45, 0x63, 0x76,
+	0x5c, 0x15, 0x52, 0x5a, 0xbf, 0x9a, 0x32, 0x63, 0x6d, 0xeb, 0x2a, 0x65, 0x49, 0x9c, 0x80, 0xdc,
+};
+
+/* e(k, in) with wire-order key, input and output. */
+static bh_status aes_le(const uint8_t k[16], const uint8_t in[16], uint8_t out[16])
+{
+	uint8_t km[16], im[16], om[16];
+	bh_swap(km, k, 16);
+	bh_swap(im, in, 16);
+	int rc = bh_aes128(km, im, om);
+	OPENSSL_cleanse(km, sizeof(km));
+	if (rc != 0)
+		return BH_EIO;
+	bh_swap(out, om, 16);
+	return BH_OK;
+}
+
+/* AES-CMAC whose key and message are given in wire order: the message is the
+ * spec's MSO-first concatenation reversed as a whole, which is exactly the
+ * fields concatenated in reverse order, each in wire order. */
+static bh_status cmac_le(const uint8_t k[16], const uint8_t *msg_le, size_t len, uint8_t out[16])
+{
+	uint8_t km[16], mm[80], om[16];
+	if (len > sizeof(mm))
+		return BH_EINVAL;
+	bh_swap(km, k, 16);
+	bh_swap(mm, msg_le, len);
+	int rc = bh_aes_cmac(km, mm, len, om);
+	OPENSSL_cleanse(km, sizeof(km));
+	OPENSSL_cleanse(mm, sizeof(mm));
+	if (rc != 0)
+		return BH_EIO;
+	bh_swap(out, om, 16);
+	return BH_OK;
+}
+
+bh_status bh_smp_e(const uint8_t k[16], const uint8_t in[16], uint8_t out[16])
+{
+	if (!k || !in || !out)
+		return BH_EINVAL;
+	return aes_le(k, in, out);
+}
+
+bh_status bh_smp_c1(const uint8_t k[16], const uint8_t r[16], const uint8_t preq[7],
+		    const uint8_t pres[7], uint8_t iat, const uint8_t ia[6], uint8_t rat,
+		    const uint8_t ra[6], uint8_t out[16])
+{
+	if (!k || !r || !preq || !pres || !ia || !ra || !out)
+		return BH_EINVAL;
+	/* p1 = pres || preq || rat' || iat' (MSO first); in wire order the
+	 * least significant octet is iat'. */
+	uint8_t p1[16], p2[16], t[16];
+	p1[0] = iat & 1;
+	p1[1] = rat & 1;
+	memcpy(p1 + 2, preq, 7);
+	memcpy(p1 + 9, pres, 7);
+	/* p2 = 32 zero bits || ia || ra (MSO first). */
+	memcpy(p2, ra, 6);
+	memcpy(p2 + 6, ia, 6);
+	memset(p2 + 12, 0, 4);
+	for (int i = 0; i < 16; i++)
+		t[i] = r[i] ^ p1[i];
+	bh_status st = aes_le(k, t, t);
+	if (st)
+		return st;
+	for (int i = 0; i < 16; i++)
+		t[i] ^= p2[i];
+	return aes_le(k, t, out);
+}
+
+bh_status bh_smp_s1(const uint8_t k[16], const uint8_t r1[16], const uint8_t r2[16],
+		    uint8_t out[16])
+{
+	if (!k || !r1 || !r2 || !out)
+		return BH_EINVAL;
+	/* r' = low 64 bits of r1 || low 64 bits of r2 (MSO first): r2's low
+	 * half becomes the low half. */
+	uint8_t rp[16];
+	memcpy(rp, r2, 8);
+	memcpy(rp + 8, r1, 8);
+	return aes_le(k, rp, out);
+}
+
+bh_status bh_smp_f4(const uint8_t u[32], const uint8_t v[32], const uint8_t x[16], uint8_t z,
+		    uint8_t out[16])
+{
+	if (!u || !v || !x || !out)
+		return BH_EINVAL;
+	uint8_t m[65];
+	m[0] = z;
+	memcpy(m + 1, v, 32);
+	memcpy(m + 33, u, 32);
+	return cmac_le(x, m, sizeof(m), out);
+}
+
+/* A1/A2 as 56 bits: type octet above the 48-bit address. */
+static void put_addr56(uint8_t *p, uint8_t type, const uint8_t a[6])
+{
+	memcpy(p, a, 6);
+	p[6] = type & 1;
+}
+
+bh_status bh_smp_f5(const uint8_t w[32], const uint8_t n1[16], const uint8_t n2[16],
+		    uint8_t a1_type, const uint8_t a1[6], uint8_t a2_type, const uint8_t a2[6],
+		    uint8_t mackey[16], uint8_t ltk[16])
+{
+	if (!w || !n1 || !n2 || !a1 || !a2 || !mackey || !ltk)
+		return BH_EINVAL;
+	/* SALT 6c888391 aaf5a538 60370bdb 5a6083be, wire order. */
+	static const uint8_t salt[16] = { 0xbe, 0x83, 0x60, 0x5a, 0xdb, 0x0b, 0x37, 0x60,
+					  0x38, 0xa5, 0xf5, 0xaa, 0x91, 0x83, 0x88, 0x6c };
+	uint8_t t[16];
+	bh_status st = cmac_le(salt, w, 32, t);
+	if (st)
+		return st;
+	/* Counter || keyID 'btle' || N1 || N2 || A1 || A2 || Length 256, MSO
+	 * first; built here in wire order (reversed field order). */
+	uint8_t m[53];
+	bh_put16(m, 256);
+	put_addr56(m + 2, a2_type, a2);
+	put_addr56(m + 9, a1_type, a1);
+	memcpy(m + 16, n2, 16);
+	memcpy(m + 32, n1, 16);
+	bh_put32(m + 48, 0x62746c65u);
+	m[52] = 0;
+	st = cmac_le(t, m, sizeof(m), mackey);
+	if (st == BH_OK) {
+		m[52] = 1;
+		st = cmac_le(t, m, sizeof(m), ltk);
+	}
+	OPENSSL_cleanse(t, sizeof(t));
+	return st;
+}
+
+bh_status bh_smp_f6(const uint8_t w[16], const uint8_t n1[16], const uint8_t n2[16],
+		    const uint8_t r[16], const uint8_t iocap[3], uint8_t a1_type,
+		    const uint8_t a1[6], uint8_t a2_type, const uint8_t a2[6], uint8_t out[16])
+{
+	if (!w || !n1 || !n2 || !r || !iocap || !a1 || !a2 || !out)
+		return BH_EINVAL;
+	/* N1 || N2 || R || IOcap || A1 || A2, MSO first. IOcap printed MSO
+	 * first is AuthReq || OOB || IO: the PDU's order reversed, so in wire
+	 * order it is the PDU's three octets as they are. */
+	uint8_t m[65];
+	put_addr56(m, a2_type, a2);
+	put_addr56(m + 7, a1_type, a1);
+	memcpy(m + 14, iocap, 3);
+	memcpy(m + 17, r, 16);
+	memcpy(m + 33, n2, 16);
+	memcpy(m + 49, n1, 16);
+	return cmac_le(w, m, sizeof(m), out);
+}
+
+bh_status bh_smp_g2(const uint8_t u[32], const uint8_t v[32], const uint8_t x[16],
+		    const uint8_t y[16], uint32_t *out)
+{
+	if (!u || !v || !x || !y || !out)
+		return BH_EINVAL;
+	uint8_t m[80], mac[16];
+	memcpy(m, y, 16);
+	memcpy(m + 16, v, 32);
+	memcpy(m + 48, u, 32);
+	bh_status st = cmac_le(x, m, sizeof(m), mac);
+	if (st)
+		return st;
+	*out = bh_get32(mac); /* mod 2^32: the four least significant octets */
+	return BH_OK;
+}
+
+bh_status bh_smp_h6(const uint8_t w[16], uint32_t key_id, uint8_t out[16])
+{
+	if (!w || !out)
+		return BH_EINVAL;
+	uint8_t m[4];
+	bh_put32(m, key_id);
+	return cmac_le(w, m, sizeof(m), out);
+}
+
+bh_status bh_smp_h7(const uint8_t salt[16], const uint8_t w[16], uint8_t out[16])
+{
+	if (!salt || !w || !out)
+		return BH_EINVAL;
+	return cmac_le(salt, w, 16, out);
+}
+
+bh_status bh_smp_h7_id(uint32_t salt_id, const uint8_t w[16], uint8_t out[16])
+{
+	uint8_t salt[16] = { 0 };
+	bh_put32(salt, salt_id);
+	return bh_smp_h7(salt, w, out);
+}
+
+/* Vol 3, Part H, 2.4.2.4: ILK = h7(SALT 'tmp1', LTK) or h6(LTK, 'tmp1');
+ * LinkKey = h6(ILK, 'lebr'). */
+bh_status bh_smp_ltk_to_link_key(const uint8_t ltk[16], bool ct2, uint8_t link_key[16])
+{
+	if (!ltk || !link_key)
+		return BH_EINVAL;
+	uint8_t ilk[16];
+	bh_status st = ct2 ? bh_smp_h7_id(BH_SMP_KEYID_TMP1, ltk, ilk)
+			   : bh_smp_h6(ltk, BH_SMP_KEYID_TMP1, ilk);
+	if (st == BH_OK)
+		st = bh_smp_h6(ilk, BH_SMP_KEYID_LEBR, link_key);
+	OPENSSL_cleanse(ilk, sizeof(ilk));
+	return st;
+}
+
+/* Vol 3, Part H, 2.4.2.5: 'tmp2' then 'brle'. */
+bh_status bh_smp_link_key_to_ltk(const uint8_t link_key[16], bool ct2, uint8_t ltk[16])
+{
+	if (!link_key || !ltk)
+		return BH_EINVAL;
+	uint8_t iltk[16];
+	bh_status st = ct2 ? bh_smp_h7_id(BH_SMP_KEYID_TMP2, link_key, iltk)
+			   : bh_smp_h6(link_key, BH_SMP_KEYID_TMP2, iltk);
+	if (st == BH_OK)
+		st = bh_smp_h6(iltk, BH_SMP_KEYID_BRLE, ltk);
+	OPENSSL_cleanse(iltk, sizeof(iltk));
+	return st;
+}
+
+bh_status bh_smp_ah(const uint8_t irk[16], const uint8_t r[3], uint8_t hash[3])
+{
+	if (!irk || !r || !hash)
+		return BH_EINVAL;
+	uint8_t rp[16] = { 0 }, o[16];
+	memcpy(rp, r, 3);
+	bh_status st = aes_le(irk, rp, o);
+	if (st)
+		return st;
+	memcpy(hash, o, 3);
+	return BH_OK;
+}
+
+/* ---- P-256 ---- */
+
+struct p256 {
+	EC_GROUP *grp;
+	BN_CTX *bn;
+};
+
+static bool p256_open(struct p256 *c)
+{
+	c->grp = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	c->bn = BN_CTX_new();
+	return c->grp && c->bn;
+}
+
+static void p256_close(struct p256 *c)
+{
+	EC_GROUP_free(c->grp);
+	BN_CTX_free(c->bn);
+}
+
+/* BIGNUM from a wire-order (little-endian) 32-octet value. */
+static BIGNUM *bn_le(const uint8_t v[32])
+{
+	return BN_lebin2bn(v, 32, NULL);
+}
+
+/* The private scalar if it lies in [1, n-1], else NULL. */
+static BIGNUM *priv_scalar(const struct p256 *c, const uint8_t priv[32])
+{
+	BIGNUM *d = bn_le(priv);
+	if (!d)
+		return NULL;
+	const BIGNUM *n = EC_GROUP_get0_order(c->grp);
+	if (BN_is_zero(d) || BN_cmp(d, n) >= 0) {
+		BN_clear_free(d);
+		return NULL;
+	}
+	BN_set_flags(d, BN_FLG_CONSTTIME);
+	return d;
+}
+
+/* Point from wire-order X||Y after the checks of bh_smp_p256_public_valid,
+ * or NULL. OpenSSL's set_affine_coordinates already refuses points off the
+ * curve, but the range check against p is ours: OpenSSL would reduce. */
+static EC_POINT *point_from(const struct p256 *c, const uint8_t pub[64])
+{
+	BIGNUM *x = bn_le(pub), *y = bn_le(pub + 32), *p = BN_new();
+	EC_POINT *pt = NULL;
+	if (!x || !y || !p)
+		goto out;
+	if (!EC_GROUP_get_curve(c->grp, p, NULL, NULL, c->bn))
+		goto out;
+	if (BN_cmp(x, p) >= 0 || BN_cmp(y, p) >= 0)
+		goto out;
+	pt = EC_POINT_new(c->grp);
+	if (!pt)
+		goto out;
+	if (!EC_POINT_set_affine_coordinates(c->grp, pt, x, y, c->bn) ||
+	    EC_POINT_is_at_infinity(c->grp, pt) || EC_POINT_is_on_curve(c->grp, pt, c->bn) != 1) {
+		EC_POINT_free(pt);
+		pt = NULL;
+	}
+out:
+	BN_free(x);
+	BN_free(y);
+	BN_free(p);
+	return pt;
+}
+
+/* Writes point pt as wire-order X||Y (or X only when y_too is false). */
+static bool point_to(const struct p256 *c, const EC_POINT *pt, uint8_t *out, bool y_too)
+{
+	BIGNUM *x = BN_new(), *y = BN_new();
+	bool ok = x && y && !EC_POINT_is_at_infinity(c->grp, pt) &&
+		  EC_POINT_get_affine_coordinates(c->grp, pt, x, y, c->bn) &&
+		  BN_bn2lebinpad(x, out, 32) == 32 && (!y_too || BN_bn2lebinpad(y, out + 32, 32) == 32);
+	BN_clear_free(x);
+	BN_clear_free(y);
+	return ok;
+}
+
+bh_status bh_smp_p256_public(const uint8_t priv[32], uint8_t pub[64])
+{
+	if (!priv || !pub)
+		return BH_EINVAL;
+	struct p256 c;
+	bh_status st = BH_EIO;
+	BIGNUM *d = NULL;
+	EC_POINT *q = NULL;
+	if (!p256_open(&c))
+		goto out;
+	d = priv_scalar(&c, priv);
+	if (!d) {
+		st = BH_EINVAL;
+		goto out;
+	}
+	q = EC_POINT_new(c.grp);
+	if (q && EC_POINT_mul(c.grp, q, d, NULL, NULL, c.bn) && point_to(&c, q, pub, true))
+		st = BH_OK;
+out:
+	EC_POINT_free(q);
+	BN_clear_free(d);
+	p256_close(&c);
+	return st;
+}
+
+bh_status bh_smp_p256_keygen(const struct bh_env *env, uint8_t priv[32], uint8_t pub[64])
+{
+	if (!env || !priv || !pub)
+		return BH_EINVAL;
+	for (int tries = 0; tries < 64; tries++) {
+		bh_random(env, priv, 32);
+		bh_status st = bh_smp_p256_public(priv, pub);
+		if (st != BH_EINVAL)
+			return st; /* BH_OK, or libcrypto failed */
+	}
+	OPENSSL_cleanse(priv, 32);
+	return BH_EIO;
+}
+
+bool bh_smp_p256_public_valid(const uint8_t pub[64])
+{
+	if (!pub)
+		return false;
+	struct p256 c;
+	bool ok = false;
+	if (p256_open(&c)) {
+		EC_POINT *pt = point_from(&c, pub);
+		ok = pt != NULL;
+		EC_POINT_free(pt);
+	}
+	p256_close(&c);
+	return ok;
+}
+
+bh_status bh_smp_p256_dhkey(const uint8_t priv[32], const uint8_t peer_pub[64],
+			    uint8_t dhkey[32])
+{
+	if (!priv || !peer_pub || !dhkey)
+		return BH_EINVAL;
+	struct p256 c;
+	bh_status st = BH_EIO;
+	BIGNUM *d = NULL;
+	EC_POINT *peer = NULL, *r = NULL;
+	if (!p256_open(&c))
+		goto out;
+	d = priv_scalar(&c, priv);
+	peer = point_from(&c, peer_pub);
+	if (!d || !peer) {
+		st = BH_EINVAL;
+		goto out;
+	}
+	r = EC_POINT_new(c.grp);
+	if (r && EC_POINT_mul(c.grp, r, NULL, peer, d, c.bn) && point_to(&c, r, dhkey, false))
+		st = BH_OK;
+out:
+	EC_POINT_free(r);
+	EC_POINT_free(peer);
+	BN_clear_free(d);
+	p256_close(&c);
+	return st;
+}
+
+bool bh_smp_p256_public_eq(const uint8_t a[64], const uint8_t b[64])
+{
+	if (!a || !b)
+		return false;
+	return CRYPTO_memcmp(a, b, 64) == 0;
+}
+
+bool bh_smp_p256_is_debug_key(const uint8_t pub[64])
+{
+	return bh_smp_p256_public_eq(pub, bh_smp_debug_pub);
+}

@@ -1,0 +1,163 @@
+/* Pairing feature exchange shared by both roles: AuthReq, the checks on the
+ * exchanged Pairing Request/Response (3.5.1, 3.5.2), key size (2.3.4), key
+ * distribution agreement (3.6.1) and the association model (2.3.5.1,
+ * Tables 2.6 - 2.8), then starting the user interaction the model needs. */
+#include "smp_internal.h"
+
+#include "bh_bytes.h"
+
+#include <string.h>
+
+const char *smp_method_str(enum smp_method m)
+{
+	switch (m) {
+	case SMP_M_JUST_WORKS: return "just-works";
+	case SMP_M_NUMERIC_COMPARISON: return "numeric-comparison";
+	case SMP_M_PK_INIT_INPUT: return "passkey(initiator-inputs)";
+	case SMP_M_PK_RESP_INPUT: return "passkey(responder-inputs)";
+	case SMP_M_PK_BOTH_INPUT: return "passkey(both-input)";
+	case SMP_M_OOB: return "oob";
+	}
+	return "?";
+}
+
+uint8_t smp_local_authreq(const struct bh_smp *smp, bool bonding, bool mitm)
+{
+	uint8_t a = 0;
+	if (bonding)
+		a |= SMP_AUTH_BONDING;
+	if (mitm)
+		a |= SMP_AUTH_MITM;
+	if (smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY)
+		a |= SMP_AUTH_SC;
+	if (smp->cfg.keypress)
+		a |= SMP_AUTH_KEYPRESS;
+	return a;
+}
+
+/* Table 2.8, rows: responder IO capability, columns: initiator IO
+ * capability. NC entries are Just Works under legacy pairing, and the
+ * KeyboardDisplay/DisplayYesNo NC entries are passkey under legacy (the
+ * legacy column of the table). */
+#define JW SMP_M_JUST_WORKS
+#define NC SMP_M_NUMERIC_COMPARISON
+#define PI SMP_M_PK_INIT_INPUT
+#define PR SMP_M_PK_RESP_INPUT
+#define PB SMP_M_PK_BOTH_INPUT
+static const uint8_t model_sc[5][5] = {
+	/* init:          DispOnly DispYN KbdOnly NoIO KbdDisp */
+	/* DisplayOnly */ { JW, JW, PI, JW, PI },
+	/* DisplayYesNo */ { JW, NC, PI, JW, NC },
+	/* KeyboardOnly */ { PR, PR, PB, JW, PR },
+	/* NoInputNoOutput */ { JW, JW, JW, JW, JW },
+	/* KeyboardDisplay */ { PR, NC, PI, JW, NC },
+};
+static const uint8_t model_legacy[5][5] = {
+	{ JW, JW, PI, JW, PI },
+	{ JW, JW, PI, JW, PI },
+	{ PR, PR, PB, JW, PR },
+	{ JW, JW, JW, JW, JW },
+	{ PR, PR, PI, JW, PR },
+};
+#undef JW
+#undef NC
+#undef PI
+#undef PR
+#undef PB
+
+static bool pairing_valid(const struct smp_pairing *p)
+{
+	return p->io_cap <= BH_SMP_IO_KEYBOARD_DISPLAY && p->oob <= 1 && p->max_key_size >= 7 &&
+	       p->max_key_size <= 16;
+}
+
+uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
+		      const struct smp_pairing *rsp)
+{
+	if (!pairing_valid(req) || !pairing_valid(rsp))
+		return BH_SMP_ERR_INVALID_PARAMS;
+	/* The responder may only narrow the distribution the initiator asked for. */
+	if ((rsp->init_dist & ~req->init_dist) || (rsp->resp_dist & ~req->resp_dist))
+		return BH_SMP_ERR_INVALID_PARAMS;
+
+	c->sc = (req->authreq & SMP_AUTH_SC) && (rsp->authreq & SMP_AUTH_SC) &&
+		smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY;
+	if (smp->cfg.sc_mode == BH_SMP_SC_ONLY && !c->sc)
+		return BH_SMP_ERR_AUTH_REQUIREMENTS;
+
+	c->key_size = req->max_key_size < rsp->max_key_size ? req->max_key_size
+							    : rsp->max_key_size;
+	if (c->key_size < smp->cfg.min_key_size)
+		return BH_SMP_ERR_ENC_KEY_SIZE;
+
+	bool mitm_any = (req->authreq | rsp->authreq) & SMP_AUTH_MITM;
+	if (c->sc ? (req->oob || rsp->oob) : (req->oob && rsp->oob))
+		c->method = SMP_M_OOB;
+	else if (!mitm_any)
+		c->method = SMP_M_JUST_WORKS;
+	else
+		c->method = (c->sc ? model_sc : model_legacy)[rsp->io_cap][req->io_cap];
+	c->auth = c->method != SMP_M_JUST_WORKS;
+
+	const struct smp_pairing *mine = c->initiator ? req : rsp;
+	const struct smp_pairing *theirs = c->initiator ? rsp : req;
+	if ((mine->authreq & SMP_AUTH_MITM) && !c->auth)
+		return BH_SMP_ERR_AUTH_REQUIREMENTS;
+	/* SC OOB: we hold the peer's data if we said so; the peer holds ours. */
+	c->local_oob = mine->oob;
+	c->peer_oob = theirs->oob;
+
+	c->bonding = (req->authreq & SMP_AUTH_BONDING) && (rsp->authreq & SMP_AUTH_BONDING);
+	uint8_t idist = rsp->init_dist, rdist = rsp->resp_dist;
+	if (c->sc) {
+		/* The LTK comes from f5; EncKey means nothing more on LE. */
+		idist &= (uint8_t)~BH_SMP_DIST_ENC;
+		rdist &= (uint8_t)~BH_SMP_DIST_ENC;
+	}
+	c->send_dist = c->initiator ? idist : rdist;
+	c->expect_dist = c->initiator ? rdist : idist;
+	SMP_LOG(smp, BH_LOG_INFO, "0x%04x %s pairing, %s, key size %u", c->handle,
+		c->sc ? "SC" : "legacy", smp_method_str(c->method), c->key_size);
+	return 0;
+}
+
+static bool we_input(const struct smp_conn *c)
+{
+	return c->method == SMP_M_PK_BOTH_INPUT ||
+	       (c->method == SMP_M_PK_INIT_INPUT && c->initiator) ||
+	       (c->method == SMP_M_PK_RESP_INPUT && !c->initiator);
+}
+
+void smp_method_start(struct bh_smp *smp, struct smp_conn *c)
+{
+	memset(c->tk, 0, 16);
+	switch (c->method) {
+	case SMP_M_JUST_WORKS:
+	case SMP_M_NUMERIC_COMPARISON: /* the comparison comes after the nonces */
+		c->tk_ready = true;
+		return;
+	case SMP_M_OOB:
+		memcpy(c->tk, c->oob.tk, 16);
+		c->tk_ready = true;
+		return;
+	case SMP_M_PK_INIT_INPUT:
+	case SMP_M_PK_RESP_INPUT:
+	case SMP_M_PK_BOTH_INPUT:
+		break;
+	}
+	if (we_input(c)) {
+		if (!smp->port.passkey_request) {
+			smp_fail(smp, c, BH_SMP_ERR_PASSKEY_ENTRY_FAILED);
+			return;
+		}
+		c->user = SMP_USER_PASSKEY;
+		/* May answer synchronously through bh_smp_passkey_reply. */
+		smp->port.passkey_request(smp->port.ctx, c->handle);
+		return;
+	}
+	c->passkey = smp_random_passkey(smp);
+	bh_put32(c->tk, c->passkey);
+	c->tk_ready = true;
+	if (smp->port.passkey_display)
+		smp->port.passkey_display(smp->port.ctx, c->handle, c->passkey);
+}

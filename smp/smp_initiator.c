@@ -1,0 +1,131 @@
+/* Initiator (central) side of pairing set-up: Pairing Request (3.5.1),
+ * checking the Pairing Response (3.5.2), reacting to a peripheral's Security
+ * Request (2.4.6, 3.6.7) and re-encrypting a link with a bond's LTK. */
+#include "smp_internal.h"
+
+#include "bh_bytes.h"
+
+#include <string.h>
+
+static void ask_oob(struct bh_smp *smp, struct smp_conn *c, bool sc, uint8_t *flag)
+{
+	*flag = 0;
+	memset(&c->oob, 0, sizeof(c->oob));
+	if (smp->port.oob_request &&
+	    smp->port.oob_request(smp->port.ctx, c->handle, &c->peer, sc, &c->oob))
+		*flag = 1;
+}
+
+int smp_init_pair(struct bh_smp *smp, struct smp_conn *c, bool bonding, bool mitm)
+{
+	struct smp_pdu p = { .code = SMP_PAIRING_REQ };
+
+	c->initiator = true;
+	c->pairing = true;
+	c->state = SMP_ST_WAIT_PAIRING_RSP;
+	p.u.pairing.io_cap = smp->cfg.io_cap;
+	ask_oob(smp, c, smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY, &p.u.pairing.oob);
+	p.u.pairing.authreq = smp_local_authreq(smp, bonding, mitm);
+	p.u.pairing.max_key_size = smp->cfg.max_key_size;
+	/* Without bonding nothing is kept, so nothing is distributed. */
+	p.u.pairing.init_dist = bonding ? smp->cfg.init_key_dist : 0;
+	p.u.pairing.resp_dist = bonding ? smp->cfg.resp_key_dist : 0;
+	smp_pdu_encode(&p, c->preq, sizeof(c->preq)); /* always 7 octets */
+	smp_send(smp, c, c->preq, 7);
+	return 0;
+}
+
+void smp_init_on_pairing_rsp(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
+{
+	struct smp_pdu req;
+
+	memcpy(c->pres, (uint8_t[7]){ SMP_PAIRING_RSP, p->u.pairing.io_cap, p->u.pairing.oob,
+				      p->u.pairing.authreq, p->u.pairing.max_key_size,
+				      p->u.pairing.init_dist, p->u.pairing.resp_dist },
+	       7);
+	smp_pdu_decode(c->preq, 7, &req);
+	uint8_t reason = smp_negotiate(smp, c, &req.u.pairing, &p->u.pairing);
+	if (reason) {
+		smp_fail(smp, c, reason);
+		return;
+	}
+	if (c->sc) {
+		smp_sc_start(smp, c);
+		return;
+	}
+	c->state = SMP_ST_WAIT_CONFIRM;
+	smp_method_start(smp, c);
+	if (c->pairing)
+		smp_legacy_start(smp, c);
+}
+
+static bool ltk_fits(const struct bh_bond *b, bool need_mitm, bool need_sc)
+{
+	if (!b->central_ltk.valid || smp_is_zero(b->central_ltk.ltk, 16))
+		return false;
+	if (need_mitm && !b->authenticated)
+		return false;
+	if (need_sc && !(b->secure_connections && b->authenticated))
+		return false;
+	return true;
+}
+
+bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, bool need_sc)
+{
+	struct bh_bond *b = &c->bond;
+
+	if (!smp->port.get_bond || !smp->port.get_bond(smp->port.ctx, &c->peer, b))
+		return false;
+	if (!ltk_fits(b, need_mitm, need_sc)) {
+		memset(b, 0, sizeof(*b));
+		return false;
+	}
+	struct bh_security s = {
+		.level = !b->authenticated	    ? BH_SEC_ENCRYPTED
+			 : b->secure_connections ? BH_SEC_SC_AUTHENTICATED
+						 : BH_SEC_AUTHENTICATED,
+		.key_size = b->central_ltk.key_size,
+		.sc = b->secure_connections,
+		.bonded = true,
+	};
+	uint8_t key[16];
+	memcpy(key, b->central_ltk.ltk, 16);
+	if (s.key_size >= 7 && s.key_size < 16)
+		memset(key + s.key_size, 0, 16 - s.key_size);
+	c->reenc_sec = s;
+	c->reencrypting = true;
+	int rc = smp_start_encryption(smp, c, key, b->central_ltk.rand, b->central_ltk.ediv);
+	memset(key, 0, sizeof(key));
+	memset(b, 0, sizeof(*b));
+	if (rc) {
+		c->reencrypting = false;
+		return false;
+	}
+	return true;
+}
+
+void smp_init_on_security_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
+{
+	bool mitm = p->u.authreq & SMP_AUTH_MITM;
+	bool sc = p->u.authreq & SMP_AUTH_SC;
+
+	if (c->reencrypting)
+		return;
+	/* Already at what the peripheral asks for: nothing to do. */
+	if (c->encrypted && (!mitm || c->sec.level >= BH_SEC_AUTHENTICATED) &&
+	    (!(sc && mitm) || c->sec.level >= BH_SEC_SC_AUTHENTICATED))
+		return;
+	/* 2.4.6: with a bond that satisfies the request, encrypt instead. */
+	if (!c->encrypted && smp_init_reencrypt(smp, c, mitm, sc && mitm))
+		return;
+	if (smp_backoff_active(smp, &c->peer)) {
+		smp_fail(smp, c, BH_SMP_ERR_REPEATED_ATTEMPTS);
+		return;
+	}
+	if (smp->port.pairing_request &&
+	    !smp->port.pairing_request(smp->port.ctx, c->handle, 0xff, p->u.authreq)) {
+		smp_fail(smp, c, BH_SMP_ERR_PAIRING_NOT_SUPPORTED);
+		return;
+	}
+	smp_init_pair(smp, c, smp->cfg.bonding, smp->cfg.mitm || mitm);
+}

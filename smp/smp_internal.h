@@ -1,0 +1,198 @@
+/* SMP internals shared by smp.c (core, dispatch, timers, encryption),
+ * smp_keys.c (key distribution, signing), smp_initiator.c, smp_responder.c,
+ * smp_legacy.c and smp_sc.c. Not installed. */
+#ifndef BH_SMP_INTERNAL_H
+#define BH_SMP_INTERNAL_H
+
+#include "bh_pool.h"
+#include "smp.h"
+#include "smp_pdu.h"
+
+/* Where a link's pairing stands. One state per "what PDU do we wait for". */
+enum smp_state {
+	SMP_ST_IDLE = 0,         /* no pairing running */
+	SMP_ST_WAIT_PAIRING_RSP, /* initiator: Pairing Request sent */
+	SMP_ST_WAIT_PUBKEY,      /* SC: waiting for the peer's Public Key */
+	SMP_ST_WAIT_CONFIRM,     /* waiting for the peer's Confirm */
+	SMP_ST_WAIT_RANDOM,      /* waiting for the peer's Random */
+	SMP_ST_WAIT_DHKEY_CHECK, /* SC: waiting for the peer's DHKey Check */
+	SMP_ST_WAIT_ENCRYPT,     /* keys ready; waiting for the link to encrypt */
+	SMP_ST_KEY_DIST,         /* encrypted; waiting for the peer's keys */
+	SMP_ST_TIMED_OUT,        /* SMP timer expired: no SMP until reconnection */
+};
+const char *smp_state_str(enum smp_state s);
+
+/* Association model (2.3.5.1). PK_*: who types the passkey. */
+enum smp_method {
+	SMP_M_JUST_WORKS = 0,
+	SMP_M_NUMERIC_COMPARISON,
+	SMP_M_PK_INIT_INPUT, /* initiator inputs, responder displays */
+	SMP_M_PK_RESP_INPUT, /* responder inputs, initiator displays */
+	SMP_M_PK_BOTH_INPUT,
+	SMP_M_OOB,
+};
+const char *smp_method_str(enum smp_method m);
+
+enum smp_user {
+	SMP_USER_NONE = 0,
+	SMP_USER_PASSKEY, /* passkey_request outstanding */
+	SMP_USER_CONFIRM, /* confirm_number outstanding */
+};
+
+#define SMP_TXQ 8
+
+struct smp_conn {
+	bool used;
+	uint16_t handle;
+	bool central;
+	bh_addr local, peer;
+	enum smp_state state;
+	bh_time_ms deadline; /* SMP timer, BH_NEVER when stopped */
+
+	/* Link security. */
+	bool encrypted;
+	struct bh_security sec;
+	bool reencrypting; /* central: Enable Encryption with a bond's LTK */
+	struct bh_security reenc_sec;
+
+	/* Pairing in progress. */
+	bool pairing;     /* a pairing_complete is owed */
+	bool initiator;
+	uint8_t preq[7], pres[7];
+	bool sc;
+	bool bonding;
+	bool auth; /* the method gives MITM protection */
+	enum smp_method method;
+	uint8_t key_size;
+	uint8_t send_dist;   /* keys we still have to send */
+	uint8_t expect_dist; /* keys we still expect from the peer */
+	bool got_enc_info, got_id_info;
+	enum smp_user user;
+	bool tk_ready;     /* legacy TK / SC passkey known */
+	uint32_t passkey;
+	uint8_t tk[16];
+	uint8_t lrand[16];   /* our Mrand/Srand or Na/Nb(i) */
+	uint8_t prand[16];   /* the peer's */
+	uint8_t pconfirm[16];
+	bool have_pconfirm; /* a peer Confirm arrived while the user was typing */
+	bool sent_confirm;
+	uint8_t stk[16];     /* legacy STK or SC LTK, masked to key_size */
+	/* Secure Connections */
+	uint8_t peer_pub[64];
+	uint8_t dhkey[32];
+	uint8_t mackey[16];
+	uint8_t pcheck[16];
+	bool have_pcheck;   /* a DHKey Check arrived while the user decided */
+	bool nc_accepted;
+	bool sent_check;    /* initiator: our DHKey Check is out */
+	uint8_t round;      /* passkey entry round 0..19 */
+	bool local_oob;     /* we hold the peer's OOB data */
+	bool peer_oob;      /* the peer holds ours */
+	struct bh_smp_oob oob;
+
+	struct bh_bond bond; /* built up during pairing, saved at the end */
+
+	/* PDUs send() refused with BH_EBUSY, oldest first. */
+	struct {
+		uint8_t len;
+		uint8_t buf[SMP_MAX_PDU];
+	} txq[SMP_TXQ];
+	uint8_t tx_head, tx_count;
+};
+
+/* Repeated Attempts (2.3.6): per-peer exponential back-off. */
+#define SMP_BACKOFF_SLOTS 8
+struct smp_backoff {
+	bool used;
+	bh_addr peer;
+	uint32_t interval_ms;
+	bh_time_ms until;
+};
+
+struct smp_cmd_slot {
+	struct bh_smp *smp;
+	bool used;
+	uint16_t handle;
+	uint16_t opcode;
+};
+#define SMP_CMD_SLOTS 16
+
+struct bh_smp {
+	struct bh_smp_config cfg;
+	struct bh_smp_port port;
+	const struct bh_env *env;
+	struct bh_pool conn_pool;
+	struct smp_conn **conns; /* cfg.max_conns entries, NULL = free */
+	uint8_t priv[32], pub[64];
+	uint8_t oob_r[16], oob_c[16];
+	bool oob_r_valid;
+	struct smp_backoff backoff[SMP_BACKOFF_SLOTS];
+	struct smp_cmd_slot cmds[SMP_CMD_SLOTS];
+	struct bh_bond scratch; /* signing: a bond read, updated, saved */
+};
+
+#define SMP_LOG(smp, lvl, ...) bh_logf((smp)->env, lvl, "smp", __VA_ARGS__)
+
+/* smp.c */
+struct smp_conn *smp_conn_find(const struct bh_smp *smp, uint16_t handle);
+void smp_send(struct bh_smp *smp, struct smp_conn *c, const uint8_t *pdu, size_t len);
+/* Sends Pairing Failed(reason) and ends the pairing with BH_SMP_REASON(reason). */
+void smp_fail(struct bh_smp *smp, struct smp_conn *c, uint8_t reason);
+/* Ends the pairing with status without sending anything. */
+void smp_abort(struct bh_smp *smp, struct smp_conn *c, bh_status status);
+void smp_timer_restart(struct bh_smp *smp, struct smp_conn *c);
+/* Central: LE Enable Encryption with key (masked), rand, ediv. */
+int smp_start_encryption(struct bh_smp *smp, struct smp_conn *c, const uint8_t key[16],
+			 const uint8_t rand[8], uint16_t ediv);
+void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint8_t *p,
+	     size_t len);
+bool smp_backoff_active(struct bh_smp *smp, const bh_addr *peer);
+bool smp_is_zero(const uint8_t *p, size_t n);
+/* Draws a passkey 0..999999 from env. */
+uint32_t smp_random_passkey(struct bh_smp *smp);
+
+/* smp_features.c (association model; shared by both roles) */
+uint8_t smp_local_authreq(const struct bh_smp *smp, bool bonding, bool mitm);
+/* Checks the exchanged features and fills c->sc, method, key_size, dists.
+ * Returns 0 or a Pairing Failed reason. */
+uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
+		      const struct smp_pairing *rsp);
+/* Starts the user interaction (display / input) the method needs. */
+void smp_method_start(struct bh_smp *smp, struct smp_conn *c);
+
+/* smp_initiator.c */
+int smp_init_pair(struct bh_smp *smp, struct smp_conn *c, bool bonding, bool mitm);
+void smp_init_on_pairing_rsp(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p);
+void smp_init_on_security_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p);
+/* Central encrypts with the bond's LTK if it fits; true if started. */
+bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, bool need_sc);
+
+/* smp_responder.c */
+void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p);
+int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_sec_level level);
+void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t rand,
+			     uint16_t ediv);
+
+/* smp_legacy.c */
+void smp_legacy_start(struct bh_smp *smp, struct smp_conn *c);
+void smp_legacy_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
+void smp_legacy_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
+void smp_legacy_tk_ready(struct bh_smp *smp, struct smp_conn *c);
+
+/* smp_sc.c */
+void smp_sc_start(struct bh_smp *smp, struct smp_conn *c);
+void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t pk[64]);
+void smp_sc_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
+void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
+void smp_sc_on_dhkey_check(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
+void smp_sc_passkey_ready(struct bh_smp *smp, struct smp_conn *c);
+void smp_sc_confirm_reply(struct bh_smp *smp, struct smp_conn *c, bool accept);
+
+/* smp_keys.c */
+/* Link encrypted during pairing: distribute keys / wait for the peer's. */
+void smp_keys_start(struct bh_smp *smp, struct smp_conn *c);
+void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p);
+/* Pairing finished well: save the bond, report. */
+void smp_pairing_done(struct bh_smp *smp, struct smp_conn *c);
+
+#endif

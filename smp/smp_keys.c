@@ -1,0 +1,220 @@
+/* Phase 3 of pairing, transport specific key distribution (3.6.1): keys go
+ * out in the spec's order (Encryption Information, Central Identification,
+ * Identity Information, Identity Address Information, Signing Information),
+ * responder first, only those both sides agreed on; received keys are
+ * checked for order and collected into the bond, which is saved only when
+ * everything has arrived. Also the ATT data signing algorithm (2.4.5). */
+#include "smp_internal.h"
+
+#include "bh_bytes.h"
+#include "bh_crypto.h"
+
+#include <string.h>
+
+static void send_keys(struct bh_smp *smp, struct smp_conn *c)
+{
+	struct bh_bond *b = &c->bond;
+	uint8_t pdu[SMP_MAX_PDU];
+	struct smp_pdu p;
+
+	if (c->send_dist & BH_SMP_DIST_ENC) {
+		/* Legacy: a fresh LTK that we answer with as peripheral later. */
+		struct bh_bond_ltk *l = &b->peripheral_ltk;
+		do {
+			bh_random(smp->env, l->ltk, 16);
+			if (c->key_size < 16)
+				memset(l->ltk + c->key_size, 0, 16 - c->key_size);
+		} while (smp_is_zero(l->ltk, 16));
+		uint8_t ed[2];
+		bh_random(smp->env, ed, 2);
+		l->ediv = bh_get16(ed);
+		bh_random(smp->env, l->rand, 8);
+		l->key_size = c->key_size;
+		l->valid = true;
+		p.code = SMP_ENC_INFO;
+		memcpy(p.u.v16, l->ltk, 16);
+		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
+		p.code = SMP_CENTRAL_IDENT;
+		p.u.central_ident.ediv = l->ediv;
+		memcpy(p.u.central_ident.rand, l->rand, 8);
+		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
+	}
+	if (c->send_dist & BH_SMP_DIST_ID) {
+		p.code = SMP_IDENTITY_INFO;
+		memcpy(p.u.v16, smp->cfg.local_irk, 16);
+		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
+		p.code = SMP_IDENTITY_ADDR_INFO;
+		p.u.id_addr = smp->cfg.local_identity;
+		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
+	}
+	if (c->send_dist & BH_SMP_DIST_SIGN) {
+		struct bh_bond_csrk *k = &b->local_csrk;
+		bh_random(smp->env, k->key, 16);
+		k->sign_counter = 0;
+		k->valid = true;
+		p.code = SMP_SIGNING_INFO;
+		memcpy(p.u.v16, k->key, 16);
+		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
+	}
+	memset(pdu, 0, sizeof(pdu));
+	memset(&p, 0, sizeof(p));
+	c->send_dist = 0;
+}
+
+void smp_keys_start(struct bh_smp *smp, struct smp_conn *c)
+{
+	struct bh_bond *b = &c->bond;
+
+	memset(b, 0, sizeof(*b));
+	b->identity = c->peer;
+	b->authenticated = c->auth;
+	b->secure_connections = c->sc;
+	if (c->sc) {
+		/* One f5 LTK serves both roles (2.3.5.6.5). */
+		struct bh_bond_ltk l = { .valid = true, .key_size = c->key_size };
+		memcpy(l.ltk, c->stk, 16);
+		b->central_ltk = l;
+		b->peripheral_ltk = l;
+	}
+	c->state = SMP_ST_KEY_DIST;
+	if (!c->initiator)
+		send_keys(smp, c);
+	if (!c->expect_dist) {
+		if (c->initiator)
+			send_keys(smp, c);
+		smp_pairing_done(smp, c);
+	}
+}
+
+void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
+{
+	struct bh_bond *b = &c->bond;
+	uint8_t want = c->expect_dist;
+
+	switch (p->code) {
+	case SMP_ENC_INFO:
+		if (!(want & BH_SMP_DIST_ENC) || c->got_enc_info)
+			goto unexpected;
+		if (smp_is_zero(p->u.v16, 16)) {
+			smp_fail(smp, c, BH_SMP_ERR_INVALID_PARAMS); /* never store a zero LTK */
+			return;
+		}
+		memcpy(b->central_ltk.ltk, p->u.v16, 16);
+		c->got_enc_info = true;
+		return;
+	case SMP_CENTRAL_IDENT:
+		if (!(want & BH_SMP_DIST_ENC) || !c->got_enc_info)
+			goto unexpected;
+		b->central_ltk.ediv = p->u.central_ident.ediv;
+		memcpy(b->central_ltk.rand, p->u.central_ident.rand, 8);
+		b->central_ltk.key_size = c->key_size;
+		b->central_ltk.valid = true;
+		c->expect_dist &= (uint8_t)~BH_SMP_DIST_ENC;
+		break;
+	case SMP_IDENTITY_INFO:
+		if ((want & BH_SMP_DIST_ENC) || !(want & BH_SMP_DIST_ID) || c->got_id_info)
+			goto unexpected;
+		memcpy(b->irk, p->u.v16, 16);
+		c->got_id_info = true;
+		return;
+	case SMP_IDENTITY_ADDR_INFO:
+		if (!(want & BH_SMP_DIST_ID) || !c->got_id_info)
+			goto unexpected;
+		b->identity = p->u.id_addr;
+		b->has_irk = !smp_is_zero(b->irk, 16);
+		c->expect_dist &= (uint8_t)~BH_SMP_DIST_ID;
+		break;
+	case SMP_SIGNING_INFO:
+		if ((want & (BH_SMP_DIST_ENC | BH_SMP_DIST_ID)) || !(want & BH_SMP_DIST_SIGN))
+			goto unexpected;
+		memcpy(b->peer_csrk.key, p->u.v16, 16);
+		b->peer_csrk.sign_counter = 0;
+		b->peer_csrk.valid = true;
+		c->expect_dist &= (uint8_t)~BH_SMP_DIST_SIGN;
+		break;
+	default:
+		goto unexpected;
+	}
+	if (c->expect_dist)
+		return;
+	if (c->initiator)
+		send_keys(smp, c);
+	smp_pairing_done(smp, c);
+	return;
+unexpected:
+	smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+}
+
+/* ---- signing (2.4.5) ---- */
+
+int bh_smp_sign_raw(const uint8_t csrk[16], uint32_t counter, const uint8_t *msg, size_t len,
+		    uint8_t sig[12])
+{
+	/* M || SignCounter taken as one MSO-first number: the wire octets
+	 * reversed as a whole; the key likewise. */
+	uint8_t wire[1024 + 4], m[1024 + 4], key[16], mac[16];
+	if (len > 1024 || (len && !msg))
+		return BH_EINVAL;
+	if (len)
+		memcpy(wire, msg, len);
+	bh_put32(wire + len, counter);
+	bh_swap(m, wire, len + 4);
+	bh_swap(key, csrk, 16);
+	int rc = bh_aes_cmac(key, m, len + 4, mac);
+	memset(key, 0, sizeof(key));
+	if (rc)
+		return rc;
+	bh_put32(sig, counter);
+	bh_swap(sig + 4, mac, 8); /* MSB_64, sent LSO first */
+	return 0;
+}
+
+int bh_smp_sign(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
+		uint8_t sig[12])
+{
+	struct smp_conn *c = smp_conn_find(smp, handle);
+	struct bh_bond *b = &smp->scratch;
+	if (!c)
+		return BH_ENOTFOUND;
+	if (!smp->port.get_bond || !smp->port.get_bond(smp->port.ctx, &c->peer, b) ||
+	    !b->local_csrk.valid)
+		return BH_ENOTFOUND;
+	if (b->local_csrk.sign_counter == UINT32_MAX)
+		return BH_ESECURITY; /* counter exhausted: a new CSRK is needed */
+	int rc = bh_smp_sign_raw(b->local_csrk.key, b->local_csrk.sign_counter, msg, len, sig);
+	if (rc)
+		return rc;
+	b->local_csrk.sign_counter++;
+	if (smp->port.save_bond)
+		smp->port.save_bond(smp->port.ctx, b);
+	return 0;
+}
+
+int bh_smp_verify(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
+		  const uint8_t sig[12])
+{
+	struct smp_conn *c = smp_conn_find(smp, handle);
+	struct bh_bond *b = &smp->scratch;
+	uint8_t expect[12];
+	if (!c)
+		return BH_ENOTFOUND;
+	if (!smp->port.get_bond || !smp->port.get_bond(smp->port.ctx, &c->peer, b) ||
+	    !b->peer_csrk.valid)
+		return BH_ENOTFOUND;
+	uint32_t cnt = bh_get32(sig);
+	/* Counters only grow; UINT32_MAX cannot be followed so is never valid. */
+	if (cnt < b->peer_csrk.sign_counter || cnt == UINT32_MAX)
+		return BH_EPERM; /* replayed or stale */
+	int rc = bh_smp_sign_raw(b->peer_csrk.key, cnt, msg, len, expect);
+	if (rc)
+		return rc;
+	uint8_t diff = 0;
+	for (int i = 0; i < 12; i++)
+		diff |= (uint8_t)(expect[i] ^ sig[i]);
+	if (diff)
+		return BH_ESECURITY;
+	b->peer_csrk.sign_counter = cnt + 1;
+	if (smp->port.save_bond)
+		smp->port.save_bond(smp->port.ctx, b);
+	return 0;
+}

@@ -1,0 +1,132 @@
+/* Responder (peripheral) side: answering a Pairing Request (3.5.2), sending
+ * a Security Request (3.6.7) and answering the controller's LE Long Term Key
+ * Request with the STK / SC LTK of a running pairing or a bond's LTK (2.4.4). */
+#include "smp_internal.h"
+
+#include "bh_bytes.h"
+#include "hci.h"
+
+#include <string.h>
+
+void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
+{
+	const struct smp_pairing *req = &p->u.pairing;
+	struct smp_pdu rsp = { .code = SMP_PAIRING_RSP };
+
+	c->initiator = false;
+	c->pairing = true;
+	memcpy(c->preq, (uint8_t[7]){ SMP_PAIRING_REQ, req->io_cap, req->oob, req->authreq,
+				      req->max_key_size, req->init_dist, req->resp_dist },
+	       7);
+	if (smp_backoff_active(smp, &c->peer)) {
+		smp_fail(smp, c, BH_SMP_ERR_REPEATED_ATTEMPTS);
+		return;
+	}
+	if (smp->port.pairing_request &&
+	    !smp->port.pairing_request(smp->port.ctx, c->handle, req->io_cap, req->authreq)) {
+		smp_fail(smp, c, BH_SMP_ERR_PAIRING_NOT_SUPPORTED);
+		return;
+	}
+	if (req->max_key_size < 7 || req->max_key_size > 16) {
+		smp_fail(smp, c, BH_SMP_ERR_INVALID_PARAMS);
+		return;
+	}
+	bool bonding = smp->cfg.bonding && (req->authreq & SMP_AUTH_BONDING);
+	bool sc = (req->authreq & SMP_AUTH_SC) && smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY;
+	rsp.u.pairing.io_cap = smp->cfg.io_cap;
+	memset(&c->oob, 0, sizeof(c->oob));
+	if (smp->port.oob_request &&
+	    smp->port.oob_request(smp->port.ctx, c->handle, &c->peer, sc, &c->oob))
+		rsp.u.pairing.oob = 1;
+	rsp.u.pairing.authreq = smp_local_authreq(smp, bonding, smp->cfg.mitm);
+	rsp.u.pairing.max_key_size = smp->cfg.max_key_size;
+	rsp.u.pairing.init_dist = bonding ? (uint8_t)(req->init_dist & smp->cfg.init_key_dist) : 0;
+	rsp.u.pairing.resp_dist = bonding ? (uint8_t)(req->resp_dist & smp->cfg.resp_key_dist) : 0;
+	smp_pdu_encode(&rsp, c->pres, sizeof(c->pres));
+
+	uint8_t reason = smp_negotiate(smp, c, req, &rsp.u.pairing);
+	if (reason) {
+		smp_fail(smp, c, reason);
+		return;
+	}
+	smp_send(smp, c, c->pres, 7);
+	if (c->sc) {
+		smp_sc_start(smp, c);
+		return;
+	}
+	c->state = SMP_ST_WAIT_CONFIRM;
+	smp_method_start(smp, c);
+	if (c->pairing)
+		smp_legacy_start(smp, c);
+}
+
+int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_sec_level level)
+{
+	uint8_t pdu[2] = { SMP_SECURITY_REQ,
+			   smp_local_authreq(smp, smp->cfg.bonding,
+					     smp->cfg.mitm || level >= BH_SEC_AUTHENTICATED) };
+	if (c->pairing)
+		return 0;
+	smp_send(smp, c, pdu, 2);
+	return 0;
+}
+
+static void ltk_reply(struct bh_smp *smp, struct smp_conn *c, const uint8_t key[16])
+{
+	uint8_t p[18]; /* Vol 4, Part E, 7.8.25: handle, LTK */
+	bh_put16(p, c->handle);
+	memcpy(p + 2, key, 16);
+	smp_hci(smp, c, BH_HCI_LE_LTK_REPLY, p, sizeof(p));
+	memset(p, 0, sizeof(p));
+}
+
+static void ltk_neg_reply(struct bh_smp *smp, struct smp_conn *c)
+{
+	uint8_t p[2];
+	bh_put16(p, c->handle);
+	smp_hci(smp, c, BH_HCI_LE_LTK_NEG_REPLY, p, sizeof(p));
+}
+
+void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t rand,
+			     uint16_t ediv)
+{
+	if (c->central) {
+		ltk_neg_reply(smp, c);
+		return;
+	}
+	if (c->pairing) {
+		/* During pairing the key is the STK (legacy) or the f5 LTK (SC),
+		 * both asked for with EDIV = 0 and Rand = 0 (2.4.4.1). */
+		if (c->state == SMP_ST_WAIT_ENCRYPT && ediv == 0 && rand == 0 &&
+		    !smp_is_zero(c->stk, 16)) {
+			ltk_reply(smp, c, c->stk);
+			return;
+		}
+		ltk_neg_reply(smp, c);
+		return;
+	}
+	struct bh_bond *b = &c->bond;
+	bool ok = smp->port.get_bond && smp->port.get_bond(smp->port.ctx, &c->peer, b) &&
+		  b->peripheral_ltk.valid && !smp_is_zero(b->peripheral_ltk.ltk, 16) &&
+		  b->peripheral_ltk.ediv == ediv && bh_get64(b->peripheral_ltk.rand) == rand;
+	if (!ok) {
+		SMP_LOG(smp, BH_LOG_INFO, "0x%04x LTK request without a matching bond", c->handle);
+		memset(b, 0, sizeof(*b));
+		ltk_neg_reply(smp, c);
+		return;
+	}
+	uint8_t key[16];
+	uint8_t ks = b->peripheral_ltk.key_size;
+	memcpy(key, b->peripheral_ltk.ltk, 16);
+	if (ks >= 7 && ks < 16)
+		memset(key + ks, 0, 16 - ks);
+	c->sec.level = !b->authenticated	 ? BH_SEC_ENCRYPTED
+		       : b->secure_connections ? BH_SEC_SC_AUTHENTICATED
+					       : BH_SEC_AUTHENTICATED;
+	c->sec.key_size = ks;
+	c->sec.sc = b->secure_connections;
+	c->sec.bonded = true;
+	memset(b, 0, sizeof(*b));
+	ltk_reply(smp, c, key);
+	memset(key, 0, sizeof(key));
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the whole blehost test suite on a fresh Debian 12 machine:
+#   unit tests, replay tests (recorded traces), live tests on BlueZ's btvirt
+#   virtual controllers, interop tests against noble/bleno (npm), then the
+#   same unit/replay/live tests under AddressSanitizer + UndefinedBehavior-
+#   Sanitizer, and a bounded run of every libFuzzer target.
+# Usage: ./test.sh [--quick]   (--quick: the main build's tests only)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+
+scripts/setup.sh
+scripts/build.sh
+
+status=0
+run_suite() { # name builddir [meson test args...]
+	local name=$1 dir=$2
+	shift 2
+	echo "== $name"
+	if meson test -C "$dir" --print-errorlogs --num-processes 2 "$@" >"$dir/test-$name.log" 2>&1; then
+		grep -E "^(Ok|Fail|Skipped|Timeout):" "$dir/test-$name.log" | tr '\n' ' '; echo
+	else
+		status=1
+		grep -E "FAIL|TIMEOUT|^(Ok|Fail|Skipped|Timeout):" "$dir/test-$name.log" | tail -40
+	fi
+}
+
+run_suite main build
+if [ $quick = 0 ]; then
+	scripts/sanitize.sh || status=1
+	scripts/fuzz.sh || status=1
+fi
+
+# One closing line with the totals of every meson run above.
+python3 - "$status" <<'PY'
+import glob, json, sys
+passed = failed = skipped = 0
+for f in glob.glob("build*/meson-logs/testlog.json"):
+    for line in open(f):
+        r = json.loads(line)
+        res = r.get("result")
+        if res in ("OK", "EXPECTEDFAIL"): passed += 1
+        elif res == "SKIP": skipped += 1
+        else: failed += 1
+print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
+PY
+exit $status

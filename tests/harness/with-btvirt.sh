@@ -1,0 +1,126 @@
+#!/bin/bash
+# with-btvirt.sh CMD [ARGS...]
+#
+# Runs CMD next to a private BlueZ btvirt (virtual LE controllers served on
+# /tmp/bt-server-le), exports BLEHOST_TRANSPORT=unix:/tmp/bt-server-le and
+# BTVIRT_SOCKET=/tmp/bt-server-le, and returns CMD's exit code.
+#
+# Isolation: btvirt's socket paths are fixed, so two runs would collide.
+#  - as root: a private mount namespace with a fresh tmpfs on /tmp. Every
+#    entry of the real /tmp (build directories, ...) is bind-mounted back
+#    into it, except old bt-server-* sockets, so absolute paths keep working.
+#  - otherwise: runs are serialised with flock on $TMPDIR/blehost-btvirt.lock.
+#
+# AF_ALG: btvirt needs the kernel's AF_ALG crypto sockets. When this kernel
+# has none, btvirt is started with LD_PRELOAD=$AFALG_SHIM (tests/harness/
+# afalg_shim.c). Exit 77 (meson's "skip") when btvirt is not installed or the
+# shim is needed but AFALG_SHIM is not set.
+#
+# Env: BTVIRT (default: btvirt from PATH), BTVIRT_ARGS (default "-s -l0"),
+# BTVIRT_LOG (btvirt's output, default /dev/null), AFALG_SHIM.
+set -u
+
+if [ $# -eq 0 ]; then
+	echo "usage: $0 CMD [ARGS...]" >&2
+	exit 2
+fi
+
+self=$(readlink -f "$0")
+
+if [ -z "${WITH_BTVIRT_STAGE:-}" ]; then
+	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+		unshare -m --propagation private true 2>/dev/null; then
+		WITH_BTVIRT_STAGE=ns exec unshare -m --propagation private "$self" "$@"
+	fi
+	lock="${TMPDIR:-/tmp}/blehost-btvirt.lock"
+	exec 9>"$lock" || exit 1
+	flock 9
+	export WITH_BTVIRT_STAGE=locked
+fi
+
+if [ "${WITH_BTVIRT_STAGE}" = ns ]; then
+	# Hold the real /tmp as our cwd while a tmpfs covers it, then bind its
+	# entries back one by one. --no-canonicalize makes mount pass the
+	# relative source path to the kernel, which resolves it against our cwd
+	# (the covered /tmp); canonicalized, it would name the new tmpfs itself.
+	orig_pwd=$PWD
+	cd /tmp || exit 1
+	mount -t tmpfs -o mode=1777 tmpfs /tmp || exit 1
+	for e in .[!.]* ..?* *; do
+		[ -e "$e" ] || [ -L "$e" ] || continue
+		case "$e" in bt-server-*) continue ;; esac
+		if [ -L "$e" ]; then
+			cp -P "$e" "/tmp/$e"
+		elif [ -d "$e" ]; then
+			# Entries may vanish meanwhile (other jobs' temporary dirs).
+			mkdir -p "/tmp/$e" && mount --no-canonicalize --bind "$e" "/tmp/$e" 2>/dev/null || true
+		fi
+		# Plain files are left out: they are other jobs' transient files.
+	done
+	# back where we were called from (relative CMD paths), now via the binds
+	cd "$orig_pwd" || exit 1
+fi
+unset WITH_BTVIRT_STAGE
+
+btvirt_bin="${BTVIRT:-$(command -v btvirt || true)}"
+if [ -z "$btvirt_bin" ] || [ ! -x "$btvirt_bin" ]; then
+	echo "with-btvirt: btvirt not installed (Debian: bluez-test-tools); skipping" >&2
+	exit 77
+fi
+
+# Does this kernel offer AF_ALG (family 38)? python3 if present, else assume not.
+have_afalg() {
+	command -v python3 >/dev/null 2>&1 || return 1
+	python3 -c 'import socket; socket.socket(38, socket.SOCK_SEQPACKET, 0)' 2>/dev/null
+}
+
+preload=""
+if ! have_afalg; then
+	if [ -z "${AFALG_SHIM:-}" ] || [ ! -f "${AFALG_SHIM}" ]; then
+		echo "with-btvirt: kernel lacks AF_ALG and AFALG_SHIM is not set; skipping" >&2
+		exit 77
+	fi
+	preload=$(readlink -f "$AFALG_SHIM")
+fi
+
+sock=/tmp/bt-server-le
+rm -f /tmp/bt-server-le /tmp/bt-server-bredrle /tmp/bt-server-bredr /tmp/bt-server-amp \
+	/tmp/bt-server-mon 2>/dev/null
+# shellcheck disable=SC2086
+if [ -n "$preload" ]; then
+	LD_PRELOAD="$preload${LD_PRELOAD:+:$LD_PRELOAD}" "$btvirt_bin" ${BTVIRT_ARGS:--s -l0} \
+		>"${BTVIRT_LOG:-/dev/null}" 2>&1 &
+else
+	"$btvirt_bin" ${BTVIRT_ARGS:--s -l0} >"${BTVIRT_LOG:-/dev/null}" 2>&1 &
+fi
+btvirt_pid=$!
+
+stop_btvirt() {
+	if kill -0 "$btvirt_pid" 2>/dev/null; then
+		kill "$btvirt_pid" 2>/dev/null
+		wait "$btvirt_pid" 2>/dev/null
+	fi
+}
+trap stop_btvirt EXIT
+trap 'exit 130' INT TERM
+
+for _ in $(seq 1 100); do
+	[ -S "$sock" ] && break
+	if ! kill -0 "$btvirt_pid" 2>/dev/null; then
+		echo "with-btvirt: btvirt exited before serving $sock" >&2
+		exit 1
+	fi
+	sleep 0.05
+done
+if [ ! -S "$sock" ]; then
+	echo "with-btvirt: $sock did not appear within 5 s" >&2
+	exit 1
+fi
+
+export BLEHOST_TRANSPORT="unix:$sock"
+export BTVIRT_SOCKET="$sock"
+"$@"
+rc=$?
+stop_btvirt
+trap - EXIT
+exit $rc

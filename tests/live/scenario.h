@@ -1,0 +1,101 @@
+/* Scenarios: blehost talking to blehost, either live (every role on its own
+ * virtual controller, all hosts sharing one loop, each writing a trace) or as
+ * a replay of one role against the trace it recorded.
+ *
+ * A scenario is a list of roles. Role 0 is the central: it drives the
+ * scenario with the blocking helpers. Other roles are peripherals: their
+ * setup runs first, then they react to events. In replay, only one role
+ * runs; the central's steps are the same calls, so its replay checks the
+ * exact packets the live run produced. */
+#ifndef BH_TEST_SCENARIO_H
+#define BH_TEST_SCENARIO_H
+
+#include "demo_db.h"
+#include "host.h"
+
+#include <stdio.h>
+
+#define SC_MAX_ROLES 4
+
+struct sc;
+
+struct sc_role {
+	struct sc *sc;
+	int index;
+	struct bh_host *h;
+	struct bh_host_config cfg;
+	struct demo_handles dh;
+	char name[32];
+	/* What the role saw. */
+	unsigned connected, disconnected, encrypted, paired, pair_failed;
+	uint8_t last_disconnect_reason;
+	bh_status last_pair_status;
+	uint32_t passkey_shown;
+	bool passkey_shown_valid;
+	unsigned notifications, indications, subscriptions;
+	uint8_t last_notified[32];
+	unsigned notify_target, notify_sent;
+	long notify_timer;
+	unsigned indicate_sent;
+	uint16_t conn;
+};
+
+struct sc {
+	const char *name;
+	bool live;
+	int replay_role;   /* -1 live */
+	const char *trace; /* replay: the trace file */
+	const char *trace_dir; /* live: where traces go */
+	struct bh_loop *loop;
+	int n_roles;
+	struct sc_role roles[SC_MAX_ROLES];
+	int failures;
+	/* Values a live run learns and a replay must reuse (from NAME.meta). */
+	uint32_t passkey;
+};
+
+#define CHECK(sc, cond)                                                                  \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);  \
+			(sc)->failures++;                                                \
+		}                                                                        \
+	} while (0)
+#define CHECK_OK(sc, expr)                                                               \
+	do {                                                                             \
+		int rc_ = (expr);                                                        \
+		if (rc_ != 0) {                                                          \
+			fprintf(stderr, "FAIL %s:%d: %s -> %s\n", __FILE__, __LINE__, #expr, \
+				bh_strerror(rc_));                                       \
+			(sc)->failures++;                                                \
+		}                                                                        \
+	} while (0)
+
+/* Whether role i runs in this process (always live; in replay only the
+ * replayed one). */
+bool sc_runs(const struct sc *sc, int i);
+/* Creates and starts role i's host (live: $BLEHOST_TRANSPORT with a trace;
+ * replay: the trace). Returns 0 or fails the scenario. */
+int sc_start_role(struct sc *sc, int i);
+/* Peripheral helpers: the demo database and advertising under role->name. */
+int sc_peripheral_setup(struct sc *sc, int i);
+/* Central helpers. */
+int sc_find(struct sc *sc, const char *name, bh_addr *out);
+void sc_wait(struct sc *sc, unsigned ms);
+/* Runs the loop until *flag or ms pass. */
+void sc_wait_for(struct sc *sc, const bool *flag, unsigned ms);
+bool sc_wait_count(struct sc *sc, const unsigned *count, unsigned want, unsigned ms);
+
+struct scenario {
+	const char *name;
+	int n_roles;
+	/* Fills roles' cfg before they start (IO caps, MTU, ...). */
+	void (*configure)(struct sc *sc);
+	/* The central's steps (role 0). */
+	void (*central)(struct sc *sc);
+};
+
+extern const struct scenario scenarios[];
+extern const unsigned n_scenarios;
+
+#endif

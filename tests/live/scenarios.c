@@ -1,0 +1,384 @@
+/* The scenarios: each drives the central (role 0) through a user-visible job
+ * against blehost peripherals serving the demo database. */
+#include "scenario.h"
+
+#include "att.h"
+#include "gap.h"
+#include "gatt.h"
+#include "hci.h"
+#include "smp.h"
+
+#include <string.h>
+
+static uint16_t connect_to(struct sc *sc, int role)
+{
+	bh_addr a;
+	uint16_t conn = 0;
+	if (sc_find(sc, sc->roles[role].name, &a)) {
+		fprintf(stderr, "FAIL: %s not found by scanning\n", sc->roles[role].name);
+		sc->failures++;
+		return 0;
+	}
+	CHECK_OK(sc, bh_host_connect_sync(sc->roles[0].h, &a, 5000, &conn));
+	return conn;
+}
+
+/* ---- bring-up only ---- */
+
+static void bringup(struct sc *sc)
+{
+	const struct bh_hci_info *i = bh_hci_info(bh_host_hci(sc->roles[0].h));
+	CHECK(sc, i->le_acl_mtu > 0);
+	CHECK(sc, i->le_acl_credits > 0);
+	CHECK(sc, i->le_features[0] & 0x01); /* LE Encryption */
+}
+
+/* ---- scanning: every advertised field, scan response merged ---- */
+
+struct scan_seen {
+	bool got;
+	struct bh_gap_device dev;
+	uint8_t adv[64], rsp[64];
+	bool done;
+};
+
+static void seen(void *ctx, const struct bh_gap_device *d)
+{
+	struct scan_seen *s = ctx;
+	if (!d->has_scan_rsp)
+		return; /* wait for the merged record */
+	s->dev = *d;
+	memcpy(s->adv, d->adv_data, d->adv_len < 64 ? d->adv_len : 64);
+	memcpy(s->rsp, d->rsp_data, d->rsp_len < 64 ? d->rsp_len : 64);
+	bh_ad_parse(&s->dev.ad, s->adv, d->adv_len);
+	bh_ad_parse_more(&s->dev.ad, s->rsp, d->rsp_len);
+	s->got = true;
+}
+
+static void seen_done(void *ctx, bh_status st)
+{
+	(void)st;
+	((struct scan_seen *)ctx)->done = true;
+}
+
+static void scan(struct sc *sc)
+{
+	struct scan_seen s = { 0 };
+	bh_uuid hr = bh_uuid16(0x180d);
+	struct bh_gap_scan_filter f = { .uuids = &hr, .n_uuids = 1, .name_substr = "demo-1" };
+	struct bh_gap_scan_params p = { .active = true, .timeout_ms = 5000, .filter = &f,
+					.on_device = seen, .on_done = seen_done, .ctx = &s };
+	struct bh_gap *gap = bh_host_gap(sc->roles[0].h);
+	CHECK_OK(sc, bh_gap_scan_start(gap, &p));
+	sc_wait_for(sc, &s.got, 6000);
+	CHECK(sc, s.got);
+	if (!s.done)
+		bh_gap_scan_stop(gap);
+	sc_wait_for(sc, &s.done, 2000);
+	if (!s.got)
+		return;
+	CHECK(sc, !strcmp(s.dev.name, "blehost-demo-1"));
+	CHECK(sc, s.dev.connectable);
+	CHECK(sc, s.dev.ad.flags == (BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR));
+	CHECK(sc, bh_ad_has_uuid(&s.dev.ad, &hr));
+	const struct bh_ad_mfr *m = bh_ad_mfr_find(&s.dev.ad, 0xffff);
+	CHECK(sc, m && m->len == 3 && m->data[0] == 0xbe && m->data[2] == '!');
+	CHECK(sc, (s.dev.ad.present & BH_AD_HAS_TX_POWER) && s.dev.ad.tx_power == 0);
+	if (sc->live) {
+		const struct bh_hci_info *pi = bh_hci_info(bh_host_hci(sc->roles[1].h));
+		CHECK(sc, bh_addr_eq(&s.dev.addr, &pi->bdaddr));
+	}
+	/* A filter that matches nothing finds nothing. */
+	struct scan_seen none = { 0 };
+	struct bh_gap_scan_filter f2 = { .name_substr = "no-such-device" };
+	p.filter = &f2;
+	p.timeout_ms = 300;
+	p.ctx = &none;
+	CHECK_OK(sc, bh_gap_scan_start(gap, &p));
+	sc_wait_for(sc, &none.done, 2000);
+	CHECK(sc, none.done && !none.got);
+}
+
+/* ---- GATT: every procedure against the demo database ---- */
+
+static void gatt_common(struct sc *sc, uint16_t want_mtu)
+{
+	struct sc_role *c = &sc->roles[0];
+	struct bh_host *h = c->h;
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	uint16_t mtu = 0;
+	CHECK_OK(sc, bh_host_exchange_mtu_sync(h, conn, &mtu));
+	CHECK(sc, mtu == want_mtu);
+	CHECK_OK(sc, bh_host_discover_sync(h, conn));
+	struct bh_gattc *g = bh_host_gattc(h, conn);
+	bh_uuid u = bh_uuid16(0x180d);
+	CHECK(sc, g && bh_gattc_find_service(g, &u));
+	u = bh_uuid16(0x1800);
+	CHECK(sc, g && bh_gattc_find_service(g, &u));
+	bh_uuid demo;
+	bh_uuid_parse(DEMO_SERVICE_UUID_STR, &demo);
+	const struct bh_gattc_service *ds = g ? bh_gattc_find_service(g, &demo) : NULL;
+	CHECK(sc, ds && ds->n_chrs == 5);
+	if (!ds)
+		return;
+	const struct bh_gattc_chr *lc = bh_gattc_chr_at(g, ds->first_chr);
+	const struct bh_gattc_chr *wc = bh_gattc_chr_at(g, ds->first_chr + 1);
+	const struct bh_gattc_chr *ic = bh_gattc_chr_at(g, ds->first_chr + 2);
+	const struct bh_gattc_chr *ec = bh_gattc_chr_at(g, ds->first_chr + 3);
+	const struct bh_gattc_chr *ac = bh_gattc_chr_at(g, ds->first_chr + 4);
+	u = bh_uuid16(0x2a37);
+	const struct bh_gattc_chr *hrm = bh_gattc_find_chr(g, NULL, &u);
+	CHECK(sc, hrm && hrm->cccd_handle);
+	CHECK(sc, ic->cccd_handle);
+
+	/* Read every readable characteristic. */
+	static uint8_t buf[512];
+	size_t len = 0;
+	for (unsigned i = 0; i < bh_gattc_chr_count(g); i++) {
+		const struct bh_gattc_chr *ch = bh_gattc_chr_at(g, i);
+		if (!(ch->props & BH_GATT_PROP_READ) || ch == ec || ch == ac)
+			continue; /* the secured ones are checked below */
+		CHECK_OK(sc, bh_host_read_sync(h, conn, ch->value_handle, buf, sizeof(buf), &len));
+	}
+	/* Long read of the 300-byte value. */
+	uint8_t expect[300];
+	demo_long_value(expect);
+	CHECK_OK(sc, bh_host_read_sync(h, conn, lc->value_handle, buf, sizeof(buf), &len));
+	CHECK(sc, len == 300 && !memcmp(buf, expect, 300));
+	/* Long write, then read it back. */
+	uint8_t w[300];
+	for (int i = 0; i < 300; i++)
+		w[i] = (uint8_t)(255 - i);
+	CHECK_OK(sc, bh_host_write_sync(h, conn, lc->value_handle, w, sizeof(w), true));
+	CHECK_OK(sc, bh_host_read_sync(h, conn, lc->value_handle, buf, sizeof(buf), &len));
+	CHECK(sc, len == 300 && !memcmp(buf, w, 300));
+	/* Short write. */
+	CHECK_OK(sc, bh_host_write_sync(h, conn, lc->value_handle, (const uint8_t *)"hi", 2, true));
+	CHECK_OK(sc, bh_host_read_sync(h, conn, lc->value_handle, buf, sizeof(buf), &len));
+	CHECK(sc, len == 2 && !memcmp(buf, "hi", 2));
+	/* Write without response, read back. */
+	CHECK_OK(sc, bh_host_write_sync(h, conn, wc->value_handle, (const uint8_t *)"cmd", 3, false));
+	sc_wait(sc, 50);
+	CHECK_OK(sc, bh_host_read_sync(h, conn, wc->value_handle, buf, sizeof(buf), &len));
+	CHECK(sc, len == 3 && !memcmp(buf, "cmd", 3));
+	/* Permissions before pairing: the encrypted value is refused. With
+	 * auto-security off the error surfaces as the server gave it. */
+	int rc = bh_host_read_sync(h, conn, ec->value_handle, buf, sizeof(buf), &len);
+	CHECK(sc, rc == BH_ATT_ERROR(BH_ATT_E_INSUFF_AUTHENTICATION) ||
+		      rc == BH_ATT_ERROR(BH_ATT_E_INSUFF_ENCRYPTION));
+	/* Reading a handle beyond the database. */
+	rc = bh_host_read_sync(h, conn, 0xfff0, buf, sizeof(buf), &len);
+	CHECK(sc, rc == BH_ATT_ERROR(BH_ATT_E_INVALID_HANDLE));
+	/* Notifications: 20 in order. */
+	CHECK_OK(sc, bh_host_subscribe_sync(h, conn, hrm->value_handle, false));
+	CHECK(sc, sc_wait_count(sc, &c->notifications, 20, 5000));
+	CHECK(sc, c->last_notified[1] == 19);
+	/* Indications: 3, each confirmed before the next. */
+	CHECK_OK(sc, bh_host_subscribe_sync(h, conn, ic->value_handle, true));
+	CHECK(sc, sc_wait_count(sc, &c->indications, 3, 5000));
+	CHECK(sc, c->last_notified[0] == 3);
+	CHECK_OK(sc, bh_host_disconnect_sync(h, conn, 0x13, 3000));
+	/* Real controllers report 0x16 (terminated by local host); btvirt
+	 * echoes the reason we gave. */
+	CHECK(sc, c->disconnected == 1 &&
+		      (c->last_disconnect_reason == 0x16 || c->last_disconnect_reason == 0x13));
+	if (sc->live) {
+		sc_wait(sc, 100);
+		CHECK(sc, sc->roles[1].disconnected == 1);
+		CHECK(sc, sc->roles[1].subscriptions >= 2);
+	}
+}
+
+static void no_auto_security(struct sc *sc) { sc->roles[0].cfg.auto_security = false; }
+
+static void gatt517(struct sc *sc) { gatt_common(sc, 517); }
+
+static void configure_mtu23(struct sc *sc)
+{
+	no_auto_security(sc);
+	sc->roles[0].cfg.att_mtu = 23;
+}
+static void gatt23(struct sc *sc) { gatt_common(sc, 23); }
+
+/* ---- pairing: pair, check both sides, reconnect from the bond ---- */
+
+static void pair_and_reconnect(struct sc *sc, enum bh_sec_level want)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	struct bh_security s = bh_smp_security(bh_host_smp(c->h), conn);
+	CHECK(sc, s.level >= want);
+	CHECK(sc, s.key_size == 16);
+	CHECK(sc, c->encrypted == 1);
+	sc_wait(sc, 100); /* key distribution finishes */
+	CHECK(sc, c->paired == 1);
+	if (sc->live) {
+		CHECK(sc, sc->roles[1].encrypted == 1);
+		CHECK(sc, sc->roles[1].paired == 1);
+	}
+	/* The encrypted value is now readable. */
+	bh_uuid demo;
+	bh_uuid_parse(DEMO_SERVICE_UUID_STR, &demo);
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	const struct bh_gattc_service *ds = bh_gattc_find_service(bh_host_gattc(c->h, conn), &demo);
+	uint16_t enc = ds ? bh_gattc_chr_at(bh_host_gattc(c->h, conn), ds->first_chr + 3)->value_handle : 0;
+	uint8_t buf[64];
+	size_t len = 0;
+	CHECK_OK(sc, bh_host_read_sync(c->h, conn, enc, buf, sizeof(buf), &len));
+	CHECK(sc, len == 16 && !memcmp(buf, "encrypted secret", 16));
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+
+	/* Reconnect: the bond re-encrypts without a new pairing. */
+	conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	s = bh_smp_security(bh_host_smp(c->h), conn);
+	CHECK(sc, s.level >= want && s.bonded);
+	CHECK(sc, c->encrypted == 2);
+	CHECK(sc, c->paired == 1); /* no second pairing */
+	if (sc->live) {
+		sc_wait(sc, 50);
+		CHECK(sc, sc->roles[1].encrypted == 2 && sc->roles[1].paired == 1);
+	}
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
+static void cfg_jw(struct sc *sc) { (void)sc; }
+static void pair_jw(struct sc *sc) { pair_and_reconnect(sc, BH_SEC_ENCRYPTED); }
+
+static void cfg_legacy_jw(struct sc *sc) { sc->roles[0].cfg.legacy_only = true; }
+
+static void cfg_passkey(struct sc *sc)
+{
+	sc->roles[0].cfg.io_cap = BH_IO_KEYBOARD_ONLY;
+	sc->roles[0].cfg.mitm = true;
+	sc->roles[1].cfg.io_cap = BH_IO_DISPLAY_ONLY;
+	sc->roles[1].cfg.mitm = true;
+}
+static void pair_mitm(struct sc *sc) { pair_and_reconnect(sc, BH_SEC_AUTHENTICATED); }
+
+static void cfg_legacy_passkey(struct sc *sc)
+{
+	cfg_passkey(sc);
+	sc->roles[0].cfg.legacy_only = true;
+}
+
+static void cfg_numcmp(struct sc *sc)
+{
+	sc->roles[0].cfg.io_cap = BH_IO_DISPLAY_YES_NO;
+	sc->roles[0].cfg.mitm = true;
+	sc->roles[1].cfg.io_cap = BH_IO_DISPLAY_YES_NO;
+	sc->roles[1].cfg.mitm = true;
+}
+
+/* ---- security raised on demand by the GATT client ---- */
+
+static void security_retry(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	struct bh_gattc *g = bh_host_gattc(c->h, conn);
+	bh_uuid demo;
+	bh_uuid_parse(DEMO_SERVICE_UUID_STR, &demo);
+	const struct bh_gattc_service *ds = bh_gattc_find_service(g, &demo);
+	CHECK(sc, ds != NULL);
+	if (!ds)
+		return;
+	uint16_t enc = bh_gattc_chr_at(g, ds->first_chr + 3)->value_handle;
+	uint16_t auth = bh_gattc_chr_at(g, ds->first_chr + 4)->value_handle;
+	uint8_t buf[64];
+	size_t len = 0;
+	/* Not encrypted yet: the server refuses, the client pairs (Just Works)
+	 * and retries once, transparently. */
+	CHECK_OK(sc, bh_host_read_sync(c->h, conn, enc, buf, sizeof(buf), &len));
+	CHECK(sc, len == 16 && !memcmp(buf, "encrypted secret", 16));
+	CHECK(sc, c->encrypted == 1);
+	/* Needs MITM: Just Works cannot give it, so the error surfaces. */
+	int rc = bh_host_read_sync(c->h, conn, auth, buf, sizeof(buf), &len);
+	CHECK(sc, rc == BH_ATT_ERROR(BH_ATT_E_INSUFF_AUTHENTICATION) || rc == BH_ESECURITY ||
+		      bh_status_kind(rc) == BH_KIND_SMP);
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
+/* ---- connection attempts that fail ---- */
+
+static void connect_fail(struct sc *sc)
+{
+	struct bh_host *h = sc->roles[0].h;
+	bh_addr nobody;
+	bh_addr_parse("C0:DE:00:00:00:01/random", &nobody);
+	uint16_t conn;
+	/* A real controller keeps initiating until our timeout cancels it;
+	 * btvirt fails at once with Connection Failed to be Established. */
+	int rc = bh_host_connect_sync(h, &nobody, 500, &conn);
+	CHECK(sc, rc == BH_ETIMEDOUT || rc == BH_HCI_STATUS(0x3e));
+	/* The stack is usable afterwards: connect to the real peripheral. */
+	conn = connect_to(sc, 1);
+	CHECK(sc, conn != 0);
+	if (conn)
+		CHECK_OK(sc, bh_host_disconnect_sync(h, conn, 0x13, 3000));
+}
+
+/* ---- several peripherals at once, separate CCCD state ---- */
+
+static void multi(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conns[3] = { 0 };
+	for (int i = 0; i < 3; i++) {
+		conns[i] = connect_to(sc, i + 1);
+		if (!conns[i])
+			return;
+	}
+	CHECK(sc, c->connected == 3);
+	for (int i = 0; i < 3; i++) {
+		uint8_t buf[64];
+		size_t len = 0;
+		CHECK_OK(sc, bh_host_discover_sync(c->h, conns[i]));
+		bh_uuid u = bh_uuid16(0x2a29);
+		const struct bh_gattc_chr *m = bh_gattc_find_chr(bh_host_gattc(c->h, conns[i]), NULL, &u);
+		CHECK(sc, m != NULL);
+		if (m)
+			CHECK_OK(sc, bh_host_read_sync(c->h, conns[i], m->value_handle, buf, sizeof(buf), &len));
+	}
+	/* Subscribe on the second peripheral only. */
+	bh_uuid u = bh_uuid16(0x2a37);
+	const struct bh_gattc_chr *hrm = bh_gattc_find_chr(bh_host_gattc(c->h, conns[1]), NULL, &u);
+	if (hrm) {
+		CHECK_OK(sc, bh_host_subscribe_sync(c->h, conns[1], hrm->value_handle, false));
+		CHECK(sc, sc_wait_count(sc, &c->notifications, 20, 5000));
+	}
+	if (sc->live) {
+		CHECK(sc, sc->roles[1].subscriptions == 0);
+		CHECK(sc, sc->roles[2].subscriptions == 1);
+		CHECK(sc, sc->roles[3].subscriptions == 0);
+	}
+	for (int i = 0; i < 3; i++)
+		CHECK_OK(sc, bh_host_disconnect_sync(c->h, conns[i], 0x13, 3000));
+	CHECK(sc, c->disconnected == 3);
+}
+
+const struct scenario scenarios[] = {
+	{ "bringup", 1, NULL, bringup },
+	{ "scan", 2, NULL, scan },
+	{ "gatt517", 2, no_auto_security, gatt517 },
+	{ "gatt23", 2, configure_mtu23, gatt23 },
+	{ "pair_sc_justworks", 2, cfg_jw, pair_jw },
+	{ "pair_legacy_justworks", 2, cfg_legacy_jw, pair_jw },
+	{ "pair_sc_passkey", 2, cfg_passkey, pair_mitm },
+	{ "pair_legacy_passkey", 2, cfg_legacy_passkey, pair_mitm },
+	{ "pair_sc_numeric", 2, cfg_numcmp, pair_mitm },
+	{ "security_retry", 2, NULL, security_retry },
+	{ "connect_fail", 2, NULL, connect_fail },
+	{ "multi", 4, NULL, multi },
+};
+const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);

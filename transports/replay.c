@@ -1,0 +1,316 @@
+/* Replay transport: a recorded trace played against the real stack in
+ * virtual time.
+ *
+ * Two cursors walk the records: one over controller->host records (to
+ * deliver), one over host->controller records (to match what the stack
+ * sends). A controller->host record is delivered only when its time has
+ * come and every host->controller record before it has been matched, which
+ * keeps cause and effect in the recorded order. The first mismatch stops
+ * the replay and keeps a report with both packets in hex and decoded.
+ */
+#include "transport_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rrec {
+	enum bh_trace_dir dir;
+	uint8_t type;
+	size_t off, len;
+	bh_time_ms t;
+	unsigned long index;
+};
+
+struct replay {
+	struct rrec *recs;
+	size_t n;
+	uint8_t *data;
+	size_t next_in;  /* next controller->host record (or n) */
+	size_t next_out; /* next host->controller record (or n) */
+	bh_time_ms now;
+	bool failed;
+	char report[3072];
+};
+
+static size_t skip_to(const struct replay *r, size_t i, enum bh_trace_dir dir)
+{
+	while (i < r->n && r->recs[i].dir != dir)
+		i++;
+	return i;
+}
+
+static struct replay *rp(const struct bh_transport *t)
+{
+	return t && t->ops->is_virtual ? t->impl : NULL;
+}
+
+/* "01 03 0c 00 ..." of at most 48 bytes. */
+static void hex(char *out, size_t outlen, uint8_t type, const uint8_t *p, size_t len)
+{
+	size_t o = (size_t)snprintf(out, outlen, "%02x", type);
+	for (size_t i = 0; i < len && i < 48 && o + 4 < outlen; i++)
+		o += (size_t)snprintf(out + o, outlen - o, " %02x", p[i]);
+	if (len > 48 && o + 4 < outlen)
+		snprintf(out + o, outlen - o, " ...");
+}
+
+static void describe(char *out, size_t outlen, uint8_t type, const uint8_t *p, size_t len)
+{
+	char d[128], h[200];
+	bh_h4_describe(type, p, len, d, sizeof(d));
+	hex(h, sizeof(h), type, p, len);
+	snprintf(out, outlen, "%s [%s]", d, h);
+}
+
+static void fail_expected(struct replay *r, const struct rrec *exp, const char *why,
+			  const uint8_t *got, size_t glen, uint8_t gtype, bool have_got)
+{
+	char e[400] = "(none)", g[400] = "(nothing sent)";
+	if (exp)
+		describe(e, sizeof(e), exp->type, r->data + exp->off, exp->len);
+	if (have_got)
+		describe(g, sizeof(g), gtype, got, glen);
+	snprintf(r->report, sizeof(r->report),
+		 "replay mismatch at record #%lu (t=%" PRIu64 " ms, virtual now %" PRIu64
+		 " ms): %s\n  expected: %s\n  actual:   %s",
+		 exp ? exp->index : (r->n ? r->recs[r->n - 1].index + 1 : 1),
+		 exp ? exp->t : r->now, r->now, why, e, g);
+	r->failed = true;
+}
+
+static int rp_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	struct replay *r = t->impl;
+	if (r->failed)
+		return BH_OK;
+	if (r->next_out >= r->n) {
+		fail_expected(r, NULL, "packet sent when the trace expects none", pkt, len, type, true);
+		return BH_OK;
+	}
+	const struct rrec *e = &r->recs[r->next_out];
+	if (e->type != type || e->len != len || memcmp(r->data + e->off, pkt, len)) {
+		fail_expected(r, e, "sent packet differs from the recorded one", pkt, len, type, true);
+		return BH_OK;
+	}
+	r->next_out = skip_to(r, r->next_out + 1, BH_TRACE_SENT);
+	return BH_OK;
+}
+
+int bh_replay_deliver(struct bh_transport *t, bool stack_idle)
+{
+	struct replay *r = rp(t);
+	if (!r)
+		return BH_EINVAL;
+	if (r->failed || bh_replay_done(t))
+		return BH_ESTATE;
+	if (r->next_in >= r->n) {
+		/* only host->controller records remain */
+		if (!stack_idle)
+			return BH_EBUSY;
+		fail_expected(r, &r->recs[r->next_out], "expected packet not sent (end of trace)",
+			      NULL, 0, 0, false);
+		return BH_EPROTO;
+	}
+	const struct rrec *c = &r->recs[r->next_in];
+	if (c->t > r->now)
+		return BH_EBUSY;
+	if (r->next_out < r->next_in) {
+		if (!stack_idle)
+			return BH_EBUSY;
+		fail_expected(r, &r->recs[r->next_out],
+			      "expected packet not sent before the next controller packet was due",
+			      NULL, 0, 0, false);
+		return BH_EPROTO;
+	}
+	/* advance first: rx may send (and re-enter through rp_send) */
+	r->next_in = skip_to(r, r->next_in + 1, BH_TRACE_RECEIVED);
+	bh_transport_deliver(t, c->type, r->data + c->off, c->len);
+	return BH_OK;
+}
+
+static int rp_pollfds(struct bh_transport *t, struct pollfd *fds, int max)
+{
+	(void)t;
+	(void)fds;
+	(void)max;
+	return 0;
+}
+
+static void rp_process(struct bh_transport *t, const struct pollfd *fds, int n)
+{
+	(void)fds;
+	(void)n;
+	/* bounded by the number of records */
+	while (bh_replay_deliver(t, false) == BH_OK)
+		;
+}
+
+static bh_time_ms rp_next_deadline(struct bh_transport *t)
+{
+	struct replay *r = t->impl;
+	if (r->failed || r->next_in >= r->n)
+		return BH_NEVER;
+	bh_time_ms d = r->recs[r->next_in].t;
+	return d > r->now ? d : r->now;
+}
+
+static void rp_close(struct bh_transport *t)
+{
+	struct replay *r = t->impl;
+	if (r) {
+		free(r->recs);
+		free(r->data);
+		free(r);
+	}
+	t->impl = NULL;
+}
+
+static const struct bh_transport_ops replay_ops = {
+	.send = rp_send,
+	.pollfds = rp_pollfds,
+	.process = rp_process,
+	.next_deadline = rp_next_deadline,
+	.close = rp_close,
+	.is_virtual = true,
+};
+
+bh_time_ms bh_transport_virtual_now(const struct bh_transport *t)
+{
+	struct replay *r = rp(t);
+	return r ? r->now : 0;
+}
+
+int bh_replay_advance(struct bh_transport *t, bh_time_ms now)
+{
+	struct replay *r = rp(t);
+	if (!r)
+		return BH_EINVAL;
+	if (now > r->now && now != BH_NEVER)
+		r->now = now;
+	return BH_OK;
+}
+
+bool bh_replay_done(const struct bh_transport *t)
+{
+	const struct replay *r = rp(t);
+	return !r || r->failed || (r->next_in >= r->n && r->next_out >= r->n);
+}
+
+int bh_replay_result(const struct bh_transport *t, char *report, size_t len)
+{
+	const struct replay *r = rp(t);
+	if (!r)
+		return bh_transport_errf(BH_EINVAL, report, len, "not a replay transport");
+	if (r->failed)
+		return bh_transport_errf(BH_EPROTO, report, len, "%s", r->report);
+	if (!bh_replay_done(t)) {
+		size_t i = r->next_out < r->next_in ? r->next_out : r->next_in;
+		char e[400];
+		describe(e, sizeof(e), r->recs[i].type, r->data + r->recs[i].off, r->recs[i].len);
+		return bh_transport_errf(BH_ESTATE, report, len,
+					 "replay not finished: stopped at record #%lu (%s, t=%" PRIu64
+					 " ms, virtual now %" PRIu64 " ms): %s",
+					 r->recs[i].index,
+					 r->recs[i].dir == BH_TRACE_SENT ? "host->controller, not sent"
+									 : "controller->host, not delivered",
+					 r->recs[i].t, r->now, e);
+	}
+	return bh_transport_errf(BH_OK, report, len, "replay OK: %zu records matched", r->n);
+}
+
+int bh_replay_open_reader(struct bh_trace_reader *rd, const char *name, struct bh_transport **out,
+			  char *err, size_t errlen)
+{
+	if (!rd || !out) {
+		bh_trace_close_read(rd);
+		return bh_transport_errf(BH_EINVAL, err, errlen, "replay: no trace");
+	}
+	*out = NULL;
+	struct replay *r = calloc(1, sizeof(*r));
+	size_t cap = 0, dcap = 0, dlen = 0;
+	int rc = BH_ENOMEM;
+	struct bh_trace_rec rec;
+	uint64_t first = 0;
+	bh_time_ms last = 0;
+	int nr;
+	if (!r)
+		goto fail;
+	while ((nr = bh_trace_next(rd, &rec)) == 1) {
+		if (r->n == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct rrec *nrec = realloc(r->recs, nc * sizeof(*nrec));
+			if (!nrec)
+				goto fail;
+			r->recs = nrec;
+			cap = nc;
+		}
+		if (dlen + rec.len > dcap) {
+			size_t nd = dcap ? dcap : 4096;
+			while (nd < dlen + rec.len)
+				nd *= 2;
+			uint8_t *ndata = realloc(r->data, nd);
+			if (!ndata)
+				goto fail;
+			r->data = ndata;
+			dcap = nd;
+		}
+		if (r->n == 0)
+			first = rec.timestamp_us;
+		/* relative to the first record; a clock step backwards in the
+		 * recording must not reorder delivery */
+		bh_time_ms t = rec.timestamp_us > first ? (rec.timestamp_us - first) / 1000 : 0;
+		if (t < last)
+			t = last;
+		last = t;
+		struct rrec *x = &r->recs[r->n++];
+		x->dir = rec.dir;
+		x->type = rec.type;
+		x->off = dlen;
+		x->len = rec.len;
+		x->t = t;
+		x->index = rec.index;
+		if (rec.len)
+			memcpy(r->data + dlen, rec.data, rec.len);
+		dlen += rec.len;
+	}
+	if (nr < 0) {
+		rc = bh_transport_errf(nr, err, errlen, "replay:%s: %s", name, bh_trace_error(rd));
+		goto fail_noerr;
+	}
+	bh_trace_close_read(rd);
+	rd = NULL;
+	r->next_in = skip_to(r, 0, BH_TRACE_RECEIVED);
+	r->next_out = skip_to(r, 0, BH_TRACE_SENT);
+	char tname[160];
+	snprintf(tname, sizeof(tname), "replay:%s", name);
+	struct bh_transport *t = bh_transport_new(&replay_ops, r, tname);
+	if (!t)
+		goto fail;
+	*out = t;
+	return BH_OK;
+fail:
+	rc = bh_transport_errf(BH_ENOMEM, err, errlen, "replay:%s: out of memory", name);
+fail_noerr:
+	bh_trace_close_read(rd);
+	if (r) {
+		free(r->recs);
+		free(r->data);
+		free(r);
+	}
+	return rc;
+}
+
+int bh_transport_open_replay(const char *arg, struct bh_transport **out, char *err, size_t errlen)
+{
+	struct bh_trace_reader *rd;
+	char e2[256];
+	if (!*arg)
+		return bh_transport_errf(BH_EINVAL, err, errlen,
+					 "replay: give a trace file, e.g. replay:tests/pcap/x.pcap");
+	int rc = bh_trace_open_read(arg, &rd, e2, sizeof(e2));
+	if (rc)
+		return bh_transport_errf(rc, err, errlen, "replay: %s", e2);
+	return bh_replay_open_reader(rd, arg, out, err, errlen);
+}

@@ -1,0 +1,576 @@
+/* The transport object, spec parsing, and the fd-based transports: H4 over
+ * serial / AF_UNIX / TCP, and the Linux HCI user channel.
+ *
+ * H4 transports share one framer (h4.c). Sends write the type byte and the
+ * packet with one writev so a reader that expects whole packets per read
+ * (btvirt) sees them. Stream sockets stay in blocking mode with a send
+ * timeout (reads use MSG_DONTWAIT), so the kernel takes each packet in one
+ * call instead of a partial write; if the timeout or a tty's EAGAIN still
+ * cuts a packet, the rest follows after a bounded poll() and nothing else is
+ * written in between, so packets never interleave.
+ */
+#include "transport_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* How long a send may block to finish one packet before the link is
+ * declared dead: a controller that accepts no byte for this long is gone. */
+#define SEND_BLOCK_MS 1000
+/* Total waits for one packet before the link is declared dead. */
+#define SEND_MAX_WAITS 3
+
+int bh_transport_errf(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
+}
+
+struct bh_transport *bh_transport_new(const struct bh_transport_ops *ops, void *impl,
+				      const char *name)
+{
+	struct bh_transport *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->ops = ops;
+	t->impl = impl;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	return t;
+}
+
+void bh_transport_set_port(struct bh_transport *t, const struct bh_transport_port *port)
+{
+	if (t && port)
+		t->port = *port;
+}
+
+void bh_transport_set_trace(struct bh_transport *t, struct bh_trace_writer *w)
+{
+	if (t)
+		t->trace = w;
+}
+
+static void trace(struct bh_transport *t, enum bh_trace_dir dir, uint8_t type, const uint8_t *pkt,
+		  size_t len)
+{
+	if (!t->trace)
+		return;
+	bh_time_ms ms = bh_transport_is_virtual(t) ? bh_transport_virtual_now(t)
+			: t->port.env         ? bh_now(t->port.env)
+					      : 0;
+	if (bh_trace_write(t->trace, dir, type, pkt, len, ms * 1000) && t->port.env)
+		bh_logf(t->port.env, BH_LOG_WARN, "transport", "%s: trace write failed", t->name);
+}
+
+void bh_transport_deliver(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	if (t->dead)
+		return;
+	trace(t, BH_TRACE_RECEIVED, type, pkt, len);
+	if (t->port.rx)
+		t->port.rx(t->port.ctx, type, pkt, len);
+}
+
+void bh_transport_die(struct bh_transport *t, bh_status why)
+{
+	if (t->dead)
+		return;
+	t->dead = true;
+	if (t->port.env)
+		bh_logf(t->port.env, BH_LOG_ERROR, "transport", "%s lost: %s", t->name,
+			bh_strerror(why));
+	if (t->port.lost)
+		t->port.lost(t->port.ctx, why);
+}
+
+int bh_transport_open(const char *spec, struct bh_transport **out, char *err, size_t errlen)
+{
+	if (!out)
+		return bh_transport_errf(BH_EINVAL, err, errlen, "transport: no output pointer");
+	*out = NULL;
+	if (!spec)
+		spec = getenv("BLEHOST_TRANSPORT");
+	if (!spec || !*spec)
+		return bh_transport_errf(BH_EINVAL, err, errlen,
+					 "no transport given: use -t SPEC or set BLEHOST_TRANSPORT "
+					 "(usb, usb:VID:PID, serial:/dev/ttyACM0,1000000,rtscts, "
+					 "unix:/path, tcp:HOST:PORT, hci0, replay:FILE)");
+	if (!strncmp(spec, "serial:", 7))
+		return bh_transport_open_serial(spec + 7, out, err, errlen);
+	if (!strncmp(spec, "unix:", 5))
+		return bh_transport_open_unix(spec + 5, out, err, errlen);
+	if (!strncmp(spec, "tcp:", 4))
+		return bh_transport_open_tcp(spec + 4, out, err, errlen);
+	if (!strcmp(spec, "usb"))
+		return bh_transport_open_usb("", out, err, errlen);
+	if (!strncmp(spec, "usb:", 4))
+		return bh_transport_open_usb(spec + 4, out, err, errlen);
+	if (!strncmp(spec, "replay:", 7))
+		return bh_transport_open_replay(spec + 7, out, err, errlen);
+	if (!strncmp(spec, "hci", 3))
+		return bh_transport_open_userchan(spec, out, err, errlen);
+	return bh_transport_errf(BH_EINVAL, err, errlen,
+				 "unknown transport '%s': use usb, usb:VID:PID, usb:BUS-PORT.PORT, "
+				 "serial:/dev/ttyACM0[,BAUD][,rtscts], unix:/path, tcp:HOST:PORT, "
+				 "hciN or replay:FILE",
+				 spec);
+}
+
+int bh_transport_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	if (!t || !bh_h4_packet_valid(type, pkt, len))
+		return BH_EINVAL;
+	if (t->dead)
+		return BH_ETRANSPORT;
+	int rc = t->ops->send(t, type, pkt, len);
+	if (rc == BH_OK)
+		trace(t, BH_TRACE_SENT, type, pkt, len);
+	return rc;
+}
+
+int bh_transport_pollfds(struct bh_transport *t, struct pollfd *fds, int max)
+{
+	if (!t || t->dead || max <= 0 || !fds)
+		return 0;
+	return t->ops->pollfds(t, fds, max);
+}
+
+void bh_transport_process(struct bh_transport *t, const struct pollfd *fds, int n)
+{
+	if (t && !t->dead)
+		t->ops->process(t, fds, n);
+}
+
+bh_time_ms bh_transport_next_deadline(struct bh_transport *t)
+{
+	if (!t || t->dead || !t->ops->next_deadline)
+		return BH_NEVER;
+	return t->ops->next_deadline(t);
+}
+
+void bh_transport_close(struct bh_transport *t)
+{
+	if (!t)
+		return;
+	t->ops->close(t);
+	free(t);
+}
+
+const char *bh_transport_name(const struct bh_transport *t)
+{
+	return t ? t->name : "(none)";
+}
+
+bool bh_transport_is_virtual(const struct bh_transport *t)
+{
+	return t && t->ops->is_virtual;
+}
+
+/* ---- fd transports ---------------------------------------------------- */
+
+struct fdt {
+	int fd;
+	bool framed;  /* true: H4 byte stream; false: one packet per read (user channel) */
+	bool stream_sock; /* blocking stream socket: read with MSG_DONTWAIT */
+	struct bh_h4 h4;
+};
+
+static void fdt_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	bh_transport_deliver(ctx, type, pkt, len);
+}
+
+/* Writes all of iov, blocking in poll() for at most SEND_BLOCK_MS per wait
+ * and SEND_MAX_WAITS waits in all. */
+static int write_all(int fd, bool sock, struct iovec *iov, int iovcnt)
+{
+	int waits = 0;
+	while (iovcnt) {
+		ssize_t n;
+		if (sock) {
+			/* MSG_NOSIGNAL: a closed peer is EPIPE (-> lost), not SIGPIPE */
+			struct msghdr m = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+			n = sendmsg(fd, &m, MSG_NOSIGNAL);
+		} else {
+			n = writev(fd, iov, iovcnt);
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return errno == EPIPE || errno == ECONNRESET || errno == EIO ||
+						       errno == ENXIO || errno == ENODEV
+					       ? BH_ETRANSPORT
+					       : BH_EIO;
+			if (++waits > SEND_MAX_WAITS)
+				return BH_ETRANSPORT;
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			int pr;
+			do
+				pr = poll(&p, 1, SEND_BLOCK_MS);
+			while (pr < 0 && errno == EINTR);
+			if (pr <= 0 || (p.revents & (POLLERR | POLLHUP | POLLNVAL)))
+				return BH_ETRANSPORT;
+			continue;
+		}
+		size_t done = (size_t)n;
+		while (iovcnt && done >= iov->iov_len) {
+			done -= iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt) {
+			iov->iov_base = (uint8_t *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
+	}
+	return BH_OK;
+}
+
+static int fdt_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	struct fdt *f = t->impl;
+	struct iovec iov[2] = { { &type, 1 }, { (void *)pkt, len } };
+	int rc = write_all(f->fd, f->stream_sock || !f->framed, iov, 2);
+	if (rc == BH_ETRANSPORT)
+		bh_transport_die(t, BH_ETRANSPORT);
+	return rc;
+}
+
+static int fdt_pollfds(struct bh_transport *t, struct pollfd *fds, int max)
+{
+	struct fdt *f = t->impl;
+	(void)max;
+	fds[0].fd = f->fd;
+	fds[0].events = POLLIN;
+	fds[0].revents = 0;
+	return 1;
+}
+
+static void fdt_process(struct bh_transport *t, const struct pollfd *fds, int n)
+{
+	struct fdt *f = t->impl;
+	if (n < 1 || fds[0].fd != f->fd || !fds[0].revents)
+		return;
+	/* Bounded: a flood of bytes cannot starve the rest of the loop. */
+	for (int round = 0; round < 16 && !t->dead; round++) {
+		uint8_t buf[4096];
+		ssize_t r = f->stream_sock ? recv(f->fd, buf, sizeof(buf), MSG_DONTWAIT)
+					   : read(f->fd, buf, sizeof(buf));
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			bh_transport_die(t, BH_EIO);
+			return;
+		}
+		if (r == 0) {
+			bh_transport_die(t, BH_ETRANSPORT);
+			return;
+		}
+		if (f->framed) {
+			bh_h4_feed(&f->h4, buf, (size_t)r, fdt_rx, t);
+		} else if (r > 1 && bh_h4_packet_valid(buf[0], buf + 1, (size_t)r - 1)) {
+			/* the user channel hands one whole packet per read */
+			bh_transport_deliver(t, buf[0], buf + 1, (size_t)r - 1);
+		}
+		if (!f->framed)
+			continue;
+		if ((size_t)r < sizeof(buf))
+			return;
+	}
+}
+
+static void fdt_close(struct bh_transport *t)
+{
+	struct fdt *f = t->impl;
+	if (f) {
+		if (f->fd >= 0)
+			close(f->fd);
+		free(f);
+	}
+	t->impl = NULL;
+}
+
+static const struct bh_transport_ops fdt_ops = {
+	.send = fdt_send,
+	.pollfds = fdt_pollfds,
+	.process = fdt_process,
+	.next_deadline = NULL,
+	.close = fdt_close,
+};
+
+static int fdt_wrap(int fd, bool framed, const char *name, struct bh_transport **out, char *err,
+		    size_t errlen)
+{
+	struct fdt *f = calloc(1, sizeof(*f));
+	struct bh_transport *t = f ? bh_transport_new(&fdt_ops, f, name) : NULL;
+	if (!t) {
+		free(f);
+		close(fd);
+		return bh_transport_errf(BH_ENOMEM, err, errlen, "%s: out of memory", name);
+	}
+	f->fd = fd;
+	f->framed = framed;
+	bh_h4_init(&f->h4);
+	*out = t;
+	return BH_OK;
+}
+
+/* A blocking stream socket whose sends give up after SEND_BLOCK_MS, wrapped
+ * as an H4 transport. */
+static int sock_wrap(int fd, const char *name, struct bh_transport **out, char *err,
+		     size_t errlen)
+{
+	struct timeval tv = { SEND_BLOCK_MS / 1000, (SEND_BLOCK_MS % 1000) * 1000 };
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	int rc = fdt_wrap(fd, true, name, out, err, errlen);
+	if (rc == BH_OK)
+		((struct fdt *)(*out)->impl)->stream_sock = true;
+	return rc;
+}
+
+/* ---- serial ----------------------------------------------------------- */
+
+static speed_t baud_const(unsigned long b)
+{
+	switch (b) {
+	case 9600: return B9600;
+	case 19200: return B19200;
+	case 38400: return B38400;
+	case 57600: return B57600;
+	case 115200: return B115200;
+	case 230400: return B230400;
+	case 460800: return B460800;
+	case 500000: return B500000;
+	case 921600: return B921600;
+	case 1000000: return B1000000;
+	case 1500000: return B1500000;
+	case 2000000: return B2000000;
+	case 3000000: return B3000000;
+	case 4000000: return B4000000;
+	default: return 0;
+	}
+}
+
+int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *err, size_t errlen)
+{
+	char path[256];
+	unsigned long baud = 115200;
+	bool rtscts = false;
+	const char *comma = strchr(arg, ',');
+	size_t plen = comma ? (size_t)(comma - arg) : strlen(arg);
+	if (!plen || plen >= sizeof(path))
+		return bh_transport_errf(BH_EINVAL, err, errlen,
+					 "serial: give a device, e.g. serial:/dev/ttyACM0,1000000,rtscts");
+	memcpy(path, arg, plen);
+	path[plen] = 0;
+	while (comma) {
+		const char *opt = comma + 1;
+		comma = strchr(opt, ',');
+		size_t ol = comma ? (size_t)(comma - opt) : strlen(opt);
+		if (ol == 6 && !strncmp(opt, "rtscts", 6)) {
+			rtscts = true;
+			continue;
+		}
+		char num[16];
+		char *end;
+		if (ol == 0 || ol >= sizeof(num))
+			goto bad_opt;
+		memcpy(num, opt, ol);
+		num[ol] = 0;
+		baud = strtoul(num, &end, 10);
+		if (*end || !baud_const(baud))
+			goto bad_opt;
+		continue;
+bad_opt:
+		return bh_transport_errf(BH_EINVAL, err, errlen,
+					 "serial:%s: bad option '%.*s' (use a standard baud rate such "
+					 "as 115200 or 1000000, or 'rtscts')",
+					 path, (int)ol, opt);
+	}
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return bh_transport_errf(BH_EIO, err, errlen,
+					 "serial:%s: cannot open: %s (check the device path and that "
+					 "you may access it, e.g. the dialout group)",
+					 path, strerror(errno));
+	struct termios tio;
+	if (tcgetattr(fd, &tio) < 0) {
+		int e = errno;
+		close(fd);
+		return bh_transport_errf(BH_EIO, err, errlen, "serial:%s: not a tty (%s)", path,
+					 strerror(e));
+	}
+	cfmakeraw(&tio);
+	tio.c_cflag |= CLOCAL | CREAD;
+	if (rtscts)
+		tio.c_cflag |= CRTSCTS;
+	else
+		tio.c_cflag &= ~CRTSCTS;
+	tio.c_cc[VMIN] = 0;
+	tio.c_cc[VTIME] = 0;
+	cfsetispeed(&tio, baud_const(baud));
+	cfsetospeed(&tio, baud_const(baud));
+	if (tcsetattr(fd, TCSANOW, &tio) < 0) {
+		int e = errno;
+		close(fd);
+		return bh_transport_errf(BH_EIO, err, errlen, "serial:%s: cannot set %lu baud: %s",
+					 path, baud, strerror(e));
+	}
+	tcflush(fd, TCIOFLUSH);
+	char name[300];
+	snprintf(name, sizeof(name), "serial:%s,%lu%s", path, baud, rtscts ? ",rtscts" : "");
+	return fdt_wrap(fd, true, name, out, err, errlen);
+}
+
+/* ---- unix ------------------------------------------------------------- */
+
+int bh_transport_open_unix(const char *arg, struct bh_transport **out, char *err, size_t errlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (!*arg || strlen(arg) >= sizeof(sa.sun_path))
+		return bh_transport_errf(BH_EINVAL, err, errlen,
+					 "unix: give a socket path shorter than %zu bytes, e.g. "
+					 "unix:/tmp/bt-server-bredrle",
+					 sizeof(sa.sun_path));
+	strcpy(sa.sun_path, arg);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return bh_transport_errf(BH_EIO, err, errlen, "unix:%s: socket: %s", arg,
+					 strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return bh_transport_errf(BH_EIO, err, errlen,
+					 "unix:%s: cannot connect: %s (is btvirt or the controller "
+					 "server running and listening there?)",
+					 arg, strerror(e));
+	}
+	char name[160];
+	snprintf(name, sizeof(name), "unix:%s", arg);
+	return sock_wrap(fd, name, out, err, errlen);
+}
+
+/* ---- tcp -------------------------------------------------------------- */
+
+int bh_transport_open_tcp(const char *arg, struct bh_transport **out, char *err, size_t errlen)
+{
+	char host[256];
+	const char *port;
+	if (arg[0] == '[') { /* [v6addr]:port */
+		const char *rb = strchr(arg, ']');
+		if (!rb || rb[1] != ':' || (size_t)(rb - arg - 1) >= sizeof(host))
+			goto usage;
+		memcpy(host, arg + 1, (size_t)(rb - arg - 1));
+		host[rb - arg - 1] = 0;
+		port = rb + 2;
+	} else {
+		const char *c = strrchr(arg, ':');
+		if (!c || (size_t)(c - arg) >= sizeof(host))
+			goto usage;
+		memcpy(host, arg, (size_t)(c - arg));
+		host[c - arg] = 0;
+		port = c + 1;
+	}
+	if (!*host || !*port)
+		goto usage;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	int gr = getaddrinfo(host, port, &hints, &res);
+	if (gr)
+		return bh_transport_errf(BH_EIO, err, errlen, "tcp:%s: cannot resolve: %s", arg,
+					 gai_strerror(gr));
+	int fd = -1, last = 0;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0) {
+			last = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		last = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return bh_transport_errf(BH_EIO, err, errlen,
+					 "tcp:%s: cannot connect: %s (is the controller server "
+					 "listening on that host and port?)",
+					 arg, strerror(last));
+	/* HCI is request/response with small packets: Nagle would add delay. */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	char name[160];
+	snprintf(name, sizeof(name), "tcp:%s", arg);
+	return sock_wrap(fd, name, out, err, errlen);
+usage:
+	return bh_transport_errf(BH_EINVAL, err, errlen,
+				 "tcp: give HOST:PORT, e.g. tcp:127.0.0.1:45550 or tcp:[::1]:45550");
+}
+
+/* ---- Linux HCI user channel ------------------------------------------ */
+
+/* Defined here rather than taken from BlueZ headers, which may be absent. */
+#define BH_AF_BLUETOOTH 31
+#define BH_BTPROTO_HCI 1
+#define BH_HCI_CHANNEL_USER 1
+struct bh_sockaddr_hci {
+	sa_family_t hci_family;
+	unsigned short hci_dev;
+	unsigned short hci_channel;
+};
+
+int bh_transport_open_userchan(const char *spec, struct bh_transport **out, char *err,
+			       size_t errlen)
+{
+	char *end;
+	unsigned long dev = strtoul(spec + 3, &end, 10);
+	if (!spec[3] || *end || dev > 0xfffe)
+		return bh_transport_errf(BH_EINVAL, err, errlen,
+					 "%s: give an HCI device as hciN, e.g. hci0", spec);
+	int fd = socket(BH_AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, BH_BTPROTO_HCI);
+	if (fd < 0) {
+		if (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)
+			return bh_transport_errf(
+				BH_ENOTSUP, err, errlen,
+				"%s: this kernel has no Bluetooth sockets (AF_BLUETOOTH: %s); load "
+				"the bluetooth module, or use -t usb / serial:... / unix:...",
+				spec, strerror(errno));
+		return bh_transport_errf(BH_EIO, err, errlen, "%s: socket(AF_BLUETOOTH): %s", spec,
+					 strerror(errno));
+	}
+	struct bh_sockaddr_hci sa = { .hci_family = BH_AF_BLUETOOTH,
+				      .hci_dev = (unsigned short)dev,
+				      .hci_channel = BH_HCI_CHANNEL_USER };
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = errno;
+		close(fd);
+		return bh_transport_errf(
+			BH_EIO, err, errlen,
+			"%s: cannot open the user channel: %s (needs CAP_NET_ADMIN, and the "
+			"device must be down: run 'hciconfig %s down' or stop bluetoothd)",
+			spec, strerror(e), spec);
+	}
+	return fdt_wrap(fd, false, spec, out, err, errlen);
+}

@@ -1,0 +1,48 @@
+/* Internal to transports/: the object every transport kind shares. */
+#ifndef BH_TRANSPORT_INTERNAL_H
+#define BH_TRANSPORT_INTERNAL_H
+
+#include "transport.h"
+
+#include <stdarg.h>
+
+struct bh_transport_ops {
+	int (*send)(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len);
+	int (*pollfds)(struct bh_transport *t, struct pollfd *fds, int max);
+	void (*process)(struct bh_transport *t, const struct pollfd *fds, int n);
+	bh_time_ms (*next_deadline)(struct bh_transport *t);
+	void (*close)(struct bh_transport *t); /* frees impl, not t */
+	bool is_virtual;
+};
+
+struct bh_transport {
+	const struct bh_transport_ops *ops;
+	void *impl;
+	struct bh_transport_port port;
+	struct bh_trace_writer *trace; /* borrowed, may be NULL */
+	bool dead;
+	char name[160];
+};
+
+/* Allocates a transport with the given ops; NULL on out of memory. */
+struct bh_transport *bh_transport_new(const struct bh_transport_ops *ops, void *impl,
+				      const char *name);
+/* Hands one packet to port.rx (dropped before the port is set). */
+void bh_transport_deliver(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len);
+/* Marks the transport dead and calls port.lost exactly once. */
+void bh_transport_die(struct bh_transport *t, bh_status why);
+
+/* snprintf into err when errlen > 0; returns rc for one-line error paths. */
+int bh_transport_errf(int rc, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Per-kind openers; arg is the spec after "kind:" (may be "" for usb). */
+int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *err, size_t errlen);
+int bh_transport_open_unix(const char *arg, struct bh_transport **out, char *err, size_t errlen);
+int bh_transport_open_tcp(const char *arg, struct bh_transport **out, char *err, size_t errlen);
+int bh_transport_open_userchan(const char *spec, struct bh_transport **out, char *err,
+			       size_t errlen);
+int bh_transport_open_usb(const char *arg, struct bh_transport **out, char *err, size_t errlen);
+int bh_transport_open_replay(const char *arg, struct bh_transport **out, char *err, size_t errlen);
+
+#endif
