@@ -322,7 +322,7 @@ void bh_gap_on_timeout(struct bh_gap *gap);
 /* Generic completion for commands GAP runs on the caller's behalf. */
 typedef void (*bh_gap_done_cb)(void *ctx, bh_status status);
 
-/* Extended commands in use (decided from the bitmap on first use)? */
+/* Extended commands in use (decided on first use once info() has facts)? */
 bool bh_gap_uses_extended(struct bh_gap *gap);
 
 /* ---- Addresses ---- */
@@ -401,7 +401,8 @@ struct bh_gap_scan_params {
 /* Starts scanning (clears the seen-devices table). BH_EBUSY if already
  * scanning, BH_ENOSPACE if the filter is too large. */
 int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p);
-/* Stops; on_done(BH_OK) follows once the controller confirms. */
+/* Stops; on_done(BH_OK) follows once the controller confirms. BH_ESTATE
+ * when not scanning, or when the scan belongs to bh_gap_connect_match(). */
 int bh_gap_scan_stop(struct bh_gap *gap);
 bool bh_gap_scanning(const struct bh_gap *gap);
 /* The seen-devices table (valid until the next scan starts). */
@@ -470,7 +471,8 @@ int bh_gap_connect_accept_list(struct bh_gap *gap, const struct bh_gap_conn_para
 int bh_gap_connect_match(struct bh_gap *gap, const struct bh_gap_scan_filter *filter,
 			 const struct bh_gap_conn_params *params, unsigned timeout_ms,
 			 bh_gap_connect_cb cb, void *ctx);
-/* Cancels the attempt; its callback gets BH_ECANCELLED. */
+/* Cancels the attempt; its callback gets BH_ECANCELLED (or BH_OK with the
+ * connection if it completed first). BH_ESTATE when there is none. */
 int bh_gap_connect_cancel(struct bh_gap *gap);
 /* Disconnects with an HCI reason (0x13 user terminated is typical). The
  * end is reported through port.disconnected. */

@@ -127,7 +127,9 @@ struct bh_gatt_chr_def {
 	const void *initial;
 	uint16_t initial_len;
 	uint16_t max_len; /* 0: initial_len; at most 512 */
-	bool fixed_len;   /* writes must give exactly max_len octets */
+	bool fixed_len;   /* the value is always max_len octets: a shorter write
+			     replaces its first octets (Vol 3, Part F, 3.4.5.1),
+			     a longer one is Invalid Attribute Value Length */
 	bh_gatt_read_fn read;
 	bh_gatt_write_fn write;
 	bh_gatt_authorize_fn authorize;

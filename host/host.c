@@ -153,6 +153,8 @@ void bh_host_free(struct bh_host *h)
 	if (!h)
 		return;
 	host_conn_drop_all(h, BH_ERESET);
+	if (h->hci && h->gap)
+		bh_hci_cmd_forget(h->hci, h->gap); /* GAP's commands carry it as context */
 	bh_gap_free(h->gap);
 	bh_gatts_free(h->gatts);
 	host_security_free(h);

@@ -234,6 +234,7 @@ static const struct bh_hci_info *gap_info(void *ctx)
 static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason)
 {
 	host_save_cccd(h, c);
+	host_save_gatt_cache(h, c);
 	if (c->sec_done) {
 		void (*done)(void *, bh_status) = c->sec_done;
 		c->sec_done = NULL;
@@ -314,6 +315,7 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	bh_loop_add_source(h->loop, att_deadline, att_run, c);
 	bh_gatts_connected(h->gatts, c->handle);
 	host_restore_cccd(h, c);
+	host_restore_gatt_cache(h, c);
 	if (h->smp)
 		bh_smp_conn_added(h->smp, c->handle, c->central, &c->local, &c->peer);
 	if (h->ev.connected)

@@ -114,5 +114,8 @@ int host_raise_security(struct host_conn *c, uint8_t att_error,
 /* Saves the connection's CCCD state into its bond, if bonded. */
 void host_save_cccd(struct bh_host *h, struct host_conn *c);
 void host_restore_cccd(struct bh_host *h, struct host_conn *c);
+/* The GATT client's tree of a bonded peer, kept with its bond. */
+void host_save_gatt_cache(struct bh_host *h, struct host_conn *c);
+void host_restore_gatt_cache(struct bh_host *h, struct host_conn *c);
 
 #endif

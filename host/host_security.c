@@ -88,6 +88,34 @@ void host_save_cccd(struct bh_host *h, struct host_conn *c)
 	free(b);
 }
 
+void host_save_gatt_cache(struct bh_host *h, struct host_conn *c)
+{
+	if (!c->gattc || !bh_gattc_service_count(c->gattc))
+		return;
+	struct bh_bond *b = malloc(sizeof(*b));
+	if (!b)
+		return;
+	if (host_bond_lookup(h, &c->identity, b)) {
+		size_t n = bh_gattc_export(c->gattc, b->gatt_cache, sizeof(b->gatt_cache));
+		if (n) {
+			b->gatt_cache_len = n;
+			host_bond_save(h, b);
+		}
+	}
+	free(b);
+}
+
+void host_restore_gatt_cache(struct bh_host *h, struct host_conn *c)
+{
+	struct bh_bond *b = malloc(sizeof(*b));
+	if (!b)
+		return;
+	if (host_bond_lookup(h, &c->identity, b) && b->gatt_cache_len &&
+	    bh_gattc_import(c->gattc, b->gatt_cache, b->gatt_cache_len) != BH_OK)
+		host_log(h, BH_LOG_WARN, "stored GATT cache of the peer is unusable: discovering again");
+	free(b);
+}
+
 void host_restore_cccd(struct bh_host *h, struct host_conn *c)
 {
 	struct bh_bond *b = malloc(sizeof(*b));
@@ -120,7 +148,27 @@ static bool smp_get_bond(void *ctx, const bh_addr *peer, struct bh_bond *out)
 
 static void smp_save_bond(void *ctx, const struct bh_bond *b)
 {
-	host_bond_save(ctx, b);
+	struct bh_host *h = ctx;
+	/* A fresh pairing knows nothing of the GATT state kept with the old
+	 * bond of the same identity: carry it over. */
+	struct bh_bond *old = malloc(sizeof(*old));
+	if (old && !b->cccd_len && !b->gatt_cache_len && host_bond_lookup(h, &b->identity, old) &&
+	    (old->cccd_len || old->gatt_cache_len)) {
+		struct bh_bond *merged = malloc(sizeof(*merged));
+		if (merged) {
+			*merged = *b;
+			memcpy(merged->cccd, old->cccd, old->cccd_len);
+			merged->cccd_len = old->cccd_len;
+			memcpy(merged->gatt_cache, old->gatt_cache, old->gatt_cache_len);
+			merged->gatt_cache_len = old->gatt_cache_len;
+			host_bond_save(h, merged);
+			free(merged);
+			free(old);
+			return;
+		}
+	}
+	free(old);
+	host_bond_save(h, b);
 }
 
 static void finish_raise(struct host_conn *c, bh_status st)
@@ -296,8 +344,15 @@ int host_smp_create(struct bh_host *h)
 	return BH_OK;
 }
 
+static void forget_hci(void *ctx, void *cbctx)
+{
+	bh_hci_cmd_forget(ctx, cbctx);
+}
+
 void host_security_free(struct bh_host *h)
 {
+	if (h->smp && h->hci)
+		bh_smp_forget_cmds(h->smp, forget_hci, h->hci);
 	bh_smp_free(h->smp);
 	h->smp = NULL;
 	bh_resolver_free(h->resolver);

@@ -95,7 +95,11 @@ int bh_host_discover_sync(struct bh_host *h, uint16_t handle)
 	if (!c)
 		return BH_ENOTFOUND;
 	struct wait w = { 0 };
-	int rc = bh_gattc_discover(c->gattc, NULL, 0, BH_GATTC_DISC_INCLUDES, on_gattc, &w);
+	/* A bonded peer's tree came from its bond: check it against the peer's
+	 * Database Hash (or Service Changed) instead of discovering again. */
+	int rc = bh_gattc_service_count(c->gattc)
+			 ? bh_gattc_validate_cache(c->gattc, BH_GATTC_DISC_INCLUDES, on_gattc, &w)
+			 : bh_gattc_discover(c->gattc, NULL, 0, BH_GATTC_DISC_INCLUDES, on_gattc, &w);
 	return rc ? rc : wait_for(h, &w, OP_TIMEOUT_MS * 4);
 }
 

@@ -21,7 +21,13 @@ struct cli {
 /* Creates the host from cli->cfg and brings the controller up; prints an
  * actionable error and returns NULL on failure. */
 struct bh_host *cli_open_host(struct cli *c, const struct bh_host_events *ev);
-void cli_close_host(struct cli *c);
+/* Frees the host. In a replay, first plays the rest of the trace and
+ * returns 1 (after printing the report) if the stack did not send exactly
+ * what was recorded; else 0. Commands whose callbacks point into their own
+ * stack frame call it before returning. */
+int cli_close_host(struct cli *c);
+/* cli_close_host, then rc, or 1 if only the replay check failed. */
+int cli_finish(struct cli *c, int rc);
 
 /* Error line on stderr, prefixed with the program name. Returns 1. */
 int cli_fail(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

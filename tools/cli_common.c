@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "hci.h"
+#include "transport.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -40,12 +41,33 @@ struct bh_host *cli_open_host(struct cli *c, const struct bh_host_events *ev)
 	return c->host;
 }
 
-void cli_close_host(struct cli *c)
+int cli_close_host(struct cli *c)
 {
-	if (c->host) {
-		bh_host_free(c->host);
-		c->host = NULL;
+	int rc = 0;
+	if (!c->host)
+		return 0;
+	if (bh_host_transport(c->host) && bh_transport_is_virtual(bh_host_transport(c->host))) {
+		/* A replay passes only if the whole trace played and every packet
+		 * the stack sent matched: play what is left, then ask. */
+		bool never = false;
+		for (int i = 0; i < 600 && !bh_host_replay_done(c->host); i++)
+			bh_loop_run_until(bh_host_loop(c->host), &never, 1000);
+		char report[4096] = "";
+		int st = bh_host_replay_result(c->host, report, sizeof(report));
+		if (st) {
+			cli_fail(c, "replay mismatch: %s\n%s", bh_strerror(st), report);
+			rc = 1;
+		}
 	}
+	bh_host_free(c->host);
+	c->host = NULL;
+	return rc;
+}
+
+int cli_finish(struct cli *c, int rc)
+{
+	int rc2 = cli_close_host(c);
+	return rc ? rc : rc2;
 }
 
 int cli_parse_attr(const char *s, uint16_t *attr_handle, bh_uuid *uuid)

@@ -142,11 +142,11 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 	};
 	rc = bh_gap_adv_start(bh_host_gap(h), &p, on_started, &ui);
 	if (rc)
-		return cli_fail(c, "cannot advertise: %s", bh_strerror(rc));
+		return cli_finish(c, cli_fail(c, "cannot advertise: %s", bh_strerror(rc)));
 	bh_loop_run_until(bh_host_loop(h), &ui.started, 5000);
 	if (!ui.started || ui.start_status)
-		return cli_fail(c, "advertising did not start: %s",
-				bh_strerror(ui.started ? ui.start_status : BH_ETIMEDOUT));
+		return cli_finish(c, cli_fail(c, "advertising did not start: %s",
+				bh_strerror(ui.started ? ui.start_status : BH_ETIMEDOUT)));
 	char addr[BH_ADDR_STRLEN];
 	bh_addr own = bh_gap_own_address(bh_host_gap(h));
 	if (!c->json)
@@ -166,5 +166,5 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 	if (!c->json)
 		printf("advertising stopped: %s\n",
 		       c->interrupted ? "interrupted" : bh_strerror(ui.reason));
-	return 0;
+	return cli_finish(c, 0);
 }

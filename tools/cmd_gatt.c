@@ -47,8 +47,7 @@ int cmd_gatt(struct cli *c, int argc, char **argv)
 		return cli_fail(c, "usage: gatt ADDR [--connect-timeout S]");
 	struct gatt_session s;
 	if (gatt_session_open(&s, c, argv[optind], ct, true, NULL)) {
-		gatt_session_close(&s);
-		return 1;
+		return gatt_session_close(&s, 1);
 	}
 	struct bh_gattc *g = bh_host_gattc(s.h, s.conn);
 	struct json j;
@@ -141,8 +140,7 @@ int cmd_gatt(struct cli *c, int argc, char **argv)
 		json_close(&j, ']');
 		json_end(&j);
 	}
-	gatt_session_close(&s);
-	return 0;
+	return gatt_session_close(&s, 0);
 }
 
 static int parse_common(struct cli *c, int argc, char **argv, double *ct, bool *no_rsp,
@@ -202,8 +200,7 @@ int cmd_read(struct cli *c, int argc, char **argv)
 			rc = 0;
 		}
 	}
-	gatt_session_close(&s);
-	return rc;
+	return gatt_session_close(&s, rc);
 }
 
 int cmd_write(struct cli *c, int argc, char **argv)
@@ -234,8 +231,7 @@ int cmd_write(struct cli *c, int argc, char **argv)
 			rc = 0;
 		}
 	}
-	gatt_session_close(&s);
-	return rc;
+	return gatt_session_close(&s, rc);
 }
 
 struct notify_ui {
@@ -297,6 +293,5 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 			rc = (count > 0 && ui.got < count) ? cli_fail(c, "got %ld of %ld", ui.got, count) : 0;
 		}
 	}
-	gatt_session_close(&s);
-	return rc;
+	return gatt_session_close(&s, rc);
 }

@@ -121,6 +121,5 @@ int cmd_pair(struct cli *c, int argc, char **argv)
 		}
 		rc = st ? 1 : 0;
 	}
-	gatt_session_close(&s);
-	return rc;
+	return gatt_session_close(&s, rc);
 }

@@ -175,7 +175,8 @@ static void on_passkey_request(void *ctx, uint16_t conn)
 static void on_stopped(void *ctx, bh_status st)
 {
 	struct periph *p = ctx;
-	if (st != BH_OK)
+	/* BH_ERESET is our own shutdown, not news for the log. */
+	if (st != BH_OK && st != BH_ERESET)
 		emit(p, "advertising", 0, "stopped: %s", bh_strerror(st));
 }
 
@@ -224,7 +225,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	struct demo_handles dh;
 	bh_status st = demo_db_add(gs, &dh);
 	if (st)
-		return cli_fail(c, "cannot build the demo database: %s", bh_strerror(st));
+		return cli_finish(c, cli_fail(c, "cannot build the demo database: %s", bh_strerror(st)));
 	p.hrm_handle = dh.heart_rate;
 	p.batt_handle = dh.battery;
 	p.indicate_handle = dh.indicate;
@@ -237,7 +238,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	bh_ad_add_flags(&a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
 	bh_ad_add_uuids(&a, &hr, 1, true);
 	if (bh_ad_add_name(&a, name, true) && bh_ad_add_name(&r, name, true))
-		return cli_fail(c, "name '%s' is too long to advertise", name);
+		return cli_finish(c, cli_fail(c, "name '%s' is too long to advertise", name));
 	struct bh_gap_adv_params ap = {
 		.kind = BH_GAP_ADV_CONN,
 		.data = adv,
@@ -250,7 +251,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	};
 	int rc = bh_gap_adv_start(bh_host_gap(p.h), &ap, NULL, NULL);
 	if (rc)
-		return cli_fail(c, "cannot advertise: %s", bh_strerror(rc));
+		return cli_finish(c, cli_fail(c, "cannot advertise: %s", bh_strerror(rc)));
 	char addr[BH_ADDR_STRLEN];
 	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
 	emit(&p, "advertising", 0, "%s as \"%s\" with Heart Rate, Battery, Device Information and the demo service",
@@ -259,5 +260,6 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	bh_loop_run_until(bh_host_loop(p.h), &never,
 			  timeout > 0 ? (bh_time_ms)(timeout * 1000) : BH_NEVER);
 	emit(&p, "exit", 0, "%s", c->interrupted ? "interrupted" : "timeout");
-	return 0;
+	/* Advertising and the host events point at p: close while it lives. */
+	return cli_finish(c, 0);
 }

@@ -160,15 +160,15 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	p.ctx = &ui;
 	int rc = bh_gap_scan_start(bh_host_gap(h), &p);
 	if (rc)
-		return cli_fail(c, "cannot start scanning: %s", bh_strerror(rc));
+		return cli_finish(c, cli_fail(c, "cannot start scanning: %s", bh_strerror(rc)));
 	bh_loop_run_until(bh_host_loop(h), &ui.done, BH_NEVER);
 	if (!ui.done) { /* interrupted */
 		bh_gap_scan_stop(bh_host_gap(h));
 		bh_loop_run_until(bh_host_loop(h), &ui.done, 2000);
 	}
 	if (ui.reason != BH_OK && ui.reason != BH_ETIMEDOUT)
-		return cli_fail(c, "scan ended: %s", bh_strerror(ui.reason));
+		return cli_finish(c, cli_fail(c, "scan ended: %s", bh_strerror(ui.reason)));
 	if (!c->json)
 		fprintf(stderr, "%u device%s found\n", ui.nrows, ui.nrows == 1 ? "" : "s");
-	return 0;
+	return cli_finish(c, 0);
 }

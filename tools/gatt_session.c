@@ -37,11 +37,12 @@ int gatt_session_open(struct gatt_session *s, struct cli *c, const char *addr_st
 	return 0;
 }
 
-void gatt_session_close(struct gatt_session *s)
+int gatt_session_close(struct gatt_session *s, int rc)
 {
 	if (s->connected && s->h)
 		bh_host_disconnect_sync(s->h, s->conn, 0x13, 3000);
 	s->connected = false;
+	return cli_finish(s->c, rc);
 }
 
 int gatt_session_attr(struct gatt_session *s, const char *spec, uint16_t *handle)

@@ -18,7 +18,9 @@ struct gatt_session {
  * Returns 0 or 1. */
 int gatt_session_open(struct gatt_session *s, struct cli *c, const char *addr_str,
 		      double connect_timeout, bool discover, const struct bh_host_events *ev);
-void gatt_session_close(struct gatt_session *s);
+/* Disconnects and closes the host (see cli_finish). Returns rc, or 1 if
+ * only the replay check failed. */
+int gatt_session_close(struct gatt_session *s, int rc);
 /* Resolves "HANDLE" or a characteristic UUID to a value handle (needs the
  * tree). Returns 0 or prints an error and returns 1. */
 int gatt_session_attr(struct gatt_session *s, const char *spec, uint16_t *handle);

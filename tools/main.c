@@ -103,8 +103,8 @@ int main(int argc, char **argv)
 			char **sub_argv = argv + optind;
 			optind = 0;
 			int rc = commands[i].fn(&c, sub_argc, sub_argv);
-			cli_close_host(&c);
-			return rc;
+			int rc2 = cli_close_host(&c);
+			return rc ? rc : rc2;
 		}
 	}
 	fprintf(stderr, "%s: unknown command '%s'\n", c.prog, name);

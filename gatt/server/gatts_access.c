@@ -155,7 +155,7 @@ uint8_t gatts_read_value(struct bh_gatts *s, uint16_t conn, struct gatts_attr *a
 		/* Multi-octet characteristic values go LSO first (Part F, 3.3.1). */
 		bh_swap(tmp, s->hash, 16);
 		if (c)
-			c->hash_read = true;
+			c->cache = c->cache == GATTS_UNAWARE ? GATTS_UNAWARE_HASH_READ : c->cache;
 		return copy_out(tmp, 16, offset, buf, cap, len);
 	}
 	return BH_ATT_E_UNLIKELY;
@@ -240,10 +240,9 @@ uint8_t gatts_write_value(struct bh_gatts *s, uint16_t conn, struct gatts_attr *
 			return BH_ATT_E_INVALID_OFFSET;
 		if ((size_t)offset + len > a->max_len)
 			return BH_ATT_E_INVALID_VALUE_LENGTH;
-		/* A fixed-length value is written whole except in a reliable or
-		 * long write, which may touch part of it. */
-		if (a->fixed_len && !(flags & BH_GATT_WRITE_F_PREPARED) && (offset || len != a->max_len))
-			return BH_ATT_E_INVALID_VALUE_LENGTH;
+		/* A variable-length value takes the written length; a fixed-length
+		 * one keeps its length and only the octets written change
+		 * (Vol 3, Part F, 3.4.5.1). */
 		if (len)
 			memcpy(a->val + offset, value, len);
 		if (!a->fixed_len)

@@ -89,7 +89,7 @@ bh_status bh_gatts_connected(struct bh_gatts *s, uint16_t conn)
 		c->conn = conn;
 		/* A new client has no cache to be out of date: aware. A bond's
 		 * blob may say otherwise on import. */
-		c->change_aware = true;
+		c->cache = GATTS_AWARE;
 		s->any_connected = true;
 		return BH_OK;
 	}
@@ -121,7 +121,7 @@ uint16_t bh_gatts_cccd_value(const struct bh_gatts *s, uint16_t conn, uint16_t v
 bool bh_gatts_change_aware(const struct bh_gatts *s, uint16_t conn)
 {
 	const struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
-	return c && c->change_aware;
+	return c && c->cache == GATTS_AWARE;
 }
 
 static void send_service_changed(struct bh_gatts *s, struct gatts_conn *c);
@@ -146,7 +146,7 @@ bh_status bh_gatts_export_cccd(const struct bh_gatts *s, uint16_t conn, uint8_t 
 	 * store a hash that cannot match. */
 	uint8_t h[16];
 	memcpy(h, s->hash, 16);
-	if (!c->change_aware)
+	if (c->cache != GATTS_AWARE)
 		h[0] ^= 0xff;
 	bh_wr_bytes(&w, h, 16);
 	bh_wr_u16(&w, (uint16_t)c->ncccd);
@@ -203,12 +203,11 @@ bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t 
 		c->cccd[c->ncccd++].value = v;
 	}
 	c->csf = csf & GATTS_CSF_KNOWN_BITS;
-	c->change_aware = memcmp(hash, s->hash, 16) == 0;
-	c->hash_read = c->out_of_sync_sent = false;
+	c->cache = memcmp(hash, s->hash, 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
 	/* The database changed while this bonded client was away: tell it,
 	 * with the whole range since what changed is not known (Part G, 7.1). */
 	uint16_t sc_cccd = bh_gatts_cccd_handle(s, s->sc_handle);
-	if (!c->change_aware && (gatts_cccd_get(c, sc_cccd) & 2)) {
+	if (c->cache != GATTS_AWARE && (gatts_cccd_get(c, sc_cccd) & 2)) {
 		c->sc_start = 0x0001;
 		c->sc_end = 0xffff;
 		c->sc_waiting = true;
@@ -357,8 +356,7 @@ void gatts_db_changed(struct bh_gatts *s, uint16_t start, uint16_t end)
 		if (!c->used)
 			continue;
 		/* Every connected client's cache is now stale (2.5.2.1). */
-		c->change_aware = false;
-		c->hash_read = c->out_of_sync_sent = false;
+		c->cache = GATTS_UNAWARE;
 		if (!(gatts_cccd_get(c, sc_cccd) & 2))
 			continue;
 		if (c->sc_waiting) {
@@ -386,8 +384,7 @@ void bh_gatts_indication_done(struct bh_gatts *s, uint16_t conn, bh_status st)
 		/* A confirmed Service Changed makes the client aware (2.5.2.1)
 		 * unless another change is still waiting to be told. */
 		if (st == BH_OK && !c->sc_waiting) {
-			c->change_aware = true;
-			c->hash_read = c->out_of_sync_sent = false;
+			c->cache = GATTS_AWARE;
 		}
 	} else if (s->ev.indication_done) {
 		s->ev.indication_done(s->ev.ctx, conn, c->ind_handle, st);

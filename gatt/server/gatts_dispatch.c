@@ -6,6 +6,17 @@
 
 #include <string.h>
 
+const char *gatts_cache_str(enum gatts_cache c)
+{
+	switch (c) {
+	case GATTS_AWARE: return "change-aware";
+	case GATTS_UNAWARE: return "change-unaware";
+	case GATTS_UNAWARE_HASH_READ: return "change-unaware (hash read)";
+	case GATTS_UNAWARE_TOLD: return "change-unaware (told out of sync)";
+	}
+	return "?";
+}
+
 struct op_entry {
 	uint8_t opcode;
 	uint8_t min_len; /* Vol 3, Part F, 3.4.x */
@@ -48,21 +59,22 @@ static bool is_hash_read(const struct bh_att_pdu *p)
 static bool caching_gate(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
 			 bool is_cmd)
 {
-	if (c->change_aware || !(c->csf & GATTS_CSF_ROBUST_CACHING))
+	if (c->cache == GATTS_AWARE || !(c->csf & GATTS_CSF_ROBUST_CACHING))
 		return true;
 	if (is_cmd)
 		return false; /* commands from an unaware client are ignored */
-	if (c->hash_read || c->out_of_sync_sent) {
+	if (c->cache != GATTS_UNAWARE) {
 		/* It read the hash or was told it is out of sync; this next
 		 * request shows it acted on that. */
-		c->change_aware = true;
-		c->hash_read = c->out_of_sync_sent = false;
+		bh_logf(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: %s -> aware", c->conn,
+			gatts_cache_str((enum gatts_cache)c->cache));
+		c->cache = GATTS_AWARE;
 		return true;
 	}
 	if (is_hash_read(p))
 		return true;
 	gatts_error(s, c->conn, p->opcode, 0x0000, BH_ATT_E_DB_OUT_OF_SYNC);
-	c->out_of_sync_sent = true;
+	c->cache = GATTS_UNAWARE_TOLD;
 	return false;
 }
 

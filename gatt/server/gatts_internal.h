@@ -29,6 +29,15 @@
 #define GATTS_CSF_ROBUST_CACHING 0x01
 #define GATTS_CSF_KNOWN_BITS 0x07 /* robust caching, EATT, multiple notifications */
 
+/* A client's view of the database (Vol 3, Part G, 2.5.2.1). */
+enum gatts_cache {
+	GATTS_AWARE,            /* its cache, if any, matches the database */
+	GATTS_UNAWARE,          /* the database changed since it looked */
+	GATTS_UNAWARE_HASH_READ, /* read the hash: its next request makes it aware */
+	GATTS_UNAWARE_TOLD,     /* got Database Out Of Sync: likewise */
+};
+const char *gatts_cache_str(enum gatts_cache c);
+
 /* How an attribute's value is produced. */
 enum gatts_kind {
 	GATTS_K_DECL,     /* fixed bytes in val: service/include/chr decl, ext props, format */
@@ -76,9 +85,7 @@ struct gatts_conn {
 	unsigned ncccd;
 	uint8_t csf;
 	/* Robust caching (Vol 3, Part G, 2.5.2.1). */
-	bool change_aware;
-	bool hash_read;       /* read the hash: the next request makes it aware */
-	bool out_of_sync_sent; /* got Database Out Of Sync: likewise */
+	uint8_t cache; /* enum gatts_cache */
 	/* One indication outstanding at a time. */
 	bool ind_pending;
 	bool ind_is_sc; /* it is a Service Changed indication */

@@ -47,6 +47,7 @@ void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_a
 	bool var = p->opcode == BH_ATT_READ_MULT_VAR_REQ;
 	size_t mtu = gatts_mtu(s, c->conn);
 	size_t off = 1;
+	bool full = false;
 	uint8_t val[BH_ATT_MAX_VALUE];
 	struct bh_rd r = bh_rd_init(p->u.read_mult_req.handles, p->u.read_mult_req.count * 2);
 	/* Every handle is checked before anything is answered: one bad
@@ -64,14 +65,14 @@ void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_a
 			gatts_error(s, c->conn, p->opcode, h, code);
 			return;
 		}
-		if (off >= mtu)
+		if (full || off >= mtu)
 			continue; /* full: later handles are still checked */
 		size_t room = mtu - off;
 		if (var) {
 			/* Length Value Tuples: the length is the value's, the
 			 * value may be cut when the PDU is full (3.4.4.12). */
 			if (room < 2) {
-				off = mtu;
+				full = true;
 				continue;
 			}
 			bh_put16(s->scratch + off, (uint16_t)n);
@@ -122,8 +123,8 @@ static void command_write(struct bh_gatts *s, struct gatts_conn *c, uint16_t h, 
 	unsigned flags = BH_GATT_WRITE_F_CMD | (is_signed ? BH_GATT_WRITE_F_SIGNED : 0);
 	uint8_t code = gatts_write_value(s, c->conn, a, 0, v, n, flags);
 	if (code)
-		bh_logf(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: command write 0x%04x dropped: 0x%02x",
-			c->conn, h, code);
+		bh_logf(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: command write 0x%04x (%s) dropped: 0x%02x",
+			c->conn, h, gatts_kind_str((enum gatts_kind)a->kind), code);
 }
 
 void gatts_write_cmd(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,

@@ -27,7 +27,7 @@ static int f_respond(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
 	/* A response never exceeds the MTU (Vol 3, Part F, 3.2.8). */
 	assert_true(len >= 1 && len <= f->mtu);
 	logrec(f->rsp, &f->nrsp, conn, 0, pdu, len);
-	return 0;
+	return f->respond_rc;
 }
 
 static int f_notify(void *ctx, uint16_t conn, uint16_t handle, const uint8_t *value, size_t len,

@@ -33,7 +33,7 @@ struct fake {
 	unsigned nntf;
 	struct fake_pdu ind[FAKE_MAX_LOG];
 	unsigned nind;
-	int notify_rc, indicate_rc;
+	int notify_rc, indicate_rc, respond_rc;
 	uint16_t mtu;
 	struct bh_gatts_security sec; /* for every connection */
 	bh_status verify_rc;

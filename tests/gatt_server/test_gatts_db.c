@@ -531,6 +531,79 @@ static void test_broadcast_sccd(void **state)
 	fake_free(&f);
 }
 
+static void test_uuid_forms_and_includes(void **state)
+{
+	(void)state;
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	/* A 32-bit UUID goes out as 128 bits; a 128-bit one on the Base UUID
+	 * as 16 bits. */
+	static const struct bh_gatt_svc_def s32 = { .uuid = { 4, { 0x78, 0x56, 0x34, 0x12 } } };
+	static const struct bh_gatt_chr_def c128 = {
+		.uuid = BH_UUID128_INIT(0xfb, 0x34, 0x9b, 0x5f, 0x80, 0x00, 0x00, 0x80, 0x00, 0x10,
+					0x00, 0x00, 0x19, 0x2a, 0x00, 0x00),
+		.props = BH_GATT_CHR_READ, .initial = "\x50", .initial_len = 1 };
+	static const struct bh_gatt_svc_def *const inc[] = { &s32 };
+	static const struct bh_gatt_svc_def s16 = { .uuid = BH_UUID16_INIT(0x180f), .includes = inc,
+						    .num_includes = 1, .chrs = &c128, .num_chrs = 1 };
+	assert_int_equal(bh_gatts_add_services(f.s, &s32, 1), BH_OK);
+	/* Including a service added earlier. */
+	assert_int_equal(bh_gatts_add_services(f.s, &s16, 1), BH_OK);
+	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	const struct fake_pdu *r = REQ(&f, 1, BH_ATT_READ_REQ, 14, 0);
+	assert_int_equal(r->len, 17);
+	assert_memory_equal(r->data + 1, "\xfb\x34\x9b\x5f\x80\x00\x00\x80\x00\x10\x00\x00\x78\x56\x34\x12", 16);
+	/* 15 s16, 16 include (no UUID: it is 128-bit), 17 decl, 18 value. */
+	r = REQ(&f, 1, BH_ATT_READ_REQ, 16, 0);
+	assert_int_equal(r->len, 5);
+	assert_memory_equal(r->data + 1, "\x0e\x00\x0e\x00", 4);
+	r = REQ(&f, 1, BH_ATT_READ_REQ, 17, 0);
+	assert_memory_equal(r->data, "\x0b\x02\x12\x00\x19\x2a", 6);
+	/* Including itself, or a non-service definition address. */
+	static const struct bh_gatt_svc_def self;
+	static const struct bh_gatt_svc_def *const selfinc[] = { &self };
+	struct bh_gatt_svc_def selfdef = { .uuid = BH_UUID16_INIT(0x1999), .includes = selfinc,
+					   .num_includes = 1 };
+	assert_int_equal(bh_gatts_add_services(f.s, &selfdef, 1), BH_EINVAL);
+	fake_free(&f);
+}
+
+static void test_service_changed_merge(void **state)
+{
+	(void)state;
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	REQ(&f, 1, BH_ATT_WRITE_REQ, 9, 0, 2, 0);
+	/* The bearer has no room: both changes wait and go as one range. */
+	f.indicate_rc = BH_EBUSY;
+	static const struct bh_gatt_svc_def a = { .uuid = BH_UUID16_INIT(0x1811) };
+	static const struct bh_gatt_svc_def b = { .uuid = BH_UUID16_INIT(0x1812) };
+	assert_int_equal(bh_gatts_add_services(f.s, &a, 1), BH_OK);
+	assert_int_equal(bh_gatts_add_services(f.s, &b, 1), BH_OK);
+	assert_int_equal(bh_gatts_remove_service(f.s, 14), BH_OK);
+	assert_int_equal(f.nind, 0);
+	f.indicate_rc = 0;
+	bh_gatts_can_send(f.s, 1);
+	assert_int_equal(f.nind, 1);
+	assert_memory_equal(f.ind[0].data, "\x0e\x00\x0f\x00", 4);
+	/* Duplicate entries in a blob count once. */
+	uint8_t blob[BH_GATTS_CCCD_BLOB_MAX(2)];
+	size_t n;
+	assert_int_equal(bh_gatts_export_cccd(f.s, 1, blob, sizeof(blob), &n), BH_OK);
+	assert_int_equal(n, 24);
+	memcpy(blob + 24, blob + 20, 4);
+	blob[18] = 2;
+	assert_int_equal(bh_gatts_connected(f.s, 2), BH_OK);
+	assert_int_equal(bh_gatts_import_cccd(f.s, 2, blob, 28), BH_OK);
+	uint8_t out[BH_GATTS_CCCD_BLOB_MAX(2)];
+	assert_int_equal(bh_gatts_export_cccd(f.s, 2, out, sizeof(out), &n), BH_OK);
+	assert_int_equal(n, 24);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -543,6 +616,8 @@ int main(void)
 		cmocka_unit_test(test_handle_space_runs_out),
 		cmocka_unit_test(test_no_db_change_inside_request),
 		cmocka_unit_test(test_broadcast_sccd),
+		cmocka_unit_test(test_uuid_forms_and_includes),
+		cmocka_unit_test(test_service_changed_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

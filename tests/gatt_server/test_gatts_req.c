@@ -80,6 +80,9 @@ static void test_find_by_type_value(void **state)
 	/* A non-grouping attribute: its own handle as group end. */
 	r = REQ(f, C1, BH_ATT_FIND_BY_TYPE_REQ, 1, 0, 0xff, 0xff, 0x37, 0x2a, 'h', 'e', 'l', 'l', 'o');
 	assert_memory_equal(r->data, "\x07\x10\x00\x10\x00", 5);
+	/* Service Changed's value (0000 0000) is not readable: not matched. */
+	fake_expect_error(REQ(f, C1, BH_ATT_FIND_BY_TYPE_REQ, 1, 0, 0xff, 0xff, 0x05, 0x2a, 0, 0, 0, 0),
+			  BH_ATT_FIND_BY_TYPE_REQ, 1, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
 	/* Outside the range, absent, bad range, short. */
 	fake_expect_error(REQ(f, C1, BH_ATT_FIND_BY_TYPE_REQ, 15, 0, 0xff, 0xff, 0x00, 0x28, 0x0d, 0x18),
 			  BH_ATT_FIND_BY_TYPE_REQ, 15, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
@@ -259,6 +262,10 @@ static void test_read_multiple(void **state)
 	r = REQ(f, C1, BH_ATT_READ_MULT_VAR_REQ, 28, 0, 28, 0, 16, 0);
 	assert_int_equal(r->len, 23);
 	assert_memory_equal(r->data, "\x21\x08\x00" "callback\x08\x00" "callback\x05\x00", 23);
+	/* Exactly one octet left: no room for another length. */
+	r = REQ(f, C1, BH_ATT_READ_MULT_VAR_REQ, 3, 0, 23, 0, 23, 0, 16, 0, 16, 0);
+	assert_int_equal(r->len, 22);
+	assert_memory_equal(r->data, "\x21\x07\x00" "blehost\x04\x00\xaa\xbb\xcc\xdd\x04\x00", 16);
 	fake_expect_error(REQ(f, C1, BH_ATT_READ_MULT_VAR_REQ, 16, 0, 0, 0), BH_ATT_READ_MULT_VAR_REQ, 0,
 			  BH_ATT_E_INVALID_HANDLE);
 	fake_expect_error(REQ(f, C1, BH_ATT_READ_MULT_VAR_REQ, 16, 0), BH_ATT_READ_MULT_VAR_REQ, 0,
@@ -278,8 +285,13 @@ static void test_write_request(void **state)
 	assert_int_equal(r->data[0], BH_ATT_WRITE_RSP);
 	r = REQ(f, C1, BH_ATT_READ_REQ, 19, 0);
 	assert_int_equal(r->len, 1);
-	/* Fixed length: exactly 4. */
-	fake_expect_error(REQ(f, C1, BH_ATT_WRITE_REQ, 23, 0, 1, 2, 3), BH_ATT_WRITE_REQ, 23,
+	/* Fixed length 4: a shorter write changes the first octets only, a
+	 * longer one is refused. */
+	r = REQ(f, C1, BH_ATT_WRITE_REQ, 23, 0, 1, 2, 3);
+	assert_int_equal(r->data[0], BH_ATT_WRITE_RSP);
+	r = REQ(f, C1, BH_ATT_READ_REQ, 23, 0);
+	assert_memory_equal(r->data, "\x0b\x01\x02\x03\xdd", 5);
+	fake_expect_error(REQ(f, C1, BH_ATT_WRITE_REQ, 23, 0, 1, 2, 3, 4, 5), BH_ATT_WRITE_REQ, 23,
 			  BH_ATT_E_INVALID_VALUE_LENGTH);
 	r = REQ(f, C1, BH_ATT_WRITE_REQ, 23, 0, 1, 2, 3, 4);
 	assert_int_equal(r->data[0], BH_ATT_WRITE_RSP);
@@ -326,7 +338,7 @@ static void test_write_command(void **state)
 	assert_memory_equal(r->data, "\x0b\x09\x08\x07\x06", 5);
 	/* Errors are dropped silently: wrong length, no WRITE_NO_RSP
 	 * property, unknown handle, declaration, too short. */
-	CMD(f, C1, BH_ATT_WRITE_CMD, 23, 0, 1);
+	CMD(f, C1, BH_ATT_WRITE_CMD, 23, 0, 1, 2, 3, 4, 5);
 	CMD(f, C1, BH_ATT_WRITE_CMD, 19, 0, 1);
 	CMD(f, C1, BH_ATT_WRITE_CMD, 0xe7, 0x03, 1);
 	CMD(f, C1, BH_ATT_WRITE_CMD, 0, 0, 1);
@@ -554,6 +566,19 @@ static void test_unknown_and_odd_pdus(void **state)
 	assert_int_equal(r->len, 22);
 }
 
+static void test_respond_refused(void **state)
+{
+	struct fake *f = *state;
+	/* The bearer refusing a response is its business; the server stays
+	 * consistent and answers the next request. */
+	f->respond_rc = BH_EBUSY;
+	const struct fake_pdu *r = REQ(f, C1, BH_ATT_READ_REQ, 16, 0);
+	assert_non_null(r);
+	f->respond_rc = 0;
+	r = REQ(f, C1, BH_ATT_READ_REQ, 16, 0);
+	assert_memory_equal(r->data, "\x0bhello", 6);
+}
+
 static void test_bigger_mtu(void **state)
 {
 	struct fake *f = *state;
@@ -583,6 +608,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prepare_execute, setup, teardown),
 		cmocka_unit_test(test_prepare_queue_full),
 		cmocka_unit_test_setup_teardown(test_unknown_and_odd_pdus, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_respond_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bigger_mtu, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

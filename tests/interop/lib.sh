@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the interop test scripts (sourced, not run). Needs: HERE (this
 # folder), BLEHOST (the blehost binary), WORK (a scratch dir).
 #
@@ -55,8 +56,8 @@ case_line() {
 
 # wait_for_line FILE REGEX SECONDS: polls until FILE has a line matching.
 wait_for_line() {
-	local i
-	for i in $(seq $(($3 * 10))); do
+
+	for _ in $(seq $(($3 * 10))); do
 		grep -qE "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done

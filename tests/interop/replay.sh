@@ -1,18 +1,14 @@
 #!/bin/bash
-# replay.sh BLEHOST NAME [--known-exit-crash]
+# replay.sh BLEHOST NAME
 # Reruns interop case NAME (replay_cases.txt) on its recorded trace:
 #   blehost -t replay:tests/pcap/interop-NAME.btsnoop --store STORE ARGS...
 # with the case's own arguments (same --seed) and store state (an empty dir,
 # or a copy of tests/interop/bond-store/). Passes when blehost exits 0, its
 # stdout equals tests/pcap/interop-NAME.expected and it logged no replay
 # mismatch. No btvirt, node or network needed.
-# --known-exit-crash: a SIGSEGV exit (139) is reported as the known
-# `blehost peripheral` exit bug instead of failing (see test_blehost_peripheral.sh).
 set -u
-BLEHOST=${1:?usage: $0 BLEHOST NAME [--known-exit-crash]}
-NAME=${2:?usage: $0 BLEHOST NAME [--known-exit-crash]}
-KNOWN_CRASH=0
-[ "${3:-}" = --known-exit-crash ] && KNOWN_CRASH=1
+BLEHOST=${1:?usage: $0 BLEHOST NAME}
+NAME=${2:?usage: $0 BLEHOST NAME}
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 . "$HERE/lib.sh"
@@ -45,11 +41,7 @@ timeout -k 2 60 "$BLEHOST" -t "replay:$TRACE" --store "$WORK/store" "$@" \
 	>"$WORK/out" 2>"$WORK/err"
 rc=$?
 echo "# blehost -t replay:$TRACE $* -> rc $rc"
-if [ $rc -eq 139 ] && [ $KNOWN_CRASH = 1 ]; then
-	echo "KNOWN BUG - blehost crashed at exit (SIGSEGV in emit() from bh_gap_free)"
-else
-	check "exit code 0" test $rc -eq 0
-fi
+check "exit code 0" test $rc -eq 0
 if diff -u "$EXPECTED" "$WORK/out" >"$WORK/diff"; then
 	ok "stdout equals interop-$NAME.expected"
 else

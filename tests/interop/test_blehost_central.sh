@@ -16,6 +16,7 @@
 #      dir, removed on success); INTEROP_RECORD=1 copies traces and outputs
 #      into tests/pcap/ as the replay tests' reference (only if all passed).
 set -u
+# shellcheck disable=SC2034 # used by lib.sh
 BLEHOST=$(readlink -f "${1:?usage: $0 BLEHOST}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -106,6 +107,7 @@ run_case a-read-back-cmd
 case_ok a-read-back-cmd "read back"
 expect_out a-read-back-cmd '0x0010: c0ffee'
 
+# shellcheck disable=SC2046 # the case line is split on blanks on purpose
 LONG_HEX=$(set -- $(case_line a-write-long); echo "${@: -1}")
 mark=$(log_mark "$PLOG")
 run_case a-write-long

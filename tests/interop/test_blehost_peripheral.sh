@@ -13,6 +13,7 @@
 # Exit 0 pass, 1 fail, 77 skip (noble/bleno not installable).
 # Env: INTEROP_OUT, INTEROP_RECORD: as in test_blehost_central.sh.
 set -u
+# shellcheck disable=SC2034 # used by lib.sh
 BLEHOST=$(readlink -f "${1:?usage: $0 BLEHOST}")
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -35,7 +36,6 @@ OUT="$WORK/out/b-peripheral.out"
 # peripheral's own --timeout (6 s), bounded again by timeout(1) at 20 s.
 ( run_case b-peripheral 20 >"$WORK/run_case.log"; echo "$RC" >"$WORK/rc" ) &
 BG_PIDS+=($!)
-runner=$!
 if ! wait_for_line "$OUT" '"event":"advertising"' 10; then
 	fail "blehost peripheral did not start advertising"
 	cat "$OUT" "$WORK/out/b-peripheral.err" 2>/dev/null
@@ -63,17 +63,7 @@ check "noble: disconnected" grep -q '^CENTRAL disconnected$' "$CLOG"
 # the peripheral exits by itself at --timeout
 for _ in $(seq 150); do [ -f "$WORK/rc" ] && break; sleep 0.1; done
 prc=$(cat "$WORK/rc" 2>/dev/null || echo none)
-# KNOWN BUG (reported to the lead): `blehost peripheral` segfaults (rc 139)
-# after its "exit" event: cmd_peripheral() returns while the advertising set
-# still holds on_stopped with ctx = its stack struct, and cli_close_host() ->
-# bh_host_free() -> bh_gap_free() -> bh_gap_reset() calls on_stopped on that
-# dead frame (emit() dereferences p->c). Until it is fixed, 139 is reported,
-# not failed; any other non-zero code fails.
-if [ "$prc" = 139 ]; then
-	echo "KNOWN BUG - blehost peripheral crashed at exit (SIGSEGV in emit() from bh_gap_free)"
-else
-	check "blehost peripheral exited 0 at --timeout (rc $prc)" test "$prc" = 0
-fi
+check "blehost peripheral exited 0 at --timeout (rc $prc)" test "$prc" = 0
 check "blehost peripheral: JSON event log (requests served, pairing, encryption, exit)" \
 	node "$HERE/check_json.js" periph-log "$OUT"
 check "blehost peripheral: one 'request' event per ATT request, none malformed" \
