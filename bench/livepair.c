@@ -69,7 +69,7 @@ static void ev_notification(void *ctx, uint16_t handle, uint16_t attr, const uin
 		return;
 	if (len >= 2) {
 		uint16_t seq = bh_get16(v);
-		if (r->notifications && seq != (uint16_t)(r->last_seq + 1))
+		if (seq != (uint16_t)(r->last_seq + 1))
 			r->seq_errors++;
 		r->last_seq = seq;
 	}
@@ -214,6 +214,7 @@ int lp_open(struct lp *lp, uint16_t central_mtu)
 	lp->loop = bh_loop_new();
 	if (!lp->loop)
 		return -1;
+	lp->central.last_seq = 0xffff;
 	if (start_role(lp, &lp->peripheral, "peripheral", 0))
 		return -1;
 	if (demo_db_add(bh_host_gatt_server(lp->peripheral.h), &lp->peripheral.dh) != BH_OK) {
@@ -296,6 +297,7 @@ void lp_stream_notify(struct lp *lp, uint64_t n, size_t len)
 	p->len = len;
 	p->send_error = 0;
 	p->sending = true;
+	lp->central.last_seq = 0xffff; /* the stream starts at 0 */
 }
 
 void lp_stream_write_cmd(struct lp *lp, uint16_t conn, uint64_t n, size_t len)

@@ -143,6 +143,7 @@ static void gatts_security(void *ctx, uint16_t conn, struct bh_gatts_security *o
 	out->authenticated = s.level >= BH_SEC_AUTHENTICATED;
 	out->secure_connections = s.sc;
 	out->key_size = s.key_size;
+	out->has_ltk = s.bonded;
 }
 
 static bh_status gatts_verify(void *ctx, uint16_t conn, const uint8_t *msg, size_t len,

@@ -33,6 +33,9 @@ struct host_conn {
 	void (*sec_done)(void *ctx, bh_status st);
 	void *sec_done_ctx;
 	enum bh_sec_level sec_wanted;
+	/* A pairing is running on the link (we sent a Pairing Request or
+	 * Response and pairing_complete has not come yet). */
+	bool pairing_active;
 	/* Blocking helpers' completion flags. */
 	bool pairing_done;
 	bh_status pairing_status;

@@ -131,6 +131,11 @@ void host_restore_cccd(struct bh_host *h, struct host_conn *c)
 static int smp_send(void *ctx, uint16_t handle, const uint8_t *pdu, size_t len)
 {
 	struct bh_host *h = ctx;
+	struct host_conn *c = host_conn_find(h, handle);
+	/* 0x01 Pairing Request, 0x02 Pairing Response: keys will follow the
+	 * encryption, so an Encryption Change alone does not end the wait. */
+	if (c && len && (pdu[0] == 0x01 || pdu[0] == 0x02))
+		c->pairing_active = true;
 	return bh_l2cap_send_fixed(h->l2cap, handle, BH_L2CAP_CID_SMP, pdu, len);
 }
 
@@ -185,6 +190,7 @@ static void smp_pairing_complete(void *ctx, uint16_t handle, bh_status st, const
 	struct bh_host *h = ctx;
 	struct host_conn *c = host_conn_find(h, handle);
 	if (c) {
+		c->pairing_active = false;
 		c->pairing_done = true;
 		c->pairing_status = st;
 		if (b && !bh_addr_eq(&b->identity, &c->identity) && b->has_irk)
@@ -206,8 +212,10 @@ static void smp_security_changed(void *ctx, uint16_t handle, const struct bh_sec
 		return;
 	if (c->sec_done && sec->level >= c->sec_wanted)
 		finish_raise(c, BH_OK);
-	/* Re-encryption from a bond completes a pairing wait too. */
-	if (!c->pairing_done && sec->level >= BH_SEC_ENCRYPTED && sec->bonded) {
+	/* Re-encryption from a bond completes a pairing wait too; during a
+	 * pairing only pairing_complete does (after key distribution). */
+	if (!c->pairing_done && !c->pairing_active && sec->level >= BH_SEC_ENCRYPTED &&
+	    sec->bonded) {
 		c->pairing_done = true;
 		c->pairing_status = BH_OK;
 	}

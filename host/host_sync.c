@@ -46,9 +46,24 @@ int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeou
 	return rc;
 }
 
+/* Lets what the stack already queued for the controller go out first (the
+ * last keys of a pairing, a Write Command): HCI Disconnect would drop it. */
+static void drain_tx(struct bh_host *h, unsigned max_ms)
+{
+	const struct bh_hci_info *i = bh_hci_info(h->hci);
+	for (unsigned waited = 0; waited < max_ms; waited += 5) {
+		struct bh_hci_stats st;
+		bh_hci_stats(h->hci, &st);
+		if (st.acl_credits_free >= i->le_acl_credits)
+			return;
+		bh_host_run_for(h, 5);
+	}
+}
+
 int bh_host_disconnect_sync(struct bh_host *h, uint16_t handle, uint8_t reason,
 			    unsigned timeout_ms)
 {
+	drain_tx(h, 500);
 	int rc = bh_gap_disconnect(h->gap, handle, reason);
 	if (rc)
 		return rc;
@@ -177,7 +192,7 @@ int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)
 	if (rc)
 		return rc;
 	struct bh_security s = bh_smp_security(h->smp, handle);
-	if (s.level >= want && !c->pairing_done)
+	if (s.level >= want && !c->pairing_done && !c->pairing_active)
 		return BH_OK; /* already satisfied */
 	rc = bh_loop_run_until(h->loop, &c->pairing_done, timeout_ms);
 	c = host_conn_find(h, handle);

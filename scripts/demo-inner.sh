@@ -29,8 +29,8 @@ addr=$("$BLEHOST" --json scan --timeout 2 --name blehost-demo | head -1 |
 
 run 2-gatt gatt "$addr" || exit 1
 run 3-read read "$addr" 2a29 || exit 1
-run 4-write write "$addr" b1e40001-7a2d-4c2b-9a8e-1e5b0a0c0d00 48656c6c6f || exit 1
-run 5-read read "$addr" b1e40001-7a2d-4c2b-9a8e-1e5b0a0c0d00 || exit 1
+run 4-write write "$addr" b1e40000-7a2d-4c2b-9a8e-1e5b0a0c0d01 48656c6c6f || exit 1
+run 5-read read "$addr" b1e40000-7a2d-4c2b-9a8e-1e5b0a0c0d01 || exit 1
 run 6-notify notify "$addr" 2a37 --count 3 --timeout 10 || exit 1
 
 # Passkey entry: the peripheral displays it, the user types it here. The
@@ -46,12 +46,13 @@ run 6-notify notify "$addr" 2a37 --count 3 --timeout 10 || exit 1
 
 # A new connection: the bond re-encrypts the link without pairing again,
 # and the value that needs authentication is readable.
-run 8-reconnect -v read "$addr" b1e40005-7a2d-4c2b-9a8e-1e5b0a0c0d00 2>&1 | grep -v "^\[.*debug" || exit 1
+run 8-reconnect -v read "$addr" b1e40000-7a2d-4c2b-9a8e-1e5b0a0c0d05 2>&1 | grep -v "^\[.*debug" || exit 1
 
 say "blehost bonds list"
 "$BLEHOST" --store "$work/central-bonds" bonds list
 
-printf '\n\033[1mThe peripheral saw:\033[0m\n'
-sed 's/^/  | /' "$plog"
+printf '\n\033[1mThe peripheral saw (ATT requests counted, not listed):\033[0m\n'
+grep -v '] request ' "$plog" | sed 's/^/  | /'
+printf '  | (%s ATT requests served)\n' "$(grep -c '] request ' "$plog")"
 printf '\nHCI traces (open with wireshark, tshark -r or btmon -r):\n'
 ls -1 "$T"/*.btsnoop | sed 's/^/  /'

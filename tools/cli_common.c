@@ -107,16 +107,18 @@ int cli_parse_hex(const char *s, uint8_t *out, size_t cap)
 
 void cli_print_value(FILE *f, const uint8_t *v, size_t n)
 {
-	bool printable = n > 0;
+	if (!n) {
+		fputs("(empty)", f);
+		return;
+	}
+	/* Show text too when every byte is printable (a trailing NUL allowed). */
+	size_t text = n && v[n - 1] == 0 ? n - 1 : n;
+	bool printable = text > 0;
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%02x", v[i]);
-		if (!isprint(v[i]) && !(i == n - 1 && v[i] == 0))
+		if (i < text && !isprint(v[i]))
 			printable = false;
 	}
-	if (printable) {
-		fputs(" \"", f);
-		for (size_t i = 0; i < n && v[i]; i++)
-			fputc(v[i], f);
-		fputc('"', f);
-	}
+	if (printable)
+		fprintf(f, " \"%.*s\"", (int)text, (const char *)v);
 }

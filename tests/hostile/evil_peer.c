@@ -323,11 +323,15 @@ struct evil *evil_open(const char *path, struct bh_loop *loop)
 	uint8_t rp[64];
 	size_t n = 0;
 	static const uint8_t le_mask[8] = { 0xff, 0x0f }; /* incl. LTK request, enh. conn */
-	if (evil_cmd(e, 0x0c03, NULL, 0, NULL, 0, NULL) != 0 ||
-	    evil_cmd(e, 0x1009, NULL, 0, rp, sizeof(rp), &n) != 0 || n < 7 ||
-	    (memcpy(e->st.addr.a, rp + 1, 6), e->st.addr.type = 0,
-	     evil_cmd(e, 0x2002, NULL, 0, rp, sizeof(rp), &n) != 0) ||
-	    n < 4 || evil_cmd(e, 0x2001, le_mask, 8, NULL, 0, NULL) != 0) {
+	bool ok = evil_cmd(e, 0x0c03, NULL, 0, NULL, 0, NULL) == 0 &&
+		  evil_cmd(e, 0x1009, NULL, 0, rp, sizeof(rp), &n) == 0 && n >= 7;
+	if (ok) {
+		memcpy(e->st.addr.val, rp + 1, 6);
+		e->st.addr.type = 0;
+		ok = evil_cmd(e, 0x2002, NULL, 0, rp, sizeof(rp), &n) == 0 && n >= 4 &&
+		     evil_cmd(e, 0x2001, le_mask, 8, NULL, 0, NULL) == 0;
+	}
+	if (!ok) {
 		fprintf(stderr, "evil: bring-up failed\n");
 		evil_close(e);
 		return NULL;
@@ -381,7 +385,7 @@ int evil_wait_connected(struct evil *e, unsigned timeout_ms)
 int evil_connect(struct evil *e, const bh_addr *peer, unsigned timeout_ms)
 {
 	uint8_t p[25] = { 0x60, 0x00, 0x60, 0x00, 0x00, peer->type };
-	memcpy(p + 6, peer->a, 6);
+	memcpy(p + 6, peer->val, 6);
 	p[12] = 0x00;              /* own address public */
 	p[13] = 0x18, p[14] = 0;   /* conn interval min 30 ms */
 	p[15] = 0x28, p[16] = 0;   /* max 50 ms */

@@ -178,7 +178,7 @@ static void fresh_peer_check(struct hx *x)
 	assert_int_equal(len, 1);
 	assert_int_equal(buf[0], 0x01);
 	assert_int_equal(bh_host_disconnect_sync(good.h, conn, 0x13, 3000), 0);
-	evil_run(x->e, 100);
+	bh_host_run_for(good.h, 100);
 	bh_host_free(good.h);
 }
 
