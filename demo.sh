@@ -14,5 +14,6 @@ scripts/build.sh >/dev/null
 export DEMO_TRACES=$(realpath -m "${1:-demo-traces}")
 mkdir -p "$DEMO_TRACES"
 export AFALG_SHIM=$PWD/build/tests/harness/libafalg_shim.so
+export BTVIRT_PROXY_BIN=$PWD/build/tests/harness/btvirt_proxy
 export BLEHOST=$PWD/build/tools/blehost
 exec tests/harness/with-btvirt.sh scripts/demo-inner.sh

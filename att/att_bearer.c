@@ -183,6 +183,8 @@ static void req_pop_head(struct bh_att *att)
 
 /* Sends the head request if the bearer is idle; retry says we were told
  * there is room again after BH_EBUSY (only then is an unsent head resent). */
+static void req_complete(struct bh_att *att, bh_status st, const uint8_t *rsp, size_t len);
+
 static void req_kick_ex(struct bh_att *att, bool retry)
 {
 	if (att->dead || att->req_count == 0 || att->req_state == REQ_SENT ||
@@ -196,10 +198,17 @@ static void req_kick_ex(struct bh_att *att, bool retry)
 		att->req_deadline = bh_now(att->env) + att->cfg.timeout_ms;
 	}
 	int rc = att->port.send(att->port.ctx, r->buf, r->len);
-	if (rc == 0)
+	if (rc == 0) {
 		att->req_state = REQ_SENT;
-	else if (rc != BH_EBUSY)
-		LOG(att, BH_LOG_WARN, "send of %s failed: %d", bh_att_opcode_str(r->buf[0]), rc);
+	} else if (rc != BH_EBUSY) {
+		/* Only BH_EBUSY is followed by a can-send: any other refusal (a
+		 * pool out of buffers, a lost link) would leave the request
+		 * waiting for nothing, so it fails now with that error. */
+		LOG(att, BH_LOG_WARN, "send of %s failed: %s", bh_att_opcode_str(r->buf[0]),
+		    bh_strerror(rc));
+		att->req_state = REQ_IDLE;
+		req_complete(att, rc, NULL, 0);
+	}
 }
 
 static void req_kick(struct bh_att *att) { req_kick_ex(att, false); }
@@ -388,6 +397,8 @@ static struct att_ind *ind_at(struct bh_att *att, unsigned i)
 	return &att->inds[(att->ind_head + i) % att->ind_cap];
 }
 
+static void ind_complete(struct bh_att *att, bh_status st);
+
 static void ind_kick_ex(struct bh_att *att, bool retry)
 {
 	if (att->dead || att->ind_count == 0 || att->ind_state == REQ_SENT ||
@@ -399,10 +410,14 @@ static void ind_kick_ex(struct bh_att *att, bool retry)
 		att->ind_deadline = bh_now(att->env) + att->cfg.timeout_ms;
 	}
 	int rc = att->port.send(att->port.ctx, in->buf, in->len);
-	if (rc == 0)
+	if (rc == 0) {
 		att->ind_state = REQ_SENT;
-	else if (rc != BH_EBUSY)
-		LOG(att, BH_LOG_WARN, "indication send failed: %d", rc);
+	} else if (rc != BH_EBUSY) {
+		/* As for requests: nothing would ever retry it. */
+		LOG(att, BH_LOG_WARN, "indication send failed: %s", bh_strerror(rc));
+		att->ind_state = REQ_IDLE;
+		ind_complete(att, rc);
+	}
 }
 
 static void ind_kick(struct bh_att *att) { ind_kick_ex(att, false); }

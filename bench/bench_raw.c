@@ -136,11 +136,12 @@ static void parse(struct h4 *s)
 	s->len -= off;
 }
 
-/* Reads what is there (waiting at most ms); false on EOF/error. */
+/* Reads what is there (waiting at most ms; ms < 0: the caller polled
+ * already); false on EOF/error. */
 static bool pump(struct h4 *s, int ms)
 {
 	struct pollfd pfd = { s->fd, POLLIN, 0 };
-	if (poll(&pfd, 1, ms) <= 0)
+	if (ms >= 0 && poll(&pfd, 1, ms) <= 0)
 		return true;
 	ssize_t k = read(s->fd, s->buf + s->len, sizeof(s->buf) - s->len);
 	if (k < 0 && (errno == EINTR || errno == EAGAIN))
@@ -293,7 +294,7 @@ int main(int argc, char **argv)
 		struct pollfd pf[2] = { { cen.fd, POLLIN, 0 }, { per.fd, POLLIN, 0 } };
 		if (poll(pf, 2, 100) < 0 && errno != EINTR)
 			return fail("poll");
-		if ((pf[0].revents && !pump(&cen, 0)) || (pf[1].revents && !pump(&per, 0)))
+		if ((pf[0].revents && !pump(&cen, -1)) || (pf[1].revents && !pump(&per, -1)))
 			return fail("btvirt closed");
 	}
 	double dt = t1 - t0;

@@ -6,6 +6,7 @@
 #include "bh_bytes.h"
 #include "gap.h"
 #include "gatt.h"
+#include "att.h"
 #include "hci.h"
 
 #include <malloc.h>
@@ -117,9 +118,11 @@ static bh_time_ms send_deadline(void *arg)
 static void send_run(void *arg)
 {
 	struct lp_role *r = arg;
-	uint8_t v[512];
+	uint8_t v[BH_ATT_MAX_MTU];
 	memset(v, 0x5a, sizeof(v));
 	bool is_periph = r == &r->lp->peripheral;
+	if (r->len > sizeof(v))
+		r->len = sizeof(v);
 	while (r->sending && r->sent < r->target) {
 		bh_put16(v, (uint16_t)r->sent);
 		int rc;

@@ -85,6 +85,9 @@ struct bh_host_events {
 	void (*subscription)(void *ctx, uint16_t handle, uint16_t value_handle, uint16_t value);
 	/* GATT server: an indication completed (BH_OK when confirmed). */
 	void (*indication_done)(void *ctx, uint16_t handle, uint16_t value_handle, bh_status st);
+	/* Room again on the link after a notification, Write Command or
+	 * Signed Write returned BH_EBUSY: send the next one now. */
+	void (*can_send)(void *ctx, uint16_t handle);
 	/* GATT server: an ATT request or command arrived (before it is served). */
 	void (*att_request)(void *ctx, uint16_t handle, const uint8_t *pdu, size_t len);
 	/* One line for the application's log (requests served, state changes). */

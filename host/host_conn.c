@@ -55,6 +55,8 @@ static void att_can_send(void *ctx)
 {
 	struct host_conn *c = ctx;
 	bh_gatts_can_send(c->h->gatts, c->handle);
+	if (c->h->ev.can_send)
+		c->h->ev.can_send(c->h->ev.ctx, c->handle);
 }
 
 /* ---- GATT client port ---- */

@@ -11,6 +11,8 @@ if [ ! -f $dir/build.ninja ]; then
 fi
 ninja -C $dir >/dev/null
 targets=$(find $dir/fuzz -maxdepth 2 -type f -executable -name 'fuzz_*' | sort)
+rm -rf $dir/seeds
+$dir/fuzz/make_seeds $dir/seeds tests/pcap/*.btsnoop >/dev/null
 [ -n "$targets" ] || { echo "fuzz: no targets built"; exit 1; }
 echo "== fuzz ($(echo "$targets" | wc -l) targets, ${secs}s each)"
 fail=0
@@ -19,7 +21,7 @@ for t in $targets; do
 	corpus=$dir/corpus/$name
 	mkdir -p "$corpus" "$dir/artifacts"
 	seeds=()
-	[ -d "fuzz/seeds/$name" ] && seeds+=("fuzz/seeds/$name")
+	[ -d "$dir/seeds/$name" ] && seeds+=("$dir/seeds/$name")
 	if "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$dir/artifacts/$name-" "$corpus" "${seeds[@]}" \
 		>"$dir/$name.log" 2>&1; then

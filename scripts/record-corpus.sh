@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
 export AFALG_SHIM=$PWD/build/tests/harness/libafalg_shim.so
+export BTVIRT_PROXY_BIN=$PWD/build/tests/harness/btvirt_proxy
 names=("$@")
 [ ${#names[@]} -gt 0 ] || mapfile -t names < <(build/tests/live/scenario list | cut -d' ' -f1)
 for s in "${names[@]}"; do

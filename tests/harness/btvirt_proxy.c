@@ -770,14 +770,16 @@ static void conn_open(int lfd, const char *server)
 	int hfd = accept(lfd, NULL, NULL);
 	if (hfd < 0)
 		return;
+	errno = 0;
 	struct sockaddr_un sa;
 	int cfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	int slot = -1;
 	if (cfd < 0 || unix_addr(server, &sa) < 0 ||
 	    connect(cfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || set_nonblock(cfd) < 0 ||
 	    set_nonblock(hfd) < 0 || (slot = bvp_client_add(&g_bvp)) < 0) {
-		fprintf(stderr, "btvirt_proxy: cannot serve a client (%s): %s\n", server,
-			slot < 0 && cfd >= 0 ? "no free slot or connect failed" : strerror(errno));
+		/* errno is stale when only the slot table was full */
+		fprintf(stderr, "btvirt_proxy: cannot serve a client via %s: %s\n", server,
+			cfd >= 0 && errno == 0 ? "all slots in use" : strerror(errno));
 		if (cfd >= 0)
 			close(cfd);
 		close(hfd);

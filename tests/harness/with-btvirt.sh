@@ -3,7 +3,8 @@
 #
 # Runs CMD next to a private BlueZ btvirt (virtual LE controllers served on
 # /tmp/bt-server-le), exports BLEHOST_TRANSPORT=unix:/tmp/bt-server-le and
-# BTVIRT_SOCKET=/tmp/bt-server-le, and returns CMD's exit code.
+# BTVIRT_SOCKET=/tmp/bt-server-le (both /tmp/bt-proxy-le with the handle
+# proxy, below), and returns CMD's exit code.
 #
 # Isolation: btvirt's socket paths are fixed, so two runs would collide.
 #  - as root: a private mount namespace with a fresh tmpfs on /tmp. Every
@@ -16,8 +17,17 @@
 # afalg_shim.c). Exit 77 (meson's "skip") when btvirt is not installed or the
 # shim is needed but AFALG_SHIM is not set.
 #
+# Handle proxy: when BTVIRT_PROXY_BIN is set (unless BTVIRT_PROXY=0), or with
+# BTVIRT_PROXY=1, $BTVIRT_PROXY_BIN (tests/harness/
+# btvirt_proxy.c) is started between the clients and btvirt on
+# /tmp/bt-proxy-le, and BLEHOST_TRANSPORT/BTVIRT_SOCKET point at it. It fixes
+# btvirt's connection handles when a controller has several links (see
+# btvirt_proxy.c); with one link per controller it changes nothing.
+#
 # Env: BTVIRT (default: btvirt from PATH), BTVIRT_ARGS (default "-s -l0"),
-# BTVIRT_LOG (btvirt's output, default /dev/null), AFALG_SHIM.
+# BTVIRT_LOG (btvirt's output, default /dev/null), AFALG_SHIM,
+# BTVIRT_PROXY (1: must use the proxy, 0: never), BTVIRT_PROXY_BIN, BTVIRT_PROXY_ARGS (e.g.
+# -v), BTVIRT_PROXY_LOG (proxy's stderr, default: ours).
 set -u
 
 if [ $# -eq 0 ]; then
@@ -83,9 +93,25 @@ if ! have_afalg; then
 	preload=$(readlink -f "$AFALG_SHIM")
 fi
 
+# Proxy: forced by BTVIRT_PROXY=1, off with BTVIRT_PROXY=0, otherwise used
+# whenever BTVIRT_PROXY_BIN is given (meson passes it).
+use_proxy=0
+case "${BTVIRT_PROXY:-}" in
+1)
+	if [ -z "${BTVIRT_PROXY_BIN:-}" ] || [ ! -x "${BTVIRT_PROXY_BIN}" ]; then
+		echo "with-btvirt: BTVIRT_PROXY=1 but BTVIRT_PROXY_BIN is not an executable" >&2
+		exit 1
+	fi
+	use_proxy=1
+	;;
+0) ;;
+*) [ -n "${BTVIRT_PROXY_BIN:-}" ] && [ -x "${BTVIRT_PROXY_BIN}" ] && use_proxy=1 ;;
+esac
+
 sock=/tmp/bt-server-le
+proxy_sock=/tmp/bt-proxy-le
 rm -f /tmp/bt-server-le /tmp/bt-server-bredrle /tmp/bt-server-bredr /tmp/bt-server-amp \
-	/tmp/bt-server-mon 2>/dev/null
+	/tmp/bt-server-mon "$proxy_sock" 2>/dev/null
 # shellcheck disable=SC2086
 if [ -n "$preload" ]; then
 	LD_PRELOAD="$preload${LD_PRELOAD:+:$LD_PRELOAD}" "$btvirt_bin" ${BTVIRT_ARGS:--s -l0} \
@@ -95,7 +121,12 @@ else
 fi
 btvirt_pid=$!
 
+proxy_pid=""
 stop_btvirt() {
+	if [ -n "$proxy_pid" ] && kill -0 "$proxy_pid" 2>/dev/null; then
+		kill "$proxy_pid" 2>/dev/null
+		wait "$proxy_pid" 2>/dev/null
+	fi
 	if kill -0 "$btvirt_pid" 2>/dev/null; then
 		kill "$btvirt_pid" 2>/dev/null
 		wait "$btvirt_pid" 2>/dev/null
@@ -115,6 +146,26 @@ done
 if [ ! -S "$sock" ]; then
 	echo "with-btvirt: $sock did not appear within 5 s" >&2
 	exit 1
+fi
+
+if [ "$use_proxy" = 1 ]; then
+	# shellcheck disable=SC2086
+	"$BTVIRT_PROXY_BIN" -l "$proxy_sock" -s "$sock" ${BTVIRT_PROXY_ARGS:-} \
+		2>>"${BTVIRT_PROXY_LOG:-/dev/stderr}" &
+	proxy_pid=$!
+	for _ in $(seq 1 100); do
+		[ -S "$proxy_sock" ] && break
+		if ! kill -0 "$proxy_pid" 2>/dev/null; then
+			echo "with-btvirt: btvirt_proxy exited before serving $proxy_sock" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+	if [ ! -S "$proxy_sock" ]; then
+		echo "with-btvirt: $proxy_sock did not appear within 5 s" >&2
+		exit 1
+	fi
+	sock=$proxy_sock
 fi
 
 export BLEHOST_TRANSPORT="unix:$sock"

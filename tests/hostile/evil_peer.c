@@ -46,6 +46,7 @@ struct evil {
 	uint8_t *cmd_rp;
 	size_t cmd_rp_cap, *cmd_rp_len;
 	bool want_conn, want_disc, want_credit, want_enc;
+	uint8_t own_type; /* 0 public, 1 random (after evil_set_random_address) */
 };
 
 static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -373,6 +374,14 @@ int evil_advertise(struct evil *e)
 	return 0;
 }
 
+int evil_set_random_address(struct evil *e, const bh_addr *addr)
+{
+	if (evil_cmd(e, 0x2005, addr->val, 6, NULL, 0, NULL) != 0)
+		return -1;
+	e->own_type = 1;
+	return 0;
+}
+
 int evil_wait_connected(struct evil *e, unsigned timeout_ms)
 {
 	e->want_conn = true;
@@ -386,7 +395,7 @@ int evil_connect(struct evil *e, const bh_addr *peer, unsigned timeout_ms)
 {
 	uint8_t p[25] = { 0x60, 0x00, 0x60, 0x00, 0x00, peer->type };
 	memcpy(p + 6, peer->val, 6);
-	p[12] = 0x00;              /* own address public */
+	p[12] = e->own_type;
 	p[13] = 0x18, p[14] = 0;   /* conn interval min 30 ms */
 	p[15] = 0x28, p[16] = 0;   /* max 50 ms */
 	p[17] = 0, p[18] = 0;      /* latency */

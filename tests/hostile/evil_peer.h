@@ -70,6 +70,9 @@ const struct evil_state *evil_state(const struct evil *e);
 int evil_cmd(struct evil *e, uint16_t opcode, const void *params, uint8_t plen, uint8_t *rp,
 	     size_t rp_cap, size_t *rp_len);
 
+/* LE Set Random Address; later evil_connect() uses it as own address
+ * (own address type random). 0 or -1. */
+int evil_set_random_address(struct evil *e, const bh_addr *addr);
 /* Connectable undirected advertising with our address; 0 or -1. */
 int evil_advertise(struct evil *e);
 /* LE Create Connection to a public address; waits (bounded) for LE

@@ -19,6 +19,7 @@ struct victim {
 	struct demo_handles dh;
 	unsigned connected, disconnected, paired, pair_failed, enc_on, enc_fail, fatal;
 	uint16_t conn;
+	bh_addr peer; /* of the last connection */
 	uint8_t disc_reason;
 	bh_status pair_status;
 };
@@ -28,6 +29,7 @@ struct hx {
 	struct victim v;
 	struct evil *e;
 	bool central; /* victim role */
+	char store[64]; /* victim's bond store directory, "" when none */
 };
 
 /* cmocka setups: victim peripheral (advertising the demo database) with the
@@ -35,6 +37,12 @@ struct hx {
  * evil peer advertising. state is a struct hx. */
 int hx_setup_peripheral(void **state);
 int hx_setup_central(void **state);
+/* Victim peripheral with a bond store, bonded (Secure Connections, Just
+ * Works) with a well-behaved blehost central using a random static address;
+ * that central is gone and the evil peer, not yet connected, is open.
+ * hx_bonded_addr() gives the identity the victim bonded with. */
+int hx_setup_bonded(void **state);
+bh_addr hx_bonded_addr(const struct hx *x);
 /* Disconnects the evil peer, checks the victim saw it, then proves the victim
  * still serves a well-behaved blehost central on a fresh connection
  * (peripheral victims) and frees everything. */

@@ -7,13 +7,15 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
+#include <unistd.h>
 
 static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
 {
 	struct victim *v = ctx;
 	(void)central;
-	(void)peer;
+	v->peer = *peer;
 	v->connected++;
 	v->conn = handle;
 }
@@ -62,14 +64,16 @@ static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const ch
 		fprintf(stderr, "  [victim %s] %s\n", layer, msg);
 }
 
-static struct bh_host *new_host(struct bh_loop *loop, void *ctx, uint64_t seed)
+static struct bh_host *new_host_cfg(struct bh_loop *loop, void *ctx, uint64_t seed,
+				    const char *store, bool random_addr)
 {
 	struct bh_host_config cfg;
 	bh_host_config_default(&cfg);
 	cfg.loop = loop;
 	cfg.seeded = true;
 	cfg.seed = seed;
-	cfg.store_dir = "";
+	cfg.store_dir = store;
+	cfg.use_random_address = random_addr;
 	cfg.log_level = getenv("HOSTILE_VERBOSE") ? BH_LOG_DEBUG : BH_LOG_WARN;
 	struct bh_host_events ev = {
 		.ctx = ctx,
@@ -93,6 +97,11 @@ static struct bh_host *new_host(struct bh_loop *loop, void *ctx, uint64_t seed)
 	return h;
 }
 
+static struct bh_host *new_host(struct bh_loop *loop, void *ctx, uint64_t seed)
+{
+	return new_host_cfg(loop, ctx, seed, "", false);
+}
+
 static int advertise(struct bh_host *h)
 {
 	uint8_t adv[31];
@@ -111,14 +120,18 @@ static const char *btvirt(void)
 	return p ? p : "/tmp/bt-server-le";
 }
 
-static struct hx *hx_new(bool central)
+static struct hx *hx_new(bool central, bool store)
 {
 	struct hx *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
 	x->central = central;
 	x->loop = bh_loop_new();
 	assert_non_null(x->loop);
-	x->v.h = new_host(x->loop, &x->v, 7);
+	if (store) {
+		strcpy(x->store, "/tmp/hostile-bonds-XXXXXX");
+		assert_non_null(mkdtemp(x->store));
+	}
+	x->v.h = new_host_cfg(x->loop, &x->v, 7, x->store, false);
 	assert_non_null(x->v.h);
 	x->e = evil_open(btvirt(), x->loop);
 	assert_non_null(x->e);
@@ -127,7 +140,7 @@ static struct hx *hx_new(bool central)
 
 int hx_setup_peripheral(void **state)
 {
-	struct hx *x = hx_new(false);
+	struct hx *x = hx_new(false, false);
 	assert_int_equal(demo_db_add(bh_host_gatt_server(x->v.h), &x->v.dh), BH_OK);
 	assert_int_equal(advertise(x->v.h), 0);
 	evil_run(x->e, 30);
@@ -142,7 +155,7 @@ int hx_setup_peripheral(void **state)
 
 int hx_setup_central(void **state)
 {
-	struct hx *x = hx_new(true);
+	struct hx *x = hx_new(true, false);
 	assert_int_equal(evil_advertise(x->e), 0);
 	bh_addr a = evil_state(x->e)->addr;
 	uint16_t conn = 0;
@@ -154,6 +167,71 @@ int hx_setup_central(void **state)
 	x->v.conn = conn;
 	*state = x;
 	return 0;
+}
+
+static bh_addr bonded_addr;
+
+bh_addr hx_bonded_addr(const struct hx *x)
+{
+	(void)x;
+	return bonded_addr;
+}
+
+int hx_setup_bonded(void **state)
+{
+	struct hx *x = hx_new(false, true);
+	assert_int_equal(demo_db_add(bh_host_gatt_server(x->v.h), &x->v.dh), BH_OK);
+	assert_int_equal(advertise(x->v.h), 0);
+	bh_host_run_for(x->v.h, 30);
+	struct victim good = { 0 };
+	good.h = new_host_cfg(x->loop, &good, 9, "", true);
+	assert_non_null(good.h);
+	const bh_addr *va = &bh_hci_info(bh_host_hci(x->v.h))->bdaddr;
+	uint16_t conn = 0;
+	assert_int_equal(bh_host_connect_sync(good.h, va, 5000, &conn), 0);
+	int rc = bh_host_pair_sync(good.h, conn, 10000);
+	if (rc)
+		fprintf(stderr, "bonding with the victim: %s\n", bh_strerror(rc));
+	assert_int_equal(rc, 0);
+	for (int i = 0; i < 100 && !x->v.paired; i++)
+		bh_host_run_for(x->v.h, 20);
+	assert_int_equal(x->v.paired, 1);
+	uint8_t buf[64];
+	size_t len = 0;
+	assert_int_equal(bh_host_read_sync(good.h, conn, x->v.dh.encrypted, buf, sizeof(buf), &len),
+			 0);
+	assert_int_equal(len, 16); /* "encrypted secret" */
+	/* The identity the victim bonded with, as its controller reported it. */
+	bonded_addr = x->v.peer;
+	bh_addr own = bh_gap_own_address(bh_host_gap(good.h));
+	fprintf(stderr, "  bonded central: victim saw type %u %02x:%02x..:%02x, own type %u\n",
+		bonded_addr.type, bonded_addr.val[5], bonded_addr.val[4], bonded_addr.val[0],
+		own.type);
+	assert_int_equal(bonded_addr.type, BH_ADDR_RANDOM);
+	assert_int_equal(bh_host_disconnect_sync(good.h, conn, 0x13, 3000), 0);
+	bh_host_run_for(good.h, 100);
+	bh_host_free(good.h);
+	x->v.paired = 0;
+	x->v.enc_on = 0;
+	x->v.connected = 0;
+	*state = x;
+	return 0;
+}
+
+static void remove_store(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *de;
+	char p[512];
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			unlink(p);
+		}
+	closedir(d);
+	rmdir(dir);
 }
 
 /* A well-behaved blehost central connects to the victim peripheral afresh
@@ -182,6 +260,35 @@ static void fresh_peer_check(struct hx *x)
 	bh_host_free(good.h);
 }
 
+/* The victim central connects afresh to a well-behaved blehost peripheral
+ * and reads a characteristic: the victim still works as a client. */
+static void fresh_peripheral_check(struct hx *x)
+{
+	struct victim good = { 0 };
+	good.h = new_host(x->loop, &good, 10);
+	assert_non_null(good.h);
+	assert_int_equal(demo_db_add(bh_host_gatt_server(good.h), &good.dh), BH_OK);
+	assert_int_equal(advertise(good.h), 0);
+	bh_host_run_for(good.h, 30);
+	const bh_addr *ga = &bh_hci_info(bh_host_hci(good.h))->bdaddr;
+	uint16_t conn = 0;
+	int rc = bh_host_connect_sync(x->v.h, ga, 5000, &conn);
+	if (rc)
+		fprintf(stderr, "FAIL victim central: fresh connection: %s\n", bh_strerror(rc));
+	assert_int_equal(rc, 0);
+	uint8_t buf[32];
+	size_t len = 0;
+	rc = bh_host_read_sync(x->v.h, conn, good.dh.sensor_location, buf, sizeof(buf), &len);
+	if (rc)
+		fprintf(stderr, "FAIL victim central: fresh read: %s\n", bh_strerror(rc));
+	assert_int_equal(rc, 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(buf[0], 0x01);
+	assert_int_equal(bh_host_disconnect_sync(x->v.h, conn, 0x13, 3000), 0);
+	bh_host_run_for(good.h, 100);
+	bh_host_free(good.h);
+}
+
 int hx_teardown(void **state)
 {
 	struct hx *x = *state;
@@ -196,10 +303,14 @@ int hx_teardown(void **state)
 	}
 	evil_close(x->e);
 	assert_int_equal(x->v.fatal, 0);
-	if (!x->central)
+	if (x->central)
+		fresh_peripheral_check(x);
+	else
 		fresh_peer_check(x);
 	bh_host_free(x->v.h);
 	bh_loop_free(x->loop);
+	if (x->store[0])
+		remove_store(x->store);
 	free(x);
 	*state = NULL;
 	return 0;

@@ -182,6 +182,42 @@ static void smp_public_key_not_on_curve(void **state)
 	hx_expect_link_alive(x);
 }
 
+static void evil_keys(uint8_t priv[32], uint8_t pub[64]);
+
+/* Secure Connections out of order: a Pairing Confirm before any Public Key,
+ * then (fresh pairing) a DHKey Check right after the key exchange, before
+ * the nonces. */
+static void smp_sc_pdus_out_of_order(void **state)
+{
+	struct hx *x = *state;
+	pairing_started(x, 0x09);
+	uint8_t c[17] = { 0x03 }, rsp[80];
+	expect_failed(rsp, hx_smp(x, c, sizeof(c), rsp, sizeof(rsp), 2000), unexpected,
+		      "SC Confirm before Public Key");
+	/* Second attempt (the back-off may refuse it: Repeated Attempts). */
+	uint8_t p[7];
+	preq(p, 0x09, 16);
+	int n = hx_smp(x, p, 7, rsp, sizeof(rsp), 2000);
+	if (n == 2 && rsp[0] == 0x05 && rsp[1] == 0x09) {
+		fprintf(stderr, "  second pairing refused by the repeated-attempts back-off\n");
+	} else {
+		assert_int_equal(n, 7);
+		assert_int_equal(rsp[0], 0x02);
+		uint8_t priv[32], pk[65] = { 0x0c };
+		evil_keys(priv, pk + 1);
+		assert_int_equal(evil_l2cap(x->e, EVIL_CID_SMP, pk, sizeof(pk)), 0);
+		evil_run(x->e, 300); /* its Public Key and Confirm */
+		evil_flush(x->e);
+		uint8_t chk[17] = { 0x0d };
+		expect_failed(rsp, hx_smp(x, chk, sizeof(chk), rsp, sizeof(rsp), 2000), unexpected,
+			      "DHKey Check before the nonces");
+	}
+	evil_run(x->e, 100);
+	assert_int_equal(x->v.paired, 0);
+	assert_int_equal(x->v.enc_on, 0);
+	hx_expect_link_alive(x);
+}
+
 /* A valid key pair for the evil side (fixed private key, not the debug key). */
 static void evil_keys(uint8_t priv[32], uint8_t pub[64])
 {
@@ -232,8 +268,8 @@ static void smp_dhkey_check_skipped_then_encrypt(void **state)
 	/* DHKey Check skipped: straight to LL encryption with the real LTK. */
 	unsigned enc0 = evil_state(x->e)->enc_changes, disc0 = evil_state(x->e)->disconnects;
 	int st = evil_start_encryption(x->e, 0, 0, ltk);
-	if (st == 0)
-		assert_true(evil_wait_encryption(x->e, enc0, disc0, 5000));
+	assert_int_equal(st, 0); /* the attack really reached the victim's controller */
+	assert_true(evil_wait_encryption(x->e, enc0, disc0, 5000));
 	const struct evil_state *es = evil_state(x->e);
 	if (es->enc_changes != enc0 && es->enc_status == 0 && es->enc_enabled) {
 		fprintf(stderr, "FAIL: the victim encrypted the link with the LTK of a pairing "
@@ -253,8 +289,8 @@ static void smp_zero_ltk_encryption(void **state)
 	static const uint8_t zero[16];
 	unsigned enc0 = evil_state(x->e)->enc_changes, disc0 = evil_state(x->e)->disconnects;
 	int st = evil_start_encryption(x->e, 0, 0, zero);
-	if (st == 0)
-		assert_true(evil_wait_encryption(x->e, enc0, disc0, 5000));
+	assert_int_equal(st, 0); /* the attack really reached the victim's controller */
+	assert_true(evil_wait_encryption(x->e, enc0, disc0, 5000));
 	const struct evil_state *es = evil_state(x->e);
 	if (es->enc_status == 0 && es->enc_enabled) {
 		fprintf(stderr, "FAIL: the victim accepted an all-zero LTK (CVE-2019-19194)\n");
@@ -274,8 +310,8 @@ static void smp_encrypt_during_unfinished_legacy_pairing(void **state)
 	static const uint8_t zero[16];
 	unsigned enc0 = evil_state(x->e)->enc_changes, disc0 = evil_state(x->e)->disconnects;
 	int st = evil_start_encryption(x->e, 0, 0, zero);
-	if (st == 0)
-		assert_true(evil_wait_encryption(x->e, enc0, disc0, 5000));
+	assert_int_equal(st, 0); /* the attack really reached the victim's controller */
+	assert_true(evil_wait_encryption(x->e, enc0, disc0, 5000));
 	const struct evil_state *es = evil_state(x->e);
 	if (es->enc_status == 0 && es->enc_enabled) {
 		fprintf(stderr, "FAIL: the victim encrypted during an unfinished legacy pairing\n");
@@ -305,6 +341,47 @@ static void smp_ltk_request_unknown_bond(void **state)
 		hx_expect_link_alive(x);
 	}
 	assert_int_equal(x->v.enc_on, 0);
+}
+
+/* Reconnection spoofing: the evil peer takes the address of a bonded
+ * central but has no keys. It gets no protected data without encryption,
+ * and its attempt to encrypt (any guessed key) must fail: the victim answers
+ * the LTK request with the bond's key, which the evil side does not have. */
+static void smp_reconnection_spoofing_bonded_identity(void **state)
+{
+	struct hx *x = *state;
+	bh_addr id = hx_bonded_addr(x);
+	assert_int_equal(evil_set_random_address(x->e, &id), 0);
+	const bh_addr *va = &bh_hci_info(bh_host_hci(x->v.h))->bdaddr;
+	assert_int_equal(evil_connect(x->e, va, 5000), 0);
+	for (int i = 0; i < 50 && !x->v.connected; i++)
+		evil_run(x->e, 20);
+	assert_int_equal(x->v.connected, 1);
+	uint8_t rsp[64];
+	uint8_t rd[] = { 0x0a, HX_LE16(x->v.dh.encrypted) };
+	int n = hx_att(x, rd, 3, rsp, sizeof(rsp), 2000);
+	if (!(n == 5 && rsp[0] == 0x01 && (rsp[4] == 0x05 || rsp[4] == 0x0f))) {
+		fprintf(stderr, "FAIL: the bonded-only value leaked to an unencrypted spoofer\n");
+		dump("got", rsp, n);
+		fail();
+	}
+	uint8_t guess[16] = { 0 };
+	unsigned enc0 = evil_state(x->e)->enc_changes, disc0 = evil_state(x->e)->disconnects;
+	int st = evil_start_encryption(x->e, 0, 0, guess);
+	assert_int_equal(st, 0); /* the attack really reached the victim's controller */
+	assert_true(evil_wait_encryption(x->e, enc0, disc0, 5000));
+	const struct evil_state *es = evil_state(x->e);
+	fprintf(stderr, "  spoofer's encryption: status 0x%02x enabled %d, disconnects %u\n",
+		es->enc_status, es->enc_enabled, es->disconnects - disc0);
+	if (es->enc_status == 0 && es->enc_enabled && es->connected) {
+		/* Encryption "succeeded" with a wrong key: then no data may flow. */
+		n = hx_att(x, rd, 3, rsp, sizeof(rsp), 1000);
+		if (n > 1 && rsp[0] == 0x0b) {
+			fprintf(stderr, "FAIL: spoofer without the LTK read the encrypted value\n");
+			fail();
+		}
+	}
+	assert_int_equal(x->v.paired, 0);
 }
 
 /* ---- victim = central: reflected public key (CVE-2020-26558) ---- */
@@ -470,11 +547,14 @@ const struct CMUnitTest hx_smp_sig_tests[] = {
 	PT(smp_pairing_request_key_size_253),
 	PT(smp_pairing_request_key_size_below_minimum),
 	PT(smp_public_key_not_on_curve),
+	PT(smp_sc_pdus_out_of_order),
 	PT(smp_dhkey_check_skipped_then_encrypt),
 	PT(smp_zero_ltk_encryption),
 	PT(smp_encrypt_during_unfinished_legacy_pairing),
 	PT(smp_ltk_request_unknown_bond),
 	CT(smp_own_public_key_reflected),
+	cmocka_unit_test_setup_teardown(smp_reconnection_spoofing_bonded_identity, hx_setup_bonded,
+					hx_teardown),
 	PT(sig_unknown_command_code),
 	PT(sig_identifier_zero),
 	PT(sig_bad_lengths),

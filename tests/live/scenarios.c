@@ -345,14 +345,17 @@ static void multi(struct sc *sc)
 		size_t len = 0;
 		CHECK_OK(sc, bh_host_discover_sync(c->h, conns[i]));
 		bh_uuid u = bh_uuid16(0x2a29);
-		const struct bh_gattc_chr *m = bh_gattc_find_chr(bh_host_gattc(c->h, conns[i]), NULL, &u);
+		struct bh_gattc *gi = bh_host_gattc(c->h, conns[i]);
+		const struct bh_gattc_chr *m = gi ? bh_gattc_find_chr(gi, NULL, &u) : NULL;
 		CHECK(sc, m != NULL);
 		if (m)
 			CHECK_OK(sc, bh_host_read_sync(c->h, conns[i], m->value_handle, buf, sizeof(buf), &len));
 	}
 	/* Subscribe on the second peripheral only. */
 	bh_uuid u = bh_uuid16(0x2a37);
-	const struct bh_gattc_chr *hrm = bh_gattc_find_chr(bh_host_gattc(c->h, conns[1]), NULL, &u);
+	struct bh_gattc *g1 = bh_host_gattc(c->h, conns[1]);
+	const struct bh_gattc_chr *hrm = g1 ? bh_gattc_find_chr(g1, NULL, &u) : NULL;
+	CHECK(sc, hrm != NULL);
 	if (hrm) {
 		CHECK_OK(sc, bh_host_subscribe_sync(c->h, conns[1], hrm->value_handle, false));
 		CHECK(sc, sc_wait_count(sc, &c->notifications, 20, 5000));

@@ -1,0 +1,220 @@
+#!/bin/sh
+# blehost benchmark runner: builds the bench programs, runs them, prints a
+# table and, with --json FILE, writes the same figures as JSON.
+#
+#   bench/run.sh [--json FILE] [--build DIR] [--quick]
+#
+# DIR defaults to $BUILD or /tmp/build-bench (configured if missing).
+# --quick: fewer iterations and shorter live windows (a smoke run).
+# In-memory figures need nothing; callgrind figures need valgrind; live
+# figures need btvirt (tests/harness/with-btvirt.sh) and are skipped with a
+# note when it is missing. See bench/README.md for what each figure means.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+build=${BUILD:-/tmp/build-bench}
+json=
+quick=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--json) json=$2; shift 2 ;;
+	--build) build=$2; shift 2 ;;
+	--quick) quick=1; shift ;;
+	*) echo "usage: $0 [--json FILE] [--build DIR] [--quick]" >&2; exit 2 ;;
+	esac
+done
+
+if [ ! -f "$build/build.ninja" ]; then
+	(cd "$src" && meson setup "$build" >/dev/null)
+fi
+ninja -C "$build" bench/bench_mem bench/bench_live bench/bench_raw \
+	tests/harness/libafalg_shim.so >/dev/null
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+res=$out/results.txt
+: >"$res"
+
+# Wall-clock figures are repeated $reps times and the best run is kept
+# (min time, max rate): on a shared machine the noise only ever slows a run
+# down. Instruction counts are exact and run once.
+if [ $quick = 1 ]; then
+	n_ns=50000; n1=500; n2=2500; secs=0.5; reps=1
+else
+	n_ns=1000000; n1=2000; n2=12000; secs=1.5; reps=3
+fi
+
+# ---- in memory: nanoseconds per operation ----
+mem=$build/bench/bench_mem
+echo "in-memory timings..." >&2
+for rep in $(seq $reps); do
+	for mode in rx tx txatt scan; do
+		"$mem" $mode $n_ns >>"$res"
+	done
+done
+
+# ---- in memory: instructions per operation (callgrind) ----
+# Two runs of the measured loop with different counts; the difference
+# divided by the extra iterations leaves out setup and one-off costs.
+if command -v valgrind >/dev/null 2>&1; then
+	echo "callgrind..." >&2
+	for mode in rx tx txatt scan; do
+		ir() {
+			valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \
+				--toggle-collect="bench_${mode}_loop" "$mem" $mode "$1" 2>&1 >/dev/null |
+				sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+		}
+		a=$(ir $n1)
+		b=$(ir $n2)
+		echo "mode=ir_$mode instructions_per_op=$(( (b - a) / (n2 - n1) ))" >>"$res"
+	done
+else
+	echo "note=valgrind_missing" >>"$res"
+fi
+
+# ---- live on btvirt ----
+live=$build/bench/bench_live
+raw=$build/bench/bench_raw
+export AFALG_SHIM="$build/tests/harness/libafalg_shim.so"
+echo "live on btvirt..." >&2
+set +e
+"$src/tests/harness/with-btvirt.sh" sh -c "
+	'$live' ram
+	'$live' discovery 23
+	'$live' discovery 517
+	for rep in \$(seq $reps); do
+		for len in 20 185 512; do '$live' notify \$len $secs; done
+		for len in 20 185 244; do '$live' wcmd \$len $secs; done
+		for len in 27 192; do '$raw' \$len $secs; done
+	done
+	exit 0" >>"$res" 2>"$out/live.err"
+rc=$?
+set -e
+if [ $rc = 77 ]; then
+	echo "note=btvirt_missing" >>"$res"
+elif grep -q FAIL "$out/live.err"; then
+	grep FAIL "$out/live.err" >&2
+fi
+
+# ---- code size per layer (text of each static library) ----
+for lib in $(find "$build" -name 'libbh_*.a' ! -path '*/tests/*' | sort); do
+	name=$(basename "$lib" .a | sed 's/^libbh_//')
+	text=$(size -t "$lib" | tail -1 | awk '{print $1}')
+	echo "mode=size layer=$name text_bytes=$text" >>"$res"
+done
+
+python3 - "$res" "$json" "$reps" <<'EOF'
+import json, sys, datetime, platform
+rows = []
+for line in open(sys.argv[1]):
+    kv = dict(p.split('=', 1) for p in line.split() if '=' in p)
+    if kv:
+        rows.append(kv)
+def num(v):
+    try:
+        return int(v)
+    except ValueError:
+        try:
+            return float(v)
+        except ValueError:
+            return v
+rows = [{k: num(v) for k, v in r.items()} for r in rows]
+
+# Keep the best of repeated runs: one row per mode and group key.
+def keep_best(rows, mode, group, metric, smaller):
+    picked, rest = {}, []
+    for r in rows:
+        if r.get('mode') != mode:
+            rest.append(r)
+            continue
+        k = r.get(group)
+        if k not in picked or (r[metric] < picked[k][metric]) == smaller:
+            picked[k] = r
+    return rest + sorted(picked.values(), key=lambda r: r.get(group) or 0)
+for m in ('rx', 'tx', 'txatt', 'scan'):
+    rows = keep_best(rows, m, 'mode', 'ns_per_op', True)
+for m in ('notify', 'wcmd'):
+    rows = keep_best(rows, m, 'value_len', 'packets_per_s', False)
+rows = keep_best(rows, 'raw', 'acl_len', 'packets_per_s', False)
+rows = keep_best(rows, 'discovery', 'mtu', 'ms', True)
+by = lambda m: [r for r in rows if r.get('mode') == m]
+def one(m, key):
+    r = by(m)
+    return r[0].get(key) if r else None
+
+doc = {'date': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+       'machine': platform.node(), 'cpu': platform.processor() or platform.machine(),
+       'wall_clock_repetitions_best_of': int(sys.argv[3])}
+doc['receive'] = {'ns_per_notification': one('rx', 'ns_per_op'),
+                  'instructions_per_notification': one('ir_rx', 'instructions_per_op'),
+                  'value_len': one('rx', 'value_len')}
+doc['transmit_gatts'] = {'ns_per_notification': one('tx', 'ns_per_op'),
+                         'instructions_per_notification': one('ir_tx', 'instructions_per_op')}
+doc['transmit_att'] = {'ns_per_notification': one('txatt', 'ns_per_op'),
+                       'instructions_per_notification': one('ir_txatt', 'instructions_per_op')}
+doc['scan'] = {'reports_per_s': one('scan', 'reports_per_s'),
+               'ns_per_report': one('scan', 'ns_per_op'),
+               'instructions_per_report': one('ir_scan', 'instructions_per_op'),
+               'distinct_devices': one('scan', 'devices')}
+doc['throughput'] = [dict(kind=r['mode'], value_len=r['value_len'],
+                          packets_per_s=r['packets_per_s'], bytes_per_s=r['bytes_per_s'])
+                     for r in rows if r.get('mode') in ('notify', 'wcmd')]
+doc['btvirt_ceiling'] = [dict(acl_len=r['acl_len'], value_len=r['value_len'],
+                              packets_per_s=r['packets_per_s'],
+                              value_bytes_per_s=r['value_bytes_per_s'])
+                         for r in by('raw')]
+doc['discovery'] = [dict(mtu=r['mtu'], requests=r['requests'], ms=r['ms'])
+                    for r in by('discovery')]
+ram = by('ram')
+doc['ram'] = {k: ram[0][k] for k in ('host_fixed_bytes', 'per_slot_bytes',
+              'per_connection_bytes', 'leaked_after_disconnect')} if ram else None
+doc['code_size_text'] = {r['layer']: r['text_bytes'] for r in by('size')}
+doc['notes'] = [r['note'] for r in rows if 'note' in r]
+
+def f(v, unit=''):
+    if v is None:
+        return 'n/a'
+    if isinstance(v, float):
+        v = round(v, 1)
+    return f'{v:,}{unit}'
+
+print(f"blehost benchmarks, {doc['date']}")
+print(f"{'figure':58} {'value':>16}")
+def row(name, v, unit=''):
+    print(f'{name:58} {f(v, unit):>16}')
+print('-- in memory (one connection, MTU 23, 20-byte values) --')
+row('receive: ACL -> app callback, instructions/notification', doc['receive']['instructions_per_notification'])
+row('receive: ACL -> app callback, ns/notification', doc['receive']['ns_per_notification'])
+row('transmit: bh_gatts_notify -> HCI port, instructions', doc['transmit_gatts']['instructions_per_notification'])
+row('transmit: bh_gatts_notify -> HCI port, ns', doc['transmit_gatts']['ns_per_notification'])
+row('transmit: bh_att_notify -> HCI port, instructions', doc['transmit_att']['instructions_per_notification'])
+row('transmit: bh_att_notify -> HCI port, ns', doc['transmit_att']['ns_per_notification'])
+row('scan: reports parsed+deduplicated per second', doc['scan']['reports_per_s'])
+row('scan: instructions per report', doc['scan']['instructions_per_report'])
+print('-- live on btvirt (1 LE ACL buffer of 192 bytes, no DLE, MTU 517) --')
+for t in doc['throughput']:
+    n = 'notifications' if t['kind'] == 'notify' else 'write w/o response'
+    row(f"{n}, {t['value_len']} B values: packets/s", t['packets_per_s'])
+    row(f"{n}, {t['value_len']} B values: value bytes/s", t['bytes_per_s'])
+for t in doc['btvirt_ceiling']:
+    row(f"btvirt raw ceiling, {t['acl_len']} B ACL: packets/s", t['packets_per_s'])
+    row(f"btvirt raw ceiling, {t['acl_len']} B ACL: value bytes/s", t['value_bytes_per_s'])
+for d in doc['discovery']:
+    row(f"discovery of the demo database, MTU {d['mtu']}: round trips", d['requests'])
+    row(f"discovery of the demo database, MTU {d['mtu']}: ms", d['ms'])
+if doc['ram']:
+    row('RAM: fixed per host (default config, 8 slots), bytes', doc['ram']['host_fixed_bytes'])
+    row('RAM: per connection slot (preallocated), bytes', doc['ram']['per_slot_bytes'])
+    row('RAM: per live connection (allocated at connect), bytes', doc['ram']['per_connection_bytes'])
+    row('RAM: heap left after disconnect, bytes', doc['ram']['leaked_after_disconnect'])
+print('-- code size (text of each layer library) --')
+for k, v in doc['code_size_text'].items():
+    row(f'{k}', v, ' B')
+for n in doc['notes']:
+    print('note:', n)
+if sys.argv[2]:
+    with open(sys.argv[2], 'w') as fh:
+        json.dump(doc, fh, indent=2)
+        fh.write('\n')
+EOF

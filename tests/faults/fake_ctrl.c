@@ -1,0 +1,352 @@
+/* fake_ctrl: see fake_ctrl.h. Event layouts: Vol 4, Part E, 7.7. */
+#include "fake_ctrl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define FAKE_QLEN 32
+#define FAKE_FRAME 600
+#define FAKE_MAX_MUTED 8
+
+struct fake_frame {
+	uint16_t cid, len;
+	uint8_t data[FAKE_FRAME];
+};
+
+struct fake {
+	char dir[64], path[128], transport[140];
+	int lfd, fd;
+	struct bh_loop *loop;
+	uint8_t rx[4096];
+	size_t rx_len;
+	uint16_t muted[FAKE_MAX_MUTED];
+	unsigned n_muted;
+	unsigned cmds, cmd_count[64]; /* per opcode hash, see count_slot */
+	uint16_t cmd_ops[64];
+	uint8_t frag[FAKE_FRAME + 4];
+	size_t frag_len, frag_want;
+	bool frag_active;
+	struct fake_frame q[FAKE_QLEN];
+	unsigned q_count;
+	bool flag;
+	uint16_t want_cid;
+};
+
+/* Bring-up answers (return parameters after the status octet) recorded from
+ * btvirt in tests/pcap/gatt23-central.btsnoop. */
+static const struct {
+	uint16_t op;
+	uint8_t len;
+	const char *rp;
+} answers[] = {
+	{ 0x1001, 9, "\x00\x09\x00\x00\x09\xf1\x05\x00\x00" },
+	{ 0x1002, 65,
+	  "\x00\x20\x00\x80\x00\x00\xc0\x00\x00\x00\x00\x60\x00\x00\x00\xb8\x02\x00\x00\x00\x00"
+	  "\x00\x00\x00\x00\x20\xf7\xff\xe7\x7f\x00\x00\x00\x00\x30\xfe\x07\x00\x00\x00\x00\x00"
+	  "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+	  "\x00\x00" },
+	{ 0x1003, 9, "\x00\x00\x00\x00\x00\x00\x60\x00\x00" },
+	{ 0x2003, 9, "\x00\x0b\x00\x00\x00\x00\x00\x00\x00" },
+	{ 0x1009, 7, "\x00\x42\x00\x01\xfa\xca\x00" },
+	{ 0x2002, 4, "\x00\xc0\x00\x01" },
+	{ 0x2018, 9, "\x00\x01\x02\x03\x04\x05\x06\x07\x08" }, /* LE Rand */
+};
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static int send_all(struct fake *f, const uint8_t *p, size_t n)
+{
+	if (f->fd < 0)
+		return -1;
+	while (n) {
+		ssize_t k = send(f->fd, p, n, MSG_NOSIGNAL);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+int fake_event(struct fake *f, uint8_t code, const uint8_t *params, uint8_t len)
+{
+	uint8_t pkt[258] = { 0x04, code, len };
+	if (len)
+		memcpy(pkt + 3, params, len);
+	return send_all(f, pkt, 3u + len);
+}
+
+static void count_cmd(struct fake *f, uint16_t op)
+{
+	f->cmds++;
+	for (unsigned i = 0; i < 64; i++) {
+		if (f->cmd_ops[i] == op || f->cmd_ops[i] == 0) {
+			f->cmd_ops[i] = op;
+			f->cmd_count[i]++;
+			return;
+		}
+	}
+}
+
+unsigned fake_cmd_count(const struct fake *f, uint16_t op)
+{
+	if (!op)
+		return f->cmds;
+	for (unsigned i = 0; i < 64; i++)
+		if (f->cmd_ops[i] == op)
+			return f->cmd_count[i];
+	return 0;
+}
+
+static void on_command(struct fake *f, const uint8_t *p, size_t len)
+{
+	uint16_t op = le16(p);
+	count_cmd(f, op);
+	for (unsigned i = 0; i < f->n_muted; i++)
+		if (f->muted[i] == op)
+			return;
+	uint8_t ev[260] = { 1, (uint8_t)op, (uint8_t)(op >> 8), 0 };
+	/* Commands that finish with a later event get Command Status. */
+	if (op == 0x200d || op == 0x0406 || op == 0x2016 || op == 0x2019 || op == 0x041d ||
+	    op == 0x2013) {
+		uint8_t st[4] = { 0, 1, (uint8_t)op, (uint8_t)(op >> 8) };
+		fake_event(f, 0x0f, st, 4);
+		if (op == 0x2016 && len >= 5) { /* LE Read Remote Features Complete */
+			uint8_t rf[12] = { 0x04, 0x00, p[3], p[4], 0x01 };
+			fake_event(f, 0x3e, rf, sizeof(rf));
+		} else if (op == 0x0406 && len >= 6) { /* Disconnection Complete */
+			uint8_t dc[4] = { 0, p[3], p[4], 0x16 };
+			fake_event(f, 0x05, dc, 4);
+		}
+		return;
+	}
+	size_t n = 4;
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
+		if (answers[i].op == op) {
+			memcpy(ev + 3, answers[i].rp, answers[i].len);
+			n = 3u + answers[i].len;
+		}
+	fake_event(f, 0x0e, ev, (uint8_t)n);
+}
+
+static void queue_frame(struct fake *f, const uint8_t *fr, size_t len)
+{
+	if (len < 4 || f->q_count == FAKE_QLEN)
+		return;
+	struct fake_frame *q = &f->q[f->q_count++];
+	q->cid = le16(fr + 2);
+	q->len = (uint16_t)(len - 4 > FAKE_FRAME ? FAKE_FRAME : len - 4);
+	memcpy(q->data, fr + 4, q->len);
+	if (q->cid == f->want_cid)
+		f->flag = true;
+}
+
+static void on_acl(struct fake *f, const uint8_t *p, size_t len)
+{
+	uint16_t hf = le16(p);
+	size_t dlen = le16(p + 2);
+	uint8_t nocp[5] = { 1, (uint8_t)hf, (uint8_t)((hf >> 8) & 0x0f), 1, 0 };
+	fake_event(f, 0x13, nocp, 5); /* the buffer is free again at once */
+	if (dlen > len - 4)
+		return;
+	p += 4;
+	unsigned pb = (hf >> 12) & 3;
+	if (pb != 1) {
+		f->frag_active = dlen >= 4 && 4u + le16(p) <= sizeof(f->frag);
+		f->frag_want = f->frag_active ? 4u + le16(p) : 0;
+		f->frag_len = 0;
+	}
+	if (!f->frag_active || f->frag_len + dlen > f->frag_want) {
+		f->frag_active = false;
+		return;
+	}
+	memcpy(f->frag + f->frag_len, p, dlen);
+	f->frag_len += dlen;
+	if (f->frag_len == f->frag_want) {
+		f->frag_active = false;
+		queue_frame(f, f->frag, f->frag_len);
+	}
+}
+
+static void parse(struct fake *f)
+{
+	size_t off = 0;
+	for (;;) {
+		const uint8_t *p = f->rx + off;
+		size_t avail = f->rx_len - off, need;
+		if (avail < 1)
+			break;
+		if (p[0] == 0x01) {
+			if (avail < 4 || avail < 4u + p[3])
+				break;
+			need = 4u + p[3];
+			on_command(f, p + 1, need - 1);
+		} else if (p[0] == 0x02) {
+			if (avail < 5 || avail < 5u + le16(p + 3))
+				break;
+			need = 5u + le16(p + 3);
+			on_acl(f, p + 1, need - 1);
+		} else {
+			fprintf(stderr, "fake: bad H4 type 0x%02x from the host\n", p[0]);
+			f->rx_len = 0;
+			return;
+		}
+		off += need;
+	}
+	memmove(f->rx, f->rx + off, f->rx_len - off);
+	f->rx_len -= off;
+}
+
+static void on_readable(void *arg, int fd, short revents)
+{
+	struct fake *f = arg;
+	(void)revents;
+	ssize_t k = read(fd, f->rx + f->rx_len, sizeof(f->rx) - f->rx_len);
+	if (k < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (k <= 0) {
+		fake_close_link(f);
+		return;
+	}
+	f->rx_len += (size_t)k;
+	parse(f);
+}
+
+struct fake *fake_new(void)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->fd = -1;
+	strcpy(f->dir, "/tmp/blehost-fake-XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return NULL;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/ctrl", f->dir);
+	snprintf(f->transport, sizeof(f->transport), "unix:%s", f->path);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	strcpy(sa.sun_path, f->path);
+	f->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (f->lfd < 0 || bind(f->lfd, (struct sockaddr *)&sa, sizeof(sa)) || listen(f->lfd, 1)) {
+		fake_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+const char *fake_transport(const struct fake *f) { return f->transport; }
+
+int fake_accept(struct fake *f, struct bh_loop *loop)
+{
+	f->loop = loop;
+	f->fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	f->rx_len = 0;
+	f->q_count = 0;
+	if (f->fd < 0)
+		return -1;
+	return bh_loop_watch(loop, f->fd, POLLIN, on_readable, f) ? -1 : 0;
+}
+
+void fake_close_link(struct fake *f)
+{
+	if (f->fd < 0)
+		return;
+	bh_loop_unwatch(f->loop, f->fd);
+	close(f->fd);
+	f->fd = -1;
+	f->flag = true;
+}
+
+void fake_free(struct fake *f)
+{
+	if (!f)
+		return;
+	fake_close_link(f);
+	if (f->lfd >= 0)
+		close(f->lfd);
+	unlink(f->path);
+	rmdir(f->dir);
+	free(f);
+}
+
+void fake_mute(struct fake *f, uint16_t opcode)
+{
+	if (!opcode) {
+		f->n_muted = 0;
+		return;
+	}
+	if (f->n_muted < FAKE_MAX_MUTED)
+		f->muted[f->n_muted++] = opcode;
+}
+
+int fake_connect(struct fake *f, bool central)
+{
+	uint8_t cc[19] = { 0x01, 0x00, (uint8_t)FAKE_CONN_HANDLE, (uint8_t)(FAKE_CONN_HANDLE >> 8),
+			   central ? 0x00 : 0x01, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+			   0x28, 0x00, 0x00, 0x00, 0x90, 0x01, 0x00 };
+	return fake_event(f, 0x3e, cc, sizeof(cc));
+}
+
+int fake_l2cap(struct fake *f, uint16_t cid, const uint8_t *payload, size_t len)
+{
+	uint8_t pkt[5 + 4 + FAKE_FRAME] = { 0x02, (uint8_t)FAKE_CONN_HANDLE,
+					    (uint8_t)(0x20 | FAKE_CONN_HANDLE >> 8) };
+	if (len > FAKE_FRAME)
+		return -1;
+	pkt[3] = (uint8_t)(len + 4);
+	pkt[4] = (uint8_t)((len + 4) >> 8);
+	pkt[5] = (uint8_t)len;
+	pkt[6] = (uint8_t)(len >> 8);
+	pkt[7] = (uint8_t)cid;
+	pkt[8] = (uint8_t)(cid >> 8);
+	memcpy(pkt + 9, payload, len);
+	return send_all(f, pkt, 9 + len);
+}
+
+static int pop(struct fake *f, uint16_t cid, uint8_t *out, size_t cap)
+{
+	for (unsigned i = 0; i < f->q_count; i++) {
+		if (f->q[i].cid != cid)
+			continue;
+		int n = f->q[i].len;
+		memcpy(out, f->q[i].data, (size_t)n < cap ? (size_t)n : cap);
+		memmove(&f->q[i], &f->q[i + 1], (f->q_count - i - 1) * sizeof(f->q[0]));
+		f->q_count--;
+		return n;
+	}
+	return -1;
+}
+
+int fake_recv(struct fake *f, uint16_t cid, uint8_t *out, size_t cap, unsigned ms)
+{
+	int n = pop(f, cid, out, cap);
+	f->want_cid = cid;
+	for (unsigned t = 0; n < 0 && f->fd >= 0 && t < ms; t += 20) {
+		f->flag = false;
+		bh_loop_run_until(f->loop, &f->flag, 20);
+		n = pop(f, cid, out, cap);
+	}
+	f->want_cid = 0;
+	return n;
+}
+
+void fake_run(struct fake *f, unsigned ms)
+{
+	bool never = false;
+	bh_loop_run_until(f->loop, &never, ms);
+}
+
+bool fake_run_until(struct fake *f, const bool *flag, unsigned ms)
+{
+	if (!*flag)
+		bh_loop_run_until(f->loop, flag, ms);
+	return *flag;
+}

@@ -1,0 +1,59 @@
+/* fake_ctrl: a scripted controller for fault-injection tests. The test
+ * listens on its own unix socket; a blehost host opened with transport
+ * "unix:PATH" connects to it and runs its real H4 transport and whole stack
+ * against us. We answer the bring-up the way btvirt does (answers taken from
+ * tests/pcap/gatt23-central.btsnoop), acknowledge every ACL packet with
+ * Number Of Completed Packets, and let the test inject faults: stop
+ * answering chosen commands, send any event, open a connection, close the
+ * transport in the middle of anything.
+ *
+ * The socket is watched by the host's bh_loop, so every wait below runs the
+ * host too. Every wait is bounded. Buffers passed in are copied. */
+#ifndef BH_TEST_FAKE_CTRL_H
+#define BH_TEST_FAKE_CTRL_H
+
+#include "loop.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FAKE_CONN_HANDLE 0x0040
+
+struct fake;
+
+/* Creates a listening socket under a fresh /tmp directory. NULL on error. */
+struct fake *fake_new(void);
+/* "unix:PATH" for bh_host_config.transport. */
+const char *fake_transport(const struct fake *f);
+/* Accepts the host's connection (it connected in bh_host_new) and watches
+ * it on loop. 0 or -1. */
+int fake_accept(struct fake *f, struct bh_loop *loop);
+/* Closes the connection to the host (the host sees its transport lost). */
+void fake_close_link(struct fake *f);
+/* Closes everything and removes the socket. NULL ok. */
+void fake_free(struct fake *f);
+
+/* Commands with this opcode get no answer at all from now on (0: none). */
+void fake_mute(struct fake *f, uint16_t opcode);
+/* How many commands with opcode the host sent so far (0: all commands). */
+unsigned fake_cmd_count(const struct fake *f, uint16_t opcode);
+
+/* Sends an HCI event (code, parameters). 0 or -1. */
+int fake_event(struct fake *f, uint8_t code, const uint8_t *params, uint8_t len);
+/* LE Connection Complete for FAKE_CONN_HANDLE; central = the host's role. */
+int fake_connect(struct fake *f, bool central);
+
+/* Sends one L2CAP frame (cid, payload) on FAKE_CONN_HANDLE. */
+int fake_l2cap(struct fake *f, uint16_t cid, const uint8_t *payload, size_t len);
+/* Pops the oldest L2CAP frame the host sent on cid, running the loop until
+ * one arrives or ms pass. Returns the payload length (copied to out, cut at
+ * cap) or -1. */
+int fake_recv(struct fake *f, uint16_t cid, uint8_t *out, size_t cap, unsigned ms);
+
+/* Runs the loop for ms. */
+void fake_run(struct fake *f, unsigned ms);
+/* Runs the loop until *flag or ms pass; returns *flag. */
+bool fake_run_until(struct fake *f, const bool *flag, unsigned ms);
+
+#endif
