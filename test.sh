@@ -2,8 +2,9 @@
 # Runs the whole blehost test suite on a fresh Debian 12 machine:
 #   unit tests, replay tests (recorded traces), live tests on BlueZ's btvirt
 #   virtual controllers, interop tests against noble/bleno (npm), then the
-#   same unit/replay/live tests under AddressSanitizer + UndefinedBehavior-
-#   Sanitizer, and a bounded run of every libFuzzer target.
+#   live tests under valgrind memcheck, the unit/replay/hostile/faults/live
+#   tests under AddressSanitizer + UndefinedBehaviorSanitizer, and a bounded
+#   run of every libFuzzer target (FUZZ_SECONDS each, default 30).
 # Usage: ./test.sh [--quick]   (--quick: the main build's tests only)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,6 +30,7 @@ run_suite() { # name builddir [meson test args...]
 
 run_suite main build
 if [ $quick = 0 ]; then
+	scripts/memcheck.sh || status=1
 	scripts/sanitize.sh || status=1
 	scripts/fuzz.sh || status=1
 fi

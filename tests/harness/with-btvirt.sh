@@ -170,7 +170,8 @@ fi
 
 export BLEHOST_TRANSPORT="unix:$sock"
 export BTVIRT_SOCKET="$sock"
-"$@"
+# WITH_BTVIRT_WRAPPER (e.g. "valgrind --error-exitcode=1") runs CMD under a tool.
+${WITH_BTVIRT_WRAPPER:-} "$@"
 rc=$?
 stop_btvirt
 trap - EXIT
