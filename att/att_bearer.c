@@ -185,30 +185,38 @@ static void req_pop_head(struct bh_att *att)
  * there is room again after BH_EBUSY (only then is an unsent head resent). */
 static void req_complete(struct bh_att *att, bh_status st, const uint8_t *rsp, size_t len);
 
+/* Sends the head of a queue (request or indication) when it may go now.
+ * The transaction timer starts when it becomes outstanding, so a congested
+ * link also ends in a timeout. Returns 0 when sent or waiting for room
+ * (BH_EBUSY: a can-send follows), else the error of a refusal that nothing
+ * would ever retry (a pool out of buffers, a lost link): the caller fails it. */
+static int kick_head(struct bh_att *att, enum req_state *state, bh_time_ms *deadline,
+		     const uint8_t *buf, size_t len, bool retry)
+{
+	if (*state == REQ_SENT || (*state == REQ_UNSENT && !retry))
+		return 0;
+	if (*state == REQ_IDLE) {
+		*state = REQ_UNSENT;
+		*deadline = bh_now(att->env) + att->cfg.timeout_ms;
+	}
+	int rc = att->port.send(att->port.ctx, buf, len);
+	if (rc == 0)
+		*state = REQ_SENT;
+	if (rc == 0 || rc == BH_EBUSY)
+		return 0;
+	LOG(att, BH_LOG_WARN, "send of %s failed: %s", bh_att_opcode_str(buf[0]), bh_strerror(rc));
+	*state = REQ_IDLE;
+	return rc;
+}
+
 static void req_kick_ex(struct bh_att *att, bool retry)
 {
-	if (att->dead || att->req_count == 0 || att->req_state == REQ_SENT ||
-	    (att->req_state == REQ_UNSENT && !retry))
+	if (att->dead || att->req_count == 0)
 		return;
 	struct att_req *r = req_at(att, 0);
-	if (att->req_state == REQ_IDLE) {
-		/* The transaction timer starts when the request becomes
-		 * outstanding, so a congested link also ends in a timeout. */
-		att->req_state = REQ_UNSENT;
-		att->req_deadline = bh_now(att->env) + att->cfg.timeout_ms;
-	}
-	int rc = att->port.send(att->port.ctx, r->buf, r->len);
-	if (rc == 0) {
-		att->req_state = REQ_SENT;
-	} else if (rc != BH_EBUSY) {
-		/* Only BH_EBUSY is followed by a can-send: any other refusal (a
-		 * pool out of buffers, a lost link) would leave the request
-		 * waiting for nothing, so it fails now with that error. */
-		LOG(att, BH_LOG_WARN, "send of %s failed: %s", bh_att_opcode_str(r->buf[0]),
-		    bh_strerror(rc));
-		att->req_state = REQ_IDLE;
+	int rc = kick_head(att, &att->req_state, &att->req_deadline, r->buf, r->len, retry);
+	if (rc)
 		req_complete(att, rc, NULL, 0);
-	}
 }
 
 static void req_kick(struct bh_att *att) { req_kick_ex(att, false); }
@@ -401,23 +409,12 @@ static void ind_complete(struct bh_att *att, bh_status st);
 
 static void ind_kick_ex(struct bh_att *att, bool retry)
 {
-	if (att->dead || att->ind_count == 0 || att->ind_state == REQ_SENT ||
-	    (att->ind_state == REQ_UNSENT && !retry))
+	if (att->dead || att->ind_count == 0)
 		return;
 	struct att_ind *in = ind_at(att, 0);
-	if (att->ind_state == REQ_IDLE) {
-		att->ind_state = REQ_UNSENT;
-		att->ind_deadline = bh_now(att->env) + att->cfg.timeout_ms;
-	}
-	int rc = att->port.send(att->port.ctx, in->buf, in->len);
-	if (rc == 0) {
-		att->ind_state = REQ_SENT;
-	} else if (rc != BH_EBUSY) {
-		/* As for requests: nothing would ever retry it. */
-		LOG(att, BH_LOG_WARN, "indication send failed: %s", bh_strerror(rc));
-		att->ind_state = REQ_IDLE;
+	int rc = kick_head(att, &att->ind_state, &att->ind_deadline, in->buf, in->len, retry);
+	if (rc)
 		ind_complete(att, rc);
-	}
 }
 
 static void ind_kick(struct bh_att *att) { ind_kick_ex(att, false); }

@@ -1,21 +1,11 @@
 #include "bh_addr.h"
 
+#include "bh_bytes.h"
 #include "bh_err.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int bh_addr_parse(const char *s, bh_addr *out)
 {
@@ -23,7 +13,7 @@ int bh_addr_parse(const char *s, bh_addr *out)
 	if (!s)
 		return BH_EINVAL;
 	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[0]), lo = hi < 0 ? -1 : hexval(s[1]);
+		int hi = bh_hexval(s[0]), lo = hi < 0 ? -1 : bh_hexval(s[1]);
 		if (hi < 0 || lo < 0)
 			return BH_EINVAL;
 		a.val[5 - i] = (uint8_t)(hi << 4 | lo);

@@ -29,6 +29,18 @@ static inline void bh_swap(uint8_t *dst, const uint8_t *src, size_t n)
 		dst[i] = src[n - 1 - i];
 }
 
+/* The value of one hex digit, or -1. */
+static inline int bh_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 struct bh_rd {
 	const uint8_t *p;
 	size_t len;

@@ -1,5 +1,6 @@
 #include "bh_uuid.h"
 
+#include "bh_bytes.h"
 #include "bh_err.h"
 
 #include <stdio.h>
@@ -64,17 +65,6 @@ bool bh_uuid_eq(const bh_uuid *a, const bh_uuid *b)
 	return memcmp(fa, fb, 16) == 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int bh_uuid_parse(const char *s, bh_uuid *out)
 {
 	uint8_t be[16];
@@ -94,7 +84,7 @@ int bh_uuid_parse(const char *s, bh_uuid *out)
 			i++;
 			continue;
 		}
-		int hi = hexval(s[i]), lo = i + 1 < slen ? hexval(s[i + 1]) : -1;
+		int hi = bh_hexval(s[i]), lo = i + 1 < slen ? bh_hexval(s[i + 1]) : -1;
 		if (hi < 0 || lo < 0 || n >= 16)
 			return BH_EINVAL;
 		be[n++] = (uint8_t)(hi << 4 | lo);

@@ -1,6 +1,7 @@
 /* blehost gatt | read | write | notify: the GATT client from the command line. */
 #include "gatt_session.h"
 
+#include "att.h"
 #include "gatt.h"
 
 #include <getopt.h>
@@ -45,6 +46,9 @@ int cmd_gatt(struct cli *c, int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_fail(c, "usage: gatt ADDR [--connect-timeout S]");
+	/* Printing a tree should not start a pairing: values that need
+	 * security are shown as such (use `blehost pair` first). */
+	c->cfg.auto_security = false;
 	struct gatt_session s;
 	if (gatt_session_open(&s, c, argv[optind], ct, true, NULL)) {
 		return gatt_session_close(&s, 1);
@@ -107,6 +111,9 @@ int cmd_gatt(struct cli *c, int argc, char **argv)
 				if (rc == BH_OK) {
 					printf(" = ");
 					cli_print_value(stdout, val, len < sizeof(val) ? len : sizeof(val));
+				} else if (rc == BH_ATT_ERROR(BH_ATT_E_INSUFF_AUTHENTICATION) ||
+					   rc == BH_ATT_ERROR(BH_ATT_E_INSUFF_ENCRYPTION)) {
+					printf(" (needs pairing: %s)", bh_strerror(rc));
 				} else if (ch->props & BH_GATT_PROP_READ) {
 					printf(" (read failed: %s)", bh_strerror(rc));
 				}

@@ -80,7 +80,8 @@ static int command(int fd, uint16_t opcode, const uint8_t *params, uint8_t plen,
 		   size_t rp_cap)
 {
 	uint8_t pkt[260] = { 0x01, (uint8_t)opcode, (uint8_t)(opcode >> 8), plen };
-	memcpy(pkt + 4, params, plen);
+	if (plen)
+		memcpy(pkt + 4, params, plen);
 	/* MSG_NOSIGNAL: btvirt closing on us must be a failure, not a SIGPIPE */
 	if (send(fd, pkt, 4u + plen, MSG_NOSIGNAL) != 4 + plen)
 		return -1;
