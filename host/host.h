@@ -59,6 +59,9 @@ struct bh_host_config {
 	bool debug_keys;         /* accept the SC debug key pair */
 	bool auto_security;      /* GATT client raises security and retries once; default true */
 	bool use_random_address; /* advertise/scan/connect with our random static address */
+	bool privacy;            /* use resolvable private addresses made from our IRK
+				    (rotated every 15 minutes); peers resolve them with
+				    the IRK we distribute when pairing */
 	/* Run on this loop instead of a new one (several hosts in one thread,
 	 * e.g. a central and a peripheral in one test). Not owned. */
 	struct bh_loop *loop;

@@ -226,7 +226,9 @@ static void hci_ready(void *ctx, bh_status result)
 	h->ready = result == BH_OK;
 	h->ready_status = result;
 	h->ready_done = true;
-	if (h->ready && h->cfg.use_random_address)
+	if (h->ready && h->cfg.privacy)
+		bh_gap_set_own_address(h->gap, BH_GAP_OWN_RPA, NULL, NULL, NULL);
+	else if (h->ready && h->cfg.use_random_address)
 		bh_gap_set_own_address(h->gap, BH_GAP_OWN_STATIC, &h->ident.static_addr, NULL, NULL);
 	if (h->ev.ready)
 		h->ev.ready(h->ev.ctx, result);

@@ -38,6 +38,7 @@ struct sc_role {
 	long notify_timer;
 	unsigned indicate_sent;
 	uint16_t conn;
+	bool no_restart; /* advertising is not restarted by GAP after a disconnect */
 };
 
 struct sc {
@@ -50,6 +51,7 @@ struct sc {
 	int n_roles;
 	struct sc_role roles[SC_MAX_ROLES];
 	int failures;
+	const struct scenario *s;
 	/* Values a live run learns and a replay must reuse (from NAME.meta). */
 	uint32_t passkey;
 };
@@ -79,6 +81,8 @@ bool sc_runs(const struct sc *sc, int i);
 int sc_start_role(struct sc *sc, int i);
 /* Peripheral helpers: the demo database and advertising under role->name. */
 int sc_peripheral_setup(struct sc *sc, int i);
+/* (Re)starts role i's advertising with the scenario's data. */
+int sc_advertise(struct sc *sc, int i);
 /* Central helpers. */
 int sc_find(struct sc *sc, const char *name, bh_addr *out);
 void sc_wait(struct sc *sc, unsigned ms);
@@ -93,6 +97,9 @@ struct scenario {
 	void (*configure)(struct sc *sc);
 	/* The central's steps (role 0). */
 	void (*central)(struct sc *sc);
+	/* A peripheral's reaction to a disconnection (may be NULL). It runs in
+	 * the peripheral's own event, so its replay sends the same packets. */
+	void (*peripheral_disconnected)(struct sc *sc, struct sc_role *r);
 };
 
 extern const struct scenario scenarios[];

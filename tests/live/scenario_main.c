@@ -40,6 +40,8 @@ static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 	(void)handle;
 	r->disconnected++;
 	r->last_disconnect_reason = reason;
+	if (r->index > 0 && r->sc->s->peripheral_disconnected)
+		r->sc->s->peripheral_disconnected(r->sc, r);
 }
 
 static void ev_encryption(void *ctx, uint16_t handle, bh_status st, bool enabled)
@@ -208,6 +210,9 @@ int sc_start_role(struct sc *sc, int i)
 		sc->failures++;
 		return -1;
 	}
+	/* Let what the host does after bring-up (its own address) finish, so a
+	 * role replayed alone sees the order it saw next to the other roles. */
+	sc_wait(sc, 20);
 	return 0;
 }
 
@@ -219,6 +224,15 @@ int sc_peripheral_setup(struct sc *sc, int i)
 		return -1;
 	}
 	r->notify_target = 20;
+	int rc = sc_advertise(sc, i);
+	/* Let the enable complete before the central looks for it. */
+	sc_wait(sc, 20);
+	return rc;
+}
+
+int sc_advertise(struct sc *sc, int i)
+{
+	struct sc_role *r = &sc->roles[i];
 	uint8_t adv[31], rsp[31];
 	struct bh_ad_builder a, s;
 	bh_ad_build_init(&a, adv, sizeof(adv));
@@ -236,7 +250,7 @@ int sc_peripheral_setup(struct sc *sc, int i)
 		.data_len = a.len,
 		.scan_rsp = rsp,
 		.scan_rsp_len = s.len,
-		.restart_on_disconnect = true,
+		.restart_on_disconnect = !r->no_restart,
 	};
 	int rc = bh_gap_adv_start(bh_host_gap(r->h), &p, NULL, NULL);
 	if (rc) {
@@ -244,8 +258,6 @@ int sc_peripheral_setup(struct sc *sc, int i)
 		sc->failures++;
 		return -1;
 	}
-	/* Let the enable complete before the central looks for it. */
-	sc_wait(sc, 20);
 	return 0;
 }
 
@@ -352,6 +364,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sc.name = s->name;
+	sc.s = s;
 	sc.n_roles = s->n_roles;
 	if (!sc.live && (sc.replay_role < 0 || sc.replay_role >= sc.n_roles)) {
 		fprintf(stderr, "role %d out of range\n", sc.replay_role);

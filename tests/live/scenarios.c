@@ -370,6 +370,64 @@ static void multi(struct sc *sc)
 	CHECK(sc, c->disconnected == 3);
 }
 
+/* ---- privacy: a bonded peer recognised under a new RPA ---- */
+
+static void cfg_privacy(struct sc *sc)
+{
+	sc->roles[1].cfg.privacy = true;
+	sc->roles[1].no_restart = true;
+}
+
+/* The peripheral comes back under a fresh resolvable private address after
+ * every disconnection (what RPA rotation does every 15 minutes). */
+static void privacy_rotate(struct sc *sc, struct sc_role *r)
+{
+	int rc = bh_gap_set_own_address(bh_host_gap(r->h), BH_GAP_OWN_RPA, NULL, NULL, NULL);
+	if (rc) {
+		fprintf(stderr, "FAIL: new RPA: %s\n", bh_strerror(rc));
+		sc->failures++;
+		return;
+	}
+	sc_advertise(sc, r->index);
+}
+
+static void privacy(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	bh_addr a1 = { 0 }, a2 = { 0 };
+	uint16_t conn = 0;
+	CHECK_OK(sc, sc_find(sc, sc->roles[1].name, &a1));
+	CHECK(sc, bh_addr_is_random(&a1) && bh_addr_random_kind(&a1) == BH_RANDOM_RPA);
+	CHECK_OK(sc, bh_host_connect_sync(c->h, &a1, 5000, &conn));
+	if (!conn)
+		return;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	sc_wait(sc, 100);
+	CHECK(sc, c->paired == 1);
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+	sc_wait(sc, 100);
+
+	/* A new address: only the IRK from the bond says who it is. */
+	CHECK_OK(sc, sc_find(sc, sc->roles[1].name, &a2));
+	CHECK(sc, bh_addr_is_random(&a2) && bh_addr_random_kind(&a2) == BH_RANDOM_RPA);
+	CHECK(sc, !bh_addr_eq(&a1, &a2));
+	conn = 0;
+	CHECK_OK(sc, bh_host_connect_sync(c->h, &a2, 5000, &conn));
+	if (!conn)
+		return;
+	const struct bh_gap_conn *gc = bh_gap_conn_get(bh_host_gap(c->h), conn);
+	CHECK(sc, gc && gc->peer_resolved);
+	if (sc->live && gc) {
+		const struct bh_hci_info *pi = bh_hci_info(bh_host_hci(sc->roles[1].h));
+		CHECK(sc, !memcmp(gc->peer_identity.val, pi->bdaddr.val, 6));
+	}
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	struct bh_security s = bh_smp_security(bh_host_smp(c->h), conn);
+	CHECK(sc, s.level >= BH_SEC_ENCRYPTED && s.bonded);
+	CHECK(sc, c->encrypted == 2 && c->paired == 1); /* re-encrypted, not paired again */
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
 const struct scenario scenarios[] = {
 	{ "bringup", 1, NULL, bringup },
 	{ "scan", 2, NULL, scan },
@@ -383,5 +441,6 @@ const struct scenario scenarios[] = {
 	{ "security_retry", 2, NULL, security_retry },
 	{ "connect_fail", 2, NULL, connect_fail },
 	{ "multi", 4, NULL, multi },
+	{ "privacy", 2, cfg_privacy, privacy, privacy_rotate },
 };
 const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
