@@ -91,6 +91,16 @@ struct bh_host_events {
 	/* Room again on the link after a notification, Write Command or
 	 * Signed Write returned BH_EBUSY: send the next one now. */
 	void (*can_send)(void *ctx, uint16_t handle);
+	/* L2CAP credit-based channels (bh_host_coc_*). A channel is (handle,
+	 * cid). opened: BH_OK, or why our connect failed. accept: a peer asks
+	 * for a registered SPSM; return 0 to accept or an L2CAP result code
+	 * (NULL: accept). closed: BH_OK when either side asked, else why. */
+	uint16_t (*coc_accept)(void *ctx, uint16_t handle, uint16_t spsm, uint16_t peer_mtu);
+	void (*coc_opened)(void *ctx, uint16_t handle, uint16_t cid, uint16_t spsm, bh_status st);
+	void (*coc_sdu)(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *sdu, size_t len);
+	void (*coc_closed)(void *ctx, uint16_t handle, uint16_t cid, bh_status reason);
+	/* The SDU given to bh_host_coc_send went out: the channel takes another. */
+	void (*coc_can_send)(void *ctx, uint16_t handle, uint16_t cid);
 	/* GATT server: an ATT request or command arrived (before it is served). */
 	void (*att_request)(void *ctx, uint16_t handle, const uint8_t *pdu, size_t len);
 	/* One line for the application's log (requests served, state changes). */
@@ -128,6 +138,14 @@ int bh_host_run(struct bh_host *h);
  * (0 = every recorded host packet matched; report gets the mismatch). */
 bool bh_host_replay_done(struct bh_host *h);
 int bh_host_replay_result(struct bh_host *h, char *report, size_t len);
+
+/* L2CAP credit-based channels (thin wrappers over bh_l2cap_coc_*): listen
+ * on an SPSM, connect to a peer's, send one SDU at a time, close. */
+int bh_host_coc_listen(struct bh_host *h, uint16_t spsm);
+int bh_host_coc_connect(struct bh_host *h, uint16_t handle, uint16_t spsm, uint16_t *cid);
+int bh_host_coc_send(struct bh_host *h, uint16_t handle, uint16_t cid, const uint8_t *sdu,
+		     size_t len);
+int bh_host_coc_close(struct bh_host *h, uint16_t handle, uint16_t cid);
 
 /* Agent replies. */
 int bh_host_passkey_reply(struct bh_host *h, uint16_t handle, bool accept, uint32_t passkey);

@@ -219,6 +219,64 @@ static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_con
 	bh_gap_conn_update(h->gap, handle, &gp, NULL, NULL);
 }
 
+/* ---- L2CAP credit-based channels: straight to the application ---- */
+
+static uint16_t l2_coc_accept(void *ctx, uint16_t handle, uint16_t spsm, uint16_t peer_mtu)
+{
+	struct bh_host *h = ctx;
+	return h->ev.coc_accept ? h->ev.coc_accept(h->ev.ctx, handle, spsm, peer_mtu) : 0;
+}
+
+static void l2_coc_connected(void *ctx, uint16_t handle, uint16_t cid, uint16_t spsm,
+			     bh_status st)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.coc_opened)
+		h->ev.coc_opened(h->ev.ctx, handle, cid, spsm, st);
+}
+
+static void l2_coc_rx(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *sdu, size_t len)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.coc_sdu)
+		h->ev.coc_sdu(h->ev.ctx, handle, cid, sdu, len);
+}
+
+static void l2_coc_disconnected(void *ctx, uint16_t handle, uint16_t cid, bh_status reason)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.coc_closed)
+		h->ev.coc_closed(h->ev.ctx, handle, cid, reason);
+}
+
+static void l2_coc_can_send(void *ctx, uint16_t handle, uint16_t cid)
+{
+	struct bh_host *h = ctx;
+	if (h->ev.coc_can_send)
+		h->ev.coc_can_send(h->ev.ctx, handle, cid);
+}
+
+int bh_host_coc_listen(struct bh_host *h, uint16_t spsm)
+{
+	return bh_l2cap_coc_register(h->l2cap, spsm);
+}
+
+int bh_host_coc_connect(struct bh_host *h, uint16_t handle, uint16_t spsm, uint16_t *cid)
+{
+	return bh_l2cap_coc_connect(h->l2cap, handle, spsm, cid);
+}
+
+int bh_host_coc_send(struct bh_host *h, uint16_t handle, uint16_t cid, const uint8_t *sdu,
+		     size_t len)
+{
+	return bh_l2cap_coc_send(h->l2cap, handle, cid, sdu, len);
+}
+
+int bh_host_coc_close(struct bh_host *h, uint16_t handle, uint16_t cid)
+{
+	return bh_l2cap_coc_disconnect(h->l2cap, handle, cid);
+}
+
 /* ---- GAP port: connections come and go ---- */
 
 static int gap_hci_cmd(void *ctx, uint16_t opcode, const void *params, size_t len,
@@ -363,6 +421,11 @@ void host_conn_ports_init(struct bh_host *h)
 		.fixed_rx = l2_fixed_rx,
 		.can_send = l2_can_send,
 		.conn_update = l2_conn_update,
+		.coc_accept = l2_coc_accept,
+		.coc_connected = l2_coc_connected,
+		.coc_rx = l2_coc_rx,
+		.coc_disconnected = l2_coc_disconnected,
+		.coc_can_send = l2_coc_can_send,
 	};
 	h->gap_port = (struct bh_gap_port){
 		.ctx = h,

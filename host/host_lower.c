@@ -134,7 +134,7 @@ int host_lower_open(struct bh_host *h, char *err, size_t errlen)
 			bh_loop_watch(h->loop, fds[i].fd, fds[i].events, on_transport_fd, h);
 		}
 	}
-	bh_loop_add_source(h->loop, transport_deadline, transport_run, h);
+	bh_loop_add_input_source(h->loop, transport_deadline, transport_run, h);
 	if (h->cfg.trace_path) {
 		rc = bh_trace_open_write(h->cfg.trace_path, &h->trace, err, errlen);
 		if (rc)

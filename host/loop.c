@@ -28,6 +28,7 @@ struct source {
 	bh_loop_deadline_fn deadline;
 	bh_loop_fn run;
 	void *arg;
+	bool input;
 };
 
 struct posted {
@@ -225,12 +226,24 @@ void bh_loop_timer_cancel(struct bh_loop *l, long id)
 
 /* ---- sources ------------------------------------------------------------ */
 
-int bh_loop_add_source(struct bh_loop *l, bh_loop_deadline_fn deadline, bh_loop_fn run, void *arg)
+static int add_source(struct bh_loop *l, bh_loop_deadline_fn deadline, bh_loop_fn run, void *arg,
+		      bool input)
 {
 	if (grow((void **)&l->sources, &l->capsrc, l->nsrc + 1, sizeof(struct source)))
 		return BH_ENOMEM;
-	l->sources[l->nsrc++] = (struct source){ deadline, run, arg };
+	l->sources[l->nsrc++] = (struct source){ deadline, run, arg, input };
 	return 0;
+}
+
+int bh_loop_add_source(struct bh_loop *l, bh_loop_deadline_fn deadline, bh_loop_fn run, void *arg)
+{
+	return add_source(l, deadline, run, arg, false);
+}
+
+int bh_loop_add_input_source(struct bh_loop *l, bh_loop_deadline_fn deadline, bh_loop_fn run,
+			     void *arg)
+{
+	return add_source(l, deadline, run, arg, true);
 }
 
 void bh_loop_remove_source(struct bh_loop *l, void *arg)
@@ -317,13 +330,13 @@ static void run_timers(struct bh_loop *l)
 	}
 }
 
-static void run_sources(struct bh_loop *l)
+static void run_sources(struct bh_loop *l, bool input)
 {
 	bh_time_ms now = bh_loop_now(l);
 	/* A source's run may remove sources: walk by index and re-check bounds. */
 	for (size_t i = 0; i < l->nsrc; i++) {
 		struct source s = l->sources[i];
-		if (s.deadline(s.arg) <= now)
+		if (s.input == input && s.deadline(s.arg) <= now)
 			s.run(s.arg);
 	}
 }
@@ -343,8 +356,9 @@ void bh_loop_dispatch(struct bh_loop *l, const struct pollfd *fds, int n)
 			}
 		}
 	}
+	run_sources(l, true);
 	run_timers(l);
-	run_sources(l);
+	run_sources(l, false);
 	for (int i = 0; i < n; i++)
 		if (fds[i].fd == l->wake_fd && fds[i].revents)
 			run_posted(l);

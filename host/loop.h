@@ -45,6 +45,11 @@ void bh_loop_timer_cancel(struct bh_loop *l, long id);
  * the sans-I/O layers' next_deadline/on_timeout pairs are driven. */
 typedef bh_time_ms (*bh_loop_deadline_fn)(void *arg);
 int bh_loop_add_source(struct bh_loop *l, bh_loop_deadline_fn deadline, bh_loop_fn run, void *arg);
+/* An input source: run where fd events are dispatched, before timers, so
+ * that bytes "arriving" from a replayed trace are handled in the same order
+ * as bytes arriving on a real fd. */
+int bh_loop_add_input_source(struct bh_loop *l, bh_loop_deadline_fn deadline, bh_loop_fn run,
+			     void *arg);
 /* Removes every source registered with arg. */
 void bh_loop_remove_source(struct bh_loop *l, void *arg);
 

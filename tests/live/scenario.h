@@ -34,11 +34,23 @@ struct sc_role {
 	bool passkey_shown_valid;
 	unsigned notifications, indications, subscriptions;
 	uint8_t last_notified[32];
-	unsigned notify_target, notify_sent;
+	unsigned notify_target;
+	struct {
+		uint16_t conn;
+		unsigned sent;
+	} streams[SC_MAX_ROLES]; /* one notification stream per subscribed link */
+	unsigned n_streams;
 	long notify_timer;
 	unsigned indicate_sent;
 	uint16_t conn;
 	bool no_restart; /* advertising is not restarted by GAP after a disconnect */
+	/* L2CAP credit-based channel seen by this role. */
+	uint16_t coc_cid;
+	bool coc_open, coc_closed;
+	bh_status coc_status;
+	unsigned coc_sdus;
+	uint8_t coc_last[512];
+	size_t coc_last_len;
 };
 
 struct sc {
@@ -85,6 +97,10 @@ int sc_peripheral_setup(struct sc *sc, int i);
 int sc_advertise(struct sc *sc, int i);
 /* Central helpers. */
 int sc_find(struct sc *sc, const char *name, bh_addr *out);
+/* The same from another central role. */
+int sc_find_from(struct sc *sc, int role, const char *name, bh_addr *out);
+/* Is role i a peripheral in this scenario? */
+bool sc_is_peripheral(const struct sc *sc, int i);
 void sc_wait(struct sc *sc, unsigned ms);
 /* Runs the loop until *flag or ms pass. */
 void sc_wait_for(struct sc *sc, const bool *flag, unsigned ms);
@@ -100,6 +116,12 @@ struct scenario {
 	/* A peripheral's reaction to a disconnection (may be NULL). It runs in
 	 * the peripheral's own event, so its replay sends the same packets. */
 	void (*peripheral_disconnected)(struct sc *sc, struct sc_role *r);
+	/* Roles 1..n_peripherals are peripherals (0 means n_roles - 1); the
+	 * roles after them are extra centrals that the central's steps drive.
+	 * Extra centrals write no trace: only roles that act on their own
+	 * events can be replayed alone. */
+	int n_peripherals;
+	void (*peripheral_connected)(struct sc *sc, struct sc_role *r);
 };
 
 extern const struct scenario scenarios[];

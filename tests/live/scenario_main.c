@@ -23,6 +23,22 @@ static const char *const role_names[SC_MAX_ROLES] = { "central", "peripheral", "
 
 bool sc_runs(const struct sc *sc, int i) { return sc->live || sc->replay_role == i; }
 
+bool sc_is_peripheral(const struct sc *sc, int i)
+{
+	int np = sc->s->n_peripherals ? sc->s->n_peripherals : sc->n_roles - 1;
+	return i >= 1 && i <= np;
+}
+
+/* A role replays alone when everything it does follows from its own events
+ * and steps: peripherals always; the central unless its steps also drive
+ * extra centrals. */
+static bool sc_replayable(const struct sc *sc, int i)
+{
+	if (i == 0)
+		return !sc->s->n_peripherals || sc->s->n_peripherals == sc->n_roles - 1;
+	return sc_is_peripheral(sc, i);
+}
+
 /* ---- events ---- */
 
 static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
@@ -32,6 +48,8 @@ static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr
 	(void)peer;
 	r->connected++;
 	r->conn = handle;
+	if (sc_is_peripheral(r->sc, r->index) && r->sc->s->peripheral_connected)
+		r->sc->s->peripheral_connected(r->sc, r);
 }
 
 static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
@@ -40,7 +58,7 @@ static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 	(void)handle;
 	r->disconnected++;
 	r->last_disconnect_reason = reason;
-	if (r->index > 0 && r->sc->s->peripheral_disconnected)
+	if (sc_is_peripheral(r->sc, r->index) && r->sc->s->peripheral_disconnected)
 		r->sc->s->peripheral_disconnected(r->sc, r);
 }
 
@@ -119,13 +137,19 @@ static void notify_tick(void *arg)
 {
 	struct sc_role *r = arg;
 	r->notify_timer = 0;
-	if (r->notify_sent >= r->notify_target)
-		return;
-	uint8_t v[2] = { 0x00, (uint8_t)r->notify_sent };
-	int rc = bh_gatts_notify(bh_host_gatt_server(r->h), r->conn, r->dh.heart_rate, v, 2, NULL);
-	if (rc == BH_OK)
-		r->notify_sent++;
-	if (rc == BH_OK || rc == BH_EBUSY) {
+	bool more = false;
+	for (unsigned i = 0; i < r->n_streams; i++) {
+		if (r->streams[i].sent >= r->notify_target)
+			continue;
+		uint8_t v[2] = { 0x00, (uint8_t)r->streams[i].sent };
+		int rc = bh_gatts_notify(bh_host_gatt_server(r->h), r->streams[i].conn,
+					 r->dh.heart_rate, v, 2, NULL);
+		if (rc == BH_OK)
+			r->streams[i].sent++;
+		if (rc == BH_OK || rc == BH_EBUSY)
+			more = true;
+	}
+	if (more) {
 		struct bh_loop *l = bh_host_loop(r->h);
 		r->notify_timer = bh_loop_timer_at(l, bh_loop_now(l) + 2, notify_tick, r);
 	}
@@ -136,9 +160,12 @@ static void ev_subscription(void *ctx, uint16_t conn, uint16_t vh, uint16_t valu
 	struct sc_role *r = ctx;
 	r->subscriptions++;
 	r->conn = conn;
-	if (vh == r->dh.heart_rate && (value & 1) && !r->notify_timer) {
-		r->notify_sent = 0;
-		notify_tick(r);
+	if (vh == r->dh.heart_rate && (value & 1) && r->n_streams < SC_MAX_ROLES) {
+		r->streams[r->n_streams].conn = conn;
+		r->streams[r->n_streams].sent = 0;
+		r->n_streams++;
+		if (!r->notify_timer)
+			notify_tick(r);
 	}
 	if (vh == r->dh.indicate && (value & 2)) {
 		uint8_t v = 1;
@@ -154,6 +181,45 @@ static void ev_indication_done(void *ctx, uint16_t conn, uint16_t vh, bh_status 
 		uint8_t v = (uint8_t)++r->indicate_sent;
 		bh_gatts_indicate(bh_host_gatt_server(r->h), conn, vh, &v, 1);
 	}
+}
+
+/* L2CAP credit-based channels: peripherals echo every SDU back reversed. */
+#define SC_SPSM 0x0080
+
+static void ev_coc_opened(void *ctx, uint16_t handle, uint16_t cid, uint16_t spsm, bh_status st)
+{
+	struct sc_role *r = ctx;
+	(void)spsm;
+	r->conn = handle;
+	r->coc_cid = cid;
+	r->coc_status = st;
+	r->coc_open = st == BH_OK;
+}
+
+static void ev_coc_sdu(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *sdu, size_t len)
+{
+	struct sc_role *r = ctx;
+	r->coc_sdus++;
+	r->coc_last_len = len < sizeof(r->coc_last) ? len : sizeof(r->coc_last);
+	memcpy(r->coc_last, sdu, r->coc_last_len);
+	if (r->index > 0) {
+		uint8_t rev[512];
+		for (size_t i = 0; i < r->coc_last_len; i++)
+			rev[i] = sdu[r->coc_last_len - 1 - i];
+		int rc = bh_host_coc_send(r->h, handle, cid, rev, r->coc_last_len);
+		if (rc)
+			fprintf(stderr, "  [%s] echo: %s\n", role_names[r->index], bh_strerror(rc));
+	}
+}
+
+static void ev_coc_closed(void *ctx, uint16_t handle, uint16_t cid, bh_status reason)
+{
+	struct sc_role *r = ctx;
+	(void)handle;
+	(void)cid;
+	r->coc_open = false;
+	r->coc_closed = true;
+	r->coc_status = reason;
 }
 
 static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
@@ -172,7 +238,7 @@ int sc_start_role(struct sc *sc, int i)
 	if (sc->live) {
 		snprintf(trace, sizeof(trace), "%s/%s-%s.btsnoop", sc->trace_dir, sc->name,
 			 role_names[i]);
-		r->cfg.trace_path = trace;
+		r->cfg.trace_path = sc_replayable(sc, i) ? trace : NULL;
 		r->cfg.loop = sc->loop;
 	} else {
 		snprintf(transport, sizeof(transport), "replay:%s/%s-%s.btsnoop", sc->trace_dir,
@@ -194,6 +260,9 @@ int sc_start_role(struct sc *sc, int i)
 		.notification = ev_notification,
 		.subscription = ev_subscription,
 		.indication_done = ev_indication_done,
+		.coc_opened = ev_coc_opened,
+		.coc_sdu = ev_coc_sdu,
+		.coc_closed = ev_coc_closed,
 		.log = ev_log,
 	};
 	r->h = bh_host_new(&r->cfg, &ev, err, sizeof(err));
@@ -224,6 +293,10 @@ int sc_peripheral_setup(struct sc *sc, int i)
 		return -1;
 	}
 	r->notify_target = 20;
+	if (bh_host_coc_listen(r->h, SC_SPSM)) {
+		sc->failures++;
+		return -1;
+	}
 	int rc = sc_advertise(sc, i);
 	/* Let the enable complete before the central looks for it. */
 	sc_wait(sc, 20);
@@ -307,7 +380,12 @@ static void scan_done(void *ctx, bh_status st)
 
 int sc_find(struct sc *sc, const char *name, bh_addr *out)
 {
-	struct sc_role *c = &sc->roles[0];
+	return sc_find_from(sc, 0, name, out);
+}
+
+int sc_find_from(struct sc *sc, int role, const char *name, bh_addr *out)
+{
+	struct sc_role *c = &sc->roles[role];
 	struct bh_gap_scan_filter f = { .name_substr = name };
 	struct find_ctx fc = { 0 };
 	struct bh_gap_scan_params p = { .active = true, .timeout_ms = 5000, .filter = &f,
@@ -366,7 +444,8 @@ int main(int argc, char **argv)
 	sc.name = s->name;
 	sc.s = s;
 	sc.n_roles = s->n_roles;
-	if (!sc.live && (sc.replay_role < 0 || sc.replay_role >= sc.n_roles)) {
+	if (!sc.live && (sc.replay_role < 0 || sc.replay_role >= sc.n_roles ||
+			 !sc_replayable(&sc, sc.replay_role))) {
 		fprintf(stderr, "role %d out of range\n", sc.replay_role);
 		return 2;
 	}
@@ -395,7 +474,7 @@ int main(int argc, char **argv)
 		if (sc_runs(&sc, i))
 			sc_start_role(&sc, i);
 	for (int i = 1; i < sc.n_roles && !sc.failures; i++)
-		if (sc_runs(&sc, i))
+		if (sc_runs(&sc, i) && sc_is_peripheral(&sc, i))
 			sc_peripheral_setup(&sc, i);
 	if (!sc.failures && sc_runs(&sc, 0))
 		s->central(&sc);

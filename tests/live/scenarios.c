@@ -428,6 +428,114 @@ static void privacy(struct sc *sc)
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 }
 
+/* ---- L2CAP credit-based channel: SDUs both ways, segmented ---- */
+
+static void coc(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	uint16_t cid = 0;
+	CHECK_OK(sc, bh_host_coc_connect(c->h, conn, 0x0080, &cid));
+	sc_wait_for(sc, &c->coc_open, 3000);
+	CHECK(sc, c->coc_open && c->coc_cid == cid);
+	if (!c->coc_open)
+		return;
+	static const size_t sizes[] = { 10, 300, 512 };
+	for (unsigned k = 0; k < 3; k++) {
+		uint8_t sdu[512];
+		for (size_t i = 0; i < sizes[k]; i++)
+			sdu[i] = (uint8_t)(i * 7 + k);
+		unsigned before = c->coc_sdus;
+		CHECK_OK(sc, bh_host_coc_send(c->h, conn, cid, sdu, sizes[k]));
+		CHECK(sc, sc_wait_count(sc, &c->coc_sdus, before + 1, 3000));
+		bool echoed = c->coc_last_len == sizes[k];
+		for (size_t i = 0; echoed && i < sizes[k]; i++)
+			echoed = c->coc_last[i] == sdu[sizes[k] - 1 - i];
+		CHECK(sc, echoed);
+	}
+	/* Larger than the peer's MTU (512): refused locally. */
+	uint8_t big[600] = { 0 };
+	CHECK(sc, bh_host_coc_send(c->h, conn, cid, big, sizeof(big)) == BH_EINVAL);
+	CHECK_OK(sc, bh_host_coc_close(c->h, conn, cid));
+	sc_wait_for(sc, &c->coc_closed, 3000);
+	CHECK(sc, c->coc_closed && c->coc_status == BH_OK);
+	if (sc->live) {
+		CHECK(sc, sc->roles[1].coc_sdus == 3);
+		CHECK(sc, sc->roles[1].coc_closed);
+	}
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
+/* ---- one peripheral, three centrals at once, separate CCCD state ---- */
+
+/* Legacy advertising stops when a central connects: advertise again until
+ * three are connected. */
+static void server3_advertise_now(void *arg)
+{
+	struct sc_role *r = arg;
+	sc_advertise(r->sc, r->index);
+}
+
+static void server3_readvertise(struct sc *sc, struct sc_role *r)
+{
+	(void)sc;
+	/* From the loop, not from inside GAP's own connection event; 5 ms
+	 * later so no request of the new link lands in the same millisecond
+	 * (replay time is ms-grained, see docs/architecture.md). */
+	struct bh_loop *l = bh_host_loop(r->h);
+	if (r->connected < 3)
+		bh_loop_timer_at(l, bh_loop_now(l) + 5, server3_advertise_now, r);
+}
+
+static void server3(struct sc *sc)
+{
+	static const int centrals[3] = { 0, 2, 3 };
+	uint16_t conns[3] = { 0 };
+	for (int k = 0; k < 3; k++) {
+		struct sc_role *c = &sc->roles[centrals[k]];
+		bh_addr a;
+		CHECK_OK(sc, sc_find_from(sc, centrals[k], sc->roles[1].name, &a));
+		CHECK_OK(sc, bh_host_connect_sync(c->h, &a, 5000, &conns[k]));
+		if (!conns[k])
+			return;
+		CHECK_OK(sc, bh_host_discover_sync(c->h, conns[k]));
+	}
+	/* Centrals 0 and 3 subscribe to Heart Rate, central 2 does not. */
+	bh_uuid u = bh_uuid16(0x2a37);
+	for (int k = 0; k < 3; k += 2) {
+		struct sc_role *c = &sc->roles[centrals[k]];
+		struct bh_gattc *g = bh_host_gattc(c->h, conns[k]);
+		const struct bh_gattc_chr *hrm = g ? bh_gattc_find_chr(g, NULL, &u) : NULL;
+		CHECK(sc, hrm != NULL);
+		if (hrm)
+			CHECK_OK(sc, bh_host_subscribe_sync(c->h, conns[k], hrm->value_handle, false));
+	}
+	CHECK(sc, sc_wait_count(sc, &sc->roles[0].notifications, 20, 5000));
+	if (sc->live) {
+		CHECK(sc, sc_wait_count(sc, &sc->roles[3].notifications, 20, 5000));
+		CHECK(sc, sc->roles[2].notifications == 0);
+		struct sc_role *p = &sc->roles[1];
+		CHECK(sc, p->connected == 3);
+		CHECK(sc, p->subscriptions == 2);
+	}
+	/* Each client reads on its own link while the others are connected. */
+	for (int k = 0; k < 3; k++) {
+		uint8_t buf[64];
+		size_t len = 0;
+		struct sc_role *c = &sc->roles[centrals[k]];
+		u = bh_uuid16(0x2a29);
+		struct bh_gattc *g = bh_host_gattc(c->h, conns[k]);
+		const struct bh_gattc_chr *m = g ? bh_gattc_find_chr(g, NULL, &u) : NULL;
+		if (m)
+			CHECK_OK(sc, bh_host_read_sync(c->h, conns[k], m->value_handle, buf, sizeof(buf), &len));
+		CHECK(sc, m && len == 15);
+	}
+	for (int k = 0; k < 3; k++)
+		CHECK_OK(sc, bh_host_disconnect_sync(sc->roles[centrals[k]].h, conns[k], 0x13, 3000));
+}
+
 const struct scenario scenarios[] = {
 	{ "bringup", 1, NULL, bringup },
 	{ "scan", 2, NULL, scan },
@@ -442,5 +550,7 @@ const struct scenario scenarios[] = {
 	{ "connect_fail", 2, NULL, connect_fail },
 	{ "multi", 4, NULL, multi },
 	{ "privacy", 2, cfg_privacy, privacy, privacy_rotate },
+	{ "coc", 2, NULL, coc, NULL },
+	{ "server3", 4, NULL, server3, NULL, 1, server3_readvertise },
 };
 const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
