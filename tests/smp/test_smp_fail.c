@@ -179,7 +179,7 @@ static void pubkey_case(const uint8_t pk[64], uint8_t reason, bool allow_debug)
 	rig_free(&r);
 }
 
-/* p256_invalid_public_keys in /work/shared/vectors/smp_vectors.json
+/* p256_invalid_public_keys in shared/vectors/smp_vectors.json
  * (MSO-first coordinates; the PDU carries X and Y each LSO first). */
 static const struct {
 	const char *x, *y;
