@@ -1,7 +1,7 @@
 /* blehost peripheral: the demo GATT server. Heart Rate (notifying once a
  * second while subscribed), Battery, Device Information, and a demo service
  * with a long read/write value, a write-without-response value, an indicate
- * value and two values that need security. Logs every request. */
+ * value two values that need security and one for signed writes. Logs every request. */
 #include "cli.h"
 
 #include "att.h"

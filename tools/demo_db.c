@@ -48,13 +48,17 @@ static struct bh_gatt_chr_def demo_chrs[] = {
 	{ .uuid = DEMO_UUID(0x05), .props = BH_GATT_CHR_READ,
 	  .read_perm = BH_GATT_PERM_ENC_MITM, .initial = secret_auth,
 	  .initial_len = sizeof(secret_auth) - 1, .user_desc = "readable when authenticated" },
+	{ .uuid = DEMO_UUID(0x06), .props = BH_GATT_CHR_READ | BH_GATT_CHR_AUTH_SIGNED_WRITE,
+	  .read_perm = BH_GATT_PERM_OPEN, .write_perm = BH_GATT_PERM_ENC_NO_MITM,
+	  .initial = "", .initial_len = 0, .max_len = 20,
+	  .user_desc = "signed write from a bonded peer" },
 };
 
 static const struct bh_gatt_svc_def services[] = {
 	{ .uuid = BH_UUID16_INIT(0x180d), .chrs = hr_chrs, .num_chrs = 2 },
 	{ .uuid = BH_UUID16_INIT(0x180f), .chrs = batt_chrs, .num_chrs = 1 },
 	{ .uuid = BH_UUID16_INIT(0x180a), .chrs = dis_chrs, .num_chrs = 2 },
-	{ .uuid = DEMO_UUID(0x00), .chrs = demo_chrs, .num_chrs = 5 },
+	{ .uuid = DEMO_UUID(0x00), .chrs = demo_chrs, .num_chrs = 6 },
 };
 
 bh_status demo_db_add(struct bh_gatts *gs, struct demo_handles *out)
@@ -74,6 +78,7 @@ bh_status demo_db_add(struct bh_gatts *gs, struct demo_handles *out)
 	out->indicate = bh_gatts_value_handle(gs, &demo_chrs[2]);
 	out->encrypted = bh_gatts_value_handle(gs, &demo_chrs[3]);
 	out->authenticated = bh_gatts_value_handle(gs, &demo_chrs[4]);
+	out->signed_write = bh_gatts_value_handle(gs, &demo_chrs[5]);
 	return BH_OK;
 }
 

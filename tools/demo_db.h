@@ -22,6 +22,8 @@ struct demo_handles {
 	uint16_t indicate;        /* demo 03: indicate, read */
 	uint16_t encrypted;       /* demo 04: read needs encryption */
 	uint16_t authenticated;   /* demo 05: read needs MITM authentication */
+	uint16_t signed_write;    /* demo 06: written by an Authenticated Signed Write
+				     (or a write on an encrypted link), read open */
 };
 
 /* Adds the demo services to a server. */

@@ -32,7 +32,7 @@ struct sc_role {
 	bh_status last_pair_status;
 	uint32_t passkey_shown;
 	bool passkey_shown_valid;
-	unsigned notifications, indications, subscriptions;
+	unsigned notifications, indications, subscriptions, requests;
 	uint8_t last_notified[32];
 	unsigned notify_target;
 	struct {
@@ -122,6 +122,8 @@ struct scenario {
 	 * events can be replayed alone. */
 	int n_peripherals;
 	void (*peripheral_connected)(struct sc *sc, struct sc_role *r);
+	/* A peripheral got an ATT request (before serving it). */
+	void (*peripheral_request)(struct sc *sc, struct sc_role *r, const uint8_t *pdu, size_t len);
 };
 
 extern const struct scenario scenarios[];

@@ -222,6 +222,15 @@ static void ev_coc_closed(void *ctx, uint16_t handle, uint16_t cid, bh_status re
 	r->coc_status = reason;
 }
 
+static void ev_att_request(void *ctx, uint16_t handle, const uint8_t *pdu, size_t len)
+{
+	struct sc_role *r = ctx;
+	r->conn = handle;
+	r->requests++;
+	if (sc_is_peripheral(r->sc, r->index) && r->sc->s->peripheral_request)
+		r->sc->s->peripheral_request(r->sc, r, pdu, len);
+}
+
 static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
 {
 	struct sc_role *r = ctx;
@@ -263,6 +272,7 @@ int sc_start_role(struct sc *sc, int i)
 		.coc_opened = ev_coc_opened,
 		.coc_sdu = ev_coc_sdu,
 		.coc_closed = ev_coc_closed,
+		.att_request = ev_att_request,
 		.log = ev_log,
 	};
 	r->h = bh_host_new(&r->cfg, &ev, err, sizeof(err));

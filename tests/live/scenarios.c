@@ -120,7 +120,7 @@ static void gatt_common(struct sc *sc, uint16_t want_mtu)
 	bh_uuid demo;
 	bh_uuid_parse(DEMO_SERVICE_UUID_STR, &demo);
 	const struct bh_gattc_service *ds = g ? bh_gattc_find_service(g, &demo) : NULL;
-	CHECK(sc, ds && ds->n_chrs == 5);
+	CHECK(sc, ds && ds->n_chrs == 6);
 	if (!ds)
 		return;
 	const struct bh_gattc_chr *lc = bh_gattc_chr_at(g, ds->first_chr);
@@ -536,6 +536,108 @@ static void server3(struct sc *sc)
 		CHECK_OK(sc, bh_host_disconnect_sync(sc->roles[centrals[k]].h, conns[k], 0x13, 3000));
 }
 
+/* ---- the link drops in the middle of a procedure ---- */
+
+/* The peripheral ends the link while the central's discovery is running. */
+static void drop_after_three(struct sc *sc, struct sc_role *r, const uint8_t *pdu, size_t len)
+{
+	(void)sc;
+	(void)pdu;
+	(void)len;
+	if (r->requests == 3)
+		bh_gap_disconnect(bh_host_gap(r->h), r->conn, 0x13);
+}
+
+struct op_wait {
+	bool done;
+	unsigned calls;
+	bh_status st;
+};
+
+static void op_done(void *ctx, bh_status st, const struct bh_gattc_result *res)
+{
+	(void)res;
+	struct op_wait *w = ctx;
+	w->calls++;
+	w->st = st;
+	w->done = true;
+}
+
+static void disconnect_mid(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	struct op_wait disc = { 0 }, rd = { 0 };
+	struct bh_gattc *g = bh_host_gattc(c->h, conn);
+	CHECK_OK(sc, bh_gattc_discover(g, NULL, 0, 0, op_done, &disc));
+	CHECK_OK(sc, bh_gattc_read_long(g, 0x0003, op_done, &rd)); /* queued behind it */
+	sc_wait_for(sc, &rd.done, 5000);
+	CHECK(sc, disc.calls == 1 && disc.st == BH_EDISCONNECTED);
+	CHECK(sc, rd.calls == 1 && rd.st == BH_EDISCONNECTED);
+	CHECK(sc, c->disconnected == 1 && c->last_disconnect_reason == 0x13);
+	CHECK(sc, bh_host_gattc(c->h, conn) == NULL);
+	sc_wait(sc, 50);
+	CHECK(sc, disc.calls == 1 && rd.calls == 1); /* exactly once */
+	/* The stack carries on: a new connection works. */
+	conn = connect_to(sc, 1);
+	CHECK(sc, conn != 0);
+	if (conn) {
+		uint16_t mtu;
+		CHECK_OK(sc, bh_host_exchange_mtu_sync(c->h, conn, &mtu));
+		CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+	}
+}
+
+/* ---- signed writes: a bonded peer writes without encrypting the link ---- */
+
+static void signed_write(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000)); /* CSRKs distributed both ways */
+	sc_wait(sc, 100);
+	CHECK(sc, c->paired == 1);
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+
+	/* Reconnect and do not encrypt: only the signature can authorise it. */
+	conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	struct bh_gattc *g = bh_host_gattc(c->h, conn);
+	bh_uuid demo;
+	bh_uuid_parse(DEMO_SERVICE_UUID_STR, &demo);
+	const struct bh_gattc_service *ds = g ? bh_gattc_find_service(g, &demo) : NULL;
+	CHECK(sc, ds && ds->n_chrs == 6);
+	if (!ds)
+		return;
+	const struct bh_gattc_chr *sw = bh_gattc_chr_at(g, ds->first_chr + 5);
+	CHECK(sc, sw->props & BH_GATT_PROP_SIGNED_WRITE);
+	/* A plain write on the unencrypted link is refused... */
+	int rc = bh_host_write_sync(c->h, conn, sw->value_handle, (const uint8_t *)"plain", 5, true);
+	CHECK(sc, rc == BH_ATT_ERROR(BH_ATT_E_INSUFF_AUTHENTICATION) ||
+		      rc == BH_ATT_ERROR(BH_ATT_E_INSUFF_ENCRYPTION));
+	/* ...a signed one is verified with the bond's CSRK and written (at MTU
+	 * 23 a signed write carries 8 value octets at most). */
+	CHECK_OK(sc, bh_gattc_write_signed(g, sw->value_handle, (const uint8_t *)"sign #1", 7));
+	sc_wait(sc, 50);
+	uint8_t buf[32];
+	size_t len = 0;
+	CHECK_OK(sc, bh_host_read_sync(c->h, conn, sw->value_handle, buf, sizeof(buf), &len));
+	CHECK(sc, len == 7 && !memcmp(buf, "sign #1", 7));
+	/* The sign counter moves on: a second one is accepted too. */
+	CHECK_OK(sc, bh_gattc_write_signed(g, sw->value_handle, (const uint8_t *)"sign #2", 7));
+	sc_wait(sc, 50);
+	CHECK_OK(sc, bh_host_read_sync(c->h, conn, sw->value_handle, buf, sizeof(buf), &len));
+	CHECK(sc, len == 7 && !memcmp(buf, "sign #2", 7));
+	CHECK(sc, bh_smp_security(bh_host_smp(c->h), conn).level == BH_SEC_NONE);
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
 const struct scenario scenarios[] = {
 	{ "bringup", 1, NULL, bringup },
 	{ "scan", 2, NULL, scan },
@@ -552,5 +654,7 @@ const struct scenario scenarios[] = {
 	{ "privacy", 2, cfg_privacy, privacy, privacy_rotate },
 	{ "coc", 2, NULL, coc, NULL },
 	{ "server3", 4, NULL, server3, NULL, 1, server3_readvertise },
+	{ "disconnect_mid", 2, NULL, disconnect_mid, NULL, 0, NULL, drop_after_three },
+	{ "signed_write", 2, no_auto_security, signed_write, NULL },
 };
 const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
