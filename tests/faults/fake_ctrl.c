@@ -134,6 +134,12 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 			n = 3u + answers[i].len;
 		}
 	fake_event(f, 0x0e, ev, (uint8_t)n);
+	if (op == 0x200e) {
+		/* As a controller does (Vol 4, Part E, 7.8.13): the cancelled
+		 * attempt ends with LE Connection Complete, status 0x02. */
+		uint8_t cc[19] = { 0x01, 0x02 };
+		fake_event(f, 0x3e, cc, sizeof(cc));
+	}
 }
 
 static void queue_frame(struct fake *f, const uint8_t *fr, size_t len)
