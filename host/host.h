@@ -56,6 +56,7 @@ struct bh_host_config {
 	bool sc_only;            /* Secure Connections only */
 	bool legacy_only;        /* never offer Secure Connections */
 	uint8_t min_key_size;    /* default 16 (7..16) */
+	uint8_t max_key_size;    /* offered in pairing; default 16 (min..16) */
 	bool debug_keys;         /* accept the SC debug key pair */
 	bool auto_security;      /* GATT client raises security and retries once; default true */
 	bool use_random_address; /* advertise/scan/connect with our random static address */
@@ -81,6 +82,9 @@ struct bh_host_events {
 	void (*passkey_display)(void *ctx, uint16_t handle, uint32_t passkey);
 	void (*passkey_request)(void *ctx, uint16_t handle);
 	void (*confirm_number)(void *ctx, uint16_t handle, uint32_t number);
+	/* A peer asks to pair (authorization); return false to refuse it with
+	 * Pairing Failed. NULL: accept. */
+	bool (*pairing_request)(void *ctx, uint16_t handle);
 	/* GATT client: a notification or indication on any connection. */
 	void (*notification)(void *ctx, uint16_t handle, uint16_t attr, const uint8_t *value,
 			     size_t len, bool indication);

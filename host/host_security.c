@@ -246,6 +246,14 @@ static void smp_confirm_number(void *ctx, uint16_t handle, uint32_t number)
 		bh_smp_confirm_reply(h->smp, handle, false);
 }
 
+static bool smp_pairing_request(void *ctx, uint16_t handle, uint8_t io_cap, uint8_t authreq)
+{
+	struct bh_host *h = ctx;
+	(void)io_cap;
+	(void)authreq;
+	return h->ev.pairing_request ? h->ev.pairing_request(h->ev.ctx, handle) : true;
+}
+
 void host_smp_port_init(struct bh_host *h)
 {
 	h->smp_port = (struct bh_smp_port){
@@ -259,6 +267,7 @@ void host_smp_port_init(struct bh_host *h)
 		.passkey_display = smp_passkey_display,
 		.passkey_request = smp_passkey_request,
 		.confirm_number = smp_confirm_number,
+		.pairing_request = smp_pairing_request,
 	};
 }
 
@@ -336,6 +345,7 @@ int host_smp_create(struct bh_host *h)
 	sc.sc_mode = h->cfg.sc_only ? BH_SMP_SC_ONLY
 				    : h->cfg.legacy_only ? BH_SMP_LEGACY_ONLY : BH_SMP_SC_PREFERRED;
 	sc.min_key_size = h->cfg.min_key_size ? h->cfg.min_key_size : 16;
+	sc.max_key_size = h->cfg.max_key_size ? h->cfg.max_key_size : 16;
 	sc.allow_debug_keys = h->cfg.debug_keys;
 	sc.max_conns = h->max_conns;
 	memcpy(sc.local_irk, h->ident.irk, 16);

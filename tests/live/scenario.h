@@ -44,6 +44,8 @@ struct sc_role {
 	unsigned indicate_sent;
 	uint16_t conn;
 	bool no_restart; /* advertising is not restarted by GAP after a disconnect */
+	bool wrong_passkey; /* types the passkey plus one */
+	bool refuse_pairing; /* the agent refuses a peer's pairing request */
 	/* L2CAP credit-based channel seen by this role. */
 	uint16_t coc_cid;
 	bool coc_open, coc_closed;

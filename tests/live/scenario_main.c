@@ -94,7 +94,7 @@ static void ev_passkey_display(void *ctx, uint16_t handle, uint32_t passkey)
 	if (central_waiting_passkey) {
 		struct sc_role *c = central_waiting_passkey;
 		central_waiting_passkey = NULL;
-		bh_host_passkey_reply(c->h, c->conn, true, passkey);
+		bh_host_passkey_reply(c->h, c->conn, true, (passkey + (c->wrong_passkey ? 1 : 0)) % 1000000);
 	}
 }
 
@@ -106,7 +106,7 @@ static void ev_passkey_request(void *ctx, uint16_t handle)
 	if (r->sc->live && !r->sc->roles[1].passkey_shown_valid)
 		central_waiting_passkey = r;
 	else
-		bh_host_passkey_reply(r->h, handle, true, r->sc->passkey);
+		bh_host_passkey_reply(r->h, handle, true, (r->sc->passkey + (r->wrong_passkey ? 1 : 0)) % 1000000);
 }
 
 static void ev_confirm(void *ctx, uint16_t handle, uint32_t number)
@@ -115,6 +115,13 @@ static void ev_confirm(void *ctx, uint16_t handle, uint32_t number)
 	r->passkey_shown = number;
 	r->passkey_shown_valid = true;
 	bh_host_confirm_reply(r->h, handle, true);
+}
+
+static bool ev_pairing_request(void *ctx, uint16_t handle)
+{
+	struct sc_role *r = ctx;
+	(void)handle;
+	return !r->refuse_pairing;
 }
 
 static void ev_notification(void *ctx, uint16_t handle, uint16_t attr, const uint8_t *v,
@@ -266,6 +273,7 @@ int sc_start_role(struct sc *sc, int i)
 		.passkey_display = ev_passkey_display,
 		.passkey_request = ev_passkey_request,
 		.confirm_number = ev_confirm,
+		.pairing_request = ev_pairing_request,
 		.notification = ev_notification,
 		.subscription = ev_subscription,
 		.indication_done = ev_indication_done,

@@ -638,6 +638,72 @@ static void signed_write(struct sc *sc)
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 }
 
+/* ---- pairing that fails: the exact reason on both sides, link usable ---- */
+
+static bh_status last_pair_failure;
+
+static void pair_fails(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	int rc = bh_host_pair_sync(c->h, conn, 10000);
+	last_pair_failure = rc;
+	CHECK(sc, bh_status_kind(rc) == BH_KIND_SMP);
+	CHECK(sc, c->pair_failed == 1 && c->paired == 0 && c->encrypted == 0);
+	CHECK(sc, bh_smp_security(bh_host_smp(c->h), conn).level == BH_SEC_NONE);
+	if (sc->live) {
+		sc_wait(sc, 50);
+		CHECK(sc, sc->roles[1].pair_failed == 1 && sc->roles[1].paired == 0);
+		CHECK(sc, sc->roles[1].encrypted == 0);
+		CHECK(sc, sc->roles[1].last_pair_status == rc); /* same reason both ways */
+	}
+	/* The link still serves what needs no security. */
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	bh_uuid u = bh_uuid16(0x2a29);
+	const struct bh_gattc_chr *m = bh_gattc_find_chr(bh_host_gattc(c->h, conn), NULL, &u);
+	uint8_t buf[32];
+	size_t len = 0;
+	CHECK(sc, m != NULL);
+	if (m)
+		CHECK_OK(sc, bh_host_read_sync(c->h, conn, m->value_handle, buf, sizeof(buf), &len));
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
+static void cfg_wrong_passkey(struct sc *sc)
+{
+	cfg_passkey(sc);
+	sc->roles[0].wrong_passkey = true;
+}
+
+static void pair_wrong_passkey(struct sc *sc)
+{
+	pair_fails(sc);
+	CHECK(sc, last_pair_failure == BH_SMP_REASON(BH_SMP_ERR_CONFIRM_VALUE_FAILED));
+}
+
+static void cfg_key_size(struct sc *sc)
+{
+	/* The peripheral accepts and offers at most 10 octets; we want 16. */
+	sc->roles[1].cfg.min_key_size = 7;
+	sc->roles[1].cfg.max_key_size = 10;
+}
+
+static void pair_key_size(struct sc *sc)
+{
+	pair_fails(sc);
+	CHECK(sc, last_pair_failure == BH_SMP_REASON(BH_SMP_ERR_ENC_KEY_SIZE));
+}
+
+static void cfg_refused(struct sc *sc) { sc->roles[1].refuse_pairing = true; }
+
+static void pair_refused(struct sc *sc)
+{
+	pair_fails(sc);
+	CHECK(sc, last_pair_failure == BH_SMP_REASON(BH_SMP_ERR_PAIRING_NOT_SUPPORTED));
+}
+
 const struct scenario scenarios[] = {
 	{ "bringup", 1, NULL, bringup },
 	{ "scan", 2, NULL, scan },
@@ -656,5 +722,8 @@ const struct scenario scenarios[] = {
 	{ "server3", 4, NULL, server3, NULL, 1, server3_readvertise },
 	{ "disconnect_mid", 2, NULL, disconnect_mid, NULL, 0, NULL, drop_after_three },
 	{ "signed_write", 2, no_auto_security, signed_write, NULL },
+	{ "pair_fail_passkey", 2, cfg_wrong_passkey, pair_wrong_passkey, NULL },
+	{ "pair_fail_key_size", 2, cfg_key_size, pair_key_size, NULL },
+	{ "pair_fail_refused", 2, cfg_refused, pair_refused, NULL },
 };
 const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
