@@ -32,6 +32,7 @@ struct bh_smp;
 struct bh_gatts;
 struct bh_gattc;
 struct bh_transport;
+struct bh_smp_oob;
 
 enum bh_io_cap_preset {
 	BH_IO_DISPLAY_ONLY = 0x00,
@@ -82,6 +83,11 @@ struct bh_host_events {
 	void (*passkey_display)(void *ctx, uint16_t handle, uint32_t passkey);
 	void (*passkey_request)(void *ctx, uint16_t handle);
 	void (*confirm_number)(void *ctx, uint16_t handle, uint32_t number);
+	/* Out-of-band pairing data received from this peer by other means (an
+	 * NFC tag, a QR code): fill *out (legacy: tk; Secure Connections: the
+	 * peer's r and C, see bh_host_oob_local) and return true. NULL or
+	 * false: no OOB data. */
+	bool (*oob_request)(void *ctx, uint16_t handle, bool sc, struct bh_smp_oob *out);
 	/* A peer asks to pair (authorization); return false to refuse it with
 	 * Pairing Failed. NULL: accept. */
 	bool (*pairing_request)(void *ctx, uint16_t handle);
@@ -150,6 +156,10 @@ int bh_host_coc_connect(struct bh_host *h, uint16_t handle, uint16_t spsm, uint1
 int bh_host_coc_send(struct bh_host *h, uint16_t handle, uint16_t cid, const uint8_t *sdu,
 		     size_t len);
 int bh_host_coc_close(struct bh_host *h, uint16_t handle, uint16_t cid);
+
+/* Our Secure Connections OOB data (r, C = f4(PKx, PKx, r, 0)) to hand to
+ * the peer out of band. Draws r from the host's random source. */
+int bh_host_oob_local(struct bh_host *h, uint8_t r[16], uint8_t c[16]);
 
 /* Agent replies. */
 int bh_host_passkey_reply(struct bh_host *h, uint16_t handle, bool accept, uint32_t passkey);

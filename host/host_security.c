@@ -246,6 +246,19 @@ static void smp_confirm_number(void *ctx, uint16_t handle, uint32_t number)
 		bh_smp_confirm_reply(h->smp, handle, false);
 }
 
+static bool smp_oob_request(void *ctx, uint16_t handle, const bh_addr *peer, bool sc,
+			    struct bh_smp_oob *out)
+{
+	struct bh_host *h = ctx;
+	(void)peer;
+	return h->ev.oob_request && h->ev.oob_request(h->ev.ctx, handle, sc, out);
+}
+
+int bh_host_oob_local(struct bh_host *h, uint8_t r[16], uint8_t c[16])
+{
+	return h->smp ? bh_smp_sc_oob_local(h->smp, r, c) : BH_ESTATE;
+}
+
 static bool smp_pairing_request(void *ctx, uint16_t handle, uint8_t io_cap, uint8_t authreq)
 {
 	struct bh_host *h = ctx;
@@ -268,6 +281,7 @@ void host_smp_port_init(struct bh_host *h)
 		.passkey_request = smp_passkey_request,
 		.confirm_number = smp_confirm_number,
 		.pairing_request = smp_pairing_request,
+		.oob_request = smp_oob_request,
 	};
 }
 

@@ -46,6 +46,8 @@ struct sc_role {
 	bool no_restart; /* advertising is not restarted by GAP after a disconnect */
 	bool wrong_passkey; /* types the passkey plus one */
 	bool refuse_pairing; /* the agent refuses a peer's pairing request */
+	bool oob;            /* holds the other role's OOB data */
+	uint8_t oob_r[16], oob_c[16]; /* this role's own SC OOB values */
 	/* L2CAP credit-based channel seen by this role. */
 	uint16_t coc_cid;
 	bool coc_open, coc_closed;
@@ -68,6 +70,7 @@ struct sc {
 	const struct scenario *s;
 	/* Values a live run learns and a replay must reuse (from NAME.meta). */
 	uint32_t passkey;
+	uint8_t oob_r[2][16], oob_c[2][16]; /* roles 0 and 1's OOB values (replay: from meta) */
 };
 
 #define CHECK(sc, cond)                                                                  \

@@ -124,6 +124,24 @@ static bool ev_pairing_request(void *ctx, uint16_t handle)
 	return !r->refuse_pairing;
 }
 
+static bool ev_oob_request(void *ctx, uint16_t handle, bool sc_pairing, struct bh_smp_oob *out)
+{
+	struct sc_role *r = ctx;
+	(void)handle;
+	if (!r->oob || r->index > 1)
+		return false;
+	int other = r->index ? 0 : 1;
+	const uint8_t *pr = r->sc->live ? r->sc->roles[other].oob_r : r->sc->oob_r[other];
+	const uint8_t *pc = r->sc->live ? r->sc->roles[other].oob_c : r->sc->oob_c[other];
+	if (sc_pairing) {
+		memcpy(out->r, pr, 16);
+		memcpy(out->c, pc, 16);
+	} else {
+		memcpy(out->tk, r->sc->live ? r->sc->roles[1].oob_r : r->sc->oob_r[1], 16);
+	}
+	return true;
+}
+
 static void ev_notification(void *ctx, uint16_t handle, uint16_t attr, const uint8_t *v,
 			    size_t len, bool ind)
 {
@@ -274,6 +292,7 @@ int sc_start_role(struct sc *sc, int i)
 		.passkey_request = ev_passkey_request,
 		.confirm_number = ev_confirm,
 		.pairing_request = ev_pairing_request,
+		.oob_request = ev_oob_request,
 		.notification = ev_notification,
 		.subscription = ev_subscription,
 		.indication_done = ev_indication_done,
@@ -300,6 +319,15 @@ int sc_start_role(struct sc *sc, int i)
 	/* Let what the host does after bring-up (its own address) finish, so a
 	 * role replayed alone sees the order it saw next to the other roles. */
 	sc_wait(sc, 20);
+	/* Our OOB values, drawn at the same point live and in replay. */
+	if (r->oob && bh_host_oob_local(r->h, r->oob_r, r->oob_c)) {
+		sc->failures++;
+		return -1;
+	}
+	if (i < 2) {
+		memcpy(sc->oob_r[i], r->oob_r, 16);
+		memcpy(sc->oob_c[i], r->oob_c, 16);
+	}
 	return 0;
 }
 
@@ -472,8 +500,16 @@ int main(int argc, char **argv)
 	if (!sc.live) {
 		FILE *f = fopen(mp, "r");
 		if (f) {
-			if (fscanf(f, "passkey=%u", &sc.passkey) != 1)
+			if (fscanf(f, "passkey=%u\n", &sc.passkey) != 1)
 				sc.passkey = 0;
+			for (int k = 0; k < 2; k++) {
+				for (int b = 0; b < 16; b++)
+					if (fscanf(f, "%2hhx", &sc.oob_r[k][b]) != 1)
+						break;
+				for (int b = 0; b < 16; b++)
+					if (fscanf(f, "%2hhx", &sc.oob_c[k][b]) != 1)
+						break;
+			}
 			fclose(f);
 		}
 	}
@@ -501,6 +537,14 @@ int main(int argc, char **argv)
 		FILE *f = fopen(mp, "w");
 		if (f) {
 			fprintf(f, "passkey=%u\n", sc.passkey);
+			for (int k = 0; k < 2; k++) {
+				for (int b = 0; b < 16; b++)
+					fprintf(f, "%02x", sc.oob_r[k][b]);
+				fputc('\n', f);
+				for (int b = 0; b < 16; b++)
+					fprintf(f, "%02x", sc.oob_c[k][b]);
+				fputc('\n', f);
+			}
 			fclose(f);
 		}
 	} else if (sc.roles[sc.replay_role].h) {

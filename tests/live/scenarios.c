@@ -277,6 +277,18 @@ static void cfg_numcmp(struct sc *sc)
 	sc->roles[1].cfg.mitm = true;
 }
 
+static void cfg_sc_oob(struct sc *sc)
+{
+	sc->roles[0].oob = true;
+	sc->roles[1].oob = true;
+}
+
+static void cfg_legacy_oob(struct sc *sc)
+{
+	cfg_sc_oob(sc);
+	sc->roles[0].cfg.legacy_only = true;
+}
+
 /* ---- security raised on demand by the GATT client ---- */
 
 static void security_retry(struct sc *sc)
@@ -714,6 +726,8 @@ const struct scenario scenarios[] = {
 	{ "pair_sc_passkey", 2, cfg_passkey, pair_mitm },
 	{ "pair_legacy_passkey", 2, cfg_legacy_passkey, pair_mitm },
 	{ "pair_sc_numeric", 2, cfg_numcmp, pair_mitm },
+	{ "pair_sc_oob", 2, cfg_sc_oob, pair_mitm },
+	{ "pair_legacy_oob", 2, cfg_legacy_oob, pair_mitm },
 	{ "security_retry", 2, NULL, security_retry },
 	{ "connect_fail", 2, NULL, connect_fail },
 	{ "multi", 4, NULL, multi },
