@@ -716,6 +716,140 @@ static void pair_refused(struct sc *sc)
 	CHECK(sc, last_pair_failure == BH_SMP_REASON(BH_SMP_ERR_PAIRING_NOT_SUPPORTED));
 }
 
+/* ---- every ATT request the server answers, as raw PDUs ---- */
+
+struct raw_rsp {
+	bool done;
+	bh_status st;
+	uint8_t pdu[600];
+	size_t len;
+};
+
+static void raw_done(void *ctx, bh_status st, const uint8_t *rsp, size_t len)
+{
+	struct raw_rsp *r = ctx;
+	r->st = st;
+	r->len = rsp && len <= sizeof(r->pdu) ? len : 0;
+	if (r->len)
+		memcpy(r->pdu, rsp, r->len);
+	r->done = true;
+}
+
+/* Sends one request on the connection's bearer and waits for its answer. */
+static struct raw_rsp *raw(struct sc *sc, uint16_t conn, const uint8_t *req, size_t len)
+{
+	static struct raw_rsp r;
+	memset(&r, 0, sizeof(r));
+	struct bh_att *att = bh_host_att(sc->roles[0].h, conn);
+	if (!att || bh_att_request(att, req, len, raw_done, &r)) {
+		r.st = BH_EINVAL;
+		return &r;
+	}
+	sc_wait_for(sc, &r.done, 3000);
+	return &r;
+}
+
+static bool is_error(const struct raw_rsp *r, uint8_t req_op, uint8_t code)
+{
+	return r->st == BH_ATT_ERROR(code) && r->len == 5 && r->pdu[0] == BH_ATT_ERROR_RSP &&
+	       r->pdu[1] == req_op && r->pdu[4] == code;
+}
+
+static void att_requests(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	uint16_t mtu = 0;
+	CHECK_OK(sc, bh_host_exchange_mtu_sync(c->h, conn, &mtu));
+	CHECK(sc, mtu == 517);
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	struct bh_gattc *g = bh_host_gattc(c->h, conn);
+	bh_uuid demo;
+	bh_uuid_parse(DEMO_SERVICE_UUID_STR, &demo);
+	const struct bh_gattc_service *ds = bh_gattc_find_service(g, &demo);
+	if (!ds) {
+		CHECK(sc, ds != NULL);
+		return;
+	}
+	uint16_t longh = bh_gattc_chr_at(g, ds->first_chr)->value_handle;
+	uint16_t wcmd = bh_gattc_chr_at(g, ds->first_chr + 1)->value_handle;
+	struct raw_rsp *r;
+
+	/* Find Information over the GAP service. */
+	r = raw(sc, conn, (const uint8_t[]){ 0x04, 0x01, 0x00, 0x05, 0x00 }, 5);
+	CHECK(sc, r->st == BH_OK && r->pdu[0] == BH_ATT_FIND_INFO_RSP && r->pdu[1] == 1);
+	/* Find By Type Value: the Heart Rate service by UUID. */
+	r = raw(sc, conn, (const uint8_t[]){ 0x06, 0x01, 0x00, 0xff, 0xff, 0x00, 0x28, 0x0d, 0x18 }, 9);
+	CHECK(sc, r->st == BH_OK && r->pdu[0] == BH_ATT_FIND_BY_TYPE_RSP && r->len == 5);
+	/* Read By Type: the Device Name by its UUID. */
+	r = raw(sc, conn, (const uint8_t[]){ 0x08, 0x01, 0x00, 0xff, 0xff, 0x00, 0x2a }, 7);
+	CHECK(sc, r->st == BH_OK && r->pdu[0] == BH_ATT_READ_BY_TYPE_RSP && r->len > 4);
+	/* Read By Group Type with a group type that is not a service. */
+	r = raw(sc, conn, (const uint8_t[]){ 0x10, 0x01, 0x00, 0xff, 0xff, 0x03, 0x28 }, 7);
+	CHECK(sc, is_error(r, 0x10, BH_ATT_E_UNSUPPORTED_GROUP_TYPE));
+	/* Read Multiple and Read Multiple Variable: Device Name + Appearance. */
+	r = raw(sc, conn, (const uint8_t[]){ 0x0e, 0x03, 0x00, 0x05, 0x00 }, 5);
+	CHECK(sc, r->st == BH_OK && r->pdu[0] == BH_ATT_READ_MULT_RSP && r->len == 1 + 7 + 2);
+	r = raw(sc, conn, (const uint8_t[]){ 0x20, 0x03, 0x00, 0x05, 0x00 }, 5);
+	CHECK(sc, r->st == BH_OK && r->pdu[0] == BH_ATT_READ_MULT_VAR_RSP && r->len == 1 + 2 + 7 + 2 + 2);
+	/* Read Blob at the end of the 300-byte value (empty) and beyond it. */
+	uint8_t blob[5] = { 0x0c, (uint8_t)longh, (uint8_t)(longh >> 8), 0x2c, 0x01 }; /* 300 */
+	r = raw(sc, conn, blob, 5);
+	CHECK(sc, r->st == BH_OK && r->pdu[0] == BH_ATT_READ_BLOB_RSP && r->len == 1);
+	blob[3] = 0x2d; /* 301 */
+	r = raw(sc, conn, blob, 5);
+	CHECK(sc, is_error(r, 0x0c, BH_ATT_E_INVALID_OFFSET));
+	/* Handle 0, and a handle past the database. */
+	r = raw(sc, conn, (const uint8_t[]){ 0x0a, 0x00, 0x00 }, 3);
+	CHECK(sc, is_error(r, 0x0a, BH_ATT_E_INVALID_HANDLE));
+	r = raw(sc, conn, (const uint8_t[]){ 0x04, 0x10, 0x00, 0x01, 0x00 }, 5); /* start > end */
+	CHECK(sc, is_error(r, 0x04, BH_ATT_E_INVALID_HANDLE));
+	/* Prepare Write until the queue is full, then cancel; the queue then works. */
+	uint8_t prep[8] = { 0x16, (uint8_t)longh, (uint8_t)(longh >> 8), 0, 0, 'a', 'b', 'c' };
+	int accepted = 0;
+	for (int i = 0; i < 40; i++) {
+		prep[3] = (uint8_t)(i * 3);
+		prep[4] = (uint8_t)((i * 3) >> 8);
+		r = raw(sc, conn, prep, sizeof(prep));
+		if (r->st != BH_OK)
+			break;
+		CHECK(sc, r->len == sizeof(prep) && !memcmp(r->pdu + 1, prep + 1, 7)); /* echoed */
+		accepted++;
+	}
+	CHECK(sc, accepted == 32);
+	CHECK(sc, is_error(r, 0x16, BH_ATT_E_PREPARE_QUEUE_FULL));
+	r = raw(sc, conn, (const uint8_t[]){ 0x18, 0x00 }, 2); /* cancel all */
+	CHECK(sc, r->st == BH_OK && r->pdu[0] == BH_ATT_EXEC_WRITE_RSP);
+	prep[3] = prep[4] = 0;
+	r = raw(sc, conn, prep, sizeof(prep));
+	CHECK(sc, r->st == BH_OK);
+	/* Execute with an offset past the value's end: Invalid Offset, nothing written. */
+	uint8_t prep2[8] = { 0x16, (uint8_t)longh, (uint8_t)(longh >> 8), 0x00, 0x03, 'x', 'y', 'z' };
+	r = raw(sc, conn, prep2, sizeof(prep2));
+	CHECK(sc, r->st == BH_OK);
+	r = raw(sc, conn, (const uint8_t[]){ 0x18, 0x01 }, 2);
+	CHECK(sc, is_error(r, 0x18, BH_ATT_E_INVALID_OFFSET));
+	/* Write Request, Write Command, then reads that see them. */
+	uint8_t wr[6] = { 0x12, (uint8_t)longh, (uint8_t)(longh >> 8), 'o', 'k', '!' };
+	r = raw(sc, conn, wr, sizeof(wr));
+	CHECK(sc, r->st == BH_OK && r->pdu[0] == BH_ATT_WRITE_RSP);
+	uint8_t rd[3] = { 0x0a, (uint8_t)longh, (uint8_t)(longh >> 8) };
+	r = raw(sc, conn, rd, 3);
+	CHECK(sc, r->st == BH_OK && r->len == 4 && !memcmp(r->pdu + 1, "ok!", 3));
+	uint8_t cmd[5] = { 0x52, (uint8_t)wcmd, (uint8_t)(wcmd >> 8), 'h', 'i' };
+	CHECK_OK(sc, bh_att_send_command(bh_host_att(c->h, conn), cmd, sizeof(cmd)));
+	rd[1] = (uint8_t)wcmd;
+	rd[2] = (uint8_t)(wcmd >> 8);
+	r = raw(sc, conn, rd, 3);
+	CHECK(sc, r->st == BH_OK && r->len == 3 && !memcmp(r->pdu + 1, "hi", 2));
+	/* A request the server does not know (opcode 0x3f): Request Not Supported. */
+	r = raw(sc, conn, (const uint8_t[]){ 0x3f, 0x00 }, 2);
+	CHECK(sc, r->st == BH_EINVAL || is_error(r, 0x3f, BH_ATT_E_REQUEST_NOT_SUPPORTED));
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
 const struct scenario scenarios[] = {
 	{ "bringup", 1, NULL, bringup },
 	{ "scan", 2, NULL, scan },
@@ -727,6 +861,7 @@ const struct scenario scenarios[] = {
 	{ "pair_legacy_passkey", 2, cfg_legacy_passkey, pair_mitm },
 	{ "pair_sc_numeric", 2, cfg_numcmp, pair_mitm },
 	{ "pair_sc_oob", 2, cfg_sc_oob, pair_mitm },
+	{ "att_requests", 2, NULL, att_requests, NULL },
 	{ "pair_legacy_oob", 2, cfg_legacy_oob, pair_mitm },
 	{ "security_retry", 2, NULL, security_retry },
 	{ "connect_fail", 2, NULL, connect_fail },
