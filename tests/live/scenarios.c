@@ -99,6 +99,21 @@ static void scan(struct sc *sc)
 	CHECK(sc, none.done && !none.got);
 }
 
+struct op_wait {
+	bool done;
+	unsigned calls;
+	bh_status st;
+};
+
+static void op_done(void *ctx, bh_status st, const struct bh_gattc_result *res)
+{
+	(void)res;
+	struct op_wait *w = ctx;
+	w->calls++;
+	w->st = st;
+	w->done = true;
+}
+
 /* ---- GATT: every procedure against the demo database ---- */
 
 static void gatt_common(struct sc *sc, uint16_t want_mtu)
@@ -163,6 +178,34 @@ static void gatt_common(struct sc *sc, uint16_t want_mtu)
 	sc_wait(sc, 50);
 	CHECK_OK(sc, bh_host_read_sync(h, conn, wc->value_handle, buf, sizeof(buf), &len));
 	CHECK(sc, len == 3 && !memcmp(buf, "cmd", 3));
+	/* Read by UUID, Read Multiple (fixed and variable), Reliable Write,
+	 * through the client's own procedures. */
+	struct op_wait ow = { 0 };
+	bh_uuid dn = bh_uuid16(0x2a00);
+	CHECK_OK(sc, bh_gattc_read_by_uuid(g, 1, 0xffff, &dn, op_done, &ow));
+	sc_wait_for(sc, &ow.done, 3000);
+	CHECK(sc, ow.calls == 1 && ow.st == BH_OK);
+	const uint16_t two[2] = { 0x0003, 0x0005 }; /* Device Name, Appearance */
+	memset(&ow, 0, sizeof(ow));
+	CHECK_OK(sc, bh_gattc_read_multiple(g, two, 2, op_done, &ow));
+	sc_wait_for(sc, &ow.done, 3000);
+	CHECK(sc, ow.calls == 1 && ow.st == BH_OK);
+	memset(&ow, 0, sizeof(ow));
+	CHECK_OK(sc, bh_gattc_read_multiple_var(g, two, 2, op_done, &ow));
+	sc_wait_for(sc, &ow.done, 3000);
+	CHECK(sc, ow.calls == 1 && ow.st == BH_OK);
+	struct bh_gattc_write_item items[2] = {
+		{ lc->value_handle, (const uint8_t *)"reliable", 8 },
+		{ wc->value_handle, (const uint8_t *)"both", 4 },
+	};
+	memset(&ow, 0, sizeof(ow));
+	CHECK_OK(sc, bh_gattc_write_reliable(g, items, 2, op_done, &ow));
+	sc_wait_for(sc, &ow.done, 3000);
+	CHECK(sc, ow.calls == 1 && ow.st == BH_OK);
+	CHECK_OK(sc, bh_host_read_sync(h, conn, lc->value_handle, buf, sizeof(buf), &len));
+	CHECK(sc, len == 8 && !memcmp(buf, "reliable", 8));
+	CHECK_OK(sc, bh_host_read_sync(h, conn, wc->value_handle, buf, sizeof(buf), &len));
+	CHECK(sc, len == 4 && !memcmp(buf, "both", 4));
 	/* Permissions before pairing: the encrypted value is refused. With
 	 * auto-security off the error surfaces as the server gave it. */
 	int rc = bh_host_read_sync(h, conn, ec->value_handle, buf, sizeof(buf), &len);
@@ -558,21 +601,6 @@ static void drop_after_three(struct sc *sc, struct sc_role *r, const uint8_t *pd
 	(void)len;
 	if (r->requests == 3)
 		bh_gap_disconnect(bh_host_gap(r->h), r->conn, 0x13);
-}
-
-struct op_wait {
-	bool done;
-	unsigned calls;
-	bh_status st;
-};
-
-static void op_done(void *ctx, bh_status st, const struct bh_gattc_result *res)
-{
-	(void)res;
-	struct op_wait *w = ctx;
-	w->calls++;
-	w->st = st;
-	w->done = true;
 }
 
 static void disconnect_mid(struct sc *sc)
