@@ -45,6 +45,7 @@ struct sc_role {
 	uint16_t conn;
 	bool no_restart; /* advertising is not restarted by GAP after a disconnect */
 	bool wrong_passkey; /* types the passkey plus one */
+	bool silent_user;   /* never answers a passkey request */
 	bool refuse_pairing; /* the agent refuses a peer's pairing request */
 	bool oob;            /* holds the other role's OOB data */
 	uint8_t oob_r[16], oob_c[16]; /* this role's own SC OOB values */

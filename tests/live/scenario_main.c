@@ -102,6 +102,8 @@ static void ev_passkey_request(void *ctx, uint16_t handle)
 {
 	struct sc_role *r = ctx;
 	r->conn = handle;
+	if (r->silent_user)
+		return;
 	/* Live: the peripheral may show it a moment later. Replay: from meta. */
 	if (r->sc->live && !r->sc->roles[1].passkey_shown_valid)
 		central_waiting_passkey = r;

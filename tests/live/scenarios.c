@@ -878,6 +878,36 @@ static void att_requests(struct sc *sc)
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 }
 
+/* ---- the SMP timeout: nobody types the passkey ---- */
+
+static void cfg_timeout(struct sc *sc)
+{
+	cfg_passkey(sc);
+	sc->roles[0].silent_user = true;
+}
+
+static void pair_timeout(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	/* Vol 3, Part H, 3.4: 30 seconds without the expected PDU end it. */
+	int rc = bh_host_pair_sync(c->h, conn, 40000);
+	CHECK(sc, rc == BH_ETIMEDOUT);
+	CHECK(sc, c->pair_failed == 1 && c->encrypted == 0);
+	if (sc->live) {
+		sc_wait_count(sc, &sc->roles[1].pair_failed, 1, 5000);
+		CHECK(sc, sc->roles[1].pair_failed == 1 && sc->roles[1].last_pair_status == BH_ETIMEDOUT);
+	}
+	/* No further SMP on this link until it reconnects... */
+	CHECK(sc, bh_host_pair_sync(c->h, conn, 1000) != BH_OK);
+	/* ...but ATT goes on. */
+	uint16_t mtu;
+	CHECK_OK(sc, bh_host_exchange_mtu_sync(c->h, conn, &mtu));
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
 const struct scenario scenarios[] = {
 	{ "bringup", 1, NULL, bringup },
 	{ "scan", 2, NULL, scan },
@@ -890,6 +920,7 @@ const struct scenario scenarios[] = {
 	{ "pair_sc_numeric", 2, cfg_numcmp, pair_mitm },
 	{ "pair_sc_oob", 2, cfg_sc_oob, pair_mitm },
 	{ "att_requests", 2, NULL, att_requests, NULL },
+	{ "pair_fail_timeout", 2, cfg_timeout, pair_timeout, NULL },
 	{ "pair_legacy_oob", 2, cfg_legacy_oob, pair_mitm },
 	{ "security_retry", 2, NULL, security_retry },
 	{ "connect_fail", 2, NULL, connect_fail },
