@@ -4,7 +4,7 @@
 #   virtual controllers, interop tests against noble/bleno (npm), then the
 #   live tests under valgrind memcheck, the unit/replay/hostile/faults/live
 #   tests under AddressSanitizer + UndefinedBehaviorSanitizer, and a bounded
-#   run of every libFuzzer target (FUZZ_SECONDS each, default 30).
+#   run of every libFuzzer target (FUZZ_SECONDS each, default 50).
 # Usage: ./test.sh [--quick]   (--quick: the main build's tests only)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,13 +39,19 @@ fi
 python3 - "$status" <<'PY'
 import glob, json, sys
 passed = failed = skipped = 0
-for f in glob.glob("build*/meson-logs/testlog.json"):
+for f in glob.glob("build*/meson-logs/*.json"):
     for line in open(f):
         r = json.loads(line)
         res = r.get("result")
         if res in ("OK", "EXPECTEDFAIL"): passed += 1
         elif res == "SKIP": skipped += 1
         else: failed += 1
+try:  # each fuzz target run counts as one test
+    ok, bad = (int(x) for x in open("build-fuzz/fuzz-summary.txt").read().split())
+    passed += ok
+    failed += bad
+except (OSError, ValueError):
+    pass
 print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target (clang, -Dfuzz=true) and runs each for a
-# bounded time (FUZZ_SECONDS, default 30) on seeds from tests/pcap/ and the
+# bounded time (FUZZ_SECONDS, default 50) on seeds from tests/pcap/ and the
 # target's own corpus; any crash, leak or sanitizer report fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build-fuzz
-secs=${FUZZ_SECONDS:-30}
+secs=${FUZZ_SECONDS:-50}
 if [ ! -f $dir/build.ninja ]; then
 	CC=clang meson setup $dir -Dfuzz=true -Dtests=disabled -Db_lundef=false >/dev/null
 fi
@@ -16,6 +16,7 @@ $dir/fuzz/make_seeds $dir/seeds tests/pcap/*.btsnoop >/dev/null
 [ -n "$targets" ] || { echo "fuzz: no targets built"; exit 1; }
 echo "== fuzz ($(echo "$targets" | wc -l) targets, ${secs}s each)"
 fail=0
+ok=0
 for t in $targets; do
 	name=$(basename "$t")
 	corpus=$dir/corpus/$name
@@ -26,8 +27,10 @@ for t in $targets; do
 		-artifact_prefix="$dir/artifacts/$name-" "$corpus" "${seeds[@]}" \
 		>"$dir/$name.log" 2>&1; then
 		echo "  $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$dir/$name.log" | grep -o '[0-9]*$' || echo '?') runs)"
+		ok=$((ok + 1))
 	else
 		echo "  $name: FAILED"; tail -30 "$dir/$name.log"; fail=1
 	fi
 done
+echo "$ok $((fail ? 1 : 0))" >$dir/fuzz-summary.txt
 exit $fail

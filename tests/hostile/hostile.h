@@ -22,6 +22,8 @@ struct victim {
 	bh_addr peer; /* of the last connection */
 	uint8_t disc_reason;
 	bh_status pair_status;
+	bool bonded;       /* some pairing_complete said the key is (to be) stored */
+	uint8_t max_level; /* highest enum bh_sec_level seen on the link at any event */
 };
 
 struct hx {
@@ -30,6 +32,7 @@ struct hx {
 	struct evil *e;
 	bool central; /* victim role */
 	char store[64]; /* victim's bond store directory, "" when none */
+	char trace_full[512]; /* recording: the victim's whole trace (removed at teardown) */
 };
 
 /* cmocka setups: victim peripheral (advertising the demo database) with the
@@ -59,6 +62,53 @@ void hx_expect_att_error(const uint8_t *rsp, int n, uint8_t req_opcode, uint16_t
 void hx_expect_link_alive(struct hx *x);
 /* Sends an SMP PDU and returns the next SMP PDU from the victim (or -1). */
 int hx_smp(struct hx *x, const uint8_t *pdu, size_t len, uint8_t *rsp, size_t cap, unsigned ms);
+
+/* ---- Replayable cases (hostile_replay.c) ----
+ *
+ * Some SMP cases are recorded live: the victim writes its HCI trace (seeded
+ * randomness, empty in-memory store), and hx_record_cut() at the end of the
+ * case body keeps only the attack part of it, up to the evil peer's
+ * disconnect, as RECORD_DIR/hostile-CASE.btsnoop (central victims also get
+ * hostile-CASE.meta: the evil peer's address the victim connected to). The
+ * replay (hx_replay_main) runs the same victim steps against that trace with
+ * no evil peer and no controller, checks the same victim-side expectations
+ * (hx_victim_check) and requires every packet the victim sent to match. */
+struct hx_replay_case {
+	const char *name;
+	bool central;         /* victim role */
+	unsigned pair_failed; /* pairing_complete calls with a failure */
+	bh_status status;     /* the last failure's status: the exact SMP reason, or
+				 BH_EDISCONNECTED when only the disconnect ended it */
+};
+/* The case's entry, or NULL if it is not replayable. */
+const struct hx_replay_case *hx_replay_case(const char *name);
+/* Set by main(): the case running now, and where live runs record traces
+ * (NULL: no recording). */
+extern const char *hx_case_name;
+extern const char *hx_record_dir;
+/* Victim-side expectations of a replayable case once the attack is over and
+ * the evil peer has disconnected: exactly one connection, gone again, no
+ * pairing succeeded, c->pair_failed failures with c->status as the last,
+ * never encrypted, never bonded, no fatal error. */
+void hx_victim_check(const struct victim *v, const struct hx_replay_case *c);
+/* End of a replayable case's live body: the evil peer disconnects, the
+ * victim settles, hx_victim_check() runs, and the victim's trace so far is
+ * copied out as the committed-to-be recording. */
+void hx_record_cut(struct hx *x);
+/* Replay mode: `test_hostile replay CASE TRACE` (TRACE from any case: a
+ * foreign one must fail). Returns the process exit status. */
+int hx_replay_main(const char *name, const char *trace);
+/* `test_hostile replay-tampered CASE TRACE TMPDIR`: the same replay against
+ * a copy of TRACE (in TMPDIR) with one byte of the victim's last SMP PDU
+ * flipped. Must fail (the replay tests' own should_fail proof). */
+int hx_replay_tampered_main(const char *name, const char *trace, const char *tmpdir);
+/* The victim's host as both modes create it (seed 7, store as given, log
+ * and events into v): transport NULL for $BLEHOST_TRANSPORT, trace NULL for
+ * none. Started and settled (20 ms). NULL on failure. */
+struct bh_host *hx_victim_host(struct bh_loop *loop, struct victim *v, const char *transport,
+			       const char *trace, const char *store);
+/* The victim peripheral's steps after start: demo database, advertising. */
+void hx_victim_serve(struct victim *v);
 
 #define HX_LE16(v) (uint8_t)((v) & 0xff), (uint8_t)((v) >> 8)
 

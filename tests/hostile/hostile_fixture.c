@@ -4,12 +4,25 @@
 #include "att.h"
 #include "gap.h"
 #include "hci.h"
+#include "smp.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <dirent.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The link's security level as the victim's SMP reports it, kept at its
+ * highest: "never encrypted" must hold at every event, not just the last. */
+static void sample_security(struct victim *v, uint16_t handle)
+{
+	if (!v->h)
+		return;
+	struct bh_security s = bh_smp_security(bh_host_smp(v->h), handle);
+	if (s.level > v->max_level)
+		v->max_level = (uint8_t)s.level;
+	v->bonded |= s.bonded;
+}
 
 static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
 {
@@ -18,6 +31,7 @@ static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr
 	v->peer = *peer;
 	v->connected++;
 	v->conn = handle;
+	sample_security(v, handle);
 }
 
 static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
@@ -31,7 +45,7 @@ static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 static void ev_encryption(void *ctx, uint16_t handle, bh_status st, bool enabled)
 {
 	struct victim *v = ctx;
-	(void)handle;
+	sample_security(v, handle);
 	if (st == BH_OK && enabled)
 		v->enc_on++;
 	else
@@ -41,8 +55,8 @@ static void ev_encryption(void *ctx, uint16_t handle, bh_status st, bool enabled
 static void ev_paired(void *ctx, uint16_t handle, bh_status st, bool bonded)
 {
 	struct victim *v = ctx;
-	(void)handle;
-	(void)bonded;
+	sample_security(v, handle);
+	v->bonded |= bonded;
 	v->pair_status = st;
 	if (st == BH_OK)
 		v->paired++;
@@ -64,12 +78,15 @@ static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const ch
 		fprintf(stderr, "  [victim %s] %s\n", layer, msg);
 }
 
-static struct bh_host *new_host_cfg(struct bh_loop *loop, void *ctx, uint64_t seed,
-				    const char *store, bool random_addr)
+static struct bh_host *new_host_traced(struct bh_loop *loop, void *ctx, uint64_t seed,
+				       const char *store, bool random_addr, const char *transport,
+				       const char *trace)
 {
 	struct bh_host_config cfg;
 	bh_host_config_default(&cfg);
 	cfg.loop = loop;
+	cfg.transport = transport;
+	cfg.trace_path = trace;
 	cfg.seeded = true;
 	cfg.seed = seed;
 	cfg.store_dir = store;
@@ -97,6 +114,23 @@ static struct bh_host *new_host_cfg(struct bh_loop *loop, void *ctx, uint64_t se
 	return h;
 }
 
+static struct bh_host *new_host_cfg(struct bh_loop *loop, void *ctx, uint64_t seed,
+				    const char *store, bool random_addr)
+{
+	return new_host_traced(loop, ctx, seed, store, random_addr, NULL, NULL);
+}
+
+struct bh_host *hx_victim_host(struct bh_loop *loop, struct victim *v, const char *transport,
+			       const char *trace, const char *store)
+{
+	v->h = new_host_traced(loop, v, 7, store, false, transport, trace);
+	/* Let what the host does after bring-up finish before the next step,
+	 * so live and replay see the same order (as tests/live does). */
+	if (v->h)
+		bh_host_run_for(v->h, 20);
+	return v->h;
+}
+
 static struct bh_host *new_host(struct bh_loop *loop, void *ctx, uint64_t seed)
 {
 	return new_host_cfg(loop, ctx, seed, "", false);
@@ -112,6 +146,12 @@ static int advertise(struct bh_host *h)
 	struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_CONN, .data = adv, .data_len = a.len,
 				       .restart_on_disconnect = true };
 	return bh_gap_adv_start(bh_host_gap(h), &p, NULL, NULL);
+}
+
+void hx_victim_serve(struct victim *v)
+{
+	assert_int_equal(demo_db_add(bh_host_gatt_server(v->h), &v->dh), BH_OK);
+	assert_int_equal(advertise(v->h), 0);
 }
 
 static const char *btvirt(void)
@@ -131,8 +171,13 @@ static struct hx *hx_new(bool central, bool store)
 		strcpy(x->store, "/tmp/hostile-bonds-XXXXXX");
 		assert_non_null(mkdtemp(x->store));
 	}
-	x->v.h = new_host_cfg(x->loop, &x->v, 7, x->store, false);
-	assert_non_null(x->v.h);
+	const char *trace = NULL;
+	if (hx_record_dir && hx_case_name && hx_replay_case(hx_case_name)) {
+		snprintf(x->trace_full, sizeof(x->trace_full), "%s/hostile-%s.full.btsnoop",
+			 hx_record_dir, hx_case_name);
+		trace = x->trace_full;
+	}
+	assert_non_null(hx_victim_host(x->loop, &x->v, NULL, trace, x->store));
 	x->e = evil_open(btvirt(), x->loop);
 	assert_non_null(x->e);
 	return x;
@@ -141,8 +186,7 @@ static struct hx *hx_new(bool central, bool store)
 int hx_setup_peripheral(void **state)
 {
 	struct hx *x = hx_new(false, false);
-	assert_int_equal(demo_db_add(bh_host_gatt_server(x->v.h), &x->v.dh), BH_OK);
-	assert_int_equal(advertise(x->v.h), 0);
+	hx_victim_serve(&x->v);
 	evil_run(x->e, 30);
 	const bh_addr *va = &bh_hci_info(bh_host_hci(x->v.h))->bdaddr;
 	assert_int_equal(evil_connect(x->e, va, 5000), 0);
@@ -311,6 +355,8 @@ int hx_teardown(void **state)
 	bh_loop_free(x->loop);
 	if (x->store[0])
 		remove_store(x->store);
+	if (x->trace_full[0])
+		unlink(x->trace_full);
 	free(x);
 	*state = NULL;
 	return 0;
@@ -367,8 +413,16 @@ int main(int argc, char **argv)
 				printf("%s\n", groups[g].t[i].name);
 		return 0;
 	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s list | CASE | all\n", argv[0]);
+	if (argc == 4 && !strcmp(argv[1], "replay"))
+		return hx_replay_main(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "replay-tampered"))
+		return hx_replay_tampered_main(argv[2], argv[3], argv[4]);
+	if (argc == 3)
+		hx_record_dir = argv[2];
+	else if (argc != 2) {
+		fprintf(stderr, "usage: %s list | CASE|all [RECORD_DIR] | replay CASE TRACE | "
+				"replay-tampered CASE TRACE TMPDIR\n",
+			argv[0]);
 		return 2;
 	}
 	int failed = 0, ran = 0;
@@ -377,6 +431,7 @@ int main(int argc, char **argv)
 			if (strcmp(argv[1], "all") && strcmp(argv[1], groups[g].t[i].name))
 				continue;
 			struct CMUnitTest one[1] = { groups[g].t[i] };
+			hx_case_name = groups[g].t[i].name;
 			failed += _cmocka_run_group_tests(groups[g].t[i].name, one, 1, NULL, NULL);
 			ran++;
 		}

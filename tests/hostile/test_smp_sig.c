@@ -81,6 +81,7 @@ static void smp_public_key_during_legacy_pairing(void **state)
 	assert_int_equal(x->v.paired, 0);
 	assert_int_equal(x->v.pair_failed, 1);
 	hx_expect_link_alive(x);
+	hx_record_cut(x); /* replayable: see hostile_replay.c */
 }
 
 /* Pairing Random before any Pairing Confirm. */
@@ -94,6 +95,7 @@ static void smp_random_before_confirm(void **state)
 	evil_run(x->e, 100);
 	assert_int_equal(x->v.paired, 0);
 	hx_expect_link_alive(x);
+	hx_record_cut(x); /* replayable: see hostile_replay.c */
 }
 
 /* Every pairing PDU while no pairing runs: ignored or refused, never a
@@ -138,6 +140,7 @@ static void smp_pairing_request_key_size_253(void **state)
 	static const uint8_t want[] = { 0x0a, 0 };
 	expect_failed(rsp, hx_smp(x, p, 7, rsp, sizeof(rsp), 2000), want, "max key size 253");
 	hx_expect_link_alive(x);
+	hx_record_cut(x); /* replayable: see hostile_replay.c */
 }
 
 /* Max key size below the victim's minimum (16 by default): Encryption Key
@@ -180,6 +183,7 @@ static void smp_public_key_not_on_curve(void **state)
 	evil_run(x->e, 100);
 	assert_int_equal(x->v.paired, 0);
 	hx_expect_link_alive(x);
+	hx_record_cut(x); /* replayable: see hostile_replay.c */
 }
 
 static void evil_keys(uint8_t priv[32], uint8_t pub[64]);
@@ -216,6 +220,7 @@ static void smp_sc_pdus_out_of_order(void **state)
 	assert_int_equal(x->v.paired, 0);
 	assert_int_equal(x->v.enc_on, 0);
 	hx_expect_link_alive(x);
+	hx_record_cut(x); /* replayable: see hostile_replay.c */
 }
 
 /* A valid key pair for the evil side (fixed private key, not the debug key). */
@@ -280,6 +285,7 @@ static void smp_dhkey_check_skipped_then_encrypt(void **state)
 		es->disconnects - disc0);
 	assert_int_equal(x->v.enc_on, 0);
 	assert_int_equal(x->v.paired, 0);
+	hx_record_cut(x); /* replayable: see hostile_replay.c */
 }
 
 /* CVE-2019-19194: LL encryption with an all-zero LTK, no pairing at all. */
@@ -411,6 +417,7 @@ static void smp_own_public_key_reflected(void **state)
 	evil_run(x->e, 200);
 	assert_int_equal(x->v.paired, 0);
 	assert_int_equal(x->v.pair_failed, 1);
+	hx_record_cut(x); /* replayable: see hostile_replay.c */
 }
 
 /* ---- LE signaling channel ---- */
