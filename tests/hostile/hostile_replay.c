@@ -229,6 +229,11 @@ static void replay_case(void **state)
  * reason in every case here) flipped; the replay must then fail. btsnoop
  * (datalink 1002): 16-byte file header, records of original length,
  * included length, flags (bit 0: received), drops, timestamp, H4 packet. */
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 static int tamper(const char *from, const char *to)
 {
 	FILE *f = fopen(from, "rb");
@@ -237,21 +242,22 @@ static int tamper(const char *from, const char *to)
 	static uint8_t buf[1 << 20];
 	size_t len = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	size_t off = 16, hit = 0;
-	while (off + 24 <= len) {
-		struct bh_rd r;
-		bh_rd_init(&r, buf + off, 24);
-		uint32_t incl, flags;
-		bh_rd_skip(&r, 4);
-		incl = bh_rd_be32(&r);
-		flags = bh_rd_be32(&r);
-		if (incl > len - off - 24)
-			return -1;
-		const uint8_t *p = buf + off + 24;
+	size_t hit = 0;
+	struct bh_rd r = bh_rd_init(buf, len);
+	bh_rd_ptr(&r, 16); /* file header */
+	while (bh_rd_left(&r) >= 24) {
+		const uint8_t *h = bh_rd_ptr(&r, 24);
+		uint32_t incl = be32(h + 4), flags = be32(h + 8);
+		size_t at = r.off;
+		const uint8_t *p = bh_rd_ptr(&r, incl);
+		if (!p)
+			return -1; /* truncated record */
 		/* sent ACL: 02, handle(2), length(2), L2CAP length(2), CID 0x0006 */
-		if (!(flags & 1) && incl > 9 && p[0] == 0x02 && p[7] == 0x06 && p[8] == 0x00)
-			hit = off + 24 + incl - 1;
-		off += 24 + incl;
+		struct bh_rd pk = bh_rd_init(p, incl);
+		bool acl = bh_rd_u8(&pk) == 0x02;
+		bh_rd_ptr(&pk, 6);
+		if (!(flags & 1) && acl && bh_rd_u16(&pk) == 0x0006 && bh_rd_left(&pk) > 0)
+			hit = at + incl - 1;
 	}
 	if (!hit)
 		return -1;
