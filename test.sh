@@ -15,6 +15,9 @@ quick=0
 scripts/setup.sh
 scripts/build.sh
 
+# The closing count reads the logs of this run only.
+rm -f build*/meson-logs/*.json build-fuzz/fuzz-summary.txt
+
 status=0
 run_suite() { # name builddir [meson test args...]
 	local name=$1 dir=$2
