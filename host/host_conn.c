@@ -164,7 +164,7 @@ static void gatts_subscription(void *ctx, uint16_t conn, uint16_t value_handle, 
 	host_log(h, BH_LOG_INFO, "conn 0x%04x: CCCD of 0x%04x = %u", conn, value_handle, value);
 	struct host_conn *c = host_conn_find(h, conn);
 	if (c)
-		host_save_cccd(h, c);
+		host_save_conn_state(h, c, false);
 	if (h->ev.subscription)
 		h->ev.subscription(h->ev.ctx, conn, value_handle, value);
 }
@@ -294,8 +294,7 @@ static const struct bh_hci_info *gap_info(void *ctx)
 
 static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason)
 {
-	host_save_cccd(h, c);
-	host_save_gatt_cache(h, c);
+	host_save_conn_state(h, c, true);
 	if (c->sec_done) {
 		void (*done)(void *, bh_status) = c->sec_done;
 		c->sec_done = NULL;

@@ -114,11 +114,10 @@ bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity);
 /* The GATT client asks for more security on a link. */
 int host_raise_security(struct host_conn *c, uint8_t att_error,
 			void (*done)(void *done_ctx, bh_status status), void *done_ctx);
-/* Saves the connection's CCCD state into its bond, if bonded. */
-void host_save_cccd(struct bh_host *h, struct host_conn *c);
+/* What a bonded peer's link learned (CCCD values, and with with_cache the
+ * GATT client's tree) into its bond, written only when changed; and back. */
+void host_save_conn_state(struct bh_host *h, struct host_conn *c, bool with_cache);
 void host_restore_cccd(struct bh_host *h, struct host_conn *c);
-/* The GATT client's tree of a bonded peer, kept with its bond. */
-void host_save_gatt_cache(struct bh_host *h, struct host_conn *c);
 void host_restore_gatt_cache(struct bh_host *h, struct host_conn *c);
 
 #endif

@@ -71,37 +71,35 @@ static void skipped(void *ctx, const char *name, bh_status why)
 
 /* ---- CCCD state with the bond ---- */
 
-void host_save_cccd(struct bh_host *h, struct host_conn *c)
+/* Keeps what a bonded peer's link learned (its CCCD values, our GATT cache of
+ * its database) in its bond: one read, and one atomic write only when
+ * something changed. */
+void host_save_conn_state(struct bh_host *h, struct host_conn *c, bool with_cache)
 {
 	struct bh_bond *b = malloc(sizeof(*b));
-	if (!b)
-		return;
-	uint8_t blob[BH_BOND_CCCD_MAX];
+	uint8_t *blob = malloc(BH_BOND_GATT_CACHE_MAX);
+	if (!b || !blob || !host_bond_lookup(h, &c->identity, b))
+		goto out;
+	bool changed = false;
 	size_t len = 0;
-	if (host_bond_lookup(h, &c->identity, b) &&
-	    bh_gatts_export_cccd(h->gatts, c->handle, blob, sizeof(blob), &len) == BH_OK &&
+	if (bh_gatts_export_cccd(h->gatts, c->handle, blob, BH_BOND_CCCD_MAX, &len) == BH_OK &&
 	    (len != b->cccd_len || memcmp(blob, b->cccd, len))) {
 		memcpy(b->cccd, blob, len);
 		b->cccd_len = len;
-		host_bond_save(h, b);
+		changed = true;
 	}
-	free(b);
-}
-
-void host_save_gatt_cache(struct bh_host *h, struct host_conn *c)
-{
-	if (!c->gattc || !bh_gattc_service_count(c->gattc))
-		return;
-	struct bh_bond *b = malloc(sizeof(*b));
-	if (!b)
-		return;
-	if (host_bond_lookup(h, &c->identity, b)) {
-		size_t n = bh_gattc_export(c->gattc, b->gatt_cache, sizeof(b->gatt_cache));
-		if (n) {
-			b->gatt_cache_len = n;
-			host_bond_save(h, b);
+	if (with_cache && c->gattc && bh_gattc_service_count(c->gattc)) {
+		len = bh_gattc_export(c->gattc, blob, BH_BOND_GATT_CACHE_MAX);
+		if (len && (len != b->gatt_cache_len || memcmp(blob, b->gatt_cache, len))) {
+			memcpy(b->gatt_cache, blob, len);
+			b->gatt_cache_len = len;
+			changed = true;
 		}
 	}
+	if (changed)
+		host_bond_save(h, b);
+out:
+	free(blob);
 	free(b);
 }
 
