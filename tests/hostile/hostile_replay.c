@@ -180,44 +180,59 @@ static void run_to_end(struct victim *v)
 		bh_loop_run_until(bh_host_loop(v->h), &never, 1000);
 }
 
+/* File scope, so the teardown frees them even when a check fails (cmocka
+ * leaves the test function at the failed assertion). */
+static struct victim g_victim;
+static struct bh_loop *g_loop;
+
+static int replay_teardown(void **state)
+{
+	(void)state;
+	bh_host_free(g_victim.h);
+	g_victim.h = NULL;
+	bh_loop_free(g_loop);
+	g_loop = NULL;
+	return 0;
+}
+
 static void replay_case(void **state)
 {
 	(void)state;
 	const struct hx_replay_case *c = replay_c;
-	struct bh_loop *loop = bh_loop_new();
+	g_loop = bh_loop_new();
+	struct bh_loop *loop = g_loop;
 	assert_non_null(loop);
-	struct victim v = { 0 };
+	memset(&g_victim, 0, sizeof(g_victim));
+	struct victim *v = &g_victim;
 	char transport[600];
 	snprintf(transport, sizeof(transport), "replay:%s", replay_trace);
 	/* The same steps as the live victim (hx_new, hx_setup_*, case body),
 	 * minus everything the evil peer did: its packets are in the trace. */
-	assert_non_null(hx_victim_host(loop, &v, transport, NULL, ""));
+	assert_non_null(hx_victim_host(loop, v, transport, NULL, ""));
 	if (c->central) {
 		bh_addr peer;
 		assert_int_equal(read_meta(replay_trace, &peer), 0);
 		uint16_t conn = 0;
-		int rc = bh_host_connect_sync(v.h, &peer, 5000, &conn);
+		int rc = bh_host_connect_sync(v->h, &peer, 5000, &conn);
 		if (rc)
 			fprintf(stderr, "FAIL: victim connect: %s\n", bh_strerror(rc));
 		/* smp_own_public_key_reflected: the victim starts pairing. */
-		else if (bh_smp_pair(bh_host_smp(v.h), conn, NULL))
+		else if (bh_smp_pair(bh_host_smp(v->h), conn, NULL))
 			fprintf(stderr, "FAIL: victim cannot start pairing\n");
 	} else {
-		hx_victim_serve(&v);
+		hx_victim_serve(v);
 		bool never = false;
-		for (int i = 0; i < 600 && !v.connected && !bh_host_replay_done(v.h); i++)
+		for (int i = 0; i < 600 && !v->connected && !bh_host_replay_done(v->h); i++)
 			bh_loop_run_until(loop, &never, 20);
 	}
 	/* A step that failed above shows in the checks below (no connection,
 	 * no pairing); the replay's own report comes first, as it says why. */
-	run_to_end(&v);
+	run_to_end(v);
 	char report[4096] = "";
-	int rc = bh_host_replay_result(v.h, report, sizeof(report));
+	int rc = bh_host_replay_result(v->h, report, sizeof(report));
 	fprintf(stderr, "  %s\n", report);
-	hx_victim_check(&v, c);
+	hx_victim_check(v, c);
 	assert_int_equal(rc, 0);
-	bh_host_free(v.h);
-	bh_loop_free(loop);
 }
 
 /* ---- tampering: proof that the packet comparison bites ----
@@ -278,7 +293,7 @@ int hx_replay_main(const char *name, const char *trace)
 		return 99; /* meson: a hard error, never an expected failure */
 	}
 	replay_trace = trace;
-	const struct CMUnitTest t[] = { cmocka_unit_test(replay_case) };
+	const struct CMUnitTest t[] = { cmocka_unit_test_teardown(replay_case, replay_teardown) };
 	return _cmocka_run_group_tests(name, t, 1, NULL, NULL) ? 1 : 0;
 }
 
