@@ -123,6 +123,7 @@ class Host:
         self._scan_active = None      # (active, all_reports) of the running scan
         self._scan_done = None        # future while a stop is pending
         self.connect_lock = asyncio.Lock()
+        self.scan_lock = asyncio.Lock()
         self._ready = None
         self.fatal = None
         self._core = _core.Host(self, self.transport, store_dir, io_cap, mitm, bondable,
@@ -161,7 +162,9 @@ class Host:
             return
         self.detach()
         self._loop = loop
+        # asyncio locks belong to one loop: new ones for the new loop
         self.connect_lock = asyncio.Lock()
+        self.scan_lock = asyncio.Lock()
         self._kick()
 
     def detach(self):
@@ -285,6 +288,10 @@ class Host:
     async def scan_update(self):
         """Makes the controller scan match the listeners: active if any
         wants active, off when none is left."""
+        async with self.scan_lock:
+            await self._scan_update()
+
+    async def _scan_update(self):
         want = None
         if self.scan_listeners:
             active = any(getattr(lst, "active", True) for lst in self.scan_listeners)

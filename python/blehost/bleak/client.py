@@ -363,6 +363,7 @@ class BleakClientBlehost(BaseBleakClient):
         return bytearray(value or b"")
 
     async def read_gatt_char(self, char_specifier, **kwargs) -> bytearray:
+        self._require()
         c = self._chr(char_specifier)
         return await self._read(c.value_handle, f"read of {c.uuid}")
 
@@ -380,6 +381,7 @@ class BleakClientBlehost(BaseBleakClient):
             raise _bleak_error(e, what) from None
 
     async def write_gatt_char(self, char_specifier, data, response: bool = False) -> None:
+        self._require()
         c = self._chr(char_specifier)
         if response:
             return await self._write(c.value_handle, data, f"write to {c.uuid}")
