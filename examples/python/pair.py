@@ -23,8 +23,10 @@ class Agent:
         print(f"confirming {number:06d} for {address}", flush=True)
         return True
 
-    def request_passkey(self, address):
-        return int(input(f"passkey shown by {address}: "))
+    async def request_passkey(self, address):
+        print(f"passkey shown by {address}? ", end="", flush=True)
+        line = await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        return int(line) if line.strip() else None
 
 
 async def main(address, char_uuid):

@@ -73,6 +73,11 @@ class Peer:
                     return None
                 self.cond.wait(left)
 
+    async def await_for(self, regex, timeout=10, start=0):
+        """wait_for from a coroutine: the loop (and our host) keeps running."""
+        return await asyncio.get_running_loop().run_in_executor(
+            None, self.wait_for, regex, timeout, start)
+
     def count(self, regex):
         rx = re.compile(regex)
         with self.cond:

@@ -73,7 +73,7 @@ def test_connect_services_read_write(peripheral):
             await client.write_gatt_descriptor(cccd.handle, b"\x00\x00")
         assert not client.is_connected
         assert disconnected == [client]
-        assert p.wait_for(r"disconnected +reason 0x13", 5)
+        assert await p.await_for(r"disconnected +reason 0x13", 5)
     run(main())
 
 
@@ -100,10 +100,10 @@ def test_notifications_and_indications(peripheral):
             b = await asyncio.wait_for(hr.get(), 5)
             assert a[0] == 0 and b[0] == 0 and b[1] != a[1]  # heart rate drifts
             await client.stop_notify(HRM)
-            assert p.wait_for(r"CCCD=0 \(off\)", 5)
+            assert await p.await_for(r"CCCD=0 \(off\)", 5)
             await client.start_notify(demo(3), on_ind)  # indicate-only
             assert await asyncio.wait_for(ind.get(), 5) == (demo(3), b"\x01")
-            assert p.wait_for(r"indicated .*confirmed", 5)
+            assert await p.await_for(r"indicated .*confirmed", 5)
             with pytest.raises(BleakError):
                 await client.start_notify(MANUFACTURER, on_hr)  # neither notify nor indicate
         finally:

@@ -31,7 +31,7 @@ def test_uart_echo_against_bleno(bleno_uart):
             await client.write_gatt_char(RX, b"no response", response=False)
             assert await asyncio.wait_for(q.get(), 5) == b"NO RESPONSE"
             await client.stop_notify(TX)
-            assert bleno_uart.wait_for(r"UART unsubscribe", 5)
+            assert await bleno_uart.await_for(r"UART unsubscribe", 5)
     run(main())
 
 
