@@ -138,6 +138,7 @@ class BleakClientBlehost(BaseBleakClient):
         opts = blehost or {}
         self._transport = opts.get("transport")
         self._agent = opts.get("agent")
+        self._given_host = opts.get("host")  # a blehost.Host of the caller's
         self._requested_services = services
         self._addr_type = None
         if isinstance(address_or_ble_device, BLEDevice):
@@ -178,7 +179,7 @@ class BleakClientBlehost(BaseBleakClient):
             raise BleakError("Client is already connected")
         timeout = kwargs.get("timeout", self._timeout)
         try:
-            self._host = await get_host(self._transport)
+            self._host = self._given_host or await get_host(self._transport)
         except HostError as e:
             raise _bleak_error(e, "blehost") from None
         host = self._host
@@ -294,7 +295,7 @@ class BleakClientBlehost(BaseBleakClient):
         return True
 
     async def unpair(self) -> bool:
-        host = self._host or await get_host(self._transport)
+        host = self._host or self._given_host or await get_host(self._transport)
         self._host = host
         try:
             host.call(host._core.bond_delete, self.address,

@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 class BleakScannerBlehost(BaseBleakScanner):
     """Scanner backend. Extra keyword arguments (all optional):
 
-    blehost: dict with "transport" (else $BLEHOST_TRANSPORT).
+    blehost: dict with "transport" (else $BLEHOST_TRANSPORT) or "host" (a
+    started blehost.Host to use instead of the shared one).
     """
 
     def __init__(self, detection_callback: Optional[AdvertisementDataCallback],
@@ -34,6 +35,7 @@ class BleakScannerBlehost(BaseBleakScanner):
             raise BleakError(f"scanning_mode must be 'active' or 'passive', not {scanning_mode!r}")
         self.active = scanning_mode == "active"
         self._transport = (blehost or {}).get("transport")
+        self._given_host = (blehost or {}).get("host")  # a blehost.Host of the caller's
         self._host = None
         self._props = {}  # address -> accumulated ParsedAd fields
 
@@ -74,7 +76,7 @@ class BleakScannerBlehost(BaseBleakScanner):
     async def start(self) -> None:
         if self._host is not None:
             raise BleakError("Scanner already started")
-        self._host = await get_host(self._transport)
+        self._host = self._given_host or await get_host(self._transport)
         self.seen_devices = {}
         self._props = {}
         self._bound = _Listener(self)
