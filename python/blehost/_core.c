@@ -47,6 +47,13 @@ static PyObject *raise_status(int st)
 	return NULL;
 }
 
+static PyObject *none_or_raise(int st)
+{
+	if (st)
+		return raise_status(st);
+	Py_RETURN_NONE;
+}
+
 static int check_open(HostObject *self)
 {
 	if (!self->h) {
@@ -335,7 +342,7 @@ static PyObject *Host_start(HostObject *self, PyObject *Py_UNUSED(unused))
 	ENTER(self);
 	int rc = bh_host_start(self->h);
 	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return none_or_raise(rc);
 }
 
 /* [(fd, events)]: what to watch (POLLIN / POLLOUT bits). */
@@ -405,15 +412,21 @@ static PyObject *Host_scan_start(HostObject *self, PyObject *args)
 	};
 	int rc = bh_gap_scan_start(bh_host_gap(self->h), &p);
 	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return none_or_raise(rc);
+}
+
+/* A GAP call that takes only the GAP object. */
+static PyObject *gap_call(HostObject *self, int (*fn)(struct bh_gap *))
+{
+	ENTER(self);
+	int rc = fn(bh_host_gap(self->h));
+	LEAVE(self);
+	return none_or_raise(rc);
 }
 
 static PyObject *Host_scan_stop(HostObject *self, PyObject *Py_UNUSED(unused))
 {
-	ENTER(self);
-	int rc = bh_gap_scan_stop(bh_host_gap(self->h));
-	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return gap_call(self, bh_gap_scan_stop);
 }
 
 static PyObject *Host_scanning(HostObject *self, PyObject *Py_UNUSED(unused))
@@ -451,10 +464,7 @@ static PyObject *Host_connect(HostObject *self, PyObject *args)
 
 static PyObject *Host_connect_cancel(HostObject *self, PyObject *Py_UNUSED(unused))
 {
-	ENTER(self);
-	int rc = bh_gap_connect_cancel(bh_host_gap(self->h));
-	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return gap_call(self, bh_gap_connect_cancel);
 }
 
 static PyObject *Host_disconnect(HostObject *self, PyObject *args)
@@ -466,7 +476,7 @@ static PyObject *Host_disconnect(HostObject *self, PyObject *args)
 	ENTER(self);
 	int rc = bh_gap_disconnect(bh_host_gap(self->h), conn, reason);
 	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return none_or_raise(rc);
 }
 
 /* ---- GATT client ---- */
@@ -534,13 +544,20 @@ static PyObject *Host_discover(HostObject *self, PyObject *args)
 	return gattc_op(self, GOP_DISCOVER, conn, 0, NULL, 0, 0, token);
 }
 
+/* read / exchange_mtu / unsubscribe: (conn, one 16-bit argument, token). */
+static PyObject *gattc_op_h(HostObject *self, PyObject *args, enum gop kind)
+{
+	unsigned short conn, v;
+	long token;
+	if (!PyArg_ParseTuple(args, "HHl", &conn, &v, &token))
+		return NULL;
+	bool is_attr = kind != GOP_MTU;
+	return gattc_op(self, kind, conn, is_attr ? v : 0, NULL, 0, is_attr ? 0 : v, token);
+}
+
 static PyObject *Host_read(HostObject *self, PyObject *args)
 {
-	unsigned short conn, attr;
-	long token;
-	if (!PyArg_ParseTuple(args, "HHl", &conn, &attr, &token))
-		return NULL;
-	return gattc_op(self, GOP_READ, conn, attr, NULL, 0, 0, token);
+	return gattc_op_h(self, args, GOP_READ);
 }
 
 static PyObject *Host_write(HostObject *self, PyObject *args)
@@ -557,11 +574,7 @@ static PyObject *Host_write(HostObject *self, PyObject *args)
 
 static PyObject *Host_exchange_mtu(HostObject *self, PyObject *args)
 {
-	unsigned short conn, mtu;
-	long token;
-	if (!PyArg_ParseTuple(args, "HHl", &conn, &mtu, &token))
-		return NULL;
-	return gattc_op(self, GOP_MTU, conn, 0, NULL, 0, mtu, token);
+	return gattc_op_h(self, args, GOP_MTU);
 }
 
 static PyObject *Host_subscribe(HostObject *self, PyObject *args)
@@ -575,11 +588,7 @@ static PyObject *Host_subscribe(HostObject *self, PyObject *args)
 
 static PyObject *Host_unsubscribe(HostObject *self, PyObject *args)
 {
-	unsigned short conn, vh;
-	long token;
-	if (!PyArg_ParseTuple(args, "HHl", &conn, &vh, &token))
-		return NULL;
-	return gattc_op(self, GOP_UNSUB, conn, vh, NULL, 0, 0, token);
+	return gattc_op_h(self, args, GOP_UNSUB);
 }
 
 /* write_cmd(conn, attr, data) -> 0 or BH_EBUSY (wait for on_can_send);
@@ -716,7 +725,7 @@ static PyObject *Host_passkey_reply(HostObject *self, PyObject *args)
 	ENTER(self);
 	int rc = bh_host_passkey_reply(self->h, conn, accept, (uint32_t)passkey);
 	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return none_or_raise(rc);
 }
 
 static PyObject *Host_confirm_reply(HostObject *self, PyObject *args)
@@ -728,7 +737,7 @@ static PyObject *Host_confirm_reply(HostObject *self, PyObject *args)
 	ENTER(self);
 	int rc = bh_host_confirm_reply(self->h, conn, accept);
 	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return none_or_raise(rc);
 }
 
 /* bond_delete(addr, type) / bond_delete(None): one bond / all of them. */
@@ -744,7 +753,7 @@ static PyObject *Host_bond_delete(HostObject *self, PyObject *args)
 	ENTER(self);
 	int rc = s ? bh_host_bond_delete(self->h, &a) : bh_host_bonds_clear(self->h);
 	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return none_or_raise(rc);
 }
 
 /* ---- advertising (test peers and simple broadcasters) ---- */
@@ -773,15 +782,12 @@ static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 	LEAVE(self);
 	PyBuffer_Release(&d);
 	PyBuffer_Release(&r);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return none_or_raise(rc);
 }
 
 static PyObject *Host_adv_stop(HostObject *self, PyObject *Py_UNUSED(unused))
 {
-	ENTER(self);
-	int rc = bh_gap_adv_stop(bh_host_gap(self->h));
-	LEAVE(self);
-	return rc ? raise_status(rc) : (Py_INCREF(Py_None), Py_None);
+	return gap_call(self, bh_gap_adv_stop);
 }
 
 static PyObject *core_strerror(PyObject *Py_UNUSED(mod), PyObject *args)

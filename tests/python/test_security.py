@@ -63,8 +63,9 @@ def test_numeric_comparison_through_the_agent(peripheral):
     assert "connected after unpair: False" in r.stdout
 
 
-def test_passkey_entry_through_the_agent(peripheral):
-    p = peripheral("py-pk", "--io", "DisplayOnly", "--mitm")
+def pair_with_typed_passkey(p, typed):
+    """Runs examples/python/pair.py (KeyboardOnly, MITM) against p, which
+    displays a passkey; types typed(shown passkey) into the example's agent."""
     env = dict(os.environ, BLEHOST_IO_CAP="KeyboardOnly", BLEHOST_MITM="1")
     proc = subprocess.Popen([sys.executable, "-m", "blehost.bleak",
                              os.path.join(EXAMPLES, "pair.py"), p.address, demo(5)],
@@ -73,11 +74,17 @@ def test_passkey_entry_through_the_agent(peripheral):
     try:
         m = p.wait_for(r"passkey +(\d{6})$", 20)
         assert m, "\n".join(p.lines)
-        out, err = proc.communicate(m.group(1) + "\n", timeout=30)
+        out, err = proc.communicate(typed(m.group(1)) + "\n", timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 0, out + err
+    return proc.returncode, out, err
+
+
+def test_passkey_entry_through_the_agent(peripheral):
+    p = peripheral("py-pk", "--io", "DisplayOnly", "--mitm")
+    rc, out, err = pair_with_typed_passkey(p, lambda shown: shown)
+    assert rc == 0, out + err
     assert "passkey shown by" in out and "paired: True" in out
     assert "value: b'authenticated secret'" in out
     assert p.wait_for(r"paired +success", 5)
@@ -85,18 +92,6 @@ def test_passkey_entry_through_the_agent(peripheral):
 
 def test_wrong_passkey_fails_cleanly(peripheral):
     p = peripheral("py-pk-bad", "--io", "DisplayOnly", "--mitm")
-    env = dict(os.environ, BLEHOST_IO_CAP="KeyboardOnly", BLEHOST_MITM="1")
-    proc = subprocess.Popen([sys.executable, "-m", "blehost.bleak",
-                             os.path.join(EXAMPLES, "pair.py"), p.address, demo(5)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        m = p.wait_for(r"passkey +(\d{6})$", 20)
-        assert m
-        wrong = "%06d" % ((int(m.group(1)) + 1) % 1000000)
-        out, err = proc.communicate(wrong + "\n", timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode != 0
+    rc, out, err = pair_with_typed_passkey(p, lambda shown: "%06d" % ((int(shown) + 1) % 1000000))
+    assert rc != 0
     assert "BleakError" in err and "pairing" in err and "Confirm Value Failed" in err, err
