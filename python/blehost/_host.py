@@ -117,6 +117,7 @@ class Host:
         self._work = collections.deque()
         self._draining = False
         self._ops = {}                # token -> future
+        self._late = {}               # token -> callable(status, handle): op given up on
         self._token = 0
         self.conns = {}               # handle -> Connection
         self.scan_listeners = []      # callables(addr, type, rssi, txp, conn, adv, rsp)
@@ -264,9 +265,11 @@ class Host:
         self._ops[self._token] = fut
         return self._token, fut
 
-    async def op(self, fn, *args, what=None, timeout=None):
+    async def op(self, fn, *args, what=None, timeout=None, on_late=None):
         """Starts a _core operation taking a trailing token; returns (handle,
-        value) or raises HostError with the completion's status."""
+        value) or raises HostError with the completion's status. If the
+        caller gives up (cancelled, timeout), on_late(status, handle) runs
+        when the stack completes the operation after all."""
         if self._loop is None:
             self.attach()
         token, fut = self._op()
@@ -275,10 +278,24 @@ class Host:
         except BaseException:
             del self._ops[token]
             raise
+        if on_late is not None:
+            # Registered before waiting: the completion may come in the same
+            # loop iteration as the cancellation, before we could see it.
+            self._late[token] = on_late
         try:
             st, handle, value = await (asyncio.wait_for(fut, timeout) if timeout else fut)
+        except BaseException:
+            late = self._late.pop(token, None)
+            if late is not None and fut.done() and not fut.cancelled():
+                # The result came, but the caller was cancelled before it
+                # could take it: it is late all the same.
+                late(*fut.result()[:2])
+            elif late is not None:
+                self._late[token] = late
+            raise
         finally:
             self._ops.pop(token, None)
+        self._late.pop(token, None)  # we got the result: nothing late
         if st:
             raise HostError(st, what=what)
         return handle, value
@@ -329,6 +346,10 @@ class Host:
         fut = self._ops.pop(token, None)
         if fut is not None and not fut.done():
             fut.set_result((st, handle, value))
+            return
+        late = self._late.pop(token, None)  # the caller gave up on it
+        if late is not None:
+            self.queue(late, st, handle)
 
     def on_device(self, addr, addr_type, rssi, tx_power, connectable, adv, rsp):
         for lst in self.scan_listeners:

@@ -161,3 +161,41 @@ def test_two_connections_at_once(peripheral):
             await ca.disconnect()
             await cb.disconnect()
     run(main())
+
+
+def test_cancelled_connect_leaves_the_host_usable(peripheral):
+    p = peripheral("py-cancel")
+
+    async def main():
+        import blehost
+        from bleak.backends.device import BLEDevice
+        host = await blehost.get_host()
+        # btvirt refuses an address nobody has at once, with the HCI reason
+        ghost = BLEDevice("00:11:22:33:44:66", "ghost", {"address_type": 0}, -127)
+        with pytest.raises(BleakError, match="HCI: Connection Failed to be Established"):
+            await BleakClient(ghost, timeout=5).connect()
+        # give up on a connect while the attempt runs in the stack: it is
+        # cancelled, or the link it made anyway is dropped
+        dev = BLEDevice(p.address, "py-cancel", {"address_type": 0}, -127)
+        task = asyncio.ensure_future(BleakClient(dev, timeout=5).connect())
+        while not host._ops:
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        for _ in range(100):
+            if not any(c.peer == p.address for c in host.conns.values()):
+                break
+            await asyncio.sleep(0.05)
+        assert not any(c.peer == p.address for c in host.conns.values())
+        # and the next attempt is not refused as busy (by address: it scans
+        # until the peripheral advertises again after the dropped link)
+        async with BleakClient(p.address, timeout=10) as client:
+            assert client.is_connected
+    run(main())
+
+
+def test_scanner_filters_kwarg():
+    from blehost.bleak import BleakScannerBlehost
+    s = BleakScannerBlehost(None, None, "active", bluez={"filters": {"UUIDs": ["0000180D-0000-1000-8000-00805F9B34FB"]}})
+    assert s._service_uuids == ["0000180d-0000-1000-8000-00805f9b34fb"]

@@ -195,7 +195,16 @@ class BleakClientBlehost(BaseBleakClient):
             remaining = max(deadline - loop.time(), 0.1)
             try:
                 handle, _ = await host.op(host._core.connect, self.address, self._addr_type,
-                                          int(remaining * 1000), what="connect")
+                                          int(remaining * 1000), what="connect",
+                                          on_late=self._late_connect)
+            except asyncio.CancelledError:
+                # The program gave up (asyncio.wait_for, task cancelled): stop
+                # the attempt so the next connect is not refused as busy.
+                try:
+                    host.call(host._core.connect_cancel)
+                except HostError:
+                    pass  # completed meanwhile: _late_connect drops the link
+                raise
             except HostError as e:
                 if e.status == _core.ETIMEDOUT:
                     raise asyncio.TimeoutError() from None
@@ -213,6 +222,14 @@ class BleakClientBlehost(BaseBleakClient):
             await self._drop()
             raise
         return True
+
+    def _late_connect(self, st, handle):
+        """A connection that completed after connect() was given up."""
+        if st == 0 and self._host is not None and handle in self._host.conns:
+            try:
+                self._host.call(self._host._core.disconnect, handle, _HCI_REMOTE_USER_TERMINATED)
+            except HostError:
+                pass
 
     async def _setup(self):
         host, conn = self._host, self._conn

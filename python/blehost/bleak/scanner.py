@@ -29,7 +29,7 @@ class BleakScannerBlehost(BaseBleakScanner):
 
     def __init__(self, detection_callback: Optional[AdvertisementDataCallback],
                  service_uuids: Optional[List[str]], scanning_mode: str = "active", *,
-                 blehost: dict = None, **kwargs):
+                 blehost: dict = None, bluez: dict = None, **kwargs):
         super().__init__(detection_callback, service_uuids)
         if scanning_mode not in ("active", "passive"):
             raise BleakError(f"scanning_mode must be 'active' or 'passive', not {scanning_mode!r}")
@@ -38,6 +38,9 @@ class BleakScannerBlehost(BaseBleakScanner):
         self._given_host = (blehost or {}).get("host")  # a blehost.Host of the caller's
         self._host = None
         self._props = {}  # address -> accumulated ParsedAd fields
+        filters = kwargs.get("filters", (bluez or {}).get("filters"))
+        if filters:
+            self.set_scanning_filter(filters=filters)
 
     def _listener(self, addr, addr_type, rssi, tx_power, connectable, adv, rsp):
         ad = _ad.parse(adv, rsp)
