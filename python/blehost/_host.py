@@ -336,8 +336,15 @@ class Host:
             self._ready.set_result(st)
 
     def on_fatal(self, st):
+        """The controller is gone (transport closed, hardware error): the
+        stack has ended every link and operation; tell the Python side."""
         self.fatal = st
         log.error("blehost: controller lost: %s", _core.strerror(st))
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_result(st)
+        self.on_scan_done(st)
+        for handle in list(self.conns):
+            self.on_disconnected(handle, 0x1F)  # Unspecified Error: no HCI event came
 
     def on_log(self, level, layer, msg):
         log.log(_LOG_LEVELS.get(level, logging.DEBUG), "%s: %s", layer, msg)

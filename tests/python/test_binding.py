@@ -143,3 +143,29 @@ def test_errors_carry_the_status():
     e = blehost.HostError(_core.ETIMEDOUT)
     assert e.status == _core.ETIMEDOUT and "tim" in str(e).lower()
     assert blehost.HostError((_core.KIND_ATT << 16) | 0x05).att_error == 0x05
+
+
+def test_controller_lost_fails_start_instead_of_hanging(tmp_path):
+    import socket
+    path = str(tmp_path / "ctrl.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+
+    async def main():
+        h = blehost.Host("unix:" + path, store_dir="")
+        conn, _ = srv.accept()
+        try:
+            start = asyncio.ensure_future(h.start(timeout=20))
+            await asyncio.sleep(0.2)  # HCI Reset went out, no answer
+            assert conn.recv(16)[:1] == b"\x01"  # an H4 command
+            conn.close()  # the controller goes away
+            t0 = asyncio.get_running_loop().time()
+            with pytest.raises(blehost.HostError):
+                await start
+            assert asyncio.get_running_loop().time() - t0 < 5
+            assert h.fatal is not None
+        finally:
+            h.close()
+            srv.close()
+    run(main())
