@@ -16,6 +16,7 @@ How the two loops meet (see docs/architecture.md, "Python"):
 """
 
 import asyncio
+import atexit
 import collections
 import logging
 import os
@@ -470,7 +471,12 @@ async def get_host(transport=None):
 
 
 def close_all():
-    """Frees every shared host (tests; the process exit does it anyway)."""
+    """Frees every shared host: links end, pending operations complete."""
     for h in list(_hosts.values()):
         h.close()
     _hosts.clear()
+
+
+# At exit, while the interpreter is whole: freeing a host calls back into
+# Python (pending operations complete), which must not happen mid-teardown.
+atexit.register(close_all)
