@@ -199,3 +199,24 @@ def test_scanner_filters_kwarg():
     from blehost.bleak import BleakScannerBlehost
     s = BleakScannerBlehost(None, None, "active", bluez={"filters": {"UUIDs": ["0000180D-0000-1000-8000-00805F9B34FB"]}})
     assert s._service_uuids == ["0000180d-0000-1000-8000-00805f9b34fb"]
+
+
+def test_connect_while_a_scanner_runs(peripheral):
+    p = peripheral("py-scan-conn")
+
+    async def main():
+        import blehost
+        host = await blehost.get_host()
+        seen = asyncio.get_running_loop().create_future()
+
+        def cb(d, ad):
+            if d.address == p.address and not seen.done():
+                seen.set_result(d)
+
+        async with BleakScanner(cb):
+            device = await asyncio.wait_for(seen, 10)
+            async with BleakClient(device) as client:  # connects during the scan
+                assert await client.read_gatt_char(BATTERY) == b"\x64"
+                assert host._core.scanning()  # the scanner's scan goes on
+        assert not host._core.scanning()
+    run(main())
