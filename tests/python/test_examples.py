@@ -1,7 +1,11 @@
 """The bleak-style programs in examples/python, run unchanged through
 `python3 -m blehost.bleak` against peers on btvirt."""
 
-from conftest import run_example
+import os
+import subprocess
+import sys
+
+from conftest import EXAMPLES, run_example
 
 HRM = "00002a37-0000-1000-8000-00805f9b34fb"
 
@@ -65,3 +69,18 @@ def test_runner_errors():
     r = run_example("scanner_callback.py", "--timeout", "0.5",
                     env={"BLEHOST_TRANSPORT": "unix:/nonexistent/socket"})
     assert r.returncode != 0 and "blehost" in r.stderr
+
+
+def test_runner_transport_flag(peripheral):
+    p = peripheral("ex-flag")
+    env = dict(os.environ)
+    transport = env.pop("BLEHOST_TRANSPORT")
+    r = subprocess.run([sys.executable, "-m", "blehost.bleak", "--transport", transport,
+                        os.path.join(EXAMPLES, "scanner_callback.py"), "--name", "ex-flag"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert p.address in r.stdout
+    r = subprocess.run([sys.executable, "-m", "blehost.bleak",
+                        os.path.join(EXAMPLES, "scanner_callback.py")],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "no transport" in r.stderr
