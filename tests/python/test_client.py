@@ -220,3 +220,15 @@ def test_connect_while_a_scanner_runs(peripheral):
                 assert host._core.scanning()  # the scanner's scan goes on
         assert not host._core.scanning()
     run(main())
+
+
+def test_services_filter(peripheral):
+    p = peripheral("py-filter")
+
+    async def main():
+        async with BleakClient(p.address, services=["180d", demo(0)]) as client:
+            assert sorted(s.uuid for s in client.services) == sorted([u16(0x180D), demo(0)])
+            with pytest.raises(BleakError, match="not found"):
+                await client.read_gatt_char(MANUFACTURER)  # its service was left out
+            assert len(await client.read_gatt_char(demo(1))) == 300
+    run(main())
