@@ -192,6 +192,19 @@ static struct op *op_new(HostObject *self, long token)
 	return o;
 }
 
+/* After starting an operation: its op was not made (exception set), or the
+ * start failed (the callback will never run: free the op), or it runs. */
+static PyObject *op_started(struct op *o, int rc)
+{
+	if (!o)
+		return NULL;
+	if (rc) {
+		free(o);
+		return raise_status(rc);
+	}
+	Py_RETURN_NONE;
+}
+
 static void op_gattc_done(void *ctx, bh_status st, const struct bh_gattc_result *res)
 {
 	struct op *o = ctx;
@@ -453,13 +466,7 @@ static PyObject *Host_connect(HostObject *self, PyObject *args)
 	int rc = o ? bh_gap_connect(bh_host_gap(self->h), &a, NULL, timeout_ms, op_connect_done, o)
 		   : BH_ENOMEM;
 	LEAVE(self);
-	if (!o)
-		return NULL;
-	if (rc) {
-		free(o);
-		return raise_status(rc);
-	}
-	Py_RETURN_NONE;
+	return op_started(o, rc);
 }
 
 static PyObject *Host_connect_cancel(HostObject *self, PyObject *Py_UNUSED(unused))
@@ -526,13 +533,7 @@ static PyObject *gattc_op(HostObject *self, enum gop kind, uint16_t conn, uint16
 		}
 	}
 	LEAVE(self);
-	if (!o)
-		return NULL;
-	if (rc) {
-		free(o);
-		return raise_status(rc);
-	}
-	Py_RETURN_NONE;
+	return op_started(o, rc);
 }
 
 static PyObject *Host_discover(HostObject *self, PyObject *args)

@@ -32,6 +32,11 @@ _PROPS = [(0x01, "broadcast"), (0x02, "read"), (0x04, "write-without-response"),
 _HCI_REMOTE_USER_TERMINATED = 0x13
 
 
+def _field(name, doc):
+    """A read-only property over an attribute (bleak's ABCs want properties)."""
+    return property(lambda self: getattr(self, name), doc=doc)
+
+
 class BleakGATTServiceBlehost(BleakGATTService):
     def __init__(self, start, end, uuid, primary):
         super().__init__({"start": start, "end": end, "primary": primary})
@@ -39,17 +44,9 @@ class BleakGATTServiceBlehost(BleakGATTService):
         self._uuid = uuid
         self._chrs = []
 
-    @property
-    def handle(self):
-        return self._handle
-
-    @property
-    def uuid(self):
-        return self._uuid
-
-    @property
-    def characteristics(self):
-        return self._chrs
+    handle = _field("_handle", "The start handle (BlueZ's service path gives the same).")
+    uuid = _field("_uuid", "128-bit, lowercase.")
+    characteristics = _field("_chrs", "In handle order.")
 
     def add_characteristic(self, characteristic):
         self._chrs.append(characteristic)
@@ -66,29 +63,15 @@ class BleakGATTCharacteristicBlehost(BleakGATTCharacteristic):
         self._service = service
         self._descs = []
 
-    @property
-    def service_uuid(self):
-        return self._service.uuid
-
-    @property
-    def service_handle(self):
-        return self._service.handle
-
-    @property
-    def handle(self):
-        return self._handle
-
-    @property
-    def uuid(self):
-        return self._uuid
+    handle = _field("_handle", "The declaration handle, as on BlueZ.")
+    uuid = _field("_uuid", "128-bit, lowercase.")
+    descriptors = _field("_descs", "In handle order.")
+    service_uuid = property(lambda self: self._service.uuid)
+    service_handle = property(lambda self: self._service.handle)
 
     @property
     def properties(self):
         return [name for bit, name in _PROPS if self._props & bit]
-
-    @property
-    def descriptors(self):
-        return self._descs
 
     def get_descriptor(self, specifier):
         for d in self._descs:
@@ -107,21 +90,10 @@ class BleakGATTDescriptorBlehost(BleakGATTDescriptor):
         self._uuid = uuid
         self._chr = chr_
 
-    @property
-    def characteristic_handle(self):
-        return self._chr.handle
-
-    @property
-    def characteristic_uuid(self):
-        return self._chr.uuid
-
-    @property
-    def uuid(self):
-        return self._uuid
-
-    @property
-    def handle(self):
-        return self._handle
+    handle = _field("_handle", "The descriptor's handle.")
+    uuid = _field("_uuid", "128-bit, lowercase.")
+    characteristic_handle = property(lambda self: self._chr.handle)
+    characteristic_uuid = property(lambda self: self._chr.uuid)
 
 
 def _bleak_error(e: HostError, what: str) -> BleakError:
