@@ -616,12 +616,18 @@ static PyObject *Host_write_cmd(HostObject *self, PyObject *args)
 	return PyLong_FromLong(rc);
 }
 
+/* Methods that only read state of one connection: (conn,). */
+static int conn_arg(HostObject *self, PyObject *args, unsigned short *conn)
+{
+	if (!PyArg_ParseTuple(args, "H", conn))
+		return -1;
+	return check_open(self);
+}
+
 static PyObject *Host_mtu(HostObject *self, PyObject *args)
 {
 	unsigned short conn;
-	if (!PyArg_ParseTuple(args, "H", &conn))
-		return NULL;
-	if (check_open(self))
+	if (conn_arg(self, args, &conn))
 		return NULL;
 	struct bh_gattc *c = gattc_of(self, conn);
 	return c ? PyLong_FromLong(bh_gattc_mtu(c)) : NULL;
@@ -642,9 +648,7 @@ static PyObject *uuid_obj(const bh_uuid *u)
 static PyObject *Host_services(HostObject *self, PyObject *args)
 {
 	unsigned short conn;
-	if (!PyArg_ParseTuple(args, "H", &conn))
-		return NULL;
-	if (check_open(self))
+	if (conn_arg(self, args, &conn))
 		return NULL;
 	struct bh_gattc *c = gattc_of(self, conn);
 	if (!c)
@@ -706,9 +710,7 @@ static PyObject *Host_pair(HostObject *self, PyObject *args)
 static PyObject *Host_security(HostObject *self, PyObject *args)
 {
 	unsigned short conn;
-	if (!PyArg_ParseTuple(args, "H", &conn))
-		return NULL;
-	if (check_open(self))
+	if (conn_arg(self, args, &conn))
 		return NULL;
 	struct bh_smp *smp = bh_host_smp(self->h);
 	struct bh_security s = smp ? bh_smp_security(smp, conn) : (struct bh_security){ 0 };
