@@ -84,3 +84,15 @@ def test_runner_transport_flag(peripheral):
                         os.path.join(EXAMPLES, "scanner_callback.py")],
                        env=env, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "no transport" in r.stderr
+
+
+def test_runner_trace_option(peripheral, tmp_path):
+    p = peripheral("ex-trace")
+    trace = tmp_path / "run.btsnoop"
+    env = dict(os.environ)
+    r = subprocess.run([sys.executable, "-m", "blehost.bleak", "--trace", str(trace),
+                        os.path.join(EXAMPLES, "scanner_callback.py"), "--name", "ex-trace"],
+                       env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = trace.read_bytes()
+    assert data[:8] == b"btsnoop\0" and len(data) > 200  # HCI traffic was recorded
