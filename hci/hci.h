@@ -288,12 +288,26 @@ bool bh_hci_acl_can_send(const struct bh_hci *hci, uint16_t handle);
 /* Fault injection and diagnostics for tests.
  * events_dropped_short: events (or LE sub-events, or Number Of Completed
  * Packets lists) shorter than their fixed part; acl_dropped: ACL packets
- * dropped (unknown handle, bad header, continuation without start, overrun,
- * frame above rx_max_frame) plus partial frames abandoned by a new start;
- * tx_queue_high_water: most frames queued at once over all connections. */
+ * dropped (unknown handle, bad header, bad boundary flag, continuation
+ * without start, overrun, frame above rx_max_frame) plus partial frames
+ * abandoned by a new start; tx_queue_high_water: most frames queued at once
+ * over all connections.
+ * What a misbehaving controller did, each dropped or ignored and the link
+ * kept: acl_bad_boundary: ACL packets with Packet_Boundary_Flag 0b00 or
+ * 0b11 (host-to-controller or BR/EDR only; also in acl_dropped);
+ * events_unknown_handle: events, or Number Of Completed Packets entries,
+ * naming a connection handle that is not connected (Disconnection Complete
+ * is still passed on, every other such event is dropped); events_invalid:
+ * a successful Connection Complete for a handle already connected or above
+ * 0x0EFF (dropped); cmds_unexpected: Command Complete / Status matching no
+ * command in flight (a duplicate, the wrong opcode: ignored, including its
+ * Num_HCI_Command_Packets); credits_excess: packets reported completed
+ * beyond those in flight on the handle (ignored). */
 struct bh_hci_stats {
 	unsigned cmds_sent, cmds_timed_out, events_dropped_short, acl_dropped;
 	unsigned acl_credits_free, tx_queue_high_water, recoveries;
+	unsigned acl_bad_boundary, events_unknown_handle, events_invalid, cmds_unexpected;
+	unsigned credits_excess;
 };
 void bh_hci_stats(const struct bh_hci *hci, struct bh_hci_stats *out);
 /* Makes the command pool (cmd_allocs) and the ACL transmit pool (tx_allocs)
