@@ -280,10 +280,40 @@ struct bh_gap_port {
 	void (*disconnected)(void *ctx, uint16_t handle, uint8_t reason);
 	/* Parameters or remote features of a connection changed. */
 	void (*conn_changed)(void *ctx, const struct bh_gap_conn *conn);
+	/* LE Connection Update Complete (7.7.65.3), whoever started the update
+	 * (our bh_gap_conn_update, a peer's request we accepted, or the
+	 * central on its own): status BH_OK with the new parameters in conn,
+	 * or the controller's error with the old ones. */
+	void (*conn_updated)(void *ctx, const struct bh_gap_conn *conn, bh_status status);
+	/* A peer asks for new connection parameters (LE Remote Connection
+	 * Parameter Request, 7.7.65.6) and they fit the configured limits
+	 * (bh_gap_config.peer_params): *p holds what GAP will reply (interval
+	 * range and latency already narrowed to the limits). Return false to
+	 * refuse (Unacceptable Connection Parameters), or change *p (a reply
+	 * outside the limits or the specification's rules is refused). NULL:
+	 * accept. */
+	bool (*conn_param_request)(void *ctx, const struct bh_gap_conn *conn,
+				   struct bh_gap_conn_params *p);
 	/* Resolve a peer RPA to an identity with the known IRKs. */
 	bool (*resolve_rpa)(void *ctx, const bh_addr *rpa, bh_addr *identity);
 	/* Make a fresh RPA from the local IRK. Returns 0 or a bh_status. */
 	int (*make_rpa)(void *ctx, bh_addr *out);
+};
+
+/* What a peer may ask for in a connection parameter update (LE Remote
+ * Connection Parameter Request, Vol 4, Part E, 7.7.65.6), in HCI units. A
+ * zero field takes its default, which accepts what phones ask for: interval
+ * 0x0006..0x0c80 (7.5 ms to 4 s), latency up to 0x01f3 (499), supervision
+ * timeout 0x000a..0x0c80 (100 ms to 32 s). Requests whose interval range
+ * misses [interval_min, interval_max], or whose timeout is outside
+ * [timeout_min, timeout_max], are refused with Unacceptable Connection
+ * Parameters (0x3B); otherwise the reply narrows the interval range and the
+ * latency to the limits, provided the timeout still exceeds
+ * (1 + latency) * interval_max * 2 (Vol 6, Part B, 4.5.2). */
+struct bh_gap_conn_limits {
+	uint16_t interval_min, interval_max; /* 1.25 ms units */
+	uint16_t max_latency;                /* connection events */
+	uint16_t timeout_min, timeout_max;   /* 10 ms units */
 };
 
 struct bh_gap_config {
@@ -295,6 +325,9 @@ struct bh_gap_config {
 	bool force_legacy;          /* never use extended commands */
 	bool read_remote_features;  /* after each connection; default true */
 	enum bh_gap_own_addr own_addr; /* default PUBLIC */
+	struct bh_gap_conn_limits peer_params; /* see above; zeroes = defaults */
+	unsigned reassembly_timeout_ms; /* an extended report chain idle this long
+					   is abandoned; default 2000 */
 };
 void bh_gap_config_default(struct bh_gap_config *c);
 

@@ -206,5 +206,12 @@ unsigned gap_conn_used(const struct bh_gap *gap);
 void gap_conn_match_found(struct bh_gap *gap, const struct bh_gap_device *dev);
 void gap_conn_match_scan_ended(struct bh_gap *gap, bh_status reason);
 void gap_conn_step_failed(struct bh_gap *gap, bh_status st);
+struct gap_conn_slot *gap_slot_find(const struct bh_gap *gap, uint16_t handle);
+/* Fills defaults into *o from p (NULL: all defaults) and checks the ranges
+ * and the timeout rule of Vol 4, Part E, 7.8.12. BH_OK or BH_EINVAL. */
+int gap_params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params *p);
+
+/* gap_conn_param.c */
+void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size_t len);
 
 #endif
