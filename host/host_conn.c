@@ -392,6 +392,18 @@ static void gap_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 		h->ev.disconnected(h->ev.ctx, handle, reason);
 }
 
+static void gap_conn_updated(void *ctx, const struct bh_gap_conn *gc, bh_status st)
+{
+	struct bh_host *h = ctx;
+	host_log(h, st ? BH_LOG_WARN : BH_LOG_INFO,
+		 "conn 0x%04x: parameter update %s: interval %.2f ms, latency %u, timeout %u ms",
+		 gc->handle, st ? bh_strerror(st) : "done", gc->interval * 1.25, gc->latency,
+		 gc->supervision_timeout * 10u);
+	if (h->ev.conn_updated)
+		h->ev.conn_updated(h->ev.ctx, gc->handle, st, gc->interval * 1.25, gc->latency,
+				   gc->supervision_timeout * 10u);
+}
+
 static bool gap_resolve(void *ctx, const bh_addr *rpa, bh_addr *identity)
 {
 	return host_resolve(ctx, rpa, identity);
@@ -432,6 +444,7 @@ void host_conn_ports_init(struct bh_host *h)
 		.info = gap_info,
 		.connected = gap_connected,
 		.disconnected = gap_disconnected,
+		.conn_updated = gap_conn_updated,
 		.resolve_rpa = gap_resolve,
 		.make_rpa = gap_make_rpa,
 	};
