@@ -400,7 +400,9 @@ struct bh_gap_device {
 	bool legacy;           /* legacy PDU */
 	bool last_was_scan_rsp; /* the report that triggered this callback */
 	bool has_scan_rsp;
-	bool incomplete;       /* extended data arrived truncated (data status 0b10) */
+	bool incomplete;       /* truncated: the controller said so (Data_Status 0b10),
+				  or the chain ran past BH_AD_EXT_MAX bytes; what
+				  arrived is kept and parsed, the rest is missing */
 	bool data_clipped;     /* more than scan_data_max bytes: the rest dropped */
 	int8_t rssi;           /* dBm, BH_GAP_RSSI_NA = unknown */
 	int8_t tx_power;       /* from the extended report header, 127 = n/a */
@@ -522,6 +524,21 @@ const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t i);
 int bh_gap_accept_list_add(struct bh_gap *gap, const bh_addr *a, bh_gap_done_cb cb, void *ctx);
 int bh_gap_accept_list_remove(struct bh_gap *gap, const bh_addr *a, bh_gap_done_cb cb, void *ctx);
 int bh_gap_accept_list_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx);
+
+/* What GAP refused or gave up from the controller's advertising reports.
+ * reports_rejected: LE (Extended) Advertising Report events whose
+ * Num_Reports does not match their length (too many, too few, zero), or
+ * with a report longer than its PDU allows: the whole event is dropped.
+ * chains_abandoned: extended report chains ("more data to come") that never
+ * finished: their slot was needed by another chain (reassembly_slots) or no
+ * fragment came for reassembly_timeout_ms; nothing of them is shown, and
+ * their late remainder is dropped too (chain_tails_dropped).
+ * chains_truncated: chains delivered marked incomplete (Data_Status
+ * "truncated", or more than BH_AD_EXT_MAX bytes). */
+struct bh_gap_stats {
+	unsigned reports_rejected, chains_abandoned, chain_tails_dropped, chains_truncated;
+};
+void bh_gap_stats(const struct bh_gap *gap, struct bh_gap_stats *out);
 
 const char *bh_gap_role_str(enum bh_gap_role r);
 const char *bh_gap_own_addr_str(enum bh_gap_own_addr k);
