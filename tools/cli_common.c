@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "hci.h"
+#include "text_escape.h"
 #include "transport.h"
 
 #include <ctype.h>
@@ -128,14 +129,15 @@ void cli_print_value(FILE *f, const uint8_t *v, size_t n)
 		fputs("(empty)", f);
 		return;
 	}
-	/* Show text too when every byte is printable (a trailing NUL allowed). */
-	size_t text = n && v[n - 1] == 0 ? n - 1 : n;
-	bool printable = text > 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%02x", v[i]);
-		if (i < text && !isprint(v[i]))
-			printable = false;
+	/* The value is the peer's: show it as text too only when it is text
+	 * (UTF-8 without controls but white space; a trailing NUL allowed),
+	 * and then escaped for the terminal (text_escape.h). */
+	size_t text = v[n - 1] == 0 ? n - 1 : n;
+	if (text > 0 && !memchr(v, 0, text) && text_is_clean(v, text, true)) {
+		fputs(" \"", f);
+		text_fputs(f, v, text, true);
+		fputc('"', f);
 	}
-	if (printable)
-		fprintf(f, " \"%.*s\"", (int)text, (const char *)v);
 }
