@@ -35,6 +35,12 @@ struct fake {
 	unsigned q_count;
 	bool flag;
 	uint16_t want_cid;
+	struct {
+		uint16_t op;
+		uint8_t len;
+		uint8_t p[255];
+	} hist[16]; /* the latest commands, hist[nhist % 16] next */
+	unsigned nhist;
 };
 
 /* Bring-up answers (return parameters after the status octet) recorded from
@@ -109,6 +115,11 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 {
 	uint16_t op = le16(p);
 	count_cmd(f, op);
+	unsigned slot = f->nhist++ % 16;
+	f->hist[slot].op = op;
+	f->hist[slot].len = len >= 3 ? p[2] : 0;
+	if (len >= 3u + f->hist[slot].len)
+		memcpy(f->hist[slot].p, p + 3, f->hist[slot].len);
 	for (unsigned i = 0; i < f->n_muted; i++)
 		if (f->muted[i] == op)
 			return;
@@ -355,4 +366,22 @@ bool fake_run_until(struct fake *f, const bool *flag, unsigned ms)
 	if (!*flag)
 		bh_loop_run_until(f->loop, flag, ms);
 	return *flag;
+}
+
+int fake_raw(struct fake *f, const uint8_t *bytes, size_t len)
+{
+	return send_all(f, bytes, len);
+}
+
+int fake_last_cmd(const struct fake *f, uint16_t opcode, uint8_t *out, size_t cap)
+{
+	for (unsigned k = 0; k < 16 && k < f->nhist; k++) {
+		unsigned slot = (f->nhist - 1 - k) % 16;
+		if (f->hist[slot].op != opcode)
+			continue;
+		size_t n = f->hist[slot].len;
+		memcpy(out, f->hist[slot].p, n < cap ? n : cap);
+		return (int)n;
+	}
+	return -1;
 }

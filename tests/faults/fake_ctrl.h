@@ -56,4 +56,11 @@ void fake_run(struct fake *f, unsigned ms);
 /* Runs the loop until *flag or ms pass; returns *flag. */
 bool fake_run_until(struct fake *f, const bool *flag, unsigned ms);
 
+/* Sends raw bytes to the host as they are: one or more whole H4 packets
+ * (type byte first), however malformed their contents. 0 or -1. */
+int fake_raw(struct fake *f, const uint8_t *bytes, size_t len);
+/* Parameters of the latest command with opcode the host sent (of the last
+ * 16 commands), copied to out (cut at cap): their length, or -1. */
+int fake_last_cmd(const struct fake *f, uint16_t opcode, uint8_t *out, size_t cap);
+
 #endif
