@@ -20,7 +20,6 @@
 #include "fake_ctrl.h"
 
 #include "gap.h"
-#include "gatt_client.h"
 #include "hci.h"
 #include "host.h"
 
@@ -154,57 +153,10 @@ static void fx_connect(struct fx *x, bool central)
 	fake_run(x->f, 50); /* the host's own set-up commands (remote features) */
 }
 
-/* The next ATT PDU from the host; its MTU exchanges are answered (23). */
-static int att_next(struct fx *x, uint8_t *buf, size_t cap, unsigned ms)
-{
-	for (;;) {
-		int n = fake_recv(x->f, 0x0004, buf, cap, ms);
-		if (n >= 1 && buf[0] == 0x02) {
-			const uint8_t m[] = { 0x03, 23, 0 };
-			assert_int_equal(fake_l2cap(x->f, 0x0004, m, 3), 0);
-			continue;
-		}
-		return n;
-	}
-}
-
-struct op {
-	bool done;
-	unsigned calls;
-	bh_status st;
-	uint8_t value[8];
-	size_t len;
-};
-
-static void on_op(void *ctx, bh_status st, const struct bh_gattc_result *res)
-{
-	struct op *o = ctx;
-	o->calls++;
-	o->st = st;
-	o->done = true;
-	if (res && res->value) {
-		o->len = res->len < sizeof(o->value) ? res->len : sizeof(o->value);
-		memcpy(o->value, res->value, o->len);
-	}
-}
-
 /* The host serves the connection: a GATT read through the whole stack. */
 static void expect_link_serves(struct fx *x)
 {
-	struct bh_gattc *g = bh_host_gattc(x->h, FAKE_CONN_HANDLE);
-	assert_non_null(g);
-	struct op o = { 0 };
-	assert_int_equal(bh_gattc_read(g, 0x0003, on_op, &o), 0);
-	uint8_t req[64];
-	int n = att_next(x, req, sizeof(req), 2000);
-	assert_int_equal(n, 3);
-	assert_int_equal(req[0], 0x0a);
-	const uint8_t rsp[] = { 0x0b, 'o', 'k' };
-	assert_int_equal(fake_l2cap(x->f, 0x0004, rsp, 3), 0);
-	assert_true(fake_run_until(x->f, &o.done, 2000));
-	assert_int_equal(o.calls, 1);
-	assert_int_equal(o.st, BH_OK);
-	assert_memory_equal(o.value, "ok", 2);
+	assert_true(fake_gatt_read_ok(x->f, bh_host_gattc(x->h, FAKE_CONN_HANDLE)));
 }
 
 /* ---- counters ---- */
@@ -566,7 +518,7 @@ static void run_case(void **state)
 	fake_run(x->f, 50);
 	if (c->att == ATT_SERVED) {
 		uint8_t rsp[64];
-		int k = att_next(x, rsp, sizeof(rsp), 1000);
+		int k = fake_att_next(x->f, rsp, sizeof(rsp), 1000);
 		/* A Read Response, or an Error Response for the Read Request:
 		 * either way the request was reassembled and served. */
 		assert_true(k >= 1);
