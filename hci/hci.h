@@ -195,7 +195,10 @@ struct bh_hci_port {
 	 * Disconnection Complete has already returned the connection's credits).
 	 * The minimum length for the event code has been checked; events the
 	 * layer does not know are passed on as they are. Hardware Error is
-	 * passed on just before port.fatal. */
+	 * passed on just before port.fatal. An event (or LE Meta sub-event)
+	 * naming a connection handle that is not connected is dropped, except
+	 * Disconnection Complete; so is a successful connection event for a
+	 * handle already connected or out of range (see bh_hci_stats). */
 	void (*event)(void *ctx, uint8_t code, const uint8_t *params, size_t len);
 	/* LE Meta sub-events; params start after the sub-event code. Minimum
 	 * length for the sub-event has been checked. */
@@ -240,8 +243,11 @@ bool bh_hci_le_feature(const struct bh_hci *hci, unsigned bit);
  * input is logged, counted in bh_hci_stats and dropped. Connection handles
  * are tracked from LE (Enhanced) Connection Complete with status 0 once the
  * layer is ready, until Disconnection Complete; ACL for any other handle is
- * dropped. The reassembly buffer handed to port.acl is reused by the next
- * packet for the same handle. */
+ * dropped. ACL from the controller must use Packet_Boundary_Flag 0b10
+ * (start) or 0b01 (continuation); a start may be shorter than the 4-byte
+ * L2CAP basic header, whose length then bounds the frame once complete.
+ * The reassembly buffer handed to port.acl is reused by the next packet
+ * for the same handle. */
 void bh_hci_on_packet(struct bh_hci *hci, enum bh_h4_type type, const uint8_t *pkt, size_t len);
 /* The transport is gone: same as a fatal error with BH_ETRANSPORT. */
 void bh_hci_on_transport_lost(struct bh_hci *hci);
