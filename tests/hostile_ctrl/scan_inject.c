@@ -3,8 +3,9 @@
  * scanning is enabled, has the controller report advertisers whose names
  * are hostile: terminal escape sequences that retitle the window and clear
  * the screen, a carriage return and newline that forge another device line,
- * backspaces, invalid UTF-8, a bidirectional override, a C1 control; and
- * one honest UTF-8 name. blehost's stdout and stderr are passed through;
+ * backspaces, invalid UTF-8, a bidirectional override, a C1 control; one
+ * honest UTF-8 name; and an extended report chain the controller ends
+ * "truncated". blehost's stdout and stderr are passed through;
  * the exit status is blehost's. scan_names.py judges the output. */
 #include "fake_ctrl.h"
 
@@ -43,6 +44,18 @@ static int advertise(struct fake *f, uint8_t last, const char *name, uint8_t n)
 	*dlen = (uint8_t)(o - 11);
 	ev[o++] = 0xc4; /* -60 dBm */
 	return fake_event(f, 0x3e, ev, (uint8_t)o);
+}
+
+/* LE Extended Advertising Report (7.7.65.13) fragment from
+ * D1:22:33:44:55:05, SID 1, connectable, with Data_Status `status`. */
+static int ext_fragment(struct fake *f, unsigned status, const uint8_t *data, uint8_t n)
+{
+	uint8_t ev[64] = { 0x0d, 1, (uint8_t)(0x01 | status << 5), 0x00, 0x01,
+			   0x05, 0x55, 0x44, 0x33, 0x22, 0xd1, 0x01, 0x00, 0x01, 0x7f, 0xc4 };
+	/* Periodic interval, direct address type and address: zero */
+	ev[25] = n;
+	memcpy(ev + 26, data, n);
+	return fake_event(f, 0x3e, ev, (uint8_t)(26 + n));
 }
 
 int main(int argc, char **argv)
@@ -91,6 +104,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "scan_inject: blehost went away\n");
 			break;
 		}
+	/* A chain the controller ends "truncated": manufacturer data cut
+	 * short after the name. */
+	const uint8_t head[] = { 0x02, 0x01, 0x06, 0x07, 0x09, 'L', 'o', 'n', 'g' };
+	ext_fragment(f, 1, head, sizeof(head));
+	ext_fragment(f, 2, (const uint8_t *)"Na\x05\xff\x4c", 5);
 	int status = 0;
 	for (int i = 0; i < 1000; i++) {
 		fake_run(f, 10);

@@ -4,7 +4,8 @@
 Runs scan_inject (fake controller + the real blehost binary) twice:
 --json, whose every line must be strict JSON (python's json module, which
 refuses raw control characters) carrying each name's exact value, with
-name_hex beside a name that is not UTF-8; and the terminal form, which must
+name_hex beside a name that is not UTF-8, and "truncated" true only for the
+chain the controller ended truncated; and the terminal form, which must
 hold no control byte but the line ends, one line per device (no line forged
 by a name), each name escaped as \\xNN where it is not printable UTF-8.
 Usage: scan_names.py SCAN_INJECT BLEHOST
@@ -21,7 +22,9 @@ NAMES = {  # address -> (exact bytes, terminal form)
     "D1:22:33:44:55:02": (b"\xff\xfe\xc3(\x08\x08\x7f", r"\xff\xfe\xc3(\x08\x08\x7f"),
     "D1:22:33:44:55:03": (b"\xe2\x80\xaeevil\xc2\x9b31m", r"\xe2\x80\xaeevil\xc2\x9b31m"),
     "D1:22:33:44:55:04": ("Café ✓".encode(), "Café ✓"),
+    "D1:22:33:44:55:05": (b"LongNa", "LongNa"),  # cut short: truncated
 }
+TRUNCATED = {"D1:22:33:44:55:05"}
 
 
 def run(*opts):
@@ -54,8 +57,8 @@ for addr, (raw, _) in NAMES.items():
     d = seen.get(addr.replace(":", ""), seen.get(addr))
     if d is None:
         sys.exit(f"--json: {addr} missing from {list(seen)}")
-    if d["truncated"] is not False:
-        sys.exit(f"--json: {addr} truncated")
+    if d["truncated"] is not (addr in TRUNCATED):
+        sys.exit(f"--json: {addr} truncated: {d['truncated']}")
     try:
         exact = raw.decode("utf-8")
         if d["name"] != exact or "name_hex" in d:
@@ -77,6 +80,8 @@ for addr, (_, shown) in NAMES.items():
     row = [l for l in lines if l.startswith(addr)]
     if len(row) != 1 or shown not in row[0]:
         sys.exit(f"terminal: {addr}: want {shown!r} in {row!r}")
+    if ("(truncated)" in row[0]) != (addr in TRUNCATED):
+        sys.exit(f"terminal: {addr}: truncated mark wrong in {row[0]!r}")
 if b"hci: " not in err or b"bad packet boundary flag" not in err:
     sys.exit(f"-v printed no HCI counters: {err!r}")
 print(f"terminal: {len(lines)} lines, names escaped")
