@@ -515,6 +515,10 @@ int bh_gap_disconnect(struct bh_gap *gap, uint16_t handle, uint8_t reason);
 /* LL connection update; cb(status) when LE Connection Update Complete arrives. */
 int bh_gap_conn_update(struct bh_gap *gap, uint16_t handle, const struct bh_gap_conn_params *p,
 		       bh_gap_done_cb cb, void *ctx);
+/* Are these parameters (as a peer asks for them in any procedure, e.g. the
+ * L2CAP Connection Parameter Update Request) valid and wholly inside
+ * bh_gap_config.peer_params? */
+bool bh_gap_peer_params_acceptable(const struct bh_gap *gap, const struct bh_gap_conn_params *p);
 const struct bh_gap_conn *bh_gap_conn_get(const struct bh_gap *gap, uint16_t handle);
 size_t bh_gap_conn_count(const struct bh_gap *gap);
 const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t i);

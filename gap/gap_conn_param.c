@@ -66,6 +66,15 @@ static bool within(const struct bh_gap_conn_limits *l, const struct bh_gap_conn_
 	       p->supervision_timeout <= l->timeout_max;
 }
 
+bool bh_gap_peer_params_acceptable(const struct bh_gap *gap, const struct bh_gap_conn_params *p)
+{
+	struct bh_gap_conn_limits l;
+	struct bh_gap_conn_params checked;
+	limits(gap, &l);
+	return p->interval_min && p->interval_max && p->supervision_timeout && within(&l, p) &&
+	       gap_params_fix(&checked, p) == BH_OK;
+}
+
 void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
 	/* Connection_Handle(2) Interval_Min(2) Interval_Max(2) Max_Latency(2)

@@ -207,6 +207,21 @@ static void l2_can_send(void *ctx, uint16_t handle)
 	bh_att_can_send(c->att);
 }
 
+/* A peripheral's L2CAP Connection Parameter Update Request: the same
+ * limits as for the link-layer request (cfg.peer_conn_limits). */
+static bool l2_conn_param_request(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
+{
+	struct bh_host *h = ctx;
+	struct bh_gap_conn_params gp = {
+		.interval_min = p->interval_min,
+		.interval_max = p->interval_max,
+		.latency = p->latency,
+		.supervision_timeout = p->timeout,
+	};
+	(void)handle;
+	return bh_gap_peer_params_acceptable(h->gap, &gp);
+}
+
 static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
 {
 	struct bh_host *h = ctx;
@@ -431,6 +446,7 @@ void host_conn_ports_init(struct bh_host *h)
 		.acl_send = l2_acl_send,
 		.fixed_rx = l2_fixed_rx,
 		.can_send = l2_can_send,
+		.conn_param_request = l2_conn_param_request,
 		.conn_update = l2_conn_update,
 		.coc_accept = l2_coc_accept,
 		.coc_connected = l2_coc_connected,

@@ -399,6 +399,18 @@ static void test_remote_conn_param_request(void **state)
 	 * Identifier. */
 	req_event(&f, 0x0033, 24, 40, 0, 200);
 	expect_neg(&f, 0x0033, 0x02);
+	/* The same limits for a request that came another way (L2CAP). */
+	struct bh_gap_conn_params q = { .interval_min = 24, .interval_max = 40,
+					.supervision_timeout = 200 };
+	assert_true(bh_gap_peer_params_acceptable(f.gap, &q));
+	q.interval_min = 6; /* below 30 ms */
+	assert_false(bh_gap_peer_params_acceptable(f.gap, &q));
+	q.interval_min = 24;
+	q.latency = 5; /* above 4 */
+	assert_false(bh_gap_peer_params_acceptable(f.gap, &q));
+	q.latency = 0;
+	q.supervision_timeout = 0; /* missing */
+	assert_false(bh_gap_peer_params_acceptable(f.gap, &q));
 	/* A failed update is reported too, with the old parameters. */
 	size_t n = f.n_updated;
 	const uint8_t bad[] = { 0x3b, 0x10, 0x00, 0, 0, 0, 0, 0, 0 };

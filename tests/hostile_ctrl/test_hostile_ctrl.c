@@ -103,7 +103,7 @@ static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const ch
 		fprintf(stderr, "  [host %s] %s\n", layer, msg);
 }
 
-static struct fx *fx_new(void)
+static struct fx *fx_new(bool narrow)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
@@ -119,6 +119,8 @@ static struct fx *fx_new(void)
 	cfg.seed = 5;
 	cfg.store_dir = "";
 	cfg.log_level = getenv("HOSTILE_VERBOSE") ? BH_LOG_DEBUG : BH_LOG_WARN;
+	if (narrow) /* what a peer may ask for: 30 ms to 1 s */
+		cfg.peer_conn_limits.interval_min_ms = 30, cfg.peer_conn_limits.interval_max_ms = 1000;
 	struct bh_host_events ev = { .ctx = x, .ready = ev_ready, .fatal = ev_fatal,
 				     .connected = ev_connected, .disconnected = ev_disconnected,
 				     .encryption_changed = ev_enc, .conn_updated = ev_updated,
@@ -215,6 +217,7 @@ struct hc_case {
 	const char *name;
 	bool peripheral; /* the host is peripheral on the link (else central) */
 	bool scanning;   /* the host scans while the bytes arrive */
+	bool narrow;     /* peers may ask for 30 ms..1 s intervals only */
 	/* Whole H4 packets as hex, '|' between packets. */
 	const char *bytes;
 	struct counts delta;
@@ -278,6 +281,43 @@ static void check_conn_param_negative(struct fx *x)
 	assert_memory_equal(got, want, 3);
 	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), 0);
 	assert_int_equal(x->updated, 0);
+}
+
+static void check_conn_param_unacceptable(struct fx *x)
+{
+	const uint8_t want[] = { 0x40, 0x00, 0x3b }; /* Unacceptable Connection Parameters */
+	uint8_t got[8];
+	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY, got,
+				       sizeof(got)), 3);
+	assert_memory_equal(got, want, 3);
+	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), 0);
+}
+
+/* L2CAP Connection Parameter Update Response (Vol 3, Part A, 4.21) on the
+ * signalling channel, and whether the central then updated the link. */
+static void expect_l2cap_param_rsp(struct fx *x, uint16_t result, bool update)
+{
+	uint8_t rsp[16];
+	int n = fake_recv(x->f, 0x0005, rsp, sizeof(rsp), 1000);
+	const uint8_t want[] = { 0x13, 0x01, 0x02, 0x00, (uint8_t)result, (uint8_t)(result >> 8) };
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(rsp, want, sizeof(want));
+	fake_run(x->f, 50);
+	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_CONN_UPDATE), update ? 1 : 0);
+}
+
+static void check_l2cap_param_accepted(struct fx *x)
+{
+	expect_l2cap_param_rsp(x, 0x0000, true);
+	uint8_t got[32];
+	const uint8_t want[] = { 0x40, 0x00, 0x18, 0x00, 0x28, 0x00, 0x00, 0x00, 0xc8, 0x00 };
+	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_CONN_UPDATE, got, sizeof(got)), 14);
+	assert_memory_equal(got, want, sizeof(want));
+}
+
+static void check_l2cap_param_rejected(struct fx *x)
+{
+	expect_l2cap_param_rsp(x, 0x0001, false);
 }
 
 static void check_no_conn_param_answer(struct fx *x)
@@ -470,6 +510,17 @@ static const struct hc_case cases[] = {
 	  .bytes = "04 3e 0b 06 40 00 06 00 0c 00 00 00 c8 00", .check = check_conn_param_reply },
 	{ "remote_conn_param_request_peripheral", .peripheral = true,
 	  .bytes = "04 3e 0b 06 40 00 06 00 0c 00 00 00 c8 00", .check = check_conn_param_reply },
+	{ "remote_conn_param_request_outside_limits", .narrow = true,
+	  .bytes = "04 3e 0b 06 40 00 06 00 0c 00 00 00 c8 00",
+	  .check = check_conn_param_unacceptable },
+	/* the same limits for the L2CAP request of a peripheral peer (CID 5):
+	 * 30-50 ms accepted and applied, 7.5-15 ms refused */
+	{ "l2cap_conn_param_request_inside_limits", .narrow = true,
+	  .bytes = "02 40 20 10 00 0c 00 05 00 12 01 08 00 18 00 28 00 00 00 c8 00",
+	  .check = check_l2cap_param_accepted },
+	{ "l2cap_conn_param_request_outside_limits", .narrow = true,
+	  .bytes = "02 40 20 10 00 0c 00 05 00 12 01 08 00 06 00 0c 00 00 00 c8 00",
+	  .check = check_l2cap_param_rejected },
 	{ "remote_conn_param_request_invalid",
 	  .bytes = "04 3e 0b 06 40 00 0c 00 06 00 00 00 c8 00", .check = check_conn_param_negative },
 };
@@ -490,7 +541,7 @@ static void on_scan_done(void *ctx, bh_status st)
 static void run_case(void **state)
 {
 	const struct hc_case *c = *state;
-	struct fx *x = fx_new();
+	struct fx *x = fx_new(c->narrow);
 	fx_connect(x, !c->peripheral);
 	if (c->scanning) {
 		struct bh_gap_scan_params sp = { .active = false, .all_reports = true,
