@@ -358,6 +358,76 @@ static void check_commands_flow(struct fx *x)
 	assert_int_equal(st, BH_OK);
 }
 
+struct cmd_result {
+	bh_status st;
+	unsigned calls;
+	size_t len;
+};
+
+static void cmd_result(void *ctx, bh_status st, const uint8_t *ret, size_t len)
+{
+	struct cmd_result *r = ctx;
+	(void)ret;
+	r->st = st;
+	r->calls++;
+	r->len = len;
+}
+
+/* Read BD_ADDR in flight (the fake does not answer it), then the bytes
+ * `first`, then `answer`: the command completes once, with answer. */
+static void pending_then(struct fx *x, const uint8_t *first, size_t n1, const uint8_t *answer,
+			 size_t n2, struct cmd_result *r)
+{
+	fake_mute(x->f, BH_HCI_READ_BD_ADDR);
+	assert_int_equal(bh_hci_cmd(bh_host_hci(x->h), BH_HCI_READ_BD_ADDR, NULL, 0, cmd_result, r),
+			 0);
+	fake_run(x->f, 30);
+	assert_int_equal(fake_raw(x->f, first, n1), 0);
+	fake_run(x->f, 30);
+	assert_int_equal(r->calls, 0);
+	assert_int_equal(fake_raw(x->f, answer, n2), 0);
+	fake_run(x->f, 30);
+	fake_mute(x->f, 0);
+	assert_int_equal(r->calls, 1);
+}
+
+static const uint8_t bd_addr_answer[] = { 0x04, 0x0e, 0x0a, 0x01, 0x09, 0x10, 0x00,
+					  0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
+
+/* Command Status for another opcode while a command waits: counted, and
+ * the waiting command still completes with its own answer. */
+static void check_status_wrong_opcode_while_pending(struct fx *x)
+{
+	struct cmd_result r = { 0 };
+	const uint8_t cs[] = { 0x04, 0x0f, 0x04, 0x00, 0x01, 0x0d, 0x20 };
+	struct counts a = counts_now(x);
+	pending_then(x, cs, sizeof(cs), bd_addr_answer, sizeof(bd_addr_answer), &r);
+	struct counts b = counts_now(x), want = { .unexpected_cmds = 1 };
+	expect_delta(&a, &b, &want);
+	assert_int_equal(r.st, BH_OK);
+	assert_int_equal(r.len, 7);
+}
+
+/* A Command Complete longer than its command's return parameters: the
+ * command completes with what the controller sent (callers read what
+ * they know); a second copy is then a duplicate. */
+static void check_complete_oversized_while_pending(struct fx *x)
+{
+	struct cmd_result r = { 0 };
+	const uint8_t big[] = { 0x04, 0x0e, 0x10, 0x01, 0x09, 0x10, 0x00, 0x11, 0x22, 0x33,
+				0x44, 0x55, 0x66, 0xee, 0xee, 0xee, 0xee, 0xee, 0xee };
+	const uint8_t nop[] = { 0x04, 0x57, 0x00 };
+	struct counts a = counts_now(x);
+	pending_then(x, nop, sizeof(nop), big, sizeof(big), &r);
+	assert_int_equal(r.st, BH_OK);
+	assert_int_equal(r.len, 13);
+	assert_int_equal(fake_raw(x->f, big, sizeof(big)), 0);
+	fake_run(x->f, 30);
+	assert_int_equal(r.calls, 1);
+	struct counts b = counts_now(x), want = { .unexpected_cmds = 1 };
+	expect_delta(&a, &b, &want);
+}
+
 static void check_no_device(struct fx *x)
 {
 	assert_int_equal(x->devices, 0);
@@ -479,6 +549,10 @@ static const struct hc_case cases[] = {
 	  .delta = { .unexpected_cmds = 2 } },
 	{ "command_status_wrong_opcode", .bytes = "04 0f 04 00 01 0d 20",
 	  .delta = { .unexpected_cmds = 1 } },
+	{ "command_status_wrong_opcode_while_pending", .bytes = "04 57 00",
+	  .check = check_status_wrong_opcode_while_pending },
+	{ "command_complete_oversized_while_pending", .bytes = "04 57 00",
+	  .check = check_complete_oversized_while_pending },
 	{ "stray_completion_with_zero_credits", .bytes = "04 0e 04 00 09 10 00",
 	  .delta = { .unexpected_cmds = 1 }, .check = check_commands_flow },
 	/* ---- advertising reports ---- */
