@@ -1,5 +1,5 @@
 /* scan_inject BLEHOST [blehost options...]: runs `BLEHOST -t unix:FAKE
- * --store "" [options...] scan --timeout 1.5` against fake_ctrl and, once
+ * --store "" [options...] scan --timeout 3 --all-reports` against fake_ctrl and, once
  * scanning is enabled, has the controller report advertisers whose names
  * are hostile: terminal escape sequences that retitle the window and clear
  * the screen, a carriage return and newline that forge another device line,
@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 		args[k++] = argv[i];
 	args[k++] = "scan";
 	args[k++] = "--timeout";
-	args[k++] = "1.5";
+	args[k++] = "3";
 	args[k++] = "--all-reports";
 	args[k] = NULL;
 	fflush(NULL);

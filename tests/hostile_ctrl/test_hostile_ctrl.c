@@ -247,6 +247,50 @@ static size_t parse_hex(const char *s, uint8_t *out, size_t cap, size_t *ends, s
 	return n;
 }
 
+/* ---- waiting without trusting the clock ---- */
+
+struct cmd_result {
+	bh_status st;
+	unsigned calls;
+	size_t len;
+};
+
+static void cmd_result(void *ctx, bh_status st, const uint8_t *ret, size_t len)
+{
+	struct cmd_result *r = ctx;
+	(void)ret;
+	r->st = st;
+	r->calls++;
+	r->len = len;
+}
+
+static void wait_calls(struct fx *x, const unsigned *calls, unsigned want)
+{
+	for (int i = 0; i < 300 && *calls < want; i++)
+		fake_run(x->f, 10);
+	assert_int_equal(*calls, want);
+}
+
+/* Everything the fake sent so far has been handled by the host: a command
+ * sent now is answered behind those bytes, and the host reads its socket
+ * in order. (No fixed sleep: the machine may be loaded.) */
+static void barrier(struct fx *x)
+{
+	struct cmd_result r = { 0 };
+	assert_int_equal(bh_hci_cmd(bh_host_hci(x->h), BH_HCI_READ_LOCAL_VERSION, NULL, 0,
+				    cmd_result, &r), 0);
+	wait_calls(x, &r.calls, 1);
+	assert_int_equal(r.st, BH_OK);
+}
+
+/* Waits until the host has sent a command with this opcode. */
+static void wait_cmd(struct fx *x, uint16_t opcode)
+{
+	for (int i = 0; i < 300 && !fake_cmd_count(x->f, opcode); i++)
+		fake_run(x->f, 10);
+	assert_true(fake_cmd_count(x->f, opcode) > 0);
+}
+
 /* ---- extra checks ---- */
 
 static void check_conn_param_reply(struct fx *x)
@@ -255,6 +299,7 @@ static void check_conn_param_reply(struct fx *x)
 	const uint8_t want[] = { 0x40, 0x00, 0x06, 0x00, 0x0c, 0x00, 0x00, 0x00, 0xc8, 0x00,
 				 0x00, 0x00, 0x00, 0x00 };
 	uint8_t got[32];
+	wait_cmd(x, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY);
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY, got, sizeof(got)),
 			 sizeof(want));
 	assert_memory_equal(got, want, sizeof(want));
@@ -276,6 +321,7 @@ static void check_conn_param_negative(struct fx *x)
 {
 	const uint8_t want[] = { 0x40, 0x00, 0x1e }; /* Invalid LL Parameters */
 	uint8_t got[8];
+	wait_cmd(x, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY);
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY, got,
 				       sizeof(got)), 3);
 	assert_memory_equal(got, want, 3);
@@ -287,6 +333,7 @@ static void check_conn_param_unacceptable(struct fx *x)
 {
 	const uint8_t want[] = { 0x40, 0x00, 0x3b }; /* Unacceptable Connection Parameters */
 	uint8_t got[8];
+	wait_cmd(x, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY);
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY, got,
 				       sizeof(got)), 3);
 	assert_memory_equal(got, want, 3);
@@ -302,7 +349,10 @@ static void expect_l2cap_param_rsp(struct fx *x, uint16_t result, bool update)
 	const uint8_t want[] = { 0x13, 0x01, 0x02, 0x00, (uint8_t)result, (uint8_t)(result >> 8) };
 	assert_int_equal(n, sizeof(want));
 	assert_memory_equal(rsp, want, sizeof(want));
-	fake_run(x->f, 50);
+	if (update)
+		wait_cmd(x, BH_HCI_LE_CONN_UPDATE);
+	else
+		barrier(x);
 	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_CONN_UPDATE), update ? 1 : 0);
 }
 
@@ -358,37 +408,21 @@ static void check_commands_flow(struct fx *x)
 	assert_int_equal(st, BH_OK);
 }
 
-struct cmd_result {
-	bh_status st;
-	unsigned calls;
-	size_t len;
-};
-
-static void cmd_result(void *ctx, bh_status st, const uint8_t *ret, size_t len)
-{
-	struct cmd_result *r = ctx;
-	(void)ret;
-	r->st = st;
-	r->calls++;
-	r->len = len;
-}
-
 /* Read BD_ADDR in flight (the fake does not answer it), then the bytes
  * `first`, then `answer`: the command completes once, with answer. */
 static void pending_then(struct fx *x, const uint8_t *first, size_t n1, const uint8_t *answer,
 			 size_t n2, struct cmd_result *r)
 {
 	fake_mute(x->f, BH_HCI_READ_BD_ADDR);
+	unsigned sent = fake_cmd_count(x->f, BH_HCI_READ_BD_ADDR);
 	assert_int_equal(bh_hci_cmd(bh_host_hci(x->h), BH_HCI_READ_BD_ADDR, NULL, 0, cmd_result, r),
 			 0);
-	fake_run(x->f, 30);
+	for (int i = 0; i < 300 && fake_cmd_count(x->f, BH_HCI_READ_BD_ADDR) == sent; i++)
+		fake_run(x->f, 10);
 	assert_int_equal(fake_raw(x->f, first, n1), 0);
-	fake_run(x->f, 30);
-	assert_int_equal(r->calls, 0);
 	assert_int_equal(fake_raw(x->f, answer, n2), 0);
-	fake_run(x->f, 30);
+	wait_calls(x, &r->calls, 1);
 	fake_mute(x->f, 0);
-	assert_int_equal(r->calls, 1);
 }
 
 static const uint8_t bd_addr_answer[] = { 0x04, 0x0e, 0x0a, 0x01, 0x09, 0x10, 0x00,
@@ -422,7 +456,7 @@ static void check_complete_oversized_while_pending(struct fx *x)
 	assert_int_equal(r.st, BH_OK);
 	assert_int_equal(r.len, 13);
 	assert_int_equal(fake_raw(x->f, big, sizeof(big)), 0);
-	fake_run(x->f, 30);
+	barrier(x);
 	assert_int_equal(r.calls, 1);
 	struct counts b = counts_now(x), want = { .unexpected_cmds = 1 };
 	expect_delta(&a, &b, &want);
@@ -638,9 +672,8 @@ static void run_case(void **state)
 	for (size_t i = 0; i < nends; i++) {
 		assert_int_equal(fake_raw(x->f, bytes + off, ends[i] - off), 0);
 		off = ends[i];
-		fake_run(x->f, 10);
 	}
-	fake_run(x->f, 50);
+	barrier(x);
 	if (c->att == ATT_SERVED) {
 		uint8_t rsp[64];
 		int k = fake_att_next(x->f, rsp, sizeof(rsp), 1000);
