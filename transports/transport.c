@@ -111,9 +111,12 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 		return bh_transport_errf(BH_EINVAL, err, errlen,
 					 "no transport given: use -t SPEC or set BLEHOST_TRANSPORT "
 					 "(usb, usb:VID:PID, serial:/dev/ttyACM0,1000000,rtscts, "
+					 "h5:/dev/ttyS0,115200, "
 					 "unix:/path, tcp:HOST:PORT, hci0, replay:FILE)");
 	if (!strncmp(spec, "serial:", 7))
 		return bh_transport_open_serial(spec + 7, out, err, errlen);
+	if (!strncmp(spec, "h5:", 3))
+		return bh_transport_open_h5(spec + 3, out, err, errlen);
 	if (!strncmp(spec, "unix:", 5))
 		return bh_transport_open_unix(spec + 5, out, err, errlen);
 	if (!strncmp(spec, "tcp:", 4))
@@ -128,7 +131,8 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 		return bh_transport_open_userchan(spec, out, err, errlen);
 	return bh_transport_errf(BH_EINVAL, err, errlen,
 				 "unknown transport '%s': use usb, usb:VID:PID, usb:BUS-PORT.PORT, "
-				 "serial:/dev/ttyACM0[,BAUD][,rtscts], unix:/path, tcp:HOST:PORT, "
+				 "serial:/dev/ttyACM0[,BAUD][,rtscts], h5:/dev/ttyS0[,BAUD][,rtscts], "
+				 "unix:/path, tcp:HOST:PORT, "
 				 "hciN or replay:FILE",
 				 spec);
 }
@@ -199,7 +203,7 @@ static void fdt_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 
 /* Writes all of iov, blocking in poll() for at most SEND_BLOCK_MS per wait
  * and SEND_MAX_WAITS waits in all. */
-static int write_all(int fd, bool sock, struct iovec *iov, int iovcnt)
+int bh_transport_write_all(int fd, bool sock, struct iovec *iov, int iovcnt)
 {
 	int waits = 0;
 	while (iovcnt) {
@@ -248,7 +252,7 @@ static int fdt_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, si
 {
 	struct fdt *f = t->impl;
 	struct iovec iov[2] = { { &type, 1 }, { (void *)pkt, len } };
-	int rc = write_all(f->fd, f->stream_sock || !f->framed, iov, 2);
+	int rc = bh_transport_write_all(f->fd, f->stream_sock || !f->framed, iov, 2);
 	if (rc == BH_ETRANSPORT)
 		bh_transport_die(t, BH_ETRANSPORT);
 	return rc;
@@ -371,7 +375,8 @@ static speed_t baud_const(unsigned long b)
 	}
 }
 
-int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *err, size_t errlen)
+int bh_serial_open(const char *arg, const char *kind, int *fd_out, char *name, size_t namelen,
+		   char *err, size_t errlen)
 {
 	char path[256];
 	unsigned long baud = 115200;
@@ -380,7 +385,8 @@ int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *e
 	size_t plen = comma ? (size_t)(comma - arg) : strlen(arg);
 	if (!plen || plen >= sizeof(path))
 		return bh_transport_errf(BH_EINVAL, err, errlen,
-					 "serial: give a device, e.g. serial:/dev/ttyACM0,1000000,rtscts");
+					 "%s: give a device, e.g. %s:/dev/ttyACM0,1000000,rtscts", kind,
+					 kind);
 	memcpy(path, arg, plen);
 	path[plen] = 0;
 	while (comma) {
@@ -403,21 +409,21 @@ int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *e
 		continue;
 bad_opt:
 		return bh_transport_errf(BH_EINVAL, err, errlen,
-					 "serial:%s: bad option '%.*s' (use a standard baud rate such "
+					 "%s:%s: bad option '%.*s' (use a standard baud rate such "
 					 "as 115200 or 1000000, or 'rtscts')",
-					 path, (int)ol, opt);
+					 kind, path, (int)ol, opt);
 	}
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return bh_transport_errf(BH_EIO, err, errlen,
-					 "serial:%s: cannot open: %s (check the device path and that "
+					 "%s:%s: cannot open: %s (check the device path and that "
 					 "you may access it, e.g. the dialout group)",
-					 path, strerror(errno));
+					 kind, path, strerror(errno));
 	struct termios tio;
 	if (tcgetattr(fd, &tio) < 0) {
 		int e = errno;
 		close(fd);
-		return bh_transport_errf(BH_EIO, err, errlen, "serial:%s: not a tty (%s)", path,
+		return bh_transport_errf(BH_EIO, err, errlen, "%s:%s: not a tty (%s)", kind, path,
 					 strerror(e));
 	}
 	cfmakeraw(&tio);
@@ -433,12 +439,22 @@ bad_opt:
 	if (tcsetattr(fd, TCSANOW, &tio) < 0) {
 		int e = errno;
 		close(fd);
-		return bh_transport_errf(BH_EIO, err, errlen, "serial:%s: cannot set %lu baud: %s",
-					 path, baud, strerror(e));
+		return bh_transport_errf(BH_EIO, err, errlen, "%s:%s: cannot set %lu baud: %s",
+					 kind, path, baud, strerror(e));
 	}
 	tcflush(fd, TCIOFLUSH);
+	snprintf(name, namelen, "%s:%s,%lu%s", kind, path, baud, rtscts ? ",rtscts" : "");
+	*fd_out = fd;
+	return BH_OK;
+}
+
+int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *err, size_t errlen)
+{
 	char name[300];
-	snprintf(name, sizeof(name), "serial:%s,%lu%s", path, baud, rtscts ? ",rtscts" : "");
+	int fd;
+	int rc = bh_serial_open(arg, "serial", &fd, name, sizeof(name), err, errlen);
+	if (rc)
+		return rc;
 	return fdt_wrap(fd, true, name, out, err, errlen);
 }
 

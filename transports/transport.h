@@ -55,6 +55,11 @@ struct bh_transport_port {
 
 /* Opens a transport. spec (NULL = getenv("BLEHOST_TRANSPORT")):
  *   serial:/dev/ttyACM0[,BAUD][,rtscts]   H4 over a tty (default 115200, no flow ctl)
+ *   h5:/dev/ttyS0[,BAUD][,rtscts]         H5 three-wire UART (Vol 4, Part D) over a tty:
+ *                                         SLIP, CRC, reliable window; HCI packets
+ *                                         wait until SYNC/CONFIG complete; a
+ *                                         controller that never syncs or restarts
+ *                                         (SYNC while active) is reported as lost
  *   unix:/path                            H4 over an AF_UNIX stream socket (btvirt)
  *   tcp:HOST:PORT                         H4 over TCP (TCP_NODELAY); [v6]:PORT works
  *   usb | usb:VID:PID | usb:BUS-PORT.PORT  libusb, Bluetooth class E0/01/01

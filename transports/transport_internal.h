@@ -5,6 +5,7 @@
 #include "transport.h"
 
 #include <stdarg.h>
+#include <sys/uio.h>
 
 struct bh_transport_ops {
 	int (*send)(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len);
@@ -36,6 +37,16 @@ void bh_transport_die(struct bh_transport *t, bh_status why);
 int bh_transport_errf(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* Opens and configures a tty from "PATH[,BAUD][,rtscts]" (raw, non-blocking,
+ * default 115200 without flow control); kind ("serial", "h5") prefixes the
+ * name and error messages. BH_OK and *fd_out, or an error in err. */
+int bh_serial_open(const char *arg, const char *kind, int *fd_out, char *name, size_t namelen,
+		   char *err, size_t errlen);
+/* Writes all of iov, blocking in poll() for a bounded time when the fd is
+ * full; BH_OK, BH_ETRANSPORT (peer gone / stuck) or BH_EIO. sock: use
+ * sendmsg(MSG_NOSIGNAL). */
+int bh_transport_write_all(int fd, bool sock, struct iovec *iov, int iovcnt);
+
 /* Per-kind openers; arg is the spec after "kind:" (may be "" for usb). */
 int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *err, size_t errlen);
 int bh_transport_open_unix(const char *arg, struct bh_transport **out, char *err, size_t errlen);
@@ -43,6 +54,7 @@ int bh_transport_open_tcp(const char *arg, struct bh_transport **out, char *err,
 int bh_transport_open_userchan(const char *spec, struct bh_transport **out, char *err,
 			       size_t errlen);
 int bh_transport_open_usb(const char *arg, struct bh_transport **out, char *err, size_t errlen);
+int bh_transport_open_h5(const char *arg, struct bh_transport **out, char *err, size_t errlen);
 int bh_transport_open_replay(const char *arg, struct bh_transport **out, char *err, size_t errlen);
 
 #endif
