@@ -692,6 +692,163 @@ static void test_lossy_pair_no_crc(void **state)
 		run_pair(false, 0, seed * 104729);
 }
 
+/* ---- the h5: transport on a pty, a peer link on the master side ---- */
+
+struct pty_peer {
+	int master;
+	struct bh_h5_link link;
+	int got_cmds;
+	int rx_events, lost;
+	bh_status why;
+	bh_time_ms now;
+};
+
+static void peer_write(void *ctx, const uint8_t *b, size_t len)
+{
+	struct pty_peer *pp = ctx;
+	assert_int_equal(write(pp->master, b, len), (ssize_t)len);
+}
+
+static void peer_deliver(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	struct pty_peer *pp = ctx;
+	assert_int_equal(type, 0x01);
+	assert_int_equal(len, 3);
+	assert_memory_equal(pkt, CMD_RESET, 3);
+	pp->got_cmds++;
+	bh_h5_link_send(&pp->link, 0x04, EVT_CC, sizeof(EVT_CC), pp->now);
+}
+
+static void peer_event(void *ctx, enum bh_h5_event ev)
+{
+	(void)ctx;
+	(void)ev;
+}
+
+static void tp_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	struct pty_peer *pp = ctx;
+	assert_int_equal(type, 0x04);
+	assert_memory_equal(pkt, EVT_CC, len);
+	pp->rx_events++;
+}
+
+static void tp_lost(void *ctx, bh_status why)
+{
+	struct pty_peer *pp = ctx;
+	pp->lost++;
+	pp->why = why;
+}
+
+/* One loop turn: the transport's fd and deadline, then the peer's bytes. */
+static void pty_turn(struct bh_transport *t, struct pty_peer *pp, bool peer_on)
+{
+	struct pollfd fds[BH_TRANSPORT_MAX_FDS + 1];
+	int n = bh_transport_pollfds(t, fds, BH_TRANSPORT_MAX_FDS);
+	fds[n] = (struct pollfd){ .fd = pp->master, .events = POLLIN };
+	poll(fds, (nfds_t)n + 1, 2);
+	if (n)
+		bh_transport_process(t, fds, n);
+	if (fds[n].revents & POLLIN) {
+		uint8_t buf[4096];
+		ssize_t r = read(pp->master, buf, sizeof(buf));
+		if (r > 0 && peer_on)
+			bh_h5_link_rx(&pp->link, buf, (size_t)r, pp->now);
+	}
+	if (bh_transport_next_deadline(t) <= pp->now)
+		bh_transport_process(t, NULL, 0);
+	if (peer_on)
+		bh_h5_link_timeout(&pp->link, pp->now);
+	pp->now += 10; /* virtual: 10 ms per turn, whatever the real time */
+}
+
+static int open_pty(char *name, size_t len)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	snprintf(name, len, "h5:%s", ptsname(m));
+	return m;
+}
+
+static void test_transport_on_pty(void **state)
+{
+	(void)state;
+	static struct pty_peer pp;
+	memset(&pp, 0, sizeof(pp));
+	char spec[128];
+	pp.master = open_pty(spec, sizeof(spec));
+	struct bh_transport *t = NULL;
+	char err[256];
+	assert_int_equal(bh_transport_open(spec, &t, err, sizeof(err)), BH_OK);
+	assert_non_null(strstr(bh_transport_name(t), "h5:/dev/pts/"));
+	struct bh_env env = { .now = bh_manual_clock, .now_ctx = &pp.now };
+	bh_transport_set_port(t, &(struct bh_transport_port){ .rx = tp_rx, .lost = tp_lost,
+							       .ctx = &pp, .env = &env });
+	/* the command waits in the queue until the link is up */
+	assert_int_equal(bh_transport_send(t, 0x01, CMD_RESET, 3), BH_OK);
+	bh_h5_link_init(&pp.link, NULL,
+			&(struct bh_h5_link_port){ peer_write, peer_deliver, peer_event, &pp },
+			pp.now);
+	for (int i = 0; i < 300 && pp.rx_events < 1; i++)
+		pty_turn(t, &pp, true);
+	assert_int_equal(pp.got_cmds, 1);
+	assert_int_equal(pp.rx_events, 1);
+	assert_int_equal(pp.lost, 0);
+	/* the controller restarts: its SYNC on an active link = transport lost */
+	bh_h5_link_init(&pp.link, NULL,
+			&(struct bh_h5_link_port){ peer_write, peer_deliver, peer_event, &pp },
+			pp.now);
+	for (int i = 0; i < 100 && !pp.lost; i++)
+		pty_turn(t, &pp, true);
+	assert_int_equal(pp.lost, 1);
+	assert_int_equal(pp.why, BH_ETRANSPORT);
+	assert_int_equal(bh_transport_send(t, 0x01, CMD_RESET, 3), BH_ETRANSPORT);
+	bh_transport_close(t);
+	close(pp.master);
+}
+
+static void test_transport_never_syncs(void **state)
+{
+	(void)state;
+	static struct pty_peer pp;
+	memset(&pp, 0, sizeof(pp));
+	char spec[128];
+	pp.master = open_pty(spec, sizeof(spec));
+	struct bh_transport *t = NULL;
+	char err[256];
+	assert_int_equal(bh_transport_open(spec, &t, err, sizeof(err)), BH_OK);
+	struct bh_env env = { .now = bh_manual_clock, .now_ctx = &pp.now };
+	bh_transport_set_port(t, &(struct bh_transport_port){ .rx = tp_rx, .lost = tp_lost,
+							       .ctx = &pp, .env = &env });
+	int turns = 0;
+	while (!pp.lost && turns++ < 1000)
+		pty_turn(t, &pp, false);
+	assert_int_equal(pp.lost, 1);
+	assert_int_equal(pp.why, BH_ETRANSPORT);
+	assert_true(pp.now >= 1500 && pp.now <= 1600);
+	assert_int_equal(bh_transport_pollfds(t, (struct pollfd[1]){ 0 }, 1), 0);
+	bh_transport_close(t);
+	close(pp.master);
+}
+
+static void test_transport_spec_errors(void **state)
+{
+	(void)state;
+	struct bh_transport *t = NULL;
+	char err[256];
+	assert_int_equal(bh_transport_open("h5:", &t, err, sizeof(err)), BH_EINVAL);
+	assert_non_null(strstr(err, "h5:"));
+	assert_int_equal(bh_transport_open("h5:/dev/null,12345", &t, err, sizeof(err)), BH_EINVAL);
+	assert_non_null(strstr(err, "h5:/dev/null: bad option '12345'"));
+	assert_int_equal(bh_transport_open("h5:/nonexistent/tty", &t, err, sizeof(err)), BH_EIO);
+	assert_non_null(strstr(err, "h5:/nonexistent/tty: cannot open"));
+	assert_int_equal(bh_transport_open("h5:/dev/null", &t, err, sizeof(err)), BH_EIO);
+	assert_non_null(strstr(err, "not a tty"));
+	assert_null(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -711,6 +868,9 @@ int main(void)
 		cmocka_unit_test(test_bounded_queue),
 		cmocka_unit_test(test_lossy_pair_crc),
 		cmocka_unit_test(test_lossy_pair_no_crc),
+		cmocka_unit_test(test_transport_on_pty),
+		cmocka_unit_test(test_transport_never_syncs),
+		cmocka_unit_test(test_transport_spec_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
