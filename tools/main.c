@@ -44,6 +44,7 @@ static void usage(FILE *f, const char *prog)
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
+		"           | h5:/dev/ttyS0[,BAUD][,rtscts] (three-wire UART)\n"
 		"           (default: $BLEHOST_TRANSPORT)\n"
 		"\ncommands:\n",
 		prog);
