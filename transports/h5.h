@@ -115,7 +115,10 @@ struct bh_h5_cfg {
 	unsigned max_retx;        /* rounds without progress before failing (default 20) */
 };
 
-#define BH_H5_TXQ 16 /* packets queued or in flight; more is BH_EBUSY */
+/* Packets queued or in flight; more is BH_EBUSY. The host's own flow
+ * control (command credits, controller ACL buffers) stays below it: UART
+ * controllers have a few LE ACL buffers, not dozens. */
+#define BH_H5_TXQ 32
 
 struct bh_h5_txslot {
 	uint8_t type;
