@@ -5,10 +5,14 @@
 
 #include <string.h>
 
-static void on_skip(void *ctx, const char *name, bh_status why)
+/* Damaged entries are reported, with the status name a script can match. */
+static void on_notice(void *ctx, const struct bh_store_notice *n)
 {
 	struct cli *c = ctx;
-	fprintf(stderr, "%s: skipping %s: %s\n", c->prog, name, bh_strerror(why));
+	char msg[512];
+	bh_store_notice_str(n, msg, sizeof(msg));
+	fprintf(stderr, "%s: %s: %s [%s]\n", c->prog, n->problem == BH_STORE_LAX_MODE ? "warning" : "skipped",
+		msg, bh_err_name(n->status));
 }
 
 struct list_ctx {
@@ -51,10 +55,13 @@ int cmd_bonds(struct cli *c, int argc, char **argv)
 	if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "clear")))
 		return cli_fail(c, "usage: bonds list | bonds clear [ADDR]");
 	struct bh_bond_store *st;
-	bh_status rc = bh_bond_store_open(c->cfg.store_dir, &st);
+	/* Listing only looks: damaged files stay where they are. Removing
+	 * moves them aside (kept) rather than deleting what it cannot read. */
+	struct bh_bond_store_opts o = { .notice = on_notice, .notice_ctx = c };
+	bh_status rc = bh_bond_store_open_opts(c->cfg.store_dir, &o, &st);
 	if (rc)
-		return cli_fail(c, "cannot open the bond store: %s", bh_strerror(rc));
-	bh_bond_store_set_skip_cb(st, on_skip, c);
+		return cli_fail(c, "cannot open the bond store: %s [%s]", bh_strerror(rc),
+				bh_err_name(rc));
 	int ret = 0;
 	if (!strcmp(argv[1], "list")) {
 		struct list_ctx lc = { c, 0 };

@@ -88,10 +88,9 @@ static int on_bond(void *ctx, const struct bh_bond *b)
 	return 0;
 }
 
-static void on_skip(void *ctx, const char *name, bh_status why)
+static void on_skip(void *ctx, const struct bh_store_notice *n)
 {
-	(void)name;
-	(void)why;
+	(void)n;
 	((struct loaded *)ctx)->skipped++;
 }
 
@@ -112,12 +111,12 @@ static int count_tmp(void)
 static struct loaded load_both(struct bh_bond_store *before)
 {
 	struct loaded l = { 0 }, l2 = { 0 };
-	bh_bond_store_set_skip_cb(before, on_skip, &l);
+	bh_bond_store_set_notice_cb(before, on_skip, &l);
 	assert_int_equal(bh_bond_store_load_all(before, on_bond, &l), BH_OK);
 	struct bh_bond_store *st;
 	assert_int_equal(bh_bond_store_open(g_dir, &st), BH_OK);
 	assert_int_equal(count_tmp(), 0); /* reopening swept it */
-	bh_bond_store_set_skip_cb(st, on_skip, &l2);
+	bh_bond_store_set_notice_cb(st, on_skip, &l2);
 	assert_int_equal(bh_bond_store_load_all(st, on_bond, &l2), BH_OK);
 	assert_int_equal(bh_bond_store_find(st, &g_id, &g_b), BH_OK);
 	bh_bond_store_close(st);
