@@ -72,12 +72,12 @@ void bh_store_notice_str(const struct bh_store_notice *n, char *buf, size_t len)
 	bool dir = !strcmp(n->name, ".");
 	bool local = !strcmp(n->name, LOCAL_NAME);
 	const char *what = dir ? "bond store directory" : local ? "identity file" : "bond file";
-	const char *shown = dir ? "" : n->name;
+	const char *shown = dir ? "" : n->name, *sp = dir ? "" : " ";
 	if (n->problem == BH_STORE_LAX_MODE) {
 		snprintf(buf, len,
-			 "%s %s was accessible to other users (mode %04o): %s %04o; consider its keys "
+			 "%s%s%s was accessible to other users (mode %04o): %s %04o; consider its keys "
 			 "exposed",
-			 what, shown, n->old_mode, n->status == BH_OK ? "tightened to" : "could not set",
+			 what, sp, shown, n->old_mode, n->status == BH_OK ? "tightened to" : "could not set",
 			 n->new_mode);
 		return;
 	}
@@ -90,10 +90,10 @@ void bh_store_notice_str(const struct bh_store_notice *n, char *buf, size_t len)
 					: "; our identity cannot be used")
 				     : "; that peer must pair again";
 	if (n->moved_to)
-		snprintf(buf, len, "%s %s is %s: moved aside to %s (kept)%s", what, shown, why,
+		snprintf(buf, len, "%s%s%s is %s: moved aside to %s (kept)%s", what, sp, shown, why,
 			 n->moved_to, effect);
 	else
-		snprintf(buf, len, "%s %s is %s: not used, left in place%s", what, shown, why,
+		snprintf(buf, len, "%s%s%s is %s: not used, left in place%s", what, sp, shown, why,
 			 effect);
 }
 
