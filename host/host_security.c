@@ -222,6 +222,12 @@ static void smp_pairing_complete(void *ctx, uint16_t handle, bh_status st, const
 		if (st != BH_OK)
 			finish_raise(c, st);
 	}
+	if (st == BH_EDOWNGRADE)
+		host_log(h, BH_LOG_WARN,
+			 "conn 0x%04x: the stored bond was kept; to replace it with a weaker one, "
+			 "remove it (blehost bonds clear ADDR) or allow downgrades "
+			 "(--allow-bond-downgrade, bh_host_config.allow_bond_downgrade)",
+			 handle);
 	if (h->ev.pairing_complete)
 		h->ev.pairing_complete(h->ev.ctx, handle, st, st == BH_OK && b && h->cfg.bondable);
 }

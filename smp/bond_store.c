@@ -229,10 +229,20 @@ static bool is_bond_name(const char *n)
 	return n[0] != '.' && l > sl && strcmp(n + l - sl, BOND_SUFFIX) == 0;
 }
 
-/* Loads and decodes one bond file; a file whose content names another
- * identity than its file name was moved or edited: corrupt. Returns 0, -1
- * (not there), -2 (out of memory) or the problem. */
-static int load_bond(struct bh_bond_store *st, const char *name, struct bh_bond *bd, int *err)
+static bh_status decode_bond(const uint8_t *d, size_t n, void *out)
+{
+	return bh_bond_decode(d, n, out);
+}
+
+static bh_status decode_identity(const uint8_t *d, size_t n, void *out)
+{
+	return bh_local_identity_decode(d, n, out);
+}
+
+/* Reads and decodes one entry. Returns 0, -1 (not there), -2 (out of
+ * memory) or the problem. */
+static int load_entry(struct bh_bond_store *st, const char *name,
+		      bh_status (*decode)(const uint8_t *, size_t, void *), void *out, int *err)
 {
 	uint8_t *data = NULL;
 	size_t len = 0;
@@ -241,12 +251,18 @@ static int load_bond(struct bh_bond_store *st, const char *name, struct bh_bond 
 		return -2;
 	if (pb)
 		return pb;
-	bh_status rc = bh_bond_decode(data, len, bd);
+	bh_status rc = decode(data, len, out);
 	free_data(data, len);
-	if (rc == BH_ENOMEM)
-		return -2;
-	if (rc != BH_OK)
-		return BH_STORE_CORRUPT;
+	return rc == BH_ENOMEM ? -2 : rc != BH_OK ? BH_STORE_CORRUPT : 0;
+}
+
+/* A bond file whose content names another identity than its file name
+ * was moved or edited: corrupt. */
+static int load_bond(struct bh_bond_store *st, const char *name, struct bh_bond *bd, int *err)
+{
+	int pb = load_entry(st, name, decode_bond, bd, err);
+	if (pb)
+		return pb;
 	char want[32];
 	bond_name(&bd->identity, want);
 	return strcmp(want, name) ? BH_STORE_CORRUPT : 0;
@@ -254,16 +270,7 @@ static int load_bond(struct bh_bond_store *st, const char *name, struct bh_bond 
 
 static int load_identity(struct bh_bond_store *st, struct bh_local_identity *out, int *err)
 {
-	uint8_t *data = NULL;
-	size_t len = 0;
-	int pb = read_entry(st, LOCAL_NAME, &data, &len, err);
-	if (pb == BH_STORE_UNREADABLE && *err == ENOMEM)
-		return -2;
-	if (pb)
-		return pb;
-	bh_status rc = bh_local_identity_decode(data, len, out);
-	free_data(data, len);
-	return rc == BH_ENOMEM ? -2 : rc != BH_OK ? BH_STORE_CORRUPT : 0;
+	return load_entry(st, LOCAL_NAME, decode_identity, out, err);
 }
 
 /* ---- moving aside ---- */
@@ -309,16 +316,23 @@ static bool move_aside(struct bh_bond_store *st, const char *name, const char *t
 	return false;
 }
 
-static void report(struct bh_bond_store *st, const char *name, int pb, int err, bool aside)
+/* Reports a damaged entry and, with move, renames it aside. BH_EIO when it
+ * had to move and could not. */
+static bh_status settle(struct bh_bond_store *st, const char *name, int pb, int err, bool move)
 {
 	struct bh_store_notice n = { .name = name, .problem = (enum bh_store_problem)pb,
 				     .status = problem_status((enum bh_store_problem)pb),
 				     .sys_errno = pb == BH_STORE_UNREADABLE ? err : 0 };
+	if (move)
+		return move_aside(st, name, bh_store_problem_tag(n.problem), &n) ? BH_OK : BH_EIO;
+	notice(st, &n);
+	return BH_OK;
+}
+
+static void report(struct bh_bond_store *st, const char *name, int pb, int err, bool aside)
+{
 	/* An unreadable file may be a passing I/O error: only a save moves it. */
-	if (aside && pb != BH_STORE_UNREADABLE)
-		move_aside(st, name, bh_store_problem_tag(n.problem), &n);
-	else
-		notice(st, &n);
+	settle(st, name, pb, err, aside && pb != BH_STORE_UNREADABLE);
 }
 
 /* Before anything is put at name: a valid file may be replaced, anything
@@ -340,12 +354,7 @@ static bh_status make_room(struct bh_bond_store *st, const char *name, bool is_b
 	}
 	if (pb == -2)
 		return BH_ENOMEM;
-	if (pb <= 0)
-		return BH_OK;
-	struct bh_store_notice n = { .name = name, .problem = (enum bh_store_problem)pb,
-				     .status = problem_status((enum bh_store_problem)pb),
-				     .sys_errno = pb == BH_STORE_UNREADABLE ? err : 0 };
-	return move_aside(st, name, bh_store_problem_tag(n.problem), &n) ? BH_OK : BH_EIO;
+	return pb <= 0 ? BH_OK : settle(st, name, pb, err, true);
 }
 
 /* ---- writing ---- */
@@ -681,12 +690,8 @@ static bh_status remove_bond(struct bh_bond_store *st, const char *name)
 		return BH_ENOTFOUND;
 	if (pb == -2)
 		return BH_ENOMEM;
-	if (pb) {
-		struct bh_store_notice n = { .name = name, .problem = (enum bh_store_problem)pb,
-					     .status = problem_status((enum bh_store_problem)pb),
-					     .sys_errno = pb == BH_STORE_UNREADABLE ? err : 0 };
-		return move_aside(st, name, bh_store_problem_tag(n.problem), &n) ? BH_OK : BH_EIO;
-	}
+	if (pb)
+		return settle(st, name, pb, err, true);
 	if (unlinkat(st->dirfd, name, 0) != 0)
 		return errno == ENOENT ? BH_ENOTFOUND : BH_EIO;
 	return BH_OK;
