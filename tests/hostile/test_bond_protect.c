@@ -9,7 +9,11 @@
  * file must stay byte for byte. Finally the real central comes back (same
  * store, same identity) and re-encrypts from its bond: no new pairing, SC
  * authenticated, the protected value readable. The victim allows Just Works
- * by its own policy (mitm off), so only the downgrade rule can refuse. */
+ * by its own policy (mitm off), so only the downgrade rule can refuse.
+ * The same with the victim as central (smp_bond_downgrade_refused_central):
+ * the spoofer advertises with the bonded peripheral's identity and puts the
+ * weaker pairing in its Pairing Response, where SC/legacy, the method and
+ * the key size are only decided. */
 #include "hostile.h"
 
 #include "gap.h"
@@ -78,19 +82,22 @@ static void p_log(void *ctx, enum bh_log_level lvl, const char *layer, const cha
 		fprintf(stderr, "  [%s] %s\n", layer, msg);
 }
 
+/* good: the real device (asks for MITM protection; a random static
+ * identity the spoofer can take). Else the victim (would take Just Works
+ * and a 12-octet key by its own policy: only the downgrade rule refuses). */
 static struct bh_host *party_host(struct bh_loop *loop, struct party *p, const char *store,
-				  bool central)
+				  bool good, uint64_t seed)
 {
 	struct bh_host_config cfg;
 	bh_host_config_default(&cfg);
 	cfg.loop = loop;
 	cfg.store_dir = store;
 	cfg.seeded = true;
-	cfg.seed = central ? 21 : 22;
+	cfg.seed = seed;
 	cfg.io_cap = BH_IO_DISPLAY_YES_NO;
-	cfg.mitm = central;          /* the real central asks for MITM protection */
-	cfg.min_key_size = 7;        /* the victim would take a 12-octet key ... */
-	cfg.use_random_address = central;
+	cfg.mitm = good;
+	cfg.min_key_size = 7;
+	cfg.use_random_address = good;
 	cfg.log_level = getenv("HOSTILE_VERBOSE") ? BH_LOG_DEBUG : BH_LOG_WARN;
 	struct bh_host_events ev = {
 		.ctx = p,
@@ -166,14 +173,14 @@ static void smp_bond_downgrade_refused(void **state)
 	struct bh_loop *loop = bh_loop_new();
 	struct victim v = { 0 };
 	struct party vp = { .v = &v }, gp = { 0 };
-	assert_non_null(party_host(loop, &vp, vstore, false));
+	assert_non_null(party_host(loop, &vp, vstore, false, 22));
 	v.h = vp.h;
 	hx_victim_serve(&v);
 	bh_host_run_for(v.h, 30);
 	const bh_addr va = bh_hci_info(bh_host_hci(v.h))->bdaddr;
 
 	/* 1. The real central bonds: SC numeric comparison. */
-	assert_non_null(party_host(loop, &gp, gstore, true));
+	assert_non_null(party_host(loop, &gp, gstore, true, 21));
 	uint16_t conn = 0;
 	assert_int_equal(bh_host_connect_sync(gp.h, &va, 5000, &conn), 0);
 	int rc = bh_host_pair_sync(gp.h, conn, 15000);
@@ -255,7 +262,8 @@ static void smp_bond_downgrade_refused(void **state)
 
 	/* 3. The real central is back: same store, same identity, re-encrypts
 	 * from its bond (no pairing) and reads the protected value. */
-	assert_non_null(party_host(loop, &gp, gstore, true));
+	gp = (struct party){ 0 };
+	assert_non_null(party_host(loop, &gp, gstore, true, 21));
 	unsigned c0 = v.connected;
 	assert_int_equal(bh_host_connect_sync(gp.h, &va, 5000, &conn), 0);
 	for (int k = 0; k < 50 && v.connected == c0; k++)
@@ -272,7 +280,8 @@ static void smp_bond_downgrade_refused(void **state)
 		bh_sec_level_str(sec.level), sec.key_size, sec.bonded, vp.paired, gp.paired);
 	assert_int_equal(sec.level, BH_SEC_SC_AUTHENTICATED);
 	assert_true(sec.bonded);
-	assert_int_equal(vp.paired, 1); /* the victim re-encrypted, never paired again */
+	assert_int_equal(vp.paired, 1); /* re-encrypted: neither side paired again */
+	assert_int_equal(gp.paired, 0);
 	uint8_t buf[64];
 	size_t len = 0;
 	assert_int_equal(bh_host_read_sync(gp.h, conn, v.dh.encrypted, buf, sizeof(buf), &len), 0);
@@ -292,7 +301,155 @@ static void smp_bond_downgrade_refused(void **state)
 		fprintf(stderr, "could not remove %s\n", vstore);
 }
 
+/* ---- the victim is the central: the weaker pairing comes in the spoofer's
+ * Pairing Response (SC or legacy, the method and the key size are decided
+ * only there) ---- */
+
+static const struct attempt responses[] = {
+	{ "SC Just Works", { 0x02, 0x03, 0x00, 0x09, 16, 0, 0 }, 0x03 },
+	{ "legacy Just Works", { 0x02, 0x03, 0x00, 0x01, 16, 0, 0 }, 0x03 },
+	{ "legacy passkey", { 0x02, 0x04, 0x00, 0x05, 16, 0, 0 }, 0x03 },
+	{ "SC numeric comparison, 12-octet key", { 0x02, 0x04, 0x00, 0x0d, 12, 0, 0 }, 0x06 },
+};
+
+static int connect_retry(struct bh_host *h, const bh_addr *a, uint16_t *conn)
+{
+	int rc = -1;
+	for (int k = 0; k < 5 && rc; k++) {
+		rc = bh_host_connect_sync(h, a, 5000, conn);
+		if (rc) {
+			fprintf(stderr, "  connect: %s, again\n", bh_strerror(rc));
+			bh_host_run_for(h, 200);
+		}
+	}
+	return rc;
+}
+
+static void serve(struct party *p, struct demo_handles *dh)
+{
+	struct victim tmp = { .h = p->h };
+	hx_victim_serve(&tmp);
+	*dh = tmp.dh;
+}
+
+static void smp_bond_downgrade_refused_central(void **state)
+{
+	(void)state;
+	char vstore[] = "/tmp/bondprot-v-XXXXXX", gstore[] = "/tmp/bondprot-g-XXXXXX";
+	assert_non_null(mkdtemp(vstore));
+	assert_non_null(mkdtemp(gstore));
+	struct bh_loop *loop = bh_loop_new();
+	struct victim v = { 0 };
+	struct party vp = { .v = &v }, gp = { 0 };
+	struct demo_handles gdh;
+	assert_non_null(party_host(loop, &vp, vstore, false, 23));
+	v.h = vp.h;
+
+	/* 1. The victim bonds with the real peripheral: SC numeric comparison. */
+	assert_non_null(party_host(loop, &gp, gstore, true, 24));
+	serve(&gp, &gdh);
+	bh_host_run_for(gp.h, 30);
+	const bh_addr gid = bh_gap_own_address(bh_host_gap(gp.h));
+	assert_int_equal(gid.type, BH_ADDR_RANDOM);
+	uint16_t conn = 0;
+	assert_int_equal(connect_retry(v.h, &gid, &conn), 0);
+	int rc = bh_host_pair_sync(v.h, conn, 15000);
+	if (rc)
+		fprintf(stderr, "bonding: %s\n", bh_strerror(rc));
+	assert_int_equal(rc, 0);
+	assert_int_equal(vp.paired, 1);
+	assert_int_equal(bh_smp_security(bh_host_smp(v.h), conn).level, BH_SEC_SC_AUTHENTICATED);
+	assert_int_equal(bh_host_disconnect_sync(v.h, conn, 0x13, 3000), 0);
+	bh_host_run_for(v.h, 100);
+	bh_host_free(gp.h);
+	gp.h = NULL;
+	static uint8_t before[40000], after[40000];
+	char name[256], name2[256];
+	size_t nb = bond_file(vstore, name, sizeof(name), before, sizeof(before));
+
+	/* 2. The spoofer advertises with the bonded identity; the victim connects
+	 * and pairs; the spoofer answers with a weaker Pairing Response. */
+	struct evil *e = evil_open(getenv("BTVIRT_SOCKET") ? getenv("BTVIRT_SOCKET")
+							  : "/tmp/bt-server-le",
+				   loop);
+	assert_non_null(e);
+	assert_int_equal(evil_set_random_address(e, &gid), 0);
+	for (size_t i = 0; i < sizeof(responses) / sizeof(responses[0]); i++) {
+		const struct attempt *a = &responses[i];
+		unsigned f0 = vp.failed, d0 = v.disconnected;
+		assert_int_equal(evil_advertise(e), 0);
+		assert_int_equal(connect_retry(v.h, &gid, &conn), 0);
+		assert_int_equal(evil_wait_connected(e, 3000), 0);
+		assert_int_equal(bh_smp_pair(bh_host_smp(v.h), conn, NULL), 0);
+		uint8_t req[80], rsp[80];
+		int n = evil_recv(e, EVIL_CID_SMP, req, sizeof(req), 3000);
+		assert_int_equal(n, 7);
+		assert_int_equal(req[0], 0x01);
+		uint8_t pres[7];
+		memcpy(pres, a->preq, 7);
+		pres[5] = req[5] & 0x03; /* only what was asked for */
+		pres[6] = req[6] & 0x03;
+		assert_int_equal(evil_l2cap(e, EVIL_CID_SMP, pres, 7), 0);
+		n = evil_recv(e, EVIL_CID_SMP, rsp, sizeof(rsp), 3000);
+		for (int k = 0; k < 50 && vp.failed == f0; k++)
+			evil_run(e, 20);
+		fprintf(stderr, "  %-36s -> %s, victim: %s\n", a->what,
+			n == 2 && rsp[0] == 0x05 ? bh_smp_reason_str(rsp[1]) : "no Pairing Failed",
+			bh_strerror(vp.last));
+		assert_int_equal(n, 2);
+		assert_int_equal(rsp[0], 0x05); /* no Public Key, no Confirm */
+		assert_int_equal(rsp[1], a->reason);
+		assert_int_equal(vp.last, BH_EDOWNGRADE);
+		assert_int_equal(bh_smp_security(bh_host_smp(v.h), conn).level, BH_SEC_NONE);
+		assert_int_equal(evil_disconnect(e, 0x13, 3000), 0);
+		for (int k = 0; k < 50 && v.disconnected == d0; k++)
+			evil_run(e, 20);
+		assert_int_equal(v.disconnected, d0 + 1);
+		size_t na = bond_file(vstore, name2, sizeof(name2), after, sizeof(after));
+		assert_string_equal(name, name2);
+		assert_int_equal(na, nb);
+		assert_memory_equal(before, after, nb); /* byte for byte */
+	}
+	evil_close(e);
+
+	/* 3. The real peripheral is back: the victim re-encrypts from its bond. */
+	gp = (struct party){ 0 };
+	assert_non_null(party_host(loop, &gp, gstore, true, 24));
+	serve(&gp, &gdh);
+	bh_host_run_for(gp.h, 30);
+	assert_int_equal(connect_retry(v.h, &gid, &conn), 0);
+	rc = bh_host_pair_sync(v.h, conn, 10000);
+	if (rc)
+		fprintf(stderr, "re-encryption: %s\n", bh_strerror(rc));
+	assert_int_equal(rc, 0);
+	struct bh_security sec = bh_smp_security(bh_host_smp(v.h), conn);
+	fprintf(stderr, "  real peripheral again: %s, key size %u, bonded %d, pairings %u\n",
+		bh_sec_level_str(sec.level), sec.key_size, sec.bonded, gp.paired);
+	assert_int_equal(sec.level, BH_SEC_SC_AUTHENTICATED);
+	assert_true(sec.bonded);
+	assert_int_equal(gp.paired, 0); /* neither side paired again */
+	assert_int_equal(vp.paired, 1);
+	uint8_t buf[64];
+	size_t len = 0;
+	assert_int_equal(bh_host_read_sync(v.h, conn, gdh.encrypted, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, 16);
+	assert_int_equal(bh_host_disconnect_sync(v.h, conn, 0x13, 3000), 0);
+	bh_host_run_for(v.h, 100);
+	size_t na = bond_file(vstore, name2, sizeof(name2), after, sizeof(after));
+	assert_int_equal(na, nb);
+	assert_memory_equal(before, after, nb);
+
+	bh_host_free(gp.h);
+	bh_host_free(v.h);
+	bh_loop_free(loop);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", vstore, gstore);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", vstore);
+}
+
 const struct CMUnitTest hx_bond_tests[] = {
 	cmocka_unit_test(smp_bond_downgrade_refused),
+	cmocka_unit_test(smp_bond_downgrade_refused_central),
 };
 const size_t hx_n_bond_tests = sizeof(hx_bond_tests) / sizeof(hx_bond_tests[0]);
