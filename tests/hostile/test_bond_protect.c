@@ -231,6 +231,15 @@ static void smp_bond_downgrade_refused(void **state)
 			evil_run(e, 20);
 		assert_int_equal(v.connected, c0 + 1);
 		assert_true(bh_addr_eq(&v.peer, &id)); /* the victim sees the bonded address */
+		if (i == 0) {
+			/* Unencrypted, it subscribes (heart rate CCCD): what is kept
+			 * with the bond must not change either. */
+			uint8_t wr[5] = { 0x12, HX_LE16(v.dh.heart_rate + 1), 0x01, 0x00 }, wrsp[16];
+			assert_int_equal(evil_l2cap(e, EVIL_CID_ATT, wr, sizeof(wr)), 0);
+			int wn = evil_recv(e, EVIL_CID_ATT, wrsp, sizeof(wrsp), 2000);
+			fprintf(stderr, "  spoofer's CCCD write -> %s\n",
+				wn >= 1 && wrsp[0] == 0x13 ? "Write Response" : "refused");
+		}
 		assert_int_equal(evil_l2cap(e, EVIL_CID_SMP, a->preq, 7), 0);
 		uint8_t rsp[80];
 		int n = evil_recv(e, EVIL_CID_SMP, rsp, sizeof(rsp), 3000);
