@@ -634,6 +634,39 @@ bh_status bh_bond_store_load_all(struct bh_bond_store *st,
 	return rc;
 }
 
+/* "NAME.<tag>-<digit>...": a name move_aside gave. */
+static bool is_aside_name(const char *n)
+{
+	static const enum bh_store_problem tags[] = {
+		BH_STORE_CORRUPT, BH_STORE_NOT_REGULAR, BH_STORE_SYMLINK,
+		BH_STORE_FOREIGN_OWNER, BH_STORE_UNREADABLE, BH_STORE_RETIRED,
+	};
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		char pat[32];
+		snprintf(pat, sizeof(pat), ".%s-", bh_store_problem_tag(tags[i]));
+		const char *at = strstr(n, pat);
+		if (at && at != n && at[strlen(pat)] >= '0' && at[strlen(pat)] <= '9')
+			return true;
+	}
+	return false;
+}
+
+bh_status bh_bond_store_list_aside(struct bh_bond_store *st,
+				   void (*fn)(void *ctx, const char *name), void *ctx)
+{
+	if (!st || !fn)
+		return BH_EINVAL;
+	DIR *dh = open_listing(st->dirfd);
+	if (!dh)
+		return BH_EIO;
+	struct dirent *e;
+	while ((e = readdir(dh)) != NULL)
+		if (is_aside_name(e->d_name))
+			fn(ctx, e->d_name);
+	closedir(dh);
+	return BH_OK;
+}
+
 bh_status bh_bond_store_find(struct bh_bond_store *st, const bh_addr *identity,
 			     struct bh_bond *out)
 {

@@ -164,6 +164,12 @@ const char *bh_bond_store_dir(const struct bh_bond_store *st);
 bh_status bh_bond_store_load_all(struct bh_bond_store *st,
 				 int (*fn)(void *ctx, const struct bh_bond *b), void *ctx);
 
+/* Calls fn with the name of each entry kept aside ("NAME.<why>-<time>"), so
+ * a person can be told where the damaged files went. BH_EIO if the directory
+ * cannot be read. */
+bh_status bh_bond_store_list_aside(struct bh_bond_store *st,
+				   void (*fn)(void *ctx, const char *name), void *ctx);
+
 /* BH_ENOTFOUND if no bond; BH_ECORRUPT, BH_EUNSAFE or BH_EIO (also
  * reported) if its file is damaged. */
 bh_status bh_bond_store_find(struct bh_bond_store *st, const bh_addr *identity,

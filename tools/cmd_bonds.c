@@ -15,6 +15,12 @@ static void on_notice(void *ctx, const struct bh_store_notice *n)
 		msg, bh_err_name(n->status));
 }
 
+static void print_aside(void *ctx, const char *name)
+{
+	struct cli *c = ctx;
+	fprintf(stderr, "%s: kept aside, not used: %s\n", c->prog, name);
+}
+
 struct list_ctx {
 	struct cli *c;
 	unsigned n;
@@ -71,6 +77,8 @@ int cmd_bonds(struct cli *c, int argc, char **argv)
 		else if (!c->json)
 			fprintf(stderr, "%u bond%s in %s\n", lc.n, lc.n == 1 ? "" : "s",
 				bh_bond_store_dir(st));
+		/* where damaged files went, so a person can restore or remove them */
+		bh_bond_store_list_aside(st, print_aside, c);
 	} else if (argc == 3) {
 		bh_addr a;
 		if (bh_addr_parse(argv[2], &a)) {

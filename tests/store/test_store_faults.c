@@ -653,6 +653,9 @@ static void cli_host(const struct cell *c)
 			fprintf(stderr, "%s", r.err);
 		assert_int_equal(r.status, 0);
 		want_in(r.err, "moved aside to local_identity.", "--new-identity stderr");
+		const char *largs[] = { g_blehost, "--store", c->store, "bonds", "list", NULL };
+		run_cli(c, &r, largs);
+		want_in(r.err, "kept aside, not used: local_identity.", "bonds list stderr");
 		char where[600];
 		assert_true(find_entry(c, where, sizeof(where)));
 		assert_true(!strncmp(where, "local_identity.", 15));
@@ -676,6 +679,15 @@ static void cli_host(const struct cell *c)
 		want_in(r.err, "tightened", "info stderr");
 	check_entry(c, true, true);
 	check_others(c);
+	if (e->fate == F_ASIDE) { /* and `bonds list` tells where it went */
+		const char *largs[] = { g_blehost, "--store", c->store, "bonds", "list", NULL };
+		run_cli(c, &r, largs);
+		assert_int_equal(r.status, 0);
+		char want[160];
+		snprintf(want, sizeof(want), "kept aside, not used: %s.%s-", c->name,
+			 bh_store_problem_tag(e->problem));
+		want_in(r.err, want, "bonds list stderr");
+	}
 }
 
 /* ---- the cells ---- */
