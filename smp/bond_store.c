@@ -85,8 +85,8 @@ void bh_store_notice_str(const struct bh_store_notice *n, char *buf, size_t len)
 	snprintf(why, sizeof(why), "%s%s%s", bh_store_problem_str(n->problem),
 		 n->sys_errno ? ": " : "", n->sys_errno ? strerror(n->sys_errno) : "");
 	const char *effect = dir ? ""
-			     : local ? (n->problem == BH_STORE_RETIRED
-					? "; bonded peers no longer recognise us and must pair again"
+			     : local ? (n->moved_to
+					? "; with a new identity, bonded peers must pair again"
 					: "; our identity cannot be used")
 				     : "; that peer must pair again";
 	if (n->moved_to)

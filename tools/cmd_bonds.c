@@ -11,8 +11,10 @@ static void on_notice(void *ctx, const struct bh_store_notice *n)
 	struct cli *c = ctx;
 	char msg[512];
 	bh_store_notice_str(n, msg, sizeof(msg));
-	fprintf(stderr, "%s: %s: %s [%s]\n", c->prog, n->problem == BH_STORE_LAX_MODE ? "warning" : "skipped",
-		msg, bh_err_name(n->status));
+	if (n->status == BH_OK)
+		fprintf(stderr, "%s: warning: %s\n", c->prog, msg);
+	else
+		fprintf(stderr, "%s: skipped: %s [%s]\n", c->prog, msg, bh_err_name(n->status));
 }
 
 static void print_aside(void *ctx, const char *name)
