@@ -156,6 +156,7 @@ static void fill(struct bh_bond *b, uint8_t seed, bool blobs)
 
 static char *slurp(const char *path, size_t *n)
 {
+	*n = 0;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0)
 		return NULL;
