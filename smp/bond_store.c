@@ -335,6 +335,23 @@ static void report(struct bh_bond_store *st, const char *name, int pb, int err, 
 	settle(st, name, pb, err, aside && pb != BH_STORE_UNREADABLE);
 }
 
+/* What a load of name means for the caller: BH_OK, BH_ENOTFOUND, BH_ENOMEM,
+ * or the problem's status after reporting it (nothing of a damaged file is
+ * left in out). */
+static bh_status outcome(struct bh_bond_store *st, const char *name, int pb, int err, void *out,
+			 size_t outlen, bool aside)
+{
+	if (pb == -1)
+		return BH_ENOTFOUND;
+	if (pb == -2)
+		return BH_ENOMEM;
+	if (pb == 0)
+		return BH_OK;
+	OPENSSL_cleanse(out, outlen);
+	report(st, name, pb, err, aside);
+	return problem_status((enum bh_store_problem)pb);
+}
+
 /* Before anything is put at name: a valid file may be replaced, anything
  * else there is moved aside first. BH_OK when the name is free or valid. */
 static bh_status make_room(struct bh_bond_store *st, const char *name, bool is_bond)
@@ -676,16 +693,7 @@ bh_status bh_bond_store_find(struct bh_bond_store *st, const bh_addr *identity,
 	bond_name(identity, name);
 	int err;
 	int pb = load_bond(st, name, out, &err);
-	if (pb == -1)
-		return BH_ENOTFOUND;
-	if (pb == -2)
-		return BH_ENOMEM;
-	if (pb) {
-		OPENSSL_cleanse(out, sizeof(*out));
-		report(st, name, pb, err, st->opts.move_aside);
-		return problem_status((enum bh_store_problem)pb);
-	}
-	return BH_OK;
+	return outcome(st, name, pb, err, out, sizeof(*out), st->opts.move_aside);
 }
 
 bh_status bh_bond_store_save(struct bh_bond_store *st, const struct bh_bond *b)
@@ -772,16 +780,8 @@ bh_status bh_bond_store_local_identity_get(struct bh_bond_store *st, struct bh_l
 		return BH_EINVAL;
 	int err;
 	int pb = load_identity(st, out, &err);
-	if (pb == -1)
-		return BH_ENOTFOUND;
-	if (pb == -2)
-		return BH_ENOMEM;
-	if (pb) {
-		OPENSSL_cleanse(out, sizeof(*out));
-		report(st, LOCAL_NAME, pb, err, false); /* never moved implicitly */
-		return problem_status((enum bh_store_problem)pb);
-	}
-	return BH_OK;
+	/* our identity is never moved implicitly */
+	return outcome(st, LOCAL_NAME, pb, err, out, sizeof(*out), false);
 }
 
 bh_status bh_bond_store_local_identity_put(struct bh_bond_store *st,

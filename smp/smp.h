@@ -102,8 +102,8 @@ struct bh_smp_config {
 	bool allow_debug_keys;     /* accept the peer's SC debug public key */
 	bool use_debug_keys;       /* use the debug key pair ourselves (sniffable!) */
 	/* Let a bonding pairing replace a stored bond with a weaker one. Off
-	 * (default): a pairing whose result would be weaker than the bond
-	 * kept for the peer's identity (from port.get_bond: the on-air
+	 * (default): a pairing whose result would be weaker in any respect
+	 * than the bond kept for the peer's identity (from port.get_bond: the on-air
 	 * address, resolved; and again for an identity the peer distributes)
 	 * is refused before any key is replaced, with Pairing Failed
 	 * Authentication Requirements (unauthenticated over authenticated,

@@ -145,6 +145,50 @@ static size_t bond_file(const char *dir, char *name, size_t ncap, uint8_t *buf, 
 	return n;
 }
 
+/* The victim's bond file as it was, and the check that it still is. */
+struct snap {
+	char name[256];
+	size_t n;
+	uint8_t bytes[40000];
+};
+static struct snap g_before, g_now;
+
+static void snap_take(const char *dir, struct snap *s)
+{
+	s->n = bond_file(dir, s->name, sizeof(s->name), s->bytes, sizeof(s->bytes));
+}
+
+static void expect_bond_unchanged(const char *dir)
+{
+	snap_take(dir, &g_now);
+	assert_string_equal(g_before.name, g_now.name);
+	assert_int_equal(g_now.n, g_before.n);
+	assert_memory_equal(g_before.bytes, g_now.bytes, g_before.n); /* byte for byte */
+}
+
+/* The protected value (demo 04 needs encryption) reads, then the link ends. */
+static void read_protected_and_leave(struct bh_host *h, uint16_t conn, uint16_t handle)
+{
+	uint8_t buf[64];
+	size_t len = 0;
+	assert_int_equal(bh_host_read_sync(h, conn, handle, buf, sizeof(buf), &len), 0);
+	assert_int_equal(len, 16);
+	assert_int_equal(bh_host_disconnect_sync(h, conn, 0x13, 3000), 0);
+	bh_host_run_for(h, 100);
+}
+
+static void finish(struct bh_loop *loop, struct bh_host *a, struct bh_host *b, const char *d1,
+		   const char *d2)
+{
+	bh_host_free(a);
+	bh_host_free(b);
+	bh_loop_free(loop);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", d1, d2);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", d1);
+}
+
 struct attempt {
 	const char *what;
 	uint8_t preq[7]; /* the spoofer's Pairing Request */
@@ -199,11 +243,9 @@ static void smp_bond_downgrade_refused(void **state)
 	bh_host_free(gp.h);
 	gp.h = NULL;
 
-	static uint8_t before[40000], after[40000];
-	char name[256], name2[256];
-	size_t nb = bond_file(vstore, name, sizeof(name), before, sizeof(before));
-	fprintf(stderr, "  bond %s (%zu bytes) with %02X:..:%02X/random\n", name, nb, id.val[5],
-		id.val[0]);
+	snap_take(vstore, &g_before);
+	fprintf(stderr, "  bond %s (%zu bytes) with %02X:..:%02X/random\n", g_before.name,
+		g_before.n, id.val[5], id.val[0]);
 
 	/* 2. The spoofer, with the bonded identity as its address, tries each
 	 * weaker pairing on a fresh link. */
@@ -261,10 +303,7 @@ static void smp_bond_downgrade_refused(void **state)
 		for (int k = 0; k < 50 && v.disconnected == d0; k++)
 			evil_run(e, 20);
 		assert_int_equal(v.disconnected, d0 + 1);
-		size_t na = bond_file(vstore, name2, sizeof(name2), after, sizeof(after));
-		assert_string_equal(name, name2);
-		assert_int_equal(na, nb);
-		assert_memory_equal(before, after, nb); /* byte for byte */
+		expect_bond_unchanged(vstore);
 	}
 	evil_close(e);
 	assert_int_equal(vp.paired, 1);
@@ -291,23 +330,9 @@ static void smp_bond_downgrade_refused(void **state)
 	assert_true(sec.bonded);
 	assert_int_equal(vp.paired, 1); /* re-encrypted: neither side paired again */
 	assert_int_equal(gp.paired, 0);
-	uint8_t buf[64];
-	size_t len = 0;
-	assert_int_equal(bh_host_read_sync(gp.h, conn, v.dh.encrypted, buf, sizeof(buf), &len), 0);
-	assert_int_equal(len, 16);
-	assert_int_equal(bh_host_disconnect_sync(gp.h, conn, 0x13, 3000), 0);
-	bh_host_run_for(gp.h, 100);
-	size_t na = bond_file(vstore, name2, sizeof(name2), after, sizeof(after));
-	assert_int_equal(na, nb);
-	assert_memory_equal(before, after, nb);
-
-	bh_host_free(gp.h);
-	bh_host_free(v.h);
-	bh_loop_free(loop);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", vstore, gstore);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", vstore);
+	read_protected_and_leave(gp.h, conn, v.dh.encrypted);
+	expect_bond_unchanged(vstore);
+	finish(loop, gp.h, v.h, vstore, gstore);
 }
 
 /* ---- the victim is the central: the weaker pairing comes in the spoofer's
@@ -372,9 +397,7 @@ static void smp_bond_downgrade_refused_central(void **state)
 	bh_host_run_for(v.h, 100);
 	bh_host_free(gp.h);
 	gp.h = NULL;
-	static uint8_t before[40000], after[40000];
-	char name[256], name2[256];
-	size_t nb = bond_file(vstore, name, sizeof(name), before, sizeof(before));
+	snap_take(vstore, &g_before);
 
 	/* 2. The spoofer advertises with the bonded identity; the victim connects
 	 * and pairs; the spoofer answers with a weaker Pairing Response. */
@@ -414,10 +437,7 @@ static void smp_bond_downgrade_refused_central(void **state)
 		for (int k = 0; k < 50 && v.disconnected == d0; k++)
 			evil_run(e, 20);
 		assert_int_equal(v.disconnected, d0 + 1);
-		size_t na = bond_file(vstore, name2, sizeof(name2), after, sizeof(after));
-		assert_string_equal(name, name2);
-		assert_int_equal(na, nb);
-		assert_memory_equal(before, after, nb); /* byte for byte */
+		expect_bond_unchanged(vstore);
 	}
 	evil_close(e);
 
@@ -438,23 +458,9 @@ static void smp_bond_downgrade_refused_central(void **state)
 	assert_true(sec.bonded);
 	assert_int_equal(gp.paired, 0); /* neither side paired again */
 	assert_int_equal(vp.paired, 1);
-	uint8_t buf[64];
-	size_t len = 0;
-	assert_int_equal(bh_host_read_sync(v.h, conn, gdh.encrypted, buf, sizeof(buf), &len), 0);
-	assert_int_equal(len, 16);
-	assert_int_equal(bh_host_disconnect_sync(v.h, conn, 0x13, 3000), 0);
-	bh_host_run_for(v.h, 100);
-	size_t na = bond_file(vstore, name2, sizeof(name2), after, sizeof(after));
-	assert_int_equal(na, nb);
-	assert_memory_equal(before, after, nb);
-
-	bh_host_free(gp.h);
-	bh_host_free(v.h);
-	bh_loop_free(loop);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", vstore, gstore);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", vstore);
+	read_protected_and_leave(v.h, conn, gdh.encrypted);
+	expect_bond_unchanged(vstore);
+	finish(loop, gp.h, v.h, vstore, gstore);
 }
 
 const struct CMUnitTest hx_bond_tests[] = {
