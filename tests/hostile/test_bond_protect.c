@@ -304,6 +304,7 @@ static void smp_bond_downgrade_refused(void **state)
 			evil_run(e, 20);
 		assert_int_equal(v.disconnected, d0 + 1);
 		expect_bond_unchanged(vstore);
+		evil_run(e, 300); /* the victim advertises again */
 	}
 	evil_close(e);
 	assert_int_equal(vp.paired, 1);
