@@ -59,6 +59,15 @@ struct bh_host_config {
 	uint8_t min_key_size;    /* default 16 (7..16) */
 	uint8_t max_key_size;    /* offered in pairing; default 16 (min..16) */
 	bool debug_keys;         /* accept the SC debug key pair */
+	/* Let a pairing replace a bond with a weaker one (unauthenticated over
+	 * authenticated, legacy over Secure Connections, a shorter key). Off:
+	 * such a pairing fails with BH_EDOWNGRADE (a spoofer of a bonded
+	 * device's address cannot take its bond over with Just Works). */
+	bool allow_bond_downgrade;
+	/* Start a new local identity (IRK, static address): the current
+	 * local_identity file, valid or not, is kept aside. Without it a
+	 * damaged identity file makes bh_host_new fail (never replaced). */
+	bool new_identity;
 	bool auto_security;      /* GATT client raises security and retries once; default true */
 	bool use_random_address; /* advertise/scan/connect with our random static address */
 	bool privacy;            /* use resolvable private addresses made from our IRK

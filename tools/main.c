@@ -40,7 +40,8 @@ static const struct {
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N] COMMAND ...\n"
+		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N]\n"
+		"       [--allow-bond-downgrade] [--new-identity] COMMAND ...\n"
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
@@ -49,7 +50,9 @@ static void usage(FILE *f, const char *prog)
 		prog);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
-	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n");
+	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n"
+		   "--allow-bond-downgrade: let a pairing replace a bond with a weaker one.\n"
+		   "--new-identity: keep the local identity file aside and start a new one.\n");
 }
 
 int main(int argc, char **argv)
@@ -64,6 +67,8 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "store", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "allow-bond-downgrade", no_argument, NULL, 'D' },
+		{ "new-identity", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -80,6 +85,8 @@ int main(int argc, char **argv)
 			c.cfg.seeded = true;
 			c.cfg.seed = strtoull(optarg, NULL, 0);
 			break;
+		case 'D': c.cfg.allow_bond_downgrade = true; break;
+		case 'N': c.cfg.new_identity = true; break;
 		case 'h': usage(stdout, c.prog); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}
