@@ -166,7 +166,12 @@ int bh_host_passkey_reply(struct bh_host *h, uint16_t handle, bool accept, uint3
 int bh_host_confirm_reply(struct bh_host *h, uint16_t handle, bool accept);
 
 /* ---- Blocking helpers: run the loop until the operation completes. ----
- * They are thin wrappers over the asynchronous APIs of the layers. */
+ * They are thin wrappers over the asynchronous APIs of the layers. Each
+ * returns promptly when its link goes (BH_EDISCONNECTED; called on a link
+ * that already went: the same, or BH_ENOTFOUND for a handle never seen) or
+ * the controller is lost (BH_ETRANSPORT, BH_EHWERROR, BH_ERESET after a
+ * recovery). They keep no pointer into a connection across the loop, so
+ * any callback may end the link while they wait. */
 
 /* Connects to addr as central. *handle receives the connection handle. */
 int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
@@ -187,6 +192,16 @@ int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_ha
 			   bool indicate);
 /* Pairs (or re-encrypts with a bond) and waits for the result. */
 int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms);
+/* Runs the loop until *done becomes true (set it from your callbacks), the
+ * timeout passes (BH_NEVER: none), the link `handle` goes (BH_HOST_NO_LINK:
+ * watch no link) or the controller is lost. Returns BH_OK (*done),
+ * BH_ETIMEDOUT, BH_ECANCELLED (bh_loop_quit), BH_EDISCONNECTED (the link
+ * went; its HCI reason came through events.disconnected), or the
+ * controller's loss (BH_ETRANSPORT, BH_EHWERROR, ...). On a loss *done is
+ * set true as well. For waits with no operation of their own: a
+ * subscription's notifications, a server that runs until stopped. */
+#define BH_HOST_NO_LINK 0xffff
+int bh_host_wait(struct bh_host *h, uint16_t handle, bool *done, bh_time_ms timeout_ms);
 /* Runs the loop for ms milliseconds (notifications arrive meanwhile). */
 void bh_host_run_for(struct bh_host *h, unsigned ms);
 

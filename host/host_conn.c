@@ -292,8 +292,10 @@ static const struct bh_hci_info *gap_info(void *ctx)
 	return bh_hci_info(h->hci);
 }
 
-static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason)
+static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason,
+			  uint8_t hci_reason)
 {
+	uint16_t handle = c->handle;
 	host_save_conn_state(h, c, true);
 	if (c->sec_done) {
 		void (*done)(void *, bh_status) = c->sec_done;
@@ -312,6 +314,8 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 	bh_gattc_free(c->gattc);
 	bh_att_free(c->att);
 	memset(c, 0, sizeof(*c));
+	/* Last: the slot is free, so a helper woken here finds the link gone. */
+	host_waiters_link_lost(h, handle, reason, hci_reason);
 }
 
 static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
@@ -387,7 +391,7 @@ static void gap_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 	struct bh_host *h = ctx;
 	struct host_conn *c = host_conn_find(h, handle);
 	if (c)
-		conn_teardown(h, c, BH_EDISCONNECTED);
+		conn_teardown(h, c, BH_EDISCONNECTED, reason);
 	if (h->ev.disconnected)
 		h->ev.disconnected(h->ev.ctx, handle, reason);
 }
@@ -409,7 +413,7 @@ void host_conn_drop_all(struct bh_host *h, bh_status reason)
 		return;
 	for (unsigned i = 0; i < h->max_conns; i++)
 		if (h->conns[i].used)
-			conn_teardown(h, &h->conns[i], reason);
+			conn_teardown(h, &h->conns[i], reason, 0);
 }
 
 void host_conn_ports_init(struct bh_host *h)

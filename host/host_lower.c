@@ -245,6 +245,7 @@ static void hci_fatal(void *ctx, bh_status reason)
 	h->ready_status = reason;
 	bh_gap_reset(h->gap, reason);
 	host_conn_drop_all(h, reason);
+	host_waiters_fatal(h, reason);
 	if (h->ev.fatal)
 		h->ev.fatal(h->ev.ctx, reason);
 }

@@ -156,7 +156,11 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 	/* A connection takes the advertising (BH_OK); GAP restarts it when the
 	 * link ends, so keep serving until the timeout or an interrupt. */
 	while (!c->interrupted) {
-		bh_loop_run_until(bh_host_loop(h), &ui.stopped, BH_NEVER);
+		rc = bh_host_wait(h, BH_HOST_NO_LINK, &ui.stopped, BH_NEVER);
+		if (rc && rc != BH_ECANCELLED) {
+			ui.reason = rc; /* the controller is lost */
+			break;
+		}
 		if (ui.stopped && ui.reason != BH_OK)
 			break;
 		ui.stopped = false;
@@ -166,5 +170,8 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 	if (!c->json)
 		printf("advertising stopped: %s\n",
 		       c->interrupted ? "interrupted" : bh_strerror(ui.reason));
+	/* --timeout is the one end that is not an error. */
+	if (!c->interrupted && ui.reason != BH_ETIMEDOUT && ui.reason != BH_OK)
+		return cli_finish(c, cli_fail(c, "advertising stopped: %s", bh_strerror(ui.reason)));
 	return cli_finish(c, 0);
 }

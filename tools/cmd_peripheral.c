@@ -23,6 +23,8 @@ struct periph {
 	unsigned hr_subscribers;
 	long tick_timer;
 	unsigned indications;
+	bool stop;           /* advertising ended by itself with an error */
+	bh_status stop_reason;
 };
 
 static void emit(struct periph *p, const char *event, uint16_t conn, const char *fmt, ...)
@@ -175,9 +177,15 @@ static void on_passkey_request(void *ctx, uint16_t conn)
 static void on_stopped(void *ctx, bh_status st)
 {
 	struct periph *p = ctx;
-	/* BH_ERESET is our own shutdown, not news for the log. */
-	if (st != BH_OK && st != BH_ERESET)
-		emit(p, "advertising", 0, "stopped: %s", bh_strerror(st));
+	/* BH_OK: a connection took it, and GAP restarts it when the link ends. */
+	if (st == BH_OK || p->stop)
+		return;
+	/* Any other end (the controller refused, or was reset or lost) leaves
+	 * nobody able to connect: the server stops. (During our own shutdown
+	 * nobody waits on the flag any more.) */
+	emit(p, "advertising", 0, "stopped: %s", bh_strerror(st));
+	p->stop = true;
+	p->stop_reason = st;
 }
 
 int cmd_peripheral(struct cli *c, int argc, char **argv)
@@ -256,10 +264,19 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
 	emit(&p, "advertising", 0, "%s as \"%s\" with Heart Rate, Battery, Device Information and the demo service",
 	     bh_addr_str(&own, addr), name);
-	bool never = false;
-	bh_loop_run_until(bh_host_loop(p.h), &never,
+	/* Serves until --timeout, an interrupt, or the controller is lost
+	 * (the transport closed, a Hardware Error, no answer to a command):
+	 * then there is nothing left to serve with. */
+	rc = bh_host_wait(p.h, BH_HOST_NO_LINK, &p.stop,
 			  timeout > 0 ? (bh_time_ms)(timeout * 1000) : BH_NEVER);
-	emit(&p, "exit", 0, "%s", c->interrupted ? "interrupted" : "timeout");
+	if (rc == BH_OK)
+		rc = p.stop_reason;
+	p.stop = true; /* from here on, advertising ends because we close */
+	if (rc == BH_ETIMEDOUT || rc == BH_ECANCELLED || c->interrupted)
+		rc = BH_OK;
+	emit(&p, "exit", 0, "%s", c->interrupted ? "interrupted" : rc ? bh_strerror(rc) : "timeout");
+	if (rc)
+		cli_fail(c, "peripheral stopped: %s", bh_strerror(rc));
 	/* Advertising and the host events point at p: close while it lives. */
-	return cli_finish(c, 0);
+	return cli_finish(c, rc ? 1 : 0);
 }
