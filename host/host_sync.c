@@ -56,7 +56,9 @@ void host_waiters_link_lost(struct bh_host *h, uint16_t handle, bh_status reason
 	h->lost_status = reason;
 	for (unsigned i = 0; i < HOST_WAITERS; i++) {
 		struct host_waiter *w = &h->waiters[i];
-		if (!w->helper || w->done || w->link != handle)
+		/* done too: the layers may have completed it a moment ago with
+		 * a bare BH_EDISCONNECTED. */
+		if (!w->helper || w->link != handle)
 			continue;
 		/* A flag wait's caller reports it; an operation's caller only
 		 * sees BH_EDISCONNECTED, so say here why the link went. */
