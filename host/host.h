@@ -67,7 +67,17 @@ struct bh_host_config {
 	/* Run on this loop instead of a new one (several hosts in one thread,
 	 * e.g. a central and a peripheral in one test). Not owned. */
 	struct bh_loop *loop;
+	/* Idle controller check: when the controller has sent nothing for this
+	 * long, the host sends it a harmless command (Read Local Version
+	 * Information). A controller that does not answer within the HCI
+	 * command timeout (2 s) is recovered with a Reset, and reported through
+	 * events.fatal if that fails too, so a controller that goes silent
+	 * while nothing is pending (a server waiting for peers, a client
+	 * waiting for notifications) is noticed within this + 4 s. 0: the
+	 * default, 5000 ms; BH_HOST_NO_IDLE_CHECK: never. */
+	unsigned idle_check_ms;
 };
+#define BH_HOST_NO_IDLE_CHECK 0xffffffffu
 void bh_host_config_default(struct bh_host_config *c);
 
 /* Application callbacks. Every member may be NULL. handle = connection. */
@@ -202,6 +212,11 @@ int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms);
  * subscription's notifications, a server that runs until stopped. */
 #define BH_HOST_NO_LINK 0xffff
 int bh_host_wait(struct bh_host *h, uint16_t handle, bool *done, bh_time_ms timeout_ms);
+/* BH_OK while the controller is usable; after events.fatal, why it was
+ * lost (which may be BH_ETIMEDOUT: it stopped answering, and the Reset
+ * that should have recovered it was not answered either). Tells a loss
+ * from a wait's own timeout. */
+bh_status bh_host_lost(const struct bh_host *h);
 /* Runs the loop for ms milliseconds (notifications arrive meanwhile). */
 void bh_host_run_for(struct bh_host *h, unsigned ms);
 

@@ -111,7 +111,8 @@ struct bh_host {
 	uint16_t lost_handle;
 	bh_status lost_status;
 	/* Idle controller check (host.c): time of the last packet from the
-	 * controller, and whether a check command is out. */
+	 * controller or of the last stack timer, and whether a check command
+	 * is out. */
 	bh_time_ms last_rx;
 	bool idle_check_out;
 };
@@ -124,6 +125,9 @@ void host_log(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
 int host_lower_open(struct bh_host *h, char *err, size_t errlen);
 void host_lower_close(struct bh_host *h);
 void host_hci_port_init(struct bh_host *h);
+/* The earliest deadline of the stack's own layers (not the transport, not
+ * the application's timers), or BH_NEVER. */
+bh_time_ms host_stack_deadline(struct bh_host *h);
 
 /* host_conn.c: per-connection wiring (GAP, L2CAP, ATT, GATT). */
 void host_conn_ports_init(struct bh_host *h);

@@ -87,6 +87,12 @@ static int print_tree(struct gatt_session *s, struct cli *c, FILE *out, const ch
 			g = client(s, &rc);
 			if (!g)
 				return rc;
+			/* An ATT error is the peer's answer for this value; any
+			 * other failure (a timeout kills the bearer, Vol 3, Part
+			 * F, 3.3.3) ends the session. */
+			if (st && st != BH_ENOTSUP && bh_status_kind(st) != BH_KIND_ATT)
+				return cli_fail(c, "read of 0x%04x failed: %s", ch.value_handle,
+						bh_strerror(st));
 			if (c->json) {
 				json_obj(&j, NULL);
 				json_int(&j, "handle", ch.decl_handle);
@@ -342,7 +348,9 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 			 * --count or --timeout. */
 			st = bh_host_wait(s.h, s.conn, &ui.done,
 					  timeout > 0 ? (bh_time_ms)(timeout * 1000) : BH_NEVER);
-			if (st && st != BH_ETIMEDOUT && st != BH_ECANCELLED)
+			if (bh_host_lost(s.h))
+				st = bh_host_lost(s.h);
+			if (bh_host_lost(s.h) || (st && st != BH_ETIMEDOUT && st != BH_ECANCELLED))
 				rc = cli_fail(c, "stopped after %ld notification%s: %s", ui.got,
 					      ui.got == 1 ? "" : "s", bh_strerror(st));
 			else
