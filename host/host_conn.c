@@ -295,7 +295,10 @@ static const struct bh_hci_info *gap_info(void *ctx)
 static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason,
 			  uint8_t hci_reason)
 {
-	uint16_t handle = c->handle;
+	/* First, so a helper waiting on the link gets the real reason (the
+	 * controller's loss), not the bare "disconnected" the layers below
+	 * complete their operations with. It only runs once we return. */
+	host_waiters_link_lost(h, c->handle, reason, hci_reason);
 	host_save_conn_state(h, c, true);
 	if (c->sec_done) {
 		void (*done)(void *, bh_status) = c->sec_done;
@@ -314,8 +317,6 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 	bh_gattc_free(c->gattc);
 	bh_att_free(c->att);
 	memset(c, 0, sizeof(*c));
-	/* Last: the slot is free, so a helper woken here finds the link gone. */
-	host_waiters_link_lost(h, handle, reason, hci_reason);
 }
 
 static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
