@@ -40,6 +40,7 @@ struct fake {
 	enum fake_fault fault;
 	uint16_t fault_handle, fault_opcode;
 	bool fired;
+	bool accept_connects, att_wrote;
 };
 
 /* Bring-up answers (return parameters after the status octet) recorded from
@@ -132,6 +133,9 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 		if (op == 0x2016 && len >= 5) { /* LE Read Remote Features Complete */
 			uint8_t rf[12] = { 0x04, 0x00, p[3], p[4], 0x01 };
 			fake_event(f, 0x3e, rf, sizeof(rf));
+		} else if (op == 0x200d && f->accept_connects) { /* the peer is there */
+			fake_connect(f, true);
+			fake_att_autoreply(f, FAKE_CONN_HANDLE);
 		} else if (op == 0x0406 && len >= 6) { /* Disconnection Complete */
 			uint8_t dc[4] = { 0, p[3], p[4], 0x16 };
 			fake_event(f, 0x05, dc, 4);
@@ -356,6 +360,7 @@ static bool autoreply(struct fake *f, uint16_t handle, const uint8_t *fr, size_t
 		uint8_t rsp[3] = { (uint8_t)(op + 1), 'o', 'k' };
 		fake_l2cap_to(f, handle, 4, rsp, 3);
 	} else if (op == 0x12) {
+		f->att_wrote = true;
 		uint8_t rsp[1] = { 0x13 };
 		fake_l2cap_to(f, handle, 4, rsp, 1);
 	} else if (len >= 9 && (op == 0x10 || op == 0x04 || (op == 0x08 && len >= 11 &&
@@ -400,6 +405,10 @@ void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind
 }
 
 bool fake_fired(const struct fake *f) { return f->fired; }
+
+void fake_accept_connects(struct fake *f) { f->accept_connects = true; }
+
+bool fake_att_wrote(const struct fake *f) { return f->att_wrote; }
 
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind)
 {

@@ -75,6 +75,12 @@ bool fake_fired(const struct fake *f);
 /* Does what a fault of this kind does on handle, now. */
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);
 
+/* LE Create Connection succeeds at once: FAKE_CONN_HANDLE, peer
+ * 66:55:44:33:22:11, served by the autoreply ATT server. */
+void fake_accept_connects(struct fake *f);
+/* The autoreply server has answered a Write Request (a CCCD write). */
+bool fake_att_wrote(const struct fake *f);
+
 /* Runs the loop for ms. */
 void fake_run(struct fake *f, unsigned ms);
 /* Runs the loop until *flag or ms pass; returns *flag. */
