@@ -136,6 +136,25 @@ static int op_finish(struct bh_host *h, struct host_waiter *w, int start_rc, bh_
 	return rc;
 }
 
+/* The start of every operation on a link: the link must be up (else why
+ * not, in *rc), and a waiter is taken as the operation's context. g is the
+ * link's GATT client, valid until the loop runs. NULL: *rc says why. */
+static struct host_waiter *op_begin(struct bh_host *h, uint16_t handle, struct bh_gattc **g,
+				    int *rc)
+{
+	*rc = link_status(h, handle);
+	if (*rc)
+		return NULL;
+	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, handle);
+	if (!w) {
+		*rc = BH_EBUSY;
+		return NULL;
+	}
+	w->cb_pending = true;
+	*g = host_conn_find(h, handle)->gattc;
+	return w;
+}
+
 /* ---- completions ---- */
 
 static void on_connect(void *ctx, bh_status st, const struct bh_gap_conn *conn)
@@ -227,16 +246,12 @@ int bh_host_disconnect_sync(struct bh_host *h, uint16_t handle, uint8_t reason,
 
 int bh_host_exchange_mtu_sync(struct bh_host *h, uint16_t handle, uint16_t *mtu)
 {
-	int rc = link_status(h, handle);
-	if (rc)
-		return rc;
-	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, handle);
+	struct bh_gattc *g;
+	int rc;
+	struct host_waiter *w = op_begin(h, handle, &g, &rc);
 	if (!w)
-		return BH_EBUSY;
-	w->cb_pending = true;
-	rc = op_finish(h, w, bh_gattc_exchange_mtu(host_conn_find(h, handle)->gattc,
-						   h->cfg.att_mtu, on_gattc, w),
-		       OP_TIMEOUT_MS);
+		return rc;
+	rc = op_finish(h, w, bh_gattc_exchange_mtu(g, h->cfg.att_mtu, on_gattc, w), OP_TIMEOUT_MS);
 	/* Looked up again: the loop ran, the link may be gone. */
 	struct host_conn *c = host_conn_find(h, handle);
 	if (!rc && !c)
@@ -248,14 +263,11 @@ int bh_host_exchange_mtu_sync(struct bh_host *h, uint16_t handle, uint16_t *mtu)
 
 int bh_host_discover_sync(struct bh_host *h, uint16_t handle)
 {
-	int rc = link_status(h, handle);
-	if (rc)
-		return rc;
-	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, handle);
+	struct bh_gattc *g;
+	int rc;
+	struct host_waiter *w = op_begin(h, handle, &g, &rc);
 	if (!w)
-		return BH_EBUSY;
-	struct bh_gattc *g = host_conn_find(h, handle)->gattc;
-	w->cb_pending = true;
+		return rc;
 	/* A bonded peer's tree came from its bond: check it against the peer's
 	 * Database Hash (or Service Changed) instead of discovering again. */
 	rc = bh_gattc_service_count(g)
@@ -267,16 +279,14 @@ int bh_host_discover_sync(struct bh_host *h, uint16_t handle)
 int bh_host_read_sync(struct bh_host *h, uint16_t handle, uint16_t attr, uint8_t *out,
 		      size_t cap, size_t *len)
 {
-	int rc = link_status(h, handle);
-	if (rc)
-		return rc;
-	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, handle);
+	struct bh_gattc *g;
+	int rc;
+	struct host_waiter *w = op_begin(h, handle, &g, &rc);
 	if (!w)
-		return BH_EBUSY;
+		return rc;
 	w->out = out;
 	w->cap = cap;
-	w->cb_pending = true;
-	rc = bh_gattc_read_long(host_conn_find(h, handle)->gattc, attr, on_gattc, w);
+	rc = bh_gattc_read_long(g, attr, on_gattc, w);
 	size_t got = 0;
 	rc = op_finish(h, w, rc, OP_TIMEOUT_MS);
 	if (!rc)
@@ -289,9 +299,7 @@ int bh_host_read_sync(struct bh_host *h, uint16_t handle, uint16_t attr, uint8_t
 int bh_host_write_sync(struct bh_host *h, uint16_t handle, uint16_t attr, const uint8_t *val,
 		       size_t len, bool with_response)
 {
-	int rc = link_status(h, handle);
-	if (rc)
-		return rc;
+	int rc;
 	if (!with_response) {
 		/* Wait for room rather than fail: the caller asked to block. The
 		 * link is looked up again after every run of the loop. */
@@ -306,11 +314,11 @@ int bh_host_write_sync(struct bh_host *h, uint16_t handle, uint16_t attr, const 
 		}
 		return BH_ETIMEDOUT;
 	}
-	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, handle);
+	struct bh_gattc *g;
+	struct host_waiter *w = op_begin(h, handle, &g, &rc);
 	if (!w)
-		return BH_EBUSY;
-	w->cb_pending = true;
-	rc = bh_gattc_write(host_conn_find(h, handle)->gattc, attr, val, len, on_gattc, w);
+		return rc;
+	rc = bh_gattc_write(g, attr, val, len, on_gattc, w);
 	return op_finish(h, w, rc, OP_TIMEOUT_MS);
 }
 
@@ -327,14 +335,12 @@ static void on_notify_ignored(void *ctx, uint16_t vh, const uint8_t *v, size_t l
 int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
 			   bool indicate)
 {
-	int rc = link_status(h, handle);
-	if (rc)
-		return rc;
-	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, handle);
+	struct bh_gattc *g;
+	int rc;
+	struct host_waiter *w = op_begin(h, handle, &g, &rc);
 	if (!w)
-		return BH_EBUSY;
-	w->cb_pending = true;
-	rc = bh_gattc_subscribe(host_conn_find(h, handle)->gattc, value_handle,
+		return rc;
+	rc = bh_gattc_subscribe(g, value_handle,
 				indicate ? BH_GATTC_INDICATE : BH_GATTC_NOTIFY, on_notify_ignored,
 				NULL, on_gattc, w);
 	return op_finish(h, w, rc, OP_TIMEOUT_MS);
