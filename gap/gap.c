@@ -30,6 +30,7 @@ void bh_gap_config_default(struct bh_gap_config *c)
 	c->rpa_timeout_ms = 15 * 60 * 1000;
 	c->read_remote_features = true;
 	c->own_addr = BH_GAP_OWN_PUBLIC;
+	c->reassembly_timeout_ms = 2000;
 }
 
 struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *env,
@@ -47,6 +48,8 @@ struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *
 	gap->cfg = *cfg;
 	if (!gap->cfg.rpa_timeout_ms)
 		gap->cfg.rpa_timeout_ms = 15 * 60 * 1000;
+	if (!gap->cfg.reassembly_timeout_ms)
+		gap->cfg.reassembly_timeout_ms = 2000;
 	gap->env = env;
 	gap->port = *port;
 	gap->ext = -1;
@@ -251,6 +254,9 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
 		break;
 	case BH_LE_CONN_UPDATE_COMPLETE:
 		gap_on_conn_update_complete(gap, params, len);
+		break;
+	case BH_LE_REMOTE_CONN_PARAM_REQUEST:
+		gap_on_remote_conn_param_request(gap, params, len);
 		break;
 	case BH_LE_READ_REMOTE_FEATURES_COMPLETE:
 		gap_on_remote_features(gap, params, len);

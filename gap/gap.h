@@ -280,10 +280,40 @@ struct bh_gap_port {
 	void (*disconnected)(void *ctx, uint16_t handle, uint8_t reason);
 	/* Parameters or remote features of a connection changed. */
 	void (*conn_changed)(void *ctx, const struct bh_gap_conn *conn);
+	/* LE Connection Update Complete (7.7.65.3), whoever started the update
+	 * (our bh_gap_conn_update, a peer's request we accepted, or the
+	 * central on its own): status BH_OK with the new parameters in conn,
+	 * or the controller's error with the old ones. */
+	void (*conn_updated)(void *ctx, const struct bh_gap_conn *conn, bh_status status);
+	/* A peer asks for new connection parameters (LE Remote Connection
+	 * Parameter Request, 7.7.65.6) and they fit the configured limits
+	 * (bh_gap_config.peer_params): *p holds what GAP will reply (interval
+	 * range and latency already narrowed to the limits). Return false to
+	 * refuse (Unacceptable Connection Parameters), or change *p (a reply
+	 * outside the limits or the specification's rules is refused). NULL:
+	 * accept. */
+	bool (*conn_param_request)(void *ctx, const struct bh_gap_conn *conn,
+				   struct bh_gap_conn_params *p);
 	/* Resolve a peer RPA to an identity with the known IRKs. */
 	bool (*resolve_rpa)(void *ctx, const bh_addr *rpa, bh_addr *identity);
 	/* Make a fresh RPA from the local IRK. Returns 0 or a bh_status. */
 	int (*make_rpa)(void *ctx, bh_addr *out);
+};
+
+/* What a peer may ask for in a connection parameter update (LE Remote
+ * Connection Parameter Request, Vol 4, Part E, 7.7.65.6), in HCI units. A
+ * zero field takes its default, which accepts what phones ask for: interval
+ * 0x0006..0x0c80 (7.5 ms to 4 s), latency up to 0x01f3 (499), supervision
+ * timeout 0x000a..0x0c80 (100 ms to 32 s). Requests whose interval range
+ * misses [interval_min, interval_max], or whose timeout is outside
+ * [timeout_min, timeout_max], are refused with Unacceptable Connection
+ * Parameters (0x3B); otherwise the reply narrows the interval range and the
+ * latency to the limits, provided the timeout still exceeds
+ * (1 + latency) * interval_max * 2 (Vol 6, Part B, 4.5.2). */
+struct bh_gap_conn_limits {
+	uint16_t interval_min, interval_max; /* 1.25 ms units */
+	uint16_t max_latency;                /* connection events */
+	uint16_t timeout_min, timeout_max;   /* 10 ms units */
 };
 
 struct bh_gap_config {
@@ -295,6 +325,9 @@ struct bh_gap_config {
 	bool force_legacy;          /* never use extended commands */
 	bool read_remote_features;  /* after each connection; default true */
 	enum bh_gap_own_addr own_addr; /* default PUBLIC */
+	struct bh_gap_conn_limits peer_params; /* see above; zeroes = defaults */
+	unsigned reassembly_timeout_ms; /* an extended report chain idle this long
+					   is abandoned; default 2000 */
 };
 void bh_gap_config_default(struct bh_gap_config *c);
 
@@ -367,7 +400,9 @@ struct bh_gap_device {
 	bool legacy;           /* legacy PDU */
 	bool last_was_scan_rsp; /* the report that triggered this callback */
 	bool has_scan_rsp;
-	bool incomplete;       /* extended data arrived truncated (data status 0b10) */
+	bool incomplete;       /* truncated: the controller said so (Data_Status 0b10),
+				  or the chain ran past BH_AD_EXT_MAX bytes; what
+				  arrived is kept and parsed, the rest is missing */
 	bool data_clipped;     /* more than scan_data_max bytes: the rest dropped */
 	int8_t rssi;           /* dBm, BH_GAP_RSSI_NA = unknown */
 	int8_t tx_power;       /* from the extended report header, 127 = n/a */
@@ -480,6 +515,10 @@ int bh_gap_disconnect(struct bh_gap *gap, uint16_t handle, uint8_t reason);
 /* LL connection update; cb(status) when LE Connection Update Complete arrives. */
 int bh_gap_conn_update(struct bh_gap *gap, uint16_t handle, const struct bh_gap_conn_params *p,
 		       bh_gap_done_cb cb, void *ctx);
+/* Are these parameters (as a peer asks for them in any procedure, e.g. the
+ * L2CAP Connection Parameter Update Request) valid and wholly inside
+ * bh_gap_config.peer_params? */
+bool bh_gap_peer_params_acceptable(const struct bh_gap *gap, const struct bh_gap_conn_params *p);
 const struct bh_gap_conn *bh_gap_conn_get(const struct bh_gap *gap, uint16_t handle);
 size_t bh_gap_conn_count(const struct bh_gap *gap);
 const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t i);
@@ -489,6 +528,21 @@ const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t i);
 int bh_gap_accept_list_add(struct bh_gap *gap, const bh_addr *a, bh_gap_done_cb cb, void *ctx);
 int bh_gap_accept_list_remove(struct bh_gap *gap, const bh_addr *a, bh_gap_done_cb cb, void *ctx);
 int bh_gap_accept_list_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx);
+
+/* What GAP refused or gave up from the controller's advertising reports.
+ * reports_rejected: LE (Extended) Advertising Report events whose
+ * Num_Reports does not match their length (too many, too few, zero), or
+ * with a report longer than its PDU allows: the whole event is dropped.
+ * chains_abandoned: extended report chains ("more data to come") that never
+ * finished: their slot was needed by another chain (reassembly_slots) or no
+ * fragment came for reassembly_timeout_ms; nothing of them is shown, and
+ * their late remainder is dropped too (chain_tails_dropped).
+ * chains_truncated: chains delivered marked incomplete (Data_Status
+ * "truncated", or more than BH_AD_EXT_MAX bytes). */
+struct bh_gap_stats {
+	unsigned reports_rejected, chains_abandoned, chain_tails_dropped, chains_truncated;
+};
+void bh_gap_stats(const struct bh_gap *gap, struct bh_gap_stats *out);
 
 const char *bh_gap_role_str(enum bh_gap_role r);
 const char *bh_gap_own_addr_str(enum bh_gap_own_addr k);

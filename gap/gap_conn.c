@@ -19,7 +19,7 @@ unsigned gap_conn_used(const struct bh_gap *gap)
 	return n;
 }
 
-static struct gap_conn_slot *slot_find(const struct bh_gap *gap, uint16_t handle)
+struct gap_conn_slot *gap_slot_find(const struct bh_gap *gap, uint16_t handle)
 {
 	for (unsigned i = 0; i < gap->cfg.max_connections; i++)
 		if (gap->conns[i].used && gap->conns[i].c.handle == handle)
@@ -29,7 +29,7 @@ static struct gap_conn_slot *slot_find(const struct bh_gap *gap, uint16_t handle
 
 const struct bh_gap_conn *bh_gap_conn_get(const struct bh_gap *gap, uint16_t handle)
 {
-	struct gap_conn_slot *s = slot_find(gap, handle);
+	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	return s ? &s->c : NULL;
 }
 
@@ -48,7 +48,7 @@ const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t idx)
 
 /* Fills defaults and checks the ranges of 7.8.12, including the rule that
  * the supervision timeout exceeds (1 + latency) * interval_max * 2. */
-static int params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params *p)
+int gap_params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params *p)
 {
 	struct bh_gap_conn_params d = { 24, 40, 0, 400, 0, 0, 0x0060, 0x0030 };
 	if (p) {
@@ -123,7 +123,7 @@ static void conn_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size
 			gap_log(gap, BH_LOG_DEBUG, "create connection cancel: %s", bh_strerror(st));
 		return;
 	case CONN_UPDATE: {
-		struct gap_conn_slot *s = slot_find(gap, handle);
+		struct gap_conn_slot *s = gap_slot_find(gap, handle);
 		if (st && s && s->upd_pending) {
 			s->upd_pending = false;
 			if (s->upd_cb)
@@ -185,7 +185,7 @@ static int connect_prepare(struct bh_gap *gap, const struct bh_gap_conn_params *
 		return BH_HCI_STATUS(0x09); /* Connection Limit Exceeded */
 	if (gap_cmd_space(gap) < 4 || gap->rotating)
 		return BH_EBUSY;
-	int rc = params_fix(&gap->init_params, params);
+	int rc = gap_params_fix(&gap->init_params, params);
 	if (rc)
 		return rc;
 	gap->init_cb = cb;
@@ -353,7 +353,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 		}
 		return;
 	}
-	if (role > 1 || peer.type > BH_ADDR_RANDOM_ID || slot_find(gap, handle)) {
+	if (role > 1 || peer.type > BH_ADDR_RANDOM_ID || gap_slot_find(gap, handle)) {
 		gap_log(gap, BH_LOG_WARN, "invalid connection complete for 0x%03x", handle);
 		return;
 	}
@@ -413,7 +413,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 		gap_adv_on_conn(gap, s);
 	else if (gap->init_state == INIT_CREATING)
 		init_finish(gap, BH_OK, c);
-	if (gap->cfg.read_remote_features && slot_find(gap, handle)) {
+	if (gap->cfg.read_remote_features && gap_slot_find(gap, handle)) {
 		uint8_t h[2];
 		bh_put16(h, handle);
 		gap_cmd(gap, PROC_MISC, BH_HCI_LE_READ_REMOTE_FEATURES, h, 2, conn_done,
@@ -429,7 +429,7 @@ void gap_on_disconn_complete(struct bh_gap *gap, const uint8_t *p, size_t len)
 	uint8_t reason = bh_rd_u8(&r);
 	if (!bh_rd_ok(&r) || status)
 		return;
-	struct gap_conn_slot *s = slot_find(gap, handle);
+	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return;
 	bool from_adv = s->from_adv;
@@ -452,7 +452,7 @@ void gap_on_conn_update_complete(struct bh_gap *gap, const uint8_t *p, size_t le
 	uint16_t interval = bh_rd_u16(&r), latency = bh_rd_u16(&r), timeout = bh_rd_u16(&r);
 	if (!bh_rd_ok(&r))
 		return;
-	struct gap_conn_slot *s = slot_find(gap, handle);
+	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return;
 	if (status == 0) {
@@ -460,12 +460,16 @@ void gap_on_conn_update_complete(struct bh_gap *gap, const uint8_t *p, size_t le
 		s->c.latency = latency;
 		s->c.supervision_timeout = timeout;
 	}
+	bh_status st = status ? BH_HCI_STATUS(status) : BH_OK;
 	if (s->upd_pending) {
 		s->upd_pending = false;
 		if (s->upd_cb)
-			s->upd_cb(s->upd_ctx, status ? BH_HCI_STATUS(status) : BH_OK);
+			s->upd_cb(s->upd_ctx, st);
 	}
-	if (status == 0 && gap->port.conn_changed && slot_find(gap, handle))
+	/* Any callback may have ended the link: look it up again each time. */
+	if ((s = gap_slot_find(gap, handle)) && gap->port.conn_updated)
+		gap->port.conn_updated(gap->port.ctx, &s->c, st);
+	if (status == 0 && (s = gap_slot_find(gap, handle)) && gap->port.conn_changed)
 		gap->port.conn_changed(gap->port.ctx, &s->c);
 }
 
@@ -476,7 +480,7 @@ void gap_on_remote_features(struct bh_gap *gap, const uint8_t *p, size_t len)
 	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
 	uint8_t f[8];
 	bh_rd_copy(&r, f, 8);
-	struct gap_conn_slot *s = slot_find(gap, handle);
+	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!bh_rd_ok(&r) || status || !s)
 		return;
 	memcpy(s->c.features, f, 8);
@@ -491,7 +495,7 @@ int bh_gap_disconnect(struct bh_gap *gap, uint16_t handle, uint8_t reason)
 	static const uint8_t ok[] = { 0x05, 0x13, 0x14, 0x15, 0x1a, 0x29, 0x3b };
 	if (!memchr(ok, reason, sizeof(ok)))
 		return BH_EINVAL;
-	if (!slot_find(gap, handle))
+	if (!gap_slot_find(gap, handle))
 		return BH_ENOTFOUND;
 	uint8_t p[3];
 	bh_put16(p, handle);
@@ -503,13 +507,13 @@ int bh_gap_disconnect(struct bh_gap *gap, uint16_t handle, uint8_t reason)
 int bh_gap_conn_update(struct bh_gap *gap, uint16_t handle, const struct bh_gap_conn_params *p,
 		       bh_gap_done_cb cb, void *ctx)
 {
-	struct gap_conn_slot *s = slot_find(gap, handle);
+	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return BH_ENOTFOUND;
 	if (s->upd_pending)
 		return BH_EBUSY;
 	struct bh_gap_conn_params c;
-	int rc = params_fix(&c, p);
+	int rc = gap_params_fix(&c, p);
 	if (rc)
 		return rc;
 	uint8_t q[14];

@@ -64,9 +64,21 @@ struct gap_frag {
 	uint8_t sid;
 	bool scan_rsp;
 	uint64_t stamp;
-	size_t len;
+	bh_time_ms last;  /* when its latest fragment came */
+	size_t len;       /* bytes kept in buf */
+	size_t total;     /* bytes the chain carried so far */
 	bool clipped;
 	uint8_t *buf; /* scan_data_max bytes */
+};
+
+/* A chain given up (its slot was needed, or it went quiet): the rest of it,
+ * should it still come, must not pass for a whole report. */
+struct gap_dead_chain {
+	bool used;
+	bh_addr addr;
+	uint8_t sid;
+	bool scan_rsp;
+	bh_time_ms at;
 };
 
 struct gap_conn_slot {
@@ -122,7 +134,9 @@ struct bh_gap {
 	struct gap_seen *seen;
 	unsigned n_seen_slots;
 	struct gap_frag *frags;
+	struct gap_dead_chain *dead; /* reassembly_slots entries */
 	uint64_t stamp;
+	struct bh_gap_stats stats;
 
 	/* advertising */
 	enum gap_adv_state adv_state;
@@ -167,11 +181,21 @@ int gap_new_random(struct bh_gap *gap, enum bh_gap_own_addr kind, bh_addr *out);
 void gap_log(struct bh_gap *gap, enum bh_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* One advertising PDU's worth of report, legacy or extended, reassembled. */
+struct gap_report {
+	bh_addr addr;
+	bool connectable, scannable, directed, scan_rsp, legacy, truncated, clipped;
+	int8_t rssi, tx_power;
+	uint8_t sid, pphy, sphy;
+	const uint8_t *data;
+	size_t len;
+};
+
 /* gap_scan.c */
 int gap_scan_init(struct bh_gap *gap);
 void gap_scan_free(struct bh_gap *gap);
-void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len);
-void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len);
+/* Into the seen-devices table, and to the caller when it is news. */
+void gap_deliver(struct bh_gap *gap, const struct gap_report *r);
 void gap_scan_timeout(struct bh_gap *gap);
 void gap_scan_reset(struct bh_gap *gap, bh_status reason);
 /* Queues disable + enable around an address change while scanning. */
@@ -206,5 +230,16 @@ unsigned gap_conn_used(const struct bh_gap *gap);
 void gap_conn_match_found(struct bh_gap *gap, const struct bh_gap_device *dev);
 void gap_conn_match_scan_ended(struct bh_gap *gap, bh_status reason);
 void gap_conn_step_failed(struct bh_gap *gap, bh_status st);
+struct gap_conn_slot *gap_slot_find(const struct bh_gap *gap, uint16_t handle);
+/* Fills defaults into *o from p (NULL: all defaults) and checks the ranges
+ * and the timeout rule of Vol 4, Part E, 7.8.12. BH_OK or BH_EINVAL. */
+int gap_params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params *p);
+
+/* gap_report.c */
+void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len);
+
+/* gap_conn_param.c */
+void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size_t len);
 
 #endif

@@ -1,8 +1,7 @@
 /* Scanning: legacy (LE Set Scan Parameters/Enable, Vol 4, Part E, 7.8.10-11)
- * or extended (LE Set Extended Scan Parameters/Enable, 7.8.64-65); parsing
- * of LE Advertising Report (7.7.65.2) and LE Extended Advertising Report
- * (7.7.65.13) with fragment reassembly per device and SID; the bounded
- * seen-devices table with scan-response merge; filters.
+ * or extended (LE Set Extended Scan Parameters/Enable, 7.8.64-65); the
+ * bounded seen-devices table with scan-response merge; filters. Reports are
+ * parsed and reassembled in gap_report.c.
  */
 #include "gap_internal.h"
 
@@ -17,7 +16,8 @@ int gap_scan_init(struct bh_gap *gap)
 	gap->n_seen_slots = gap->cfg.max_seen;
 	gap->seen = calloc(gap->n_seen_slots, sizeof(*gap->seen));
 	gap->frags = calloc(gap->cfg.reassembly_slots, sizeof(*gap->frags));
-	if (!gap->seen || !gap->frags)
+	gap->dead = calloc(gap->cfg.reassembly_slots, sizeof(*gap->dead));
+	if (!gap->seen || !gap->frags || !gap->dead)
 		return BH_ENOMEM;
 	for (unsigned i = 0; i < gap->n_seen_slots; i++) {
 		gap->seen[i].adv = malloc(cap);
@@ -45,6 +45,7 @@ void gap_scan_free(struct bh_gap *gap)
 			free(gap->frags[i].buf);
 	free(gap->seen);
 	free(gap->frags);
+	free(gap->dead);
 }
 
 /* ---- filters ---- */
@@ -244,7 +245,12 @@ static void clear_table(struct bh_gap *gap)
 	for (unsigned i = 0; i < gap->n_seen_slots; i++)
 		gap->seen[i].used = false;
 	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++)
-		gap->frags[i].used = false;
+		gap->frags[i].used = gap->dead[i].used = false;
+}
+
+void bh_gap_stats(const struct bh_gap *gap, struct bh_gap_stats *out)
+{
+	*out = gap->stats;
 }
 
 int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, bool internal)
@@ -382,16 +388,6 @@ const struct bh_gap_device *bh_gap_seen_find(const struct bh_gap *gap, const bh_
 	return NULL;
 }
 
-/* One advertising PDU's worth of report, legacy or extended, reassembled. */
-struct gap_report {
-	bh_addr addr;
-	bool connectable, scannable, directed, scan_rsp, legacy, truncated, clipped;
-	int8_t rssi, tx_power;
-	uint8_t sid, pphy, sphy;
-	const uint8_t *data;
-	size_t len;
-};
-
 static struct gap_seen *seen_alloc(struct bh_gap *gap)
 {
 	struct gap_seen *old = NULL;
@@ -422,7 +418,7 @@ static void resolve_identity(struct bh_gap *gap, struct bh_gap_device *d)
 	}
 }
 
-static void deliver(struct bh_gap *gap, const struct gap_report *r)
+void gap_deliver(struct bh_gap *gap, const struct gap_report *r)
 {
 	size_t cap = gap->cfg.scan_data_max;
 	struct gap_seen *s = seen_lookup(gap, &r->addr);
@@ -487,142 +483,4 @@ static void deliver(struct bh_gap *gap, const struct gap_report *r)
 		gap_conn_match_found(gap, d);
 	else if (gap->scan.on_device)
 		gap->scan.on_device(gap->scan.ctx, d);
-}
-
-/* LE Advertising Report (7.7.65.2). The specification draws the fields as
- * arrays, but controllers send one whole report after another (as BlueZ,
- * Zephyr and NimBLE parse it); with Num_Reports = 1 both read the same. */
-void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
-{
-	if (gap->scan_state == SCAN_IDLE)
-		return;
-	struct bh_rd rd = bh_rd_init(p, len);
-	uint8_t num = bh_rd_u8(&rd);
-	for (unsigned i = 0; i < num; i++) {
-		struct gap_report r = { 0 };
-		uint8_t type = bh_rd_u8(&rd);
-		r.addr.type = bh_rd_u8(&rd);
-		bh_rd_copy(&rd, r.addr.val, 6);
-		uint8_t dlen = bh_rd_u8(&rd);
-		r.data = bh_rd_ptr(&rd, dlen);
-		r.len = dlen;
-		r.rssi = (int8_t)bh_rd_u8(&rd);
-		if (!bh_rd_ok(&rd) || dlen > BH_AD_LEGACY_MAX) {
-			gap_log(gap, BH_LOG_WARN, "malformed advertising report dropped");
-			return;
-		}
-		r.legacy = true;
-		r.sid = 0xff;
-		r.tx_power = 127;
-		r.pphy = 1;
-		switch (type) {
-		case 0x00: r.connectable = r.scannable = true; break;  /* ADV_IND */
-		case 0x01: r.connectable = r.directed = true; break;   /* ADV_DIRECT_IND */
-		case 0x02: r.scannable = true; break;                  /* ADV_SCAN_IND */
-		case 0x03: break;                                      /* ADV_NONCONN_IND */
-		case 0x04: r.scan_rsp = r.scannable = true; break;     /* SCAN_RSP */
-		default: continue;                                     /* reserved: skip */
-		}
-		if (r.addr.type > BH_ADDR_RANDOM_ID)
-			continue;
-		deliver(gap, &r);
-	}
-}
-
-static struct gap_frag *frag_find(struct bh_gap *gap, const struct gap_report *r, bool create)
-{
-	struct gap_frag *old = NULL;
-	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++) {
-		struct gap_frag *f = &gap->frags[i];
-		if (f->used && f->sid == r->sid && f->scan_rsp == r->scan_rsp &&
-		    f->addr.type == r->addr.type && memcmp(f->addr.val, r->addr.val, 6) == 0)
-			return f;
-	}
-	if (!create)
-		return NULL;
-	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++) {
-		struct gap_frag *f = &gap->frags[i];
-		if (!f->used) {
-			old = f;
-			break;
-		}
-		if (!old || f->stamp < old->stamp)
-			old = f;
-	}
-	if (old->used)
-		gap_log(gap, BH_LOG_DEBUG, "reassembly slot reused: a chain is lost");
-	old->used = true;
-	old->addr = r->addr;
-	old->sid = r->sid;
-	old->scan_rsp = r->scan_rsp;
-	old->len = 0;
-	old->clipped = false;
-	return old;
-}
-
-static void frag_append(struct bh_gap *gap, struct gap_frag *f, const struct gap_report *r)
-{
-	size_t cap = gap->cfg.scan_data_max;
-	size_t room = cap - f->len;
-	size_t n = r->len < room ? r->len : room;
-	if (n)
-		memcpy(f->buf + f->len, r->data, n);
-	f->len += n;
-	if (n < r->len)
-		f->clipped = true;
-	f->stamp = ++gap->stamp;
-}
-
-/* LE Extended Advertising Report (7.7.65.13). Data_Status (Event_Type bits
- * 5-6): 0b00 complete, 0b01 incomplete with more to come, 0b10 incomplete
- * and truncated (no more will come). */
-void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
-{
-	if (gap->scan_state == SCAN_IDLE)
-		return;
-	struct bh_rd rd = bh_rd_init(p, len);
-	uint8_t num = bh_rd_u8(&rd);
-	for (unsigned i = 0; i < num; i++) {
-		struct gap_report r = { 0 };
-		uint16_t type = bh_rd_u16(&rd);
-		r.addr.type = bh_rd_u8(&rd);
-		bh_rd_copy(&rd, r.addr.val, 6);
-		r.pphy = bh_rd_u8(&rd);
-		r.sphy = bh_rd_u8(&rd);
-		r.sid = bh_rd_u8(&rd);
-		r.tx_power = (int8_t)bh_rd_u8(&rd);
-		r.rssi = (int8_t)bh_rd_u8(&rd);
-		bh_rd_u16(&rd); /* Periodic_Advertising_Interval */
-		bh_rd_u8(&rd);  /* Direct_Address_Type */
-		bh_rd_ptr(&rd, 6);
-		uint8_t dlen = bh_rd_u8(&rd);
-		r.data = bh_rd_ptr(&rd, dlen);
-		r.len = dlen;
-		if (!bh_rd_ok(&rd)) {
-			gap_log(gap, BH_LOG_WARN, "malformed extended advertising report dropped");
-			return;
-		}
-		r.connectable = type & 0x01;
-		r.scannable = type & 0x02;
-		r.directed = type & 0x04;
-		r.scan_rsp = type & 0x08;
-		r.legacy = type & 0x10;
-		unsigned status = (type >> 5) & 3;
-		if (r.legacy && r.len > BH_AD_LEGACY_MAX)
-			continue; /* a legacy PDU cannot carry more: corrupt report */
-		if (status == 1) {
-			frag_append(gap, frag_find(gap, &r, true), &r);
-			continue;
-		}
-		r.truncated = status != 0; /* 0b10, and the reserved 0b11 read as such */
-		struct gap_frag *f = frag_find(gap, &r, false);
-		if (f) {
-			frag_append(gap, f, &r);
-			r.data = f->buf;
-			r.len = f->len;
-			r.clipped = f->clipped;
-			f->used = false;
-		}
-		deliver(gap, &r);
-	}
 }

@@ -195,7 +195,10 @@ struct bh_hci_port {
 	 * Disconnection Complete has already returned the connection's credits).
 	 * The minimum length for the event code has been checked; events the
 	 * layer does not know are passed on as they are. Hardware Error is
-	 * passed on just before port.fatal. */
+	 * passed on just before port.fatal. An event (or LE Meta sub-event)
+	 * naming a connection handle that is not connected is dropped, except
+	 * Disconnection Complete; so is a successful connection event for a
+	 * handle already connected or out of range (see bh_hci_stats). */
 	void (*event)(void *ctx, uint8_t code, const uint8_t *params, size_t len);
 	/* LE Meta sub-events; params start after the sub-event code. Minimum
 	 * length for the sub-event has been checked. */
@@ -240,8 +243,11 @@ bool bh_hci_le_feature(const struct bh_hci *hci, unsigned bit);
  * input is logged, counted in bh_hci_stats and dropped. Connection handles
  * are tracked from LE (Enhanced) Connection Complete with status 0 once the
  * layer is ready, until Disconnection Complete; ACL for any other handle is
- * dropped. The reassembly buffer handed to port.acl is reused by the next
- * packet for the same handle. */
+ * dropped. ACL from the controller must use Packet_Boundary_Flag 0b10
+ * (start) or 0b01 (continuation); a start may be shorter than the 4-byte
+ * L2CAP basic header, whose length then bounds the frame once complete.
+ * The reassembly buffer handed to port.acl is reused by the next packet
+ * for the same handle. */
 void bh_hci_on_packet(struct bh_hci *hci, enum bh_h4_type type, const uint8_t *pkt, size_t len);
 /* The transport is gone: same as a fatal error with BH_ETRANSPORT. */
 void bh_hci_on_transport_lost(struct bh_hci *hci);
@@ -288,12 +294,26 @@ bool bh_hci_acl_can_send(const struct bh_hci *hci, uint16_t handle);
 /* Fault injection and diagnostics for tests.
  * events_dropped_short: events (or LE sub-events, or Number Of Completed
  * Packets lists) shorter than their fixed part; acl_dropped: ACL packets
- * dropped (unknown handle, bad header, continuation without start, overrun,
- * frame above rx_max_frame) plus partial frames abandoned by a new start;
- * tx_queue_high_water: most frames queued at once over all connections. */
+ * dropped (unknown handle, bad header, bad boundary flag, continuation
+ * without start, overrun, frame above rx_max_frame) plus partial frames
+ * abandoned by a new start; tx_queue_high_water: most frames queued at once
+ * over all connections.
+ * What a misbehaving controller did, each dropped or ignored and the link
+ * kept: acl_bad_boundary: ACL packets with Packet_Boundary_Flag 0b00 or
+ * 0b11 (host-to-controller or BR/EDR only; also in acl_dropped);
+ * events_unknown_handle: events, or Number Of Completed Packets entries,
+ * naming a connection handle that is not connected (Disconnection Complete
+ * is still passed on, every other such event is dropped); events_invalid:
+ * a successful Connection Complete for a handle already connected or above
+ * 0x0EFF (dropped); cmds_unexpected: Command Complete / Status matching no
+ * command in flight (a duplicate, the wrong opcode: ignored, including its
+ * Num_HCI_Command_Packets); credits_excess: packets reported completed
+ * beyond those in flight on the handle (ignored). */
 struct bh_hci_stats {
 	unsigned cmds_sent, cmds_timed_out, events_dropped_short, acl_dropped;
 	unsigned acl_credits_free, tx_queue_high_water, recoveries;
+	unsigned acl_bad_boundary, events_unknown_handle, events_invalid, cmds_unexpected;
+	unsigned credits_excess;
 };
 void bh_hci_stats(const struct bh_hci *hci, struct bh_hci_stats *out);
 /* Makes the command pool (cmd_allocs) and the ACL transmit pool (tx_allocs)

@@ -8,15 +8,17 @@
  * one busy link cannot starve the others. Credits come back per connection
  * through Number Of Completed Packets or on disconnection.
  *
- * Receive: a start fragment carries the basic header, whose length says how
- * long the frame is; continuation fragments are appended until it is
- * complete. Anything inconsistent is dropped and counted.
+ * Receive: a start fragment (PB 0b10) begins a frame; its first four bytes,
+ * which may be split over the start and the following continuations (PB
+ * 0b01), are the basic header whose length says how long the frame is;
+ * fragments are appended until it is complete. Anything inconsistent is
+ * dropped and counted.
  */
 #include "hci_internal.h"
 
 #include <string.h>
 
-#define PB_START_NONFLUSH 0x0 /* host to controller start, LE (5.4.2) */
+#define PB_START_NONFLUSH 0x0 /* host to controller start only, on LE (5.4.2) */
 #define PB_CONT 0x1
 #define PB_START_FLUSH 0x2 /* controller to host start */
 
@@ -62,6 +64,12 @@ bool bh_hci_acl_can_send(const struct bh_hci *hci, uint16_t handle)
 	return false;
 }
 
+static void rx_abandon(struct hci_conn *c)
+{
+	c->rx_active = false;
+	c->rx_len = c->rx_expected = 0;
+}
+
 void hci_acl_flush_conn(struct bh_hci *hci, struct hci_conn *c)
 {
 	struct hci_tx_frame *f = c->tx_head;
@@ -72,7 +80,7 @@ void hci_acl_flush_conn(struct bh_hci *hci, struct hci_conn *c)
 	}
 	c->tx_head = c->tx_tail = NULL;
 	c->queued = 0;
-	c->rx_len = c->rx_expected = 0;
+	rx_abandon(c);
 }
 
 /* Sends one fragment of c's head frame. Returns false if the transport
@@ -154,13 +162,18 @@ void hci_acl_on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 		uint16_t handle = bh_rd_u16(&r) & 0x0fff;
 		uint16_t count = bh_rd_u16(&r);
 		struct hci_conn *c = hci_conn_find(hci, handle);
-		if (!c)
-			continue; /* credits of a link already gone were returned then */
+		if (!c) {
+			/* Credits of a link already gone were returned then. */
+			hci->stats.events_unknown_handle++;
+			hci_log(hci, BH_LOG_WARN, "completed packets for unknown handle 0x%03x", handle);
+			continue;
+		}
 		/* A controller that reports more than we sent must not inflate
 		 * our credits past what it can hold. */
 		if (count > c->in_flight) {
 			hci_log(hci, BH_LOG_WARN, "handle 0x%03x: %u completed, %u in flight", handle,
 				count, c->in_flight);
+			hci->stats.credits_excess += count - c->in_flight;
 			count = (uint16_t)c->in_flight;
 		}
 		c->in_flight -= count;
@@ -177,11 +190,52 @@ static void rx_drop(struct bh_hci *hci, struct hci_conn *c, const char *why)
 	hci_log(hci, BH_LOG_WARN, "ACL 0x%03x dropped: %s", c ? c->handle : 0xfff, why);
 }
 
-static void rx_deliver(struct bh_hci *hci, struct hci_conn *c, const uint8_t *frame, size_t len)
+/* Once the basic header is in (it may take several fragments: a start
+ * fragment as short as one byte is legal, Vol 4, Part E, 5.4.2), the frame's
+ * length is known: bound the reassembly by it and by rx_max_frame. Returns
+ * false if the frame was dropped. */
+static bool rx_learn_length(struct bh_hci *hci, struct hci_conn *c)
 {
+	if (c->rx_expected || c->rx_len < 4)
+		return true;
+	size_t total = 4 + (size_t)bh_get16(c->rx);
+	if (total > hci->cfg.rx_max_frame) {
+		rx_abandon(c);
+		rx_drop(hci, c, "frame larger than rx_max_frame");
+		return false;
+	}
+	if (c->rx_len > total) {
+		rx_abandon(c);
+		rx_drop(hci, c, "fragment overruns frame");
+		return false;
+	}
+	c->rx_expected = total;
+	return true;
+}
+
+/* Appends one fragment's data and delivers the frame when it is whole. */
+static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *data, size_t dlen)
+{
+	/* Until the length is known only the header's missing bytes can be
+	 * checked against rx_max_frame (the buffer's size). */
+	size_t limit = c->rx_expected ? c->rx_expected : hci->cfg.rx_max_frame;
+	if (dlen > limit - c->rx_len) {
+		rx_abandon(c);
+		rx_drop(hci, c, c->rx_expected ? "fragment overruns frame"
+					       : "frame larger than rx_max_frame");
+		return;
+	}
+	memcpy(c->rx + c->rx_len, data, dlen);
+	c->rx_len += dlen;
+	if (!rx_learn_length(hci, c) || !c->rx_expected || c->rx_len < c->rx_expected)
+		return;
+	size_t total = c->rx_len;
+	/* Reset before the callback: it may disconnect or feed more. The
+	 * buffer stays intact until the next packet for this handle. */
+	rx_abandon(c);
 	uint16_t handle = c->handle;
 	if (hci->port.acl)
-		hci->port.acl(hci->port.ctx, handle, frame, len);
+		hci->port.acl(hci->port.ctx, handle, c->rx, total);
 }
 
 void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
@@ -202,55 +256,29 @@ void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 		rx_drop(hci, NULL, "unknown handle");
 		return;
 	}
-	if (pb == PB_START_FLUSH || pb == PB_START_NONFLUSH) {
-		if (c->rx_len) {
+	if (pb != PB_START_FLUSH && pb != PB_CONT) {
+		/* 0b00 (first non-flushable) is host to controller only on LE and
+		 * 0b11 is BR/EDR only (5.4.2): the packet is dropped, the link and
+		 * any reassembly in progress carry on. */
+		hci->stats.acl_bad_boundary++;
+		rx_drop(hci, c, pb == PB_START_NONFLUSH ? "packet boundary flag 0b00 from the controller"
+							: "packet boundary flag 0b11");
+		return;
+	}
+	if (pb == PB_START_FLUSH) {
+		if (c->rx_active) {
 			/* The rest of the previous frame was lost: drop it, keep
 			 * this start. */
-			c->rx_len = c->rx_expected = 0;
+			rx_abandon(c);
 			rx_drop(hci, c, "start while reassembling");
 		}
-		if (dlen < 4) {
-			rx_drop(hci, c, "start without basic header");
-			return;
-		}
-		size_t total = 4 + (size_t)bh_get16(data);
-		if (total > hci->cfg.rx_max_frame) {
-			rx_drop(hci, c, "frame larger than rx_max_frame");
-			return;
-		}
-		if (dlen > total) {
-			rx_drop(hci, c, "start longer than its frame");
-			return;
-		}
-		if (dlen == total) {
-			rx_deliver(hci, c, data, dlen);
-			return;
-		}
-		memcpy(c->rx, data, dlen);
-		c->rx_len = dlen;
-		c->rx_expected = total;
+		c->rx_active = true;
+		rx_append(hci, c, data, dlen);
 		return;
 	}
-	if (pb != PB_CONT) {
-		rx_drop(hci, c, "invalid packet boundary flag");
-		return;
-	}
-	if (!c->rx_len) {
+	if (!c->rx_active) {
 		rx_drop(hci, c, "continuation without start");
 		return;
 	}
-	if (dlen > c->rx_expected - c->rx_len) {
-		c->rx_len = c->rx_expected = 0;
-		rx_drop(hci, c, "fragment overruns frame");
-		return;
-	}
-	memcpy(c->rx + c->rx_len, data, dlen);
-	c->rx_len += dlen;
-	if (c->rx_len == c->rx_expected) {
-		size_t total = c->rx_len;
-		/* Reset before the callback: it may disconnect or feed more. The
-		 * buffer stays intact until the next packet for this handle. */
-		c->rx_len = c->rx_expected = 0;
-		rx_deliver(hci, c, c->rx, total);
-	}
+	rx_append(hci, c, data, dlen);
 }

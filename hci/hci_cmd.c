@@ -125,21 +125,23 @@ static void complete_one(struct bh_hci *hci, struct hci_cmd *c, bh_status st, co
 void hci_cmd_on_complete(struct bh_hci *hci, uint8_t ncmd, uint16_t opcode, bh_status st,
 			 const uint8_t *ret, size_t len)
 {
+	struct hci_cmd *c = opcode ? list_take_opcode(&hci->pending, opcode) : NULL;
+	if (opcode != 0 && !c) {
+		/* A duplicate, the wrong opcode, or a late answer to a command
+		 * that timed out: nothing to complete, and its allowance is not
+		 * believed either (a stray Num_HCI_Command_Packets of 0 would
+		 * otherwise stop every later command with no timer to notice). */
+		hci->stats.cmds_unexpected++;
+		hci_log(hci, BH_LOG_WARN, "unexpected completion for %s",
+			bh_hci_opcode_str(opcode));
+		return;
+	}
 	/* Num_HCI_Command_Packets is the controller's current allowance, not an
 	 * increment (Vol 4, Part E, 4.4). */
 	hci->cmd_credits = ncmd;
-	if (opcode != 0) {
-		struct hci_cmd *c = list_take_opcode(&hci->pending, opcode);
-		if (c) {
-			hci_log(hci, BH_LOG_DEBUG, "> %s: %s", bh_hci_opcode_str(opcode),
-				bh_strerror(st));
-			complete_one(hci, c, st, ret, len);
-		} else {
-			/* A late answer to a command that timed out, or a controller
-			 * bug: only the credits count. */
-			hci_log(hci, BH_LOG_WARN, "unexpected completion for %s",
-				bh_hci_opcode_str(opcode));
-		}
+	if (c) {
+		hci_log(hci, BH_LOG_DEBUG, "> %s: %s", bh_hci_opcode_str(opcode), bh_strerror(st));
+		complete_one(hci, c, st, ret, len);
 	}
 	hci_cmd_pump(hci);
 }

@@ -3,7 +3,9 @@
  *
  * A handle is added on LE Connection Complete (Vol 4, Part E, 7.7.65.1) or
  * LE Enhanced Connection Complete v1/v2 (7.7.65.10) with status 0, and
- * removed on Disconnection Complete (7.7.5) with status 0.
+ * removed on Disconnection Complete (7.7.5) with status 0. A handle that is
+ * connected twice, or out of range, is a controller fault: the event is
+ * dropped and the existing link kept.
  */
 #include "hci_internal.h"
 
@@ -17,13 +19,7 @@ struct hci_conn *hci_conn_find(struct bh_hci *hci, uint16_t handle)
 
 struct hci_conn *hci_conn_add(struct bh_hci *hci, uint16_t handle)
 {
-	struct hci_conn *c = hci_conn_find(hci, handle);
-	if (c) {
-		/* The controller reused a handle we never saw disconnect: the old
-		 * link is gone, start clean. */
-		hci_log(hci, BH_LOG_WARN, "handle 0x%03x connected twice", handle);
-		hci_conn_remove(hci, c);
-	}
+	struct hci_conn *c;
 	for (unsigned i = 0; i < hci->cfg.max_connections; i++) {
 		c = &hci->conns[i];
 		if (c->used)
@@ -57,27 +53,35 @@ void hci_conn_remove_all(struct bh_hci *hci)
 	hci->acl_credits = hci->info.le_acl_credits;
 }
 
-void hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size_t len)
+bool hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size_t len)
 {
 	if (sub != BH_LE_CONN_COMPLETE && sub != BH_LE_ENH_CONN_COMPLETE &&
 	    sub != BH_LE_ENH_CONN_COMPLETE_V2)
-		return;
-	/* Before bring-up ends the controller has just been reset and has no
-	 * links: a connection event then is stale and is not tracked. */
-	if (hci->state != HCI_STATE_READY)
-		return;
+		return true;
 	/* All three start with Status(1) Connection_Handle(2); the minimum
 	 * length was checked by the dispatcher. */
 	struct bh_rd r = bh_rd_init(p, len);
 	uint8_t status = bh_rd_u8(&r);
 	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
 	if (!bh_rd_ok(&r) || status != 0)
-		return;
-	if (handle > HCI_MAX_CONN_HANDLE) {
-		hci_log(hci, BH_LOG_WARN, "invalid connection handle 0x%03x", handle);
-		return;
+		return true;
+	/* Before bring-up ends the controller has just been reset and has no
+	 * links: a connection event then is stale, and nobody may use it. */
+	if (hci->state != HCI_STATE_READY) {
+		hci_log(hci, BH_LOG_WARN, "connection 0x%03x before bring-up ended dropped", handle);
+		return false;
+	}
+	/* The layers above must agree with the table: a link the table cannot
+	 * hold is passed on (GAP disconnects what it has no room for), a
+	 * contradiction is not. */
+	if (handle > HCI_MAX_CONN_HANDLE || hci_conn_find(hci, handle)) {
+		hci->stats.events_invalid++;
+		hci_log(hci, BH_LOG_WARN, "%s connection handle 0x%03x: event dropped",
+			handle > HCI_MAX_CONN_HANDLE ? "invalid" : "already connected", handle);
+		return false;
 	}
 	hci_conn_add(hci, handle);
+	return true;
 }
 
 void hci_conn_on_disconn(struct bh_hci *hci, const uint8_t *p, size_t len)
@@ -85,10 +89,18 @@ void hci_conn_on_disconn(struct bh_hci *hci, const uint8_t *p, size_t len)
 	struct bh_rd r = bh_rd_init(p, len);
 	uint8_t status = bh_rd_u8(&r);
 	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	if (!bh_rd_ok(&r) || status != 0)
+	if (!bh_rd_ok(&r))
 		return;
 	struct hci_conn *c = hci_conn_find(hci, handle);
-	if (!c)
+	if (!c) {
+		/* Passed on all the same: a link the full table never held is
+		 * still known to GAP. */
+		hci->stats.events_unknown_handle++;
+		hci_log(hci, BH_LOG_WARN, "Disconnection Complete for unknown handle 0x%03x",
+			handle);
+		return;
+	}
+	if (status != 0)
 		return;
 	hci_conn_remove(hci, c);
 	/* Freed credits may let other connections send. */

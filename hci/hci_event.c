@@ -11,11 +11,14 @@
 
 typedef void (*evt_handler)(struct bh_hci *hci, const uint8_t *p, size_t len);
 
+#define NO_HANDLE 0xff
+
 struct evt_entry {
 	uint8_t code;
 	uint8_t min_len;
 	evt_handler handler; /* NULL: forwarded only */
 	bool forward;        /* after the handler, to port.event */
+	uint8_t handle_at;   /* offset of a Connection_Handle that must be connected */
 };
 
 /* Command Complete: Num_HCI_Command_Packets(1) Opcode(2) Return_Parameters
@@ -69,54 +72,71 @@ static void on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len);
 
 static const struct evt_entry evt_table[] = {
-	/* Status(1) Connection_Handle(2) Reason(1) (7.7.5) */
-	{ BH_HCI_EVT_DISCONN_COMPLETE, 4, on_disconn, true },
+	/* Status(1) Connection_Handle(2) Reason(1) (7.7.5); checked by its
+	 * handler, which passes an unknown handle on (see bh_hci_stats) */
+	{ BH_HCI_EVT_DISCONN_COMPLETE, 4, on_disconn, true, NO_HANDLE },
 	/* Status(1) Handle(2) Encryption_Enabled(1) (7.7.8) */
-	{ BH_HCI_EVT_ENCRYPT_CHANGE, 4, NULL, true },
+	{ BH_HCI_EVT_ENCRYPT_CHANGE, 4, NULL, true, 1 },
 	/* Status(1) Handle(2) Version(1) Company(2) Subversion(2) (7.7.12) */
-	{ BH_HCI_EVT_READ_REMOTE_VERSION_COMPLETE, 8, NULL, true },
-	{ BH_HCI_EVT_CMD_COMPLETE, 3, on_cmd_complete, false },
-	{ BH_HCI_EVT_CMD_STATUS, 4, on_cmd_status, false },
+	{ BH_HCI_EVT_READ_REMOTE_VERSION_COMPLETE, 8, NULL, true, 1 },
+	{ BH_HCI_EVT_CMD_COMPLETE, 3, on_cmd_complete, false, NO_HANDLE },
+	{ BH_HCI_EVT_CMD_STATUS, 4, on_cmd_status, false, NO_HANDLE },
 	/* Hardware_Code(1) (7.7.16); forwarded by its handler */
-	{ BH_HCI_EVT_HARDWARE_ERROR, 1, on_hardware_error, false },
+	{ BH_HCI_EVT_HARDWARE_ERROR, 1, on_hardware_error, false, NO_HANDLE },
 	/* Num_Handles(1), then 4 octets per handle, checked by the handler (7.7.19) */
-	{ BH_HCI_EVT_NUM_COMPLETED_PACKETS, 1, on_nocp, false },
+	{ BH_HCI_EVT_NUM_COMPLETED_PACKETS, 1, on_nocp, false, NO_HANDLE },
 	/* Link_Type(1) (7.7.26) */
-	{ BH_HCI_EVT_DATA_BUFFER_OVERFLOW, 1, NULL, true },
+	{ BH_HCI_EVT_DATA_BUFFER_OVERFLOW, 1, NULL, true, NO_HANDLE },
 	/* Status(1) Handle(2) (7.7.39) */
-	{ BH_HCI_EVT_ENCRYPT_KEY_REFRESH_COMPLETE, 3, NULL, true },
-	{ BH_HCI_EVT_LE_META, 1, on_le_meta, false },
+	{ BH_HCI_EVT_ENCRYPT_KEY_REFRESH_COMPLETE, 3, NULL, true, 1 },
+	{ BH_HCI_EVT_LE_META, 1, on_le_meta, false, NO_HANDLE },
 	/* Status(1) Handle(2) Enabled(1) Key_Size(1) (7.7.8 v2) */
-	{ BH_HCI_EVT_ENCRYPT_CHANGE_V2, 5, NULL, true },
+	{ BH_HCI_EVT_ENCRYPT_CHANGE_V2, 5, NULL, true, 1 },
 };
 
 struct sub_entry {
 	uint8_t sub;
-	uint8_t min_len; /* after the sub-event code */
+	uint8_t min_len;   /* after the sub-event code */
+	uint8_t handle_at; /* offset of a Connection_Handle that must be connected */
 };
 
 /* Fixed parts of the LE Meta sub-events (7.7.65.x). Report events carry
  * Num_Reports first; their variable parts are parsed by whoever uses them. */
 static const struct sub_entry sub_table[] = {
-	{ BH_LE_CONN_COMPLETE, 18 },                /* .1 */
-	{ BH_LE_ADV_REPORT, 1 },                    /* .2 */
-	{ BH_LE_CONN_UPDATE_COMPLETE, 9 },          /* .3 */
-	{ BH_LE_READ_REMOTE_FEATURES_COMPLETE, 11 }, /* .4 */
-	{ BH_LE_LTK_REQUEST, 12 },                  /* .5 */
-	{ BH_LE_REMOTE_CONN_PARAM_REQUEST, 10 },    /* .6 */
-	{ BH_LE_DATA_LENGTH_CHANGE, 10 },           /* .7 */
-	{ BH_LE_READ_LOCAL_P256_COMPLETE, 65 },     /* .8 */
-	{ BH_LE_GENERATE_DHKEY_COMPLETE, 33 },      /* .9 */
-	{ BH_LE_ENH_CONN_COMPLETE, 30 },            /* .10 */
-	{ BH_LE_DIRECTED_ADV_REPORT, 1 },           /* .11 */
-	{ BH_LE_PHY_UPDATE_COMPLETE, 5 },           /* .12 */
-	{ BH_LE_EXT_ADV_REPORT, 1 },                /* .13 */
-	{ BH_LE_SCAN_TIMEOUT, 0 },                  /* .17 */
-	{ BH_LE_ADV_SET_TERMINATED, 5 },            /* .18 */
-	{ BH_LE_SCAN_REQ_RECEIVED, 8 },             /* .19 */
-	{ BH_LE_CHANNEL_SEL_ALGO, 3 },              /* .20 */
-	{ BH_LE_ENH_CONN_COMPLETE_V2, 33 },         /* .10 v2 */
+	{ BH_LE_CONN_COMPLETE, 18, NO_HANDLE },               /* .1 */
+	{ BH_LE_ADV_REPORT, 1, NO_HANDLE },                   /* .2 */
+	{ BH_LE_CONN_UPDATE_COMPLETE, 9, 1 },                 /* .3 */
+	{ BH_LE_READ_REMOTE_FEATURES_COMPLETE, 11, 1 },       /* .4 */
+	{ BH_LE_LTK_REQUEST, 12, 0 },                         /* .5 */
+	{ BH_LE_REMOTE_CONN_PARAM_REQUEST, 10, 0 },           /* .6 */
+	{ BH_LE_DATA_LENGTH_CHANGE, 10, 0 },                  /* .7 */
+	{ BH_LE_READ_LOCAL_P256_COMPLETE, 65, NO_HANDLE },    /* .8 */
+	{ BH_LE_GENERATE_DHKEY_COMPLETE, 33, NO_HANDLE },     /* .9 */
+	{ BH_LE_ENH_CONN_COMPLETE, 30, NO_HANDLE },           /* .10 */
+	{ BH_LE_DIRECTED_ADV_REPORT, 1, NO_HANDLE },          /* .11 */
+	{ BH_LE_PHY_UPDATE_COMPLETE, 5, 1 },                  /* .12 */
+	{ BH_LE_EXT_ADV_REPORT, 1, NO_HANDLE },               /* .13 */
+	{ BH_LE_SCAN_TIMEOUT, 0, NO_HANDLE },                 /* .17 */
+	{ BH_LE_ADV_SET_TERMINATED, 5, NO_HANDLE },           /* .18 */
+	{ BH_LE_SCAN_REQ_RECEIVED, 8, NO_HANDLE },            /* .19 */
+	{ BH_LE_CHANNEL_SEL_ALGO, 3, 0 },                     /* .20 */
+	{ BH_LE_ENH_CONN_COMPLETE_V2, 33, NO_HANDLE },        /* .10 v2 */
 };
+
+/* An event about a connection the layer does not know (never connected,
+ * already gone, or before bring-up ended) is a stale or corrupt report:
+ * no layer above may act on it. */
+static bool unknown_handle(struct bh_hci *hci, const char *what, const uint8_t *p, uint8_t at)
+{
+	if (at == NO_HANDLE)
+		return false;
+	uint16_t handle = bh_get16(p + at) & 0x0fff;
+	if (hci_conn_find(hci, handle))
+		return false;
+	hci->stats.events_unknown_handle++;
+	hci_log(hci, BH_LOG_WARN, "%s for unknown handle 0x%03x dropped", what, handle);
+	return true;
+}
 
 static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len)
 {
@@ -133,10 +153,13 @@ static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len)
 				plen, sub_table[i].min_len);
 			return;
 		}
+		if (unknown_handle(hci, bh_hci_le_subevent_str(sub), params, sub_table[i].handle_at))
+			return;
 		break;
 	}
 	unsigned gen = hci->gen;
-	hci_conn_on_le_meta(hci, sub, params, plen);
+	if (!hci_conn_on_le_meta(hci, sub, params, plen))
+		return;
 	if (hci->gen == gen && hci->port.le_meta)
 		hci->port.le_meta(hci->port.ctx, sub, params, plen);
 }
@@ -165,6 +188,8 @@ void hci_event_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 			e->min_len);
 		return;
 	}
+	if (e && unknown_handle(hci, bh_hci_event_str(code), p, e->handle_at))
+		return;
 	unsigned gen = hci->gen;
 	if (e && e->handler)
 		e->handler(hci, p, plen);

@@ -72,8 +72,10 @@ struct hci_conn {
 	bool want_can_send;  /* a caller saw BH_EBUSY */
 	struct hci_tx_frame *tx_head, *tx_tail;
 	uint8_t *rx;         /* rx_max_frame bytes, owned by struct bh_hci */
-	size_t rx_len;       /* 0: no reassembly in progress */
-	size_t rx_expected;  /* whole frame length incl. basic header */
+	bool rx_active;      /* a start fragment came; the frame is not complete */
+	size_t rx_len;       /* bytes of it in rx */
+	size_t rx_expected;  /* whole frame length incl. basic header; 0 until
+				the header's four bytes are in */
 };
 
 struct bh_hci {
@@ -143,7 +145,8 @@ struct hci_conn *hci_conn_add(struct bh_hci *hci, uint16_t handle);
 /* Returns its credits, frees its queue and partial frame. */
 void hci_conn_remove(struct bh_hci *hci, struct hci_conn *c);
 void hci_conn_remove_all(struct bh_hci *hci);
-void hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size_t len);
+/* Tracks connections from LE Meta; false: the event must not be passed on. */
+bool hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size_t len);
 void hci_conn_on_disconn(struct bh_hci *hci, const uint8_t *p, size_t len);
 
 /* hci_acl.c */

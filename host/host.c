@@ -175,6 +175,14 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	struct bh_gap_config gc;
 	bh_gap_config_default(&gc);
 	gc.max_connections = h->max_conns;
+	/* ms to HCI units (1.25 ms, 10 ms), rounded; 0 stays "default". */
+	gc.peer_params = (struct bh_gap_conn_limits){
+		(uint16_t)(h->cfg.peer_conn_limits.interval_min_ms / 1.25 + 0.5),
+		(uint16_t)(h->cfg.peer_conn_limits.interval_max_ms / 1.25 + 0.5),
+		h->cfg.peer_conn_limits.max_latency,
+		(uint16_t)((h->cfg.peer_conn_limits.timeout_min_ms + 5) / 10),
+		(uint16_t)((h->cfg.peer_conn_limits.timeout_max_ms + 5) / 10),
+	};
 	h->gap = bh_gap_new(&gc, &h->env, &h->gap_port);
 
 	struct bh_gatts_config sc;

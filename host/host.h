@@ -76,6 +76,18 @@ struct bh_host_config {
 	 * waiting for notifications) is noticed within this + 4 s. 0: the
 	 * default, 5000 ms; BH_HOST_NO_IDLE_CHECK: never. */
 	unsigned idle_check_ms;
+	/* Connection parameters a peer may ask for when it starts a parameter
+	 * update (LE Remote Connection Parameter Request, either role). Zero
+	 * fields take the defaults, which accept what phones ask: interval
+	 * 7.5 ms to 4 s, latency up to 499, supervision timeout 100 ms to 32 s.
+	 * A request outside is refused (Unacceptable Connection Parameters);
+	 * one that overlaps is narrowed to them. The outcome is reported by
+	 * events.conn_updated. */
+	struct {
+		double interval_min_ms, interval_max_ms; /* multiples of 1.25 */
+		uint16_t max_latency;
+		unsigned timeout_min_ms, timeout_max_ms; /* multiples of 10 */
+	} peer_conn_limits;
 };
 #define BH_HOST_NO_IDLE_CHECK 0xffffffffu
 void bh_host_config_default(struct bh_host_config *c);
@@ -125,6 +137,12 @@ struct bh_host_events {
 	void (*att_request)(void *ctx, uint16_t handle, const uint8_t *pdu, size_t len);
 	/* One line for the application's log (requests served, state changes). */
 	void (*log)(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg);
+	/* A connection parameter update ended (LE Connection Update Complete,
+	 * whoever started it: a peer's request accepted within
+	 * cfg.peer_conn_limits, or our own). status BH_OK with the new
+	 * parameters, or the controller's error with the unchanged ones. */
+	void (*conn_updated)(void *ctx, uint16_t handle, bh_status status, double interval_ms,
+			     uint16_t latency, unsigned timeout_ms);
 };
 
 /* Opens the transport and creates every layer. NULL on failure with a message

@@ -207,6 +207,21 @@ static void l2_can_send(void *ctx, uint16_t handle)
 	bh_att_can_send(c->att);
 }
 
+/* A peripheral's L2CAP Connection Parameter Update Request: the same
+ * limits as for the link-layer request (cfg.peer_conn_limits). */
+static bool l2_conn_param_request(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
+{
+	struct bh_host *h = ctx;
+	struct bh_gap_conn_params gp = {
+		.interval_min = p->interval_min,
+		.interval_max = p->interval_max,
+		.latency = p->latency,
+		.supervision_timeout = p->timeout,
+	};
+	(void)handle;
+	return bh_gap_peer_params_acceptable(h->gap, &gp);
+}
+
 static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
 {
 	struct bh_host *h = ctx;
@@ -397,6 +412,18 @@ static void gap_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 		h->ev.disconnected(h->ev.ctx, handle, reason);
 }
 
+static void gap_conn_updated(void *ctx, const struct bh_gap_conn *gc, bh_status st)
+{
+	struct bh_host *h = ctx;
+	host_log(h, st ? BH_LOG_WARN : BH_LOG_INFO,
+		 "conn 0x%04x: parameter update %s: interval %.2f ms, latency %u, timeout %u ms",
+		 gc->handle, st ? bh_strerror(st) : "done", gc->interval * 1.25, gc->latency,
+		 gc->supervision_timeout * 10u);
+	if (h->ev.conn_updated)
+		h->ev.conn_updated(h->ev.ctx, gc->handle, st, gc->interval * 1.25, gc->latency,
+				   gc->supervision_timeout * 10u);
+}
+
 static bool gap_resolve(void *ctx, const bh_addr *rpa, bh_addr *identity)
 {
 	return host_resolve(ctx, rpa, identity);
@@ -424,6 +451,7 @@ void host_conn_ports_init(struct bh_host *h)
 		.acl_send = l2_acl_send,
 		.fixed_rx = l2_fixed_rx,
 		.can_send = l2_can_send,
+		.conn_param_request = l2_conn_param_request,
 		.conn_update = l2_conn_update,
 		.coc_accept = l2_coc_accept,
 		.coc_connected = l2_coc_connected,
@@ -437,6 +465,7 @@ void host_conn_ports_init(struct bh_host *h)
 		.info = gap_info,
 		.connected = gap_connected,
 		.disconnected = gap_disconnected,
+		.conn_updated = gap_conn_updated,
 		.resolve_rpa = gap_resolve,
 		.make_rpa = gap_make_rpa,
 	};

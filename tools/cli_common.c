@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "hci.h"
+#include "text_escape.h"
 #include "transport.h"
 
 #include <ctype.h>
@@ -49,11 +50,28 @@ struct bh_host *cli_open_host(struct cli *c, const struct bh_host_events *ev)
 	return c->host;
 }
 
+/* With -v: what the controller link saw, including everything dropped
+ * from a misbehaving controller (bh_hci_stats). */
+static void print_hci_stats(struct cli *c)
+{
+	struct bh_hci_stats s;
+	bh_hci_stats(bh_host_hci(c->host), &s);
+	fprintf(stderr,
+		"%s: hci: %u commands sent, %u timed out, %u unexpected completions; "
+		"events dropped: %u short, %u unknown handle, %u invalid; ACL dropped: %u "
+		"(%u bad packet boundary flag); %u excess completed packets; %u recoveries\n",
+		c->prog, s.cmds_sent, s.cmds_timed_out, s.cmds_unexpected, s.events_dropped_short,
+		s.events_unknown_handle, s.events_invalid, s.acl_dropped, s.acl_bad_boundary,
+		s.credits_excess, s.recoveries);
+}
+
 int cli_close_host(struct cli *c)
 {
 	int rc = 0;
 	if (!c->host)
 		return 0;
+	if (c->verbose)
+		print_hci_stats(c);
 	if (bh_host_transport(c->host) && bh_transport_is_virtual(bh_host_transport(c->host))) {
 		/* A replay passes only if the whole trace played and every packet
 		 * the stack sent matched: play what is left, then ask. */
@@ -119,14 +137,15 @@ void cli_print_value(FILE *f, const uint8_t *v, size_t n)
 		fputs("(empty)", f);
 		return;
 	}
-	/* Show text too when every byte is printable (a trailing NUL allowed). */
-	size_t text = n && v[n - 1] == 0 ? n - 1 : n;
-	bool printable = text > 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%02x", v[i]);
-		if (i < text && !isprint(v[i]))
-			printable = false;
+	/* The value is the peer's: show it as text too only when it is text
+	 * (UTF-8 without controls but white space; a trailing NUL allowed),
+	 * and then escaped for the terminal (text_escape.h). */
+	size_t text = v[n - 1] == 0 ? n - 1 : n;
+	if (text > 0 && !memchr(v, 0, text) && text_is_clean(v, text, true)) {
+		fputs(" \"", f);
+		text_fputs(f, v, text, true);
+		fputc('"', f);
 	}
-	if (printable)
-		fprintf(f, " \"%.*s\"", (int)text, (const char *)v);
 }

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "gap.h"
+#include "text_escape.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -29,13 +30,25 @@ void cli_print_device_json(FILE *f, const struct bh_gap_device *d)
 	json_begin(&j, f);
 	json_str(&j, "address", bh_addr_str_bare(&d->addr, addr));
 	json_str(&j, "type", bh_addr_is_random(&d->addr) ? "random" : "public");
-	json_str(&j, "name", d->name[0] ? d->name : NULL);
+	/* The advertiser chooses these bytes: valid JSON whatever they are,
+	 * and their exact value beside when they are not UTF-8. */
+	if (d->ad.name_len) {
+		json_text(&j, "name", d->ad.name, d->ad.name_len);
+		if (!text_utf8_valid(d->ad.name, d->ad.name_len))
+			json_hex(&j, "name_hex", d->ad.name, d->ad.name_len);
+	} else {
+		json_str(&j, "name", NULL);
+	}
 	if (d->rssi == BH_GAP_RSSI_NA)
 		json_str(&j, "rssi", NULL);
 	else
 		json_int(&j, "rssi", d->rssi);
 	json_bool(&j, "connectable", d->connectable);
 	json_bool(&j, "scan_response", d->last_was_scan_rsp);
+	/* Data the controller reported cut short (or longer than any PDU
+	 * can be): what is shown is not all the device sent. */
+	json_bool(&j, "truncated", d->incomplete);
+	json_bool(&j, "clipped", d->data_clipped);
 	json_obj(&j, "manufacturer_data");
 	for (unsigned i = 0; i < d->ad.n_mfr; i++) {
 		char k[8];
@@ -72,7 +85,12 @@ static void print_row(FILE *f, const struct bh_gap_device *d)
 		fprintf(f, "  rssi n/a");
 	else
 		fprintf(f, "  %4d dBm", d->rssi);
-	fprintf(f, "  %-20s", d->name[0] ? d->name : "(no name)");
+	/* A name may hold escape sequences, backspaces or newlines meant to
+	 * drive the terminal or forge other lines: escaped. */
+	char name[4 * 248 + 1];
+	text_escape(name, sizeof(name), d->ad.name, d->ad.name_len, false);
+	fprintf(f, "  %-20s", d->ad.name_len ? name : "(no name)");
+	fprintf(f, "%s", d->incomplete ? "  (truncated)" : "");
 	fprintf(f, "%s", d->connectable ? "  connectable" : "");
 	for (unsigned i = 0; i < d->ad.n_uuids && i < 3; i++)
 		fprintf(f, "  %s", bh_uuid_str(&d->ad.uuids[i].uuid, ubuf));

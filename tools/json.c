@@ -1,5 +1,9 @@
 #include "json.h"
 
+#include "text_escape.h"
+
+#include <string.h>
+
 static void sep(struct json *j)
 {
 	if (j->need_comma[j->depth])
@@ -9,22 +13,9 @@ static void sep(struct json *j)
 
 static void put_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
+	/* Keys and values may come from peers: always valid, never raw
+	 * control characters (text_escape.h). */
+	text_json_string(f, (const uint8_t *)s, strlen(s));
 }
 
 void json_begin(struct json *j, FILE *f)
@@ -69,6 +60,12 @@ void json_bool(struct json *j, const char *k, bool v)
 {
 	json_key(j, k);
 	fputs(v ? "true" : "false", j->f);
+}
+
+void json_text(struct json *j, const char *k, const uint8_t *s, size_t n)
+{
+	json_key(j, k);
+	text_json_string(j->f, s, n);
 }
 
 void json_hex(struct json *j, const char *k, const uint8_t *p, size_t n)

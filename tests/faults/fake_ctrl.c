@@ -1,6 +1,8 @@
 /* fake_ctrl: see fake_ctrl.h. Event layouts: Vol 4, Part E, 7.7. */
 #include "fake_ctrl.h"
 
+#include "gatt_client.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,12 @@ struct fake {
 	uint16_t fault_handle, fault_opcode;
 	bool fired;
 	bool accept_connects, att_wrote;
+	struct {
+		uint16_t op;
+		uint8_t len;
+		uint8_t p[255];
+	} hist[16]; /* the latest commands, hist[nhist % 16] next */
+	unsigned nhist;
 };
 
 /* Bring-up answers (return parameters after the status octet) recorded from
@@ -121,6 +129,11 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 		fire(f, f->fault_handle);
 		return;
 	}
+	unsigned slot = f->nhist++ % 16;
+	f->hist[slot].op = op;
+	f->hist[slot].len = len >= 3 ? p[2] : 0;
+	if (len >= 3u + f->hist[slot].len)
+		memcpy(f->hist[slot].p, p + 3, f->hist[slot].len);
 	for (unsigned i = 0; i < f->n_muted; i++)
 		if (f->muted[i] == op)
 			return;
@@ -491,4 +504,66 @@ bool fake_run_until(struct fake *f, const bool *flag, unsigned ms)
 	if (!*flag)
 		bh_loop_run_until(f->loop, flag, ms);
 	return *flag;
+}
+
+int fake_raw(struct fake *f, const uint8_t *bytes, size_t len)
+{
+	return send_all(f, bytes, len);
+}
+
+int fake_last_cmd(const struct fake *f, uint16_t opcode, uint8_t *out, size_t cap)
+{
+	for (unsigned k = 0; k < 16 && k < f->nhist; k++) {
+		unsigned slot = (f->nhist - 1 - k) % 16;
+		if (f->hist[slot].op != opcode)
+			continue;
+		size_t n = f->hist[slot].len;
+		memcpy(out, f->hist[slot].p, n < cap ? n : cap);
+		return (int)n;
+	}
+	return -1;
+}
+
+int fake_att_next(struct fake *f, uint8_t *buf, size_t cap, unsigned ms)
+{
+	for (;;) {
+		int n = fake_recv(f, 0x0004, buf, cap, ms);
+		if (n >= 1 && buf[0] == 0x02) {
+			const uint8_t m[] = { 0x03, 23, 0 };
+			if (fake_l2cap(f, 0x0004, m, 3))
+				return -1;
+			continue;
+		}
+		return n;
+	}
+}
+
+struct read_op {
+	bool done;
+	unsigned calls;
+	bool ok;
+};
+
+static void on_read(void *ctx, bh_status st, const struct bh_gattc_result *res)
+{
+	struct read_op *o = ctx;
+	o->calls++;
+	o->done = true;
+	o->ok = st == BH_OK && res && res->value && res->len == 2 && !memcmp(res->value, "ok", 2);
+}
+
+bool fake_gatt_read_ok(struct fake *f, struct bh_gattc *g)
+{
+	struct read_op o = { 0 };
+	if (!g || bh_gattc_read(g, 0x0003, on_read, &o))
+		return false;
+	uint8_t req[64];
+	int n = fake_att_next(f, req, sizeof(req), 2000);
+	if (n != 3 || req[0] != 0x0a || req[1] != 0x03 || req[2] != 0x00)
+		return false;
+	const uint8_t rsp[] = { 0x0b, 'o', 'k' };
+	if (fake_l2cap(f, 0x0004, rsp, 3) || !fake_run_until(f, &o.done, 2000))
+		return false;
+	fake_run(f, 20); /* a second completion would show here */
+	return o.calls == 1 && o.ok;
 }

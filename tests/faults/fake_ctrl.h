@@ -14,6 +14,8 @@
 
 #include "loop.h"
 
+struct bh_gattc;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,5 +87,20 @@ bool fake_att_wrote(const struct fake *f);
 void fake_run(struct fake *f, unsigned ms);
 /* Runs the loop until *flag or ms pass; returns *flag. */
 bool fake_run_until(struct fake *f, const bool *flag, unsigned ms);
+
+/* Sends raw bytes to the host as they are: one or more whole H4 packets
+ * (type byte first), however malformed their contents. 0 or -1. */
+int fake_raw(struct fake *f, const uint8_t *bytes, size_t len);
+/* Parameters of the latest command with opcode the host sent (of the last
+ * 16 commands), copied to out (cut at cap): their length, or -1. */
+int fake_last_cmd(const struct fake *f, uint16_t opcode, uint8_t *out, size_t cap);
+
+/* The next ATT PDU the host sends (fake_recv on CID 4), answering its own
+ * MTU exchanges (23) on the way. Length or -1. */
+int fake_att_next(struct fake *f, uint8_t *buf, size_t cap, unsigned ms);
+/* The host still serves the link: a GATT read of handle 3 through g (the
+ * host's client on FAKE_CONN_HANDLE) goes out as one Read Request, the
+ * fake answers "ok", and the read completes once with it. */
+bool fake_gatt_read_ok(struct fake *f, struct bh_gattc *g);
 
 #endif

@@ -141,18 +141,9 @@ static void fx_connect(struct fx *x)
 	assert_int_equal(x->conn, FAKE_CONN_HANDLE);
 }
 
-/* The next ATT PDU from the host; its own MTU exchange is answered (23). */
 static int att_next(struct fx *x, uint8_t *buf, size_t cap)
 {
-	for (;;) {
-		int n = fake_recv(x->f, 0x0004, buf, cap, 2000);
-		if (n >= 1 && buf[0] == 0x02) {
-			uint8_t m[] = { 0x03, 23, 0 };
-			assert_int_equal(fake_l2cap(x->f, 0x0004, m, 3), 0);
-			continue;
-		}
-		return n;
-	}
+	return fake_att_next(x->f, buf, cap, 2000);
 }
 
 struct op {
@@ -178,21 +169,7 @@ static void on_op(void *ctx, bh_status st, const struct bh_gattc_result *res)
 /* A GATT read through the whole stack, answered by the fake. */
 static void expect_read_works(struct fx *x)
 {
-	struct bh_gattc *g = bh_host_gattc(x->h, x->conn);
-	assert_non_null(g);
-	struct op o = { 0 };
-	assert_int_equal(bh_gattc_read(g, 0x0003, on_op, &o), 0);
-	uint8_t req[64];
-	int n = att_next(x, req, sizeof(req));
-	assert_int_equal(n, 3);
-	assert_int_equal(req[0], 0x0a);
-	uint8_t rsp[] = { 0x0b, 'o', 'k' };
-	assert_int_equal(fake_l2cap(x->f, 0x0004, rsp, 3), 0);
-	assert_true(fake_run_until(x->f, &o.done, 2000));
-	assert_int_equal(o.calls, 1);
-	assert_int_equal(o.st, BH_OK);
-	assert_int_equal(o.len, 2);
-	assert_memory_equal(o.value, "ok", 2);
+	assert_true(fake_gatt_read_ok(x->f, bh_host_gattc(x->h, x->conn)));
 }
 
 /* A new host on a new fake controller comes up and serves a GATT read:

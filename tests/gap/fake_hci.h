@@ -47,6 +47,14 @@ struct fake {
 	bh_addr identity;
 	size_t n_make_rpa;
 	bool info_null;       /* info() answers NULL (before bring-up) */
+	/* conn_updated calls, the last one's status and connection */
+	size_t n_updated;
+	bh_status updated_status;
+	struct bh_gap_conn updated;
+	/* conn_param_request: calls, refuse, or replace the reply with *set */
+	size_t n_param_req;
+	bool refuse_params;
+	const struct bh_gap_conn_params *set_params;
 };
 
 static inline int fake_hci_cmd(void *ctx, uint16_t op, const void *params, size_t len,
@@ -93,6 +101,25 @@ static inline void fake_changed(void *ctx, const struct bh_gap_conn *c)
 {
 	(void)c;
 	((struct fake *)ctx)->n_changed++;
+}
+
+static inline void fake_updated(void *ctx, const struct bh_gap_conn *c, bh_status st)
+{
+	struct fake *f = ctx;
+	f->n_updated++;
+	f->updated_status = st;
+	f->updated = *c;
+}
+
+static inline bool fake_param_request(void *ctx, const struct bh_gap_conn *c,
+				      struct bh_gap_conn_params *p)
+{
+	(void)c;
+	struct fake *f = ctx;
+	f->n_param_req++;
+	if (f->set_params)
+		*p = *f->set_params;
+	return !f->refuse_params;
 }
 
 static inline bool fake_resolve(void *ctx, const bh_addr *rpa, bh_addr *id)
@@ -162,6 +189,8 @@ static inline struct bh_gap *fake_gap(struct fake *f, const struct bh_gap_config
 		.connected = fake_connected,
 		.disconnected = fake_disconnected,
 		.conn_changed = fake_changed,
+		.conn_updated = fake_updated,
+		.conn_param_request = fake_param_request,
 		.resolve_rpa = fake_resolve,
 		.make_rpa = fake_make_rpa,
 	};

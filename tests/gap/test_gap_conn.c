@@ -288,6 +288,139 @@ static void test_conn_update(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* LE Remote Connection Parameter Request (7.7.65.6) in both roles: every
+ * request is answered at once, with the Reply (7.8.31) inside the limits
+ * or the Negative Reply (7.8.32); exact command bytes. */
+static void req_event(struct fake *f, uint16_t handle, uint16_t min, uint16_t max, uint16_t lat,
+		      uint16_t to)
+{
+	uint8_t e[10];
+	uint16_t v[] = { handle, min, max, lat, to };
+	for (int i = 0; i < 5; i++)
+		bh_put16(e + 2 * i, v[i]);
+	fake_meta(f, BH_LE_REMOTE_CONN_PARAM_REQUEST, e, sizeof(e));
+	fake_pump(f);
+}
+
+static void expect_neg(const struct fake *f, uint16_t handle, uint8_t reason)
+{
+	const uint8_t want[] = { (uint8_t)handle, (uint8_t)(handle >> 8), reason };
+	fake_expect_params(fake_last(f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), want, 3);
+}
+
+static void test_remote_conn_param_request(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, false);
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	fake_gap(&f, &cfg);
+	fake_conn_complete(&f, 0, 0x0010, 0, &peer1); /* we are central */
+	bh_addr peer2 = peer1;
+	peer2.val[0] = 0x99;
+	fake_conn_complete(&f, 0, 0x0011, 1, &peer2); /* we are peripheral */
+	fake_pump(&f);
+
+	/* What a phone asks: 7.5-15 ms, latency 0, 2 s. Accepted as asked. */
+	req_event(&f, 0x0010, 6, 12, 0, 200);
+	const uint8_t rep[] = { 0x10, 0x00, 0x06, 0x00, 0x0c, 0x00, 0x00, 0x00, 0xc8, 0x00,
+				0x00, 0x00, 0x00, 0x00 };
+	fake_expect_params(fake_last(&f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), rep, sizeof(rep));
+	assert_int_equal(f.n_param_req, 1);
+	/* (fake_pump answered with the status octet alone, as btvirt does.) */
+	/* The update completes: reported with the new parameters. */
+	const uint8_t upd[] = { 0x00, 0x10, 0x00, 0x0c, 0x00, 0x00, 0x00, 0xc8, 0x00 };
+	fake_meta(&f, BH_LE_CONN_UPDATE_COMPLETE, upd, sizeof(upd));
+	assert_int_equal(f.n_updated, 1);
+	assert_int_equal(f.updated_status, BH_OK);
+	assert_int_equal(f.updated.handle, 0x10);
+	assert_int_equal(f.updated.interval, 12);
+	assert_int_equal(f.updated.supervision_timeout, 200);
+	/* Peripheral role: 4 s interval, 32 s, the limits' edges; with latency
+	 * 499 ... */
+	req_event(&f, 0x0011, 0x0c80, 0x0c80, 0x01f3, 0x0c80);
+	fake_meta(&f, BH_LE_REMOTE_CONN_PARAM_REQUEST, NULL, 0); /* malformed: ignored */
+	/* ... 32 s <= (1 + 499) * 4 s * 2 breaks the timeout rule: invalid;
+	 * with latency 1 it holds. */
+	expect_neg(&f, 0x0011, 0x1e);
+	assert_int_equal(fake_count(&f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), 1);
+	req_event(&f, 0x0011, 0x0c80, 0x0c80, 1, 0x0c80);
+	const uint8_t rep3[] = { 0x11, 0x00, 0x80, 0x0c, 0x80, 0x0c, 0x01, 0x00, 0x80, 0x0c,
+				 0x00, 0x00, 0x00, 0x00 };
+	fake_expect_params(fake_last(&f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), rep3, sizeof(rep3));
+	/* Out of the specification's ranges: Invalid LL Parameters. */
+	size_t neg = fake_count(&f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY);
+	req_event(&f, 0x0010, 5, 12, 0, 200);      /* interval below 7.5 ms */
+	req_event(&f, 0x0010, 12, 6, 0, 200);      /* min above max */
+	req_event(&f, 0x0010, 6, 12, 0x01f4, 200); /* latency 500 */
+	req_event(&f, 0x0010, 6, 12, 0, 9);        /* timeout below 100 ms */
+	req_event(&f, 0x0010, 6, 12, 0, 0);        /* zero timeout */
+	assert_int_equal(fake_count(&f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), neg + 5);
+	expect_neg(&f, 0x0010, 0x1e);
+	bh_gap_free(f.gap);
+
+	/* Application limits: 30 ms..1 s, latency <= 4, timeout 1..6 s. */
+	fake_init(&f, false);
+	cfg.peer_params = (struct bh_gap_conn_limits){ 24, 800, 4, 100, 600 };
+	fake_gap(&f, &cfg);
+	fake_conn_complete(&f, 0, 0x0010, 0, &peer1);
+	fake_pump(&f);
+	req_event(&f, 0x0010, 6, 12, 0, 200); /* wholly below 30 ms */
+	expect_neg(&f, 0x0010, 0x3b);
+	req_event(&f, 0x0010, 6, 40, 10, 200); /* overlaps: narrowed to 24-40, latency 4 */
+	const uint8_t nar[] = { 0x10, 0x00, 0x18, 0x00, 0x28, 0x00, 0x04, 0x00, 0xc8, 0x00,
+				0x00, 0x00, 0x00, 0x00 };
+	fake_expect_params(fake_last(&f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), nar, sizeof(nar));
+	neg = fake_count(&f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY);
+	req_event(&f, 0x0010, 24, 40, 0, 800);  /* timeout above 6 s */
+	req_event(&f, 0x0010, 24, 40, 0, 50);   /* timeout below 1 s */
+	req_event(&f, 0x0010, 900, 1000, 0, 600); /* wholly above 1 s */
+	assert_int_equal(fake_count(&f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), neg + 3);
+	expect_neg(&f, 0x0010, 0x3b);
+	/* The application's hook refuses, or answers with its own choice;
+	 * one outside the limits is refused. */
+	f.refuse_params = true;
+	req_event(&f, 0x0010, 24, 40, 0, 200);
+	assert_int_equal(fake_count(&f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), neg + 4);
+	f.refuse_params = false;
+	struct bh_gap_conn_params mine = { .interval_min = 32, .interval_max = 32,
+					   .latency = 2, .supervision_timeout = 300 };
+	f.set_params = &mine;
+	req_event(&f, 0x0010, 24, 40, 0, 200);
+	const uint8_t own[] = { 0x10, 0x00, 0x20, 0x00, 0x20, 0x00, 0x02, 0x00, 0x2c, 0x01,
+				0x00, 0x00, 0x00, 0x00 };
+	fake_expect_params(fake_last(&f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), own, sizeof(own));
+	mine.latency = 5;
+	req_event(&f, 0x0010, 24, 40, 0, 200);
+	assert_int_equal(fake_count(&f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), neg + 5);
+	f.set_params = NULL;
+	/* A handle GAP does not know (the link is going): Unknown Connection
+	 * Identifier. */
+	req_event(&f, 0x0033, 24, 40, 0, 200);
+	expect_neg(&f, 0x0033, 0x02);
+	/* The same limits for a request that came another way (L2CAP). */
+	struct bh_gap_conn_params q = { .interval_min = 24, .interval_max = 40,
+					.supervision_timeout = 200 };
+	assert_true(bh_gap_peer_params_acceptable(f.gap, &q));
+	q.interval_min = 6; /* below 30 ms */
+	assert_false(bh_gap_peer_params_acceptable(f.gap, &q));
+	q.interval_min = 24;
+	q.latency = 5; /* above 4 */
+	assert_false(bh_gap_peer_params_acceptable(f.gap, &q));
+	q.latency = 0;
+	q.supervision_timeout = 0; /* missing */
+	assert_false(bh_gap_peer_params_acceptable(f.gap, &q));
+	/* A failed update is reported too, with the old parameters. */
+	size_t n = f.n_updated;
+	const uint8_t bad[] = { 0x3b, 0x10, 0x00, 0, 0, 0, 0, 0, 0 };
+	fake_meta(&f, BH_LE_CONN_UPDATE_COMPLETE, bad, sizeof(bad));
+	assert_int_equal(f.n_updated, n + 1);
+	assert_int_equal(f.updated_status, BH_HCI_STATUS(0x3b));
+	assert_int_equal(f.updated.interval, 40);
+	bh_gap_free(f.gap);
+}
+
 static void test_extended_create_and_resolution(void **state)
 {
 	(void)state;
@@ -486,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_cancel_and_timeout),
 		cmocka_unit_test(test_three_links_and_disconnect),
 		cmocka_unit_test(test_conn_update),
+		cmocka_unit_test(test_remote_conn_param_request),
 		cmocka_unit_test(test_extended_create_and_resolution),
 		cmocka_unit_test(test_accept_list),
 		cmocka_unit_test(test_connect_match),

@@ -277,27 +277,54 @@ static void test_malformed_reports(void **state)
 	start(&f, &r, NULL);
 	uint8_t ev[80];
 	const uint8_t d[] = { 0x02, 0x01, 0x06 };
-	/* Three announced, one present. */
+	struct bh_gap_stats gs;
+	unsigned rej = 0;
+#define REJECTED()                                                      \
+	do {                                                            \
+		bh_gap_stats(f.gap, &gs);                               \
+		assert_int_equal(gs.reports_rejected, ++rej);           \
+	} while (0)
+	/* Three announced, one present: the whole event is refused. */
 	size_t o = leg(ev, 1, 0x00, 0, 1, d, 3, -40);
 	ev[0] = 3;
 	fake_meta(&f, BH_LE_ADV_REPORT, ev, o);
-	assert_int_equal(r.n, 1);
+	assert_int_equal(r.n, 0);
+	REJECTED();
+	/* Two announced, the second cut short: the first is not shown either. */
+	ev[0] = 2;
+	o = leg(ev, 1, 0x00, 0, 1, d, 3, -40);
+	o = leg(ev, o, 0x00, 0, 2, d, 3, -40);
+	fake_meta(&f, BH_LE_ADV_REPORT, ev, o - 1);
+	assert_int_equal(r.n, 0);
+	REJECTED();
+	/* One announced, two present. */
+	ev[0] = 1;
+	fake_meta(&f, BH_LE_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 0);
+	REJECTED();
+	/* and both announced: both shown */
+	ev[0] = 2;
+	fake_meta(&f, BH_LE_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 2);
 	/* Data length 40 > 31 */
 	o = leg(ev, 1, 0x00, 0, 2, d, 3, -40);
 	ev[9] = 40;
 	ev[0] = 1;
-	fake_meta(&f, BH_LE_ADV_REPORT, ev, sizeof(ev));
-	assert_int_equal(r.n, 1);
+	fake_meta(&f, BH_LE_ADV_REPORT, ev, 1 + 10 + 40);
+	assert_int_equal(r.n, 2);
+	REJECTED();
 	/* Length past the end of the event. */
 	ev[9] = 20;
 	fake_meta(&f, BH_LE_ADV_REPORT, ev, o);
-	assert_int_equal(r.n, 1);
-	/* Reserved event type and address type are skipped, the next is kept. */
+	assert_int_equal(r.n, 2);
+	REJECTED();
+	/* Reserved event type and address type are skipped, the rest kept. */
 	ev[0] = 2;
 	o = leg(ev, 1, 0x07, 0, 3, d, 3, -40);
 	o = leg(ev, o, 0x00, 0x09, 4, d, 3, -40);
 	fake_meta(&f, BH_LE_ADV_REPORT, ev, o);
-	assert_int_equal(r.n, 1);
+	assert_int_equal(r.n, 2);
+	r.n = 1;
 	/* Malformed AD inside a well-formed report: kept, flagged. */
 	const uint8_t bad[] = { 0x02, 0x01, 0x06, 0x09, 0x09, 'x' };
 	o = leg(ev, 1, 0x00, 0, 5, bad, sizeof(bad), -40);
@@ -308,11 +335,109 @@ static void test_malformed_reports(void **state)
 	assert_int_equal(r.last.ad.flags, 6);
 	/* Empty and zero-report events. */
 	fake_meta(&f, BH_LE_ADV_REPORT, ev, 0);
+	REJECTED();
 	ev[0] = 0;
 	fake_meta(&f, BH_LE_ADV_REPORT, ev, 1);
+	REJECTED();
 	/* Extended report cut short. */
+	ev[0] = 1;
 	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, 10);
+	REJECTED();
 	assert_int_equal(r.n, 2);
+#undef REJECTED
+	bh_gap_free(f.gap);
+}
+
+/* Extended reports: Num_Reports against the event, the same as legacy. */
+static void test_ext_report_counts(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, true);
+	fake_gap(&f, NULL);
+	struct rec r = { 0 };
+	start(&f, &r, NULL);
+	uint8_t ev[255];
+	const uint8_t d[] = { 0x02, 0x01, 0x06 };
+	struct bh_gap_stats gs;
+	ev[0] = 3; /* three announced, two present */
+	size_t o = ext(ev, 1, 0x0000, 1, 1, d, 3, -40);
+	o = ext(ev, o, 0x0000, 2, 1, d, 3, -40);
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	ev[0] = 1; /* one announced, two present */
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	ev[0] = 0;
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 0);
+	bh_gap_stats(f.gap, &gs);
+	assert_int_equal(gs.reports_rejected, 3);
+	ev[0] = 2;
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 2);
+	/* A legacy PDU marked "more to come" is corrupt: skipped. */
+	ev[0] = 1;
+	o = ext(ev, 1, 0x0013 | 0x20, 3, 0xff, d, 3, -40);
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 2);
+	bh_gap_free(f.gap);
+}
+
+/* A chain that never ends is never shown, whatever ends it (quiet for the
+ * timeout, its slot taken); its late tail is dropped, not shown as a whole
+ * report. One past BH_AD_EXT_MAX bytes is shown, marked incomplete. */
+static void test_ext_chains_bounded(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, true);
+	struct bh_gap_config c;
+	bh_gap_config_default(&c);
+	c.scan_data_max = BH_AD_EXT_MAX;
+	fake_gap(&f, &c);
+	struct rec r = { 0 };
+	start(&f, &r, NULL);
+	uint8_t ev[255];
+	uint8_t chunk[200];
+	memset(chunk, 0, sizeof(chunk));
+	struct bh_gap_stats gs;
+	ev[0] = 1;
+	/* more, then nothing for 2 s + 1 ms, then its "complete" tail */
+	size_t o = ext(ev, 1, 0x0000 | 0x20, 1, 1, chunk, 100, -40);
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	f.now += 2001;
+	o = ext(ev, 1, 0x0000, 1, 1, chunk, 50, -40);
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	bh_gap_stats(f.gap, &gs);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(gs.chains_abandoned, 1);
+	assert_int_equal(gs.chain_tails_dropped, 1);
+	/* the next advertising event of that device is whole again */
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 1);
+	assert_false(r.last.incomplete);
+	assert_int_equal(r.last.adv_len, 50);
+	/* 9 x 200 = 1800 > 1650 bytes: shown as incomplete, kept to 1650 */
+	for (int i = 0; i < 8; i++) {
+		o = ext(ev, 1, 0x0000 | 0x20, 2, 1, chunk, 200, -40);
+		fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	}
+	o = ext(ev, 1, 0x0000, 2, 1, chunk, 200, -40);
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 2);
+	assert_true(r.last.incomplete);
+	assert_true(r.last.data_clipped);
+	assert_int_equal(r.last.adv_len, BH_AD_EXT_MAX);
+	/* truncated by the controller: shown, incomplete, counted */
+	o = ext(ev, 1, 0x0000 | 0x20, 3, 1, chunk, 20, -40);
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	o = ext(ev, 1, 0x0000 | 0x40, 3, 1, chunk, 0, -40);
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 3);
+	assert_true(r.last.incomplete);
+	assert_int_equal(r.last.adv_len, 20);
+	bh_gap_stats(f.gap, &gs);
+	assert_int_equal(gs.chains_truncated, 2);
+	assert_int_equal(gs.chains_abandoned, 1);
 	bh_gap_free(f.gap);
 }
 
@@ -409,21 +534,30 @@ static void test_reassembly_slots_bounded(void **state)
 	ev[0] = 1;
 	size_t o = ext(ev, 1, 0x20, 1, 0, a, 3, -1);
 	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
-	/* A second chain steals the only slot; the first one's end arrives alone. */
+	/* A second chain steals the only slot; the first one's end arrives
+	 * alone and is dropped (it is not a whole report), the second ends. */
 	o = ext(ev, 1, 0x20, 2, 0, a, 3, -1);
 	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
 	o = ext(ev, 1, 0x00, 1, 0, b, 3, -1);
 	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
-	assert_int_equal(r.n, 1);
-	assert_int_equal(r.last.adv_len, 3);
+	assert_int_equal(r.n, 0);
+	struct bh_gap_stats gs;
+	bh_gap_stats(f.gap, &gs);
+	assert_int_equal(gs.chains_abandoned, 1);
+	assert_int_equal(gs.chain_tails_dropped, 1);
 	o = ext(ev, 1, 0x00, 2, 0, b, 3, -1);
 	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 1);
 	assert_int_equal(r.last.adv_len, 6);
+	o = ext(ev, 1, 0x00, 1, 0, b, 3, -1); /* its next event is whole */
+	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.last.adv_len, 3);
 	/* The table holds two devices: a third evicts the stalest. */
 	o = ext(ev, 1, 0x00, 3, 0, b, 3, -1);
 	fake_meta(&f, BH_LE_EXT_ADV_REPORT, ev, o);
 	assert_int_equal(bh_gap_seen_count(f.gap), 2);
-	bh_addr gone = { 1, { 9, 9, 9, 9, 9, 1 } }, kept = { 1, { 9, 9, 9, 9, 9, 3 } };
+	bh_addr gone = { 1, { 9, 9, 9, 9, 9, 2 } }, kept = { 1, { 9, 9, 9, 9, 9, 3 } };
 	assert_null(bh_gap_seen_find(f.gap, &gone));
 	assert_non_null(bh_gap_seen_find(f.gap, &kept));
 	bh_gap_free(f.gap);
@@ -568,6 +702,8 @@ int main(void)
 		cmocka_unit_test(test_malformed_reports),
 		cmocka_unit_test(test_ext_fragments),
 		cmocka_unit_test(test_reassembly_slots_bounded),
+		cmocka_unit_test(test_ext_report_counts),
+		cmocka_unit_test(test_ext_chains_bounded),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_rpa_resolution_and_identity),
 	};

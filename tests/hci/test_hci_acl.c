@@ -251,6 +251,16 @@ static void test_nocp_overreport_does_not_lend_credits(void **state)
 	assert_int_equal(fake_count(f, BH_H4_ACL), 4);
 	fake_nocp(f, 2, 2);
 	assert_int_equal(acl_credits(f), 2);
+	/* 4 reported beyond the one in flight on 1, and an unknown
+	 * handle: counted, ignored */
+	struct bh_hci_stats st;
+	bh_hci_stats(f->hci, &st);
+	assert_int_equal(st.credits_excess, 4);
+	fake_nocp(f, 0x0009, 3);
+	bh_hci_stats(f->hci, &st);
+	assert_int_equal(st.events_unknown_handle, 1);
+	assert_int_equal(st.credits_excess, 4);
+	assert_int_equal(acl_credits(f), 2);
 }
 
 static void test_disconnect_returns_credits(void **state)
@@ -318,11 +328,17 @@ static void test_conn_table(void **state)
 	fake_disconn(f, 8);
 	fake_le_conn(f, 0x0f00);
 	assert_false(bh_hci_acl_can_send(f->hci, 0x0f00));
-	/* a handle connected twice starts clean */
+	/* a handle connected twice: the event is dropped, the link and its
+	 * packet in flight kept */
 	bh_hci_acl_send(f->hci, 7, frame, len);
 	fake_le_conn(f, 7);
 	assert_true(bh_hci_acl_can_send(f->hci, 7));
+	assert_int_equal(acl_credits(f), 3);
+	fake_nocp(f, 7, 1);
 	assert_int_equal(acl_credits(f), 4);
+	struct bh_hci_stats st;
+	bh_hci_stats(f->hci, &st);
+	assert_int_equal(st.events_invalid, 2); /* 0x0f00 and the second 7 */
 }
 
 static void test_rx_reassembly(void **state)
@@ -342,9 +358,9 @@ static void test_rx_reassembly(void **state)
 	assert_int_equal(f->last_acl_handle, 3);
 	assert_int_equal(f->last_acl_len, len);
 	assert_memory_equal(f->last_acl, frame, len);
-	/* a whole frame in one packet, PB 0b00 accepted too */
+	/* a whole frame in one packet */
 	len = make_frame(frame, 5, 6);
-	fake_acl(f, 3, 0, frame, len);
+	fake_acl(f, 3, 2, frame, len);
 	assert_int_equal(f->acl_calls, 2);
 	assert_int_equal(f->last_acl_len, 9);
 	/* empty L2CAP payload */
@@ -352,6 +368,81 @@ static void test_rx_reassembly(void **state)
 	fake_acl(f, 3, 2, frame, len);
 	assert_int_equal(f->acl_calls, 3);
 	assert_int_equal(acl_dropped(f), 0);
+}
+
+/* A start fragment shorter than the basic header is legal (Vol 4, Part E,
+ * 5.4.2): the header is completed by continuations, and the frame's length
+ * then bounds the rest. Exact bytes on the wire. */
+static void test_rx_short_start(void **state)
+{
+	struct fake *f = *state;
+	up(f, 27, 4, NULL);
+	fake_le_conn(f, 0x0003);
+	/* ATT Read Request for 0x0003 split 2 + 5: length 3, CID 4 */
+	const uint8_t p1[] = { 0x03, 0x20, 0x02, 0x00, 0x03, 0x00 };
+	const uint8_t p2[] = { 0x03, 0x10, 0x05, 0x00, 0x04, 0x00, 0x0a, 0x03, 0x00 };
+	bh_hci_on_packet(f->hci, BH_H4_ACL, p1, sizeof(p1));
+	assert_int_equal(f->acl_calls, 0);
+	bh_hci_on_packet(f->hci, BH_H4_ACL, p2, sizeof(p2));
+	assert_int_equal(f->acl_calls, 1);
+	const uint8_t want[] = { 0x03, 0x00, 0x04, 0x00, 0x0a, 0x03, 0x00 };
+	assert_int_equal(f->last_acl_len, sizeof(want));
+	assert_memory_equal(f->last_acl, want, sizeof(want));
+	/* one byte at a time, a zero-length start first */
+	fake_acl(f, 3, 2, want, 0);
+	for (size_t i = 0; i < sizeof(want); i++)
+		fake_acl(f, 3, 1, want + i, 1);
+	assert_int_equal(f->acl_calls, 2);
+	assert_memory_equal(f->last_acl, want, sizeof(want));
+	/* 1 + 6 */
+	fake_acl(f, 3, 2, want, 1);
+	fake_acl(f, 3, 1, want + 1, 6);
+	assert_int_equal(f->acl_calls, 3);
+	assert_int_equal(acl_dropped(f), 0);
+	/* the header, once known, bounds the frame: 3 + 5 overruns 7 */
+	const uint8_t over[] = { 0x03, 0x00, 0x04, 0x00, 0x0a, 0x03, 0x00, 0xee };
+	fake_acl(f, 3, 2, over, 3);
+	fake_acl(f, 3, 1, over + 3, 5);
+	assert_int_equal(acl_dropped(f), 1);
+	assert_int_equal(f->acl_calls, 3);
+	/* a header announcing more than rx_max_frame is dropped when complete */
+	const uint8_t huge[] = { 0xff, 0xff, 0x04, 0x00 };
+	fake_acl(f, 3, 2, huge, 2);
+	fake_acl(f, 3, 1, huge + 2, 2);
+	assert_int_equal(acl_dropped(f), 2);
+	fake_acl(f, 3, 1, want, 3); /* its rest: no start any more */
+	assert_int_equal(acl_dropped(f), 3);
+	/* the link still works */
+	fake_acl(f, 3, 2, want, sizeof(want));
+	assert_int_equal(f->acl_calls, 4);
+}
+
+/* Packet_Boundary_Flag 0b00 is host to controller only on LE, 0b11 is not
+ * LE at all (5.4.2): the packet is dropped and counted, a reassembly in
+ * progress and the link carry on. */
+static void test_rx_bad_boundary_flag(void **state)
+{
+	struct fake *f = *state;
+	up(f, 27, 4, NULL);
+	fake_le_conn(f, 0x0003);
+	const uint8_t want[] = { 0x03, 0x00, 0x04, 0x00, 0x0a, 0x03, 0x00 };
+	const uint8_t pb00[] = { 0x03, 0x00, 0x07, 0x00, 0x03, 0x00, 0x04, 0x00, 0x0a, 0x03, 0x00 };
+	bh_hci_on_packet(f->hci, BH_H4_ACL, pb00, sizeof(pb00));
+	struct bh_hci_stats st;
+	bh_hci_stats(f->hci, &st);
+	assert_int_equal(st.acl_bad_boundary, 1);
+	assert_int_equal(st.acl_dropped, 1);
+	assert_int_equal(f->acl_calls, 0);
+	fake_acl(f, 3, 2, want, 4);
+	fake_acl(f, 3, 0, want, sizeof(want)); /* in the middle of a frame */
+	fake_acl(f, 3, 3, want, sizeof(want));
+	fake_acl(f, 3, 1, want + 4, 3);
+	bh_hci_stats(f->hci, &st);
+	assert_int_equal(st.acl_bad_boundary, 3);
+	assert_int_equal(st.acl_dropped, 3);
+	assert_int_equal(f->acl_calls, 1);
+	assert_memory_equal(f->last_acl, want, sizeof(want));
+	assert_true(bh_hci_acl_can_send(f->hci, 3));
 }
 
 static void test_rx_malformed(void **state)
@@ -395,9 +486,12 @@ static void test_rx_malformed(void **state)
 	assert_int_equal(acl_dropped(f), ++d);
 	fake_acl(f, 3, 1, big + 27, 27); /* its continuation has no start */
 	assert_int_equal(acl_dropped(f), ++d);
-	/* a start without the basic header */
+	/* a start with part of the basic header, then another start */
 	fake_acl(f, 3, 2, frame, 3);
+	assert_int_equal(acl_dropped(f), d);
+	fake_acl(f, 3, 2, small, 8);
 	assert_int_equal(acl_dropped(f), ++d);
+	assert_int_equal(f->acl_calls, 2);
 	/* PB 0b11 is not allowed on LE */
 	fake_acl(f, 3, 3, small, 8);
 	assert_int_equal(acl_dropped(f), ++d);
@@ -413,19 +507,19 @@ static void test_rx_malformed(void **state)
 	assert_int_equal(acl_dropped(f), ++d);
 	bh_hci_on_packet(f->hci, BH_H4_ACL, NULL, 0);
 	assert_int_equal(acl_dropped(f), ++d);
-	assert_int_equal(f->acl_calls, 1);
+	assert_int_equal(f->acl_calls, 2);
 	/* the connection still works, and so does a second one */
 	fake_le_conn(f, 0x0004);
 	fake_acl(f, 4, 2, small, 8);
 	fake_acl(f, 3, 2, small, 8);
-	assert_int_equal(f->acl_calls, 3);
+	assert_int_equal(f->acl_calls, 4);
 	/* a partial frame is discarded on disconnection */
 	fake_acl(f, 3, 2, frame, 20);
 	fake_disconn(f, 3);
 	fake_le_conn(f, 3);
 	fake_acl(f, 3, 1, frame + 20, 44);
 	assert_int_equal(acl_dropped(f), ++d);
-	assert_int_equal(f->acl_calls, 3);
+	assert_int_equal(f->acl_calls, 4);
 }
 
 int main(void)
@@ -442,6 +536,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conn_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_reassembly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rx_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_short_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_bad_boundary_flag, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

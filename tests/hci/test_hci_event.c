@@ -63,6 +63,8 @@ static void test_event_min_lengths(void **state)
 	struct fake *f = *state;
 	uint8_t p[255];
 	memset(p, 0x01, sizeof(p)); /* non-zero status: no bookkeeping */
+	fake_le_conn(f, 0x0101);    /* the handle the 0x01 bytes name */
+	unsigned meta0 = f->le_meta_calls;
 	for (size_t i = 0; i < sizeof(fwd_events) / sizeof(fwd_events[0]); i++) {
 		unsigned d = dropped_short(f), calls = f->event_calls;
 		fake_event(f, fwd_events[i].code, p, fwd_events[i].min - 1u);
@@ -87,7 +89,7 @@ static void test_event_min_lengths(void **state)
 		assert_int_equal(dropped_short(f), d + 1);
 	}
 	assert_int_equal(f->fatal_calls, 0); /* the short Hardware Error was dropped */
-	assert_int_equal(f->le_meta_calls, 0);
+	assert_int_equal(f->le_meta_calls, meta0);
 	/* unknown events are forwarded whatever their length */
 	fake_event(f, 0x57, p, 0);
 	assert_int_equal(f->last_event, 0x57);
@@ -128,6 +130,7 @@ static void test_le_meta_min_lengths(void **state)
 	struct fake *f = *state;
 	uint8_t p[255];
 	memset(p, 0x01, sizeof(p));
+	fake_le_conn(f, 0x0101); /* the handle the 0x01 bytes name */
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
 		p[0] = subs[i].sub;
 		unsigned d = dropped_short(f), calls = f->le_meta_calls;
@@ -149,6 +152,100 @@ static void test_le_meta_min_lengths(void **state)
 	assert_int_equal(f->last_sub, 0x3a);
 	assert_int_equal(f->last_sub_len, 2);
 	assert_int_equal(f->event_calls, 0); /* LE Meta only goes to le_meta */
+}
+
+static unsigned unknown_handle(struct fake *f)
+{
+	struct bh_hci_stats st;
+	bh_hci_stats(f->hci, &st);
+	return st.events_unknown_handle;
+}
+
+/* Every event about a connection names its handle; one that is not
+ * connected is dropped and counted (Disconnection Complete is counted and
+ * still passed on), whatever its status. Exact bytes, Vol 4, Part E, 7.7. */
+static void test_unknown_handle_events(void **state)
+{
+	struct fake *f = *state;
+	fake_le_conn(f, 0x0040);
+	unsigned ev = f->event_calls, meta = f->le_meta_calls, u = unknown_handle(f);
+	const struct {
+		uint8_t code;
+		uint8_t len;
+		uint8_t p[12];
+	} evs[] = {
+		{ BH_HCI_EVT_ENCRYPT_CHANGE, 4, { 0x00, 0x41, 0x00, 0x01 } },
+		{ BH_HCI_EVT_ENCRYPT_CHANGE_V2, 5, { 0x00, 0x41, 0x00, 0x01, 0x10 } },
+		{ BH_HCI_EVT_ENCRYPT_KEY_REFRESH_COMPLETE, 3, { 0x00, 0x41, 0x00 } },
+		{ BH_HCI_EVT_READ_REMOTE_VERSION_COMPLETE, 8, { 0x00, 0x41, 0x00, 9, 0x5f, 0, 1, 0 } },
+		/* LE Meta: Connection Update Complete, Remote Features, LTK Request,
+		 * Remote Connection Parameter Request, Data Length Change, PHY
+		 * Update, Channel Selection Algorithm */
+		{ BH_HCI_EVT_LE_META, 10, { 0x03, 0x00, 0x41, 0x00, 0x28, 0, 0, 0, 0x90, 0x01 } },
+		{ BH_HCI_EVT_LE_META, 12, { 0x04, 0x00, 0x41, 0x00, 1, 0, 0, 0, 0, 0, 0, 0 } },
+		{ BH_HCI_EVT_LE_META, 11, { 0x06, 0x41, 0x00, 6, 0, 6, 0, 0, 0, 0xc8, 0x00 } },
+		{ BH_HCI_EVT_LE_META, 11, { 0x07, 0x41, 0x00, 0xfb, 0, 0x48, 0x08, 0xfb, 0, 0x48, 0x08 } },
+		{ BH_HCI_EVT_LE_META, 6, { 0x0c, 0x00, 0x41, 0x00, 2, 2 } },
+		{ BH_HCI_EVT_LE_META, 4, { 0x14, 0x41, 0x00, 1 } },
+	};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		fake_event(f, evs[i].code, evs[i].p, evs[i].len);
+		assert_int_equal(unknown_handle(f), ++u);
+		assert_int_equal(f->event_calls, ev);
+		assert_int_equal(f->le_meta_calls, meta);
+	}
+	uint8_t ltk[13] = { 0x05, 0x41, 0x00 };
+	fake_event(f, BH_HCI_EVT_LE_META, ltk, sizeof(ltk));
+	assert_int_equal(unknown_handle(f), ++u);
+	assert_int_equal(f->le_meta_calls, meta);
+	/* Disconnection Complete: counted, passed on, the real link kept */
+	const uint8_t dc[4] = { 0x00, 0x41, 0x00, 0x13 };
+	fake_event(f, BH_HCI_EVT_DISCONN_COMPLETE, dc, 4);
+	assert_int_equal(unknown_handle(f), ++u);
+	assert_int_equal(f->event_calls, ++ev);
+	assert_true(bh_hci_acl_can_send(f->hci, 0x0040));
+	/* the same events for the connected handle pass */
+	uint8_t good[4] = { 0x00, 0x40, 0x00, 0x01 };
+	fake_event(f, BH_HCI_EVT_ENCRYPT_CHANGE, good, 4);
+	assert_int_equal(f->event_calls, ++ev);
+	uint8_t csa[4] = { 0x14, 0x40, 0x00, 1 };
+	fake_event(f, BH_HCI_EVT_LE_META, csa, 4);
+	assert_int_equal(f->le_meta_calls, ++meta);
+	assert_int_equal(unknown_handle(f), u);
+	/* a second Connection Complete for the live handle, or one above
+	 * 0x0EFF: dropped, counted, the link kept */
+	struct bh_hci_stats st;
+	fake_le_conn(f, 0x0040);
+	fake_le_conn(f, 0x0f00);
+	bh_hci_stats(f->hci, &st);
+	assert_int_equal(st.events_invalid, 2);
+	assert_int_equal(f->le_meta_calls, meta);
+	assert_true(bh_hci_acl_can_send(f->hci, 0x0040));
+	assert_false(bh_hci_acl_can_send(f->hci, 0x0f00));
+}
+
+/* Command Complete / Status for nothing in flight (a duplicate, the wrong
+ * opcode): counted, and its Num_HCI_Command_Packets is not believed. */
+static void test_unexpected_completions(void **state)
+{
+	struct fake *f = *state;
+	struct bh_hci_stats st;
+	const uint8_t cc[4] = { 0x00, 0x09, 0x10, 0x00 }; /* 0 credits, Read BD_ADDR, ok */
+	fake_event(f, BH_HCI_EVT_CMD_COMPLETE, cc, 4);
+	const uint8_t cs[4] = { 0x00, 0x00, 0x0d, 0x20 }; /* ok, 0 credits, LE Create Conn */
+	fake_event(f, BH_HCI_EVT_CMD_STATUS, cs, 4);
+	bh_hci_stats(f->hci, &st);
+	assert_int_equal(st.cmds_unexpected, 2);
+	/* the next command still goes out at once */
+	fake_clear_sent(f);
+	assert_int_equal(bh_hci_cmd(f->hci, BH_HCI_READ_BD_ADDR, NULL, 0, NULL, NULL), 0);
+	assert_int_equal(fake_find_cmd(f, BH_HCI_READ_BD_ADDR), 0);
+	fake_run(f);
+	/* answered once; the same answer again is a duplicate */
+	fake_event(f, BH_HCI_EVT_CMD_COMPLETE, cc, 4);
+	bh_hci_stats(f->hci, &st);
+	assert_int_equal(st.cmds_unexpected, 3);
+	assert_true(bh_hci_is_ready(f->hci));
 }
 
 static void test_event_header_checks(void **state)
@@ -330,6 +427,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_event_min_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_le_meta_min_lengths, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_header_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_handle_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unexpected_completions, setup, teardown),
 		cmocka_unit_test(test_bumble_trace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

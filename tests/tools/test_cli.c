@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "json.h"
+#include "text_escape.h"
 
 static char *capture(void (*fn)(FILE *f, void *arg), void *arg)
 {
@@ -109,6 +110,98 @@ static void test_print_value(void **state)
 	assert_string_equal(capture(print_val, &e), "(empty)");
 }
 
+/* Peer strings: terminal and JSON forms of hostile and honest bytes. */
+static const struct {
+	const char *in;
+	size_t n;
+	const char *term; /* text_escape, quote off */
+	const char *json; /* text_json_string */
+} esc_cases[] = {
+	{ "Heart Rate", 10, "Heart Rate", "\"Heart Rate\"" },
+	{ "Caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80", 14, "Caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80",
+	  "\"Caf\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x98\x80\"" },
+	/* ESC: window title, screen clear */
+	{ "\x1b]0;pwned\x07\x1b[2J", 14, "\\x1b]0;pwned\\x07\\x1b[2J",
+	  "\"\\u001b]0;pwned\\u0007\\u001b[2J\"" },
+	/* a forged second line, backspaces, carriage return, DEL */
+	{ "a\nAA:BB\b\b\r\x7f", 11, "a\\x0aAA:BB\\x08\\x08\\x0d\\x7f",
+	  "\"a\\nAA:BB\\u0008\\u0008\\r\\u007f\"" },
+	/* C1 CSI (U+009B) as UTF-8, and as a raw byte (invalid UTF-8) */
+	{ "\xc2\x9b" "2J|\x9b", 6, "\\xc2\\x9b2J|\\x9b", "\"\\u009b2J|\\ufffd\"" },
+	/* right-to-left override, zero-width space, line separator */
+	{ "x\xe2\x80\xaey\xe2\x80\x8b\xe2\x80\xa8", 11,
+	  "x\\xe2\\x80\\xaey\\xe2\\x80\\x8b\\xe2\\x80\\xa8", "\"x\\u202ey\\u200b\\u2028\"" },
+	/* overlong '/', a surrogate, past U+10FFFF, a cut-off sequence */
+	{ "\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82", 11,
+	  "\\xc0\\xaf\\xed\\xa0\\x80\\xf4\\x90\\x80\\x80\\xe2\\x82",
+	  "\"\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+	/* backslash and quote; NUL inside */
+	{ "\\x41\"\0z", 7, "\\\\x41\"\\x00z", "\"\\\\x41\\\"\\u0000z\"" },
+};
+
+static void json_bytes(FILE *f, void *arg)
+{
+	const size_t *i = arg;
+	text_json_string(f, (const uint8_t *)esc_cases[*i].in, esc_cases[*i].n);
+}
+
+static void test_text_escape(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(esc_cases) / sizeof(esc_cases[0]); i++) {
+		char out[256];
+		const uint8_t *in = (const uint8_t *)esc_cases[i].in;
+		size_t n = text_escape(out, sizeof(out), in, esc_cases[i].n, false);
+		assert_string_equal(out, esc_cases[i].term);
+		assert_int_equal(n, strlen(esc_cases[i].term));
+		assert_string_equal(capture(json_bytes, &i), esc_cases[i].json);
+	}
+	/* the output buffer is never overrun, and is cut between escapes */
+	char small[6];
+	assert_int_equal(text_escape(small, sizeof(small), (const uint8_t *)"ab\x1b", 3, false), 2);
+	assert_string_equal(small, "ab");
+	/* quoted previews escape the quote */
+	char q[16];
+	text_escape(q, sizeof(q), (const uint8_t *)"say \"hi\"", 8, true);
+	assert_string_equal(q, "say \\\"hi\\\"");
+	assert_true(text_utf8_valid((const uint8_t *)"Caf\xc3\xa9", 5));
+	assert_false(text_utf8_valid((const uint8_t *)"Caf\xe9", 4));
+	assert_true(text_is_clean((const uint8_t *)"a\tb", 3, true));
+	assert_false(text_is_clean((const uint8_t *)"a\tb", 3, false));
+}
+
+/* A value preview never carries a control character to the terminal. */
+static void test_print_value_hostile(void **state)
+{
+	(void)state;
+	struct val a = { (const uint8_t *)"\x1b[2JX", 5 }; /* not text: hex only */
+	assert_string_equal(capture(print_val, &a), "1b5b324a58");
+	struct val b = { (const uint8_t *)"Caf\xc3\xa9", 5 }; /* UTF-8 text is shown */
+	assert_string_equal(capture(print_val, &b), "436166c3a9 \"Caf\xc3\xa9\"");
+	struct val c = { (const uint8_t *)"a\"b\nc", 5 }; /* quote and newline escaped */
+	assert_string_equal(capture(print_val, &c), "6122620a63 \"a\\\"b\\x0ac\"");
+	struct val d = { (const uint8_t *)"\xff\xfe", 2 }; /* invalid UTF-8: hex only */
+	assert_string_equal(capture(print_val, &d), "fffe");
+}
+
+/* JSON output stays valid whatever the string (keys and values). */
+static void write_hostile(FILE *f, void *arg)
+{
+	(void)arg;
+	struct json j;
+	json_begin(&j, f);
+	json_str(&j, "n\xff", "\x1b]0;x\x07\xc3");
+	json_text(&j, "b", (const uint8_t *)"\0\x80", 2);
+	json_end(&j);
+}
+
+static void test_json_hostile(void **state)
+{
+	(void)state;
+	assert_string_equal(capture(write_hostile, NULL),
+			    "{\"n\\ufffd\":\"\\u001b]0;x\\u0007\\ufffd\",\"b\":\"\\u0000\\ufffd\"}\n");
+}
+
 static void test_io_capabilities(void **state)
 {
 	(void)state;
@@ -128,6 +221,9 @@ int main(void)
 		cmocka_unit_test(test_parse_attr),
 		cmocka_unit_test(test_print_value),
 		cmocka_unit_test(test_io_capabilities),
+		cmocka_unit_test(test_text_escape),
+		cmocka_unit_test(test_print_value_hostile),
+		cmocka_unit_test(test_json_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
