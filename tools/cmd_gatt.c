@@ -295,7 +295,15 @@ struct notify_ui {
 	uint16_t attr;
 	long want, got;
 	bool done;
+	int reason; /* HCI reason the link ended with, -1: it did not */
 };
+
+static void on_link_down(void *ctx, uint16_t handle, uint8_t reason)
+{
+	struct notify_ui *ui = ctx;
+	(void)handle;
+	ui->reason = reason;
+}
 
 static void on_notification(void *ctx, uint16_t handle, uint16_t attr, const uint8_t *v,
 			    size_t len, bool ind)
@@ -332,8 +340,9 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 		return 1;
 	if (argc - optind != 2)
 		return cli_fail(c, "usage: %s", usage);
-	struct notify_ui ui = { .c = c, .want = count };
-	struct bh_host_events ev = { .ctx = &ui, .notification = on_notification };
+	struct notify_ui ui = { .c = c, .want = count, .reason = -1 };
+	struct bh_host_events ev = { .ctx = &ui, .notification = on_notification,
+				     .disconnected = on_link_down };
 	struct gatt_session s;
 	int rc = 1;
 	if (!gatt_session_open(&s, c, argv[optind], ct, true, &ev) &&
@@ -351,8 +360,13 @@ int cmd_notify(struct cli *c, int argc, char **argv)
 			if (bh_host_lost(s.h))
 				st = bh_host_lost(s.h);
 			if (bh_host_lost(s.h) || (st && st != BH_ETIMEDOUT && st != BH_ECANCELLED))
-				rc = cli_fail(c, "stopped after %ld notification%s: %s", ui.got,
-					      ui.got == 1 ? "" : "s", bh_strerror(st));
+				rc = cli_fail(c, "stopped after %ld notification%s: %s%s%s", ui.got,
+					      ui.got == 1 ? "" : "s",
+					      bh_host_lost(s.h) == BH_ETIMEDOUT
+						      ? "the controller stopped answering"
+						      : bh_strerror(st),
+					      ui.reason >= 0 ? ", " : "",
+					      ui.reason >= 0 ? bh_hci_status_str((uint8_t)ui.reason) : "");
 			else
 				rc = (count > 0 && ui.got < count) ? cli_fail(c, "got %ld of %ld", ui.got, count) : 0;
 		}

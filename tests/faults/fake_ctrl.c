@@ -43,6 +43,7 @@ struct fake {
 	uint16_t fault_handle, fault_opcode;
 	bool fired;
 	bool accept_connects, att_wrote;
+	bool silent;
 	struct {
 		uint16_t op;
 		uint8_t len;
@@ -125,6 +126,8 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 {
 	uint16_t op = le16(p);
 	count_cmd(f, op);
+	if (f->silent)
+		return;
 	if (f->fault && f->fault_opcode == op) {
 		fire(f, f->fault_handle);
 		return;
@@ -194,6 +197,8 @@ static void on_acl(struct fake *f, const uint8_t *p, size_t len)
 {
 	uint16_t hf = le16(p);
 	size_t dlen = le16(p + 2);
+	if (f->silent)
+		return;
 	uint8_t nocp[5] = { 1, (uint8_t)hf, (uint8_t)((hf >> 8) & 0x0f), 1, 0 };
 	fake_event(f, 0x13, nocp, 5); /* the buffer is free again at once */
 	if (dlen > len - 4)
@@ -434,6 +439,8 @@ void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind)
 	} else if (kind == FAKE_HWERROR) {
 		uint8_t code = 0x01;
 		fake_event(f, 0x10, &code, 1);
+	} else if (kind == FAKE_SILENCE) {
+		f->silent = true;
 	}
 }
 

@@ -70,7 +70,8 @@ void fake_att_autoreply_stop(struct fake *f, uint16_t handle);
  * `handle` (any channel), or the next command with `opcode` (handle 0),
  * the controller fails with kind. One at a time; fake_fired() says whether
  * it went off. */
-enum fake_fault { FAKE_DISCONNECT = 1, FAKE_CLOSE, FAKE_HWERROR };
+enum fake_fault { FAKE_DISCONNECT = 1, FAKE_CLOSE, FAKE_HWERROR,
+		  FAKE_SILENCE /* nothing more from the controller, the socket stays open */ };
 void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind);
 void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind);
 bool fake_fired(const struct fake *f);
