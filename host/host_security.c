@@ -215,8 +215,6 @@ static void smp_pairing_complete(void *ctx, uint16_t handle, bh_status st, const
 	struct host_conn *c = host_conn_find(h, handle);
 	if (c) {
 		c->pairing_active = false;
-		c->pairing_done = true;
-		c->pairing_status = st;
 		if (b && !bh_addr_eq(&b->identity, &c->identity) && b->has_irk)
 			c->identity = b->identity;
 		if (st != BH_OK)
@@ -228,6 +226,7 @@ static void smp_pairing_complete(void *ctx, uint16_t handle, bh_status st, const
 			 "remove it (blehost bonds clear ADDR) or allow downgrades "
 			 "(--allow-bond-downgrade, bh_host_config.allow_bond_downgrade)",
 			 handle);
+	host_waiters_pairing(h, handle, st);
 	if (h->ev.pairing_complete)
 		h->ev.pairing_complete(h->ev.ctx, handle, st, st == BH_OK && b && h->cfg.bondable);
 }
@@ -244,11 +243,8 @@ static void smp_security_changed(void *ctx, uint16_t handle, const struct bh_sec
 		finish_raise(c, BH_OK);
 	/* Re-encryption from a bond completes a pairing wait too; during a
 	 * pairing only pairing_complete does (after key distribution). */
-	if (!c->pairing_done && !c->pairing_active && sec->level >= BH_SEC_ENCRYPTED &&
-	    sec->bonded) {
-		c->pairing_done = true;
-		c->pairing_status = BH_OK;
-	}
+	if (!c->pairing_active && sec->level >= BH_SEC_ENCRYPTED && sec->bonded)
+		host_waiters_pairing(h, handle, BH_OK);
 }
 
 static void smp_passkey_display(void *ctx, uint16_t handle, uint32_t passkey)

@@ -45,6 +45,8 @@ static void usage(FILE *f, const char *prog)
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
+		"           | replay:FILE,cut=N,fault=disconnect|close|hwerror|silence\n"
+		"             (a fault after the host's Nth packet: test error handling)\n"
 		"           (default: $BLEHOST_TRANSPORT)\n"
 		"\ncommands:\n",
 		prog);

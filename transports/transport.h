@@ -60,6 +60,9 @@ struct bh_transport_port {
  *   usb | usb:VID:PID | usb:BUS-PORT.PORT  libusb, Bluetooth class E0/01/01
  *   hciN                                  Linux HCI user channel
  *   replay:FILE                           replay a trace in virtual time (section 4)
+ *   replay:FILE,cut=N,fault=KIND          the same, with a fault after the host's Nth
+ *                                         packet: KIND disconnect | close | hwerror |
+ *                                         silence (section 4)
  * Returns BH_OK and *out, or a negative bh_status with a message in err
  * (always NUL-terminated when errlen > 0) that names the transport and says
  * what to try. */
@@ -224,7 +227,24 @@ void bh_trace_close_read(struct bh_trace_reader *r);
  * Host->controller packets the stack sends are compared, in order, with the
  * recorded host->controller records. A controller->host record is delivered
  * only once its time has come and every earlier host->controller record has
- * been matched. The first mismatch stops the replay (done becomes true). */
+ * been matched. The first mismatch stops the replay (done becomes true).
+ *
+ * Fault cut (",cut=N,fault=KIND"), to test how an application handles a
+ * link or controller that fails at a given step: the trace plays up to the
+ * host's Nth packet, then, instead of going on:
+ *   disconnect  Disconnection Complete (reason 0x08) for the newest link;
+ *               with no link up, a stray one for the next link's handle,
+ *               after which the trace plays on (the host must ignore it);
+ *   close       the transport is lost (port.lost, BH_ETRANSPORT);
+ *   hwerror     Hardware Error (code 0x01);
+ *   silence     nothing more ever comes.
+ * After disconnect and hwerror the controller stays and answers each
+ * command with the trace's answer for its opcode (a Command Status one with
+ * an error status; an unknown opcode with Unknown HCI Command) and each
+ * ACL packet with Number Of Completed Packets; no peer answers. Nothing is
+ * compared after the cut, the replay is never "done" (the host runs into
+ * its own timeouts in virtual time) and its result is BH_OK. The fault and,
+ * at close, the virtual time the host took to give up are logged. */
 
 bool bh_transport_is_virtual(const struct bh_transport *t);
 bh_time_ms bh_transport_virtual_now(const struct bh_transport *t);
