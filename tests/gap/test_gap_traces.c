@@ -268,7 +268,7 @@ static void test_traces_match_tshark(void **state)
 			fclose(fp);
 		skip();
 	}
-	char line[4096], file[256] = "";
+	char line[4096], file[sizeof(line)] = ""; /* a file name as long as a line fits */
 	struct run *r = NULL;
 	unsigned lines = 0, names = 0, uuids = 0, companies = 0, datas = 0;
 	unsigned files = 0;
