@@ -187,16 +187,7 @@ static uint8_t *slurp(const char *name, size_t *len)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", BH_TRACES_DIR, name);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc(*len);
-	assert_int_equal(fread(b, 1, *len, f), *len);
-	fclose(f);
-	return b;
+	return file_slurp(path, len);
 }
 
 /* Reads to the end; returns the final code (0 or BH_EMALFORMED). */

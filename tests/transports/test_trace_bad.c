@@ -259,21 +259,6 @@ static void test_cli_refuses(void **state)
 
 /* ---- bad records among good ones ----------------------------------------- */
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *b = malloc(*len);
-	assert_non_null(b);
-	assert_int_equal(fread(b, 1, *len, f), *len);
-	fclose(f);
-	return b;
-}
-
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -284,7 +269,7 @@ static uint32_t be32(const uint8_t *p)
 static void spliced_bringup(const char *out_path, size_t *bad_off)
 {
 	size_t len = 0;
-	uint8_t *g = slurp(BH_PCAP_DIR "/bringup-central.btsnoop", &len);
+	uint8_t *g = file_slurp(BH_PCAP_DIR "/bringup-central.btsnoop", &len);
 	assert_non_null(g);
 	size_t second_end = 16;
 	for (int k = 0; k < 2; k++)

@@ -2,6 +2,7 @@
 
 #include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void put8(struct buf *b, uint8_t v)
@@ -136,4 +137,23 @@ int buf_write(const struct buf *b, const char *path)
 		return -1;
 	size_t n = fwrite(b->b, 1, b->n, f);
 	return fclose(f) == 0 && n == b->n ? 0 : -1;
+}
+
+uint8_t *file_slurp(const char *path, size_t *len)
+{
+	*len = 0;
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	uint8_t *b = NULL;
+	long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (b = malloc(n ? (size_t)n : 1)) &&
+	    fread(b, 1, (size_t)n, f) != (size_t)n) {
+		free(b);
+		b = NULL;
+	}
+	fclose(f);
+	if (b)
+		*len = (size_t)n;
+	return b;
 }

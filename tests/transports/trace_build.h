@@ -38,5 +38,7 @@ void pcap_rec(struct buf *b, uint32_t sec, const uint8_t *p, uint32_t incl, uint
 
 /* Writes the bytes to path; 0 or -1. */
 int buf_write(const struct buf *b, const char *path);
+/* A whole file in malloc'd memory (*len set), or NULL when it cannot be read. */
+uint8_t *file_slurp(const char *path, size_t *len);
 
 #endif
