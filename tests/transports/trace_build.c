@@ -33,7 +33,8 @@ void put32(struct buf *b, uint32_t v)
 void putn(struct buf *b, const void *p, size_t n)
 {
 	assert(n <= sizeof(b->b) - b->n);
-	memcpy(b->b + b->n, p, n);
+	if (n) /* p may be NULL for an empty record */
+		memcpy(b->b + b->n, p, n);
 	b->n += n;
 }
 
