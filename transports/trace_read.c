@@ -198,8 +198,10 @@ static int link_rec(struct bh_trace_reader *r, uint32_t lt, const uint8_t *p, si
 			skip_rec(r, BH_TRACE_P_EMPTY_RECORD);
 			return 0;
 		}
-		if (n < 4)
-			return fail(r, "frame %lu: shorter than the direction header", r->frame);
+		if (n < 4) { /* the record's length still frames the next one: skip */
+			skip_rec(r, BH_TRACE_P_SHORT);
+			return 0;
+		}
 		uint32_t dirw = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 		if (!h4_rec(r, p + 4, n - 4, rec))
 			return 0;
@@ -703,6 +705,7 @@ const char *bh_trace_strerror(enum bh_trace_problem p)
 	case BH_TRACE_P_BAD_TYPE: return "H4 packet type byte is not 0x01-0x05";
 	case BH_TRACE_P_EMPTY_RECORD: return "record holds no bytes";
 	case BH_TRACE_P_CUT: return "record cut short by the capture's snap length";
+	case BH_TRACE_P_SHORT: return "record shorter than its 4-byte direction header";
 	case BH_TRACE_P_TIME_BACK: return "timestamp earlier than the record before";
 	case BH_TRACE_P_SNAPLEN0: return "pcap header gives snap length 0 (invalid, read as no limit)";
 	case BH_TRACE_P_EMPTY_FILE: return "the file is empty";

@@ -219,6 +219,7 @@ enum bh_trace_problem {
 	BH_TRACE_P_BAD_TYPE,     /* H4 type byte not 0x01..0x05 */
 	BH_TRACE_P_EMPTY_RECORD, /* a record of 0 bytes */
 	BH_TRACE_P_CUT,          /* captured length < packet length (snap length) */
+	BH_TRACE_P_SHORT,        /* LINKTYPE 201 record shorter than its direction word */
 	/* record-level: kept, with a warning */
 	BH_TRACE_P_TIME_BACK,    /* timestamp earlier than the previous record's */
 	BH_TRACE_P_SNAPLEN0,     /* pcap header snap length 0 (read as no limit) */

@@ -416,7 +416,16 @@ static void test_pcap_variants(void **state)
 	b.b[20] = 201;
 	b.b[24 + 8] = 2;
 	b.b[24 + 12] = 2;
-	assert_int_equal(drain(b.b, 24 + 16 + 2, BH_TRACE_AUTO, &n), BH_EMALFORMED);
+	assert_int_equal(drain(b.b, 24 + 16 + 2, BH_TRACE_AUTO, &n), 0); /* skipped, counted */
+	assert_int_equal(n, 0);
+	assert_int_equal(bh_trace_open_mem(b.b, 24 + 16 + 2, BH_TRACE_AUTO, &r, err, sizeof(err)), BH_OK);
+	assert_int_equal(bh_trace_next(r, &rec), 0);
+	assert_int_equal(bh_trace_problem_count(r, BH_TRACE_P_SHORT), 1);
+	char msg[256];
+	assert_int_equal(bh_trace_verdict(r, msg, sizeof(msg)), BH_TRACE_P_NO_HCI);
+	assert_non_null(strstr(msg, "1 record: record shorter than its 4-byte direction header "
+				    "(first: record 1 at byte 24)"));
+	bh_trace_close_read(r);
 }
 
 static void test_btsnoop_variants(void **state)
