@@ -248,8 +248,9 @@ static int check_trace(const struct bh_trace_reader *rd, struct replay *r, const
 		snprintf(r->warnings, sizeof(r->warnings), "%s", msg);
 		return BH_OK;
 	}
-	return bh_transport_errf(p == BH_TRACE_P_NO_HCI_LINK ? BH_ENOTSUP : BH_EMALFORMED, err,
-				 errlen, "replay:%s: %s", name, msg);
+	bool unsupported = p == BH_TRACE_P_NO_HCI_LINK || p == BH_TRACE_P_UNKNOWN_FORMAT;
+	return bh_transport_errf(unsupported ? BH_ENOTSUP : BH_EMALFORMED, err, errlen,
+				 "replay:%s: %s", name, msg);
 }
 
 int bh_replay_open_reader(struct bh_trace_reader *rd, const char *name, struct bh_transport **out,

@@ -47,6 +47,7 @@ struct bh_trace_reader {
 	unsigned long frame;
 	unsigned long skipped;
 	bool failed;
+	bool guessed; /* no magic: read as raw H4 because nothing else matched */
 	char errmsg[200];
 	/* diagnostics (bh_trace_verdict) */
 	size_t rec_off;          /* byte offset of the record being read */
@@ -513,6 +514,7 @@ static int setup(struct bh_trace_reader *r, enum bh_trace_format fmt, char *err,
 			fmt = BH_TRACE_PCAP;
 		else if (n >= 4 && bh_get32(b) == 0x0a0d0d0a)
 			fmt = BH_TRACE_PCAPNG;
+		r->guessed = hint == BH_TRACE_AUTO && fmt == BH_TRACE_H4;
 	}
 	r->fmt = fmt;
 	r->rd = bh_rd_init(b, n);
@@ -713,6 +715,9 @@ const char *bh_trace_strerror(enum bh_trace_problem p)
 	case BH_TRACE_P_NO_HCI_LINK: return "no interface in the file carries HCI packets";
 	case BH_TRACE_P_NO_HCI: return "no record in the file is a usable HCI packet";
 	case BH_TRACE_P_MALFORMED: return "the file is truncated or corrupt";
+	case BH_TRACE_P_UNKNOWN_FORMAT:
+		return "not a trace format blehost reads (btsnoop 1001/1002, pcap, pcapng, "
+		       "PacketLogger as .pklg, raw H4)";
 	case BH_TRACE_P_COUNT_: break;
 	}
 	return "unknown trace problem";
@@ -756,6 +761,14 @@ enum bh_trace_problem bh_trace_verdict(const struct bh_trace_reader *r, char *ms
 	if (!r)
 		return BH_TRACE_P_MALFORMED;
 	const char *fmt = bh_trace_format_str(r->fmt);
+	if (r->failed && r->guessed && !r->returned) {
+		const uint8_t *b = r->buf;
+		snprintf(msg, len, "%s: it starts with %02x %02x %02x %02x, no known magic, and "
+			 "not an H4 stream (%s)", bh_trace_strerror(BH_TRACE_P_UNKNOWN_FORMAT),
+			 b[0], r->len > 1 ? b[1] : 0, r->len > 2 ? b[2] : 0, r->len > 3 ? b[3] : 0,
+			 r->errmsg);
+		return BH_TRACE_P_UNKNOWN_FORMAT;
+	}
 	if (r->failed) {
 		snprintf(msg, len, "%s: %s", bh_trace_strerror(BH_TRACE_P_MALFORMED), r->errmsg);
 		return BH_TRACE_P_MALFORMED;

@@ -229,6 +229,7 @@ enum bh_trace_problem {
 	BH_TRACE_P_NO_HCI_LINK,  /* pcapng: every interface has a non-HCI link type */
 	BH_TRACE_P_NO_HCI,       /* records, none of them a usable HCI packet */
 	BH_TRACE_P_MALFORMED,    /* bh_trace_next failed (bh_trace_error says where) */
+	BH_TRACE_P_UNKNOWN_FORMAT, /* no known magic, and not raw H4 from its first byte */
 	BH_TRACE_P_COUNT_
 };
 /* "H4 packet type byte is not 0x01-0x05". Never NULL. */

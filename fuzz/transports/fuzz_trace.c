@@ -37,7 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	char msg[512];
 	enum bh_trace_problem p = bh_trace_verdict(r, msg, sizeof(msg));
-	if (strlen(msg) >= sizeof(msg) || (rc < 0) != (p == BH_TRACE_P_MALFORMED) ||
+	bool broken = p == BH_TRACE_P_MALFORMED || p == BH_TRACE_P_UNKNOWN_FORMAT;
+	if (strlen(msg) >= sizeof(msg) || (rc < 0) != broken ||
 	    (rc == 0 && (n > 0) != (p == BH_TRACE_P_NONE)))
 		abort();
 	bh_trace_close_read(r);

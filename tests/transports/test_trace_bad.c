@@ -37,6 +37,9 @@ static void empty_file(struct buf *b) { b->n = 0; }
 
 static void btsnoop_header_only(struct buf *b) { btsnoop_hdr(b, 1002); }
 
+/* what a user may pass by mistake: a log, a hex dump */
+static void text_file(struct buf *b) { putn(b, "hello, world\n", 13); }
+
 static void pcapng_le_ll(struct buf *b)
 {
 	b->be = false;
@@ -109,6 +112,9 @@ static const struct bad_case {
 } cases[] = {
 	{ "empty", ".btsnoop", empty_file, BH_EMALFORMED, BH_TRACE_P_EMPTY_FILE, BH_EMALFORMED,
 	  { "the file is empty", "0 bytes" } },
+	{ "text", ".log", text_file, BH_OK, BH_TRACE_P_UNKNOWN_FORMAT, BH_ENOTSUP,
+	  { "not a trace format blehost reads", "starts with 68 65 6c 6c",
+	    "invalid packet type or length (at byte 0)" } },
 	{ "header-only", ".btsnoop", btsnoop_header_only, BH_OK, BH_TRACE_P_NO_RECORDS,
 	  BH_EMALFORMED, { "no records after its header", "btsnoop" } },
 	{ "pcapng-le-ll", ".pcapng", pcapng_le_ll, BH_OK, BH_TRACE_P_NO_HCI_LINK, BH_ENOTSUP,
@@ -167,7 +173,8 @@ static void test_reader_verdicts(void **state)
 		struct bh_trace_rec rec;
 		while ((rc = bh_trace_next(r, &rec)) == 1)
 			fail_msg("%s: record %lu returned", c->name, rec.index);
-		assert_int_equal(rc, 0);
+		/* only a file that is not a trace at all ends in an error */
+		assert_int_equal(rc, c->verdict == BH_TRACE_P_UNKNOWN_FORMAT ? BH_EMALFORMED : 0);
 		char msg[512];
 		enum bh_trace_problem p = bh_trace_verdict(r, msg, sizeof(msg));
 		if (p != c->verdict)
