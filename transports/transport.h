@@ -282,7 +282,12 @@ bool bh_replay_done(const struct bh_transport *t);
  * record number, expected and actual packets in hex and decoded (type,
  * opcode / event code / handle + length). report may be NULL. */
 int bh_replay_result(const struct bh_transport *t, char *report, size_t len);
-/* Opens a replay transport on an already-open reader (consumed). For tests. */
+/* Opens a replay transport on an already-open reader (consumed). For tests.
+ * This and bh_transport_open("replay:FILE") read the whole file first and
+ * refuse one with nothing to replay, with bh_trace_verdict's message:
+ * BH_ENOTSUP for a capture without an HCI interface or a file that is no
+ * trace, else BH_EMALFORMED. Records skipped from a usable file are logged
+ * once (BH_LOG_WARN, port.env) when the replay starts. */
 int bh_replay_open_reader(struct bh_trace_reader *r, const char *name, struct bh_transport **out,
 			  char *err, size_t errlen);
 
