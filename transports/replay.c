@@ -56,6 +56,8 @@ struct replay {
 	bh_time_ms now;
 	bool failed;
 	char report[3072];
+	char warnings[512]; /* what the reader skipped; logged once, see warn_once */
+	bool warned;
 	/* fault cut */
 	unsigned long cut;   /* host packets matched before the fault (0: none) */
 	enum fault fault;
@@ -284,11 +286,24 @@ static int inject_fault(struct bh_transport *t, struct replay *r)
 	return BH_OK;
 }
 
+/* The open path has no log (the port is set later): the reader's warnings
+ * go out on the first delivery, before the first controller packet. */
+static void warn_once(struct bh_transport *t, struct replay *r)
+{
+	if (r->warned || !t->port.env)
+		return;
+	r->warned = true;
+	if (r->warnings[0])
+		bh_logf(t->port.env, BH_LOG_WARN, "transport", "%s: trace records skipped or odd: %s",
+			t->name, r->warnings);
+}
+
 int bh_replay_deliver(struct bh_transport *t, bool stack_idle)
 {
 	struct replay *r = rp(t);
 	if (!r)
 		return BH_EINVAL;
+	warn_once(t, r);
 	if (r->fault_due && !r->faulted && !r->failed)
 		return inject_fault(t, r);
 	if (r->faulted) {
@@ -434,6 +449,24 @@ int bh_replay_result(const struct bh_transport *t, char *report, size_t len)
 	return bh_transport_errf(BH_OK, report, len, "replay OK: %zu records matched", r->n);
 }
 
+/* After the whole file was read: refuse a file that holds nothing to replay
+ * (saying what it holds instead), keep the warnings for a usable one. A
+ * structural error (bh_trace_next < 0) refuses the file even after good
+ * records: the framing after it is lost. */
+static int check_trace(const struct bh_trace_reader *rd, struct replay *r, const char *name,
+		       char *err, size_t errlen)
+{
+	char msg[sizeof(r->warnings)];
+	enum bh_trace_problem p = bh_trace_verdict(rd, msg, sizeof(msg));
+	if (p == BH_TRACE_P_NONE) {
+		snprintf(r->warnings, sizeof(r->warnings), "%s", msg);
+		return BH_OK;
+	}
+	bool unsupported = p == BH_TRACE_P_NO_HCI_LINK || p == BH_TRACE_P_UNKNOWN_FORMAT;
+	return bh_transport_errf(unsupported ? BH_ENOTSUP : BH_EMALFORMED, err, errlen,
+				 "replay:%s: %s", name, msg);
+}
+
 int bh_replay_open_reader(struct bh_trace_reader *rd, const char *name, struct bh_transport **out,
 			  char *err, size_t errlen)
 {
@@ -489,10 +522,9 @@ int bh_replay_open_reader(struct bh_trace_reader *rd, const char *name, struct b
 			memcpy(r->data + dlen, rec.data, rec.len);
 		dlen += rec.len;
 	}
-	if (nr < 0) {
-		rc = bh_transport_errf(nr, err, errlen, "replay:%s: %s", name, bh_trace_error(rd));
+	rc = check_trace(rd, r, name, err, errlen);
+	if (rc)
 		goto fail_noerr;
-	}
 	bh_trace_close_read(rd);
 	rd = NULL;
 	r->next_in = skip_to(r, 0, BH_TRACE_RECEIVED);
