@@ -248,7 +248,14 @@ int lp_connect(struct lp *lp, uint16_t *conn)
 	const struct bh_hci_info *pi = bh_hci_info(bh_host_hci(lp->peripheral.h));
 	bh_addr a = pi->bdaddr;
 	unsigned before = lp->peripheral.connected;
+	/* The peripheral restarts advertising on its own controller after each
+	 * disconnection; btvirt fails a connect that comes first at once with
+	 * 0x3E, where a real peer would just wait for the next advertisement. */
 	int rc = bh_host_connect_sync(lp->central.h, &a, 5000, conn);
+	for (int i = 0; i < 100 && rc == BH_HCI_STATUS(0x3e); i++) {
+		lp_run_for(lp, 10);
+		rc = bh_host_connect_sync(lp->central.h, &a, 5000, conn);
+	}
 	if (rc)
 		return rc;
 	/* The peripheral learns of the link from its own controller. */

@@ -7,7 +7,7 @@ static const char *const stack_names[] = {
 	"BH_EBUSY", "BH_ENOTSUP", "BH_EMALFORMED", "BH_ECANCELLED", "BH_ENOTFOUND",
 	"BH_EIO", "BH_ETRANSPORT", "BH_EHWERROR", "BH_ESTATE", "BH_ENOSPACE",
 	"BH_ERESET", "BH_ESECURITY", "BH_EPERM", "BH_EEXIST", "BH_ECORRUPT",
-	"BH_EPROTO",
+	"BH_EPROTO", "BH_EDOWNGRADE", "BH_EUNSAFE",
 };
 
 static const char *const stack_texts[] = {
@@ -32,6 +32,8 @@ static const char *const stack_texts[] = {
 	"already exists",
 	"stored data is corrupt",
 	"protocol violation by the peer",
+	"refused: it would replace a bond with a weaker one",
+	"stored file is a symlink, not a regular file, or owned by another user",
 };
 
 const char *bh_err_name(bh_status s)

@@ -34,7 +34,9 @@ enum bh_err {
 	BH_EEXIST = -18,       /* already exists / already in progress */
 	BH_ECORRUPT = -19,     /* stored data failed its integrity check */
 	BH_EPROTO = -20,       /* the peer broke the protocol */
-	BH_ERR_MIN_ = -20,
+	BH_EDOWNGRADE = -21,   /* refused: would replace a bond with a weaker one */
+	BH_EUNSAFE = -22,      /* a stored file is a link, not a regular file, or not ours */
+	BH_ERR_MIN_ = -22,
 };
 
 /* Carriers for protocol codes. */

@@ -71,6 +71,70 @@ static void add(struct buf *b, const void *d, size_t n)
 	b->len += n;
 }
 
+static void add32le(struct buf *b, uint32_t v)
+{
+	uint8_t x[4];
+	bh_put32(x, v);
+	add(b, x, 4);
+}
+
+static void add32be(struct buf *b, uint32_t v)
+{
+	uint8_t x[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	add(b, x, 4);
+}
+
+/* One little-endian pcapng block around body (padded to 4). */
+static void png_block(struct buf *b, uint32_t type, const uint8_t *body, size_t n)
+{
+	static const uint8_t pad[3];
+	uint32_t total = (uint32_t)(12 + ((n + 3) & ~(size_t)3));
+	add32le(b, type);
+	add32le(b, total);
+	add(b, body, n);
+	add(b, pad, (4 - n % 4) % 4);
+	add32le(b, total);
+}
+
+/* Section header, an HCI interface (201) and an LE link-layer one (251,
+ * which the reader must skip), as Wireshark writes a mixed capture. */
+static void png_start(struct buf *b)
+{
+	const uint8_t shb[] = { 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+				0xff, 0xff, 0xff, 0xff };
+	const uint8_t idb_hci[] = { 201, 0, 0, 0, 0, 0, 0, 0 };
+	const uint8_t idb_ll[] = { 251, 0, 0, 0, 0, 0, 0, 0 };
+	png_block(b, 0x0a0d0d0a, shb, sizeof(shb));
+	png_block(b, 1, idb_hci, sizeof(idb_hci));
+	png_block(b, 1, idb_ll, sizeof(idb_ll));
+}
+
+static void png_packet(struct buf *b, const struct bh_trace_rec *rec)
+{
+	struct buf body = { 0 };
+	add32le(&body, 0);
+	add32le(&body, (uint32_t)(rec->timestamp_us >> 32));
+	add32le(&body, (uint32_t)rec->timestamp_us);
+	add32le(&body, (uint32_t)(rec->len + 5));
+	add32le(&body, (uint32_t)(rec->len + 5));
+	add32be(&body, rec->dir == BH_TRACE_RECEIVED);
+	add(&body, &rec->type, 1);
+	add(&body, rec->data, rec->len);
+	png_block(b, 6, body.p, body.len);
+	free(body.p);
+}
+
+/* PacketLogger (big-endian): 00 command, 01 event, 02/03 ACL sent/received. */
+static void pklg_packet(struct buf *b, const struct bh_trace_rec *rec)
+{
+	uint8_t t = rec->type == 1 ? 0x00 : rec->type == 4 ? 0x01 : 0x02 + (uint8_t)rec->dir;
+	add32be(b, (uint32_t)(rec->len + 9));
+	add32be(b, (uint32_t)(rec->timestamp_us / 1000000));
+	add32be(b, (uint32_t)(rec->timestamp_us % 1000000));
+	add(b, &t, 1);
+	add(b, rec->data, rec->len);
+}
+
 static void seeds_from_trace(const char *path)
 {
 	char err[256];
@@ -96,8 +160,22 @@ static void seeds_from_trace(const char *path)
 	add(&bearer_cli, "\x00", 1);
 	add(&l2, &role, 1);
 	add(&gatts, "\x00", 1);
+	struct buf png = { 0 }, pk = { 0 };
+	png_start(&png);
+	unsigned nrec = 0;
 	struct bh_trace_rec rec;
 	while (bh_trace_next(r, &rec) == 1) {
+		if (nrec++ < 200 && rec.type != 3 && rec.type != 5) {
+			png_packet(&png, &rec);
+			pklg_packet(&pk, &rec);
+			if (nrec == 2) { /* a note, and a frame on the link-layer interface */
+				const uint8_t note[] = { 0, 0, 0, 13, 0, 0, 0, 0, 0, 0, 0, 0, 0xfc, 'n', 'o', 't', 'e' };
+				const uint8_t ll[] = { 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0,
+						       0xd6, 0xbe, 0x89, 0x8e };
+				add(&pk, note, sizeof(note));
+				png_block(&png, 6, ll, sizeof(ll));
+			}
+		}
 		if (w)
 			bh_trace_write(w, rec.dir, rec.type, rec.data, rec.len, rec.timestamp_us);
 		if (rec.dir == BH_TRACE_RECEIVED) {
@@ -148,6 +226,10 @@ static void seeds_from_trace(const char *path)
 		}
 	}
 	remove(pcap_path);
+	put("fuzz_transports_trace_pcapng", png.p, png.len);
+	put("fuzz_transports_trace_pklg", pk.p, pk.len);
+	free(png.p);
+	free(pk.p);
 	put("fuzz_transports_h4", h4.p, h4.len);
 	put("fuzz_transports_trace_h4", h4.p, h4.len);
 	put("fuzz_att_bearer", bearer_srv.p, bearer_srv.len);

@@ -62,6 +62,55 @@ static void smp_run(void *a) { bh_smp_on_timeout(((struct bh_host *)a)->smp); }
 static bh_time_ms gap_deadline(void *a) { return bh_gap_next_deadline(((struct bh_host *)a)->gap); }
 static void gap_run(void *a) { bh_gap_on_timeout(((struct bh_host *)a)->gap); }
 
+/* ---- idle controller check (bh_host_config.idle_check_ms) ---- */
+
+static void idle_check_done(void *ctx, bh_status st, const uint8_t *ret, size_t len)
+{
+	struct bh_host *h = ctx;
+	(void)ret;
+	(void)len;
+	h->idle_check_out = false;
+	h->last_rx = bh_now(&h->env);
+	/* No answer: HCI is already recovering (Reset), and reports fatal if
+	 * that fails too. Say why it started. */
+	if (st == BH_ETIMEDOUT)
+		host_log(h, BH_LOG_WARN, "controller silent: no answer to the idle check");
+}
+
+/* Only while nothing is pending: a layer with a timer armed (a command
+ * out, an ATT request, a pairing, a scan or advertising with a timeout)
+ * ends its own wait with an error, and what follows talks to the
+ * controller. */
+static bh_time_ms idle_deadline(void *a)
+{
+	struct bh_host *h = a;
+	if (!h->ready || h->fatal || h->idle_check_out ||
+	    h->cfg.idle_check_ms == BH_HOST_NO_IDLE_CHECK)
+		return BH_NEVER;
+	bh_time_ms d = host_stack_deadline(h);
+	if (d != BH_NEVER) {
+		/* Busy time counts as activity: the idle period starts when the
+		 * last timer of the stack has run (virtual time jumps to it). */
+		if (d > h->last_rx)
+			h->last_rx = d;
+		return BH_NEVER;
+	}
+	return h->last_rx + h->cfg.idle_check_ms;
+}
+
+static void idle_run(void *a)
+{
+	struct bh_host *h = a;
+	if (idle_deadline(h) > bh_now(&h->env))
+		return;
+	h->idle_check_out = true;
+	if (bh_hci_cmd(h->hci, BH_HCI_READ_LOCAL_VERSION, NULL, 0, idle_check_done, h)) {
+		/* Queue full or controller down: the other work will tell. */
+		h->idle_check_out = false;
+		h->last_rx = bh_now(&h->env);
+	}
+}
+
 struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_host_events *ev,
 			    char *err, size_t errlen)
 {
@@ -80,6 +129,8 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 		h->cfg.max_connections = 8;
 	if (!h->cfg.att_mtu)
 		h->cfg.att_mtu = BH_ATT_MAX_MTU;
+	if (!h->cfg.idle_check_ms)
+		h->cfg.idle_check_ms = 5000;
 
 	bh_env_system(&h->env, h->cfg.log_level);
 	h->env.log = app_log;
@@ -153,6 +204,7 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	bh_loop_add_source(h->loop, l2cap_deadline, l2cap_run, h);
 	bh_loop_add_source(h->loop, smp_deadline, smp_run, h);
 	bh_loop_add_source(h->loop, gap_deadline, gap_run, h);
+	bh_loop_add_source(h->loop, idle_deadline, idle_run, h);
 	return h;
 }
 
@@ -163,6 +215,8 @@ void bh_host_free(struct bh_host *h)
 	host_conn_drop_all(h, BH_ERESET);
 	if (h->hci && h->gap)
 		bh_hci_cmd_forget(h->hci, h->gap); /* GAP's commands carry it as context */
+	if (h->hci)
+		bh_hci_cmd_forget(h->hci, h); /* the idle check's */
 	bh_gap_free(h->gap);
 	bh_gatts_free(h->gatts);
 	host_security_free(h);
@@ -218,6 +272,8 @@ struct bh_att *bh_host_att(struct bh_host *h, uint16_t handle)
 
 int bh_host_run(struct bh_host *h) { return bh_loop_run(h->loop); }
 
+bh_status bh_host_lost(const struct bh_host *h) { return h->fatal ? h->fatal_reason : BH_OK; }
+
 void bh_host_run_for(struct bh_host *h, unsigned ms)
 {
 	bool never = false;
@@ -226,7 +282,10 @@ void bh_host_run_for(struct bh_host *h, unsigned ms)
 
 bool bh_host_replay_done(struct bh_host *h)
 {
-	return h->virtual_time && bh_replay_done(h->transport);
+	/* After a fault cut there is no rest of the trace to play (its
+	 * result is then BH_OK; an unfinished replay's is BH_ESTATE). */
+	return h->virtual_time && (bh_replay_done(h->transport) ||
+				   bh_replay_result(h->transport, NULL, 0) == BH_OK);
 }
 
 int bh_host_replay_result(struct bh_host *h, char *report, size_t len)

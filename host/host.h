@@ -59,6 +59,15 @@ struct bh_host_config {
 	uint8_t min_key_size;    /* default 16 (7..16) */
 	uint8_t max_key_size;    /* offered in pairing; default 16 (min..16) */
 	bool debug_keys;         /* accept the SC debug key pair */
+	/* Let a pairing replace a bond with a weaker one (unauthenticated over
+	 * authenticated, legacy over Secure Connections, a shorter key). Off:
+	 * such a pairing fails with BH_EDOWNGRADE (a spoofer of a bonded
+	 * device's address cannot take its bond over with Just Works). */
+	bool allow_bond_downgrade;
+	/* Start a new local identity (IRK, static address): the current
+	 * local_identity file, valid or not, is kept aside. Without it a
+	 * damaged identity file makes bh_host_new fail (never replaced). */
+	bool new_identity;
 	bool auto_security;      /* GATT client raises security and retries once; default true */
 	bool use_random_address; /* advertise/scan/connect with our random static address */
 	bool privacy;            /* use resolvable private addresses made from our IRK
@@ -67,6 +76,15 @@ struct bh_host_config {
 	/* Run on this loop instead of a new one (several hosts in one thread,
 	 * e.g. a central and a peripheral in one test). Not owned. */
 	struct bh_loop *loop;
+	/* Idle controller check: when the controller has sent nothing for this
+	 * long, the host sends it a harmless command (Read Local Version
+	 * Information). A controller that does not answer within the HCI
+	 * command timeout (2 s) is recovered with a Reset, and reported through
+	 * events.fatal if that fails too, so a controller that goes silent
+	 * while nothing is pending (a server waiting for peers, a client
+	 * waiting for notifications) is noticed within this + 4 s. 0: the
+	 * default, 5000 ms; BH_HOST_NO_IDLE_CHECK: never. */
+	unsigned idle_check_ms;
 	/* Connection parameters a peer may ask for when it starts a parameter
 	 * update (LE Remote Connection Parameter Request, either role). Zero
 	 * fields take the defaults, which accept what phones ask: interval
@@ -80,6 +98,7 @@ struct bh_host_config {
 		unsigned timeout_min_ms, timeout_max_ms; /* multiples of 10 */
 	} peer_conn_limits;
 };
+#define BH_HOST_NO_IDLE_CHECK 0xffffffffu
 void bh_host_config_default(struct bh_host_config *c);
 
 /* Application callbacks. Every member may be NULL. handle = connection. */
@@ -184,7 +203,12 @@ int bh_host_passkey_reply(struct bh_host *h, uint16_t handle, bool accept, uint3
 int bh_host_confirm_reply(struct bh_host *h, uint16_t handle, bool accept);
 
 /* ---- Blocking helpers: run the loop until the operation completes. ----
- * They are thin wrappers over the asynchronous APIs of the layers. */
+ * They are thin wrappers over the asynchronous APIs of the layers. Each
+ * returns promptly when its link goes (BH_EDISCONNECTED; called on a link
+ * that already went: the same, or BH_ENOTFOUND for a handle never seen) or
+ * the controller is lost (BH_ETRANSPORT, BH_EHWERROR, BH_ERESET after a
+ * recovery). They keep no pointer into a connection across the loop, so
+ * any callback may end the link while they wait. */
 
 /* Connects to addr as central. *handle receives the connection handle. */
 int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
@@ -205,6 +229,21 @@ int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_ha
 			   bool indicate);
 /* Pairs (or re-encrypts with a bond) and waits for the result. */
 int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms);
+/* Runs the loop until *done becomes true (set it from your callbacks), the
+ * timeout passes (BH_NEVER: none), the link `handle` goes (BH_HOST_NO_LINK:
+ * watch no link) or the controller is lost. Returns BH_OK (*done),
+ * BH_ETIMEDOUT, BH_ECANCELLED (bh_loop_quit), BH_EDISCONNECTED (the link
+ * went; its HCI reason came through events.disconnected), or the
+ * controller's loss (BH_ETRANSPORT, BH_EHWERROR, ...). On a loss *done is
+ * set true as well. For waits with no operation of their own: a
+ * subscription's notifications, a server that runs until stopped. */
+#define BH_HOST_NO_LINK 0xffff
+int bh_host_wait(struct bh_host *h, uint16_t handle, bool *done, bh_time_ms timeout_ms);
+/* BH_OK while the controller is usable; after events.fatal, why it was
+ * lost (which may be BH_ETIMEDOUT: it stopped answering, and the Reset
+ * that should have recovered it was not answered either). Tells a loss
+ * from a wait's own timeout. */
+bh_status bh_host_lost(const struct bh_host *h);
 /* Runs the loop for ms milliseconds (notifications arrive meanwhile). */
 void bh_host_run_for(struct bh_host *h, unsigned ms);
 

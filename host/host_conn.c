@@ -307,8 +307,13 @@ static const struct bh_hci_info *gap_info(void *ctx)
 	return bh_hci_info(h->hci);
 }
 
-static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason)
+static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason,
+			  uint8_t hci_reason)
 {
+	/* First, so a helper waiting on the link gets the real reason (the
+	 * controller's loss), not the bare "disconnected" the layers below
+	 * complete their operations with. It only runs once we return. */
+	host_waiters_link_lost(h, c->handle, reason, hci_reason);
 	host_save_conn_state(h, c, true);
 	if (c->sec_done) {
 		void (*done)(void *, bh_status) = c->sec_done;
@@ -402,7 +407,7 @@ static void gap_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 	struct bh_host *h = ctx;
 	struct host_conn *c = host_conn_find(h, handle);
 	if (c)
-		conn_teardown(h, c, BH_EDISCONNECTED);
+		conn_teardown(h, c, BH_EDISCONNECTED, reason);
 	if (h->ev.disconnected)
 		h->ev.disconnected(h->ev.ctx, handle, reason);
 }
@@ -436,7 +441,7 @@ void host_conn_drop_all(struct bh_host *h, bh_status reason)
 		return;
 	for (unsigned i = 0; i < h->max_conns; i++)
 		if (h->conns[i].used)
-			conn_teardown(h, &h->conns[i], reason);
+			conn_teardown(h, &h->conns[i], reason, 0);
 }
 
 void host_conn_ports_init(struct bh_host *h)

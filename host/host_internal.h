@@ -36,9 +36,28 @@ struct host_conn {
 	/* A pairing is running on the link (we sent a Pairing Request or
 	 * Response and pairing_complete has not come yet). */
 	bool pairing_active;
-	/* Blocking helpers' completion flags. */
-	bool pairing_done;
-	bh_status pairing_status;
+};
+
+/* A blocking helper's wait (host_sync.c). It lives in the host, not in the
+ * helper's stack frame nor in a connection: a layer callback that comes
+ * after the helper gave up (loop quit, timeout) lands here harmlessly, and
+ * the link dying completes it. Free when neither the helper nor a pending
+ * callback holds it. */
+#define HOST_WAITERS 8
+#define HOST_NO_LINK BH_HOST_NO_LINK
+enum host_wait_kind { HOST_WAIT_OP, HOST_WAIT_PAIR, HOST_WAIT_FLAG };
+struct host_waiter {
+	bool helper;     /* a helper is waiting on it */
+	bool cb_pending; /* a layer still holds it as a callback context */
+	bool done;
+	enum host_wait_kind kind;
+	bh_status status;
+	uint16_t link;   /* the connection it depends on, or HOST_NO_LINK */
+	uint16_t handle; /* result: connection or attribute handle */
+	uint8_t *out;    /* the helper's buffer (NULL once it gave up) */
+	size_t cap, len;
+	bool *flag;      /* HOST_WAIT_FLAG: the caller's flag, set on loss too */
+	struct bh_host *h;
 };
 
 struct bh_host {
@@ -85,6 +104,17 @@ struct bh_host {
 	bh_status ready_status;
 	bool fatal;
 	bh_status fatal_reason;
+
+	struct host_waiter waiters[HOST_WAITERS];
+	/* The last link to go and why: a helper called on it afterwards gets
+	 * this named error rather than "no such handle". */
+	uint16_t lost_handle;
+	bh_status lost_status;
+	/* Idle controller check (host.c): time of the last packet from the
+	 * controller or of the last stack timer, and whether a check command
+	 * is out. */
+	bh_time_ms last_rx;
+	bool idle_check_out;
 };
 
 /* host.c */
@@ -95,11 +125,22 @@ void host_log(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
 int host_lower_open(struct bh_host *h, char *err, size_t errlen);
 void host_lower_close(struct bh_host *h);
 void host_hci_port_init(struct bh_host *h);
+/* The earliest deadline of the stack's own layers (not the transport, not
+ * the application's timers), or BH_NEVER. */
+bh_time_ms host_stack_deadline(struct bh_host *h);
 
 /* host_conn.c: per-connection wiring (GAP, L2CAP, ATT, GATT). */
 void host_conn_ports_init(struct bh_host *h);
 struct host_conn *host_conn_find(struct bh_host *h, uint16_t handle);
 void host_conn_drop_all(struct bh_host *h, bh_status reason);
+
+/* host_sync.c: blocking helpers' waits. A link went (its waiters complete
+ * with reason), the controller is lost (every waiter completes), a pairing
+ * ended on a link (its pairing waiters complete with st). */
+void host_waiters_link_lost(struct bh_host *h, uint16_t handle, bh_status reason,
+			    uint8_t hci_reason);
+void host_waiters_fatal(struct bh_host *h, bh_status reason);
+void host_waiters_pairing(struct bh_host *h, uint16_t handle, bh_status st);
 
 /* host_security.c: SMP, bonds, privacy. */
 int host_security_init(struct bh_host *h, char *err, size_t errlen);

@@ -22,6 +22,7 @@ static uint64_t trace_timestamp(struct bh_host *h)
 static void on_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 {
 	struct bh_host *h = ctx;
+	h->last_rx = bh_now(&h->env);
 	if (h->trace)
 		bh_trace_write(h->trace, BH_TRACE_RECEIVED, type, pkt, len, trace_timestamp(h));
 	if (h->hci)
@@ -59,8 +60,7 @@ static bh_time_ms transport_deadline(void *a)
 	return d;
 }
 
-/* The earliest deadline of the stack's own layers (not the transport). */
-static bh_time_ms stack_deadline(struct bh_host *h)
+bh_time_ms host_stack_deadline(struct bh_host *h)
 {
 	bh_time_ms d = bh_hci_next_deadline(h->hci);
 	bh_time_ms x = bh_l2cap_next_deadline(h->l2cap);
@@ -90,7 +90,7 @@ static void transport_run(void *a)
 	bh_time_ms now = bh_transport_virtual_now(h->transport);
 	bh_time_ms due = bh_transport_next_deadline(h->transport);
 	bool grace_over = h->replay_blocked_at == due && now > due;
-	bool idle = grace_over && stack_deadline(h) > now;
+	bool idle = grace_over && host_stack_deadline(h) > now;
 	int rc = bh_replay_deliver(h->transport, idle);
 	if (rc == BH_EBUSY && due <= now)
 		h->replay_blocked_at = due;
@@ -225,6 +225,7 @@ static void hci_ready(void *ctx, bh_status result)
 		result = BH_ENOMEM;
 	h->ready = result == BH_OK;
 	h->ready_status = result;
+	h->last_rx = bh_now(&h->env);
 	h->ready_done = true;
 	if (h->ready && h->cfg.privacy)
 		bh_gap_set_own_address(h->gap, BH_GAP_OWN_RPA, NULL, NULL, NULL);
@@ -245,6 +246,7 @@ static void hci_fatal(void *ctx, bh_status reason)
 	h->ready_status = reason;
 	bh_gap_reset(h->gap, reason);
 	host_conn_drop_all(h, reason);
+	host_waiters_fatal(h, reason);
 	if (h->ev.fatal)
 		h->ev.fatal(h->ev.ctx, reason);
 }

@@ -64,9 +64,28 @@ static int load_irk(void *ctx, const struct bh_bond *b)
 	return 0;
 }
 
-static void skipped(void *ctx, const char *name, bh_status why)
+static void store_notice(void *ctx, const struct bh_store_notice *n)
 {
-	host_log(ctx, BH_LOG_WARN, "bond file %s skipped: %s", name, bh_strerror(why));
+	char msg[512];
+	bh_store_notice_str(n, msg, sizeof(msg));
+	host_log(ctx, BH_LOG_WARN, "%s", msg);
+}
+
+/* Our identity could not be read: never replaced behind the user's back. */
+static void identity_error(struct bh_host *h, bh_status st, char *err, size_t errlen)
+{
+	const char *dir = bh_bond_store_dir(h->store);
+	if (st == BH_ECORRUPT || st == BH_EUNSAFE || st == BH_EIO)
+		snprintf(err, errlen,
+			 "our identity file %s/local_identity cannot be used (%s): refusing to start, "
+			 "because a new identity would make every bonded peer stop recognising this "
+			 "device. Restore the file from a backup, or start with --new-identity "
+			 "(bh_host_config.new_identity) to keep it aside and make a new identity "
+			 "(bonded peers must then pair again)",
+			 dir, bh_strerror(st));
+	else
+		snprintf(err, errlen, "cannot create the local identity in %s: %s", dir,
+			 bh_strerror(st));
 }
 
 /* ---- CCCD state with the bond ---- */
@@ -76,6 +95,13 @@ static void skipped(void *ctx, const char *name, bh_status why)
  * something changed. */
 void host_save_conn_state(struct bh_host *h, struct host_conn *c, bool with_cache)
 {
+	/* Only a link encrypted with the bond's key speaks for the bonded
+	 * peer: anyone else using its address (a spoofer, before or without
+	 * encryption) must not change what is kept with the bond. */
+	struct bh_security sec = h->smp ? bh_smp_security(h->smp, c->handle)
+					: (struct bh_security){ 0 };
+	if (sec.level < BH_SEC_ENCRYPTED || !sec.bonded)
+		return;
 	struct bh_bond *b = malloc(sizeof(*b));
 	uint8_t *blob = malloc(BH_BOND_GATT_CACHE_MAX);
 	if (!b || !blob || !host_bond_lookup(h, &c->identity, b))
@@ -189,13 +215,18 @@ static void smp_pairing_complete(void *ctx, uint16_t handle, bh_status st, const
 	struct host_conn *c = host_conn_find(h, handle);
 	if (c) {
 		c->pairing_active = false;
-		c->pairing_done = true;
-		c->pairing_status = st;
 		if (b && !bh_addr_eq(&b->identity, &c->identity) && b->has_irk)
 			c->identity = b->identity;
 		if (st != BH_OK)
 			finish_raise(c, st);
 	}
+	if (st == BH_EDOWNGRADE)
+		host_log(h, BH_LOG_WARN,
+			 "conn 0x%04x: the stored bond was kept; to replace it with a weaker one, "
+			 "remove it (blehost bonds clear ADDR) or allow downgrades "
+			 "(--allow-bond-downgrade, bh_host_config.allow_bond_downgrade)",
+			 handle);
+	host_waiters_pairing(h, handle, st);
 	if (h->ev.pairing_complete)
 		h->ev.pairing_complete(h->ev.ctx, handle, st, st == BH_OK && b && h->cfg.bondable);
 }
@@ -212,11 +243,8 @@ static void smp_security_changed(void *ctx, uint16_t handle, const struct bh_sec
 		finish_raise(c, BH_OK);
 	/* Re-encryption from a bond completes a pairing wait too; during a
 	 * pairing only pairing_complete does (after key distribution). */
-	if (!c->pairing_done && !c->pairing_active && sec->level >= BH_SEC_ENCRYPTED &&
-	    sec->bonded) {
-		c->pairing_done = true;
-		c->pairing_status = BH_OK;
-	}
+	if (!c->pairing_active && sec->level >= BH_SEC_ENCRYPTED && sec->bonded)
+		host_waiters_pairing(h, handle, BH_OK);
 }
 
 static void smp_passkey_display(void *ctx, uint16_t handle, uint32_t passkey)
@@ -325,20 +353,31 @@ int host_security_init(struct bh_host *h, char *err, size_t errlen)
 		bh_random(&h->env, h->ident.irk, 16);
 		bh_static_addr_generate(&h->env, &h->ident.static_addr);
 	} else {
-		bh_status st = bh_bond_store_open(h->cfg.store_dir, &h->store);
+		/* The host owns the store: damaged bond files are moved aside
+		 * (kept) so that a new pairing with that peer can be saved. */
+		struct bh_bond_store_opts o = { .notice = store_notice, .notice_ctx = h,
+						.move_aside = true };
+		bh_status st = bh_bond_store_open_opts(h->cfg.store_dir, &o, &h->store);
 		if (st) {
 			snprintf(err, errlen, "cannot open the bond store %s: %s",
 				 h->cfg.store_dir ? h->cfg.store_dir : "(default)", bh_strerror(st));
 			return st;
 		}
-		bh_bond_store_set_skip_cb(h->store, skipped, h);
 		bh_bond_store_load_all(h->store, load_irk, h);
-		st = bh_bond_store_local_identity_ensure(h->store, &h->env, &h->ident);
+		st = h->cfg.new_identity
+			     ? bh_bond_store_local_identity_renew(h->store, &h->env, &h->ident)
+			     : bh_bond_store_local_identity_ensure(h->store, &h->env, &h->ident);
 		if (st) {
-			snprintf(err, errlen, "cannot create the local identity in %s: %s",
-				 bh_bond_store_dir(h->store), bh_strerror(st));
+			identity_error(h, st, err, errlen);
 			return st;
 		}
+		if (h->cfg.new_identity)
+			host_log(h, BH_LOG_WARN,
+				 "started a new identity (static address %02X:%02X:%02X:%02X:%02X:%02X): "
+				 "bonded peers must pair again",
+				 h->ident.static_addr.val[5], h->ident.static_addr.val[4],
+				 h->ident.static_addr.val[3], h->ident.static_addr.val[2],
+				 h->ident.static_addr.val[1], h->ident.static_addr.val[0]);
 	}
 	return BH_OK;
 }
@@ -359,6 +398,7 @@ int host_smp_create(struct bh_host *h)
 	sc.min_key_size = h->cfg.min_key_size ? h->cfg.min_key_size : 16;
 	sc.max_key_size = h->cfg.max_key_size ? h->cfg.max_key_size : 16;
 	sc.allow_debug_keys = h->cfg.debug_keys;
+	sc.allow_bond_downgrade = h->cfg.allow_bond_downgrade;
 	sc.max_conns = h->max_conns;
 	memcpy(sc.local_irk, h->ident.irk, 16);
 	const bh_addr *pub = &bh_hci_info(h->hci)->bdaddr;

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target (clang, -Dfuzz=true) and runs each for a
-# bounded time (FUZZ_SECONDS, default 50) on seeds from tests/pcap/ and the
-# target's own corpus; any crash, leak or sanitizer report fails.
+# bounded time (FUZZ_SECONDS, default 40) on seeds from tests/pcap/ and the
+# target's own corpus; any crash, leak or sanitizer report fails, and so does
+# a target whose final coverage (libFuzzer's "cov:", edges) stays below its
+# floor in fuzz/coverage-floors.txt (a blind target, one whose code is not
+# instrumented, stops at a handful of edges), or that has no floor there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build-fuzz
-secs=${FUZZ_SECONDS:-50}
+secs=${FUZZ_SECONDS:-40}
+floors=fuzz/coverage-floors.txt
 if [ ! -f $dir/build.ninja ]; then
 	CC=clang meson setup $dir -Dfuzz=true -Dtests=disabled -Db_lundef=false >/dev/null
 fi
@@ -27,8 +31,18 @@ for t in $targets; do
 	if "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$dir/artifacts/$name-" "$corpus" "${seeds[@]}" \
 		>"$dir/$name.log" 2>&1; then
-		echo "  $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$dir/$name.log" | grep -o '[0-9]*$' || echo '?') runs)"
-		ok=$((ok + 1))
+		runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$dir/$name.log" | grep -o '[0-9]*$' || echo '?')
+		cov=$(grep -o 'cov: [0-9]*' "$dir/$name.log" | tail -1 | grep -o '[0-9]*$' || echo 0)
+		floor=$(awk -v t="$name" '$1 == t { print $2 }' $floors)
+		if [ -z "$floor" ]; then
+			echo "  $name: FAILED (no coverage floor in $floors; cov $cov)"; fail=1; bad=$((bad + 1))
+		elif [ "$cov" -lt "$floor" ]; then
+			echo "  $name: FAILED (cov $cov edges < floor $floor: is its code instrumented?)"
+			fail=1; bad=$((bad + 1))
+		else
+			echo "  $name: ok ($runs runs, cov $cov >= $floor)"
+			ok=$((ok + 1))
+		fi
 	else
 		echo "  $name: FAILED"; tail -30 "$dir/$name.log"; fail=1; bad=$((bad + 1))
 	fi

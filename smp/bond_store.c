@@ -1,6 +1,10 @@
-/* Bond store in a directory: one checksummed text file per bond, written
- * atomically (temp file, fsync, rename, fsync dir) so a crash at any point
- * leaves either the old or the new file, never a torn one. */
+/* Bond store in a directory: one checksummed text file per bond (format in
+ * bond_codec.c), written atomically (temp file, fsync, rename, fsync dir) so
+ * a crash at any point leaves either the old or the new file, never a torn
+ * one. Every entry is checked before it is read (type, owner, mode) without
+ * ever blocking, and a damaged entry is only ever renamed aside, never
+ * overwritten or deleted: see the rules in bond_store.h. */
+
 #include "bond_store.h"
 
 #include <dirent.h>
@@ -10,332 +14,208 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
-#include "bh_bytes.h"
+#include "bond_codec.h"
 #include "privacy.h"
 
-#define BOND_MAGIC "blehost-bond v1"
-#define LOCAL_MAGIC "blehost-local-identity v1"
 #define LOCAL_NAME "local_identity"
 #define TMP_PREFIX ".tmp-"
 #define BOND_SUFFIX ".bond"
-/* Largest file we accept: both blobs hex-encoded plus the fixed fields. A
- * bigger file was not written by us. */
-#define FILE_MAX (2 * (BH_BOND_CCCD_MAX + BH_BOND_GATT_CACHE_MAX) + 4096)
-#define CSUM_KEY "checksum="
-#define CSUM_HEX 64
+#define ASIDE_MAX 96 /* "NAME.<tag>-YYYYmmddTHHMMSSZ-N" */
 
 struct bh_bond_store {
 	char *dir;
 	int dirfd;
-	bh_bond_store_skip_cb skip;
-	void *skip_ctx;
+	struct bh_bond_store_opts opts;
 	void (*hook)(void *ctx, enum bh_bond_save_step step);
 	void *hook_ctx;
 };
 
-/* ---- text encoding ---- */
+/* ---- notices ---- */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool err;
-};
-
-static void buf_put(struct buf *b, const char *s, size_t n)
+const char *bh_store_problem_str(enum bh_store_problem p)
 {
-	if (b->err || b->cap - b->len < n) {
-		b->err = true;
+	switch (p) {
+	case BH_STORE_CORRUPT: return "corrupt (bad checksum, format, or truncated)";
+	case BH_STORE_NOT_REGULAR: return "not a regular file (FIFO, socket, device or directory)";
+	case BH_STORE_SYMLINK: return "a symbolic link (never followed in a key store)";
+	case BH_STORE_FOREIGN_OWNER: return "owned by another user";
+	case BH_STORE_UNREADABLE: return "unreadable";
+	case BH_STORE_LAX_MODE: return "accessible to other users";
+	case BH_STORE_NOT_DIRECTORY: return "not a directory";
+	case BH_STORE_RETIRED: return "replaced on request";
+	}
+	return "damaged";
+}
+
+const char *bh_store_problem_tag(enum bh_store_problem p)
+{
+	switch (p) {
+	case BH_STORE_CORRUPT: return "corrupt";
+	case BH_STORE_NOT_REGULAR: return "notregular";
+	case BH_STORE_SYMLINK: return "symlink";
+	case BH_STORE_FOREIGN_OWNER: return "foreign";
+	case BH_STORE_UNREADABLE: return "unreadable";
+	case BH_STORE_LAX_MODE: return "laxmode";
+	case BH_STORE_NOT_DIRECTORY: return "notdir";
+	case BH_STORE_RETIRED: return "old";
+	}
+	return "damaged";
+}
+
+void bh_store_notice_str(const struct bh_store_notice *n, char *buf, size_t len)
+{
+	bool dir = !strcmp(n->name, ".");
+	bool local = !strcmp(n->name, LOCAL_NAME);
+	const char *what = dir ? "bond store directory" : local ? "identity file" : "bond file";
+	const char *shown = dir ? "" : n->name, *sp = dir ? "" : " ";
+	if (n->problem == BH_STORE_LAX_MODE) {
+		snprintf(buf, len,
+			 "%s%s%s was accessible to other users (mode %04o): %s %04o; consider its keys "
+			 "exposed",
+			 what, sp, shown, n->old_mode, n->status == BH_OK ? "tightened to" : "could not set",
+			 n->new_mode);
 		return;
 	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
+	char why[160];
+	snprintf(why, sizeof(why), "%s%s%s", bh_store_problem_str(n->problem),
+		 n->sys_errno ? ": " : "", n->sys_errno ? strerror(n->sys_errno) : "");
+	const char *effect = dir ? ""
+			     : local ? (n->moved_to
+					? "; with a new identity, bonded peers must pair again"
+					: "; our identity cannot be used")
+				     : "; that peer must pair again";
+	if (n->moved_to)
+		snprintf(buf, len, "%s%s%s is %s: moved aside to %s (kept)%s", what, sp, shown, why,
+			 n->moved_to, effect);
+	else
+		snprintf(buf, len, "%s%s%s is %s: not used, left in place%s", what, sp, shown, why,
+			 effect);
 }
 
-static void put_str(struct buf *b, const char *s)
+static void notice(struct bh_bond_store *st, const struct bh_store_notice *n)
 {
-	buf_put(b, s, strlen(s));
+	if (st->opts.notice)
+		st->opts.notice(st->opts.notice_ctx, n);
 }
 
-static void put_hex(struct buf *b, const char *key, const uint8_t *v, size_t n)
+static bh_status problem_status(enum bh_store_problem p)
 {
-	static const char hx[] = "0123456789abcdef";
-	put_str(b, key);
-	put_str(b, "=");
-	for (size_t i = 0; i < n; i++) {
-		char c[2] = { hx[v[i] >> 4], hx[v[i] & 15] };
-		buf_put(b, c, 2);
+	switch (p) {
+	case BH_STORE_CORRUPT: return BH_ECORRUPT;
+	case BH_STORE_NOT_REGULAR:
+	case BH_STORE_SYMLINK:
+	case BH_STORE_FOREIGN_OWNER: return BH_EUNSAFE;
+	default: return BH_EIO;
 	}
-	put_str(b, "\n");
 }
 
-static void put_u8(struct buf *b, const char *key, uint8_t v)
+/* ---- examining and reading one entry ---- */
+
+/* What is at name: 0 and *sb when it is a regular file of ours; ENOENT-ish
+ * BH_ENOTFOUND; else the problem. Never opens anything. */
+static int examine(struct bh_bond_store *st, const char *name, struct stat *sb, int *err)
 {
-	put_hex(b, key, &v, 1);
+	*err = 0;
+	if (fstatat(st->dirfd, name, sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		*err = errno;
+		return errno == ENOENT ? -1 : BH_STORE_UNREADABLE;
+	}
+	if (S_ISLNK(sb->st_mode))
+		return BH_STORE_SYMLINK;
+	if (!S_ISREG(sb->st_mode))
+		return BH_STORE_NOT_REGULAR;
+	if (sb->st_uid != geteuid())
+		return BH_STORE_FOREIGN_OWNER;
+	return 0;
 }
 
-static bool sha256(const void *p, size_t n, uint8_t out[32])
+static void tighten(struct bh_bond_store *st, int fd, const char *name, mode_t mode, mode_t want)
 {
-	unsigned int len = 0;
-	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32;
-}
-
-/* Appends the checksum line over everything before it. */
-static void put_checksum(struct buf *b)
-{
-	uint8_t d[32];
-	if (b->err || !sha256(b->p, b->len, d)) {
-		b->err = true;
+	if (!(mode & 077))
 		return;
-	}
-	put_hex(b, "checksum", d, 32);
+	struct bh_store_notice n = { .name = name, .problem = BH_STORE_LAX_MODE,
+				     .old_mode = mode & 07777, .new_mode = want };
+	n.status = fchmod(fd, want) == 0 ? BH_OK : BH_EIO;
+	if (n.status)
+		n.sys_errno = errno;
+	notice(st, &n);
 }
 
-static int hexval(char c)
+/* Reads a whole regular file of ours (at most BH_BOND_FILE_MAX) into a
+ * malloc'd buffer. Returns 0, -1 (not there) or the problem. */
+static int read_entry(struct bh_bond_store *st, const char *name, uint8_t **data, size_t *len,
+		      int *err)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1; /* we write lowercase only: anything else is an edit */
-}
-
-/* One parsed "key=hex" line, pointing into the file buffer. */
-struct kv {
-	const char *key;
-	size_t key_len;
-	const char *val;
-	size_t val_len;
-	bool used;
-};
-
-#define KV_MAX 32
-
-struct parsed {
-	struct kv kv[KV_MAX];
-	size_t n;
-};
-
-/* Checks magic and checksum, then splits the lines between them. The reader
- * never runs past the buffer; any deviation from what we write is corrupt. */
-static bh_status parse_file(const uint8_t *data, size_t len, const char *magic, struct parsed *out)
-{
-	struct bh_rd r = bh_rd_init(data, len);
-	size_t mlen = strlen(magic);
-	size_t csum_line = strlen(CSUM_KEY) + CSUM_HEX + 1;
-	if (len < mlen + 1 + csum_line)
-		return BH_ECORRUPT;
-	/* the checksum line is last and covers every byte before it */
-	const uint8_t *cl = data + len - csum_line;
-	if (memcmp(cl, CSUM_KEY, strlen(CSUM_KEY)) != 0 || cl[csum_line - 1] != '\n' ||
-	    (cl != data && cl[-1] != '\n'))
-		return BH_ECORRUPT;
-	uint8_t want[32], got[32];
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval((char)cl[strlen(CSUM_KEY) + 2 * i]);
-		int lo = hexval((char)cl[strlen(CSUM_KEY) + 2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return BH_ECORRUPT;
-		want[i] = (uint8_t)(hi << 4 | lo);
+	struct stat sb, fsb;
+	int pb = examine(st, name, &sb, err);
+	if (pb)
+		return pb;
+	/* O_NONBLOCK: if the entry was swapped for a FIFO since lstat, opening
+	 * it must not wait for a writer; O_NOFOLLOW: nor for a symlink. */
+	int fd = openat(st->dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		*err = errno;
+		return errno == ENOENT ? -1 : errno == ELOOP ? BH_STORE_SYMLINK : BH_STORE_UNREADABLE;
 	}
-	size_t body = len - csum_line;
-	if (!sha256(data, body, got))
-		return BH_EIO;
-	if (CRYPTO_memcmp(want, got, 32) != 0)
-		return BH_ECORRUPT;
-
-	r.len = body;
-	const uint8_t *m = bh_rd_ptr(&r, mlen + 1);
-	if (!m || memcmp(m, magic, mlen) != 0 || m[mlen] != '\n')
-		return BH_ECORRUPT;
-	out->n = 0;
-	while (bh_rd_left(&r) > 0) {
-		size_t left = bh_rd_left(&r);
-		const uint8_t *start = r.p + r.off;
-		const uint8_t *nl = memchr(start, '\n', left);
-		if (!nl)
-			return BH_ECORRUPT;
-		size_t ll = (size_t)(nl - start);
-		const uint8_t *line = bh_rd_ptr(&r, ll + 1);
-		const uint8_t *eq = line ? memchr(line, '=', ll) : NULL;
-		if (!eq || eq == line || out->n == KV_MAX)
-			return BH_ECORRUPT;
-		struct kv *kv = &out->kv[out->n++];
-		kv->key = (const char *)line;
-		kv->key_len = (size_t)(eq - line);
-		kv->val = (const char *)eq + 1;
-		kv->val_len = ll - kv->key_len - 1;
-		kv->used = false;
-		for (size_t i = 0; i + 1 < out->n; i++)
-			if (out->kv[i].key_len == kv->key_len &&
-			    memcmp(out->kv[i].key, kv->key, kv->key_len) == 0)
-				return BH_ECORRUPT; /* duplicate key */
+	int rc = BH_STORE_UNREADABLE;
+	uint8_t *p = NULL;
+	if (fstat(fd, &fsb) != 0) {
+		*err = errno;
+		goto out;
 	}
-	return BH_OK;
-}
-
-/* Decodes key's hex value into out: exactly n octets, or (varlen != NULL)
- * up to n octets with the count in *varlen. */
-static bool get_hex(struct parsed *p, const char *key, uint8_t *out, size_t n, size_t *varlen)
-{
-	size_t kl = strlen(key);
-	for (size_t i = 0; i < p->n; i++) {
-		struct kv *kv = &p->kv[i];
-		if (kv->key_len != kl || memcmp(kv->key, key, kl) != 0)
+	if (!S_ISREG(fsb.st_mode) || fsb.st_ino != sb.st_ino || fsb.st_dev != sb.st_dev) {
+		rc = BH_STORE_NOT_REGULAR; /* swapped between lstat and open */
+		goto out;
+	}
+	if (fsb.st_uid != geteuid()) {
+		rc = BH_STORE_FOREIGN_OWNER;
+		goto out;
+	}
+	tighten(st, fd, name, fsb.st_mode, 0600);
+	if (fsb.st_size > BH_BOND_FILE_MAX) {
+		rc = BH_STORE_CORRUPT;
+		goto out;
+	}
+	p = malloc((size_t)fsb.st_size + 1);
+	if (!p) {
+		*err = ENOMEM;
+		goto out;
+	}
+	size_t got = 0;
+	while (got < (size_t)fsb.st_size) {
+		ssize_t n = read(fd, p + got, (size_t)fsb.st_size - got);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (kv->val_len % 2 || (varlen ? kv->val_len / 2 > n : kv->val_len / 2 != n))
-			return false;
-		for (size_t j = 0; j < kv->val_len / 2; j++) {
-			int hi = hexval(kv->val[2 * j]), lo = hexval(kv->val[2 * j + 1]);
-			if (hi < 0 || lo < 0)
-				return false;
-			out[j] = (uint8_t)(hi << 4 | lo);
-		}
-		if (varlen)
-			*varlen = kv->val_len / 2;
-		kv->used = true;
-		return true;
+		if (n < 0)
+			*err = errno;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
 	}
-	return false;
-}
-
-static bool get_bool(struct parsed *p, const char *key, bool *out)
-{
-	uint8_t v;
-	if (!get_hex(p, key, &v, 1, NULL) || v > 1)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool all_used(const struct parsed *p)
-{
-	for (size_t i = 0; i < p->n; i++)
-		if (!p->kv[i].used)
-			return false;
-	return true;
-}
-
-/* ---- bond <-> text ---- */
-
-static void put_ltk(struct buf *b, const char *pfx, const struct bh_bond_ltk *l)
-{
-	char k[40];
-	uint8_t ediv[2];
-	bh_put16(ediv, l->ediv);
-	snprintf(k, sizeof(k), "%s_valid", pfx);
-	put_u8(b, k, l->valid);
-	snprintf(k, sizeof(k), "%s_ltk", pfx);
-	put_hex(b, k, l->ltk, 16);
-	snprintf(k, sizeof(k), "%s_ediv", pfx);
-	put_hex(b, k, ediv, 2);
-	snprintf(k, sizeof(k), "%s_rand", pfx);
-	put_hex(b, k, l->rand, 8);
-	snprintf(k, sizeof(k), "%s_key_size", pfx);
-	put_u8(b, k, l->key_size);
-}
-
-static bool get_ltk(struct parsed *p, const char *pfx, struct bh_bond_ltk *l)
-{
-	char k[40];
-	uint8_t ediv[2];
-	bool ok = true;
-	snprintf(k, sizeof(k), "%s_valid", pfx);
-	ok = ok && get_bool(p, k, &l->valid);
-	snprintf(k, sizeof(k), "%s_ltk", pfx);
-	ok = ok && get_hex(p, k, l->ltk, 16, NULL);
-	snprintf(k, sizeof(k), "%s_ediv", pfx);
-	ok = ok && get_hex(p, k, ediv, 2, NULL);
-	snprintf(k, sizeof(k), "%s_rand", pfx);
-	ok = ok && get_hex(p, k, l->rand, 8, NULL);
-	snprintf(k, sizeof(k), "%s_key_size", pfx);
-	ok = ok && get_hex(p, k, &l->key_size, 1, NULL);
-	l->ediv = bh_get16(ediv);
-	return ok;
-}
-
-static void put_csrk(struct buf *b, const char *pfx, const struct bh_bond_csrk *c)
-{
-	char k[40];
-	uint8_t ctr[4];
-	bh_put32(ctr, c->sign_counter);
-	snprintf(k, sizeof(k), "%s_valid", pfx);
-	put_u8(b, k, c->valid);
-	snprintf(k, sizeof(k), "%s_key", pfx);
-	put_hex(b, k, c->key, 16);
-	snprintf(k, sizeof(k), "%s_sign_counter", pfx);
-	put_hex(b, k, ctr, 4);
-}
-
-static bool get_csrk(struct parsed *p, const char *pfx, struct bh_bond_csrk *c)
-{
-	char k[40];
-	uint8_t ctr[4];
-	bool ok = true;
-	snprintf(k, sizeof(k), "%s_valid", pfx);
-	ok = ok && get_bool(p, k, &c->valid);
-	snprintf(k, sizeof(k), "%s_key", pfx);
-	ok = ok && get_hex(p, k, c->key, 16, NULL);
-	snprintf(k, sizeof(k), "%s_sign_counter", pfx);
-	ok = ok && get_hex(p, k, ctr, 4, NULL);
-	c->sign_counter = bh_get32(ctr);
-	return ok;
-}
-
-static bool encode_bond(const struct bh_bond *bd, struct buf *b)
-{
-	put_str(b, BOND_MAGIC "\n");
-	put_u8(b, "addr_type", bd->identity.type);
-	put_hex(b, "addr", bd->identity.val, 6);
-	put_u8(b, "has_irk", bd->has_irk);
-	put_hex(b, "irk", bd->irk, 16);
-	put_ltk(b, "central", &bd->central_ltk);
-	put_ltk(b, "peripheral", &bd->peripheral_ltk);
-	put_u8(b, "authenticated", bd->authenticated);
-	put_u8(b, "secure_connections", bd->secure_connections);
-	put_csrk(b, "local_csrk", &bd->local_csrk);
-	put_csrk(b, "peer_csrk", &bd->peer_csrk);
-	put_hex(b, "cccd", bd->cccd, bd->cccd_len);
-	put_hex(b, "gatt_cache", bd->gatt_cache, bd->gatt_cache_len);
-	put_checksum(b);
-	return !b->err;
-}
-
-static bh_status decode_bond(const uint8_t *data, size_t len, struct bh_bond *bd)
-{
-	struct parsed *p = malloc(sizeof(*p));
-	if (!p)
-		return BH_ENOMEM;
-	memset(bd, 0, sizeof(*bd));
-	bh_status st = parse_file(data, len, BOND_MAGIC, p);
-	if (st == BH_OK) {
-		bool ok = get_hex(p, "addr_type", &bd->identity.type, 1, NULL) &&
-			  bd->identity.type <= BH_ADDR_RANDOM &&
-			  get_hex(p, "addr", bd->identity.val, 6, NULL) &&
-			  get_bool(p, "has_irk", &bd->has_irk) && get_hex(p, "irk", bd->irk, 16, NULL) &&
-			  get_ltk(p, "central", &bd->central_ltk) &&
-			  get_ltk(p, "peripheral", &bd->peripheral_ltk) &&
-			  get_bool(p, "authenticated", &bd->authenticated) &&
-			  get_bool(p, "secure_connections", &bd->secure_connections) &&
-			  get_csrk(p, "local_csrk", &bd->local_csrk) &&
-			  get_csrk(p, "peer_csrk", &bd->peer_csrk) &&
-			  get_hex(p, "cccd", bd->cccd, BH_BOND_CCCD_MAX, &bd->cccd_len) &&
-			  get_hex(p, "gatt_cache", bd->gatt_cache, BH_BOND_GATT_CACHE_MAX,
-				  &bd->gatt_cache_len) &&
-			  all_used(p);
-		if (!ok)
-			st = BH_ECORRUPT;
+	if (got != (size_t)fsb.st_size) {
+		free(p);
+		p = NULL;
+		goto out;
 	}
-	OPENSSL_cleanse(p, sizeof(*p));
+	*data = p;
+	*len = got;
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static void free_data(uint8_t *p, size_t len)
+{
+	if (p)
+		OPENSSL_cleanse(p, len);
 	free(p);
-	return st;
 }
-
-/* ---- files ---- */
 
 static void bond_name(const bh_addr *a, char name[32])
 {
@@ -349,61 +229,152 @@ static bool is_bond_name(const char *n)
 	return n[0] != '.' && l > sl && strcmp(n + l - sl, BOND_SUFFIX) == 0;
 }
 
-static void skipped(struct bh_bond_store *st, const char *name, bh_status why)
+static bh_status decode_bond(const uint8_t *d, size_t n, void *out)
 {
-	if (st->skip)
-		st->skip(st->skip_ctx, name, why);
+	return bh_bond_decode(d, n, out);
 }
 
-/* Reads a whole regular file (at most FILE_MAX) into a malloc'd buffer. */
-static bh_status read_file(struct bh_bond_store *st, const char *name, uint8_t **data,
-			   size_t *len)
+static bh_status decode_identity(const uint8_t *d, size_t n, void *out)
 {
-	int fd = openat(st->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? BH_ENOTFOUND : BH_EIO;
-	struct stat sb;
-	bh_status rc = BH_EIO;
-	uint8_t *p = NULL;
-	if (fstat(fd, &sb) != 0)
-		goto out;
-	if (!S_ISREG(sb.st_mode) || sb.st_size > FILE_MAX) {
-		rc = BH_ECORRUPT;
-		goto out;
-	}
-	p = malloc((size_t)sb.st_size + 1);
-	if (!p) {
-		rc = BH_ENOMEM;
-		goto out;
-	}
-	size_t got = 0;
-	while (got < (size_t)sb.st_size) {
-		ssize_t n = read(fd, p + got, (size_t)sb.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
+	return bh_local_identity_decode(d, n, out);
+}
+
+/* Reads and decodes one entry. Returns 0, -1 (not there), -2 (out of
+ * memory) or the problem. */
+static int load_entry(struct bh_bond_store *st, const char *name,
+		      bh_status (*decode)(const uint8_t *, size_t, void *), void *out, int *err)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int pb = read_entry(st, name, &data, &len, err);
+	if (pb == BH_STORE_UNREADABLE && *err == ENOMEM)
+		return -2;
+	if (pb)
+		return pb;
+	bh_status rc = decode(data, len, out);
+	free_data(data, len);
+	return rc == BH_ENOMEM ? -2 : rc != BH_OK ? BH_STORE_CORRUPT : 0;
+}
+
+/* A bond file whose content names another identity than its file name
+ * was moved or edited: corrupt. */
+static int load_bond(struct bh_bond_store *st, const char *name, struct bh_bond *bd, int *err)
+{
+	int pb = load_entry(st, name, decode_bond, bd, err);
+	if (pb)
+		return pb;
+	char want[32];
+	bond_name(&bd->identity, want);
+	return strcmp(want, name) ? BH_STORE_CORRUPT : 0;
+}
+
+static int load_identity(struct bh_bond_store *st, struct bh_local_identity *out, int *err)
+{
+	return load_entry(st, LOCAL_NAME, decode_identity, out, err);
+}
+
+/* ---- moving aside ---- */
+
+/* Renames name to "name.<tag>-<UTC time>[-N]" (never over anything) and
+ * reports it. true when moved. */
+static bool move_aside(struct bh_bond_store *st, const char *name, const char *tag,
+		       struct bh_store_notice *n)
+{
+	char stamp[32], to[ASIDE_MAX + 64];
+	time_t t = time(NULL);
+	struct tm tm;
+	if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm))
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)t);
+	for (int i = 1; i < 100; i++) {
+		if (i == 1)
+			snprintf(to, sizeof(to), "%s.%s-%s", name, tag, stamp);
+		else
+			snprintf(to, sizeof(to), "%s.%s-%s-%d", name, tag, stamp, i);
+		int r = renameat2(st->dirfd, name, st->dirfd, to, RENAME_NOREPLACE);
+		if (r != 0 && (errno == EINVAL || errno == ENOSYS)) {
+			/* no RENAME_NOREPLACE on this file system: check, then rename */
+			struct stat sb;
+			if (fstatat(st->dirfd, to, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+				errno = EEXIST;
+				r = -1;
+			} else {
+				r = renameat(st->dirfd, name, st->dirfd, to);
+			}
+		}
+		if (r == 0) {
+			fsync(st->dirfd);
+			n->moved_to = to;
+			notice(st, n);
+			n->moved_to = NULL;
+			return true;
+		}
+		if (errno != EEXIST)
 			break;
-		got += (size_t)n;
 	}
-	if (got != (size_t)sb.st_size) {
-		free(p);
-		p = NULL;
-		goto out;
-	}
-	*data = p;
-	*len = got;
-	rc = BH_OK;
-out:
-	close(fd);
-	return rc;
+	n->sys_errno = errno;
+	notice(st, n);
+	return false;
 }
 
-static void free_data(uint8_t *p, size_t len)
+/* Reports a damaged entry and, with move, renames it aside. BH_EIO when it
+ * had to move and could not. */
+static bh_status settle(struct bh_bond_store *st, const char *name, int pb, int err, bool move)
 {
-	if (p)
-		OPENSSL_cleanse(p, len);
-	free(p);
+	struct bh_store_notice n = { .name = name, .problem = (enum bh_store_problem)pb,
+				     .status = problem_status((enum bh_store_problem)pb),
+				     .sys_errno = pb == BH_STORE_UNREADABLE ? err : 0 };
+	if (move)
+		return move_aside(st, name, bh_store_problem_tag(n.problem), &n) ? BH_OK : BH_EIO;
+	notice(st, &n);
+	return BH_OK;
 }
+
+static void report(struct bh_bond_store *st, const char *name, int pb, int err, bool aside)
+{
+	/* An unreadable file may be a passing I/O error: only a save moves it. */
+	settle(st, name, pb, err, aside && pb != BH_STORE_UNREADABLE);
+}
+
+/* What a load of name means for the caller: BH_OK, BH_ENOTFOUND, BH_ENOMEM,
+ * or the problem's status after reporting it (nothing of a damaged file is
+ * left in out). */
+static bh_status outcome(struct bh_bond_store *st, const char *name, int pb, int err, void *out,
+			 size_t outlen, bool aside)
+{
+	if (pb == -1)
+		return BH_ENOTFOUND;
+	if (pb == -2)
+		return BH_ENOMEM;
+	if (pb == 0)
+		return BH_OK;
+	OPENSSL_cleanse(out, outlen);
+	report(st, name, pb, err, aside);
+	return problem_status((enum bh_store_problem)pb);
+}
+
+/* Before anything is put at name: a valid file may be replaced, anything
+ * else there is moved aside first. BH_OK when the name is free or valid. */
+static bh_status make_room(struct bh_bond_store *st, const char *name, bool is_bond)
+{
+	int err = 0, pb;
+	if (is_bond) {
+		struct bh_bond *bd = malloc(sizeof(*bd));
+		if (!bd)
+			return BH_ENOMEM;
+		pb = load_bond(st, name, bd, &err);
+		OPENSSL_cleanse(bd, sizeof(*bd));
+		free(bd);
+	} else {
+		struct bh_local_identity id;
+		pb = load_identity(st, &id, &err);
+		OPENSSL_cleanse(&id, sizeof(id));
+	}
+	if (pb == -2)
+		return BH_ENOMEM;
+	return pb <= 0 ? BH_OK : settle(st, name, pb, err, true);
+}
+
+/* ---- writing ---- */
 
 static void hook(struct bh_bond_store *st, enum bh_bond_save_step step)
 {
@@ -478,7 +449,7 @@ static DIR *open_listing(int dirfd)
 	return dh;
 }
 
-/* ---- public API ---- */
+/* ---- opening ---- */
 
 /* mkdir -p with mode 0700 for every component we create. */
 static bool mkdirs(const char *dir)
@@ -518,7 +489,48 @@ static char *default_dir(void)
 	return d;
 }
 
-bh_status bh_bond_store_open(const char *dir, struct bh_bond_store **out)
+/* A temp file is an interrupted save: the old file (if any) is still whole
+ * beside it, so a regular temp file of ours is garbage. Anything else with
+ * that name was not made by us: reported, left alone. */
+static void remove_leftovers(struct bh_bond_store *st)
+{
+	DIR *dh = open_listing(st->dirfd);
+	if (!dh)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dh)) != NULL) {
+		if (strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+			continue;
+		struct stat sb;
+		int err;
+		int pb = examine(st, e->d_name, &sb, &err);
+		if (pb == 0)
+			unlinkat(st->dirfd, e->d_name, 0);
+		else if (pb > 0)
+			report(st, e->d_name, pb, err, false);
+	}
+	closedir(dh);
+}
+
+/* The directory: ours (else BH_EUNSAFE), and private (tightened). */
+static bh_status check_dir(struct bh_bond_store *st)
+{
+	struct stat sb;
+	struct bh_store_notice n = { .name = "." };
+	if (fstat(st->dirfd, &sb) != 0)
+		return BH_EIO;
+	if (sb.st_uid != geteuid()) {
+		n.problem = BH_STORE_FOREIGN_OWNER;
+		n.status = BH_EUNSAFE;
+		notice(st, &n);
+		return BH_EUNSAFE;
+	}
+	tighten(st, st->dirfd, ".", sb.st_mode, 0700);
+	return BH_OK;
+}
+
+bh_status bh_bond_store_open_opts(const char *dir, const struct bh_bond_store_opts *opts,
+				  struct bh_bond_store **out)
 {
 	if (!out)
 		return BH_EINVAL;
@@ -530,42 +542,48 @@ bh_status bh_bond_store_open(const char *dir, struct bh_bond_store **out)
 		free(d);
 		return BH_EINVAL;
 	}
-	if (!mkdirs(d)) {
-		free(d);
-		return BH_EIO;
-	}
-	int fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		free(d);
-		return BH_EIO;
-	}
 	struct bh_bond_store *st = calloc(1, sizeof(*st));
 	if (!st) {
-		close(fd);
 		free(d);
 		return BH_ENOMEM;
 	}
+	if (opts)
+		st->opts = *opts;
 	st->dir = d;
-	st->dirfd = fd;
-	/* A temp file is an interrupted save: the old file (if any) is still
-	 * whole beside it, so the temp file is garbage. */
-	DIR *dh = open_listing(fd);
-	if (dh) {
-		struct dirent *e;
-		while ((e = readdir(dh)) != NULL)
-			if (strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
-				unlinkat(fd, e->d_name, 0);
-		closedir(dh);
+	st->dirfd = -1;
+	bh_status rc = BH_EIO;
+	if (mkdirs(d))
+		st->dirfd = open(d, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+	if (st->dirfd < 0) {
+		struct stat sb;
+		struct bh_store_notice n = { .name = ".", .problem = BH_STORE_UNREADABLE,
+					     .status = BH_EIO, .sys_errno = errno };
+		if (stat(d, &sb) == 0 && !S_ISDIR(sb.st_mode))
+			n.problem = BH_STORE_NOT_DIRECTORY;
+		notice(st, &n);
+	} else {
+		rc = check_dir(st);
 	}
+	if (rc != BH_OK) {
+		bh_bond_store_close(st);
+		return rc;
+	}
+	remove_leftovers(st);
 	*out = st;
 	return BH_OK;
+}
+
+bh_status bh_bond_store_open(const char *dir, struct bh_bond_store **out)
+{
+	return bh_bond_store_open_opts(dir, NULL, out);
 }
 
 void bh_bond_store_close(struct bh_bond_store *st)
 {
 	if (!st)
 		return;
-	close(st->dirfd);
+	if (st->dirfd >= 0)
+		close(st->dirfd);
 	free(st->dir);
 	free(st);
 }
@@ -575,12 +593,12 @@ const char *bh_bond_store_dir(const struct bh_bond_store *st)
 	return st ? st->dir : NULL;
 }
 
-void bh_bond_store_set_skip_cb(struct bh_bond_store *st, bh_bond_store_skip_cb cb, void *ctx)
+void bh_bond_store_set_notice_cb(struct bh_bond_store *st, bh_bond_store_notice_cb cb, void *ctx)
 {
 	if (!st)
 		return;
-	st->skip = cb;
-	st->skip_ctx = ctx;
+	st->opts.notice = cb;
+	st->opts.notice_ctx = ctx;
 }
 
 void bh_bond_store_set_test_hook(struct bh_bond_store *st,
@@ -592,24 +610,7 @@ void bh_bond_store_set_test_hook(struct bh_bond_store *st,
 	st->hook_ctx = ctx;
 }
 
-/* Loads one bond file; a file whose content names another identity than
- * its file name was moved or edited: corrupt. */
-static bh_status load_named(struct bh_bond_store *st, const char *name, struct bh_bond *bd)
-{
-	uint8_t *data = NULL;
-	size_t len = 0;
-	bh_status rc = read_file(st, name, &data, &len);
-	if (rc == BH_OK)
-		rc = decode_bond(data, len, bd);
-	free_data(data, len);
-	if (rc == BH_OK) {
-		char want[32];
-		bond_name(&bd->identity, want);
-		if (strcmp(want, name) != 0)
-			rc = BH_ECORRUPT;
-	}
-	return rc;
-}
+/* ---- bonds ---- */
 
 bh_status bh_bond_store_load_all(struct bh_bond_store *st,
 				 int (*fn)(void *ctx, const struct bh_bond *b), void *ctx)
@@ -629,15 +630,16 @@ bh_status bh_bond_store_load_all(struct bh_bond_store *st,
 	while ((e = readdir(dh)) != NULL) {
 		if (!is_bond_name(e->d_name))
 			continue;
-		bh_status r = load_named(st, e->d_name, bd);
-		if (r == BH_ENOTFOUND)
+		int err;
+		int pb = load_bond(st, e->d_name, bd, &err);
+		if (pb == -1)
 			continue; /* deleted meanwhile */
-		if (r == BH_ENOMEM) {
-			rc = r;
+		if (pb == -2) {
+			rc = BH_ENOMEM;
 			break;
 		}
-		if (r != BH_OK) {
-			skipped(st, e->d_name, r);
+		if (pb) {
+			report(st, e->d_name, pb, err, st->opts.move_aside);
 			continue;
 		}
 		if (fn(ctx, bd) != 0)
@@ -649,6 +651,39 @@ bh_status bh_bond_store_load_all(struct bh_bond_store *st,
 	return rc;
 }
 
+/* "NAME.<tag>-<digit>...": a name move_aside gave. */
+static bool is_aside_name(const char *n)
+{
+	static const enum bh_store_problem tags[] = {
+		BH_STORE_CORRUPT, BH_STORE_NOT_REGULAR, BH_STORE_SYMLINK,
+		BH_STORE_FOREIGN_OWNER, BH_STORE_UNREADABLE, BH_STORE_RETIRED,
+	};
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		char pat[32];
+		snprintf(pat, sizeof(pat), ".%s-", bh_store_problem_tag(tags[i]));
+		const char *at = strstr(n, pat);
+		if (at && at != n && at[strlen(pat)] >= '0' && at[strlen(pat)] <= '9')
+			return true;
+	}
+	return false;
+}
+
+bh_status bh_bond_store_list_aside(struct bh_bond_store *st,
+				   void (*fn)(void *ctx, const char *name), void *ctx)
+{
+	if (!st || !fn)
+		return BH_EINVAL;
+	DIR *dh = open_listing(st->dirfd);
+	if (!dh)
+		return BH_EIO;
+	struct dirent *e;
+	while ((e = readdir(dh)) != NULL)
+		if (is_aside_name(e->d_name))
+			fn(ctx, e->d_name);
+	closedir(dh);
+	return BH_OK;
+}
+
 bh_status bh_bond_store_find(struct bh_bond_store *st, const bh_addr *identity,
 			     struct bh_bond *out)
 {
@@ -656,10 +691,9 @@ bh_status bh_bond_store_find(struct bh_bond_store *st, const bh_addr *identity,
 		return BH_EINVAL;
 	char name[32];
 	bond_name(identity, name);
-	bh_status rc = load_named(st, name, out);
-	if (rc != BH_OK && rc != BH_ENOTFOUND && rc != BH_ENOMEM)
-		skipped(st, name, rc);
-	return rc;
+	int err;
+	int pb = load_bond(st, name, out, &err);
+	return outcome(st, name, pb, err, out, sizeof(*out), st->opts.move_aside);
 }
 
 bh_status bh_bond_store_save(struct bh_bond_store *st, const struct bh_bond *b)
@@ -667,18 +701,41 @@ bh_status bh_bond_store_save(struct bh_bond_store *st, const struct bh_bond *b)
 	if (!st || !b || b->identity.type > BH_ADDR_RANDOM || b->cccd_len > BH_BOND_CCCD_MAX ||
 	    b->gatt_cache_len > BH_BOND_GATT_CACHE_MAX)
 		return BH_EINVAL;
-	struct buf out = { malloc(FILE_MAX), 0, FILE_MAX, false };
-	if (!out.p)
+	char name[32];
+	bond_name(&b->identity, name);
+	bh_status rc = make_room(st, name, true);
+	if (rc)
+		return rc;
+	char *out = malloc(BH_BOND_FILE_MAX);
+	if (!out)
 		return BH_ENOMEM;
-	bh_status rc = BH_EIO;
-	if (encode_bond(b, &out)) {
-		char name[32];
-		bond_name(&b->identity, name);
-		rc = write_atomic(st, name, out.p, out.len);
-	}
-	OPENSSL_cleanse(out.p, out.len);
-	free(out.p);
+	size_t len = 0;
+	rc = bh_bond_encode(b, out, BH_BOND_FILE_MAX, &len) ? write_atomic(st, name, out, len)
+							       : BH_EIO;
+	OPENSSL_cleanse(out, BH_BOND_FILE_MAX);
+	free(out);
 	return rc;
+}
+
+/* Removes a valid bond file; a damaged one is moved aside instead. */
+static bh_status remove_bond(struct bh_bond_store *st, const char *name)
+{
+	struct bh_bond *bd = malloc(sizeof(*bd));
+	if (!bd)
+		return BH_ENOMEM;
+	int err;
+	int pb = load_bond(st, name, bd, &err);
+	OPENSSL_cleanse(bd, sizeof(*bd));
+	free(bd);
+	if (pb == -1)
+		return BH_ENOTFOUND;
+	if (pb == -2)
+		return BH_ENOMEM;
+	if (pb)
+		return settle(st, name, pb, err, true);
+	if (unlinkat(st->dirfd, name, 0) != 0)
+		return errno == ENOENT ? BH_ENOTFOUND : BH_EIO;
+	return BH_OK;
 }
 
 bh_status bh_bond_store_delete(struct bh_bond_store *st, const bh_addr *identity)
@@ -687,9 +744,10 @@ bh_status bh_bond_store_delete(struct bh_bond_store *st, const bh_addr *identity
 		return BH_EINVAL;
 	char name[32];
 	bond_name(identity, name);
-	if (unlinkat(st->dirfd, name, 0) != 0)
-		return errno == ENOENT ? BH_ENOTFOUND : BH_EIO;
-	return fsync(st->dirfd) == 0 ? BH_OK : BH_EIO;
+	bh_status rc = remove_bond(st, name);
+	if (rc == BH_OK && fsync(st->dirfd) != 0)
+		rc = BH_EIO;
+	return rc;
 }
 
 bh_status bh_bond_store_clear(struct bh_bond_store *st)
@@ -701,40 +759,29 @@ bh_status bh_bond_store_clear(struct bh_bond_store *st)
 		return BH_EIO;
 	bh_status rc = BH_OK;
 	struct dirent *e;
-	while ((e = readdir(dh)) != NULL)
-		if (is_bond_name(e->d_name) && unlinkat(st->dirfd, e->d_name, 0) != 0 &&
-		    errno != ENOENT)
-			rc = BH_EIO;
+	while ((e = readdir(dh)) != NULL) {
+		if (!is_bond_name(e->d_name))
+			continue;
+		bh_status r = remove_bond(st, e->d_name);
+		if (r != BH_OK && r != BH_ENOTFOUND)
+			rc = r;
+	}
 	closedir(dh);
 	if (fsync(st->dirfd) != 0)
 		rc = BH_EIO;
 	return rc;
 }
 
+/* ---- our identity ---- */
+
 bh_status bh_bond_store_local_identity_get(struct bh_bond_store *st, struct bh_local_identity *out)
 {
 	if (!st || !out)
 		return BH_EINVAL;
-	uint8_t *data = NULL;
-	size_t len = 0;
-	bh_status rc = read_file(st, LOCAL_NAME, &data, &len);
-	if (rc == BH_OK) {
-		struct parsed *p = malloc(sizeof(*p));
-		rc = p ? parse_file(data, len, LOCAL_MAGIC, p) : BH_ENOMEM;
-		if (rc == BH_OK) {
-			memset(out, 0, sizeof(*out));
-			out->static_addr.type = BH_ADDR_RANDOM;
-			if (!get_hex(p, "irk", out->irk, 16, NULL) ||
-			    !get_hex(p, "static_addr", out->static_addr.val, 6, NULL) || !all_used(p) ||
-			    !bh_static_addr_valid(&out->static_addr))
-				rc = BH_ECORRUPT;
-		}
-		free(p);
-	}
-	free_data(data, len);
-	if (rc != BH_OK && rc != BH_ENOTFOUND && rc != BH_ENOMEM)
-		skipped(st, LOCAL_NAME, rc);
-	return rc;
+	int err;
+	int pb = load_identity(st, out, &err);
+	/* our identity is never moved implicitly */
+	return outcome(st, LOCAL_NAME, pb, err, out, sizeof(*out), false);
 }
 
 bh_status bh_bond_store_local_identity_put(struct bh_bond_store *st,
@@ -742,14 +789,25 @@ bh_status bh_bond_store_local_identity_put(struct bh_bond_store *st,
 {
 	if (!st || !id || !bh_static_addr_valid(&id->static_addr))
 		return BH_EINVAL;
+	bh_status rc = make_room(st, LOCAL_NAME, false);
+	if (rc)
+		return rc;
 	char mem[512];
-	struct buf b = { mem, 0, sizeof(mem), false };
-	put_str(&b, LOCAL_MAGIC "\n");
-	put_hex(&b, "irk", id->irk, 16);
-	put_hex(&b, "static_addr", id->static_addr.val, 6);
-	put_checksum(&b);
-	bh_status rc = b.err ? BH_EIO : write_atomic(st, LOCAL_NAME, mem, b.len);
+	size_t len = 0;
+	rc = bh_local_identity_encode(id, mem, sizeof(mem), &len)
+		     ? write_atomic(st, LOCAL_NAME, mem, len)
+		     : BH_EIO;
 	OPENSSL_cleanse(mem, sizeof(mem));
+	return rc;
+}
+
+static bh_status new_identity(struct bh_bond_store *st, const struct bh_env *env,
+			      struct bh_local_identity *out)
+{
+	bh_random(env, out->irk, 16);
+	bh_status rc = bh_static_addr_generate(env, &out->static_addr);
+	if (rc == BH_OK)
+		rc = bh_bond_store_local_identity_put(st, out);
 	return rc;
 }
 
@@ -759,11 +817,26 @@ bh_status bh_bond_store_local_identity_ensure(struct bh_bond_store *st, const st
 	if (!st || !env || !out)
 		return BH_EINVAL;
 	bh_status rc = bh_bond_store_local_identity_get(st, out);
-	if (rc != BH_ENOTFOUND && rc != BH_ECORRUPT)
-		return rc;
-	bh_random(env, out->irk, 16);
-	rc = bh_static_addr_generate(env, &out->static_addr);
-	if (rc == BH_OK)
-		rc = bh_bond_store_local_identity_put(st, out);
-	return rc;
+	return rc == BH_ENOTFOUND ? new_identity(st, env, out) : rc;
+}
+
+bh_status bh_bond_store_local_identity_renew(struct bh_bond_store *st, const struct bh_env *env,
+					     struct bh_local_identity *out)
+{
+	if (!st || !env || !out)
+		return BH_EINVAL;
+	struct stat sb;
+	int err;
+	int pb = load_identity(st, out, &err);
+	OPENSSL_cleanse(out, sizeof(*out));
+	if (pb == -2)
+		return BH_ENOMEM;
+	if (pb != -1 || examine(st, LOCAL_NAME, &sb, &err) != -1) {
+		enum bh_store_problem why = pb > 0 ? (enum bh_store_problem)pb : BH_STORE_RETIRED;
+		struct bh_store_notice n = { .name = LOCAL_NAME, .problem = why,
+					     .status = pb > 0 ? problem_status(why) : BH_OK };
+		if (!move_aside(st, LOCAL_NAME, bh_store_problem_tag(why), &n))
+			return BH_EIO;
+	}
+	return new_identity(st, env, out);
 }

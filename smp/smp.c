@@ -347,15 +347,24 @@ void smp_abort(struct bh_smp *smp, struct smp_conn *c, bh_status status)
 		smp->port.pairing_complete(smp->port.ctx, c->handle, status, NULL);
 }
 
-void smp_fail(struct bh_smp *smp, struct smp_conn *c, uint8_t reason)
+void smp_fail_status(struct bh_smp *smp, struct smp_conn *c, uint8_t reason, bh_status status)
 {
 	uint8_t pdu[2] = { SMP_PAIRING_FAILED, reason };
 	smp_send(smp, c, pdu, sizeof(pdu));
-	smp_abort(smp, c, BH_SMP_REASON(reason));
+	smp_abort(smp, c, status);
+}
+
+void smp_fail(struct bh_smp *smp, struct smp_conn *c, uint8_t reason)
+{
+	smp_fail_status(smp, c, reason, BH_SMP_REASON(reason));
 }
 
 void smp_pairing_done(struct bh_smp *smp, struct smp_conn *c)
 {
+	/* Last guard before the bond is replaced: a bond for this identity may
+	 * have appeared (another link) since the features were exchanged. */
+	if (c->bonding && smp_refuse_downgrade(smp, c, &c->bond.identity))
+		return;
 	backoff_clear(smp, &c->peer);
 	c->sec.bonded = c->bonding;
 	if (c->bonding && smp->port.save_bond)

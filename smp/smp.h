@@ -101,6 +101,17 @@ struct bh_smp_config {
 	uint8_t resp_key_dist;     /* keys the responder distributes; default ENC|ID|SIGN */
 	bool allow_debug_keys;     /* accept the peer's SC debug public key */
 	bool use_debug_keys;       /* use the debug key pair ourselves (sniffable!) */
+	/* Let a bonding pairing replace a stored bond with a weaker one. Off
+	 * (default): a pairing whose result would be weaker in any respect
+	 * than the bond kept for the peer's identity (from port.get_bond: the on-air
+	 * address, resolved; and again for an identity the peer distributes)
+	 * is refused before any key is replaced, with Pairing Failed
+	 * Authentication Requirements (unauthenticated over authenticated,
+	 * legacy over Secure Connections) or Encryption Key Size (a shorter
+	 * key), and pairing_complete gets BH_EDOWNGRADE. This stops a device
+	 * that spoofs a bonded peer's address from taking its bond over with
+	 * Just Works (the CVE-2021-3436 class). */
+	bool allow_bond_downgrade;
 	uint32_t timeout_ms;       /* SMP timeout, default 30000 (3.4) */
 	uint32_t backoff_base_ms;  /* repeated-attempts wait after 1st failure, default 2000 */
 	uint32_t backoff_max_ms;   /* cap of the exponential back-off, default 64000 */
@@ -150,7 +161,8 @@ struct bh_smp_port {
 	void (*save_bond)(void *ctx, const struct bh_bond *bond);
 	/* A pairing ended; also a failed re-encryption from a bond (HCI status,
 	 * bond NULL). Called exactly once per pairing. status: BH_OK,
-	 * BH_SMP_REASON(code) (the reason we sent or received), BH_ETIMEDOUT,
+	 * BH_SMP_REASON(code) (the reason we sent or received), BH_EDOWNGRADE
+	 * (we refused: it would replace a stronger bond), BH_ETIMEDOUT,
 	 * BH_EDISCONNECTED, BH_HCI_STATUS(c) (encryption failed), BH_ENOMEM
 	 * (the HCI command could not be queued). bond is non-NULL on success
 	 * (also when not bonding: then it is not saved). */

@@ -121,6 +121,48 @@ uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_p
 	return 0;
 }
 
+static uint8_t bond_key_size(const struct bh_bond *b)
+{
+	uint8_t a = b->central_ltk.valid ? b->central_ltk.key_size : 0;
+	uint8_t p = b->peripheral_ltk.valid ? b->peripheral_ltk.key_size : 0;
+	return a > p ? a : p;
+}
+
+bool smp_refuse_downgrade(struct bh_smp *smp, struct smp_conn *c, const bh_addr *identity)
+{
+	/* Only a bonding pairing replaces the stored bond; one without bonding
+	 * leaves it as it is (and its key is never kept). */
+	if (smp->cfg.allow_bond_downgrade || !c->bonding || !smp->port.get_bond)
+		return false;
+	struct bh_bond *old = &smp->scratch;
+	if (!smp->port.get_bond(smp->port.ctx, identity, old))
+		return false;
+	uint8_t reason = 0, old_ks = bond_key_size(old);
+	const char *what = NULL;
+	if (old->authenticated && !c->auth) {
+		reason = BH_SMP_ERR_AUTH_REQUIREMENTS;
+		what = "an unauthenticated key over an authenticated bond";
+	} else if (old->secure_connections && !c->sc) {
+		reason = BH_SMP_ERR_AUTH_REQUIREMENTS;
+		what = "legacy pairing over a Secure Connections bond";
+	} else if (c->key_size < old_ks) {
+		reason = BH_SMP_ERR_ENC_KEY_SIZE;
+		what = "a shorter key than the bond's";
+	}
+	bool old_auth = old->authenticated, old_sc = old->secure_connections;
+	memset(old, 0, sizeof(*old));
+	if (!reason)
+		return false;
+	SMP_LOG(smp, BH_LOG_WARN,
+		"0x%04x pairing refused: it would replace the bond of %02X:%02X:%02X:%02X:%02X:%02X "
+		"(%s, %sauthenticated, key size %u) with %s (%s, %s, key size %u); the bond is kept",
+		c->handle, identity->val[5], identity->val[4], identity->val[3], identity->val[2],
+		identity->val[1], identity->val[0], old_sc ? "SC" : "legacy", old_auth ? "" : "un",
+		old_ks, what, c->sc ? "SC" : "legacy", smp_method_str(c->method), c->key_size);
+	smp_fail_status(smp, c, reason, BH_EDOWNGRADE);
+	return true;
+}
+
 static bool we_input(const struct smp_conn *c)
 {
 	return c->method == SMP_M_PK_BOTH_INPUT ||

@@ -49,6 +49,8 @@ void smp_init_on_pairing_rsp(struct bh_smp *smp, struct smp_conn *c, const struc
 		smp_fail(smp, c, reason);
 		return;
 	}
+	if (smp_refuse_downgrade(smp, c, &c->peer))
+		return;
 	if (c->sc) {
 		smp_sc_start(smp, c);
 		return;

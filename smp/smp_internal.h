@@ -138,6 +138,8 @@ struct smp_conn *smp_conn_find(const struct bh_smp *smp, uint16_t handle);
 void smp_send(struct bh_smp *smp, struct smp_conn *c, const uint8_t *pdu, size_t len);
 /* Sends Pairing Failed(reason) and ends the pairing with BH_SMP_REASON(reason). */
 void smp_fail(struct bh_smp *smp, struct smp_conn *c, uint8_t reason);
+/* Sends Pairing Failed(reason) and ends the pairing with status. */
+void smp_fail_status(struct bh_smp *smp, struct smp_conn *c, uint8_t reason, bh_status status);
 /* Ends the pairing with status without sending anything. */
 void smp_abort(struct bh_smp *smp, struct smp_conn *c, bh_status status);
 void smp_timer_restart(struct bh_smp *smp, struct smp_conn *c);
@@ -157,6 +159,10 @@ uint8_t smp_local_authreq(const struct bh_smp *smp, bool bonding, bool mitm);
  * Returns 0 or a Pairing Failed reason. */
 uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
 		      const struct smp_pairing *rsp);
+/* If the negotiated pairing (c->bonding, auth, sc, key_size) would replace
+ * the bond stored for identity with a weaker one and the config does not
+ * allow it: fails the pairing (BH_EDOWNGRADE) and returns true. */
+bool smp_refuse_downgrade(struct bh_smp *smp, struct smp_conn *c, const bh_addr *identity);
 /* Starts the user interaction (display / input) the method needs. */
 void smp_method_start(struct bh_smp *smp, struct smp_conn *c);
 

@@ -123,6 +123,10 @@ void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pd
 		b->identity = p->u.id_addr;
 		b->has_irk = !smp_is_zero(b->irk, 16);
 		c->expect_dist &= (uint8_t)~BH_SMP_DIST_ID;
+		/* The identity is learned only now: it may name a bonded peer
+		 * other than the on-air address did. Check before our keys go. */
+		if (smp_refuse_downgrade(smp, c, &b->identity))
+			return;
 		break;
 	case SMP_SIGNING_INFO:
 		if ((want & (BH_SMP_DIST_ENC | BH_SMP_DIST_ID)) || !(want & BH_SMP_DIST_SIGN))

@@ -49,6 +49,9 @@ void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struc
 		smp_fail(smp, c, reason);
 		return;
 	}
+	/* Before our Pairing Response: a spoofer learns nothing more. */
+	if (smp_refuse_downgrade(smp, c, &c->peer))
+		return;
 	smp_send(smp, c, c->pres, 7);
 	if (c->sc) {
 		smp_sc_start(smp, c);

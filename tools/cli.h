@@ -29,6 +29,12 @@ int cli_close_host(struct cli *c);
 /* cli_close_host, then rc, or 1 if only the replay check failed. */
 int cli_finish(struct cli *c, int rc);
 
+/* Commands the controller never answered so far (HCI command timeouts).
+ * A session that ends by its own timer compares it with the count at its
+ * start: a controller that went silent meanwhile is an error, even when
+ * the HCI recovery that followed kept the host up. */
+unsigned cli_cmd_timeouts(struct cli *c);
+
 /* Error line on stderr, prefixed with the program name. Returns 1. */
 int cli_fail(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Parses "HANDLE" (decimal or 0x hex) or a UUID into *attr_handle / *uuid.

@@ -9,6 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+unsigned cli_cmd_timeouts(struct cli *c)
+{
+	struct bh_hci_stats st = { 0 };
+	if (c->host)
+		bh_hci_stats(bh_host_hci(c->host), &st);
+	return st.cmds_timed_out;
+}
+
 int cli_fail(struct cli *c, const char *fmt, ...)
 {
 	va_list ap;

@@ -8,6 +8,8 @@
 #include <string.h>
 
 struct adv_ui {
+	struct cli *c;
+	bool running;
 	bool stopped;
 	bh_status reason;
 	bool started;
@@ -28,9 +30,22 @@ static void on_started(void *ctx, bh_status st)
 	ui->start_status = st;
 }
 
+/* ready again: the controller stopped answering and was reset (HCI
+ * recovery); the advertising is gone with it. */
+static void on_ready(void *ctx, bh_status st)
+{
+	struct adv_ui *ui = ctx;
+	(void)st;
+	if (!ui->running)
+		return;
+	ui->stopped = true;
+	ui->reason = BH_ERESET;
+}
+
 static void on_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
 {
-	struct cli *c = ctx;
+	struct adv_ui *ui = ctx;
+	struct cli *c = ui->c;
 	char a[BH_ADDR_STRLEN];
 	(void)central;
 	if (c->json) {
@@ -48,7 +63,8 @@ static void on_connected(void *ctx, uint16_t handle, bool central, const bh_addr
 
 static void on_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 {
-	struct cli *c = ctx;
+	struct adv_ui *ui = ctx;
+	struct cli *c = ui->c;
 	if (c->json) {
 		struct json j;
 		json_begin(&j, stdout);
@@ -123,12 +139,14 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 	if (name && bh_ad_add_name(&a, name, true) && (rc = bh_ad_add_name(&r, name, true)))
 		return cli_fail(c, "name '%s' does not fit in the scan response", name);
 
-	struct bh_host_events ev = { .ctx = c, .connected = on_connected,
+	struct adv_ui ui = { .c = c };
+	struct bh_host_events ev = { .ctx = &ui, .ready = on_ready, .connected = on_connected,
 				     .disconnected = on_disconnected };
 	struct bh_host *h = cli_open_host(c, &ev);
 	if (!h)
 		return 1;
-	struct adv_ui ui = { 0 };
+	ui.running = true;
+	unsigned timeouts = cli_cmd_timeouts(c);
 	struct bh_gap_adv_params p = {
 		.kind = nonconn ? (r.len ? BH_GAP_ADV_SCAN : BH_GAP_ADV_NONCONN) : BH_GAP_ADV_CONN,
 		.data = adv,
@@ -156,7 +174,11 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 	/* A connection takes the advertising (BH_OK); GAP restarts it when the
 	 * link ends, so keep serving until the timeout or an interrupt. */
 	while (!c->interrupted) {
-		bh_loop_run_until(bh_host_loop(h), &ui.stopped, BH_NEVER);
+		rc = bh_host_wait(h, BH_HOST_NO_LINK, &ui.stopped, BH_NEVER);
+		if (bh_host_lost(h) || (rc && rc != BH_ECANCELLED)) {
+			ui.reason = bh_host_lost(h) ? bh_host_lost(h) : rc;
+			break;
+		}
 		if (ui.stopped && ui.reason != BH_OK)
 			break;
 		ui.stopped = false;
@@ -166,5 +188,10 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 	if (!c->json)
 		printf("advertising stopped: %s\n",
 		       c->interrupted ? "interrupted" : bh_strerror(ui.reason));
+	/* --timeout is the one end that is not an error. */
+	if (!c->interrupted && ui.reason != BH_ETIMEDOUT && ui.reason != BH_OK)
+		return cli_finish(c, cli_fail(c, "advertising stopped: %s", bh_strerror(ui.reason)));
+	if (cli_cmd_timeouts(c) != timeouts)
+		return cli_finish(c, cli_fail(c, "advertising stopped: the controller stopped answering"));
 	return cli_finish(c, 0);
 }

@@ -5,10 +5,22 @@
 
 #include <string.h>
 
-static void on_skip(void *ctx, const char *name, bh_status why)
+/* Damaged entries are reported, with the status name a script can match. */
+static void on_notice(void *ctx, const struct bh_store_notice *n)
 {
 	struct cli *c = ctx;
-	fprintf(stderr, "%s: skipping %s: %s\n", c->prog, name, bh_strerror(why));
+	char msg[512];
+	bh_store_notice_str(n, msg, sizeof(msg));
+	if (n->status == BH_OK)
+		fprintf(stderr, "%s: warning: %s\n", c->prog, msg);
+	else
+		fprintf(stderr, "%s: skipped: %s [%s]\n", c->prog, msg, bh_err_name(n->status));
+}
+
+static void print_aside(void *ctx, const char *name)
+{
+	struct cli *c = ctx;
+	fprintf(stderr, "%s: kept aside, not used: %s\n", c->prog, name);
 }
 
 struct list_ctx {
@@ -51,10 +63,13 @@ int cmd_bonds(struct cli *c, int argc, char **argv)
 	if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "clear")))
 		return cli_fail(c, "usage: bonds list | bonds clear [ADDR]");
 	struct bh_bond_store *st;
-	bh_status rc = bh_bond_store_open(c->cfg.store_dir, &st);
+	/* Listing only looks: damaged files stay where they are. Removing
+	 * moves them aside (kept) rather than deleting what it cannot read. */
+	struct bh_bond_store_opts o = { .notice = on_notice, .notice_ctx = c };
+	bh_status rc = bh_bond_store_open_opts(c->cfg.store_dir, &o, &st);
 	if (rc)
-		return cli_fail(c, "cannot open the bond store: %s", bh_strerror(rc));
-	bh_bond_store_set_skip_cb(st, on_skip, c);
+		return cli_fail(c, "cannot open the bond store: %s [%s]", bh_strerror(rc),
+				bh_err_name(rc));
 	int ret = 0;
 	if (!strcmp(argv[1], "list")) {
 		struct list_ctx lc = { c, 0 };
@@ -64,6 +79,8 @@ int cmd_bonds(struct cli *c, int argc, char **argv)
 		else if (!c->json)
 			fprintf(stderr, "%u bond%s in %s\n", lc.n, lc.n == 1 ? "" : "s",
 				bh_bond_store_dir(st));
+		/* where damaged files went, so a person can restore or remove them */
+		bh_bond_store_list_aside(st, print_aside, c);
 	} else if (argc == 3) {
 		bh_addr a;
 		if (bh_addr_parse(argv[2], &a)) {

@@ -23,6 +23,9 @@ struct periph {
 	unsigned hr_subscribers;
 	long tick_timer;
 	unsigned indications;
+	bool started;        /* the controller came up once */
+	bool stop;           /* advertising ended by itself with an error */
+	bh_status stop_reason;
 };
 
 static void emit(struct periph *p, const char *event, uint16_t conn, const char *fmt, ...)
@@ -118,6 +121,19 @@ static void on_att_request(void *ctx, uint16_t conn, const uint8_t *pdu, size_t 
 		emit(p, "request", conn, "%s", name);
 }
 
+/* ready again: the controller stopped answering a command and was reset
+ * (HCI recovery); advertising, links and subscriptions are gone. */
+static void on_ready(void *ctx, bh_status st)
+{
+	struct periph *p = ctx;
+	if (!p->started || p->stop)
+		return;
+	emit(p, "advertising", 0, "stopped: the controller was reset (%s)",
+	     st ? bh_strerror(st) : "it stopped answering");
+	p->stop = true;
+	p->stop_reason = BH_ERESET;
+}
+
 static void on_connected(void *ctx, uint16_t conn, bool central, const bh_addr *peer)
 {
 	struct periph *p = ctx;
@@ -175,9 +191,15 @@ static void on_passkey_request(void *ctx, uint16_t conn)
 static void on_stopped(void *ctx, bh_status st)
 {
 	struct periph *p = ctx;
-	/* BH_ERESET is our own shutdown, not news for the log. */
-	if (st != BH_OK && st != BH_ERESET)
-		emit(p, "advertising", 0, "stopped: %s", bh_strerror(st));
+	/* BH_OK: a connection took it, and GAP restarts it when the link ends. */
+	if (st == BH_OK || p->stop)
+		return;
+	/* Any other end (the controller refused, or was reset or lost) leaves
+	 * nobody able to connect: the server stops. (During our own shutdown
+	 * nobody waits on the flag any more.) */
+	emit(p, "advertising", 0, "stopped: %s", bh_strerror(st));
+	p->stop = true;
+	p->stop_reason = st;
 }
 
 int cmd_peripheral(struct cli *c, int argc, char **argv)
@@ -207,6 +229,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	struct periph p = { .c = c, .heart_rate = 60, .battery = 100 };
 	struct bh_host_events ev = {
 		.ctx = &p,
+		.ready = on_ready,
 		.connected = on_connected,
 		.disconnected = on_disconnected,
 		.encryption_changed = on_encryption,
@@ -221,6 +244,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	p.h = cli_open_host(c, &ev);
 	if (!p.h)
 		return 1;
+	p.started = true;
 	struct bh_gatts *gs = bh_host_gatt_server(p.h);
 	struct demo_handles dh;
 	bh_status st = demo_db_add(gs, &dh);
@@ -256,10 +280,28 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
 	emit(&p, "advertising", 0, "%s as \"%s\" with Heart Rate, Battery, Device Information and the demo service",
 	     bh_addr_str(&own, addr), name);
-	bool never = false;
-	bh_loop_run_until(bh_host_loop(p.h), &never,
+	/* Serves until --timeout, an interrupt, or the controller is lost
+	 * (the transport closed, a Hardware Error, no answer to a command):
+	 * then there is nothing left to serve with. */
+	unsigned timeouts = cli_cmd_timeouts(c);
+	rc = bh_host_wait(p.h, BH_HOST_NO_LINK, &p.stop,
 			  timeout > 0 ? (bh_time_ms)(timeout * 1000) : BH_NEVER);
-	emit(&p, "exit", 0, "%s", c->interrupted ? "interrupted" : "timeout");
+	/* Our own --timeout or an interrupt is a clean end; advertising that
+	 * stopped by itself (it has no timeout here) or a lost controller is
+	 * not. */
+	if (bh_host_lost(p.h))
+		rc = bh_host_lost(p.h);
+	else if (rc == BH_ETIMEDOUT || rc == BH_ECANCELLED || c->interrupted)
+		rc = BH_OK;
+	else if (rc == BH_OK)
+		rc = p.stop_reason;
+	if (!rc && cli_cmd_timeouts(c) != timeouts)
+		rc = BH_ETIMEDOUT; /* the controller stopped answering meanwhile */
+	p.stop = true; /* from here on, advertising ends because we close */
+	emit(&p, "exit", 0, "%s", c->interrupted ? "interrupted" : rc ? bh_strerror(rc) : "timeout");
+	if (rc)
+		cli_fail(c, "peripheral stopped: %s", rc == BH_ETIMEDOUT ? "the controller stopped answering"
+									 : bh_strerror(rc));
 	/* Advertising and the host events point at p: close while it lives. */
-	return cli_finish(c, 0);
+	return cli_finish(c, rc ? 1 : 0);
 }

@@ -176,6 +176,7 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	p.on_device = on_device;
 	p.on_done = on_done;
 	p.ctx = &ui;
+	unsigned timeouts = cli_cmd_timeouts(c);
 	int rc = bh_gap_scan_start(bh_host_gap(h), &p);
 	if (rc)
 		return cli_finish(c, cli_fail(c, "cannot start scanning: %s", bh_strerror(rc)));
@@ -186,6 +187,8 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	}
 	if (ui.reason != BH_OK && ui.reason != BH_ETIMEDOUT)
 		return cli_finish(c, cli_fail(c, "scan ended: %s", bh_strerror(ui.reason)));
+	if (cli_cmd_timeouts(c) != timeouts)
+		return cli_finish(c, cli_fail(c, "scan ended: the controller stopped answering"));
 	if (!c->json)
 		fprintf(stderr, "%u device%s found\n", ui.nrows, ui.nrows == 1 ? "" : "s");
 	return cli_finish(c, 0);

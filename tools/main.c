@@ -40,17 +40,22 @@ static const struct {
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N] COMMAND ...\n"
+		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N]\n"
+		"       [--allow-bond-downgrade] [--new-identity] COMMAND ...\n"
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
+		"           | replay:FILE,cut=N,fault=disconnect|close|hwerror|silence\n"
+		"             (a fault after the host's Nth packet: test error handling)\n"
 		"           | h5:/dev/ttyS0[,BAUD][,rtscts] (three-wire UART)\n"
 		"           (default: $BLEHOST_TRANSPORT)\n"
 		"\ncommands:\n",
 		prog);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
-	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n");
+	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n"
+		   "--allow-bond-downgrade: let a pairing replace a bond with a weaker one.\n"
+		   "--new-identity: keep the local identity file aside and start a new one.\n");
 }
 
 int main(int argc, char **argv)
@@ -65,6 +70,8 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "store", required_argument, NULL, 's' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "allow-bond-downgrade", no_argument, NULL, 'D' },
+		{ "new-identity", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -81,6 +88,8 @@ int main(int argc, char **argv)
 			c.cfg.seeded = true;
 			c.cfg.seed = strtoull(optarg, NULL, 0);
 			break;
+		case 'D': c.cfg.allow_bond_downgrade = true; break;
+		case 'N': c.cfg.new_identity = true; break;
 		case 'h': usage(stdout, c.prog); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}

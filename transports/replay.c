@@ -7,6 +7,19 @@
  * come and every host->controller record before it has been matched, which
  * keeps cause and effect in the recorded order. The first mismatch stops
  * the replay and keeps a report with both packets in hex and decoded.
+ *
+ * A fault cut (replay:FILE,cut=N,fault=KIND) plays the trace up to the
+ * host's Nth packet, then the controller or the peer fails instead of
+ * going on: "disconnect" (Disconnection Complete, reason 0x08, for the
+ * newest link; with no link up, a stray one for the next link's handle,
+ * after which the trace plays on unchanged), "close" (the transport is
+ * lost), "hwerror" (Hardware Error 0x01) or "silence" (nothing ever again).
+ * After disconnect and hwerror a minimal controller stays: each command
+ * gets the answer the trace recorded for its opcode (Command Status ones
+ * an error status; unknown opcodes Unknown HCI Command), each ACL packet
+ * its Number Of Completed Packets, and no peer answers. Nothing is
+ * compared after the cut; the host runs into its own timeouts in virtual
+ * time, so a session that waits 30 s ends in milliseconds.
  */
 #include "transport_internal.h"
 
@@ -23,6 +36,17 @@ struct rrec {
 	unsigned long index;
 };
 
+enum fault { FAULT_NONE, FAULT_DISCONNECT, FAULT_CLOSE, FAULT_HWERROR, FAULT_SILENCE };
+
+#define MAX_LINKS 16
+#define FQ_LEN 16
+
+struct fpkt {
+	uint8_t type;
+	uint8_t len;
+	uint8_t data[258];
+};
+
 struct replay {
 	struct rrec *recs;
 	size_t n;
@@ -32,6 +56,18 @@ struct replay {
 	bh_time_ms now;
 	bool failed;
 	char report[3072];
+	char warnings[512]; /* what the reader skipped; logged once, see warn_once */
+	bool warned;
+	/* fault cut */
+	unsigned long cut;   /* host packets matched before the fault (0: none) */
+	enum fault fault;
+	unsigned long sent;  /* host packets matched so far */
+	bool fault_due, faulted;
+	bh_time_ms fault_at;
+	uint16_t links[MAX_LINKS]; /* handles up, from the events delivered */
+	unsigned n_links;
+	struct fpkt fq[FQ_LEN]; /* the minimal controller's answers, to deliver */
+	unsigned fq_n;
 };
 
 static size_t skip_to(const struct replay *r, size_t i, enum bh_trace_dir dir)
@@ -80,9 +116,15 @@ static void fail_expected(struct replay *r, const struct rrec *exp, const char *
 	r->failed = true;
 }
 
+static void after_fault_send(struct replay *r, uint8_t type, const uint8_t *pkt, size_t len);
+
 static int rp_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len)
 {
 	struct replay *r = t->impl;
+	if (r->faulted) {
+		after_fault_send(r, type, pkt, len);
+		return BH_OK;
+	}
 	if (r->failed)
 		return BH_OK;
 	if (r->next_out >= r->n) {
@@ -95,7 +137,165 @@ static int rp_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, siz
 		return BH_OK;
 	}
 	r->next_out = skip_to(r, r->next_out + 1, BH_TRACE_SENT);
+	if (r->cut && ++r->sent == r->cut)
+		r->fault_due = true;
 	return BH_OK;
+}
+
+/* ---- fault cut ---- */
+
+static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static void link_add(struct replay *r, uint16_t h)
+{
+	if (r->n_links < MAX_LINKS)
+		r->links[r->n_links++] = h;
+}
+
+static void link_del(struct replay *r, uint16_t h)
+{
+	for (unsigned i = 0; i < r->n_links; i++)
+		if (r->links[i] == h) {
+			r->links[i] = r->links[--r->n_links];
+			return;
+		}
+}
+
+/* Which links are up, from the events the host was given (Vol 4, Part E,
+ * 7.7.5 Disconnection Complete; 7.7.65.1 / 7.7.65.10 LE (Enhanced)
+ * Connection Complete). */
+static void track_links(struct replay *r, uint8_t type, const uint8_t *p, size_t len)
+{
+	if (type != 4 || len < 2)
+		return;
+	if (p[0] == 0x05 && len >= 5 && p[2] == 0)
+		link_del(r, get16(p + 3) & 0x0fff);
+	else if (p[0] == 0x3e && len >= 6 && (p[2] == 0x01 || p[2] == 0x0a) && p[3] == 0)
+		link_add(r, get16(p + 4) & 0x0fff);
+	else if (p[0] == 0x0e && len >= 6 && get16(p + 3) == 0x0c03)
+		r->n_links = 0; /* Reset */
+}
+
+/* The handle of the next link the trace opens (0x0040 if none). */
+static uint16_t next_link(const struct replay *r)
+{
+	for (size_t i = r->next_in; i < r->n; i++) {
+		const struct rrec *c = &r->recs[i];
+		const uint8_t *p = r->data + c->off;
+		if (c->dir == BH_TRACE_RECEIVED && c->type == 4 && c->len >= 6 && p[0] == 0x3e &&
+		    (p[2] == 0x01 || p[2] == 0x0a) && p[3] == 0)
+			return get16(p + 4) & 0x0fff;
+	}
+	return 0x0040;
+}
+
+static void fq_push(struct replay *r, uint8_t type, const uint8_t *p, size_t len)
+{
+	if (r->fq_n == FQ_LEN || len > sizeof(r->fq[0].data))
+		return; /* the host floods a dead controller: it gets no answer */
+	struct fpkt *q = &r->fq[r->fq_n++];
+	q->type = type;
+	q->len = (uint8_t)len;
+	memcpy(q->data, p, len);
+}
+
+static void fq_event(struct replay *r, uint8_t code, const uint8_t *params, uint8_t len)
+{
+	uint8_t e[258] = { code, len };
+	memcpy(e + 2, params, len);
+	fq_push(r, 4, e, 2u + len);
+}
+
+/* The minimal controller left after a disconnect or hwerror fault. */
+static void after_fault_send(struct replay *r, uint8_t type, const uint8_t *pkt, size_t len)
+{
+	if (r->fault == FAULT_SILENCE || r->fault == FAULT_CLOSE)
+		return;
+	if (type == 2 && len >= 2) {
+		uint16_t h = get16(pkt) & 0x0fff;
+		uint8_t nocp[5] = { 1, (uint8_t)h, (uint8_t)(h >> 8), 1, 0 };
+		fq_event(r, 0x13, nocp, 5);
+		return;
+	}
+	if (type != 1 || len < 3)
+		return;
+	uint16_t op = get16(pkt);
+	if (op == 0x0c03)
+		r->n_links = 0;
+	/* The trace's own answer for this opcode. */
+	for (size_t i = 0; i < r->n; i++) {
+		const struct rrec *c = &r->recs[i];
+		const uint8_t *p = r->data + c->off;
+		if (c->dir != BH_TRACE_RECEIVED || c->type != 4 || c->len < 5)
+			continue;
+		if (p[0] == 0x0e && c->len >= 6 && get16(p + 3) == op) {
+			fq_push(r, 4, p, c->len);
+			if (op == 0x200e) { /* the cancelled attempt ends (7.8.13) */
+				uint8_t cc[19] = { 0x01, 0x02 };
+				fq_event(r, 0x3e, cc, sizeof(cc));
+			}
+			return;
+		}
+		if (p[0] == 0x0f && c->len >= 6 && get16(p + 4) == op) {
+			/* No link to act on: Unknown Connection Identifier for
+			 * Disconnect, Command Disallowed for the rest. */
+			uint8_t st[4] = { op == 0x0406 ? 0x02 : 0x0c, 1, (uint8_t)op,
+					  (uint8_t)(op >> 8) };
+			fq_event(r, 0x0f, st, 4);
+			return;
+		}
+	}
+	uint8_t cc[4] = { 1, (uint8_t)op, (uint8_t)(op >> 8), 0x01 };
+	fq_event(r, 0x0e, cc, 4);
+}
+
+static const char *const fault_names[] = { "", "disconnect", "close", "hwerror", "silence" };
+
+static int inject_fault(struct bh_transport *t, struct replay *r)
+{
+	r->fault_due = false;
+	r->fault_at = r->now;
+	if (t->port.env)
+		bh_logf(t->port.env, BH_LOG_WARN, "transport",
+			"fault cut: %s after host packet %lu (virtual %" PRIu64 " ms)%s",
+			fault_names[r->fault], r->cut, r->now,
+			r->fault == FAULT_DISCONNECT && !r->n_links ? ", no link up: stray event" : "");
+	if (r->fault == FAULT_DISCONNECT) {
+		bool stray = !r->n_links;
+		uint16_t h = stray ? next_link(r) : r->links[r->n_links - 1];
+		uint8_t dc[6] = { 0x05, 4, 0x00, (uint8_t)h, (uint8_t)(h >> 8), 0x08 };
+		if (stray) {
+			/* Nothing to lose: the host must ignore it and the
+			 * session goes on as recorded. */
+			bh_transport_deliver(t, 4, dc, sizeof(dc));
+			return BH_OK;
+		}
+		r->faulted = true;
+		link_del(r, h);
+		bh_transport_deliver(t, 4, dc, sizeof(dc));
+		return BH_OK;
+	}
+	r->faulted = true;
+	if (r->fault == FAULT_CLOSE) {
+		bh_transport_die(t, BH_ETRANSPORT);
+	} else if (r->fault == FAULT_HWERROR) {
+		uint8_t hw[3] = { 0x10, 1, 0x01 };
+		r->n_links = 0;
+		bh_transport_deliver(t, 4, hw, sizeof(hw));
+	}
+	return BH_OK;
+}
+
+/* The open path has no log (the port is set later): the reader's warnings
+ * go out on the first delivery, before the first controller packet. */
+static void warn_once(struct bh_transport *t, struct replay *r)
+{
+	if (r->warned || !t->port.env)
+		return;
+	r->warned = true;
+	if (r->warnings[0])
+		bh_logf(t->port.env, BH_LOG_WARN, "transport", "%s: trace records skipped or odd: %s",
+			t->name, r->warnings);
 }
 
 int bh_replay_deliver(struct bh_transport *t, bool stack_idle)
@@ -103,6 +303,17 @@ int bh_replay_deliver(struct bh_transport *t, bool stack_idle)
 	struct replay *r = rp(t);
 	if (!r)
 		return BH_EINVAL;
+	warn_once(t, r);
+	if (r->fault_due && !r->faulted && !r->failed)
+		return inject_fault(t, r);
+	if (r->faulted) {
+		if (!r->fq_n || t->dead)
+			return BH_EBUSY;
+		struct fpkt p = r->fq[0];
+		memmove(&r->fq[0], &r->fq[1], --r->fq_n * sizeof(r->fq[0]));
+		bh_transport_deliver(t, p.type, p.data, p.len);
+		return BH_OK;
+	}
 	if (r->failed || bh_replay_done(t))
 		return BH_ESTATE;
 	if (r->next_in >= r->n) {
@@ -126,6 +337,8 @@ int bh_replay_deliver(struct bh_transport *t, bool stack_idle)
 	}
 	/* advance first: rx may send (and re-enter through rp_send) */
 	r->next_in = skip_to(r, r->next_in + 1, BH_TRACE_RECEIVED);
+	if (r->cut)
+		track_links(r, c->type, r->data + c->off, c->len);
 	bh_transport_deliver(t, c->type, r->data + c->off, c->len);
 	return BH_OK;
 }
@@ -150,6 +363,10 @@ static void rp_process(struct bh_transport *t, const struct pollfd *fds, int n)
 static bh_time_ms rp_next_deadline(struct bh_transport *t)
 {
 	struct replay *r = t->impl;
+	if (r->fault_due && !r->faulted && !r->failed)
+		return r->now;
+	if (r->faulted)
+		return r->fq_n && !t->dead ? r->now : BH_NEVER;
 	if (r->failed || r->next_in >= r->n)
 		return BH_NEVER;
 	bh_time_ms d = r->recs[r->next_in].t;
@@ -159,6 +376,11 @@ static bh_time_ms rp_next_deadline(struct bh_transport *t)
 static void rp_close(struct bh_transport *t)
 {
 	struct replay *r = t->impl;
+	/* How long the host took to give up: what the matrix bounds. */
+	if (r && r->faulted && t->port.env)
+		bh_logf(t->port.env, BH_LOG_WARN, "transport",
+			"fault cut: host closed %" PRIu64 " ms (virtual) after the fault",
+			r->now - r->fault_at);
 	if (r) {
 		free(r->recs);
 		free(r->data);
@@ -195,7 +417,11 @@ int bh_replay_advance(struct bh_transport *t, bh_time_ms now)
 bool bh_replay_done(const struct bh_transport *t)
 {
 	const struct replay *r = rp(t);
-	return !r || r->failed || (r->next_in >= r->n && r->next_out >= r->n);
+	/* After a fault the host runs on into its own timeouts: only a
+	 * closed transport ends the replay. */
+	if (r && r->faulted)
+		return r->fault == FAULT_CLOSE;
+	return !r || r->failed || (!r->fault_due && r->next_in >= r->n && r->next_out >= r->n);
 }
 
 int bh_replay_result(const struct bh_transport *t, char *report, size_t len)
@@ -205,6 +431,9 @@ int bh_replay_result(const struct bh_transport *t, char *report, size_t len)
 		return bh_transport_errf(BH_EINVAL, report, len, "not a replay transport");
 	if (r->failed)
 		return bh_transport_errf(BH_EPROTO, report, len, "%s", r->report);
+	if (r->faulted)
+		return bh_transport_errf(BH_OK, report, len,
+					 "replay OK up to the fault after host packet %lu", r->cut);
 	if (!bh_replay_done(t)) {
 		size_t i = r->next_out < r->next_in ? r->next_out : r->next_in;
 		char e[400];
@@ -218,6 +447,24 @@ int bh_replay_result(const struct bh_transport *t, char *report, size_t len)
 					 r->recs[i].t, r->now, e);
 	}
 	return bh_transport_errf(BH_OK, report, len, "replay OK: %zu records matched", r->n);
+}
+
+/* After the whole file was read: refuse a file that holds nothing to replay
+ * (saying what it holds instead), keep the warnings for a usable one. A
+ * structural error (bh_trace_next < 0) refuses the file even after good
+ * records: the framing after it is lost. */
+static int check_trace(const struct bh_trace_reader *rd, struct replay *r, const char *name,
+		       char *err, size_t errlen)
+{
+	char msg[sizeof(r->warnings)];
+	enum bh_trace_problem p = bh_trace_verdict(rd, msg, sizeof(msg));
+	if (p == BH_TRACE_P_NONE) {
+		snprintf(r->warnings, sizeof(r->warnings), "%s", msg);
+		return BH_OK;
+	}
+	bool unsupported = p == BH_TRACE_P_NO_HCI_LINK || p == BH_TRACE_P_UNKNOWN_FORMAT;
+	return bh_transport_errf(unsupported ? BH_ENOTSUP : BH_EMALFORMED, err, errlen,
+				 "replay:%s: %s", name, msg);
 }
 
 int bh_replay_open_reader(struct bh_trace_reader *rd, const char *name, struct bh_transport **out,
@@ -275,10 +522,9 @@ int bh_replay_open_reader(struct bh_trace_reader *rd, const char *name, struct b
 			memcpy(r->data + dlen, rec.data, rec.len);
 		dlen += rec.len;
 	}
-	if (nr < 0) {
-		rc = bh_transport_errf(nr, err, errlen, "replay:%s: %s", name, bh_trace_error(rd));
+	rc = check_trace(rd, r, name, err, errlen);
+	if (rc)
 		goto fail_noerr;
-	}
 	bh_trace_close_read(rd);
 	rd = NULL;
 	r->next_in = skip_to(r, 0, BH_TRACE_RECEIVED);
@@ -302,15 +548,58 @@ fail_noerr:
 	return rc;
 }
 
+/* ",cut=N,fault=KIND" at the end of a replay spec. 0, or -1 if malformed. */
+static int parse_fault(const char *opts, unsigned long *cut, enum fault *fault)
+{
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%s", opts);
+	*cut = 0;
+	*fault = FAULT_NONE;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "cut=", 4)) {
+			char *end;
+			*cut = strtoul(tok + 4, &end, 10);
+			if (*end || !*cut)
+				return -1;
+		} else if (!strncmp(tok, "fault=", 6)) {
+			for (int k = 1; k <= FAULT_SILENCE; k++)
+				if (!strcmp(tok + 6, fault_names[k]))
+					*fault = (enum fault)k;
+			if (*fault == FAULT_NONE)
+				return -1;
+		} else {
+			return -1;
+		}
+	}
+	return *cut && *fault ? 0 : -1;
+}
+
 int bh_transport_open_replay(const char *arg, struct bh_transport **out, char *err, size_t errlen)
 {
 	struct bh_trace_reader *rd;
-	char e2[256];
+	char e2[256], path[4096];
 	if (!*arg)
 		return bh_transport_errf(BH_EINVAL, err, errlen,
 					 "replay: give a trace file, e.g. replay:tests/pcap/x.pcap");
-	int rc = bh_trace_open_read(arg, &rd, e2, sizeof(e2));
+	unsigned long cut = 0;
+	enum fault fault = FAULT_NONE;
+	const char *opts = strstr(arg, ",cut=");
+	if (!opts)
+		opts = strstr(arg, ",fault=");
+	if (opts && parse_fault(opts + 1, &cut, &fault))
+		return bh_transport_errf(BH_EINVAL, err, errlen,
+					 "replay: bad fault cut '%s' (want ,cut=N,fault=disconnect|"
+					 "close|hwerror|silence with N >= 1)", opts + 1);
+	snprintf(path, sizeof(path), "%.*s", (int)(opts ? (size_t)(opts - arg) : strlen(arg)), arg);
+	int rc = bh_trace_open_read(path, &rd, e2, sizeof(e2));
 	if (rc)
 		return bh_transport_errf(rc, err, errlen, "replay: %s", e2);
-	return bh_replay_open_reader(rd, arg, out, err, errlen);
+	rc = bh_replay_open_reader(rd, path, out, err, errlen);
+	if (rc == BH_OK) {
+		struct replay *r = (*out)->impl;
+		r->cut = cut;
+		r->fault = fault;
+	}
+	return rc;
 }

@@ -47,7 +47,19 @@ struct bh_trace_reader {
 	unsigned long frame;
 	unsigned long skipped;
 	bool failed;
-	char errmsg[160];
+	bool guessed; /* no magic: read as raw H4 because nothing else matched */
+	char errmsg[200];
+	/* diagnostics (bh_trace_verdict) */
+	size_t rec_off;          /* byte offset of the record being read */
+	unsigned long returned;  /* records handed out by bh_trace_next */
+	uint64_t last_ts;
+	unsigned long count[BH_TRACE_P_COUNT_];
+	unsigned long first_rec[BH_TRACE_P_COUNT_];
+	size_t first_off[BH_TRACE_P_COUNT_];
+	unsigned hci_ifs;        /* pcapng interfaces with an HCI link type */
+	unsigned other_ifs;
+	uint16_t other_lt[4];    /* distinct non-HCI link types seen, for the message */
+	unsigned n_other_lt;
 };
 
 const char *bh_trace_format_str(enum bh_trace_format f)
@@ -68,10 +80,28 @@ static int fail(struct bh_trace_reader *r, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->errmsg, sizeof(r->errmsg), fmt, ap);
+	int n = vsnprintf(r->errmsg, sizeof(r->errmsg), fmt, ap);
 	va_end(ap);
+	if (n > 0 && (size_t)n < sizeof(r->errmsg))
+		snprintf(r->errmsg + n, sizeof(r->errmsg) - (size_t)n, " (at byte %zu)", r->rec_off);
 	r->failed = true;
 	return BH_EMALFORMED;
+}
+
+/* A record skipped or kept with a warning: counted, the first one kept for
+ * the message (record number and byte offset). */
+static void note(struct bh_trace_reader *r, enum bh_trace_problem p)
+{
+	if (!r->count[p]++) {
+		r->first_rec[p] = r->frame;
+		r->first_off[p] = r->rec_off;
+	}
+}
+
+static void skip_rec(struct bh_trace_reader *r, enum bh_trace_problem p)
+{
+	note(r, p);
+	r->skipped++;
 }
 
 static uint16_t rd16(struct bh_trace_reader *r, struct bh_rd *d)
@@ -97,11 +127,16 @@ static enum bh_trace_dir dir_from_type(uint8_t type)
 	return type == 0x01 ? BH_TRACE_SENT : BH_TRACE_RECEIVED;
 }
 
-/* Fills rec from an H4 packet (type byte first). Empty -> skipped. */
+/* Fills rec from an H4 packet (type byte first). Empty or an unknown type
+ * byte -> skipped and counted. */
 static int h4_rec(struct bh_trace_reader *r, const uint8_t *p, size_t n, struct bh_trace_rec *rec)
 {
-	if (n < 1 || !bh_h4_header_len(p[0])) {
-		r->skipped++;
+	if (n < 1) {
+		skip_rec(r, BH_TRACE_P_EMPTY_RECORD);
+		return 0;
+	}
+	if (!bh_h4_header_len(p[0])) {
+		skip_rec(r, BH_TRACE_P_BAD_TYPE);
 		return 0;
 	}
 	rec->type = p[0];
@@ -119,12 +154,12 @@ static int next_btsnoop(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 		if (!bh_rd_left(d))
 			return 0;
 		r->frame++;
+		r->rec_off = d->off;
 		uint32_t orig = rd32(r, d), incl = rd32(r, d), flags = rd32(r, d);
 		rd32(r, d); /* cumulative drops */
 		uint64_t hi = rd32(r, d), lo = rd32(r, d);
 		if (!bh_rd_ok(d))
 			return fail(r, "btsnoop record %lu: truncated header", r->frame);
-		(void)orig;
 		if (incl > MAX_REC || incl > bh_rd_left(d))
 			return fail(r, "btsnoop record %lu: length %u past the end of the file",
 				    r->frame, incl);
@@ -133,12 +168,20 @@ static int next_btsnoop(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 		rec->timestamp_us = ts >= BTSNOOP_EPOCH_DELTA ? ts - BTSNOOP_EPOCH_DELTA : ts;
 		rec->dir = (flags & 1) ? BH_TRACE_RECEIVED : BH_TRACE_SENT;
 		rec->index = r->frame;
+		if (incl < orig) { /* cut by the capture's snap length: not the packet */
+			skip_rec(r, BH_TRACE_P_CUT);
+			continue;
+		}
 		if (r->linktype == 1002) {
 			if (h4_rec(r, p, incl, rec))
 				return 1;
 			continue;
 		}
 		/* 1001, un-encapsulated: the flags say command/event vs data */
+		if (!incl) {
+			skip_rec(r, BH_TRACE_P_EMPTY_RECORD);
+			continue;
+		}
 		rec->type = (flags & 2) ? ((flags & 1) ? 0x04 : 0x01) : 0x02;
 		rec->data = p;
 		rec->len = incl;
@@ -152,8 +195,14 @@ static int link_rec(struct bh_trace_reader *r, uint32_t lt, const uint8_t *p, si
 		    struct bh_trace_rec *rec)
 {
 	if (lt == 201) {
-		if (n < 4)
-			return fail(r, "frame %lu: shorter than the direction header", r->frame);
+		if (n == 0) {
+			skip_rec(r, BH_TRACE_P_EMPTY_RECORD);
+			return 0;
+		}
+		if (n < 4) { /* the record's length still frames the next one: skip */
+			skip_rec(r, BH_TRACE_P_SHORT);
+			return 0;
+		}
 		uint32_t dirw = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 		if (!h4_rec(r, p + 4, n - 4, rec))
 			return 0;
@@ -166,7 +215,7 @@ static int link_rec(struct bh_trace_reader *r, uint32_t lt, const uint8_t *p, si
 		rec->dir = dir_from_type(rec->type);
 		return 1;
 	}
-	r->skipped++;
+	skip_rec(r, BH_TRACE_P_NOT_HCI);
 	return 0;
 }
 
@@ -177,9 +226,9 @@ static int next_pcap(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 		if (!bh_rd_left(d))
 			return 0;
 		r->frame++;
+		r->rec_off = d->off;
 		uint64_t sec = rd32(r, d), frac = rd32(r, d);
-		uint32_t incl = rd32(r, d);
-		rd32(r, d);
+		uint32_t incl = rd32(r, d), orig = rd32(r, d);
 		if (!bh_rd_ok(d))
 			return fail(r, "pcap record %lu: truncated header", r->frame);
 		if (incl > MAX_REC || incl > bh_rd_left(d))
@@ -188,6 +237,10 @@ static int next_pcap(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 		const uint8_t *p = bh_rd_ptr(d, incl);
 		rec->timestamp_us = sec * 1000000 + (r->nsec ? frac / 1000 : frac);
 		rec->index = r->frame;
+		if (incl < orig) {
+			skip_rec(r, BH_TRACE_P_CUT);
+			continue;
+		}
 		int rc = link_rec(r, r->linktype, p, incl, rec);
 		if (rc)
 			return rc;
@@ -231,6 +284,16 @@ static int pcapng_idb(struct bh_trace_reader *r, struct bh_rd *b)
 		}
 	}
 	r->nifs++;
+	if (i->linktype == 201 || i->linktype == 187) {
+		r->hci_ifs++;
+	} else {
+		r->other_ifs++;
+		bool seen = false;
+		for (unsigned k = 0; k < r->n_other_lt; k++)
+			seen |= r->other_lt[k] == i->linktype;
+		if (!seen && r->n_other_lt < sizeof(r->other_lt) / sizeof(r->other_lt[0]))
+			r->other_lt[r->n_other_lt++] = i->linktype;
+	}
 	return 0;
 }
 
@@ -249,6 +312,7 @@ static int next_pcapng(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 			return 0;
 		const uint8_t *start = d->p + d->off;
 		size_t left = bh_rd_left(d);
+		r->rec_off = d->off;
 		if (left < 12)
 			return fail(r, "pcapng: truncated block header");
 		bool was_be = r->be;
@@ -285,7 +349,7 @@ static int next_pcapng(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 				return BH_EMALFORMED;
 			continue;
 		}
-		uint32_t ifid, caplen;
+		uint32_t ifid, caplen, origlen = 0;
 		uint64_t ts = 0;
 		if (type == 6 || type == 2) { /* enhanced / obsolete packet block */
 			if (type == 6) {
@@ -297,7 +361,7 @@ static int next_pcapng(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 			uint64_t hi = rd32(r, &b), lo = rd32(r, &b);
 			ts = hi << 32 | lo;
 			caplen = rd32(r, &b);
-			rd32(r, &b);
+			origlen = rd32(r, &b);
 		} else if (type == 3) { /* simple packet block: interface 0 */
 			ifid = 0;
 			caplen = rd32(r, &b);
@@ -318,6 +382,10 @@ static int next_pcapng(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 		const uint8_t *p = bh_rd_ptr(&b, caplen);
 		rec->timestamp_us = to_us(ts, r->ifs[ifid].units);
 		rec->index = r->frame;
+		if (caplen < origlen) {
+			skip_rec(r, BH_TRACE_P_CUT);
+			continue;
+		}
 		int rc = link_rec(r, r->ifs[ifid].linktype, p, caplen, rec);
 		if (rc)
 			return rc;
@@ -333,6 +401,7 @@ static int next_pklg(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 		if (!bh_rd_left(d))
 			return 0;
 		r->frame++;
+		r->rec_off = d->off;
 		uint32_t len = rd32(r, d);
 		if (!bh_rd_ok(d) || len < 9 || len > MAX_REC || len > bh_rd_left(d))
 			return fail(r, "PacketLogger record %lu: length %u invalid or past the end",
@@ -344,6 +413,10 @@ static int next_pklg(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 		rec->index = r->frame;
 		rec->data = p;
 		rec->len = len - 9;
+		if (rec->len == 0 && (t <= 0x03 || t == 0x08 || t == 0x09)) {
+			skip_rec(r, BH_TRACE_P_EMPTY_RECORD);
+			continue;
+		}
 		/* PacketLogger type byte: 00 cmd, 01 evt, 02/03 ACL sent/received,
 		 * 08/09 SCO sent/received; notes and others carry no HCI packet */
 		switch (t) {
@@ -353,7 +426,7 @@ static int next_pklg(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 		case 0x03: rec->type = 0x02; rec->dir = BH_TRACE_RECEIVED; return 1;
 		case 0x08: rec->type = 0x03; rec->dir = BH_TRACE_SENT; return 1;
 		case 0x09: rec->type = 0x03; rec->dir = BH_TRACE_RECEIVED; return 1;
-		default: r->skipped++; break;
+		default: skip_rec(r, BH_TRACE_P_NOT_HCI); break;
 		}
 	}
 }
@@ -374,6 +447,8 @@ static int next_h4(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 	struct bh_rd *d = &r->rd;
 	r->h4_have = false;
 	/* one byte at a time, so exactly one packet comes out per call */
+	if (!r->h4->have)
+		r->rec_off = d->off;
 	while (!r->h4_have) {
 		if (!bh_rd_left(d)) {
 			if (r->h4->have)
@@ -382,9 +457,10 @@ static int next_h4(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 			return 0;
 		}
 		bh_h4_feed(r->h4, bh_rd_ptr(d, 1), 1, h4_got, r);
-		if (r->h4->garbage)
-			return fail(r, "raw H4: invalid packet type or length near offset %zu",
-				    d->off - 1);
+		if (r->h4->garbage) {
+			r->rec_off = d->off - 1;
+			return fail(r, "raw H4: invalid packet type or length");
+		}
 	}
 	r->frame++;
 	rec->type = r->h4_type;
@@ -397,6 +473,32 @@ static int next_h4(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 }
 
 /* ---- open ------------------------------------------------------------- */
+
+/* " (BLUETOOTH_LE_LL)" for the link types a Bluetooth user meets, else "". */
+static const char *linktype_name(uint32_t lt)
+{
+	switch (lt) {
+	case 1: return " (Ethernet)";
+	case 187: return " (BLUETOOTH_HCI_H4)";
+	case 201: return " (BLUETOOTH_HCI_H4_WITH_PHDR)";
+	case 251: return " (BLUETOOTH_LE_LL)";
+	case 254: return " (BLUETOOTH_LINUX_MONITOR)";
+	case 255: return " (BLUETOOTH_BREDR_BB)";
+	case 256: return " (BLUETOOTH_LE_LL_WITH_PHDR)";
+	case 272: return " (NORDIC_BLE)";
+	default: return "";
+	}
+}
+
+static const char *not_hci_hint(uint32_t lt)
+{
+	if (lt == 251 || lt == 256 || lt == 255 || lt == 272)
+		return ": an over-the-air sniffer capture holds link-layer packets, not the HCI "
+		       "traffic between a host and its controller";
+	if (lt == 254)
+		return ": convert it with btmon -r FILE -w OUT.btsnoop";
+	return "";
+}
 
 static int setup(struct bh_trace_reader *r, enum bh_trace_format fmt, char *err, size_t errlen)
 {
@@ -412,6 +514,7 @@ static int setup(struct bh_trace_reader *r, enum bh_trace_format fmt, char *err,
 			fmt = BH_TRACE_PCAP;
 		else if (n >= 4 && bh_get32(b) == 0x0a0d0d0a)
 			fmt = BH_TRACE_PCAPNG;
+		r->guessed = hint == BH_TRACE_AUTO && fmt == BH_TRACE_H4;
 	}
 	r->fmt = fmt;
 	r->rd = bh_rd_init(b, n);
@@ -437,12 +540,18 @@ static int setup(struct bh_trace_reader *r, enum bh_trace_format fmt, char *err,
 		uint32_t m = bh_get32(b);
 		r->be = m == 0xd4c3b2a1 || m == 0x4d3cb2a1; /* LE read of a BE magic */
 		r->nsec = m == 0xa1b23c4d || m == 0x4d3cb2a1;
-		bh_rd_ptr(d, 20);
+		bh_rd_ptr(d, 16);
+		uint32_t snaplen = rd32(r, d);
 		r->linktype = rd32(r, d) & 0x0fffffff; /* upper bits: FCS info */
 		if (r->linktype != 201 && r->linktype != 187)
 			return bh_transport_errf(BH_ENOTSUP, err, errlen,
-						 "pcap link type %u is not HCI H4 (201 or 187)",
-						 r->linktype);
+						 "pcap link type %u%s is not HCI H4 (201 or 187)%s",
+						 r->linktype, linktype_name(r->linktype),
+						 not_hci_hint(r->linktype));
+		if (!snaplen) { /* "MUST NOT be zero"; libpcap reads it as no limit too */
+			r->rec_off = 16;
+			note(r, BH_TRACE_P_SNAPLEN0);
+		}
 		return BH_OK;
 	}
 	case BH_TRACE_PCAPNG:
@@ -476,6 +585,11 @@ static int open_owned(uint8_t *buf, size_t len, enum bh_trace_format fmt, const 
 	}
 	r->buf = buf;
 	r->len = len;
+	if (!len) {
+		bh_trace_close_read(r);
+		return bh_transport_errf(BH_EMALFORMED, err, errlen, "%s: %s (0 bytes)", what,
+					 bh_trace_strerror(BH_TRACE_P_EMPTY_FILE));
+	}
 	char e2[200] = "";
 	int rc = setup(r, fmt, e2, sizeof(e2));
 	if (rc) {
@@ -556,14 +670,23 @@ int bh_trace_next(struct bh_trace_reader *r, struct bh_trace_rec *rec)
 	if (r->failed)
 		return BH_EMALFORMED;
 	memset(rec, 0, sizeof(*rec));
+	int rc;
 	switch (r->fmt) {
-	case BH_TRACE_BTSNOOP: return next_btsnoop(r, rec);
-	case BH_TRACE_PCAP: return next_pcap(r, rec);
-	case BH_TRACE_PCAPNG: return next_pcapng(r, rec);
-	case BH_TRACE_PKLG: return next_pklg(r, rec);
-	case BH_TRACE_H4: return next_h4(r, rec);
+	case BH_TRACE_BTSNOOP: rc = next_btsnoop(r, rec); break;
+	case BH_TRACE_PCAP: rc = next_pcap(r, rec); break;
+	case BH_TRACE_PCAPNG: rc = next_pcapng(r, rec); break;
+	case BH_TRACE_PKLG: rc = next_pklg(r, rec); break;
+	case BH_TRACE_H4: rc = next_h4(r, rec); break;
 	default: return BH_EINVAL;
 	}
+	if (rc == 1) {
+		/* kept (replay plays records in file order), but worth saying */
+		if (r->returned && rec->timestamp_us < r->last_ts)
+			note(r, BH_TRACE_P_TIME_BACK);
+		r->last_ts = rec->timestamp_us;
+		r->returned++;
+	}
+	return rc;
 }
 
 enum bh_trace_format bh_trace_reader_format(const struct bh_trace_reader *r)
@@ -574,6 +697,109 @@ enum bh_trace_format bh_trace_reader_format(const struct bh_trace_reader *r)
 unsigned long bh_trace_skipped(const struct bh_trace_reader *r)
 {
 	return r->skipped;
+}
+
+const char *bh_trace_strerror(enum bh_trace_problem p)
+{
+	switch (p) {
+	case BH_TRACE_P_NONE: return "no problem";
+	case BH_TRACE_P_NOT_HCI: return "frame carries no HCI packet (other link type, note)";
+	case BH_TRACE_P_BAD_TYPE: return "H4 packet type byte is not 0x01-0x05";
+	case BH_TRACE_P_EMPTY_RECORD: return "record holds no bytes";
+	case BH_TRACE_P_CUT: return "record cut short by the capture's snap length";
+	case BH_TRACE_P_SHORT: return "record shorter than its 4-byte direction header";
+	case BH_TRACE_P_TIME_BACK: return "timestamp earlier than the record before";
+	case BH_TRACE_P_SNAPLEN0: return "pcap header gives snap length 0 (invalid, read as no limit)";
+	case BH_TRACE_P_EMPTY_FILE: return "the file is empty";
+	case BH_TRACE_P_NO_RECORDS: return "the file holds no records after its header";
+	case BH_TRACE_P_NO_HCI_LINK: return "no interface in the file carries HCI packets";
+	case BH_TRACE_P_NO_HCI: return "no record in the file is a usable HCI packet";
+	case BH_TRACE_P_MALFORMED: return "the file is truncated or corrupt";
+	case BH_TRACE_P_UNKNOWN_FORMAT:
+		return "not a trace format blehost reads (btsnoop 1001/1002, pcap, pcapng, "
+		       "PacketLogger as .pklg, raw H4)";
+	case BH_TRACE_P_COUNT_: break;
+	}
+	return "unknown trace problem";
+}
+
+unsigned long bh_trace_problem_count(const struct bh_trace_reader *r, enum bh_trace_problem p)
+{
+	return r && p > BH_TRACE_P_NONE && p < BH_TRACE_P_COUNT_ ? r->count[p] : 0;
+}
+
+/* Appends "; N x WHAT (first: record R at byte B)" for each record-level
+ * problem seen; not_hci too when with_not_hci. Returns how many kinds. */
+static int list_problems(const struct bh_trace_reader *r, bool with_not_hci, char *out, size_t len,
+			 size_t o)
+{
+	int kinds = 0;
+	for (int p = BH_TRACE_P_NOT_HCI; p <= BH_TRACE_P_SNAPLEN0; p++) {
+		if (!r->count[p] || (p == BH_TRACE_P_NOT_HCI && !with_not_hci) || o >= len)
+			continue;
+		if (p == BH_TRACE_P_SNAPLEN0)
+			o += (size_t)snprintf(out + o, len - o, "%s%s", kinds ? "; " : "",
+					      bh_trace_strerror(p));
+		else
+			o += (size_t)snprintf(out + o, len - o,
+					      "%s%lu record%s: %s (first: record %lu at byte %zu)",
+					      kinds ? "; " : "", r->count[p], r->count[p] == 1 ? "" : "s",
+					      bh_trace_strerror(p), r->first_rec[p], r->first_off[p]);
+		kinds++;
+	}
+	return kinds;
+}
+
+enum bh_trace_problem bh_trace_verdict(const struct bh_trace_reader *r, char *msg, size_t len)
+{
+	char dummy[1];
+	if (!msg || !len) {
+		msg = dummy;
+		len = sizeof(dummy);
+	}
+	msg[0] = 0;
+	if (!r)
+		return BH_TRACE_P_MALFORMED;
+	const char *fmt = bh_trace_format_str(r->fmt);
+	if (r->failed && r->guessed && !r->returned) {
+		const uint8_t *b = r->buf;
+		snprintf(msg, len, "%s: it starts with %02x %02x %02x %02x, no known magic, and "
+			 "not an H4 stream (%s)", bh_trace_strerror(BH_TRACE_P_UNKNOWN_FORMAT),
+			 b[0], r->len > 1 ? b[1] : 0, r->len > 2 ? b[2] : 0, r->len > 3 ? b[3] : 0,
+			 r->errmsg);
+		return BH_TRACE_P_UNKNOWN_FORMAT;
+	}
+	if (r->failed) {
+		snprintf(msg, len, "%s: %s", bh_trace_strerror(BH_TRACE_P_MALFORMED), r->errmsg);
+		return BH_TRACE_P_MALFORMED;
+	}
+	if (r->returned) {
+		list_problems(r, false, msg, len, 0);
+		return BH_TRACE_P_NONE;
+	}
+	if (r->fmt == BH_TRACE_PCAPNG && !r->hci_ifs && r->other_ifs) {
+		size_t o = (size_t)snprintf(msg, len, "%s: link type%s",
+					    bh_trace_strerror(BH_TRACE_P_NO_HCI_LINK),
+					    r->n_other_lt > 1 ? "s" : "");
+		for (unsigned k = 0; k < r->n_other_lt && o < len; k++)
+			o += (size_t)snprintf(msg + o, len - o, "%s %u%s", k ? "," : "",
+					      r->other_lt[k], linktype_name(r->other_lt[k]));
+		if (o < len)
+			snprintf(msg + o, len - o, ", none is HCI H4 (201 or 187)%s",
+				 not_hci_hint(r->other_lt[0]));
+		return BH_TRACE_P_NO_HCI_LINK;
+	}
+	if (!r->frame) {
+		snprintf(msg, len, "%s (a valid %s header, then nothing)",
+			 bh_trace_strerror(BH_TRACE_P_NO_RECORDS), fmt);
+		return BH_TRACE_P_NO_RECORDS;
+	}
+	size_t o = (size_t)snprintf(msg, len, "%s: of %lu %s record%s, ",
+				    bh_trace_strerror(BH_TRACE_P_NO_HCI), r->frame, fmt,
+				    r->frame == 1 ? "" : "s");
+	if (o < len)
+		list_problems(r, true, msg, len, o);
+	return BH_TRACE_P_NO_HCI;
 }
 
 const char *bh_trace_error(const struct bh_trace_reader *r)

@@ -65,6 +65,9 @@ struct bh_transport_port {
  *   usb | usb:VID:PID | usb:BUS-PORT.PORT  libusb, Bluetooth class E0/01/01
  *   hciN                                  Linux HCI user channel
  *   replay:FILE                           replay a trace in virtual time (section 4)
+ *   replay:FILE,cut=N,fault=KIND          the same, with a fault after the host's Nth
+ *                                         packet: KIND disconnect | close | hwerror |
+ *                                         silence (section 4)
  * Returns BH_OK and *out, or a negative bh_status with a message in err
  * (always NUL-terminated when errlen > 0) that names the transport and says
  * what to try. */
@@ -193,7 +196,8 @@ struct bh_trace_rec {
 
 struct bh_trace_reader;
 
-/* Reads the whole file into memory (at most 512 MiB) and detects the format. */
+/* Reads the whole file into memory (at most 512 MiB) and detects the format.
+ * An empty file is refused (BH_EMALFORMED). */
 int bh_trace_open_read(const char *path, struct bh_trace_reader **out, char *err, size_t errlen);
 /* Same on a memory buffer (copied); fmt BH_TRACE_AUTO detects by magic only
  * (no magic -> raw H4). For fuzzing and tests. */
@@ -201,14 +205,51 @@ int bh_trace_open_mem(const uint8_t *buf, size_t len, enum bh_trace_format fmt,
 		      struct bh_trace_reader **out, char *err, size_t errlen);
 /* Next HCI record: 1 and *rec, 0 at the clean end of the file, or
  * BH_EMALFORMED when the file is truncated or corrupt (then always that).
- * Frames that carry no HCI packet (PacketLogger notes, other link types)
- * are skipped and counted. */
+ * Frames that carry no HCI packet (PacketLogger notes, other link types,
+ * bad type bytes, empty or snap-length-cut records) are skipped and counted
+ * (bh_trace_problem_count). */
 int bh_trace_next(struct bh_trace_reader *r, struct bh_trace_rec *rec);
 enum bh_trace_format bh_trace_reader_format(const struct bh_trace_reader *r);
 /* Frames seen but not returned by bh_trace_next (notes, unknown types). */
 unsigned long bh_trace_skipped(const struct bh_trace_reader *r);
-/* What was wrong, after BH_EMALFORMED ("record 12: length 70000 past end"). */
+/* What was wrong, after BH_EMALFORMED ("btsnoop record 12: length 70000 past
+ * the end of the file (at byte 4242)"). */
 const char *bh_trace_error(const struct bh_trace_reader *r);
+
+/* What can be wrong with a trace file. A record-level problem skips the
+ * record (or, for TIME_BACK and SNAPLEN0, keeps it) and is counted with the
+ * record number and byte offset of its first occurrence; the file-level ones
+ * are bh_trace_verdict's answers when nothing usable is left. */
+enum bh_trace_problem {
+	BH_TRACE_P_NONE = 0,
+	/* record-level: skipped */
+	BH_TRACE_P_NOT_HCI,      /* frame on a non-HCI interface, PacketLogger note */
+	BH_TRACE_P_BAD_TYPE,     /* H4 type byte not 0x01..0x05 */
+	BH_TRACE_P_EMPTY_RECORD, /* a record of 0 bytes */
+	BH_TRACE_P_CUT,          /* captured length < packet length (snap length) */
+	BH_TRACE_P_SHORT,        /* LINKTYPE 201 record shorter than its direction word */
+	/* record-level: kept, with a warning */
+	BH_TRACE_P_TIME_BACK,    /* timestamp earlier than the previous record's */
+	BH_TRACE_P_SNAPLEN0,     /* pcap header snap length 0 (read as no limit) */
+	/* file-level */
+	BH_TRACE_P_EMPTY_FILE,   /* 0 bytes (bh_trace_open_* refuse it) */
+	BH_TRACE_P_NO_RECORDS,   /* a valid header and no record */
+	BH_TRACE_P_NO_HCI_LINK,  /* pcapng: every interface has a non-HCI link type */
+	BH_TRACE_P_NO_HCI,       /* records, none of them a usable HCI packet */
+	BH_TRACE_P_MALFORMED,    /* bh_trace_next failed (bh_trace_error says where) */
+	BH_TRACE_P_UNKNOWN_FORMAT, /* no known magic, and not raw H4 from its first byte */
+	BH_TRACE_P_COUNT_
+};
+/* "H4 packet type byte is not 0x01-0x05". Never NULL. */
+const char *bh_trace_strerror(enum bh_trace_problem p);
+/* How many records had record-level problem p so far. */
+unsigned long bh_trace_problem_count(const struct bh_trace_reader *r, enum bh_trace_problem p);
+/* Call after bh_trace_next returned 0 or BH_EMALFORMED. BH_TRACE_P_NONE when
+ * at least one HCI packet was read; msg then lists what was skipped or odd
+ * ("1 record: H4 packet type byte is not 0x01-0x05 (first: record 7 at byte
+ * 160)"), or is "" for a clean file. Otherwise the file-level problem, with
+ * msg saying exactly what the file holds instead. msg may be NULL. */
+enum bh_trace_problem bh_trace_verdict(const struct bh_trace_reader *r, char *msg, size_t len);
 void bh_trace_close_read(struct bh_trace_reader *r);
 
 /* ------------------------------------------------------------------ */
@@ -229,7 +270,24 @@ void bh_trace_close_read(struct bh_trace_reader *r);
  * Host->controller packets the stack sends are compared, in order, with the
  * recorded host->controller records. A controller->host record is delivered
  * only once its time has come and every earlier host->controller record has
- * been matched. The first mismatch stops the replay (done becomes true). */
+ * been matched. The first mismatch stops the replay (done becomes true).
+ *
+ * Fault cut (",cut=N,fault=KIND"), to test how an application handles a
+ * link or controller that fails at a given step: the trace plays up to the
+ * host's Nth packet, then, instead of going on:
+ *   disconnect  Disconnection Complete (reason 0x08) for the newest link;
+ *               with no link up, a stray one for the next link's handle,
+ *               after which the trace plays on (the host must ignore it);
+ *   close       the transport is lost (port.lost, BH_ETRANSPORT);
+ *   hwerror     Hardware Error (code 0x01);
+ *   silence     nothing more ever comes.
+ * After disconnect and hwerror the controller stays and answers each
+ * command with the trace's answer for its opcode (a Command Status one with
+ * an error status; an unknown opcode with Unknown HCI Command) and each
+ * ACL packet with Number Of Completed Packets; no peer answers. Nothing is
+ * compared after the cut, the replay is never "done" (the host runs into
+ * its own timeouts in virtual time) and its result is BH_OK. The fault and,
+ * at close, the virtual time the host took to give up are logged. */
 
 bool bh_transport_is_virtual(const struct bh_transport *t);
 bh_time_ms bh_transport_virtual_now(const struct bh_transport *t);
@@ -249,7 +307,12 @@ bool bh_replay_done(const struct bh_transport *t);
  * record number, expected and actual packets in hex and decoded (type,
  * opcode / event code / handle + length). report may be NULL. */
 int bh_replay_result(const struct bh_transport *t, char *report, size_t len);
-/* Opens a replay transport on an already-open reader (consumed). For tests. */
+/* Opens a replay transport on an already-open reader (consumed). For tests.
+ * This and bh_transport_open("replay:FILE") read the whole file first and
+ * refuse one with nothing to replay, with bh_trace_verdict's message:
+ * BH_ENOTSUP for a capture without an HCI interface or a file that is no
+ * trace, else BH_EMALFORMED. Records skipped from a usable file are logged
+ * once (BH_LOG_WARN, port.env) when the replay starts. */
 int bh_replay_open_reader(struct bh_trace_reader *r, const char *name, struct bh_transport **out,
 			  char *err, size_t errlen);
 

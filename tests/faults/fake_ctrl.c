@@ -37,6 +37,13 @@ struct fake {
 	unsigned q_count;
 	bool flag;
 	uint16_t want_cid;
+	uint16_t auto_handles[4];
+	unsigned n_auto;
+	enum fake_fault fault;
+	uint16_t fault_handle, fault_opcode;
+	bool fired;
+	bool accept_connects, att_wrote;
+	bool silent;
 	struct {
 		uint16_t op;
 		uint8_t len;
@@ -113,10 +120,18 @@ unsigned fake_cmd_count(const struct fake *f, uint16_t op)
 	return 0;
 }
 
+static void fire(struct fake *f, uint16_t handle);
+
 static void on_command(struct fake *f, const uint8_t *p, size_t len)
 {
 	uint16_t op = le16(p);
 	count_cmd(f, op);
+	if (f->silent)
+		return;
+	if (f->fault && f->fault_opcode == op) {
+		fire(f, f->fault_handle);
+		return;
+	}
 	unsigned slot = f->nhist++ % 16;
 	f->hist[slot].op = op;
 	f->hist[slot].len = len >= 3 ? p[2] : 0;
@@ -134,6 +149,9 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 		if (op == 0x2016 && len >= 5) { /* LE Read Remote Features Complete */
 			uint8_t rf[12] = { 0x04, 0x00, p[3], p[4], 0x01 };
 			fake_event(f, 0x3e, rf, sizeof(rf));
+		} else if (op == 0x200d && f->accept_connects) { /* the peer is there */
+			fake_connect(f, true);
+			fake_att_autoreply(f, FAKE_CONN_HANDLE);
 		} else if (op == 0x0406 && len >= 6) { /* Disconnection Complete */
 			uint8_t dc[4] = { 0, p[3], p[4], 0x16 };
 			fake_event(f, 0x05, dc, 4);
@@ -155,9 +173,17 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 	}
 }
 
-static void queue_frame(struct fake *f, const uint8_t *fr, size_t len)
+static bool autoreply(struct fake *f, uint16_t handle, const uint8_t *fr, size_t len);
+
+static void queue_frame(struct fake *f, uint16_t handle, const uint8_t *fr, size_t len)
 {
-	if (len < 4 || f->q_count == FAKE_QLEN)
+	if (len < 4)
+		return;
+	if (f->fault && !f->fault_opcode && f->fault_handle == handle) {
+		fire(f, handle);
+		return;
+	}
+	if (autoreply(f, handle, fr, len) || f->q_count == FAKE_QLEN)
 		return;
 	struct fake_frame *q = &f->q[f->q_count++];
 	q->cid = le16(fr + 2);
@@ -171,6 +197,8 @@ static void on_acl(struct fake *f, const uint8_t *p, size_t len)
 {
 	uint16_t hf = le16(p);
 	size_t dlen = le16(p + 2);
+	if (f->silent)
+		return;
 	uint8_t nocp[5] = { 1, (uint8_t)hf, (uint8_t)((hf >> 8) & 0x0f), 1, 0 };
 	fake_event(f, 0x13, nocp, 5); /* the buffer is free again at once */
 	if (dlen > len - 4)
@@ -190,7 +218,7 @@ static void on_acl(struct fake *f, const uint8_t *p, size_t len)
 	f->frag_len += dlen;
 	if (f->frag_len == f->frag_want) {
 		f->frag_active = false;
-		queue_frame(f, f->frag, f->frag_len);
+		queue_frame(f, hf & 0x0fff, f->frag, f->frag_len);
 	}
 }
 
@@ -308,16 +336,131 @@ void fake_mute(struct fake *f, uint16_t opcode)
 
 int fake_connect(struct fake *f, bool central)
 {
-	uint8_t cc[19] = { 0x01, 0x00, (uint8_t)FAKE_CONN_HANDLE, (uint8_t)(FAKE_CONN_HANDLE >> 8),
-			   central ? 0x00 : 0x01, 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+	return fake_connect_handle(f, FAKE_CONN_HANDLE, central);
+}
+
+int fake_connect_handle(struct fake *f, uint16_t handle, bool central)
+{
+	uint8_t peer_lsb = handle == FAKE_CONN_HANDLE ? 0x11 : (uint8_t)handle;
+	uint8_t cc[19] = { 0x01, 0x00, (uint8_t)handle, (uint8_t)(handle >> 8),
+			   central ? 0x00 : 0x01, 0x00, peer_lsb, 0x22, 0x33, 0x44, 0x55, 0x66,
 			   0x28, 0x00, 0x00, 0x00, 0x90, 0x01, 0x00 };
 	return fake_event(f, 0x3e, cc, sizeof(cc));
 }
 
+void fake_att_autoreply(struct fake *f, uint16_t handle)
+{
+	if (f->n_auto < 4)
+		f->auto_handles[f->n_auto++] = handle;
+}
+
+void fake_att_autoreply_stop(struct fake *f, uint16_t handle)
+{
+	for (unsigned i = 0; i < f->n_auto; i++)
+		if (f->auto_handles[i] == handle)
+			f->auto_handles[i--] = f->auto_handles[--f->n_auto];
+}
+
+/* ATT PDUs: Vol 3, Part F, 3.4. */
+static bool autoreply(struct fake *f, uint16_t handle, const uint8_t *fr, size_t len)
+{
+	bool mine = false;
+	for (unsigned i = 0; i < f->n_auto; i++)
+		mine |= f->auto_handles[i] == handle;
+	if (!mine || le16(fr + 2) != 0x0004 || len < 5)
+		return false;
+	const uint8_t *pdu = fr + 4;
+	uint8_t op = pdu[0];
+	if (op == 0x02) {
+		uint8_t rsp[3] = { 0x03, 23, 0 };
+		fake_l2cap_to(f, handle, 4, rsp, 3);
+	} else if (op == 0x0a || op == 0x0c) {
+		uint8_t rsp[3] = { (uint8_t)(op + 1), 'o', 'k' };
+		fake_l2cap_to(f, handle, 4, rsp, 3);
+	} else if (op == 0x12) {
+		f->att_wrote = true;
+		uint8_t rsp[1] = { 0x13 };
+		fake_l2cap_to(f, handle, 4, rsp, 1);
+	} else if (len >= 9 && (op == 0x10 || op == 0x04 || (op == 0x08 && len >= 11 &&
+								le16(pdu + 5) == 0x2803)) &&
+		   le16(pdu + 1) <= (op == 0x10 ? 1 : op == 0x08 ? 2 : 4)) {
+		/* A one-service tree: Heart Rate 0x0001-0x0004, Heart Rate
+		 * Measurement (notify) declared at 0x0002, value 0x0003, CCCD
+		 * 0x0004; past it, Attribute Not Found. */
+		static const uint8_t svc[] = { 0x11, 6, 1, 0, 4, 0, 0x0d, 0x18 };
+		static const uint8_t chr[] = { 0x09, 7, 2, 0, 0x10, 3, 0, 0x37, 0x2a };
+		static const uint8_t desc[] = { 0x05, 1, 4, 0, 0x02, 0x29 };
+		if (op == 0x10)
+			fake_l2cap_to(f, handle, 4, svc, sizeof(svc));
+		else if (op == 0x08)
+			fake_l2cap_to(f, handle, 4, chr, sizeof(chr));
+		else
+			fake_l2cap_to(f, handle, 4, desc, sizeof(desc));
+	} else if (op == 0x10 || op == 0x08 || op == 0x04 || op == 0x06) {
+		uint8_t rsp[5] = { 0x01, op, pdu[1], len >= 7 ? pdu[2] : 0, 0x0a };
+		fake_l2cap_to(f, handle, 4, rsp, 5);
+	} else if (op != 0x52 && op != 0x1e && (op & 0x40) == 0) {
+		uint8_t rsp[5] = { 0x01, op, len >= 7 ? pdu[1] : 0, len >= 7 ? pdu[2] : 0, 0x06 };
+		fake_l2cap_to(f, handle, 4, rsp, 5);
+	}
+	return true;
+}
+
+void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind)
+{
+	f->fault = kind;
+	f->fault_handle = handle;
+	f->fault_opcode = 0;
+	f->fired = false;
+}
+
+void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind)
+{
+	f->fault = kind;
+	f->fault_handle = 0;
+	f->fault_opcode = opcode;
+	f->fired = false;
+}
+
+bool fake_fired(const struct fake *f) { return f->fired; }
+
+void fake_accept_connects(struct fake *f) { f->accept_connects = true; }
+
+bool fake_att_wrote(const struct fake *f) { return f->att_wrote; }
+
+void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind)
+{
+	if (kind == FAKE_DISCONNECT) {
+		/* Vol 4, Part E, 7.7.5; reason 0x08 Connection Timeout */
+		uint8_t dc[4] = { 0, (uint8_t)handle, (uint8_t)(handle >> 8), 0x08 };
+		fake_event(f, 0x05, dc, 4);
+	} else if (kind == FAKE_CLOSE) {
+		fake_close_link(f);
+	} else if (kind == FAKE_HWERROR) {
+		uint8_t code = 0x01;
+		fake_event(f, 0x10, &code, 1);
+	} else if (kind == FAKE_SILENCE) {
+		f->silent = true;
+	}
+}
+
+static void fire(struct fake *f, uint16_t handle)
+{
+	enum fake_fault kind = f->fault;
+	f->fault = 0;
+	f->fired = true;
+	fake_fault_now(f, handle, kind);
+}
+
 int fake_l2cap(struct fake *f, uint16_t cid, const uint8_t *payload, size_t len)
 {
-	uint8_t pkt[5 + 4 + FAKE_FRAME] = { 0x02, (uint8_t)FAKE_CONN_HANDLE,
-					    (uint8_t)(0x20 | FAKE_CONN_HANDLE >> 8) };
+	return fake_l2cap_to(f, FAKE_CONN_HANDLE, cid, payload, len);
+}
+
+int fake_l2cap_to(struct fake *f, uint16_t handle, uint16_t cid, const uint8_t *payload,
+		  size_t len)
+{
+	uint8_t pkt[5 + 4 + FAKE_FRAME] = { 0x02, (uint8_t)handle, (uint8_t)(0x20 | handle >> 8) };
 	if (len > FAKE_FRAME)
 		return -1;
 	pkt[3] = (uint8_t)(len + 4);

@@ -53,6 +53,37 @@ int fake_l2cap(struct fake *f, uint16_t cid, const uint8_t *payload, size_t len)
  * cap) or -1. */
 int fake_recv(struct fake *f, uint16_t cid, uint8_t *out, size_t cap, unsigned ms);
 
+/* Several links: LE Connection Complete for any handle (the peer address
+ * ends in the handle's low byte), and an L2CAP frame on it. */
+int fake_connect_handle(struct fake *f, uint16_t handle, bool central);
+int fake_l2cap_to(struct fake *f, uint16_t handle, uint16_t cid, const uint8_t *payload,
+		  size_t len);
+/* Answers ATT requests on this link by itself, as a tiny server: Exchange
+ * MTU (23), discovery of one service (Heart Rate 0x0001-0x0004 with a
+ * notifying characteristic, value 0x0003, CCCD 0x0004), Read and Read Blob
+ * ("ok"), Write, anything else Request Not Supported. Its frames are not
+ * queued for fake_recv. */
+void fake_att_autoreply(struct fake *f, uint16_t handle);
+void fake_att_autoreply_stop(struct fake *f, uint16_t handle);
+
+/* Faults armed on a link: on the next L2CAP frame the host sends on
+ * `handle` (any channel), or the next command with `opcode` (handle 0),
+ * the controller fails with kind. One at a time; fake_fired() says whether
+ * it went off. */
+enum fake_fault { FAKE_DISCONNECT = 1, FAKE_CLOSE, FAKE_HWERROR,
+		  FAKE_SILENCE /* nothing more from the controller, the socket stays open */ };
+void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind);
+void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind);
+bool fake_fired(const struct fake *f);
+/* Does what a fault of this kind does on handle, now. */
+void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);
+
+/* LE Create Connection succeeds at once: FAKE_CONN_HANDLE, peer
+ * 66:55:44:33:22:11, served by the autoreply ATT server. */
+void fake_accept_connects(struct fake *f);
+/* The autoreply server has answered a Write Request (a CCCD write). */
+bool fake_att_wrote(const struct fake *f);
+
 /* Runs the loop for ms. */
 void fake_run(struct fake *f, unsigned ms);
 /* Runs the loop until *flag or ms pass; returns *flag. */

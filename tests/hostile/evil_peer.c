@@ -362,9 +362,10 @@ const struct evil_state *evil_state(const struct evil *e) { return &e->st; }
 
 int evil_advertise(struct evil *e)
 {
-	/* interval 0x20..0x20, ADV_IND, public, all channels, no filter */
-	static const uint8_t params[15] = { 0x20, 0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0,
-					    0, 0, 0, 0, 0, 0x07, 0x00 };
+	/* interval 0x20..0x20, ADV_IND, own address public (or the random one
+	 * set with evil_set_random_address), all channels, no filter */
+	uint8_t params[15] = { 0x20, 0x00, 0x20, 0x00, 0x00, e->own_type, 0x00, 0,
+			       0, 0, 0, 0, 0, 0x07, 0x00 };
 	static const uint8_t data[32] = { 3, 2, 1, 6 }; /* len 3: Flags LE General, no BR/EDR */
 	uint8_t en = 1;
 	if (evil_cmd(e, 0x2006, params, sizeof(params), NULL, 0, NULL) != 0 ||

@@ -73,7 +73,8 @@ int evil_cmd(struct evil *e, uint16_t opcode, const void *params, uint8_t plen, 
 /* LE Set Random Address; later evil_connect() uses it as own address
  * (own address type random). 0 or -1. */
 int evil_set_random_address(struct evil *e, const bh_addr *addr);
-/* Connectable undirected advertising with our address; 0 or -1. */
+/* Connectable undirected advertising with our address (the random one if
+ * evil_set_random_address was called); 0 or -1. */
 int evil_advertise(struct evil *e);
 /* LE Create Connection to a public address; waits (bounded) for LE
  * Connection Complete. 0 when connected. */

@@ -406,9 +406,11 @@ int main(int argc, char **argv)
 		const struct CMUnitTest *t;
 		size_t n;
 	} groups[] = { { hx_l2cap_att_tests, hx_n_l2cap_att_tests },
-		       { hx_smp_sig_tests, hx_n_smp_sig_tests } };
+		       { hx_smp_sig_tests, hx_n_smp_sig_tests },
+		       { hx_bond_tests, hx_n_bond_tests } };
+	const size_t ngroups = sizeof(groups) / sizeof(groups[0]);
 	if (argc == 2 && !strcmp(argv[1], "list")) {
-		for (size_t g = 0; g < 2; g++)
+		for (size_t g = 0; g < ngroups; g++)
 			for (size_t i = 0; i < groups[g].n; i++)
 				printf("%s\n", groups[g].t[i].name);
 		return 0;
@@ -426,7 +428,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int failed = 0, ran = 0;
-	for (size_t g = 0; g < 2; g++)
+	for (size_t g = 0; g < ngroups; g++)
 		for (size_t i = 0; i < groups[g].n; i++) {
 			if (strcmp(argv[1], "all") && strcmp(argv[1], groups[g].t[i].name))
 				continue;

@@ -156,6 +156,7 @@ struct seen {
 	char skipped[8][64];
 	bh_status why[8];
 	int nskipped;
+	int lax;
 };
 
 static int count_cb(void *ctx, const struct bh_bond *b)
@@ -167,12 +168,16 @@ static int count_cb(void *ctx, const struct bh_bond *b)
 	return s->stop_after && s->n >= s->stop_after;
 }
 
-static void skip_cb(void *ctx, const char *name, bh_status why)
+static void skip_cb(void *ctx, const struct bh_store_notice *n)
 {
 	struct seen *s = ctx;
+	if (n->problem == BH_STORE_LAX_MODE) {
+		s->lax++; /* files written by fopen here are 0644: tightened */
+		return;
+	}
 	if (s->nskipped < 8) {
-		snprintf(s->skipped[s->nskipped], 64, "%s", name);
-		s->why[s->nskipped] = why;
+		snprintf(s->skipped[s->nskipped], 64, "%s", n->name);
+		s->why[s->nskipped] = n->status;
 	}
 	s->nskipped++;
 }
@@ -189,7 +194,7 @@ static void test_load_all_delete_clear(void **state)
 	struct bh_local_identity id = { { 1 }, { BH_ADDR_RANDOM, { 1, 2, 3, 4, 5, 0xc6 } } };
 	assert_int_equal(bh_bond_store_local_identity_put(st, &id), BH_OK);
 	struct seen s = { 0 };
-	bh_bond_store_set_skip_cb(st, skip_cb, &s);
+	bh_bond_store_set_notice_cb(st, skip_cb, &s);
 	assert_int_equal(bh_bond_store_load_all(st, count_cb, &s), BH_OK);
 	assert_int_equal(s.n, 3); /* the local identity is no bond */
 	assert_int_equal(s.nskipped, 0);
@@ -286,6 +291,18 @@ static void test_permissions_and_default_dir(void **state)
 	assert_int_equal(bh_bond_store_open(g_dir, NULL), BH_EINVAL);
 }
 
+static int count_prefix(const char *pfx)
+{
+	DIR *d = opendir(g_dir);
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL)
+		n += strncmp(e->d_name, pfx, strlen(pfx)) == 0;
+	closedir(d);
+	return n;
+}
+
 static void write_raw(const char *name, const void *data, size_t len)
 {
 	char p[400];
@@ -366,7 +383,7 @@ static void test_corrupt_files_skipped_and_reported(void **state)
 	write_raw("README", "hello\n", 6);
 
 	struct seen s = { 0 };
-	bh_bond_store_set_skip_cb(st, skip_cb, &s);
+	bh_bond_store_set_notice_cb(st, skip_cb, &s);
 	assert_int_equal(bh_bond_store_load_all(st, count_cb, &s), BH_OK);
 	assert_int_equal(s.n, 1); /* only the good one */
 	assert_int_equal(s.first_octets[0], 0x40);
@@ -381,13 +398,16 @@ static void test_corrupt_files_skipped_and_reported(void **state)
 	assert_int_equal(bh_bond_store_find(st, &a2, &g_got), BH_ECORRUPT);
 	assert_int_equal(s.nskipped, 1);
 	assert_string_equal(s.skipped[0], "000000000002-public.bond");
-	/* the good bond is intact; a corrupt one can be overwritten by a save */
+	/* the good bond is intact; a save over a corrupt one moves it aside */
 	assert_int_equal(bh_bond_store_find(st, &g_a.identity, &g_got), BH_OK);
 	assert_bond_eq(&g_a, &g_got);
 	fill_bond(&g_b, 0, BH_ADDR_PUBLIC);
 	g_b.identity = a2;
+	memset(&s, 0, sizeof(s));
 	assert_int_equal(bh_bond_store_save(st, &g_b), BH_OK);
 	assert_int_equal(bh_bond_store_find(st, &a2, &g_got), BH_OK);
+	assert_int_equal(s.nskipped, 1); /* reported as moved aside */
+	assert_int_equal(count_prefix("000000000002-public.bond.corrupt-"), 1);
 	bh_bond_store_close(st);
 	/* reopening removes the leftover temp file */
 	char p[400];
@@ -395,12 +415,14 @@ static void test_corrupt_files_skipped_and_reported(void **state)
 	assert_int_equal(access(p, F_OK), 0);
 	assert_int_equal(bh_bond_store_open(g_dir, &st), BH_OK);
 	assert_int_not_equal(access(p, F_OK), 0);
-	/* clear removes corrupt bond files too */
+	/* clear removes valid bonds and moves corrupt ones aside (kept) */
 	assert_int_equal(bh_bond_store_clear(st), BH_OK);
 	memset(&s, 0, sizeof(s));
-	bh_bond_store_set_skip_cb(st, skip_cb, &s);
+	bh_bond_store_set_notice_cb(st, skip_cb, &s);
 	assert_int_equal(bh_bond_store_load_all(st, count_cb, &s), BH_OK);
 	assert_int_equal(s.n + s.nskipped, 0);
+	assert_int_equal(count_prefix("000000000001-public.bond.corrupt-"), 1);
+	assert_int_equal(count_prefix("000000000007-public.bond.corrupt-"), 1);
 	bh_bond_store_close(st);
 }
 
@@ -426,9 +448,9 @@ static void test_local_identity(void **state)
 	/* put refuses a non-static address */
 	b.static_addr.val[5] &= 0x3f;
 	assert_int_equal(bh_bond_store_local_identity_put(st, &b), BH_EINVAL);
-	/* a corrupt file is reported, and ensure replaces it */
+	/* a corrupt file is reported, and ensure never replaces it */
 	struct seen s = { 0 };
-	bh_bond_store_set_skip_cb(st, skip_cb, &s);
+	bh_bond_store_set_notice_cb(st, skip_cb, &s);
 	static char buf[1024];
 	size_t n = read_raw("local_identity", buf, sizeof(buf));
 	buf[30] ^= 1;
@@ -436,10 +458,19 @@ static void test_local_identity(void **state)
 	assert_int_equal(bh_bond_store_local_identity_get(st, &b), BH_ECORRUPT);
 	assert_int_equal(s.nskipped, 1);
 	assert_string_equal(s.skipped[0], "local_identity");
-	assert_int_equal(bh_bond_store_local_identity_ensure(st, &env, &b), BH_OK);
+	assert_int_equal(bh_bond_store_local_identity_ensure(st, &env, &b), BH_ECORRUPT);
+	static char after[1024];
+	assert_int_equal(read_raw("local_identity", after, sizeof(after)), n);
+	assert_memory_equal(buf, after, n); /* byte for byte */
+	/* renew is the explicit way: the damaged file is kept aside */
+	assert_int_equal(bh_bond_store_local_identity_renew(st, &env, &b), BH_OK);
 	assert_memory_not_equal(a.irk, b.irk, 16);
 	assert_int_equal(bh_bond_store_local_identity_get(st, &a), BH_OK);
 	assert_memory_equal(a.irk, b.irk, 16);
+	assert_int_equal(count_prefix("local_identity.corrupt-"), 1);
+	/* renewing a valid one keeps it as .old-* */
+	assert_int_equal(bh_bond_store_local_identity_renew(st, &env, &b), BH_OK);
+	assert_int_equal(count_prefix("local_identity.old-"), 1);
 	bh_bond_store_close(st);
 }
 
