@@ -38,14 +38,14 @@ PTY=$(cat "$WORK/pty")
 echo "h5_bridge on $PTY (seed $SEED)"
 
 # 1. info over H5
-timeout -k 2 15 "$BLEHOST" -t "h5:$PTY" info >"$WORK/info.out" 2>"$WORK/info.err" ||
+timeout -k 2 15 ${BLEHOST_WRAPPER:-} "$BLEHOST" -t "h5:$PTY" info >"$WORK/info.out" 2>"$WORK/info.err" ||
 	fail "blehost info over h5:$PTY (rc $?)"
 grep -qE '^Controller +([0-9A-F]{2}:){5}[0-9A-F]{2}' "$WORK/info.out" ||
 	fail "info printed no controller address"
 echo "ok: blehost info over h5:$PTY"
 
 # 2. a GATT read over H5 from a peripheral on plain H4
-timeout -k 2 20 "$BLEHOST" -t "unix:$SOCK" --json peripheral --name h5-peer --timeout 15 \
+timeout -k 2 20 ${BLEHOST_WRAPPER:-} "$BLEHOST" -t "unix:$SOCK" --json peripheral --name h5-peer --timeout 15 \
 	>"$WORK/periph.out" 2>"$WORK/periph.err" &
 PIDS+=($!)
 ADDR=
@@ -56,7 +56,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -n "$ADDR" ] || fail "blehost peripheral did not advertise"
-timeout -k 2 15 "$BLEHOST" -t "h5:$PTY" read "$ADDR" 2a00 >"$WORK/read.out" 2>"$WORK/read.err" ||
+timeout -k 2 15 ${BLEHOST_WRAPPER:-} "$BLEHOST" -t "h5:$PTY" read "$ADDR" 2a00 >"$WORK/read.out" 2>"$WORK/read.err" ||
 	fail "blehost read $ADDR 2a00 over h5:$PTY (rc $?)"
 grep -q '^0x0003: 626c65686f7374 "blehost"$' "$WORK/read.out" || fail "read did not return the peripheral's Device Name"
 echo "ok: GATT read of $ADDR's Device Name over h5:$PTY"

@@ -171,7 +171,12 @@ fi
 export BLEHOST_TRANSPORT="unix:$sock"
 export BTVIRT_SOCKET="$sock"
 # WITH_BTVIRT_WRAPPER (e.g. "valgrind --error-exitcode=1") runs CMD under a tool.
-${WITH_BTVIRT_WRAPPER:-} "$@"
+# A shell-script CMD is not the code under test: it gets the wrapper as
+# BLEHOST_WRAPPER and puts it in front of the programs it starts.
+case "$1" in
+*.sh) BLEHOST_WRAPPER=${WITH_BTVIRT_WRAPPER:-} "$@" ;;
+*) ${WITH_BTVIRT_WRAPPER:-} "$@" ;;
+esac
 rc=$?
 stop_btvirt
 trap - EXIT
