@@ -207,17 +207,22 @@ static void l2_can_send(void *ctx, uint16_t handle)
 	bh_att_can_send(c->att);
 }
 
-/* A peripheral's L2CAP Connection Parameter Update Request: the same
- * limits as for the link-layer request (cfg.peer_conn_limits). */
-static bool l2_conn_param_request(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
+static struct bh_gap_conn_params gap_params(const struct bh_l2cap_conn_params *p)
 {
-	struct bh_host *h = ctx;
-	struct bh_gap_conn_params gp = {
+	return (struct bh_gap_conn_params){
 		.interval_min = p->interval_min,
 		.interval_max = p->interval_max,
 		.latency = p->latency,
 		.supervision_timeout = p->timeout,
 	};
+}
+
+/* A peripheral's L2CAP Connection Parameter Update Request: the same
+ * limits as for the link-layer request (cfg.peer_conn_limits). */
+static bool l2_conn_param_request(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
+{
+	struct bh_host *h = ctx;
+	struct bh_gap_conn_params gp = gap_params(p);
 	(void)handle;
 	return bh_gap_peer_params_acceptable(h->gap, &gp);
 }
@@ -225,12 +230,7 @@ static bool l2_conn_param_request(void *ctx, uint16_t handle, const struct bh_l2
 static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
 {
 	struct bh_host *h = ctx;
-	struct bh_gap_conn_params gp = {
-		.interval_min = p->interval_min,
-		.interval_max = p->interval_max,
-		.latency = p->latency,
-		.supervision_timeout = p->timeout,
-	};
+	struct bh_gap_conn_params gp = gap_params(p);
 	bh_gap_conn_update(h->gap, handle, &gp, NULL, NULL);
 }
 
