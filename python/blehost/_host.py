@@ -128,6 +128,8 @@ class Host:
         self.scan_lock = asyncio.Lock()
         self._ready = None
         self.fatal = None
+        self.server = None            # GATT server handler (blehost.peripheral)
+        self.agent = None             # prompts on links without their own agent
         self._core = _core.Host(self, self.transport, store_dir, io_cap, mitm, bondable,
                                 auto_security, sc_only, legacy_only, log_level, seed, trace,
                                 random_address)
@@ -400,7 +402,7 @@ class Host:
 
     def _agent(self, handle):
         c = self.conns.get(handle)
-        return c.agent if c is not None else None
+        return c.agent if c is not None and c.agent is not None else self.agent
 
     def on_passkey_display(self, handle, passkey):
         self.queue(self._prompt, handle, "display_passkey", passkey)
@@ -422,6 +424,21 @@ class Host:
             cb = c.subscriptions.get(attr)
             if cb is not None:
                 self._work.append((cb, (bytearray(value),)))
+
+    # GATT server: answered synchronously inside the stack (no calls back in)
+    def on_gatts_read(self, conn, handle, offset):
+        return self.server.read(conn, handle, offset) if self.server else 0x0E
+
+    def on_gatts_write(self, conn, handle, offset, value, flags):
+        return self.server.write(conn, handle, offset, value, flags) if self.server else 0x0E
+
+    def on_subscription(self, conn, value_handle, value):
+        if self.server:
+            self.queue(self.server.subscription, conn, value_handle, value)
+
+    def on_indication_done(self, conn, value_handle, st):
+        if self.server:
+            self.queue(self.server.indication_done, conn, value_handle, st)
 
     def on_can_send(self, handle):
         c = self.conns.get(handle)
