@@ -765,10 +765,10 @@ static PyObject *Host_bond_delete(HostObject *self, PyObject *args)
 static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 {
 	Py_buffer d, r;
-	int connectable, anonymous = 0;
+	int connectable, anonymous = 0, restart = -1;
 	unsigned interval_ms = 0, timeout_ms = 0;
-	if (!PyArg_ParseTuple(args, "y*y*p|IIp", &d, &r, &connectable, &interval_ms, &timeout_ms,
-			      &anonymous))
+	if (!PyArg_ParseTuple(args, "y*y*p|IIpp", &d, &r, &connectable, &interval_ms, &timeout_ms,
+			      &anonymous, &restart))
 		return NULL;
 	unsigned units = interval_ms * 8 / 5; /* 0.625 ms units; 0 = default */
 	if (units && units < 0x20) /* the spec's minimum, 20 ms */
@@ -785,7 +785,7 @@ static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 		.data_len = (size_t)d.len,
 		.scan_rsp = r.buf,
 		.scan_rsp_len = (size_t)r.len,
-		.restart_on_disconnect = connectable,
+		.restart_on_disconnect = restart < 0 ? connectable : restart,
 		.interval_min = (uint16_t)(units > 0x4000 ? 0x4000 : units),
 		.interval_max = (uint16_t)(units > 0x4000 ? 0x4000 : units),
 		.timeout_ms = timeout_ms,
@@ -838,7 +838,7 @@ static PyMethodDef Host_methods[] = {
 	{ "passkey_reply", (PyCFunction)Host_passkey_reply, METH_VARARGS, "passkey_reply(conn, accept, passkey)" },
 	{ "confirm_reply", (PyCFunction)Host_confirm_reply, METH_VARARGS, "confirm_reply(conn, accept)" },
 	{ "bond_delete", (PyCFunction)Host_bond_delete, METH_VARARGS, "bond_delete(addr|None[, type])" },
-	{ "adv_start", (PyCFunction)Host_adv_start, METH_VARARGS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous])" },
+	{ "adv_start", (PyCFunction)Host_adv_start, METH_VARARGS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart])" },
 	{ "adv_stop", (PyCFunction)Host_adv_stop, METH_NOARGS, "Stop advertising." },
 	SERVER_METHODS
 	{ NULL },

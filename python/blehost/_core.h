@@ -34,6 +34,8 @@ PyObject *Host_gatts_get(HostObject *self, PyObject *args);
 PyObject *Host_gatts_notify(HostObject *self, PyObject *args);
 PyObject *Host_gatts_changed(HostObject *self, PyObject *args);
 PyObject *Host_gatts_cccd(HostObject *self, PyObject *args);
+PyObject *Host_conn_params(HostObject *self, PyObject *args);
+PyObject *Host_advertising(HostObject *self, PyObject *args);
 #define SERVER_METHODS \
 	{ "gatts_add", (PyCFunction)Host_gatts_add, METH_VARARGS, "gatts_add(service) -> handles" }, \
 	{ "gatts_remove", (PyCFunction)Host_gatts_remove, METH_VARARGS, "gatts_remove(svc_handle)" }, \
@@ -41,7 +43,9 @@ PyObject *Host_gatts_cccd(HostObject *self, PyObject *args);
 	{ "gatts_get", (PyCFunction)Host_gatts_get, METH_VARARGS, "gatts_get(handle) -> bytes" }, \
 	{ "gatts_notify", (PyCFunction)Host_gatts_notify, METH_VARARGS, "gatts_notify(conn, vh, value, indicate) -> status" }, \
 	{ "gatts_changed", (PyCFunction)Host_gatts_changed, METH_VARARGS, "gatts_changed(vh, value|None) -> (sent, busy)" }, \
-	{ "gatts_cccd", (PyCFunction)Host_gatts_cccd, METH_VARARGS, "gatts_cccd(conn, vh) -> CCCD value" },
+	{ "gatts_cccd", (PyCFunction)Host_gatts_cccd, METH_VARARGS, "gatts_cccd(conn, vh) -> CCCD value" }, \
+	{ "conn_params", (PyCFunction)Host_conn_params, METH_VARARGS, "conn_params(conn) -> (interval, latency, timeout)" }, \
+	{ "advertising", (PyCFunction)Host_advertising, METH_NOARGS, "Whether GAP advertises." },
 
 /* CharBuf and PktBuf types over host_buffers.h (_core_buffers.c). */
 int core_buffers_init(PyObject *module);

@@ -308,3 +308,23 @@ PyObject *Host_gatts_cccd(HostObject *self, PyObject *args)
 		return NULL;
 	return PyLong_FromLong(bh_gatts_cccd_value(bh_host_gatt_server(self->h), conn, vh));
 }
+
+/* (interval in 1.25 ms units, latency, supervision timeout in 10 ms units)
+ * of a connection, for _bleio's Connection.connection_interval. */
+PyObject *Host_conn_params(HostObject *self, PyObject *args)
+{
+	unsigned short conn;
+	if (!PyArg_ParseTuple(args, "H", &conn) || check_open(self))
+		return NULL;
+	const struct bh_gap_conn *c = bh_gap_conn_get(bh_host_gap(self->h), conn);
+	if (!c)
+		return raise_status(BH_ENOTFOUND);
+	return Py_BuildValue("(HHH)", c->interval, c->latency, c->supervision_timeout);
+}
+
+PyObject *Host_advertising(HostObject *self, PyObject *Py_UNUSED(unused))
+{
+	if (check_open(self))
+		return NULL;
+	return PyBool_FromLong(bh_gap_advertising(bh_host_gap(self->h)));
+}
