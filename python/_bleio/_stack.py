@@ -28,7 +28,8 @@ def translate(e, what):
             return ConnectionError(f"{what}: {e}")
         if e.status == _core.ETIMEDOUT:
             return ConnectionError(f"{what}: timed out")
-        if e.status in (_core.ESECURITY, _core.EPERM) or e.kind == _core.KIND_SMP:
+        if e.status in (_core.ESECURITY, _core.EPERM) or (e.status > 0 and
+                                                          e.status >> 16 == _core.KIND_SMP):
             return SecurityError(f"{what}: {e}")
         return BluetoothError(f"{what}: {e}")
     return e
