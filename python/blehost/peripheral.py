@@ -140,6 +140,15 @@ def _perm(allowed, enc, authen, secure):
     return p
 
 
+# AUTHORIZE: no authorization prompt is wired yet, so such attributes are
+# refused with Insufficient Authorization (never silently open).
+PERM_AUTHOR = 0x10
+
+
+def _author(p, flag):
+    return p | PERM_AUTHOR if p and flag else p
+
+
 def _chr_perms(f):
     F = CharacteristicFlags
     writes = F.WRITE | F.WRITE_WITHOUT_RESPONSE | F.AUTHENTICATED_SIGNED_WRITES | F.RELIABLE_WRITE
@@ -147,7 +156,7 @@ def _chr_perms(f):
                bool(f & F.ENCRYPT_AUTHENTICATED_READ), bool(f & F.SECURE_READ))
     wp = _perm(bool(f & writes), bool(f & F.ENCRYPT_WRITE),
                bool(f & F.ENCRYPT_AUTHENTICATED_WRITE), bool(f & F.SECURE_WRITE))
-    return rp, wp
+    return _author(rp, f & F.AUTHORIZE), _author(wp, f & F.AUTHORIZE)
 
 
 def _dsc_perms(f):
@@ -156,7 +165,7 @@ def _dsc_perms(f):
                bool(f & D.ENCRYPT_AUTHENTICATED_READ), bool(f & D.SECURE_READ))
     wp = _perm(bool(f & D.WRITE), bool(f & D.ENCRYPT_WRITE),
                bool(f & D.ENCRYPT_AUTHENTICATED_WRITE), bool(f & D.SECURE_WRITE))
-    return rp, wp
+    return _author(rp, f & D.AUTHORIZE), _author(wp, f & D.AUTHORIZE)
 
 
 class _Options:

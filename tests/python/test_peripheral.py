@@ -116,3 +116,17 @@ def test_advertisement_payloads():
     ad, rsp = long.payloads()
     assert rsp == bytes([30, 0x08]) + b"a-rather-long-device-name-her" and len(ad) <= 31
     assert uuid_bytes("180D") == b"\x0d\x18"
+
+
+def test_flags_map_to_server_permissions():
+    from blehost.peripheral import _chr_perms, _dsc_perms, DescriptorFlags
+    F = CharacteristicFlags
+    assert _chr_perms(F.READ) == (0x1, 0)
+    assert _chr_perms(F.NOTIFY) == (0, 0)
+    assert _chr_perms(F.READ | F.ENCRYPT_READ | F.WRITE) == (0x3, 0x1)
+    assert _chr_perms(F.WRITE_WITHOUT_RESPONSE | F.ENCRYPT_AUTHENTICATED_WRITE) == (0, 0x7)
+    assert _chr_perms(F.READ | F.SECURE_READ) == (0x1 | 0x2 | 0x4 | 0x8 | (16 << 8), 0)
+    # AUTHORIZE refuses (no prompt is wired), never opens
+    assert _chr_perms(F.READ | F.AUTHORIZE) == (0x11, 0)
+    assert _dsc_perms(DescriptorFlags.READ | DescriptorFlags.ENCRYPT_WRITE |
+                      DescriptorFlags.WRITE) == (0x1, 0x3)
