@@ -124,7 +124,7 @@ static PyMethodDef CharBuf_methods[] = {
 	{ "reset", (PyCFunction)CharBuf_reset, METH_NOARGS, "Discard unread bytes." },
 	{ "close", (PyCFunction)CharBuf_close, METH_VARARGS, "close([reason])" },
 	{ "stats", (PyCFunction)CharBuf_stats, METH_NOARGS, "(in_waiting, dropped, refused, status)" },
-	{ NULL },
+	{ NULL, NULL, 0, NULL },
 };
 
 static PyTypeObject CharBufType = {
@@ -253,7 +253,7 @@ static PyMethodDef PktBuf_methods[] = {
 	{ "close", (PyCFunction)PktBuf_close, METH_VARARGS, "close([reason])" },
 	{ "stats", (PyCFunction)PktBuf_stats, METH_NOARGS,
 	  "(in_count, out_count, dropped, refused, oversize, status, in_len, out_len)" },
-	{ NULL },
+	{ NULL, NULL, 0, NULL },
 };
 
 static PyTypeObject PktBufType = {
