@@ -16,6 +16,8 @@ UART = _bleio.UUID("6E400001-B5A3-F393-E0A9-E50E24DCCA9E")
 RX = _bleio.UUID("6E400002-B5A3-F393-E0A9-E50E24DCCA9E")  # central writes here
 TX = _bleio.UUID("6E400003-B5A3-F393-E0A9-E50E24DCCA9E")  # peripheral notifies here
 UART_PREFIX = bytes([17, 0x07]) + UART.uuid128  # AD: complete list of 128-bit UUIDs
+# either list (bleno, for one, advertises the incomplete one)
+EITHER_LIST = UART_PREFIX + bytes([17, 0x06]) + UART.uuid128
 
 
 def peripheral(seconds):
@@ -50,8 +52,8 @@ def peripheral(seconds):
 def central(lines):
     adapter = _bleio.adapter
     found = None
-    for entry in adapter.start_scan(UART_PREFIX, timeout=10, minimum_rssi=-127):
-        if entry.matches(UART_PREFIX):
+    for entry in adapter.start_scan(EITHER_LIST, timeout=10, minimum_rssi=-127):
+        if entry.matches(EITHER_LIST, all=False):
             found = entry
             break
     adapter.stop_scan()

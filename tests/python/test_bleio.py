@@ -193,3 +193,10 @@ def test_bleio_central_against_peripheral_api(heart_rate):
             conn.discover_remote_services()
     finally:
         conn.disconnect()
+
+
+def test_bleio_central_against_bleno(bleno_uart):
+    """The _bleio UART central, unchanged, against a bleno (Node) peripheral."""
+    c = Peer([sys.executable, os.path.join(EXAMPLES, "bleio_uart.py"), "central", "to bleno"])
+    assert c.wait_for(r"connected after disconnect: False", 40), "\n".join(c.lines)
+    assert c.count(r"reply TO BLENO$") == 1, "\n".join(c.lines)
