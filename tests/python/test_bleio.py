@@ -200,3 +200,18 @@ def test_bleio_central_against_bleno(bleno_uart):
     c = Peer([sys.executable, os.path.join(EXAMPLES, "bleio_uart.py"), "central", "to bleno"])
     assert c.wait_for(r"connected after disconnect: False", 40), "\n".join(c.lines)
     assert c.count(r"reply TO BLENO$") == 1, "\n".join(c.lines)
+
+
+def test_noble_central_against_bleio_peripheral():
+    from conftest import HERE, node_available
+    if not node_available():
+        pytest.skip("node/noble unavailable (tests/interop/setup.sh)")
+    p = example("bleio_uart.py", "peripheral", "40")
+    try:
+        n = Peer(["node", os.path.join(HERE, "noble_uart.js"), "bleio-uart", "noble one",
+                  "noble two"])
+        assert n.wait_for(r"NOBLE (PASS|FAIL)", 40) and n.count(r"NOBLE PASS") == 1 \
+            and n.count(r'NOBLE reply "NOBLE (ONE|TWO)\\n"') == 2, \
+            "\n".join(n.lines)
+    finally:
+        p.stop()
