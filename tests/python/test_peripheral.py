@@ -130,3 +130,70 @@ def test_flags_map_to_server_permissions():
     assert _chr_perms(F.READ | F.AUTHORIZE) == (0x11, 0)
     assert _dsc_perms(DescriptorFlags.READ | DescriptorFlags.ENCRYPT_WRITE |
                       DescriptorFlags.WRITE) == (0x1, 0x3)
+
+
+SECRET = "a0e10001-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+
+
+class Secret(Service):
+    def __init__(self):
+        super().__init__("a0e10000-1b2c-4d5e-8f90-a1b2c3d4e5f6", True)
+
+    @characteristic(SECRET, CharacteristicFlags.READ | CharacteristicFlags.ENCRYPT_AUTHENTICATED_READ)
+    def secret(self, options):
+        return b"mitm only"
+
+
+def pair_through_agents(peripheral_agent, client_io, client_agent, name):
+    import blehost
+
+    async def main():
+        bus = await get_message_bus(store_dir="")
+        await Secret().register(bus)
+        await peripheral_agent.register(bus)
+        adv = Advertisement(name, [], 0, 0)
+        await adv.register(bus)
+        client_host = blehost.Host(store_dir="", io_cap=client_io, mitm=True, auto_security=False)
+        try:
+            await client_host.start()
+            async with BleakClient(bus.host.address,
+                                   blehost={"host": client_host, "agent": client_agent}) as c:
+                with pytest.raises(BleakError):
+                    await c.read_gatt_char(SECRET)  # Insufficient Authentication
+                assert await c.pair(protection_level=3)
+                assert await c.read_gatt_char(SECRET) == b"mitm only"
+        finally:
+            client_host.close()
+            await adv.unregister()
+            bus.close()
+    run(main())
+
+
+def test_yes_no_agent_numeric_comparison():
+    from blehost.peripheral import YesNoAgent
+    asked, ours = [], []
+
+    class Confirm:
+        def confirm_number(self, address, number):
+            ours.append(number)
+            return True
+
+    pair_through_agents(YesNoAgent(lambda n: asked.append(n) or True), "KeyboardDisplay",
+                        Confirm(), "nc-test")
+    assert asked and asked == ours
+
+
+def test_display_agent_and_typed_passkey():
+    from blehost.peripheral import DisplayAgent
+    shown = []
+
+    class Typist:
+        async def request_passkey(self, address):
+            for _ in range(100):
+                if shown:
+                    return shown[0]
+                await asyncio.sleep(0.05)
+            return None
+
+    pair_through_agents(DisplayAgent(shown.append), "KeyboardOnly", Typist(), "pk-test")
+    assert shown and 0 <= shown[0] <= 999999
