@@ -120,7 +120,10 @@ int bh_pktbuf_write(struct bh_pktbuf *b, const uint8_t *header, size_t hlen,
 size_t bh_pktbuf_out_count(const struct bh_pktbuf *b);
 /* The next packet to send (valid until the next pop/write/free), or
  * BH_EBUSY if none. The sender pops it once the stack took it (a
- * notification/Write Command accepted, BH_EBUSY means try at can_send). */
+ * notification/Write Command/SDU accepted; BH_EBUSY means try again at
+ * can_send). can_send and coc_can_send may fire from inside the send call
+ * itself: a sender called from them must not peek again before it popped
+ * (tests/live/live_buffers.c's coc_pump shows the pattern). */
 int bh_pktbuf_out_peek(const struct bh_pktbuf *b, const uint8_t **pkt, size_t *len);
 void bh_pktbuf_out_pop(struct bh_pktbuf *b);
 

@@ -4,7 +4,9 @@
  * packets that the peripheral reads whole through a packet buffer (one
  * longer than the negotiated limit refused and counted); then the
  * peripheral ends the link while the central waits on its buffer with no
- * timeout, and the wait returns BH_EDISCONNECTED.
+ * timeout, and the wait returns BH_EDISCONNECTED. Over an L2CAP credit-based
+ * channel, packets queued in the central's packet buffer go out one SDU at a
+ * time (coc_can_send) and arrive whole in the peripheral's.
  *
  *   live_buffers            (BLEHOST_TRANSPORT from with-btvirt.sh)
  */
@@ -28,6 +30,9 @@ struct side {
 	bool up;
 	struct bh_charbuf *lines; /* central: notifications */
 	struct bh_pktbuf *pkts;   /* peripheral: Write Commands */
+	struct bh_pktbuf *coc;    /* central: outgoing SDUs; peripheral: incoming */
+	uint16_t cid;
+	bool coc_open, pumping, again;
 };
 
 static struct side central, peripheral;
@@ -51,6 +56,51 @@ static void on_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 		bh_charbuf_close(s->lines, BH_EDISCONNECTED);
 	if (s->pkts)
 		bh_pktbuf_close(s->pkts, BH_EDISCONNECTED);
+}
+
+/* Sends the queued packets one SDU at a time. coc_can_send may fire from
+ * inside bh_host_coc_send (the SDU went out at once): that nested call only
+ * asks for another round, taken once the sent packet is popped. */
+static void coc_pump(struct side *s)
+{
+	if (s->pumping) {
+		s->again = true;
+		return;
+	}
+	s->pumping = true;
+	do {
+		const uint8_t *p;
+		size_t len;
+		s->again = false;
+		if (bh_pktbuf_out_peek(s->coc, &p, &len) == BH_OK &&
+		    bh_host_coc_send(s->h, s->conn, s->cid, p, len) == BH_OK)
+			bh_pktbuf_out_pop(s->coc);
+	} while (s->again);
+	s->pumping = false;
+}
+
+static void on_coc_opened(void *ctx, uint16_t handle, uint16_t cid, uint16_t spsm, bh_status st)
+{
+	(void)handle;
+	(void)spsm;
+	struct side *s = ctx;
+	s->cid = cid;
+	s->coc_open = st == BH_OK;
+}
+
+static void on_coc_sdu(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *sdu, size_t len)
+{
+	(void)handle;
+	(void)cid;
+	struct side *s = ctx;
+	bh_pktbuf_feed(s->coc, sdu, len);
+}
+
+static void on_coc_can_send(void *ctx, uint16_t handle, uint16_t cid)
+{
+	(void)handle;
+	(void)cid;
+	coc_pump(ctx);
 }
 
 static void on_notification(void *ctx, uint16_t handle, uint16_t attr, const uint8_t *v,
@@ -94,7 +144,9 @@ static struct bh_host *start(struct bh_loop *loop, struct side *s)
 	cfg.seed = s == &central ? 1 : 2;
 	struct bh_host_events ev = { .ctx = s, .connected = on_connected,
 				     .disconnected = on_disconnected,
-				     .notification = on_notification };
+				     .notification = on_notification,
+				     .coc_opened = on_coc_opened, .coc_sdu = on_coc_sdu,
+				     .coc_can_send = on_coc_can_send };
 	char err[256] = "";
 	s->h = bh_host_new(&cfg, &ev, err, sizeof(err));
 	if (!s->h) {
@@ -132,6 +184,8 @@ int main(void)
 	struct bh_loop *loop = bh_loop_new();
 	central.lines = bh_charbuf_new(256, BH_BUF_DROP_OLDEST);
 	peripheral.pkts = bh_pktbuf_new(8, 244, 244, BH_BUF_DROP_OLDEST);
+	central.coc = bh_pktbuf_new(8, 512, 512, BH_BUF_REFUSE);
+	peripheral.coc = bh_pktbuf_new(8, 512, 512, BH_BUF_REFUSE);
 	if (!start(loop, &central) || !start(loop, &peripheral))
 		return 1;
 	struct bh_gatts *s = bh_host_gatt_server(peripheral.h);
@@ -193,6 +247,31 @@ int main(void)
 	CHECK(bh_pktbuf_readinto(peripheral.pkts, in, sizeof(in), &len) == BH_OK && len == 100);
 	CHECK(bh_pktbuf_oversize(peripheral.pkts) == 1);
 
+	/* Packets over an L2CAP credit-based channel, queued then flushed. */
+	CHECK(bh_host_coc_listen(peripheral.h, 0x0081) == BH_OK);
+	uint16_t cid = 0;
+	CHECK(bh_host_coc_connect(central.h, conn, 0x0081, &cid) == BH_OK);
+	bool *opened = &central.coc_open;
+	CHECK(bh_loop_run_until(loop, opened, 5000) == BH_OK);
+	central.cid = cid;
+	size_t coc_lens[] = { 1, 100, 300, 512, 23 };
+	for (size_t k = 0; k < 5; k++) {
+		uint8_t hdr = (uint8_t)k;
+		memset(pkt, (int)k + 1, sizeof(pkt));
+		CHECK(bh_pktbuf_write(central.coc, &hdr, 1, pkt,
+				      coc_lens[k] - 1 < sizeof(pkt) ? coc_lens[k] - 1 : sizeof(pkt)) ==
+		      BH_OK);
+	}
+	coc_pump(&central);
+	CHECK(bh_pktbuf_flush(loop, central.coc, 5000) == BH_OK);
+	uint8_t sdu[512];
+	for (size_t k = 0; k < 5; k++) {
+		size_t want = coc_lens[k] - 1 < sizeof(pkt) ? coc_lens[k] : sizeof(pkt) + 1;
+		CHECK(bh_pktbuf_wait(loop, peripheral.coc, 5000) == BH_OK);
+		CHECK(bh_pktbuf_readinto(peripheral.coc, sdu, sizeof(sdu), &len) == BH_OK);
+		CHECK(len == want && sdu[0] == k && (len == 1 || sdu[len - 1] == k + 1));
+	}
+
 	/* The peripheral ends the link while the central waits without a timeout. */
 	bh_loop_timer_at(loop, bh_loop_now(loop) + 100, drop_link, NULL);
 	CHECK(bh_charbuf_wait(loop, central.lines, 1, false, BH_NEVER) == BH_EDISCONNECTED);
@@ -204,9 +283,11 @@ int main(void)
 	bh_loop_free(loop);
 	bh_charbuf_free(central.lines);
 	bh_pktbuf_free(peripheral.pkts);
+	bh_pktbuf_free(central.coc);
+	bh_pktbuf_free(peripheral.coc);
 	if (failures)
 		return 1;
-	printf("live buffers: 20 lines, %zu packets (max %zu), 1 oversize refused, disconnect wakes the reader\n",
-	       sent, max);
+	printf("live buffers: 20 lines, %zu packets (max %zu), 1 oversize refused, 5 CoC SDUs "
+	       "(up to 245), disconnect wakes the reader\n", sent, max);
 	return 0;
 }
