@@ -118,10 +118,19 @@ class Adapter:
 
     def stop_advertising(self):
         st = self._stack_up()
-        try:
-            st.call(st.host._core.adv_stop, what="stop advertising")
-        except BluetoothError:
-            pass  # not advertising: nothing to stop
+        h = st.host
+
+        async def stop():
+            try:
+                h.call(h._core.adv_stop, what="stop advertising")
+            except HostError:
+                return  # not advertising: nothing to stop
+            # the disable completes a moment later: return once it has
+            for _ in range(400):
+                if not h._core.advertising():
+                    return
+                await asyncio.sleep(0.005)
+        st.run(stop(), what="stop advertising")
 
     # ---- scanning ----
 

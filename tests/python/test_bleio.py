@@ -215,3 +215,62 @@ def test_noble_central_against_bleio_peripheral():
             "\n".join(n.lines)
     finally:
         p.stop()
+
+
+def test_adapter_advertising_parameters():
+    ad = _bleio.adapter
+    data = b"\x02\x01\x06\x05\x09adv!"
+    ad.start_advertising(data, timeout=1, interval=0.05)
+    assert ad.advertising
+    deadline = time.monotonic() + 10
+    while ad.advertising and time.monotonic() < deadline:
+        pass  # polled: the stack thread ends it at the timeout
+    assert not ad.advertising
+    ad.start_advertising(b"\x02\x01\x04", scan_response=b"\x05\x09rsp!", connectable=False,
+                         interval=1.0)
+    assert ad.advertising
+    ad.stop_advertising()
+    assert not ad.advertising
+    ad.stop_advertising()  # not advertising: no error, as on boards
+    with pytest.raises(ValueError):
+        ad.start_advertising(data, interval=0.001)
+    with pytest.raises(NotImplementedError):
+        ad.start_advertising(data, directed_to=ad.address)
+    ad.start_advertising(data, anonymous=True, timeout=2)
+    assert ad.advertising
+    ad.stop_advertising()
+
+
+def test_pair_and_local_attributes_both_roles():
+    """_bleio central pairs (Just Works) with the _bleio UART peripheral;
+    then reads back what the peripheral's local service declares."""
+    p = example("bleio_uart.py", "peripheral", "30")
+    try:
+        text = p.match.group(1)
+        addr = _bleio.Address(bytes.fromhex(text.replace(":", ""))[::-1],
+                              _bleio.Address.PUBLIC)
+        conn = _bleio.adapter.connect(addr, timeout=10)
+        assert not conn.paired
+        conn.pair()
+        assert conn.paired
+        uart = conn.discover_remote_services()
+        uuids = [s.uuid for s in uart]
+        nus = _bleio.UUID("6E400001-B5A3-F393-E0A9-E50E24DCCA9E")
+        assert nus in uuids
+        svc = uart[uuids.index(nus)]
+        props = {c.uuid: c.properties for c in svc.characteristics}
+        C = _bleio.Characteristic
+        assert props[_bleio.UUID(UART_TX)] == C.NOTIFY
+        assert props[_bleio.UUID(UART_RX)] == C.WRITE | C.WRITE_NO_RESPONSE
+        tx = [c for c in svc.characteristics if c.uuid == _bleio.UUID(UART_TX)][0]
+        tx.set_cccd(notify=True)
+        buf = _bleio.CharacteristicBuffer(tx, timeout=3)
+        rx = [c for c in svc.characteristics if c.uuid == _bleio.UUID(UART_RX)][0]
+        rx.value = b"paired\n"
+        assert buf.readline() == b"PAIRED\n"
+        tx.set_cccd(notify=False)
+        rx.value = b"quiet\n"
+        assert buf.read(1) is None  # unsubscribed: nothing comes within the timeout
+        conn.disconnect()
+    finally:
+        p.stop()
