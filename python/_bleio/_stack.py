@@ -16,7 +16,7 @@ import os
 import threading
 
 from blehost import _core
-from blehost._host import Host, HostError
+from blehost._host import Host, HostError, config_from_env
 
 from ._errors import BluetoothError, ConnectionError, SecurityError
 
@@ -87,7 +87,10 @@ class Stack:
         self.loop = loop
 
         async def up():
-            opts = dict(self.options)
+            # BLEHOST_STORE, BLEHOST_IO_CAP, ... as for every blehost program;
+            # Adapter(...) options win
+            opts = config_from_env()
+            opts.update(self.options)
             h = _StackHost(self, self.transport, **opts)
             try:
                 await h.start()
