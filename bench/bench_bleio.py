@@ -9,21 +9,11 @@ Exits 1 if no data came through a buffer (CI runs it with short windows)."""
 
 import argparse
 import os
-import re
 import subprocess
 import sys
 import time
 
-
-def start_peer(peer_bin, length, secs):
-    p = subprocess.Popen([peer_bin, "peer", str(length), str(secs)], stdout=subprocess.PIPE,
-                         text=True)
-    line = p.stdout.readline()
-    m = re.match(r"peer (\S+)", line)
-    if not m:
-        p.kill()
-        raise SystemExit(f"peer did not start: {line!r}")
-    return p, m.group(1)
+from bench_bleak import start_peer  # the same peer process (bench_notify_peer)
 
 
 def run_py(addr, secs):

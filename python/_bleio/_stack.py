@@ -16,7 +16,7 @@ import os
 import threading
 
 from blehost import _core
-from blehost._host import Host, HostError, config_from_env
+from blehost._host import Host, HostError, config_from_env, start_or_close
 
 from ._errors import BluetoothError, ConnectionError, SecurityError
 
@@ -91,13 +91,7 @@ class Stack:
             # Adapter(...) options win
             opts = config_from_env()
             opts.update(self.options)
-            h = _StackHost(self, self.transport, **opts)
-            try:
-                await h.start()
-            except BaseException:
-                h.close()
-                raise
-            self.host = h
+            self.host = await start_or_close(_StackHost(self, self.transport, **opts))
 
         try:
             loop.run_until_complete(up())

@@ -446,6 +446,17 @@ class Host:
             c.can_send.set_result(0)
 
 
+async def start_or_close(h):
+    """Starts h; a host whose bring-up fails is closed (its controller and
+    transport released) before the error goes on."""
+    try:
+        await h.start()
+    except BaseException:
+        h.close()
+        raise
+    return h
+
+
 # ---- one shared host per transport in the process ----
 
 _hosts = {}
@@ -479,10 +490,9 @@ async def get_host(transport=None):
     h = Host(transport, **opts)
     _hosts[transport] = h
     try:
-        await h.start()
+        await start_or_close(h)
     except BaseException:
         _hosts.pop(transport, None)
-        h.close()
         raise
     return h
 

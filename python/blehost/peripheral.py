@@ -27,7 +27,7 @@ import struct
 import uuid as _uuid
 
 from . import _core
-from ._host import Host, HostError
+from ._host import Host, HostError, start_or_close
 
 log = logging.getLogger(__name__)
 
@@ -538,12 +538,7 @@ class Bus:
         h = Host(self.transport, **opts)
         h.server = self
         h.agent = self.agent
-        try:
-            await h.start()
-        except BaseException:
-            h.close()
-            raise
-        self.host = h
+        self.host = await start_or_close(h)
         for s in self.services:
             self._add(s)
         return self
