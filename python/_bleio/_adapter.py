@@ -113,8 +113,21 @@ class Adapter:
             timeout = 180  # CircuitPython picks the longest allowed
         # CircuitPython stops advertising when a central connects; the
         # program starts it again (restart=False).
-        st.call(st.host._core.adv_start, data, rsp, connectable, int(interval * 1000),
-                int(timeout * 1000), anonymous, False, what="start advertising")
+        h = st.host
+
+        # returns once the controller enabled it: a central may connect as
+        # soon as start_advertising returns, as on boards
+        st.run(h.op(h._core.adv_start, data, rsp, connectable, int(interval * 1000),
+                    int(timeout * 1000), anonymous, False, what="start advertising",
+                    timeout=5), what="start advertising")
+
+    @staticmethod
+    async def _settle(h, advertising):
+        """Waits (at most 2 s) for `advertising` to settle after a stop."""
+        for _ in range(400):
+            if h._core.advertising() == advertising:
+                return
+            await asyncio.sleep(0.005)
 
     def stop_advertising(self):
         st = self._stack_up()
@@ -125,11 +138,7 @@ class Adapter:
                 h.call(h._core.adv_stop, what="stop advertising")
             except HostError:
                 return  # not advertising: nothing to stop
-            # the disable completes a moment later: return once it has
-            for _ in range(400):
-                if not h._core.advertising():
-                    return
-                await asyncio.sleep(0.005)
+            await self._settle(h, False)
         st.run(stop(), what="stop advertising")
 
     # ---- scanning ----

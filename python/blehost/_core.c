@@ -226,6 +226,15 @@ static void op_connect_done(void *ctx, bh_status st, const struct bh_gap_conn *c
 	emit(self, "on_op", "(liHO)", token, st, conn ? conn->handle : 0, Py_None);
 }
 
+static void op_adv_done(void *ctx, bh_status st)
+{
+	struct op *o = ctx;
+	HostObject *self = o->self;
+	long token = o->token;
+	free(o);
+	emit(self, "on_op", "(liHO)", token, st, 0, Py_None);
+}
+
 /* ---- scanning ---- */
 
 static void scan_device(void *ctx, const struct bh_gap_device *d)
@@ -767,8 +776,9 @@ static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 	Py_buffer d, r;
 	int connectable, anonymous = 0, restart = -1;
 	unsigned interval_ms = 0, timeout_ms = 0;
-	if (!PyArg_ParseTuple(args, "y*y*p|IIpp", &d, &r, &connectable, &interval_ms, &timeout_ms,
-			      &anonymous, &restart))
+	long token = -1;
+	if (!PyArg_ParseTuple(args, "y*y*p|IIppl", &d, &r, &connectable, &interval_ms, &timeout_ms,
+			      &anonymous, &restart, &token))
 		return NULL;
 	unsigned units = interval_ms * 8 / 5; /* 0.625 ms units; 0 = default */
 	if (units && units < 0x20) /* the spec's minimum, 20 ms */
@@ -791,10 +801,16 @@ static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 		.timeout_ms = timeout_ms,
 		.anonymous = anonymous,
 	};
-	int rc = bh_gap_adv_start(bh_host_gap(self->h), &p, NULL, NULL);
+	/* With a token, on_op reports the controller's enable (the program may
+	 * then tell a central it can connect). */
+	struct op *o = token >= 0 ? op_new(self, token) : NULL;
+	int rc = token >= 0 && !o ? BH_ENOMEM
+				  : bh_gap_adv_start(bh_host_gap(self->h), &p, o ? op_adv_done : NULL, o);
 	LEAVE(self);
 	PyBuffer_Release(&d);
 	PyBuffer_Release(&r);
+	if (token >= 0)
+		return op_started(o, rc);
 	return none_or_raise(rc);
 }
 
@@ -838,7 +854,7 @@ static PyMethodDef Host_methods[] = {
 	{ "passkey_reply", (PyCFunction)Host_passkey_reply, METH_VARARGS, "passkey_reply(conn, accept, passkey)" },
 	{ "confirm_reply", (PyCFunction)Host_confirm_reply, METH_VARARGS, "confirm_reply(conn, accept)" },
 	{ "bond_delete", (PyCFunction)Host_bond_delete, METH_VARARGS, "bond_delete(addr|None[, type])" },
-	{ "adv_start", (PyCFunction)Host_adv_start, METH_VARARGS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart])" },
+	{ "adv_start", (PyCFunction)Host_adv_start, METH_VARARGS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart, token])" },
 	{ "adv_stop", (PyCFunction)Host_adv_stop, METH_NOARGS, "Stop advertising." },
 	SERVER_METHODS
 	{ NULL },

@@ -411,8 +411,9 @@ class Advertisement:
         h = bus.host
         connectable = self.packet_type == PacketType.PERIPHERAL
         interval_ms = int((self.interval or 0) * 1000)
-        h.call(h._core.adv_start, ad, rsp, connectable, interval_ms, int(self.timeout * 1000),
-               False, what="advertising")
+        # returns once the controller enabled it (a client may connect at once)
+        await h.op(h._core.adv_start, ad, rsp, connectable, interval_ms,
+                   int(self.timeout * 1000), False, connectable, what="advertising", timeout=5)
         self._bus = bus
 
     async def unregister(self):

@@ -236,9 +236,6 @@ def test_adapter_advertising_parameters():
         ad.start_advertising(data, interval=0.001)
     with pytest.raises(NotImplementedError):
         ad.start_advertising(data, directed_to=ad.address)
-    ad.start_advertising(data, anonymous=True, timeout=2)
-    assert ad.advertising
-    ad.stop_advertising()
 
 
 def test_pair_and_local_attributes_both_roles():
