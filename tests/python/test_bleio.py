@@ -271,3 +271,45 @@ def test_pair_and_local_attributes_both_roles():
         conn.disconnect()
     finally:
         p.stop()
+
+
+def test_local_service_descriptor_and_values_to_bleak():
+    """A local service built in-process (characteristics with fixed and
+    variable lengths, a user description, a custom descriptor, a secondary
+    service) read and written by the bleak backend."""
+    C, A = _bleio.Characteristic, _bleio.Attribute
+    svc = _bleio.Service(_bleio.UUID("c0de0000-1111-2222-3333-444455556666"))
+    sec = _bleio.Service(_bleio.UUID(0xFFE0), secondary=True)
+    assert (svc.remote, svc.secondary, sec.secondary) == (False, False, True)
+    fixed = C.add_to_service(svc, _bleio.UUID("c0de0001-1111-2222-3333-444455556666"),
+                             properties=C.READ | C.WRITE, max_length=4, fixed_length=True)
+    var = C.add_to_service(svc, _bleio.UUID("c0de0002-1111-2222-3333-444455556666"),
+                           properties=C.READ, initial_value=b"hello", max_length=20,
+                           user_description="greeting")
+    closed = C.add_to_service(svc, _bleio.UUID("c0de0003-1111-2222-3333-444455556666"),
+                              properties=C.READ, read_perm=A.ENCRYPT_WITH_MITM, initial_value=b"x")
+    dsc = _bleio.Descriptor.add_to_characteristic(
+        var, _bleio.UUID("c0de00ff-1111-2222-3333-444455556666"), write_perm=A.NO_ACCESS,
+        initial_value=b"\x01\x02")
+    assert svc.characteristics == (fixed, var, closed) and var.descriptors == (dsc,)
+    assert fixed.value == b"\x00" * 4 and var.value == b"hello" and dsc.value == b"\x01\x02"
+    var.value = b"changed"
+    ad = _bleio.adapter
+    ad.start_advertising(b"\x02\x01\x06")
+    addr = repr(ad.address)[9:-1].upper()
+
+    async def main():
+        async with BleakClient(addr) as client:
+            uuids = {s.uuid for s in client.services}
+            assert str(svc.uuid.full) in uuids
+            assert await client.read_gatt_char(str(var.uuid.full)) == b"changed"
+            await client.write_gatt_char(str(fixed.uuid.full), b"\x09\x08", response=True)
+            ch = client.services.get_characteristic(str(var.uuid.full))
+            descs = {d.uuid: d for d in ch.descriptors}
+            assert await client.read_gatt_descriptor(descs[str(dsc.uuid.full)].handle) == b"\x01\x02"
+            ud = descs["00002901-0000-1000-8000-00805f9b34fb"]
+            assert await client.read_gatt_descriptor(ud.handle) == b"greeting"
+            with pytest.raises(Exception):
+                await client.read_gatt_char(str(closed.uuid.full))  # needs MITM pairing
+    run(main())
+    assert fixed.value == b"\x09\x08\x00\x00"  # a shorter write replaces the first octets
