@@ -10,6 +10,7 @@
 #include "gatt.h"
 #include "hci.h"
 #include "host.h"
+#include "host_buffers.h"
 #include "l2cap.h"
 #include "loop.h"
 #include "smp.h"

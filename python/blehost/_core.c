@@ -26,18 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-	PyObject_HEAD
-	struct bh_host *h;
-	PyObject *handler;
-	int busy;
-} HostObject;
+#include "_core.h"
 
-static PyObject *CoreError; /* blehost._core.Error(status, message) */
+PyObject *CoreError; /* blehost._core.Error(status, message) */
 
 /* ---- helpers ---- */
 
-static PyObject *raise_status(int st)
+PyObject *raise_status(int st)
 {
 	PyObject *args = Py_BuildValue("(is)", st, bh_strerror(st));
 	if (args) {
@@ -47,14 +42,14 @@ static PyObject *raise_status(int st)
 	return NULL;
 }
 
-static PyObject *none_or_raise(int st)
+PyObject *none_or_raise(int st)
 {
 	if (st)
 		return raise_status(st);
 	Py_RETURN_NONE;
 }
 
-static int check_open(HostObject *self)
+int check_open(HostObject *self)
 {
 	if (!self->h) {
 		PyErr_SetString(PyExc_RuntimeError, "blehost host is closed");
@@ -76,11 +71,12 @@ static int check_open(HostObject *self)
 	} while (0)
 #define LEAVE(self) ((self)->busy = 0)
 
-/* Calls handler.<name>(*args built from fmt); reports, never propagates. */
-static void emit(HostObject *self, const char *name, const char *fmt, ...)
+/* Calls handler.<name>(*args) and returns its result (new reference), or
+ * NULL after reporting the handler's exception (never propagated). */
+PyObject *call_handler(HostObject *self, const char *name, const char *fmt, ...)
 {
 	if (!self->handler)
-		return;
+		return NULL;
 	va_list ap;
 	va_start(ap, fmt);
 	PyObject *args = Py_VaBuildValue(fmt, ap);
@@ -96,8 +92,11 @@ static void emit(HostObject *self, const char *name, const char *fmt, ...)
 	}
 	if (!r)
 		PyErr_WriteUnraisable(self->handler);
-	Py_XDECREF(r);
+	return r;
 }
+
+/* Calls handler.<name>(*args built from fmt); reports, never propagates. */
+#define emit(self, name, ...) Py_XDECREF(call_handler((self), (name), __VA_ARGS__))
 
 static const char *addr_str(const bh_addr *a, char buf[BH_ADDR_STRLEN])
 {
@@ -227,6 +226,15 @@ static void op_connect_done(void *ctx, bh_status st, const struct bh_gap_conn *c
 	emit(self, "on_op", "(liHO)", token, st, conn ? conn->handle : 0, Py_None);
 }
 
+static void op_adv_done(void *ctx, bh_status st)
+{
+	struct op *o = ctx;
+	HostObject *self = o->self;
+	long token = o->token;
+	free(o);
+	emit(self, "on_op", "(liHO)", token, st, 0, Py_None);
+}
+
 /* ---- scanning ---- */
 
 static void scan_device(void *ctx, const struct bh_gap_device *d)
@@ -325,6 +333,8 @@ static int Host_init(HostObject *self, PyObject *args, PyObject *kw)
 		.confirm_number = ev_confirm,
 		.notification = ev_notification,
 		.can_send = ev_can_send,
+		.subscription = ev_subscription,
+		.indication_done = ev_indication_done,
 		.log = ev_log,
 	};
 	Py_INCREF(handler);
@@ -764,9 +774,15 @@ static PyObject *Host_bond_delete(HostObject *self, PyObject *args)
 static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 {
 	Py_buffer d, r;
-	int connectable;
-	if (!PyArg_ParseTuple(args, "y*y*p", &d, &r, &connectable))
+	int connectable, anonymous = 0, restart = -1;
+	unsigned interval_ms = 0, timeout_ms = 0;
+	long token = -1;
+	if (!PyArg_ParseTuple(args, "y*y*p|IIppl", &d, &r, &connectable, &interval_ms, &timeout_ms,
+			      &anonymous, &restart, &token))
 		return NULL;
+	unsigned units = interval_ms * 8 / 5; /* 0.625 ms units; 0 = default */
+	if (units && units < 0x20) /* the spec's minimum, 20 ms */
+		units = 0x20;
 	if (check_open(self)) {
 		PyBuffer_Release(&d);
 		PyBuffer_Release(&r);
@@ -779,12 +795,22 @@ static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 		.data_len = (size_t)d.len,
 		.scan_rsp = r.buf,
 		.scan_rsp_len = (size_t)r.len,
-		.restart_on_disconnect = connectable,
+		.restart_on_disconnect = restart < 0 ? connectable : restart,
+		.interval_min = (uint16_t)(units > 0x4000 ? 0x4000 : units),
+		.interval_max = (uint16_t)(units > 0x4000 ? 0x4000 : units),
+		.timeout_ms = timeout_ms,
+		.anonymous = anonymous,
 	};
-	int rc = bh_gap_adv_start(bh_host_gap(self->h), &p, NULL, NULL);
+	/* With a token, on_op reports the controller's enable (the program may
+	 * then tell a central it can connect). */
+	struct op *o = token >= 0 ? op_new(self, token) : NULL;
+	int rc = token >= 0 && !o ? BH_ENOMEM
+				  : bh_gap_adv_start(bh_host_gap(self->h), &p, o ? op_adv_done : NULL, o);
 	LEAVE(self);
 	PyBuffer_Release(&d);
 	PyBuffer_Release(&r);
+	if (token >= 0)
+		return op_started(o, rc);
 	return none_or_raise(rc);
 }
 
@@ -828,8 +854,9 @@ static PyMethodDef Host_methods[] = {
 	{ "passkey_reply", (PyCFunction)Host_passkey_reply, METH_VARARGS, "passkey_reply(conn, accept, passkey)" },
 	{ "confirm_reply", (PyCFunction)Host_confirm_reply, METH_VARARGS, "confirm_reply(conn, accept)" },
 	{ "bond_delete", (PyCFunction)Host_bond_delete, METH_VARARGS, "bond_delete(addr|None[, type])" },
-	{ "adv_start", (PyCFunction)Host_adv_start, METH_VARARGS, "adv_start(ad, scan_rsp, connectable)" },
+	{ "adv_start", (PyCFunction)Host_adv_start, METH_VARARGS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart, token])" },
 	{ "adv_stop", (PyCFunction)Host_adv_stop, METH_NOARGS, "Stop advertising." },
+	SERVER_METHODS
 	{ NULL },
 };
 
@@ -869,6 +896,8 @@ PyMODINIT_FUNC PyInit__core(void)
 	PyModule_AddObject(m, "Error", CoreError);
 	Py_INCREF(&HostType);
 	PyModule_AddObject(m, "Host", (PyObject *)&HostType);
+	if (core_buffers_init(m) < 0)
+		return NULL;
 	static const struct {
 		const char *name;
 		long v;
@@ -878,6 +907,7 @@ PyMODINIT_FUNC PyInit__core(void)
 		{ "EBUSY", BH_EBUSY }, { "ENOTSUP", BH_ENOTSUP }, { "ECANCELLED", BH_ECANCELLED },
 		{ "ENOTFOUND", BH_ENOTFOUND }, { "ESTATE", BH_ESTATE }, { "ERESET", BH_ERESET },
 		{ "ESECURITY", BH_ESECURITY }, { "EPERM", BH_EPERM }, { "EPROTO", BH_EPROTO },
+		{ "ENOSPACE", BH_ENOSPACE },
 		{ "POLLIN", POLLIN }, { "POLLOUT", POLLOUT },
 		{ "RSSI_NA", BH_GAP_RSSI_NA },
 		{ "SEC_NONE", BH_SEC_NONE }, { "SEC_ENCRYPTED", BH_SEC_ENCRYPTED },

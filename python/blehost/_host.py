@@ -128,6 +128,8 @@ class Host:
         self.scan_lock = asyncio.Lock()
         self._ready = None
         self.fatal = None
+        self.server = None            # GATT server handler (blehost.peripheral)
+        self.agent = None             # prompts on links without their own agent
         self._core = _core.Host(self, self.transport, store_dir, io_cap, mitm, bondable,
                                 auto_security, sc_only, legacy_only, log_level, seed, trace,
                                 random_address)
@@ -400,7 +402,7 @@ class Host:
 
     def _agent(self, handle):
         c = self.conns.get(handle)
-        return c.agent if c is not None else None
+        return c.agent if c is not None and c.agent is not None else self.agent
 
     def on_passkey_display(self, handle, passkey):
         self.queue(self._prompt, handle, "display_passkey", passkey)
@@ -423,10 +425,36 @@ class Host:
             if cb is not None:
                 self._work.append((cb, (bytearray(value),)))
 
+    # GATT server: answered synchronously inside the stack (no calls back in)
+    def on_gatts_read(self, conn, handle, offset):
+        return self.server.read(conn, handle, offset) if self.server else 0x0E
+
+    def on_gatts_write(self, conn, handle, offset, value, flags):
+        return self.server.write(conn, handle, offset, value, flags) if self.server else 0x0E
+
+    def on_subscription(self, conn, value_handle, value):
+        if self.server:
+            self.queue(self.server.subscription, conn, value_handle, value)
+
+    def on_indication_done(self, conn, value_handle, st):
+        if self.server:
+            self.queue(self.server.indication_done, conn, value_handle, st)
+
     def on_can_send(self, handle):
         c = self.conns.get(handle)
         if c is not None and c.can_send is not None and not c.can_send.done():
             c.can_send.set_result(0)
+
+
+async def start_or_close(h):
+    """Starts h; a host whose bring-up fails is closed (its controller and
+    transport released) before the error goes on."""
+    try:
+        await h.start()
+    except BaseException:
+        h.close()
+        raise
+    return h
 
 
 # ---- one shared host per transport in the process ----
@@ -462,10 +490,9 @@ async def get_host(transport=None):
     h = Host(transport, **opts)
     _hosts[transport] = h
     try:
-        await h.start()
+        await start_or_close(h)
     except BaseException:
         _hosts.pop(transport, None)
-        h.close()
         raise
     return h
 

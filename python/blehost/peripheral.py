@@ -1,0 +1,655 @@
+"""bluez-peripheral's API on blehost: GATT servers in Python without BlueZ.
+
+Programs written for bluez_peripheral change their imports only::
+
+    from blehost.peripheral import (Service, characteristic, descriptor,
+        CharacteristicFlags, DescriptorFlags, Advertisement, NoIoAgent,
+        YesNoAgent, get_message_bus, Adapter)
+
+The "bus" is a blehost host on $BLEHOST_TRANSPORT (or the transport given
+to get_message_bus). It starts when the first advertisement is registered
+(or on bus.start()), so that an agent registered before that sets the IO
+capabilities used for pairing; services registered earlier are added then.
+Services can be added and removed while running (the GATT server's
+Database Hash and Service Changed follow).
+
+Read and write handlers run synchronously inside the stack: they must return
+quickly and must not await. A handler that raises answers the ATT request
+with the error of a blehost.peripheral error class (ATT codes), else
+Unlikely Error.
+"""
+
+import asyncio
+import enum
+import inspect
+import logging
+import struct
+import uuid as _uuid
+
+from . import _core
+from ._host import Host, HostError, start_or_close
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Service", "ServiceCollection", "characteristic", "descriptor",
+           "CharacteristicFlags", "DescriptorFlags", "CharacteristicReadOptions",
+           "CharacteristicWriteOptions", "DescriptorReadOptions", "DescriptorWriteOptions",
+           "Advertisement", "PacketType", "AgentCapability", "BaseAgent", "NoIoAgent",
+           "YesNoAgent", "KeyboardAgent", "DisplayAgent", "get_message_bus", "Adapter",
+           "Bus", "FailedError", "InProgressError", "NotPermittedError",
+           "InvalidValueLengthError", "NotAuthorizedError", "NotSupportedError",
+           "InvalidOffsetError"]
+
+
+# ---- errors a handler raises (bluez_peripheral.error), with ATT codes ----
+
+class _AttError(Exception):
+    code = 0x0E
+
+
+class FailedError(_AttError):
+    code = 0x0E       # Unlikely Error
+
+
+class InProgressError(_AttError):
+    code = 0xFE       # Procedure Already in Progress (CSS Part B, 1.2)
+
+
+class NotPermittedError(_AttError):
+    code = 0x03       # Write Not Permitted
+
+
+class InvalidValueLengthError(_AttError):
+    code = 0x0D
+
+
+class NotAuthorizedError(_AttError):
+    code = 0x08       # Insufficient Authorization
+
+
+class NotSupportedError(_AttError):
+    code = 0x06       # Request Not Supported
+
+
+class InvalidOffsetError(_AttError):
+    code = 0x07
+
+
+def uuid_bytes(u):
+    """'180D', 0x180D or a 128-bit string -> the UUID little-endian."""
+    if isinstance(u, int):
+        return struct.pack("<H", u) if u <= 0xFFFF else struct.pack("<I", u)
+    s = str(u)
+    if len(s) <= 4:
+        return struct.pack("<H", int(s, 16))
+    if len(s) == 8:
+        return struct.pack("<I", int(s, 16))
+    return bytes(reversed(_uuid.UUID(s).bytes))
+
+
+# ---- flags (bluez_peripheral's values) ----
+
+class CharacteristicFlags(enum.Flag):
+    INVALID = 0
+    BROADCAST = 0x1
+    READ = 0x2
+    WRITE_WITHOUT_RESPONSE = 0x4
+    WRITE = 0x8
+    NOTIFY = 0x10
+    INDICATE = 0x20
+    AUTHENTICATED_SIGNED_WRITES = 0x40
+    EXTENDED_PROPERTIES = 0x80
+    RELIABLE_WRITE = 0x100
+    WRITABLE_AUXILIARIES = 0x200
+    ENCRYPT_READ = 0x400
+    ENCRYPT_WRITE = 0x800
+    ENCRYPT_AUTHENTICATED_READ = 0x1000
+    ENCRYPT_AUTHENTICATED_WRITE = 0x2000
+    SECURE_READ = 0x4000
+    SECURE_WRITE = 0x8000
+    AUTHORIZE = 0x10000
+
+
+class DescriptorFlags(enum.Flag):
+    INVALID = 0
+    READ = 0x1
+    WRITE = 0x2
+    ENCRYPT_READ = 0x4
+    ENCRYPT_WRITE = 0x8
+    ENCRYPT_AUTHENTICATED_READ = 0x10
+    ENCRYPT_AUTHENTICATED_WRITE = 0x20
+    SECURE_READ = 0x40
+    SECURE_WRITE = 0x80
+    AUTHORIZE = 0x100
+
+
+# GATT server permission bits (gatt_server.h BH_GATT_PERM_*)
+PERM_OPEN, PERM_ENCRYPT, PERM_AUTHEN, PERM_SC = 0x1, 0x2, 0x4, 0x8
+
+
+def _perm(allowed, enc, authen, secure):
+    if not allowed:
+        return 0
+    p = PERM_OPEN
+    if enc:
+        p |= PERM_ENCRYPT
+    if authen:
+        p |= PERM_ENCRYPT | PERM_AUTHEN
+    if secure:
+        p |= PERM_ENCRYPT | PERM_AUTHEN | PERM_SC | (16 << 8)
+    return p
+
+
+# AUTHORIZE: no authorization prompt is wired yet, so such attributes are
+# refused with Insufficient Authorization (never silently open).
+PERM_AUTHOR = 0x10
+
+
+def _author(p, flag):
+    return p | PERM_AUTHOR if p and flag else p
+
+
+def _chr_perms(f):
+    F = CharacteristicFlags
+    writes = F.WRITE | F.WRITE_WITHOUT_RESPONSE | F.AUTHENTICATED_SIGNED_WRITES | F.RELIABLE_WRITE
+    rp = _perm(bool(f & F.READ), bool(f & F.ENCRYPT_READ),
+               bool(f & F.ENCRYPT_AUTHENTICATED_READ), bool(f & F.SECURE_READ))
+    wp = _perm(bool(f & writes), bool(f & F.ENCRYPT_WRITE),
+               bool(f & F.ENCRYPT_AUTHENTICATED_WRITE), bool(f & F.SECURE_WRITE))
+    return _author(rp, f & F.AUTHORIZE), _author(wp, f & F.AUTHORIZE)
+
+
+def _dsc_perms(f):
+    D = DescriptorFlags
+    rp = _perm(bool(f & D.READ), bool(f & D.ENCRYPT_READ),
+               bool(f & D.ENCRYPT_AUTHENTICATED_READ), bool(f & D.SECURE_READ))
+    wp = _perm(bool(f & D.WRITE), bool(f & D.ENCRYPT_WRITE),
+               bool(f & D.ENCRYPT_AUTHENTICATED_WRITE), bool(f & D.SECURE_WRITE))
+    return _author(rp, f & D.AUTHORIZE), _author(wp, f & D.AUTHORIZE)
+
+
+class _Options:
+    def __init__(self, offset=0, mtu=None, device=None, type=None):
+        self.offset = offset
+        self.mtu = mtu
+        self.device = device
+        self.type = type
+        self.link = None
+        self.prepare_authorize = False
+
+
+CharacteristicReadOptions = DescriptorReadOptions = _Options
+CharacteristicWriteOptions = DescriptorWriteOptions = _Options
+
+
+# ---- characteristics and descriptors (class-level decorators) ----
+
+class _Attr:
+    """What @characteristic and @descriptor make: a getter, an optional
+    setter, and (per service instance, once registered) a handle."""
+
+    def __init__(self, uuid, flags):
+        self.uuid = uuid
+        self.flags = flags
+        self.getter_func = None
+        self.setter_func = None
+        self.name = None
+
+    def __call__(self, getter):
+        self.getter_func = getter
+        return self
+
+    def setter(self, setter):
+        self.setter_func = setter
+        return self
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return obj._bound(self)
+
+
+class characteristic(_Attr):  # noqa: N801 (bluez_peripheral's spelling)
+    """@characteristic(uuid, flags=CharacteristicFlags.READ) on a getter
+    ``def f(self, options) -> bytes``; ``@f.setter def f(self, value, options)``."""
+
+    def __init__(self, uuid, flags=CharacteristicFlags.READ):
+        super().__init__(uuid, flags)
+        self.descriptors = []
+
+
+class descriptor(_Attr):  # noqa: N801
+    """@descriptor(uuid, characteristic, flags=DescriptorFlags.READ)."""
+
+    def __init__(self, uuid, characteristic, flags=DescriptorFlags.READ):
+        super().__init__(uuid, flags)
+        self.characteristic = characteristic
+        characteristic.descriptors.append(self)
+
+
+class _BoundAttr:
+    """A characteristic or descriptor of one registered service instance."""
+
+    def __init__(self, service, attr):
+        self.service = service
+        self.attr = attr
+        self.handle = None
+
+    @property
+    def uuid(self):
+        return self.attr.uuid
+
+    @property
+    def flags(self):
+        return self.attr.flags
+
+    def changed(self, new_value):
+        """Notifies or indicates new_value to every subscribed client."""
+        bus = self.service._bus
+        if bus is None or bus.host is None or self.handle is None:
+            return
+        sent, busy = bus.host.call(bus.host._core.gatts_changed, self.handle, bytes(new_value))
+        if busy:
+            log.warning("%s: %d subscriber(s) had no room for the notification", self.uuid, busy)
+
+
+class Service:
+    """A primary (or secondary) service; subclass it and declare
+    characteristics with the decorators."""
+
+    def __init__(self, uuid, primary=True, includes=None):
+        self.uuid = uuid
+        self.primary = primary
+        self.includes = includes or []
+        self._bound_attrs = {}
+        self._bus = None
+        self.handle = None
+
+    def _bound(self, attr):
+        b = self._bound_attrs.get(attr)
+        if b is None:
+            b = self._bound_attrs[attr] = _BoundAttr(self, attr)
+        return b
+
+    def _characteristics(self):
+        seen = []
+        for klass in reversed(type(self).__mro__):
+            for v in vars(klass).values():
+                if isinstance(v, characteristic) and v not in seen:
+                    seen.append(v)
+        return seen
+
+    def _definition(self):
+        chrs = []
+        for c in self._characteristics():
+            f = c.flags
+            rp, wp = _chr_perms(f)
+            ext = ((0x1 if f & CharacteristicFlags.RELIABLE_WRITE else 0) |
+                   (0x2 if f & CharacteristicFlags.WRITABLE_AUXILIARIES else 0))
+            dscs = []
+            for d in c.descriptors:
+                drp, dwp = _dsc_perms(d.flags)
+                dscs.append((uuid_bytes(d.uuid), drp, dwp, b"", 512, False,
+                             bool(drp), bool(dwp)))
+            chrs.append((uuid_bytes(c.uuid), f.value & 0xFF, ext, rp, wp, b"", 512, False,
+                         bool(rp), bool(wp), None, dscs))
+        return (uuid_bytes(self.uuid), not self.primary, chrs)
+
+    async def register(self, bus, path=None, adapter=None):
+        """Adds the service to the bus's GATT server (now if the host is up,
+        else when it starts)."""
+        if self._bus is not None:
+            raise FailedError("service already registered")
+        self._bus = bus
+        bus.services.append(self)
+        if bus.host is not None:
+            bus._add(self)
+
+    async def unregister(self):
+        """Removes the service at run time (clients get Service Changed)."""
+        bus, self._bus = self._bus, None
+        if bus is None:
+            return
+        bus.services.remove(self)
+        if bus.host is not None and self.handle is not None:
+            bus._remove(self)
+        self.handle = None
+
+
+class ServiceCollection:
+    def __init__(self, services=None):
+        self._services = list(services or [])
+
+    def add_service(self, s):
+        self._services.append(s)
+
+    def remove_service(self, s):
+        self._services.remove(s)
+
+    async def register(self, bus, path=None, adapter=None):
+        for s in self._services:
+            await s.register(bus, path, adapter)
+
+    async def unregister(self):
+        for s in self._services:
+            await s.unregister()
+
+
+# ---- advertisements ----
+
+class PacketType(enum.Enum):
+    BROADCAST = 0
+    PERIPHERAL = 1
+
+
+def _ad(kind, payload):
+    if len(payload) > 29:
+        raise ValueError(f"AD type 0x{kind:02x} is too long")
+    return bytes([len(payload) + 1, kind]) + payload
+
+
+class Advertisement:
+    """Advertisement(localName, serviceUUIDs, appearance, timeout, ...): what
+    bluez_peripheral.advert.Advertisement takes. The name goes to the scan
+    response when the data would not fit in 31 bytes."""
+
+    def __init__(self, localName, serviceUUIDs, appearance, timeout=0, discoverable=True,
+                 packet_type=PacketType.PERIPHERAL, manufacturerData=None, solicitUUIDs=None,
+                 serviceData=None, includes=None, duration=2, interval=None):
+        self.local_name = localName
+        self.service_uuids = list(serviceUUIDs or [])
+        self.appearance = appearance
+        self.timeout = timeout
+        self.discoverable = discoverable
+        self.packet_type = packet_type
+        self.manufacturer_data = dict(manufacturerData or {})
+        self.solicit_uuids = list(solicitUUIDs or [])
+        self.service_data = dict(serviceData or {})
+        self.interval = interval
+        self._bus = None
+
+    def payloads(self):
+        """(advertising data, scan response) as bytes."""
+        ad = []
+        if self.packet_type == PacketType.PERIPHERAL or self.discoverable:
+            ad.append(_ad(0x01, bytes([0x06 if self.discoverable else 0x04])))
+        u16 = b"".join(uuid_bytes(u) for u in self.service_uuids if len(uuid_bytes(u)) == 2)
+        u128 = b"".join(uuid_bytes(u) for u in self.service_uuids if len(uuid_bytes(u)) == 16)
+        if u16:
+            ad.append(_ad(0x03, u16))
+        if u128:
+            ad.append(_ad(0x07, u128))
+        sol = b"".join(uuid_bytes(u) for u in self.solicit_uuids if len(uuid_bytes(u)) == 2)
+        if sol:
+            ad.append(_ad(0x14, sol))
+        if self.appearance:
+            ad.append(_ad(0x19, struct.pack("<H", self.appearance)))
+        for company, data in self.manufacturer_data.items():
+            ad.append(_ad(0xFF, struct.pack("<H", company) + bytes(data)))
+        for u, data in self.service_data.items():
+            b = uuid_bytes(u)
+            ad.append(_ad({2: 0x16, 4: 0x20, 16: 0x21}[len(b)], b + bytes(data)))
+        name = self.local_name.encode() if self.local_name else b""
+        # a name longer than an AD structure holds goes out shortened (0x08)
+        name = _ad(0x09, name) if len(name) <= 29 else _ad(0x08, name[:29]) if name else b""
+        data = b"".join(ad)
+        if len(data) + len(name) <= 31:
+            return data + name, b""
+        if len(data) > 31:
+            raise ValueError("advertising data longer than 31 bytes")
+        return data, name
+
+    async def register(self, bus, adapter=None, path=None):
+        """Starts advertising (and the host, if not yet up). Connectable for
+        PERIPHERAL; it restarts after each disconnection until unregistered
+        or the timeout (seconds, 0 = none) passes."""
+        await bus.start()
+        ad, rsp = self.payloads()
+        h = bus.host
+        connectable = self.packet_type == PacketType.PERIPHERAL
+        interval_ms = int((self.interval or 0) * 1000)
+        # returns once the controller enabled it (a client may connect at once)
+        await h.op(h._core.adv_start, ad, rsp, connectable, interval_ms,
+                   int(self.timeout * 1000), False, connectable, what="advertising", timeout=5)
+        self._bus = bus
+
+    async def unregister(self):
+        bus, self._bus = self._bus, None
+        if bus is not None and bus.host is not None:
+            try:
+                bus.host.call(bus.host._core.adv_stop)
+            except HostError:
+                pass  # the timeout ended it already
+
+
+# ---- agents ----
+
+class AgentCapability(enum.Enum):
+    KEYBOARD_DISPLAY = 0
+    DISPLAY_ONLY = 1
+    DISPLAY_YES_NO = 2
+    KEYBOARD_ONLY = 3
+    NO_INPUT_NO_OUTPUT = 4
+
+
+_IO_CAP = {
+    AgentCapability.DISPLAY_ONLY: "DisplayOnly",
+    AgentCapability.DISPLAY_YES_NO: "DisplayYesNo",
+    AgentCapability.KEYBOARD_ONLY: "KeyboardOnly",
+    AgentCapability.NO_INPUT_NO_OUTPUT: "NoInputNoOutput",
+    AgentCapability.KEYBOARD_DISPLAY: "KeyboardDisplay",
+}
+
+
+class BaseAgent:
+    """Answers pairing prompts. Subclasses override the coroutines; the
+    defaults refuse (nobody was asked)."""
+
+    def __init__(self, capability):
+        self.capability = capability
+
+    async def register(self, bus, default=True, path=None):
+        bus._set_agent(self)
+
+    async def unregister(self):
+        pass
+
+    # blehost's prompt interface (blehost.bleak.agent.answer)
+    async def display_passkey(self, address, passkey):
+        pass
+
+    async def request_passkey(self, address):
+        return None
+
+    async def confirm_number(self, address, number):
+        return False
+
+
+class NoIoAgent(BaseAgent):
+    """Just Works pairing only."""
+
+    def __init__(self):
+        super().__init__(AgentCapability.NO_INPUT_NO_OUTPUT)
+
+
+class YesNoAgent(BaseAgent):
+    """Numeric comparison: request_confirmation(passkey) -> bool (may be a
+    coroutine); cancel() is called when the peer gives up."""
+
+    def __init__(self, request_confirmation, cancel=None):
+        super().__init__(AgentCapability.DISPLAY_YES_NO)
+        self._confirm = request_confirmation
+        self._cancel = cancel
+
+    async def confirm_number(self, address, number):
+        r = self._confirm(number)
+        return bool(await r if inspect.isawaitable(r) else r)
+
+
+class KeyboardAgent(BaseAgent):
+    """Passkey entry on our side: request_passkey() -> int."""
+
+    def __init__(self, request_passkey):
+        super().__init__(AgentCapability.KEYBOARD_ONLY)
+        self._request = request_passkey
+
+    async def request_passkey(self, address):
+        r = self._request()
+        return await r if inspect.isawaitable(r) else r
+
+
+class DisplayAgent(BaseAgent):
+    """Passkey display: display_passkey(passkey) shows the six digits."""
+
+    def __init__(self, display_passkey):
+        super().__init__(AgentCapability.DISPLAY_ONLY)
+        self._display = display_passkey
+
+    async def display_passkey(self, address, passkey):
+        r = self._display(passkey)
+        if inspect.isawaitable(r):
+            await r
+
+
+# ---- the bus: one blehost host and its GATT server ----
+
+class Bus:
+    """Stands for bluez_peripheral's D-Bus connection: owns the host."""
+
+    def __init__(self, transport=None, **host_options):
+        self.transport = transport
+        self.options = host_options
+        self.host = None
+        self.agent = None
+        self.services = []
+        self.attrs = {}           # handle -> (_BoundAttr, is_descriptor)
+        self.conn_mtu = {}
+
+    async def start(self):
+        if self.host is not None:
+            return self
+        opts = dict(self.options)
+        opts.setdefault("store_dir", None)
+        if self.agent is not None:
+            opts["io_cap"] = _IO_CAP[self.agent.capability]
+            opts.setdefault("mitm", self.agent.capability != AgentCapability.NO_INPUT_NO_OUTPUT)
+        h = Host(self.transport, **opts)
+        h.server = self
+        h.agent = self.agent
+        self.host = await start_or_close(h)
+        for s in self.services:
+            self._add(s)
+        return self
+
+    def _set_agent(self, agent):
+        if self.host is not None and agent.capability != getattr(self.agent, "capability", None):
+            log.warning("agent registered after the host started: its IO capability "
+                        "applies from the next start")
+        self.agent = agent
+        if self.host is not None:
+            self.host.agent = agent
+
+    def _add(self, service):
+        h = self.host
+        svc_handle, chrs = h.call(h._core.gatts_add, service._definition(), what="add service")
+        service.handle = svc_handle
+        for c, (vh, _cccd, dhs) in zip(service._characteristics(), chrs):
+            b = service._bound(c)
+            b.handle = vh
+            self.attrs[vh] = (b, False)
+            for d, dh in zip(c.descriptors, dhs):
+                bd = service._bound(d)
+                bd.handle = dh
+                self.attrs[dh] = (bd, True)
+
+    def _remove(self, service):
+        self.host.call(self.host._core.gatts_remove, service.handle, what="remove service")
+        for k in [k for k, (b, _) in self.attrs.items() if b.service is service]:
+            self.attrs[k][0].handle = None
+            del self.attrs[k]
+
+    # handler interface used by blehost._host.Host (inside the stack)
+    def _options(self, conn, offset):
+        c = self.host.conns.get(conn)
+        return _Options(offset=offset, device=c.peer if c else None)
+
+    def read(self, conn, handle, offset):
+        entry = self.attrs.get(handle)
+        if entry is None or entry[0].attr.getter_func is None:
+            return 0x02  # Read Not Permitted
+        b = entry[0]
+        try:
+            v = b.attr.getter_func(b.service, self._options(conn, offset))
+            return bytes(v if v is not None else b"")
+        except _AttError as e:
+            return e.code
+        except Exception as e:
+            self.host.report(e, f"blehost.peripheral: getter of {b.uuid} raised")
+            return 0x0E
+
+    def write(self, conn, handle, offset, value, flags):
+        entry = self.attrs.get(handle)
+        if entry is None or entry[0].attr.setter_func is None:
+            return 0x03  # Write Not Permitted
+        b = entry[0]
+        opts = self._options(conn, offset)
+        opts.type = "command" if flags & 1 else ("reliable" if flags & 4 else "request")
+        try:
+            b.attr.setter_func(b.service, bytes(value), opts)
+            return 0
+        except _AttError as e:
+            return e.code
+        except Exception as e:
+            self.host.report(e, f"blehost.peripheral: setter of {b.uuid} raised")
+            return 0x0E
+
+    def subscription(self, conn, value_handle, value):
+        log.info("0x%04x: CCCD of 0x%04x = %d", conn, value_handle, value)
+
+    def indication_done(self, conn, value_handle, st):
+        if st:
+            log.info("0x%04x: indication of 0x%04x: %s", conn, value_handle, _core.strerror(st))
+
+    async def wait_for_disconnect(self):
+        """Serves until the task is cancelled (bluez_peripheral's idiom)."""
+        await asyncio.Event().wait()
+
+    def close(self):
+        if self.host is not None:
+            self.host.close()
+            self.host = None
+
+
+async def get_message_bus(transport=None, **host_options):
+    """A Bus on $BLEHOST_TRANSPORT (or transport); host options as for
+    blehost.Host (store_dir, seed, trace, ...)."""
+    return Bus(transport, **host_options)
+
+
+class Adapter:
+    """bluez_peripheral.util.Adapter: the bus's controller."""
+
+    def __init__(self, bus):
+        self._bus = bus
+
+    @classmethod
+    async def get_first(cls, bus):
+        return cls(bus)
+
+    @classmethod
+    async def get_all(cls, bus):
+        return [cls(bus)]
+
+    async def get_address(self):
+        await self._bus.start()
+        return self._bus.host.address
+
+    async def get_powered(self):
+        return self._bus.host is not None
+
+    async def set_powered(self, val):
+        if val:
+            await self._bus.start()

@@ -1,0 +1,199 @@
+"""blehost.peripheral (bluez-peripheral's API) served to the blehost bleak
+backend on btvirt: reads through getters, writes through setters (and their
+ATT errors), descriptors, notifications from changed(), and a service
+removed and added at run time."""
+
+import asyncio
+import os
+import struct
+import sys
+
+import pytest
+from bleak import BleakClient, BleakScanner
+from bleak.exc import BleakError
+
+from blehost.bleak import use_blehost
+from blehost.peripheral import (Advertisement, Service, characteristic, CharacteristicFlags,
+                                get_message_bus, uuid_bytes)
+from conftest import EXAMPLES, Peer, run
+
+use_blehost()
+
+HRM, BSL, HRCP, LABEL = "2a37", "2a38", "2a39", "2a3a"
+
+
+def full(u):
+    return f"0000{u}-0000-1000-8000-00805f9b34fb"
+
+
+@pytest.fixture
+def heart_rate():
+    p = Peer([sys.executable, os.path.join(EXAMPLES, "heart_rate_peripheral.py"), "HR-test", "30"],
+             ready=r"ready (\S+)")
+    yield p
+    p.stop()
+
+
+def test_heart_rate_example_to_bleak(heart_rate):
+    addr = heart_rate.wait_for(r"ready (\S+)").group(1)
+
+    async def main():
+        dev = await BleakScanner.find_device_by_name("HR-test", timeout=10)
+        assert dev is not None and dev.address.upper() == addr.upper()
+        async with BleakClient(dev) as client:
+            svc = client.services.get_service(full("180d"))
+            assert svc is not None
+            props = {c.uuid[4:8]: set(c.properties) for c in svc.characteristics}
+            assert props[HRM] >= {"read", "notify"} and props[HRCP] == {"write"}
+            assert await client.read_gatt_char(full(BSL)) == b"\x02"
+            flags, rate, _ = struct.unpack("<BBH", await client.read_gatt_char(full(HRM)))
+            assert flags == 8 and 60 <= rate < 100
+            # writes reach the setter; its error is the client's ATT error
+            await client.write_gatt_char(full(HRCP), b"\x01", response=True)
+            assert await heart_rate.await_for(r"control point: reset", 5)
+            with pytest.raises(BleakError):
+                await client.write_gatt_char(full(HRCP), b"\x07", response=True)
+            # descriptor getter and setter
+            d = svc.get_characteristic(full(HRCP)).get_descriptor(full(LABEL))
+            assert await client.read_gatt_descriptor(d.handle) == b"wrist"
+            await client.write_gatt_descriptor(d.handle, b"chest")
+            assert await heart_rate.await_for(r"label: chest", 5)
+            assert await client.read_gatt_descriptor(d.handle) == b"chest"
+            # changed() notifies subscribers
+            q = asyncio.Queue()
+            await client.start_notify(full(HRM), lambda c, v: q.put_nowait(bytes(v)))
+            a = struct.unpack("<BBH", await asyncio.wait_for(q.get(), 5))
+            b = struct.unpack("<BBH", await asyncio.wait_for(q.get(), 5))
+            assert b[2] == a[2] + 1  # energy counter moves per reading
+    run(main())
+
+
+class Toggle(Service):
+    def __init__(self):
+        super().__init__("12345678-1234-5678-1234-56789abcdef0", True)
+
+    @characteristic("12345678-1234-5678-1234-56789abcdef1", CharacteristicFlags.READ)
+    def value(self, options):
+        return b"toggle"
+
+
+def test_services_added_and_removed_at_run_time():
+    async def main():
+        bus = await get_message_bus(store_dir="")
+        svc = Toggle()
+        await svc.register(bus)
+        adv = Advertisement("toggle-test", [], 0, 0)
+        await adv.register(bus)
+        try:
+            async with BleakClient(bus.host.address) as client:
+                uuids = {s.uuid for s in client.services}
+                assert Toggle().uuid in uuids
+                v = await client.read_gatt_char("12345678-1234-5678-1234-56789abcdef1")
+                assert v == b"toggle"
+            await svc.unregister()
+            assert svc.handle is None
+            async with BleakClient(bus.host.address) as client:
+                assert Toggle().uuid not in {s.uuid for s in client.services}
+            await svc.register(bus)
+            async with BleakClient(bus.host.address) as client:
+                assert Toggle().uuid in {s.uuid for s in client.services}
+        finally:
+            await adv.unregister()
+            bus.close()
+    run(main())
+
+
+def test_advertisement_payloads():
+    a = Advertisement("Heart Monitor", ["180D"], 0x0340, 60,
+                      manufacturerData={0xFFFF: b"\x01\x02"}, serviceData={"180D": b"\x05"})
+    ad, rsp = a.payloads()
+    assert ad.startswith(b"\x02\x01\x06") and b"\x03\x03\x0d\x18" in ad
+    assert b"\x03\x19\x40\x03" in ad and b"\x05\xff\xff\xff\x01\x02" in ad
+    assert b"\x04\x16\x0d\x18\x05" in ad
+    assert b"Heart Monitor" in ad + rsp and len(ad) <= 31
+    long = Advertisement("a-rather-long-device-name-here", ["6e400001-b5a3-f393-e0a9-e50e24dcca9e"],
+                         0, 0)
+    ad, rsp = long.payloads()
+    assert rsp == bytes([30, 0x08]) + b"a-rather-long-device-name-her" and len(ad) <= 31
+    assert uuid_bytes("180D") == b"\x0d\x18"
+
+
+def test_flags_map_to_server_permissions():
+    from blehost.peripheral import _chr_perms, _dsc_perms, DescriptorFlags
+    F = CharacteristicFlags
+    assert _chr_perms(F.READ) == (0x1, 0)
+    assert _chr_perms(F.NOTIFY) == (0, 0)
+    assert _chr_perms(F.READ | F.ENCRYPT_READ | F.WRITE) == (0x3, 0x1)
+    assert _chr_perms(F.WRITE_WITHOUT_RESPONSE | F.ENCRYPT_AUTHENTICATED_WRITE) == (0, 0x7)
+    assert _chr_perms(F.READ | F.SECURE_READ) == (0x1 | 0x2 | 0x4 | 0x8 | (16 << 8), 0)
+    # AUTHORIZE refuses (no prompt is wired), never opens
+    assert _chr_perms(F.READ | F.AUTHORIZE) == (0x11, 0)
+    assert _dsc_perms(DescriptorFlags.READ | DescriptorFlags.ENCRYPT_WRITE |
+                      DescriptorFlags.WRITE) == (0x1, 0x3)
+
+
+SECRET = "a0e10001-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+
+
+class Secret(Service):
+    def __init__(self):
+        super().__init__("a0e10000-1b2c-4d5e-8f90-a1b2c3d4e5f6", True)
+
+    @characteristic(SECRET, CharacteristicFlags.READ | CharacteristicFlags.ENCRYPT_AUTHENTICATED_READ)
+    def secret(self, options):
+        return b"mitm only"
+
+
+def pair_through_agents(peripheral_agent, client_io, client_agent, name):
+    import blehost
+
+    async def main():
+        bus = await get_message_bus(store_dir="")
+        await Secret().register(bus)
+        await peripheral_agent.register(bus)
+        adv = Advertisement(name, [], 0, 0)
+        await adv.register(bus)
+        client_host = blehost.Host(store_dir="", io_cap=client_io, mitm=True, auto_security=False)
+        try:
+            await client_host.start()
+            async with BleakClient(bus.host.address,
+                                   blehost={"host": client_host, "agent": client_agent}) as c:
+                with pytest.raises(BleakError):
+                    await c.read_gatt_char(SECRET)  # Insufficient Authentication
+                assert await c.pair(protection_level=3)
+                assert await c.read_gatt_char(SECRET) == b"mitm only"
+        finally:
+            client_host.close()
+            await adv.unregister()
+            bus.close()
+    run(main())
+
+
+def test_yes_no_agent_numeric_comparison():
+    from blehost.peripheral import YesNoAgent
+    asked, ours = [], []
+
+    class Confirm:
+        def confirm_number(self, address, number):
+            ours.append(number)
+            return True
+
+    pair_through_agents(YesNoAgent(lambda n: asked.append(n) or True), "KeyboardDisplay",
+                        Confirm(), "nc-test")
+    assert asked and asked == ours
+
+
+def test_display_agent_and_typed_passkey():
+    from blehost.peripheral import DisplayAgent
+    shown = []
+
+    class Typist:
+        async def request_passkey(self, address):
+            for _ in range(100):
+                if shown:
+                    return shown[0]
+                await asyncio.sleep(0.05)
+            return None
+
+    pair_through_agents(DisplayAgent(shown.append), "KeyboardOnly", Typist(), "pk-test")
+    assert shown and 0 <= shown[0] <= 999999
