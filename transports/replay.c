@@ -294,6 +294,19 @@ static void garble(struct bh_transport *t, struct replay *r, const struct rrec *
 			" ms): record #%lu, payload bit %lu flipped",
 			r->cut, r->now, c->index, bit);
 	bh_transport_deliver(t, c->type, p, len);
+	/* The rest of a fragmented L2CAP PDU follows, or the garbled one
+	 * would never be whole (Vol 4, Part E, 5.4.2: PB 0b01 continues). */
+	size_t want = len >= 6 ? get16(p + 4) + 4u : 0, have = len - 4;
+	for (size_t i = r->next_in; i < r->n && have < want && !t->dead; i++) {
+		const struct rrec *k = &r->recs[i];
+		const uint8_t *q = r->data + k->off;
+		if (k->dir != BH_TRACE_RECEIVED || k->type != 2 || k->len < 4)
+			continue;
+		if ((q[1] >> 4 & 3) != 1)
+			break;
+		have += k->len - 4;
+		bh_transport_deliver(t, k->type, q, k->len);
+	}
 }
 
 static int inject_fault(struct bh_transport *t, struct replay *r)
