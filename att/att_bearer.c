@@ -290,8 +290,14 @@ static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
 	}
 	uint8_t req_op = req_at(att, 0)->buf[0];
 	if (pdu[0] != BH_ATT_ERROR_RSP && pdu[0] != bh_att_response_for(req_op)) {
-		LOG(att, BH_LOG_WARN, "%s does not answer %s: dropped", bh_att_opcode_str(pdu[0]),
-		    bh_att_opcode_str(req_op));
+		/* The peer answers one request at a time (Vol 3, Part F,
+		 * 3.3.2): this was its answer to ours, and it is wrong (a
+		 * buggy peer, or a bit the link layer's CRC missed). The PDU
+		 * is dropped, but the right one will never come: fail the
+		 * request now rather than after the 30 s transaction timer. */
+		LOG(att, BH_LOG_WARN, "%s does not answer %s: dropped, request failed",
+		    bh_att_opcode_str(pdu[0]), bh_att_opcode_str(req_op));
+		req_complete(att, BH_EPROTO, NULL, 0);
 		return;
 	}
 	struct bh_att_pdu d;
@@ -301,8 +307,10 @@ static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
 	}
 	if (d.opcode == BH_ATT_ERROR_RSP) {
 		if (d.u.error.req_opcode != req_op) {
-			LOG(att, BH_LOG_WARN, "Error Response for %s while %s is outstanding: dropped",
+			LOG(att, BH_LOG_WARN,
+			    "Error Response for %s while %s is outstanding: dropped, request failed",
 			    bh_att_opcode_str(d.u.error.req_opcode), bh_att_opcode_str(req_op));
+			req_complete(att, BH_EPROTO, NULL, 0);
 			return;
 		}
 		req_complete(att, BH_ATT_ERROR(d.u.error.code), pdu, len);

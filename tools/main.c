@@ -45,8 +45,10 @@ static void usage(FILE *f, const char *prog)
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
-		"           | replay:FILE,cut=N,fault=disconnect|close|hwerror|silence\n"
-		"             (a fault after the host's Nth packet: test error handling)\n"
+		"           | replay:FILE,cut=N,fault=disconnect|close|hwerror|silence|garble\n"
+		"             (a fault after the host's Nth packet: test error handling;\n"
+		"             garble[,bit=K]: the peer's next ACL packet with payload bit K\n"
+		"             flipped, default 32, the ATT opcode's lowest bit)\n"
 		"           | h5:/dev/ttyS0[,BAUD][,rtscts] (three-wire UART)\n"
 		"           (default: $BLEHOST_TRANSPORT)\n"
 		"\ncommands:\n",

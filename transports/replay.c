@@ -13,11 +13,16 @@
  * going on: "disconnect" (Disconnection Complete, reason 0x08, for the
  * newest link; with no link up, a stray one for the next link's handle,
  * after which the trace plays on unchanged), "close" (the transport is
- * lost), "hwerror" (Hardware Error 0x01) or "silence" (nothing ever again).
- * After disconnect and hwerror a minimal controller stays: each command
+ * lost), "hwerror" (Hardware Error 0x01), "silence" (nothing ever again)
+ * or "garble" (the trace plays on to the peer's next ACL packet, which is
+ * delivered with one bit flipped: bit K of its payload, L2CAP header
+ * included, from ",bit=K", default 32, the ATT opcode's lowest bit; a
+ * corruption the link layer's CRC missed, or a buggy peer).
+ * After disconnect, hwerror and garble a minimal controller stays: each command
  * gets the answer the trace recorded for its opcode (Command Status ones
  * an error status; unknown opcodes Unknown HCI Command), each ACL packet
- * its Number Of Completed Packets, and no peer answers. Nothing is
+ * its Number Of Completed Packets, and no peer answers (after garble the
+ * link stays up until the host disconnects it). Nothing is
  * compared after the cut; the host runs into its own timeouts in virtual
  * time, so a session that waits 30 s ends in milliseconds.
  */
@@ -36,7 +41,7 @@ struct rrec {
 	unsigned long index;
 };
 
-enum fault { FAULT_NONE, FAULT_DISCONNECT, FAULT_CLOSE, FAULT_HWERROR, FAULT_SILENCE };
+enum fault { FAULT_NONE, FAULT_DISCONNECT, FAULT_CLOSE, FAULT_HWERROR, FAULT_SILENCE, FAULT_GARBLE };
 
 #define MAX_LINKS 16
 #define FQ_LEN 16
@@ -61,6 +66,7 @@ struct replay {
 	/* fault cut */
 	unsigned long cut;   /* host packets matched before the fault (0: none) */
 	enum fault fault;
+	unsigned long bit;   /* garble: which payload bit to flip */
 	unsigned long sent;  /* host packets matched so far */
 	bool fault_due, faulted;
 	bh_time_ms fault_at;
@@ -222,6 +228,22 @@ static void after_fault_send(struct replay *r, uint8_t type, const uint8_t *pkt,
 	uint16_t op = get16(pkt);
 	if (op == 0x0c03)
 		r->n_links = 0;
+	if (op == 0x0406 && len >= 5 && r->fault == FAULT_GARBLE) {
+		/* The link is still up after a garbled packet: the host's
+		 * Disconnect ends it (Vol 4, Part E, 7.1.6), reason 0x16. */
+		uint16_t h = get16(pkt + 3) & 0x0fff;
+		bool up = false;
+		for (unsigned i = 0; i < r->n_links; i++)
+			up |= r->links[i] == h;
+		uint8_t st[4] = { up ? 0x00 : 0x02, 1, 0x06, 0x04 };
+		fq_event(r, 0x0f, st, 4);
+		if (up) {
+			uint8_t dc[4] = { 0x00, (uint8_t)h, (uint8_t)(h >> 8), 0x16 };
+			link_del(r, h);
+			fq_event(r, 0x05, dc, 4);
+		}
+		return;
+	}
 	/* The trace's own answer for this opcode. */
 	for (size_t i = 0; i < r->n; i++) {
 		const struct rrec *c = &r->recs[i];
@@ -249,7 +271,43 @@ static void after_fault_send(struct replay *r, uint8_t type, const uint8_t *pkt,
 	fq_event(r, 0x0e, cc, 4);
 }
 
-static const char *const fault_names[] = { "", "disconnect", "close", "hwerror", "silence" };
+static const char *const fault_names[] = { "",        "disconnect", "close",
+					   "hwerror", "silence",    "garble" };
+
+/* The garble fault: record c, a controller->host ACL packet, delivered with
+ * bit r->bit of its payload (after the 4-byte HCI ACL header) flipped. */
+static void garble(struct bh_transport *t, struct replay *r, const struct rrec *c)
+{
+	uint8_t p[1024 + 4];
+	size_t len = c->len < sizeof(p) ? c->len : sizeof(p);
+	memcpy(p, r->data + c->off, len);
+	size_t bits = len > 4 ? (len - 4) * 8 : 0;
+	unsigned long bit = bits ? r->bit % bits : 0;
+	if (bits)
+		p[4 + bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	r->fault_due = false;
+	r->faulted = true;
+	r->fault_at = r->now;
+	if (t->port.env)
+		bh_logf(t->port.env, BH_LOG_WARN, "transport",
+			"fault cut: garble after host packet %lu (virtual %" PRIu64
+			" ms): record #%lu, payload bit %lu flipped",
+			r->cut, r->now, c->index, bit);
+	bh_transport_deliver(t, c->type, p, len);
+	/* The rest of a fragmented L2CAP PDU follows, or the garbled one
+	 * would never be whole (Vol 4, Part E, 5.4.2: PB 0b01 continues). */
+	size_t want = len >= 6 ? get16(p + 4) + 4u : 0, have = len - 4;
+	for (size_t i = r->next_in; i < r->n && have < want && !t->dead; i++) {
+		const struct rrec *k = &r->recs[i];
+		const uint8_t *q = r->data + k->off;
+		if (k->dir != BH_TRACE_RECEIVED || k->type != 2 || k->len < 4)
+			continue;
+		if ((q[1] >> 4 & 3) != 1)
+			break;
+		have += k->len - 4;
+		bh_transport_deliver(t, k->type, q, k->len);
+	}
+}
 
 static int inject_fault(struct bh_transport *t, struct replay *r)
 {
@@ -304,7 +362,7 @@ int bh_replay_deliver(struct bh_transport *t, bool stack_idle)
 	if (!r)
 		return BH_EINVAL;
 	warn_once(t, r);
-	if (r->fault_due && !r->faulted && !r->failed)
+	if (r->fault_due && !r->faulted && !r->failed && r->fault != FAULT_GARBLE)
 		return inject_fault(t, r);
 	if (r->faulted) {
 		if (!r->fq_n || t->dead)
@@ -339,6 +397,10 @@ int bh_replay_deliver(struct bh_transport *t, bool stack_idle)
 	r->next_in = skip_to(r, r->next_in + 1, BH_TRACE_RECEIVED);
 	if (r->cut)
 		track_links(r, c->type, r->data + c->off, c->len);
+	if (r->fault_due && c->type == 2) {
+		garble(t, r, c);
+		return BH_OK;
+	}
 	bh_transport_deliver(t, c->type, r->data + c->off, c->len);
 	return BH_OK;
 }
@@ -363,7 +425,7 @@ static void rp_process(struct bh_transport *t, const struct pollfd *fds, int n)
 static bh_time_ms rp_next_deadline(struct bh_transport *t)
 {
 	struct replay *r = t->impl;
-	if (r->fault_due && !r->faulted && !r->failed)
+	if (r->fault_due && !r->faulted && !r->failed && r->fault != FAULT_GARBLE)
 		return r->now;
 	if (r->faulted)
 		return r->fq_n && !t->dead ? r->now : BH_NEVER;
@@ -421,7 +483,10 @@ bool bh_replay_done(const struct bh_transport *t)
 	 * closed transport ends the replay. */
 	if (r && r->faulted)
 		return r->fault == FAULT_CLOSE;
-	return !r || r->failed || (!r->fault_due && r->next_in >= r->n && r->next_out >= r->n);
+	/* (a garble cut with no peer packet left never fires: the trace ends) */
+	return !r || r->failed ||
+	       ((!r->fault_due || r->fault == FAULT_GARBLE) && r->next_in >= r->n &&
+		r->next_out >= r->n);
 }
 
 int bh_replay_result(const struct bh_transport *t, char *report, size_t len)
@@ -549,12 +614,15 @@ fail_noerr:
 }
 
 /* ",cut=N,fault=KIND" at the end of a replay spec. 0, or -1 if malformed. */
-static int parse_fault(const char *opts, unsigned long *cut, enum fault *fault)
+static int parse_fault(const char *opts, unsigned long *cut, enum fault *fault,
+		       unsigned long *bit)
 {
+	bool have_bit = false;
 	char buf[64];
 	snprintf(buf, sizeof(buf), "%s", opts);
 	*cut = 0;
 	*fault = FAULT_NONE;
+	*bit = 32;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(tok, "cut=", 4)) {
@@ -563,15 +631,23 @@ static int parse_fault(const char *opts, unsigned long *cut, enum fault *fault)
 			if (*end || !*cut)
 				return -1;
 		} else if (!strncmp(tok, "fault=", 6)) {
-			for (int k = 1; k <= FAULT_SILENCE; k++)
+			for (int k = 1; k <= FAULT_GARBLE; k++)
 				if (!strcmp(tok + 6, fault_names[k]))
 					*fault = (enum fault)k;
 			if (*fault == FAULT_NONE)
 				return -1;
+		} else if (!strncmp(tok, "bit=", 4)) {
+			char *end;
+			*bit = strtoul(tok + 4, &end, 10);
+			if (*end || end == tok + 4)
+				return -1;
+			have_bit = true;
 		} else {
 			return -1;
 		}
 	}
+	if (have_bit && *fault != FAULT_GARBLE)
+		return -1;
 	return *cut && *fault ? 0 : -1;
 }
 
@@ -584,13 +660,14 @@ int bh_transport_open_replay(const char *arg, struct bh_transport **out, char *e
 					 "replay: give a trace file, e.g. replay:tests/pcap/x.pcap");
 	unsigned long cut = 0;
 	enum fault fault = FAULT_NONE;
+	unsigned long bit = 32;
 	const char *opts = strstr(arg, ",cut=");
 	if (!opts)
 		opts = strstr(arg, ",fault=");
-	if (opts && parse_fault(opts + 1, &cut, &fault))
+	if (opts && parse_fault(opts + 1, &cut, &fault, &bit))
 		return bh_transport_errf(BH_EINVAL, err, errlen,
 					 "replay: bad fault cut '%s' (want ,cut=N,fault=disconnect|"
-					 "close|hwerror|silence with N >= 1)", opts + 1);
+					 "close|hwerror|silence|garble[,bit=K] with N >= 1)", opts + 1);
 	snprintf(path, sizeof(path), "%.*s", (int)(opts ? (size_t)(opts - arg) : strlen(arg)), arg);
 	int rc = bh_trace_open_read(path, &rd, e2, sizeof(e2));
 	if (rc)
@@ -600,6 +677,7 @@ int bh_transport_open_replay(const char *arg, struct bh_transport **out, char *e
 		struct replay *r = (*out)->impl;
 		r->cut = cut;
 		r->fault = fault;
+		r->bit = bit;
 	}
 	return rc;
 }

@@ -67,7 +67,7 @@ struct bh_transport_port {
  *   replay:FILE                           replay a trace in virtual time (section 4)
  *   replay:FILE,cut=N,fault=KIND          the same, with a fault after the host's Nth
  *                                         packet: KIND disconnect | close | hwerror |
- *                                         silence (section 4)
+ *                                         silence | garble[,bit=K] (section 4)
  * Returns BH_OK and *out, or a negative bh_status with a message in err
  * (always NUL-terminated when errlen > 0) that names the transport and says
  * what to try. */
@@ -280,11 +280,18 @@ void bh_trace_close_read(struct bh_trace_reader *r);
  *               after which the trace plays on (the host must ignore it);
  *   close       the transport is lost (port.lost, BH_ETRANSPORT);
  *   hwerror     Hardware Error (code 0x01);
- *   silence     nothing more ever comes.
- * After disconnect and hwerror the controller stays and answers each
+ *   silence     nothing more ever comes;
+ *   garble      the trace plays on to the peer's next ACL packet, which
+ *               comes with bit K of its payload flipped (",bit=K", counted
+ *               from the first L2CAP header byte; default 32, the ATT
+ *               opcode's lowest bit; its continuation fragments follow
+ *               unchanged): a corruption the link layer missed, or a buggy
+ *               peer. A cut with no peer ACL packet after it never fires.
+ * After disconnect, hwerror and garble the controller stays and answers each
  * command with the trace's answer for its opcode (a Command Status one with
  * an error status; an unknown opcode with Unknown HCI Command) and each
- * ACL packet with Number Of Completed Packets; no peer answers. Nothing is
+ * ACL packet with Number Of Completed Packets; no peer answers (after garble
+ * the link stays up: the host's Disconnect gets Disconnection Complete). Nothing is
  * compared after the cut, the replay is never "done" (the host runs into
  * its own timeouts in virtual time) and its result is BH_OK. The fault and,
  * at close, the virtual time the host took to give up are logged. */

@@ -257,29 +257,38 @@ static void test_response_matching(void **state)
 	IN(&c, BH_ATT_READ_RSP, 1); /* nothing outstanding: dropped */
 	const uint8_t rd[] = { BH_ATT_READ_REQ, 3, 0 };
 	assert_int_equal(bh_att_request(c.att, rd, 3, done_cb, &d), 0);
-	IN(&c, BH_ATT_WRITE_RSP); /* wrong opcode: dropped */
-	IN(&c, BH_ATT_ERROR_RSP, BH_ATT_WRITE_REQ, 3, 0, 0x0a); /* error for another request */
-	assert_int_equal(d.n, 0);
-	IN(&c, BH_ATT_ERROR_RSP, BH_ATT_READ_REQ, 3, 0, 0x02);
+	/* The peer's one answer is the wrong one: the PDU is dropped and the
+	 * request fails at once (its answer will never come), and the bearer
+	 * serves the next request. */
+	IN(&c, BH_ATT_WRITE_RSP); /* wrong opcode */
 	assert_int_equal(d.n, 1);
+	assert_int_equal(d.st, BH_EPROTO);
+	assert_int_equal(d.len, 0);
+	assert_int_equal(bh_att_request(c.att, rd, 3, done_cb, &d), 0);
+	IN(&c, BH_ATT_ERROR_RSP, BH_ATT_WRITE_REQ, 3, 0, 0x0a); /* error for another request */
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.st, BH_EPROTO);
+	assert_int_equal(bh_att_request(c.att, rd, 3, done_cb, &d), 0);
+	IN(&c, BH_ATT_ERROR_RSP, BH_ATT_READ_REQ, 3, 0, 0x02);
+	assert_int_equal(d.n, 3);
 	assert_int_equal(d.st, BH_ATT_ERROR(0x02));
 	assert_int_equal(d.len, 5);
 	/* a response that does not decode completes with BH_EMALFORMED */
 	const uint8_t fi[] = { BH_ATT_FIND_INFO_REQ, 1, 0, 0xff, 0xff };
 	assert_int_equal(bh_att_request(c.att, fi, sizeof(fi), done_cb, &d), 0);
 	IN(&c, BH_ATT_FIND_INFO_RSP, 3, 1, 0, 0, 0x28);
-	assert_int_equal(d.n, 2);
+	assert_int_equal(d.n, 4);
 	assert_int_equal(d.st, BH_EMALFORMED);
 	assert_int_equal(d.len, 6);
 	/* malformed Error Response too */
 	assert_int_equal(bh_att_request(c.att, rd, 3, done_cb, &d), 0);
 	IN(&c, BH_ATT_ERROR_RSP, BH_ATT_READ_REQ, 3);
-	assert_int_equal(d.n, 3);
+	assert_int_equal(d.n, 5);
 	assert_int_equal(d.st, BH_EMALFORMED);
 	IN(&c, BH_ATT_READ_RSP, 1); /* late duplicate: dropped */
-	assert_int_equal(d.n, 3);
+	assert_int_equal(d.n, 5);
 	bh_att_free(c.att);
-	assert_int_equal(d.n, 3);
+	assert_int_equal(d.n, 5);
 }
 
 static void test_transaction_timeout(void **state)

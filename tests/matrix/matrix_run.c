@@ -54,10 +54,22 @@ int blehost_main(int argc, char **argv);
  * left is the session's own closing (a Disconnect the controller may not
  * answer: 2 s, and the Reset after it: 2 s). Silence is found by the
  * timers: BOUND_MS. */
-static const long bound_ms[] = { 5000, 5000, 5000, BOUND_MS };
+static const long bound_ms[] = { 5000, 5000, 5000, BOUND_MS, BOUND_MS };
 
-static const char *const faults[] = { "disconnect", "close", "hwerror", "silence" };
-enum { N_FAULTS = 4 };
+/* garble: the peer's ATT response to a request of ours arrives with one of
+ * GARBLE_BITS flipped (replay.c, ",bit=K" counts from the L2CAP header).
+ * The opcode's low bits turn it into another response, an Error Response,
+ * a request or a command: the cases where the host cannot simply take the
+ * bytes as the value it asked for. Only responses, and only these bits:
+ * each response a session gets is a few cells, not one per packet and bit
+ * (a flipped value byte is undetectable by design and proves nothing). A
+ * response that is not the answer fails the request at once (att/); one
+ * that became a request or command leaves ours to ATT's 30 s timer. */
+static const unsigned garble_bits[] = { 32, 33, 34 };
+enum { GARBLE = 4, GARBLE_BITS = 3 };
+
+static const char *const faults[] = { "disconnect", "close", "hwerror", "silence", "garble" };
+enum { N_FAULTS = 5 };
 
 struct cfg {
 	char trace[1024];
@@ -70,13 +82,35 @@ struct cfg {
 struct cell {
 	int fault;
 	unsigned n;
+	unsigned bit; /* garble */
+	bool fast;    /* garble: still a response, so the wrong answer: 5 s bound */
 	pid_t pid;
 	int status;
 };
 
-/* Host->controller records of a btsnoop trace (flags bit 0 clear). */
-static int host_packets(const char *path)
+/* Is this controller->host ACL record an ATT response (Vol 3, Part F,
+ * 3.4.8: the assigned odd opcodes up to 0x21 but notification and
+ * indication)? */
+static bool is_response(unsigned op)
 {
+	/* (0x15 and 0x1f are unassigned: an unknown opcode is a request) */
+	return (op & 1) && op <= 0x21 && op != 0x15 && op != 0x1b && op != 0x1d && op != 0x1f;
+}
+
+static bool att_response(const unsigned char *p, unsigned long len)
+{
+	/* a start fragment (Vol 4, Part E, 5.4.2: PB 0b10) on ATT's CID */
+	return len >= 9 && (p[1] >> 4 & 3) == 2 && (p[6] | p[7] << 8) == 0x0004 &&
+	       is_response(p[8]);
+}
+
+/* Host->controller records of a btsnoop trace (flags bit 0 clear). With
+ * resp, also the cut before each ATT response the peer sends: resp[i] = the
+ * number of host packets before it (0 ends the list; at most max). */
+static int host_packets(const char *path, unsigned *resp, unsigned char *resp_op, unsigned max)
+{
+	unsigned nr = 0;
+	int acl_after = -1; /* the host packet count at the last ACL record */
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return -1;
@@ -88,11 +122,25 @@ static int host_packets(const char *path)
 	}
 	while (fread(h, 1, 24, f) == 24) {
 		unsigned long len = (unsigned long)h[4] << 24 | h[5] << 16 | h[6] << 8 | h[7];
+		unsigned char p[10];
 		if (!(h[11] & 1))
 			n++;
-		if (fseek(f, (long)len, SEEK_CUR))
+		/* btsnoop H4: a type byte (2: ACL), the HCI ACL header, the
+		 * L2CAP header, the ATT opcode */
+		long got = (h[11] & 1) && len >= 10 ? (long)fread(p, 1, 10, f) : 0;
+		/* garble hits the first ACL packet after the cut */
+		if (got == 10 && p[0] == 2 && acl_after != n && att_response(p + 1, len - 1) &&
+		    n > 0 && resp && nr + 1 < max) {
+			resp_op[nr] = p[9];
+			resp[nr++] = (unsigned)n;
+		}
+		if (got == 10 && p[0] == 2)
+			acl_after = n;
+		if (fseek(f, (long)len - got, SEEK_CUR))
 			break;
 	}
+	if (resp)
+		resp[nr] = 0;
 	fclose(f);
 	return n;
 }
@@ -134,24 +182,28 @@ static void cell_file(const struct cfg *c, char *out, size_t len, const char *id
 	snprintf(out, len, "%s/%s.%s", c->dir, id, ext);
 }
 
-static void cell_id(char *out, size_t len, int fault, unsigned n)
+static void cell_id(char *out, size_t len, int fault, unsigned n, unsigned bit)
 {
 	if (fault < 0)
 		snprintf(out, len, "clean");
+	else if (fault == GARBLE)
+		snprintf(out, len, "%s.%u.%u", faults[fault], n, bit);
 	else
 		snprintf(out, len, "%s.%u", faults[fault], n);
 }
 
-static pid_t start(const struct cfg *c, int fault, unsigned n)
+static pid_t start(const struct cfg *c, int fault, unsigned n, unsigned bit)
 {
 	char id[64], out[256], err[256], spec[1200];
-	cell_id(id, sizeof(id), fault, n);
+	cell_id(id, sizeof(id), fault, n, bit);
 	cell_file(c, out, sizeof(out), id, "out");
 	cell_file(c, err, sizeof(err), id, "err");
 	if (fault < 0)
 		snprintf(spec, sizeof(spec), "replay:%s", c->trace);
 	else
 		snprintf(spec, sizeof(spec), "replay:%s,cut=%u,fault=%s", c->trace, n, faults[fault]);
+	if (fault == GARBLE)
+		snprintf(spec + strlen(spec), sizeof(spec) - strlen(spec), ",bit=%u", bit);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid != 0)
@@ -220,9 +272,10 @@ static bool ends_like(const char *out, const char *clean)
 }
 
 /* NULL when the cell holds, else why not (static buffer). */
-static const char *verdict(const struct cfg *c, const char *id, int fault, int status,
-			   const char *clean_out, long *ms_out)
+static const char *verdict(const struct cfg *c, const char *id, int fault, bool fast,
+			   int status, const char *clean_out, long *ms_out)
 {
+	long bound = fast ? bound_ms[0] : bound_ms[fault];
 	static char why[256];
 	char path[256];
 	cell_file(c, path, sizeof(path), id, "err");
@@ -243,10 +296,10 @@ static const char *verdict(const struct cfg *c, const char *id, int fault, int s
 		res = why;
 	} else if (!strstr(err, "fault cut: ")) {
 		res = "fault never injected";
-	} else if (ms > bound_ms[fault] && !(served_on = !strcmp(c->kind, "server") &&
+	} else if (ms > bound && !(served_on = !strcmp(c->kind, "server") &&
 					   fault == 0 && rc == 0)) {
 		snprintf(why, sizeof(why), "gave up only %ld ms after the fault (bound %ld)", ms,
-			 bound_ms[fault]);
+			 bound);
 		res = why;
 	} else if (rc != 0) {
 		if (strncmp(err, "blehost: ", 9) && !strstr(err, "\nblehost: ")) {
@@ -301,7 +354,9 @@ int main(int argc, char **argv)
 	static struct cfg c;
 	if (load_case(&c, argv[1], argv[2]))
 		return 2;
-	int n = host_packets(c.trace);
+	static unsigned resp[512];
+	static unsigned char resp_op[512];
+	int n = host_packets(c.trace, resp, resp_op, 512);
 	if (n <= 0) {
 		fprintf(stderr, "cannot read host packets of %s\n", c.trace);
 		return 2;
@@ -315,7 +370,7 @@ int main(int argc, char **argv)
 
 	/* The clean run: the reference, and it must pass. */
 	int status = 0;
-	pid_t p = start(&c, -1, 0);
+	pid_t p = start(&c, -1, 0, 0);
 	waitpid(p, &status, 0);
 	char path[256];
 	cell_file(&c, path, sizeof(path), "clean", "out");
@@ -331,13 +386,15 @@ int main(int argc, char **argv)
 	printf("# %s:", argv[1]);
 	for (int i = 0; i < c.nargs; i++)
 		printf(" %s", c.args[i]);
-	printf("\n# %d host packets x 4 faults; virtual-time bounds after the fault: %ld ms "
-	       "(disconnect, close, hwerror), %ld ms (silence)\n", n, bound_ms[0], bound_ms[3]);
+	printf("\n# %d host packets x 4 faults, and bits %u, %u, %u of each peer ATT response "
+	       "(garble); virtual-time bounds after the fault: %ld ms (disconnect, close, "
+	       "hwerror), %ld ms (silence, garble)\n", n, garble_bits[0], garble_bits[1],
+	       garble_bits[2], bound_ms[0], bound_ms[3]);
 
 	bool forever = !strcmp(c.kind, "forever");
 	size_t ncells = 0;
-	struct cell *cells = calloc((size_t)n * N_FAULTS, sizeof(*cells));
-	for (int f = 0; f < N_FAULTS; f++) {
+	struct cell *cells = calloc((size_t)n * GARBLE + 512 * GARBLE_BITS, sizeof(*cells));
+	for (int f = 0; f < GARBLE; f++) {
 		/* Serving for ever with a live controller is the design: a
 		 * session without --timeout has no disconnect cells. */
 		if (forever && f == 0)
@@ -345,10 +402,17 @@ int main(int argc, char **argv)
 		for (int k = 1; k <= n; k++)
 			cells[ncells++] = (struct cell){ .fault = f, .n = (unsigned)k };
 	}
+	/* A client's requests only: a server's peer may send what it likes. */
+	for (unsigned i = 0; resp[i] && !strcmp(c.kind, "client"); i++)
+		for (unsigned b = 0; b < GARBLE_BITS; b++)
+			cells[ncells++] = (struct cell){
+				.fault = GARBLE, .n = resp[i], .bit = garble_bits[b],
+				.fast = is_response(resp_op[i] ^ (1u << (garble_bits[b] - 32)))
+			};
 	size_t next = 0, running = 0;
 	while (next < ncells || running) {
 		while (running < (size_t)jobs && next < ncells) {
-			cells[next].pid = start(&c, cells[next].fault, cells[next].n);
+			cells[next].pid = start(&c, cells[next].fault, cells[next].n, cells[next].bit);
 			next++;
 			running++;
 		}
@@ -370,15 +434,17 @@ int main(int argc, char **argv)
 	long worst[N_FAULTS] = { 0 };
 	for (size_t i = 0; i < ncells; i++) {
 		char id[64];
-		cell_id(id, sizeof(id), cells[i].fault, cells[i].n);
+		cell_id(id, sizeof(id), cells[i].fault, cells[i].n, cells[i].bit);
 		run[cells[i].fault]++;
 		long ms = 0;
-		const char *why = verdict(&c, id, cells[i].fault, cells[i].status, clean_out, &ms);
+		const char *why = verdict(&c, id, cells[i].fault, cells[i].fast, cells[i].status, clean_out, &ms);
 		if (ms > worst[cells[i].fault])
 			worst[cells[i].fault] = ms;
 		if (why) {
-			printf("FAIL - %s cut=%u fault=%s: %s\n", argv[1], cells[i].n,
-			       faults[cells[i].fault], why);
+			printf("FAIL - %s cut=%u fault=%s", argv[1], cells[i].n, faults[cells[i].fault]);
+			if (cells[i].fault == GARBLE)
+				printf(",bit=%u", cells[i].bit);
+			printf(": %s\n", why);
 			details(&c, id);
 		} else {
 			ok[cells[i].fault]++;
