@@ -10,9 +10,9 @@
  * bh_att_can_send; notifications and commands are not kept, the caller gets
  * BH_EBUSY and waits for port.can_send, which is the pull model of the
  * design. */
-#include "att.h"
+#include <blehost/att.h>
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* ATT PDU codec: every PDU of Vol 3, Part F, 3.4, as pure functions on byte
  * arrays. The bearer and the GATT client/server rely on bh_att_decode having
  * checked every length rule, so nothing above re-validates list shapes. */
-#include "att.h"
+#include <blehost/att.h>
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* bench_buffers: bytes per second through the C characteristic buffer and
- * packet buffer (host/host_buffers.h) fed by a live notification stream
+ * packet buffer (<blehost/host_buffers.h>) fed by a live notification stream
  * from `bench_notify_peer peer LEN SECS` on btvirt.
  *
  *   bench_buffers ADDR SECS
@@ -9,7 +9,7 @@
  * then for SECS/2 into a bh_pktbuf drained with bh_pktbuf_wait + readinto.
  * Prints "charbuf B bytes/s (D dropped)" and "pktbuf P packets/s, B bytes/s
  * (D dropped)"; exits 1 if nothing came through either. */
-#include "blehost.h"
+#include <blehost/blehost.h>
 
 #include <stdio.h>
 #include <stdlib.h>

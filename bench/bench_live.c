@@ -12,7 +12,7 @@
  */
 #include "livepair.h"
 
-#include "gatt.h"
+#include <blehost/gatt.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,7 +18,7 @@
  */
 #include "memstack.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <stdio.h>
 #include <stdlib.h>

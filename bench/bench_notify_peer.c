@@ -17,7 +17,7 @@
  *       under load.
  *
  * Needs $BLEHOST_TRANSPORT (tests/harness/with-btvirt.sh). */
-#include "blehost.h"
+#include <blehost/blehost.h>
 #include "demo_db.h"
 
 #include <stdio.h>

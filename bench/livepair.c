@@ -3,11 +3,11 @@
  * the layers themselves never do. */
 #include "livepair.h"
 
-#include "bh_bytes.h"
-#include "gap.h"
-#include "gatt.h"
-#include "att.h"
-#include "hci.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/gap.h>
+#include <blehost/gatt.h>
+#include <blehost/att.h>
+#include <blehost/hci.h>
 
 #include <malloc.h>
 #include <stdio.h>

@@ -15,7 +15,7 @@
 #define BH_BENCH_LIVEPAIR_H
 
 #include "demo_db.h"
-#include "host.h"
+#include <blehost/host.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,7 +3,7 @@
  * calls a real host makes; only the transport is replaced. */
 #include "memstack.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -9,17 +9,17 @@
  * btvirt). No fds, no clock reads (manual clock), no randomness (seeded).
  *
  * This is bench code, not part of libblehost: it exists because the host
- * object (host/host.h) always opens a transport and has no in-memory one.
+ * object (<blehost/host.h>) always opens a transport and has no in-memory one.
  */
 #ifndef BH_BENCH_MEMSTACK_H
 #define BH_BENCH_MEMSTACK_H
 
-#include "att.h"
+#include <blehost/att.h>
 #include "demo_db.h"
-#include "gap.h"
-#include "gatt.h"
-#include "hci.h"
-#include "l2cap.h"
+#include <blehost/gap.h>
+#include <blehost/gatt.h>
+#include <blehost/hci.h>
+#include <blehost/l2cap.h>
 
 #include <stdbool.h>
 #include <stddef.h>

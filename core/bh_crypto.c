@@ -1,6 +1,6 @@
-#include "bh_crypto.h"
+#include <blehost/bh_crypto.h>
 
-#include "bh_err.h"
+#include <blehost/bh_err.h>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>

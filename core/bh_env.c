@@ -1,4 +1,4 @@
-#include "bh_env.h"
+#include <blehost/bh_env.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "bh_err.h"
+#include <blehost/bh_err.h>
 
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
-#include "bh_pool.h"
+#include <blehost/bh_pool.h>
 
-#include "bh_err.h"
+#include <blehost/bh_err.h>
 
 #include <assert.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
-#include "bh_uuid.h"
+#include <blehost/bh_uuid.h>
 
-#include "bh_bytes.h"
-#include "bh_err.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_err.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SIG-assigned names for the 16-bit UUIDs a user meets most (Assigned Numbers,
  * sections 3.4 to 3.8). Sorted by value for bsearch. */
-#include "bh_uuid.h"
+#include <blehost/bh_uuid.h>
 
 #include <stdlib.h>
 

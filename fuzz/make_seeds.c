@@ -6,8 +6,8 @@
  *   make_seeds OUT_DIR TRACE...
  *
  * Writes OUT_DIR/<target>/<n> files. */
-#include "bh_bytes.h"
-#include "transport.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/transport.h>
 
 #include <errno.h>
 #include <stdio.h>

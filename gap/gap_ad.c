@@ -5,9 +5,9 @@
  * Core Specification Supplement, Part A, 1.1-1.21. Pure functions: every
  * byte is read through bh_rd, and a bad length never reads past the input.
  */
-#include "gap.h"
+#include <blehost/gap.h>
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <string.h>
 

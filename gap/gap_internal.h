@@ -3,9 +3,9 @@
 #ifndef BH_GAP_INTERNAL_H
 #define BH_GAP_INTERNAL_H
 
-#include "gap.h"
+#include <blehost/gap.h>
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 /* Which procedure a queued command belongs to, so a failed step can drop
  * the rest of its own sequence without touching anyone else's. */

@@ -4,10 +4,10 @@
 #ifndef BH_HCI_INTERNAL_H
 #define BH_HCI_INTERNAL_H
 
-#include "hci.h"
+#include <blehost/hci.h>
 
-#include "bh_bytes.h"
-#include "bh_pool.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_pool.h>
 
 /* Commands queued or in flight at once. Two are kept back from callers so
  * bring-up and recovery always find an entry. */

@@ -5,7 +5,7 @@
  * rule as bh_strerror): valid until the next call of the same function on
  * the same thread, and no state shared between two stacks.
  */
-#include "hci.h"
+#include <blehost/hci.h>
 
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /* Characteristic and packet buffers (see host_buffers.h). Plain rings: no
  * I/O, no clock except through the loop given to the wait helpers. */
-#include "host_buffers.h"
+#include <blehost/host_buffers.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,16 +3,16 @@
 #ifndef BH_HOST_INTERNAL_H
 #define BH_HOST_INTERNAL_H
 
-#include "att.h"
-#include "bond_store.h"
-#include "gap.h"
-#include "gatt.h"
-#include "hci.h"
-#include "host.h"
-#include "l2cap.h"
-#include "privacy.h"
-#include "smp.h"
-#include "transport.h"
+#include <blehost/att.h>
+#include <blehost/bond_store.h>
+#include <blehost/gap.h>
+#include <blehost/gatt.h>
+#include <blehost/hci.h>
+#include <blehost/host.h>
+#include <blehost/l2cap.h>
+#include <blehost/privacy.h>
+#include <blehost/smp.h>
+#include <blehost/transport.h>
 
 #define HOST_MEM_BONDS 8
 

@@ -2,7 +2,7 @@
  * HCI events handed to the layer that owns them. */
 #include "host_internal.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* Pairing state and bond removal on a live host (see host_pairing.h). */
-#include "host_pairing.h"
+#include <blehost/host_pairing.h>
 
 #include "host_internal.h"
 

@@ -1,6 +1,6 @@
-#include "loop.h"
+#include <blehost/loop.h>
 
-#include "bh_err.h"
+#include <blehost/bh_err.h>
 
 #include <errno.h>
 #include <pthread.h>

@@ -1,6 +1,6 @@
 /* The production environment handed to the sans-I/O layers: the monotonic
  * clock, the kernel's CSPRNG and a stderr logger. */
-#include "loop.h"
+#include <blehost/loop.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,9 +4,9 @@
 #ifndef BH_L2CAP_INTERNAL_H
 #define BH_L2CAP_INTERNAL_H
 
-#include "l2cap.h"
+#include <blehost/l2cap.h>
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #define L2_LOG(l2, lvl, ...) bh_logf((l2)->env, lvl, "l2cap", __VA_ARGS__)
 

@@ -10,8 +10,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "bh_bytes.h"
-#include "privacy.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/privacy.h>
 
 #define BOND_MAGIC "blehost-bond v1"
 #define LOCAL_MAGIC "blehost-local-identity v1"

@@ -4,7 +4,7 @@
 #ifndef BH_BOND_CODEC_H
 #define BH_BOND_CODEC_H
 
-#include "bond_store.h"
+#include <blehost/bond_store.h>
 
 /* Largest file we write or accept: both blobs hex-encoded plus the fixed
  * fields. A bigger file was not written by us. */

@@ -5,7 +5,7 @@
  * ever blocking, and a damaged entry is only ever renamed aside, never
  * overwritten or deleted: see the rules in bond_store.h. */
 
-#include "bond_store.h"
+#include <blehost/bond_store.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,7 +20,7 @@
 #include <openssl/crypto.h>
 
 #include "bond_codec.h"
-#include "privacy.h"
+#include <blehost/privacy.h>
 
 #define LOCAL_NAME "local_identity"
 #define TMP_PREFIX ".tmp-"

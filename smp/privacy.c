@@ -1,13 +1,13 @@
 /* Private and static random addresses, RPA resolution (Vol 6, Part B,
  * 1.3.2; Vol 3, Part H, 2.2.2 and 2.4.2.1). */
-#include "privacy.h"
+#include <blehost/privacy.h>
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 
-#include "smp_crypto.h"
+#include <blehost/smp_crypto.h>
 
 /* Draws for an address whose random part keeps failing the spec's rules: a
  * working source fails with probability ~2^-45 a draw, so reaching this

@@ -5,8 +5,8 @@
  * in smp_legacy.c / smp_sc.c, key distribution and signing in smp_keys.c. */
 #include "smp_internal.h"
 
-#include "bh_bytes.h"
-#include "hci.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/hci.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,11 +1,11 @@
 /* SMP cryptographic toolbox and P-256 on OpenSSL's libcrypto.
  *
  * Everything outside this file is wire order (LSO first); AES and AES-CMAC
- * (core/bh_crypto.h) see MSO-first strings. The helpers below do the
+ * (<blehost/bh_crypto.h>) see MSO-first strings. The helpers below do the
  * reversal at the single boundary, so each spec function reads like its
  * definition in Vol 3, Part H, 2.2.
  */
-#include "smp_crypto.h"
+#include <blehost/smp_crypto.h>
 
 #include <string.h>
 
@@ -14,8 +14,8 @@
 #include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
-#include "bh_bytes.h"
-#include "bh_crypto.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_crypto.h>
 
 /* Debug key pair, Vol 3, Part H, 2.3.5.6.1 (printed MSO first there). */
 const uint8_t bh_smp_debug_priv[32] = {

@@ -4,7 +4,7 @@
  * Tables 2.6 - 2.8), then starting the user interaction the model needs. */
 #include "smp_internal.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <string.h>
 

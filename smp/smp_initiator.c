@@ -3,7 +3,7 @@
  * Request (2.4.6, 3.6.7) and re-encrypting a link with a bond's LTK. */
 #include "smp_internal.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <string.h>
 

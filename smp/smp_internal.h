@@ -4,8 +4,8 @@
 #ifndef BH_SMP_INTERNAL_H
 #define BH_SMP_INTERNAL_H
 
-#include "bh_pool.h"
-#include "smp.h"
+#include <blehost/bh_pool.h>
+#include <blehost/smp.h>
 #include "smp_pdu.h"
 
 /* Where a link's pairing stands. One state per "what PDU do we wait for". */

@@ -6,8 +6,8 @@
  * everything has arrived. Also the ATT data signing algorithm (2.4.5). */
 #include "smp_internal.h"
 
-#include "bh_bytes.h"
-#include "bh_crypto.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_crypto.h>
 
 #include <string.h>
 

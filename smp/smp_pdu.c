@@ -3,8 +3,8 @@
  * make the decoder read out of bounds. */
 #include "smp_pdu.h"
 
-#include "bh_bytes.h"
-#include "smp.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/smp.h>
 
 static const struct {
 	const char *name;

@@ -3,7 +3,7 @@
 #ifndef BH_SMP_PDU_H
 #define BH_SMP_PDU_H
 
-#include "bh_addr.h"
+#include <blehost/bh_addr.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,8 +3,8 @@
  * Request with the STK / SC LTK of a running pairing or a bond's LTK (2.4.4). */
 #include "smp_internal.h"
 
-#include "bh_bytes.h"
-#include "hci.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/hci.h>
 
 #include <string.h>
 

@@ -6,7 +6,7 @@
  * (2.3.5.6.5), verified before the link is encrypted. */
 #include "smp_internal.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
 #ifndef BH_TOOLS_CLI_H
 #define BH_TOOLS_CLI_H
 
-#include "host.h"
+#include <blehost/host.h>
 #include "json.h"
 
 #include <stdbool.h>

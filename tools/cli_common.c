@@ -1,8 +1,8 @@
 #include "cli.h"
 
-#include "hci.h"
+#include <blehost/hci.h>
 #include "text_escape.h"
-#include "transport.h"
+#include <blehost/transport.h>
 
 #include <ctype.h>
 #include <stdarg.h>

@@ -1,7 +1,7 @@
 /* blehost advertise: advertise a name, services and manufacturer data. */
 #include "cli.h"
 
-#include "gap.h"
+#include <blehost/gap.h>
 
 #include <getopt.h>
 #include <stdlib.h>

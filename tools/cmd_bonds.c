@@ -1,7 +1,7 @@
 /* blehost bonds list | clear [ADDR]: the bond store, no controller needed. */
 #include "cli.h"
 
-#include "bond_store.h"
+#include <blehost/bond_store.h>
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* blehost gatt | read | write | notify: the GATT client from the command line. */
 #include "gatt_session.h"
 
-#include "att.h"
-#include "gatt.h"
+#include <blehost/att.h>
+#include <blehost/gatt.h>
 
 #include <getopt.h>
 #include <stdlib.h>

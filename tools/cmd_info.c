@@ -1,7 +1,7 @@
 /* blehost info: what the controller is and can do. */
 #include "cli.h"
 
-#include "hci.h"
+#include <blehost/hci.h>
 
 #include <string.h>
 

@@ -1,7 +1,7 @@
 /* blehost pair: connect, pair (or re-encrypt from a bond), report. */
 #include "gatt_session.h"
 
-#include "smp.h"
+#include <blehost/smp.h>
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -4,10 +4,10 @@
  * value two values that need security and one for signed writes. Logs every request. */
 #include "cli.h"
 
-#include "att.h"
-#include "gap.h"
+#include <blehost/att.h>
+#include <blehost/gap.h>
 #include "demo_db.h"
-#include "gatt.h"
+#include <blehost/gatt.h>
 
 #include <getopt.h>
 #include <stdarg.h>

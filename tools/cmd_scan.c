@@ -2,7 +2,7 @@
  * terminal), or one JSON object per device event with --json. */
 #include "cli.h"
 
-#include "gap.h"
+#include <blehost/gap.h>
 #include "text_escape.h"
 
 #include <getopt.h>

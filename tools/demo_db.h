@@ -3,7 +3,7 @@
 #ifndef BH_TOOLS_DEMO_DB_H
 #define BH_TOOLS_DEMO_DB_H
 
-#include "gatt.h"
+#include <blehost/gatt.h>
 
 /* Demo service and characteristic UUIDs, little-endian: ...0d00 is the
  * service, ...0d01 to ...0d05 its characteristics. */

@@ -1,7 +1,7 @@
 #include "gatt_session.h"
 
-#include "gap.h"
-#include "gatt.h"
+#include <blehost/gap.h>
+#include <blehost/gatt.h>
 
 #include <string.h>
 

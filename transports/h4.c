@@ -10,9 +10,9 @@
  * until a plausible header appears: an invalid type byte or an impossible
  * length never stalls the stream and never grows the buffer.
  */
-#include "transport.h"
+#include <blehost/transport.h>
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <stdio.h>
 #include <string.h>

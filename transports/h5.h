@@ -15,7 +15,7 @@
 #ifndef BH_H5_H
 #define BH_H5_H
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 /* ---- 1. codec ---------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
  */
 #include "transport_internal.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <errno.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
 #ifndef BH_TRANSPORT_INTERNAL_H
 #define BH_TRANSPORT_INTERNAL_H
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 #include <stdarg.h>
 #include <sys/uio.h>

@@ -20,7 +20,7 @@
 #include "transport_internal.h"
 #include "usb_seam.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <stdio.h>
 #include <stdlib.h>

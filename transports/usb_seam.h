@@ -6,7 +6,7 @@
 #ifndef BH_USB_SEAM_H
 #define BH_USB_SEAM_H
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 #ifdef BH_HAVE_LIBUSB
 #include <libusb.h>

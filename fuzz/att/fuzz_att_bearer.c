@@ -1,7 +1,7 @@
 /* libFuzzer: an ATT bearer fed peer PDUs, as server and as client.
  * Input: byte 0 picks the role and the send-busy pattern; then records of
  * [len][pdu] are fed, with API calls and clock steps interleaved. */
-#include "att.h"
+#include <blehost/att.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* libFuzzer: the ATT codec. Anything that decodes must re-encode to the
  * same bytes (the codec has one set of rules both ways). */
-#include "att.h"
+#include <blehost/att.h>
 
 #include <stdlib.h>
 #include <string.h>

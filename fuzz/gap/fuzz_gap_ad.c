@@ -1,6 +1,6 @@
 /* libFuzzer target: the AD parser, the AD lookup helpers and the builder
  * fed with parsed fields must never read out of bounds or overflow. */
-#include "gap.h"
+#include <blehost/gap.h>
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * input byte chooses legacy or extended; then records of
  * [kind, sub/code, len, bytes...]. The fake port completes every command
  * at once, so the synchronous-completion path is exercised too. */
-#include "gap.h"
+#include <blehost/gap.h>
 
 #include <stddef.h>
 #include <stdint.h>

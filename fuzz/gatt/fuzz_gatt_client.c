@@ -9,9 +9,9 @@
  * [kind][len][bytes]: kind%4 0 = response to the outstanding request,
  * 1 = notification/indication, 2 = the bearer times the request out,
  * 3 = start another operation (bytes[0] picks which). */
-#include "att.h"
-#include "bh_bytes.h"
-#include "gatt_client.h"
+#include <blehost/att.h>
+#include <blehost/bh_bytes.h>
+#include <blehost/gatt_client.h>
 
 #include <stdlib.h>
 #include <string.h>

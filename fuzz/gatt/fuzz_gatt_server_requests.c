@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "att.h"
-#include "gatt_server.h"
+#include <blehost/att.h>
+#include <blehost/gatt_server.h>
 
 struct fz {
 	uint16_t mtu;

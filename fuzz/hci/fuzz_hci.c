@@ -9,10 +9,10 @@
  *   3: a command from above, 4: an ACL frame from above (handle from the
  *   first bytes), 5: transport lost / restart.
  */
-#include "hci.h"
+#include <blehost/hci.h>
 
-#include "bh_bytes.h"
-#include "bh_env.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_env.h>
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,9 +2,9 @@
  * with a registered SPSM, an open credit-based channel, SDUs being sent and
  * the clock moving. Input: byte 0 picks role and busy pattern; then records
  * of [len][frame]; lengths >= 0xf0 are control records. */
-#include "l2cap.h"
+#include <blehost/l2cap.h>
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 #include "smp_rig.h"
 #include "smp_internal.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <stddef.h>
 #include <stdint.h>

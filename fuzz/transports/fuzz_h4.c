@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 static void check(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 {

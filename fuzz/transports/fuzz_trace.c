@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 #ifndef FUZZ_FORMAT
 #define FUZZ_FORMAT BH_TRACE_AUTO

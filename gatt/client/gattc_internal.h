@@ -3,9 +3,9 @@
 #ifndef BH_GATTC_INTERNAL_H
 #define BH_GATTC_INTERNAL_H
 
-#include "bh_bytes.h"
-#include "bh_pool.h"
-#include "gatt_client.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_pool.h>
+#include <blehost/gatt_client.h>
 
 #define GATTC_MAX_ALLOW 16
 #define GATTC_MAX_ITEMS 8

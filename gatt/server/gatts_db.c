@@ -7,7 +7,7 @@
  */
 #include "gatts_internal.h"
 
-#include "bh_crypto.h"
+#include <blehost/bh_crypto.h>
 
 #include <stdlib.h>
 #include <string.h>

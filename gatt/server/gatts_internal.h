@@ -2,9 +2,9 @@
 #ifndef BH_GATTS_INTERNAL_H
 #define BH_GATTS_INTERNAL_H
 
-#include "att.h"
-#include "bh_bytes.h"
-#include "gatt_server.h"
+#include <blehost/att.h>
+#include <blehost/bh_bytes.h>
+#include <blehost/gatt_server.h>
 
 /* GATT attribute types (Vol 3, Part G, 3.4 and Assigned Numbers). */
 #define GATTS_UUID_PRIMARY 0x2800

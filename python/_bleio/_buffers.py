@@ -1,5 +1,5 @@
 """CharacteristicBuffer and PacketBuffer over blehost's C buffers
-(host/host_buffers.h through blehost._core.CharBuf / PktBuf).
+(<blehost/host_buffers.h> through blehost._core.CharBuf / PktBuf).
 
 The stack thread feeds them (notifications of a remote characteristic, or
 peers' writes to a local one) under the _bleio lock and wakes readers;

@@ -19,8 +19,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "blehost.h"
-#include "host_pairing.h"
+#include <blehost/blehost.h>
+#include <blehost/host_pairing.h>
 
 #include <poll.h>
 #include <stdlib.h>

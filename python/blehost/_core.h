@@ -7,7 +7,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-#include "blehost.h"
+#include <blehost/blehost.h>
 
 typedef struct {
 	PyObject_HEAD

@@ -1,5 +1,5 @@
 /* blehost._core.CharBuf and PktBuf: the C characteristic and packet
- * buffers (host/host_buffers.h) as Python objects. They never block: the
+ * buffers (<blehost/host_buffers.h>) as Python objects. They never block: the
  * Python binding (blehost._bleio) feeds them from the stack thread and
  * waits on its own condition variable, holding its lock around each call. */
 #include "_core.h"

@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "att.h"
-#include "bh_bytes.h"
+#include <blehost/att.h>
+#include <blehost/bh_bytes.h>
 
 #define MAXPDU 8
 struct side {

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "att.h"
+#include <blehost/att.h>
 
 static int dec(const uint8_t *p, size_t n)
 {

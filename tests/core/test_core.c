@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bh_addr.h"
-#include "bh_bytes.h"
-#include "bh_crypto.h"
-#include "bh_env.h"
-#include "bh_err.h"
-#include "bh_pool.h"
-#include "bh_uuid.h"
+#include <blehost/bh_addr.h>
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_crypto.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
+#include <blehost/bh_pool.h>
+#include <blehost/bh_uuid.h>
 
 static void test_strerror_carriers(void **state)
 {

@@ -1,7 +1,7 @@
 /* fake_ctrl: see fake_ctrl.h. Event layouts: Vol 4, Part E, 7.7. */
 #include "fake_ctrl.h"
 
-#include "gatt_client.h"
+#include <blehost/gatt_client.h>
 
 #include <errno.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 #ifndef BH_TEST_FAKE_CTRL_H
 #define BH_TEST_FAKE_CTRL_H
 
-#include "loop.h"
+#include <blehost/loop.h>
 
 struct bh_gattc;
 

@@ -7,12 +7,12 @@
  * under valgrind --leak-check=full to see that memory is returned. */
 #include "fake_ctrl.h"
 
-#include "gatt_client.h"
-#include "hci.h"
-#include "host.h"
-#include "smp.h"
+#include <blehost/gatt_client.h>
+#include <blehost/hci.h>
+#include <blehost/host.h>
+#include <blehost/smp.h>
 
-#include "bh_pool.h"
+#include <blehost/bh_pool.h>
 
 #include <stdarg.h>
 #include <stddef.h>

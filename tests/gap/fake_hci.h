@@ -13,9 +13,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "bh_bytes.h"
-#include "bh_env.h"
-#include "gap.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_env.h>
+#include <blehost/gap.h>
 
 struct fake_cmd {
 	uint16_t op;

@@ -6,8 +6,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "bh_bytes.h"
-#include "gap.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/gap.h>
 
 static void test_parse_all_types(void **state)
 {

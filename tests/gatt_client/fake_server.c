@@ -4,7 +4,7 @@
  * client's round-trip counts are those a real server would cause. */
 #include "fake_server.h"
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 #include <string.h>
 

@@ -4,10 +4,10 @@
 #ifndef FAKE_SERVER_H
 #define FAKE_SERVER_H
 
-#include "att.h"
-#include "bh_env.h"
-#include "bh_uuid.h"
-#include "gatt_client.h"
+#include <blehost/att.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_uuid.h>
+#include <blehost/gatt_client.h>
 
 #include <stdbool.h>
 #include <stddef.h>

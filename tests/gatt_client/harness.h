@@ -10,10 +10,10 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "bh_bytes.h"
-#include "bh_env.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_env.h>
 #include "fake_server.h"
-#include "gatt_client.h"
+#include <blehost/gatt_client.h>
 
 /* What one operation's callback reported (copied out of the callback). */
 struct done {

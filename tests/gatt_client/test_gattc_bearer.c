@@ -9,11 +9,11 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "att.h"
-#include "bh_bytes.h"
-#include "bh_env.h"
+#include <blehost/att.h>
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_env.h>
 #include "fake_server.h"
-#include "gatt_client.h"
+#include <blehost/gatt_client.h>
 
 struct link {
 	struct fake_server f;

@@ -3,9 +3,9 @@
 #ifndef GATTS_FAKE_H
 #define GATTS_FAKE_H
 
-#include "att.h"
-#include "bh_bytes.h"
-#include "gatt_server.h"
+#include <blehost/att.h>
+#include <blehost/bh_bytes.h>
+#include <blehost/gatt_server.h>
 
 #include <stdbool.h>
 #include <stddef.h>

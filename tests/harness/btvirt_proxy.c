@@ -70,7 +70,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bh_bytes.h"
+#include <blehost/bh_bytes.h>
 
 /* ------------------------------------------------------------------ core */
 

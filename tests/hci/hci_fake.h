@@ -8,9 +8,9 @@
 #ifndef HCI_FAKE_H
 #define HCI_FAKE_H
 
-#include "bh_bytes.h"
-#include "bh_env.h"
-#include "hci.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_env.h>
+#include <blehost/hci.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,9 +8,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "bh_err.h"
-#include "host_buffers.h"
-#include "loop.h"
+#include <blehost/bh_err.h>
+#include <blehost/host_buffers.h>
+#include <blehost/loop.h>
 
 static bh_time_ms vnow;
 static bh_time_ms vclock(void *c) { (void)c; return vnow; }

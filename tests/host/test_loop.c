@@ -8,8 +8,8 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "bh_err.h"
-#include "loop.h"
+#include <blehost/bh_err.h>
+#include <blehost/loop.h>
 
 static int order[8], norder;
 static void rec(void *arg) { order[norder++] = (int)(intptr_t)arg; }

@@ -16,8 +16,8 @@
 #ifndef BH_TEST_EVIL_PEER_H
 #define BH_TEST_EVIL_PEER_H
 
-#include "bh_addr.h"
-#include "loop.h"
+#include <blehost/bh_addr.h>
+#include <blehost/loop.h>
 
 #include <stdbool.h>
 #include <stddef.h>

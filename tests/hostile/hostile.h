@@ -7,7 +7,7 @@
 
 #include "demo_db.h"
 #include "evil_peer.h"
-#include "host.h"
+#include <blehost/host.h>
 
 #include <stdarg.h>
 #include <stddef.h>

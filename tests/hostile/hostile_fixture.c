@@ -1,10 +1,10 @@
 /* The hostile tests' fixture and main(): see hostile.h. */
 #include "hostile.h"
 
-#include "att.h"
-#include "gap.h"
-#include "hci.h"
-#include "smp.h"
+#include <blehost/att.h>
+#include <blehost/gap.h>
+#include <blehost/hci.h>
+#include <blehost/smp.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,8 +15,8 @@
  * and stay live-only. */
 #include "hostile.h"
 
-#include "bh_bytes.h"
-#include "smp.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/smp.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,9 +16,9 @@
  * the key size are only decided. */
 #include "hostile.h"
 
-#include "gap.h"
-#include "hci.h"
-#include "smp.h"
+#include <blehost/gap.h>
+#include <blehost/hci.h>
+#include <blehost/smp.h>
 
 #include <dirent.h>
 #include <stdio.h>

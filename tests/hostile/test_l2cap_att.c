@@ -5,8 +5,8 @@
  * Response codes) and 3.4 (each request's parameters). */
 #include "hostile.h"
 
-#include "gatt.h"
-#include "gatt_client.h"
+#include <blehost/gatt.h>
+#include <blehost/gatt_client.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -5,9 +5,9 @@
  * (Vol 3, Part A, 4: Command Reject, Connection Parameter Update). */
 #include "hostile.h"
 
-#include "hci.h"
-#include "smp.h"
-#include "smp_crypto.h"
+#include <blehost/hci.h>
+#include <blehost/smp.h>
+#include <blehost/smp_crypto.h>
 #include "smp_vectors.h"
 
 #include <stdio.h>

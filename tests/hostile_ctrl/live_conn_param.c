@@ -11,9 +11,9 @@
  * Complete came to both hosts with the parameters asked for, reported in
  * milliseconds; with limits that exclude them, the central's update fails
  * with Unacceptable Connection Parameters (0x3B) and nothing changes. */
-#include "gap.h"
-#include "hci.h"
-#include "host.h"
+#include <blehost/gap.h>
+#include <blehost/hci.h>
+#include <blehost/host.h>
 
 #include <stdio.h>
 #include <stdlib.h>

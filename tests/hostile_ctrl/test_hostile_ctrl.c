@@ -19,9 +19,9 @@
  */
 #include "fake_ctrl.h"
 
-#include "gap.h"
-#include "hci.h"
-#include "host.h"
+#include <blehost/gap.h>
+#include <blehost/hci.h>
+#include <blehost/host.h>
 
 #include <stdarg.h>
 #include <stddef.h>

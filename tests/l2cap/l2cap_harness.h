@@ -10,8 +10,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "bh_bytes.h"
-#include "l2cap.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/l2cap.h>
 
 #define H 0x0040 /* the connection handle used throughout */
 #define MAXF 64

@@ -10,7 +10,7 @@
  *
  *   live_buffers            (BLEHOST_TRANSPORT from with-btvirt.sh)
  */
-#include "blehost.h"
+#include <blehost/blehost.h>
 
 #include <stdio.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #define BH_TEST_SCENARIO_H
 
 #include "demo_db.h"
-#include "host.h"
+#include <blehost/host.h>
 
 #include <stdio.h>
 

@@ -10,10 +10,10 @@
  * recorded packet matched). */
 #include "scenario.h"
 
-#include "att.h"
-#include "gap.h"
-#include "gatt.h"
-#include "smp.h"
+#include <blehost/att.h>
+#include <blehost/gap.h>
+#include <blehost/gatt.h>
+#include <blehost/smp.h>
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,11 +2,11 @@
  * against blehost peripherals serving the demo database. */
 #include "scenario.h"
 
-#include "att.h"
-#include "gap.h"
-#include "gatt.h"
-#include "hci.h"
-#include "smp.h"
+#include <blehost/att.h>
+#include <blehost/gap.h>
+#include <blehost/gatt.h>
+#include <blehost/hci.h>
+#include <blehost/smp.h>
 
 #include <string.h>
 

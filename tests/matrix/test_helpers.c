@@ -11,8 +11,8 @@
  * wall time per cell. Run under ASan with leak detection by sanitize.sh. */
 #include "fake_ctrl.h"
 
-#include "hci.h"
-#include "host.h"
+#include <blehost/hci.h>
+#include <blehost/host.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,8 +9,8 @@
  * LE Create Connection Cancel, the attempt ends with BH_ETIMEDOUT), connect
  * and cancel after 50 ms (BH_ECANCELLED), then connect and succeed. */
 #include "fake_ctrl.h"
-#include "gap.h"
-#include "host.h"
+#include <blehost/gap.h>
+#include <blehost/host.h>
 
 #include <stdio.h>
 #include <string.h>

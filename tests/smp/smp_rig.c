@@ -1,8 +1,8 @@
 /* Back-to-back rig for the SMP tests; see smp_rig.h. */
 #include "smp_rig.h"
 
-#include "bh_bytes.h"
-#include "hci.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/hci.h>
 
 #include <stdio.h>
 #include <stdlib.h>

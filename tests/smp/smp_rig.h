@@ -6,7 +6,7 @@
 #ifndef SMP_RIG_H
 #define SMP_RIG_H
 
-#include "smp.h"
+#include <blehost/smp.h>
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -8,8 +8,8 @@
 
 #include "smp_rig.h"
 #include "smp_internal.h"
-#include "hci.h"
-#include "bh_bytes.h"
+#include <blehost/hci.h>
+#include <blehost/bh_bytes.h>
 
 #include <string.h>
 

@@ -8,7 +8,7 @@
 
 #include "smp_rig.h"
 #include "smp_internal.h"
-#include "hci.h"
+#include <blehost/hci.h>
 
 #include <string.h>
 

@@ -9,8 +9,8 @@
 
 #include "smp_rig.h"
 #include "smp_internal.h"
-#include "bh_bytes.h"
-#include "hci.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/hci.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bh_env.h"
-#include "bond_store.h"
+#include <blehost/bh_env.h>
+#include <blehost/bond_store.h>
 
 static char g_dir[256];
 

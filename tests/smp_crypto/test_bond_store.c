@@ -17,9 +17,9 @@
 
 #include <openssl/evp.h>
 
-#include "bh_env.h"
-#include "bond_store.h"
-#include "privacy.h"
+#include <blehost/bh_env.h>
+#include <blehost/bond_store.h>
+#include <blehost/privacy.h>
 
 static char g_dir[256];
 

@@ -8,9 +8,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "bh_bytes.h"
-#include "bh_env.h"
-#include "privacy.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_env.h>
+#include <blehost/privacy.h>
 #include "smp_vectors.h"
 
 static bh_addr rnd_addr(const uint8_t mso[6])

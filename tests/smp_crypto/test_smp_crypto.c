@@ -9,9 +9,9 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "bh_bytes.h"
-#include "bh_env.h"
-#include "smp_crypto.h"
+#include <blehost/bh_bytes.h>
+#include <blehost/bh_env.h>
+#include <blehost/smp_crypto.h>
 #include "smp_vectors.h"
 
 /* dst = V reversed (MSO-first vector -> wire order); sizes must agree. */

@@ -29,8 +29,8 @@
  */
 #include "livepair.h"
 
-#include "gatt.h"
-#include "hci.h"
+#include <blehost/gatt.h>
+#include <blehost/hci.h>
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -38,8 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bh_env.h"
-#include "bond_store.h"
+#include <blehost/bh_env.h>
+#include <blehost/bond_store.h>
 
 #define CELL_TIMEOUT_S 10
 #define CLI_TIMEOUT_MS 20000

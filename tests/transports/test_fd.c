@@ -20,7 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 struct sink {
 	int n;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 #ifndef BH_TRACES_DIR
 #define BH_TRACES_DIR "/nonexistent"

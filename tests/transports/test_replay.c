@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 static const uint8_t reset[] = { 0x03, 0x0c, 0x00 };
 static const uint8_t cc_reset[] = { 0x0e, 0x04, 0x01, 0x03, 0x0c, 0x00 };

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "trace_build.h"
-#include "transport.h"
+#include <blehost/transport.h>
 
 #ifndef BH_TRACES_DIR
 #define BH_TRACES_DIR "/nonexistent"

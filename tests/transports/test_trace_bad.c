@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "trace_build.h"
-#include "transport.h"
+#include <blehost/transport.h>
 
 #ifndef BH_PCAP_DIR
 #define BH_PCAP_DIR "tests/pcap"

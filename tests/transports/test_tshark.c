@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "transport.h"
+#include <blehost/transport.h>
 
 #ifndef BH_TRACES_DIR
 #define BH_TRACES_DIR "/nonexistent"

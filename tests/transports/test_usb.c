@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport.h"
+#include <blehost/transport.h>
 #include "usb_seam.h"
 
 /* ---- the fake libusb -------------------------------------------------- */

@@ -21,8 +21,8 @@
 #ifndef BH_HOST_BUFFERS_H
 #define BH_HOST_BUFFERS_H
 
-#include "bh_err.h"
-#include "loop.h"
+#include <blehost/bh_err.h>
+#include <blehost/loop.h>
 
 #include <stdbool.h>
 #include <stddef.h>

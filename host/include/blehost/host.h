@@ -13,11 +13,11 @@
 #ifndef BH_HOST_H
 #define BH_HOST_H
 
-#include "bh_addr.h"
-#include "bh_env.h"
-#include "bh_err.h"
-#include "bh_uuid.h"
-#include "loop.h"
+#include <blehost/bh_addr.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
+#include <blehost/bh_uuid.h>
+#include <blehost/loop.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -14,9 +14,9 @@
 #ifndef BH_ATT_H
 #define BH_ATT_H
 
-#include "bh_env.h"
-#include "bh_err.h"
-#include "bh_uuid.h"
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
+#include <blehost/bh_uuid.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -20,11 +20,11 @@
 #ifndef BH_GAP_H
 #define BH_GAP_H
 
-#include "bh_addr.h"
-#include "bh_env.h"
-#include "bh_err.h"
-#include "bh_uuid.h"
-#include "hci.h"
+#include <blehost/bh_addr.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
+#include <blehost/bh_uuid.h>
+#include <blehost/hci.h>
 
 #include <stdbool.h>
 #include <stddef.h>

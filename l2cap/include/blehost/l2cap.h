@@ -22,8 +22,8 @@
 #ifndef BH_L2CAP_H
 #define BH_L2CAP_H
 
-#include "bh_env.h"
-#include "bh_err.h"
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
 
 #include <stdbool.h>
 #include <stddef.h>

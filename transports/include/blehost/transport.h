@@ -22,8 +22,8 @@
 #ifndef BH_TRANSPORT_H
 #define BH_TRANSPORT_H
 
-#include "bh_env.h"
-#include "bh_err.h"
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
 
 #include <poll.h>
 #include <stdbool.h>

@@ -20,11 +20,11 @@
 #ifndef BH_SMP_H
 #define BH_SMP_H
 
-#include "bh_addr.h"
-#include "bh_env.h"
-#include "bh_err.h"
-#include "bond_store.h" /* struct bh_bond */
-#include "smp_crypto.h"
+#include <blehost/bh_addr.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
+#include <blehost/bond_store.h> /* struct bh_bond */
+#include <blehost/smp_crypto.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -11,9 +11,9 @@
 #ifndef BH_HCI_H
 #define BH_HCI_H
 
-#include "bh_addr.h"
-#include "bh_env.h"
-#include "bh_err.h"
+#include <blehost/bh_addr.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
 
 #include <stdbool.h>
 #include <stddef.h>

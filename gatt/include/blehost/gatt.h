@@ -2,7 +2,7 @@
 #ifndef BH_GATT_H
 #define BH_GATT_H
 
-#include "gatt_server.h"
-#include "gatt_client.h"
+#include <blehost/gatt_server.h>
+#include <blehost/gatt_client.h>
 
 #endif

@@ -33,11 +33,11 @@
 #ifndef BH_GATT_CLIENT_H
 #define BH_GATT_CLIENT_H
 
-#include "att.h"
-#include "bh_env.h"
-#include "bh_err.h"
-#include "bh_pool.h"
-#include "bh_uuid.h"
+#include <blehost/att.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
+#include <blehost/bh_pool.h>
+#include <blehost/bh_uuid.h>
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -54,9 +54,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bh_addr.h"
-#include "bh_env.h"
-#include "bh_err.h"
+#include <blehost/bh_addr.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
 
 #define BH_BOND_CCCD_MAX 1024       /* opaque CCCD state set by the host */
 #define BH_BOND_GATT_CACHE_MAX 8192 /* opaque GATT cache set by the host */

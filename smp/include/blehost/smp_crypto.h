@@ -20,8 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bh_env.h"
-#include "bh_err.h"
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
 
 #define BH_SMP_KEY_LEN 16   /* keys, randoms, confirm values */
 #define BH_P256_PRIV_LEN 32 /* private key d, wire order */

@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bh_addr.h"
-#include "bh_err.h"
+#include <blehost/bh_addr.h>
+#include <blehost/bh_err.h>
 
 struct bh_host;
 

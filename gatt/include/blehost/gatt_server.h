@@ -19,9 +19,9 @@
 #ifndef BH_GATT_SERVER_H
 #define BH_GATT_SERVER_H
 
-#include "bh_env.h"
-#include "bh_err.h"
-#include "bh_uuid.h"
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
+#include <blehost/bh_uuid.h>
 
 #include <stdbool.h>
 #include <stddef.h>

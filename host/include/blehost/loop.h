@@ -12,7 +12,7 @@
 #ifndef BH_LOOP_H
 #define BH_LOOP_H
 
-#include "bh_env.h"
+#include <blehost/bh_env.h>
 
 #include <poll.h>
 #include <stdbool.h>

@@ -13,9 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bh_addr.h"
-#include "bh_env.h"
-#include "bh_err.h"
+#include <blehost/bh_addr.h>
+#include <blehost/bh_env.h>
+#include <blehost/bh_err.h>
 
 /* RPA from an IRK and 3 random octets (wire order): prand = rnd with its
  * top two bits forced to 0b01; address = hash (val[0..2]) || prand (val[3..5]).
