@@ -394,7 +394,9 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	}
 	bh_loop_add_source(h->loop, att_deadline, att_run, c);
 	bh_gatts_connected(h->gatts, c->handle);
-	host_restore_cccd(h, c);
+	/* The bond's CCCDs wait for encryption with its key
+	 * (smp_security_changed): a peer that merely uses a bonded
+	 * address gets no notifications meant for the bonded one. */
 	host_restore_gatt_cache(h, c);
 	if (h->smp)
 		bh_smp_conn_added(h->smp, c->handle, c->central, &c->local, &c->peer);

@@ -36,6 +36,9 @@ struct host_conn {
 	/* A pairing is running on the link (we sent a Pairing Request or
 	 * Response and pairing_complete has not come yet). */
 	bool pairing_active;
+	/* The bond's CCCD values are in the server for this link (only once
+	 * the link is encrypted with the bond's key). */
+	bool cccd_restored;
 };
 
 /* A blocking helper's wait (host_sync.c). It lives in the host, not in the

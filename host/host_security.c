@@ -239,6 +239,10 @@ static void smp_security_changed(void *ctx, uint16_t handle, const struct bh_sec
 		 bh_sec_level_str(sec->level), sec->key_size);
 	if (!c)
 		return;
+	if (!c->cccd_restored && sec->level >= BH_SEC_ENCRYPTED && sec->bonded) {
+		c->cccd_restored = true;
+		host_restore_cccd(h, c);
+	}
 	if (c->sec_done && sec->level >= c->sec_wanted)
 		finish_raise(c, BH_OK);
 	/* Re-encryption from a bond completes a pairing wait too; during a

@@ -292,6 +292,43 @@ static void pair_and_reconnect(struct sc *sc, enum bh_sec_level want)
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 }
 
+/* A bonded client's subscriptions come back only on a link encrypted with
+ * the bond's key: before that, anyone using its address is a stranger. */
+static void bond_cccd(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0], *p = &sc->roles[1];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	sc_wait(sc, 100); /* key distribution finishes */
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	bh_uuid u = bh_uuid16(0x2a37);
+	const struct bh_gattc_chr *hrm = bh_gattc_find_chr(bh_host_gattc(c->h, conn), NULL, &u);
+	CHECK(sc, hrm != NULL);
+	if (!hrm)
+		return;
+	uint16_t vh = hrm->value_handle;
+	CHECK_OK(sc, bh_host_subscribe_sync(c->h, conn, vh, false));
+	CHECK(sc, sc_wait_count(sc, &c->notifications, 20, 5000));
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+	sc_wait(sc, 100); /* the peripheral keeps the CCCD with the bond */
+
+	/* Reconnect without encryption: the peripheral holds no subscription. */
+	conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	sc_wait(sc, 100);
+	if (sc->live)
+		CHECK(sc, bh_gatts_cccd_value(bh_host_gatt_server(p->h), p->conn, vh) == 0);
+	/* Encrypted with the bond's key: the subscription is back. */
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	sc_wait(sc, 100);
+	if (sc->live)
+		CHECK(sc, bh_gatts_cccd_value(bh_host_gatt_server(p->h), p->conn, vh) == 1);
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
 static void cfg_jw(struct sc *sc) { (void)sc; }
 static void pair_jw(struct sc *sc) { pair_and_reconnect(sc, BH_SEC_ENCRYPTED); }
 
@@ -933,5 +970,6 @@ const struct scenario scenarios[] = {
 	{ "pair_fail_passkey", 2, cfg_wrong_passkey, pair_wrong_passkey, NULL },
 	{ "pair_fail_key_size", 2, cfg_key_size, pair_key_size, NULL },
 	{ "pair_fail_refused", 2, cfg_refused, pair_refused, NULL },
+	{ "bond_cccd", 2, no_auto_security, bond_cccd, NULL },
 };
 const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);
