@@ -9,6 +9,7 @@
 #include <blehost/gatt.h>
 #include <blehost/hci.h>
 #include <blehost/host.h>
+#include <blehost/host_link.h>
 #include <blehost/l2cap.h>
 #include <blehost/privacy.h>
 #include <blehost/smp.h>
@@ -36,6 +37,11 @@ struct host_conn {
 	/* A pairing is running on the link (we sent a Pairing Request or
 	 * Response and pairing_complete has not come yet). */
 	bool pairing_active;
+	/* bh_host_conn_update in progress (host_link.c), and its parameters
+	 * for the L2CAP fallback; an LE Set PHY command out. */
+	enum { HOST_UPD_NONE, HOST_UPD_LL, HOST_UPD_L2CAP } upd_state;
+	struct bh_gap_conn_params upd;
+	bool phy_pending;
 };
 
 /* A blocking helper's wait (host_sync.c). It lives in the host, not in the
@@ -115,7 +121,17 @@ struct bh_host {
 	 * is out. */
 	bh_time_ms last_rx;
 	bool idle_check_out;
+	struct bh_host_link_events link_ev; /* host_link.c */
 };
+
+/* host_link.c */
+/* LE Connection Update Complete: true when it was a peripheral's LL
+ * request that failed for want of the peer's support and went on over
+ * L2CAP (the failure is then not reported). */
+bool host_link_conn_updated(struct bh_host *h, uint16_t handle, bh_status st);
+void host_link_l2cap_result(void *ctx, uint16_t handle, bh_status st);
+void host_link_data_length(void *ctx, const struct bh_gap_conn *gc);
+void host_link_phy(void *ctx, const struct bh_gap_conn *gc, bh_status st);
 
 /* host.c */
 void host_log(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
