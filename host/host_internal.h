@@ -41,7 +41,10 @@ struct host_conn {
 	 * for the L2CAP fallback; an LE Set PHY command out. */
 	enum { HOST_UPD_NONE, HOST_UPD_LL, HOST_UPD_L2CAP } upd_state;
 	struct bh_gap_conn_params upd;
-	bool phy_pending;
+	bh_status upd_result;  /* of the last one, for the _sync helper */
+	bh_status upd_swallow; /* a failure already reported (host_link.c) */
+	bool phy_pending;      /* LE Set PHY sent, PHY Update Complete not yet in */
+	bh_status phy_result;
 };
 
 /* A blocking helper's wait (host_sync.c). It lives in the host, not in the
@@ -125,9 +128,8 @@ struct bh_host {
 };
 
 /* host_link.c */
-/* LE Connection Update Complete: true when it was a peripheral's LL
- * request that failed for want of the peer's support and went on over
- * L2CAP (the failure is then not reported). */
+/* LE Connection Update Complete: true when host_link.c already handled
+ * this failure (reported it, or went on over L2CAP): not reported again. */
 bool host_link_conn_updated(struct bh_host *h, uint16_t handle, bh_status st);
 void host_link_l2cap_result(void *ctx, uint16_t handle, bh_status st);
 void host_link_data_length(void *ctx, const struct bh_gap_conn *gc);

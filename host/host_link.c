@@ -63,8 +63,10 @@ static int l2cap_update(struct bh_host *h, struct host_conn *c)
 	return rc;
 }
 
-/* The GAP command's end: only failures come here (success ends with LE
- * Connection Update Complete through host_link_conn_updated). */
+/* GAP calls this when LE Connection Update ends: with the Command Status
+ * of a refused command, or with LE Connection Update Complete, just
+ * before port.conn_updated (host_link_conn_updated) reports the same. A
+ * failure is handled here once, and its echo swallowed there. */
 static void ll_done(void *ctx, bh_status st)
 {
 	struct host_conn *c = ctx;
@@ -72,12 +74,15 @@ static void ll_done(void *ctx, bh_status st)
 	if (!c->used || c->upd_state != HOST_UPD_LL)
 		return;
 	c->upd_state = HOST_UPD_NONE;
+	c->upd_result = st;
+	if (!st || st == BH_EDISCONNECTED)
+		return;
+	c->upd_swallow = st;
 	/* Unsupported Remote Feature (0x1a): the central's controller lacks
 	 * the Connection Parameters Request procedure; ask over L2CAP. */
 	if (!c->central && st == BH_HCI_STATUS(0x1a) && l2cap_update(h, c) == BH_OK)
 		return;
-	if (st != BH_EDISCONNECTED)
-		report(h, c->handle, st);
+	report(h, c->handle, st);
 }
 
 int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host_conn_params *p)
@@ -94,6 +99,7 @@ int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host
 	if (c->upd_state != HOST_UPD_NONE)
 		return BH_EBUSY;
 	c->upd = gp;
+	c->upd_swallow = BH_OK;
 	const struct bh_hci_info *in = bh_hci_info(h->hci);
 	bool ll = c->central || (le_feature(in->le_features, 1) && gc->features_valid &&
 				 le_feature(gc->features, 1));
@@ -111,13 +117,16 @@ bool host_link_conn_updated(struct bh_host *h, uint16_t handle, bh_status st)
 	struct host_conn *c = host_conn_find(h, handle);
 	if (!c)
 		return false;
-	bool fallback = c->upd_state == HOST_UPD_LL && !c->central && st == BH_HCI_STATUS(0x1a);
-	if (c->upd_state != HOST_UPD_L2CAP)
+	if (st && st == c->upd_swallow) {
+		c->upd_swallow = BH_OK;
+		return true;
+	}
+	if (c->upd_state == HOST_UPD_L2CAP && !st) {
+		/* the central applied what we asked for over L2CAP */
 		c->upd_state = HOST_UPD_NONE;
-	else if (!st)
-		c->upd_state = HOST_UPD_NONE; /* the central applied our request */
-	/* Swallow the LL failure when L2CAP takes over. */
-	return fallback && l2cap_update(h, c) == BH_OK;
+		c->upd_result = BH_OK;
+	}
+	return false;
 }
 
 void host_link_l2cap_result(void *ctx, uint16_t handle, bh_status st)
@@ -129,10 +138,11 @@ void host_link_l2cap_result(void *ctx, uint16_t handle, bh_status st)
 	if (st == BH_OK)
 		return; /* accepted: LE Connection Update Complete follows */
 	c->upd_state = HOST_UPD_NONE;
+	c->upd_result = st == BH_L2CAP_RESULT(1) ? BH_EPERM : st;
 	host_log(h, BH_LOG_INFO, "conn 0x%04x: central refused the parameters: %s", handle,
 		 bh_strerror(st));
 	if (st != BH_EDISCONNECTED)
-		report(h, handle, st == BH_L2CAP_RESULT(1) ? BH_EPERM : st);
+		report(h, handle, c->upd_result);
 }
 
 int bh_host_link_get(struct bh_host *h, uint16_t handle, struct bh_host_link *out)
@@ -172,12 +182,13 @@ int bh_host_set_data_length(struct bh_host *h, uint16_t handle, uint16_t tx_octe
 static void phy_done(void *ctx, bh_status st)
 {
 	struct host_conn *c = ctx;
-	if (!c->used || !c->phy_pending)
-		return;
+	if (!c->used || !c->phy_pending || !st)
+		return; /* accepted: PHY Update Complete follows */
 	c->phy_pending = false;
+	c->phy_result = st;
 	struct bh_host *h = c->h;
 	const struct bh_gap_conn *gc = bh_gap_conn_get(h->gap, c->handle);
-	if (st && st != BH_EDISCONNECTED && gc && h->link_ev.phy_updated)
+	if (st != BH_EDISCONNECTED && gc && h->link_ev.phy_updated)
 		h->link_ev.phy_updated(h->link_ev.ctx, c->handle, st, gc->tx_phy, gc->rx_phy);
 }
 
@@ -245,8 +256,10 @@ void host_link_phy(void *ctx, const struct bh_gap_conn *gc, bh_status st)
 {
 	struct bh_host *h = ctx;
 	struct host_conn *c = host_conn_find(h, gc->handle);
-	if (c)
+	if (c) {
 		c->phy_pending = false;
+		c->phy_result = st;
+	}
 	host_log(h, st ? BH_LOG_WARN : BH_LOG_INFO, "conn 0x%04x: PHY update %s: tx %s rx %s",
 		 gc->handle, st ? bh_strerror(st) : "done", bh_gap_phy_str(gc->tx_phy),
 		 bh_gap_phy_str(gc->rx_phy));
@@ -263,4 +276,39 @@ bool bh_host_no_public_address(const struct bh_host *h)
 bh_addr bh_host_own_address(struct bh_host *h)
 {
 	return bh_gap_own_address(h->gap);
+}
+
+/* Runs the loop in short slices until the request ends, the link goes or
+ * the time is up. The connection is looked up afresh each time: any
+ * callback may end the link meanwhile. */
+static int wait_conn(struct bh_host *h, uint16_t handle, bool phy, unsigned timeout_ms)
+{
+	for (unsigned waited = 0;; waited += 10) {
+		struct host_conn *c = host_conn_find(h, handle);
+		if (!c)
+			return BH_EDISCONNECTED;
+		if (h->fatal)
+			return h->fatal_reason;
+		if (phy && !c->phy_pending)
+			return c->phy_result;
+		if (!phy && c->upd_state == HOST_UPD_NONE)
+			return c->upd_result;
+		if (waited >= timeout_ms)
+			return BH_ETIMEDOUT;
+		bh_host_run_for(h, 10);
+	}
+}
+
+int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
+			     const struct bh_host_conn_params *p, unsigned timeout_ms)
+{
+	int rc = bh_host_conn_update(h, handle, p);
+	return rc ? rc : wait_conn(h, handle, false, timeout_ms);
+}
+
+int bh_host_set_phy_sync(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded,
+			 unsigned timeout_ms)
+{
+	int rc = bh_host_set_phy(h, handle, phys, coded);
+	return rc ? rc : wait_conn(h, handle, true, timeout_ms);
 }

@@ -36,6 +36,12 @@ struct bh_host_conn_params {
  * BH_EBUSY (an update is already running on the link). */
 int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host_conn_params *p);
 
+/* The same, running the loop until the update ends: BH_OK with the new
+ * parameters in force (bh_host_link_get), BH_EPERM (the central refused),
+ * the controller's error, BH_ETIMEDOUT, BH_EDISCONNECTED. */
+int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
+			     const struct bh_host_conn_params *p, unsigned timeout_ms);
+
 /* ms parameters to HCI units (1.25 ms / 10 ms). BH_EINVAL when a value is
  * not a whole number of units or outside the ranges above. interval_max 0
  * means interval_min. */
@@ -67,6 +73,10 @@ enum { BH_HOST_CODED_ANY = 0, BH_HOST_CODED_S2 = 1, BH_HOST_CODED_S8 = 2 };
 /* LE Set PHY on one link (both directions); events.phy_updated reports
  * the PHYs in force. BH_EINVAL for a PHY the controller lacks. */
 int bh_host_set_phy(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded);
+/* The same, running the loop until PHY Update Complete: BH_OK (PHYs in
+ * bh_host_link_get), the controller's error, BH_ETIMEDOUT. */
+int bh_host_set_phy_sync(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded,
+			 unsigned timeout_ms);
 /* LE Set Default PHY for later links (0 = no preference). */
 int bh_host_set_default_phy(struct bh_host *h, uint8_t phys);
 /* "1m", "2m", "coded", "coded-s2", "coded-s8" to a set and coding. 0 or -1. */
