@@ -229,9 +229,8 @@ static bool l2_conn_param_request(void *ctx, uint16_t handle, const struct bh_l2
 
 static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
 {
-	struct bh_host *h = ctx;
 	struct bh_gap_conn_params gp = gap_params(p);
-	bh_gap_conn_update(h->gap, handle, &gp, NULL, NULL);
+	host_link_l2cap_apply(ctx, handle, &gp);
 }
 
 /* ---- L2CAP credit-based channels: straight to the application ---- */

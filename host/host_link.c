@@ -112,11 +112,29 @@ int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host
 	return rc;
 }
 
+void host_link_l2cap_apply(struct bh_host *h, uint16_t handle, const struct bh_gap_conn_params *p)
+{
+	struct host_conn *c = host_conn_find(h, handle);
+	int rc = bh_gap_conn_update(h->gap, handle, p, NULL, NULL);
+	if (rc == BH_EBUSY && c) {
+		/* One LL procedure at a time: after ours. */
+		c->l2_upd = *p;
+		c->l2_upd_queued = true;
+	} else if (rc) {
+		host_log(h, BH_LOG_WARN, "conn 0x%04x: cannot apply the peripheral's parameters: %s",
+			 handle, bh_strerror(rc));
+	}
+}
+
 bool host_link_conn_updated(struct bh_host *h, uint16_t handle, bh_status st)
 {
 	struct host_conn *c = host_conn_find(h, handle);
 	if (!c)
 		return false;
+	if (c->l2_upd_queued) {
+		c->l2_upd_queued = false;
+		host_link_l2cap_apply(h, handle, &c->l2_upd);
+	}
 	if (st && st == c->upd_swallow) {
 		c->upd_swallow = BH_OK;
 		return true;

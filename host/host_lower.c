@@ -235,6 +235,8 @@ static void hci_ready(void *ctx, bh_status result)
 	if (no_public && !h->cfg.privacy)
 		host_log(h, BH_LOG_INFO, "controller has no public address: using random static %s",
 			 bh_addr_str(&h->ident.static_addr, (char[BH_ADDR_STRLEN]){ 0 }));
+	if (h->ready)
+		host_privacy_load(h);
 	if (h->ready && h->cfg.privacy)
 		bh_gap_set_own_address(h->gap, BH_GAP_OWN_RPA, NULL, NULL, NULL);
 	else if (h->ready && (h->cfg.use_random_address || no_public))

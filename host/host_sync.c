@@ -191,7 +191,16 @@ int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeou
 	if (!w)
 		return BH_EBUSY;
 	w->cb_pending = true;
-	int rc = bh_gap_connect(h->gap, addr, NULL, timeout_ms, on_connect, w);
+	bh_addr target;
+	int rc;
+	if (host_privacy_target(h, addr, &target) == HOST_CONNECT_SCAN) {
+		/* A bonded RPA peer the controller cannot resolve: the host
+		 * finds it (its scan reports resolve with our IRKs). */
+		struct bh_gap_scan_filter f = { .addr = addr };
+		rc = bh_gap_connect_match(h->gap, &f, NULL, timeout_ms, on_connect, w);
+	} else {
+		rc = bh_gap_connect(h->gap, &target, NULL, timeout_ms, on_connect, w);
+	}
 	/* GAP enforces the timeout itself; the loop bound is a safety net. */
 	bool gave_up = false;
 	if (!rc) {

@@ -147,13 +147,20 @@ static void on_connected(void *ctx, uint16_t conn, bool central, const bh_addr *
 	struct periph *p = ctx;
 	char a[BH_ADDR_STRLEN];
 	(void)central;
-	emit(p, "connected", conn, "%s", bh_addr_str(peer, a));
+	const struct bh_gap_conn *gc = bh_gap_conn_get(bh_host_gap(p->h), conn);
+	if (gc && gc->peer_resolved) {
+		char id[BH_ADDR_STRLEN];
+		emit(p, "connected", conn, "%s (identity %s)", bh_addr_str(&gc->peer, a),
+		     bh_addr_str(&gc->peer_identity, id));
+	} else {
+		emit(p, "connected", conn, "%s", bh_addr_str(peer, a));
+	}
 	if (p->c->link.params || p->c->link.phys) {
 		/* After the link's first exchanges (remote features decide LL or
 		 * L2CAP): a timer, not a wait here, since this is a callback. */
 		p->link_conn = conn;
 		struct bh_loop *l = bh_host_loop(p->h);
-		bh_loop_timer_at(l, bh_loop_now(l) + 200, link_apply, p);
+		bh_loop_timer_at(l, bh_loop_now(l) + 500, link_apply, p);
 	}
 }
 
@@ -244,6 +251,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		{ "io", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "mitm", no_argument, NULL, 'm' },
+		{ "privacy", no_argument, NULL, 'p' },
 		{ 0 },
 	};
 	const char *name = "blehost-demo";
@@ -258,7 +266,8 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 			break;
 		case 't': timeout = atof(optarg); break;
 		case 'm': c->cfg.mitm = true; break;
-		default: return cli_fail(c, "usage: peripheral [--name N] [--io CAP] [--mitm] [--timeout S]");
+		case 'p': c->cfg.privacy = true; break;
+		default: return cli_fail(c, "usage: peripheral [--name N] [--io CAP] [--mitm] [--privacy] [--timeout S]");
 		}
 	}
 	struct periph p = { .c = c, .heart_rate = 60, .battery = 100 };

@@ -32,7 +32,7 @@ static const struct {
 	{ "read", cmd_read, "read ADDR HANDLE|UUID" },
 	{ "write", cmd_write, "write ADDR HANDLE|UUID HEX [--no-response]" },
 	{ "notify", cmd_notify, "notify ADDR HANDLE|UUID [--count N] [--timeout S] [--indicate]" },
-	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--timeout S]   demo GATT server" },
+	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--privacy] [--timeout S]   demo GATT server" },
 	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
 };

@@ -585,6 +585,26 @@ int bh_gap_set_phy(struct bh_gap *gap, uint16_t handle, uint8_t tx_phys, uint8_t
 		   uint8_t coded, bh_gap_done_cb cb, void *ctx);
 const char *bh_gap_phy_str(uint8_t phy);
 
+/* ---- Controller-based privacy: the resolving list (7.8.38-7.8.44) ---- */
+
+/* LL Privacy feature and the resolving-list commands are there? */
+bool bh_gap_has_resolving_list(struct bh_gap *gap);
+/* The list may only change while nothing advertises, scans or initiates
+ * (else the controller answers Command Disallowed through cb). Each
+ * returns BH_ENOTSUP without the feature. identity: public (0) or random
+ * static (1); IRKs LSB first, local_irk NULL = zeros (we make our own
+ * RPAs). Once a peer is in the list and resolution is on, bh_gap_connect
+ * may name it with type BH_ADDR_PUBLIC_ID / BH_ADDR_RANDOM_ID. */
+int bh_gap_resolving_list_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx);
+int bh_gap_resolving_list_add(struct bh_gap *gap, const bh_addr *identity,
+			      const uint8_t peer_irk[16], const uint8_t local_irk[16],
+			      bh_gap_done_cb cb, void *ctx);
+/* LE Set Privacy Mode (7.8.77): device privacy (true) also accepts the
+ * peer's identity address, for peers that stopped using RPAs. */
+int bh_gap_set_privacy_mode(struct bh_gap *gap, const bh_addr *identity, bool device_mode,
+			    bh_gap_done_cb cb, void *ctx);
+int bh_gap_set_address_resolution(struct bh_gap *gap, bool enable, bh_gap_done_cb cb, void *ctx);
+
 const char *bh_gap_role_str(enum bh_gap_role r);
 const char *bh_gap_own_addr_str(enum bh_gap_own_addr k);
 
