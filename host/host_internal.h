@@ -146,7 +146,8 @@ void host_privacy_load(struct bh_host *h);
 bool host_privacy_in_controller(struct bh_host *h, const bh_addr *identity);
 enum host_connect_how { HOST_CONNECT_DIRECT, HOST_CONNECT_SCAN };
 /* How to reach addr: directly (*target, an identity type when the
- * controller resolves it) or by scanning for an RPA that resolves to it. */
+ * controller resolves it), or SCAN: a bonded peer with an IRK that only the
+ * host can resolve (identity first, then scanning for an RPA). */
 enum host_connect_how host_privacy_target(struct bh_host *h, const bh_addr *addr, bh_addr *target);
 
 /* host_link.c */

@@ -4,8 +4,9 @@
  * identity address then names it as an identity (Peer_Address_Type
  * 0x02/0x03) so that the controller finds it behind whatever RPA it uses.
  * Without a resolving list (or for a peer not in it), the host's own
- * resolution is the fallback: scan until a report resolves to the
- * identity, then connect to the RPA seen. */
+ * resolution is the fallback: a connection attempt to the identity (the
+ * peer may not use RPAs), then a scan until a report resolves to the
+ * identity, and a connection to the RPA seen (host_sync.c). */
 #include "host_internal.h"
 
 #include <string.h>
@@ -109,6 +110,6 @@ enum host_connect_how host_privacy_target(struct bh_host *h, const bh_addr *addr
 		host_log(h, BH_LOG_INFO, "connecting to %s by identity (controller resolving list)", a);
 		return HOST_CONNECT_DIRECT;
 	}
-	host_log(h, BH_LOG_INFO, "connecting to %s: scanning for an RPA that resolves to it", a);
+	host_log(h, BH_LOG_INFO, "connecting to %s: no resolving list, the host resolves", a);
 	return HOST_CONNECT_SCAN;
 }

@@ -2,7 +2,7 @@
 """Bumble virtual controllers for blehost's live tests.
 
     bumble_ctrl.py [--count N] [--public I=AA:BB:CC:DD:EE:FF ...]
-                   [--ready FILE] [--log FILE]
+                   [--clear-le-features MASK] [--ready FILE] [--log FILE]
 
 Starts N (default 2) Bumble `Controller` objects on one `LocalLink` (one
 simulated radio), each served as H4 on its own 127.0.0.1 TCP port that the
@@ -61,6 +61,8 @@ class LinkController(Controller):
       (Negative) Reply (7.8.31/7.8.32); on a reply both hosts get the
       Update Complete, on a refusal the peripheral's host gets it with the
       central's reason.
+    - LE Create Connection Cancel ends the attempt with LE Connection
+      Complete (status 0x02), as 7.8.13 says (Bumble keeps initiating).
     - The resolving list (7.8.38-7.8.44): entries are stored, and with
       address resolution on, LE Create Connection to a peer identity
       address (Peer_Address_Type 0x02/0x03) connects to whichever
@@ -140,6 +142,23 @@ class LinkController(Controller):
             status=hci.HCI_ErrorCode.SUCCESS if req else
             hci.HCI_ErrorCode.UNKNOWN_CONNECTION_IDENTIFIER_ERROR,
             connection_handle=command.connection_handle)
+
+    # --- initiating ---
+    def on_hci_le_create_connection_cancel_command(self, _command):
+        # Bumble answers success but keeps initiating and never ends the
+        # attempt. Vol 4, Part E, 7.8.13: the cancelled attempt ends with
+        # LE Connection Complete, status Unknown Connection Identifier.
+        if self.pending_le_connection is None:
+            return hci.HCI_StatusReturnParameters(
+                hci.HCI_ErrorCode.COMMAND_DISALLOWED_ERROR)
+        self.pending_le_connection = None
+        asyncio.get_running_loop().call_soon(
+            self.send_hci_packet, hci.HCI_LE_Connection_Complete_Event(
+                status=hci.HCI_ErrorCode.UNKNOWN_CONNECTION_IDENTIFIER_ERROR,
+                connection_handle=0, role=0, peer_address_type=0,
+                peer_address=hci.Address.ANY, connection_interval=0,
+                peripheral_latency=0, supervision_timeout=0, central_clock_accuracy=0))
+        return hci.HCI_StatusReturnParameters(hci.HCI_ErrorCode.SUCCESS)
 
     # --- resolving list ---
     def on_hci_le_add_device_to_resolving_list_command(self, command):
@@ -256,6 +275,9 @@ async def serve(args):
         # Exactly the commands with a handler (a per-instance set: the class
         # attribute is shared by all controllers).
         ctrl.supported_commands = set(extra)
+        if args.clear_le_features:
+            ctrl.le_features = hci.LeFeatureMask(
+                ctrl.le_features.value & ~args.clear_le_features)
         lines.append(f"tcp:127.0.0.1:{port}")
 
     text = "".join(line + "\n" for line in lines)
@@ -284,6 +306,9 @@ def main():
                     metavar="I=ADDR", help="public address of controller I")
     ap.add_argument("--ready", help="file to write the transports to")
     ap.add_argument("--log", help="Bumble debug log file")
+    ap.add_argument("--clear-le-features", type=lambda v: int(v, 0), default=0,
+                    metavar="MASK", help="LE feature bits to clear (e.g. 0x40: no LL "
+                    "Privacy, to test a host's fallbacks)")
     args = ap.parse_args()
     if args.count < 1:
         raise SystemExit("bumble_ctrl: --count must be >= 1")
