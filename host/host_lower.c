@@ -237,6 +237,11 @@ static void hci_ready(void *ctx, bh_status result)
 			 bh_addr_str(&h->ident.static_addr, (char[BH_ADDR_STRLEN]){ 0 }));
 	if (h->ready)
 		host_privacy_load(h);
+	/* Data Length Extension on by default: the largest LL payload for
+	 * links the controller starts (7.8.35); per link GAP asks as well. */
+	if (h->ready && bh_hci_le_feature(h->hci, 5) &&
+	    bh_hci_supports(h->hci, BH_SUP_LE_WRITE_SUGG_DATA_LENGTH))
+		bh_gap_set_default_data_length(h->gap, 251, 2120, NULL, NULL);
 	if (h->ready && h->cfg.privacy)
 		bh_gap_set_own_address(h->gap, BH_GAP_OWN_RPA, NULL, NULL, NULL);
 	else if (h->ready && (h->cfg.use_random_address || no_public))

@@ -145,7 +145,32 @@ static void lx_connect(struct lx *x, bool central, const uint8_t remote_features
 	for (int i = 0; i < 50 && !x->connected; i++)
 		fake_run(x->f, 10);
 	assert_int_equal(x->connected, 1);
-	fake_run(x->f, 50); /* remote features, and what follows them */
+	/* the remote features decide what follows (DLE, LL or L2CAP update) */
+	const struct bh_gap_conn *gc = NULL;
+	for (int i = 0; i < 300; i++) {
+		gc = bh_gap_conn_get(bh_host_gap(x->h), x->conn);
+		if (gc && gc->features_valid)
+			break;
+		fake_run(x->f, 10);
+	}
+	assert_true(gc && gc->features_valid);
+	fake_run(x->f, 20);
+}
+
+/* Runs the host until it has sent opcode n times (bounded: 3 s), so that
+ * no check depends on how fast a loaded machine runs the loop. */
+static void wait_cmd(struct lx *x, uint16_t opcode, unsigned n)
+{
+	for (int i = 0; i < 300 && fake_cmd_count(x->f, opcode) < n; i++)
+		fake_run(x->f, 10);
+	assert_true(fake_cmd_count(x->f, opcode) >= n);
+}
+
+/* Runs the host until *counter reaches n (bounded: 3 s). */
+static void wait_count(struct lx *x, const unsigned *counter, unsigned n)
+{
+	for (int i = 0; i < 300 && *counter < n; i++)
+		fake_run(x->f, 10);
 }
 
 static void lx_free(struct lx *x)
@@ -167,8 +192,14 @@ static void dle_default_on(void **state)
 {
 	(void)state;
 	struct lx *x = lx_new(false);
-	lx_connect(x, true, feat_dle_cpr);
 	uint8_t p[16];
+	/* LE Write Suggested Default Data Length at bring-up: 251, 2120 */
+	wait_cmd(x, BH_HCI_LE_WRITE_SUGG_DATA_LENGTH, 1);
+	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_WRITE_SUGG_DATA_LENGTH, p, sizeof(p)), 4);
+	static const uint8_t sugg[4] = { 0xfb, 0x00, 0x48, 0x08 };
+	assert_memory_equal(p, sugg, 4);
+	lx_connect(x, true, feat_dle_cpr);
+	wait_cmd(x, BH_HCI_LE_SET_DATA_LENGTH, 1);
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_DATA_LENGTH, p, sizeof(p)), 6);
 	static const uint8_t want[6] = { 0x40, 0x00, 0xfb, 0x00, 0x48, 0x08 };
 	assert_memory_equal(p, want, 6);
@@ -176,7 +207,7 @@ static void dle_default_on(void **state)
 	static const uint8_t dlc[11] = { 0x07, 0x40, 0x00, 0xfb, 0x00, 0x48, 0x08,
 					 0xfb, 0x00, 0x48, 0x08 };
 	assert_int_equal(fake_event(x->f, 0x3e, dlc, sizeof(dlc)), 0);
-	fake_run(x->f, 50);
+	wait_count(x, &x->dl_events, 1);
 	assert_int_equal(x->dl_events, 1);
 	assert_int_equal(x->dl_tx, 251);
 	struct bh_host_link k;
@@ -192,8 +223,12 @@ static void dle_default_on(void **state)
 	big[1] = 0x03;
 	big[2] = 0x00;
 	assert_int_equal(bh_l2cap_send_fixed(bh_host_l2cap(x->h), x->conn, 4, big, sizeof(big)), 0);
-	fake_run(x->f, 50);
-	unsigned after;
+	unsigned after = before;
+	for (int i = 0; i < 300 && after == before; i++) {
+		fake_run(x->f, 10);
+		fake_acl_stats(x->f, &after, &max);
+	}
+	fake_run(x->f, 20); /* a second fragment would follow at once */
 	fake_acl_stats(x->f, &after, &max);
 	assert_int_equal(after - before, 1);
 	assert_int_equal(max, 204);
@@ -217,7 +252,7 @@ static void dle_peer_without(void **state)
 	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_SET_DATA_LENGTH), 0);
 	assert_int_equal(bh_host_set_data_length(x->h, x->conn, 100, 1000), 0);
 	assert_int_equal(bh_host_set_data_length(x->h, x->conn, 26, 1000), BH_EINVAL);
-	fake_run(x->f, 30);
+	wait_cmd(x, BH_HCI_LE_SET_DATA_LENGTH, 1);
 	uint8_t p[8];
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_DATA_LENGTH, p, sizeof(p)), 6);
 	static const uint8_t want[6] = { 0x40, 0x00, 0x64, 0x00, 0xe8, 0x03 };
@@ -233,7 +268,7 @@ static void phy_update(void **state)
 	struct lx *x = lx_new(false);
 	lx_connect(x, true, feat_dle_cpr);
 	assert_int_equal(bh_host_set_phy(x->h, x->conn, BH_HOST_PHY_2M, 0), 0);
-	fake_run(x->f, 30);
+	wait_cmd(x, BH_HCI_LE_SET_PHY, 1);
 	uint8_t p[8];
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_PHY, p, sizeof(p)), 7);
 	static const uint8_t want[7] = { 0x40, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00 };
@@ -241,7 +276,7 @@ static void phy_update(void **state)
 	/* LE PHY Update Complete: status 0, handle, TX_PHY 2, RX_PHY 2 */
 	static const uint8_t puc[6] = { 0x0c, 0x00, 0x40, 0x00, 0x02, 0x02 };
 	fake_event(x->f, 0x3e, puc, sizeof(puc));
-	fake_run(x->f, 30);
+	wait_count(x, &x->phy_events, 1);
 	assert_int_equal(x->phy_events, 1);
 	assert_int_equal(x->phy_st, BH_OK);
 	assert_int_equal(x->tx_phy, BH_GAP_PHY_2M);
@@ -250,21 +285,21 @@ static void phy_update(void **state)
 	assert_int_equal(k.rx_phy, BH_GAP_PHY_2M);
 
 	assert_int_equal(bh_host_set_phy(x->h, x->conn, BH_HOST_PHY_CODED, BH_HOST_CODED_S8), 0);
-	fake_run(x->f, 30);
+	wait_cmd(x, BH_HCI_LE_SET_PHY, 2);
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_PHY, p, sizeof(p)), 7);
 	static const uint8_t want8[7] = { 0x40, 0x00, 0x00, 0x04, 0x04, 0x02, 0x00 };
 	assert_memory_equal(p, want8, 7);
 	/* The peer refused: PHY Update Complete with an error, PHY kept. */
 	static const uint8_t fail[6] = { 0x0c, 0x1a, 0x40, 0x00, 0x02, 0x02 };
 	fake_event(x->f, 0x3e, fail, sizeof(fail));
-	fake_run(x->f, 30);
+	wait_count(x, &x->phy_events, 2);
 	assert_int_equal(x->phy_events, 2);
 	assert_int_equal(x->phy_st, BH_HCI_STATUS(0x1a));
 	assert_int_equal(bh_host_link_get(x->h, x->conn, &k), 0);
 	assert_int_equal(k.tx_phy, BH_GAP_PHY_2M);
 
 	assert_int_equal(bh_host_set_default_phy(x->h, BH_HOST_PHY_1M | BH_HOST_PHY_2M), 0);
-	fake_run(x->f, 30);
+	wait_cmd(x, BH_HCI_LE_SET_DEFAULT_PHY, 1);
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_DEFAULT_PHY, p, sizeof(p)), 3);
 	static const uint8_t wantd[3] = { 0x00, 0x03, 0x03 };
 	assert_memory_equal(p, wantd, 3);
@@ -303,7 +338,7 @@ static void conn_update_l2cap_fallback(void **state)
 	/* LE Connection Update Complete: status 0, handle, interval 48, latency 1, timeout 400 */
 	static const uint8_t ucc[10] = { 0x03, 0x00, 0x40, 0x00, 0x30, 0x00, 0x01, 0x00, 0x90, 0x01 };
 	fake_event(x->f, 0x3e, ucc, sizeof(ucc));
-	fake_run(x->f, 30);
+	wait_count(x, &x->upd_events, 1);
 	assert_int_equal(x->upd_events, 1);
 	assert_int_equal(x->upd_st, BH_OK);
 	assert_true(x->upd_interval == 60.0);
@@ -313,7 +348,7 @@ static void conn_update_l2cap_fallback(void **state)
 	assert_int_equal(n, 12);
 	uint8_t rej[6] = { 0x13, sig[1], 0x02, 0x00, 0x01, 0x00 }; /* rejected */
 	fake_l2cap(x->f, 5, rej, sizeof(rej));
-	fake_run(x->f, 30);
+	wait_count(x, &x->upd_events, 2);
 	assert_int_equal(x->upd_events, 2);
 	assert_int_equal(x->upd_st, BH_EPERM);
 
@@ -335,7 +370,7 @@ static void conn_update_ll_then_l2cap(void **state)
 	struct bh_host_conn_params p = { .interval_min_ms = 30, .interval_max_ms = 30,
 					 .timeout_ms = 2000 };
 	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), 0);
-	fake_run(x->f, 30);
+	wait_cmd(x, BH_HCI_LE_CONN_UPDATE, 1);
 	uint8_t q[16];
 	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_CONN_UPDATE, q, sizeof(q)), 14);
 	static const uint8_t want[14] = { 0x40, 0x00, 0x18, 0x00, 0x18, 0x00, 0x00, 0x00,
@@ -356,7 +391,7 @@ static void zero_public_address(void **state)
 {
 	(void)state;
 	struct lx *x = lx_new(true);
-	fake_run(x->f, 30);
+	wait_cmd(x, BH_HCI_LE_SET_RANDOM_ADDRESS, 1);
 	assert_true(bh_host_no_public_address(x->h));
 	bh_addr own = bh_host_own_address(x->h);
 	assert_int_equal(own.type, BH_ADDR_RANDOM);
