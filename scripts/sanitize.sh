@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The unit, replay and live suites again under AddressSanitizer and
+# The unit, replay, live (and Bumble) suites again under AddressSanitizer and
 # UndefinedBehaviorSanitizer (clang), failing on any report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ ninja -C $dir >/dev/null
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 echo "== sanitizers (ASan + UBSan)"
-if meson test -C $dir --print-errorlogs --num-processes 2 --suite unit --suite replay --suite hostile --suite faults --suite hostile_ctrl --suite store --suite matrix \
+if meson test -C $dir --print-errorlogs --num-processes 2 --suite unit --suite replay --suite hostile --suite faults --suite hostile_ctrl --suite store --suite matrix --suite bumble \
 	--suite live >$dir/test.log 2>&1; then
 	grep -E "^(Ok|Fail|Skipped|Timeout):" $dir/test.log | tr '\n' ' '; echo
 else

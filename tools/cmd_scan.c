@@ -30,6 +30,8 @@ void cli_print_device_json(FILE *f, const struct bh_gap_device *d)
 	json_begin(&j, f);
 	json_str(&j, "address", bh_addr_str_bare(&d->addr, addr));
 	json_str(&j, "type", bh_addr_is_random(&d->addr) ? "random" : "public");
+	if (d->resolved)
+		json_str(&j, "identity", bh_addr_str(&d->identity, addr));
 	/* The advertiser chooses these bytes: valid JSON whatever they are,
 	 * and their exact value beside when they are not UTF-8. */
 	if (d->ad.name_len) {
@@ -92,6 +94,8 @@ static void print_row(FILE *f, const struct bh_gap_device *d)
 	fprintf(f, "  %-20s", d->ad.name_len ? name : "(no name)");
 	fprintf(f, "%s", d->incomplete ? "  (truncated)" : "");
 	fprintf(f, "%s", d->connectable ? "  connectable" : "");
+	if (d->resolved)
+		fprintf(f, "  identity %s", bh_addr_str(&d->identity, addr));
 	for (unsigned i = 0; i < d->ad.n_uuids && i < 3; i++)
 		fprintf(f, "  %s", bh_uuid_str(&d->ad.uuids[i].uuid, ubuf));
 	for (unsigned i = 0; i < d->ad.n_mfr && i < 2; i++)
