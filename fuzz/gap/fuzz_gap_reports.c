@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz f;
 	memset(&f, 0, sizeof(f));
 	if (data[0] & 1) {
-		f.info.commands[36] = 1u << 5;
+		f.info.commands[36] = (1u << 2) | (1u << 5);
 		f.info.commands[37] = (1u << 5) | (1u << 6) | (1u << 7);
 		f.info.le_features[1] = 1u << 4;
 	}

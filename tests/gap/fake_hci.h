@@ -172,6 +172,7 @@ static inline void fake_init(struct fake *f, bool ext)
 		fake_set_sup(f, BH_SUP_LE_SET_EXT_SCAN_ENABLE);
 		fake_set_sup(f, BH_SUP_LE_EXT_CREATE_CONN);
 		fake_set_sup(f, BH_SUP_LE_READ_MAX_ADV_DATA_LEN);
+		fake_set_sup(f, BH_SUP_LE_SET_EXT_ADV_ENABLE);
 		f->info.le_features[1] |= 1u << 4; /* LE Extended Advertising */
 	}
 }
