@@ -96,6 +96,7 @@ void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 	gap_sets_reset(gap, reason);
 	gap_sync_reset(gap, reason);
 	gap->ctrl_num_sets = 0;
+	gap->num_reading = false;
 }
 
 void bh_gap_free(struct bh_gap *gap)

@@ -40,11 +40,15 @@ static bool addr_given(const bh_addr *a)
 	return memcmp(a->val, z, 6) != 0;
 }
 
-static unsigned sets_in_use(const struct bh_gap *gap)
+/* Sets in the controller that were started no later than seq (handle 0
+ * included): the ones a set started later must not push out. */
+static unsigned sets_in_use(const struct bh_gap *gap, uint32_t seq)
 {
 	unsigned n = gap->adv_state != ADV_IDLE;
-	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++)
-		n += gap->sets[i].state != ADV_IDLE && !gap->sets[i].legacy;
+	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
+		const struct gap_adv_set *s = &gap->sets[i];
+		n += s->state != ADV_IDLE && !s->legacy && s->seq <= seq;
+	}
 	return n;
 }
 
@@ -88,8 +92,7 @@ static void limits_done(struct bh_gap *gap, bh_status st, unsigned step)
 		return;
 	if (st || step == S_LIM_MAX) {
 		bh_gap_adv_limits_cb cb = gap->lim_cb;
-		gap->lim_cb = NULL;
-		gap_cmd_drop(gap, PROC_MISC);
+		gap->lim_cb = NULL; /* a later S_LIM_MAX after a failure finds none */
 		cb(gap->lim_ctx, st, gap->ctrl_num_sets, gap->ext_adv_max);
 	}
 }
@@ -126,16 +129,28 @@ static void set_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 	if (i >= BH_GAP_ADV_SETS_MAX)
 		return;
 	struct gap_adv_set *s = &gap->sets[i];
+	if (step == S_NUM) {
+		gap->num_reading = false;
+		if (!st)
+			st = read_limit(gap, step, ret, len);
+		if (!st) /* every set starting now: those past the number fail, latest first */
+			for (unsigned k = 0; k < BH_GAP_ADV_SETS_MAX; k++) {
+				struct gap_adv_set *o = &gap->sets[k];
+				if (k != i && o->state == ADV_STARTING && !o->legacy &&
+				    sets_in_use(gap, o->seq) > gap->ctrl_num_sets)
+					start_failed(gap, k, BH_ENOSPACE);
+			}
+		if (!st && sets_in_use(gap, s->seq) > gap->ctrl_num_sets)
+			st = BH_ENOSPACE;
+	}
 	switch (step) {
 	case S_STEP:
 	case S_NUM:
 	case S_MAXLEN:
 		if (s->state != ADV_STARTING)
 			return;
-		if (!st && step != S_STEP)
+		if (!st && step == S_MAXLEN)
 			st = read_limit(gap, step, ret, len);
-		if (!st && step == S_NUM && sets_in_use(gap) > gap->ctrl_num_sets)
-			st = BH_ENOSPACE;
 		if (!st && step == S_MAXLEN &&
 		    (s->p.adv.data_len > gap->ext_adv_max || s->p.adv.scan_rsp_len > gap->ext_adv_max ||
 		     (s->p.periodic && s->per.data_len > gap->ext_adv_max)))
@@ -221,9 +236,14 @@ static int queue_start(struct bh_gap *gap, unsigned i, uint8_t own_type)
 	bool ext_pdu = needs_ext_pdu(p);
 	bool directed = a->kind == BH_GAP_ADV_DIRECT_HIGH || a->kind == BH_GAP_ADV_DIRECT_LOW;
 	int rc = BH_OK;
-	if (!gap->ctrl_num_sets && gap_supports(gap, BH_SUP_LE_READ_NUM_ADV_SETS))
-		rc = gap_cmd(gap, proc, BH_HCI_LE_READ_NUM_ADV_SETS, NULL, 0, set_done,
+	if (!gap->ctrl_num_sets && !gap->num_reading &&
+	    gap_supports(gap, BH_SUP_LE_READ_NUM_ADV_SETS)) {
+		/* Not the set's own procedure: should this set be stopped
+		 * before it goes out, the other sets still need the answer. */
+		rc = gap_cmd(gap, PROC_MISC, BH_HCI_LE_READ_NUM_ADV_SETS, NULL, 0, set_done,
 			     ARG(S_NUM, i));
+		gap->num_reading = !rc;
+	}
 	if (!rc && ext_pdu && !gap->ext_adv_max && gap_supports(gap, BH_SUP_LE_READ_MAX_ADV_DATA_LEN))
 		rc = gap_cmd(gap, proc, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, set_done,
 			     ARG(S_MAXLEN, i));
@@ -436,15 +456,19 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 	if (gap->ext_adv_max && (s->p.adv.data_len > gap->ext_adv_max ||
 				 s->p.adv.scan_rsp_len > gap->ext_adv_max))
 		return BH_ENOSPACE;
-	if (gap->ctrl_num_sets && sets_in_use(gap) >= gap->ctrl_num_sets)
+	if (gap->ctrl_num_sets && sets_in_use(gap, UINT32_MAX) >= gap->ctrl_num_sets)
 		return BH_ENOSPACE;
 	enum bh_gap_adv_kind k = s->p.adv.kind;
 	if (k != BH_GAP_ADV_SCAN && k != BH_GAP_ADV_NONCONN &&
 	    gap_conn_used(gap) >= gap->cfg.max_connections)
 		return BH_HCI_STATUS(0x09); /* Connection Limit Exceeded */
-	/* Worst case: reads, remove, params, address, periodic (2 + 7
-	 * fragments), data and response (7 each), enable. */
-	if (gap_cmd_space(gap) < 30)
+	/* Reads, remove, params, address, periodic (params, enable and its
+	 * data fragments), data and response fragments, enable. */
+	unsigned need = 6 + (unsigned)(s->p.adv.data_len / ADV_FRAG_MAX + 1) +
+			(unsigned)(s->p.adv.scan_rsp_len / ADV_FRAG_MAX + 1);
+	if (p->periodic)
+		need += 2 + (unsigned)(s->per.data_len / PER_FRAG_MAX + 1);
+	if (gap_cmd_space(gap) < need)
 		return BH_EBUSY;
 	uint8_t own_type = BH_ADDR_PUBLIC;
 	if (addr_given(&p->addr)) {
@@ -464,6 +488,7 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 	s->cb = cb;
 	s->cb_ctx = ctx;
 	s->legacy = false;
+	s->seq = ++gap->set_seq;
 	s->state = ADV_STARTING;
 	rc = queue_start(gap, i, own_type);
 	if (rc) {

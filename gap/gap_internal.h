@@ -110,6 +110,7 @@ struct gap_adv_set {
 	void *cb_ctx;
 	bh_addr own;
 	bool legacy; /* fell back to bh_gap_adv_start (handle 0) */
+	uint32_t seq; /* start order, to tell which set is one too many */
 };
 
 /* One periodic advertising sync (established, or the pending create). */
@@ -192,6 +193,8 @@ struct bh_gap {
 	/* advertising sets (gap_adv_sets.c) */
 	struct gap_adv_set sets[BH_GAP_ADV_SETS_MAX];
 	uint8_t ctrl_num_sets; /* LE Read Number of Supported Advertising Sets, 0 = unread */
+	uint32_t set_seq;
+	bool num_reading; /* a set's start is reading the number of sets */
 	bool clearing;
 	bh_gap_done_cb clear_cb;
 	void *clear_ctx;

@@ -671,7 +671,8 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(bh_hci_opcode_str(BH_HCI_LE_SET_SCAN_ENABLE), "LE Set Scan Enable");
-	assert_string_equal(bh_hci_opcode_str(0x2040), "0x2040");
+	assert_string_equal(bh_hci_opcode_str(0x20ff), "0x20ff");
+	assert_string_equal(bh_hci_opcode_str(0x2040), "LE Set Periodic Advertising Enable");
 	assert_string_equal(bh_hci_event_str(BH_HCI_EVT_DISCONN_COMPLETE), "Disconnection Complete");
 	assert_string_equal(bh_hci_event_str(0x77), "0x77");
 	assert_string_equal(bh_hci_le_subevent_str(BH_LE_ENH_CONN_COMPLETE_V2),
