@@ -5,7 +5,12 @@ set -euo pipefail
 
 pkgs=(build-essential meson ninja-build pkg-config libusb-1.0-0-dev libssl-dev
       libcmocka-dev bluez-test-tools bluez tshark clang libclang-rt-14-dev llvm
-      valgrind util-linux python3-dev python3-bleak python3-pytest)
+      valgrind util-linux python3-dev python3-bleak python3-pytest
+      # Bumble virtual controllers (tests/harness/with-bumble.sh)
+      python3-pyee python3-click python3-humanize python3-platformdirs
+      python3-prompt-toolkit python3-prettytable python3-websockets python3-serial
+      python3-serial-asyncio python3-usb python3-usb1 python3-aiohttp
+      python3-typing-extensions python3-appdirs python3-cryptography)
 
 missing=()
 for p in "${pkgs[@]}"; do
