@@ -2,7 +2,7 @@
 """Bumble virtual controllers for blehost's live tests.
 
     bumble_ctrl.py [--count N] [--public I=AA:BB:CC:DD:EE:FF ...]
-                   [--ready FILE] [--log FILE]
+                   [--ready FILE] [--log FILE] [--ext-adv]
 
 Starts N (default 2) Bumble `Controller` objects on one `LocalLink` (one
 simulated radio), each served as H4 on its own 127.0.0.1 TCP port that the
@@ -85,6 +85,12 @@ async def serve(args):
         )
         # per-instance copy: the class attribute is shared by all controllers
         ctrl.supported_commands = set(ctrl.supported_commands) | extra
+        if args.ext_adv:
+            # Bumble has the extended advertising handlers (several sets,
+            # Set Terminated, extended create connection) but does not
+            # claim the LE feature; --ext-adv claims it, which also makes
+            # its scanner send LE Extended Advertising Reports.
+            ctrl.le_features |= hci.LeFeatureMask.LE_EXTENDED_ADVERTISING
         lines.append(f"tcp:127.0.0.1:{port}")
 
     text = "".join(line + "\n" for line in lines)
@@ -113,6 +119,8 @@ def main():
                     metavar="I=ADDR", help="public address of controller I")
     ap.add_argument("--ready", help="file to write the transports to")
     ap.add_argument("--log", help="Bumble debug log file")
+    ap.add_argument("--ext-adv", action="store_true",
+                    help="claim the LE Extended Advertising feature")
     args = ap.parse_args()
     if args.count < 1:
         raise SystemExit("bumble_ctrl: --count must be >= 1")
