@@ -79,14 +79,19 @@ static uint64_t le_event_mask(const struct bh_hci_info *info)
 		BH_LE_READ_LOCAL_P256_COMPLETE, BH_LE_GENERATE_DHKEY_COMPLETE,
 		BH_LE_ENH_CONN_COMPLETE, BH_LE_DIRECTED_ADV_REPORT, BH_LE_PHY_UPDATE_COMPLETE,
 		BH_LE_EXT_ADV_REPORT, BH_LE_SCAN_TIMEOUT, BH_LE_ADV_SET_TERMINATED,
-		BH_LE_SCAN_REQ_RECEIVED, BH_LE_CHANNEL_SEL_ALGO, BH_LE_PERIODIC_SYNC_ESTABLISHED,
-		BH_LE_PERIODIC_ADV_REPORT, BH_LE_PERIODIC_SYNC_LOST,
+		BH_LE_SCAN_REQ_RECEIVED, BH_LE_CHANNEL_SEL_ALGO,
 	};
 	uint64_t m = 0;
 	for (size_t i = 0; i < sizeof(subs); i++)
 		m |= (uint64_t)1 << (subs[i] - 1);
 	if (info->hci_version >= 11)
 		m |= (uint64_t)1 << (BH_LE_ENH_CONN_COMPLETE_V2 - 1);
+	/* Periodic sync events, for controllers with LE Periodic Advertising
+	 * (LE feature bit 13); others keep the mask they always had. */
+	if ((info->le_features[1] >> 5) & 1)
+		m |= (uint64_t)1 << (BH_LE_PERIODIC_SYNC_ESTABLISHED - 1) |
+		     (uint64_t)1 << (BH_LE_PERIODIC_ADV_REPORT - 1) |
+		     (uint64_t)1 << (BH_LE_PERIODIC_SYNC_LOST - 1);
 	return m;
 }
 

@@ -103,6 +103,8 @@ static void test_bringup_btvirt(void **state)
 	for (size_t i = 0; i < sizeof(subs); i++)
 		assert_true(le & (1ull << (subs[i] - 1)));
 	assert_int_equal(le >> 41, 0); /* nothing we do not handle */
+	/* No LE Periodic Advertising feature: no periodic sync events. */
+	assert_int_equal(le & (7ull << 13), 0);
 
 	struct bh_hci_stats st;
 	bh_hci_stats(f->hci, &st);
@@ -155,6 +157,17 @@ static void test_bringup_without_v2(void **state)
 	assert_int_equal(bh_hci_info(f->hci)->iso_mtu, 0);
 	/* no v2 connection-complete bit for a 5.0 controller */
 	assert_false(sent_mask(f, BH_HCI_LE_SET_EVENT_MASK) & (1ull << 40));
+}
+
+static void test_bringup_periodic_events(void **state)
+{
+	struct fake *f = *state;
+	f->le_features[1] |= 1u << 5; /* LE Periodic Advertising (bit 13) */
+	fake_new_hci(f, NULL);
+	fake_bring_up(f);
+	/* Sync Established, Periodic Advertising Report, Sync Lost (0x0e-0x10). */
+	uint64_t le = sent_mask(f, BH_HCI_LE_SET_EVENT_MASK);
+	assert_int_equal(le & (7ull << 13), 7ull << 13);
 }
 
 static void test_bringup_v2_rejected_falls_back_to_v1(void **state)
@@ -686,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bringup_btvirt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_le_size_zero_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_without_v2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bringup_periodic_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_v2_rejected_falls_back_to_v1, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_optional_steps_rejected, setup, teardown),
