@@ -52,16 +52,22 @@ static unsigned sets_in_use(const struct bh_gap *gap, uint32_t seq)
 	return n;
 }
 
+/* Gives a pending completion its one answer (the slot is cleared first:
+ * the callback may start something new). */
+static void answer(bh_gap_done_cb *slot, void *ctx, bh_status st)
+{
+	bh_gap_done_cb cb = *slot;
+	*slot = NULL;
+	if (cb)
+		cb(ctx, st);
+}
+
 /* A set ended without the caller asking: its start gets its one answer
  * first if it was still waiting, then on_stopped. */
 static void set_stopped(struct gap_adv_set *s, bh_status reason)
 {
 	s->state = ADV_IDLE;
-	if (s->cb) {
-		bh_gap_done_cb cb = s->cb;
-		s->cb = NULL;
-		cb(s->cb_ctx, BH_OK);
-	}
+	answer(&s->cb, s->cb_ctx, BH_OK);
 	if (s->p.adv.on_stopped)
 		s->p.adv.on_stopped(s->p.adv.ctx, reason);
 }
@@ -71,19 +77,13 @@ static void start_failed(struct bh_gap *gap, unsigned i, bh_status st)
 	struct gap_adv_set *s = &gap->sets[i];
 	gap_cmd_drop(gap, PROC_SET(i));
 	s->state = ADV_IDLE;
-	bh_gap_done_cb cb = s->cb;
-	s->cb = NULL;
-	if (cb)
-		cb(s->cb_ctx, st);
+	answer(&s->cb, s->cb_ctx, st);
 }
 
 static void finish_clear(struct bh_gap *gap, bh_status st)
 {
 	gap->clearing = false;
-	bh_gap_done_cb cb = gap->clear_cb;
-	gap->clear_cb = NULL;
-	if (cb)
-		cb(gap->clear_ctx, st);
+	answer(&gap->clear_cb, gap->clear_ctx, st);
 }
 
 static void limits_done(struct bh_gap *gap, bh_status st, unsigned step)
@@ -169,10 +169,7 @@ static void set_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			return;
 		}
 		s->state = ADV_ON;
-		bh_gap_done_cb cb = s->cb;
-		s->cb = NULL;
-		if (cb)
-			cb(s->cb_ctx, BH_OK);
+		answer(&s->cb, s->cb_ctx, BH_OK);
 		return;
 	case S_STOPPED:
 		if (s->state == ADV_STOPPING)
@@ -530,11 +527,8 @@ static int stop_one(struct bh_gap *gap, unsigned i)
 	bool starting = s->state == ADV_STARTING;
 	gap_cmd_drop(gap, PROC_SET(i));
 	s->state = ADV_STOPPING;
-	if (starting && s->cb) {
-		bh_gap_done_cb cb = s->cb;
-		s->cb = NULL;
-		cb(s->cb_ctx, BH_ECANCELLED);
-	}
+	if (starting)
+		answer(&s->cb, s->cb_ctx, BH_ECANCELLED);
 	return queue_stop(gap, i);
 }
 
@@ -673,10 +667,8 @@ void gap_sets_reset(struct bh_gap *gap, bh_status reason)
 		}
 		s->legacy = false; /* handle 0's reset already told it */
 		if (s->cb) {
-			bh_gap_done_cb cb = s->cb;
-			s->cb = NULL;
 			s->state = ADV_IDLE;
-			cb(s->cb_ctx, reason);
+			answer(&s->cb, s->cb_ctx, reason);
 			continue;
 		}
 		set_stopped(s, reason);
