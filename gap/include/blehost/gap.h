@@ -535,7 +535,8 @@ struct bh_gap_adv_set_params {
 	uint8_t max_events;  /* stop after this many advertising events; 0 = no limit */
 	/* Own address for this set only (LE Set Advertising Set Random
 	 * Address): a random static or non-resolvable one. Unset (type 0 and
-	 * all zero): the GAP own address. */
+	 * all zero): the GAP own address as it is at start (an RPA rotation
+	 * later does not re-address a running set). */
 	bh_addr addr;
 	const struct bh_gap_periodic_params *periodic; /* NULL = none */
 };
