@@ -313,6 +313,12 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
 	case BH_LE_PERIODIC_SYNC_LOST:
 		gap_on_sync_lost(gap, params, len);
 		break;
+	case BH_LE_DATA_LENGTH_CHANGE:
+		gap_on_data_length_change(gap, params, len);
+		break;
+	case BH_LE_PHY_UPDATE_COMPLETE:
+		gap_on_phy_update_complete(gap, params, len);
+		break;
 	default:
 		break;
 	}
@@ -571,6 +577,12 @@ static int misc_cmd(struct bh_gap *gap, uint16_t op, const void *params, size_t 
 		return BH_ESTATE;
 	if (gap->scan_state != SCAN_IDLE && gap->scan.use_accept_list)
 		return BH_ESTATE;
+	return gap_misc_cmd(gap, op, params, len, cb, ctx);
+}
+
+int gap_misc_cmd(struct bh_gap *gap, uint16_t op, const void *params, size_t len,
+		 bh_gap_done_cb cb, void *ctx)
+{
 	unsigned i;
 	for (i = 0; i < GAP_MISC; i++)
 		if (!gap->misc[i].used)

@@ -382,6 +382,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	c->interval = interval;
 	c->latency = latency;
 	c->supervision_timeout = timeout;
+	gap_link_init(c);
 	c->peer = peer;
 	c->peer_identity = peer;
 	if (peer.type == BH_ADDR_PUBLIC_ID || peer.type == BH_ADDR_RANDOM_ID) {
@@ -493,6 +494,8 @@ void gap_on_remote_features(struct bh_gap *gap, const uint8_t *p, size_t len)
 	s->c.features_valid = true;
 	if (gap->port.conn_changed)
 		gap->port.conn_changed(gap->port.ctx, &s->c);
+	if (gap_slot_find(gap, handle))
+		gap_link_features(gap, handle);
 }
 
 int bh_gap_disconnect(struct bh_gap *gap, uint16_t handle, uint8_t reason)

@@ -306,6 +306,18 @@ int gap_params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params
 void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len);
 
+/* gap.c: a command whose only completion is the caller's cb(status). */
+int gap_misc_cmd(struct bh_gap *gap, uint16_t op, const void *params, size_t len,
+		 bh_gap_done_cb cb, void *ctx);
+
+/* gap_link.c */
+void gap_on_data_length_change(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_on_phy_update_complete(struct bh_gap *gap, const uint8_t *p, size_t len);
+/* A new link's LL defaults (27 octets, 1M), before port.connected. */
+void gap_link_init(struct bh_gap_conn *c);
+/* Remote features arrived: start Data Length Extension if both have it. */
+void gap_link_features(struct bh_gap *gap, uint16_t handle);
+
 /* gap_conn_param.c */
 void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size_t len);
 

@@ -268,10 +268,10 @@ int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, b
 	if (sp.interval < 4 || sp.interval > 0x4000 || sp.window < 4 || sp.window > sp.interval)
 		return BH_EINVAL;
 	if (!sp.phys)
-		sp.phys = BH_GAP_PHY_1M_BIT;
-	if (sp.phys & ~(BH_GAP_PHY_1M_BIT | BH_GAP_PHY_CODED_BIT))
+		sp.phys = BH_GAP_PHY_MASK_1M;
+	if (sp.phys & ~(BH_GAP_PHY_MASK_1M | BH_GAP_PHY_MASK_CODED))
 		return BH_EINVAL; /* there is no scanning on LE 2M (7.8.64) */
-	if (sp.phys != BH_GAP_PHY_1M_BIT) {
+	if (sp.phys != BH_GAP_PHY_MASK_1M) {
 		const struct bh_hci_info *in = gap->port.info(gap->port.ctx);
 		/* LE feature bit 11 is LE Coded PHY (Vol 6, Part B, 4.6). */
 		if (!gap_ext_scan(gap) || !in || !((in->le_features[1] >> 3) & 1))
@@ -297,7 +297,7 @@ int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, b
 		uint8_t q[13] = { gap_own_type(gap), policy, sp.phys };
 		size_t n = 3;
 		for (int i = 0; i < 2; i++) {
-			if (!(sp.phys & (i ? BH_GAP_PHY_CODED_BIT : BH_GAP_PHY_1M_BIT)))
+			if (!(sp.phys & (i ? BH_GAP_PHY_MASK_CODED : BH_GAP_PHY_MASK_1M)))
 				continue;
 			q[n] = type;
 			bh_put16(q + n + 1, sp.interval);

@@ -229,9 +229,8 @@ static bool l2_conn_param_request(void *ctx, uint16_t handle, const struct bh_l2
 
 static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_conn_params *p)
 {
-	struct bh_host *h = ctx;
 	struct bh_gap_conn_params gp = gap_params(p);
-	bh_gap_conn_update(h->gap, handle, &gp, NULL, NULL);
+	host_link_l2cap_apply(ctx, handle, &gp);
 }
 
 /* ---- L2CAP credit-based channels: straight to the application ---- */
@@ -415,6 +414,8 @@ static void gap_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 static void gap_conn_updated(void *ctx, const struct bh_gap_conn *gc, bh_status st)
 {
 	struct bh_host *h = ctx;
+	if (host_link_conn_updated(h, gc->handle, st))
+		return;
 	host_log(h, st ? BH_LOG_WARN : BH_LOG_INFO,
 		 "conn 0x%04x: parameter update %s: interval %.2f ms, latency %u, timeout %u ms",
 		 gc->handle, st ? bh_strerror(st) : "done", gc->interval * 1.25, gc->latency,
@@ -453,6 +454,7 @@ void host_conn_ports_init(struct bh_host *h)
 		.can_send = l2_can_send,
 		.conn_param_request = l2_conn_param_request,
 		.conn_update = l2_conn_update,
+		.conn_param_result = host_link_l2cap_result,
 		.coc_accept = l2_coc_accept,
 		.coc_connected = l2_coc_connected,
 		.coc_rx = l2_coc_rx,
@@ -466,6 +468,8 @@ void host_conn_ports_init(struct bh_host *h)
 		.connected = gap_connected,
 		.disconnected = gap_disconnected,
 		.conn_updated = gap_conn_updated,
+		.data_length_changed = host_link_data_length,
+		.phy_updated = host_link_phy,
 		.resolve_rpa = gap_resolve,
 		.make_rpa = gap_make_rpa,
 	};

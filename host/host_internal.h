@@ -9,12 +9,14 @@
 #include <blehost/gatt.h>
 #include <blehost/hci.h>
 #include <blehost/host.h>
+#include <blehost/host_link.h>
 #include <blehost/l2cap.h>
 #include <blehost/privacy.h>
 #include <blehost/smp.h>
 #include <blehost/transport.h>
 
 #define HOST_MEM_BONDS 8
+#define HOST_RL_MAX 16
 
 /* Per-connection state that belongs to no single layer: the ATT bearer and
  * GATT client of the link, and the glue callbacks' contexts. */
@@ -36,6 +38,18 @@ struct host_conn {
 	/* A pairing is running on the link (we sent a Pairing Request or
 	 * Response and pairing_complete has not come yet). */
 	bool pairing_active;
+	/* bh_host_conn_update in progress (host_link.c), and its parameters
+	 * for the L2CAP fallback; an LE Set PHY command out. */
+	enum { HOST_UPD_NONE, HOST_UPD_LL, HOST_UPD_L2CAP } upd_state;
+	struct bh_gap_conn_params upd;
+	bh_status upd_result;  /* of the last one, for the _sync helper */
+	bh_status upd_swallow; /* a failure already reported (host_link.c) */
+	/* Central: parameters a peripheral asked for over L2CAP and we
+	 * accepted while our own update was running: applied after it. */
+	bool l2_upd_queued;
+	struct bh_gap_conn_params l2_upd;
+	bool phy_pending;      /* LE Set PHY sent, PHY Update Complete not yet in */
+	bh_status phy_result;
 };
 
 /* A blocking helper's wait (host_sync.c). It lives in the host, not in the
@@ -115,7 +129,36 @@ struct bh_host {
 	 * is out. */
 	bh_time_ms last_rx;
 	bool idle_check_out;
+	struct bh_host_link_events link_ev; /* host_link.c */
+	/* Bonded peers with an IRK, for the controller's resolving list
+	 * (host_privacy.c). */
+	struct host_rl {
+		struct bh_host *h;
+		bh_addr identity;
+		uint8_t irk[16];
+		bool in_ctrl; /* queued or added; cleared on a failure */
+	} rl[HOST_RL_MAX];
+	unsigned n_rl;
 };
+
+/* host_privacy.c */
+void host_privacy_load(struct bh_host *h);
+bool host_privacy_in_controller(struct bh_host *h, const bh_addr *identity);
+enum host_connect_how { HOST_CONNECT_DIRECT, HOST_CONNECT_SCAN };
+/* How to reach addr: directly (*target, an identity type when the
+ * controller resolves it), or SCAN: a bonded peer with an IRK that only the
+ * host can resolve (identity first, then scanning for an RPA). */
+enum host_connect_how host_privacy_target(struct bh_host *h, const bh_addr *addr, bh_addr *target);
+
+/* host_link.c */
+/* LE Connection Update Complete: true when host_link.c already handled
+ * this failure (reported it, or went on over L2CAP): not reported again. */
+bool host_link_conn_updated(struct bh_host *h, uint16_t handle, bh_status st);
+void host_link_l2cap_result(void *ctx, uint16_t handle, bh_status st);
+/* Central: apply parameters accepted from an L2CAP request. */
+void host_link_l2cap_apply(struct bh_host *h, uint16_t handle, const struct bh_gap_conn_params *p);
+void host_link_data_length(void *ctx, const struct bh_gap_conn *gc);
+void host_link_phy(void *ctx, const struct bh_gap_conn *gc, bh_status st);
 
 /* host.c */
 void host_log(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)

@@ -227,9 +227,19 @@ static void hci_ready(void *ctx, bh_status result)
 	h->ready_status = result;
 	h->last_rx = bh_now(&h->env);
 	h->ready_done = true;
+	/* A controller without a public address (BD_ADDR all zero: Zephyr HCI
+	 * dongles, Bumble) would advertise and connect from 00:00:00:00:00:00,
+	 * which no peer can reach: our stored random static address stands in
+	 * for it everywhere (SMP takes it as our identity for the same reason). */
+	bool no_public = h->ready && bh_host_no_public_address(h);
+	if (no_public && !h->cfg.privacy)
+		host_log(h, BH_LOG_INFO, "controller has no public address: using random static %s",
+			 bh_addr_str(&h->ident.static_addr, (char[BH_ADDR_STRLEN]){ 0 }));
+	if (h->ready)
+		host_privacy_load(h);
 	if (h->ready && h->cfg.privacy)
 		bh_gap_set_own_address(h->gap, BH_GAP_OWN_RPA, NULL, NULL, NULL);
-	else if (h->ready && h->cfg.use_random_address)
+	else if (h->ready && (h->cfg.use_random_address || no_public))
 		bh_gap_set_own_address(h->gap, BH_GAP_OWN_STATIC, &h->ident.static_addr, NULL, NULL);
 	if (h->ev.ready)
 		h->ev.ready(h->ev.ctx, result);

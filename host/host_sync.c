@@ -182,16 +182,22 @@ static void on_gattc(void *ctx, bh_status st, const struct bh_gattc_result *res)
 
 /* ---- helpers ---- */
 
-int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
-			 uint16_t *handle)
+/* One connection attempt: to *addr, or (scan) to whatever device's
+ * report matches addr, its identity included (the host resolves RPAs). */
+static int connect_once(struct bh_host *h, const bh_addr *addr, bool scan, unsigned timeout_ms,
+			uint16_t *handle)
 {
-	if (h->fatal)
-		return h->fatal_reason;
 	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, HOST_NO_LINK);
 	if (!w)
 		return BH_EBUSY;
 	w->cb_pending = true;
-	int rc = bh_gap_connect(h->gap, addr, NULL, timeout_ms, on_connect, w);
+	int rc;
+	if (scan) {
+		struct bh_gap_scan_filter f = { .addr = addr };
+		rc = bh_gap_connect_match(h->gap, &f, NULL, timeout_ms, on_connect, w);
+	} else {
+		rc = bh_gap_connect(h->gap, addr, NULL, timeout_ms, on_connect, w);
+	}
 	/* GAP enforces the timeout itself; the loop bound is a safety net. */
 	bool gave_up = false;
 	if (!rc) {
@@ -206,6 +212,33 @@ int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeou
 	if (gave_up && !h->fatal)
 		bh_gap_connect_cancel(h->gap);
 	return rc;
+}
+
+int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
+			 uint16_t *handle)
+{
+	if (h->fatal)
+		return h->fatal_reason;
+	bh_addr target;
+	if (host_privacy_target(h, addr, &target) == HOST_CONNECT_DIRECT)
+		return connect_once(h, &target, false, timeout_ms, handle);
+	/* A bonded peer with an IRK that the controller cannot resolve: it
+	 * may still use its identity address (first half of the time), else
+	 * the host finds it behind an RPA in scan reports (second half). */
+	unsigned first = timeout_ms ? timeout_ms / 2 : 5000;
+	int rc = connect_once(h, addr, false, first, handle);
+	if (rc != BH_ETIMEDOUT)
+		return rc;
+	host_log(h, BH_LOG_INFO, "not at its identity address: scanning for an RPA that resolves to it");
+	/* The timed-out attempt is still being cancelled (LE Create
+	 * Connection Cancel, then its Connection Complete): GAP is busy until
+	 * then. Bounded by the controller's answers, not by a guess. */
+	for (unsigned waited = 0;; waited += 10) {
+		rc = connect_once(h, addr, true, timeout_ms ? timeout_ms - first : 0, handle);
+		if (rc != BH_EBUSY || waited >= 2000 || h->fatal)
+			return rc;
+		bh_host_run_for(h, 10);
+	}
 }
 
 /* Lets what the stack already queued for the controller go out first (the

@@ -9,8 +9,18 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* --interval/--latency/--supervision-timeout/--phy (cli_link.c). */
+#include <blehost/host_link.h>
+struct cli_link {
+	bool params;                   /* some connection parameter was given */
+	struct bh_host_conn_params p;
+	uint8_t phys, coded;           /* BH_HOST_PHY_* set, 0 = not given */
+};
+enum { CLI_OPT_INTERVAL = 0x100, CLI_OPT_LATENCY, CLI_OPT_TIMEOUT, CLI_OPT_PHY };
+
 struct cli {
 	struct bh_host_config cfg;
+	struct cli_link link;
 	bool json;
 	int verbose;
 	const char *prog;
@@ -48,6 +58,14 @@ void cli_print_value(FILE *f, const uint8_t *v, size_t n);
 /* "NoInputNoOutput", "DisplayOnly", "DisplayYesNo", "KeyboardOnly",
  * "KeyboardDisplay" (any case) to an IO capability. 0 or -1. */
 int cli_parse_io(const char *s, uint8_t *out);
+
+/* cli_link.c: parses one CLI_OPT_* (0, or 1 after printing an error);
+ * checks the whole set (0 or 1); applies it to a new link, waiting
+ * (central) or not (peripheral). */
+int cli_link_option(struct cli *c, int opt, const char *arg);
+int cli_link_check(struct cli *c);
+int cli_link_apply_sync(struct cli *c, struct bh_host *h, uint16_t conn);
+void cli_link_apply_async(struct cli *c, struct bh_host *h, uint16_t conn);
 
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_scan(struct cli *c, int argc, char **argv);

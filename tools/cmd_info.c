@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <blehost/hci.h>
+#include <blehost/host_link.h>
 
 #include <string.h>
 
@@ -43,7 +44,42 @@ static const struct {
 	{ BH_SUP_LE_ENCRYPT, "LE Encrypt" },
 	{ BH_SUP_LE_READ_RESOLVING_LIST_SIZE, "LE Read Resolving List Size" },
 	{ BH_SUP_LE_SET_PRIVACY_MODE, "LE Set Privacy Mode" },
+	{ BH_SUP_LE_SET_DATA_LENGTH, "LE Set Data Length" },
+	{ BH_SUP_LE_SET_PHY, "LE Set PHY" },
+	{ BH_SUP_LE_CONN_UPDATE, "LE Connection Update" },
 };
+
+/* LE Read Maximum Data Length (7.8.46): what Data Length Extension can
+ * reach on this controller. */
+struct maxdl {
+	bool done, ok;
+	uint16_t tx_octets, tx_time, rx_octets, rx_time;
+};
+
+static void maxdl_done(void *ctx, bh_status st, const uint8_t *ret, size_t len)
+{
+	struct maxdl *m = ctx;
+	m->done = true;
+	if (st || len < 9 || ret[0])
+		return;
+	m->tx_octets = (uint16_t)(ret[1] | ret[2] << 8);
+	m->tx_time = (uint16_t)(ret[3] | ret[4] << 8);
+	m->rx_octets = (uint16_t)(ret[5] | ret[6] << 8);
+	m->rx_time = (uint16_t)(ret[7] | ret[8] << 8);
+	m->ok = true;
+}
+
+static void read_max_dl(struct bh_host *h, struct maxdl *m)
+{
+	struct bh_hci *hci = bh_host_hci(h);
+	if (!bh_hci_le_feature(hci, 5) || !bh_hci_supports(hci, BH_SUP_LE_READ_MAX_DATA_LENGTH))
+		return;
+	if (bh_hci_cmd(hci, BH_HCI_LE_READ_MAX_DATA_LENGTH, NULL, 0, maxdl_done, m))
+		return;
+	bh_host_wait(h, BH_HOST_NO_LINK, &m->done, 3000);
+	if (!m->done)
+		bh_hci_cmd_forget(hci, m);
+}
 
 int cmd_info(struct cli *c, int argc, char **argv)
 {
@@ -55,12 +91,25 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		return 1;
 	struct bh_hci *hci = bh_host_hci(h);
 	const struct bh_hci_info *i = bh_hci_info(hci);
-	char addr[BH_ADDR_STRLEN];
+	char addr[BH_ADDR_STRLEN], own[BH_ADDR_STRLEN];
 	bh_addr_str(&i->bdaddr, addr);
+	bh_addr own_addr = bh_host_own_address(h);
+	bh_addr_str(&own_addr, own);
+	bool no_public = bh_host_no_public_address(h);
+	struct maxdl dl = { 0 };
+	read_max_dl(h, &dl);
 	if (c->json) {
 		struct json j;
 		json_begin(&j, stdout);
 		json_str(&j, "address", addr);
+		json_bool(&j, "no_public_address", no_public);
+		json_str(&j, "own_address", own);
+		if (dl.ok) {
+			json_int(&j, "max_tx_octets", dl.tx_octets);
+			json_int(&j, "max_tx_time_us", dl.tx_time);
+			json_int(&j, "max_rx_octets", dl.rx_octets);
+			json_int(&j, "max_rx_time_us", dl.rx_time);
+		}
 		json_int(&j, "hci_version", i->hci_version);
 		json_str(&j, "hci_version_name", version_name(i->hci_version));
 		json_int(&j, "hci_revision", i->hci_revision);
@@ -84,7 +133,8 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		json_end(&j);
 		return 0;
 	}
-	printf("Controller     %s\n", addr);
+	printf("Controller     %s%s\n", addr, no_public ? " (no public address)" : "");
+	printf("Own address    %s\n", own);
 	printf("HCI version    %s (0x%02x) revision 0x%04x\n", version_name(i->hci_version),
 	       i->hci_version, i->hci_revision);
 	printf("LMP/LL version %s (0x%02x) subversion 0x%04x\n", version_name(i->lmp_version),
@@ -103,5 +153,10 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		       bh_hci_supports(hci, notable_cmds[k].bit) ? "yes" : "no");
 	printf("LE ACL buffers %u x %u bytes%s\n", i->le_acl_credits, i->le_acl_mtu,
 	       i->acl_shared_with_bredr ? " (shared with BR/EDR)" : "");
+	if (dl.ok)
+		printf("LE data length max tx %u octets / %u us, rx %u / %u (on by default)\n",
+		       dl.tx_octets, dl.tx_time, dl.rx_octets, dl.rx_time);
+	else
+		printf("LE data length 27 octets (no Data Length Extension)\n");
 	return 0;
 }

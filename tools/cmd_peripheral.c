@@ -25,6 +25,7 @@ struct periph {
 	unsigned indications;
 	bool started;        /* the controller came up once */
 	bool stop;           /* advertising ended by itself with an error */
+	uint16_t link_conn;  /* the link --interval/--phy apply to next */
 	bh_status stop_reason;
 };
 
@@ -134,12 +135,53 @@ static void on_ready(void *ctx, bh_status st)
 	p->stop_reason = BH_ERESET;
 }
 
+static void link_apply(void *arg)
+{
+	struct periph *p = arg;
+	if (bh_gap_conn_get(bh_host_gap(p->h), p->link_conn))
+		cli_link_apply_async(p->c, p->h, p->link_conn);
+}
+
 static void on_connected(void *ctx, uint16_t conn, bool central, const bh_addr *peer)
 {
 	struct periph *p = ctx;
 	char a[BH_ADDR_STRLEN];
 	(void)central;
-	emit(p, "connected", conn, "%s", bh_addr_str(peer, a));
+	const struct bh_gap_conn *gc = bh_gap_conn_get(bh_host_gap(p->h), conn);
+	if (gc && gc->peer_resolved) {
+		char id[BH_ADDR_STRLEN];
+		emit(p, "connected", conn, "%s (identity %s)", bh_addr_str(&gc->peer, a),
+		     bh_addr_str(&gc->peer_identity, id));
+	} else {
+		emit(p, "connected", conn, "%s", bh_addr_str(peer, a));
+	}
+	if (p->c->link.params || p->c->link.phys) {
+		/* After the link's first exchanges (remote features decide LL or
+		 * L2CAP): a timer, not a wait here, since this is a callback. */
+		p->link_conn = conn;
+		struct bh_loop *l = bh_host_loop(p->h);
+		bh_loop_timer_at(l, bh_loop_now(l) + 500, link_apply, p);
+	}
+}
+
+static void on_conn_updated(void *ctx, uint16_t conn, bh_status st, double interval_ms,
+			    uint16_t latency, unsigned timeout_ms)
+{
+	struct periph *p = ctx;
+	emit(p, "conn-params", conn, "%s: interval %.2f ms, latency %u, timeout %u ms",
+	     st ? bh_strerror(st) : "ok", interval_ms, latency, timeout_ms);
+}
+
+static void on_data_length(void *ctx, uint16_t conn, uint16_t txo, uint16_t txt, uint16_t rxo,
+			   uint16_t rxt)
+{
+	emit(ctx, "data-length", conn, "tx %u octets / %u us, rx %u / %u", txo, txt, rxo, rxt);
+}
+
+static void on_phy(void *ctx, uint16_t conn, bh_status st, uint8_t tx, uint8_t rx)
+{
+	emit(ctx, "phy", conn, "%s: tx %s rx %s", st ? bh_strerror(st) : "ok", bh_gap_phy_str(tx),
+	     bh_gap_phy_str(rx));
 }
 
 static void on_disconnected(void *ctx, uint16_t conn, uint8_t reason)
@@ -209,6 +251,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		{ "io", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "mitm", no_argument, NULL, 'm' },
+		{ "privacy", no_argument, NULL, 'p' },
 		{ 0 },
 	};
 	const char *name = "blehost-demo";
@@ -223,7 +266,8 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 			break;
 		case 't': timeout = atof(optarg); break;
 		case 'm': c->cfg.mitm = true; break;
-		default: return cli_fail(c, "usage: peripheral [--name N] [--io CAP] [--mitm] [--timeout S]");
+		case 'p': c->cfg.privacy = true; break;
+		default: return cli_fail(c, "usage: peripheral [--name N] [--io CAP] [--mitm] [--privacy] [--timeout S]");
 		}
 	}
 	struct periph p = { .c = c, .heart_rate = 60, .battery = 100 };
@@ -240,10 +284,14 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		.subscription = on_subscription,
 		.indication_done = on_indication_done,
 		.att_request = on_att_request,
+		.conn_updated = on_conn_updated,
 	};
 	p.h = cli_open_host(c, &ev);
 	if (!p.h)
 		return 1;
+	struct bh_host_link_events lev = { .ctx = &p, .data_length_changed = on_data_length,
+					   .phy_updated = on_phy };
+	bh_host_set_link_events(p.h, &lev);
 	p.started = true;
 	struct bh_gatts *gs = bh_host_gatt_server(p.h);
 	struct demo_handles dh;

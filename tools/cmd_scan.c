@@ -46,6 +46,8 @@ void cli_print_device_json(FILE *f, const struct bh_gap_device *d)
 	json_begin(&j, f);
 	json_str(&j, "address", bh_addr_str_bare(&d->addr, addr));
 	json_str(&j, "type", bh_addr_is_random(&d->addr) ? "random" : "public");
+	if (d->resolved)
+		json_str(&j, "identity", bh_addr_str(&d->identity, addr));
 	/* The advertiser chooses these bytes: valid JSON whatever they are,
 	 * and their exact value beside when they are not UTF-8. */
 	if (d->ad.name_len) {
@@ -108,6 +110,8 @@ static void print_row(FILE *f, const struct bh_gap_device *d)
 	fprintf(f, "  %-20s", d->ad.name_len ? name : "(no name)");
 	fprintf(f, "%s", d->incomplete ? "  (truncated)" : "");
 	fprintf(f, "%s", d->connectable ? "  connectable" : "");
+	if (d->resolved)
+		fprintf(f, "  identity %s", bh_addr_str(&d->identity, addr));
 	if (!d->legacy) /* extended advertising: which set, on which PHY */
 		fprintf(f, "  sid %u%s", d->sid, d->primary_phy == BH_GAP_PHY_CODED ? " coded" : "");
 	if (d->periodic_interval)
@@ -193,11 +197,11 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		case 'y': periodic = true; break;
 		case 'P':
 			if (!strcmp(optarg, "1m"))
-				p.phys = BH_GAP_PHY_1M_BIT;
+				p.phys = BH_GAP_PHY_MASK_1M;
 			else if (!strcmp(optarg, "coded"))
-				p.phys = BH_GAP_PHY_CODED_BIT;
+				p.phys = BH_GAP_PHY_MASK_CODED;
 			else if (!strcmp(optarg, "both"))
-				p.phys = BH_GAP_PHY_1M_BIT | BH_GAP_PHY_CODED_BIT;
+				p.phys = BH_GAP_PHY_MASK_1M | BH_GAP_PHY_MASK_CODED;
 			else
 				return cli_fail(c, "--phy: scanning uses 1m, coded or both");
 			break;
@@ -216,7 +220,7 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	p.ctx = &ui;
 	unsigned timeouts = cli_cmd_timeouts(c);
 	/* --extended and the Coded PHY need LE Set Extended Scan Parameters. */
-	if ((extended || (p.phys & BH_GAP_PHY_CODED_BIT)) && !bh_gap_uses_extended(bh_host_gap(h)))
+	if ((extended || (p.phys & BH_GAP_PHY_MASK_CODED)) && !bh_gap_uses_extended(bh_host_gap(h)))
 		return cli_finish(c, cli_fail(c, "this controller has no extended scanning"));
 	if (periodic && !(ui.per = scan_periodic_new(c, bh_host_gap(h))))
 		return cli_finish(c, cli_fail(c, "out of memory"));

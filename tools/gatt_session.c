@@ -26,6 +26,8 @@ int gatt_session_open(struct gatt_session *s, struct cli *c, const char *addr_st
 				rc == BH_ETIMEDOUT ? " (is it advertising? is the address type right? try /random)" : "");
 	}
 	s->connected = true;
+	if (cli_link_apply_sync(c, s->h, s->conn))
+		return 1;
 	rc = bh_host_exchange_mtu_sync(s->h, s->conn, &s->mtu);
 	if (rc)
 		return cli_fail(c, "MTU exchange failed: %s", bh_strerror(rc));

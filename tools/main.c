@@ -35,7 +35,7 @@ static const struct {
 	{ "read", cmd_read, "read ADDR HANDLE|UUID" },
 	{ "write", cmd_write, "write ADDR HANDLE|UUID HEX [--no-response]" },
 	{ "notify", cmd_notify, "notify ADDR HANDLE|UUID [--count N] [--timeout S] [--indicate]" },
-	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--timeout S]   demo GATT server" },
+	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--privacy] [--timeout S]   demo GATT server" },
 	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
 };
@@ -44,7 +44,9 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N]\n"
-		"       [--allow-bond-downgrade] [--new-identity] COMMAND ...\n"
+		"       [--allow-bond-downgrade] [--new-identity]\n"
+		"       [--interval MS[-MS]] [--latency N] [--supervision-timeout MS] [--phy 1m|2m|coded]\n"
+		"       COMMAND ...\n"
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
@@ -77,6 +79,10 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "allow-bond-downgrade", no_argument, NULL, 'D' },
 		{ "new-identity", no_argument, NULL, 'N' },
+		{ "interval", required_argument, NULL, CLI_OPT_INTERVAL },
+		{ "latency", required_argument, NULL, CLI_OPT_LATENCY },
+		{ "supervision-timeout", required_argument, NULL, CLI_OPT_TIMEOUT },
+		{ "phy", required_argument, NULL, CLI_OPT_PHY },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -95,6 +101,13 @@ int main(int argc, char **argv)
 			break;
 		case 'D': c.cfg.allow_bond_downgrade = true; break;
 		case 'N': c.cfg.new_identity = true; break;
+		case CLI_OPT_INTERVAL:
+		case CLI_OPT_LATENCY:
+		case CLI_OPT_TIMEOUT:
+		case CLI_OPT_PHY:
+			if (cli_link_option(&c, o, optarg))
+				return 2;
+			break;
 		case 'h': usage(stdout, c.prog); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}
@@ -103,6 +116,8 @@ int main(int argc, char **argv)
 		usage(stderr, c.prog);
 		return 2;
 	}
+	if (cli_link_check(&c))
+		return 2;
 	c.cfg.log_level = c.verbose >= 2 ? BH_LOG_DEBUG : c.verbose ? BH_LOG_INFO : BH_LOG_WARN;
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGINT, &sa, NULL);

@@ -1,5 +1,5 @@
 /* Live on two Bumble virtual controllers (run by with-bumble.sh with
- * BUMBLE_EXT_ADV=1): blehost A advertises three sets at once (its own
+ * BUMBLE_ARGS=--ext-adv): blehost A advertises three sets at once (its own
  * static address, two addresses of their own, one with 300 bytes of data
  * sent in two LE Set Extended Advertising Data fragments); blehost B scans
  * and must find all three, with the long payload whole; B then connects to
@@ -144,7 +144,7 @@ static int run(struct bh_loop *loop, struct bh_host *a, struct bh_host *b)
 	struct bh_gap *ga = bh_host_gap(a), *gb = bh_host_gap(b);
 	struct lim l = { 0 };
 	if (bh_gap_adv_read_limits(ga, lim_cb, &l))
-		FAIL("no extended advertising on the Bumble controller (BUMBLE_EXT_ADV=1?)");
+		FAIL("no extended advertising on the Bumble controller (BUMBLE_ARGS=--ext-adv?)");
 	bh_loop_run_until(loop, &l.done, 5000);
 	if (!l.done || l.st || l.sets < 3 || l.max < 300)
 		FAIL("controller limits: %s, %u sets, %u bytes", bh_strerror(l.st), l.sets, l.max);

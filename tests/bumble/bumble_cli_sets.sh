@@ -1,5 +1,5 @@
 #!/bin/bash
-# bumble_cli_sets.sh BLEHOST (BUMBLE_EXT_ADV=1): `blehost advertise` with
+# bumble_cli_sets.sh BLEHOST (BUMBLE_ARGS=--ext-adv): `blehost advertise` with
 # three --set options on one Bumble controller, `blehost scan` on the other
 # finds all three names at their own addresses, the 200-byte one whole.
 set -u

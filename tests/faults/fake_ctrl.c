@@ -44,6 +44,15 @@ struct fake {
 	bool fired;
 	bool accept_connects, att_wrote;
 	bool silent;
+	/* A Bluetooth 5 profile (fake_set_answer, fake_set_async,
+	 * fake_set_remote_features) and what ACL packets looked like. */
+	struct { uint16_t op; uint8_t len; uint8_t rp[66]; } over[8];
+	unsigned n_over;
+	uint16_t async_ops[8];
+	unsigned n_async;
+	uint8_t remote_features[8];
+	bool remote_features_set;
+	unsigned acl_packets, acl_max;
 	struct {
 		uint16_t op;
 		uint8_t len;
@@ -142,12 +151,17 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 			return;
 	uint8_t ev[260] = { 1, (uint8_t)op, (uint8_t)(op >> 8), 0 };
 	/* Commands that finish with a later event get Command Status. */
+	bool async_op = false;
+	for (unsigned i = 0; i < f->n_async; i++)
+		async_op |= f->async_ops[i] == op;
 	if (op == 0x200d || op == 0x0406 || op == 0x2016 || op == 0x2019 || op == 0x041d ||
-	    op == 0x2013) {
+	    op == 0x2013 || async_op) {
 		uint8_t st[4] = { 0, 1, (uint8_t)op, (uint8_t)(op >> 8) };
 		fake_event(f, 0x0f, st, 4);
 		if (op == 0x2016 && len >= 5) { /* LE Read Remote Features Complete */
 			uint8_t rf[12] = { 0x04, 0x00, p[3], p[4], 0x01 };
+			if (f->remote_features_set)
+				memcpy(rf + 4, f->remote_features, 8);
 			fake_event(f, 0x3e, rf, sizeof(rf));
 		} else if (op == 0x200d && f->accept_connects) { /* the peer is there */
 			fake_connect(f, true);
@@ -163,6 +177,11 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 		if (answers[i].op == op) {
 			memcpy(ev + 3, answers[i].rp, answers[i].len);
 			n = 3u + answers[i].len;
+		}
+	for (unsigned i = 0; i < f->n_over; i++)
+		if (f->over[i].op == op) {
+			memcpy(ev + 3, f->over[i].rp, f->over[i].len);
+			n = 3u + f->over[i].len;
 		}
 	fake_event(f, 0x0e, ev, (uint8_t)n);
 	if (op == 0x200e) {
@@ -201,6 +220,9 @@ static void on_acl(struct fake *f, const uint8_t *p, size_t len)
 		return;
 	uint8_t nocp[5] = { 1, (uint8_t)hf, (uint8_t)((hf >> 8) & 0x0f), 1, 0 };
 	fake_event(f, 0x13, nocp, 5); /* the buffer is free again at once */
+	f->acl_packets++;
+	if (dlen > f->acl_max)
+		f->acl_max = (unsigned)dlen;
 	if (dlen > len - 4)
 		return;
 	p += 4;
@@ -425,6 +447,33 @@ void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind
 bool fake_fired(const struct fake *f) { return f->fired; }
 
 void fake_accept_connects(struct fake *f) { f->accept_connects = true; }
+
+void fake_set_answer(struct fake *f, uint16_t opcode, const void *rp, uint8_t len)
+{
+	if (f->n_over < 8 && len <= sizeof(f->over[0].rp)) {
+		f->over[f->n_over].op = opcode;
+		f->over[f->n_over].len = len;
+		memcpy(f->over[f->n_over++].rp, rp, len);
+	}
+}
+
+void fake_set_async(struct fake *f, uint16_t opcode)
+{
+	if (f->n_async < 8)
+		f->async_ops[f->n_async++] = opcode;
+}
+
+void fake_set_remote_features(struct fake *f, const uint8_t features[8])
+{
+	memcpy(f->remote_features, features, 8);
+	f->remote_features_set = true;
+}
+
+void fake_acl_stats(const struct fake *f, unsigned *packets, unsigned *max_len)
+{
+	*packets = f->acl_packets;
+	*max_len = f->acl_max;
+}
 
 bool fake_att_wrote(const struct fake *f) { return f->att_wrote; }
 

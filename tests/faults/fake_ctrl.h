@@ -84,6 +84,16 @@ void fake_accept_connects(struct fake *f);
 /* The autoreply server has answered a Write Request (a CCCD write). */
 bool fake_att_wrote(const struct fake *f);
 
+/* A different controller: the return parameters (after the status octet)
+ * for opcode's Command Complete, replacing the btvirt answer (before the
+ * host starts; up to 8); commands answered with Command Status (up to 8);
+ * the LE features LE Read Remote Features reports for the peer. */
+void fake_set_answer(struct fake *f, uint16_t opcode, const void *rp, uint8_t len);
+void fake_set_async(struct fake *f, uint16_t opcode);
+void fake_set_remote_features(struct fake *f, const uint8_t features[8]);
+/* ACL packets the host sent so far, and the largest payload among them. */
+void fake_acl_stats(const struct fake *f, unsigned *packets, unsigned *max_len);
+
 /* Runs the loop for ms. */
 void fake_run(struct fake *f, unsigned ms);
 /* Runs the loop until *flag or ms pass; returns *flag. */

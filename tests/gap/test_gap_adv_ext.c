@@ -695,15 +695,15 @@ static void test_coded_scan_and_periodic_interval(void **state)
 	fake_init(&f, true);
 	fake_gap(&f, NULL);
 	uint16_t pint = 0;
-	struct bh_gap_scan_params sp = { .active = false, .phys = BH_GAP_PHY_1M_BIT |
-								 BH_GAP_PHY_CODED_BIT,
+	struct bh_gap_scan_params sp = { .active = false, .phys = BH_GAP_PHY_MASK_1M |
+								 BH_GAP_PHY_MASK_CODED,
 					 .on_device = dev_cb, .ctx = &pint };
 	/* No LE Coded PHY feature: refused. */
 	assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_ENOTSUP);
 	f.info.le_features[1] |= 1u << 3;
-	sp.phys = BH_GAP_PHY_2M_BIT;
+	sp.phys = BH_GAP_PHY_MASK_2M;
 	assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_EINVAL);
-	sp.phys = BH_GAP_PHY_1M_BIT | BH_GAP_PHY_CODED_BIT;
+	sp.phys = BH_GAP_PHY_MASK_1M | BH_GAP_PHY_MASK_CODED;
 	assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
 	fake_pump(&f);
 	/* 7.8.64: own public, policy 0, PHYs 0b101, then passive 0x60/0x30 for

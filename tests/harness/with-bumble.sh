@@ -16,8 +16,8 @@
 # BUMBLE_PYTHON (default /usr/bin/python3, Debian's, whose packages Bumble
 # uses), BUMBLE_COUNT (default 2), BUMBLE_PUBLIC ("0=AA:..:FF 1=..", public
 # addresses; default all-zero like Bumble), BUMBLE_LOG (Bumble's debug log,
-# default none), BUMBLE_EXT_ADV (1: claim the LE Extended Advertising
-# feature). WITH_BUMBLE_WRAPPER runs CMD under a tool, like
+# default none), BUMBLE_ARGS (more bumble_ctrl.py options, e.g.
+# "--clear-le-features 0x40"). WITH_BUMBLE_WRAPPER runs CMD under a tool, like
 # WITH_BTVIRT_WRAPPER.
 set -u
 
@@ -55,11 +55,10 @@ for p in ${BUMBLE_PUBLIC:-}; do
 done
 logargs=()
 [ -n "${BUMBLE_LOG:-}" ] && logargs=(--log "$BUMBLE_LOG")
-# BUMBLE_EXT_ADV=1: the controllers claim LE Extended Advertising (--ext-adv)
-[ "${BUMBLE_EXT_ADV:-0}" = 1 ] && logargs+=(--ext-adv)
 
+# shellcheck disable=SC2086
 "$py" "$here/bumble_ctrl.py" --count "$count" --ready "$ready" \
-	"${pubargs[@]}" "${logargs[@]}" 2>"$work/stderr" &
+	"${pubargs[@]}" "${logargs[@]}" ${BUMBLE_ARGS:-} 2>"$work/stderr" &
 bpid=$!
 
 stop_bumble() {

@@ -251,7 +251,17 @@ struct bh_gap_conn {
 	uint16_t supervision_timeout; /* 10 ms units */
 	uint8_t features[8];   /* remote LE features */
 	bool features_valid;
+	/* Data Length Extension (LE Data Length Change, 7.7.65.7): octets
+	 * and microseconds per LL data PDU in force; 27 / 328 until changed. */
+	uint16_t max_tx_octets, max_tx_time, max_rx_octets, max_rx_time;
+	uint8_t tx_phy, rx_phy; /* BH_GAP_PHY_1M, _2M, _CODED; 1M until changed */
 };
+
+/* PHYs (LE PHY Update Complete, 7.7.65.12; LE Set PHY bit masks 7.8.49). */
+enum { BH_GAP_PHY_1M = 1, BH_GAP_PHY_2M = 2, BH_GAP_PHY_CODED = 3 };
+enum { BH_GAP_PHY_MASK_1M = 1, BH_GAP_PHY_MASK_2M = 2, BH_GAP_PHY_MASK_CODED = 4 };
+/* PHY_Options of LE Set PHY: coding preferred on the Coded PHY. */
+enum { BH_GAP_CODED_ANY = 0, BH_GAP_CODED_S2 = 1, BH_GAP_CODED_S8 = 2 };
 
 /* Connection parameters (Vol 4, Part E, 7.8.12). Zeroes mean defaults:
  * interval 30-50 ms, latency 0, timeout 4 s, scan 60/30 ms. */
@@ -298,6 +308,11 @@ struct bh_gap_port {
 	bool (*resolve_rpa)(void *ctx, const bh_addr *rpa, bh_addr *identity);
 	/* Make a fresh RPA from the local IRK. Returns 0 or a bh_status. */
 	int (*make_rpa)(void *ctx, bh_addr *out);
+	/* LE Data Length Change: conn->max_* hold the new values. */
+	void (*data_length_changed)(void *ctx, const struct bh_gap_conn *conn);
+	/* LE PHY Update Complete, whoever started it: BH_OK with conn->tx_phy
+	 * and rx_phy in force, or the controller's error. */
+	void (*phy_updated)(void *ctx, const struct bh_gap_conn *conn, bh_status status);
 };
 
 /* What a peer may ask for in a connection parameter update (LE Remote
@@ -328,6 +343,10 @@ struct bh_gap_config {
 	struct bh_gap_conn_limits peer_params; /* see above; zeroes = defaults */
 	unsigned reassembly_timeout_ms; /* an extended report chain idle this long
 					   is abandoned; default 2000 */
+	/* Data Length Extension off: by default, when both controllers support
+	 * it (LE feature bit 5), GAP asks for the largest LL payload (251
+	 * octets) on every new link with LE Set Data Length. */
+	bool no_auto_data_length;
 };
 void bh_gap_config_default(struct bh_gap_config *c);
 
@@ -424,8 +443,8 @@ struct bh_gap_scan_params {
 	unsigned timeout_ms;       /* 0 = until bh_gap_scan_stop() */
 	bool all_reports;          /* every report (controller duplicate filter off) */
 	bool use_accept_list;      /* scanning filter policy 1 */
-	/* PHYs to scan on (extended scanning only): BH_GAP_PHY_1M_BIT and/or
-	 * BH_GAP_PHY_CODED_BIT; 0 = LE 1M. The Coded PHY needs extended
+	/* PHYs to scan on (extended scanning only): BH_GAP_PHY_MASK_1M and/or
+	 * BH_GAP_PHY_MASK_CODED; 0 = LE 1M. The Coded PHY needs extended
 	 * scanning and the LE Coded PHY feature (BH_ENOTSUP otherwise). With
 	 * both, interval and window apply to each. */
 	uint8_t phys;
@@ -505,11 +524,6 @@ bool bh_gap_advertising(const struct bh_gap *gap);
  * (own address, PHYs, periodic, max_events): BH_ENOTSUP otherwise. */
 
 #define BH_GAP_ADV_SETS_MAX 8
-
-/* PHY numbers as HCI uses them (Primary/Secondary_Advertising_PHY) and
- * bits for scanning PHY masks. */
-enum { BH_GAP_PHY_1M = 1, BH_GAP_PHY_2M = 2, BH_GAP_PHY_CODED = 3 };
-enum { BH_GAP_PHY_1M_BIT = 0x01, BH_GAP_PHY_2M_BIT = 0x02, BH_GAP_PHY_CODED_BIT = 0x04 };
 
 /* Periodic advertising on a set (7.8.61-7.8.63). The set must be
  * non-connectable and non-scannable, with extended PDUs. */
@@ -677,6 +691,48 @@ struct bh_gap_stats {
 	unsigned reports_rejected, chains_abandoned, chain_tails_dropped, chains_truncated;
 };
 void bh_gap_stats(const struct bh_gap *gap, struct bh_gap_stats *out);
+
+/* ---- Link layer: data length and PHY (Core 5.0) ---- */
+
+/* LE Set Data Length (7.8.33): tx_octets 27..251, tx_time_us 328..17040.
+ * cb(status) reports the command; the values in force come with
+ * port.data_length_changed (only if they changed). BH_ENOTSUP when the
+ * controller lacks the command. */
+int bh_gap_set_data_length(struct bh_gap *gap, uint16_t handle, uint16_t tx_octets,
+			   uint16_t tx_time_us, bh_gap_done_cb cb, void *ctx);
+/* LE Write Suggested Default Data Length (7.8.35) for new links. */
+int bh_gap_set_default_data_length(struct bh_gap *gap, uint16_t tx_octets, uint16_t tx_time_us,
+				   bh_gap_done_cb cb, void *ctx);
+/* LE Set Default PHY (7.8.48): BH_GAP_PHY_MASK_* sets; 0 = no preference. */
+int bh_gap_set_default_phy(struct bh_gap *gap, uint8_t tx_phys, uint8_t rx_phys,
+			   bh_gap_done_cb cb, void *ctx);
+/* LE Set PHY (7.8.49) on one link: BH_GAP_PHY_MASK_* sets (0 = no
+ * preference), coded = BH_GAP_CODED_*. cb(status) reports the command
+ * status; port.phy_updated the outcome. BH_ENOTSUP when the controller lacks
+ * the command. */
+int bh_gap_set_phy(struct bh_gap *gap, uint16_t handle, uint8_t tx_phys, uint8_t rx_phys,
+		   uint8_t coded, bh_gap_done_cb cb, void *ctx);
+const char *bh_gap_phy_str(uint8_t phy);
+
+/* ---- Controller-based privacy: the resolving list (7.8.38-7.8.44) ---- */
+
+/* LL Privacy feature and the resolving-list commands are there? */
+bool bh_gap_has_resolving_list(struct bh_gap *gap);
+/* The list may only change while nothing advertises, scans or initiates
+ * (else the controller answers Command Disallowed through cb). Each
+ * returns BH_ENOTSUP without the feature. identity: public (0) or random
+ * static (1); IRKs LSB first, local_irk NULL = zeros (we make our own
+ * RPAs). Once a peer is in the list and resolution is on, bh_gap_connect
+ * may name it with type BH_ADDR_PUBLIC_ID / BH_ADDR_RANDOM_ID. */
+int bh_gap_resolving_list_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx);
+int bh_gap_resolving_list_add(struct bh_gap *gap, const bh_addr *identity,
+			      const uint8_t peer_irk[16], const uint8_t local_irk[16],
+			      bh_gap_done_cb cb, void *ctx);
+/* LE Set Privacy Mode (7.8.77): device privacy (true) also accepts the
+ * peer's identity address, for peers that stopped using RPAs. */
+int bh_gap_set_privacy_mode(struct bh_gap *gap, const bh_addr *identity, bool device_mode,
+			    bh_gap_done_cb cb, void *ctx);
+int bh_gap_set_address_resolution(struct bh_gap *gap, bool enable, bh_gap_done_cb cb, void *ctx);
 
 const char *bh_gap_role_str(enum bh_gap_role r);
 const char *bh_gap_own_addr_str(enum bh_gap_own_addr k);
