@@ -53,6 +53,7 @@ struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *
 	gap->env = env;
 	gap->port = *port;
 	gap->ext = -1;
+	gap->sync_pending = -1;
 	gap->own_kind = cfg->own_addr;
 	gap->rpa_deadline = BH_NEVER;
 	gap->scan_deadline = gap->adv_deadline = gap->init_deadline = BH_NEVER;
@@ -92,6 +93,10 @@ void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 	gap_conn_reset(gap, reason);
 	gap_scan_reset(gap, reason);
 	gap_adv_reset(gap, reason);
+	gap_sets_reset(gap, reason);
+	gap_sync_reset(gap, reason);
+	gap->ctrl_num_sets = 0;
+	gap->num_reading = false;
 }
 
 void bh_gap_free(struct bh_gap *gap)
@@ -101,6 +106,8 @@ void bh_gap_free(struct bh_gap *gap)
 	if (gap->conns && gap->adv_data && gap->adv_rsp && gap->seen && gap->frags)
 		bh_gap_reset(gap, BH_ERESET);
 	gap_scan_free(gap);
+	gap_sets_free(gap);
+	gap_sync_free(gap);
 	free(gap->conns);
 	free(gap->adv_data);
 	free(gap->adv_rsp);
@@ -199,25 +206,54 @@ bool gap_supports(struct bh_gap *gap, uint16_t sup)
 	return (in->commands[sup / 8] >> (sup % 8)) & 1;
 }
 
-bool gap_ext(struct bh_gap *gap)
+enum { EXT_ADV = 1, EXT_SCAN = 2, EXT_CONN = 4, EXT_ALL = 7 };
+
+/* Which extended command families to use, decided once per controller
+ * (legacy and extended must not be mixed within a family: Vol 4, Part E,
+ * 3.1.1). A compliant controller with LE Extended Advertising lists all
+ * three, so all go extended together; one that lists only some (Bumble's
+ * virtual controller has no extended scanning) gets each family it has. */
+static int ext_bits(struct bh_gap *gap)
 {
-	/* Decided once: legacy and extended commands must not be mixed. All
-	 * three extended families are required so scanning, advertising and
-	 * connecting stay in one family. */
 	if (gap->ext < 0) {
 		const struct bh_hci_info *in = gap->port.info(gap->port.ctx);
 		/* Before bring-up there are no facts: answer legacy, decide later. */
 		if (!in)
-			return false;
+			return 0;
 		/* LE feature bit 12 is LE Extended Advertising (Vol 6, Part B, 4.6). */
-		bool feat = (in->le_features[1] >> 4) & 1;
-		bool ext = !gap->cfg.force_legacy && feat &&
-			   gap_supports(gap, BH_SUP_LE_SET_EXT_ADV_PARAMS) &&
-			   gap_supports(gap, BH_SUP_LE_SET_EXT_SCAN_PARAMS) &&
-			   gap_supports(gap, BH_SUP_LE_EXT_CREATE_CONN);
-		gap->ext = ext;
+		bool feat = (in->le_features[1] >> 4) & 1 && !gap->cfg.force_legacy;
+		int b = 0;
+		if (feat && gap_supports(gap, BH_SUP_LE_SET_EXT_ADV_PARAMS) &&
+		    gap_supports(gap, BH_SUP_LE_SET_EXT_ADV_ENABLE))
+			b |= EXT_ADV;
+		if (feat && gap_supports(gap, BH_SUP_LE_SET_EXT_SCAN_PARAMS) &&
+		    gap_supports(gap, BH_SUP_LE_SET_EXT_SCAN_ENABLE))
+			b |= EXT_SCAN;
+		if (feat && gap_supports(gap, BH_SUP_LE_EXT_CREATE_CONN))
+			b |= EXT_CONN;
+		gap->ext = b;
 	}
-	return gap->ext == 1;
+	return gap->ext;
+}
+
+bool gap_ext(struct bh_gap *gap)
+{
+	return ext_bits(gap) == EXT_ALL;
+}
+
+bool gap_ext_adv(struct bh_gap *gap)
+{
+	return ext_bits(gap) & EXT_ADV;
+}
+
+bool gap_ext_scan(struct bh_gap *gap)
+{
+	return ext_bits(gap) & EXT_SCAN;
+}
+
+bool gap_ext_conn(struct bh_gap *gap)
+{
+	return ext_bits(gap) & EXT_CONN;
 }
 
 bool bh_gap_uses_extended(struct bh_gap *gap)
@@ -263,6 +299,19 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
 		break;
 	case BH_LE_ADV_SET_TERMINATED:
 		gap_adv_on_set_terminated(gap, params, len);
+		gap_sets_on_terminated(gap, params, len);
+		break;
+	case BH_LE_CHANNEL_SEL_ALGO:
+		gap_on_csa(gap, params, len);
+		break;
+	case BH_LE_PERIODIC_SYNC_ESTABLISHED:
+		gap_on_sync_established(gap, params, len);
+		break;
+	case BH_LE_PERIODIC_ADV_REPORT:
+		gap_on_periodic_report(gap, params, len);
+		break;
+	case BH_LE_PERIODIC_SYNC_LOST:
+		gap_on_sync_lost(gap, params, len);
 		break;
 	case BH_LE_DATA_LENGTH_CHANGE:
 		gap_on_data_length_change(gap, params, len);

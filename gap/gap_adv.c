@@ -96,7 +96,7 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		}
 		gap->adv_state = ADV_ON;
 		/* Legacy has no duration parameter: the host times it. */
-		if (gap->adv.timeout_ms && (!gap_ext(gap) || gap->adv.timeout_ms > 655350))
+		if (gap->adv.timeout_ms && (!gap_ext_adv(gap) || gap->adv.timeout_ms > 655350))
 			gap->adv_deadline = bh_now(gap->env) + gap->adv.timeout_ms;
 		bh_gap_done_cb cb = gap->adv_cb;
 		gap->adv_cb = NULL;
@@ -127,19 +127,7 @@ void gap_adv_step_failed(struct bh_gap *gap, bh_status st)
 
 static int queue_ext_data(struct bh_gap *gap, uint16_t op, const uint8_t *d, size_t n)
 {
-	/* Operation: 3 complete, 1 first, 0 intermediate, 2 last (7.8.54). */
-	for (size_t off = 0; off < n;) {
-		size_t c = n - off < EXT_FRAG_MAX ? n - off : EXT_FRAG_MAX;
-		uint8_t oper = off == 0 ? (c == n ? 3 : 1) : (off + c == n ? 2 : 0);
-		uint8_t buf[4 + EXT_FRAG_MAX] = { ADV_HANDLE, oper, 0x01 /* minimise fragmenting */,
-						  (uint8_t)c };
-		memcpy(buf + 4, d + off, c);
-		int rc = gap_cmd(gap, PROC_ADV, op, buf, 4 + c, adv_done, ADV_STEP);
-		if (rc)
-			return rc;
-		off += c;
-	}
-	return BH_OK;
+	return gap_queue_adv_data(gap, PROC_ADV, op, ADV_HANDLE, d, n, adv_done, ADV_STEP);
 }
 
 static uint16_t ext_duration(const struct bh_gap *gap)
@@ -154,8 +142,9 @@ static uint16_t ext_duration(const struct bh_gap *gap)
 static int queue_ext_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
 {
 	if (!enable) {
-		uint8_t p[2] = { 0, 0 }; /* Num_Sets 0: disable all sets */
-		return gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 2, adv_done, arg);
+		/* This set only: bh_gap_adv_set_start's sets run beside it. */
+		uint8_t p[6] = { 0, 1, ADV_HANDLE, 0, 0, 0 };
+		return gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 6, adv_done, arg);
 	}
 	uint8_t p[6] = { 1, 1, ADV_HANDLE };
 	bh_put16(p + 3, ext_duration(gap));
@@ -165,7 +154,7 @@ static int queue_ext_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
 
 int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 {
-	if (gap_ext(gap)) {
+	if (gap_ext_adv(gap)) {
 		if (enable && !gap->adv.anonymous && gap->own_kind != BH_GAP_OWN_PUBLIC) {
 			uint8_t p[7] = { ADV_HANDLE };
 			memcpy(p + 1, gap->rand_addr.val, 6);
@@ -274,7 +263,7 @@ static int queue_ext(struct bh_gap *gap, uint8_t own_type, const bh_addr *rand)
 static int adv_queue_start(struct bh_gap *gap)
 {
 	const struct bh_gap_adv_params *a = &gap->adv;
-	bool ext = gap_ext(gap);
+	bool ext = gap_ext_adv(gap);
 	unsigned need = ext ? 6 + 2 * (BH_AD_EXT_MAX / EXT_FRAG_MAX + 1) : 6;
 	if (gap_cmd_space(gap) < need)
 		return BH_EBUSY;
@@ -335,7 +324,7 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 	if (p->data_len > BH_AD_EXT_MAX || p->scan_rsp_len > BH_AD_EXT_MAX)
 		return BH_ENOSPACE;
 	bool big = p->data_len > BH_AD_LEGACY_MAX || p->scan_rsp_len > BH_AD_LEGACY_MAX;
-	if (big && !gap_ext(gap))
+	if (big && !gap_ext_adv(gap))
 		return BH_ENOTSUP;
 	if (big && gap->ext_adv_max &&
 	    (p->data_len > gap->ext_adv_max || p->scan_rsp_len > gap->ext_adv_max))
@@ -352,7 +341,7 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 	if (directed && p->peer.type > BH_ADDR_RANDOM)
 		return BH_EINVAL;
 	/* LE Set Random Address is disallowed while scanning or initiating. */
-	if (p->anonymous && !gap_ext(gap) &&
+	if (p->anonymous && !gap_ext_adv(gap) &&
 	    (gap->scan_state != SCAN_IDLE || gap->init_state == INIT_CREATING))
 		return BH_ESTATE;
 	if (gap->rotating)
@@ -392,7 +381,7 @@ static int queue_stop(struct bh_gap *gap, bh_status reason)
 	gap->adv_stop_reason = reason;
 	gap->adv_deadline = BH_NEVER;
 	int rc;
-	if (gap_ext(gap)) {
+	if (gap_ext_adv(gap)) {
 		rc = queue_ext_enable(gap, false, ADV_DISABLED);
 	} else {
 		uint8_t e = 0;
@@ -433,7 +422,7 @@ void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s)
 {
 	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
 		return;
-	if (gap_ext(gap))
+	if (gap_ext_adv(gap))
 		return; /* Advertising Set Terminated says which set, and that it stopped */
 	/* Legacy advertising ends when a connection is created (Vol 6, Part B, 4.4.2). */
 	s->from_adv = true;

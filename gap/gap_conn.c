@@ -151,7 +151,7 @@ static int queue_create(struct bh_gap *gap)
 	int rc = gap_prepare_addr(gap, PROC_CONN);
 	if (rc)
 		return rc;
-	if (gap_ext(gap)) {
+	if (gap_ext_conn(gap)) {
 		uint8_t p[26] = { policy, gap_own_type(gap), gap->init_peer.type };
 		memcpy(p + 3, gap->init_peer.val, 6);
 		p[9] = 0x01; /* Initiating_PHYs: LE 1M */
@@ -336,6 +336,8 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	}
 	uint16_t interval = bh_rd_u16(&r), latency = bh_rd_u16(&r), timeout = bh_rd_u16(&r);
 	bh_rd_u8(&r); /* Central_Clock_Accuracy */
+	/* v2 (7.7.65.10) says which advertising set the link came from. */
+	uint8_t adv_handle = sub == BH_LE_ENH_CONN_COMPLETE_V2 ? bh_rd_u8(&r) : 0xff;
 	if (!bh_rd_ok(&r) && status == 0) {
 		gap_log(gap, BH_LOG_WARN, "short connection complete dropped");
 		return;
@@ -399,9 +401,13 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 			c->peer_resolved = true;
 		}
 	}
+	if (role == BH_GAP_ROLE_PERIPHERAL && adv_handle != 0xff)
+		s->adv_handle = (uint8_t)(adv_handle + 1);
 	if (!addr_zero(local_rpa)) {
 		c->local.type = BH_ADDR_RANDOM;
 		memcpy(c->local.val, local_rpa, 6);
+	} else if (s->adv_handle > 1 && gap_sets_own(gap, adv_handle, &c->local)) {
+		/* from one of bh_gap_adv_set_start's sets: its own address */
 	} else if (role == BH_GAP_ROLE_PERIPHERAL && gap->adv_state != ADV_IDLE) {
 		c->local = gap->adv_own;
 	} else {

@@ -23,7 +23,7 @@ struct gap_cmd {
 	uint8_t params[255];
 };
 
-#define GAP_CMDQ 24
+#define GAP_CMDQ 48 /* a 1650-byte set with periodic data queues ~30 */
 
 enum gap_scan_state { SCAN_IDLE, SCAN_STARTING, SCAN_ON, SCAN_STOPPING };
 enum gap_adv_state { ADV_IDLE, ADV_STARTING, ADV_ON, ADV_STOPPING };
@@ -84,6 +84,8 @@ struct gap_dead_chain {
 struct gap_conn_slot {
 	bool used;
 	bool from_adv;    /* peripheral link created by our advertising */
+	uint8_t csa;      /* Channel Selection Algorithm + 1, 0 = not reported */
+	uint8_t adv_handle; /* set that created it + 1, 0 = none */
 	bool upd_pending;
 	bh_gap_done_cb upd_cb;
 	void *upd_ctx;
@@ -97,6 +99,30 @@ struct gap_misc {
 	void *ctx;
 };
 #define GAP_MISC 8
+
+/* One advertising set of bh_gap_adv_set_start (handle = index + 1). */
+struct gap_adv_set {
+	enum gap_adv_state state;
+	struct bh_gap_adv_set_params p;  /* data pointers into the buffers below */
+	struct bh_gap_periodic_params per;
+	uint8_t *data, *rsp, *per_data;  /* BH_AD_EXT_MAX each, allocated on first use */
+	bh_gap_done_cb cb;
+	void *cb_ctx;
+	bh_addr own;
+	bool legacy; /* fell back to bh_gap_adv_start (handle 0) */
+	uint32_t seq; /* start order, to tell which set is one too many */
+};
+
+/* One periodic advertising sync (established, or the pending create). */
+struct gap_sync {
+	bool used, established;
+	uint16_t handle;
+	struct bh_gap_sync_params p;
+	uint8_t *buf; /* BH_AD_EXT_MAX, reassembly of Data_Status "more" */
+	size_t len;
+	bool clipped, dropping;
+};
+#define GAP_SYNCS 4
 
 struct bh_gap {
 	struct bh_gap_config cfg;
@@ -163,6 +189,22 @@ struct bh_gap {
 
 	struct gap_conn_slot *conns;
 	struct gap_misc misc[GAP_MISC];
+
+	/* advertising sets (gap_adv_sets.c) */
+	struct gap_adv_set sets[BH_GAP_ADV_SETS_MAX];
+	uint8_t ctrl_num_sets; /* LE Read Number of Supported Advertising Sets, 0 = unread */
+	uint32_t set_seq;
+	bool num_reading; /* a set's start is reading the number of sets */
+	bool clearing;
+	bh_gap_done_cb clear_cb;
+	void *clear_ctx;
+	bh_gap_adv_limits_cb lim_cb;
+	void *lim_ctx;
+
+	/* periodic advertising sync (gap_periodic.c) */
+	struct gap_sync syncs[GAP_SYNCS];
+	int sync_pending; /* index of the slot whose Create Sync is pending, -1 none */
+	bool sync_cancelling;
 };
 
 /* gap.c */
@@ -187,6 +229,7 @@ struct gap_report {
 	bool connectable, scannable, directed, scan_rsp, legacy, truncated, clipped;
 	int8_t rssi, tx_power;
 	uint8_t sid, pphy, sphy;
+	uint16_t periodic_interval;
 	const uint8_t *data;
 	size_t len;
 };
@@ -218,11 +261,35 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable);
 bool gap_adv_directed(const struct bh_gap *gap);
 void gap_adv_step_failed(struct bh_gap *gap, bh_status st);
 
+/* gap.c: extended command families, decided once per controller. */
+bool gap_ext_adv(struct bh_gap *gap);
+bool gap_ext_scan(struct bh_gap *gap);
+bool gap_ext_conn(struct bh_gap *gap);
+
+/* gap_adv_sets.c */
+void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_sets_reset(struct bh_gap *gap, bh_status reason);
+void gap_sets_free(struct bh_gap *gap);
+/* Queues LE Set Extended Advertising / Scan Response / Periodic
+ * Advertising Data for d[0..n), fragmented per 7.8.54 and 7.8.62. */
+int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t handle,
+		       const uint8_t *d, size_t n, gap_done_fn done, uintptr_t arg);
+/* A set's own address for a peripheral link it created (handle 1..). */
+bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
+
+/* gap_periodic.c */
+void gap_on_sync_established(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_on_periodic_report(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_on_sync_lost(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_sync_reset(struct bh_gap *gap, bh_status reason);
+void gap_sync_free(struct bh_gap *gap);
+
 /* gap_conn.c */
 void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint8_t sub);
 void gap_on_disconn_complete(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_on_conn_update_complete(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_on_remote_features(struct bh_gap *gap, const uint8_t *p, size_t len);
+void gap_on_csa(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_conn_timeout(struct bh_gap *gap);
 void gap_conn_reset(struct bh_gap *gap, bh_status reason);
 unsigned gap_conn_used(const struct bh_gap *gap);

@@ -226,7 +226,7 @@ void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
 		r.sid = bh_rd_u8(&rd);
 		r.tx_power = (int8_t)bh_rd_u8(&rd);
 		r.rssi = (int8_t)bh_rd_u8(&rd);
-		bh_rd_u16(&rd); /* Periodic_Advertising_Interval */
+		r.periodic_interval = bh_rd_u16(&rd);
 		bh_rd_u8(&rd);  /* Direct_Address_Type */
 		bh_rd_ptr(&rd, 6);
 		uint8_t dlen = bh_rd_u8(&rd);

@@ -227,7 +227,7 @@ static int queue_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
 {
 	/* Filter_Duplicates off when every report is wanted. */
 	uint8_t dup = enable && !gap->scan.all_reports ? 1 : 0;
-	if (gap_ext(gap)) {
+	if (gap_ext_scan(gap)) {
 		uint8_t p[6] = { enable, dup, 0, 0, 0, 0 }; /* Duration 0, Period 0: host timer */
 		return gap_cmd(gap, PROC_SCAN, BH_HCI_LE_SET_EXT_SCAN_ENABLE, p, 6, scan_done, arg);
 	}
@@ -267,6 +267,16 @@ int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, b
 	/* Vol 4, Part E, 7.8.10: 0x0004..0x4000 and window <= interval. */
 	if (sp.interval < 4 || sp.interval > 0x4000 || sp.window < 4 || sp.window > sp.interval)
 		return BH_EINVAL;
+	if (!sp.phys)
+		sp.phys = BH_GAP_PHY_MASK_1M;
+	if (sp.phys & ~(BH_GAP_PHY_MASK_1M | BH_GAP_PHY_MASK_CODED))
+		return BH_EINVAL; /* there is no scanning on LE 2M (7.8.64) */
+	if (sp.phys != BH_GAP_PHY_MASK_1M) {
+		const struct bh_hci_info *in = gap->port.info(gap->port.ctx);
+		/* LE feature bit 11 is LE Coded PHY (Vol 6, Part B, 4.6). */
+		if (!gap_ext_scan(gap) || !in || !((in->le_features[1] >> 3) & 1))
+			return BH_ENOTSUP;
+	}
 	struct gap_filter f;
 	int rc = gap_filter_copy(&f, p->filter);
 	if (rc)
@@ -282,11 +292,19 @@ int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, b
 	if (rc)
 		return rc;
 	uint8_t type = sp.active ? 1 : 0, policy = sp.use_accept_list ? 1 : 0;
-	if (gap_ext(gap)) {
-		uint8_t q[8] = { gap_own_type(gap), policy, 0x01 /* LE 1M */, type };
-		bh_put16(q + 4, sp.interval);
-		bh_put16(q + 6, sp.window);
-		rc = gap_cmd(gap, PROC_SCAN, BH_HCI_LE_SET_EXT_SCAN_PARAMS, q, 8, scan_done,
+	if (gap_ext_scan(gap)) {
+		/* One Scan_Type/Interval/Window triple per PHY bit, 1M first (7.8.64). */
+		uint8_t q[13] = { gap_own_type(gap), policy, sp.phys };
+		size_t n = 3;
+		for (int i = 0; i < 2; i++) {
+			if (!(sp.phys & (i ? BH_GAP_PHY_MASK_CODED : BH_GAP_PHY_MASK_1M)))
+				continue;
+			q[n] = type;
+			bh_put16(q + n + 1, sp.interval);
+			bh_put16(q + n + 3, sp.window);
+			n += 5;
+		}
+		rc = gap_cmd(gap, PROC_SCAN, BH_HCI_LE_SET_EXT_SCAN_PARAMS, q, n, scan_done,
 			     SCAN_STEP);
 	} else {
 		uint8_t q[7] = { type };
@@ -463,6 +481,7 @@ void gap_deliver(struct bh_gap *gap, const struct gap_report *r)
 	d->sid = r->sid;
 	d->primary_phy = r->pphy;
 	d->secondary_phy = r->sphy;
+	d->periodic_interval = r->periodic_interval;
 	d->last_seen = bh_now(gap->env);
 	s->stamp = ++gap->stamp;
 

@@ -86,6 +86,12 @@ static uint64_t le_event_mask(const struct bh_hci_info *info)
 		m |= (uint64_t)1 << (subs[i] - 1);
 	if (info->hci_version >= 11)
 		m |= (uint64_t)1 << (BH_LE_ENH_CONN_COMPLETE_V2 - 1);
+	/* Periodic sync events, for controllers with LE Periodic Advertising
+	 * (LE feature bit 13); others keep the mask they always had. */
+	if ((info->le_features[1] >> 5) & 1)
+		m |= (uint64_t)1 << (BH_LE_PERIODIC_SYNC_ESTABLISHED - 1) |
+		     (uint64_t)1 << (BH_LE_PERIODIC_ADV_REPORT - 1) |
+		     (uint64_t)1 << (BH_LE_PERIODIC_SYNC_LOST - 1);
 	return m;
 }
 

@@ -70,6 +70,8 @@ void cli_link_apply_async(struct cli *c, struct bh_host *h, uint16_t conn);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_scan(struct cli *c, int argc, char **argv);
 int cmd_advertise(struct cli *c, int argc, char **argv);
+/* advertise --set SPEC...: several advertising sets (cmd_advertise_sets.c). */
+int cli_advertise_sets(struct cli *c, char **specs, int n, uint8_t phy, double timeout);
 int cmd_gatt(struct cli *c, int argc, char **argv);
 int cmd_read(struct cli *c, int argc, char **argv);
 int cmd_write(struct cli *c, int argc, char **argv);

@@ -88,8 +88,13 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "nonconnectable", no_argument, NULL, 'N' },
 		{ "random", no_argument, NULL, 'r' },
+		{ "set", required_argument, NULL, 'S' },
+		{ "phy", required_argument, NULL, 'P' },
 		{ 0 },
 	};
+	char *sets[BH_GAP_ADV_SETS_MAX];
+	int n_sets = 0;
+	uint8_t phy = 0;
 	const char *name = NULL;
 	bh_uuid uuids[8];
 	size_t n_uuids = 0;
@@ -120,8 +125,30 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 		case 't': timeout = atof(optarg); break;
 		case 'N': nonconn = true; break;
 		case 'r': c->cfg.use_random_address = true; break;
-		default: return cli_fail(c, "usage: advertise [--name N] [--service UUID]... [--manufacturer ID:HEX] [--timeout S] [--nonconnectable] [--random]");
+		case 'S':
+			if (n_sets >= BH_GAP_ADV_SETS_MAX)
+				return cli_fail(c, "at most %d --set options", BH_GAP_ADV_SETS_MAX);
+			sets[n_sets++] = optarg;
+			break;
+		case 'P':
+			if (!strcmp(optarg, "coded"))
+				phy = BH_GAP_PHY_CODED;
+			else if (strcmp(optarg, "1m"))
+				return cli_fail(c, "--phy: advertising uses 1m or coded");
+			break;
+		default: return cli_fail(c, "usage: advertise [--name N] [--service UUID]... [--manufacturer ID:HEX] [--timeout S] [--nonconnectable] [--random] [--phy 1m|coded] [--set KEY=VAL,...]...");
 		}
+	}
+	/* Advertising sets (extended advertising), or the Coded PHY, which
+	 * only a set can use: the --name etc. options become one set. */
+	if (n_sets || phy) {
+		char one[512];
+		if (!n_sets) {
+			snprintf(one, sizeof(one), "%s%s%s", name ? "name=" : "", name ? name : "",
+				 nonconn ? (name ? ",nonconnectable" : "nonconnectable") : "");
+			sets[n_sets++] = one;
+		}
+		return cli_advertise_sets(c, sets, n_sets, phy, timeout);
 	}
 	/* Flags, UUIDs and manufacturer data in the advertisement; the name in
 	 * the scan response when it does not fit beside them. */

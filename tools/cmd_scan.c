@@ -19,7 +19,23 @@ struct scan_ui {
 	unsigned nrows;
 	bool done;
 	bh_status reason;
+	struct scan_periodic *per; /* --periodic, else NULL */
 };
+
+/* --periodic (cmd_scan_periodic.c): sync to periodic advertisers seen. */
+struct scan_periodic;
+struct scan_periodic *scan_periodic_new(struct cli *c, struct bh_gap *gap);
+void scan_periodic_seen(struct scan_periodic *sp, const struct bh_gap_device *d);
+/* Cancels and terminates its syncs; returns how many were established.
+ * Free it only after the host: a cancelled Create Sync still answers. */
+unsigned scan_periodic_stop(struct scan_periodic *sp);
+
+static int scan_end(struct cli *c, struct scan_ui *ui, int rc)
+{
+	rc = cli_finish(c, rc);
+	free(ui->per);
+	return rc;
+}
 
 void cli_print_device_json(FILE *f, const struct bh_gap_device *d);
 
@@ -96,6 +112,10 @@ static void print_row(FILE *f, const struct bh_gap_device *d)
 	fprintf(f, "%s", d->connectable ? "  connectable" : "");
 	if (d->resolved)
 		fprintf(f, "  identity %s", bh_addr_str(&d->identity, addr));
+	if (!d->legacy) /* extended advertising: which set, on which PHY */
+		fprintf(f, "  sid %u%s", d->sid, d->primary_phy == BH_GAP_PHY_CODED ? " coded" : "");
+	if (d->periodic_interval)
+		fprintf(f, "  periodic %.2f ms", d->periodic_interval * 1.25);
 	for (unsigned i = 0; i < d->ad.n_uuids && i < 3; i++)
 		fprintf(f, "  %s", bh_uuid_str(&d->ad.uuids[i].uuid, ubuf));
 	for (unsigned i = 0; i < d->ad.n_mfr && i < 2; i++)
@@ -105,6 +125,8 @@ static void print_row(FILE *f, const struct bh_gap_device *d)
 static void on_device(void *ctx, const struct bh_gap_device *d)
 {
 	struct scan_ui *ui = ctx;
+	if (ui->per)
+		scan_periodic_seen(ui->per, d);
 	if (ui->c->json) {
 		cli_print_device_json(stdout, d);
 		return;
@@ -145,8 +167,12 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		{ "min-rssi", required_argument, NULL, 'r' },
 		{ "passive", no_argument, NULL, 'p' },
 		{ "all-reports", no_argument, NULL, 'a' },
+		{ "extended", no_argument, NULL, 'e' },
+		{ "phy", required_argument, NULL, 'P' },
+		{ "periodic", no_argument, NULL, 'y' },
 		{ 0 },
 	};
+	bool extended = false, periodic = false;
 	double timeout = 10;
 	struct bh_gap_scan_filter filter = { 0 };
 	bh_uuid uuids[8];
@@ -167,7 +193,19 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 			break;
 		case 'p': p.active = false; break;
 		case 'a': p.all_reports = true; break;
-		default: return cli_fail(c, "usage: scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports]");
+		case 'e': extended = true; break;
+		case 'y': periodic = true; break;
+		case 'P':
+			if (!strcmp(optarg, "1m"))
+				p.phys = BH_GAP_PHY_MASK_1M;
+			else if (!strcmp(optarg, "coded"))
+				p.phys = BH_GAP_PHY_MASK_CODED;
+			else if (!strcmp(optarg, "both"))
+				p.phys = BH_GAP_PHY_MASK_1M | BH_GAP_PHY_MASK_CODED;
+			else
+				return cli_fail(c, "--phy: scanning uses 1m, coded or both");
+			break;
+		default: return cli_fail(c, "usage: scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports] [--extended] [--phy 1m|coded|both] [--periodic]");
 		}
 	}
 	filter.uuids = uuids;
@@ -181,19 +219,28 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	p.on_done = on_done;
 	p.ctx = &ui;
 	unsigned timeouts = cli_cmd_timeouts(c);
+	/* --extended and the Coded PHY need LE Set Extended Scan Parameters. */
+	if ((extended || (p.phys & BH_GAP_PHY_MASK_CODED)) && !bh_gap_uses_extended(bh_host_gap(h)))
+		return cli_finish(c, cli_fail(c, "this controller has no extended scanning"));
+	if (periodic && !(ui.per = scan_periodic_new(c, bh_host_gap(h))))
+		return cli_finish(c, cli_fail(c, "out of memory"));
 	int rc = bh_gap_scan_start(bh_host_gap(h), &p);
 	if (rc)
-		return cli_finish(c, cli_fail(c, "cannot start scanning: %s", bh_strerror(rc)));
+		return scan_end(c, &ui, cli_fail(c, "cannot start scanning: %s", bh_strerror(rc)));
 	bh_loop_run_until(bh_host_loop(h), &ui.done, BH_NEVER);
 	if (!ui.done) { /* interrupted */
 		bh_gap_scan_stop(bh_host_gap(h));
 		bh_loop_run_until(bh_host_loop(h), &ui.done, 2000);
 	}
+	unsigned synced = scan_periodic_stop(ui.per);
+	if (periodic && !c->json)
+		fprintf(stderr, "%u periodic advertising train%s synchronised\n", synced,
+			synced == 1 ? "" : "s");
 	if (ui.reason != BH_OK && ui.reason != BH_ETIMEDOUT)
-		return cli_finish(c, cli_fail(c, "scan ended: %s", bh_strerror(ui.reason)));
+		return scan_end(c, &ui, cli_fail(c, "scan ended: %s", bh_strerror(ui.reason)));
 	if (cli_cmd_timeouts(c) != timeouts)
-		return cli_finish(c, cli_fail(c, "scan ended: the controller stopped answering"));
+		return scan_end(c, &ui, cli_fail(c, "scan ended: the controller stopped answering"));
 	if (!c->json)
 		fprintf(stderr, "%u device%s found\n", ui.nrows, ui.nrows == 1 ? "" : "s");
-	return cli_finish(c, 0);
+	return scan_end(c, &ui, 0);
 }

@@ -26,8 +26,11 @@ static const struct {
 	const char *usage;
 } commands[] = {
 	{ "info", cmd_info, "info                      controller address, versions, features, buffers" },
-	{ "scan", cmd_scan, "scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports]" },
-	{ "advertise", cmd_advertise, "advertise [--name N] [--service UUID]... [--manufacturer ID:HEX] [--timeout S] [--nonconnectable] [--random]" },
+	{ "scan", cmd_scan, "scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports]\n"
+	  "            [--extended] [--phy 1m|coded|both] [--periodic]" },
+	{ "advertise", cmd_advertise, "advertise [--name N] [--service UUID]... [--manufacturer ID:HEX] [--timeout S] [--nonconnectable] [--random] [--phy 1m|coded]\n"
+	  "            [--set name=N,addr=ADDR,sid=N,phy=1m|coded,data=HEX,mfr=ID:HEX,size=BYTES,timeout=S,max-events=N,nonconnectable,periodic=HEX,periodic-interval=MS]...\n"
+	  "                            several advertising sets at once (extended advertising)" },
 	{ "gatt", cmd_gatt, "gatt ADDR                 connect, discover and print the GATT tree with values" },
 	{ "read", cmd_read, "read ADDR HANDLE|UUID" },
 	{ "write", cmd_write, "write ADDR HANDLE|UUID HEX [--no-response]" },

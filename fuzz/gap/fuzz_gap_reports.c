@@ -47,6 +47,15 @@ static void fz_dev(void *ctx, const struct bh_gap_device *d)
 	(void)x;
 }
 
+static void fz_periodic(void *ctx, const struct bh_gap_periodic_report *r)
+{
+	(void)ctx;
+	volatile uint8_t x = 0;
+	for (size_t i = 0; i < r->len; i++)
+		x ^= r->data[i];
+	(void)x;
+}
+
 static void fz_rand(void *ctx, uint8_t *out, size_t n)
 {
 	(void)ctx;
@@ -61,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fz f;
 	memset(&f, 0, sizeof(f));
 	if (data[0] & 1) {
-		f.info.commands[36] = 1u << 5;
+		f.info.commands[36] = (1u << 2) | (1u << 5);
 		f.info.commands[37] = (1u << 5) | (1u << 6) | (1u << 7);
 		f.info.le_features[1] = 1u << 4;
 	}
@@ -82,6 +91,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN,
 					.restart_on_disconnect = true };
 	bh_gap_adv_start(gap, &ap, NULL, NULL);
+	/* A periodic sync being created and an advertising set running (on
+	 * extended controllers), so Sync Established, Periodic Advertising
+	 * Reports, Sync Lost and Set Terminated reach their handlers. */
+	struct bh_gap_sync_params syp = { .addr = { 1, { 1, 2, 3, 4, 5, 0xc6 } }, .sid = 1,
+					  .on_report = fz_periodic };
+	bh_gap_sync_create(gap, &syp);
+	struct bh_gap_adv_set_params asp = { .adv = { .kind = BH_GAP_ADV_CONN } };
+	uint8_t set_handle;
+	bh_gap_adv_set_start(gap, &asp, &set_handle, NULL, NULL);
 	size_t off = 1;
 	while (size - off >= 3) {
 		uint8_t kind = data[off], code = data[off + 1], len = data[off + 2];

@@ -37,6 +37,7 @@ struct fake {
 	uint8_t fail_status;
 	int hci_rc;           /* non-zero: hci_cmd returns it */
 	uint16_t max_adv_len; /* LE Read Maximum Advertising Data Length answer */
+	uint8_t num_sets;     /* LE Read Number of Supported Advertising Sets answer */
 	struct bh_gap_conn connected[16];
 	size_t n_connected;
 	uint16_t disc_handle[16];
@@ -146,7 +147,7 @@ static inline bool fake_is_status_cmd(uint16_t op)
 {
 	return op == BH_HCI_LE_CREATE_CONN || op == BH_HCI_LE_EXT_CREATE_CONN ||
 	       op == BH_HCI_LE_CONN_UPDATE || op == BH_HCI_DISCONNECT ||
-	       op == BH_HCI_LE_READ_REMOTE_FEATURES;
+	       op == BH_HCI_LE_READ_REMOTE_FEATURES || op == BH_HCI_LE_PERIODIC_CREATE_SYNC;
 }
 
 static inline void fake_set_sup(struct fake *f, uint16_t bit)
@@ -166,12 +167,15 @@ static inline void fake_init(struct fake *f, bool ext)
 	f->info.bdaddr.type = BH_ADDR_PUBLIC;
 	memcpy(f->info.bdaddr.val, "\x01\x02\x03\x04\x05\x06", 6);
 	f->max_adv_len = 1650;
+	f->num_sets = 4;
 	if (ext) {
 		fake_set_sup(f, BH_SUP_LE_SET_EXT_ADV_PARAMS);
 		fake_set_sup(f, BH_SUP_LE_SET_EXT_SCAN_PARAMS);
 		fake_set_sup(f, BH_SUP_LE_SET_EXT_SCAN_ENABLE);
 		fake_set_sup(f, BH_SUP_LE_EXT_CREATE_CONN);
 		fake_set_sup(f, BH_SUP_LE_READ_MAX_ADV_DATA_LEN);
+		fake_set_sup(f, BH_SUP_LE_SET_EXT_ADV_ENABLE);
+		fake_set_sup(f, BH_SUP_LE_READ_NUM_ADV_SETS);
 		f->info.le_features[1] |= 1u << 4; /* LE Extended Advertising */
 	}
 }
@@ -215,6 +219,10 @@ static inline void fake_pump(struct fake *f)
 		if (c->op == BH_HCI_LE_READ_MAX_ADV_DATA_LEN) {
 			bh_put16(ret + 1, f->max_adv_len);
 			rl = 3;
+		}
+		if (c->op == BH_HCI_LE_READ_NUM_ADV_SETS) {
+			ret[1] = f->num_sets;
+			rl = 2;
 		}
 		c->cb(c->ctx, st, ret, rl);
 	}

@@ -577,8 +577,9 @@ static void test_extended_rpa_rotation_and_reset(void **state)
 	const uint16_t rops[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE, BH_HCI_LE_SET_RANDOM_ADDRESS,
 				  BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, BH_HCI_LE_SET_EXT_ADV_ENABLE };
 	fake_expect_ops(&f, from, rops, 4);
-	const uint8_t dis[] = { 0x00, 0x00 };
-	fake_expect_params(&f.cmds[from], dis, 2);
+	/* Handle 0 only: other advertising sets keep running (7.8.56). */
+	const uint8_t dis[] = { 0x00, 0x01, 0x00, 0x00, 0x00, 0x00 };
+	fake_expect_params(&f.cmds[from], dis, 6);
 	assert_memory_equal(f.cmds[from + 1].p, f.cmds[from + 2].p + 1, 6);
 	assert_memory_not_equal(f.cmds[2].p + 1, f.cmds[from + 2].p + 1, 6);
 	assert_int_equal(f.cmds[from + 3].p[0], 1);

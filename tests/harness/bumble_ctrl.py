@@ -2,7 +2,7 @@
 """Bumble virtual controllers for blehost's live tests.
 
     bumble_ctrl.py [--count N] [--public I=AA:BB:CC:DD:EE:FF ...]
-                   [--clear-le-features MASK] [--ready FILE] [--log FILE]
+                   [--clear-le-features MASK] [--ready FILE] [--log FILE] [--ext-adv]
 
 Starts N (default 2) Bumble `Controller` objects on one `LocalLink` (one
 simulated radio), each served as H4 on its own 127.0.0.1 TCP port that the
@@ -278,6 +278,12 @@ async def serve(args):
         if args.clear_le_features:
             ctrl.le_features = hci.LeFeatureMask(
                 ctrl.le_features.value & ~args.clear_le_features)
+        if args.ext_adv:
+            # Bumble has the extended advertising handlers (several sets,
+            # Set Terminated, extended create connection) but does not
+            # claim the LE feature; --ext-adv claims it, which also makes
+            # its scanner send LE Extended Advertising Reports.
+            ctrl.le_features |= hci.LeFeatureMask.LE_EXTENDED_ADVERTISING
         lines.append(f"tcp:127.0.0.1:{port}")
 
     text = "".join(line + "\n" for line in lines)
@@ -309,6 +315,8 @@ def main():
     ap.add_argument("--clear-le-features", type=lambda v: int(v, 0), default=0,
                     metavar="MASK", help="LE feature bits to clear (e.g. 0x40: no LL "
                     "Privacy, to test a host's fallbacks)")
+    ap.add_argument("--ext-adv", action="store_true",
+                    help="claim the LE Extended Advertising feature")
     args = ap.parse_args()
     if args.count < 1:
         raise SystemExit("bumble_ctrl: --count must be >= 1")

@@ -103,6 +103,8 @@ static void test_bringup_btvirt(void **state)
 	for (size_t i = 0; i < sizeof(subs); i++)
 		assert_true(le & (1ull << (subs[i] - 1)));
 	assert_int_equal(le >> 41, 0); /* nothing we do not handle */
+	/* No LE Periodic Advertising feature: no periodic sync events. */
+	assert_int_equal(le & (7ull << 13), 0);
 
 	struct bh_hci_stats st;
 	bh_hci_stats(f->hci, &st);
@@ -155,6 +157,17 @@ static void test_bringup_without_v2(void **state)
 	assert_int_equal(bh_hci_info(f->hci)->iso_mtu, 0);
 	/* no v2 connection-complete bit for a 5.0 controller */
 	assert_false(sent_mask(f, BH_HCI_LE_SET_EVENT_MASK) & (1ull << 40));
+}
+
+static void test_bringup_periodic_events(void **state)
+{
+	struct fake *f = *state;
+	f->le_features[1] |= 1u << 5; /* LE Periodic Advertising (bit 13) */
+	fake_new_hci(f, NULL);
+	fake_bring_up(f);
+	/* Sync Established, Periodic Advertising Report, Sync Lost (0x0e-0x10). */
+	uint64_t le = sent_mask(f, BH_HCI_LE_SET_EVENT_MASK);
+	assert_int_equal(le & (7ull << 13), 7ull << 13);
 }
 
 static void test_bringup_v2_rejected_falls_back_to_v1(void **state)
@@ -671,7 +684,8 @@ static void test_names(void **state)
 {
 	(void)state;
 	assert_string_equal(bh_hci_opcode_str(BH_HCI_LE_SET_SCAN_ENABLE), "LE Set Scan Enable");
-	assert_string_equal(bh_hci_opcode_str(0x2040), "0x2040");
+	assert_string_equal(bh_hci_opcode_str(0x20ff), "0x20ff");
+	assert_string_equal(bh_hci_opcode_str(0x2040), "LE Set Periodic Advertising Enable");
 	assert_string_equal(bh_hci_event_str(BH_HCI_EVT_DISCONN_COMPLETE), "Disconnection Complete");
 	assert_string_equal(bh_hci_event_str(0x77), "0x77");
 	assert_string_equal(bh_hci_le_subevent_str(BH_LE_ENH_CONN_COMPLETE_V2),
@@ -685,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bringup_btvirt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_le_size_zero_fallback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_without_v2, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bringup_periodic_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_v2_rejected_falls_back_to_v1, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_bringup_optional_steps_rejected, setup, teardown),

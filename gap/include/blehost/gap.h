@@ -427,6 +427,7 @@ struct bh_gap_device {
 	int8_t tx_power;       /* from the extended report header, 127 = n/a */
 	uint8_t sid;           /* advertising SID, 0xff = none/legacy */
 	uint8_t primary_phy, secondary_phy;
+	uint16_t periodic_interval; /* 1.25 ms units, 0 = no periodic advertising */
 	const uint8_t *adv_data; /* raw, borrowed */
 	size_t adv_len;
 	const uint8_t *rsp_data;
@@ -442,6 +443,11 @@ struct bh_gap_scan_params {
 	unsigned timeout_ms;       /* 0 = until bh_gap_scan_stop() */
 	bool all_reports;          /* every report (controller duplicate filter off) */
 	bool use_accept_list;      /* scanning filter policy 1 */
+	/* PHYs to scan on (extended scanning only): BH_GAP_PHY_MASK_1M and/or
+	 * BH_GAP_PHY_MASK_CODED; 0 = LE 1M. The Coded PHY needs extended
+	 * scanning and the LE Coded PHY feature (BH_ENOTSUP otherwise). With
+	 * both, interval and window apply to each. */
+	uint8_t phys;
 	const struct bh_gap_scan_filter *filter; /* NULL = everything */
 	/* A device was first seen, or its data changed (or any report with
 	 * all_reports). dev is borrowed. */
@@ -506,6 +512,122 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 int bh_gap_adv_stop(struct bh_gap *gap);
 bool bh_gap_advertising(const struct bh_gap *gap);
 
+/* ---- Advertising sets (extended advertising, Vol 4, Part E, 7.8.52-7.8.63) ----
+ *
+ * Several sets advertise at once, each with its own parameters, data, scan
+ * response, address, PHYs, duration and event limit, and optionally
+ * periodic advertising. Sets take handles 1..BH_GAP_ADV_SETS_MAX; handle 0
+ * belongs to bh_gap_adv_start(), which keeps working beside them. Without
+ * extended advertising (a 4.2 controller, or force_legacy) one set can
+ * still run: it becomes legacy advertising (handle 0, through
+ * bh_gap_adv_start) when it fits legacy PDUs and asks nothing extended
+ * (own address, PHYs, periodic, max_events): BH_ENOTSUP otherwise. */
+
+#define BH_GAP_ADV_SETS_MAX 8
+
+/* Periodic advertising on a set (7.8.61-7.8.63). The set must be
+ * non-connectable and non-scannable, with extended PDUs. */
+struct bh_gap_periodic_params {
+	uint16_t interval_min, interval_max; /* 1.25 ms units, >= 0x0006; 0 = 0x0050 (100 ms) */
+	bool include_tx_power;
+	const uint8_t *data;                 /* copied; up to the controller's maximum */
+	size_t data_len;
+};
+
+struct bh_gap_adv_set_params {
+	/* kind, intervals, channel map, data, scan response, timeout_ms (at
+	 * most 655350: the controller's Duration), peer for directed kinds,
+	 * on_stopped(ctx). anonymous and restart_on_disconnect are not used
+	 * by sets (an own address does what anonymous does). */
+	struct bh_gap_adv_params adv;
+	bool extended_pdu;   /* extended PDUs even when the data fits legacy ones
+				(always when data > 31 bytes, a non-1M PHY or periodic) */
+	uint8_t sid;         /* Advertising_SID 0..15 */
+	uint8_t primary_phy; /* 0 = LE 1M, or BH_GAP_PHY_CODED */
+	uint8_t secondary_phy; /* 0 = LE 1M, or 2M / Coded */
+	int8_t tx_power;     /* dBm wanted; 0 = no preference (127 to the controller) */
+	uint8_t max_events;  /* stop after this many advertising events; 0 = no limit */
+	/* Own address for this set only (LE Set Advertising Set Random
+	 * Address): a random static or non-resolvable one. Unset (type 0 and
+	 * all zero): the GAP own address as it is at start (an RPA rotation
+	 * later does not re-address a running set). */
+	bh_addr addr;
+	const struct bh_gap_periodic_params *periodic; /* NULL = none */
+};
+
+/* Starts a set: (Read Number of Supported Advertising Sets and Maximum
+ * Advertising Data Length the first time), Remove (stale set), Set
+ * Extended Advertising Parameters, Set Advertising Set Random Address,
+ * periodic parameters/data/enable, data and scan response (fragmented
+ * per 7.8.54 when longer than 251 bytes), Enable. *handle gets the set's
+ * handle at once; cb gets the enable result (BH_ENOSPACE when the
+ * controller has no room for another set or the data). Its on_stopped
+ * reports the end the caller did not ask for: BH_OK a connection (see
+ * port.connected), BH_ETIMEDOUT duration or max_events reached, or the
+ * controller's error. BH_EBUSY when all sets are in use. */
+int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params *p,
+			 uint8_t *handle, bh_gap_done_cb cb, void *ctx);
+/* Disables and removes one set (no on_stopped). BH_ESTATE if not running. */
+int bh_gap_adv_set_stop(struct bh_gap *gap, uint8_t handle);
+/* Disables and removes every set started here (LE Clear Advertising Sets
+ * when bh_gap_adv_start is not using handle 0 too). cb when done. */
+int bh_gap_adv_sets_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx);
+bool bh_gap_adv_set_active(const struct bh_gap *gap, uint8_t handle);
+/* The own address a set advertises from. */
+bh_addr bh_gap_adv_set_address(const struct bh_gap *gap, uint8_t handle);
+
+/* Controller limits: LE Read Number of Supported Advertising Sets and LE
+ * Read Maximum Advertising Data Length (7.8.57, 7.8.58). BH_ENOTSUP
+ * without extended advertising. */
+typedef void (*bh_gap_adv_limits_cb)(void *ctx, bh_status st, unsigned num_sets,
+				     unsigned max_data_len);
+int bh_gap_adv_read_limits(struct bh_gap *gap, bh_gap_adv_limits_cb cb, void *ctx);
+
+/* ---- Periodic advertising sync (scanner, 7.8.67-7.8.69, 7.7.65.14-16) ----
+ * Synchronising needs scanning to run (bh_gap_scan_start), since the
+ * controller finds the train from the extended advertisements. One Create
+ * Sync may be pending at a time (7.8.67); established syncs stay until
+ * terminated or lost. */
+
+struct bh_gap_sync_info {
+	uint16_t sync_handle;
+	bh_addr addr;
+	uint8_t sid, phy;
+	uint16_t interval; /* 1.25 ms units */
+};
+
+struct bh_gap_periodic_report {
+	uint16_t sync_handle;
+	int8_t tx_power, rssi; /* 127 = not available */
+	bool incomplete;       /* the controller truncated it, or it passed BH_AD_EXT_MAX */
+	const uint8_t *data;   /* reassembled from every fragment, borrowed */
+	size_t len;
+};
+
+struct bh_gap_sync_params {
+	bh_addr addr;          /* advertiser (as reported while scanning) */
+	uint8_t sid;           /* its Advertising_SID */
+	uint16_t skip;         /* periodic events that may be skipped */
+	unsigned timeout_ms;   /* Sync_Timeout, 100..163840; 0 = 2000 */
+	/* Sync Established: BH_OK with info, or the controller's error (or
+	 * BH_ECANCELLED after bh_gap_sync_cancel, BH_ERESET). */
+	void (*on_sync)(void *ctx, bh_status st, const struct bh_gap_sync_info *info);
+	void (*on_report)(void *ctx, const struct bh_gap_periodic_report *r);
+	/* The sync ended by itself: BH_ETIMEDOUT (Sync Lost) or BH_ERESET. */
+	void (*on_lost)(void *ctx, uint16_t sync_handle, bh_status reason);
+	void *ctx;
+};
+
+/* LE Periodic Advertising Create Sync. BH_EBUSY while one is pending,
+ * BH_ENOTSUP without extended advertising, BH_ENOSPACE when every sync
+ * slot is in use. */
+int bh_gap_sync_create(struct bh_gap *gap, const struct bh_gap_sync_params *p);
+/* Create Sync Cancel: on_sync(BH_ECANCELLED) follows. BH_ESTATE if none. */
+int bh_gap_sync_cancel(struct bh_gap *gap);
+/* Terminate Sync (no on_lost). BH_ESTATE for an unknown handle. */
+int bh_gap_sync_terminate(struct bh_gap *gap, uint16_t sync_handle);
+size_t bh_gap_sync_count(const struct bh_gap *gap);
+
 /* ---- Connections ---- */
 
 /* Connection attempt result: conn is borrowed, NULL on failure. Status is
@@ -539,6 +661,13 @@ int bh_gap_conn_update(struct bh_gap *gap, uint16_t handle, const struct bh_gap_
  * bh_gap_config.peer_params? */
 bool bh_gap_peer_params_acceptable(const struct bh_gap *gap, const struct bh_gap_conn_params *p);
 const struct bh_gap_conn *bh_gap_conn_get(const struct bh_gap *gap, uint16_t handle);
+/* Channel Selection Algorithm of a link (LE Channel Selection Algorithm
+ * event, 7.7.65.20): 1 or 2, 0 = not reported (legacy controllers use #1). */
+uint8_t bh_gap_conn_csa(const struct bh_gap *gap, uint16_t handle);
+/* The advertising set whose advertising created a peripheral link
+ * (Enhanced Connection Complete v2 or Advertising Set Terminated), or
+ * 0xff when unknown or not from advertising. */
+uint8_t bh_gap_conn_adv_handle(const struct bh_gap *gap, uint16_t handle);
 size_t bh_gap_conn_count(const struct bh_gap *gap);
 const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t i);
 
