@@ -116,6 +116,8 @@ extern const struct CMUnitTest hx_l2cap_att_tests[];
 extern const size_t hx_n_l2cap_att_tests;
 extern const struct CMUnitTest hx_smp_sig_tests[];
 extern const size_t hx_n_smp_sig_tests;
+extern const struct CMUnitTest hx_ecfc_tests[];
+extern const size_t hx_n_ecfc_tests;
 extern const struct CMUnitTest hx_bond_tests[];
 extern const size_t hx_n_bond_tests;
 

@@ -407,7 +407,8 @@ int main(int argc, char **argv)
 		size_t n;
 	} groups[] = { { hx_l2cap_att_tests, hx_n_l2cap_att_tests },
 		       { hx_smp_sig_tests, hx_n_smp_sig_tests },
-		       { hx_bond_tests, hx_n_bond_tests } };
+		       { hx_bond_tests, hx_n_bond_tests },
+		       { hx_ecfc_tests, hx_n_ecfc_tests } };
 	const size_t ngroups = sizeof(groups) / sizeof(groups[0]);
 	if (argc == 2 && !strcmp(argv[1], "list")) {
 		for (size_t g = 0; g < ngroups; g++)
