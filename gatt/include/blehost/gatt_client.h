@@ -167,6 +167,17 @@ struct bh_gattc_events {
 	 * to (the tree then holds what was found). Tree entry pointers held
 	 * before are stale. */
 	void (*services_changed)(void *ctx, uint16_t start, uint16_t end, bh_status status);
+	/* After a Service Changed re-discovery, each subscription that was in
+	 * the range is found again by service and characteristic UUID (and
+	 * their order among equal UUIDs), its CCCD is written with the same
+	 * value and its notifications keep going to the same callback under
+	 * new_handle. This reports each one once the write completes: BH_OK,
+	 * BH_ENOTFOUND (the characteristic is gone, new_handle 0), BH_ENOTSUP
+	 * (it lost its CCCD or the property), the re-discovery's error or the
+	 * write's error; on failure new_handle is 0 and the subscription is
+	 * dropped. */
+	void (*resubscribed)(void *ctx, uint16_t old_handle, uint16_t new_handle,
+			     bh_status status);
 	/* The connection went away (bh_gattc_disconnected), after every pending
 	 * operation completed. */
 	void (*disconnected)(void *ctx, bh_status reason);
