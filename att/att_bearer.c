@@ -488,6 +488,28 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 	return rc;
 }
 
+int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len)
+{
+	if (att->dead)
+		return BH_ESTATE;
+	if (!tuples || len + 1 > att->mtu)
+		return BH_EINVAL;
+	unsigned n = 0;
+	size_t off = 0;
+	while (off + 4 <= len) {
+		off += 4 + (size_t)bh_get16(tuples + off + 2);
+		n++;
+	}
+	if (n < 2 || off != len)
+		return BH_EINVAL;
+	att->scratch[0] = BH_ATT_MULT_NOTIFY;
+	memcpy(att->scratch + 1, tuples, len);
+	int rc = att->port.send(att->port.ctx, att->scratch, len + 1);
+	if (rc == BH_EBUSY)
+		att->want_can_send = true;
+	return rc;
+}
+
 int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len)
 {
 	if (att->dead)

@@ -114,6 +114,12 @@ static int gatts_notify(void *ctx, uint16_t conn, uint16_t attr, const uint8_t *
 	return c ? bh_att_notify(c->att, attr, v, len, truncated) : BH_ENOTFOUND;
 }
 
+static int gatts_notify_multiple(void *ctx, uint16_t conn, const uint8_t *tuples, size_t len)
+{
+	struct host_conn *c = host_conn_find(ctx, conn);
+	return c ? bh_att_notify_multiple(c->att, tuples, len) : BH_ENOTFOUND;
+}
+
 static void indication_done(void *ctx, bh_status st, const uint8_t *rsp, size_t len)
 {
 	(void)rsp;
@@ -473,6 +479,7 @@ void host_conn_ports_init(struct bh_host *h)
 		.ctx = h,
 		.respond = gatts_respond,
 		.notify = gatts_notify,
+		.notify_multiple = gatts_notify_multiple,
 		.indicate = gatts_indicate,
 		.mtu = gatts_mtu,
 		.security = gatts_security,

@@ -172,6 +172,12 @@ struct bh_gattc {
 	struct gattc_sub *subs;
 	unsigned n_subs;
 	struct gattc_resub *resub; /* gattc_resub.c; max_subscriptions entries */
+	struct {                   /* gattc_features.c: one write at a time */
+		bool busy;
+		uint8_t bits;
+		bh_gattc_cb cb;
+		void *ctx;
+	} csf;
 };
 
 /* Engine (gattc.c). */

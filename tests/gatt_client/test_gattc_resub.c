@@ -169,12 +169,41 @@ static void test_property_lost_and_link_lost(void **state)
 	assert_int_equal(g_log.st[1], BH_EDISCONNECTED);
 }
 
+/* (Client Supported Features, beside the re-subscription it serves:) a
+ * server without the characteristic answers Attribute Not Found: ENOTSUP.
+ * With one, the bits are added to what it holds. */
+static void test_client_features(void **state)
+{
+	(void)state;
+	struct done d = { 0 };
+	assert_int_equal(bh_gattc_set_client_features(T->c, BH_GATTC_CSF_MULT_NTF, on_done, &d),
+			 BH_OK);
+	fs_pump(&T->f);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.st, BH_ENOTSUP);
+	struct fs_attr *a = fs_add(&T->f, 0x2b29, "\x01", 1);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(bh_gattc_set_client_features(T->c, BH_GATTC_CSF_MULT_NTF, on_done, &d),
+			 BH_OK);
+	fs_pump(&T->f);
+	assert_int_equal(d.st, BH_OK);
+	assert_int_equal(d.handle, a->handle);
+	assert_int_equal(a->value[0], 0x05);
+	/* a zero-length value is not a Client Supported Features value */
+	a->len = 0;
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(bh_gattc_set_client_features(T->c, BH_GATTC_CSF_EATT, on_done, &d), BH_OK);
+	fs_pump(&T->f);
+	assert_int_equal(d.st, BH_EPROTO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_handles_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_characteristic_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_property_lost_and_link_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_features, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -337,6 +337,21 @@ int bh_gattc_write_signed(struct bh_gattc *c, uint16_t handle, const uint8_t *va
 /* Exchange MTU (4.3.1): the bearer adopts the result; res->handle = the MTU. */
 int bh_gattc_exchange_mtu(struct bh_gattc *c, uint16_t mtu, bh_gattc_cb cb, void *ctx);
 
+/* Client Supported Features (Vol 3, Part G, 7.2): what this client
+ * understands, written into the server's characteristic (0x2B29). */
+enum {
+	BH_GATTC_CSF_ROBUST_CACHING = 0x01,
+	BH_GATTC_CSF_EATT = 0x02,
+	BH_GATTC_CSF_MULT_NTF = 0x04, /* Multiple Handle Value Notifications */
+};
+/* Finds the characteristic (Read By Type over the whole database, no
+ * discovery needed), then writes it with `bits` added to what it holds
+ * (a server never lets a client clear a bit). res->handle is the
+ * characteristic's value handle. BH_ENOTSUP: the server has none
+ * (Attribute Not Found); BH_EBUSY: a previous call is still running;
+ * BH_EINVAL: no bits, or bits beyond those above. */
+int bh_gattc_set_client_features(struct bh_gattc *c, uint8_t bits, bh_gattc_cb cb, void *ctx);
+
 /* Subscriptions (4.10, 4.11). */
 enum {
 	BH_GATTC_NOTIFY = 0x0001,   /* CCCD bit: notifications */
