@@ -140,6 +140,15 @@ void bh_att_free(struct bh_att *att)
 
 uint16_t bh_att_mtu(const struct bh_att *att) { return att->mtu; }
 bool bh_att_is_dead(const struct bh_att *att) { return att->dead; }
+unsigned bh_att_outstanding(const struct bh_att *att) { return att->req_count; }
+
+void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu)
+{
+	if (mtu < BH_ATT_DEFAULT_MTU)
+		mtu = BH_ATT_DEFAULT_MTU;
+	att->mtu = mtu < att->cfg.local_mtu ? mtu : att->cfg.local_mtu;
+	att->mtu_exchanged = true;
+}
 
 static void set_mtu(struct bh_att *att, uint16_t peer_mtu)
 {

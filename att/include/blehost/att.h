@@ -190,6 +190,12 @@ bh_time_ms bh_att_next_deadline(const struct bh_att *att);
 void bh_att_on_timeout(struct bh_att *att);
 
 uint16_t bh_att_mtu(const struct bh_att *att);
+/* An enhanced ATT bearer (EATT, Vol 3, Part G, 5.3.2) has no MTU exchange:
+ * its ATT_MTU is that of the L2CAP channel, set here (at most local_mtu).
+ * Later Exchange MTU Requests are answered but change nothing. */
+void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu);
+/* Client requests queued or outstanding (for spreading load over bearers). */
+unsigned bh_att_outstanding(const struct bh_att *att);
 bool bh_att_is_dead(const struct bh_att *att);
 
 /* Client: a response or its error. status is BH_OK with the response PDU

@@ -215,6 +215,10 @@ struct bh_gatts_config {
 	unsigned max_connections; /* default 8 */
 	unsigned max_cccds;       /* per connection; default 32 */
 	unsigned prepare_queue;   /* Prepare Write entries per connection; default 16 */
+	/* Server Supported Features (0x2B3A, Vol 3, Part G, 7.4): 0 (default)
+	 * adds no such characteristic; else it is added, read-only, with this
+	 * value (bit 0: EATT supported) after the Database Hash. */
+	uint8_t server_features;
 };
 void bh_gatts_config_default(struct bh_gatts_config *c);
 
