@@ -42,7 +42,13 @@ int host_eatt_init(struct bh_host *h)
 static int b_send(void *ctx, const uint8_t *pdu, size_t len)
 {
 	struct host_eatt *b = ctx;
-	return bh_l2cap_coc_send(b->c->h->l2cap, b->c->handle, b->cid, pdu, len);
+	/* A one-frame SDU completes inside coc_send, whose can-send event
+	 * must not reach the bearer while it is still in this call: it would
+	 * take the PDU as held and send it again. */
+	b->sending = true;
+	int rc = bh_l2cap_coc_send(b->c->h->l2cap, b->c->handle, b->cid, pdu, len);
+	b->sending = false;
+	return rc;
 }
 
 static void b_server_pdu(void *ctx, const uint8_t *pdu, size_t len)
@@ -159,7 +165,8 @@ bool host_eatt_can_send(struct bh_host *h, uint16_t handle, uint16_t cid)
 	struct host_eatt *b = c ? by_cid(c, cid) : NULL;
 	if (!b)
 		return false;
-	bh_att_can_send(b->att);
+	if (!b->sending)
+		bh_att_can_send(b->att);
 	return true;
 }
 

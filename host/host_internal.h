@@ -26,6 +26,7 @@ struct host_eatt {
 	struct bh_att_port port;
 	struct host_conn *c;
 	unsigned sent, served;
+	bool sending; /* inside the bearer's port.send */
 };
 
 struct host_conn {

@@ -297,6 +297,71 @@ static void pair_jw(struct sc *sc) { pair_and_reconnect(sc, BH_SEC_ENCRYPTED); }
 
 static void cfg_legacy_jw(struct sc *sc) { sc->roles[0].cfg.legacy_only = true; }
 
+/* ---- EATT: enhanced ATT bearers over ECFC once the link is encrypted ---- */
+
+static void cfg_eatt(struct sc *sc)
+{
+	sc->roles[0].cfg.eatt_bearers = 2;
+	sc->roles[1].cfg.eatt_bearers = 3;
+}
+
+static void eatt(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	/* Unencrypted: no EATT (Vol 3, Part G, 5.3.2); GATT runs on CID 4. */
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	struct bh_host_eatt_info ci, pi;
+	CHECK_OK(sc, bh_host_eatt_info(c->h, conn, &ci));
+	CHECK(sc, ci.bearers == 0);
+	/* The server says it supports EATT (Server Supported Features). */
+	uint8_t buf[64];
+	size_t len = 0;
+	const struct bh_gattc_chr *ssf = NULL;
+	bh_uuid u = bh_uuid16(0x2b3a);
+	ssf = bh_gattc_find_chr(bh_host_gattc(c->h, conn), NULL, &u);
+	CHECK(sc, ssf != NULL);
+	if (ssf) {
+		CHECK_OK(sc, bh_host_read_sync(c->h, conn, ssf->value_handle, buf, sizeof(buf), &len));
+		CHECK(sc, len == 1 && (buf[0] & 1));
+	}
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	sc_wait(sc, 300); /* key distribution, then the ECFC request and response */
+	CHECK_OK(sc, bh_host_eatt_info(c->h, conn, &ci));
+	CHECK(sc, ci.bearers == 2);
+	/* Reads rotate over the three bearers (CID 4 and two enhanced ones). */
+	bh_uuid demo;
+	bh_uuid_parse(DEMO_SERVICE_UUID_STR, &demo);
+	const struct bh_gattc_service *ds = bh_gattc_find_service(bh_host_gattc(c->h, conn), &demo);
+	uint16_t enc = ds ? bh_gattc_chr_at(bh_host_gattc(c->h, conn), ds->first_chr + 3)->value_handle : 0;
+	for (int i = 0; i < 6; i++) {
+		len = 0;
+		CHECK_OK(sc, bh_host_read_sync(c->h, conn, enc, buf, sizeof(buf), &len));
+		CHECK(sc, len == 16 && !memcmp(buf, "encrypted secret", 16));
+	}
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	CHECK_OK(sc, bh_host_eatt_info(c->h, conn, &ci));
+	for (unsigned i = 0; i < ci.bearers; i++) {
+		printf("central EATT bearer 0x%04x MTU %u: %u requests sent\n", ci.b[i].cid,
+		       ci.b[i].mtu, ci.b[i].requests_sent);
+		CHECK(sc, ci.b[i].requests_sent >= 2);
+		CHECK(sc, ci.b[i].mtu >= 64);
+	}
+	if (sc->live) {
+		struct sc_role *p = &sc->roles[1];
+		CHECK_OK(sc, bh_host_eatt_info(p->h, p->conn, &pi));
+		CHECK(sc, pi.bearers == 2);
+		for (unsigned i = 0; i < pi.bearers; i++) {
+			printf("peripheral EATT bearer 0x%04x MTU %u: %u requests served\n",
+			       pi.b[i].cid, pi.b[i].mtu, pi.b[i].requests_served);
+			CHECK(sc, pi.b[i].requests_served == ci.b[i].requests_sent);
+		}
+	}
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
 static void cfg_passkey(struct sc *sc)
 {
 	sc->roles[0].cfg.io_cap = BH_IO_KEYBOARD_ONLY;
@@ -914,6 +979,7 @@ const struct scenario scenarios[] = {
 	{ "gatt517", 2, no_auto_security, gatt517 },
 	{ "gatt23", 2, configure_mtu23, gatt23 },
 	{ "pair_sc_justworks", 2, cfg_jw, pair_jw },
+	{ "eatt", 2, cfg_eatt, eatt, NULL },
 	{ "pair_legacy_justworks", 2, cfg_legacy_jw, pair_jw },
 	{ "pair_sc_passkey", 2, cfg_passkey, pair_mitm },
 	{ "pair_legacy_passkey", 2, cfg_legacy_passkey, pair_mitm },
