@@ -91,6 +91,7 @@ static struct bh_host *new_host_traced(struct bh_loop *loop, void *ctx, uint64_t
 	cfg.seed = seed;
 	cfg.store_dir = store;
 	cfg.use_random_address = random_addr;
+	cfg.eatt_bearers = hx_victim_eatt;
 	cfg.log_level = getenv("HOSTILE_VERBOSE") ? BH_LOG_DEBUG : BH_LOG_WARN;
 	struct bh_host_events ev = {
 		.ctx = ctx,
@@ -182,6 +183,8 @@ static struct hx *hx_new(bool central, bool store)
 	assert_non_null(x->e);
 	return x;
 }
+
+unsigned hx_victim_eatt;
 
 int hx_setup_peripheral(void **state)
 {

@@ -124,10 +124,36 @@ static void ecfc_bad_source_cids_and_reconfigure(void **state)
 	hx_expect_link_alive(x);
 }
 
+/* EATT only on an encrypted link (Vol 3, Part G, 5.3.2): the victim has
+ * EATT on, the link is not encrypted, so every bearer is refused with
+ * Insufficient Encryption; ATT on CID 4 keeps working. */
+static void eatt_refused_unencrypted(void **state)
+{
+	struct hx *x = *state;
+	uint8_t rsp[64];
+	uint8_t a[] = { 0x17, 0x71, 12, 0, 0x27, 0, 100, 0, 100, 0, 4, 0, 0x40, 0, 0x41, 0 };
+	expect_conn_rsp(rsp, sig(x, a, sizeof(a), rsp, sizeof(rsp)), 0x71, 0x0008,
+			(uint16_t[]){ 0, 0 }, 2, "EATT on an unencrypted link");
+	/* and the request shapes are still judged first */
+	uint8_t b[] = { 0x17, 0x72, 10, 0, 0x27, 0, 23, 0, 100, 0, 4, 0, 0x40, 0 };
+	expect_conn_rsp(rsp, sig(x, b, sizeof(b), rsp, sizeof(rsp)), 0x72, 0x000b,
+			(uint16_t[]){ 0 }, 1, "EATT MTU 23");
+	hx_expect_link_alive(x);
+}
+
+static int setup_eatt(void **state)
+{
+	hx_victim_eatt = 2;
+	int rc = hx_setup_peripheral(state);
+	hx_victim_eatt = 0;
+	return rc;
+}
+
 #define PT(f) cmocka_unit_test_setup_teardown(f, hx_setup_peripheral, hx_teardown)
 
 const struct CMUnitTest hx_ecfc_tests[] = {
 	PT(ecfc_conn_req_malformed),
 	PT(ecfc_bad_source_cids_and_reconfigure),
+	cmocka_unit_test_setup_teardown(eatt_refused_unencrypted, setup_eatt, hx_teardown),
 };
 const size_t hx_n_ecfc_tests = sizeof(hx_ecfc_tests) / sizeof(hx_ecfc_tests[0]);
