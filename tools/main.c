@@ -41,7 +41,7 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N]\n"
-		"       [--allow-bond-downgrade] [--new-identity] COMMAND ...\n"
+		"       [--allow-bond-downgrade] [--new-identity] [--eatt N] COMMAND ...\n"
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
@@ -57,7 +57,9 @@ static void usage(FILE *f, const char *prog)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n"
 		   "--allow-bond-downgrade: let a pairing replace a bond with a weaker one.\n"
-		   "--new-identity: keep the local identity file aside and start a new one.\n");
+		   "--new-identity: keep the local identity file aside and start a new one.\n"
+		   "--eatt N: enhanced ATT, N (1..5) extra ATT bearers over L2CAP once the link\n"
+		   "          is encrypted (opened as central, accepted as peripheral).\n");
 }
 
 int main(int argc, char **argv)
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "allow-bond-downgrade", no_argument, NULL, 'D' },
 		{ "new-identity", no_argument, NULL, 'N' },
+		{ "eatt", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -92,6 +95,16 @@ int main(int argc, char **argv)
 			break;
 		case 'D': c.cfg.allow_bond_downgrade = true; break;
 		case 'N': c.cfg.new_identity = true; break;
+		case 'E': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || n < 1 || n > BH_HOST_EATT_MAX) {
+				fprintf(stderr, "%s: --eatt takes 1..%d\n", c.prog, BH_HOST_EATT_MAX);
+				return 2;
+			}
+			c.cfg.eatt_bearers = (unsigned)n;
+			break;
+		}
 		case 'h': usage(stdout, c.prog); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}
