@@ -395,6 +395,23 @@ static void eatt(struct sc *sc)
 		CHECK(sc, sc_wait_count(sc, &c->notifications, before + 2, 3000));
 		printf("multiple notification: %d values sent, central got %u\n", n,
 		       c->notifications - before);
+		/* The peripheral closes one bearer: the central drops it and its
+		 * requests go over what is left. */
+		CHECK_OK(sc, bh_host_coc_close(p->h, p->conn, pi.b[0].cid));
+		for (int i = 0; i < 100; i++) {
+			CHECK_OK(sc, bh_host_eatt_info(c->h, conn, &ci));
+			if (ci.bearers == 1)
+				break;
+			sc_wait(sc, 50);
+		}
+		CHECK(sc, ci.bearers == 1);
+		for (int i = 0; i < 4; i++) {
+			len = 0;
+			CHECK_OK(sc, bh_host_read_sync(c->h, conn, enc, buf, sizeof(buf), &len));
+			CHECK(sc, len == 16 && !memcmp(buf, "encrypted secret", 16));
+		}
+		CHECK_OK(sc, bh_host_eatt_info(p->h, p->conn, &pi));
+		CHECK(sc, pi.bearers == 1 && pi.b[0].requests_served >= 3);
 	}
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 }
