@@ -140,6 +140,15 @@ void bh_att_free(struct bh_att *att)
 
 uint16_t bh_att_mtu(const struct bh_att *att) { return att->mtu; }
 bool bh_att_is_dead(const struct bh_att *att) { return att->dead; }
+unsigned bh_att_outstanding(const struct bh_att *att) { return att->req_count; }
+
+void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu)
+{
+	if (mtu < BH_ATT_DEFAULT_MTU)
+		mtu = BH_ATT_DEFAULT_MTU;
+	att->mtu = mtu < att->cfg.local_mtu ? mtu : att->cfg.local_mtu;
+	att->mtu_exchanged = true;
+}
 
 static void set_mtu(struct bh_att *att, uint16_t peer_mtu)
 {
@@ -483,6 +492,28 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 	if (len)
 		memcpy(att->scratch + 3, value, len);
 	int rc = att->port.send(att->port.ctx, att->scratch, len + 3);
+	if (rc == BH_EBUSY)
+		att->want_can_send = true;
+	return rc;
+}
+
+int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len)
+{
+	if (att->dead)
+		return BH_ESTATE;
+	if (!tuples || len + 1 > att->mtu)
+		return BH_EINVAL;
+	unsigned n = 0;
+	size_t off = 0;
+	while (off + 4 <= len) {
+		off += 4 + (size_t)bh_get16(tuples + off + 2);
+		n++;
+	}
+	if (n < 2 || off != len)
+		return BH_EINVAL;
+	att->scratch[0] = BH_ATT_MULT_NOTIFY;
+	memcpy(att->scratch + 1, tuples, len);
+	int rc = att->port.send(att->port.ctx, att->scratch, len + 1);
 	if (rc == BH_EBUSY)
 		att->want_can_send = true;
 	return rc;

@@ -169,8 +169,17 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	bh_l2cap_config_default(&lc);
 	lc.max_connections = h->max_conns;
 	lc.att_mtu = h->cfg.att_mtu;
+	if (h->cfg.eatt_bearers > BH_HOST_EATT_MAX)
+		h->cfg.eatt_bearers = BH_HOST_EATT_MAX;
+	/* Room for every connection's EATT bearers beside application channels. */
+	if (lc.max_channels < h->max_conns * h->cfg.eatt_bearers + 8)
+		lc.max_channels = h->max_conns * h->cfg.eatt_bearers + 8;
 	host_conn_ports_init(h);
 	h->l2cap = bh_l2cap_new(&lc, &h->env, &h->l2cap_port);
+	if (h->l2cap && host_eatt_init(h) != 0) {
+		bh_l2cap_free(h->l2cap);
+		h->l2cap = NULL;
+	}
 
 	struct bh_gap_config gc;
 	bh_gap_config_default(&gc);
@@ -190,6 +199,7 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	sc.max_connections = h->max_conns;
 	/* A 512-byte value written at the minimum MTU takes 29 Prepare Writes. */
 	sc.prepare_queue = 32;
+	sc.server_features = h->cfg.eatt_bearers ? 0x01 : 0; /* bit 0: EATT */
 	h->gatts = bh_gatts_new(&sc, &h->env, &h->gatts_port, &h->gatts_events);
 
 	if (!h->hci || !h->l2cap || !h->gap || !h->gatts ||

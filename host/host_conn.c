@@ -33,14 +33,19 @@ static void att_server_pdu(void *ctx, const uint8_t *pdu, size_t len)
 	bh_gatts_on_pdu(c->h->gatts, c->handle, pdu, len);
 }
 
-static void att_notification(void *ctx, uint16_t attr, const uint8_t *v, size_t len, bool ind)
+void host_att_notification(struct host_conn *c, uint16_t attr, const uint8_t *v, size_t len,
+			   bool ind)
 {
-	struct host_conn *c = ctx;
 	struct bh_host *h = c->h;
 	if (h->ev.notification)
 		h->ev.notification(h->ev.ctx, c->handle, attr, v, len, ind);
 	if (c->gattc)
 		bh_gattc_on_notification(c->gattc, attr, v, len, ind);
+}
+
+static void att_notification(void *ctx, uint16_t attr, const uint8_t *v, size_t len, bool ind)
+{
+	host_att_notification(ctx, attr, v, len, ind);
 }
 
 static void att_dead(void *ctx, bh_status reason)
@@ -64,13 +69,13 @@ static void att_can_send(void *ctx)
 static int gattc_request(void *ctx, const uint8_t *pdu, size_t len, bh_att_rsp_cb cb, void *cbctx)
 {
 	struct host_conn *c = ctx;
-	return bh_att_request(c->att, pdu, len, cb, cbctx);
+	return bh_att_request(host_eatt_pick(c), pdu, len, cb, cbctx);
 }
 
 static void gattc_cancel(void *ctx, void *cbctx)
 {
 	struct host_conn *c = ctx;
-	bh_att_cancel(c->att, cbctx);
+	host_eatt_cancel(c, cbctx);
 }
 
 static int gattc_command(void *ctx, const uint8_t *pdu, size_t len)
@@ -82,7 +87,7 @@ static int gattc_command(void *ctx, const uint8_t *pdu, size_t len)
 static uint16_t gattc_mtu(void *ctx)
 {
 	struct host_conn *c = ctx;
-	return bh_att_mtu(c->att);
+	return host_eatt_mtu(c);
 }
 
 static int gattc_sign(void *ctx, const uint8_t *pdu, size_t len, uint8_t sig[12])
@@ -104,7 +109,7 @@ static int gattc_raise(void *ctx, uint8_t att_error, void (*done)(void *, bh_sta
 static int gatts_respond(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
 {
 	struct host_conn *c = host_conn_find(ctx, conn);
-	return c ? bh_att_respond(c->att, pdu, len) : BH_ENOTFOUND;
+	return c ? bh_att_respond(c->serving ? c->serving : c->att, pdu, len) : BH_ENOTFOUND;
 }
 
 static int gatts_notify(void *ctx, uint16_t conn, uint16_t attr, const uint8_t *v, size_t len,
@@ -112,6 +117,12 @@ static int gatts_notify(void *ctx, uint16_t conn, uint16_t attr, const uint8_t *
 {
 	struct host_conn *c = host_conn_find(ctx, conn);
 	return c ? bh_att_notify(c->att, attr, v, len, truncated) : BH_ENOTFOUND;
+}
+
+static int gatts_notify_multiple(void *ctx, uint16_t conn, const uint8_t *tuples, size_t len)
+{
+	struct host_conn *c = host_conn_find(ctx, conn);
+	return c ? bh_att_notify_multiple(c->att, tuples, len) : BH_ENOTFOUND;
 }
 
 static void indication_done(void *ctx, bh_status st, const uint8_t *rsp, size_t len)
@@ -131,7 +142,7 @@ static int gatts_indicate(void *ctx, uint16_t conn, uint16_t attr, const uint8_t
 static uint16_t gatts_mtu(void *ctx, uint16_t conn)
 {
 	struct host_conn *c = host_conn_find(ctx, conn);
-	return c ? bh_att_mtu(c->att) : BH_ATT_DEFAULT_MTU;
+	return c ? bh_att_mtu(c->serving ? c->serving : c->att) : BH_ATT_DEFAULT_MTU;
 }
 
 static void gatts_security(void *ctx, uint16_t conn, struct bh_gatts_security *out)
@@ -238,6 +249,8 @@ static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_con
 static uint16_t l2_coc_accept(void *ctx, uint16_t handle, uint16_t spsm, uint16_t peer_mtu)
 {
 	struct bh_host *h = ctx;
+	if (spsm == HOST_EATT_SPSM && h->cfg.eatt_bearers)
+		return host_eatt_accept(h, handle);
 	return h->ev.coc_accept ? h->ev.coc_accept(h->ev.ctx, handle, spsm, peer_mtu) : 0;
 }
 
@@ -245,6 +258,8 @@ static void l2_coc_connected(void *ctx, uint16_t handle, uint16_t cid, uint16_t 
 			     bh_status st)
 {
 	struct bh_host *h = ctx;
+	if (host_eatt_opened(h, handle, cid, spsm, st))
+		return;
 	if (h->ev.coc_opened)
 		h->ev.coc_opened(h->ev.ctx, handle, cid, spsm, st);
 }
@@ -252,6 +267,8 @@ static void l2_coc_connected(void *ctx, uint16_t handle, uint16_t cid, uint16_t 
 static void l2_coc_rx(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *sdu, size_t len)
 {
 	struct bh_host *h = ctx;
+	if (host_eatt_rx(h, handle, cid, sdu, len))
+		return;
 	if (h->ev.coc_sdu)
 		h->ev.coc_sdu(h->ev.ctx, handle, cid, sdu, len);
 }
@@ -259,6 +276,8 @@ static void l2_coc_rx(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *s
 static void l2_coc_disconnected(void *ctx, uint16_t handle, uint16_t cid, bh_status reason)
 {
 	struct bh_host *h = ctx;
+	if (host_eatt_closed(h, handle, cid, reason))
+		return;
 	if (h->ev.coc_closed)
 		h->ev.coc_closed(h->ev.ctx, handle, cid, reason);
 }
@@ -266,6 +285,8 @@ static void l2_coc_disconnected(void *ctx, uint16_t handle, uint16_t cid, bh_sta
 static void l2_coc_can_send(void *ctx, uint16_t handle, uint16_t cid)
 {
 	struct bh_host *h = ctx;
+	if (host_eatt_can_send(h, handle, cid))
+		return;
 	if (h->ev.coc_can_send)
 		h->ev.coc_can_send(h->ev.ctx, handle, cid);
 }
@@ -479,6 +500,7 @@ void host_conn_ports_init(struct bh_host *h)
 		.ctx = h,
 		.respond = gatts_respond,
 		.notify = gatts_notify,
+		.notify_multiple = gatts_notify_multiple,
 		.indicate = gatts_indicate,
 		.mtu = gatts_mtu,
 		.security = gatts_security,

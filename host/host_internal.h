@@ -20,6 +20,17 @@
 
 /* Per-connection state that belongs to no single layer: the ATT bearer and
  * GATT client of the link, and the glue callbacks' contexts. */
+struct host_conn;
+struct host_eatt {
+	bool used;
+	uint16_t cid;
+	struct bh_att *att;
+	struct bh_att_port port;
+	struct host_conn *c;
+	unsigned sent, served;
+	bool sending; /* inside the bearer's port.send */
+};
+
 struct host_conn {
 	bool used;
 	uint16_t handle;
@@ -53,6 +64,12 @@ struct host_conn {
 	struct bh_gap_conn_params l2_upd;
 	bool phy_pending;      /* LE Set PHY sent, PHY Update Complete not yet in */
 	bh_status phy_result;
+	/* EATT (host_eatt.c): enhanced bearers, and the bearer whose request
+	 * the GATT server is answering right now (NULL: the fixed one). */
+	struct host_eatt eatt[BH_HOST_EATT_MAX];
+	unsigned eatt_rr;
+	bool eatt_started;
+	struct bh_att *serving;
 };
 
 /* A blocking helper's wait (host_sync.c). It lives in the host, not in the
@@ -179,6 +196,28 @@ bh_time_ms host_stack_deadline(struct bh_host *h);
 void host_conn_ports_init(struct bh_host *h);
 struct host_conn *host_conn_find(struct bh_host *h, uint16_t handle);
 void host_conn_drop_all(struct bh_host *h, bh_status reason);
+/* host_conn.c: what the fixed ATT bearer's port does, shared with EATT. */
+void host_att_notification(struct host_conn *c, uint16_t attr, const uint8_t *v, size_t len,
+			   bool ind);
+
+/* host_eatt.c: EATT bearers over L2CAP ECFC channels on SPSM 0x0027. The
+ * l2cap channel callbacks return true when the channel is an EATT one. */
+#define HOST_EATT_SPSM 0x0027
+int host_eatt_init(struct bh_host *h);
+uint16_t host_eatt_accept(struct bh_host *h, uint16_t handle);
+bool host_eatt_opened(struct bh_host *h, uint16_t handle, uint16_t cid, uint16_t spsm,
+		      bh_status st);
+bool host_eatt_rx(struct bh_host *h, uint16_t handle, uint16_t cid, const uint8_t *sdu,
+		  size_t len);
+bool host_eatt_closed(struct bh_host *h, uint16_t handle, uint16_t cid, bh_status reason);
+bool host_eatt_can_send(struct bh_host *h, uint16_t handle, uint16_t cid);
+/* The link became encrypted: as central, open the bearers. */
+void host_eatt_link_encrypted(struct bh_host *h, struct host_conn *c);
+/* The bearer for the GATT client's next request, and the MTU every bearer
+ * can carry. */
+struct bh_att *host_eatt_pick(struct host_conn *c);
+uint16_t host_eatt_mtu(struct host_conn *c);
+void host_eatt_cancel(struct host_conn *c, void *cbctx);
 
 /* host_sync.c: blocking helpers' waits. A link went (its waiters complete
  * with reason), the controller is lost (every waiter completes), a pairing

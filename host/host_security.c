@@ -245,6 +245,8 @@ static void smp_security_changed(void *ctx, uint16_t handle, const struct bh_sec
 	}
 	if (c->sec_done && sec->level >= c->sec_wanted)
 		finish_raise(c, BH_OK);
+	if (sec->level >= BH_SEC_ENCRYPTED)
+		host_eatt_link_encrypted(h, c);
 	/* Re-encryption from a bond completes a pairing wait too; during a
 	 * pairing only pairing_complete does (after key distribution). */
 	if (!c->pairing_active && sec->level >= BH_SEC_ENCRYPTED && sec->bonded)

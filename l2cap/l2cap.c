@@ -275,6 +275,9 @@ void bh_l2cap_on_acl(struct bh_l2cap *l2, uint16_t handle, const uint8_t *frame,
 bh_time_ms bh_l2cap_next_deadline(const struct bh_l2cap *l2)
 {
 	bh_time_ms t = l2_coc_next_deadline(l2);
+	bh_time_ms te = l2_ecfc_next_deadline(l2);
+	if (te < t)
+		t = te;
 	for (unsigned i = 0; i < l2->cfg.max_connections; i++) {
 		const struct l2_conn *c = &l2->conns[i];
 		if (c->in_use && c->param_pending && c->param_deadline < t)
@@ -290,6 +293,7 @@ void bh_l2cap_on_timeout(struct bh_l2cap *l2)
 		if (l2->conns[i].in_use)
 			l2_sig_timeout(l2, &l2->conns[i], now);
 	l2_coc_timeout(l2, now);
+	l2_ecfc_timeout(l2, now);
 }
 
 /* ---- LE signaling channel ---------------------------------------------- */
@@ -368,7 +372,7 @@ static void on_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident, siz
 		param_done(l2, c, BH_ENOTSUP);
 		return;
 	}
-	if (!l2_coc_on_reject(l2, c, ident)) {
+	if (!l2_ecfc_on_reject(l2, c, ident) && !l2_coc_on_reject(l2, c, ident)) {
 		L2_LOG(l2, BH_LOG_WARN, "Command Reject with unknown identifier %u dropped", ident);
 		l2->stats.sig_dropped++;
 	}
@@ -433,6 +437,18 @@ void l2_sig_on_frame(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *pdu,
 		break;
 	case BH_L2CAP_FLOW_CONTROL_CREDIT:
 		l2_coc_on_credits(l2, c, d, dlen);
+		break;
+	case BH_L2CAP_CREDIT_CONN_REQ:
+		ok = l2_ecfc_on_conn_req(l2, c, ident, d, dlen);
+		break;
+	case BH_L2CAP_CREDIT_CONN_RSP:
+		l2_ecfc_on_conn_rsp(l2, c, ident, d, dlen);
+		break;
+	case BH_L2CAP_CREDIT_RECONF_REQ:
+		ok = l2_ecfc_on_reconf_req(l2, c, ident, d, dlen);
+		break;
+	case BH_L2CAP_CREDIT_RECONF_RSP:
+		l2_ecfc_on_reconf_rsp(l2, c, ident, d, dlen);
 		break;
 	default:
 		ok = false;

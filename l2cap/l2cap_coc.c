@@ -58,6 +58,8 @@ static struct l2_chan *chan_alloc(struct bh_l2cap *l2, uint16_t handle)
 		ch->in_use = true;
 		ch->handle = handle;
 		ch->local_cid = cid;
+		ch->local_mtu = l2->cfg.coc_mtu;
+		ch->local_mps = l2->cfg.coc_mps;
 		return ch;
 	}
 	return NULL;
@@ -256,7 +258,7 @@ void l2_coc_on_conn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 			const uint8_t *d, size_t len)
 {
 	struct l2_chan *ch = chan_by_ident(l2, c->handle, ident);
-	if (!ch || ch->state != BH_L2CAP_CHAN_WAIT_CONNECT_RSP || len != 10) {
+	if (!ch || ch->ecfc || ch->state != BH_L2CAP_CHAN_WAIT_CONNECT_RSP || len != 10) {
 		L2_LOG(l2, BH_LOG_WARN, "unexpected LE Credit Based Connection Response dropped");
 		l2->stats.sig_dropped++;
 		return;
@@ -383,7 +385,7 @@ bool l2_coc_on_kframe(struct bh_l2cap *l2, struct l2_conn *c, uint16_t cid, cons
 		return true;
 	}
 	ch->rx_credits--;
-	if (len > l2->cfg.coc_mps) {
+	if (len > ch->local_mps) {
 		chan_violation(l2, c, ch, "K-frame larger than our MPS");
 		return true;
 	}
@@ -394,7 +396,7 @@ bool l2_coc_on_kframe(struct bh_l2cap *l2, struct l2_conn *c, uint16_t cid, cons
 			chan_violation(l2, c, ch, "first K-frame without SDU length");
 			return true;
 		}
-		if (sdu_len > l2->cfg.coc_mtu) {
+		if (sdu_len > ch->local_mtu) {
 			chan_violation(l2, c, ch, "SDU length above our MTU");
 			return true;
 		}
@@ -511,6 +513,9 @@ int bh_l2cap_chan_info(const struct bh_l2cap *l2, uint16_t handle, uint16_t cid,
 	out->peer_mps = ch->peer_mps;
 	out->tx_credits = (uint16_t)ch->tx_credits;
 	out->rx_credits = ch->rx_credits;
+	out->enhanced = ch->ecfc;
+	out->local_mtu = ch->local_mtu;
+	out->local_mps = ch->local_mps;
 	return 0;
 }
 
@@ -560,4 +565,30 @@ void l2_coc_timeout(struct bh_l2cap *l2, bh_time_ms now)
 		L2_LOG(l2, BH_LOG_WARN, "CID 0x%04x: signaling request timed out", ch->local_cid);
 		chan_finish_disconnect(l2, ch, BH_ETIMEDOUT);
 	}
+}
+
+/* For l2cap_ecfc.c, which opens and closes channels of the same table. */
+struct l2_chan *l2_chan_by_local(struct bh_l2cap *l2, uint16_t handle, uint16_t cid)
+{
+	return chan_by_local(l2, handle, cid);
+}
+
+struct l2_chan *l2_chan_by_peer(struct bh_l2cap *l2, uint16_t handle, uint16_t cid)
+{
+	return chan_by_peer(l2, handle, cid);
+}
+
+struct l2_chan *l2_chan_alloc(struct bh_l2cap *l2, uint16_t handle)
+{
+	return chan_alloc(l2, handle);
+}
+
+void l2_chan_free(struct l2_chan *ch)
+{
+	chan_free(ch);
+}
+
+bool l2_server_known(const struct bh_l2cap *l2, uint16_t spsm)
+{
+	return server_known(l2, spsm);
 }

@@ -31,6 +31,13 @@ struct l2_conn {
 	uint8_t sigq_len[SIGQ_DEPTH];
 	unsigned sigq_head, sigq_count;
 	bool fixed_wants; /* send_fixed returned BH_EBUSY: tell port.can_send */
+	/* Our ECFC reconfigure request (l2cap_ecfc.c), if pending. */
+	bool reconf_pending;
+	uint8_t reconf_ident, reconf_n;
+	bh_time_ms reconf_deadline;
+	uint16_t reconf_cids[BH_L2CAP_ECFC_MAX_CHANNELS];
+	uint16_t reconf_old_mtu[BH_L2CAP_ECFC_MAX_CHANNELS], reconf_old_mps[BH_L2CAP_ECFC_MAX_CHANNELS];
+	uint16_t reconf_mps;
 };
 
 struct l2_chan {
@@ -40,6 +47,9 @@ struct l2_chan {
 	uint16_t handle;
 	uint16_t spsm, local_cid, peer_cid;
 	uint16_t peer_mtu, peer_mps;
+	uint16_t local_mtu, local_mps; /* what we receive: coc_mtu/mps unless ECFC set them */
+	bool ecfc;          /* opened by ECFC: reconfigurable */
+	uint8_t ecfc_slot;  /* position in our connection request */
 	uint32_t tx_credits; /* what the peer gave us (checked against 65535) */
 	uint16_t rx_credits; /* what we gave and the peer has not used */
 	/* Our pending signaling request on this channel (connect/disconnect). */
@@ -100,5 +110,26 @@ void l2_coc_can_send(struct bh_l2cap *l2, struct l2_conn *c);
 void l2_coc_conn_removed(struct bh_l2cap *l2, uint16_t handle);
 void l2_coc_timeout(struct bh_l2cap *l2, bh_time_ms now);
 bh_time_ms l2_coc_next_deadline(const struct bh_l2cap *l2);
+
+/* l2cap_coc.c: channel table helpers shared with l2cap_ecfc.c */
+struct l2_chan *l2_chan_by_local(struct bh_l2cap *l2, uint16_t handle, uint16_t cid);
+struct l2_chan *l2_chan_by_peer(struct bh_l2cap *l2, uint16_t handle, uint16_t cid);
+struct l2_chan *l2_chan_alloc(struct bh_l2cap *l2, uint16_t handle);
+void l2_chan_free(struct l2_chan *ch);
+bool l2_server_known(const struct bh_l2cap *l2, uint16_t spsm);
+
+/* l2cap_ecfc.c: enhanced credit-based flow control (4.25-4.28) */
+bool l2_ecfc_on_conn_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+			 const uint8_t *d, size_t len);
+void l2_ecfc_on_conn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+			 const uint8_t *d, size_t len);
+bool l2_ecfc_on_reconf_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+			   const uint8_t *d, size_t len);
+void l2_ecfc_on_reconf_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+			   const uint8_t *d, size_t len);
+/* Command Reject for our ECFC connect or reconfigure: true if it matched. */
+bool l2_ecfc_on_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident);
+bh_time_ms l2_ecfc_next_deadline(const struct bh_l2cap *l2);
+void l2_ecfc_timeout(struct bh_l2cap *l2, bh_time_ms now);
 
 #endif

@@ -44,7 +44,7 @@ static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N]\n"
-		"       [--allow-bond-downgrade] [--new-identity]\n"
+		"       [--allow-bond-downgrade] [--new-identity] [--eatt N]\n"
 		"       [--interval MS[-MS]] [--latency N] [--supervision-timeout MS] [--phy 1m|2m|coded]\n"
 		"       COMMAND ...\n"
 		"\n"
@@ -62,7 +62,9 @@ static void usage(FILE *f, const char *prog)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n"
 		   "--allow-bond-downgrade: let a pairing replace a bond with a weaker one.\n"
-		   "--new-identity: keep the local identity file aside and start a new one.\n");
+		   "--new-identity: keep the local identity file aside and start a new one.\n"
+		   "--eatt N: enhanced ATT, N (1..5) extra ATT bearers over L2CAP once the link\n"
+		   "          is encrypted (opened as central, accepted as peripheral).\n");
 }
 
 int main(int argc, char **argv)
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
 		{ "latency", required_argument, NULL, CLI_OPT_LATENCY },
 		{ "supervision-timeout", required_argument, NULL, CLI_OPT_TIMEOUT },
 		{ "phy", required_argument, NULL, CLI_OPT_PHY },
+		{ "eatt", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -108,6 +111,16 @@ int main(int argc, char **argv)
 			if (cli_link_option(&c, o, optarg))
 				return 2;
 			break;
+		case 'E': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*end || n < 1 || n > BH_HOST_EATT_MAX) {
+				fprintf(stderr, "%s: --eatt takes 1..%d\n", c.prog, BH_HOST_EATT_MAX);
+				return 2;
+			}
+			c.cfg.eatt_bearers = (unsigned)n;
+			break;
+		}
 		case 'h': usage(stdout, c.prog); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}

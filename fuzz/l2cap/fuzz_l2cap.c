@@ -1,7 +1,8 @@
 /* libFuzzer: L2CAP fed peer frames on a central or peripheral connection,
  * with a registered SPSM, an open credit-based channel, SDUs being sent and
  * the clock moving. Input: byte 0 picks role and busy pattern; then records
- * of [len][frame]; lengths >= 0xf0 are control records. */
+ * of [len][frame]; lengths >= 0xf0 are control records (0xf7/0xf8: ECFC
+ * connect and reconfigure). */
 #include <blehost/l2cap.h>
 
 #include <blehost/bh_bytes.h>
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_l2cap_config cfg;
 	bh_l2cap_config_default(&cfg);
 	cfg.coc_mtu = 100;
-	cfg.coc_mps = 23;
+	cfg.coc_mps = 64; /* the ECFC minimum, so enhanced channels open too */
 	cfg.coc_credits = 3;
 	f.l2 = bh_l2cap_new(&cfg, &env, &port);
 	if (!f.l2)
@@ -81,6 +82,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 0xf4: bh_l2cap_acl_can_send(f.l2, 1); break;
 			case 0xf5: (void)bh_l2cap_coc_disconnect(f.l2, 1, 0x40); break;
 			case 0xf6: (void)bh_l2cap_send_fixed(f.l2, 1, 4, sdu, 30); break;
+			case 0xf7: { /* ECFC: three channels in one request */
+				uint16_t cids[3];
+				(void)bh_l2cap_ecfc_connect(f.l2, 1, 0x80, 3, 80, cids);
+				break;
+			}
+			case 0xf8: { /* reconfigure whatever ECFC channels exist */
+				uint16_t cids[2] = { 0x41, 0x42 };
+				(void)bh_l2cap_ecfc_reconfigure(f.l2, 1, cids, 2, 100, 64);
+				break;
+			}
 			default: break;
 			}
 			continue;

@@ -57,13 +57,15 @@ struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh
 	c->descs = calloc(cfg->max_descs, sizeof(*c->descs));
 	c->incls = calloc(cfg->max_includes, sizeof(*c->incls));
 	c->subs = calloc(cfg->max_subscriptions, sizeof(*c->subs));
-	if (!c->svcs || !c->chrs || !c->descs || !c->incls || !c->subs ||
+	c->resub = calloc(cfg->max_subscriptions, sizeof(*c->resub));
+	if (!c->svcs || !c->chrs || !c->descs || !c->incls || !c->subs || !c->resub ||
 	    bh_pool_init(&c->ops, "gattc-ops", sizeof(struct gattc_op), cfg->max_ops) != 0) {
 		free(c->svcs);
 		free(c->chrs);
 		free(c->descs);
 		free(c->incls);
 		free(c->subs);
+		free(c->resub);
 		free(c);
 		return NULL;
 	}
@@ -85,6 +87,7 @@ void bh_gattc_free(struct bh_gattc *c)
 	free(c->descs);
 	free(c->incls);
 	free(c->subs);
+	free(c->resub);
 	free(c);
 }
 
@@ -557,6 +560,7 @@ static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, 
 			s = &c->subs[c->n_subs++];
 		}
 		s->value_handle = value_handle;
+		s->what = what;
 		s->cb = ncb;
 		s->ctx = nctx;
 		op->u.w.is_cccd = true;

@@ -781,6 +781,8 @@ void gattc_disc_finish(struct gattc_op *op, bh_status st)
 		return;
 	gattc_tree_reindex(c);
 	clear_fresh(c);
+	if (op->u.d.what == DISC_RANGE)
+		gattc_resub_apply(c, st);
 	if (op->u.d.what == DISC_RANGE && c->ev.services_changed)
 		c->ev.services_changed(c->ev.ctx, op->u.d.lo, op->u.d.hi, st);
 }
@@ -816,6 +818,7 @@ void gattc_disc_start(struct gattc_op *op)
 					d->hi = s->end;
 			}
 		}
+		gattc_resub_collect(c, d->lo, d->hi);
 		tree_remove_range(c, d->lo, d->hi);
 		c->has_hash = false;
 		memcpy(d->allow, c->allow, sizeof(d->allow));

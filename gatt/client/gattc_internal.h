@@ -133,6 +133,7 @@ struct gattc_chr {
 
 struct gattc_sub {
 	uint16_t value_handle;
+	uint16_t what; /* the CCCD value written */
 	bh_gattc_notify_cb cb;
 	void *ctx;
 };
@@ -170,6 +171,13 @@ struct bh_gattc {
 
 	struct gattc_sub *subs;
 	unsigned n_subs;
+	struct gattc_resub *resub; /* gattc_resub.c; max_subscriptions entries */
+	struct {                   /* gattc_features.c: one write at a time */
+		bool busy;
+		uint8_t bits;
+		bh_gattc_cb cb;
+		void *ctx;
+	} csf;
 };
 
 /* Engine (gattc.c). */
@@ -211,6 +219,26 @@ const struct gattc_chr *gattc_find_chr16(const struct bh_gattc *c, uint16_t uuid
 void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len);
 /* Converts an op into a full discovery and starts it (validate mismatch). */
 void gattc_disc_begin_full(struct gattc_op *op, unsigned flags);
+
+/* Re-subscription after Service Changed (gattc_resub.c). A subscription
+ * is known by its service UUID and characteristic UUID (and their order
+ * among equals), since its handles may have moved. */
+struct gattc_resub {
+	struct bh_gattc *c;
+	bool used, writing;
+	bh_uuid svc_uuid, chr_uuid;
+	uint16_t svc_nth, chr_nth;
+	uint16_t old_handle, new_handle, what;
+	bh_gattc_notify_cb cb;
+	void *ctx;
+};
+/* Before [lo, hi] is dropped from the tree: subscriptions inside it leave
+ * the routing table and wait, known by UUID. */
+void gattc_resub_collect(struct bh_gattc *c, uint16_t lo, uint16_t hi);
+/* After the re-discovery: each waiting subscription is found again and its
+ * CCCD written (events.resubscribed reports each); a failed re-discovery
+ * reports its status for each. */
+void gattc_resub_apply(struct bh_gattc *c, bh_status disc_status);
 
 /* The wire form of a UUID: 2 octets when on the Base UUID, else 16. */
 size_t gattc_uuid_wire(const bh_uuid *u, uint8_t out[16]);

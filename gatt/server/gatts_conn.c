@@ -406,3 +406,9 @@ void bh_gatts_can_send(struct bh_gatts *s, uint16_t conn)
 	if (s->ev.can_send)
 		s->ev.can_send(s->ev.ctx, conn);
 }
+
+bh_status gatts_ntf_value(struct bh_gatts *s, uint16_t conn, uint16_t handle, const void **value,
+			  size_t *len, struct gatts_attr **out)
+{
+	return value_for(s, conn, handle, value, len, out);
+}

@@ -668,15 +668,18 @@ bh_status gatts_add_builtin(struct bh_gatts *s)
 		  .initial = ppcp, .initial_len = 8, .fixed_len = true },
 	};
 	uint8_t zero4[4] = { 0 };
-	struct bh_gatt_chr_def gatt_chrs[3] = {
+	uint8_t ssf = c->server_features;
+	struct bh_gatt_chr_def gatt_chrs[4] = {
 		{ .uuid = bh_uuid16(GATTS_UUID_SVC_CHANGED), .props = BH_GATT_CHR_INDICATE,
 		  .initial = zero4, .initial_len = 4, .fixed_len = true },
 		{ .uuid = bh_uuid16(GATTS_UUID_CSF), .props = BH_GATT_CHR_READ | BH_GATT_CHR_WRITE },
 		{ .uuid = bh_uuid16(GATTS_UUID_DB_HASH), .props = BH_GATT_CHR_READ },
+		{ .uuid = bh_uuid16(0x2b3a), .props = BH_GATT_CHR_READ, .initial = &ssf,
+		  .initial_len = 1, .fixed_len = true },
 	};
 	struct bh_gatt_svc_def svcs[2] = {
 		{ .uuid = bh_uuid16(GATTS_UUID_GAP), .chrs = gap_chrs, .num_chrs = c->ppcp_present ? 3 : 2 },
-		{ .uuid = bh_uuid16(GATTS_UUID_GATT), .chrs = gatt_chrs, .num_chrs = 3 },
+		{ .uuid = bh_uuid16(GATTS_UUID_GATT), .chrs = gatt_chrs, .num_chrs = ssf ? 4 : 3 },
 	};
 	struct range r[2];
 	bh_status st = add_services(s, svcs, 2, true, r);

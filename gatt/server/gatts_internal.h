@@ -27,6 +27,7 @@
 #define GATTS_UUID_DB_HASH 0x2b2a
 
 #define GATTS_CSF_ROBUST_CACHING 0x01
+#define GATTS_CSF_MULT_NTF 0x04 /* Multiple Handle Value Notifications */
 #define GATTS_CSF_KNOWN_BITS 0x07 /* robust caching, EATT, multiple notifications */
 
 /* A client's view of the database (Vol 3, Part G, 2.5.2.1). */
@@ -174,5 +175,10 @@ void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_
 		      const uint8_t *raw, size_t len);
 void gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
 		      const uint8_t *raw, size_t len);
+
+/* gatts_conn.c: the value a notification of handle carries (stack-held,
+ * given, or from the read callback into s->ntf_buf), and the attribute. */
+bh_status gatts_ntf_value(struct bh_gatts *s, uint16_t conn, uint16_t handle, const void **value,
+			  size_t *len, struct gatts_attr **out);
 
 #endif

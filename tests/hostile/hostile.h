@@ -39,6 +39,8 @@ struct hx {
  * evil peer connected to it as central; or victim central connected to the
  * evil peer advertising. state is a struct hx. */
 int hx_setup_peripheral(void **state);
+/* The victim's bh_host_config.eatt_bearers (0 unless a setup sets it). */
+extern unsigned hx_victim_eatt;
 int hx_setup_central(void **state);
 /* Victim peripheral with a bond store, bonded (Secure Connections, Just
  * Works) with a well-behaved blehost central using a random static address;
@@ -116,6 +118,8 @@ extern const struct CMUnitTest hx_l2cap_att_tests[];
 extern const size_t hx_n_l2cap_att_tests;
 extern const struct CMUnitTest hx_smp_sig_tests[];
 extern const size_t hx_n_smp_sig_tests;
+extern const struct CMUnitTest hx_ecfc_tests[];
+extern const size_t hx_n_ecfc_tests;
 extern const struct CMUnitTest hx_bond_tests[];
 extern const size_t hx_n_bond_tests;
 

@@ -91,6 +91,7 @@ static struct bh_host *new_host_traced(struct bh_loop *loop, void *ctx, uint64_t
 	cfg.seed = seed;
 	cfg.store_dir = store;
 	cfg.use_random_address = random_addr;
+	cfg.eatt_bearers = hx_victim_eatt;
 	cfg.log_level = getenv("HOSTILE_VERBOSE") ? BH_LOG_DEBUG : BH_LOG_WARN;
 	struct bh_host_events ev = {
 		.ctx = ctx,
@@ -182,6 +183,8 @@ static struct hx *hx_new(bool central, bool store)
 	assert_non_null(x->e);
 	return x;
 }
+
+unsigned hx_victim_eatt;
 
 int hx_setup_peripheral(void **state)
 {
@@ -407,7 +410,8 @@ int main(int argc, char **argv)
 		size_t n;
 	} groups[] = { { hx_l2cap_att_tests, hx_n_l2cap_att_tests },
 		       { hx_smp_sig_tests, hx_n_smp_sig_tests },
-		       { hx_bond_tests, hx_n_bond_tests } };
+		       { hx_bond_tests, hx_n_bond_tests },
+		       { hx_ecfc_tests, hx_n_ecfc_tests } };
 	const size_t ngroups = sizeof(groups) / sizeof(groups[0]);
 	if (argc == 2 && !strcmp(argv[1], "list")) {
 		for (size_t g = 0; g < ngroups; g++)

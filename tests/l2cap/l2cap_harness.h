@@ -41,6 +41,14 @@ struct node {
 	bh_status conn_status, disc_reason;
 	uint8_t rx[700];
 	size_t rx_len;
+	/* every coc_connected, in order (ECFC opens several at once) */
+	uint16_t conn_cids[16];
+	bh_status conn_statuses[16];
+	/* ECFC reconfiguration */
+	unsigned nreconf;
+	uint16_t reconf_cid;
+	bool reconf_by_peer;
+	bh_status reconf_status;
 };
 
 static __attribute__((unused)) bh_time_ms g_now;
@@ -109,6 +117,10 @@ static __attribute__((unused)) void n_connected(void *ctx, uint16_t handle, uint
 {
 	struct node *n = ctx;
 	(void)handle;
+	if (n->nconnected < 16) {
+		n->conn_cids[n->nconnected] = cid;
+		n->conn_statuses[n->nconnected] = st;
+	}
 	n->nconnected++;
 	n->conn_cid = cid;
 	n->conn_spsm = spsm;
@@ -138,6 +150,17 @@ static __attribute__((unused)) void n_coc_can_send(void *ctx, uint16_t handle, u
 	((struct node *)ctx)->ncoc_send++;
 }
 
+static __attribute__((unused)) void n_reconf(void *ctx, uint16_t handle, uint16_t cid, bool by_peer,
+					      bh_status st)
+{
+	struct node *n = ctx;
+	(void)handle;
+	n->nreconf++;
+	n->reconf_cid = cid;
+	n->reconf_by_peer = by_peer;
+	n->reconf_status = st;
+}
+
 static __attribute__((unused)) void node_init_cfg(struct node *n, enum bh_l2cap_role role, const struct bh_l2cap_config *c)
 {
 	memset(n, 0, sizeof(*n));
@@ -146,6 +169,7 @@ static __attribute__((unused)) void node_init_cfg(struct node *n, enum bh_l2cap_
 		.conn_param_request = n_param_req, .conn_update = n_update,
 		.conn_param_result = n_result, .coc_accept = n_accept, .coc_connected = n_connected,
 		.coc_rx = n_rx, .coc_disconnected = n_disc, .coc_can_send = n_coc_can_send,
+		.ecfc_reconfigured = n_reconf,
 	};
 	n->l2 = bh_l2cap_new(c, &g_env, &p);
 	assert_non_null(n->l2);

@@ -334,6 +334,125 @@ static void pair_jw(struct sc *sc) { pair_and_reconnect(sc, BH_SEC_ENCRYPTED); }
 
 static void cfg_legacy_jw(struct sc *sc) { sc->roles[0].cfg.legacy_only = true; }
 
+/* ---- EATT: enhanced ATT bearers over ECFC once the link is encrypted ---- */
+
+static void cfg_eatt(struct sc *sc)
+{
+	sc->roles[0].cfg.eatt_bearers = 2;
+	sc->roles[1].cfg.eatt_bearers = 3;
+}
+
+static void csf_done(void *ctx, bh_status st, const struct bh_gattc_result *res)
+{
+	(void)res;
+	*(bh_status *)ctx = st;
+}
+
+static void eatt(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = connect_to(sc, 1);
+	if (!conn)
+		return;
+	/* Unencrypted: no EATT (Vol 3, Part G, 5.3.2); GATT runs on CID 4. */
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	struct bh_host_eatt_info ci, pi;
+	CHECK_OK(sc, bh_host_eatt_info(c->h, conn, &ci));
+	CHECK(sc, ci.bearers == 0);
+	/* The server says it supports EATT (Server Supported Features). */
+	uint8_t buf[64];
+	size_t len = 0;
+	const struct bh_gattc_chr *ssf = NULL;
+	bh_uuid u = bh_uuid16(0x2b3a);
+	ssf = bh_gattc_find_chr(bh_host_gattc(c->h, conn), NULL, &u);
+	CHECK(sc, ssf != NULL);
+	if (ssf) {
+		CHECK_OK(sc, bh_host_read_sync(c->h, conn, ssf->value_handle, buf, sizeof(buf), &len));
+		CHECK(sc, len == 1 && (buf[0] & 1));
+	}
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	/* Key distribution, then the ECFC request and response: poll, so a
+	 * loaded machine only makes it slower. */
+	for (int i = 0; i < 100; i++) {
+		CHECK_OK(sc, bh_host_eatt_info(c->h, conn, &ci));
+		if (ci.bearers == 2)
+			break;
+		sc_wait(sc, 50);
+	}
+	CHECK(sc, ci.bearers == 2);
+	/* Reads rotate over the three bearers (CID 4 and two enhanced ones). */
+	bh_uuid demo;
+	bh_uuid_parse(DEMO_SERVICE_UUID_STR, &demo);
+	const struct bh_gattc_service *ds = bh_gattc_find_service(bh_host_gattc(c->h, conn), &demo);
+	uint16_t enc = ds ? bh_gattc_chr_at(bh_host_gattc(c->h, conn), ds->first_chr + 3)->value_handle : 0;
+	for (int i = 0; i < 6; i++) {
+		len = 0;
+		CHECK_OK(sc, bh_host_read_sync(c->h, conn, enc, buf, sizeof(buf), &len));
+		CHECK(sc, len == 16 && !memcmp(buf, "encrypted secret", 16));
+	}
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	CHECK_OK(sc, bh_host_eatt_info(c->h, conn, &ci));
+	for (unsigned i = 0; i < ci.bearers; i++) {
+		printf("central EATT bearer 0x%04x MTU %u: %u requests sent\n", ci.b[i].cid,
+		       ci.b[i].mtu, ci.b[i].requests_sent);
+		CHECK(sc, ci.b[i].requests_sent >= 2);
+		CHECK(sc, ci.b[i].mtu >= 64);
+	}
+	if (sc->live) {
+		struct sc_role *p = &sc->roles[1];
+		CHECK_OK(sc, bh_host_eatt_info(p->h, p->conn, &pi));
+		CHECK(sc, pi.bearers == 2);
+		for (unsigned i = 0; i < pi.bearers; i++) {
+			printf("peripheral EATT bearer 0x%04x MTU %u: %u requests served\n",
+			       pi.b[i].cid, pi.b[i].mtu, pi.b[i].requests_served);
+			CHECK(sc, pi.b[i].requests_served == ci.b[i].requests_sent);
+		}
+	}
+	/* Multiple Handle Value Notifications: the central declares support,
+	 * subscribes to Heart Rate and Battery; the peripheral sends both
+	 * values in one ATT 0x23 PDU and the central gets each. */
+	bh_status csf = 1;
+	CHECK_OK(sc, bh_gattc_set_client_features(bh_host_gattc(c->h, conn),
+						  BH_GATTC_CSF_EATT | BH_GATTC_CSF_MULT_NTF,
+						  csf_done, &csf));
+	for (int i = 0; i < 100 && csf == 1; i++)
+		sc_wait(sc, 50);
+	CHECK(sc, csf == BH_OK);
+	struct demo_handles *dh = &sc->roles[1].dh;
+	CHECK_OK(sc, bh_host_subscribe_sync(c->h, conn, dh->battery, false));
+	CHECK_OK(sc, bh_host_subscribe_sync(c->h, conn, dh->heart_rate, false));
+	CHECK(sc, sc_wait_count(sc, &c->notifications, 20, 5000)); /* the Heart Rate stream */
+	sc_wait(sc, 100);
+	if (sc->live) {
+		struct sc_role *p = &sc->roles[1];
+		unsigned before = c->notifications;
+		uint16_t both[2] = { dh->battery, dh->heart_rate };
+		int n = bh_gatts_notify_multiple(bh_host_gatt_server(p->h), p->conn, both, 2);
+		CHECK(sc, n == 2);
+		CHECK(sc, sc_wait_count(sc, &c->notifications, before + 2, 3000));
+		printf("multiple notification: %d values sent, central got %u\n", n,
+		       c->notifications - before);
+		/* The peripheral closes one bearer: the central drops it and its
+		 * requests go over what is left. */
+		CHECK_OK(sc, bh_host_coc_close(p->h, p->conn, pi.b[0].cid));
+		for (int i = 0; i < 100; i++) {
+			CHECK_OK(sc, bh_host_eatt_info(c->h, conn, &ci));
+			if (ci.bearers == 1)
+				break;
+			sc_wait(sc, 50);
+		}
+		CHECK(sc, ci.bearers == 1);
+		for (int i = 0; i < 4; i++) {
+			len = 0;
+			CHECK_OK(sc, bh_host_read_sync(c->h, conn, enc, buf, sizeof(buf), &len));
+			CHECK(sc, len == 16 && !memcmp(buf, "encrypted secret", 16));
+		}
+		CHECK_OK(sc, bh_host_eatt_info(p->h, p->conn, &pi));
+		CHECK(sc, pi.bearers == 1 && pi.b[0].requests_served >= 3);
+	}
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
 static void cfg_passkey(struct sc *sc)
 {
 	sc->roles[0].cfg.io_cap = BH_IO_KEYBOARD_ONLY;
@@ -951,6 +1070,7 @@ const struct scenario scenarios[] = {
 	{ "gatt517", 2, no_auto_security, gatt517 },
 	{ "gatt23", 2, configure_mtu23, gatt23 },
 	{ "pair_sc_justworks", 2, cfg_jw, pair_jw },
+	{ "eatt", 2, cfg_eatt, eatt, NULL },
 	{ "pair_legacy_justworks", 2, cfg_legacy_jw, pair_jw },
 	{ "pair_sc_passkey", 2, cfg_passkey, pair_mitm },
 	{ "pair_legacy_passkey", 2, cfg_legacy_passkey, pair_mitm },

@@ -190,6 +190,12 @@ bh_time_ms bh_att_next_deadline(const struct bh_att *att);
 void bh_att_on_timeout(struct bh_att *att);
 
 uint16_t bh_att_mtu(const struct bh_att *att);
+/* An enhanced ATT bearer (EATT, Vol 3, Part G, 5.3.2) has no MTU exchange:
+ * its ATT_MTU is that of the L2CAP channel, set here (at most local_mtu).
+ * Later Exchange MTU Requests are answered but change nothing. */
+void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu);
+/* Client requests queued or outstanding (for spreading load over bearers). */
+unsigned bh_att_outstanding(const struct bh_att *att);
 bool bh_att_is_dead(const struct bh_att *att);
 
 /* Client: a response or its error. status is BH_OK with the response PDU
@@ -226,6 +232,11 @@ int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len);
  * BH_EINVAL (value NULL with len > 0) or BH_ESTATE (bearer dead). */
 int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
 		  bool *truncated);
+/* Server: Multiple Handle Value Notification (3.4.7.4). tuples is the
+ * Handle Length Value Tuple List, two or more whole tuples; nothing is
+ * truncated. 0, BH_EBUSY (not kept: wait for can_send), BH_EINVAL (fewer
+ * than two tuples, a tuple cut short, or longer than MTU-1) or BH_ESTATE. */
+int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len);
 /* Server: Handle Value Indication; one outstanding at a time, queued
  * otherwise (BH_ENOMEM when the queue is full). Values longer than MTU-3
  * are truncated (3.4.7.2). cb runs on the confirmation (BH_OK), timeout

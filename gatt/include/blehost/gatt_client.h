@@ -167,6 +167,17 @@ struct bh_gattc_events {
 	 * to (the tree then holds what was found). Tree entry pointers held
 	 * before are stale. */
 	void (*services_changed)(void *ctx, uint16_t start, uint16_t end, bh_status status);
+	/* After a Service Changed re-discovery, each subscription that was in
+	 * the range is found again by service and characteristic UUID (and
+	 * their order among equal UUIDs), its CCCD is written with the same
+	 * value and its notifications keep going to the same callback under
+	 * new_handle. This reports each one once the write completes: BH_OK,
+	 * BH_ENOTFOUND (the characteristic is gone, new_handle 0), BH_ENOTSUP
+	 * (it lost its CCCD or the property), the re-discovery's error or the
+	 * write's error; on failure new_handle is 0 and the subscription is
+	 * dropped. */
+	void (*resubscribed)(void *ctx, uint16_t old_handle, uint16_t new_handle,
+			     bh_status status);
 	/* The connection went away (bh_gattc_disconnected), after every pending
 	 * operation completed. */
 	void (*disconnected)(void *ctx, bh_status reason);
@@ -325,6 +336,21 @@ int bh_gattc_write_signed(struct bh_gattc *c, uint16_t handle, const uint8_t *va
 
 /* Exchange MTU (4.3.1): the bearer adopts the result; res->handle = the MTU. */
 int bh_gattc_exchange_mtu(struct bh_gattc *c, uint16_t mtu, bh_gattc_cb cb, void *ctx);
+
+/* Client Supported Features (Vol 3, Part G, 7.2): what this client
+ * understands, written into the server's characteristic (0x2B29). */
+enum {
+	BH_GATTC_CSF_ROBUST_CACHING = 0x01,
+	BH_GATTC_CSF_EATT = 0x02,
+	BH_GATTC_CSF_MULT_NTF = 0x04, /* Multiple Handle Value Notifications */
+};
+/* Finds the characteristic (Read By Type over the whole database, no
+ * discovery needed), then writes it with `bits` added to what it holds
+ * (a server never lets a client clear a bit). res->handle is the
+ * characteristic's value handle. BH_ENOTSUP: the server has none
+ * (Attribute Not Found); BH_EBUSY: a previous call is still running;
+ * BH_EINVAL: no bits, or bits beyond those above. */
+int bh_gattc_set_client_features(struct bh_gattc *c, uint8_t bits, bh_gattc_cb cb, void *ctx);
 
 /* Subscriptions (4.10, 4.11). */
 enum {

@@ -177,6 +177,11 @@ struct bh_gatts_port {
 	/* Handle Value Indication; the host calls bh_gatts_indication_done()
 	 * when the bearer completes it. 0 or an error (nothing outstanding then). */
 	int (*indicate)(void *ctx, uint16_t conn, uint16_t handle, const uint8_t *value, size_t len);
+	/* Multiple Handle Value Notification: tuples is the Handle Length
+	 * Value Tuple List (two or more), at most MTU-1 octets
+	 * (bh_att_notify_multiple). 0 or BH_EBUSY. NULL: never used (separate
+	 * notifications go out instead). */
+	int (*notify_multiple)(void *ctx, uint16_t conn, const uint8_t *tuples, size_t len);
 	/* The connection's current ATT MTU. */
 	uint16_t (*mtu)(void *ctx, uint16_t conn);
 	/* The link's current security. NULL: unencrypted. */
@@ -210,6 +215,10 @@ struct bh_gatts_config {
 	unsigned max_connections; /* default 8 */
 	unsigned max_cccds;       /* per connection; default 32 */
 	unsigned prepare_queue;   /* Prepare Write entries per connection; default 16 */
+	/* Server Supported Features (0x2B3A, Vol 3, Part G, 7.4): 0 (default)
+	 * adds no such characteristic; else it is added, read-only, with this
+	 * value (bit 0: EATT supported) after the Database Hash. */
+	uint8_t server_features;
 };
 void bh_gatts_config_default(struct bh_gatts_config *c);
 
@@ -317,6 +326,19 @@ bh_status bh_gatts_notify(struct bh_gatts *s, uint16_t conn, uint16_t value_hand
 			  const void *value, size_t len, bool *truncated);
 bh_status bh_gatts_indicate(struct bh_gatts *s, uint16_t conn, uint16_t value_handle,
 			    const void *value, size_t len);
+/* Notifies the current values (stack-held or from the read callback) of n
+ * value handles conn subscribed to for notifications. To a client that set
+ * Multiple Handle Value Notifications (bit 2) in its Client Supported
+ * Features they go as Multiple Handle Value Notifications (ATT 0x23, Vol 3,
+ * Part F, 3.4.7.4; Part G, 4.10.2), packed in order into as few PDUs as the
+ * MTU allows; a value too long to share a PDU, or one left alone at the end,
+ * goes as an ordinary notification (cut to MTU-3). To any other client each
+ * goes as an ordinary notification. Returns how many values were sent (n,
+ * or fewer when the bearer said BH_EBUSY: send the rest after
+ * events.can_send), or BH_ENOTFOUND / BH_ESTATE (a handle not notifiable or
+ * not subscribed: nothing sent) / BH_EINVAL. */
+int bh_gatts_notify_multiple(struct bh_gatts *s, uint16_t conn, const uint16_t *value_handles,
+			     unsigned n);
 /* bluez-peripheral's changed(): stores value (if stack-held and value is
  * not NULL) and notifies or indicates every subscribed connection. Returns
  * how many were sent (>= 0) or BH_ENOTFOUND/BH_EINVAL; *busy (may be NULL)

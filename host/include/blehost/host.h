@@ -97,7 +97,17 @@ struct bh_host_config {
 		uint16_t max_latency;
 		unsigned timeout_min_ms, timeout_max_ms; /* multiples of 10 */
 	} peer_conn_limits;
+	/* Enhanced ATT (EATT, Core 5.2, Vol 3, Part G, 5.3.2): ATT bearers over
+	 * L2CAP enhanced credit-based channels (SPSM 0x0027), only on an
+	 * encrypted link. N > 0: as central we open N bearers (at most
+	 * BH_HOST_EATT_MAX) once the link is encrypted, we accept up to N
+	 * from a peer, and our GATT server has the Server Supported Features
+	 * characteristic saying EATT. The GATT client spreads its requests
+	 * over the unenhanced bearer and these; the server answers each
+	 * request on the bearer it came on. 0 (default): off. */
+	unsigned eatt_bearers;
 };
+#define BH_HOST_EATT_MAX 5
 #define BH_HOST_NO_IDLE_CHECK 0xffffffffu
 void bh_host_config_default(struct bh_host_config *c);
 
@@ -193,6 +203,18 @@ int bh_host_coc_connect(struct bh_host *h, uint16_t handle, uint16_t spsm, uint1
 int bh_host_coc_send(struct bh_host *h, uint16_t handle, uint16_t cid, const uint8_t *sdu,
 		     size_t len);
 int bh_host_coc_close(struct bh_host *h, uint16_t handle, uint16_t cid);
+
+/* EATT state of a connection: the open enhanced bearers, their MTU and
+ * how many ATT requests each carried (sent as client, served as server).
+ * BH_ENOTFOUND for an unknown connection. */
+struct bh_host_eatt_info {
+	unsigned bearers;
+	struct {
+		uint16_t cid, mtu;
+		unsigned requests_sent, requests_served;
+	} b[BH_HOST_EATT_MAX];
+};
+int bh_host_eatt_info(struct bh_host *h, uint16_t handle, struct bh_host_eatt_info *out);
 
 /* Our Secure Connections OOB data (r, C = f4(PKx, PKx, r, 0)) to hand to
  * the peer out of band. Draws r from the host's random source. */

@@ -52,6 +52,10 @@ enum bh_l2cap_sig_code {
 	BH_L2CAP_LE_CREDIT_CONN_REQ = 0x14,
 	BH_L2CAP_LE_CREDIT_CONN_RSP = 0x15,
 	BH_L2CAP_FLOW_CONTROL_CREDIT = 0x16,
+	BH_L2CAP_CREDIT_CONN_REQ = 0x17, /* enhanced credit based (ECFC), 5.2 */
+	BH_L2CAP_CREDIT_CONN_RSP = 0x18,
+	BH_L2CAP_CREDIT_RECONF_REQ = 0x19,
+	BH_L2CAP_CREDIT_RECONF_RSP = 0x1a,
 };
 
 /* Command Reject reasons (Vol 3, Part A, 4.1). */
@@ -74,7 +78,24 @@ enum {
 	BH_L2CAP_LE_INVALID_SOURCE_CID = 0x0009,
 	BH_L2CAP_LE_SOURCE_CID_IN_USE = 0x000a,
 	BH_L2CAP_LE_UNACCEPTABLE_PARAMS = 0x000b,
+	BH_L2CAP_LE_INVALID_PARAMS = 0x000c, /* ECFC only */
 };
+
+/* L2CAP_CREDIT_BASED_CONNECTION_RSP (Vol 3, Part A, 4.26) uses the codes
+ * above with "all" or "some" meaning: 0x0004, 0x0009 and 0x000a refuse only
+ * some of the channels (their Destination CID is 0), the others all of them.
+ * L2CAP_CREDIT_BASED_RECONFIGURE_RSP results (4.28): */
+enum {
+	BH_L2CAP_RECONF_SUCCESS = 0x0000,
+	BH_L2CAP_RECONF_MTU_REDUCED = 0x0001,
+	BH_L2CAP_RECONF_MPS_REDUCED = 0x0002, /* for more than one channel at a time */
+	BH_L2CAP_RECONF_INVALID_CID = 0x0003,
+	BH_L2CAP_RECONF_UNACCEPTABLE = 0x0004,
+};
+
+#define BH_L2CAP_ECFC_MAX_CHANNELS 5 /* per request (4.25) */
+#define BH_L2CAP_ECFC_MTU_MIN 64
+#define BH_L2CAP_ECFC_MPS_MIN 64
 
 enum bh_l2cap_role { BH_L2CAP_CENTRAL = 0, BH_L2CAP_PERIPHERAL = 1 };
 
@@ -149,6 +170,13 @@ struct bh_l2cap_port {
 	/* The SDU given to bh_l2cap_coc_send has gone out entirely; the
 	 * channel takes the next one. */
 	void (*coc_can_send)(void *ctx, uint16_t handle, uint16_t cid);
+	/* Enhanced credit-based channel cid was reconfigured. by_peer: the peer
+	 * changed its MTU/MPS (status BH_OK; see bh_l2cap_chan_info). Else the
+	 * outcome of our bh_l2cap_ecfc_reconfigure: BH_OK,
+	 * BH_L2CAP_RESULT(BH_L2CAP_RECONF_*), BH_ENOTSUP (Command Reject) or
+	 * BH_ETIMEDOUT; on failure our values stay as they were. */
+	void (*ecfc_reconfigured)(void *ctx, uint16_t handle, uint16_t cid, bool by_peer,
+				  bh_status status);
 };
 
 struct bh_l2cap;
@@ -207,12 +235,38 @@ int bh_l2cap_coc_send(struct bh_l2cap *l2, uint16_t handle, uint16_t cid, const 
  * follows with BH_OK on the response or BH_ETIMEDOUT. 0, BH_ESTATE, BH_ENOTFOUND. */
 int bh_l2cap_coc_disconnect(struct bh_l2cap *l2, uint16_t handle, uint16_t cid);
 
+/* ---- Enhanced credit-based flow control (ECFC, Vol 3, Part A, 3.4, 4.25-4.28) ----
+ * Channels opened this way are ordinary credit-based channels afterwards
+ * (coc_send, coc_disconnect, coc_rx, ...); they also accept reconfiguration.
+ * Incoming L2CAP_CREDIT_BASED_CONNECTION_REQs are served for SPSMs given to
+ * bh_l2cap_coc_register (port.coc_accept decides once per request), with our
+ * coc_mtu/coc_mps; both must be >= 64 for that, else the request is refused
+ * with BH_L2CAP_LE_NO_RESOURCES. */
+
+/* Opens count (1..5) channels to the peer's spsm in one request, offering
+ * mtu (64..coc_mtu; 0 means coc_mtu) and our coc_mps (which must be >= 64).
+ * cids[] receives our local CIDs; each outcome arrives on port.coc_connected,
+ * in order (a channel the peer refused: BH_L2CAP_RESULT(result)). 0, BH_EINVAL,
+ * BH_ENOTFOUND, BH_ENOMEM (not enough free channels), BH_EBUSY. */
+int bh_l2cap_ecfc_connect(struct bh_l2cap *l2, uint16_t handle, uint16_t spsm, unsigned count,
+			  uint16_t mtu, uint16_t cids[]);
+/* Raises our receive MTU (never lowers it: 4.27) and sets our MPS on count
+ * (1..5) open enhanced channels of one connection; MPS may only shrink for one
+ * channel at a time. mtu <= coc_mtu, 64 <= mps <= coc_mps. The result arrives
+ * per channel on port.ecfc_reconfigured. 0, BH_EINVAL, BH_ENOTFOUND (a cid is
+ * not ours), BH_ESTATE (a channel is not an open enhanced one), BH_EEXIST
+ * (one already pending on this connection), BH_EBUSY. */
+int bh_l2cap_ecfc_reconfigure(struct bh_l2cap *l2, uint16_t handle, const uint16_t *cids,
+			      unsigned count, uint16_t mtu, uint16_t mps);
+
 /* Read-only channel information (for tests and tools). */
 struct bh_l2cap_chan_info {
 	enum bh_l2cap_chan_state state;
 	uint16_t spsm, local_cid, peer_cid;
 	uint16_t peer_mtu, peer_mps, tx_credits; /* credits the peer gave us */
 	uint16_t rx_credits;                     /* credits we gave and the peer has left */
+	bool enhanced;                           /* opened by ECFC */
+	uint16_t local_mtu, local_mps;           /* what we receive */
 };
 int bh_l2cap_chan_info(const struct bh_l2cap *l2, uint16_t handle, uint16_t cid,
 		       struct bh_l2cap_chan_info *out);
