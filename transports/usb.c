@@ -615,6 +615,9 @@ int bh_transport_open_usb_ops(const struct bh_usb_ops *ops, const char *arg,
 		usb_free(u);
 		return bh_transport_errf(BH_ENOMEM, err, errlen, "usb: out of memory");
 	}
+	u->t->has_usb_id = true;
+	u->t->usb_vid = cd.idVendor;
+	u->t->usb_pid = cd.idProduct;
 	rc = submit_in(u, &u->evt_tr, u->ep_evt, u->evt_buf, EVT_BUF, true);
 	for (int i = 0; i < N_ACL_IN && rc == 0; i++)
 		rc = submit_in(u, &u->acl_tr[i], u->ep_in, u->acl_buf[i], ACL_BUF, false);

@@ -106,6 +106,9 @@ bh_time_ms bh_transport_next_deadline(struct bh_transport *t);
 void bh_transport_close(struct bh_transport *t);
 /* "unix:/tmp/bt", "usb:1-2.1 (0a12:0001)", ... Never NULL. */
 const char *bh_transport_name(const struct bh_transport *t);
+/* True for a USB transport, with the device's vendor and product IDs (the
+ * chipset layer picks its driver by them). */
+bool bh_transport_usb_id(const struct bh_transport *t, uint16_t *vid, uint16_t *pid);
 
 struct bh_trace_writer;
 /* Writes every packet that passes through t to w: sent ones after a
