@@ -19,6 +19,8 @@
 #include <blehost/bh_uuid.h>
 #include <blehost/loop.h>
 
+struct bh_chipset_report;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -97,6 +99,12 @@ struct bh_host_config {
 		uint16_t max_latency;
 		unsigned timeout_min_ms, timeout_max_ms; /* multiples of 10 */
 	} peer_conn_limits;
+	/* Vendor bring-up before the standard init (<blehost/chipset.h>):
+	 * NULL: on USB transports, by VID:PID then manufacturer; "auto": the
+	 * same on any transport; "none": never; "realtek", "broadcom": force
+	 * that driver. Firmware comes from $BLEHOST_FIRMWARE_PATH (':'-separated
+	 * directories), then /lib/firmware. */
+	const char *chipset;
 };
 #define BH_HOST_NO_IDLE_CHECK 0xffffffffu
 void bh_host_config_default(struct bh_host_config *c);
@@ -177,6 +185,9 @@ struct bh_gatts *bh_host_gatt_server(struct bh_host *h);
 struct bh_gattc *bh_host_gattc(struct bh_host *h, uint16_t handle);
 struct bh_att *bh_host_att(struct bh_host *h, uint16_t handle);
 struct bh_transport *bh_host_transport(struct bh_host *h);
+/* What vendor bring-up found and did, or NULL when it did not run (a
+ * non-USB transport without config.chipset). */
+const struct bh_chipset_report *bh_host_chipset(const struct bh_host *h);
 
 /* Runs the loop until bh_loop_quit(bh_host_loop(h)). */
 int bh_host_run(struct bh_host *h);
