@@ -50,6 +50,7 @@ void cli_print_value(FILE *f, const uint8_t *v, size_t n);
 int cli_parse_io(const char *s, uint8_t *out);
 
 int cmd_info(struct cli *c, int argc, char **argv);
+int cmd_usb(struct cli *c, int argc, char **argv);
 int cmd_scan(struct cli *c, int argc, char **argv);
 int cmd_advertise(struct cli *c, int argc, char **argv);
 int cmd_gatt(struct cli *c, int argc, char **argv);

@@ -35,13 +35,14 @@ static const struct {
 	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--timeout S]   demo GATT server" },
 	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
+	{ "usb", cmd_usb, "usb                       list USB Bluetooth devices, their driver and -t value" },
 };
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N]\n"
-		"       [--allow-bond-downgrade] [--new-identity] COMMAND ...\n"
+		"       [--allow-bond-downgrade] [--new-identity] [--chipset DRIVER] COMMAND ...\n"
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
@@ -57,7 +58,10 @@ static void usage(FILE *f, const char *prog)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n"
 		   "--allow-bond-downgrade: let a pairing replace a bond with a weaker one.\n"
-		   "--new-identity: keep the local identity file aside and start a new one.\n");
+		   "--new-identity: keep the local identity file aside and start a new one.\n"
+		   "--chipset DRIVER: vendor bring-up before the HCI init: auto (by USB ID,\n"
+		   "  then manufacturer; the default on usb), none, realtek, broadcom.\n"
+		   "  Firmware is read from $BLEHOST_FIRMWARE_PATH, then /lib/firmware.\n");
 }
 
 int main(int argc, char **argv)
@@ -74,6 +78,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "allow-bond-downgrade", no_argument, NULL, 'D' },
 		{ "new-identity", no_argument, NULL, 'N' },
+		{ "chipset", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -92,6 +97,7 @@ int main(int argc, char **argv)
 			break;
 		case 'D': c.cfg.allow_bond_downgrade = true; break;
 		case 'N': c.cfg.new_identity = true; break;
+		case 'C': c.cfg.chipset = optarg; break;
 		case 'h': usage(stdout, c.prog); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}

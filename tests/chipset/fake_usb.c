@@ -29,6 +29,9 @@ void fake_usb_setup(uint16_t vid, uint16_t pid, struct fake_chip *chip)
 	U.desc.bDeviceClass = 0xe0;
 	U.desc.bDeviceSubClass = 0x01;
 	U.desc.bDeviceProtocol = 0x01;
+	U.desc.iManufacturer = 1;
+	U.desc.iProduct = 2;
+	U.desc.iSerialNumber = 3;
 	U.cfg.bNumInterfaces = 1;
 	U.cfg.interface = &U.itf;
 	U.itf.altsetting = &U.alt;
@@ -198,6 +201,18 @@ static int f_next_timeout(libusb_context *c, struct timeval *tv)
 	return 0;
 }
 static const char *f_err(int code) { (void)code; return "FAKE_ERROR"; }
+static int f_string(libusb_device_handle *h, uint8_t idx, unsigned char *data, int len)
+{
+	(void)h;
+	/* the serial has a byte a terminal must not see */
+	static const char *const s[] = { "", "Realtek", "Bluetooth Radio", "00E0\x1b" "4C" };
+	if (idx > 3)
+		return LIBUSB_ERROR_INVALID_PARAM;
+	int n = (int)strlen(s[idx]);
+	n = n < len ? n : len;
+	memcpy(data, s[idx], (size_t)n);
+	return n;
+}
 
 const struct bh_usb_ops fake_usb_ops = {
 	.init = f_init,
@@ -226,4 +241,5 @@ const struct bh_usb_ops fake_usb_ops = {
 	.free_pollfds = f_free_pollfds,
 	.get_next_timeout = f_next_timeout,
 	.error_name = f_err,
+	.get_string = f_string,
 };

@@ -478,6 +478,32 @@ static void broadcom_malformed_and_refused(void **state)
 	rig_close();
 }
 
+/* ---- listing for `blehost usb` ------------------------------------------ */
+
+static void usb_list_reads_ids_path_and_strings(void **state)
+{
+	(void)state;
+	struct fake_chip chip;
+	fake_chip_init(&chip, FAKE_REALTEK);
+	fake_usb_setup(0x2357, 0x0604, &chip);
+	struct bh_usb_device d[2];
+	char err[128];
+	assert_int_equal(bh_usb_list_ops(&fake_usb_ops, d, 2, err, sizeof(err)), 1);
+	assert_int_equal(d[0].vid, 0x2357);
+	assert_int_equal(d[0].pid, 0x0604);
+	assert_string_equal(d[0].path, "1-4");
+	assert_string_equal(d[0].manufacturer, "Realtek");
+	assert_string_equal(d[0].product, "Bluetooth Radio");
+	assert_string_equal(d[0].serial, "00E0?4C");
+	assert_true(d[0].bluetooth_class);
+	assert_true(d[0].opened);
+	assert_true(d[0].unique_id);
+	assert_int_equal(chip.ncmds, 0); /* listing never talks HCI */
+	/* a device gone (re-enumerating) is simply not listed */
+	chip.unplugged = true;
+	assert_int_equal(bh_usb_list_ops(&fake_usb_ops, d, 2, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +520,7 @@ int main(void)
 		cmocka_unit_test(broadcom_patched),
 		cmocka_unit_test(broadcom_generic_name_and_missing),
 		cmocka_unit_test(broadcom_malformed_and_refused),
+		cmocka_unit_test(usb_list_reads_ids_path_and_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
