@@ -60,13 +60,13 @@ static const struct rtl_ic ics[] = {
 	{ 0x8821, 0x000a, 0x06, "RTL8821A", "rtl8821a", NULL },
 	{ 0x8821, 0x000c, 0x08, "RTL8821C", "rtl8821c", "rtl8821cs" },
 	{ 0x8761, 0x000a, 0x06, "RTL8761A", "rtl8761a", NULL },
-	{ 0x8761, 0x000b, 0x0a, "RTL8761BU", "rtl8761bu", "rtl8761b" },
+	{ 0x8761, 0x000b, 0x0a, "RTL8761B", "rtl8761bu", "rtl8761b" },
 	{ 0x8822, 0x000b, 0x07, "RTL8822B", "rtl8822b", NULL },
-	{ 0x8822, 0x000c, 0x0a, "RTL8822CU", "rtl8822cu", "rtl8822cs" },
-	{ 0x8852, 0x000a, 0x0b, "RTL8852AU", "rtl8852au", NULL },
-	{ 0x8852, 0x000b, 0x0b, "RTL8852BU", "rtl8852bu", NULL },
-	{ 0x8852, 0x000c, 0x0c, "RTL8852CU", "rtl8852cu", NULL },
-	{ 0x8851, 0x000b, 0x0c, "RTL8851BU", "rtl8851bu", NULL },
+	{ 0x8822, 0x000c, 0x0a, "RTL8822C", "rtl8822cu", "rtl8822cs" },
+	{ 0x8852, 0x000a, 0x0b, "RTL8852A", "rtl8852au", NULL },
+	{ 0x8852, 0x000b, 0x0b, "RTL8852B", "rtl8852bu", NULL },
+	{ 0x8852, 0x000c, 0x0c, "RTL8852C", "rtl8852cu", NULL },
+	{ 0x8851, 0x000b, 0x0c, "RTL8851B", "rtl8851bu", NULL },
 };
 
 static bool is_rom_lmp(uint16_t lmp)

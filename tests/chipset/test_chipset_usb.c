@@ -193,7 +193,7 @@ static void realtek_v1_patched(void **state)
 	assert_int_equal(R.result, BH_OK);
 	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
 	assert_int_equal(r->vendor, BH_CHIPSET_REALTEK);
-	assert_string_equal(r->chip, "RTL8761BU");
+	assert_string_equal(r->chip, "RTL8761B");
 	assert_int_equal(r->rom_version, 1);
 	assert_int_equal(r->lmp_subversion, 0x8761);
 	assert_int_equal(r->lmp_subversion_after, 0x1234);

@@ -84,6 +84,12 @@ void fake_accept_connects(struct fake *f);
 /* The autoreply server has answered a Write Request (a CCCD write). */
 bool fake_att_wrote(const struct fake *f);
 
+/* Commands go to fn first; it returns true when it answered (e.g. a
+ * vendor chip model playing the bring-up, tests/chipset). NULL: none. */
+typedef bool (*fake_cmd_hook)(void *ctx, struct fake *f, uint16_t opcode, const uint8_t *params,
+			      size_t len);
+void fake_set_command_hook(struct fake *f, fake_cmd_hook fn, void *ctx);
+
 /* Runs the loop for ms. */
 void fake_run(struct fake *f, unsigned ms);
 /* Runs the loop until *flag or ms pass; returns *flag. */
