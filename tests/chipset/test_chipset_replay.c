@@ -96,8 +96,43 @@ static bool hook(void *ctx, struct fake *f, uint16_t op, const uint8_t *p, size_
 	return true;
 }
 
+/* `blehost info` on the replayed bring-up: what it prints about it. */
+static int cli(const char *vendor, const char *trace, const char *exe)
+{
+	const char *want_text = !strcmp(vendor, "realtek")
+					? "Chipset        realtek RTL8761B: patched"
+					: "Chipset        broadcom BCM20702A1: patched";
+	const char *want_file = !strcmp(vendor, "realtek") ? "/rtl_bt/rtl8761b_fw.bin + "
+							   : "/brcm/BCM20702A1.hcd";
+	int fails = 0;
+	for (int json = 0; json < 2; json++) {
+		char cmd[1024], out[8192] = "";
+		snprintf(cmd, sizeof(cmd), "'%s' %s --store '%s/store' --seed 7 --chipset %s -t "
+			 "replay:'%s' info 2>&1",
+			 exe, json ? "--json" : "", dir, vendor, trace);
+		FILE *p = popen(cmd, "r");
+		size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
+		out[n] = 0;
+		int st = p ? pclose(p) : -1;
+		const char *w1 = json ? "\"outcome\":\"patched\"" : want_text;
+		const char *w2 = json ? "\"download_commands\":" : want_file;
+		if (st != 0 || !strstr(out, w1) || !strstr(out, w2)) {
+			fprintf(stderr, "%s\n-> exit %d, wanted \"%s\" and \"%s\" in:\n%s\n", cmd, st,
+				w1, w2, out);
+			fails++;
+		} else {
+			fputs(out, stdout);
+		}
+	}
+	return fails ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "cli")) {
+		make_firmware(!strcmp(argv[2], "realtek"));
+		return cli(argv[2], argv[3], argv[4]);
+	}
 	if (argc != 4 || (strcmp(argv[1], "record") && strcmp(argv[1], "replay")) ||
 	    (strcmp(argv[2], "realtek") && strcmp(argv[2], "broadcom"))) {
 		fprintf(stderr, "usage: %s record|replay realtek|broadcom FILE\n", argv[0]);
