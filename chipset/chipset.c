@@ -203,7 +203,7 @@ static const struct chipset_driver *driver_for(enum bh_chipset_vendor v)
 	switch (v) {
 	case BH_CHIPSET_REALTEK: return &bh_chipset_realtek;
 	case BH_CHIPSET_BROADCOM: return &bh_chipset_broadcom;
-	case BH_CHIPSET_INTEL:
+	case BH_CHIPSET_INTEL: return &bh_chipset_intel;
 	case BH_CHIPSET_GENERIC: break;
 	}
 	return NULL;
@@ -260,18 +260,14 @@ static void on_version(struct bh_chipset *c, const uint8_t *rp, size_t n)
 	c->rep.vendor = choose(c, &bad);
 	if (bad) {
 		chipset_finish(c, BH_CHIPSET_FAILED, BH_EINVAL,
-			       "unknown chipset driver \"%s\" (use auto, none, realtek, broadcom)",
+			       "unknown chipset driver \"%s\" (use auto, none, realtek, broadcom, "
+			       "intel)",
 			       c->cfg.driver);
 		return;
 	}
 	c->drv = driver_for(c->rep.vendor);
 	if (!c->drv) {
-		chipset_finish(c, BH_CHIPSET_NOTHING_TO_DO, BH_OK,
-			       c->rep.vendor == BH_CHIPSET_INTEL
-				       ? "Intel firmware download is not implemented; using the "
-					 "controller as it is (an Intel part in its bootloader "
-					 "will not answer the standard init)"
-				       : NULL);
+		chipset_finish(c, BH_CHIPSET_NOTHING_TO_DO, BH_OK, NULL);
 		return;
 	}
 	c->step = CORE_DRIVER;
@@ -295,6 +291,11 @@ void bh_chipset_on_event(struct bh_chipset *c, const uint8_t *pkt, size_t len)
 			chipset_finish(c, BH_CHIPSET_FAILED, BH_HCI_STATUS(st),
 				       "command 0x%04x refused by the controller (status 0x%02x)", op,
 				       st);
+		return;
+	}
+	if (code == HCI_EVT_VENDOR && plen >= 1) {
+		if (c->step == CORE_DRIVER && c->drv->vendor_event)
+			c->drv->vendor_event(c, pkt + 2, plen);
 		return;
 	}
 	if (code != HCI_EVT_CMD_COMPLETE || plen < 3)

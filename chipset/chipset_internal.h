@@ -25,10 +25,13 @@ struct chipset_driver {
 	void (*complete)(struct bh_chipset *c, uint16_t opcode, const uint8_t *rp, size_t n);
 	void (*timer)(struct bh_chipset *c);
 	void (*release)(struct bh_chipset *c);
+	/* Optional: a vendor event (0xFF) parameters, while running. */
+	void (*vendor_event)(struct bh_chipset *c, const uint8_t *p, size_t n);
 };
 
 extern const struct chipset_driver bh_chipset_realtek;
 extern const struct chipset_driver bh_chipset_broadcom;
+extern const struct chipset_driver bh_chipset_intel;
 
 enum core_step { CORE_IDLE, CORE_READ_VERSION, CORE_DRIVER, CORE_DONE };
 
@@ -49,6 +52,11 @@ struct bh_chipset {
 	uint8_t frag_index;
 	uint8_t *fw; /* firmware file bytes */
 	size_t fw_len;
+	uint32_t boot_addr;     /* Intel: from the firmware's boot parameters record */
+	uint8_t hw_variant, hw_rev, fw_rev; /* Intel */
+	uint16_t dev_revid;                 /* Intel */
+	size_t seg_i;                       /* Intel: secure-send segment */
+	bool got_boot_event;
 };
 
 /* Sends a command and arms its timeout; failures end bring-up. */

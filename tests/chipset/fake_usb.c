@@ -205,7 +205,7 @@ static int f_string(libusb_device_handle *h, uint8_t idx, unsigned char *data, i
 {
 	(void)h;
 	/* the serial has a byte a terminal must not see */
-	static const char *const s[] = { "", "Realtek", "Bluetooth Radio", "00E0\x1b" "4C" };
+	static const char *const s[] = { "", "Realtek", "Bluetooth Radio", "00E0\0334C" };
 	if (idx > 3)
 		return LIBUSB_ERROR_INVALID_PARAM;
 	int n = (int)strlen(s[idx]);

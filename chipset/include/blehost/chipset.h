@@ -85,7 +85,7 @@ struct bh_chipset_config {
 	bool have_usb_id; /* the transport is USB and these are its IDs */
 	uint16_t vid, pid;
 	/* NULL/"auto": by USB ID then manufacturer; "none": skip vendor work;
-	 * "realtek", "broadcom": force that driver. */
+	 * "realtek", "broadcom", "intel": force that driver. */
 	const char *driver;
 	unsigned cmd_timeout_ms; /* 0: 5000 (vendor commands can be slow) */
 };
@@ -162,5 +162,19 @@ int bh_rtl_epatch_extract(const uint8_t *fw, size_t len, uint16_t lmp_subver, ui
 int bh_bcm_hcd_walk(const uint8_t *fw, size_t len,
 		    int (*fn)(void *ctx, uint16_t opcode, const uint8_t *p, size_t n), void *ctx,
 		    char *err, size_t errlen);
+
+/* Intel .sfi (RSA-signed, the legacy bootloader's format): a 644-byte
+ * header (CSS 128, public key 256, signature 256, 4 reserved) and HCI
+ * command records. Calls fn for each 4-byte aligned group of records (one
+ * secure-send data fragment) and sets *boot_addr from the Write Boot
+ * Params record (0xFC0E). Returns the number of groups, or BH_EMALFORMED. */
+int bh_intel_sfi_walk(const uint8_t *fw, size_t len,
+		      int (*fn)(void *ctx, size_t off, size_t n), void *ctx, uint32_t *boot_addr,
+		      char *err, size_t errlen);
+/* Intel .ddc: records of (length u8, id le16, data); returns how many, or
+ * BH_EMALFORMED. fn gets each whole record (length byte included). */
+int bh_intel_ddc_walk(const uint8_t *fw, size_t len,
+		      int (*fn)(void *ctx, const uint8_t *rec, size_t n), void *ctx, char *err,
+		      size_t errlen);
 
 #endif
