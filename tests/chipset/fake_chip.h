@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum fake_kind { FAKE_REALTEK, FAKE_BROADCOM, FAKE_PLAIN };
+enum fake_kind { FAKE_REALTEK, FAKE_BROADCOM, FAKE_PLAIN, FAKE_INTEL, FAKE_INTEL_TLV };
 
 typedef void (*fake_emit_fn)(void *ctx, const uint8_t *evt, size_t len);
 
@@ -34,6 +34,15 @@ struct fake_chip {
 	bool download_done, in_minidriver, launched, patched, unplugged;
 	uint32_t patched_version; /* set by the test: what the patch reports */
 	uint16_t last_op;
+	/* Intel: the bootloader */
+	uint32_t expect_sfi_len;  /* data bytes after which it reports the result */
+	uint8_t sfi_result;       /* 0 ok; else the result it reports */
+	bool no_boot_event;
+	size_t hdr_got[4];        /* bytes per fragment type 0..3 */
+	bool bad_order;           /* a fragment type came out of order */
+	uint32_t boot_addr;       /* what Intel Reset asked for */
+	int ddc_records;
+	bool intel_operational;
 };
 
 void fake_chip_init(struct fake_chip *c, enum fake_kind kind);

@@ -125,3 +125,54 @@ void fw_fill(uint8_t *p, size_t n, uint32_t seed)
 		p[i] = (uint8_t)x;
 	}
 }
+
+static size_t record(uint8_t *p, uint16_t op, const uint8_t *d, uint8_t n)
+{
+	put16(p, op);
+	p[2] = n;
+	memcpy(p + 3, d, n);
+	return 3u + n;
+}
+
+/* A NOP record bringing o to a multiple of 4 (from the 644 start, itself
+ * a multiple of 4). */
+static size_t pad(uint8_t *p, size_t o)
+{
+	static const uint8_t zero[4];
+	size_t need = (4 - (o + 3) % 4) % 4;
+	return record(p, 0xfc02, zero, (uint8_t)need);
+}
+
+size_t fw_build_sfi(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
+		    uint32_t boot_addr)
+{
+	if (cap < 644 + (size_t)(n + 1) * (3 + 255 + 6))
+		return 0;
+	fw_fill(out, 644, seed);
+	size_t o = 644;
+	uint8_t d[255];
+	for (int i = 0; i < n; i++) {
+		fw_fill(d, rec_len, seed + 1 + (uint32_t)i);
+		o += record(out + o, 0xfc8e, d, rec_len);
+		if (o % 4)
+			o += pad(out + o, o);
+	}
+	uint8_t bp[7] = { 0 };
+	put32(bp, boot_addr);
+	o += record(out + o, 0xfc0e, bp, sizeof(bp));
+	if (o % 4)
+		o += pad(out + o, o);
+	return o;
+}
+
+size_t fw_build_ddc(uint8_t *out, size_t cap, int n)
+{
+	if (cap < (size_t)n * 7)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		out[7 * i] = 6;
+		put16(out + 7 * i + 1, (uint16_t)(0x0100 + i));
+		fw_fill(out + 7 * i + 3, 4, (uint32_t)i);
+	}
+	return (size_t)n * 7;
+}

@@ -35,6 +35,15 @@ struct fw_hcd_rec {
 };
 size_t fw_build_hcd(uint8_t *out, size_t cap, const struct fw_hcd_rec *r, int n);
 
+/* Intel .sfi: 644-byte header (filled from seed) and n records of
+ * rec_len parameter bytes (Intel Mem Write 0xfc8e), a Write Boot Params
+ * record (0xfc0e) with boot_addr, and NOP records (0xfc02) padding each
+ * record to a 4-byte boundary, as Intel's files do. */
+size_t fw_build_sfi(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
+		    uint32_t boot_addr);
+/* Intel .ddc: n records (length, id le16, 4 data bytes). */
+size_t fw_build_ddc(uint8_t *out, size_t cap, int n);
+
 /* Deterministic filler bytes. */
 void fw_fill(uint8_t *p, size_t n, uint32_t seed);
 

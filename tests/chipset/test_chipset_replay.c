@@ -43,8 +43,9 @@ static void cleanup(void)
 
 /* The firmware a driver reads: an RTL8761B (UART: no USB ID here) epatch v1 (patches for ROM
  * versions 0 and 1) with its config, or a BCM20702A1 .hcd. */
-static void make_firmware(bool realtek)
+static void make_firmware(const char *vendor)
 {
+	bool realtek = !strcmp(vendor, "realtek"), intel = !strcmp(vendor, "intel");
 	snprintf(dir, sizeof(dir), "/tmp/bh-fw-XXXXXX");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
@@ -52,7 +53,7 @@ static void make_firmware(bool realtek)
 	}
 	atexit(cleanup);
 	char sub[128];
-	snprintf(sub, sizeof(sub), "%s/%s", dir, realtek ? "rtl_bt" : "brcm");
+	snprintf(sub, sizeof(sub), "%s/%s", dir, realtek ? "rtl_bt" : intel ? "intel" : "brcm");
 	mkdir(sub, 0700);
 	static uint8_t fw[8192], p0[200], p1[700], cfg[30];
 	if (realtek) {
@@ -63,6 +64,9 @@ static void make_firmware(bool realtek)
 		put("rtl_bt/rtl8761b_fw.bin", fw,
 		    fw_build_epatch_v1(fw, sizeof(fw), 0x0a0b1234, 14, ps, 2));
 		put("rtl_bt/rtl8761b_config.bin", cfg, sizeof(cfg));
+	} else if (intel) {
+		put("intel/ibt-12-16.sfi", fw, fw_build_sfi(fw, sizeof(fw), 40, 12, 30, 0x00040800));
+		put("intel/ibt-12-16.ddc", cfg, fw_build_ddc(cfg, sizeof(cfg), 3));
 	} else {
 		static const uint8_t launch[4] = { 0xff, 0xff, 0xff, 0xff };
 		fw_fill(p1, 3 * 200, 4);
@@ -91,7 +95,7 @@ static bool hook(void *ctx, struct fake *f, uint16_t op, const uint8_t *p, size_
 	if (cp->done)
 		return false;
 	fake_chip_command(&cp->chip, op, p, n, emit, f);
-	if (cp->chip.patched && op == 0x1001)
+	if (cp->chip.patched && (op == 0x1001 || op == 0xfc05))
 		cp->done = true;
 	return true;
 }
@@ -101,8 +105,10 @@ static int cli(const char *vendor, const char *trace, const char *exe)
 {
 	const char *want_text = !strcmp(vendor, "realtek")
 					? "Chipset        realtek RTL8761B: patched"
-					: "Chipset        broadcom BCM20702A1: patched";
+				: !strcmp(vendor, "intel") ? "Chipset        intel Intel 8265: patched"
+							   : "Chipset        broadcom BCM20702A1: patched";
 	const char *want_file = !strcmp(vendor, "realtek") ? "/rtl_bt/rtl8761b_fw.bin + "
+				: !strcmp(vendor, "intel") ? "/intel/ibt-12-16.sfi + "
 							   : "/brcm/BCM20702A1.hcd";
 	int fails = 0;
 	for (int json = 0; json < 2; json++) {
@@ -130,17 +136,18 @@ static int cli(const char *vendor, const char *trace, const char *exe)
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "cli")) {
-		make_firmware(!strcmp(argv[2], "realtek"));
+		make_firmware(argv[2]);
 		return cli(argv[2], argv[3], argv[4]);
 	}
 	if (argc != 4 || (strcmp(argv[1], "record") && strcmp(argv[1], "replay")) ||
-	    (strcmp(argv[2], "realtek") && strcmp(argv[2], "broadcom"))) {
-		fprintf(stderr, "usage: %s record|replay realtek|broadcom FILE\n", argv[0]);
+	    (strcmp(argv[2], "realtek") && strcmp(argv[2], "broadcom") && strcmp(argv[2], "intel"))) {
+		fprintf(stderr, "usage: %s record|replay realtek|broadcom|intel FILE\n", argv[0]);
 		return 2;
 	}
 	bool record = !strcmp(argv[1], "record");
 	bool realtek = !strcmp(argv[2], "realtek");
-	make_firmware(realtek);
+	bool intel = !strcmp(argv[2], "intel");
+	make_firmware(argv[2]);
 
 	struct bh_host_config cfg;
 	bh_host_config_default(&cfg);
@@ -156,8 +163,15 @@ int main(int argc, char **argv)
 		f = fake_new();
 		if (!f)
 			return 2;
-		fake_chip_init(&cp.chip, realtek ? FAKE_REALTEK : FAKE_BROADCOM);
+		fake_chip_init(&cp.chip, realtek ? FAKE_REALTEK : intel ? FAKE_INTEL : FAKE_BROADCOM);
 		cp.chip.patched_version = realtek ? 0x0a0b1234 : 0x4321;
+		if (intel) {
+			char path[256];
+			snprintf(path, sizeof(path), "%s/intel/ibt-12-16.sfi", dir);
+			struct stat st;
+			stat(path, &st);
+			cp.chip.expect_sfi_len = (uint32_t)st.st_size - 644;
+		}
 		fake_set_command_hook(f, hook, &cp);
 		cfg.transport = fake_transport(f);
 		cfg.trace_path = argv[3];

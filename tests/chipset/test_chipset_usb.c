@@ -478,6 +478,131 @@ static void broadcom_malformed_and_refused(void **state)
 	rig_close();
 }
 
+/* ---- Intel -------------------------------------------------------------- */
+
+#define BOOT_ADDR 0x00040800u
+
+/* An 8265 in its bootloader (variant 12, device revision 16). */
+static size_t intel_open(bool with_ddc, enum fake_kind kind)
+{
+	rig_open(0x8087, 0x0a2b, kind, NULL);
+	size_t n = fw_build_sfi(fw, sizeof(fw), 40, 20, 30, BOOT_ADDR);
+	assert_true(n > 644);
+	add_file("intel/ibt-12-16.sfi", fw, n);
+	if (with_ddc) {
+		uint8_t ddc[64];
+		add_file("intel/ibt-12-16.ddc", ddc, fw_build_ddc(ddc, sizeof(ddc), 3));
+	}
+	R.chip.expect_sfi_len = (uint32_t)(n - 644);
+	return n;
+}
+
+static void intel_bootloader_patched(void **state)
+{
+	(void)state;
+	size_t n = intel_open(true, FAKE_INTEL);
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+	assert_int_equal(r->vendor, BH_CHIPSET_INTEL);
+	assert_string_equal(r->chip, "Intel 8265");
+	assert_string_equal(r->firmware, "/fw/intel/ibt-12-16.sfi");
+	assert_string_equal(r->config, "/fw/intel/ibt-12-16.ddc");
+	/* header, key and signature in order, then every record, in groups
+	 * of 4-byte multiples */
+	assert_int_equal(R.chip.hdr_got[0], 128);
+	assert_int_equal(R.chip.hdr_got[3], 256);
+	assert_int_equal(R.chip.hdr_got[2], 256);
+	assert_false(R.chip.bad_order);
+	assert_int_equal(R.chip.dl_len, n - 644);
+	assert_memory_equal(R.chip.dl, fw + 644, n - 644);
+	assert_int_equal(R.chip.boot_addr, BOOT_ADDR);
+	assert_int_equal(R.chip.ddc_records, 3);
+	assert_non_null(strstr(r->message, "0x00040800"));
+	/* warm start: operational firmware, nothing to load */
+	int frags = R.chip.fragments;
+	r = rig_run();
+	assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+	assert_int_equal(R.chip.fragments, frags);
+	rig_close();
+
+	/* without DDC parameters it still comes up */
+	intel_open(false, FAKE_INTEL);
+	r = rig_run();
+	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+	assert_string_equal(r->config, "");
+	rig_close();
+}
+
+static void intel_failures(void **state)
+{
+	(void)state;
+	/* no firmware: a bootloader cannot run the standard init */
+	rig_open(0x8087, 0x0a2b, FAKE_INTEL, NULL);
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(R.result, BH_ENOTFOUND);
+	assert_non_null(strstr(r->message, "intel/ibt-12-16.sfi"));
+	assert_non_null(strstr(r->message, "firmware-iwlwifi"));
+	assert_non_null(strstr(r->message, "cannot run without it"));
+	rig_close();
+
+	/* the bootloader rejects the image */
+	intel_open(true, FAKE_INTEL);
+	R.chip.sfi_result = 0x01;
+	r = rig_run();
+	assert_int_equal(R.result, BH_EPROTO);
+	assert_non_null(strstr(r->message, "rejected"));
+	assert_int_equal(R.chip.boot_addr, 0); /* never reset */
+	rig_close();
+
+	/* the download result never comes */
+	intel_open(true, FAKE_INTEL);
+	R.chip.expect_sfi_len = 1;
+	bh_time_ms t0 = R.now;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ETIMEDOUT);
+	assert_non_null(strstr(r->message, "download result"));
+	assert_true(R.now >= t0 + 5000);
+	rig_close();
+
+	/* the firmware never announces its boot */
+	intel_open(true, FAKE_INTEL);
+	R.chip.no_boot_event = true;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ETIMEDOUT);
+	assert_non_null(strstr(r->message, "boot"));
+	rig_close();
+
+	/* a truncated file: nothing is sent */
+	size_t n = intel_open(true, FAKE_INTEL);
+	R.files[0].len = n - 5;
+	r = rig_run();
+	assert_int_equal(R.result, BH_EMALFORMED);
+	assert_int_equal(R.chip.fragments, 0);
+	rig_close();
+
+	/* a refused fragment */
+	intel_open(true, FAKE_INTEL);
+	R.chip.refuse_at_fragment = 4;
+	r = rig_run();
+	assert_int_equal(R.result, BH_HCI_STATUS(0x1f));
+	rig_close();
+}
+
+static void intel_tlv(void **state)
+{
+	(void)state;
+	rig_open(0x8087, 0x0032, FAKE_INTEL_TLV, NULL);
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(R.result, BH_ENOTSUP);
+	assert_non_null(strstr(r->message, "AX2xx"));
+	R.chip.intel_operational = true;
+	r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+	rig_close();
+}
+
 /* ---- listing for `blehost usb` ------------------------------------------ */
 
 static void usb_list_reads_ids_path_and_strings(void **state)
@@ -521,6 +646,9 @@ int main(void)
 		cmocka_unit_test(broadcom_generic_name_and_missing),
 		cmocka_unit_test(broadcom_malformed_and_refused),
 		cmocka_unit_test(usb_list_reads_ids_path_and_strings),
+		cmocka_unit_test(intel_bootloader_patched),
+		cmocka_unit_test(intel_failures),
+		cmocka_unit_test(intel_tlv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
