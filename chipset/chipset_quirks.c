@@ -36,13 +36,14 @@ static const struct bh_chipset_quirk table[] = {
 	  "BCM20702A0 dongles (Plugable, Kinivo)", "Linux btusb table (BTUSB_BCM_PATCHRAM)" },
 	{ 0x0a5c, 0xffff, BH_CHIPSET_BROADCOM, BH_QUIRK_ROM_WORKS, "any Broadcom Bluetooth interface",
 	  "btusb matches vendor 0a5c with class ff/01/01 or e0/01/01 as Broadcom patchram" },
-	/* Intel: newer parts boot into a bootloader and need their firmware;
-	 * blehost cannot load it yet, so these are listed to say so. */
+	/* Intel: 8260/8265/9xxx boot into a bootloader and need their .sfi
+	 * firmware (chipset_intel.c loads it); AX2xx (TLV) parts are
+	 * recognised, but their firmware download is not implemented. */
 	{ 0x8087, 0x0a2b, BH_CHIPSET_INTEL, BH_QUIRK_NEEDS_PATCH, "Intel 8265 (bootloader)",
 	  "Linux btusb table (BTUSB_INTEL_COMBINED); boots into its bootloader" },
 	{ 0x8087, 0x0aaa, BH_CHIPSET_INTEL, BH_QUIRK_NEEDS_PATCH, "Intel 9460/9560 (bootloader)",
 	  "Linux btusb table (BTUSB_INTEL_COMBINED)" },
-	{ 0x8087, 0x0026, BH_CHIPSET_INTEL, BH_QUIRK_NEEDS_PATCH, "Intel AX201 (bootloader)",
+	{ 0x8087, 0x0026, BH_CHIPSET_INTEL, BH_QUIRK_NEEDS_PATCH, "Intel AX201 (bootloader, TLV)",
 	  "Linux btusb table (BTUSB_INTEL_COMBINED)" },
 	{ 0x8087, 0x0032, BH_CHIPSET_INTEL, BH_QUIRK_NEEDS_PATCH, "Intel AX210 (bootloader, TLV)",
 	  "Linux btusb table (BTUSB_INTEL_COMBINED)" },

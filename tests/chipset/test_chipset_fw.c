@@ -234,6 +234,46 @@ static void hcd_walk(void **state)
 	assert_non_null(strstr(err, "record 2"));
 }
 
+static int count_group(void *ctx, size_t off, size_t n)
+{
+	size_t *next = ctx;
+	assert_int_equal(off, *next);
+	assert_int_equal(n % 4, 0);
+	*next = off + n;
+	return 0;
+}
+
+static void intel_sfi_and_ddc(void **state)
+{
+	(void)state;
+	size_t n = fw_build_sfi(file, sizeof(file), 1, 5, 30, 0x00040800);
+	uint32_t boot;
+	size_t next = 644;
+	char err[128];
+	assert_true(bh_intel_sfi_walk(file, n, count_group, &next, &boot, err, sizeof(err)) > 0);
+	assert_int_equal(next, n);
+	assert_int_equal(boot, 0x00040800);
+	/* every truncation is malformed: cut inside a record, off the 4-byte
+	 * grid, or before the boot parameters record that ends the file */
+	for (size_t k = 0; k < n; k++)
+		assert_int_equal(bh_intel_sfi_walk(file, k, NULL, NULL, &boot, err, sizeof(err)),
+				 BH_EMALFORMED);
+	/* no boot parameters record */
+	size_t at = 644;
+	while (at + 3 < n && !(file[at] == 0x0e && file[at + 1] == 0xfc))
+		at += 3u + file[at + 2];
+	assert_true(at + 3 < n);
+	file[at] = 0x8e; /* the 0xfc0e record becomes another Mem Write */
+	assert_int_equal(bh_intel_sfi_walk(file, n, NULL, NULL, &boot, err, sizeof(err)),
+			 BH_EMALFORMED);
+	assert_non_null(strstr(err, "0xfc0e"));
+	n = fw_build_ddc(file, sizeof(file), 3);
+	assert_int_equal(bh_intel_ddc_walk(file, n, NULL, NULL, err, sizeof(err)), 3);
+	assert_int_equal(bh_intel_ddc_walk(file, n - 1, NULL, NULL, err, sizeof(err)), BH_EMALFORMED);
+	file[7] = 1; /* a record too short for its id */
+	assert_int_equal(bh_intel_ddc_walk(file, n, NULL, NULL, err, sizeof(err)), BH_EMALFORMED);
+}
+
 static void quirk_table(void **state)
 {
 	(void)state;
@@ -276,6 +316,7 @@ int main(void)
 		cmocka_unit_test(v2_orders_by_priority),
 		cmocka_unit_test(v2_packed_equal_priority),
 		cmocka_unit_test(hcd_walk),
+		cmocka_unit_test(intel_sfi_and_ddc),
 		cmocka_unit_test(quirk_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
