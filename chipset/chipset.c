@@ -160,6 +160,37 @@ int chipset_load(struct bh_chipset *c, const char *name, uint8_t **data, size_t 
 	return c->port.load(c->port.ctx, name, data, len, path, pathlen);
 }
 
+bool chipset_load_firmware(struct bh_chipset *c, const char *name, bool continuing)
+{
+	char path[160];
+	int rc = chipset_load(c, name, &c->fw, &c->fw_len, path, sizeof(path));
+	if (rc == BH_ENOTFOUND) {
+		chipset_missing_msg(c, name, continuing);
+		chipset_finish(c, continuing ? BH_CHIPSET_NO_FIRMWARE : BH_CHIPSET_FAILED,
+			       continuing ? BH_OK : BH_ENOTFOUND, NULL);
+		return false;
+	}
+	if (rc) {
+		chipset_finish(c, BH_CHIPSET_FAILED, rc, "cannot read firmware %s: %s", name,
+			       bh_strerror(rc));
+		return false;
+	}
+	snprintf(c->rep.firmware, sizeof(c->rep.firmware), "%s", path);
+	return true;
+}
+
+bool chipset_version_after(struct bh_chipset *c, const uint8_t *rp, size_t n)
+{
+	if (n < 9) {
+		chipset_finish(c, BH_CHIPSET_FAILED, BH_EMALFORMED,
+			       "Read Local Version after the download: short answer");
+		return false;
+	}
+	c->rep.hci_revision_after = bh_get16(rp + 2);
+	c->rep.lmp_subversion_after = bh_get16(rp + 7);
+	return true;
+}
+
 void chipset_missing_msg(struct bh_chipset *c, const char *name, bool continuing)
 {
 	snprintf(c->rep.message, sizeof(c->rep.message),

@@ -172,13 +172,8 @@ static void bcm_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp, s
 		chipset_cmd(c, HCI_OP_READ_LOCAL_VERSION, NULL, 0);
 		return;
 	case BCM_VERSION:
-		if (n < 9) {
-			chipset_finish(c, BH_CHIPSET_FAILED, BH_EMALFORMED,
-				       "Read Local Version after the download: short answer");
+		if (!chipset_version_after(c, rp, n))
 			return;
-		}
-		r->hci_revision_after = bh_get16(rp + 2);
-		r->lmp_subversion_after = bh_get16(rp + 7);
 		chipset_finish(c, BH_CHIPSET_PATCHED, BH_OK,
 			       "%s patched (%u records, %zu bytes); HCI revision 0x%04x -> 0x%04x",
 			       r->chip, r->commands, r->download_bytes, r->hci_revision,

@@ -258,26 +258,16 @@ static void on_legacy_version(struct bh_chipset *c, const uint8_t *rp)
 static void start_download(struct bh_chipset *c)
 {
 	struct bh_chipset_report *r = &c->rep;
-	char name[64], path[160], err[128];
+	char name[64], err[128];
 	file_name(c, "sfi", name, sizeof(name));
-	int rc = chipset_load(c, name, &c->fw, &c->fw_len, path, sizeof(path));
-	if (rc == BH_ENOTFOUND) {
-		chipset_missing_msg(c, name, false);
-		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTFOUND, NULL);
+	if (!chipset_load_firmware(c, name, false))
 		return;
-	}
-	if (rc) {
-		chipset_finish(c, BH_CHIPSET_FAILED, rc, "cannot read firmware %s: %s", name,
-			       bh_strerror(rc));
-		return;
-	}
-	snprintf(r->firmware, sizeof(r->firmware), "%s", path);
 	int groups = bh_intel_sfi_walk(c->fw, c->fw_len, NULL, NULL, &c->boot_addr, err,
 				       sizeof(err));
 	if (groups < 0) {
 		chipset_finish(c, BH_CHIPSET_FAILED, groups,
 			       "%s: %s; reinstall %s, or point $BLEHOST_FIRMWARE_PATH at a good copy",
-			       path, err, bh_chipset_firmware_package(r->vendor));
+			       r->firmware, err, bh_chipset_firmware_package(r->vendor));
 		return;
 	}
 	struct segq q = { calloc((size_t)groups + 3, sizeof(struct seg)), 3, groups + 3 };

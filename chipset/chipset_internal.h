@@ -69,6 +69,13 @@ void chipset_finish(struct bh_chipset *c, enum bh_chipset_outcome o, bh_status s
 /* Loads a firmware file through the port into *data (owned by the caller). */
 int chipset_load(struct bh_chipset *c, const char *name, uint8_t **data, size_t *len,
 		 char *path, size_t pathlen);
+/* Loads the firmware file name into c->fw and names it in the report.
+ * On failure bring-up has ended (a missing file: NO_FIRMWARE when
+ * continuing, else FAILED) and it returns false. */
+bool chipset_load_firmware(struct bh_chipset *c, const char *name, bool continuing);
+/* Read Local Version answered after a download: fills the report's "after"
+ * fields; a short answer ends bring-up and returns false. */
+bool chipset_version_after(struct bh_chipset *c, const uint8_t *rp, size_t n);
 /* The sentence for a missing firmware file. */
 void chipset_missing_msg(struct bh_chipset *c, const char *name, bool continuing);
 void chipset_log(struct bh_chipset *c, enum bh_log_level lvl, const char *fmt, ...)

@@ -324,30 +324,21 @@ static void load_and_download(struct bh_chipset *c)
 {
 	struct bh_chipset_report *r = &c->rep;
 	const struct rtl_ic *ic = find_ic(r->lmp_subversion, r->hci_revision, r->hci_version);
-	char name[64], path[160];
+	char name[64];
 	snprintf(name, sizeof(name), "rtl_bt/%s_fw.bin", base_name(c, ic));
-	int rc = chipset_load(c, name, &c->fw, &c->fw_len, path, sizeof(path));
-	if (rc == BH_ENOTFOUND) {
-		chipset_missing_msg(c, name, true);
-		chipset_finish(c, BH_CHIPSET_NO_FIRMWARE, BH_OK, NULL);
+	if (!chipset_load_firmware(c, name, true))
 		return;
-	}
-	if (rc) {
-		chipset_finish(c, BH_CHIPSET_FAILED, rc, "cannot read firmware %s: %s", name,
-			       bh_strerror(rc));
-		return;
-	}
-	snprintf(r->firmware, sizeof(r->firmware), "%s", path);
 	uint8_t *patch;
 	size_t plen;
 	char err[128];
-	rc = bh_rtl_epatch_extract(c->fw, c->fw_len, r->lmp_subversion, (uint8_t)r->rom_version,
+	int rc = bh_rtl_epatch_extract(c->fw, c->fw_len, r->lmp_subversion, (uint8_t)r->rom_version,
 				   &patch, &plen, &r->firmware_version, err, sizeof(err));
 	if (rc) {
 		chipset_finish(c, BH_CHIPSET_FAILED, rc,
 			       "%s: %s (ROM version %d); reinstall %s, or point "
 			       "$BLEHOST_FIRMWARE_PATH at a good copy",
-			       path, err, r->rom_version, bh_chipset_firmware_package(r->vendor));
+			       r->firmware, err, r->rom_version,
+			       bh_chipset_firmware_package(r->vendor));
 		return;
 	}
 	uint8_t *cfg = NULL;
@@ -418,13 +409,8 @@ static void rtl_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp, s
 			chipset_cmd(c, HCI_OP_READ_LOCAL_VERSION, NULL, 0);
 			return;
 		}
-		if (n < 9) {
-			chipset_finish(c, BH_CHIPSET_FAILED, BH_EMALFORMED,
-				       "Read Local Version after the download: short answer");
+		if (!chipset_version_after(c, rp, n))
 			return;
-		}
-		r->hci_revision_after = bh_get16(rp + 2);
-		r->lmp_subversion_after = bh_get16(rp + 7);
 		if (r->lmp_subversion_after == r->lmp_subversion)
 			chipset_finish(c, BH_CHIPSET_FAILED, BH_EPROTO,
 				       "the patch did not take: the controller still reports its "

@@ -14,6 +14,20 @@
 
 static uint8_t file[8192];
 
+/* The last extraction's results (its patch is freed by the next one). */
+static struct {
+	uint8_t *out;
+	size_t olen;
+	uint32_t ver;
+	char err[128];
+} X;
+
+static int extract(const uint8_t *f, size_t n, uint16_t lmp, uint8_t rom)
+{
+	free(X.out);
+	return bh_rtl_epatch_extract(f, n, lmp, rom, &X.out, &X.olen, &X.ver, X.err, sizeof(X.err));
+}
+
 static size_t v1_two_patches(uint8_t *p1, uint8_t *p2)
 {
 	fw_fill(p1, 300, 1);
@@ -27,24 +41,16 @@ static void v1_selects_by_rom_version(void **state)
 	(void)state;
 	uint8_t p1[300], p2[500];
 	size_t n = v1_two_patches(p1, p2);
-	uint8_t *out;
-	size_t olen;
-	uint32_t ver;
-	char err[128];
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8761, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_OK);
-	assert_int_equal(olen, 500);
-	assert_int_equal(ver, 0x12345678);
-	assert_memory_equal(out, p2, 496);
+	assert_int_equal(extract(file, n, 0x8761, 1), BH_OK);
+	assert_int_equal(X.olen, 500);
+	assert_int_equal(X.ver, 0x12345678);
+	assert_memory_equal(X.out, p2, 496);
 	/* the version replaces the patch's last four bytes */
 	const uint8_t v[4] = { 0x78, 0x56, 0x34, 0x12 };
-	assert_memory_equal(out + 496, v, 4);
-	free(out);
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8761, 0, &out, &olen, &ver, err, sizeof(err)),
-			 BH_OK);
-	assert_int_equal(olen, 300);
-	assert_memory_equal(out, p1, 296);
-	free(out);
+	assert_memory_equal(X.out + 496, v, 4);
+	assert_int_equal(extract(file, n, 0x8761, 0), BH_OK);
+	assert_int_equal(X.olen, 300);
+	assert_memory_equal(X.out, p1, 296);
 }
 
 static void v1_no_patch_for_rom(void **state)
@@ -52,14 +58,9 @@ static void v1_no_patch_for_rom(void **state)
 	(void)state;
 	uint8_t p1[300], p2[500];
 	size_t n = v1_two_patches(p1, p2);
-	uint8_t *out;
-	size_t olen;
-	uint32_t ver;
-	char err[128];
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8761, 7, &out, &olen, &ver, err, sizeof(err)),
-			 BH_ENOTFOUND);
-	assert_null(out);
-	assert_non_null(strstr(err, "ROM version"));
+	assert_int_equal(extract(file, n, 0x8761, 7), BH_ENOTFOUND);
+	assert_null(X.out);
+	assert_non_null(strstr(X.err, "ROM version"));
 }
 
 static void v1_wrong_chip(void **state)
@@ -67,14 +68,9 @@ static void v1_wrong_chip(void **state)
 	(void)state;
 	uint8_t p1[300], p2[500];
 	size_t n = v1_two_patches(p1, p2);
-	uint8_t *out;
-	size_t olen;
-	uint32_t ver;
-	char err[128];
 	/* project 14 is the RTL8761B family; an RTL8822 must not take it */
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8822, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
-	assert_non_null(strstr(err, "8761"));
+	assert_int_equal(extract(file, n, 0x8822, 1), BH_EMALFORMED);
+	assert_non_null(strstr(X.err, "8761"));
 }
 
 static void v1_malformed(void **state)
@@ -82,50 +78,38 @@ static void v1_malformed(void **state)
 	(void)state;
 	uint8_t p1[300], p2[500];
 	size_t n = v1_two_patches(p1, p2);
-	uint8_t *out;
-	size_t olen;
-	uint32_t ver;
-	char err[128];
 	/* every truncation fails cleanly (the signature is at the end) */
 	for (size_t k = 0; k < n; k++)
-		assert_int_equal(bh_rtl_epatch_extract(file, k, 0x8761, 1, &out, &olen, &ver, err,
-						       sizeof(err)),
-				 BH_EMALFORMED);
+		assert_int_equal(extract(file, k, 0x8761, 1), BH_EMALFORMED);
 	/* patch offset outside the file */
 	uint8_t bad[sizeof(file)];
 	memcpy(bad, file, n);
 	bad[14 + 8 + 4] = 0xff;
 	bad[14 + 8 + 5] = 0xff;
-	assert_int_equal(bh_rtl_epatch_extract(bad, n, 0x8761, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
-	assert_non_null(strstr(err, "outside"));
+	assert_int_equal(extract(bad, n, 0x8761, 1), BH_EMALFORMED);
+	assert_non_null(strstr(X.err, "outside"));
 	/* a patch shorter than the version it must carry */
 	memcpy(bad, file, n);
 	bad[14 + 6] = 3;
 	bad[14 + 7] = 0;
-	assert_int_equal(bh_rtl_epatch_extract(bad, n, 0x8761, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
+	assert_int_equal(extract(bad, n, 0x8761, 1), BH_EMALFORMED);
 	/* a patch table longer than the file */
 	memcpy(bad, file, n);
 	bad[12] = 0xff;
 	bad[13] = 0x7f;
-	assert_int_equal(bh_rtl_epatch_extract(bad, n, 0x8761, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
+	assert_int_equal(extract(bad, n, 0x8761, 1), BH_EMALFORMED);
 	/* no signature */
 	memcpy(bad, file, n);
 	memcpy(bad, "Realtexx", 8);
-	assert_int_equal(bh_rtl_epatch_extract(bad, n, 0x8761, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
+	assert_int_equal(extract(bad, n, 0x8761, 1), BH_EMALFORMED);
 	/* an instruction of length 0 before the project id */
 	memcpy(bad, file, n);
 	bad[n - 6] = 0;
-	assert_int_equal(bh_rtl_epatch_extract(bad, n, 0x8761, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
+	assert_int_equal(extract(bad, n, 0x8761, 1), BH_EMALFORMED);
 	/* an unknown project id */
 	memcpy(bad, file, n);
 	bad[n - 7] = 99;
-	assert_int_equal(bh_rtl_epatch_extract(bad, n, 0x8761, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
+	assert_int_equal(extract(bad, n, 0x8761, 1), BH_EMALFORMED);
 }
 
 static void v2_orders_by_priority(void **state)
@@ -142,22 +126,13 @@ static void v2_orders_by_priority(void **state)
 	};
 	size_t n = fw_build_epatch_v2(file, sizeof(file), 0xabcd0001, 14, ss, 6);
 	assert_true(n > 0);
-	uint8_t *out;
-	size_t olen;
-	uint32_t ver;
-	char err[128];
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8761, 1, &out, &olen, &ver, err, sizeof(err)),
-			 BH_OK);
-	assert_int_equal(ver, 0xabcd0001);
-	assert_int_equal(olen, 12);
-	assert_memory_equal(out, "AAAABBBBBBDD", 12);
-	free(out);
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8761, 2, &out, &olen, &ver, err, sizeof(err)),
-			 BH_OK);
-	assert_int_equal(olen, 2);
-	free(out);
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8761, 5, &out, &olen, &ver, err, sizeof(err)),
-			 BH_ENOTFOUND);
+	assert_int_equal(extract(file, n, 0x8761, 1), BH_OK);
+	assert_int_equal(X.ver, 0xabcd0001);
+	assert_int_equal(X.olen, 12);
+	assert_memory_equal(X.out, "AAAABBBBBBDD", 12);
+	assert_int_equal(extract(file, n, 0x8761, 2), BH_OK);
+	assert_int_equal(X.olen, 2);
+	assert_int_equal(extract(file, n, 0x8761, 5), BH_ENOTFOUND);
 }
 
 static void v2_packed_equal_priority(void **state)
@@ -166,29 +141,19 @@ static void v2_packed_equal_priority(void **state)
 	const uint8_t a[] = "first", b[] = "second";
 	struct fw_v2_subsec ss[] = { { 1, 1, 4, 0, a, 5 }, { 1, 1, 4, 0, b, 6 } };
 	size_t n = fw_build_epatch_v2_packed(file, sizeof(file), 1, 13, 1, ss, 2);
-	uint8_t *out;
-	size_t olen;
-	uint32_t ver;
-	char err[128];
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8822, 0, &out, &olen, &ver, err, sizeof(err)),
-			 BH_OK);
+	assert_int_equal(extract(file, n, 0x8822, 0), BH_OK);
 	/* of equal priority, the later one goes first */
-	assert_memory_equal(out, "secondfirst", 11);
-	free(out);
-	/* a subsection running past its section */
+	assert_memory_equal(X.out, "secondfirst", 11);
+		/* a subsection running past its section */
 	file[20 + 12 + 4] = 0xff;
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8822, 0, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
+	assert_int_equal(extract(file, n, 0x8822, 0), BH_EMALFORMED);
 	/* a section running past the file */
 	n = fw_build_epatch_v2_packed(file, sizeof(file), 1, 13, 1, ss, 2);
 	file[20 + 4 + 2] = 0xff;
-	assert_int_equal(bh_rtl_epatch_extract(file, n, 0x8822, 0, &out, &olen, &ver, err, sizeof(err)),
-			 BH_EMALFORMED);
+	assert_int_equal(extract(file, n, 0x8822, 0), BH_EMALFORMED);
 	n = fw_build_epatch_v2_packed(file, sizeof(file), 1, 13, 1, ss, 2);
 	for (size_t k = 0; k < n; k++)
-		assert_int_not_equal(bh_rtl_epatch_extract(file, k, 0x8822, 0, &out, &olen, &ver, err,
-							   sizeof(err)),
-				     BH_OK);
+		assert_int_not_equal(extract(file, k, 0x8822, 0), BH_OK);
 }
 
 struct walk {
