@@ -133,8 +133,57 @@ static int cli(const char *vendor, const char *trace, const char *exe)
 	return fails ? 1 : 0;
 }
 
+/* Read BD_ADDR answers 00:00:00:00:00:00 (a Zephyr nRF controller). */
+static bool zero_addr(void *ctx, struct fake *f, uint16_t op, const uint8_t *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	if (op != 0x1009)
+		return false;
+	uint8_t cc[3 + 7] = { 1, 0x09, 0x10, 0 };
+	fake_event(f, 0x0e, cc, sizeof(cc));
+	return true;
+}
+
+/* The no-public-address quirk: the host takes its static random address
+ * (LE Set Random Address, top bits 11) instead of advertising from 0. */
+static int no_public_address(void)
+{
+	struct fake *f = fake_new();
+	if (!f)
+		return 2;
+	fake_set_command_hook(f, zero_addr, NULL);
+	struct bh_host_config cfg;
+	bh_host_config_default(&cfg);
+	cfg.seeded = true;
+	cfg.seed = 7;
+	cfg.store_dir = "";
+	cfg.transport = fake_transport(f);
+	char err[256];
+	struct bh_host *h = bh_host_new(&cfg, NULL, err, sizeof(err));
+	if (!h || fake_accept(f, bh_host_loop(h)) || bh_host_start_sync(h, 3000)) {
+		fprintf(stderr, "bring-up failed: %s\n", err);
+		return 1;
+	}
+	bh_host_run_for(h, 50);
+	uint8_t a[6];
+	int n = fake_last_cmd(f, 0x2005, a, sizeof(a));
+	int rc = n == 6 && (a[5] & 0xc0) == 0xc0 ? 0 : 1;
+	if (rc)
+		fprintf(stderr, "no LE Set Random Address with a static address (%d)\n", n);
+	else
+		printf("zero BD_ADDR: static random address %02X:%02X:%02X:%02X:%02X:%02X set\n", a[5],
+		       a[4], a[3], a[2], a[1], a[0]);
+	bh_host_free(h);
+	fake_free(f);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && !strcmp(argv[1], "no-public-address"))
+		return no_public_address();
 	if (argc == 5 && !strcmp(argv[1], "cli")) {
 		make_firmware(argv[2]);
 		return cli(argv[2], argv[3], argv[4]);
