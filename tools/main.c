@@ -60,7 +60,7 @@ static void usage(FILE *f, const char *prog)
 		   "--allow-bond-downgrade: let a pairing replace a bond with a weaker one.\n"
 		   "--new-identity: keep the local identity file aside and start a new one.\n"
 		   "--chipset DRIVER: vendor bring-up before the HCI init: auto (by USB ID,\n"
-		   "  then manufacturer; the default on usb), none, realtek, broadcom.\n"
+		   "  then manufacturer; the default on usb), none, realtek, broadcom, intel.\n"
 		   "  Firmware is read from $BLEHOST_FIRMWARE_PATH, then /lib/firmware.\n");
 }
 
