@@ -203,7 +203,7 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	h->gatts = bh_gatts_new(&sc, &h->env, &h->gatts_port, &h->gatts_events);
 
 	if (!h->hci || !h->l2cap || !h->gap || !h->gatts ||
-	    host_security_init(h, err, errlen)) {
+	    host_security_init(h, err, errlen) || host_chipset_init(h, err, errlen)) {
 		if (!*err)
 			snprintf(err, errlen, "could not create the stack's layers (out of memory)");
 		bh_host_free(h);
@@ -230,6 +230,7 @@ void bh_host_free(struct bh_host *h)
 	bh_gap_free(h->gap);
 	bh_gatts_free(h->gatts);
 	host_security_free(h);
+	host_chipset_free(h);
 	bh_l2cap_free(h->l2cap);
 	bh_hci_free(h->hci);
 	host_lower_close(h);
@@ -245,6 +246,8 @@ int bh_host_start(struct bh_host *h)
 {
 	h->ready_done = false;
 	h->fatal = false;
+	if (host_chipset_start(h))
+		return BH_OK; /* the HCI init follows when bring-up is done */
 	return bh_hci_start(h->hci);
 }
 

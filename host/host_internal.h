@@ -5,6 +5,7 @@
 
 #include <blehost/att.h>
 #include <blehost/bond_store.h>
+#include <blehost/chipset.h>
 #include <blehost/gap.h>
 #include <blehost/gatt.h>
 #include <blehost/hci.h>
@@ -114,6 +115,7 @@ struct bh_host {
 
 	struct bh_hci *hci;
 	struct bh_hci_port hci_port;
+	struct bh_chipset *chipset; /* NULL: no vendor bring-up (host_chipset.c) */
 	struct bh_l2cap *l2cap;
 	struct bh_l2cap_port l2cap_port;
 	struct bh_gap *gap;
@@ -245,5 +247,17 @@ int host_raise_security(struct host_conn *c, uint8_t att_error,
 void host_save_conn_state(struct bh_host *h, struct host_conn *c, bool with_cache);
 void host_restore_cccd(struct bh_host *h, struct host_conn *c);
 void host_restore_gatt_cache(struct bh_host *h, struct host_conn *c);
+
+/* host_chipset.c: vendor bring-up before the standard HCI init. */
+int host_chipset_init(struct bh_host *h, char *err, size_t errlen);
+void host_chipset_free(struct bh_host *h);
+/* Starts bring-up if it applies; false: go straight to the HCI init. */
+bool host_chipset_start(struct bh_host *h);
+/* A packet from the controller; true if bring-up took it. */
+bool host_chipset_rx(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len);
+void host_chipset_lost(struct bh_host *h, bh_status why);
+bh_time_ms host_chipset_deadline(struct bh_host *h);
+/* host_lower.c: one packet to the controller, through the trace. */
+int host_lower_send(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len);
 
 #endif

@@ -3,6 +3,7 @@
  * and octets; HCI units stay below. */
 #include "host_internal.h"
 
+#include <blehost/chipset.h>
 #include <blehost/host_link.h>
 
 #include <string.h>
@@ -285,9 +286,14 @@ void host_link_phy(void *ctx, const struct bh_gap_conn *gc, bh_status st)
 		h->link_ev.phy_updated(h->link_ev.ctx, gc->handle, st, gc->tx_phy, gc->rx_phy);
 }
 
+/* BD_ADDR reads all zero, or the chipset quirk table says the part has
+ * no address of its own. */
 bool bh_host_no_public_address(const struct bh_host *h)
 {
 	static const uint8_t zero[6];
+	const struct bh_chipset_report *r = bh_host_chipset(h);
+	if (r && r->quirks & BH_QUIRK_NO_PUBLIC_ADDRESS)
+		return true;
 	return !memcmp(bh_hci_info(h->hci)->bdaddr.val, zero, 6);
 }
 

@@ -25,6 +25,8 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 	h->last_rx = bh_now(&h->env);
 	if (h->trace)
 		bh_trace_write(h->trace, BH_TRACE_RECEIVED, type, pkt, len, trace_timestamp(h));
+	if (host_chipset_rx(h, type, pkt, len))
+		return;
 	if (h->hci)
 		bh_hci_on_packet(h->hci, (enum bh_h4_type)type, pkt, len);
 }
@@ -34,6 +36,7 @@ static void on_lost(void *ctx, bh_status why)
 	struct bh_host *h = ctx;
 	host_log(h, BH_LOG_ERROR, "transport %s lost: %s", bh_transport_name(h->transport),
 		 bh_strerror(why));
+	host_chipset_lost(h, why);
 	if (h->hci)
 		bh_hci_on_transport_lost(h->hci);
 }
@@ -68,6 +71,8 @@ bh_time_ms host_stack_deadline(struct bh_host *h)
 	x = h->smp ? bh_smp_next_deadline(h->smp) : BH_NEVER;
 	d = x < d ? x : d;
 	x = bh_gap_next_deadline(h->gap);
+	d = x < d ? x : d;
+	x = host_chipset_deadline(h);
 	d = x < d ? x : d;
 	for (unsigned i = 0; i < h->max_conns; i++) {
 		if (h->conns[i].used && h->conns[i].att) {
@@ -158,10 +163,14 @@ void host_lower_close(struct bh_host *h)
 
 static int hci_send(void *ctx, enum bh_h4_type type, const uint8_t *pkt, size_t len)
 {
-	struct bh_host *h = ctx;
+	return host_lower_send(ctx, (uint8_t)type, pkt, len);
+}
+
+int host_lower_send(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len)
+{
 	if (h->trace)
-		bh_trace_write(h->trace, BH_TRACE_SENT, (uint8_t)type, pkt, len, trace_timestamp(h));
-	return bh_transport_send(h->transport, (uint8_t)type, pkt, len);
+		bh_trace_write(h->trace, BH_TRACE_SENT, type, pkt, len, trace_timestamp(h));
+	return bh_transport_send(h->transport, type, pkt, len);
 }
 
 static void hci_event(void *ctx, uint8_t code, const uint8_t *p, size_t len)

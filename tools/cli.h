@@ -68,6 +68,7 @@ int cli_link_apply_sync(struct cli *c, struct bh_host *h, uint16_t conn);
 void cli_link_apply_async(struct cli *c, struct bh_host *h, uint16_t conn);
 
 int cmd_info(struct cli *c, int argc, char **argv);
+int cmd_usb(struct cli *c, int argc, char **argv);
 int cmd_scan(struct cli *c, int argc, char **argv);
 int cmd_advertise(struct cli *c, int argc, char **argv);
 /* advertise --set SPEC...: several advertising sets (cmd_advertise_sets.c). */

@@ -1,6 +1,7 @@
 /* blehost info: what the controller is and can do. */
 #include "cli.h"
 
+#include <blehost/chipset.h>
 #include <blehost/hci.h>
 #include <blehost/host_link.h>
 
@@ -81,6 +82,48 @@ static void read_max_dl(struct bh_host *h, struct maxdl *m)
 		bh_hci_cmd_forget(hci, m);
 }
 
+/* What vendor bring-up found and did (nothing when it did not run). */
+static void chipset_json(struct json *j, const struct bh_chipset_report *r)
+{
+	char q[96];
+	json_obj(j, "chipset");
+	json_str(j, "driver", bh_chipset_vendor_str(r->vendor));
+	json_str(j, "chip", r->chip);
+	json_str(j, "outcome", bh_chipset_outcome_str(r->outcome));
+	json_str(j, "quirks", bh_chipset_quirk_names(r->quirks, q, sizeof(q)));
+	if (r->rom_version >= 0)
+		json_int(j, "rom_version", r->rom_version);
+	json_str(j, "firmware", r->firmware[0] ? r->firmware : NULL);
+	json_str(j, "config", r->config[0] ? r->config : NULL);
+	if (r->outcome == BH_CHIPSET_PATCHED) {
+		json_int(j, "firmware_version", r->firmware_version);
+		json_int(j, "download_bytes", (long long)r->download_bytes);
+		json_int(j, "download_commands", r->commands);
+		json_int(j, "lmp_subversion_before", r->lmp_subversion);
+		json_int(j, "hci_revision_before", r->hci_revision);
+	}
+	json_str(j, "message", r->message);
+	json_close(j, '}');
+}
+
+static void chipset_text(const struct bh_chipset_report *r)
+{
+	char q[96];
+	printf("Chipset        %s%s%s: %s\n", bh_chipset_vendor_str(r->vendor), r->chip ? " " : "",
+	       r->chip ? r->chip : "", bh_chipset_outcome_str(r->outcome));
+	printf("Quirks         %s\n", bh_chipset_quirk_names(r->quirks, q, sizeof(q)));
+	if (r->rom_version >= 0)
+		printf("ROM version    %d\n", r->rom_version);
+	if (r->firmware[0])
+		printf("Firmware       %s%s%s\n", r->firmware, r->config[0] ? " + " : "", r->config);
+	if (r->outcome == BH_CHIPSET_PATCHED)
+		printf("Bring-up       %zu bytes in %u vendor commands; LMP subversion 0x%04x -> "
+		       "0x%04x\n",
+		       r->download_bytes, r->commands, r->lmp_subversion, r->lmp_subversion_after);
+	if (r->message[0])
+		printf("               %s\n", r->message);
+}
+
 int cmd_info(struct cli *c, int argc, char **argv)
 {
 	(void)argv;
@@ -130,6 +173,8 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		json_int(&j, "le_acl_mtu", i->le_acl_mtu);
 		json_int(&j, "le_acl_credits", i->le_acl_credits);
 		json_bool(&j, "acl_shared_with_bredr", i->acl_shared_with_bredr);
+		if (bh_host_chipset(h))
+			chipset_json(&j, bh_host_chipset(h));
 		json_end(&j);
 		return 0;
 	}
@@ -158,5 +203,7 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		       dl.tx_octets, dl.tx_time, dl.rx_octets, dl.rx_time);
 	else
 		printf("LE data length 27 octets (no Data Length Extension)\n");
+	if (bh_host_chipset(h))
+		chipset_text(bh_host_chipset(h));
 	return 0;
 }

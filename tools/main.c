@@ -38,6 +38,7 @@ static const struct {
 	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--privacy] [--timeout S]   demo GATT server" },
 	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
+	{ "usb", cmd_usb, "usb                       list USB Bluetooth devices, their driver and -t value" },
 };
 
 static void usage(FILE *f, const char *prog)
@@ -45,6 +46,7 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N]\n"
 		"       [--allow-bond-downgrade] [--new-identity] [--eatt N]\n"
+		"       [--chipset DRIVER]\n"
 		"       [--interval MS[-MS]] [--latency N] [--supervision-timeout MS] [--phy 1m|2m|coded]\n"
 		"       COMMAND ...\n"
 		"\n"
@@ -64,7 +66,10 @@ static void usage(FILE *f, const char *prog)
 		   "--allow-bond-downgrade: let a pairing replace a bond with a weaker one.\n"
 		   "--new-identity: keep the local identity file aside and start a new one.\n"
 		   "--eatt N: enhanced ATT, N (1..5) extra ATT bearers over L2CAP once the link\n"
-		   "          is encrypted (opened as central, accepted as peripheral).\n");
+		   "          is encrypted (opened as central, accepted as peripheral).\n"
+		   "--chipset DRIVER: vendor bring-up before the HCI init: auto (by USB ID,\n"
+		   "  then manufacturer; the default on usb), none, realtek, broadcom, intel.\n"
+		   "  Firmware is read from $BLEHOST_FIRMWARE_PATH, then /lib/firmware.\n");
 }
 
 int main(int argc, char **argv)
@@ -86,6 +91,7 @@ int main(int argc, char **argv)
 		{ "supervision-timeout", required_argument, NULL, CLI_OPT_TIMEOUT },
 		{ "phy", required_argument, NULL, CLI_OPT_PHY },
 		{ "eatt", required_argument, NULL, 'E' },
+		{ "chipset", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -121,6 +127,7 @@ int main(int argc, char **argv)
 			c.cfg.eatt_bearers = (unsigned)n;
 			break;
 		}
+		case 'C': c.cfg.chipset = optarg; break;
 		case 'h': usage(stdout, c.prog); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}

@@ -182,6 +182,15 @@ const char *bh_transport_name(const struct bh_transport *t)
 	return t ? t->name : "(none)";
 }
 
+bool bh_transport_usb_id(const struct bh_transport *t, uint16_t *vid, uint16_t *pid)
+{
+	if (!t || !t->has_usb_id)
+		return false;
+	*vid = t->usb_vid;
+	*pid = t->usb_pid;
+	return true;
+}
+
 bool bh_transport_is_virtual(const struct bh_transport *t)
 {
 	return t && t->ops->is_virtual;

@@ -22,6 +22,8 @@ struct bh_transport {
 	struct bh_transport_port port;
 	struct bh_trace_writer *trace; /* borrowed, may be NULL */
 	bool dead;
+	bool has_usb_id; /* USB: the device's IDs, for the chipset layer */
+	uint16_t usb_vid, usb_pid;
 	char name[160];
 };
 

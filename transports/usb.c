@@ -413,7 +413,7 @@ static int parse_arg(const char *arg, struct want *w)
 	return 0;
 }
 
-static void dev_path(const struct bh_usb_ops *ops, libusb_device *d, char *out, size_t len)
+void bh_usb_dev_path(const struct bh_usb_ops *ops, libusb_device *d, char *out, size_t len)
 {
 	uint8_t ports[8];
 	int n = ops->get_port_numbers(d, ports, 8);
@@ -536,7 +536,7 @@ int bh_transport_open_usb_ops(const struct bh_usb_ops *ops, const char *arg,
 		if (ops->get_device_descriptor(list[i], &dd) != 0)
 			continue;
 		char path[64];
-		dev_path(ops, list[i], path, sizeof(path));
+		bh_usb_dev_path(ops, list[i], path, sizeof(path));
 		if (alen < sizeof(attached) - 1)
 			alen += (size_t)snprintf(attached + alen, sizeof(attached) - alen, "%s%04x:%04x at %s",
 						 alen ? ", " : "", dd.idVendor, dd.idProduct, path);
@@ -615,6 +615,9 @@ int bh_transport_open_usb_ops(const struct bh_usb_ops *ops, const char *arg,
 		usb_free(u);
 		return bh_transport_errf(BH_ENOMEM, err, errlen, "usb: out of memory");
 	}
+	u->t->has_usb_id = true;
+	u->t->usb_vid = cd.idVendor;
+	u->t->usb_pid = cd.idProduct;
 	rc = submit_in(u, &u->evt_tr, u->ep_evt, u->evt_buf, EVT_BUF, true);
 	for (int i = 0; i < N_ACL_IN && rc == 0; i++)
 		rc = submit_in(u, &u->acl_tr[i], u->ep_in, u->acl_buf[i], ACL_BUF, false);
@@ -667,6 +670,7 @@ const struct bh_usb_ops bh_usb_libusb_ops = {
 	.free_pollfds = libusb_free_pollfds,
 	.get_next_timeout = libusb_get_next_timeout,
 	.error_name = libusb_error_name,
+	.get_string = libusb_get_string_descriptor_ascii,
 };
 
 int bh_transport_open_usb(const char *arg, struct bh_transport **out, char *err, size_t errlen)

@@ -42,10 +42,18 @@ struct bh_usb_ops {
 	void (*free_pollfds)(const struct libusb_pollfd **fds);
 	int (*get_next_timeout)(libusb_context *ctx, struct timeval *tv);
 	const char *(*error_name)(int code);
+	/* Optional (bh_usb_list only): ASCII string descriptor. */
+	int (*get_string)(libusb_device_handle *h, uint8_t idx, unsigned char *data, int len);
 };
 
 /* The real libusb. */
 extern const struct bh_usb_ops bh_usb_libusb_ops;
+
+/* bh_usb_list through ops. */
+int bh_usb_list_ops(const struct bh_usb_ops *ops, struct bh_usb_device *out, int max, char *err,
+		    size_t errlen);
+/* "BUS-PORT.PORT" of d. */
+void bh_usb_dev_path(const struct bh_usb_ops *ops, libusb_device *d, char *out, size_t len);
 
 /* Opens the USB transport through ops; arg as after "usb:" ("" for any). */
 int bh_transport_open_usb_ops(const struct bh_usb_ops *ops, const char *arg,

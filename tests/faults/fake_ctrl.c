@@ -59,7 +59,15 @@ struct fake {
 		uint8_t p[255];
 	} hist[16]; /* the latest commands, hist[nhist % 16] next */
 	unsigned nhist;
+	fake_cmd_hook hook;
+	void *hook_ctx;
 };
+
+void fake_set_command_hook(struct fake *f, fake_cmd_hook fn, void *ctx)
+{
+	f->hook = fn;
+	f->hook_ctx = ctx;
+}
 
 /* Bring-up answers (return parameters after the status octet) recorded from
  * btvirt in tests/pcap/gatt23-central.btsnoop. */
@@ -136,6 +144,8 @@ static void on_command(struct fake *f, const uint8_t *p, size_t len)
 	uint16_t op = le16(p);
 	count_cmd(f, op);
 	if (f->silent)
+		return;
+	if (f->hook && len >= 3u && len >= 3u + p[2] && f->hook(f->hook_ctx, f, op, p + 3, p[2]))
 		return;
 	if (f->fault && f->fault_opcode == op) {
 		fire(f, f->fault_handle);

@@ -93,6 +93,11 @@ void fake_set_async(struct fake *f, uint16_t opcode);
 void fake_set_remote_features(struct fake *f, const uint8_t features[8]);
 /* ACL packets the host sent so far, and the largest payload among them. */
 void fake_acl_stats(const struct fake *f, unsigned *packets, unsigned *max_len);
+/* Commands go to fn first; it returns true when it answered (e.g. a
+ * vendor chip model playing the bring-up, tests/chipset). NULL: none. */
+typedef bool (*fake_cmd_hook)(void *ctx, struct fake *f, uint16_t opcode, const uint8_t *params,
+			      size_t len);
+void fake_set_command_hook(struct fake *f, fake_cmd_hook fn, void *ctx);
 
 /* Runs the loop for ms. */
 void fake_run(struct fake *f, unsigned ms);

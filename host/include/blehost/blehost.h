@@ -5,6 +5,7 @@
 #include <blehost/bh_addr.h>
 #include <blehost/bh_err.h>
 #include <blehost/bh_uuid.h>
+#include <blehost/chipset.h>
 #include <blehost/att.h>
 #include <blehost/gap.h>
 #include <blehost/gatt.h>

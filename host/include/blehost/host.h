@@ -19,6 +19,8 @@
 #include <blehost/bh_uuid.h>
 #include <blehost/loop.h>
 
+struct bh_chipset_report;
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -106,6 +108,12 @@ struct bh_host_config {
 	 * over the unenhanced bearer and these; the server answers each
 	 * request on the bearer it came on. 0 (default): off. */
 	unsigned eatt_bearers;
+	/* Vendor bring-up before the standard init (<blehost/chipset.h>):
+	 * NULL: on USB transports, by VID:PID then manufacturer; "auto": the
+	 * same on any transport; "none": never; "realtek", "broadcom": force
+	 * that driver. Firmware comes from $BLEHOST_FIRMWARE_PATH (':'-separated
+	 * directories), then /lib/firmware. */
+	const char *chipset;
 };
 #define BH_HOST_EATT_MAX 5
 #define BH_HOST_NO_IDLE_CHECK 0xffffffffu
@@ -187,6 +195,9 @@ struct bh_gatts *bh_host_gatt_server(struct bh_host *h);
 struct bh_gattc *bh_host_gattc(struct bh_host *h, uint16_t handle);
 struct bh_att *bh_host_att(struct bh_host *h, uint16_t handle);
 struct bh_transport *bh_host_transport(struct bh_host *h);
+/* What vendor bring-up found and did, or NULL when it did not run (a
+ * non-USB transport without config.chipset). */
+const struct bh_chipset_report *bh_host_chipset(const struct bh_host *h);
 
 /* Runs the loop until bh_loop_quit(bh_host_loop(h)). */
 int bh_host_run(struct bh_host *h);

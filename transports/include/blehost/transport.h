@@ -106,6 +106,9 @@ bh_time_ms bh_transport_next_deadline(struct bh_transport *t);
 void bh_transport_close(struct bh_transport *t);
 /* "unix:/tmp/bt", "usb:1-2.1 (0a12:0001)", ... Never NULL. */
 const char *bh_transport_name(const struct bh_transport *t);
+/* True for a USB transport, with the device's vendor and product IDs (the
+ * chipset layer picks its driver by them). */
+bool bh_transport_usb_id(const struct bh_transport *t, uint16_t *vid, uint16_t *pid);
 
 struct bh_trace_writer;
 /* Writes every packet that passes through t to w: sent ones after a
@@ -114,6 +117,24 @@ struct bh_trace_writer;
  * trace write error never affects the link. w is borrowed: set NULL or close
  * the transport before closing w. */
 void bh_transport_set_trace(struct bh_transport *t, struct bh_trace_writer *w);
+
+/* USB devices that can carry HCI: a Bluetooth interface (class E0/01/01,
+ * Vol 4, Part B, 2.1) or a vendor-specific interface of subclass 01,
+ * protocol 01 (Broadcom parts). Strings are "" when the device could not be
+ * opened (no permission on /dev/bus/usb). */
+struct bh_usb_device {
+	uint16_t vid, pid;
+	char path[40]; /* "1-2.1", as usb:BUS-PORT.PORT takes it */
+	char manufacturer[64], product[64], serial[64];
+	bool bluetooth_class; /* E0/01/01 (else vendor-specific) */
+	bool opened;          /* strings were readable */
+	bool kernel_driver;   /* a kernel driver (btusb) holds the interface */
+	bool unique_id;       /* no other listed device has this VID:PID */
+};
+/* Fills up to max devices; returns how many were found (may exceed max),
+ * or a negative bh_status with a message in err (no libusb, libusb init
+ * failed). */
+int bh_usb_list(struct bh_usb_device *out, int max, char *err, size_t errlen);
 
 /* ------------------------------------------------------------------ */
 /* 2. H4 framer (pure)                                                 */

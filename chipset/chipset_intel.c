@@ -1,0 +1,437 @@
+/* Intel bring-up: legacy bootloader parts (hardware variants 0x0b-0x14:
+ * 8260, 8265, 9260/9560 and relatives), and version reading for the newer
+ * TLV parts (AX2xx).
+ *
+ * Facts carried over from the public Linux drivers (btintel, btusb) and
+ * Intel's descriptions in them, no code:
+ * - Read Version is vendor command 0xFC05; with parameter 0xFF a TLV part
+ *   answers a list of (type, length, value) while a legacy part answers its
+ *   fixed 10-byte form: status, hardware platform (always 0x37), hardware
+ *   variant, hardware revision, firmware variant (0x06 bootloader, 0x23
+ *   operational firmware), firmware revision, build number, week, year,
+ *   patch number. In the TLV form, type 0x1c is the image type (0x01
+ *   bootloader, 0x03 operational).
+ * - In the bootloader, Read Boot Params (0xFC0D) gives the device revision
+ *   (le16 at offset 4 of the return parameters), the OTP address and
+ *   whether every download fragment gets a Command Complete (limited CCE 0).
+ * - The firmware is intel/ibt-<variant>-<dev_revid>.sfi (variants 0x0b and
+ *   0x0c) or intel/ibt-<variant>-<hw_rev>-<fw_rev>.sfi (0x11 to 0x14). It is
+ *   sent with Secure Send (0xFC09; parameter 1 is the fragment type, then up
+ *   to 252 bytes): the 128-byte CSS header as type 0x00, the 256-byte public
+ *   key as 0x03, the 256-byte signature as 0x02, then from offset 644 the
+ *   command records, in groups ending on a 4-byte boundary, as type 0x01.
+ * - The bootloader reports the download result with vendor event 0xFF,
+ *   sub-code 0x06 (result, opcode, status); Intel Reset (0xFC01: reset type
+ *   0, patch enable 1, DDC reload 0, boot option 1, boot address le32 from
+ *   the firmware's 0xFC0E record) starts the firmware, which announces
+ *   itself with vendor event sub-code 0x02.
+ * - DDC parameters (intel/ibt-...ddc: records of length, id le16, data) go
+ *   one record per 0xFC8B command; the controller works without them.
+ */
+#include "chipset_internal.h"
+
+#include <blehost/bh_bytes.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INTEL_OP_READ_VERSION 0xfc05
+#define INTEL_OP_BOOT_PARAMS 0xfc0d
+#define INTEL_OP_SECURE_SEND 0xfc09
+#define INTEL_OP_RESET 0xfc01
+#define INTEL_OP_DDC 0xfc8b
+#define INTEL_OP_WRITE_BOOT_PARAMS 0xfc0e
+#define SFI_HEADER 644
+#define SEND_MAX 252
+#define DOWNLOAD_MS 5000
+#define BOOT_MS 1000
+
+/* ---- file formats ------------------------------------------------------ */
+
+int bh_intel_sfi_walk(const uint8_t *fw, size_t len, int (*fn)(void *ctx, size_t off, size_t n),
+		      void *ctx, uint32_t *boot_addr, char *err, size_t errlen)
+{
+	*boot_addr = 0;
+	if (len <= SFI_HEADER) {
+		if (errlen)
+			snprintf(err, errlen, "file shorter than its %d-byte header", SFI_HEADER);
+		return BH_EMALFORMED;
+	}
+	size_t start = SFI_HEADER, o = SFI_HEADER;
+	int groups = 0;
+	bool have_boot = false;
+	while (o < len) {
+		if (len - o < 3 || len - o - 3 < fw[o + 2]) {
+			if (errlen)
+				snprintf(err, errlen, "command record at %zu runs past the end", o);
+			return BH_EMALFORMED;
+		}
+		uint16_t op = bh_get16(fw + o);
+		uint8_t plen = fw[o + 2];
+		if (op == INTEL_OP_WRITE_BOOT_PARAMS && plen >= 4) {
+			*boot_addr = bh_get32(fw + o + 3);
+			have_boot = true;
+		}
+		o += 3u + plen;
+		/* Secure Send data must come in 4-byte multiples; the files
+		 * carry NOP records so that groups end on such boundaries. */
+		if ((o - start) % 4 == 0) {
+			if (fn) {
+				int rc = fn(ctx, start, o - start);
+				if (rc)
+					return rc;
+			}
+			groups++;
+			start = o;
+		}
+	}
+	if (start != len) {
+		if (errlen)
+			snprintf(err, errlen, "records do not end on a 4-byte boundary");
+		return BH_EMALFORMED;
+	}
+	if (!have_boot) {
+		if (errlen)
+			snprintf(err, errlen, "no boot parameters record (0xfc0e)");
+		return BH_EMALFORMED;
+	}
+	return groups;
+}
+
+int bh_intel_ddc_walk(const uint8_t *fw, size_t len,
+		      int (*fn)(void *ctx, const uint8_t *rec, size_t n), void *ctx, char *err,
+		      size_t errlen)
+{
+	size_t o = 0;
+	int n = 0;
+	while (o < len) {
+		size_t rl = 1u + fw[o];
+		if (fw[o] < 2 || rl > len - o) {
+			if (errlen)
+				snprintf(err, errlen, "DDC record %d is %s", n + 1,
+					 fw[o] < 2 ? "too short" : "cut short");
+			return BH_EMALFORMED;
+		}
+		if (fn) {
+			int rc = fn(ctx, fw + o, rl);
+			if (rc)
+				return rc;
+		}
+		o += rl;
+		n++;
+	}
+	return n;
+}
+
+/* ---- the driver -------------------------------------------------------- */
+
+enum {
+	INTEL_VERSION = 1,
+	INTEL_BOOT_PARAMS,
+	INTEL_SENDING,
+	INTEL_WAIT_RESULT,
+	INTEL_WAIT_BOOT,
+	INTEL_DDC,
+	INTEL_VERSION_AFTER,
+};
+
+/* The secure-send queue: (type, offset, length) segments, sent in pieces
+ * of up to 252 bytes; img_off is the position inside the current one. */
+struct seg {
+	uint8_t type;
+	size_t off, len;
+};
+
+struct segq {
+	struct seg *s;
+	int n, cap;
+};
+
+static int add_group(void *ctx, size_t off, size_t n)
+{
+	struct segq *q = ctx;
+	if (q->n == q->cap)
+		return BH_ENOMEM;
+	q->s[q->n++] = (struct seg){ 0x01, off, n };
+	return 0;
+}
+
+/* intel/ibt-<variant>-<dev_revid>.EXT (0x0b, 0x0c) or
+ * intel/ibt-<variant>-<hw_rev>-<fw_rev>.EXT (0x11 to 0x14). */
+static void file_name(const struct bh_chipset *c, const char *ext, char *out, size_t len)
+{
+	if (c->hw_variant <= 0x0c)
+		snprintf(out, len, "intel/ibt-%u-%u.%s", c->hw_variant, c->dev_revid, ext);
+	else
+		snprintf(out, len, "intel/ibt-%u-%u-%u.%s", c->hw_variant, c->hw_rev, c->fw_rev, ext);
+}
+
+static void send_piece(struct bh_chipset *c)
+{
+	/* c->img holds the segment array (freed by the core). */
+	struct seg *segs = (struct seg *)(void *)c->img;
+	size_t i = c->seg_i;
+	if (i >= c->img_len) {
+		c->dstep = INTEL_WAIT_RESULT;
+		chipset_wait(c, DOWNLOAD_MS);
+		return;
+	}
+	size_t left = segs[i].len - c->img_off;
+	size_t n = left > SEND_MAX ? SEND_MAX : left;
+	uint8_t buf[1 + SEND_MAX];
+	buf[0] = segs[i].type;
+	memcpy(buf + 1, c->fw + segs[i].off + c->img_off, n);
+	c->img_off += n;
+	if (c->img_off == segs[i].len) {
+		c->seg_i++;
+		c->img_off = 0;
+	}
+	c->rep.commands++;
+	chipset_cmd(c, INTEL_OP_SECURE_SEND, buf, 1 + n);
+}
+
+static void intel_begin(struct bh_chipset *c)
+{
+	static const uint8_t tlv = 0xff;
+	c->dstep = INTEL_VERSION;
+	chipset_cmd(c, INTEL_OP_READ_VERSION, &tlv, 1);
+}
+
+/* TLV answer: the image type says bootloader or operational. */
+static void on_tlv(struct bh_chipset *c, const uint8_t *rp, size_t n)
+{
+	int image = -1;
+	size_t o = 1;
+	while (o < n) {
+		if (n - o < 2 || n - o - 2 < rp[o + 1]) {
+			chipset_finish(c, BH_CHIPSET_FAILED, BH_EMALFORMED,
+				       "Intel TLV version answer is cut short");
+			return;
+		}
+		if (rp[o] == 0x1c && rp[o + 1] >= 1)
+			image = rp[o + 2];
+		o += 2u + rp[o + 1];
+	}
+	c->rep.chip = "Intel (TLV)";
+	if (image == 0x03) {
+		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
+			       "Intel TLV controller runs its operational firmware");
+	} else if (image == 0x01) {
+		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTSUP,
+			       "Intel TLV controller (AX2xx generation) is in its bootloader: blehost "
+			       "cannot load its firmware yet. Let Linux btusb load it once (it "
+			       "stays loaded until power-off), then run blehost");
+	} else {
+		chipset_finish(c, BH_CHIPSET_UNKNOWN_CHIP, BH_OK,
+			       "Intel TLV version without an image type: using it as it is");
+	}
+}
+
+static void on_legacy_version(struct bh_chipset *c, const uint8_t *rp)
+{
+	uint8_t variant = rp[2], fw_variant = rp[4];
+	c->hw_variant = variant;
+	c->hw_rev = rp[3];
+	c->fw_rev = rp[5];
+	c->rep.rom_version = rp[3];
+	c->rep.chip = variant == 0x0b ? "Intel 8260" : variant == 0x0c ? "Intel 8265"
+		    : variant >= 0x11 && variant <= 0x14 ? "Intel 9xxx" : "Intel";
+	if (fw_variant == 0x23) {
+		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
+			       "Intel controller runs its operational firmware (build %u week %u "
+			       "20%02u)",
+			       rp[6], rp[7], rp[8]);
+		return;
+	}
+	if (fw_variant != 0x06 || variant < 0x0b || variant > 0x14) {
+		chipset_finish(c, BH_CHIPSET_UNKNOWN_CHIP, BH_OK,
+			       "Intel hardware variant 0x%02x, firmware variant 0x%02x: not a "
+			       "bootloader blehost knows; using the controller as it is",
+			       variant, fw_variant);
+		return;
+	}
+	c->dstep = INTEL_BOOT_PARAMS;
+	chipset_cmd(c, INTEL_OP_BOOT_PARAMS, NULL, 0);
+}
+
+static void start_download(struct bh_chipset *c)
+{
+	struct bh_chipset_report *r = &c->rep;
+	char name[64], err[128];
+	file_name(c, "sfi", name, sizeof(name));
+	if (!chipset_load_firmware(c, name, false))
+		return;
+	int groups = bh_intel_sfi_walk(c->fw, c->fw_len, NULL, NULL, &c->boot_addr, err,
+				       sizeof(err));
+	if (groups < 0) {
+		chipset_finish(c, BH_CHIPSET_FAILED, groups,
+			       "%s: %s; reinstall %s, or point $BLEHOST_FIRMWARE_PATH at a good copy",
+			       r->firmware, err, bh_chipset_firmware_package(r->vendor));
+		return;
+	}
+	struct segq q = { calloc((size_t)groups + 3, sizeof(struct seg)), 3, groups + 3 };
+	if (!q.s) {
+		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOMEM, "out of memory");
+		return;
+	}
+	q.s[0] = (struct seg){ 0x00, 0, 128 };   /* CSS header */
+	q.s[1] = (struct seg){ 0x03, 128, 256 }; /* public key */
+	q.s[2] = (struct seg){ 0x02, 388, 256 }; /* signature */
+	bh_intel_sfi_walk(c->fw, c->fw_len, add_group, &q, &c->boot_addr, err, sizeof(err));
+	c->img = (uint8_t *)q.s;
+	c->img_len = (size_t)q.n;
+	c->img_off = 0;
+	c->seg_i = 0;
+	r->download_bytes = c->fw_len;
+	c->dstep = INTEL_SENDING;
+	send_piece(c);
+}
+
+/* DDC: optional. The records are sent one per command from img_off. */
+static void next_ddc(struct bh_chipset *c)
+{
+	if (c->img_off >= c->fw_len) {
+		static const uint8_t tlv = 0xff;
+		c->dstep = INTEL_VERSION_AFTER;
+		chipset_cmd(c, INTEL_OP_READ_VERSION, &tlv, 1);
+		return;
+	}
+	const uint8_t *rec = c->fw + c->img_off;
+	size_t n = 1u + rec[0];
+	c->img_off += n;
+	c->rep.commands++;
+	chipset_cmd(c, INTEL_OP_DDC, rec, n);
+}
+
+static void start_ddc(struct bh_chipset *c)
+{
+	char name[64], path[160], err[128];
+	free(c->fw);
+	c->fw = NULL;
+	c->fw_len = 0;
+	file_name(c, "ddc", name, sizeof(name));
+	c->dstep = INTEL_DDC;
+	c->img_off = 0;
+	int rc = chipset_load(c, name, &c->fw, &c->fw_len, path, sizeof(path));
+	if (rc == BH_OK && bh_intel_ddc_walk(c->fw, c->fw_len, NULL, NULL, err, sizeof(err)) < 0) {
+		chipset_log(c, BH_LOG_WARN, "%s: %s: not applied", path, err);
+		c->fw_len = 0;
+	} else if (rc == BH_OK) {
+		snprintf(c->rep.config, sizeof(c->rep.config), "%s", path);
+	} else {
+		/* The controller works without its DDC parameters. */
+		chipset_log(c, BH_LOG_WARN, "%s not found: running without DDC parameters", name);
+		c->fw_len = 0;
+	}
+	next_ddc(c);
+}
+
+static void intel_vendor_event(struct bh_chipset *c, const uint8_t *p, size_t n)
+{
+	if (p[0] == 0x06 && c->dstep == INTEL_WAIT_RESULT) {
+		/* Secure Send result: result, opcode le16, status. */
+		if (n != 5 || p[1] != 0) {
+			chipset_finish(c, BH_CHIPSET_FAILED, BH_EPROTO,
+				       "the bootloader rejected the firmware (result 0x%02x): the "
+				       "file may be for another revision, or damaged",
+				       n >= 2 ? p[1] : 0xff);
+			return;
+		}
+		c->wait_until = BH_NEVER;
+		uint8_t rp[8] = { 0x00, 0x01, 0x00, 0x01 };
+		bh_put32(rp + 4, c->boot_addr);
+		c->dstep = INTEL_WAIT_BOOT;
+		c->got_boot_event = false;
+		chipset_cmd(c, INTEL_OP_RESET, rp, sizeof(rp));
+		/* The firmware may boot without answering the reset: the boot
+		 * event is what counts, within a second. */
+		c->pending = 0;
+		c->cmd_deadline = BH_NEVER;
+		chipset_wait(c, BOOT_MS);
+		return;
+	}
+	if (p[0] == 0x02 && c->dstep == INTEL_WAIT_BOOT) {
+		c->wait_until = BH_NEVER;
+		c->got_boot_event = true;
+		start_ddc(c);
+	}
+}
+
+static void intel_timer(struct bh_chipset *c)
+{
+	if (c->dstep == INTEL_WAIT_RESULT)
+		chipset_finish(c, BH_CHIPSET_FAILED, BH_ETIMEDOUT,
+			       "the bootloader did not report the download result within %d ms",
+			       DOWNLOAD_MS);
+	else if (c->dstep == INTEL_WAIT_BOOT)
+		chipset_finish(c, BH_CHIPSET_FAILED, BH_ETIMEDOUT,
+			       "the firmware did not announce its boot within %d ms", BOOT_MS);
+}
+
+static void intel_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp, size_t n)
+{
+	if (!n || rp[0]) {
+		chipset_finish(c, BH_CHIPSET_FAILED, n ? BH_HCI_STATUS(rp[0]) : BH_EMALFORMED,
+			       "Intel command 0x%04x failed (%s)", op,
+			       n ? "controller refused it" : "empty answer");
+		return;
+	}
+	switch (c->dstep) {
+	case INTEL_VERSION:
+		if (n == 10 && rp[1] == 0x37)
+			on_legacy_version(c, rp);
+		else
+			on_tlv(c, rp, n);
+		return;
+	case INTEL_BOOT_PARAMS:
+		/* status, OTP format/content/patch, device revision (le16),
+		 * secure boot, key from header, key type, OTP/API/debug
+		 * locks, OTP address (6), minimum build (3), limited CCE,
+		 * unlocked state: 23 bytes. */
+		if (n != 23) {
+			chipset_finish(c, BH_CHIPSET_FAILED, BH_EMALFORMED,
+				       "Intel boot parameters have %zu bytes, not 23", n);
+			return;
+		}
+		if (rp[21]) {
+			chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTSUP,
+				       "this Intel bootloader does not acknowledge each fragment "
+				       "(limited CCE): not supported");
+			return;
+		}
+		c->dev_revid = bh_get16(rp + 4);
+		/* no address in the OTP: none in the firmware either */
+		c->rep.quirks |= bh_chipset_behaviour_quirks(0, 0, 0, 0, rp + 12);
+		start_download(c);
+		return;
+	case INTEL_SENDING:
+		send_piece(c);
+		return;
+	case INTEL_DDC:
+		next_ddc(c);
+		return;
+	case INTEL_VERSION_AFTER:
+		if (n == 10 && rp[1] == 0x37 && rp[4] == 0x23) {
+			c->rep.hci_revision_after = rp[6];
+			chipset_finish(c, BH_CHIPSET_PATCHED, BH_OK,
+				       "%s firmware loaded (%zu bytes in %u commands), booted at "
+				       "0x%08x%s",
+				       c->rep.chip, c->rep.download_bytes, c->rep.commands,
+				       c->boot_addr, c->rep.config[0] ? ", DDC applied" : "");
+		} else {
+			chipset_finish(c, BH_CHIPSET_FAILED, BH_EPROTO,
+				       "after the download the controller still reports its "
+				       "bootloader");
+		}
+		return;
+	}
+}
+
+const struct chipset_driver bh_chipset_intel = {
+	.vendor = BH_CHIPSET_INTEL,
+	.begin = intel_begin,
+	.complete = intel_complete,
+	.timer = intel_timer,
+	.vendor_event = intel_vendor_event,
+};

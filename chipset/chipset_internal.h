@@ -1,0 +1,84 @@
+/* Internal to chipset/: the core state machine shared by the vendor drivers. */
+#ifndef BH_CHIPSET_INTERNAL_H
+#define BH_CHIPSET_INTERNAL_H
+
+#include <blehost/chipset.h>
+
+#define HCI_OP_RESET 0x0c03
+#define HCI_OP_READ_LOCAL_VERSION 0x1001
+#define HCI_EVT_CMD_COMPLETE 0x0e
+#define HCI_EVT_CMD_STATUS 0x0f
+#define HCI_EVT_VENDOR 0xff
+
+#define COMPANY_INTEL 0x0002
+#define COMPANY_BROADCOM 0x000f
+#define COMPANY_REALTEK 0x005d
+
+struct bh_chipset;
+
+/* A vendor driver: begin() runs once Read Local Version is known; complete()
+ * gets the Command Complete return parameters of the driver's own command
+ * (status first); timer() runs when a chipset_wait() delay has passed. */
+struct chipset_driver {
+	enum bh_chipset_vendor vendor;
+	void (*begin)(struct bh_chipset *c);
+	void (*complete)(struct bh_chipset *c, uint16_t opcode, const uint8_t *rp, size_t n);
+	void (*timer)(struct bh_chipset *c);
+	void (*release)(struct bh_chipset *c);
+	/* Optional: a vendor event (0xFF) parameters, while running. */
+	void (*vendor_event)(struct bh_chipset *c, const uint8_t *p, size_t n);
+};
+
+extern const struct chipset_driver bh_chipset_realtek;
+extern const struct chipset_driver bh_chipset_broadcom;
+extern const struct chipset_driver bh_chipset_intel;
+
+enum core_step { CORE_IDLE, CORE_READ_VERSION, CORE_DRIVER, CORE_DONE };
+
+struct bh_chipset {
+	struct bh_chipset_config cfg;
+	const struct bh_env *env;
+	struct bh_chipset_port port;
+	const struct chipset_driver *drv;
+	enum core_step step;
+	uint16_t pending;        /* opcode awaiting Command Complete, 0 = none */
+	bh_time_ms cmd_deadline; /* BH_NEVER when nothing pending */
+	bh_time_ms wait_until;   /* driver delay, BH_NEVER when none */
+	struct bh_chipset_report rep;
+	/* Driver state (one driver runs per bring-up). */
+	int dstep;
+	uint8_t *img; /* image being downloaded */
+	size_t img_len, img_off;
+	uint8_t frag_index;
+	uint8_t *fw; /* firmware file bytes */
+	size_t fw_len;
+	uint32_t boot_addr;     /* Intel: from the firmware's boot parameters record */
+	uint8_t hw_variant, hw_rev, fw_rev; /* Intel */
+	uint16_t dev_revid;                 /* Intel */
+	size_t seg_i;                       /* Intel: secure-send segment */
+	bool got_boot_event;
+};
+
+/* Sends a command and arms its timeout; failures end bring-up. */
+void chipset_cmd(struct bh_chipset *c, uint16_t opcode, const uint8_t *params, size_t len);
+/* Asks for driver->timer after ms. */
+void chipset_wait(struct bh_chipset *c, unsigned ms);
+/* Ends bring-up with outcome and status; message is printf-style (may be NULL). */
+void chipset_finish(struct bh_chipset *c, enum bh_chipset_outcome o, bh_status st,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Loads a firmware file through the port into *data (owned by the caller). */
+int chipset_load(struct bh_chipset *c, const char *name, uint8_t **data, size_t *len,
+		 char *path, size_t pathlen);
+/* Loads the firmware file name into c->fw and names it in the report.
+ * On failure bring-up has ended (a missing file: NO_FIRMWARE when
+ * continuing, else FAILED) and it returns false. */
+bool chipset_load_firmware(struct bh_chipset *c, const char *name, bool continuing);
+/* Read Local Version answered after a download: fills the report's "after"
+ * fields; a short answer ends bring-up and returns false. */
+bool chipset_version_after(struct bh_chipset *c, const uint8_t *rp, size_t n);
+/* The sentence for a missing firmware file. */
+void chipset_missing_msg(struct bh_chipset *c, const char *name, bool continuing);
+void chipset_log(struct bh_chipset *c, enum bh_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,227 @@
+#include "fake_chip.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void fake_chip_init(struct fake_chip *c, enum fake_kind kind)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = kind;
+	if (kind == FAKE_REALTEK) {
+		/* an RTL8761BU ROM: 5.1, revision 0x000b, subversion 0x8761 */
+		c->hci_ver = c->lmp_ver = 0x0a;
+		c->hci_rev = 0x000b;
+		c->lmp_sub = 0x8761;
+		c->manufacturer = 0x005d;
+		c->rom_version = 1;
+	} else if (kind == FAKE_BROADCOM) {
+		/* a BCM20702A1 ROM */
+		c->hci_ver = c->lmp_ver = 0x06;
+		c->hci_rev = 0x1000;
+		c->lmp_sub = 0x220e;
+		c->manufacturer = 0x000f;
+	} else if (kind == FAKE_INTEL || kind == FAKE_INTEL_TLV) {
+		c->hci_ver = c->lmp_ver = 0x08;
+		c->hci_rev = 0x0100;
+		c->lmp_sub = 0x0100;
+		c->manufacturer = 0x0002;
+	} else {
+		c->hci_ver = c->lmp_ver = 0x09;
+		c->hci_rev = 0x0001;
+		c->lmp_sub = 0x0001;
+		c->manufacturer = 0x0059;
+	}
+}
+
+void fake_chip_free(struct fake_chip *c)
+{
+	free(c->dl);
+	c->dl = NULL;
+}
+
+static void complete(struct fake_chip *c, uint16_t op, const uint8_t *rp, size_t n,
+		     fake_emit_fn emit, void *ctx)
+{
+	(void)c;
+	uint8_t e[260] = { 0x0e, (uint8_t)(3 + n), 1, (uint8_t)op, (uint8_t)(op >> 8) };
+	memcpy(e + 5, rp, n);
+	emit(ctx, e, 5 + n);
+}
+
+static void version(struct fake_chip *c, fake_emit_fn emit, void *ctx)
+{
+	uint16_t rev = c->hci_rev, sub = c->lmp_sub;
+	if (c->patched && c->kind == FAKE_REALTEK) {
+		rev = (uint16_t)(c->patched_version >> 16);
+		sub = (uint16_t)c->patched_version;
+	} else if (c->patched) {
+		rev = (uint16_t)c->patched_version;
+	}
+	uint8_t rp[9] = { 0, c->hci_ver, (uint8_t)rev, (uint8_t)(rev >> 8), c->lmp_ver,
+			  (uint8_t)c->manufacturer, (uint8_t)(c->manufacturer >> 8), (uint8_t)sub,
+			  (uint8_t)(sub >> 8) };
+	complete(c, 0x1001, rp, 9, emit, ctx);
+}
+
+static void realtek_download(struct fake_chip *c, const uint8_t *p, size_t n, fake_emit_fn emit,
+			     void *ctx)
+{
+	c->fragments++;
+	uint8_t st = 0;
+	if (n < 1 || n > 253 || c->download_done) {
+		st = 0x12;
+	} else {
+		uint8_t idx = p[0] & 0x7f;
+		if (idx != c->expect_index)
+			c->bad_index = true;
+		c->expect_index = idx == 0x7f ? 1 : (uint8_t)(idx + 1);
+		c->dl = realloc(c->dl, c->dl_len + n - 1 + 1);
+		memcpy(c->dl + c->dl_len, p + 1, n - 1);
+		c->dl_len += n - 1;
+		if (p[0] & 0x80)
+			c->download_done = true;
+		/* a fragment that is not the last must be full */
+		if (!(p[0] & 0x80) && n != 253)
+			c->bad_index = true;
+	}
+	if (c->refuse_at_fragment && c->fragments == c->refuse_at_fragment)
+		st = 0x1f;
+	uint8_t rp[2] = { st, n ? p[0] : 0 };
+	complete(c, 0xfc20, rp, 2, emit, ctx);
+}
+
+/* An 8265 (hardware variant 0x0c) bootloader, device revision 16. */
+static bool intel_command(struct fake_chip *c, uint16_t op, const uint8_t *p, size_t n,
+			  fake_emit_fn emit, void *ctx)
+{
+	if (op == 0xfc05) {
+		if (c->kind == FAKE_INTEL_TLV) {
+			/* status, CNVi top (0x10, 4 bytes), image type (0x1c) */
+			uint8_t rp[] = { 0, 0x10, 4, 0x10, 0x04, 0x00, 0x02, 0x1c, 1,
+					 c->intel_operational ? 0x03 : 0x01 };
+			complete(c, op, rp, sizeof(rp), emit, ctx);
+		} else {
+			uint8_t rp[10] = { 0, 0x37, 0x0c, 0x00, c->intel_operational ? 0x23 : 0x06,
+					   0x10, 0x2a, 0x10, 0x17, 0 };
+			complete(c, op, rp, 10, emit, ctx);
+		}
+		return true;
+	}
+	if (c->intel_operational && op != 0xfc8b)
+		return false;
+	if (op == 0xfc0d) {
+		uint8_t rp[23] = { 0, 0, 0, 0, 16, 0, 1 };
+		for (int i = 0; i < 6; i++)
+			rp[12 + i] = (uint8_t)(0x10 + i);
+		complete(c, op, rp, 23, emit, ctx);
+		return true;
+	}
+	if (op == 0xfc09 && n >= 1) {
+		uint8_t type = p[0];
+		static const uint8_t order[4] = { 0, 3, 2, 1 }; /* rank of each type */
+		static const size_t need[4] = { 128, 0, 256, 256 };
+		if (type > 3)
+			c->bad_order = true;
+		else {
+			/* each earlier type must be complete */
+			for (int t = 0; t < 4; t++)
+				if (order[t] < order[type] && c->hdr_got[t] != need[t])
+					c->bad_order = true;
+			c->hdr_got[type] += n - 1;
+		}
+		if (type == 1 && (n - 1) % 4)
+			c->bad_order = true;
+		c->fragments++;
+		if (type == 1) {
+			c->dl = realloc(c->dl, c->dl_len + n);
+			memcpy(c->dl + c->dl_len, p + 1, n - 1);
+			c->dl_len += n - 1;
+		}
+		uint8_t ok = 0;
+		if (c->refuse_at_fragment && c->fragments == c->refuse_at_fragment)
+			ok = 0x1f;
+		complete(c, op, &ok, 1, emit, ctx);
+		if (type == 1 && c->hdr_got[1] == c->expect_sfi_len) {
+			/* vendor event: Secure Send result (result, opcode, status) */
+			uint8_t e[7] = { 0xff, 5, 0x06, c->sfi_result, 0x09, 0xfc, 0 };
+			emit(ctx, e, 7);
+		}
+		return true;
+	}
+	if (op == 0xfc01 && n == 8) {
+		c->boot_addr = (uint32_t)(p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24);
+		uint8_t ok = 0;
+		complete(c, op, &ok, 1, emit, ctx);
+		if (c->no_boot_event)
+			return true;
+		c->intel_operational = true;
+		c->patched = true;
+		uint8_t e[2 + 7] = { 0xff, 7, 0x02, 0, 1, 0, 0, 0, 0 };
+		emit(ctx, e, sizeof(e));
+		return true;
+	}
+	return false;
+}
+
+void fake_chip_command(struct fake_chip *c, uint16_t op, const uint8_t *p, size_t n,
+		       fake_emit_fn emit, void *ctx)
+{
+	c->ncmds++;
+	c->last_op = op;
+	if (c->unplugged || (c->mute_at_cmd && c->ncmds >= c->mute_at_cmd))
+		return;
+	uint8_t ok = 0;
+	if ((c->kind == FAKE_INTEL || c->kind == FAKE_INTEL_TLV) &&
+	    intel_command(c, op, p, n, emit, ctx))
+		return;
+	if (op == 0xfc8b && c->intel_operational) {
+		c->ddc_records++;
+		complete(c, op, &ok, 1, emit, ctx);
+		return;
+	}
+	switch (op) {
+	case 0x1001:
+		version(c, emit, ctx);
+		return;
+	case 0x0c03:
+		if (c->download_done && c->kind == FAKE_REALTEK && !c->bad_index)
+			c->patched = true;
+		if (c->launched)
+			c->patched = true;
+		if (c->patched && c->unplug_after_reset_on_patch) {
+			c->unplugged = true;
+			return;
+		}
+		complete(c, op, &ok, 1, emit, ctx);
+		return;
+	}
+	if (c->kind == FAKE_REALTEK && op == 0xfc6d) {
+		uint8_t rp[2] = { 0, c->rom_version };
+		complete(c, op, rp, 2, emit, ctx);
+		return;
+	}
+	if (c->kind == FAKE_REALTEK && op == 0xfc20) {
+		realtek_download(c, p, n, emit, ctx);
+		return;
+	}
+	if (c->kind == FAKE_BROADCOM && op == 0xfc2e) {
+		c->in_minidriver = true;
+		complete(c, op, &ok, 1, emit, ctx);
+		return;
+	}
+	if (c->kind == FAKE_BROADCOM && c->in_minidriver && (op == 0xfc4c || op == 0xfc4e)) {
+		c->records++;
+		uint8_t st = c->refuse_at_fragment && c->records == c->refuse_at_fragment ? 0x1f : 0;
+		c->dl = realloc(c->dl, c->dl_len + n + 1);
+		memcpy(c->dl + c->dl_len, p, n);
+		c->dl_len += n;
+		if (op == 0xfc4e && !st) {
+			c->launched = true;
+			c->in_minidriver = false;
+		}
+		complete(c, op, &st, 1, emit, ctx);
+		return;
+	}
+	uint8_t unknown = 0x01; /* Unknown HCI Command */
+	complete(c, op, &unknown, 1, emit, ctx);
+}
