@@ -54,6 +54,7 @@ void host_waiters_link_lost(struct bh_host *h, uint16_t handle, bh_status reason
 {
 	h->lost_handle = handle;
 	h->lost_status = reason;
+	host_subs_link_lost(h, handle);
 	for (unsigned i = 0; i < HOST_WAITERS; i++) {
 		struct host_waiter *w = &h->waiters[i];
 		/* done too: the layers may have completed it a moment ago with
@@ -182,8 +183,9 @@ static void on_gattc(void *ctx, bh_status st, const struct bh_gattc_result *res)
 
 /* ---- helpers ---- */
 
-int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
-			 uint16_t *handle)
+int host_connect_sync(struct bh_host *h, const bh_addr *addr,
+		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
+		      uint16_t *handle)
 {
 	if (h->fatal)
 		return h->fatal_reason;
@@ -191,7 +193,7 @@ int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeou
 	if (!w)
 		return BH_EBUSY;
 	w->cb_pending = true;
-	int rc = bh_gap_connect(h->gap, addr, NULL, timeout_ms, on_connect, w);
+	int rc = bh_gap_connect(h->gap, addr, params, timeout_ms, on_connect, w);
 	/* GAP enforces the timeout itself; the loop bound is a safety net. */
 	bool gave_up = false;
 	if (!rc) {
@@ -206,6 +208,12 @@ int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeou
 	if (gave_up && !h->fatal)
 		bh_gap_connect_cancel(h->gap);
 	return rc;
+}
+
+int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
+			 uint16_t *handle)
+{
+	return host_connect_sync(h, addr, NULL, timeout_ms, handle);
 }
 
 /* Lets what the stack already queued for the controller go out first (the
@@ -332,18 +340,24 @@ static void on_notify_ignored(void *ctx, uint16_t vh, const uint8_t *v, size_t l
 	(void)ind;
 }
 
-int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
-			   bool indicate)
+int host_cccd_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle, uint16_t what,
+		   bh_gattc_notify_cb ncb, void *nctx)
 {
 	struct bh_gattc *g;
 	int rc;
 	struct host_waiter *w = op_begin(h, handle, &g, &rc);
 	if (!w)
 		return rc;
-	rc = bh_gattc_subscribe(g, value_handle,
-				indicate ? BH_GATTC_INDICATE : BH_GATTC_NOTIFY, on_notify_ignored,
-				NULL, on_gattc, w);
+	rc = what ? bh_gattc_subscribe(g, value_handle, what, ncb, nctx, on_gattc, w)
+		  : bh_gattc_unsubscribe(g, value_handle, on_gattc, w);
 	return op_finish(h, w, rc, OP_TIMEOUT_MS);
+}
+
+int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
+			   bool indicate)
+{
+	return host_cccd_sync(h, handle, value_handle,
+			      indicate ? BH_GATTC_INDICATE : BH_GATTC_NOTIFY, on_notify_ignored, NULL);
 }
 
 int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)
