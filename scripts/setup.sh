@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(build-essential meson ninja-build pkg-config libusb-1.0-0-dev libssl-dev
       libcmocka-dev bluez-test-tools bluez tshark clang libclang-rt-14-dev llvm
-      valgrind util-linux python3-dev python3-bleak python3-pytest)
+      valgrind util-linux python3-dev python3-bleak python3-pytest
+      libudev-dev doxygen)
 
 missing=()
 for p in "${pkgs[@]}"; do
