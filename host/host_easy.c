@@ -194,7 +194,27 @@ int bh_host_connect_params_sync(struct bh_host *h, const bh_addr *addr,
 	struct bh_gap_conn_params g;
 	if (p && bh_host_conn_params_hci(p, &g))
 		return BH_EINVAL;
-	return host_connect_sync(h, addr, p ? &g : NULL, timeout_ms, handle);
+	return host_connect_sync(h, addr, NULL, p ? &g : NULL, timeout_ms, handle);
+}
+
+int bh_host_connect_match_sync(struct bh_host *h, const struct bh_gap_scan_filter *match,
+			       const struct bh_host_conn_params *p, unsigned timeout_ms,
+			       uint16_t *handle, bh_addr *peer)
+{
+	struct bh_gap_conn_params g;
+	if (!match || (p && bh_host_conn_params_hci(p, &g)))
+		return BH_EINVAL;
+	uint16_t conn = 0;
+	int rc = host_connect_sync(h, NULL, match, p ? &g : NULL, timeout_ms, &conn);
+	/* The link may already have gone again: only report one that is up. */
+	struct host_conn *c = rc ? NULL : host_conn_find(h, conn);
+	if (!rc && !c)
+		rc = BH_EDISCONNECTED;
+	if (!rc && handle)
+		*handle = conn;
+	if (!rc && peer)
+		*peer = c->peer;
+	return rc;
 }
 
 /* ---- characteristics by UUID ---- */

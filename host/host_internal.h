@@ -172,10 +172,12 @@ void host_waiters_link_lost(struct bh_host *h, uint16_t handle, bh_status reason
 			    uint8_t hci_reason);
 void host_waiters_fatal(struct bh_host *h, bh_status reason);
 void host_waiters_pairing(struct bh_host *h, uint16_t handle, bh_status st);
-/* The blocking primitives host_easy.c builds on: connect with parameters
- * (NULL: defaults), and write a CCCD (what 0: unsubscribe) routing the
+/* The blocking primitives host_easy.c builds on: connect to addr, or to
+ * the first device matching `match` (then addr is unused), with parameters
+ * (NULL: defaults); and write a CCCD (what 0: unsubscribe) routing the
  * characteristic's notifications to ncb. */
 int host_connect_sync(struct bh_host *h, const bh_addr *addr,
+		      const struct bh_gap_scan_filter *match,
 		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
 		      uint16_t *handle);
 int host_cccd_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle, uint16_t what,

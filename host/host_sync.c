@@ -184,6 +184,7 @@ static void on_gattc(void *ctx, bh_status st, const struct bh_gattc_result *res)
 /* ---- helpers ---- */
 
 int host_connect_sync(struct bh_host *h, const bh_addr *addr,
+		      const struct bh_gap_scan_filter *match,
 		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
 		      uint16_t *handle)
 {
@@ -193,7 +194,8 @@ int host_connect_sync(struct bh_host *h, const bh_addr *addr,
 	if (!w)
 		return BH_EBUSY;
 	w->cb_pending = true;
-	int rc = bh_gap_connect(h->gap, addr, params, timeout_ms, on_connect, w);
+	int rc = match ? bh_gap_connect_match(h->gap, match, params, timeout_ms, on_connect, w)
+		       : bh_gap_connect(h->gap, addr, params, timeout_ms, on_connect, w);
 	/* GAP enforces the timeout itself; the loop bound is a safety net. */
 	bool gave_up = false;
 	if (!rc) {
@@ -213,7 +215,7 @@ int host_connect_sync(struct bh_host *h, const bh_addr *addr,
 int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
 			 uint16_t *handle)
 {
-	return host_connect_sync(h, addr, NULL, timeout_ms, handle);
+	return host_connect_sync(h, addr, NULL, NULL, timeout_ms, handle);
 }
 
 /* Lets what the stack already queued for the controller go out first (the

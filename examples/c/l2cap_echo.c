@@ -128,14 +128,9 @@ static int client(const char *name)
 	if (!e.h)
 		return 1;
 	struct bh_host *h = e.h;
-	static struct bh_host_scan_result found;
-	size_t n = 0;
 	struct bh_gap_scan_filter filter = { .name_substr = name };
-	struct bh_host_scan_opts opts = { .duration_ms = 10000, .filter = &filter, .stop_after = 1 };
 	uint16_t conn = 0, cid = 0;
-	int rc = bh_host_scan_sync(h, &opts, &found, 1, &n);
-	if (!rc)
-		rc = bh_host_connect_sync(h, &found.addr, 5000, &conn);
+	int rc = bh_host_connect_match_sync(h, &filter, NULL, 10000, &conn, NULL);
 	/* Opening is asynchronous: coc_opened tells the outcome. */
 	if (!rc)
 		rc = bh_host_coc_connect(h, conn, SPSM, &cid);

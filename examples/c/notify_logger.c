@@ -50,15 +50,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	int rc = bh_host_start_sync(h, 5000);
-	static struct bh_host_scan_result found;
-	size_t n = 0;
-	struct bh_gap_scan_filter filter = { .name_substr = argv[1] };
-	struct bh_host_scan_opts opts = { .duration_ms = 10000, .filter = &filter, .stop_after = 1 };
-	if (!rc)
-		rc = bh_host_scan_sync(h, &opts, &found, 1, &n);
 	uint16_t conn = 0, vh = 0;
+	struct bh_gap_scan_filter filter = { .name_substr = argv[1] };
 	if (!rc)
-		rc = bh_host_connect_sync(h, &found.addr, 5000, &conn);
+		rc = bh_host_connect_match_sync(h, &filter, NULL, 10000, &conn, NULL);
 	if (!rc)
 		rc = bh_host_find_chr_sync(h, conn, NULL, &counter, &vh);
 	if (!rc)

@@ -55,15 +55,11 @@ int main(int argc, char **argv)
 	}
 	struct bh_host *h = g_host;
 	int rc = bh_host_start_sync(h, 5000);
-	static struct bh_host_scan_result found;
-	size_t n = 0;
-	struct bh_gap_scan_filter filter = { .name_substr = argv[1] };
-	struct bh_host_scan_opts opts = { .duration_ms = 10000, .filter = &filter, .stop_after = 1 };
-	if (!rc)
-		rc = bh_host_scan_sync(h, &opts, &found, 1, &n);
 	uint16_t conn = 0;
+	bh_addr peer;
+	struct bh_gap_scan_filter filter = { .name_substr = argv[1] };
 	if (!rc)
-		rc = bh_host_connect_sync(h, &found.addr, 5000, &conn);
+		rc = bh_host_connect_match_sync(h, &filter, NULL, 10000, &conn, &peer);
 	if (!rc)
 		rc = bh_host_pair_sync(h, conn, 40000);
 	printf("\npairing: %s\n", bh_strerror(rc));
@@ -84,7 +80,7 @@ int main(int argc, char **argv)
 		rc = BH_ENOTFOUND;
 	/* Forget the peer: the link goes first, then the keys. */
 	if (!rc)
-		rc = bh_host_bond_remove_sync(h, &found.addr, 2000);
+		rc = bh_host_bond_remove_sync(h, &peer, 2000);
 	if (!rc && bh_host_bond_list(h, NULL, 0) != 0)
 		rc = BH_EEXIST;
 	printf("pairing example: %s\n", bh_strerror(rc));

@@ -32,21 +32,15 @@ int main(int argc, char **argv)
 	/* Every helper returns a bh_status: BH_OK, or an error bh_strerror names. */
 	int rc = bh_host_start_sync(h, 5000);
 
-	/* Scan until the name shows up (at most 10 s). */
-	static struct bh_host_scan_result found;
-	size_t n = 0;
-	struct bh_gap_scan_filter filter = { .name_substr = argv[1] };
-	struct bh_host_scan_opts opts = { .duration_ms = 10000, .filter = &filter, .stop_after = 1 };
-	if (!rc)
-		rc = bh_host_scan_sync(h, &opts, &found, 1, &n);
-
-	/* Connect asking for a 15-30 ms interval and a 2 s supervision timeout:
-	 * milliseconds here, HCI units inside. */
+	/* Scan until a device whose name contains NAME shows up, and connect
+	 * to it asking for a 15-30 ms interval and a 2 s supervision timeout:
+	 * milliseconds here, HCI units inside. 10 s for both. */
 	uint16_t conn = 0;
+	struct bh_gap_scan_filter filter = { .name_substr = argv[1] };
 	struct bh_host_conn_params params = { .interval_min_ms = 15, .interval_max_ms = 30,
 					      .supervision_timeout_ms = 2000 };
 	if (!rc)
-		rc = bh_host_connect_params_sync(h, &found.addr, &params, 5000, &conn);
+		rc = bh_host_connect_match_sync(h, &filter, &params, 10000, &conn, NULL);
 
 	/* By UUID: the first call discovers the peer's services. */
 	uint8_t buf[64];

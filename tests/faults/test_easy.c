@@ -338,6 +338,43 @@ static void connect_params_refused(void **state)
 	fx_free(x);
 }
 
+static void connect_match(void **state)
+{
+	(void)state;
+	struct fx *x = fx_new(NULL);
+	struct inject in = { x, true };
+	struct bh_gap_scan_filter flt = { .name_substr = "Therm" };
+	struct bh_host_conn_params p = { .interval_min_ms = 50, .interval_max_ms = 50 };
+	uint16_t handle = 0;
+	bh_addr peer = { 0 };
+	schedule_reports(&in);
+	assert_int_equal(bh_host_connect_match_sync(x->h, &flt, &p, 5000, &handle, &peer), BH_OK);
+	assert_int_equal(handle, FAKE_CONN_HANDLE);
+	/* LE Create Connection went to the matching advertiser, 50 ms. */
+	uint8_t cmd[32];
+	assert_int_equal(fake_last_cmd(x->f, 0x200d, cmd, sizeof(cmd)), 25);
+	assert_int_equal(cmd[6], 0x01); /* address 0x01 is "Thermo", 0x02 "Other" */
+	assert_int_equal(le16at(cmd + 13), 40);
+	assert_int_equal(peer.val[5], 0x66); /* what the controller reported */
+	assert_int_equal(bh_host_disconnect_sync(x->h, handle, 0x13, 2000), BH_OK);
+
+	/* Nothing matches: BH_ETIMEDOUT, and no connection was attempted. */
+	unsigned creates = fake_cmd_count(x->f, 0x200d);
+	struct bh_gap_scan_filter none = { .name_substr = "Nobody" };
+	schedule_reports(&in);
+	assert_int_equal(bh_host_connect_match_sync(x->h, &none, NULL, 300, &handle, NULL),
+			 BH_ETIMEDOUT);
+	assert_int_equal(fake_cmd_count(x->f, 0x200d), creates);
+	/* Bad arguments: nothing sent. */
+	struct bh_host_conn_params bad = { .latency = 999 };
+	assert_int_equal(bh_host_connect_match_sync(x->h, NULL, NULL, 300, &handle, NULL),
+			 BH_EINVAL);
+	assert_int_equal(bh_host_connect_match_sync(x->h, &flt, &bad, 300, &handle, NULL),
+			 BH_EINVAL);
+	assert_int_equal(fake_cmd_count(x->f, 0x200d), creates);
+	fx_free(x);
+}
+
 /* ---- by UUID ---- */
 
 static void by_uuid(void **state)
@@ -580,6 +617,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(scan_failures),
 		cmocka_unit_test(connect_with_params),
 		cmocka_unit_test(connect_params_refused),
+		cmocka_unit_test(connect_match),
 		cmocka_unit_test(by_uuid),
 		cmocka_unit_test(by_uuid_link_lost_in_discovery),
 		cmocka_unit_test(subscribe_routes),

@@ -317,6 +317,14 @@ int bh_host_conn_params_hci(const struct bh_host_conn_params *p, struct bh_gap_c
 int bh_host_connect_params_sync(struct bh_host *h, const bh_addr *addr,
 				const struct bh_host_conn_params *p, unsigned timeout_ms,
 				uint16_t *handle);
+/* Scans (actively) until a connectable device matches `match` (a name
+ * substring, service UUIDs, ...; copied), then connects to it with p (NULL:
+ * defaults). timeout_ms covers both: BH_ETIMEDOUT when nothing matched.
+ * *peer (may be NULL) receives the address connected to. BH_EINVAL: no
+ * filter, or p out of range. */
+int bh_host_connect_match_sync(struct bh_host *h, const struct bh_gap_scan_filter *match,
+			       const struct bh_host_conn_params *p, unsigned timeout_ms,
+			       uint16_t *handle, bh_addr *peer);
 
 /* The link's characteristic (value handle) or descriptor (handle) with this
  * UUID, discovering the peer's services first when the link has no tree
