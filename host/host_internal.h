@@ -95,6 +95,29 @@ struct host_waiter {
 	struct bh_host *h;
 };
 
+/* A per-characteristic notification route (host_easy.c). The layer's
+ * subscription holds a pointer to the slot, never to the caller: the slot
+ * is freed on unsubscribe and when its link goes. */
+#define HOST_SUBS 32
+struct host_sub {
+	bool used;
+	uint16_t link, value_handle;
+	bh_host_notify_fn fn;
+	void *ctx;
+	struct bh_host *h;
+};
+
+/* bh_host_scan_sync's collection (host_easy.c). Host-owned: reports that
+ * arrive after the helper gave up (out == NULL) land here harmlessly. */
+struct host_scan {
+	bool running; /* GAP scan started and its on_done not yet come */
+	bool done;
+	bh_status status;
+	struct bh_host_scan_result *out;
+	size_t cap, n;
+	unsigned stop_after;
+};
+
 struct bh_host {
 	struct bh_host_config cfg;
 	struct bh_host_events ev;
@@ -161,6 +184,14 @@ struct bh_host {
 		bool in_ctrl; /* queued or added; cleared on a failure */
 	} rl[HOST_RL_MAX];
 	unsigned n_rl;
+
+	struct host_sub subs[HOST_SUBS];
+	struct host_scan scan;
+	/* Bond removal's LE Remove Device From Filter Accept List (host_easy.c). */
+	struct {
+		bool done;
+		bh_status status;
+	} accept_list;
 };
 
 /* host_privacy.c */
@@ -228,6 +259,19 @@ void host_waiters_link_lost(struct bh_host *h, uint16_t handle, bh_status reason
 			    uint8_t hci_reason);
 void host_waiters_fatal(struct bh_host *h, bh_status reason);
 void host_waiters_pairing(struct bh_host *h, uint16_t handle, bh_status st);
+/* The blocking primitives host_easy.c builds on: connect to addr, or to
+ * the first device matching `match` (then addr is unused), with parameters
+ * (NULL: defaults); and write a CCCD (what 0: unsubscribe) routing the
+ * characteristic's notifications to ncb. */
+int host_connect_sync(struct bh_host *h, const bh_addr *addr,
+		      const struct bh_gap_scan_filter *match,
+		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
+		      uint16_t *handle);
+int host_cccd_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle, uint16_t what,
+		   bh_gattc_notify_cb ncb, void *nctx);
+
+/* host_easy.c: a link went; its notification routes end. */
+void host_subs_link_lost(struct bh_host *h, uint16_t handle);
 
 /* host_security.c: SMP, bonds, privacy. */
 int host_security_init(struct bh_host *h, char *err, size_t errlen);

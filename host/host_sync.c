@@ -54,6 +54,7 @@ void host_waiters_link_lost(struct bh_host *h, uint16_t handle, bh_status reason
 {
 	h->lost_handle = handle;
 	h->lost_status = reason;
+	host_subs_link_lost(h, handle);
 	for (unsigned i = 0; i < HOST_WAITERS; i++) {
 		struct host_waiter *w = &h->waiters[i];
 		/* done too: the layers may have completed it a moment ago with
@@ -182,22 +183,17 @@ static void on_gattc(void *ctx, bh_status st, const struct bh_gattc_result *res)
 
 /* ---- helpers ---- */
 
-/* One connection attempt: to *addr, or (scan) to whatever device's
- * report matches addr, its identity included (the host resolves RPAs). */
-static int connect_once(struct bh_host *h, const bh_addr *addr, bool scan, unsigned timeout_ms,
-			uint16_t *handle)
+int host_connect_sync(struct bh_host *h, const bh_addr *addr,
+		      const struct bh_gap_scan_filter *match,
+		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
+		      uint16_t *handle)
 {
 	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, HOST_NO_LINK);
 	if (!w)
 		return BH_EBUSY;
 	w->cb_pending = true;
-	int rc;
-	if (scan) {
-		struct bh_gap_scan_filter f = { .addr = addr };
-		rc = bh_gap_connect_match(h->gap, &f, NULL, timeout_ms, on_connect, w);
-	} else {
-		rc = bh_gap_connect(h->gap, addr, NULL, timeout_ms, on_connect, w);
-	}
+	int rc = match ? bh_gap_connect_match(h->gap, match, params, timeout_ms, on_connect, w)
+		       : bh_gap_connect(h->gap, addr, params, timeout_ms, on_connect, w);
 	/* GAP enforces the timeout itself; the loop bound is a safety net. */
 	bool gave_up = false;
 	if (!rc) {
@@ -221,20 +217,21 @@ int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeou
 		return h->fatal_reason;
 	bh_addr target;
 	if (host_privacy_target(h, addr, &target) == HOST_CONNECT_DIRECT)
-		return connect_once(h, &target, false, timeout_ms, handle);
+		return host_connect_sync(h, &target, NULL, NULL, timeout_ms, handle);
 	/* A bonded peer with an IRK that the controller cannot resolve: it
 	 * may still use its identity address (first half of the time), else
 	 * the host finds it behind an RPA in scan reports (second half). */
 	unsigned first = timeout_ms ? timeout_ms / 2 : 5000;
-	int rc = connect_once(h, addr, false, first, handle);
+	int rc = host_connect_sync(h, addr, NULL, NULL, first, handle);
 	if (rc != BH_ETIMEDOUT)
 		return rc;
 	host_log(h, BH_LOG_INFO, "not at its identity address: scanning for an RPA that resolves to it");
 	/* The timed-out attempt is still being cancelled (LE Create
 	 * Connection Cancel, then its Connection Complete): GAP is busy until
 	 * then. Bounded by the controller's answers, not by a guess. */
+	struct bh_gap_scan_filter f = { .addr = addr };
 	for (unsigned waited = 0;; waited += 10) {
-		rc = connect_once(h, addr, true, timeout_ms ? timeout_ms - first : 0, handle);
+		rc = host_connect_sync(h, addr, &f, NULL, timeout_ms ? timeout_ms - first : 0, handle);
 		if (rc != BH_EBUSY || waited >= 2000 || h->fatal)
 			return rc;
 		bh_host_run_for(h, 10);
@@ -365,18 +362,24 @@ static void on_notify_ignored(void *ctx, uint16_t vh, const uint8_t *v, size_t l
 	(void)ind;
 }
 
-int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
-			   bool indicate)
+int host_cccd_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle, uint16_t what,
+		   bh_gattc_notify_cb ncb, void *nctx)
 {
 	struct bh_gattc *g;
 	int rc;
 	struct host_waiter *w = op_begin(h, handle, &g, &rc);
 	if (!w)
 		return rc;
-	rc = bh_gattc_subscribe(g, value_handle,
-				indicate ? BH_GATTC_INDICATE : BH_GATTC_NOTIFY, on_notify_ignored,
-				NULL, on_gattc, w);
+	rc = what ? bh_gattc_subscribe(g, value_handle, what, ncb, nctx, on_gattc, w)
+		  : bh_gattc_unsubscribe(g, value_handle, on_gattc, w);
 	return op_finish(h, w, rc, OP_TIMEOUT_MS);
+}
+
+int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
+			   bool indicate)
+{
+	return host_cccd_sync(h, handle, value_handle,
+			      indicate ? BH_GATTC_INDICATE : BH_GATTC_NOTIFY, on_notify_ignored, NULL);
 }
 
 int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)

@@ -10,7 +10,8 @@ pkgs=(build-essential meson ninja-build pkg-config libusb-1.0-0-dev libssl-dev
       python3-pyee python3-click python3-humanize python3-platformdirs
       python3-prompt-toolkit python3-prettytable python3-websockets python3-serial
       python3-serial-asyncio python3-usb python3-usb1 python3-aiohttp
-      python3-typing-extensions python3-appdirs python3-cryptography)
+      python3-typing-extensions python3-appdirs python3-cryptography
+      libudev-dev doxygen)
 
 missing=()
 for p in "${pkgs[@]}"; do

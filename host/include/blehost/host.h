@@ -17,6 +17,7 @@
 #include <blehost/bh_env.h>
 #include <blehost/bh_err.h>
 #include <blehost/bh_uuid.h>
+#include <blehost/gap.h>
 #include <blehost/loop.h>
 
 struct bh_chipset_report;
@@ -279,5 +280,125 @@ int bh_host_wait(struct bh_host *h, uint16_t handle, bool *done, bh_time_ms time
 bh_status bh_host_lost(const struct bh_host *h);
 /* Runs the loop for ms milliseconds (notifications arrive meanwhile). */
 void bh_host_run_for(struct bh_host *h, unsigned ms);
+
+/* ---- Conveniences: thin over the blocking helpers and the layers. ----
+ * Every time is in milliseconds; they convert to the specification's units
+ * inside. They follow the blocking helpers' rules above (link lost, loss of
+ * the controller, no pointer kept across the loop). */
+
+/* One device found by bh_host_scan_sync: the latest advertisement merged
+ * with its latest scan response. `ad` is the parse of adv then rsp and
+ * borrows them from this same struct: after copying the struct, call
+ * bh_host_scan_result_ad() on the copy. */
+#define BH_HOST_SCAN_DATA_MAX 256
+struct bh_host_scan_result {
+	bh_addr addr;        /* as advertised: what to connect to */
+	bh_addr identity;    /* resolved identity (a bonded peer's RPA), or == addr */
+	char name[249];      /* local name, NUL-terminated ("" if none) */
+	int8_t rssi;         /* dBm of the latest report, BH_HOST_RSSI_NA unknown */
+	bool connectable;
+	uint8_t adv[BH_HOST_SCAN_DATA_MAX], rsp[BH_HOST_SCAN_DATA_MAX];
+	size_t adv_len, rsp_len;
+	struct bh_ad ad;     /* every AD field: UUIDs, service and manufacturer data, ... */
+	unsigned reports;    /* how many reports updated it */
+};
+#define BH_HOST_RSSI_NA 127
+
+/* What bh_host_scan_sync looks for. Zeroes: active scan for 5 s, every
+ * device. */
+struct bh_host_scan_opts {
+	unsigned duration_ms;    /* how long at most; 0: 5000 */
+	bool passive;            /* no scan requests (no scan responses either) */
+	/* Only devices matching it are kept (NULL: all); copied. See
+	 * struct bh_gap_scan_filter: name substring, service UUIDs, minimum
+	 * RSSI, one address, AD prefixes. */
+	const struct bh_gap_scan_filter *filter;
+	/* Stop as soon as this many devices matched (1: "scan until found");
+	 * 0: scan for the whole duration. */
+	unsigned stop_after;
+};
+
+/* Scans and collects the devices seen into out[0..cap), one entry per
+ * address, updated by later reports. *n receives how many (never more
+ * than cap: further devices are not kept). Returns BH_OK when the duration
+ * ended or stop_after devices were found; BH_ETIMEDOUT when stop_after was
+ * set and fewer were found in time (out and *n hold those); BH_EBUSY when
+ * the host is already scanning; BH_EINVAL on a bad argument; the
+ * controller's error or loss. */
+int bh_host_scan_sync(struct bh_host *h, const struct bh_host_scan_opts *opts,
+		      struct bh_host_scan_result *out, size_t cap, size_t *n);
+/* Parses r's advertisement and scan response into *ad (pointers into r). */
+void bh_host_scan_result_ad(const struct bh_host_scan_result *r, struct bh_ad *ad);
+
+/* Connection parameters in milliseconds (Core Vol 4, Part E, 7.8.12 and
+ * Vol 6, Part B, 4.5.1). A zero field takes the default: interval 30 to
+ * 50 ms, latency 0, supervision timeout 4000 ms, scan 60/30 ms while
+ * connecting. Intervals are rounded to the nearest 1.25 ms, the timeout to
+ * 10 ms, scan times to 0.625 ms. */
+struct bh_host_conn_params {
+	double interval_min_ms, interval_max_ms; /* 7.5 .. 4000 */
+	uint16_t latency;                        /* 0 .. 499 connection events */
+	unsigned supervision_timeout_ms;         /* 100 .. 32000, and more than
+						    (1 + latency) * interval_max_ms * 2 */
+	double scan_interval_ms, scan_window_ms; /* 2.5 .. 10240, window <= interval */
+};
+/* Converts to HCI units and checks the ranges and the timeout rule above:
+ * BH_OK, or BH_EINVAL with *out untouched. */
+int bh_host_conn_params_hci(const struct bh_host_conn_params *p, struct bh_gap_conn_params *out);
+/* bh_host_connect_sync with these parameters (NULL: defaults). BH_EINVAL
+ * for parameters out of range, before anything is sent. */
+int bh_host_connect_params_sync(struct bh_host *h, const bh_addr *addr,
+				const struct bh_host_conn_params *p, unsigned timeout_ms,
+				uint16_t *handle);
+/* Scans (actively) until a connectable device matches `match` (a name
+ * substring, service UUIDs, ...; copied), then connects to it with p (NULL:
+ * defaults). timeout_ms covers both: BH_ETIMEDOUT when nothing matched.
+ * *peer (may be NULL) receives the address connected to. BH_EINVAL: no
+ * filter, or p out of range. */
+int bh_host_connect_match_sync(struct bh_host *h, const struct bh_gap_scan_filter *match,
+			       const struct bh_host_conn_params *p, unsigned timeout_ms,
+			       uint16_t *handle, bh_addr *peer);
+
+/* The link's characteristic (value handle) or descriptor (handle) with this
+ * UUID, discovering the peer's services first when the link has no tree
+ * yet. svc NULL: in any service. BH_ENOTFOUND when the peer has none (or,
+ * as for every helper, when there is no such link). */
+int bh_host_find_chr_sync(struct bh_host *h, uint16_t handle, const bh_uuid *svc,
+			  const bh_uuid *chr, uint16_t *value_handle);
+int bh_host_find_desc_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
+			   const bh_uuid *desc, uint16_t *desc_handle);
+/* bh_host_read_sync / bh_host_write_sync on the first characteristic with
+ * this UUID (found as above). */
+int bh_host_read_uuid_sync(struct bh_host *h, uint16_t handle, const bh_uuid *chr, uint8_t *out,
+			   size_t cap, size_t *len);
+int bh_host_write_uuid_sync(struct bh_host *h, uint16_t handle, const bh_uuid *chr,
+			    const uint8_t *val, size_t len, bool with_response);
+
+/* A notification or indication of one subscribed characteristic. value is
+ * borrowed for the call; handle is the connection. */
+typedef void (*bh_host_notify_fn)(void *ctx, uint16_t handle, uint16_t value_handle,
+				  const uint8_t *value, size_t len, bool indication);
+/* Subscribes (writes the CCCD) and routes this characteristic's
+ * notifications (indicate: indications) to fn from now on, in addition to
+ * events.notification. Subscribing again replaces fn. The route ends with
+ * bh_host_unsubscribe_sync or the link. BH_ENOTFOUND: no such
+ * characteristic in the discovered tree; BH_ENOTSUP: it cannot notify
+ * (indicate) or has no CCCD; BH_ENOMEM: every route (32 per host) in use. */
+int bh_host_subscribe_cb_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
+			      bool indicate, bh_host_notify_fn fn, void *ctx);
+/* Stops the route at once and writes 0 to the CCCD. */
+int bh_host_unsubscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle);
+
+/* Removes a bond while the host runs: a link to that peer is disconnected
+ * first (Remote User Terminated), then the bond leaves the store (or the
+ * in-memory bonds), the host's resolving list and the controller's filter
+ * accept list. peer: an identity address, or an RPA the host resolves.
+ * BH_ENOTFOUND when there was no bond (links are still disconnected). */
+int bh_host_bond_remove_sync(struct bh_host *h, const bh_addr *peer, unsigned timeout_ms);
+/* The same for every bond; every link to a bonded peer is disconnected. */
+int bh_host_bond_remove_all_sync(struct bh_host *h, unsigned timeout_ms);
+/* Identity addresses of the bonds into out[0..cap); returns how many bonds
+ * there are (may exceed cap), or a negative bh_status. */
+int bh_host_bond_list(struct bh_host *h, bh_addr *out, size_t cap);
 
 #endif
