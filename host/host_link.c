@@ -27,7 +27,7 @@ int bh_host_conn_params_units(const struct bh_host_conn_params *p, uint16_t *imi
 		return BH_EINVAL;
 	long a = units(p->interval_min_ms, 1.25);
 	long b = p->interval_max_ms > 0 ? units(p->interval_max_ms, 1.25) : a;
-	long t = units((double)p->timeout_ms, 10.0);
+	long t = units((double)p->supervision_timeout_ms, 10.0);
 	/* Vol 4, Part E, 7.8.18 ranges; the timeout rule is GAP's check. */
 	if (a < 0x0006 || b > 0x0c80 || a > b || t < 0x000a || t > 0x0c80 || p->latency > 0x01f3)
 		return BH_EINVAL;

@@ -49,7 +49,7 @@ int cli_link_option(struct cli *c, int opt, const char *arg)
 		unsigned long v = strtoul(arg, &end, 0);
 		if (*end || end == arg || v > 32000)
 			return cli_fail(c, "bad --supervision-timeout '%s' (ms, 100..32000)", arg);
-		l->p.timeout_ms = (unsigned)v;
+		l->p.supervision_timeout_ms = (unsigned)v;
 		l->params = true;
 		return 0;
 	}
@@ -67,8 +67,8 @@ static struct bh_host_conn_params wanted(const struct cli_link *l)
 	struct bh_host_conn_params p = l->p;
 	if (!p.interval_min_ms)
 		p.interval_min_ms = p.interval_max_ms = 30;
-	if (!p.timeout_ms)
-		p.timeout_ms = 4000;
+	if (!p.supervision_timeout_ms)
+		p.supervision_timeout_ms = 4000;
 	return p;
 }
 

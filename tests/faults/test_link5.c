@@ -319,7 +319,7 @@ static void conn_update_l2cap_fallback(void **state)
 	struct lx *x = lx_new(false);
 	lx_connect(x, false, feat_enc_only);
 	struct bh_host_conn_params p = { .interval_min_ms = 50, .interval_max_ms = 75,
-					 .latency = 1, .timeout_ms = 4000 };
+					 .latency = 1, .supervision_timeout_ms = 4000 };
 	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), 0);
 	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), BH_EBUSY);
 	uint8_t sig[32];
@@ -368,7 +368,7 @@ static void conn_update_ll_then_l2cap(void **state)
 	struct lx *x = lx_new(false);
 	lx_connect(x, false, feat_dle_cpr);
 	struct bh_host_conn_params p = { .interval_min_ms = 30, .interval_max_ms = 30,
-					 .timeout_ms = 2000 };
+					 .supervision_timeout_ms = 2000 };
 	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), 0);
 	wait_cmd(x, BH_HCI_LE_CONN_UPDATE, 1);
 	uint8_t q[16];

@@ -16,13 +16,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Connection parameters (Vol 6, Part B, 4.5.1). */
-struct bh_host_conn_params {
-	double interval_min_ms, interval_max_ms; /* 7.5 .. 4000, multiples of 1.25 */
-	uint16_t latency;                        /* connection events, 0 .. 499 */
-	unsigned timeout_ms;                     /* 100 .. 32000, multiples of 10, and
-						    > (1 + latency) * interval_max * 2 */
-};
+/* Connection parameters: struct bh_host_conn_params (<blehost/host.h>);
+ * an update uses its interval, latency and supervision timeout only. */
 
 /* Asks for new connection parameters on a link, either role. Central: the
  * LL Connection Update procedure (LE Connection Update). Peripheral: the
