@@ -1,7 +1,9 @@
-/* blehost peripheral: the demo GATT server. Heart Rate (notifying once a
- * second while subscribed), Battery, Device Information, and a demo service
- * with a long read/write value, a write-without-response value, an indicate
- * value two values that need security and one for signed writes. Logs every request. */
+/* blehost peripheral: a GATT server for the services of a JSON description
+ * (--db FILE, gatt_db_json.h), or the demo database: Heart Rate (notifying
+ * once a second while subscribed), Battery, Device Information, and a demo
+ * service with a long read/write value, a write-without-response value, an
+ * indicate value, two values that need security and one for signed
+ * writes. Logs every request. */
 #include "cli.h"
 
 #include <blehost/att.h>
@@ -202,6 +204,9 @@ static void on_stopped(void *ctx, bh_status st)
 	p->stop_reason = st;
 }
 
+static int serve(struct cli *c, const char *name, double timeout, const struct gatt_db *file_db,
+		 const char *db_name);
+
 int cmd_peripheral(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -209,9 +214,12 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		{ "io", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "mitm", no_argument, NULL, 'm' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "random", no_argument, NULL, 'r' },
 		{ 0 },
 	};
 	const char *name = "blehost-demo";
+	const char *db_path = NULL;
 	double timeout = 0;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -223,9 +231,42 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 			break;
 		case 't': timeout = atof(optarg); break;
 		case 'm': c->cfg.mitm = true; break;
-		default: return cli_fail(c, "usage: peripheral [--name N] [--io CAP] [--mitm] [--timeout S]");
+		case 'd': db_path = optarg; break;
+		case 'r': c->cfg.use_random_address = true; break;
+		default: return cli_fail(c, "usage: peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--timeout S]");
 		}
 	}
+	if (optind < argc)
+		return cli_fail(c, "peripheral: unexpected argument '%s'", argv[optind]);
+	/* The file is checked before the controller is touched: a mistake in
+	 * it is reported at once, with its line. */
+	struct gatt_db *file_db = NULL;
+	if (db_path) {
+		char err[512];
+		file_db = gatt_db_load(db_path, err, sizeof(err));
+		if (!file_db)
+			return cli_fail(c, "bad GATT description %s", err);
+	}
+	int rc = serve(c, name, timeout, file_db, db_path);
+	gatt_db_free(file_db);
+	return rc;
+}
+
+/* The first primary service's UUID, advertised so a scanner filtering on
+ * it finds us (Heart Rate for the demo). */
+static const bh_uuid *first_primary(const struct gatt_db *db)
+{
+	size_t n;
+	const struct bh_gatt_svc_def *s = gatt_db_services(db, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!s[i].secondary)
+			return &s[i].uuid;
+	return NULL;
+}
+
+static int serve(struct cli *c, const char *name, double timeout, const struct gatt_db *file_db,
+		 const char *db_name)
+{
 	struct periph p = { .c = c, .heart_rate = 60, .battery = 100 };
 	struct bh_host_events ev = {
 		.ctx = &p,
@@ -246,21 +287,34 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		return 1;
 	p.started = true;
 	struct bh_gatts *gs = bh_host_gatt_server(p.h);
-	struct demo_handles dh;
-	bh_status st = demo_db_add(gs, &dh);
+	const struct gatt_db *db = file_db ? file_db : demo_db();
+	size_t nsvc = 0;
+	const struct bh_gatt_svc_def *svcs = db ? gatt_db_services(db, &nsvc) : NULL;
+	bh_status st = db ? bh_gatts_add_services(gs, svcs, nsvc) : BH_EINVAL;
 	if (st)
-		return cli_finish(c, cli_fail(c, "cannot build the demo database: %s", bh_strerror(st)));
-	p.hrm_handle = dh.heart_rate;
-	p.batt_handle = dh.battery;
-	p.indicate_handle = dh.indicate;
+		return cli_finish(c, cli_fail(c, "cannot build the %s database: %s",
+					      file_db ? "described" : "demo",
+					      st == BH_ENOSPACE ? "more attributes than the 65535 handles"
+								: bh_strerror(st)));
+	/* The demo's simulated behaviour (a heart rate that drifts, a counter
+	 * indicated on subscription) is the demo's; a described database is
+	 * served as written. */
+	if (!file_db) {
+		struct demo_handles dh;
+		demo_db_handles(gs, db, &dh);
+		p.hrm_handle = dh.heart_rate;
+		p.batt_handle = dh.battery;
+		p.indicate_handle = dh.indicate;
+	}
 
 	uint8_t adv[BH_AD_LEGACY_MAX], rsp[BH_AD_LEGACY_MAX];
 	struct bh_ad_builder a, r;
 	bh_ad_build_init(&a, adv, sizeof(adv));
 	bh_ad_build_init(&r, rsp, sizeof(rsp));
-	bh_uuid hr = bh_uuid16(0x180d);
+	const bh_uuid *first = first_primary(db);
 	bh_ad_add_flags(&a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
-	bh_ad_add_uuids(&a, &hr, 1, true);
+	if (first)
+		bh_ad_add_uuids(&a, first, 1, true);
 	if (bh_ad_add_name(&a, name, true) && bh_ad_add_name(&r, name, true))
 		return cli_finish(c, cli_fail(c, "name '%s' is too long to advertise", name));
 	struct bh_gap_adv_params ap = {
@@ -278,8 +332,12 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		return cli_finish(c, cli_fail(c, "cannot advertise: %s", bh_strerror(rc)));
 	char addr[BH_ADDR_STRLEN];
 	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
-	emit(&p, "advertising", 0, "%s as \"%s\" with Heart Rate, Battery, Device Information and the demo service",
-	     bh_addr_str(&own, addr), name);
+	if (file_db)
+		emit(&p, "advertising", 0, "%s as \"%s\" with the %zu service%s of %s",
+		     bh_addr_str(&own, addr), name, nsvc, nsvc == 1 ? "" : "s", db_name);
+	else
+		emit(&p, "advertising", 0, "%s as \"%s\" with Heart Rate, Battery, Device Information and the demo service",
+		     bh_addr_str(&own, addr), name);
 	/* Serves until --timeout, an interrupt, or the controller is lost
 	 * (the transport closed, a Hardware Error, no answer to a command):
 	 * then there is nothing left to serve with. */

@@ -8,6 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+/* From meson (project version); a build without it still says something. */
+#ifndef BLEHOST_VERSION
+#define BLEHOST_VERSION "(unknown version)"
+#endif
+
 static struct cli *g_cli; /* only for the signal handler */
 
 static void on_signal(int sig)
@@ -27,14 +32,18 @@ static const struct {
 } commands[] = {
 	{ "info", cmd_info, "info                      controller address, versions, features, buffers" },
 	{ "scan", cmd_scan, "scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports]" },
-	{ "advertise", cmd_advertise, "advertise [--name N] [--service UUID]... [--manufacturer ID:HEX] [--timeout S] [--nonconnectable] [--random]" },
+	{ "advertise", cmd_advertise, "advertise [--name N] [--service UUID]... [--manufacturer ID:HEX]... [--service-data UUID:HEX]...\n"
+	  "            [--appearance N] [--tx-power] [--interval MS] [--scan-response HEX] [--timeout S]\n"
+	  "            [--nonconnectable] [--random]" },
 	{ "gatt", cmd_gatt, "gatt ADDR                 connect, discover and print the GATT tree with values" },
 	{ "read", cmd_read, "read ADDR HANDLE|UUID" },
 	{ "write", cmd_write, "write ADDR HANDLE|UUID HEX [--no-response]" },
 	{ "notify", cmd_notify, "notify ADDR HANDLE|UUID [--count N] [--timeout S] [--indicate]" },
-	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--timeout S]   demo GATT server" },
+	{ "peripheral", cmd_peripheral, "peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--timeout S]\n"
+	  "            GATT server: FILE's services (JSON, see blehost(1)), else the demo database" },
 	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
+	{ "coc", cmd_coc, "coc listen SPSM | coc connect ADDR SPSM   L2CAP channel on stdin/stdout" },
 };
 
 static void usage(FILE *f, const char *prog)
@@ -42,6 +51,7 @@ static void usage(FILE *f, const char *prog)
 	fprintf(f,
 		"usage: %s [-t TRANSPORT] [--trace FILE] [--json] [-v] [--store DIR] [--seed N]\n"
 		"       [--allow-bond-downgrade] [--new-identity] COMMAND ...\n"
+		"       %s --version | --help\n"
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
@@ -52,12 +62,13 @@ static void usage(FILE *f, const char *prog)
 		"           | h5:/dev/ttyS0[,BAUD][,rtscts] (three-wire UART)\n"
 		"           (default: $BLEHOST_TRANSPORT)\n"
 		"\ncommands:\n",
-		prog);
+		prog, prog);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n"
 		   "--allow-bond-downgrade: let a pairing replace a bond with a weaker one.\n"
-		   "--new-identity: keep the local identity file aside and start a new one.\n");
+		   "--new-identity: keep the local identity file aside and start a new one.\n"
+		   "See blehost(1) for every option.\n");
 }
 
 int main(int argc, char **argv)
@@ -75,6 +86,7 @@ int main(int argc, char **argv)
 		{ "allow-bond-downgrade", no_argument, NULL, 'D' },
 		{ "new-identity", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	int o;
@@ -93,6 +105,7 @@ int main(int argc, char **argv)
 		case 'D': c.cfg.allow_bond_downgrade = true; break;
 		case 'N': c.cfg.new_identity = true; break;
 		case 'h': usage(stdout, c.prog); return 0;
+		case 'V': printf("%s %s\n", c.prog, BLEHOST_VERSION); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}
 	}
