@@ -98,15 +98,18 @@ static void stdin_readable(void *arg, int fd, short revents)
 			close_channel(ui);
 		return;
 	}
+	/* Marked before sending: an SDU that fits the credits goes out at
+	 * once, and its coc_can_send comes from inside the send. */
+	ui->sending = true;
+	watch_stdin(ui, false);
 	int rc = bh_host_coc_send(ui->h, ui->conn, ui->cid, buf, (size_t)n);
 	if (rc) {
+		ui->sending = false;
 		finish(ui, rc, "sending failed");
 		close_channel(ui);
 		return;
 	}
 	ui->tx_bytes += (unsigned long long)n;
-	ui->sending = true;
-	watch_stdin(ui, false);
 }
 
 static uint16_t on_accept(void *ctx, uint16_t handle, uint16_t spsm, uint16_t peer_mtu)
