@@ -40,6 +40,7 @@ struct coc_ui {
 	bool sending;        /* an SDU is going out */
 	bool stdin_done;     /* end of stdin (or --stay with nothing to send) */
 	bool stay;
+	bool listener;       /* coc listen (the peripheral) */
 	bool closing;        /* we asked to close */
 	bool closed;         /* the channel closed (or its link went) */
 	bool done;
@@ -236,6 +237,12 @@ static int run(struct coc_ui *ui, double timeout)
 			bh_host_wait(ui->h, BH_HOST_NO_LINK, &ui->closed, 3000);
 		}
 	}
+	if (ui->have_conn && !bh_host_lost(ui->h) && ui->listener && !ui->result) {
+		/* The central ends the link after a clean close: waiting for it
+		 * keeps both sides from racing to disconnect. */
+		bool never = false;
+		bh_host_wait(ui->h, ui->conn, &never, 2000);
+	}
 	if (ui->have_conn && !bh_host_lost(ui->h))
 		bh_host_disconnect_sync(ui->h, ui->conn, 0x13, 3000);
 	if (c->verbose)
@@ -349,6 +356,7 @@ int cmd_coc(struct cli *c, int argc, char **argv)
 	};
 	/* The channel's callbacks point at ui: the host is closed (cli_finish)
 	 * before this returns. */
+	ui.listener = listen;
 	if (listen)
 		return listen_coc(&ui, name, timeout, &ev);
 	return connect_coc(&ui, argv[optind + 1], connect_timeout, timeout, &ev);
