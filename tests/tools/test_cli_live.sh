@@ -149,6 +149,16 @@ else
 	bad "peripheral --db did not start"; cat "$W/p.out"
 fi
 kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null
+# Valid JSON the server cannot hold: 22,000 notifying characteristics need
+# 66,001 handles (declaration, value, CCCD each).
+{
+	printf '{"services": [{"uuid": "180d", "characteristics": ['
+	printf '{"uuid": "2a19", "properties": ["notify"]},%.0s' {1..21999}
+	printf '{"uuid": "2a19", "properties": ["notify"]}]}]}'
+} >"$W/huge.json"
+run "peripheral --db larger than the handle space" 1 \
+	"cannot build the described database: more attributes than the 65535 handles" \
+	"$B" peripheral --db "$W/huge.json" --timeout 5
 run "peripheral --db missing file" 1 "bad GATT description .*/none.json: No such file" \
 	"$B" peripheral --db "$W/none.json"
 echo '{"services": [{"uuid": "180d", "characteristics": [{"uuid": "2a37", "properties": ["reed"]}]}]}' >"$W/bad.json"
@@ -218,6 +228,21 @@ if wait_line "$W/l.err" "listening on SPSM 0x0081" 10; then
 else
 	bad "coc listen did not start"; cat "$W/l.err"
 fi
+# The connector's reader goes away mid-transfer: it ends with an error.
+"$B" coc listen 0x83 --timeout 30 <"$W/tx.bin" >/dev/null 2>"$W/l.err" &
+L=$!
+BG+=($L)
+if wait_line "$W/l.err" "listening on SPSM 0x0083" 10; then
+	LA=$(addr_in "$W/l.err")
+	"$B" coc connect "$LA" 0x83 --stay </dev/null 2>"$W/err" | head -c 10 >/dev/null
+	crc=${PIPESTATUS[0]}
+	if [ "$crc" -eq 1 ] && grep -q "coc: stdout closed" "$W/err"; then
+		ok "coc: stdout closed mid-transfer ends with an error"
+	else
+		bad "coc: stdout closed: rc $crc: $(cat "$W/err")"
+	fi
+fi
+kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 # Nobody listens on 0x82 there: the peer refuses the channel.
 "$B" coc listen 0x81 --stay --timeout 30 </dev/null >/dev/null 2>"$W/l.err" &
 L=$!
