@@ -55,6 +55,13 @@ int cli_hex_fail(struct cli *c, const char *what, const char *s, int rc, size_t 
 /* Prints bytes as hex and, when printable, as a quoted string. */
 void cli_print_value(FILE *f, const uint8_t *v, size_t n);
 
+/* The advertisement of a connectable server: flags, uuid (may be NULL)
+ * and the name, which goes in the scan response when it does not fit.
+ * Fills a and r (over adv and rsp). 0, or -1 when the name fits nowhere. */
+struct bh_ad_builder;
+int cli_server_adv(struct bh_ad_builder *a, uint8_t *adv, struct bh_ad_builder *r, uint8_t *rsp,
+		   const bh_uuid *uuid, const char *name);
+
 /* "NoInputNoOutput", "DisplayOnly", "DisplayYesNo", "KeyboardOnly",
  * "KeyboardDisplay" (any case) to an IO capability. 0 or -1. */
 int cli_parse_io(const char *s, uint8_t *out);

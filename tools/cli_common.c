@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <blehost/gap.h>
 #include <blehost/hci.h>
 #include "text_escape.h"
 #include <blehost/transport.h>
@@ -174,4 +175,17 @@ void cli_print_value(FILE *f, const uint8_t *v, size_t n)
 		text_fputs(f, v, text, true);
 		fputc('"', f);
 	}
+}
+
+int cli_server_adv(struct bh_ad_builder *a, uint8_t *adv, struct bh_ad_builder *r, uint8_t *rsp,
+		   const bh_uuid *uuid, const char *name)
+{
+	bh_ad_build_init(a, adv, BH_AD_LEGACY_MAX);
+	bh_ad_build_init(r, rsp, BH_AD_LEGACY_MAX);
+	bh_ad_add_flags(a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
+	if (uuid)
+		bh_ad_add_uuids(a, uuid, 1, true);
+	if (bh_ad_add_name(a, name, true) && bh_ad_add_name(r, name, true))
+		return -1;
+	return 0;
 }

@@ -268,10 +268,7 @@ static int listen_coc(struct coc_ui *ui, const char *name, double timeout,
 					      bh_strerror(rc)));
 	uint8_t adv[BH_AD_LEGACY_MAX], rsp[BH_AD_LEGACY_MAX];
 	struct bh_ad_builder a, r;
-	bh_ad_build_init(&a, adv, sizeof(adv));
-	bh_ad_build_init(&r, rsp, sizeof(rsp));
-	bh_ad_add_flags(&a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
-	if (bh_ad_add_name(&a, name, true) && bh_ad_add_name(&r, name, true))
+	if (cli_server_adv(&a, adv, &r, rsp, NULL, name))
 		return cli_finish(c, cli_fail(c, "name '%s' is too long to advertise", name));
 	struct bh_gap_adv_params ap = {
 		.kind = BH_GAP_ADV_CONN,

@@ -303,6 +303,30 @@ static bool grow(struct jv *v, size_t *cap, bool keys)
 	return true;
 }
 
+/* After an element of an array or object: ',' (more follow: 1), the
+ * closing character (0), or an error (-1). */
+static int after_element(struct rd *r, const struct jv *v, char close)
+{
+	const char *what = close == ']' ? "array" : "object";
+	skip_ws(r);
+	if (r->p < r->end && *r->p == ',') {
+		r->p++;
+		skip_ws(r);
+		if (r->p < r->end && *r->p == close) {
+			fail_at(r, r->p, "trailing comma before '%c'", close);
+			return -1;
+		}
+		return 1;
+	}
+	if (r->p < r->end && *r->p == close) {
+		r->p++;
+		return 0;
+	}
+	fail_at(r, r->p, "expected ',' or '%c' in the %s opened at line %u, found %s", close, what,
+		v->line, what_is(r));
+	return -1;
+}
+
 static bool parse_array(struct rd *r, struct jv *v, int depth)
 {
 	size_t cap = 0;
@@ -322,23 +346,9 @@ static bool parse_array(struct rd *r, struct jv *v, int depth)
 		v->len++;
 		if (!parse_value(r, &v->items[v->len - 1], depth + 1))
 			return false;
-		skip_ws(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			skip_ws(r);
-			if (r->p < r->end && *r->p == ']') {
-				fail_at(r, r->p, "trailing comma before ']'");
-				return false;
-			}
-			continue;
-		}
-		if (r->p < r->end && *r->p == ']') {
-			r->p++;
-			return true;
-		}
-		fail_at(r, r->p, "expected ',' or ']' in the array opened at line %u, found %s",
-			v->line, what_is(r));
-		return false;
+		int more = after_element(r, v, ']');
+		if (more <= 0)
+			return more == 0;
 	}
 }
 
@@ -386,23 +396,9 @@ static bool parse_object(struct rd *r, struct jv *v, int depth)
 		r->p++;
 		if (!parse_value(r, &v->items[v->len - 1], depth + 1))
 			return false;
-		skip_ws(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			skip_ws(r);
-			if (r->p < r->end && *r->p == '}') {
-				fail_at(r, r->p, "trailing comma before '}'");
-				return false;
-			}
-			continue;
-		}
-		if (r->p < r->end && *r->p == '}') {
-			r->p++;
-			return true;
-		}
-		fail_at(r, r->p, "expected ',' or '}' in the object opened at line %u, found %s",
-			v->line, what_is(r));
-		return false;
+		int more = after_element(r, v, '}');
+		if (more <= 0)
+			return more == 0;
 	}
 }
 

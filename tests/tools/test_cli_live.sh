@@ -198,26 +198,28 @@ run "bonds: unreadable store" 1 "" "$B" --store /proc/version bonds list
 
 # ---- coc: two processes piping data both ways ----
 head -c 5000 /dev/urandom >"$W/tx.bin"
-# connect -> listen: the listener keeps receiving (--stay) after its own empty stdin.
-"$B" coc listen 0x80 --stay --timeout 30 >"$W/rx1.bin" 2>"$W/l.err" </dev/null &
-L=$!
-BG+=($L)
-if wait_line "$W/l.err" "listening on SPSM 0x0080" 10; then
+# listener SPSM STDIN STDOUT [ARGS]: `coc listen` in the background; sets L
+# (its pid) and LA (its address), or fails and returns 1.
+listener() {
+	"$B" coc listen "$1" --timeout 30 "${@:4}" <"$2" >"$3" 2>"$W/l.err" &
+	L=$!
+	BG+=($L)
+	if ! wait_line "$W/l.err" "listening on SPSM" 10; then
+		bad "coc listen $1 did not start"; cat "$W/l.err"
+		return 1
+	fi
 	LA=$(addr_in "$W/l.err")
+}
+# connect -> listen: the listener keeps receiving (--stay) after its own empty stdin.
+if listener 0x80 /dev/null "$W/rx1.bin" --stay; then
 	run "coc connect sends stdin and closes at its end" 0 "" "$B" coc connect "$LA" 0x80 <"$W/tx.bin"
 	wait "$L"; lrc=$?
 	[ $lrc -eq 0 ] && ok "coc listen ends 0 when the peer closes" || bad "coc listen rc $lrc"
 	cmp -s "$W/tx.bin" "$W/rx1.bin" && ok "coc: 5000 bytes connect -> listen intact" ||
 		bad "coc: connect -> listen data differs ($(stat -c %s "$W/rx1.bin") bytes)"
-else
-	bad "coc listen did not start"; cat "$W/l.err"
 fi
 # listen -> connect: the listener sends a file and closes; the connector stays.
-"$B" coc listen 0x81 --timeout 30 <"$W/tx.bin" >/dev/null 2>"$W/l.err" &
-L=$!
-BG+=($L)
-if wait_line "$W/l.err" "listening on SPSM 0x0081" 10; then
-	LA=$(addr_in "$W/l.err")
+if listener 0x81 "$W/tx.bin" /dev/null; then
 	run "coc connect --stay receives until the peer closes" 0 "" \
 		"$B" coc connect "$LA" 0x81 --stay </dev/null
 	cp "$W/out" "$W/rx2.bin"
@@ -225,15 +227,9 @@ if wait_line "$W/l.err" "listening on SPSM 0x0081" 10; then
 	[ $lrc -eq 0 ] && ok "coc listen ends 0 after sending its stdin" || bad "coc listen rc $lrc"
 	cmp -s "$W/tx.bin" "$W/rx2.bin" && ok "coc: 5000 bytes listen -> connect intact" ||
 		bad "coc: listen -> connect data differs"
-else
-	bad "coc listen did not start"; cat "$W/l.err"
 fi
 # The connector's reader goes away mid-transfer: it ends with an error.
-"$B" coc listen 0x83 --timeout 30 <"$W/tx.bin" >/dev/null 2>"$W/l.err" &
-L=$!
-BG+=($L)
-if wait_line "$W/l.err" "listening on SPSM 0x0083" 10; then
-	LA=$(addr_in "$W/l.err")
+if listener 0x83 "$W/tx.bin" /dev/null; then
 	"$B" coc connect "$LA" 0x83 --stay </dev/null 2>"$W/err" | head -c 10 >/dev/null
 	crc=${PIPESTATUS[0]}
 	if [ "$crc" -eq 1 ] && grep -q "coc: stdout closed" "$W/err"; then
@@ -241,18 +237,14 @@ if wait_line "$W/l.err" "listening on SPSM 0x0083" 10; then
 	else
 		bad "coc: stdout closed: rc $crc: $(cat "$W/err")"
 	fi
+	kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 fi
-kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 # Nobody listens on 0x82 there: the peer refuses the channel.
-"$B" coc listen 0x81 --stay --timeout 30 </dev/null >/dev/null 2>"$W/l.err" &
-L=$!
-BG+=($L)
-if wait_line "$W/l.err" "listening on SPSM" 10; then
-	LA=$(addr_in "$W/l.err")
+if listener 0x81 /dev/null /dev/null --stay; then
 	run "coc connect to an SPSM nobody serves" 1 "the channel did not open" \
 		"$B" coc connect "$LA" 0x82 </dev/null
+	kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 fi
-kill "$L" 2>/dev/null; wait "$L" 2>/dev/null
 run "coc listen --timeout with no peer" 1 "no channel within --timeout" \
 	"$B" coc listen 0x80 --timeout 1 </dev/null
 run "coc connect to nobody" 1 "cannot connect" \
