@@ -135,7 +135,7 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct adv_opts *o, 
 		{ 0 },
 	};
 	char key[64], *end;
-	const char *hex;
+	const char *hex = NULL;
 	int ch;
 	o->appearance = -1;
 	o->rsp_raw_len = 0;
