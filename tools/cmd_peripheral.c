@@ -12,6 +12,8 @@
 #include <blehost/gatt.h>
 
 #include <getopt.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,10 @@ struct periph {
 	unsigned hr_subscribers;
 	long tick_timer;
 	unsigned indications;
+	const struct gatt_db *db;
+	char line[2 * BH_ATT_MAX_VALUE + 128]; /* --updates: the line being read */
+	size_t line_len;
+	bool line_too_long;
 	bool started;        /* the controller came up once */
 	bool stop;           /* advertising ended by itself with an error */
 	bh_status stop_reason;
@@ -204,8 +210,80 @@ static void on_stopped(void *ctx, bh_status st)
 	p->stop_reason = st;
 }
 
+/* --updates: one line "UUID|HANDLE HEX" sets that value and notifies or
+ * indicates its subscribers. A bad line is reported and skipped: the
+ * server serves on. */
+static void apply_update(struct periph *p, char *line)
+{
+	char *sp = line + strcspn(line, " \t");
+	if (!*line || line[0] == '#')
+		return;
+	const char *hex = *sp ? sp + 1 : "";
+	*sp = 0;
+	uint16_t h = 0;
+	bh_uuid u;
+	int kind = cli_parse_attr(line, &h, &u);
+	struct bh_gatts *gs = bh_host_gatt_server(p->h);
+	if (kind == 1) {
+		const struct bh_gatt_chr_def *d = gatt_db_find_chr(p->db, NULL, &u);
+		h = d ? bh_gatts_value_handle(gs, d) : 0;
+	}
+	static uint8_t val[BH_ATT_MAX_VALUE];
+	int len = cli_parse_hex(hex, val, sizeof(val));
+	if (kind < 0 || !h) {
+		emit(p, "update", 0, "'%s': no such characteristic (a UUID or value handle)", line);
+		return;
+	}
+	if (len < 0) {
+		emit(p, "update", 0, "0x%04x: %s", h,
+		     len == CLI_HEX_TOO_LONG ? "longer than 512 bytes" : "bad hex value");
+		return;
+	}
+	unsigned busy = 0;
+	int n = bh_gatts_changed(gs, h, val, (size_t)len, &busy);
+	if (n == BH_ENOTFOUND) /* no CCCD: nobody to tell, only store it */
+		n = bh_gatts_set_value(gs, h, val, (size_t)len) ? BH_EINVAL : 0;
+	if (n < 0)
+		emit(p, "update", 0, "0x%04x: %s (length %d)", h, bh_strerror(n), len);
+	else
+		emit(p, "update", 0, "0x%04x = %d byte%s, sent to %d subscriber(s)%s", h, len,
+		     len == 1 ? "" : "s", n, busy ? ", some busy" : "");
+}
+
+static void stdin_readable(void *arg, int fd, short revents)
+{
+	struct periph *p = arg;
+	(void)revents;
+	char buf[512];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	if (n <= 0) {
+		/* End of the updates (or an unreadable stdin): serve on. */
+		bh_loop_unwatch(bh_host_loop(p->h), fd);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (p->line_len + 1 < sizeof(p->line))
+				p->line[p->line_len++] = buf[i];
+			else
+				p->line_too_long = true;
+			continue;
+		}
+		p->line[p->line_len] = 0;
+		if (p->line_len && p->line[p->line_len - 1] == '\r')
+			p->line[p->line_len - 1] = 0;
+		if (p->line_too_long)
+			emit(p, "update", 0, "line longer than %zu characters: skipped",
+			     sizeof(p->line) - 1);
+		else
+			apply_update(p, p->line);
+		p->line_len = 0;
+		p->line_too_long = false;
+	}
+}
+
 static int serve(struct cli *c, const char *name, double timeout, const struct gatt_db *file_db,
-		 const char *db_name);
+		 const char *db_name, bool updates);
 
 int cmd_peripheral(struct cli *c, int argc, char **argv)
 {
@@ -216,9 +294,11 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		{ "mitm", no_argument, NULL, 'm' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "random", no_argument, NULL, 'r' },
+		{ "updates", no_argument, NULL, 'u' },
 		{ 0 },
 	};
 	const char *name = "blehost-demo";
+	bool updates = false;
 	const char *db_path = NULL;
 	double timeout = 0;
 	int o;
@@ -233,7 +313,8 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		case 'm': c->cfg.mitm = true; break;
 		case 'd': db_path = optarg; break;
 		case 'r': c->cfg.use_random_address = true; break;
-		default: return cli_fail(c, "usage: peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--timeout S]");
+		case 'u': updates = true; break;
+		default: return cli_fail(c, "usage: peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--updates] [--timeout S]");
 		}
 	}
 	if (optind < argc)
@@ -247,7 +328,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		if (!file_db)
 			return cli_fail(c, "bad GATT description %s", err);
 	}
-	int rc = serve(c, name, timeout, file_db, db_path);
+	int rc = serve(c, name, timeout, file_db, db_path, updates);
 	gatt_db_free(file_db);
 	return rc;
 }
@@ -265,7 +346,7 @@ static const bh_uuid *first_primary(const struct gatt_db *db)
 }
 
 static int serve(struct cli *c, const char *name, double timeout, const struct gatt_db *file_db,
-		 const char *db_name)
+		 const char *db_name, bool updates)
 {
 	struct periph p = { .c = c, .heart_rate = 60, .battery = 100 };
 	struct bh_host_events ev = {
@@ -288,6 +369,7 @@ static int serve(struct cli *c, const char *name, double timeout, const struct g
 	p.started = true;
 	struct bh_gatts *gs = bh_host_gatt_server(p.h);
 	const struct gatt_db *db = file_db ? file_db : demo_db();
+	p.db = db;
 	size_t nsvc = 0;
 	const struct bh_gatt_svc_def *svcs = db ? gatt_db_services(db, &nsvc) : NULL;
 	bh_status st = db ? bh_gatts_add_services(gs, svcs, nsvc) : BH_EINVAL;
@@ -324,6 +406,8 @@ static int serve(struct cli *c, const char *name, double timeout, const struct g
 	int rc = bh_gap_adv_start(bh_host_gap(p.h), &ap, NULL, NULL);
 	if (rc)
 		return cli_finish(c, cli_fail(c, "cannot advertise: %s", bh_strerror(rc)));
+	if (updates && bh_loop_watch(bh_host_loop(p.h), STDIN_FILENO, POLLIN, stdin_readable, &p))
+		return cli_finish(c, cli_fail(c, "cannot read updates from stdin"));
 	char addr[BH_ADDR_STRLEN];
 	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
 	if (file_db)

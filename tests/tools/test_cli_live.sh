@@ -149,6 +149,39 @@ else
 	bad "peripheral --db did not start"; cat "$W/p.out"
 fi
 kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null
+# --updates: lines on stdin set values and notify subscribers.
+mkfifo "$W/upd"
+"$B" peripheral --db "$W/db.json" --name cli-upd --updates --timeout 30 <"$W/upd" >"$W/p.out" 2>&1 &
+BG+=($!)
+exec 7>"$W/upd"
+if wait_line "$W/p.out" "advertising" 10; then
+	PA=$(addr_in "$W/p.out")
+	"$B" --json notify "$PA" 2a19 --count 1 --timeout 15 >"$W/n.out" 2>&1 &
+	N=$!
+	BG+=($N)
+	if wait_line "$W/p.out" "subscribe .*notifications" 10; then
+		echo "nonsense 00" >&7
+		echo "2a19 zz" >&7
+		printf '2a19 55\r\n' >&7
+		wait "$N"; nrc=$?
+		[ $nrc -eq 0 ] && grep -q '"value":"55"' "$W/n.out" &&
+			ok "peripheral --updates: a stdin line notifies the subscriber" ||
+			{ bad "peripheral --updates: notify rc $nrc"; cat "$W/n.out"; }
+		grep -q "update .*'nonsense': no such characteristic" "$W/p.out" &&
+			grep -q "update .*bad hex value" "$W/p.out" &&
+			grep -q "update .*= 1 byte, sent to 1 subscriber" "$W/p.out" &&
+			ok "peripheral --updates: bad lines reported and skipped" ||
+			{ bad "peripheral --updates log"; cat "$W/p.out"; }
+		run "read the updated value" 0 "" "$B" read "$PA" 2a19
+		out_has "the updated value is stored" ": 55"
+	else
+		bad "notify did not subscribe"; cat "$W/p.out" "$W/n.out"
+	fi
+else
+	bad "peripheral --updates did not start"; cat "$W/p.out"
+fi
+exec 7>&-
+kill "${BG[-1]}" "${BG[-2]}" 2>/dev/null; wait 2>/dev/null
 # Valid JSON the server cannot hold: 22,000 notifying characteristics need
 # 66,001 handles (declaration, value, CCCD each).
 {
