@@ -17,6 +17,8 @@ ninja -C $dir >/dev/null
 targets=$(find $dir/fuzz -maxdepth 2 -type f -executable -name 'fuzz_*' | sort)
 rm -rf $dir/seeds
 $dir/fuzz/make_seeds $dir/seeds tests/pcap/*.btsnoop >/dev/null
+# The GATT description loader starts from the demo database's description.
+mkdir -p $dir/seeds/fuzz_tools_gatt_db && cp tools/demo_db.json $dir/seeds/fuzz_tools_gatt_db/
 [ -n "$targets" ] || { echo "fuzz: no targets built"; exit 1; }
 echo "== fuzz ($(echo "$targets" | wc -l) targets, ${secs}s each)"
 fail=0

@@ -50,10 +50,27 @@ int cli_fail(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 
 /* Parses "HANDLE" (decimal or 0x hex) or a UUID into *attr_handle / *uuid.
  * Returns 0 for a handle, 1 for a UUID, -1 if neither. */
 int cli_parse_attr(const char *s, uint16_t *attr_handle, bh_uuid *uuid);
-/* Hex string (spaces and colons allowed) to bytes; returns length or -1. */
+/* Hex string (spaces, ':' and '-' allowed, optional 0x) to bytes; returns
+ * the length, CLI_HEX_BAD (not pairs of hex digits) or CLI_HEX_TOO_LONG
+ * (well formed, but more than cap bytes). */
+#define CLI_HEX_BAD (-1)
+#define CLI_HEX_TOO_LONG (-2)
 int cli_parse_hex(const char *s, uint8_t *out, size_t cap);
+/* How many bytes a well-formed hex string holds. */
+size_t cli_hex_len(const char *s);
+/* The error line for a cli_parse_hex failure rc on s: what the value is
+ * ("the value", "manufacturer data"), cap and the limit's name. Returns 1. */
+int cli_hex_fail(struct cli *c, const char *what, const char *s, int rc, size_t cap,
+		 const char *limit);
 /* Prints bytes as hex and, when printable, as a quoted string. */
 void cli_print_value(FILE *f, const uint8_t *v, size_t n);
+
+/* The advertisement of a connectable server: flags, uuid (may be NULL)
+ * and the name, which goes in the scan response when it does not fit.
+ * Fills a and r (over adv and rsp). 0, or -1 when the name fits nowhere. */
+struct bh_ad_builder;
+int cli_server_adv(struct bh_ad_builder *a, uint8_t *adv, struct bh_ad_builder *r, uint8_t *rsp,
+		   const bh_uuid *uuid, const char *name);
 
 /* "NoInputNoOutput", "DisplayOnly", "DisplayYesNo", "KeyboardOnly",
  * "KeyboardDisplay" (any case) to an IO capability. 0 or -1. */
@@ -80,5 +97,6 @@ int cmd_notify(struct cli *c, int argc, char **argv);
 int cmd_peripheral(struct cli *c, int argc, char **argv);
 int cmd_pair(struct cli *c, int argc, char **argv);
 int cmd_bonds(struct cli *c, int argc, char **argv);
+int cmd_coc(struct cli *c, int argc, char **argv);
 
 #endif

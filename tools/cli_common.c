@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <blehost/gap.h>
 #include <blehost/hci.h>
 #include "text_escape.h"
 #include <blehost/transport.h>
@@ -115,6 +116,7 @@ int cli_parse_attr(const char *s, uint16_t *attr_handle, bh_uuid *uuid)
 int cli_parse_hex(const char *s, uint8_t *out, size_t cap)
 {
 	size_t n = 0;
+	bool too_long = false;
 	if (!strncmp(s, "0x", 2))
 		s += 2;
 	while (*s) {
@@ -122,13 +124,38 @@ int cli_parse_hex(const char *s, uint8_t *out, size_t cap)
 			s++;
 			continue;
 		}
-		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) || n >= cap)
-			return -1;
-		char b[3] = { s[0], s[1], 0 };
-		out[n++] = (uint8_t)strtoul(b, NULL, 16);
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]))
+			return CLI_HEX_BAD;
+		/* Keep checking the rest: a bad digit past the limit is still
+		 * reported as bad hex, the more basic mistake. */
+		if (n >= cap)
+			too_long = true;
+		else
+			out[n] = (uint8_t)strtoul((char[3]){ s[0], s[1], 0 }, NULL, 16);
+		n++;
 		s += 2;
 	}
-	return (int)n;
+	return too_long ? CLI_HEX_TOO_LONG : (int)n;
+}
+
+size_t cli_hex_len(const char *s)
+{
+	size_t digits = 0;
+	if (!strncmp(s, "0x", 2))
+		s += 2;
+	for (; *s; s++)
+		digits += isxdigit((unsigned char)*s) != 0;
+	return digits / 2;
+}
+
+int cli_hex_fail(struct cli *c, const char *what, const char *s, int rc, size_t cap,
+		 const char *limit)
+{
+	if (rc == CLI_HEX_TOO_LONG)
+		return cli_fail(c, "%s is %zu bytes: at most %zu (%s)", what, cli_hex_len(s), cap,
+				limit);
+	return cli_fail(c, "bad hex in %s '%s' (pairs of hex digits, optionally separated by "
+			   "spaces, ':' or '-')", what, s);
 }
 
 void cli_print_value(FILE *f, const uint8_t *v, size_t n)
@@ -148,4 +175,17 @@ void cli_print_value(FILE *f, const uint8_t *v, size_t n)
 		text_fputs(f, v, text, true);
 		fputc('"', f);
 	}
+}
+
+int cli_server_adv(struct bh_ad_builder *a, uint8_t *adv, struct bh_ad_builder *r, uint8_t *rsp,
+		   const bh_uuid *uuid, const char *name)
+{
+	bh_ad_build_init(a, adv, BH_AD_LEGACY_MAX);
+	bh_ad_build_init(r, rsp, BH_AD_LEGACY_MAX);
+	bh_ad_add_flags(a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
+	if (uuid)
+		bh_ad_add_uuids(a, uuid, 1, true);
+	if (bh_ad_add_name(a, name, true) && bh_ad_add_name(r, name, true))
+		return -1;
+	return 0;
 }

@@ -79,12 +79,59 @@ static void on_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 	fflush(stdout);
 }
 
-int cmd_advertise(struct cli *c, int argc, char **argv)
+/* What the options ask to advertise. */
+struct adv_opts {
+	const char *name;
+	bh_uuid uuids[8];
+	size_t n_uuids;
+	struct {
+		uint16_t company;
+		uint8_t data[BH_AD_LEGACY_MAX];
+		int len;
+	} mfr[4];
+	size_t n_mfr;
+	struct {
+		bh_uuid uuid;
+		uint8_t data[BH_AD_LEGACY_MAX];
+		int len;
+	} svc_data[4];
+	size_t n_svc_data;
+	long appearance;          /* -1: none */
+	uint16_t interval;        /* 0.625 ms units; 0: GAP's default */
+	uint8_t rsp_raw[BH_AD_LEGACY_MAX];
+	int rsp_raw_len;
+	char *sets[BH_GAP_ADV_SETS_MAX]; /* --set: advertising sets (cmd_advertise_sets.c) */
+	int n_sets;
+	uint8_t phy; /* --phy coded: only a set can use it */
+};
+
+/* "ID:HEX" or "UUID:HEX"; prints the error. */
+static int split_colon(struct cli *c, const char *opt, const char *arg, char *key, size_t cap,
+		       const char **hex)
+{
+	/* Neither a company id nor a UUID holds a colon; hex data may. */
+	const char *colon = strchr(arg, ':');
+	if (!colon || (size_t)(colon - arg) >= cap)
+		return cli_fail(c, "--%s wants %s:HEX, e.g. %s", opt,
+				strcmp(opt, "manufacturer") ? "UUID" : "ID",
+				strcmp(opt, "manufacturer") ? "180f:64" : "0x004c:0215");
+	memcpy(key, arg, (size_t)(colon - arg));
+	key[colon - arg] = 0;
+	*hex = colon + 1;
+	return 0;
+}
+
+static int parse_opts(struct cli *c, int argc, char **argv, struct adv_opts *o, double *timeout,
+		      bool *nonconn)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
 		{ "service", required_argument, NULL, 's' },
 		{ "manufacturer", required_argument, NULL, 'm' },
+		{ "service-data", required_argument, NULL, 'd' },
+		{ "appearance", required_argument, NULL, 'a' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "scan-response", required_argument, NULL, 'R' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "nonconnectable", no_argument, NULL, 'N' },
 		{ "random", no_argument, NULL, 'r' },
@@ -92,79 +139,205 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 		{ "phy", required_argument, NULL, 'P' },
 		{ 0 },
 	};
-	char *sets[BH_GAP_ADV_SETS_MAX];
-	int n_sets = 0;
-	uint8_t phy = 0;
-	const char *name = NULL;
-	bh_uuid uuids[8];
-	size_t n_uuids = 0;
-	uint16_t company = 0;
-	uint8_t mfr[64];
-	int mfr_len = -1;
-	double timeout = 0;
-	bool nonconn = false;
-	int o;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (o) {
-		case 'n': name = optarg; break;
+	char key[64], *end;
+	const char *hex = NULL;
+	int ch;
+	o->appearance = -1;
+	o->rsp_raw_len = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'n': o->name = optarg; break;
 		case 's':
-			if (n_uuids >= 8 || bh_uuid_parse(optarg, &uuids[n_uuids]))
+			if (o->n_uuids >= 8)
+				return cli_fail(c, "at most 8 --service UUIDs");
+			if (bh_uuid_parse(optarg, &o->uuids[o->n_uuids]))
 				return cli_fail(c, "bad --service UUID '%s'", optarg);
-			n_uuids++;
+			o->uuids[o->n_uuids] = bh_uuid_shorten(&o->uuids[o->n_uuids]);
+			o->n_uuids++;
 			break;
 		case 'm': {
-			char *colon = strchr(optarg, ':');
-			if (!colon)
-				return cli_fail(c, "--manufacturer wants ID:HEX, e.g. 0x004c:0215");
-			company = (uint16_t)strtoul(optarg, NULL, 0);
-			mfr_len = cli_parse_hex(colon + 1, mfr, sizeof(mfr));
-			if (mfr_len < 0)
-				return cli_fail(c, "bad manufacturer data '%s'", colon + 1);
+			if (o->n_mfr >= 4)
+				return cli_fail(c, "at most 4 --manufacturer");
+			if (split_colon(c, "manufacturer", optarg, key, sizeof(key), &hex))
+				return 1;
+			unsigned long id = strtoul(key, &end, 0);
+			if (!*key || *end || id > 0xffff)
+				return cli_fail(c, "bad company identifier '%s' (0..0xffff, e.g. 0x004c)",
+						key);
+			o->mfr[o->n_mfr].company = (uint16_t)id;
+			/* 31 bytes less length, type and company id */
+			int n = cli_parse_hex(hex, o->mfr[o->n_mfr].data, BH_AD_LEGACY_MAX - 4);
+			if (n < 0)
+				return cli_hex_fail(c, "manufacturer data", hex, n, BH_AD_LEGACY_MAX - 4,
+						    "what fits in a 31-byte advertisement");
+			o->mfr[o->n_mfr++].len = n;
 			break;
 		}
-		case 't': timeout = atof(optarg); break;
-		case 'N': nonconn = true; break;
+		case 'd': {
+			if (o->n_svc_data >= 4)
+				return cli_fail(c, "at most 4 --service-data");
+			if (split_colon(c, "service-data", optarg, key, sizeof(key), &hex))
+				return 1;
+			bh_uuid *u = &o->svc_data[o->n_svc_data].uuid;
+			if (bh_uuid_parse(key, u))
+				return cli_fail(c, "bad --service-data UUID '%s'", key);
+			*u = bh_uuid_shorten(u);
+			size_t cap = BH_AD_LEGACY_MAX - 2 - u->len;
+			int n = cli_parse_hex(hex, o->svc_data[o->n_svc_data].data, cap);
+			if (n < 0)
+				return cli_hex_fail(c, "service data", hex, n, cap,
+						    "what fits in a 31-byte advertisement beside its UUID");
+			o->svc_data[o->n_svc_data++].len = n;
+			break;
+		}
+		case 'a': {
+			unsigned long v = strtoul(optarg, &end, 0);
+			if (!*optarg || *end || v > 0xffff || optarg[0] == '-')
+				return cli_fail(c, "bad --appearance '%s' (0..0xffff, e.g. 0x0341 for a "
+						   "heart rate sensor)", optarg);
+			o->appearance = (long)v;
+			break;
+		}
+		case 'i': {
+			/* Vol 4, Part E, 7.8.5: 0x0020..0x4000 units of 0.625 ms. */
+			double ms = strtod(optarg, &end);
+			if (!*optarg || *end || !(ms >= 20.0 && ms <= 10240.0))
+				return cli_fail(c, "bad --interval '%s' (milliseconds, 20 to 10240)",
+						optarg);
+			o->interval = (uint16_t)(ms / 0.625 + 0.5);
+			break;
+		}
+		case 'R':
+			o->rsp_raw_len = cli_parse_hex(optarg, o->rsp_raw, sizeof(o->rsp_raw));
+			if (o->rsp_raw_len < 0)
+				return cli_hex_fail(c, "the scan response", optarg, o->rsp_raw_len,
+						    sizeof(o->rsp_raw), "a legacy scan response");
+			struct bh_ad check;
+			if (bh_ad_parse(&check, o->rsp_raw, (size_t)o->rsp_raw_len))
+				return cli_fail(c, "--scan-response '%s' is not AD structures (each a "
+						   "length, a type and length-1 bytes)", optarg);
+			break;
+		case 't': *timeout = atof(optarg); break;
+		case 'N': *nonconn = true; break;
 		case 'r': c->cfg.use_random_address = true; break;
 		case 'S':
-			if (n_sets >= BH_GAP_ADV_SETS_MAX)
+			if (o->n_sets >= BH_GAP_ADV_SETS_MAX)
 				return cli_fail(c, "at most %d --set options", BH_GAP_ADV_SETS_MAX);
-			sets[n_sets++] = optarg;
+			o->sets[o->n_sets++] = optarg;
 			break;
 		case 'P':
 			if (!strcmp(optarg, "coded"))
-				phy = BH_GAP_PHY_CODED;
+				o->phy = BH_GAP_PHY_CODED;
 			else if (strcmp(optarg, "1m"))
 				return cli_fail(c, "--phy: advertising uses 1m or coded");
 			break;
-		default: return cli_fail(c, "usage: advertise [--name N] [--service UUID]... [--manufacturer ID:HEX] [--timeout S] [--nonconnectable] [--random] [--phy 1m|coded] [--set KEY=VAL,...]...");
+		default:
+			return cli_fail(c, "usage: advertise [--name N] [--service UUID]... "
+					   "[--manufacturer ID:HEX]... [--service-data UUID:HEX]... "
+					   "[--appearance N] [--interval MS] [--scan-response HEX] "
+					   "[--timeout S] [--nonconnectable] [--random] [--phy 1m|coded] "
+					   "[--set KEY=VAL,...]...");
 		}
 	}
+	if (optind < argc)
+		return cli_fail(c, "advertise: unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+typedef int (*add_fn)(struct bh_ad_builder *b, const struct adv_opts *o, size_t i);
+
+static int add_uuids(struct bh_ad_builder *b, const struct adv_opts *o, size_t i)
+{
+	(void)i;
+	return bh_ad_add_uuids(b, o->uuids, o->n_uuids, true);
+}
+
+static int add_appearance(struct bh_ad_builder *b, const struct adv_opts *o, size_t i)
+{
+	(void)i;
+	return bh_ad_add_appearance(b, (uint16_t)o->appearance);
+}
+
+static int add_mfr(struct bh_ad_builder *b, const struct adv_opts *o, size_t i)
+{
+	return bh_ad_add_manufacturer(b, o->mfr[i].company, o->mfr[i].data, (size_t)o->mfr[i].len);
+}
+
+static int add_svc_data(struct bh_ad_builder *b, const struct adv_opts *o, size_t i)
+{
+	return bh_ad_add_service_data(b, &o->svc_data[i].uuid, o->svc_data[i].data,
+				      (size_t)o->svc_data[i].len);
+}
+
+static int add_name(struct bh_ad_builder *b, const struct adv_opts *o, size_t i)
+{
+	(void)i;
+	return bh_ad_add_name(b, o->name, true);
+}
+
+/* A field goes in the advertisement when it fits, else in the scan
+ * response; one that fits in neither is an error naming it. */
+static int place(struct cli *c, struct bh_ad_builder *a, struct bh_ad_builder *r, add_fn add,
+		 const struct adv_opts *o, size_t i, const char *what)
+{
+	int rc = add(a, o, i);
+	if (rc == BH_ENOSPACE)
+		rc = add(r, o, i);
+	if (rc == BH_ENOSPACE)
+		return cli_fail(c, "%s does not fit: the advertisement and the scan response hold "
+				   "31 bytes each (%zu and %zu used)", what, a->len, r->len);
+	return rc ? cli_fail(c, "cannot advertise %s: %s", what, bh_strerror(rc)) : 0;
+}
+
+static int build(struct cli *c, const struct adv_opts *o, struct bh_ad_builder *a,
+		 struct bh_ad_builder *r)
+{
+	int rc = bh_ad_add_flags(a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
+	/* The raw scan response first: it was asked for as written. */
+	if (!rc && o->rsp_raw_len > 0) {
+		memcpy(r->buf, o->rsp_raw, (size_t)o->rsp_raw_len);
+		r->len = (size_t)o->rsp_raw_len;
+	}
+	if (!rc && o->n_uuids)
+		rc = place(c, a, r, add_uuids, o, 0, "the service UUIDs");
+	if (!rc && o->appearance >= 0)
+		rc = place(c, a, r, add_appearance, o, 0, "the appearance");
+	for (size_t i = 0; !rc && i < o->n_mfr; i++)
+		rc = place(c, a, r, add_mfr, o, i, "the manufacturer data");
+	for (size_t i = 0; !rc && i < o->n_svc_data; i++)
+		rc = place(c, a, r, add_svc_data, o, i, "the service data");
+	if (!rc && o->name)
+		rc = place(c, a, r, add_name, o, 0, "the name");
+	return rc;
+}
+
+int cmd_advertise(struct cli *c, int argc, char **argv)
+{
+	static struct adv_opts o;
+	double timeout = 0;
+	bool nonconn = false;
+	memset(&o, 0, sizeof(o));
+	if (parse_opts(c, argc, argv, &o, &timeout, &nonconn))
+		return 1;
+	const char *name = o.name;
 	/* Advertising sets (extended advertising), or the Coded PHY, which
 	 * only a set can use: the --name etc. options become one set. */
-	if (n_sets || phy) {
+	if (o.n_sets || o.phy) {
 		char one[512];
-		if (!n_sets) {
+		if (!o.n_sets) {
 			snprintf(one, sizeof(one), "%s%s%s", name ? "name=" : "", name ? name : "",
 				 nonconn ? (name ? ",nonconnectable" : "nonconnectable") : "");
-			sets[n_sets++] = one;
+			o.sets[o.n_sets++] = one;
 		}
-		return cli_advertise_sets(c, sets, n_sets, phy, timeout);
+		return cli_advertise_sets(c, o.sets, o.n_sets, o.phy, timeout);
 	}
-	/* Flags, UUIDs and manufacturer data in the advertisement; the name in
-	 * the scan response when it does not fit beside them. */
 	uint8_t adv[BH_AD_LEGACY_MAX], rsp[BH_AD_LEGACY_MAX];
 	struct bh_ad_builder a, r;
 	bh_ad_build_init(&a, adv, sizeof(adv));
 	bh_ad_build_init(&r, rsp, sizeof(rsp));
-	int rc = bh_ad_add_flags(&a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
-	if (!rc && n_uuids)
-		rc = bh_ad_add_uuids(&a, uuids, n_uuids, true);
-	if (!rc && mfr_len >= 0)
-		rc = bh_ad_add_manufacturer(&a, company, mfr, (size_t)mfr_len);
+	int rc = build(c, &o, &a, &r);
 	if (rc)
-		return cli_fail(c, "advertising data does not fit in 31 bytes: %s", bh_strerror(rc));
-	if (name && bh_ad_add_name(&a, name, true) && (rc = bh_ad_add_name(&r, name, true)))
-		return cli_fail(c, "name '%s' does not fit in the scan response", name);
+		return rc;
 
 	struct adv_ui ui = { .c = c };
 	struct bh_host_events ev = { .ctx = &ui, .ready = on_ready, .connected = on_connected,
@@ -176,6 +349,8 @@ int cmd_advertise(struct cli *c, int argc, char **argv)
 	unsigned timeouts = cli_cmd_timeouts(c);
 	struct bh_gap_adv_params p = {
 		.kind = nonconn ? (r.len ? BH_GAP_ADV_SCAN : BH_GAP_ADV_NONCONN) : BH_GAP_ADV_CONN,
+		.interval_min = o.interval,
+		.interval_max = o.interval,
 		.data = adv,
 		.data_len = a.len,
 		.scan_rsp = rsp,

@@ -268,10 +268,11 @@ int cmd_write(struct cli *c, int argc, char **argv)
 		return 1;
 	if (argc - optind != 3)
 		return cli_fail(c, "usage: %s", usage);
-	static uint8_t val[512];
+	static uint8_t val[BH_ATT_MAX_VALUE];
 	int len = cli_parse_hex(argv[optind + 2], val, sizeof(val));
 	if (len < 0)
-		return cli_fail(c, "bad hex value '%s'", argv[optind + 2]);
+		return cli_hex_fail(c, "the value", argv[optind + 2], len, sizeof(val),
+				    "the ATT maximum attribute length");
 	struct gatt_session s;
 	uint16_t attr;
 	int rc = 1;

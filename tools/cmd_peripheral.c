@@ -1,7 +1,9 @@
-/* blehost peripheral: the demo GATT server. Heart Rate (notifying once a
- * second while subscribed), Battery, Device Information, and a demo service
- * with a long read/write value, a write-without-response value, an indicate
- * value two values that need security and one for signed writes. Logs every request. */
+/* blehost peripheral: a GATT server for the services of a JSON description
+ * (--db FILE, gatt_db_json.h), or the demo database: Heart Rate (notifying
+ * once a second while subscribed), Battery, Device Information, and a demo
+ * service with a long read/write value, a write-without-response value, an
+ * indicate value, two values that need security and one for signed
+ * writes. Logs every request. */
 #include "cli.h"
 
 #include <blehost/att.h>
@@ -10,6 +12,8 @@
 #include <blehost/gatt.h>
 
 #include <getopt.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,10 @@ struct periph {
 	unsigned hr_subscribers;
 	long tick_timer;
 	unsigned indications;
+	const struct gatt_db *db;
+	char line[2 * BH_ATT_MAX_VALUE + 128]; /* --updates: the line being read */
+	size_t line_len;
+	bool line_too_long;
 	bool started;        /* the controller came up once */
 	bool stop;           /* advertising ended by itself with an error */
 	uint16_t link_conn;  /* the link --interval/--phy apply to next */
@@ -244,6 +252,81 @@ static void on_stopped(void *ctx, bh_status st)
 	p->stop_reason = st;
 }
 
+/* --updates: one line "UUID|HANDLE HEX" sets that value and notifies or
+ * indicates its subscribers. A bad line is reported and skipped: the
+ * server serves on. */
+static void apply_update(struct periph *p, char *line)
+{
+	char *sp = line + strcspn(line, " \t");
+	if (!*line || line[0] == '#')
+		return;
+	const char *hex = *sp ? sp + 1 : "";
+	*sp = 0;
+	uint16_t h = 0;
+	bh_uuid u;
+	int kind = cli_parse_attr(line, &h, &u);
+	struct bh_gatts *gs = bh_host_gatt_server(p->h);
+	if (kind == 1) {
+		const struct bh_gatt_chr_def *d = gatt_db_find_chr(p->db, NULL, &u);
+		h = d ? bh_gatts_value_handle(gs, d) : 0;
+	}
+	static uint8_t val[BH_ATT_MAX_VALUE];
+	int len = cli_parse_hex(hex, val, sizeof(val));
+	if (kind < 0 || !h) {
+		emit(p, "update", 0, "'%s': no such characteristic (a UUID or value handle)", line);
+		return;
+	}
+	if (len < 0) {
+		emit(p, "update", 0, "0x%04x: %s", h,
+		     len == CLI_HEX_TOO_LONG ? "longer than 512 bytes" : "bad hex value");
+		return;
+	}
+	unsigned busy = 0;
+	int n = bh_gatts_changed(gs, h, val, (size_t)len, &busy);
+	if (n == BH_ENOTFOUND) /* no CCCD: nobody to tell, only store it */
+		n = bh_gatts_set_value(gs, h, val, (size_t)len) ? BH_EINVAL : 0;
+	if (n < 0)
+		emit(p, "update", 0, "0x%04x: %s (length %d)", h, bh_strerror(n), len);
+	else
+		emit(p, "update", 0, "0x%04x = %d byte%s, sent to %d subscriber(s)%s", h, len,
+		     len == 1 ? "" : "s", n, busy ? ", some busy" : "");
+}
+
+static void stdin_readable(void *arg, int fd, short revents)
+{
+	struct periph *p = arg;
+	(void)revents;
+	char buf[512];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	if (n <= 0) {
+		/* End of the updates (or an unreadable stdin): serve on. */
+		bh_loop_unwatch(bh_host_loop(p->h), fd);
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (p->line_len + 1 < sizeof(p->line))
+				p->line[p->line_len++] = buf[i];
+			else
+				p->line_too_long = true;
+			continue;
+		}
+		p->line[p->line_len] = 0;
+		if (p->line_len && p->line[p->line_len - 1] == '\r')
+			p->line[p->line_len - 1] = 0;
+		if (p->line_too_long)
+			emit(p, "update", 0, "line longer than %zu characters: skipped",
+			     sizeof(p->line) - 1);
+		else
+			apply_update(p, p->line);
+		p->line_len = 0;
+		p->line_too_long = false;
+	}
+}
+
+static int serve(struct cli *c, const char *name, double timeout, const struct gatt_db *file_db,
+		 const char *db_name, bool updates);
+
 int cmd_peripheral(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -252,9 +335,14 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "mitm", no_argument, NULL, 'm' },
 		{ "privacy", no_argument, NULL, 'p' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "random", no_argument, NULL, 'r' },
+		{ "updates", no_argument, NULL, 'u' },
 		{ 0 },
 	};
 	const char *name = "blehost-demo";
+	bool updates = false;
+	const char *db_path = NULL;
 	double timeout = 0;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -267,9 +355,43 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		case 't': timeout = atof(optarg); break;
 		case 'm': c->cfg.mitm = true; break;
 		case 'p': c->cfg.privacy = true; break;
-		default: return cli_fail(c, "usage: peripheral [--name N] [--io CAP] [--mitm] [--privacy] [--timeout S]");
+		case 'd': db_path = optarg; break;
+		case 'r': c->cfg.use_random_address = true; break;
+		case 'u': updates = true; break;
+		default: return cli_fail(c, "usage: peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--privacy] [--updates] [--timeout S]");
 		}
 	}
+	if (optind < argc)
+		return cli_fail(c, "peripheral: unexpected argument '%s'", argv[optind]);
+	/* The file is checked before the controller is touched: a mistake in
+	 * it is reported at once, with its line. */
+	struct gatt_db *file_db = NULL;
+	if (db_path) {
+		char err[512];
+		file_db = gatt_db_load(db_path, err, sizeof(err));
+		if (!file_db)
+			return cli_fail(c, "bad GATT description %s", err);
+	}
+	int rc = serve(c, name, timeout, file_db, db_path, updates);
+	gatt_db_free(file_db);
+	return rc;
+}
+
+/* The first primary service's UUID, advertised so a scanner filtering on
+ * it finds us (Heart Rate for the demo). */
+static const bh_uuid *first_primary(const struct gatt_db *db)
+{
+	size_t n;
+	const struct bh_gatt_svc_def *s = gatt_db_services(db, &n);
+	for (size_t i = 0; i < n; i++)
+		if (!s[i].secondary)
+			return &s[i].uuid;
+	return NULL;
+}
+
+static int serve(struct cli *c, const char *name, double timeout, const struct gatt_db *file_db,
+		 const char *db_name, bool updates)
+{
 	struct periph p = { .c = c, .heart_rate = 60, .battery = 100 };
 	struct bh_host_events ev = {
 		.ctx = &p,
@@ -294,22 +416,30 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	bh_host_set_link_events(p.h, &lev);
 	p.started = true;
 	struct bh_gatts *gs = bh_host_gatt_server(p.h);
-	struct demo_handles dh;
-	bh_status st = demo_db_add(gs, &dh);
+	const struct gatt_db *db = file_db ? file_db : demo_db();
+	p.db = db;
+	size_t nsvc = 0;
+	const struct bh_gatt_svc_def *svcs = db ? gatt_db_services(db, &nsvc) : NULL;
+	bh_status st = db ? bh_gatts_add_services(gs, svcs, nsvc) : BH_EINVAL;
 	if (st)
-		return cli_finish(c, cli_fail(c, "cannot build the demo database: %s", bh_strerror(st)));
-	p.hrm_handle = dh.heart_rate;
-	p.batt_handle = dh.battery;
-	p.indicate_handle = dh.indicate;
+		return cli_finish(c, cli_fail(c, "cannot build the %s database: %s",
+					      file_db ? "described" : "demo",
+					      st == BH_ENOSPACE ? "more attributes than the 65535 handles"
+								: bh_strerror(st)));
+	/* The demo's simulated behaviour (a heart rate that drifts, a counter
+	 * indicated on subscription) is the demo's; a described database is
+	 * served as written. */
+	if (!file_db) {
+		struct demo_handles dh;
+		demo_db_handles(gs, db, &dh);
+		p.hrm_handle = dh.heart_rate;
+		p.batt_handle = dh.battery;
+		p.indicate_handle = dh.indicate;
+	}
 
 	uint8_t adv[BH_AD_LEGACY_MAX], rsp[BH_AD_LEGACY_MAX];
 	struct bh_ad_builder a, r;
-	bh_ad_build_init(&a, adv, sizeof(adv));
-	bh_ad_build_init(&r, rsp, sizeof(rsp));
-	bh_uuid hr = bh_uuid16(0x180d);
-	bh_ad_add_flags(&a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
-	bh_ad_add_uuids(&a, &hr, 1, true);
-	if (bh_ad_add_name(&a, name, true) && bh_ad_add_name(&r, name, true))
+	if (cli_server_adv(&a, adv, &r, rsp, first_primary(db), name))
 		return cli_finish(c, cli_fail(c, "name '%s' is too long to advertise", name));
 	struct bh_gap_adv_params ap = {
 		.kind = BH_GAP_ADV_CONN,
@@ -324,10 +454,16 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 	int rc = bh_gap_adv_start(bh_host_gap(p.h), &ap, NULL, NULL);
 	if (rc)
 		return cli_finish(c, cli_fail(c, "cannot advertise: %s", bh_strerror(rc)));
+	if (updates && bh_loop_watch(bh_host_loop(p.h), STDIN_FILENO, POLLIN, stdin_readable, &p))
+		return cli_finish(c, cli_fail(c, "cannot read updates from stdin"));
 	char addr[BH_ADDR_STRLEN];
 	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
-	emit(&p, "advertising", 0, "%s as \"%s\" with Heart Rate, Battery, Device Information and the demo service",
-	     bh_addr_str(&own, addr), name);
+	if (file_db)
+		emit(&p, "advertising", 0, "%s as \"%s\" with the %zu service%s of %s",
+		     bh_addr_str(&own, addr), name, nsvc, nsvc == 1 ? "" : "s", db_name);
+	else
+		emit(&p, "advertising", 0, "%s as \"%s\" with Heart Rate, Battery, Device Information and the demo service",
+		     bh_addr_str(&own, addr), name);
 	/* Serves until --timeout, an interrupt, or the controller is lost
 	 * (the transport closed, a Hardware Error, no answer to a command):
 	 * then there is nothing left to serve with. */

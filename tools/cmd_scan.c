@@ -39,6 +39,17 @@ static int scan_end(struct cli *c, struct scan_ui *ui, int rc)
 
 void cli_print_device_json(FILE *f, const struct bh_gap_device *d);
 
+/* The device's AD list is the advertisement's UUIDs followed by the scan
+ * response's; a device that lists a UUID in both (common: the response
+ * repeats the primary service) shows it once. */
+static bool uuid_listed_before(const struct bh_ad *ad, unsigned i)
+{
+	for (unsigned k = 0; k < i; k++)
+		if (bh_uuid_eq(&ad->uuids[k].uuid, &ad->uuids[i].uuid))
+			return true;
+	return false;
+}
+
 void cli_print_device_json(FILE *f, const struct bh_gap_device *d)
 {
 	char addr[BH_ADDR_STRLEN], ubuf[BH_UUID_STRLEN];
@@ -81,7 +92,8 @@ void cli_print_device_json(FILE *f, const struct bh_gap_device *d)
 	json_close(&j, '}');
 	json_arr(&j, "service_uuids");
 	for (unsigned i = 0; i < d->ad.n_uuids; i++)
-		json_item_str(&j, bh_uuid_str(&d->ad.uuids[i].uuid, ubuf));
+		if (!uuid_listed_before(&d->ad, i))
+			json_item_str(&j, bh_uuid_str(&d->ad.uuids[i].uuid, ubuf));
 	json_close(&j, ']');
 	if (d->ad.present & BH_AD_HAS_TX_POWER)
 		json_int(&j, "tx_power", d->ad.tx_power);
@@ -116,8 +128,12 @@ static void print_row(FILE *f, const struct bh_gap_device *d)
 		fprintf(f, "  sid %u%s", d->sid, d->primary_phy == BH_GAP_PHY_CODED ? " coded" : "");
 	if (d->periodic_interval)
 		fprintf(f, "  periodic %.2f ms", d->periodic_interval * 1.25);
-	for (unsigned i = 0; i < d->ad.n_uuids && i < 3; i++)
+	for (unsigned i = 0, shown = 0; i < d->ad.n_uuids && shown < 3; i++) {
+		if (uuid_listed_before(&d->ad, i))
+			continue;
 		fprintf(f, "  %s", bh_uuid_str(&d->ad.uuids[i].uuid, ubuf));
+		shown++;
+	}
 	for (unsigned i = 0; i < d->ad.n_mfr && i < 2; i++)
 		fprintf(f, "  mfr 0x%04x", d->ad.mfr[i].company);
 }

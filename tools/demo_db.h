@@ -4,6 +4,7 @@
 #define BH_TOOLS_DEMO_DB_H
 
 #include <blehost/gatt.h>
+#include "gatt_db_json.h"
 
 /* Demo service and characteristic UUIDs, little-endian: ...0d00 is the
  * service, ...0d01 to ...0d05 its characteristics. */
@@ -26,6 +27,12 @@ struct demo_handles {
 				     (or a write on an encrypted link), read open */
 };
 
+/* The demo database's definitions (parsed once from the embedded
+ * tools/demo_db.json), or NULL if that does not parse (a build bug). */
+const struct gatt_db *demo_db(void);
+/* The demo characteristics' value handles in a server holding db's
+ * services (0 for any db lacks). */
+void demo_db_handles(struct bh_gatts *gs, const struct gatt_db *db, struct demo_handles *out);
 /* Adds the demo services to a server. */
 bh_status demo_db_add(struct bh_gatts *gs, struct demo_handles *out);
 /* The initial 300-byte value of demo 01: bytes 0, 1, ..., 255, 0, ... */

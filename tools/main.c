@@ -8,6 +8,11 @@
 #include <string.h>
 #include <strings.h>
 
+/* From meson (project version); a build without it still says something. */
+#ifndef BLEHOST_VERSION
+#define BLEHOST_VERSION "(unknown version)"
+#endif
+
 static struct cli *g_cli; /* only for the signal handler */
 
 static void on_signal(int sig)
@@ -28,16 +33,20 @@ static const struct {
 	{ "info", cmd_info, "info                      controller address, versions, features, buffers" },
 	{ "scan", cmd_scan, "scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports]\n"
 	  "            [--extended] [--phy 1m|coded|both] [--periodic]" },
-	{ "advertise", cmd_advertise, "advertise [--name N] [--service UUID]... [--manufacturer ID:HEX] [--timeout S] [--nonconnectable] [--random] [--phy 1m|coded]\n"
+	{ "advertise", cmd_advertise, "advertise [--name N] [--service UUID]... [--manufacturer ID:HEX]... [--service-data UUID:HEX]...\n"
+	  "            [--appearance N] [--tx-power] [--interval MS] [--scan-response HEX] [--timeout S]\n"
+	  "            [--nonconnectable] [--random] [--phy 1m|coded]\n"
 	  "            [--set name=N,addr=ADDR,sid=N,phy=1m|coded,data=HEX,mfr=ID:HEX,size=BYTES,timeout=S,max-events=N,nonconnectable,periodic=HEX,periodic-interval=MS]...\n"
 	  "                            several advertising sets at once (extended advertising)" },
 	{ "gatt", cmd_gatt, "gatt ADDR                 connect, discover and print the GATT tree with values" },
 	{ "read", cmd_read, "read ADDR HANDLE|UUID" },
 	{ "write", cmd_write, "write ADDR HANDLE|UUID HEX [--no-response]" },
 	{ "notify", cmd_notify, "notify ADDR HANDLE|UUID [--count N] [--timeout S] [--indicate]" },
-	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--privacy] [--timeout S]   demo GATT server" },
+	{ "peripheral", cmd_peripheral, "peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--privacy] [--updates] [--timeout S]\n"
+	  "            GATT server: FILE's services (JSON, see blehost(1)), else the demo database" },
 	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
+	{ "coc", cmd_coc, "coc listen SPSM | coc connect ADDR SPSM   L2CAP channel on stdin/stdout" },
 	{ "usb", cmd_usb, "usb                       list USB Bluetooth devices, their driver and -t value" },
 };
 
@@ -49,6 +58,7 @@ static void usage(FILE *f, const char *prog)
 		"       [--chipset DRIVER]\n"
 		"       [--interval MS[-MS]] [--latency N] [--supervision-timeout MS] [--phy 1m|2m|coded]\n"
 		"       COMMAND ...\n"
+		"       %s --version | --help\n"
 		"\n"
 		"TRANSPORT: usb | usb:VID:PID | usb:BUS-PORT.PORT | serial:/dev/ttyACM0[,BAUD][,rtscts]\n"
 		"           | unix:/tmp/bt-server-le | tcp:HOST:PORT | hciN | replay:FILE\n"
@@ -59,7 +69,7 @@ static void usage(FILE *f, const char *prog)
 		"           | h5:/dev/ttyS0[,BAUD][,rtscts] (three-wire UART)\n"
 		"           (default: $BLEHOST_TRANSPORT)\n"
 		"\ncommands:\n",
-		prog);
+		prog, prog);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fprintf(f, "\nADDR is AA:BB:CC:DD:EE:FF, optionally /public or /random.\n"
@@ -69,7 +79,8 @@ static void usage(FILE *f, const char *prog)
 		   "          is encrypted (opened as central, accepted as peripheral).\n"
 		   "--chipset DRIVER: vendor bring-up before the HCI init: auto (by USB ID,\n"
 		   "  then manufacturer; the default on usb), none, realtek, broadcom, intel.\n"
-		   "  Firmware is read from $BLEHOST_FIRMWARE_PATH, then /lib/firmware.\n");
+		   "  Firmware is read from $BLEHOST_FIRMWARE_PATH, then /lib/firmware.\n"
+		   "See blehost(1) for every option.\n");
 }
 
 int main(int argc, char **argv)
@@ -93,6 +104,7 @@ int main(int argc, char **argv)
 		{ "eatt", required_argument, NULL, 'E' },
 		{ "chipset", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	int o;
@@ -129,6 +141,7 @@ int main(int argc, char **argv)
 		}
 		case 'C': c.cfg.chipset = optarg; break;
 		case 'h': usage(stdout, c.prog); return 0;
+		case 'V': printf("%s %s\n", c.prog, BLEHOST_VERSION); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}
 	}

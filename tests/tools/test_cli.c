@@ -63,7 +63,9 @@ static void test_parse_hex(void **state)
 	assert_int_equal(cli_parse_hex("", b, sizeof(b)), 0);
 	assert_int_equal(cli_parse_hex("123", b, sizeof(b)), -1);      /* odd digits */
 	assert_int_equal(cli_parse_hex("zz", b, sizeof(b)), -1);       /* not hex */
-	assert_int_equal(cli_parse_hex("0102030405", b, sizeof(b)), -1); /* too long */
+	assert_int_equal(cli_parse_hex("0102030405", b, sizeof(b)), CLI_HEX_TOO_LONG);
+	assert_int_equal(cli_parse_hex("0x0102030405zz", b, sizeof(b)), CLI_HEX_BAD);
+	assert_int_equal(cli_hex_len("0x01:02-03 04 05"), 5);
 }
 
 static void test_parse_attr(void **state)
