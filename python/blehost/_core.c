@@ -766,16 +766,19 @@ static PyObject *Host_bond_delete(HostObject *self, PyObject *args)
 
 /* ---- advertising (test peers and simple broadcasters) ---- */
 
-static PyObject *Host_adv_start(HostObject *self, PyObject *args)
+static PyObject *Host_adv_start(HostObject *self, PyObject *args, PyObject *kw)
 {
+	static char *kwlist[] = { "ad", "scan_rsp", "connectable", "interval_ms", "timeout_ms",
+				  "anonymous", "restart", "token", "direct", "direct_type", NULL };
 	Py_buffer d, r;
 	int connectable, anonymous = 0, restart = -1;
 	unsigned interval_ms = 0, timeout_ms = 0;
 	long token = -1;
 	const char *direct = NULL; /* directed advertising to this peer (low duty cycle) */
 	int direct_type = 0;
-	if (!PyArg_ParseTuple(args, "y*y*p|IIpplzi", &d, &r, &connectable, &interval_ms, &timeout_ms,
-			      &anonymous, &restart, &token, &direct, &direct_type))
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "y*y*p|IIpplzi", kwlist, &d, &r, &connectable,
+					 &interval_ms, &timeout_ms, &anonymous, &restart, &token,
+					 &direct, &direct_type))
 		return NULL;
 	bh_addr peer = { 0 };
 	if (direct && parse_addr(direct, direct_type, &peer)) {
@@ -860,7 +863,7 @@ static PyMethodDef Host_methods[] = {
 	{ "passkey_reply", (PyCFunction)Host_passkey_reply, METH_VARARGS, "passkey_reply(conn, accept, passkey)" },
 	{ "confirm_reply", (PyCFunction)Host_confirm_reply, METH_VARARGS, "confirm_reply(conn, accept)" },
 	{ "bond_delete", (PyCFunction)Host_bond_delete, METH_VARARGS, "bond_delete(addr|None[, type])" },
-	{ "adv_start", (PyCFunction)Host_adv_start, METH_VARARGS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart, token, direct_addr, direct_type])" },
+	{ "adv_start", (PyCFunction)(void (*)(void))Host_adv_start, METH_VARARGS | METH_KEYWORDS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart, token], *, direct=addr, direct_type=0|1)" },
 	{ "adv_stop", (PyCFunction)Host_adv_stop, METH_NOARGS, "Stop advertising." },
 	SERVER_METHODS
 	LINK_METHODS

@@ -234,8 +234,9 @@ def test_adapter_advertising_parameters():
     ad.stop_advertising()  # not advertising: no error, as on boards
     with pytest.raises(ValueError):
         ad.start_advertising(data, interval=0.001)
-    with pytest.raises(NotImplementedError):
-        ad.start_advertising(data, directed_to=ad.address)
+    with pytest.raises(TypeError):  # directed advertising: test_bleio_link.py
+        ad.start_advertising(data, directed_to=repr(ad.address))
+    assert not ad.advertising
 
 
 def test_pair_and_local_attributes_both_roles():
