@@ -643,6 +643,17 @@ uint16_t bh_gatts_service_changed_handle(const struct bh_gatts *s)
 	return s ? s->sc_handle : 0;
 }
 
+void bh_gatts_forget_defs(struct bh_gatts *s, const struct bh_gatt_svc_def *def)
+{
+	const struct gatts_attr *decl = s ? find_def(s, def) : NULL;
+	if (!decl)
+		return;
+	uint16_t start = decl->handle, end = decl->end;
+	for (size_t i = 0; i < s->nattrs; i++)
+		if (s->attrs[i].handle >= start && s->attrs[i].handle <= end)
+			s->attrs[i].def = NULL;
+}
+
 bh_status bh_gatts_set_value(struct bh_gatts *s, uint16_t handle, const void *value, size_t len)
 {
 	struct gatts_attr *a = s ? gatts_find(s, handle) : NULL;

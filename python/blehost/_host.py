@@ -466,6 +466,10 @@ class Host:
     def on_gatts_write(self, conn, handle, offset, value, flags):
         return self.server.write(conn, handle, offset, value, flags) if self.server else 0x0E
 
+    def on_gatts_authorize(self, conn, handle, write):
+        fn = getattr(self.server, "authorize", None)
+        return fn(conn, handle, write) if fn else 0
+
     def on_subscription(self, conn, value_handle, value):
         if self.server:
             self.queue(self.server.subscription, conn, value_handle, value)

@@ -602,6 +602,15 @@ static void test_includes_by_handle(void **state)
 	assert_int_equal(bh_gatts_add_services(f.s, &c, 1), BH_OK);
 	uint16_t hc = bh_gatts_service_handle(f.s, &c);
 	assert_int_equal(hc, hb + 1);
+	/* A binding forgets its definitions; the same address may then be
+	 * added again as a new service (not BH_EEXIST), and lookups find it. */
+	bh_gatts_forget_defs(f.s, &a);
+	assert_int_equal(bh_gatts_service_handle(f.s, &a), 0);
+	a.uuid = bh_uuid16(0x181a);
+	assert_int_equal(bh_gatts_add_services(f.s, &a, 1), BH_OK);
+	assert_int_equal(bh_gatts_service_handle(f.s, &a), hc + 5);
+	bh_gatts_forget_defs(f.s, &a);
+	bh_gatts_forget_defs(f.s, NULL); /* nothing to forget */
 	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
 	/* hc+1: the 128-bit service (start, end, no UUID), hc+2: 0x180f. */
 	const struct fake_pdu *r = REQ(&f, 1, BH_ATT_READ_REQ, hc + 1, 0);

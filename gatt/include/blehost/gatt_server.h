@@ -249,6 +249,12 @@ bh_status bh_gatts_remove_service(struct bh_gatts *s, uint16_t svc_handle);
  * the same definition object. */
 uint16_t bh_gatts_service_handle(const struct bh_gatts *s, const struct bh_gatt_svc_def *def);
 uint16_t bh_gatts_value_handle(const struct bh_gatts *s, const struct bh_gatt_chr_def *def);
+/* Forgets the definition addresses of the service added from def and of its
+ * characteristics and descriptors (the attributes stay): for callers whose
+ * definitions do not outlive the add call (language bindings), so a later
+ * definition at a reused address is not taken for an old one. The handle
+ * lookups above then no longer find them. */
+void bh_gatts_forget_defs(struct bh_gatts *s, const struct bh_gatt_svc_def *def);
 /* The CCCD handle for a characteristic value handle, or 0. */
 uint16_t bh_gatts_cccd_handle(const struct bh_gatts *s, uint16_t value_handle);
 /* The handle of a descriptor definition, or 0. */
