@@ -280,3 +280,17 @@ def test_authorize_and_included_service():
             await adv.unregister()
             bus.close()
     run(main())
+
+
+def test_noble_central_against_peripheral_api(heart_rate):
+    """noble (Node) as the central of the bluez-peripheral-style heart-rate
+    example: discovery, reads and writes of a value and a descriptor, and
+    notifications."""
+    from conftest import HERE, node_available
+    if not node_available():
+        pytest.skip("node/noble unavailable (tests/interop/setup.sh)")
+    n = Peer(["node", os.path.join(HERE, "noble_heart_rate.js"), "HR-test"])
+    assert n.wait_for(r"NOBLE (PASS|FAIL)", 40) and n.count(r"NOBLE PASS") == 1, \
+        "\n".join(n.lines)
+    assert heart_rate.wait_for(r"control point: reset", 5)
+    assert heart_rate.wait_for(r"label: chest", 5)
