@@ -32,6 +32,11 @@ def _units(seconds):
     return max(4, min(0xFFFF, round(seconds / 0.000625)))
 
 
+def _check_psm(psm):
+    if not 0x0001 <= psm <= 0x00FF:
+        raise ValueError("psm must be an LE SPSM, 0x0001-0x00ff")
+
+
 def _with_tx_power(ad, dbm):
     """ad with every Tx Power Level structure saying dbm (what is on air)."""
     out, i = bytearray(ad), 0
@@ -330,6 +335,24 @@ class Adapter:
         if c is None:
             raise ConnectionError("the link ended at once")
         return c
+
+    # ---- L2CAP credit-based channels (blehost extension, see _l2cap.py) ----
+
+    def listen_l2cap(self, psm, *, buffer_size=16):
+        """Accepts channels peers open on psm (an LE SPSM, 0x0001-0x00ff);
+        each becomes a PacketBuffer of buffer_size packets for accept_l2cap."""
+        from ._l2cap import Router
+        _check_psm(psm)
+        if buffer_size < 1:
+            raise ValueError("buffer_size must be >= 1")
+        Router.of(self._stack_up()).listen(psm, buffer_size)
+
+    def accept_l2cap(self, psm, *, timeout=None):
+        """The next channel a peer opened on psm (a PacketBuffer), waiting
+        up to timeout seconds (None: forever); None when none came."""
+        from ._l2cap import Router
+        _check_psm(psm)
+        return Router.of(self._stack_up()).take(psm, timeout)
 
     def erase_bonding(self):
         st = self._stack_up()

@@ -279,6 +279,18 @@ class Connection:
                 log.info("connection interval %.2f ms refused: %s", value, e)
         st.run(go(), timeout=15, what="connection update")
 
+    def open_l2cap(self, psm, *, buffer_size=16, timeout=10):
+        """Opens an L2CAP credit-based channel to the peer's psm (an LE SPSM
+        it listens on) and returns it as a PacketBuffer (blehost extension;
+        see _l2cap.py). ConnectionError when the peer refuses."""
+        from ._adapter import _check_psm
+        from ._l2cap import Router
+        _check_psm(psm)
+        if buffer_size < 1:
+            raise ValueError("buffer_size must be >= 1")
+        handle = self._require()
+        return Router.of(self._stack).open(handle, psm, buffer_size, timeout)
+
     @property
     def max_packet_length(self):
         st = self._stack

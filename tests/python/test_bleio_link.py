@@ -123,3 +123,70 @@ def test_directed_tx_power_interval_and_name(pair_of_adapters):
     assert p[7:13] == bytes.fromhex(central_peer[0].replace(":", ""))[::-1]
     data = [p for op, p in hci_commands(per.trace) if op == LE_SET_ADV_DATA]
     assert b"\x02\x0a" + struct.pack("b", power) in data[0]
+
+
+def read_packets(pb, n, timeout=10):
+    """n packets from a PacketBuffer (readinto does not block: poll)."""
+    out, buf = [], bytearray(pb.incoming_packet_length)
+    end = time.monotonic() + timeout
+    while len(out) < n and time.monotonic() < end:
+        k = pb.readinto(buf)
+        if k:
+            out.append(bytes(buf[:k]))
+        else:
+            time.sleep(0.002)
+    return out
+
+
+def test_l2cap_packet_buffer_both_ways(pair_of_adapters):
+    per = pair_of_adapters("peripheral")
+    central = pair_of_adapters("central")
+    with pytest.raises(ValueError):
+        per.listen_l2cap(0x100)
+    with pytest.raises(_bleio.BluetoothError):
+        per.accept_l2cap(0x80, timeout=0)  # not listening
+    per.listen_l2cap(0x80, buffer_size=4)
+    assert per.accept_l2cap(0x80, timeout=0.05) is None
+    per.start_advertising(b"\x02\x01\x06")
+    conn = central.connect(per.address, timeout=10)
+    with pytest.raises(_bleio.ConnectionError):
+        conn.open_l2cap(0x81)  # nobody listens there: the peer refuses
+    pb = conn.open_l2cap(0x80, buffer_size=32)
+    ppb = per.accept_l2cap(0x80, timeout=5)
+    assert ppb is not None
+    assert pb.incoming_packet_length == pb.outgoing_packet_length == 512
+    assert ppb.outgoing_packet_length == 512
+    # whole packets of any size up to the SDU limit, in order, both ways
+    sizes = [1, 20, 23, 247, 248, 300, 511, 512]
+    sent = [bytes([i]) * n for i, n in enumerate(sizes)]
+    for half in (sent[:4], sent[4:]):  # the peripheral keeps 4 packets
+        for p in half:
+            assert pb.write(p[1:], header=p[:1]) == len(p)
+        assert read_packets(ppb, 4) == half
+    got = sent
+    for p in got:
+        ppb.write(p[::-1])
+    assert read_packets(pb, len(sent)) == [p[::-1] for p in sent]
+    with pytest.raises(ValueError):
+        pb.write(b"x" * 513)
+    # a full buffer keeps the newest packets and counts the rest
+    for i in range(10):
+        pb.write(bytes([0x40 + i]) * 100)
+    assert wait_until(lambda: ppb.stats[0] == 4 and ppb.stats[2] == 6), ppb.stats
+    assert [p[0] for p in read_packets(ppb, 4)] == [0x46, 0x47, 0x48, 0x49]
+    # closing: the peer's reader drains, then sees the channel gone
+    pb.write(b"last")
+    pb.deinit()
+    assert read_packets(ppb, 1) == [b"last"]
+    assert wait_until(lambda: _raises(ppb))
+    with pytest.raises(_bleio.ConnectionError):
+        pb.write(b"after")
+    conn.disconnect()
+
+
+def _raises(pb):
+    try:
+        pb.readinto(bytearray(8))
+        return False
+    except _bleio.ConnectionError:
+        return True
