@@ -112,6 +112,10 @@ def test_directed_tx_power_interval_and_name(pair_of_adapters):
         assert wait_until(lambda: pconn.connection_interval == 48.75)
         conn.connection_interval = 100
         assert conn.connection_interval == pconn.connection_interval == 100
+        # from the peripheral's side too (LE Connection Update as peripheral)
+        pconn.connection_interval = 30
+        assert pconn.connection_interval == 30
+        assert wait_until(lambda: conn.connection_interval == 30)
     finally:
         conn.disconnect()
     per.enabled = False
