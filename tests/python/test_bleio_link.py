@@ -1,4 +1,4 @@
-"""_bleio link parameters on btvirt, two in-process adapters (each its own
+"""_bleio link parameters on btvirt, in-process adapters (each its own
 stack thread and virtual controller), checked on the air and in the HCI
 commands each host sent (btsnoop traces): directed advertising, the
 advertising power, scan interval/window/extended, connection_interval set
@@ -91,6 +91,13 @@ def test_directed_tx_power_interval_and_name(pair_of_adapters):
     per.name = "py13 name é"
     per.start_advertising(b"\x02\x01\x06", directed_to=central.address)
     assert per.advertising
+    # a third device neither sees it nor connects to it; the central does
+    other = pair_of_adapters("other")
+    assert not [e for e in other.start_scan(timeout=1, minimum_rssi=-127)
+                if e.address == per.address]
+    with pytest.raises(_bleio.BluetoothError):
+        other.connect(per.address, timeout=2)
+    other.enabled = False
     conn = central.connect(per.address, timeout=10)
     try:
         assert wait_until(lambda: per.connected)
