@@ -243,9 +243,10 @@ static bh_status svc_validate(const struct bh_gatt_svc_def *d, bool builtin_ok, 
 {
 	if (!uuid_valid(&d->uuid) || (!builtin_ok && is_builtin_uuid(&d->uuid)))
 		return BH_EINVAL;
-	if ((d->num_chrs && !d->chrs) || (d->num_includes && !d->includes))
+	if ((d->num_chrs && !d->chrs) || (d->num_includes && !d->includes) ||
+	    (d->num_include_handles && !d->include_handles))
 		return BH_EINVAL;
-	size_t n = 1 + d->num_includes;
+	size_t n = 1 + d->num_includes + d->num_include_handles;
 	for (size_t i = 0; i < d->num_chrs; i++) {
 		const struct bh_gatt_chr_def *c = &d->chrs[i];
 		if (!uuid_valid(&c->uuid) || (c->num_dscs && !c->dscs))
@@ -420,6 +421,37 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	}
 }
 
+static bool svc_decl(const struct gatts_attr *a)
+{
+	return a && (gatts_type_eq16(a, GATTS_UUID_PRIMARY) || gatts_type_eq16(a, GATTS_UUID_SECONDARY));
+}
+
+/* An Include declaration (Vol 3, Part G, 3.2): the included service's
+ * handle range, and its UUID only when 16-bit. ex: a service already in
+ * the database; else start, end, uuid of one in this batch. */
+static bool add_include(struct batch *b, uint16_t h, const struct gatts_attr *ex, uint16_t start,
+			uint16_t end, const bh_uuid *uuid)
+{
+	bh_uuid iu = { 0 };
+	if (ex) {
+		start = ex->handle;
+		end = ex->end;
+		bh_uuid_from_le(&iu, ex->val, ex->len);
+	} else {
+		iu = *uuid;
+	}
+	struct gatts_attr *ia = batch_add(b, h, GATTS_UUID_INCLUDE, NULL, GATTS_K_DECL,
+					  iu.len == 2 ? 6 : 4, 0);
+	if (!ia)
+		return false;
+	bh_put16(ia->val, start);
+	bh_put16(ia->val + 2, end);
+	if (iu.len == 2)
+		memcpy(ia->val + 4, iu.val, 2);
+	ia->read_perm = BH_GATT_PERM_OPEN;
+	return true;
+}
+
 static int attr_cmp(const void *x, const void *y)
 {
 	const struct gatts_attr *a = x, *b = y;
@@ -476,25 +508,23 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 				}
 			}
 			const struct gatts_attr *ex = is ? NULL : find_def(s, inc);
-			if (ex && (gatts_type_eq16(ex, GATTS_UUID_PRIMARY) ||
-				   gatts_type_eq16(ex, GATTS_UUID_SECONDARY))) {
-				is = ex->handle;
-				ie = ex->end;
-				bh_uuid_from_le(&iu, ex->val, ex->len);
-			}
-			if (!is || inc == d) {
+			if (!is && !svc_decl(ex))
+				ex = NULL;
+			if ((!is && !ex) || inc == d) {
 				st = BH_EINVAL;
 				break;
 			}
-			struct gatts_attr *ia = batch_add(&b, h++, GATTS_UUID_INCLUDE, NULL, GATTS_K_DECL,
-							  iu.len == 2 ? 6 : 4, 0);
-			if (!ia)
+			if (!add_include(&b, h++, ex, is, ie, &iu))
 				break;
-			bh_put16(ia->val, is);
-			bh_put16(ia->val + 2, ie);
-			if (iu.len == 2)
-				memcpy(ia->val + 4, iu.val, 2);
-			ia->read_perm = BH_GATT_PERM_OPEN;
+		}
+		for (size_t k = 0; k < d->num_include_handles && st == BH_OK; k++) {
+			const struct gatts_attr *ex = gatts_find(s, d->include_handles[k]);
+			if (!svc_decl(ex)) {
+				st = BH_EINVAL;
+				break;
+			}
+			if (!add_include(&b, h++, ex, 0, 0, NULL))
+				break;
 		}
 		for (size_t k = 0; k < d->num_chrs && st == BH_OK; k++)
 			build_chr(&b, &h, &d->chrs[k]);
@@ -611,6 +641,17 @@ uint16_t bh_gatts_cccd_handle(const struct bh_gatts *s, uint16_t value_handle)
 uint16_t bh_gatts_service_changed_handle(const struct bh_gatts *s)
 {
 	return s ? s->sc_handle : 0;
+}
+
+void bh_gatts_forget_defs(struct bh_gatts *s, const struct bh_gatt_svc_def *def)
+{
+	const struct gatts_attr *decl = s ? find_def(s, def) : NULL;
+	if (!decl)
+		return;
+	uint16_t start = decl->handle, end = decl->end;
+	for (size_t i = 0; i < s->nattrs; i++)
+		if (s->attrs[i].handle >= start && s->attrs[i].handle <= end)
+			s->attrs[i].def = NULL;
 }
 
 bh_status bh_gatts_set_value(struct bh_gatts *s, uint16_t handle, const void *value, size_t len)

@@ -24,7 +24,8 @@ class _Source:
 
     def _attach(self, characteristic, feed):
         self._chr = characteristic
-        st = self._st = _stack()
+        service = characteristic.service
+        st = self._st = service.connection._stack if service.remote else _stack()
         self._feed_fn = feed
         if characteristic.service.remote:
             conn = characteristic.service.connection

@@ -7,16 +7,27 @@ complete (add everything before advertising, as on CircuitPython).
 Remote attributes are what Connection.discover_remote_services found."""
 
 import asyncio
+import logging
 
 from blehost import _core
+from blehost._host import HostError
 
 from ._errors import BluetoothError, ConnectionError, RoleError
 from ._types import UUID, Attribute, perm_bits
 
 
+log = logging.getLogger("_bleio")
+
+
 def _stack():
     from . import _adapter
     return _adapter.adapter._stack_up()
+
+
+def _stack_of(service):
+    """A remote service's stack is its connection's adapter's (several
+    Adapter objects may run in one process); local ones are _bleio.adapter's."""
+    return service.connection._stack if service.remote else _stack()
 
 
 class Service:
@@ -150,7 +161,7 @@ class Characteristic:
             st.call(st.host._core.gatts_set, self.handle, v, what="set value")
 
     def _read_handle(self, handle):
-        st = _stack()
+        st = _stack_of(self._service)
         if not self._service.remote:
             return st.call(st.host._core.gatts_get, handle, what="get value")
         conn = self._service.connection._require()
@@ -161,7 +172,7 @@ class Characteristic:
         return st.run(read(), what="read")
 
     def _write_handle(self, handle, v, response):
-        st = _stack()
+        st = _stack_of(self._service)
         if not self._service.remote:
             st.call(st.host._core.gatts_set, handle, v, what="set value")
             return
@@ -184,7 +195,7 @@ class Characteristic:
     def set_cccd(self, *, notify=False, indicate=False):
         if not self._service.remote:
             raise RoleError("set_cccd is for remote characteristics")
-        st = _stack()
+        st = _stack_of(self._service)
         conn = self._service.connection._require()
         h = st.host
         bits = (_core.NOTIFY if notify else 0) | (_core.INDICATE if indicate else 0)
@@ -242,7 +253,43 @@ class Connection:
 
     @connection_interval.setter
     def connection_interval(self, value):
-        raise NotImplementedError("blehost: connection parameter updates are not offered yet")
+        """Asks for value ms (7.5..4000, rounded to 1.25 ms steps) and
+        returns once the update ended. As on boards, a peer or controller
+        that refuses leaves the interval as it was (no exception)."""
+        value = float(value)
+        if not 7.5 <= value <= 4000:
+            raise ValueError("connection_interval must be in range 7.5-4000 ms")
+        st = self._stack
+        handle = self._require()
+        h = st.host
+        units = round(value / 1.25)
+        _, latency, timeout = st.call(h._core.conn_params, handle, what="interval")
+        # Keep latency and supervision timeout, raising the timeout where the
+        # spec demands it: timeout > (1 + latency) * interval * 2 (Vol 6, B, 4.5.2).
+        need = (1 + latency) * units * 1.25 * 2 / 10
+        timeout = min(0x0C80, max(timeout, int(need) + 1))
+
+        async def go():
+            try:
+                await h.op(h._core.conn_update, handle, units, units, latency, timeout,
+                           what="connection update", timeout=10)
+            except HostError as e:
+                if e.status in (_core.EDISCONNECTED, _core.ENOTFOUND):
+                    raise
+                log.info("connection interval %.2f ms refused: %s", value, e)
+        st.run(go(), timeout=15, what="connection update")
+
+    def open_l2cap(self, psm, *, buffer_size=16, timeout=10):
+        """Opens an L2CAP credit-based channel to the peer's psm (an LE SPSM
+        it listens on) and returns it as a PacketBuffer (blehost extension;
+        see _l2cap.py). ConnectionError when the peer refuses."""
+        from ._adapter import _check_psm
+        from ._l2cap import Router
+        _check_psm(psm)
+        if buffer_size < 1:
+            raise ValueError("buffer_size must be >= 1")
+        handle = self._require()
+        return Router.of(self._stack).open(handle, psm, buffer_size, timeout)
 
     @property
     def max_packet_length(self):

@@ -63,13 +63,6 @@ int check_open(HostObject *self)
 	return 0;
 }
 
-#define ENTER(self)                          \
-	do {                                 \
-		if (check_open(self))        \
-			return NULL;         \
-		(self)->busy = 1;            \
-	} while (0)
-#define LEAVE(self) ((self)->busy = 0)
 
 /* Calls handler.<name>(*args) and returns its result (new reference), or
  * NULL after reporting the handler's exception (never propagated). */
@@ -95,8 +88,6 @@ PyObject *call_handler(HostObject *self, const char *name, const char *fmt, ...)
 	return r;
 }
 
-/* Calls handler.<name>(*args built from fmt); reports, never propagates. */
-#define emit(self, name, ...) Py_XDECREF(call_handler((self), (name), __VA_ARGS__))
 
 static const char *addr_str(const bh_addr *a, char buf[BH_ADDR_STRLEN])
 {
@@ -174,12 +165,7 @@ static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const ch
 
 /* ---- operations: a token the handler knows, carried as the C ctx ---- */
 
-struct op {
-	HostObject *self;
-	long token;
-};
-
-static struct op *op_new(HostObject *self, long token)
+struct op *op_new(HostObject *self, long token)
 {
 	struct op *o = malloc(sizeof(*o));
 	if (!o) {
@@ -193,7 +179,7 @@ static struct op *op_new(HostObject *self, long token)
 
 /* After starting an operation: its op was not made (exception set), or the
  * start failed (the callback will never run: free the op), or it runs. */
-static PyObject *op_started(struct op *o, int rc)
+PyObject *op_started(struct op *o, int rc)
 {
 	if (!o)
 		return NULL;
@@ -336,6 +322,12 @@ static int Host_init(HostObject *self, PyObject *args, PyObject *kw)
 		.subscription = ev_subscription,
 		.indication_done = ev_indication_done,
 		.log = ev_log,
+		.conn_updated = ev_conn_updated,
+		.coc_accept = ev_coc_accept,
+		.coc_opened = ev_coc_opened,
+		.coc_sdu = ev_coc_sdu,
+		.coc_closed = ev_coc_closed,
+		.coc_can_send = ev_coc_can_send,
 	};
 	Py_INCREF(handler);
 	Py_XSETREF(self->handler, handler);
@@ -423,12 +415,15 @@ static PyObject *Host_own_address(HostObject *self, PyObject *Py_UNUSED(unused))
 static PyObject *Host_scan_start(HostObject *self, PyObject *args)
 {
 	int active, all_reports;
-	if (!PyArg_ParseTuple(args, "pp", &active, &all_reports))
+	unsigned short interval = 0, window = 0; /* 0.625 ms units; 0 = GAP's default */
+	if (!PyArg_ParseTuple(args, "pp|HH", &active, &all_reports, &interval, &window))
 		return NULL;
 	ENTER(self);
 	struct bh_gap_scan_params p = {
 		.active = active,
 		.all_reports = all_reports,
+		.interval = interval,
+		.window = window,
 		.on_device = scan_device,
 		.on_done = scan_done,
 		.ctx = self,
@@ -771,15 +766,26 @@ static PyObject *Host_bond_delete(HostObject *self, PyObject *args)
 
 /* ---- advertising (test peers and simple broadcasters) ---- */
 
-static PyObject *Host_adv_start(HostObject *self, PyObject *args)
+static PyObject *Host_adv_start(HostObject *self, PyObject *args, PyObject *kw)
 {
+	static char *kwlist[] = { "ad", "scan_rsp", "connectable", "interval_ms", "timeout_ms",
+				  "anonymous", "restart", "token", "direct", "direct_type", NULL };
 	Py_buffer d, r;
 	int connectable, anonymous = 0, restart = -1;
 	unsigned interval_ms = 0, timeout_ms = 0;
 	long token = -1;
-	if (!PyArg_ParseTuple(args, "y*y*p|IIppl", &d, &r, &connectable, &interval_ms, &timeout_ms,
-			      &anonymous, &restart, &token))
+	const char *direct = NULL; /* directed advertising to this peer (low duty cycle) */
+	int direct_type = 0;
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "y*y*p|IIpplzi", kwlist, &d, &r, &connectable,
+					 &interval_ms, &timeout_ms, &anonymous, &restart, &token,
+					 &direct, &direct_type))
 		return NULL;
+	bh_addr peer = { 0 };
+	if (direct && parse_addr(direct, direct_type, &peer)) {
+		PyBuffer_Release(&d);
+		PyBuffer_Release(&r);
+		return NULL;
+	}
 	unsigned units = interval_ms * 8 / 5; /* 0.625 ms units; 0 = default */
 	if (units && units < 0x20) /* the spec's minimum, 20 ms */
 		units = 0x20;
@@ -790,7 +796,9 @@ static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 	}
 	self->busy = 1;
 	struct bh_gap_adv_params p = {
-		.kind = connectable ? BH_GAP_ADV_CONN : (r.len ? BH_GAP_ADV_SCAN : BH_GAP_ADV_NONCONN),
+		.kind = direct ? BH_GAP_ADV_DIRECT_LOW
+			       : connectable ? BH_GAP_ADV_CONN
+					     : (r.len ? BH_GAP_ADV_SCAN : BH_GAP_ADV_NONCONN),
 		.data = d.buf,
 		.data_len = (size_t)d.len,
 		.scan_rsp = r.buf,
@@ -800,6 +808,7 @@ static PyObject *Host_adv_start(HostObject *self, PyObject *args)
 		.interval_max = (uint16_t)(units > 0x4000 ? 0x4000 : units),
 		.timeout_ms = timeout_ms,
 		.anonymous = anonymous,
+		.peer = peer,
 	};
 	/* With a token, on_op reports the controller's enable (the program may
 	 * then tell a central it can connect). */
@@ -834,7 +843,7 @@ static PyMethodDef Host_methods[] = {
 	{ "next_deadline", (PyCFunction)Host_next_deadline, METH_NOARGS, "Next timer (s, CLOCK_MONOTONIC) or None." },
 	{ "process", (PyCFunction)Host_process, METH_NOARGS, "One non-blocking loop iteration." },
 	{ "own_address", (PyCFunction)Host_own_address, METH_NOARGS, "(address, type)." },
-	{ "scan_start", (PyCFunction)Host_scan_start, METH_VARARGS, "scan_start(active, all_reports)" },
+	{ "scan_start", (PyCFunction)Host_scan_start, METH_VARARGS, "scan_start(active, all_reports[, interval, window])" },
 	{ "scan_stop", (PyCFunction)Host_scan_stop, METH_NOARGS, "Stop scanning; on_scan_done follows." },
 	{ "scanning", (PyCFunction)Host_scanning, METH_NOARGS, "Whether GAP is scanning." },
 	{ "connect", (PyCFunction)Host_connect, METH_VARARGS, "connect(addr, type, timeout_ms, token)" },
@@ -854,9 +863,10 @@ static PyMethodDef Host_methods[] = {
 	{ "passkey_reply", (PyCFunction)Host_passkey_reply, METH_VARARGS, "passkey_reply(conn, accept, passkey)" },
 	{ "confirm_reply", (PyCFunction)Host_confirm_reply, METH_VARARGS, "confirm_reply(conn, accept)" },
 	{ "bond_delete", (PyCFunction)Host_bond_delete, METH_VARARGS, "bond_delete(addr|None[, type])" },
-	{ "adv_start", (PyCFunction)Host_adv_start, METH_VARARGS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart, token])" },
+	{ "adv_start", (PyCFunction)(void (*)(void))Host_adv_start, METH_VARARGS | METH_KEYWORDS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart, token], *, direct=addr, direct_type=0|1)" },
 	{ "adv_stop", (PyCFunction)Host_adv_stop, METH_NOARGS, "Stop advertising." },
 	SERVER_METHODS
+	LINK_METHODS
 	{ NULL },
 };
 

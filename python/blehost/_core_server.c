@@ -82,6 +82,21 @@ static bh_status on_write(void *user, uint16_t conn, uint16_t handle, uint16_t o
 	return st;
 }
 
+/* BH_GATT_PERM_AUTHOR attributes: the handler answers 0 (allow) or an ATT
+ * error code; no answer refuses. */
+static bh_status on_authorize(void *user, uint16_t conn, uint16_t handle, bool write)
+{
+	PyObject *r = call_handler(user, "on_gatts_authorize", "(HHO)", conn, handle,
+				   write ? Py_True : Py_False);
+	bh_status st = BH_ATT_ERROR(0x08); /* Insufficient Authorization */
+	if (r && PyLong_Check(r)) {
+		long code = PyLong_AsLong(r);
+		st = code ? BH_ATT_ERROR(code & 0xff) : BH_OK;
+	}
+	Py_XDECREF(r);
+	return st;
+}
+
 void ev_subscription(void *ctx, uint16_t conn, uint16_t vh, uint16_t value)
 {
 	Py_XDECREF(call_handler(ctx, "on_subscription", "(HHH)", conn, vh, value));
@@ -152,6 +167,17 @@ static int parse_chr(HostObject *self, PyObject *t, struct bh_gatt_chr_def *d, P
 		PyErr_SetString(PyExc_TypeError, "descriptors are a list");
 		return -1;
 	}
+	/* One callback per characteristic: its descriptors share it (gatt_server.h). */
+	bool author = (rp | wp) & BH_GATT_PERM_AUTHOR;
+	for (Py_ssize_t j = 0; j < PyList_GET_SIZE(*dscs) && !author; j++) {
+		PyObject *dt = PyList_GET_ITEM(*dscs, j);
+		if (PyTuple_Check(dt) && PyTuple_GET_SIZE(dt) > 2)
+			author = (PyLong_AsUnsignedLong(PyTuple_GET_ITEM(dt, 1)) |
+				  PyLong_AsUnsignedLong(PyTuple_GET_ITEM(dt, 2))) & BH_GATT_PERM_AUTHOR;
+	}
+	if (PyErr_Occurred())
+		return -1;
+	d->authorize = author ? on_authorize : NULL;
 	return fill_common(self, &c, &d->uuid, &d->initial, &d->initial_len, &d->max_len,
 			   &d->fixed_len, &d->read, &d->write, &d->user);
 }
@@ -173,23 +199,38 @@ static PyObject *handles_of(struct bh_gatts *s, const struct bh_gatt_svc_def *sv
 	return chrs ? Py_BuildValue("(HN)", bh_gatts_service_handle(s, svc), chrs) : NULL;
 }
 
+/* gatts_add((uuid, secondary, [chr, ...])[, [included service handle, ...]]) */
 PyObject *Host_gatts_add(HostObject *self, PyObject *args)
 {
-	PyObject *uuid, *chrs;
+	PyObject *uuid, *chrs, *incs = NULL;
 	int secondary;
-	if (!PyArg_ParseTuple(args, "(OpO!)", &uuid, &secondary, &PyList_Type, &chrs))
+	if (!PyArg_ParseTuple(args, "(OpO!)|O!", &uuid, &secondary, &PyList_Type, &chrs,
+			      &PyList_Type, &incs))
 		return NULL;
 	if (check_open(self))
 		return NULL;
 	size_t n = (size_t)PyList_GET_SIZE(chrs), ndsc = 0;
+	size_t ninc = incs ? (size_t)PyList_GET_SIZE(incs) : 0;
 	struct bh_gatt_svc_def svc = { .secondary = secondary, .num_chrs = n };
 	struct bh_gatt_chr_def *cd = PyMem_Calloc(n ? n : 1, sizeof(*cd));
 	struct bh_gatt_dsc_def **dd = PyMem_Calloc(n ? n : 1, sizeof(*dd));
+	uint16_t *ih = PyMem_Calloc(ninc ? ninc : 1, sizeof(*ih));
 	PyObject *res = NULL;
-	if (!cd || !dd) {
+	if (!cd || !dd || !ih) {
 		PyErr_NoMemory();
 		goto out;
 	}
+	for (size_t i = 0; i < ninc; i++) {
+		long v = PyLong_AsLong(PyList_GET_ITEM(incs, (Py_ssize_t)i));
+		if (v < 1 || v > 0xffff) {
+			if (!PyErr_Occurred())
+				PyErr_SetString(PyExc_ValueError, "an included service handle is 1..0xffff");
+			goto out;
+		}
+		ih[i] = (uint16_t)v;
+	}
+	svc.include_handles = ih;
+	svc.num_include_handles = ninc;
 	if (parse_uuid(uuid, &svc.uuid) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -214,11 +255,14 @@ PyObject *Host_gatts_add(HostObject *self, PyObject *args)
 	int rc = bh_gatts_add_services(s, &svc, 1);
 	self->busy = 0;
 	res = rc ? raise_status(rc) : handles_of(s, &svc);
+	if (!rc) /* these definitions are freed below: their addresses will come again */
+		bh_gatts_forget_defs(s, &svc);
 out:
 	for (size_t i = 0; dd && i < n; i++)
 		PyMem_Free(dd[i]);
 	PyMem_Free(dd);
 	PyMem_Free(cd);
+	PyMem_Free(ih);
 	return res;
 }
 

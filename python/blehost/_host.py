@@ -95,6 +95,7 @@ class Connection:
         self.can_send = None          # future, set on on_can_send
         self.pair_waiter = None       # future, resolved with a bh_status
         self.agent = None             # pairing prompts (blehost.bleak.agent)
+        self.params = None            # (interval ms, latency, timeout ms) after an update
 
 
 class Host:
@@ -130,6 +131,8 @@ class Host:
         self.fatal = None
         self.server = None            # GATT server handler (blehost.peripheral)
         self.agent = None             # prompts on links without their own agent
+        self.coc = None               # L2CAP channel handler (_bleio's PacketBuffer)
+        self.conn_update_listeners = []  # callables(handle, status, interval_ms), queued
         self._core = _core.Host(self, self.transport, store_dir, io_cap, mitm, bondable,
                                 auto_security, sc_only, legacy_only, log_level, seed, trace,
                                 random_address)
@@ -315,7 +318,11 @@ class Host:
         want = None
         if self.scan_listeners:
             active = any(getattr(lst, "active", True) for lst in self.scan_listeners)
-            want = (active, True)
+            # Scan interval and window (0.625 ms units): the first listener
+            # that asks for them (_bleio's start_scan); else GAP's defaults.
+            timing = next((lst.timing for lst in self.scan_listeners
+                           if getattr(lst, "timing", None)), (0, 0))
+            want = (active, True, *timing)
         if want == self._scan_active:
             return
         if self._scan_active is not None:
@@ -386,6 +393,33 @@ class Host:
         for cb in c.on_disconnect:
             self.queue(cb, reason)
 
+    def on_conn_updated(self, handle, st, interval_ms, latency, timeout_ms):
+        c = self.conns.get(handle)
+        if c is not None and st == 0:
+            c.params = (interval_ms, latency, timeout_ms)
+        for lst in self.conn_update_listeners:
+            self.queue(lst, handle, st, interval_ms)
+
+    # L2CAP credit-based channels: to self.coc (inside the stack, no calls back in)
+    def on_coc_accept(self, handle, spsm, peer_mtu):
+        return self.coc.accept(handle, spsm, peer_mtu) if self.coc else 0x0004
+
+    def on_coc_opened(self, handle, cid, spsm, st):
+        if self.coc:
+            self.coc.opened(handle, cid, spsm, st)
+
+    def on_coc_sdu(self, handle, cid, sdu):
+        if self.coc:
+            self.coc.sdu(handle, cid, sdu)
+
+    def on_coc_closed(self, handle, cid, reason):
+        if self.coc:
+            self.coc.closed(handle, cid, reason)
+
+    def on_coc_can_send(self, handle, cid):
+        if self.coc:
+            self.coc.can_send(handle, cid)
+
     def on_encryption(self, handle, st, enabled, pairing_active):
         c = self.conns.get(handle)
         if c is None or c.pair_waiter is None or c.pair_waiter.done():
@@ -431,6 +465,10 @@ class Host:
 
     def on_gatts_write(self, conn, handle, offset, value, flags):
         return self.server.write(conn, handle, offset, value, flags) if self.server else 0x0E
+
+    def on_gatts_authorize(self, conn, handle, write):
+        fn = getattr(self.server, "authorize", None)
+        return fn(conn, handle, write) if fn else 0
 
     def on_subscription(self, conn, value_handle, value):
         if self.server:

@@ -140,8 +140,8 @@ def _perm(allowed, enc, authen, secure):
     return p
 
 
-# AUTHORIZE: no authorization prompt is wired yet, so such attributes are
-# refused with Insufficient Authorization (never silently open).
+# AUTHORIZE: every access first asks the registered agent's authorize()
+# (Insufficient Authorization when it says no); see Bus.authorize.
 PERM_AUTHOR = 0x10
 
 
@@ -448,8 +448,16 @@ class BaseAgent:
     """Answers pairing prompts. Subclasses override the coroutines; the
     defaults refuse (nobody was asked)."""
 
-    def __init__(self, capability):
+    def __init__(self, capability, authorize=None):
         self.capability = capability
+        self._authorize = authorize
+
+    def authorize(self, device, uuid, write):
+        """Access to an AUTHORIZE characteristic or descriptor (blehost
+        extension, BlueZ's AuthorizeService for attributes): the agent's
+        authorize=callable(device, uuid, write) -> bool, answered at once;
+        without one, allowed (the getter/setter decides)."""
+        return True if self._authorize is None else bool(self._authorize(device, uuid, write))
 
     async def register(self, bus, default=True, path=None):
         bus._set_agent(self)
@@ -471,16 +479,16 @@ class BaseAgent:
 class NoIoAgent(BaseAgent):
     """Just Works pairing only."""
 
-    def __init__(self):
-        super().__init__(AgentCapability.NO_INPUT_NO_OUTPUT)
+    def __init__(self, authorize=None):
+        super().__init__(AgentCapability.NO_INPUT_NO_OUTPUT, authorize)
 
 
 class YesNoAgent(BaseAgent):
     """Numeric comparison: request_confirmation(passkey) -> bool (may be a
     coroutine); cancel() is called when the peer gives up."""
 
-    def __init__(self, request_confirmation, cancel=None):
-        super().__init__(AgentCapability.DISPLAY_YES_NO)
+    def __init__(self, request_confirmation, cancel=None, authorize=None):
+        super().__init__(AgentCapability.DISPLAY_YES_NO, authorize)
         self._confirm = request_confirmation
         self._cancel = cancel
 
@@ -492,8 +500,8 @@ class YesNoAgent(BaseAgent):
 class KeyboardAgent(BaseAgent):
     """Passkey entry on our side: request_passkey() -> int."""
 
-    def __init__(self, request_passkey):
-        super().__init__(AgentCapability.KEYBOARD_ONLY)
+    def __init__(self, request_passkey, authorize=None):
+        super().__init__(AgentCapability.KEYBOARD_ONLY, authorize)
         self._request = request_passkey
 
     async def request_passkey(self, address):
@@ -504,8 +512,8 @@ class KeyboardAgent(BaseAgent):
 class DisplayAgent(BaseAgent):
     """Passkey display: display_passkey(passkey) shows the six digits."""
 
-    def __init__(self, display_passkey):
-        super().__init__(AgentCapability.DISPLAY_ONLY)
+    def __init__(self, display_passkey, authorize=None):
+        super().__init__(AgentCapability.DISPLAY_ONLY, authorize)
         self._display = display_passkey
 
     async def display_passkey(self, address, passkey):
@@ -554,7 +562,17 @@ class Bus:
 
     def _add(self, service):
         h = self.host
-        svc_handle, chrs = h.call(h._core.gatts_add, service._definition(), what="add service")
+        # Include declarations name services already in the database, as
+        # BlueZ includes only registered ones: register them first.
+        incs = []
+        for inc in service.includes:
+            if inc.handle is None or inc._bus is not self:
+                log.warning("%s: included service %s is not registered: left out",
+                            service.uuid, inc.uuid)
+            else:
+                incs.append(inc.handle)
+        svc_handle, chrs = h.call(h._core.gatts_add, service._definition(), incs,
+                                  what="add service")
         service.handle = svc_handle
         for c, (vh, _cccd, dhs) in zip(service._characteristics(), chrs):
             b = service._bound(c)
@@ -605,6 +623,28 @@ class Bus:
         except Exception as e:
             self.host.report(e, f"blehost.peripheral: setter of {b.uuid} raised")
             return 0x0E
+
+    def authorize(self, conn, handle, write):
+        """An AUTHORIZE attribute is accessed (inside the stack): the agent's
+        authorize(device, uuid, write) decides; without one the access goes
+        on to the getter/setter, which may raise NotAuthorizedError (BlueZ
+        leaves the decision to the application the same way)."""
+        entry = self.attrs.get(handle)
+        if entry is None:
+            return NotAuthorizedError.code
+        c = self.host.conns.get(conn)
+        agent = self.agent
+        if agent is None:
+            return 0
+        try:
+            ok = agent.authorize(c.peer if c else None, entry[0].uuid, write)
+            if inspect.isawaitable(ok):
+                ok.close()
+                raise TypeError("authorize() must answer at once (it runs inside the stack)")
+        except Exception as e:
+            self.host.report(e, "blehost.peripheral: agent's authorize raised")
+            return NotAuthorizedError.code
+        return 0 if ok else NotAuthorizedError.code
 
     def subscription(self, conn, value_handle, value):
         log.info("0x%04x: CCCD of 0x%04x = %d", conn, value_handle, value)

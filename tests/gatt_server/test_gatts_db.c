@@ -569,6 +569,70 @@ static void test_uuid_forms_and_includes(void **state)
 	fake_free(&f);
 }
 
+/* Includes named by handle (bindings whose definitions do not outlive the
+ * add call): one Include declaration each, 16-bit UUID only when it is. */
+static void test_includes_by_handle(void **state)
+{
+	(void)state;
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	struct bh_gatt_svc_def a = { .uuid = BH_UUID16_INIT(0x180f) };
+	struct bh_gatt_svc_def b = { .uuid = BH_UUID128_INIT(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+							       13, 14, 15, 16),
+				     .secondary = true };
+	assert_int_equal(bh_gatts_add_services(f.s, &a, 1), BH_OK);
+	assert_int_equal(bh_gatts_add_services(f.s, &b, 1), BH_OK);
+	uint16_t ha = bh_gatts_service_handle(f.s, &a), hb = bh_gatts_service_handle(f.s, &b);
+	assert_int_equal(hb, ha + 1);
+	const uint16_t incs[] = { hb, ha };
+	static const struct bh_gatt_chr_def chr = { .uuid = BH_UUID16_INIT(0x2a19),
+						    .props = BH_GATT_CHR_READ, .initial = "\x07",
+						    .initial_len = 1 };
+	struct bh_gatt_svc_def c = { .uuid = BH_UUID16_INIT(0x1234), .include_handles = incs,
+				     .num_include_handles = 2, .chrs = &chr, .num_chrs = 1 };
+	/* A handle that is not a service declaration, or no handle at all. */
+	const uint16_t bad[] = { 3 };
+	struct bh_gatt_svc_def d = { .uuid = BH_UUID16_INIT(0x1235), .include_handles = bad,
+				     .num_include_handles = 1 };
+	assert_int_equal(bh_gatts_add_services(f.s, &d, 1), BH_EINVAL);
+	d.include_handles = NULL;
+	assert_int_equal(bh_gatts_add_services(f.s, &d, 1), BH_EINVAL);
+	assert_int_equal(bh_gatts_service_handle(f.s, &d), 0);
+	assert_int_equal(bh_gatts_add_services(f.s, &c, 1), BH_OK);
+	uint16_t hc = bh_gatts_service_handle(f.s, &c);
+	assert_int_equal(hc, hb + 1);
+	/* A binding forgets its definitions; the same address may then be
+	 * added again as a new service (not BH_EEXIST), and lookups find it. */
+	bh_gatts_forget_defs(f.s, &a);
+	assert_int_equal(bh_gatts_service_handle(f.s, &a), 0);
+	a.uuid = bh_uuid16(0x181a);
+	assert_int_equal(bh_gatts_add_services(f.s, &a, 1), BH_OK);
+	assert_int_equal(bh_gatts_service_handle(f.s, &a), hc + 5);
+	bh_gatts_forget_defs(f.s, &a);
+	bh_gatts_forget_defs(f.s, NULL); /* nothing to forget */
+	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	/* hc+1: the 128-bit service (start, end, no UUID), hc+2: 0x180f. */
+	const struct fake_pdu *r = REQ(&f, 1, BH_ATT_READ_REQ, hc + 1, 0);
+	uint8_t want_b[4] = { (uint8_t)hb, 0, (uint8_t)hb, 0 };
+	assert_int_equal(r->len, 5);
+	assert_memory_equal(r->data + 1, want_b, 4);
+	r = REQ(&f, 1, BH_ATT_READ_REQ, hc + 2, 0);
+	uint8_t want_a[6] = { (uint8_t)ha, 0, (uint8_t)ha, 0, 0x0f, 0x18 };
+	assert_int_equal(r->len, 7);
+	assert_memory_equal(r->data + 1, want_a, 6);
+	/* Read By Type 0x2802 over the service finds both, in handle order. */
+	r = REQ(&f, 1, BH_ATT_READ_BY_TYPE_REQ, hc, 0, 0xff, 0xff, 0x02, 0x28);
+	assert_int_equal(r->data[0], BH_ATT_READ_BY_TYPE_RSP);
+	assert_int_equal(r->data[1], 6); /* one length per response: the first (4 + 2) */
+	assert_int_equal(bh_get16(r->data + 2), hc + 1);
+	/* The characteristic follows the includes. */
+	r = REQ(&f, 1, BH_ATT_READ_REQ, hc + 3, 0);
+	assert_int_equal(r->data[1], BH_GATT_CHR_READ);
+	assert_int_equal(bh_get16(r->data + 2), hc + 4);
+	fake_free(&f);
+}
+
 static void test_service_changed_merge(void **state)
 {
 	(void)state;
@@ -617,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_no_db_change_inside_request),
 		cmocka_unit_test(test_broadcast_sccd),
 		cmocka_unit_test(test_uuid_forms_and_includes),
+		cmocka_unit_test(test_includes_by_handle),
 		cmocka_unit_test(test_service_changed_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,3 +146,19 @@ def run_example(name, *args, env=None, timeout=60, stdin=None):
 
 def pytest_sessionfinish(session, exitstatus):
     blehost.close_all()
+
+
+def hci_commands(path):
+    """[(opcode, params)] of the HCI commands the host sent, from a btsnoop
+    trace (datalink 1002, H4) that Host(trace=...) wrote."""
+    import struct
+    data = open(path, "rb").read()
+    assert data[:8] == b"btsnoop\0" and struct.unpack(">I", data[12:16])[0] == 1002
+    out, i = [], 16
+    while i + 24 <= len(data):
+        incl, flags = struct.unpack(">4xII", data[i:i + 12])
+        pkt = data[i + 24:i + 24 + incl]
+        i += 24 + incl
+        if flags & 3 == 2 and pkt[:1] == b"\x01" and len(pkt) >= 4:  # sent command
+            out.append((pkt[1] | pkt[2] << 8, pkt[4:4 + pkt[3]]))
+    return out

@@ -6,10 +6,7 @@
 // "NOBLE <step> <detail>"; the last line is "NOBLE PASS" (exit 0) or
 // "NOBLE FAIL <why>" (exit 1).
 //   node noble_uart.js NAME LINE...   (btvirt socket: $BTVIRT_SOCKET)
-const path = require('path');
-const mods = path.join(__dirname, '..', 'interop', 'node_modules');
-require(path.join(__dirname, '..', 'interop', 'btvirt-hci-socket'));
-const noble = require(path.join(mods, '@abandonware', 'noble'));
+const { findByName } = require('./noble_find');
 
 const NAME = process.argv[2];
 const LINES = process.argv.slice(3);
@@ -19,20 +16,7 @@ const log = (...a) => console.log('NOBLE', ...a);
 setTimeout(() => { log('FAIL timeout'); process.exit(1); }, 30000).unref();
 
 async function run() {
-  await new Promise((resolve) => {
-    if (noble.state === 'poweredOn') resolve();
-    else noble.once('stateChange', resolve);
-  });
-  const found = new Promise((resolve) => {
-    noble.on('discover', function onDiscover(p) {
-      if (p.advertisement.localName !== NAME) return;
-      noble.removeListener('discover', onDiscover);
-      resolve(p);
-    });
-  });
-  await noble.startScanningAsync([], true);
-  const p = await found;
-  await noble.stopScanningAsync();
+  const p = await findByName(NAME);
   await p.connectAsync();
   log('connected', p.address);
   const { characteristics } = await p.discoverAllServicesAndCharacteristicsAsync();

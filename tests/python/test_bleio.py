@@ -105,6 +105,19 @@ def test_packets_and_json_both_roles():
         p.stop()
 
 
+def test_l2cap_packets_both_roles():
+    p = example("bleio_l2cap.py", "peripheral", "40")
+    try:
+        c = Peer([sys.executable, os.path.join(EXAMPLES, "bleio_l2cap.py"), "central", "12"])
+        assert c.wait_for(r"packets ok", 40), "\n".join(c.lines)
+        assert c.count(r"outgoing_packet_length 512$") == 1
+        assert c.count(r"packets ok 12/12") == 1, "\n".join(c.lines)
+        assert p.wait_for(r"channel closed", 10), "\n".join(p.lines)
+        assert p.count(r"echoed \d+") == 12
+    finally:
+        p.stop()
+
+
 def test_bleak_central_against_bleio_peripheral():
     p = example("bleio_uart.py", "peripheral", "30")
     addr = p.match.group(1).upper()
@@ -234,8 +247,9 @@ def test_adapter_advertising_parameters():
     ad.stop_advertising()  # not advertising: no error, as on boards
     with pytest.raises(ValueError):
         ad.start_advertising(data, interval=0.001)
-    with pytest.raises(NotImplementedError):
-        ad.start_advertising(data, directed_to=ad.address)
+    with pytest.raises(TypeError):  # directed advertising: test_bleio_link.py
+        ad.start_advertising(data, directed_to=repr(ad.address))
+    assert not ad.advertising
 
 
 def test_pair_and_local_attributes_both_roles():

@@ -126,7 +126,7 @@ def test_flags_map_to_server_permissions():
     assert _chr_perms(F.READ | F.ENCRYPT_READ | F.WRITE) == (0x3, 0x1)
     assert _chr_perms(F.WRITE_WITHOUT_RESPONSE | F.ENCRYPT_AUTHENTICATED_WRITE) == (0, 0x7)
     assert _chr_perms(F.READ | F.SECURE_READ) == (0x1 | 0x2 | 0x4 | 0x8 | (16 << 8), 0)
-    # AUTHORIZE refuses (no prompt is wired), never opens
+    # AUTHORIZE asks (the agent, then the handler), never opens silently
     assert _chr_perms(F.READ | F.AUTHORIZE) == (0x11, 0)
     assert _dsc_perms(DescriptorFlags.READ | DescriptorFlags.ENCRYPT_WRITE |
                       DescriptorFlags.WRITE) == (0x1, 0x3)
@@ -197,3 +197,100 @@ def test_display_agent_and_typed_passkey():
 
     pair_through_agents(DisplayAgent(shown.append), "KeyboardOnly", Typist(), "pk-test")
     assert shown and 0 <= shown[0] <= 999999
+
+
+GUARD = "a0e20001-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+
+
+class Battery(Service):
+    def __init__(self):
+        super().__init__("180F", False)  # secondary: reached through the include
+
+    @characteristic("2A19", CharacteristicFlags.READ)
+    def level(self, options):
+        return b"\x55"
+
+
+class Guarded(Service):
+    def __init__(self, battery):
+        super().__init__("a0e20000-1b2c-4d5e-8f90-a1b2c3d4e5f6", True, includes=[battery])
+        self.locked = True
+        self.written = []
+
+    @characteristic(GUARD, CharacteristicFlags.READ | CharacteristicFlags.WRITE |
+                    CharacteristicFlags.AUTHORIZE)
+    def guarded(self, options):
+        if self.locked:
+            from blehost.peripheral import NotAuthorizedError
+            raise NotAuthorizedError()
+        return b"open"
+
+    @guarded.setter
+    def guarded(self, value, options):
+        self.written.append(value)
+
+
+def test_authorize_and_included_service():
+    """AUTHORIZE: the agent's authorize() and then the getter/setter decide
+    (Insufficient Authorization otherwise); a service includes a secondary
+    one (Include declaration read by the client)."""
+    import blehost
+    from blehost.peripheral import NoIoAgent
+    asked, allow_writes = [], [False]
+
+    def authorize(device, uuid, write):
+        asked.append((device, uuid, write))
+        return not write or allow_writes[0]
+
+    async def main():
+        bus = await get_message_bus(store_dir="")
+        battery = Battery()
+        guarded = Guarded(battery)
+        await battery.register(bus)
+        await guarded.register(bus)
+        await NoIoAgent(authorize=authorize).register(bus)
+        adv = Advertisement("auth-test", [], 0, 0)
+        await adv.register(bus)
+        client_host = blehost.Host(store_dir="")
+        try:
+            await client_host.start()
+            async with BleakClient(bus.host.address, blehost={"host": client_host}) as c:
+                with pytest.raises(BleakError, match="Insufficient Authorization"):
+                    await c.read_gatt_char(GUARD)  # the getter says no
+                guarded.locked = False
+                assert await c.read_gatt_char(GUARD) == b"open"
+                with pytest.raises(BleakError, match="Insufficient Authorization"):
+                    await c.write_gatt_char(GUARD, b"w1", response=True)  # the agent says no
+                assert guarded.written == []
+                allow_writes[0] = True
+                await c.write_gatt_char(GUARD, b"w2", response=True)
+                assert guarded.written == [b"w2"]
+                assert [w for _, u, w in asked] == [False, False, True, True]
+                assert all(u == GUARD and d == client_host.address for d, u, _ in asked)
+                # Include declaration right after the service declaration:
+                # the battery service's range and its 16-bit UUID
+                svc = c.services.get_service(guarded.uuid)
+                conn = next(iter(client_host.conns))
+                _, v = await client_host.op(client_host._core.read, conn, svc.handle + 1,
+                                            what="read include")
+                assert bytes(v) == struct.pack("<HHH", battery.handle, battery.handle + 2, 0x180F)
+                assert svc.handle == battery.handle + 3
+        finally:
+            client_host.close()
+            await adv.unregister()
+            bus.close()
+    run(main())
+
+
+def test_noble_central_against_peripheral_api(heart_rate):
+    """noble (Node) as the central of the bluez-peripheral-style heart-rate
+    example: discovery, reads and writes of a value and a descriptor, and
+    notifications."""
+    from conftest import HERE, node_available
+    if not node_available():
+        pytest.skip("node/noble unavailable (tests/interop/setup.sh)")
+    n = Peer(["node", os.path.join(HERE, "noble_heart_rate.js"), "HR-test"])
+    assert n.wait_for(r"NOBLE (PASS|FAIL)", 40) and n.count(r"NOBLE PASS") == 1, \
+        "\n".join(n.lines)
+    assert heart_rate.wait_for(r"control point: reset", 5)
+    assert heart_rate.wait_for(r"label: chest", 5)

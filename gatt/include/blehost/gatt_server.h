@@ -142,7 +142,11 @@ struct bh_gatt_chr_def {
 };
 
 /* A service. includes point at definitions in the same add call or already
- * added (matched by address). */
+ * added (matched by address); include_handles name services already in the
+ * database by their declaration handle (bindings whose definitions do not
+ * outlive the add call). Each becomes an Include declaration (0x2802: start
+ * handle, end group handle, and the UUID when it is 16-bit; Vol 3, Part G,
+ * 3.2) after the service declaration, address includes first. */
 struct bh_gatt_svc_def {
 	bh_uuid uuid;
 	bool secondary;
@@ -150,6 +154,8 @@ struct bh_gatt_svc_def {
 	size_t num_includes;
 	const struct bh_gatt_chr_def *chrs;
 	size_t num_chrs;
+	const uint16_t *include_handles;
+	size_t num_include_handles;
 };
 
 /* The link's security, as SMP knows it. */
@@ -234,7 +240,8 @@ void bh_gatts_free(struct bh_gatts *s);
 
 /* Adds n services (handles assigned in order, in the first gap that fits).
  * BH_EINVAL for a bad definition (GAP 0x1800 or GATT 0x1801 again, an unknown
- * include, a value longer than max_len, a reserved descriptor UUID),
+ * include or an include handle that is not a service declaration, a value
+ * longer than max_len, a reserved descriptor UUID),
  * BH_ENOSPACE when handles run out, BH_ENOMEM. Nothing is added on error.
  * After the first connection, adding sends Service Changed.
  * BH_ESTATE when called from a callback run by bh_gatts_on_pdu() (the
@@ -251,6 +258,12 @@ bh_status bh_gatts_remove_service(struct bh_gatts *s, uint16_t svc_handle);
  * the same definition object. */
 uint16_t bh_gatts_service_handle(const struct bh_gatts *s, const struct bh_gatt_svc_def *def);
 uint16_t bh_gatts_value_handle(const struct bh_gatts *s, const struct bh_gatt_chr_def *def);
+/* Forgets the definition addresses of the service added from def and of its
+ * characteristics and descriptors (the attributes stay): for callers whose
+ * definitions do not outlive the add call (language bindings), so a later
+ * definition at a reused address is not taken for an old one. The handle
+ * lookups above then no longer find them. */
+void bh_gatts_forget_defs(struct bh_gatts *s, const struct bh_gatt_svc_def *def);
 /* The CCCD handle for a characteristic value handle, or 0. */
 uint16_t bh_gatts_cccd_handle(const struct bh_gatts *s, uint16_t value_handle);
 /* The handle of a descriptor definition, or 0. */
