@@ -145,7 +145,7 @@ bh_status bh_gatts_export_cccd(const struct bh_gatts *s, uint16_t conn, uint8_t 
 	/* An unaware client's blob must not look aware after a reconnection:
 	 * store a hash that cannot match. */
 	uint8_t h[16];
-	memcpy(h, s->hash, 16);
+	memcpy(h, gatts_hash(s), 16);
 	if (c->cache != GATTS_AWARE)
 		h[0] ^= 0xff;
 	bh_wr_bytes(&w, h, 16);
@@ -203,7 +203,7 @@ bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t 
 		c->cccd[c->ncccd++].value = v;
 	}
 	c->csf = csf & GATTS_CSF_KNOWN_BITS;
-	c->cache = memcmp(hash, s->hash, 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
+	c->cache = memcmp(hash, gatts_hash(s), 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
 	/* The database changed while this bonded client was away: tell it,
 	 * with the whole range since what changed is not known (Part G, 7.1). */
 	uint16_t sc_cccd = bh_gatts_cccd_handle(s, s->sc_handle);
