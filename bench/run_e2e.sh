@@ -42,8 +42,16 @@ else
 fi
 len=185 # one 192-byte ACL packet per notification: btvirt's buffer size
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# E2E_KEEP=DIR keeps the outputs there (callgrind files for
+# callgrind_annotate, massif files for ms_print).
+if [ -n "${E2E_KEEP:-}" ]; then
+	tmp=$E2E_KEEP
+	mkdir -p "$tmp"
+	rm -f "$tmp"/raw.txt
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+fi
 
 # One peer/central pair. $1: tag, $2: N, $3: wrapper for both ends ("" or
 # a valgrind command line with @ where the end's name goes).

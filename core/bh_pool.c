@@ -39,6 +39,14 @@ void bh_pool_destroy(struct bh_pool *p)
 
 void *bh_pool_alloc(struct bh_pool *p)
 {
+	uint8_t *b = bh_pool_alloc_uninit(p);
+	if (b)
+		memset(b, 0, p->block_size);
+	return b;
+}
+
+void *bh_pool_alloc_uninit(struct bh_pool *p)
+{
 	if (p->fail_after == 0 || p->nfree == 0) {
 		p->failures++;
 		return NULL;
@@ -49,9 +57,7 @@ void *bh_pool_alloc(struct bh_pool *p)
 	p->in_use++;
 	if (p->in_use > p->high_water)
 		p->high_water = p->in_use;
-	uint8_t *b = p->mem + (size_t)i * p->block_size;
-	memset(b, 0, p->block_size);
-	return b;
+	return p->mem + (size_t)i * p->block_size;
 }
 
 bool bh_pool_owns(const struct bh_pool *p, const void *block)

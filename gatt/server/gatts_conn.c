@@ -223,7 +223,7 @@ static bh_status value_for(struct bh_gatts *s, uint16_t conn, uint16_t handle, c
 			   size_t *len, struct gatts_attr **out)
 {
 	struct gatts_attr *a = gatts_find(s, handle);
-	if (!a || a->kind != GATTS_K_VALUE || !bh_gatts_cccd_handle(s, handle))
+	if (!a || a->kind != GATTS_K_VALUE || !a->cccd)
 		return BH_ENOTFOUND;
 	*out = a;
 	if (*value)
@@ -255,7 +255,7 @@ bh_status bh_gatts_notify(struct bh_gatts *s, uint16_t conn, uint16_t value_hand
 	bh_status st = value_for(s, conn, value_handle, &value, &len, &a);
 	if (st != BH_OK)
 		return st;
-	if (!(gatts_cccd_get(c, bh_gatts_cccd_handle(s, value_handle)) & 1))
+	if (!(gatts_cccd_get(c, a->cccd) & 1))
 		return BH_ESTATE;
 	if (truncated)
 		*truncated = false;
@@ -292,7 +292,7 @@ bh_status bh_gatts_indicate(struct bh_gatts *s, uint16_t conn, uint16_t value_ha
 	bh_status st = value_for(s, conn, value_handle, &value, &len, &a);
 	if (st != BH_OK)
 		return st;
-	if (!(gatts_cccd_get(c, bh_gatts_cccd_handle(s, value_handle)) & 2))
+	if (!(gatts_cccd_get(c, a->cccd) & 2))
 		return BH_ESTATE;
 	/* The bearer truncates nothing for indications: cut to MTU-3 here. */
 	size_t max = (size_t)gatts_mtu(s, conn) - 3;

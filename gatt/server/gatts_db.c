@@ -547,6 +547,7 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 		gatts_db_changed(s, r[i].start, r[i].end);
 	free(r);
 	gatts_invalidate_hash(s);
+	gatts_index_cccds(s);
 	return BH_OK;
 }
 
@@ -587,6 +588,7 @@ bh_status bh_gatts_remove_service(struct bh_gatts *s, uint16_t svc_handle)
 		cn->ncccd = o;
 	}
 	gatts_invalidate_hash(s);
+	gatts_index_cccds(s);
 	gatts_db_changed(s, svc_handle, end);
 	return BH_OK;
 }
@@ -611,16 +613,23 @@ uint16_t bh_gatts_cccd_handle(const struct bh_gatts *s, uint16_t value_handle)
 {
 	if (!s)
 		return 0;
-	for (size_t i = gatts_lower_bound(s, value_handle); i < s->nattrs; i++) {
-		const struct gatts_attr *a = &s->attrs[i];
-		if (a->handle != value_handle && (gatts_type_eq16(a, GATTS_UUID_CHR) ||
-						  gatts_type_eq16(a, GATTS_UUID_PRIMARY) ||
-						  gatts_type_eq16(a, GATTS_UUID_SECONDARY)))
-			break;
-		if (a->kind == GATTS_K_CCCD && a->chr_value == value_handle)
-			return a->handle;
+	const struct gatts_attr *a = gatts_find(s, value_handle);
+	return a && a->kind == GATTS_K_VALUE ? a->cccd : 0;
+}
+
+void gatts_index_cccds(struct bh_gatts *s)
+{
+	for (size_t i = 0; i < s->nattrs; i++)
+		s->attrs[i].cccd = 0;
+	/* A CCCD sits inside its characteristic, after the value. */
+	for (size_t i = 0; i < s->nattrs; i++) {
+		const struct gatts_attr *d = &s->attrs[i];
+		if (d->kind != GATTS_K_CCCD)
+			continue;
+		struct gatts_attr *v = gatts_find(s, d->chr_value);
+		if (v && v->kind == GATTS_K_VALUE && !v->cccd)
+			v->cccd = d->handle;
 	}
-	return 0;
 }
 
 uint16_t bh_gatts_service_changed_handle(const struct bh_gatts *s)

@@ -53,6 +53,7 @@ struct gatts_attr {
 	uint16_t handle;
 	uint16_t end;       /* service declarations: last handle of the group */
 	uint16_t chr_value; /* decl, descriptors, value: the characteristic's value handle */
+	uint16_t cccd;      /* characteristic values: their CCCD's handle, 0 if none */
 	bh_uuid type;
 	uint8_t kind; /* enum gatts_kind */
 	uint8_t props;
@@ -128,6 +129,8 @@ bool gatts_type_eq16(const struct gatts_attr *a, uint16_t t);
  * building a database does not pay for AES-CMAC, and start-up does not load
  * libcrypto's providers for it. */
 void gatts_invalidate_hash(struct bh_gatts *s);
+/* Sets each value's cccd after a change (notify looks it up per packet). */
+void gatts_index_cccds(struct bh_gatts *s);
 const uint8_t *gatts_hash(const struct bh_gatts *s);
 /* Grows the hash buffer to hold the current database plus extra octets. */
 bh_status gatts_reserve_hash(struct bh_gatts *s, size_t extra);

@@ -32,6 +32,10 @@ void bh_pool_destroy(struct bh_pool *p);
 
 /* A zeroed block, or NULL when the pool is exhausted or fault injection says so. */
 void *bh_pool_alloc(struct bh_pool *p);
+/* The same without zeroing, for a caller about to overwrite what it uses
+ * (a transmit frame is a header plus len copied bytes: zeroing the whole
+ * maximum-size block cost more than the rest of the send). */
+void *bh_pool_alloc_uninit(struct bh_pool *p);
 /* Returns a block; NULL is ignored. A pointer not from this pool aborts in
  * debug builds (it is always a bug, never peer-triggered). */
 void bh_pool_free(struct bh_pool *p, void *block);
