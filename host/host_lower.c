@@ -60,7 +60,7 @@ static bh_time_ms transport_deadline(void *a)
 	return d;
 }
 
-bh_time_ms host_stack_deadline(struct bh_host *h)
+bh_time_ms host_layers_deadline(struct bh_host *h)
 {
 	bh_time_ms d = bh_hci_next_deadline(h->hci);
 	bh_time_ms x = bh_l2cap_next_deadline(h->l2cap);
@@ -68,14 +68,25 @@ bh_time_ms host_stack_deadline(struct bh_host *h)
 	x = h->smp ? bh_smp_next_deadline(h->smp) : BH_NEVER;
 	d = x < d ? x : d;
 	x = bh_gap_next_deadline(h->gap);
-	d = x < d ? x : d;
+	return x < d ? x : d;
+}
+
+bh_time_ms host_att_deadline(struct bh_host *h)
+{
+	bh_time_ms d = BH_NEVER;
 	for (unsigned i = 0; i < h->max_conns; i++) {
 		if (h->conns[i].used && h->conns[i].att) {
-			x = bh_att_next_deadline(h->conns[i].att);
+			bh_time_ms x = bh_att_next_deadline(h->conns[i].att);
 			d = x < d ? x : d;
 		}
 	}
 	return d;
+}
+
+bh_time_ms host_stack_deadline(struct bh_host *h)
+{
+	bh_time_ms d = host_layers_deadline(h), x = host_att_deadline(h);
+	return x < d ? x : d;
 }
 
 static void transport_run(void *a)
