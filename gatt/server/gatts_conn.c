@@ -41,8 +41,7 @@ struct bh_gatts *bh_gatts_new(const struct bh_gatts_config *cfg, const struct bh
 	for (unsigned i = 0; i < cfg->max_connections; i++) {
 		struct gatts_conn *c = &s->conns[i];
 		c->cccd = calloc(cfg->max_cccds, sizeof(*c->cccd));
-		c->prep = cfg->prepare_queue ? calloc(cfg->prepare_queue, sizeof(*c->prep)) : NULL;
-		if (!c->cccd || (cfg->prepare_queue && !c->prep))
+		if (!c->cccd)
 			goto fail;
 	}
 	if (gatts_add_builtin(s) != BH_OK)
@@ -106,6 +105,8 @@ void bh_gatts_disconnected(struct bh_gatts *s, uint16_t conn)
 	c->used = false;
 	c->ncccd = 0;
 	c->nprep = 0;
+	free(c->prep);
+	c->prep = NULL;
 	c->ind_pending = false;
 	if (pending && s->ev.indication_done)
 		s->ev.indication_done(s->ev.ctx, conn, h, BH_EDISCONNECTED);
