@@ -97,6 +97,11 @@ elif grep -q FAIL "$out/live.err"; then
 	grep FAIL "$out/live.err" >&2
 fi
 
+# ---- end to end: two blehost processes, whole-process figures ----
+e2e_args="--build $build"
+[ $quick = 1 ] && e2e_args="$e2e_args --quick"
+"$here/run_e2e.sh" $e2e_args >>"$res" || echo "note=e2e_failed" >>"$res"
+
 # ---- code size per layer (text of each static library) ----
 for lib in $(find "$build" -name 'libbh_*.a' ! -path '*/tests/*' | sort); do
 	name=$(basename "$lib" .a | sed 's/^libbh_//')
@@ -172,6 +177,33 @@ doc['ram'] = {k: ram[0][k] for k in ('host_fixed_bytes', 'per_slot_bytes',
 doc['code_size_text'] = {r['layer']: r['text_bytes'] for r in by('size')}
 doc['notes'] = [r['note'] for r in rows if 'note' in r]
 
+# Issue 16: whole-process figures and their targets (bench/run_e2e.sh).
+e2e = {m: (by(m) or [{}])[0] for m in
+       ('e2e_ir', 'e2e_startup', 'e2e_heap', 'e2e_rss', 'e2e_rate', 'e2e_size')}
+def kb(v):
+    return None if v is None else round(v / 1024, 1)
+doc['end_to_end'] = [
+    dict(figure='receive, instructions per notification',
+         value=e2e['e2e_ir'].get('rx_per_notification'), target_max=1600),
+    dict(figure='transmit, instructions per notification',
+         value=e2e['e2e_ir'].get('tx_per_notification'), target_max=3000),
+    dict(figure='start-up to controller ready, instructions',
+         value=e2e['e2e_startup'].get('instructions'), target_max=4400000),
+    dict(figure='heap high-water, connected central (massif), KB',
+         value=kb(e2e['e2e_heap'].get('central_peak_bytes')), target_max=64),
+    dict(figure='heap high-water, notifying peer (massif), KB',
+         value=kb(e2e['e2e_heap'].get('peer_peak_bytes')), target_max=64),
+    dict(figure='peak RSS, central, KB',
+         value=e2e['e2e_rss'].get('central_peak_kb'), target_max=3072),
+    dict(figure='peak RSS, peer, KB',
+         value=e2e['e2e_rss'].get('peer_peak_kb'), target_max=3072),
+    dict(figure='code, bench_e2e at -Os, .text+.rodata, KB',
+         value=kb(e2e['e2e_size'].get('code_bytes')), target_max=98),
+    dict(figure='notifications/s, share of btvirt raw ceiling, %',
+         value=e2e['e2e_rate'].get('share_percent'), target_min=80),
+]
+doc['end_to_end_detail'] = e2e
+
 def f(v, unit=''):
     if v is None:
         return 'n/a'
@@ -208,6 +240,17 @@ if doc['ram']:
     row('RAM: per connection slot (preallocated), bytes', doc['ram']['per_slot_bytes'])
     row('RAM: per live connection (allocated at connect), bytes', doc['ram']['per_connection_bytes'])
     row('RAM: heap left after disconnect, bytes', doc['ram']['leaked_after_disconnect'])
+print('-- end to end: two blehost processes on btvirt, 185 B notifications --')
+for e in doc['end_to_end']:
+    t = e.get('target_max')
+    goal = f'<= {t:,}' if t is not None else f">= {e['target_min']}"
+    v = e['value']
+    ok = '' if v is None else ('  ok' if (v <= t if t is not None else v >= e['target_min']) else '  MISSED')
+    print(f"{e['figure']:58} {f(v):>16}  target {goal}{ok}")
+r = e2e['e2e_rate']
+if r:
+    print(f"  e2e {f(r.get('packets_per_s'))} notifications/s, btvirt raw ceiling "
+          f"{f(r.get('raw_ceiling_packets_per_s'))} packets/s in the same run")
 print('-- code size (text of each layer library) --')
 for k, v in doc['code_size_text'].items():
     row(f'{k}', v, ' B')

@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Each block carries a header in front: which pool it belongs to and its
+ * index, so ownership is checked in constant time without the blocks
+ * being one array. */
+struct pool_hdr {
+	const struct bh_pool *owner;
+	uint32_t index;
+	uint32_t pad; /* keeps the block 8-aligned after the header */
+};
+
 int bh_pool_init(struct bh_pool *p, const char *name, size_t block_size, unsigned count)
 {
 	memset(p, 0, sizeof(*p));
@@ -14,52 +23,70 @@ int bh_pool_init(struct bh_pool *p, const char *name, size_t block_size, unsigne
 	p->name = name;
 	p->block_size = (block_size + 7) & ~(size_t)7;
 	p->count = count;
-	p->mem = calloc(count, p->block_size);
+	/* Only the bookkeeping now: blocks are made on first use, so memory
+	 * follows the high-water mark, not the configured maximum. */
+	p->blocks = calloc(count, sizeof(*p->blocks));
 	p->free_stack = calloc(count, sizeof(*p->free_stack));
-	if (!p->mem || !p->free_stack) {
+	if (!p->blocks || !p->free_stack) {
 		bh_pool_destroy(p);
 		return BH_ENOMEM;
 	}
-	/* Hand out low addresses first: easier to read in a debugger. */
-	for (unsigned i = 0; i < count; i++)
-		p->free_stack[i] = count - 1 - i;
-	p->nfree = count;
 	p->fail_after = -1;
 	return BH_OK;
 }
 
 void bh_pool_destroy(struct bh_pool *p)
 {
-	free(p->mem);
+	for (unsigned i = 0; p->blocks && i < p->made; i++)
+		free(p->blocks[i]);
+	free(p->blocks);
 	free(p->free_stack);
-	p->mem = NULL;
+	p->blocks = NULL;
 	p->free_stack = NULL;
-	p->count = p->nfree = 0;
+	p->count = p->nfree = p->made = 0;
 }
 
 void *bh_pool_alloc(struct bh_pool *p)
 {
-	if (p->fail_after == 0 || p->nfree == 0) {
+	uint8_t *b = bh_pool_alloc_uninit(p);
+	if (b)
+		memset(b, 0, p->block_size);
+	return b;
+}
+
+void *bh_pool_alloc_uninit(struct bh_pool *p)
+{
+	if (p->fail_after == 0 || (p->nfree == 0 && p->made == p->count)) {
 		p->failures++;
 		return NULL;
 	}
+	uint32_t i;
+	if (p->nfree) {
+		i = p->free_stack[--p->nfree];
+	} else {
+		struct pool_hdr *h = malloc(sizeof(*h) + p->block_size);
+		if (!h) {
+			p->failures++;
+			return NULL;
+		}
+		i = p->made++;
+		*h = (struct pool_hdr){ .owner = p, .index = i };
+		p->blocks[i] = h;
+	}
 	if (p->fail_after > 0)
 		p->fail_after--;
-	uint32_t i = p->free_stack[--p->nfree];
 	p->in_use++;
 	if (p->in_use > p->high_water)
 		p->high_water = p->in_use;
-	uint8_t *b = p->mem + (size_t)i * p->block_size;
-	memset(b, 0, p->block_size);
-	return b;
+	return (uint8_t *)p->blocks[i] + sizeof(struct pool_hdr);
 }
 
 bool bh_pool_owns(const struct bh_pool *p, const void *block)
 {
-	const uint8_t *b = block;
-	if (!p->mem || b < p->mem || b >= p->mem + (size_t)p->count * p->block_size)
+	if (!block || !p->blocks)
 		return false;
-	return (size_t)(b - p->mem) % p->block_size == 0;
+	const struct pool_hdr *h = (const struct pool_hdr *)block - 1;
+	return h->owner == p && h->index < p->made && p->blocks[h->index] == h;
 }
 
 void bh_pool_free(struct bh_pool *p, void *block)
@@ -67,9 +94,9 @@ void bh_pool_free(struct bh_pool *p, void *block)
 	if (!block)
 		return;
 	assert(bh_pool_owns(p, block));
-	assert(p->nfree < p->count);
-	if (!bh_pool_owns(p, block) || p->nfree >= p->count)
+	assert(p->nfree < p->made);
+	if (!bh_pool_owns(p, block) || p->nfree >= p->made)
 		return;
-	p->free_stack[p->nfree++] = (uint32_t)(((uint8_t *)block - p->mem) / p->block_size);
+	p->free_stack[p->nfree++] = ((struct pool_hdr *)block - 1)->index;
 	p->in_use--;
 }

@@ -59,6 +59,9 @@ bh_uuid bh_uuid_shorten(const bh_uuid *u)
 
 bool bh_uuid_eq(const bh_uuid *a, const bh_uuid *b)
 {
+	/* Same form: the bytes decide, no expansion to 128 bits. */
+	if (a->len == b->len)
+		return memcmp(a->val, b->val, a->len) == 0;
 	uint8_t fa[16], fb[16];
 	bh_uuid_to128(a, fa);
 	bh_uuid_to128(b, fb);

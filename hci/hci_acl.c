@@ -33,9 +33,11 @@ int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, s
 		c->want_can_send = true;
 		return BH_EBUSY;
 	}
-	struct hci_tx_frame *f = bh_pool_alloc(&hci->tx_pool);
+	struct hci_tx_frame *f = bh_pool_alloc_uninit(&hci->tx_pool);
 	if (!f)
 		return BH_ENOMEM;
+	f->next = NULL;
+	f->sent = 0;
 	f->len = len;
 	memcpy(f->data, frame, len);
 	if (c->tx_tail)

@@ -47,20 +47,40 @@ static bh_time_ms virtual_now(void *ctx)
 	return h->transport ? bh_transport_virtual_now(h->transport) : 0;
 }
 
-/* ---- deadline sources for the sans-I/O layers ---- */
+/* ---- the stack's deadlines: one loop source ---- */
 
-static bh_time_ms hci_deadline(void *a) { return bh_hci_next_deadline(((struct bh_host *)a)->hci); }
-static void hci_run(void *a) { bh_hci_on_timeout(((struct bh_host *)a)->hci); }
-static bh_time_ms l2cap_deadline(void *a) { return bh_l2cap_next_deadline(((struct bh_host *)a)->l2cap); }
-static void l2cap_run(void *a) { bh_l2cap_on_timeout(((struct bh_host *)a)->l2cap); }
-static bh_time_ms smp_deadline(void *a)
+/* One source for HCI, L2CAP, SMP, GAP and the idle check: the loop asks it
+ * once per pass (bh_loop caches it until a callback runs) and the layers'
+ * deadlines are computed once for all of them; the idle check used to
+ * compute every layer's again. ATT bearers keep a source per connection
+ * (host_conn.c). */
+static bh_time_ms idle_due(struct bh_host *h, bh_time_ms stack);
+
+static bh_time_ms stack_deadline(void *a)
 {
 	struct bh_host *h = a;
-	return h->smp ? bh_smp_next_deadline(h->smp) : BH_NEVER;
+	bh_time_ms layers = host_layers_deadline(h);
+	bh_time_ms att = host_att_deadline(h);
+	bh_time_ms idle = idle_due(h, layers < att ? layers : att);
+	return idle < layers ? idle : layers;
 }
-static void smp_run(void *a) { bh_smp_on_timeout(((struct bh_host *)a)->smp); }
-static bh_time_ms gap_deadline(void *a) { return bh_gap_next_deadline(((struct bh_host *)a)->gap); }
-static void gap_run(void *a) { bh_gap_on_timeout(((struct bh_host *)a)->gap); }
+
+static void idle_run(struct bh_host *h, bh_time_ms now);
+
+static void stack_run(void *a)
+{
+	struct bh_host *h = a;
+	bh_time_ms now = bh_now(&h->env);
+	if (bh_hci_next_deadline(h->hci) <= now)
+		bh_hci_on_timeout(h->hci);
+	if (bh_l2cap_next_deadline(h->l2cap) <= now)
+		bh_l2cap_on_timeout(h->l2cap);
+	if (h->smp && bh_smp_next_deadline(h->smp) <= now)
+		bh_smp_on_timeout(h->smp);
+	if (bh_gap_next_deadline(h->gap) <= now)
+		bh_gap_on_timeout(h->gap);
+	idle_run(h, now);
+}
 
 /* ---- idle controller check (bh_host_config.idle_check_ms) ---- */
 
@@ -80,14 +100,12 @@ static void idle_check_done(void *ctx, bh_status st, const uint8_t *ret, size_t 
 /* Only while nothing is pending: a layer with a timer armed (a command
  * out, an ATT request, a pairing, a scan or advertising with a timeout)
  * ends its own wait with an error, and what follows talks to the
- * controller. */
-static bh_time_ms idle_deadline(void *a)
+ * controller. stack: the earliest of the layers' deadlines. */
+static bh_time_ms idle_due(struct bh_host *h, bh_time_ms d)
 {
-	struct bh_host *h = a;
 	if (!h->ready || h->fatal || h->idle_check_out ||
 	    h->cfg.idle_check_ms == BH_HOST_NO_IDLE_CHECK)
 		return BH_NEVER;
-	bh_time_ms d = host_stack_deadline(h);
 	if (d != BH_NEVER) {
 		/* Busy time counts as activity: the idle period starts when the
 		 * last timer of the stack has run (virtual time jumps to it). */
@@ -98,10 +116,9 @@ static bh_time_ms idle_deadline(void *a)
 	return h->last_rx + h->cfg.idle_check_ms;
 }
 
-static void idle_run(void *a)
+static void idle_run(struct bh_host *h, bh_time_ms now)
 {
-	struct bh_host *h = a;
-	if (idle_deadline(h) > bh_now(&h->env))
+	if (idle_due(h, host_stack_deadline(h)) > now)
 		return;
 	h->idle_check_out = true;
 	if (bh_hci_cmd(h->hci, BH_HCI_READ_LOCAL_VERSION, NULL, 0, idle_check_done, h)) {
@@ -210,11 +227,7 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 		return NULL;
 	}
 
-	bh_loop_add_source(h->loop, hci_deadline, hci_run, h);
-	bh_loop_add_source(h->loop, l2cap_deadline, l2cap_run, h);
-	bh_loop_add_source(h->loop, smp_deadline, smp_run, h);
-	bh_loop_add_source(h->loop, gap_deadline, gap_run, h);
-	bh_loop_add_source(h->loop, idle_deadline, idle_run, h);
+	bh_loop_add_source(h->loop, stack_deadline, stack_run, h);
 	return h;
 }
 

@@ -222,7 +222,10 @@ int host_lower_open(struct bh_host *h, char *err, size_t errlen);
 void host_lower_close(struct bh_host *h);
 void host_hci_port_init(struct bh_host *h);
 /* The earliest deadline of the stack's own layers (not the transport, not
- * the application's timers), or BH_NEVER. */
+ * the application's timers), or BH_NEVER: of HCI, L2CAP, SMP and GAP; of
+ * the ATT bearers; of both. */
+bh_time_ms host_layers_deadline(struct bh_host *h);
+bh_time_ms host_att_deadline(struct bh_host *h);
 bh_time_ms host_stack_deadline(struct bh_host *h);
 
 /* host_conn.c: per-connection wiring (GAP, L2CAP, ATT, GATT). */

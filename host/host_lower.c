@@ -63,7 +63,7 @@ static bh_time_ms transport_deadline(void *a)
 	return d;
 }
 
-bh_time_ms host_stack_deadline(struct bh_host *h)
+bh_time_ms host_layers_deadline(struct bh_host *h)
 {
 	bh_time_ms d = bh_hci_next_deadline(h->hci);
 	bh_time_ms x = bh_l2cap_next_deadline(h->l2cap);
@@ -73,14 +73,25 @@ bh_time_ms host_stack_deadline(struct bh_host *h)
 	x = bh_gap_next_deadline(h->gap);
 	d = x < d ? x : d;
 	x = host_chipset_deadline(h);
-	d = x < d ? x : d;
+	return x < d ? x : d;
+}
+
+bh_time_ms host_att_deadline(struct bh_host *h)
+{
+	bh_time_ms d = BH_NEVER;
 	for (unsigned i = 0; i < h->max_conns; i++) {
 		if (h->conns[i].used && h->conns[i].att) {
-			x = bh_att_next_deadline(h->conns[i].att);
+			bh_time_ms x = bh_att_next_deadline(h->conns[i].att);
 			d = x < d ? x : d;
 		}
 	}
 	return d;
+}
+
+bh_time_ms host_stack_deadline(struct bh_host *h)
+{
+	bh_time_ms d = host_layers_deadline(h), x = host_att_deadline(h);
+	return x < d ? x : d;
 }
 
 static void transport_run(void *a)

@@ -29,6 +29,10 @@ struct source {
 	bh_loop_fn run;
 	void *arg;
 	bool input;
+	/* The deadline as last asked, valid while the loop's gen is due_gen:
+	 * nothing ran since, so nothing can have moved it. */
+	bh_time_ms due;
+	uint64_t due_gen;
 };
 
 struct posted {
@@ -58,6 +62,9 @@ struct bh_loop {
 	struct posted *post_head, *post_tail;
 
 	bool quit;
+	/* Counts callbacks run (fd watches, timers, sources, posted work): a
+	 * source's deadline can only change when code runs. */
+	uint64_t gen;
 };
 
 bh_time_ms bh_monotonic_ms(void *unused)
@@ -79,6 +86,7 @@ struct bh_loop *bh_loop_new(void)
 		return NULL;
 	}
 	pthread_mutex_init(&l->lock, NULL);
+	l->gen = 1;
 	l->now = bh_monotonic_ms;
 	l->next_id = 1;
 	return l;
@@ -231,7 +239,8 @@ static int add_source(struct bh_loop *l, bh_loop_deadline_fn deadline, bh_loop_f
 {
 	if (grow((void **)&l->sources, &l->capsrc, l->nsrc + 1, sizeof(struct source)))
 		return BH_ENOMEM;
-	l->sources[l->nsrc++] = (struct source){ deadline, run, arg, input };
+	/* due_gen 0 never matches: gen is 1 or more once the loop exists. */
+	l->sources[l->nsrc++] = (struct source){ deadline, run, arg, input, BH_NEVER, 0 };
 	return 0;
 }
 
@@ -288,6 +297,7 @@ static void run_posted(struct bh_loop *l)
 	pthread_mutex_unlock(&l->lock);
 	while (p) {
 		struct posted *n = p->next;
+		l->gen++;
 		p->fn(p->arg);
 		free(p);
 		p = n;
@@ -296,11 +306,23 @@ static void run_posted(struct bh_loop *l)
 
 /* ---- iteration ---------------------------------------------------------- */
 
+static bh_time_ms source_due(struct bh_loop *l, struct source *s)
+{
+	if (s->due_gen != l->gen) {
+		s->due = s->deadline(s->arg);
+		s->due_gen = l->gen;
+	}
+	return s->due;
+}
+
 bh_time_ms bh_loop_next_deadline(struct bh_loop *l)
 {
+	/* Asked afresh on every call: the application may have changed a
+	 * layer's timers between two passes, outside any callback. */
+	l->gen++;
 	bh_time_ms d = l->nheap ? l->heap[0].when : BH_NEVER;
 	for (size_t i = 0; i < l->nsrc; i++) {
-		bh_time_ms s = l->sources[i].deadline(l->sources[i].arg);
+		bh_time_ms s = source_due(l, &l->sources[i]);
 		if (s < d)
 			d = s;
 	}
@@ -317,27 +339,30 @@ int bh_loop_pollfds(struct bh_loop *l, struct pollfd *fds, int max)
 	return n;
 }
 
-static void run_timers(struct bh_loop *l)
+static void run_timers(struct bh_loop *l, bh_time_ms now)
 {
-	bh_time_ms now = bh_loop_now(l);
 	/* Bounded by the heap size at entry, so a timer that re-arms itself at
 	 * "now" cannot starve fds. */
 	size_t budget = l->nheap;
 	while (budget-- && l->nheap && l->heap[0].when <= now) {
 		struct timer t = l->heap[0];
 		heap_remove_at(l, 0);
+		l->gen++;
 		t.fn(t.arg);
 	}
 }
 
-static void run_sources(struct bh_loop *l, bool input)
+static void run_sources(struct bh_loop *l, bool input, bh_time_ms now)
 {
-	bh_time_ms now = bh_loop_now(l);
 	/* A source's run may remove sources: walk by index and re-check bounds. */
 	for (size_t i = 0; i < l->nsrc; i++) {
-		struct source s = l->sources[i];
-		if (s.input == input && s.deadline(s.arg) <= now)
-			s.run(s.arg);
+		struct source *s = &l->sources[i];
+		if (s->input != input || source_due(l, s) > now)
+			continue;
+		bh_loop_fn run = s->run;
+		void *arg = s->arg;
+		l->gen++;
+		run(arg);
 	}
 }
 
@@ -351,14 +376,21 @@ void bh_loop_dispatch(struct bh_loop *l, const struct pollfd *fds, int n)
 		for (size_t w = 0; w < l->nwatch; w++) {
 			if (l->watches[w].fd == fds[i].fd) {
 				struct watch cb = l->watches[w];
+				l->gen++;
 				cb.fn(cb.arg, cb.fd, fds[i].revents);
 				break;
 			}
 		}
 	}
-	run_sources(l, true);
-	run_timers(l);
-	run_sources(l, false);
+	/* One clock read for the pass on a real clock (what falls due a few
+	 * microseconds later runs on the next pass, without waiting). A replay's
+	 * input source moves virtual time: read it again after that. */
+	bh_time_ms now = bh_loop_now(l);
+	run_sources(l, true, now);
+	if (l->advance)
+		now = bh_loop_now(l);
+	run_timers(l, now);
+	run_sources(l, false, now);
 	for (int i = 0; i < n; i++)
 		if (fds[i].fd == l->wake_fd && fds[i].revents)
 			run_posted(l);

@@ -510,12 +510,14 @@ void bh_gattc_on_notification(struct bh_gattc *c, uint16_t handle, const uint8_t
 		c->stats.notifications++;
 	if (!value)
 		len = 0;
-	const struct gattc_chr *sc = gattc_find_chr16(c, 0x2a05);
+	/* Service Changed is only ever indicated (Vol 3, Part G, 7.1): a
+	 * notification skips the search of the tree for it. */
+	const struct gattc_chr *sc = indication ? gattc_find_chr16(c, 0x2a05) : NULL;
 	struct gattc_sub *s = sub_find(c, handle);
 	/* Copy the route: the callback may unsubscribe and reshuffle the table. */
 	bh_gattc_notify_cb cb = s ? s->cb : c->ev.unsubscribed;
 	void *ctx = s ? s->ctx : c->ev.ctx;
-	if (sc && sc->pub.value_handle == handle && indication) {
+	if (sc && sc->pub.value_handle == handle) {
 		gattc_service_changed(c, value, len);
 		if (!s)
 			return; /* handled here, not "unsubscribed" traffic */

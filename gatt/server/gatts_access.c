@@ -153,7 +153,7 @@ uint8_t gatts_read_value(struct bh_gatts *s, uint16_t conn, struct gatts_attr *a
 		return copy_out(tmp, 1, offset, buf, cap, len);
 	case GATTS_K_DB_HASH:
 		/* Multi-octet characteristic values go LSO first (Part F, 3.3.1). */
-		bh_swap(tmp, s->hash, 16);
+		bh_swap(tmp, gatts_hash(s), 16);
 		if (c)
 			c->cache = c->cache == GATTS_UNAWARE ? GATTS_UNAWARE_HASH_READ : c->cache;
 		return copy_out(tmp, 16, offset, buf, cap, len);

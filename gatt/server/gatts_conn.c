@@ -41,8 +41,7 @@ struct bh_gatts *bh_gatts_new(const struct bh_gatts_config *cfg, const struct bh
 	for (unsigned i = 0; i < cfg->max_connections; i++) {
 		struct gatts_conn *c = &s->conns[i];
 		c->cccd = calloc(cfg->max_cccds, sizeof(*c->cccd));
-		c->prep = cfg->prepare_queue ? calloc(cfg->prepare_queue, sizeof(*c->prep)) : NULL;
-		if (!c->cccd || (cfg->prepare_queue && !c->prep))
+		if (!c->cccd)
 			goto fail;
 	}
 	if (gatts_add_builtin(s) != BH_OK)
@@ -106,6 +105,8 @@ void bh_gatts_disconnected(struct bh_gatts *s, uint16_t conn)
 	c->used = false;
 	c->ncccd = 0;
 	c->nprep = 0;
+	free(c->prep);
+	c->prep = NULL;
 	c->ind_pending = false;
 	if (pending && s->ev.indication_done)
 		s->ev.indication_done(s->ev.ctx, conn, h, BH_EDISCONNECTED);
@@ -145,7 +146,7 @@ bh_status bh_gatts_export_cccd(const struct bh_gatts *s, uint16_t conn, uint8_t 
 	/* An unaware client's blob must not look aware after a reconnection:
 	 * store a hash that cannot match. */
 	uint8_t h[16];
-	memcpy(h, s->hash, 16);
+	memcpy(h, gatts_hash(s), 16);
 	if (c->cache != GATTS_AWARE)
 		h[0] ^= 0xff;
 	bh_wr_bytes(&w, h, 16);
@@ -203,7 +204,7 @@ bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t 
 		c->cccd[c->ncccd++].value = v;
 	}
 	c->csf = csf & GATTS_CSF_KNOWN_BITS;
-	c->cache = memcmp(hash, s->hash, 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
+	c->cache = memcmp(hash, gatts_hash(s), 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
 	/* The database changed while this bonded client was away: tell it,
 	 * with the whole range since what changed is not known (Part G, 7.1). */
 	uint16_t sc_cccd = bh_gatts_cccd_handle(s, s->sc_handle);
@@ -223,7 +224,7 @@ static bh_status value_for(struct bh_gatts *s, uint16_t conn, uint16_t handle, c
 			   size_t *len, struct gatts_attr **out)
 {
 	struct gatts_attr *a = gatts_find(s, handle);
-	if (!a || a->kind != GATTS_K_VALUE || !bh_gatts_cccd_handle(s, handle))
+	if (!a || a->kind != GATTS_K_VALUE || !a->cccd)
 		return BH_ENOTFOUND;
 	*out = a;
 	if (*value)
@@ -255,7 +256,7 @@ bh_status bh_gatts_notify(struct bh_gatts *s, uint16_t conn, uint16_t value_hand
 	bh_status st = value_for(s, conn, value_handle, &value, &len, &a);
 	if (st != BH_OK)
 		return st;
-	if (!(gatts_cccd_get(c, bh_gatts_cccd_handle(s, value_handle)) & 1))
+	if (!(gatts_cccd_get(c, a->cccd) & 1))
 		return BH_ESTATE;
 	if (truncated)
 		*truncated = false;
@@ -292,7 +293,7 @@ bh_status bh_gatts_indicate(struct bh_gatts *s, uint16_t conn, uint16_t value_ha
 	bh_status st = value_for(s, conn, value_handle, &value, &len, &a);
 	if (st != BH_OK)
 		return st;
-	if (!(gatts_cccd_get(c, bh_gatts_cccd_handle(s, value_handle)) & 2))
+	if (!(gatts_cccd_get(c, a->cccd) & 2))
 		return BH_ESTATE;
 	/* The bearer truncates nothing for indications: cut to MTU-3 here. */
 	size_t max = (size_t)gatts_mtu(s, conn) - 3;

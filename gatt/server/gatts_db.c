@@ -92,10 +92,16 @@ bh_status gatts_reserve_hash(struct bh_gatts *s, size_t extra)
 	return BH_OK;
 }
 
-/* Callers reserved the buffer before changing the database, so a change
- * never leaves a stale hash behind. */
-void gatts_recompute_hash(struct bh_gatts *s)
+void gatts_invalidate_hash(struct bh_gatts *s)
 {
+	s->hash_stale = true;
+}
+
+/* Callers reserved the buffer before changing the database, so computing
+ * the hash later never needs memory. */
+static void recompute_hash(struct bh_gatts *s)
+{
+	s->hash_stale = false;
 	if (gatts_reserve_hash(s, 0) != BH_OK) {
 		bh_logf(s->env, BH_LOG_ERROR, "gatt", "no memory for the database hash");
 		return;
@@ -116,9 +122,18 @@ void gatts_recompute_hash(struct bh_gatts *s)
 		bh_logf(s->env, BH_LOG_ERROR, "gatt", "database hash: AES-CMAC failed");
 }
 
+/* A cache: the object is never defined const (bh_gatts_new allocates it),
+ * so filling it in from a const path is sound. */
+const uint8_t *gatts_hash(const struct bh_gatts *s)
+{
+	if (s->hash_stale)
+		recompute_hash((struct bh_gatts *)s);
+	return s->hash;
+}
+
 void bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16])
 {
-	memcpy(out, s->hash, 16);
+	memcpy(out, gatts_hash(s), 16);
 }
 
 /* ---- building attributes ------------------------------------------------- */
@@ -561,7 +576,8 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 	for (size_t i = 0; i < n; i++)
 		gatts_db_changed(s, r[i].start, r[i].end);
 	free(r);
-	gatts_recompute_hash(s);
+	gatts_invalidate_hash(s);
+	gatts_index_cccds(s);
 	return BH_OK;
 }
 
@@ -601,7 +617,8 @@ bh_status bh_gatts_remove_service(struct bh_gatts *s, uint16_t svc_handle)
 				cn->cccd[o++] = cn->cccd[k];
 		cn->ncccd = o;
 	}
-	gatts_recompute_hash(s);
+	gatts_invalidate_hash(s);
+	gatts_index_cccds(s);
 	gatts_db_changed(s, svc_handle, end);
 	return BH_OK;
 }
@@ -626,16 +643,23 @@ uint16_t bh_gatts_cccd_handle(const struct bh_gatts *s, uint16_t value_handle)
 {
 	if (!s)
 		return 0;
-	for (size_t i = gatts_lower_bound(s, value_handle); i < s->nattrs; i++) {
-		const struct gatts_attr *a = &s->attrs[i];
-		if (a->handle != value_handle && (gatts_type_eq16(a, GATTS_UUID_CHR) ||
-						  gatts_type_eq16(a, GATTS_UUID_PRIMARY) ||
-						  gatts_type_eq16(a, GATTS_UUID_SECONDARY)))
-			break;
-		if (a->kind == GATTS_K_CCCD && a->chr_value == value_handle)
-			return a->handle;
+	const struct gatts_attr *a = gatts_find(s, value_handle);
+	return a && a->kind == GATTS_K_VALUE ? a->cccd : 0;
+}
+
+void gatts_index_cccds(struct bh_gatts *s)
+{
+	for (size_t i = 0; i < s->nattrs; i++)
+		s->attrs[i].cccd = 0;
+	/* A CCCD sits inside its characteristic, after the value. */
+	for (size_t i = 0; i < s->nattrs; i++) {
+		const struct gatts_attr *d = &s->attrs[i];
+		if (d->kind != GATTS_K_CCCD)
+			continue;
+		struct gatts_attr *v = gatts_find(s, d->chr_value);
+		if (v && v->kind == GATTS_K_VALUE && !v->cccd)
+			v->cccd = d->handle;
 	}
-	return 0;
 }
 
 uint16_t bh_gatts_service_changed_handle(const struct bh_gatts *s)

@@ -54,6 +54,7 @@ struct gatts_attr {
 	uint16_t handle;
 	uint16_t end;       /* service declarations: last handle of the group */
 	uint16_t chr_value; /* decl, descriptors, value: the characteristic's value handle */
+	uint16_t cccd;      /* characteristic values: their CCCD's handle, 0 if none */
 	bh_uuid type;
 	uint8_t kind; /* enum gatts_kind */
 	uint8_t props;
@@ -107,7 +108,8 @@ struct bh_gatts {
 	size_t nattrs, cap;
 	uint16_t gap_end, gatt_start, gatt_end; /* the built-in services */
 	uint16_t sc_handle, hash_handle;
-	uint8_t hash[16]; /* MSO first */
+	uint8_t hash[16]; /* MSO first; read it through gatts_hash() */
+	bool hash_stale;  /* the database changed since hash was computed */
 	uint8_t *hash_msg; /* the hashed concatenation, reserved before a change commits */
 	size_t hash_cap;
 	struct gatts_conn *conns;
@@ -123,7 +125,14 @@ struct gatts_attr *gatts_find(const struct bh_gatts *s, uint16_t handle);
 size_t gatts_lower_bound(const struct bh_gatts *s, uint16_t h);
 int32_t gatts_type16(const struct gatts_attr *a);
 bool gatts_type_eq16(const struct gatts_attr *a, uint16_t t);
-void gatts_recompute_hash(struct bh_gatts *s);
+/* After a change: the hash is computed again when first needed (a read of
+ * the Database Hash characteristic, a bond blob, bh_gatts_db_hash), so
+ * building a database does not pay for AES-CMAC, and start-up does not load
+ * libcrypto's providers for it. */
+void gatts_invalidate_hash(struct bh_gatts *s);
+/* Sets each value's cccd after a change (notify looks it up per packet). */
+void gatts_index_cccds(struct bh_gatts *s);
+const uint8_t *gatts_hash(const struct bh_gatts *s);
 /* Grows the hash buffer to hold the current database plus extra octets. */
 bh_status gatts_reserve_hash(struct bh_gatts *s, size_t extra);
 size_t gatts_hash_bytes(const struct gatts_attr *a);

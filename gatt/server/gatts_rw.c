@@ -4,6 +4,7 @@
  */
 #include "gatts_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The attribute at handle, or an Invalid Handle error sent and NULL. */
@@ -166,6 +167,10 @@ void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_
 		code = BH_ATT_E_PREPARE_QUEUE_FULL;
 	if (!code && p->u.prep.len > sizeof(c->prep[0].data))
 		code = BH_ATT_E_INVALID_VALUE_LENGTH;
+	/* The queue is made on a connection's first Prepare Write (most
+	 * clients never send one) and freed when the link ends. */
+	if (!code && !c->prep && !(c->prep = calloc(s->cfg.prepare_queue, sizeof(*c->prep))))
+		code = BH_ATT_E_INSUFF_RESOURCES;
 	if (code) {
 		gatts_error(s, c->conn, p->opcode, h, code);
 		return;

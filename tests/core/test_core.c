@@ -182,6 +182,37 @@ static void test_aes_cmac_vectors(void **state)
 	assert_memory_equal(out, l, 16);
 }
 
+/* Both allocators share the pool's bounds, high-water mark and fault
+ * injection; only bh_pool_alloc zeroes a reused block. */
+static void test_pool_alloc_uninit(void **state)
+{
+	(void)state;
+	struct bh_pool p;
+	assert_int_equal(bh_pool_init(&p, "t", 24, 2), BH_OK);
+	uint8_t *a = bh_pool_alloc_uninit(&p);
+	assert_non_null(a);
+	memset(a, 0xab, 24);
+	bh_pool_free(&p, a);
+	uint8_t *b = bh_pool_alloc_uninit(&p);
+	assert_ptr_equal(a, b); /* last freed is handed out first */
+	assert_int_equal(b[0], 0xab); /* not zeroed */
+	bh_pool_free(&p, b);
+	uint8_t *c = bh_pool_alloc(&p);
+	assert_ptr_equal(a, c);
+	for (int i = 0; i < 24; i++)
+		assert_int_equal(c[i], 0);
+	assert_non_null(bh_pool_alloc_uninit(&p));
+	assert_null(bh_pool_alloc_uninit(&p)); /* exhausted */
+	assert_int_equal(bh_pool_high_water(&p), 2);
+	assert_int_equal(p.failures, 1);
+	bh_pool_free(&p, c);
+	bh_pool_fail_after(&p, 0);
+	assert_null(bh_pool_alloc_uninit(&p)); /* injected */
+	assert_int_equal(p.failures, 2);
+	assert_int_equal(bh_pool_in_use(&p), 1);
+	bh_pool_destroy(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -192,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_uuid),
 		cmocka_unit_test(test_xrand_is_deterministic),
 		cmocka_unit_test(test_aes_cmac_vectors),
+		cmocka_unit_test(test_pool_alloc_uninit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,7 @@
-/* Fixed-size block pools, sized once at init: no malloc on the data path.
+/* Bounded pools of fixed-size blocks. A block is made (malloc) the first
+ * time the pool needs one more than it has, and kept when freed: memory
+ * follows the high-water mark instead of the configured maximum, and once a
+ * workload has reached its peak the data path allocates nothing.
  *
  * Each pool records its high-water mark, can be checked empty at shutdown,
  * and can be told to fail allocations so out-of-memory paths get tested.
@@ -12,10 +15,11 @@
 
 struct bh_pool {
 	const char *name;
-	uint8_t *mem;
+	void **blocks;     /* made so far, each behind a small header */
 	size_t block_size; /* rounded up to 8-byte alignment */
-	unsigned count;
-	unsigned nfree;
+	unsigned count;    /* at most this many blocks */
+	unsigned made;     /* blocks[0..made) exist */
+	unsigned nfree;    /* of those, free ones: indices in free_stack */
 	unsigned in_use;
 	unsigned high_water;
 	uint32_t *free_stack;
@@ -25,13 +29,18 @@ struct bh_pool {
 	unsigned failures; /* allocations refused, by exhaustion or injection */
 };
 
-/* Allocates the backing memory once. Returns 0 or BH_ENOMEM/BH_EINVAL. */
+/* Sets the pool up (bookkeeping only). Returns 0 or BH_ENOMEM/BH_EINVAL. */
 int bh_pool_init(struct bh_pool *p, const char *name, size_t block_size, unsigned count);
 /* Frees the backing memory. Blocks still in use are a caller bug (see bh_pool_in_use). */
 void bh_pool_destroy(struct bh_pool *p);
 
-/* A zeroed block, or NULL when the pool is exhausted or fault injection says so. */
+/* A zeroed block, or NULL when the pool is exhausted, fault injection says
+ * so, or a new block cannot be made (out of memory). */
 void *bh_pool_alloc(struct bh_pool *p);
+/* The same without zeroing, for a caller about to overwrite what it uses
+ * (a transmit frame is a header plus len copied bytes: zeroing the whole
+ * maximum-size block cost more than the rest of the send). */
+void *bh_pool_alloc_uninit(struct bh_pool *p);
 /* Returns a block; NULL is ignored. A pointer not from this pool aborts in
  * debug builds (it is always a bug, never peer-triggered). */
 void bh_pool_free(struct bh_pool *p, void *block);

@@ -1,0 +1,165 @@
+#!/bin/sh
+# End-to-end figures (issue 16): two blehost processes (bench_e2e) on one
+# btvirt, measured as whole processes. Prints key=value lines (mode=e2e_*)
+# that bench/run.sh folds into its table and JSON; see bench/README.md.
+#
+#   bench/run_e2e.sh --build DIR [--os-build DIR] [--quick]
+#
+# DIR: a configured build with bench/bench_e2e and bench/bench_raw.
+# --os-build: where the -Os build for the code size goes (configured if
+# missing; default DIR-os). --quick: small N, one repetition (a smoke run of
+# a few seconds without valgrind figures' precision).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+build=
+osbuild=
+quick=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--os-build) osbuild=$2; shift 2 ;;
+	--quick) quick=1; shift ;;
+	*) echo "usage: $0 --build DIR [--os-build DIR] [--quick]" >&2; exit 2 ;;
+	esac
+done
+[ -n "$build" ] || { echo "$0: --build DIR is required" >&2; exit 2; }
+build=$(cd "$build" && pwd)
+osbuild=${osbuild:-$build-os}
+
+ninja -C "$build" bench/bench_e2e bench/bench_raw tests/harness/libafalg_shim.so >/dev/null
+e2e=$build/bench/bench_e2e
+raw=$build/bench/bench_raw
+export AFALG_SHIM="$build/tests/harness/libafalg_shim.so"
+
+# The difference method: whole-process totals at N2 minus N1, divided by
+# N2 - N1, so start-up, connection, discovery and tear-down drop out.
+if [ $quick = 1 ]; then
+	n1=200; n2=2000; nrate=2000; reps=1; secs=0.5
+else
+	n1=2000; n2=20000; nrate=20000; reps=3; secs=1.5
+fi
+len=185 # one 192-byte ACL packet per notification: btvirt's buffer size
+
+# E2E_KEEP=DIR keeps the outputs there (callgrind files for
+# callgrind_annotate, massif files for ms_print).
+if [ -n "${E2E_KEEP:-}" ]; then
+	tmp=$E2E_KEEP
+	mkdir -p "$tmp"
+	rm -f "$tmp"/raw.txt
+else
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+fi
+
+# One peer/central pair. $1: tag, $2: N, $3: wrapper for both ends ("" or
+# a valgrind command line with @ where the end's name goes).
+cat >"$tmp/pair.sh" <<'EOF'
+set -u
+tag=$1 n=$2 wrap=$3 e2e=$4 len=$5 dir=$6
+w() { [ -n "$wrap" ] && echo "$wrap" | sed "s|@|$dir/$tag.$1|g"; }
+$(w peer) "$e2e" peer "$n" "$len" >"$dir/$tag.peer.out" 2>"$dir/$tag.peer.err" &
+pid=$!
+i=0
+while ! grep -q '^peer ' "$dir/$tag.peer.out" 2>/dev/null; do
+	i=$((i + 1))
+	if [ $i -gt 600 ] || ! kill -0 $pid 2>/dev/null; then
+		echo "FAIL $tag: peer did not start" >&2
+		cat "$dir/$tag.peer.err" >&2
+		kill $pid 2>/dev/null
+		exit 1
+	fi
+	sleep 0.1
+done
+addr=$(sed -n 's/^peer //p' "$dir/$tag.peer.out")
+$(w central) "$e2e" central "$addr" "$n" >"$dir/$tag.central.out" 2>"$dir/$tag.central.err"
+crc=$?
+wait $pid
+prc=$?
+if [ $crc != 0 ] || [ $prc != 0 ]; then
+	echo "FAIL $tag: central rc=$crc peer rc=$prc" >&2
+	cat "$dir/$tag.central.err" "$dir/$tag.peer.err" >&2
+	exit 1
+fi
+EOF
+
+cg="valgrind --tool=callgrind --callgrind-out-file=@.cg --log-file=@.vg"
+ms="valgrind --tool=massif --massif-out-file=@.ms --log-file=@.vg"
+have_vg=0
+command -v valgrind >/dev/null 2>&1 && have_vg=1
+
+echo "end to end on btvirt..." >&2
+set +e
+"$src/tests/harness/with-btvirt.sh" sh -c "
+	set -e
+	for rep in \$(seq $reps); do
+		'$raw' 192 $secs >>'$tmp/raw.txt'
+		sh '$tmp/pair.sh' rate\$rep $nrate '' '$e2e' $len '$tmp'
+	done
+	if [ $have_vg = 1 ]; then
+		valgrind --tool=callgrind --callgrind-out-file='$tmp/startup.cg' \
+			--log-file='$tmp/startup.vg' '$e2e' startup
+		sh '$tmp/pair.sh' cg1 $n1 '$cg' '$e2e' $len '$tmp'
+		sh '$tmp/pair.sh' cg2 $n2 '$cg' '$e2e' $len '$tmp'
+		sh '$tmp/pair.sh' ms $n1 '$ms' '$e2e' $len '$tmp'
+	fi" >&2
+rc=$?
+set -e
+if [ $rc = 77 ]; then
+	echo "note=btvirt_missing_e2e"
+	exit 0
+elif [ $rc != 0 ]; then
+	echo "FAIL e2e (rc $rc)" >&2
+	exit 1
+fi
+
+kv() { sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" "$1" | head -1; }
+collected() { sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$1"; }
+peak_heap() { # massif: the largest heap snapshot (useful bytes + malloc's extra)
+	awk -F= '/^mem_heap_B=/{h=$2} /^mem_heap_extra_B=/{t=h+$2; if (t>m) m=t} END{print m+0}' "$1"
+}
+
+# Throughput: the best run's rate over the best raw ceiling of this run.
+best_rate=0
+best_rss_c=0
+best_rss_p=0
+for f in "$tmp"/rate*.central.out; do
+	r=$(kv "$f" packets_per_s)
+	[ "${r%.*}" -gt "$best_rate" ] && best_rate=${r%.*}
+	c=$(kv "$f" peak_rss_kb)
+	[ "$c" -gt "$best_rss_c" ] && best_rss_c=$c
+	p=$(kv "${f%.central.out}.peer.out" peak_rss_kb)
+	[ "$p" -gt "$best_rss_p" ] && best_rss_p=$p
+done
+ceiling=$(sed -n 's/.*packets_per_s=\([0-9]*\).*/\1/p' "$tmp/raw.txt" | sort -n | tail -1)
+heap_c=$(kv "$tmp/rate1.central.out" heap_connected_bytes)
+echo "mode=e2e_rate value_len=$len notifications=$nrate packets_per_s=$best_rate" \
+	"raw_ceiling_packets_per_s=$ceiling share_percent=$(( best_rate * 100 / ceiling ))"
+echo "mode=e2e_rss central_peak_kb=$best_rss_c peer_peak_kb=$best_rss_p" \
+	"heap_connected_in_use_bytes=$heap_c"
+
+if [ $have_vg = 1 ]; then
+	rx1=$(collected "$tmp/cg1.central.vg"); rx2=$(collected "$tmp/cg2.central.vg")
+	tx1=$(collected "$tmp/cg1.peer.vg"); tx2=$(collected "$tmp/cg2.peer.vg")
+	# Divide by what arrived (btvirt may drop some when a reader lags).
+	g1=$(kv "$tmp/cg1.central.out" received); g2=$(kv "$tmp/cg2.central.out" received)
+	echo "mode=e2e_ir n1=$n1 n2=$n2 rx_per_notification=$(( (rx2 - rx1) / (g2 - g1) ))" \
+		"tx_per_notification=$(( (tx2 - tx1) / (n2 - n1) ))" \
+		"lost_n1=$(kv "$tmp/cg1.central.out" lost) lost_n2=$(kv "$tmp/cg2.central.out" lost)"
+	echo "mode=e2e_startup instructions=$(collected "$tmp/startup.vg")"
+	echo "mode=e2e_heap central_peak_bytes=$(peak_heap "$tmp/ms.central.ms")" \
+		"peer_peak_bytes=$(peak_heap "$tmp/ms.peer.ms")"
+else
+	echo "note=valgrind_missing_e2e"
+fi
+
+# Code size: the linked bench_e2e (both roles, the demo database) at -Os.
+if [ ! -f "$osbuild/build.ninja" ]; then
+	(cd "$src" && meson setup "$osbuild" -Dbuildtype=minsize -Db_ndebug=true \
+		-Dpython_interpreter="$(command -v python3)" >/dev/null)
+fi
+ninja -C "$osbuild" bench/bench_e2e >/dev/null
+size -A "$osbuild/bench/bench_e2e" | awk '
+	$1 == ".text" { t = $2 } $1 == ".rodata" { r = $2 }
+	END { printf "mode=e2e_size text_bytes=%d rodata_bytes=%d code_bytes=%d\n", t, r, t + r }'
