@@ -59,5 +59,6 @@ int cmd_notify(struct cli *c, int argc, char **argv);
 int cmd_peripheral(struct cli *c, int argc, char **argv);
 int cmd_pair(struct cli *c, int argc, char **argv);
 int cmd_bonds(struct cli *c, int argc, char **argv);
+int cmd_decode(struct cli *c, int argc, char **argv);
 
 #endif

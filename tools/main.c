@@ -35,6 +35,7 @@ static const struct {
 	{ "peripheral", cmd_peripheral, "peripheral [--name N] [--io CAP] [--timeout S]   demo GATT server" },
 	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
+	{ "decode", cmd_decode, "decode FILE [--json]      every packet of a btsnoop/pcap/pcapng/pklg/H4 trace" },
 };
 
 static void usage(FILE *f, const char *prog)
