@@ -232,6 +232,13 @@ static void seeds_from_trace(const char *path)
 	free(pk.p);
 	put("fuzz_transports_h4", h4.p, h4.len);
 	put("fuzz_transports_trace_h4", h4.p, h4.len);
+	/* fuzz_decode: a mode byte (text, directions alternating), then H4. */
+	struct buf dec = { 0 };
+	const uint8_t mode = 2;
+	add(&dec, &mode, 1);
+	add(&dec, h4.p, h4.len);
+	put("fuzz_decode", dec.p, dec.len);
+	free(dec.p);
 	put("fuzz_att_bearer", bearer_srv.p, bearer_srv.len);
 	put("fuzz_att_bearer", bearer_cli.p, bearer_cli.len);
 	put("fuzz_l2cap", l2.p, l2.len);

@@ -98,5 +98,6 @@ int cmd_peripheral(struct cli *c, int argc, char **argv);
 int cmd_pair(struct cli *c, int argc, char **argv);
 int cmd_bonds(struct cli *c, int argc, char **argv);
 int cmd_coc(struct cli *c, int argc, char **argv);
+int cmd_decode(struct cli *c, int argc, char **argv);
 
 #endif

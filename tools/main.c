@@ -48,6 +48,7 @@ static const struct {
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },
 	{ "coc", cmd_coc, "coc listen SPSM | coc connect ADDR SPSM   L2CAP channel on stdin/stdout" },
 	{ "usb", cmd_usb, "usb                       list USB Bluetooth devices, their driver and -t value" },
+	{ "decode", cmd_decode, "decode FILE [--json]      every packet of a btsnoop/pcap/pcapng/pklg/H4 trace" },
 };
 
 static void usage(FILE *f, const char *prog)
