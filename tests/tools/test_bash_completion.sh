@@ -72,7 +72,7 @@ for cmd in $help_cmds; do
 			bad "blehost $cmd does not take $opt: $err"
 		fi
 	done
-	[ -n "$(comp blehost "$cmd" --)" ] || [ "$cmd" = info ] || [ "$cmd" = bonds ] ||
+	[ -n "$(comp blehost "$cmd" --)" ] || [ "$cmd" = info ] || [ "$cmd" = bonds ] || [ "$cmd" = usb ] ||
 		bad "no options offered for $cmd"
 done
 for opt in $(comp blehost --); do
