@@ -77,6 +77,15 @@ void out_list_hex16(struct dout *o, unsigned v);
 void out_list_end(struct dout *o);
 /* The layer could not be read whole: says how many bytes were there. */
 void out_truncated(struct dout *o, size_t have);
+/* Interval min/max (1.25 ms units, shown in us), latency, supervision
+ * timeout (10 ms units, shown in ms): the four fields every connection
+ * parameter PDU carries (HCI, LE Meta, L2CAP signaling). */
+void out_conn_range(struct dout *o, struct cur *c);
+/* A PDU with a one-octet opcode first (ATT, SMP): the layer titled by
+ * name(op), key_op = op, fields(), then the verdict on what is left. */
+void out_opcode_pdu(struct dout *o, struct cur c, const char *key, const char *label,
+		    const char *key_op, const char *(*name)(uint8_t),
+		    void (*fields)(struct dout *, uint8_t, struct cur *));
 
 /* ---- The decoder ---- */
 

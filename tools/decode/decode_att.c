@@ -241,17 +241,5 @@ static void fields(struct dout *o, uint8_t op, struct cur *c)
 
 void dec_att(struct dout *o, struct cur c)
 {
-	size_t total = c.n;
-	uint8_t op = cur_u8(&c);
-	out_layer(o, "att", "ATT", c.short_read ? NULL : bh_att_opcode_str(op));
-	if (c.short_read) {
-		out_truncated(o, total);
-		return;
-	}
-	out_hex8(o, "opcode", op);
-	fields(o, op, &c);
-	if (c.short_read)
-		out_truncated(o, total);
-	else if (c.n)
-		out_bytes(o, "extra", c.p, c.n);
+	out_opcode_pdu(o, c, "att", "ATT", "opcode", bh_att_opcode_str, fields);
 }

@@ -42,6 +42,22 @@ static void rest(struct dout *o, struct cur *c)
 		out_bytes(o, "params", c->p, c->n);
 }
 
+/* The header's parameter length against the packet: a shorter packet is
+ * shown as hex (false: stop), a longer one is cut to the length. */
+static bool plen_ok(struct dout *o, struct cur *c, uint8_t plen)
+{
+	out_int(o, "plen", plen);
+	if (plen == c->n)
+		return true;
+	out_str(o, "error", "parameter length does not match the packet");
+	if (plen > c->n) {
+		rest(o, c);
+		return false;
+	}
+	c->n = plen;
+	return true;
+}
+
 /* ---- Commands ---- */
 
 static void cmd_params(struct dout *o, uint16_t op, struct cur *c)
@@ -116,27 +132,14 @@ static void cmd_params(struct dout *o, uint16_t op, struct cur *c)
 		out_int(o, "filter_policy", filt);
 		addr(o, c, "peer");
 		out_int(o, "own_addr_type", cur_u8(c));
-		/* fall through to the connection parameters */
-		unsigned mn = cur_u16(c), mx = cur_u16(c), lat = cur_u16(c), to = cur_u16(c);
-		if (c->short_read)
-			break;
-		ms(o, "interval_min_ms", mn, 5, 4);
-		ms(o, "interval_max_ms", mx, 5, 4);
-		out_int(o, "latency", lat);
-		ms(o, "supervision_timeout_ms", to, 10, 1);
+		out_conn_range(o, c);
 		cur_bytes(c, 4); /* CE lengths */
 		break;
 	}
 	case BH_HCI_LE_CONN_UPDATE: {
 		handle(o, c);
-		unsigned mn = cur_u16(c), mx = cur_u16(c), lat = cur_u16(c), to = cur_u16(c);
-		if (c->short_read)
-			break;
-		ms(o, "interval_min_ms", mn, 5, 4);
-		ms(o, "interval_max_ms", mx, 5, 4);
-		out_int(o, "latency", lat);
-		ms(o, "supervision_timeout_ms", to, 10, 1);
-		cur_bytes(c, 4);
+		out_conn_range(o, c);
+		cur_bytes(c, 4); /* CE lengths */
 		break;
 	}
 	case BH_HCI_LE_ADD_TO_ACCEPT_LIST:
@@ -205,15 +208,8 @@ void dec_hci_cmd(struct dout *o, struct cur c)
 	out_hex16(o, "opcode", op);
 	out_hex8(o, "ogf", op >> 10);
 	out_hex16(o, "ocf", op & 0x3ff);
-	out_int(o, "plen", plen);
-	if (plen != c.n) {
-		out_str(o, "error", "parameter length does not match the packet");
-		if (plen > c.n) {
-			rest(o, &c);
-			return;
-		}
-		c.n = plen;
-	}
+	if (!plen_ok(o, &c, plen))
+		return;
 	cmd_params(o, op, &c);
 	if (c.short_read)
 		out_truncated(o, total);
@@ -417,15 +413,8 @@ void dec_hci_evt(struct dout *o, struct cur c)
 		return;
 	}
 	out_hex8(o, "code", code);
-	out_int(o, "plen", plen);
-	if (plen != c.n) {
-		out_str(o, "error", "parameter length does not match the packet");
-		if (plen > c.n) {
-			rest(o, &c);
-			return;
-		}
-		c.n = plen;
-	}
+	if (!plen_ok(o, &c, plen))
+		return;
 	if (code == BH_HCI_EVT_LE_META)
 		dec_le_meta(o, &c);
 	else

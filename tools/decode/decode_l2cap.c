@@ -96,16 +96,9 @@ static void sig_fields(struct dout *o, uint8_t code, struct cur *c)
 		out_hex16(o, "scid", s);
 		break;
 	}
-	case 0x12: {
-		unsigned mn = cur_u16(c), mx = cur_u16(c), lat = cur_u16(c), to = cur_u16(c);
-		if (c->short_read)
-			break;
-		out_int(o, "interval_min_us", (long long)mn * 1250);
-		out_int(o, "interval_max_us", (long long)mx * 1250);
-		out_int(o, "latency", lat);
-		out_int(o, "supervision_timeout_ms", (long long)to * 10);
+	case 0x12:
+		out_conn_range(o, c);
 		break;
-	}
 	case 0x13: {
 		unsigned r = cur_u16(c);
 		if (!c->short_read)

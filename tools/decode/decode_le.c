@@ -170,17 +170,10 @@ void dec_le_meta(struct dout *o, struct cur *c)
 		out_hex16(o, "ediv", ediv);
 		break;
 	}
-	case BH_LE_REMOTE_CONN_PARAM_REQUEST: {
+	case BH_LE_REMOTE_CONN_PARAM_REQUEST:
 		handle(o, c);
-		unsigned mn = cur_u16(c), mx = cur_u16(c), lat = cur_u16(c), to = cur_u16(c);
-		if (c->short_read)
-			break;
-		out_int(o, "interval_min_us", (long long)mn * 1250);
-		out_int(o, "interval_max_us", (long long)mx * 1250);
-		out_int(o, "latency", lat);
-		out_int(o, "supervision_timeout_ms", (long long)to * 10);
+		out_conn_range(o, c);
 		break;
-	}
 	case BH_LE_DATA_LENGTH_CHANGE: {
 		handle(o, c);
 		unsigned to = cur_u16(c), tt = cur_u16(c), ro = cur_u16(c), rt = cur_u16(c);

@@ -272,3 +272,33 @@ void out_truncated(struct dout *o, size_t have)
 		fprintf(o->f, "(%zu bytes)", have);
 	}
 }
+
+void out_conn_range(struct dout *o, struct cur *c)
+{
+	unsigned mn = cur_u16(c), mx = cur_u16(c), lat = cur_u16(c), to = cur_u16(c);
+	if (c->short_read)
+		return;
+	out_int(o, "interval_min_us", (long long)mn * 1250);
+	out_int(o, "interval_max_us", (long long)mx * 1250);
+	out_int(o, "latency", lat);
+	out_int(o, "supervision_timeout_ms", (long long)to * 10);
+}
+
+void out_opcode_pdu(struct dout *o, struct cur c, const char *key, const char *label,
+		    const char *key_op, const char *(*name)(uint8_t),
+		    void (*fields)(struct dout *, uint8_t, struct cur *))
+{
+	size_t total = c.n;
+	uint8_t op = cur_u8(&c);
+	out_layer(o, key, label, c.short_read ? NULL : name(op));
+	if (c.short_read) {
+		out_truncated(o, total);
+		return;
+	}
+	out_hex8(o, key_op, op);
+	fields(o, op, &c);
+	if (c.short_read)
+		out_truncated(o, total);
+	else if (c.n)
+		out_bytes(o, "extra", c.p, c.n);
+}

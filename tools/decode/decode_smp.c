@@ -136,17 +136,5 @@ static void fields(struct dout *o, uint8_t code, struct cur *c)
 
 void dec_smp(struct dout *o, struct cur c)
 {
-	size_t total = c.n;
-	uint8_t code = cur_u8(&c);
-	out_layer(o, "smp", "SMP", c.short_read ? NULL : code_name(code));
-	if (c.short_read) {
-		out_truncated(o, total);
-		return;
-	}
-	out_hex8(o, "code", code);
-	fields(o, code, &c);
-	if (c.short_read)
-		out_truncated(o, total);
-	else if (c.n)
-		out_bytes(o, "extra", c.p, c.n);
+	out_opcode_pdu(o, c, "smp", "SMP", "code", code_name, fields);
 }
