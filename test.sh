@@ -6,7 +6,7 @@
 #   tests under AddressSanitizer + UndefinedBehaviorSanitizer, a warning-free
 #   compile in the other documented buildtypes (scripts/buildtypes.sh: gcc and
 #   clang release, clang debugoptimized), and a bounded run of every libFuzzer
-#   target (FUZZ_SECONDS each, default 20) that must reach its coverage floor.
+#   target (FUZZ_SECONDS each, default 12) that must reach its coverage floor.
 # Usage: ./test.sh [--quick]   (--quick: the main build's tests only)
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target (clang, -Dfuzz=true) and runs each for a
-# bounded time (FUZZ_SECONDS, default 20) on seeds from tests/pcap/ and the
+# bounded time (FUZZ_SECONDS, default 12) on seeds from tests/pcap/ and the
 # target's own corpus; any crash, leak or sanitizer report fails, and so does
 # a target whose final coverage (libFuzzer's "cov:", edges) stays below its
 # floor in fuzz/coverage-floors.txt (a blind target, one whose code is not
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=build-fuzz
-secs=${FUZZ_SECONDS:-20}
+secs=${FUZZ_SECONDS:-12}
 floors=fuzz/coverage-floors.txt
 if [ ! -f $dir/build.ninja ]; then
 	CC=clang meson setup $dir -Dfuzz=true -Dtests=disabled -Db_lundef=false >/dev/null
