@@ -74,7 +74,8 @@ static int send_cmd(void *ctx, uint16_t opcode, const uint8_t *params, size_t le
 	pkt[0] = (uint8_t)opcode;
 	pkt[1] = (uint8_t)(opcode >> 8);
 	pkt[2] = (uint8_t)len;
-	memcpy(pkt + 3, params, len);
+	if (len) /* params may be NULL for none */
+		memcpy(pkt + 3, params, len);
 	return host_lower_send(h, 0x01, pkt, 3 + len);
 }
 

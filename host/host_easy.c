@@ -224,8 +224,10 @@ int bh_host_connect_match_sync(struct bh_host *h, const struct bh_gap_scan_filte
 static int tree(struct bh_host *h, uint16_t handle, struct bh_gattc **g)
 {
 	struct host_conn *c = host_conn_find(h, handle);
-	if (!c)
-		return bh_host_read_sync(h, handle, 0, NULL, 0, NULL); /* the named reason */
+	if (!c) {
+		int rc = bh_host_read_sync(h, handle, 0, NULL, 0, NULL); /* the named reason */
+		return rc ? rc : BH_EDISCONNECTED;
+	}
 	if (!bh_gattc_service_count(c->gattc)) {
 		int rc = bh_host_discover_sync(h, handle);
 		if (rc)
@@ -243,7 +245,7 @@ int bh_host_find_chr_sync(struct bh_host *h, uint16_t handle, const bh_uuid *svc
 {
 	if (!chr)
 		return BH_EINVAL;
-	struct bh_gattc *g;
+	struct bh_gattc *g = NULL;
 	int rc = tree(h, handle, &g);
 	if (rc)
 		return rc;
@@ -263,7 +265,7 @@ int bh_host_find_desc_sync(struct bh_host *h, uint16_t handle, uint16_t value_ha
 {
 	if (!desc)
 		return BH_EINVAL;
-	struct bh_gattc *g;
+	struct bh_gattc *g = NULL;
 	int rc = tree(h, handle, &g);
 	if (rc)
 		return rc;

@@ -175,8 +175,8 @@ static int no_public_address(void)
 	else
 		printf("zero BD_ADDR: static random address %02X:%02X:%02X:%02X:%02X:%02X set\n", a[5],
 		       a[4], a[3], a[2], a[1], a[0]);
+	fake_free(f); /* first: it watches its socket in the host's loop */
 	bh_host_free(h);
-	fake_free(f);
 	return rc;
 }
 
@@ -264,7 +264,7 @@ int main(int argc, char **argv)
 			fails++;
 		}
 	}
+	fake_free(f); /* first: it watches its socket in the host's loop */
 	bh_host_free(h);
-	fake_free(f);
 	return fails ? 1 : 0;
 }

@@ -56,7 +56,8 @@ static int port_send(void *ctx, uint16_t op, const uint8_t *p, size_t n)
 	pkt[0] = (uint8_t)op;
 	pkt[1] = (uint8_t)(op >> 8);
 	pkt[2] = (uint8_t)n;
-	memcpy(pkt + 3, p, n);
+	if (n)
+		memcpy(pkt + 3, p, n);
 	return bh_transport_send(R.t, 0x01, pkt, 3 + n);
 }
 
