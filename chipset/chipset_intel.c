@@ -1,6 +1,7 @@
 /* Intel bring-up: legacy bootloader parts (hardware variants 0x0b-0x14:
- * 8260, 8265, 9260/9560 and relatives), and version reading for the newer
- * TLV parts (AX2xx).
+ * 8260, 8265, 9260/9560, AX201 and relatives) and the TLV parts (AX210,
+ * AX211: variants 0x17-0x1c; their version answer, file name and .sfi
+ * layout are in chipset_intel_tlv.c).
  *
  * Facts carried over from the public Linux drivers (btintel, btusb) and
  * Intel's descriptions in them, no code:
@@ -27,6 +28,11 @@
  *   itself with vendor event sub-code 0x02.
  * - DDC parameters (intel/ibt-...ddc: records of length, id le16, data) go
  *   one record per 0xFC8B command; the controller works without them.
+ * - A TLV answer from variants 0x11-0x14 (JfP, ThP, HrP, CcP: the 9xxx and
+ *   AX201) does not give what their legacy file names need; Linux asks
+ *   those again with the legacy form (0xFC05 without parameter) and runs
+ *   the legacy bootloader steps. Variants 0x17-0x1c take the same steps
+ *   without Read Boot Params (the TLV answer holds those fields).
  */
 #include "chipset_internal.h"
 
@@ -52,13 +58,20 @@
 int bh_intel_sfi_walk(const uint8_t *fw, size_t len, int (*fn)(void *ctx, size_t off, size_t n),
 		      void *ctx, uint32_t *boot_addr, char *err, size_t errlen)
 {
+	return bh_intel_sfi_walk_from(fw, len, SFI_HEADER, fn, ctx, boot_addr, err, errlen);
+}
+
+int bh_intel_sfi_walk_from(const uint8_t *fw, size_t len, size_t payload_off,
+			   int (*fn)(void *ctx, size_t off, size_t n), void *ctx,
+			   uint32_t *boot_addr, char *err, size_t errlen)
+{
 	*boot_addr = 0;
-	if (len <= SFI_HEADER) {
+	if (len <= payload_off) {
 		if (errlen)
-			snprintf(err, errlen, "file shorter than its %d-byte header", SFI_HEADER);
+			snprintf(err, errlen, "file shorter than its %zu-byte header", payload_off);
 		return BH_EMALFORMED;
 	}
-	size_t start = SFI_HEADER, o = SFI_HEADER;
+	size_t start = payload_off, o = payload_off;
 	int groups = 0;
 	bool have_boot = false;
 	while (o < len) {
@@ -128,6 +141,7 @@ int bh_intel_ddc_walk(const uint8_t *fw, size_t len,
 
 enum {
 	INTEL_VERSION = 1,
+	INTEL_VERSION_LEGACY,
 	INTEL_BOOT_PARAMS,
 	INTEL_SENDING,
 	INTEL_WAIT_RESULT,
@@ -161,7 +175,9 @@ static int add_group(void *ctx, size_t off, size_t n)
  * intel/ibt-<variant>-<hw_rev>-<fw_rev>.EXT (0x11 to 0x14). */
 static void file_name(const struct bh_chipset *c, const char *ext, char *out, size_t len)
 {
-	if (c->hw_variant <= 0x0c)
+	if (c->intel_tlv)
+		bh_intel_tlv_fw_name(&c->tlv, ext, out, len);
+	else if (c->hw_variant <= 0x0c)
 		snprintf(out, len, "intel/ibt-%u-%u.%s", c->hw_variant, c->dev_revid, ext);
 	else
 		snprintf(out, len, "intel/ibt-%u-%u-%u.%s", c->hw_variant, c->hw_rev, c->fw_rev, ext);
@@ -194,38 +210,79 @@ static void send_piece(struct bh_chipset *c)
 static void intel_begin(struct bh_chipset *c)
 {
 	static const uint8_t tlv = 0xff;
+	c->intel_tlv = false; /* a second bring-up starts from scratch */
 	c->dstep = INTEL_VERSION;
 	chipset_cmd(c, INTEL_OP_READ_VERSION, &tlv, 1);
 }
 
-/* TLV answer: the image type says bootloader or operational. */
+static void start_download(struct bh_chipset *c);
+
+/* TLV answer: which part, and bootloader or operational. */
 static void on_tlv(struct bh_chipset *c, const uint8_t *rp, size_t n)
 {
-	int image = -1;
-	size_t o = 1;
-	while (o < n) {
-		if (n - o < 2 || n - o - 2 < rp[o + 1]) {
-			chipset_finish(c, BH_CHIPSET_FAILED, BH_EMALFORMED,
-				       "Intel TLV version answer is cut short");
-			return;
-		}
-		if (rp[o] == 0x1c && rp[o + 1] >= 1)
-			image = rp[o + 2];
-		o += 2u + rp[o + 1];
-	}
+	struct bh_intel_tlv *v = &c->tlv;
+	char err[96];
 	c->rep.chip = "Intel (TLV)";
-	if (image == 0x03) {
-		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
-			       "Intel TLV controller runs its operational firmware");
-	} else if (image == 0x01) {
-		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTSUP,
-			       "Intel TLV controller (AX2xx generation) is in its bootloader: blehost "
-			       "cannot load its firmware yet. Let Linux btusb load it once (it "
-			       "stays loaded until power-off), then run blehost");
-	} else {
-		chipset_finish(c, BH_CHIPSET_UNKNOWN_CHIP, BH_OK,
-			       "Intel TLV version without an image type: using it as it is");
+	int rc = bh_intel_tlv_parse(rp + 1, n - 1, v, err, sizeof(err));
+	if (rc) {
+		chipset_finish(c, BH_CHIPSET_FAILED, rc, "Intel TLV version answer: %s", err);
+		return;
 	}
+	bh_intel_tlv_describe(v, c->rep.detail, sizeof(c->rep.detail));
+	uint8_t variant = bh_intel_hw_variant(v->cnvi_bt);
+	if (v->image_type == 0x03) {
+		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
+			       "Intel TLV controller runs its operational firmware (build %u)",
+			       (unsigned)v->build_num);
+		return;
+	}
+	if (bh_intel_hw_platform(v->cnvi_bt) != 0x37) {
+		chipset_finish(c, BH_CHIPSET_UNKNOWN_CHIP, BH_OK,
+			       "Intel TLV version with hardware platform 0x%02x (not 0x37) and "
+			       "image type 0x%02x: using the controller as it is",
+			       bh_intel_hw_platform(v->cnvi_bt), v->image_type);
+		return;
+	}
+	if (variant >= 0x11 && variant <= 0x14) {
+		/* legacy bootloader: its file names come from the legacy form */
+		c->dstep = INTEL_VERSION_LEGACY;
+		chipset_cmd(c, INTEL_OP_READ_VERSION, NULL, 0);
+		return;
+	}
+	bool known = variant == 0x17 || variant == 0x18 || variant == 0x19 || variant == 0x1b ||
+		     variant == 0x1c;
+	if (!known || v->image_type != 0x01) {
+		chipset_finish(c, BH_CHIPSET_UNKNOWN_CHIP, BH_OK,
+			       "Intel TLV hardware variant 0x%02x, image type 0x%02x: not a "
+			       "bootloader blehost knows; using the controller as it is",
+			       variant, v->image_type);
+		return;
+	}
+	c->rep.chip = variant == 0x17 ? "Intel TyP (AX210)"
+		    : variant == 0x1c ? "Intel GaP (AX211)" : "Intel (TLV bootloader)";
+	c->rep.rom_version = v->dev_rev_id;
+	if (v->limited_cce) {
+		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTSUP,
+			       "this Intel bootloader does not acknowledge each fragment "
+			       "(limited CCE %u): not supported",
+			       v->limited_cce);
+		return;
+	}
+	if (!v->have_sbe || v->sbe_type > 1) {
+		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTSUP,
+			       "Intel bootloader secure boot engine type %s: blehost knows RSA (0) "
+			       "and ECDSA (1)",
+			       v->have_sbe ? (v->sbe_type > 1 ? "unknown" : "?") : "missing");
+		return;
+	}
+	static const uint8_t zero[6];
+	if (v->have_bdaddr)
+		c->rep.quirks |= bh_chipset_behaviour_quirks(0, 0, 0, 0, v->otp_bdaddr);
+	else
+		c->rep.quirks |= bh_chipset_behaviour_quirks(0, 0, 0, 0, zero);
+	c->intel_tlv = true;
+	c->hw_variant = variant;
+	start_download(c);
 }
 
 static void on_legacy_version(struct bh_chipset *c, const uint8_t *rp)
@@ -262,8 +319,15 @@ static void start_download(struct bh_chipset *c)
 	file_name(c, "sfi", name, sizeof(name));
 	if (!chipset_load_firmware(c, name, false))
 		return;
-	int groups = bh_intel_sfi_walk(c->fw, c->fw_len, NULL, NULL, &c->boot_addr, err,
-				       sizeof(err));
+	struct bh_intel_sfi_piece hdr[3] = { { 0x00, 0, 128 }, { 0x03, 128, 256 }, { 0x02, 388, 256 } };
+	size_t payload = SFI_HEADER;
+	int groups = BH_OK;
+	if (c->intel_tlv)
+		groups = bh_intel_sfi_layout(c->fw, c->fw_len, c->hw_variant, c->tlv.sbe_type, hdr,
+					     &payload, err, sizeof(err));
+	if (groups == BH_OK)
+		groups = bh_intel_sfi_walk_from(c->fw, c->fw_len, payload, NULL, NULL,
+						&c->boot_addr, err, sizeof(err));
 	if (groups < 0) {
 		chipset_finish(c, BH_CHIPSET_FAILED, groups,
 			       "%s: %s; reinstall %s, or point $BLEHOST_FIRMWARE_PATH at a good copy",
@@ -275,10 +339,11 @@ static void start_download(struct bh_chipset *c)
 		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOMEM, "out of memory");
 		return;
 	}
-	q.s[0] = (struct seg){ 0x00, 0, 128 };   /* CSS header */
-	q.s[1] = (struct seg){ 0x03, 128, 256 }; /* public key */
-	q.s[2] = (struct seg){ 0x02, 388, 256 }; /* signature */
-	bh_intel_sfi_walk(c->fw, c->fw_len, add_group, &q, &c->boot_addr, err, sizeof(err));
+	/* CSS header, public key, signature */
+	for (int i = 0; i < 3; i++)
+		q.s[i] = (struct seg){ hdr[i].type, hdr[i].off, hdr[i].len };
+	bh_intel_sfi_walk_from(c->fw, c->fw_len, payload, add_group, &q, &c->boot_addr, err,
+			       sizeof(err));
 	c->img = (uint8_t *)q.s;
 	c->img_len = (size_t)q.n;
 	c->img_off = 0;
@@ -384,6 +449,14 @@ static void intel_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp,
 		else
 			on_tlv(c, rp, n);
 		return;
+	case INTEL_VERSION_LEGACY:
+		if (n == 10 && rp[1] == 0x37) {
+			on_legacy_version(c, rp);
+			return;
+		}
+		chipset_finish(c, BH_CHIPSET_FAILED, BH_EMALFORMED,
+			       "Intel legacy version answer has %zu bytes, not 10", n);
+		return;
 	case INTEL_BOOT_PARAMS:
 		/* status, OTP format/content/patch, device revision (le16),
 		 * secure boot, key from header, key type, OTP/API/debug
@@ -411,20 +484,34 @@ static void intel_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp,
 	case INTEL_DDC:
 		next_ddc(c);
 		return;
-	case INTEL_VERSION_AFTER:
-		if (n == 10 && rp[1] == 0x37 && rp[4] == 0x23) {
+	case INTEL_VERSION_AFTER: {
+		/* Legacy parts from JfP on answer the TLV form once operational. */
+		struct bh_intel_tlv after;
+		char err[96];
+		bool legacy_ok = n == 10 && rp[1] == 0x37 && rp[4] == 0x23;
+		bool tlv_ok = !legacy_ok &&
+			      bh_intel_tlv_parse(rp + 1, n - 1, &after, err, sizeof(err)) == BH_OK &&
+			      after.image_type == 0x03;
+		if (legacy_ok) {
 			c->rep.hci_revision_after = rp[6];
-			chipset_finish(c, BH_CHIPSET_PATCHED, BH_OK,
-				       "%s firmware loaded (%zu bytes in %u commands), booted at "
-				       "0x%08x%s",
-				       c->rep.chip, c->rep.download_bytes, c->rep.commands,
-				       c->boot_addr, c->rep.config[0] ? ", DDC applied" : "");
+		} else if (tlv_ok) {
+			bh_intel_tlv_describe(&after, c->rep.detail, sizeof(c->rep.detail));
+			c->rep.firmware_version = after.build_num;
 		} else {
 			chipset_finish(c, BH_CHIPSET_FAILED, BH_EPROTO,
-				       "after the download the controller still reports its "
-				       "bootloader");
+				       "after the download the controller does not report its "
+				       "operational firmware");
+			return;
 		}
+		chipset_finish(c, BH_CHIPSET_PATCHED, BH_OK,
+			       "%s firmware loaded (%zu bytes in %u commands%s), booted at "
+			       "0x%08x%s",
+			       c->rep.chip, c->rep.download_bytes, c->rep.commands,
+			       !c->intel_tlv ? "" : c->tlv.sbe_type ? ", ECDSA signature"
+								   : ", RSA signature",
+			       c->boot_addr, c->rep.config[0] ? ", DDC applied" : "");
 		return;
+	}
 	}
 }
 

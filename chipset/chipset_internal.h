@@ -56,6 +56,8 @@ struct bh_chipset {
 	uint8_t hw_variant, hw_rev, fw_rev; /* Intel */
 	uint16_t dev_revid;                 /* Intel */
 	size_t seg_i;                       /* Intel: secure-send segment */
+	bool intel_tlv;                     /* Intel: a TLV part (chipset_intel_tlv.c) */
+	struct bh_intel_tlv tlv;            /* Intel: its version answer */
 	bool got_boot_event;
 };
 

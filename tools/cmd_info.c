@@ -102,6 +102,7 @@ static void chipset_json(struct json *j, const struct bh_chipset_report *r)
 		json_int(j, "lmp_subversion_before", r->lmp_subversion);
 		json_int(j, "hci_revision_before", r->hci_revision);
 	}
+	json_str(j, "detail", r->detail[0] ? r->detail : NULL);
 	json_str(j, "message", r->message);
 	json_close(j, '}');
 }
@@ -120,6 +121,8 @@ static void chipset_text(const struct bh_chipset_report *r)
 		printf("Bring-up       %zu bytes in %u vendor commands; LMP subversion 0x%04x -> "
 		       "0x%04x\n",
 		       r->download_bytes, r->commands, r->lmp_subversion, r->lmp_subversion_after);
+	if (r->detail[0])
+		printf("Version        %s\n", r->detail);
 	if (r->message[0])
 		printf("               %s\n", r->message);
 }

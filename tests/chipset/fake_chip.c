@@ -25,6 +25,10 @@ void fake_chip_init(struct fake_chip *c, enum fake_kind kind)
 		c->hci_rev = 0x0100;
 		c->lmp_sub = 0x0100;
 		c->manufacturer = 0x0002;
+		/* TyP2 (AX210): CNVi/CNVR top type 0x410 step 0, variant 0x17 */
+		c->tlv_cnvi_top = c->tlv_cnvr_top = 0x00000410;
+		c->tlv_cnvi_bt = 0x00173700;
+		c->legacy_variant = 0x0c;
 	} else {
 		c->hci_ver = c->lmp_ver = 0x09;
 		c->hci_rev = 0x0001;
@@ -37,6 +41,52 @@ void fake_chip_free(struct fake_chip *c)
 {
 	free(c->dl);
 	c->dl = NULL;
+	free(c->hdr_dl);
+	c->hdr_dl = NULL;
+}
+
+static size_t put_tlv(uint8_t *p, uint8_t type, uint8_t len, uint32_t v)
+{
+	p[0] = type;
+	p[1] = len;
+	for (int i = 0; i < len; i++)
+		p[2 + i] = (uint8_t)(i < 4 ? v >> (8 * i) : 0x40u + (uint32_t)i);
+	return 2u + len;
+}
+
+/* The TLV Read Version answer of a TLV part, as btintel describes it. */
+static size_t tlv_answer(const struct fake_chip *c, uint8_t *rp)
+{
+	size_t o = 0;
+	rp[o++] = 0;
+	o += put_tlv(rp + o, 0x10, 4, c->tlv_cnvi_top);
+	o += put_tlv(rp + o, 0x11, 4, c->tlv_cnvr_top);
+	o += put_tlv(rp + o, 0x12, 4, c->tlv_cnvi_bt);
+	o += put_tlv(rp + o, 0x13, 4, 0x02800410);
+	o += put_tlv(rp + o, 0x16, 2, 0x0000);
+	o += put_tlv(rp + o, 0x1c, 1, c->intel_operational ? 0x03 : 0x01);
+	o += put_tlv(rp + o, 0x1d, 2, 0x1530); /* week 0x30, 2021 */
+	o += put_tlv(rp + o, 0x1e, 1, 0x01);
+	o += put_tlv(rp + o, 0x1f, 4, c->intel_operational ? 0x00012345 : 0x00000123);
+	o += put_tlv(rp + o, 0x28, 1, 1);
+	o += put_tlv(rp + o, 0x2a, 1, 0);
+	o += put_tlv(rp + o, 0x2b, 1, 1);
+	o += put_tlv(rp + o, 0x2c, 1, 0);
+	o += put_tlv(rp + o, 0x2d, 3, 0x140c02);
+	o += put_tlv(rp + o, 0x2e, 1, c->tlv_limited_cce);
+	o += put_tlv(rp + o, 0x2f, 1, c->tlv_sbe);
+	o += put_tlv(rp + o, 0x30, 6, 0x33221100);
+	if (c->tlv_garbled) {
+		o += put_tlv(rp + o, 0x99, 0, 0);       /* unknown, empty */
+		o += put_tlv(rp + o, 0x50, 13, 0x1234); /* unknown, odd size */
+		o += put_tlv(rp + o, 0x17, 2, 0x8087);  /* USB vendor id: not used */
+	}
+	if (c->tlv_cut) {
+		rp[o++] = 0x32;
+		rp[o++] = 20; /* runs past the end */
+		rp[o++] = 0xaa;
+	}
+	return o;
 }
 
 static void complete(struct fake_chip *c, uint16_t op, const uint8_t *rp, size_t n,
@@ -95,13 +145,12 @@ static bool intel_command(struct fake_chip *c, uint16_t op, const uint8_t *p, si
 			  fake_emit_fn emit, void *ctx)
 {
 	if (op == 0xfc05) {
-		if (c->kind == FAKE_INTEL_TLV) {
-			/* status, CNVi top (0x10, 4 bytes), image type (0x1c) */
-			uint8_t rp[] = { 0, 0x10, 4, 0x10, 0x04, 0x00, 0x02, 0x1c, 1,
-					 c->intel_operational ? 0x03 : 0x01 };
-			complete(c, op, rp, sizeof(rp), emit, ctx);
+		if (c->kind == FAKE_INTEL_TLV && n == 1 && p[0] == 0xff) {
+			uint8_t rp[250];
+			complete(c, op, rp, tlv_answer(c, rp), emit, ctx);
 		} else {
-			uint8_t rp[10] = { 0, 0x37, 0x0c, 0x00, c->intel_operational ? 0x23 : 0x06,
+			uint8_t var = c->kind == FAKE_INTEL_TLV ? c->legacy_variant : 0x0c;
+			uint8_t rp[10] = { 0, 0x37, var, 0x00, c->intel_operational ? 0x23 : 0x06,
 					   0x10, 0x2a, 0x10, 0x17, 0 };
 			complete(c, op, rp, 10, emit, ctx);
 		}
@@ -119,7 +168,9 @@ static bool intel_command(struct fake_chip *c, uint16_t op, const uint8_t *p, si
 	if (op == 0xfc09 && n >= 1) {
 		uint8_t type = p[0];
 		static const uint8_t order[4] = { 0, 3, 2, 1 }; /* rank of each type */
-		static const size_t need[4] = { 128, 0, 256, 256 };
+		/* an ECDSA engine takes a 96-byte key and signature */
+		size_t ks = c->kind == FAKE_INTEL_TLV && c->tlv_sbe == 1 ? 96 : 256;
+		const size_t need[4] = { 128, 0, ks, ks };
 		if (type > 3)
 			c->bad_order = true;
 		else {
@@ -132,6 +183,11 @@ static bool intel_command(struct fake_chip *c, uint16_t op, const uint8_t *p, si
 		if (type == 1 && (n - 1) % 4)
 			c->bad_order = true;
 		c->fragments++;
+		if (type != 1) {
+			c->hdr_dl = realloc(c->hdr_dl, c->hdr_dl_len + n);
+			memcpy(c->hdr_dl + c->hdr_dl_len, p + 1, n - 1);
+			c->hdr_dl_len += n - 1;
+		}
 		if (type == 1) {
 			c->dl = realloc(c->dl, c->dl_len + n);
 			memcpy(c->dl + c->dl_len, p + 1, n - 1);

@@ -43,6 +43,14 @@ struct fake_chip {
 	uint32_t boot_addr;       /* what Intel Reset asked for */
 	int ddc_records;
 	bool intel_operational;
+	/* Intel TLV (FAKE_INTEL_TLV): an AX210-like bootloader by default */
+	uint32_t tlv_cnvi_top, tlv_cnvr_top, tlv_cnvi_bt;
+	uint8_t tlv_sbe, tlv_limited_cce;
+	bool tlv_garbled;        /* unknown types, a zero-length entry, an odd length */
+	bool tlv_cut;            /* the last entry runs past the answer's end */
+	uint8_t legacy_variant;  /* what the legacy form (0xFC05, no parameter) says */
+	uint8_t *hdr_dl;         /* CSS header, key and signature bytes as received */
+	size_t hdr_dl_len;
 };
 
 void fake_chip_init(struct fake_chip *c, enum fake_kind kind);

@@ -143,13 +143,34 @@ static size_t pad(uint8_t *p, size_t o)
 	return record(p, 0xfc02, zero, (uint8_t)need);
 }
 
+static size_t sfi_records(uint8_t *out, size_t cap, size_t hdr, uint32_t seed, int n,
+			  uint8_t rec_len, uint32_t boot_addr);
+
 size_t fw_build_sfi(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
 		    uint32_t boot_addr)
 {
-	if (cap < 644 + (size_t)(n + 1) * (3 + 255 + 6))
+	return sfi_records(out, cap, 644, seed, n, rec_len, boot_addr);
+}
+
+size_t fw_build_sfi_tlv(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
+			uint32_t boot_addr)
+{
+	size_t len = sfi_records(out, cap, 964, seed, n, rec_len, boot_addr);
+	if (!len)
 		return 0;
-	fw_fill(out, 644, seed);
-	size_t o = 644;
+	put32(out + 8, 0x00010000);       /* RSA CSS header version */
+	out[644] = 0x06;                  /* ECDSA CSS header type */
+	put32(out + 644 + 8, 0x00020000); /* its version */
+	return len;
+}
+
+static size_t sfi_records(uint8_t *out, size_t cap, size_t hdr, uint32_t seed, int n,
+			  uint8_t rec_len, uint32_t boot_addr)
+{
+	if (cap < hdr + (size_t)(n + 1) * (3 + 255 + 6))
+		return 0;
+	fw_fill(out, hdr, seed);
+	size_t o = hdr;
 	uint8_t d[255];
 	for (int i = 0; i < n; i++) {
 		fw_fill(d, rec_len, seed + 1 + (uint32_t)i);

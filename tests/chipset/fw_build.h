@@ -41,6 +41,11 @@ size_t fw_build_hcd(uint8_t *out, size_t cap, const struct fw_hcd_rec *r, int n)
  * record to a 4-byte boundary, as Intel's files do. */
 size_t fw_build_sfi(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
 		    uint32_t boot_addr);
+/* The same for a TLV part (variants 0x17 on): the RSA header (CSS version
+ * 0x00010000 at 8) then the 320-byte ECDSA one (type 0x06 at 644, version
+ * 0x00020000 at 652), records from 964. */
+size_t fw_build_sfi_tlv(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
+			uint32_t boot_addr);
 /* Intel .ddc: n records (length, id le16, 4 data bytes). */
 size_t fw_build_ddc(uint8_t *out, size_t cap, int n);
 

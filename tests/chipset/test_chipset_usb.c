@@ -590,17 +590,255 @@ static void intel_failures(void **state)
 	rig_close();
 }
 
-static void intel_tlv(void **state)
+/* ---- Intel TLV parts (AX210/AX211) -------------------------------------- */
+
+#define TLV_NAME "intel/ibt-0041-0041.sfi"
+
+/* An AX210-like bootloader (variant 0x17, CNVi/CNVR 0x410) and its files. */
+static size_t tlv_open(bool with_ddc, uint8_t sbe)
+{
+	rig_open(0x8087, 0x0032, FAKE_INTEL_TLV, NULL);
+	R.chip.tlv_sbe = sbe;
+	size_t n = fw_build_sfi_tlv(fw, sizeof(fw), 70, 25, 41, BOOT_ADDR);
+	assert_true(n > 964);
+	add_file(TLV_NAME, fw, n);
+	if (with_ddc) {
+		uint8_t ddc[64];
+		add_file("intel/ibt-0041-0041.ddc", ddc, fw_build_ddc(ddc, sizeof(ddc), 4));
+	}
+	R.chip.expect_sfi_len = (uint32_t)(n - 964);
+	return n;
+}
+
+static void intel_tlv_patched(void **state)
+{
+	(void)state;
+	for (uint8_t sbe = 0; sbe <= 1; sbe++) {
+		size_t n = tlv_open(true, sbe);
+		const struct bh_chipset_report *r = rig_run();
+		assert_int_equal(R.result, BH_OK);
+		assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+		assert_string_equal(r->chip, "Intel TyP (AX210)");
+		assert_string_equal(r->firmware, "/fw/" TLV_NAME);
+		assert_string_equal(r->config, "/fw/intel/ibt-0041-0041.ddc");
+		/* RSA: CSS header, key and signature from offset 0 (128 + 256 +
+		 * 256); ECDSA: from 644 (128 + 96 + 96); the bytes as in the file */
+		assert_false(R.chip.bad_order);
+		assert_int_equal(R.chip.hdr_dl_len, sbe ? 320 : 640);
+		if (sbe) {
+			assert_memory_equal(R.chip.hdr_dl, fw + 644, 320);
+		} else { /* the 4 bytes at 384 (the RSA exponent) are not sent */
+			assert_memory_equal(R.chip.hdr_dl, fw, 384);
+			assert_memory_equal(R.chip.hdr_dl + 384, fw + 388, 256);
+		}
+		assert_int_equal(R.chip.hdr_got[3], sbe ? 96 : 256);
+		assert_int_equal(R.chip.hdr_got[2], sbe ? 96 : 256);
+		/* every command record after both headers, in 4-byte groups */
+		assert_int_equal(R.chip.dl_len, n - 964);
+		assert_memory_equal(R.chip.dl, fw + 964, n - 964);
+		assert_int_equal(R.chip.boot_addr, BOOT_ADDR);
+		assert_int_equal(R.chip.ddc_records, 4);
+		assert_non_null(strstr(r->message, sbe ? "ECDSA" : "RSA"));
+		assert_non_null(strstr(r->message, "0x00040800"));
+		/* the version after the boot, for `blehost info` */
+		assert_non_null(strstr(r->detail, "CNVi 0x00000410"));
+		assert_non_null(strstr(r->detail, "operational"));
+		assert_int_equal(r->firmware_version, 0x12345);
+		/* the OTP holds an address: no quirk */
+		assert_int_equal(r->quirks & BH_QUIRK_NO_PUBLIC_ADDRESS, 0);
+		/* warm start: operational firmware, nothing sent */
+		int frags = R.chip.fragments;
+		r = rig_run();
+		assert_int_equal(R.result, BH_OK);
+		assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+		assert_int_equal(R.chip.fragments, frags);
+		assert_string_equal(r->firmware, "");
+		rig_close();
+	}
+
+	/* without DDC parameters it still comes up */
+	tlv_open(false, 1);
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+	assert_string_equal(r->config, "");
+	rig_close();
+}
+
+/* The bootloader's fields reach the report before anything is sent. */
+static void intel_tlv_fields_reported(void **state)
 {
 	(void)state;
 	rig_open(0x8087, 0x0032, FAKE_INTEL_TLV, NULL);
+	const struct bh_chipset_report *r = rig_run(); /* no file: stops after the version */
+	assert_int_equal(R.result, BH_ENOTFOUND);
+	assert_non_null(strstr(r->detail, "CNVi 0x00000410 CNVR 0x00000410 variant 0x17"));
+	assert_non_null(strstr(r->detail, "bootloader"));
+	assert_non_null(strstr(r->detail, "secure boot on, OTP lock off, API lock on"));
+	assert_non_null(strstr(r->detail, "SBE RSA"));
+	assert_non_null(strstr(r->detail, "minimum firmware build 2 week 12 2020"));
+	assert_non_null(strstr(r->detail, "limited CCE 0"));
+	rig_close();
+}
+
+static void intel_tlv_failures(void **state)
+{
+	(void)state;
+	/* no firmware: the message names the file and the packages */
+	rig_open(0x8087, 0x0032, FAKE_INTEL_TLV, NULL);
 	const struct bh_chipset_report *r = rig_run();
-	assert_int_equal(R.result, BH_ENOTSUP);
-	assert_non_null(strstr(r->message, "AX2xx"));
-	R.chip.intel_operational = true;
+	assert_int_equal(R.result, BH_ENOTFOUND);
+	assert_int_equal(r->outcome, BH_CHIPSET_FAILED);
+	assert_non_null(strstr(r->message, TLV_NAME));
+	assert_non_null(strstr(r->message, "firmware-iwlwifi"));
+	assert_non_null(strstr(r->message, "linux-firmware"));
+	assert_int_equal(R.chip.fragments, 0);
+	rig_close();
+
+	/* another CNVi/CNVR (type 0x420, step 1): its own file, which is missing */
+	tlv_open(true, 0);
+	R.chip.tlv_cnvi_top = 0x01000420;
 	r = rig_run();
+	assert_int_equal(R.result, BH_ENOTFOUND);
+	assert_non_null(strstr(r->message, "intel/ibt-0142-0041.sfi"));
+	assert_int_equal(R.chip.fragments, 0);
+	rig_close();
+
+	/* the bootloader rejects the image: never reset */
+	tlv_open(true, 1);
+	R.chip.sfi_result = 0x01;
+	r = rig_run();
+	assert_int_equal(R.result, BH_EPROTO);
+	assert_non_null(strstr(r->message, "rejected"));
+	assert_int_equal(R.chip.boot_addr, 0);
+	rig_close();
+
+	/* a refused secure send fragment (the signature) */
+	tlv_open(true, 0);
+	R.chip.refuse_at_fragment = 4;
+	r = rig_run();
+	assert_int_equal(R.result, BH_HCI_STATUS(0x1f));
+	assert_int_equal(R.chip.fragments, 4);
+	rig_close();
+
+	/* the download result never comes */
+	tlv_open(true, 0);
+	R.chip.expect_sfi_len = 1;
+	bh_time_ms t0 = R.now;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ETIMEDOUT);
+	assert_non_null(strstr(r->message, "download result"));
+	assert_true(R.now >= t0 + 5000);
+	rig_close();
+
+	/* the firmware never announces its boot */
+	tlv_open(true, 0);
+	R.chip.no_boot_event = true;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ETIMEDOUT);
+	assert_non_null(strstr(r->message, "boot"));
+	assert_int_equal(R.chip.boot_addr, BOOT_ADDR);
+	rig_close();
+
+	/* truncated files: inside the ECDSA header, and inside a record */
+	size_t cut[2] = { 900, 0 };
+	for (int i = 0; i < 2; i++) {
+		size_t n = tlv_open(true, 1);
+		R.files[0].len = cut[i] ? cut[i] : n - 5;
+		r = rig_run();
+		assert_int_equal(R.result, BH_EMALFORMED);
+		assert_non_null(strstr(r->message, TLV_NAME));
+		assert_int_equal(R.chip.fragments, 0);
+		rig_close();
+	}
+
+	/* a file with only the RSA header (a legacy part's) for a TLV part */
+	tlv_open(true, 0);
+	R.files[0].data[644] = 0x00;
+	r = rig_run();
+	assert_int_equal(R.result, BH_EMALFORMED);
+	assert_non_null(strstr(r->message, "ECDSA"));
+	assert_int_equal(R.chip.fragments, 0);
+	rig_close();
+
+	/* a CSS header of another version */
+	tlv_open(true, 0);
+	R.files[0].data[10] = 0x02;
+	r = rig_run();
+	assert_int_equal(R.result, BH_EMALFORMED);
+	assert_non_null(strstr(r->message, "CSS header version"));
+	rig_close();
+
+	/* bootloaders blehost cannot drive: limited CCE, unknown engine */
+	tlv_open(true, 0);
+	R.chip.tlv_limited_cce = 1;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ENOTSUP);
+	assert_non_null(strstr(r->message, "limited CCE"));
+	rig_close();
+	tlv_open(true, 2);
+	r = rig_run();
+	assert_int_equal(R.result, BH_ENOTSUP);
+	assert_non_null(strstr(r->message, "secure boot engine"));
+	assert_int_equal(R.chip.fragments, 0);
+	rig_close();
+}
+
+static void intel_tlv_garbled(void **state)
+{
+	(void)state;
+	/* unknown types, an empty entry and odd sizes are skipped */
+	tlv_open(true, 0);
+	R.chip.tlv_garbled = true;
+	const struct bh_chipset_report *r = rig_run();
 	assert_int_equal(R.result, BH_OK);
-	assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+	rig_close();
+
+	/* an entry that runs past the end: refused, nothing sent */
+	tlv_open(true, 0);
+	R.chip.tlv_cut = true;
+	r = rig_run();
+	assert_int_equal(R.result, BH_EMALFORMED);
+	assert_non_null(strstr(r->message, "runs past the end"));
+	assert_int_equal(R.chip.fragments, 0);
+	rig_close();
+
+	/* not the Intel platform, or a variant blehost does not know:
+	 * used as it is */
+	uint32_t bt[2] = { 0x00173800, 0x001e3700 };
+	for (int i = 0; i < 2; i++) {
+		tlv_open(true, 0);
+		R.chip.tlv_cnvi_bt = bt[i];
+		r = rig_run();
+		assert_int_equal(R.result, BH_OK);
+		assert_int_equal(r->outcome, BH_CHIPSET_UNKNOWN_CHIP);
+		assert_int_equal(R.chip.fragments, 0);
+		rig_close();
+	}
+}
+
+/* AX201 (HrP, variant 0x13) answers the TLV form, but its files are named
+ * from the legacy one: asked again, then the legacy bootloader steps. */
+static void intel_tlv_legacy_variant(void **state)
+{
+	(void)state;
+	rig_open(0x8087, 0x0026, FAKE_INTEL_TLV, NULL);
+	R.chip.tlv_cnvi_bt = 0x00133700;
+	R.chip.legacy_variant = 0x13;
+	size_t n = fw_build_sfi(fw, sizeof(fw), 44, 12, 60, BOOT_ADDR);
+	add_file("intel/ibt-19-0-16.sfi", fw, n);
+	R.chip.expect_sfi_len = (uint32_t)(n - 644);
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+	assert_string_equal(r->firmware, "/fw/intel/ibt-19-0-16.sfi");
+	assert_int_equal(R.chip.hdr_dl_len, 640);
+	assert_memory_equal(R.chip.hdr_dl, fw, 384);
+	assert_memory_equal(R.chip.hdr_dl + 384, fw + 388, 256);
+	assert_int_equal(R.chip.dl_len, n - 644);
+	assert_memory_equal(R.chip.dl, fw + 644, n - 644);
+	/* operational, it answers the TLV form */
+	assert_non_null(strstr(r->detail, "operational"));
 	rig_close();
 }
 
@@ -649,7 +887,11 @@ int main(void)
 		cmocka_unit_test(usb_list_reads_ids_path_and_strings),
 		cmocka_unit_test(intel_bootloader_patched),
 		cmocka_unit_test(intel_failures),
-		cmocka_unit_test(intel_tlv),
+		cmocka_unit_test(intel_tlv_patched),
+		cmocka_unit_test(intel_tlv_fields_reported),
+		cmocka_unit_test(intel_tlv_failures),
+		cmocka_unit_test(intel_tlv_garbled),
+		cmocka_unit_test(intel_tlv_legacy_variant),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,7 @@ struct bh_chipset_report {
 	size_t download_bytes;
 	unsigned commands; /* vendor commands sent (download fragments, records) */
 	char message[384]; /* one human sentence or two: what happened, what to do */
+	char detail[256];  /* what the vendor version read said (Intel TLV fields), "" if none */
 };
 
 struct bh_chipset;
@@ -176,5 +177,59 @@ int bh_intel_sfi_walk(const uint8_t *fw, size_t len,
 int bh_intel_ddc_walk(const uint8_t *fw, size_t len,
 		      int (*fn)(void *ctx, const uint8_t *rec, size_t n), void *ctx, char *err,
 		      size_t errlen);
+
+/* Intel TLV Read Version (0xFC05 with parameter 0xFF; AX2xx and later, and
+ * the 9xxx operational firmware): the fields bring-up uses. Unknown types
+ * are skipped and counted. */
+struct bh_intel_tlv {
+	uint32_t cnvi_top, cnvr_top, cnvi_bt, cnvr_bt; /* 0x10-0x13 */
+	uint16_t dev_rev_id;                           /* 0x16 */
+	uint8_t image_type;     /* 0x1c: 0x01 bootloader, 0x03 operational, 0 absent */
+	uint16_t timestamp;     /* 0x1d: week (low byte), year - 2000 (high byte) */
+	uint8_t build_type;     /* 0x1e */
+	uint32_t build_num;     /* 0x1f */
+	uint8_t secure_boot, otp_lock, api_lock, debug_lock; /* 0x28, 0x2a-0x2c */
+	uint8_t min_fw[3];      /* 0x2d: build number, week, year - 2000 */
+	uint8_t limited_cce;    /* 0x2e: nonzero = fragments not each acknowledged */
+	uint8_t sbe_type;       /* 0x2f: secure boot engine, 0 RSA, 1 ECDSA */
+	uint8_t otp_bdaddr[6];  /* 0x30 */
+	bool have_bdaddr, have_sbe;
+	unsigned unknown;       /* entries of types this parser does not use */
+};
+/* Parses the return parameters after the status byte. BH_EMALFORMED (with
+ * err) when an entry runs past the end or a used field is shorter than its
+ * size; never reads outside p[0..n). */
+int bh_intel_tlv_parse(const uint8_t *p, size_t n, struct bh_intel_tlv *v, char *err,
+		       size_t errlen);
+/* Hardware platform (0x37 for every Intel part so far) and variant
+ * (0x17 TyP, 0x18 Slr, 0x19 Slr-F, 0x1b Mgr, 0x1c GaP) from CNVi BT. */
+uint8_t bh_intel_hw_platform(uint32_t cnvi_bt);
+uint8_t bh_intel_hw_variant(uint32_t cnvi_bt);
+/* intel/ibt-<cnvi>-<cnvr>.EXT: each id is the CNVx top type (12 bits)
+ * shifted left 4 with the step (4 bits) below, byte-swapped, as 4 hex
+ * digits ("intel/ibt-0041-0041.sfi"). */
+void bh_intel_tlv_fw_name(const struct bh_intel_tlv *v, const char *ext, char *out, size_t len);
+/* One line of the fields for `blehost info`. */
+void bh_intel_tlv_describe(const struct bh_intel_tlv *v, char *out, size_t len);
+
+/* Where the secure-send header fragments of an .sfi are for a TLV part:
+ * three (type, offset, length) pieces (CSS header 0x00, public key 0x03,
+ * signature 0x02) and the offset where the command records begin. RSA
+ * (sbe 0): 128 + 256 + 256 from offset 0; ECDSA (sbe 1): 128 + 96 + 96
+ * from offset 644. Files for variants 0x17 and later carry both headers
+ * (644 + 320 bytes); the CSS header versions are checked (RSA 0x00010000
+ * at offset 8, ECDSA 0x00020000 at 652, ECDSA header type 0x06 at 644).
+ * Returns BH_OK or BH_EMALFORMED/BH_ENOTSUP with err. */
+struct bh_intel_sfi_piece {
+	uint8_t type;
+	size_t off, len;
+};
+int bh_intel_sfi_layout(const uint8_t *fw, size_t len, uint8_t hw_variant, uint8_t sbe_type,
+			struct bh_intel_sfi_piece hdr[3], size_t *payload_off, char *err,
+			size_t errlen);
+/* bh_intel_sfi_walk with the command records starting at payload_off. */
+int bh_intel_sfi_walk_from(const uint8_t *fw, size_t len, size_t payload_off,
+			   int (*fn)(void *ctx, size_t off, size_t n), void *ctx,
+			   uint32_t *boot_addr, char *err, size_t errlen);
 
 #endif
