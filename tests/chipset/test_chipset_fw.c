@@ -239,6 +239,115 @@ static void intel_sfi_and_ddc(void **state)
 	assert_int_equal(bh_intel_ddc_walk(file, n, NULL, NULL, err, sizeof(err)), BH_EMALFORMED);
 }
 
+/* The TLV version answer: fields, skipped types, refusals. */
+static void intel_tlv_parse(void **state)
+{
+	(void)state;
+	static const uint8_t ok[] = {
+		0x10, 4, 0x00, 0x04, 0x00, 0x01, /* CNVi top: type 0x400 step 1 */
+		0x11, 4, 0x10, 0x05, 0x00, 0x00, /* CNVR top: type 0x510 step 0 */
+		0x12, 4, 0x00, 0x37, 0x1c, 0x00, /* CNVi BT: platform 0x37, variant 0x1c */
+		0x16, 2, 0x02, 0x00,             /* device revision 2 */
+		0x1c, 1, 0x01,                   /* bootloader */
+		0x77, 0,                         /* unknown, empty */
+		0x2f, 1, 0x01,                   /* ECDSA */
+		0x2d, 3, 5, 40, 21,              /* minimum build 5, week 40, 2021 */
+		0x30, 6, 1, 2, 3, 4, 5, 6,       /* OTP BD_ADDR */
+		0x55, 3, 9, 9, 9,                /* unknown */
+	};
+	struct bh_intel_tlv v;
+	char err[96], name[64], line[256];
+	assert_int_equal(bh_intel_tlv_parse(ok, sizeof(ok), &v, err, sizeof(err)), BH_OK);
+	assert_int_equal(v.cnvi_top, 0x01000400);
+	assert_int_equal(bh_intel_hw_platform(v.cnvi_bt), 0x37);
+	assert_int_equal(bh_intel_hw_variant(v.cnvi_bt), 0x1c);
+	assert_int_equal(v.dev_rev_id, 2);
+	assert_int_equal(v.image_type, 0x01);
+	assert_true(v.have_sbe);
+	assert_int_equal(v.sbe_type, 1);
+	assert_int_equal(v.min_fw[1], 40);
+	assert_true(v.have_bdaddr);
+	assert_int_equal(v.otp_bdaddr[5], 6);
+	assert_int_equal(v.unknown, 2);
+	/* type << 4 | step, byte-swapped: 0x4001 -> 0140, 0x5100 -> 0051 */
+	bh_intel_tlv_fw_name(&v, "sfi", name, sizeof(name));
+	assert_string_equal(name, "intel/ibt-0140-0051.sfi");
+	bh_intel_tlv_fw_name(&v, "ddc", name, sizeof(name));
+	assert_string_equal(name, "intel/ibt-0140-0051.ddc");
+	bh_intel_tlv_describe(&v, line, sizeof(line));
+	assert_non_null(strstr(line, "SBE ECDSA, minimum firmware build 5 week 40 2021"));
+	/* a small buffer is cut, not overrun */
+	char tiny[20];
+	bh_intel_tlv_describe(&v, tiny, sizeof(tiny));
+	assert_int_equal(strlen(tiny), sizeof(tiny) - 1);
+
+	/* runs past the end, at each possible cut */
+	for (size_t n = 1; n < sizeof(ok); n++) {
+		int rc = bh_intel_tlv_parse(ok, n, &v, err, sizeof(err));
+		bool boundary = n == 6 || n == 12 || n == 18 || n == 22 || n == 25 || n == 27 ||
+				n == 30 || n == 35 || n == 43;
+		assert_int_equal(rc, boundary ? BH_OK : BH_EMALFORMED);
+	}
+	/* a used field shorter than its size */
+	static const uint8_t short_top[] = { 0x10, 2, 0x10, 0x04 };
+	assert_int_equal(bh_intel_tlv_parse(short_top, sizeof(short_top), &v, err, sizeof(err)),
+			 BH_EMALFORMED);
+	assert_non_null(strstr(err, "type 0x10"));
+	/* nothing at all: every field absent */
+	assert_int_equal(bh_intel_tlv_parse(ok, 0, &v, err, sizeof(err)), BH_OK);
+	assert_false(v.have_sbe);
+	assert_int_equal(v.image_type, 0);
+}
+
+/* Where the secure-send pieces are, per secure boot engine. */
+static void intel_tlv_sfi_layout(void **state)
+{
+	(void)state;
+	static uint8_t f[8000];
+	size_t n = fw_build_sfi_tlv(f, sizeof(f), 3, 6, 20, 0x1000);
+	assert_true(n > 964);
+	struct bh_intel_sfi_piece h[3];
+	size_t pay = 0;
+	char err[128];
+	assert_int_equal(bh_intel_sfi_layout(f, n, 0x17, 0, h, &pay, err, sizeof(err)), BH_OK);
+	assert_int_equal(pay, 964);
+	assert_int_equal(h[1].off, 128);
+	assert_int_equal(h[2].off, 388);
+	assert_int_equal(h[2].len, 256);
+	assert_int_equal(bh_intel_sfi_layout(f, n, 0x17, 1, h, &pay, err, sizeof(err)), BH_OK);
+	assert_int_equal(h[0].off, 644);
+	assert_int_equal(h[1].type, 0x03);
+	assert_int_equal(h[1].off, 772);
+	assert_int_equal(h[2].type, 0x02);
+	assert_int_equal(h[2].off, 868);
+	assert_int_equal(h[2].len, 96);
+	uint32_t boot = 0;
+	assert_true(bh_intel_sfi_walk_from(f, n, pay, NULL, NULL, &boot, err, sizeof(err)) > 0);
+	assert_int_equal(boot, 0x1000);
+	/* legacy variants: RSA only, records from 644 */
+	assert_int_equal(bh_intel_sfi_layout(f, n, 0x12, 0, h, &pay, err, sizeof(err)), BH_OK);
+	assert_int_equal(pay, 644);
+	assert_int_equal(bh_intel_sfi_layout(f, n, 0x12, 1, h, &pay, err, sizeof(err)), BH_ENOTSUP);
+	assert_int_equal(bh_intel_sfi_layout(f, n, 0x17, 2, h, &pay, err, sizeof(err)), BH_ENOTSUP);
+	/* too short for both headers */
+	assert_int_equal(bh_intel_sfi_layout(f, 964, 0x17, 0, h, &pay, err, sizeof(err)),
+			 BH_EMALFORMED);
+	assert_non_null(strstr(err, "964"));
+	/* ECDSA header missing or of another version */
+	f[652] ^= 1;
+	assert_int_equal(bh_intel_sfi_layout(f, n, 0x17, 1, h, &pay, err, sizeof(err)),
+			 BH_EMALFORMED);
+	f[652] ^= 1;
+	f[644] = 0;
+	assert_int_equal(bh_intel_sfi_layout(f, n, 0x17, 0, h, &pay, err, sizeof(err)),
+			 BH_EMALFORMED);
+	f[644] = 6;
+	f[10] = 0; /* version 0x00000000 */
+	assert_int_equal(bh_intel_sfi_layout(f, n, 0x17, 0, h, &pay, err, sizeof(err)),
+			 BH_EMALFORMED);
+	assert_non_null(strstr(err, "CSS header version"));
+}
+
 static void quirk_table(void **state)
 {
 	(void)state;
@@ -282,6 +391,8 @@ int main(void)
 		cmocka_unit_test(v2_packed_equal_priority),
 		cmocka_unit_test(hcd_walk),
 		cmocka_unit_test(intel_sfi_and_ddc),
+		cmocka_unit_test(intel_tlv_parse),
+		cmocka_unit_test(intel_tlv_sfi_layout),
 		cmocka_unit_test(quirk_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
