@@ -1,5 +1,6 @@
 /* libFuzzer target: a hostile controller during vendor bring-up. The chipset
- * core and the Realtek, Broadcom or Intel driver (first byte) get valid firmware
+ * core and the Realtek, Broadcom or Intel driver (first byte; Intel with a
+ * legacy or a TLV part's .sfi) get valid firmware
  * and then whatever events the input holds, with virtual time jumping
  * between them. Checks: done is reported exactly once when bring-up ends,
  * never while it runs, and commands are never sent after it. */
@@ -57,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	int kind = data[0] % 3; /* Realtek, Broadcom, Intel */
+	int kind = data[0] % 4; /* Realtek, Broadcom, Intel, Intel TLV */
 	bool realtek = kind == 0;
 	static uint8_t body[600];
 	fw_fill(body, sizeof(body), 5);
@@ -66,6 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fw_len = fw_build_epatch_v1(fw, sizeof(fw), 0x11112222, 14, ps, 2);
 	} else if (kind == 2) {
 		fw_len = fw_build_sfi(fw, sizeof(fw), 9, 4, 30, 0x40800);
+	} else if (kind == 3) {
+		fw_len = fw_build_sfi_tlv(fw, sizeof(fw), 9, 4, 30, 0x40800);
 	} else {
 		struct fw_hcd_rec rs[] = { { 0xfc4c, body, 250 }, { 0xfc4e, body, 4 } };
 		fw_len = fw_build_hcd(fw, sizeof(fw), rs, 2);
@@ -73,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_env env = { .now = now_fn };
 	struct bh_chipset_config cfg;
 	bh_chipset_config_default(&cfg);
-	cfg.driver = realtek ? "realtek" : kind == 2 ? "intel" : "broadcom";
+	cfg.driver = realtek ? "realtek" : kind >= 2 ? "intel" : "broadcom";
 	cfg.cmd_timeout_ms = 100;
 	struct bh_chipset_port port = { .send = send_fn, .load = load_fn, .done = done_fn };
 	now = 0;

@@ -42,10 +42,11 @@ static void cleanup(void)
 }
 
 /* The firmware a driver reads: an RTL8761B (UART: no USB ID here) epatch v1 (patches for ROM
- * versions 0 and 1) with its config, or a BCM20702A1 .hcd. */
+ * versions 0 and 1) with its config, a BCM20702A1 .hcd, an 8265's or an
+ * AX210's (vendor "intel-tlv") .sfi and .ddc. */
 static void make_firmware(const char *vendor)
 {
-	bool realtek = !strcmp(vendor, "realtek"), intel = !strcmp(vendor, "intel");
+	bool realtek = !strcmp(vendor, "realtek"), intel = !strncmp(vendor, "intel", 5);
 	snprintf(dir, sizeof(dir), "/tmp/bh-fw-XXXXXX");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
@@ -64,6 +65,10 @@ static void make_firmware(const char *vendor)
 		put("rtl_bt/rtl8761b_fw.bin", fw,
 		    fw_build_epatch_v1(fw, sizeof(fw), 0x0a0b1234, 14, ps, 2));
 		put("rtl_bt/rtl8761b_config.bin", cfg, sizeof(cfg));
+	} else if (!strcmp(vendor, "intel-tlv")) {
+		put("intel/ibt-0041-0041.sfi", fw,
+		    fw_build_sfi_tlv(fw, sizeof(fw), 41, 12, 30, 0x00040800));
+		put("intel/ibt-0041-0041.ddc", cfg, fw_build_ddc(cfg, sizeof(cfg), 3));
 	} else if (intel) {
 		put("intel/ibt-12-16.sfi", fw, fw_build_sfi(fw, sizeof(fw), 40, 12, 30, 0x00040800));
 		put("intel/ibt-12-16.ddc", cfg, fw_build_ddc(cfg, sizeof(cfg), 3));
@@ -103,26 +108,32 @@ static bool hook(void *ctx, struct fake *f, uint16_t op, const uint8_t *p, size_
 /* `blehost info` on the replayed bring-up: what it prints about it. */
 static int cli(const char *vendor, const char *trace, const char *exe)
 {
+	bool tlv = !strcmp(vendor, "intel-tlv");
 	const char *want_text = !strcmp(vendor, "realtek")
 					? "Chipset        realtek RTL8761B: patched"
 				: !strcmp(vendor, "intel") ? "Chipset        intel Intel 8265: patched"
-							   : "Chipset        broadcom BCM20702A1: patched";
+				: tlv ? "Chipset        intel Intel TyP (AX210): patched"
+				      : "Chipset        broadcom BCM20702A1: patched";
 	const char *want_file = !strcmp(vendor, "realtek") ? "/rtl_bt/rtl8761b_fw.bin + "
 				: !strcmp(vendor, "intel") ? "/intel/ibt-12-16.sfi + "
-							   : "/brcm/BCM20702A1.hcd";
+				: tlv ? "/intel/ibt-0041-0041.sfi + "
+				      : "/brcm/BCM20702A1.hcd";
 	int fails = 0;
 	for (int json = 0; json < 2; json++) {
 		char cmd[1024], out[8192] = "";
 		snprintf(cmd, sizeof(cmd), "'%s' %s --store '%s/store' --seed 7 --chipset %s -t "
 			 "replay:'%s' info 2>&1",
-			 exe, json ? "--json" : "", dir, vendor, trace);
+			 exe, json ? "--json" : "", dir, tlv ? "intel" : vendor, trace);
 		FILE *p = popen(cmd, "r");
 		size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
 		out[n] = 0;
 		int st = p ? pclose(p) : -1;
 		const char *w1 = json ? "\"outcome\":\"patched\"" : want_text;
 		const char *w2 = json ? "\"download_commands\":" : want_file;
-		if (st != 0 || !strstr(out, w1) || !strstr(out, w2)) {
+		/* the TLV fields, after the boot */
+		const char *w3 = !tlv ? w1 : json ? "\"detail\":\"CNVi 0x00000410"
+						: "Version        CNVi 0x00000410";
+		if (st != 0 || !strstr(out, w1) || !strstr(out, w2) || !strstr(out, w3)) {
 			fprintf(stderr, "%s\n-> exit %d, wanted \"%s\" and \"%s\" in:\n%s\n", cmd, st,
 				w1, w2, out);
 			fails++;
@@ -189,13 +200,15 @@ int main(int argc, char **argv)
 		return cli(argv[2], argv[3], argv[4]);
 	}
 	if (argc != 4 || (strcmp(argv[1], "record") && strcmp(argv[1], "replay")) ||
-	    (strcmp(argv[2], "realtek") && strcmp(argv[2], "broadcom") && strcmp(argv[2], "intel"))) {
-		fprintf(stderr, "usage: %s record|replay realtek|broadcom|intel FILE\n", argv[0]);
+	    (strcmp(argv[2], "realtek") && strcmp(argv[2], "broadcom") && strcmp(argv[2], "intel") &&
+	     strcmp(argv[2], "intel-tlv"))) {
+		fprintf(stderr, "usage: %s record|replay realtek|broadcom|intel|intel-tlv FILE\n",
+			argv[0]);
 		return 2;
 	}
 	bool record = !strcmp(argv[1], "record");
 	bool realtek = !strcmp(argv[2], "realtek");
-	bool intel = !strcmp(argv[2], "intel");
+	bool intel = !strcmp(argv[2], "intel"), tlv = !strcmp(argv[2], "intel-tlv");
 	make_firmware(argv[2]);
 
 	struct bh_host_config cfg;
@@ -203,7 +216,7 @@ int main(int argc, char **argv)
 	cfg.seeded = true;
 	cfg.seed = 7;
 	cfg.store_dir = "";
-	cfg.chipset = argv[2];
+	cfg.chipset = tlv ? "intel" : argv[2];
 	cfg.log_level = getenv("CHIPSET_TEST_LOG") ? BH_LOG_DEBUG : BH_LOG_WARN;
 	struct fake *f = NULL;
 	struct chip_play cp = { 0 };
@@ -212,14 +225,18 @@ int main(int argc, char **argv)
 		f = fake_new();
 		if (!f)
 			return 2;
-		fake_chip_init(&cp.chip, realtek ? FAKE_REALTEK : intel ? FAKE_INTEL : FAKE_BROADCOM);
+		fake_chip_init(&cp.chip, realtek ? FAKE_REALTEK
+					 : intel ? FAKE_INTEL
+					 : tlv ? FAKE_INTEL_TLV : FAKE_BROADCOM);
 		cp.chip.patched_version = realtek ? 0x0a0b1234 : 0x4321;
-		if (intel) {
+		cp.chip.tlv_sbe = 1; /* ECDSA */
+		if (intel || tlv) {
 			char path[256];
-			snprintf(path, sizeof(path), "%s/intel/ibt-12-16.sfi", dir);
+			snprintf(path, sizeof(path), "%s/intel/%s", dir,
+				 tlv ? "ibt-0041-0041.sfi" : "ibt-12-16.sfi");
 			struct stat st;
 			stat(path, &st);
-			cp.chip.expect_sfi_len = (uint32_t)st.st_size - 644;
+			cp.chip.expect_sfi_len = (uint32_t)st.st_size - (tlv ? 964 : 644);
 		}
 		fake_set_command_hook(f, hook, &cp);
 		cfg.transport = fake_transport(f);

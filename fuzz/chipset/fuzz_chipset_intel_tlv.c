@@ -1,0 +1,56 @@
+/* libFuzzer target: the Intel TLV version parser and the TLV parts' .sfi
+ * layout (chipset_intel_tlv.c). The input is a TLV answer and, read again
+ * with its first two bytes as hardware variant and SBE type, an .sfi file.
+ * Checks: never reads out of bounds, names and descriptions stay inside
+ * their buffers and terminated, header pieces lie inside the file and
+ * before the records, and the secure-send groups tile the records exactly
+ * in 4-byte multiples. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <blehost/chipset.h>
+
+struct acc {
+	size_t next, len;
+};
+
+static int on_group(void *ctx, size_t off, size_t n)
+{
+	struct acc *a = ctx;
+	if (off != a->next || n % 4 || off + n > a->len)
+		abort();
+	a->next = off + n;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bh_intel_tlv v;
+	char err[96], name[48], line[256];
+	if (bh_intel_tlv_parse(data, size, &v, err, sizeof(err)) == BH_OK) {
+		bh_intel_tlv_fw_name(&v, "sfi", name, sizeof(name));
+		if (strlen(name) != strlen("intel/ibt-0000-0000.sfi"))
+			abort();
+		bh_intel_tlv_describe(&v, line, sizeof(line));
+		if (strlen(line) >= sizeof(line))
+			abort();
+	} else if (!memchr(err, 0, sizeof(err))) {
+		abort();
+	}
+	if (size < 2)
+		return 0;
+	struct bh_intel_sfi_piece h[3];
+	size_t pay = 0;
+	if (bh_intel_sfi_layout(data, size, data[0], data[1], h, &pay, err, sizeof(err)) != BH_OK)
+		return 0;
+	for (int i = 0; i < 3; i++)
+		if (h[i].off + h[i].len > pay || pay >= size)
+			abort();
+	struct acc a = { pay, size };
+	uint32_t boot;
+	int n = bh_intel_sfi_walk_from(data, size, pay, on_group, &a, &boot, err, sizeof(err));
+	if (n >= 0 && a.next != size)
+		abort();
+	return 0;
+}
