@@ -34,7 +34,7 @@
  *   the legacy bootloader steps. Variants 0x17-0x1c take the same steps
  *   without Read Boot Params (the TLV answer holds those fields).
  */
-#include "chipset_internal.h"
+#include "chipset_intel.h"
 
 #include <blehost/bh_bytes.h>
 
@@ -288,6 +288,10 @@ static void on_tlv(struct bh_chipset *c, const uint8_t *rp, size_t n)
 static void on_legacy_version(struct bh_chipset *c, const uint8_t *rp)
 {
 	uint8_t variant = rp[2], fw_variant = rp[4];
+	if (variant == 0x07 || variant == 0x08) {
+		intel_rom_begin(c, rp); /* chipset_intel_bseq.c */
+		return;
+	}
 	c->hw_variant = variant;
 	c->hw_rev = rp[3];
 	c->fw_rev = rp[5];
@@ -436,6 +440,10 @@ static void intel_timer(struct bh_chipset *c)
 
 static void intel_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp, size_t n)
 {
+	if (c->dstep >= INTEL_ROM_ENTER) {
+		intel_rom_complete(c, op, rp, n);
+		return;
+	}
 	if (!n || rp[0]) {
 		chipset_finish(c, BH_CHIPSET_FAILED, n ? BH_HCI_STATUS(rp[0]) : BH_EMALFORMED,
 			       "Intel command 0x%04x failed (%s)", op,

@@ -58,6 +58,8 @@ struct bh_chipset {
 	size_t seg_i;                       /* Intel: secure-send segment */
 	bool intel_tlv;                     /* Intel: a TLV part (chipset_intel_tlv.c) */
 	struct bh_intel_tlv tlv;            /* Intel: its version answer */
+	bool bseq_failed;                   /* Intel ROM: an answer did not match */
+	char bseq_why[128];                 /* Intel ROM: how */
 	bool got_boot_event;
 };
 

@@ -36,9 +36,10 @@ static const struct bh_chipset_quirk table[] = {
 	  "BCM20702A0 dongles (Plugable, Kinivo)", "Linux btusb table (BTUSB_BCM_PATCHRAM)" },
 	{ 0x0a5c, 0xffff, BH_CHIPSET_BROADCOM, BH_QUIRK_ROM_WORKS, "any Broadcom Bluetooth interface",
 	  "btusb matches vendor 0a5c with class ff/01/01 or e0/01/01 as Broadcom patchram" },
-	/* Intel: 8260/8265/9xxx boot into a bootloader and need their .sfi
-	 * firmware (chipset_intel.c loads it); AX2xx (TLV) parts are
-	 * recognised, but their firmware download is not implemented. */
+	/* Intel: 8260/8265/9xxx and AX2xx boot into a bootloader and need
+	 * their .sfi firmware (chipset_intel.c, chipset_intel_tlv.c); the
+	 * 7260/7265 ROM runs alone, a .bseq patch is applied when present
+	 * (chipset_intel_bseq.c). */
 	{ 0x8087, 0x0a2b, BH_CHIPSET_INTEL, BH_QUIRK_NEEDS_PATCH, "Intel 8265 (bootloader)",
 	  "Linux btusb table (BTUSB_INTEL_COMBINED); boots into its bootloader" },
 	{ 0x8087, 0x0aaa, BH_CHIPSET_INTEL, BH_QUIRK_NEEDS_PATCH, "Intel 9460/9560 (bootloader)",
@@ -48,7 +49,7 @@ static const struct bh_chipset_quirk table[] = {
 	{ 0x8087, 0x0032, BH_CHIPSET_INTEL, BH_QUIRK_NEEDS_PATCH, "Intel AX210 (bootloader, TLV)",
 	  "Linux btusb table (BTUSB_INTEL_COMBINED)" },
 	{ 0x8087, 0x07dc, BH_CHIPSET_INTEL, BH_QUIRK_ROM_WORKS, "Intel 7260 (operational ROM)",
-	  "Linux btusb table (BTUSB_INTEL_COMBINED): legacy part, runs from ROM" },
+	  "Linux btusb table (BTUSB_INTEL_COMBINED): legacy part, runs from ROM, patched by .bseq" },
 	/* CSR8510: genuine parts are fine; clones share the ID and are found
 	 * by behaviour (bh_chipset_behaviour_quirks). */
 	{ 0x0a12, 0x0001, BH_CHIPSET_GENERIC, 0, "CSR8510 A10 and its clones",

@@ -20,7 +20,7 @@ void fake_chip_init(struct fake_chip *c, enum fake_kind kind)
 		c->hci_rev = 0x1000;
 		c->lmp_sub = 0x220e;
 		c->manufacturer = 0x000f;
-	} else if (kind == FAKE_INTEL || kind == FAKE_INTEL_TLV) {
+	} else if (kind == FAKE_INTEL || kind == FAKE_INTEL_TLV || kind == FAKE_INTEL_ROM) {
 		c->hci_ver = c->lmp_ver = 0x08;
 		c->hci_rev = 0x0100;
 		c->lmp_sub = 0x0100;
@@ -29,6 +29,7 @@ void fake_chip_init(struct fake_chip *c, enum fake_kind kind)
 		c->tlv_cnvi_top = c->tlv_cnvr_top = 0x00000410;
 		c->tlv_cnvi_bt = 0x00173700;
 		c->legacy_variant = 0x0c;
+		c->mfg_exit_reset = -1;
 	} else {
 		c->hci_ver = c->lmp_ver = 0x09;
 		c->hci_rev = 0x0001;
@@ -219,6 +220,50 @@ static bool intel_command(struct fake_chip *c, uint16_t op, const uint8_t *p, si
 	return false;
 }
 
+/* A 7260 ROM (variant 0x07, revision 0x10, firmware 1.80 build 2 week 3
+ * 2013): vendor commands only in manufacturer mode; leaving it with reset
+ * 0x02 after memory writes activates the patch (patch number 5). */
+static bool intel_rom_command(struct fake_chip *c, uint16_t op, const uint8_t *p, size_t n,
+			      fake_emit_fn emit, void *ctx)
+{
+	uint8_t st = 0;
+	if (op == 0xfc05) {
+		uint8_t rp[10] = { 0, 0x37, 0x07, 0x10, 0x01, 0x80, 0x02, 0x03, 0x0d,
+				   c->patched ? 0x05 : 0x00 };
+		complete(c, op, rp, 10, emit, ctx);
+		return true;
+	}
+	if (op == 0xfc11 && n == 2) {
+		if (p[0] == 0x01) {
+			c->in_mfg = true;
+			c->mfg_enters++;
+		} else {
+			c->in_mfg = false;
+			c->mfg_exit_reset = p[1];
+			if (p[1] == 0x02 && c->dl_len)
+				c->patched = true;
+		}
+		complete(c, op, &st, 1, emit, ctx);
+		return true;
+	}
+	if ((op >> 10) != 0x3f)
+		return false;
+	if (!c->in_mfg) {
+		st = 0x0c; /* Command Disallowed */
+	} else {
+		c->records++;
+		if (c->refuse_at_fragment && c->records == c->refuse_at_fragment)
+			st = 0x1f;
+		if (op == 0xfc8e) {
+			c->dl = realloc(c->dl, c->dl_len + n + 1);
+			memcpy(c->dl + c->dl_len, p, n);
+			c->dl_len += n;
+		}
+	}
+	complete(c, op, &st, 1, emit, ctx);
+	return true;
+}
+
 void fake_chip_command(struct fake_chip *c, uint16_t op, const uint8_t *p, size_t n,
 		       fake_emit_fn emit, void *ctx)
 {
@@ -227,6 +272,8 @@ void fake_chip_command(struct fake_chip *c, uint16_t op, const uint8_t *p, size_
 	if (c->unplugged || (c->mute_at_cmd && c->ncmds >= c->mute_at_cmd))
 		return;
 	uint8_t ok = 0;
+	if (c->kind == FAKE_INTEL_ROM && intel_rom_command(c, op, p, n, emit, ctx))
+		return;
 	if ((c->kind == FAKE_INTEL || c->kind == FAKE_INTEL_TLV) &&
 	    intel_command(c, op, p, n, emit, ctx))
 		return;

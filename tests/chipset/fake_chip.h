@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum fake_kind { FAKE_REALTEK, FAKE_BROADCOM, FAKE_PLAIN, FAKE_INTEL, FAKE_INTEL_TLV };
+enum fake_kind { FAKE_REALTEK, FAKE_BROADCOM, FAKE_PLAIN, FAKE_INTEL, FAKE_INTEL_TLV, FAKE_INTEL_ROM };
 
 typedef void (*fake_emit_fn)(void *ctx, const uint8_t *evt, size_t len);
 
@@ -51,6 +51,10 @@ struct fake_chip {
 	uint8_t legacy_variant;  /* what the legacy form (0xFC05, no parameter) says */
 	uint8_t *hdr_dl;         /* CSS header, key and signature bytes as received */
 	size_t hdr_dl_len;
+	/* Intel ROM (FAKE_INTEL_ROM, a 7260): manufacturer mode */
+	bool in_mfg;
+	int mfg_enters;
+	int mfg_exit_reset; /* the reset byte of the last exit, -1 none */
 };
 
 void fake_chip_init(struct fake_chip *c, enum fake_kind kind);

@@ -197,3 +197,29 @@ size_t fw_build_ddc(uint8_t *out, size_t cap, int n)
 	}
 	return (size_t)n * 7;
 }
+
+size_t fw_build_bseq(uint8_t *out, size_t cap, int n, uint8_t rec_len, bool mem_write)
+{
+	if (cap < 64 + (size_t)n * (4 + 255 + 7))
+		return 0;
+	size_t o = 0;
+	/* a setup command with two expected events: the last one counts */
+	static const uint8_t setup[] = { 0x01, 0x22, 0xfc, 0x01, 0x00,
+					 0x02, 0xff, 0x02, 0x2a, 0x00,
+					 0x02, 0x0e, 0x04, 0x01, 0x22, 0xfc, 0x00 };
+	memcpy(out, setup, sizeof(setup));
+	o += sizeof(setup);
+	uint16_t op = mem_write ? 0xfc8e : 0xfc2f;
+	for (int i = 0; i < n; i++) {
+		out[o++] = 0x01;
+		put16(out + o, op);
+		o += 2;
+		out[o++] = rec_len;
+		fw_fill(out + o, rec_len, 100u + (uint32_t)i);
+		o += rec_len;
+		uint8_t ev[7] = { 0x02, 0x0e, 0x04, 0x01, (uint8_t)op, (uint8_t)(op >> 8), 0x00 };
+		memcpy(out + o, ev, sizeof(ev));
+		o += sizeof(ev);
+	}
+	return o;
+}

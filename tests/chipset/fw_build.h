@@ -4,6 +4,7 @@
 #ifndef BH_TEST_FW_BUILD_H
 #define BH_TEST_FW_BUILD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,10 @@ size_t fw_build_sfi(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_
  * 0x00020000 at 652), records from 964. */
 size_t fw_build_sfi_tlv(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
 			uint32_t boot_addr);
+/* Intel .bseq: a setup command (0xfc22, two expected events), then n
+ * commands of rec_len parameter bytes, Intel Mem Write (0xfc8e) or, without
+ * mem_write, 0xfc2f; each expects Command Complete with status 0. */
+size_t fw_build_bseq(uint8_t *out, size_t cap, int n, uint8_t rec_len, bool mem_write);
 /* Intel .ddc: n records (length, id le16, 4 data bytes). */
 size_t fw_build_ddc(uint8_t *out, size_t cap, int n);
 

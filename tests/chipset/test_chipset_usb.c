@@ -842,6 +842,115 @@ static void intel_tlv_legacy_variant(void **state)
 	rig_close();
 }
 
+/* ---- Intel ROM parts (7260/7265): .bseq in manufacturer mode ------------ */
+
+#define BSEQ_NAME "intel/ibt-hw-37.7.10-fw-1.80.2.3.d.bseq"
+#define BSEQ_DEFAULT "intel/ibt-hw-37.7.bseq"
+
+static size_t rom_open(const char *name, int n, bool mem_write)
+{
+	rig_open(0x8087, 0x07dc, FAKE_INTEL_ROM, NULL);
+	size_t len = fw_build_bseq(fw, sizeof(fw), n, 40, mem_write);
+	assert_true(len > 0);
+	if (name)
+		add_file(name, fw, len);
+	return len;
+}
+
+static void intel_rom_patched(void **state)
+{
+	(void)state;
+	const char *names[2] = { BSEQ_NAME, BSEQ_DEFAULT };
+	for (int i = 0; i < 2; i++) {
+		rom_open(names[i], 9, true);
+		const struct bh_chipset_report *r = rig_run();
+		assert_int_equal(R.result, BH_OK);
+		assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+		assert_string_equal(r->chip, "Intel 7260");
+		assert_non_null(strstr(r->firmware, names[i]));
+		/* manufacturer mode once, the setup command and 9 writes, each
+		 * write's parameters as in the file, then the patch activated */
+		assert_int_equal(R.chip.mfg_enters, 1);
+		assert_int_equal(R.chip.records, 10);
+		assert_int_equal(R.chip.dl_len, 9 * 40);
+		for (int k = 0; k < 9; k++)
+			assert_memory_equal(R.chip.dl + 40 * k, fw + 17 + (size_t)k * 51 + 4, 40);
+		assert_int_equal(R.chip.mfg_exit_reset, 0x02);
+		assert_non_null(strstr(r->message, "patch 0x05 active"));
+		/* warm start: the patch number says it is patched */
+		r = rig_run();
+		assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+		assert_int_equal(R.chip.mfg_enters, 1);
+		rig_close();
+	}
+
+	/* a file without memory writes: manufacturer mode left without reset */
+	rom_open(BSEQ_NAME, 3, false);
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+	assert_int_equal(R.chip.records, 4);
+	assert_int_equal(R.chip.mfg_exit_reset, 0x00);
+	assert_non_null(strstr(r->message, "no reset"));
+	rig_close();
+}
+
+static void intel_rom_failures(void **state)
+{
+	(void)state;
+	/* no patch: the ROM runs alone, and the message says which files */
+	rom_open(NULL, 3, true);
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_NO_FIRMWARE);
+	assert_non_null(strstr(r->message, BSEQ_NAME));
+	assert_non_null(strstr(r->message, BSEQ_DEFAULT));
+	assert_non_null(strstr(r->message, "firmware-iwlwifi"));
+	assert_int_equal(R.chip.mfg_enters, 0);
+	rig_close();
+
+	/* an answer that differs from the file: patch deactivated */
+	rom_open(BSEQ_NAME, 5, true);
+	R.chip.refuse_at_fragment = 3;
+	r = rig_run();
+	assert_int_equal(R.result, BH_EPROTO);
+	assert_int_equal(r->outcome, BH_CHIPSET_FAILED);
+	assert_non_null(strstr(r->message, "command 0xfc8e"));
+	assert_non_null(strstr(r->message, "deactivated"));
+	assert_int_equal(R.chip.records, 3);
+	assert_int_equal(R.chip.mfg_exit_reset, 0x01);
+	assert_false(R.chip.patched);
+	rig_close();
+
+	/* truncated at every length inside the last command: nothing sent */
+	size_t n = rom_open(BSEQ_NAME, 2, true);
+	rig_close();
+	for (size_t cut = n - 51 + 1; cut < n; cut++) {
+		rom_open(BSEQ_NAME, 2, true);
+		R.files[0].len = cut;
+		r = rig_run();
+		assert_int_equal(R.result, BH_EMALFORMED);
+		assert_int_equal(R.chip.mfg_enters, 0);
+		rig_close();
+	}
+
+	/* a command expecting another event than its Command Complete */
+	rom_open(BSEQ_NAME, 2, true);
+	R.files[0].data[11] = 0xff;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ENOTSUP);
+	assert_non_null(strstr(r->message, "expects event 0xff"));
+	assert_int_equal(R.chip.mfg_enters, 0);
+	rig_close();
+
+	/* the controller goes quiet in manufacturer mode */
+	rom_open(BSEQ_NAME, 4, true);
+	R.chip.mute_at_cmd = 6;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ETIMEDOUT);
+	rig_close();
+}
+
 /* ---- listing for `blehost usb` ------------------------------------------ */
 
 static void usb_list_reads_ids_path_and_strings(void **state)
@@ -892,6 +1001,8 @@ int main(void)
 		cmocka_unit_test(intel_tlv_failures),
 		cmocka_unit_test(intel_tlv_garbled),
 		cmocka_unit_test(intel_tlv_legacy_variant),
+		cmocka_unit_test(intel_rom_patched),
+		cmocka_unit_test(intel_rom_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

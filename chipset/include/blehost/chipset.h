@@ -227,6 +227,16 @@ struct bh_intel_sfi_piece {
 int bh_intel_sfi_layout(const uint8_t *fw, size_t len, uint8_t hw_variant, uint8_t sbe_type,
 			struct bh_intel_sfi_piece hdr[3], size_t *payload_off, char *err,
 			size_t errlen);
+/* Intel .bseq (ROM parts 7260/7265): HCI commands (0x01, opcode le16,
+ * length, parameters) each followed by its expected events (0x02, code,
+ * length, parameters). Calls fn with the offsets of each command and of
+ * its last expected event; sets *writes_memory (may be NULL) when a command
+ * is Intel Mem Write (0xFC8E). Returns the number of commands,
+ * BH_EMALFORMED, or BH_ENOTSUP when a command expects anything but its
+ * Command Complete. */
+int bh_intel_bseq_walk(const uint8_t *fw, size_t len,
+		       int (*fn)(void *ctx, size_t cmd_off, size_t evt_off), void *ctx,
+		       bool *writes_memory, char *err, size_t errlen);
 /* bh_intel_sfi_walk with the command records starting at payload_off. */
 int bh_intel_sfi_walk_from(const uint8_t *fw, size_t len, size_t payload_off,
 			   int (*fn)(void *ctx, size_t off, size_t n), void *ctx,
