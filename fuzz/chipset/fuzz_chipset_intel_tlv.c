@@ -1,6 +1,8 @@
-/* libFuzzer target: the Intel TLV version parser and the TLV parts' .sfi
- * layout (chipset_intel_tlv.c). The input is a TLV answer and, read again
- * with its first two bytes as hardware variant and SBE type, an .sfi file.
+/* libFuzzer target: the Intel TLV version parser, the TLV parts' .sfi
+ * layout (chipset_intel_tlv.c) and the ROM parts' .bseq walker
+ * (chipset_intel_bseq.c). The input is a TLV answer, a .bseq file and,
+ * read again with its first two bytes as hardware variant and SBE type, an
+ * .sfi file. Also: .bseq commands and events lie inside the file, in order.
  * Checks: never reads out of bounds, names and descriptions stay inside
  * their buffers and terminated, header pieces lie inside the file and
  * before the records, and the secure-send groups tile the records exactly
@@ -24,6 +26,18 @@ static int on_group(void *ctx, size_t off, size_t n)
 	return 0;
 }
 
+static const uint8_t *cur;
+
+static int on_bseq(void *ctx, size_t cmd, size_t evt)
+{
+	struct acc *a = ctx;
+	if (cmd < a->next || evt <= cmd || evt + 3 > a->len || evt + 3u + cur[evt + 2] > a->len ||
+	    cur[cmd] != 0x01 || cur[evt] != 0x02)
+		abort();
+	a->next = evt + 1;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bh_intel_tlv v;
@@ -38,6 +52,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!memchr(err, 0, sizeof(err))) {
 		abort();
 	}
+	struct acc b = { 0, size };
+	cur = data;
+	bool writes;
+	if (bh_intel_bseq_walk(data, size, on_bseq, &b, &writes, err, sizeof(err)) >= 0 &&
+	    (b.next > size || (size && !b.next)))
+		abort();
 	if (size < 2)
 		return 0;
 	struct bh_intel_sfi_piece h[3];

@@ -348,6 +348,63 @@ static void intel_tlv_sfi_layout(void **state)
 	assert_non_null(strstr(err, "CSS header version"));
 }
 
+struct bseq_seen {
+	int n;
+	size_t cmd[8], evt[8];
+};
+
+static int on_bseq(void *ctx, size_t cmd, size_t evt)
+{
+	struct bseq_seen *b = ctx;
+	b->cmd[b->n] = cmd;
+	b->evt[b->n++] = evt;
+	return 0;
+}
+
+/* Intel .bseq: commands, their last expected event, every cut point. */
+static void intel_bseq(void **state)
+{
+	(void)state;
+	static uint8_t f[1024];
+	size_t n = fw_build_bseq(f, sizeof(f), 3, 20, true);
+	struct bseq_seen b = { 0 };
+	bool writes = false;
+	char err[128], name[96], dflt[64];
+	assert_int_equal(bh_intel_bseq_walk(f, n, on_bseq, &b, &writes, err, sizeof(err)), 4);
+	assert_true(writes);
+	/* the setup command's second event is the one that counts */
+	assert_int_equal(b.cmd[0], 0);
+	assert_int_equal(b.evt[0], 10);
+	assert_int_equal(b.cmd[1], 17);
+	assert_int_equal(b.evt[1], 17 + 24);
+	n = fw_build_bseq(f, sizeof(f), 3, 20, false);
+	assert_int_equal(bh_intel_bseq_walk(f, n, NULL, NULL, &writes, err, sizeof(err)), 4);
+	assert_false(writes);
+	/* a cut anywhere but between two commands is refused */
+	for (size_t cut = 1; cut < n; cut++) {
+		int rc = bh_intel_bseq_walk(f, cut, NULL, NULL, NULL, err, sizeof(err));
+		bool boundary = cut == 17 || cut == 17 + 31 || cut == 17 + 62;
+		/* at 10 the setup command's last whole event is the vendor one */
+		assert_int_equal(rc, boundary ? (int)(1 + (cut - 17) / 31)
+				     : cut == 10 ? BH_ENOTSUP : BH_EMALFORMED);
+	}
+	/* not a command where one must start; an event for another opcode */
+	f[17] = 0x03;
+	assert_int_equal(bh_intel_bseq_walk(f, n, NULL, NULL, NULL, err, sizeof(err)),
+			 BH_EMALFORMED);
+	assert_non_null(strstr(err, "command 2"));
+	f[17] = 0x01;
+	f[17 + 24 + 4] ^= 1;
+	assert_int_equal(bh_intel_bseq_walk(f, n, NULL, NULL, NULL, err, sizeof(err)), BH_ENOTSUP);
+	/* names from the legacy version: lower-case hex, no padding */
+	static const uint8_t v[10] = { 0, 0x37, 0x08, 0x10, 0x01, 0x80, 0x0a, 0x2b, 0x0e, 0 };
+	extern void intel_bseq_names(const uint8_t *v, char *name, size_t len, char *dflt,
+				     size_t dlen);
+	intel_bseq_names(v, name, sizeof(name), dflt, sizeof(dflt));
+	assert_string_equal(name, "intel/ibt-hw-37.8.10-fw-1.80.a.2b.e.bseq");
+	assert_string_equal(dflt, "intel/ibt-hw-37.8.bseq");
+}
+
 static void quirk_table(void **state)
 {
 	(void)state;
@@ -393,6 +450,7 @@ int main(void)
 		cmocka_unit_test(intel_sfi_and_ddc),
 		cmocka_unit_test(intel_tlv_parse),
 		cmocka_unit_test(intel_tlv_sfi_layout),
+		cmocka_unit_test(intel_bseq),
 		cmocka_unit_test(quirk_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
