@@ -39,6 +39,14 @@ static int load_fn(void *ctx, const char *name, uint8_t **data, size_t *len, cha
 	(void)pathlen;
 	if (strstr(name, "config") || strstr(name, ".ddc"))
 		return BH_ENOTFOUND;
+	if (strstr(name, ".bseq")) { /* an Intel ROM part asks for its patch */
+		static uint8_t bseq[512];
+		size_t n = fw_build_bseq(bseq, sizeof(bseq), 3, 20, true);
+		*data = malloc(n);
+		memcpy(*data, bseq, n);
+		*len = n;
+		return BH_OK;
+	}
 	*data = malloc(fw_len);
 	memcpy(*data, fw, fw_len);
 	*len = fw_len;
