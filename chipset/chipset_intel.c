@@ -260,7 +260,6 @@ static void on_tlv(struct bh_chipset *c, const uint8_t *rp, size_t n)
 	}
 	c->rep.chip = variant == 0x17 ? "Intel TyP (AX210)"
 		    : variant == 0x1c ? "Intel GaP (AX211)" : "Intel (TLV bootloader)";
-	c->rep.rom_version = v->dev_rev_id;
 	if (v->limited_cce) {
 		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTSUP,
 			       "this Intel bootloader does not acknowledge each fragment "
@@ -270,9 +269,9 @@ static void on_tlv(struct bh_chipset *c, const uint8_t *rp, size_t n)
 	}
 	if (!v->have_sbe || v->sbe_type > 1) {
 		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTSUP,
-			       "Intel bootloader secure boot engine type %s: blehost knows RSA (0) "
+			       "Intel bootloader secure boot engine type %d%s: blehost knows RSA (0) "
 			       "and ECDSA (1)",
-			       v->have_sbe ? (v->sbe_type > 1 ? "unknown" : "?") : "missing");
+			       v->have_sbe ? v->sbe_type : -1, v->have_sbe ? "" : " (not reported)");
 		return;
 	}
 	static const uint8_t zero[6];

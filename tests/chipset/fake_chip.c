@@ -75,7 +75,8 @@ static size_t tlv_answer(const struct fake_chip *c, uint8_t *rp)
 	o += put_tlv(rp + o, 0x2c, 1, 0);
 	o += put_tlv(rp + o, 0x2d, 3, 0x140c02);
 	o += put_tlv(rp + o, 0x2e, 1, c->tlv_limited_cce);
-	o += put_tlv(rp + o, 0x2f, 1, c->tlv_sbe);
+	if (!c->tlv_no_sbe)
+		o += put_tlv(rp + o, 0x2f, 1, c->tlv_sbe);
 	o += put_tlv(rp + o, 0x30, 6, 0x33221100);
 	if (c->tlv_garbled) {
 		o += put_tlv(rp + o, 0x99, 0, 0);       /* unknown, empty */

@@ -48,6 +48,7 @@ struct fake_chip {
 	uint8_t tlv_sbe, tlv_limited_cce;
 	bool tlv_garbled;        /* unknown types, a zero-length entry, an odd length */
 	bool tlv_cut;            /* the last entry runs past the answer's end */
+	bool tlv_no_sbe;         /* no secure boot engine entry */
 	uint8_t legacy_variant;  /* what the legacy form (0xFC05, no parameter) says */
 	uint8_t *hdr_dl;         /* CSS header, key and signature bytes as received */
 	size_t hdr_dl_len;

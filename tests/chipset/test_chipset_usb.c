@@ -778,7 +778,14 @@ static void intel_tlv_failures(void **state)
 	tlv_open(true, 2);
 	r = rig_run();
 	assert_int_equal(R.result, BH_ENOTSUP);
-	assert_non_null(strstr(r->message, "secure boot engine"));
+	assert_non_null(strstr(r->message, "secure boot engine type 2"));
+	assert_int_equal(R.chip.fragments, 0);
+	rig_close();
+	tlv_open(true, 0);
+	R.chip.tlv_no_sbe = true;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ENOTSUP);
+	assert_non_null(strstr(r->message, "not reported"));
 	assert_int_equal(R.chip.fragments, 0);
 	rig_close();
 }
