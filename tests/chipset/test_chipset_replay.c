@@ -43,7 +43,7 @@ static void cleanup(void)
 
 /* The firmware a driver reads: an RTL8761B (UART: no USB ID here) epatch v1 (patches for ROM
  * versions 0 and 1) with its config, a BCM20702A1 .hcd, an 8265's or an
- * AX210's (vendor "intel-tlv") .sfi and .ddc. */
+ * AX210's (vendor "intel-tlv") .sfi and .ddc, a 7260's .bseq ("intel-rom"). */
 static void make_firmware(const char *vendor)
 {
 	bool realtek = !strcmp(vendor, "realtek"), intel = !strncmp(vendor, "intel", 5);
@@ -65,6 +65,9 @@ static void make_firmware(const char *vendor)
 		put("rtl_bt/rtl8761b_fw.bin", fw,
 		    fw_build_epatch_v1(fw, sizeof(fw), 0x0a0b1234, 14, ps, 2));
 		put("rtl_bt/rtl8761b_config.bin", cfg, sizeof(cfg));
+	} else if (!strcmp(vendor, "intel-rom")) {
+		put("intel/ibt-hw-37.7.10-fw-1.80.2.3.d.bseq", fw,
+		    fw_build_bseq(fw, sizeof(fw), 6, 60, true));
 	} else if (!strcmp(vendor, "intel-tlv")) {
 		put("intel/ibt-0041-0041.sfi", fw,
 		    fw_build_sfi_tlv(fw, sizeof(fw), 41, 12, 30, 0x00040800));
@@ -108,22 +111,24 @@ static bool hook(void *ctx, struct fake *f, uint16_t op, const uint8_t *p, size_
 /* `blehost info` on the replayed bring-up: what it prints about it. */
 static int cli(const char *vendor, const char *trace, const char *exe)
 {
-	bool tlv = !strcmp(vendor, "intel-tlv");
+	bool tlv = !strcmp(vendor, "intel-tlv"), rom = !strcmp(vendor, "intel-rom");
 	const char *want_text = !strcmp(vendor, "realtek")
 					? "Chipset        realtek RTL8761B: patched"
 				: !strcmp(vendor, "intel") ? "Chipset        intel Intel 8265: patched"
 				: tlv ? "Chipset        intel Intel TyP (AX210): patched"
+				: rom ? "Chipset        intel Intel 7260: patched"
 				      : "Chipset        broadcom BCM20702A1: patched";
 	const char *want_file = !strcmp(vendor, "realtek") ? "/rtl_bt/rtl8761b_fw.bin + "
 				: !strcmp(vendor, "intel") ? "/intel/ibt-12-16.sfi + "
 				: tlv ? "/intel/ibt-0041-0041.sfi + "
+				: rom ? "/intel/ibt-hw-37.7.10-fw-1.80.2.3.d.bseq"
 				      : "/brcm/BCM20702A1.hcd";
 	int fails = 0;
 	for (int json = 0; json < 2; json++) {
 		char cmd[1024], out[8192] = "";
 		snprintf(cmd, sizeof(cmd), "'%s' %s --store '%s/store' --seed 7 --chipset %s -t "
 			 "replay:'%s' info 2>&1",
-			 exe, json ? "--json" : "", dir, tlv ? "intel" : vendor, trace);
+			 exe, json ? "--json" : "", dir, tlv || rom ? "intel" : vendor, trace);
 		FILE *p = popen(cmd, "r");
 		size_t n = p ? fread(out, 1, sizeof(out) - 1, p) : 0;
 		out[n] = 0;
@@ -201,14 +206,16 @@ int main(int argc, char **argv)
 	}
 	if (argc != 4 || (strcmp(argv[1], "record") && strcmp(argv[1], "replay")) ||
 	    (strcmp(argv[2], "realtek") && strcmp(argv[2], "broadcom") && strcmp(argv[2], "intel") &&
-	     strcmp(argv[2], "intel-tlv"))) {
-		fprintf(stderr, "usage: %s record|replay realtek|broadcom|intel|intel-tlv FILE\n",
+	     strcmp(argv[2], "intel-tlv") && strcmp(argv[2], "intel-rom"))) {
+		fprintf(stderr,
+			"usage: %s record|replay realtek|broadcom|intel|intel-tlv|intel-rom FILE\n",
 			argv[0]);
 		return 2;
 	}
 	bool record = !strcmp(argv[1], "record");
 	bool realtek = !strcmp(argv[2], "realtek");
 	bool intel = !strcmp(argv[2], "intel"), tlv = !strcmp(argv[2], "intel-tlv");
+	bool rom = !strcmp(argv[2], "intel-rom");
 	make_firmware(argv[2]);
 
 	struct bh_host_config cfg;
@@ -216,7 +223,7 @@ int main(int argc, char **argv)
 	cfg.seeded = true;
 	cfg.seed = 7;
 	cfg.store_dir = "";
-	cfg.chipset = tlv ? "intel" : argv[2];
+	cfg.chipset = tlv || rom ? "intel" : argv[2];
 	cfg.log_level = getenv("CHIPSET_TEST_LOG") ? BH_LOG_DEBUG : BH_LOG_WARN;
 	struct fake *f = NULL;
 	struct chip_play cp = { 0 };
@@ -227,7 +234,8 @@ int main(int argc, char **argv)
 			return 2;
 		fake_chip_init(&cp.chip, realtek ? FAKE_REALTEK
 					 : intel ? FAKE_INTEL
-					 : tlv ? FAKE_INTEL_TLV : FAKE_BROADCOM);
+					 : tlv ? FAKE_INTEL_TLV
+					 : rom ? FAKE_INTEL_ROM : FAKE_BROADCOM);
 		cp.chip.patched_version = realtek ? 0x0a0b1234 : 0x4321;
 		cp.chip.tlv_sbe = 1; /* ECDSA */
 		if (intel || tlv) {
