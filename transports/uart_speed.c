@@ -15,6 +15,7 @@
 #if defined(__linux__)
 #include <asm/termbits.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 /* The fixed constant for a standard rate (so plain termios readers, stty
  * and cfgetospeed see it as before), else BOTHER with the integer rate. */
@@ -54,9 +55,18 @@ int bh_uart_apply(int fd, unsigned long baud, bool flow, char *err, size_t errle
 		tio.c_cflag |= CRTSCTS;
 	else
 		tio.c_cflag &= ~(tcflag_t)CRTSCTS;
-	/* TCSETSW: bytes already queued (the vendor command) go out at the
-	 * old speed before the switch. */
-	if (ioctl(fd, TCSETSW2, &tio) < 0)
+	/* Bytes already queued (the vendor command) must go out at the old
+	 * speed first. Not TCSETSW: with RTS/CTS on and CTS held by a stuck
+	 * controller it waits forever; instead wait for the queue a bounded
+	 * 200 ms, then 2 ms for the last bytes in the UART's FIFO. */
+	for (int i = 0; i < 200; i++) {
+		int q = 0;
+		if (ioctl(fd, TIOCOUTQ, &q) < 0 || q <= 0)
+			break;
+		usleep(1000);
+	}
+	usleep(2000);
+	if (ioctl(fd, TCSETS2, &tio) < 0)
 		return bh_transport_errf(errno == EINVAL ? BH_ENOTSUP : BH_EIO, err, errlen,
 					 "the tty refused %lu baud: %s", baud, strerror(errno));
 	struct termios2 back;
