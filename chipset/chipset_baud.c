@@ -14,7 +14,8 @@
  *   not wait for an answer but switches the host 100 ms later.
  * - Realtek 0xFC17: the le32 rate word from the config file's UART entry
  *   (offset 0x000c); Command Complete at the old speed; flow control from
- *   bit 2 of the entry's 13th byte.
+ *   bit 2 of the entry's 13th byte. Linux gives the part 10-20 ms after the
+ *   answer before switching the host (shorter left an RTL8723BS mute).
  */
 #include "chipset_internal.h"
 
@@ -31,6 +32,7 @@
 #define INTEL_OP_UART_BAUD 0xfc06
 #define RTL_OP_UART_BAUD 0xfc17
 #define INTEL_SWITCH_MS 100
+#define RTL_SETTLE_MS 20
 #define RTL_CONFIG_MAGIC 0x8723ab55u
 #define RTL_CONFIG_UART 0x000c
 
@@ -375,6 +377,11 @@ static void on_complete(struct bh_uart_baud *b, uint8_t st)
 			       "the controller refused %lu baud (0x%04x status 0x%02x); staying at "
 			       "%lu baud",
 			       b->target, b->opcode, st, b->cfg.initial);
+			return;
+		}
+		if (b->cfg.vendor == BH_CHIPSET_REALTEK) {
+			b->step = ST_DELAY;
+			b->deadline = bh_now(b->env) + RTL_SETTLE_MS;
 			return;
 		}
 		switch_host(b);

@@ -186,7 +186,8 @@ int bh_intel_ddc_walk(const uint8_t *fw, size_t len,
  *      3 Mbaud; Intel 0xFC06 after a 0xFC05 Read Version, which the part
  *      wants first; Realtek 0xFC17 with the rate word from the config
  *      file's UART entry);
- *   2. its Command Complete at the old speed (Broadcom, Realtek), or for
+ *   2. its Command Complete at the old speed (Broadcom; Realtek, then a
+ *      20 ms settle as Linux gives it), or for
  *      Intel a fixed 100 ms (the part switches without a usable answer);
  *   3. the host switches its tty (port.set_host);
  *   4. Read Local Version at the new speed proves the link;
