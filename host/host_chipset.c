@@ -79,6 +79,62 @@ static int send_cmd(void *ctx, uint16_t opcode, const uint8_t *params, size_t le
 	return host_lower_send(h, 0x01, pkt, 3 + len);
 }
 
+static void init_failed(struct bh_host *h, bh_status result)
+{
+	h->ready = false;
+	h->ready_status = result;
+	h->ready_done = true;
+	if (h->ev.ready)
+		h->ev.ready(h->ev.ctx, result);
+}
+
+static int baud_set_host(void *ctx, unsigned long baud, bool flow)
+{
+	struct bh_host *h = ctx;
+	char err[200];
+	int rc = bh_transport_set_uart(h->transport, baud, flow, err, sizeof(err));
+	if (rc)
+		host_log(h, BH_LOG_ERROR, "%s", err);
+	return rc;
+}
+
+static void baud_done(void *ctx, bh_status result)
+{
+	struct bh_host *h = ctx;
+	if (result == BH_OK)
+		result = bh_hci_start(h->hci);
+	if (result)
+		init_failed(h, result);
+}
+
+/* After the vendor work: the UART's operating speed, when the spec asked
+ * for one (speed=N; Realtek: from its config file). */
+static bh_status start_uart_baud(struct bh_host *h, const struct bh_chipset_report *r)
+{
+	struct bh_uart_settings u;
+	if (!bh_transport_uart(h->transport, &u) || !u.operating)
+		return BH_ENOTFOUND;
+	uint8_t *cfg = NULL;
+	size_t cfg_len = 0;
+	if (r->vendor == BH_CHIPSET_REALTEK && r->config[0])
+		read_file(r->config, &cfg, &cfg_len);
+	struct bh_uart_baud_config bc = {
+		.vendor = r->vendor, .initial = u.baud, .initial_flow = u.flow,
+		.target = u.operating, .target_flow = u.flow,
+		.rtl_config = cfg, .rtl_config_len = cfg_len,
+	};
+	struct bh_uart_baud_port port = { .send = send_cmd, .set_host = baud_set_host,
+					  .done = baud_done, .ctx = h };
+	h->uart_baud = bh_uart_baud_new(&bc, &h->env, &port);
+	if (!h->uart_baud) {
+		free(cfg);
+		return BH_ENOMEM;
+	}
+	int rc = bh_uart_baud_start(h->uart_baud); /* the config is read within start */
+	free(cfg);
+	return rc;
+}
+
 static void done(void *ctx, bh_status result)
 {
 	struct bh_host *h = ctx;
@@ -86,15 +142,18 @@ static void done(void *ctx, bh_status result)
 	if (r->message[0])
 		host_log(h, result ? BH_LOG_ERROR : BH_LOG_INFO, "chipset %s: %s",
 			 bh_chipset_vendor_str(r->vendor), r->message);
-	if (result == BH_OK)
+	if (result == BH_OK) {
+		bh_status b = start_uart_baud(h, r);
+		if (b == BH_OK)
+			return; /* baud_done goes on */
+		if (b != BH_ENOTFOUND) {
+			init_failed(h, b);
+			return;
+		}
 		result = bh_hci_start(h->hci);
-	if (result == BH_OK)
-		return;
-	h->ready = false;
-	h->ready_status = result;
-	h->ready_done = true;
-	if (h->ev.ready)
-		h->ev.ready(h->ev.ctx, result);
+	}
+	if (result)
+		init_failed(h, result);
 }
 
 static bh_time_ms deadline(void *a)
@@ -106,6 +165,8 @@ static void run(void *a)
 {
 	struct bh_host *h = a;
 	bh_chipset_on_timeout(h->chipset);
+	if (h->uart_baud)
+		bh_uart_baud_on_timeout(h->uart_baud);
 }
 
 int host_chipset_init(struct bh_host *h, char *err, size_t errlen)
@@ -114,7 +175,10 @@ int host_chipset_init(struct bh_host *h, char *err, size_t errlen)
 	bh_chipset_config_default(&cc);
 	cc.have_usb_id = bh_transport_usb_id(h->transport, &cc.vid, &cc.pid);
 	const char *want = h->cfg.chipset;
-	if (want ? !strcmp(want, "none") : !cc.have_usb_id)
+	struct bh_uart_settings u;
+	/* A UART asked to run faster needs the vendor known (Read Local Version) */
+	bool uart_speed = bh_transport_uart(h->transport, &u) && u.operating;
+	if (want ? !strcmp(want, "none") && !uart_speed : !cc.have_usb_id && !uart_speed)
 		return BH_OK;
 	cc.driver = want;
 	struct bh_chipset_port port = { .send = send_cmd, .load = load, .done = done, .ctx = h };
@@ -129,6 +193,8 @@ int host_chipset_init(struct bh_host *h, char *err, size_t errlen)
 
 void host_chipset_free(struct bh_host *h)
 {
+	bh_uart_baud_free(h->uart_baud);
+	h->uart_baud = NULL;
 	bh_chipset_free(h->chipset);
 	h->chipset = NULL;
 }
@@ -140,6 +206,11 @@ bool host_chipset_start(struct bh_host *h)
 
 bool host_chipset_rx(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len)
 {
+	if (h->uart_baud && bh_uart_baud_running(h->uart_baud)) {
+		if (type == 0x04)
+			bh_uart_baud_on_event(h->uart_baud, pkt, len);
+		return true;
+	}
 	if (!h->chipset || !bh_chipset_running(h->chipset))
 		return false;
 	/* Nothing but command answers matter before the standard init. */
@@ -156,7 +227,14 @@ void host_chipset_lost(struct bh_host *h, bh_status why)
 
 bh_time_ms host_chipset_deadline(struct bh_host *h)
 {
-	return h->chipset ? bh_chipset_next_deadline(h->chipset) : BH_NEVER;
+	bh_time_ms a = h->chipset ? bh_chipset_next_deadline(h->chipset) : BH_NEVER;
+	bh_time_ms b = h->uart_baud ? bh_uart_baud_next_deadline(h->uart_baud) : BH_NEVER;
+	return a < b ? a : b;
+}
+
+const struct bh_uart_baud_report *bh_host_uart_baud(const struct bh_host *h)
+{
+	return h->uart_baud ? bh_uart_baud_report(h->uart_baud) : NULL;
 }
 
 const struct bh_chipset_report *bh_host_chipset(const struct bh_host *h)

@@ -139,6 +139,7 @@ struct bh_host {
 	struct bh_hci *hci;
 	struct bh_hci_port hci_port;
 	struct bh_chipset *chipset; /* NULL: no vendor bring-up (host_chipset.c) */
+	struct bh_uart_baud *uart_baud; /* UART speed change after it, or NULL */
 	struct bh_l2cap *l2cap;
 	struct bh_l2cap_port l2cap_port;
 	struct bh_gap *gap;

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <blehost/chipset.h>
+#include <blehost/transport.h>
 #include <blehost/hci.h>
 #include <blehost/host_link.h>
 
@@ -127,6 +128,37 @@ static void chipset_text(const struct bh_chipset_report *r)
 		printf("               %s\n", r->message);
 }
 
+/* The UART's speed in use and flow control, and what the speed change did. */
+static void uart_json(struct json *j, struct bh_host *h)
+{
+	struct bh_uart_settings u;
+	if (!bh_transport_uart(bh_host_transport(h), &u))
+		return;
+	json_obj(j, "uart");
+	json_int(j, "baud", (long long)u.baud);
+	json_bool(j, "flow_control", u.flow);
+	json_int(j, "initial_baud", (long long)u.initial);
+	json_int(j, "requested_baud", (long long)u.operating);
+	const struct bh_uart_baud_report *r = bh_host_uart_baud(h);
+	if (r) {
+		json_str(j, "speed_change", bh_uart_baud_outcome_str(r->outcome));
+		json_str(j, "message", r->message);
+	}
+	json_close(j, '}');
+}
+
+static void uart_text(struct bh_host *h)
+{
+	struct bh_uart_settings u;
+	if (!bh_transport_uart(bh_host_transport(h), &u))
+		return;
+	printf("UART           %lu baud, RTS/CTS flow control %s (opened at %lu)\n", u.baud,
+	       u.flow ? "on" : "off", u.initial);
+	const struct bh_uart_baud_report *r = bh_host_uart_baud(h);
+	if (r)
+		printf("Speed change   %s: %s\n", bh_uart_baud_outcome_str(r->outcome), r->message);
+}
+
 int cmd_info(struct cli *c, int argc, char **argv)
 {
 	(void)argv;
@@ -178,6 +210,7 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		json_bool(&j, "acl_shared_with_bredr", i->acl_shared_with_bredr);
 		if (bh_host_chipset(h))
 			chipset_json(&j, bh_host_chipset(h));
+		uart_json(&j, h);
 		json_end(&j);
 		return 0;
 	}
@@ -208,5 +241,6 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		printf("LE data length 27 octets (no Data Length Extension)\n");
 	if (bh_host_chipset(h))
 		chipset_text(bh_host_chipset(h));
+	uart_text(h);
 	return 0;
 }

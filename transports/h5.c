@@ -177,7 +177,8 @@ int bh_transport_open_h5(const char *arg, struct bh_transport **out, char *err, 
 {
 	char name[300];
 	int fd;
-	int rc = bh_serial_open(arg, "h5", &fd, name, sizeof(name), err, errlen);
+	struct bh_uart_settings u;
+	int rc = bh_serial_open(arg, "h5", &fd, &u, name, sizeof(name), err, errlen);
 	if (rc)
 		return rc;
 	struct h5t *h = calloc(1, sizeof(*h));
@@ -189,6 +190,8 @@ int bh_transport_open_h5(const char *arg, struct bh_transport **out, char *err, 
 	}
 	h->t = t;
 	h->fd = fd;
+	t->uart_fd = fd;
+	t->uart = u;
 	*out = t;
 	return BH_OK;
 }

@@ -51,6 +51,7 @@ struct bh_transport *bh_transport_new(const struct bh_transport_ops *ops, void *
 		return NULL;
 	t->ops = ops;
 	t->impl = impl;
+	t->uart_fd = -1;
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	return t;
 }
@@ -115,6 +116,8 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 					 "unix:/path, tcp:HOST:PORT, hci0, replay:FILE)");
 	if (!strncmp(spec, "serial:", 7))
 		return bh_transport_open_serial(spec + 7, out, err, errlen);
+	if (!strncmp(spec, "h4:", 3))
+		return bh_transport_open_serial(spec + 3, out, err, errlen);
 	if (!strncmp(spec, "h5:", 3))
 		return bh_transport_open_h5(spec + 3, out, err, errlen);
 	if (!strncmp(spec, "unix:", 5))
@@ -131,7 +134,7 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 		return bh_transport_open_userchan(spec, out, err, errlen);
 	return bh_transport_errf(BH_EINVAL, err, errlen,
 				 "unknown transport '%s': use usb, usb:VID:PID, usb:BUS-PORT.PORT, "
-				 "serial:/dev/ttyACM0[,BAUD][,rtscts], h5:/dev/ttyS0[,BAUD][,rtscts], "
+				 "serial:/dev/ttyACM0[,BAUD][,speed=N][,flow=on|off], h4:..., h5:..., "
 				 "unix:/path, tcp:HOST:PORT, "
 				 "hciN or replay:FILE",
 				 spec);
@@ -363,65 +366,94 @@ static int sock_wrap(int fd, const char *name, struct bh_transport **out, char *
 
 /* ---- serial ----------------------------------------------------------- */
 
-static speed_t baud_const(unsigned long b)
+bool bh_transport_uart(const struct bh_transport *t, struct bh_uart_settings *out)
 {
-	switch (b) {
-	case 9600: return B9600;
-	case 19200: return B19200;
-	case 38400: return B38400;
-	case 57600: return B57600;
-	case 115200: return B115200;
-	case 230400: return B230400;
-	case 460800: return B460800;
-	case 500000: return B500000;
-	case 921600: return B921600;
-	case 1000000: return B1000000;
-	case 1500000: return B1500000;
-	case 2000000: return B2000000;
-	case 3000000: return B3000000;
-	case 4000000: return B4000000;
-	default: return 0;
+	if (!t || t->uart_fd < 0)
+		return false;
+	*out = t->uart;
+	unsigned long b;
+	bool f;
+	if (bh_uart_read(t->uart_fd, &b, &f) == BH_OK) {
+		out->baud = b;
+		out->flow = f;
 	}
+	return true;
 }
 
-int bh_serial_open(const char *arg, const char *kind, int *fd_out, char *name, size_t namelen,
-		   char *err, size_t errlen)
+int bh_transport_set_uart(struct bh_transport *t, unsigned long baud, bool flow, char *err,
+			  size_t errlen)
+{
+	if (!t || t->uart_fd < 0)
+		return bh_transport_errf(BH_ENOTSUP, err, errlen, "%s is not a UART transport",
+					 bh_transport_name(t));
+	int rc = bh_uart_apply(t->uart_fd, baud, flow, err, errlen);
+	if (rc) {
+		/* put the old settings back in case the driver half-applied them */
+		bh_uart_apply(t->uart_fd, t->uart.baud, t->uart.flow, NULL, 0);
+		return rc;
+	}
+	tcflush(t->uart_fd, TCIFLUSH);
+	t->uart.baud = baud;
+	t->uart.flow = flow;
+	if (t->port.env)
+		bh_logf(t->port.env, BH_LOG_INFO, "transport", "%s: now %lu baud, flow control %s",
+			t->name, baud, flow ? "on" : "off");
+	return BH_OK;
+}
+
+static bool parse_baud(const char *s, size_t n, unsigned long *out)
+{
+	char num[16];
+	char *end;
+	if (n == 0 || n >= sizeof(num) || s[0] < '0' || s[0] > '9')
+		return false;
+	memcpy(num, s, n);
+	num[n] = 0;
+	unsigned long v = strtoul(num, &end, 10);
+	if (*end || v == 0 || v > BH_UART_MAX_BAUD)
+		return false;
+	*out = v;
+	return true;
+}
+
+int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uart_settings *set,
+		   char *name, size_t namelen, char *err, size_t errlen)
 {
 	char path[256];
-	unsigned long baud = 115200;
-	bool rtscts = false;
+	struct bh_uart_settings u = { .baud = 115200 };
 	const char *comma = strchr(arg, ',');
 	size_t plen = comma ? (size_t)(comma - arg) : strlen(arg);
 	if (!plen || plen >= sizeof(path))
 		return bh_transport_errf(BH_EINVAL, err, errlen,
-					 "%s: give a device, e.g. %s:/dev/ttyACM0,1000000,rtscts", kind,
-					 kind);
+					 "%s: give a device, e.g. %s:/dev/ttyUSB0,115200,speed=921600,"
+					 "flow=on",
+					 kind, kind);
 	memcpy(path, arg, plen);
 	path[plen] = 0;
 	while (comma) {
 		const char *opt = comma + 1;
 		comma = strchr(opt, ',');
 		size_t ol = comma ? (size_t)(comma - opt) : strlen(opt);
-		if (ol == 6 && !strncmp(opt, "rtscts", 6)) {
-			rtscts = true;
+		if ((ol == 6 && !strncmp(opt, "rtscts", 6)) || (ol == 7 && !strncmp(opt, "flow=on", 7))) {
+			u.flow = u.flow_given = true;
 			continue;
 		}
-		char num[16];
-		char *end;
-		if (ol == 0 || ol >= sizeof(num))
-			goto bad_opt;
-		memcpy(num, opt, ol);
-		num[ol] = 0;
-		baud = strtoul(num, &end, 10);
-		if (*end || !baud_const(baud))
-			goto bad_opt;
-		continue;
-bad_opt:
+		if (ol == 8 && !strncmp(opt, "flow=off", 8)) {
+			u.flow = false;
+			u.flow_given = true;
+			continue;
+		}
+		if (ol > 6 && !strncmp(opt, "speed=", 6) && parse_baud(opt + 6, ol - 6, &u.operating))
+			continue;
+		if (parse_baud(opt, ol, &u.baud))
+			continue;
 		return bh_transport_errf(BH_EINVAL, err, errlen,
-					 "%s:%s: bad option '%.*s' (use a standard baud rate such "
-					 "as 115200 or 1000000, or 'rtscts')",
-					 kind, path, (int)ol, opt);
+					 "%s:%s: bad option '%.*s' (use an initial baud rate such "
+					 "as 115200, speed=N for the operating speed, flow=on|off; "
+					 "rates 1..%lu)",
+					 kind, path, (int)ol, opt, BH_UART_MAX_BAUD);
 	}
+	u.initial = u.baud;
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return bh_transport_errf(BH_EIO, err, errlen,
@@ -437,23 +469,27 @@ bad_opt:
 	}
 	cfmakeraw(&tio);
 	tio.c_cflag |= CLOCAL | CREAD;
-	if (rtscts)
-		tio.c_cflag |= CRTSCTS;
-	else
-		tio.c_cflag &= ~CRTSCTS;
 	tio.c_cc[VMIN] = 0;
 	tio.c_cc[VTIME] = 0;
-	cfsetispeed(&tio, baud_const(baud));
-	cfsetospeed(&tio, baud_const(baud));
-	if (tcsetattr(fd, TCSANOW, &tio) < 0) {
-		int e = errno;
+	char why[200];
+	int rc = BH_OK;
+	if (tcsetattr(fd, TCSANOW, &tio) < 0)
+		rc = bh_transport_errf(BH_EIO, why, sizeof(why), "%s", strerror(errno));
+	if (rc == BH_OK)
+		rc = bh_uart_apply(fd, u.baud, u.flow, why, sizeof(why));
+	if (rc) {
 		close(fd);
-		return bh_transport_errf(BH_EIO, err, errlen, "%s:%s: cannot set %lu baud: %s",
-					 kind, path, baud, strerror(e));
+		return bh_transport_errf(rc, err, errlen, "%s:%s: cannot set %lu baud: %s", kind,
+					 path, u.baud, why);
 	}
 	tcflush(fd, TCIOFLUSH);
-	snprintf(name, namelen, "%s:%s,%lu%s", kind, path, baud, rtscts ? ",rtscts" : "");
+	char sp[32] = "";
+	if (u.operating)
+		snprintf(sp, sizeof(sp), ",speed=%lu", u.operating);
+	snprintf(name, namelen, "%s:%s,%lu%s%s", kind, path, u.baud, sp,
+		 u.flow_given ? (u.flow ? ",flow=on" : ",flow=off") : "");
 	*fd_out = fd;
+	*set = u;
 	return BH_OK;
 }
 
@@ -461,10 +497,16 @@ int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *e
 {
 	char name[300];
 	int fd;
-	int rc = bh_serial_open(arg, "serial", &fd, name, sizeof(name), err, errlen);
+	struct bh_uart_settings u;
+	int rc = bh_serial_open(arg, "serial", &fd, &u, name, sizeof(name), err, errlen);
 	if (rc)
 		return rc;
-	return fdt_wrap(fd, true, name, out, err, errlen);
+	rc = fdt_wrap(fd, true, name, out, err, errlen);
+	if (rc == BH_OK) {
+		(*out)->uart_fd = fd;
+		(*out)->uart = u;
+	}
+	return rc;
 }
 
 /* ---- unix ------------------------------------------------------------- */

@@ -23,6 +23,8 @@ struct bh_transport {
 	struct bh_trace_writer *trace; /* borrowed, may be NULL */
 	bool dead;
 	bool has_usb_id; /* USB: the device's IDs, for the chipset layer */
+	int uart_fd;     /* serial/h5: the tty (-1 otherwise) */
+	struct bh_uart_settings uart;
 	uint16_t usb_vid, usb_pid;
 	char name[160];
 };
@@ -39,11 +41,20 @@ void bh_transport_die(struct bh_transport *t, bh_status why);
 int bh_transport_errf(int rc, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Opens and configures a tty from "PATH[,BAUD][,rtscts]" (raw, non-blocking,
- * default 115200 without flow control); kind ("serial", "h5") prefixes the
- * name and error messages. BH_OK and *fd_out, or an error in err. */
-int bh_serial_open(const char *arg, const char *kind, int *fd_out, char *name, size_t namelen,
-		   char *err, size_t errlen);
+/* Opens and configures a tty from "PATH[,BAUD][,speed=N][,flow=on|off]"
+ * ("rtscts" = flow=on; raw, non-blocking, default 115200 without flow
+ * control); kind ("serial", "h5") prefixes the name and error messages.
+ * BH_OK, *fd_out and *set (initial and operating speeds), or an error in err. */
+int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uart_settings *set,
+		   char *name, size_t namelen, char *err, size_t errlen);
+/* Largest rate accepted in a spec or a speed change. */
+#define BH_UART_MAX_BAUD 16000000ul
+/* Sets speed and RTS/CTS on a tty (uart_speed.c); queued output drains at
+ * the old speed first. BH_OK, BH_EINVAL, BH_ENOTSUP (the tty cannot make
+ * the rate) or BH_EIO, with err. */
+int bh_uart_apply(int fd, unsigned long baud, bool flow, char *err, size_t errlen);
+/* Reads a tty's output speed and RTS/CTS back. */
+int bh_uart_read(int fd, unsigned long *baud, bool *flow);
 /* Writes all of iov, blocking in poll() for a bounded time when the fd is
  * full; BH_OK, BH_ETRANSPORT (peer gone / stuck) or BH_EIO. sock: use
  * sendmsg(MSG_NOSIGNAL). */

@@ -4,6 +4,7 @@
 #include <blehost/gatt_client.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct fake_frame {
 struct fake {
 	char dir[64], path[128], transport[140];
 	int lfd, fd;
+	bool pty; /* fd is a pty master (fake_new_pty): write, not send */
 	struct bh_loop *loop;
 	uint8_t rx[4096];
 	size_t rx_len;
@@ -96,7 +98,7 @@ static int send_all(struct fake *f, const uint8_t *p, size_t n)
 	if (f->fd < 0)
 		return -1;
 	while (n) {
-		ssize_t k = send(f->fd, p, n, MSG_NOSIGNAL);
+		ssize_t k = f->pty ? write(f->fd, p, n) : send(f->fd, p, n, MSG_NOSIGNAL);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0)
@@ -323,9 +325,29 @@ struct fake *fake_new(void)
 
 const char *fake_transport(const struct fake *f) { return f->transport; }
 
+struct fake *fake_new_pty(const char *kind, const char *opts)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->lfd = -1;
+	f->pty = true;
+	f->fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (f->fd < 0 || grantpt(f->fd) || unlockpt(f->fd)) {
+		if (f->fd >= 0)
+			close(f->fd);
+		free(f);
+		return NULL;
+	}
+	snprintf(f->transport, sizeof(f->transport), "%s:%s%s", kind, ptsname(f->fd), opts);
+	return f;
+}
+
 int fake_accept(struct fake *f, struct bh_loop *loop)
 {
 	f->loop = loop;
+	if (f->pty)
+		return bh_loop_watch(loop, f->fd, POLLIN, on_readable, f) ? -1 : 0;
 	f->fd = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	f->rx_len = 0;
 	f->q_count = 0;
@@ -351,8 +373,10 @@ void fake_free(struct fake *f)
 	fake_close_link(f);
 	if (f->lfd >= 0)
 		close(f->lfd);
-	unlink(f->path);
-	rmdir(f->dir);
+	if (!f->pty) {
+		unlink(f->path);
+		rmdir(f->dir);
+	}
 	free(f);
 }
 

@@ -26,6 +26,10 @@ struct fake;
 
 /* Creates a listening socket under a fresh /tmp directory. NULL on error. */
 struct fake *fake_new(void);
+/* The same controller as an H4 UART on a pty: fake_transport() is
+ * "KIND:/dev/pts/N" + opts (kind "serial" or "h4", opts ",115200,..."),
+ * fake_accept watches the master. NULL on error. */
+struct fake *fake_new_pty(const char *kind, const char *opts);
 /* "unix:PATH" for bh_host_config.transport. */
 const char *fake_transport(const struct fake *f);
 /* Accepts the host's connection (it connected in bh_host_new) and watches

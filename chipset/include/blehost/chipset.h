@@ -241,5 +241,96 @@ int bh_intel_bseq_walk(const uint8_t *fw, size_t len,
 int bh_intel_sfi_walk_from(const uint8_t *fw, size_t len, size_t payload_off,
 			   int (*fn)(void *ctx, size_t off, size_t n), void *ctx,
 			   uint32_t *boot_addr, char *err, size_t errlen);
+/* ---- UART speed change (chipset_baud.c) ------------------------------- */
+/* A UART module starts at its default speed (115200 for most); a vendor
+ * command asks it to move to a faster one. The sequence, run between the
+ * vendor bring-up and the standard init:
+ *   1. the vendor command at the old speed (Broadcom 0xFC18 Update UART
+ *      Baud Rate, preceded by 0xFC45 Write UART Clock Setting 48 MHz above
+ *      3 Mbaud; Intel 0xFC06 after a 0xFC05 Read Version, which the part
+ *      wants first; Realtek 0xFC17 with the rate word from the config
+ *      file's UART entry);
+ *   2. its Command Complete at the old speed (Broadcom; Realtek, then a
+ *      20 ms settle as Linux gives it), or for
+ *      Intel a fixed 100 ms (the part switches without a usable answer);
+ *   3. the host switches its tty (port.set_host);
+ *   4. Read Local Version at the new speed proves the link;
+ *   5. on any failure after step 1 the host goes back to the old speed and
+ *      checks the controller still answers there: bring-up goes on at the
+ *      initial speed, with the reason in the report.
+ * A vendor with no known command, or a rate it cannot encode, stays at the
+ * initial speed and says so; nothing is sent. */
+struct bh_uart_baud;
+
+struct bh_uart_baud_port {
+	int (*send)(void *ctx, uint16_t opcode, const uint8_t *params, size_t len);
+	/* Switches the host's tty; BH_OK or why not (then the old speed stays). */
+	int (*set_host)(void *ctx, unsigned long baud, bool flow);
+	/* Called once: BH_OK when the controller answers at the speed in the
+	 * report (new or initial), else the controller was lost. */
+	void (*done)(void *ctx, bh_status result);
+	void *ctx;
+};
+
+struct bh_uart_baud_config {
+	enum bh_chipset_vendor vendor;
+	unsigned long initial; /* speed now, on both sides */
+	bool initial_flow;
+	unsigned long target;  /* speed wanted (Realtek: 0 = the config file's) */
+	bool target_flow;      /* flow control at the target (Realtek: config's) */
+	const uint8_t *rtl_config; /* Realtek: rtl_bt/..._config.bin bytes (borrowed) */
+	size_t rtl_config_len;
+	unsigned cmd_timeout_ms; /* 0: 1000 */
+};
+
+enum bh_uart_baud_outcome {
+	BH_UART_BAUD_NOT_RUN = 0,
+	BH_UART_BAUD_RUNNING,
+	BH_UART_BAUD_CHANGED,     /* both sides at the target, verified */
+	BH_UART_BAUD_UNSUPPORTED, /* no vendor command / rate: stayed at initial */
+	BH_UART_BAUD_FELL_BACK,   /* tried, failed, back at initial and verified */
+	BH_UART_BAUD_FAILED,      /* tried, failed, controller silent at both */
+};
+const char *bh_uart_baud_outcome_str(enum bh_uart_baud_outcome o);
+
+struct bh_uart_baud_report {
+	enum bh_uart_baud_outcome outcome;
+	bh_status status;          /* why it failed / fell back */
+	unsigned long baud;        /* speed in use at the end */
+	bool flow;
+	unsigned long requested;   /* target tried (0 none) */
+	uint16_t opcode;           /* vendor command used, 0 none */
+	char message[256];
+};
+
+/* The vendor command for rate: opcode and parameters (up to 8 bytes);
+ * *switch_on_complete false = switch after a fixed delay (Intel).
+ * BH_ENOTSUP when the vendor has no known command or cannot encode rate.
+ * rtl_word is Realtek's rate word (from the config file). */
+int bh_uart_baud_command(enum bh_chipset_vendor v, unsigned long rate, uint32_t rtl_word,
+			 uint16_t *opcode, uint8_t params[8], size_t *len,
+			 bool *switch_on_complete);
+/* Realtek config file (signature 55 ab 23 87, total length le16, then
+ * entries offset le16, length u8, data): the UART entry (offset 0x000c)
+ * holds the rate word (le32, data[0..3]) and flow control (data[12]
+ * bit 2). BH_OK with the word, its rate (0 if the word is unknown) and
+ * flow; BH_ENOTFOUND without a UART entry; BH_EMALFORMED with err. */
+int bh_rtl_config_uart(const uint8_t *cfg, size_t len, uint32_t *word, unsigned long *rate,
+		       bool *flow, char *err, size_t errlen);
+/* Realtek rate word <-> rate (the known words; 0 when unknown). */
+unsigned long bh_rtl_baud_rate(uint32_t word);
+uint32_t bh_rtl_baud_word(unsigned long rate);
+
+struct bh_uart_baud *bh_uart_baud_new(const struct bh_uart_baud_config *cfg,
+				      const struct bh_env *env,
+				      const struct bh_uart_baud_port *port);
+void bh_uart_baud_free(struct bh_uart_baud *b);
+/* Starts; port.done may come before this returns (nothing to do). */
+int bh_uart_baud_start(struct bh_uart_baud *b);
+bool bh_uart_baud_running(const struct bh_uart_baud *b);
+void bh_uart_baud_on_event(struct bh_uart_baud *b, const uint8_t *pkt, size_t len);
+bh_time_ms bh_uart_baud_next_deadline(const struct bh_uart_baud *b);
+void bh_uart_baud_on_timeout(struct bh_uart_baud *b);
+const struct bh_uart_baud_report *bh_uart_baud_report(const struct bh_uart_baud *b);
 
 #endif

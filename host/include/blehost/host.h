@@ -21,6 +21,7 @@
 #include <blehost/loop.h>
 
 struct bh_chipset_report;
+struct bh_uart_baud_report;
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -197,8 +198,12 @@ struct bh_gattc *bh_host_gattc(struct bh_host *h, uint16_t handle);
 struct bh_att *bh_host_att(struct bh_host *h, uint16_t handle);
 struct bh_transport *bh_host_transport(struct bh_host *h);
 /* What vendor bring-up found and did, or NULL when it did not run (a
- * non-USB transport without config.chipset). */
+ * non-USB transport without config.chipset, unless a UART spec asks for
+ * speed=N: the vendor must be known to change the speed). */
 const struct bh_chipset_report *bh_host_chipset(const struct bh_host *h);
+/* What the UART speed change did (a UART transport whose spec has speed=N),
+ * or NULL when it did not run. */
+const struct bh_uart_baud_report *bh_host_uart_baud(const struct bh_host *h);
 
 /* Runs the loop until bh_loop_quit(bh_host_loop(h)). */
 int bh_host_run(struct bh_host *h);

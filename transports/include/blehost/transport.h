@@ -54,8 +54,15 @@ struct bh_transport_port {
 };
 
 /* Opens a transport. spec (NULL = getenv("BLEHOST_TRANSPORT")):
- *   serial:/dev/ttyACM0[,BAUD][,rtscts]   H4 over a tty (default 115200, no flow ctl)
- *   h5:/dev/ttyS0[,BAUD][,rtscts]         H5 three-wire UART (Vol 4, Part D) over a tty:
+ *   serial:/dev/ttyACM0[,BAUD][,OPT...]   H4 over a tty (default 115200, no flow ctl);
+ *   h4:/dev/ttyS0[,BAUD][,OPT...]         the same. OPTs for serial:, h4: and h5::
+ *                                         speed=N   operating speed the host asks
+ *                                                   the controller for at bring-up
+ *                                                   (vendor command; BAUD stays the
+ *                                                   initial speed);
+ *                                         flow=on|off  RTS/CTS (rtscts = flow=on);
+ *                                         any rate 1..16000000 (termios2 on Linux)
+ *   h5:/dev/ttyS0[,BAUD][,OPT...]         H5 three-wire UART (Vol 4, Part D) over a tty:
  *                                         SLIP, CRC, reliable window; HCI packets
  *                                         wait until SYNC/CONFIG complete; a
  *                                         controller that never syncs or restarts
@@ -109,6 +116,26 @@ const char *bh_transport_name(const struct bh_transport *t);
 /* True for a USB transport, with the device's vendor and product IDs (the
  * chipset layer picks its driver by them). */
 bool bh_transport_usb_id(const struct bh_transport *t, uint16_t *vid, uint16_t *pid);
+
+/* UART transports (serial:, h4:, h5:): the speeds and flow control. */
+struct bh_uart_settings {
+	unsigned long baud;       /* speed in use now */
+	bool flow;                /* RTS/CTS in use now */
+	unsigned long initial;    /* speed the tty was opened at (BAUD in the spec) */
+	unsigned long operating;  /* speed=N from the spec, 0 = none asked for */
+	bool flow_given;          /* flow= / rtscts was in the spec */
+};
+/* True for a UART transport, with its settings (the tty's actual speed and
+ * flow control as the kernel reports them where it can). */
+bool bh_transport_uart(const struct bh_transport *t, struct bh_uart_settings *out);
+/* Changes the host side's tty speed and RTS/CTS now; bytes already written
+ * go out at the old speed first, bytes received at the old speed and not
+ * yet read are dropped (they would be garbage at the new one). H5 keeps
+ * its link state. BH_ENOTSUP (not a UART, or the tty cannot make this rate:
+ * the old speed stays), BH_EINVAL (0 or above 16000000), BH_EIO; err says
+ * why. */
+int bh_transport_set_uart(struct bh_transport *t, unsigned long baud, bool flow, char *err,
+			  size_t errlen);
 
 struct bh_trace_writer;
 /* Writes every packet that passes through t to w: sent ones after a
