@@ -77,12 +77,11 @@ int cli_link_check(struct cli *c)
 	if (!c->link.params)
 		return 0;
 	struct bh_host_conn_params p = wanted(&c->link);
-	uint16_t a, b, l, t;
-	if (bh_host_conn_params_units(&p, &a, &b, &l, &t))
-		return cli_fail(c, "connection parameters out of range: interval 7.5..4000 ms in "
-				   "1.25 ms steps, supervision timeout 100..32000 ms in 10 ms steps");
-	if ((unsigned)t * 4 <= (1u + l) * b) /* t*10 > (1+l)*b*1.25*2 */
-		return cli_fail(c, "--supervision-timeout must exceed (1 + latency) x interval x 2");
+	struct bh_gap_conn_params g;
+	if (bh_host_conn_params_hci(&p, &g))
+		return cli_fail(c, "connection parameters out of range: interval 7.5..4000 ms, "
+				   "latency 0..499, supervision timeout 100..32000 ms and more "
+				   "than (1 + latency) x interval x 2");
 	return 0;
 }
 

@@ -302,6 +302,74 @@ static void connect_with_params(void **state)
 	fx_free(x);
 }
 
+/* The edges of the one ms->units rule (host.h), which connecting and
+ * bh_host_conn_update share: the largest values, rounding at half a unit
+ * on each side of a range end, and supervision timeout > (1 + latency) *
+ * interval_max * 2 (Vol 6, Part B, 4.5.2) just met and just missed. */
+static void conn_params_rule_edges(void **state)
+{
+	(void)state;
+	struct bh_gap_conn_params g;
+	struct bh_host_conn_params p = { .interval_min_ms = 4000, .interval_max_ms = 4000,
+					 .supervision_timeout_ms = 32000,
+					 .scan_interval_ms = 10240, .scan_window_ms = 10240 };
+	assert_int_equal(bh_host_conn_params_hci(&p, &g), BH_OK);
+	assert_int_equal(g.interval_min, 0x0c80);
+	assert_int_equal(g.interval_max, 0x0c80);
+	assert_int_equal(g.supervision_timeout, 0x0c80);
+	assert_int_equal(g.scan_interval, 0x4000);
+	assert_int_equal(g.scan_window, 0x4000);
+	/* 4000.6 ms is 3200.48 units, rounded down and taken; 4000.7 ms is
+	 * 3200.56, rounded up past the range. */
+	p.interval_max_ms = 4000.6;
+	assert_int_equal(bh_host_conn_params_hci(&p, &g), BH_OK);
+	assert_int_equal(g.interval_max, 0x0c80);
+	p.interval_max_ms = 4000.7;
+	assert_int_equal(bh_host_conn_params_hci(&p, &g), BH_EINVAL);
+	/* 6.9 ms is 5.52 units -> 6 (7.5 ms); 6.8 ms is 5.44 -> 5, too short. */
+	struct bh_host_conn_params lo = { .interval_min_ms = 6.9, .interval_max_ms = 6.9 };
+	assert_int_equal(bh_host_conn_params_hci(&lo, &g), BH_OK);
+	assert_int_equal(g.interval_min, 6);
+	lo.interval_min_ms = lo.interval_max_ms = 6.8;
+	assert_int_equal(bh_host_conn_params_hci(&lo, &g), BH_EINVAL);
+	/* Not whole units: rounded to the nearest, half up. */
+	struct bh_host_conn_params nw = { .interval_min_ms = 30.6, .interval_max_ms = 30.7,
+					  .supervision_timeout_ms = 4005,
+					  .scan_interval_ms = 60.3 };
+	assert_int_equal(bh_host_conn_params_hci(&nw, &g), BH_OK);
+	assert_int_equal(g.interval_min, 24);  /* 24.48 */
+	assert_int_equal(g.interval_max, 25);  /* 24.56 */
+	assert_int_equal(g.supervision_timeout, 401); /* 400.5 */
+	assert_int_equal(g.scan_interval, 96); /* 96.48 */
+	/* Timeout rule at 100 ms, latency 0: 200 ms is not more than
+	 * 100 * 2 ms and is refused, 210 ms is taken. */
+	struct bh_host_conn_params t = { .interval_min_ms = 100, .interval_max_ms = 100,
+					 .supervision_timeout_ms = 200 };
+	assert_int_equal(bh_host_conn_params_hci(&t, &g), BH_EINVAL);
+	t.supervision_timeout_ms = 210;
+	assert_int_equal(bh_host_conn_params_hci(&t, &g), BH_OK);
+	assert_int_equal(g.supervision_timeout, 21);
+	/* Latency 499 at 7.5 ms: the timeout must be more than 7500 ms. */
+	struct bh_host_conn_params l = { .interval_min_ms = 7.5, .interval_max_ms = 7.5,
+					 .latency = 499, .supervision_timeout_ms = 7500 };
+	assert_int_equal(bh_host_conn_params_hci(&l, &g), BH_EINVAL);
+	l.supervision_timeout_ms = 7510;
+	assert_int_equal(bh_host_conn_params_hci(&l, &g), BH_OK);
+	assert_int_equal(g.latency, 499);
+	/* The rule uses interval_max: min 7.5 ms alone takes the 50 ms default
+	 * maximum, so 100 ms of timeout is not enough with latency 0. */
+	struct bh_host_conn_params m = { .interval_min_ms = 7.5, .supervision_timeout_ms = 100 };
+	assert_int_equal(bh_host_conn_params_hci(&m, &g), BH_EINVAL);
+	m.supervision_timeout_ms = 110;
+	assert_int_equal(bh_host_conn_params_hci(&m, &g), BH_OK);
+	assert_int_equal(g.interval_max, 40);
+	/* Infinity and NULL. */
+	struct bh_host_conn_params inf = { .interval_min_ms = 1.0 / 0.0 };
+	assert_int_equal(bh_host_conn_params_hci(&inf, &g), BH_EINVAL);
+	assert_int_equal(bh_host_conn_params_hci(NULL, &g), BH_EINVAL);
+	assert_int_equal(bh_host_conn_params_hci(&p, NULL), BH_EINVAL);
+}
+
 static void connect_params_refused(void **state)
 {
 	(void)state;
@@ -616,6 +684,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(scan_collects_results),
 		cmocka_unit_test(scan_failures),
 		cmocka_unit_test(connect_with_params),
+		cmocka_unit_test(conn_params_rule_edges),
 		cmocka_unit_test(connect_params_refused),
 		cmocka_unit_test(connect_match),
 		cmocka_unit_test(by_uuid),

@@ -352,8 +352,11 @@ static void conn_update_l2cap_fallback(void **state)
 	assert_int_equal(x->upd_events, 2);
 	assert_int_equal(x->upd_st, BH_EPERM);
 
-	/* not a multiple of 1.25 ms */
+	/* The same rule as connecting (bh_host_conn_params_hci): 51 ms rounds
+	 * to 41 units and is taken; a timeout of 300 ms is not more than
+	 * (1 + 1) * 75 ms * 2 and is refused before anything is sent. */
 	p.interval_min_ms = 51;
+	p.supervision_timeout_ms = 300;
 	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), BH_EINVAL);
 	lx_free(x);
 }

@@ -27,7 +27,8 @@
  * Parameter Update Request (Vol 3, Part A, 4.20). The parameters finally in
  * force arrive on events.conn_updated; a refusal by the central over L2CAP
  * arrives there as BH_EPERM with the unchanged parameters. Returns BH_OK,
- * BH_EINVAL (out of range or not a multiple of the unit), BH_ENOTFOUND,
+ * BH_EINVAL (p fails bh_host_conn_params_hci: zero fields take its
+ * defaults, values are rounded to whole units), BH_ENOTFOUND,
  * BH_EBUSY (an update is already running on the link). */
 int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host_conn_params *p);
 
@@ -36,12 +37,6 @@ int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host
  * the controller's error, BH_ETIMEDOUT, BH_EDISCONNECTED. */
 int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
 			     const struct bh_host_conn_params *p, unsigned timeout_ms);
-
-/* ms parameters to HCI units (1.25 ms / 10 ms). BH_EINVAL when a value is
- * not a whole number of units or outside the ranges above. interval_max 0
- * means interval_min. */
-int bh_host_conn_params_units(const struct bh_host_conn_params *p, uint16_t *interval_min,
-			      uint16_t *interval_max, uint16_t *latency, uint16_t *timeout);
 
 /* What a link is like now. */
 struct bh_host_link {
