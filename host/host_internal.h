@@ -264,7 +264,8 @@ void host_waiters_fatal(struct bh_host *h, bh_status reason);
 void host_waiters_pairing(struct bh_host *h, uint16_t handle, bh_status st);
 /* The blocking primitives host_easy.c builds on: connect to addr, or to
  * the first device matching `match` (then addr is unused), with parameters
- * (NULL: defaults); and write a CCCD (what 0: unsubscribe) routing the
+ * (NULL: defaults) -- an address that is a bonded identity goes through
+ * host_privacy_target (resolving list, else host resolution) --; and write a CCCD (what 0: unsubscribe) routing the
  * characteristic's notifications to ncb. */
 int host_connect_sync(struct bh_host *h, const bh_addr *addr,
 		      const struct bh_gap_scan_filter *match,

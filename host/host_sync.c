@@ -183,10 +183,11 @@ static void on_gattc(void *ctx, bh_status st, const struct bh_gattc_result *res)
 
 /* ---- helpers ---- */
 
-int host_connect_sync(struct bh_host *h, const bh_addr *addr,
-		      const struct bh_gap_scan_filter *match,
-		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
-		      uint16_t *handle)
+/* One attempt, to addr as given or to the first device matching `match`. */
+static int connect_once(struct bh_host *h, const bh_addr *addr,
+			const struct bh_gap_scan_filter *match,
+			const struct bh_gap_conn_params *params, unsigned timeout_ms,
+			uint16_t *handle)
 {
 	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, HOST_NO_LINK);
 	if (!w)
@@ -210,19 +211,28 @@ int host_connect_sync(struct bh_host *h, const bh_addr *addr,
 	return rc;
 }
 
-int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
-			 uint16_t *handle)
+/* Every connection to an address goes through here, with or without
+ * parameters, so a bonded identity behind RPAs is found the same way by
+ * bh_host_connect_sync and bh_host_connect_params_sync. */
+int host_connect_sync(struct bh_host *h, const bh_addr *addr,
+		      const struct bh_gap_scan_filter *match,
+		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
+		      uint16_t *handle)
 {
+	if (match)
+		return connect_once(h, NULL, match, params, timeout_ms, handle);
+	if (!addr)
+		return BH_EINVAL;
 	if (h->fatal)
 		return h->fatal_reason;
 	bh_addr target;
 	if (host_privacy_target(h, addr, &target) == HOST_CONNECT_DIRECT)
-		return host_connect_sync(h, &target, NULL, NULL, timeout_ms, handle);
+		return connect_once(h, &target, NULL, params, timeout_ms, handle);
 	/* A bonded peer with an IRK that the controller cannot resolve: it
 	 * may still use its identity address (first half of the time), else
 	 * the host finds it behind an RPA in scan reports (second half). */
 	unsigned first = timeout_ms ? timeout_ms / 2 : 5000;
-	int rc = host_connect_sync(h, addr, NULL, NULL, first, handle);
+	int rc = connect_once(h, addr, NULL, params, first, handle);
 	if (rc != BH_ETIMEDOUT)
 		return rc;
 	host_log(h, BH_LOG_INFO, "not at its identity address: scanning for an RPA that resolves to it");
@@ -231,11 +241,17 @@ int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeou
 	 * then. Bounded by the controller's answers, not by a guess. */
 	struct bh_gap_scan_filter f = { .addr = addr };
 	for (unsigned waited = 0;; waited += 10) {
-		rc = host_connect_sync(h, addr, &f, NULL, timeout_ms ? timeout_ms - first : 0, handle);
+		rc = connect_once(h, addr, &f, params, timeout_ms ? timeout_ms - first : 0, handle);
 		if (rc != BH_EBUSY || waited >= 2000 || h->fatal)
 			return rc;
 		bh_host_run_for(h, 10);
 	}
+}
+
+int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
+			 uint16_t *handle)
+{
+	return host_connect_sync(h, addr, NULL, NULL, timeout_ms, handle);
 }
 
 /* Lets what the stack already queued for the controller go out first (the

@@ -68,14 +68,17 @@ static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const ch
 
 static const bh_addr fake_peer = { BH_ADDR_PUBLIC, { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 } };
 
-/* store: a bond store directory, or NULL for none. */
-static struct fx *fx_new(const char *store)
+/* store: a bond store directory, or NULL for none; le_features: the 9
+ * octets of LE Read Local Supported Features' answer, or NULL for btvirt's. */
+static struct fx *fx_new_with(const char *store, const char *le_features)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
 	x->loop = bh_loop_new();
 	x->f = fake_new();
 	assert_non_null(x->f);
+	if (le_features)
+		fake_set_answer(x->f, 0x2003, le_features, 9);
 	struct bh_host_config cfg;
 	bh_host_config_default(&cfg);
 	cfg.transport = fake_transport(x->f);
@@ -96,6 +99,11 @@ static struct fx *fx_new(const char *store)
 	assert_int_equal(bh_host_start_sync(x->h, 3000), 0);
 	fake_accept_connects(x->f);
 	return x;
+}
+
+static struct fx *fx_new(const char *store)
+{
+	return fx_new_with(store, NULL);
 }
 
 static void fx_free(struct fx *x)
@@ -595,6 +603,48 @@ static void save_bond(const char *dir, const bh_addr *id)
 	bh_bond_store_close(st);
 }
 
+/* A bonded identity with an IRK, reached by bh_host_connect_params_sync:
+ * the targeting of bh_host_connect_sync applies too. With LL Privacy
+ * (LE feature bit 6) the bond's IRK is in the controller's resolving list,
+ * so LE Create Connection names the identity (Peer_Address_Type 0x02,
+ * Vol 4, Part E, 7.8.12) and carries the parameters asked for. */
+static void connect_params_bonded_identity(void **state)
+{
+	(void)state;
+	char dir[64];
+	snprintf(dir, sizeof(dir), "/tmp/bh-easy-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	struct bh_bond_store *st;
+	assert_int_equal(bh_bond_store_open(dir, &st), BH_OK);
+	static struct bh_bond b;
+	memset(&b, 0, sizeof(b));
+	b.identity = fake_peer;
+	b.has_irk = true;
+	memset(b.irk, 0x5a, 16);
+	b.central_ltk.valid = true;
+	b.central_ltk.key_size = 16;
+	memset(b.central_ltk.ltk, 0x42, 16);
+	assert_int_equal(bh_bond_store_save(st, &b), BH_OK);
+	bh_bond_store_close(st);
+	/* Status, LE features: bits 0, 1, 3 and 6 (LL Privacy). */
+	struct fx *x = fx_new_with(dir, "\x00\x4b\x00\x00\x00\x00\x00\x00\x00");
+	snprintf(x->store, sizeof(x->store), "%s", dir);
+	struct bh_host_conn_params p = { .interval_min_ms = 15, .interval_max_ms = 15,
+					 .supervision_timeout_ms = 1000 };
+	uint16_t handle = 0;
+	assert_int_equal(bh_host_connect_params_sync(x->h, &fake_peer, &p, 2000, &handle), BH_OK);
+	assert_int_equal(handle, FAKE_CONN_HANDLE);
+	/* The bond went in first (LE Add Device To Resolving List). */
+	assert_int_equal(fake_cmd_count(x->f, 0x2027), 1);
+	uint8_t cmd[32];
+	assert_int_equal(fake_last_cmd(x->f, 0x200d, cmd, sizeof(cmd)), 25);
+	assert_int_equal(cmd[5], 0x02); /* public identity address, resolved by the controller */
+	assert_memory_equal(cmd + 6, fake_peer.val, 6);
+	assert_int_equal(le16at(cmd + 13), 12); /* 15 ms / 1.25 */
+	assert_int_equal(le16at(cmd + 19), 100);
+	fx_free(x);
+}
+
 static struct fx *fx_with_bonds(unsigned n)
 {
 	char dir[64];
@@ -686,6 +736,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(connect_with_params),
 		cmocka_unit_test(conn_params_rule_edges),
 		cmocka_unit_test(connect_params_refused),
+		cmocka_unit_test(connect_params_bonded_identity),
 		cmocka_unit_test(connect_match),
 		cmocka_unit_test(by_uuid),
 		cmocka_unit_test(by_uuid_link_lost_in_discovery),
