@@ -223,7 +223,8 @@ void host_lower_close(struct bh_host *h);
 void host_hci_port_init(struct bh_host *h);
 /* The earliest deadline of the stack's own layers (not the transport, not
  * the application's timers), or BH_NEVER: of HCI, L2CAP, SMP and GAP; of
- * the ATT bearers; of both. */
+ * the ATT bearers; of both and the chipset driver (which wakes the loop by
+ * its own source, host_chipset.c). */
 bh_time_ms host_layers_deadline(struct bh_host *h);
 bh_time_ms host_att_deadline(struct bh_host *h);
 bh_time_ms host_stack_deadline(struct bh_host *h);
