@@ -80,6 +80,12 @@ int cli_parse_io(const char *s, uint8_t *out);
  * checks the whole set (0 or 1); applies it to a new link, waiting
  * (central) or not (peripheral). */
 int cli_link_option(struct cli *c, int opt, const char *arg);
+/* The one --phy parser (global, advertise, scan): arg must be one of
+ * `words` (NULL-ended; bh_host_phy_parse's words, and "both" for 1m and
+ * coded); else an error naming them, for `what` ("the connection",
+ * "advertising", ...). *phys: BH_HOST_PHY_* bits (= BH_GAP_PHY_MASK_*). */
+int cli_phy_option(struct cli *c, const char *what, const char *const *words, const char *arg,
+		   uint8_t *phys, uint8_t *coded);
 int cli_link_check(struct cli *c);
 int cli_link_apply_sync(struct cli *c, struct bh_host *h, uint16_t conn);
 void cli_link_apply_async(struct cli *c, struct bh_host *h, uint16_t conn);

@@ -27,6 +27,31 @@ static int parse_interval(const char *s, double *lo, double *hi)
 	return *end ? -1 : 0;
 }
 
+int cli_phy_option(struct cli *c, const char *what, const char *const *words, const char *arg,
+		   uint8_t *phys, uint8_t *coded)
+{
+	size_t n = 0;
+	bool ok = false;
+	for (; words[n]; n++)
+		ok |= arg && !strcmp(arg, words[n]);
+	uint8_t k = 0;
+	if (ok && !strcmp(arg, "both"))
+		*phys = BH_HOST_PHY_1M | BH_HOST_PHY_CODED;
+	else if (!ok || bh_host_phy_parse(arg, phys, &k))
+		ok = false;
+	if (ok) {
+		if (coded)
+			*coded = k;
+		return 0;
+	}
+	char list[96] = "";
+	size_t at = 0;
+	for (size_t i = 0; i < n && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
+				       !i ? "" : i + 1 == n ? " or " : ", ", words[i]);
+	return cli_fail(c, "bad --phy '%s': %s uses %s", arg ? arg : "", what, list);
+}
+
 int cli_link_option(struct cli *c, int opt, const char *arg)
 {
 	struct cli_link *l = &c->link;
@@ -53,10 +78,11 @@ int cli_link_option(struct cli *c, int opt, const char *arg)
 		l->params = true;
 		return 0;
 	}
-	case CLI_OPT_PHY:
-		if (bh_host_phy_parse(arg, &l->phys, &l->coded))
-			return cli_fail(c, "bad --phy '%s' (1m, 2m, coded, coded-s2, coded-s8)", arg);
-		return 0;
+	case CLI_OPT_PHY: {
+		static const char *const words[] = { "1m", "2m", "coded", "coded-s2", "coded-s8",
+						     NULL };
+		return cli_phy_option(c, "the connection", words, arg, &l->phys, &l->coded);
+	}
 	}
 	return 1;
 }
