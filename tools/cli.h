@@ -65,12 +65,17 @@ int cli_hex_fail(struct cli *c, const char *what, const char *s, int rc, size_t 
 /* Prints bytes as hex and, when printable, as a quoted string. */
 void cli_print_value(FILE *f, const uint8_t *v, size_t n);
 
-/* The advertisement of a connectable server: flags, uuid (may be NULL)
- * and the name, which goes in the scan response when it does not fit.
- * Fills a and r (over adv and rsp). 0, or -1 when the name fits nowhere. */
-struct bh_ad_builder;
-int cli_server_adv(struct bh_ad_builder *a, uint8_t *adv, struct bh_ad_builder *r, uint8_t *rsp,
-		   const bh_uuid *uuid, const char *name);
+/* Connectable legacy advertising for a server (coc listen, peripheral):
+ * flags, uuid (may be NULL) and the name, which goes in the scan response
+ * when it does not fit. ap's kind and data are set here, its other fields
+ * (restart_on_disconnect, on_stopped) are the caller's. *buf must live
+ * while advertising runs: GAP keeps the pointers for restarts. 0, or 1
+ * after printing why (name too long, refused by GAP). */
+struct cli_server_ad {
+	uint8_t adv[31], rsp[31]; /* BH_AD_LEGACY_MAX */
+};
+int cli_server_advertise(struct cli *c, struct bh_host *h, struct cli_server_ad *buf,
+			 const bh_uuid *uuid, const char *name, struct bh_gap_adv_params *ap);
 
 /* "NoInputNoOutput", "DisplayOnly", "DisplayYesNo", "KeyboardOnly",
  * "KeyboardDisplay" (any case) to an IO capability. 0 or -1. */
