@@ -268,6 +268,10 @@ void host_waiters_pairing(struct bh_host *h, uint16_t handle, bh_status st);
  * (NULL: defaults) -- an address that is a bonded identity goes through
  * host_privacy_target (resolving list, else host resolution) --; and write a CCCD (what 0: unsubscribe) routing the
  * characteristic's notifications to ncb. */
+/* Why a blocking call on this link cannot run: BH_OK (it is up), the
+ * controller's loss, the named reason it went (BH_EDISCONNECTED), or
+ * BH_ENOTFOUND (never was). */
+int host_link_status(struct bh_host *h, uint16_t handle);
 int host_connect_sync(struct bh_host *h, const bh_addr *addr,
 		      const struct bh_gap_scan_filter *match,
 		      const struct bh_gap_conn_params *params, unsigned timeout_ms,

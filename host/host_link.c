@@ -279,11 +279,13 @@ bh_addr bh_host_own_address(struct bh_host *h)
 static int wait_conn(struct bh_host *h, uint16_t handle, bool phy, unsigned timeout_ms)
 {
 	for (unsigned waited = 0;; waited += 10) {
+		/* A lost controller takes every link with it: say that, not
+		 * that this one went. */
+		if (h->fatal)
+			return h->fatal_reason;
 		struct host_conn *c = host_conn_find(h, handle);
 		if (!c)
 			return BH_EDISCONNECTED;
-		if (h->fatal)
-			return h->fatal_reason;
 		if (phy && !c->phy_pending)
 			return c->phy_result;
 		if (!phy && c->upd_state == HOST_UPD_NONE)
@@ -297,13 +299,18 @@ static int wait_conn(struct bh_host *h, uint16_t handle, bool phy, unsigned time
 int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
 			     const struct bh_host_conn_params *p, unsigned timeout_ms)
 {
-	int rc = bh_host_conn_update(h, handle, p);
+	/* A lost link or controller is named, as by every blocking helper. */
+	int rc = host_link_status(h, handle);
+	if (!rc)
+		rc = bh_host_conn_update(h, handle, p);
 	return rc ? rc : wait_conn(h, handle, false, timeout_ms);
 }
 
 int bh_host_set_phy_sync(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded,
 			 unsigned timeout_ms)
 {
-	int rc = bh_host_set_phy(h, handle, phys, coded);
+	int rc = host_link_status(h, handle);
+	if (!rc)
+		rc = bh_host_set_phy(h, handle, phys, coded);
 	return rc ? rc : wait_conn(h, handle, true, timeout_ms);
 }

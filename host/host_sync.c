@@ -91,7 +91,7 @@ void host_waiters_pairing(struct bh_host *h, uint16_t handle, bh_status st)
 
 /* BH_OK if the link is up, else why not: the controller's loss, the named
  * reason the link went with (if it was the last to go), or BH_ENOTFOUND. */
-static int link_status(struct bh_host *h, uint16_t handle)
+int host_link_status(struct bh_host *h, uint16_t handle)
 {
 	if (host_conn_find(h, handle))
 		return BH_OK;
@@ -143,7 +143,7 @@ static int op_finish(struct bh_host *h, struct host_waiter *w, int start_rc, bh_
 static struct host_waiter *op_begin(struct bh_host *h, uint16_t handle, struct bh_gattc **g,
 				    int *rc)
 {
-	*rc = link_status(h, handle);
+	*rc = host_link_status(h, handle);
 	if (*rc)
 		return NULL;
 	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, handle);
@@ -272,11 +272,11 @@ static void drain_tx(struct bh_host *h, uint16_t handle, unsigned max_ms)
 int bh_host_disconnect_sync(struct bh_host *h, uint16_t handle, uint8_t reason,
 			    unsigned timeout_ms)
 {
-	int rc = link_status(h, handle);
+	int rc = host_link_status(h, handle);
 	if (rc)
 		return rc;
 	drain_tx(h, handle, 500);
-	rc = link_status(h, handle);
+	rc = host_link_status(h, handle);
 	if (rc)
 		return rc;
 	rc = bh_gap_disconnect(h->gap, handle, reason);
@@ -301,7 +301,7 @@ int bh_host_exchange_mtu_sync(struct bh_host *h, uint16_t handle, uint16_t *mtu)
 	/* Looked up again: the loop ran, the link may be gone. */
 	struct host_conn *c = host_conn_find(h, handle);
 	if (!rc && !c)
-		rc = link_status(h, handle);
+		rc = host_link_status(h, handle);
 	if (!rc && mtu)
 		*mtu = bh_att_mtu(c->att);
 	return rc;
@@ -350,7 +350,7 @@ int bh_host_write_sync(struct bh_host *h, uint16_t handle, uint16_t attr, const 
 		/* Wait for room rather than fail: the caller asked to block. The
 		 * link is looked up again after every run of the loop. */
 		for (int tries = 0; tries < 1000; tries++) {
-			rc = link_status(h, handle);
+			rc = host_link_status(h, handle);
 			if (rc)
 				return rc;
 			rc = bh_gattc_write_cmd(host_conn_find(h, handle)->gattc, attr, val, len);
@@ -400,7 +400,7 @@ int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_ha
 
 int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)
 {
-	int rc = link_status(h, handle);
+	int rc = host_link_status(h, handle);
 	if (rc)
 		return rc;
 	/* Registered first: a pairing may end inside the request itself. */
@@ -424,7 +424,7 @@ int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)
 int bh_host_wait(struct bh_host *h, uint16_t handle, bool *done, bh_time_ms timeout_ms)
 {
 	if (handle != BH_HOST_NO_LINK) {
-		int rc = link_status(h, handle);
+		int rc = host_link_status(h, handle);
 		if (rc) {
 			*done = true;
 			return rc;

@@ -454,6 +454,13 @@ void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind
 	f->fired = false;
 }
 
+void fake_fault_on_link_command(struct fake *f, uint16_t opcode, uint16_t handle,
+				enum fake_fault kind)
+{
+	fake_fault_on_command(f, opcode, kind);
+	f->fault_handle = handle;
+}
+
 bool fake_fired(const struct fake *f) { return f->fired; }
 
 void fake_accept_connects(struct fake *f) { f->accept_connects = true; }

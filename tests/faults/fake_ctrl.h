@@ -74,6 +74,9 @@ enum fake_fault { FAKE_DISCONNECT = 1, FAKE_CLOSE, FAKE_HWERROR,
 		  FAKE_SILENCE /* nothing more from the controller, the socket stays open */ };
 void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind);
 void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind);
+/* The same, for a command about a link: a FAKE_DISCONNECT ends `handle`. */
+void fake_fault_on_link_command(struct fake *f, uint16_t opcode, uint16_t handle,
+				enum fake_fault kind);
 bool fake_fired(const struct fake *f);
 /* Does what a fault of this kind does on handle, now. */
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);

@@ -34,7 +34,8 @@ int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host
 
 /* The same, running the loop until the update ends: BH_OK with the new
  * parameters in force (bh_host_link_get), BH_EPERM (the central refused),
- * the controller's error, BH_ETIMEDOUT, BH_EDISCONNECTED. */
+ * the controller's error or loss, BH_ETIMEDOUT, BH_EDISCONNECTED (also for a
+ * link that had already gone). */
 int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
 			     const struct bh_host_conn_params *p, unsigned timeout_ms);
 
@@ -64,7 +65,8 @@ enum { BH_HOST_CODED_ANY = 0, BH_HOST_CODED_S2 = 1, BH_HOST_CODED_S8 = 2 };
  * the PHYs in force. BH_EINVAL for a PHY the controller lacks. */
 int bh_host_set_phy(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded);
 /* The same, running the loop until PHY Update Complete: BH_OK (PHYs in
- * bh_host_link_get), the controller's error, BH_ETIMEDOUT. */
+ * bh_host_link_get), the controller's error or loss, BH_ETIMEDOUT,
+ * BH_EDISCONNECTED (the link went, now or before). */
 int bh_host_set_phy_sync(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded,
 			 unsigned timeout_ms);
 /* LE Set Default PHY for later links (0 = no preference). */
