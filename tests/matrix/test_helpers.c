@@ -14,6 +14,7 @@
 #include "fake_ctrl.h"
 
 #include <blehost/hci.h>
+#include <blehost/bond_store.h>
 #include <blehost/host.h>
 #include <blehost/host_link.h>
 
@@ -28,12 +29,13 @@
 
 enum helper { H_CONNECT, H_MTU, H_DISCOVER, H_READ, H_WRITE, H_SUBSCRIBE, H_PAIR, H_WAIT,
 	      H_CONNECT_PARAMS, H_CONNECT_MATCH, H_SCAN, H_CONN_UPDATE, H_SET_PHY, H_READ_UUID,
-	      H_WRITE_UUID, H_SUBSCRIBE_CB, N_H };
+	      H_WRITE_UUID, H_SUBSCRIBE_CB, H_BOND_REMOVE, H_BOND_REMOVE_ALL, N_H };
 static const char *const helper_names[N_H] = {
 	"connect_sync", "exchange_mtu_sync", "discover_sync", "read_sync", "write_sync",
 	"subscribe_sync", "pair_sync", "bh_host_wait", "connect_params_sync",
 	"connect_match_sync", "scan_sync", "conn_update_sync", "set_phy_sync",
-	"read_uuid_sync", "write_uuid_sync", "subscribe_cb_sync"
+	"read_uuid_sync", "write_uuid_sync", "subscribe_cb_sync", "bond_remove_sync",
+	"bond_remove_all_sync"
 };
 
 /* Helpers that run without a link (they make one, or scan): the first
@@ -54,6 +56,8 @@ static uint16_t first_command(enum helper hp)
 	case H_SCAN: return 0x200c; /* LE Set Scan Enable */
 	case H_CONN_UPDATE: return BH_HCI_LE_CONN_UPDATE;
 	case H_SET_PHY: return BH_HCI_LE_SET_PHY;
+	case H_BOND_REMOVE:
+	case H_BOND_REMOVE_ALL: return BH_HCI_DISCONNECT; /* link A's peer is bonded */
 	default: return 0;
 	}
 }
@@ -63,6 +67,7 @@ struct fx {
 	struct bh_loop *loop;
 	struct fake *f;
 	struct bh_host *h;
+	char store[32]; /* a bond store directory, or "" */
 	unsigned connected;
 	enum fake_fault later; /* H_WAIT: the fault a timer injects */
 };
@@ -90,23 +95,55 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
+/* fake_connect_handle's peer on link A (FAKE_CONN_HANDLE: 66:55:44:33:22:11) */
+static const bh_addr peer_a = { .type = 0, .val = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 } };
+
 static void fx_free(struct fx *x)
 {
 	bh_host_free(x->h);
 	fake_free(x->f);
 	bh_loop_free(x->loop);
+	if (x->store[0]) {
+		char cmd[64];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", x->store);
+		if (system(cmd))
+			fprintf(stderr, "cannot remove %s\n", x->store);
+	}
 	free(x);
+}
+
+/* A store holding a bond with link A's peer. */
+static int bonded_store(struct fx *x)
+{
+	snprintf(x->store, sizeof(x->store), "/tmp/bh-mx-XXXXXX");
+	if (!mkdtemp(x->store)) {
+		x->store[0] = 0;
+		return -1;
+	}
+	struct bh_bond_store *st;
+	if (bh_bond_store_open(x->store, &st))
+		return -1;
+	static struct bh_bond b;
+	memset(&b, 0, sizeof(b));
+	b.identity = peer_a;
+	b.central_ltk.valid = true;
+	b.central_ltk.key_size = 16;
+	memset(b.central_ltk.ltk, 0x42, 16);
+	int rc = bh_bond_store_save(st, &b);
+	bh_bond_store_close(st);
+	return rc;
 }
 
 /* A host up on a fake controller with links A and B (B answers ATT).
  * phy: the controller also has LE Set PHY (Command Status, then PHY
  * Update Complete) and the 2M PHY, as btvirt's answers lack them. */
-static struct fx *fx_new(bool links, bool phy)
+static struct fx *fx_new(bool links, bool phy, bool bonded)
 {
+	char err[256] = "";
 	struct fx *x = calloc(1, sizeof(*x));
 	x->loop = bh_loop_new();
 	x->f = fake_new();
-	if (!x->loop || !x->f)
+	if (!x->loop || !x->f || (bonded && bonded_store(x)))
 		goto fail;
 	if (phy) {
 		/* btvirt's Supported Commands (fake_ctrl.c) plus LE Set PHY. */
@@ -126,9 +163,8 @@ static struct fx *fx_new(bool links, bool phy)
 	cfg.loop = x->loop;
 	cfg.seeded = true;
 	cfg.seed = 7;
-	cfg.store_dir = "";
+	cfg.store_dir = x->store;
 	struct bh_host_events ev = { .ctx = x, .connected = ev_connected, .log = ev_log };
-	char err[256] = "";
 	x->h = bh_host_new(&cfg, &ev, err, sizeof(err));
 	if (!x->h || fake_accept(x->f, x->loop) || bh_host_start_sync(x->h, 3000))
 		goto fail;
@@ -145,11 +181,7 @@ static struct fx *fx_new(bool links, bool phy)
 	return x;
 fail:
 	fprintf(stderr, "fixture failed: %s\n", err);
-	if (x->h)
-		bh_host_free(x->h);
-	fake_free(x->f);
-	bh_loop_free(x->loop);
-	free(x);
+	fx_free(x);
 	return NULL;
 }
 
@@ -193,6 +225,8 @@ static int call(struct fx *x, enum helper hp, uint16_t link)
 	case H_READ_UUID: return bh_host_read_uuid_sync(x->h, link, &hr, v, sizeof(v), &len);
 	case H_WRITE_UUID:
 		return bh_host_write_uuid_sync(x->h, link, &hr, (const uint8_t *)"hi", 2, true);
+	case H_BOND_REMOVE: return bh_host_bond_remove_sync(x->h, &peer_a, 3000);
+	case H_BOND_REMOVE_ALL: return bh_host_bond_remove_all_sync(x->h, 3000);
 	case H_SUBSCRIBE_CB:
 		return bh_host_subscribe_cb_sync(x->h, link, 0x0003, false, on_notify, NULL);
 	case H_CONNECT: return bh_host_connect_sync(x->h, &peer, 3000, &u16);
@@ -210,7 +244,8 @@ static int call(struct fx *x, enum helper hp, uint16_t link)
 /* One cell; 0 when it holds, else prints why and returns 1. */
 static int cell(enum helper hp, enum fake_fault kind)
 {
-	struct fx *x = fx_new(!linkless(hp), hp == H_SET_PHY);
+	struct fx *x = fx_new(!linkless(hp), hp == H_SET_PHY,
+			      hp == H_BOND_REMOVE || hp == H_BOND_REMOVE_ALL);
 	if (!x)
 		return 1;
 	const char *why = NULL;
@@ -255,6 +290,9 @@ static int cell(enum helper hp, enum fake_fault kind)
 			why = "link B no longer serves a read";
 	} else if (bh_host_lost(x->h) != want) {
 		why = "bh_host_lost does not say why";
+	} else if ((hp == H_BOND_REMOVE || hp == H_BOND_REMOVE_ALL) &&
+		   bh_host_bond_list(x->h, NULL, 0) != 1) {
+		why = "the bond went, though its peer was never disconnected";
 	} else if (!linkless(hp) && call(x, H_READ, LINK_B) != want) {
 		why = "a helper on link B does not get the controller's loss";
 	}
@@ -271,7 +309,10 @@ int main(void)
 		unsigned hc = 0, hk = 0;
 		for (int k = FAKE_DISCONNECT; k <= FAKE_HWERROR; k++) {
 			/* No link yet: a connect has nothing to lose but the controller. */
-			if (linkless((enum helper)hp) && k == FAKE_DISCONNECT)
+			/* Removing a bond ends the peer's link itself: a disconnect
+			 * is its aim, not a fault. */
+			if ((linkless((enum helper)hp) || hp == H_BOND_REMOVE ||
+			     hp == H_BOND_REMOVE_ALL) && k == FAKE_DISCONNECT)
 				continue;
 			hc++;
 			hk += cell((enum helper)hp, (enum fake_fault)k) == 0;
