@@ -293,21 +293,21 @@ static void connect_with_params(void **state)
 	assert_int_equal(le16at(cmd + 15), 24);
 	assert_int_equal(le16at(cmd + 17), 2);
 	assert_int_equal(le16at(cmd + 19), 200); /* 2000 ms / 10 */
-
-	/* Zeroes are the defaults: 30-50 ms, 4 s, 60/30 ms. */
-	struct bh_gap_conn_params g;
-	struct bh_host_conn_params z = { 0 };
-	assert_int_equal(bh_host_conn_params_hci(&z, &g), BH_OK);
-	assert_int_equal(g.interval_min, 24);
-	assert_int_equal(g.interval_max, 40);
-	assert_int_equal(g.supervision_timeout, 400);
-	assert_int_equal(g.scan_interval, 96);
-	assert_int_equal(g.scan_window, 48);
-	/* Rounded to the nearest unit: 7.6 ms -> 6 (7.5 ms). */
-	struct bh_host_conn_params r = { .interval_min_ms = 7.6, .interval_max_ms = 7.6 };
-	assert_int_equal(bh_host_conn_params_hci(&r, &g), BH_OK);
-	assert_int_equal(g.interval_min, 6);
 	fx_free(x);
+}
+
+/* p converts to exactly these units (interval min/max, timeout, scan
+ * interval/window). */
+static void expect_units(const struct bh_host_conn_params *p, uint16_t imin, uint16_t imax,
+			 uint16_t to, uint16_t si, uint16_t sw)
+{
+	struct bh_gap_conn_params g;
+	assert_int_equal(bh_host_conn_params_hci(p, &g), BH_OK);
+	assert_int_equal(g.interval_min, imin);
+	assert_int_equal(g.interval_max, imax);
+	assert_int_equal(g.supervision_timeout, to);
+	assert_int_equal(g.scan_interval, si);
+	assert_int_equal(g.scan_window, sw);
 }
 
 /* The edges of the one ms->units rule (host.h), which connecting and
@@ -318,15 +318,13 @@ static void conn_params_rule_edges(void **state)
 {
 	(void)state;
 	struct bh_gap_conn_params g;
+	/* Zeroes are the defaults: 30-50 ms, 4 s, 60/30 ms. */
+	const struct bh_host_conn_params z = { 0 };
+	expect_units(&z, 24, 40, 400, 96, 48);
 	struct bh_host_conn_params p = { .interval_min_ms = 4000, .interval_max_ms = 4000,
 					 .supervision_timeout_ms = 32000,
 					 .scan_interval_ms = 10240, .scan_window_ms = 10240 };
-	assert_int_equal(bh_host_conn_params_hci(&p, &g), BH_OK);
-	assert_int_equal(g.interval_min, 0x0c80);
-	assert_int_equal(g.interval_max, 0x0c80);
-	assert_int_equal(g.supervision_timeout, 0x0c80);
-	assert_int_equal(g.scan_interval, 0x4000);
-	assert_int_equal(g.scan_window, 0x4000);
+	expect_units(&p, 0x0c80, 0x0c80, 0x0c80, 0x4000, 0x4000);
 	/* 4000.6 ms is 3200.48 units, rounded down and taken; 4000.7 ms is
 	 * 3200.56, rounded up past the range. */
 	p.interval_max_ms = 4000.6;
@@ -344,11 +342,8 @@ static void conn_params_rule_edges(void **state)
 	struct bh_host_conn_params nw = { .interval_min_ms = 30.6, .interval_max_ms = 30.7,
 					  .supervision_timeout_ms = 4005,
 					  .scan_interval_ms = 60.3 };
-	assert_int_equal(bh_host_conn_params_hci(&nw, &g), BH_OK);
-	assert_int_equal(g.interval_min, 24);  /* 24.48 */
-	assert_int_equal(g.interval_max, 25);  /* 24.56 */
-	assert_int_equal(g.supervision_timeout, 401); /* 400.5 */
-	assert_int_equal(g.scan_interval, 96); /* 96.48 */
+	/* 24.48, 24.56, 400.5, 96.48 units; the window keeps its default */
+	expect_units(&nw, 24, 25, 401, 96, 48);
 	/* Timeout rule at 100 ms, latency 0: 200 ms is not more than
 	 * 100 * 2 ms and is refused, 210 ms is taken. */
 	struct bh_host_conn_params t = { .interval_min_ms = 100, .interval_max_ms = 100,
