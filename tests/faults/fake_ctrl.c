@@ -474,6 +474,17 @@ void fake_set_answer(struct fake *f, uint16_t opcode, const void *rp, uint8_t le
 	}
 }
 
+void fake_add_commands(struct fake *f, const uint16_t *sup, size_t n)
+{
+	uint8_t cmds[65];
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
+		if (answers[i].op == 0x1002)
+			memcpy(cmds, answers[i].rp, sizeof(cmds));
+	for (size_t i = 0; i < n; i++) /* octet sup / 8, after the status */
+		cmds[1 + sup[i] / 8] |= (uint8_t)(1u << (sup[i] % 8));
+	fake_set_answer(f, 0x1002, cmds, sizeof(cmds));
+}
+
 void fake_set_async(struct fake *f, uint16_t opcode)
 {
 	if (f->n_async < 8)

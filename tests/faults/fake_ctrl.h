@@ -93,6 +93,9 @@ bool fake_att_wrote(const struct fake *f);
  * the LE features LE Read Remote Features reports for the peer. */
 void fake_set_answer(struct fake *f, uint16_t opcode, const void *rp, uint8_t len);
 void fake_set_async(struct fake *f, uint16_t opcode);
+/* Supported Commands (Read Local Supported Commands): btvirt's plus these
+ * BH_SUP_* bits. Before the host starts. */
+void fake_add_commands(struct fake *f, const uint16_t *sup, size_t n);
 void fake_set_remote_features(struct fake *f, const uint8_t features[8]);
 /* ACL packets the host sent so far, and the largest payload among them. */
 void fake_acl_stats(const struct fake *f, unsigned *packets, unsigned *max_len);

@@ -63,11 +63,6 @@ static void ev_phy(void *ctx, uint16_t handle, bh_status st, uint8_t tx, uint8_t
 	x->rx_phy = rx;
 }
 
-static void set_bit(uint8_t *bm, uint16_t sup)
-{
-	bm[1 + sup / 8] |= (uint8_t)(1u << (sup % 8)); /* after the status octet */
-}
-
 /* A 5.0 controller: btvirt's bring-up answers plus the DLE/PHY/privacy
  * commands, LE features LE Encryption, Connection Parameters Request,
  * Data Packet Length Extension, LL Privacy, 2M and Coded PHY, and 4 LE
@@ -77,19 +72,10 @@ static struct lx *lx_new(bool zero_bdaddr)
 	struct lx *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
 	fake_host_init(&x->fh, "FAULTS_VERBOSE", BH_LOG_WARN);
-	static const uint8_t btvirt_cmds[65] =
-		"\x00\x20\x00\x80\x00\x00\xc0\x00\x00\x00\x00\x60\x00\x00\x00\xb8\x02\x00\x00\x00\x00"
-		"\x00\x00\x00\x00\x20\xf7\xff\xe7\x7f\x00\x00\x00\x00\x30\xfe\x07\x00\x00\x00\x00\x00"
-		"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-		"\x00\x00";
-	uint8_t cmds[65];
-	memcpy(cmds, btvirt_cmds, 65);
 	const uint16_t sup[] = { BH_SUP_LE_CONN_UPDATE, BH_SUP_LE_SET_DATA_LENGTH,
 				 BH_SUP_LE_WRITE_SUGG_DATA_LENGTH, BH_SUP_LE_SET_DEFAULT_PHY,
 				 BH_SUP_LE_SET_PHY };
-	for (size_t i = 0; i < sizeof(sup) / sizeof(sup[0]); i++)
-		set_bit(cmds, sup[i]);
-	fake_set_answer(x->fh.f, 0x1002, cmds, 65);
+	fake_add_commands(x->fh.f, sup, sizeof(sup) / sizeof(sup[0]));
 	/* Status, LE_Features: bits 0, 1, 5, 6 | 8, 11 */
 	fake_set_answer(x->fh.f, 0x2003, "\x00\x63\x09\x00\x00\x00\x00\x00\x00", 9);
 	/* Status, LE_ACL_Data_Packet_Length 251, Total_Num 4 */

@@ -146,13 +146,8 @@ static struct fx *fx_new(bool links, bool phy, bool bonded)
 	if (!x->loop || !x->f || (bonded && bonded_store(x)))
 		goto fail;
 	if (phy) {
-		/* btvirt's Supported Commands (fake_ctrl.c) plus LE Set PHY. */
-		uint8_t cmds[65] =
-			"\x00\x20\x00\x80\x00\x00\xc0\x00\x00\x00\x00\x60\x00\x00\x00\xb8\x02\x00"
-			"\x00\x00\x00\x00\x00\x00\x00\x20\xf7\xff\xe7\x7f\x00\x00\x00\x00\x30\xfe"
-			"\x07";
-		cmds[1 + BH_SUP_LE_SET_PHY / 8] |= (uint8_t)(1u << (BH_SUP_LE_SET_PHY % 8));
-		fake_set_answer(x->f, 0x1002, cmds, 65);
+		const uint16_t sup = BH_SUP_LE_SET_PHY;
+		fake_add_commands(x->f, &sup, 1);
 		/* Status, LE features: bits 0, 1, 3 | 8 (LE 2M PHY) */
 		fake_set_answer(x->f, 0x2003, "\x00\x0b\x01\x00\x00\x00\x00\x00\x00", 9);
 		fake_set_async(x->f, BH_HCI_LE_SET_PHY);
