@@ -224,7 +224,8 @@ void host_lower_close(struct bh_host *h);
 void host_hci_port_init(struct bh_host *h);
 /* The earliest deadline of the stack's own layers (not the transport, not
  * the application's timers), or BH_NEVER: of HCI, L2CAP, SMP and GAP; of
- * the ATT bearers; of both. */
+ * the ATT bearers; of both and the chipset driver (which wakes the loop by
+ * its own source, host_chipset.c). */
 bh_time_ms host_layers_deadline(struct bh_host *h);
 bh_time_ms host_att_deadline(struct bh_host *h);
 bh_time_ms host_stack_deadline(struct bh_host *h);
@@ -265,8 +266,13 @@ void host_waiters_fatal(struct bh_host *h, bh_status reason);
 void host_waiters_pairing(struct bh_host *h, uint16_t handle, bh_status st);
 /* The blocking primitives host_easy.c builds on: connect to addr, or to
  * the first device matching `match` (then addr is unused), with parameters
- * (NULL: defaults); and write a CCCD (what 0: unsubscribe) routing the
+ * (NULL: defaults) -- an address that is a bonded identity goes through
+ * host_privacy_target (resolving list, else host resolution) --; and write a CCCD (what 0: unsubscribe) routing the
  * characteristic's notifications to ncb. */
+/* Why a blocking call on this link cannot run: BH_OK (it is up), the
+ * controller's loss, the named reason it went (BH_EDISCONNECTED), or
+ * BH_ENOTFOUND (never was). */
+int host_link_status(struct bh_host *h, uint16_t handle);
 int host_connect_sync(struct bh_host *h, const bh_addr *addr,
 		      const struct bh_gap_scan_filter *match,
 		      const struct bh_gap_conn_params *params, unsigned timeout_ms,

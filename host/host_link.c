@@ -8,36 +8,6 @@
 
 #include <string.h>
 
-/* A value in ms as a whole number of `unit` ms, or -1. */
-static long units(double ms, double unit)
-{
-	/* (no libm: the library links without it) */
-	double n = ms / unit;
-	if (!(n >= 0 && n < 1e6))
-		return -1;
-	long r = (long)(n + 0.5);
-	double d = n - (double)r;
-	return d < 1e-6 && d > -1e-6 ? r : -1;
-}
-
-int bh_host_conn_params_units(const struct bh_host_conn_params *p, uint16_t *imin,
-			      uint16_t *imax, uint16_t *lat, uint16_t *tmo)
-{
-	if (!p)
-		return BH_EINVAL;
-	long a = units(p->interval_min_ms, 1.25);
-	long b = p->interval_max_ms > 0 ? units(p->interval_max_ms, 1.25) : a;
-	long t = units((double)p->supervision_timeout_ms, 10.0);
-	/* Vol 4, Part E, 7.8.18 ranges; the timeout rule is GAP's check. */
-	if (a < 0x0006 || b > 0x0c80 || a > b || t < 0x000a || t > 0x0c80 || p->latency > 0x01f3)
-		return BH_EINVAL;
-	*imin = (uint16_t)a;
-	*imax = (uint16_t)b;
-	*lat = p->latency;
-	*tmo = (uint16_t)t;
-	return BH_OK;
-}
-
 static bool le_feature(const uint8_t f[8], unsigned bit)
 {
 	return (f[bit / 8] >> (bit % 8)) & 1;
@@ -88,9 +58,10 @@ static void ll_done(void *ctx, bh_status st)
 
 int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host_conn_params *p)
 {
-	struct bh_gap_conn_params gp = { 0 };
-	int rc = bh_host_conn_params_units(p, &gp.interval_min, &gp.interval_max, &gp.latency,
-					   &gp.supervision_timeout);
+	/* The one ms->units rule (host.h): an update and a connection accept
+	 * the same values. Scan times are converted too, and ignored here. */
+	struct bh_gap_conn_params gp;
+	int rc = bh_host_conn_params_hci(p, &gp);
 	if (rc)
 		return rc;
 	struct host_conn *c = host_conn_find(h, handle);
@@ -308,11 +279,13 @@ bh_addr bh_host_own_address(struct bh_host *h)
 static int wait_conn(struct bh_host *h, uint16_t handle, bool phy, unsigned timeout_ms)
 {
 	for (unsigned waited = 0;; waited += 10) {
+		/* A lost controller takes every link with it: say that, not
+		 * that this one went. */
+		if (h->fatal)
+			return h->fatal_reason;
 		struct host_conn *c = host_conn_find(h, handle);
 		if (!c)
 			return BH_EDISCONNECTED;
-		if (h->fatal)
-			return h->fatal_reason;
 		if (phy && !c->phy_pending)
 			return c->phy_result;
 		if (!phy && c->upd_state == HOST_UPD_NONE)
@@ -326,13 +299,18 @@ static int wait_conn(struct bh_host *h, uint16_t handle, bool phy, unsigned time
 int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
 			     const struct bh_host_conn_params *p, unsigned timeout_ms)
 {
-	int rc = bh_host_conn_update(h, handle, p);
+	/* A lost link or controller is named, as by every blocking helper. */
+	int rc = host_link_status(h, handle);
+	if (!rc)
+		rc = bh_host_conn_update(h, handle, p);
 	return rc ? rc : wait_conn(h, handle, false, timeout_ms);
 }
 
 int bh_host_set_phy_sync(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded,
 			 unsigned timeout_ms)
 {
-	int rc = bh_host_set_phy(h, handle, phys, coded);
+	int rc = host_link_status(h, handle);
+	if (!rc)
+		rc = bh_host_set_phy(h, handle, phys, coded);
 	return rc ? rc : wait_conn(h, handle, true, timeout_ms);
 }

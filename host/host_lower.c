@@ -71,8 +71,7 @@ bh_time_ms host_layers_deadline(struct bh_host *h)
 	x = h->smp ? bh_smp_next_deadline(h->smp) : BH_NEVER;
 	d = x < d ? x : d;
 	x = bh_gap_next_deadline(h->gap);
-	d = x < d ? x : d;
-	x = host_chipset_deadline(h);
+	/* Not the chipset driver's: its own loop source (host_chipset.c) wakes it. */
 	return x < d ? x : d;
 }
 
@@ -91,6 +90,10 @@ bh_time_ms host_att_deadline(struct bh_host *h)
 bh_time_ms host_stack_deadline(struct bh_host *h)
 {
 	bh_time_ms d = host_layers_deadline(h), x = host_att_deadline(h);
+	d = x < d ? x : d;
+	/* "Is any timer of the stack armed" (replay's stall check) counts a
+	 * chipset download's wait too; waking for it is its source's job. */
+	x = host_chipset_deadline(h);
 	return x < d ? x : d;
 }
 

@@ -91,7 +91,7 @@ void host_waiters_pairing(struct bh_host *h, uint16_t handle, bh_status st)
 
 /* BH_OK if the link is up, else why not: the controller's loss, the named
  * reason the link went with (if it was the last to go), or BH_ENOTFOUND. */
-static int link_status(struct bh_host *h, uint16_t handle)
+int host_link_status(struct bh_host *h, uint16_t handle)
 {
 	if (host_conn_find(h, handle))
 		return BH_OK;
@@ -143,7 +143,7 @@ static int op_finish(struct bh_host *h, struct host_waiter *w, int start_rc, bh_
 static struct host_waiter *op_begin(struct bh_host *h, uint16_t handle, struct bh_gattc **g,
 				    int *rc)
 {
-	*rc = link_status(h, handle);
+	*rc = host_link_status(h, handle);
 	if (*rc)
 		return NULL;
 	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, handle);
@@ -183,10 +183,11 @@ static void on_gattc(void *ctx, bh_status st, const struct bh_gattc_result *res)
 
 /* ---- helpers ---- */
 
-int host_connect_sync(struct bh_host *h, const bh_addr *addr,
-		      const struct bh_gap_scan_filter *match,
-		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
-		      uint16_t *handle)
+/* One attempt, to addr as given or to the first device matching `match`. */
+static int connect_once(struct bh_host *h, const bh_addr *addr,
+			const struct bh_gap_scan_filter *match,
+			const struct bh_gap_conn_params *params, unsigned timeout_ms,
+			uint16_t *handle)
 {
 	struct host_waiter *w = waiter_get(h, HOST_WAIT_OP, HOST_NO_LINK);
 	if (!w)
@@ -210,19 +211,28 @@ int host_connect_sync(struct bh_host *h, const bh_addr *addr,
 	return rc;
 }
 
-int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
-			 uint16_t *handle)
+/* Every connection to an address goes through here, with or without
+ * parameters, so a bonded identity behind RPAs is found the same way by
+ * bh_host_connect_sync and bh_host_connect_params_sync. */
+int host_connect_sync(struct bh_host *h, const bh_addr *addr,
+		      const struct bh_gap_scan_filter *match,
+		      const struct bh_gap_conn_params *params, unsigned timeout_ms,
+		      uint16_t *handle)
 {
+	if (match)
+		return connect_once(h, NULL, match, params, timeout_ms, handle);
+	if (!addr)
+		return BH_EINVAL;
 	if (h->fatal)
 		return h->fatal_reason;
 	bh_addr target;
 	if (host_privacy_target(h, addr, &target) == HOST_CONNECT_DIRECT)
-		return host_connect_sync(h, &target, NULL, NULL, timeout_ms, handle);
+		return connect_once(h, &target, NULL, params, timeout_ms, handle);
 	/* A bonded peer with an IRK that the controller cannot resolve: it
 	 * may still use its identity address (first half of the time), else
 	 * the host finds it behind an RPA in scan reports (second half). */
 	unsigned first = timeout_ms ? timeout_ms / 2 : 5000;
-	int rc = host_connect_sync(h, addr, NULL, NULL, first, handle);
+	int rc = connect_once(h, addr, NULL, params, first, handle);
 	if (rc != BH_ETIMEDOUT)
 		return rc;
 	host_log(h, BH_LOG_INFO, "not at its identity address: scanning for an RPA that resolves to it");
@@ -231,11 +241,17 @@ int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeou
 	 * then. Bounded by the controller's answers, not by a guess. */
 	struct bh_gap_scan_filter f = { .addr = addr };
 	for (unsigned waited = 0;; waited += 10) {
-		rc = host_connect_sync(h, addr, &f, NULL, timeout_ms ? timeout_ms - first : 0, handle);
+		rc = connect_once(h, addr, &f, params, timeout_ms ? timeout_ms - first : 0, handle);
 		if (rc != BH_EBUSY || waited >= 2000 || h->fatal)
 			return rc;
 		bh_host_run_for(h, 10);
 	}
+}
+
+int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
+			 uint16_t *handle)
+{
+	return host_connect_sync(h, addr, NULL, NULL, timeout_ms, handle);
 }
 
 /* Lets what the stack already queued for the controller go out first (the
@@ -256,11 +272,11 @@ static void drain_tx(struct bh_host *h, uint16_t handle, unsigned max_ms)
 int bh_host_disconnect_sync(struct bh_host *h, uint16_t handle, uint8_t reason,
 			    unsigned timeout_ms)
 {
-	int rc = link_status(h, handle);
+	int rc = host_link_status(h, handle);
 	if (rc)
 		return rc;
 	drain_tx(h, handle, 500);
-	rc = link_status(h, handle);
+	rc = host_link_status(h, handle);
 	if (rc)
 		return rc;
 	rc = bh_gap_disconnect(h->gap, handle, reason);
@@ -285,7 +301,7 @@ int bh_host_exchange_mtu_sync(struct bh_host *h, uint16_t handle, uint16_t *mtu)
 	/* Looked up again: the loop ran, the link may be gone. */
 	struct host_conn *c = host_conn_find(h, handle);
 	if (!rc && !c)
-		rc = link_status(h, handle);
+		rc = host_link_status(h, handle);
 	if (!rc && mtu)
 		*mtu = bh_att_mtu(c->att);
 	return rc;
@@ -334,7 +350,7 @@ int bh_host_write_sync(struct bh_host *h, uint16_t handle, uint16_t attr, const 
 		/* Wait for room rather than fail: the caller asked to block. The
 		 * link is looked up again after every run of the loop. */
 		for (int tries = 0; tries < 1000; tries++) {
-			rc = link_status(h, handle);
+			rc = host_link_status(h, handle);
 			if (rc)
 				return rc;
 			rc = bh_gattc_write_cmd(host_conn_find(h, handle)->gattc, attr, val, len);
@@ -384,7 +400,7 @@ int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_ha
 
 int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)
 {
-	int rc = link_status(h, handle);
+	int rc = host_link_status(h, handle);
 	if (rc)
 		return rc;
 	/* Registered first: a pairing may end inside the request itself. */
@@ -408,7 +424,7 @@ int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)
 int bh_host_wait(struct bh_host *h, uint16_t handle, bool *done, bh_time_ms timeout_ms)
 {
 	if (handle != BH_HOST_NO_LINK) {
-		int rc = link_status(h, handle);
+		int rc = host_link_status(h, handle);
 		if (rc) {
 			*done = true;
 			return rc;

@@ -65,12 +65,17 @@ int cli_hex_fail(struct cli *c, const char *what, const char *s, int rc, size_t 
 /* Prints bytes as hex and, when printable, as a quoted string. */
 void cli_print_value(FILE *f, const uint8_t *v, size_t n);
 
-/* The advertisement of a connectable server: flags, uuid (may be NULL)
- * and the name, which goes in the scan response when it does not fit.
- * Fills a and r (over adv and rsp). 0, or -1 when the name fits nowhere. */
-struct bh_ad_builder;
-int cli_server_adv(struct bh_ad_builder *a, uint8_t *adv, struct bh_ad_builder *r, uint8_t *rsp,
-		   const bh_uuid *uuid, const char *name);
+/* Connectable legacy advertising for a server (coc listen, peripheral):
+ * flags, uuid (may be NULL) and the name, which goes in the scan response
+ * when it does not fit. ap's kind and data are set here, its other fields
+ * (restart_on_disconnect, on_stopped) are the caller's. *buf must live
+ * while advertising runs: GAP keeps the pointers for restarts. 0, or 1
+ * after printing why (name too long, refused by GAP). */
+struct cli_server_ad {
+	uint8_t adv[31], rsp[31]; /* BH_AD_LEGACY_MAX */
+};
+int cli_server_advertise(struct cli *c, struct bh_host *h, struct cli_server_ad *buf,
+			 const bh_uuid *uuid, const char *name, struct bh_gap_adv_params *ap);
 
 /* "NoInputNoOutput", "DisplayOnly", "DisplayYesNo", "KeyboardOnly",
  * "KeyboardDisplay" (any case) to an IO capability. 0 or -1. */
@@ -80,6 +85,12 @@ int cli_parse_io(const char *s, uint8_t *out);
  * checks the whole set (0 or 1); applies it to a new link, waiting
  * (central) or not (peripheral). */
 int cli_link_option(struct cli *c, int opt, const char *arg);
+/* The one --phy parser (global, advertise, scan): arg must be one of
+ * `words` (NULL-ended; bh_host_phy_parse's words, and "both" for 1m and
+ * coded); else an error naming them, for `what` ("the connection",
+ * "advertising", ...). *phys: BH_HOST_PHY_* bits (= BH_GAP_PHY_MASK_*). */
+int cli_phy_option(struct cli *c, const char *what, const char *const *words, const char *arg,
+		   uint8_t *phys, uint8_t *coded);
 int cli_link_check(struct cli *c);
 int cli_link_apply_sync(struct cli *c, struct bh_host *h, uint16_t conn);
 void cli_link_apply_async(struct cli *c, struct bh_host *h, uint16_t conn);

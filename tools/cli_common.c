@@ -177,15 +177,25 @@ void cli_print_value(FILE *f, const uint8_t *v, size_t n)
 	}
 }
 
-int cli_server_adv(struct bh_ad_builder *a, uint8_t *adv, struct bh_ad_builder *r, uint8_t *rsp,
-		   const bh_uuid *uuid, const char *name)
+int cli_server_advertise(struct cli *c, struct bh_host *h, struct cli_server_ad *buf,
+			 const bh_uuid *uuid, const char *name, struct bh_gap_adv_params *ap)
 {
-	bh_ad_build_init(a, adv, BH_AD_LEGACY_MAX);
-	bh_ad_build_init(r, rsp, BH_AD_LEGACY_MAX);
-	bh_ad_add_flags(a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
+	_Static_assert(sizeof(buf->adv) == BH_AD_LEGACY_MAX, "legacy advertising data");
+	struct bh_ad_builder a, r;
+	bh_ad_build_init(&a, buf->adv, sizeof(buf->adv));
+	bh_ad_build_init(&r, buf->rsp, sizeof(buf->rsp));
+	bh_ad_add_flags(&a, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
 	if (uuid)
-		bh_ad_add_uuids(a, uuid, 1, true);
-	if (bh_ad_add_name(a, name, true) && bh_ad_add_name(r, name, true))
-		return -1;
+		bh_ad_add_uuids(&a, uuid, 1, true);
+	if (bh_ad_add_name(&a, name, true) && bh_ad_add_name(&r, name, true))
+		return cli_fail(c, "name '%s' is too long to advertise", name);
+	ap->kind = BH_GAP_ADV_CONN;
+	ap->data = buf->adv;
+	ap->data_len = a.len;
+	ap->scan_rsp = buf->rsp;
+	ap->scan_rsp_len = r.len;
+	int rc = bh_gap_adv_start(bh_host_gap(h), ap, NULL, NULL);
+	if (rc)
+		return cli_fail(c, "cannot advertise: %s", bh_strerror(rc));
 	return 0;
 }

@@ -27,6 +27,31 @@ static int parse_interval(const char *s, double *lo, double *hi)
 	return *end ? -1 : 0;
 }
 
+int cli_phy_option(struct cli *c, const char *what, const char *const *words, const char *arg,
+		   uint8_t *phys, uint8_t *coded)
+{
+	size_t n = 0;
+	bool ok = false;
+	for (; words[n]; n++)
+		ok |= arg && !strcmp(arg, words[n]);
+	uint8_t k = 0;
+	if (ok && !strcmp(arg, "both"))
+		*phys = BH_HOST_PHY_1M | BH_HOST_PHY_CODED;
+	else if (!ok || bh_host_phy_parse(arg, phys, &k))
+		ok = false;
+	if (ok) {
+		if (coded)
+			*coded = k;
+		return 0;
+	}
+	char list[96] = "";
+	size_t at = 0;
+	for (size_t i = 0; i < n && at < sizeof(list); i++)
+		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
+				       !i ? "" : i + 1 == n ? " or " : ", ", words[i]);
+	return cli_fail(c, "bad --phy '%s': %s uses %s", arg ? arg : "", what, list);
+}
+
 int cli_link_option(struct cli *c, int opt, const char *arg)
 {
 	struct cli_link *l = &c->link;
@@ -53,10 +78,11 @@ int cli_link_option(struct cli *c, int opt, const char *arg)
 		l->params = true;
 		return 0;
 	}
-	case CLI_OPT_PHY:
-		if (bh_host_phy_parse(arg, &l->phys, &l->coded))
-			return cli_fail(c, "bad --phy '%s' (1m, 2m, coded, coded-s2, coded-s8)", arg);
-		return 0;
+	case CLI_OPT_PHY: {
+		static const char *const words[] = { "1m", "2m", "coded", "coded-s2", "coded-s8",
+						     NULL };
+		return cli_phy_option(c, "the connection", words, arg, &l->phys, &l->coded);
+	}
 	}
 	return 1;
 }
@@ -77,12 +103,11 @@ int cli_link_check(struct cli *c)
 	if (!c->link.params)
 		return 0;
 	struct bh_host_conn_params p = wanted(&c->link);
-	uint16_t a, b, l, t;
-	if (bh_host_conn_params_units(&p, &a, &b, &l, &t))
-		return cli_fail(c, "connection parameters out of range: interval 7.5..4000 ms in "
-				   "1.25 ms steps, supervision timeout 100..32000 ms in 10 ms steps");
-	if ((unsigned)t * 4 <= (1u + l) * b) /* t*10 > (1+l)*b*1.25*2 */
-		return cli_fail(c, "--supervision-timeout must exceed (1 + latency) x interval x 2");
+	struct bh_gap_conn_params g;
+	if (bh_host_conn_params_hci(&p, &g))
+		return cli_fail(c, "connection parameters out of range: interval 7.5..4000 ms, "
+				   "latency 0..499, supervision timeout 100..32000 ms and more "
+				   "than (1 + latency) x interval x 2");
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <blehost/gap.h>
+#include <blehost/host_link.h>
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -225,12 +226,14 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct adv_opts *o, 
 				return cli_fail(c, "at most %d --set options", BH_GAP_ADV_SETS_MAX);
 			o->sets[o->n_sets++] = optarg;
 			break;
-		case 'P':
-			if (!strcmp(optarg, "coded"))
-				o->phy = BH_GAP_PHY_CODED;
-			else if (strcmp(optarg, "1m"))
-				return cli_fail(c, "--phy: advertising uses 1m or coded");
+		case 'P': {
+			static const char *const words[] = { "1m", "coded", NULL };
+			uint8_t phys;
+			if (cli_phy_option(c, "advertising", words, optarg, &phys, NULL))
+				return 1;
+			o->phy = phys == BH_HOST_PHY_CODED ? BH_GAP_PHY_CODED : 0;
 			break;
+		}
 		default:
 			return cli_fail(c, "usage: advertise [--name N] [--service UUID]... "
 					   "[--manufacturer ID:HEX]... [--service-data UUID:HEX]... "

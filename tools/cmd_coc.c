@@ -266,20 +266,10 @@ static int listen_coc(struct coc_ui *ui, const char *name, double timeout,
 	if (rc)
 		return cli_finish(c, cli_fail(c, "cannot listen on SPSM 0x%04x: %s", ui->spsm,
 					      bh_strerror(rc)));
-	uint8_t adv[BH_AD_LEGACY_MAX], rsp[BH_AD_LEGACY_MAX];
-	struct bh_ad_builder a, r;
-	if (cli_server_adv(&a, adv, &r, rsp, NULL, name))
-		return cli_finish(c, cli_fail(c, "name '%s' is too long to advertise", name));
-	struct bh_gap_adv_params ap = {
-		.kind = BH_GAP_ADV_CONN,
-		.data = adv,
-		.data_len = a.len,
-		.scan_rsp = rsp,
-		.scan_rsp_len = r.len,
-	};
-	rc = bh_gap_adv_start(bh_host_gap(ui->h), &ap, NULL, NULL);
-	if (rc)
-		return cli_finish(c, cli_fail(c, "cannot advertise: %s", bh_strerror(rc)));
+	struct cli_server_ad buf; /* lives until run() returns */
+	struct bh_gap_adv_params ap = { 0 };
+	if (cli_server_advertise(c, ui->h, &buf, NULL, name, &ap))
+		return cli_finish(c, 1);
 	char addr[BH_ADDR_STRLEN];
 	bh_addr own = bh_gap_own_address(bh_host_gap(ui->h));
 	/* On stderr: stdout is the channel's. */

@@ -437,23 +437,15 @@ static int serve(struct cli *c, const char *name, double timeout, const struct g
 		p.indicate_handle = dh.indicate;
 	}
 
-	uint8_t adv[BH_AD_LEGACY_MAX], rsp[BH_AD_LEGACY_MAX];
-	struct bh_ad_builder a, r;
-	if (cli_server_adv(&a, adv, &r, rsp, first_primary(db), name))
-		return cli_finish(c, cli_fail(c, "name '%s' is too long to advertise", name));
+	struct cli_server_ad buf; /* lives until the host is closed */
 	struct bh_gap_adv_params ap = {
-		.kind = BH_GAP_ADV_CONN,
-		.data = adv,
-		.data_len = a.len,
-		.scan_rsp = rsp,
-		.scan_rsp_len = r.len,
 		.restart_on_disconnect = true,
 		.on_stopped = on_stopped,
 		.ctx = &p,
 	};
-	int rc = bh_gap_adv_start(bh_host_gap(p.h), &ap, NULL, NULL);
+	int rc = cli_server_advertise(c, p.h, &buf, first_primary(db), name, &ap);
 	if (rc)
-		return cli_finish(c, cli_fail(c, "cannot advertise: %s", bh_strerror(rc)));
+		return cli_finish(c, 1);
 	if (updates && bh_loop_watch(bh_host_loop(p.h), STDIN_FILENO, POLLIN, stdin_readable, &p))
 		return cli_finish(c, cli_fail(c, "cannot read updates from stdin"));
 	char addr[BH_ADDR_STRLEN];

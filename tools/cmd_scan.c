@@ -211,16 +211,12 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		case 'a': p.all_reports = true; break;
 		case 'e': extended = true; break;
 		case 'y': periodic = true; break;
-		case 'P':
-			if (!strcmp(optarg, "1m"))
-				p.phys = BH_GAP_PHY_MASK_1M;
-			else if (!strcmp(optarg, "coded"))
-				p.phys = BH_GAP_PHY_MASK_CODED;
-			else if (!strcmp(optarg, "both"))
-				p.phys = BH_GAP_PHY_MASK_1M | BH_GAP_PHY_MASK_CODED;
-			else
-				return cli_fail(c, "--phy: scanning uses 1m, coded or both");
+		case 'P': {
+			static const char *const words[] = { "1m", "coded", "both", NULL };
+			if (cli_phy_option(c, "scanning", words, optarg, &p.phys, NULL))
+				return 1;
 			break;
+		}
 		default: return cli_fail(c, "usage: scan [--timeout S] [--name TEXT] [--service UUID] [--min-rssi DBM] [--passive] [--all-reports] [--extended] [--phy 1m|coded|both] [--periodic]");
 		}
 	}

@@ -478,6 +478,13 @@ void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind
 	f->fired = false;
 }
 
+void fake_fault_on_link_command(struct fake *f, uint16_t opcode, uint16_t handle,
+				enum fake_fault kind)
+{
+	fake_fault_on_command(f, opcode, kind);
+	f->fault_handle = handle;
+}
+
 bool fake_fired(const struct fake *f) { return f->fired; }
 
 void fake_accept_connects(struct fake *f) { f->accept_connects = true; }
@@ -489,6 +496,17 @@ void fake_set_answer(struct fake *f, uint16_t opcode, const void *rp, uint8_t le
 		f->over[f->n_over].len = len;
 		memcpy(f->over[f->n_over++].rp, rp, len);
 	}
+}
+
+void fake_add_commands(struct fake *f, const uint16_t *sup, size_t n)
+{
+	uint8_t cmds[65];
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
+		if (answers[i].op == 0x1002)
+			memcpy(cmds, answers[i].rp, sizeof(cmds));
+	for (size_t i = 0; i < n; i++) /* octet sup / 8, after the status */
+		cmds[1 + sup[i] / 8] |= (uint8_t)(1u << (sup[i] % 8));
+	fake_set_answer(f, 0x1002, cmds, sizeof(cmds));
 }
 
 void fake_set_async(struct fake *f, uint16_t opcode)

@@ -78,6 +78,9 @@ enum fake_fault { FAKE_DISCONNECT = 1, FAKE_CLOSE, FAKE_HWERROR,
 		  FAKE_SILENCE /* nothing more from the controller, the socket stays open */ };
 void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind);
 void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind);
+/* The same, for a command about a link: a FAKE_DISCONNECT ends `handle`. */
+void fake_fault_on_link_command(struct fake *f, uint16_t opcode, uint16_t handle,
+				enum fake_fault kind);
 bool fake_fired(const struct fake *f);
 /* Does what a fault of this kind does on handle, now. */
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);
@@ -94,6 +97,9 @@ bool fake_att_wrote(const struct fake *f);
  * the LE features LE Read Remote Features reports for the peer. */
 void fake_set_answer(struct fake *f, uint16_t opcode, const void *rp, uint8_t len);
 void fake_set_async(struct fake *f, uint16_t opcode);
+/* Supported Commands (Read Local Supported Commands): btvirt's plus these
+ * BH_SUP_* bits. Before the host starts. */
+void fake_add_commands(struct fake *f, const uint16_t *sup, size_t n);
 void fake_set_remote_features(struct fake *f, const uint8_t features[8]);
 /* ACL packets the host sent so far, and the largest payload among them. */
 void fake_acl_stats(const struct fake *f, unsigned *packets, unsigned *max_len);

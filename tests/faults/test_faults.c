@@ -5,7 +5,7 @@
  * pools. Each check: every pending operation completes exactly once with an
  * error, the host recovers or can be created again, and then works. Run it
  * under valgrind --leak-check=full to see that memory is returned. */
-#include "fake_ctrl.h"
+#include "fake_host.h"
 
 #include <blehost/gatt_client.h>
 #include <blehost/hci.h>
@@ -24,44 +24,10 @@
 #include <string.h>
 
 struct fx {
-	struct bh_loop *loop;
-	struct fake *f;
-	struct bh_host *h;
-	unsigned ready, fatal, connected, disconnected, paired;
-	bh_status last_ready, last_fatal, pair_status;
-	uint16_t conn;
+	struct fake_host fh; /* first: the events' ctx */
+	unsigned paired;
+	bh_status pair_status;
 };
-
-static void ev_ready(void *ctx, bh_status st)
-{
-	struct fx *x = ctx;
-	x->ready++;
-	x->last_ready = st;
-}
-
-static void ev_fatal(void *ctx, bh_status st)
-{
-	struct fx *x = ctx;
-	x->fatal++;
-	x->last_fatal = st;
-}
-
-static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
-{
-	struct fx *x = ctx;
-	(void)central;
-	(void)peer;
-	x->connected++;
-	x->conn = handle;
-}
-
-static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
-{
-	struct fx *x = ctx;
-	(void)handle;
-	(void)reason;
-	x->disconnected++;
-}
 
 static void ev_paired(void *ctx, uint16_t handle, bh_status st, bool bonded)
 {
@@ -72,49 +38,25 @@ static void ev_paired(void *ctx, uint16_t handle, bh_status st, bool bonded)
 	x->pair_status = st;
 }
 
-static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
-{
-	(void)ctx;
-	if (lvl <= BH_LOG_WARN || getenv("FAULTS_VERBOSE"))
-		fprintf(stderr, "  [host %s] %s\n", layer, msg);
-}
-
 static struct fx *fx_new(void)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
-	x->loop = bh_loop_new();
-	assert_non_null(x->loop);
-	x->f = fake_new();
-	assert_non_null(x->f);
+	fake_host_init(&x->fh, "FAULTS_VERBOSE", BH_LOG_WARN);
 	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.transport = fake_transport(x->f);
-	cfg.loop = x->loop;
-	cfg.seeded = true;
-	cfg.seed = 3;
-	cfg.store_dir = "";
-	cfg.log_level = getenv("FAULTS_VERBOSE") ? BH_LOG_DEBUG : BH_LOG_WARN;
-	struct bh_host_events ev = { .ctx = x, .ready = ev_ready, .fatal = ev_fatal,
-				     .connected = ev_connected, .disconnected = ev_disconnected,
-				     .pairing_complete = ev_paired, .log = ev_log };
-	char err[256] = "";
-	x->h = bh_host_new(&cfg, &ev, err, sizeof(err));
-	if (!x->h)
-		fprintf(stderr, "bh_host_new: %s\n", err);
-	assert_non_null(x->h);
-	assert_int_equal(fake_accept(x->f, x->loop), 0);
-	assert_int_equal(bh_host_start_sync(x->h, 3000), 0);
-	assert_int_equal(x->ready, 1);
-	assert_int_equal(x->last_ready, BH_OK);
+	fake_host_config(&x->fh, &cfg, 3);
+	struct bh_host_events ev;
+	fake_host_events(&x->fh, &ev);
+	ev.pairing_complete = ev_paired;
+	fake_host_start(&x->fh, &cfg, &ev);
+	assert_int_equal(x->fh.ready, 1);
+	assert_int_equal(x->fh.last_ready, BH_OK);
 	return x;
 }
 
 static void fx_free(struct fx *x)
 {
-	bh_host_free(x->h);
-	fake_free(x->f);
-	bh_loop_free(x->loop);
+	fake_host_fini(&x->fh);
 	free(x);
 }
 
@@ -134,16 +76,16 @@ static int teardown(void **state)
 /* The fake opens a link with the host as central. */
 static void fx_connect(struct fx *x)
 {
-	assert_int_equal(fake_connect(x->f, true), 0);
-	for (int i = 0; i < 50 && !x->connected; i++)
-		fake_run(x->f, 10);
-	assert_int_equal(x->connected, 1);
-	assert_int_equal(x->conn, FAKE_CONN_HANDLE);
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	for (int i = 0; i < 50 && !x->fh.connected; i++)
+		fake_run(x->fh.f, 10);
+	assert_int_equal(x->fh.connected, 1);
+	assert_int_equal(x->fh.conn, FAKE_CONN_HANDLE);
 }
 
 static int att_next(struct fx *x, uint8_t *buf, size_t cap)
 {
-	return fake_att_next(x->f, buf, cap, 2000);
+	return fake_att_next(x->fh.f, buf, cap, 2000);
 }
 
 struct op {
@@ -169,7 +111,7 @@ static void on_op(void *ctx, bh_status st, const struct bh_gattc_result *res)
 /* A GATT read through the whole stack, answered by the fake. */
 static void expect_read_works(struct fx *x)
 {
-	assert_true(fake_gatt_read_ok(x->f, bh_host_gattc(x->h, x->conn)));
+	assert_true(fake_gatt_read_ok(x->fh.f, bh_host_gattc(x->fh.h, x->fh.conn)));
 }
 
 /* A new host on a new fake controller comes up and serves a GATT read:
@@ -206,28 +148,28 @@ static void on_cmd(void *ctx, bh_status st, const uint8_t *ret, size_t len)
 static void command_timeout_recovers(void **state)
 {
 	struct fx *x = *state;
-	struct bh_hci *hci = bh_host_hci(x->h);
-	fake_mute(x->f, 0x1009); /* Read BD_ADDR */
-	unsigned resets = fake_cmd_count(x->f, 0x0c03);
+	struct bh_hci *hci = bh_host_hci(x->fh.h);
+	fake_mute(x->fh.f, 0x1009); /* Read BD_ADDR */
+	unsigned resets = fake_cmd_count(x->fh.f, 0x0c03);
 	struct cmd c = { 0 };
 	assert_int_equal(bh_hci_cmd(hci, 0x1009, NULL, 0, on_cmd, &c), 0);
-	assert_true(fake_run_until(x->f, &c.done, 4000));
+	assert_true(fake_run_until(x->fh.f, &c.done, 4000));
 	assert_int_equal(c.st, BH_ETIMEDOUT);
-	fake_mute(x->f, 0); /* the controller is back */
-	for (int i = 0; i < 200 && x->ready < 2; i++)
-		fake_run(x->f, 10);
+	fake_mute(x->fh.f, 0); /* the controller is back */
+	for (int i = 0; i < 200 && x->fh.ready < 2; i++)
+		fake_run(x->fh.f, 10);
 	assert_int_equal(c.calls, 1);
-	assert_true(fake_cmd_count(x->f, 0x0c03) > resets);
-	assert_int_equal(x->ready, 2);
-	assert_int_equal(x->last_ready, BH_OK);
-	assert_int_equal(x->fatal, 0);
+	assert_true(fake_cmd_count(x->fh.f, 0x0c03) > resets);
+	assert_int_equal(x->fh.ready, 2);
+	assert_int_equal(x->fh.last_ready, BH_OK);
+	assert_int_equal(x->fh.fatal, 0);
 	struct bh_hci_stats s;
 	bh_hci_stats(hci, &s);
 	assert_int_equal(s.cmds_timed_out, 1);
 	assert_int_equal(s.recoveries, 1);
 	struct cmd c2 = { 0 };
 	assert_int_equal(bh_hci_cmd(hci, 0x1009, NULL, 0, on_cmd, &c2), 0);
-	assert_true(fake_run_until(x->f, &c2.done, 2000));
+	assert_true(fake_run_until(x->fh.f, &c2.done, 2000));
 	assert_int_equal(c2.st, BH_OK);
 	fx_connect(x);
 	expect_read_works(x);
@@ -240,54 +182,54 @@ static void hardware_error(void **state)
 {
 	struct fx *x = *state;
 	fx_connect(x);
-	struct bh_gattc *g = bh_host_gattc(x->h, x->conn);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, x->fh.conn);
 	assert_non_null(g);
 	struct op o = { 0 };
 	assert_int_equal(bh_gattc_read(g, 0x0003, on_op, &o), 0);
 	uint8_t req[64];
 	assert_true(att_next(x, req, sizeof(req)) > 0);
-	fake_mute(x->f, 0x1009);
+	fake_mute(x->fh.f, 0x1009);
 	struct cmd c = { 0 };
-	assert_int_equal(bh_hci_cmd(bh_host_hci(x->h), 0x1009, NULL, 0, on_cmd, &c), 0);
-	fake_run(x->f, 20);
+	assert_int_equal(bh_hci_cmd(bh_host_hci(x->fh.h), 0x1009, NULL, 0, on_cmd, &c), 0);
+	fake_run(x->fh.f, 20);
 	uint8_t code = 0x42;
-	assert_int_equal(fake_event(x->f, 0x10, &code, 1), 0);
-	for (int i = 0; i < 100 && !x->fatal; i++)
-		fake_run(x->f, 10);
-	fake_run(x->f, 50);
-	assert_int_equal(x->fatal, 1);
-	assert_int_equal(x->last_fatal, BH_EHWERROR);
+	assert_int_equal(fake_event(x->fh.f, 0x10, &code, 1), 0);
+	for (int i = 0; i < 100 && !x->fh.fatal; i++)
+		fake_run(x->fh.f, 10);
+	fake_run(x->fh.f, 50);
+	assert_int_equal(x->fh.fatal, 1);
+	assert_int_equal(x->fh.last_fatal, BH_EHWERROR);
 	assert_int_equal(c.calls, 1);
 	assert_int_not_equal(c.st, BH_OK);
 	assert_int_equal(o.calls, 1);
 	assert_int_not_equal(o.st, BH_OK);
-	assert_null(bh_host_gattc(x->h, FAKE_CONN_HANDLE));
-	fake_mute(x->f, 0);
-	x->connected = 0;
-	assert_int_equal(bh_host_start_sync(x->h, 3000), 0);
-	assert_int_equal(x->last_ready, BH_OK);
+	assert_null(bh_host_gattc(x->fh.h, FAKE_CONN_HANDLE));
+	fake_mute(x->fh.f, 0);
+	x->fh.connected = 0;
+	assert_int_equal(bh_host_start_sync(x->fh.h, 3000), 0);
+	assert_int_equal(x->fh.last_ready, BH_OK);
 	fx_connect(x);
 	expect_read_works(x);
-	assert_int_equal(x->fatal, 1);
+	assert_int_equal(x->fh.fatal, 1);
 }
 
 /* ---- transport lost in the middle of procedures ---- */
 
 static void expect_transport_lost(struct fx *x)
 {
-	for (int i = 0; i < 100 && !x->fatal; i++)
-		fake_run(x->f, 10);
-	fake_run(x->f, 50); /* nothing may complete twice meanwhile */
-	assert_int_equal(x->fatal, 1);
-	assert_int_equal(x->last_fatal, BH_ETRANSPORT);
-	assert_null(bh_host_gattc(x->h, FAKE_CONN_HANDLE));
+	for (int i = 0; i < 100 && !x->fh.fatal; i++)
+		fake_run(x->fh.f, 10);
+	fake_run(x->fh.f, 50); /* nothing may complete twice meanwhile */
+	assert_int_equal(x->fh.fatal, 1);
+	assert_int_equal(x->fh.last_fatal, BH_ETRANSPORT);
+	assert_null(bh_host_gattc(x->fh.h, FAKE_CONN_HANDLE));
 }
 
 static void transport_closed_during_discovery(void **state)
 {
 	struct fx *x = *state;
 	fx_connect(x);
-	struct bh_gattc *g = bh_host_gattc(x->h, x->conn);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, x->fh.conn);
 	struct op o = { 0 };
 	assert_int_equal(bh_gattc_discover(g, NULL, 0, 0, on_op, &o), 0);
 	uint8_t req[64];
@@ -295,9 +237,9 @@ static void transport_closed_during_discovery(void **state)
 	assert_int_equal(req[0], 0x10); /* Read By Group Type: discovery is running */
 	/* One honest service, then the transport dies mid-procedure. */
 	uint8_t rsp[] = { 0x11, 6, 0x01, 0x00, 0x05, 0x00, 0x0d, 0x18 };
-	assert_int_equal(fake_l2cap(x->f, 0x0004, rsp, sizeof(rsp)), 0);
+	assert_int_equal(fake_l2cap(x->fh.f, 0x0004, rsp, sizeof(rsp)), 0);
 	assert_true(att_next(x, req, sizeof(req)) > 0);
-	fake_close_link(x->f);
+	fake_close_link(x->fh.f);
 	expect_transport_lost(x);
 	assert_int_equal(o.calls, 1);
 	assert_int_not_equal(o.st, BH_OK);
@@ -311,16 +253,16 @@ static void transport_closed_during_pairing(void **state)
 {
 	struct fx *x = *state;
 	fx_connect(x);
-	assert_int_equal(bh_smp_pair(bh_host_smp(x->h), x->conn, NULL), 0);
+	assert_int_equal(bh_smp_pair(bh_host_smp(x->fh.h), x->fh.conn, NULL), 0);
 	uint8_t req[80];
-	int n = fake_recv(x->f, 0x0006, req, sizeof(req), 2000);
+	int n = fake_recv(x->fh.f, 0x0006, req, sizeof(req), 2000);
 	assert_int_equal(n, 7);
 	assert_int_equal(req[0], 0x01); /* Pairing Request */
 	uint8_t pres[7] = { 0x02, 0x03, 0x00, 0x09, 16, req[5] & 3, req[6] & 3 };
-	assert_int_equal(fake_l2cap(x->f, 0x0006, pres, 7), 0);
-	n = fake_recv(x->f, 0x0006, req, sizeof(req), 2000); /* its public key */
+	assert_int_equal(fake_l2cap(x->fh.f, 0x0006, pres, 7), 0);
+	n = fake_recv(x->fh.f, 0x0006, req, sizeof(req), 2000); /* its public key */
 	assert_true(n > 0);
-	fake_close_link(x->f);
+	fake_close_link(x->fh.f);
 	expect_transport_lost(x);
 	assert_int_equal(x->paired, 1);
 	assert_int_not_equal(x->pair_status, BH_OK);
@@ -334,7 +276,7 @@ static void transport_closed_during_long_write(void **state)
 {
 	struct fx *x = *state;
 	fx_connect(x);
-	struct bh_gattc *g = bh_host_gattc(x->h, x->conn);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, x->fh.conn);
 	uint8_t val[100];
 	for (int i = 0; i < 100; i++)
 		val[i] = (uint8_t)i;
@@ -345,11 +287,11 @@ static void transport_closed_during_long_write(void **state)
 	assert_true(n > 5);
 	assert_int_equal(req[0], 0x16); /* Prepare Write */
 	req[0] = 0x17; /* echo it: the first segment is accepted */
-	assert_int_equal(fake_l2cap(x->f, 0x0004, req, (size_t)n), 0);
+	assert_int_equal(fake_l2cap(x->fh.f, 0x0004, req, (size_t)n), 0);
 	n = att_next(x, req, sizeof(req));
 	assert_true(n > 0);
 	assert_int_equal(req[0], 0x16);
-	fake_close_link(x->f);
+	fake_close_link(x->fh.f);
 	expect_transport_lost(x);
 	assert_int_equal(o.calls, 1);
 	assert_int_not_equal(o.st, BH_OK);
@@ -366,15 +308,15 @@ static void transport_closed_during_long_write(void **state)
 static void hci_command_pool_exhausted(void **state)
 {
 	struct fx *x = *state;
-	struct bh_hci *hci = bh_host_hci(x->h);
+	struct bh_hci *hci = bh_host_hci(x->fh.h);
 	bh_hci_fail_alloc(hci, 0, -1);
 	struct cmd c = { 0 };
 	assert_int_equal(bh_hci_cmd(hci, 0x1009, NULL, 0, on_cmd, &c), BH_ENOMEM);
-	fake_run(x->f, 50);
+	fake_run(x->fh.f, 50);
 	assert_int_equal(c.calls, 0);
 	bh_hci_fail_alloc(hci, -1, -1);
 	assert_int_equal(bh_hci_cmd(hci, 0x1009, NULL, 0, on_cmd, &c), 0);
-	assert_true(fake_run_until(x->f, &c.done, 2000));
+	assert_true(fake_run_until(x->fh.f, &c.done, 2000));
 	assert_int_equal(c.calls, 1);
 	assert_int_equal(c.st, BH_OK);
 }
@@ -387,17 +329,17 @@ static void acl_tx_pool_exhausted(void **state)
 {
 	struct fx *x = *state;
 	fx_connect(x);
-	struct bh_hci *hci = bh_host_hci(x->h);
-	fake_run(x->f, 100); /* let the host's own connection set-up traffic go out */
+	struct bh_hci *hci = bh_host_hci(x->fh.h);
+	fake_run(x->fh.f, 100); /* let the host's own connection set-up traffic go out */
 	uint8_t frame[] = { 3, 0, 4, 0, 0x0a, 0x03, 0x00 };
 	bh_hci_fail_alloc(hci, -1, 0);
-	assert_int_equal(bh_hci_acl_send(hci, x->conn, frame, sizeof(frame)), BH_ENOMEM);
-	struct bh_gattc *g = bh_host_gattc(x->h, x->conn);
+	assert_int_equal(bh_hci_acl_send(hci, x->fh.conn, frame, sizeof(frame)), BH_ENOMEM);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, x->fh.conn);
 	/* static: if the check below fails, the host completes it at teardown */
 	static struct op o;
 	memset(&o, 0, sizeof(o));
 	int rc = bh_gattc_read(g, 0x0003, on_op, &o);
-	fake_run(x->f, 100);
+	fake_run(x->fh.f, 100);
 	bh_hci_fail_alloc(hci, -1, -1);
 	if (rc == 0 && !o.done) {
 		/* Accepted while no buffer could be had: now that one is back it
@@ -412,8 +354,8 @@ static void acl_tx_pool_exhausted(void **state)
 		}
 		if (n == 3) {
 			uint8_t rsp[] = { 0x0b, 'o', 'k' };
-			assert_int_equal(fake_l2cap(x->f, 0x0004, rsp, 3), 0);
-			assert_true(fake_run_until(x->f, &o.done, 2000));
+			assert_int_equal(fake_l2cap(x->fh.f, 0x0004, rsp, 3), 0);
+			assert_true(fake_run_until(x->fh.f, &o.done, 2000));
 		}
 	} else if (rc != 0) {
 		assert_int_equal(rc, BH_ENOMEM);
@@ -429,7 +371,7 @@ static void gattc_op_pool_exhausted(void **state)
 {
 	struct fx *x = *state;
 	fx_connect(x);
-	struct bh_gattc *g = bh_host_gattc(x->h, x->conn);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, x->fh.conn);
 	struct bh_pool *p = bh_gattc_op_pool(g);
 	assert_non_null(p);
 	unsigned in_use = bh_pool_in_use(p);
@@ -439,7 +381,7 @@ static void gattc_op_pool_exhausted(void **state)
 	assert_int_equal(bh_gattc_discover_services(g, on_op, &o), BH_ENOMEM);
 	uint8_t v = 1;
 	assert_int_equal(bh_gattc_write(g, 0x0003, &v, 1, on_op, &o), BH_ENOMEM);
-	fake_run(x->f, 50);
+	fake_run(x->fh.f, 50);
 	assert_int_equal(o.calls, 0);
 	assert_int_equal(bh_pool_in_use(p), in_use);
 	bh_pool_fail_after(p, -1);
@@ -454,7 +396,7 @@ static void gattc_op_pool_full_then_released(void **state)
 {
 	struct fx *x = *state;
 	fx_connect(x);
-	struct bh_gattc *g = bh_host_gattc(x->h, x->conn);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, x->fh.conn);
 	struct bh_pool *p = bh_gattc_op_pool(g);
 	enum { MAX = 64 };
 	struct op o[MAX + 1];
@@ -468,15 +410,15 @@ static void gattc_op_pool_full_then_released(void **state)
 	assert_int_equal(bh_pool_in_use(p), (unsigned)started);
 	/* The link drops: every one completes once with an error. */
 	uint8_t dc[4] = { 0, (uint8_t)FAKE_CONN_HANDLE, FAKE_CONN_HANDLE >> 8, 0x08 };
-	assert_int_equal(fake_event(x->f, 0x05, dc, 4), 0);
-	for (int i = 0; i < 50 && !x->disconnected; i++)
-		fake_run(x->f, 10);
-	assert_int_equal(x->disconnected, 1);
+	assert_int_equal(fake_event(x->fh.f, 0x05, dc, 4), 0);
+	for (int i = 0; i < 50 && !x->fh.disconnected; i++)
+		fake_run(x->fh.f, 10);
+	assert_int_equal(x->fh.disconnected, 1);
 	for (int i = 0; i < started; i++) {
 		assert_int_equal(o[i].calls, 1);
 		assert_int_not_equal(o[i].st, BH_OK);
 	}
-	x->connected = 0;
+	x->fh.connected = 0;
 	fx_connect(x);
 	expect_read_works(x);
 }

@@ -6,7 +6,7 @@
  * and LE features below) and the test checks the exact HCI bytes the host
  * sends (Vol 4, Part E, 7.8.33, 7.8.48, 7.8.49) and answers with the exact
  * events of the Core Specification (7.7.65.7, 7.7.65.12, 7.7.65.3). */
-#include "fake_ctrl.h"
+#include "fake_host.h"
 #include <blehost/gap.h>
 #include <blehost/hci.h>
 #include <blehost/host.h>
@@ -21,24 +21,13 @@
 #include <string.h>
 
 struct lx {
-	struct bh_loop *loop;
-	struct fake *f;
-	struct bh_host *h;
-	unsigned connected, dl_events, phy_events, upd_events;
-	uint16_t conn, dl_tx;
+	struct fake_host fh; /* first: the events' ctx */
+	unsigned dl_events, phy_events, upd_events;
+	uint16_t dl_tx;
 	bh_status phy_st, upd_st;
 	uint8_t tx_phy, rx_phy;
 	double upd_interval;
 };
-
-static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
-{
-	struct lx *x = ctx;
-	(void)central;
-	(void)peer;
-	x->connected++;
-	x->conn = handle;
-}
 
 static void ev_updated(void *ctx, uint16_t handle, bh_status st, double interval_ms,
 		       uint16_t latency, unsigned timeout_ms)
@@ -74,18 +63,6 @@ static void ev_phy(void *ctx, uint16_t handle, bh_status st, uint8_t tx, uint8_t
 	x->rx_phy = rx;
 }
 
-static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
-{
-	(void)ctx;
-	if (lvl <= BH_LOG_WARN || getenv("FAULTS_VERBOSE"))
-		fprintf(stderr, "  [host %s] %s\n", layer, msg);
-}
-
-static void set_bit(uint8_t *bm, uint16_t sup)
-{
-	bm[1 + sup / 8] |= (uint8_t)(1u << (sup % 8)); /* after the status octet */
-}
-
 /* A 5.0 controller: btvirt's bring-up answers plus the DLE/PHY/privacy
  * commands, LE features LE Encryption, Connection Parameters Request,
  * Data Packet Length Extension, LL Privacy, 2M and Coded PHY, and 4 LE
@@ -94,90 +71,68 @@ static struct lx *lx_new(bool zero_bdaddr)
 {
 	struct lx *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
-	x->loop = bh_loop_new();
-	x->f = fake_new();
-	assert_non_null(x->f);
-	static const uint8_t btvirt_cmds[65] =
-		"\x00\x20\x00\x80\x00\x00\xc0\x00\x00\x00\x00\x60\x00\x00\x00\xb8\x02\x00\x00\x00\x00"
-		"\x00\x00\x00\x00\x20\xf7\xff\xe7\x7f\x00\x00\x00\x00\x30\xfe\x07\x00\x00\x00\x00\x00"
-		"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-		"\x00\x00";
-	uint8_t cmds[65];
-	memcpy(cmds, btvirt_cmds, 65);
+	fake_host_init(&x->fh, "FAULTS_VERBOSE", BH_LOG_WARN);
 	const uint16_t sup[] = { BH_SUP_LE_CONN_UPDATE, BH_SUP_LE_SET_DATA_LENGTH,
 				 BH_SUP_LE_WRITE_SUGG_DATA_LENGTH, BH_SUP_LE_SET_DEFAULT_PHY,
 				 BH_SUP_LE_SET_PHY };
-	for (size_t i = 0; i < sizeof(sup) / sizeof(sup[0]); i++)
-		set_bit(cmds, sup[i]);
-	fake_set_answer(x->f, 0x1002, cmds, 65);
+	fake_add_commands(x->fh.f, sup, sizeof(sup) / sizeof(sup[0]));
 	/* Status, LE_Features: bits 0, 1, 5, 6 | 8, 11 */
-	fake_set_answer(x->f, 0x2003, "\x00\x63\x09\x00\x00\x00\x00\x00\x00", 9);
+	fake_set_answer(x->fh.f, 0x2003, "\x00\x63\x09\x00\x00\x00\x00\x00\x00", 9);
 	/* Status, LE_ACL_Data_Packet_Length 251, Total_Num 4 */
-	fake_set_answer(x->f, 0x2002, "\x00\xfb\x00\x04", 4);
+	fake_set_answer(x->fh.f, 0x2002, "\x00\xfb\x00\x04", 4);
 	if (zero_bdaddr)
-		fake_set_answer(x->f, 0x1009, "\x00\x00\x00\x00\x00\x00\x00", 7);
-	fake_set_async(x->f, BH_HCI_LE_SET_PHY);
+		fake_set_answer(x->fh.f, 0x1009, "\x00\x00\x00\x00\x00\x00\x00", 7);
+	fake_set_async(x->fh.f, BH_HCI_LE_SET_PHY);
 	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.transport = fake_transport(x->f);
-	cfg.loop = x->loop;
-	cfg.seeded = true;
-	cfg.seed = 5;
-	cfg.store_dir = "";
-	cfg.log_level = getenv("FAULTS_VERBOSE") ? BH_LOG_DEBUG : BH_LOG_WARN;
-	struct bh_host_events ev = { .ctx = x, .connected = ev_connected,
-				     .conn_updated = ev_updated, .log = ev_log };
-	char err[256] = "";
-	x->h = bh_host_new(&cfg, &ev, err, sizeof(err));
-	assert_non_null(x->h);
-	assert_int_equal(fake_accept(x->f, x->loop), 0);
-	assert_int_equal(bh_host_start_sync(x->h, 3000), 0);
+	fake_host_config(&x->fh, &cfg, 5);
+	struct bh_host_events ev;
+	fake_host_events(&x->fh, &ev);
+	ev.conn_updated = ev_updated;
+	fake_host_start(&x->fh, &cfg, &ev);
 	struct bh_host_link_events lev = { .ctx = x, .data_length_changed = ev_dl,
 					   .phy_updated = ev_phy };
-	bh_host_set_link_events(x->h, &lev);
+	bh_host_set_link_events(x->fh.h, &lev);
 	return x;
 }
 
 static void lx_connect(struct lx *x, bool central, const uint8_t remote_features[8])
 {
-	fake_set_remote_features(x->f, remote_features);
-	assert_int_equal(fake_connect(x->f, central), 0);
-	for (int i = 0; i < 50 && !x->connected; i++)
-		fake_run(x->f, 10);
-	assert_int_equal(x->connected, 1);
+	fake_set_remote_features(x->fh.f, remote_features);
+	assert_int_equal(fake_connect(x->fh.f, central), 0);
+	for (int i = 0; i < 50 && !x->fh.connected; i++)
+		fake_run(x->fh.f, 10);
+	assert_int_equal(x->fh.connected, 1);
 	/* the remote features decide what follows (DLE, LL or L2CAP update) */
 	const struct bh_gap_conn *gc = NULL;
 	for (int i = 0; i < 300; i++) {
-		gc = bh_gap_conn_get(bh_host_gap(x->h), x->conn);
+		gc = bh_gap_conn_get(bh_host_gap(x->fh.h), x->fh.conn);
 		if (gc && gc->features_valid)
 			break;
-		fake_run(x->f, 10);
+		fake_run(x->fh.f, 10);
 	}
 	assert_true(gc && gc->features_valid);
-	fake_run(x->f, 20);
+	fake_run(x->fh.f, 20);
 }
 
 /* Runs the host until it has sent opcode n times (bounded: 3 s), so that
  * no check depends on how fast a loaded machine runs the loop. */
 static void wait_cmd(struct lx *x, uint16_t opcode, unsigned n)
 {
-	for (int i = 0; i < 300 && fake_cmd_count(x->f, opcode) < n; i++)
-		fake_run(x->f, 10);
-	assert_true(fake_cmd_count(x->f, opcode) >= n);
+	for (int i = 0; i < 300 && fake_cmd_count(x->fh.f, opcode) < n; i++)
+		fake_run(x->fh.f, 10);
+	assert_true(fake_cmd_count(x->fh.f, opcode) >= n);
 }
 
 /* Runs the host until *counter reaches n (bounded: 3 s). */
 static void wait_count(struct lx *x, const unsigned *counter, unsigned n)
 {
 	for (int i = 0; i < 300 && *counter < n; i++)
-		fake_run(x->f, 10);
+		fake_run(x->fh.f, 10);
 }
 
 static void lx_free(struct lx *x)
 {
-	bh_host_free(x->h);
-	fake_free(x->f);
-	bh_loop_free(x->loop);
+	fake_host_fini(&x->fh);
 	free(x);
 }
 
@@ -195,41 +150,41 @@ static void dle_default_on(void **state)
 	uint8_t p[16];
 	/* LE Write Suggested Default Data Length at bring-up: 251, 2120 */
 	wait_cmd(x, BH_HCI_LE_WRITE_SUGG_DATA_LENGTH, 1);
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_WRITE_SUGG_DATA_LENGTH, p, sizeof(p)), 4);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_WRITE_SUGG_DATA_LENGTH, p, sizeof(p)), 4);
 	static const uint8_t sugg[4] = { 0xfb, 0x00, 0x48, 0x08 };
 	assert_memory_equal(p, sugg, 4);
 	lx_connect(x, true, feat_dle_cpr);
 	wait_cmd(x, BH_HCI_LE_SET_DATA_LENGTH, 1);
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_DATA_LENGTH, p, sizeof(p)), 6);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_SET_DATA_LENGTH, p, sizeof(p)), 6);
 	static const uint8_t want[6] = { 0x40, 0x00, 0xfb, 0x00, 0x48, 0x08 };
 	assert_memory_equal(p, want, 6);
 	/* LE Data Length Change: handle, MaxTx 251/2120, MaxRx 251/2120 */
 	static const uint8_t dlc[11] = { 0x07, 0x40, 0x00, 0xfb, 0x00, 0x48, 0x08,
 					 0xfb, 0x00, 0x48, 0x08 };
-	assert_int_equal(fake_event(x->f, 0x3e, dlc, sizeof(dlc)), 0);
+	assert_int_equal(fake_event(x->fh.f, 0x3e, dlc, sizeof(dlc)), 0);
 	wait_count(x, &x->dl_events, 1);
 	assert_int_equal(x->dl_events, 1);
 	assert_int_equal(x->dl_tx, 251);
 	struct bh_host_link k;
-	assert_int_equal(bh_host_link_get(x->h, x->conn, &k), 0);
+	assert_int_equal(bh_host_link_get(x->fh.h, x->fh.conn, &k), 0);
 	assert_int_equal(k.tx_octets, 251);
 	assert_int_equal(k.rx_time_us, 2120);
 
 	unsigned before, max;
-	fake_acl_stats(x->f, &before, &max);
+	fake_acl_stats(x->fh.f, &before, &max);
 	uint8_t big[200];
 	memset(big, 0x5a, sizeof(big));
 	big[0] = 0x52; /* Write Command, handle 0x0003 */
 	big[1] = 0x03;
 	big[2] = 0x00;
-	assert_int_equal(bh_l2cap_send_fixed(bh_host_l2cap(x->h), x->conn, 4, big, sizeof(big)), 0);
+	assert_int_equal(bh_l2cap_send_fixed(bh_host_l2cap(x->fh.h), x->fh.conn, 4, big, sizeof(big)), 0);
 	unsigned after = before;
 	for (int i = 0; i < 300 && after == before; i++) {
-		fake_run(x->f, 10);
-		fake_acl_stats(x->f, &after, &max);
+		fake_run(x->fh.f, 10);
+		fake_acl_stats(x->fh.f, &after, &max);
 	}
-	fake_run(x->f, 20); /* a second fragment would follow at once */
-	fake_acl_stats(x->f, &after, &max);
+	fake_run(x->fh.f, 20); /* a second fragment would follow at once */
+	fake_acl_stats(x->fh.f, &after, &max);
 	assert_int_equal(after - before, 1);
 	assert_int_equal(max, 204);
 
@@ -237,8 +192,8 @@ static void dle_default_on(void **state)
 	 * dropped, the link keeps what it had. */
 	static const uint8_t bad[11] = { 0x07, 0x40, 0x00, 0x00, 0x01, 0x48, 0x08,
 					 0xfb, 0x00, 0x48, 0x08 };
-	fake_event(x->f, 0x3e, bad, sizeof(bad));
-	fake_run(x->f, 30);
+	fake_event(x->fh.f, 0x3e, bad, sizeof(bad));
+	fake_run(x->fh.f, 30);
 	assert_int_equal(x->dl_events, 1);
 	lx_free(x);
 }
@@ -249,12 +204,12 @@ static void dle_peer_without(void **state)
 	(void)state;
 	struct lx *x = lx_new(false);
 	lx_connect(x, true, feat_enc_only);
-	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_SET_DATA_LENGTH), 0);
-	assert_int_equal(bh_host_set_data_length(x->h, x->conn, 100, 1000), 0);
-	assert_int_equal(bh_host_set_data_length(x->h, x->conn, 26, 1000), BH_EINVAL);
+	assert_int_equal(fake_cmd_count(x->fh.f, BH_HCI_LE_SET_DATA_LENGTH), 0);
+	assert_int_equal(bh_host_set_data_length(x->fh.h, x->fh.conn, 100, 1000), 0);
+	assert_int_equal(bh_host_set_data_length(x->fh.h, x->fh.conn, 26, 1000), BH_EINVAL);
 	wait_cmd(x, BH_HCI_LE_SET_DATA_LENGTH, 1);
 	uint8_t p[8];
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_DATA_LENGTH, p, sizeof(p)), 6);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_SET_DATA_LENGTH, p, sizeof(p)), 6);
 	static const uint8_t want[6] = { 0x40, 0x00, 0x64, 0x00, 0xe8, 0x03 };
 	assert_memory_equal(p, want, 6);
 	lx_free(x);
@@ -267,44 +222,44 @@ static void phy_update(void **state)
 	(void)state;
 	struct lx *x = lx_new(false);
 	lx_connect(x, true, feat_dle_cpr);
-	assert_int_equal(bh_host_set_phy(x->h, x->conn, BH_HOST_PHY_2M, 0), 0);
+	assert_int_equal(bh_host_set_phy(x->fh.h, x->fh.conn, BH_HOST_PHY_2M, 0), 0);
 	wait_cmd(x, BH_HCI_LE_SET_PHY, 1);
 	uint8_t p[8];
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_PHY, p, sizeof(p)), 7);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_SET_PHY, p, sizeof(p)), 7);
 	static const uint8_t want[7] = { 0x40, 0x00, 0x00, 0x02, 0x02, 0x00, 0x00 };
 	assert_memory_equal(p, want, 7);
 	/* LE PHY Update Complete: status 0, handle, TX_PHY 2, RX_PHY 2 */
 	static const uint8_t puc[6] = { 0x0c, 0x00, 0x40, 0x00, 0x02, 0x02 };
-	fake_event(x->f, 0x3e, puc, sizeof(puc));
+	fake_event(x->fh.f, 0x3e, puc, sizeof(puc));
 	wait_count(x, &x->phy_events, 1);
 	assert_int_equal(x->phy_events, 1);
 	assert_int_equal(x->phy_st, BH_OK);
 	assert_int_equal(x->tx_phy, BH_GAP_PHY_2M);
 	struct bh_host_link k;
-	assert_int_equal(bh_host_link_get(x->h, x->conn, &k), 0);
+	assert_int_equal(bh_host_link_get(x->fh.h, x->fh.conn, &k), 0);
 	assert_int_equal(k.rx_phy, BH_GAP_PHY_2M);
 
-	assert_int_equal(bh_host_set_phy(x->h, x->conn, BH_HOST_PHY_CODED, BH_HOST_CODED_S8), 0);
+	assert_int_equal(bh_host_set_phy(x->fh.h, x->fh.conn, BH_HOST_PHY_CODED, BH_HOST_CODED_S8), 0);
 	wait_cmd(x, BH_HCI_LE_SET_PHY, 2);
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_PHY, p, sizeof(p)), 7);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_SET_PHY, p, sizeof(p)), 7);
 	static const uint8_t want8[7] = { 0x40, 0x00, 0x00, 0x04, 0x04, 0x02, 0x00 };
 	assert_memory_equal(p, want8, 7);
 	/* The peer refused: PHY Update Complete with an error, PHY kept. */
 	static const uint8_t fail[6] = { 0x0c, 0x1a, 0x40, 0x00, 0x02, 0x02 };
-	fake_event(x->f, 0x3e, fail, sizeof(fail));
+	fake_event(x->fh.f, 0x3e, fail, sizeof(fail));
 	wait_count(x, &x->phy_events, 2);
 	assert_int_equal(x->phy_events, 2);
 	assert_int_equal(x->phy_st, BH_HCI_STATUS(0x1a));
-	assert_int_equal(bh_host_link_get(x->h, x->conn, &k), 0);
+	assert_int_equal(bh_host_link_get(x->fh.h, x->fh.conn, &k), 0);
 	assert_int_equal(k.tx_phy, BH_GAP_PHY_2M);
 
-	assert_int_equal(bh_host_set_default_phy(x->h, BH_HOST_PHY_1M | BH_HOST_PHY_2M), 0);
+	assert_int_equal(bh_host_set_default_phy(x->fh.h, BH_HOST_PHY_1M | BH_HOST_PHY_2M), 0);
 	wait_cmd(x, BH_HCI_LE_SET_DEFAULT_PHY, 1);
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_DEFAULT_PHY, p, sizeof(p)), 3);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_SET_DEFAULT_PHY, p, sizeof(p)), 3);
 	static const uint8_t wantd[3] = { 0x00, 0x03, 0x03 };
 	assert_memory_equal(p, wantd, 3);
 	/* 8 is no PHY */
-	assert_int_equal(bh_host_set_phy(x->h, x->conn, 8, 0), BH_EINVAL);
+	assert_int_equal(bh_host_set_phy(x->fh.h, x->fh.conn, 8, 0), BH_EINVAL);
 	lx_free(x);
 }
 
@@ -320,41 +275,44 @@ static void conn_update_l2cap_fallback(void **state)
 	lx_connect(x, false, feat_enc_only);
 	struct bh_host_conn_params p = { .interval_min_ms = 50, .interval_max_ms = 75,
 					 .latency = 1, .supervision_timeout_ms = 4000 };
-	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), 0);
-	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), BH_EBUSY);
+	assert_int_equal(bh_host_conn_update(x->fh.h, x->fh.conn, &p), 0);
+	assert_int_equal(bh_host_conn_update(x->fh.h, x->fh.conn, &p), BH_EBUSY);
 	uint8_t sig[32];
-	int n = fake_recv(x->f, 5, sig, sizeof(sig), 1000);
+	int n = fake_recv(x->fh.f, 5, sig, sizeof(sig), 1000);
 	/* code 0x12, ident, length 8, interval 40..60, latency 1, timeout 400 */
 	assert_int_equal(n, 12);
 	static const uint8_t want[12] = { 0x12, 0x00, 0x08, 0x00, 0x28, 0x00, 0x3c, 0x00,
 					  0x01, 0x00, 0x90, 0x01 };
 	assert_int_equal(sig[0], want[0]);
 	assert_memory_equal(sig + 2, want + 2, 10);
-	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_CONN_UPDATE), 0);
+	assert_int_equal(fake_cmd_count(x->fh.f, BH_HCI_LE_CONN_UPDATE), 0);
 	uint8_t rsp[6] = { 0x13, sig[1], 0x02, 0x00, 0x00, 0x00 }; /* accepted */
-	fake_l2cap(x->f, 5, rsp, sizeof(rsp));
-	fake_run(x->f, 30);
+	fake_l2cap(x->fh.f, 5, rsp, sizeof(rsp));
+	fake_run(x->fh.f, 30);
 	assert_int_equal(x->upd_events, 0);
 	/* LE Connection Update Complete: status 0, handle, interval 48, latency 1, timeout 400 */
 	static const uint8_t ucc[10] = { 0x03, 0x00, 0x40, 0x00, 0x30, 0x00, 0x01, 0x00, 0x90, 0x01 };
-	fake_event(x->f, 0x3e, ucc, sizeof(ucc));
+	fake_event(x->fh.f, 0x3e, ucc, sizeof(ucc));
 	wait_count(x, &x->upd_events, 1);
 	assert_int_equal(x->upd_events, 1);
 	assert_int_equal(x->upd_st, BH_OK);
 	assert_true(x->upd_interval == 60.0);
 
-	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), 0);
-	n = fake_recv(x->f, 5, sig, sizeof(sig), 1000);
+	assert_int_equal(bh_host_conn_update(x->fh.h, x->fh.conn, &p), 0);
+	n = fake_recv(x->fh.f, 5, sig, sizeof(sig), 1000);
 	assert_int_equal(n, 12);
 	uint8_t rej[6] = { 0x13, sig[1], 0x02, 0x00, 0x01, 0x00 }; /* rejected */
-	fake_l2cap(x->f, 5, rej, sizeof(rej));
+	fake_l2cap(x->fh.f, 5, rej, sizeof(rej));
 	wait_count(x, &x->upd_events, 2);
 	assert_int_equal(x->upd_events, 2);
 	assert_int_equal(x->upd_st, BH_EPERM);
 
-	/* not a multiple of 1.25 ms */
+	/* The same rule as connecting (bh_host_conn_params_hci): 51 ms rounds
+	 * to 41 units and is taken; a timeout of 300 ms is not more than
+	 * (1 + 1) * 75 ms * 2 and is refused before anything is sent. */
 	p.interval_min_ms = 51;
-	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), BH_EINVAL);
+	p.supervision_timeout_ms = 300;
+	assert_int_equal(bh_host_conn_update(x->fh.h, x->fh.conn, &p), BH_EINVAL);
 	lx_free(x);
 }
 
@@ -369,17 +327,17 @@ static void conn_update_ll_then_l2cap(void **state)
 	lx_connect(x, false, feat_dle_cpr);
 	struct bh_host_conn_params p = { .interval_min_ms = 30, .interval_max_ms = 30,
 					 .supervision_timeout_ms = 2000 };
-	assert_int_equal(bh_host_conn_update(x->h, x->conn, &p), 0);
+	assert_int_equal(bh_host_conn_update(x->fh.h, x->fh.conn, &p), 0);
 	wait_cmd(x, BH_HCI_LE_CONN_UPDATE, 1);
 	uint8_t q[16];
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_CONN_UPDATE, q, sizeof(q)), 14);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_CONN_UPDATE, q, sizeof(q)), 14);
 	static const uint8_t want[14] = { 0x40, 0x00, 0x18, 0x00, 0x18, 0x00, 0x00, 0x00,
 					  0xc8, 0x00, 0x00, 0x00, 0x00, 0x00 };
 	assert_memory_equal(q, want, 14);
 	static const uint8_t unsup[10] = { 0x03, 0x1a, 0x40, 0x00, 0x18, 0x00, 0x00, 0x00, 0xc8, 0x00 };
-	fake_event(x->f, 0x3e, unsup, sizeof(unsup));
+	fake_event(x->fh.f, 0x3e, unsup, sizeof(unsup));
 	uint8_t sig[32];
-	assert_int_equal(fake_recv(x->f, 5, sig, sizeof(sig), 1000), 12);
+	assert_int_equal(fake_recv(x->fh.f, 5, sig, sizeof(sig), 1000), 12);
 	assert_int_equal(sig[0], 0x12);
 	assert_int_equal(x->upd_events, 0);
 	lx_free(x);
@@ -392,12 +350,12 @@ static void zero_public_address(void **state)
 	(void)state;
 	struct lx *x = lx_new(true);
 	wait_cmd(x, BH_HCI_LE_SET_RANDOM_ADDRESS, 1);
-	assert_true(bh_host_no_public_address(x->h));
-	bh_addr own = bh_host_own_address(x->h);
+	assert_true(bh_host_no_public_address(x->fh.h));
+	bh_addr own = bh_host_own_address(x->fh.h);
 	assert_int_equal(own.type, BH_ADDR_RANDOM);
 	assert_int_equal(own.val[5] & 0xc0, 0xc0); /* static */
 	uint8_t p[8];
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_SET_RANDOM_ADDRESS, p, sizeof(p)), 6);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_SET_RANDOM_ADDRESS, p, sizeof(p)), 6);
 	assert_memory_equal(p, own.val, 6);
 	lx_free(x);
 }

@@ -17,7 +17,7 @@
  * serve a GATT read on the established connection (or, when the row takes
  * the link down, on a new one). Adding a case is adding a row.
  */
-#include "fake_ctrl.h"
+#include "fake_host.h"
 
 #include <blehost/gap.h>
 #include <blehost/hci.h>
@@ -33,12 +33,8 @@
 #include <string.h>
 
 struct fx {
-	struct bh_loop *loop;
-	struct fake *f;
-	struct bh_host *h;
-	unsigned ready, fatal, connected, disconnected, enc_changed, updated;
-	uint8_t disc_reason;
-	uint16_t conn;
+	struct fake_host fh; /* first: the events' ctx */
+	unsigned enc_changed, updated;
 	bh_status upd_status;
 	double upd_interval_ms;
 	uint16_t upd_latency;
@@ -46,35 +42,6 @@ struct fx {
 	unsigned devices;
 	struct bh_gap_device last_dev;
 };
-
-static void ev_ready(void *ctx, bh_status st)
-{
-	(void)st;
-	((struct fx *)ctx)->ready++;
-}
-
-static void ev_fatal(void *ctx, bh_status st)
-{
-	(void)st;
-	((struct fx *)ctx)->fatal++;
-}
-
-static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
-{
-	struct fx *x = ctx;
-	(void)central;
-	(void)peer;
-	x->connected++;
-	x->conn = handle;
-}
-
-static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
-{
-	struct fx *x = ctx;
-	(void)handle;
-	x->disconnected++;
-	x->disc_reason = reason;
-}
 
 static void ev_enc(void *ctx, uint16_t handle, bh_status st, bool on)
 {
@@ -96,69 +63,44 @@ static void ev_updated(void *ctx, uint16_t handle, bh_status st, double interval
 	x->upd_timeout_ms = timeout_ms;
 }
 
-static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
-{
-	(void)ctx;
-	if (getenv("HOSTILE_VERBOSE") || lvl <= BH_LOG_ERROR)
-		fprintf(stderr, "  [host %s] %s\n", layer, msg);
-}
-
 static struct fx *fx_new(bool narrow)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
-	x->loop = bh_loop_new();
-	x->f = fake_new();
-	assert_non_null(x->loop);
-	assert_non_null(x->f);
+	fake_host_init(&x->fh, "HOSTILE_VERBOSE", BH_LOG_ERROR);
 	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.transport = fake_transport(x->f);
-	cfg.loop = x->loop;
-	cfg.seeded = true;
-	cfg.seed = 5;
-	cfg.store_dir = "";
-	cfg.log_level = getenv("HOSTILE_VERBOSE") ? BH_LOG_DEBUG : BH_LOG_WARN;
+	fake_host_config(&x->fh, &cfg, 5);
 	if (narrow) /* what a peer may ask for: 30 ms to 1 s */
 		cfg.peer_conn_limits.interval_min_ms = 30, cfg.peer_conn_limits.interval_max_ms = 1000;
-	struct bh_host_events ev = { .ctx = x, .ready = ev_ready, .fatal = ev_fatal,
-				     .connected = ev_connected, .disconnected = ev_disconnected,
-				     .encryption_changed = ev_enc, .conn_updated = ev_updated,
-				     .log = ev_log };
-	char err[256] = "";
-	x->h = bh_host_new(&cfg, &ev, err, sizeof(err));
-	if (!x->h)
-		fprintf(stderr, "bh_host_new: %s\n", err);
-	assert_non_null(x->h);
-	assert_int_equal(fake_accept(x->f, x->loop), 0);
-	assert_int_equal(bh_host_start_sync(x->h, 3000), 0);
+	struct bh_host_events ev;
+	fake_host_events(&x->fh, &ev);
+	ev.encryption_changed = ev_enc;
+	ev.conn_updated = ev_updated;
+	fake_host_start(&x->fh, &cfg, &ev);
 	return x;
 }
 
 static void fx_free(struct fx *x)
 {
-	/* The fake watches the host's loop: it goes first. */
-	fake_free(x->f);
-	bh_host_free(x->h);
-	bh_loop_free(x->loop);
+	fake_host_fini(&x->fh);
 	free(x);
 }
 
 static void fx_connect(struct fx *x, bool central)
 {
-	unsigned n = x->connected;
-	assert_int_equal(fake_connect(x->f, central), 0);
-	for (int i = 0; i < 100 && x->connected == n; i++)
-		fake_run(x->f, 10);
-	assert_int_equal(x->connected, n + 1);
-	assert_int_equal(x->conn, FAKE_CONN_HANDLE);
-	fake_run(x->f, 50); /* the host's own set-up commands (remote features) */
+	unsigned n = x->fh.connected;
+	assert_int_equal(fake_connect(x->fh.f, central), 0);
+	for (int i = 0; i < 100 && x->fh.connected == n; i++)
+		fake_run(x->fh.f, 10);
+	assert_int_equal(x->fh.connected, n + 1);
+	assert_int_equal(x->fh.conn, FAKE_CONN_HANDLE);
+	fake_run(x->fh.f, 50); /* the host's own set-up commands (remote features) */
 }
 
 /* The host serves the connection: a GATT read through the whole stack. */
 static void expect_link_serves(struct fx *x)
 {
-	assert_true(fake_gatt_read_ok(x->f, bh_host_gattc(x->h, FAKE_CONN_HANDLE)));
+	assert_true(fake_gatt_read_ok(x->fh.f, bh_host_gattc(x->fh.h, FAKE_CONN_HANDLE)));
 }
 
 /* ---- counters ---- */
@@ -174,8 +116,8 @@ static struct counts counts_now(struct fx *x)
 {
 	struct bh_hci_stats h;
 	struct bh_gap_stats g;
-	bh_hci_stats(bh_host_hci(x->h), &h);
-	bh_gap_stats(bh_host_gap(x->h), &g);
+	bh_hci_stats(bh_host_hci(x->fh.h), &h);
+	bh_gap_stats(bh_host_gap(x->fh.h), &g);
 	return (struct counts){ h.events_dropped_short, h.events_unknown_handle, h.events_invalid,
 				h.cmds_unexpected, h.credits_excess, h.acl_dropped,
 				h.acl_bad_boundary, h.recoveries, h.cmds_timed_out,
@@ -267,7 +209,7 @@ static void cmd_result(void *ctx, bh_status st, const uint8_t *ret, size_t len)
 static void wait_calls(struct fx *x, const unsigned *calls, unsigned want)
 {
 	for (int i = 0; i < 300 && *calls < want; i++)
-		fake_run(x->f, 10);
+		fake_run(x->fh.f, 10);
 	assert_int_equal(*calls, want);
 }
 
@@ -277,7 +219,7 @@ static void wait_calls(struct fx *x, const unsigned *calls, unsigned want)
 static void barrier(struct fx *x)
 {
 	struct cmd_result r = { 0 };
-	assert_int_equal(bh_hci_cmd(bh_host_hci(x->h), BH_HCI_READ_LOCAL_VERSION, NULL, 0,
+	assert_int_equal(bh_hci_cmd(bh_host_hci(x->fh.h), BH_HCI_READ_LOCAL_VERSION, NULL, 0,
 				    cmd_result, &r), 0);
 	wait_calls(x, &r.calls, 1);
 	assert_int_equal(r.st, BH_OK);
@@ -286,9 +228,9 @@ static void barrier(struct fx *x)
 /* Waits until the host has sent a command with this opcode. */
 static void wait_cmd(struct fx *x, uint16_t opcode)
 {
-	for (int i = 0; i < 300 && !fake_cmd_count(x->f, opcode); i++)
-		fake_run(x->f, 10);
-	assert_true(fake_cmd_count(x->f, opcode) > 0);
+	for (int i = 0; i < 300 && !fake_cmd_count(x->fh.f, opcode); i++)
+		fake_run(x->fh.f, 10);
+	assert_true(fake_cmd_count(x->fh.f, opcode) > 0);
 }
 
 /* ---- extra checks ---- */
@@ -300,16 +242,16 @@ static void check_conn_param_reply(struct fx *x)
 				 0x00, 0x00, 0x00, 0x00 };
 	uint8_t got[32];
 	wait_cmd(x, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY);
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY, got, sizeof(got)),
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY, got, sizeof(got)),
 			 sizeof(want));
 	assert_memory_equal(got, want, sizeof(want));
-	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), 0);
+	assert_int_equal(fake_cmd_count(x->fh.f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), 0);
 	/* The controller (btvirt's form: status only) accepted; the update
 	 * completes and the application hears it in milliseconds. */
 	const uint8_t upd[] = { 0x03, 0x00, 0x40, 0x00, 0x0c, 0x00, 0x00, 0x00, 0xc8, 0x00 };
-	assert_int_equal(fake_event(x->f, BH_HCI_EVT_LE_META, upd, sizeof(upd)), 0);
+	assert_int_equal(fake_event(x->fh.f, BH_HCI_EVT_LE_META, upd, sizeof(upd)), 0);
 	for (int i = 0; i < 100 && !x->updated; i++)
-		fake_run(x->f, 10);
+		fake_run(x->fh.f, 10);
 	assert_int_equal(x->updated, 1);
 	assert_int_equal(x->upd_status, BH_OK);
 	assert_true(x->upd_interval_ms == 15.0);
@@ -323,10 +265,10 @@ static void expect_negative(struct fx *x, uint8_t reason)
 	const uint8_t want[] = { 0x40, 0x00, reason };
 	uint8_t got[8];
 	wait_cmd(x, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY);
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY, got,
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY, got,
 				       sizeof(got)), 3);
 	assert_memory_equal(got, want, 3);
-	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), 0);
+	assert_int_equal(fake_cmd_count(x->fh.f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), 0);
 	assert_int_equal(x->updated, 0);
 }
 
@@ -345,7 +287,7 @@ static void check_conn_param_unacceptable(struct fx *x)
 static void expect_l2cap_param_rsp(struct fx *x, uint16_t result, bool update)
 {
 	uint8_t rsp[16];
-	int n = fake_recv(x->f, 0x0005, rsp, sizeof(rsp), 1000);
+	int n = fake_recv(x->fh.f, 0x0005, rsp, sizeof(rsp), 1000);
 	const uint8_t want[] = { 0x13, 0x01, 0x02, 0x00, (uint8_t)result, (uint8_t)(result >> 8) };
 	assert_int_equal(n, sizeof(want));
 	assert_memory_equal(rsp, want, sizeof(want));
@@ -353,7 +295,7 @@ static void expect_l2cap_param_rsp(struct fx *x, uint16_t result, bool update)
 		wait_cmd(x, BH_HCI_LE_CONN_UPDATE);
 	else
 		barrier(x);
-	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_CONN_UPDATE), update ? 1 : 0);
+	assert_int_equal(fake_cmd_count(x->fh.f, BH_HCI_LE_CONN_UPDATE), update ? 1 : 0);
 }
 
 static void check_l2cap_param_accepted(struct fx *x)
@@ -361,7 +303,7 @@ static void check_l2cap_param_accepted(struct fx *x)
 	expect_l2cap_param_rsp(x, 0x0000, true);
 	uint8_t got[32];
 	const uint8_t want[] = { 0x40, 0x00, 0x18, 0x00, 0x28, 0x00, 0x00, 0x00, 0xc8, 0x00 };
-	assert_int_equal(fake_last_cmd(x->f, BH_HCI_LE_CONN_UPDATE, got, sizeof(got)), 14);
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_LE_CONN_UPDATE, got, sizeof(got)), 14);
 	assert_memory_equal(got, want, sizeof(want));
 }
 
@@ -372,8 +314,8 @@ static void check_l2cap_param_rejected(struct fx *x)
 
 static void check_no_conn_param_answer(struct fx *x)
 {
-	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), 0);
-	assert_int_equal(fake_cmd_count(x->f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), 0);
+	assert_int_equal(fake_cmd_count(x->fh.f, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY), 0);
+	assert_int_equal(fake_cmd_count(x->fh.f, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY), 0);
 }
 
 static void check_no_encryption_event(struct fx *x)
@@ -383,7 +325,7 @@ static void check_no_encryption_event(struct fx *x)
 
 static void check_no_second_connection(struct fx *x)
 {
-	assert_int_equal(x->connected, 1);
+	assert_int_equal(x->fh.connected, 1);
 }
 
 /* A stray completion (here with Num_HCI_Command_Packets 0) must not stop
@@ -399,12 +341,12 @@ static void cmd_done(void *ctx, bh_status st, const uint8_t *ret, size_t len)
 static void check_commands_flow(struct fx *x)
 {
 	bh_status st = 99;
-	unsigned before = fake_cmd_count(x->f, BH_HCI_READ_BD_ADDR);
-	assert_int_equal(bh_hci_cmd(bh_host_hci(x->h), BH_HCI_READ_BD_ADDR, NULL, 0, cmd_done, &st),
+	unsigned before = fake_cmd_count(x->fh.f, BH_HCI_READ_BD_ADDR);
+	assert_int_equal(bh_hci_cmd(bh_host_hci(x->fh.h), BH_HCI_READ_BD_ADDR, NULL, 0, cmd_done, &st),
 			 0);
 	for (int i = 0; i < 100 && st == 99; i++)
-		fake_run(x->f, 10);
-	assert_int_equal(fake_cmd_count(x->f, BH_HCI_READ_BD_ADDR), before + 1);
+		fake_run(x->fh.f, 10);
+	assert_int_equal(fake_cmd_count(x->fh.f, BH_HCI_READ_BD_ADDR), before + 1);
 	assert_int_equal(st, BH_OK);
 }
 
@@ -413,16 +355,16 @@ static void check_commands_flow(struct fx *x)
 static void pending_then(struct fx *x, const uint8_t *first, size_t n1, const uint8_t *answer,
 			 size_t n2, struct cmd_result *r)
 {
-	fake_mute(x->f, BH_HCI_READ_BD_ADDR);
-	unsigned sent = fake_cmd_count(x->f, BH_HCI_READ_BD_ADDR);
-	assert_int_equal(bh_hci_cmd(bh_host_hci(x->h), BH_HCI_READ_BD_ADDR, NULL, 0, cmd_result, r),
+	fake_mute(x->fh.f, BH_HCI_READ_BD_ADDR);
+	unsigned sent = fake_cmd_count(x->fh.f, BH_HCI_READ_BD_ADDR);
+	assert_int_equal(bh_hci_cmd(bh_host_hci(x->fh.h), BH_HCI_READ_BD_ADDR, NULL, 0, cmd_result, r),
 			 0);
-	for (int i = 0; i < 300 && fake_cmd_count(x->f, BH_HCI_READ_BD_ADDR) == sent; i++)
-		fake_run(x->f, 10);
-	assert_int_equal(fake_raw(x->f, first, n1), 0);
-	assert_int_equal(fake_raw(x->f, answer, n2), 0);
+	for (int i = 0; i < 300 && fake_cmd_count(x->fh.f, BH_HCI_READ_BD_ADDR) == sent; i++)
+		fake_run(x->fh.f, 10);
+	assert_int_equal(fake_raw(x->fh.f, first, n1), 0);
+	assert_int_equal(fake_raw(x->fh.f, answer, n2), 0);
 	wait_calls(x, &r->calls, 1);
-	fake_mute(x->f, 0);
+	fake_mute(x->fh.f, 0);
 }
 
 static const uint8_t bd_addr_answer[] = { 0x04, 0x0e, 0x0a, 0x01, 0x09, 0x10, 0x00,
@@ -455,7 +397,7 @@ static void check_complete_oversized_while_pending(struct fx *x)
 	pending_then(x, nop, sizeof(nop), big, sizeof(big), &r);
 	assert_int_equal(r.st, BH_OK);
 	assert_int_equal(r.len, 13);
-	assert_int_equal(fake_raw(x->f, big, sizeof(big)), 0);
+	assert_int_equal(fake_raw(x->fh.f, big, sizeof(big)), 0);
 	barrier(x);
 	assert_int_equal(r.calls, 1);
 	struct counts b = counts_now(x), want = { .unexpected_cmds = 1 };
@@ -655,11 +597,11 @@ static void run_case(void **state)
 		struct bh_gap_scan_params sp = { .active = false, .all_reports = true,
 						 .on_device = on_device, .on_done = on_scan_done,
 						 .ctx = x };
-		assert_int_equal(bh_gap_scan_start(bh_host_gap(x->h), &sp), 0);
-		for (int i = 0; i < 100 && !fake_cmd_count(x->f, BH_HCI_LE_SET_SCAN_ENABLE); i++)
-			fake_run(x->f, 10);
-		fake_run(x->f, 20);
-		assert_true(bh_gap_scanning(bh_host_gap(x->h)));
+		assert_int_equal(bh_gap_scan_start(bh_host_gap(x->fh.h), &sp), 0);
+		for (int i = 0; i < 100 && !fake_cmd_count(x->fh.f, BH_HCI_LE_SET_SCAN_ENABLE); i++)
+			fake_run(x->fh.f, 10);
+		fake_run(x->fh.f, 20);
+		assert_true(bh_gap_scanning(bh_host_gap(x->fh.h)));
 	}
 	struct counts before = counts_now(x);
 	uint8_t bytes[512];
@@ -670,34 +612,34 @@ static void run_case(void **state)
 	 * packet by packet, and a row with a truncated trailer ends it. */
 	size_t off = 0;
 	for (size_t i = 0; i < nends; i++) {
-		assert_int_equal(fake_raw(x->f, bytes + off, ends[i] - off), 0);
+		assert_int_equal(fake_raw(x->fh.f, bytes + off, ends[i] - off), 0);
 		off = ends[i];
 	}
 	barrier(x);
 	if (c->att == ATT_SERVED) {
 		uint8_t rsp[64];
-		int k = fake_att_next(x->f, rsp, sizeof(rsp), 1000);
+		int k = fake_att_next(x->fh.f, rsp, sizeof(rsp), 1000);
 		/* A Read Response, or an Error Response for the Read Request:
 		 * either way the request was reassembled and served. */
 		assert_true(k >= 1);
 		assert_true(rsp[0] == 0x0b || (rsp[0] == 0x01 && k == 5 && rsp[1] == 0x0a));
 	} else {
 		uint8_t rsp[64];
-		assert_int_equal(fake_recv(x->f, 0x0004, rsp, sizeof(rsp), 50), -1);
+		assert_int_equal(fake_recv(x->fh.f, 0x0004, rsp, sizeof(rsp), 50), -1);
 	}
 	struct counts after = counts_now(x);
 	expect_delta(&before, &after, &c->delta);
-	assert_int_equal(x->fatal, 0);
-	assert_int_equal(x->ready, 1);
+	assert_int_equal(x->fh.fatal, 0);
+	assert_int_equal(x->fh.ready, 1);
 	if (c->check)
 		c->check(x);
 	if (c->disc_reason) {
-		assert_int_equal(x->disconnected, 1);
-		assert_int_equal(x->disc_reason, c->disc_reason);
-		assert_null(bh_host_gattc(x->h, FAKE_CONN_HANDLE));
+		assert_int_equal(x->fh.disconnected, 1);
+		assert_int_equal(x->fh.disc_reason, c->disc_reason);
+		assert_null(bh_host_gattc(x->fh.h, FAKE_CONN_HANDLE));
 		fx_connect(x, !c->peripheral);
 	} else {
-		assert_int_equal(x->disconnected, 0);
+		assert_int_equal(x->fh.disconnected, 0);
 	}
 	expect_link_serves(x);
 	fx_free(x);

@@ -347,8 +347,16 @@ struct bh_host_conn_params {
 						    (1 + latency) * interval_max_ms * 2 */
 	double scan_interval_ms, scan_window_ms; /* 2.5 .. 10240, window <= interval */
 };
-/* Converts to HCI units and checks the ranges and the timeout rule above:
- * BH_OK, or BH_EINVAL with *out untouched. */
+/* The one ms->HCI-units converter: bh_host_connect_params_sync,
+ * bh_host_connect_match_sync and bh_host_conn_update (host_link.h) all use
+ * it, so one set of values is accepted everywhere. The rule: each value
+ * is rounded to the nearest unit (1.25 ms, 10 ms, 0.625 ms), then checked
+ * against the ranges above; zero fields take the defaults first
+ * (interval_min alone: max(interval_min, 50 ms) as the maximum; interval_max
+ * alone: min(30 ms, interval_max) as the minimum); then min <= max,
+ * window <= scan interval, and supervision timeout > (1 + latency) *
+ * interval_max * 2 (Vol 6, Part B, 4.5.2). Negative, NaN and infinite
+ * values are refused. BH_OK, or BH_EINVAL with *out untouched. */
 int bh_host_conn_params_hci(const struct bh_host_conn_params *p, struct bh_gap_conn_params *out);
 /* bh_host_connect_sync with these parameters (NULL: defaults). BH_EINVAL
  * for parameters out of range, before anything is sent. */

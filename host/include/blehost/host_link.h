@@ -27,21 +27,17 @@
  * Parameter Update Request (Vol 3, Part A, 4.20). The parameters finally in
  * force arrive on events.conn_updated; a refusal by the central over L2CAP
  * arrives there as BH_EPERM with the unchanged parameters. Returns BH_OK,
- * BH_EINVAL (out of range or not a multiple of the unit), BH_ENOTFOUND,
+ * BH_EINVAL (p fails bh_host_conn_params_hci: zero fields take its
+ * defaults, values are rounded to whole units), BH_ENOTFOUND,
  * BH_EBUSY (an update is already running on the link). */
 int bh_host_conn_update(struct bh_host *h, uint16_t handle, const struct bh_host_conn_params *p);
 
 /* The same, running the loop until the update ends: BH_OK with the new
  * parameters in force (bh_host_link_get), BH_EPERM (the central refused),
- * the controller's error, BH_ETIMEDOUT, BH_EDISCONNECTED. */
+ * the controller's error or loss, BH_ETIMEDOUT, BH_EDISCONNECTED (also for a
+ * link that had already gone). */
 int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
 			     const struct bh_host_conn_params *p, unsigned timeout_ms);
-
-/* ms parameters to HCI units (1.25 ms / 10 ms). BH_EINVAL when a value is
- * not a whole number of units or outside the ranges above. interval_max 0
- * means interval_min. */
-int bh_host_conn_params_units(const struct bh_host_conn_params *p, uint16_t *interval_min,
-			      uint16_t *interval_max, uint16_t *latency, uint16_t *timeout);
 
 /* What a link is like now. */
 struct bh_host_link {
@@ -69,7 +65,8 @@ enum { BH_HOST_CODED_ANY = 0, BH_HOST_CODED_S2 = 1, BH_HOST_CODED_S8 = 2 };
  * the PHYs in force. BH_EINVAL for a PHY the controller lacks. */
 int bh_host_set_phy(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded);
 /* The same, running the loop until PHY Update Complete: BH_OK (PHYs in
- * bh_host_link_get), the controller's error, BH_ETIMEDOUT. */
+ * bh_host_link_get), the controller's error or loss, BH_ETIMEDOUT,
+ * BH_EDISCONNECTED (the link went, now or before). */
 int bh_host_set_phy_sync(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded,
 			 unsigned timeout_ms);
 /* LE Set Default PHY for later links (0 = no preference). */

@@ -1,0 +1,98 @@
+/* The fixture the fake-controller tests share (fake_host.h). */
+#include "fake_host.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void ev_ready(void *ctx, bh_status st)
+{
+	struct fake_host *fh = ctx;
+	fh->ready++;
+	fh->last_ready = st;
+}
+
+static void ev_fatal(void *ctx, bh_status st)
+{
+	struct fake_host *fh = ctx;
+	fh->fatal++;
+	fh->last_fatal = st;
+}
+
+static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
+{
+	struct fake_host *fh = ctx;
+	(void)central;
+	(void)peer;
+	fh->connected++;
+	fh->conn = handle;
+}
+
+static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
+{
+	struct fake_host *fh = ctx;
+	(void)handle;
+	fh->disconnected++;
+	fh->disc_reason = reason;
+}
+
+static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
+{
+	const struct fake_host *fh = ctx;
+	if (lvl <= fh->show || getenv(fh->verbose_env))
+		fprintf(stderr, "  [host %s] %s\n", layer, msg);
+}
+
+void fake_host_init(struct fake_host *fh, const char *verbose_env, enum bh_log_level show)
+{
+	memset(fh, 0, sizeof(*fh));
+	fh->verbose_env = verbose_env;
+	fh->show = show;
+	fh->loop = bh_loop_new();
+	assert_non_null(fh->loop);
+	fh->f = fake_new();
+	assert_non_null(fh->f);
+}
+
+void fake_host_config(struct fake_host *fh, struct bh_host_config *cfg, unsigned seed)
+{
+	bh_host_config_default(cfg);
+	cfg->transport = fake_transport(fh->f);
+	cfg->loop = fh->loop;
+	cfg->seeded = true;
+	cfg->seed = seed;
+	cfg->store_dir = "";
+	cfg->log_level = getenv(fh->verbose_env) ? BH_LOG_DEBUG : BH_LOG_WARN;
+}
+
+void fake_host_events(struct fake_host *fh, struct bh_host_events *ev)
+{
+	*ev = (struct bh_host_events){ .ctx = fh, .ready = ev_ready, .fatal = ev_fatal,
+				       .connected = ev_connected, .disconnected = ev_disconnected,
+				       .log = ev_log };
+}
+
+void fake_host_start(struct fake_host *fh, const struct bh_host_config *cfg,
+		     const struct bh_host_events *ev)
+{
+	char err[256] = "";
+	fh->h = bh_host_new(cfg, ev, err, sizeof(err));
+	if (!fh->h)
+		fprintf(stderr, "bh_host_new: %s\n", err);
+	assert_non_null(fh->h);
+	assert_int_equal(fake_accept(fh->f, fh->loop), 0);
+	assert_int_equal(bh_host_start_sync(fh->h, 3000), 0);
+}
+
+void fake_host_fini(struct fake_host *fh)
+{
+	fake_free(fh->f);
+	bh_host_free(fh->h);
+	bh_loop_free(fh->loop);
+	memset(fh, 0, sizeof(*fh));
+}
