@@ -524,9 +524,12 @@ void l2_coc_can_send(struct bh_l2cap *l2, struct l2_conn *c)
 	uint16_t handle = c->handle;
 	for (unsigned i = 0; i < l2->cfg.max_channels; i++) {
 		struct l2_chan *ch = &l2->chans[i];
-		if (ch->in_use && ch->handle == handle && ch->state == BH_L2CAP_CHAN_OPEN &&
-		    ch->tx_active)
-			chan_pump(l2, c, ch);
+		if (!ch->in_use || ch->handle != handle || ch->state != BH_L2CAP_CHAN_OPEN ||
+		    !ch->tx_active)
+			continue;
+		chan_pump(l2, c, ch);
+		/* Only a pump runs callbacks, so only then can the link be gone:
+		 * this runs once per completed packet, on every link. */
 		if (!l2_conn_find(l2, handle))
 			return; /* a callback dropped the link */
 	}
