@@ -39,7 +39,7 @@ int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, s
 	f->next = NULL;
 	f->sent = 0;
 	f->len = len;
-	memcpy(f->data, frame, len);
+	memcpy(f->data + HCI_ACL_HDR, frame, len);
 	if (c->tx_tail)
 		c->tx_tail->next = f;
 	else
@@ -47,11 +47,8 @@ int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, s
 	c->tx_tail = f;
 	c->queued++;
 	/* Record per connection, not per pool: the pool is shared. */
-	unsigned depth = 0;
-	for (unsigned i = 0; i < hci->cfg.max_connections; i++)
-		depth += hci->conns[i].queued;
-	if (depth > hci->stats.tx_queue_high_water)
-		hci->stats.tx_queue_high_water = depth;
+	if (++hci->tx_queued > hci->stats.tx_queue_high_water)
+		hci->stats.tx_queue_high_water = hci->tx_queued;
 	hci_acl_pump(hci);
 	return BH_OK;
 }
@@ -81,6 +78,7 @@ void hci_acl_flush_conn(struct bh_hci *hci, struct hci_conn *c)
 		f = n;
 	}
 	c->tx_head = c->tx_tail = NULL;
+	hci->tx_queued -= c->queued;
 	c->queued = 0;
 	rx_abandon(c);
 }
@@ -94,22 +92,26 @@ static bool send_fragment(struct bh_hci *hci, struct hci_conn *c)
 	if (n > hci->info.le_acl_mtu)
 		n = hci->info.le_acl_mtu;
 	unsigned pb = f->sent == 0 ? PB_START_NONFLUSH : PB_CONT;
-	uint8_t *pkt = hci->tx_scratch;
+	uint8_t *pkt = f->data + f->sent; /* the header goes just before the fragment */
 	bh_put16(pkt, (uint16_t)(c->handle | (pb << 12)));
 	bh_put16(pkt + 2, (uint16_t)n);
-	memcpy(pkt + 4, f->data + f->sent, n);
 	f->sent += n;
 	c->in_flight++;
 	hci->acl_credits--;
 	bool done = f->sent == f->len;
 	if (done) {
+		/* Unlinked before the send: a transport failure tears the link
+		 * down (freeing what is queued) while f is still being sent. */
 		c->tx_head = f->next;
 		if (!c->tx_head)
 			c->tx_tail = NULL;
 		c->queued--;
-		bh_pool_free(&hci->tx_pool, f);
+		hci->tx_queued--;
 	}
-	return hci_send(hci, BH_H4_ACL, pkt, 4 + n);
+	bool ok = hci_send(hci, BH_H4_ACL, pkt, HCI_ACL_HDR + n);
+	if (done)
+		bh_pool_free(&hci->tx_pool, f);
+	return ok;
 }
 
 void hci_acl_pump(struct bh_hci *hci)
@@ -120,15 +122,19 @@ void hci_acl_pump(struct bh_hci *hci)
 	hci->acl_pumping = true;
 	unsigned gen = hci->gen;
 	unsigned n = hci->cfg.max_connections;
-	for (;;) {
+	/* tx_queued: no scan of the links once nothing is left to send (this
+	 * runs once per completed packet). rr_next < n, so one wrap is enough. */
+	while (hci->tx_queued) {
 		bool sent = false;
 		for (unsigned k = 0; k < n && hci->acl_credits > 0; k++) {
-			unsigned i = (hci->rr_next + k) % n;
+			unsigned i = hci->rr_next + k;
+			if (i >= n)
+				i -= n;
 			struct hci_conn *c = &hci->conns[i];
 			if (!c->used || !c->tx_head)
 				continue;
 			bool was_full = c->queued >= hci->cfg.tx_queue_depth;
-			hci->rr_next = (i + 1) % n;
+			hci->rr_next = i + 1 < n ? i + 1 : 0;
 			if (!send_fragment(hci, c) || hci->gen != gen)
 				return; /* torn down; acl_pumping was reset */
 			sent = true;
