@@ -72,6 +72,9 @@ static void on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len);
 
 static const struct evt_entry evt_table[] = {
+	/* Num_Handles(1), then 4 octets per handle, checked by the handler
+	 * (7.7.19); first, as it comes once per packet sent */
+	{ BH_HCI_EVT_NUM_COMPLETED_PACKETS, 1, on_nocp, false, NO_HANDLE },
 	/* Status(1) Connection_Handle(2) Reason(1) (7.7.5); checked by its
 	 * handler, which passes an unknown handle on (see bh_hci_stats) */
 	{ BH_HCI_EVT_DISCONN_COMPLETE, 4, on_disconn, true, NO_HANDLE },
@@ -83,8 +86,6 @@ static const struct evt_entry evt_table[] = {
 	{ BH_HCI_EVT_CMD_STATUS, 4, on_cmd_status, false, NO_HANDLE },
 	/* Hardware_Code(1) (7.7.16); forwarded by its handler */
 	{ BH_HCI_EVT_HARDWARE_ERROR, 1, on_hardware_error, false, NO_HANDLE },
-	/* Num_Handles(1), then 4 octets per handle, checked by the handler (7.7.19) */
-	{ BH_HCI_EVT_NUM_COMPLETED_PACKETS, 1, on_nocp, false, NO_HANDLE },
 	/* Link_Type(1) (7.7.26) */
 	{ BH_HCI_EVT_DATA_BUFFER_OVERFLOW, 1, NULL, true, NO_HANDLE },
 	/* Status(1) Handle(2) (7.7.39) */

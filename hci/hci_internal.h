@@ -109,6 +109,10 @@ struct bh_hci {
 	uint8_t *rx_mem;
 	unsigned acl_credits;
 	unsigned tx_queued; /* frames queued on all links: sum of conns[].queued */
+	/* Bit i set: conns[i] has a frame queued (tx_head). The pump finds
+	 * the next link to serve from here instead of walking every slot
+	 * after each completed packet. (max_connections + 31) / 32 words. */
+	uint32_t *tx_ready;
 	unsigned rr_next; /* round-robin position in conns[] */
 	bool acl_pumping;
 
