@@ -17,8 +17,12 @@ struct op_info {
 	const char *name;
 };
 
-/* Minimum lengths from the PDU layouts of Vol 3, Part F, 3.4.x. */
+/* Minimum lengths from the PDU layouts of Vol 3, Part F, 3.4.x. find_op
+ * scans in order on every PDU, so the two that stream (notifications and
+ * writes without response) come first. */
 static const struct op_info ops[] = {
+	{ BH_ATT_NOTIFY, 3, false, "Handle Value Notification" },
+	{ BH_ATT_WRITE_CMD, 3, false, "Write Command" },
 	{ BH_ATT_ERROR_RSP, 5, true, "Error Response" },
 	{ BH_ATT_MTU_REQ, 3, true, "Exchange MTU Request" },
 	{ BH_ATT_MTU_RSP, 3, true, "Exchange MTU Response" },
@@ -45,10 +49,8 @@ static const struct op_info ops[] = {
 	{ BH_ATT_READ_MULT_VAR_REQ, 5, false, "Read Multiple Variable Request" },
 	{ BH_ATT_READ_MULT_VAR_RSP, 1, false, "Read Multiple Variable Response" },
 	{ BH_ATT_MULT_NOTIFY, 9, false, "Multiple Handle Value Notification" },
-	{ BH_ATT_NOTIFY, 3, false, "Handle Value Notification" },
 	{ BH_ATT_INDICATE, 3, false, "Handle Value Indication" },
 	{ BH_ATT_CONFIRM, 1, true, "Handle Value Confirmation" },
-	{ BH_ATT_WRITE_CMD, 3, false, "Write Command" },
 	{ BH_ATT_SIGNED_WRITE_CMD, 3 + SIGNATURE_LEN, false, "Signed Write Command" },
 };
 

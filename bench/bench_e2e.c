@@ -8,7 +8,7 @@
  *       "controller ready".
  *   bench_e2e peer N LEN         advertise the demo database; once the heart
  *       rate value is subscribed, send exactly N notifications of LEN value
- *       bytes (32-bit sequence number first) as fast as flow control
+ *       bytes (32-bit sequence number first; bench_peer.c) as fast as flow control
  *       allows; half a second after the last one the central has had
  *       them all (or btvirt dropped some): disconnect.
  *   bench_e2e central ADDR N     connect, exchange MTU, discover the demo
@@ -22,8 +22,9 @@
  * reported so the per-notification division can use what arrived.
  *
  * Needs $BLEHOST_TRANSPORT (tests/harness/with-btvirt.sh). */
-#include <blehost/blehost.h>
-#include "demo_db.h"
+#include "bench_peer.h"
+
+#include <blehost/bh_bytes.h>
 
 #include <malloc.h>
 #include <stdio.h>
@@ -50,104 +51,14 @@ static long peak_rss_kb(void)
 	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 }
 
-static struct bh_host *start_host(const struct bh_host_events *ev, const char *who)
-{
-	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.store_dir = "";
-	char err[256];
-	struct bh_host *h = bh_host_new(&cfg, ev, err, sizeof(err));
-	if (!h || bh_host_start_sync(h, 10000)) {
-		fprintf(stderr, "%s: %s\n", who, h ? "bring-up failed" : err);
-		if (h)
-			bh_host_free(h);
-		return NULL;
-	}
-	return h;
-}
-
-/* ---- peer: the notifying side ---- */
-
-struct peer {
-	struct bh_host *h;
-	struct demo_handles dh;
-	uint16_t conn;
-	bool subscribed, gone;
-	bool in_send; /* can_send may fire from inside bh_gatts_notify */
-	size_t len;
-	uint32_t n, sent;
-};
-
-static void peer_send(struct peer *p)
-{
-	uint8_t v[512] = { 0 };
-	if (p->in_send)
-		return;
-	p->in_send = true;
-	while (p->subscribed && !p->gone && p->sent < p->n) {
-		memcpy(v, &p->sent, sizeof(p->sent));
-		int rc = bh_gatts_notify(bh_host_gatt_server(p->h), p->conn, p->dh.heart_rate, v,
-					 p->len, NULL);
-		if (rc == BH_EBUSY)
-			break; /* events.can_send calls again */
-		if (rc) {
-			fprintf(stderr, "peer: notify: %s\n", bh_strerror(rc));
-			p->gone = true;
-			break;
-		}
-		p->sent++;
-	}
-	p->in_send = false;
-}
-
-static void peer_subscription(void *ctx, uint16_t conn, uint16_t vh, uint16_t value)
-{
-	struct peer *p = ctx;
-	if (vh != p->dh.heart_rate)
-		return;
-	p->conn = conn;
-	p->subscribed = value & 1;
-	peer_send(p);
-}
-
-static void peer_can_send(void *ctx, uint16_t conn)
-{
-	(void)conn;
-	peer_send(ctx);
-}
-
-static void peer_disconnected(void *ctx, uint16_t conn, uint8_t reason)
-{
-	struct peer *p = ctx;
-	(void)conn;
-	(void)reason;
-	if (p->subscribed || p->sent)
-		p->gone = true;
-	p->subscribed = false;
-}
+/* ---- peer: the notifying side (bench_peer.c) ---- */
 
 static int run_peer(uint32_t n, size_t len)
 {
-	struct peer p = { .n = n, .len = len };
-	struct bh_host_events ev = { .ctx = &p, .subscription = peer_subscription,
-				     .can_send = peer_can_send, .disconnected = peer_disconnected };
-	if (len < 4 || len > 512 || !(p.h = start_host(&ev, "peer")))
+	struct bench_peer p;
+	if (bench_peer_start(&p, "bench-e2e", len, n))
 		return 1;
-	if (demo_db_add(bh_host_gatt_server(p.h), &p.dh))
-		return 1;
-	uint8_t adv[31];
-	struct bh_ad_builder b;
-	bh_ad_build_init(&b, adv, sizeof(adv));
-	bh_ad_add_flags(&b, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
-	bh_ad_add_name(&b, "bench-e2e", true);
-	struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN, .data = adv, .data_len = b.len };
-	if (bh_gap_adv_start(bh_host_gap(p.h), &ap, NULL, NULL))
-		return 1;
-	char a[BH_ADDR_STRLEN];
-	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
-	printf("peer %s\n", bh_addr_str_bare(&own, a));
-	fflush(stdout);
-	uint32_t seen = 0;
+	uint64_t seen = 0;
 	double last = seconds();
 	bool hung_up = false;
 	while (!p.gone) {
@@ -161,11 +72,12 @@ static int run_peer(uint32_t n, size_t len)
 			hung_up = true;
 			bh_host_disconnect_sync(p.h, p.conn, 0x13, 3000);
 		} else if (t - last > STALL_S) {
-			fprintf(stderr, "peer: stalled after %u of %u\n", p.sent, n);
+			fprintf(stderr, "peer: stalled after %llu of %u\n", (unsigned long long)p.sent, n);
 			break;
 		}
 	}
-	printf("mode=e2e_peer sent=%u of=%u peak_rss_kb=%ld\n", p.sent, n, peak_rss_kb());
+	printf("mode=e2e_peer sent=%llu of=%u peak_rss_kb=%ld\n", (unsigned long long)p.sent, n,
+	       peak_rss_kb());
 	bh_host_free(p.h);
 	return p.sent == n ? 0 : 1;
 }
@@ -187,8 +99,7 @@ static void central_notification(void *ctx, uint16_t conn, uint16_t attr, const 
 	(void)ind;
 	if (attr != c->vh || len < 4)
 		return;
-	uint32_t seq;
-	memcpy(&seq, v, sizeof(seq));
+	uint32_t seq = bh_get32(v);
 	c->last = seconds();
 	if (c->got++ == 0)
 		c->first = c->last;
@@ -214,7 +125,7 @@ static int run_central(const char *addr, uint32_t n)
 	struct central c = { .n = n };
 	struct bh_host_events ev = { .ctx = &c, .notification = central_notification,
 				     .disconnected = central_disconnected };
-	struct bh_host *h = start_host(&ev, "central");
+	struct bh_host *h = bench_start_host(&ev, "central");
 	bh_addr a;
 	uint16_t conn, mtu;
 	if (!h || bh_addr_parse(addr, &a) || bh_host_connect_sync(h, &a, 10000, &conn) ||
@@ -259,7 +170,7 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "startup")) {
 		struct bh_host_events ev = { 0 };
-		if (!start_host(&ev, "startup"))
+		if (!bench_start_host(&ev, "startup"))
 			return 1;
 		/* Stop the count at "controller ready": tear-down is not start-up. */
 		fflush(stdout);

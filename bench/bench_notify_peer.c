@@ -4,7 +4,8 @@
  *
  *   bench_notify_peer peer LEN SECS      advertise the demo database as
  *       "bench-peer"; once the heart rate value is subscribed, notify LEN-byte
- *       values (16-bit sequence number first) as fast as flow control allows
+ *       values (sequence number first, little-endian: the central reads its
+ *       low 16 bits; bench_peer.c) as fast as flow control allows
  *       (retrying on events.can_send) until the link ends or SECS pass.
  *       Prints "peer ADDR" when advertising and "sent N" at the end.
  *   bench_notify_peer central ADDR SECS  connect, discover, subscribe to the
@@ -17,8 +18,7 @@
  *       under load.
  *
  * Needs $BLEHOST_TRANSPORT (tests/harness/with-btvirt.sh). */
-#include <blehost/blehost.h>
-#include "demo_db.h"
+#include "bench_peer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,92 +32,11 @@ static double seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct peer {
-	struct bh_host *h;
-	struct demo_handles dh;
-	uint16_t conn;
-	bool subscribed, gone;
-	bool in_send; /* can_send may fire from inside bh_gatts_notify */
-	size_t len;
-	uint64_t sent;
-};
-
-static void send_more(struct peer *p)
-{
-	uint8_t v[512] = { 0 };
-	if (p->in_send)
-		return;
-	p->in_send = true;
-	while (p->subscribed && !p->gone) {
-		v[0] = (uint8_t)p->sent;
-		v[1] = (uint8_t)(p->sent >> 8);
-		int rc = bh_gatts_notify(bh_host_gatt_server(p->h), p->conn, p->dh.heart_rate, v,
-					 p->len, NULL);
-		if (rc == BH_EBUSY)
-			break; /* events.can_send calls again */
-		if (rc) {
-			fprintf(stderr, "notify: %s\n", bh_strerror(rc));
-			p->gone = true;
-			break;
-		}
-		p->sent++;
-	}
-	p->in_send = false;
-}
-
-static void peer_subscription(void *ctx, uint16_t conn, uint16_t vh, uint16_t value)
-{
-	struct peer *p = ctx;
-	if (vh != p->dh.heart_rate)
-		return;
-	p->conn = conn;
-	p->subscribed = value & 1;
-	send_more(p);
-}
-
-static void peer_can_send(void *ctx, uint16_t conn)
-{
-	(void)conn;
-	send_more(ctx);
-}
-
-static void peer_disconnected(void *ctx, uint16_t conn, uint8_t reason)
-{
-	struct peer *p = ctx;
-	(void)conn;
-	(void)reason;
-	if (p->subscribed)
-		p->gone = true;
-	p->subscribed = false;
-}
-
 static int run_peer(size_t len, double secs)
 {
-	struct peer p = { .len = len };
-	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.store_dir = "";
-	struct bh_host_events ev = { .ctx = &p, .subscription = peer_subscription,
-				     .can_send = peer_can_send, .disconnected = peer_disconnected };
-	char err[256];
-	if (!(p.h = bh_host_new(&cfg, &ev, err, sizeof(err))) || bh_host_start_sync(p.h, 10000)) {
-		fprintf(stderr, "peer: %s\n", p.h ? "bring-up failed" : err);
+	struct bench_peer p;
+	if (bench_peer_start(&p, "bench-peer", len, 0))
 		return 1;
-	}
-	if (demo_db_add(bh_host_gatt_server(p.h), &p.dh))
-		return 1;
-	uint8_t adv[31];
-	struct bh_ad_builder b;
-	bh_ad_build_init(&b, adv, sizeof(adv));
-	bh_ad_add_flags(&b, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
-	bh_ad_add_name(&b, "bench-peer", true);
-	struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN, .data = adv, .data_len = b.len };
-	if (bh_gap_adv_start(bh_host_gap(p.h), &ap, NULL, NULL))
-		return 1;
-	char a[BH_ADDR_STRLEN];
-	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
-	printf("peer %s\n", bh_addr_str_bare(&own, a));
-	fflush(stdout);
 	double end = seconds() + secs;
 	while (!p.gone && seconds() < end)
 		bh_host_run_for(p.h, 50);
@@ -160,15 +79,11 @@ static void central_notification(void *ctx, uint16_t conn, uint16_t attr, const 
 static int run_central(const char *addr, double secs)
 {
 	struct central c = { 0 };
-	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.store_dir = "";
 	struct bh_host_events ev = { .ctx = &c, .notification = central_notification };
-	char err[256];
-	struct bh_host *h = bh_host_new(&cfg, &ev, err, sizeof(err));
+	struct bh_host *h = bench_start_host(&ev, "central");
 	bh_addr a;
 	uint16_t conn, mtu;
-	if (!h || bh_host_start_sync(h, 10000) || bh_addr_parse(addr, &a) ||
+	if (!h || bh_addr_parse(addr, &a) ||
 	    bh_host_connect_sync(h, &a, 5000, &conn) || bh_host_exchange_mtu_sync(h, conn, &mtu) ||
 	    bh_host_discover_sync(h, conn)) {
 		fprintf(stderr, "central: cannot connect to %s\n", addr);

@@ -22,6 +22,31 @@
 #define PB_CONT 0x1
 #define PB_START_FLUSH 0x2 /* controller to host start */
 
+static void set_ready(struct bh_hci *hci, const struct hci_conn *c, bool ready)
+{
+	size_t i = (size_t)(c - hci->conns);
+	uint32_t bit = UINT32_C(1) << (i % 32);
+	if (ready)
+		hci->tx_ready[i / 32] |= bit;
+	else
+		hci->tx_ready[i / 32] &= ~bit;
+}
+
+/* The first link with a frame queued at or after rr_next, wrapping
+ * around: the round-robin order, without walking idle slots. */
+static struct hci_conn *next_ready(struct bh_hci *hci)
+{
+	unsigned n = hci->cfg.max_connections, words = (n + 31) / 32;
+	unsigned first = hci->rr_next / 32;
+	uint32_t m = hci->tx_ready[first] & (UINT32_MAX << (hci->rr_next % 32));
+	for (unsigned k = 0; k <= words; k++) {
+		if (m)
+			return &hci->conns[((first + k) % words) * 32 + (unsigned)__builtin_ctz(m)];
+		m = hci->tx_ready[(first + k + 1) % words];
+	}
+	return NULL;
+}
+
 int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len)
 {
 	if (!frame || len < 4 || len > hci->cfg.rx_max_frame || bh_get16(frame) != len - 4)
@@ -39,19 +64,18 @@ int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, s
 	f->next = NULL;
 	f->sent = 0;
 	f->len = len;
-	memcpy(f->data, frame, len);
-	if (c->tx_tail)
+	memcpy(f->data + HCI_ACL_HDR, frame, len);
+	if (c->tx_tail) {
 		c->tx_tail->next = f;
-	else
+	} else {
 		c->tx_head = f;
+		set_ready(hci, c, true);
+	}
 	c->tx_tail = f;
 	c->queued++;
 	/* Record per connection, not per pool: the pool is shared. */
-	unsigned depth = 0;
-	for (unsigned i = 0; i < hci->cfg.max_connections; i++)
-		depth += hci->conns[i].queued;
-	if (depth > hci->stats.tx_queue_high_water)
-		hci->stats.tx_queue_high_water = depth;
+	if (++hci->tx_queued > hci->stats.tx_queue_high_water)
+		hci->stats.tx_queue_high_water = hci->tx_queued;
 	hci_acl_pump(hci);
 	return BH_OK;
 }
@@ -81,6 +105,8 @@ void hci_acl_flush_conn(struct bh_hci *hci, struct hci_conn *c)
 		f = n;
 	}
 	c->tx_head = c->tx_tail = NULL;
+	set_ready(hci, c, false);
+	hci->tx_queued -= c->queued;
 	c->queued = 0;
 	rx_abandon(c);
 }
@@ -94,22 +120,28 @@ static bool send_fragment(struct bh_hci *hci, struct hci_conn *c)
 	if (n > hci->info.le_acl_mtu)
 		n = hci->info.le_acl_mtu;
 	unsigned pb = f->sent == 0 ? PB_START_NONFLUSH : PB_CONT;
-	uint8_t *pkt = hci->tx_scratch;
+	uint8_t *pkt = f->data + f->sent; /* the header goes just before the fragment */
 	bh_put16(pkt, (uint16_t)(c->handle | (pb << 12)));
 	bh_put16(pkt + 2, (uint16_t)n);
-	memcpy(pkt + 4, f->data + f->sent, n);
 	f->sent += n;
 	c->in_flight++;
 	hci->acl_credits--;
 	bool done = f->sent == f->len;
 	if (done) {
+		/* Unlinked before the send: a transport failure tears the link
+		 * down (freeing what is queued) while f is still being sent. */
 		c->tx_head = f->next;
-		if (!c->tx_head)
+		if (!c->tx_head) {
 			c->tx_tail = NULL;
+			set_ready(hci, c, false);
+		}
 		c->queued--;
-		bh_pool_free(&hci->tx_pool, f);
+		hci->tx_queued--;
 	}
-	return hci_send(hci, BH_H4_ACL, pkt, 4 + n);
+	bool ok = hci_send(hci, BH_H4_ACL, pkt, HCI_ACL_HDR + n);
+	if (done)
+		bh_pool_free(&hci->tx_pool, f);
+	return ok;
 }
 
 void hci_acl_pump(struct bh_hci *hci)
@@ -120,30 +152,23 @@ void hci_acl_pump(struct bh_hci *hci)
 	hci->acl_pumping = true;
 	unsigned gen = hci->gen;
 	unsigned n = hci->cfg.max_connections;
-	for (;;) {
-		bool sent = false;
-		for (unsigned k = 0; k < n && hci->acl_credits > 0; k++) {
-			unsigned i = (hci->rr_next + k) % n;
-			struct hci_conn *c = &hci->conns[i];
-			if (!c->used || !c->tx_head)
-				continue;
-			bool was_full = c->queued >= hci->cfg.tx_queue_depth;
-			hci->rr_next = (i + 1) % n;
-			if (!send_fragment(hci, c) || hci->gen != gen)
-				return; /* torn down; acl_pumping was reset */
-			sent = true;
-			if (was_full && c->queued < hci->cfg.tx_queue_depth && c->want_can_send) {
-				c->want_can_send = false;
-				uint16_t handle = c->handle;
-				if (hci->port.acl_can_send)
-					hci->port.acl_can_send(hci->port.ctx, handle);
-				if (hci->gen != gen)
-					return;
-			}
-			break; /* restart the scan from rr_next: one fragment per turn */
+	/* tx_ready: the next link to serve without walking every slot (this
+	 * runs once per completed packet); one fragment per turn. */
+	struct hci_conn *c;
+	while (hci->acl_credits > 0 && (c = next_ready(hci)) != NULL) {
+		unsigned i = (unsigned)(c - hci->conns);
+		bool was_full = c->queued >= hci->cfg.tx_queue_depth;
+		hci->rr_next = i + 1 < n ? i + 1 : 0;
+		if (!send_fragment(hci, c) || hci->gen != gen)
+			return; /* torn down; acl_pumping was reset */
+		if (was_full && c->queued < hci->cfg.tx_queue_depth && c->want_can_send) {
+			c->want_can_send = false;
+			uint16_t handle = c->handle;
+			if (hci->port.acl_can_send)
+				hci->port.acl_can_send(hci->port.ctx, handle);
+			if (hci->gen != gen)
+				return;
 		}
-		if (!sent || hci->acl_credits == 0)
-			break;
 	}
 	hci->acl_pumping = false;
 }
@@ -273,6 +298,13 @@ void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 			 * this start. */
 			rx_abandon(c);
 			rx_drop(hci, c, "start while reassembling");
+		}
+		if (dlen >= 4 && 4 + (size_t)bh_get16(data) == dlen && dlen <= hci->cfg.rx_max_frame) {
+			/* A whole frame in one packet (the usual case): hand it up
+			 * from where it is, without the reassembly copy. */
+			if (hci->port.acl)
+				hci->port.acl(hci->port.ctx, handle, data, dlen);
+			return;
 		}
 		c->rx_active = true;
 		rx_append(hci, c, data, dlen);

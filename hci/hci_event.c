@@ -72,6 +72,9 @@ static void on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len);
 
 static const struct evt_entry evt_table[] = {
+	/* Num_Handles(1), then 4 octets per handle, checked by the handler
+	 * (7.7.19); first, as it comes once per packet sent */
+	{ BH_HCI_EVT_NUM_COMPLETED_PACKETS, 1, on_nocp, false, NO_HANDLE },
 	/* Status(1) Connection_Handle(2) Reason(1) (7.7.5); checked by its
 	 * handler, which passes an unknown handle on (see bh_hci_stats) */
 	{ BH_HCI_EVT_DISCONN_COMPLETE, 4, on_disconn, true, NO_HANDLE },
@@ -83,8 +86,6 @@ static const struct evt_entry evt_table[] = {
 	{ BH_HCI_EVT_CMD_STATUS, 4, on_cmd_status, false, NO_HANDLE },
 	/* Hardware_Code(1) (7.7.16); forwarded by its handler */
 	{ BH_HCI_EVT_HARDWARE_ERROR, 1, on_hardware_error, false, NO_HANDLE },
-	/* Num_Handles(1), then 4 octets per handle, checked by the handler (7.7.19) */
-	{ BH_HCI_EVT_NUM_COMPLETED_PACKETS, 1, on_nocp, false, NO_HANDLE },
 	/* Link_Type(1) (7.7.26) */
 	{ BH_HCI_EVT_DATA_BUFFER_OVERFLOW, 1, NULL, true, NO_HANDLE },
 	/* Status(1) Handle(2) (7.7.39) */
@@ -126,7 +127,8 @@ static const struct sub_entry sub_table[] = {
 /* An event about a connection the layer does not know (never connected,
  * already gone, or before bring-up ended) is a stale or corrupt report:
  * no layer above may act on it. */
-static bool unknown_handle(struct bh_hci *hci, const char *what, const uint8_t *p, uint8_t at)
+static bool unknown_handle(struct bh_hci *hci, const char *(*name)(uint8_t), uint8_t code,
+			   const uint8_t *p, uint8_t at)
 {
 	if (at == NO_HANDLE)
 		return false;
@@ -134,7 +136,9 @@ static bool unknown_handle(struct bh_hci *hci, const char *what, const uint8_t *
 	if (hci_conn_find(hci, handle))
 		return false;
 	hci->stats.events_unknown_handle++;
-	hci_log(hci, BH_LOG_WARN, "%s for unknown handle 0x%03x dropped", what, handle);
+	/* The name is looked up only here: the hot path (Number Of Completed
+	 * Packets per sent packet) never needs it. */
+	hci_log(hci, BH_LOG_WARN, "%s for unknown handle 0x%03x dropped", name(code), handle);
 	return true;
 }
 
@@ -153,7 +157,7 @@ static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len)
 				plen, sub_table[i].min_len);
 			return;
 		}
-		if (unknown_handle(hci, bh_hci_le_subevent_str(sub), params, sub_table[i].handle_at))
+		if (unknown_handle(hci, bh_hci_le_subevent_str, sub, params, sub_table[i].handle_at))
 			return;
 		break;
 	}
@@ -179,16 +183,19 @@ void hci_event_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 	/* Trailing bytes beyond the declared length are ignored: the declared
 	 * length is what the controller meant. */
 	const struct evt_entry *e = NULL;
-	for (size_t i = 0; i < sizeof(evt_table) / sizeof(evt_table[0]); i++)
-		if (evt_table[i].code == code)
+	for (size_t i = 0; i < sizeof(evt_table) / sizeof(evt_table[0]); i++) {
+		if (evt_table[i].code == code) {
 			e = &evt_table[i];
+			break; /* codes are unique in the table */
+		}
+	}
 	if (e && plen < e->min_len) {
 		hci->stats.events_dropped_short++;
 		hci_log(hci, BH_LOG_WARN, "short %s: %u < %u", bh_hci_event_str(code), plen,
 			e->min_len);
 		return;
 	}
-	if (e && unknown_handle(hci, bh_hci_event_str(code), p, e->handle_at))
+	if (e && unknown_handle(hci, bh_hci_event_str, code, p, e->handle_at))
 		return;
 	unsigned gen = hci->gen;
 	if (e && e->handler)

@@ -57,10 +57,15 @@ struct hci_cmd_list {
 };
 
 /* One queued L2CAP frame: a block of the tx pool. */
+#define HCI_ACL_HDR 4 /* Handle+PB+BC(2) Data_Total_Length(2) (Vol 4, Part E, 5.4.2) */
+
 struct hci_tx_frame {
 	struct hci_tx_frame *next;
 	size_t len;
 	size_t sent; /* bytes already handed to the controller */
+	/* HCI_ACL_HDR bytes of room, then the frame: each fragment goes out
+	 * from here with its ACL header written into the 4 bytes before it
+	 * (the room, or frame bytes already sent), so no copy is made. */
 	uint8_t data[];
 };
 
@@ -102,8 +107,12 @@ struct bh_hci {
 	struct bh_pool tx_pool;
 	struct hci_conn *conns;
 	uint8_t *rx_mem;
-	uint8_t *tx_scratch; /* 4 + rx_max_frame: one outgoing fragment */
 	unsigned acl_credits;
+	unsigned tx_queued; /* frames queued on all links: sum of conns[].queued */
+	/* Bit i set: conns[i] has a frame queued (tx_head). The pump finds
+	 * the next link to serve from here instead of walking every slot
+	 * after each completed packet. (max_connections + 31) / 32 words. */
+	uint32_t *tx_ready;
 	unsigned rr_next; /* round-robin position in conns[] */
 	bool acl_pumping;
 

@@ -315,11 +315,10 @@ static bh_time_ms source_due(struct bh_loop *l, struct source *s)
 	return s->due;
 }
 
-bh_time_ms bh_loop_next_deadline(struct bh_loop *l)
+/* The earliest deadline, reusing each source's cached one when no
+ * callback ran since it was asked. */
+static bh_time_ms next_deadline(struct bh_loop *l)
 {
-	/* Asked afresh on every call: the application may have changed a
-	 * layer's timers between two passes, outside any callback. */
-	l->gen++;
 	bh_time_ms d = l->nheap ? l->heap[0].when : BH_NEVER;
 	for (size_t i = 0; i < l->nsrc; i++) {
 		bh_time_ms s = source_due(l, &l->sources[i]);
@@ -327,6 +326,14 @@ bh_time_ms bh_loop_next_deadline(struct bh_loop *l)
 			d = s;
 	}
 	return d;
+}
+
+bh_time_ms bh_loop_next_deadline(struct bh_loop *l)
+{
+	/* Asked afresh on every call: the application may have changed a
+	 * layer's timers between two passes, outside any callback. */
+	l->gen++;
+	return next_deadline(l);
 }
 
 int bh_loop_pollfds(struct bh_loop *l, struct pollfd *fds, int max)
@@ -396,12 +403,18 @@ void bh_loop_dispatch(struct bh_loop *l, const struct pollfd *fds, int n)
 			run_posted(l);
 }
 
-void bh_loop_iterate(struct bh_loop *l, bh_time_ms max_wait_ms)
+/* One pass. fresh: ask every source again (the caller may have run code
+ * outside any callback since the last pass); the loop's own runs pass
+ * false, as nothing but callbacks runs between their passes, and a
+ * source's deadline asked at the end of the last pass still holds. */
+static void iterate(struct bh_loop *l, bh_time_ms max_wait_ms, bool fresh)
 {
 	struct pollfd fds[64];
 	int n = bh_loop_pollfds(l, fds, 64);
 	bh_time_ms now = bh_loop_now(l);
-	bh_time_ms d = bh_loop_next_deadline(l);
+	if (fresh)
+		l->gen++;
+	bh_time_ms d = next_deadline(l);
 	int timeout;
 	if (l->advance) {
 		timeout = 0;
@@ -431,11 +444,17 @@ void bh_loop_iterate(struct bh_loop *l, bh_time_ms max_wait_ms)
 	bh_loop_dispatch(l, fds, n);
 }
 
+void bh_loop_iterate(struct bh_loop *l, bh_time_ms max_wait_ms)
+{
+	iterate(l, max_wait_ms, true);
+}
+
 int bh_loop_run(struct bh_loop *l)
 {
 	l->quit = false;
+	l->gen++; /* the application ran before this call */
 	while (!l->quit)
-		bh_loop_iterate(l, BH_NEVER);
+		iterate(l, BH_NEVER, false);
 	return 0;
 }
 
@@ -444,11 +463,12 @@ int bh_loop_run_until(struct bh_loop *l, const bool *done, bh_time_ms timeout_ms
 	bh_time_ms start = bh_loop_now(l);
 	bh_time_ms end = timeout_ms == BH_NEVER ? BH_NEVER : start + timeout_ms;
 	l->quit = false;
+	l->gen++; /* the application ran before this call */
 	while (!*done && !l->quit) {
 		bh_time_ms now = bh_loop_now(l);
 		if (now >= end)
 			return BH_ETIMEDOUT;
-		if (l->advance && bh_loop_next_deadline(l) == BH_NEVER) {
+		if (l->advance && next_deadline(l) == BH_NEVER) {
 			/* Virtual time with nothing left to happen: waiting is futile. */
 			bool idle = true;
 			pthread_mutex_lock(&l->lock);
@@ -457,7 +477,7 @@ int bh_loop_run_until(struct bh_loop *l, const bool *done, bh_time_ms timeout_ms
 			if (idle)
 				return BH_ETIMEDOUT;
 		}
-		bh_loop_iterate(l, end == BH_NEVER ? BH_NEVER : end - now);
+		iterate(l, end == BH_NEVER ? BH_NEVER : end - now, false);
 	}
 	return *done ? 0 : BH_ECANCELLED;
 }

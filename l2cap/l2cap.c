@@ -275,13 +275,16 @@ void bh_l2cap_on_acl(struct bh_l2cap *l2, uint16_t handle, const uint8_t *frame,
 bh_time_ms bh_l2cap_next_deadline(const struct bh_l2cap *l2)
 {
 	bh_time_ms t = l2_coc_next_deadline(l2);
-	bh_time_ms te = l2_ecfc_next_deadline(l2);
-	if (te < t)
-		t = te;
+	/* One walk for both per-link timers (the loop asks this every pass):
+	 * Connection Parameter Update and Credit Based Reconfigure. */
 	for (unsigned i = 0; i < l2->cfg.max_connections; i++) {
 		const struct l2_conn *c = &l2->conns[i];
-		if (c->in_use && c->param_pending && c->param_deadline < t)
+		if (!c->in_use)
+			continue;
+		if (c->param_pending && c->param_deadline < t)
 			t = c->param_deadline;
+		if (c->reconf_pending && c->reconf_deadline < t)
+			t = c->reconf_deadline;
 	}
 	return t;
 }

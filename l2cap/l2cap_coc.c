@@ -56,6 +56,7 @@ static struct l2_chan *chan_alloc(struct bh_l2cap *l2, uint16_t handle)
 		ch->rx_buf = rx;
 		ch->tx_buf = tx;
 		ch->in_use = true;
+		l2->chans_in_use++;
 		ch->handle = handle;
 		ch->local_cid = cid;
 		ch->local_mtu = l2->cfg.coc_mtu;
@@ -65,8 +66,10 @@ static struct l2_chan *chan_alloc(struct bh_l2cap *l2, uint16_t handle)
 	return NULL;
 }
 
-static void chan_free(struct l2_chan *ch)
+static void chan_free(struct bh_l2cap *l2, struct l2_chan *ch)
 {
+	if (ch->in_use)
+		l2->chans_in_use--;
 	ch->in_use = false;
 	ch->state = BH_L2CAP_CHAN_CLOSED;
 }
@@ -78,7 +81,7 @@ static void chan_closed(struct bh_l2cap *l2, struct l2_chan *ch, bh_status reaso
 	bool was_open = ch->state == BH_L2CAP_CHAN_OPEN ||
 			ch->state == BH_L2CAP_CHAN_WAIT_DISCONNECT_RSP;
 	uint16_t spsm = ch->spsm;
-	chan_free(ch);
+	chan_free(l2, ch);
 	if (was_open) {
 		if (l2->port.coc_disconnected)
 			l2->port.coc_disconnected(l2->port.ctx, handle, cid, reason);
@@ -125,7 +128,7 @@ static void chan_violation(struct bh_l2cap *l2, struct l2_conn *c, struct l2_cha
 static void chan_finish_disconnect(struct bh_l2cap *l2, struct l2_chan *ch, bh_status reason)
 {
 	if (ch->user_told) {
-		chan_free(ch); /* the user heard BH_EPROTO already */
+		chan_free(l2, ch); /* the user heard BH_EPROTO already */
 		return;
 	}
 	chan_closed(l2, ch, reason);
@@ -187,7 +190,7 @@ int bh_l2cap_coc_connect(struct bh_l2cap *l2, uint16_t handle, uint16_t spsm, ui
 	uint8_t ident = l2_next_ident(c);
 	int rc = l2_sig_send(l2, c, BH_L2CAP_LE_CREDIT_CONN_REQ, ident, d, sizeof(d));
 	if (rc) {
-		chan_free(ch);
+		chan_free(l2, ch);
 		return rc;
 	}
 	ch->state = BH_L2CAP_CHAN_WAIT_CONNECT_RSP;
@@ -245,7 +248,7 @@ bool l2_coc_on_conn_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 	}
 	bh_put16(rsp + 8, result);
 	if (l2_sig_send(l2, c, BH_L2CAP_LE_CREDIT_CONN_RSP, ident, rsp, sizeof(rsp)) != 0 && ch) {
-		chan_free(ch); /* the peer never hears of it */
+		chan_free(l2, ch); /* the peer never hears of it */
 		return true;
 	}
 	if (ch && l2->port.coc_connected)
@@ -522,11 +525,14 @@ int bh_l2cap_chan_info(const struct bh_l2cap *l2, uint16_t handle, uint16_t cid,
 void l2_coc_can_send(struct bh_l2cap *l2, struct l2_conn *c)
 {
 	uint16_t handle = c->handle;
-	for (unsigned i = 0; i < l2->cfg.max_channels; i++) {
+	for (unsigned i = 0; l2->chans_in_use && i < l2->cfg.max_channels; i++) {
 		struct l2_chan *ch = &l2->chans[i];
-		if (ch->in_use && ch->handle == handle && ch->state == BH_L2CAP_CHAN_OPEN &&
-		    ch->tx_active)
-			chan_pump(l2, c, ch);
+		if (!ch->in_use || ch->handle != handle || ch->state != BH_L2CAP_CHAN_OPEN ||
+		    !ch->tx_active)
+			continue;
+		chan_pump(l2, c, ch);
+		/* Only a pump runs callbacks, so only then can the link be gone:
+		 * this runs once per completed packet, on every link. */
 		if (!l2_conn_find(l2, handle))
 			return; /* a callback dropped the link */
 	}
@@ -544,7 +550,7 @@ void l2_coc_conn_removed(struct bh_l2cap *l2, uint16_t handle)
 bh_time_ms l2_coc_next_deadline(const struct bh_l2cap *l2)
 {
 	bh_time_ms t = BH_NEVER;
-	for (unsigned i = 0; i < l2->cfg.max_channels; i++) {
+	for (unsigned i = 0; l2->chans_in_use && i < l2->cfg.max_channels; i++) {
 		const struct l2_chan *ch = &l2->chans[i];
 		if (ch->in_use && (ch->state == BH_L2CAP_CHAN_WAIT_CONNECT_RSP ||
 				   ch->state == BH_L2CAP_CHAN_WAIT_DISCONNECT_RSP) &&
@@ -583,9 +589,9 @@ struct l2_chan *l2_chan_alloc(struct bh_l2cap *l2, uint16_t handle)
 	return chan_alloc(l2, handle);
 }
 
-void l2_chan_free(struct l2_chan *ch)
+void l2_chan_free(struct bh_l2cap *l2, struct l2_chan *ch)
 {
-	chan_free(ch);
+	chan_free(l2, ch);
 }
 
 bool l2_server_known(const struct bh_l2cap *l2, uint16_t spsm)

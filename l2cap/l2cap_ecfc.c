@@ -61,7 +61,7 @@ int bh_l2cap_ecfc_connect(struct bh_l2cap *l2, uint16_t handle, uint16_t spsm, u
 	for (unsigned i = 0; i < n; i++) {
 		struct l2_chan *ch = chans[i];
 		if (rc) {
-			l2_chan_free(ch);
+			l2_chan_free(l2, ch);
 			continue;
 		}
 		ch->spsm = spsm;
@@ -158,7 +158,7 @@ bool l2_ecfc_on_conn_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 	}
 	if (l2_sig_send(l2, c, BH_L2CAP_CREDIT_CONN_RSP, ident, rsp, ECFC_RSP_FIXED + 2 * n)) {
 		for (unsigned k = 0; k < nopen; k++) /* the peer never hears of them */
-			l2_chan_free(l2_chan_by_local(l2, handle, opened[k]));
+			l2_chan_free(l2, l2_chan_by_local(l2, handle, opened[k]));
 		return true;
 	}
 	/* Any callback may end a channel or the link: look each one up again. */
@@ -255,7 +255,7 @@ void l2_ecfc_on_conn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 				continue;
 			}
 		}
-		l2_chan_free(ch);
+		l2_chan_free(l2, ch);
 	}
 	for (unsigned i = 0; i < count; i++) {
 		if (st[i] == BH_OK) {
@@ -427,24 +427,13 @@ bool l2_ecfc_on_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident)
 		    ch->state == BH_L2CAP_CHAN_WAIT_CONNECT_RSP) {
 			cids[n++] = ch->local_cid;
 			spsm = ch->spsm;
-			l2_chan_free(ch);
+			l2_chan_free(l2, ch);
 		}
 	}
 	for (unsigned i = 0; i < n; i++)
 		if (l2->port.coc_connected)
 			l2->port.coc_connected(l2->port.ctx, handle, cids[i], spsm, BH_ENOTSUP);
 	return n > 0;
-}
-
-bh_time_ms l2_ecfc_next_deadline(const struct bh_l2cap *l2)
-{
-	bh_time_ms t = BH_NEVER;
-	for (unsigned i = 0; i < l2->cfg.max_connections; i++) {
-		const struct l2_conn *c = &l2->conns[i];
-		if (c->in_use && c->reconf_pending && c->reconf_deadline < t)
-			t = c->reconf_deadline;
-	}
-	return t;
 }
 
 void l2_ecfc_timeout(struct bh_l2cap *l2, bh_time_ms now)

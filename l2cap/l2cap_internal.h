@@ -71,6 +71,9 @@ struct bh_l2cap {
 	struct bh_l2cap_port port;
 	struct l2_conn *conns;
 	struct l2_chan *chans;
+	/* Channels in use: the per-packet and per-pass walks of chans[] are
+	 * skipped while there are none (the usual case: ATT on its fixed CID). */
+	unsigned chans_in_use;
 	uint16_t *servers; /* registered SPSMs, 0 = free slot */
 	uint8_t *frame;    /* scratch for outgoing frames: 4 + max(coc_mtu + 2, att_mtu) */
 	struct bh_l2cap_stats stats;
@@ -115,7 +118,7 @@ bh_time_ms l2_coc_next_deadline(const struct bh_l2cap *l2);
 struct l2_chan *l2_chan_by_local(struct bh_l2cap *l2, uint16_t handle, uint16_t cid);
 struct l2_chan *l2_chan_by_peer(struct bh_l2cap *l2, uint16_t handle, uint16_t cid);
 struct l2_chan *l2_chan_alloc(struct bh_l2cap *l2, uint16_t handle);
-void l2_chan_free(struct l2_chan *ch);
+void l2_chan_free(struct bh_l2cap *l2, struct l2_chan *ch);
 bool l2_server_known(const struct bh_l2cap *l2, uint16_t spsm);
 
 /* l2cap_ecfc.c: enhanced credit-based flow control (4.25-4.28) */
@@ -129,7 +132,7 @@ void l2_ecfc_on_reconf_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident
 			   const uint8_t *d, size_t len);
 /* Command Reject for our ECFC connect or reconfigure: true if it matched. */
 bool l2_ecfc_on_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident);
-bh_time_ms l2_ecfc_next_deadline(const struct bh_l2cap *l2);
+/* Its reconfigure deadline (reconf_deadline) is read by bh_l2cap_next_deadline. */
 void l2_ecfc_timeout(struct bh_l2cap *l2, bh_time_ms now);
 
 #endif

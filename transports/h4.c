@@ -61,15 +61,17 @@ void bh_h4_init_fixed(struct bh_h4 *f, uint8_t type)
 	f->fixed_type = type;
 }
 
-/* Parses whole packets from the start of buf; returns how many bytes were
- * consumed (packets plus garbage). */
-static size_t parse(struct bh_h4 *f, bh_h4_packet_fn cb, void *ctx)
+/* Parses whole packets from the start of buf (have bytes); returns how many
+ * bytes were consumed (packets plus garbage). What is left is shorter than
+ * one maximal packet with its type byte, so it always fits f->buf. */
+static size_t parse(struct bh_h4 *f, const uint8_t *buf, size_t have, bh_h4_packet_fn cb,
+		    void *ctx)
 {
 	size_t off = 0;
 	const size_t skip = f->fixed_type ? 0 : 1; /* type byte in the stream */
-	while (off < f->have) {
-		const uint8_t *p = f->buf + off;
-		size_t left = f->have - off;
+	while (off < have) {
+		const uint8_t *p = buf + off;
+		size_t left = have - off;
 		uint8_t type = f->fixed_type ? (uint8_t)f->fixed_type : p[0];
 		size_t hl = bh_h4_header_len(type);
 		if (!hl) {
@@ -86,7 +88,7 @@ static size_t parse(struct bh_h4 *f, bh_h4_packet_fn cb, void *ctx)
 				/* an endpoint stream has no type byte to resync on:
 				 * everything buffered is suspect */
 				f->garbage += left;
-				off = f->have;
+				off = have;
 				break;
 			}
 			f->garbage++;
@@ -105,6 +107,15 @@ static size_t parse(struct bh_h4 *f, bh_h4_packet_fn cb, void *ctx)
 void bh_h4_feed(struct bh_h4 *f, const uint8_t *data, size_t len, bh_h4_packet_fn cb, void *ctx)
 {
 	while (len) {
+		if (f->have == 0) {
+			/* Nothing held back: parse the caller's bytes where they are
+			 * and keep only the partial packet at the end (a read of
+			 * whole packets then costs no copy). */
+			size_t used = parse(f, data, len, cb, ctx);
+			memcpy(f->buf, data + used, len - used);
+			f->have = len - used;
+			return;
+		}
 		/* The tail kept after parse() is shorter than one maximal packet,
 		 * which is shorter than buf, so there is always room. */
 		size_t room = sizeof(f->buf) - f->have;
@@ -113,7 +124,7 @@ void bh_h4_feed(struct bh_h4 *f, const uint8_t *data, size_t len, bh_h4_packet_f
 		f->have += n;
 		data += n;
 		len -= n;
-		size_t used = parse(f, cb, ctx);
+		size_t used = parse(f, f->buf, f->have, cb, ctx);
 		if (used) {
 			memmove(f->buf, f->buf + used, f->have - used);
 			f->have -= used;

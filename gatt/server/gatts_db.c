@@ -40,6 +40,14 @@ size_t gatts_lower_bound(const struct bh_gatts *s, uint16_t h)
 
 struct gatts_attr *gatts_find(const struct bh_gatts *s, uint16_t handle)
 {
+	/* Handles are unique and ascending, and a database without gaps keeps
+	 * attribute k at the first handle + k: one probe then finds it (every
+	 * notification looks its value up here). */
+	if (s->nattrs) {
+		size_t k = (size_t)handle - s->attrs[0].handle;
+		if (handle >= s->attrs[0].handle && k < s->nattrs && s->attrs[k].handle == handle)
+			return &s->attrs[k];
+	}
 	size_t i = gatts_lower_bound(s, handle);
 	return i < s->nattrs && s->attrs[i].handle == handle ? &s->attrs[i] : NULL;
 }
