@@ -103,7 +103,7 @@ void bh_gap_free(struct bh_gap *gap)
 {
 	if (!gap)
 		return;
-	if (gap->conns && gap->adv_data && gap->adv_rsp && gap->seen && gap->frags)
+	if (gap->conns && gap->adv_data && gap->adv_rsp && gap->frags && gap->dead)
 		bh_gap_reset(gap, BH_ERESET);
 	gap_scan_free(gap);
 	gap_sets_free(gap);

@@ -18,6 +18,7 @@
  */
 #include "gap_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define LEGACY_REPORT_FIXED 10 /* Event_Type .. Data_Length, plus RSSI */
@@ -174,6 +175,16 @@ static struct gap_frag *frag_find(struct bh_gap *gap, const struct gap_report *r
 		if (!old || f->stamp < old->stamp)
 			old = f;
 	}
+	/* A slot's buffer is made on its first chain and kept until the scan
+	 * stops or restarts (used slots always have one). Without memory the
+	 * new chain is given up at once, so its remainder is not taken for
+	 * a whole report. */
+	if (!old->buf && !(old->buf = malloc(gap->cfg.scan_data_max))) {
+		struct gap_frag lost = { .addr = r->addr, .sid = r->sid, .scan_rsp = r->scan_rsp };
+		gap->stats.reports_dropped_nomem++;
+		frag_abandon(gap, &lost, "no memory for its reassembly buffer");
+		return NULL;
+	}
 	if (old->used)
 		frag_abandon(gap, old, "its slot was needed by another chain");
 	old->used = true;
@@ -243,7 +254,9 @@ void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
 		if (dead_tail(gap, &r, status != 1))
 			continue;
 		if (status == 1) {
-			frag_append(gap, frag_find(gap, &r, true), &r);
+			struct gap_frag *f = frag_find(gap, &r, true);
+			if (f)
+				frag_append(gap, f, &r);
 			continue;
 		}
 		r.truncated = status != 0; /* 0b10, and the reserved 0b11 read as such */

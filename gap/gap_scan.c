@@ -12,38 +12,42 @@ enum { SCAN_STEP = 0, SCAN_ENABLED = 1, SCAN_DISABLED = 2, SCAN_ROTATE = 3 };
 
 int gap_scan_init(struct bh_gap *gap)
 {
-	size_t cap = gap->cfg.scan_data_max;
-	gap->n_seen_slots = gap->cfg.max_seen;
-	gap->seen = calloc(gap->n_seen_slots, sizeof(*gap->seen));
+	/* Only the reassembly bookkeeping now: the seen-devices table grows
+	 * as devices are seen (up to max_seen) and each entry's data buffers
+	 * and each chain's buffer are made on first use, so a process that
+	 * never scans holds none of it. */
+	gap->n_seen_slots = 0;
+	gap->seen = NULL;
 	gap->frags = calloc(gap->cfg.reassembly_slots, sizeof(*gap->frags));
 	gap->dead = calloc(gap->cfg.reassembly_slots, sizeof(*gap->dead));
-	if (!gap->seen || !gap->frags || !gap->dead)
+	if (!gap->frags || !gap->dead)
 		return BH_ENOMEM;
-	for (unsigned i = 0; i < gap->n_seen_slots; i++) {
-		gap->seen[i].adv = malloc(cap);
-		gap->seen[i].rsp = malloc(cap);
-		if (!gap->seen[i].adv || !gap->seen[i].rsp)
-			return BH_ENOMEM;
-	}
-	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++) {
-		gap->frags[i].buf = malloc(cap);
-		if (!gap->frags[i].buf)
-			return BH_ENOMEM;
-	}
 	return BH_OK;
+}
+
+static void seen_release(struct bh_gap *gap)
+{
+	for (unsigned i = 0; i < gap->n_seen_slots; i++) {
+		free(gap->seen[i].adv);
+		free(gap->seen[i].rsp);
+	}
+	free(gap->seen);
+	gap->seen = NULL;
+	gap->n_seen_slots = 0;
+}
+
+static void frags_release(struct bh_gap *gap)
+{
+	for (unsigned i = 0; gap->frags && i < gap->cfg.reassembly_slots; i++) {
+		free(gap->frags[i].buf);
+		gap->frags[i].buf = NULL;
+	}
 }
 
 void gap_scan_free(struct bh_gap *gap)
 {
-	if (gap->seen)
-		for (unsigned i = 0; i < gap->n_seen_slots; i++) {
-			free(gap->seen[i].adv);
-			free(gap->seen[i].rsp);
-		}
-	if (gap->frags)
-		for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++)
-			free(gap->frags[i].buf);
-	free(gap->seen);
+	seen_release(gap);
+	frags_release(gap);
 	free(gap->frags);
 	free(gap->dead);
 }
@@ -242,8 +246,10 @@ int gap_scan_queue_enable(struct bh_gap *gap, bool enable)
 
 static void clear_table(struct bh_gap *gap)
 {
-	for (unsigned i = 0; i < gap->n_seen_slots; i++)
-		gap->seen[i].used = false;
+	/* A new scan starts from an empty table: give the memory back (the
+	 * previous scan's peak need not be this one's). */
+	seen_release(gap);
+	frags_release(gap);
 	for (unsigned i = 0; i < gap->cfg.reassembly_slots; i++)
 		gap->frags[i].used = gap->dead[i].used = false;
 }
@@ -406,16 +412,54 @@ const struct bh_gap_device *bh_gap_seen_find(const struct bh_gap *gap, const bh_
 	return NULL;
 }
 
+/* Doubles the table (from 4) up to max_seen. Entries' data buffers are
+ * separate blocks, so the devices' adv_data/rsp_data stay put; the
+ * entries themselves move, which is why no bh_gap_device pointer may be
+ * kept past a return to the loop (gap.h). */
+static bool seen_grow(struct bh_gap *gap)
+{
+	unsigned max = gap->cfg.max_seen, n = gap->n_seen_slots;
+	if (n >= max)
+		return false;
+	unsigned want = n ? 2 * n : 4;
+	if (want > max)
+		want = max;
+	struct gap_seen *t = realloc(gap->seen, want * sizeof(*t));
+	if (!t)
+		return false;
+	memset(t + n, 0, (want - n) * sizeof(*t));
+	gap->seen = t;
+	gap->n_seen_slots = want;
+	return true;
+}
+
+/* A free entry with its buffers made, the table grown if need be, or the
+ * stalest device's entry; NULL when no memory can be had for an entry. */
 static struct gap_seen *seen_alloc(struct bh_gap *gap)
 {
-	struct gap_seen *old = NULL;
-	for (unsigned i = 0; i < gap->n_seen_slots; i++) {
+	size_t cap = gap->cfg.scan_data_max;
+	struct gap_seen *s = NULL, *old = NULL;
+	for (unsigned i = 0; i < gap->n_seen_slots && !s; i++) {
 		if (!gap->seen[i].used)
-			return &gap->seen[i];
-		if (!old || gap->seen[i].stamp < old->stamp)
+			s = &gap->seen[i];
+		else if (!old || gap->seen[i].stamp < old->stamp)
 			old = &gap->seen[i];
 	}
-	return old; /* the table is bounded: the stalest device makes room */
+	if (!s) {
+		unsigned n = gap->n_seen_slots;
+		/* The table is bounded: at max_seen (or when it cannot grow)
+		 * the stalest device makes room. */
+		s = seen_grow(gap) ? &gap->seen[n] : old;
+	}
+	if (!s)
+		return NULL;
+	if (!s->adv)
+		s->adv = malloc(cap);
+	if (!s->rsp)
+		s->rsp = malloc(cap);
+	if (!s->adv || !s->rsp)
+		return NULL;
+	return s;
 }
 
 static void resolve_identity(struct bh_gap *gap, struct bh_gap_device *d)
@@ -443,8 +487,10 @@ void gap_deliver(struct bh_gap *gap, const struct gap_report *r)
 	bool changed = false;
 	if (!s) {
 		s = seen_alloc(gap);
-		if (!s)
+		if (!s) {
+			gap->stats.reports_dropped_nomem++;
 			return;
+		}
 		memset(&s->dev, 0, sizeof(s->dev));
 		s->used = true;
 		s->dev.addr = r->addr;

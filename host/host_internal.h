@@ -151,8 +151,9 @@ struct bh_host {
 	struct bh_gatts_events gatts_events;
 
 	struct bh_bond_store *store;
-	struct bh_bond *mem_bonds; /* when there is no store: HOST_MEM_BONDS */
+	struct bh_bond *mem_bonds; /* when there is no store: up to HOST_MEM_BONDS */
 	unsigned n_mem_bonds;
+	unsigned cap_mem_bonds; /* entries allocated (grown on save) */
 	struct bh_resolver *resolver;
 	struct bh_local_identity ident;
 

@@ -3,6 +3,7 @@
 
 #include "host_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 bh_status bh_host_bond_delete(struct bh_host *h, const bh_addr *peer)
@@ -27,6 +28,9 @@ bh_status bh_host_bonds_clear(struct bh_host *h)
 	if (h->resolver)
 		bh_resolver_clear(h->resolver);
 	h->n_mem_bonds = 0;
+	free(h->mem_bonds); /* grown again by the next bond */
+	h->mem_bonds = NULL;
+	h->cap_mem_bonds = 0;
 	return h->store ? bh_bond_store_clear(h->store) : BH_OK;
 }
 

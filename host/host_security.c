@@ -52,8 +52,23 @@ void host_bond_save(struct bh_host *h, const struct bh_bond *b)
 			return;
 		}
 	}
-	if (h->n_mem_bonds < HOST_MEM_BONDS)
-		h->mem_bonds[h->n_mem_bonds++] = *b;
+	if (h->n_mem_bonds >= HOST_MEM_BONDS)
+		return; /* full: as before, the bond lasts only as long as the link */
+	/* The in-memory table grows with the bonds made (1, 2, 4, ... up to
+	 * HOST_MEM_BONDS entries) instead of holding the maximum from start. */
+	if (h->n_mem_bonds == h->cap_mem_bonds) {
+		unsigned cap = h->cap_mem_bonds ? 2 * h->cap_mem_bonds : 1;
+		if (cap > HOST_MEM_BONDS)
+			cap = HOST_MEM_BONDS;
+		struct bh_bond *t = realloc(h->mem_bonds, cap * sizeof(*t));
+		if (!t) {
+			host_log(h, BH_LOG_ERROR, "could not save bond: %s", bh_strerror(BH_ENOMEM));
+			return;
+		}
+		h->mem_bonds = t;
+		h->cap_mem_bonds = cap;
+	}
+	h->mem_bonds[h->n_mem_bonds++] = *b;
 }
 
 static int load_irk(void *ctx, const struct bh_bond *b)
@@ -353,9 +368,6 @@ int host_security_init(struct bh_host *h, char *err, size_t errlen)
 	if (!h->resolver)
 		return BH_ENOMEM;
 	if (h->cfg.store_dir && !*h->cfg.store_dir) {
-		h->mem_bonds = calloc(HOST_MEM_BONDS, sizeof(*h->mem_bonds));
-		if (!h->mem_bonds)
-			return BH_ENOMEM;
 		bh_random(&h->env, h->ident.irk, 16);
 		bh_static_addr_generate(&h->env, &h->ident.static_addr);
 	} else {
@@ -437,4 +449,5 @@ void host_security_free(struct bh_host *h)
 	h->store = NULL;
 	free(h->mem_bonds);
 	h->mem_bonds = NULL;
+	h->cap_mem_bonds = 0;
 }

@@ -52,13 +52,11 @@ struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh
 		c->ev = *events;
 	c->cfg = *cfg;
 	c->connected = true;
-	c->svcs = calloc(cfg->max_services, sizeof(*c->svcs));
-	c->chrs = calloc(cfg->max_chrs, sizeof(*c->chrs));
-	c->descs = calloc(cfg->max_descs, sizeof(*c->descs));
-	c->incls = calloc(cfg->max_includes, sizeof(*c->incls));
+	/* The tree (services, characteristics, descriptors, includes) is
+	 * made as discovery finds it: gattc_reserve. */
 	c->subs = calloc(cfg->max_subscriptions, sizeof(*c->subs));
 	c->resub = calloc(cfg->max_subscriptions, sizeof(*c->resub));
-	if (!c->svcs || !c->chrs || !c->descs || !c->incls || !c->subs || !c->resub ||
+	if (!c->subs || !c->resub ||
 	    bh_pool_init(&c->ops, "gattc-ops", sizeof(struct gattc_op), cfg->max_ops) != 0) {
 		free(c->svcs);
 		free(c->chrs);
@@ -89,6 +87,25 @@ void bh_gattc_free(struct bh_gattc *c)
 	free(c->subs);
 	free(c->resub);
 	free(c);
+}
+
+int gattc_reserve(void **arr, unsigned *cap, unsigned need, unsigned max, size_t size)
+{
+	if (need <= *cap)
+		return BH_OK;
+	if (need > max)
+		return BH_ENOSPACE;
+	unsigned n = *cap ? *cap : 8;
+	while (n < need)
+		n *= 2;
+	if (n > max)
+		n = max;
+	void *t = realloc(*arr, (size_t)n * size);
+	if (!t)
+		return BH_ENOMEM;
+	*arr = t;
+	*cap = n;
+	return BH_OK;
 }
 
 uint16_t gattc_mtu(const struct bh_gattc *c)

@@ -131,6 +131,21 @@ static int parse(struct bh_gattc *c, const uint8_t *blob, size_t len)
 	if (ns > c->cfg.max_services || ni > c->cfg.max_includes || nc > c->cfg.max_chrs ||
 	    nd > c->cfg.max_descs)
 		return BH_ENOSPACE;
+	/* Room first, so running out of memory leaves the old tree as it was
+	 * (capacities only grow here, so bh_gattc_import's restore fits). */
+	int rc = gattc_reserve((void **)&c->svcs, &c->cap_svcs, ns, c->cfg.max_services,
+			       sizeof(*c->svcs));
+	if (!rc)
+		rc = gattc_reserve((void **)&c->incls, &c->cap_incls, ni, c->cfg.max_includes,
+				   sizeof(*c->incls));
+	if (!rc)
+		rc = gattc_reserve((void **)&c->chrs, &c->cap_chrs, nc, c->cfg.max_chrs,
+				   sizeof(*c->chrs));
+	if (!rc)
+		rc = gattc_reserve((void **)&c->descs, &c->cap_descs, nd, c->cfg.max_descs,
+				   sizeof(*c->descs));
+	if (rc)
+		return rc;
 	gattc_tree_clear(c);
 	uint32_t prev_end = 0;
 	for (unsigned i = 0; i < ns; i++) {
@@ -195,6 +210,13 @@ static int parse(struct bh_gattc *c, const uint8_t *blob, size_t len)
 	return BH_OK;
 }
 
+/* memcpy for the tree's arrays, which are NULL while empty. */
+static void copy_n(void *dst, const void *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n);
+}
+
 int bh_gattc_import(struct bh_gattc *c, const uint8_t *blob, size_t len)
 {
 	if (c->cur || c->head)
@@ -212,16 +234,16 @@ int bh_gattc_import(struct bh_gattc *c, const uint8_t *blob, size_t len)
 	struct bh_gattc_include *incls = malloc(sizeof(*incls) * (c->n_incls + 1));
 	int r = BH_ENOMEM;
 	if (svcs && chrs && descs && incls) {
-		memcpy(svcs, c->svcs, sizeof(*svcs) * c->n_svcs);
-		memcpy(chrs, c->chrs, sizeof(*chrs) * c->n_chrs);
-		memcpy(descs, c->descs, sizeof(*descs) * c->n_descs);
-		memcpy(incls, c->incls, sizeof(*incls) * c->n_incls);
+		copy_n(svcs, c->svcs, sizeof(*svcs) * c->n_svcs);
+		copy_n(chrs, c->chrs, sizeof(*chrs) * c->n_chrs);
+		copy_n(descs, c->descs, sizeof(*descs) * c->n_descs);
+		copy_n(incls, c->incls, sizeof(*incls) * c->n_incls);
 		r = parse(c, blob, len);
 		if (r != BH_OK) {
-			memcpy(c->svcs, svcs, sizeof(*svcs) * saved.n_svcs);
-			memcpy(c->chrs, chrs, sizeof(*chrs) * saved.n_chrs);
-			memcpy(c->descs, descs, sizeof(*descs) * saved.n_descs);
-			memcpy(c->incls, incls, sizeof(*incls) * saved.n_incls);
+			copy_n(c->svcs, svcs, sizeof(*svcs) * saved.n_svcs);
+			copy_n(c->chrs, chrs, sizeof(*chrs) * saved.n_chrs);
+			copy_n(c->descs, descs, sizeof(*descs) * saved.n_descs);
+			copy_n(c->incls, incls, sizeof(*incls) * saved.n_incls);
 			c->n_svcs = saved.n_svcs;
 			c->n_chrs = saved.n_chrs;
 			c->n_descs = saved.n_descs;

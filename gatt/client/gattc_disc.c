@@ -140,6 +140,14 @@ int bh_gattc_clear(struct bh_gattc *c)
 	return BH_OK;
 }
 
+/* The tree's arrays are NULL until discovery finds something, and qsort
+ * must not be given NULL even for no elements. */
+static void tree_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static int cmp_svc(const void *a, const void *b)
 {
 	return (int)((const struct gattc_svc *)a)->pub.start -
@@ -174,10 +182,10 @@ static int svc_index(const struct bh_gattc *c, uint16_t handle)
  * the tree stays consistent whatever a server sent. */
 void gattc_tree_reindex(struct bh_gattc *c)
 {
-	qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
-	qsort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
-	qsort(c->descs, c->n_descs, sizeof(*c->descs), cmp_desc);
-	qsort(c->incls, c->n_incls, sizeof(*c->incls), cmp_incl);
+	tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+	tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
+	tree_sort(c->descs, c->n_descs, sizeof(*c->descs), cmp_desc);
+	tree_sort(c->incls, c->n_incls, sizeof(*c->incls), cmp_incl);
 	for (unsigned i = 0; i < c->n_svcs; i++) {
 		struct bh_gattc_service *s = &c->svcs[i].pub;
 		s->first_chr = s->n_chrs = s->first_incl = s->n_incls = 0;
@@ -321,8 +329,10 @@ static bool overlaps_any(const struct bh_gattc *c, uint16_t s, uint16_t e)
 
 static int add_svc(struct bh_gattc *c, uint16_t s, uint16_t e, const bh_uuid *u, bool primary)
 {
-	if (c->n_svcs >= c->cfg.max_services)
-		return BH_ENOSPACE;
+	int rc = gattc_reserve((void **)&c->svcs, &c->cap_svcs, c->n_svcs + 1,
+			       c->cfg.max_services, sizeof(*c->svcs));
+	if (rc)
+		return rc;
 	struct gattc_svc *sv = &c->svcs[c->n_svcs++];
 	memset(sv, 0, sizeof(*sv));
 	sv->pub.start = s;
@@ -363,7 +373,7 @@ static void advance(struct gattc_op *op)
 	switch (d->phase) {
 	case PH_SVC:
 	case PH_SVC_UUID:
-		qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
 		if (d->what == DISC_SERVICES || d->what == DISC_SVC_UUID)
 			d->phase = PH_DONE;
 		else
@@ -381,7 +391,7 @@ static void advance(struct gattc_op *op)
 			    add_svc(c, in->start, in->end, &in->uuid, false) != BH_OK)
 				break;
 		}
-		qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
 		d->phase = d->what == DISC_INCLUDES ? PH_DONE : PH_CHR;
 		break;
 	case PH_CHR:
@@ -390,7 +400,7 @@ static void advance(struct gattc_op *op)
 			if (ch->fresh && !ch->pub.end_handle)
 				ch->pub.end_handle = c->svcs[ch->pub.service].pub.end;
 		}
-		qsort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
+		tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
 		if (d->what == DISC_CHRS)
 			d->phase = PH_DONE;
 		else
@@ -591,8 +601,10 @@ static bh_status on_includes(struct gattc_op *op, const struct bh_att_pdu *pdu, 
 		if (in.handle < next || in.handle > d->range_end || in.end < in.start ||
 		    in.start == 0)
 			return BH_EPROTO;
-		if (c->n_incls >= c->cfg.max_includes)
-			return BH_ENOSPACE;
+		int rc = gattc_reserve((void **)&c->incls, &c->cap_incls, c->n_incls + 1,
+				       c->cfg.max_includes, sizeof(*c->incls));
+		if (rc)
+			return rc;
 		c->incls[c->n_incls++] = in;
 		*last = in.handle;
 		if (in.handle == 0xffff)
@@ -635,8 +647,11 @@ static bh_status on_chrs(struct gattc_op *op, const struct bh_att_pdu *pdu, uint
 			if (vh <= h || vh > c->svcs[si].pub.end)
 				return BH_EPROTO;
 			if (!d->has_filter || bh_uuid_eq(&u, &d->filter)) {
-				if (c->n_chrs >= c->cfg.max_chrs)
-					return BH_ENOSPACE;
+				int rc = gattc_reserve((void **)&c->chrs, &c->cap_chrs,
+						       c->n_chrs + 1, c->cfg.max_chrs,
+						       sizeof(*c->chrs));
+				if (rc)
+					return rc;
 				struct gattc_chr *ch = &c->chrs[c->n_chrs];
 				memset(ch, 0, sizeof(*ch));
 				ch->pub.decl_handle = h;
@@ -674,8 +689,10 @@ static bh_status on_descs(struct gattc_op *op, const struct bh_att_pdu *pdu, uin
 			return BH_EPROTO;
 		if (h < next || h > d->range_end)
 			return BH_EPROTO;
-		if (c->n_descs >= c->cfg.max_descs)
-			return BH_ENOSPACE;
+		int rc = gattc_reserve((void **)&c->descs, &c->cap_descs, c->n_descs + 1,
+				       c->cfg.max_descs, sizeof(*c->descs));
+		if (rc)
+			return rc;
 		c->descs[c->n_descs].handle = h;
 		c->descs[c->n_descs].uuid = u;
 		c->descs[c->n_descs].chr = 0;
@@ -852,7 +869,7 @@ void gattc_disc_start(struct gattc_op *op)
 			struct gattc_svc keep = c->svcs[si];
 			tree_remove(c, s->start, s->end, false);
 			c->svcs[c->n_svcs++] = keep;
-			qsort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+			tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
 			si = svc_index(c, keep.pub.start);
 			d->phase = PH_CHR;
 		}

@@ -154,14 +154,16 @@ struct bh_gattc {
 	int cleanup_token;                 /* cbctx of fire-and-forget requests */
 	struct bh_gattc_stats stats;
 
+	/* The tree's arrays grow as discovery fills them (gattc_reserve), up
+	 * to the configured maxima; cap_* is what each holds now. */
 	struct gattc_svc *svcs;
-	unsigned n_svcs;
+	unsigned n_svcs, cap_svcs;
 	struct gattc_chr *chrs;
-	unsigned n_chrs;
+	unsigned n_chrs, cap_chrs;
 	struct bh_gattc_desc *descs;
-	unsigned n_descs;
+	unsigned n_descs, cap_descs;
 	struct bh_gattc_include *incls;
-	unsigned n_incls;
+	unsigned n_incls, cap_incls;
 	bool has_hash;
 	uint8_t hash[16];
 	unsigned disc_flags; /* flags of the last full discovery, for re-discovery */
@@ -215,6 +217,11 @@ void gattc_disc_finish(struct gattc_op *op, bh_status st);
 void gattc_tree_reindex(struct bh_gattc *c);
 void gattc_tree_clear(struct bh_gattc *c);
 const struct gattc_chr *gattc_find_chr16(const struct bh_gattc *c, uint16_t uuid16);
+/* Makes room for `need` entries of `size` bytes in *arr (capacity *cap),
+ * growing it geometrically (from 8) but never past max: BH_OK, BH_ENOSPACE
+ * past max (the limit as configured), BH_ENOMEM when memory runs out (the
+ * array is then unchanged). */
+int gattc_reserve(void **arr, unsigned *cap, unsigned need, unsigned max, size_t size);
 /* Starts a Service Changed re-discovery of [lo, hi] (gattc_cache.c). */
 void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len);
 /* Converts an op into a full discovery and starts it (validate mismatch). */

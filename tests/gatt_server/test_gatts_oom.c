@@ -116,11 +116,46 @@ static void test_add_fails_cleanly(void **state)
 	fake_free(&f);
 }
 
+/* The prepare-write queue is made on a connection's first Prepare Write:
+ * when that allocation fails the peer gets Insufficient Resources (Core
+ * Vol 3, Part F, 3.4.1.1), nothing is queued, and the next Prepare Write
+ * (memory back) works as if the failure never happened. */
+static void test_prepare_queue_alloc_fails(void **state)
+{
+	(void)state;
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	fake_demo(&f);
+	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	failures = 0;
+	fail_after = 0;
+	const struct fake_pdu *r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, 19, 0, 0, 0, 'a');
+	fail_after = -1;
+	assert_int_equal(failures, 1);
+	fake_expect_error(r, BH_ATT_PREP_WRITE_REQ, 19, BH_ATT_E_INSUFF_RESOURCES);
+	/* Nothing was queued: executing writes nothing. */
+	r = REQ(&f, 1, BH_ATT_EXEC_WRITE_REQ, 1);
+	assert_int_equal(r->data[0], BH_ATT_EXEC_WRITE_RSP);
+	r = REQ(&f, 1, BH_ATT_READ_REQ, 19, 0);
+	assert_memory_equal(r->data, "\x0b\x01\x02\x03", 4);
+	/* With memory back the queue is made and used. */
+	r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, 19, 0, 0, 0, 'z');
+	assert_int_equal(r->data[0], BH_ATT_PREP_WRITE_RSP);
+	r = REQ(&f, 1, BH_ATT_EXEC_WRITE_REQ, 1);
+	assert_int_equal(r->data[0], BH_ATT_EXEC_WRITE_RSP);
+	r = REQ(&f, 1, BH_ATT_READ_REQ, 19, 0);
+	assert_memory_equal(r->data, "\x0b" "z", 2);
+	bh_gatts_disconnected(f.s, 1);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_fails_cleanly),
 		cmocka_unit_test(test_add_fails_cleanly),
+		cmocka_unit_test(test_prepare_queue_alloc_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -465,7 +465,11 @@ int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p);
  * when not scanning, or when the scan belongs to bh_gap_connect_match(). */
 int bh_gap_scan_stop(struct bh_gap *gap);
 bool bh_gap_scanning(const struct bh_gap *gap);
-/* The seen-devices table (valid until the next scan starts). */
+/* The seen-devices table (valid until the next scan starts). It grows as
+ * devices are seen (up to max_seen, then the stalest entry makes room) and
+ * its memory is given back when the next scan starts: a returned device
+ * pointer is valid until the next report is processed, so copy what must
+ * be kept. */
 size_t bh_gap_seen_count(const struct bh_gap *gap);
 const struct bh_gap_device *bh_gap_seen_at(const struct bh_gap *gap, size_t i);
 const struct bh_gap_device *bh_gap_seen_find(const struct bh_gap *gap, const bh_addr *addr);
@@ -689,6 +693,9 @@ int bh_gap_accept_list_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx);
  * "truncated", or more than BH_AD_EXT_MAX bytes). */
 struct bh_gap_stats {
 	unsigned reports_rejected, chains_abandoned, chain_tails_dropped, chains_truncated;
+	/* Reports (or chains) dropped because no memory could be had for a
+	 * seen-devices entry or a reassembly buffer (both made on first use). */
+	unsigned reports_dropped_nomem;
 };
 void bh_gap_stats(const struct bh_gap *gap, struct bh_gap_stats *out);
 
