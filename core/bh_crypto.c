@@ -2,18 +2,28 @@
 
 #include <blehost/bh_err.h>
 
-#include <openssl/evp.h>
+/* libcrypto's AES block functions, not EVP: an EVP cipher in OpenSSL 3
+ * first initialises the library (reads openssl.cnf, loads the default
+ * provider, builds its algorithm tables), which touched about 1.5 MB of
+ * libcrypto's pages and added them to the peak RSS of every process whose
+ * GATT server computes its Database Hash (bench/README.md, peak RSS).
+ * These functions are deprecated in 3.0 but still exported; they are the
+ * same library, so the RFC 4493 and Core Specification vectors in the
+ * smp_crypto suite still check them. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/aes.h>
+#include <openssl/crypto.h>
 
 #include <string.h>
 
 int bh_aes128(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int n = 0, ok = c && EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL) &&
-			EVP_CIPHER_CTX_set_padding(c, 0) && EVP_EncryptUpdate(c, out, &n, in, 16) &&
-			n == 16;
-	EVP_CIPHER_CTX_free(c);
-	return ok ? BH_OK : BH_EIO;
+	AES_KEY k;
+	if (AES_set_encrypt_key(key, 128, &k) != 0)
+		return BH_EIO;
+	AES_encrypt(in, out, &k);
+	OPENSSL_cleanse(&k, sizeof(k));
+	return BH_OK;
 }
 
 /* K1/K2 subkey step of RFC 4493, 2.3: shift left one bit, and fold the
@@ -28,23 +38,23 @@ static void cmac_double(uint8_t b[16])
 		b[15] ^= 0x87;
 }
 
-/* AES-CMAC (RFC 4493; Vol 3, Part H, 2.2.5) on one AES-128-ECB context.
+/* AES-CMAC (RFC 4493; Vol 3, Part H, 2.2.5) on one AES-128 key schedule.
  * Not through EVP_MAC: fetching the CMAC algorithm costs millions of
  * instructions per call (provider lookups), more than the MAC itself. */
 int bh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16])
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	AES_KEY c;
 	uint8_t k[16] = { 0 }, x[16] = { 0 }, blk[16];
-	int n = 0;
-	int ok = c && EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL) &&
-		 EVP_CIPHER_CTX_set_padding(c, 0) && EVP_EncryptUpdate(c, k, &n, k, 16) && n == 16;
+	if (AES_set_encrypt_key(key, 128, &c) != 0)
+		return BH_EIO;
+	AES_encrypt(k, k, &c);
 	cmac_double(k); /* K1 */
 	/* Every block but the last goes through the chain as is. */
 	size_t full = len ? (len - 1) / 16 : 0;
-	for (size_t b = 0; ok && b < full; b++) {
+	for (size_t b = 0; b < full; b++) {
 		for (int i = 0; i < 16; i++)
 			x[i] ^= msg[16 * b + i];
-		ok = EVP_EncryptUpdate(c, x, &n, x, 16) && n == 16;
+		AES_encrypt(x, x, &c);
 	}
 	size_t rest = len - 16 * full;
 	memset(blk, 0, sizeof(blk));
@@ -56,7 +66,8 @@ int bh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t o
 	}
 	for (int i = 0; i < 16; i++)
 		x[i] ^= blk[i] ^ k[i];
-	ok = ok && EVP_EncryptUpdate(c, out, &n, x, 16) && n == 16;
-	EVP_CIPHER_CTX_free(c);
-	return ok ? BH_OK : BH_EIO;
+	AES_encrypt(x, out, &c);
+	OPENSSL_cleanse(&c, sizeof(c));
+	OPENSSL_cleanse(k, sizeof(k));
+	return BH_OK;
 }
