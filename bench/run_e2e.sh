@@ -59,8 +59,19 @@ cat >"$tmp/pair.sh" <<'EOF'
 set -u
 tag=$1 n=$2 wrap=$3 e2e=$4 len=$5 dir=$6
 w() { [ -n "$wrap" ] && echo "$wrap" | sed "s|@|$dir/$tag.$1|g"; }
+# Native runs: keep each end's last /proc/PID/smaps (every 50 ms) for the
+# RSS by mapping (mode=e2e_rss_maps).
+snap() {
+	[ -z "$wrap" ] || return 0
+	while cat /proc/$1/smaps >"$dir/$tag.$2.sm" 2>/dev/null && [ -s "$dir/$tag.$2.sm" ]; do
+		mv "$dir/$tag.$2.sm" "$dir/$tag.$2.smaps"
+		sleep 0.05
+	done
+	rm -f "$dir/$tag.$2.sm"
+}
 $(w peer) "$e2e" peer "$n" "$len" >"$dir/$tag.peer.out" 2>"$dir/$tag.peer.err" &
 pid=$!
+snap $pid peer &
 i=0
 while ! grep -q '^peer ' "$dir/$tag.peer.out" 2>/dev/null; do
 	i=$((i + 1))
@@ -73,7 +84,10 @@ while ! grep -q '^peer ' "$dir/$tag.peer.out" 2>/dev/null; do
 	sleep 0.1
 done
 addr=$(sed -n 's/^peer //p' "$dir/$tag.peer.out")
-$(w central) "$e2e" central "$addr" "$n" >"$dir/$tag.central.out" 2>"$dir/$tag.central.err"
+$(w central) "$e2e" central "$addr" "$n" >"$dir/$tag.central.out" 2>"$dir/$tag.central.err" &
+cpid=$!
+snap $cpid central &
+wait $cpid
 crc=$?
 wait $pid
 prc=$?
@@ -138,6 +152,15 @@ echo "mode=e2e_rate value_len=$len notifications=$nrate packets_per_s=$best_rate
 	"raw_ceiling_packets_per_s=$ceiling share_percent=$(( best_rate * 100 / ceiling ))"
 echo "mode=e2e_rss central_peak_kb=$best_rss_c peer_peak_kb=$best_rss_p" \
 	"heap_connected_in_use_bytes=$heap_c"
+# RSS by mapping of the first rate run's ends, largest first: name:KB.
+rss_maps() {
+	[ -s "$1" ] || return 0
+	awk '/^[0-9a-f]+-[0-9a-f]+ /{n=($6==""?"[anon]":$6); sub(".*/","",n)} /^Rss:/{r[n]+=$2}
+		END{for (k in r) print r[k], k}' "$1" | sort -rn | head -8 | awk '{printf "%s%s:%s", (NR > 1 ? "," : ""), $2, $1}'
+}
+for end in central peer; do
+	echo "mode=e2e_rss_maps end=$end kb_by_mapping=$(rss_maps "$tmp/rate1.$end.smaps")"
+done
 
 if [ $have_vg = 1 ]; then
 	rx1=$(collected "$tmp/cg1.central.vg"); rx2=$(collected "$tmp/cg2.central.vg")

@@ -2,12 +2,15 @@
 
 #include <blehost/bh_err.h>
 
-/* AES-128 through OpenSSL's low-level block function, not EVP: in
- * OpenSSL 3 the first EVP cipher use loads the default provider and its
- * name tables, ~250 KB of heap for the life of the process (issue 16: most
- * of a GATT server's heap, as the Database Hash is a CMAC). AES_encrypt
- * allocates nothing. It is deprecated in 3.0 but still built by default;
- * the suppression keeps -Werror builds quiet. */
+/* libcrypto's AES block functions, not EVP: an EVP cipher in OpenSSL 3
+ * first initialises the library (reads openssl.cnf, loads the default
+ * provider, builds its algorithm tables). That kept ~250 KB of heap for the
+ * life of the process and touched about 1.5 MB of libcrypto's pages, in
+ * every process whose GATT server computes its Database Hash (a CMAC;
+ * bench/README.md, heap and peak RSS). AES_encrypt allocates nothing.
+ * These functions are deprecated in 3.0 but still exported; they are the
+ * same library, so the RFC 4493 and Core Specification vectors in the
+ * smp_crypto suite still check them. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/aes.h>
 #include <openssl/crypto.h>
@@ -36,7 +39,7 @@ static void cmac_double(uint8_t b[16])
 		b[15] ^= 0x87;
 }
 
-/* AES-CMAC (RFC 4493; Vol 3, Part H, 2.2.5) on one expanded key.
+/* AES-CMAC (RFC 4493; Vol 3, Part H, 2.2.5) on one AES-128 key schedule.
  * Not through EVP_MAC: fetching the CMAC algorithm costs millions of
  * instructions per call (provider lookups), more than the MAC itself. */
 int bh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16])

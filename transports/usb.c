@@ -631,51 +631,11 @@ int bh_transport_open_usb_ops(const struct bh_usb_ops *ops, const char *arg,
 	return BH_OK;
 }
 
-/* ---- the real libusb -------------------------------------------------- */
-
-static const struct libusb_pollfd **real_get_pollfds(libusb_context *ctx)
-{
-	return libusb_get_pollfds(ctx);
-}
-
-static int real_init(libusb_context **ctx)
-{
-	return libusb_init(ctx);
-}
-
-const struct bh_usb_ops bh_usb_libusb_ops = {
-	.init = real_init,
-	.exit = libusb_exit,
-	.get_device_list = libusb_get_device_list,
-	.free_device_list = libusb_free_device_list,
-	.get_device_descriptor = libusb_get_device_descriptor,
-	.get_config_descriptor = libusb_get_config_descriptor,
-	.free_config_descriptor = libusb_free_config_descriptor,
-	.get_bus_number = libusb_get_bus_number,
-	.get_port_numbers = libusb_get_port_numbers,
-	.open = libusb_open,
-	.close = libusb_close,
-	.kernel_driver_active = libusb_kernel_driver_active,
-	.detach_kernel_driver = libusb_detach_kernel_driver,
-	.claim_interface = libusb_claim_interface,
-	.release_interface = libusb_release_interface,
-	.control_transfer = libusb_control_transfer,
-	.bulk_transfer = libusb_bulk_transfer,
-	.alloc_transfer = libusb_alloc_transfer,
-	.free_transfer = libusb_free_transfer,
-	.submit_transfer = libusb_submit_transfer,
-	.cancel_transfer = libusb_cancel_transfer,
-	.handle_events_timeout_completed = libusb_handle_events_timeout_completed,
-	.get_pollfds = real_get_pollfds,
-	.free_pollfds = libusb_free_pollfds,
-	.get_next_timeout = libusb_get_next_timeout,
-	.error_name = libusb_error_name,
-	.get_string = libusb_get_string_descriptor_ascii,
-};
-
 int bh_transport_open_usb(const char *arg, struct bh_transport **out, char *err, size_t errlen)
 {
-	return bh_transport_open_usb_ops(&bh_usb_libusb_ops, arg, out, err, errlen);
+	const struct bh_usb_ops *ops;
+	int rc = bh_usb_libusb_ops(&ops, err, errlen);
+	return rc ? rc : bh_transport_open_usb_ops(ops, arg, out, err, errlen);
 }
 
 #endif

@@ -118,7 +118,9 @@ int bh_usb_list_ops(const struct bh_usb_ops *ops, struct bh_usb_device *out, int
 
 int bh_usb_list(struct bh_usb_device *out, int max, char *err, size_t errlen)
 {
-	return bh_usb_list_ops(&bh_usb_libusb_ops, out, max, err, errlen);
+	const struct bh_usb_ops *ops;
+	int rc = bh_usb_libusb_ops(&ops, err, errlen);
+	return rc ? rc : bh_usb_list_ops(ops, out, max, err, errlen);
 }
 
 #endif

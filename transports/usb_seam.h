@@ -46,8 +46,16 @@ struct bh_usb_ops {
 	int (*get_string)(libusb_device_handle *h, uint8_t idx, unsigned char *data, int len);
 };
 
-/* The real libusb. */
-extern const struct bh_usb_ops bh_usb_libusb_ops;
+/* The real libusb, dlopen'd on first use (usb_libusb.c) so that a process
+ * on another transport never maps libusb and libudev (peak RSS, issue 16).
+ * Sets *ops and returns 0, or BH_ENOTSUP with a message in err if
+ * libusb-1.0.so.0 cannot be loaded or lacks a function. Thread-safe; a
+ * failure is remembered (the same message every time). */
+int bh_usb_libusb_ops(const struct bh_usb_ops **ops, char *err, size_t errlen);
+/* Loads the library soname into *ops (tests: a missing library, one without
+ * libusb's functions). On success *handle is the dlopen handle. */
+int bh_usb_libusb_load(const char *soname, struct bh_usb_ops *ops, void **handle, char *err,
+		       size_t errlen);
 
 /* bh_usb_list through ops. */
 int bh_usb_list_ops(const struct bh_usb_ops *ops, struct bh_usb_device *out, int max, char *err,

@@ -1,0 +1,111 @@
+/* The real libusb behind struct bh_usb_ops, loaded with dlopen the first
+ * time a USB transport is opened or listed. Linking libusb-1.0 directly
+ * made every blehost process map it and libudev and run their relocations
+ * (about 180 KB of peak RSS, bench/README.md) even on a serial, socket or
+ * HCI-channel transport. libusb.h still gives the types and the inline
+ * transfer fillers at build time; only the functions come from dlsym.
+ */
+#include "transport_internal.h"
+#include "usb_seam.h"
+
+#ifdef BH_HAVE_LIBUSB
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define BH_LIBUSB_SONAME "libusb-1.0.so.0"
+
+/* Each member of struct bh_usb_ops and the libusb function it holds. */
+static const struct {
+	const char *sym;
+	size_t off;
+	int optional;
+} syms[] = {
+	{ "libusb_init", offsetof(struct bh_usb_ops, init), 0 },
+	{ "libusb_exit", offsetof(struct bh_usb_ops, exit), 0 },
+	{ "libusb_get_device_list", offsetof(struct bh_usb_ops, get_device_list), 0 },
+	{ "libusb_free_device_list", offsetof(struct bh_usb_ops, free_device_list), 0 },
+	{ "libusb_get_device_descriptor", offsetof(struct bh_usb_ops, get_device_descriptor), 0 },
+	{ "libusb_get_config_descriptor", offsetof(struct bh_usb_ops, get_config_descriptor), 0 },
+	{ "libusb_free_config_descriptor", offsetof(struct bh_usb_ops, free_config_descriptor), 0 },
+	{ "libusb_get_bus_number", offsetof(struct bh_usb_ops, get_bus_number), 0 },
+	{ "libusb_get_port_numbers", offsetof(struct bh_usb_ops, get_port_numbers), 0 },
+	{ "libusb_open", offsetof(struct bh_usb_ops, open), 0 },
+	{ "libusb_close", offsetof(struct bh_usb_ops, close), 0 },
+	{ "libusb_kernel_driver_active", offsetof(struct bh_usb_ops, kernel_driver_active), 0 },
+	{ "libusb_detach_kernel_driver", offsetof(struct bh_usb_ops, detach_kernel_driver), 0 },
+	{ "libusb_claim_interface", offsetof(struct bh_usb_ops, claim_interface), 0 },
+	{ "libusb_release_interface", offsetof(struct bh_usb_ops, release_interface), 0 },
+	{ "libusb_control_transfer", offsetof(struct bh_usb_ops, control_transfer), 0 },
+	{ "libusb_bulk_transfer", offsetof(struct bh_usb_ops, bulk_transfer), 0 },
+	{ "libusb_alloc_transfer", offsetof(struct bh_usb_ops, alloc_transfer), 0 },
+	{ "libusb_free_transfer", offsetof(struct bh_usb_ops, free_transfer), 0 },
+	{ "libusb_submit_transfer", offsetof(struct bh_usb_ops, submit_transfer), 0 },
+	{ "libusb_cancel_transfer", offsetof(struct bh_usb_ops, cancel_transfer), 0 },
+	{ "libusb_handle_events_timeout_completed",
+	  offsetof(struct bh_usb_ops, handle_events_timeout_completed), 0 },
+	{ "libusb_get_pollfds", offsetof(struct bh_usb_ops, get_pollfds), 0 },
+	{ "libusb_free_pollfds", offsetof(struct bh_usb_ops, free_pollfds), 0 },
+	{ "libusb_get_next_timeout", offsetof(struct bh_usb_ops, get_next_timeout), 0 },
+	{ "libusb_error_name", offsetof(struct bh_usb_ops, error_name), 0 },
+	{ "libusb_get_string_descriptor_ascii", offsetof(struct bh_usb_ops, get_string), 1 },
+};
+
+int bh_usb_libusb_load(const char *soname, struct bh_usb_ops *ops, void **handle, char *err,
+		       size_t errlen)
+{
+	memset(ops, 0, sizeof(*ops));
+	*handle = NULL;
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *why = dlerror();
+		return bh_transport_errf(BH_ENOTSUP, err, errlen,
+					 "usb: cannot load %s (%s); install libusb-1.0-0 or use "
+					 "serial:, unix:, tcp: or hciN",
+					 soname, why ? why : "dlopen failed");
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(h, syms[i].sym);
+		if (!f && !syms[i].optional) {
+			dlclose(h);
+			memset(ops, 0, sizeof(*ops));
+			return bh_transport_errf(BH_ENOTSUP, err, errlen,
+						 "usb: %s has no %s: not libusb-1.0", soname,
+						 syms[i].sym);
+		}
+		/* POSIX: a function pointer and void * share a representation. */
+		memcpy((char *)ops + syms[i].off, &f, sizeof(f));
+	}
+	*handle = h;
+	return BH_OK;
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static struct bh_usb_ops real_ops;
+static int load_rc;
+static char load_err[256];
+
+static void load_once(void)
+{
+	void *h;
+	/* Kept open for the process's life: transfers may outlive a close. */
+	load_rc = bh_usb_libusb_load(BH_LIBUSB_SONAME, &real_ops, &h, load_err, sizeof(load_err));
+}
+
+int bh_usb_libusb_ops(const struct bh_usb_ops **ops, char *err, size_t errlen)
+{
+	pthread_once(&once, load_once);
+	if (load_rc) {
+		*ops = NULL;
+		if (err && errlen)
+			snprintf(err, errlen, "%s", load_err);
+		return load_rc;
+	}
+	*ops = &real_ops;
+	return BH_OK;
+}
+
+#endif
