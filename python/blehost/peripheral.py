@@ -364,6 +364,7 @@ class Advertisement:
         # non-resolvable) for this advertisement; it then always runs on an
         # advertising set, so needs LE extended advertising
         self.address = address
+        self._set = None          # the advertising set's handle, when on one
         self.service_uuids = list(serviceUUIDs or [])
         self.appearance = appearance
         self.timeout = timeout
@@ -415,7 +416,7 @@ class Advertisement:
         data and timeout: the first takes the host's own advertising, the
         others advertising sets (LE extended advertising). On a controller
         without extended advertising (Bluetooth 4.2) only one runs at a time:
-        registering a second raises HostError (EBUSY), the first goes on."""
+        registering a second raises HostError (ENOTSUP), the first goes on."""
         await bus.start()
         if self._bus is not None:
             raise HostError(_core.EBUSY, what="advertisement already registered")
@@ -434,7 +435,6 @@ class Advertisement:
                 bus.legacy_adv = None
                 raise
         else:
-            self._set = None
             self._deadline = (asyncio.get_running_loop().time() + self.timeout
                               if self.timeout else None)
             self._bus = bus
@@ -497,7 +497,7 @@ class Advertisement:
             except HostError:
                 pass  # the timeout ended it already
             return
-        handle, self._set = getattr(self, "_set", None), None
+        handle, self._set = self._set, None
         if handle is not None:
             h.adv_set_listeners.pop(handle, None)
             try:
