@@ -413,9 +413,9 @@ class Host:
     def on_coc_accept(self, handle, spsm, peer_mtu):
         return self.coc.accept(handle, spsm, peer_mtu) if self.coc else 0x0004
 
-    def on_coc_opened(self, handle, cid, spsm, st):
+    def on_coc_opened(self, handle, cid, spsm, st, peer_mtu):
         if self.coc:
-            self.coc.opened(handle, cid, spsm, st)
+            self.coc.opened(handle, cid, spsm, st, peer_mtu)
 
     def on_coc_sdu(self, handle, cid, sdu):
         if self.coc:
