@@ -6,6 +6,7 @@ BUMBLE_T1 (the scanner and central)."""
 
 import asyncio
 import os
+import time
 
 import pytest
 
@@ -24,6 +25,16 @@ ADVERTS = {
     "bravo": dict(address="C1:00:00:00:13:02", company=0x0A02, data=b"\x02\x22\x22"),
     "charlie": dict(address=None, company=0x0A03, data=b"\x03"),
 }
+
+
+@pytest.fixture(autouse=True)
+def settle():
+    """bumble_ctrl's TCP server drops its sink when it sees a client's
+    connection end: a client that connects before the server saw the last
+    one go would get no answers (Bumble's tcp_server connection_lost). Each
+    test starts once the previous test's clients are surely gone."""
+    time.sleep(0.5)
+    yield
 
 
 def parse_ad(raw):
@@ -142,3 +153,46 @@ async def one_too_many():
 
 def test_register_twice_refused():
     asyncio.run(asyncio.wait_for(one_too_many(), 30))
+
+
+async def bleio_scan(adapter_data):
+    central = await start_or_close(Host(T1, store_dir=None))
+    try:
+        seen = {}
+
+        def on_device(addr, addr_type, rssi, txp, connectable, adv, rsp):
+            if parse_ad(adv).get(0x09) == b"bleio-ext":
+                seen["adv"] = bytes(adv)
+        on_device.active = True
+        central.scan_listeners.append(on_device)
+        await central.scan_update()
+        for _ in range(30):
+            if seen:
+                break
+            await asyncio.sleep(0.1)
+        central.scan_listeners.remove(on_device)
+        await central.scan_update()
+        return seen.get("adv")
+    finally:
+        central.close()
+
+
+def test_bleio_advertisement_on_an_extended_set():
+    """_bleio keeps CircuitPython's one advertisement, but on a controller
+    with extended advertising it goes out on an extended advertising set
+    (handle 0): 60 bytes of data, which legacy PDUs cannot carry, arrive
+    whole."""
+    import _bleio
+    adapter = _bleio.Adapter(transport=T0)
+    try:
+        data = (bytes([10, 0x09]) + b"bleio-ext" +
+                bytes([48, 0xFF, 0x34, 0x12]) + bytes(range(45)))
+        assert len(data) == 60
+        adapter.start_advertising(data, connectable=False)
+        assert adapter.advertising
+        got = asyncio.run(asyncio.wait_for(bleio_scan(data), 20))
+        assert got is not None, "not seen"
+        assert got.startswith(data), got.hex()
+        adapter.stop_advertising()
+    finally:
+        adapter.enabled = False

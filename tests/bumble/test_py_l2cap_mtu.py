@@ -70,6 +70,7 @@ class BumblePeer(threading.Thread):
 
 
 def test_l2cap_outgoing_length_is_the_peers_mtu():
+    time.sleep(0.5)  # the last test's clients gone (see test_py_adv_sets.settle)
     peer = BumblePeer()
     peer.start()
     assert peer.ready.wait(10) and peer.error is None, peer.error
