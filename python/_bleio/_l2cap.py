@@ -52,7 +52,9 @@ class Router:
         self.peer_mtu[(conn, psm)] = peer_mtu
         return 0
 
-    def opened(self, conn, cid, psm, st):
+    def opened(self, conn, cid, psm, st, peer_mtu=0):
+        """peer_mtu: the peer's MTU read from the channel once open (0 when
+        unknown: the request's, kept by accept(), or 512)."""
         with self.st.lock:
             ours = self.opening.pop((conn, cid), None)
             if ours is not None:  # open_l2cap waits for it (same thread)
@@ -60,7 +62,7 @@ class Router:
                 pb = None
                 if not st:  # registered now: SDUs may follow in this same process()
                     pb = self.chans[(conn, cid)] = _L2CAPPacketBuffer(
-                        self.st, self, conn, cid, size, COC_MTU)
+                        self.st, self, conn, cid, size, peer_mtu or COC_MTU)
                 if not fut.done():
                     fut.set_result((st, pb))
                 return
@@ -69,8 +71,9 @@ class Router:
             if psm not in self.listening:  # ours, but open_l2cap gave up on it
                 self.st.host.queue(self._close_quietly, conn, cid)
                 return
+            asked = self.peer_mtu.pop((conn, psm), COC_MTU)
             pb = _L2CAPPacketBuffer(self.st, self, conn, cid, self.listening[psm],
-                                    self.peer_mtu.pop((conn, psm), COC_MTU))
+                                    peer_mtu or asked)
             self.chans[(conn, cid)] = pb
             self.pending.setdefault(psm, collections.deque()).append(pb)
             self.st.cond.notify_all()

@@ -828,6 +828,127 @@ static PyObject *Host_adv_stop(HostObject *self, PyObject *Py_UNUSED(unused))
 	return gap_call(self, bh_gap_adv_stop);
 }
 
+/* ---- advertising sets (several advertisements at once) ---- */
+
+/* The enable's completion carries the set's handle, known only once
+ * bh_gap_adv_set_start has returned (the completion comes later, from
+ * the loop). */
+struct set_op {
+	HostObject *self;
+	long token;
+	uint8_t handle;
+};
+
+static void op_set_done(void *ctx, bh_status st)
+{
+	struct set_op *o = ctx;
+	HostObject *self = o->self;
+	long token = o->token;
+	uint8_t handle = o->handle;
+	free(o);
+	if (st) /* never started: no on_stopped will come */
+		for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++)
+			if (self->sets[i].self && self->sets[i].handle == handle)
+				self->sets[i].self = NULL;
+	emit(self, "on_op", "(liHO)", token, st, handle, Py_None);
+}
+
+/* A set ended by itself: BH_OK a connection took it, BH_ETIMEDOUT its
+ * duration ran out, else the controller's error. */
+static void set_stopped(void *ctx, bh_status reason)
+{
+	struct adv_set_ctx *c = ctx;
+	HostObject *self = c->self;
+	uint8_t handle = c->handle;
+	c->self = NULL;
+	if (self)
+		emit(self, "on_adv_set_stopped", "(Bi)", handle, reason);
+}
+
+static PyObject *Host_adv_set_start(HostObject *self, PyObject *args, PyObject *kw)
+{
+	static char *kwlist[] = { "ad", "scan_rsp", "connectable", "interval_ms", "timeout_ms",
+				  "addr", "token", "addr_type", "sid", NULL };
+	Py_buffer d, r;
+	int connectable, addr_type = 1, sid = 0;
+	unsigned interval_ms = 0, timeout_ms = 0;
+	long token;
+	const char *addr = NULL; /* the set's own (random) address */
+	if (!PyArg_ParseTupleAndKeywords(args, kw, "y*y*pIIzl|ii", kwlist, &d, &r, &connectable,
+					 &interval_ms, &timeout_ms, &addr, &token, &addr_type,
+					 &sid))
+		return NULL;
+	bh_addr own = { 0 };
+	int rc = BH_OK;
+	if ((addr && parse_addr(addr, addr_type, &own)) || check_open(self)) {
+		PyBuffer_Release(&d);
+		PyBuffer_Release(&r);
+		return NULL;
+	}
+	struct adv_set_ctx *c = NULL;
+	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX && !c; i++)
+		if (!self->sets[i].self)
+			c = &self->sets[i];
+	unsigned units = interval_ms * 8 / 5; /* 0.625 ms units; 0 = default */
+	if (units && units < 0x20)
+		units = 0x20;
+	if (units > 0x4000)
+		units = 0x4000;
+	struct bh_gap_adv_set_params p = {
+		.adv = {
+			.kind = connectable ? BH_GAP_ADV_CONN
+					    : (r.len ? BH_GAP_ADV_SCAN : BH_GAP_ADV_NONCONN),
+			.data = d.buf,
+			.data_len = (size_t)d.len,
+			.scan_rsp = r.buf,
+			.scan_rsp_len = (size_t)r.len,
+			.interval_min = (uint16_t)units,
+			.interval_max = (uint16_t)units,
+			.timeout_ms = timeout_ms,
+			.on_stopped = set_stopped,
+			.ctx = c,
+		},
+		.sid = (uint8_t)(sid & 0x0f),
+		.addr = own,
+	};
+	struct set_op *o = malloc(sizeof(*o));
+	uint8_t handle = 0;
+	if (!c)
+		rc = BH_EBUSY; /* BH_GAP_ADV_SETS_MAX running already */
+	else if (!o)
+		rc = BH_ENOMEM;
+	if (!rc) {
+		*o = (struct set_op){ self, token, 0 };
+		self->busy = 1;
+		rc = bh_gap_adv_set_start(bh_host_gap(self->h), &p, &handle, op_set_done, o);
+		LEAVE(self);
+	}
+	PyBuffer_Release(&d);
+	PyBuffer_Release(&r);
+	if (rc) {
+		free(o);
+		return raise_status(rc);
+	}
+	o->handle = handle;
+	c->self = self;
+	c->handle = handle;
+	return PyLong_FromLong(handle);
+}
+
+static PyObject *Host_adv_set_stop(HostObject *self, PyObject *args)
+{
+	unsigned char handle;
+	if (!PyArg_ParseTuple(args, "b", &handle))
+		return NULL;
+	ENTER(self);
+	int rc = bh_gap_adv_set_stop(bh_host_gap(self->h), handle);
+	LEAVE(self);
+	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++)
+		if (self->sets[i].self && self->sets[i].handle == handle)
+			self->sets[i].self = NULL;
+	return none_or_raise(rc);
+}
+
 static PyObject *core_strerror(PyObject *Py_UNUSED(mod), PyObject *args)
 {
 	int st;
@@ -865,6 +986,8 @@ static PyMethodDef Host_methods[] = {
 	{ "bond_delete", (PyCFunction)Host_bond_delete, METH_VARARGS, "bond_delete(addr|None[, type])" },
 	{ "adv_start", (PyCFunction)(void (*)(void))Host_adv_start, METH_VARARGS | METH_KEYWORDS, "adv_start(ad, scan_rsp, connectable[, interval_ms, timeout_ms, anonymous, restart, token], *, direct=addr, direct_type=0|1)" },
 	{ "adv_stop", (PyCFunction)Host_adv_stop, METH_NOARGS, "Stop advertising." },
+	{ "adv_set_start", (PyCFunction)(void (*)(void))Host_adv_set_start, METH_VARARGS | METH_KEYWORDS, "adv_set_start(ad, scan_rsp, connectable, interval_ms, timeout_ms, addr|None, token, addr_type=1, sid=0) -> set handle; on_op(token) reports the enable, on_adv_set_stopped(handle, status) an end not asked for" },
+	{ "adv_set_stop", (PyCFunction)Host_adv_set_stop, METH_VARARGS, "adv_set_stop(handle): stop and remove one advertising set." },
 	SERVER_METHODS
 	LINK_METHODS
 	{ NULL },

@@ -9,11 +9,18 @@
 
 #include <blehost/blehost.h>
 
+struct adv_set_ctx {
+	void *self; /* the HostObject; NULL when the slot is free */
+	uint8_t handle;
+};
+
 typedef struct {
 	PyObject_HEAD
 	struct bh_host *h;
 	PyObject *handler;
 	int busy;
+	/* on_stopped contexts of the advertising sets started from Python */
+	struct adv_set_ctx sets[BH_GAP_ADV_SETS_MAX];
 } HostObject;
 
 extern PyObject *CoreError;

@@ -27,7 +27,13 @@ uint16_t ev_coc_accept(void *ctx, uint16_t conn, uint16_t spsm, uint16_t peer_mt
 
 void ev_coc_opened(void *ctx, uint16_t conn, uint16_t cid, uint16_t spsm, bh_status st)
 {
-	emit(ctx, "on_coc_opened", "(HHHi)", conn, cid, spsm, st);
+	/* The peer's MTU (its connection request or response) bounds what we
+	 * send: the side that opened the channel learns it only here. */
+	HostObject *self = ctx;
+	struct bh_l2cap_chan_info ci = { 0 };
+	if (st || !self->h || bh_l2cap_chan_info(bh_host_l2cap(self->h), conn, cid, &ci))
+		ci.peer_mtu = 0;
+	emit(ctx, "on_coc_opened", "(HHHiH)", conn, cid, spsm, st, ci.peer_mtu);
 }
 
 void ev_coc_sdu(void *ctx, uint16_t conn, uint16_t cid, const uint8_t *sdu, size_t len)

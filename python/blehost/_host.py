@@ -133,6 +133,8 @@ class Host:
         self.agent = None             # prompts on links without their own agent
         self.coc = None               # L2CAP channel handler (_bleio's PacketBuffer)
         self.conn_update_listeners = []  # callables(handle, status, interval_ms), queued
+        self.adv_set_listeners = {}   # set handle -> callable(status): a set ended by itself
+        self.disconnect_listeners = []  # callables(handle, reason), queued
         self._core = _core.Host(self, self.transport, store_dir, io_cap, mitm, bondable,
                                 auto_security, sc_only, legacy_only, log_level, seed, trace,
                                 random_address)
@@ -392,6 +394,13 @@ class Host:
                 fut.set_result(_core.EDISCONNECTED)
         for cb in c.on_disconnect:
             self.queue(cb, reason)
+        for cb in self.disconnect_listeners:
+            self.queue(cb, handle, reason)
+
+    def on_adv_set_stopped(self, handle, st):
+        cb = self.adv_set_listeners.pop(handle, None)
+        if cb is not None:
+            self.queue(cb, st)
 
     def on_conn_updated(self, handle, st, interval_ms, latency, timeout_ms):
         c = self.conns.get(handle)
@@ -404,9 +413,9 @@ class Host:
     def on_coc_accept(self, handle, spsm, peer_mtu):
         return self.coc.accept(handle, spsm, peer_mtu) if self.coc else 0x0004
 
-    def on_coc_opened(self, handle, cid, spsm, st):
+    def on_coc_opened(self, handle, cid, spsm, st, peer_mtu):
         if self.coc:
-            self.coc.opened(handle, cid, spsm, st)
+            self.coc.opened(handle, cid, spsm, st, peer_mtu)
 
     def on_coc_sdu(self, handle, cid, sdu):
         if self.coc:

@@ -358,8 +358,13 @@ class Advertisement:
 
     def __init__(self, localName, serviceUUIDs, appearance, timeout=0, discoverable=True,
                  packet_type=PacketType.PERIPHERAL, manufacturerData=None, solicitUUIDs=None,
-                 serviceData=None, includes=None, duration=2, interval=None):
+                 serviceData=None, includes=None, duration=2, interval=None, address=None):
         self.local_name = localName
+        # blehost extension: an own random address ("C1:..", static or
+        # non-resolvable) for this advertisement; it then always runs on an
+        # advertising set, so needs LE extended advertising
+        self.address = address
+        self._set = None          # the advertising set's handle, when on one
         self.service_uuids = list(serviceUUIDs or [])
         self.appearance = appearance
         self.timeout = timeout
@@ -405,24 +410,100 @@ class Advertisement:
     async def register(self, bus, adapter=None, path=None):
         """Starts advertising (and the host, if not yet up). Connectable for
         PERIPHERAL; it restarts after each disconnection until unregistered
-        or the timeout (seconds, 0 = none) passes."""
+        or the timeout (seconds, 0 = none) passes.
+
+        Several advertisements may be registered at once, each with its own
+        data and timeout: the first takes the host's own advertising, the
+        others advertising sets (LE extended advertising). On a controller
+        without extended advertising (Bluetooth 4.2) only one runs at a time:
+        registering a second raises HostError (ENOTSUP), the first goes on."""
         await bus.start()
+        if self._bus is not None:
+            raise HostError(_core.EBUSY, what="advertisement already registered")
         ad, rsp = self.payloads()
         h = bus.host
         connectable = self.packet_type == PacketType.PERIPHERAL
         interval_ms = int((self.interval or 0) * 1000)
-        # returns once the controller enabled it (a client may connect at once)
-        await h.op(h._core.adv_start, ad, rsp, connectable, interval_ms,
-                   int(self.timeout * 1000), False, connectable, what="advertising", timeout=5)
+        if bus.legacy_adv is None and self.address is None:
+            bus.legacy_adv = self
+            try:
+                # returns once the controller enabled it (a client may connect at once)
+                await h.op(h._core.adv_start, ad, rsp, connectable, interval_ms,
+                           int(self.timeout * 1000), False, connectable, what="advertising",
+                           timeout=5)
+            except BaseException:
+                bus.legacy_adv = None
+                raise
+        else:
+            self._deadline = (asyncio.get_running_loop().time() + self.timeout
+                              if self.timeout else None)
+            self._bus = bus
+            try:
+                await self._start_set(ad, rsp, connectable, interval_ms, int(self.timeout * 1000))
+            except BaseException:
+                self._bus = None
+                raise
         self._bus = bus
+
+    async def _start_set(self, ad, rsp, connectable, interval_ms, timeout_ms):
+        h = self._bus.host
+        try:
+            handle, _ = await h.op(h._core.adv_set_start, ad, rsp, connectable, interval_ms,
+                                   timeout_ms, self.address, what="advertising set", timeout=5)
+        except HostError as e:
+            if e.status in (_core.EBUSY, _core.ENOTSUP, _core.ENOSPACE):
+                raise HostError(e.status, what="another advertisement at once (needs LE "
+                                "extended advertising and a free advertising set)") from None
+            raise
+        self._set = handle
+        h.adv_set_listeners[handle] = lambda st: self._set_stopped(st, ad, rsp, connectable,
+                                                                  interval_ms)
+
+    def _set_stopped(self, st, ad, rsp, connectable, interval_ms):
+        """A set ended by itself: a connection took it (status 0), then it
+        restarts when a link ends, as the host's own advertising does; a
+        timeout ends it for good."""
+        self._set = None
+        bus = self._bus
+        if st != 0 or bus is None or bus.host is None or not connectable:
+            return
+        h = bus.host
+
+        def relaunch(handle, reason):
+            if relaunch in h.disconnect_listeners:
+                h.disconnect_listeners.remove(relaunch)
+            if self._bus is not bus or self._set is not None:
+                return
+            left = 0
+            if self._deadline is not None:
+                left = int((self._deadline - asyncio.get_running_loop().time()) * 1000)
+                if left <= 0:
+                    return
+            task = asyncio.ensure_future(self._start_set(ad, rsp, connectable, interval_ms, left))
+            task.add_done_callback(
+                lambda t: t.cancelled() or t.exception() is None or h.report(
+                    t.exception(), "blehost.peripheral: advertisement not restarted"))
+        h.disconnect_listeners.append(relaunch)
 
     async def unregister(self):
         bus, self._bus = self._bus, None
-        if bus is not None and bus.host is not None:
+        if bus is None or bus.host is None:
+            return
+        h = bus.host
+        if bus.legacy_adv is self:
+            bus.legacy_adv = None
             try:
-                bus.host.call(bus.host._core.adv_stop)
+                h.call(h._core.adv_stop)
             except HostError:
                 pass  # the timeout ended it already
+            return
+        handle, self._set = self._set, None
+        if handle is not None:
+            h.adv_set_listeners.pop(handle, None)
+            try:
+                h.call(h._core.adv_set_stop, handle)
+            except HostError:
+                pass  # ended by itself meanwhile
 
 
 # ---- agents ----
@@ -535,6 +616,7 @@ class Bus:
         self.services = []
         self.attrs = {}           # handle -> (_BoundAttr, is_descriptor)
         self.conn_mtu = {}
+        self.legacy_adv = None    # the Advertisement on the host's own advertising
 
     async def start(self):
         if self.host is not None:

@@ -12,6 +12,8 @@ import pytest
 from bleak import BleakClient, BleakScanner
 from bleak.exc import BleakError
 
+from blehost import _core
+from blehost._host import HostError
 from blehost.bleak import use_blehost
 from blehost.peripheral import (Advertisement, Service, characteristic, CharacteristicFlags,
                                 get_message_bus, uuid_bytes)
@@ -294,3 +296,35 @@ def test_noble_central_against_peripheral_api(heart_rate):
         "\n".join(n.lines)
     assert heart_rate.wait_for(r"control point: reset", 5)
     assert heart_rate.wait_for(r"label: chest", 5)
+
+
+def test_second_advertisement_refused_without_extended_advertising():
+    """btvirt's controller is 4.2: one advertisement at a time. A second
+    raises HostError (ENOTSUP) and the first goes on; once the first is
+    unregistered, the second starts. Several at once:
+    tests/bumble/test_py_adv_sets.py."""
+    async def main():
+        bus = await get_message_bus(store_dir="")
+        first = Advertisement("first-adv", [], 0, 0)
+        second = Advertisement("second-adv", [], 0, 0)
+        await first.register(bus)
+        try:
+            with pytest.raises(HostError) as e:
+                await second.register(bus)
+            assert e.value.status == _core.ENOTSUP, e.value
+            assert "extended advertising" in str(e.value)
+            assert bus.host.call(bus.host._core.advertising)
+            await first.unregister()
+            for _ in range(50):  # the controller's disable completes
+                if not bus.host.call(bus.host._core.advertising):
+                    break
+                await asyncio.sleep(0.05)
+            assert not bus.host.call(bus.host._core.advertising)
+            await second.register(bus)
+            assert bus.legacy_adv is second
+            assert bus.host.call(bus.host._core.advertising)
+            await second.unregister()
+        finally:
+            await first.unregister()
+            bus.close()
+    run(main())
