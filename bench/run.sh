@@ -102,6 +102,12 @@ e2e_args="--build $build"
 [ $quick = 1 ] && e2e_args="$e2e_args --quick"
 "$here/run_e2e.sh" $e2e_args >>"$res" || echo "note=e2e_failed" >>"$res"
 
+# ---- linked code size per leave-out build option (bench/run_size.sh) ----
+# Full run: every option alone; quick: all on and all off ("lean").
+size_args="--dir $build-size"
+[ $quick = 1 ] && size_args="$size_args --quick"
+"$here/run_size.sh" $size_args >>"$res" || echo "note=size_failed" >>"$res"
+
 # ---- code size per layer (text of each static library) ----
 for lib in $(find "$build" -name 'libbh_*.a' ! -path '*/tests/*' | sort); do
 	name=$(basename "$lib" .a | sed 's/^libbh_//')
@@ -175,6 +181,9 @@ ram = by('ram')
 doc['ram'] = {k: ram[0][k] for k in ('host_fixed_bytes', 'per_slot_bytes',
               'per_connection_bytes', 'leaked_after_disconnect')} if ram else None
 doc['code_size_text'] = {r['layer']: r['text_bytes'] for r in by('size')}
+doc['code_size_options'] = {r['mode'][5:]: dict(code_bytes=r['code_bytes'],
+                                                saved_bytes=r['saved_bytes'])
+                             for r in rows if str(r.get('mode', '')).startswith('size_')}
 doc['notes'] = [r['note'] for r in rows if 'note' in r]
 
 # Issue 16: whole-process figures and their targets (bench/run_e2e.sh).

@@ -5,8 +5,11 @@
 # build warning-free, and optimisation levels bring their own warnings
 # (-Warray-bounds, -Wformat-truncation, -Wmaybe-uninitialized at -O2/-O3/-Os).
 #
-# Usage: scripts/buildtypes.sh [CC:BUILDTYPE...]
-# Default (CI): gcc:release clang:release clang:debugoptimized. The fourth
+# Usage: scripts/buildtypes.sh [CC:BUILDTYPE[:lean]...]
+# Default (CI): gcc:release clang:release clang:debugoptimized gcc:minsize:lean.
+# ":lean" builds with every leave-out option off (bench/run_size.sh lists
+# them and what each saves) and runs suite 'lean': the tests that the left-out
+# API answers with its named error (BH_ENOTSUP). The fourth
 # documented pair, gcc:debugoptimized, is the main build (./build, which
 # test.sh builds first). All five meson buildtypes (debug debugoptimized
 # release minsize plain) with both compilers: scripts/buildtypes.sh all
@@ -16,7 +19,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=("$@")
-[ ${#pairs[@]} -gt 0 ] || pairs=(gcc:release clang:release clang:debugoptimized)
+[ ${#pairs[@]} -gt 0 ] || pairs=(gcc:release clang:release clang:debugoptimized gcc:minsize:lean)
+lean_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled)
 if [ "${pairs[*]}" = all ]; then
 	pairs=()
 	for cc in gcc clang; do
@@ -34,17 +38,26 @@ echo "== buildtypes (${pairs[*]})"
 for pair in "${pairs[@]}"; do
 	cc=${pair%%:*}
 	bt=${pair#*:}
-	dir=$top/$cc-$bt
-	log=$top/$cc-$bt.log
+	opts=()
+	check=(true)
+	if [ "${bt%:lean}" != "$bt" ]; then
+		bt=${bt%:lean}
+		opts=("${lean_opts[@]}")
+		check=(meson test -C "$top/$cc-$bt-lean" --suite lean --num-processes 2 --print-errorlogs)
+		dir=$top/$cc-$bt-lean
+	else
+		dir=$top/$cc-$bt
+	fi
+	log=$dir.log
 	start=$SECONDS
 	# werror is the project default; stated so a local override cannot hide a warning.
 	if { [ -f $dir/build.ninja ] ||
-		CC=$cc meson setup $dir --buildtype="$bt" -Dwerror=true; } >"$log" 2>&1 &&
-		ninja -C $dir >>"$log" 2>&1; then
-		echo "  $cc $bt: ok ($((SECONDS - start)) s)"
+		CC=$cc meson setup $dir --buildtype="$bt" -Dwerror=true "${opts[@]}"; } >"$log" 2>&1 &&
+		ninja -C $dir >>"$log" 2>&1 && "${check[@]}" >>"$log" 2>&1; then
+		echo "  $cc $bt${opts[*]:+ lean}: ok ($((SECONDS - start)) s)"
 		ok=$((ok + 1))
 	else
-		echo "  $cc $bt: FAILED ($log)"
+		echo "  $cc $bt${opts[*]:+ lean}: FAILED ($log)"
 		grep -E "(error|warning):" "$log" | head -20 || tail -20 "$log"
 		bad=$((bad + 1))
 	fi

@@ -15,6 +15,13 @@
  * (Core Spec Vol 4, Part E, 7.4.1; company identifiers: Realtek 0x005d,
  * Broadcom 0x000f, Intel 0x0002).
  *
+ * -Dchipset=false (meson option, default on) leaves the vendor drivers and
+ * firmware parsers out (chipset_off.c): the API still links, the quirk table
+ * stays; bring-up with driver NULL/"auto"/"none" finishes at once with BH_OK
+ * (outcome BH_CHIPSET_NOTHING_TO_DO, the controller runs on its ROM
+ * firmware), a forced vendor driver fails with BH_ENOTSUP, and the firmware
+ * parsers below return BH_ENOTSUP.
+ *
  * Buffers passed into calls are borrowed for the call. Firmware bytes handed
  * over by port.load are owned by the layer (freed with free()).
  */

@@ -77,7 +77,9 @@ struct bh_transport_port {
  *                                         silence | garble[,bit=K] (section 4)
  * Returns BH_OK and *out, or a negative bh_status with a message in err
  * (always NUL-terminated when errlen > 0) that names the transport and says
- * what to try. */
+ * what to try. A build may leave transports out (meson options, default on):
+ * -Dh5=false makes h5: and -Dtrace=false makes replay: return BH_ENOTSUP
+ * (-Dusb=disabled, or no libusb: usb returns BH_ENOTSUP likewise). */
 int bh_transport_open(const char *spec, struct bh_transport **out, char *err, size_t errlen);
 
 /* Sets the upward port (copied). */
@@ -137,6 +139,10 @@ bool bh_transport_uart(const struct bh_transport *t, struct bh_uart_settings *ou
 int bh_transport_set_uart(struct bh_transport *t, unsigned long baud, bool flow, char *err,
 			  size_t errlen);
 
+/* -Dtrace=false leaves the trace writer, reader and replay (sections 3
+ * and 4) out of the build: every bh_trace_open_* and bh_replay_open_reader
+ * then returns BH_ENOTSUP with a message naming the option, and *out is
+ * NULL; the other calls answer as for a closed object. */
 struct bh_trace_writer;
 /* Writes every packet that passes through t to w: sent ones after a
  * successful send, received ones just before port.rx. Timestamps are

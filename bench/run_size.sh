@@ -1,0 +1,60 @@
+#!/bin/sh
+# Code size per build option (issue 16): .text + .rodata of the linked
+# bench/bench_e2e (both roles, the demo database) at -Os (meson buildtype
+# minsize, NDEBUG), once with every feature on and once per leave-out option,
+# then with all of them off ("lean", the configuration scripts/buildtypes.sh
+# builds in CI). Prints key=value lines (mode=size_*) like bench/run_e2e.sh.
+#
+#   bench/run_size.sh [--dir DIR] [--quick]
+#
+# DIR: where the build directory goes (default /tmp/bh-size; reused, so a
+# second run only relinks). --quick: only "full" and "lean" (two builds).
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(dirname "$here")
+dir=/tmp/bh-size
+quick=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--dir) dir=$2; shift 2 ;;
+	--quick) quick=1; shift ;;
+	*) echo "usage: $0 [--dir DIR] [--quick]" >&2; exit 2 ;;
+	esac
+done
+mkdir -p "$dir"
+
+# name:meson options (comma-separated), each on top of every option at its
+# default. Keep "lean" equal to lean_opts in scripts/buildtypes.sh.
+defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto
+configs="full:
+chipset:-Dchipset=false
+h5:-Dh5=false
+trace:-Dtrace=false
+usb:-Dusb=disabled
+lean:-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled"
+[ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
+
+code_bytes() {
+	size -A "$1" | awk '$1 == ".text" { t = $2 } $1 == ".rodata" { r = $2 }
+		END { printf "text_bytes=%d rodata_bytes=%d code_bytes=%d", t, r, t + r }'
+}
+
+# One build directory, reconfigured per line: the options only swap files in
+# meson, so each step recompiles a library or two and relinks.
+b=$dir/minsize
+if [ ! -f "$b/build.ninja" ]; then
+	(cd "$src" && meson setup "$b" -Dbuildtype=minsize -Db_ndebug=true \
+		-Dtests=disabled -Dpython=disabled \
+		-Dpython_interpreter="$(command -v python3)" >/dev/null)
+fi
+full=
+echo "$configs" | while IFS=: read -r name opts; do
+	# shellcheck disable=SC2046 # the options are a list of words by design
+	meson configure "$b" $(echo "$defaults,$opts" | tr , ' ') >/dev/null
+	ninja -C "$b" bench/bench_e2e >/dev/null
+	line=$(code_bytes "$b/bench/bench_e2e")
+	bytes=${line##*code_bytes=}
+	[ "$name" = full ] && full=$bytes
+	echo "mode=size_$name $line saved_bytes=$((${full:-$bytes} - bytes)) options=${opts:-none}"
+done
