@@ -170,3 +170,67 @@ int bh_intel_ddc_walk(const uint8_t *fw, size_t len,
 	(void)fw, (void)len, (void)fn, (void)ctx;
 	return off(err, errlen);
 }
+
+int bh_intel_tlv_parse(const uint8_t *p, size_t n, struct bh_intel_tlv *v, char *err,
+		       size_t errlen)
+{
+	(void)p, (void)n;
+	if (v)
+		memset(v, 0, sizeof(*v));
+	return off(err, errlen);
+}
+
+/* Platform and variant are fields of CNVi BT, not firmware parsing, but
+ * nothing in a build without bring-up has a TLV to take them from. */
+uint8_t bh_intel_hw_platform(uint32_t cnvi_bt)
+{
+	(void)cnvi_bt;
+	return 0;
+}
+
+uint8_t bh_intel_hw_variant(uint32_t cnvi_bt)
+{
+	(void)cnvi_bt;
+	return 0;
+}
+
+void bh_intel_tlv_fw_name(const struct bh_intel_tlv *v, const char *ext, char *out, size_t len)
+{
+	(void)v, (void)ext;
+	if (out && len)
+		out[0] = '\0';
+}
+
+void bh_intel_tlv_describe(const struct bh_intel_tlv *v, char *out, size_t len)
+{
+	(void)v;
+	off(out, len);
+}
+
+int bh_intel_sfi_layout(const uint8_t *fw, size_t len, uint8_t hw_variant, uint8_t sbe_type,
+			struct bh_intel_sfi_piece hdr[3], size_t *payload_off, char *err,
+			size_t errlen)
+{
+	(void)fw, (void)len, (void)hw_variant, (void)sbe_type, (void)hdr;
+	if (payload_off)
+		*payload_off = 0;
+	return off(err, errlen);
+}
+
+int bh_intel_bseq_walk(const uint8_t *fw, size_t len,
+		       int (*fn)(void *ctx, size_t cmd_off, size_t evt_off), void *ctx,
+		       bool *writes_memory, char *err, size_t errlen)
+{
+	(void)fw, (void)len, (void)fn, (void)ctx;
+	if (writes_memory)
+		*writes_memory = false;
+	return off(err, errlen);
+}
+
+int bh_intel_sfi_walk_from(const uint8_t *fw, size_t len, size_t payload_off,
+			   int (*fn)(void *ctx, size_t off, size_t n), void *ctx,
+			   uint32_t *boot_addr, char *err, size_t errlen)
+{
+	(void)fw, (void)len, (void)payload_off, (void)fn, (void)ctx, (void)boot_addr;
+	return off(err, errlen);
+}

@@ -104,6 +104,26 @@ static void parsers_are_enotsup(void **state)
 			 BH_ENOTSUP);
 	assert_int_equal(bh_intel_ddc_walk(fw, sizeof(fw), NULL, NULL, err, sizeof(err)),
 			 BH_ENOTSUP);
+	struct bh_intel_tlv tlv;
+	assert_int_equal(bh_intel_tlv_parse(fw, sizeof(fw), &tlv, err, sizeof(err)), BH_ENOTSUP);
+	struct bh_intel_sfi_piece hdr[3];
+	size_t payload = 1;
+	assert_int_equal(bh_intel_sfi_layout(fw, sizeof(fw), 0x17, 0, hdr, &payload, err,
+					     sizeof(err)),
+			 BH_ENOTSUP);
+	assert_int_equal(payload, 0);
+	bool writes = true;
+	assert_int_equal(bh_intel_bseq_walk(fw, sizeof(fw), NULL, NULL, &writes, err, sizeof(err)),
+			 BH_ENOTSUP);
+	assert_false(writes);
+	assert_int_equal(bh_intel_sfi_walk_from(fw, sizeof(fw), 0, NULL, NULL, NULL, err,
+						sizeof(err)),
+			 BH_ENOTSUP);
+	char name[32] = "x";
+	bh_intel_tlv_fw_name(&tlv, "sfi", name, sizeof(name));
+	assert_string_equal(name, "");
+	bh_intel_tlv_describe(&tlv, err, sizeof(err));
+	assert_non_null(strstr(err, "-Dchipset=false"));
 	/* The quirk table stays in the build. */
 	assert_non_null(bh_chipset_quirk_at(0));
 }
