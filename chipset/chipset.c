@@ -16,32 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *bh_chipset_vendor_str(enum bh_chipset_vendor v)
-{
-	switch (v) {
-	case BH_CHIPSET_GENERIC: return "generic";
-	case BH_CHIPSET_REALTEK: return "realtek";
-	case BH_CHIPSET_BROADCOM: return "broadcom";
-	case BH_CHIPSET_INTEL: return "intel";
-	}
-	return "?";
-}
-
-const char *bh_chipset_outcome_str(enum bh_chipset_outcome o)
-{
-	switch (o) {
-	case BH_CHIPSET_NOT_RUN: return "not run";
-	case BH_CHIPSET_RUNNING: return "running";
-	case BH_CHIPSET_NOTHING_TO_DO: return "nothing to do";
-	case BH_CHIPSET_PATCHED: return "patched";
-	case BH_CHIPSET_ALREADY_PATCHED: return "already patched";
-	case BH_CHIPSET_NO_FIRMWARE: return "no firmware, running unpatched";
-	case BH_CHIPSET_UNKNOWN_CHIP: return "unknown chip, running unpatched";
-	case BH_CHIPSET_FAILED: return "failed";
-	}
-	return "?";
-}
-
 const char *bh_chipset_firmware_package(enum bh_chipset_vendor v)
 {
 	switch (v) {
@@ -307,42 +281,29 @@ static void on_version(struct bh_chipset *c, const uint8_t *rp, size_t n)
 
 void bh_chipset_on_event(struct bh_chipset *c, const uint8_t *pkt, size_t len)
 {
-	if (!bh_chipset_running(c) || len < 2)
+	struct chipset_evt e;
+	if (!bh_chipset_running(c) || !chipset_evt_parse(pkt, len, &e))
 		return;
-	struct bh_rd r = bh_rd_init(pkt, len);
-	uint8_t code = bh_rd_u8(&r);
-	uint8_t plen = bh_rd_u8(&r);
-	if (bh_rd_left(&r) < plen)
-		return;
-	if (code == HCI_EVT_CMD_STATUS && plen >= 4) {
-		uint8_t st = bh_rd_u8(&r);
-		bh_rd_u8(&r);
-		uint16_t op = bh_rd_u16(&r);
-		if (op == c->pending && c->pending && st)
-			chipset_finish(c, BH_CHIPSET_FAILED, BH_HCI_STATUS(st),
-				       "command 0x%04x refused by the controller (status 0x%02x)", op,
-				       st);
+	if (e.kind == CHIPSET_EVT_STATUS) {
+		if (e.opcode == c->pending && c->pending && e.status)
+			chipset_finish(c, BH_CHIPSET_FAILED, BH_HCI_STATUS(e.status),
+				       "command 0x%04x refused by the controller (status 0x%02x)",
+				       e.opcode, e.status);
 		return;
 	}
-	if (code == HCI_EVT_VENDOR && plen >= 1) {
+	if (e.kind == CHIPSET_EVT_VENDOR) {
 		if (c->step == CORE_DRIVER && c->drv->vendor_event)
-			c->drv->vendor_event(c, pkt + 2, plen);
+			c->drv->vendor_event(c, e.params, e.len);
 		return;
 	}
-	if (code != HCI_EVT_CMD_COMPLETE || plen < 3)
-		return;
-	bh_rd_u8(&r);
-	uint16_t op = bh_rd_u16(&r);
-	if (!c->pending || op != c->pending)
+	if (!c->pending || e.opcode != c->pending)
 		return; /* not ours (a previous session's, or a duplicate) */
 	c->pending = 0;
 	c->cmd_deadline = BH_NEVER;
-	const uint8_t *rp = pkt + 5;
-	size_t n = plen - 3u;
 	if (c->step == CORE_READ_VERSION)
-		on_version(c, rp, n);
+		on_version(c, e.params, e.len);
 	else if (c->drv)
-		c->drv->complete(c, op, rp, n);
+		c->drv->complete(c, e.opcode, e.params, e.len);
 }
 
 void bh_chipset_on_lost(struct bh_chipset *c, bh_status why)

@@ -406,29 +406,18 @@ static void on_complete(struct bh_uart_baud *b, uint8_t st)
 
 void bh_uart_baud_on_event(struct bh_uart_baud *b, const uint8_t *pkt, size_t len)
 {
-	if (!bh_uart_baud_running(b) || !b->pending || len < 2)
+	struct chipset_evt e;
+	if (!bh_uart_baud_running(b) || !b->pending || !chipset_evt_parse(pkt, len, &e))
 		return;
-	struct bh_rd r = bh_rd_init(pkt, len);
-	uint8_t code = bh_rd_u8(&r);
-	uint8_t plen = bh_rd_u8(&r);
-	if (bh_rd_left(&r) < plen)
+	uint8_t st;
+	if (e.kind == CHIPSET_EVT_STATUS && e.status)
+		st = e.status;
+	else if (e.kind == CHIPSET_EVT_COMPLETE && e.len >= 1)
+		st = e.params[0];
+	else
 		return;
-	if (code == HCI_EVT_CMD_STATUS && plen >= 4) {
-		uint8_t st = bh_rd_u8(&r);
-		bh_rd_u8(&r);
-		if (bh_rd_u16(&r) == b->pending && st) {
-			b->pending = 0;
-			b->deadline = BH_NEVER;
-			on_complete(b, st);
-		}
+	if (e.opcode != b->pending)
 		return;
-	}
-	if (code != HCI_EVT_CMD_COMPLETE || plen < 4)
-		return;
-	bh_rd_u8(&r);
-	if (bh_rd_u16(&r) != b->pending)
-		return;
-	uint8_t st = bh_rd_u8(&r);
 	b->pending = 0;
 	b->deadline = BH_NEVER;
 	on_complete(b, st);

@@ -85,4 +85,15 @@ void chipset_missing_msg(struct bh_chipset *c, const char *name, bool continuing
 void chipset_log(struct bh_chipset *c, enum bh_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* One HCI event as a command sequence sees it (chipset_common.c). */
+struct chipset_evt {
+	enum { CHIPSET_EVT_STATUS = 1, CHIPSET_EVT_COMPLETE, CHIPSET_EVT_VENDOR } kind;
+	uint16_t opcode;       /* Command Status / Complete */
+	uint8_t status;        /* Command Status */
+	const uint8_t *params; /* Complete: return parameters (status first); vendor: all */
+	size_t len;
+};
+/* False for anything else, or a length field past the packet. */
+bool chipset_evt_parse(const uint8_t *pkt, size_t len, struct chipset_evt *e);
+
 #endif

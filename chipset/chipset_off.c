@@ -17,32 +17,6 @@ struct bh_chipset {
 	struct bh_chipset_report rep;
 };
 
-const char *bh_chipset_vendor_str(enum bh_chipset_vendor v)
-{
-	switch (v) {
-	case BH_CHIPSET_GENERIC: return "generic";
-	case BH_CHIPSET_REALTEK: return "realtek";
-	case BH_CHIPSET_BROADCOM: return "broadcom";
-	case BH_CHIPSET_INTEL: return "intel";
-	}
-	return "?";
-}
-
-const char *bh_chipset_outcome_str(enum bh_chipset_outcome o)
-{
-	switch (o) {
-	case BH_CHIPSET_NOT_RUN: return "not run";
-	case BH_CHIPSET_RUNNING: return "running";
-	case BH_CHIPSET_NOTHING_TO_DO: return "nothing to do";
-	case BH_CHIPSET_PATCHED: return "patched";
-	case BH_CHIPSET_ALREADY_PATCHED: return "already patched";
-	case BH_CHIPSET_NO_FIRMWARE: return "no firmware, running unpatched";
-	case BH_CHIPSET_UNKNOWN_CHIP: return "unknown chip, running unpatched";
-	case BH_CHIPSET_FAILED: return "failed";
-	}
-	return "?";
-}
-
 const char *bh_chipset_firmware_package(enum bh_chipset_vendor v)
 {
 	(void)v;

@@ -1,0 +1,64 @@
+/* What every build of the chipset layer shares, with or without the vendor
+ * drivers (-Dchipset): the names of vendors and outcomes, and the reading
+ * of the events a one-command-at-a-time sequence waits for (bring-up and
+ * the UART speed change). */
+#include "chipset_internal.h"
+
+#include <blehost/bh_bytes.h>
+
+const char *bh_chipset_vendor_str(enum bh_chipset_vendor v)
+{
+	switch (v) {
+	case BH_CHIPSET_GENERIC: return "generic";
+	case BH_CHIPSET_REALTEK: return "realtek";
+	case BH_CHIPSET_BROADCOM: return "broadcom";
+	case BH_CHIPSET_INTEL: return "intel";
+	}
+	return "?";
+}
+
+const char *bh_chipset_outcome_str(enum bh_chipset_outcome o)
+{
+	switch (o) {
+	case BH_CHIPSET_NOT_RUN: return "not run";
+	case BH_CHIPSET_RUNNING: return "running";
+	case BH_CHIPSET_NOTHING_TO_DO: return "nothing to do";
+	case BH_CHIPSET_PATCHED: return "patched";
+	case BH_CHIPSET_ALREADY_PATCHED: return "already patched";
+	case BH_CHIPSET_NO_FIRMWARE: return "no firmware, running unpatched";
+	case BH_CHIPSET_UNKNOWN_CHIP: return "unknown chip, running unpatched";
+	case BH_CHIPSET_FAILED: return "failed";
+	}
+	return "?";
+}
+
+bool chipset_evt_parse(const uint8_t *pkt, size_t len, struct chipset_evt *e)
+{
+	*e = (struct chipset_evt){ 0 };
+	if (len < 2)
+		return false;
+	struct bh_rd r = bh_rd_init(pkt, len);
+	uint8_t code = bh_rd_u8(&r);
+	uint8_t plen = bh_rd_u8(&r);
+	if (bh_rd_left(&r) < plen)
+		return false;
+	if (code == HCI_EVT_CMD_STATUS && plen >= 4) {
+		e->kind = CHIPSET_EVT_STATUS;
+		e->status = bh_rd_u8(&r);
+		bh_rd_u8(&r);
+		e->opcode = bh_rd_u16(&r);
+	} else if (code == HCI_EVT_CMD_COMPLETE && plen >= 3) {
+		e->kind = CHIPSET_EVT_COMPLETE;
+		bh_rd_u8(&r);
+		e->opcode = bh_rd_u16(&r);
+		e->params = pkt + 5;
+		e->len = plen - 3u;
+	} else if (code == HCI_EVT_VENDOR && plen >= 1) {
+		e->kind = CHIPSET_EVT_VENDOR;
+		e->params = pkt + 2;
+		e->len = plen;
+	} else {
+		return false;
+	}
+	return true;
+}
