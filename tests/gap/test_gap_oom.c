@@ -6,30 +6,7 @@
  * build checks nothing leaks. */
 #include "fake_hci.h"
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-
-/* Allocations succeed while fail_after > 0 (each one decrements it); at 0
- * they fail. Negative: never fail. */
-static long fail_after = -1;
-static unsigned failures;
-
-static bool should_fail(void)
-{
-	if (fail_after < 0)
-		return false;
-	if (fail_after == 0) {
-		failures++;
-		return true;
-	}
-	fail_after--;
-	return false;
-}
-
-void *__wrap_malloc(size_t n) { return should_fail() ? NULL : __real_malloc(n); }
-void *__wrap_calloc(size_t n, size_t m) { return should_fail() ? NULL : __real_calloc(n, m); }
-void *__wrap_realloc(void *p, size_t n) { return should_fail() ? NULL : __real_realloc(p, n); }
+#include "fail_alloc.h"
 
 struct rec {
 	size_t n;

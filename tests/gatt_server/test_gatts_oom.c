@@ -11,41 +11,7 @@
 
 #include "gatts_fake.h"
 
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t m);
-void *__real_realloc(void *p, size_t n);
-
-/* Allocations succeed while fail_after > 0 (each one decrements it); at 0
- * they fail. Negative: never fail. */
-static long fail_after = -1;
-static unsigned failures;
-
-static bool should_fail(void)
-{
-	if (fail_after < 0)
-		return false;
-	if (fail_after == 0) {
-		failures++;
-		return true;
-	}
-	fail_after--;
-	return false;
-}
-
-void *__wrap_malloc(size_t n)
-{
-	return should_fail() ? NULL : __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t m)
-{
-	return should_fail() ? NULL : __real_calloc(n, m);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-	return should_fail() ? NULL : __real_realloc(p, n);
-}
+#include "fail_alloc.h"
 
 static void test_new_fails_cleanly(void **state)
 {
