@@ -170,6 +170,9 @@ int main(int argc, char **argv)
 	cfg.seed = 7;
 	cfg.store_dir = "";
 	cfg.transport = fake_transport(f);
+	/* `record FILE`: the same run, written as a trace (btsnoop) */
+	if (argc == 3 && !strcmp(argv[1], "record"))
+		cfg.trace_path = argv[2];
 	char err[256] = "";
 	struct bh_host *h = bh_host_new(&cfg, NULL, err, sizeof(err));
 	if (!h || fake_accept(f, bh_host_loop(h)) || bh_host_start_sync(h, 5000)) {
