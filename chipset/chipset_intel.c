@@ -31,8 +31,21 @@
  * - A TLV answer from variants 0x11-0x14 (JfP, ThP, HrP, CcP: the 9xxx and
  *   AX201) does not give what their legacy file names need; Linux asks
  *   those again with the legacy form (0xFC05 without parameter) and runs
- *   the legacy bootloader steps. Variants 0x17-0x1c take the same steps
- *   without Read Boot Params (the TLV answer holds those fields).
+ *   the legacy bootloader steps. Variants 0x17-0x1f and 0x22 take the
+ *   same steps without Read Boot Params (the TLV answer holds those
+ *   fields); from 0x1e on twice: the intermediate loader first, then, once
+ *   it runs (image type 0x02), the image its firmware id names.
+ * - Operational firmware is checked against the file before anything is
+ *   done (Linux: "Firmware already loaded"): the build number, week and
+ *   year it reports (legacy answer bytes 6-8; TLV: the build number's low
+ *   byte and the timestamp) against the file's Write Boot Params record.
+ *   Equal: warm start. Different: the file is newer (or older) than what
+ *   runs, so Intel Reset with reset type 1, patch enable 1, DDC reload 1,
+ *   boot option 0, address 0 sends the controller back to its bootloader;
+ *   it re-enumerates, and the next bring-up loads the file. Variants 0x0b
+ *   and 0x0c are not checked: their files do not carry the version.
+ * - After a download, HCI Read Local Version gives the LMP subversion and
+ *   HCI revision the loaded firmware reports.
  */
 #include "chipset_intel.h"
 
@@ -148,6 +161,7 @@ enum {
 	INTEL_WAIT_BOOT,
 	INTEL_DDC,
 	INTEL_VERSION_AFTER,
+	INTEL_VERSION_IML,
 };
 
 /* The secure-send queue: (type, offset, length) segments, sent in pieces
@@ -217,6 +231,76 @@ static void intel_begin(struct bh_chipset *c)
 
 static void start_download(struct bh_chipset *c);
 
+/* What the report calls a TLV part, by hardware variant. */
+static const char *tlv_chip(uint8_t variant)
+{
+	switch (variant) {
+	case 0x17: return "Intel TyP (AX210)";
+	case 0x18: return "Intel Slr";
+	case 0x19: return "Intel Slr-F";
+	case 0x1b: return "Intel Mgr";
+	case 0x1c: return "Intel GaP (AX211)";
+	case 0x1d: return "Intel BlazarU";
+	case 0x1e: return "Intel BlazarI";
+	case 0x1f: return "Intel Scorpius Peak";
+	case 0x20: return "Intel Scorpius Peak2";
+	case 0x22: return "Intel BlazarIW";
+	}
+	return "Intel (TLV)";
+}
+
+/* The variants whose TLV bootloader blehost loads (Linux's list). */
+static bool tlv_loadable(uint8_t variant)
+{
+	return (variant >= 0x17 && variant <= 0x1f && variant != 0x1a) || variant == 0x22;
+}
+
+/* Operational firmware: is it the file's version? run = build number,
+ * week, year as the controller reports them. */
+static void check_running(struct bh_chipset *c, const char *name, size_t payload,
+			  const uint8_t run[3])
+{
+	char path[160];
+	uint8_t *fw = NULL;
+	size_t len = 0;
+	uint8_t file[3];
+	int rc = chipset_load(c, name, &fw, &len, path, sizeof(path));
+	if (rc != BH_OK) {
+		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
+			       "%s runs its operational firmware (build %u week %u 20%02u); %s %s: "
+			       "versions not compared",
+			       c->rep.chip, run[0], run[1], run[2], name,
+			       rc == BH_ENOTFOUND ? "not found" : "unreadable");
+		return;
+	}
+	snprintf(c->rep.firmware, sizeof(c->rep.firmware), "%s", path);
+	rc = bh_intel_sfi_version(fw, len, payload, file);
+	free(fw);
+	if (rc != BH_OK) {
+		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
+			       "%s runs its operational firmware (build %u week %u 20%02u); %s has "
+			       "no version record: versions not compared",
+			       c->rep.chip, run[0], run[1], run[2], path);
+		return;
+	}
+	if (!memcmp(file, run, 3)) {
+		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
+			       "%s firmware already loaded: it runs build %u week %u 20%02u, the "
+			       "version of %s",
+			       c->rep.chip, run[0], run[1], run[2], path);
+		return;
+	}
+	/* Back to the bootloader: the controller drops off the bus and comes
+	 * back asking for the file. */
+	static const uint8_t to_bootloader[8] = { 0x01, 0x01, 0x01, 0x00, 0, 0, 0, 0 };
+	chipset_cmd(c, INTEL_OP_RESET, to_bootloader, sizeof(to_bootloader));
+	chipset_finish(c, BH_CHIPSET_FAILED, BH_ERESET,
+		       "%s runs firmware build %u week %u 20%02u but %s is build %u week %u "
+		       "20%02u: reset to its bootloader so that the file loads; run blehost again "
+		       "once the controller is back (it re-enumerates)",
+		       c->rep.chip, run[0], run[1], run[2], path, file[0], file[1], file[2]);
+}
+
 /* TLV answer: which part, and bootloader or operational. */
 static void on_tlv(struct bh_chipset *c, const uint8_t *rp, size_t n)
 {
@@ -230,36 +314,47 @@ static void on_tlv(struct bh_chipset *c, const uint8_t *rp, size_t n)
 	}
 	bh_intel_tlv_describe(v, c->rep.detail, sizeof(c->rep.detail));
 	uint8_t variant = bh_intel_hw_variant(v->cnvi_bt);
-	if (v->image_type == 0x03) {
+	bool intel_platform = bh_intel_hw_platform(v->cnvi_bt) == 0x37;
+	bool legacy = variant >= 0x11 && variant <= 0x14;
+	if (intel_platform && !legacy)
+		c->rep.chip = tlv_chip(variant);
+	if (v->image_type == 0x03 && intel_platform && tlv_loadable(variant)) {
+		char name[128];
+		uint8_t run[3] = { (uint8_t)v->build_num, (uint8_t)v->timestamp,
+				   (uint8_t)(v->timestamp >> 8) };
+		c->hw_variant = variant;
+		bh_intel_tlv_fw_name(v, "sfi", name, sizeof(name));
+		check_running(c, name, 964, run);
+		return;
+	}
+	if (v->image_type == 0x03 && !(intel_platform && legacy)) {
 		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
 			       "Intel TLV controller runs its operational firmware (build %u)",
 			       (unsigned)v->build_num);
 		return;
 	}
-	if (bh_intel_hw_platform(v->cnvi_bt) != 0x37) {
+	if (!intel_platform) {
 		chipset_finish(c, BH_CHIPSET_UNKNOWN_CHIP, BH_OK,
 			       "Intel TLV version with hardware platform 0x%02x (not 0x37) and "
 			       "image type 0x%02x: using the controller as it is",
 			       bh_intel_hw_platform(v->cnvi_bt), v->image_type);
 		return;
 	}
-	if (variant >= 0x11 && variant <= 0x14) {
+	if (legacy) {
 		/* legacy bootloader: its file names come from the legacy form */
 		c->dstep = INTEL_VERSION_LEGACY;
 		chipset_cmd(c, INTEL_OP_READ_VERSION, NULL, 0);
 		return;
 	}
-	bool known = variant == 0x17 || variant == 0x18 || variant == 0x19 || variant == 0x1b ||
-		     variant == 0x1c;
-	if (!known || v->image_type != 0x01) {
+	if (!tlv_loadable(variant) || v->image_type != 0x01) {
 		chipset_finish(c, BH_CHIPSET_UNKNOWN_CHIP, BH_OK,
-			       "Intel TLV hardware variant 0x%02x, image type 0x%02x: not a "
+			       "Intel TLV hardware variant 0x%02x%s%s%s, image type 0x%02x: not a "
 			       "bootloader blehost knows; using the controller as it is",
-			       variant, v->image_type);
+			       variant, bh_intel_variant_name(variant) ? " (" : "",
+			       bh_intel_variant_name(variant) ? bh_intel_variant_name(variant) : "",
+			       bh_intel_variant_name(variant) ? ")" : "", v->image_type);
 		return;
 	}
-	c->rep.chip = variant == 0x17 ? "Intel TyP (AX210)"
-		    : variant == 0x1c ? "Intel GaP (AX211)" : "Intel (TLV bootloader)";
 	if (v->limited_cce) {
 		chipset_finish(c, BH_CHIPSET_FAILED, BH_ENOTSUP,
 			       "this Intel bootloader does not acknowledge each fragment "
@@ -297,7 +392,14 @@ static void on_legacy_version(struct bh_chipset *c, const uint8_t *rp)
 	c->rep.rom_version = rp[3];
 	c->rep.chip = variant == 0x0b ? "Intel 8260" : variant == 0x0c ? "Intel 8265"
 		    : variant >= 0x11 && variant <= 0x14 ? "Intel 9xxx" : "Intel";
+	if (fw_variant == 0x23 && variant >= 0x11 && variant <= 0x14) {
+		char name[64];
+		file_name(c, "sfi", name, sizeof(name));
+		check_running(c, name, SFI_HEADER, rp + 6);
+		return;
+	}
 	if (fw_variant == 0x23) {
+		/* 8260/8265: their files do not carry the version */
 		chipset_finish(c, BH_CHIPSET_ALREADY_PATCHED, BH_OK,
 			       "Intel controller runs its operational firmware (build %u week %u "
 			       "20%02u)",
@@ -318,7 +420,11 @@ static void on_legacy_version(struct bh_chipset *c, const uint8_t *rp)
 static void start_download(struct bh_chipset *c)
 {
 	struct bh_chipset_report *r = &c->rep;
-	char name[64], err[128];
+	char name[128], err[128];
+	free(c->img);
+	free(c->fw);
+	c->img = c->fw = NULL;
+	c->img_len = c->fw_len = 0;
 	file_name(c, "sfi", name, sizeof(name));
 	if (!chipset_load_firmware(c, name, false))
 		return;
@@ -351,7 +457,7 @@ static void start_download(struct bh_chipset *c)
 	c->img_len = (size_t)q.n;
 	c->img_off = 0;
 	c->seg_i = 0;
-	r->download_bytes = c->fw_len;
+	r->download_bytes += c->fw_len; /* both images of a two-stage boot */
 	c->dstep = INTEL_SENDING;
 	send_piece(c);
 }
@@ -374,7 +480,7 @@ static void next_ddc(struct bh_chipset *c)
 
 static void start_ddc(struct bh_chipset *c)
 {
-	char name[64], path[160], err[128];
+	char name[128], path[160], err[128];
 	free(c->fw);
 	c->fw = NULL;
 	c->fw_len = 0;
@@ -422,6 +528,13 @@ static void intel_vendor_event(struct bh_chipset *c, const uint8_t *p, size_t n)
 	if (p[0] == 0x02 && c->dstep == INTEL_WAIT_BOOT) {
 		c->wait_until = BH_NEVER;
 		c->got_boot_event = true;
+		if (c->intel_tlv && c->hw_variant >= 0x1e && c->tlv.image_type == 0x01) {
+			/* the intermediate loader runs: it names the image */
+			static const uint8_t tlv = 0xff;
+			c->dstep = INTEL_VERSION_IML;
+			chipset_cmd(c, INTEL_OP_READ_VERSION, &tlv, 1);
+			return;
+		}
 		start_ddc(c);
 	}
 }
@@ -437,8 +550,53 @@ static void intel_timer(struct bh_chipset *c)
 			       "the firmware did not announce its boot within %d ms", BOOT_MS);
 }
 
+void intel_patched(struct bh_chipset *c)
+{
+	c->dstep = INTEL_LOCAL_VERSION_AFTER;
+	chipset_cmd(c, HCI_OP_READ_LOCAL_VERSION, NULL, 0);
+}
+
+/* The intermediate loader's TLV answer: image type 0x02 and the firmware
+ * id that names the operational image. */
+static void on_iml_version(struct bh_chipset *c, const uint8_t *rp, size_t n)
+{
+	struct bh_intel_tlv v;
+	char err[96];
+	int rc = bh_intel_tlv_parse(rp + 1, n - 1, &v, err, sizeof(err));
+	if (rc == BH_OK && (v.image_type != 0x02 || v.fw_id_bad)) {
+		rc = BH_EPROTO;
+		snprintf(err, sizeof(err), "%s",
+			 v.fw_id_bad ? "its firmware id is not a file name"
+				     : "it does not report the intermediate loader (image 0x02)");
+	}
+	if (rc) {
+		chipset_finish(c, BH_CHIPSET_FAILED, rc,
+			       "Intel intermediate loader booted, then its version answer: %s", err);
+		return;
+	}
+	/* Linux re-reads into the same fields: what the loader leaves out
+	 * keeps the bootloader's value (the secure boot engine). */
+	if (!v.have_sbe) {
+		v.sbe_type = c->tlv.sbe_type;
+		v.have_sbe = c->tlv.have_sbe;
+	}
+	c->tlv = v;
+	bh_intel_tlv_describe(&v, c->rep.detail, sizeof(c->rep.detail));
+	start_download(c);
+}
+
 static void intel_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp, size_t n)
 {
+	if (c->dstep == INTEL_LOCAL_VERSION_AFTER) {
+		if (!n || rp[0]) {
+			chipset_finish(c, BH_CHIPSET_FAILED, n ? BH_HCI_STATUS(rp[0]) : BH_EMALFORMED,
+				       "Read Local Version after the Intel download failed");
+			return;
+		}
+		if (chipset_version_after(c, rp, n))
+			chipset_finish(c, BH_CHIPSET_PATCHED, BH_OK, NULL);
+		return;
+	}
 	if (c->dstep >= INTEL_ROM_ENTER) {
 		intel_rom_complete(c, op, rp, n);
 		return;
@@ -455,6 +613,9 @@ static void intel_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp,
 			on_legacy_version(c, rp);
 		else
 			on_tlv(c, rp, n);
+		return;
+	case INTEL_VERSION_IML:
+		on_iml_version(c, rp, n);
 		return;
 	case INTEL_VERSION_LEGACY:
 		if (n == 10 && rp[1] == 0x37) {
@@ -500,7 +661,7 @@ static void intel_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp,
 			      bh_intel_tlv_parse(rp + 1, n - 1, &after, err, sizeof(err)) == BH_OK &&
 			      after.image_type == 0x03;
 		if (legacy_ok) {
-			c->rep.hci_revision_after = rp[6];
+			c->rep.firmware_version = rp[6]; /* build number */
 		} else if (tlv_ok) {
 			bh_intel_tlv_describe(&after, c->rep.detail, sizeof(c->rep.detail));
 			c->rep.firmware_version = after.build_num;
@@ -510,13 +671,13 @@ static void intel_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp,
 				       "operational firmware");
 			return;
 		}
-		chipset_finish(c, BH_CHIPSET_PATCHED, BH_OK,
-			       "%s firmware loaded (%zu bytes in %u commands%s), booted at "
-			       "0x%08x%s",
-			       c->rep.chip, c->rep.download_bytes, c->rep.commands,
-			       !c->intel_tlv ? "" : c->tlv.sbe_type ? ", ECDSA signature"
-								   : ", RSA signature",
-			       c->boot_addr, c->rep.config[0] ? ", DDC applied" : "");
+		snprintf(c->rep.message, sizeof(c->rep.message),
+			 "%s firmware loaded (%zu bytes in %u commands%s), booted at 0x%08x%s",
+			 c->rep.chip, c->rep.download_bytes, c->rep.commands,
+			 !c->intel_tlv ? "" : c->tlv.sbe_type ? ", ECDSA signature"
+							     : ", RSA signature",
+			 c->boot_addr, c->rep.config[0] ? ", DDC applied" : "");
+		intel_patched(c);
 		return;
 	}
 	}

@@ -12,7 +12,12 @@ enum {
 	INTEL_ROM_EXIT_PLAIN,
 	INTEL_ROM_EXIT_DEACTIVATE,
 	INTEL_ROM_VERSION_AFTER,
+	INTEL_LOCAL_VERSION_AFTER = 200,
 };
+
+/* The download worked and rep.message says so: HCI Read Local Version
+ * fills the report's "after" fields, then bring-up ends PATCHED. */
+void intel_patched(struct bh_chipset *c);
 
 /* A ROM part (variant 0x07/0x08) answered the legacy version v (10 bytes,
  * status first): patch it, or say why not. */

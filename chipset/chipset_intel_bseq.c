@@ -212,9 +212,10 @@ void intel_rom_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp, si
 			return;
 		}
 		if (c->dstep == INTEL_ROM_EXIT_PLAIN) {
-			chipset_finish(c, BH_CHIPSET_PATCHED, BH_OK,
-				       "%s: %u commands applied (no memory writes: no reset)",
-				       c->rep.chip, c->rep.commands);
+			snprintf(c->rep.message, sizeof(c->rep.message),
+				 "%s: %u commands applied (no memory writes: no reset)", c->rep.chip,
+				 c->rep.commands);
+			intel_patched(c);
 			return;
 		}
 		c->dstep = INTEL_ROM_VERSION_AFTER;
@@ -222,10 +223,10 @@ void intel_rom_complete(struct bh_chipset *c, uint16_t op, const uint8_t *rp, si
 		return;
 	case INTEL_ROM_VERSION_AFTER:
 		if (n == 10 && rp[1] == 0x37 && rp[9]) {
-			c->rep.hci_revision_after = rp[9];
-			chipset_finish(c, BH_CHIPSET_PATCHED, BH_OK,
-				       "%s patched (%zu bytes, %u commands), patch 0x%02x active",
-				       c->rep.chip, c->rep.download_bytes, c->rep.commands, rp[9]);
+			snprintf(c->rep.message, sizeof(c->rep.message),
+				 "%s patched (%zu bytes, %u commands), patch 0x%02x active",
+				 c->rep.chip, c->rep.download_bytes, c->rep.commands, rp[9]);
+			intel_patched(c);
 		} else {
 			chipset_finish(c, BH_CHIPSET_FAILED, BH_EPROTO,
 				       "after the patch the controller reports no patch number");

@@ -1,6 +1,8 @@
 /* Intel TLV version parts (AX2xx: hardware variants 0x17 TyP, 0x18 Slr,
- * 0x19 Slr-F, 0x1b Mgr, 0x1c GaP): the TLV Read Version answer, the
- * firmware name, and where the secure-send pieces of their .sfi are.
+ * 0x19 Slr-F, 0x1b Mgr, 0x1c GaP; the newer CNVi 0x1d BlazarU, 0x1e
+ * BlazarI, 0x1f Scorpius Peak, 0x20 Scorpius Peak2, 0x22 BlazarIW): the TLV
+ * Read Version answer, the firmware name, and where the secure-send pieces
+ * of their .sfi are.
  *
  * Facts carried over from the public Linux driver (btintel) and the
  * descriptions around it, no code:
@@ -22,6 +24,17 @@
  *   (CSS 128 from 0, key 256 from 128, signature 256 from 388) or ECDSA
  *   (CSS 128 from 644, key 96 from 772, signature 96 from 868). The
  *   command records start after both headers (964) either way.
+ * - Variants 0x1e on load an intermediate loader first: in the bootloader
+ *   the file is ibt-<cnvi>-<cnvr>-iml.sfi; once it runs (image type 0x02)
+ *   the answer carries a firmware id (type 0x50, a string) and the image
+ *   is ibt-<cnvi>-<cnvr>-<fw_id>.sfi (.ddc alike), the plain name without
+ *   an id. The names of the variants are the comments Intel's driver
+ *   gives them (GaP is Gale Peak2; BlazarU and GaP come with Meteor Lake,
+ *   BlazarI Lunar Lake, Scorpius Peak Panther Lake, Scorpius Peak2 Nova
+ *   Lake, BlazarIW Wildcat Lake).
+ * - The Write Boot Params record (0xFC0E) of an .sfi holds the boot
+ *   address (le32) then the firmware's build number, week and year; an
+ *   operational controller reporting the same three runs that file.
  */
 #include "chipset_internal.h"
 
@@ -45,6 +58,48 @@ uint8_t bh_intel_hw_platform(uint32_t cnvi_bt)
 uint8_t bh_intel_hw_variant(uint32_t cnvi_bt)
 {
 	return (uint8_t)((cnvi_bt >> 16) & 0x3f);
+}
+
+const char *bh_intel_variant_name(uint8_t hw_variant)
+{
+	switch (hw_variant) {
+	case 0x17: return "TyP";
+	case 0x18: return "Slr";
+	case 0x19: return "Slr-F";
+	case 0x1b: return "Mgr";
+	case 0x1c: return "GaP";
+	case 0x1d: return "BlazarU";
+	case 0x1e: return "BlazarI";
+	case 0x1f: return "Scorpius Peak";
+	case 0x20: return "Scorpius Peak2";
+	case 0x22: return "BlazarIW";
+	}
+	return NULL;
+}
+
+#define TLV_FW_ID 0x50
+
+/* The firmware id goes into a file name: only letters, digits, '-' and
+ * '_' (and at most 64 of them) are taken, so a controller cannot steer the
+ * lookup elsewhere ("../"). The string ends at its first NUL. */
+static void store_fw_id(struct bh_intel_tlv *v, const uint8_t *val, uint8_t len)
+{
+	size_t n = 0;
+	while (n < len && val[n])
+		n++;
+	v->fw_id[0] = 0;
+	v->fw_id_bad = n >= sizeof(v->fw_id);
+	for (size_t i = 0; i < n && !v->fw_id_bad; i++) {
+		char ch = (char)val[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+		if (!ok)
+			v->fw_id_bad = true;
+	}
+	if (!v->fw_id_bad) {
+		memcpy(v->fw_id, val, n);
+		v->fw_id[n] = 0;
+	}
 }
 
 /* How many value bytes a used type needs (0: not used, skipped). */
@@ -109,7 +164,9 @@ int bh_intel_tlv_parse(const uint8_t *p, size_t n, struct bh_intel_tlv *v, char 
 		}
 		uint8_t type = p[o], len = p[o + 1];
 		size_t need = field_size(type);
-		if (!need) {
+		if (type == TLV_FW_ID) {
+			store_fw_id(v, p + o + 2, len);
+		} else if (!need) {
 			v->unknown++;
 		} else if (len < need) {
 			if (errlen)
@@ -132,19 +189,43 @@ static unsigned top_id(uint32_t top)
 
 void bh_intel_tlv_fw_name(const struct bh_intel_tlv *v, const char *ext, char *out, size_t len)
 {
-	snprintf(out, len, "intel/ibt-%04x-%04x.%s", top_id(v->cnvi_top), top_id(v->cnvr_top), ext);
+	unsigned cnvi = top_id(v->cnvi_top), cnvr = top_id(v->cnvr_top);
+	if (bh_intel_hw_variant(v->cnvi_bt) >= 0x1e && v->image_type == 0x01)
+		snprintf(out, len, "intel/ibt-%04x-%04x-iml.%s", cnvi, cnvr, ext);
+	else if (bh_intel_hw_variant(v->cnvi_bt) >= 0x1e && v->fw_id[0])
+		snprintf(out, len, "intel/ibt-%04x-%04x-%s.%s", cnvi, cnvr, v->fw_id, ext);
+	else
+		snprintf(out, len, "intel/ibt-%04x-%04x.%s", cnvi, cnvr, ext);
+}
+
+int bh_intel_sfi_version(const uint8_t *fw, size_t len, size_t payload_off, uint8_t build[3])
+{
+	size_t o = payload_off;
+	while (o < len) {
+		if (len - o < 3 || len - o - 3 < fw[o + 2])
+			return BH_EMALFORMED;
+		if (bh_get16(fw + o) == 0xfc0e && fw[o + 2] >= 7) {
+			memcpy(build, fw + o + 3 + 4, 3);
+			return BH_OK;
+		}
+		o += 3u + fw[o + 2];
+	}
+	return BH_ENOTFOUND;
 }
 
 void bh_intel_tlv_describe(const struct bh_intel_tlv *v, char *out, size_t len)
 {
 	const char *img = v->image_type == 0x01 ? "bootloader"
+			: v->image_type == 0x02 ? "intermediate loader"
 			: v->image_type == 0x03 ? "operational" : "unknown image";
+	const char *name = bh_intel_variant_name(bh_intel_hw_variant(v->cnvi_bt));
 	int w = snprintf(out, len,
-			 "CNVi 0x%08x CNVR 0x%08x variant 0x%02x rev %u, %s, build %u type %u "
-			 "(week %u 20%02u)",
+			 "CNVi 0x%08x CNVR 0x%08x variant 0x%02x%s%s%s rev %u, %s, build %u type %u "
+			 "(week %u 20%02u)%s%s",
 			 (unsigned)v->cnvi_top, (unsigned)v->cnvr_top, bh_intel_hw_variant(v->cnvi_bt),
-			 v->dev_rev_id, img, (unsigned)v->build_num, v->build_type,
-			 v->timestamp & 0xff, v->timestamp >> 8);
+			 name ? " (" : "", name ? name : "", name ? ")" : "", v->dev_rev_id, img,
+			 (unsigned)v->build_num, v->build_type, v->timestamp & 0xff,
+			 v->timestamp >> 8, v->fw_id[0] ? ", firmware id " : "", v->fw_id);
 	if (w < 0 || (size_t)w >= len || v->image_type != 0x01)
 		return;
 	/* The bootloader-only fields are garbage in operational firmware. */

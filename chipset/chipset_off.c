@@ -208,3 +208,15 @@ int bh_intel_sfi_walk_from(const uint8_t *fw, size_t len, size_t payload_off,
 	(void)fw, (void)len, (void)payload_off, (void)fn, (void)ctx, (void)boot_addr;
 	return off(err, errlen);
 }
+
+const char *bh_intel_variant_name(uint8_t hw_variant)
+{
+	(void)hw_variant;
+	return NULL;
+}
+
+int bh_intel_sfi_version(const uint8_t *fw, size_t len, size_t payload_off, uint8_t build[3])
+{
+	(void)fw, (void)len, (void)payload_off, (void)build;
+	return BH_ENOTSUP;
+}

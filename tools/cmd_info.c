@@ -102,6 +102,8 @@ static void chipset_json(struct json *j, const struct bh_chipset_report *r)
 		json_int(j, "download_commands", r->commands);
 		json_int(j, "lmp_subversion_before", r->lmp_subversion);
 		json_int(j, "hci_revision_before", r->hci_revision);
+		json_int(j, "lmp_subversion_after", r->lmp_subversion_after);
+		json_int(j, "hci_revision_after", r->hci_revision_after);
 	}
 	json_str(j, "detail", r->detail[0] ? r->detail : NULL);
 	json_str(j, "message", r->message);

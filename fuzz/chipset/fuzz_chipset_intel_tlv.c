@@ -6,7 +6,8 @@
  * Checks: never reads out of bounds, names and descriptions stay inside
  * their buffers and terminated, header pieces lie inside the file and
  * before the records, and the secure-send groups tile the records exactly
- * in 4-byte multiples. */
+ * in 4-byte multiples; a TLV firmware id never makes a file name leave
+ * intel/; the .sfi version reader stays inside the file. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,16 @@ static int on_bseq(void *ctx, size_t cmd, size_t evt)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bh_intel_tlv v;
-	char err[96], name[48], line[256];
+	char err[96], name[128], line[256];
 	if (bh_intel_tlv_parse(data, size, &v, err, sizeof(err)) == BH_OK) {
+		/* whatever the firmware id says, the name stays one file in
+		 * intel/ (no '/' after it, no "..") */
 		bh_intel_tlv_fw_name(&v, "sfi", name, sizeof(name));
-		if (strlen(name) != strlen("intel/ibt-0000-0000.sfi"))
+		size_t nl = strlen(name);
+		if (strncmp(name, "intel/ibt-", 10) || strchr(name + 6, '/') || strstr(name, "..") ||
+		    nl < strlen("intel/ibt-0000-0000.sfi") || strcmp(name + nl - 4, ".sfi"))
+			abort();
+		if (!memchr(v.fw_id, 0, sizeof(v.fw_id)) || (v.fw_id_bad && v.fw_id[0]))
 			abort();
 		bh_intel_tlv_describe(&v, line, sizeof(line));
 		if (strlen(line) >= sizeof(line))
@@ -52,6 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (!memchr(err, 0, sizeof(err))) {
 		abort();
 	}
+	uint8_t build[3];
+	bh_intel_sfi_version(data, size, size > 2 ? data[0] : 0, build); /* bounds only */
 	struct acc b = { 0, size };
 	cur = data;
 	bool writes;

@@ -30,6 +30,10 @@ void fake_chip_init(struct fake_chip *c, enum fake_kind kind)
 		c->tlv_cnvi_bt = 0x00173700;
 		c->legacy_variant = 0x0c;
 		c->mfg_exit_reset = -1;
+		/* operational: build 0x45, week 0x30, 2021 */
+		c->run_build[0] = 0x45;
+		c->run_build[1] = 0x30;
+		c->run_build[2] = 0x15;
 	} else {
 		c->hci_ver = c->lmp_ver = 0x09;
 		c->hci_rev = 0x0001;
@@ -65,10 +69,11 @@ static size_t tlv_answer(const struct fake_chip *c, uint8_t *rp)
 	o += put_tlv(rp + o, 0x12, 4, c->tlv_cnvi_bt);
 	o += put_tlv(rp + o, 0x13, 4, 0x02800410);
 	o += put_tlv(rp + o, 0x16, 2, 0x0000);
-	o += put_tlv(rp + o, 0x1c, 1, c->intel_operational ? 0x03 : 0x01);
-	o += put_tlv(rp + o, 0x1d, 2, 0x1530); /* week 0x30, 2021 */
+	o += put_tlv(rp + o, 0x1c, 1, c->intel_operational ? 0x03 : c->iml_running ? 0x02 : 0x01);
+	o += put_tlv(rp + o, 0x1d, 2, (uint32_t)(c->run_build[1] | c->run_build[2] << 8));
 	o += put_tlv(rp + o, 0x1e, 1, 0x01);
-	o += put_tlv(rp + o, 0x1f, 4, c->intel_operational ? 0x00012345 : 0x00000123);
+	o += put_tlv(rp + o, 0x1f, 4,
+		     c->intel_operational ? 0x00012300u | c->run_build[0] : 0x00000123);
 	o += put_tlv(rp + o, 0x28, 1, 1);
 	o += put_tlv(rp + o, 0x2a, 1, 0);
 	o += put_tlv(rp + o, 0x2b, 1, 1);
@@ -78,9 +83,16 @@ static size_t tlv_answer(const struct fake_chip *c, uint8_t *rp)
 	if (!c->tlv_no_sbe)
 		o += put_tlv(rp + o, 0x2f, 1, c->tlv_sbe);
 	o += put_tlv(rp + o, 0x30, 6, 0x33221100);
+	if (c->tlv_fw_id && (c->iml_running || c->intel_operational)) {
+		size_t n = strlen(c->tlv_fw_id);
+		rp[o++] = 0x50;
+		rp[o++] = (uint8_t)(n + 1);
+		memcpy(rp + o, c->tlv_fw_id, n + 1); /* with its NUL, as a C string */
+		o += n + 1;
+	}
 	if (c->tlv_garbled) {
 		o += put_tlv(rp + o, 0x99, 0, 0);       /* unknown, empty */
-		o += put_tlv(rp + o, 0x50, 13, 0x1234); /* unknown, odd size */
+		o += put_tlv(rp + o, 0x51, 13, 0x1234); /* unknown, odd size */
 		o += put_tlv(rp + o, 0x17, 2, 0x8087);  /* USB vendor id: not used */
 	}
 	if (c->tlv_cut) {
@@ -108,6 +120,8 @@ static void version(struct fake_chip *c, fake_emit_fn emit, void *ctx)
 		sub = (uint16_t)c->patched_version;
 	} else if (c->patched) {
 		rev = (uint16_t)c->patched_version;
+		if (c->lmp_sub_patched)
+			sub = c->lmp_sub_patched;
 	}
 	uint8_t rp[9] = { 0, c->hci_ver, (uint8_t)rev, (uint8_t)(rev >> 8), c->lmp_ver,
 			  (uint8_t)c->manufacturer, (uint8_t)(c->manufacturer >> 8), (uint8_t)sub,
@@ -154,8 +168,18 @@ static bool intel_command(struct fake_chip *c, uint16_t op, const uint8_t *p, si
 			uint8_t var = c->kind == FAKE_INTEL_TLV ? c->legacy_variant : 0x0c;
 			uint8_t rp[10] = { 0, 0x37, var, 0x00, c->intel_operational ? 0x23 : 0x06,
 					   0x10, 0x2a, 0x10, 0x17, 0 };
+			if (c->intel_operational)
+				memcpy(rp + 6, c->run_build, 3);
 			complete(c, op, rp, 10, emit, ctx);
 		}
+		return true;
+	}
+	if (op == 0xfc01 && n == 8 && p[0] == 0x01 && c->intel_operational) {
+		/* hard reset: back to the bootloader (on USB it re-enumerates) */
+		c->to_bootloader++;
+		c->intel_operational = c->patched = false;
+		uint8_t ok = 0;
+		complete(c, op, &ok, 1, emit, ctx);
 		return true;
 	}
 	if (c->intel_operational && op != 0xfc8b)
@@ -199,7 +223,8 @@ static bool intel_command(struct fake_chip *c, uint16_t op, const uint8_t *p, si
 		if (c->refuse_at_fragment && c->fragments == c->refuse_at_fragment)
 			ok = 0x1f;
 		complete(c, op, &ok, 1, emit, ctx);
-		if (type == 1 && c->hdr_got[1] == c->expect_sfi_len) {
+		if (type == 1 && c->hdr_got[1] == (c->iml_running ? c->expect_sfi_len2
+								  : c->expect_sfi_len)) {
 			/* vendor event: Secure Send result (result, opcode, status) */
 			uint8_t e[7] = { 0xff, 5, 0x06, c->sfi_result, 0x09, 0xfc, 0 };
 			emit(ctx, e, 7);
@@ -212,8 +237,17 @@ static bool intel_command(struct fake_chip *c, uint16_t op, const uint8_t *p, si
 		complete(c, op, &ok, 1, emit, ctx);
 		if (c->no_boot_event)
 			return true;
-		c->intel_operational = true;
-		c->patched = true;
+		if (c->kind == FAKE_INTEL_TLV && ((c->tlv_cnvi_bt >> 16) & 0x3f) >= 0x1e &&
+		    !c->iml_running) {
+			/* the intermediate loader boots; a second image follows */
+			c->iml_running = true;
+			c->iml_boots++;
+			memset(c->hdr_got, 0, sizeof(c->hdr_got));
+		} else {
+			c->intel_operational = true;
+			c->patched = true;
+			c->iml_running = false;
+		}
 		uint8_t e[2 + 7] = { 0xff, 7, 0x02, 0, 1, 0, 0, 0, 0 };
 		emit(ctx, e, sizeof(e));
 		return true;

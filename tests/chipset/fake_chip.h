@@ -52,6 +52,17 @@ struct fake_chip {
 	uint8_t legacy_variant;  /* what the legacy form (0xFC05, no parameter) says */
 	uint8_t *hdr_dl;         /* CSS header, key and signature bytes as received */
 	size_t hdr_dl_len;
+	/* Intel operational firmware: build number, week, year it reports
+	 * (legacy answer bytes 6-8; TLV build number low byte, timestamp) */
+	uint8_t run_build[3];
+	int to_bootloader;       /* Intel Reset with reset type 1 seen */
+	uint16_t lmp_sub_patched; /* LMP subversion once patched, 0 = unchanged */
+	/* variants 0x1e on: the bootloader boots an intermediate loader
+	 * (image type 0x02) that names the image with tlv_fw_id */
+	const char *tlv_fw_id;
+	bool iml_running;
+	int iml_boots;
+	uint32_t expect_sfi_len2; /* the second image's record bytes */
 	/* Intel ROM (FAKE_INTEL_ROM, a 7260): manufacturer mode */
 	bool in_mfg;
 	int mfg_enters;

@@ -146,6 +146,8 @@ static size_t pad(uint8_t *p, size_t o)
 static size_t sfi_records(uint8_t *out, size_t cap, size_t hdr, uint32_t seed, int n,
 			  uint8_t rec_len, uint32_t boot_addr);
 
+uint8_t fw_build_sfi_version[3] = { 0x45, 0x30, 0x15 };
+
 size_t fw_build_sfi(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
 		    uint32_t boot_addr)
 {
@@ -178,7 +180,8 @@ static size_t sfi_records(uint8_t *out, size_t cap, size_t hdr, uint32_t seed, i
 		if (o % 4)
 			o += pad(out + o, o);
 	}
-	uint8_t bp[7] = { 0 };
+	uint8_t bp[7] = { 0, 0, 0, 0, fw_build_sfi_version[0], fw_build_sfi_version[1],
+			  fw_build_sfi_version[2] };
 	put32(bp, boot_addr);
 	o += record(out + o, 0xfc0e, bp, sizeof(bp));
 	if (o % 4)

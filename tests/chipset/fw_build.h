@@ -47,6 +47,10 @@ size_t fw_build_sfi(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_
  * 0x00020000 at 652), records from 964. */
 size_t fw_build_sfi_tlv(uint8_t *out, size_t cap, uint32_t seed, int n, uint8_t rec_len,
 			uint32_t boot_addr);
+/* The build number, week and year (- 2000) the .sfi builders put in the
+ * Write Boot Params record; by default what fake_chip's operational Intel
+ * firmware reports (build 0x45, week 0x30, 2021). */
+extern uint8_t fw_build_sfi_version[3];
 /* Intel .bseq: a setup command (0xfc22, two expected events), then n
  * commands of rec_len parameter bytes, Intel Mem Write (0xfc8e) or, without
  * mem_write, 0xfc2f; each expects Command Complete with status 0. */

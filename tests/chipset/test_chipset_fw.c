@@ -240,6 +240,85 @@ static void intel_sfi_and_ddc(void **state)
 }
 
 /* The TLV version answer: fields, skipped types, refusals. */
+/* Variants 0x1e on: the loader's name in the bootloader, the firmware id's
+ * once the loader or the firmware runs; ids that are no file name refused. */
+static void intel_tlv_fw_id_names(void **state)
+{
+	(void)state;
+	uint8_t a[64] = { 0x10, 4, 0x10, 0x04, 0, 0,   /* CNVi top 0x410 */
+			  0x11, 4, 0x10, 0x04, 0, 0,   /* CNVR top 0x410 */
+			  0x12, 4, 0x00, 0x37, 0x1e, 0, /* BlazarI */
+			  0x1c, 1, 0x01 };
+	size_t n = 21;
+	struct bh_intel_tlv v;
+	char err[96], name[128];
+	assert_int_equal(bh_intel_tlv_parse(a, n, &v, err, sizeof(err)), BH_OK);
+	bh_intel_tlv_fw_name(&v, "sfi", name, sizeof(name));
+	assert_string_equal(name, "intel/ibt-0041-0041-iml.sfi");
+	a[20] = 0x02; /* the intermediate loader, with its id (NUL included) */
+	static const uint8_t id[] = { 0x50, 7, 'a', '0', '-', 'u', '_', 'b', 0 };
+	memcpy(a + n, id, sizeof(id));
+	assert_int_equal(bh_intel_tlv_parse(a, n + sizeof(id), &v, err, sizeof(err)), BH_OK);
+	assert_string_equal(v.fw_id, "a0-u_b");
+	assert_false(v.fw_id_bad);
+	bh_intel_tlv_fw_name(&v, "ddc", name, sizeof(name));
+	assert_string_equal(name, "intel/ibt-0041-0041-a0-u_b.ddc");
+	/* no id: the plain name */
+	assert_int_equal(bh_intel_tlv_parse(a, n, &v, err, sizeof(err)), BH_OK);
+	bh_intel_tlv_fw_name(&v, "sfi", name, sizeof(name));
+	assert_string_equal(name, "intel/ibt-0041-0041.sfi");
+	/* before 0x1e the id is not part of the name */
+	a[16] = 0x1d;
+	assert_int_equal(bh_intel_tlv_parse(a, n + sizeof(id), &v, err, sizeof(err)), BH_OK);
+	bh_intel_tlv_fw_name(&v, "sfi", name, sizeof(name));
+	assert_string_equal(name, "intel/ibt-0041-0041.sfi");
+	a[16] = 0x1e;
+	/* a slash, a dot, a control byte: taken as no id, flagged */
+	static const char *const bad[] = { "../x", "a.b", "a\x01" };
+	for (int i = 0; i < 3; i++) {
+		uint8_t b[64];
+		memcpy(b, a, n);
+		size_t l = strlen(bad[i]);
+		b[n] = 0x50;
+		b[n + 1] = (uint8_t)l;
+		memcpy(b + n + 2, bad[i], l);
+		assert_int_equal(bh_intel_tlv_parse(b, n + 2 + l, &v, err, sizeof(err)), BH_OK);
+		assert_true(v.fw_id_bad);
+		assert_string_equal(v.fw_id, "");
+	}
+	/* 65 characters: too long for a name */
+	static uint8_t big[21 + 2 + 65];
+	memcpy(big, a, n);
+	big[n] = 0x50;
+	big[n + 1] = 65;
+	memset(big + n + 2, 'x', 65);
+	assert_int_equal(bh_intel_tlv_parse(big, sizeof(big), &v, err, sizeof(err)), BH_OK);
+	assert_true(v.fw_id_bad);
+	assert_string_equal(bh_intel_variant_name(0x20), "Scorpius Peak2");
+	assert_null(bh_intel_variant_name(0x16));
+}
+
+/* The version in an .sfi's Write Boot Params record, and every cut. */
+static void intel_sfi_version(void **state)
+{
+	(void)state;
+	static uint8_t f[8192];
+	size_t n = fw_build_sfi_tlv(f, sizeof(f), 5, 3, 20, 0x00040800);
+	uint8_t b[3];
+	assert_int_equal(bh_intel_sfi_version(f, n, 964, b), BH_OK);
+	assert_memory_equal(b, fw_build_sfi_version, 3);
+	for (size_t cut = 964; cut < n; cut++) {
+		int rc = bh_intel_sfi_version(f, cut, 964, b);
+		assert_true(rc == BH_OK || rc == BH_EMALFORMED || rc == BH_ENOTFOUND);
+	}
+	/* records only up to the boot parameters: not found */
+	assert_int_equal(bh_intel_sfi_version(f, 964, 964, b), BH_ENOTFOUND);
+	/* a Write Boot Params record too short to hold the version */
+	static const uint8_t shortrec[] = { 0x0e, 0xfc, 4, 0, 8, 4, 0 };
+	assert_int_equal(bh_intel_sfi_version(shortrec, sizeof(shortrec), 0, b), BH_ENOTFOUND);
+	assert_int_equal(bh_intel_sfi_version(shortrec, 5, 0, b), BH_EMALFORMED);
+}
+
 static void intel_tlv_parse(void **state)
 {
 	(void)state;
@@ -449,6 +528,8 @@ int main(void)
 		cmocka_unit_test(hcd_walk),
 		cmocka_unit_test(intel_sfi_and_ddc),
 		cmocka_unit_test(intel_tlv_parse),
+		cmocka_unit_test(intel_tlv_fw_id_names),
+		cmocka_unit_test(intel_sfi_version),
 		cmocka_unit_test(intel_tlv_sfi_layout),
 		cmocka_unit_test(intel_bseq),
 		cmocka_unit_test(quirk_table),

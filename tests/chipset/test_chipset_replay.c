@@ -103,7 +103,7 @@ static bool hook(void *ctx, struct fake *f, uint16_t op, const uint8_t *p, size_
 	if (cp->done)
 		return false;
 	fake_chip_command(&cp->chip, op, p, n, emit, f);
-	if (cp->chip.patched && (op == 0x1001 || op == 0xfc05))
+	if (cp->chip.patched && op == 0x1001)
 		cp->done = true;
 	return true;
 }
@@ -138,9 +138,15 @@ static int cli(const char *vendor, const char *trace, const char *exe)
 		/* the TLV fields, after the boot */
 		const char *w3 = !tlv ? w1 : json ? "\"detail\":\"CNVi 0x00000410"
 						: "Version        CNVi 0x00000410";
-		if (st != 0 || !strstr(out, w1) || !strstr(out, w2) || !strstr(out, w3)) {
-			fprintf(stderr, "%s\n-> exit %d, wanted \"%s\" and \"%s\" in:\n%s\n", cmd, st,
-				w1, w2, out);
+		/* Intel: the LMP subversion the loaded firmware reports */
+		const char *w4 = strncmp(vendor, "intel", 5) ? w1
+				 : json ? "\"lmp_subversion_before\":256,\"hci_revision_before\":256,"
+					  "\"lmp_subversion_after\":9029"
+					: "LMP subversion 0x0100 -> 0x2345";
+		if (st != 0 || !strstr(out, w1) || !strstr(out, w2) || !strstr(out, w3) ||
+		    !strstr(out, w4)) {
+			fprintf(stderr, "%s\n-> exit %d, wanted \"%s\", \"%s\", \"%s\" in:\n%s\n",
+				cmd, st, w1, w2, w4, out);
 			fails++;
 		} else {
 			fputs(out, stdout);
@@ -237,6 +243,7 @@ int main(int argc, char **argv)
 					 : tlv ? FAKE_INTEL_TLV
 					 : rom ? FAKE_INTEL_ROM : FAKE_BROADCOM);
 		cp.chip.patched_version = realtek ? 0x0a0b1234 : 0x4321;
+		cp.chip.lmp_sub_patched = 0x2345; /* Intel: what the firmware reports */
 		cp.chip.tlv_sbe = 1; /* ECDSA */
 		if (intel || tlv) {
 			char path[256];

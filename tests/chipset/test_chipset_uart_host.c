@@ -5,16 +5,26 @@
  * the standard init; `ok` expects the tty at 921600 afterwards, `refused`
  * a controller that refuses the rate and bring-up going on at 115200.
  * tests/faults' fake controller answers; it does not model the line speed
- * (test_chipset_uart does). */
+ * (test_chipset_uart does).
+ * `cli ok|refused BLEHOST` runs the real program, `blehost info` (text,
+ * then --json) with -t serial:PTY,115200,speed=921600,flow=on, against the
+ * same fake served from this process, and checks what it prints: the
+ * speed and flow control in use, the speed change's outcome, and the
+ * chipset line of bring-up. */
 #include <blehost/blehost.h>
 #include <blehost/chipset.h>
 #include <blehost/transport.h>
 
 #include "../faults/fake_ctrl.h"
 
+#include <blehost/loop.h>
+
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static bool refuse;
 static unsigned long asked;
@@ -32,15 +42,126 @@ static bool hook(void *ctx, struct fake *f, uint16_t op, const uint8_t *p, size_
 	return true;
 }
 
+/* Read Local Version: Bluetooth 5.0, Broadcom (0x000f) */
+static const uint8_t ver[9] = { 0x00, 0x09, 0x00, 0x00, 0x09, 0x0f, 0x00, 0x00, 0x00 };
+
+/* One run of `exe ARGS info` against a fresh fake; its output in out. */
+static int run_info(const char *exe, bool json, char *out, size_t cap)
+{
+	struct fake *f = fake_new_pty("serial", ",115200,speed=921600,flow=on");
+	struct bh_loop *loop = bh_loop_new();
+	if (!f || !loop)
+		return -1;
+	fake_set_answer(f, 0x1001, ver, sizeof(ver));
+	fake_set_command_hook(f, hook, NULL);
+	asked = 0;
+	/* Held open so the master does not hang up before the child opens
+	 * the slave, or after it closes it; never read. */
+	const char *spec = fake_transport(f);
+	char slave[64];
+	snprintf(slave, sizeof(slave), "%s", strchr(spec, ':') + 1);
+	*strchr(slave, ',') = 0;
+	int hold = open(slave, O_RDWR | O_NOCTTY);
+	int pipefd[2];
+	if (hold < 0 || pipe(pipefd) || fake_accept(f, loop))
+		return -1;
+	char store[] = "/tmp/bh-uart-cli-XXXXXX";
+	if (!mkdtemp(store))
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		if (json)
+			execl(exe, exe, "--json", "--store", store, "--seed", "7", "-t", spec, "info",
+			      (char *)NULL);
+		else
+			execl(exe, exe, "--store", store, "--seed", "7", "-t", spec, "info",
+			      (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	fcntl(pipefd[0], F_SETFL, O_NONBLOCK);
+	size_t n = 0;
+	int status = -1;
+	for (int i = 0; i < 2000; i++) { /* at most ~20 s */
+		bh_loop_iterate(loop, 10);
+		ssize_t k = read(pipefd[0], out + n, cap - 1 - n);
+		if (k > 0)
+			n += (size_t)k;
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+	}
+	ssize_t k;
+	while (n < cap - 1 && (k = read(pipefd[0], out + n, cap - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = 0;
+	close(pipefd[0]);
+	close(hold);
+	fake_free(f);
+	bh_loop_free(loop);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", store);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int cli(const char *exe)
+{
+	const char *text[] = {
+		refuse ? "UART           115200 baud, RTS/CTS flow control on (opened at 115200)"
+		       : "UART           921600 baud, RTS/CTS flow control on (opened at 115200)",
+		refuse ? "Speed change   failed, back at the initial speed: "
+		       : "Speed change   changed: ",
+		"Chipset        broadcom",
+		"Chipset        broadcom: unknown chip, running unpatched",
+	};
+	const char *json[] = {
+		refuse ? "\"uart\":{\"baud\":115200,\"flow_control\":true,\"initial_baud\":115200,"
+			 "\"requested_baud\":921600,\"speed_change\":\"failed, back at the initial "
+			 "speed\""
+		       : "\"uart\":{\"baud\":921600,\"flow_control\":true,\"initial_baud\":115200,"
+			 "\"requested_baud\":921600,\"speed_change\":\"changed\"",
+		"\"chipset\":{\"driver\":\"broadcom\"",
+		"\"outcome\":\"unknown chip, running unpatched\"",
+		"\"speed_change\"",
+	};
+	int fails = 0;
+	for (int j = 0; j < 2; j++) {
+		static char out[16384];
+		int st = run_info(exe, j, out, sizeof(out));
+		const char **want = j ? json : text;
+		bool ok = st == 0 && asked == 921600;
+		for (int w = 0; w < 4; w++)
+			if (!strstr(out, want[w])) {
+				fprintf(stderr, "missing: %s\n", want[w]);
+				ok = false;
+			}
+		if (!ok) {
+			fprintf(stderr, "blehost %sinfo: exit %d, 0xFC18 asked %lu:\n%s\n",
+				j ? "--json " : "", st, asked, out);
+			fails++;
+		} else {
+			fputs(out, stdout);
+		}
+	}
+	return fails ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	refuse = argc > 1 && !strcmp(argv[1], "refused");
 	setenv("BLEHOST_FIRMWARE_PATH", "/nonexistent-blehost-firmware", 1);
+	if (argc == 4 && !strcmp(argv[1], "cli")) {
+		refuse = !strcmp(argv[2], "refused");
+		return cli(argv[3]);
+	}
 	struct fake *f = fake_new_pty("serial", ",115200,speed=921600,flow=off");
 	if (!f)
 		return 2;
-	/* Read Local Version: Bluetooth 5.0, Broadcom (0x000f) */
-	static const uint8_t ver[9] = { 0x00, 0x09, 0x00, 0x00, 0x09, 0x0f, 0x00, 0x00, 0x00 };
 	fake_set_answer(f, 0x1001, ver, sizeof(ver));
 	fake_set_command_hook(f, hook, NULL);
 	struct bh_host_config cfg;
@@ -49,6 +170,9 @@ int main(int argc, char **argv)
 	cfg.seed = 7;
 	cfg.store_dir = "";
 	cfg.transport = fake_transport(f);
+	/* `record FILE`: the same run, written as a trace (btsnoop) */
+	if (argc == 3 && !strcmp(argv[1], "record"))
+		cfg.trace_path = argv[2];
 	char err[256] = "";
 	struct bh_host *h = bh_host_new(&cfg, NULL, err, sizeof(err));
 	if (!h || fake_accept(f, bh_host_loop(h)) || bh_host_start_sync(h, 5000)) {

@@ -502,11 +502,14 @@ static void intel_bootloader_patched(void **state)
 {
 	(void)state;
 	size_t n = intel_open(true, FAKE_INTEL);
+	R.chip.lmp_sub_patched = 0x1f2e;
 	const struct bh_chipset_report *r = rig_run();
 	assert_int_equal(R.result, BH_OK);
 	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
 	assert_int_equal(r->vendor, BH_CHIPSET_INTEL);
 	assert_string_equal(r->chip, "Intel 8265");
+	assert_int_equal(r->lmp_subversion_after, 0x1f2e);
+	assert_int_equal(r->firmware_version, 0x45); /* build number, legacy answer */
 	assert_string_equal(r->firmware, "/fw/intel/ibt-12-16.sfi");
 	assert_string_equal(r->config, "/fw/intel/ibt-12-16.ddc");
 	/* header, key and signature in order, then every record, in groups
@@ -598,6 +601,7 @@ static void intel_failures(void **state)
 static size_t tlv_open(bool with_ddc, uint8_t sbe)
 {
 	rig_open(0x8087, 0x0032, FAKE_INTEL_TLV, NULL);
+	R.chip.patched_version = 0x4321;
 	R.chip.tlv_sbe = sbe;
 	size_t n = fw_build_sfi_tlv(fw, sizeof(fw), 70, 25, 41, BOOT_ADDR);
 	assert_true(n > 964);
@@ -615,10 +619,15 @@ static void intel_tlv_patched(void **state)
 	(void)state;
 	for (uint8_t sbe = 0; sbe <= 1; sbe++) {
 		size_t n = tlv_open(true, sbe);
+		R.chip.lmp_sub_patched = 0x2345;
 		const struct bh_chipset_report *r = rig_run();
 		assert_int_equal(R.result, BH_OK);
 		assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
 		assert_string_equal(r->chip, "Intel TyP (AX210)");
+		/* Read Local Version after the boot: what `info` shows */
+		assert_int_equal(r->lmp_subversion, 0x0100);
+		assert_int_equal(r->lmp_subversion_after, 0x2345);
+		assert_int_equal(r->hci_revision_after, 0x4321);
 		assert_string_equal(r->firmware, "/fw/" TLV_NAME);
 		assert_string_equal(r->config, "/fw/intel/ibt-0041-0041.ddc");
 		/* RSA: CSS header, key and signature from offset 0 (128 + 256 +
@@ -652,7 +661,9 @@ static void intel_tlv_patched(void **state)
 		assert_int_equal(R.result, BH_OK);
 		assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
 		assert_int_equal(R.chip.fragments, frags);
-		assert_string_equal(r->firmware, "");
+		/* the file was read to compare its version, nothing sent */
+		assert_string_equal(r->firmware, "/fw/" TLV_NAME);
+		assert_non_null(strstr(r->message, "already loaded"));
 		rig_close();
 	}
 
@@ -812,7 +823,7 @@ static void intel_tlv_garbled(void **state)
 
 	/* not the Intel platform, or a variant blehost does not know:
 	 * used as it is */
-	uint32_t bt[2] = { 0x00173800, 0x001e3700 };
+	uint32_t bt[2] = { 0x00173800, 0x00213700 };
 	for (int i = 0; i < 2; i++) {
 		tlv_open(true, 0);
 		R.chip.tlv_cnvi_bt = bt[i];
@@ -849,6 +860,189 @@ static void intel_tlv_legacy_variant(void **state)
 	rig_close();
 }
 
+/* The newer CNVi variants: BlazarU (0x1d) loads like the AX2xx; BlazarI
+ * (0x1e) boots an intermediate loader first, whose firmware id names the
+ * image it loads next. */
+static void intel_tlv_newer_variants(void **state)
+{
+	(void)state;
+	static uint8_t iml[8192], img[8192];
+	assert_string_equal(bh_intel_variant_name(0x1d), "BlazarU");
+	assert_string_equal(bh_intel_variant_name(0x1e), "BlazarI");
+	assert_string_equal(bh_intel_variant_name(0x1f), "Scorpius Peak");
+	assert_string_equal(bh_intel_variant_name(0x22), "BlazarIW");
+	assert_string_equal(bh_intel_variant_name(0x1c), "GaP");
+	assert_null(bh_intel_variant_name(0x21));
+
+	/* BlazarU: one image, the plain name */
+	size_t n = tlv_open(true, 1);
+	R.chip.tlv_cnvi_bt = 0x001d3700;
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+	assert_string_equal(r->chip, "Intel BlazarU");
+	assert_string_equal(r->firmware, "/fw/" TLV_NAME);
+	assert_int_equal(R.chip.dl_len, n - 964);
+	assert_non_null(strstr(r->detail, "variant 0x1d (BlazarU)"));
+	assert_int_equal(R.chip.iml_boots, 0);
+	rig_close();
+
+	/* BlazarI: -iml.sfi from the bootloader, then -<fw id>.sfi and .ddc */
+	for (int ddc = 0; ddc < 2; ddc++) {
+		rig_open(0x8087, 0x0037, FAKE_INTEL_TLV, NULL);
+		R.chip.tlv_cnvi_bt = 0x001e3700;
+		R.chip.tlv_sbe = 1;
+		R.chip.tlv_fw_id = "a0b1-usb";
+		size_t n1 = fw_build_sfi_tlv(iml, sizeof(iml), 81, 6, 40, 0x00010000);
+		size_t n2 = fw_build_sfi_tlv(img, sizeof(img), 82, 14, 52, BOOT_ADDR);
+		add_file("intel/ibt-0041-0041-iml.sfi", iml, n1);
+		add_file("intel/ibt-0041-0041-a0b1-usb.sfi", img, n2);
+		if (ddc) {
+			uint8_t d[64];
+			add_file("intel/ibt-0041-0041-a0b1-usb.ddc", d, fw_build_ddc(d, sizeof(d), 2));
+		}
+		R.chip.expect_sfi_len = (uint32_t)(n1 - 964);
+		R.chip.expect_sfi_len2 = (uint32_t)(n2 - 964);
+		r = rig_run();
+		assert_int_equal(R.result, BH_OK);
+		assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+		assert_string_equal(r->chip, "Intel BlazarI");
+		assert_int_equal(R.chip.iml_boots, 1);
+		assert_false(R.chip.bad_order);
+		/* both images' records, the loader's first, each byte as in its file */
+		assert_int_equal(R.chip.dl_len, (n1 - 964) + (n2 - 964));
+		assert_memory_equal(R.chip.dl, iml + 964, n1 - 964);
+		assert_memory_equal(R.chip.dl + (n1 - 964), img + 964, n2 - 964);
+		/* the second boot went to the image's own boot address */
+		assert_int_equal(R.chip.boot_addr, BOOT_ADDR);
+		assert_string_equal(r->firmware, "/fw/intel/ibt-0041-0041-a0b1-usb.sfi");
+		assert_string_equal(r->config, ddc ? "/fw/intel/ibt-0041-0041-a0b1-usb.ddc" : "");
+		assert_int_equal(R.chip.ddc_records, ddc ? 2 : 0);
+		assert_non_null(strstr(r->detail, "firmware id a0b1-usb"));
+		rig_close();
+	}
+
+	/* no loader file: the message names it */
+	rig_open(0x8087, 0x0037, FAKE_INTEL_TLV, NULL);
+	R.chip.tlv_cnvi_bt = 0x001e3700;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ENOTFOUND);
+	assert_non_null(strstr(r->message, "intel/ibt-0041-0041-iml.sfi"));
+	rig_close();
+
+	/* a firmware id that is no file name: refused after the loader boots */
+	rig_open(0x8087, 0x0037, FAKE_INTEL_TLV, NULL);
+	R.chip.tlv_cnvi_bt = 0x001e3700;
+	R.chip.tlv_fw_id = "../../etc/x";
+	n = fw_build_sfi_tlv(iml, sizeof(iml), 81, 6, 40, 0x00010000);
+	add_file("intel/ibt-0041-0041-iml.sfi", iml, n);
+	R.chip.expect_sfi_len = (uint32_t)(n - 964);
+	int loads = 0;
+	r = rig_run();
+	loads = R.loads;
+	assert_int_equal(R.result, BH_EPROTO);
+	assert_int_equal(R.chip.iml_boots, 1);
+	assert_non_null(strstr(r->message, "firmware id"));
+	assert_int_equal(loads, 1); /* only the loader file was looked up */
+	rig_close();
+
+	/* the loader does not say it runs (the fake stays a bootloader) */
+	rig_open(0x8087, 0x0037, FAKE_INTEL_TLV, NULL);
+	R.chip.tlv_cnvi_bt = 0x001e3700;
+	add_file("intel/ibt-0041-0041-iml.sfi", iml, n);
+	R.chip.expect_sfi_len = (uint32_t)(n - 964);
+	R.chip.no_boot_event = true;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ETIMEDOUT);
+	rig_close();
+}
+
+/* Operational firmware against the file: the same build, week and year is
+ * a warm start; another version sends the controller back to its
+ * bootloader (Intel Reset type 1) so the next bring-up loads the file. */
+static void intel_same_version_check(void **state)
+{
+	(void)state;
+	static const uint8_t other[3] = { 0x46, 0x30, 0x15 };
+	/* TLV part, same version: nothing sent but the version read */
+	tlv_open(true, 0);
+	R.chip.intel_operational = true;
+	const struct bh_chipset_report *r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+	assert_non_null(strstr(r->message, "already loaded: it runs build 69 week 48 2021"));
+	assert_int_equal(R.chip.fragments, 0);
+	assert_int_equal(R.chip.to_bootloader, 0);
+	assert_int_equal(R.chip.ncmds, 2); /* Read Local Version, Intel Read Version */
+	rig_close();
+
+	/* TLV part, the file is another build: back to the bootloader */
+	memcpy(fw_build_sfi_version, other, 3);
+	tlv_open(true, 0);
+	memcpy(fw_build_sfi_version, (uint8_t[3]){ 0x45, 0x30, 0x15 }, 3);
+	R.chip.intel_operational = true;
+	r = rig_run();
+	assert_int_equal(R.result, BH_ERESET);
+	assert_int_equal(r->outcome, BH_CHIPSET_FAILED);
+	assert_int_equal(R.chip.to_bootloader, 1);
+	assert_int_equal(R.chip.fragments, 0);
+	assert_non_null(strstr(r->message, "runs firmware build 69 week 48 2021"));
+	assert_non_null(strstr(r->message, "is build 70 week 48 2021"));
+	assert_non_null(strstr(r->message, "run blehost again"));
+	/* the controller is a bootloader now: the next bring-up loads the file */
+	r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+	assert_true(R.chip.fragments > 0);
+	rig_close();
+
+	/* no file, or one without a version record: keeps what runs */
+	rig_open(0x8087, 0x0032, FAKE_INTEL_TLV, NULL);
+	R.chip.intel_operational = true;
+	r = rig_run();
+	assert_int_equal(R.result, BH_OK);
+	assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+	assert_non_null(strstr(r->message, TLV_NAME " not found: versions not compared"));
+	assert_int_equal(R.chip.to_bootloader, 0);
+	rig_close();
+	size_t n = tlv_open(false, 0);
+	R.files[0].len = 964 + 2; /* a record cut inside its header */
+	R.chip.intel_operational = true;
+	r = rig_run();
+	assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+	assert_non_null(strstr(r->message, "no version record"));
+	assert_int_equal(R.chip.to_bootloader, 0);
+	rig_close();
+
+	/* a legacy-named part (AX201, HrP 0x13) in operational firmware: the
+	 * legacy answer's bytes 6-8 against ibt-19-0-16.sfi */
+	for (int same = 1; same >= 0; same--) {
+		rig_open(0x8087, 0x0026, FAKE_INTEL_TLV, NULL);
+		R.chip.tlv_cnvi_bt = 0x00133700;
+		R.chip.legacy_variant = 0x13;
+		R.chip.intel_operational = true;
+		if (!same)
+			R.chip.run_build[2] = 0x16; /* 2022 */
+		n = fw_build_sfi(fw, sizeof(fw), 44, 12, 60, BOOT_ADDR);
+		add_file("intel/ibt-19-0-16.sfi", fw, n);
+		r = rig_run();
+		assert_int_equal(r->outcome, same ? BH_CHIPSET_ALREADY_PATCHED : BH_CHIPSET_FAILED);
+		assert_int_equal(R.chip.to_bootloader, same ? 0 : 1);
+		assert_string_equal(r->firmware, "/fw/intel/ibt-19-0-16.sfi");
+		assert_int_equal(R.chip.fragments, 0);
+		rig_close();
+	}
+
+	/* 8265 (variant 0x0c): its files carry no version; not compared */
+	intel_open(true, FAKE_INTEL);
+	R.chip.intel_operational = true;
+	r = rig_run();
+	assert_int_equal(r->outcome, BH_CHIPSET_ALREADY_PATCHED);
+	assert_int_equal(R.loads, 0);
+	assert_int_equal(R.chip.to_bootloader, 0);
+	rig_close();
+}
+
 /* ---- Intel ROM parts (7260/7265): .bseq in manufacturer mode ------------ */
 
 #define BSEQ_NAME "intel/ibt-hw-37.7.10-fw-1.80.2.3.d.bseq"
@@ -870,10 +1064,12 @@ static void intel_rom_patched(void **state)
 	const char *names[2] = { BSEQ_NAME, BSEQ_DEFAULT };
 	for (int i = 0; i < 2; i++) {
 		rom_open(names[i], 9, true);
+		R.chip.lmp_sub_patched = 0x0c5c;
 		const struct bh_chipset_report *r = rig_run();
 		assert_int_equal(R.result, BH_OK);
 		assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
 		assert_string_equal(r->chip, "Intel 7260");
+		assert_int_equal(r->lmp_subversion_after, 0x0c5c);
 		assert_non_null(strstr(r->firmware, names[i]));
 		/* manufacturer mode once, the setup command and 9 writes, each
 		 * write's parameters as in the file, then the patch activated */
@@ -1008,6 +1204,8 @@ int main(void)
 		cmocka_unit_test(intel_tlv_failures),
 		cmocka_unit_test(intel_tlv_garbled),
 		cmocka_unit_test(intel_tlv_legacy_variant),
+		cmocka_unit_test(intel_tlv_newer_variants),
+		cmocka_unit_test(intel_same_version_check),
 		cmocka_unit_test(intel_rom_patched),
 		cmocka_unit_test(intel_rom_failures),
 	};

@@ -201,6 +201,11 @@ struct bh_intel_tlv {
 	uint8_t sbe_type;       /* 0x2f: secure boot engine, 0 RSA, 1 ECDSA */
 	uint8_t otp_bdaddr[6];  /* 0x30 */
 	bool have_bdaddr, have_sbe;
+	/* 0x50: firmware id, a string naming the operational image of
+	 * variants 0x1e on; fw_id_bad when it holds a byte that has no place
+	 * in a file name (only [A-Za-z0-9_-] is taken; the rest is refused). */
+	char fw_id[65];
+	bool fw_id_bad;
 	unsigned unknown;       /* entries of types this parser does not use */
 };
 /* Parses the return parameters after the status byte. BH_EMALFORMED (with
@@ -209,12 +214,19 @@ struct bh_intel_tlv {
 int bh_intel_tlv_parse(const uint8_t *p, size_t n, struct bh_intel_tlv *v, char *err,
 		       size_t errlen);
 /* Hardware platform (0x37 for every Intel part so far) and variant
- * (0x17 TyP, 0x18 Slr, 0x19 Slr-F, 0x1b Mgr, 0x1c GaP) from CNVi BT. */
+ * (bits 16-21 of CNVi BT). */
 uint8_t bh_intel_hw_platform(uint32_t cnvi_bt);
 uint8_t bh_intel_hw_variant(uint32_t cnvi_bt);
+/* The name Intel's public driver gives a TLV hardware variant ("TyP",
+ * "BlazarU", ...), NULL for one it does not name. */
+const char *bh_intel_variant_name(uint8_t hw_variant);
 /* intel/ibt-<cnvi>-<cnvr>.EXT: each id is the CNVx top type (12 bits)
  * shifted left 4 with the step (4 bits) below, byte-swapped, as 4 hex
- * digits ("intel/ibt-0041-0041.sfi"). */
+ * digits ("intel/ibt-0041-0041.sfi"). Variants 0x1e on (BlazarI and
+ * later) boot in two stages: their bootloader takes
+ * intel/ibt-<cnvi>-<cnvr>-iml.EXT (the intermediate loader), and the
+ * loader or the operational firmware names its image with the firmware
+ * id: intel/ibt-<cnvi>-<cnvr>-<fw_id>.EXT (without an id: the plain name). */
 void bh_intel_tlv_fw_name(const struct bh_intel_tlv *v, const char *ext, char *out, size_t len);
 /* One line of the fields for `blehost info`. */
 void bh_intel_tlv_describe(const struct bh_intel_tlv *v, char *out, size_t len);
@@ -248,6 +260,14 @@ int bh_intel_bseq_walk(const uint8_t *fw, size_t len,
 int bh_intel_sfi_walk_from(const uint8_t *fw, size_t len, size_t payload_off,
 			   int (*fn)(void *ctx, size_t off, size_t n), void *ctx,
 			   uint32_t *boot_addr, char *err, size_t errlen);
+/* The firmware version an .sfi carries: build number, week, year - 2000
+ * from its Write Boot Params record (0xFC0E: boot address le32, then those
+ * three bytes), the records starting at payload_off. BH_ENOTFOUND when no
+ * such record has them, BH_EMALFORMED when a record runs past the end. The
+ * operational firmware reports the same three (legacy Read Version bytes
+ * 6-8; TLV: build number's low byte, the timestamp's week and year), so
+ * equal values mean the file is already running. */
+int bh_intel_sfi_version(const uint8_t *fw, size_t len, size_t payload_off, uint8_t build[3]);
 /* ---- UART speed change (chipset_baud.c) ------------------------------- */
 /* A UART module starts at its default speed (115200 for most); a vendor
  * command asks it to move to a faster one. The sequence, run between the
