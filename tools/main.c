@@ -75,6 +75,7 @@ static void usage(FILE *f, const char *prog)
 		"                      asks the controller for it, the tty follows, a\n"
 		"                      failure falls back to BAUD; other controllers stay\n"
 		"             flow=on|off  RTS/CTS flow control (rtscts = flow=on)\n"
+		"             parity=even|none  8E1 (Realtek H5 modules) or 8N1 (default)\n"
 		"             e.g. h4:/dev/ttyUSB0,115200,speed=921600,flow=on\n"
 		"           (default: $BLEHOST_TRANSPORT)\n"
 		"\ncommands:\n",

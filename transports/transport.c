@@ -134,7 +134,7 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 		return bh_transport_open_userchan(spec, out, err, errlen);
 	return bh_transport_errf(BH_EINVAL, err, errlen,
 				 "unknown transport '%s': use usb, usb:VID:PID, usb:BUS-PORT.PORT, "
-				 "serial:/dev/ttyACM0[,BAUD][,speed=N][,flow=on|off], h4:..., h5:..., "
+				 "serial:/dev/ttyACM0[,BAUD][,speed=N][,flow=on|off][,parity=even], h4:..., h5:..., "
 				 "unix:/path, tcp:HOST:PORT, "
 				 "hciN or replay:FILE",
 				 spec);
@@ -445,12 +445,17 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 		}
 		if (ol > 6 && !strncmp(opt, "speed=", 6) && parse_baud(opt + 6, ol - 6, &u.operating))
 			continue;
+		if ((ol == 11 && !strncmp(opt, "parity=even", 11)) ||
+		    (ol == 11 && !strncmp(opt, "parity=none", 11))) {
+			u.parity_even = opt[7] == 'e';
+			continue;
+		}
 		if (parse_baud(opt, ol, &u.baud))
 			continue;
 		return bh_transport_errf(BH_EINVAL, err, errlen,
 					 "%s:%s: bad option '%.*s' (use an initial baud rate such "
-					 "as 115200, speed=N for the operating speed, flow=on|off; "
-					 "rates 1..%lu)",
+					 "as 115200, speed=N for the operating speed, flow=on|off, "
+					 "parity=even|none; rates 1..%lu)",
 					 kind, path, (int)ol, opt, BH_UART_MAX_BAUD);
 	}
 	u.initial = u.baud;
@@ -469,12 +474,23 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 	}
 	cfmakeraw(&tio);
 	tio.c_cflag |= CLOCAL | CREAD;
+	/* Even parity is what Realtek's H5 UART parts speak (Linux opens them
+	 * 8E1). Bytes that fail the parity check are passed on unmarked (no
+	 * INPCK): H5's checksum and CRC reject the frame they belong to. Speed
+	 * changes (bh_uart_apply) keep these bits. */
+	if (u.parity_even)
+		tio.c_cflag = (tio.c_cflag | PARENB) & ~(tcflag_t)PARODD;
 	tio.c_cc[VMIN] = 0;
 	tio.c_cc[VTIME] = 0;
 	char why[200];
 	int rc = BH_OK;
 	if (tcsetattr(fd, TCSANOW, &tio) < 0)
-		rc = bh_transport_errf(BH_EIO, why, sizeof(why), "%s", strerror(errno));
+		rc = bh_transport_errf(u.parity_even ? BH_ENOTSUP : BH_EIO, why, sizeof(why), "%s%s",
+				       u.parity_even ? "even parity refused: " : "", strerror(errno));
+	if (rc == BH_OK && u.parity_even &&
+	    (tcgetattr(fd, &tio) < 0 || !(tio.c_cflag & PARENB) || (tio.c_cflag & PARODD)))
+		rc = bh_transport_errf(BH_ENOTSUP, why, sizeof(why),
+				       "the tty cannot use even parity");
 	if (rc == BH_OK)
 		rc = bh_uart_apply(fd, u.baud, u.flow, why, sizeof(why));
 	if (rc) {
@@ -486,8 +502,9 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 	char sp[32] = "";
 	if (u.operating)
 		snprintf(sp, sizeof(sp), ",speed=%lu", u.operating);
-	snprintf(name, namelen, "%s:%s,%lu%s%s", kind, path, u.baud, sp,
-		 u.flow_given ? (u.flow ? ",flow=on" : ",flow=off") : "");
+	snprintf(name, namelen, "%s:%s,%lu%s%s%s", kind, path, u.baud, sp,
+		 u.flow_given ? (u.flow ? ",flow=on" : ",flow=off") : "",
+		 u.parity_even ? ",parity=even" : "");
 	*fd_out = fd;
 	*set = u;
 	return BH_OK;

@@ -126,6 +126,7 @@ struct bh_uart_settings {
 	unsigned long initial;    /* speed the tty was opened at (BAUD in the spec) */
 	unsigned long operating;  /* speed=N from the spec, 0 = none asked for */
 	bool flow_given;          /* flow= / rtscts was in the spec */
+	bool parity_even;         /* parity=even: 8E1 (Realtek H5 modules), else 8N1 */
 };
 /* True for a UART transport, with its settings (the tty's actual speed and
  * flow control as the kernel reports them where it can). */
