@@ -463,20 +463,25 @@ class Advertisement:
                                 "extended advertising and a free advertising set)") from None
             raise
         self._set = handle
-        h.adv_set_listeners[handle] = lambda st: self._set_stopped(st, ad, rsp, connectable,
-                                                                  interval_ms)
+        h.adv_set_listeners[handle] = lambda st: self._set_stopped(st, handle, ad, rsp,
+                                                                  connectable, interval_ms)
 
-    def _set_stopped(self, st, ad, rsp, connectable, interval_ms):
+    def _set_stopped(self, st, set_handle, ad, rsp, connectable, interval_ms):
         """A set ended by itself: a connection took it (status 0), then it
-        restarts when a link ends, as the host's own advertising does; a
-        timeout ends it for good."""
+        restarts when that link ends, as the host's own advertising does
+        (when the controller did not say which link it was: when any link
+        ends); a timeout ends it for good."""
         self._set = None
         bus = self._bus
         if st != 0 or bus is None or bus.host is None or not connectable:
             return
         h = bus.host
+        link = next((c for c in list(h.conns)
+                     if h.call(h._core.conn_adv_handle, c) == set_handle), None)
 
         def relaunch(handle, reason):
+            if link is not None and handle != link:
+                return  # another link: keep waiting for ours
             if relaunch in h.disconnect_listeners:
                 h.disconnect_listeners.remove(relaunch)
             if self._bus is not bus or self._set is not None:
