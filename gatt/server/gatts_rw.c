@@ -151,6 +151,21 @@ void gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struct b
 		      BH_GATT_CHR_AUTH_SIGNED_WRITE, true, mitm);
 }
 
+/* BH_GATT_PERM_AUTHOR_PREPARE: the application authorizes the first part of
+ * each attribute in a queue, when it arrives; a part of an attribute already
+ * queued was authorized with its first. */
+static uint8_t prep_authorize(struct bh_gatts *s, struct gatts_conn *c, struct gatts_attr *a,
+			      const struct bh_att_pdu *p)
+{
+	if (!(a->write_perm & BH_GATT_PERM_AUTHOR_PREPARE) || a->kind != GATTS_K_VALUE || !a->write)
+		return 0;
+	for (unsigned i = 0; i < c->nprep; i++)
+		if (c->prep[i].handle == a->handle)
+			return 0;
+	return gatts_write_value(s, c->conn, a, p->u.prep.offset, p->u.prep.value, p->u.prep.len,
+				 BH_GATT_WRITE_F_PREPARED | BH_GATT_WRITE_F_AUTHORIZE);
+}
+
 void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
 		      const uint8_t *raw, size_t len)
 {
@@ -171,6 +186,8 @@ void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_
 	 * clients never send one) and freed when the link ends. */
 	if (!code && !c->prep && !(c->prep = calloc(s->cfg.prepare_queue, sizeof(*c->prep))))
 		code = BH_ATT_E_INSUFF_RESOURCES;
+	if (!code)
+		code = prep_authorize(s, c, a, p);
 	if (code) {
 		gatts_error(s, c->conn, p->opcode, h, code);
 		return;

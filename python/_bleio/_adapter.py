@@ -281,6 +281,12 @@ class Adapter:
         self._scan = (results, listener, timer)
         return results
 
+    def scan(self, timeout, **kwargs):
+        """start_scan(timeout=timeout, ...): the older spelling that the
+        Connection usage example of CircuitPython's _bleio docs still uses
+        (``for entry in _bleio.adapter.scan(2.5)``)."""
+        return self.start_scan(timeout=timeout, **kwargs)
+
     async def _end_scan_async(self):
         scan, self._scan = self._scan, None
         if scan is None:

@@ -196,6 +196,22 @@ class ScanEntry:
     connectable = property(lambda self: self._connectable)
     scan_response = property(lambda self: self._scan_response)
 
+    @property
+    def name(self):
+        """The Complete (or else Shortened) Local Name in this packet, or
+        None: the docs' Connection usage example reads entry.name."""
+        found = None
+        i, d = 0, self._data
+        while i + 1 < len(d) and d[i]:
+            n, kind = d[i], d[i + 1]
+            if kind in (0x08, 0x09) and i + 1 + n <= len(d):
+                text = d[i + 2:i + 1 + n].decode("utf-8", "replace")
+                if kind == 0x09:
+                    return text
+                found = text
+            i += 1 + n
+        return found
+
     def matches(self, prefixes, *, all=True):  # noqa: A002 (CircuitPython's name)
         return prefix_match(self._data, prefixes, any_=not all)
 

@@ -86,6 +86,7 @@ void ev_coc_can_send(void *ctx, uint16_t conn, uint16_t cid);
 PyObject *Host_conn_update(HostObject *self, PyObject *args);
 PyObject *Host_adv_tx_power(HostObject *self, PyObject *args);
 PyObject *Host_uses_extended(HostObject *self, PyObject *args);
+PyObject *Host_conn_adv_handle(HostObject *self, PyObject *args);
 PyObject *Host_coc_listen(HostObject *self, PyObject *args);
 PyObject *Host_coc_connect(HostObject *self, PyObject *args);
 PyObject *Host_coc_send(HostObject *self, PyObject *args);
@@ -94,6 +95,7 @@ PyObject *Host_coc_close(HostObject *self, PyObject *args);
 	{ "conn_update", (PyCFunction)Host_conn_update, METH_VARARGS, "conn_update(conn, imin, imax, latency, timeout, token)" }, \
 	{ "adv_tx_power", (PyCFunction)Host_adv_tx_power, METH_VARARGS, "adv_tx_power(token): dBm as on_op's value" }, \
 	{ "uses_extended", (PyCFunction)Host_uses_extended, METH_NOARGS, "Whether GAP uses extended advertising/scanning." }, \
+	{ "conn_adv_handle", (PyCFunction)Host_conn_adv_handle, METH_VARARGS, "conn_adv_handle(conn) -> the advertising set it came through, 0xff unknown" }, \
 	{ "coc_listen", (PyCFunction)Host_coc_listen, METH_VARARGS, "coc_listen(spsm)" }, \
 	{ "coc_connect", (PyCFunction)Host_coc_connect, METH_VARARGS, "coc_connect(conn, spsm) -> cid" }, \
 	{ "coc_send", (PyCFunction)Host_coc_send, METH_VARARGS, "coc_send(conn, cid, sdu) -> 0 or EBUSY" }, \

@@ -125,6 +125,17 @@ PyObject *Host_uses_extended(HostObject *self, PyObject *Py_UNUSED(unused))
 	return PyBool_FromLong(bh_gap_uses_extended(bh_host_gap(self->h)));
 }
 
+/* The advertising set a peripheral link came through (0xff: unknown, or
+ * not from advertising), so a set a connection took restarts when that
+ * link ends. */
+PyObject *Host_conn_adv_handle(HostObject *self, PyObject *args)
+{
+	unsigned short conn;
+	if (!PyArg_ParseTuple(args, "H", &conn) || check_open(self))
+		return NULL;
+	return PyLong_FromLong(bh_gap_conn_adv_handle(bh_host_gap(self->h), conn));
+}
+
 /* ---- L2CAP credit-based channels ---- */
 
 PyObject *Host_coc_listen(HostObject *self, PyObject *args)

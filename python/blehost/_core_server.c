@@ -76,7 +76,12 @@ static bh_status on_write(void *user, uint16_t conn, uint16_t handle, uint16_t o
 	bh_status st = BH_ATT_ERROR(ATT_UNLIKELY);
 	if (r && PyLong_Check(r)) {
 		long code = PyLong_AsLong(r);
-		st = code ? BH_ATT_ERROR(code & 0xff) : store_written(user, handle, offset, value, len);
+		if (code)
+			st = BH_ATT_ERROR(code & 0xff);
+		else /* a prepared write authorized: the value comes at Execute Write */
+			st = (flags & BH_GATT_WRITE_F_AUTHORIZE)
+				     ? BH_OK
+				     : store_written(user, handle, offset, value, len);
 	}
 	Py_XDECREF(r);
 	return st;

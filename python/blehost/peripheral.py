@@ -141,12 +141,17 @@ def _perm(allowed, enc, authen, secure):
 
 
 # AUTHORIZE: every access first asks the registered agent's authorize()
-# (Insufficient Authorization when it says no); see Bus.authorize.
-PERM_AUTHOR = 0x10
+# (Insufficient Authorization when it says no); see Bus.authorize. Writable
+# ones also have their prepared writes authorized by the setter, called with
+# options.prepare_authorize on the first Prepare Write Request of a long or
+# reliable write (BlueZ's "prepare-authorize"); see Bus.write.
+PERM_AUTHOR, PERM_AUTHOR_PREPARE = 0x10, 0x20
 
 
-def _author(p, flag):
-    return p | PERM_AUTHOR if p and flag else p
+def _author(p, flag, write=False):
+    if not p or not flag:
+        return p
+    return p | PERM_AUTHOR | (PERM_AUTHOR_PREPARE if write else 0)
 
 
 def _chr_perms(f):
@@ -156,7 +161,7 @@ def _chr_perms(f):
                bool(f & F.ENCRYPT_AUTHENTICATED_READ), bool(f & F.SECURE_READ))
     wp = _perm(bool(f & writes), bool(f & F.ENCRYPT_WRITE),
                bool(f & F.ENCRYPT_AUTHENTICATED_WRITE), bool(f & F.SECURE_WRITE))
-    return _author(rp, f & F.AUTHORIZE), _author(wp, f & F.AUTHORIZE)
+    return _author(rp, f & F.AUTHORIZE), _author(wp, f & F.AUTHORIZE, True)
 
 
 def _dsc_perms(f):
@@ -165,17 +170,19 @@ def _dsc_perms(f):
                bool(f & D.ENCRYPT_AUTHENTICATED_READ), bool(f & D.SECURE_READ))
     wp = _perm(bool(f & D.WRITE), bool(f & D.ENCRYPT_WRITE),
                bool(f & D.ENCRYPT_AUTHENTICATED_WRITE), bool(f & D.SECURE_WRITE))
-    return _author(rp, f & D.AUTHORIZE), _author(wp, f & D.AUTHORIZE)
+    return _author(rp, f & D.AUTHORIZE), _author(wp, f & D.AUTHORIZE, True)
 
 
 class _Options:
-    def __init__(self, offset=0, mtu=None, device=None, type=None):
+    def __init__(self, offset=0, mtu=None, device=None, type=None, prepare_authorize=False):
         self.offset = offset
         self.mtu = mtu
         self.device = device
         self.type = type
         self.link = None
-        self.prepare_authorize = False
+        # True: a Prepare Write Request of an AUTHORIZE attribute asks the
+        # setter whether to queue it; value is that part, nothing is written
+        self.prepare_authorize = prepare_authorize
 
 
 CharacteristicReadOptions = DescriptorReadOptions = _Options
@@ -456,20 +463,25 @@ class Advertisement:
                                 "extended advertising and a free advertising set)") from None
             raise
         self._set = handle
-        h.adv_set_listeners[handle] = lambda st: self._set_stopped(st, ad, rsp, connectable,
-                                                                  interval_ms)
+        h.adv_set_listeners[handle] = lambda st: self._set_stopped(st, handle, ad, rsp,
+                                                                  connectable, interval_ms)
 
-    def _set_stopped(self, st, ad, rsp, connectable, interval_ms):
+    def _set_stopped(self, st, set_handle, ad, rsp, connectable, interval_ms):
         """A set ended by itself: a connection took it (status 0), then it
-        restarts when a link ends, as the host's own advertising does; a
-        timeout ends it for good."""
+        restarts when that link ends, as the host's own advertising does
+        (when the controller did not say which link it was: when any link
+        ends); a timeout ends it for good."""
         self._set = None
         bus = self._bus
         if st != 0 or bus is None or bus.host is None or not connectable:
             return
         h = bus.host
+        link = next((c for c in list(h.conns)
+                     if h.call(h._core.conn_adv_handle, c) == set_handle), None)
 
         def relaunch(handle, reason):
+            if link is not None and handle != link:
+                return  # another link: keep waiting for ours
             if relaunch in h.disconnect_listeners:
                 h.disconnect_listeners.remove(relaunch)
             if self._bus is not bus or self._set is not None:
@@ -697,6 +709,10 @@ class Bus:
         b = entry[0]
         opts = self._options(conn, offset)
         opts.type = "command" if flags & 1 else ("reliable" if flags & 4 else "request")
+        # BH_GATT_WRITE_F_AUTHORIZE: the first Prepare Write Request of an
+        # AUTHORIZE attribute in a queue; returning accepts it, raising
+        # (NotAuthorizedError, ...) answers it with that ATT error
+        opts.prepare_authorize = bool(flags & 8)
         try:
             b.attr.setter_func(b.service, bytes(value), opts)
             return 0

@@ -1,8 +1,9 @@
 """Several blehost.peripheral advertisements at once on Bumble's virtual
 controllers (extended advertising, unlike btvirt's 4.2 one): run by meson
 (suite `python`, test python_bumble_adv_sets) under tests/harness/with-bumble.sh
-with BUMBLE_ARGS=--ext-adv, which exports BUMBLE_T0 (the peripheral) and
-BUMBLE_T1 (the scanner and central)."""
+with BUMBLE_ARGS=--ext-adv and BUMBLE_COUNT=3, which exports BUMBLE_T0 (the
+peripheral), BUMBLE_T1 (the scanner and central) and BUMBLE_T2 (a second
+central)."""
 
 import asyncio
 import os
@@ -12,10 +13,11 @@ import pytest
 
 from blehost import _core
 from blehost._host import Host, HostError, start_or_close
-from blehost.peripheral import Advertisement, Bus
+from blehost.peripheral import Advertisement, Bus, PacketType
 
 T0 = os.environ.get("BUMBLE_T0")
 T1 = os.environ.get("BUMBLE_T1")
+T2 = os.environ.get("BUMBLE_T2")
 if not (T0 and T1):
     pytest.skip("run through tests/harness/with-bumble.sh", allow_module_level=True)
 
@@ -134,6 +136,68 @@ async def scenario():
 
 def test_three_advertisements_at_once():
     asyncio.run(asyncio.wait_for(scenario(), 60))
+
+
+async def own_link_restarts():
+    """Two connectable sets; a central connects through each. The set whose
+    link ends restarts, the other (whose link goes on) does not until its
+    own link ends. Both sets use the host's own random address: Bumble's
+    virtual link answers link control from a controller's last set address,
+    so sets with addresses of their own lose their links' disconnections."""
+    assert T2, "BUMBLE_COUNT=3 (tests/python/meson.build)"
+    # three random static addresses, each host its own (memory-only stores)
+    bus = Bus(T0, random_address=True, store_dir="")
+    await bus.start()
+    c1 = await start_or_close(Host(T1, store_dir="", random_address=True))
+    c2 = await start_or_close(Host(T2, store_dir="", random_address=True))
+    try:
+        # the first advertisement takes the host's own advertising: once the
+        # sets run it goes, so the links come through the sets
+        first = Advertisement("first", [], 0, packet_type=PacketType.BROADCAST)
+        x = Advertisement("x-set", ["180D"], 0)
+        y = Advertisement("y-set", ["180D"], 0)
+        for a in (first, x, y):
+            await a.register(bus)
+        assert bus.legacy_adv is first and x._set and y._set
+        await first.unregister()
+        x_h, y_h = x._set, y._set
+
+        async def until(cond, what):
+            for _ in range(50):
+                if cond():
+                    return
+                await asyncio.sleep(0.1)
+            raise AssertionError(what)
+
+        links = {}
+        for c in (c1, c2):
+            async with c.connect_lock:
+                links[c], _ = await c.op(c._core.connect, bus.host.address, 1, 5000,
+                                         what="connect", timeout=10)
+            await until(lambda: len(bus.host.conns) == len(links), "no peripheral link")
+        await until(lambda: x._set is None and y._set is None, "a set still runs")
+        # which set each link came through
+        by_peer = {bus.host.conns[h].peer.upper(): bus.host.call(bus.host._core.conn_adv_handle, h)
+                   for h in bus.host.conns}
+        assert sorted(by_peer.values()) == sorted([x_h, y_h]), (by_peer, x_h, y_h)
+        first, second = (c1, c2) if by_peer[c1.address.upper()] == x_h else (c2, c1)
+        # the link through y ends: y restarts, x waits for its own link
+        second.call(second._core.disconnect, links[second])
+        await until(lambda: y._set is not None, "y not restarted after its link ended")
+        await asyncio.sleep(0.5)
+        assert x._set is None, "x restarted when another link ended"
+        first.call(first._core.disconnect, links[first])
+        await until(lambda: x._set is not None, "x not restarted after its link ended")
+        for a in (x, y):
+            await a.unregister()
+    finally:
+        c2.close()
+        c1.close()
+        bus.close()
+
+
+def test_set_restarts_when_its_own_link_ends():
+    asyncio.run(asyncio.wait_for(own_link_restarts(), 60))
 
 
 async def one_too_many():

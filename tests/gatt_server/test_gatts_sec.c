@@ -451,6 +451,156 @@ static void test_robust_caching(void **state)
 	fake_free(&f);
 }
 
+/* ---- prepared writes authorized by the application --------------------- */
+
+struct pa_call {
+	uint16_t handle, offset;
+	size_t len;
+	unsigned flags;
+	uint8_t first;
+};
+static struct pa_call pa_calls[16];
+static unsigned pa_n;
+static bh_status pa_rc;
+
+static bh_status pa_write(void *user, uint16_t conn, uint16_t handle, uint16_t offset,
+			  const uint8_t *value, size_t len, unsigned flags)
+{
+	(void)user;
+	(void)conn;
+	if (pa_n < 16)
+		pa_calls[pa_n] = (struct pa_call){ handle, offset, len, flags, len ? value[0] : 0 };
+	pa_n++;
+	return (flags & BH_GATT_WRITE_F_AUTHORIZE) ? pa_rc : BH_OK;
+}
+
+#define PA_WP (BH_GATT_PERM_OPEN | BH_GATT_PERM_AUTHOR_PREPARE)
+#define PREPARED BH_GATT_WRITE_F_PREPARED
+#define PREP_AUTH (BH_GATT_WRITE_F_PREPARED | BH_GATT_WRITE_F_AUTHORIZE)
+
+static void expect_call(unsigned i, uint16_t h, uint16_t offset, size_t len, unsigned flags,
+			uint8_t first)
+{
+	assert_true(i < pa_n);
+	assert_int_equal(pa_calls[i].handle, h);
+	assert_int_equal(pa_calls[i].offset, offset);
+	assert_int_equal(pa_calls[i].len, len);
+	assert_int_equal(pa_calls[i].flags, flags);
+	assert_int_equal(pa_calls[i].first, first);
+}
+
+static void test_prepare_authorize(void **state)
+{
+	(void)state;
+	static const struct bh_gatt_dsc_def dsc = { .uuid = BH_UUID16_INIT(0x2d10), .read_perm = 0,
+						    .write_perm = PA_WP, .max_len = 32,
+						    .write = pa_write };
+	static const struct bh_gatt_chr_def chrs[] = {
+		{ .uuid = BH_UUID16_INIT(0x2d01), .props = BH_GATT_CHR_WRITE, .write_perm = PA_WP,
+		  .max_len = 64, .write = pa_write, .dscs = &dsc, .num_dscs = 1 },
+		/* The authorize callback (BH_GATT_PERM_AUTHOR) is asked first. */
+		{ .uuid = BH_UUID16_INIT(0x2d02), .props = BH_GATT_CHR_WRITE,
+		  .write_perm = PA_WP | BH_GATT_PERM_AUTHOR, .max_len = 64, .write = pa_write,
+		  .authorize = perm_auth },
+		/* Stack-held value: the bit does nothing. */
+		{ .uuid = BH_UUID16_INIT(0x2d03), .props = BH_GATT_CHR_WRITE, .write_perm = PA_WP,
+		  .max_len = 8 },
+	};
+	static const struct bh_gatt_svc_def svc = { .uuid = BH_UUID16_INIT(0xfff2), .chrs = chrs,
+						    .num_chrs = 3 };
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	assert_int_equal(bh_gatts_add_services(f.s, &svc, 1), BH_OK);
+	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	assert_int_equal(bh_gatts_connected(f.s, 2), BH_OK);
+	uint16_t h = bh_gatts_value_handle(f.s, &chrs[0]);
+	uint16_t hd = bh_gatts_dsc_handle(f.s, &dsc);
+	uint16_t ha = bh_gatts_value_handle(f.s, &chrs[1]);
+	uint16_t hs = bh_gatts_value_handle(f.s, &chrs[2]);
+	uint8_t lo = (uint8_t)h, hi = (uint8_t)(h >> 8);
+
+	/* Refused: the Prepare Write Request gets the application's code and
+	 * its own handle; nothing is queued, so Execute Write writes nothing. */
+	pa_n = 0;
+	pa_rc = BH_ATT_ERROR(BH_ATT_E_INSUFF_AUTHORIZATION);
+	fake_expect_error(REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, lo, hi, 0, 0, 'a', 'b'),
+			  BH_ATT_PREP_WRITE_REQ, h, BH_ATT_E_INSUFF_AUTHORIZATION);
+	assert_int_equal(pa_n, 1);
+	expect_call(0, h, 0, 2, PREP_AUTH, 'a');
+	assert_int_equal(REQ(&f, 1, BH_ATT_EXEC_WRITE_REQ, 1)->data[0], BH_ATT_EXEC_WRITE_RSP);
+	assert_int_equal(pa_n, 1);
+
+	/* Allowed: asked for the first part only; Execute Write then writes
+	 * every part without the AUTHORIZE flag. */
+	pa_n = 0;
+	pa_rc = BH_OK;
+	const struct fake_pdu *r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, lo, hi, 0, 0, 'a', 'b', 'c');
+	assert_int_equal(r->data[0], BH_ATT_PREP_WRITE_RSP);
+	r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, lo, hi, 3, 0, 'd', 'e');
+	assert_int_equal(r->data[0], BH_ATT_PREP_WRITE_RSP);
+	assert_int_equal(pa_n, 1);
+	expect_call(0, h, 0, 3, PREP_AUTH, 'a');
+	/* Another connection's queue is its own: asked again there. */
+	r = REQ(&f, 2, BH_ATT_PREP_WRITE_REQ, lo, hi, 0, 0, 'z');
+	assert_int_equal(r->data[0], BH_ATT_PREP_WRITE_RSP);
+	assert_int_equal(pa_n, 2);
+	expect_call(1, h, 0, 1, PREP_AUTH, 'z');
+	assert_int_equal(REQ(&f, 1, BH_ATT_EXEC_WRITE_REQ, 1)->data[0], BH_ATT_EXEC_WRITE_RSP);
+	assert_int_equal(pa_n, 4);
+	expect_call(2, h, 0, 3, PREPARED, 'a');
+	expect_call(3, h, 3, 2, PREPARED, 'd');
+
+	/* A new queue (after execute or cancel) is asked again. */
+	r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, lo, hi, 0, 0, 'x');
+	assert_int_equal(r->data[0], BH_ATT_PREP_WRITE_RSP);
+	assert_int_equal(pa_n, 5);
+	expect_call(4, h, 0, 1, PREP_AUTH, 'x');
+	assert_int_equal(REQ(&f, 1, BH_ATT_EXEC_WRITE_REQ, 0)->data[0], BH_ATT_EXEC_WRITE_RSP);
+	assert_int_equal(pa_n, 5);
+	r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, lo, hi, 0, 0, 'y');
+	assert_int_equal(pa_n, 6);
+	expect_call(5, h, 0, 1, PREP_AUTH, 'y');
+	/* A refusal of a second attribute leaves the first one's part queued. */
+	pa_rc = BH_ATT_ERROR(0x80);
+	fake_expect_error(REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, (uint8_t)hd, (uint8_t)(hd >> 8), 0, 0, 'q'),
+			  BH_ATT_PREP_WRITE_REQ, hd, 0x80);
+	expect_call(6, hd, 0, 1, PREP_AUTH, 'q');
+	assert_int_equal(REQ(&f, 1, BH_ATT_EXEC_WRITE_REQ, 1)->data[0], BH_ATT_EXEC_WRITE_RSP);
+	assert_int_equal(pa_n, 8);
+	expect_call(7, h, 0, 1, PREPARED, 'y');
+
+	/* The authorize callback refuses first: the write callback is not asked. */
+	pa_n = 0;
+	pa_rc = BH_OK;
+	auth_rc = BH_EPERM;
+	auth_calls = 0;
+	fake_expect_error(REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, (uint8_t)ha, (uint8_t)(ha >> 8), 0, 0, 1),
+			  BH_ATT_PREP_WRITE_REQ, ha, BH_ATT_E_INSUFF_AUTHORIZATION);
+	assert_int_equal(auth_calls, 1);
+	assert_int_equal(pa_n, 0);
+	auth_rc = BH_OK;
+	r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, (uint8_t)ha, (uint8_t)(ha >> 8), 0, 0, 1);
+	assert_int_equal(r->data[0], BH_ATT_PREP_WRITE_RSP);
+	assert_int_equal(auth_calls, 2);
+	assert_int_equal(pa_n, 1);
+	expect_call(0, ha, 0, 1, PREP_AUTH, 1);
+	REQ(&f, 1, BH_ATT_EXEC_WRITE_REQ, 0);
+
+	/* A stack-held value has no callback to ask: queued and written. */
+	pa_n = 0;
+	r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, (uint8_t)hs, (uint8_t)(hs >> 8), 0, 0, 7, 8);
+	assert_int_equal(r->data[0], BH_ATT_PREP_WRITE_RSP);
+	assert_int_equal(REQ(&f, 1, BH_ATT_EXEC_WRITE_REQ, 1)->data[0], BH_ATT_EXEC_WRITE_RSP);
+	uint8_t v[8];
+	size_t n = 0;
+	assert_int_equal(bh_gatts_get_value(f.s, hs, v, sizeof(v), &n), BH_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0], 7);
+	assert_int_equal(pa_n, 0);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +610,7 @@ int main(void)
 		cmocka_unit_test(test_notify_indicate_api),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_robust_caching),
+		cmocka_unit_test(test_prepare_authorize),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,6 +78,30 @@ def test_uuid_address_attribute_scanentry():
     assert not e.matches(b"\x01\x01\x03\x03\x0f\x18")
     assert e.matches(b"\x01\x01\x03\x03\x0f\x18", all=False)
     assert (e.rssi, e.connectable, e.scan_response) == (-40, True, False)
+    assert e.name is None
+    assert _bleio.ScanEntry(a, b"\x02\x01\x06\x04\x08abc\x03\x09xy", 0, True, False).name == "xy"
+    assert _bleio.ScanEntry(a, b"\x04\x08abc\x05\x09", 0, True, False).name == "abc"  # cut short
+
+
+def test_docs_connection_usage_example(peripheral):
+    """The Connection usage example of CircuitPython's _bleio docs, as
+    written there (adapter.scan, entry.name), against `blehost peripheral`."""
+    p = peripheral("InterestingPeripheral")
+    my_entry = None
+    for entry in _bleio.adapter.scan(2.5):
+        if entry.name is not None and entry.name == 'InterestingPeripheral':
+            my_entry = entry
+            break
+    if not my_entry:
+        raise Exception("'InterestingPeripheral' not found")
+    connection = _bleio.adapter.connect(my_entry.address, timeout=10)
+    try:
+        assert connection.connected
+        assert my_entry.address.address_bytes[::-1].hex(":").upper() == p.address
+        assert any(s.uuid == _bleio.UUID(0x180D) for s in connection.discover_remote_services())
+    finally:
+        connection.disconnect()
+    _bleio.adapter.stop_scan()
 
 
 def test_uart_echo_both_roles():

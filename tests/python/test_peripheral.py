@@ -15,7 +15,8 @@ from bleak.exc import BleakError
 from blehost import _core
 from blehost._host import HostError
 from blehost.bleak import use_blehost
-from blehost.peripheral import (Advertisement, Service, characteristic, CharacteristicFlags,
+from blehost.peripheral import (Advertisement, Service, characteristic, descriptor,
+                                CharacteristicFlags, DescriptorFlags, NotAuthorizedError,
                                 get_message_bus, uuid_bytes)
 from conftest import EXAMPLES, Peer, run
 
@@ -132,6 +133,9 @@ def test_flags_map_to_server_permissions():
     assert _chr_perms(F.READ | F.AUTHORIZE) == (0x11, 0)
     assert _dsc_perms(DescriptorFlags.READ | DescriptorFlags.ENCRYPT_WRITE |
                       DescriptorFlags.WRITE) == (0x1, 0x3)
+    # writable AUTHORIZE attributes also authorize prepared writes (0x20)
+    assert _chr_perms(F.READ | F.WRITE | F.AUTHORIZE) == (0x11, 0x31)
+    assert _dsc_perms(DescriptorFlags.WRITE | DescriptorFlags.AUTHORIZE) == (0, 0x31)
 
 
 SECRET = "a0e10001-1b2c-4d5e-8f90-a1b2c3d4e5f6"
@@ -281,6 +285,122 @@ def test_authorize_and_included_service():
             client_host.close()
             await adv.unregister()
             bus.close()
+    run(main())
+
+
+LONG = "a0e30001-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+LONG_DSC = "a0e30002-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+
+
+class LongWrites(Service):
+    """An AUTHORIZE characteristic and descriptor whose setters record each
+    call and refuse prepared writes while self.refuse is set."""
+
+    def __init__(self):
+        super().__init__("a0e30000-1b2c-4d5e-8f90-a1b2c3d4e5f6", True)
+        self.calls = []       # (what, value, offset, prepare_authorize, type)
+        self.refuse = True
+        self.value = b""
+
+    @characteristic(LONG, CharacteristicFlags.READ | CharacteristicFlags.WRITE |
+                    CharacteristicFlags.RELIABLE_WRITE | CharacteristicFlags.AUTHORIZE)
+    def long_value(self, options):
+        return self.value
+
+    @long_value.setter
+    def long_value(self, value, options):
+        self.calls.append(("chr", value, options.offset, options.prepare_authorize, options.type))
+        if options.prepare_authorize:
+            if self.refuse:
+                raise NotAuthorizedError()
+            return
+        self.value = self.value[:options.offset] + value
+
+    @descriptor(LONG_DSC, long_value, DescriptorFlags.WRITE | DescriptorFlags.AUTHORIZE)
+    def long_dsc(self, options):
+        return b""
+
+    @long_dsc.setter
+    def long_dsc(self, value, options):
+        self.calls.append(("dsc", value, options.offset, options.prepare_authorize, options.type))
+        if options.prepare_authorize:
+            raise NotAuthorizedError()
+
+
+def att_errors_received(path):
+    """[(request opcode, handle, code)] of the ATT Error Responses the host
+    received, from its btsnoop trace (H4, datalink 1002)."""
+    data = open(path, "rb").read()
+    out, i = [], 16
+    while i + 24 <= len(data):
+        incl, flags = struct.unpack(">4xII", data[i:i + 12])
+        pkt = data[i + 24:i + 24 + incl]
+        i += 24 + incl
+        # received ACL, first fragment, L2CAP CID 4 (ATT), opcode Error Response
+        if flags & 3 == 1 and pkt[:1] == b"\x02" and len(pkt) >= 14 and \
+                pkt[2] & 0x30 != 0x10 and pkt[7:9] == b"\x04\x00" and pkt[9] == 0x01:
+            out.append((pkt[10], pkt[11] | pkt[12] << 8, pkt[13]))
+    return out
+
+
+def test_prepare_authorize_long_write(tmp_path):
+    """AUTHORIZE and prepared writes, as BlueZ does it: a blehost central's
+    long write (ATT_MTU 23, four Prepare Write Requests) asks the setter once,
+    on the first part, with options.prepare_authorize; its refusal answers
+    that Prepare Write Request with Insufficient Authorization naming the
+    attribute's handle and nothing is written; once it accepts, the other
+    parts are queued without asking and Execute Write hands every part to the
+    setter (type "reliable"). The agent's authorize() is asked at each
+    Prepare Write Request. Same for a descriptor."""
+    import blehost
+    from blehost.peripheral import NoIoAgent
+    asked = []
+
+    def authorize(device, uuid, write):
+        asked.append((uuid, write))
+        return True
+
+    async def main():
+        bus = await get_message_bus(store_dir="")
+        svc = LongWrites()
+        await svc.register(bus)
+        await NoIoAgent(authorize=authorize).register(bus)
+        adv = Advertisement("long-write", [], 0, 0)
+        await adv.register(bus)
+        trace = str(tmp_path / "central.btsnoop")
+        ch = blehost.Host(store_dir="", trace=trace)
+        try:
+            await ch.start()
+            addr, addr_type = bus.host._core.own_address()
+            conn, _ = await ch.op(ch._core.connect, addr, addr_type, 10000, what="connect")
+            assert ch.call(ch._core.mtu, conn) == 23  # no MTU exchange: 18 octets a part
+            vh, dh = svc.long_value.handle, svc.long_dsc.handle
+            value = bytes(range(60))
+            with pytest.raises(HostError) as e:
+                await ch.op(ch._core.write, conn, vh, value, what="long write")
+            assert e.value.att_error == 0x08, e.value
+            assert svc.calls == [("chr", value[:18], 0, True, "reliable")] and svc.value == b""
+            assert asked == [(LONG, True)]
+            svc.calls.clear()
+            svc.refuse = False
+            await ch.op(ch._core.write, conn, vh, value, what="long write")
+            assert svc.calls == [("chr", value[:18], 0, True, "reliable")] + [
+                ("chr", value[o:o + 18], o, False, "reliable") for o in (0, 18, 36, 54)]
+            assert svc.value == value
+            assert asked == [(LONG, True)] * 5  # each Prepare Write Request
+            _, v = await ch.op(ch._core.read, conn, vh, what="long read")
+            assert bytes(v) == value
+            svc.calls.clear()
+            with pytest.raises(HostError) as e:
+                await ch.op(ch._core.write, conn, dh, value[:30], what="long descriptor write")
+            assert e.value.att_error == 0x08, e.value
+            assert svc.calls == [("dsc", value[:18], 0, True, "reliable")]
+        finally:
+            ch.close()
+            await adv.unregister()
+            bus.close()
+        # on the air: each refusal named its request and attribute
+        assert att_errors_received(trace) == [(0x16, vh, 0x08), (0x16, dh, 0x08)]
     run(main())
 
 

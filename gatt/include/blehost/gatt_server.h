@@ -59,6 +59,18 @@
 #define BH_GATT_PERM_AUTHEN 0x0004  /* Level 3: encrypted and MITM-authenticated */
 #define BH_GATT_PERM_SC 0x0008      /* Level 4: authenticated LE Secure Connections */
 #define BH_GATT_PERM_AUTHOR 0x0010  /* ask the authorize callback */
+/* In write_perm, with a write callback: prepared writes are authorized by the
+ * application before they are queued (BlueZ's "prepare-authorize"). The first
+ * Prepare Write Request of a queue for this attribute calls the write callback
+ * with BH_GATT_WRITE_F_PREPARED | BH_GATT_WRITE_F_AUTHORIZE and that request's
+ * offset and value, after every other check passed; nothing is to be written
+ * then. BH_OK queues it; BH_ATT_ERROR(code) answers the Prepare Write Request
+ * with that code (Insufficient Authorization to refuse) and the request's
+ * handle (Vol 3, Part G, 4.9.4: authorization is checked when a Prepare Write
+ * Request is received). Later parts for the same attribute in the same queue
+ * are not asked again; the value comes at Execute Write as for any prepared
+ * write. Without a write callback the bit does nothing. */
+#define BH_GATT_PERM_AUTHOR_PREPARE 0x0020
 /* Minimum encryption key size 7..16 (implies ENCRYPT). */
 #define BH_GATT_PERM_KEYSIZE(n) ((uint16_t)(((n) & 0x1f) << 8))
 /* Shorthands in the style of CircuitPython's security modes. */
@@ -70,6 +82,8 @@
 #define BH_GATT_WRITE_F_CMD 0x01      /* Write Command: no response will be sent */
 #define BH_GATT_WRITE_F_SIGNED 0x02   /* Signed Write Command, signature verified */
 #define BH_GATT_WRITE_F_PREPARED 0x04 /* part of an Execute Write */
+#define BH_GATT_WRITE_F_AUTHORIZE 0x08 /* authorize a Prepare Write, write nothing
+					  (BH_GATT_PERM_AUTHOR_PREPARE) */
 
 /* Read callback: copy the value starting at offset into buf (at most cap
  * octets) and set *len. Return BH_OK or BH_ATT_ERROR(code), e.g.
