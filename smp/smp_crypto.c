@@ -368,18 +368,52 @@ out:
 	return st;
 }
 
+/* The order n of P-256, wire (little-endian) order. */
+static const uint8_t p256_order_le[32] = {
+	0x51, 0x25, 0x63, 0xfc, 0xc2, 0xca, 0xb9, 0xf3, 0x84, 0x9e, 0x17, 0xa7, 0xad, 0xfa, 0xe6, 0xbc,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* Same rule as priv_scalar, without libcrypto: the range check alone must not
+ * map the EC code (bh_smp_p256_keydraw runs at host start). Subtracts n with
+ * borrow over every octet and ORs every octet, so the time does not depend on
+ * where the key first differs from n. */
+bool bh_smp_p256_priv_valid(const uint8_t priv[32])
+{
+	if (!priv)
+		return false;
+	unsigned borrow = 0, any = 0;
+	for (int i = 0; i < 32; i++) {
+		unsigned d = (unsigned)priv[i] - p256_order_le[i] - borrow;
+		borrow = (d >> 8) & 1u;
+		any |= priv[i];
+	}
+	return any != 0 && borrow == 1; /* priv - n went below zero: priv < n */
+}
+
+bh_status bh_smp_p256_keydraw(const struct bh_env *env, uint8_t priv[32])
+{
+	if (!env || !priv)
+		return BH_EINVAL;
+	for (int tries = 0; tries < 64; tries++) {
+		bh_random(env, priv, 32);
+		if (bh_smp_p256_priv_valid(priv))
+			return BH_OK;
+	}
+	OPENSSL_cleanse(priv, 32);
+	return BH_EIO;
+}
+
 bh_status bh_smp_p256_keygen(const struct bh_env *env, uint8_t priv[32], uint8_t pub[64])
 {
 	if (!env || !priv || !pub)
 		return BH_EINVAL;
-	for (int tries = 0; tries < 64; tries++) {
-		bh_random(env, priv, 32);
-		bh_status st = bh_smp_p256_public(priv, pub);
-		if (st != BH_EINVAL)
-			return st; /* BH_OK, or libcrypto failed */
-	}
-	OPENSSL_cleanse(priv, 32);
-	return BH_EIO;
+	bh_status st = bh_smp_p256_keydraw(env, priv);
+	if (st == BH_OK)
+		st = bh_smp_p256_public(priv, pub);
+	if (st != BH_OK)
+		OPENSSL_cleanse(priv, 32);
+	return st;
 }
 
 bool bh_smp_p256_public_valid(const uint8_t pub[64])
