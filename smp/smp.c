@@ -5,6 +5,8 @@
  * in smp_legacy.c / smp_sc.c, key distribution and signing in smp_keys.c. */
 #include "smp_internal.h"
 
+#include <blehost/bh_libcrypto.h>
+
 #include <blehost/bh_bytes.h>
 #include <blehost/hci.h>
 
@@ -150,7 +152,8 @@ bool smp_own_pub(struct bh_smp *smp)
 		return true;
 	bh_status st = bh_smp_p256_public(smp->priv, smp->pub);
 	if (st != BH_OK) {
-		SMP_LOG(smp, BH_LOG_ERROR, "own public key: %s", bh_strerror(st));
+		SMP_LOG(smp, BH_LOG_ERROR, "own public key: %s",
+			st == BH_ENOTSUP ? bh_libcrypto_error() : bh_strerror(st));
 		return false;
 	}
 	smp->pub_ready = true;
