@@ -10,20 +10,22 @@
  * bench/README.md, heap and peak RSS). AES_encrypt allocates nothing.
  * These functions are deprecated in 3.0 but still exported; they are the
  * same library, so the RFC 4493 and Core Specification vectors in the
- * smp_crypto suite still check them. */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/aes.h>
-#include <openssl/crypto.h>
+ * smp_crypto suite still check them. libcrypto itself is loaded on the
+ * first call (<blehost/bh_libcrypto.h>): BH_ENOTSUP if it cannot be. */
+#include <blehost/bh_libcrypto.h>
 
 #include <string.h>
 
 int bh_aes128(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
+	const struct bh_libcrypto *lc = bh_libcrypto();
+	if (!lc)
+		return BH_ENOTSUP;
 	AES_KEY k;
-	if (AES_set_encrypt_key(key, 128, &k) != 0)
+	if (lc->AES_set_encrypt_key(key, 128, &k) != 0)
 		return BH_EIO;
-	AES_encrypt(in, out, &k);
-	OPENSSL_cleanse(&k, sizeof(k));
+	lc->AES_encrypt(in, out, &k);
+	bh_cleanse(&k, sizeof(k));
 	return BH_OK;
 }
 
@@ -44,18 +46,21 @@ static void cmac_double(uint8_t b[16])
  * instructions per call (provider lookups), more than the MAC itself. */
 int bh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16])
 {
+	const struct bh_libcrypto *lc = bh_libcrypto();
+	if (!lc)
+		return BH_ENOTSUP;
 	AES_KEY c;
 	uint8_t k[16] = { 0 }, x[16] = { 0 }, blk[16];
-	if (AES_set_encrypt_key(key, 128, &c) != 0)
+	if (lc->AES_set_encrypt_key(key, 128, &c) != 0)
 		return BH_EIO;
-	AES_encrypt(k, k, &c);
+	lc->AES_encrypt(k, k, &c);
 	cmac_double(k); /* K1 */
 	/* Every block but the last goes through the chain as is. */
 	size_t full = len ? (len - 1) / 16 : 0;
 	for (size_t b = 0; b < full; b++) {
 		for (int i = 0; i < 16; i++)
 			x[i] ^= msg[16 * b + i];
-		AES_encrypt(x, x, &c);
+		lc->AES_encrypt(x, x, &c);
 	}
 	size_t rest = len - 16 * full;
 	memset(blk, 0, sizeof(blk));
@@ -67,8 +72,8 @@ int bh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t o
 	}
 	for (int i = 0; i < 16; i++)
 		x[i] ^= blk[i] ^ k[i];
-	AES_encrypt(x, out, &c);
-	OPENSSL_cleanse(&c, sizeof(c));
-	OPENSSL_cleanse(k, sizeof(k));
+	lc->AES_encrypt(x, out, &c);
+	bh_cleanse(&c, sizeof(c));
+	bh_cleanse(k, sizeof(k));
 	return BH_OK;
 }

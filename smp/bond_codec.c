@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <blehost/bh_libcrypto.h>
 
 #include <blehost/bh_bytes.h>
 #include <blehost/privacy.h>
@@ -60,8 +59,9 @@ static void put_u8(struct buf *b, const char *key, uint8_t v)
 
 static bool sha256(const void *p, size_t n, uint8_t out[32])
 {
+	const struct bh_libcrypto *lc = bh_libcrypto();
 	unsigned int len = 0;
-	return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32;
+	return lc && lc->EVP_Digest(p, n, out, &len, lc->EVP_sha256(), NULL) == 1 && len == 32;
 }
 
 /* Appends the checksum line over everything before it. */
@@ -125,7 +125,7 @@ static bh_status parse_file(const uint8_t *data, size_t len, const char *magic, 
 	size_t body = len - csum_line;
 	if (!sha256(data, body, got))
 		return BH_EIO;
-	if (CRYPTO_memcmp(want, got, 32) != 0)
+	if (bh_ct_memcmp(want, got, 32) != 0)
 		return BH_ECORRUPT;
 
 	r.len = body;
@@ -310,7 +310,7 @@ static bh_status decode_bond(const uint8_t *data, size_t len, struct bh_bond *bd
 		if (!ok)
 			st = BH_ECORRUPT;
 	}
-	OPENSSL_cleanse(p, sizeof(*p));
+	bh_cleanse(p, sizeof(*p));
 	free(p);
 	return st;
 }
@@ -352,7 +352,7 @@ bh_status bh_local_identity_decode(const uint8_t *data, size_t len, struct bh_lo
 			rc = BH_ECORRUPT;
 	}
 	if (p)
-		OPENSSL_cleanse(p, sizeof(*p));
+		bh_cleanse(p, sizeof(*p));
 	free(p);
 	return rc;
 }

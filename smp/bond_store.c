@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
+#include <blehost/bh_libcrypto.h>
 
 #include "bond_codec.h"
 #include <blehost/privacy.h>
@@ -213,7 +213,7 @@ out:
 static void free_data(uint8_t *p, size_t len)
 {
 	if (p)
-		OPENSSL_cleanse(p, len);
+		bh_cleanse(p, len);
 	free(p);
 }
 
@@ -347,7 +347,7 @@ static bh_status outcome(struct bh_bond_store *st, const char *name, int pb, int
 		return BH_ENOMEM;
 	if (pb == 0)
 		return BH_OK;
-	OPENSSL_cleanse(out, outlen);
+	bh_cleanse(out, outlen);
 	report(st, name, pb, err, aside);
 	return problem_status((enum bh_store_problem)pb);
 }
@@ -362,12 +362,12 @@ static bh_status make_room(struct bh_bond_store *st, const char *name, bool is_b
 		if (!bd)
 			return BH_ENOMEM;
 		pb = load_bond(st, name, bd, &err);
-		OPENSSL_cleanse(bd, sizeof(*bd));
+		bh_cleanse(bd, sizeof(*bd));
 		free(bd);
 	} else {
 		struct bh_local_identity id;
 		pb = load_identity(st, &id, &err);
-		OPENSSL_cleanse(&id, sizeof(id));
+		bh_cleanse(&id, sizeof(id));
 	}
 	if (pb == -2)
 		return BH_ENOMEM;
@@ -646,7 +646,7 @@ bh_status bh_bond_store_load_all(struct bh_bond_store *st,
 			break;
 	}
 	closedir(dh);
-	OPENSSL_cleanse(bd, sizeof(*bd));
+	bh_cleanse(bd, sizeof(*bd));
 	free(bd);
 	return rc;
 }
@@ -712,7 +712,7 @@ bh_status bh_bond_store_save(struct bh_bond_store *st, const struct bh_bond *b)
 	size_t len = 0;
 	rc = bh_bond_encode(b, out, BH_BOND_FILE_MAX, &len) ? write_atomic(st, name, out, len)
 							       : BH_EIO;
-	OPENSSL_cleanse(out, BH_BOND_FILE_MAX);
+	bh_cleanse(out, BH_BOND_FILE_MAX);
 	free(out);
 	return rc;
 }
@@ -725,7 +725,7 @@ static bh_status remove_bond(struct bh_bond_store *st, const char *name)
 		return BH_ENOMEM;
 	int err;
 	int pb = load_bond(st, name, bd, &err);
-	OPENSSL_cleanse(bd, sizeof(*bd));
+	bh_cleanse(bd, sizeof(*bd));
 	free(bd);
 	if (pb == -1)
 		return BH_ENOTFOUND;
@@ -797,7 +797,7 @@ bh_status bh_bond_store_local_identity_put(struct bh_bond_store *st,
 	rc = bh_local_identity_encode(id, mem, sizeof(mem), &len)
 		     ? write_atomic(st, LOCAL_NAME, mem, len)
 		     : BH_EIO;
-	OPENSSL_cleanse(mem, sizeof(mem));
+	bh_cleanse(mem, sizeof(mem));
 	return rc;
 }
 
@@ -828,7 +828,7 @@ bh_status bh_bond_store_local_identity_renew(struct bh_bond_store *st, const str
 	struct stat sb;
 	int err;
 	int pb = load_identity(st, out, &err);
-	OPENSSL_cleanse(out, sizeof(*out));
+	bh_cleanse(out, sizeof(*out));
 	if (pb == -2)
 		return BH_ENOMEM;
 	if (pb != -1 || examine(st, LOCAL_NAME, &sb, &err) != -1) {

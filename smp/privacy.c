@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
+#include <blehost/bh_libcrypto.h>
 
 #include <blehost/smp_crypto.h>
 
@@ -78,7 +78,7 @@ bool bh_rpa_resolve(const uint8_t irk[16], const bh_addr *a)
 	uint8_t hash[3];
 	if (bh_smp_ah(irk, a->val + 3, hash) != BH_OK)
 		return false;
-	return CRYPTO_memcmp(hash, a->val, 3) == 0;
+	return bh_ct_memcmp(hash, a->val, 3) == 0;
 }
 
 bool bh_static_addr_valid(const bh_addr *a)
@@ -145,7 +145,7 @@ void bh_resolver_free(struct bh_resolver *r)
 {
 	if (!r)
 		return;
-	OPENSSL_cleanse(r->e, r->cap * sizeof(r->e[0]));
+	bh_cleanse(r->e, r->cap * sizeof(r->e[0]));
 	free(r);
 }
 
@@ -191,7 +191,7 @@ bh_status bh_resolver_remove(struct bh_resolver *r, const bh_addr *identity)
 		return BH_ENOTFOUND;
 	/* Keep the table dense: move the last entry into the hole. */
 	*e = r->e[r->n - 1];
-	OPENSSL_cleanse(&r->e[r->n - 1], sizeof(r->e[0]));
+	bh_cleanse(&r->e[r->n - 1], sizeof(r->e[0]));
 	r->n--;
 	return BH_OK;
 }
@@ -200,7 +200,7 @@ void bh_resolver_clear(struct bh_resolver *r)
 {
 	if (!r)
 		return;
-	OPENSSL_cleanse(r->e, r->cap * sizeof(r->e[0]));
+	bh_cleanse(r->e, r->cap * sizeof(r->e[0]));
 	r->n = 0;
 }
 

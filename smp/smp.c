@@ -5,6 +5,8 @@
  * in smp_legacy.c / smp_sc.c, key distribution and signing in smp_keys.c. */
 #include "smp_internal.h"
 
+#include <blehost/bh_libcrypto.h>
+
 #include <blehost/bh_bytes.h>
 #include <blehost/hci.h>
 
@@ -101,10 +103,16 @@ struct bh_smp *bh_smp_new(const struct bh_smp_config *cfg, const struct bh_smp_p
 	    bh_pool_init(&smp->conn_pool, "smp-conn", sizeof(struct smp_conn),
 			 smp->cfg.max_conns) != 0)
 		goto fail;
+	/* Only the private key is drawn here, so the random source is read in
+	 * the same order as ever (replayed traces stay byte-exact); its public
+	 * key waits for the first pairing or OOB request (smp_own_pub). The
+	 * point multiplication is what maps most of libcrypto's EC code and
+	 * costs ~0.3 M instructions: a process that never pairs skips both. */
 	if (smp->cfg.use_debug_keys) {
 		memcpy(smp->priv, bh_smp_debug_priv, 32);
 		memcpy(smp->pub, bh_smp_debug_pub, 64);
-	} else if (bh_smp_p256_keygen(env, smp->priv, smp->pub) != BH_OK) {
+		smp->pub_ready = true;
+	} else if (bh_smp_p256_keydraw(env, smp->priv) != BH_OK) {
 		bh_pool_destroy(&smp->conn_pool);
 		goto fail;
 	}
@@ -138,8 +146,24 @@ void bh_smp_forget_cmds(struct bh_smp *smp, void (*forget)(void *ctx, void *cbct
 	}
 }
 
+bool smp_own_pub(struct bh_smp *smp)
+{
+	if (smp->pub_ready)
+		return true;
+	bh_status st = bh_smp_p256_public(smp->priv, smp->pub);
+	if (st != BH_OK) {
+		SMP_LOG(smp, BH_LOG_ERROR, "own public key: %s",
+			st == BH_ENOTSUP ? bh_libcrypto_error() : bh_strerror(st));
+		return false;
+	}
+	smp->pub_ready = true;
+	return true;
+}
+
 int bh_smp_sc_oob_local(struct bh_smp *smp, uint8_t r[16], uint8_t c[16])
 {
+	if (!smp_own_pub(smp))
+		return BH_EIO;
 	bh_random(smp->env, smp->oob_r, 16);
 	if (bh_smp_f4(smp->pub, smp->pub, smp->oob_r, 0, smp->oob_c) != BH_OK)
 		return BH_EIO;

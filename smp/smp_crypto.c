@@ -9,13 +9,11 @@
 
 #include <string.h>
 
-#include <openssl/bn.h>
-#include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/obj_mac.h>
 
 #include <blehost/bh_bytes.h>
 #include <blehost/bh_crypto.h>
+#include <blehost/bh_libcrypto.h>
 
 /* Debug key pair, Vol 3, Part H, 2.3.5.6.1 (printed MSO first there). */
 const uint8_t bh_smp_debug_priv[32] = {
@@ -38,7 +36,7 @@ static bh_status aes_le(const uint8_t k[16], const uint8_t in[16], uint8_t out[1
 	bh_swap(km, k, 16);
 	bh_swap(im, in, 16);
 	int rc = bh_aes128(km, im, om);
-	OPENSSL_cleanse(km, sizeof(km));
+	bh_cleanse(km, sizeof(km));
 	if (rc != 0)
 		return BH_EIO;
 	bh_swap(out, om, 16);
@@ -56,8 +54,8 @@ static bh_status cmac_le(const uint8_t k[16], const uint8_t *msg_le, size_t len,
 	bh_swap(km, k, 16);
 	bh_swap(mm, msg_le, len);
 	int rc = bh_aes_cmac(km, mm, len, om);
-	OPENSSL_cleanse(km, sizeof(km));
-	OPENSSL_cleanse(mm, sizeof(mm));
+	bh_cleanse(km, sizeof(km));
+	bh_cleanse(mm, sizeof(mm));
 	if (rc != 0)
 		return BH_EIO;
 	bh_swap(out, om, 16);
@@ -158,7 +156,7 @@ bh_status bh_smp_f5(const uint8_t w[32], const uint8_t n1[16], const uint8_t n2[
 		m[52] = 1;
 		st = cmac_le(t, m, sizeof(m), ltk);
 	}
-	OPENSSL_cleanse(t, sizeof(t));
+	bh_cleanse(t, sizeof(t));
 	return st;
 }
 
@@ -231,7 +229,7 @@ bh_status bh_smp_ltk_to_link_key(const uint8_t ltk[16], bool ct2, uint8_t link_k
 			   : bh_smp_h6(ltk, BH_SMP_KEYID_TMP1, ilk);
 	if (st == BH_OK)
 		st = bh_smp_h6(ilk, BH_SMP_KEYID_LEBR, link_key);
-	OPENSSL_cleanse(ilk, sizeof(ilk));
+	bh_cleanse(ilk, sizeof(ilk));
 	return st;
 }
 
@@ -245,7 +243,7 @@ bh_status bh_smp_link_key_to_ltk(const uint8_t link_key[16], bool ct2, uint8_t l
 			   : bh_smp_h6(link_key, BH_SMP_KEYID_TMP2, iltk);
 	if (st == BH_OK)
 		st = bh_smp_h6(iltk, BH_SMP_KEYID_BRLE, ltk);
-	OPENSSL_cleanse(iltk, sizeof(iltk));
+	bh_cleanse(iltk, sizeof(iltk));
 	return st;
 }
 
@@ -265,41 +263,50 @@ bh_status bh_smp_ah(const uint8_t irk[16], const uint8_t r[3], uint8_t hash[3])
 /* ---- P-256 ---- */
 
 struct p256 {
+	const struct bh_libcrypto *lc; /* NULL: libcrypto could not be loaded */
 	EC_GROUP *grp;
 	BN_CTX *bn;
 };
 
-static bool p256_open(struct p256 *c)
+/* BH_OK, BH_ENOTSUP without libcrypto, or BH_EIO if it failed. */
+static bh_status p256_open(struct p256 *c)
 {
-	c->grp = EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-	c->bn = BN_CTX_new();
-	return c->grp && c->bn;
+	c->grp = NULL;
+	c->bn = NULL;
+	c->lc = bh_libcrypto();
+	if (!c->lc)
+		return BH_ENOTSUP;
+	c->grp = c->lc->EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
+	c->bn = c->lc->BN_CTX_new();
+	return c->grp && c->bn ? BH_OK : BH_EIO;
 }
 
 static void p256_close(struct p256 *c)
 {
-	EC_GROUP_free(c->grp);
-	BN_CTX_free(c->bn);
+	if (!c->lc)
+		return;
+	c->lc->EC_GROUP_free(c->grp);
+	c->lc->BN_CTX_free(c->bn);
 }
 
 /* BIGNUM from a wire-order (little-endian) 32-octet value. */
-static BIGNUM *bn_le(const uint8_t v[32])
+static BIGNUM *bn_le(const struct p256 *c, const uint8_t v[32])
 {
-	return BN_lebin2bn(v, 32, NULL);
+	return c->lc->BN_lebin2bn(v, 32, NULL);
 }
 
 /* The private scalar if it lies in [1, n-1], else NULL. */
 static BIGNUM *priv_scalar(const struct p256 *c, const uint8_t priv[32])
 {
-	BIGNUM *d = bn_le(priv);
+	BIGNUM *d = bn_le(c, priv);
 	if (!d)
 		return NULL;
-	const BIGNUM *n = EC_GROUP_get0_order(c->grp);
-	if (BN_is_zero(d) || BN_cmp(d, n) >= 0) {
-		BN_clear_free(d);
+	const BIGNUM *n = c->lc->EC_GROUP_get0_order(c->grp);
+	if (c->lc->BN_is_zero(d) || c->lc->BN_cmp(d, n) >= 0) {
+		c->lc->BN_clear_free(d);
 		return NULL;
 	}
-	BN_set_flags(d, BN_FLG_CONSTTIME);
+	c->lc->BN_set_flags(d, BN_FLG_CONSTTIME);
 	return d;
 }
 
@@ -308,38 +315,40 @@ static BIGNUM *priv_scalar(const struct p256 *c, const uint8_t priv[32])
  * curve, but the range check against p is ours: OpenSSL would reduce. */
 static EC_POINT *point_from(const struct p256 *c, const uint8_t pub[64])
 {
-	BIGNUM *x = bn_le(pub), *y = bn_le(pub + 32), *p = BN_new();
+	BIGNUM *x = bn_le(c, pub), *y = bn_le(c, pub + 32), *p = c->lc->BN_new();
 	EC_POINT *pt = NULL;
 	if (!x || !y || !p)
 		goto out;
-	if (!EC_GROUP_get_curve(c->grp, p, NULL, NULL, c->bn))
+	if (!c->lc->EC_GROUP_get_curve(c->grp, p, NULL, NULL, c->bn))
 		goto out;
-	if (BN_cmp(x, p) >= 0 || BN_cmp(y, p) >= 0)
+	if (c->lc->BN_cmp(x, p) >= 0 || c->lc->BN_cmp(y, p) >= 0)
 		goto out;
-	pt = EC_POINT_new(c->grp);
+	pt = c->lc->EC_POINT_new(c->grp);
 	if (!pt)
 		goto out;
-	if (!EC_POINT_set_affine_coordinates(c->grp, pt, x, y, c->bn) ||
-	    EC_POINT_is_at_infinity(c->grp, pt) || EC_POINT_is_on_curve(c->grp, pt, c->bn) != 1) {
-		EC_POINT_free(pt);
+	if (!c->lc->EC_POINT_set_affine_coordinates(c->grp, pt, x, y, c->bn) ||
+	    c->lc->EC_POINT_is_at_infinity(c->grp, pt) ||
+	    c->lc->EC_POINT_is_on_curve(c->grp, pt, c->bn) != 1) {
+		c->lc->EC_POINT_free(pt);
 		pt = NULL;
 	}
 out:
-	BN_free(x);
-	BN_free(y);
-	BN_free(p);
+	c->lc->BN_free(x);
+	c->lc->BN_free(y);
+	c->lc->BN_free(p);
 	return pt;
 }
 
 /* Writes point pt as wire-order X||Y (or X only when y_too is false). */
 static bool point_to(const struct p256 *c, const EC_POINT *pt, uint8_t *out, bool y_too)
 {
-	BIGNUM *x = BN_new(), *y = BN_new();
-	bool ok = x && y && !EC_POINT_is_at_infinity(c->grp, pt) &&
-		  EC_POINT_get_affine_coordinates(c->grp, pt, x, y, c->bn) &&
-		  BN_bn2lebinpad(x, out, 32) == 32 && (!y_too || BN_bn2lebinpad(y, out + 32, 32) == 32);
-	BN_clear_free(x);
-	BN_clear_free(y);
+	BIGNUM *x = c->lc->BN_new(), *y = c->lc->BN_new();
+	bool ok = x && y && !c->lc->EC_POINT_is_at_infinity(c->grp, pt) &&
+		  c->lc->EC_POINT_get_affine_coordinates(c->grp, pt, x, y, c->bn) &&
+		  c->lc->BN_bn2lebinpad(x, out, 32) == 32 &&
+		  (!y_too || c->lc->BN_bn2lebinpad(y, out + 32, 32) == 32);
+	c->lc->BN_clear_free(x);
+	c->lc->BN_clear_free(y);
 	return ok;
 }
 
@@ -348,38 +357,75 @@ bh_status bh_smp_p256_public(const uint8_t priv[32], uint8_t pub[64])
 	if (!priv || !pub)
 		return BH_EINVAL;
 	struct p256 c;
-	bh_status st = BH_EIO;
 	BIGNUM *d = NULL;
 	EC_POINT *q = NULL;
-	if (!p256_open(&c))
+	bh_status st = p256_open(&c);
+	if (st != BH_OK)
 		goto out;
+	st = BH_EIO;
 	d = priv_scalar(&c, priv);
 	if (!d) {
 		st = BH_EINVAL;
 		goto out;
 	}
-	q = EC_POINT_new(c.grp);
-	if (q && EC_POINT_mul(c.grp, q, d, NULL, NULL, c.bn) && point_to(&c, q, pub, true))
+	q = c.lc->EC_POINT_new(c.grp);
+	if (q && c.lc->EC_POINT_mul(c.grp, q, d, NULL, NULL, c.bn) && point_to(&c, q, pub, true))
 		st = BH_OK;
 out:
-	EC_POINT_free(q);
-	BN_clear_free(d);
+	if (c.lc) {
+		c.lc->EC_POINT_free(q);
+		c.lc->BN_clear_free(d);
+	}
 	p256_close(&c);
 	return st;
+}
+
+/* The order n of P-256, wire (little-endian) order. */
+static const uint8_t p256_order_le[32] = {
+	0x51, 0x25, 0x63, 0xfc, 0xc2, 0xca, 0xb9, 0xf3, 0x84, 0x9e, 0x17, 0xa7, 0xad, 0xfa, 0xe6, 0xbc,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* Same rule as priv_scalar, without libcrypto: the range check alone must not
+ * map the EC code (bh_smp_p256_keydraw runs at host start). Subtracts n with
+ * borrow over every octet and ORs every octet, so the time does not depend on
+ * where the key first differs from n. */
+bool bh_smp_p256_priv_valid(const uint8_t priv[32])
+{
+	if (!priv)
+		return false;
+	unsigned borrow = 0, any = 0;
+	for (int i = 0; i < 32; i++) {
+		unsigned d = (unsigned)priv[i] - p256_order_le[i] - borrow;
+		borrow = (d >> 8) & 1u;
+		any |= priv[i];
+	}
+	return any != 0 && borrow == 1; /* priv - n went below zero: priv < n */
+}
+
+bh_status bh_smp_p256_keydraw(const struct bh_env *env, uint8_t priv[32])
+{
+	if (!env || !priv)
+		return BH_EINVAL;
+	for (int tries = 0; tries < 64; tries++) {
+		bh_random(env, priv, 32);
+		if (bh_smp_p256_priv_valid(priv))
+			return BH_OK;
+	}
+	bh_cleanse(priv, 32);
+	return BH_EIO;
 }
 
 bh_status bh_smp_p256_keygen(const struct bh_env *env, uint8_t priv[32], uint8_t pub[64])
 {
 	if (!env || !priv || !pub)
 		return BH_EINVAL;
-	for (int tries = 0; tries < 64; tries++) {
-		bh_random(env, priv, 32);
-		bh_status st = bh_smp_p256_public(priv, pub);
-		if (st != BH_EINVAL)
-			return st; /* BH_OK, or libcrypto failed */
-	}
-	OPENSSL_cleanse(priv, 32);
-	return BH_EIO;
+	bh_status st = bh_smp_p256_keydraw(env, priv);
+	if (st == BH_OK)
+		st = bh_smp_p256_public(priv, pub);
+	if (st != BH_OK)
+		bh_cleanse(priv, 32);
+	return st;
 }
 
 bool bh_smp_p256_public_valid(const uint8_t pub[64])
@@ -388,10 +434,10 @@ bool bh_smp_p256_public_valid(const uint8_t pub[64])
 		return false;
 	struct p256 c;
 	bool ok = false;
-	if (p256_open(&c)) {
+	if (p256_open(&c) == BH_OK) {
 		EC_POINT *pt = point_from(&c, pub);
 		ok = pt != NULL;
-		EC_POINT_free(pt);
+		c.lc->EC_POINT_free(pt);
 	}
 	p256_close(&c);
 	return ok;
@@ -403,24 +449,27 @@ bh_status bh_smp_p256_dhkey(const uint8_t priv[32], const uint8_t peer_pub[64],
 	if (!priv || !peer_pub || !dhkey)
 		return BH_EINVAL;
 	struct p256 c;
-	bh_status st = BH_EIO;
 	BIGNUM *d = NULL;
 	EC_POINT *peer = NULL, *r = NULL;
-	if (!p256_open(&c))
+	bh_status st = p256_open(&c);
+	if (st != BH_OK)
 		goto out;
+	st = BH_EIO;
 	d = priv_scalar(&c, priv);
 	peer = point_from(&c, peer_pub);
 	if (!d || !peer) {
 		st = BH_EINVAL;
 		goto out;
 	}
-	r = EC_POINT_new(c.grp);
-	if (r && EC_POINT_mul(c.grp, r, NULL, peer, d, c.bn) && point_to(&c, r, dhkey, false))
+	r = c.lc->EC_POINT_new(c.grp);
+	if (r && c.lc->EC_POINT_mul(c.grp, r, NULL, peer, d, c.bn) && point_to(&c, r, dhkey, false))
 		st = BH_OK;
 out:
-	EC_POINT_free(r);
-	EC_POINT_free(peer);
-	BN_clear_free(d);
+	if (c.lc) {
+		c.lc->EC_POINT_free(r);
+		c.lc->EC_POINT_free(peer);
+		c.lc->BN_clear_free(d);
+	}
 	p256_close(&c);
 	return st;
 }
@@ -429,7 +478,7 @@ bool bh_smp_p256_public_eq(const uint8_t a[64], const uint8_t b[64])
 {
 	if (!a || !b)
 		return false;
-	return CRYPTO_memcmp(a, b, 64) == 0;
+	return bh_ct_memcmp(a, b, 64) == 0;
 }
 
 bool bh_smp_p256_is_debug_key(const uint8_t pub[64])

@@ -124,6 +124,7 @@ struct bh_smp {
 	struct bh_pool conn_pool;
 	struct smp_conn **conns; /* cfg.max_conns entries, NULL = free */
 	uint8_t priv[32], pub[64];
+	bool pub_ready; /* pub computed from priv (smp_own_pub) */
 	uint8_t oob_r[16], oob_c[16];
 	bool oob_r_valid;
 	struct smp_backoff backoff[SMP_BACKOFF_SLOTS];
@@ -138,6 +139,8 @@ struct smp_conn *smp_conn_find(const struct bh_smp *smp, uint16_t handle);
 void smp_send(struct bh_smp *smp, struct smp_conn *c, const uint8_t *pdu, size_t len);
 /* Sends Pairing Failed(reason) and ends the pairing with BH_SMP_REASON(reason). */
 void smp_fail(struct bh_smp *smp, struct smp_conn *c, uint8_t reason);
+/* Our P-256 public key, computed on first use; false if libcrypto failed. */
+bool smp_own_pub(struct bh_smp *smp);
 /* Sends Pairing Failed(reason) and ends the pairing with status. */
 void smp_fail_status(struct bh_smp *smp, struct smp_conn *c, uint8_t reason, bh_status status);
 /* Ends the pairing with status without sending anything. */

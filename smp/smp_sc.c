@@ -157,6 +157,10 @@ void smp_sc_start(struct bh_smp *smp, struct smp_conn *c)
 	smp_method_start(smp, c);
 	if (!c->pairing)
 		return;
+	if (!smp_own_pub(smp)) {
+		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+		return;
+	}
 	if (c->initiator) {
 		uint8_t pdu[65] = { SMP_PUBLIC_KEY };
 		memcpy(pdu + 1, smp->pub, 64);
@@ -166,6 +170,10 @@ void smp_sc_start(struct bh_smp *smp, struct smp_conn *c)
 
 void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t pk[64])
 {
+	if (!smp_own_pub(smp)) { /* computed in smp_sc_start; this is a guard */
+		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+		return;
+	}
 	/* CVE-2018-5383: never use a point that is not on the curve. */
 	if (!bh_smp_p256_public_valid(pk) || bh_smp_p256_public_eq(pk, smp->pub)) {
 		smp_fail(smp, c, BH_SMP_ERR_DHKEY_CHECK_FAILED);

@@ -796,6 +796,31 @@ static void test_oob_commitment_mismatch(void **state)
 	rig_free(&r);
 }
 
+/* The own public key is computed on the first SC pairing (smp_own_pub): if
+ * that fails (here: a private key out of range, standing in for libcrypto
+ * failing), the pairing ends with Unspecified Reason on either role, and the
+ * OOB data request reports BH_EIO. */
+static void test_own_public_key_failure(void **state)
+{
+	(void)state;
+	for (int side = 0; side < 2; side++) {
+		struct rig r;
+		rig_init(&r, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT);
+		r.s[0].cfg.sc_mode = r.s[1].cfg.sc_mode = BH_SMP_SC_ONLY;
+		rig_start(&r);
+		assert_false(r.s[side].smp->pub_ready);
+		memset(r.s[side].smp->priv, 0, 32);
+		pair_expect_fail(&r, BH_SMP_ERR_UNSPECIFIED);
+		expect_sent_failed(&r, side, BH_SMP_ERR_UNSPECIFIED);
+		assert_false(r.s[side].smp->pub_ready);
+		uint8_t oob_r[16], oob_c[16];
+		assert_int_equal(bh_smp_sc_oob_local(r.s[side].smp, oob_r, oob_c), BH_EIO);
+		/* the other side paired as far as it could: its key was computed */
+		assert_true(r.s[!side].smp->pub_ready);
+		rig_free(&r);
+	}
+}
+
 /* A Security Request during the back-off gets Repeated Attempts. */
 static void test_security_request_backoff(void **state)
 {
@@ -842,6 +867,7 @@ int main(void)
 		cmocka_unit_test(test_conn_pool_exhausted),
 		cmocka_unit_test(test_order_violations),
 		cmocka_unit_test(test_oob_commitment_mismatch),
+		cmocka_unit_test(test_own_public_key_failure),
 		cmocka_unit_test(test_no_agent),
 		cmocka_unit_test(test_security_request_backoff),
 	};

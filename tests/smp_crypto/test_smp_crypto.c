@@ -365,6 +365,60 @@ static void test_p256_private_out_of_range(void **state)
 	assert_int_equal(bh_smp_p256_public(priv, pub), BH_EINVAL);
 }
 
+/* The libcrypto-free range check of bh_smp_p256_keydraw must agree with
+ * bh_smp_p256_public (libcrypto's BN compare) at and around both ends. */
+static void test_p256_priv_valid_matches_libcrypto(void **state)
+{
+	(void)state;
+	static const uint8_t n_le[32] = {
+		0x51, 0x25, 0x63, 0xfc, 0xc2, 0xca, 0xb9, 0xf3, 0x84, 0x9e, 0x17,
+		0xa7, 0xad, 0xfa, 0xe6, 0xbc, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+	};
+	uint8_t cand[9][32], pub[64];
+	memset(cand, 0, sizeof(cand));
+	cand[1][0] = 1;                /* 1 */
+	memcpy(cand[2], n_le, 32);     /* n */
+	memcpy(cand[3], n_le, 32);
+	cand[3][0] = 0x50;             /* n - 1 */
+	memcpy(cand[4], n_le, 32);
+	cand[4][0] = 0x52;             /* n + 1 */
+	memset(cand[5], 0xff, 32);     /* 2^256 - 1 */
+	memcpy(cand[6], n_le, 32);
+	cand[6][31] = 0xfe;            /* below n in the top octet only */
+	memcpy(cand[7], n_le, 32);
+	cand[7][16] = 0x00;            /* an octet below n's, but a more */
+	cand[7][24] = 0x01;            /* significant one above: > n */
+	memcpy(cand[8], bh_smp_debug_priv, 32);
+	for (int i = 0; i < 9; i++) {
+		bool in_range = bh_smp_p256_public(cand[i], pub) == BH_OK;
+		assert_int_equal(bh_smp_p256_priv_valid(cand[i]), in_range);
+	}
+	assert_false(bh_smp_p256_priv_valid(cand[0]));
+	assert_true(bh_smp_p256_priv_valid(cand[3]));
+	assert_false(bh_smp_p256_priv_valid(cand[2]));
+	assert_false(bh_smp_p256_priv_valid(cand[7]));
+	assert_false(bh_smp_p256_priv_valid(NULL));
+}
+
+/* keydraw + public is keygen: the same env sequence gives the same pair. */
+static void test_p256_keydraw_is_keygen(void **state)
+{
+	(void)state;
+	struct bh_xrand r1, r2;
+	struct bh_env e1 = { .random = bh_xrand_fill, .random_ctx = &r1 };
+	struct bh_env e2 = { .random = bh_xrand_fill, .random_ctx = &r2 };
+	bh_xrand_seed(&r1, 7);
+	bh_xrand_seed(&r2, 7);
+	uint8_t a[32], pa[64], b[32], pb[64];
+	assert_int_equal(bh_smp_p256_keygen(&e1, a, pa), BH_OK);
+	assert_int_equal(bh_smp_p256_keydraw(&e2, b), BH_OK);
+	assert_memory_equal(a, b, 32);
+	assert_int_equal(bh_smp_p256_public(b, pb), BH_OK);
+	assert_memory_equal(pa, pb, 64);
+	assert_int_equal(bh_smp_p256_keydraw(NULL, b), BH_EINVAL);
+}
+
 static void test_p256_public_eq_reflection(void **state)
 {
 	(void)state;
@@ -480,6 +534,8 @@ int main(void)
 		cmocka_unit_test(test_p256_private_out_of_range),
 		cmocka_unit_test(test_p256_public_eq_reflection),
 		cmocka_unit_test(test_p256_keygen_deterministic),
+		cmocka_unit_test(test_p256_priv_valid_matches_libcrypto),
+		cmocka_unit_test(test_p256_keydraw_is_keygen),
 		cmocka_unit_test(test_p256_keygen_retries_out_of_range),
 		cmocka_unit_test(test_null_arguments),
 	};

@@ -103,6 +103,14 @@ bh_status bh_smp_ah(const uint8_t irk[16], const uint8_t r[3], uint8_t hash[3]);
  * Writes the key pair. Same env sequence -> same key pair. */
 bh_status bh_smp_p256_keygen(const struct bh_env *env, uint8_t priv[32], uint8_t pub[64]);
 
+/* The draw of bh_smp_p256_keygen alone: the same env sequence gives the same
+ * private key, and no libcrypto EC code runs (bh_smp_new draws at start and
+ * computes the public key only when a pairing or OOB data first needs it). */
+bh_status bh_smp_p256_keydraw(const struct bh_env *env, uint8_t priv[32]);
+
+/* True if priv (wire order) lies in [1, n-1], n the order of P-256. */
+bool bh_smp_p256_priv_valid(const uint8_t priv[32]);
+
 /* Public key of a private key; BH_EINVAL if priv is 0 or >= n. */
 bh_status bh_smp_p256_public(const uint8_t priv[32], uint8_t pub[64]);
 

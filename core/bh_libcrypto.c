@@ -1,0 +1,113 @@
+/* libcrypto loaded on first use; see <blehost/bh_libcrypto.h>. */
+#include <blehost/bh_libcrypto.h>
+
+#include <blehost/bh_err.h>
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SYM(name) { #name, offsetof(struct bh_libcrypto, name) }
+static const struct {
+	const char *sym;
+	size_t off;
+} syms[] = {
+	SYM(AES_set_encrypt_key),
+	SYM(AES_encrypt),
+	SYM(BN_CTX_new),
+	SYM(BN_CTX_free),
+	SYM(BN_new),
+	SYM(BN_free),
+	SYM(BN_clear_free),
+	SYM(BN_cmp),
+	SYM(BN_is_zero),
+	SYM(BN_set_flags),
+	SYM(BN_lebin2bn),
+	SYM(BN_bn2lebinpad),
+	SYM(EC_GROUP_new_by_curve_name),
+	SYM(EC_GROUP_free),
+	SYM(EC_GROUP_get0_order),
+	SYM(EC_GROUP_get_curve),
+	SYM(EC_POINT_new),
+	SYM(EC_POINT_free),
+	SYM(EC_POINT_mul),
+	SYM(EC_POINT_is_at_infinity),
+	SYM(EC_POINT_is_on_curve),
+	SYM(EC_POINT_set_affine_coordinates),
+	SYM(EC_POINT_get_affine_coordinates),
+	SYM(EVP_Digest),
+	SYM(EVP_sha256),
+	SYM(CRYPTO_memcmp),
+};
+#undef SYM
+
+/* Every member must have a row above: a forgotten one would stay NULL. */
+_Static_assert(sizeof(syms) / sizeof(syms[0]) * sizeof(void (*)(void)) ==
+		       sizeof(struct bh_libcrypto),
+	       "struct bh_libcrypto and syms[] disagree");
+
+int bh_libcrypto_load(const char *soname, struct bh_libcrypto *out, void **handle, char *err,
+		      size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	*handle = NULL;
+	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *why = dlerror();
+		if (err && errlen)
+			snprintf(err, errlen, "crypto: cannot load %s (%s); install libssl3", soname,
+				 why ? why : "dlopen failed");
+		return BH_ENOTSUP;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(h, syms[i].sym);
+		if (!f) {
+			dlclose(h);
+			memset(out, 0, sizeof(*out));
+			if (err && errlen)
+				snprintf(err, errlen, "crypto: %s has no %s: not OpenSSL 3's libcrypto",
+					 soname, syms[i].sym);
+			return BH_ENOTSUP;
+		}
+		/* POSIX: a function pointer and void * share a representation. */
+		memcpy((char *)out + syms[i].off, &f, sizeof(f));
+	}
+	*handle = h;
+	return BH_OK;
+}
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static struct bh_libcrypto table;
+static int load_rc;
+static char load_err[256];
+
+static void load_once(void)
+{
+	void *h; /* kept for the process's life: keys and contexts may outlive any caller */
+	load_rc = bh_libcrypto_load(BH_LIBCRYPTO_SONAME, &table, &h, load_err, sizeof(load_err));
+}
+
+const struct bh_libcrypto *bh_libcrypto(void)
+{
+	pthread_once(&once, load_once);
+	return load_rc ? NULL : &table;
+}
+
+const char *bh_libcrypto_error(void)
+{
+	pthread_once(&once, load_once);
+	return load_rc ? load_err : NULL;
+}
+
+int bh_ct_memcmp(const void *a, const void *b, size_t n)
+{
+	const struct bh_libcrypto *lc = bh_libcrypto();
+	return lc ? lc->CRYPTO_memcmp(a, b, n) : -1;
+}
+
+void bh_cleanse(void *p, size_t n)
+{
+	if (p && n)
+		explicit_bzero(p, n);
+}
