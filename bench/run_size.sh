@@ -26,13 +26,19 @@ mkdir -p "$dir"
 
 # name:meson options (comma-separated), each on top of every option at its
 # default. Keep "lean" equal to lean_opts in scripts/buildtypes.sh.
-defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto
+defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
+defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true
+lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
+lean=$lean,-Dgatt_client=false,-Dgatt_server=false
 configs="full:
 chipset:-Dchipset=false
 h5:-Dh5=false
 trace:-Dtrace=false
 usb:-Dusb=disabled
-lean:-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled"
+l2cap_coc:-Dl2cap_coc=false
+gatt_client:-Dgatt_client=false
+gatt_server:-Dgatt_server=false
+lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
 
 code_bytes() {
