@@ -27,9 +27,9 @@ mkdir -p "$dir"
 # name:meson options (comma-separated), each on top of every option at its
 # default. Keep "lean" equal to lean_opts in scripts/buildtypes.sh.
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
-defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true
+defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
-lean=$lean,-Dgatt_client=false,-Dgatt_server=false
+lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
 configs="full:
 chipset:-Dchipset=false
 h5:-Dh5=false
@@ -38,6 +38,7 @@ usb:-Dusb=disabled
 l2cap_coc:-Dl2cap_coc=false
 gatt_client:-Dgatt_client=false
 gatt_server:-Dgatt_server=false
+smp_legacy:-Dsmp_legacy=false
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
 
