@@ -38,7 +38,7 @@ rm -f $top/summary.txt
 targets_of() {
 	[ "${2:-}" = lean_targets ] || return 0
 	ninja -C "$1" -t targets all |
-		grep -oE '^(libblehost\.(a|so[.0-9]*)|tools/blehost|tests/[a-z]+/test_[a-z0-9_]*_off):' |
+		grep -oE '^(libblehost\.(a|so[.0-9]*)|tools/blehost|tests/[a-z0-9_]+/test_[a-z0-9_]*_off):' |
 		tr -d :
 }
 ok=0
