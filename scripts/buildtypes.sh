@@ -37,6 +37,8 @@ rm -f $top/summary.txt
 # libraries, tools/blehost and the tests of suite 'lean' (*_off).
 targets_of() {
 	[ "${2:-}" = lean_targets ] || return 0
+	# A reused directory regenerates first, so new tests are listed.
+	ninja -C "$1" build.ninja >/dev/null
 	ninja -C "$1" -t targets all |
 		grep -oE '^(libblehost\.(a|so[.0-9]*)|tools/blehost|tests/[a-z0-9_]+/test_[a-z0-9_]*_off):' |
 		tr -d :
