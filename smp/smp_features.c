@@ -84,6 +84,11 @@ uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_p
 		smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY;
 	if (smp->cfg.sc_mode == BH_SMP_SC_ONLY && !c->sc)
 		return BH_SMP_ERR_AUTH_REQUIREMENTS;
+#ifdef BH_SMP_NO_LEGACY
+	/* -Dsmp_legacy=false: every mode behaves as Secure Connections Only. */
+	if (!c->sc)
+		return BH_SMP_ERR_AUTH_REQUIREMENTS;
+#endif
 
 	c->key_size = req->max_key_size < rsp->max_key_size ? req->max_key_size
 							    : rsp->max_key_size;

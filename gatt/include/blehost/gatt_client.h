@@ -194,7 +194,12 @@ struct bh_gattc_config {
 void bh_gattc_config_default(struct bh_gattc_config *cfg);
 
 /* NULL on allocation failure or a bad config (any size 0). port->request,
- * cancel and mtu are required. env, port and events are copied. */
+ * cancel and mtu are required. env, port and events are copied.
+ * A build with -Dgatt_client=false still creates the object (the host makes
+ * one per link) but every procedure, clear and import return BH_ENOTSUP
+ * (logged with "(-Dgatt_client=false)") and send nothing; the tree stays
+ * empty; notifications and indications go to events.unsubscribed (the ATT
+ * bearer confirms indications itself). */
 struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh_env *env,
 			      const struct bh_gattc_port *port, const struct bh_gattc_events *events);
 /* Completes every pending operation with BH_EDISCONNECTED (if not already

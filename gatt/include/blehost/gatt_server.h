@@ -245,7 +245,13 @@ void bh_gatts_config_default(struct bh_gatts_config *c);
 struct bh_gatts;
 
 /* NULL on allocation failure or bad config. The GAP service starts at
- * handle 1, the GATT service follows it. */
+ * handle 1, the GATT service follows it.
+ * A build with -Dgatt_server=false has no database (not even GAP/GATT
+ * services): bh_gatts_new still returns an object so connections work,
+ * every ATT request of a peer is answered Request Not Supported (handle
+ * 0x0000) and commands are ignored; add/remove, set/get value, notify,
+ * indicate, changed and CCCD import/export return BH_ENOTSUP (logged with
+ * "(-Dgatt_server=false)"); the handle lookups return 0. */
 struct bh_gatts *bh_gatts_new(const struct bh_gatts_config *cfg, const struct bh_env *env,
 			      const struct bh_gatts_port *port, const struct bh_gatts_events *ev);
 void bh_gatts_free(struct bh_gatts *s);

@@ -217,6 +217,14 @@ int bh_l2cap_send_fixed(struct bh_l2cap *l2, uint16_t handle, uint16_t cid, cons
 int bh_l2cap_conn_param_update(struct bh_l2cap *l2, uint16_t handle,
 			       const struct bh_l2cap_conn_params *p);
 
+/* A build with -Dl2cap_coc=false leaves out LE credit-based channels (LE
+ * CoC and ECFC, hence EATT: a host with eatt_bearers > 0 fails to start):
+ * bh_l2cap_coc_*, bh_l2cap_ecfc_* and bh_l2cap_chan_info return BH_ENOTSUP
+ * and log "(-Dl2cap_coc=false)"; a peer's LE Credit Based or Credit Based
+ * Connection Request is refused with result 0x0002 (SPSM not supported), a
+ * Credit Based Reconfigure Request with 0x0003 (invalid CID), a
+ * Disconnection Request with Command Reject (invalid CID). */
+
 /* Accept incoming credit-based connections on spsm (0x0001..0x00ff).
  * 0, BH_EINVAL, BH_EEXIST, BH_ENOMEM. */
 int bh_l2cap_coc_register(struct bh_l2cap *l2, uint16_t spsm);

@@ -82,6 +82,11 @@ struct bh_security {
 	bool bonded;      /* the key in use is (or will be) stored */
 };
 
+/* A build with -Dsmp_legacy=false has no LE legacy pairing: whatever the
+ * mode, a pairing that would not use LE Secure Connections ends with
+ * Pairing Failed (Authentication Requirements), exactly as in
+ * BH_SMP_SC_ONLY (Vol 3, Part H, 2.3.5.1); BH_SMP_LEGACY_ONLY then never
+ * pairs. */
 enum bh_smp_sc_mode {
 	BH_SMP_SC_PREFERRED = 0, /* SC when the peer supports it, else legacy */
 	BH_SMP_SC_ONLY = 1,      /* refuse legacy pairing (Auth Requirements) */
