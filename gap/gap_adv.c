@@ -265,14 +265,14 @@ static int adv_queue_start(struct bh_gap *gap)
 	const struct bh_gap_adv_params *a = &gap->adv;
 	bool ext = gap_ext_adv(gap);
 	unsigned need = ext ? 6 + 2 * (BH_AD_EXT_MAX / EXT_FRAG_MAX + 1) : 6;
-	if (gap_cmd_space(gap) < need)
-		return BH_EBUSY;
 	if (kind_connectable(a->kind) && gap_conn_used(gap) >= gap->cfg.max_connections)
 		return BH_HCI_STATUS(0x09); /* Connection Limit Exceeded */
+	int rc = gap_cmd_reserve(gap, need);
+	if (rc)
+		return rc;
 	uint8_t own_type = gap_own_type(gap);
 	bh_addr rand = gap->rand_addr;
 	bool use_rand = false;
-	int rc;
 	if (a->anonymous) {
 		/* A fresh NRPA for this advertising only (_bleio "anonymous"). */
 		rc = gap_new_random(gap, BH_GAP_OWN_NRPA, &rand);
