@@ -60,7 +60,9 @@ int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, s
 		c->want_can_send = true;
 		return BH_EBUSY;
 	}
-	struct hci_tx_frame *f = bh_pool_alloc_uninit(&hci->tx_pool);
+	/* Sized to the frame: most are far below rx_max_frame. */
+	struct hci_tx_frame *f =
+		bh_pool_alloc_sized(&hci->tx_pool, sizeof(*f) + HCI_ACL_HDR + len);
 	if (!f)
 		return BH_ENOMEM;
 	f->next = NULL;

@@ -17,8 +17,9 @@
 void *__real_realloc(void *p, size_t n);
 
 /* Reallocations succeed while fail_after > 0 (each one decrements it); at
- * 0 they fail. Negative: never fail. Only realloc: the reassembly buffer is
- * the layer's only user of it, so bring-up and pools are untouched. */
+ * 0 they fail. Negative: never fail. Only realloc: the reassembly buffers
+ * and growing a transmit block are its only users, so bring-up is
+ * untouched. */
 static long fail_after = -1;
 static unsigned reallocs;
 
@@ -152,12 +153,42 @@ static void test_growth_fails_then_link_ends(void **state)
 	assert_memory_equal(f->last_acl, frame, 304);
 }
 
+/* Transmit frames take pool blocks sized to the frame: a block made for a
+ * small frame is grown (realloc) when a larger one reuses it. When that
+ * fails the send answers BH_ENOMEM (as an exhausted pool does), the block
+ * stays free and usable, and the same send works afterwards. */
+static void test_tx_block_growth_fails(void **state)
+{
+	struct fake *f = *state;
+	uint8_t frame[204];
+	bh_put16(frame, 6);
+	bh_put16(frame + 2, 0x0004);
+	memset(frame + 4, 0x33, 200);
+	assert_int_equal(bh_hci_acl_send(f->hci, 3, frame, 10), BH_OK); /* made, sent, freed */
+	assert_int_equal(reallocs, 0);
+	bh_put16(frame, 200);
+	fail_after = 0;
+	assert_int_equal(bh_hci_acl_send(f->hci, 3, frame, 204), BH_ENOMEM);
+	fail_after = -1;
+	assert_int_equal(reallocs, 1);
+	bh_put16(frame, 6);
+	fake_clear_sent(f);
+	assert_int_equal(bh_hci_acl_send(f->hci, 3, frame, 10), BH_OK); /* the block is still there */
+	assert_int_equal(reallocs, 1);
+	bh_put16(frame, 200);
+	assert_int_equal(bh_hci_acl_send(f->hci, 3, frame, 204), BH_OK);
+	assert_int_equal(reallocs, 2);
+	/* 4 credits: the first send took one, so 1 + 2 fragments now */
+	assert_int_equal(fake_count(f, BH_H4_ACL), 1 + 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unfragmented_needs_no_buffer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buffer_fails_in_turn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_growth_fails_then_link_ends, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_block_growth_fails, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
