@@ -21,6 +21,8 @@
 
 enum req_state { REQ_IDLE, REQ_UNSENT, REQ_SENT };
 
+/* A queued PDU's buffer is made when it is queued, as long as the PDU, and
+ * freed when it leaves the queue: an idle bearer holds none. */
 struct att_req {
 	uint8_t *buf;
 	uint16_t len;
@@ -108,10 +110,6 @@ struct bh_att *bh_att_new(const struct bh_att_config *cfg, const struct bh_env *
 	att->rsp_buf = malloc(c->local_mtu);
 	att->scratch = malloc(c->local_mtu);
 	bool ok = att->reqs && att->inds && att->rsp_buf && att->scratch;
-	for (unsigned i = 0; ok && i < att->req_cap; i++)
-		ok = (att->reqs[i].buf = malloc(c->local_mtu)) != NULL;
-	for (unsigned i = 0; ok && i < att->ind_cap; i++)
-		ok = (att->inds[i].buf = malloc(c->local_mtu)) != NULL;
 	if (!ok) {
 		bh_att_free(att);
 		return NULL;
@@ -171,10 +169,12 @@ static struct att_req *req_at(struct bh_att *att, unsigned i)
 	return &att->reqs[(att->req_head + i) % att->req_cap];
 }
 
-/* Removes queue entry i (0 = head) keeping order; its buffer moves to the free tail. */
+/* Removes queue entry i (0 = head) keeping order; its buffer is freed. */
 static void req_remove(struct bh_att *att, unsigned i)
 {
 	struct att_req gone = *req_at(att, i);
+	free(gone.buf);
+	gone.buf = NULL;
 	for (unsigned k = i; k + 1 < att->req_count; k++)
 		*req_at(att, k) = *req_at(att, k + 1);
 	*req_at(att, att->req_count - 1) = gone;
@@ -185,6 +185,9 @@ static void req_remove(struct bh_att *att, unsigned i)
 
 static void req_pop_head(struct bh_att *att)
 {
+	struct att_req *r = req_at(att, 0);
+	free(r->buf);
+	r->buf = NULL;
 	att->req_head = (att->req_head + 1) % att->req_cap;
 	att->req_count--;
 	att->req_state = REQ_IDLE;
@@ -239,6 +242,11 @@ int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rs
 	if (att->req_count >= att->req_cap)
 		return BH_ENOMEM;
 	struct att_req *r = req_at(att, att->req_count);
+	/* Out of memory is the answer a full queue gives. */
+	uint8_t *buf = malloc(len);
+	if (!buf)
+		return BH_ENOMEM;
+	r->buf = buf;
 	memcpy(r->buf, req, len);
 	r->len = (uint16_t)len;
 	r->cb = cb;
@@ -441,6 +449,8 @@ static void ind_complete(struct bh_att *att, bh_status st)
 	struct att_ind *in = ind_at(att, 0);
 	bh_att_rsp_cb cb = in->cb;
 	void *ctx = in->ctx;
+	free(in->buf);
+	in->buf = NULL;
 	att->ind_head = (att->ind_head + 1) % att->ind_cap;
 	att->ind_count--;
 	att->ind_state = REQ_IDLE;
@@ -462,6 +472,10 @@ int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, s
 	if (len > (size_t)att->mtu - 3)
 		len = (size_t)att->mtu - 3;
 	struct att_ind *in = ind_at(att, att->ind_count);
+	uint8_t *buf = malloc(len + 3);
+	if (!buf)
+		return BH_ENOMEM;
+	in->buf = buf;
 	in->buf[0] = BH_ATT_INDICATE;
 	bh_put16(in->buf + 1, handle);
 	if (len)
@@ -667,6 +681,8 @@ static void fail_all(struct bh_att *att, bh_status reason)
 		struct att_ind *in = ind_at(att, 0);
 		bh_att_rsp_cb cb = in->cb;
 		void *ctx = in->ctx;
+		free(in->buf);
+		in->buf = NULL;
 		att->ind_head = (att->ind_head + 1) % att->ind_cap;
 		att->ind_count--;
 		att->ind_state = REQ_IDLE;
