@@ -23,6 +23,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_internal.h" /* sizeof(struct host_conn), for conn_alloc_refused */
+
+/* The linker wraps calloc in this program: while fail_calloc_size is set,
+ * a calloc of exactly that many bytes fails (counted). */
+void *__real_calloc(size_t n, size_t m);
+static size_t fail_calloc_size;
+static unsigned calloc_failures;
+void *__wrap_calloc(size_t n, size_t m)
+{
+	if (fail_calloc_size && n * m == fail_calloc_size) {
+		calloc_failures++;
+		return NULL;
+	}
+	return __real_calloc(n, m);
+}
+
 struct fx {
 	struct fake_host fh; /* first: the events' ctx */
 	unsigned paired;
@@ -423,6 +439,32 @@ static void gattc_op_pool_full_then_released(void **state)
 	expect_read_works(x);
 }
 
+/* A link's host state is made when the link comes up (host_conn.c). When
+ * that fails the link is refused as when the table is full: HCI Disconnect
+ * with Remote Device Terminated due to Low Resources (0x14), and the app
+ * hears of no connection. The next link works. */
+static void conn_alloc_refused(void **state)
+{
+	struct fx *x = *state;
+	fail_calloc_size = sizeof(struct host_conn);
+	calloc_failures = 0;
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	for (int i = 0; i < 50 && !fake_cmd_count(x->fh.f, BH_HCI_DISCONNECT); i++)
+		fake_run(x->fh.f, 10);
+	fail_calloc_size = 0;
+	assert_int_equal(calloc_failures, 1);
+	assert_int_equal(x->fh.connected, 0);
+	uint8_t p[3];
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_DISCONNECT, p, sizeof(p)), 3);
+	assert_int_equal(p[0] | p[1] << 8, FAKE_CONN_HANDLE);
+	assert_int_equal(p[2], 0x14);
+	for (int i = 0; i < 50 && !x->fh.disconnected; i++)
+		fake_run(x->fh.f, 10);
+	assert_int_equal(x->fh.disconnected, 1);
+	fx_connect(x);
+	expect_read_works(x);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +477,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(acl_tx_pool_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(gattc_op_pool_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(gattc_op_pool_full_then_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(conn_alloc_refused, setup, teardown),
 	};
 	/* One case by name (meson runs each in its own process), or all. */
 	if (argc == 2) {
