@@ -58,9 +58,7 @@ struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *
 	gap->rpa_deadline = BH_NEVER;
 	gap->scan_deadline = gap->adv_deadline = gap->init_deadline = BH_NEVER;
 	gap->conns = calloc(cfg->max_connections, sizeof(*gap->conns));
-	gap->adv_data = malloc(BH_AD_EXT_MAX);
-	gap->adv_rsp = malloc(BH_AD_EXT_MAX);
-	if (!gap->conns || !gap->adv_data || !gap->adv_rsp || gap_scan_init(gap)) {
+	if (!gap->conns || gap_scan_init(gap)) {
 		bh_gap_free(gap);
 		return NULL;
 	}
@@ -107,15 +105,14 @@ void bh_gap_free(struct bh_gap *gap)
 {
 	if (!gap)
 		return;
-	if (gap->conns && gap->adv_data && gap->adv_rsp && gap->frags && gap->dead)
+	if (gap->conns && gap->frags && gap->dead)
 		bh_gap_reset(gap, BH_ERESET);
 	gap_scan_free(gap);
 	gap_sets_free(gap);
 	gap_sync_free(gap);
 	free(gap->q);
 	free(gap->conns);
-	free(gap->adv_data);
-	free(gap->adv_rsp);
+	free(gap->adv_data); /* adv_rsp is in the same block */
 	free(gap);
 }
 

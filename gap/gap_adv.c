@@ -6,6 +6,7 @@
  */
 #include "gap_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE };
@@ -359,6 +360,11 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 		return BH_EINVAL;
 	if (!directed)
 		memset(&a.peer, 0, sizeof(a.peer));
+	if (!gap->adv_data) {
+		if (!(gap->adv_data = malloc(2 * BH_AD_EXT_MAX)))
+			return BH_ENOMEM;
+		gap->adv_rsp = gap->adv_data + BH_AD_EXT_MAX;
+	}
 	if (a.data_len)
 		memcpy(gap->adv_data, p->data, a.data_len);
 	if (a.scan_rsp_len)

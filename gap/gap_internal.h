@@ -173,7 +173,9 @@ struct bh_gap {
 	/* advertising */
 	enum gap_adv_state adv_state;
 	struct bh_gap_adv_params adv;
-	uint8_t *adv_data; /* BH_AD_EXT_MAX each */
+	/* BH_AD_EXT_MAX each, one block made by the first bh_gap_adv_start
+	 * (a central that never advertises has none) */
+	uint8_t *adv_data;
 	uint8_t *adv_rsp;
 	bh_gap_done_cb adv_cb;
 	void *adv_cb_ctx;

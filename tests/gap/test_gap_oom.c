@@ -249,6 +249,42 @@ static void test_cmd_queue_growth_fails(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Advertising's data buffers are made by the first start (a central that
+ * never advertises has none), then its commands' room: each failed in turn
+ * answers BH_ENOMEM with nothing sent, and the next start works with the
+ * data given. */
+static void test_adv_alloc_fails(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, false);
+	fake_gap(&f, NULL);
+	const uint8_t ad[] = { 0x02, 0x01, 0x06 };
+	struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_NONCONN, .data = ad,
+				       .data_len = sizeof(ad) };
+	unsigned k = 0;
+	int rc;
+	for (;; k++) {
+		failures = 0;
+		fail_after = k;
+		rc = bh_gap_adv_start(f.gap, &p, NULL, NULL);
+		fail_after = -1;
+		if (!failures)
+			break;
+		assert_int_equal(rc, BH_ENOMEM);
+		assert_int_equal(f.n, 0);
+		assert_false(bh_gap_advertising(f.gap));
+	}
+	assert_true(k >= 2); /* the data buffers, the command ring */
+	assert_int_equal(rc, BH_OK);
+	fake_pump(&f);
+	const struct fake_cmd *c = fake_last(&f, BH_HCI_LE_SET_ADV_DATA);
+	assert_non_null(c);
+	assert_int_equal(c->p[0], sizeof(ad));
+	assert_memory_equal(c->p + 1, ad, sizeof(ad));
+	bh_gap_free(f.gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_reassembly_buffer_alloc_fails),
 		cmocka_unit_test(test_cmd_queue_alloc_fails),
 		cmocka_unit_test(test_cmd_queue_growth_fails),
+		cmocka_unit_test(test_adv_alloc_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
