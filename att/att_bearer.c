@@ -56,8 +56,12 @@ struct bh_att {
 	/* server: the request being served */
 	bool serving;
 	uint8_t serving_op;
-	uint8_t *rsp_buf; /* a response held after BH_EBUSY */
-	uint16_t rsp_len;
+	/* A response held after BH_EBUSY: in rsp_buf (made then, grown as
+	 * needed) or, when that cannot be made, an Error Response in rsp_err. */
+	uint8_t *rsp_buf;
+	const uint8_t *rsp_held_pdu;
+	uint16_t rsp_len, rsp_cap;
+	uint8_t rsp_err[5];
 	bool rsp_held;
 	unsigned confirms_held; /* confirmations owed after BH_EBUSY */
 
@@ -67,7 +71,8 @@ struct bh_att {
 	enum req_state ind_state;
 	bh_time_ms ind_deadline;
 
-	uint8_t *scratch; /* notifications are built here */
+	uint8_t *scratch; /* notifications are built here: made by the first */
+	uint16_t scratch_cap;
 };
 
 void bh_att_config_default(struct bh_att_config *c)
@@ -107,10 +112,7 @@ struct bh_att *bh_att_new(const struct bh_att_config *cfg, const struct bh_env *
 	att->ind_cap = c->max_queued_indications + 1;
 	att->reqs = calloc(att->req_cap, sizeof(*att->reqs));
 	att->inds = calloc(att->ind_cap, sizeof(*att->inds));
-	att->rsp_buf = malloc(c->local_mtu);
-	att->scratch = malloc(c->local_mtu);
-	bool ok = att->reqs && att->inds && att->rsp_buf && att->scratch;
-	if (!ok) {
+	if (!att->reqs || !att->inds) {
 		bh_att_free(att);
 		return NULL;
 	}
@@ -342,15 +344,48 @@ static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
 
 /* ---- server side -------------------------------------------------------- */
 
+/* Makes room for len bytes in *buf (of *cap): the buffers grow to the
+ * largest PDU they carried, never above local_mtu. */
+static bool att_room(struct bh_att *att, uint8_t **buf, uint16_t *cap, size_t len)
+{
+	if (len <= *cap)
+		return true;
+	size_t n = 2 * (size_t)*cap > len ? 2 * (size_t)*cap : len;
+	if (n > att->cfg.local_mtu)
+		n = att->cfg.local_mtu;
+	uint8_t *b = realloc(*buf, n);
+	if (!b)
+		return false;
+	*buf = b;
+	*cap = (uint16_t)n;
+	return true;
+}
+
+/* Keeps a response for bh_att_can_send. Without memory for it the peer
+ * still gets an answer: Error Response, Insufficient Resources (3.4.1.1). */
+static void server_hold_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
+{
+	if (rsp == att->rsp_held_pdu) {
+		/* already held */
+	} else if (att_room(att, &att->rsp_buf, &att->rsp_cap, len)) {
+		memcpy(att->rsp_buf, rsp, len);
+		att->rsp_held_pdu = att->rsp_buf;
+	} else {
+		LOG(att, BH_LOG_WARN, "out of memory holding a response: Insufficient Resources");
+		len = bh_att_encode_error(att->rsp_err, att->serving_op, 0,
+					  BH_ATT_E_INSUFF_RESOURCES);
+		att->rsp_held_pdu = att->rsp_err;
+	}
+	att->rsp_len = (uint16_t)len;
+	att->rsp_held = true;
+}
+
 /* Sends the response to the request being served, or holds it on BH_EBUSY. */
 static void server_send_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
 {
-	if (rsp != att->rsp_buf)
-		memcpy(att->rsp_buf, rsp, len);
-	att->rsp_len = (uint16_t)len;
-	int rc = att->port.send(att->port.ctx, att->rsp_buf, len);
+	int rc = att->port.send(att->port.ctx, rsp, len);
 	if (rc == BH_EBUSY) {
-		att->rsp_held = true;
+		server_hold_rsp(att, rsp, len);
 		return;
 	}
 	if (rc != 0)
@@ -501,6 +536,8 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 		len = (size_t)att->mtu - 3;
 	if (truncated)
 		*truncated = cut;
+	if (!att_room(att, &att->scratch, &att->scratch_cap, len + 3))
+		return BH_ENOMEM;
 	att->scratch[0] = BH_ATT_NOTIFY;
 	bh_put16(att->scratch + 1, handle);
 	if (len)
@@ -525,6 +562,8 @@ int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len
 	}
 	if (n < 2 || off != len)
 		return BH_EINVAL;
+	if (!att_room(att, &att->scratch, &att->scratch_cap, len + 1))
+		return BH_ENOMEM;
 	att->scratch[0] = BH_ATT_MULT_NOTIFY;
 	memcpy(att->scratch + 1, tuples, len);
 	int rc = att->port.send(att->port.ctx, att->scratch, len + 1);
@@ -627,7 +666,7 @@ void bh_att_can_send(struct bh_att *att)
 		att->confirms_held--;
 	}
 	if (att->rsp_held) {
-		server_send_rsp(att, att->rsp_buf, att->rsp_len);
+		server_send_rsp(att, att->rsp_held_pdu, att->rsp_len);
 		if (att->rsp_held)
 			return;
 	}
