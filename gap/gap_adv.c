@@ -360,11 +360,17 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 		return BH_EINVAL;
 	if (!directed)
 		memset(&a.peer, 0, sizeof(a.peer));
-	if (!gap->adv_data) {
-		if (!(gap->adv_data = malloc(2 * BH_AD_EXT_MAX)))
+	/* Both kept (a restart after a disconnection sends them again) in one
+	 * block as long as they are; gap->adv points into it from here on. */
+	size_t need = (size_t)a.data_len + a.scan_rsp_len;
+	if (!gap->adv_data || need > gap->adv_cap) {
+		uint8_t *b = realloc(gap->adv_data, need ? need : 1);
+		if (!b)
 			return BH_ENOMEM;
-		gap->adv_rsp = gap->adv_data + BH_AD_EXT_MAX;
+		gap->adv_data = b;
+		gap->adv_cap = need;
 	}
+	gap->adv_rsp = gap->adv_data + a.data_len;
 	if (a.data_len)
 		memcpy(gap->adv_data, p->data, a.data_len);
 	if (a.scan_rsp_len)

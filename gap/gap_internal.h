@@ -173,10 +173,12 @@ struct bh_gap {
 	/* advertising */
 	enum gap_adv_state adv_state;
 	struct bh_gap_adv_params adv;
-	/* BH_AD_EXT_MAX each, one block made by the first bh_gap_adv_start
-	 * (a central that never advertises has none) */
+	/* Advertising and scan response data, one block made by the first
+	 * bh_gap_adv_start and grown to what later ones give (a central that
+	 * never advertises has none); adv_rsp points into it. */
 	uint8_t *adv_data;
 	uint8_t *adv_rsp;
+	size_t adv_cap;
 	bh_gap_done_cb adv_cb;
 	void *adv_cb_ctx;
 	bh_status adv_stop_reason;
