@@ -23,20 +23,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host_internal.h" /* sizeof(struct host_conn), for conn_alloc_refused */
+#include "host_internal.h" /* struct host_conn, host_bond_save: white-box cases */
 
-/* The linker wraps calloc in this program: while fail_calloc_size is set,
- * a calloc of exactly that many bytes fails (counted). */
+/* The linker wraps calloc and realloc in this program: while
+ * fail_alloc_size is set, one of exactly that many bytes fails (counted). */
 void *__real_calloc(size_t n, size_t m);
-static size_t fail_calloc_size;
-static unsigned calloc_failures;
+void *__real_realloc(void *p, size_t n);
+static size_t fail_alloc_size;
+static unsigned alloc_failures;
 void *__wrap_calloc(size_t n, size_t m)
 {
-	if (fail_calloc_size && n * m == fail_calloc_size) {
-		calloc_failures++;
+	if (fail_alloc_size && n * m == fail_alloc_size) {
+		alloc_failures++;
 		return NULL;
 	}
 	return __real_calloc(n, m);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+	if (fail_alloc_size && n == fail_alloc_size) {
+		alloc_failures++;
+		return NULL;
+	}
+	return __real_realloc(p, n);
 }
 
 struct fx {
@@ -446,13 +455,13 @@ static void gattc_op_pool_full_then_released(void **state)
 static void conn_alloc_refused(void **state)
 {
 	struct fx *x = *state;
-	fail_calloc_size = sizeof(struct host_conn);
-	calloc_failures = 0;
+	fail_alloc_size = sizeof(struct host_conn);
+	alloc_failures = 0;
 	assert_int_equal(fake_connect(x->fh.f, true), 0);
 	for (int i = 0; i < 50 && !fake_cmd_count(x->fh.f, BH_HCI_DISCONNECT); i++)
 		fake_run(x->fh.f, 10);
-	fail_calloc_size = 0;
-	assert_int_equal(calloc_failures, 1);
+	fail_alloc_size = 0;
+	assert_int_equal(alloc_failures, 1);
 	assert_int_equal(x->fh.connected, 0);
 	uint8_t p[3];
 	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_DISCONNECT, p, sizeof(p)), 3);
@@ -463,6 +472,35 @@ static void conn_alloc_refused(void **state)
 	assert_int_equal(x->fh.disconnected, 1);
 	fx_connect(x);
 	expect_read_works(x);
+}
+
+/* The in-memory bond table (no store_dir) grows 1, 2, 4, 8 as bonds are
+ * saved (host_bond_save, which SMP's save_bond reaches at the end of a
+ * bonding; called directly here, no pairing). A growth that fails leaves
+ * that bond unsaved (logged) and the saved ones intact; the next save
+ * grows the table. */
+static void bond_table_growth_fails(void **state)
+{
+	struct fx *x = *state;
+	struct bh_bond b;
+	memset(&b, 0, sizeof(b));
+	b.identity.type = BH_ADDR_PUBLIC;
+	bh_addr list[4];
+	for (unsigned k = 1; k <= 2; k++) {
+		b.identity.val[0] = (uint8_t)k;
+		fail_alloc_size = k * sizeof(struct bh_bond); /* growth to k entries */
+		alloc_failures = 0;
+		host_bond_save(x->fh.h, &b);
+		fail_alloc_size = 0;
+		assert_int_equal(alloc_failures, 1);
+		assert_int_equal(bh_host_bond_list(x->fh.h, list, 4), (int)k - 1);
+		host_bond_save(x->fh.h, &b);
+		assert_int_equal(bh_host_bond_list(x->fh.h, list, 4), (int)k);
+	}
+	struct bh_bond got;
+	bh_addr first = { .type = BH_ADDR_PUBLIC, .val = { 1 } };
+	assert_true(host_bond_lookup(x->fh.h, &first, &got));
+	assert_true(bh_addr_eq(&got.identity, &first));
 }
 
 int main(int argc, char **argv)
@@ -478,6 +516,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(gattc_op_pool_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(gattc_op_pool_full_then_released, setup, teardown),
 		cmocka_unit_test_setup_teardown(conn_alloc_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(bond_table_growth_fails, setup, teardown),
 	};
 	/* One case by name (meson runs each in its own process), or all. */
 	if (argc == 2) {
