@@ -76,10 +76,10 @@ void *bh_pool_alloc_sized(struct bh_pool *p, size_t size)
 		p->failures++;
 		return NULL;
 	}
-	uint32_t i;
+	struct pool_hdr *h;
 	if (p->nfree) {
-		i = p->free_stack[p->nfree - 1];
-		struct pool_hdr *h = p->blocks[i];
+		uint32_t i = p->free_stack[p->nfree - 1];
+		h = p->blocks[i];
 		if (h->cap < size) {
 			size_t cap = grown(p, h->cap, size);
 			h = realloc(h, sizeof(*h) + cap);
@@ -93,21 +93,19 @@ void *bh_pool_alloc_sized(struct bh_pool *p, size_t size)
 		p->nfree--;
 	} else {
 		size_t cap = grown(p, 0, size);
-		struct pool_hdr *h = malloc(sizeof(*h) + cap);
+		h = malloc(sizeof(*h) + cap);
 		if (!h) {
 			p->failures++;
 			return NULL;
 		}
-		i = p->made++;
-		*h = (struct pool_hdr){ .owner = p, .index = i, .cap = (uint32_t)cap };
-		p->blocks[i] = h;
+		*h = (struct pool_hdr){ .owner = p, .index = p->made, .cap = (uint32_t)cap };
+		p->blocks[p->made++] = h;
 	}
 	if (p->fail_after > 0)
 		p->fail_after--;
-	p->in_use++;
-	if (p->in_use > p->high_water)
+	if (++p->in_use > p->high_water)
 		p->high_water = p->in_use;
-	return (uint8_t *)p->blocks[i] + sizeof(struct pool_hdr);
+	return h + 1;
 }
 
 bool bh_pool_owns(const struct bh_pool *p, const void *block)
