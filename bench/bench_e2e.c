@@ -14,6 +14,9 @@
  *   bench_e2e central ADDR N     connect, exchange MTU, discover the demo
  *       database, subscribe to the heart rate value, receive until the
  *       notification numbered N-1 arrives or the peer disconnects.
+ *   bench_e2e central2 ADDR ADDR N   the same with two peers at once (two
+ *       links on one controller: btvirt needs its handle proxy), for the
+ *       heap one more link costs.
  *
  * Both ends print one key=value line at the end (counts, rate, peak RSS,
  * heap in use while connected) and exit 1 unless the work was done: every
@@ -166,6 +169,90 @@ static int run_central(const char *addr, uint32_t n)
 	return c.got && !c.bad ? 0 : 1;
 }
 
+/* ---- central with two links: the heap one more link costs ---- */
+
+struct central2 {
+	struct central c[2];
+	uint16_t conn[2];
+};
+
+static struct central *central2_of(struct central2 *c2, uint16_t conn)
+{
+	return conn == c2->conn[0] ? &c2->c[0] : conn == c2->conn[1] ? &c2->c[1] : NULL;
+}
+
+static void central2_notification(void *ctx, uint16_t conn, uint16_t attr, const uint8_t *v,
+				  size_t len, bool ind)
+{
+	struct central *c = central2_of(ctx, conn);
+	if (c)
+		central_notification(c, conn, attr, v, len, ind);
+}
+
+static void central2_disconnected(void *ctx, uint16_t conn, uint8_t reason)
+{
+	struct central *c = central2_of(ctx, conn);
+	if (c)
+		central_disconnected(c, conn, reason);
+}
+
+/* As central, with two peers at once: connect to both, exchange MTU,
+ * discover both databases, subscribe to both, receive from both. */
+static int run_central2(const char *addr0, const char *addr1, uint32_t n)
+{
+	struct central2 c2 = { .c = { { .n = n }, { .n = n } }, .conn = { 0xffff, 0xffff } };
+	struct bh_host_events ev = { .ctx = &c2, .notification = central2_notification,
+				     .disconnected = central2_disconnected };
+	struct bh_host *h = bench_start_host(&ev, "central2");
+	if (!h)
+		return 1;
+	const char *addr[2] = { addr0, addr1 };
+	for (int i = 0; i < 2; i++) {
+		bh_addr a;
+		uint16_t mtu;
+		if (bh_addr_parse(addr[i], &a) || bh_host_connect_sync(h, &a, 10000, &c2.conn[i]) ||
+		    bh_host_exchange_mtu_sync(h, c2.conn[i], &mtu) ||
+		    bh_host_discover_sync(h, c2.conn[i])) {
+			fprintf(stderr, "central2: cannot connect to %s\n", addr[i]);
+			return 1;
+		}
+	}
+	bh_uuid hr = bh_uuid16(0x2a37);
+	for (int i = 0; i < 2; i++) {
+		const struct bh_gattc_chr *chr =
+			bh_gattc_find_chr(bh_host_gattc(h, c2.conn[i]), NULL, &hr);
+		if (!chr)
+			return 1;
+		c2.c[i].vh = chr->value_handle;
+	}
+	size_t heap = mallinfo2().uordblks;
+	for (int i = 0; i < 2; i++)
+		if (bh_host_subscribe_sync(h, c2.conn[i], c2.c[i].vh, false))
+			return 1;
+	double last = seconds();
+	uint32_t seen = 0;
+	while ((!c2.c[0].done && !c2.c[0].gone) || (!c2.c[1].done && !c2.c[1].gone)) {
+		bh_host_run_for(h, 50);
+		double t = seconds();
+		if (c2.c[0].got + c2.c[1].got != seen) {
+			seen = c2.c[0].got + c2.c[1].got;
+			last = t;
+		} else if (t - last > STALL_S) {
+			fprintf(stderr, "central2: stalled after %u of %u\n", seen, 2 * n);
+			break;
+		}
+	}
+	printf("mode=e2e_central2 received=%u,%u of=%u lost=%u,%u out_of_order=%u "
+	       "heap_connected_bytes=%zu peak_rss_kb=%ld\n",
+	       c2.c[0].got, c2.c[1].got, n, c2.c[0].lost, c2.c[1].lost, c2.c[0].bad + c2.c[1].bad,
+	       heap, peak_rss_kb());
+	for (int i = 0; i < 2; i++)
+		if (!c2.c[i].gone)
+			bh_host_disconnect_sync(h, c2.conn[i], 0x13, 3000);
+	bh_host_free(h);
+	return c2.c[0].got && c2.c[1].got && !c2.c[0].bad && !c2.c[1].bad ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "startup")) {
@@ -180,6 +267,9 @@ int main(int argc, char **argv)
 		return run_peer((uint32_t)strtoul(argv[2], NULL, 10), (size_t)atoi(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "central"))
 		return run_central(argv[2], (uint32_t)strtoul(argv[3], NULL, 10));
-	fprintf(stderr, "usage: %s startup | peer N LEN | central ADDR N\n", argv[0]);
+	if (argc == 5 && !strcmp(argv[1], "central2"))
+		return run_central2(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 10));
+	fprintf(stderr, "usage: %s startup | peer N LEN | central ADDR N | central2 ADDR ADDR N\n",
+		argv[0]);
 	return 2;
 }

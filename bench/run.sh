@@ -188,7 +188,7 @@ doc['notes'] = [r['note'] for r in rows if 'note' in r]
 
 # Issue 16: whole-process figures and their targets (bench/run_e2e.sh).
 e2e = {m: (by(m) or [{}])[0] for m in
-       ('e2e_ir', 'e2e_startup', 'e2e_heap', 'e2e_rss', 'e2e_rate', 'e2e_size')}
+       ('e2e_ir', 'e2e_startup', 'e2e_heap', 'e2e_rss', 'e2e_rate', 'e2e_size', 'e2e_heap2')}
 def kb(v):
     return None if v is None else round(v / 1024, 1)
 doc['end_to_end'] = [
@@ -202,6 +202,8 @@ doc['end_to_end'] = [
          value=kb(e2e['e2e_heap'].get('central_peak_bytes')), target_max=64),
     dict(figure='heap high-water, notifying peer (massif), KB',
          value=kb(e2e['e2e_heap'].get('peer_peak_bytes')), target_max=64),
+    dict(figure='heap per extra link, central (massif, two links minus one), KB',
+         value=kb(e2e['e2e_heap2'].get('per_extra_link_bytes')), target_max=8),
     dict(figure='peak RSS, central, KB',
          value=e2e['e2e_rss'].get('central_peak_kb'), target_max=3072),
     dict(figure='peak RSS, peer, KB',

@@ -28,7 +28,8 @@ done
 build=$(cd "$build" && pwd)
 osbuild=${osbuild:-$build-os}
 
-ninja -C "$build" bench/bench_e2e bench/bench_raw tests/harness/libafalg_shim.so >/dev/null
+ninja -C "$build" bench/bench_e2e bench/bench_raw tests/harness/libafalg_shim.so \
+	tests/harness/btvirt_proxy >/dev/null
 e2e=$build/bench/bench_e2e
 raw=$build/bench/bench_raw
 export AFALG_SHIM="$build/tests/harness/libafalg_shim.so"
@@ -98,6 +99,40 @@ if [ $crc != 0 ] || [ $prc != 0 ]; then
 fi
 EOF
 
+# Two peers and one central with a link to each (the heap one more link
+# costs, mode=e2e_heap2). Same arguments as pair.sh.
+cat >"$tmp/pair2.sh" <<'EOF'
+set -u
+tag=$1 n=$2 wrap=$3 e2e=$4 len=$5 dir=$6
+w() { [ -n "$wrap" ] && echo "$wrap" | sed "s|@|$dir/$tag.$1|g"; }
+addrs= pids=
+for p in peer peerb; do
+	$(w $p) "$e2e" peer "$n" "$len" >"$dir/$tag.$p.out" 2>"$dir/$tag.$p.err" &
+	pids="$pids $!"
+	i=0
+	while ! grep -q '^peer ' "$dir/$tag.$p.out" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 600 ]; then
+			echo "FAIL $tag: $p did not start" >&2
+			cat "$dir/$tag.$p.err" >&2
+			kill $pids 2>/dev/null
+			exit 1
+		fi
+		sleep 0.1
+	done
+	addrs="$addrs $(sed -n 's/^peer //p' "$dir/$tag.$p.out")"
+done
+$(w central) "$e2e" central2 $addrs "$n" >"$dir/$tag.central.out" 2>"$dir/$tag.central.err"
+crc=$?
+rc=0
+for pid in $pids; do wait $pid || rc=1; done
+if [ $crc != 0 ] || [ $rc != 0 ]; then
+	echo "FAIL $tag: central rc=$crc peers rc=$rc" >&2
+	cat "$dir/$tag.central.err" "$dir/$tag.peer.err" "$dir/$tag.peerb.err" >&2
+	exit 1
+fi
+EOF
+
 cg="valgrind --tool=callgrind --callgrind-out-file=@.cg --log-file=@.vg"
 ms="valgrind --tool=massif --massif-out-file=@.ms --log-file=@.vg"
 have_vg=0
@@ -119,6 +154,13 @@ set +e
 		sh '$tmp/pair.sh' ms $n1 '$ms' '$e2e' $len '$tmp'
 	fi" >&2
 rc=$?
+# Two links from one controller need btvirt's handle proxy
+# (tests/harness/btvirt_proxy.c); only this run uses it.
+if [ $rc = 0 ] && [ $have_vg = 1 ]; then
+	BTVIRT_PROXY=1 BTVIRT_PROXY_BIN="$build/tests/harness/btvirt_proxy" \
+		"$src/tests/harness/with-btvirt.sh" sh "$tmp/pair2.sh" ms2 $n1 "$ms" "$e2e" $len "$tmp" >&2
+	rc=$?
+fi
 set -e
 if [ $rc = 77 ]; then
 	echo "note=btvirt_missing_e2e"
@@ -173,6 +215,9 @@ if [ $have_vg = 1 ]; then
 	echo "mode=e2e_startup instructions=$(collected "$tmp/startup.vg")"
 	echo "mode=e2e_heap central_peak_bytes=$(peak_heap "$tmp/ms.central.ms")" \
 		"peer_peak_bytes=$(peak_heap "$tmp/ms.peer.ms")"
+	c2=$(peak_heap "$tmp/ms2.central.ms")
+	echo "mode=e2e_heap2 central_two_links_peak_bytes=$c2" \
+		"per_extra_link_bytes=$((c2 - $(peak_heap "$tmp/ms.central.ms")))"
 else
 	echo "note=valgrind_missing_e2e"
 fi

@@ -12,13 +12,13 @@
 struct pool_hdr {
 	const struct bh_pool *owner;
 	uint32_t index;
-	uint32_t pad; /* keeps the block 8-aligned after the header */
+	uint32_t cap; /* bytes after the header (also keeps the block 8-aligned) */
 };
 
 int bh_pool_init(struct bh_pool *p, const char *name, size_t block_size, unsigned count)
 {
 	memset(p, 0, sizeof(*p));
-	if (block_size == 0 || count == 0 || count > 1u << 24)
+	if (block_size == 0 || block_size > UINT32_MAX - 7 || count == 0 || count > 1u << 24)
 		return BH_EINVAL;
 	p->name = name;
 	p->block_size = (block_size + 7) & ~(size_t)7;
@@ -56,29 +56,56 @@ void *bh_pool_alloc(struct bh_pool *p)
 
 void *bh_pool_alloc_uninit(struct bh_pool *p)
 {
-	if (p->fail_after == 0 || (p->nfree == 0 && p->made == p->count)) {
+	return bh_pool_alloc_sized(p, p->block_size);
+}
+
+/* A block's room: what is asked (8-aligned), at least double what it had,
+ * never above block_size. */
+static size_t grown(const struct bh_pool *p, size_t had, size_t size)
+{
+	size_t cap = (size + 7) & ~(size_t)7;
+	if (cap < 2 * had)
+		cap = 2 * had;
+	return cap < p->block_size ? cap : p->block_size;
+}
+
+void *bh_pool_alloc_sized(struct bh_pool *p, size_t size)
+{
+	if (size > p->block_size || p->fail_after == 0 ||
+	    (p->nfree == 0 && p->made == p->count)) {
 		p->failures++;
 		return NULL;
 	}
-	uint32_t i;
+	struct pool_hdr *h;
 	if (p->nfree) {
-		i = p->free_stack[--p->nfree];
+		uint32_t i = p->free_stack[p->nfree - 1];
+		h = p->blocks[i];
+		if (h->cap < size) {
+			size_t cap = grown(p, h->cap, size);
+			h = realloc(h, sizeof(*h) + cap);
+			if (!h) {
+				p->failures++;
+				return NULL; /* the block stays as it was, free */
+			}
+			h->cap = (uint32_t)cap;
+			p->blocks[i] = h;
+		}
+		p->nfree--;
 	} else {
-		struct pool_hdr *h = malloc(sizeof(*h) + p->block_size);
+		size_t cap = grown(p, 0, size);
+		h = malloc(sizeof(*h) + cap);
 		if (!h) {
 			p->failures++;
 			return NULL;
 		}
-		i = p->made++;
-		*h = (struct pool_hdr){ .owner = p, .index = i };
-		p->blocks[i] = h;
+		*h = (struct pool_hdr){ .owner = p, .index = p->made, .cap = (uint32_t)cap };
+		p->blocks[p->made++] = h;
 	}
 	if (p->fail_after > 0)
 		p->fail_after--;
-	p->in_use++;
-	if (p->in_use > p->high_water)
+	if (++p->in_use > p->high_water)
 		p->high_water = p->in_use;
-	return (uint8_t *)p->blocks[i] + sizeof(struct pool_hdr);
+	return h + 1;
 }
 
 bool bh_pool_owns(const struct bh_pool *p, const void *block)

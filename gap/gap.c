@@ -58,22 +58,24 @@ struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *
 	gap->rpa_deadline = BH_NEVER;
 	gap->scan_deadline = gap->adv_deadline = gap->init_deadline = BH_NEVER;
 	gap->conns = calloc(cfg->max_connections, sizeof(*gap->conns));
-	gap->adv_data = malloc(BH_AD_EXT_MAX);
-	gap->adv_rsp = malloc(BH_AD_EXT_MAX);
-	if (!gap->conns || !gap->adv_data || !gap->adv_rsp || gap_scan_init(gap)) {
+	if (!gap->conns || gap_scan_init(gap)) {
 		bh_gap_free(gap);
 		return NULL;
 	}
 	return gap;
 }
 
+static void cmd_trim(struct bh_gap *gap);
+
 void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 {
 	/* Forget queued commands and the in-flight one's handler: the controller
 	 * state they assumed is gone. */
 	gap->q_len = 0;
+	gap->q_hold = 0;
 	gap->inflight = false;
 	gap->inflight_done = NULL;
+	cmd_trim(gap);
 	gap->ext = -1; /* the controller may have changed */
 	gap->rand_in_ctrl = false;
 	gap->rotating = false;
@@ -103,14 +105,14 @@ void bh_gap_free(struct bh_gap *gap)
 {
 	if (!gap)
 		return;
-	if (gap->conns && gap->adv_data && gap->adv_rsp && gap->frags && gap->dead)
+	if (gap->conns && gap->frags && gap->dead)
 		bh_gap_reset(gap, BH_ERESET);
 	gap_scan_free(gap);
 	gap_sets_free(gap);
 	gap_sync_free(gap);
+	free(gap->q);
 	free(gap->conns);
-	free(gap->adv_data);
-	free(gap->adv_rsp);
+	free(gap->adv_data); /* adv_rsp is in the same block */
 	free(gap);
 }
 
@@ -125,9 +127,24 @@ static void cmd_cb(void *ctx, bh_status st, const uint8_t *ret, size_t len)
 	uintptr_t arg = gap->inflight_arg;
 	gap->inflight = false;
 	gap->inflight_done = NULL;
+	/* Outside a kick this is an answer from the loop: whoever reserved
+	 * room has returned, so what it did not use is released. */
+	if (!gap->kicking)
+		gap->q_hold = 0;
 	if (done)
 		done(gap, st, ret, len, arg);
 	kick(gap);
+}
+
+/* Frees the queue's ring when nothing needs it, so an idle GAP holds no
+ * command memory; only the first command of a burst pays a malloc. */
+static void cmd_trim(struct bh_gap *gap)
+{
+	if (gap->inflight || gap->q_len || gap->q_hold || gap->kicking)
+		return;
+	free(gap->q);
+	gap->q = NULL;
+	gap->q_cap = gap->q_head = 0;
 }
 
 static void kick(struct bh_gap *gap)
@@ -139,7 +156,7 @@ static void kick(struct bh_gap *gap)
 	gap->kicking = true;
 	while (!gap->inflight && gap->q_len) {
 		struct gap_cmd c = gap->q[gap->q_head];
-		gap->q_head = (gap->q_head + 1) % GAP_CMDQ;
+		gap->q_head = (gap->q_head + 1) % gap->q_cap;
 		gap->q_len--;
 		gap->inflight = true;
 		gap->inflight_done = c.done;
@@ -154,11 +171,41 @@ static void kick(struct bh_gap *gap)
 		}
 	}
 	gap->kicking = false;
+	cmd_trim(gap);
 }
 
-unsigned gap_cmd_space(const struct bh_gap *gap)
+/* Room for n entries in all, within GAP_CMDQ: the ring grows by doubling
+ * and is unwrapped into the new one. */
+static int cmd_grow(struct bh_gap *gap, unsigned n)
 {
-	return GAP_CMDQ - gap->q_len;
+	if (n > GAP_CMDQ)
+		return BH_EBUSY;
+	if (n <= gap->q_cap)
+		return BH_OK;
+	unsigned cap = gap->q_cap ? 2 * gap->q_cap : GAP_CMDQ_MIN;
+	while (cap < n)
+		cap *= 2;
+	if (cap > GAP_CMDQ)
+		cap = GAP_CMDQ;
+	struct gap_cmd *q = malloc(cap * sizeof(*q));
+	if (!q)
+		return BH_ENOMEM;
+	for (unsigned i = 0; i < gap->q_len; i++)
+		q[i] = gap->q[(gap->q_head + i) % gap->q_cap];
+	free(gap->q);
+	gap->q = q;
+	gap->q_cap = cap;
+	gap->q_head = 0;
+	return BH_OK;
+}
+
+int gap_cmd_reserve(struct bh_gap *gap, unsigned n)
+{
+	int rc = cmd_grow(gap, gap->q_len + n);
+	gap->q_hold = rc ? 0 : n;
+	if (rc)
+		cmd_trim(gap);
+	return rc;
 }
 
 int gap_cmd(struct bh_gap *gap, uint8_t proc, uint16_t op, const void *p, size_t len,
@@ -166,9 +213,10 @@ int gap_cmd(struct bh_gap *gap, uint8_t proc, uint16_t op, const void *p, size_t
 {
 	if (len > 255)
 		return BH_EINVAL;
-	if (gap->q_len >= GAP_CMDQ)
+	/* Full and out of memory are the same answer: no room for it. */
+	if (cmd_grow(gap, gap->q_len + 1))
 		return BH_ENOMEM;
-	struct gap_cmd *c = &gap->q[(gap->q_head + gap->q_len) % GAP_CMDQ];
+	struct gap_cmd *c = &gap->q[(gap->q_head + gap->q_len) % gap->q_cap];
 	c->opcode = op;
 	c->len = (uint8_t)len;
 	c->proc = proc;
@@ -177,6 +225,8 @@ int gap_cmd(struct bh_gap *gap, uint8_t proc, uint16_t op, const void *p, size_t
 	if (len)
 		memcpy(c->params, p, len);
 	gap->q_len++;
+	if (gap->q_hold)
+		gap->q_hold--;
 	kick(gap);
 	return BH_OK;
 }
@@ -185,14 +235,15 @@ unsigned gap_cmd_drop(struct bh_gap *gap, uint8_t proc)
 {
 	unsigned keep = 0, n = gap->q_len;
 	for (unsigned i = 0; i < gap->q_len; i++) {
-		struct gap_cmd *c = &gap->q[(gap->q_head + i) % GAP_CMDQ];
+		struct gap_cmd *c = &gap->q[(gap->q_head + i) % gap->q_cap];
 		if (c->proc == proc)
 			continue;
 		if (keep != i)
-			gap->q[(gap->q_head + keep) % GAP_CMDQ] = *c;
+			gap->q[(gap->q_head + keep) % gap->q_cap] = *c;
 		keep++;
 	}
 	gap->q_len = keep;
+	cmd_trim(gap);
 	return n - keep;
 }
 
@@ -496,7 +547,8 @@ static void rotate(struct bh_gap *gap)
 		gap->rpa_deadline = BH_NEVER;
 		return;
 	}
-	if (gap_cmd_space(gap) < 6) {
+	if (gap_cmd_reserve(gap, 6)) {
+		/* no room now (full, or out of memory): try again shortly */
 		gap->rpa_deadline = now + 1000;
 		return;
 	}

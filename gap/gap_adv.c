@@ -6,6 +6,7 @@
  */
 #include "gap_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE };
@@ -265,14 +266,14 @@ static int adv_queue_start(struct bh_gap *gap)
 	const struct bh_gap_adv_params *a = &gap->adv;
 	bool ext = gap_ext_adv(gap);
 	unsigned need = ext ? 6 + 2 * (BH_AD_EXT_MAX / EXT_FRAG_MAX + 1) : 6;
-	if (gap_cmd_space(gap) < need)
-		return BH_EBUSY;
 	if (kind_connectable(a->kind) && gap_conn_used(gap) >= gap->cfg.max_connections)
 		return BH_HCI_STATUS(0x09); /* Connection Limit Exceeded */
+	int rc = gap_cmd_reserve(gap, need);
+	if (rc)
+		return rc;
 	uint8_t own_type = gap_own_type(gap);
 	bh_addr rand = gap->rand_addr;
 	bool use_rand = false;
-	int rc;
 	if (a->anonymous) {
 		/* A fresh NRPA for this advertising only (_bleio "anonymous"). */
 		rc = gap_new_random(gap, BH_GAP_OWN_NRPA, &rand);
@@ -359,6 +360,17 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 		return BH_EINVAL;
 	if (!directed)
 		memset(&a.peer, 0, sizeof(a.peer));
+	/* Both kept (a restart after a disconnection sends them again) in one
+	 * block as long as they are; gap->adv points into it from here on. */
+	size_t need = (size_t)a.data_len + a.scan_rsp_len;
+	if (!gap->adv_data || need > gap->adv_cap) {
+		uint8_t *b = realloc(gap->adv_data, need ? need : 1);
+		if (!b)
+			return BH_ENOMEM;
+		gap->adv_data = b;
+		gap->adv_cap = need;
+	}
+	gap->adv_rsp = gap->adv_data + a.data_len;
 	if (a.data_len)
 		memcpy(gap->adv_data, p->data, a.data_len);
 	if (a.scan_rsp_len)

@@ -465,8 +465,9 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 			(unsigned)(s->p.adv.scan_rsp_len / ADV_FRAG_MAX + 1);
 	if (p->periodic)
 		need += 2 + (unsigned)(s->per.data_len / PER_FRAG_MAX + 1);
-	if (gap_cmd_space(gap) < need)
-		return BH_EBUSY;
+	rc = gap_cmd_reserve(gap, need);
+	if (rc)
+		return rc;
 	uint8_t own_type = BH_ADDR_PUBLIC;
 	if (addr_given(&p->addr)) {
 		s->own = p->addr;
@@ -522,8 +523,9 @@ static int stop_one(struct bh_gap *gap, unsigned i)
 		s->state = ADV_IDLE;
 		return bh_gap_adv_stop(gap);
 	}
-	if (gap_cmd_space(gap) < 3)
-		return BH_EBUSY;
+	int rc = gap_cmd_reserve(gap, 3);
+	if (rc)
+		return rc;
 	bool starting = s->state == ADV_STARTING;
 	gap_cmd_drop(gap, PROC_SET(i));
 	s->state = ADV_STOPPING;
@@ -607,11 +609,12 @@ int bh_gap_adv_read_limits(struct bh_gap *gap, bh_gap_adv_limits_cb cb, void *ct
 		return BH_ENOTSUP;
 	if (gap->lim_cb)
 		return BH_EBUSY;
-	if (gap_cmd_space(gap) < 2)
-		return BH_EBUSY;
+	int rc = gap_cmd_reserve(gap, 2);
+	if (rc)
+		return rc;
 	gap->lim_cb = cb;
 	gap->lim_ctx = ctx;
-	int rc = gap_cmd(gap, PROC_MISC, BH_HCI_LE_READ_NUM_ADV_SETS, NULL, 0, set_done,
+	rc = gap_cmd(gap, PROC_MISC, BH_HCI_LE_READ_NUM_ADV_SETS, NULL, 0, set_done,
 			 ARG(S_LIM_NUM, 0));
 	if (!rc)
 		rc = gap_cmd(gap, PROC_MISC, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, set_done,

@@ -183,10 +183,12 @@ static int connect_prepare(struct bh_gap *gap, const struct bh_gap_conn_params *
 		return BH_EBUSY;
 	if (gap_conn_used(gap) >= gap->cfg.max_connections)
 		return BH_HCI_STATUS(0x09); /* Connection Limit Exceeded */
-	if (gap_cmd_space(gap) < 4 || gap->rotating)
+	if (gap->rotating)
 		return BH_EBUSY;
 	int rc = gap_params_fix(&gap->init_params, params);
 	if (rc)
+		return rc;
+	if ((rc = gap_cmd_reserve(gap, 4)))
 		return rc;
 	gap->init_cb = cb;
 	gap->init_ctx = ctx;

@@ -24,6 +24,7 @@ struct gap_cmd {
 };
 
 #define GAP_CMDQ 48 /* a 1650-byte set with periodic data queues ~30 */
+#define GAP_CMDQ_MIN 4 /* the ring's first size */
 
 enum gap_scan_state { SCAN_IDLE, SCAN_STARTING, SCAN_ON, SCAN_STOPPING };
 enum gap_adv_state { ADV_IDLE, ADV_STARTING, ADV_ON, ADV_STOPPING };
@@ -129,9 +130,14 @@ struct bh_gap {
 	const struct bh_env *env;
 	struct bh_gap_port port;
 
-	/* command queue: one command in flight at a time */
-	struct gap_cmd q[GAP_CMDQ];
-	unsigned q_head, q_len;
+	/* command queue: one command in flight at a time. A ring of q_cap
+	 * entries made on first use, doubled up to GAP_CMDQ as a burst needs,
+	 * and freed when GAP is idle (nothing queued, in flight or reserved by
+	 * gap_cmd_reserve). */
+	struct gap_cmd *q;
+	unsigned q_head, q_len, q_cap;
+	unsigned q_hold; /* reserved, not queued yet; released by the next
+			    answer that comes from the loop */
 	bool inflight;
 	gap_done_fn inflight_done;
 	uintptr_t inflight_arg;
@@ -167,8 +173,12 @@ struct bh_gap {
 	/* advertising */
 	enum gap_adv_state adv_state;
 	struct bh_gap_adv_params adv;
-	uint8_t *adv_data; /* BH_AD_EXT_MAX each */
+	/* Advertising and scan response data, one block made by the first
+	 * bh_gap_adv_start and grown to what later ones give (a central that
+	 * never advertises has none); adv_rsp points into it. */
+	uint8_t *adv_data;
 	uint8_t *adv_rsp;
+	size_t adv_cap;
 	bh_gap_done_cb adv_cb;
 	void *adv_cb_ctx;
 	bh_status adv_stop_reason;
@@ -210,7 +220,11 @@ struct bh_gap {
 /* gap.c */
 int gap_cmd(struct bh_gap *gap, uint8_t proc, uint16_t op, const void *p, size_t len,
 	    gap_done_fn done, uintptr_t arg);
-unsigned gap_cmd_space(const struct bh_gap *gap);
+/* Makes sure the next n gap_cmd calls find room (a procedure queues its
+ * commands all or none). Returns 0, BH_EBUSY (the queue's bound,
+ * GAP_CMDQ, leaves fewer than n free) or BH_ENOMEM (the room could not be
+ * made). */
+int gap_cmd_reserve(struct bh_gap *gap, unsigned n);
 /* Drops queued (not yet sent) commands of a procedure; returns how many. */
 unsigned gap_cmd_drop(struct bh_gap *gap, uint8_t proc);
 bool gap_ext(struct bh_gap *gap);

@@ -287,8 +287,8 @@ int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, b
 	int rc = gap_filter_copy(&f, p->filter);
 	if (rc)
 		return rc;
-	if (gap_cmd_space(gap) < 4)
-		return BH_EBUSY;
+	if ((rc = gap_cmd_reserve(gap, 4)))
+		return rc;
 	sp.filter = NULL; /* the copy in scan_filter is what counts */
 	gap->scan = sp;
 	gap->scan_filter = f;

@@ -16,6 +16,8 @@
  */
 #include "hci_internal.h"
 
+#include <stdlib.h>
+
 #include <string.h>
 
 #define PB_START_NONFLUSH 0x0 /* host to controller start only, on LE (5.4.2) */
@@ -58,7 +60,9 @@ int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, s
 		c->want_can_send = true;
 		return BH_EBUSY;
 	}
-	struct hci_tx_frame *f = bh_pool_alloc_uninit(&hci->tx_pool);
+	/* Sized to the frame: most are far below rx_max_frame. */
+	struct hci_tx_frame *f =
+		bh_pool_alloc_sized(&hci->tx_pool, sizeof(*f) + HCI_ACL_HDR + len);
 	if (!f)
 		return BH_ENOMEM;
 	f->next = NULL;
@@ -240,6 +244,29 @@ static bool rx_learn_length(struct bh_hci *hci, struct hci_conn *c)
 	return true;
 }
 
+/* Makes room for need bytes (at most rx_max_frame, checked by the caller):
+ * the whole frame when its length is known (total, or 0), else at least
+ * double what is there, so a frame in many fragments costs few
+ * reallocations. */
+static bool rx_reserve(struct bh_hci *hci, struct hci_conn *c, size_t need, size_t total)
+{
+	if (need <= c->rx_cap)
+		return true;
+	size_t cap = total && total <= hci->cfg.rx_max_frame ? total : 2 * c->rx_cap;
+	if (cap < HCI_RX_MIN)
+		cap = HCI_RX_MIN;
+	if (cap < need)
+		cap = need;
+	if (cap > hci->cfg.rx_max_frame)
+		cap = hci->cfg.rx_max_frame;
+	uint8_t *rx = realloc(c->rx, cap);
+	if (!rx)
+		return false;
+	c->rx = rx;
+	c->rx_cap = cap;
+	return true;
+}
+
 /* Appends one fragment's data and delivers the frame when it is whole. */
 static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *data, size_t dlen)
 {
@@ -252,6 +279,15 @@ static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *dat
 					       : "frame larger than rx_max_frame");
 		return;
 	}
+	size_t known = c->rx_expected;
+	if (!known && c->rx_len == 0 && dlen >= 4)
+		known = 4 + (size_t)bh_get16(data);
+	if (!rx_reserve(hci, c, c->rx_len + dlen, known)) {
+		rx_abandon(c);
+		hci->stats.acl_dropped_nomem++;
+		rx_drop(hci, c, "out of memory for reassembly");
+		return;
+	}
 	memcpy(c->rx + c->rx_len, data, dlen);
 	c->rx_len += dlen;
 	if (!rx_learn_length(hci, c) || !c->rx_expected || c->rx_len < c->rx_expected)
@@ -261,8 +297,17 @@ static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *dat
 	 * buffer stays intact until the next packet for this handle. */
 	rx_abandon(c);
 	uint16_t handle = c->handle;
+	/* If the link ends inside the callback (a teardown), its buffer is
+	 * freed only once the callback is done with it. */
+	uint8_t *outer = hci->rx_delivering;
+	hci->rx_delivering = c->rx;
 	if (hci->port.acl)
 		hci->port.acl(hci->port.ctx, handle, c->rx, total);
+	hci->rx_delivering = outer;
+	if (!outer) {
+		free(hci->rx_orphan);
+		hci->rx_orphan = NULL;
+	}
 }
 
 void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)

@@ -9,6 +9,8 @@
  */
 #include "hci_internal.h"
 
+#include <stdlib.h>
+
 struct hci_conn *hci_conn_find(struct bh_hci *hci, uint16_t handle)
 {
 	for (unsigned i = 0; i < hci->cfg.max_connections; i++)
@@ -24,8 +26,7 @@ struct hci_conn *hci_conn_add(struct bh_hci *hci, uint16_t handle)
 		c = &hci->conns[i];
 		if (c->used)
 			continue;
-		uint8_t *rx = c->rx;
-		*c = (struct hci_conn){ .used = true, .handle = handle, .rx = rx };
+		*c = (struct hci_conn){ .used = true, .handle = handle };
 		return c;
 	}
 	hci_log(hci, BH_LOG_ERROR, "connection table full, handle 0x%03x untracked", handle);
@@ -41,8 +42,11 @@ void hci_conn_remove(struct bh_hci *hci, struct hci_conn *c)
 	if (hci->acl_credits > hci->info.le_acl_credits)
 		hci->acl_credits = hci->info.le_acl_credits;
 	hci_acl_flush_conn(hci, c);
-	uint8_t *rx = c->rx;
-	*c = (struct hci_conn){ .rx = rx };
+	if (c->rx && c->rx == hci->rx_delivering)
+		hci->rx_orphan = c->rx; /* freed once the delivery returns */
+	else
+		free(c->rx);
+	*c = (struct hci_conn){ 0 };
 }
 
 void hci_conn_remove_all(struct bh_hci *hci)

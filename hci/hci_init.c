@@ -403,21 +403,17 @@ struct bh_hci *bh_hci_new(const struct bh_hci_config *cfg, const struct bh_env *
 	hci->port = *port;
 	size_t nconn = hci->cfg.max_connections, fmax = hci->cfg.rx_max_frame;
 	hci->conns = calloc(nconn, sizeof(*hci->conns));
-	hci->rx_mem = malloc(nconn * fmax);
 	hci->tx_ready = calloc((nconn + 31) / 32, sizeof(*hci->tx_ready));
-	if (!hci->conns || !hci->rx_mem || !hci->tx_ready ||
+	if (!hci->conns || !hci->tx_ready ||
 	    bh_pool_init(&hci->cmd_pool, "hci-cmd", sizeof(struct hci_cmd), HCI_CMD_POOL) != BH_OK ||
 	    bh_pool_init(&hci->tx_pool, "hci-tx", sizeof(struct hci_tx_frame) + HCI_ACL_HDR + fmax,
 			 (unsigned)(nconn * hci->cfg.tx_queue_depth)) != BH_OK) {
 		bh_pool_destroy(&hci->cmd_pool);
 		free(hci->conns);
-		free(hci->rx_mem);
 		free(hci->tx_ready);
 		free(hci);
 		return NULL;
 	}
-	for (size_t i = 0; i < nconn; i++)
-		hci->conns[i].rx = hci->rx_mem + i * fmax;
 	return hci;
 }
 
@@ -428,8 +424,10 @@ void bh_hci_free(struct bh_hci *hci)
 	hci_teardown(hci, BH_ERESET);
 	bh_pool_destroy(&hci->cmd_pool);
 	bh_pool_destroy(&hci->tx_pool);
+	for (unsigned i = 0; i < hci->cfg.max_connections; i++)
+		free(hci->conns[i].rx);
+	free(hci->rx_orphan);
 	free(hci->conns);
-	free(hci->rx_mem);
 	free(hci->tx_ready);
 	free(hci);
 }

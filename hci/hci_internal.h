@@ -57,6 +57,10 @@ struct hci_cmd_list {
 };
 
 /* One queued L2CAP frame: a block of the tx pool. */
+/* A reassembly buffer's first size: an LE controller's smallest data
+ * packet (27) is the usual fragment, the length usually follows at once. */
+#define HCI_RX_MIN 64
+
 #define HCI_ACL_HDR 4 /* Handle+PB+BC(2) Data_Total_Length(2) (Vol 4, Part E, 5.4.2) */
 
 struct hci_tx_frame {
@@ -76,7 +80,11 @@ struct hci_conn {
 	unsigned queued;     /* frames in tx */
 	bool want_can_send;  /* a caller saw BH_EBUSY */
 	struct hci_tx_frame *tx_head, *tx_tail;
-	uint8_t *rx;         /* rx_max_frame bytes, owned by struct bh_hci */
+	/* Reassembly buffer: made by the first fragmented frame, grown
+	 * (doubling, up to rx_max_frame) when a frame needs more, freed when
+	 * the link ends. A frame in one packet never needs it. */
+	uint8_t *rx;
+	size_t rx_cap;
 	bool rx_active;      /* a start fragment came; the frame is not complete */
 	size_t rx_len;       /* bytes of it in rx */
 	size_t rx_expected;  /* whole frame length incl. basic header; 0 until
@@ -106,7 +114,9 @@ struct bh_hci {
 	/* ACL. */
 	struct bh_pool tx_pool;
 	struct hci_conn *conns;
-	uint8_t *rx_mem;
+	/* The reassembly buffer being handed up, and the one of a link that
+	 * ended meanwhile (freed when the handing up returns). */
+	uint8_t *rx_delivering, *rx_orphan;
 	unsigned acl_credits;
 	unsigned tx_queued; /* frames queued on all links: sum of conns[].queued */
 	/* Bit i set: conns[i] has a frame queued (tx_head). The pump finds

@@ -251,6 +251,8 @@ void bh_host_free(struct bh_host *h)
 		bh_loop_remove_source(h->loop, h);
 	if (h->own_loop)
 		bh_loop_free(h->loop);
+	for (unsigned i = 0; h->conns && i < h->max_conns; i++)
+		free(h->conns[i]);
 	free(h->conns);
 	free(h);
 }

@@ -4,13 +4,14 @@
 #include "host_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct host_conn *host_conn_find(struct bh_host *h, uint16_t handle)
 {
 	for (unsigned i = 0; i < h->max_conns; i++)
-		if (h->conns[i].used && h->conns[i].handle == handle)
-			return &h->conns[i];
+		if (h->conns[i] && h->conns[i]->used && h->conns[i]->handle == handle)
+			return h->conns[i];
 	return NULL;
 }
 
@@ -327,6 +328,14 @@ static const struct bh_hci_info *gap_info(void *ctx)
 	return bh_hci_info(h->hci);
 }
 
+/* Gives a link's slot back. Its memory stays (freed with the host): a
+ * command completion for the old link may still come with it as context
+ * and must find used == false (host_link.c). */
+static void conn_release(struct host_conn *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
 static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reason,
 			  uint8_t hci_reason)
 {
@@ -351,22 +360,33 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 	bh_loop_remove_source(h->loop, c);
 	bh_gattc_free(c->gattc);
 	bh_att_free(c->att);
-	memset(c, 0, sizeof(*c));
+	conn_release(c);
 }
 
 static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 {
 	struct bh_host *h = ctx;
-	struct host_conn *c = NULL;
-	for (unsigned i = 0; i < h->max_conns && !c; i++)
-		if (!h->conns[i].used)
-			c = &h->conns[i];
-	if (!c) {
+	/* A slot made before and free now first, else a slot not made yet. */
+	unsigned slot = h->max_conns;
+	for (unsigned i = 0; i < h->max_conns && slot == h->max_conns; i++)
+		if (h->conns[i] && !h->conns[i]->used)
+			slot = i;
+	for (unsigned i = 0; i < h->max_conns && slot == h->max_conns; i++)
+		if (!h->conns[i])
+			slot = i;
+	if (slot == h->max_conns) {
 		host_log(h, BH_LOG_ERROR, "no room for connection 0x%04x", gc->handle);
 		bh_gap_disconnect(h->gap, gc->handle, 0x14);
 		return;
 	}
-	memset(c, 0, sizeof(*c));
+	/* Made on first use: a slot never used costs a pointer. Out of memory
+	 * refuses the link as a full table does. */
+	if (!h->conns[slot] && !(h->conns[slot] = calloc(1, sizeof(struct host_conn)))) {
+		host_log(h, BH_LOG_ERROR, "out of memory for connection 0x%04x", gc->handle);
+		bh_gap_disconnect(h->gap, gc->handle, 0x14);
+		return;
+	}
+	struct host_conn *c = h->conns[slot];
 	c->used = true;
 	c->h = h;
 	c->handle = gc->handle;
@@ -408,7 +428,7 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 		host_log(h, BH_LOG_ERROR, "out of memory for connection 0x%04x", gc->handle);
 		bh_gattc_free(c->gattc);
 		bh_att_free(c->att);
-		memset(c, 0, sizeof(*c));
+		conn_release(c);
 		bh_gap_disconnect(h->gap, gc->handle, 0x14);
 		return;
 	}
@@ -464,8 +484,8 @@ void host_conn_drop_all(struct bh_host *h, bh_status reason)
 	if (!h->conns)
 		return;
 	for (unsigned i = 0; i < h->max_conns; i++)
-		if (h->conns[i].used)
-			conn_teardown(h, &h->conns[i], reason, 0);
+		if (h->conns[i] && h->conns[i]->used)
+			conn_teardown(h, h->conns[i], reason, 0);
 }
 
 void host_conn_ports_init(struct bh_host *h)

@@ -397,8 +397,8 @@ static int disconnect_peers(struct bh_host *h, const bh_addr *identity, bool all
 	uint16_t handles[64];
 	unsigned n = 0;
 	for (unsigned i = 0; i < h->max_conns && n < 64; i++) {
-		const struct host_conn *c = &h->conns[i];
-		if (!c->used)
+		const struct host_conn *c = h->conns[i];
+		if (!c || !c->used)
 			continue;
 		struct bh_bond b;
 		bool match = all ? host_bond_lookup(h, &c->identity, &b)

@@ -157,7 +157,10 @@ struct bh_host {
 	struct bh_resolver *resolver;
 	struct bh_local_identity ident;
 
-	struct host_conn *conns;
+	/* One slot per possible link; a slot's state is made when a link first
+	 * needs it and kept (cleared, used = false) when the link goes, because
+	 * GAP's late completions (host_link.c) still look at it. */
+	struct host_conn **conns;
 	unsigned max_conns;
 
 	bool ready;

@@ -79,8 +79,8 @@ bh_time_ms host_att_deadline(struct bh_host *h)
 {
 	bh_time_ms d = BH_NEVER;
 	for (unsigned i = 0; i < h->max_conns; i++) {
-		if (h->conns[i].used && h->conns[i].att) {
-			bh_time_ms x = bh_att_next_deadline(h->conns[i].att);
+		if (h->conns[i] && h->conns[i]->used && h->conns[i]->att) {
+			bh_time_ms x = bh_att_next_deadline(h->conns[i]->att);
 			d = x < d ? x : d;
 		}
 	}

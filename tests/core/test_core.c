@@ -213,6 +213,48 @@ static void test_pool_alloc_uninit(void **state)
 	bh_pool_destroy(&p);
 }
 
+/* Sized blocks: made as large as first asked, grown when a reuse needs
+ * more (never above block_size), under the same bound and injection. */
+static void test_pool_alloc_sized(void **state)
+{
+	(void)state;
+	struct bh_pool p;
+	assert_int_equal(bh_pool_init(&p, "t", 1000, 2), BH_OK);
+	assert_null(bh_pool_alloc_sized(&p, 1001)); /* above block_size */
+	assert_int_equal(p.failures, 1);
+	uint8_t *a = bh_pool_alloc_sized(&p, 100);
+	assert_non_null(a);
+	memset(a, 0x5a, 100);
+	bh_pool_free(&p, a);
+	uint8_t *b = bh_pool_alloc_sized(&p, 50); /* fits: the same block */
+	assert_ptr_equal(a, b);
+	assert_int_equal(b[99], 0x5a);
+	bh_pool_free(&p, b);
+	uint8_t *c = bh_pool_alloc_sized(&p, 600); /* grown */
+	assert_non_null(c);
+	assert_true(bh_pool_owns(&p, c));
+	assert_int_equal(c[99], 0x5a); /* realloc kept the contents */
+	memset(c, 0x11, 600);
+	uint8_t *d = bh_pool_alloc(&p); /* a new block, full size, zeroed */
+	assert_non_null(d);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(d[i], 0);
+	assert_null(bh_pool_alloc_sized(&p, 8)); /* exhausted */
+	assert_int_equal(bh_pool_high_water(&p), 2);
+	bh_pool_free(&p, c);
+	bh_pool_fail_after(&p, 0);
+	assert_null(bh_pool_alloc_sized(&p, 8)); /* injected */
+	bh_pool_fail_after(&p, -1);
+	uint8_t *e = bh_pool_alloc(&p); /* the grown block, grown again to full size */
+	assert_ptr_not_equal(e, NULL);
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(e[i], 0);
+	bh_pool_free(&p, e);
+	bh_pool_free(&p, d);
+	assert_int_equal(bh_pool_in_use(&p), 0);
+	bh_pool_destroy(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_xrand_is_deterministic),
 		cmocka_unit_test(test_aes_cmac_vectors),
 		cmocka_unit_test(test_pool_alloc_uninit),
+		cmocka_unit_test(test_pool_alloc_sized),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,6 +23,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_internal.h" /* struct host_conn, host_bond_save: white-box cases */
+
+/* The linker wraps calloc and realloc in this program: while
+ * fail_alloc_size is set, one of exactly that many bytes fails (counted). */
+void *__real_calloc(size_t n, size_t m);
+void *__real_realloc(void *p, size_t n);
+static size_t fail_alloc_size;
+static unsigned alloc_failures;
+void *__wrap_calloc(size_t n, size_t m)
+{
+	if (fail_alloc_size && n * m == fail_alloc_size) {
+		alloc_failures++;
+		return NULL;
+	}
+	return __real_calloc(n, m);
+}
+void *__wrap_realloc(void *p, size_t n)
+{
+	if (fail_alloc_size && n == fail_alloc_size) {
+		alloc_failures++;
+		return NULL;
+	}
+	return __real_realloc(p, n);
+}
+
 struct fx {
 	struct fake_host fh; /* first: the events' ctx */
 	unsigned paired;
@@ -423,6 +448,61 @@ static void gattc_op_pool_full_then_released(void **state)
 	expect_read_works(x);
 }
 
+/* A link's host state is made when the link comes up (host_conn.c). When
+ * that fails the link is refused as when the table is full: HCI Disconnect
+ * with Remote Device Terminated due to Low Resources (0x14), and the app
+ * hears of no connection. The next link works. */
+static void conn_alloc_refused(void **state)
+{
+	struct fx *x = *state;
+	fail_alloc_size = sizeof(struct host_conn);
+	alloc_failures = 0;
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	for (int i = 0; i < 50 && !fake_cmd_count(x->fh.f, BH_HCI_DISCONNECT); i++)
+		fake_run(x->fh.f, 10);
+	fail_alloc_size = 0;
+	assert_int_equal(alloc_failures, 1);
+	assert_int_equal(x->fh.connected, 0);
+	uint8_t p[3];
+	assert_int_equal(fake_last_cmd(x->fh.f, BH_HCI_DISCONNECT, p, sizeof(p)), 3);
+	assert_int_equal(p[0] | p[1] << 8, FAKE_CONN_HANDLE);
+	assert_int_equal(p[2], 0x14);
+	for (int i = 0; i < 50 && !x->fh.disconnected; i++)
+		fake_run(x->fh.f, 10);
+	assert_int_equal(x->fh.disconnected, 1);
+	fx_connect(x);
+	expect_read_works(x);
+}
+
+/* The in-memory bond table (no store_dir) grows 1, 2, 4, 8 as bonds are
+ * saved (host_bond_save, which SMP's save_bond reaches at the end of a
+ * bonding; called directly here, no pairing). A growth that fails leaves
+ * that bond unsaved (logged) and the saved ones intact; the next save
+ * grows the table. */
+static void bond_table_growth_fails(void **state)
+{
+	struct fx *x = *state;
+	struct bh_bond b;
+	memset(&b, 0, sizeof(b));
+	b.identity.type = BH_ADDR_PUBLIC;
+	bh_addr list[4];
+	for (unsigned k = 1; k <= 2; k++) {
+		b.identity.val[0] = (uint8_t)k;
+		fail_alloc_size = k * sizeof(struct bh_bond); /* growth to k entries */
+		alloc_failures = 0;
+		host_bond_save(x->fh.h, &b);
+		fail_alloc_size = 0;
+		assert_int_equal(alloc_failures, 1);
+		assert_int_equal(bh_host_bond_list(x->fh.h, list, 4), (int)k - 1);
+		host_bond_save(x->fh.h, &b);
+		assert_int_equal(bh_host_bond_list(x->fh.h, list, 4), (int)k);
+	}
+	struct bh_bond got;
+	bh_addr first = { .type = BH_ADDR_PUBLIC, .val = { 1 } };
+	assert_true(host_bond_lookup(x->fh.h, &first, &got));
+	assert_true(bh_addr_eq(&got.identity, &first));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -435,6 +515,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(acl_tx_pool_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(gattc_op_pool_exhausted, setup, teardown),
 		cmocka_unit_test_setup_teardown(gattc_op_pool_full_then_released, setup, teardown),
+		cmocka_unit_test_setup_teardown(conn_alloc_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(bond_table_growth_fails, setup, teardown),
 	};
 	/* One case by name (meson runs each in its own process), or all. */
 	if (argc == 2) {

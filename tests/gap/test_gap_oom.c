@@ -155,12 +155,122 @@ static void test_reassembly_buffer_alloc_fails(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* GAP's command queue is a ring made by the first command of a burst,
+ * doubled (4, 8, ... GAP_CMDQ) as more wait, and freed when GAP is idle.
+ * A procedure that reserves its commands and cannot get the room answers
+ * BH_ENOMEM and sends nothing; once idle, the next command needs the ring
+ * again (a failure then shows it was freed). */
+static void test_cmd_queue_alloc_fails(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, false);
+	fake_gap(&f, NULL);
+	struct rec r = { 0 };
+	struct bh_gap_scan_params p = { .active = true, .on_device = on_dev, .ctx = &r };
+	failures = 0;
+	fail_after = 0;
+	assert_int_equal(bh_gap_scan_start(f.gap, &p), BH_ENOMEM);
+	fail_after = -1;
+	assert_int_equal(failures, 1);
+	assert_int_equal(f.n, 0);
+	assert_false(bh_gap_scanning(f.gap));
+	start(&f, &r);
+	/* idle again: the ring was given back, stopping needs it anew. A stop
+	 * that cannot queue its command ends the scan at once, as with a full
+	 * queue (gap_scan_stop_int). */
+	size_t sent = f.n;
+	failures = 0;
+	fail_after = 0;
+	assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+	fail_after = -1;
+	assert_int_equal(failures, 1);
+	assert_int_equal(f.n, sent);
+	assert_false(bh_gap_scanning(f.gap));
+	/* and it is made again for the next burst */
+	start(&f, &r);
+	assert_true(f.n > sent);
+	bh_gap_free(f.gap);
+}
+
+/* A single command that finds the ring full and cannot grow it gets
+ * BH_ENOMEM, the answer a full queue gives; those queued go out in order
+ * and a later command grows the ring. */
+static void test_cmd_queue_growth_fails(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, false);
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.read_remote_features = false;
+	fake_gap(&f, &cfg);
+	for (uint16_t h = 1; h <= 7; h++)
+		fake_conn_complete(&f, 0, h, 0, NULL);
+	assert_int_equal(f.n, 0);
+	/* one in flight, four in the first ring */
+	for (uint16_t h = 1; h <= 5; h++)
+		assert_int_equal(bh_gap_disconnect(f.gap, h, 0x13), BH_OK);
+	assert_int_equal(f.n, 1);
+	failures = 0;
+	fail_after = 0;
+	assert_int_equal(bh_gap_disconnect(f.gap, 6, 0x13), BH_ENOMEM);
+	fail_after = -1;
+	assert_int_equal(failures, 1);
+	assert_int_equal(bh_gap_disconnect(f.gap, 7, 0x13), BH_OK); /* grows to 8 */
+	fake_pump(&f);
+	assert_int_equal(fake_count(&f, BH_HCI_DISCONNECT), 6);
+	const uint16_t want[] = { 1, 2, 3, 4, 5, 7 };
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(bh_get16(f.cmds[i].p), want[i]);
+	bh_gap_free(f.gap);
+}
+
+/* Advertising's data buffers are made by the first start (a central that
+ * never advertises has none), then its commands' room: each failed in turn
+ * answers BH_ENOMEM with nothing sent, and the next start works with the
+ * data given. */
+static void test_adv_alloc_fails(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, false);
+	fake_gap(&f, NULL);
+	const uint8_t ad[] = { 0x02, 0x01, 0x06 };
+	struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_NONCONN, .data = ad,
+				       .data_len = sizeof(ad) };
+	unsigned k = 0;
+	int rc;
+	for (;; k++) {
+		failures = 0;
+		fail_after = k;
+		rc = bh_gap_adv_start(f.gap, &p, NULL, NULL);
+		fail_after = -1;
+		if (!failures)
+			break;
+		assert_int_equal(rc, BH_ENOMEM);
+		assert_int_equal(f.n, 0);
+		assert_false(bh_gap_advertising(f.gap));
+	}
+	assert_true(k >= 2); /* the data buffers, the command ring */
+	assert_int_equal(rc, BH_OK);
+	fake_pump(&f);
+	const struct fake_cmd *c = fake_last(&f, BH_HCI_LE_SET_ADV_DATA);
+	assert_non_null(c);
+	assert_int_equal(c->p[0], sizeof(ad));
+	assert_memory_equal(c->p + 1, ad, sizeof(ad));
+	bh_gap_free(f.gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seen_entry_alloc_fails),
 		cmocka_unit_test(test_seen_growth_fails_evicts),
 		cmocka_unit_test(test_reassembly_buffer_alloc_fails),
+		cmocka_unit_test(test_cmd_queue_alloc_fails),
+		cmocka_unit_test(test_cmd_queue_growth_fails),
+		cmocka_unit_test(test_adv_alloc_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

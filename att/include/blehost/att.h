@@ -229,13 +229,16 @@ int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len);
 /* Server: Handle Value Notification. Values longer than MTU-3 are truncated
  * as the spec requires; *truncated (may be NULL) tells the caller.
  * Returns 0, BH_EBUSY (no room now, not kept: wait for can_send),
- * BH_EINVAL (value NULL with len > 0) or BH_ESTATE (bearer dead). */
+ * BH_EINVAL (value NULL with len > 0), BH_ESTATE (bearer dead) or BH_ENOMEM
+ * (the bearer's notification buffer, made by the first notification and
+ * grown to the longest, could not be made). */
 int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
 		  bool *truncated);
 /* Server: Multiple Handle Value Notification (3.4.7.4). tuples is the
  * Handle Length Value Tuple List, two or more whole tuples; nothing is
  * truncated. 0, BH_EBUSY (not kept: wait for can_send), BH_EINVAL (fewer
- * than two tuples, a tuple cut short, or longer than MTU-1) or BH_ESTATE. */
+ * than two tuples, a tuple cut short, or longer than MTU-1), BH_ESTATE or
+ * BH_ENOMEM (as bh_att_notify). */
 int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len);
 /* Server: Handle Value Indication; one outstanding at a time, queued
  * otherwise (BH_ENOMEM when the queue is full). Values longer than MTU-3

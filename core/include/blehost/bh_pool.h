@@ -1,7 +1,8 @@
-/* Bounded pools of fixed-size blocks. A block is made (malloc) the first
- * time the pool needs one more than it has, and kept when freed: memory
- * follows the high-water mark instead of the configured maximum, and once a
- * workload has reached its peak the data path allocates nothing.
+/* Bounded pools of blocks of at most block_size bytes. A block is made
+ * (malloc) the first time the pool needs one more than it has, and kept when
+ * freed: memory follows the high-water mark instead of the configured
+ * maximum, and once a workload has reached its peak the data path allocates
+ * nothing. bh_pool_alloc_sized also sizes each block to what is used.
  *
  * Each pool records its high-water mark, can be checked empty at shutdown,
  * and can be told to fail allocations so out-of-memory paths get tested.
@@ -41,6 +42,14 @@ void *bh_pool_alloc(struct bh_pool *p);
  * (a transmit frame is a header plus len copied bytes: zeroing the whole
  * maximum-size block cost more than the rest of the send). */
 void *bh_pool_alloc_uninit(struct bh_pool *p);
+/* An uninitialised block of at least size bytes (size <= block_size, else
+ * NULL), for callers whose blocks are mostly much smaller than the
+ * maximum (transmit frames). Each block is made as large as first asked,
+ * and grown (at least doubling, up to block_size) when a later use needs
+ * more, so memory follows the sizes used, not block_size. Same bound,
+ * high-water mark and fault injection as bh_pool_alloc; a block that
+ * cannot be grown stays free and NULL is returned. */
+void *bh_pool_alloc_sized(struct bh_pool *p, size_t size);
 /* Returns a block; NULL is ignored. A pointer not from this pool aborts in
  * debug builds (it is always a bug, never peer-triggered). */
 void bh_pool_free(struct bh_pool *p, void *block);

@@ -333,12 +333,16 @@ bool bh_hci_acl_can_send(const struct bh_hci *hci, uint16_t handle);
  * 0x0EFF (dropped); cmds_unexpected: Command Complete / Status matching no
  * command in flight (a duplicate, the wrong opcode: ignored, including its
  * Num_HCI_Command_Packets); credits_excess: packets reported completed
- * beyond those in flight on the handle (ignored). */
+ * beyond those in flight on the handle (ignored).
+ * acl_dropped_nomem: fragmented frames dropped because their reassembly
+ * buffer (made on first use per link) could not be made or grown; also in
+ * acl_dropped. The link carries on, the next frame is tried afresh. */
 struct bh_hci_stats {
 	unsigned cmds_sent, cmds_timed_out, events_dropped_short, acl_dropped;
 	unsigned acl_credits_free, tx_queue_high_water, recoveries;
 	unsigned acl_bad_boundary, events_unknown_handle, events_invalid, cmds_unexpected;
 	unsigned credits_excess;
+	unsigned acl_dropped_nomem;
 };
 void bh_hci_stats(const struct bh_hci *hci, struct bh_hci_stats *out);
 /* Makes the command pool (cmd_allocs) and the ACL transmit pool (tx_allocs)
