@@ -16,6 +16,15 @@
  *       sequence) are counted, not fatal: btvirt drops packets a slow
  *       reader's socket cannot take, which a separate-process pair shows
  *       under load.
+ *   bench_notify_peer coc SECS           advertise as "bench-coc" and listen
+ *       for an L2CAP LE credit-based channel on SPSM 0x0080; a 4-byte
+ *       little-endian SDU from the central asks for SDUs of that length
+ *       (8..512), which it then streams through a bh_pktbuf's outgoing queue
+ *       one SDU at a time (coc_can_send) until the link ends or SECS pass:
+ *       each SDU carries its sequence number (32-bit little-endian) then
+ *       bytes (uint8_t)(seq * 7 + i) at offsets i >= 4, so the receiver
+ *       (bench_buffers l2cap) checks every byte. Prints "peer ADDR" when
+ *       advertising and "sent N" at the end.
  *
  * Needs $BLEHOST_TRANSPORT (tests/harness/with-btvirt.sh). */
 #include "bench_peer.h"
@@ -110,12 +119,164 @@ static int run_central(const char *addr, double secs)
 	return n && !c.bad ? 0 : 1;
 }
 
+/* ---- coc: an L2CAP credit-based channel server streaming SDUs ---- */
+
+#define COC_SPSM 0x0080
+
+struct cocpeer {
+	struct bh_host *h;
+	struct bh_pktbuf *out;
+	uint16_t conn, cid;
+	bool open, gone, pumping, again;
+	size_t len;          /* SDU length asked for; 0 until the request */
+	uint64_t queued, sent;
+	uint8_t sdu[512];
+};
+
+/* Tops the outgoing queue up, then hands the stack its oldest SDU.
+ * coc_can_send may fire from inside bh_host_coc_send (the SDU went out at
+ * once): that nested call only asks for another round, taken once the sent
+ * SDU is popped, so no SDU is peeked twice. */
+static void coc_pump(struct cocpeer *p)
+{
+	if (p->pumping) {
+		p->again = true;
+		return;
+	}
+	p->pumping = true;
+	do {
+		p->again = false;
+		if (!p->open || !p->len)
+			break;
+		for (;;) {
+			uint32_t seq = (uint32_t)p->queued;
+			p->sdu[0] = (uint8_t)seq;
+			p->sdu[1] = (uint8_t)(seq >> 8);
+			p->sdu[2] = (uint8_t)(seq >> 16);
+			p->sdu[3] = (uint8_t)(seq >> 24);
+			for (size_t i = 4; i < p->len; i++)
+				p->sdu[i] = (uint8_t)(seq * 7u + i);
+			if (bh_pktbuf_write(p->out, NULL, 0, p->sdu, p->len) != BH_OK)
+				break;
+			p->queued++;
+		}
+		const uint8_t *pkt;
+		size_t len;
+		if (bh_pktbuf_out_peek(p->out, &pkt, &len) == BH_OK) {
+			int rc = bh_host_coc_send(p->h, p->conn, p->cid, pkt, len);
+			if (rc == BH_OK) {
+				bh_pktbuf_out_pop(p->out);
+				p->sent++;
+			} else if (rc != BH_EBUSY) {
+				fprintf(stderr, "peer: coc send: %s\n", bh_strerror(rc));
+				p->gone = true;
+			}
+		}
+	} while (p->again);
+	p->pumping = false;
+}
+
+static void coc_opened(void *ctx, uint16_t conn, uint16_t cid, uint16_t spsm, bh_status st)
+{
+	struct cocpeer *p = ctx;
+	if (spsm != COC_SPSM || st != BH_OK)
+		return;
+	p->conn = conn;
+	p->cid = cid;
+	p->open = true;
+}
+
+static void coc_sdu(void *ctx, uint16_t conn, uint16_t cid, const uint8_t *sdu, size_t len)
+{
+	struct cocpeer *p = ctx;
+	if (!p->open || conn != p->conn || cid != p->cid || len != 4 || p->len)
+		return;
+	uint32_t want = (uint32_t)sdu[0] | (uint32_t)sdu[1] << 8 | (uint32_t)sdu[2] << 16 |
+			(uint32_t)sdu[3] << 24;
+	if (want < 8 || want > sizeof(p->sdu)) {
+		fprintf(stderr, "peer: SDU length %u not in 8..%zu\n", (unsigned)want,
+			sizeof(p->sdu));
+		p->gone = true;
+		return;
+	}
+	p->len = want;
+	coc_pump(p);
+}
+
+static void coc_can_send(void *ctx, uint16_t conn, uint16_t cid)
+{
+	struct cocpeer *p = ctx;
+	if (p->open && conn == p->conn && cid == p->cid)
+		coc_pump(p);
+}
+
+static void coc_closed(void *ctx, uint16_t conn, uint16_t cid, bh_status reason)
+{
+	struct cocpeer *p = ctx;
+	(void)reason;
+	if (p->open && conn == p->conn && cid == p->cid) {
+		p->open = false;
+		p->gone = true;
+	}
+}
+
+static void coc_disconnected(void *ctx, uint16_t conn, uint8_t reason)
+{
+	struct cocpeer *p = ctx;
+	(void)reason;
+	/* A link that ends before the channel opened is not the run's end. */
+	if (p->open || p->sent) {
+		p->open = false;
+		p->gone = true;
+	}
+	(void)conn;
+}
+
+static int run_coc(double secs)
+{
+	struct cocpeer p = { 0 };
+	struct bh_host_events ev = { .ctx = &p, .coc_opened = coc_opened, .coc_sdu = coc_sdu,
+				     .coc_can_send = coc_can_send, .coc_closed = coc_closed,
+				     .disconnected = coc_disconnected };
+	if (!(p.out = bh_pktbuf_new(8, 4, sizeof(p.sdu), BH_BUF_REFUSE)))
+		return 1;
+	if (!(p.h = bench_start_host(&ev, "peer"))) {
+		bh_pktbuf_free(p.out);
+		return 1;
+	}
+	uint8_t adv[31];
+	struct bh_ad_builder b;
+	bh_ad_build_init(&b, adv, sizeof(adv));
+	bh_ad_add_flags(&b, BH_AD_FLAG_LE_GENERAL | BH_AD_FLAG_NO_BREDR);
+	bh_ad_add_name(&b, "bench-coc", true);
+	struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN, .data = adv, .data_len = b.len };
+	if (bh_host_coc_listen(p.h, COC_SPSM) || bh_gap_adv_start(bh_host_gap(p.h), &ap, NULL, NULL)) {
+		fprintf(stderr, "peer: cannot listen or advertise\n");
+		bh_host_free(p.h);
+		bh_pktbuf_free(p.out);
+		return 1;
+	}
+	char a[BH_ADDR_STRLEN];
+	bh_addr own = bh_gap_own_address(bh_host_gap(p.h));
+	printf("peer %s\n", bh_addr_str_bare(&own, a));
+	fflush(stdout);
+	double end = seconds() + secs;
+	while (!p.gone && seconds() < end)
+		bh_host_run_for(p.h, 50);
+	printf("sent %llu\n", (unsigned long long)p.sent);
+	bh_host_free(p.h);
+	bh_pktbuf_free(p.out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "peer"))
 		return run_peer((size_t)atoi(argv[2]), atof(argv[3]));
 	if (argc == 4 && !strcmp(argv[1], "central"))
 		return run_central(argv[2], atof(argv[3]));
-	fprintf(stderr, "usage: %s peer LEN SECS | central ADDR SECS\n", argv[0]);
+	if (argc == 3 && !strcmp(argv[1], "coc"))
+		return run_coc(atof(argv[2]));
+	fprintf(stderr, "usage: %s peer LEN SECS | central ADDR SECS | coc SECS\n", argv[0]);
 	return 2;
 }
