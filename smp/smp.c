@@ -103,6 +103,11 @@ struct bh_smp *bh_smp_new(const struct bh_smp_config *cfg, const struct bh_smp_p
 	    bh_pool_init(&smp->conn_pool, "smp-conn", sizeof(struct smp_conn),
 			 smp->cfg.max_conns) != 0)
 		goto fail;
+	if (bh_pool_init(&smp->bond_pool, "smp-bond", sizeof(struct bh_bond),
+			 smp->cfg.max_conns + 1) != 0) {
+		bh_pool_destroy(&smp->conn_pool);
+		goto fail;
+	}
 	/* Only the private key is drawn here, so the random source is read in
 	 * the same order as ever (replayed traces stay byte-exact); its public
 	 * key waits for the first pairing or OOB request (smp_own_pub). The
@@ -113,6 +118,7 @@ struct bh_smp *bh_smp_new(const struct bh_smp_config *cfg, const struct bh_smp_p
 		memcpy(smp->pub, bh_smp_debug_pub, 64);
 		smp->pub_ready = true;
 	} else if (bh_smp_p256_keydraw(env, smp->priv) != BH_OK) {
+		bh_pool_destroy(&smp->bond_pool);
 		bh_pool_destroy(&smp->conn_pool);
 		goto fail;
 	}
@@ -129,9 +135,18 @@ void bh_smp_free(struct bh_smp *smp)
 {
 	if (!smp)
 		return;
-	for (unsigned i = 0; i < smp->cfg.max_conns; i++)
-		if (smp->conns[i])
-			bh_pool_free(&smp->conn_pool, smp->conns[i]);
+	for (unsigned i = 0; i < smp->cfg.max_conns; i++) {
+		struct smp_conn *c = smp->conns[i];
+		if (!c)
+			continue;
+		if (c->bond)
+			memset(c->bond, 0, sizeof(*c->bond));
+		memset(c, 0, sizeof(*c));
+		bh_pool_free(&smp->conn_pool, c);
+	}
+	if (smp->scratch)
+		memset(smp->scratch, 0, sizeof(*smp->scratch));
+	bh_pool_destroy(&smp->bond_pool);
 	bh_pool_destroy(&smp->conn_pool);
 	memset(smp->priv, 0, sizeof(smp->priv));
 	free(smp->conns);
@@ -171,6 +186,23 @@ int bh_smp_sc_oob_local(struct bh_smp *smp, uint8_t r[16], uint8_t c[16])
 	memcpy(r, smp->oob_r, 16);
 	memcpy(c, smp->oob_c, 16);
 	return 0;
+}
+
+struct bh_bond *smp_conn_bond(struct bh_smp *smp, struct smp_conn *c)
+{
+	if (!c->bond) {
+		c->bond = bh_pool_alloc(&smp->bond_pool);
+		if (!c->bond)
+			SMP_LOG(smp, BH_LOG_WARN, "0x%04x no memory for a bond record", c->handle);
+	}
+	return c->bond;
+}
+
+struct bh_bond *smp_scratch(struct bh_smp *smp)
+{
+	if (!smp->scratch)
+		smp->scratch = bh_pool_alloc(&smp->bond_pool);
+	return smp->scratch;
 }
 
 struct smp_conn *smp_conn_find(const struct bh_smp *smp, uint16_t handle)
@@ -225,7 +257,11 @@ void bh_smp_conn_removed(struct bh_smp *smp, uint16_t handle)
 		if (c->pairing || c->reencrypting)
 			smp_abort(smp, c, BH_EDISCONNECTED);
 		forget_cmds(smp, handle);
-		memset(c, 0, sizeof(*c)); /* no key material left behind */
+		if (c->bond) {
+			memset(c->bond, 0, sizeof(*c->bond)); /* no key material left behind */
+			bh_pool_free(&smp->bond_pool, c->bond);
+		}
+		memset(c, 0, sizeof(*c));
 		bh_pool_free(&smp->conn_pool, c);
 		smp->conns[i] = NULL;
 		return;
@@ -345,10 +381,15 @@ static void wipe_pairing(struct smp_conn *c)
 	c->pairing = false;
 	c->deadline = BH_NEVER;
 	c->user = SMP_USER_NONE;
-	/* Clear every transient secret; keep link state and the tx queue. */
+	/* Clear every transient secret; keep link state and the tx queue. The
+	 * bond record's keys go too, its block stays with the link. */
+	struct bh_bond *bond = c->bond;
 	size_t off = offsetof(struct smp_conn, initiator);
 	size_t end = offsetof(struct smp_conn, txq);
 	memset((uint8_t *)c + off, 0, end - off);
+	if (bond)
+		memset(bond, 0, sizeof(*bond));
+	c->bond = bond;
 }
 
 void smp_abort(struct bh_smp *smp, struct smp_conn *c, bh_status status)
@@ -387,18 +428,23 @@ void smp_pairing_done(struct bh_smp *smp, struct smp_conn *c)
 {
 	/* Last guard before the bond is replaced: a bond for this identity may
 	 * have appeared (another link) since the features were exchanged. */
-	if (c->bonding && smp_refuse_downgrade(smp, c, &c->bond.identity))
+	struct bh_bond *b = smp_conn_bond(smp, c); /* made at key distribution */
+	if (!b) {
+		smp_fail_status(smp, c, BH_SMP_ERR_UNSPECIFIED, BH_ENOMEM);
+		return;
+	}
+	if (c->bonding && smp_refuse_downgrade(smp, c, &b->identity))
 		return;
 	backoff_clear(smp, &c->peer);
 	c->sec.bonded = c->bonding;
 	if (c->bonding && smp->port.save_bond)
-		smp->port.save_bond(smp->port.ctx, &c->bond);
+		smp->port.save_bond(smp->port.ctx, b);
 	c->state = SMP_ST_IDLE;
 	bool owed = c->pairing;
 	c->pairing = false;
 	c->deadline = BH_NEVER;
 	if (owed && smp->port.pairing_complete)
-		smp->port.pairing_complete(smp->port.ctx, c->handle, BH_OK, &c->bond);
+		smp->port.pairing_complete(smp->port.ctx, c->handle, BH_OK, b);
 	wipe_pairing(c);
 }
 

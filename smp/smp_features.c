@@ -139,7 +139,13 @@ bool smp_refuse_downgrade(struct bh_smp *smp, struct smp_conn *c, const bh_addr 
 	 * leaves it as it is (and its key is never kept). */
 	if (smp->cfg.allow_bond_downgrade || !c->bonding || !smp->port.get_bond)
 		return false;
-	struct bh_bond *old = &smp->scratch;
+	struct bh_bond *old = smp_scratch(smp);
+	if (!old) {
+		/* Without room to read the stored bond its strength cannot be
+		 * compared: refuse rather than risk replacing a stronger one. */
+		smp_fail_status(smp, c, BH_SMP_ERR_UNSPECIFIED, BH_ENOMEM);
+		return true;
+	}
 	if (!smp->port.get_bond(smp->port.ctx, identity, old))
 		return false;
 	uint8_t reason = 0, old_ks = bond_key_size(old);

@@ -74,9 +74,10 @@ static bool ltk_fits(const struct bh_bond *b, bool need_mitm, bool need_sc)
 
 bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, bool need_sc)
 {
-	struct bh_bond *b = &c->bond;
-
-	if (!smp->port.get_bond || !smp->port.get_bond(smp->port.ctx, &c->peer, b))
+	if (!smp->port.get_bond)
+		return false;
+	struct bh_bond *b = smp_conn_bond(smp, c);
+	if (!b || !smp->port.get_bond(smp->port.ctx, &c->peer, b))
 		return false;
 	if (!ltk_fits(b, need_mitm, need_sc)) {
 		memset(b, 0, sizeof(*b));

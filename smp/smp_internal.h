@@ -90,7 +90,11 @@ struct smp_conn {
 	bool peer_oob;      /* the peer holds ours */
 	struct bh_smp_oob oob;
 
-	struct bh_bond bond; /* built up during pairing, saved at the end */
+	/* Built up during pairing and saved at its end, or filled by a bond
+	 * lookup (re-encryption, an LTK request): ~9 KB with the host's CCCD
+	 * and GATT cache room, so made on first use (smp_conn_bond) and freed
+	 * with the link. NULL until then. */
+	struct bh_bond *bond;
 
 	/* PDUs send() refused with BH_EBUSY, oldest first. */
 	struct {
@@ -122,6 +126,7 @@ struct bh_smp {
 	struct bh_smp_port port;
 	const struct bh_env *env;
 	struct bh_pool conn_pool;
+	struct bh_pool bond_pool; /* smp_conn.bond and scratch, made on first use */
 	struct smp_conn **conns; /* cfg.max_conns entries, NULL = free */
 	uint8_t priv[32], pub[64];
 	bool pub_ready; /* pub computed from priv (smp_own_pub) */
@@ -129,13 +134,18 @@ struct bh_smp {
 	bool oob_r_valid;
 	struct smp_backoff backoff[SMP_BACKOFF_SLOTS];
 	struct smp_cmd_slot cmds[SMP_CMD_SLOTS];
-	struct bh_bond scratch; /* signing: a bond read, updated, saved */
+	struct bh_bond *scratch; /* signing, downgrade check: a bond read (smp_scratch) */
 };
 
 #define SMP_LOG(smp, lvl, ...) bh_logf((smp)->env, lvl, "smp", __VA_ARGS__)
 
 /* smp.c */
 struct smp_conn *smp_conn_find(const struct bh_smp *smp, uint16_t handle);
+/* c->bond, made (zeroed) by the first call; NULL when it cannot be made
+ * (the bond pool's fault injection, or out of memory). */
+struct bh_bond *smp_conn_bond(struct bh_smp *smp, struct smp_conn *c);
+/* The process-wide bond scratch, made by the first call; NULL likewise. */
+struct bh_bond *smp_scratch(struct bh_smp *smp);
 void smp_send(struct bh_smp *smp, struct smp_conn *c, const uint8_t *pdu, size_t len);
 /* Sends Pairing Failed(reason) and ends the pairing with BH_SMP_REASON(reason). */
 void smp_fail(struct bh_smp *smp, struct smp_conn *c, uint8_t reason);
@@ -164,7 +174,9 @@ uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_p
 		      const struct smp_pairing *rsp);
 /* If the negotiated pairing (c->bonding, auth, sc, key_size) would replace
  * the bond stored for identity with a weaker one and the config does not
- * allow it: fails the pairing (BH_EDOWNGRADE) and returns true. */
+ * allow it: fails the pairing (BH_EDOWNGRADE) and returns true; also when
+ * there is no memory to read the stored bond (BH_ENOMEM, Unspecified
+ * Reason): a bond it cannot compare is never replaced. */
 bool smp_refuse_downgrade(struct bh_smp *smp, struct smp_conn *c, const bh_addr *identity);
 /* Starts the user interaction (display / input) the method needs. */
 void smp_method_start(struct bh_smp *smp, struct smp_conn *c);

@@ -13,10 +13,12 @@
 
 static void send_keys(struct bh_smp *smp, struct smp_conn *c)
 {
-	struct bh_bond *b = &c->bond;
+	struct bh_bond *b = c->bond; /* made by smp_keys_start */
 	uint8_t pdu[SMP_MAX_PDU];
 	struct smp_pdu p;
 
+	if (!b)
+		return;
 	if (c->send_dist & BH_SMP_DIST_ENC) {
 		/* Legacy: a fresh LTK that we answer with as peripheral later. */
 		struct bh_bond_ltk *l = &b->peripheral_ltk;
@@ -63,8 +65,12 @@ static void send_keys(struct bh_smp *smp, struct smp_conn *c)
 
 void smp_keys_start(struct bh_smp *smp, struct smp_conn *c)
 {
-	struct bh_bond *b = &c->bond;
+	struct bh_bond *b = smp_conn_bond(smp, c);
 
+	if (!b) {
+		smp_fail_status(smp, c, BH_SMP_ERR_UNSPECIFIED, BH_ENOMEM);
+		return;
+	}
 	memset(b, 0, sizeof(*b));
 	b->identity = c->peer;
 	b->authenticated = c->auth;
@@ -88,9 +94,13 @@ void smp_keys_start(struct bh_smp *smp, struct smp_conn *c)
 
 void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
 {
-	struct bh_bond *b = &c->bond;
+	struct bh_bond *b = c->bond; /* made by smp_keys_start */
 	uint8_t want = c->expect_dist;
 
+	if (!b) {
+		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+		return;
+	}
 	switch (p->code) {
 	case SMP_ENC_INFO:
 		if (!(want & BH_SMP_DIST_ENC) || c->got_enc_info)
@@ -177,9 +187,11 @@ int bh_smp_sign(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t 
 		uint8_t sig[12])
 {
 	struct smp_conn *c = smp_conn_find(smp, handle);
-	struct bh_bond *b = &smp->scratch;
+	struct bh_bond *b = smp_scratch(smp);
 	if (!c)
 		return BH_ENOTFOUND;
+	if (!b)
+		return BH_ENOMEM;
 	if (!smp->port.get_bond || !smp->port.get_bond(smp->port.ctx, &c->peer, b) ||
 	    !b->local_csrk.valid)
 		return BH_ENOTFOUND;
@@ -198,10 +210,12 @@ int bh_smp_verify(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_
 		  const uint8_t sig[12])
 {
 	struct smp_conn *c = smp_conn_find(smp, handle);
-	struct bh_bond *b = &smp->scratch;
+	struct bh_bond *b = smp_scratch(smp);
 	uint8_t expect[12];
 	if (!c)
 		return BH_ENOTFOUND;
+	if (!b)
+		return BH_ENOMEM;
 	if (!smp->port.get_bond || !smp->port.get_bond(smp->port.ctx, &c->peer, b) ||
 	    !b->peer_csrk.valid)
 		return BH_ENOTFOUND;

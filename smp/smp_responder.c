@@ -108,13 +108,15 @@ void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t ra
 		ltk_neg_reply(smp, c);
 		return;
 	}
-	struct bh_bond *b = &c->bond;
-	bool ok = smp->port.get_bond && smp->port.get_bond(smp->port.ctx, &c->peer, b) &&
+	struct bh_bond *b = smp->port.get_bond ? smp_conn_bond(smp, c) : NULL;
+	bool ok = b && smp->port.get_bond(smp->port.ctx, &c->peer, b) &&
 		  b->peripheral_ltk.valid && !smp_is_zero(b->peripheral_ltk.ltk, 16) &&
 		  b->peripheral_ltk.ediv == ediv && bh_get64(b->peripheral_ltk.rand) == rand;
 	if (!ok) {
-		SMP_LOG(smp, BH_LOG_INFO, "0x%04x LTK request without a matching bond", c->handle);
-		memset(b, 0, sizeof(*b));
+		SMP_LOG(smp, BH_LOG_INFO, "0x%04x LTK request without a matching bond%s", c->handle,
+			b ? "" : " (no memory to look it up)");
+		if (b)
+			memset(b, 0, sizeof(*b));
 		ltk_neg_reply(smp, c);
 		return;
 	}

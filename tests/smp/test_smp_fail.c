@@ -681,6 +681,70 @@ static void test_key_distribution_errors(void **state)
 	rig_free(&r);
 }
 
+/* The bond record (~9 KB) is made on first use, from the "smp-bond" pool:
+ * a link that never pairs or re-encrypts has none. When it cannot be made,
+ * key distribution ends the pairing with Unspecified Reason (BH_ENOMEM to
+ * the app), a peripheral answers an LTK request with a Negative Reply, a
+ * central cannot re-encrypt from its bond, and signing says BH_ENOMEM; the
+ * link stays usable and a later pairing, with memory back, completes. */
+static void test_bond_record_alloc_fails(void **state)
+{
+	(void)state;
+	struct rig r;
+	start(&r, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT,
+	      BH_SMP_SC_ONLY);
+	/* Nothing made by a link that has not paired. */
+	assert_int_equal(r.s[0].smp->bond_pool.in_use, 0);
+	assert_int_equal(r.s[1].smp->bond_pool.in_use, 0);
+
+	/* The responder cannot make its record at key distribution. */
+	bh_pool_fail_after(&r.s[1].smp->bond_pool, 0);
+	assert_int_equal(bh_smp_pair(r.s[0].smp, RIG_HANDLE, NULL), 0);
+	rig_run(&r, NULL);
+	assert_int_equal(r.s[1].status, BH_ENOMEM);
+	assert_int_equal(r.s[0].status, BH_SMP_REASON(BH_SMP_ERR_UNSPECIFIED));
+	assert_int_equal(r.s[1].nbonds, 0);
+	assert_int_equal(r.s[0].nbonds, 0);
+	assert_false(smp_conn_find(r.s[1].smp, RIG_HANDLE)->pairing);
+	bh_pool_fail_after(&r.s[1].smp->bond_pool, -1);
+
+	/* With memory back the same link pairs and bonds. */
+	rig_reconnect(&r);
+	assert_int_equal(bh_smp_pair(r.s[0].smp, RIG_HANDLE, NULL), 0);
+	rig_run(&r, NULL);
+	assert_int_equal(r.s[0].status, BH_OK);
+	assert_int_equal(r.s[1].status, BH_OK);
+	assert_int_equal(r.s[1].nbonds, 1);
+
+	/* Reconnected: no record for the LTK lookup -> Negative Reply. */
+	rig_reconnect(&r);
+	struct bh_bond *b = rig_find_bond(&r.s[1], &r.s[0].addr);
+	assert_non_null(b);
+	bh_pool_fail_after(&r.s[1].smp->bond_pool, 0);
+	bh_smp_on_ltk_request(r.s[1].smp, RIG_HANDLE, 0, 0);
+	assert_int_equal(r.s[1].last_op, BH_HCI_LE_LTK_NEG_REPLY);
+	bh_pool_fail_after(&r.s[1].smp->bond_pool, -1);
+	bh_smp_on_ltk_request(r.s[1].smp, RIG_HANDLE, 0, 0);
+	assert_int_equal(r.s[1].last_op, BH_HCI_LE_LTK_REPLY);
+
+	rig_free(&r);
+
+	/* Signing and verifying read the bond into the process's scratch
+	 * record, made by the first use (here: no pairing has made it). */
+	start(&r, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT,
+	      BH_SMP_SC_ONLY);
+	uint8_t sig[12] = { 0 };
+	bh_pool_fail_after(&r.s[0].smp->bond_pool, 0);
+	assert_int_equal(bh_smp_sign(r.s[0].smp, RIG_HANDLE, (const uint8_t *)"x", 1, sig),
+			 BH_ENOMEM);
+	assert_int_equal(bh_smp_verify(r.s[0].smp, RIG_HANDLE, (const uint8_t *)"x", 1, sig),
+			 BH_ENOMEM);
+	bh_pool_fail_after(&r.s[0].smp->bond_pool, -1);
+	assert_int_equal(bh_smp_sign(r.s[0].smp, RIG_HANDLE, (const uint8_t *)"x", 1, sig),
+			 BH_ENOTFOUND); /* no bond, as before */
+	rig_free(&r);
+}
+
 static void test_conn_pool_exhausted(void **state)
 {
 	(void)state;
@@ -865,6 +929,7 @@ int main(void)
 		cmocka_unit_test(test_hci_errors),
 		cmocka_unit_test(test_key_distribution_errors),
 		cmocka_unit_test(test_conn_pool_exhausted),
+		cmocka_unit_test(test_bond_record_alloc_fails),
 		cmocka_unit_test(test_order_violations),
 		cmocka_unit_test(test_oob_commitment_mismatch),
 		cmocka_unit_test(test_own_public_key_failure),
