@@ -95,7 +95,8 @@ static void event(struct rig *r, const uint8_t *ev, size_t n)
 static void complete(struct rig *r, uint16_t op, uint8_t status, const uint8_t *extra, size_t n)
 {
 	uint8_t ev[32] = { 0x0e, (uint8_t)(4 + n), 0x01, (uint8_t)op, (uint8_t)(op >> 8), status };
-	memcpy(ev + 6, extra, n);
+	if (n) /* extra may be NULL for no return parameters (UBSan) */
+		memcpy(ev + 6, extra, n);
 	event(r, ev, 6 + n);
 }
 
