@@ -627,8 +627,6 @@ const struct bh_gatt_chr_def *gatt_db_find_chr(const struct gatt_db *db, const b
 		for (size_t k = 0; k < s->num_chrs; k++)
 			if (bh_uuid_eq(&s->chrs[k].uuid, chr))
 				return &s->chrs[k];
-		if (svc)
-			return NULL;
 	}
 	return NULL;
 }

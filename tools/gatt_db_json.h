@@ -49,7 +49,8 @@ void gatt_db_free(struct gatt_db *db);
 /* The service definitions, to give to bh_gatts_add_services. They stay
  * valid (the server identifies them by address) until gatt_db_free. */
 const struct bh_gatt_svc_def *gatt_db_services(const struct gatt_db *db, size_t *n);
-/* The first characteristic chr in the first service svc (NULL: any), or NULL. */
+/* The first characteristic chr in a service svc (NULL: any service), or
+ * NULL. A database may hold svc more than once: each of them is searched. */
 const struct bh_gatt_chr_def *gatt_db_find_chr(const struct gatt_db *db, const bh_uuid *svc,
 					       const bh_uuid *chr);
 

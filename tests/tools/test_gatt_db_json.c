@@ -136,6 +136,22 @@ static void test_demo_db(void **state)
 	assert_ptr_equal(gatt_db_find_chr(db, NULL, &bat), &s[1].chrs[0]);
 	assert_null(gatt_db_find_chr(db, &other, &bat));
 	gatt_db_free(db);
+
+	/* The same service twice: a characteristic of the second is found
+	 * (fuzz_tools_gatt_db found the first one's miss ending the search). */
+	static const char twice[] =
+		"{\"services\": [{\"uuid\": \"180f\", \"characteristics\": ["
+		"{\"uuid\": \"2a19\", \"properties\": [\"read\"], \"value_hex\": \"01\"}]},"
+		"{\"uuid\": \"180f\", \"characteristics\": ["
+		"{\"uuid\": \"2a1a\", \"properties\": [\"read\"], \"value_hex\": \"02\"}]}]}";
+	db = gatt_db_parse(twice, sizeof(twice) - 1, err, sizeof(err));
+	assert_non_null(db);
+	s = gatt_db_services(db, &n);
+	assert_int_equal(n, 2);
+	bh_uuid second = bh_uuid16(0x2a1a);
+	assert_ptr_equal(gatt_db_find_chr(db, &svc, &second), &s[1].chrs[0]);
+	assert_null(gatt_db_find_chr(db, &other, &second));
+	gatt_db_free(db);
 }
 
 static void test_full_features(void **state)
