@@ -1,18 +1,15 @@
 /* libcrypto loaded on first use; see <blehost/bh_libcrypto.h>. */
 #include <blehost/bh_libcrypto.h>
 
+#include <blehost/bh_dl.h>
 #include <blehost/bh_err.h>
 
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-#define SYM(name) { #name, offsetof(struct bh_libcrypto, name) }
-static const struct {
-	const char *sym;
-	size_t off;
-} syms[] = {
+#define SYM(name) { #name, offsetof(struct bh_libcrypto, name), false }
+static const struct bh_dl_sym syms[] = {
 	SYM(AES_set_encrypt_key),
 	SYM(AES_encrypt),
 	SYM(BN_CTX_new),
@@ -50,31 +47,18 @@ _Static_assert(sizeof(syms) / sizeof(syms[0]) * sizeof(void (*)(void)) ==
 int bh_libcrypto_load(const char *soname, struct bh_libcrypto *out, void **handle, char *err,
 		      size_t errlen)
 {
-	memset(out, 0, sizeof(*out));
-	*handle = NULL;
-	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *why = dlerror();
-		if (err && errlen)
+	const char *missing, *why;
+	int rc = bh_dl_load(soname, syms, sizeof(syms) / sizeof(syms[0]), out, sizeof(*out),
+			    handle, &missing, &why);
+	if (rc && err && errlen) {
+		if (missing)
+			snprintf(err, errlen, "crypto: %s has no %s: not OpenSSL 3's libcrypto",
+				 soname, missing);
+		else
 			snprintf(err, errlen, "crypto: cannot load %s (%s); install libssl3", soname,
-				 why ? why : "dlopen failed");
-		return BH_ENOTSUP;
+				 why);
 	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		void *f = dlsym(h, syms[i].sym);
-		if (!f) {
-			dlclose(h);
-			memset(out, 0, sizeof(*out));
-			if (err && errlen)
-				snprintf(err, errlen, "crypto: %s has no %s: not OpenSSL 3's libcrypto",
-					 soname, syms[i].sym);
-			return BH_ENOTSUP;
-		}
-		/* POSIX: a function pointer and void * share a representation. */
-		memcpy((char *)out + syms[i].off, &f, sizeof(f));
-	}
-	*handle = h;
-	return BH_OK;
+	return rc;
 }
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;

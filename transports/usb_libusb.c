@@ -10,7 +10,8 @@
 
 #ifdef BH_HAVE_LIBUSB
 
-#include <dlfcn.h>
+#include <blehost/bh_dl.h>
+
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -19,67 +20,51 @@
 #define BH_LIBUSB_SONAME "libusb-1.0.so.0"
 
 /* Each member of struct bh_usb_ops and the libusb function it holds. */
-static const struct {
-	const char *sym;
-	size_t off;
-	int optional;
-} syms[] = {
-	{ "libusb_init", offsetof(struct bh_usb_ops, init), 0 },
-	{ "libusb_exit", offsetof(struct bh_usb_ops, exit), 0 },
-	{ "libusb_get_device_list", offsetof(struct bh_usb_ops, get_device_list), 0 },
-	{ "libusb_free_device_list", offsetof(struct bh_usb_ops, free_device_list), 0 },
-	{ "libusb_get_device_descriptor", offsetof(struct bh_usb_ops, get_device_descriptor), 0 },
-	{ "libusb_get_config_descriptor", offsetof(struct bh_usb_ops, get_config_descriptor), 0 },
-	{ "libusb_free_config_descriptor", offsetof(struct bh_usb_ops, free_config_descriptor), 0 },
-	{ "libusb_get_bus_number", offsetof(struct bh_usb_ops, get_bus_number), 0 },
-	{ "libusb_get_port_numbers", offsetof(struct bh_usb_ops, get_port_numbers), 0 },
-	{ "libusb_open", offsetof(struct bh_usb_ops, open), 0 },
-	{ "libusb_close", offsetof(struct bh_usb_ops, close), 0 },
-	{ "libusb_kernel_driver_active", offsetof(struct bh_usb_ops, kernel_driver_active), 0 },
-	{ "libusb_detach_kernel_driver", offsetof(struct bh_usb_ops, detach_kernel_driver), 0 },
-	{ "libusb_claim_interface", offsetof(struct bh_usb_ops, claim_interface), 0 },
-	{ "libusb_release_interface", offsetof(struct bh_usb_ops, release_interface), 0 },
-	{ "libusb_control_transfer", offsetof(struct bh_usb_ops, control_transfer), 0 },
-	{ "libusb_bulk_transfer", offsetof(struct bh_usb_ops, bulk_transfer), 0 },
-	{ "libusb_alloc_transfer", offsetof(struct bh_usb_ops, alloc_transfer), 0 },
-	{ "libusb_free_transfer", offsetof(struct bh_usb_ops, free_transfer), 0 },
-	{ "libusb_submit_transfer", offsetof(struct bh_usb_ops, submit_transfer), 0 },
-	{ "libusb_cancel_transfer", offsetof(struct bh_usb_ops, cancel_transfer), 0 },
+static const struct bh_dl_sym syms[] = {
+	{ "libusb_init", offsetof(struct bh_usb_ops, init), false },
+	{ "libusb_exit", offsetof(struct bh_usb_ops, exit), false },
+	{ "libusb_get_device_list", offsetof(struct bh_usb_ops, get_device_list), false },
+	{ "libusb_free_device_list", offsetof(struct bh_usb_ops, free_device_list), false },
+	{ "libusb_get_device_descriptor", offsetof(struct bh_usb_ops, get_device_descriptor), false },
+	{ "libusb_get_config_descriptor", offsetof(struct bh_usb_ops, get_config_descriptor), false },
+	{ "libusb_free_config_descriptor", offsetof(struct bh_usb_ops, free_config_descriptor), false },
+	{ "libusb_get_bus_number", offsetof(struct bh_usb_ops, get_bus_number), false },
+	{ "libusb_get_port_numbers", offsetof(struct bh_usb_ops, get_port_numbers), false },
+	{ "libusb_open", offsetof(struct bh_usb_ops, open), false },
+	{ "libusb_close", offsetof(struct bh_usb_ops, close), false },
+	{ "libusb_kernel_driver_active", offsetof(struct bh_usb_ops, kernel_driver_active), false },
+	{ "libusb_detach_kernel_driver", offsetof(struct bh_usb_ops, detach_kernel_driver), false },
+	{ "libusb_claim_interface", offsetof(struct bh_usb_ops, claim_interface), false },
+	{ "libusb_release_interface", offsetof(struct bh_usb_ops, release_interface), false },
+	{ "libusb_control_transfer", offsetof(struct bh_usb_ops, control_transfer), false },
+	{ "libusb_bulk_transfer", offsetof(struct bh_usb_ops, bulk_transfer), false },
+	{ "libusb_alloc_transfer", offsetof(struct bh_usb_ops, alloc_transfer), false },
+	{ "libusb_free_transfer", offsetof(struct bh_usb_ops, free_transfer), false },
+	{ "libusb_submit_transfer", offsetof(struct bh_usb_ops, submit_transfer), false },
+	{ "libusb_cancel_transfer", offsetof(struct bh_usb_ops, cancel_transfer), false },
 	{ "libusb_handle_events_timeout_completed",
-	  offsetof(struct bh_usb_ops, handle_events_timeout_completed), 0 },
-	{ "libusb_get_pollfds", offsetof(struct bh_usb_ops, get_pollfds), 0 },
-	{ "libusb_free_pollfds", offsetof(struct bh_usb_ops, free_pollfds), 0 },
-	{ "libusb_get_next_timeout", offsetof(struct bh_usb_ops, get_next_timeout), 0 },
-	{ "libusb_error_name", offsetof(struct bh_usb_ops, error_name), 0 },
-	{ "libusb_get_string_descriptor_ascii", offsetof(struct bh_usb_ops, get_string), 1 },
+	  offsetof(struct bh_usb_ops, handle_events_timeout_completed), false },
+	{ "libusb_get_pollfds", offsetof(struct bh_usb_ops, get_pollfds), false },
+	{ "libusb_free_pollfds", offsetof(struct bh_usb_ops, free_pollfds), false },
+	{ "libusb_get_next_timeout", offsetof(struct bh_usb_ops, get_next_timeout), false },
+	{ "libusb_error_name", offsetof(struct bh_usb_ops, error_name), false },
+	{ "libusb_get_string_descriptor_ascii", offsetof(struct bh_usb_ops, get_string), true },
 };
 
 int bh_usb_libusb_load(const char *soname, struct bh_usb_ops *ops, void **handle, char *err,
 		       size_t errlen)
 {
-	memset(ops, 0, sizeof(*ops));
-	*handle = NULL;
-	void *h = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		const char *why = dlerror();
-		return bh_transport_errf(BH_ENOTSUP, err, errlen,
+	const char *missing, *why;
+	int rc = bh_dl_load(soname, syms, sizeof(syms) / sizeof(syms[0]), ops, sizeof(*ops),
+			    handle, &missing, &why);
+	if (rc && missing)
+		return bh_transport_errf(rc, err, errlen, "usb: %s has no %s: not libusb-1.0",
+					 soname, missing);
+	if (rc)
+		return bh_transport_errf(rc, err, errlen,
 					 "usb: cannot load %s (%s); install libusb-1.0-0 or use "
 					 "serial:, unix:, tcp: or hciN",
-					 soname, why ? why : "dlopen failed");
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		void *f = dlsym(h, syms[i].sym);
-		if (!f && !syms[i].optional) {
-			dlclose(h);
-			memset(ops, 0, sizeof(*ops));
-			return bh_transport_errf(BH_ENOTSUP, err, errlen,
-						 "usb: %s has no %s: not libusb-1.0", soname,
-						 syms[i].sym);
-		}
-		/* POSIX: a function pointer and void * share a representation. */
-		memcpy((char *)ops + syms[i].off, &f, sizeof(f));
-	}
-	*handle = h;
+					 soname, why);
 	return BH_OK;
 }
 
