@@ -77,3 +77,8 @@ int bh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t o
 	bh_cleanse(k, sizeof(k));
 	return BH_OK;
 }
+
+const char *bh_crypto_error(void)
+{
+	return bh_libcrypto_error();
+}

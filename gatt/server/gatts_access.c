@@ -151,12 +151,16 @@ uint8_t gatts_read_value(struct bh_gatts *s, uint16_t conn, struct gatts_attr *a
 	case GATTS_K_CSF:
 		tmp[0] = c ? c->csf : 0;
 		return copy_out(tmp, 1, offset, buf, cap, len);
-	case GATTS_K_DB_HASH:
+	case GATTS_K_DB_HASH: {
+		const uint8_t *h = gatts_hash(s, NULL);
+		if (!h)
+			return BH_ATT_E_UNLIKELY; /* logged; never a hash that may be wrong */
 		/* Multi-octet characteristic values go LSO first (Part F, 3.3.1). */
-		bh_swap(tmp, gatts_hash(s), 16);
+		bh_swap(tmp, h, 16);
 		if (c)
 			c->cache = c->cache == GATTS_UNAWARE ? GATTS_UNAWARE_HASH_READ : c->cache;
 		return copy_out(tmp, 16, offset, buf, cap, len);
+	}
 	}
 	return BH_ATT_E_UNLIKELY;
 }

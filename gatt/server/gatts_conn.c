@@ -145,9 +145,11 @@ bh_status bh_gatts_export_cccd(const struct bh_gatts *s, uint16_t conn, uint8_t 
 	bh_wr_u8(&w, c->csf);
 	/* An unaware client's blob must not look aware after a reconnection:
 	 * store a hash that cannot match. */
-	uint8_t h[16];
-	memcpy(h, gatts_hash(s), 16);
-	if (c->cache != GATTS_AWARE)
+	uint8_t h[16] = { 0 };
+	const uint8_t *cur = gatts_hash(s, NULL);
+	if (cur)
+		memcpy(h, cur, 16);
+	if (c->cache != GATTS_AWARE || !cur)
 		h[0] ^= 0xff;
 	bh_wr_bytes(&w, h, 16);
 	bh_wr_u16(&w, (uint16_t)c->ncccd);
@@ -204,7 +206,10 @@ bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t 
 		c->cccd[c->ncccd++].value = v;
 	}
 	c->csf = csf & GATTS_CSF_KNOWN_BITS;
-	c->cache = memcmp(hash, gatts_hash(s), 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
+	/* No hash to compare (it cannot be computed now): unaware, the side
+	 * that costs a Service Changed, not a client with a wrong cache. */
+	const uint8_t *cur = gatts_hash(s, NULL);
+	c->cache = cur && memcmp(hash, cur, 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
 	/* The database changed while this bonded client was away: tell it,
 	 * with the whole range since what changed is not known (Part G, 7.1). */
 	uint16_t sc_cccd = bh_gatts_cccd_handle(s, s->sc_handle);

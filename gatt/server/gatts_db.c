@@ -106,13 +106,15 @@ void gatts_invalidate_hash(struct bh_gatts *s)
 }
 
 /* Callers reserved the buffer before changing the database, so computing
- * the hash later never needs memory. */
-static void recompute_hash(struct bh_gatts *s)
+ * the hash later should not need memory. A failure leaves the hash stale:
+ * a hash that does not describe the database must never be served, since a
+ * client would keep a cache the hash no longer covers. */
+static bh_status recompute_hash(struct bh_gatts *s)
 {
-	s->hash_stale = false;
-	if (gatts_reserve_hash(s, 0) != BH_OK) {
+	bh_status st = gatts_reserve_hash(s, 0);
+	if (st != BH_OK) {
 		bh_logf(s->env, BH_LOG_ERROR, "gatt", "no memory for the database hash");
-		return;
+		return st;
 	}
 	struct bh_wr w = bh_wr_init(s->hash_msg, s->hash_cap);
 	for (size_t i = 0; i < s->nattrs; i++) {
@@ -126,22 +128,36 @@ static void recompute_hash(struct bh_gatts *s)
 			bh_wr_bytes(&w, a->val, a->len);
 	}
 	uint8_t key[16] = { 0 };
-	if (bh_aes_cmac(key, s->hash_msg, w.len, s->hash) != 0)
-		bh_logf(s->env, BH_LOG_ERROR, "gatt", "database hash: AES-CMAC failed");
+	st = bh_aes_cmac(key, s->hash_msg, w.len, s->hash);
+	if (st != BH_OK) {
+		const char *why = st == BH_ENOTSUP ? bh_crypto_error() : NULL;
+		bh_logf(s->env, BH_LOG_ERROR, "gatt", "database hash: AES-CMAC failed: %s",
+			why ? why : bh_strerror(st));
+		return st;
+	}
+	s->hash_stale = false;
+	return BH_OK;
 }
 
 /* A cache: the object is never defined const (bh_gatts_new allocates it),
  * so filling it in from a const path is sound. */
-const uint8_t *gatts_hash(const struct bh_gatts *s)
+const uint8_t *gatts_hash(const struct bh_gatts *s, bh_status *why)
 {
-	if (s->hash_stale)
-		recompute_hash((struct bh_gatts *)s);
-	return s->hash;
+	bh_status st = s->hash_stale ? recompute_hash((struct bh_gatts *)s) : BH_OK;
+	if (why)
+		*why = st;
+	return st == BH_OK ? s->hash : NULL;
 }
 
-void bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16])
+bh_status bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16])
 {
-	memcpy(out, gatts_hash(s), 16);
+	bh_status st;
+	const uint8_t *h = gatts_hash(s, &st);
+	if (h)
+		memcpy(out, h, 16);
+	else
+		memset(out, 0, 16);
+	return st;
 }
 
 /* ---- building attributes ------------------------------------------------- */

@@ -132,7 +132,10 @@ bool gatts_type_eq16(const struct gatts_attr *a, uint16_t t);
 void gatts_invalidate_hash(struct bh_gatts *s);
 /* Sets each value's cccd after a change (notify looks it up per packet). */
 void gatts_index_cccds(struct bh_gatts *s);
-const uint8_t *gatts_hash(const struct bh_gatts *s);
+/* The hash, computed first if stale; NULL (and *why, if given, the
+ * failure) when it cannot be computed: callers must then act as if no hash
+ * matched. */
+const uint8_t *gatts_hash(const struct bh_gatts *s, bh_status *why);
 /* Grows the hash buffer to hold the current database plus extra octets. */
 bh_status gatts_reserve_hash(struct bh_gatts *s, size_t extra);
 size_t gatts_hash_bytes(const struct gatts_attr *a);

@@ -109,10 +109,10 @@ uint16_t bh_gatts_service_changed_handle(const struct bh_gatts *s)
 	return 0;
 }
 
-void bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16])
+bh_status bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16])
 {
-	(void)s;
 	memset(out, 0, 16);
+	return left_out(s);
 }
 
 bh_status bh_gatts_set_value(struct bh_gatts *s, uint16_t handle, const void *value, size_t len)

@@ -124,6 +124,10 @@ static void test_api_not_supported(void **state)
 	assert_int_equal(bh_gatts_indicate(w.s, 0x0040, 3, "x", 1), BH_ENOTSUP);
 	assert_int_equal(bh_gatts_changed(w.s, 3, "x", 1, NULL), BH_ENOTSUP);
 	assert_int_equal(bh_gatts_export_cccd(w.s, 0x0040, buf, sizeof(buf), &len), BH_ENOTSUP);
+	uint8_t hash[16];
+	memset(hash, 0xaa, sizeof(hash));
+	assert_int_equal(bh_gatts_db_hash(w.s, hash), BH_ENOTSUP);
+	assert_memory_equal(hash, (uint8_t[16]){ 0 }, 16);
 	assert_int_equal(w.nsent, 0);
 	wire_down(&w);
 }

@@ -292,8 +292,12 @@ uint16_t bh_gatts_dsc_handle(const struct bh_gatts *s, const struct bh_gatt_dsc_
 uint16_t bh_gatts_service_changed_handle(const struct bh_gatts *s);
 
 /* The Database Hash (Vol 3, Part G, 7.3), most-significant octet first as
- * the spec prints it. (The characteristic carries it LSO first.) */
-void bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16]);
+ * the spec prints it. (The characteristic carries it LSO first.) Returns
+ * BH_OK, or why it cannot be computed, with out zeroed: BH_ENOTSUP when
+ * libcrypto cannot be loaded (bh_crypto_error() names it), BH_ENOMEM. Until
+ * it can, a client's read of the characteristic gets Unlikely Error and no
+ * bonded client counts as change-aware. */
+bh_status bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16]);
 
 /* Stack-held values. set: BH_EINVAL (len > max_len, != fixed length, no
  * stack-held value at handle), BH_ENOTFOUND. get copies at most cap octets. */

@@ -1,0 +1,114 @@
+/* A GATT server whose Database Hash cannot be computed: libcrypto (loaded
+ * on first use) is missing. The process re-runs itself with
+ * LD_LIBRARY_PATH at a directory whose libcrypto.so.3 is not a library, so
+ * the real loader fails as it would on a machine without libssl3. A hash
+ * that does not describe the database must never reach a client: reads get
+ * Unlikely Error, a bonded client is restored change-unaware, and the rest
+ * of the server keeps working. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <blehost/bh_crypto.h>
+
+#include "gatts_fake.h"
+
+#define SC_CCCD 9
+#define HASH_VALUE 13
+
+static void test_hash_unavailable(void **state)
+{
+	(void)state;
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	fake_demo(&f);
+
+	uint8_t h[16];
+	memset(h, 0xaa, sizeof(h));
+	assert_int_equal(bh_gatts_db_hash(f.s, h), BH_ENOTSUP);
+	assert_memory_equal(h, (uint8_t[16]){ 0 }, 16);
+	assert_non_null(bh_crypto_error());
+	assert_non_null(strstr(bh_crypto_error(), "cannot load libcrypto.so.3"));
+
+	assert_int_equal(bh_gatts_connected(f.s, 7), BH_OK);
+	/* The characteristic, by handle and by type. */
+	const struct fake_pdu *r = REQ(&f, 7, BH_ATT_READ_REQ, HASH_VALUE, 0);
+	fake_expect_error(r, BH_ATT_READ_REQ, HASH_VALUE, BH_ATT_E_UNLIKELY);
+	r = REQ(&f, 7, BH_ATT_READ_BY_TYPE_REQ, 0x01, 0x00, 0xff, 0xff, 0x2a, 0x2b);
+	fake_expect_error(r, BH_ATT_READ_BY_TYPE_REQ, HASH_VALUE, BH_ATT_E_UNLIKELY);
+	/* Everything else still answers. */
+	r = REQ(&f, 7, BH_ATT_READ_REQ, 16, 0);
+	assert_int_equal(r->data[0], BH_ATT_READ_RSP);
+	assert_memory_equal(r->data + 1, "hello", 5);
+
+	/* An aware client's bond blob, made without a hash: restored later,
+	 * the client counts as unaware and is told to look again. */
+	REQ(&f, 7, BH_ATT_WRITE_REQ, SC_CCCD, 0, 0x02, 0x00);
+	assert_true(bh_gatts_change_aware(f.s, 7));
+	uint8_t blob[BH_GATTS_CCCD_BLOB_MAX(4)];
+	size_t n = 0;
+	assert_int_equal(bh_gatts_export_cccd(f.s, 7, blob, sizeof(blob), &n), BH_OK);
+	bh_gatts_disconnected(f.s, 7);
+	assert_int_equal(bh_gatts_connected(f.s, 8), BH_OK);
+	unsigned nind = f.nind;
+	assert_int_equal(bh_gatts_import_cccd(f.s, 8, blob, n), BH_OK);
+	assert_false(bh_gatts_change_aware(f.s, 8));
+	assert_int_equal(f.nind, nind + 1);
+	assert_int_equal(f.ind[nind].conn, 8);
+	assert_memory_equal(f.ind[nind].data, "\x01\x00\xff\xff", 4);
+	fake_free(&f);
+}
+
+/* A directory whose libcrypto.so.3 is a text file; NULL on failure. */
+static char *fake_libdir(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	static char dir[512];
+	snprintf(dir, sizeof(dir), "%s/bh-nocrypto-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir))
+		return NULL;
+	char path[600];
+	snprintf(path, sizeof(path), "%s/libcrypto.so.3", dir);
+	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	if (fd < 0)
+		return NULL;
+	static const char text[] = "not a shared library\n";
+	ssize_t w = write(fd, text, sizeof(text) - 1);
+	close(fd);
+	return w == (ssize_t)sizeof(text) - 1 ? dir : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	const char *dir = getenv("BH_NOCRYPTO_DIR");
+	if (!dir) {
+		char *d = fake_libdir();
+		if (!d) {
+			perror("fake libcrypto directory");
+			return 1;
+		}
+		setenv("BH_NOCRYPTO_DIR", d, 1);
+		setenv("LD_LIBRARY_PATH", d, 1);
+		execv("/proc/self/exe", argv);
+		perror("re-exec");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash_unavailable),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	char path[600];
+	snprintf(path, sizeof(path), "%s/libcrypto.so.3", dir);
+	unlink(path);
+	rmdir(dir);
+	return rc;
+}
