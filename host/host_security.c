@@ -3,6 +3,8 @@
  * behalf. */
 #include "host_internal.h"
 
+#include <blehost/bh_crypto.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +92,10 @@ static void store_notice(void *ctx, const struct bh_store_notice *n)
 static void identity_error(struct bh_host *h, bh_status st, char *err, size_t errlen)
 {
 	const char *dir = bh_bond_store_dir(h->store);
-	if (st == BH_ECORRUPT || st == BH_EUNSAFE || st == BH_EIO)
+	const char *crypto = st == BH_EIO ? bh_crypto_error() : NULL;
+	if (crypto) /* the file may be perfect: only its checksum cannot be checked */
+		snprintf(err, errlen, "cannot check the bond store %s: %s", dir, crypto);
+	else if (st == BH_ECORRUPT || st == BH_EUNSAFE || st == BH_EIO)
 		snprintf(err, errlen,
 			 "our identity file %s/local_identity cannot be used (%s): refusing to start, "
 			 "because a new identity would make every bonded peer stop recognising this "

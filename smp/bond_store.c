@@ -253,6 +253,13 @@ static int load_entry(struct bh_bond_store *st, const char *name,
 		return pb;
 	bh_status rc = decode(data, len, out);
 	free_data(data, len);
+	if (rc == BH_EIO) {
+		/* The checksum could not be computed (libcrypto missing): the file
+		 * may be perfect. Unreadable, so nothing moves it aside on a load
+		 * and a bond that was never damaged is not retired. */
+		*err = bh_libcrypto_error() ? ENOPKG : EIO;
+		return BH_STORE_UNREADABLE;
+	}
 	return rc == BH_ENOMEM ? -2 : rc != BH_OK ? BH_STORE_CORRUPT : 0;
 }
 
@@ -703,15 +710,17 @@ bh_status bh_bond_store_save(struct bh_bond_store *st, const struct bh_bond *b)
 		return BH_EINVAL;
 	char name[32];
 	bond_name(&b->identity, name);
-	bh_status rc = make_room(st, name, true);
-	if (rc)
-		return rc;
 	char *out = malloc(BH_BOND_FILE_MAX);
 	if (!out)
 		return BH_ENOMEM;
+	/* Encoded (checksummed) first: a save that cannot be made must not
+	 * have moved the bond it was to replace. */
 	size_t len = 0;
-	rc = bh_bond_encode(b, out, BH_BOND_FILE_MAX, &len) ? write_atomic(st, name, out, len)
-							       : BH_EIO;
+	bh_status rc = bh_bond_encode(b, out, BH_BOND_FILE_MAX, &len) ? BH_OK : BH_EIO;
+	if (rc == BH_OK)
+		rc = make_room(st, name, true);
+	if (rc == BH_OK)
+		rc = write_atomic(st, name, out, len);
 	bh_cleanse(out, BH_BOND_FILE_MAX);
 	free(out);
 	return rc;
@@ -789,23 +798,27 @@ bh_status bh_bond_store_local_identity_put(struct bh_bond_store *st,
 {
 	if (!st || !id || !bh_static_addr_valid(&id->static_addr))
 		return BH_EINVAL;
-	bh_status rc = make_room(st, LOCAL_NAME, false);
-	if (rc)
-		return rc;
 	char mem[512];
 	size_t len = 0;
-	rc = bh_local_identity_encode(id, mem, sizeof(mem), &len)
-		     ? write_atomic(st, LOCAL_NAME, mem, len)
-		     : BH_EIO;
+	bh_status rc = bh_local_identity_encode(id, mem, sizeof(mem), &len) ? BH_OK : BH_EIO;
+	if (rc == BH_OK) /* as a bond: nothing moved unless the new file can be made */
+		rc = make_room(st, LOCAL_NAME, false);
+	if (rc == BH_OK)
+		rc = write_atomic(st, LOCAL_NAME, mem, len);
 	bh_cleanse(mem, sizeof(mem));
 	return rc;
+}
+
+static bh_status draw_identity(const struct bh_env *env, struct bh_local_identity *out)
+{
+	bh_random(env, out->irk, 16);
+	return bh_static_addr_generate(env, &out->static_addr);
 }
 
 static bh_status new_identity(struct bh_bond_store *st, const struct bh_env *env,
 			      struct bh_local_identity *out)
 {
-	bh_random(env, out->irk, 16);
-	bh_status rc = bh_static_addr_generate(env, &out->static_addr);
+	bh_status rc = draw_identity(env, out);
 	if (rc == BH_OK)
 		rc = bh_bond_store_local_identity_put(st, out);
 	return rc;
@@ -831,12 +844,24 @@ bh_status bh_bond_store_local_identity_renew(struct bh_bond_store *st, const str
 	bh_cleanse(out, sizeof(*out));
 	if (pb == -2)
 		return BH_ENOMEM;
-	if (pb != -1 || examine(st, LOCAL_NAME, &sb, &err) != -1) {
+	/* The new identity is made and encoded before the old one is moved:
+	 * a renewal that cannot finish leaves the store as it was. */
+	char mem[512];
+	size_t len = 0;
+	bh_status rc = draw_identity(env, out);
+	if (rc == BH_OK && !bh_local_identity_encode(out, mem, sizeof(mem), &len))
+		rc = BH_EIO;
+	if (rc == BH_OK && (pb != -1 || examine(st, LOCAL_NAME, &sb, &err) != -1)) {
 		enum bh_store_problem why = pb > 0 ? (enum bh_store_problem)pb : BH_STORE_RETIRED;
 		struct bh_store_notice n = { .name = LOCAL_NAME, .problem = why,
 					     .status = pb > 0 ? problem_status(why) : BH_OK };
 		if (!move_aside(st, LOCAL_NAME, bh_store_problem_tag(why), &n))
-			return BH_EIO;
+			rc = BH_EIO;
 	}
-	return new_identity(st, env, out);
+	if (rc == BH_OK)
+		rc = write_atomic(st, LOCAL_NAME, mem, len);
+	bh_cleanse(mem, sizeof(mem));
+	if (rc != BH_OK)
+		bh_cleanse(out, sizeof(*out));
+	return rc;
 }

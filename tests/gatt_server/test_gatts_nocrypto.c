@@ -1,7 +1,5 @@
 /* A GATT server whose Database Hash cannot be computed: libcrypto (loaded
- * on first use) is missing. The process re-runs itself with
- * LD_LIBRARY_PATH at a directory whose libcrypto.so.3 is not a library, so
- * the real loader fails as it would on a machine without libssl3. A hash
+ * on first use) is missing (tests/harness/no_libcrypto.h). A hash
  * that does not describe the database must never reach a client: reads get
  * Unlikely Error, a bonded client is restored change-unaware, and the rest
  * of the server keeps working. */
@@ -10,15 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <blehost/bh_crypto.h>
 
 #include "gatts_fake.h"
+#include "no_libcrypto.h"
 
 #define SC_CCCD 9
 #define HASH_VALUE 13
@@ -67,48 +64,13 @@ static void test_hash_unavailable(void **state)
 	fake_free(&f);
 }
 
-/* A directory whose libcrypto.so.3 is a text file; NULL on failure. */
-static char *fake_libdir(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	static char dir[512];
-	snprintf(dir, sizeof(dir), "%s/bh-nocrypto-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(dir))
-		return NULL;
-	char path[600];
-	snprintf(path, sizeof(path), "%s/libcrypto.so.3", dir);
-	int fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
-	if (fd < 0)
-		return NULL;
-	static const char text[] = "not a shared library\n";
-	ssize_t w = write(fd, text, sizeof(text) - 1);
-	close(fd);
-	return w == (ssize_t)sizeof(text) - 1 ? dir : NULL;
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
-	const char *dir = getenv("BH_NOCRYPTO_DIR");
-	if (!dir) {
-		char *d = fake_libdir();
-		if (!d) {
-			perror("fake libcrypto directory");
-			return 1;
-		}
-		setenv("BH_NOCRYPTO_DIR", d, 1);
-		setenv("LD_LIBRARY_PATH", d, 1);
-		execv("/proc/self/exe", argv);
-		perror("re-exec");
-		return 1;
-	}
+	if (!no_libcrypto_child())
+		return no_libcrypto_run(argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_unavailable),
 	};
-	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	char path[600];
-	snprintf(path, sizeof(path), "%s/libcrypto.so.3", dir);
-	unlink(path);
-	rmdir(dir);
-	return rc;
+	return cmocka_run_group_tests(tests, NULL, NULL);
 }
