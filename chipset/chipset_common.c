@@ -1,10 +1,18 @@
 /* What every build of the chipset layer shares, with or without the vendor
- * drivers (-Dchipset): the names of vendors and outcomes, and the reading
- * of the events a one-command-at-a-time sequence waits for (bring-up and
- * the UART speed change). */
+ * drivers (-Dchipset): the default configuration, the names of vendors and
+ * outcomes, and the reading of the events a one-command-at-a-time sequence
+ * waits for (bring-up and the UART speed change). */
 #include "chipset_internal.h"
 
 #include <blehost/bh_bytes.h>
+
+#include <string.h>
+
+void bh_chipset_config_default(struct bh_chipset_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cmd_timeout_ms = 5000;
+}
 
 const char *bh_chipset_vendor_str(enum bh_chipset_vendor v)
 {

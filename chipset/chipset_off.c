@@ -23,12 +23,6 @@ const char *bh_chipset_firmware_package(enum bh_chipset_vendor v)
 	return "none: this blehost was built with -Dchipset=false";
 }
 
-void bh_chipset_config_default(struct bh_chipset_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->cmd_timeout_ms = 5000;
-}
-
 struct bh_chipset *bh_chipset_new(const struct bh_chipset_config *cfg, const struct bh_env *env,
 				  const struct bh_chipset_port *port)
 {
