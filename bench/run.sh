@@ -188,7 +188,8 @@ doc['notes'] = [r['note'] for r in rows if 'note' in r]
 
 # Issue 16: whole-process figures and their targets (bench/run_e2e.sh).
 e2e = {m: (by(m) or [{}])[0] for m in
-       ('e2e_ir', 'e2e_startup', 'e2e_heap', 'e2e_rss', 'e2e_rate', 'e2e_size', 'e2e_heap2')}
+       ('e2e_ir', 'e2e_startup', 'e2e_heap', 'e2e_rss', 'e2e_rate', 'e2e_size', 'e2e_heap2',
+        'e2e_rss_floor')}
 def kb(v):
     return None if v is None else round(v / 1024, 1)
 doc['end_to_end'] = [
@@ -262,6 +263,10 @@ r = e2e['e2e_rate']
 if r:
     print(f"  e2e {f(r.get('packets_per_s'))} notifications/s, btvirt raw ceiling "
           f"{f(r.get('raw_ceiling_packets_per_s'))} packets/s in the same run")
+fl = e2e['e2e_rss_floor']
+if fl:
+    print(f"  peak RSS floor: {f(fl.get('libc_kb'))} KB a program that only exits, "
+          f"{f(fl.get('aes_cmac_kb'))} KB one that only computes an AES-CMAC (libcrypto)")
 print('-- code size (text of each layer library) --')
 for k, v in doc['code_size_text'].items():
     row(f'{k}', v, ' B')

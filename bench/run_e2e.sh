@@ -28,7 +28,7 @@ done
 build=$(cd "$build" && pwd)
 osbuild=${osbuild:-$build-os}
 
-ninja -C "$build" bench/bench_e2e bench/bench_raw tests/harness/libafalg_shim.so \
+ninja -C "$build" bench/bench_e2e bench/bench_raw bench/bench_rss_floor tests/harness/libafalg_shim.so \
 	tests/harness/btvirt_proxy >/dev/null
 e2e=$build/bench/bench_e2e
 raw=$build/bench/bench_raw
@@ -203,6 +203,13 @@ rss_maps() {
 for end in central peer; do
 	echo "mode=e2e_rss_maps end=$end kb_by_mapping=$(rss_maps "$tmp/rate1.$end.smaps")"
 done
+
+# The floor under those figures: the least of 3 runs of a program that only
+# exits, and of one that only computes an AES-CMAC through blehost's core.
+floor() {
+	for _ in 1 2 3; do "$build/bench/bench_rss_floor" "$1" | sed 's/.*peak_rss_kb=//'; done | sort -n | head -1
+}
+echo "mode=e2e_rss_floor libc_kb=$(floor libc) aes_cmac_kb=$(floor aes_cmac)"
 
 if [ $have_vg = 1 ]; then
 	rx1=$(collected "$tmp/cg1.central.vg"); rx2=$(collected "$tmp/cg2.central.vg")
