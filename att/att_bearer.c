@@ -22,7 +22,10 @@
 enum req_state { REQ_IDLE, REQ_UNSENT, REQ_SENT };
 
 /* A queued PDU's buffer is made when it is queued, as long as the PDU, and
- * freed when it leaves the queue: an idle bearer holds none. */
+ * freed when it leaves the queue: an idle bearer holds none. The rings of
+ * entries grow on use too (ring_grow), up to the configured depth: most
+ * links never queue more than one or two requests and no indication, and
+ * the whole depth for every link is most of a link's ATT memory. */
 struct att_req {
 	uint8_t *buf;
 	uint16_t len;
@@ -47,9 +50,10 @@ struct bh_att {
 	bool mtu_exchanged; /* as server: later MTU requests are answered but ignored */
 	bool want_can_send; /* a caller got BH_EBUSY for a notification/command */
 
-	/* client: ring of requests; reqs[head] is the active one when req_state != IDLE */
+	/* client: ring of requests; reqs[head] is the active one when req_state != IDLE.
+	 * req_cap entries are made so far, at most req_max. */
 	struct att_req *reqs;
-	unsigned req_cap, req_head, req_count;
+	unsigned req_cap, req_max, req_head, req_count;
 	enum req_state req_state;
 	bh_time_ms req_deadline;
 
@@ -67,7 +71,7 @@ struct bh_att {
 
 	/* server: indications; inds[ind_head] is active when ind_state != IDLE */
 	struct att_ind *inds;
-	unsigned ind_cap, ind_head, ind_count;
+	unsigned ind_cap, ind_max, ind_head, ind_count;
 	enum req_state ind_state;
 	bh_time_ms ind_deadline;
 
@@ -108,14 +112,8 @@ struct bh_att *bh_att_new(const struct bh_att_config *cfg, const struct bh_env *
 	att->env = env;
 	att->port = *port;
 	att->mtu = BH_ATT_DEFAULT_MTU;
-	att->req_cap = c->max_queued_requests + 1; /* the outstanding one plus the queue */
-	att->ind_cap = c->max_queued_indications + 1;
-	att->reqs = calloc(att->req_cap, sizeof(*att->reqs));
-	att->inds = calloc(att->ind_cap, sizeof(*att->inds));
-	if (!att->reqs || !att->inds) {
-		bh_att_free(att);
-		return NULL;
-	}
+	att->req_max = c->max_queued_requests + 1; /* the outstanding one plus the queue */
+	att->ind_max = c->max_queued_indications + 1;
 	return att;
 }
 
@@ -125,8 +123,7 @@ void bh_att_free(struct bh_att *att)
 {
 	if (!att)
 		return;
-	if (att->reqs && att->inds)
-		fail_all(att, BH_EDISCONNECTED);
+	fail_all(att, BH_EDISCONNECTED);
 	for (unsigned i = 0; att->reqs && i < att->req_cap; i++)
 		free(att->reqs[i].buf);
 	for (unsigned i = 0; att->inds && i < att->ind_cap; i++)
@@ -162,6 +159,33 @@ static void set_mtu(struct bh_att *att, uint16_t peer_mtu)
 	att->mtu = m;
 	if (att->port.mtu_changed)
 		att->port.mtu_changed(att->port.ctx, m);
+}
+
+/* Makes room for one more entry in ring arr of `count` entries of `size`
+ * bytes (*cap made, at most max), doubling it from 2. The new ring is
+ * unrolled to start at 0, so the entries keep their order. Returns the
+ * ring to use, or NULL when it is at max (the queue is full) or memory
+ * runs out: the caller answers BH_ENOMEM to both, and arr is unchanged. */
+static void *ring_grow(void *arr, unsigned *cap, unsigned *head, unsigned count, unsigned max,
+		       size_t size)
+{
+	if (count < *cap)
+		return arr;
+	if (*cap >= max)
+		return NULL;
+	unsigned n = *cap ? *cap * 2 : 2;
+	if (n > max)
+		n = max;
+	uint8_t *t = calloc(n, size);
+	if (!t)
+		return NULL;
+	const uint8_t *old = arr;
+	for (unsigned i = 0; i < count; i++)
+		memcpy(t + (size_t)i * size, old + (size_t)((*head + i) % *cap) * size, size);
+	free(arr);
+	*cap = n;
+	*head = 0;
+	return t;
 }
 
 /* ---- client requests ---------------------------------------------------- */
@@ -241,8 +265,11 @@ int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rs
 		return BH_ESTATE;
 	if (!req || len < 1 || !bh_att_is_request(req[0]) || len > att->mtu)
 		return BH_EINVAL;
-	if (att->req_count >= att->req_cap)
+	struct att_req *ring = ring_grow(att->reqs, &att->req_cap, &att->req_head, att->req_count,
+					 att->req_max, sizeof(*att->reqs));
+	if (!ring)
 		return BH_ENOMEM;
+	att->reqs = ring;
 	struct att_req *r = req_at(att, att->req_count);
 	/* Out of memory is the answer a full queue gives. */
 	uint8_t *buf = malloc(len);
@@ -505,8 +532,11 @@ int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, s
 		return BH_ESTATE;
 	if (len && !value)
 		return BH_EINVAL;
-	if (att->ind_count >= att->ind_cap)
+	struct att_ind *ring = ring_grow(att->inds, &att->ind_cap, &att->ind_head, att->ind_count,
+					 att->ind_max, sizeof(*att->inds));
+	if (!ring)
 		return BH_ENOMEM;
+	att->inds = ring;
 	/* 3.4.7.2: only the first ATT_MTU-3 octets can be sent. */
 	if (len > (size_t)att->mtu - 3)
 		len = (size_t)att->mtu - 3;

@@ -53,17 +53,10 @@ struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh
 	c->cfg = *cfg;
 	c->connected = true;
 	/* The tree (services, characteristics, descriptors, includes) is
-	 * made as discovery finds it: gattc_reserve. */
-	c->subs = calloc(cfg->max_subscriptions, sizeof(*c->subs));
-	c->resub = calloc(cfg->max_subscriptions, sizeof(*c->resub));
-	if (!c->subs || !c->resub ||
-	    bh_pool_init(&c->ops, "gattc-ops", sizeof(struct gattc_op), cfg->max_ops) != 0) {
-		free(c->svcs);
-		free(c->chrs);
-		free(c->descs);
-		free(c->incls);
-		free(c->subs);
-		free(c->resub);
+	 * made as discovery finds it, the subscription table as the app
+	 * subscribes (gattc_reserve), the re-subscription records by the
+	 * first Service Changed (gattc_resub_reserve). */
+	if (bh_pool_init(&c->ops, "gattc-ops", sizeof(struct gattc_op), cfg->max_ops) != 0) {
 		free(c);
 		return NULL;
 	}
@@ -572,7 +565,9 @@ static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, 
 	if (add) {
 		struct gattc_sub *s = sub_find(c, value_handle);
 		if (!s) {
-			if (c->n_subs >= c->cfg.max_subscriptions) {
+			/* A full table and no memory to grow it: the same answer. */
+			if (gattc_reserve((void **)&c->subs, &c->cap_subs, c->n_subs + 1,
+					  c->cfg.max_subscriptions, sizeof(*c->subs)) != BH_OK) {
 				bh_pool_free(&c->ops, op);
 				return BH_ENOMEM;
 			}

@@ -1021,11 +1021,15 @@ void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len)
 		return;
 	}
 	struct gattc_op *op = NULL;
-	if (disc_new(c, DISC_RANGE, s, e, c->disc_flags, NULL, NULL, &op) != BH_OK) {
-		/* No op to re-discover with: drop the range so nothing stale is used. */
+	if (gattc_resub_reserve(c) != BH_OK ||
+	    disc_new(c, DISC_RANGE, s, e, c->disc_flags, NULL, NULL, &op) != BH_OK) {
+		/* No op to re-discover with, or nothing to carry the
+		 * subscriptions across with: drop the range so nothing stale is
+		 * used, neither its attributes nor routes by its old handles. */
 		tree_remove_range(c, s, e);
 		gattc_tree_reindex(c);
 		c->has_hash = false;
+		gattc_resub_drop(c, s, e, BH_ENOMEM);
 		if (c->ev.services_changed)
 			c->ev.services_changed(c->ev.ctx, s, e, BH_ENOMEM);
 		return;

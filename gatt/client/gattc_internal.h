@@ -171,9 +171,14 @@ struct bh_gattc {
 	unsigned n_allow;
 	uint8_t res_buf[BH_ATT_MAX_VALUE]; /* a result value outliving its op */
 
+	/* Grown as the app subscribes (gattc_reserve, up to max_subscriptions):
+	 * most links subscribe to a few values, not to the maximum. */
 	struct gattc_sub *subs;
-	unsigned n_subs;
-	struct gattc_resub *resub; /* gattc_resub.c; max_subscriptions entries */
+	unsigned n_subs, cap_subs;
+	/* gattc_resub.c; max_subscriptions entries, made by the link's first
+	 * Service Changed (most links never see one) and kept: pending
+	 * re-subscription writes point into it, so it never moves. */
+	struct gattc_resub *resub;
 	struct {                   /* gattc_features.c: one write at a time */
 		bool busy;
 		uint8_t bits;
@@ -246,6 +251,14 @@ void gattc_resub_collect(struct bh_gattc *c, uint16_t lo, uint16_t hi);
  * CCCD written (events.resubscribed reports each); a failed re-discovery
  * reports its status for each. */
 void gattc_resub_apply(struct bh_gattc *c, bh_status disc_status);
+/* Makes the re-subscription records if the link has none yet: BH_OK or
+ * BH_ENOMEM. */
+int gattc_resub_reserve(struct bh_gattc *c);
+/* A Service Changed that cannot be followed (no memory): [lo, hi] has left
+ * the tree; each subscription inside it leaves the routing table (its
+ * handle may now name another attribute) and is reported lost with st
+ * (events.resubscribed, new handle 0). */
+void gattc_resub_drop(struct bh_gattc *c, uint16_t lo, uint16_t hi, bh_status st);
 
 /* The wire form of a UUID: 2 octets when on the Base UUID, else 16. */
 size_t gattc_uuid_wire(const bh_uuid *u, uint8_t out[16]);

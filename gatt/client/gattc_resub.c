@@ -6,6 +6,7 @@
  * notifications keep reaching the same callback under the new handle. */
 #include "gattc_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* How many services with the same UUID come before s in the tree. */
@@ -27,9 +28,16 @@ static uint16_t chr_nth(const struct bh_gattc *c, unsigned ci)
 	return n;
 }
 
+int gattc_resub_reserve(struct bh_gattc *c)
+{
+	if (!c->resub)
+		c->resub = calloc(c->cfg.max_subscriptions, sizeof(*c->resub));
+	return c->resub ? BH_OK : BH_ENOMEM;
+}
+
 static struct gattc_resub *resub_slot(struct bh_gattc *c)
 {
-	for (unsigned i = 0; i < c->cfg.max_subscriptions; i++)
+	for (unsigned i = 0; c->resub && i < c->cfg.max_subscriptions; i++)
 		if (!c->resub[i].used)
 			return &c->resub[i];
 	return NULL;
@@ -98,7 +106,7 @@ void gattc_resub_apply(struct bh_gattc *c, bh_status disc_status)
 	/* The writes queue behind the discovery that is completing now. */
 	bool was_kicking = c->kicking;
 	c->kicking = true;
-	for (unsigned i = 0; i < c->cfg.max_subscriptions; i++) {
+	for (unsigned i = 0; c->resub && i < c->cfg.max_subscriptions; i++) {
 		struct gattc_resub *r = &c->resub[i];
 		if (!r->used || r->writing)
 			continue;
@@ -122,4 +130,25 @@ void gattc_resub_apply(struct bh_gattc *c, bh_status disc_status)
 		}
 	}
 	c->kicking = was_kicking;
+}
+
+void gattc_resub_drop(struct bh_gattc *c, uint16_t lo, uint16_t hi, bh_status st)
+{
+	/* One at a time, the table searched again after each report: the
+	 * callback may unsubscribe others (it cannot add one in the range,
+	 * which has left the tree). */
+	for (;;) {
+		unsigned i = 0;
+		while (i < c->n_subs &&
+		       (c->subs[i].value_handle < lo || c->subs[i].value_handle > hi))
+			i++;
+		if (i == c->n_subs)
+			return;
+		uint16_t old = c->subs[i].value_handle;
+		c->subs[i] = c->subs[--c->n_subs];
+		bh_logf(&c->env, BH_LOG_WARN, "gatt", "re-subscribe 0x%04x: %s", old,
+			bh_strerror(st));
+		if (c->ev.resubscribed)
+			c->ev.resubscribed(c->ev.ctx, old, 0, st);
+	}
 }

@@ -1,8 +1,9 @@
 /* ATT's buffers are made on use: queued requests and indications get one
  * as long as the PDU when queued and give it back when they leave the
- * queue; notifications and held responses use one that grows to the
- * longest. A buffer that cannot be made (the linker wraps malloc and
- * realloc for this test only) is answered BH_ENOMEM (the answer of a full
+ * queue; the queues' rings of entries are made by the first request or
+ * indication and doubled as they fill, up to the configured depth;
+ * notifications and held responses use one that grows to the longest. A buffer that cannot be made (the linker wraps malloc and
+ * calloc and realloc for this test only) is answered BH_ENOMEM (the answer of a full
  * queue) or, for a response, by an Error Response to the peer; nothing is
  * half sent, and the bearer works on. The sanitizer build checks nothing
  * leaks. */
@@ -19,15 +20,18 @@
 #include <blehost/bh_err.h>
 
 void *__real_malloc(size_t n);
+void *__real_calloc(size_t n, size_t m);
 void *__real_realloc(void *p, size_t n);
 
 /* Allocations succeed while fail_after > 0 (each one decrements it); at 0
  * they fail. Negative: never fail. */
 static long fail_after = -1;
 static unsigned failures;
+static unsigned allocs; /* allocations asked for, failed or not */
 
 static bool should_fail(void)
 {
+	allocs++;
 	if (fail_after == 0) {
 		failures++;
 		return true;
@@ -38,6 +42,7 @@ static bool should_fail(void)
 }
 
 void *__wrap_malloc(size_t n) { return should_fail() ? NULL : __real_malloc(n); }
+void *__wrap_calloc(size_t n, size_t m) { return should_fail() ? NULL : __real_calloc(n, m); }
 void *__wrap_realloc(void *p, size_t n) { return should_fail() ? NULL : __real_realloc(p, n); }
 
 struct rec {
@@ -212,9 +217,160 @@ static void test_held_response_alloc_fails(void **state)
 	bh_att_free(att);
 }
 
+/* Completion order: each request or indication's ctx is its number. */
+static int order[32];
+static unsigned n_order;
+static bh_status order_st;
+
+static void order_cb(void *ctx, bh_status st, const uint8_t *rsp, size_t len)
+{
+	(void)rsp;
+	(void)len;
+	assert_true(n_order < 32);
+	order[n_order++] = *(const int *)ctx;
+	order_st = st;
+}
+
+static const int ids[32] = { 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+			     16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
+
+/* An idle bearer has made no ring: creating one is a single allocation
+ * (the bearer), not the bearer plus a ring for each queue's full depth. */
+static void test_idle_bearer_has_no_rings(void **state)
+{
+	(void)state;
+	struct rec r;
+	allocs = 0;
+	struct bh_att *att = make(&r);
+	assert_int_equal(allocs, 1);
+	bh_att_free(att);
+}
+
+/* The request ring grows when a request finds it full (after two), here
+ * while it has wrapped. Each allocation of such a request fails in turn:
+ * BH_ENOMEM, the request is not queued, the ones queued keep their order.
+ * With memory it grows to the configured depth (the outstanding request
+ * and 16 queued) and no further: the next gets BH_ENOMEM, a full queue's
+ * answer. Responses complete the requests in the order they were made. */
+static void test_request_ring_grows(void **state)
+{
+	(void)state;
+	struct rec r;
+	struct bh_att *att = make(&r);
+	const uint8_t read[] = { BH_ATT_READ_REQ, 0x03, 0x00 };
+	const uint8_t rsp[] = { BH_ATT_READ_RSP, 0x42 };
+	n_order = 0;
+	/* Two made, the first answered, a third queued: the ring has wrapped. */
+	assert_int_equal(bh_att_request(att, read, sizeof(read), order_cb, (void *)&ids[0]), BH_OK);
+	assert_int_equal(bh_att_request(att, read, sizeof(read), order_cb, (void *)&ids[1]), BH_OK);
+	bh_att_on_pdu(att, rsp, sizeof(rsp));
+	assert_int_equal(n_order, 1);
+	assert_int_equal(bh_att_request(att, read, sizeof(read), order_cb, (void *)&ids[2]), BH_OK);
+	assert_int_equal(bh_att_outstanding(att), 2);
+	/* The fourth needs the ring grown: each of its allocations fails. */
+	unsigned nfail = 0;
+	for (long k = 0;; k++) {
+		failures = 0;
+		fail_after = k;
+		int rc = bh_att_request(att, read, sizeof(read), order_cb, (void *)&ids[3]);
+		fail_after = -1;
+		if (!failures) {
+			assert_int_equal(rc, BH_OK);
+			break;
+		}
+		nfail++;
+		assert_int_equal(rc, BH_ENOMEM);
+		assert_int_equal(bh_att_outstanding(att), 2);
+		assert_int_equal(n_order, 1);
+	}
+	assert_int_equal(nfail, 2); /* the ring, then the PDU's buffer */
+	assert_int_equal(bh_att_outstanding(att), 3);
+	for (int i = 4; i < 18; i++)
+		assert_int_equal(
+			bh_att_request(att, read, sizeof(read), order_cb, (void *)&ids[i]), BH_OK);
+	assert_int_equal(bh_att_outstanding(att), 17);
+	allocs = 0;
+	assert_int_equal(bh_att_request(att, read, sizeof(read), order_cb, (void *)&ids[18]),
+			 BH_ENOMEM);
+	assert_int_equal(allocs, 0); /* full: refused before any allocation */
+	assert_int_equal(r.nsent, 2); /* one outstanding at a time */
+	for (unsigned i = 1; i < 18; i++) {
+		bh_att_on_pdu(att, rsp, sizeof(rsp));
+		assert_int_equal(n_order, i + 1);
+		assert_int_equal(order[i], (int)i);
+		assert_int_equal(order_st, BH_OK);
+	}
+	assert_int_equal(bh_att_outstanding(att), 0);
+	assert_int_equal(r.nsent, 18);
+	bh_att_free(att);
+}
+
+/* The same for indications: one outstanding and 4 queued at most. */
+static void test_indication_ring_grows(void **state)
+{
+	(void)state;
+	struct rec r;
+	struct bh_att *att = make(&r);
+	const uint8_t v[] = { 1, 2, 3 };
+	const uint8_t conf[] = { BH_ATT_CONFIRM };
+	n_order = 0;
+	assert_int_equal(bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[0]),
+			 BH_OK);
+	assert_int_equal(bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[1]),
+			 BH_OK);
+	bh_att_on_pdu(att, conf, sizeof(conf));
+	assert_int_equal(n_order, 1);
+	assert_int_equal(bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[2]),
+			 BH_OK);
+	unsigned nfail = 0;
+	for (long k = 0;; k++) {
+		failures = 0;
+		fail_after = k;
+		int rc = bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[3]);
+		fail_after = -1;
+		if (!failures) {
+			assert_int_equal(rc, BH_OK);
+			break;
+		}
+		nfail++;
+		assert_int_equal(rc, BH_ENOMEM);
+		assert_int_equal(n_order, 1);
+		assert_int_equal(r.nsent, 2);
+	}
+	assert_int_equal(nfail, 2);
+	assert_int_equal(bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[4]),
+			 BH_OK);
+	assert_int_equal(bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[5]),
+			 BH_OK);
+	allocs = 0;
+	assert_int_equal(bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[6]),
+			 BH_ENOMEM);
+	assert_int_equal(allocs, 0);
+	for (unsigned i = 1; i < 6; i++) {
+		bh_att_on_pdu(att, conf, sizeof(conf));
+		assert_int_equal(n_order, i + 1);
+		assert_int_equal(order[i], (int)i);
+		assert_int_equal(order_st, BH_OK);
+	}
+	assert_int_equal(r.nsent, 6);
+	/* Queued ones still there when the bearer goes complete once. */
+	assert_int_equal(bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[7]),
+			 BH_OK);
+	assert_int_equal(bh_att_indicate(att, 0x0010, v, sizeof(v), order_cb, (void *)&ids[8]),
+			 BH_OK);
+	bh_att_free(att);
+	assert_int_equal(n_order, 8);
+	assert_int_equal(order[6], 7);
+	assert_int_equal(order[7], 8);
+	assert_int_equal(order_st, BH_EDISCONNECTED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idle_bearer_has_no_rings),
+		cmocka_unit_test(test_request_ring_grows),
+		cmocka_unit_test(test_indication_ring_grows),
 		cmocka_unit_test(test_request_alloc_fails),
 		cmocka_unit_test(test_indication_alloc_fails),
 		cmocka_unit_test(test_notify_alloc_fails),

@@ -169,6 +169,45 @@ static void test_property_lost_and_link_lost(void **state)
 	assert_int_equal(g_log.st[1], BH_EDISCONNECTED);
 }
 
+/* No op free for the re-discovery (the pool is full): the range leaves
+ * the tree, and the subscription inside it is reported lost (BH_ENOMEM,
+ * new handle 0) and routes nothing: its handle may name another attribute
+ * now. The one outside the range is left alone. */
+static void test_no_op_for_rediscovery(void **state)
+{
+	(void)state;
+	bh_gattc_free(T->c);
+	struct bh_gattc_config cfg;
+	bh_gattc_config_default(&cfg);
+	cfg.max_ops = 1;
+	struct bh_gattc_port port = fs_port(&T->f);
+	struct bh_gattc_events ev = { .ctx = &T->notes, .unsubscribed = on_general,
+				      .services_changed = on_sc, .resubscribed = on_resub };
+	T->c = bh_gattc_new(&cfg, &T->env, &port, &ev);
+	assert_non_null(T->c);
+	discover(0);
+	struct notes hr = { 0 }, dn = { 0 };
+	subscribe(13, BH_GATTC_NOTIFY, &hr);
+	subscribe(27, BH_GATTC_NOTIFY, &dn);
+	struct done rd = { 0 };
+	assert_int_equal(bh_gattc_read(T->c, 3, on_done, &rd), BH_OK); /* holds the one op */
+	uint8_t v[4] = { 21, 0, 0xff, 0xff };
+	bh_gattc_on_notification(T->c, 6, v, 4, true);
+	assert_int_equal(T->notes.sc_calls, 1);
+	assert_int_equal(T->notes.sc_status, BH_ENOMEM);
+	assert_int_equal(g_log.n, 1);
+	assert_int_equal(g_log.old_h[0], 27);
+	assert_int_equal(g_log.new_h[0], 0);
+	assert_int_equal(g_log.st[0], BH_ENOMEM);
+	assert_null(bh_gattc_chr_by_handle(T->c, 27));
+	bh_gattc_on_notification(T->c, 27, (const uint8_t *)"d", 1, false);
+	assert_int_equal(dn.n, 0);
+	bh_gattc_on_notification(T->c, 13, (const uint8_t *)"h", 1, false);
+	assert_int_equal(hr.n, 1);
+	fs_pump(&T->f);
+	assert_int_equal(rd.st, BH_OK);
+}
+
 /* (Client Supported Features, beside the re-subscription it serves:) a
  * server without the characteristic answers Attribute Not Found: ENOTSUP.
  * With one, the bits are added to what it holds. */
@@ -203,6 +242,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handles_moved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_characteristic_gone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_property_lost_and_link_lost, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_op_for_rediscovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_features, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -174,8 +174,9 @@ struct bh_gattc_events {
 	 * new_handle. This reports each one once the write completes: BH_OK,
 	 * BH_ENOTFOUND (the characteristic is gone, new_handle 0), BH_ENOTSUP
 	 * (it lost its CCCD or the property), the re-discovery's error or the
-	 * write's error; on failure new_handle is 0 and the subscription is
-	 * dropped. */
+	 * write's error, or BH_ENOMEM when the change could not be followed at
+	 * all (no memory: reported before services_changed says so); on
+	 * failure new_handle is 0 and the subscription is dropped. */
 	void (*resubscribed)(void *ctx, uint16_t old_handle, uint16_t new_handle,
 			     bh_status status);
 	/* The connection went away (bh_gattc_disconnected), after every pending
