@@ -131,6 +131,12 @@ static int queue_ext_data(struct bh_gap *gap, uint16_t op, const uint8_t *d, siz
 	return gap_queue_adv_data(gap, PROC_ADV, op, ADV_HANDLE, d, n, adv_done, ADV_STEP);
 }
 
+/* Every advertising command goes through adv_done with PROC_ADV. */
+static int adv_cmd(struct bh_gap *gap, uint16_t op, const void *p, size_t len, uintptr_t arg)
+{
+	return gap_cmd(gap, PROC_ADV, op, p, len, adv_done, arg);
+}
+
 static uint16_t ext_duration(const struct bh_gap *gap)
 {
 	/* Duration in 10 ms units; past 655.35 s the host timer takes over. */
@@ -145,12 +151,12 @@ static int queue_ext_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
 	if (!enable) {
 		/* This set only: bh_gap_adv_set_start's sets run beside it. */
 		uint8_t p[6] = { 0, 1, ADV_HANDLE, 0, 0, 0 };
-		return gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 6, adv_done, arg);
+		return adv_cmd(gap, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 6, arg);
 	}
 	uint8_t p[6] = { 1, 1, ADV_HANDLE };
 	bh_put16(p + 3, ext_duration(gap));
 	p[5] = 0; /* Max_Extended_Advertising_Events: no limit */
-	return gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 6, adv_done, arg);
+	return adv_cmd(gap, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 6, arg);
 }
 
 int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
@@ -159,8 +165,7 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 		if (enable && !gap->adv.anonymous && gap->own_kind != BH_GAP_OWN_PUBLIC) {
 			uint8_t p[7] = { ADV_HANDLE };
 			memcpy(p + 1, gap->rand_addr.val, 6);
-			gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, adv_done,
-				ADV_ROTATE);
+			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE);
 			gap->adv_own = gap->rand_addr;
 		}
 		return queue_ext_enable(gap, enable, ADV_ROTATE);
@@ -168,7 +173,7 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 	uint8_t e = enable;
 	if (enable)
 		gap->adv_own = gap->rand_addr;
-	return gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, adv_done, ADV_ROTATE);
+	return adv_cmd(gap, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, ADV_ROTATE);
 }
 
 static int queue_legacy(struct bh_gap *gap, uint8_t own_type)
@@ -184,22 +189,21 @@ static int queue_legacy(struct bh_gap *gap, uint8_t own_type)
 	memcpy(p + 7, a->peer.val, 6);
 	p[13] = a->channel_map;
 	p[14] = 0; /* Advertising_Filter_Policy: anyone may scan and connect */
-	int rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_PARAMS, p, 15, adv_done, ADV_STEP);
+	int rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_PARAMS, p, 15, ADV_STEP);
 	if (!rc && !gap_adv_directed(gap)) {
 		/* Both data commands always carry 31 octets, zero padded (7.8.7). */
 		uint8_t d[32] = { (uint8_t)a->data_len };
 		memcpy(d + 1, a->data, a->data_len);
-		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_DATA, d, 32, adv_done, ADV_STEP);
+		rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_DATA, d, 32, ADV_STEP);
 		if (!rc && a->kind != BH_GAP_ADV_NONCONN) {
 			uint8_t s[32] = { (uint8_t)a->scan_rsp_len };
 			memcpy(s + 1, a->scan_rsp, a->scan_rsp_len);
-			rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_SCAN_RSP_DATA, s, 32, adv_done,
-				     ADV_STEP);
+			rc = adv_cmd(gap, BH_HCI_LE_SET_SCAN_RSP_DATA, s, 32, ADV_STEP);
 		}
 	}
 	uint8_t en = 1;
 	if (!rc)
-		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_ENABLE, &en, 1, adv_done, ADV_ENABLED);
+		rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_ENABLE, &en, 1, ADV_ENABLED);
 	return rc;
 }
 
@@ -219,14 +223,13 @@ static int queue_ext(struct bh_gap *gap, uint8_t own_type, const bh_addr *rand)
 	const struct bh_gap_adv_params *a = &gap->adv;
 	int rc = BH_OK;
 	if (!uses_legacy_pdu(gap) && !gap->ext_adv_max)
-		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, adv_done,
-			     ADV_MAXLEN);
+		rc = adv_cmd(gap, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, ADV_MAXLEN);
 	/* A set left from before may hold properties that clash with the new
 	 * ones; removing it first makes the parameters apply cleanly. Its
 	 * failure (Unknown Advertising Identifier) is expected and ignored. */
 	uint8_t h = ADV_HANDLE;
 	if (!rc)
-		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_REMOVE_ADV_SET, &h, 1, adv_done, ADV_IGNORE);
+		rc = adv_cmd(gap, BH_HCI_LE_REMOVE_ADV_SET, &h, 1, ADV_IGNORE);
 	uint8_t p[25] = { ADV_HANDLE };
 	bh_put16(p + 1, ext_props(gap));
 	bh_put24(p + 3, a->interval_min);
@@ -243,12 +246,11 @@ static int queue_ext(struct bh_gap *gap, uint8_t own_type, const bh_addr *rand)
 	p[23] = 0;    /* SID */
 	p[24] = 0;    /* no scan request notifications */
 	if (!rc)
-		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_EXT_ADV_PARAMS, p, 25, adv_done, ADV_STEP);
+		rc = adv_cmd(gap, BH_HCI_LE_SET_EXT_ADV_PARAMS, p, 25, ADV_STEP);
 	if (!rc && rand) {
 		uint8_t q[7] = { ADV_HANDLE };
 		memcpy(q + 1, rand->val, 6);
-		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, q, 7, adv_done,
-			     ADV_STEP);
+		rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, q, 7, ADV_STEP);
 	}
 	if (!rc && !gap_adv_directed(gap))
 		rc = queue_ext_data(gap, BH_HCI_LE_SET_EXT_ADV_DATA, a->data, a->data_len);
@@ -282,8 +284,7 @@ static int adv_queue_start(struct bh_gap *gap)
 		own_type = BH_ADDR_RANDOM;
 		use_rand = true;
 		if (!ext) {
-			rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_RANDOM_ADDRESS, rand.val, 6, adv_done,
-				     ADV_STEP);
+			rc = adv_cmd(gap, BH_HCI_LE_SET_RANDOM_ADDRESS, rand.val, 6, ADV_STEP);
 			/* The controller's random address is no longer ours. */
 			gap->rand_in_ctrl = false;
 			if (rc)
@@ -397,7 +398,7 @@ static int queue_stop(struct bh_gap *gap, bh_status reason)
 		rc = queue_ext_enable(gap, false, ADV_DISABLED);
 	} else {
 		uint8_t e = 0;
-		rc = gap_cmd(gap, PROC_ADV, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, adv_done, ADV_DISABLED);
+		rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, ADV_DISABLED);
 	}
 	return rc;
 }

@@ -187,6 +187,13 @@ static void set_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 	}
 }
 
+/* The sets' commands all complete in set_done. */
+static int set_cmd(struct bh_gap *gap, uint8_t proc, uint16_t op, const void *p, size_t len,
+		   uintptr_t arg)
+{
+	return gap_cmd(gap, proc, op, p, len, set_done, arg);
+}
+
 int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t handle,
 		       const uint8_t *d, size_t n, gap_done_fn done, uintptr_t arg)
 {
@@ -237,17 +244,15 @@ static int queue_start(struct bh_gap *gap, unsigned i, uint8_t own_type)
 	    gap_supports(gap, BH_SUP_LE_READ_NUM_ADV_SETS)) {
 		/* Not the set's own procedure: should this set be stopped
 		 * before it goes out, the other sets still need the answer. */
-		rc = gap_cmd(gap, PROC_MISC, BH_HCI_LE_READ_NUM_ADV_SETS, NULL, 0, set_done,
-			     ARG(S_NUM, i));
+		rc = set_cmd(gap, PROC_MISC, BH_HCI_LE_READ_NUM_ADV_SETS, NULL, 0, ARG(S_NUM, i));
 		gap->num_reading = !rc;
 	}
 	if (!rc && ext_pdu && !gap->ext_adv_max && gap_supports(gap, BH_SUP_LE_READ_MAX_ADV_DATA_LEN))
-		rc = gap_cmd(gap, proc, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, set_done,
-			     ARG(S_MAXLEN, i));
+		rc = set_cmd(gap, proc, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, ARG(S_MAXLEN, i));
 	/* A set left from before (terminated by a connection or timeout) may
 	 * hold clashing properties; Unknown Advertising Identifier is fine. */
 	if (!rc)
-		rc = gap_cmd(gap, proc, BH_HCI_LE_REMOVE_ADV_SET, &h, 1, set_done, ARG(S_IGNORE, i));
+		rc = set_cmd(gap, proc, BH_HCI_LE_REMOVE_ADV_SET, &h, 1, ARG(S_IGNORE, i));
 	uint8_t q[25] = { h };
 	bh_put16(q + 1, props(p));
 	bh_put24(q + 3, a->interval_min);
@@ -264,27 +269,24 @@ static int queue_start(struct bh_gap *gap, unsigned i, uint8_t own_type)
 	q[23] = p->sid;
 	q[24] = 0; /* no scan request notifications */
 	if (!rc)
-		rc = gap_cmd(gap, proc, BH_HCI_LE_SET_EXT_ADV_PARAMS, q, 25, set_done, ARG(S_STEP, i));
+		rc = set_cmd(gap, proc, BH_HCI_LE_SET_EXT_ADV_PARAMS, q, 25, ARG(S_STEP, i));
 	if (!rc && own_type == BH_ADDR_RANDOM) {
 		uint8_t r[7] = { h };
 		memcpy(r + 1, s->own.val, 6);
-		rc = gap_cmd(gap, proc, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, r, 7, set_done,
-			     ARG(S_STEP, i));
+		rc = set_cmd(gap, proc, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, r, 7, ARG(S_STEP, i));
 	}
 	if (!rc && p->periodic) {
 		uint8_t pp[7] = { h };
 		bh_put16(pp + 1, s->per.interval_min);
 		bh_put16(pp + 3, s->per.interval_max);
 		bh_put16(pp + 5, s->per.include_tx_power ? 0x0040 : 0);
-		rc = gap_cmd(gap, proc, BH_HCI_LE_SET_PERIODIC_ADV_PARAMS, pp, 7, set_done,
-			     ARG(S_STEP, i));
+		rc = set_cmd(gap, proc, BH_HCI_LE_SET_PERIODIC_ADV_PARAMS, pp, 7, ARG(S_STEP, i));
 		if (!rc)
 			rc = gap_queue_adv_data(gap, proc, BH_HCI_LE_SET_PERIODIC_ADV_DATA, h,
 						s->per.data, s->per.data_len, set_done, ARG(S_STEP, i));
 		uint8_t pe[2] = { 1, h };
 		if (!rc)
-			rc = gap_cmd(gap, proc, BH_HCI_LE_SET_PERIODIC_ADV_ENABLE, pe, 2, set_done,
-				     ARG(S_STEP, i));
+			rc = set_cmd(gap, proc, BH_HCI_LE_SET_PERIODIC_ADV_ENABLE, pe, 2, ARG(S_STEP, i));
 	}
 	/* Legacy PDUs always take both payloads (7.8.54/55, one fragment);
 	 * extended ones only what their kind carries. */
@@ -300,8 +302,7 @@ static int queue_start(struct bh_gap *gap, unsigned i, uint8_t own_type)
 	bh_put16(e + 3, (uint16_t)((a->timeout_ms + 9) / 10)); /* Duration, 10 ms units */
 	e[5] = p->max_events;
 	if (!rc)
-		rc = gap_cmd(gap, proc, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, set_done,
-			     ARG(S_ENABLED, i));
+		rc = set_cmd(gap, proc, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, ARG(S_ENABLED, i));
 	return rc;
 }
 
@@ -505,13 +506,12 @@ static int queue_stop(struct bh_gap *gap, unsigned i)
 	struct gap_adv_set *s = &gap->sets[i];
 	uint8_t h = (uint8_t)(i + 1), proc = PROC_SET(i);
 	uint8_t e[6] = { 0, 1, h, 0, 0, 0 };
-	int rc = gap_cmd(gap, proc, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, set_done, ARG(S_IGNORE, i));
+	int rc = set_cmd(gap, proc, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, ARG(S_IGNORE, i));
 	uint8_t pe[2] = { 0, h };
 	if (!rc && s->p.periodic)
-		rc = gap_cmd(gap, proc, BH_HCI_LE_SET_PERIODIC_ADV_ENABLE, pe, 2, set_done,
-			     ARG(S_IGNORE, i));
+		rc = set_cmd(gap, proc, BH_HCI_LE_SET_PERIODIC_ADV_ENABLE, pe, 2, ARG(S_IGNORE, i));
 	if (!rc)
-		rc = gap_cmd(gap, proc, BH_HCI_LE_REMOVE_ADV_SET, &h, 1, set_done, ARG(S_STOPPED, i));
+		rc = set_cmd(gap, proc, BH_HCI_LE_REMOVE_ADV_SET, &h, 1, ARG(S_STOPPED, i));
 	return rc;
 }
 
@@ -563,8 +563,7 @@ int bh_gap_adv_sets_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx)
 	/* Sets nobody tracks any more (a host restarted over a running
 	 * controller): LE Clear Advertising Sets, unless handle 0 is in use. */
 	if (!rc && !pending && gap_ext_adv(gap) && gap->adv_state == ADV_IDLE) {
-		rc = gap_cmd(gap, PROC_MISC, BH_HCI_LE_CLEAR_ADV_SETS, NULL, 0, set_done,
-			     ARG(S_CLEAR, 0));
+		rc = set_cmd(gap, PROC_MISC, BH_HCI_LE_CLEAR_ADV_SETS, NULL, 0, ARG(S_CLEAR, 0));
 		pending = !rc;
 	}
 	if (rc) {
@@ -614,11 +613,9 @@ int bh_gap_adv_read_limits(struct bh_gap *gap, bh_gap_adv_limits_cb cb, void *ct
 		return rc;
 	gap->lim_cb = cb;
 	gap->lim_ctx = ctx;
-	rc = gap_cmd(gap, PROC_MISC, BH_HCI_LE_READ_NUM_ADV_SETS, NULL, 0, set_done,
-			 ARG(S_LIM_NUM, 0));
+	rc = set_cmd(gap, PROC_MISC, BH_HCI_LE_READ_NUM_ADV_SETS, NULL, 0, ARG(S_LIM_NUM, 0));
 	if (!rc)
-		rc = gap_cmd(gap, PROC_MISC, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, set_done,
-			     ARG(S_LIM_MAX, 0));
+		rc = set_cmd(gap, PROC_MISC, BH_HCI_LE_READ_MAX_ADV_DATA_LEN, NULL, 0, ARG(S_LIM_MAX, 0));
 	if (rc)
 		gap->lim_cb = NULL;
 	return rc;

@@ -44,6 +44,8 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 	return BH_OK;
 }
 
+/* -Dchipset=false (chipset_off.c) downloads nothing, so has no loader. */
+#ifndef BH_HOST_NO_FIRMWARE
 static int load(void *ctx, const char *name, uint8_t **data, size_t *len, char *path,
 		size_t pathlen)
 {
@@ -64,6 +66,7 @@ static int load(void *ctx, const char *name, uint8_t **data, size_t *len, char *
 	}
 	return BH_ENOTFOUND;
 }
+#endif
 
 static int send_cmd(void *ctx, uint16_t opcode, const uint8_t *params, size_t len)
 {
@@ -181,7 +184,10 @@ int host_chipset_init(struct bh_host *h, char *err, size_t errlen)
 	if (want ? !strcmp(want, "none") && !uart_speed : !cc.have_usb_id && !uart_speed)
 		return BH_OK;
 	cc.driver = want;
-	struct bh_chipset_port port = { .send = send_cmd, .load = load, .done = done, .ctx = h };
+	struct bh_chipset_port port = { .send = send_cmd, .done = done, .ctx = h };
+#ifndef BH_HOST_NO_FIRMWARE
+	port.load = load;
+#endif
 	h->chipset = bh_chipset_new(&cc, &h->env, &port);
 	if (!h->chipset) {
 		snprintf(err, errlen, "out of memory");

@@ -3,6 +3,7 @@
  * edited files, the field checks catch what a re-sealed edit would slip in. */
 #include "bond_codec.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +51,6 @@ static void put_hex(struct buf *b, const char *key, const uint8_t *v, size_t n)
 		buf_put(b, c, 2);
 	}
 	put_str(b, "\n");
-}
-
-static void put_u8(struct buf *b, const char *key, uint8_t v)
-{
-	put_hex(b, key, &v, 1);
 }
 
 static bool sha256(const void *p, size_t n, uint8_t out[32])
@@ -183,15 +179,6 @@ static bool get_hex(struct parsed *p, const char *key, uint8_t *out, size_t n, s
 	return false;
 }
 
-static bool get_bool(struct parsed *p, const char *key, bool *out)
-{
-	uint8_t v;
-	if (!get_hex(p, key, &v, 1, NULL) || v > 1)
-		return false;
-	*out = v;
-	return true;
-}
-
 static bool all_used(const struct parsed *p)
 {
 	for (size_t i = 0; i < p->n; i++)
@@ -202,157 +189,195 @@ static bool all_used(const struct parsed *p)
 
 /* ---- bond <-> text ---- */
 
-static void put_ltk(struct buf *b, const char *pfx, const struct bh_bond_ltk *l)
+/* A file is a list of fields, each one "key=hex" line in this order. The
+ * tables are the file format: one place says what is written and read. */
+enum field_kind {
+	F_BYTES, /* n octets as they are */
+	F_BOOL,  /* a bool, one octet 00 or 01 */
+	F_LE,    /* a uint16_t (n 2) or uint32_t (n 4), little-endian */
+	F_VAR,   /* up to n octets, the count in the size_t at len_off */
+	F_LTK,   /* a struct bh_bond_ltk: ltk_fields, keys prefixed "key_" */
+	F_CSRK,  /* a struct bh_bond_csrk: csrk_fields, likewise */
+};
+
+struct field {
+	const char *key;
+	uint16_t off, n, len_off;
+	uint8_t kind;
+};
+
+#define FIELD(key, type, member, n, kind) { key, offsetof(type, member), n, 0, kind }
+
+static const struct field ltk_fields[] = {
+	FIELD("valid", struct bh_bond_ltk, valid, 1, F_BOOL),
+	FIELD("ltk", struct bh_bond_ltk, ltk, 16, F_BYTES),
+	FIELD("ediv", struct bh_bond_ltk, ediv, 2, F_LE),
+	FIELD("rand", struct bh_bond_ltk, rand, 8, F_BYTES),
+	FIELD("key_size", struct bh_bond_ltk, key_size, 1, F_BYTES),
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct field csrk_fields[] = {
+	FIELD("valid", struct bh_bond_csrk, valid, 1, F_BOOL),
+	FIELD("key", struct bh_bond_csrk, key, 16, F_BYTES),
+	FIELD("sign_counter", struct bh_bond_csrk, sign_counter, 4, F_LE),
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct field bond_fields[] = {
+	FIELD("addr_type", struct bh_bond, identity.type, 1, F_BYTES),
+	FIELD("addr", struct bh_bond, identity.val, 6, F_BYTES),
+	FIELD("has_irk", struct bh_bond, has_irk, 1, F_BOOL),
+	FIELD("irk", struct bh_bond, irk, 16, F_BYTES),
+	FIELD("central", struct bh_bond, central_ltk, 0, F_LTK),
+	FIELD("peripheral", struct bh_bond, peripheral_ltk, 0, F_LTK),
+	FIELD("authenticated", struct bh_bond, authenticated, 1, F_BOOL),
+	FIELD("secure_connections", struct bh_bond, secure_connections, 1, F_BOOL),
+	FIELD("local_csrk", struct bh_bond, local_csrk, 0, F_CSRK),
+	FIELD("peer_csrk", struct bh_bond, peer_csrk, 0, F_CSRK),
+	{ "cccd", offsetof(struct bh_bond, cccd), BH_BOND_CCCD_MAX,
+	  offsetof(struct bh_bond, cccd_len), F_VAR },
+	{ "gatt_cache", offsetof(struct bh_bond, gatt_cache), BH_BOND_GATT_CACHE_MAX,
+	  offsetof(struct bh_bond, gatt_cache_len), F_VAR },
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct field local_fields[] = {
+	FIELD("irk", struct bh_local_identity, irk, 16, F_BYTES),
+	FIELD("static_addr", struct bh_local_identity, static_addr.val, 6, F_BYTES),
+	{ NULL, 0, 0, 0, 0 },
+};
+
+static const struct field *sub_fields(uint8_t kind)
 {
-	char k[40];
-	uint8_t ediv[2];
-	bh_put16(ediv, l->ediv);
-	snprintf(k, sizeof(k), "%s_valid", pfx);
-	put_u8(b, k, l->valid);
-	snprintf(k, sizeof(k), "%s_ltk", pfx);
-	put_hex(b, k, l->ltk, 16);
-	snprintf(k, sizeof(k), "%s_ediv", pfx);
-	put_hex(b, k, ediv, 2);
-	snprintf(k, sizeof(k), "%s_rand", pfx);
-	put_hex(b, k, l->rand, 8);
-	snprintf(k, sizeof(k), "%s_key_size", pfx);
-	put_u8(b, k, l->key_size);
+	return kind == F_LTK ? ltk_fields : kind == F_CSRK ? csrk_fields : NULL;
 }
 
-static bool get_ltk(struct parsed *p, const char *pfx, struct bh_bond_ltk *l)
+/* The line's key: pfx "_" key, or key alone at the top level. */
+static void field_key(char k[40], const char *pfx, const struct field *f)
 {
-	char k[40];
-	uint8_t ediv[2];
-	bool ok = true;
-	snprintf(k, sizeof(k), "%s_valid", pfx);
-	ok = ok && get_bool(p, k, &l->valid);
-	snprintf(k, sizeof(k), "%s_ltk", pfx);
-	ok = ok && get_hex(p, k, l->ltk, 16, NULL);
-	snprintf(k, sizeof(k), "%s_ediv", pfx);
-	ok = ok && get_hex(p, k, ediv, 2, NULL);
-	snprintf(k, sizeof(k), "%s_rand", pfx);
-	ok = ok && get_hex(p, k, l->rand, 8, NULL);
-	snprintf(k, sizeof(k), "%s_key_size", pfx);
-	ok = ok && get_hex(p, k, &l->key_size, 1, NULL);
-	l->ediv = bh_get16(ediv);
-	return ok;
+	snprintf(k, 40, "%s%s%s", pfx, *pfx ? "_" : "", f->key);
 }
 
-static void put_csrk(struct buf *b, const char *pfx, const struct bh_bond_csrk *c)
+static void put_fields(struct buf *b, const char *pfx, const struct field *f, const uint8_t *base)
 {
-	char k[40];
-	uint8_t ctr[4];
-	bh_put32(ctr, c->sign_counter);
-	snprintf(k, sizeof(k), "%s_valid", pfx);
-	put_u8(b, k, c->valid);
-	snprintf(k, sizeof(k), "%s_key", pfx);
-	put_hex(b, k, c->key, 16);
-	snprintf(k, sizeof(k), "%s_sign_counter", pfx);
-	put_hex(b, k, ctr, 4);
-}
-
-static bool get_csrk(struct parsed *p, const char *pfx, struct bh_bond_csrk *c)
-{
-	char k[40];
-	uint8_t ctr[4];
-	bool ok = true;
-	snprintf(k, sizeof(k), "%s_valid", pfx);
-	ok = ok && get_bool(p, k, &c->valid);
-	snprintf(k, sizeof(k), "%s_key", pfx);
-	ok = ok && get_hex(p, k, c->key, 16, NULL);
-	snprintf(k, sizeof(k), "%s_sign_counter", pfx);
-	ok = ok && get_hex(p, k, ctr, 4, NULL);
-	c->sign_counter = bh_get32(ctr);
-	return ok;
-}
-
-static bool encode_bond(const struct bh_bond *bd, struct buf *b)
-{
-	put_str(b, BOND_MAGIC "\n");
-	put_u8(b, "addr_type", bd->identity.type);
-	put_hex(b, "addr", bd->identity.val, 6);
-	put_u8(b, "has_irk", bd->has_irk);
-	put_hex(b, "irk", bd->irk, 16);
-	put_ltk(b, "central", &bd->central_ltk);
-	put_ltk(b, "peripheral", &bd->peripheral_ltk);
-	put_u8(b, "authenticated", bd->authenticated);
-	put_u8(b, "secure_connections", bd->secure_connections);
-	put_csrk(b, "local_csrk", &bd->local_csrk);
-	put_csrk(b, "peer_csrk", &bd->peer_csrk);
-	put_hex(b, "cccd", bd->cccd, bd->cccd_len);
-	put_hex(b, "gatt_cache", bd->gatt_cache, bd->gatt_cache_len);
-	put_checksum(b);
-	return !b->err;
-}
-
-static bh_status decode_bond(const uint8_t *data, size_t len, struct bh_bond *bd)
-{
-	struct parsed *p = malloc(sizeof(*p));
-	if (!p)
-		return BH_ENOMEM;
-	memset(bd, 0, sizeof(*bd));
-	bh_status st = parse_file(data, len, BOND_MAGIC, p);
-	if (st == BH_OK) {
-		bool ok = get_hex(p, "addr_type", &bd->identity.type, 1, NULL) &&
-			  bd->identity.type <= BH_ADDR_RANDOM &&
-			  get_hex(p, "addr", bd->identity.val, 6, NULL) &&
-			  get_bool(p, "has_irk", &bd->has_irk) && get_hex(p, "irk", bd->irk, 16, NULL) &&
-			  get_ltk(p, "central", &bd->central_ltk) &&
-			  get_ltk(p, "peripheral", &bd->peripheral_ltk) &&
-			  get_bool(p, "authenticated", &bd->authenticated) &&
-			  get_bool(p, "secure_connections", &bd->secure_connections) &&
-			  get_csrk(p, "local_csrk", &bd->local_csrk) &&
-			  get_csrk(p, "peer_csrk", &bd->peer_csrk) &&
-			  get_hex(p, "cccd", bd->cccd, BH_BOND_CCCD_MAX, &bd->cccd_len) &&
-			  get_hex(p, "gatt_cache", bd->gatt_cache, BH_BOND_GATT_CACHE_MAX,
-				  &bd->gatt_cache_len) &&
-			  all_used(p);
-		if (!ok)
-			st = BH_ECORRUPT;
+	for (; f->key; f++) {
+		const uint8_t *p = base + f->off;
+		if (sub_fields(f->kind)) {
+			put_fields(b, f->key, sub_fields(f->kind), p);
+			continue;
+		}
+		char k[40];
+		uint8_t v[4];
+		size_t n = f->n;
+		field_key(k, pfx, f);
+		if (f->kind == F_BOOL) {
+			v[0] = *(const bool *)p;
+			p = v;
+		} else if (f->kind == F_LE) {
+			uint32_t x = 0;
+			if (n == 2)
+				x = *(const uint16_t *)p;
+			else
+				memcpy(&x, p, 4);
+			bh_put32(v, x);
+			p = v;
+		} else if (f->kind == F_VAR) {
+			memcpy(&n, base + f->len_off, sizeof(n));
+		}
+		put_hex(b, k, p, n);
 	}
-	bh_cleanse(p, sizeof(*p));
-	free(p);
-	return st;
-}
-bool bh_bond_encode(const struct bh_bond *b, char *out, size_t cap, size_t *len)
-{
-	struct buf bf = { out, 0, cap, false };
-	bool ok = encode_bond(b, &bf);
-	*len = bf.len;
-	return ok;
 }
 
-bh_status bh_bond_decode(const uint8_t *data, size_t len, struct bh_bond *b)
+/* Every field, in table order; false at the first one missing or not as
+ * we write it. */
+static bool get_fields(struct parsed *ps, const char *pfx, const struct field *f, uint8_t *base)
 {
-	return decode_bond(data, len, b);
+	for (; f->key; f++) {
+		uint8_t *p = base + f->off;
+		if (sub_fields(f->kind)) {
+			if (!get_fields(ps, f->key, sub_fields(f->kind), p))
+				return false;
+			continue;
+		}
+		char k[40];
+		uint8_t v[4];
+		field_key(k, pfx, f);
+		if (f->kind == F_VAR) {
+			size_t n;
+			if (!get_hex(ps, k, p, f->n, &n))
+				return false;
+			memcpy(base + f->len_off, &n, sizeof(n));
+		} else if (!get_hex(ps, k, f->kind == F_BYTES ? p : v, f->n, NULL)) {
+			return false;
+		} else if (f->kind == F_BOOL) {
+			if (v[0] > 1)
+				return false;
+			*(bool *)p = v[0];
+		} else if (f->kind == F_LE && f->n == 2) {
+			*(uint16_t *)p = bh_get16(v);
+		} else if (f->kind == F_LE) {
+			uint32_t x = bh_get32(v);
+			memcpy(p, &x, 4);
+		}
+	}
+	return true;
 }
 
-bool bh_local_identity_encode(const struct bh_local_identity *id, char *out, size_t cap,
-			      size_t *len)
+static bool encode(const char *magic_line, const struct field *f, const void *in, char *out,
+		   size_t cap, size_t *len)
 {
 	struct buf b = { out, 0, cap, false };
-	put_str(&b, LOCAL_MAGIC "\n");
-	put_hex(&b, "irk", id->irk, 16);
-	put_hex(&b, "static_addr", id->static_addr.val, 6);
+	put_str(&b, magic_line);
+	put_fields(&b, "", f, in);
 	put_checksum(&b);
 	*len = b.len;
 	return !b.err;
 }
 
-bh_status bh_local_identity_decode(const uint8_t *data, size_t len, struct bh_local_identity *out)
+/* Parses and fills out (zeroed first) from the fields; BH_ECORRUPT unless
+ * every field is there as we write it and nothing else is. */
+static bh_status decode(const uint8_t *data, size_t len, const char *magic,
+			const struct field *f, void *out, size_t size)
 {
 	struct parsed *p = malloc(sizeof(*p));
-	bh_status rc = p ? parse_file(data, len, LOCAL_MAGIC, p) : BH_ENOMEM;
-	if (rc == BH_OK) {
-		memset(out, 0, sizeof(*out));
-		out->static_addr.type = BH_ADDR_RANDOM;
-		if (!get_hex(p, "irk", out->irk, 16, NULL) ||
-		    !get_hex(p, "static_addr", out->static_addr.val, 6, NULL) || !all_used(p) ||
-		    !bh_static_addr_valid(&out->static_addr))
-			rc = BH_ECORRUPT;
-	}
-	if (p)
-		bh_cleanse(p, sizeof(*p));
+	if (!p)
+		return BH_ENOMEM;
+	memset(out, 0, size);
+	bh_status st = parse_file(data, len, magic, p);
+	if (st == BH_OK && !(get_fields(p, "", f, out) && all_used(p)))
+		st = BH_ECORRUPT;
+	bh_cleanse(p, sizeof(*p));
 	free(p);
-	return rc;
+	return st;
+}
+
+bool bh_bond_encode(const struct bh_bond *b, char *out, size_t cap, size_t *len)
+{
+	return encode(BOND_MAGIC "\n", bond_fields, b, out, cap, len);
+}
+
+bh_status bh_bond_decode(const uint8_t *data, size_t len, struct bh_bond *b)
+{
+	bh_status st = decode(data, len, BOND_MAGIC, bond_fields, b, sizeof(*b));
+	if (st == BH_OK && b->identity.type > BH_ADDR_RANDOM)
+		st = BH_ECORRUPT;
+	return st;
+}
+
+bool bh_local_identity_encode(const struct bh_local_identity *id, char *out, size_t cap,
+			      size_t *len)
+{
+	return encode(LOCAL_MAGIC "\n", local_fields, id, out, cap, len);
+}
+
+bh_status bh_local_identity_decode(const uint8_t *data, size_t len, struct bh_local_identity *out)
+{
+	bh_status st = decode(data, len, LOCAL_MAGIC, local_fields, out, sizeof(*out));
+	if (st == BH_OK) {
+		out->static_addr.type = BH_ADDR_RANDOM;
+		if (!bh_static_addr_valid(&out->static_addr))
+			st = BH_ECORRUPT;
+	}
+	return st;
 }

@@ -9,7 +9,9 @@
  *   SPSM not supported (Vol 3, Part A, 4.23), which is also what a full
  *   build answers for an SPSM nobody registered;
  * - Pairing Request without LE Secure Connections, no legacy pairing:
- *   Pairing Failed, Authentication Requirements (Vol 3, Part H, 2.3.5.1). */
+ *   Pairing Failed, Authentication Requirements (Vol 3, Part H, 2.3.5.1).
+ * And EATT without credit-based channels (host_eatt_off.c): a link has no
+ * enhanced bearer, and a host asked for some is not made. */
 #include "fake_host.h"
 #include <blehost/host.h>
 #include <stdarg.h>
@@ -87,6 +89,38 @@ static void coc_request_refused(void **state)
 	done(fh);
 }
 
+static void eatt_left_out(void **state)
+{
+	(void)state;
+#ifdef OFF_L2CAP_COC
+	struct fake_host *fh = connected_host();
+	struct bh_host_eatt_info info;
+	memset(&info, 0xaa, sizeof(info));
+	assert_int_equal(bh_host_eatt_info(fh->h, fh->conn, &info), BH_OK);
+	assert_int_equal(info.bearers, 0);
+	assert_int_equal(info.b[0].cid, 0);
+	assert_int_equal(bh_host_eatt_info(fh->h, 0x0eff, &info), BH_ENOTFOUND);
+	assert_int_equal(bh_host_eatt_info(fh->h, fh->conn, NULL), BH_ENOTFOUND);
+	done(fh);
+
+	/* eatt_bearers > 0 needs SPSM 0x0027, which L2CAP cannot register. */
+	fh = calloc(1, sizeof(*fh));
+	assert_non_null(fh);
+	fake_host_init(fh, "FAULTS_VERBOSE", BH_LOG_ERROR);
+	struct bh_host_config cfg;
+	fake_host_config(fh, &cfg, 7);
+	cfg.eatt_bearers = 2;
+	struct bh_host_events ev;
+	fake_host_events(fh, &ev);
+	char err[256] = "";
+	assert_null(bh_host_new(&cfg, &ev, err, sizeof(err)));
+	assert_true(err[0] != 0);
+	done(fh);
+#else
+	skip();
+#endif
+}
+
 static void legacy_pairing_refused(void **state)
 {
 	(void)state;
@@ -111,6 +145,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(att_request_not_supported),
 		cmocka_unit_test(coc_request_refused),
+		cmocka_unit_test(eatt_left_out),
 		cmocka_unit_test(legacy_pairing_refused),
 	};
 	return cmocka_run_group_tests_name("host_off", tests, NULL, NULL);

@@ -108,7 +108,8 @@ struct bh_host_config {
 	 * from a peer, and our GATT server has the Server Supported Features
 	 * characteristic saying EATT. The GATT client spreads its requests
 	 * over the unenhanced bearer and these; the server answers each
-	 * request on the bearer it came on. 0 (default): off. */
+	 * request on the bearer it came on. 0 (default): off. A build with
+	 * -Dl2cap_coc=false has no such channels: bh_host_new fails for N > 0. */
 	unsigned eatt_bearers;
 	/* Vendor bring-up before the standard init (<blehost/chipset.h>):
 	 * NULL: on USB transports, by VID:PID then manufacturer; "auto": the
