@@ -103,6 +103,12 @@ static void idle_check_done(void *ctx, bh_status st, const uint8_t *ret, size_t 
  * controller. stack: the earliest of the layers' deadlines. */
 static bh_time_ms idle_due(struct bh_host *h, bh_time_ms d)
 {
+	if (h->rx_seen) {
+		/* Asked in the pass that received it (the loop asks its sources
+		 * after every callback): the same time as at the packet. */
+		h->rx_seen = false;
+		h->last_rx = bh_now(&h->env);
+	}
 	if (!h->ready || h->fatal || h->idle_check_out ||
 	    h->cfg.idle_check_ms == BH_HOST_NO_IDLE_CHECK)
 		return BH_NEVER;

@@ -178,6 +178,7 @@ struct bh_host {
 	 * controller or of the last stack timer, and whether a check command
 	 * is out. */
 	bh_time_ms last_rx;
+	bool rx_seen; /* a packet came since last_rx was last brought up to date */
 	bool idle_check_out;
 	struct bh_host_link_events link_ev; /* host_link.c */
 	/* Bonded peers with an IRK, for the controller's resolving list

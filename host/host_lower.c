@@ -22,7 +22,9 @@ static uint64_t trace_timestamp(struct bh_host *h)
 static void on_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 {
 	struct bh_host *h = ctx;
-	h->last_rx = bh_now(&h->env);
+	/* Stamped when the idle check next looks (idle_due), once per pass
+	 * rather than a clock read per packet. */
+	h->rx_seen = true;
 	if (h->trace)
 		bh_trace_write(h->trace, BH_TRACE_RECEIVED, type, pkt, len, trace_timestamp(h));
 	if (host_chipset_rx(h, type, pkt, len))

@@ -406,12 +406,13 @@ void bh_loop_dispatch(struct bh_loop *l, const struct pollfd *fds, int n)
 /* One pass. fresh: ask every source again (the caller may have run code
  * outside any callback since the last pass); the loop's own runs pass
  * false, as nothing but callbacks runs between their passes, and a
- * source's deadline asked at the end of the last pass still holds. */
-static void iterate(struct bh_loop *l, bh_time_ms max_wait_ms, bool fresh)
+ * source's deadline asked at the end of the last pass still holds. now:
+ * the clock just read by the caller (bh_loop_run_until has it already:
+ * one read per pass fewer). */
+static void iterate(struct bh_loop *l, bh_time_ms max_wait_ms, bool fresh, bh_time_ms now)
 {
 	struct pollfd fds[64];
 	int n = bh_loop_pollfds(l, fds, 64);
-	bh_time_ms now = bh_loop_now(l);
 	if (fresh)
 		l->gen++;
 	bh_time_ms d = next_deadline(l);
@@ -446,7 +447,7 @@ static void iterate(struct bh_loop *l, bh_time_ms max_wait_ms, bool fresh)
 
 void bh_loop_iterate(struct bh_loop *l, bh_time_ms max_wait_ms)
 {
-	iterate(l, max_wait_ms, true);
+	iterate(l, max_wait_ms, true, bh_loop_now(l));
 }
 
 int bh_loop_run(struct bh_loop *l)
@@ -454,7 +455,7 @@ int bh_loop_run(struct bh_loop *l)
 	l->quit = false;
 	l->gen++; /* the application ran before this call */
 	while (!l->quit)
-		iterate(l, BH_NEVER, false);
+		iterate(l, BH_NEVER, false, bh_loop_now(l));
 	return 0;
 }
 
@@ -477,7 +478,7 @@ int bh_loop_run_until(struct bh_loop *l, const bool *done, bh_time_ms timeout_ms
 			if (idle)
 				return BH_ETIMEDOUT;
 		}
-		iterate(l, end == BH_NEVER ? BH_NEVER : end - now, false);
+		iterate(l, end == BH_NEVER ? BH_NEVER : end - now, false, now);
 	}
 	return *done ? 0 : BH_ECANCELLED;
 }

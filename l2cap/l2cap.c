@@ -116,6 +116,7 @@ int bh_l2cap_conn_added(struct bh_l2cap *l2, uint16_t handle, enum bh_l2cap_role
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->in_use = true;
+		l2->conns_in_use++;
 		c->handle = handle;
 		c->role = role;
 		c->next_ident = 1;
@@ -135,6 +136,7 @@ void bh_l2cap_conn_removed(struct bh_l2cap *l2, uint16_t handle)
 	c->param_pending = false;
 	c->sigq_count = 0;
 	c->in_use = false;
+	l2->conns_in_use--;
 	l2_coc_conn_removed(l2, handle);
 	if (param && l2->port.conn_param_result)
 		l2->port.conn_param_result(l2->port.ctx, handle, BH_EDISCONNECTED);
@@ -277,10 +279,12 @@ bh_time_ms bh_l2cap_next_deadline(const struct bh_l2cap *l2)
 	bh_time_ms t = l2_coc_next_deadline(l2);
 	/* One walk for both per-link timers (the loop asks this every pass):
 	 * Connection Parameter Update and Credit Based Reconfigure. */
-	for (unsigned i = 0; i < l2->cfg.max_connections; i++) {
+	for (unsigned i = 0, seen = 0; seen < l2->conns_in_use && i < l2->cfg.max_connections;
+	     i++) {
 		const struct l2_conn *c = &l2->conns[i];
 		if (!c->in_use)
 			continue;
+		seen++;
 		if (c->param_pending && c->param_deadline < t)
 			t = c->param_deadline;
 		if (c->reconf_pending && c->reconf_deadline < t)

@@ -74,6 +74,9 @@ struct bh_l2cap {
 	/* Channels in use: the per-packet and per-pass walks of chans[] are
 	 * skipped while there are none (the usual case: ATT on its fixed CID). */
 	unsigned chans_in_use;
+	/* Links in use: the per-pass deadline walk of conns[] stops once it
+	 * has seen them all (one link sits in the first of eight slots). */
+	unsigned conns_in_use;
 	uint16_t *servers; /* registered SPSMs, 0 = free slot */
 	uint8_t *frame;    /* scratch for outgoing frames: 4 + max(coc_mtu + 2, att_mtu) */
 	struct bh_l2cap_stats stats;

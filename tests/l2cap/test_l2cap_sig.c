@@ -185,6 +185,27 @@ static void test_param_req_raw(void **state)
 	node_free(&p);
 }
 
+/* The deadline walk counts links in use and stops after the last: a
+ * timer on a link behind a freed slot is still found, and a removed link
+ * no longer counts. */
+static void test_deadline_walk_slots(void **state)
+{
+	(void)state;
+	struct node p;
+	g_now = 500;
+	node_init(&p, BH_L2CAP_PERIPHERAL);
+	assert_int_equal(bh_l2cap_conn_added(p.l2, H + 1, BH_L2CAP_PERIPHERAL), 0);
+	bh_l2cap_conn_removed(p.l2, H); /* slot 0 free, the link in slot 1 */
+	struct bh_l2cap_conn_params want = { 24, 40, 0, 400 };
+	assert_int_equal(bh_l2cap_conn_param_update(p.l2, H + 1, &want), 0);
+	assert_int_equal(bh_l2cap_next_deadline(p.l2), 30500);
+	assert_int_equal(bh_l2cap_conn_added(p.l2, H, BH_L2CAP_PERIPHERAL), 0);
+	assert_int_equal(bh_l2cap_next_deadline(p.l2), 30500);
+	bh_l2cap_conn_removed(p.l2, H + 1);
+	assert_int_equal(bh_l2cap_next_deadline(p.l2), BH_NEVER);
+	node_free(&p);
+}
+
 static void test_param_rsp_matching_and_rtx(void **state)
 {
 	(void)state;
@@ -306,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_dispatch),
 		cmocka_unit_test(test_send_fixed),
+		cmocka_unit_test(test_deadline_walk_slots),
 		cmocka_unit_test(test_conn_table),
 		cmocka_unit_test(test_params_valid),
 		cmocka_unit_test(test_param_update_back_to_back),
