@@ -49,6 +49,7 @@ struct bh_att {
 	bool dead;
 	bool mtu_exchanged; /* as server: later MTU requests are answered but ignored */
 	bool want_can_send; /* a caller got BH_EBUSY for a notification/command */
+	bool full; /* port.send said BH_ATT_NOW_FULL; cleared by bh_att_can_send */
 
 	/* client: ring of requests; reqs[head] is the active one when req_state != IDLE.
 	 * req_cap entries are made so far, at most req_max. */
@@ -78,6 +79,16 @@ struct bh_att {
 	uint8_t *scratch; /* notifications are built here: made by the first */
 	uint16_t scratch_cap;
 };
+
+/* port.send; BH_ATT_NOW_FULL marks the bearer full and counts as sent. */
+static int att_send(struct bh_att *att, const uint8_t *pdu, size_t len)
+{
+	int rc = att->port.send(att->port.ctx, pdu, len);
+	if (rc != BH_ATT_NOW_FULL)
+		return rc;
+	att->full = true;
+	return 0;
+}
 
 void bh_att_config_default(struct bh_att_config *c)
 {
@@ -137,6 +148,7 @@ void bh_att_free(struct bh_att *att)
 
 uint16_t bh_att_mtu(const struct bh_att *att) { return att->mtu; }
 bool bh_att_is_dead(const struct bh_att *att) { return att->dead; }
+bool bh_att_full(const struct bh_att *att) { return att->full; }
 unsigned bh_att_outstanding(const struct bh_att *att) { return att->req_count; }
 
 void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu)
@@ -237,7 +249,7 @@ static int kick_head(struct bh_att *att, enum req_state *state, bh_time_ms *dead
 		*state = REQ_UNSENT;
 		*deadline = bh_now(att->env) + att->cfg.timeout_ms;
 	}
-	int rc = att->port.send(att->port.ctx, buf, len);
+	int rc = att_send(att, buf, len);
 	if (rc == 0)
 		*state = REQ_SENT;
 	if (rc == 0 || rc == BH_EBUSY)
@@ -414,7 +426,7 @@ static void server_hold_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
 /* Sends the response to the request being served, or holds it on BH_EBUSY. */
 static void server_send_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
 {
-	int rc = att->port.send(att->port.ctx, rsp, len);
+	int rc = att_send(att, rsp, len);
 	if (rc == BH_EBUSY) {
 		server_hold_rsp(att, rsp, len);
 		return;
@@ -570,6 +582,10 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 		len = (size_t)att->mtu - 3;
 	if (truncated)
 		*truncated = cut;
+	if (att->full) {
+		att->want_can_send = true;
+		return BH_EBUSY;
+	}
 	/* The test first: this is the notification path, the buffer is
 	 * nearly always there already. */
 	if (len + 3 > att->scratch_cap &&
@@ -579,8 +595,8 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 	bh_put16(att->scratch + 1, handle);
 	if (len)
 		memcpy(att->scratch + 3, value, len);
-	int rc = att->port.send(att->port.ctx, att->scratch, len + 3);
-	if (rc == BH_EBUSY)
+	int rc = att_send(att, att->scratch, len + 3);
+	if (rc == BH_EBUSY || att->full)
 		att->want_can_send = true;
 	return rc;
 }
@@ -599,13 +615,17 @@ int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len
 	}
 	if (n < 2 || off != len)
 		return BH_EINVAL;
+	if (att->full) {
+		att->want_can_send = true;
+		return BH_EBUSY;
+	}
 	if (len + 1 > att->scratch_cap &&
 	    !att_room(att, &att->scratch, &att->scratch_cap, len + 1))
 		return BH_ENOMEM;
 	att->scratch[0] = BH_ATT_MULT_NOTIFY;
 	memcpy(att->scratch + 1, tuples, len);
-	int rc = att->port.send(att->port.ctx, att->scratch, len + 1);
-	if (rc == BH_EBUSY)
+	int rc = att_send(att, att->scratch, len + 1);
+	if (rc == BH_EBUSY || att->full)
 		att->want_can_send = true;
 	return rc;
 }
@@ -616,8 +636,12 @@ int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len)
 		return BH_ESTATE;
 	if (!pdu || len < 1 || !bh_att_is_command(pdu[0]) || len > att->mtu)
 		return BH_EINVAL;
-	int rc = att->port.send(att->port.ctx, pdu, len);
-	if (rc == BH_EBUSY)
+	if (att->full) {
+		att->want_can_send = true;
+		return BH_EBUSY;
+	}
+	int rc = att_send(att, pdu, len);
+	if (rc == BH_EBUSY || att->full)
 		att->want_can_send = true;
 	return rc;
 }
@@ -625,7 +649,7 @@ int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len)
 static void send_confirm(struct bh_att *att)
 {
 	const uint8_t c = BH_ATT_CONFIRM;
-	if (att->confirms_held || att->port.send(att->port.ctx, &c, 1) == BH_EBUSY)
+	if (att->confirms_held || att_send(att, &c, 1) == BH_EBUSY)
 		att->confirms_held++;
 }
 
@@ -697,9 +721,10 @@ void bh_att_can_send(struct bh_att *att)
 {
 	if (att->dead)
 		return;
+	att->full = false; /* before the sends below: they may fill it again */
 	const uint8_t c = BH_ATT_CONFIRM;
 	while (att->confirms_held) {
-		if (att->port.send(att->port.ctx, &c, 1) == BH_EBUSY)
+		if (att_send(att, &c, 1) == BH_EBUSY)
 			return;
 		att->confirms_held--;
 	}

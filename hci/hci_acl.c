@@ -49,7 +49,9 @@ static struct hci_conn *next_ready(struct bh_hci *hci)
 	return NULL;
 }
 
-int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len)
+/* flow: report a queue this frame filled (bh_hci_acl_send_flow). */
+static int acl_queue(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len,
+		     bool flow)
 {
 	if (!frame || len < 4 || len > hci->cfg.rx_max_frame || bh_get16(frame) != len - 4)
 		return BH_EINVAL;
@@ -81,7 +83,22 @@ int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, s
 	if (++hci->tx_queued > hci->stats.tx_queue_high_water)
 		hci->stats.tx_queue_high_water = hci->tx_queued;
 	hci_acl_pump(hci);
-	return BH_OK;
+	/* After the pump: with a credit free the frame went out at once. A
+	 * link the pump tore down has nothing queued. */
+	if (!flow || c->queued < hci->cfg.tx_queue_depth)
+		return BH_OK;
+	c->want_can_send = true;
+	return BH_HCI_ACL_NOW_FULL;
+}
+
+int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len)
+{
+	return acl_queue(hci, handle, frame, len, false);
+}
+
+int bh_hci_acl_send_flow(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len)
+{
+	return acl_queue(hci, handle, frame, len, true);
 }
 
 bool bh_hci_acl_can_send(const struct bh_hci *hci, uint16_t handle)

@@ -78,7 +78,7 @@ struct hci_conn {
 	uint16_t handle;
 	unsigned in_flight;  /* ACL packets the controller holds for us */
 	unsigned queued;     /* frames in tx */
-	bool want_can_send;  /* a caller saw BH_EBUSY */
+	bool want_can_send;  /* a caller saw BH_EBUSY or BH_HCI_ACL_NOW_FULL */
 	struct hci_tx_frame *tx_head, *tx_tail;
 	/* Reassembly buffer: made by the first fragmented frame, grown
 	 * (doubling, up to rx_max_frame) when a frame needs more, freed when

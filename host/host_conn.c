@@ -23,7 +23,10 @@ static void att_run(void *a) { bh_att_on_timeout(((struct host_conn *)a)->att); 
 static int att_send(void *ctx, const uint8_t *pdu, size_t len)
 {
 	struct host_conn *c = ctx;
-	return bh_l2cap_send_fixed(c->h->l2cap, c->handle, BH_L2CAP_CID_ATT, pdu, len);
+	/* "Sent, now full" travels up so that the next notification is
+	 * refused before it is built (and the GATT server's before ATT's). */
+	int rc = bh_l2cap_send_fixed_flow(c->h->l2cap, c->handle, BH_L2CAP_CID_ATT, pdu, len);
+	return rc == BH_L2CAP_NOW_FULL ? BH_ATT_NOW_FULL : rc;
 }
 
 static void att_server_pdu(void *ctx, const uint8_t *pdu, size_t len)
@@ -117,7 +120,10 @@ static int gatts_notify(void *ctx, uint16_t conn, uint16_t attr, const uint8_t *
 			bool *truncated)
 {
 	struct host_conn *c = host_conn_find(ctx, conn);
-	return c ? bh_att_notify(c->att, attr, v, len, truncated) : BH_ENOTFOUND;
+	if (!c)
+		return BH_ENOTFOUND;
+	int rc = bh_att_notify(c->att, attr, v, len, truncated);
+	return rc == 0 && bh_att_full(c->att) ? BH_GATTS_NOW_FULL : rc;
 }
 
 static int gatts_notify_multiple(void *ctx, uint16_t conn, const uint8_t *tuples, size_t len)
@@ -193,7 +199,8 @@ static void gatts_indication_done(void *ctx, uint16_t conn, uint16_t value_handl
 static int l2_acl_send(void *ctx, uint16_t handle, const uint8_t *frame, size_t len)
 {
 	struct bh_host *h = ctx;
-	return bh_hci_acl_send(h->hci, handle, frame, len);
+	int rc = bh_hci_acl_send_flow(h->hci, handle, frame, len);
+	return rc == BH_HCI_ACL_NOW_FULL ? BH_L2CAP_NOW_FULL : rc;
 }
 
 static void l2_fixed_rx(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *pdu, size_t len)

@@ -166,7 +166,7 @@ int l2_sig_send(struct bh_l2cap *l2, struct l2_conn *c, uint8_t code, uint8_t id
 		memcpy(f + 8, data, len);
 	/* Held frames go first so commands keep their order. */
 	if (c->sigq_count == 0) {
-		int rc = l2->port.acl_send(l2->port.ctx, c->handle, f, n);
+		int rc = l2_acl_send(l2, c, f, n);
 		if (rc != BH_EBUSY) {
 			if (rc)
 				L2_LOG(l2, BH_LOG_WARN, "signaling send failed: %d", rc);
@@ -188,7 +188,7 @@ static bool flush_sig(struct bh_l2cap *l2, struct l2_conn *c)
 {
 	while (c->sigq_count) {
 		unsigned s = c->sigq_head;
-		int rc = l2->port.acl_send(l2->port.ctx, c->handle, c->sigq[s], c->sigq_len[s]);
+		int rc = l2_acl_send(l2, c, c->sigq[s], c->sigq_len[s]);
 		if (rc == BH_EBUSY)
 			return false;
 		c->sigq_head = (s + 1) % SIGQ_DEPTH;
@@ -200,7 +200,10 @@ static bool flush_sig(struct bh_l2cap *l2, struct l2_conn *c)
 void bh_l2cap_acl_can_send(struct bh_l2cap *l2, uint16_t handle)
 {
 	struct l2_conn *c = l2_conn_find(l2, handle);
-	if (!c || !flush_sig(l2, c))
+	if (!c)
+		return;
+	c->acl_full = false; /* before the sends below: they may fill it again */
+	if (!flush_sig(l2, c))
 		return;
 	l2_coc_can_send(l2, c);
 	c = l2_conn_find(l2, handle); /* a callback may have removed it */
@@ -211,8 +214,17 @@ void bh_l2cap_acl_can_send(struct bh_l2cap *l2, uint16_t handle)
 	}
 }
 
-int bh_l2cap_send_fixed(struct bh_l2cap *l2, uint16_t handle, uint16_t cid, const uint8_t *pdu,
-			size_t len)
+int l2_acl_send(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *frame, size_t len)
+{
+	int rc = l2->port.acl_send(l2->port.ctx, c->handle, frame, len);
+	if (rc != BH_L2CAP_NOW_FULL)
+		return rc;
+	c->acl_full = true;
+	return 0;
+}
+
+int bh_l2cap_send_fixed_flow(struct bh_l2cap *l2, uint16_t handle, uint16_t cid,
+			     const uint8_t *pdu, size_t len)
 {
 	struct l2_conn *c = l2_conn_find(l2, handle);
 	if (!c)
@@ -221,15 +233,30 @@ int bh_l2cap_send_fixed(struct bh_l2cap *l2, uint16_t handle, uint16_t cid, cons
 		     : cid == BH_L2CAP_CID_SMP ? BH_L2CAP_SMP_MTU : 0;
 	if (!mtu || len > mtu || (len && !pdu))
 		return BH_EINVAL;
+	if (c->acl_full) {
+		/* Refused unbuilt: the lower layer owes a can-send. */
+		c->fixed_wants = true;
+		return BH_EBUSY;
+	}
 	uint8_t *buf = l2->frame;
 	bh_put16(buf, (uint16_t)len);
 	bh_put16(buf + 2, cid);
 	if (len)
 		memcpy(buf + BH_L2CAP_HDR_LEN, pdu, len);
 	int rc = l2->port.acl_send(l2->port.ctx, handle, buf, len + BH_L2CAP_HDR_LEN);
-	if (rc == BH_EBUSY)
+	if (rc == BH_L2CAP_NOW_FULL)
+		c->acl_full = true;
+	/* Full or refused: whoever sends next waits for port.can_send. */
+	if (rc == BH_EBUSY || rc == BH_L2CAP_NOW_FULL)
 		c->fixed_wants = true;
 	return rc;
+}
+
+int bh_l2cap_send_fixed(struct bh_l2cap *l2, uint16_t handle, uint16_t cid, const uint8_t *pdu,
+			size_t len)
+{
+	int rc = bh_l2cap_send_fixed_flow(l2, handle, cid, pdu, len);
+	return rc == BH_L2CAP_NOW_FULL ? 0 : rc;
 }
 
 void bh_l2cap_on_acl(struct bh_l2cap *l2, uint16_t handle, const uint8_t *frame, size_t len)

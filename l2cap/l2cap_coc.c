@@ -450,8 +450,7 @@ static void chan_pump(struct bh_l2cap *l2, struct l2_conn *c, struct l2_chan *ch
 			memcpy(f + hdr, ch->tx_buf + ch->tx_off, n);
 		bh_put16(l2->frame, (uint16_t)(hdr + n));
 		bh_put16(l2->frame + 2, ch->peer_cid);
-		int rc = l2->port.acl_send(l2->port.ctx, c->handle, l2->frame,
-					   BH_L2CAP_HDR_LEN + hdr + n);
+		int rc = l2_acl_send(l2, c, l2->frame, BH_L2CAP_HDR_LEN + hdr + n);
 		if (rc == BH_EBUSY)
 			return; /* retried on bh_l2cap_acl_can_send */
 		if (rc)

@@ -31,6 +31,9 @@ struct l2_conn {
 	uint8_t sigq_len[SIGQ_DEPTH];
 	unsigned sigq_head, sigq_count;
 	bool fixed_wants; /* send_fixed returned BH_EBUSY: tell port.can_send */
+	/* port.acl_send said BH_L2CAP_NOW_FULL and bh_l2cap_acl_can_send has
+	 * not come since: fixed channel PDUs are refused unbuilt. */
+	bool acl_full;
 	/* Our ECFC reconfigure request (l2cap_ecfc.c), if pending. */
 	bool reconf_pending;
 	uint8_t reconf_ident, reconf_n;
@@ -84,6 +87,9 @@ struct bh_l2cap {
 
 /* l2cap.c */
 struct l2_conn *l2_conn_find(struct bh_l2cap *l2, uint16_t handle);
+/* port.acl_send for c's link; BH_L2CAP_NOW_FULL sets acl_full and is
+ * returned as 0. */
+int l2_acl_send(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *frame, size_t len);
 /* Sends a signaling command (code, ident, data) on CID 5; holds it when the
  * link is busy. 0, or BH_EBUSY when it could neither go out nor be held. */
 int l2_sig_send(struct bh_l2cap *l2, struct l2_conn *c, uint8_t code, uint8_t ident,

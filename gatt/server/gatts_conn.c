@@ -257,6 +257,11 @@ bh_status bh_gatts_notify(struct bh_gatts *s, uint16_t conn, uint16_t value_hand
 	struct gatts_conn *c = gatts_conn_find(s, conn);
 	if (!c)
 		return BH_ENOTFOUND;
+	/* First: an application that notifies until BH_EBUSY meets this once
+	 * per notification sent, so it skips the lookups below. What they
+	 * would refuse is refused after bh_gatts_can_send. */
+	if (c->ntf_full)
+		return BH_EBUSY;
 	struct gatts_attr *a;
 	bh_status st = value_for(s, conn, value_handle, &value, &len, &a);
 	if (st != BH_OK)
@@ -267,7 +272,17 @@ bh_status bh_gatts_notify(struct bh_gatts *s, uint16_t conn, uint16_t value_hand
 		*truncated = false;
 	if (!s->port.notify)
 		return BH_ENOTSUP;
-	return s->port.notify(s->port.ctx, conn, value_handle, value, len, truncated);
+	return gatts_port_notify(s, c, value_handle, value, len, truncated);
+}
+
+int gatts_port_notify(struct bh_gatts *s, struct gatts_conn *c, uint16_t handle,
+		      const void *value, size_t len, bool *truncated)
+{
+	int rc = s->port.notify(s->port.ctx, c->conn, handle, value, len, truncated);
+	if (rc != BH_GATTS_NOW_FULL)
+		return rc;
+	c->ntf_full = true;
+	return BH_OK;
 }
 
 static bh_status send_indication(struct bh_gatts *s, struct gatts_conn *c, uint16_t handle,
@@ -406,6 +421,7 @@ void bh_gatts_can_send(struct bh_gatts *s, uint16_t conn)
 	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
 	if (!c)
 		return;
+	c->ntf_full = false; /* before the sends below: they may fill it again */
 	/* A Service Changed the bearer refused earlier goes first. */
 	if (c->sc_waiting && !c->ind_pending)
 		send_service_changed(s, c);

@@ -90,6 +90,8 @@ struct gatts_conn {
 	uint8_t cache; /* enum gatts_cache */
 	/* One indication outstanding at a time. */
 	bool ind_pending;
+	/* port.notify said BH_GATTS_NOW_FULL; cleared by bh_gatts_can_send. */
+	bool ntf_full;
 	bool ind_is_sc; /* it is a Service Changed indication */
 	uint16_t ind_handle;
 	/* A Service Changed range waiting for the outstanding indication. */
@@ -188,6 +190,10 @@ void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_
 void gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
 		      const uint8_t *raw, size_t len);
 
+/* gatts_conn.c: port.notify for c; BH_GATTS_NOW_FULL sets c->ntf_full and
+ * counts as sent. */
+int gatts_port_notify(struct bh_gatts *s, struct gatts_conn *c, uint16_t handle,
+		      const void *value, size_t len, bool *truncated);
 /* gatts_conn.c: the value a notification of handle carries (stack-held,
  * given, or from the read callback into s->ntf_buf), and the attribute. */
 bh_status gatts_ntf_value(struct bh_gatts *s, uint16_t conn, uint16_t handle, const void **value,

@@ -10,6 +10,7 @@
 
 struct packer {
 	struct bh_gatts *s;
+	struct gatts_conn *c;
 	uint16_t conn;
 	size_t room; /* MTU-1: the tuple list after the opcode */
 	uint8_t buf[BH_ATT_MAX_MTU];
@@ -25,7 +26,7 @@ static int flush(struct packer *p)
 		return 0;
 	int rc;
 	if (p->count == 1)
-		rc = p->s->port.notify(p->s->port.ctx, p->conn, bh_get16(p->buf), p->buf + TUPLE_HDR,
+		rc = gatts_port_notify(p->s, p->c, bh_get16(p->buf), p->buf + TUPLE_HDR,
 				       bh_get16(p->buf + 2), NULL);
 	else
 		rc = p->s->port.notify_multiple(p->s->port.ctx, p->conn, p->buf, p->len);
@@ -54,7 +55,7 @@ int bh_gatts_notify_multiple(struct bh_gatts *s, uint16_t conn, const uint16_t *
 			return BH_ESTATE;
 	}
 	bool multi = (c->csf & GATTS_CSF_MULT_NTF) && s->port.notify_multiple;
-	struct packer p = { .s = s, .conn = conn };
+	struct packer p = { .s = s, .c = c, .conn = conn };
 	uint16_t mtu = s->port.mtu ? s->port.mtu(s->port.ctx, conn) : BH_ATT_DEFAULT_MTU;
 	p.room = (size_t)mtu - 1;
 	unsigned sent = 0;
@@ -69,7 +70,7 @@ int bh_gatts_notify_multiple(struct bh_gatts *s, uint16_t conn, const uint16_t *
 			/* Alone: what is packed goes first, to keep the order. */
 			int rc = flush(&p);
 			if (rc == 0)
-				rc = s->port.notify(s->port.ctx, conn, value_handles[i], v, len, NULL);
+				rc = gatts_port_notify(s, c, value_handles[i], v, len, NULL);
 			if (rc)
 				return rc == BH_EBUSY ? (int)(sent - p.count) : rc;
 			sent++;

@@ -18,6 +18,7 @@ struct side {
 	size_t sent_len[MAXPDU];
 	unsigned nsent;
 	int busy; /* port.send returns BH_EBUSY while > 0 */
+	int full; /* port.send sends and says BH_ATT_NOW_FULL while > 0 */
 	/* upper-layer observations */
 	uint8_t srv[600];
 	size_t srv_len;
@@ -52,6 +53,10 @@ static int p_send(void *ctx, const uint8_t *pdu, size_t len)
 	assert_true(s->nsent < MAXPDU);
 	memcpy(s->sent[s->nsent], pdu, len);
 	s->sent_len[s->nsent++] = len;
+	if (s->full > 0) {
+		s->full--;
+		return BH_ATT_NOW_FULL;
+	}
 	return 0;
 }
 static void p_server_pdu(void *ctx, const uint8_t *pdu, size_t len)
@@ -427,6 +432,52 @@ static void test_server_rules(void **state)
 	assert_null(bh_att_new(NULL, &env, &(struct bh_att_port){ 0 }));
 }
 
+/* "Sent, now full" from the port: notifications and commands are refused
+ * unbuilt until bh_att_can_send; what is kept (requests) counts as sent. */
+static void test_notify_now_full(void **state)
+{
+	(void)state;
+	struct side s;
+	side_init(&s, 100);
+	uint8_t v[4] = { 1, 2, 3, 4 };
+	const uint8_t tuples[] = { 1, 0, 1, 0, 0xaa, 2, 0, 1, 0, 0xbb };
+	s.full = 1;
+	assert_int_equal(bh_att_notify(s.att, 5, v, sizeof(v), NULL), 0);
+	assert_int_equal(s.nsent, 1);
+	assert_true(bh_att_full(s.att));
+	assert_int_equal(bh_att_notify(s.att, 5, v, sizeof(v), NULL), BH_EBUSY);
+	assert_int_equal(bh_att_send_command(s.att, (const uint8_t[]){ 0x52, 1, 0 }, 3), BH_EBUSY);
+	assert_int_equal(bh_att_notify_multiple(s.att, tuples, sizeof(tuples)), BH_EBUSY);
+	assert_int_equal(bh_att_notify(s.att, 5, NULL, 3, NULL), BH_EINVAL); /* checks first */
+	assert_int_equal(s.nsent, 1); /* never offered to the port */
+	bh_att_can_send(s.att);
+	assert_int_equal(s.ncansend, 1);
+	assert_false(bh_att_full(s.att));
+	assert_int_equal(bh_att_notify(s.att, 5, v, sizeof(v), NULL), 0);
+	assert_int_equal(s.nsent, 2);
+	/* A request that fills the queue went: not resent on the can-send, and
+	 * with nobody refused nobody is told. */
+	s.full = 1;
+	struct done d = { 0 };
+	assert_int_equal(bh_att_request(s.att, (const uint8_t[]){ BH_ATT_READ_REQ, 3, 0 }, 3,
+					done_cb, &d),
+			 0);
+	assert_int_equal(s.nsent, 3);
+	assert_true(bh_att_full(s.att));
+	bh_att_can_send(s.att);
+	assert_int_equal(s.nsent, 3);
+	assert_int_equal(s.ncansend, 1);
+	/* The notification that filled it is told, although never refused:
+	 * whoever saw bh_att_full may wait for that. */
+	s.full = 1;
+	assert_int_equal(bh_att_notify(s.att, 5, v, sizeof(v), NULL), 0);
+	assert_true(bh_att_full(s.att));
+	bh_att_can_send(s.att);
+	assert_int_equal(s.ncansend, 2);
+	bh_att_free(s.att);
+	assert_int_equal(d.n, 1);
+}
+
 static void test_notify_truncation_and_busy(void **state)
 {
 	(void)state;
@@ -603,6 +654,7 @@ int main(void)
 		cmocka_unit_test(test_transaction_timeout),
 		cmocka_unit_test(test_notifications_and_indications),
 		cmocka_unit_test(test_server_rules),
+		cmocka_unit_test(test_notify_now_full),
 		cmocka_unit_test(test_notify_truncation_and_busy),
 		cmocka_unit_test(test_indications_queue),
 		cmocka_unit_test(test_busy_request_retry),

@@ -40,6 +40,10 @@ static int f_notify(void *ctx, uint16_t conn, uint16_t handle, const uint8_t *va
 	if (truncated)
 		*truncated = len > max;
 	logrec(f->ntf, &f->nntf, conn, handle, value, len > max ? max : len);
+	if (f->notify_full > 0) {
+		f->notify_full--;
+		return BH_GATTS_NOW_FULL;
+	}
 	return 0;
 }
 

@@ -34,6 +34,7 @@ struct fake {
 	struct fake_pdu ind[FAKE_MAX_LOG];
 	unsigned nind;
 	int notify_rc, indicate_rc, respond_rc;
+	int notify_full; /* notify records and says BH_GATTS_NOW_FULL while > 0 */
 	uint16_t mtu;
 	struct bh_gatts_security sec; /* for every connection */
 	bh_status verify_rc;

@@ -270,6 +270,53 @@ static void test_cccd_three_connections(void **state)
 	fake_free(&f);
 }
 
+/* "Sent, now full" from the port: the next notification is refused before
+ * the port is asked, until bh_gatts_can_send, which wakes the application. */
+static void test_notify_now_full(void **state)
+{
+	(void)state;
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	fake_demo(&f);
+	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	assert_int_equal(bh_gatts_connected(f.s, 2), BH_OK);
+	REQ(&f, 1, BH_ATT_WRITE_REQ, 17, 0, 1, 0);
+	REQ(&f, 1, BH_ATT_WRITE_REQ, 29, 0, 1, 0);
+	REQ(&f, 2, BH_ATT_WRITE_REQ, 17, 0, 1, 0);
+	f.notify_full = 1;
+	assert_int_equal(bh_gatts_notify(f.s, 1, 16, "a", 1, NULL), BH_OK);
+	assert_int_equal(f.nntf, 1);
+	assert_int_equal(bh_gatts_notify(f.s, 1, 16, "b", 1, NULL), BH_EBUSY);
+	assert_int_equal(bh_gatts_notify(f.s, 1, 28, NULL, 0, NULL), BH_EBUSY);
+	assert_int_equal(f.nntf, 1); /* the port was not asked */
+	/* Before the other checks (they come after the can-send); other links
+	 * are not held back. */
+	assert_int_equal(bh_gatts_notify(f.s, 1, 999, NULL, 0, NULL), BH_EBUSY);
+	assert_int_equal(bh_gatts_notify(f.s, 3, 16, NULL, 0, NULL), BH_ENOTFOUND);
+	assert_int_equal(bh_gatts_notify(f.s, 2, 16, "c", 1, NULL), BH_OK);
+	assert_int_equal(f.nntf, 2);
+	bh_gatts_can_send(f.s, 1);
+	assert_int_equal(f.ncan_send, 1);
+	assert_int_equal(bh_gatts_notify(f.s, 1, 16, "d", 1, NULL), BH_OK);
+	assert_int_equal(f.nntf, 3);
+	assert_int_equal(bh_gatts_notify(f.s, 1, 999, NULL, 0, NULL), BH_ENOTFOUND);
+	assert_int_equal(bh_gatts_notify(f.s, 1, 23, NULL, 0, NULL), BH_ESTATE);
+	/* Several values: one that filled the queue counts as sent. */
+	const uint16_t two[] = { 16, 28 };
+	f.notify_full = 1;
+	assert_int_equal(bh_gatts_notify_multiple(f.s, 1, two, 2), 2);
+	assert_int_equal(f.nntf, 5);
+	assert_int_equal(bh_gatts_notify(f.s, 1, 16, "e", 1, NULL), BH_EBUSY);
+	/* A new link in a freed slot starts with room. */
+	bh_gatts_disconnected(f.s, 1);
+	assert_int_equal(bh_gatts_connected(f.s, 3), BH_OK);
+	REQ(&f, 3, BH_ATT_WRITE_REQ, 17, 0, 1, 0);
+	assert_int_equal(bh_gatts_notify(f.s, 3, 16, "f", 1, NULL), BH_OK);
+	assert_int_equal(f.nntf, 6);
+	fake_free(&f);
+}
+
 static void test_notify_indicate_api(void **state)
 {
 	(void)state;
@@ -605,6 +652,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_permissions_matrix),
+		cmocka_unit_test(test_notify_now_full),
 		cmocka_unit_test(test_signed_write_security),
 		cmocka_unit_test(test_cccd_three_connections),
 		cmocka_unit_test(test_notify_indicate_api),

@@ -176,6 +176,37 @@ static void test_credits_and_queue_full(void **state)
 	assert_int_equal(st.tx_queue_high_water, 2);
 }
 
+/* bh_hci_acl_send_flow says when a frame filled the queue, and that promise
+ * of a can-send holds although nobody was refused. */
+static void test_send_flow_now_full(void **state)
+{
+	struct fake *f = *state;
+	struct bh_hci_config cfg;
+	bh_hci_config_default(&cfg);
+	cfg.tx_queue_depth = 2;
+	up(f, 192, 1, &cfg);
+	fake_le_conn(f, 0x0010);
+	uint8_t frame[64];
+	size_t len = make_frame(frame, 20, 3);
+	/* Sent at once: nothing stays queued. */
+	assert_int_equal(bh_hci_acl_send_flow(f->hci, 0x10, frame, len), BH_OK);
+	assert_int_equal(bh_hci_acl_send_flow(f->hci, 0x10, frame, len), BH_OK);
+	assert_int_equal(bh_hci_acl_send_flow(f->hci, 0x10, frame, len), BH_HCI_ACL_NOW_FULL);
+	assert_false(bh_hci_acl_can_send(f->hci, 0x10));
+	assert_int_equal(f->can_send_calls, 0);
+	fake_nocp(f, 0x10, 1);
+	assert_int_equal(f->can_send_calls, 1); /* no BH_EBUSY was needed */
+	assert_int_equal(f->last_can_send, 0x10);
+	/* The plain call never says it and promises nothing. */
+	assert_int_equal(bh_hci_acl_send(f->hci, 0x10, frame, len), BH_OK);
+	assert_false(bh_hci_acl_can_send(f->hci, 0x10));
+	fake_nocp(f, 0x10, 1);
+	assert_int_equal(f->can_send_calls, 1);
+	/* Unknown links and bad frames as bh_hci_acl_send. */
+	assert_int_equal(bh_hci_acl_send_flow(f->hci, 0x11, frame, len), BH_ENOTFOUND);
+	assert_int_equal(bh_hci_acl_send_flow(f->hci, 0x10, frame, 3), BH_EINVAL);
+}
+
 static uint16_t acl_handle(const struct fake_pkt *p)
 {
 	return bh_get16(p->data) & 0x0fff;
@@ -528,6 +559,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fragmentation_mtus, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acl_send_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_credits_and_queue_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_flow_now_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nocp_two_connections_round_robin, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_nocp_overreport_does_not_lend_credits, setup,

@@ -24,6 +24,7 @@ struct node {
 	unsigned nf;
 	int busy; /* acl_send returns BH_EBUSY while > 0 */
 	int busy_all; /* acl_send always busy */
+	int full; /* acl_send sends and says BH_L2CAP_NOW_FULL while > 0 */
 	uint16_t last_handle; /* connection of the last frame sent */
 	/* fixed channels */
 	unsigned nfixed, ncansend;
@@ -68,6 +69,10 @@ static __attribute__((unused)) int n_acl_send(void *ctx, uint16_t handle, const 
 	assert_true(len <= sizeof(n->f[0]));
 	memcpy(n->f[n->nf], frame, len);
 	n->flen[n->nf++] = len;
+	if (n->full > 0) {
+		n->full--;
+		return BH_L2CAP_NOW_FULL;
+	}
 	return 0;
 }
 static __attribute__((unused)) void n_fixed_rx(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *pdu, size_t len)

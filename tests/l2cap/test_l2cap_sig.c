@@ -70,6 +70,51 @@ static void test_send_fixed(void **state)
 	node_free(&n);
 }
 
+/* "Sent, now full" from the port: the next ATT or SMP PDU is refused
+ * without being built or offered to the port, until the can-send, which
+ * comes although nobody had been refused when the queue filled. */
+static void test_send_fixed_now_full(void **state)
+{
+	(void)state;
+	struct node n;
+	node_init(&n, BH_L2CAP_PERIPHERAL);
+	uint8_t p[70] = { 1, 2, 3 };
+	n.full = 1;
+	assert_int_equal(bh_l2cap_send_fixed_flow(n.l2, H, BH_L2CAP_CID_ATT, p, 3),
+			 BH_L2CAP_NOW_FULL);
+	assert_int_equal(n.nf, 1);
+	assert_int_equal(bh_l2cap_send_fixed_flow(n.l2, H, BH_L2CAP_CID_ATT, p, 3), BH_EBUSY);
+	assert_int_equal(bh_l2cap_send_fixed(n.l2, H, BH_L2CAP_CID_SMP, p, 3), BH_EBUSY);
+	assert_int_equal(n.nf, 1); /* the port never saw them */
+	/* Argument errors still come first. */
+	assert_int_equal(bh_l2cap_send_fixed_flow(n.l2, H, BH_L2CAP_CID_ATT, p, 65), BH_EINVAL);
+	assert_int_equal(bh_l2cap_send_fixed_flow(n.l2, H + 1, BH_L2CAP_CID_ATT, p, 3),
+			 BH_ENOTFOUND);
+	bh_l2cap_acl_can_send(n.l2, H);
+	assert_int_equal(n.ncansend, 1);
+	assert_int_equal(bh_l2cap_send_fixed_flow(n.l2, H, BH_L2CAP_CID_ATT, p, 3), 0);
+	assert_int_equal(n.nf, 2);
+	/* The plain call says 0 for a full queue, and the can-send follows. */
+	n.full = 1;
+	assert_int_equal(bh_l2cap_send_fixed(n.l2, H, BH_L2CAP_CID_SMP, p, 3), 0);
+	assert_int_equal(bh_l2cap_send_fixed(n.l2, H, BH_L2CAP_CID_SMP, p, 3), BH_EBUSY);
+	bh_l2cap_acl_can_send(n.l2, H);
+	assert_int_equal(n.ncansend, 2);
+	/* A signaling frame that fills the queue counts as sent (not held, not
+	 * resent) and holds back fixed PDUs as well. */
+	n.full = 1;
+	struct bh_l2cap_conn_params want = { 24, 40, 0, 400 };
+	assert_int_equal(bh_l2cap_conn_param_update(n.l2, H, &want), 0);
+	assert_int_equal(n.nf, 4);
+	assert_int_equal(bh_l2cap_send_fixed_flow(n.l2, H, BH_L2CAP_CID_ATT, p, 3), BH_EBUSY);
+	bh_l2cap_acl_can_send(n.l2, H);
+	assert_int_equal(n.nf, 4); /* nothing was held */
+	assert_int_equal(n.ncansend, 3);
+	assert_int_equal(bh_l2cap_send_fixed_flow(n.l2, H, BH_L2CAP_CID_ATT, p, 3), 0);
+	assert_int_equal(n.nf, 5);
+	node_free(&n);
+}
+
 static void test_conn_table(void **state)
 {
 	(void)state;
@@ -327,6 +372,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fixed_dispatch),
 		cmocka_unit_test(test_send_fixed),
+		cmocka_unit_test(test_send_fixed_now_full),
 		cmocka_unit_test(test_deadline_walk_slots),
 		cmocka_unit_test(test_conn_table),
 		cmocka_unit_test(test_params_valid),

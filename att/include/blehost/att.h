@@ -152,7 +152,10 @@ void bh_att_config_default(struct bh_att_config *c);
 struct bh_att_port {
 	void *ctx;
 	/* Send one PDU on the ATT fixed channel. 0, or BH_EBUSY when there is
-	 * no room now (the bearer keeps the PDU and retries on bh_att_can_send). */
+	 * no room now (the bearer keeps the PDU and retries on bh_att_can_send).
+	 * May return BH_ATT_NOW_FULL instead of 0: sent, and there is no room
+	 * for the next one; bh_att_can_send must then follow when room returns.
+	 * Until it does, notifications and commands get BH_EBUSY unbuilt. */
 	int (*send)(void *ctx, const uint8_t *pdu, size_t len);
 	/* Server role: a request, command or signed write arrived. For a
 	 * request the server must call bh_att_respond() exactly once, now or
@@ -197,6 +200,12 @@ void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu);
 /* Client requests queued or outstanding (for spreading load over bearers). */
 unsigned bh_att_outstanding(const struct bh_att *att);
 bool bh_att_is_dead(const struct bh_att *att);
+#define BH_ATT_NOW_FULL 1
+/* True when port.send said BH_ATT_NOW_FULL and bh_att_can_send has not come
+ * since: the next notification or command gets BH_EBUSY, and port.can_send
+ * follows when room returns (a caller that sent the last one may wait for
+ * it instead of trying). */
+bool bh_att_full(const struct bh_att *att);
 
 /* Client: a response or its error. status is BH_OK with the response PDU
  * (opcode first), BH_ATT_ERROR(code) with the Error Response PDU in rsp,

@@ -191,7 +191,11 @@ struct bh_gatts_port {
 	 * exactly once per request, before bh_gatts_on_pdu() returns. */
 	int (*respond)(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len);
 	/* Handle Value Notification: 0 or BH_EBUSY; *truncated set when the
-	 * value was cut to MTU-3 (bh_att_notify). */
+	 * value was cut to MTU-3 (bh_att_notify). May return BH_GATTS_NOW_FULL
+	 * instead of 0: sent, and the bearer has no room for the next one;
+	 * bh_gatts_can_send must then follow when room returns, and until it
+	 * does bh_gatts_notify answers BH_EBUSY for conn before any other
+	 * check, without calling notify. */
 	int (*notify)(void *ctx, uint16_t conn, uint16_t handle, const uint8_t *value, size_t len,
 		      bool *truncated);
 	/* Handle Value Indication; the host calls bh_gatts_indication_done()
@@ -330,6 +334,7 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 void bh_gatts_indication_done(struct bh_gatts *s, uint16_t conn, bh_status st);
 /* The bearer has room again on conn. */
 void bh_gatts_can_send(struct bh_gatts *s, uint16_t conn);
+#define BH_GATTS_NOW_FULL 1
 
 /* CCCD state of one peer as a small blob to store with the bond:
  * version, Client Supported Features, change-aware hash, CCCD values
@@ -358,7 +363,8 @@ bool bh_gatts_change_aware(const struct bh_gatts *s, uint16_t conn);
  * handle without a CCCD),
  * BH_ESTATE (conn not subscribed for that kind), BH_EBUSY (no room: wait
  * for events.can_send; or, for indications, one is outstanding on conn),
- * BH_EINVAL. *truncated (may be NULL) tells a notification was cut. */
+ * BH_EINVAL. A notification on a link known to have no room gets BH_EBUSY
+ * before the handle is checked. *truncated (may be NULL) tells a notification was cut. */
 bh_status bh_gatts_notify(struct bh_gatts *s, uint16_t conn, uint16_t value_handle,
 			  const void *value, size_t len, bool *truncated);
 bh_status bh_gatts_indicate(struct bh_gatts *s, uint16_t conn, uint16_t value_handle,

@@ -231,7 +231,8 @@ struct bh_hci_port {
 	/* One complete, reassembled L2CAP frame (basic header included, its
 	 * length field already checked against the data). */
 	void (*acl)(void *ctx, uint16_t handle, const uint8_t *frame, size_t len);
-	/* The connection's transmit queue has room again after BH_EBUSY. */
+	/* The connection's transmit queue has room again after BH_EBUSY (or
+	 * after bh_hci_acl_send_flow said BH_HCI_ACL_NOW_FULL). */
 	void (*acl_can_send)(void *ctx, uint16_t handle);
 	/* Bring-up (bh_hci_start or recovery) finished: BH_OK or the error. */
 	void (*ready)(void *ctx, bh_status result);
@@ -314,6 +315,13 @@ void bh_hci_cmd_forget(struct bh_hci *hci, void *ctx);
  * transmit pool refused) or BH_EINVAL (len < 4, len > rx_max_frame, or the
  * basic header's length field does not match len - 4). */
 int bh_hci_acl_send(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len);
+/* As bh_hci_acl_send, but returns BH_HCI_ACL_NOW_FULL instead of 0 when the
+ * frame was queued and the link's queue is full with it: the next frame
+ * would get BH_EBUSY, and acl_can_send follows when room returns, as after
+ * BH_EBUSY. The layers above can then refuse their next PDU before building
+ * it (the host's L2CAP port uses this). */
+#define BH_HCI_ACL_NOW_FULL 1
+int bh_hci_acl_send_flow(struct bh_hci *hci, uint16_t handle, const uint8_t *frame, size_t len);
 bool bh_hci_acl_can_send(const struct bh_hci *hci, uint16_t handle);
 
 /* Fault injection and diagnostics for tests.

@@ -135,11 +135,16 @@ struct bh_l2cap_port {
 	void *ctx;
 	/* One whole L2CAP frame (basic header included) to the connection.
 	 * 0, BH_EBUSY (no room: L2CAP keeps what it must and retries on
-	 * bh_l2cap_acl_can_send) or another negative status. */
+	 * bh_l2cap_acl_can_send) or another negative status. May return
+	 * BH_L2CAP_NOW_FULL instead of 0: sent, and the link's queue is full
+	 * now; bh_l2cap_acl_can_send must then follow when room returns, and
+	 * until it does L2CAP refuses ATT and SMP PDUs with BH_EBUSY before
+	 * building their frames. */
 	int (*acl_send)(void *ctx, uint16_t handle, const uint8_t *frame, size_t len);
 	/* A PDU on ATT (4) or SMP (6), header stripped, within the channel MTU. */
 	void (*fixed_rx)(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *pdu, size_t len);
-	/* Room returned after bh_l2cap_send_fixed gave BH_EBUSY. */
+	/* Room returned after bh_l2cap_send_fixed gave BH_EBUSY or
+	 * bh_l2cap_send_fixed_flow BH_L2CAP_NOW_FULL. */
 	void (*can_send)(void *ctx, uint16_t handle);
 	/* Central: the peripheral asks for new parameters (already range
 	 * checked). Return true to accept; NULL means accept. */
@@ -209,6 +214,13 @@ void bh_l2cap_on_timeout(struct bh_l2cap *l2);
  * BH_ENOTFOUND (no such connection). */
 int bh_l2cap_send_fixed(struct bh_l2cap *l2, uint16_t handle, uint16_t cid, const uint8_t *pdu,
 			size_t len);
+/* As bh_l2cap_send_fixed, but returns BH_L2CAP_NOW_FULL instead of 0 when
+ * the PDU went and the link's queue is full with it: the next PDU would get
+ * BH_EBUSY, and port.can_send follows when room returns. The layer above
+ * can refuse its next PDU before building it. */
+#define BH_L2CAP_NOW_FULL 1
+int bh_l2cap_send_fixed_flow(struct bh_l2cap *l2, uint16_t handle, uint16_t cid,
+			     const uint8_t *pdu, size_t len);
 
 /* Peripheral: sends a Connection Parameter Update Request; the result
  * arrives on port.conn_param_result. 0, BH_EINVAL (params out of range),
