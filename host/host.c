@@ -105,9 +105,12 @@ static bh_time_ms idle_due(struct bh_host *h, bh_time_ms d)
 {
 	if (h->rx_seen) {
 		/* Asked in the pass that received it (the loop asks its sources
-		 * after every callback): the same time as at the packet. */
+		 * after every callback): that pass's time is the packet's, give
+		 * or take microseconds, when the loop's clock is ours (our own
+		 * loop, a real clock); else the clock is read. */
 		h->rx_seen = false;
-		h->last_rx = bh_now(&h->env);
+		h->last_rx = h->own_loop && !h->virtual_time ? bh_loop_pass_now(h->loop)
+							     : bh_now(&h->env);
 	}
 	if (!h->ready || h->fatal || h->idle_check_out ||
 	    h->cfg.idle_check_ms == BH_HOST_NO_IDLE_CHECK)

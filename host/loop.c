@@ -62,6 +62,8 @@ struct bh_loop {
 	struct posted *post_head, *post_tail;
 
 	bool quit;
+	/* The time the latest pass of bh_loop_dispatch read (bh_loop_pass_now). */
+	bh_time_ms pass_now;
 	/* Counts callbacks run (fd watches, timers, sources, posted work): a
 	 * source's deadline can only change when code runs. */
 	uint64_t gen;
@@ -88,6 +90,7 @@ struct bh_loop *bh_loop_new(void)
 	pthread_mutex_init(&l->lock, NULL);
 	l->gen = 1;
 	l->now = bh_monotonic_ms;
+	l->pass_now = bh_monotonic_ms(NULL);
 	l->next_id = 1;
 	return l;
 }
@@ -114,6 +117,7 @@ void bh_loop_set_clock(struct bh_loop *l, bh_time_ms (*now)(void *), void *ctx)
 {
 	l->now = now ? now : bh_monotonic_ms;
 	l->now_ctx = ctx;
+	l->pass_now = l->now(ctx);
 }
 
 void bh_loop_set_virtual(struct bh_loop *l, void (*advance)(void *ctx, bh_time_ms to), void *ctx)
@@ -123,6 +127,8 @@ void bh_loop_set_virtual(struct bh_loop *l, void (*advance)(void *ctx, bh_time_m
 }
 
 bh_time_ms bh_loop_now(const struct bh_loop *l) { return l->now(l->now_ctx); }
+
+bh_time_ms bh_loop_pass_now(const struct bh_loop *l) { return l->pass_now; }
 
 static int grow(void **arr, size_t *cap, size_t need, size_t elem)
 {
@@ -393,9 +399,10 @@ void bh_loop_dispatch(struct bh_loop *l, const struct pollfd *fds, int n)
 	 * microseconds later runs on the next pass, without waiting). A replay's
 	 * input source moves virtual time: read it again after that. */
 	bh_time_ms now = bh_loop_now(l);
+	l->pass_now = now;
 	run_sources(l, true, now);
 	if (l->advance)
-		now = bh_loop_now(l);
+		l->pass_now = now = bh_loop_now(l);
 	run_timers(l, now);
 	run_sources(l, false, now);
 	for (int i = 0; i < n; i++)

@@ -238,6 +238,7 @@ int bh_smp_conn_added(struct bh_smp *smp, uint16_t handle, bool central, const b
 	c->peer = *peer;
 	c->deadline = BH_NEVER;
 	smp->conns[slot] = c;
+	smp->nconns++;
 	return 0;
 }
 
@@ -264,6 +265,7 @@ void bh_smp_conn_removed(struct bh_smp *smp, uint16_t handle)
 		memset(c, 0, sizeof(*c));
 		bh_pool_free(&smp->conn_pool, c);
 		smp->conns[i] = NULL;
+		smp->nconns--;
 		return;
 	}
 }
@@ -455,10 +457,16 @@ void smp_timer_restart(struct bh_smp *smp, struct smp_conn *c)
 
 bh_time_ms bh_smp_next_deadline(const struct bh_smp *smp)
 {
+	/* Asked every loop pass: the walk stops after the links there are. */
 	bh_time_ms d = BH_NEVER;
-	for (unsigned i = 0; i < smp->cfg.max_conns; i++)
-		if (smp->conns[i] && smp->conns[i]->deadline < d)
-			d = smp->conns[i]->deadline;
+	for (unsigned i = 0, seen = 0; seen < smp->nconns && i < smp->cfg.max_conns; i++) {
+		const struct smp_conn *c = smp->conns[i];
+		if (!c)
+			continue;
+		seen++;
+		if (c->deadline < d)
+			d = c->deadline;
+	}
 	return d;
 }
 

@@ -128,6 +128,7 @@ struct bh_smp {
 	struct bh_pool conn_pool;
 	struct bh_pool bond_pool; /* smp_conn.bond and scratch, made on first use */
 	struct smp_conn **conns; /* cfg.max_conns entries, NULL = free */
+	unsigned nconns; /* entries not NULL: the per-pass deadline walk stops there */
 	uint8_t priv[32], pub[64];
 	bool pub_ready; /* pub computed from priv (smp_own_pub) */
 	uint8_t oob_r[16], oob_c[16];

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -71,6 +72,49 @@ static void test_deadline_sources(void **state)
 	bh_loop_free(l);
 }
 
+/* bh_loop_pass_now: the time read after the fd callbacks, the same for the
+ * whole pass, whatever the clock does meanwhile. */
+static struct bh_loop *pass_loop;
+static bh_time_ms pass_seen;
+static void pass_fd(void *a, int fd, short revents)
+{
+	(void)a;
+	(void)fd;
+	(void)revents;
+	vnow += 7; /* the packet took time */
+}
+static bh_time_ms pass_deadline(void *a) { (void)a; return 0; }
+static void pass_run(void *a)
+{
+	(void)a;
+	pass_seen = bh_loop_pass_now(pass_loop);
+	vnow += 3;
+}
+
+static void test_pass_now(void **state)
+{
+	(void)state;
+	struct bh_loop *l = pass_loop = bh_loop_new();
+	vnow = 500;
+	bh_loop_set_clock(l, vclock, NULL);
+	assert_int_equal(bh_loop_pass_now(l), 500); /* before any pass */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(bh_loop_watch(l, p[0], POLLIN, pass_fd, NULL), 0);
+	assert_int_equal(bh_loop_add_source(l, pass_deadline, pass_run, NULL), 0);
+	struct pollfd fds[4];
+	int n = bh_loop_pollfds(l, fds, 4);
+	for (int i = 0; i < n; i++)
+		fds[i].revents = fds[i].fd == p[0] ? POLLIN : 0;
+	bh_loop_dispatch(l, fds, n);
+	assert_int_equal(pass_seen, 507);
+	assert_int_equal(bh_loop_pass_now(l), 507);
+	assert_int_equal(vnow, 510);
+	bh_loop_free(l);
+	close(p[0]);
+	close(p[1]);
+}
+
 struct poster {
 	struct bh_loop *l;
 	bool done;
@@ -130,6 +174,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_timers_fire_in_order_virtual),
 		cmocka_unit_test(test_deadline_sources),
+		cmocka_unit_test(test_pass_now),
 		cmocka_unit_test(test_post_from_thread_wakes_loop),
 		cmocka_unit_test(test_fd_watch_and_real_timeout),
 	};

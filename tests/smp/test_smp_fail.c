@@ -437,6 +437,45 @@ static void test_timeout(void **state)
 	rig_free(&r);
 }
 
+/* The deadline walk stops after the links there are: a timer on a link
+ * behind a freed slot is still found and fires, a removed link stops
+ * counting, and a slot given again counts again. */
+static void test_timeout_behind_freed_slot(void **state)
+{
+	(void)state;
+	struct rig r;
+	start(&r, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT,
+	      BH_SMP_SC_ONLY);
+	r.drop = true;
+	struct bh_smp *smp = r.s[0].smp;
+	const bh_addr *a = &r.s[0].addr, *b = &r.s[1].addr;
+	assert_int_equal(bh_smp_conn_added(smp, 0x0041, true, a, b), 0); /* slot 1 */
+	assert_int_equal(bh_smp_conn_added(smp, 0x0042, true, a, b), 0); /* slot 2 */
+	bh_smp_conn_removed(smp, RIG_HANDLE);                          /* slot 0 free */
+	bh_smp_conn_removed(smp, 0x0041);                              /* slot 1 free */
+	assert_int_equal(bh_smp_pair(smp, 0x0042, NULL), 0);
+	assert_int_equal(bh_smp_next_deadline(smp), 1000 + 30000);
+	r.now = 1000 + 30000;
+	bh_smp_on_timeout(smp);
+	assert_int_equal(r.s[0].completes, 1);
+	assert_int_equal(r.s[0].status, BH_ETIMEDOUT);
+	assert_int_equal(bh_smp_next_deadline(smp), BH_NEVER);
+	/* Slot 0 again, then a pairing on it: found with one link behind it. */
+	assert_int_equal(bh_smp_conn_added(smp, 0x0043, true, a, b), 0);
+	r.now = 5000;
+	assert_int_equal(bh_smp_pair(smp, 0x0043, NULL), 0);
+	assert_int_equal(bh_smp_next_deadline(smp), 5000 + 30000);
+	bh_smp_conn_removed(smp, 0x0043);
+	bh_smp_conn_removed(smp, 0x0043); /* twice: counted once */
+	assert_int_equal(bh_smp_next_deadline(smp), BH_NEVER);
+	assert_int_equal(bh_smp_conn_added(smp, 0x0044, true, a, b), 0);
+	assert_int_equal(bh_smp_conn_added(smp, 0x0045, true, a, b), 0);
+	r.now = 7000;
+	assert_int_equal(bh_smp_pair(smp, 0x0045, NULL), 0);
+	assert_int_equal(bh_smp_next_deadline(smp), 7000 + 30000);
+	rig_free(&r);
+}
+
 static void test_timeout_responder_restarts_on_pdu(void **state)
 {
 	(void)state;
@@ -919,6 +958,7 @@ int main(void)
 		cmocka_unit_test(test_unexpected_pdu_each_state),
 		cmocka_unit_test(test_unknown_code_during_pairing),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_timeout_behind_freed_slot),
 		cmocka_unit_test(test_timeout_responder_restarts_on_pdu),
 		cmocka_unit_test(test_ltk_request_unknown),
 		cmocka_unit_test(test_reencrypt_peer_lost_bond),

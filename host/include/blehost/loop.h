@@ -30,6 +30,11 @@ void bh_loop_free(struct bh_loop *l);
 /* The time source (default: CLOCK_MONOTONIC in ms). */
 void bh_loop_set_clock(struct bh_loop *l, bh_time_ms (*now)(void *), void *ctx);
 bh_time_ms bh_loop_now(const struct bh_loop *l);
+/* The time bh_loop_dispatch read for the pass it is in (or was in last),
+ * after the fd callbacks: for stamping what those callbacks saw without a
+ * clock read per pass. Before the first pass, the time of bh_loop_new or
+ * bh_loop_set_clock. */
+bh_time_ms bh_loop_pass_now(const struct bh_loop *l);
 
 /* Watches fd for events (POLLIN/POLLOUT); replaces a previous watch of fd. */
 int bh_loop_watch(struct bh_loop *l, int fd, short events, bh_loop_fd_fn fn, void *arg);
