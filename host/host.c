@@ -49,11 +49,11 @@ static bh_time_ms virtual_now(void *ctx)
 
 /* ---- the stack's deadlines: one loop source ---- */
 
-/* One source for HCI, L2CAP, SMP, GAP and the idle check: the loop asks it
- * once per pass (bh_loop caches it until a callback runs) and the layers'
- * deadlines are computed once for all of them; the idle check used to
- * compute every layer's again. ATT bearers keep a source per connection
- * (host_conn.c). */
+/* One source for HCI, L2CAP, SMP, GAP, the links' ATT bearers and the idle
+ * check: the loop asks it once per pass (bh_loop caches it until a callback
+ * runs) and the layers' deadlines are computed once for all of them; the
+ * idle check and a source per link used to compute them again. (EATT
+ * bearers keep their own sources, host_eatt.c.) */
 static bh_time_ms idle_due(struct bh_host *h, bh_time_ms stack);
 
 static bh_time_ms stack_deadline(void *a)
@@ -61,8 +61,9 @@ static bh_time_ms stack_deadline(void *a)
 	struct bh_host *h = a;
 	bh_time_ms layers = host_layers_deadline(h);
 	bh_time_ms att = host_att_deadline(h);
-	bh_time_ms idle = idle_due(h, layers < att ? layers : att);
-	return idle < layers ? idle : layers;
+	bh_time_ms d = layers < att ? layers : att;
+	bh_time_ms idle = idle_due(h, d);
+	return idle < d ? idle : d;
 }
 
 static void idle_run(struct bh_host *h, bh_time_ms now);
@@ -80,6 +81,8 @@ static void stack_run(void *a)
 	if (bh_gap_next_deadline(h->gap) <= now)
 		bh_gap_on_timeout(h->gap);
 	idle_run(h, now);
+	/* Last, where their own sources (added after this one) used to run. */
+	host_att_timeouts(h, now);
 }
 
 /* ---- idle controller check (bh_host_config.idle_check_ms) ---- */

@@ -15,9 +15,6 @@ struct host_conn *host_conn_find(struct bh_host *h, uint16_t handle)
 	return NULL;
 }
 
-static bh_time_ms att_deadline(void *a) { return bh_att_next_deadline(((struct host_conn *)a)->att); }
-static void att_run(void *a) { bh_att_on_timeout(((struct host_conn *)a)->att); }
-
 /* ---- ATT bearer port ---- */
 
 static int att_send(void *ctx, const uint8_t *pdu, size_t len)
@@ -340,6 +337,8 @@ static const struct bh_hci_info *gap_info(void *ctx)
  * and must find used == false (host_link.c). */
 static void conn_release(struct host_conn *c)
 {
+	if (c->used)
+		c->h->conns_in_use--;
 	memset(c, 0, sizeof(*c));
 }
 
@@ -364,7 +363,6 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 	if (c->att)
 		bh_att_disconnected(c->att, reason);
 	bh_l2cap_conn_removed(h->l2cap, c->handle);
-	bh_loop_remove_source(h->loop, c);
 	bh_gattc_free(c->gattc);
 	bh_att_free(c->att);
 	conn_release(c);
@@ -395,6 +393,7 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	}
 	struct host_conn *c = h->conns[slot];
 	c->used = true;
+	h->conns_in_use++;
 	c->h = h;
 	c->handle = gc->handle;
 	c->central = gc->role == BH_GAP_ROLE_CENTRAL;
@@ -439,7 +438,6 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 		bh_gap_disconnect(h->gap, gc->handle, 0x14);
 		return;
 	}
-	bh_loop_add_source(h->loop, att_deadline, att_run, c);
 	bh_gatts_connected(h->gatts, c->handle);
 	/* The bond's CCCDs wait for encryption with its key
 	 * (smp_security_changed): a peer that merely uses a bonded

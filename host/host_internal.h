@@ -162,6 +162,7 @@ struct bh_host {
 	 * GAP's late completions (host_link.c) still look at it. */
 	struct host_conn **conns;
 	unsigned max_conns;
+	unsigned conns_in_use; /* slots with used set: per-pass walks stop there */
 
 	bool ready;
 	bool ready_done;
@@ -234,6 +235,9 @@ void host_hci_port_init(struct bh_host *h);
 bh_time_ms host_layers_deadline(struct bh_host *h);
 bh_time_ms host_att_deadline(struct bh_host *h);
 bh_time_ms host_stack_deadline(struct bh_host *h);
+/* Times out the links' ATT bearers whose deadline is at or before now
+ * (the stack's loop source runs them: one source for every layer). */
+void host_att_timeouts(struct bh_host *h, bh_time_ms now);
 
 /* host_conn.c: per-connection wiring (GAP, L2CAP, ATT, GATT). */
 void host_conn_ports_init(struct bh_host *h);

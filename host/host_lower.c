@@ -79,14 +79,30 @@ bh_time_ms host_layers_deadline(struct bh_host *h)
 
 bh_time_ms host_att_deadline(struct bh_host *h)
 {
+	/* Asked every loop pass: the walk stops after the links in use. */
 	bh_time_ms d = BH_NEVER;
-	for (unsigned i = 0; i < h->max_conns; i++) {
-		if (h->conns[i] && h->conns[i]->used && h->conns[i]->att) {
-			bh_time_ms x = bh_att_next_deadline(h->conns[i]->att);
+	for (unsigned i = 0, seen = 0; seen < h->conns_in_use && i < h->max_conns; i++) {
+		struct host_conn *c = h->conns[i];
+		if (!c || !c->used)
+			continue;
+		seen++;
+		if (c->att) {
+			bh_time_ms x = bh_att_next_deadline(c->att);
 			d = x < d ? x : d;
 		}
 	}
 	return d;
+}
+
+void host_att_timeouts(struct bh_host *h, bh_time_ms now)
+{
+	/* Every slot: a timeout's callbacks may end links (the count moves),
+	 * and this runs only when some deadline of the stack is due. */
+	for (unsigned i = 0; i < h->max_conns; i++) {
+		struct host_conn *c = h->conns[i];
+		if (c && c->used && c->att && bh_att_next_deadline(c->att) <= now)
+			bh_att_on_timeout(c->att);
+	}
 }
 
 bh_time_ms host_stack_deadline(struct bh_host *h)
