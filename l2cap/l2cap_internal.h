@@ -19,6 +19,10 @@
 
 struct l2_conn {
 	bool in_use;
+	/* port.acl_send said BH_L2CAP_NOW_FULL and bh_l2cap_acl_can_send has
+	 * not come since: fixed channel PDUs are refused unbuilt. (Here: in
+	 * the padding.) */
+	bool acl_full;
 	uint16_t handle;
 	enum bh_l2cap_role role;
 	uint8_t next_ident;
@@ -31,9 +35,6 @@ struct l2_conn {
 	uint8_t sigq_len[SIGQ_DEPTH];
 	unsigned sigq_head, sigq_count;
 	bool fixed_wants; /* send_fixed returned BH_EBUSY: tell port.can_send */
-	/* port.acl_send said BH_L2CAP_NOW_FULL and bh_l2cap_acl_can_send has
-	 * not come since: fixed channel PDUs are refused unbuilt. */
-	bool acl_full;
 	/* Our ECFC reconfigure request (l2cap_ecfc.c), if pending. */
 	bool reconf_pending;
 	uint8_t reconf_ident, reconf_n;

@@ -90,12 +90,12 @@ struct gatts_conn {
 	uint8_t cache; /* enum gatts_cache */
 	/* One indication outstanding at a time. */
 	bool ind_pending;
-	/* port.notify said BH_GATTS_NOW_FULL; cleared by bh_gatts_can_send. */
-	bool ntf_full;
 	bool ind_is_sc; /* it is a Service Changed indication */
 	uint16_t ind_handle;
 	/* A Service Changed range waiting for the outstanding indication. */
 	bool sc_waiting;
+	/* port.notify said BH_GATTS_NOW_FULL; cleared by bh_gatts_can_send. */
+	bool ntf_full;
 	uint16_t sc_start, sc_end;
 	struct gatts_prep *prep; /* prepare_queue entries */
 	unsigned nprep;
