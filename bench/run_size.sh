@@ -35,8 +35,12 @@ mkdir -p "$dir"
 # everything else an option can.
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
+defaults=$defaults,-Dsockets=true,-Duart_speed=true,-Derror_text=true
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
+lean=$lean,-Dsockets=false,-Duart_speed=false,-Derror_text=false
+le_gatt=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
+le_gatt=$le_gatt,-Dsockets=false,-Duart_speed=false,-Derror_text=false
 configs="full:
 chipset:-Dchipset=false
 h5:-Dh5=false
@@ -46,7 +50,10 @@ l2cap_coc:-Dl2cap_coc=false
 gatt_client:-Dgatt_client=false
 gatt_server:-Dgatt_server=false
 smp_legacy:-Dsmp_legacy=false
-le_gatt:-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
+sockets:-Dsockets=false
+uart_speed:-Duart_speed=false
+error_text:-Derror_text=false
+le_gatt:$le_gatt
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
 
