@@ -182,7 +182,8 @@ doc['ram'] = {k: ram[0][k] for k in ('host_fixed_bytes', 'per_slot_bytes',
               'per_connection_bytes', 'leaked_after_disconnect')} if ram else None
 doc['code_size_text'] = {r['layer']: r['text_bytes'] for r in by('size')}
 doc['code_size_options'] = {r['mode'][5:]: dict(code_bytes=r['code_bytes'],
-                                                saved_bytes=r['saved_bytes'])
+                                                saved_bytes=r['saved_bytes'],
+                                                json_db_code_bytes=r.get('json_db_code_bytes'))
                              for r in rows if str(r.get('mode', '')).startswith('size_')}
 doc['notes'] = [r['note'] for r in rows if 'note' in r]
 
@@ -211,6 +212,8 @@ doc['end_to_end'] = [
          value=e2e['e2e_rss'].get('peer_peak_kb'), target_max=3072),
     dict(figure='code, bench_e2e at -Os, .text+.rodata, KB',
          value=kb(e2e['e2e_size'].get('code_bytes')), target_max=98),
+    dict(figure='code, bench_size (database in C) at -Os, .text+.rodata, KB',
+         value=kb(e2e['e2e_size'].get('probe_code_bytes')), target_max=98),
     dict(figure='notifications/s, share of btvirt raw ceiling, %',
          value=e2e['e2e_rate'].get('share_percent'), target_min=80),
 ]

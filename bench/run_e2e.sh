@@ -229,12 +229,17 @@ else
 	echo "note=valgrind_missing_e2e"
 fi
 
-# Code size: the linked bench_e2e (both roles, the demo database) at -Os.
+# Code size: the linked bench_e2e (both roles, the demo database loaded
+# from JSON) at -Os, and bench_size (the same program with the database
+# declared in C: probe_code_bytes; see bench/README.md).
 if [ ! -f "$osbuild/build.ninja" ]; then
 	(cd "$src" && meson setup "$osbuild" -Dbuildtype=minsize -Db_ndebug=true \
 		-Dpython_interpreter="$(command -v python3)" >/dev/null)
 fi
-ninja -C "$osbuild" bench/bench_e2e >/dev/null
-size -A "$osbuild/bench/bench_e2e" | awk '
+ninja -C "$osbuild" bench/bench_e2e bench/bench_size >/dev/null
+probe=$(size -A "$osbuild/bench/bench_size" | awk '
+	$1 == ".text" { t = $2 } $1 == ".rodata" { r = $2 } END { print t + r }')
+size -A "$osbuild/bench/bench_e2e" | awk -v probe="$probe" '
 	$1 == ".text" { t = $2 } $1 == ".rodata" { r = $2 }
-	END { printf "mode=e2e_size text_bytes=%d rodata_bytes=%d code_bytes=%d\n", t, r, t + r }'
+	END { printf "mode=e2e_size text_bytes=%d rodata_bytes=%d code_bytes=%d probe_code_bytes=%d\n",
+		t, r, t + r, probe }'

@@ -1,9 +1,13 @@
 #!/bin/sh
-# Code size per build option (issue 16): .text + .rodata of the linked
-# bench/bench_e2e (both roles, the demo database) at -Os (meson buildtype
-# minsize, NDEBUG), once with every feature on and once per leave-out option,
-# then with all of them off ("lean", the configuration scripts/buildtypes.sh
-# builds in CI). Prints key=value lines (mode=size_*) like bench/run_e2e.sh.
+# Code size per build option (issue 16): .text + .rodata at -Os (meson
+# buildtype minsize, NDEBUG), once with every feature on and once per
+# leave-out option, then with all of them off ("lean", the configuration
+# scripts/buildtypes.sh builds in CI). Prints key=value lines (mode=size_*)
+# like bench/run_e2e.sh: code_bytes is bench/bench_size (bench_e2e's both
+# roles with the demo database declared in C, as an application compiles
+# its database in); json_db_code_bytes is bench_e2e itself, which loads the
+# database from JSON at run time (the figure before 2026-12-05's size8, and
+# what bench/run_e2e.sh reports).
 #
 #   bench/run_size.sh [--dir DIR] [--quick]
 #
@@ -31,8 +35,12 @@ mkdir -p "$dir"
 # everything else an option can.
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
+defaults=$defaults,-Dsockets=true,-Duart_speed=true,-Derror_text=true
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
+lean=$lean,-Dsockets=false,-Duart_speed=false,-Derror_text=false
+le_gatt=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
+le_gatt=$le_gatt,-Dsockets=false,-Duart_speed=false,-Derror_text=false
 configs="full:
 chipset:-Dchipset=false
 h5:-Dh5=false
@@ -42,7 +50,10 @@ l2cap_coc:-Dl2cap_coc=false
 gatt_client:-Dgatt_client=false
 gatt_server:-Dgatt_server=false
 smp_legacy:-Dsmp_legacy=false
-le_gatt:-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
+sockets:-Dsockets=false
+uart_speed:-Duart_speed=false
+error_text:-Derror_text=false
+le_gatt:$le_gatt
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
 
@@ -66,9 +77,11 @@ echo "$configs" | while IFS=: read -r name opts; do
 	# reconfigure (meson configure refuses unknown options).
 	meson configure "$b" "$@" >/dev/null 2>&1 ||
 		meson setup --reconfigure "$b" "$src" "$@" >/dev/null
-	ninja -C "$b" bench/bench_e2e >/dev/null
-	line=$(code_bytes "$b/bench/bench_e2e")
+	ninja -C "$b" bench/bench_size bench/bench_e2e >/dev/null
+	line=$(code_bytes "$b/bench/bench_size")
 	bytes=${line##*code_bytes=}
+	json=$(code_bytes "$b/bench/bench_e2e")
 	[ "$name" = full ] && full=$bytes
-	echo "mode=size_$name $line saved_bytes=$((${full:-$bytes} - bytes)) options=${opts:-none}"
+	echo "mode=size_$name $line saved_bytes=$((${full:-$bytes} - bytes))" \
+		"json_db_code_bytes=${json##*code_bytes=} options=${opts:-none}"
 done

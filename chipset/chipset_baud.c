@@ -149,19 +149,6 @@ int bh_uart_baud_command(enum bh_chipset_vendor v, unsigned long rate, uint32_t 
 	return BH_ENOTSUP;
 }
 
-const char *bh_uart_baud_outcome_str(enum bh_uart_baud_outcome o)
-{
-	switch (o) {
-	case BH_UART_BAUD_NOT_RUN: return "not run";
-	case BH_UART_BAUD_RUNNING: return "running";
-	case BH_UART_BAUD_CHANGED: return "changed";
-	case BH_UART_BAUD_UNSUPPORTED: return "stayed at the initial speed";
-	case BH_UART_BAUD_FELL_BACK: return "failed, back at the initial speed";
-	case BH_UART_BAUD_FAILED: return "failed";
-	}
-	return "?";
-}
-
 enum step { ST_IDLE, ST_PRE, ST_CMD, ST_DELAY, ST_VERIFY, ST_BACK_VERIFY, ST_DONE };
 
 struct bh_uart_baud {

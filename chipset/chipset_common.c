@@ -25,6 +25,19 @@ const char *bh_chipset_vendor_str(enum bh_chipset_vendor v)
 	return "?";
 }
 
+const char *bh_uart_baud_outcome_str(enum bh_uart_baud_outcome o)
+{
+	switch (o) {
+	case BH_UART_BAUD_NOT_RUN: return "not run";
+	case BH_UART_BAUD_RUNNING: return "running";
+	case BH_UART_BAUD_CHANGED: return "changed";
+	case BH_UART_BAUD_UNSUPPORTED: return "stayed at the initial speed";
+	case BH_UART_BAUD_FELL_BACK: return "failed, back at the initial speed";
+	case BH_UART_BAUD_FAILED: return "failed";
+	}
+	return "?";
+}
+
 const char *bh_chipset_outcome_str(enum bh_chipset_outcome o)
 {
 	switch (o) {

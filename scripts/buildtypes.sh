@@ -21,7 +21,8 @@ cd "$(dirname "$0")/.."
 pairs=("$@")
 [ ${#pairs[@]} -gt 0 ] || pairs=(gcc:release clang:release clang:debugoptimized gcc:minsize:lean)
 lean_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
-	-Dgatt_client=false -Dgatt_server=false -Dsmp_legacy=false)
+	-Dgatt_client=false -Dgatt_server=false -Dsmp_legacy=false -Dsockets=false -Duart_speed=false
+	-Derror_text=false)
 if [ "${pairs[*]}" = all ]; then
 	pairs=()
 	for cc in gcc clang; do

@@ -35,6 +35,9 @@ const struct gatt_db *demo_db(void);
 void demo_db_handles(struct bh_gatts *gs, const struct gatt_db *db, struct demo_handles *out);
 /* Adds the demo services to a server. */
 bh_status demo_db_add(struct bh_gatts *gs, struct demo_handles *out);
+/* The same services declared in C (tools/demo_db_c.c, which a program
+ * links instead of demo_db.c and the JSON loader: it has no demo_db()). */
+const struct bh_gatt_svc_def *demo_db_c_services(size_t *n);
 /* The initial 300-byte value of demo 01: bytes 0, 1, ..., 255, 0, ... */
 void demo_long_value(uint8_t out[300]);
 

@@ -60,6 +60,14 @@ int bh_uart_read(int fd, unsigned long *baud, bool *flow);
  * sendmsg(MSG_NOSIGNAL). */
 int bh_transport_write_all(int fd, bool sock, struct iovec *iov, int iovcnt);
 
+/* How long a send may block to finish one packet before the link is
+ * declared dead: a controller that accepts no byte for this long is gone. */
+#define BH_SEND_BLOCK_MS 1000
+/* Wraps fd as a transport (closed on failure): framed, an H4 byte stream,
+ * else one packet per read (user channel); stream_sock, a blocking stream
+ * socket read with MSG_DONTWAIT. */
+int bh_fdt_wrap(int fd, bool framed, bool stream_sock, const char *name, struct bh_transport **out,
+		char *err, size_t errlen);
 /* Per-kind openers; arg is the spec after "kind:" (may be "" for usb). */
 int bh_transport_open_serial(const char *arg, struct bh_transport **out, char *err, size_t errlen);
 int bh_transport_open_unix(const char *arg, struct bh_transport **out, char *err, size_t errlen);

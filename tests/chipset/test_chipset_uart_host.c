@@ -10,7 +10,10 @@
  * then --json) with -t serial:PTY,115200,speed=921600,flow=on, against the
  * same fake served from this process, and checks what it prints: the
  * speed and flow control in use, the speed change's outcome, and the
- * chipset line of bring-up. */
+ * chipset line of bring-up.
+ * `off` is for a -Duart_speed=false build (as test_uart_speed_off): the
+ * same spec makes bring-up fail with BH_ENOTSUP, 0xFC18 is never sent, the
+ * tty stays at 115200 and the report names the option. */
 #include <blehost/blehost.h>
 #include <blehost/chipset.h>
 #include <blehost/transport.h>
@@ -151,6 +154,31 @@ static int cli(const char *exe)
 	return fails ? 1 : 0;
 }
 
+static int off(struct fake *f, struct bh_host *h)
+{
+	if (!h || fake_accept(f, bh_host_loop(h)))
+		return 2;
+	bh_status st = bh_host_start_sync(h, 5000);
+	struct bh_uart_settings u;
+	const struct bh_uart_baud_report *r = bh_host_uart_baud(h);
+	int rc = 0;
+	if (!bh_transport_uart(bh_host_transport(h), &u) || !r) {
+		fprintf(stderr, "no UART settings or no speed-change report\n");
+		rc = 1;
+	} else {
+		printf("start: %s; tty %lu baud; speed change: %s: %s; 0xFC18 asked %lu\n",
+		       bh_strerror(st), u.baud, bh_uart_baud_outcome_str(r->outcome), r->message,
+		       asked);
+		if (st != BH_ENOTSUP || u.baud != 115200 || asked || fake_cmd_count(f, 0xfc18) ||
+		    r->outcome != BH_UART_BAUD_UNSUPPORTED || r->status != BH_ENOTSUP ||
+		    !strstr(r->message, "-Duart_speed=false"))
+			rc = 1;
+	}
+	fake_free(f);
+	bh_host_free(h);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	refuse = argc > 1 && !strcmp(argv[1], "refused");
@@ -175,6 +203,8 @@ int main(int argc, char **argv)
 		cfg.trace_path = argv[2];
 	char err[256] = "";
 	struct bh_host *h = bh_host_new(&cfg, NULL, err, sizeof(err));
+	if (argc == 2 && !strcmp(argv[1], "off"))
+		return off(f, h);
 	if (!h || fake_accept(f, bh_host_loop(h)) || bh_host_start_sync(h, 5000)) {
 		fprintf(stderr, "bring-up failed: %s\n", err);
 		return 1;

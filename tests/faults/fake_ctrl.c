@@ -360,7 +360,8 @@ void fake_close_link(struct fake *f)
 {
 	if (f->fd < 0)
 		return;
-	bh_loop_unwatch(f->loop, f->fd);
+	if (f->loop) /* a pty's fd is open before fake_accept */
+		bh_loop_unwatch(f->loop, f->fd);
 	close(f->fd);
 	f->fd = -1;
 	f->flag = true;

@@ -55,7 +55,11 @@ void fake_host_init(struct fake_host *fh, const char *verbose_env, enum bh_log_l
 	fh->show = show;
 	fh->loop = bh_loop_new();
 	assert_non_null(fh->loop);
+#ifdef FAKE_HOST_PTY /* -Dsockets=false: no unix: transport, H4 on a pty */
+	fh->f = fake_new_pty("serial", "");
+#else
 	fh->f = fake_new();
+#endif
 	assert_non_null(fh->f);
 }
 

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "demo_db.h"
 #include "gatt_db_json.h"
 #include "json_parse.h"
 
@@ -151,6 +152,116 @@ static void test_demo_db(void **state)
 	bh_uuid second = bh_uuid16(0x2a1a);
 	assert_ptr_equal(gatt_db_find_chr(db, &svc, &second), &s[1].chrs[0]);
 	assert_null(gatt_db_find_chr(db, &other, &second));
+	gatt_db_free(db);
+}
+
+static void same_chr(const struct bh_gatt_chr_def *j, const struct bh_gatt_chr_def *c)
+{
+	assert_true(bh_uuid_eq(&j->uuid, &c->uuid));
+	assert_int_equal(j->props, c->props);
+	assert_int_equal(j->ext_props, c->ext_props);
+	assert_int_equal(j->read_perm, c->read_perm);
+	assert_int_equal(j->write_perm, c->write_perm);
+	assert_int_equal(j->initial_len, c->initial_len);
+	assert_memory_equal(j->initial, c->initial, j->initial_len);
+	assert_int_equal(j->max_len, c->max_len);
+	assert_int_equal(j->fixed_len, c->fixed_len);
+	assert_int_equal(j->user_desc == NULL, c->user_desc == NULL);
+	if (j->user_desc)
+		assert_string_equal(j->user_desc, c->user_desc);
+	assert_int_equal(j->format == NULL, c->format == NULL);
+	assert_int_equal(j->num_dscs, c->num_dscs);
+	assert_null(j->read);
+	assert_null(c->read);
+	assert_null(c->write);
+}
+
+static bh_time_ms no_clock(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int no_respond(void *ctx, uint16_t conn, const uint8_t *pdu, size_t len)
+{
+	(void)ctx, (void)conn, (void)pdu, (void)len;
+	return 0;
+}
+
+static uint16_t mtu23(void *ctx, uint16_t conn)
+{
+	(void)ctx, (void)conn;
+	return 23;
+}
+
+/* tools/demo_db_c.c (what bench_size serves) is tools/demo_db.json: the
+ * same definitions, and servers holding them have the same attributes,
+ * values, hash and demo handles. */
+static void test_demo_db_in_c(void **state)
+{
+	(void)state;
+	char err[256] = "";
+	struct gatt_db *db = gatt_db_parse(demo_db_json, demo_db_json_len, err, sizeof(err));
+	assert_non_null(db);
+	size_t n, nc;
+	const struct bh_gatt_svc_def *s = gatt_db_services(db, &n);
+	const struct bh_gatt_svc_def *c = demo_db_c_services(&nc);
+	assert_int_equal(n, nc);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(bh_uuid_eq(&s[i].uuid, &c[i].uuid));
+		assert_int_equal(s[i].secondary, c[i].secondary);
+		assert_int_equal(s[i].num_includes, c[i].num_includes);
+		assert_int_equal(s[i].num_include_handles, c[i].num_include_handles);
+		assert_int_equal(s[i].num_chrs, c[i].num_chrs);
+		for (size_t k = 0; k < s[i].num_chrs; k++)
+			same_chr(&s[i].chrs[k], &c[i].chrs[k]);
+	}
+
+	struct bh_env env = { .now = no_clock, .log_level = BH_LOG_ERROR };
+	struct bh_gatts_port port = { .respond = no_respond, .mtu = mtu23 };
+	struct bh_gatts_config cfg;
+	bh_gatts_config_default(&cfg);
+	struct bh_gatts *gj = bh_gatts_new(&cfg, &env, &port, NULL);
+	struct bh_gatts *gc = bh_gatts_new(&cfg, &env, &port, NULL);
+	assert_non_null(gj);
+	assert_non_null(gc);
+	assert_int_equal(bh_gatts_add_services(gj, s, n), BH_OK);
+	struct demo_handles dh;
+	assert_int_equal(demo_db_add(gc, &dh), BH_OK);
+	uint8_t hj[16], hc[16];
+	assert_int_equal(bh_gatts_db_hash(gj, hj), BH_OK);
+	assert_int_equal(bh_gatts_db_hash(gc, hc), BH_OK);
+	assert_memory_equal(hj, hc, 16);
+	unsigned values = 0;
+	for (unsigned h = 1; h < 0x100; h++) {
+		uint8_t vj[512], vc[512];
+		size_t lj = 0, lc = 0;
+		bh_status sj = bh_gatts_get_value(gj, (uint16_t)h, vj, sizeof(vj), &lj);
+		assert_int_equal(sj, bh_gatts_get_value(gc, (uint16_t)h, vc, sizeof(vc), &lc));
+		if (sj)
+			continue;
+		values++;
+		assert_int_equal(lj, lc);
+		assert_memory_equal(vj, vc, lj);
+	}
+	assert_true(values >= 9);
+	const struct bh_gatt_chr_def *demo = s[3].chrs;
+	uint16_t want[] = { bh_gatts_value_handle(gj, &s[0].chrs[0]),
+			    bh_gatts_value_handle(gj, &s[0].chrs[1]),
+			    bh_gatts_value_handle(gj, &s[1].chrs[0]),
+			    bh_gatts_value_handle(gj, &s[2].chrs[0]),
+			    bh_gatts_value_handle(gj, &demo[0]), bh_gatts_value_handle(gj, &demo[1]),
+			    bh_gatts_value_handle(gj, &demo[2]), bh_gatts_value_handle(gj, &demo[3]),
+			    bh_gatts_value_handle(gj, &demo[4]), bh_gatts_value_handle(gj, &demo[5]) };
+	uint16_t got[] = { dh.heart_rate, dh.sensor_location, dh.battery, dh.manufacturer,
+			   dh.long_value, dh.write_cmd, dh.indicate, dh.encrypted,
+			   dh.authenticated, dh.signed_write };
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_int_not_equal(want[i], 0);
+		assert_int_equal(want[i], got[i]);
+	}
+	bh_gatts_free(gj);
+	bh_gatts_free(gc);
 	gatt_db_free(db);
 }
 
@@ -385,7 +496,7 @@ int main(void)
 		cmocka_unit_test(test_json_values),  cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_demo_db),      cmocka_unit_test(test_full_features),
 		cmocka_unit_test(test_db_errors),    cmocka_unit_test(test_value_limits),
-		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_file),    cmocka_unit_test(test_demo_db_in_c),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

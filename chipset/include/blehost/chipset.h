@@ -286,7 +286,12 @@ int bh_intel_sfi_version(const uint8_t *fw, size_t len, size_t payload_off, uint
  *      checks the controller still answers there: bring-up goes on at the
  *      initial speed, with the reason in the report.
  * A vendor with no known command, or a rate it cannot encode, stays at the
- * initial speed and says so; nothing is sent. */
+ * initial speed and says so; nothing is sent.
+ * A build with -Duart_speed=false has none of this (chipset_baud_off.c):
+ * bh_uart_baud_start returns BH_ENOTSUP without sending anything or calling
+ * port.done (report: UNSUPPORTED, status BH_ENOTSUP, the option named), so
+ * the host's bring-up with speed=N fails; bh_uart_baud_command and
+ * bh_rtl_config_uart return BH_ENOTSUP, the Realtek rate conversions 0. */
 struct bh_uart_baud;
 
 struct bh_uart_baud_port {

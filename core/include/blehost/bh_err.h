@@ -64,7 +64,11 @@ const char *bh_strerror(bh_status s);
 /* The symbolic name of a stack error ("BH_ETIMEDOUT"); "BH_OK" for 0. */
 const char *bh_err_name(bh_status s);
 
-/* Names of protocol codes, per the Core Specification. Never NULL. */
+/* Names of protocol codes, per the Core Specification. Never NULL.
+ * A build with -Derror_text=false has no texts: bh_strerror returns
+ * bh_err_name for a stack error and "HCI: status (0x0c)", "ATT: error
+ * (0x05)", "SMP: reason (0x04)" for a carrier; these three return
+ * "status", "error" and "reason". */
 const char *bh_hci_status_str(uint8_t code); /* Vol 1, Part F */
 const char *bh_att_error_str(uint8_t code);  /* Vol 3, Part F, 3.4.1.1 */
 const char *bh_smp_reason_str(uint8_t code); /* Vol 3, Part H, 3.5.5 */

@@ -78,8 +78,9 @@ struct bh_transport_port {
  * Returns BH_OK and *out, or a negative bh_status with a message in err
  * (always NUL-terminated when errlen > 0) that names the transport and says
  * what to try. A build may leave transports out (meson options, default on):
- * -Dh5=false makes h5: and -Dtrace=false makes replay: return BH_ENOTSUP
- * (-Dusb=disabled, or no libusb: usb returns BH_ENOTSUP likewise). */
+ * -Dh5=false makes h5:, -Dtrace=false replay: and -Dsockets=false unix:,
+ * tcp: and hciN return BH_ENOTSUP (-Dusb=disabled, or no libusb: usb
+ * returns BH_ENOTSUP likewise). */
 int bh_transport_open(const char *spec, struct bh_transport **out, char *err, size_t errlen);
 
 /* Sets the upward port (copied). */
