@@ -31,8 +31,10 @@ mkdir -p "$dir"
 # everything else an option can.
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
+defaults=$defaults,-Dext_adv=true
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
+lean=$lean,-Dext_adv=false
 configs="full:
 chipset:-Dchipset=false
 h5:-Dh5=false
@@ -42,7 +44,8 @@ l2cap_coc:-Dl2cap_coc=false
 gatt_client:-Dgatt_client=false
 gatt_server:-Dgatt_server=false
 smp_legacy:-Dsmp_legacy=false
-le_gatt:-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
+ext_adv:-Dext_adv=false
+le_gatt:-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false,-Dext_adv=false
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
 

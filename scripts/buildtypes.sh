@@ -22,6 +22,7 @@ pairs=("$@")
 [ ${#pairs[@]} -gt 0 ] || pairs=(gcc:release clang:release clang:debugoptimized gcc:minsize:lean)
 lean_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
 	-Dgatt_client=false -Dgatt_server=false -Dsmp_legacy=false)
+lean_opts+=(-Dext_adv=false)
 if [ "${pairs[*]}" = all ]; then
 	pairs=()
 	for cc in gcc clang; do
