@@ -32,6 +32,7 @@ mkdir -p "$dir"
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
 defaults=$defaults,-Dext_adv=true
+defaults=$defaults,-Dgatt_caching=true
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
 lean=$lean,-Dext_adv=false
@@ -45,7 +46,8 @@ gatt_client:-Dgatt_client=false
 gatt_server:-Dgatt_server=false
 smp_legacy:-Dsmp_legacy=false
 ext_adv:-Dext_adv=false
-le_gatt:-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false,-Dext_adv=false
+gatt_caching:-Dgatt_caching=false
+le_gatt:-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false,-Dext_adv=false,-Dgatt_caching=false
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
 

@@ -1,5 +1,6 @@
 /* GATT client internals shared by gattc.c (engine), gattc_disc.c (tree and
- * discovery), gattc_rw.c (reads and writes) and gattc_cache.c (cache). */
+ * discovery), gattc_rw.c (reads and writes), gattc_cache.c (cache) and
+ * gattc_resub.c (re-subscription), or gattc_cache_off.c in their place. */
 #ifndef BH_GATTC_INTERNAL_H
 #define BH_GATTC_INTERNAL_H
 
@@ -234,7 +235,10 @@ void gattc_disc_begin_full(struct gattc_op *op, unsigned flags);
 
 /* Re-subscription after Service Changed (gattc_resub.c). A subscription
  * is known by its service UUID and characteristic UUID (and their order
- * among equals), since its handles may have moved. */
+ * among equals), since its handles may have moved. Built with
+ * -Dgatt_caching=false (gattc_cache_off.c) there is no re-subscription:
+ * collect only unroutes the subscriptions in the range (callback NULL,
+ * which no live subscription has) and apply drops and reports each. */
 struct gattc_resub {
 	struct bh_gattc *c;
 	bool used, writing;
@@ -254,10 +258,10 @@ void gattc_resub_apply(struct bh_gattc *c, bh_status disc_status);
 /* Makes the re-subscription records if the link has none yet: BH_OK or
  * BH_ENOMEM. */
 int gattc_resub_reserve(struct bh_gattc *c);
-/* A Service Changed that cannot be followed (no memory): [lo, hi] has left
- * the tree; each subscription inside it leaves the routing table (its
- * handle may now name another attribute) and is reported lost with st
- * (events.resubscribed, new handle 0). */
+/* (gattc.c) A Service Changed that cannot be followed (no memory, or no
+ * re-subscription in this build): each subscription inside [lo, hi] leaves
+ * the routing table (its handle may now name another attribute) and is
+ * reported lost with st (events.resubscribed, new handle 0). */
 void gattc_resub_drop(struct bh_gattc *c, uint16_t lo, uint16_t hi, bh_status st);
 
 /* The wire form of a UUID: 2 octets when on the Base UUID, else 16. */
