@@ -79,6 +79,7 @@ void bh_gattc_free(struct bh_gattc *c)
 	free(c->incls);
 	free(c->subs);
 	free(c->resub);
+	free(c->res_buf);
 	free(c);
 }
 
@@ -213,6 +214,7 @@ void gattc_complete(struct gattc_op *op, bh_status st, const struct bh_gattc_res
 	 * the client first. */
 	uintptr_t v = (uintptr_t)r.value, b = (uintptr_t)op->buf;
 	if (r.value && v >= b && v < b + sizeof(op->buf)) {
+		/* Only a long read, whose start made res_buf. */
 		memcpy(c->res_buf, r.value, r.len);
 		r.value = c->res_buf;
 	}

@@ -170,7 +170,10 @@ struct bh_gattc {
 	unsigned disc_flags; /* flags of the last full discovery, for re-discovery */
 	bh_uuid allow[GATTC_MAX_ALLOW]; /* its allow-list, for the same reason */
 	unsigned n_allow;
-	uint8_t res_buf[BH_ATT_MAX_VALUE]; /* a result value outliving its op */
+	/* A result value outliving its op: only a long read's lives in its op
+	 * (op->buf), so the link's first bh_gattc_read_long makes this
+	 * (BH_ATT_MAX_VALUE bytes) and it is kept; most links never need it. */
+	uint8_t *res_buf;
 
 	/* Grown as the app subscribes (gattc_reserve, up to max_subscriptions):
 	 * most links subscribe to a few values, not to the maximum. */

@@ -2,6 +2,7 @@
  * and the helpers that walk list-shaped results. */
 #include "gattc_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- Result helpers ------------------------------------------------------- */
@@ -397,6 +398,9 @@ int bh_gattc_read_long(struct bh_gattc *c, uint16_t handle, bh_gattc_cb cb, void
 {
 	if (!handle)
 		return BH_EINVAL;
+	/* Its value outlives the op (gattc_complete): room made once, kept. */
+	if (!c->res_buf && !(c->res_buf = malloc(BH_ATT_MAX_VALUE)))
+		return BH_ENOMEM;
 	int r;
 	struct gattc_op *op = submit_simple(c, OP_READ_LONG, handle, cb, ctx, &r);
 	if (op)

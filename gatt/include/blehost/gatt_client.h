@@ -294,7 +294,9 @@ int bh_gattc_discover_descs(struct bh_gattc *c, uint16_t value_handle, bh_gattc_
 /* Read (4.8.1): one Read Request; res->value is what the peer sent. */
 int bh_gattc_read(struct bh_gattc *c, uint16_t handle, bh_gattc_cb cb, void *ctx);
 /* Read Long (4.8.3): Read, then Read Blob from the current offset while
- * responses are full (ATT_MTU-1 octets), stopping at 512 octets. */
+ * responses are full (ATT_MTU-1 octets), stopping at 512 octets. The
+ * link's first one makes the 512-byte buffer its value is handed over in
+ * (kept until bh_gattc_free): BH_ENOMEM if it cannot. */
 int bh_gattc_read_long(struct bh_gattc *c, uint16_t handle, bh_gattc_cb cb, void *ctx);
 /* Read Using Characteristic UUID (4.8.2) in [start, end]: the handle-value
  * pairs of the response; walk them with bh_gattc_result_pair(). */
