@@ -3,6 +3,7 @@
  * notification routing with subscriptions. */
 #include "gattc_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,19 +129,22 @@ int gattc_can_start(const struct bh_gattc *c)
 	return BH_OK;
 }
 
-struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, bh_gattc_cb cb, void *ctx,
-			      int *err)
+struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, size_t buf_need, bh_gattc_cb cb,
+			      void *ctx, int *err)
 {
 	int r = gattc_can_start(c);
 	if (r) {
 		*err = r;
 		return NULL;
 	}
-	struct gattc_op *op = bh_pool_alloc(&c->ops);
+	if (buf_need < GATTC_BUF_MIN)
+		buf_need = GATTC_BUF_MIN;
+	struct gattc_op *op = bh_pool_alloc_sized(&c->ops, offsetof(struct gattc_op, buf) + buf_need);
 	if (!op) {
 		*err = BH_ENOMEM;
 		return NULL;
 	}
+	memset(op, 0, offsetof(struct gattc_op, buf));
 	op->c = c;
 	op->kind = kind;
 	op->state = OPS_QUEUED;
@@ -582,7 +586,7 @@ static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, 
 			return BH_ENOTSUP;
 	}
 	int err;
-	struct gattc_op *op = gattc_op_new(c, OP_WRITE, cb ? cb : sub_done, ctx, &err);
+	struct gattc_op *op = gattc_op_new(c, OP_WRITE, 2, cb ? cb : sub_done, ctx, &err);
 	if (!op)
 		return err;
 	if (add) {

@@ -114,13 +114,19 @@ struct gattc_op {
 	bh_uuid uuid;       /* read-by-UUID type */
 	uint16_t mtu;       /* MTU exchange: what we offered */
 	unsigned n_handles; /* read multiple */
-	uint8_t buf[BH_ATT_MAX_VALUE];
 	size_t buf_len;
 	union {
 		struct gattc_disc d;
 		struct gattc_wr w;
 	} u;
+	/* Last: an op's block holds only the part of buf its kind uses
+	 * (gattc_op_new's buf_need), so the block a link's discovery made is
+	 * not 512 bytes larger for a value it never holds. */
+	uint8_t buf[BH_ATT_MAX_VALUE];
 };
+/* Bytes of buf every block has at least: small writes (a CCCD, a
+ * command-sized value) fit the block made by the link's first op. */
+#define GATTC_BUF_MIN 32
 
 /* Tree entries with the bookkeeping callers do not see. */
 struct gattc_svc {
@@ -192,8 +198,13 @@ struct bh_gattc {
 };
 
 /* Engine (gattc.c). */
-struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, bh_gattc_cb cb, void *ctx,
-			      int *err);
+/* A queued-to-be op whose buf holds buf_need bytes (at most
+ * BH_ATT_MAX_VALUE): reads of a long value need all of it, writes their
+ * value, read multiple its handles, the rest none. Fields before buf are
+ * zeroed; NULL with *err BH_ENOMEM (pool exhausted, or no memory to make
+ * or grow a block), or the client's state. */
+struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, size_t buf_need, bh_gattc_cb cb,
+			      void *ctx, int *err);
 /* Appends to the queue and starts it when the client is idle. */
 void gattc_op_submit(struct gattc_op *op);
 /* Sends op->req (req_len) expecting `expect`; tail call: op may be gone. */

@@ -131,10 +131,12 @@ static void test_subscription_table_alloc_fails(void **state)
 	teardown(NULL);
 }
 
-/* The buffer a long read's value is handed over in is made by the link's
- * first long read, not with the client. When that fails the app gets
- * BH_ENOMEM and nothing is sent or queued; with memory back the read works,
- * and a later long read allocates nothing (the buffer and op are kept). */
+/* Room for values is made on use: the buffer a long read's value is
+ * handed over in by the link's first long read (not with the client), and
+ * the op block made by discovery grows to hold a long value only when one
+ * is read. When either fails the app gets BH_ENOMEM and nothing is sent or
+ * queued; with memory back the read works, and a later long read allocates
+ * nothing (the buffer and the grown block are kept). */
 static void test_long_read_buffer_alloc_fails(void **state)
 {
 	(void)state;
@@ -166,7 +168,7 @@ static void test_long_read_buffer_alloc_fails(void **state)
 		assert_int_equal(T->f.requests, req0);
 		assert_int_equal(bh_pool_in_use(bh_gattc_op_pool(T->c)), 0);
 	}
-	assert_int_equal(nfail, 1); /* the buffer, at the first long read */
+	assert_int_equal(nfail, 2); /* the result buffer, then the op block grown */
 	struct done d = { 0 };
 	failures = 0;
 	fail_after = 0;
@@ -178,6 +180,61 @@ static void test_long_read_buffer_alloc_fails(void **state)
 	assert_int_equal(rc, BH_OK);
 	assert_int_equal(d.st, BH_OK);
 	assert_int_equal(d.len, 60);
+	teardown(NULL);
+}
+
+/* Discovery, a subscription and a short write share the one op block
+ * discovery made; a write longer than GATTC_BUF_MIN grows it, and when that
+ * fails the write gets BH_ENOMEM with nothing sent, the next try works. */
+static void test_write_room_made_on_use(void **state)
+{
+	(void)state;
+	setup_mtu(23);
+	discover(0);
+	struct notes hr = { 0 };
+	struct done d = { 0 };
+	failures = 0;
+	fail_after = 0;
+	int rc = bh_gattc_subscribe(T->c, 13, BH_GATTC_NOTIFY, on_note, &hr, on_done, &d);
+	fail_after = -1;
+	assert_int_equal(rc, BH_ENOMEM); /* the subscription table: made on use */
+	assert_int_equal(failures, 1);
+	rc = bh_gattc_subscribe(T->c, 13, BH_GATTC_NOTIFY, on_note, &hr, on_done, &d);
+	assert_int_equal(rc, BH_OK);
+	fs_pump(&T->f);
+	assert_int_equal(d.st, BH_OK);
+	/* 20 bytes fit the block as it is: no allocation. */
+	struct fs_attr *a = fs_add(&T->f, 0x2a00, "", 0);
+	uint8_t v[60];
+	for (unsigned i = 0; i < sizeof(v); i++)
+		v[i] = (uint8_t)(3 * i + 5);
+	memset(&d, 0, sizeof(d));
+	failures = 0;
+	fail_after = 0;
+	rc = bh_gattc_write(T->c, a->handle, v, 20, on_done, &d);
+	if (rc == BH_OK)
+		fs_pump(&T->f);
+	fail_after = -1;
+	assert_int_equal(failures, 0);
+	assert_int_equal(rc, BH_OK);
+	assert_int_equal(d.st, BH_OK);
+	/* 60 bytes (a long write at ATT_MTU 23) need the block grown. */
+	unsigned req0 = T->f.requests;
+	memset(&d, 0, sizeof(d));
+	failures = 0;
+	fail_after = 0;
+	rc = bh_gattc_write_long(T->c, a->handle, v, sizeof(v), on_done, &d);
+	fail_after = -1;
+	assert_int_equal(rc, BH_ENOMEM);
+	assert_int_equal(failures, 1);
+	assert_int_equal(T->f.requests, req0);
+	assert_int_equal(bh_pool_in_use(bh_gattc_op_pool(T->c)), 0);
+	rc = bh_gattc_write_long(T->c, a->handle, v, sizeof(v), on_done, &d);
+	assert_int_equal(rc, BH_OK);
+	fs_pump(&T->f);
+	assert_int_equal(d.st, BH_OK);
+	assert_int_equal(a->len, sizeof(v));
+	assert_memory_equal(a->value, v, sizeof(v));
 	teardown(NULL);
 }
 
@@ -315,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_subscription_table_alloc_fails),
 		cmocka_unit_test(test_subscription_table_bounded),
 		cmocka_unit_test(test_long_read_buffer_alloc_fails),
+		cmocka_unit_test(test_write_room_made_on_use),
 		cmocka_unit_test(test_resub_records_alloc_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
