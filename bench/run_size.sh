@@ -36,11 +36,14 @@ mkdir -p "$dir"
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
 defaults=$defaults,-Dsockets=true,-Duart_speed=true,-Derror_text=true
+defaults=$defaults,-Dext_adv=true,-Dgatt_caching=true
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
 lean=$lean,-Dsockets=false,-Duart_speed=false,-Derror_text=false
+lean=$lean,-Dext_adv=false
 le_gatt=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 le_gatt=$le_gatt,-Dsockets=false,-Duart_speed=false,-Derror_text=false
+le_gatt=$le_gatt,-Dext_adv=false,-Dgatt_caching=false
 configs="full:
 chipset:-Dchipset=false
 h5:-Dh5=false
@@ -53,6 +56,8 @@ smp_legacy:-Dsmp_legacy=false
 sockets:-Dsockets=false
 uart_speed:-Duart_speed=false
 error_text:-Derror_text=false
+ext_adv:-Dext_adv=false
+gatt_caching:-Dgatt_caching=false
 le_gatt:$le_gatt
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')

@@ -257,6 +257,7 @@ bool gap_supports(struct bh_gap *gap, uint16_t sup)
 	return (in->commands[sup / 8] >> (sup % 8)) & 1;
 }
 
+#ifndef BH_GAP_NO_EXT
 enum { EXT_ADV = 1, EXT_SCAN = 2, EXT_CONN = 4, EXT_ALL = 7 };
 
 /* Which extended command families to use, decided once per controller
@@ -287,11 +288,6 @@ static int ext_bits(struct bh_gap *gap)
 	return gap->ext;
 }
 
-bool gap_ext(struct bh_gap *gap)
-{
-	return ext_bits(gap) == EXT_ALL;
-}
-
 bool gap_ext_adv(struct bh_gap *gap)
 {
 	return ext_bits(gap) & EXT_ADV;
@@ -306,10 +302,11 @@ bool gap_ext_conn(struct bh_gap *gap)
 {
 	return ext_bits(gap) & EXT_CONN;
 }
+#endif
 
 bool bh_gap_uses_extended(struct bh_gap *gap)
 {
-	return gap_ext(gap);
+	return gap_ext_adv(gap) && gap_ext_scan(gap) && gap_ext_conn(gap);
 }
 
 /* ---- events ---- */
@@ -331,9 +328,26 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
 	case BH_LE_ADV_REPORT:
 		gap_on_adv_report(gap, params, len);
 		break;
+#ifndef BH_GAP_NO_EXT
+	/* Built without extended advertising, no command that makes the
+	 * controller send these was used: the events are ignored. */
 	case BH_LE_EXT_ADV_REPORT:
 		gap_on_ext_adv_report(gap, params, len);
 		break;
+	case BH_LE_ADV_SET_TERMINATED:
+		gap_adv_on_set_terminated(gap, params, len);
+		gap_sets_on_terminated(gap, params, len);
+		break;
+	case BH_LE_PERIODIC_SYNC_ESTABLISHED:
+		gap_on_sync_established(gap, params, len);
+		break;
+	case BH_LE_PERIODIC_ADV_REPORT:
+		gap_on_periodic_report(gap, params, len);
+		break;
+	case BH_LE_PERIODIC_SYNC_LOST:
+		gap_on_sync_lost(gap, params, len);
+		break;
+#endif
 	case BH_LE_CONN_COMPLETE:
 	case BH_LE_ENH_CONN_COMPLETE:
 	case BH_LE_ENH_CONN_COMPLETE_V2:
@@ -348,21 +362,8 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
 	case BH_LE_READ_REMOTE_FEATURES_COMPLETE:
 		gap_on_remote_features(gap, params, len);
 		break;
-	case BH_LE_ADV_SET_TERMINATED:
-		gap_adv_on_set_terminated(gap, params, len);
-		gap_sets_on_terminated(gap, params, len);
-		break;
 	case BH_LE_CHANNEL_SEL_ALGO:
 		gap_on_csa(gap, params, len);
-		break;
-	case BH_LE_PERIODIC_SYNC_ESTABLISHED:
-		gap_on_sync_established(gap, params, len);
-		break;
-	case BH_LE_PERIODIC_ADV_REPORT:
-		gap_on_periodic_report(gap, params, len);
-		break;
-	case BH_LE_PERIODIC_SYNC_LOST:
-		gap_on_sync_lost(gap, params, len);
 		break;
 	case BH_LE_DATA_LENGTH_CHANGE:
 		gap_on_data_length_change(gap, params, len);

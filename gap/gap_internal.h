@@ -227,7 +227,6 @@ int gap_cmd(struct bh_gap *gap, uint8_t proc, uint16_t op, const void *p, size_t
 int gap_cmd_reserve(struct bh_gap *gap, unsigned n);
 /* Drops queued (not yet sent) commands of a procedure; returns how many. */
 unsigned gap_cmd_drop(struct bh_gap *gap, uint8_t proc);
-bool gap_ext(struct bh_gap *gap);
 bool gap_supports(struct bh_gap *gap, uint16_t sup);
 uint8_t gap_own_type(const struct bh_gap *gap);
 /* Queues LE Set Random Address if own address is random and not yet in
@@ -275,10 +274,33 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable);
 bool gap_adv_directed(const struct bh_gap *gap);
 void gap_adv_step_failed(struct bh_gap *gap, bh_status st);
 
-/* gap.c: extended command families, decided once per controller. */
+/* gap.c: extended command families, decided once per controller. Built
+ * with -Dext_adv=false (BH_GAP_NO_EXT) every family is legacy on every
+ * controller, as with force_legacy: the answers are constants, so the
+ * compiler drops the extended paths, and the events only those paths make
+ * the controller send are not dispatched (gap.c), so the linker drops
+ * their handlers too. */
+#ifdef BH_GAP_NO_EXT
+static inline bool gap_ext_adv(struct bh_gap *gap)
+{
+	(void)gap;
+	return false;
+}
+static inline bool gap_ext_scan(struct bh_gap *gap)
+{
+	(void)gap;
+	return false;
+}
+static inline bool gap_ext_conn(struct bh_gap *gap)
+{
+	(void)gap;
+	return false;
+}
+#else
 bool gap_ext_adv(struct bh_gap *gap);
 bool gap_ext_scan(struct bh_gap *gap);
 bool gap_ext_conn(struct bh_gap *gap);
+#endif
 
 /* gap_adv_sets.c */
 void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len);

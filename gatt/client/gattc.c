@@ -3,6 +3,7 @@
  * notification routing with subscriptions. */
 #include "gattc_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,7 @@ void bh_gattc_free(struct bh_gattc *c)
 	free(c->incls);
 	free(c->subs);
 	free(c->resub);
+	free(c->res_buf);
 	free(c);
 }
 
@@ -127,19 +129,22 @@ int gattc_can_start(const struct bh_gattc *c)
 	return BH_OK;
 }
 
-struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, bh_gattc_cb cb, void *ctx,
-			      int *err)
+struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, size_t buf_need, bh_gattc_cb cb,
+			      void *ctx, int *err)
 {
 	int r = gattc_can_start(c);
 	if (r) {
 		*err = r;
 		return NULL;
 	}
-	struct gattc_op *op = bh_pool_alloc(&c->ops);
+	if (buf_need < GATTC_BUF_MIN)
+		buf_need = GATTC_BUF_MIN;
+	struct gattc_op *op = bh_pool_alloc_sized(&c->ops, offsetof(struct gattc_op, buf) + buf_need);
 	if (!op) {
 		*err = BH_ENOMEM;
 		return NULL;
 	}
+	memset(op, 0, offsetof(struct gattc_op, buf));
 	op->c = c;
 	op->kind = kind;
 	op->state = OPS_QUEUED;
@@ -213,6 +218,7 @@ void gattc_complete(struct gattc_op *op, bh_status st, const struct bh_gattc_res
 	 * the client first. */
 	uintptr_t v = (uintptr_t)r.value, b = (uintptr_t)op->buf;
 	if (r.value && v >= b && v < b + sizeof(op->buf)) {
+		/* Only a long read, whose start made res_buf. */
 		memcpy(c->res_buf, r.value, r.len);
 		r.value = c->res_buf;
 	}
@@ -509,6 +515,27 @@ void gattc_sub_remove(struct bh_gattc *c, uint16_t value_handle, bh_gattc_notify
 	}
 }
 
+void gattc_resub_drop(struct bh_gattc *c, uint16_t lo, uint16_t hi, bh_status st)
+{
+	/* One at a time, the table searched again after each report: the
+	 * callback may unsubscribe others (it cannot add one in the range,
+	 * which has left the tree). */
+	for (;;) {
+		unsigned i = 0;
+		while (i < c->n_subs &&
+		       (c->subs[i].value_handle < lo || c->subs[i].value_handle > hi))
+			i++;
+		if (i == c->n_subs)
+			return;
+		uint16_t old = c->subs[i].value_handle;
+		c->subs[i] = c->subs[--c->n_subs];
+		bh_logf(&c->env, BH_LOG_WARN, "gatt", "re-subscribe 0x%04x: %s", old,
+			bh_strerror(st));
+		if (c->ev.resubscribed)
+			c->ev.resubscribed(c->ev.ctx, old, 0, st);
+	}
+}
+
 void bh_gattc_on_notification(struct bh_gattc *c, uint16_t handle, const uint8_t *value,
 			      size_t len, bool indication)
 {
@@ -559,7 +586,7 @@ static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, 
 			return BH_ENOTSUP;
 	}
 	int err;
-	struct gattc_op *op = gattc_op_new(c, OP_WRITE, cb ? cb : sub_done, ctx, &err);
+	struct gattc_op *op = gattc_op_new(c, OP_WRITE, 2, cb ? cb : sub_done, ctx, &err);
 	if (!op)
 		return err;
 	if (add) {

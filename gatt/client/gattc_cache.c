@@ -321,7 +321,7 @@ int bh_gattc_validate_cache(struct bh_gattc *c, unsigned flags, bh_gattc_cb cb, 
 	if (flags & ~(unsigned)(BH_GATTC_DISC_INCLUDES | BH_GATTC_DISC_NO_DESCS))
 		return BH_EINVAL;
 	int err;
-	struct gattc_op *op = gattc_op_new(c, OP_VALIDATE, cb, ctx, &err);
+	struct gattc_op *op = gattc_op_new(c, OP_VALIDATE, 0, cb, ctx, &err);
 	if (!op)
 		return err;
 	op->u.d.flags = flags;

@@ -921,7 +921,7 @@ static int disc_new(struct bh_gattc *c, uint8_t what, uint16_t lo, uint16_t hi, 
 		    bh_gattc_cb cb, void *ctx, struct gattc_op **out)
 {
 	int err;
-	struct gattc_op *op = gattc_op_new(c, OP_DISCOVER, cb, ctx, &err);
+	struct gattc_op *op = gattc_op_new(c, OP_DISCOVER, 0, cb, ctx, &err);
 	if (!op)
 		return err;
 	op->u.d.what = what;

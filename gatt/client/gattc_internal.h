@@ -1,5 +1,6 @@
 /* GATT client internals shared by gattc.c (engine), gattc_disc.c (tree and
- * discovery), gattc_rw.c (reads and writes) and gattc_cache.c (cache). */
+ * discovery), gattc_rw.c (reads and writes), gattc_cache.c (cache) and
+ * gattc_resub.c (re-subscription), or gattc_cache_off.c in their place. */
 #ifndef BH_GATTC_INTERNAL_H
 #define BH_GATTC_INTERNAL_H
 
@@ -113,13 +114,19 @@ struct gattc_op {
 	bh_uuid uuid;       /* read-by-UUID type */
 	uint16_t mtu;       /* MTU exchange: what we offered */
 	unsigned n_handles; /* read multiple */
-	uint8_t buf[BH_ATT_MAX_VALUE];
 	size_t buf_len;
 	union {
 		struct gattc_disc d;
 		struct gattc_wr w;
 	} u;
+	/* Last: an op's block holds only the part of buf its kind uses
+	 * (gattc_op_new's buf_need), so the block a link's discovery made is
+	 * not 512 bytes larger for a value it never holds. */
+	uint8_t buf[BH_ATT_MAX_VALUE];
 };
+/* Bytes of buf every block has at least: small writes (a CCCD, a
+ * command-sized value) fit the block made by the link's first op. */
+#define GATTC_BUF_MIN 32
 
 /* Tree entries with the bookkeeping callers do not see. */
 struct gattc_svc {
@@ -169,7 +176,10 @@ struct bh_gattc {
 	unsigned disc_flags; /* flags of the last full discovery, for re-discovery */
 	bh_uuid allow[GATTC_MAX_ALLOW]; /* its allow-list, for the same reason */
 	unsigned n_allow;
-	uint8_t res_buf[BH_ATT_MAX_VALUE]; /* a result value outliving its op */
+	/* A result value outliving its op: only a long read's lives in its op
+	 * (op->buf), so the link's first bh_gattc_read_long makes this
+	 * (BH_ATT_MAX_VALUE bytes) and it is kept; most links never need it. */
+	uint8_t *res_buf;
 
 	/* Grown as the app subscribes (gattc_reserve, up to max_subscriptions):
 	 * most links subscribe to a few values, not to the maximum. */
@@ -188,8 +198,13 @@ struct bh_gattc {
 };
 
 /* Engine (gattc.c). */
-struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, bh_gattc_cb cb, void *ctx,
-			      int *err);
+/* A queued-to-be op whose buf holds buf_need bytes (at most
+ * BH_ATT_MAX_VALUE): reads of a long value need all of it, writes their
+ * value, read multiple its handles, the rest none. Fields before buf are
+ * zeroed; NULL with *err BH_ENOMEM (pool exhausted, or no memory to make
+ * or grow a block), or the client's state. */
+struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, size_t buf_need, bh_gattc_cb cb,
+			      void *ctx, int *err);
 /* Appends to the queue and starts it when the client is idle. */
 void gattc_op_submit(struct gattc_op *op);
 /* Sends op->req (req_len) expecting `expect`; tail call: op may be gone. */
@@ -234,7 +249,10 @@ void gattc_disc_begin_full(struct gattc_op *op, unsigned flags);
 
 /* Re-subscription after Service Changed (gattc_resub.c). A subscription
  * is known by its service UUID and characteristic UUID (and their order
- * among equals), since its handles may have moved. */
+ * among equals), since its handles may have moved. Built with
+ * -Dgatt_caching=false (gattc_cache_off.c) there is no re-subscription:
+ * collect only unroutes the subscriptions in the range (callback NULL,
+ * which no live subscription has) and apply drops and reports each. */
 struct gattc_resub {
 	struct bh_gattc *c;
 	bool used, writing;
@@ -254,10 +272,10 @@ void gattc_resub_apply(struct bh_gattc *c, bh_status disc_status);
 /* Makes the re-subscription records if the link has none yet: BH_OK or
  * BH_ENOMEM. */
 int gattc_resub_reserve(struct bh_gattc *c);
-/* A Service Changed that cannot be followed (no memory): [lo, hi] has left
- * the tree; each subscription inside it leaves the routing table (its
- * handle may now name another attribute) and is reported lost with st
- * (events.resubscribed, new handle 0). */
+/* (gattc.c) A Service Changed that cannot be followed (no memory, or no
+ * re-subscription in this build): each subscription inside [lo, hi] leaves
+ * the routing table (its handle may now name another attribute) and is
+ * reported lost with st (events.resubscribed, new handle 0). */
 void gattc_resub_drop(struct bh_gattc *c, uint16_t lo, uint16_t hi, bh_status st);
 
 /* The wire form of a UUID: 2 octets when on the Base UUID, else 16. */

@@ -131,24 +131,3 @@ void gattc_resub_apply(struct bh_gattc *c, bh_status disc_status)
 	}
 	c->kicking = was_kicking;
 }
-
-void gattc_resub_drop(struct bh_gattc *c, uint16_t lo, uint16_t hi, bh_status st)
-{
-	/* One at a time, the table searched again after each report: the
-	 * callback may unsubscribe others (it cannot add one in the range,
-	 * which has left the tree). */
-	for (;;) {
-		unsigned i = 0;
-		while (i < c->n_subs &&
-		       (c->subs[i].value_handle < lo || c->subs[i].value_handle > hi))
-			i++;
-		if (i == c->n_subs)
-			return;
-		uint16_t old = c->subs[i].value_handle;
-		c->subs[i] = c->subs[--c->n_subs];
-		bh_logf(&c->env, BH_LOG_WARN, "gatt", "re-subscribe 0x%04x: %s", old,
-			bh_strerror(st));
-		if (c->ev.resubscribed)
-			c->ev.resubscribed(c->ev.ctx, old, 0, st);
-	}
-}

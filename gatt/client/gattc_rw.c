@@ -2,6 +2,7 @@
  * and the helpers that walk list-shaped results. */
 #include "gattc_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- Result helpers ------------------------------------------------------- */
@@ -373,9 +374,9 @@ void gattc_rw_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pd
  * *err: the compiler then sees no path that writes through a NULL op (gcc 12
  * at -O3 reported one as -Warray-bounds when the test was on the status). */
 static struct gattc_op *submit_simple(struct bh_gattc *c, uint8_t kind, uint16_t handle,
-				      bh_gattc_cb cb, void *ctx, int *err)
+				      size_t buf_need, bh_gattc_cb cb, void *ctx, int *err)
 {
-	struct gattc_op *op = gattc_op_new(c, kind, cb, ctx, err);
+	struct gattc_op *op = gattc_op_new(c, kind, buf_need, cb, ctx, err);
 	if (!op)
 		return NULL;
 	op->handle = handle;
@@ -387,7 +388,7 @@ int bh_gattc_read(struct bh_gattc *c, uint16_t handle, bh_gattc_cb cb, void *ctx
 	if (!handle)
 		return BH_EINVAL;
 	int r;
-	struct gattc_op *op = submit_simple(c, OP_READ, handle, cb, ctx, &r);
+	struct gattc_op *op = submit_simple(c, OP_READ, handle, 0, cb, ctx, &r);
 	if (op)
 		gattc_op_submit(op);
 	return r;
@@ -397,8 +398,11 @@ int bh_gattc_read_long(struct bh_gattc *c, uint16_t handle, bh_gattc_cb cb, void
 {
 	if (!handle)
 		return BH_EINVAL;
+	/* Its value outlives the op (gattc_complete): room made once, kept. */
+	if (!c->res_buf && !(c->res_buf = malloc(BH_ATT_MAX_VALUE)))
+		return BH_ENOMEM;
 	int r;
-	struct gattc_op *op = submit_simple(c, OP_READ_LONG, handle, cb, ctx, &r);
+	struct gattc_op *op = submit_simple(c, OP_READ_LONG, handle, BH_ATT_MAX_VALUE, cb, ctx, &r);
 	if (op)
 		gattc_op_submit(op);
 	return r;
@@ -411,7 +415,7 @@ int bh_gattc_read_by_uuid(struct bh_gattc *c, uint16_t start, uint16_t end, cons
 	    (uuid->len != 2 && uuid->len != 4 && uuid->len != 16))
 		return BH_EINVAL;
 	int r;
-	struct gattc_op *op = submit_simple(c, OP_READ_UUID, start, cb, ctx, &r);
+	struct gattc_op *op = submit_simple(c, OP_READ_UUID, start, 0, cb, ctx, &r);
 	if (!op)
 		return r;
 	op->start = start;
@@ -432,7 +436,7 @@ static int read_mult(struct bh_gattc *c, uint8_t kind, const uint16_t *handles, 
 	if (1 + 2 * n > gattc_mtu(c))
 		return BH_ENOSPACE;
 	int r;
-	struct gattc_op *op = submit_simple(c, kind, handles[0], cb, ctx, &r);
+	struct gattc_op *op = submit_simple(c, kind, handles[0], 2 * n, cb, ctx, &r);
 	if (!op)
 		return r;
 	for (unsigned i = 0; i < n; i++)
@@ -462,7 +466,7 @@ static int write_common(struct bh_gattc *c, uint8_t kind, uint16_t handle, const
 	    (kind == OP_WRITE_PREP && !len))
 		return BH_EINVAL;
 	int r;
-	struct gattc_op *op = submit_simple(c, kind, handle, cb, ctx, &r);
+	struct gattc_op *op = submit_simple(c, kind, handle, len, cb, ctx, &r);
 	if (!op)
 		return r;
 	if (len)
@@ -504,7 +508,7 @@ int bh_gattc_write_reliable(struct bh_gattc *c, const struct bh_gattc_write_item
 			return BH_EINVAL;
 	}
 	int r;
-	struct gattc_op *op = submit_simple(c, OP_WRITE_PREP, items[0].handle, cb, ctx, &r);
+	struct gattc_op *op = submit_simple(c, OP_WRITE_PREP, items[0].handle, total, cb, ctx, &r);
 	if (!op)
 		return r;
 	size_t off = 0;
@@ -574,7 +578,7 @@ int bh_gattc_exchange_mtu(struct bh_gattc *c, uint16_t mtu, bh_gattc_cb cb, void
 	if (mtu < BH_ATT_DEFAULT_MTU || mtu > BH_ATT_MAX_MTU)
 		return BH_EINVAL;
 	int r;
-	struct gattc_op *op = submit_simple(c, OP_MTU, 0, cb, ctx, &r);
+	struct gattc_op *op = submit_simple(c, OP_MTU, 0, 0, cb, ctx, &r);
 	if (!op)
 		return r;
 	op->mtu = mtu;

@@ -1,7 +1,8 @@
 /* The GATT client's memory is made on use: the tree (services,
  * characteristics, descriptors, includes) grows as discovery finds it, the
  * subscription table as the app subscribes, the re-subscription records at
- * the link's first Service Changed. Every such allocation is failed in turn
+ * the link's first Service Changed, the long-read buffer at its first long
+ * read. Every such allocation is failed in turn
  * (the linker wraps the allocator for this test only): the app gets
  * BH_ENOMEM, the client stays usable and consistent, and with memory back
  * the same steps work; the sanitizer build checks nothing leaks. */
@@ -127,6 +128,113 @@ static void test_subscription_table_alloc_fails(void **state)
 	assert_int_equal(fs_attr(&T->f, 14)->value[0], 1);
 	bh_gattc_on_notification(T->c, 13, (const uint8_t *)"n", 1, false);
 	assert_int_equal(hr.n, 1);
+	teardown(NULL);
+}
+
+/* Room for values is made on use: the buffer a long read's value is
+ * handed over in by the link's first long read (not with the client), and
+ * the op block made by discovery grows to hold a long value only when one
+ * is read. When either fails the app gets BH_ENOMEM and nothing is sent or
+ * queued; with memory back the read works, and a later long read allocates
+ * nothing (the buffer and the grown block are kept). */
+static void test_long_read_buffer_alloc_fails(void **state)
+{
+	(void)state;
+	setup_mtu(23);
+	discover(0);
+	struct fs_attr *a = fs_add(&T->f, 0x2a00, "", 0);
+	for (unsigned i = 0; i < 60; i++)
+		a->value[i] = (uint8_t)(i * 7 + 1);
+	a->len = 60; /* three responses at ATT_MTU 23 */
+	unsigned nfail = 0;
+	for (long k = 0;; k++) {
+		struct done d = { 0 };
+		unsigned req0 = T->f.requests;
+		failures = 0;
+		fail_after = k;
+		int rc = bh_gattc_read_long(T->c, a->handle, on_done, &d);
+		fail_after = -1;
+		if (!failures) {
+			assert_int_equal(rc, BH_OK);
+			fs_pump(&T->f);
+			assert_int_equal(d.st, BH_OK);
+			assert_int_equal(d.len, 60);
+			assert_memory_equal(d.value, a->value, 60);
+			break;
+		}
+		nfail++;
+		assert_int_equal(rc, BH_ENOMEM);
+		assert_int_equal(d.calls, 0);
+		assert_int_equal(T->f.requests, req0);
+		assert_int_equal(bh_pool_in_use(bh_gattc_op_pool(T->c)), 0);
+	}
+	assert_int_equal(nfail, 2); /* the result buffer, then the op block grown */
+	struct done d = { 0 };
+	failures = 0;
+	fail_after = 0;
+	int rc = bh_gattc_read_long(T->c, a->handle, on_done, &d);
+	if (rc == BH_OK)
+		fs_pump(&T->f);
+	fail_after = -1;
+	assert_int_equal(failures, 0);
+	assert_int_equal(rc, BH_OK);
+	assert_int_equal(d.st, BH_OK);
+	assert_int_equal(d.len, 60);
+	teardown(NULL);
+}
+
+/* Discovery, a subscription and a short write share the one op block
+ * discovery made; a write longer than GATTC_BUF_MIN grows it, and when that
+ * fails the write gets BH_ENOMEM with nothing sent, the next try works. */
+static void test_write_room_made_on_use(void **state)
+{
+	(void)state;
+	setup_mtu(23);
+	discover(0);
+	struct notes hr = { 0 };
+	struct done d = { 0 };
+	failures = 0;
+	fail_after = 0;
+	int rc = bh_gattc_subscribe(T->c, 13, BH_GATTC_NOTIFY, on_note, &hr, on_done, &d);
+	fail_after = -1;
+	assert_int_equal(rc, BH_ENOMEM); /* the subscription table: made on use */
+	assert_int_equal(failures, 1);
+	rc = bh_gattc_subscribe(T->c, 13, BH_GATTC_NOTIFY, on_note, &hr, on_done, &d);
+	assert_int_equal(rc, BH_OK);
+	fs_pump(&T->f);
+	assert_int_equal(d.st, BH_OK);
+	/* 20 bytes fit the block as it is: no allocation. */
+	struct fs_attr *a = fs_add(&T->f, 0x2a00, "", 0);
+	uint8_t v[60];
+	for (unsigned i = 0; i < sizeof(v); i++)
+		v[i] = (uint8_t)(3 * i + 5);
+	memset(&d, 0, sizeof(d));
+	failures = 0;
+	fail_after = 0;
+	rc = bh_gattc_write(T->c, a->handle, v, 20, on_done, &d);
+	if (rc == BH_OK)
+		fs_pump(&T->f);
+	fail_after = -1;
+	assert_int_equal(failures, 0);
+	assert_int_equal(rc, BH_OK);
+	assert_int_equal(d.st, BH_OK);
+	/* 60 bytes (a long write at ATT_MTU 23) need the block grown. */
+	unsigned req0 = T->f.requests;
+	memset(&d, 0, sizeof(d));
+	failures = 0;
+	fail_after = 0;
+	rc = bh_gattc_write_long(T->c, a->handle, v, sizeof(v), on_done, &d);
+	fail_after = -1;
+	assert_int_equal(rc, BH_ENOMEM);
+	assert_int_equal(failures, 1);
+	assert_int_equal(T->f.requests, req0);
+	assert_int_equal(bh_pool_in_use(bh_gattc_op_pool(T->c)), 0);
+	rc = bh_gattc_write_long(T->c, a->handle, v, sizeof(v), on_done, &d);
+	assert_int_equal(rc, BH_OK);
+	fs_pump(&T->f);
+	assert_int_equal(d.st, BH_OK);
+	assert_int_equal(a->len, sizeof(v));
+	assert_memory_equal(a->value, v, sizeof(v));
 	teardown(NULL);
 }
 
@@ -263,6 +371,8 @@ int main(void)
 		cmocka_unit_test(test_new_alloc_fails),
 		cmocka_unit_test(test_subscription_table_alloc_fails),
 		cmocka_unit_test(test_subscription_table_bounded),
+		cmocka_unit_test(test_long_read_buffer_alloc_fails),
+		cmocka_unit_test(test_write_room_made_on_use),
 		cmocka_unit_test(test_resub_records_alloc_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

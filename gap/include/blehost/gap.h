@@ -337,7 +337,8 @@ struct bh_gap_config {
 	unsigned scan_data_max;     /* bytes kept per device for adv and for scan rsp; default 256 */
 	unsigned reassembly_slots;  /* extended report chains in flight; default 4 */
 	unsigned rpa_timeout_ms;    /* RPA/NRPA rotation; default 15 min */
-	bool force_legacy;          /* never use extended commands */
+	bool force_legacy;          /* never use extended commands (always so in a
+				       build with -Dext_adv=false) */
 	bool read_remote_features;  /* after each connection; default true */
 	enum bh_gap_own_addr own_addr; /* default PUBLIC */
 	struct bh_gap_conn_limits peer_params; /* see above; zeroes = defaults */
@@ -374,7 +375,11 @@ void bh_gap_on_timeout(struct bh_gap *gap);
 /* Generic completion for commands GAP runs on the caller's behalf. */
 typedef void (*bh_gap_done_cb)(void *ctx, bh_status status);
 
-/* Extended commands in use (decided on first use once info() has facts)? */
+/* Extended commands in use (decided on first use once info() has facts)?
+ * Never in a build with -Dext_adv=false: that build leaves the extended
+ * advertising, scanning, connection and periodic sync code out and acts
+ * as force_legacy on every controller (what needs extended commands
+ * answers BH_ENOTSUP, and their events are ignored). */
 bool bh_gap_uses_extended(struct bh_gap *gap);
 
 /* ---- Addresses ---- */
@@ -522,10 +527,11 @@ bool bh_gap_advertising(const struct bh_gap *gap);
  * response, address, PHYs, duration and event limit, and optionally
  * periodic advertising. Sets take handles 1..BH_GAP_ADV_SETS_MAX; handle 0
  * belongs to bh_gap_adv_start(), which keeps working beside them. Without
- * extended advertising (a 4.2 controller, or force_legacy) one set can
- * still run: it becomes legacy advertising (handle 0, through
- * bh_gap_adv_start) when it fits legacy PDUs and asks nothing extended
- * (own address, PHYs, periodic, max_events): BH_ENOTSUP otherwise. */
+ * extended advertising (a 4.2 controller, force_legacy, or a build with
+ * -Dext_adv=false) one set can still run: it becomes legacy advertising
+ * (handle 0, through bh_gap_adv_start) when it fits legacy PDUs and asks
+ * nothing extended (own address, PHYs, periodic, max_events): BH_ENOTSUP
+ * otherwise. */
 
 #define BH_GAP_ADV_SETS_MAX 8
 

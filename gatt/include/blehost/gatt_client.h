@@ -176,7 +176,11 @@ struct bh_gattc_events {
 	 * (it lost its CCCD or the property), the re-discovery's error or the
 	 * write's error, or BH_ENOMEM when the change could not be followed at
 	 * all (no memory: reported before services_changed says so); on
-	 * failure new_handle is 0 and the subscription is dropped. */
+	 * failure new_handle is 0 and the subscription is dropped. Built with
+	 * -Dgatt_caching=false nothing is carried over: each subscription in
+	 * the range stops routing at the indication and is reported here with
+	 * BH_ENOTSUP (new_handle 0) once the re-discovery ends, before
+	 * services_changed, for the application to subscribe again. */
 	void (*resubscribed)(void *ctx, uint16_t old_handle, uint16_t new_handle,
 			     bh_status status);
 	/* The connection went away (bh_gattc_disconnected), after every pending
@@ -290,7 +294,9 @@ int bh_gattc_discover_descs(struct bh_gattc *c, uint16_t value_handle, bh_gattc_
 /* Read (4.8.1): one Read Request; res->value is what the peer sent. */
 int bh_gattc_read(struct bh_gattc *c, uint16_t handle, bh_gattc_cb cb, void *ctx);
 /* Read Long (4.8.3): Read, then Read Blob from the current offset while
- * responses are full (ATT_MTU-1 octets), stopping at 512 octets. */
+ * responses are full (ATT_MTU-1 octets), stopping at 512 octets. The
+ * link's first one makes the 512-byte buffer its value is handed over in
+ * (kept until bh_gattc_free): BH_ENOMEM if it cannot. */
 int bh_gattc_read_long(struct bh_gattc *c, uint16_t handle, bh_gattc_cb cb, void *ctx);
 /* Read Using Characteristic UUID (4.8.2) in [start, end]: the handle-value
  * pairs of the response; walk them with bh_gattc_result_pair(). */
@@ -375,6 +381,9 @@ int bh_gattc_subscribe(struct bh_gattc *c, uint16_t value_handle, uint16_t what,
 int bh_gattc_unsubscribe(struct bh_gattc *c, uint16_t value_handle, bh_gattc_cb cb, void *ctx);
 
 /* ---- Cache (2.5.2) -------------------------------------------------------- */
+/* Built with -Dgatt_caching=false there is no cache: export gives 0 (size
+ * 0), import returns BH_ENOTSUP, and validate_cache always discovers again
+ * (res->rediscovered true). The Database Hash is still read by discovery. */
 
 /* The size bh_gattc_export needs for the current tree. */
 size_t bh_gattc_export_size(const struct bh_gattc *c);
