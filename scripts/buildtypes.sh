@@ -5,11 +5,15 @@
 # build warning-free, and optimisation levels bring their own warnings
 # (-Warray-bounds, -Wformat-truncation, -Wmaybe-uninitialized at -O2/-O3/-Os).
 #
-# Usage: scripts/buildtypes.sh [CC:BUILDTYPE[:lean]...]
-# Default (CI): gcc:release clang:release clang:debugoptimized gcc:minsize:lean.
+# Usage: scripts/buildtypes.sh [CC:BUILDTYPE[:lean|:le_gatt]...]
+# Default (CI): gcc:release clang:release clang:debugoptimized gcc:minsize:lean
+# gcc:minsize:le_gatt.
 # ":lean" builds with every leave-out option off (bench/run_size.sh lists
 # them and what each saves) and runs suite 'lean': the tests that the left-out
-# API answers with its named error (BH_ENOTSUP). The fourth
+# API answers with its named error (BH_ENOTSUP). ":le_gatt" is the size
+# benchmark's LE feature set (GATT client and server kept, the rest off as in
+# bench/run_size.sh) and runs the lean tests that only such a build has
+# (test_gattc_cache_off: the GATT client without its attribute cache). The fourth
 # documented pair, gcc:debugoptimized, is the main build (./build, which
 # test.sh builds first). All five meson buildtypes (debug debugoptimized
 # release minsize plain) with both compilers: scripts/buildtypes.sh all
@@ -19,11 +23,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=("$@")
-[ ${#pairs[@]} -gt 0 ] || pairs=(gcc:release clang:release clang:debugoptimized gcc:minsize:lean)
+[ ${#pairs[@]} -gt 0 ] || pairs=(gcc:release clang:release clang:debugoptimized gcc:minsize:lean
+	gcc:minsize:le_gatt)
 lean_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
 	-Dgatt_client=false -Dgatt_server=false -Dsmp_legacy=false -Dsockets=false -Duart_speed=false
 	-Derror_text=false)
 lean_opts+=(-Dext_adv=false)
+le_gatt_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
+	-Dsockets=false -Duart_speed=false -Derror_text=false -Dext_adv=false -Dgatt_caching=false)
 if [ "${pairs[*]}" = all ]; then
 	pairs=()
 	for cc in gcc clang; do
@@ -54,10 +61,14 @@ for pair in "${pairs[@]}"; do
 	opts=()
 	check=(true)
 	targets=()
-	if [ "${bt%:lean}" != "$bt" ]; then
-		bt=${bt%:lean}
-		opts=("${lean_opts[@]}")
-		dir=$top/$cc-$bt-lean
+	profile=
+	case $bt in
+	*:lean) profile=lean opts=("${lean_opts[@]}") ;;
+	*:le_gatt) profile=le_gatt opts=("${le_gatt_opts[@]}") ;;
+	esac
+	if [ -n "$profile" ]; then
+		bt=${bt%:"$profile"}
+		dir=$top/$cc-$bt-$profile
 		check=(meson test -C "$dir" --suite lean --no-rebuild --num-processes 2 --print-errorlogs)
 		# Only the library, the program and the lean tests: the other tests
 		# and tools compile the same sources as the full builds above, and
@@ -73,10 +84,10 @@ for pair in "${pairs[@]}"; do
 		CC=$cc meson setup $dir --buildtype="$bt" -Dwerror=true "${opts[@]}"; } >"$log" 2>&1 &&
 		ninja -C $dir $(targets_of "$dir" "${targets[@]}") >>"$log" 2>&1 &&
 		"${check[@]}" >>"$log" 2>&1; then
-		echo "  $cc $bt${opts[*]:+ lean}: ok ($((SECONDS - start)) s)"
+		echo "  $cc $bt${profile:+ $profile}: ok ($((SECONDS - start)) s)"
 		ok=$((ok + 1))
 	else
-		echo "  $cc $bt${opts[*]:+ lean}: FAILED ($log)"
+		echo "  $cc $bt${profile:+ $profile}: FAILED ($log)"
 		grep -E "(error|warning):" "$log" | head -20 || tail -20 "$log"
 		bad=$((bad + 1))
 	fi
