@@ -63,19 +63,6 @@ void gattc_validate_rsp(struct gattc_op *op, bh_status st, const struct bh_att_p
 	gattc_disc_rsp(op, st, pdu);
 }
 
-int bh_gattc_validate_cache(struct bh_gattc *c, unsigned flags, bh_gattc_cb cb, void *ctx)
-{
-	if (flags & ~(unsigned)(BH_GATTC_DISC_INCLUDES | BH_GATTC_DISC_NO_DESCS))
-		return BH_EINVAL;
-	int err;
-	struct gattc_op *op = gattc_op_new(c, OP_VALIDATE, 0, cb, ctx, &err);
-	if (!op)
-		return err;
-	op->u.d.flags = flags;
-	gattc_op_submit(op);
-	return BH_OK;
-}
-
 int gattc_resub_reserve(struct bh_gattc *c)
 {
 	(void)c;

@@ -949,6 +949,21 @@ int bh_gattc_discover(struct bh_gattc *c, const bh_uuid *allow, unsigned n_allow
 	return BH_OK;
 }
 
+/* The op's first step (gattc_validate_start) is in gattc_cache.c, or in
+ * gattc_cache_off.c where it discovers at once. */
+int bh_gattc_validate_cache(struct bh_gattc *c, unsigned flags, bh_gattc_cb cb, void *ctx)
+{
+	if (flags & ~(unsigned)(BH_GATTC_DISC_INCLUDES | BH_GATTC_DISC_NO_DESCS))
+		return BH_EINVAL;
+	int err;
+	struct gattc_op *op = gattc_op_new(c, OP_VALIDATE, 0, cb, ctx, &err);
+	if (!op)
+		return err;
+	op->u.d.flags = flags;
+	gattc_op_submit(op);
+	return BH_OK;
+}
+
 int bh_gattc_discover_services(struct bh_gattc *c, bh_gattc_cb cb, void *ctx)
 {
 	struct gattc_op *op = NULL;

@@ -45,6 +45,31 @@ struct fs_attr *fs_attr(struct fake_server *f, uint16_t handle)
 	return NULL;
 }
 
+void fs_insert(struct fake_server *f, uint16_t at, uint16_t type16, const void *v, size_t len)
+{
+	for (unsigned i = 0; i < f->n_attrs; i++) {
+		struct fs_attr *a = &f->attrs[i];
+		bh_uuid chr = bh_uuid16(0x2803), inc = bh_uuid16(0x2802);
+		if (bh_uuid_eq(&a->type, &chr) && bh_get16(a->value + 1) >= at)
+			bh_put16(a->value + 1, (uint16_t)(bh_get16(a->value + 1) + 1));
+		if (bh_uuid_eq(&a->type, &inc))
+			for (int k = 0; k < 4; k += 2)
+				if (bh_get16(a->value + k) >= at)
+					bh_put16(a->value + k, (uint16_t)(bh_get16(a->value + k) + 1));
+	}
+	unsigned idx = at - 1u;
+	memmove(&f->attrs[idx + 1], &f->attrs[idx], (f->n_attrs - idx) * sizeof(f->attrs[0]));
+	f->n_attrs++;
+	for (unsigned i = idx + 1; i < f->n_attrs; i++)
+		f->attrs[i].handle = (uint16_t)(i + 1);
+	struct fs_attr *a = &f->attrs[idx];
+	memset(a, 0, sizeof(*a));
+	a->handle = at;
+	a->type = bh_uuid16(type16);
+	memcpy(a->value, v, len);
+	a->len = (uint16_t)len;
+}
+
 static void add_chr(struct fake_server *f, uint8_t props, const bh_uuid *u)
 {
 	uint8_t v[19];

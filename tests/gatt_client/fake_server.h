@@ -78,6 +78,9 @@ struct fs_attr *fs_add(struct fake_server *f, uint16_t type16, const void *value
 struct fs_attr *fs_add128(struct fake_server *f, const bh_uuid *type, const void *value,
 			  size_t len);
 struct fs_attr *fs_attr(struct fake_server *f, uint16_t handle);
+/* Inserts an attribute at handle `at`; later handles move up by one, and
+ * the declarations that name them follow (as a server's rebuild would). */
+void fs_insert(struct fake_server *f, uint16_t at, uint16_t type16, const void *v, size_t len);
 /* Builds the test database (see fake_server.c for the handle map). */
 void fs_build_db(struct fake_server *f);
 /* The answer the server gives to one request. */

@@ -87,39 +87,11 @@ static void indicate_service_changed(uint16_t s, uint16_t e)
 	bh_gattc_on_notification(T->c, 6, v, 4, true);
 }
 
-/* Inserts an attribute at handle `at`; later handles move up by one, and
- * the declarations that name them follow (as a server's rebuild would). */
-static void insert_attr(uint16_t at, uint16_t type16, const void *v, size_t len)
-{
-	struct fake_server *f = &T->f;
-	for (unsigned i = 0; i < f->n_attrs; i++) {
-		struct fs_attr *a = &f->attrs[i];
-		bh_uuid chr = bh_uuid16(0x2803), inc = bh_uuid16(0x2802);
-		if (bh_uuid_eq(&a->type, &chr) && bh_get16(a->value + 1) >= at)
-			bh_put16(a->value + 1, (uint16_t)(bh_get16(a->value + 1) + 1));
-		if (bh_uuid_eq(&a->type, &inc))
-			for (int k = 0; k < 4; k += 2)
-				if (bh_get16(a->value + k) >= at)
-					bh_put16(a->value + k, (uint16_t)(bh_get16(a->value + k) + 1));
-	}
-	unsigned idx = at - 1u;
-	memmove(&f->attrs[idx + 1], &f->attrs[idx], (f->n_attrs - idx) * sizeof(f->attrs[0]));
-	f->n_attrs++;
-	for (unsigned i = idx + 1; i < f->n_attrs; i++)
-		f->attrs[i].handle = (uint16_t)(i + 1);
-	struct fs_attr *a = &f->attrs[idx];
-	memset(a, 0, sizeof(*a));
-	a->handle = at;
-	a->type = bh_uuid16(type16);
-	memcpy(a->value, v, len);
-	a->len = (uint16_t)len;
-}
-
 /* The server adds a User Description to C: D moves from 27 to 28 (CCCD
  * 29), and the server forgets the CCCD, as a rebuilt database does. */
 static void move_d(void)
 {
-	insert_attr(26, 0x2901, "new", 3);
+	fs_insert(&T->f, 26, 0x2901, "new", 3);
 	fs_attr(&T->f, 29)->value[0] = 0;
 }
 

@@ -266,3 +266,11 @@ void fake_demo(struct fake *f)
 	demo_app.len = 8;
 	assert_int_equal(bh_gatts_add_services(f->s, demo_svcs, 2), BH_OK);
 }
+
+void fake_demo_linked(struct fake *f)
+{
+	fake_init(f);
+	assert_non_null(fake_server(f, NULL));
+	fake_demo(f);
+	assert_int_equal(bh_gatts_connected(f->s, 1), BH_OK);
+}

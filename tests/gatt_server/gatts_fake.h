@@ -84,6 +84,8 @@ extern const struct bh_gatt_chr_def demo_b_chrs[1];
 extern const struct bh_gatt_dsc_def demo_b_dscs[1];
 /* Adds demo_svcs; resets demo_app. */
 void fake_demo(struct fake *f);
+/* fake_init, a server with default config, demo_svcs, and link 1 up. */
+void fake_demo_linked(struct fake *f);
 #define DEMO_HR 0   /* notify|read, "hello", max 20 */
 #define DEMO_LOC 1  /* read|write, 3 octets, max 64, user desc + format */
 #define DEMO_FIX 2  /* 128-bit, read|write|write-no-rsp|indicate|signed, reliable, fixed 4 */

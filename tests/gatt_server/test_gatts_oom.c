@@ -90,10 +90,7 @@ static void test_prepare_queue_alloc_fails(void **state)
 {
 	(void)state;
 	struct fake f;
-	fake_init(&f);
-	assert_non_null(fake_server(&f, NULL));
-	fake_demo(&f);
-	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	fake_demo_linked(&f);
 	failures = 0;
 	fail_after = 0;
 	const struct fake_pdu *r = REQ(&f, 1, BH_ATT_PREP_WRITE_REQ, 19, 0, 0, 0, 'a');

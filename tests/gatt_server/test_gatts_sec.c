@@ -276,10 +276,7 @@ static void test_notify_now_full(void **state)
 {
 	(void)state;
 	struct fake f;
-	fake_init(&f);
-	assert_non_null(fake_server(&f, NULL));
-	fake_demo(&f);
-	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	fake_demo_linked(&f);
 	assert_int_equal(bh_gatts_connected(f.s, 2), BH_OK);
 	REQ(&f, 1, BH_ATT_WRITE_REQ, 17, 0, 1, 0);
 	REQ(&f, 1, BH_ATT_WRITE_REQ, 29, 0, 1, 0);
@@ -321,10 +318,7 @@ static void test_notify_indicate_api(void **state)
 {
 	(void)state;
 	struct fake f;
-	fake_init(&f);
-	assert_non_null(fake_server(&f, NULL));
-	fake_demo(&f);
-	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	fake_demo_linked(&f);
 	/* Not subscribed, no such handle or connection, not a value. */
 	assert_int_equal(bh_gatts_notify(f.s, 1, 16, NULL, 0, NULL), BH_ESTATE);
 	assert_int_equal(bh_gatts_notify(f.s, 2, 16, NULL, 0, NULL), BH_ENOTFOUND);

@@ -140,16 +140,23 @@ static void test_acl_send_errors(void **state)
 	assert_false(bh_hci_acl_can_send(f->hci, 0x0999));
 }
 
-static void test_credits_and_queue_full(void **state)
+/* A controller with one 192-byte buffer, a transmit queue of two, link 0x10
+ * up, and a 20-byte frame in `frame` (returns its length). */
+static size_t up_one_credit_queue2(struct fake *f, uint8_t frame[64])
 {
-	struct fake *f = *state;
 	struct bh_hci_config cfg;
 	bh_hci_config_default(&cfg);
 	cfg.tx_queue_depth = 2;
 	up(f, 192, 1, &cfg);
 	fake_le_conn(f, 0x0010);
+	return make_frame(frame, 20, 3);
+}
+
+static void test_credits_and_queue_full(void **state)
+{
+	struct fake *f = *state;
 	uint8_t frame[64];
-	size_t len = make_frame(frame, 20, 3);
+	size_t len = up_one_credit_queue2(f, frame);
 	assert_int_equal(bh_hci_acl_send(f->hci, 0x10, frame, len), BH_OK); /* sent */
 	assert_int_equal(fake_count(f, BH_H4_ACL), 1);
 	assert_int_equal(acl_credits(f), 0);
@@ -181,13 +188,8 @@ static void test_credits_and_queue_full(void **state)
 static void test_send_flow_now_full(void **state)
 {
 	struct fake *f = *state;
-	struct bh_hci_config cfg;
-	bh_hci_config_default(&cfg);
-	cfg.tx_queue_depth = 2;
-	up(f, 192, 1, &cfg);
-	fake_le_conn(f, 0x0010);
 	uint8_t frame[64];
-	size_t len = make_frame(frame, 20, 3);
+	size_t len = up_one_credit_queue2(f, frame);
 	/* Sent at once: nothing stays queued. */
 	assert_int_equal(bh_hci_acl_send_flow(f->hci, 0x10, frame, len), BH_OK);
 	assert_int_equal(bh_hci_acl_send_flow(f->hci, 0x10, frame, len), BH_OK);
