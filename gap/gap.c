@@ -309,6 +309,15 @@ bool bh_gap_uses_extended(struct bh_gap *gap)
 	return gap_ext_adv(gap) && gap_ext_scan(gap) && gap_ext_conn(gap);
 }
 
+bool bh_gap_extended_built(void)
+{
+#ifdef BH_GAP_NO_EXT
+	return false;
+#else
+	return true;
+#endif
+}
+
 /* ---- events ---- */
 
 void bh_gap_on_event(struct bh_gap *gap, uint8_t code, const uint8_t *params, size_t len)

@@ -195,9 +195,10 @@ int cli_advertise_sets(struct cli *c, char **specs, int n, uint8_t phy, double t
 		rc = bh_gap_adv_set_start(gap, &s->p, &s->handle, set_started, s);
 		if (rc) {
 			rc = cli_fail(c, "cannot start set %d: %s%s", i + 1, bh_strerror(rc),
-				      rc == BH_ENOTSUP && !bh_gap_uses_extended(gap)
+				      rc != BH_ENOTSUP || bh_gap_uses_extended(gap) ? ""
+				      : bh_gap_extended_built()
 					      ? " (this controller has no extended advertising: one legacy set only)"
-					      : "");
+					      : " (extended advertising is not in this build, -Dext_adv=false: one legacy set only)");
 			break;
 		}
 		bh_loop_run_until(bh_host_loop(h), &s->started, 5000);

@@ -233,7 +233,9 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	unsigned timeouts = cli_cmd_timeouts(c);
 	/* --extended and the Coded PHY need LE Set Extended Scan Parameters. */
 	if ((extended || (p.phys & BH_GAP_PHY_MASK_CODED)) && !bh_gap_uses_extended(bh_host_gap(h)))
-		return cli_finish(c, cli_fail(c, "this controller has no extended scanning"));
+		return cli_finish(c, cli_fail(c, bh_gap_extended_built()
+							 ? "this controller has no extended scanning"
+							 : "extended scanning is not in this build (-Dext_adv=false)"));
 	if (periodic && !(ui.per = scan_periodic_new(c, bh_host_gap(h))))
 		return cli_finish(c, cli_fail(c, "out of memory"));
 	int rc = bh_gap_scan_start(bh_host_gap(h), &p);

@@ -14,6 +14,7 @@ static void gap_on_ext_controller(struct fake *f)
 	fake_init(f, true);
 	fake_gap(f, NULL);
 	assert_false(bh_gap_uses_extended(f->gap));
+	assert_false(bh_gap_extended_built());
 }
 
 static void test_legacy_commands(void **state)

@@ -450,6 +450,7 @@ static void test_ext_fragments(void **state)
 	struct rec r = { 0 };
 	start(&f, &r, NULL);
 	assert_true(bh_gap_uses_extended(f.gap));
+	assert_true(bh_gap_extended_built());
 	/* Own public, policy 0, PHYs LE 1M, active, interval 0x60, window 0x30 */
 	const uint8_t sp[] = { 0x00, 0x00, 0x01, 0x01, 0x60, 0x00, 0x30, 0x00 };
 	fake_expect_params(&f.cmds[0], sp, sizeof(sp));

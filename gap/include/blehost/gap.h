@@ -381,6 +381,10 @@ typedef void (*bh_gap_done_cb)(void *ctx, bh_status status);
  * as force_legacy on every controller (what needs extended commands
  * answers BH_ENOTSUP, and their events are ignored). */
 bool bh_gap_uses_extended(struct bh_gap *gap);
+/* Is the extended and periodic advertising code in this build
+ * (-Dext_adv, default true)? Lets an application tell "not in this build"
+ * from "this controller cannot" when bh_gap_uses_extended is false. */
+bool bh_gap_extended_built(void);
 
 /* ---- Addresses ---- */
 
