@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG(att, lvl, ...) bh_logf((att)->env, lvl, "att", __VA_ARGS__)
+#define LOG(att, lvl, ...) BH_LOGF((att)->env, lvl, "att", __VA_ARGS__)
 
 enum req_state { REQ_IDLE, REQ_UNSENT, REQ_SENT };
 

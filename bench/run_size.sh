@@ -32,18 +32,20 @@ mkdir -p "$dir"
 # default. Keep "lean" equal to lean_opts in scripts/buildtypes.sh.
 # "le_gatt" keeps GATT client and server and both pairing kinds (the feature
 # set of BTstack's LE-only build that issue 16 compares with) and leaves out
-# everything else an option can.
+# everything else an option can. Both compile out log messages below
+# warnings (-Dlog_level=warn: a product keeps its errors and warnings);
+# "log_level" is the most it can save (-Dlog_level=none).
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
 defaults=$defaults,-Dsockets=true,-Duart_speed=true,-Derror_text=true
-defaults=$defaults,-Dext_adv=true,-Dgatt_caching=true
+defaults=$defaults,-Dext_adv=true,-Dgatt_caching=true,-Dlog_level=debug
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
 lean=$lean,-Dsockets=false,-Duart_speed=false,-Derror_text=false
-lean=$lean,-Dext_adv=false
+lean=$lean,-Dext_adv=false,-Dlog_level=warn
 le_gatt=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 le_gatt=$le_gatt,-Dsockets=false,-Duart_speed=false,-Derror_text=false
-le_gatt=$le_gatt,-Dext_adv=false,-Dgatt_caching=false
+le_gatt=$le_gatt,-Dext_adv=false,-Dgatt_caching=false,-Dlog_level=warn
 configs="full:
 chipset:-Dchipset=false
 h5:-Dh5=false
@@ -58,6 +60,8 @@ uart_speed:-Duart_speed=false
 error_text:-Derror_text=false
 ext_adv:-Dext_adv=false
 gatt_caching:-Dgatt_caching=false
+log_warn:-Dlog_level=warn
+log_level:-Dlog_level=none
 le_gatt:$le_gatt
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')

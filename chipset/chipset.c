@@ -70,7 +70,7 @@ void bh_chipset_free(struct bh_chipset *c)
 	free(c);
 }
 
-void chipset_log(struct bh_chipset *c, enum bh_log_level lvl, const char *fmt, ...)
+void chipset_logf(struct bh_chipset *c, enum bh_log_level lvl, const char *fmt, ...)
 {
 	char buf[512];
 	va_list ap;

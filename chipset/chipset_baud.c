@@ -207,7 +207,7 @@ static void finish(struct bh_uart_baud *b, enum bh_uart_baud_outcome o, bh_statu
 	va_start(ap, fmt);
 	vsnprintf(b->rep.message, sizeof(b->rep.message), fmt, ap);
 	va_end(ap);
-	bh_logf(b->env, st && o != BH_UART_BAUD_FELL_BACK ? BH_LOG_ERROR : BH_LOG_INFO, "chipset",
+	BH_LOGF(b->env, st && o != BH_UART_BAUD_FELL_BACK ? BH_LOG_ERROR : BH_LOG_INFO, "chipset",
 		"UART speed: %s: %s", bh_uart_baud_outcome_str(o), b->rep.message);
 	b->port.done(b->port.ctx, o == BH_UART_BAUD_FAILED ? st : BH_OK);
 }
@@ -302,7 +302,7 @@ int bh_uart_baud_start(struct bh_uart_baud *b)
 			return BH_OK;
 		}
 		if (b->target && b->target != rate)
-			bh_logf(b->env, BH_LOG_WARN, "chipset",
+			BH_LOGF(b->env, BH_LOG_WARN, "chipset",
 				"speed=%lu asked, but the Realtek config file sets %lu baud (the "
 				"patched firmware runs at that): using %lu",
 				b->target, rate, rate);

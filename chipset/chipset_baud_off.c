@@ -78,7 +78,7 @@ int bh_uart_baud_start(struct bh_uart_baud *b)
 	b->rep.status = BH_ENOTSUP;
 	snprintf(b->rep.message, sizeof(b->rep.message), "%s; staying at %lu baud", OFF,
 		 b->rep.baud);
-	bh_logf(b->env, BH_LOG_ERROR, "chipset", "UART speed: %s", b->rep.message);
+	BH_LOGF(b->env, BH_LOG_ERROR, "chipset", "UART speed: %s", b->rep.message);
 	return BH_ENOTSUP;
 }
 

@@ -82,7 +82,13 @@ bool chipset_load_firmware(struct bh_chipset *c, const char *name, bool continui
 bool chipset_version_after(struct bh_chipset *c, const uint8_t *rp, size_t n);
 /* The sentence for a missing firmware file. */
 void chipset_missing_msg(struct bh_chipset *c, const char *name, bool continuing);
-void chipset_log(struct bh_chipset *c, enum bh_log_level lvl, const char *fmt, ...)
+/* Through BH_LOG_ON, as BH_LOGF: a level below -Dlog_level drops the call. */
+#define chipset_log(c, lvl, ...)                               \
+	do {                                                   \
+		if (BH_LOG_ON(lvl))                            \
+			chipset_logf((c), (lvl), __VA_ARGS__); \
+	} while (0)
+void chipset_logf(struct bh_chipset *c, enum bh_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* One HCI event as a command sequence sees it (chipset_common.c). */

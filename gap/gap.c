@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gap_log(struct bh_gap *gap, enum bh_log_level lvl, const char *fmt, ...)
+void gap_logf(struct bh_gap *gap, enum bh_log_level lvl, const char *fmt, ...)
 {
 	if (!gap->env->log || lvl > gap->env->log_level)
 		return;

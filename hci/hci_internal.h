@@ -129,7 +129,7 @@ struct bh_hci {
 	struct bh_hci_stats stats;
 };
 
-#define hci_log(h, lvl, ...) bh_logf((h)->env, (lvl), "hci", __VA_ARGS__)
+#define hci_log(h, lvl, ...) BH_LOGF((h)->env, (lvl), "hci", __VA_ARGS__)
 
 /* hci_cmd.c */
 int hci_cmd_queue(struct bh_hci *hci, bool internal, uint16_t opcode, const void *params,

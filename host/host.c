@@ -20,7 +20,7 @@ void bh_host_config_default(struct bh_host_config *c)
 	c->auto_security = true;
 }
 
-void host_log(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
+void host_logf(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
 {
 	if (lvl > h->env.log_level || !h->env.log)
 		return;

@@ -221,7 +221,13 @@ void host_link_data_length(void *ctx, const struct bh_gap_conn *gc);
 void host_link_phy(void *ctx, const struct bh_gap_conn *gc, bh_status st);
 
 /* host.c */
-void host_log(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
+/* Through BH_LOG_ON, as BH_LOGF: a level below -Dlog_level drops the call. */
+#define host_log(h, lvl, ...)                               \
+	do {                                                \
+		if (BH_LOG_ON(lvl))                         \
+			host_logf((h), (lvl), __VA_ARGS__); \
+	} while (0)
+void host_logf(struct bh_host *h, enum bh_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* host_lower.c: transport, trace and HCI plumbing. */

@@ -8,7 +8,7 @@
 
 #include <blehost/bh_bytes.h>
 
-#define L2_LOG(l2, lvl, ...) bh_logf((l2)->env, lvl, "l2cap", __VA_ARGS__)
+#define L2_LOG(l2, lvl, ...) BH_LOGF((l2)->env, lvl, "l2cap", __VA_ARGS__)
 
 #define SIG_HDR_LEN 4     /* code, identifier, length (Vol 3, Part A, 4) */
 #define SIGQ_DEPTH 4      /* signaling frames held per connection after BH_EBUSY */

@@ -9,8 +9,10 @@
 # Default (CI): gcc:release clang:release clang:debugoptimized gcc:minsize:lean
 # gcc:minsize:le_gatt.
 # ":lean" builds with every leave-out option off (bench/run_size.sh lists
-# them and what each saves) and runs suite 'lean': the tests that the left-out
-# API answers with its named error (BH_ENOTSUP). ":le_gatt" is the size
+# them and what each saves) and log messages below warnings compiled out
+# (-Dlog_level=warn), and runs suite 'lean': the tests that the left-out API
+# answers with its named error (BH_ENOTSUP) and that info and debug messages
+# never reach the log callback (test_log_level_off). ":le_gatt" is the size
 # benchmark's LE feature set (GATT client and server kept, the rest off as in
 # bench/run_size.sh) and runs the lean tests that only such a build has
 # (test_gattc_cache_off: the GATT client without its attribute cache); it
@@ -30,9 +32,10 @@ pairs=("$@")
 lean_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
 	-Dgatt_client=false -Dgatt_server=false -Dsmp_legacy=false -Dsockets=false -Duart_speed=false
 	-Derror_text=false)
-lean_opts+=(-Dext_adv=false)
+lean_opts+=(-Dext_adv=false -Dlog_level=warn)
 le_gatt_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
-	-Dsockets=false -Duart_speed=false -Derror_text=false -Dext_adv=false -Dgatt_caching=false)
+	-Dsockets=false -Duart_speed=false -Derror_text=false -Dext_adv=false -Dgatt_caching=false
+	-Dlog_level=warn)
 if [ "${pairs[*]}" = all ]; then
 	pairs=()
 	for cc in gcc clang; do

@@ -138,7 +138,7 @@ struct bh_smp {
 	struct bh_bond *scratch; /* signing, downgrade check: a bond read (smp_scratch) */
 };
 
-#define SMP_LOG(smp, lvl, ...) bh_logf((smp)->env, lvl, "smp", __VA_ARGS__)
+#define SMP_LOG(smp, lvl, ...) BH_LOGF((smp)->env, lvl, "smp", __VA_ARGS__)
 
 /* smp.c */
 struct smp_conn *smp_conn_find(const struct bh_smp *smp, uint16_t handle);

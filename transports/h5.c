@@ -51,20 +51,20 @@ static void h5t_event(void *ctx, enum bh_h5_event ev)
 	switch (ev) {
 	case BH_H5_EV_ACTIVE:
 		if (env)
-			bh_logf(env, BH_LOG_INFO, "transport",
+			BH_LOGF(env, BH_LOG_INFO, "transport",
 				"%s: H5 link established (window %u, %s)", h->t->name,
 				h->link.tx_win, h->link.tx_crc ? "CRC" : "no CRC");
 		return;
 	case BH_H5_EV_PEER_RESET:
 		if (env)
-			bh_logf(env, BH_LOG_ERROR, "transport",
+			BH_LOGF(env, BH_LOG_ERROR, "transport",
 				"%s: the controller restarted (H5 SYNC on an active link): its "
 				"connections and settings are gone",
 				h->t->name);
 		break;
 	case BH_H5_EV_SYNC_TIMEOUT:
 		if (env)
-			bh_logf(env, BH_LOG_ERROR, "transport",
+			BH_LOGF(env, BH_LOG_ERROR, "transport",
 				"%s: no H5 link: the controller never answered SYNC/CONFIG within "
 				"%llu ms (is it a three-wire UART (H5) controller, at this baud "
 				"rate, powered and out of reset? For an H4 UART use serial:)",
@@ -72,7 +72,7 @@ static void h5t_event(void *ctx, enum bh_h5_event ev)
 		break;
 	case BH_H5_EV_RETX_TIMEOUT:
 		if (env)
-			bh_logf(env, BH_LOG_ERROR, "transport",
+			BH_LOGF(env, BH_LOG_ERROR, "transport",
 				"%s: the controller stopped acknowledging H5 packets", h->t->name);
 		break;
 	}

@@ -289,7 +289,7 @@ static void garble(struct bh_transport *t, struct replay *r, const struct rrec *
 	r->faulted = true;
 	r->fault_at = r->now;
 	if (t->port.env)
-		bh_logf(t->port.env, BH_LOG_WARN, "transport",
+		BH_LOGF(t->port.env, BH_LOG_WARN, "transport",
 			"fault cut: garble after host packet %lu (virtual %" PRIu64
 			" ms): record #%lu, payload bit %lu flipped",
 			r->cut, r->now, c->index, bit);
@@ -314,7 +314,7 @@ static int inject_fault(struct bh_transport *t, struct replay *r)
 	r->fault_due = false;
 	r->fault_at = r->now;
 	if (t->port.env)
-		bh_logf(t->port.env, BH_LOG_WARN, "transport",
+		BH_LOGF(t->port.env, BH_LOG_WARN, "transport",
 			"fault cut: %s after host packet %lu (virtual %" PRIu64 " ms)%s",
 			fault_names[r->fault], r->cut, r->now,
 			r->fault == FAULT_DISCONNECT && !r->n_links ? ", no link up: stray event" : "");
@@ -352,7 +352,7 @@ static void warn_once(struct bh_transport *t, struct replay *r)
 		return;
 	r->warned = true;
 	if (r->warnings[0])
-		bh_logf(t->port.env, BH_LOG_WARN, "transport", "%s: trace records skipped or odd: %s",
+		BH_LOGF(t->port.env, BH_LOG_WARN, "transport", "%s: trace records skipped or odd: %s",
 			t->name, r->warnings);
 }
 
@@ -440,7 +440,7 @@ static void rp_close(struct bh_transport *t)
 	struct replay *r = t->impl;
 	/* How long the host took to give up: what the matrix bounds. */
 	if (r && r->faulted && t->port.env)
-		bh_logf(t->port.env, BH_LOG_WARN, "transport",
+		BH_LOGF(t->port.env, BH_LOG_WARN, "transport",
 			"fault cut: host closed %" PRIu64 " ms (virtual) after the fault",
 			r->now - r->fault_at);
 	if (r) {

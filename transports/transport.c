@@ -74,7 +74,7 @@ static void trace(struct bh_transport *t, enum bh_trace_dir dir, uint8_t type, c
 			: t->port.env         ? bh_now(t->port.env)
 					      : 0;
 	if (bh_trace_write(t->trace, dir, type, pkt, len, ms * 1000) && t->port.env)
-		bh_logf(t->port.env, BH_LOG_WARN, "transport", "%s: trace write failed", t->name);
+		BH_LOGF(t->port.env, BH_LOG_WARN, "transport", "%s: trace write failed", t->name);
 }
 
 void bh_transport_deliver(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len)
@@ -92,7 +92,7 @@ void bh_transport_die(struct bh_transport *t, bh_status why)
 		return;
 	t->dead = true;
 	if (t->port.env)
-		bh_logf(t->port.env, BH_LOG_ERROR, "transport", "%s lost: %s", t->name,
+		BH_LOGF(t->port.env, BH_LOG_ERROR, "transport", "%s lost: %s", t->name,
 			bh_strerror(why));
 	if (t->port.lost)
 		t->port.lost(t->port.ctx, why);
@@ -381,7 +381,7 @@ int bh_transport_set_uart(struct bh_transport *t, unsigned long baud, bool flow,
 	t->uart.baud = baud;
 	t->uart.flow = flow;
 	if (t->port.env)
-		bh_logf(t->port.env, BH_LOG_INFO, "transport", "%s: now %lu baud, flow control %s",
+		BH_LOGF(t->port.env, BH_LOG_INFO, "transport", "%s: now %lu baud, flow control %s",
 			t->name, baud, flow ? "on" : "off");
 	return BH_OK;
 }

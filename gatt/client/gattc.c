@@ -206,7 +206,7 @@ void gattc_complete(struct gattc_op *op, bh_status st, const struct bh_gattc_res
 	struct bh_gattc *c = op->c;
 	if (c->cur == op)
 		c->cur = NULL;
-	bh_logf(&c->env, BH_LOG_DEBUG, "gatt", "%s done: %s", gattc_op_kind_str(op->kind),
+	BH_LOGF(&c->env, BH_LOG_DEBUG, "gatt", "%s done: %s", gattc_op_kind_str(op->kind),
 		bh_strerror(st));
 	struct bh_gattc_result r;
 	if (res)
@@ -529,7 +529,7 @@ void gattc_resub_drop(struct bh_gattc *c, uint16_t lo, uint16_t hi, bh_status st
 			return;
 		uint16_t old = c->subs[i].value_handle;
 		c->subs[i] = c->subs[--c->n_subs];
-		bh_logf(&c->env, BH_LOG_WARN, "gatt", "re-subscribe 0x%04x: %s", old,
+		BH_LOGF(&c->env, BH_LOG_WARN, "gatt", "re-subscribe 0x%04x: %s", old,
 			bh_strerror(st));
 		if (c->ev.resubscribed)
 			c->ev.resubscribed(c->ev.ctx, old, 0, st);

@@ -309,7 +309,7 @@ void gattc_validate_rsp(struct gattc_op *op, bh_status st, const struct bh_att_p
 		gattc_complete(op, BH_OK, &res);
 		return;
 	}
-	bh_logf(&c->env, BH_LOG_INFO, "gatt", "database hash differs: discovering again");
+	BH_LOGF(&c->env, BH_LOG_INFO, "gatt", "database hash differs: discovering again");
 	/* The value just read is the new hash: no second read after discovery. */
 	op->u.d.hash_known = true;
 	memcpy(op->u.d.hash, hash, 16);

@@ -90,7 +90,7 @@ void gattc_resub_apply(struct bh_gattc *c, bh_status disc_status)
 			return;
 		uint16_t old = c->subs[i].value_handle;
 		c->subs[i] = c->subs[--c->n_subs];
-		bh_logf(&c->env, BH_LOG_INFO, "gatt",
+		BH_LOGF(&c->env, BH_LOG_INFO, "gatt",
 			"subscription 0x%04x dropped by Service Changed (no re-subscription in this build)",
 			old);
 		if (c->ev.resubscribed)

@@ -23,7 +23,7 @@ struct bh_gattc {
 static int left_out(const struct bh_gattc *c)
 {
 	if (c)
-		bh_logf(&c->env, BH_LOG_WARN, "gattc", OFF_MSG);
+		BH_LOGF(&c->env, BH_LOG_WARN, "gattc", OFF_MSG);
 	return BH_ENOTSUP;
 }
 

@@ -89,7 +89,7 @@ static void report(struct gattc_resub *r, bh_status st)
 	struct bh_gattc *c = r->c;
 	uint16_t old = r->old_handle, now = st == BH_OK ? r->new_handle : 0;
 	r->used = false;
-	bh_logf(&c->env, st ? BH_LOG_WARN : BH_LOG_INFO, "gatt",
+	BH_LOGF(&c->env, st ? BH_LOG_WARN : BH_LOG_INFO, "gatt",
 		"re-subscribe 0x%04x -> 0x%04x: %s", old, now, bh_strerror(st));
 	if (c->ev.resubscribed)
 		c->ev.resubscribed(c->ev.ctx, old, now, st);

@@ -29,7 +29,7 @@ uint16_t gatts_mtu(struct bh_gatts *s, uint16_t conn)
 void gatts_respond(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size_t len)
 {
 	if (s->port.respond && s->port.respond(s->port.ctx, conn, pdu, len) != 0)
-		bh_logf(s->env, BH_LOG_WARN, "gatt", "conn 0x%04x: response 0x%02x not sent", conn, pdu[0]);
+		BH_LOGF(s->env, BH_LOG_WARN, "gatt", "conn 0x%04x: response 0x%02x not sent", conn, pdu[0]);
 }
 
 void gatts_error(struct bh_gatts *s, uint16_t conn, uint8_t op, uint16_t handle, uint8_t code)

@@ -113,7 +113,7 @@ static bh_status recompute_hash(struct bh_gatts *s)
 {
 	bh_status st = gatts_reserve_hash(s, 0);
 	if (st != BH_OK) {
-		bh_logf(s->env, BH_LOG_ERROR, "gatt", "no memory for the database hash");
+		BH_LOGF(s->env, BH_LOG_ERROR, "gatt", "no memory for the database hash");
 		return st;
 	}
 	struct bh_wr w = bh_wr_init(s->hash_msg, s->hash_cap);
@@ -131,7 +131,7 @@ static bh_status recompute_hash(struct bh_gatts *s)
 	st = bh_aes_cmac(key, s->hash_msg, w.len, s->hash);
 	if (st != BH_OK) {
 		const char *why = st == BH_ENOTSUP ? bh_crypto_error() : NULL;
-		bh_logf(s->env, BH_LOG_ERROR, "gatt", "database hash: AES-CMAC failed: %s",
+		BH_LOGF(s->env, BH_LOG_ERROR, "gatt", "database hash: AES-CMAC failed: %s",
 			why ? why : bh_strerror(st));
 		return st;
 	}

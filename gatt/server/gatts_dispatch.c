@@ -66,7 +66,7 @@ static bool caching_gate(struct bh_gatts *s, struct gatts_conn *c, const struct 
 	if (c->cache != GATTS_UNAWARE) {
 		/* It read the hash or was told it is out of sync; this next
 		 * request shows it acted on that. */
-		bh_logf(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: %s -> aware", c->conn,
+		BH_LOGF(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: %s -> aware", c->conn,
 			gatts_cache_str((enum gatts_cache)c->cache));
 		c->cache = GATTS_AWARE;
 		return true;
@@ -105,7 +105,7 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 	}
 	struct bh_att_pdu p;
 	if (len < e->min_len || bh_att_decode(pdu, len, &p) != BH_OK) {
-		bh_logf(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: malformed %s (%zu octets)", conn,
+		BH_LOGF(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: malformed %s (%zu octets)", conn,
 			bh_att_opcode_str(op), len);
 		if (!is_cmd)
 			gatts_error(s, conn, op, 0x0000, BH_ATT_E_INVALID_PDU);

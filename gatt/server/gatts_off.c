@@ -21,7 +21,7 @@ struct bh_gatts {
 static bh_status left_out(const struct bh_gatts *s)
 {
 	if (s)
-		bh_logf(&s->env, BH_LOG_WARN, "gatt", OFF_MSG);
+		BH_LOGF(&s->env, BH_LOG_WARN, "gatt", OFF_MSG);
 	return BH_ENOTSUP;
 }
 

@@ -124,7 +124,7 @@ static void command_write(struct bh_gatts *s, struct gatts_conn *c, uint16_t h, 
 	unsigned flags = BH_GATT_WRITE_F_CMD | (is_signed ? BH_GATT_WRITE_F_SIGNED : 0);
 	uint8_t code = gatts_write_value(s, c->conn, a, 0, v, n, flags);
 	if (code)
-		bh_logf(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: command write 0x%04x (%s) dropped: 0x%02x",
+		BH_LOGF(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: command write 0x%04x (%s) dropped: 0x%02x",
 			c->conn, h, gatts_kind_str((enum gatts_kind)a->kind), code);
 }
 

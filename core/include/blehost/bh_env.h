@@ -42,6 +42,26 @@ static inline void bh_random(const struct bh_env *e, void *out, size_t n)
 void bh_logf(const struct bh_env *e, enum bh_log_level lvl, const char *layer, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* The least severe level compiled into the library (meson -Dlog_level sets
+ * it; -1 = none): a message below it is left out of the program, its format
+ * string and the call that formats it included, and never reaches env->log
+ * whatever env->log_level says. Above it the runtime filter decides. */
+#ifndef BH_LOG_MIN
+#define BH_LOG_MIN BH_LOG_DEBUG
+#endif
+#define BH_LOG_ON(lvl) ((int)(lvl) <= (int)(BH_LOG_MIN))
+
+/* bh_logf for the library's log calls. With a constant level below
+ * BH_LOG_MIN the test is constant false and the compiler drops the call;
+ * an if, not #if, so the arguments are still compiled (a variable or a
+ * static function used only in a message is not "unused") but never
+ * evaluated: a log argument must not have side effects. */
+#define BH_LOGF(e, lvl, ...)                              \
+	do {                                              \
+		if (BH_LOG_ON(lvl))                       \
+			bh_logf((e), (lvl), __VA_ARGS__); \
+	} while (0)
+
 /* Deterministic generator (xoshiro128++-like) for tests and replay. Not for keys
  * in production. Use as env->random with random_ctx pointing at a struct bh_xrand. */
 struct bh_xrand {
