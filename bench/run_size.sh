@@ -34,11 +34,13 @@ mkdir -p "$dir"
 # set of BTstack's LE-only build that issue 16 compares with) and leaves out
 # everything else an option can. Both compile out log messages below
 # warnings (-Dlog_level=warn: a product keeps its errors and warnings);
-# "log_level" is the most it can save (-Dlog_level=none).
+# "log_level" is the most it can save (-Dlog_level=none). "le_gatt_lto" is
+# le_gatt linked with link-time optimisation (-Db_lto=true), as CI builds it.
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
 defaults=$defaults,-Dsockets=true,-Duart_speed=true,-Derror_text=true
 defaults=$defaults,-Dext_adv=true,-Dgatt_caching=true,-Dlog_level=debug
+defaults=$defaults,-Db_lto=false
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
 lean=$lean,-Dsockets=false,-Duart_speed=false,-Derror_text=false
@@ -63,6 +65,7 @@ gatt_caching:-Dgatt_caching=false
 log_warn:-Dlog_level=warn
 log_level:-Dlog_level=none
 le_gatt:$le_gatt
+le_gatt_lto:$le_gatt,-Db_lto=true
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
 
