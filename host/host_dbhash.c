@@ -132,7 +132,8 @@ static bool write_all(int fd, const uint8_t *p, size_t n)
 static const char *write_atomic(const char *dir, const uint8_t *p, size_t n, int *err)
 {
 	char *final = hash_path(dir, HASH_NAME);
-	char *tmp = hash_path(dir, "." HASH_NAME ".tmp-XXXXXX");
+	/* The bond store removes such leftovers of a crash when it opens. */
+	char *tmp = hash_path(dir, ".tmp-" HASH_NAME "-XXXXXX");
 	const char *why = NULL;
 	int fd = -1;
 	if (!final || !tmp)
