@@ -6,11 +6,14 @@
  *   bench_e2e startup            bh_host_new + bh_host_start_sync (default
  *       config), then exit at once: whole-process instructions to
  *       "controller ready".
- *   bench_e2e peer N LEN         advertise the demo database; once the heart
- *       rate value is subscribed, send exactly N notifications of LEN value
- *       bytes (32-bit sequence number first; bench_peer.c) as fast as flow control
- *       allows; half a second after the last one the central has had
- *       them all (or btvirt dropped some): disconnect.
+ *   bench_e2e peer N LEN [HASH_DIR]   advertise the demo database; once the
+ *       heart rate value is subscribed, send exactly N notifications of LEN
+ *       value bytes (32-bit sequence number first; bench_peer.c) as fast as
+ *       flow control allows; half a second after the last one the central
+ *       has had them all (or btvirt dropped some): disconnect. HASH_DIR
+ *       (bh_host_config.db_hash_dir): keep the Database Hash there, so a
+ *       second start with the same database serves it without computing
+ *       it (and without loading libcrypto: libcrypto=0 in its line).
  *   bench_e2e central ADDR N     connect, exchange MTU, discover the demo
  *       database, subscribe to the heart rate value, receive until the
  *       notification numbered N-1 arrives or the peer disconnects.
@@ -54,12 +57,28 @@ static long peak_rss_kb(void)
 	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 }
 
+/* Whether this process mapped libcrypto (core/bh_libcrypto.c loads it on
+ * first use): 1, 0, or -1 when /proc cannot tell. */
+static int libcrypto_mapped(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return -1;
+	char line[512];
+	int found = 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "/libcrypto.so"))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
 /* ---- peer: the notifying side (bench_peer.c) ---- */
 
-static int run_peer(uint32_t n, size_t len)
+static int run_peer(uint32_t n, size_t len, const char *hash_dir)
 {
 	struct bench_peer p;
-	if (bench_peer_start(&p, "bench-e2e", len, n))
+	if (bench_peer_start(&p, "bench-e2e", len, n, hash_dir))
 		return 1;
 	uint64_t seen = 0;
 	double last = seconds();
@@ -79,8 +98,8 @@ static int run_peer(uint32_t n, size_t len)
 			break;
 		}
 	}
-	printf("mode=e2e_peer sent=%llu of=%u peak_rss_kb=%ld\n", (unsigned long long)p.sent, n,
-	       peak_rss_kb());
+	printf("mode=e2e_peer sent=%llu of=%u peak_rss_kb=%ld libcrypto=%d\n",
+	       (unsigned long long)p.sent, n, peak_rss_kb(), libcrypto_mapped());
 	bh_host_free(p.h);
 	return p.sent == n ? 0 : 1;
 }
@@ -128,7 +147,7 @@ static int run_central(const char *addr, uint32_t n)
 	struct central c = { .n = n };
 	struct bh_host_events ev = { .ctx = &c, .notification = central_notification,
 				     .disconnected = central_disconnected };
-	struct bh_host *h = bench_start_host(&ev, "central");
+	struct bh_host *h = bench_start_host(&ev, "central", NULL);
 	bh_addr a;
 	uint16_t conn, mtu;
 	if (!h || bh_addr_parse(addr, &a) || bh_host_connect_sync(h, &a, 10000, &conn) ||
@@ -203,7 +222,7 @@ static int run_central2(const char *addr0, const char *addr1, uint32_t n)
 	struct central2 c2 = { .c = { { .n = n }, { .n = n } }, .conn = { 0xffff, 0xffff } };
 	struct bh_host_events ev = { .ctx = &c2, .notification = central2_notification,
 				     .disconnected = central2_disconnected };
-	struct bh_host *h = bench_start_host(&ev, "central2");
+	struct bh_host *h = bench_start_host(&ev, "central2", NULL);
 	if (!h)
 		return 1;
 	const char *addr[2] = { addr0, addr1 };
@@ -257,19 +276,20 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "startup")) {
 		struct bh_host_events ev = { 0 };
-		if (!bench_start_host(&ev, "startup"))
+		if (!bench_start_host(&ev, "startup", NULL))
 			return 1;
 		/* Stop the count at "controller ready": tear-down is not start-up. */
 		fflush(stdout);
 		_exit(0);
 	}
-	if (argc == 4 && !strcmp(argv[1], "peer"))
-		return run_peer((uint32_t)strtoul(argv[2], NULL, 10), (size_t)atoi(argv[3]));
+	if ((argc == 4 || argc == 5) && !strcmp(argv[1], "peer"))
+		return run_peer((uint32_t)strtoul(argv[2], NULL, 10), (size_t)atoi(argv[3]),
+				argc == 5 ? argv[4] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "central"))
 		return run_central(argv[2], (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc == 5 && !strcmp(argv[1], "central2"))
 		return run_central2(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 10));
-	fprintf(stderr, "usage: %s startup | peer N LEN | central ADDR N | central2 ADDR ADDR N\n",
+	fprintf(stderr, "usage: %s startup | peer N LEN [HASH_DIR] | central ADDR N | central2 ADDR ADDR N\n",
 		argv[0]);
 	return 2;
 }

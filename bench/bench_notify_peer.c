@@ -44,7 +44,7 @@ static double seconds(void)
 static int run_peer(size_t len, double secs)
 {
 	struct bench_peer p;
-	if (bench_peer_start(&p, "bench-peer", len, 0))
+	if (bench_peer_start(&p, "bench-peer", len, 0, NULL))
 		return 1;
 	double end = seconds() + secs;
 	while (!p.gone && seconds() < end)
@@ -89,7 +89,7 @@ static int run_central(const char *addr, double secs)
 {
 	struct central c = { 0 };
 	struct bh_host_events ev = { .ctx = &c, .notification = central_notification };
-	struct bh_host *h = bench_start_host(&ev, "central");
+	struct bh_host *h = bench_start_host(&ev, "central", NULL);
 	bh_addr a;
 	uint16_t conn, mtu;
 	if (!h || bh_addr_parse(addr, &a) ||
@@ -240,7 +240,7 @@ static int run_coc(double secs)
 				     .disconnected = coc_disconnected };
 	if (!(p.out = bh_pktbuf_new(8, 4, sizeof(p.sdu), BH_BUF_REFUSE)))
 		return 1;
-	if (!(p.h = bench_start_host(&ev, "peer"))) {
+	if (!(p.h = bench_start_host(&ev, "peer", NULL))) {
 		bh_pktbuf_free(p.out);
 		return 1;
 	}

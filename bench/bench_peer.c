@@ -6,11 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-struct bh_host *bench_start_host(const struct bh_host_events *ev, const char *who)
+struct bh_host *bench_start_host(const struct bh_host_events *ev, const char *who,
+				 const char *hash_dir)
 {
 	struct bh_host_config cfg;
 	bh_host_config_default(&cfg);
 	cfg.store_dir = "";
+	cfg.db_hash_dir = hash_dir;
 	char err[256];
 	struct bh_host *h = bh_host_new(&cfg, ev, err, sizeof(err));
 	if (!h || bh_host_start_sync(h, 10000)) {
@@ -70,7 +72,8 @@ static void peer_disconnected(void *ctx, uint16_t conn, uint8_t reason)
 	p->subscribed = false;
 }
 
-int bench_peer_start(struct bench_peer *p, const char *name, size_t len, uint64_t limit)
+int bench_peer_start(struct bench_peer *p, const char *name, size_t len, uint64_t limit,
+		     const char *hash_dir)
 {
 	memset(p, 0, sizeof(*p));
 	p->len = len;
@@ -81,7 +84,7 @@ int bench_peer_start(struct bench_peer *p, const char *name, size_t len, uint64_
 		fprintf(stderr, "peer: value length %zu not in 4..%zu\n", len, sizeof(p->value));
 		return 1;
 	}
-	if (!(p->h = bench_start_host(&ev, "peer")))
+	if (!(p->h = bench_start_host(&ev, "peer", hash_dir)))
 		return 1;
 	if (demo_db_add(bh_host_gatt_server(p->h), &p->dh)) {
 		fprintf(stderr, "peer: cannot add the demo database\n");

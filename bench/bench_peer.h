@@ -29,12 +29,16 @@ struct bench_peer {
 };
 
 /* Brings up a host with the default config (no bond store) and returns it,
- * or NULL after saying why on stderr. who: prefix for the message. */
-struct bh_host *bench_start_host(const struct bh_host_events *ev, const char *who);
+ * or NULL after saying why on stderr. who: prefix for the message.
+ * hash_dir: bh_host_config.db_hash_dir (NULL: none, as with no store). */
+struct bh_host *bench_start_host(const struct bh_host_events *ev, const char *who,
+				 const char *hash_dir);
 
 /* Starts p (len 4..512 value bytes; limit as above), adds the demo database
- * and advertises as name, then prints "peer ADDR" on stdout. Returns 0, or
- * 1 after saying why on stderr. */
-int bench_peer_start(struct bench_peer *p, const char *name, size_t len, uint64_t limit);
+ * and advertises as name, then prints "peer ADDR" on stdout. hash_dir as
+ * for bench_start_host: a directory keeps the Database Hash between runs.
+ * Returns 0, or 1 after saying why on stderr. */
+int bench_peer_start(struct bench_peer *p, const char *name, size_t len, uint64_t limit,
+		     const char *hash_dir);
 
 #endif

@@ -3,12 +3,13 @@
 # btvirt, measured as whole processes. Prints key=value lines (mode=e2e_*)
 # that bench/run.sh folds into its table and JSON; see bench/README.md.
 #
-#   bench/run_e2e.sh --build DIR [--os-build DIR] [--quick]
+#   bench/run_e2e.sh --build DIR [--os-build DIR] [--quick] [--rss]
 #
 # DIR: a configured build with bench/bench_e2e and bench/bench_raw.
 # --os-build: where the -Os build for the code size goes (configured if
 # missing; default DIR-os). --quick: small N, one repetition (a smoke run of
-# a few seconds without valgrind figures' precision).
+# a few seconds without valgrind figures' precision). --rss: only the native
+# runs (rate, peak RSS cold and warm, RSS floor): no valgrind, no -Os build.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,12 +17,14 @@ src=$(dirname "$here")
 build=
 osbuild=
 quick=0
+rss_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--build) build=$2; shift 2 ;;
 	--os-build) osbuild=$2; shift 2 ;;
 	--quick) quick=1; shift ;;
-	*) echo "usage: $0 --build DIR [--os-build DIR] [--quick]" >&2; exit 2 ;;
+	--rss) rss_only=1; shift ;;
+	*) echo "usage: $0 --build DIR [--os-build DIR] [--quick] [--rss]" >&2; exit 2 ;;
 	esac
 done
 [ -n "$build" ] || { echo "$0: --build DIR is required" >&2; exit 2; }
@@ -55,10 +58,11 @@ else
 fi
 
 # One peer/central pair. $1: tag, $2: N, $3: wrapper for both ends ("" or
-# a valgrind command line with @ where the end's name goes).
+# a valgrind command line with @ where the end's name goes); $7 (optional):
+# the peer's Database Hash directory (bench_e2e peer ... HASH_DIR).
 cat >"$tmp/pair.sh" <<'EOF'
 set -u
-tag=$1 n=$2 wrap=$3 e2e=$4 len=$5 dir=$6
+tag=$1 n=$2 wrap=$3 e2e=$4 len=$5 dir=$6 hashdir=${7:-}
 w() { [ -n "$wrap" ] && echo "$wrap" | sed "s|@|$dir/$tag.$1|g"; }
 # Native runs: keep each end's last /proc/PID/smaps (every 50 ms) for the
 # RSS by mapping (mode=e2e_rss_maps).
@@ -70,7 +74,7 @@ snap() {
 	done
 	rm -f "$dir/$tag.$2.sm"
 }
-$(w peer) "$e2e" peer "$n" "$len" >"$dir/$tag.peer.out" 2>"$dir/$tag.peer.err" &
+$(w peer) "$e2e" peer "$n" "$len" $hashdir >"$dir/$tag.peer.out" 2>"$dir/$tag.peer.err" &
 pid=$!
 snap $pid peer &
 i=0
@@ -137,6 +141,12 @@ cg="valgrind --tool=callgrind --callgrind-out-file=@.cg --log-file=@.vg"
 ms="valgrind --tool=massif --massif-out-file=@.ms --log-file=@.vg"
 have_vg=0
 command -v valgrind >/dev/null 2>&1 && have_vg=1
+[ $rss_only = 1 ] && have_vg=0
+# Peak RSS of the peer cold and warm: each repetition's rate run starts the
+# peer with an empty Database Hash directory (it computes the hash, as
+# every run did before 2026-12-06, and writes the file), then a second pair
+# runs with the same directory (the peer serves the hash from the file).
+for rep in $(seq $reps); do mkdir -p "$tmp/hash$rep"; done
 
 echo "end to end on btvirt..." >&2
 set +e
@@ -144,7 +154,8 @@ set +e
 	set -e
 	for rep in \$(seq $reps); do
 		'$raw' 192 $secs >>'$tmp/raw.txt'
-		sh '$tmp/pair.sh' rate\$rep $nrate '' '$e2e' $len '$tmp'
+		sh '$tmp/pair.sh' rate\$rep $nrate '' '$e2e' $len '$tmp' '$tmp/hash'\$rep
+		sh '$tmp/pair.sh' warm\$rep $nrate '' '$e2e' $len '$tmp' '$tmp/hash'\$rep
 	done
 	if [ $have_vg = 1 ]; then
 		valgrind --tool=callgrind --callgrind-out-file='$tmp/startup.cg' \
@@ -188,12 +199,22 @@ for f in "$tmp"/rate*.central.out; do
 	p=$(kv "${f%.central.out}.peer.out" peak_rss_kb)
 	[ "$p" -gt "$best_rss_p" ] && best_rss_p=$p
 done
+best_rss_w=0
+for f in "$tmp"/warm*.peer.out; do
+	p=$(kv "$f" peak_rss_kb)
+	[ "$p" -gt "$best_rss_w" ] && best_rss_w=$p
+done
 ceiling=$(sed -n 's/.*packets_per_s=\([0-9]*\).*/\1/p' "$tmp/raw.txt" | sort -n | tail -1)
 heap_c=$(kv "$tmp/rate1.central.out" heap_connected_bytes)
 echo "mode=e2e_rate value_len=$len notifications=$nrate packets_per_s=$best_rate" \
 	"raw_ceiling_packets_per_s=$ceiling share_percent=$(( best_rate * 100 / ceiling ))"
+# peer_peak_kb: the first start (hash computed, libcrypto loaded), the
+# figure's meaning since it was first measured; peer_warm_peak_kb: the start
+# after it, the hash served from the file. Largest of the repetitions.
 echo "mode=e2e_rss central_peak_kb=$best_rss_c peer_peak_kb=$best_rss_p" \
-	"heap_connected_in_use_bytes=$heap_c"
+	"peer_warm_peak_kb=$best_rss_w heap_connected_in_use_bytes=$heap_c" \
+	"peer_libcrypto=$(kv "$tmp/rate1.peer.out" libcrypto)" \
+	"peer_warm_libcrypto=$(kv "$tmp/warm1.peer.out" libcrypto)"
 # RSS by mapping of the first rate run's ends, largest first: name:KB.
 rss_maps() {
 	[ -s "$1" ] || return 0
@@ -203,6 +224,7 @@ rss_maps() {
 for end in central peer; do
 	echo "mode=e2e_rss_maps end=$end kb_by_mapping=$(rss_maps "$tmp/rate1.$end.smaps")"
 done
+echo "mode=e2e_rss_maps end=peer_warm kb_by_mapping=$(rss_maps "$tmp/warm1.peer.smaps")"
 
 # The floor under those figures: the least of 3 runs of a program that only
 # exits, and of one that only computes an AES-CMAC through blehost's core.
@@ -225,9 +247,10 @@ if [ $have_vg = 1 ]; then
 	c2=$(peak_heap "$tmp/ms2.central.ms")
 	echo "mode=e2e_heap2 central_two_links_peak_bytes=$c2" \
 		"per_extra_link_bytes=$((c2 - $(peak_heap "$tmp/ms.central.ms")))"
-else
+elif [ $rss_only = 0 ]; then
 	echo "note=valgrind_missing_e2e"
 fi
+[ $rss_only = 1 ] && exit 0
 
 # Code size: the linked bench_e2e (both roles, the demo database loaded
 # from JSON) at -Os, and bench_size (the same program with the database

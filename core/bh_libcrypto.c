@@ -33,8 +33,9 @@ static const struct bh_dl_sym syms[] = {
 	SYM(EC_POINT_is_on_curve),
 	SYM(EC_POINT_set_affine_coordinates),
 	SYM(EC_POINT_get_affine_coordinates),
-	SYM(EVP_Digest),
-	SYM(EVP_sha256),
+	SYM(SHA256_Init),
+	SYM(SHA256_Update),
+	SYM(SHA256_Final),
 	SYM(CRYPTO_memcmp),
 };
 #undef SYM

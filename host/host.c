@@ -229,10 +229,14 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	/* A 512-byte value written at the minimum MTU takes 29 Prepare Writes. */
 	sc.prepare_queue = 32;
 	sc.server_features = h->cfg.eatt_bearers ? 0x01 : 0; /* bit 0: EATT */
+	sc.hash_cache_ctx = h;
+	sc.hash_lookup = host_dbhash_lookup;
+	sc.hash_store = host_dbhash_store;
 	h->gatts = bh_gatts_new(&sc, &h->env, &h->gatts_port, &h->gatts_events);
 
 	if (!h->hci || !h->l2cap || !h->gap || !h->gatts ||
-	    host_security_init(h, err, errlen) || host_chipset_init(h, err, errlen)) {
+	    host_security_init(h, err, errlen) || host_dbhash_init(h) ||
+	    host_chipset_init(h, err, errlen)) {
 		if (!*err)
 			snprintf(err, errlen, "could not create the stack's layers (out of memory)");
 		bh_host_free(h);
@@ -255,6 +259,7 @@ void bh_host_free(struct bh_host *h)
 	bh_gap_free(h->gap);
 	bh_gatts_free(h->gatts);
 	host_security_free(h);
+	host_dbhash_free(h);
 	host_chipset_free(h);
 	bh_l2cap_free(h->l2cap);
 	bh_hci_free(h->hci);

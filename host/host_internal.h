@@ -156,6 +156,7 @@ struct bh_host {
 	unsigned cap_mem_bonds; /* entries allocated (grown on save) */
 	struct bh_resolver *resolver;
 	struct bh_local_identity ident;
+	char *db_hash_dir; /* where the Database Hash cache file goes; NULL: none */
 
 	/* One slot per possible link; a slot's state is made when a link first
 	 * needs it and kept (cleared, used = false) when the link goes, because
@@ -219,6 +220,14 @@ void host_link_l2cap_result(void *ctx, uint16_t handle, bh_status st);
 void host_link_l2cap_apply(struct bh_host *h, uint16_t handle, const struct bh_gap_conn_params *p);
 void host_link_data_length(void *ctx, const struct bh_gap_conn *gc);
 void host_link_phy(void *ctx, const struct bh_gap_conn *gc, bh_status st);
+
+/* host_dbhash.c: the Database Hash cache file, the GATT server's
+ * hash_lookup/hash_store (ctx: the host). init picks the directory
+ * (bh_host_config.db_hash_dir), after the bond store opened. */
+bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[16]);
+void host_dbhash_store(void *ctx, const uint8_t *msg, size_t len, const uint8_t hash[16]);
+int host_dbhash_init(struct bh_host *h);
+void host_dbhash_free(struct bh_host *h);
 
 /* host.c */
 /* Through BH_LOG_ON, as BH_LOGF: a level below -Dlog_level drops the call. */

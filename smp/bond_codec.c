@@ -56,8 +56,11 @@ static void put_hex(struct buf *b, const char *key, const uint8_t *v, size_t n)
 static bool sha256(const void *p, size_t n, uint8_t out[32])
 {
 	const struct bh_libcrypto *lc = bh_libcrypto();
-	unsigned int len = 0;
-	return lc && lc->EVP_Digest(p, n, out, &len, lc->EVP_sha256(), NULL) == 1 && len == 32;
+	SHA256_CTX c;
+	bool ok = lc && lc->SHA256_Init(&c) == 1 && lc->SHA256_Update(&c, p, n) == 1 &&
+		  lc->SHA256_Final(out, &c) == 1;
+	bh_cleanse(&c, sizeof(c));
+	return ok;
 }
 
 /* Appends the checksum line over everything before it. */

@@ -274,3 +274,35 @@ void fake_demo_linked(struct fake *f)
 	fake_demo(f);
 	assert_int_equal(bh_gatts_connected(f->s, 1), BH_OK);
 }
+
+static bool cache_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[16])
+{
+	struct fake_hash_cache *c = ctx;
+	c->nlookup++;
+	assert_true(len <= sizeof(c->seen));
+	memcpy(c->seen, msg, len);
+	c->seen_len = len;
+	if (!c->have || c->len != len || memcmp(c->msg, msg, len) != 0)
+		return false;
+	memcpy(hash, c->hash, 16);
+	return true;
+}
+
+static void cache_store(void *ctx, const uint8_t *msg, size_t len, const uint8_t hash[16])
+{
+	struct fake_hash_cache *c = ctx;
+	c->nstore++;
+	assert_true(len <= sizeof(c->msg));
+	memcpy(c->msg, msg, len);
+	c->len = len;
+	memcpy(c->hash, hash, 16);
+	c->have = true;
+}
+
+void fake_hash_cache_config(struct bh_gatts_config *cfg, struct fake_hash_cache *c)
+{
+	bh_gatts_config_default(cfg);
+	cfg->hash_cache_ctx = c;
+	cfg->hash_lookup = cache_lookup;
+	cfg->hash_store = cache_store;
+}

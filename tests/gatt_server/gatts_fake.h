@@ -90,4 +90,18 @@ void fake_demo_linked(struct fake *f);
 #define DEMO_LOC 1  /* read|write, 3 octets, max 64, user desc + format */
 #define DEMO_FIX 2  /* 128-bit, read|write|write-no-rsp|indicate|signed, reliable, fixed 4 */
 
+/* A Database Hash cache for bh_gatts_config.hash_lookup/hash_store: one
+ * entry (msg, hash), as a host keeps it in a file. lookup answers only for
+ * the same octets; every call is counted and the last msg asked about kept. */
+struct fake_hash_cache {
+	uint8_t msg[1024], hash[16];
+	size_t len;
+	bool have;
+	uint8_t seen[1024];
+	size_t seen_len;
+	unsigned nlookup, nstore;
+};
+/* Defaults plus the cache's hooks. */
+void fake_hash_cache_config(struct bh_gatts_config *cfg, struct fake_hash_cache *c);
+
 #endif

@@ -668,6 +668,136 @@ static void test_service_changed_merge(void **state)
 	fake_free(&f);
 }
 
+/* ---- the Database Hash cache (bh_gatts_config.hash_lookup/hash_store) ---- */
+
+static const struct bh_gatt_chr_def hc_chrs_r[] = {
+	{ .uuid = BH_UUID16_INIT(0x2a19), .props = BH_GATT_CHR_READ, .initial = "\x64",
+	  .initial_len = 1 },
+};
+/* The same with one bit more in the declaration's properties octet. */
+static const struct bh_gatt_chr_def hc_chrs_rw[] = {
+	{ .uuid = BH_UUID16_INIT(0x2a19), .props = BH_GATT_CHR_READ | BH_GATT_CHR_WRITE,
+	  .initial = "\x64", .initial_len = 1 },
+};
+static const struct bh_gatt_svc_def hc_svc = { .uuid = BH_UUID16_INIT(0x180f), .chrs = hc_chrs_r,
+					       .num_chrs = 1 };
+static const struct bh_gatt_svc_def hc_svc_rw = { .uuid = BH_UUID16_INIT(0x180f),
+						  .chrs = hc_chrs_rw, .num_chrs = 1 };
+static const struct bh_gatt_svc_def hc_pad = { .uuid = BH_UUID16_INIT(0x1811) };
+
+/* The hash a server without a cache computes for one database. */
+static void hc_reference(const struct bh_gatt_svc_def *svc, uint8_t out[16])
+{
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	assert_int_equal(bh_gatts_add_services(f.s, svc, 1), BH_OK);
+	assert_int_equal(bh_gatts_db_hash(f.s, out), BH_OK);
+	fake_free(&f);
+}
+
+static void test_db_hash_cache(void **state)
+{
+	(void)state;
+	struct fake_hash_cache c;
+	memset(&c, 0, sizeof(c));
+	struct bh_gatts_config cfg;
+	fake_hash_cache_config(&cfg, &c);
+	uint8_t want[16], got[16];
+	hc_reference(&hc_svc, want);
+
+	/* First start: nothing cached, so it is computed and handed over. */
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, &cfg));
+	assert_int_equal(bh_gatts_add_services(f.s, &hc_svc, 1), BH_OK);
+	assert_int_equal(c.nlookup, 0); /* lazily, not at each change */
+	assert_int_equal(bh_gatts_db_hash(f.s, got), BH_OK);
+	assert_memory_equal(got, want, 16);
+	assert_int_equal(c.nlookup, 1);
+	assert_int_equal(c.nstore, 1);
+	assert_memory_equal(c.hash, want, 16);
+	/* The octets of Vol 3, Part G, 7.3: the GAP service declaration first. */
+	assert_memory_equal(c.msg, "\x01\x00\x00\x28\x00\x18", 6);
+	/* Known now: not asked again, not computed again. */
+	assert_int_equal(bh_gatts_db_hash(f.s, got), BH_OK);
+	assert_int_equal(c.nlookup, 1);
+	assert_int_equal(c.nstore, 1);
+	fake_free(&f);
+
+	/* Second start, same database: the cached hash is served as it is
+	 * (made different here to tell it from a computed one), through the
+	 * API and the characteristic (LSO first), and nothing is computed. */
+	memset(c.hash, 0x5a, 16);
+	c.hash[0] = 0x01;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, &cfg));
+	assert_int_equal(bh_gatts_add_services(f.s, &hc_svc, 1), BH_OK);
+	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	const struct fake_pdu *r = REQ(&f, 1, BH_ATT_READ_REQ, 13, 0);
+	assert_int_equal(r->data[0], BH_ATT_READ_RSP);
+	assert_int_equal(r->len, 17);
+	assert_int_equal(r->data[16], 0x01);
+	assert_int_equal(r->data[1], 0x5a);
+	assert_int_equal(bh_gatts_db_hash(f.s, got), BH_OK);
+	assert_memory_equal(got, c.hash, 16);
+	assert_int_equal(c.nlookup, 2);
+	assert_int_equal(c.nstore, 1);
+	fake_free(&f);
+
+	/* One value octet differs (a characteristic's properties): the cache
+	 * does not match, the hash is computed and replaces it. */
+	uint8_t rw[16];
+	hc_reference(&hc_svc_rw, rw);
+	assert_memory_not_equal(rw, want, 16);
+	fake_init(&f);
+	assert_non_null(fake_server(&f, &cfg));
+	assert_int_equal(bh_gatts_add_services(f.s, &hc_svc_rw, 1), BH_OK);
+	assert_int_equal(bh_gatts_db_hash(f.s, got), BH_OK);
+	assert_memory_equal(got, rw, 16);
+	assert_int_equal(c.nlookup, 3);
+	assert_int_equal(c.nstore, 2);
+	assert_memory_equal(c.hash, rw, 16);
+	fake_free(&f);
+
+	/* Back to the first database, cached again, then the same attributes
+	 * one handle-range later (a service added before it and removed): the
+	 * types and values are equal, only handles differ; computed again. */
+	memset(&c, 0, sizeof(c));
+	fake_init(&f);
+	assert_non_null(fake_server(&f, &cfg));
+	assert_int_equal(bh_gatts_add_services(f.s, &hc_svc, 1), BH_OK);
+	assert_int_equal(bh_gatts_db_hash(f.s, got), BH_OK);
+	size_t first_len = c.len;
+	fake_free(&f);
+	fake_init(&f);
+	assert_non_null(fake_server(&f, &cfg));
+	assert_int_equal(bh_gatts_add_services(f.s, &hc_pad, 1), BH_OK);
+	uint16_t pad = bh_gatts_service_handle(f.s, &hc_pad);
+	assert_int_equal(bh_gatts_add_services(f.s, &hc_svc, 1), BH_OK);
+	assert_int_equal(bh_gatts_remove_service(f.s, pad), BH_OK);
+	assert_int_equal(bh_gatts_db_hash(f.s, got), BH_OK);
+	assert_int_equal(c.nlookup, 2);
+	assert_int_equal(c.seen_len, first_len); /* same length, other handles */
+	assert_int_equal(c.nstore, 2);
+	assert_memory_not_equal(got, want, 16);
+	fake_free(&f);
+
+	/* A change after the hash was served asks again (and computes). */
+	fake_init(&f);
+	assert_non_null(fake_server(&f, &cfg));
+	assert_int_equal(bh_gatts_add_services(f.s, &hc_svc, 1), BH_OK);
+	assert_int_equal(bh_gatts_db_hash(f.s, got), BH_OK);
+	assert_memory_equal(got, want, 16);
+	assert_int_equal(c.nstore, 3);
+	assert_int_equal(bh_gatts_add_services(f.s, &hc_pad, 1), BH_OK);
+	assert_int_equal(bh_gatts_db_hash(f.s, got), BH_OK);
+	assert_int_equal(c.nlookup, 4);
+	assert_int_equal(c.nstore, 4);
+	assert_memory_not_equal(got, want, 16);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -683,6 +813,7 @@ int main(void)
 		cmocka_unit_test(test_uuid_forms_and_includes),
 		cmocka_unit_test(test_includes_by_handle),
 		cmocka_unit_test(test_service_changed_merge),
+		cmocka_unit_test(test_db_hash_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,61 @@ static void test_hash_unavailable(void **state)
 	fake_free(&f);
 }
 
+/* A hash cached for exactly this database is served without libcrypto;
+ * any other database (one octet differs) still needs it. */
+static void test_cached_hash_needs_no_crypto(void **state)
+{
+	(void)state;
+	struct fake_hash_cache c;
+	memset(&c, 0, sizeof(c));
+	struct bh_gatts_config cfg;
+	fake_hash_cache_config(&cfg, &c);
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, &cfg));
+	fake_demo(&f);
+	uint8_t h[16];
+	/* Nothing cached: computing fails, nothing is stored. */
+	assert_int_equal(bh_gatts_db_hash(f.s, h), BH_ENOTSUP);
+	assert_int_equal(c.nlookup, 1);
+	assert_int_equal(c.nstore, 0);
+	assert_true(c.seen_len > 0);
+
+	/* Cached for these octets (as an earlier run would have): served. */
+	memcpy(c.msg, c.seen, c.seen_len);
+	c.len = c.seen_len;
+	for (int i = 0; i < 16; i++)
+		c.hash[i] = (uint8_t)(0xc0 + i);
+	c.have = true;
+	assert_int_equal(bh_gatts_db_hash(f.s, h), BH_OK);
+	assert_memory_equal(h, c.hash, 16);
+	assert_int_equal(bh_gatts_connected(f.s, 7), BH_OK);
+	const struct fake_pdu *r = REQ(&f, 7, BH_ATT_READ_REQ, HASH_VALUE, 0);
+	assert_int_equal(r->data[0], BH_ATT_READ_RSP);
+	assert_int_equal(r->data[1], 0xcf);
+	assert_int_equal(r->data[16], 0xc0);
+	assert_int_equal(c.nstore, 0);
+	fake_free(&f);
+
+	/* The same database with one value octet changed in the cached copy
+	 * (the last: a declaration's value) or one handle: not served. */
+	const size_t at[2] = { c.len - 1, 0 };
+	for (int k = 0; k < 2; k++) {
+		c.msg[at[k]] ^= 0x01;
+		fake_init(&f);
+		assert_non_null(fake_server(&f, &cfg));
+		fake_demo(&f);
+		memset(h, 0xaa, 16);
+		assert_int_equal(bh_gatts_db_hash(f.s, h), BH_ENOTSUP);
+		assert_memory_equal(h, (uint8_t[16]){ 0 }, 16);
+		assert_int_equal(bh_gatts_connected(f.s, 7), BH_OK);
+		r = REQ(&f, 7, BH_ATT_READ_REQ, HASH_VALUE, 0);
+		fake_expect_error(r, BH_ATT_READ_REQ, HASH_VALUE, BH_ATT_E_UNLIKELY);
+		fake_free(&f);
+		c.msg[at[k]] ^= 0x01;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -71,6 +126,7 @@ int main(int argc, char **argv)
 		return no_libcrypto_run(argv);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash_unavailable),
+		cmocka_unit_test(test_cached_hash_needs_no_crypto),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

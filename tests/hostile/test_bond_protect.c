@@ -129,7 +129,8 @@ static size_t bond_file(const char *dir, char *name, size_t ncap, uint8_t *buf, 
 	int files = 0;
 	name[0] = '\0';
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || !strcmp(e->d_name, "local_identity"))
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "local_identity") ||
+		    !strcmp(e->d_name, "gatt_db_hash")) /* the host's Database Hash */
 			continue;
 		files++;
 		snprintf(name, ncap, "%s", e->d_name);

@@ -243,6 +243,22 @@ struct bh_gatts_config {
 	 * adds no such characteristic; else it is added, read-only, with this
 	 * value (bit 0: EATT supported) after the Database Hash. */
 	uint8_t server_features;
+	/* A cache of the Database Hash, for a device that starts again with
+	 * the same database: the hash is then not computed (no AES-CMAC, and
+	 * libcrypto is not loaded for it). Both NULL (default): no cache.
+	 * When the server needs the hash (the first read of the characteristic,
+	 * a bond's CCCD blob or bh_gatts_db_hash after the database changed), it
+	 * builds msg, the exact octets the hash covers (Vol 3, Part G, 7.3: the
+	 * handle, type and, for declarations, value of each attribute it lists,
+	 * in handle order), and asks hash_lookup first: return true and fill
+	 * hash (MSO first) only with a hash computed earlier for these same len
+	 * octets, byte for byte; false (nothing known, or a different msg)
+	 * makes the server compute it. After each successful computation
+	 * hash_store gets msg and the new hash, to keep. msg is borrowed for the
+	 * call. Either may be NULL. Neither may call back into the server. */
+	void *hash_cache_ctx;
+	bool (*hash_lookup)(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[16]);
+	void (*hash_store)(void *ctx, const uint8_t *msg, size_t len, const uint8_t hash[16]);
 };
 void bh_gatts_config_default(struct bh_gatts_config *c);
 

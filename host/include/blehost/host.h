@@ -117,6 +117,20 @@ struct bh_host_config {
 	 * that driver. Firmware comes from $BLEHOST_FIRMWARE_PATH (':'-separated
 	 * directories), then /lib/firmware. */
 	const char *chipset;
+	/* Where the GATT server's Database Hash is kept between runs (file
+	 * gatt_db_hash): a start with the same database then serves the hash
+	 * computed before, with no AES-CMAC and without loading libcrypto for
+	 * it. A hash is taken from the file only for a database identical to
+	 * the one it was computed for (the file holds the exact octets hashed,
+	 * Vol 3, Part G, 7.3); a missing, damaged or unreadable file, or another
+	 * database, means the hash is computed, and the file is replaced
+	 * (atomically, mode 0600) once that succeeded. Failing to read or write
+	 * it is logged, never an error. NULL (default): the bond store's
+	 * directory, none when store_dir is "". "": none. Else this directory
+	 * (it must exist), also with store_dir "": a device without bonds
+	 * then needs no libcrypto at all to start again. (Opening a bond store
+	 * loads libcrypto anyway: its files are checked with SHA-256.) */
+	const char *db_hash_dir;
 };
 #define BH_HOST_EATT_MAX 5
 #define BH_HOST_NO_IDLE_CHECK 0xffffffffu

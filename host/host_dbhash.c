@@ -1,0 +1,203 @@
+/* The Database Hash cache file (bh_gatts_config.hash_lookup/hash_store,
+ * bh_host_config.db_hash_dir): a device that starts again with the same
+ * database serves the hash it computed last time, so it runs no AES-CMAC
+ * and does not load libcrypto (~1.45 MB of RSS) for it.
+ *
+ * One file, HASH_NAME, little-endian:
+ *   magic (8) | n (u32) | the n octets hashed | hash (16, MSO first) | CRC-32
+ * The CRC-32 (over everything before it) is an integrity check against a
+ * torn or damaged file, not a cryptographic one: it needs no libcrypto,
+ * which is the point of the file. A hash is taken only when the n octets
+ * equal the server's byte for byte, so the file can never make the server
+ * serve a hash of another database. Anything else (missing, short, long,
+ * damaged, not a regular file, unreadable, another database) means
+ * "compute it"; the file is then replaced (temp file, fsync, rename, fsync
+ * of the directory, mode 0600) only after the computation succeeded. */
+#include "host_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <blehost/bh_bytes.h>
+
+#define HASH_NAME "gatt_db_hash"
+#define HASH_MAGIC "bhdbhsh1"
+#define HDR 12u   /* magic, n */
+#define TRAILER 20u /* hash, CRC-32 */
+/* The largest database's hashed octets (65,535 attributes, each at most
+ * 4 + 19 octets) fit; a longer length field is damage. */
+#define MSG_MAX (65535u * 23u)
+
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+static char *hash_path(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+/* Reads exactly n octets at the start of fd; false on anything else. */
+static bool read_all(int fd, uint8_t *buf, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t r = read(fd, buf + done, n - done);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		done += (size_t)r;
+	}
+	return true;
+}
+
+bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[16])
+{
+	struct bh_host *h = ctx;
+	if (!h->db_hash_dir || len > MSG_MAX)
+		return false;
+	char *path = hash_path(h->db_hash_dir, HASH_NAME);
+	if (!path)
+		return false;
+	/* Never blocks (a FIFO in its place), never follows a link. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	free(path);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			host_log(h, BH_LOG_WARN, "database hash cache %s/" HASH_NAME
+				 " cannot be opened (%s): computing the hash",
+				 h->db_hash_dir, strerror(errno));
+		return false;
+	}
+	const char *why = NULL;
+	struct stat sb;
+	size_t size = HDR + len + TRAILER;
+	uint8_t *buf = NULL;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+		why = "not a regular file";
+	else if ((uint64_t)sb.st_size != size)
+		why = "another database or damaged"; /* the length alone tells */
+	else if (!(buf = malloc(size)) || !read_all(fd, buf, size))
+		why = "unreadable";
+	else if (memcmp(buf, HASH_MAGIC, 8) != 0 || bh_get32(buf + 8) != len ||
+		 bh_get32(buf + size - 4) != crc32(buf, size - 4))
+		why = "damaged";
+	else if (memcmp(buf + HDR, msg, len) != 0)
+		why = "another database";
+	else
+		memcpy(hash, buf + HDR + len, 16);
+	close(fd);
+	free(buf);
+	if (why)
+		host_log(h, BH_LOG_INFO, "database hash cache %s/" HASH_NAME ": %s: computing the hash",
+			 h->db_hash_dir, why);
+	else
+		host_log(h, BH_LOG_DEBUG, "database hash from %s/" HASH_NAME, h->db_hash_dir);
+	return !why;
+}
+
+static bool write_all(int fd, const uint8_t *p, size_t n)
+{
+	size_t done = 0;
+	while (done < n) {
+		ssize_t w = write(fd, p + done, n - done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		done += (size_t)w;
+	}
+	return true;
+}
+
+/* Temp file, fsync, rename, fsync of the directory: a crash leaves the old
+ * file or the new one, never a torn one. */
+static const char *write_atomic(const char *dir, const uint8_t *p, size_t n, int *err)
+{
+	char *final = hash_path(dir, HASH_NAME);
+	/* The bond store removes such leftovers of a crash when it opens. */
+	char *tmp = hash_path(dir, ".tmp-" HASH_NAME "-XXXXXX");
+	const char *why = NULL;
+	int fd = -1;
+	if (!final || !tmp)
+		why = "out of memory";
+	else if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		why = "cannot create a temporary file";
+	else if (fchmod(fd, 0600) != 0 || !write_all(fd, p, n) || fsync(fd) != 0)
+		why = "cannot write";
+	if (fd >= 0 && close(fd) != 0 && !why)
+		why = "cannot write";
+	if (!why && rename(tmp, final) != 0)
+		why = "cannot replace it";
+	if (why && fd >= 0)
+		unlink(tmp);
+	if (!why) {
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) != 0)
+			why = "cannot sync the directory";
+		if (dfd >= 0)
+			close(dfd);
+	}
+	*err = why ? errno : 0;
+	free(final);
+	free(tmp);
+	return why;
+}
+
+void host_dbhash_store(void *ctx, const uint8_t *msg, size_t len, const uint8_t hash[16])
+{
+	struct bh_host *h = ctx;
+	if (!h->db_hash_dir || len > MSG_MAX)
+		return;
+	size_t size = HDR + len + TRAILER;
+	uint8_t *buf = malloc(size);
+	const char *why = "out of memory";
+	int err = ENOMEM;
+	if (buf) {
+		memcpy(buf, HASH_MAGIC, 8);
+		bh_put32(buf + 8, (uint32_t)len);
+		memcpy(buf + HDR, msg, len);
+		memcpy(buf + HDR + len, hash, 16);
+		bh_put32(buf + size - 4, crc32(buf, size - 4));
+		why = write_atomic(h->db_hash_dir, buf, size, &err);
+		free(buf);
+	}
+	/* The hash itself is fine: only the next start computes it again. */
+	if (why)
+		host_log(h, BH_LOG_WARN, "database hash cache %s/" HASH_NAME " not saved: %s (%s)",
+			 h->db_hash_dir, why, strerror(err));
+}
+
+int host_dbhash_init(struct bh_host *h)
+{
+	const char *dir = h->cfg.db_hash_dir;
+	if (!dir) /* with the bonds, when there is a store */
+		dir = h->store ? bh_bond_store_dir(h->store) : NULL;
+	if (!dir || !*dir)
+		return BH_OK;
+	h->db_hash_dir = strdup(dir);
+	return h->db_hash_dir ? BH_OK : BH_ENOMEM;
+}
+
+void host_dbhash_free(struct bh_host *h)
+{
+	free(h->db_hash_dir);
+	h->db_hash_dir = NULL;
+}

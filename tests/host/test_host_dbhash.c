@@ -1,0 +1,348 @@
+/* The host's Database Hash cache file (host/host_dbhash.c,
+ * bh_host_config.db_hash_dir): a whole host on the fake controller of
+ * tests/faults, each start in a child process of its own, so whether it
+ * loaded libcrypto (core/bh_libcrypto.c dlopens it on first use) shows in
+ * the child's /proc/self/maps. A first start computes the hash and writes
+ * the file; a second start with the same database serves the same hash
+ * without libcrypto; a damaged, truncated, empty or foreign file, or one
+ * for another database, means computing (and rewriting) it; a file that
+ * cannot be read or replaced still leaves a correct hash served. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <blehost/blehost.h>
+
+#include "fake_host.h"
+
+static const struct bh_gatt_chr_def chrs[] = {
+	{ .uuid = BH_UUID16_INIT(0x2a37), .props = BH_GATT_CHR_READ | BH_GATT_CHR_NOTIFY,
+	  .initial = "\x00\x48", .initial_len = 2 },
+	{ .uuid = BH_UUID16_INIT(0x2a38), .props = BH_GATT_CHR_READ, .initial = "\x01",
+	  .initial_len = 1, .user_desc = "where" },
+};
+static const struct bh_gatt_svc_def svc = { .uuid = BH_UUID16_INIT(0x180d), .chrs = chrs,
+					    .num_chrs = 2 };
+static const struct bh_gatt_svc_def other = { .uuid = BH_UUID16_INIT(0x180f) };
+
+struct result {
+	int st;
+	uint8_t hash[16];
+	int crypto; /* libcrypto was mapped when the host was freed */
+};
+
+static int crypto_mapped(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return -1;
+	char line[512];
+	int found = 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "/libcrypto.so"))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/* One start of a host in a child: store_dir and db_hash_dir as given, the
+ * service (plus `other` when extra), then the hash as the server has it. */
+static struct result start(const char *store_dir, const char *hash_dir, bool extra)
+{
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		struct result r = { .st = -1000 };
+		r.crypto = crypto_mapped(); /* 0 before: the test starts clean */
+		if (r.crypto == 0) {
+			struct fake_host fh;
+			fake_host_init(&fh, "HOST_DBHASH_VERBOSE", BH_LOG_ERROR);
+			struct bh_host_config cfg;
+			fake_host_config(&fh, &cfg, 3);
+			cfg.store_dir = store_dir;
+			cfg.db_hash_dir = hash_dir;
+			struct bh_host_events ev;
+			fake_host_events(&fh, &ev);
+			fake_host_start(&fh, &cfg, &ev);
+			struct bh_gatts *s = bh_host_gatt_server(fh.h);
+			r.st = bh_gatts_add_services(s, &svc, 1);
+			if (r.st == BH_OK && extra)
+				r.st = bh_gatts_add_services(s, &other, 1);
+			if (r.st == BH_OK)
+				r.st = bh_gatts_db_hash(s, r.hash);
+			r.crypto = crypto_mapped();
+			fake_host_fini(&fh);
+		} else {
+			r.crypto = 100 + r.crypto;
+		}
+		_exit(write(p[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
+	}
+	close(p[1]);
+	struct result r;
+	memset(&r, 0, sizeof(r));
+	ssize_t n = read(p[0], &r, sizeof(r));
+	close(p[0]);
+	int status = 0;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(n, (ssize_t)sizeof(r));
+	return r;
+}
+
+static char g_dir[256];
+
+static void file_path(char *out, size_t cap, const char *dir)
+{
+	snprintf(out, cap, "%s/gatt_db_hash", dir);
+}
+
+static size_t file_size(const char *dir, mode_t *mode)
+{
+	char path[600];
+	file_path(path, sizeof(path), dir);
+	struct stat sb;
+	if (lstat(path, &sb) != 0)
+		return 0;
+	if (mode)
+		*mode = sb.st_mode & 07777;
+	return S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 0;
+}
+
+static void rewrite(const char *dir, const uint8_t *p, size_t n)
+{
+	char path[600];
+	file_path(path, sizeof(path), dir);
+	unlink(path);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+static uint8_t *slurp(const char *dir, size_t *n)
+{
+	char path[600];
+	file_path(path, sizeof(path), dir);
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	static uint8_t buf[4096];
+	*n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	return buf;
+}
+
+/* No temporary files left behind. */
+static void no_leftovers(const char *dir)
+{
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *e;
+	while ((e = readdir(d)))
+		assert_null(strstr(e->d_name, ".tmp-"));
+	closedir(d);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *tmp = getenv("TMPDIR");
+	snprintf(g_dir, sizeof(g_dir), "%s/bh-dbhash-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_second_start_needs_no_libcrypto(void **state)
+{
+	(void)state;
+	struct result a = start("", g_dir, false);
+	if (a.st == BH_ENOTSUP)
+		skip(); /* no libcrypto runtime here */
+	assert_int_equal(a.st, BH_OK);
+	assert_int_equal(a.crypto, 1);
+	mode_t mode = 0;
+	size_t size = file_size(g_dir, &mode);
+	assert_true(size > 32);
+	assert_int_equal(mode, 0600);
+	no_leftovers(g_dir);
+
+	struct result b = start("", g_dir, false);
+	assert_int_equal(b.st, BH_OK);
+	assert_memory_equal(b.hash, a.hash, 16);
+	assert_int_equal(b.crypto, 0);
+
+	/* Another database: computed, and the file now describes it. */
+	struct result c = start("", g_dir, true);
+	assert_int_equal(c.st, BH_OK);
+	assert_int_equal(c.crypto, 1);
+	assert_memory_not_equal(c.hash, a.hash, 16);
+	assert_int_equal(file_size(g_dir, NULL), size + 6); /* a service declaration more */
+	struct result d = start("", g_dir, true);
+	assert_int_equal(d.crypto, 0);
+	assert_memory_equal(d.hash, c.hash, 16);
+	/* The first database again: computed again, served right. */
+	struct result e = start("", g_dir, false);
+	assert_int_equal(e.crypto, 1);
+	assert_memory_equal(e.hash, a.hash, 16);
+
+	/* db_hash_dir "" keeps no file and reads none. */
+	struct result f = start("", "", false);
+	assert_int_equal(f.crypto, 1);
+	assert_memory_equal(f.hash, a.hash, 16);
+}
+
+static void test_damaged_file_is_recomputed(void **state)
+{
+	(void)state;
+	struct result a = start("", g_dir, false);
+	if (a.st == BH_ENOTSUP)
+		skip();
+	assert_int_equal(a.st, BH_OK);
+	size_t n;
+	uint8_t good[4096];
+	const uint8_t *first = slurp(g_dir, &n);
+	memcpy(good, first, n);
+	assert_true(n > 32);
+	/* A wrong hash with a matching length and input must not be served:
+	 * flip a hash octet (the CRC catches it), the CRC, an input octet (the
+	 * CRC and the comparison), the magic; cut it; empty it; add a byte. */
+	const size_t flips[] = { n - 20, n - 1, 12, n - 21, 0 };
+	for (size_t k = 0; k < 6 + sizeof(flips) / sizeof(flips[0]); k++) {
+		uint8_t bad[4096];
+		memcpy(bad, good, n);
+		size_t len = n;
+		if (k < sizeof(flips) / sizeof(flips[0]))
+			bad[flips[k]] ^= 0x10;
+		else if (k == 5)
+			len = n / 2;
+		else if (k == 6)
+			len = n - 1;
+		else if (k == 7)
+			len = 0;
+		else if (k == 8)
+			bad[len++] = 0;
+		else if (k == 9)
+			len = 3;
+		else
+			len = 32; /* header and trailer, no input */
+		rewrite(g_dir, bad, len);
+		struct result r = start("", g_dir, false);
+		assert_int_equal(r.st, BH_OK);
+		assert_memory_equal(r.hash, a.hash, 16);
+		assert_int_equal(r.crypto, 1);
+		/* Rewritten: the next start is served from it again. */
+		size_t m;
+		const uint8_t *now = slurp(g_dir, &m);
+		assert_int_equal(m, n);
+		assert_memory_equal(now, good, n);
+		struct result w = start("", g_dir, false);
+		assert_memory_equal(w.hash, a.hash, 16);
+		assert_int_equal(w.crypto, 0);
+	}
+	no_leftovers(g_dir);
+}
+
+static void test_unusable_file_still_serves_the_hash(void **state)
+{
+	(void)state;
+	struct result a = start("", "", false);
+	if (a.st == BH_ENOTSUP)
+		skip();
+	assert_int_equal(a.st, BH_OK);
+	char path[600];
+	file_path(path, sizeof(path), g_dir);
+
+	/* A directory in its place: cannot be read nor replaced. */
+	unlink(path);
+	assert_int_equal(mkdir(path, 0700), 0);
+	struct result r = start("", g_dir, false);
+	assert_int_equal(r.st, BH_OK);
+	assert_memory_equal(r.hash, a.hash, 16);
+	struct stat sb;
+	assert_int_equal(lstat(path, &sb), 0);
+	assert_true(S_ISDIR(sb.st_mode));
+	assert_int_equal(rmdir(path), 0);
+	no_leftovers(g_dir);
+
+	/* A FIFO: opening it must not block; replaced by a good file. */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	r = start("", g_dir, false);
+	assert_int_equal(r.st, BH_OK);
+	assert_memory_equal(r.hash, a.hash, 16);
+	assert_true(file_size(g_dir, NULL) > 32);
+
+	/* A symbolic link to a good file is not followed. */
+	char real[300];
+	snprintf(real, sizeof(real), "%s/elsewhere", g_dir);
+	assert_int_equal(rename(path, real), 0);
+	assert_int_equal(symlink(real, path), 0);
+	r = start("", g_dir, false);
+	assert_int_equal(r.crypto, 1);
+	assert_memory_equal(r.hash, a.hash, 16);
+
+	/* Not readable (only when that can be enforced: not as root). */
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(path, 0), 0);
+		r = start("", g_dir, false);
+		assert_int_equal(r.crypto, 1);
+		assert_memory_equal(r.hash, a.hash, 16);
+	}
+
+	/* A directory that does not exist: computed, nothing written. */
+	char gone[300];
+	snprintf(gone, sizeof(gone), "%s/missing", g_dir);
+	r = start("", gone, false);
+	assert_int_equal(r.st, BH_OK);
+	assert_memory_equal(r.hash, a.hash, 16);
+}
+
+/* db_hash_dir NULL: the file goes with the bonds when there is a store. */
+static void test_default_is_the_bond_store(void **state)
+{
+	(void)state;
+	char store[300];
+	snprintf(store, sizeof(store), "%s/store", g_dir);
+	assert_int_equal(mkdir(store, 0700), 0);
+	struct result a = start(store, NULL, false);
+	if (a.st == BH_ENOTSUP)
+		skip();
+	assert_int_equal(a.st, BH_OK);
+	assert_true(file_size(store, NULL) > 32);
+	struct result b = start(store, NULL, false);
+	assert_memory_equal(b.hash, a.hash, 16);
+	/* No store: no file anywhere (and no error). */
+	struct result c = start("", NULL, false);
+	assert_memory_equal(c.hash, a.hash, 16);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_second_start_needs_no_libcrypto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_damaged_file_is_recomputed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unusable_file_still_serves_the_hash, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_default_is_the_bond_store, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
