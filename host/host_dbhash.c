@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <blehost/bh_bytes.h>
+#include <blehost/bh_file.h>
 
 #define HASH_NAME "gatt_db_hash"
 #define HASH_MAGIC "bhdbhsh1"
@@ -113,51 +114,19 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 	return !why;
 }
 
-static bool write_all(int fd, const uint8_t *p, size_t n)
-{
-	size_t done = 0;
-	while (done < n) {
-		ssize_t w = write(fd, p + done, n - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return false;
-		done += (size_t)w;
-	}
-	return true;
-}
-
-/* Temp file, fsync, rename, fsync of the directory: a crash leaves the old
- * file or the new one, never a torn one. */
+/* bh_file_replace into the directory; the temp name is one the bond store
+ * removes as a crash's leftover when it opens. */
 static const char *write_atomic(const char *dir, const uint8_t *p, size_t n, int *err)
 {
-	char *final = hash_path(dir, HASH_NAME);
-	/* The bond store removes such leftovers of a crash when it opens. */
-	char *tmp = hash_path(dir, ".tmp-" HASH_NAME "-XXXXXX");
 	const char *why = NULL;
-	int fd = -1;
-	if (!final || !tmp)
-		why = "out of memory";
-	else if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		why = "cannot create a temporary file";
-	else if (fchmod(fd, 0600) != 0 || !write_all(fd, p, n) || fsync(fd) != 0)
-		why = "cannot write";
-	if (fd >= 0 && close(fd) != 0 && !why)
-		why = "cannot write";
-	if (!why && rename(tmp, final) != 0)
-		why = "cannot replace it";
-	if (why && fd >= 0)
-		unlink(tmp);
-	if (!why) {
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || fsync(dfd) != 0)
-			why = "cannot sync the directory";
-		if (dfd >= 0)
-			close(dfd);
-	}
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		why = "cannot open the directory";
+	else if (bh_file_replace(dir, dfd, ".tmp-" HASH_NAME "-", HASH_NAME, p, n, NULL, NULL))
+		why = "cannot write it";
 	*err = why ? errno : 0;
-	free(final);
-	free(tmp);
+	if (dfd >= 0)
+		close(dfd);
 	return why;
 }
 

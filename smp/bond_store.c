@@ -6,6 +6,7 @@
  * overwritten or deleted: see the rules in bond_store.h. */
 
 #include <blehost/bond_store.h>
+#include <blehost/bh_file.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -389,58 +390,22 @@ static void hook(struct bh_bond_store *st, enum bh_bond_save_step step)
 		st->hook(st->hook_ctx, step);
 }
 
-/* The atomic replace: nothing but a complete, synced file is ever renamed
- * to `name`, and the rename is made durable by syncing the directory. */
+static void on_step(void *ctx, enum bh_file_step step)
+{
+	hook(ctx, (enum bh_bond_save_step)step);
+}
+
+/* The atomic replace (bh_file_replace): a crash leaves the old file or the
+ * new one; the crash tests stop at each step through st->hook. */
 static bh_status write_atomic(struct bh_bond_store *st, const char *name, const char *data,
 			      size_t len)
 {
-	char tmp[64];
-	snprintf(tmp, sizeof(tmp), TMP_PREFIX "XXXXXX");
-	char *path = malloc(strlen(st->dir) + sizeof(tmp) + 2);
-	if (!path)
-		return BH_ENOMEM;
-	sprintf(path, "%s/%s", st->dir, tmp);
-	int fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		free(path);
-		return BH_EIO;
-	}
-	const char *base = strrchr(path, '/') + 1;
-	bh_status rc = BH_EIO;
-	if (fchmod(fd, 0600) != 0)
-		goto fail;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		done += (size_t)n;
-	}
-	hook(st, BH_BOND_STEP_WRITTEN);
-	if (fsync(fd) != 0)
-		goto fail;
-	hook(st, BH_BOND_STEP_SYNCED);
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (renameat(st->dirfd, base, st->dirfd, name) != 0)
-		goto fail;
-	hook(st, BH_BOND_STEP_RENAMED);
-	rc = fsync(st->dirfd) == 0 ? BH_OK : BH_EIO;
-	if (rc == BH_OK)
-		hook(st, BH_BOND_STEP_DONE);
-	free(path);
-	return rc;
-fail:
-	if (fd >= 0)
-		close(fd);
-	unlinkat(st->dirfd, base, 0);
-	free(path);
-	return rc;
+	_Static_assert(BH_FILE_WRITTEN == (int)BH_BOND_STEP_WRITTEN &&
+			       BH_FILE_SYNCED == (int)BH_BOND_STEP_SYNCED &&
+			       BH_FILE_RENAMED == (int)BH_BOND_STEP_RENAMED &&
+			       BH_FILE_DONE == (int)BH_BOND_STEP_DONE,
+		       "bond save steps are the file steps");
+	return bh_file_replace(st->dir, st->dirfd, TMP_PREFIX, name, data, len, on_step, st);
 }
 
 /* A fresh directory stream: a dup()ed fd would share its offset with the
