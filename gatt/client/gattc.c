@@ -216,9 +216,11 @@ void gattc_complete(struct gattc_op *op, bh_status st, const struct bh_gattc_res
 	/* The op's slot is freed before the callback so the callback can start
 	 * a new op even with the pool full; a value living in the op moves to
 	 * the client first. */
-	uintptr_t v = (uintptr_t)r.value, b = (uintptr_t)op->buf;
-	if (r.value && v >= b && v < b + sizeof(op->buf)) {
-		/* Only a long read, whose start made res_buf. */
+	/* Only a long read's value lives in the op (its start made res_buf).
+	 * Asked by kind, not by address: a block holds only the part of buf its
+	 * kind uses, so another op's value (in the bearer's buffer) may lie
+	 * where a whole buf would have reached. */
+	if (op->kind == OP_READ_LONG && r.value == op->buf) {
 		memcpy(c->res_buf, r.value, r.len);
 		r.value = c->res_buf;
 	}

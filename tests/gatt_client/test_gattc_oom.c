@@ -183,6 +183,44 @@ static void test_long_read_buffer_alloc_fails(void **state)
 	teardown(NULL);
 }
 
+/* A short read's value lies in the bearer's buffer, wherever that is. An
+ * op block holds only the part of its value buffer its kind uses, so the
+ * bearer's buffer may lie just past the block, where a whole buffer would
+ * have reached: the value must still reach the app as it is, not be taken
+ * for a long read's (whose buffer no long read made yet). Found by
+ * fuzz_gatt_client (memcpy to a NULL result buffer). */
+static void test_short_read_value_past_op_block(void **state)
+{
+	(void)state;
+	setup_mtu(23);
+	struct done d = { 0 };
+	alloc_pad = 64;
+	unsigned from = alloc_count;
+	int rc = bh_gattc_read(T->c, 3, on_done, &d);
+	alloc_pad = 0;
+	assert_int_equal(rc, BH_OK);
+	assert_int_equal(T->f.n_pending, 1);
+	struct fs_pending p = T->f.pending[0];
+	T->f.n_pending = 0;
+	/* The block the op lives in, and test-owned memory right after it. */
+	uint8_t *after = NULL;
+	for (unsigned i = from; i < alloc_count; i++) {
+		const struct fail_alloc_rec *r = &alloc_log[i % FAIL_ALLOC_LOG];
+		uint8_t *b = r->p;
+		if ((uint8_t *)p.cbctx >= b && (uint8_t *)p.cbctx < b + r->n)
+			after = b + r->n;
+	}
+	assert_non_null(after);
+	after[0] = BH_ATT_READ_RSP;
+	memcpy(after + 1, "abc", 3);
+	p.cb(p.cbctx, BH_OK, after, 4);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.st, BH_OK);
+	assert_int_equal(d.len, 3);
+	assert_memory_equal(d.value, "abc", 3);
+	teardown(NULL);
+}
+
 /* Discovery, a subscription and a short write share the one op block
  * discovery made; a write longer than GATTC_BUF_MIN grows it, and when that
  * fails the write gets BH_ENOMEM with nothing sent, the next try works. */
@@ -373,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_subscription_table_bounded),
 		cmocka_unit_test(test_long_read_buffer_alloc_fails),
 		cmocka_unit_test(test_write_room_made_on_use),
+		cmocka_unit_test(test_short_read_value_past_op_block),
 		cmocka_unit_test(test_resub_records_alloc_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

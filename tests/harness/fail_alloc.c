@@ -13,6 +13,18 @@ void *__wrap_realloc(void *p, size_t n);
 
 long fail_after = -1;
 unsigned failures;
+size_t alloc_pad;
+struct fail_alloc_rec alloc_log[FAIL_ALLOC_LOG];
+unsigned alloc_count;
+
+static void *logged(void *p, size_t n)
+{
+	if (p) {
+		alloc_log[alloc_count % FAIL_ALLOC_LOG] = (struct fail_alloc_rec){ p, n };
+		alloc_count++;
+	}
+	return p;
+}
 
 static bool should_fail(void)
 {
@@ -28,15 +40,19 @@ static bool should_fail(void)
 
 void *__wrap_malloc(size_t n)
 {
-	return should_fail() ? NULL : __real_malloc(n);
+	return should_fail() ? NULL : logged(__real_malloc(n + alloc_pad), n);
 }
 
 void *__wrap_calloc(size_t n, size_t m)
 {
-	return should_fail() ? NULL : __real_calloc(n, m);
+	if (should_fail())
+		return NULL;
+	if (!alloc_pad || (m && n > (size_t)-1 / m))
+		return logged(__real_calloc(n, m), n * m);
+	return logged(__real_calloc(1, n * m + alloc_pad), n * m);
 }
 
 void *__wrap_realloc(void *p, size_t n)
 {
-	return should_fail() ? NULL : __real_realloc(p, n);
+	return should_fail() ? NULL : logged(__real_realloc(p, n + alloc_pad), n);
 }

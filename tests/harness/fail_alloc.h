@@ -9,4 +9,17 @@
 extern long fail_after;
 extern unsigned failures;
 
+/* Each allocation gets alloc_pad bytes more than asked (default 0): memory
+ * just past a block that the test owns. The last FAIL_ALLOC_LOG blocks are
+ * in alloc_log (oldest overwritten), asked-for sizes. */
+#include <stddef.h>
+#define FAIL_ALLOC_LOG 16
+struct fail_alloc_rec {
+	void *p;
+	size_t n;
+};
+extern size_t alloc_pad;
+extern struct fail_alloc_rec alloc_log[FAIL_ALLOC_LOG];
+extern unsigned alloc_count;
+
 #endif
