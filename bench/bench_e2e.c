@@ -29,6 +29,7 @@
  *
  * Needs $BLEHOST_TRANSPORT (tests/harness/with-btvirt.sh). */
 #include "bench_peer.h"
+#include "no_libcrypto.h"
 
 #include <blehost/bh_bytes.h>
 
@@ -55,22 +56,6 @@ static long peak_rss_kb(void)
 {
 	struct rusage ru;
 	return getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
-}
-
-/* Whether this process mapped libcrypto (core/bh_libcrypto.c loads it on
- * first use): 1, 0, or -1 when /proc cannot tell. */
-static int libcrypto_mapped(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	if (!f)
-		return -1;
-	char line[512];
-	int found = 0;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "/libcrypto.so"))
-			found = 1;
-	fclose(f);
-	return found;
 }
 
 /* ---- peer: the notifying side (bench_peer.c) ---- */

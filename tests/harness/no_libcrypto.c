@@ -48,3 +48,17 @@ int no_libcrypto_run(char **argv)
 	rmdir(dir);
 	return status;
 }
+
+int libcrypto_mapped(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return -1;
+	char line[512];
+	int found = 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "/libcrypto.so"))
+			found = 1;
+	fclose(f);
+	return found;
+}

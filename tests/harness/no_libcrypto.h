@@ -21,5 +21,9 @@ bool no_libcrypto_child(void);
 /* Runs this program again (same arguments) without libcrypto, waits for
  * it and returns its exit status (1 if it could not be run or was killed). */
 int no_libcrypto_run(char **argv);
+/* Whether this process has libcrypto mapped, from /proc/self/maps (the
+ * stack loads it on first use): 1, 0, or -1 when /proc cannot tell.
+ * bench/bench_e2e uses it too, for the peer's RSS figures. */
+int libcrypto_mapped(void);
 
 #endif

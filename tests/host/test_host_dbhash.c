@@ -24,6 +24,7 @@
 #include <blehost/blehost.h>
 
 #include "fake_host.h"
+#include "no_libcrypto.h"
 
 static const struct bh_gatt_chr_def chrs[] = {
 	{ .uuid = BH_UUID16_INIT(0x2a37), .props = BH_GATT_CHR_READ | BH_GATT_CHR_NOTIFY,
@@ -41,20 +42,6 @@ struct result {
 	int crypto; /* libcrypto was mapped when the host was freed */
 };
 
-static int crypto_mapped(void)
-{
-	FILE *f = fopen("/proc/self/maps", "r");
-	if (!f)
-		return -1;
-	char line[512];
-	int found = 0;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "/libcrypto.so"))
-			found = 1;
-	fclose(f);
-	return found;
-}
-
 /* One start of a host in a child: store_dir and db_hash_dir as given, the
  * service (plus `other` when extra), then the hash as the server has it. */
 static struct result start(const char *store_dir, const char *hash_dir, bool extra)
@@ -66,7 +53,7 @@ static struct result start(const char *store_dir, const char *hash_dir, bool ext
 	if (pid == 0) {
 		close(p[0]);
 		struct result r = { .st = -1000 };
-		r.crypto = crypto_mapped(); /* 0 before: the test starts clean */
+		r.crypto = libcrypto_mapped(); /* 0 before: the test starts clean */
 		if (r.crypto == 0) {
 			struct fake_host fh;
 			fake_host_init(&fh, "HOST_DBHASH_VERBOSE", BH_LOG_ERROR);
@@ -83,7 +70,7 @@ static struct result start(const char *store_dir, const char *hash_dir, bool ext
 				r.st = bh_gatts_add_services(s, &other, 1);
 			if (r.st == BH_OK)
 				r.st = bh_gatts_db_hash(s, r.hash);
-			r.crypto = crypto_mapped();
+			r.crypto = libcrypto_mapped();
 			fake_host_fini(&fh);
 		} else {
 			r.crypto = 100 + r.crypto;
