@@ -179,6 +179,9 @@ int cli_advertise_sets(struct cli *c, char **specs, int n, uint8_t phy, double t
 		sets[i].idx = i;
 		rc = parse_set(c, &sets[i], specs[i], phy, timeout);
 	}
+	if (!rc && n > 1 && !bh_gap_extended_built())
+		rc = cli_fail(c, "%d advertising sets: extended advertising is not in this build "
+			      "(-Dext_adv=false: one legacy set only)", n);
 	if (rc) {
 		free(sets);
 		return rc;

@@ -221,6 +221,11 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 		}
 	}
 	filter.uuids = uuids;
+	/* Said before the controller is opened: no controller can help. */
+	bool needs_ext = extended || periodic || (p.phys & BH_GAP_PHY_MASK_CODED);
+	if (needs_ext && !bh_gap_extended_built())
+		return cli_fail(c, "%s is not in this build (-Dext_adv=false)",
+				periodic ? "periodic advertising" : "extended scanning");
 	struct bh_host *h = cli_open_host(c, NULL);
 	if (!h)
 		return 1;
@@ -233,9 +238,7 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	unsigned timeouts = cli_cmd_timeouts(c);
 	/* --extended and the Coded PHY need LE Set Extended Scan Parameters. */
 	if ((extended || (p.phys & BH_GAP_PHY_MASK_CODED)) && !bh_gap_uses_extended(bh_host_gap(h)))
-		return cli_finish(c, cli_fail(c, bh_gap_extended_built()
-							 ? "this controller has no extended scanning"
-							 : "extended scanning is not in this build (-Dext_adv=false)"));
+		return cli_finish(c, cli_fail(c, "this controller has no extended scanning"));
 	if (periodic && !(ui.per = scan_periodic_new(c, bh_host_gap(h))))
 		return cli_finish(c, cli_fail(c, "out of memory"));
 	int rc = bh_gap_scan_start(bh_host_gap(h), &p);

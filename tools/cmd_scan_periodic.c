@@ -112,8 +112,7 @@ void scan_periodic_seen(struct scan_periodic *sp, const struct bh_gap_device *d)
 					.on_report = on_report, .on_lost = on_lost, .ctx = t };
 	int rc = bh_gap_sync_create(sp->gap, &p);
 	if (rc)
-		fprintf(stderr, "cannot sync to periodic advertising: %s%s\n", bh_strerror(rc),
-			bh_gap_extended_built() ? "" : " (not in this build, -Dext_adv=false)");
+		fprintf(stderr, "cannot sync to periodic advertising: %s\n", bh_strerror(rc));
 	else
 		sp->pending = true;
 }

@@ -12,6 +12,9 @@
 #ifndef BLEHOST_VERSION
 #define BLEHOST_VERSION "(unknown version)"
 #endif
+#ifndef BLEHOST_BUILD
+#define BLEHOST_BUILD "build options unknown"
+#endif
 
 static struct cli *g_cli; /* only for the signal handler */
 
@@ -151,7 +154,7 @@ int main(int argc, char **argv)
 		}
 		case 'C': c.cfg.chipset = optarg; break;
 		case 'h': usage(stdout, c.prog); return 0;
-		case 'V': printf("%s %s\n", c.prog, BLEHOST_VERSION); return 0;
+		case 'V': printf("%s %s (%s)\n", c.prog, BLEHOST_VERSION, BLEHOST_BUILD); return 0;
 		default: usage(stderr, c.prog); return 2;
 		}
 	}

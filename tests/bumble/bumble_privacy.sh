@@ -39,7 +39,11 @@ id=$(grep -o '[0-9A-F:]\{17\}/[a-z]*' "$d/bonds.out" | head -1)
 
 $bh -v -t "$BUMBLE_T1" --store "$d/c" read "$id" 2a19 >"$d/read.out" 2>&1 ||
 	fail "read by identity $id failed"
-if [ "$mode" = host ]; then
+# Which way the identity was reached is only in info messages, which a
+# -Dlog_level=warn (or less) build leaves out.
+if ! $bh --version | grep -Eq 'log level (debug|info)\)$'; then
+	echo "bumble_privacy: info messages not in this build, the path taken is not checked"
+elif [ "$mode" = host ]; then
 	grep -q 'resolving list: ' "$d/read.out" && fail "resolving list used without LL Privacy"
 	grep -q "connecting to $id: no resolving list, the host resolves" "$d/read.out" &&
 		grep -q "not at its identity address: scanning for an RPA" "$d/read.out" ||

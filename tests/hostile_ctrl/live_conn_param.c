@@ -7,7 +7,8 @@
  * and waits for its host. Then the roles swap: with the peripheral's limits
  * narrowed, the same request is refused. Exit 0 when every check holds.
  *
- * Checks: the peripheral answered (its log says so), LE Connection Update
+ * Checks: the peripheral answered (its log says so, in a build with info
+ * messages: -Dlog_level=debug or info), LE Connection Update
  * Complete came to both hosts with the parameters asked for, reported in
  * milliseconds; with limits that exclude them, the central's update fails
  * with Unacceptable Connection Parameters (0x3B) and nothing changes. */
@@ -146,7 +147,7 @@ int main(void)
 	CHECK(bh_gap_conn_update(bh_host_gap(c.h), conn, &want, upd_done, &u) == 0);
 	wait_for(loop, &p.updated, 1);
 	wait_for(loop, &c.updated, 1);
-	CHECK(p.answered == 1);
+	CHECK(p.answered == 1 || !BH_LOG_ON(BH_LOG_INFO));
 	CHECK(u.done && u.st == BH_OK);
 	CHECK(p.updated == 1 && p.upd_status == BH_OK);
 	CHECK(c.updated == 1 && c.upd_status == BH_OK);
@@ -160,7 +161,7 @@ int main(void)
 	double before = c.interval_ms;
 	CHECK(bh_gap_conn_update(bh_host_gap(c.h), conn, &slow, upd_done, &u2) == 0);
 	wait_for(loop, &c.updated, 2);
-	CHECK(p.refused == 1);
+	CHECK(p.refused == 1 || !BH_LOG_ON(BH_LOG_INFO));
 	CHECK(u2.done && u2.st == BH_HCI_STATUS(0x3b));
 	CHECK(c.updated == 2 && c.upd_status == BH_HCI_STATUS(0x3b) && c.interval_ms == before);
 

@@ -61,7 +61,8 @@ addr_in() { grep -oE '[0-9A-F]{2}(:[0-9A-F]{2}){5}(/random|/public)?' "$1" | hea
 S="--store $W/store"
 
 # ---- no controller needed ----
-run "--version" 0 "" "$B" --version && out_has "--version prints the version" "^blehost $VERSION\$"
+run "--version" 0 "" "$B" --version && out_has "--version prints the version and the build's options" \
+	"^blehost $VERSION \\((every option|without [a-z0-9_ ]+), log level (debug|info|warn|error|none)\\)\$"
 run "--help" 0 "" "$B" --help && out_has "--help lists coc" "coc listen SPSM"
 run "unknown command" 2 "unknown command 'frobnicate'" "$B" frobnicate
 run "no command" 2 "usage" "$B"
