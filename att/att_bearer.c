@@ -342,7 +342,7 @@ void bh_att_cancel(struct bh_att *att, void *ctx)
 static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
 {
 	if (att->req_state != REQ_SENT) {
-		LOG(att, BH_LOG_WARN, "%s with no outstanding request: dropped",
+		LOG(att, BH_LOG_INFO, "%s with no outstanding request: dropped",
 		    bh_att_opcode_str(pdu[0]));
 		return;
 	}
@@ -353,7 +353,7 @@ static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
 		 * buggy peer, or a bit the link layer's CRC missed). The PDU
 		 * is dropped, but the right one will never come: fail the
 		 * request now rather than after the 30 s transaction timer. */
-		LOG(att, BH_LOG_WARN, "%s does not answer %s: dropped, request failed",
+		LOG(att, BH_LOG_INFO, "%s does not answer %s: dropped, request failed",
 		    bh_att_opcode_str(pdu[0]), bh_att_opcode_str(req_op));
 		req_complete(att, BH_EPROTO, NULL, 0);
 		return;
@@ -365,7 +365,7 @@ static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
 	}
 	if (d.opcode == BH_ATT_ERROR_RSP) {
 		if (d.u.error.req_opcode != req_op) {
-			LOG(att, BH_LOG_WARN,
+			LOG(att, BH_LOG_INFO,
 			    "Error Response for %s while %s is outstanding: dropped, request failed",
 			    bh_att_opcode_str(d.u.error.req_opcode), bh_att_opcode_str(req_op));
 			req_complete(att, BH_EPROTO, NULL, 0);
@@ -464,7 +464,7 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
 		/* 3.3.2: a client must wait for the response; a second request
 		 * breaks the protocol. Dropping it (as BlueZ does) keeps memory
 		 * bounded; the peer's own transaction timer sorts it out. */
-		LOG(att, BH_LOG_WARN, "%s while serving %s: dropped", bh_att_opcode_str(pdu[0]),
+		LOG(att, BH_LOG_INFO, "%s while serving %s: dropped", bh_att_opcode_str(pdu[0]),
 		    bh_att_opcode_str(att->serving_op));
 		return;
 	}
@@ -657,7 +657,7 @@ static void on_notification(struct bh_att *att, const uint8_t *pdu, size_t len)
 {
 	struct bh_att_pdu d;
 	if (bh_att_decode(pdu, len, &d) != BH_OK) {
-		LOG(att, BH_LOG_WARN, "malformed %s dropped", bh_att_opcode_str(pdu[0]));
+		LOG(att, BH_LOG_INFO, "malformed %s dropped", bh_att_opcode_str(pdu[0]));
 		return;
 	}
 	if (d.opcode == BH_ATT_MULT_NOTIFY) {
@@ -689,7 +689,7 @@ void bh_att_on_pdu(struct bh_att *att, const uint8_t *pdu, size_t len)
 	if (!pdu || len < 1 || att->dead)
 		return;
 	if (len > att->cfg.local_mtu) {
-		LOG(att, BH_LOG_WARN, "%zu-octet PDU exceeds our MTU: dropped", len);
+		LOG(att, BH_LOG_INFO, "%zu-octet PDU exceeds our MTU: dropped", len);
 		return;
 	}
 	uint8_t op = pdu[0];
@@ -699,7 +699,7 @@ void bh_att_on_pdu(struct bh_att *att, const uint8_t *pdu, size_t len)
 		on_notification(att, pdu, len);
 	} else if (op == BH_ATT_CONFIRM) {
 		if (len != 1 || att->ind_state != REQ_SENT) {
-			LOG(att, BH_LOG_WARN, "unexpected Handle Value Confirmation: dropped");
+			LOG(att, BH_LOG_INFO, "unexpected Handle Value Confirmation: dropped");
 			return;
 		}
 		ind_complete(att, BH_OK);

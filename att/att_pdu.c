@@ -14,44 +14,43 @@ struct op_info {
 	uint8_t opcode;
 	uint8_t min_len;  /* including the opcode */
 	bool fixed;       /* the length must be exactly min_len */
-	const char *name;
 };
 
 /* Minimum lengths from the PDU layouts of Vol 3, Part F, 3.4.x. find_op
  * scans in order on every PDU, so the two that stream (notifications and
  * writes without response) come first. */
 static const struct op_info ops[] = {
-	{ BH_ATT_NOTIFY, 3, false, "Handle Value Notification" },
-	{ BH_ATT_WRITE_CMD, 3, false, "Write Command" },
-	{ BH_ATT_ERROR_RSP, 5, true, "Error Response" },
-	{ BH_ATT_MTU_REQ, 3, true, "Exchange MTU Request" },
-	{ BH_ATT_MTU_RSP, 3, true, "Exchange MTU Response" },
-	{ BH_ATT_FIND_INFO_REQ, 5, true, "Find Information Request" },
-	{ BH_ATT_FIND_INFO_RSP, 6, false, "Find Information Response" },
-	{ BH_ATT_FIND_BY_TYPE_REQ, 7, false, "Find By Type Value Request" },
-	{ BH_ATT_FIND_BY_TYPE_RSP, 5, false, "Find By Type Value Response" },
-	{ BH_ATT_READ_BY_TYPE_REQ, 7, false, "Read By Type Request" },
-	{ BH_ATT_READ_BY_TYPE_RSP, 4, false, "Read By Type Response" },
-	{ BH_ATT_READ_REQ, 3, true, "Read Request" },
-	{ BH_ATT_READ_RSP, 1, false, "Read Response" },
-	{ BH_ATT_READ_BLOB_REQ, 5, true, "Read Blob Request" },
-	{ BH_ATT_READ_BLOB_RSP, 1, false, "Read Blob Response" },
-	{ BH_ATT_READ_MULT_REQ, 5, false, "Read Multiple Request" },
-	{ BH_ATT_READ_MULT_RSP, 1, false, "Read Multiple Response" },
-	{ BH_ATT_READ_BY_GROUP_REQ, 7, false, "Read By Group Type Request" },
-	{ BH_ATT_READ_BY_GROUP_RSP, 6, false, "Read By Group Type Response" },
-	{ BH_ATT_WRITE_REQ, 3, false, "Write Request" },
-	{ BH_ATT_WRITE_RSP, 1, true, "Write Response" },
-	{ BH_ATT_PREP_WRITE_REQ, 5, false, "Prepare Write Request" },
-	{ BH_ATT_PREP_WRITE_RSP, 5, false, "Prepare Write Response" },
-	{ BH_ATT_EXEC_WRITE_REQ, 2, true, "Execute Write Request" },
-	{ BH_ATT_EXEC_WRITE_RSP, 1, true, "Execute Write Response" },
-	{ BH_ATT_READ_MULT_VAR_REQ, 5, false, "Read Multiple Variable Request" },
-	{ BH_ATT_READ_MULT_VAR_RSP, 1, false, "Read Multiple Variable Response" },
-	{ BH_ATT_MULT_NOTIFY, 9, false, "Multiple Handle Value Notification" },
-	{ BH_ATT_INDICATE, 3, false, "Handle Value Indication" },
-	{ BH_ATT_CONFIRM, 1, true, "Handle Value Confirmation" },
-	{ BH_ATT_SIGNED_WRITE_CMD, 3 + SIGNATURE_LEN, false, "Signed Write Command" },
+	{ BH_ATT_NOTIFY, 3, false },
+	{ BH_ATT_WRITE_CMD, 3, false },
+	{ BH_ATT_ERROR_RSP, 5, true },
+	{ BH_ATT_MTU_REQ, 3, true },
+	{ BH_ATT_MTU_RSP, 3, true },
+	{ BH_ATT_FIND_INFO_REQ, 5, true },
+	{ BH_ATT_FIND_INFO_RSP, 6, false },
+	{ BH_ATT_FIND_BY_TYPE_REQ, 7, false },
+	{ BH_ATT_FIND_BY_TYPE_RSP, 5, false },
+	{ BH_ATT_READ_BY_TYPE_REQ, 7, false },
+	{ BH_ATT_READ_BY_TYPE_RSP, 4, false },
+	{ BH_ATT_READ_REQ, 3, true },
+	{ BH_ATT_READ_RSP, 1, false },
+	{ BH_ATT_READ_BLOB_REQ, 5, true },
+	{ BH_ATT_READ_BLOB_RSP, 1, false },
+	{ BH_ATT_READ_MULT_REQ, 5, false },
+	{ BH_ATT_READ_MULT_RSP, 1, false },
+	{ BH_ATT_READ_BY_GROUP_REQ, 7, false },
+	{ BH_ATT_READ_BY_GROUP_RSP, 6, false },
+	{ BH_ATT_WRITE_REQ, 3, false },
+	{ BH_ATT_WRITE_RSP, 1, true },
+	{ BH_ATT_PREP_WRITE_REQ, 5, false },
+	{ BH_ATT_PREP_WRITE_RSP, 5, false },
+	{ BH_ATT_EXEC_WRITE_REQ, 2, true },
+	{ BH_ATT_EXEC_WRITE_RSP, 1, true },
+	{ BH_ATT_READ_MULT_VAR_REQ, 5, false },
+	{ BH_ATT_READ_MULT_VAR_RSP, 1, false },
+	{ BH_ATT_MULT_NOTIFY, 9, false },
+	{ BH_ATT_INDICATE, 3, false },
+	{ BH_ATT_CONFIRM, 1, true },
+	{ BH_ATT_SIGNED_WRITE_CMD, 3 + SIGNATURE_LEN, false },
 };
 
 static const struct op_info *find_op(uint8_t opcode)
@@ -60,12 +59,6 @@ static const struct op_info *find_op(uint8_t opcode)
 		if (ops[i].opcode == opcode)
 			return &ops[i];
 	return NULL;
-}
-
-const char *bh_att_opcode_str(uint8_t opcode)
-{
-	const struct op_info *o = find_op(opcode);
-	return o ? o->name : "Unknown ATT PDU";
 }
 
 bool bh_att_is_request(uint8_t opcode)

@@ -341,7 +341,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	/* v2 (7.7.65.10) says which advertising set the link came from. */
 	uint8_t adv_handle = sub == BH_LE_ENH_CONN_COMPLETE_V2 ? bh_rd_u8(&r) : 0xff;
 	if (!bh_rd_ok(&r) && status == 0) {
-		gap_log(gap, BH_LOG_WARN, "short connection complete dropped");
+		gap_log(gap, BH_LOG_INFO, "short connection complete dropped");
 		return;
 	}
 	if (status) {
@@ -358,7 +358,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 		return;
 	}
 	if (role > 1 || peer.type > BH_ADDR_RANDOM_ID || gap_slot_find(gap, handle)) {
-		gap_log(gap, BH_LOG_WARN, "invalid connection complete for 0x%03x", handle);
+		gap_log(gap, BH_LOG_INFO, "invalid connection complete for 0x%03x", handle);
 		return;
 	}
 	struct gap_conn_slot *s = NULL;

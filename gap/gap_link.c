@@ -160,7 +160,7 @@ void gap_on_data_length_change(struct bh_gap *gap, const uint8_t *p, size_t len)
 	/* Values outside the specification's range are a controller bug:
 	 * keep what we had rather than trust them. */
 	if (!dl_valid(to, tt) || !dl_valid(ro, rt)) {
-		gap_log(gap, BH_LOG_WARN, "connection 0x%03x: bad data length change dropped",
+		gap_log(gap, BH_LOG_INFO, "connection 0x%03x: bad data length change dropped",
 			handle);
 		return;
 	}
@@ -190,7 +190,7 @@ void gap_on_phy_update_complete(struct bh_gap *gap, const uint8_t *p, size_t len
 	if (!status) {
 		if (tx < BH_GAP_PHY_1M || tx > BH_GAP_PHY_CODED || rx < BH_GAP_PHY_1M ||
 		    rx > BH_GAP_PHY_CODED) {
-			gap_log(gap, BH_LOG_WARN, "connection 0x%03x: bad PHY update dropped",
+			gap_log(gap, BH_LOG_INFO, "connection 0x%03x: bad PHY update dropped",
 				handle);
 			return;
 		}

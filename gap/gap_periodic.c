@@ -139,7 +139,7 @@ void gap_on_sync_established(struct bh_gap *gap, const uint8_t *p, size_t len)
 	if (gap->sync_pending < 0 || (!bh_rd_ok(&r) && status == 0))
 		return; /* nothing asked for, or too short to trust */
 	if (status == 0 && sync_find(gap, in.sync_handle)) {
-		gap_log(gap, BH_LOG_WARN, "sync handle 0x%03x established twice", in.sync_handle);
+		gap_log(gap, BH_LOG_INFO, "sync handle 0x%03x established twice", in.sync_handle);
 		return;
 	}
 	bh_status st = BH_OK;

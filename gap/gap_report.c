@@ -27,7 +27,7 @@
 static void reject(struct bh_gap *gap, const char *what, const char *why)
 {
 	gap->stats.reports_rejected++;
-	gap_log(gap, BH_LOG_WARN, "%s dropped: %s", what, why);
+	gap_log(gap, BH_LOG_INFO, "%s dropped: %s", what, why);
 }
 
 /* Walks the reports of an event without using them: true if Num_Reports
@@ -115,7 +115,7 @@ static bool same_chain(const bh_addr *a, uint8_t sid, bool scan_rsp, const struc
 static void frag_abandon(struct bh_gap *gap, struct gap_frag *f, const char *why)
 {
 	gap->stats.chains_abandoned++;
-	gap_log(gap, BH_LOG_WARN, "extended report chain of SID %u given up: %s", f->sid, why);
+	gap_log(gap, BH_LOG_INFO, "extended report chain of SID %u given up: %s", f->sid, why);
 	/* A free entry, else the oldest memory. */
 	struct gap_dead_chain *d = &gap->dead[0];
 	for (unsigned i = 0; i < gap->cfg.reassembly_slots && d->used; i++)

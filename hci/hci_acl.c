@@ -202,7 +202,7 @@ void hci_acl_on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 	uint8_t num = bh_rd_u8(&r);
 	if (bh_rd_left(&r) < (size_t)num * 4) {
 		hci->stats.events_dropped_short++;
-		hci_log(hci, BH_LOG_WARN, "short Number Of Completed Packets: %u handles in %zu bytes",
+		hci_log(hci, BH_LOG_INFO, "short Number Of Completed Packets: %u handles in %zu bytes",
 			num, len);
 		return;
 	}
@@ -213,13 +213,13 @@ void hci_acl_on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 		if (!c) {
 			/* Credits of a link already gone were returned then. */
 			hci->stats.events_unknown_handle++;
-			hci_log(hci, BH_LOG_WARN, "completed packets for unknown handle 0x%03x", handle);
+			hci_log(hci, BH_LOG_INFO, "completed packets for unknown handle 0x%03x", handle);
 			continue;
 		}
 		/* A controller that reports more than we sent must not inflate
 		 * our credits past what it can hold. */
 		if (count > c->in_flight) {
-			hci_log(hci, BH_LOG_WARN, "handle 0x%03x: %u completed, %u in flight", handle,
+			hci_log(hci, BH_LOG_INFO, "handle 0x%03x: %u completed, %u in flight", handle,
 				count, c->in_flight);
 			hci->stats.credits_excess += count - c->in_flight;
 			count = (uint16_t)c->in_flight;
@@ -235,7 +235,7 @@ void hci_acl_on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 static void rx_drop(struct bh_hci *hci, struct hci_conn *c, const char *why)
 {
 	hci->stats.acl_dropped++;
-	hci_log(hci, BH_LOG_WARN, "ACL 0x%03x dropped: %s", c ? c->handle : 0xfff, why);
+	hci_log(hci, BH_LOG_INFO, "ACL 0x%03x dropped: %s", c ? c->handle : 0xfff, why);
 }
 
 /* Once the basic header is in (it may take several fragments: a start
@@ -301,8 +301,11 @@ static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *dat
 		known = 4 + (size_t)bh_get16(data);
 	if (!rx_reserve(hci, c, c->rx_len + dlen, known)) {
 		rx_abandon(c);
+		hci->stats.acl_dropped++;
 		hci->stats.acl_dropped_nomem++;
-		rx_drop(hci, c, "out of memory for reassembly");
+		/* Ours, not the peer's: an operator's warning, unlike rx_drop. */
+		hci_log(hci, BH_LOG_WARN, "ACL 0x%03x dropped: out of memory for reassembly",
+			c->handle);
 		return;
 	}
 	memcpy(c->rx + c->rx_len, data, dlen);

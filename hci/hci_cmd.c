@@ -132,7 +132,7 @@ void hci_cmd_on_complete(struct bh_hci *hci, uint8_t ncmd, uint16_t opcode, bh_s
 		 * believed either (a stray Num_HCI_Command_Packets of 0 would
 		 * otherwise stop every later command with no timer to notice). */
 		hci->stats.cmds_unexpected++;
-		hci_log(hci, BH_LOG_WARN, "unexpected completion for %s",
+		hci_log(hci, BH_LOG_INFO, "unexpected completion for %s",
 			bh_hci_opcode_str(opcode));
 		return;
 	}

@@ -72,7 +72,7 @@ bool hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size
 	/* Before bring-up ends the controller has just been reset and has no
 	 * links: a connection event then is stale, and nobody may use it. */
 	if (hci->state != HCI_STATE_READY) {
-		hci_log(hci, BH_LOG_WARN, "connection 0x%03x before bring-up ended dropped", handle);
+		hci_log(hci, BH_LOG_INFO, "connection 0x%03x before bring-up ended dropped", handle);
 		return false;
 	}
 	/* The layers above must agree with the table: a link the table cannot
@@ -80,7 +80,7 @@ bool hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size
 	 * contradiction is not. */
 	if (handle > HCI_MAX_CONN_HANDLE || hci_conn_find(hci, handle)) {
 		hci->stats.events_invalid++;
-		hci_log(hci, BH_LOG_WARN, "%s connection handle 0x%03x: event dropped",
+		hci_log(hci, BH_LOG_INFO, "%s connection handle 0x%03x: event dropped",
 			handle > HCI_MAX_CONN_HANDLE ? "invalid" : "already connected", handle);
 		return false;
 	}
@@ -100,7 +100,7 @@ void hci_conn_on_disconn(struct bh_hci *hci, const uint8_t *p, size_t len)
 		/* Passed on all the same: a link the full table never held is
 		 * still known to GAP. */
 		hci->stats.events_unknown_handle++;
-		hci_log(hci, BH_LOG_WARN, "Disconnection Complete for unknown handle 0x%03x",
+		hci_log(hci, BH_LOG_INFO, "Disconnection Complete for unknown handle 0x%03x",
 			handle);
 		return;
 	}

@@ -138,7 +138,7 @@ static bool unknown_handle(struct bh_hci *hci, const char *(*name)(uint8_t), uin
 	hci->stats.events_unknown_handle++;
 	/* The name is looked up only here: the hot path (Number Of Completed
 	 * Packets per sent packet) never needs it. */
-	hci_log(hci, BH_LOG_WARN, "%s for unknown handle 0x%03x dropped", name(code), handle);
+	hci_log(hci, BH_LOG_INFO, "%s for unknown handle 0x%03x dropped", name(code), handle);
 	return true;
 }
 
@@ -153,7 +153,7 @@ static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len)
 			continue;
 		if (plen < sub_table[i].min_len) {
 			hci->stats.events_dropped_short++;
-			hci_log(hci, BH_LOG_WARN, "short %s: %zu < %u", bh_hci_le_subevent_str(sub),
+			hci_log(hci, BH_LOG_INFO, "short %s: %zu < %u", bh_hci_le_subevent_str(sub),
 				plen, sub_table[i].min_len);
 			return;
 		}
@@ -177,7 +177,7 @@ void hci_event_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 	const uint8_t *p = bh_rd_ptr(&r, plen);
 	if (!p) {
 		hci->stats.events_dropped_short++;
-		hci_log(hci, BH_LOG_WARN, "truncated event (%zu bytes)", len);
+		hci_log(hci, BH_LOG_INFO, "truncated event (%zu bytes)", len);
 		return;
 	}
 	/* Trailing bytes beyond the declared length are ignored: the declared
@@ -191,7 +191,7 @@ void hci_event_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 	}
 	if (e && plen < e->min_len) {
 		hci->stats.events_dropped_short++;
-		hci_log(hci, BH_LOG_WARN, "short %s: %u < %u", bh_hci_event_str(code), plen,
+		hci_log(hci, BH_LOG_INFO, "short %s: %u < %u", bh_hci_event_str(code), plen,
 			e->min_len);
 		return;
 	}

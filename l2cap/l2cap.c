@@ -266,7 +266,7 @@ void bh_l2cap_on_acl(struct bh_l2cap *l2, uint16_t handle, const uint8_t *frame,
 	uint16_t cid = bh_rd_u16(&r);
 	struct l2_conn *c = l2_conn_find(l2, handle);
 	if (!bh_rd_ok(&r) || plen != bh_rd_left(&r) || !c) {
-		L2_LOG(l2, BH_LOG_WARN, "frame on 0x%04x dropped: bad header or unknown connection",
+		L2_LOG(l2, BH_LOG_INFO, "frame on 0x%04x dropped: bad header or unknown connection",
 		       handle);
 		l2->stats.dropped_frames++;
 		return;
@@ -279,7 +279,7 @@ void bh_l2cap_on_acl(struct bh_l2cap *l2, uint16_t handle, const uint8_t *frame,
 		 * is discarded. */
 		size_t mtu = cid == BH_L2CAP_CID_ATT ? l2->cfg.att_mtu : BH_L2CAP_SMP_MTU;
 		if (plen > mtu) {
-			L2_LOG(l2, BH_LOG_WARN, "%u octets on CID 0x%04x exceed MTU %zu: dropped",
+			L2_LOG(l2, BH_LOG_INFO, "%u octets on CID 0x%04x exceed MTU %zu: dropped",
 			       plen, cid, mtu);
 			l2->stats.dropped_frames++;
 			return;
@@ -388,7 +388,7 @@ static void on_param_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 			 const uint8_t *d, size_t len)
 {
 	if (!c->param_pending || c->param_ident != ident || len != 2) {
-		L2_LOG(l2, BH_LOG_WARN, "unexpected Connection Parameter Update Response dropped");
+		L2_LOG(l2, BH_LOG_INFO, "unexpected Connection Parameter Update Response dropped");
 		l2->stats.sig_dropped++;
 		return;
 	}
@@ -407,7 +407,7 @@ static void on_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident, siz
 		return;
 	}
 	if (!l2_ecfc_on_reject(l2, c, ident) && !l2_coc_on_reject(l2, c, ident)) {
-		L2_LOG(l2, BH_LOG_WARN, "Command Reject with unknown identifier %u dropped", ident);
+		L2_LOG(l2, BH_LOG_INFO, "Command Reject with unknown identifier %u dropped", ident);
 		l2->stats.sig_dropped++;
 	}
 }
@@ -431,7 +431,7 @@ void l2_sig_on_frame(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *pdu,
 	}
 	if (ident == 0) {
 		/* 4: identifier 0 is never valid; nothing sane to answer. */
-		L2_LOG(l2, BH_LOG_WARN, "signaling command with identifier 0 dropped");
+		L2_LOG(l2, BH_LOG_INFO, "signaling command with identifier 0 dropped");
 		l2->stats.sig_dropped++;
 		return;
 	}

@@ -262,7 +262,7 @@ void l2_coc_on_conn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 {
 	struct l2_chan *ch = chan_by_ident(l2, c->handle, ident);
 	if (!ch || ch->ecfc || ch->state != BH_L2CAP_CHAN_WAIT_CONNECT_RSP || len != 10) {
-		L2_LOG(l2, BH_LOG_WARN, "unexpected LE Credit Based Connection Response dropped");
+		L2_LOG(l2, BH_LOG_INFO, "unexpected LE Credit Based Connection Response dropped");
 		l2->stats.sig_dropped++;
 		return;
 	}
@@ -275,7 +275,7 @@ void l2_coc_on_conn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 	}
 	if (dcid < BH_L2CAP_CID_DYN_MIN || dcid > BH_L2CAP_CID_DYN_MAX ||
 	    chan_by_peer(l2, c->handle, dcid) || !params_ok(mtu, mps)) {
-		L2_LOG(l2, BH_LOG_WARN, "invalid LE Credit Based Connection Response");
+		L2_LOG(l2, BH_LOG_INFO, "invalid LE Credit Based Connection Response");
 		chan_closed(l2, ch, BH_EMALFORMED);
 		return;
 	}
@@ -316,7 +316,7 @@ void l2_coc_on_disconn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident
 	struct l2_chan *ch = chan_by_ident(l2, c->handle, ident);
 	if (!ch || ch->state != BH_L2CAP_CHAN_WAIT_DISCONNECT_RSP || len != 4 ||
 	    bh_get16(d) != ch->peer_cid || bh_get16(d + 2) != ch->local_cid) {
-		L2_LOG(l2, BH_LOG_WARN, "unexpected Disconnection Response dropped");
+		L2_LOG(l2, BH_LOG_INFO, "unexpected Disconnection Response dropped");
 		l2->stats.sig_dropped++;
 		return;
 	}

@@ -70,7 +70,7 @@ bool l2_ecfc_on_reconf_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident
 /* We never send a request, so every response is unmatched. */
 static void unmatched(struct bh_l2cap *l2)
 {
-	L2_LOG(l2, BH_LOG_WARN, "unexpected credit-based response dropped (-Dl2cap_coc=false)");
+	L2_LOG(l2, BH_LOG_INFO, "unexpected credit-based response dropped (-Dl2cap_coc=false)");
 	l2->stats.sig_dropped++;
 }
 

@@ -198,7 +198,7 @@ void l2_ecfc_on_conn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 		}
 	}
 	if (!count) {
-		L2_LOG(l2, BH_LOG_WARN, "unexpected Credit Based Connection Response dropped");
+		L2_LOG(l2, BH_LOG_INFO, "unexpected Credit Based Connection Response dropped");
 		l2->stats.sig_dropped++;
 		return;
 	}
@@ -356,7 +356,7 @@ void l2_ecfc_on_reconf_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident
 			   const uint8_t *d, size_t len)
 {
 	if (!c->reconf_pending || c->reconf_ident != ident || len != 2) {
-		L2_LOG(l2, BH_LOG_WARN, "unexpected Credit Based Reconfigure Response dropped");
+		L2_LOG(l2, BH_LOG_INFO, "unexpected Credit Based Reconfigure Response dropped");
 		l2->stats.sig_dropped++;
 		return;
 	}
@@ -402,7 +402,7 @@ bool l2_ecfc_on_reconf_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident
 	bh_put16(rsp, result);
 	(void)l2_sig_send(l2, c, BH_L2CAP_CREDIT_RECONF_RSP, ident, rsp, sizeof(rsp));
 	if (result != BH_L2CAP_RECONF_SUCCESS) {
-		L2_LOG(l2, BH_LOG_WARN, "Credit Based Reconfigure Request refused: 0x%04x", result);
+		L2_LOG(l2, BH_LOG_INFO, "Credit Based Reconfigure Request refused: 0x%04x", result);
 		return true;
 	}
 	for (unsigned i = 0; i < n; i++)

@@ -182,7 +182,7 @@ static void on_acl(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 		u->hold_n--;
 		u->hold_dropped++;
 		if (u->t->port.env)
-			BH_LOGF(u->t->port.env, BH_LOG_WARN, "transport",
+			BH_LOGF(u->t->port.env, BH_LOG_INFO, "transport",
 				"%s: dropped ACL held for unknown handle", u->t->name);
 	}
 	struct held *p = &u->hold[(u->hold_head + u->hold_n) % BH_USB_HOLD_MAX];

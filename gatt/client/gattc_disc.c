@@ -785,7 +785,7 @@ void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *
 		break;
 	}
 	if (r != BH_OK) {
-		BH_LOGF(&c->env, BH_LOG_WARN, "gatt", "discovery (%s): bad response: %s",
+		BH_LOGF(&c->env, BH_LOG_INFO, "gatt", "discovery (%s): bad response: %s",
 			gattc_disc_phase_str(d->phase), bh_strerror(r));
 		gattc_complete(op, r, NULL);
 	}
@@ -1032,7 +1032,7 @@ void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len)
 	uint16_t s = bh_rd_u16(&r), e = bh_rd_u16(&r);
 	/* Vol 3, Part G, 7.1: Affected Attribute Handle Range, start..end. */
 	if (!bh_rd_ok(&r) || len != 4 || s == 0 || e < s) {
-		BH_LOGF(&c->env, BH_LOG_WARN, "gatt", "Service Changed with a bad range ignored");
+		BH_LOGF(&c->env, BH_LOG_INFO, "gatt", "Service Changed with a bad range ignored");
 		return;
 	}
 	struct gattc_op *op = NULL;

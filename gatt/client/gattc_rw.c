@@ -349,7 +349,7 @@ void gattc_rw_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pd
 		    pdu->u.prep.len != w->seg_len ||
 		    (w->seg_len &&
 		     memcmp(pdu->u.prep.value, op->buf + it->off + w->offset, w->seg_len) != 0)) {
-			BH_LOGF(&c->env, BH_LOG_WARN, "gatt",
+			BH_LOGF(&c->env, BH_LOG_INFO, "gatt",
 				"Prepare Write Response does not echo the request");
 			prep_failed(op, BH_EPROTO, it->handle);
 			return;

@@ -53,8 +53,21 @@ static void test_unknown_opcode(void **state)
 	const uint8_t p[] = { 0x3f, 1, 2 };
 	assert_int_equal(bh_att_decode(p, sizeof(p), &pdu), BH_ENOTSUP);
 	assert_int_equal(pdu.opcode, 0x3f);
+#ifndef BH_NO_ERROR_TEXT /* -Derror_text=false: test_att_names_off */
 	assert_string_equal(bh_att_opcode_str(0x3f), "Unknown ATT PDU");
 	assert_string_equal(bh_att_opcode_str(0x08), "Read By Type Request");
+	assert_string_equal(bh_att_opcode_str(BH_ATT_SIGNED_WRITE_CMD), "Signed Write Command");
+	assert_string_equal(bh_att_opcode_str(BH_ATT_NOTIFY), "Handle Value Notification");
+	assert_string_equal(bh_att_opcode_str(BH_ATT_WRITE_CMD), "Write Command");
+	assert_string_equal(bh_att_opcode_str(BH_ATT_MULT_NOTIFY),
+			    "Multiple Handle Value Notification");
+	assert_string_equal(bh_att_opcode_str(BH_ATT_ERROR_RSP), "Error Response");
+	/* Holes in the table and the ends of its range. */
+	assert_string_equal(bh_att_opcode_str(0x00), "Unknown ATT PDU");
+	assert_string_equal(bh_att_opcode_str(0x22), "Unknown ATT PDU");
+	assert_string_equal(bh_att_opcode_str(0x24), "Unknown ATT PDU");
+	assert_string_equal(bh_att_opcode_str(0xff), "Unknown ATT PDU");
+#endif
 }
 
 static void test_find_info_rsp_formats(void **state)

@@ -178,31 +178,42 @@ static bool named(const char *s)
 	return strncmp(s, "0x", 2) != 0;
 }
 
+/* A build without texts (-Derror_text=false) names no code in the stack:
+ * one this file does not name either reads as the stack's hex there, not as
+ * "Unknown". Asked before the lookup, which reuses the stack's buffer. */
+static bool stack_names(void)
+{
+	return named(bh_hci_event_str(BH_HCI_EVT_CMD_COMPLETE));
+}
+
 const char *dec_opcode_name(uint16_t op)
 {
+	bool texts = stack_names();
 	const char *s = bh_hci_opcode_str(op);
 	if (named(s))
 		return s;
 	if ((op >> 10) == 0x3f)
 		return "Vendor Command";
-	s = LOOKUP(more_opcodes, op);
-	return s ? s : "Unknown Command";
+	const char *m = LOOKUP(more_opcodes, op);
+	return m ? m : texts ? "Unknown Command" : s;
 }
 
 const char *dec_event_name(uint8_t code)
 {
+	bool texts = stack_names();
 	const char *s = bh_hci_event_str(code);
 	if (named(s))
 		return s;
-	s = LOOKUP(more_events, code);
-	return s ? s : "Unknown Event";
+	const char *m = LOOKUP(more_events, code);
+	return m ? m : texts ? "Unknown Event" : s;
 }
 
 const char *dec_subevent_name(uint8_t sub)
 {
+	bool texts = stack_names();
 	const char *s = bh_hci_le_subevent_str(sub);
 	if (named(s))
 		return s;
-	s = LOOKUP(more_subevents, sub);
-	return s ? s : "Unknown LE Meta Subevent";
+	const char *m = LOOKUP(more_subevents, sub);
+	return m ? m : texts ? "Unknown LE Meta Subevent" : s;
 }

@@ -1,4 +1,6 @@
-/* Names for every HCI opcode, event and LE sub-event the decoder meets. */
+/* Names for every HCI opcode, event and LE sub-event the decoder meets. In a
+ * build without texts (-Derror_text=false) the stack's own names are hex
+ * ("0x200c") and so is what neither names, instead of "Unknown ...". */
 #ifndef BH_TOOLS_DECODE_NAMES_H
 #define BH_TOOLS_DECODE_NAMES_H
 

@@ -135,7 +135,11 @@ bool bh_att_is_response(uint8_t opcode); /* includes Error Response */
 bool bh_att_is_command(uint8_t opcode);  /* the Command Flag is set */
 /* The response opcode for a request opcode, or 0. */
 uint8_t bh_att_response_for(uint8_t req_opcode);
-const char *bh_att_opcode_str(uint8_t opcode); /* "Read By Type Request" */
+/* The PDU's name ("Read By Type Request"), "Unknown ATT PDU" for an opcode
+ * without one. A build without texts (-Derror_text=false) gives every
+ * opcode as hex ("0x08") in a thread-local buffer valid until the next
+ * call. */
+const char *bh_att_opcode_str(uint8_t opcode);
 
 /* ---- Bearer ------------------------------------------------------------- */
 

@@ -16,6 +16,13 @@
 typedef uint64_t bh_time_ms;
 #define BH_NEVER UINT64_MAX
 
+/* ERROR: the stack, a link or the controller stops working. WARN: what an
+ * operator must know or act on: a controller command failed, recovery or
+ * reset, bond store or file failures, security refusals and downgrades,
+ * memory or queues exhausted, a link or bearer ended. INFO: a peer's or
+ * controller's malformed, unexpected or unknown-handle PDU or event that the
+ * stack dropped or answered by the spec's rule (a product built with
+ * -Dlog_level=warn leaves these out; the default build and -v show them). */
 enum bh_log_level { BH_LOG_ERROR = 0, BH_LOG_WARN = 1, BH_LOG_INFO = 2, BH_LOG_DEBUG = 3 };
 
 struct bh_env {

@@ -358,7 +358,11 @@ void bh_hci_stats(const struct bh_hci *hci, struct bh_hci_stats *out);
  * bh_hci_cmd then returns BH_ENOMEM, bh_hci_acl_send BH_ENOMEM. */
 void bh_hci_fail_alloc(struct bh_hci *hci, long cmd_allocs, long tx_allocs);
 
-const char *bh_hci_opcode_str(uint16_t opcode); /* "LE Set Scan Enable" or "0x2040" */
+/* Names from the Core Specification ("LE Set Scan Enable"), hex for a value
+ * without one ("0x20ff", "0x77"), in a thread-local buffer valid until the
+ * next call of the same function. A build without texts
+ * (-Derror_text=false) gives the hex form for every value ("0x200c"). */
+const char *bh_hci_opcode_str(uint16_t opcode);
 const char *bh_hci_event_str(uint8_t code);
 const char *bh_hci_le_subevent_str(uint8_t sub);
 
