@@ -263,7 +263,8 @@ void host_att_notification(struct host_conn *c, uint16_t attr, const uint8_t *v,
 			   bool ind);
 
 /* host_eatt.c: EATT bearers over L2CAP ECFC channels on SPSM 0x0027. The
- * l2cap channel callbacks return true when the channel is an EATT one. */
+ * l2cap channel callbacks return true when the channel is an EATT one
+ * (host_eatt_off.c has none: without channels nothing calls them). */
 #define HOST_EATT_SPSM 0x0027
 int host_eatt_init(struct bh_host *h);
 uint16_t host_eatt_accept(struct bh_host *h, uint16_t handle);
