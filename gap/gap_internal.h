@@ -323,8 +323,18 @@ bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
 void gap_on_sync_established(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_on_periodic_report(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_on_sync_lost(struct bh_gap *gap, const uint8_t *p, size_t len);
+#ifdef BH_GAP_NO_EXT
+/* bh_gap_sync_create answers BH_ENOTSUP before taking a slot or a buffer:
+ * no sync ever exists, so there is nothing to end or free. */
+static inline void gap_sync_reset(struct bh_gap *gap, bh_status reason)
+{
+	(void)gap, (void)reason;
+}
+static inline void gap_sync_free(struct bh_gap *gap) { (void)gap; }
+#else
 void gap_sync_reset(struct bh_gap *gap, bh_status reason);
 void gap_sync_free(struct bh_gap *gap);
+#endif
 
 /* gap_conn.c */
 void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint8_t sub);
