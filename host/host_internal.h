@@ -118,6 +118,18 @@ struct host_scan {
 	unsigned stop_after;
 };
 
+/* Read through these, not the fields: built with -Dtrace=false
+ * (BH_HOST_NO_TRACE) no replay transport and no trace writer can exist, so
+ * time is never virtual and nothing is traced, and the constants let the
+ * compiler drop those paths. */
+#ifdef BH_HOST_NO_TRACE
+#define HOST_VIRTUAL(h) ((void)(h), false)
+#define HOST_TRACE(h) ((void)(h), (struct bh_trace_writer *)NULL)
+#else
+#define HOST_VIRTUAL(h) ((h)->virtual_time)
+#define HOST_TRACE(h) ((h)->trace)
+#endif
+
 struct bh_host {
 	struct bh_host_config cfg;
 	struct bh_host_events ev;
