@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* -Dchipset=false (chipset_off.c) downloads nothing and names no vendor,
+ * so it reads no file: no firmware loader, no Realtek UART config. */
+#ifndef BH_HOST_NO_FIRMWARE
 /* Firmware files are tens to hundreds of KiB; refuse anything absurd. */
 #define FIRMWARE_MAX (16u << 20)
 
@@ -44,8 +47,6 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 	return BH_OK;
 }
 
-/* -Dchipset=false (chipset_off.c) downloads nothing, so has no loader. */
-#ifndef BH_HOST_NO_FIRMWARE
 static int load(void *ctx, const char *name, uint8_t **data, size_t *len, char *path,
 		size_t pathlen)
 {
@@ -119,8 +120,10 @@ static bh_status start_uart_baud(struct bh_host *h, const struct bh_chipset_repo
 		return BH_ENOTFOUND;
 	uint8_t *cfg = NULL;
 	size_t cfg_len = 0;
+#ifndef BH_HOST_NO_FIRMWARE
 	if (r->vendor == BH_CHIPSET_REALTEK && r->config[0])
 		read_file(r->config, &cfg, &cfg_len);
+#endif
 	struct bh_uart_baud_config bc = {
 		.vendor = r->vendor, .initial = u.baud, .initial_flow = u.flow,
 		.target = u.operating, .target_flow = u.flow,
