@@ -413,7 +413,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	} else if (role == BH_GAP_ROLE_PERIPHERAL && gap->adv_state != ADV_IDLE) {
 		c->local = gap->adv_own;
 	} else {
-		c->local = bh_gap_own_address(gap);
+		gap_own_address(gap, &c->local);
 	}
 
 	if (gap->port.connected)

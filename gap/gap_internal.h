@@ -319,6 +319,10 @@ int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t ha
 /* A set's own address for a peripheral link it created (handle 1..). */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
 
+/* bh_gap_own_address into *out: a 7-octet bh_addr returned by value is
+ * unpacked octet by octet at every call site. */
+void gap_own_address(const struct bh_gap *gap, bh_addr *out);
+
 /* gap_periodic.c */
 void gap_on_sync_established(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_on_periodic_report(struct bh_gap *gap, const uint8_t *p, size_t len);
