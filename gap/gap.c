@@ -513,15 +513,24 @@ int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const 
 	return rc;
 }
 
-bh_addr bh_gap_own_address(const struct bh_gap *gap)
+void gap_own_address(const struct bh_gap *gap, bh_addr *out)
 {
-	if (gap->own_kind != BH_GAP_OWN_PUBLIC && gap->rand_valid)
-		return gap->rand_addr;
+	if (gap->own_kind != BH_GAP_OWN_PUBLIC && gap->rand_valid) {
+		*out = gap->rand_addr;
+		return;
+	}
 	const struct bh_hci_info *in = gap->port.info(gap->port.ctx);
 	bh_addr a = { 0 };
 	if (in)
 		a = in->bdaddr;
 	a.type = BH_ADDR_PUBLIC;
+	*out = a;
+}
+
+bh_addr bh_gap_own_address(const struct bh_gap *gap)
+{
+	bh_addr a;
+	gap_own_address(gap, &a);
 	return a;
 }
 

@@ -9,6 +9,7 @@
 
 #include <blehost/bh_bytes.h>
 
+#include <stddef.h>
 #include <string.h>
 
 static void keep_other(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n)
@@ -77,18 +78,86 @@ static bool parse_targets(struct bh_ad *ad, uint8_t addr_type, const uint8_t *d,
 	return true;
 }
 
+/* The single-valued types whose data only has a length range: where it
+ * goes (an offset in struct bh_ad), its presence bit and what is stored
+ * there. A length outside min..max is malformed for the type. */
+enum {
+	F_COPY = 0, /* the octets themselves (n is then fixed) */
+	F_INT1 = 1, F_INT2 = 2, F_INT4 = 4, /* little-endian value of the first
+					       (up to 4) octets, in a field of that size */
+	F_PTR = 8, /* borrowed: const uint8_t * then its uint16_t length */
+};
+struct ad_field {
+	uint8_t type, min, max, kind, off, bit; /* bit: BH_AD_HAS_* is 1u << bit */
+};
+#define F(t, lo, hi, k, field, b)                                                        \
+	{ t, lo, hi, k, (uint8_t)offsetof(struct bh_ad, field), (uint8_t)__builtin_ctz(b) }
+static const struct ad_field fields[] = {
+	/* Supplement A 1.3: one or more octets; only octet 0 is defined. */
+	F(BH_AD_FLAGS, 1, 255, F_INT1, flags, BH_AD_HAS_FLAGS),
+	F(BH_AD_TX_POWER, 1, 1, F_INT1, tx_power, BH_AD_HAS_TX_POWER),
+	F(BH_AD_CLASS_OF_DEVICE, 3, 3, F_INT4, class_of_device, BH_AD_HAS_CLASS),
+	F(BH_AD_SM_TK, 16, 16, F_COPY, sm_tk, BH_AD_HAS_SM_TK),
+	F(BH_AD_SP_HASH_C192, 16, 16, F_COPY, sp_hash, BH_AD_HAS_SP_HASH),
+	F(BH_AD_SP_RAND_R192, 16, 16, F_COPY, sp_rand, BH_AD_HAS_SP_RAND),
+	F(BH_AD_LE_SC_CONFIRM, 16, 16, F_COPY, sc_confirm, BH_AD_HAS_SC_CONFIRM),
+	F(BH_AD_LE_SC_RANDOM, 16, 16, F_COPY, sc_random, BH_AD_HAS_SC_RANDOM),
+	F(BH_AD_RSI, 6, 6, F_COPY, rsi, BH_AD_HAS_RSI),
+	/* Supplement A 1.22: 4 to 128 octets of UTF-8. */
+	F(BH_AD_BROADCAST_NAME, 4, 128, F_PTR, broadcast_name, BH_AD_HAS_BROADCAST_NAME),
+	F(BH_AD_SM_OOB_FLAGS, 1, 1, F_INT1, sm_oob_flags, BH_AD_HAS_SM_OOB_FLAGS),
+	F(BH_AD_APPEARANCE, 2, 2, F_INT2, appearance, BH_AD_HAS_APPEARANCE),
+	F(BH_AD_ADV_INTERVAL, 2, 2, F_INT4, adv_interval, BH_AD_HAS_ADV_INTERVAL),
+	/* Supplement A 1.15: 3 or 4 octets. */
+	F(BH_AD_ADV_INTERVAL_LONG, 3, 4, F_INT4, adv_interval, BH_AD_HAS_ADV_INTERVAL),
+	F(BH_AD_LE_ROLE, 1, 1, F_INT1, le_role, BH_AD_HAS_LE_ROLE),
+	F(BH_AD_URI, 1, 255, F_PTR, uri, BH_AD_HAS_URI),
+	F(BH_AD_LE_FEATURES, 0, 255, F_PTR, le_features, BH_AD_HAS_LE_FEATURES),
+};
+#undef F
+_Static_assert(offsetof(struct bh_ad, broadcast_name_len) < 256, "ad_field.off is one octet");
+_Static_assert(offsetof(struct bh_ad, uri_len) == offsetof(struct bh_ad, uri) + sizeof(void *) &&
+		       offsetof(struct bh_ad, le_features_len) ==
+			       offsetof(struct bh_ad, le_features) + sizeof(void *) &&
+		       offsetof(struct bh_ad, broadcast_name_len) ==
+			       offsetof(struct bh_ad, broadcast_name) + sizeof(void *),
+	       "F_PTR: the length follows the pointer");
+
+static bool parse_field(struct bh_ad *ad, const struct ad_field *f, const uint8_t *d, size_t n)
+{
+	if (n < f->min || n > f->max)
+		return false;
+	uint8_t *dst = (uint8_t *)ad + f->off;
+	if (f->kind == F_COPY) {
+		memcpy(dst, d, n);
+	} else if (f->kind == F_PTR) {
+		uint16_t len = (uint16_t)n;
+		memcpy(dst, &d, sizeof(d));
+		memcpy(dst + sizeof(d), &len, sizeof(len));
+	} else {
+		uint32_t v = 0;
+		for (size_t i = n < 4 ? n : 4; i-- > 0;)
+			v = v << 8 | d[i];
+		uint16_t v2 = (uint16_t)v;
+		if (f->kind == F_INT1)
+			*dst = (uint8_t)v;
+		else if (f->kind == F_INT2)
+			memcpy(dst, &v2, 2);
+		else
+			memcpy(dst, &v, 4);
+	}
+	ad->present |= 1u << f->bit;
+	return true;
+}
+
 /* One AD structure; returns false when its length does not suit its type. */
 static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n)
 {
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].type == type)
+			return parse_field(ad, &fields[i], d, n);
 	struct bh_rd r = bh_rd_init(d, n);
 	switch (type) {
-	case BH_AD_FLAGS:
-		/* Supplement A 1.3: one or more octets; only octet 0 is defined. */
-		if (n < 1)
-			return false;
-		ad->flags = bh_rd_u8(&r);
-		ad->present |= BH_AD_HAS_FLAGS;
-		return true;
 	case BH_AD_UUID16_INCOMPLETE:
 	case BH_AD_UUID16_COMPLETE:
 		return parse_uuids(ad->uuids, &ad->n_uuids, BH_AD_MAX_UUIDS, &ad->overflow, type, d,
@@ -120,66 +189,6 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 		ad->name_complete = type == BH_AD_NAME_COMPLETE;
 		ad->present |= BH_AD_HAS_NAME;
 		return true;
-	case BH_AD_TX_POWER:
-		if (n != 1)
-			return false;
-		ad->tx_power = (int8_t)bh_rd_u8(&r);
-		ad->present |= BH_AD_HAS_TX_POWER;
-		return true;
-	case BH_AD_CLASS_OF_DEVICE:
-		if (n != 3)
-			return false;
-		ad->class_of_device = bh_rd_u24(&r);
-		ad->present |= BH_AD_HAS_CLASS;
-		return true;
-	case BH_AD_SM_TK:
-		if (n != 16)
-			return false;
-		bh_rd_copy(&r, ad->sm_tk, 16);
-		ad->present |= BH_AD_HAS_SM_TK;
-		return true;
-	case BH_AD_SP_HASH_C192:
-	case BH_AD_SP_RAND_R192:
-	case BH_AD_LE_SC_CONFIRM:
-	case BH_AD_LE_SC_RANDOM: {
-		if (n != 16)
-			return false;
-		uint8_t *dst = ad->sc_random;
-		uint32_t bit = BH_AD_HAS_SC_RANDOM;
-		if (type == BH_AD_SP_HASH_C192) {
-			dst = ad->sp_hash;
-			bit = BH_AD_HAS_SP_HASH;
-		} else if (type == BH_AD_SP_RAND_R192) {
-			dst = ad->sp_rand;
-			bit = BH_AD_HAS_SP_RAND;
-		} else if (type == BH_AD_LE_SC_CONFIRM) {
-			dst = ad->sc_confirm;
-			bit = BH_AD_HAS_SC_CONFIRM;
-		}
-		bh_rd_copy(&r, dst, 16);
-		ad->present |= bit;
-		return true;
-	}
-	case BH_AD_RSI:
-		if (n != 6)
-			return false;
-		bh_rd_copy(&r, ad->rsi, 6);
-		ad->present |= BH_AD_HAS_RSI;
-		return true;
-	case BH_AD_BROADCAST_NAME:
-		/* Supplement A 1.22: 4 to 128 octets of UTF-8. */
-		if (n < 4 || n > 128)
-			return false;
-		ad->broadcast_name = d;
-		ad->broadcast_name_len = (uint16_t)n;
-		ad->present |= BH_AD_HAS_BROADCAST_NAME;
-		return true;
-	case BH_AD_SM_OOB_FLAGS:
-		if (n != 1)
-			return false;
-		ad->sm_oob_flags = bh_rd_u8(&r);
-		ad->present |= BH_AD_HAS_SM_OOB_FLAGS;
-		return true;
 	case BH_AD_CONN_INTERVAL_RANGE:
 		if (n != 4)
 			return false;
@@ -197,25 +206,6 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 		return parse_targets(ad, BH_ADDR_PUBLIC, d, n);
 	case BH_AD_RANDOM_TARGET:
 		return parse_targets(ad, BH_ADDR_RANDOM, d, n);
-	case BH_AD_APPEARANCE:
-		if (n != 2)
-			return false;
-		ad->appearance = bh_rd_u16(&r);
-		ad->present |= BH_AD_HAS_APPEARANCE;
-		return true;
-	case BH_AD_ADV_INTERVAL:
-		if (n != 2)
-			return false;
-		ad->adv_interval = bh_rd_u16(&r);
-		ad->present |= BH_AD_HAS_ADV_INTERVAL;
-		return true;
-	case BH_AD_ADV_INTERVAL_LONG:
-		/* Supplement A 1.15: 3 or 4 octets. */
-		if (n != 3 && n != 4)
-			return false;
-		ad->adv_interval = n == 3 ? bh_rd_u24(&r) : bh_rd_u32(&r);
-		ad->present |= BH_AD_HAS_ADV_INTERVAL;
-		return true;
 	case BH_AD_LE_BDADDR: {
 		/* Supplement A 1.16: address (6) then a type octet whose bit 0 says random. */
 		if (n != 7)
@@ -225,24 +215,6 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 		ad->present |= BH_AD_HAS_LE_BDADDR;
 		return true;
 	}
-	case BH_AD_LE_ROLE:
-		if (n != 1)
-			return false;
-		ad->le_role = bh_rd_u8(&r);
-		ad->present |= BH_AD_HAS_LE_ROLE;
-		return true;
-	case BH_AD_URI:
-		if (n < 1)
-			return false;
-		ad->uri = d;
-		ad->uri_len = (uint16_t)n;
-		ad->present |= BH_AD_HAS_URI;
-		return true;
-	case BH_AD_LE_FEATURES:
-		ad->le_features = d;
-		ad->le_features_len = (uint16_t)n;
-		ad->present |= BH_AD_HAS_LE_FEATURES;
-		return true;
 	case BH_AD_MANUFACTURER: {
 		uint16_t company = bh_rd_u16(&r);
 		if (!bh_rd_ok(&r))

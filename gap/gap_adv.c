@@ -303,7 +303,10 @@ static int adv_queue_start(struct bh_gap *gap)
 		rand = gap->rand_addr;
 		use_rand = true;
 	}
-	gap->adv_own = use_rand ? rand : bh_gap_own_address(gap);
+	if (use_rand)
+		gap->adv_own = rand;
+	else
+		gap_own_address(gap, &gap->adv_own);
 	gap->adv_state = ADV_STARTING;
 	gap->adv_stop_reason = BH_OK;
 	rc = ext ? queue_ext(gap, own_type, use_rand ? &rand : NULL) : queue_legacy(gap, own_type);

@@ -482,7 +482,7 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 		s->own = gap->rand_addr;
 		own_type = BH_ADDR_RANDOM;
 	} else {
-		s->own = bh_gap_own_address(gap);
+		gap_own_address(gap, &s->own);
 	}
 	s->cb = cb;
 	s->cb_ctx = ctx;

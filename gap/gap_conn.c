@@ -144,6 +144,17 @@ void gap_conn_step_failed(struct bh_gap *gap, bh_status st)
 	conn_done(gap, st, NULL, 0, CONN_CREATE);
 }
 
+/* Connection_Interval_Min/Max, Max_Latency, Supervision_Timeout,
+ * Min/Max_CE_Length: the same twelve octets in LE (Extended) Create
+ * Connection and LE Connection Update (7.8.12, 7.8.66, 7.8.18). */
+static void put_params(uint8_t *p, const struct bh_gap_conn_params *c)
+{
+	const uint16_t v[] = { c->interval_min, c->interval_max, c->latency,
+			       c->supervision_timeout, c->min_ce_len, c->max_ce_len };
+	for (int i = 0; i < 6; i++)
+		bh_put16(p + 2 * i, v[i]);
+}
+
 static int queue_create(struct bh_gap *gap)
 {
 	const struct bh_gap_conn_params *c = &gap->init_params;
@@ -155,10 +166,9 @@ static int queue_create(struct bh_gap *gap)
 		uint8_t p[26] = { policy, gap_own_type(gap), gap->init_peer.type };
 		memcpy(p + 3, gap->init_peer.val, 6);
 		p[9] = 0x01; /* Initiating_PHYs: LE 1M */
-		uint16_t v[] = { c->scan_interval, c->scan_window, c->interval_min, c->interval_max,
-				 c->latency, c->supervision_timeout, c->min_ce_len, c->max_ce_len };
-		for (int i = 0; i < 8; i++)
-			bh_put16(p + 10 + 2 * i, v[i]);
+		bh_put16(p + 10, c->scan_interval);
+		bh_put16(p + 12, c->scan_window);
+		put_params(p + 14, c);
 		return gap_cmd(gap, PROC_CONN, BH_HCI_LE_EXT_CREATE_CONN, p, 26, conn_done,
 			       CONN_CREATE);
 	}
@@ -169,10 +179,7 @@ static int queue_create(struct bh_gap *gap)
 	p[5] = gap->init_peer.type;
 	memcpy(p + 6, gap->init_peer.val, 6);
 	p[12] = gap_own_type(gap);
-	uint16_t v[] = { c->interval_min, c->interval_max, c->latency, c->supervision_timeout,
-			 c->min_ce_len, c->max_ce_len };
-	for (int i = 0; i < 6; i++)
-		bh_put16(p + 13 + 2 * i, v[i]);
+	put_params(p + 13, c);
 	return gap_cmd(gap, PROC_CONN, BH_HCI_LE_CREATE_CONN, p, 25, conn_done, CONN_CREATE);
 }
 
@@ -413,7 +420,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	} else if (role == BH_GAP_ROLE_PERIPHERAL && gap->adv_state != ADV_IDLE) {
 		c->local = gap->adv_own;
 	} else {
-		c->local = bh_gap_own_address(gap);
+		gap_own_address(gap, &c->local);
 	}
 
 	if (gap->port.connected)
@@ -528,10 +535,8 @@ int bh_gap_conn_update(struct bh_gap *gap, uint16_t handle, const struct bh_gap_
 	if (rc)
 		return rc;
 	uint8_t q[14];
-	uint16_t v[] = { handle, c.interval_min, c.interval_max, c.latency, c.supervision_timeout,
-			 c.min_ce_len, c.max_ce_len };
-	for (int i = 0; i < 7; i++)
-		bh_put16(q + 2 * i, v[i]);
+	bh_put16(q, handle);
+	put_params(q + 2, &c);
 	s->upd_pending = true;
 	s->upd_cb = cb;
 	s->upd_ctx = ctx;

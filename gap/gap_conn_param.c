@@ -66,13 +66,20 @@ static bool within(const struct bh_gap_conn_limits *l, const struct bh_gap_conn_
 	       p->supervision_timeout <= l->timeout_max;
 }
 
+/* Every field given (zero ones would take gap_params_fix's defaults),
+ * inside the limits and the specification's ranges. */
+static bool acceptable(const struct bh_gap_conn_limits *l, const struct bh_gap_conn_params *p)
+{
+	struct bh_gap_conn_params checked;
+	return p->interval_min && p->interval_max && p->supervision_timeout && within(l, p) &&
+	       gap_params_fix(&checked, p) == BH_OK;
+}
+
 bool bh_gap_peer_params_acceptable(const struct bh_gap *gap, const struct bh_gap_conn_params *p)
 {
 	struct bh_gap_conn_limits l;
-	struct bh_gap_conn_params checked;
 	limits(gap, &l);
-	return p->interval_min && p->interval_max && p->supervision_timeout && within(&l, p) &&
-	       gap_params_fix(&checked, p) == BH_OK;
+	return acceptable(&l, p);
 }
 
 void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size_t len)
@@ -111,8 +118,8 @@ void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size
 		rep.interval_max = l.interval_max;
 	if (rep.latency > l.max_latency)
 		rep.latency = l.max_latency;
-	if (rep.interval_min > rep.interval_max || !within(&l, &rep) ||
-	    gap_params_fix(&checked, &rep)) {
+	/* Clamped, the fields stay non-zero; gap_params_fix refuses min > max. */
+	if (!acceptable(&l, &rep)) {
 		negative(gap, handle, REASON_UNACCEPTABLE_PARAMS);
 		return;
 	}
@@ -120,8 +127,7 @@ void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size
 		bool ok = gap->port.conn_param_request(gap->port.ctx, &s->c, &rep);
 		if (!gap_slot_find(gap, handle))
 			return; /* the application ended the link */
-		if (!ok || !within(&l, &rep) || !rep.interval_min || !rep.interval_max ||
-		    !rep.supervision_timeout || gap_params_fix(&checked, &rep)) {
+		if (!ok || !acceptable(&l, &rep)) {
 			negative(gap, handle, REASON_UNACCEPTABLE_PARAMS);
 			return;
 		}

@@ -319,12 +319,26 @@ int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t ha
 /* A set's own address for a peripheral link it created (handle 1..). */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
 
+/* bh_gap_own_address into *out: a 7-octet bh_addr returned by value is
+ * unpacked octet by octet at every call site. */
+void gap_own_address(const struct bh_gap *gap, bh_addr *out);
+
 /* gap_periodic.c */
 void gap_on_sync_established(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_on_periodic_report(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_on_sync_lost(struct bh_gap *gap, const uint8_t *p, size_t len);
+#ifdef BH_GAP_NO_EXT
+/* bh_gap_sync_create answers BH_ENOTSUP before taking a slot or a buffer:
+ * no sync ever exists, so there is nothing to end or free. */
+static inline void gap_sync_reset(struct bh_gap *gap, bh_status reason)
+{
+	(void)gap, (void)reason;
+}
+static inline void gap_sync_free(struct bh_gap *gap) { (void)gap; }
+#else
 void gap_sync_reset(struct bh_gap *gap, bh_status reason);
 void gap_sync_free(struct bh_gap *gap);
+#endif
 
 /* gap_conn.c */
 void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint8_t sub);

@@ -205,6 +205,7 @@ void gap_on_sync_lost(struct bh_gap *gap, const uint8_t *p, size_t len)
 		s->p.on_lost(s->p.ctx, h, BH_ETIMEDOUT);
 }
 
+#ifndef BH_GAP_NO_EXT
 void gap_sync_reset(struct bh_gap *gap, bh_status reason)
 {
 	pending_end(gap, reason, NULL);
@@ -223,3 +224,4 @@ void gap_sync_free(struct bh_gap *gap)
 	for (unsigned i = 0; i < GAP_SYNCS; i++)
 		free(gap->syncs[i].buf);
 }
+#endif

@@ -184,78 +184,76 @@ static bool use_le_buf_v2(const struct bh_hci *hci)
 	return !hci->no_le_buf_v2 && bh_hci_supports(hci, BH_SUP_LE_READ_BUFFER_SIZE_V2);
 }
 
+/* Each step's command and the Supported Commands bit (Vol 4, Part E,
+ * 6.27) without which it is skipped; 0: always sent. */
+static const struct {
+	uint16_t op, sup;
+} step_cmd[HCI_INIT_DONE] = {
+	[HCI_INIT_IDLE] = { BH_HCI_RESET, 0 }, /* not reached: step was incremented */
+	[HCI_INIT_RESET] = { BH_HCI_RESET, 0 },
+	[HCI_INIT_READ_LOCAL_VERSION] = { BH_HCI_READ_LOCAL_VERSION, 0 },
+	[HCI_INIT_READ_LOCAL_COMMANDS] = { BH_HCI_READ_LOCAL_COMMANDS, 0 },
+	[HCI_INIT_READ_LOCAL_FEATURES] = { BH_HCI_READ_LOCAL_FEATURES, BH_HCI_SUP(14, 5) },
+	[HCI_INIT_LE_READ_LOCAL_FEATURES] = { BH_HCI_LE_READ_LOCAL_FEATURES,
+					      BH_SUP_LE_READ_LOCAL_FEATURES },
+	[HCI_INIT_READ_BD_ADDR] = { BH_HCI_READ_BD_ADDR, BH_HCI_SUP(15, 1) },
+	/* v1 is mandatory for LE controllers: sent even when the bitmap
+	 * forgets it. */
+	[HCI_INIT_LE_READ_BUFFER_SIZE] = { BH_HCI_LE_READ_BUFFER_SIZE, 0 },
+	[HCI_INIT_READ_BUFFER_SIZE] = { BH_HCI_READ_BUFFER_SIZE, 0 },
+	[HCI_INIT_SET_EVENT_MASK] = { BH_HCI_SET_EVENT_MASK, BH_HCI_SUP(5, 6) },
+	[HCI_INIT_WRITE_LE_HOST_SUPPORT] = { BH_HCI_WRITE_LE_HOST_SUPPORT,
+					     BH_SUP_WRITE_LE_HOST_SUPPORT },
+	[HCI_INIT_LE_SET_EVENT_MASK] = { BH_HCI_LE_SET_EVENT_MASK, BH_SUP_LE_SET_EVENT_MASK },
+};
+
 /* Moves to the next step that applies and sends its command. */
 static void init_next(struct bh_hci *hci)
 {
 	const struct bh_hci_info *in = &hci->info;
 	for (;;) {
 		hci->step++;
+		if (hci->step >= HCI_INIT_DONE) {
+			init_done(hci);
+			return;
+		}
+		uint16_t op = step_cmd[hci->step].op, bit = step_cmd[hci->step].sup;
+		if (bit && !sup(hci, bit))
+			continue;
 		uint8_t buf[8];
+		size_t len = 0;
 		switch (hci->step) {
-		case HCI_INIT_IDLE: /* not reached: step was incremented */
-		case HCI_INIT_RESET:
-			init_send(hci, BH_HCI_RESET, NULL, 0);
-			return;
-		case HCI_INIT_READ_LOCAL_VERSION:
-			init_send(hci, BH_HCI_READ_LOCAL_VERSION, NULL, 0);
-			return;
-		case HCI_INIT_READ_LOCAL_COMMANDS:
-			init_send(hci, BH_HCI_READ_LOCAL_COMMANDS, NULL, 0);
-			return;
-		case HCI_INIT_READ_LOCAL_FEATURES:
-			if (!sup(hci, BH_HCI_SUP(14, 5)))
-				continue;
-			init_send(hci, BH_HCI_READ_LOCAL_FEATURES, NULL, 0);
-			return;
-		case HCI_INIT_LE_READ_LOCAL_FEATURES:
-			if (!sup(hci, BH_SUP_LE_READ_LOCAL_FEATURES))
-				continue;
-			init_send(hci, BH_HCI_LE_READ_LOCAL_FEATURES, NULL, 0);
-			return;
-		case HCI_INIT_READ_BD_ADDR:
-			if (!sup(hci, BH_HCI_SUP(15, 1)))
-				continue;
-			init_send(hci, BH_HCI_READ_BD_ADDR, NULL, 0);
-			return;
 		case HCI_INIT_LE_READ_BUFFER_SIZE:
-			/* v1 is mandatory for LE controllers: sent even when the
-			 * bitmap forgets it. */
-			init_send(hci, use_le_buf_v2(hci) ? BH_HCI_LE_READ_BUFFER_SIZE_V2
-							  : BH_HCI_LE_READ_BUFFER_SIZE,
-				  NULL, 0);
-			return;
+			if (use_le_buf_v2(hci))
+				op = BH_HCI_LE_READ_BUFFER_SIZE_V2;
+			break;
 		case HCI_INIT_READ_BUFFER_SIZE:
 			if (in->le_acl_mtu != 0 && in->le_acl_credits != 0)
 				continue;
-			init_send(hci, BH_HCI_READ_BUFFER_SIZE, NULL, 0);
-			return;
+			break;
 		case HCI_INIT_SET_EVENT_MASK:
-			if (!sup(hci, BH_HCI_SUP(5, 6)))
-				continue;
 			bh_put64(buf, event_mask());
-			init_send(hci, BH_HCI_SET_EVENT_MASK, buf, 8);
-			return;
+			len = 8;
+			break;
 		case HCI_INIT_WRITE_LE_HOST_SUPPORT:
 			/* Only dual-mode controllers (LMP features: LE Supported
 			 * (Controller) bit 38 set, BR/EDR Not Supported bit 37
 			 * clear) need the host to declare LE support (7.3.79). */
-			if (!sup(hci, BH_SUP_WRITE_LE_HOST_SUPPORT) || !(in->features[4] & 0x40) ||
-			    (in->features[4] & 0x20))
+			if (!(in->features[4] & 0x40) || (in->features[4] & 0x20))
 				continue;
 			buf[0] = 1; /* LE_Supported_Host */
 			buf[1] = 0; /* Unused */
-			init_send(hci, BH_HCI_WRITE_LE_HOST_SUPPORT, buf, 2);
-			return;
+			len = 2;
+			break;
 		case HCI_INIT_LE_SET_EVENT_MASK:
-			if (!sup(hci, BH_SUP_LE_SET_EVENT_MASK))
-				continue;
 			bh_put64(buf, le_event_mask(in));
-			init_send(hci, BH_HCI_LE_SET_EVENT_MASK, buf, 8);
-			return;
-		case HCI_INIT_DONE:
-			init_done(hci);
-			return;
+			len = 8;
+			break;
+		default:
+			break;
 		}
+		init_send(hci, op, len ? buf : NULL, len);
+		return;
 	}
 }
 

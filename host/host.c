@@ -112,7 +112,7 @@ static bh_time_ms idle_due(struct bh_host *h, bh_time_ms d)
 		 * or take microseconds, when the loop's clock is ours (our own
 		 * loop, a real clock); else the clock is read. */
 		h->rx_seen = false;
-		h->last_rx = h->own_loop && !h->virtual_time ? bh_loop_pass_now(h->loop)
+		h->last_rx = h->own_loop && !HOST_VIRTUAL(h) ? bh_loop_pass_now(h->loop)
 							     : bh_now(&h->env);
 	}
 	if (!h->ready || h->fatal || h->idle_check_out ||
@@ -183,7 +183,7 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 		bh_host_free(h);
 		return NULL;
 	}
-	if (h->virtual_time) {
+	if (HOST_VIRTUAL(h)) {
 		h->env.now = virtual_now;
 		h->env.now_ctx = h;
 	}
@@ -329,13 +329,13 @@ bool bh_host_replay_done(struct bh_host *h)
 {
 	/* After a fault cut there is no rest of the trace to play (its
 	 * result is then BH_OK; an unfinished replay's is BH_ESTATE). */
-	return h->virtual_time && (bh_replay_done(h->transport) ||
+	return HOST_VIRTUAL(h) && (bh_replay_done(h->transport) ||
 				   bh_replay_result(h->transport, NULL, 0) == BH_OK);
 }
 
 int bh_host_replay_result(struct bh_host *h, char *report, size_t len)
 {
-	if (!h->virtual_time)
+	if (!HOST_VIRTUAL(h))
 		return BH_EINVAL;
 	return bh_replay_result(h->transport, report, len);
 }

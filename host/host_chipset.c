@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* -Dchipset=false (chipset_off.c) downloads nothing and names no vendor,
+ * so it reads no file: no firmware loader, no Realtek UART config. */
+#ifndef BH_HOST_NO_FIRMWARE
 /* Firmware files are tens to hundreds of KiB; refuse anything absurd. */
 #define FIRMWARE_MAX (16u << 20)
 
@@ -44,8 +47,6 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 	return BH_OK;
 }
 
-/* -Dchipset=false (chipset_off.c) downloads nothing, so has no loader. */
-#ifndef BH_HOST_NO_FIRMWARE
 static int load(void *ctx, const char *name, uint8_t **data, size_t *len, char *path,
 		size_t pathlen)
 {
@@ -68,6 +69,9 @@ static int load(void *ctx, const char *name, uint8_t **data, size_t *len, char *
 }
 #endif
 
+/* The ports' callbacks: only the vendor drivers (not chipset_off.c) and the
+ * speed change (not chipset_baud_off.c) ever call them. */
+#if !defined(BH_HOST_NO_FIRMWARE) || !defined(BH_HOST_NO_UART_SPEED)
 static int send_cmd(void *ctx, uint16_t opcode, const uint8_t *params, size_t len)
 {
 	struct bh_host *h = ctx;
@@ -81,6 +85,7 @@ static int send_cmd(void *ctx, uint16_t opcode, const uint8_t *params, size_t le
 		memcpy(pkt + 3, params, len);
 	return host_lower_send(h, 0x01, pkt, 3 + len);
 }
+#endif
 
 static void init_failed(struct bh_host *h, bh_status result)
 {
@@ -91,6 +96,7 @@ static void init_failed(struct bh_host *h, bh_status result)
 		h->ev.ready(h->ev.ctx, result);
 }
 
+#ifndef BH_HOST_NO_UART_SPEED
 static int baud_set_host(void *ctx, unsigned long baud, bool flow)
 {
 	struct bh_host *h = ctx;
@@ -109,6 +115,7 @@ static void baud_done(void *ctx, bh_status result)
 	if (result)
 		init_failed(h, result);
 }
+#endif
 
 /* After the vendor work: the UART's operating speed, when the spec asked
  * for one (speed=N; Realtek: from its config file). */
@@ -119,15 +126,21 @@ static bh_status start_uart_baud(struct bh_host *h, const struct bh_chipset_repo
 		return BH_ENOTFOUND;
 	uint8_t *cfg = NULL;
 	size_t cfg_len = 0;
+#ifndef BH_HOST_NO_FIRMWARE
 	if (r->vendor == BH_CHIPSET_REALTEK && r->config[0])
 		read_file(r->config, &cfg, &cfg_len);
+#endif
 	struct bh_uart_baud_config bc = {
 		.vendor = r->vendor, .initial = u.baud, .initial_flow = u.flow,
 		.target = u.operating, .target_flow = u.flow,
 		.rtl_config = cfg, .rtl_config_len = cfg_len,
 	};
-	struct bh_uart_baud_port port = { .send = send_cmd, .set_host = baud_set_host,
-					  .done = baud_done, .ctx = h };
+	struct bh_uart_baud_port port = { .ctx = h };
+#ifndef BH_HOST_NO_UART_SPEED
+	port.send = send_cmd;
+	port.set_host = baud_set_host;
+	port.done = baud_done;
+#endif
 	h->uart_baud = bh_uart_baud_new(&bc, &h->env, &port);
 	if (!h->uart_baud) {
 		free(cfg);
@@ -184,8 +197,9 @@ int host_chipset_init(struct bh_host *h, char *err, size_t errlen)
 	if (want ? !strcmp(want, "none") && !uart_speed : !cc.have_usb_id && !uart_speed)
 		return BH_OK;
 	cc.driver = want;
-	struct bh_chipset_port port = { .send = send_cmd, .done = done, .ctx = h };
+	struct bh_chipset_port port = { .done = done, .ctx = h };
 #ifndef BH_HOST_NO_FIRMWARE
+	port.send = send_cmd;
 	port.load = load;
 #endif
 	h->chipset = bh_chipset_new(&cc, &h->env, &port);

@@ -251,6 +251,8 @@ static void l2_conn_update(void *ctx, uint16_t handle, const struct bh_l2cap_con
 
 /* ---- L2CAP credit-based channels: straight to the application ---- */
 
+#ifndef BH_HOST_NO_COC
+
 static uint16_t l2_coc_accept(void *ctx, uint16_t handle, uint16_t spsm, uint16_t peer_mtu)
 {
 	struct bh_host *h = ctx;
@@ -295,6 +297,7 @@ static void l2_coc_can_send(void *ctx, uint16_t handle, uint16_t cid)
 	if (h->ev.coc_can_send)
 		h->ev.coc_can_send(h->ev.ctx, handle, cid);
 }
+#endif
 
 int bh_host_coc_listen(struct bh_host *h, uint16_t spsm)
 {
@@ -503,11 +506,13 @@ void host_conn_ports_init(struct bh_host *h)
 		.conn_param_request = l2_conn_param_request,
 		.conn_update = l2_conn_update,
 		.conn_param_result = host_link_l2cap_result,
+#ifndef BH_HOST_NO_COC
 		.coc_accept = l2_coc_accept,
 		.coc_connected = l2_coc_connected,
 		.coc_rx = l2_coc_rx,
 		.coc_disconnected = l2_coc_disconnected,
 		.coc_can_send = l2_coc_can_send,
+#endif
 	};
 	h->gap_port = (struct bh_gap_port){
 		.ctx = h,

@@ -4,7 +4,8 @@
  * fails as it does with host_eatt.c (L2CAP answers BH_ENOTSUP and logs the
  * option); with eatt_bearers 0 every link has its unenhanced bearer only,
  * which is what host_eatt.c does then too. Peers' ECFC requests are refused
- * in l2cap_coc_off.c before they reach the host. */
+ * in l2cap_coc_off.c before they reach the host, which then has no channel
+ * callbacks at all (BH_HOST_NO_COC). */
 #include "host_internal.h"
 
 #include <string.h>
@@ -14,38 +15,6 @@ int host_eatt_init(struct bh_host *h)
 	if (!h->cfg.eatt_bearers)
 		return 0;
 	return bh_l2cap_coc_register(h->l2cap, HOST_EATT_SPSM);
-}
-
-uint16_t host_eatt_accept(struct bh_host *h, uint16_t handle)
-{
-	(void)h, (void)handle;
-	return BH_L2CAP_LE_SPSM_NOT_SUPPORTED;
-}
-
-bool host_eatt_opened(struct bh_host *h, uint16_t handle, uint16_t cid, uint16_t spsm,
-		      bh_status st)
-{
-	(void)h, (void)handle, (void)cid, (void)spsm, (void)st;
-	return false;
-}
-
-bool host_eatt_rx(struct bh_host *h, uint16_t handle, uint16_t cid, const uint8_t *sdu,
-		  size_t len)
-{
-	(void)h, (void)handle, (void)cid, (void)sdu, (void)len;
-	return false;
-}
-
-bool host_eatt_closed(struct bh_host *h, uint16_t handle, uint16_t cid, bh_status reason)
-{
-	(void)h, (void)handle, (void)cid, (void)reason;
-	return false;
-}
-
-bool host_eatt_can_send(struct bh_host *h, uint16_t handle, uint16_t cid)
-{
-	(void)h, (void)handle, (void)cid;
-	return false;
 }
 
 void host_eatt_link_encrypted(struct bh_host *h, struct host_conn *c) { (void)h, (void)c; }

@@ -118,6 +118,18 @@ struct host_scan {
 	unsigned stop_after;
 };
 
+/* Read through these, not the fields: built with -Dtrace=false
+ * (BH_HOST_NO_TRACE) no replay transport and no trace writer can exist, so
+ * time is never virtual and nothing is traced, and the constants let the
+ * compiler drop those paths. */
+#ifdef BH_HOST_NO_TRACE
+#define HOST_VIRTUAL(h) ((void)(h), false)
+#define HOST_TRACE(h) ((void)(h), (struct bh_trace_writer *)NULL)
+#else
+#define HOST_VIRTUAL(h) ((h)->virtual_time)
+#define HOST_TRACE(h) ((h)->trace)
+#endif
+
 struct bh_host {
 	struct bh_host_config cfg;
 	struct bh_host_events ev;
@@ -263,7 +275,8 @@ void host_att_notification(struct host_conn *c, uint16_t attr, const uint8_t *v,
 			   bool ind);
 
 /* host_eatt.c: EATT bearers over L2CAP ECFC channels on SPSM 0x0027. The
- * l2cap channel callbacks return true when the channel is an EATT one. */
+ * l2cap channel callbacks return true when the channel is an EATT one
+ * (host_eatt_off.c has none: without channels nothing calls them). */
 #define HOST_EATT_SPSM 0x0027
 int host_eatt_init(struct bh_host *h);
 uint16_t host_eatt_accept(struct bh_host *h, uint16_t handle);

@@ -10,7 +10,7 @@
 
 static uint64_t trace_timestamp(struct bh_host *h)
 {
-	if (h->virtual_time)
+	if (HOST_VIRTUAL(h))
 		return bh_transport_virtual_now(h->transport) * 1000u;
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
@@ -25,8 +25,8 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 	/* Stamped when the idle check next looks (idle_due), once per pass
 	 * rather than a clock read per packet. */
 	h->rx_seen = true;
-	if (h->trace)
-		bh_trace_write(h->trace, BH_TRACE_RECEIVED, type, pkt, len, trace_timestamp(h));
+	if (HOST_TRACE(h))
+		bh_trace_write(HOST_TRACE(h), BH_TRACE_RECEIVED, type, pkt, len, trace_timestamp(h));
 	if (host_chipset_rx(h, type, pkt, len))
 		return;
 	if (h->hci)
@@ -60,7 +60,7 @@ static bh_time_ms transport_deadline(void *a)
 	/* A held-back record gets one millisecond of grace: timestamps are
 	 * truncated to ms, so the application may still send the expected
 	 * packet at the current virtual time. */
-	if (h->virtual_time && d != BH_NEVER && h->replay_blocked_at == d)
+	if (HOST_VIRTUAL(h) && d != BH_NEVER && h->replay_blocked_at == d)
 		return d + 1;
 	return d;
 }
@@ -118,7 +118,7 @@ bh_time_ms host_stack_deadline(struct bh_host *h)
 static void transport_run(void *a)
 {
 	struct bh_host *h = a;
-	if (!h->virtual_time) {
+	if (!HOST_VIRTUAL(h)) {
 		bh_transport_process(h->transport, NULL, 0);
 		return;
 	}
@@ -159,7 +159,7 @@ int host_lower_open(struct bh_host *h, char *err, size_t errlen)
 	bh_transport_set_port(h->transport, &h->transport_port);
 	h->virtual_time = bh_transport_is_virtual(h->transport);
 	h->replay_blocked_at = BH_NEVER;
-	if (h->virtual_time) {
+	if (HOST_VIRTUAL(h)) {
 		bh_loop_set_clock(h->loop, (bh_time_ms(*)(void *))bh_transport_virtual_now,
 				  h->transport);
 		bh_loop_set_virtual(h->loop, replay_advance, h);
@@ -200,8 +200,8 @@ static int hci_send(void *ctx, enum bh_h4_type type, const uint8_t *pkt, size_t 
 
 int host_lower_send(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len)
 {
-	if (h->trace)
-		bh_trace_write(h->trace, BH_TRACE_SENT, type, pkt, len, trace_timestamp(h));
+	if (HOST_TRACE(h))
+		bh_trace_write(HOST_TRACE(h), BH_TRACE_SENT, type, pkt, len, trace_timestamp(h));
 	return bh_transport_send(h->transport, type, pkt, len);
 }
 

@@ -492,6 +492,13 @@ bool smp_is_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
+void smp_ltk_key(const struct bh_bond_ltk *l, uint8_t key[16])
+{
+	memcpy(key, l->ltk, 16);
+	if (l->key_size >= 7 && l->key_size < 16)
+		memset(key + l->key_size, 0, 16 - l->key_size);
+}
+
 uint32_t smp_random_passkey(struct bh_smp *smp)
 {
 	uint8_t b[4];
@@ -559,7 +566,7 @@ int smp_start_encryption(struct bh_smp *smp, struct smp_conn *c, const uint8_t k
 	return 0;
 }
 
-static enum bh_sec_level level_of(bool auth, bool sc)
+enum bh_sec_level smp_level_of(bool auth, bool sc)
 {
 	if (!auth)
 		return BH_SEC_ENCRYPTED;
@@ -582,7 +589,7 @@ void bh_smp_on_encrypt_change(struct bh_smp *smp, uint16_t handle, uint8_t statu
 	}
 	c->encrypted = true;
 	if (c->pairing && c->state == SMP_ST_WAIT_ENCRYPT) {
-		c->sec.level = level_of(c->auth, c->sc);
+		c->sec.level = smp_level_of(c->auth, c->sc);
 		c->sec.key_size = c->key_size;
 		c->sec.sc = c->sc;
 		c->sec.bonded = c->bonding;

@@ -71,8 +71,8 @@ static bool pairing_valid(const struct smp_pairing *p)
 	       p->max_key_size <= 16;
 }
 
-uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
-		      const struct smp_pairing *rsp)
+static uint8_t negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
+			 const struct smp_pairing *rsp)
 {
 	if (!pairing_valid(req) || !pairing_valid(rsp))
 		return BH_SMP_ERR_INVALID_PARAMS;
@@ -213,4 +213,36 @@ void smp_method_start(struct bh_smp *smp, struct smp_conn *c)
 	c->tk_ready = true;
 	if (smp->port.passkey_display)
 		smp->port.passkey_display(smp->port.ctx, c->handle, c->passkey);
+}
+
+void smp_ask_oob(struct bh_smp *smp, struct smp_conn *c, bool sc, uint8_t *flag)
+{
+	*flag = 0;
+	memset(&c->oob, 0, sizeof(c->oob));
+	if (smp->port.oob_request &&
+	    smp->port.oob_request(smp->port.ctx, c->handle, &c->peer, sc, &c->oob))
+		*flag = 1;
+}
+
+bool smp_agree(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
+	       const struct smp_pairing *rsp)
+{
+	uint8_t reason = negotiate(smp, c, req, rsp);
+	if (reason) {
+		smp_fail(smp, c, reason);
+		return false;
+	}
+	return !smp_refuse_downgrade(smp, c, &c->peer);
+}
+
+void smp_phase2_start(struct bh_smp *smp, struct smp_conn *c)
+{
+	if (c->sc) {
+		smp_sc_start(smp, c);
+		return;
+	}
+	c->state = SMP_ST_WAIT_CONFIRM;
+	smp_method_start(smp, c);
+	if (c->pairing)
+		smp_legacy_start(smp, c);
 }

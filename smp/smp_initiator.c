@@ -7,15 +7,6 @@
 
 #include <string.h>
 
-static void ask_oob(struct bh_smp *smp, struct smp_conn *c, bool sc, uint8_t *flag)
-{
-	*flag = 0;
-	memset(&c->oob, 0, sizeof(c->oob));
-	if (smp->port.oob_request &&
-	    smp->port.oob_request(smp->port.ctx, c->handle, &c->peer, sc, &c->oob))
-		*flag = 1;
-}
-
 int smp_init_pair(struct bh_smp *smp, struct smp_conn *c, bool bonding, bool mitm)
 {
 	struct smp_pdu p = { .code = SMP_PAIRING_REQ };
@@ -24,7 +15,7 @@ int smp_init_pair(struct bh_smp *smp, struct smp_conn *c, bool bonding, bool mit
 	c->pairing = true;
 	c->state = SMP_ST_WAIT_PAIRING_RSP;
 	p.u.pairing.io_cap = smp->cfg.io_cap;
-	ask_oob(smp, c, smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY, &p.u.pairing.oob);
+	smp_ask_oob(smp, c, smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY, &p.u.pairing.oob);
 	p.u.pairing.authreq = smp_local_authreq(smp, bonding, mitm);
 	p.u.pairing.max_key_size = smp->cfg.max_key_size;
 	/* Without bonding nothing is kept, so nothing is distributed. */
@@ -39,26 +30,10 @@ void smp_init_on_pairing_rsp(struct bh_smp *smp, struct smp_conn *c, const struc
 {
 	struct smp_pdu req;
 
-	memcpy(c->pres, (uint8_t[7]){ SMP_PAIRING_RSP, p->u.pairing.io_cap, p->u.pairing.oob,
-				      p->u.pairing.authreq, p->u.pairing.max_key_size,
-				      p->u.pairing.init_dist, p->u.pairing.resp_dist },
-	       7);
+	smp_pdu_encode(p, c->pres, sizeof(c->pres)); /* always 7 octets */
 	smp_pdu_decode(c->preq, 7, &req);
-	uint8_t reason = smp_negotiate(smp, c, &req.u.pairing, &p->u.pairing);
-	if (reason) {
-		smp_fail(smp, c, reason);
-		return;
-	}
-	if (smp_refuse_downgrade(smp, c, &c->peer))
-		return;
-	if (c->sc) {
-		smp_sc_start(smp, c);
-		return;
-	}
-	c->state = SMP_ST_WAIT_CONFIRM;
-	smp_method_start(smp, c);
-	if (c->pairing)
-		smp_legacy_start(smp, c);
+	if (smp_agree(smp, c, &req.u.pairing, &p->u.pairing))
+		smp_phase2_start(smp, c);
 }
 
 static bool ltk_fits(const struct bh_bond *b, bool need_mitm, bool need_sc)
@@ -84,17 +59,13 @@ bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, 
 		return false;
 	}
 	struct bh_security s = {
-		.level = !b->authenticated	    ? BH_SEC_ENCRYPTED
-			 : b->secure_connections ? BH_SEC_SC_AUTHENTICATED
-						 : BH_SEC_AUTHENTICATED,
+		.level = smp_level_of(b->authenticated, b->secure_connections),
 		.key_size = b->central_ltk.key_size,
 		.sc = b->secure_connections,
 		.bonded = true,
 	};
 	uint8_t key[16];
-	memcpy(key, b->central_ltk.ltk, 16);
-	if (s.key_size >= 7 && s.key_size < 16)
-		memset(key + s.key_size, 0, 16 - s.key_size);
+	smp_ltk_key(&b->central_ltk, key);
 	c->reenc_sec = s;
 	c->reencrypting = true;
 	int rc = smp_start_encryption(smp, c, key, b->central_ltk.rand, b->central_ltk.ediv);

@@ -164,15 +164,24 @@ void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint
 	     size_t len);
 bool smp_backoff_active(struct bh_smp *smp, const bh_addr *peer);
 bool smp_is_zero(const uint8_t *p, size_t n);
+/* The level a key of this kind gives (authenticated, Secure Connections). */
+enum bh_sec_level smp_level_of(bool auth, bool sc);
+/* A bond's LTK as the controller is given it: the octets past its
+ * key size (7..15) zeroed. */
+void smp_ltk_key(const struct bh_bond_ltk *l, uint8_t key[16]);
 /* Draws a passkey 0..999999 from env. */
 uint32_t smp_random_passkey(struct bh_smp *smp);
 
 /* smp_features.c (association model; shared by both roles) */
 uint8_t smp_local_authreq(const struct bh_smp *smp, bool bonding, bool mitm);
-/* Checks the exchanged features and fills c->sc, method, key_size, dists.
- * Returns 0 or a Pairing Failed reason. */
-uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
-		      const struct smp_pairing *rsp);
+/* The OOB data the application has for this peer (port.oob_request):
+ * *flag is the OOB Data Flag to send. */
+void smp_ask_oob(struct bh_smp *smp, struct smp_conn *c, bool sc, uint8_t *flag);
+/* Checks the exchanged features and fills c->sc, method, key_size, dists,
+ * then refuses a downgrade (smp_refuse_downgrade). False: the pairing
+ * failed (with the reason sent). */
+bool smp_agree(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
+	       const struct smp_pairing *rsp);
 /* If the negotiated pairing (c->bonding, auth, sc, key_size) would replace
  * the bond stored for identity with a weaker one and the config does not
  * allow it: fails the pairing (BH_EDOWNGRADE) and returns true; also when
@@ -181,6 +190,9 @@ uint8_t smp_negotiate(struct bh_smp *smp, struct smp_conn *c, const struct smp_p
 bool smp_refuse_downgrade(struct bh_smp *smp, struct smp_conn *c, const bh_addr *identity);
 /* Starts the user interaction (display / input) the method needs. */
 void smp_method_start(struct bh_smp *smp, struct smp_conn *c);
+/* Phase 2 once the features are agreed (and, as responder, answered):
+ * Secure Connections, or legacy after the method's interaction. */
+void smp_phase2_start(struct bh_smp *smp, struct smp_conn *c);
 
 /* smp_initiator.c */
 int smp_init_pair(struct bh_smp *smp, struct smp_conn *c, bool bonding, bool mitm);

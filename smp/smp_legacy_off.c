@@ -1,6 +1,6 @@
 /* LE legacy pairing phase 2 in a build with -Dsmp_legacy=false. The
  * pairing feature exchange already refuses a pairing without LE Secure
- * Connections as Secure Connections Only mode does (smp_negotiate:
+ * Connections as Secure Connections Only mode does (smp_agree:
  * Pairing Failed, Authentication Requirements, Vol 3, Part H, 2.3.5.1 and
  * 3.5.5), so these are reached only by a peer's stray Pairing Confirm or
  * Random, which gets the answer any out-of-place PDU gets. */

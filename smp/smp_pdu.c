@@ -6,36 +6,53 @@
 #include <blehost/bh_bytes.h>
 #include <blehost/smp.h>
 
-static const struct {
-	const char *name;
-	uint8_t len; /* code octet included */
-} codes[SMP_CODE_MAX_ + 1] = {
-	[SMP_PAIRING_REQ] = { "Pairing Request", 7 },          /* 3.5.1 */
-	[SMP_PAIRING_RSP] = { "Pairing Response", 7 },         /* 3.5.2 */
-	[SMP_PAIRING_CONFIRM] = { "Pairing Confirm", 17 },     /* 3.5.3 */
-	[SMP_PAIRING_RANDOM] = { "Pairing Random", 17 },       /* 3.5.4 */
-	[SMP_PAIRING_FAILED] = { "Pairing Failed", 2 },        /* 3.5.5 */
-	[SMP_ENC_INFO] = { "Encryption Information", 17 },     /* 3.6.2 */
-	[SMP_CENTRAL_IDENT] = { "Central Identification", 11 }, /* 3.6.3 */
-	[SMP_IDENTITY_INFO] = { "Identity Information", 17 },  /* 3.6.4 */
-	[SMP_IDENTITY_ADDR_INFO] = { "Identity Address Information", 8 }, /* 3.6.5 */
-	[SMP_SIGNING_INFO] = { "Signing Information", 17 },    /* 3.6.6 */
-	[SMP_SECURITY_REQ] = { "Security Request", 2 },        /* 3.6.7 */
-	[SMP_PUBLIC_KEY] = { "Pairing Public Key", 65 },       /* 3.5.6 */
-	[SMP_DHKEY_CHECK] = { "Pairing DHKey Check", 17 },     /* 3.5.7 */
-	[SMP_KEYPRESS] = { "Keypress Notification", 2 },       /* 3.5.8 */
+/* Two tables, not one of pairs: the names serve debug messages only, so a
+ * build that leaves those out (-Dlog_level) drops them and keeps the
+ * lengths. */
+static const uint8_t min_lens[SMP_CODE_MAX_ + 1] = { /* code octet included */
+	[SMP_PAIRING_REQ] = 7,         /* 3.5.1 */
+	[SMP_PAIRING_RSP] = 7,         /* 3.5.2 */
+	[SMP_PAIRING_CONFIRM] = 17,    /* 3.5.3 */
+	[SMP_PAIRING_RANDOM] = 17,     /* 3.5.4 */
+	[SMP_PAIRING_FAILED] = 2,      /* 3.5.5 */
+	[SMP_ENC_INFO] = 17,           /* 3.6.2 */
+	[SMP_CENTRAL_IDENT] = 11,      /* 3.6.3 */
+	[SMP_IDENTITY_INFO] = 17,      /* 3.6.4 */
+	[SMP_IDENTITY_ADDR_INFO] = 8,  /* 3.6.5 */
+	[SMP_SIGNING_INFO] = 17,       /* 3.6.6 */
+	[SMP_SECURITY_REQ] = 2,        /* 3.6.7 */
+	[SMP_PUBLIC_KEY] = 65,         /* 3.5.6 */
+	[SMP_DHKEY_CHECK] = 17,        /* 3.5.7 */
+	[SMP_KEYPRESS] = 2,            /* 3.5.8 */
+};
+
+static const char *const names[SMP_CODE_MAX_ + 1] = {
+	[SMP_PAIRING_REQ] = "Pairing Request",
+	[SMP_PAIRING_RSP] = "Pairing Response",
+	[SMP_PAIRING_CONFIRM] = "Pairing Confirm",
+	[SMP_PAIRING_RANDOM] = "Pairing Random",
+	[SMP_PAIRING_FAILED] = "Pairing Failed",
+	[SMP_ENC_INFO] = "Encryption Information",
+	[SMP_CENTRAL_IDENT] = "Central Identification",
+	[SMP_IDENTITY_INFO] = "Identity Information",
+	[SMP_IDENTITY_ADDR_INFO] = "Identity Address Information",
+	[SMP_SIGNING_INFO] = "Signing Information",
+	[SMP_SECURITY_REQ] = "Security Request",
+	[SMP_PUBLIC_KEY] = "Pairing Public Key",
+	[SMP_DHKEY_CHECK] = "Pairing DHKey Check",
+	[SMP_KEYPRESS] = "Keypress Notification",
 };
 
 const char *smp_code_str(uint8_t code)
 {
-	if (code <= SMP_CODE_MAX_ && codes[code].name)
-		return codes[code].name;
+	if (code <= SMP_CODE_MAX_ && names[code])
+		return names[code];
 	return "Reserved";
 }
 
 size_t smp_pdu_min_len(uint8_t code)
 {
-	return code <= SMP_CODE_MAX_ ? codes[code].len : 0;
+	return code <= SMP_CODE_MAX_ ? min_lens[code] : 0;
 }
 
 static void rd_pairing(struct bh_rd *r, struct smp_pairing *p)

@@ -15,9 +15,7 @@ void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struc
 
 	c->initiator = false;
 	c->pairing = true;
-	memcpy(c->preq, (uint8_t[7]){ SMP_PAIRING_REQ, req->io_cap, req->oob, req->authreq,
-				      req->max_key_size, req->init_dist, req->resp_dist },
-	       7);
+	smp_pdu_encode(p, c->preq, sizeof(c->preq)); /* always 7 octets */
 	if (smp_backoff_active(smp, &c->peer)) {
 		smp_fail(smp, c, BH_SMP_ERR_REPEATED_ATTEMPTS);
 		return;
@@ -34,33 +32,18 @@ void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struc
 	bool bonding = smp->cfg.bonding && (req->authreq & SMP_AUTH_BONDING);
 	bool sc = (req->authreq & SMP_AUTH_SC) && smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY;
 	rsp.u.pairing.io_cap = smp->cfg.io_cap;
-	memset(&c->oob, 0, sizeof(c->oob));
-	if (smp->port.oob_request &&
-	    smp->port.oob_request(smp->port.ctx, c->handle, &c->peer, sc, &c->oob))
-		rsp.u.pairing.oob = 1;
+	smp_ask_oob(smp, c, sc, &rsp.u.pairing.oob);
 	rsp.u.pairing.authreq = smp_local_authreq(smp, bonding, smp->cfg.mitm);
 	rsp.u.pairing.max_key_size = smp->cfg.max_key_size;
 	rsp.u.pairing.init_dist = bonding ? (uint8_t)(req->init_dist & smp->cfg.init_key_dist) : 0;
 	rsp.u.pairing.resp_dist = bonding ? (uint8_t)(req->resp_dist & smp->cfg.resp_key_dist) : 0;
 	smp_pdu_encode(&rsp, c->pres, sizeof(c->pres));
 
-	uint8_t reason = smp_negotiate(smp, c, req, &rsp.u.pairing);
-	if (reason) {
-		smp_fail(smp, c, reason);
-		return;
-	}
 	/* Before our Pairing Response: a spoofer learns nothing more. */
-	if (smp_refuse_downgrade(smp, c, &c->peer))
+	if (!smp_agree(smp, c, req, &rsp.u.pairing))
 		return;
 	smp_send(smp, c, c->pres, 7);
-	if (c->sc) {
-		smp_sc_start(smp, c);
-		return;
-	}
-	c->state = SMP_ST_WAIT_CONFIRM;
-	smp_method_start(smp, c);
-	if (c->pairing)
-		smp_legacy_start(smp, c);
+	smp_phase2_start(smp, c);
 }
 
 int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_sec_level level)
@@ -121,14 +104,9 @@ void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t ra
 		return;
 	}
 	uint8_t key[16];
-	uint8_t ks = b->peripheral_ltk.key_size;
-	memcpy(key, b->peripheral_ltk.ltk, 16);
-	if (ks >= 7 && ks < 16)
-		memset(key + ks, 0, 16 - ks);
-	c->sec.level = !b->authenticated	 ? BH_SEC_ENCRYPTED
-		       : b->secure_connections ? BH_SEC_SC_AUTHENTICATED
-					       : BH_SEC_AUTHENTICATED;
-	c->sec.key_size = ks;
+	smp_ltk_key(&b->peripheral_ltk, key);
+	c->sec.level = smp_level_of(b->authenticated, b->secure_connections);
+	c->sec.key_size = b->peripheral_ltk.key_size;
 	c->sec.sc = b->secure_connections;
 	c->sec.bonded = true;
 	memset(b, 0, sizeof(*b));

@@ -65,10 +65,17 @@ void bh_transport_set_trace(struct bh_transport *t, struct bh_trace_writer *w)
 		t->trace = w;
 }
 
+/* -Dtrace=false: bh_trace_open_write gives no writer, so none is ever set. */
+#ifdef BH_TRANSPORT_NO_TRACE
+#define TRACING(t) ((void)(t), false)
+#else
+#define TRACING(t) ((t)->trace != NULL)
+#endif
+
 static void trace(struct bh_transport *t, enum bh_trace_dir dir, uint8_t type, const uint8_t *pkt,
 		  size_t len)
 {
-	if (!t->trace)
+	if (!TRACING(t))
 		return;
 	bh_time_ms ms = bh_transport_is_virtual(t) ? bh_transport_virtual_now(t)
 			: t->port.env         ? bh_now(t->port.env)

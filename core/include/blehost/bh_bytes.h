@@ -22,7 +22,14 @@
  * without linking blehost defines BH_BYTES_STATIC_INLINE. BH_BYTES_DEFINE is
  * core/bh_bytes.c's, which emits that copy. */
 #if defined(BH_BYTES_DEFINE) || (defined(__OPTIMIZE_SIZE__) && !defined(BH_BYTES_STATIC_INLINE))
+/* noclone: else gcc makes each file a private IPA-SRA copy of bh_rd_copy
+ * (its result unused), five of them in a program. clang has no such
+ * attribute. */
+#if defined(__clang__)
 #define BH_BYTES_FN inline
+#else
+#define BH_BYTES_FN inline __attribute__((noclone))
+#endif
 #else
 #define BH_BYTES_FN static inline
 #endif
