@@ -68,13 +68,9 @@ struct bh_l2cap *bh_l2cap_new(const struct bh_l2cap_config *cfg, const struct bh
 	/* One scratch frame for K-frames and fixed-channel PDUs alike. */
 	size_t room = (size_t)c.coc_mtu + 2 > c.att_mtu ? (size_t)c.coc_mtu + 2 : c.att_mtu;
 	l2->frame = malloc(BH_L2CAP_HDR_LEN + room);
-	bool ok = l2->conns && l2->chans && l2->servers && l2->frame;
-	for (unsigned i = 0; ok && i < c.max_channels; i++) {
-		l2->chans[i].rx_buf = malloc(c.coc_mtu);
-		l2->chans[i].tx_buf = malloc(c.coc_mtu);
-		ok = l2->chans[i].rx_buf && l2->chans[i].tx_buf;
-	}
-	if (!ok) {
+	/* Channels' SDU buffers are made when a channel first uses a slot
+	 * (l2cap_coc.c), not here. */
+	if (!l2->conns || !l2->chans || !l2->servers || !l2->frame) {
 		bh_l2cap_free(l2);
 		return NULL;
 	}

@@ -4,6 +4,7 @@
  * checks the spec ends in a disconnection, and credit return. */
 #include "l2cap_internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static struct l2_chan *chan_by_local(struct bh_l2cap *l2, uint16_t handle, uint16_t cid)
@@ -39,14 +40,23 @@ static struct l2_chan *chan_by_ident(struct bh_l2cap *l2, uint16_t handle, uint8
 	return NULL;
 }
 
-/* A free channel with the lowest unused local CID on this connection. */
+/* A free channel with the lowest unused local CID on this connection.
+ * A slot's SDU buffers are made by its first channel and kept for the next
+ * (a free slot that has them is taken first), so an application that never
+ * opens a channel pays nothing for them; NULL when they cannot be made. */
 static struct l2_chan *chan_alloc(struct bh_l2cap *l2, uint16_t handle)
 {
 	struct l2_chan *ch = NULL;
-	for (unsigned i = 0; i < l2->cfg.max_channels && !ch; i++)
-		if (!l2->chans[i].in_use)
-			ch = &l2->chans[i];
+	for (unsigned i = 0; i < l2->cfg.max_channels; i++) {
+		struct l2_chan *s = &l2->chans[i];
+		if (!s->in_use && (!ch || (s->rx_buf && !ch->rx_buf)))
+			ch = s;
+	}
 	if (!ch)
+		return NULL;
+	if (!ch->rx_buf && !(ch->rx_buf = malloc(l2->cfg.coc_mtu)))
+		return NULL;
+	if (!ch->tx_buf && !(ch->tx_buf = malloc(l2->cfg.coc_mtu)))
 		return NULL;
 	for (uint16_t cid = BH_L2CAP_CID_DYN_MIN; cid <= BH_L2CAP_CID_DYN_MAX; cid++) {
 		if (chan_by_local(l2, handle, cid))

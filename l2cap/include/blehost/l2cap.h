@@ -120,7 +120,10 @@ const char *bh_l2cap_chan_state_str(enum bh_l2cap_chan_state s);
 
 struct bh_l2cap_config {
 	unsigned max_connections; /* default 8 */
-	unsigned max_channels;    /* credit-based channels, all connections; default 8 */
+	unsigned max_channels;    /* credit-based channels, all connections; default 8. A slot's
+				   * two coc_mtu buffers are made by the first channel that uses
+				   * it and kept until bh_l2cap_free (BH_ENOMEM, or No Resources
+				   * to a peer, when they cannot be made) */
 	unsigned max_servers;     /* registered SPSMs; default 4 */
 	uint16_t att_mtu;         /* largest ATT PDU on CID 4 (both ways); default 517 */
 	uint16_t coc_mtu;         /* our SDU limit for CoC (receive and send); default 512; >= 23 */
