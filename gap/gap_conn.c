@@ -393,22 +393,11 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	c->supervision_timeout = timeout;
 	gap_link_init(c);
 	c->peer = peer;
-	c->peer_identity = peer;
-	if (peer.type == BH_ADDR_PUBLIC_ID || peer.type == BH_ADDR_RANDOM_ID) {
-		/* Resolved by the controller: the air address is Peer_RPA. */
-		c->peer_identity.type = peer.type & 1;
-		c->peer_resolved = true;
-		if (!addr_zero(peer_rpa)) {
-			c->peer.type = BH_ADDR_RANDOM;
-			memcpy(c->peer.val, peer_rpa, 6);
-		}
-	} else if (peer.type == BH_ADDR_RANDOM && bh_addr_random_kind(&peer) == BH_RANDOM_RPA &&
-		   gap->port.resolve_rpa) {
-		bh_addr id;
-		if (gap->port.resolve_rpa(gap->port.ctx, &peer, &id)) {
-			c->peer_identity = id;
-			c->peer_resolved = true;
-		}
+	c->peer_resolved = gap_identity(gap, &peer, &c->peer_identity);
+	/* Resolved by the controller: the air address is Peer_RPA. */
+	if (peer.type > BH_ADDR_RANDOM && !addr_zero(peer_rpa)) {
+		c->peer.type = BH_ADDR_RANDOM;
+		memcpy(c->peer.val, peer_rpa, 6);
 	}
 	if (role == BH_GAP_ROLE_PERIPHERAL && adv_handle != 0xff)
 		s->adv_handle = (uint8_t)(adv_handle + 1);

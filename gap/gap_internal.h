@@ -258,6 +258,10 @@ int gap_scan_init(struct bh_gap *gap);
 void gap_scan_free(struct bh_gap *gap);
 /* Into the seen-devices table, and to the caller when it is news. */
 void gap_deliver(struct bh_gap *gap, const struct gap_report *r);
+/* A peer's identity (*id) from the address it used: resolved by the
+ * controller (types 2, 3) or by the host's IRKs (port.resolve_rpa), else the
+ * address itself. Returns whether it was resolved. */
+bool gap_identity(struct bh_gap *gap, const bh_addr *a, bh_addr *id);
 void gap_scan_timeout(struct bh_gap *gap);
 void gap_scan_reset(struct bh_gap *gap, bh_status reason);
 /* Queues disable + enable around an address change while scanning. */

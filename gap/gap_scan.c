@@ -462,22 +462,21 @@ static struct gap_seen *seen_alloc(struct bh_gap *gap)
 	return s;
 }
 
-static void resolve_identity(struct bh_gap *gap, struct bh_gap_device *d)
+bool gap_identity(struct bh_gap *gap, const bh_addr *a, bh_addr *id)
 {
-	d->identity = d->addr;
-	d->resolved = false;
-	if (d->addr.type == BH_ADDR_PUBLIC_ID || d->addr.type == BH_ADDR_RANDOM_ID) {
+	*id = *a;
+	if (a->type == BH_ADDR_PUBLIC_ID || a->type == BH_ADDR_RANDOM_ID) {
 		/* The controller resolved it from its resolving list. */
-		d->identity.type = d->addr.type & 1;
-		d->resolved = true;
-	} else if (d->addr.type == BH_ADDR_RANDOM && bh_addr_random_kind(&d->addr) == BH_RANDOM_RPA &&
-		   gap->port.resolve_rpa) {
-		bh_addr id;
-		if (gap->port.resolve_rpa(gap->port.ctx, &d->addr, &id)) {
-			d->identity = id;
-			d->resolved = true;
-		}
+		id->type = a->type & 1;
+		return true;
 	}
+	bh_addr r;
+	if (a->type == BH_ADDR_RANDOM && bh_addr_random_kind(a) == BH_RANDOM_RPA &&
+	    gap->port.resolve_rpa && gap->port.resolve_rpa(gap->port.ctx, a, &r)) {
+		*id = r;
+		return true;
+	}
+	return false;
 }
 
 void gap_deliver(struct bh_gap *gap, const struct gap_report *r)
@@ -494,7 +493,7 @@ void gap_deliver(struct bh_gap *gap, const struct gap_report *r)
 		memset(&s->dev, 0, sizeof(s->dev));
 		s->used = true;
 		s->dev.addr = r->addr;
-		resolve_identity(gap, &s->dev);
+		s->dev.resolved = gap_identity(gap, &r->addr, &s->dev.identity);
 		changed = true;
 	}
 	struct bh_gap_device *d = &s->dev;
