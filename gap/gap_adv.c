@@ -30,14 +30,20 @@ static bool uses_legacy_pdu(const struct bh_gap *gap)
 	return gap->adv.data_len <= BH_AD_LEGACY_MAX && gap->adv.scan_rsp_len <= BH_AD_LEGACY_MAX;
 }
 
-static void start_failed(struct bh_gap *gap, bh_status st)
+/* The start's one answer: its callback is cleared before it runs. */
+static void adv_answer(struct bh_gap *gap, bh_status st)
 {
-	gap_cmd_drop(gap, PROC_ADV);
-	gap->adv_state = ADV_IDLE;
 	bh_gap_done_cb cb = gap->adv_cb;
 	gap->adv_cb = NULL;
 	if (cb)
 		cb(gap->adv_cb_ctx, st);
+}
+
+static void start_failed(struct bh_gap *gap, bh_status st)
+{
+	gap_cmd_drop(gap, PROC_ADV);
+	gap->adv_state = ADV_IDLE;
+	adv_answer(gap, st);
 }
 
 static void stopped(struct bh_gap *gap, bh_status reason)
@@ -46,11 +52,7 @@ static void stopped(struct bh_gap *gap, bh_status reason)
 	gap->adv_deadline = BH_NEVER;
 	/* Stopped before the enable was confirmed (a connection came at once):
 	 * the start did happen, so its callback still gets its one answer. */
-	if (gap->adv_cb) {
-		bh_gap_done_cb cb = gap->adv_cb;
-		gap->adv_cb = NULL;
-		cb(gap->adv_cb_ctx, BH_OK);
-	}
+	adv_answer(gap, BH_OK);
 	if (gap->adv.on_stopped)
 		gap->adv.on_stopped(gap->adv.ctx, reason);
 }
@@ -83,10 +85,7 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 	case ADV_ENABLED:
 		if (gap->adv_state == ADV_STOPPING) {
 			/* A stop came while starting: the disable is queued. */
-			bh_gap_done_cb cb = gap->adv_cb;
-			gap->adv_cb = NULL;
-			if (cb)
-				cb(gap->adv_cb_ctx, st ? st : BH_ECANCELLED);
+			adv_answer(gap, st ? st : BH_ECANCELLED);
 			return;
 		}
 		if (gap->adv_state != ADV_STARTING)
@@ -99,10 +98,7 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		/* Legacy has no duration parameter: the host times it. */
 		if (gap->adv.timeout_ms && (!gap_ext_adv(gap) || gap->adv.timeout_ms > 655350))
 			gap->adv_deadline = bh_now(gap->env) + gap->adv.timeout_ms;
-		bh_gap_done_cb cb = gap->adv_cb;
-		gap->adv_cb = NULL;
-		if (cb)
-			cb(gap->adv_cb_ctx, BH_OK);
+		adv_answer(gap, BH_OK);
 		return;
 	case ADV_DISABLED:
 		if (gap->adv_state != ADV_STOPPING)
@@ -492,9 +488,7 @@ void gap_adv_reset(struct bh_gap *gap, bh_status reason)
 	if (gap->adv_state == ADV_IDLE)
 		return;
 	if (gap->adv_cb) {
-		bh_gap_done_cb cb = gap->adv_cb;
-		gap->adv_cb = NULL;
-		cb(gap->adv_cb_ctx, reason);
+		adv_answer(gap, reason);
 		gap->adv_state = ADV_IDLE;
 		return;
 	}
