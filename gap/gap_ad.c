@@ -150,6 +150,8 @@ static bool parse_field(struct bh_ad *ad, const struct ad_field *f, const uint8_
 	return true;
 }
 
+static const uint8_t uuid_size[] = { 2, 4, 16 };
+
 /* One AD structure; returns false when its length does not suit its type. */
 static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n)
 {
@@ -160,25 +162,18 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 	switch (type) {
 	case BH_AD_UUID16_INCOMPLETE:
 	case BH_AD_UUID16_COMPLETE:
-		return parse_uuids(ad->uuids, &ad->n_uuids, BH_AD_MAX_UUIDS, &ad->overflow, type, d,
-				   n, 2);
 	case BH_AD_UUID32_INCOMPLETE:
 	case BH_AD_UUID32_COMPLETE:
-		return parse_uuids(ad->uuids, &ad->n_uuids, BH_AD_MAX_UUIDS, &ad->overflow, type, d,
-				   n, 4);
 	case BH_AD_UUID128_INCOMPLETE:
 	case BH_AD_UUID128_COMPLETE:
+		/* 0x02-0x07: incomplete and complete lists of 16, 32, 128-bit UUIDs. */
 		return parse_uuids(ad->uuids, &ad->n_uuids, BH_AD_MAX_UUIDS, &ad->overflow, type, d,
-				   n, 16);
+				   n, uuid_size[(type - BH_AD_UUID16_INCOMPLETE) / 2]);
 	case BH_AD_SOLICIT16:
-		return parse_uuids(ad->solicit, &ad->n_solicit, BH_AD_MAX_SOLICIT, &ad->overflow,
-				   type, d, n, 2);
 	case BH_AD_SOLICIT32:
-		return parse_uuids(ad->solicit, &ad->n_solicit, BH_AD_MAX_SOLICIT, &ad->overflow,
-				   type, d, n, 4);
 	case BH_AD_SOLICIT128:
 		return parse_uuids(ad->solicit, &ad->n_solicit, BH_AD_MAX_SOLICIT, &ad->overflow,
-				   type, d, n, 16);
+				   type, d, n, type == BH_AD_SOLICIT16 ? 2 : type == BH_AD_SOLICIT32 ? 4 : 16);
 	case BH_AD_NAME_SHORT:
 	case BH_AD_NAME_COMPLETE:
 		/* A complete name wins over a shortened one whatever the order. */
@@ -197,11 +192,10 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 		ad->present |= BH_AD_HAS_CONN_INTERVAL;
 		return true;
 	case BH_AD_SERVICE_DATA16:
-		return parse_svc_data(ad, d, n, 2);
 	case BH_AD_SERVICE_DATA32:
-		return parse_svc_data(ad, d, n, 4);
 	case BH_AD_SERVICE_DATA128:
-		return parse_svc_data(ad, d, n, 16);
+		return parse_svc_data(ad, d, n, type == BH_AD_SERVICE_DATA16 ? 2
+						: type == BH_AD_SERVICE_DATA32 ? 4 : 16);
 	case BH_AD_PUBLIC_TARGET:
 		return parse_targets(ad, BH_ADDR_PUBLIC, d, n);
 	case BH_AD_RANDOM_TARGET:
