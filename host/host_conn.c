@@ -371,27 +371,34 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 	conn_release(c);
 }
 
+/* A link the host cannot take: Remote Device Terminated due to Low
+ * Resources (0x14). */
+static void refuse(struct bh_host *h, uint16_t handle, const char *why)
+{
+	host_log(h, BH_LOG_ERROR, "%s for connection 0x%04x", why, handle);
+	bh_gap_disconnect(h->gap, handle, 0x14);
+}
+
 static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 {
 	struct bh_host *h = ctx;
 	/* A slot made before and free now first, else a slot not made yet. */
-	unsigned slot = h->max_conns;
-	for (unsigned i = 0; i < h->max_conns && slot == h->max_conns; i++)
-		if (h->conns[i] && !h->conns[i]->used)
+	unsigned slot = h->max_conns, fresh = h->max_conns;
+	for (unsigned i = 0; i < h->max_conns; i++) {
+		if (!h->conns[i]) {
+			if (fresh == h->max_conns)
+				fresh = i;
+		} else if (!h->conns[i]->used && slot == h->max_conns) {
 			slot = i;
-	for (unsigned i = 0; i < h->max_conns && slot == h->max_conns; i++)
-		if (!h->conns[i])
-			slot = i;
-	if (slot == h->max_conns) {
-		host_log(h, BH_LOG_ERROR, "no room for connection 0x%04x", gc->handle);
-		bh_gap_disconnect(h->gap, gc->handle, 0x14);
-		return;
+		}
 	}
+	if (slot == h->max_conns)
+		slot = fresh;
 	/* Made on first use: a slot never used costs a pointer. Out of memory
 	 * refuses the link as a full table does. */
-	if (!h->conns[slot] && !(h->conns[slot] = calloc(1, sizeof(struct host_conn)))) {
-		host_log(h, BH_LOG_ERROR, "out of memory for connection 0x%04x", gc->handle);
-		bh_gap_disconnect(h->gap, gc->handle, 0x14);
+	if (slot == h->max_conns ||
+	    (!h->conns[slot] && !(h->conns[slot] = calloc(1, sizeof(struct host_conn))))) {
+		refuse(h, gc->handle, slot == h->max_conns ? "no room" : "out of memory");
 		return;
 	}
 	struct host_conn *c = h->conns[slot];
@@ -401,10 +408,9 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	c->handle = gc->handle;
 	c->central = gc->role == BH_GAP_ROLE_CENTRAL;
 	c->peer = gc->peer;
+	/* GAP has already asked host_resolve (port.resolve_rpa). */
 	c->identity = gc->peer_identity;
 	c->local = gc->local;
-	if (!gc->peer_resolved)
-		host_resolve(h, &gc->peer, &c->identity);
 
 	c->att_port = (struct bh_att_port){
 		.ctx = c,
@@ -434,11 +440,10 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 
 	if (!c->att || !c->gattc || bh_l2cap_conn_added(h->l2cap, c->handle,
 			c->central ? BH_L2CAP_CENTRAL : BH_L2CAP_PERIPHERAL)) {
-		host_log(h, BH_LOG_ERROR, "out of memory for connection 0x%04x", gc->handle);
 		bh_gattc_free(c->gattc);
 		bh_att_free(c->att);
 		conn_release(c);
-		bh_gap_disconnect(h->gap, gc->handle, 0x14);
+		refuse(h, gc->handle, "out of memory");
 		return;
 	}
 	bh_gatts_connected(h->gatts, c->handle);
