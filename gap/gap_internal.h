@@ -233,14 +233,9 @@ uint8_t gap_own_type(const struct bh_gap *gap);
  * the controller (or stale). Returns 0 or BH_ENOMEM / make_rpa's error. */
 int gap_prepare_addr(struct bh_gap *gap, uint8_t proc);
 int gap_new_random(struct bh_gap *gap, enum bh_gap_own_addr kind, bh_addr *out);
-/* Through BH_LOG_ON, as BH_LOGF: a level below -Dlog_level drops the call. */
-#define gap_log(gap, lvl, ...)                               \
-	do {                                                 \
-		if (BH_LOG_ON(lvl))                          \
-			gap_logf((gap), (lvl), __VA_ARGS__); \
-	} while (0)
-void gap_logf(struct bh_gap *gap, enum bh_log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* BH_LOGF under the layer name "gap": a level below -Dlog_level drops the
+ * call. */
+#define gap_log(gap, lvl, ...) BH_LOGF((gap)->env, (lvl), "gap", __VA_ARGS__)
 
 /* One advertising PDU's worth of report, legacy or extended, reassembled. */
 struct gap_report {
