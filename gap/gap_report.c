@@ -91,14 +91,16 @@ void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
 		r.sid = 0xff;
 		r.tx_power = 127;
 		r.pphy = 1;
-		switch (type) {
-		case 0x00: r.connectable = r.scannable = true; break;  /* ADV_IND */
-		case 0x01: r.connectable = r.directed = true; break;   /* ADV_DIRECT_IND */
-		case 0x02: r.scannable = true; break;                  /* ADV_SCAN_IND */
-		case 0x03: break;                                      /* ADV_NONCONN_IND */
-		case 0x04: r.scan_rsp = r.scannable = true; break;     /* SCAN_RSP */
-		default: continue;                                     /* reserved: skip */
-		}
+		/* ADV_IND, ADV_DIRECT_IND, ADV_SCAN_IND, ADV_NONCONN_IND, SCAN_RSP:
+		 * bit 0 connectable, 1 scannable, 2 directed, 3 scan response;
+		 * a reserved type is skipped. */
+		static const uint8_t kinds[] = { 3, 5, 2, 0, 10 };
+		if (type >= sizeof(kinds))
+			continue;
+		r.connectable = kinds[type] & 1;
+		r.scannable = kinds[type] >> 1 & 1;
+		r.directed = kinds[type] >> 2 & 1;
+		r.scan_rsp = kinds[type] >> 3;
 		if (r.addr.type > BH_ADDR_RANDOM_ID)
 			continue;
 		gap_deliver(gap, &r);
