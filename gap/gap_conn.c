@@ -61,11 +61,6 @@ int gap_params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params
 			o->interval_max = o->interval_min;
 		if (!o->supervision_timeout)
 			o->supervision_timeout = d.supervision_timeout;
-		if (!o->scan_interval)
-			o->scan_interval = d.scan_interval;
-		if (!o->scan_window)
-			o->scan_window = o->scan_interval < d.scan_window ? o->scan_interval
-									  : d.scan_window;
 	} else {
 		*o = d;
 	}
@@ -80,10 +75,7 @@ int gap_params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params
 		return BH_EINVAL;
 	if (o->min_ce_len > o->max_ce_len)
 		return BH_EINVAL;
-	if (o->scan_interval < 4 || o->scan_interval > 0x4000 || o->scan_window < 4 ||
-	    o->scan_window > o->scan_interval)
-		return BH_EINVAL;
-	return BH_OK;
+	return gap_scan_timing(&o->scan_interval, &o->scan_window);
 }
 
 static void init_finish(struct bh_gap *gap, bh_status st, const struct bh_gap_conn *c)

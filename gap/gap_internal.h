@@ -264,6 +264,9 @@ int gap_scan_queue_enable(struct bh_gap *gap, bool enable);
 int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f);
 bool gap_filter_match_int(const struct gap_filter *f, const struct bh_gap_device *dev);
 int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, bool internal);
+/* Scan interval and window, scanning or initiating: 0 takes the default
+ * (0x0060; 0x0030 or the interval if shorter); BH_EINVAL out of range. */
+int gap_scan_timing(uint16_t *interval, uint16_t *window);
 void gap_scan_stop_int(struct bh_gap *gap, bh_status reason);
 /* A step of a start sequence queued by another file failed. */
 void gap_scan_step_failed(struct bh_gap *gap, bh_status st);

@@ -259,6 +259,18 @@ void bh_gap_stats(const struct bh_gap *gap, struct bh_gap_stats *out)
 	*out = gap->stats;
 }
 
+int gap_scan_timing(uint16_t *interval, uint16_t *window)
+{
+	if (!*interval)
+		*interval = 0x0060;
+	if (!*window)
+		*window = *interval < 0x0030 ? *interval : 0x0030;
+	/* Vol 4, Part E, 7.8.10 and 7.8.12: 0x0004..0x4000 and window <= interval. */
+	if (*interval < 4 || *interval > 0x4000 || *window < 4 || *window > *interval)
+		return BH_EINVAL;
+	return BH_OK;
+}
+
 int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, bool internal)
 {
 	if (!p)
@@ -266,12 +278,7 @@ int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, b
 	if (gap->scan_state != SCAN_IDLE)
 		return BH_EBUSY;
 	struct bh_gap_scan_params sp = *p;
-	if (!sp.interval)
-		sp.interval = 0x0060;
-	if (!sp.window)
-		sp.window = sp.interval < 0x0030 ? sp.interval : 0x0030;
-	/* Vol 4, Part E, 7.8.10: 0x0004..0x4000 and window <= interval. */
-	if (sp.interval < 4 || sp.interval > 0x4000 || sp.window < 4 || sp.window > sp.interval)
+	if (gap_scan_timing(&sp.interval, &sp.window))
 		return BH_EINVAL;
 	if (!sp.phys)
 		sp.phys = BH_GAP_PHY_MASK_1M;
