@@ -353,11 +353,7 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 	 * complete their operations with. It only runs once we return. */
 	host_waiters_link_lost(h, c->handle, reason, hci_reason);
 	host_save_conn_state(h, c, true);
-	if (c->sec_done) {
-		void (*done)(void *, bh_status) = c->sec_done;
-		c->sec_done = NULL;
-		done(c->sec_done_ctx, reason);
-	}
+	host_finish_raise(c, reason);
 	if (h->smp)
 		bh_smp_conn_removed(h->smp, c->handle);
 	bh_gatts_disconnected(h->gatts, c->handle);

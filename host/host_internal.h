@@ -333,6 +333,8 @@ bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity);
 /* The GATT client asks for more security on a link. */
 int host_raise_security(struct host_conn *c, uint8_t att_error,
 			void (*done)(void *done_ctx, bh_status status), void *done_ctx);
+/* Its one answer, if one is owed (cleared before the call). */
+void host_finish_raise(struct host_conn *c, bh_status st);
 /* What a bonded peer's link learned (CCCD values, and with with_cache the
  * GATT client's tree) into its bond, written only when changed; and back. */
 void host_save_conn_state(struct bh_host *h, struct host_conn *c, bool with_cache);
