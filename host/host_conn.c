@@ -472,9 +472,7 @@ static void gap_conn_updated(void *ctx, const struct bh_gap_conn *gc, bh_status 
 		 "conn 0x%04x: parameter update %s: interval %.2f ms, latency %u, timeout %u ms",
 		 gc->handle, st ? bh_strerror(st) : "done", gc->interval * 1.25, gc->latency,
 		 gc->supervision_timeout * 10u);
-	if (h->ev.conn_updated)
-		h->ev.conn_updated(h->ev.ctx, gc->handle, st, gc->interval * 1.25, gc->latency,
-				   gc->supervision_timeout * 10u);
+	host_link_report(h, gc, st);
 }
 
 static bool gap_resolve(void *ctx, const bh_addr *rpa, bh_addr *identity)

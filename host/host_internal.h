@@ -227,6 +227,8 @@ enum host_connect_how host_privacy_target(struct bh_host *h, const bh_addr *addr
 /* LE Connection Update Complete: true when host_link.c already handled
  * this failure (reported it, or went on over L2CAP): not reported again. */
 bool host_link_conn_updated(struct bh_host *h, uint16_t handle, bh_status st);
+/* bh_host_events.conn_updated for gc (none when NULL), in ms. */
+void host_link_report(struct bh_host *h, const struct bh_gap_conn *gc, bh_status st);
 void host_link_l2cap_result(void *ctx, uint16_t handle, bh_status st);
 /* Central: apply parameters accepted from an L2CAP request. */
 void host_link_l2cap_apply(struct bh_host *h, uint16_t handle, const struct bh_gap_conn_params *p);
