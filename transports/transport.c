@@ -105,6 +105,12 @@ void bh_transport_die(struct bh_transport *t, bh_status why)
 		t->port.lost(t->port.ctx, why);
 }
 
+/* Every spec form, for both messages that name them. */
+#define KINDS                                                                                   \
+	"usb, usb:VID:PID, usb:BUS-PORT.PORT, "                                                 \
+	"serial:/dev/ttyACM0[,BAUD][,speed=N][,flow=on|off][,parity=even], h4:..., "           \
+	"h5:/dev/ttyS0,115200, unix:/path, tcp:HOST:PORT, hciN or replay:FILE"
+
 int bh_transport_open(const char *spec, struct bh_transport **out, char *err, size_t errlen)
 {
 	if (!out)
@@ -115,9 +121,7 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 	if (!spec || !*spec)
 		return bh_transport_errf(BH_EINVAL, err, errlen,
 					 "no transport given: use -t SPEC or set BLEHOST_TRANSPORT "
-					 "(usb, usb:VID:PID, serial:/dev/ttyACM0,1000000,rtscts, "
-					 "h5:/dev/ttyS0,115200, "
-					 "unix:/path, tcp:HOST:PORT, hci0, replay:FILE)");
+					 "(%s)", KINDS);
 	/* The kinds by prefix, in the order they are tried; "hci" (hciN) is
 	 * passed on whole. */
 	static const char kinds[][8] = { "serial:", "h4:", "h5:", "unix:", "tcp:",
@@ -147,12 +151,8 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 			return bh_transport_open_userchan(spec, out, err, errlen);
 		}
 	}
-	return bh_transport_errf(BH_EINVAL, err, errlen,
-				 "unknown transport '%s': use usb, usb:VID:PID, usb:BUS-PORT.PORT, "
-				 "serial:/dev/ttyACM0[,BAUD][,speed=N][,flow=on|off][,parity=even], h4:..., h5:..., "
-				 "unix:/path, tcp:HOST:PORT, "
-				 "hciN or replay:FILE",
-				 spec);
+	return bh_transport_errf(BH_EINVAL, err, errlen, "unknown transport '%s': use %s", spec,
+				 KINDS);
 }
 
 int bh_transport_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len)
