@@ -15,35 +15,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The i-th of NUL-separated names ending in an empty one, or "?": one
+ * string instead of a switch of pointers. */
+static const char *nth_name(const char *names, unsigned i)
+{
+	while (*names && i--)
+		names += strlen(names) + 1;
+	return *names ? names : "?";
+}
+
 const char *hci_state_str(enum hci_state s)
 {
-	switch (s) {
-	case HCI_STATE_DOWN: return "down";
-	case HCI_STATE_INIT: return "init";
-	case HCI_STATE_RECOVERING: return "recovering";
-	case HCI_STATE_READY: return "ready";
-	}
-	return "?";
+	return nth_name("down\0init\0recovering\0ready\0", s);
 }
 
 const char *hci_init_step_str(enum hci_init_step s)
 {
-	switch (s) {
-	case HCI_INIT_IDLE: return "idle";
-	case HCI_INIT_RESET: return "reset";
-	case HCI_INIT_READ_LOCAL_VERSION: return "read-local-version";
-	case HCI_INIT_READ_LOCAL_COMMANDS: return "read-local-commands";
-	case HCI_INIT_READ_LOCAL_FEATURES: return "read-local-features";
-	case HCI_INIT_LE_READ_LOCAL_FEATURES: return "le-read-local-features";
-	case HCI_INIT_READ_BD_ADDR: return "read-bd-addr";
-	case HCI_INIT_LE_READ_BUFFER_SIZE: return "le-read-buffer-size";
-	case HCI_INIT_READ_BUFFER_SIZE: return "read-buffer-size";
-	case HCI_INIT_SET_EVENT_MASK: return "set-event-mask";
-	case HCI_INIT_WRITE_LE_HOST_SUPPORT: return "write-le-host-support";
-	case HCI_INIT_LE_SET_EVENT_MASK: return "le-set-event-mask";
-	case HCI_INIT_DONE: return "done";
-	}
-	return "?";
+	/* In the order of enum hci_init_step. */
+	return nth_name("idle\0reset\0read-local-version\0read-local-commands\0"
+			"read-local-features\0le-read-local-features\0read-bd-addr\0"
+			"le-read-buffer-size\0read-buffer-size\0set-event-mask\0"
+			"write-le-host-support\0le-set-event-mask\0done\0",
+			s);
 }
 
 void bh_hci_config_default(struct bh_hci_config *c)
