@@ -316,30 +316,35 @@ void gap_conn_timeout(struct bh_gap *gap)
 	}
 }
 
+static const uint8_t zero6[6];
+
 static bool addr_zero(const uint8_t v[6])
 {
-	static const uint8_t z[6];
-	return memcmp(v, z, 6) == 0;
+	return memcmp(v, zero6, 6) == 0;
 }
 
 void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint8_t sub)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint8_t role = bh_rd_u8(&r);
-	bh_addr peer = { bh_rd_u8(&r) };
-	bh_rd_copy(&r, peer.val, 6);
-	uint8_t local_rpa[6] = { 0 }, peer_rpa[6] = { 0 };
-	if (sub != BH_LE_CONN_COMPLETE) {
-		bh_rd_copy(&r, local_rpa, 6);
-		bh_rd_copy(&r, peer_rpa, 6);
-	}
-	uint16_t interval = bh_rd_u16(&r), latency = bh_rd_u16(&r), timeout = bh_rd_u16(&r);
-	bh_rd_u8(&r); /* Central_Clock_Accuracy */
-	/* v2 (7.7.65.10) says which advertising set the link came from. */
-	uint8_t adv_handle = sub == BH_LE_ENH_CONN_COMPLETE_V2 ? bh_rd_u8(&r) : 0xff;
-	if (!bh_rd_ok(&r) && status == 0) {
+	/* Status(1) Connection_Handle(2) Role(1) Peer_Address_Type(1)
+	 * Peer_Address(6), the enhanced events' Local and Peer RPAs (6, 6),
+	 * Interval Latency Timeout (2 each), Central_Clock_Accuracy(1), and
+	 * v2's Advertising_Handle (7.7.65.1, 7.7.65.10): read from a copy, so
+	 * what the event lacks reads as zeros. */
+	bool enh = sub != BH_LE_CONN_COMPLETE;
+	size_t need = enh ? (sub == BH_LE_ENH_CONN_COMPLETE_V2 ? 31 : 30) : 18;
+	uint8_t e[31] = { 0 };
+	memcpy(e, p, len < need ? len : need);
+	uint8_t status = e[0];
+	uint16_t handle = bh_get16(e + 1) & 0x0fff;
+	uint8_t role = e[3];
+	bh_addr peer = { e[4] };
+	memcpy(peer.val, e + 5, 6);
+	const uint8_t *local_rpa = enh ? e + 11 : zero6, *peer_rpa = enh ? e + 17 : zero6;
+	const uint8_t *t = e + (enh ? 23 : 11);
+	uint16_t interval = bh_get16(t), latency = bh_get16(t + 2), timeout = bh_get16(t + 4);
+	/* v2 says which advertising set the link came from. */
+	uint8_t adv_handle = need == 31 ? e[30] : 0xff;
+	if (len < need && status == 0) {
 		gap_log(gap, BH_LOG_INFO, "short connection complete dropped");
 		return;
 	}
