@@ -425,12 +425,11 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 
 void gap_on_disconn_complete(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint8_t reason = bh_rd_u8(&r);
-	if (!bh_rd_ok(&r) || status)
+	/* Status(1) Connection_Handle(2) Reason(1) (7.7.5) */
+	if (len < 4 || p[0])
 		return;
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
+	uint8_t reason = p[3];
 	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return;
@@ -448,12 +447,12 @@ void gap_on_disconn_complete(struct bh_gap *gap, const uint8_t *p, size_t len)
 
 void gap_on_conn_update_complete(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint16_t interval = bh_rd_u16(&r), latency = bh_rd_u16(&r), timeout = bh_rd_u16(&r);
-	if (!bh_rd_ok(&r))
+	/* Status(1) Connection_Handle(2) Interval(2) Latency(2) Timeout(2) (7.7.65.3) */
+	if (len < 9)
 		return;
+	uint8_t status = p[0];
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
+	uint16_t interval = bh_get16(p + 3), latency = bh_get16(p + 5), timeout = bh_get16(p + 7);
 	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return;
@@ -477,15 +476,14 @@ void gap_on_conn_update_complete(struct bh_gap *gap, const uint8_t *p, size_t le
 
 void gap_on_remote_features(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint8_t f[8];
-	bh_rd_copy(&r, f, 8);
-	struct gap_conn_slot *s = gap_slot_find(gap, handle);
-	if (!bh_rd_ok(&r) || status || !s)
+	/* Status(1) Connection_Handle(2) LE_Features(8) (7.7.65.4) */
+	if (len < 11 || p[0])
 		return;
-	memcpy(s->c.features, f, 8);
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
+	struct gap_conn_slot *s = gap_slot_find(gap, handle);
+	if (!s)
+		return;
+	memcpy(s->c.features, p + 3, 8);
 	s->c.features_valid = true;
 	if (gap->port.conn_changed)
 		gap->port.conn_changed(gap->port.ctx, &s->c);
