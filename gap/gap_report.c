@@ -76,17 +76,19 @@ void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
 	if (!event_consistent(gap, "advertising report", p, len, LEGACY_REPORT_FIXED, 8,
 			      BH_AD_LEGACY_MAX))
 		return;
-	struct bh_rd rd = bh_rd_init(p, len);
-	uint8_t num = bh_rd_u8(&rd);
+	/* The walk above proved every report whole: read them in place. */
+	uint8_t num = p[0];
+	const uint8_t *q = p + 1;
 	for (unsigned i = 0; i < num; i++) {
 		struct gap_report r = { 0 };
-		uint8_t type = bh_rd_u8(&rd);
-		r.addr.type = bh_rd_u8(&rd);
-		bh_rd_copy(&rd, r.addr.val, 6);
-		uint8_t dlen = bh_rd_u8(&rd);
-		r.data = bh_rd_ptr(&rd, dlen);
+		uint8_t type = q[0];
+		r.addr.type = q[1];
+		memcpy(r.addr.val, q + 2, 6);
+		uint8_t dlen = q[8];
+		r.data = q + 9;
 		r.len = dlen;
-		r.rssi = (int8_t)bh_rd_u8(&rd);
+		r.rssi = (int8_t)q[9 + dlen];
+		q += LEGACY_REPORT_FIXED + dlen;
 		r.legacy = true;
 		r.sid = 0xff;
 		r.tx_power = 127;
