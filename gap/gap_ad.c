@@ -152,13 +152,14 @@ static bool parse_field(struct bh_ad *ad, const struct ad_field *f, const uint8_
 
 static const uint8_t uuid_size[] = { 2, 4, 16 };
 
-/* One AD structure; returns false when its length does not suit its type. */
-static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n)
+/* One AD structure; returns false when its length does not suit its type.
+ * A type it does not know counts as unsuitable too, with *unknown set:
+ * both are kept as they are (ad->other). */
+static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n, bool *unknown)
 {
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (fields[i].type == type)
 			return parse_field(ad, &fields[i], d, n);
-	struct bh_rd r = bh_rd_init(d, n);
 	switch (type) {
 	case BH_AD_UUID16_INCOMPLETE:
 	case BH_AD_UUID16_COMPLETE:
@@ -187,8 +188,8 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 	case BH_AD_CONN_INTERVAL_RANGE:
 		if (n != 4)
 			return false;
-		ad->conn_interval_min = bh_rd_u16(&r);
-		ad->conn_interval_max = bh_rd_u16(&r);
+		ad->conn_interval_min = bh_get16(d);
+		ad->conn_interval_max = bh_get16(d + 2);
 		ad->present |= BH_AD_HAS_CONN_INTERVAL;
 		return true;
 	case BH_AD_SERVICE_DATA16:
@@ -204,29 +205,28 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 		/* Supplement A 1.16: address (6) then a type octet whose bit 0 says random. */
 		if (n != 7)
 			return false;
-		bh_rd_copy(&r, ad->le_bdaddr.val, 6);
-		ad->le_bdaddr.type = bh_rd_u8(&r) & 1;
+		memcpy(ad->le_bdaddr.val, d, 6);
+		ad->le_bdaddr.type = d[6] & 1;
 		ad->present |= BH_AD_HAS_LE_BDADDR;
 		return true;
 	}
 	case BH_AD_MANUFACTURER: {
-		uint16_t company = bh_rd_u16(&r);
-		if (!bh_rd_ok(&r))
+		/* Company_Identifier(2) then the data */
+		if (n < 2)
 			return false;
 		if (ad->n_mfr >= BH_AD_MAX_MFR) {
 			ad->overflow = true;
 			return true;
 		}
 		struct bh_ad_mfr *m = &ad->mfr[ad->n_mfr++];
-		size_t rest;
-		m->company = company;
-		m->data = bh_rd_rest(&r, &rest);
-		m->len = (uint16_t)rest;
+		m->company = bh_get16(d);
+		m->data = d + 2;
+		m->len = (uint16_t)(n - 2);
 		return true;
 	}
 	default:
-		keep_other(ad, type, d, n);
-		return true;
+		*unknown = true;
+		return false;
 	}
 }
 
@@ -243,8 +243,9 @@ int bh_ad_parse_more(struct bh_ad *ad, const uint8_t *data, size_t len)
 			return BH_EMALFORMED;
 		}
 		ad->n_fields++;
-		if (!parse_one(ad, f[0], f + 1, (size_t)flen - 1)) {
-			ad->n_bad++;
+		bool unknown = false;
+		if (!parse_one(ad, f[0], f + 1, (size_t)flen - 1, &unknown)) {
+			ad->n_bad += !unknown;
 			keep_other(ad, f[0], f + 1, (size_t)flen - 1);
 		}
 	}
