@@ -70,13 +70,12 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			return;
 		}
 		if (arg == ADV_MAXLEN) {
-			struct bh_rd r = bh_rd_init(ret, len);
-			bh_rd_u8(&r);
-			uint16_t max = bh_rd_u16(&r);
-			if (!bh_rd_ok(&r)) {
+			/* Status(1) Max_Advertising_Data_Length(2) (7.8.57) */
+			if (!ret || len < 3) {
 				start_failed(gap, BH_EMALFORMED);
 				return;
 			}
+			uint16_t max = bh_get16(ret + 1);
 			gap->ext_adv_max = max;
 			if (gap->adv.data_len > max || gap->adv.scan_rsp_len > max)
 				start_failed(gap, BH_ENOSPACE);
@@ -444,13 +443,12 @@ void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s)
 /* LE Advertising Set Terminated (7.7.65.18). */
 void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint8_t handle = bh_rd_u8(&r);
-	uint16_t conn = bh_rd_u16(&r) & 0x0fff;
-	bh_rd_u8(&r);
-	if (!bh_rd_ok(&r) || handle != ADV_HANDLE)
+	/* Status(1) Advertising_Handle(1) Connection_Handle(2)
+	 * Num_Completed_Extended_Advertising_Events(1) */
+	if (len < 5 || p[1] != ADV_HANDLE)
 		return;
+	uint8_t status = p[0];
+	uint16_t conn = bh_get16(p + 2) & 0x0fff;
 	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
 		return;
 	if (status == 0) {
