@@ -229,24 +229,25 @@ void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
 			      255))
 		return;
 	frag_expire(gap);
-	struct bh_rd rd = bh_rd_init(p, len);
-	uint8_t num = bh_rd_u8(&rd);
+	/* The walk above proved every report whole: read them in place
+	 * (the direct address, octets 16-22, is not used). */
+	uint8_t num = p[0];
+	const uint8_t *q = p + 1;
 	for (unsigned i = 0; i < num; i++) {
 		struct gap_report r = { 0 };
-		uint16_t type = bh_rd_u16(&rd);
-		r.addr.type = bh_rd_u8(&rd);
-		bh_rd_copy(&rd, r.addr.val, 6);
-		r.pphy = bh_rd_u8(&rd);
-		r.sphy = bh_rd_u8(&rd);
-		r.sid = bh_rd_u8(&rd);
-		r.tx_power = (int8_t)bh_rd_u8(&rd);
-		r.rssi = (int8_t)bh_rd_u8(&rd);
-		r.periodic_interval = bh_rd_u16(&rd);
-		bh_rd_u8(&rd);  /* Direct_Address_Type */
-		bh_rd_ptr(&rd, 6);
-		uint8_t dlen = bh_rd_u8(&rd);
-		r.data = bh_rd_ptr(&rd, dlen);
+		uint16_t type = bh_get16(q);
+		r.addr.type = q[2];
+		memcpy(r.addr.val, q + 3, 6);
+		r.pphy = q[9];
+		r.sphy = q[10];
+		r.sid = q[11];
+		r.tx_power = (int8_t)q[12];
+		r.rssi = (int8_t)q[13];
+		r.periodic_interval = bh_get16(q + 14);
+		uint8_t dlen = q[23];
+		r.data = q + EXT_REPORT_FIXED;
 		r.len = dlen;
+		q += EXT_REPORT_FIXED + dlen;
 		r.connectable = type & 0x01;
 		r.scannable = type & 0x02;
 		r.directed = type & 0x04;
