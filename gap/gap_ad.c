@@ -28,9 +28,7 @@ static bool parse_uuids(struct bh_ad_uuid *arr, uint8_t *count, unsigned max, bo
 {
 	if (n % usz)
 		return false;
-	struct bh_rd r = bh_rd_init(d, n);
-	while (bh_rd_left(&r) >= usz) {
-		const uint8_t *p = bh_rd_ptr(&r, usz);
+	for (const uint8_t *p = d; p < d + n; p += usz) {
 		if (*count >= max) {
 			*ovf = true;
 			continue;
@@ -44,19 +42,17 @@ static bool parse_uuids(struct bh_ad_uuid *arr, uint8_t *count, unsigned max, bo
 
 static bool parse_svc_data(struct bh_ad *ad, const uint8_t *d, size_t n, size_t usz)
 {
-	struct bh_rd r = bh_rd_init(d, n);
-	const uint8_t *u = bh_rd_ptr(&r, usz);
-	if (!u)
+	/* The service's UUID, then its data */
+	if (n < usz)
 		return false;
 	if (ad->n_svc_data >= BH_AD_MAX_SVC_DATA) {
 		ad->overflow = true;
 		return true;
 	}
 	struct bh_ad_svc_data *s = &ad->svc_data[ad->n_svc_data++];
-	bh_uuid_from_le(&s->uuid, u, usz);
-	size_t rest;
-	s->data = bh_rd_rest(&r, &rest);
-	s->len = (uint16_t)rest;
+	bh_uuid_from_le(&s->uuid, d, usz);
+	s->data = d + usz;
+	s->len = (uint16_t)(n - usz);
 	return true;
 }
 
@@ -64,9 +60,7 @@ static bool parse_targets(struct bh_ad *ad, uint8_t addr_type, const uint8_t *d,
 {
 	if (n == 0 || n % 6)
 		return false;
-	struct bh_rd r = bh_rd_init(d, n);
-	while (bh_rd_left(&r) >= 6) {
-		const uint8_t *p = bh_rd_ptr(&r, 6);
+	for (const uint8_t *p = d; p < d + n; p += 6) {
 		if (ad->n_targets >= BH_AD_MAX_TARGETS) {
 			ad->overflow = true;
 			continue;
@@ -232,16 +226,17 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 
 int bh_ad_parse_more(struct bh_ad *ad, const uint8_t *data, size_t len)
 {
-	struct bh_rd r = bh_rd_init(data, len);
-	while (bh_rd_left(&r) > 0) {
-		uint8_t flen = bh_rd_u8(&r);
+	/* Length(1) then that many octets: AD_Type(1) and its data */
+	for (size_t off = 0; off < len;) {
+		uint8_t flen = data[off++];
 		if (flen == 0)
 			break; /* the non-significant part (zero padding) starts here */
-		const uint8_t *f = bh_rd_ptr(&r, flen);
-		if (!f) {
+		if (flen > len - off) {
 			ad->malformed = true;
 			return BH_EMALFORMED;
 		}
+		const uint8_t *f = data + off;
+		off += flen;
 		ad->n_fields++;
 		bool unknown = false;
 		if (!parse_one(ad, f[0], f + 1, (size_t)flen - 1, &unknown)) {
