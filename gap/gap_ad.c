@@ -2,8 +2,10 @@
  *
  * Format: a sequence of AD structures, each Length (1) | AD Type (1) |
  * AD Data (Length - 1) (Vol 3, Part C, 11). Types and their data formats:
- * Core Specification Supplement, Part A, 1.1-1.21. Pure functions: every
- * byte is read through bh_rd, and a bad length never reads past the input.
+ * Core Specification Supplement, Part A, 1.1-1.21. Pure functions: each
+ * structure's length is checked against what is left before it is read,
+ * and each type's against its format, so a bad length never reads past
+ * the input.
  */
 #include <blehost/gap.h>
 
@@ -256,14 +258,12 @@ int bh_ad_parse(struct bh_ad *ad, const uint8_t *data, size_t len)
 
 const uint8_t *bh_ad_find(const uint8_t *data, size_t len, uint8_t type, size_t *out_len)
 {
-	struct bh_rd r = bh_rd_init(data, len);
-	while (bh_rd_left(&r) > 0) {
-		uint8_t flen = bh_rd_u8(&r);
-		if (flen == 0)
+	for (size_t off = 0; off < len;) {
+		uint8_t flen = data[off++];
+		if (flen == 0 || flen > len - off)
 			break;
-		const uint8_t *f = bh_rd_ptr(&r, flen);
-		if (!f)
-			break;
+		const uint8_t *f = data + off;
+		off += flen;
 		if (f[0] == type) {
 			*out_len = (size_t)flen - 1;
 			return f + 1;
