@@ -86,12 +86,9 @@ int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f)
 		if (f->prefixes_len > sizeof(dst->prefixes))
 			return BH_ENOSPACE;
 		/* Every prefix is length | type | bytes and must be whole. */
-		struct bh_rd r = bh_rd_init(f->prefixes, f->prefixes_len);
-		while (bh_rd_left(&r)) {
-			uint8_t l = bh_rd_u8(&r);
-			if (l == 0 || !bh_rd_ptr(&r, l))
+		for (size_t off = 0; off < f->prefixes_len; off += f->prefixes[off] + 1u)
+			if (f->prefixes[off] == 0 || f->prefixes[off] > f->prefixes_len - off - 1)
 				return BH_EINVAL;
-		}
 		memcpy(dst->prefixes, f->prefixes, f->prefixes_len);
 		dst->prefixes_len = f->prefixes_len;
 		dst->prefix_all = f->prefix_match_all;
@@ -101,28 +98,27 @@ int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f)
 
 static bool prefix_in(const uint8_t *pfx, size_t plen, const uint8_t *data, size_t len)
 {
-	struct bh_rd r = bh_rd_init(data, len);
-	while (bh_rd_left(&r)) {
-		uint8_t l = bh_rd_u8(&r);
-		if (l == 0)
+	/* AD structures: Length(1) then that many octets */
+	for (size_t off = 0; off < len;) {
+		uint8_t l = data[off++];
+		if (l == 0 || l > len - off)
 			break;
-		const uint8_t *f = bh_rd_ptr(&r, l);
-		if (!f)
-			break;
-		if (l >= plen && memcmp(f, pfx, plen) == 0)
+		if (l >= plen && memcmp(data + off, pfx, plen) == 0)
 			return true;
+		off += l;
 	}
 	return false;
 }
 
 static bool prefixes_match(const struct gap_filter *f, const struct bh_gap_device *dev)
 {
-	struct bh_rd r = bh_rd_init(f->prefixes, f->prefixes_len);
-	while (bh_rd_left(&r)) {
-		uint8_t l = bh_rd_u8(&r);
-		const uint8_t *p = bh_rd_ptr(&r, l);
-		if (!p)
+	/* Checked whole by gap_filter_copy: length(1) then the prefix */
+	for (size_t off = 0; off < f->prefixes_len;) {
+		uint8_t l = f->prefixes[off++];
+		if (l > f->prefixes_len - off)
 			break;
+		const uint8_t *p = f->prefixes + off;
+		off += l;
 		bool hit = prefix_in(p, l, dev->adv_data, dev->adv_len) ||
 			   prefix_in(p, l, dev->rsp_data, dev->rsp_len);
 		if (hit && !f->prefix_all)
