@@ -36,29 +36,31 @@ static void reject(struct bh_gap *gap, const char *what, const char *why)
 static bool event_consistent(struct bh_gap *gap, const char *what, const uint8_t *p, size_t len,
 			     size_t fixed, size_t len_at, unsigned max_data)
 {
-	struct bh_rd rd = bh_rd_init(p, len);
-	unsigned num = bh_rd_u8(&rd);
-	if (!bh_rd_ok(&rd) || num == 0) {
+	unsigned num = len ? p[0] : 0;
+	if (num == 0) {
 		reject(gap, what, "no reports");
 		return false;
 	}
+	size_t off = 1;
 	for (unsigned i = 0; i < num; i++) {
-		const uint8_t *head = bh_rd_ptr(&rd, len_at + 1);
-		if (!head) {
+		/* len - off: what is left, never negative (off <= len). */
+		if (len - off < len_at + 1) {
 			reject(gap, what, "Num_Reports larger than the event holds");
 			return false;
 		}
-		uint8_t dlen = head[len_at];
+		uint8_t dlen = p[off + len_at];
 		if (dlen > max_data) {
 			reject(gap, what, "a report longer than its PDU allows");
 			return false;
 		}
-		if (!bh_rd_ptr(&rd, dlen + (fixed - len_at - 1))) {
+		off += len_at + 1;
+		if (len - off < dlen + (fixed - len_at - 1)) {
 			reject(gap, what, "Num_Reports larger than the event holds");
 			return false;
 		}
+		off += dlen + (fixed - len_at - 1);
 	}
-	if (bh_rd_left(&rd)) {
+	if (off != len) {
 		reject(gap, what, "bytes after the last report (Num_Reports too small)");
 		return false;
 	}
