@@ -64,8 +64,8 @@ int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f)
 		return BH_ENOSPACE;
 	if (f->n_uuids && !f->uuids)
 		return BH_EINVAL;
-	for (size_t i = 0; i < f->n_uuids; i++)
-		dst->uuids[i] = f->uuids[i];
+	if (f->n_uuids)
+		memcpy(dst->uuids, f->uuids, f->n_uuids * sizeof(f->uuids[0]));
 	dst->n_uuids = f->n_uuids;
 	if (f->name_substr) {
 		if (strlen(f->name_substr) >= sizeof(dst->name))
