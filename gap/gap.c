@@ -8,18 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void gap_logf(struct bh_gap *gap, enum bh_log_level lvl, const char *fmt, ...)
-{
-	if (!gap->env->log || lvl > gap->env->log_level)
-		return;
-	char buf[160];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	bh_logf(gap->env, lvl, "gap", "%s", buf);
-}
-
 void bh_gap_config_default(struct bh_gap_config *c)
 {
 	memset(c, 0, sizeof(*c));

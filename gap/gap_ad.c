@@ -2,8 +2,10 @@
  *
  * Format: a sequence of AD structures, each Length (1) | AD Type (1) |
  * AD Data (Length - 1) (Vol 3, Part C, 11). Types and their data formats:
- * Core Specification Supplement, Part A, 1.1-1.21. Pure functions: every
- * byte is read through bh_rd, and a bad length never reads past the input.
+ * Core Specification Supplement, Part A, 1.1-1.21. Pure functions: each
+ * structure's length is checked against what is left before it is read,
+ * and each type's against its format, so a bad length never reads past
+ * the input.
  */
 #include <blehost/gap.h>
 
@@ -28,9 +30,7 @@ static bool parse_uuids(struct bh_ad_uuid *arr, uint8_t *count, unsigned max, bo
 {
 	if (n % usz)
 		return false;
-	struct bh_rd r = bh_rd_init(d, n);
-	while (bh_rd_left(&r) >= usz) {
-		const uint8_t *p = bh_rd_ptr(&r, usz);
+	for (const uint8_t *p = d; p < d + n; p += usz) {
 		if (*count >= max) {
 			*ovf = true;
 			continue;
@@ -44,19 +44,17 @@ static bool parse_uuids(struct bh_ad_uuid *arr, uint8_t *count, unsigned max, bo
 
 static bool parse_svc_data(struct bh_ad *ad, const uint8_t *d, size_t n, size_t usz)
 {
-	struct bh_rd r = bh_rd_init(d, n);
-	const uint8_t *u = bh_rd_ptr(&r, usz);
-	if (!u)
+	/* The service's UUID, then its data */
+	if (n < usz)
 		return false;
 	if (ad->n_svc_data >= BH_AD_MAX_SVC_DATA) {
 		ad->overflow = true;
 		return true;
 	}
 	struct bh_ad_svc_data *s = &ad->svc_data[ad->n_svc_data++];
-	bh_uuid_from_le(&s->uuid, u, usz);
-	size_t rest;
-	s->data = bh_rd_rest(&r, &rest);
-	s->len = (uint16_t)rest;
+	bh_uuid_from_le(&s->uuid, d, usz);
+	s->data = d + usz;
+	s->len = (uint16_t)(n - usz);
 	return true;
 }
 
@@ -64,9 +62,7 @@ static bool parse_targets(struct bh_ad *ad, uint8_t addr_type, const uint8_t *d,
 {
 	if (n == 0 || n % 6)
 		return false;
-	struct bh_rd r = bh_rd_init(d, n);
-	while (bh_rd_left(&r) >= 6) {
-		const uint8_t *p = bh_rd_ptr(&r, 6);
+	for (const uint8_t *p = d; p < d + n; p += 6) {
 		if (ad->n_targets >= BH_AD_MAX_TARGETS) {
 			ad->overflow = true;
 			continue;
@@ -150,35 +146,31 @@ static bool parse_field(struct bh_ad *ad, const struct ad_field *f, const uint8_
 	return true;
 }
 
-/* One AD structure; returns false when its length does not suit its type. */
-static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n)
+static const uint8_t uuid_size[] = { 2, 4, 16 };
+
+/* One AD structure; returns false when its length does not suit its type.
+ * A type it does not know counts as unsuitable too, with *unknown set:
+ * both are kept as they are (ad->other). */
+static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n, bool *unknown)
 {
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (fields[i].type == type)
 			return parse_field(ad, &fields[i], d, n);
-	struct bh_rd r = bh_rd_init(d, n);
 	switch (type) {
 	case BH_AD_UUID16_INCOMPLETE:
 	case BH_AD_UUID16_COMPLETE:
-		return parse_uuids(ad->uuids, &ad->n_uuids, BH_AD_MAX_UUIDS, &ad->overflow, type, d,
-				   n, 2);
 	case BH_AD_UUID32_INCOMPLETE:
 	case BH_AD_UUID32_COMPLETE:
-		return parse_uuids(ad->uuids, &ad->n_uuids, BH_AD_MAX_UUIDS, &ad->overflow, type, d,
-				   n, 4);
 	case BH_AD_UUID128_INCOMPLETE:
 	case BH_AD_UUID128_COMPLETE:
+		/* 0x02-0x07: incomplete and complete lists of 16, 32, 128-bit UUIDs. */
 		return parse_uuids(ad->uuids, &ad->n_uuids, BH_AD_MAX_UUIDS, &ad->overflow, type, d,
-				   n, 16);
+				   n, uuid_size[(type - BH_AD_UUID16_INCOMPLETE) / 2]);
 	case BH_AD_SOLICIT16:
-		return parse_uuids(ad->solicit, &ad->n_solicit, BH_AD_MAX_SOLICIT, &ad->overflow,
-				   type, d, n, 2);
 	case BH_AD_SOLICIT32:
-		return parse_uuids(ad->solicit, &ad->n_solicit, BH_AD_MAX_SOLICIT, &ad->overflow,
-				   type, d, n, 4);
 	case BH_AD_SOLICIT128:
 		return parse_uuids(ad->solicit, &ad->n_solicit, BH_AD_MAX_SOLICIT, &ad->overflow,
-				   type, d, n, 16);
+				   type, d, n, type == BH_AD_SOLICIT16 ? 2 : type == BH_AD_SOLICIT32 ? 4 : 16);
 	case BH_AD_NAME_SHORT:
 	case BH_AD_NAME_COMPLETE:
 		/* A complete name wins over a shortened one whatever the order. */
@@ -192,16 +184,15 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 	case BH_AD_CONN_INTERVAL_RANGE:
 		if (n != 4)
 			return false;
-		ad->conn_interval_min = bh_rd_u16(&r);
-		ad->conn_interval_max = bh_rd_u16(&r);
+		ad->conn_interval_min = bh_get16(d);
+		ad->conn_interval_max = bh_get16(d + 2);
 		ad->present |= BH_AD_HAS_CONN_INTERVAL;
 		return true;
 	case BH_AD_SERVICE_DATA16:
-		return parse_svc_data(ad, d, n, 2);
 	case BH_AD_SERVICE_DATA32:
-		return parse_svc_data(ad, d, n, 4);
 	case BH_AD_SERVICE_DATA128:
-		return parse_svc_data(ad, d, n, 16);
+		return parse_svc_data(ad, d, n, type == BH_AD_SERVICE_DATA16 ? 2
+						: type == BH_AD_SERVICE_DATA32 ? 4 : 16);
 	case BH_AD_PUBLIC_TARGET:
 		return parse_targets(ad, BH_ADDR_PUBLIC, d, n);
 	case BH_AD_RANDOM_TARGET:
@@ -210,47 +201,48 @@ static bool parse_one(struct bh_ad *ad, uint8_t type, const uint8_t *d, size_t n
 		/* Supplement A 1.16: address (6) then a type octet whose bit 0 says random. */
 		if (n != 7)
 			return false;
-		bh_rd_copy(&r, ad->le_bdaddr.val, 6);
-		ad->le_bdaddr.type = bh_rd_u8(&r) & 1;
+		memcpy(ad->le_bdaddr.val, d, 6);
+		ad->le_bdaddr.type = d[6] & 1;
 		ad->present |= BH_AD_HAS_LE_BDADDR;
 		return true;
 	}
 	case BH_AD_MANUFACTURER: {
-		uint16_t company = bh_rd_u16(&r);
-		if (!bh_rd_ok(&r))
+		/* Company_Identifier(2) then the data */
+		if (n < 2)
 			return false;
 		if (ad->n_mfr >= BH_AD_MAX_MFR) {
 			ad->overflow = true;
 			return true;
 		}
 		struct bh_ad_mfr *m = &ad->mfr[ad->n_mfr++];
-		size_t rest;
-		m->company = company;
-		m->data = bh_rd_rest(&r, &rest);
-		m->len = (uint16_t)rest;
+		m->company = bh_get16(d);
+		m->data = d + 2;
+		m->len = (uint16_t)(n - 2);
 		return true;
 	}
 	default:
-		keep_other(ad, type, d, n);
-		return true;
+		*unknown = true;
+		return false;
 	}
 }
 
 int bh_ad_parse_more(struct bh_ad *ad, const uint8_t *data, size_t len)
 {
-	struct bh_rd r = bh_rd_init(data, len);
-	while (bh_rd_left(&r) > 0) {
-		uint8_t flen = bh_rd_u8(&r);
+	/* Length(1) then that many octets: AD_Type(1) and its data */
+	for (size_t off = 0; off < len;) {
+		uint8_t flen = data[off++];
 		if (flen == 0)
 			break; /* the non-significant part (zero padding) starts here */
-		const uint8_t *f = bh_rd_ptr(&r, flen);
-		if (!f) {
+		if (flen > len - off) {
 			ad->malformed = true;
 			return BH_EMALFORMED;
 		}
+		const uint8_t *f = data + off;
+		off += flen;
 		ad->n_fields++;
-		if (!parse_one(ad, f[0], f + 1, (size_t)flen - 1)) {
-			ad->n_bad++;
+		bool unknown = false;
+		if (!parse_one(ad, f[0], f + 1, (size_t)flen - 1, &unknown)) {
+			ad->n_bad += !unknown;
 			keep_other(ad, f[0], f + 1, (size_t)flen - 1);
 		}
 	}
@@ -266,14 +258,12 @@ int bh_ad_parse(struct bh_ad *ad, const uint8_t *data, size_t len)
 
 const uint8_t *bh_ad_find(const uint8_t *data, size_t len, uint8_t type, size_t *out_len)
 {
-	struct bh_rd r = bh_rd_init(data, len);
-	while (bh_rd_left(&r) > 0) {
-		uint8_t flen = bh_rd_u8(&r);
-		if (flen == 0)
+	for (size_t off = 0; off < len;) {
+		uint8_t flen = data[off++];
+		if (flen == 0 || flen > len - off)
 			break;
-		const uint8_t *f = bh_rd_ptr(&r, flen);
-		if (!f)
-			break;
+		const uint8_t *f = data + off;
+		off += flen;
 		if (f[0] == type) {
 			*out_len = (size_t)flen - 1;
 			return f + 1;

@@ -30,14 +30,20 @@ static bool uses_legacy_pdu(const struct bh_gap *gap)
 	return gap->adv.data_len <= BH_AD_LEGACY_MAX && gap->adv.scan_rsp_len <= BH_AD_LEGACY_MAX;
 }
 
-static void start_failed(struct bh_gap *gap, bh_status st)
+/* The start's one answer: its callback is cleared before it runs. */
+static void adv_answer(struct bh_gap *gap, bh_status st)
 {
-	gap_cmd_drop(gap, PROC_ADV);
-	gap->adv_state = ADV_IDLE;
 	bh_gap_done_cb cb = gap->adv_cb;
 	gap->adv_cb = NULL;
 	if (cb)
 		cb(gap->adv_cb_ctx, st);
+}
+
+static void start_failed(struct bh_gap *gap, bh_status st)
+{
+	gap_cmd_drop(gap, PROC_ADV);
+	gap->adv_state = ADV_IDLE;
+	adv_answer(gap, st);
 }
 
 static void stopped(struct bh_gap *gap, bh_status reason)
@@ -46,11 +52,7 @@ static void stopped(struct bh_gap *gap, bh_status reason)
 	gap->adv_deadline = BH_NEVER;
 	/* Stopped before the enable was confirmed (a connection came at once):
 	 * the start did happen, so its callback still gets its one answer. */
-	if (gap->adv_cb) {
-		bh_gap_done_cb cb = gap->adv_cb;
-		gap->adv_cb = NULL;
-		cb(gap->adv_cb_ctx, BH_OK);
-	}
+	adv_answer(gap, BH_OK);
 	if (gap->adv.on_stopped)
 		gap->adv.on_stopped(gap->adv.ctx, reason);
 }
@@ -68,13 +70,12 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			return;
 		}
 		if (arg == ADV_MAXLEN) {
-			struct bh_rd r = bh_rd_init(ret, len);
-			bh_rd_u8(&r);
-			uint16_t max = bh_rd_u16(&r);
-			if (!bh_rd_ok(&r)) {
+			/* Status(1) Max_Advertising_Data_Length(2) (7.8.57) */
+			if (!ret || len < 3) {
 				start_failed(gap, BH_EMALFORMED);
 				return;
 			}
+			uint16_t max = bh_get16(ret + 1);
 			gap->ext_adv_max = max;
 			if (gap->adv.data_len > max || gap->adv.scan_rsp_len > max)
 				start_failed(gap, BH_ENOSPACE);
@@ -83,10 +84,7 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 	case ADV_ENABLED:
 		if (gap->adv_state == ADV_STOPPING) {
 			/* A stop came while starting: the disable is queued. */
-			bh_gap_done_cb cb = gap->adv_cb;
-			gap->adv_cb = NULL;
-			if (cb)
-				cb(gap->adv_cb_ctx, st ? st : BH_ECANCELLED);
+			adv_answer(gap, st ? st : BH_ECANCELLED);
 			return;
 		}
 		if (gap->adv_state != ADV_STARTING)
@@ -99,10 +97,7 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		/* Legacy has no duration parameter: the host times it. */
 		if (gap->adv.timeout_ms && (!gap_ext_adv(gap) || gap->adv.timeout_ms > 655350))
 			gap->adv_deadline = bh_now(gap->env) + gap->adv.timeout_ms;
-		bh_gap_done_cb cb = gap->adv_cb;
-		gap->adv_cb = NULL;
-		if (cb)
-			cb(gap->adv_cb_ctx, BH_OK);
+		adv_answer(gap, BH_OK);
 		return;
 	case ADV_DISABLED:
 		if (gap->adv_state != ADV_STOPPING)
@@ -448,13 +443,12 @@ void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s)
 /* LE Advertising Set Terminated (7.7.65.18). */
 void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint8_t handle = bh_rd_u8(&r);
-	uint16_t conn = bh_rd_u16(&r) & 0x0fff;
-	bh_rd_u8(&r);
-	if (!bh_rd_ok(&r) || handle != ADV_HANDLE)
+	/* Status(1) Advertising_Handle(1) Connection_Handle(2)
+	 * Num_Completed_Extended_Advertising_Events(1) */
+	if (len < 5 || p[1] != ADV_HANDLE)
 		return;
+	uint8_t status = p[0];
+	uint16_t conn = bh_get16(p + 2) & 0x0fff;
 	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
 		return;
 	if (status == 0) {
@@ -492,9 +486,7 @@ void gap_adv_reset(struct bh_gap *gap, bh_status reason)
 	if (gap->adv_state == ADV_IDLE)
 		return;
 	if (gap->adv_cb) {
-		bh_gap_done_cb cb = gap->adv_cb;
-		gap->adv_cb = NULL;
-		cb(gap->adv_cb_ctx, reason);
+		adv_answer(gap, reason);
 		gap->adv_state = ADV_IDLE;
 		return;
 	}

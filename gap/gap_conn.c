@@ -61,11 +61,6 @@ int gap_params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params
 			o->interval_max = o->interval_min;
 		if (!o->supervision_timeout)
 			o->supervision_timeout = d.supervision_timeout;
-		if (!o->scan_interval)
-			o->scan_interval = d.scan_interval;
-		if (!o->scan_window)
-			o->scan_window = o->scan_interval < d.scan_window ? o->scan_interval
-									  : d.scan_window;
 	} else {
 		*o = d;
 	}
@@ -80,10 +75,7 @@ int gap_params_fix(struct bh_gap_conn_params *o, const struct bh_gap_conn_params
 		return BH_EINVAL;
 	if (o->min_ce_len > o->max_ce_len)
 		return BH_EINVAL;
-	if (o->scan_interval < 4 || o->scan_interval > 0x4000 || o->scan_window < 4 ||
-	    o->scan_window > o->scan_interval)
-		return BH_EINVAL;
-	return BH_OK;
+	return gap_scan_timing(&o->scan_interval, &o->scan_window);
 }
 
 static void init_finish(struct bh_gap *gap, bh_status st, const struct bh_gap_conn *c)
@@ -324,30 +316,35 @@ void gap_conn_timeout(struct bh_gap *gap)
 	}
 }
 
+static const uint8_t zero6[6];
+
 static bool addr_zero(const uint8_t v[6])
 {
-	static const uint8_t z[6];
-	return memcmp(v, z, 6) == 0;
+	return memcmp(v, zero6, 6) == 0;
 }
 
 void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint8_t sub)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint8_t role = bh_rd_u8(&r);
-	bh_addr peer = { bh_rd_u8(&r) };
-	bh_rd_copy(&r, peer.val, 6);
-	uint8_t local_rpa[6] = { 0 }, peer_rpa[6] = { 0 };
-	if (sub != BH_LE_CONN_COMPLETE) {
-		bh_rd_copy(&r, local_rpa, 6);
-		bh_rd_copy(&r, peer_rpa, 6);
-	}
-	uint16_t interval = bh_rd_u16(&r), latency = bh_rd_u16(&r), timeout = bh_rd_u16(&r);
-	bh_rd_u8(&r); /* Central_Clock_Accuracy */
-	/* v2 (7.7.65.10) says which advertising set the link came from. */
-	uint8_t adv_handle = sub == BH_LE_ENH_CONN_COMPLETE_V2 ? bh_rd_u8(&r) : 0xff;
-	if (!bh_rd_ok(&r) && status == 0) {
+	/* Status(1) Connection_Handle(2) Role(1) Peer_Address_Type(1)
+	 * Peer_Address(6), the enhanced events' Local and Peer RPAs (6, 6),
+	 * Interval Latency Timeout (2 each), Central_Clock_Accuracy(1), and
+	 * v2's Advertising_Handle (7.7.65.1, 7.7.65.10): read from a copy, so
+	 * what the event lacks reads as zeros. */
+	bool enh = sub != BH_LE_CONN_COMPLETE;
+	size_t need = enh ? (sub == BH_LE_ENH_CONN_COMPLETE_V2 ? 31 : 30) : 18;
+	uint8_t e[31] = { 0 };
+	memcpy(e, p, len < need ? len : need);
+	uint8_t status = e[0];
+	uint16_t handle = bh_get16(e + 1) & 0x0fff;
+	uint8_t role = e[3];
+	bh_addr peer = { e[4] };
+	memcpy(peer.val, e + 5, 6);
+	const uint8_t *local_rpa = enh ? e + 11 : zero6, *peer_rpa = enh ? e + 17 : zero6;
+	const uint8_t *t = e + (enh ? 23 : 11);
+	uint16_t interval = bh_get16(t), latency = bh_get16(t + 2), timeout = bh_get16(t + 4);
+	/* v2 says which advertising set the link came from. */
+	uint8_t adv_handle = need == 31 ? e[30] : 0xff;
+	if (len < need && status == 0) {
 		gap_log(gap, BH_LOG_INFO, "short connection complete dropped");
 		return;
 	}
@@ -393,22 +390,11 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	c->supervision_timeout = timeout;
 	gap_link_init(c);
 	c->peer = peer;
-	c->peer_identity = peer;
-	if (peer.type == BH_ADDR_PUBLIC_ID || peer.type == BH_ADDR_RANDOM_ID) {
-		/* Resolved by the controller: the air address is Peer_RPA. */
-		c->peer_identity.type = peer.type & 1;
-		c->peer_resolved = true;
-		if (!addr_zero(peer_rpa)) {
-			c->peer.type = BH_ADDR_RANDOM;
-			memcpy(c->peer.val, peer_rpa, 6);
-		}
-	} else if (peer.type == BH_ADDR_RANDOM && bh_addr_random_kind(&peer) == BH_RANDOM_RPA &&
-		   gap->port.resolve_rpa) {
-		bh_addr id;
-		if (gap->port.resolve_rpa(gap->port.ctx, &peer, &id)) {
-			c->peer_identity = id;
-			c->peer_resolved = true;
-		}
+	c->peer_resolved = gap_identity(gap, &peer, &c->peer_identity);
+	/* Resolved by the controller: the air address is Peer_RPA. */
+	if (peer.type > BH_ADDR_RANDOM && !addr_zero(peer_rpa)) {
+		c->peer.type = BH_ADDR_RANDOM;
+		memcpy(c->peer.val, peer_rpa, 6);
 	}
 	if (role == BH_GAP_ROLE_PERIPHERAL && adv_handle != 0xff)
 		s->adv_handle = (uint8_t)(adv_handle + 1);
@@ -439,12 +425,11 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 
 void gap_on_disconn_complete(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint8_t reason = bh_rd_u8(&r);
-	if (!bh_rd_ok(&r) || status)
+	/* Status(1) Connection_Handle(2) Reason(1) (7.7.5) */
+	if (len < 4 || p[0])
 		return;
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
+	uint8_t reason = p[3];
 	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return;
@@ -462,12 +447,12 @@ void gap_on_disconn_complete(struct bh_gap *gap, const uint8_t *p, size_t len)
 
 void gap_on_conn_update_complete(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint16_t interval = bh_rd_u16(&r), latency = bh_rd_u16(&r), timeout = bh_rd_u16(&r);
-	if (!bh_rd_ok(&r))
+	/* Status(1) Connection_Handle(2) Interval(2) Latency(2) Timeout(2) (7.7.65.3) */
+	if (len < 9)
 		return;
+	uint8_t status = p[0];
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
+	uint16_t interval = bh_get16(p + 3), latency = bh_get16(p + 5), timeout = bh_get16(p + 7);
 	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return;
@@ -491,15 +476,14 @@ void gap_on_conn_update_complete(struct bh_gap *gap, const uint8_t *p, size_t le
 
 void gap_on_remote_features(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint8_t f[8];
-	bh_rd_copy(&r, f, 8);
-	struct gap_conn_slot *s = gap_slot_find(gap, handle);
-	if (!bh_rd_ok(&r) || status || !s)
+	/* Status(1) Connection_Handle(2) LE_Features(8) (7.7.65.4) */
+	if (len < 11 || p[0])
 		return;
-	memcpy(s->c.features, f, 8);
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
+	struct gap_conn_slot *s = gap_slot_find(gap, handle);
+	if (!s)
+		return;
+	memcpy(s->c.features, p + 3, 8);
 	s->c.features_valid = true;
 	if (gap->port.conn_changed)
 		gap->port.conn_changed(gap->port.ctx, &s->c);

@@ -8,10 +8,10 @@
 /* LE Channel Selection Algorithm (7.7.65.20): 0 = #1, 1 = #2. */
 void gap_on_csa(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint16_t h = bh_rd_u16(&r) & 0x0fff;
-	uint8_t algo = bh_rd_u8(&r);
-	struct gap_conn_slot *s = bh_rd_ok(&r) ? gap_slot_find(gap, h) : NULL;
+	/* Connection_Handle(2) Channel_Selection_Algorithm(1) (7.7.65.20) */
+	uint16_t h = len >= 3 ? bh_get16(p) & 0x0fff : 0;
+	uint8_t algo = len >= 3 ? p[2] : 0;
+	struct gap_conn_slot *s = len >= 3 ? gap_slot_find(gap, h) : NULL;
 	if (!s || algo > 1) {
 		gap_log(gap, BH_LOG_DEBUG, "channel selection event for 0x%03x ignored", h);
 		return;

@@ -86,15 +86,14 @@ void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size
 {
 	/* Connection_Handle(2) Interval_Min(2) Interval_Max(2) Max_Latency(2)
 	 * Timeout(2) */
-	struct bh_rd r = bh_rd_init(p, len);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	struct bh_gap_conn_params req = { 0 };
-	req.interval_min = bh_rd_u16(&r);
-	req.interval_max = bh_rd_u16(&r);
-	req.latency = bh_rd_u16(&r);
-	req.supervision_timeout = bh_rd_u16(&r);
-	if (!bh_rd_ok(&r))
+	if (len < 10)
 		return;
+	uint16_t handle = bh_get16(p) & 0x0fff;
+	struct bh_gap_conn_params req = { 0 };
+	req.interval_min = bh_get16(p + 2);
+	req.interval_max = bh_get16(p + 4);
+	req.latency = bh_get16(p + 6);
+	req.supervision_timeout = bh_get16(p + 8);
 	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s) {
 		/* The HCI layer drops events for handles it does not know; GAP

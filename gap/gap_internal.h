@@ -233,14 +233,9 @@ uint8_t gap_own_type(const struct bh_gap *gap);
  * the controller (or stale). Returns 0 or BH_ENOMEM / make_rpa's error. */
 int gap_prepare_addr(struct bh_gap *gap, uint8_t proc);
 int gap_new_random(struct bh_gap *gap, enum bh_gap_own_addr kind, bh_addr *out);
-/* Through BH_LOG_ON, as BH_LOGF: a level below -Dlog_level drops the call. */
-#define gap_log(gap, lvl, ...)                               \
-	do {                                                 \
-		if (BH_LOG_ON(lvl))                          \
-			gap_logf((gap), (lvl), __VA_ARGS__); \
-	} while (0)
-void gap_logf(struct bh_gap *gap, enum bh_log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* BH_LOGF under the layer name "gap": a level below -Dlog_level drops the
+ * call. */
+#define gap_log(gap, lvl, ...) BH_LOGF((gap)->env, (lvl), "gap", __VA_ARGS__)
 
 /* One advertising PDU's worth of report, legacy or extended, reassembled. */
 struct gap_report {
@@ -258,6 +253,10 @@ int gap_scan_init(struct bh_gap *gap);
 void gap_scan_free(struct bh_gap *gap);
 /* Into the seen-devices table, and to the caller when it is news. */
 void gap_deliver(struct bh_gap *gap, const struct gap_report *r);
+/* A peer's identity (*id) from the address it used: resolved by the
+ * controller (types 2, 3) or by the host's IRKs (port.resolve_rpa), else the
+ * address itself. Returns whether it was resolved. */
+bool gap_identity(struct bh_gap *gap, const bh_addr *a, bh_addr *id);
 void gap_scan_timeout(struct bh_gap *gap);
 void gap_scan_reset(struct bh_gap *gap, bh_status reason);
 /* Queues disable + enable around an address change while scanning. */
@@ -265,6 +264,9 @@ int gap_scan_queue_enable(struct bh_gap *gap, bool enable);
 int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f);
 bool gap_filter_match_int(const struct gap_filter *f, const struct bh_gap_device *dev);
 int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, bool internal);
+/* Scan interval and window, scanning or initiating: 0 takes the default
+ * (0x0060; 0x0030 or the interval if shorter); BH_EINVAL out of range. */
+int gap_scan_timing(uint16_t *interval, uint16_t *window);
 void gap_scan_stop_int(struct bh_gap *gap, bh_status reason);
 /* A step of a start sequence queued by another file failed. */
 void gap_scan_step_failed(struct bh_gap *gap, bh_status st);

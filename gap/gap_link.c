@@ -149,11 +149,11 @@ int bh_gap_set_phy(struct bh_gap *gap, uint16_t handle, uint8_t tx_phys, uint8_t
 void gap_on_data_length_change(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
 	/* Connection_Handle(2) MaxTxOctets MaxTxTime MaxRxOctets MaxRxTime */
-	struct bh_rd r = bh_rd_init(p, len);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint16_t to = bh_rd_u16(&r), tt = bh_rd_u16(&r), ro = bh_rd_u16(&r), rt = bh_rd_u16(&r);
-	if (!bh_rd_ok(&r))
+	if (len < 10)
 		return;
+	uint16_t handle = bh_get16(p) & 0x0fff;
+	uint16_t to = bh_get16(p + 2), tt = bh_get16(p + 4), ro = bh_get16(p + 6),
+		 rt = bh_get16(p + 8);
 	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return;
@@ -177,12 +177,11 @@ void gap_on_data_length_change(struct bh_gap *gap, const uint8_t *p, size_t len)
 void gap_on_phy_update_complete(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
 	/* Status Connection_Handle(2) TX_PHY RX_PHY */
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	uint8_t tx = bh_rd_u8(&r), rx = bh_rd_u8(&r);
-	if (!bh_rd_ok(&r))
+	if (len < 5)
 		return;
+	uint8_t status = p[0];
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
+	uint8_t tx = p[3], rx = p[4];
 	struct gap_conn_slot *s = gap_slot_find(gap, handle);
 	if (!s)
 		return;

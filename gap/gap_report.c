@@ -36,29 +36,31 @@ static void reject(struct bh_gap *gap, const char *what, const char *why)
 static bool event_consistent(struct bh_gap *gap, const char *what, const uint8_t *p, size_t len,
 			     size_t fixed, size_t len_at, unsigned max_data)
 {
-	struct bh_rd rd = bh_rd_init(p, len);
-	unsigned num = bh_rd_u8(&rd);
-	if (!bh_rd_ok(&rd) || num == 0) {
+	unsigned num = len ? p[0] : 0;
+	if (num == 0) {
 		reject(gap, what, "no reports");
 		return false;
 	}
+	size_t off = 1;
 	for (unsigned i = 0; i < num; i++) {
-		const uint8_t *head = bh_rd_ptr(&rd, len_at + 1);
-		if (!head) {
+		/* len - off: what is left, never negative (off <= len). */
+		if (len - off < len_at + 1) {
 			reject(gap, what, "Num_Reports larger than the event holds");
 			return false;
 		}
-		uint8_t dlen = head[len_at];
+		uint8_t dlen = p[off + len_at];
 		if (dlen > max_data) {
 			reject(gap, what, "a report longer than its PDU allows");
 			return false;
 		}
-		if (!bh_rd_ptr(&rd, dlen + (fixed - len_at - 1))) {
+		off += len_at + 1;
+		if (len - off < dlen + (fixed - len_at - 1)) {
 			reject(gap, what, "Num_Reports larger than the event holds");
 			return false;
 		}
+		off += dlen + (fixed - len_at - 1);
 	}
-	if (bh_rd_left(&rd)) {
+	if (off != len) {
 		reject(gap, what, "bytes after the last report (Num_Reports too small)");
 		return false;
 	}
@@ -76,29 +78,33 @@ void gap_on_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
 	if (!event_consistent(gap, "advertising report", p, len, LEGACY_REPORT_FIXED, 8,
 			      BH_AD_LEGACY_MAX))
 		return;
-	struct bh_rd rd = bh_rd_init(p, len);
-	uint8_t num = bh_rd_u8(&rd);
+	/* The walk above proved every report whole: read them in place. */
+	uint8_t num = p[0];
+	const uint8_t *q = p + 1;
 	for (unsigned i = 0; i < num; i++) {
 		struct gap_report r = { 0 };
-		uint8_t type = bh_rd_u8(&rd);
-		r.addr.type = bh_rd_u8(&rd);
-		bh_rd_copy(&rd, r.addr.val, 6);
-		uint8_t dlen = bh_rd_u8(&rd);
-		r.data = bh_rd_ptr(&rd, dlen);
+		uint8_t type = q[0];
+		r.addr.type = q[1];
+		memcpy(r.addr.val, q + 2, 6);
+		uint8_t dlen = q[8];
+		r.data = q + 9;
 		r.len = dlen;
-		r.rssi = (int8_t)bh_rd_u8(&rd);
+		r.rssi = (int8_t)q[9 + dlen];
+		q += LEGACY_REPORT_FIXED + dlen;
 		r.legacy = true;
 		r.sid = 0xff;
 		r.tx_power = 127;
 		r.pphy = 1;
-		switch (type) {
-		case 0x00: r.connectable = r.scannable = true; break;  /* ADV_IND */
-		case 0x01: r.connectable = r.directed = true; break;   /* ADV_DIRECT_IND */
-		case 0x02: r.scannable = true; break;                  /* ADV_SCAN_IND */
-		case 0x03: break;                                      /* ADV_NONCONN_IND */
-		case 0x04: r.scan_rsp = r.scannable = true; break;     /* SCAN_RSP */
-		default: continue;                                     /* reserved: skip */
-		}
+		/* ADV_IND, ADV_DIRECT_IND, ADV_SCAN_IND, ADV_NONCONN_IND, SCAN_RSP:
+		 * bit 0 connectable, 1 scannable, 2 directed, 3 scan response;
+		 * a reserved type is skipped. */
+		static const uint8_t kinds[] = { 3, 5, 2, 0, 10 };
+		if (type >= sizeof(kinds))
+			continue;
+		r.connectable = kinds[type] & 1;
+		r.scannable = kinds[type] >> 1 & 1;
+		r.directed = kinds[type] >> 2 & 1;
+		r.scan_rsp = kinds[type] >> 3;
 		if (r.addr.type > BH_ADDR_RANDOM_ID)
 			continue;
 		gap_deliver(gap, &r);
@@ -225,24 +231,25 @@ void gap_on_ext_adv_report(struct bh_gap *gap, const uint8_t *p, size_t len)
 			      255))
 		return;
 	frag_expire(gap);
-	struct bh_rd rd = bh_rd_init(p, len);
-	uint8_t num = bh_rd_u8(&rd);
+	/* The walk above proved every report whole: read them in place
+	 * (the direct address, octets 16-22, is not used). */
+	uint8_t num = p[0];
+	const uint8_t *q = p + 1;
 	for (unsigned i = 0; i < num; i++) {
 		struct gap_report r = { 0 };
-		uint16_t type = bh_rd_u16(&rd);
-		r.addr.type = bh_rd_u8(&rd);
-		bh_rd_copy(&rd, r.addr.val, 6);
-		r.pphy = bh_rd_u8(&rd);
-		r.sphy = bh_rd_u8(&rd);
-		r.sid = bh_rd_u8(&rd);
-		r.tx_power = (int8_t)bh_rd_u8(&rd);
-		r.rssi = (int8_t)bh_rd_u8(&rd);
-		r.periodic_interval = bh_rd_u16(&rd);
-		bh_rd_u8(&rd);  /* Direct_Address_Type */
-		bh_rd_ptr(&rd, 6);
-		uint8_t dlen = bh_rd_u8(&rd);
-		r.data = bh_rd_ptr(&rd, dlen);
+		uint16_t type = bh_get16(q);
+		r.addr.type = q[2];
+		memcpy(r.addr.val, q + 3, 6);
+		r.pphy = q[9];
+		r.sphy = q[10];
+		r.sid = q[11];
+		r.tx_power = (int8_t)q[12];
+		r.rssi = (int8_t)q[13];
+		r.periodic_interval = bh_get16(q + 14);
+		uint8_t dlen = q[23];
+		r.data = q + EXT_REPORT_FIXED;
 		r.len = dlen;
+		q += EXT_REPORT_FIXED + dlen;
 		r.connectable = type & 0x01;
 		r.scannable = type & 0x02;
 		r.directed = type & 0x04;

@@ -64,8 +64,8 @@ int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f)
 		return BH_ENOSPACE;
 	if (f->n_uuids && !f->uuids)
 		return BH_EINVAL;
-	for (size_t i = 0; i < f->n_uuids; i++)
-		dst->uuids[i] = f->uuids[i];
+	if (f->n_uuids)
+		memcpy(dst->uuids, f->uuids, f->n_uuids * sizeof(f->uuids[0]));
 	dst->n_uuids = f->n_uuids;
 	if (f->name_substr) {
 		if (strlen(f->name_substr) >= sizeof(dst->name))
@@ -86,12 +86,9 @@ int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f)
 		if (f->prefixes_len > sizeof(dst->prefixes))
 			return BH_ENOSPACE;
 		/* Every prefix is length | type | bytes and must be whole. */
-		struct bh_rd r = bh_rd_init(f->prefixes, f->prefixes_len);
-		while (bh_rd_left(&r)) {
-			uint8_t l = bh_rd_u8(&r);
-			if (l == 0 || !bh_rd_ptr(&r, l))
+		for (size_t off = 0; off < f->prefixes_len; off += f->prefixes[off] + 1u)
+			if (f->prefixes[off] == 0 || f->prefixes[off] > f->prefixes_len - off - 1)
 				return BH_EINVAL;
-		}
 		memcpy(dst->prefixes, f->prefixes, f->prefixes_len);
 		dst->prefixes_len = f->prefixes_len;
 		dst->prefix_all = f->prefix_match_all;
@@ -101,28 +98,27 @@ int gap_filter_copy(struct gap_filter *dst, const struct bh_gap_scan_filter *f)
 
 static bool prefix_in(const uint8_t *pfx, size_t plen, const uint8_t *data, size_t len)
 {
-	struct bh_rd r = bh_rd_init(data, len);
-	while (bh_rd_left(&r)) {
-		uint8_t l = bh_rd_u8(&r);
-		if (l == 0)
+	/* AD structures: Length(1) then that many octets */
+	for (size_t off = 0; off < len;) {
+		uint8_t l = data[off++];
+		if (l == 0 || l > len - off)
 			break;
-		const uint8_t *f = bh_rd_ptr(&r, l);
-		if (!f)
-			break;
-		if (l >= plen && memcmp(f, pfx, plen) == 0)
+		if (l >= plen && memcmp(data + off, pfx, plen) == 0)
 			return true;
+		off += l;
 	}
 	return false;
 }
 
 static bool prefixes_match(const struct gap_filter *f, const struct bh_gap_device *dev)
 {
-	struct bh_rd r = bh_rd_init(f->prefixes, f->prefixes_len);
-	while (bh_rd_left(&r)) {
-		uint8_t l = bh_rd_u8(&r);
-		const uint8_t *p = bh_rd_ptr(&r, l);
-		if (!p)
+	/* Checked whole by gap_filter_copy: length(1) then the prefix */
+	for (size_t off = 0; off < f->prefixes_len;) {
+		uint8_t l = f->prefixes[off++];
+		if (l > f->prefixes_len - off)
 			break;
+		const uint8_t *p = f->prefixes + off;
+		off += l;
 		bool hit = prefix_in(p, l, dev->adv_data, dev->adv_len) ||
 			   prefix_in(p, l, dev->rsp_data, dev->rsp_len);
 		if (hit && !f->prefix_all)
@@ -259,6 +255,18 @@ void bh_gap_stats(const struct bh_gap *gap, struct bh_gap_stats *out)
 	*out = gap->stats;
 }
 
+int gap_scan_timing(uint16_t *interval, uint16_t *window)
+{
+	if (!*interval)
+		*interval = 0x0060;
+	if (!*window)
+		*window = *interval < 0x0030 ? *interval : 0x0030;
+	/* Vol 4, Part E, 7.8.10 and 7.8.12: 0x0004..0x4000 and window <= interval. */
+	if (*interval < 4 || *interval > 0x4000 || *window < 4 || *window > *interval)
+		return BH_EINVAL;
+	return BH_OK;
+}
+
 int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, bool internal)
 {
 	if (!p)
@@ -266,12 +274,7 @@ int gap_scan_start_int(struct bh_gap *gap, const struct bh_gap_scan_params *p, b
 	if (gap->scan_state != SCAN_IDLE)
 		return BH_EBUSY;
 	struct bh_gap_scan_params sp = *p;
-	if (!sp.interval)
-		sp.interval = 0x0060;
-	if (!sp.window)
-		sp.window = sp.interval < 0x0030 ? sp.interval : 0x0030;
-	/* Vol 4, Part E, 7.8.10: 0x0004..0x4000 and window <= interval. */
-	if (sp.interval < 4 || sp.interval > 0x4000 || sp.window < 4 || sp.window > sp.interval)
+	if (gap_scan_timing(&sp.interval, &sp.window))
 		return BH_EINVAL;
 	if (!sp.phys)
 		sp.phys = BH_GAP_PHY_MASK_1M;
@@ -462,22 +465,21 @@ static struct gap_seen *seen_alloc(struct bh_gap *gap)
 	return s;
 }
 
-static void resolve_identity(struct bh_gap *gap, struct bh_gap_device *d)
+bool gap_identity(struct bh_gap *gap, const bh_addr *a, bh_addr *id)
 {
-	d->identity = d->addr;
-	d->resolved = false;
-	if (d->addr.type == BH_ADDR_PUBLIC_ID || d->addr.type == BH_ADDR_RANDOM_ID) {
+	*id = *a;
+	if (a->type == BH_ADDR_PUBLIC_ID || a->type == BH_ADDR_RANDOM_ID) {
 		/* The controller resolved it from its resolving list. */
-		d->identity.type = d->addr.type & 1;
-		d->resolved = true;
-	} else if (d->addr.type == BH_ADDR_RANDOM && bh_addr_random_kind(&d->addr) == BH_RANDOM_RPA &&
-		   gap->port.resolve_rpa) {
-		bh_addr id;
-		if (gap->port.resolve_rpa(gap->port.ctx, &d->addr, &id)) {
-			d->identity = id;
-			d->resolved = true;
-		}
+		id->type = a->type & 1;
+		return true;
 	}
+	bh_addr r;
+	if (a->type == BH_ADDR_RANDOM && bh_addr_random_kind(a) == BH_RANDOM_RPA &&
+	    gap->port.resolve_rpa && gap->port.resolve_rpa(gap->port.ctx, a, &r)) {
+		*id = r;
+		return true;
+	}
+	return false;
 }
 
 void gap_deliver(struct bh_gap *gap, const struct gap_report *r)
@@ -494,7 +496,7 @@ void gap_deliver(struct bh_gap *gap, const struct gap_report *r)
 		memset(&s->dev, 0, sizeof(s->dev));
 		s->used = true;
 		s->dev.addr = r->addr;
-		resolve_identity(gap, &s->dev);
+		s->dev.resolved = gap_identity(gap, &r->addr, &s->dev.identity);
 		changed = true;
 	}
 	struct bh_gap_device *d = &s->dev;

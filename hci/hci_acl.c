@@ -198,17 +198,17 @@ void hci_acl_pump(struct bh_hci *hci)
  * per handle (Vol 4, Part E, 7.7.19). */
 void hci_acl_on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t num = bh_rd_u8(&r);
-	if (bh_rd_left(&r) < (size_t)num * 4) {
+	/* The table's minimum length (1) was checked. */
+	uint8_t num = p[0];
+	if (len - 1 < (size_t)num * 4) {
 		hci->stats.events_dropped_short++;
 		hci_log(hci, BH_LOG_INFO, "short Number Of Completed Packets: %u handles in %zu bytes",
 			num, len);
 		return;
 	}
 	for (unsigned i = 0; i < num; i++) {
-		uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-		uint16_t count = bh_rd_u16(&r);
+		uint16_t handle = bh_get16(p + 1 + 4 * i) & 0x0fff;
+		uint16_t count = bh_get16(p + 3 + 4 * i);
 		struct hci_conn *c = hci_conn_find(hci, handle);
 		if (!c) {
 			/* Credits of a link already gone were returned then. */
@@ -333,11 +333,9 @@ static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *dat
 void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 {
 	/* Handle(12) PB(2) BC(2), Data_Total_Length(2), Data (5.4.2) */
-	struct bh_rd r = bh_rd_init(pkt, len);
-	uint16_t hdr = bh_rd_u16(&r);
-	uint16_t dlen = bh_rd_u16(&r);
-	const uint8_t *data = bh_rd_ptr(&r, dlen);
-	if (!data) {
+	uint16_t hdr = len >= 4 ? bh_get16(pkt) : 0, dlen = len >= 4 ? bh_get16(pkt + 2) : 0;
+	const uint8_t *data = pkt + 4;
+	if (len < 4 || len - 4 < dlen) {
 		rx_drop(hci, NULL, "truncated packet");
 		return;
 	}

@@ -64,11 +64,9 @@ bool hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size
 		return true;
 	/* All three start with Status(1) Connection_Handle(2); the minimum
 	 * length was checked by the dispatcher. */
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	if (!bh_rd_ok(&r) || status != 0)
+	if (len < 3 || p[0] != 0)
 		return true;
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
 	/* Before bring-up ends the controller has just been reset and has no
 	 * links: a connection event then is stale, and nobody may use it. */
 	if (hci->state != HCI_STATE_READY) {
@@ -90,11 +88,11 @@ bool hci_conn_on_le_meta(struct bh_hci *hci, uint8_t sub, const uint8_t *p, size
 
 void hci_conn_on_disconn(struct bh_hci *hci, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint16_t handle = bh_rd_u16(&r) & 0x0fff;
-	if (!bh_rd_ok(&r))
+	/* Status(1) Connection_Handle(2) Reason(1) (7.7.5) */
+	if (len < 3)
 		return;
+	uint8_t status = p[0];
+	uint16_t handle = bh_get16(p + 1) & 0x0fff;
 	struct hci_conn *c = hci_conn_find(hci, handle);
 	if (!c) {
 		/* Passed on all the same: a link the full table never held is

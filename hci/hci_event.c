@@ -26,11 +26,11 @@ struct evt_entry {
  * command, which is what callers want to see as a bh_status carrier. */
 static void on_cmd_complete(struct bh_hci *hci, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t ncmd = bh_rd_u8(&r);
-	uint16_t opcode = bh_rd_u16(&r);
-	size_t rlen;
-	const uint8_t *ret = bh_rd_rest(&r, &rlen);
+	/* The table's minimum length (3) was checked. */
+	uint8_t ncmd = p[0];
+	uint16_t opcode = bh_get16(p + 1);
+	size_t rlen = len - 3;
+	const uint8_t *ret = p + 3;
 	bh_status st = BH_OK;
 	if (opcode != 0 && rlen == 0)
 		st = BH_EMALFORMED; /* no status octet at all */
@@ -42,10 +42,10 @@ static void on_cmd_complete(struct bh_hci *hci, const uint8_t *p, size_t len)
 /* Command Status: Status(1) Num_HCI_Command_Packets(1) Opcode(2) (7.7.15). */
 static void on_cmd_status(struct bh_hci *hci, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t status = bh_rd_u8(&r);
-	uint8_t ncmd = bh_rd_u8(&r);
-	uint16_t opcode = bh_rd_u16(&r);
+	/* The table's minimum length (4) was checked. */
+	(void)len;
+	uint8_t status = p[0], ncmd = p[1];
+	uint16_t opcode = bh_get16(p + 2);
 	hci_cmd_on_complete(hci, ncmd, opcode, status ? BH_HCI_STATUS(status) : BH_OK, NULL, 0);
 }
 
@@ -144,10 +144,10 @@ static bool unknown_handle(struct bh_hci *hci, const char *(*name)(uint8_t), uin
 
 static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
-	uint8_t sub = bh_rd_u8(&r);
-	size_t plen;
-	const uint8_t *params = bh_rd_rest(&r, &plen);
+	/* The table's minimum length (1) was checked. */
+	uint8_t sub = p[0];
+	size_t plen = len - 1;
+	const uint8_t *params = p + 1;
 	for (size_t i = 0; i < sizeof(sub_table) / sizeof(sub_table[0]); i++) {
 		if (sub_table[i].sub != sub)
 			continue;
@@ -171,11 +171,9 @@ static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len)
 void hci_event_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 {
 	/* Event_Code(1) Parameter_Total_Length(1) Parameters (5.4.4) */
-	struct bh_rd r = bh_rd_init(pkt, len);
-	uint8_t code = bh_rd_u8(&r);
-	uint8_t plen = bh_rd_u8(&r);
-	const uint8_t *p = bh_rd_ptr(&r, plen);
-	if (!p) {
+	uint8_t code = len ? pkt[0] : 0, plen = len > 1 ? pkt[1] : 0;
+	const uint8_t *p = pkt + 2;
+	if (len < 2 || len - 2 < plen) {
 		hci->stats.events_dropped_short++;
 		hci_log(hci, BH_LOG_INFO, "truncated event (%zu bytes)", len);
 		return;

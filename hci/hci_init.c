@@ -15,35 +15,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The i-th of NUL-separated names ending in an empty one, or "?": one
+ * string instead of a switch of pointers. */
+static const char *nth_name(const char *names, unsigned i)
+{
+	while (*names && i--)
+		names += strlen(names) + 1;
+	return *names ? names : "?";
+}
+
 const char *hci_state_str(enum hci_state s)
 {
-	switch (s) {
-	case HCI_STATE_DOWN: return "down";
-	case HCI_STATE_INIT: return "init";
-	case HCI_STATE_RECOVERING: return "recovering";
-	case HCI_STATE_READY: return "ready";
-	}
-	return "?";
+	return nth_name("down\0init\0recovering\0ready\0", s);
 }
 
 const char *hci_init_step_str(enum hci_init_step s)
 {
-	switch (s) {
-	case HCI_INIT_IDLE: return "idle";
-	case HCI_INIT_RESET: return "reset";
-	case HCI_INIT_READ_LOCAL_VERSION: return "read-local-version";
-	case HCI_INIT_READ_LOCAL_COMMANDS: return "read-local-commands";
-	case HCI_INIT_READ_LOCAL_FEATURES: return "read-local-features";
-	case HCI_INIT_LE_READ_LOCAL_FEATURES: return "le-read-local-features";
-	case HCI_INIT_READ_BD_ADDR: return "read-bd-addr";
-	case HCI_INIT_LE_READ_BUFFER_SIZE: return "le-read-buffer-size";
-	case HCI_INIT_READ_BUFFER_SIZE: return "read-buffer-size";
-	case HCI_INIT_SET_EVENT_MASK: return "set-event-mask";
-	case HCI_INIT_WRITE_LE_HOST_SUPPORT: return "write-le-host-support";
-	case HCI_INIT_LE_SET_EVENT_MASK: return "le-set-event-mask";
-	case HCI_INIT_DONE: return "done";
-	}
-	return "?";
+	/* In the order of enum hci_init_step. */
+	return nth_name("idle\0reset\0read-local-version\0read-local-commands\0"
+			"read-local-features\0le-read-local-features\0read-bd-addr\0"
+			"le-read-buffer-size\0read-buffer-size\0set-event-mask\0"
+			"write-le-host-support\0le-set-event-mask\0done\0",
+			s);
 }
 
 void bh_hci_config_default(struct bh_hci_config *c)
@@ -55,43 +48,37 @@ void bh_hci_config_default(struct bh_hci_config *c)
 	c->recover_on_timeout = true;
 }
 
+/* Bit n of an event mask (7.3.1, 7.8.1): a constant, so the masks below
+ * are built by the compiler, not at run time. */
+#define EVBIT(n) ((uint64_t)1 << (n))
+
 /* Page 1 events the stack uses (7.3.1): Disconnection Complete (4),
  * Encryption Change (7), Read Remote Version Information Complete (11),
  * Hardware Error (15), Data Buffer Overflow (25), Encryption Key Refresh
  * Complete (47), LE Meta (61). */
-static uint64_t event_mask(void)
-{
-	static const uint8_t bits[] = { 4, 7, 11, 15, 25, 47, 61 };
-	uint64_t m = 0;
-	for (size_t i = 0; i < sizeof(bits); i++)
-		m |= (uint64_t)1 << bits[i];
-	return m;
-}
+#define EVENT_MASK (EVBIT(4) | EVBIT(7) | EVBIT(11) | EVBIT(15) | EVBIT(25) | EVBIT(47) | EVBIT(61))
 
 /* LE events (7.8.1): bit n-1 enables sub-event n. Enhanced Connection
  * Complete v2 (bit 40) is only defined from Core 5.2 (HCI version 11) on. */
+#define LE_BIT(sub) EVBIT((sub) - 1)
 static uint64_t le_event_mask(const struct bh_hci_info *info)
 {
-	static const uint8_t subs[] = {
-		BH_LE_CONN_COMPLETE, BH_LE_ADV_REPORT, BH_LE_CONN_UPDATE_COMPLETE,
-		BH_LE_READ_REMOTE_FEATURES_COMPLETE, BH_LE_LTK_REQUEST,
-		BH_LE_REMOTE_CONN_PARAM_REQUEST, BH_LE_DATA_LENGTH_CHANGE,
-		BH_LE_READ_LOCAL_P256_COMPLETE, BH_LE_GENERATE_DHKEY_COMPLETE,
-		BH_LE_ENH_CONN_COMPLETE, BH_LE_DIRECTED_ADV_REPORT, BH_LE_PHY_UPDATE_COMPLETE,
-		BH_LE_EXT_ADV_REPORT, BH_LE_SCAN_TIMEOUT, BH_LE_ADV_SET_TERMINATED,
-		BH_LE_SCAN_REQ_RECEIVED, BH_LE_CHANNEL_SEL_ALGO,
-	};
-	uint64_t m = 0;
-	for (size_t i = 0; i < sizeof(subs); i++)
-		m |= (uint64_t)1 << (subs[i] - 1);
+	uint64_t m = LE_BIT(BH_LE_CONN_COMPLETE) | LE_BIT(BH_LE_ADV_REPORT) |
+		     LE_BIT(BH_LE_CONN_UPDATE_COMPLETE) |
+		     LE_BIT(BH_LE_READ_REMOTE_FEATURES_COMPLETE) | LE_BIT(BH_LE_LTK_REQUEST) |
+		     LE_BIT(BH_LE_REMOTE_CONN_PARAM_REQUEST) | LE_BIT(BH_LE_DATA_LENGTH_CHANGE) |
+		     LE_BIT(BH_LE_READ_LOCAL_P256_COMPLETE) | LE_BIT(BH_LE_GENERATE_DHKEY_COMPLETE) |
+		     LE_BIT(BH_LE_ENH_CONN_COMPLETE) | LE_BIT(BH_LE_DIRECTED_ADV_REPORT) |
+		     LE_BIT(BH_LE_PHY_UPDATE_COMPLETE) | LE_BIT(BH_LE_EXT_ADV_REPORT) |
+		     LE_BIT(BH_LE_SCAN_TIMEOUT) | LE_BIT(BH_LE_ADV_SET_TERMINATED) |
+		     LE_BIT(BH_LE_SCAN_REQ_RECEIVED) | LE_BIT(BH_LE_CHANNEL_SEL_ALGO);
 	if (info->hci_version >= 11)
-		m |= (uint64_t)1 << (BH_LE_ENH_CONN_COMPLETE_V2 - 1);
+		m |= LE_BIT(BH_LE_ENH_CONN_COMPLETE_V2);
 	/* Periodic sync events, for controllers with LE Periodic Advertising
 	 * (LE feature bit 13); others keep the mask they always had. */
 	if ((info->le_features[1] >> 5) & 1)
-		m |= (uint64_t)1 << (BH_LE_PERIODIC_SYNC_ESTABLISHED - 1) |
-		     (uint64_t)1 << (BH_LE_PERIODIC_ADV_REPORT - 1) |
-		     (uint64_t)1 << (BH_LE_PERIODIC_SYNC_LOST - 1);
+		m |= LE_BIT(BH_LE_PERIODIC_SYNC_ESTABLISHED) | LE_BIT(BH_LE_PERIODIC_ADV_REPORT) |
+		     LE_BIT(BH_LE_PERIODIC_SYNC_LOST);
 	return m;
 }
 
@@ -232,7 +219,7 @@ static void init_next(struct bh_hci *hci)
 				continue;
 			break;
 		case HCI_INIT_SET_EVENT_MASK:
-			bh_put64(buf, event_mask());
+			bh_put64(buf, EVENT_MASK);
 			len = 8;
 			break;
 		case HCI_INIT_WRITE_LE_HOST_SUPPORT:

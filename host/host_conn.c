@@ -353,11 +353,7 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 	 * complete their operations with. It only runs once we return. */
 	host_waiters_link_lost(h, c->handle, reason, hci_reason);
 	host_save_conn_state(h, c, true);
-	if (c->sec_done) {
-		void (*done)(void *, bh_status) = c->sec_done;
-		c->sec_done = NULL;
-		done(c->sec_done_ctx, reason);
-	}
+	host_finish_raise(c, reason);
 	if (h->smp)
 		bh_smp_conn_removed(h->smp, c->handle);
 	bh_gatts_disconnected(h->gatts, c->handle);
@@ -371,27 +367,34 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 	conn_release(c);
 }
 
+/* A link the host cannot take: Remote Device Terminated due to Low
+ * Resources (0x14). */
+static void refuse(struct bh_host *h, uint16_t handle, const char *why)
+{
+	host_log(h, BH_LOG_ERROR, "%s for connection 0x%04x", why, handle);
+	bh_gap_disconnect(h->gap, handle, 0x14);
+}
+
 static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 {
 	struct bh_host *h = ctx;
 	/* A slot made before and free now first, else a slot not made yet. */
-	unsigned slot = h->max_conns;
-	for (unsigned i = 0; i < h->max_conns && slot == h->max_conns; i++)
-		if (h->conns[i] && !h->conns[i]->used)
+	unsigned slot = h->max_conns, fresh = h->max_conns;
+	for (unsigned i = 0; i < h->max_conns; i++) {
+		if (!h->conns[i]) {
+			if (fresh == h->max_conns)
+				fresh = i;
+		} else if (!h->conns[i]->used && slot == h->max_conns) {
 			slot = i;
-	for (unsigned i = 0; i < h->max_conns && slot == h->max_conns; i++)
-		if (!h->conns[i])
-			slot = i;
-	if (slot == h->max_conns) {
-		host_log(h, BH_LOG_ERROR, "no room for connection 0x%04x", gc->handle);
-		bh_gap_disconnect(h->gap, gc->handle, 0x14);
-		return;
+		}
 	}
+	if (slot == h->max_conns)
+		slot = fresh;
 	/* Made on first use: a slot never used costs a pointer. Out of memory
 	 * refuses the link as a full table does. */
-	if (!h->conns[slot] && !(h->conns[slot] = calloc(1, sizeof(struct host_conn)))) {
-		host_log(h, BH_LOG_ERROR, "out of memory for connection 0x%04x", gc->handle);
-		bh_gap_disconnect(h->gap, gc->handle, 0x14);
+	if (slot == h->max_conns ||
+	    (!h->conns[slot] && !(h->conns[slot] = calloc(1, sizeof(struct host_conn))))) {
+		refuse(h, gc->handle, slot == h->max_conns ? "no room" : "out of memory");
 		return;
 	}
 	struct host_conn *c = h->conns[slot];
@@ -401,10 +404,9 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	c->handle = gc->handle;
 	c->central = gc->role == BH_GAP_ROLE_CENTRAL;
 	c->peer = gc->peer;
+	/* GAP has already asked host_resolve (port.resolve_rpa). */
 	c->identity = gc->peer_identity;
 	c->local = gc->local;
-	if (!gc->peer_resolved)
-		host_resolve(h, &gc->peer, &c->identity);
 
 	c->att_port = (struct bh_att_port){
 		.ctx = c,
@@ -434,11 +436,10 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 
 	if (!c->att || !c->gattc || bh_l2cap_conn_added(h->l2cap, c->handle,
 			c->central ? BH_L2CAP_CENTRAL : BH_L2CAP_PERIPHERAL)) {
-		host_log(h, BH_LOG_ERROR, "out of memory for connection 0x%04x", gc->handle);
 		bh_gattc_free(c->gattc);
 		bh_att_free(c->att);
 		conn_release(c);
-		bh_gap_disconnect(h->gap, gc->handle, 0x14);
+		refuse(h, gc->handle, "out of memory");
 		return;
 	}
 	bh_gatts_connected(h->gatts, c->handle);
@@ -471,9 +472,7 @@ static void gap_conn_updated(void *ctx, const struct bh_gap_conn *gc, bh_status 
 		 "conn 0x%04x: parameter update %s: interval %.2f ms, latency %u, timeout %u ms",
 		 gc->handle, st ? bh_strerror(st) : "done", gc->interval * 1.25, gc->latency,
 		 gc->supervision_timeout * 10u);
-	if (h->ev.conn_updated)
-		h->ev.conn_updated(h->ev.ctx, gc->handle, st, gc->interval * 1.25, gc->latency,
-				   gc->supervision_timeout * 10u);
+	host_link_report(h, gc, st);
 }
 
 static bool gap_resolve(void *ctx, const bh_addr *rpa, bh_addr *identity)

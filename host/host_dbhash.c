@@ -87,28 +87,32 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 				 h->db_hash_dir, strerror(errno));
 		return false;
 	}
-	const char *why = NULL;
+	/* Why the file is not used, as an index: a build that leaves out info
+	 * messages keeps none of the texts. */
+	static const char whys[][28] = { "not a regular file", "another database or damaged",
+					 "unreadable", "damaged", "another database" };
+	int why = 0;
 	struct stat sb;
 	size_t size = HDR + len + TRAILER;
 	uint8_t *buf = NULL;
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
-		why = "not a regular file";
+		why = 1;
 	else if ((uint64_t)sb.st_size != size)
-		why = "another database or damaged"; /* the length alone tells */
+		why = 2; /* the length alone tells */
 	else if (!(buf = malloc(size)) || !read_all(fd, buf, size))
-		why = "unreadable";
+		why = 3;
 	else if (memcmp(buf, HASH_MAGIC, 8) != 0 || bh_get32(buf + 8) != len ||
 		 bh_get32(buf + size - 4) != crc32(buf, size - 4))
-		why = "damaged";
+		why = 4;
 	else if (memcmp(buf + HDR, msg, len) != 0)
-		why = "another database";
+		why = 5;
 	else
 		memcpy(hash, buf + HDR + len, 16);
 	close(fd);
 	free(buf);
 	if (why)
 		host_log(h, BH_LOG_INFO, "database hash cache %s/" HASH_NAME ": %s: computing the hash",
-			 h->db_hash_dir, why);
+			 h->db_hash_dir, whys[why - 1]);
 	else
 		host_log(h, BH_LOG_DEBUG, "database hash from %s/" HASH_NAME, h->db_hash_dir);
 	return !why;

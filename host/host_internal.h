@@ -227,6 +227,8 @@ enum host_connect_how host_privacy_target(struct bh_host *h, const bh_addr *addr
 /* LE Connection Update Complete: true when host_link.c already handled
  * this failure (reported it, or went on over L2CAP): not reported again. */
 bool host_link_conn_updated(struct bh_host *h, uint16_t handle, bh_status st);
+/* bh_host_events.conn_updated for gc (none when NULL), in ms. */
+void host_link_report(struct bh_host *h, const struct bh_gap_conn *gc, bh_status st);
 void host_link_l2cap_result(void *ctx, uint16_t handle, bh_status st);
 /* Central: apply parameters accepted from an L2CAP request. */
 void host_link_l2cap_apply(struct bh_host *h, uint16_t handle, const struct bh_gap_conn_params *p);
@@ -333,6 +335,8 @@ bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity);
 /* The GATT client asks for more security on a link. */
 int host_raise_security(struct host_conn *c, uint8_t att_error,
 			void (*done)(void *done_ctx, bh_status status), void *done_ctx);
+/* Its one answer, if one is owed (cleared before the call). */
+void host_finish_raise(struct host_conn *c, bh_status st);
 /* What a bonded peer's link learned (CCCD values, and with with_cache the
  * GATT client's tree) into its bond, written only when changed; and back. */
 void host_save_conn_state(struct bh_host *h, struct host_conn *c, bool with_cache);

@@ -13,12 +13,16 @@ static bool le_feature(const uint8_t f[8], unsigned bit)
 	return (f[bit / 8] >> (bit % 8)) & 1;
 }
 
+void host_link_report(struct bh_host *h, const struct bh_gap_conn *gc, bh_status st)
+{
+	if (gc && h->ev.conn_updated)
+		h->ev.conn_updated(h->ev.ctx, gc->handle, st, gc->interval * 1.25, gc->latency,
+				   gc->supervision_timeout * 10u);
+}
+
 static void report(struct bh_host *h, uint16_t handle, bh_status st)
 {
-	const struct bh_gap_conn *gc = bh_gap_conn_get(h->gap, handle);
-	if (gc && h->ev.conn_updated)
-		h->ev.conn_updated(h->ev.ctx, handle, st, gc->interval * 1.25, gc->latency,
-				   gc->supervision_timeout * 10u);
+	host_link_report(h, bh_gap_conn_get(h->gap, handle), st);
 }
 
 static int l2cap_update(struct bh_host *h, struct host_conn *c)

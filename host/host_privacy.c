@@ -30,14 +30,20 @@ static void rl_add_done(void *ctx, bh_status st)
 	}
 }
 
+/* The controller resolves none of them: the host does. */
+static void rl_not_in_ctrl(struct bh_host *h)
+{
+	for (unsigned i = 0; i < h->n_rl; i++)
+		h->rl[i].in_ctrl = false;
+}
+
 static void rl_enable_done(void *ctx, bh_status st)
 {
 	struct bh_host *h = ctx;
 	if (st) {
 		host_log(h, BH_LOG_WARN, "address resolution not enabled: %s (host resolution only)",
 			 bh_strerror(st));
-		for (unsigned i = 0; i < h->n_rl; i++)
-			h->rl[i].in_ctrl = false;
+		rl_not_in_ctrl(h);
 	}
 }
 
@@ -81,8 +87,7 @@ void host_privacy_load(struct bh_host *h)
 			bh_gap_set_privacy_mode(h->gap, &e->identity, true, mode_done, h);
 	}
 	if (bh_gap_set_address_resolution(h->gap, true, rl_enable_done, h)) {
-		for (unsigned i = 0; i < h->n_rl; i++)
-			h->rl[i].in_ctrl = false;
+		rl_not_in_ctrl(h);
 		return;
 	}
 	host_log(h, BH_LOG_INFO, "resolving list: %u bonded peer(s) loaded", h->n_rl);
@@ -103,13 +108,13 @@ enum host_connect_how host_privacy_target(struct bh_host *h, const bh_addr *addr
 	/* Only an identity we hold an IRK for can be behind an RPA. */
 	if (!host_bond_lookup(h, addr, &b) || !b.has_irk || !bh_addr_eq(&b.identity, addr))
 		return HOST_CONNECT_DIRECT;
-	char a[BH_ADDR_STRLEN];
-	bh_addr_str(addr, a);
 	if (host_privacy_in_controller(h, addr)) {
 		target->type = (uint8_t)(addr->type | 2); /* 0x02 / 0x03: identity */
-		host_log(h, BH_LOG_INFO, "connecting to %s by identity (controller resolving list)", a);
+		host_log(h, BH_LOG_INFO, "connecting to %s by identity (controller resolving list)",
+			 bh_addr_str(addr, (char[BH_ADDR_STRLEN]){ 0 }));
 		return HOST_CONNECT_DIRECT;
 	}
-	host_log(h, BH_LOG_INFO, "connecting to %s: no resolving list, the host resolves", a);
+	host_log(h, BH_LOG_INFO, "connecting to %s: no resolving list, the host resolves",
+		 bh_addr_str(addr, (char[BH_ADDR_STRLEN]){ 0 }));
 	return HOST_CONNECT_SCAN;
 }

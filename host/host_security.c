@@ -220,7 +220,7 @@ static void smp_save_bond(void *ctx, const struct bh_bond *b)
 	host_bond_save(h, b);
 }
 
-static void finish_raise(struct host_conn *c, bh_status st)
+void host_finish_raise(struct host_conn *c, bh_status st)
 {
 	if (!c->sec_done)
 		return;
@@ -238,7 +238,7 @@ static void smp_pairing_complete(void *ctx, uint16_t handle, bh_status st, const
 		if (b && !bh_addr_eq(&b->identity, &c->identity) && b->has_irk)
 			c->identity = b->identity;
 		if (st != BH_OK)
-			finish_raise(c, st);
+			host_finish_raise(c, st);
 	}
 	if (st == BH_EDOWNGRADE)
 		host_log(h, BH_LOG_WARN,
@@ -264,7 +264,7 @@ static void smp_security_changed(void *ctx, uint16_t handle, const struct bh_sec
 		host_restore_cccd(h, c);
 	}
 	if (c->sec_done && sec->level >= c->sec_wanted)
-		finish_raise(c, BH_OK);
+		host_finish_raise(c, BH_OK);
 	if (sec->level >= BH_SEC_ENCRYPTED)
 		host_eatt_link_encrypted(h, c);
 	/* Re-encryption from a bond completes a pairing wait too; during a

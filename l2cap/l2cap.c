@@ -257,17 +257,16 @@ int bh_l2cap_send_fixed(struct bh_l2cap *l2, uint16_t handle, uint16_t cid, cons
 
 void bh_l2cap_on_acl(struct bh_l2cap *l2, uint16_t handle, const uint8_t *frame, size_t len)
 {
-	struct bh_rd r = bh_rd_init(frame, frame ? len : 0);
-	uint16_t plen = bh_rd_u16(&r);
-	uint16_t cid = bh_rd_u16(&r);
+	/* Length(2) Channel ID(2) Payload (Vol 3, Part A, 3.1) */
 	struct l2_conn *c = l2_conn_find(l2, handle);
-	if (!bh_rd_ok(&r) || plen != bh_rd_left(&r) || !c) {
+	if (!frame || len < BH_L2CAP_HDR_LEN || bh_get16(frame) != len - BH_L2CAP_HDR_LEN || !c) {
 		L2_LOG(l2, BH_LOG_INFO, "frame on 0x%04x dropped: bad header or unknown connection",
 		       handle);
 		l2->stats.dropped_frames++;
 		return;
 	}
-	const uint8_t *p = bh_rd_ptr(&r, plen);
+	uint16_t plen = (uint16_t)(len - BH_L2CAP_HDR_LEN), cid = bh_get16(frame + 2);
+	const uint8_t *p = frame + BH_L2CAP_HDR_LEN;
 	switch (cid) {
 	case BH_L2CAP_CID_ATT:
 	case BH_L2CAP_CID_SMP: {
@@ -358,12 +357,9 @@ static bool on_param_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 		l2_sig_reject(l2, c, ident, BH_L2CAP_REJ_NOT_UNDERSTOOD, NULL, 0);
 		return true;
 	}
-	struct bh_rd r = bh_rd_init(d, len);
-	struct bh_l2cap_conn_params p;
-	p.interval_min = bh_rd_u16(&r);
-	p.interval_max = bh_rd_u16(&r);
-	p.latency = bh_rd_u16(&r);
-	p.timeout = bh_rd_u16(&r);
+	/* Interval Min, Interval Max, Latency, Timeout: 2 octets each (4.20) */
+	struct bh_l2cap_conn_params p = { bh_get16(d), bh_get16(d + 2), bh_get16(d + 4),
+					  bh_get16(d + 6) };
 	bool accept = bh_l2cap_conn_params_valid(&p);
 	uint16_t handle = c->handle;
 	if (accept && l2->port.conn_param_request) {
@@ -410,14 +406,15 @@ static void on_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident, siz
 
 void l2_sig_on_frame(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *pdu, size_t len)
 {
-	struct bh_rd r = bh_rd_init(pdu, len);
-	uint8_t code = bh_rd_u8(&r);
-	uint8_t ident = bh_rd_u8(&r);
-	uint16_t dlen = bh_rd_u16(&r);
-	if (!bh_rd_ok(&r)) {
+	/* Code(1) Identifier(1) Length(2) Data (Vol 3, Part A, 4) */
+	if (len < SIG_HDR_LEN) {
 		l2->stats.sig_dropped++;
 		return;
 	}
+	uint8_t code = pdu[0], ident = pdu[1];
+	uint16_t dlen = bh_get16(pdu + 2);
+	size_t left = len - SIG_HDR_LEN;
+	const uint8_t *d = pdu + SIG_HDR_LEN;
 	if (len > BH_L2CAP_SIG_MTU) {
 		/* 4.1: reason 1 carries our signaling MTU. */
 		uint8_t mtu[2];
@@ -431,17 +428,16 @@ void l2_sig_on_frame(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *pdu,
 		l2->stats.sig_dropped++;
 		return;
 	}
-	if (dlen != bh_rd_left(&r) && code == BH_L2CAP_COMMAND_REJECT) {
+	if (dlen != left && code == BH_L2CAP_COMMAND_REJECT) {
 		l2->stats.sig_dropped++; /* never reject a reject: no ping-pong */
 		return;
 	}
-	if (dlen != bh_rd_left(&r)) {
+	if (dlen != left) {
 		/* LE carries one command per C-frame; a length that does not
 		 * match the frame means the command cannot be parsed. */
 		l2_sig_reject(l2, c, ident, BH_L2CAP_REJ_NOT_UNDERSTOOD, NULL, 0);
 		return;
 	}
-	const uint8_t *d = bh_rd_ptr(&r, dlen);
 	bool ok = true;
 	switch (code) {
 	case BH_L2CAP_COMMAND_REJECT:

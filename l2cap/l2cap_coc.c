@@ -224,9 +224,9 @@ bool l2_coc_on_conn_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 {
 	if (len != 10)
 		return false;
-	struct bh_rd r = bh_rd_init(d, len);
-	uint16_t spsm = bh_rd_u16(&r), scid = bh_rd_u16(&r), mtu = bh_rd_u16(&r);
-	uint16_t mps = bh_rd_u16(&r), credits = bh_rd_u16(&r);
+	/* SPSM, Source CID, MTU, MPS, Initial Credits: 2 octets each */
+	uint16_t spsm = bh_get16(d), scid = bh_get16(d + 2), mtu = bh_get16(d + 4);
+	uint16_t mps = bh_get16(d + 6), credits = bh_get16(d + 8);
 	uint16_t result = BH_L2CAP_LE_SUCCESS;
 	struct l2_chan *ch = NULL;
 	if (!server_known(l2, spsm))
@@ -276,9 +276,9 @@ void l2_coc_on_conn_rsp(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 		l2->stats.sig_dropped++;
 		return;
 	}
-	struct bh_rd r = bh_rd_init(d, len);
-	uint16_t dcid = bh_rd_u16(&r), mtu = bh_rd_u16(&r), mps = bh_rd_u16(&r);
-	uint16_t credits = bh_rd_u16(&r), result = bh_rd_u16(&r);
+	/* Destination CID, MTU, MPS, Initial Credits, Result: 2 octets each */
+	uint16_t dcid = bh_get16(d), mtu = bh_get16(d + 2), mps = bh_get16(d + 4);
+	uint16_t credits = bh_get16(d + 6), result = bh_get16(d + 8);
 	if (result != BH_L2CAP_LE_SUCCESS) {
 		chan_closed(l2, ch, BH_L2CAP_RESULT(result));
 		return;

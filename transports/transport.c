@@ -105,6 +105,12 @@ void bh_transport_die(struct bh_transport *t, bh_status why)
 		t->port.lost(t->port.ctx, why);
 }
 
+/* Every spec form, for both messages that name them. */
+#define KINDS                                                                                   \
+	"usb, usb:VID:PID, usb:BUS-PORT.PORT, "                                                 \
+	"serial:/dev/ttyACM0[,BAUD][,speed=N][,flow=on|off][,parity=even], h4:..., "           \
+	"h5:/dev/ttyS0,115200, unix:/path, tcp:HOST:PORT, hciN or replay:FILE"
+
 int bh_transport_open(const char *spec, struct bh_transport **out, char *err, size_t errlen)
 {
 	if (!out)
@@ -115,33 +121,38 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 	if (!spec || !*spec)
 		return bh_transport_errf(BH_EINVAL, err, errlen,
 					 "no transport given: use -t SPEC or set BLEHOST_TRANSPORT "
-					 "(usb, usb:VID:PID, serial:/dev/ttyACM0,1000000,rtscts, "
-					 "h5:/dev/ttyS0,115200, "
-					 "unix:/path, tcp:HOST:PORT, hci0, replay:FILE)");
-	if (!strncmp(spec, "serial:", 7))
-		return bh_transport_open_serial(spec + 7, out, err, errlen);
-	if (!strncmp(spec, "h4:", 3))
-		return bh_transport_open_serial(spec + 3, out, err, errlen);
-	if (!strncmp(spec, "h5:", 3))
-		return bh_transport_open_h5(spec + 3, out, err, errlen);
-	if (!strncmp(spec, "unix:", 5))
-		return bh_transport_open_unix(spec + 5, out, err, errlen);
-	if (!strncmp(spec, "tcp:", 4))
-		return bh_transport_open_tcp(spec + 4, out, err, errlen);
+					 "(%s)", KINDS);
+	/* The kinds by prefix, in the order they are tried; "hci" (hciN) is
+	 * passed on whole. */
+	static const char kinds[][8] = { "serial:", "h4:", "h5:", "unix:", "tcp:",
+					 "usb:", "replay:", "hci" };
 	if (!strcmp(spec, "usb"))
 		return bh_transport_open_usb("", out, err, errlen);
-	if (!strncmp(spec, "usb:", 4))
-		return bh_transport_open_usb(spec + 4, out, err, errlen);
-	if (!strncmp(spec, "replay:", 7))
-		return bh_transport_open_replay(spec + 7, out, err, errlen);
-	if (!strncmp(spec, "hci", 3))
-		return bh_transport_open_userchan(spec, out, err, errlen);
-	return bh_transport_errf(BH_EINVAL, err, errlen,
-				 "unknown transport '%s': use usb, usb:VID:PID, usb:BUS-PORT.PORT, "
-				 "serial:/dev/ttyACM0[,BAUD][,speed=N][,flow=on|off][,parity=even], h4:..., h5:..., "
-				 "unix:/path, tcp:HOST:PORT, "
-				 "hciN or replay:FILE",
-				 spec);
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		size_t n = strlen(kinds[i]);
+		if (strncmp(spec, kinds[i], n))
+			continue;
+		const char *arg = spec + n;
+		switch (i) {
+		case 0:
+		case 1:
+			return bh_transport_open_serial(arg, out, err, errlen);
+		case 2:
+			return bh_transport_open_h5(arg, out, err, errlen);
+		case 3:
+			return bh_transport_open_unix(arg, out, err, errlen);
+		case 4:
+			return bh_transport_open_tcp(arg, out, err, errlen);
+		case 5:
+			return bh_transport_open_usb(arg, out, err, errlen);
+		case 6:
+			return bh_transport_open_replay(arg, out, err, errlen);
+		default:
+			return bh_transport_open_userchan(spec, out, err, errlen);
+		}
+	}
+	return bh_transport_errf(BH_EINVAL, err, errlen, "unknown transport '%s': use %s", spec,
+				 KINDS);
 }
 
 int bh_transport_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, size_t len)

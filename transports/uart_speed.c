@@ -21,19 +21,19 @@
  * and cfgetospeed see it as before), else BOTHER with the integer rate. */
 static tcflag_t std_code(unsigned long b)
 {
-	static const struct {
-		unsigned long rate;
-		tcflag_t code;
-	} t[] = {
-		{ 9600, B9600 },       { 19200, B19200 },     { 38400, B38400 },
-		{ 57600, B57600 },     { 115200, B115200 },   { 230400, B230400 },
-		{ 460800, B460800 },   { 500000, B500000 },   { 921600, B921600 },
-		{ 1000000, B1000000 }, { 1500000, B1500000 }, { 2000000, B2000000 },
-		{ 3000000, B3000000 }, { 4000000, B4000000 },
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].rate == b)
-			return t[i].code;
+	/* Two narrow arrays rather than pairs of longs: a third of the size. */
+	static const uint32_t rate[] = { 9600,   19200,   38400,   57600,   115200,
+					 230400, 460800,  500000,  921600,  1000000,
+					 1500000, 2000000, 3000000, 4000000 };
+	static const uint16_t code[] = { B9600,   B19200,   B38400,   B57600,   B115200,
+					 B230400, B460800,  B500000,  B921600,  B1000000,
+					 B1500000, B2000000, B3000000, B4000000 };
+	_Static_assert(sizeof(rate) / sizeof(rate[0]) == sizeof(code) / sizeof(code[0]) &&
+			       B4000000 <= UINT16_MAX,
+		       "one 16-bit code per rate");
+	for (size_t i = 0; i < sizeof(rate) / sizeof(rate[0]); i++)
+		if (rate[i] == b)
+			return code[i];
 	return BOTHER;
 }
 
