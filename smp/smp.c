@@ -295,9 +295,13 @@ static void tx_flush(struct bh_smp *smp, struct smp_conn *c)
 	}
 }
 
-void smp_send(struct bh_smp *smp, struct smp_conn *c, const uint8_t *pdu, size_t len)
+void smp_send(struct bh_smp *smp, struct smp_conn *c, uint8_t code, const void *param, size_t n)
 {
-	SMP_LOG(smp, BH_LOG_DEBUG, "0x%04x > %s", c->handle, smp_code_str(pdu[0]));
+	uint8_t pdu[SMP_MAX_PDU];
+	size_t len = n + 1;
+	pdu[0] = code;
+	memcpy(pdu + 1, param, n);
+	SMP_LOG(smp, BH_LOG_DEBUG, "0x%04x > %s", c->handle, smp_code_str(code));
 	/* 3.4: the timer restarts whenever an SMP command is queued. */
 	if (c->pairing)
 		smp_timer_restart(smp, c);
@@ -416,8 +420,7 @@ void smp_abort(struct bh_smp *smp, struct smp_conn *c, bh_status status)
 
 void smp_fail_status(struct bh_smp *smp, struct smp_conn *c, uint8_t reason, bh_status status)
 {
-	uint8_t pdu[2] = { SMP_PAIRING_FAILED, reason };
-	smp_send(smp, c, pdu, sizeof(pdu));
+	smp_send(smp, c, SMP_PAIRING_FAILED, &reason, 1);
 	smp_abort(smp, c, status);
 }
 
@@ -564,6 +567,25 @@ int smp_start_encryption(struct bh_smp *smp, struct smp_conn *c, const uint8_t k
 	smp_hci(smp, c, BH_HCI_LE_ENABLE_ENCRYPTION, p, sizeof(p));
 	memset(p, 0, sizeof(p));
 	return 0;
+}
+
+void smp_encrypt_stk(struct bh_smp *smp, struct smp_conn *c)
+{
+	static const uint8_t zero8[8];
+	if (smp_start_encryption(smp, c, c->stk, zero8, 0) != 0)
+		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+}
+
+bool smp_stk_ready(struct bh_smp *smp, struct smp_conn *c)
+{
+	/* 2.3.4: shorten to the negotiated size by zeroing the top octets. */
+	if (c->key_size < 16)
+		memset(c->stk + c->key_size, 0, 16 - c->key_size);
+	if (smp_is_zero(c->stk, 16)) {
+		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+		return false;
+	}
+	return true;
 }
 
 enum bh_sec_level smp_level_of(bool auth, bool sc)

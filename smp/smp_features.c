@@ -215,19 +215,31 @@ void smp_method_start(struct bh_smp *smp, struct smp_conn *c)
 		smp->port.passkey_display(smp->port.ctx, c->handle, c->passkey);
 }
 
-void smp_ask_oob(struct bh_smp *smp, struct smp_conn *c, bool sc, uint8_t *flag)
+void smp_put_pairing(struct bh_smp *smp, struct smp_conn *c, uint8_t code, bool sc,
+		     bool bonding, bool mitm, uint8_t idist, uint8_t rdist, uint8_t out[7])
 {
-	*flag = 0;
+	/* Without bonding nothing is kept, so nothing is distributed. */
+	struct smp_pairing p = {
+		.io_cap = smp->cfg.io_cap,
+		.authreq = smp_local_authreq(smp, bonding, mitm),
+		.max_key_size = smp->cfg.max_key_size,
+		.init_dist = bonding ? idist : 0,
+		.resp_dist = bonding ? rdist : 0,
+	};
 	memset(&c->oob, 0, sizeof(c->oob));
 	if (smp->port.oob_request &&
 	    smp->port.oob_request(smp->port.ctx, c->handle, &c->peer, sc, &c->oob))
-		*flag = 1;
+		p.oob = 1;
+	out[0] = code;
+	memcpy(out + 1, &p, 6);
 }
 
-bool smp_agree(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
-	       const struct smp_pairing *rsp)
+bool smp_agree(struct bh_smp *smp, struct smp_conn *c)
 {
-	uint8_t reason = negotiate(smp, c, req, rsp);
+	struct smp_pairing req, rsp;
+	memcpy(&req, c->preq + 1, 6);
+	memcpy(&rsp, c->pres + 1, 6);
+	uint8_t reason = negotiate(smp, c, &req, &rsp);
 	if (reason) {
 		smp_fail(smp, c, reason);
 		return false;

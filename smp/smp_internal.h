@@ -147,7 +147,8 @@ struct smp_conn *smp_conn_find(const struct bh_smp *smp, uint16_t handle);
 struct bh_bond *smp_conn_bond(struct bh_smp *smp, struct smp_conn *c);
 /* The process-wide bond scratch, made by the first call; NULL likewise. */
 struct bh_bond *smp_scratch(struct bh_smp *smp);
-void smp_send(struct bh_smp *smp, struct smp_conn *c, const uint8_t *pdu, size_t len);
+/* Sends the PDU code || param[0..n) (n < SMP_MAX_PDU). */
+void smp_send(struct bh_smp *smp, struct smp_conn *c, uint8_t code, const void *param, size_t n);
 /* Sends Pairing Failed(reason) and ends the pairing with BH_SMP_REASON(reason). */
 void smp_fail(struct bh_smp *smp, struct smp_conn *c, uint8_t reason);
 /* Our P-256 public key, computed on first use; false if libcrypto failed. */
@@ -162,6 +163,12 @@ int smp_start_encryption(struct bh_smp *smp, struct smp_conn *c, const uint8_t k
 			 const uint8_t rand[8], uint16_t ediv);
 void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint8_t *p,
 	     size_t len);
+/* Central, pairing: encrypts with c->stk (EDIV and Rand 0, 2.4.4.1), or
+ * fails the pairing (Unspecified Reason). */
+void smp_encrypt_stk(struct bh_smp *smp, struct smp_conn *c);
+/* c->stk (legacy STK or SC LTK) cut to the negotiated key size; fails the
+ * pairing (Unspecified Reason) and returns false if that leaves it zero. */
+bool smp_stk_ready(struct bh_smp *smp, struct smp_conn *c);
 bool smp_backoff_active(struct bh_smp *smp, const bh_addr *peer);
 bool smp_is_zero(const uint8_t *p, size_t n);
 /* The level a key of this kind gives (authenticated, Secure Connections). */
@@ -174,14 +181,15 @@ uint32_t smp_random_passkey(struct bh_smp *smp);
 
 /* smp_features.c (association model; shared by both roles) */
 uint8_t smp_local_authreq(const struct bh_smp *smp, bool bonding, bool mitm);
-/* The OOB data the application has for this peer (port.oob_request):
- * *flag is the OOB Data Flag to send. */
-void smp_ask_oob(struct bh_smp *smp, struct smp_conn *c, bool sc, uint8_t *flag);
-/* Checks the exchanged features and fills c->sc, method, key_size, dists,
- * then refuses a downgrade (smp_refuse_downgrade). False: the pairing
- * failed (with the reason sent). */
-bool smp_agree(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
-	       const struct smp_pairing *rsp);
+/* Our Pairing Request or Response (code) into out: the OOB Data Flag says
+ * whether the application has OOB data for this peer (port.oob_request, kept
+ * in c->oob); without bonding no key is distributed. */
+void smp_put_pairing(struct bh_smp *smp, struct smp_conn *c, uint8_t code, bool sc,
+		     bool bonding, bool mitm, uint8_t idist, uint8_t rdist, uint8_t out[7]);
+/* Checks the exchanged features (c->preq, c->pres) and fills c->sc, method,
+ * key_size, dists, then refuses a downgrade (smp_refuse_downgrade). False:
+ * the pairing failed (with the reason sent). */
+bool smp_agree(struct bh_smp *smp, struct smp_conn *c);
 /* If the negotiated pairing (c->bonding, auth, sc, key_size) would replace
  * the bond stored for identity with a weaker one and the config does not
  * allow it: fails the pairing (BH_EDOWNGRADE) and returns true; also when

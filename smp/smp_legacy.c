@@ -19,15 +19,15 @@ static uint8_t confirm_of(struct smp_conn *c, const uint8_t rand[16], uint8_t ou
 
 static void send_confirm(struct bh_smp *smp, struct smp_conn *c)
 {
-	uint8_t pdu[17] = { SMP_PAIRING_CONFIRM };
+	uint8_t conf[16];
 	bh_random(smp->env, c->lrand, 16);
-	uint8_t err = confirm_of(c, c->lrand, pdu + 1);
+	uint8_t err = confirm_of(c, c->lrand, conf);
 	if (err) {
 		smp_fail(smp, c, err);
 		return;
 	}
 	c->sent_confirm = true;
-	smp_send(smp, c, pdu, sizeof(pdu));
+	smp_send(smp, c, SMP_PAIRING_CONFIRM, conf, 16);
 }
 
 /* Initiator: sends Mconfirm once the TK is known. Responder: answers a
@@ -61,10 +61,8 @@ void smp_legacy_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t
 			smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
 			return;
 		}
-		uint8_t pdu[17] = { SMP_PAIRING_RANDOM };
-		memcpy(pdu + 1, c->lrand, 16);
 		c->state = SMP_ST_WAIT_RANDOM;
-		smp_send(smp, c, pdu, sizeof(pdu));
+		smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 		return;
 	}
 	if (c->have_pconfirm) {
@@ -95,21 +93,12 @@ void smp_legacy_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
 		return;
 	}
-	/* 2.3.4: shorten to the negotiated size by zeroing the top octets. */
-	if (c->key_size < 16)
-		memset(c->stk + c->key_size, 0, 16 - c->key_size);
-	if (smp_is_zero(c->stk, 16)) {
-		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+	if (!smp_stk_ready(smp, c))
 		return;
-	}
 	c->state = SMP_ST_WAIT_ENCRYPT;
 	if (!c->initiator) {
-		uint8_t pdu[17] = { SMP_PAIRING_RANDOM };
-		memcpy(pdu + 1, c->lrand, 16);
-		smp_send(smp, c, pdu, sizeof(pdu));
+		smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 		return;
 	}
-	static const uint8_t zero8[8];
-	if (smp_start_encryption(smp, c, c->stk, zero8, 0) != 0)
-		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+	smp_encrypt_stk(smp, c);
 }

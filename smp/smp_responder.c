@@ -11,11 +11,11 @@
 void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
 {
 	const struct smp_pairing *req = &p->u.pairing;
-	struct smp_pdu rsp = { .code = SMP_PAIRING_RSP };
 
 	c->initiator = false;
 	c->pairing = true;
-	smp_pdu_encode(p, c->preq, sizeof(c->preq)); /* always 7 octets */
+	c->preq[0] = SMP_PAIRING_REQ;
+	memcpy(c->preq + 1, req, 6);
 	if (smp_backoff_active(smp, &c->peer)) {
 		smp_fail(smp, c, BH_SMP_ERR_REPEATED_ATTEMPTS);
 		return;
@@ -31,29 +31,24 @@ void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struc
 	}
 	bool bonding = smp->cfg.bonding && (req->authreq & SMP_AUTH_BONDING);
 	bool sc = (req->authreq & SMP_AUTH_SC) && smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY;
-	rsp.u.pairing.io_cap = smp->cfg.io_cap;
-	smp_ask_oob(smp, c, sc, &rsp.u.pairing.oob);
-	rsp.u.pairing.authreq = smp_local_authreq(smp, bonding, smp->cfg.mitm);
-	rsp.u.pairing.max_key_size = smp->cfg.max_key_size;
-	rsp.u.pairing.init_dist = bonding ? (uint8_t)(req->init_dist & smp->cfg.init_key_dist) : 0;
-	rsp.u.pairing.resp_dist = bonding ? (uint8_t)(req->resp_dist & smp->cfg.resp_key_dist) : 0;
-	smp_pdu_encode(&rsp, c->pres, sizeof(c->pres));
+	smp_put_pairing(smp, c, SMP_PAIRING_RSP, sc, bonding, smp->cfg.mitm,
+			(uint8_t)(req->init_dist & smp->cfg.init_key_dist),
+			(uint8_t)(req->resp_dist & smp->cfg.resp_key_dist), c->pres);
 
 	/* Before our Pairing Response: a spoofer learns nothing more. */
-	if (!smp_agree(smp, c, req, &rsp.u.pairing))
+	if (!smp_agree(smp, c))
 		return;
-	smp_send(smp, c, c->pres, 7);
+	smp_send(smp, c, SMP_PAIRING_RSP, c->pres + 1, 6);
 	smp_phase2_start(smp, c);
 }
 
 int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_sec_level level)
 {
-	uint8_t pdu[2] = { SMP_SECURITY_REQ,
-			   smp_local_authreq(smp, smp->cfg.bonding,
-					     smp->cfg.mitm || level >= BH_SEC_AUTHENTICATED) };
+	uint8_t authreq = smp_local_authreq(smp, smp->cfg.bonding,
+					    smp->cfg.mitm || level >= BH_SEC_AUTHENTICATED);
 	if (c->pairing)
 		return 0;
-	smp_send(smp, c, pdu, 2);
+	smp_send(smp, c, SMP_SECURITY_REQ, &authreq, 1);
 	return 0;
 }
 

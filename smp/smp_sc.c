@@ -33,13 +33,6 @@ static uint8_t round_bit(const struct smp_conn *c)
 	return (uint8_t)(0x80 | ((c->passkey >> c->round) & 1));
 }
 
-static void send16(struct bh_smp *smp, struct smp_conn *c, uint8_t code, const uint8_t v[16])
-{
-	uint8_t pdu[17] = { code };
-	memcpy(pdu + 1, v, 16);
-	smp_send(smp, c, pdu, sizeof(pdu));
-}
-
 /* Our confirm over a fresh nonce: f4(PKours, PKpeer, N, z). */
 static bool send_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
 {
@@ -50,7 +43,7 @@ static bool send_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
 		return false;
 	}
 	c->sent_confirm = true;
-	send16(smp, c, SMP_PAIRING_CONFIRM, conf);
+	smp_send(smp, c, SMP_PAIRING_CONFIRM, conf, 16);
 	return true;
 }
 
@@ -113,13 +106,7 @@ static bool derive_keys(struct bh_smp *smp, struct smp_conn *c)
 		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
 		return false;
 	}
-	if (c->key_size < 16)
-		memset(c->stk + c->key_size, 0, 16 - c->key_size);
-	if (smp_is_zero(c->stk, 16)) {
-		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
-		return false;
-	}
-	return true;
+	return smp_stk_ready(smp, c);
 }
 
 static void initiator_send_check(struct bh_smp *smp, struct smp_conn *c)
@@ -133,7 +120,7 @@ static void initiator_send_check(struct bh_smp *smp, struct smp_conn *c)
 	}
 	c->sent_check = true;
 	c->state = SMP_ST_WAIT_DHKEY_CHECK;
-	send16(smp, c, SMP_DHKEY_CHECK, e);
+	smp_send(smp, c, SMP_DHKEY_CHECK, e, 16);
 }
 
 static void ask_compare(struct bh_smp *smp, struct smp_conn *c)
@@ -162,9 +149,7 @@ void smp_sc_start(struct bh_smp *smp, struct smp_conn *c)
 		return;
 	}
 	if (c->initiator) {
-		uint8_t pdu[65] = { SMP_PUBLIC_KEY };
-		memcpy(pdu + 1, smp->pub, 64);
-		smp_send(smp, c, pdu, sizeof(pdu));
+		smp_send(smp, c, SMP_PUBLIC_KEY, smp->pub, 64);
 	}
 }
 
@@ -189,9 +174,7 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 		return;
 	}
 	if (!c->initiator) {
-		uint8_t pdu[65] = { SMP_PUBLIC_KEY };
-		memcpy(pdu + 1, smp->pub, 64);
-		smp_send(smp, c, pdu, sizeof(pdu));
+		smp_send(smp, c, SMP_PUBLIC_KEY, smp->pub, 64);
 	}
 	if (c->method == SMP_M_OOB && c->local_oob) {
 		/* The peer's OOB commitment Cx = f4(PKx, PKx, rx, 0). */
@@ -215,7 +198,7 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 		c->state = SMP_ST_WAIT_RANDOM;
 		if (c->initiator) {
 			bh_random(smp->env, c->lrand, 16);
-			send16(smp, c, SMP_PAIRING_RANDOM, c->lrand);
+			smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 		}
 		return;
 	default:
@@ -251,7 +234,7 @@ void smp_sc_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[1
 		if (!is_passkey(c))
 			bh_random(smp->env, c->lrand, 16);
 		c->state = SMP_ST_WAIT_RANDOM;
-		send16(smp, c, SMP_PAIRING_RANDOM, c->lrand);
+		smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 		return;
 	}
 	c->have_pconfirm = true;
@@ -286,7 +269,7 @@ void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16
 		if (!check_confirm(smp, c, round_bit(c)))
 			return;
 		if (!c->initiator)
-			send16(smp, c, SMP_PAIRING_RANDOM, c->lrand);
+			smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 		passkey_round_done(smp, c);
 		return;
 	}
@@ -303,7 +286,7 @@ void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16
 	}
 	if (c->method == SMP_M_OOB)
 		bh_random(smp->env, c->lrand, 16);
-	send16(smp, c, SMP_PAIRING_RANDOM, c->lrand);
+	smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 	if (!derive_keys(smp, c))
 		return;
 	c->state = SMP_ST_WAIT_DHKEY_CHECK;
@@ -329,7 +312,7 @@ static void responder_check(struct bh_smp *smp, struct smp_conn *c)
 		return;
 	}
 	c->state = SMP_ST_WAIT_ENCRYPT;
-	send16(smp, c, SMP_DHKEY_CHECK, e);
+	smp_send(smp, c, SMP_DHKEY_CHECK, e, 16);
 }
 
 void smp_sc_on_dhkey_check(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16])
@@ -345,9 +328,7 @@ void smp_sc_on_dhkey_check(struct bh_smp *smp, struct smp_conn *c, const uint8_t
 			return;
 		}
 		c->state = SMP_ST_WAIT_ENCRYPT;
-		static const uint8_t zero8[8];
-		if (smp_start_encryption(smp, c, c->stk, zero8, 0) != 0)
-			smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+		smp_encrypt_stk(smp, c);
 		return;
 	}
 	if (c->have_pcheck) {
