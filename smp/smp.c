@@ -801,13 +801,9 @@ int bh_smp_passkey_reply(struct bh_smp *smp, uint16_t handle, bool accept, uint3
 	}
 	c->passkey = passkey;
 	c->tk_ready = true;
-	if (c->sc) {
-		smp_sc_passkey_ready(smp, c);
-	} else {
-		memset(c->tk, 0, 16);
-		bh_put32(c->tk, passkey);
-		smp_legacy_tk_ready(smp, c);
-	}
+	memset(c->tk, 0, 16); /* legacy: TK = passkey; SC uses the passkey's bits */
+	bh_put32(c->tk, passkey);
+	smp_confirm_ready(smp, c, (uint8_t)(0x80 | ((passkey >> c->round) & 1))); /* SC's z */
 	return 0;
 }
 

@@ -202,6 +202,17 @@ void smp_method_start(struct bh_smp *smp, struct smp_conn *c);
  * Secure Connections, or legacy after the method's interaction. */
 void smp_phase2_start(struct bh_smp *smp, struct smp_conn *c);
 
+/* Pairing Confirm, both families (smp_features.c): legacy c1 over the TK,
+ * or SC f4 with z (the passkey round's bit, else 0). Sends ours over a
+ * fresh nonce; false when the pairing failed (Unspecified Reason). */
+bool smp_send_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z);
+/* Checks the peer's Confirm against its nonce c->prand; false when the
+ * pairing failed (Confirm Value Failed). */
+bool smp_check_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z);
+/* Once the TK or passkey is known and the method waits for a Confirm: the
+ * initiator sends its own, the responder answers the peer's if it came. */
+void smp_confirm_ready(struct bh_smp *smp, struct smp_conn *c, uint8_t z);
+
 /* smp_initiator.c */
 int smp_init_pair(struct bh_smp *smp, struct smp_conn *c, bool bonding, bool mitm);
 void smp_init_on_pairing_rsp(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p);
@@ -219,7 +230,6 @@ void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t ra
 void smp_legacy_start(struct bh_smp *smp, struct smp_conn *c);
 void smp_legacy_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
 void smp_legacy_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
-void smp_legacy_tk_ready(struct bh_smp *smp, struct smp_conn *c);
 
 /* smp_sc.c */
 void smp_sc_start(struct bh_smp *smp, struct smp_conn *c);
@@ -227,7 +237,6 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 void smp_sc_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
 void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
 void smp_sc_on_dhkey_check(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
-void smp_sc_passkey_ready(struct bh_smp *smp, struct smp_conn *c);
 void smp_sc_confirm_reply(struct bh_smp *smp, struct smp_conn *c, bool accept);
 
 /* smp_keys.c */

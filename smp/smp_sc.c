@@ -33,32 +33,6 @@ static uint8_t round_bit(const struct smp_conn *c)
 	return (uint8_t)(0x80 | ((c->passkey >> c->round) & 1));
 }
 
-/* Our confirm over a fresh nonce: f4(PKours, PKpeer, N, z). */
-static bool send_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
-{
-	uint8_t conf[16];
-	bh_random(smp->env, c->lrand, 16);
-	if (bh_smp_f4(smp->pub, c->peer_pub, c->lrand, z, conf) != BH_OK) {
-		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
-		return false;
-	}
-	c->sent_confirm = true;
-	smp_send(smp, c, SMP_PAIRING_CONFIRM, conf, 16);
-	return true;
-}
-
-/* Checks the peer's confirm against its nonce: f4(PKpeer, PKours, N, z). */
-static bool check_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
-{
-	uint8_t expect[16];
-	if (bh_smp_f4(c->peer_pub, smp->pub, c->prand, z, expect) != BH_OK ||
-	    memcmp(expect, c->pconfirm, 16) != 0) {
-		smp_fail(smp, c, BH_SMP_ERR_CONFIRM_VALUE_FAILED);
-		return false;
-	}
-	return true;
-}
-
 static void r_values(const struct bh_smp *smp, const struct smp_conn *c, uint8_t ra[16],
 		     uint8_t rb[16])
 {
@@ -190,7 +164,7 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 	case SMP_M_NUMERIC_COMPARISON:
 		if (c->initiator) {
 			c->state = SMP_ST_WAIT_CONFIRM;
-		} else if (send_confirm(smp, c, 0)) {
+		} else if (smp_send_confirm(smp, c, 0)) {
 			c->state = SMP_ST_WAIT_RANDOM;
 		}
 		return;
@@ -204,20 +178,8 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 	default:
 		c->state = SMP_ST_WAIT_CONFIRM;
 		c->round = 0;
-		smp_sc_passkey_ready(smp, c);
+		smp_confirm_ready(smp, c, round_bit(c));
 		return;
-	}
-}
-
-void smp_sc_passkey_ready(struct bh_smp *smp, struct smp_conn *c)
-{
-	if (!c->pairing || !c->tk_ready || c->state != SMP_ST_WAIT_CONFIRM || c->sent_confirm)
-		return;
-	if (c->initiator) {
-		send_confirm(smp, c, round_bit(c));
-	} else if (c->have_pconfirm) {
-		if (send_confirm(smp, c, round_bit(c)))
-			c->state = SMP_ST_WAIT_RANDOM;
 	}
 }
 
@@ -238,7 +200,7 @@ void smp_sc_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[1
 		return;
 	}
 	c->have_pconfirm = true;
-	smp_sc_passkey_ready(smp, c);
+	smp_confirm_ready(smp, c, round_bit(c));
 }
 
 static void passkey_round_done(struct bh_smp *smp, struct smp_conn *c)
@@ -249,7 +211,7 @@ static void passkey_round_done(struct bh_smp *smp, struct smp_conn *c)
 	if (c->round < 20) {
 		c->state = SMP_ST_WAIT_CONFIRM;
 		if (c->initiator)
-			smp_sc_passkey_ready(smp, c);
+			smp_confirm_ready(smp, c, round_bit(c));
 		return;
 	}
 	if (c->initiator) {
@@ -266,7 +228,7 @@ void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16
 {
 	memcpy(c->prand, v, 16);
 	if (is_passkey(c)) {
-		if (!check_confirm(smp, c, round_bit(c)))
+		if (!smp_check_confirm(smp, c, round_bit(c)))
 			return;
 		if (!c->initiator)
 			smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
@@ -274,7 +236,7 @@ void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16
 		return;
 	}
 	if (c->initiator) {
-		if (c->method != SMP_M_OOB && !check_confirm(smp, c, 0))
+		if (c->method != SMP_M_OOB && !smp_check_confirm(smp, c, 0))
 			return;
 		if (c->method == SMP_M_NUMERIC_COMPARISON) {
 			c->state = SMP_ST_WAIT_DHKEY_CHECK; /* Eb is refused until Ea is out */
