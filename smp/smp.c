@@ -495,11 +495,19 @@ bool smp_is_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-void smp_ltk_key(const struct bh_bond_ltk *l, uint8_t key[16])
+bool smp_bond_key(const struct bh_bond *b, const struct bh_bond_ltk *l, struct bh_security *sec,
+		  uint8_t key[16])
 {
+	if (!l->valid || smp_is_zero(l->ltk, 16))
+		return false;
+	sec->level = smp_level_of(b->authenticated, b->secure_connections);
+	sec->key_size = l->key_size;
+	sec->sc = b->secure_connections;
+	sec->bonded = true;
 	memcpy(key, l->ltk, 16);
 	if (l->key_size >= 7 && l->key_size < 16)
 		memset(key + l->key_size, 0, 16 - l->key_size);
+	return true;
 }
 
 uint32_t smp_random_passkey(struct bh_smp *smp)

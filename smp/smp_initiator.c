@@ -28,8 +28,6 @@ void smp_init_on_pairing_rsp(struct bh_smp *smp, struct smp_conn *c, const struc
 
 static bool ltk_fits(const struct bh_bond *b, bool need_mitm, bool need_sc)
 {
-	if (!b->central_ltk.valid || smp_is_zero(b->central_ltk.ltk, 16))
-		return false;
 	if (need_mitm && !b->authenticated)
 		return false;
 	if (need_sc && !(b->secure_connections && b->authenticated))
@@ -44,19 +42,12 @@ bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, 
 	struct bh_bond *b = smp_conn_bond(smp, c);
 	if (!b || !smp->port.get_bond(smp->port.ctx, &c->peer, b))
 		return false;
-	if (!ltk_fits(b, need_mitm, need_sc)) {
+	uint8_t key[16];
+	if (!ltk_fits(b, need_mitm, need_sc) ||
+	    !smp_bond_key(b, &b->central_ltk, &c->reenc_sec, key)) {
 		memset(b, 0, sizeof(*b));
 		return false;
 	}
-	struct bh_security s = {
-		.level = smp_level_of(b->authenticated, b->secure_connections),
-		.key_size = b->central_ltk.key_size,
-		.sc = b->secure_connections,
-		.bonded = true,
-	};
-	uint8_t key[16];
-	smp_ltk_key(&b->central_ltk, key);
-	c->reenc_sec = s;
 	c->reencrypting = true;
 	int rc = smp_start_encryption(smp, c, key, b->central_ltk.rand, b->central_ltk.ediv);
 	memset(key, 0, sizeof(key));

@@ -173,9 +173,11 @@ bool smp_backoff_active(struct bh_smp *smp, const bh_addr *peer);
 bool smp_is_zero(const uint8_t *p, size_t n);
 /* The level a key of this kind gives (authenticated, Secure Connections). */
 enum bh_sec_level smp_level_of(bool auth, bool sc);
-/* A bond's LTK as the controller is given it: the octets past its
- * key size (7..15) zeroed. */
-void smp_ltk_key(const struct bh_bond_ltk *l, uint8_t key[16]);
+/* A bond's LTK l (one of b's): false unless it is valid and not zero; else
+ * the security it gives in *sec and the key as the controller is given it
+ * (the octets past its key size, 7..15, zeroed). */
+bool smp_bond_key(const struct bh_bond *b, const struct bh_bond_ltk *l, struct bh_security *sec,
+		  uint8_t key[16]);
 /* Draws a passkey 0..999999 from env. */
 uint32_t smp_random_passkey(struct bh_smp *smp);
 

@@ -87,9 +87,10 @@ void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t ra
 		return;
 	}
 	struct bh_bond *b = smp->port.get_bond ? smp_conn_bond(smp, c) : NULL;
+	uint8_t key[16];
 	bool ok = b && smp->port.get_bond(smp->port.ctx, &c->peer, b) &&
-		  b->peripheral_ltk.valid && !smp_is_zero(b->peripheral_ltk.ltk, 16) &&
-		  b->peripheral_ltk.ediv == ediv && bh_get64(b->peripheral_ltk.rand) == rand;
+		  b->peripheral_ltk.ediv == ediv && bh_get64(b->peripheral_ltk.rand) == rand &&
+		  smp_bond_key(b, &b->peripheral_ltk, &c->sec, key);
 	if (!ok) {
 		SMP_LOG(smp, BH_LOG_INFO, "0x%04x LTK request without a matching bond%s", c->handle,
 			b ? "" : " (no memory to look it up)");
@@ -98,12 +99,6 @@ void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t ra
 		ltk_neg_reply(smp, c);
 		return;
 	}
-	uint8_t key[16];
-	smp_ltk_key(&b->peripheral_ltk, key);
-	c->sec.level = smp_level_of(b->authenticated, b->secure_connections);
-	c->sec.key_size = b->peripheral_ltk.key_size;
-	c->sec.sc = b->secure_connections;
-	c->sec.bonded = true;
 	memset(b, 0, sizeof(*b));
 	ltk_reply(smp, c, key);
 	memset(key, 0, sizeof(key));
