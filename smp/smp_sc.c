@@ -133,8 +133,11 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
 		return;
 	}
-	/* CVE-2018-5383: never use a point that is not on the curve. */
-	if (!bh_smp_p256_public_valid(pk) || bh_smp_p256_public_eq(pk, smp->pub)) {
+	/* Our own key reflected (CVE-2020-26558), or a point that is not on
+	 * the curve (CVE-2018-5383: bh_smp_p256_dhkey validates it before
+	 * any use). */
+	if (bh_smp_p256_public_eq(pk, smp->pub) ||
+	    bh_smp_p256_dhkey(smp->priv, pk, c->dhkey) != BH_OK) {
 		smp_fail(smp, c, BH_SMP_ERR_DHKEY_CHECK_FAILED);
 		return;
 	}
@@ -143,10 +146,6 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 		return;
 	}
 	memcpy(c->peer_pub, pk, 64);
-	if (bh_smp_p256_dhkey(smp->priv, pk, c->dhkey) != BH_OK) {
-		smp_fail(smp, c, BH_SMP_ERR_DHKEY_CHECK_FAILED);
-		return;
-	}
 	if (!c->initiator) {
 		smp_send(smp, c, SMP_PUBLIC_KEY, smp->pub, 64);
 	}
