@@ -131,19 +131,28 @@ fail:
 	return NULL;
 }
 
+/* Slot i's link and its bond record back to their pools, no key material
+ * left behind. */
+static void conn_free(struct bh_smp *smp, unsigned i)
+{
+	struct smp_conn *c = smp->conns[i];
+	if (c->bond) {
+		memset(c->bond, 0, sizeof(*c->bond));
+		bh_pool_free(&smp->bond_pool, c->bond);
+	}
+	memset(c, 0, sizeof(*c));
+	bh_pool_free(&smp->conn_pool, c);
+	smp->conns[i] = NULL;
+	smp->nconns--;
+}
+
 void bh_smp_free(struct bh_smp *smp)
 {
 	if (!smp)
 		return;
-	for (unsigned i = 0; i < smp->cfg.max_conns; i++) {
-		struct smp_conn *c = smp->conns[i];
-		if (!c)
-			continue;
-		if (c->bond)
-			memset(c->bond, 0, sizeof(*c->bond));
-		memset(c, 0, sizeof(*c));
-		bh_pool_free(&smp->conn_pool, c);
-	}
+	for (unsigned i = 0; i < smp->cfg.max_conns; i++)
+		if (smp->conns[i])
+			conn_free(smp, i);
 	if (smp->scratch)
 		memset(smp->scratch, 0, sizeof(*smp->scratch));
 	bh_pool_destroy(&smp->bond_pool);
@@ -258,14 +267,7 @@ void bh_smp_conn_removed(struct bh_smp *smp, uint16_t handle)
 		if (c->pairing || c->reencrypting)
 			smp_abort(smp, c, BH_EDISCONNECTED);
 		forget_cmds(smp, handle);
-		if (c->bond) {
-			memset(c->bond, 0, sizeof(*c->bond)); /* no key material left behind */
-			bh_pool_free(&smp->bond_pool, c->bond);
-		}
-		memset(c, 0, sizeof(*c));
-		bh_pool_free(&smp->conn_pool, c);
-		smp->conns[i] = NULL;
-		smp->nconns--;
+		conn_free(smp, i);
 		return;
 	}
 }
