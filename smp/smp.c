@@ -307,13 +307,9 @@ void smp_send(struct bh_smp *smp, struct smp_conn *c, uint8_t code, const void *
 	/* 3.4: the timer restarts whenever an SMP command is queued. */
 	if (c->pairing)
 		smp_timer_restart(smp, c);
-	if (c->tx_count) {
-		if (!tx_push(c, pdu, len))
-			SMP_LOG(smp, BH_LOG_WARN, "0x%04x tx queue full, PDU dropped", c->handle);
-		return;
-	}
-	int rc = smp->port.send(smp->port.ctx, c->handle, pdu, len);
-	if (rc == BH_EBUSY && !tx_push(c, pdu, len))
+	/* Behind queued PDUs, or refused for now: queued in order. */
+	if ((c->tx_count || smp->port.send(smp->port.ctx, c->handle, pdu, len) == BH_EBUSY) &&
+	    !tx_push(c, pdu, len))
 		SMP_LOG(smp, BH_LOG_WARN, "0x%04x tx queue full, PDU dropped", c->handle);
 }
 
@@ -521,6 +517,17 @@ uint32_t smp_random_passkey(struct bh_smp *smp)
 
 /* ---- HCI ---- */
 
+/* An HCI command of ours failed (what: "failed", "not queued"): a pairing
+ * or re-encryption that waited for the encryption it asked for ends. */
+static void cmd_failed(struct bh_smp *smp, struct smp_conn *c, uint16_t op, bh_status status,
+		       const char *what)
+{
+	SMP_LOG(smp, BH_LOG_WARN, "0x%04x HCI 0x%04x %s: %s", c->handle, op, what,
+		bh_strerror(status));
+	if (op == BH_HCI_LE_ENABLE_ENCRYPTION && (c->pairing || c->reencrypting))
+		smp_abort(smp, c, status);
+}
+
 static void cmd_done(void *cbctx, bh_status status, const uint8_t *ret, size_t len)
 {
 	struct smp_cmd_slot *s = cbctx;
@@ -532,11 +539,8 @@ static void cmd_done(void *cbctx, bh_status status, const uint8_t *ret, size_t l
 	if (status == BH_OK)
 		return;
 	struct smp_conn *c = smp_conn_find(smp, handle);
-	if (!c)
-		return;
-	SMP_LOG(smp, BH_LOG_WARN, "0x%04x HCI 0x%04x failed: %s", handle, op, bh_strerror(status));
-	if (op == BH_HCI_LE_ENABLE_ENCRYPTION && (c->pairing || c->reencrypting))
-		smp_abort(smp, c, status);
+	if (c)
+		cmd_failed(smp, c, op, status, "failed");
 }
 
 void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint8_t *p, size_t len)
@@ -556,10 +560,7 @@ void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint
 	if (rc != 0) {
 		if (s)
 			s->used = false;
-		SMP_LOG(smp, BH_LOG_WARN, "0x%04x HCI 0x%04x not queued: %s", c->handle, opcode,
-			bh_strerror(rc));
-		if (opcode == BH_HCI_LE_ENABLE_ENCRYPTION && (c->pairing || c->reencrypting))
-			smp_abort(smp, c, rc);
+		cmd_failed(smp, c, opcode, rc, "not queued");
 	}
 }
 
