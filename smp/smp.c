@@ -654,9 +654,7 @@ void bh_smp_on_ltk_request(struct bh_smp *smp, uint16_t handle, uint64_t rand, u
 	if (!c) {
 		/* Unknown link: still answer so the controller does not wait. */
 		struct smp_conn tmp = { .handle = handle };
-		uint8_t p[2];
-		bh_put16(p, handle);
-		smp_hci(smp, &tmp, BH_HCI_LE_LTK_NEG_REPLY, p, 2);
+		smp_ltk_answer(smp, &tmp, NULL);
 		return;
 	}
 	smp_resp_on_ltk_request(smp, c, rand, ediv);

@@ -225,6 +225,9 @@ bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, 
 /* smp_responder.c */
 void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p);
 int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_sec_level level);
+/* Answers the controller's LE Long Term Key Request with key, or refuses
+ * it (key NULL). */
+void smp_ltk_answer(struct bh_smp *smp, struct smp_conn *c, const uint8_t *key);
 void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t rand,
 			     uint16_t ediv);
 

@@ -52,54 +52,42 @@ int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_se
 	return 0;
 }
 
-static void ltk_reply(struct bh_smp *smp, struct smp_conn *c, const uint8_t key[16])
+void smp_ltk_answer(struct bh_smp *smp, struct smp_conn *c, const uint8_t *key)
 {
-	uint8_t p[18]; /* Vol 4, Part E, 7.8.25: handle, LTK */
+	/* Vol 4, Part E, 7.8.25: handle, LTK; 7.8.26: handle */
+	uint8_t p[18];
 	bh_put16(p, c->handle);
-	memcpy(p + 2, key, 16);
-	smp_hci(smp, c, BH_HCI_LE_LTK_REPLY, p, sizeof(p));
+	if (key)
+		memcpy(p + 2, key, 16);
+	smp_hci(smp, c, key ? BH_HCI_LE_LTK_REPLY : BH_HCI_LE_LTK_NEG_REPLY, p, key ? 18 : 2);
 	memset(p, 0, sizeof(p));
-}
-
-static void ltk_neg_reply(struct bh_smp *smp, struct smp_conn *c)
-{
-	uint8_t p[2];
-	bh_put16(p, c->handle);
-	smp_hci(smp, c, BH_HCI_LE_LTK_NEG_REPLY, p, sizeof(p));
 }
 
 void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t rand,
 			     uint16_t ediv)
 {
+	const uint8_t *key = NULL;
+	uint8_t bk[16];
 	if (c->central) {
-		ltk_neg_reply(smp, c);
-		return;
-	}
-	if (c->pairing) {
+		/* a central is never asked: refused */
+	} else if (c->pairing) {
 		/* During pairing the key is the STK (legacy) or the f5 LTK (SC),
 		 * both asked for with EDIV = 0 and Rand = 0 (2.4.4.1). */
 		if (c->state == SMP_ST_WAIT_ENCRYPT && ediv == 0 && rand == 0 &&
-		    !smp_is_zero(c->stk, 16)) {
-			ltk_reply(smp, c, c->stk);
-			return;
-		}
-		ltk_neg_reply(smp, c);
-		return;
-	}
-	struct bh_bond *b = smp->port.get_bond ? smp_conn_bond(smp, c) : NULL;
-	uint8_t key[16];
-	bool ok = b && smp->port.get_bond(smp->port.ctx, &c->peer, b) &&
-		  b->peripheral_ltk.ediv == ediv && bh_get64(b->peripheral_ltk.rand) == rand &&
-		  smp_bond_key(b, &b->peripheral_ltk, &c->sec, key);
-	if (!ok) {
-		SMP_LOG(smp, BH_LOG_INFO, "0x%04x LTK request without a matching bond%s", c->handle,
-			b ? "" : " (no memory to look it up)");
+		    !smp_is_zero(c->stk, 16))
+			key = c->stk;
+	} else {
+		struct bh_bond *b = smp->port.get_bond ? smp_conn_bond(smp, c) : NULL;
+		if (b && smp->port.get_bond(smp->port.ctx, &c->peer, b) &&
+		    b->peripheral_ltk.ediv == ediv && bh_get64(b->peripheral_ltk.rand) == rand &&
+		    smp_bond_key(b, &b->peripheral_ltk, &c->sec, bk))
+			key = bk;
+		else
+			SMP_LOG(smp, BH_LOG_INFO, "0x%04x LTK request without a matching bond%s",
+				c->handle, b ? "" : " (no memory to look it up)");
 		if (b)
 			memset(b, 0, sizeof(*b));
-		ltk_neg_reply(smp, c);
-		return;
 	}
-	memset(b, 0, sizeof(*b));
-	ltk_reply(smp, c, key);
-	memset(key, 0, sizeof(key));
+	smp_ltk_answer(smp, c, key);
+	memset(bk, 0, sizeof(bk));
 }
