@@ -55,17 +55,19 @@ const char *bh_store_problem_str(enum bh_store_problem p)
 
 const char *bh_store_problem_tag(enum bh_store_problem p)
 {
-	switch (p) {
-	case BH_STORE_CORRUPT: return "corrupt";
-	case BH_STORE_NOT_REGULAR: return "notregular";
-	case BH_STORE_SYMLINK: return "symlink";
-	case BH_STORE_FOREIGN_OWNER: return "foreign";
-	case BH_STORE_UNREADABLE: return "unreadable";
-	case BH_STORE_LAX_MODE: return "laxmode";
-	case BH_STORE_NOT_DIRECTORY: return "notdir";
-	case BH_STORE_RETIRED: return "old";
-	}
-	return "damaged";
+	/* In place, not pointers: no relocation per entry. */
+	static const char tags[][11] = {
+		"damaged",
+		[BH_STORE_CORRUPT] = "corrupt",
+		[BH_STORE_NOT_REGULAR] = "notregular",
+		[BH_STORE_SYMLINK] = "symlink",
+		[BH_STORE_FOREIGN_OWNER] = "foreign",
+		[BH_STORE_UNREADABLE] = "unreadable",
+		[BH_STORE_LAX_MODE] = "laxmode",
+		[BH_STORE_NOT_DIRECTORY] = "notdir",
+		[BH_STORE_RETIRED] = "old",
+	};
+	return tags[(unsigned)p < sizeof(tags) / sizeof(tags[0]) ? p : 0];
 }
 
 void bh_store_notice_str(const struct bh_store_notice *n, char *buf, size_t len)
