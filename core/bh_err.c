@@ -33,22 +33,24 @@ const char *bh_strerror(bh_status s)
 	if (s <= 0 && s >= BH_ERR_MIN_)
 		return bh_err_text(s);
 	uint16_t c = bh_status_code(s);
+	const char *carrier, *text;
 	switch (bh_status_kind(s)) {
 	case BH_KIND_HCI:
-		snprintf(buf, sizeof(buf), "HCI: %s (0x%02x)", bh_hci_status_str((uint8_t)c), c);
+		carrier = "HCI", text = bh_hci_status_str((uint8_t)c);
 		break;
 	case BH_KIND_ATT:
-		snprintf(buf, sizeof(buf), "ATT: %s (0x%02x)", bh_att_error_str((uint8_t)c), c);
+		carrier = "ATT", text = bh_att_error_str((uint8_t)c);
 		break;
 	case BH_KIND_SMP:
-		snprintf(buf, sizeof(buf), "SMP: %s (0x%02x)", bh_smp_reason_str((uint8_t)c), c);
+		carrier = "SMP", text = bh_smp_reason_str((uint8_t)c);
 		break;
 	case BH_KIND_L2CAP:
 		snprintf(buf, sizeof(buf), "L2CAP: result 0x%04x", c);
-		break;
+		return buf;
 	default:
 		snprintf(buf, sizeof(buf), "unknown status %d", (int)s);
-		break;
+		return buf;
 	}
+	snprintf(buf, sizeof(buf), "%s: %s (0x%02x)", carrier, text, c);
 	return buf;
 }

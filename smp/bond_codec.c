@@ -327,11 +327,12 @@ static bool get_fields(struct parsed *ps, const char *pfx, const struct field *f
 	return true;
 }
 
-static bool encode(const char *magic_line, const struct field *f, const void *in, char *out,
+static bool encode(const char *magic, const struct field *f, const void *in, char *out,
 		   size_t cap, size_t *len)
 {
 	struct buf b = { out, 0, cap, false };
-	put_str(&b, magic_line);
+	put_str(&b, magic);
+	put_str(&b, "\n");
 	put_fields(&b, "", f, in);
 	put_checksum(&b);
 	*len = b.len;
@@ -357,7 +358,7 @@ static bh_status decode(const uint8_t *data, size_t len, const char *magic,
 
 bool bh_bond_encode(const struct bh_bond *b, char *out, size_t cap, size_t *len)
 {
-	return encode(BOND_MAGIC "\n", bond_fields, b, out, cap, len);
+	return encode(BOND_MAGIC, bond_fields, b, out, cap, len);
 }
 
 bh_status bh_bond_decode(const uint8_t *data, size_t len, struct bh_bond *b)
@@ -371,7 +372,7 @@ bh_status bh_bond_decode(const uint8_t *data, size_t len, struct bh_bond *b)
 bool bh_local_identity_encode(const struct bh_local_identity *id, char *out, size_t cap,
 			      size_t *len)
 {
-	return encode(LOCAL_MAGIC "\n", local_fields, id, out, cap, len);
+	return encode(LOCAL_MAGIC, local_fields, id, out, cap, len);
 }
 
 bh_status bh_local_identity_decode(const uint8_t *data, size_t len, struct bh_local_identity *out)

@@ -55,17 +55,19 @@ const char *bh_store_problem_str(enum bh_store_problem p)
 
 const char *bh_store_problem_tag(enum bh_store_problem p)
 {
-	switch (p) {
-	case BH_STORE_CORRUPT: return "corrupt";
-	case BH_STORE_NOT_REGULAR: return "notregular";
-	case BH_STORE_SYMLINK: return "symlink";
-	case BH_STORE_FOREIGN_OWNER: return "foreign";
-	case BH_STORE_UNREADABLE: return "unreadable";
-	case BH_STORE_LAX_MODE: return "laxmode";
-	case BH_STORE_NOT_DIRECTORY: return "notdir";
-	case BH_STORE_RETIRED: return "old";
-	}
-	return "damaged";
+	/* In place, not pointers: no relocation per entry. */
+	static const char tags[][11] = {
+		"damaged",
+		[BH_STORE_CORRUPT] = "corrupt",
+		[BH_STORE_NOT_REGULAR] = "notregular",
+		[BH_STORE_SYMLINK] = "symlink",
+		[BH_STORE_FOREIGN_OWNER] = "foreign",
+		[BH_STORE_UNREADABLE] = "unreadable",
+		[BH_STORE_LAX_MODE] = "laxmode",
+		[BH_STORE_NOT_DIRECTORY] = "notdir",
+		[BH_STORE_RETIRED] = "old",
+	};
+	return tags[(unsigned)p < sizeof(tags) / sizeof(tags[0]) ? p : 0];
 }
 
 void bh_store_notice_str(const struct bh_store_notice *n, char *buf, size_t len)
@@ -408,6 +410,21 @@ static bh_status write_atomic(struct bh_bond_store *st, const char *name, const 
 	return bh_file_replace(st->dir, st->dirfd, TMP_PREFIX, name, data, len, on_step, st);
 }
 
+/* Puts the encoded file (buf, len; encoded false when encoding failed) at
+ * name once make_room allows, then wipes buf (cap octets): nothing is moved
+ * unless the new file could be made. */
+static bh_status put_file(struct bh_bond_store *st, const char *name, bool is_bond, bool encoded,
+			  char *buf, size_t cap, size_t len)
+{
+	bh_status rc = encoded ? BH_OK : BH_EIO;
+	if (rc == BH_OK)
+		rc = make_room(st, name, is_bond);
+	if (rc == BH_OK)
+		rc = write_atomic(st, name, buf, len);
+	bh_cleanse(buf, cap);
+	return rc;
+}
+
 /* A fresh directory stream: a dup()ed fd would share its offset with the
  * stream of an earlier listing and start at the end. */
 static DIR *open_listing(int dirfd)
@@ -681,12 +698,8 @@ bh_status bh_bond_store_save(struct bh_bond_store *st, const struct bh_bond *b)
 	/* Encoded (checksummed) first: a save that cannot be made must not
 	 * have moved the bond it was to replace. */
 	size_t len = 0;
-	bh_status rc = bh_bond_encode(b, out, BH_BOND_FILE_MAX, &len) ? BH_OK : BH_EIO;
-	if (rc == BH_OK)
-		rc = make_room(st, name, true);
-	if (rc == BH_OK)
-		rc = write_atomic(st, name, out, len);
-	bh_cleanse(out, BH_BOND_FILE_MAX);
+	bool encoded = bh_bond_encode(b, out, BH_BOND_FILE_MAX, &len);
+	bh_status rc = put_file(st, name, true, encoded, out, BH_BOND_FILE_MAX, len);
 	free(out);
 	return rc;
 }
@@ -765,13 +778,8 @@ bh_status bh_bond_store_local_identity_put(struct bh_bond_store *st,
 		return BH_EINVAL;
 	char mem[512];
 	size_t len = 0;
-	bh_status rc = bh_local_identity_encode(id, mem, sizeof(mem), &len) ? BH_OK : BH_EIO;
-	if (rc == BH_OK) /* as a bond: nothing moved unless the new file can be made */
-		rc = make_room(st, LOCAL_NAME, false);
-	if (rc == BH_OK)
-		rc = write_atomic(st, LOCAL_NAME, mem, len);
-	bh_cleanse(mem, sizeof(mem));
-	return rc;
+	bool encoded = bh_local_identity_encode(id, mem, sizeof(mem), &len);
+	return put_file(st, LOCAL_NAME, false, encoded, mem, sizeof(mem), len);
 }
 
 static bh_status draw_identity(const struct bh_env *env, struct bh_local_identity *out)

@@ -131,19 +131,28 @@ fail:
 	return NULL;
 }
 
+/* Slot i's link and its bond record back to their pools, no key material
+ * left behind. */
+static void conn_free(struct bh_smp *smp, unsigned i)
+{
+	struct smp_conn *c = smp->conns[i];
+	if (c->bond) {
+		memset(c->bond, 0, sizeof(*c->bond));
+		bh_pool_free(&smp->bond_pool, c->bond);
+	}
+	memset(c, 0, sizeof(*c));
+	bh_pool_free(&smp->conn_pool, c);
+	smp->conns[i] = NULL;
+	smp->nconns--;
+}
+
 void bh_smp_free(struct bh_smp *smp)
 {
 	if (!smp)
 		return;
-	for (unsigned i = 0; i < smp->cfg.max_conns; i++) {
-		struct smp_conn *c = smp->conns[i];
-		if (!c)
-			continue;
-		if (c->bond)
-			memset(c->bond, 0, sizeof(*c->bond));
-		memset(c, 0, sizeof(*c));
-		bh_pool_free(&smp->conn_pool, c);
-	}
+	for (unsigned i = 0; i < smp->cfg.max_conns; i++)
+		if (smp->conns[i])
+			conn_free(smp, i);
 	if (smp->scratch)
 		memset(smp->scratch, 0, sizeof(*smp->scratch));
 	bh_pool_destroy(&smp->bond_pool);
@@ -258,14 +267,7 @@ void bh_smp_conn_removed(struct bh_smp *smp, uint16_t handle)
 		if (c->pairing || c->reencrypting)
 			smp_abort(smp, c, BH_EDISCONNECTED);
 		forget_cmds(smp, handle);
-		if (c->bond) {
-			memset(c->bond, 0, sizeof(*c->bond)); /* no key material left behind */
-			bh_pool_free(&smp->bond_pool, c->bond);
-		}
-		memset(c, 0, sizeof(*c));
-		bh_pool_free(&smp->conn_pool, c);
-		smp->conns[i] = NULL;
-		smp->nconns--;
+		conn_free(smp, i);
 		return;
 	}
 }
@@ -295,19 +297,19 @@ static void tx_flush(struct bh_smp *smp, struct smp_conn *c)
 	}
 }
 
-void smp_send(struct bh_smp *smp, struct smp_conn *c, const uint8_t *pdu, size_t len)
+void smp_send(struct bh_smp *smp, struct smp_conn *c, uint8_t code, const void *param, size_t n)
 {
-	SMP_LOG(smp, BH_LOG_DEBUG, "0x%04x > %s", c->handle, smp_code_str(pdu[0]));
+	uint8_t pdu[SMP_MAX_PDU];
+	size_t len = n + 1;
+	pdu[0] = code;
+	memcpy(pdu + 1, param, n);
+	SMP_LOG(smp, BH_LOG_DEBUG, "0x%04x > %s", c->handle, smp_code_str(code));
 	/* 3.4: the timer restarts whenever an SMP command is queued. */
 	if (c->pairing)
 		smp_timer_restart(smp, c);
-	if (c->tx_count) {
-		if (!tx_push(c, pdu, len))
-			SMP_LOG(smp, BH_LOG_WARN, "0x%04x tx queue full, PDU dropped", c->handle);
-		return;
-	}
-	int rc = smp->port.send(smp->port.ctx, c->handle, pdu, len);
-	if (rc == BH_EBUSY && !tx_push(c, pdu, len))
+	/* Behind queued PDUs, or refused for now: queued in order. */
+	if ((c->tx_count || smp->port.send(smp->port.ctx, c->handle, pdu, len) == BH_EBUSY) &&
+	    !tx_push(c, pdu, len))
 		SMP_LOG(smp, BH_LOG_WARN, "0x%04x tx queue full, PDU dropped", c->handle);
 }
 
@@ -416,8 +418,7 @@ void smp_abort(struct bh_smp *smp, struct smp_conn *c, bh_status status)
 
 void smp_fail_status(struct bh_smp *smp, struct smp_conn *c, uint8_t reason, bh_status status)
 {
-	uint8_t pdu[2] = { SMP_PAIRING_FAILED, reason };
-	smp_send(smp, c, pdu, sizeof(pdu));
+	smp_send(smp, c, SMP_PAIRING_FAILED, &reason, 1);
 	smp_abort(smp, c, status);
 }
 
@@ -492,11 +493,19 @@ bool smp_is_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-void smp_ltk_key(const struct bh_bond_ltk *l, uint8_t key[16])
+bool smp_bond_key(const struct bh_bond *b, const struct bh_bond_ltk *l, struct bh_security *sec,
+		  uint8_t key[16])
 {
+	if (!l->valid || smp_is_zero(l->ltk, 16))
+		return false;
+	sec->level = smp_level_of(b->authenticated, b->secure_connections);
+	sec->key_size = l->key_size;
+	sec->sc = b->secure_connections;
+	sec->bonded = true;
 	memcpy(key, l->ltk, 16);
 	if (l->key_size >= 7 && l->key_size < 16)
 		memset(key + l->key_size, 0, 16 - l->key_size);
+	return true;
 }
 
 uint32_t smp_random_passkey(struct bh_smp *smp)
@@ -507,6 +516,17 @@ uint32_t smp_random_passkey(struct bh_smp *smp)
 }
 
 /* ---- HCI ---- */
+
+/* An HCI command of ours failed (what: "failed", "not queued"): a pairing
+ * or re-encryption that waited for the encryption it asked for ends. */
+static void cmd_failed(struct bh_smp *smp, struct smp_conn *c, uint16_t op, bh_status status,
+		       const char *what)
+{
+	SMP_LOG(smp, BH_LOG_WARN, "0x%04x HCI 0x%04x %s: %s", c->handle, op, what,
+		bh_strerror(status));
+	if (op == BH_HCI_LE_ENABLE_ENCRYPTION && (c->pairing || c->reencrypting))
+		smp_abort(smp, c, status);
+}
 
 static void cmd_done(void *cbctx, bh_status status, const uint8_t *ret, size_t len)
 {
@@ -519,11 +539,8 @@ static void cmd_done(void *cbctx, bh_status status, const uint8_t *ret, size_t l
 	if (status == BH_OK)
 		return;
 	struct smp_conn *c = smp_conn_find(smp, handle);
-	if (!c)
-		return;
-	SMP_LOG(smp, BH_LOG_WARN, "0x%04x HCI 0x%04x failed: %s", handle, op, bh_strerror(status));
-	if (op == BH_HCI_LE_ENABLE_ENCRYPTION && (c->pairing || c->reencrypting))
-		smp_abort(smp, c, status);
+	if (c)
+		cmd_failed(smp, c, op, status, "failed");
 }
 
 void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint8_t *p, size_t len)
@@ -543,10 +560,7 @@ void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint
 	if (rc != 0) {
 		if (s)
 			s->used = false;
-		SMP_LOG(smp, BH_LOG_WARN, "0x%04x HCI 0x%04x not queued: %s", c->handle, opcode,
-			bh_strerror(rc));
-		if (opcode == BH_HCI_LE_ENABLE_ENCRYPTION && (c->pairing || c->reencrypting))
-			smp_abort(smp, c, rc);
+		cmd_failed(smp, c, opcode, rc, "not queued");
 	}
 }
 
@@ -564,6 +578,25 @@ int smp_start_encryption(struct bh_smp *smp, struct smp_conn *c, const uint8_t k
 	smp_hci(smp, c, BH_HCI_LE_ENABLE_ENCRYPTION, p, sizeof(p));
 	memset(p, 0, sizeof(p));
 	return 0;
+}
+
+void smp_encrypt_stk(struct bh_smp *smp, struct smp_conn *c)
+{
+	static const uint8_t zero8[8];
+	if (smp_start_encryption(smp, c, c->stk, zero8, 0) != 0)
+		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+}
+
+bool smp_stk_ready(struct bh_smp *smp, struct smp_conn *c)
+{
+	/* 2.3.4: shorten to the negotiated size by zeroing the top octets. */
+	if (c->key_size < 16)
+		memset(c->stk + c->key_size, 0, 16 - c->key_size);
+	if (smp_is_zero(c->stk, 16)) {
+		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+		return false;
+	}
+	return true;
 }
 
 enum bh_sec_level smp_level_of(bool auth, bool sc)
@@ -621,9 +654,7 @@ void bh_smp_on_ltk_request(struct bh_smp *smp, uint16_t handle, uint64_t rand, u
 	if (!c) {
 		/* Unknown link: still answer so the controller does not wait. */
 		struct smp_conn tmp = { .handle = handle };
-		uint8_t p[2];
-		bh_put16(p, handle);
-		smp_hci(smp, &tmp, BH_HCI_LE_LTK_NEG_REPLY, p, 2);
+		smp_ltk_answer(smp, &tmp, NULL);
 		return;
 	}
 	smp_resp_on_ltk_request(smp, c, rand, ediv);
@@ -779,13 +810,9 @@ int bh_smp_passkey_reply(struct bh_smp *smp, uint16_t handle, bool accept, uint3
 	}
 	c->passkey = passkey;
 	c->tk_ready = true;
-	if (c->sc) {
-		smp_sc_passkey_ready(smp, c);
-	} else {
-		memset(c->tk, 0, 16);
-		bh_put32(c->tk, passkey);
-		smp_legacy_tk_ready(smp, c);
-	}
+	memset(c->tk, 0, 16); /* legacy: TK = passkey; SC uses the passkey's bits */
+	bh_put32(c->tk, passkey);
+	smp_confirm_ready(smp, c, (uint8_t)(0x80 | ((passkey >> c->round) & 1))); /* SC's z */
 	return 0;
 }
 

@@ -352,32 +352,45 @@ static bool point_to(const struct p256 *c, const EC_POINT *pt, uint8_t *out, boo
 	return ok;
 }
 
-bh_status bh_smp_p256_public(const uint8_t priv[32], uint8_t pub[64])
+/* priv times the generator (peer NULL: our public key X||Y) or times the
+ * peer's point (the DHKey, X only), into out in wire order. */
+static bh_status p256_mul(const uint8_t priv[32], const uint8_t *peer_pub, uint8_t *out)
 {
-	if (!priv || !pub)
-		return BH_EINVAL;
 	struct p256 c;
 	BIGNUM *d = NULL;
-	EC_POINT *q = NULL;
+	EC_POINT *peer = NULL, *r = NULL;
 	bh_status st = p256_open(&c);
 	if (st != BH_OK)
 		goto out;
 	st = BH_EIO;
 	d = priv_scalar(&c, priv);
-	if (!d) {
+	if (peer_pub)
+		peer = point_from(&c, peer_pub);
+	if (!d || (peer_pub && !peer)) {
 		st = BH_EINVAL;
 		goto out;
 	}
-	q = c.lc->EC_POINT_new(c.grp);
-	if (q && c.lc->EC_POINT_mul(c.grp, q, d, NULL, NULL, c.bn) && point_to(&c, q, pub, true))
+	r = c.lc->EC_POINT_new(c.grp);
+	if (r &&
+	    (peer ? c.lc->EC_POINT_mul(c.grp, r, NULL, peer, d, c.bn)
+		  : c.lc->EC_POINT_mul(c.grp, r, d, NULL, NULL, c.bn)) &&
+	    point_to(&c, r, out, !peer))
 		st = BH_OK;
 out:
 	if (c.lc) {
-		c.lc->EC_POINT_free(q);
+		c.lc->EC_POINT_free(r);
+		c.lc->EC_POINT_free(peer);
 		c.lc->BN_clear_free(d);
 	}
 	p256_close(&c);
 	return st;
+}
+
+bh_status bh_smp_p256_public(const uint8_t priv[32], uint8_t pub[64])
+{
+	if (!priv || !pub)
+		return BH_EINVAL;
+	return p256_mul(priv, NULL, pub);
 }
 
 /* The order n of P-256, wire (little-endian) order. */
@@ -448,30 +461,7 @@ bh_status bh_smp_p256_dhkey(const uint8_t priv[32], const uint8_t peer_pub[64],
 {
 	if (!priv || !peer_pub || !dhkey)
 		return BH_EINVAL;
-	struct p256 c;
-	BIGNUM *d = NULL;
-	EC_POINT *peer = NULL, *r = NULL;
-	bh_status st = p256_open(&c);
-	if (st != BH_OK)
-		goto out;
-	st = BH_EIO;
-	d = priv_scalar(&c, priv);
-	peer = point_from(&c, peer_pub);
-	if (!d || !peer) {
-		st = BH_EINVAL;
-		goto out;
-	}
-	r = c.lc->EC_POINT_new(c.grp);
-	if (r && c.lc->EC_POINT_mul(c.grp, r, NULL, peer, d, c.bn) && point_to(&c, r, dhkey, false))
-		st = BH_OK;
-out:
-	if (c.lc) {
-		c.lc->EC_POINT_free(r);
-		c.lc->EC_POINT_free(peer);
-		c.lc->BN_clear_free(d);
-	}
-	p256_close(&c);
-	return st;
+	return p256_mul(priv, peer_pub, dhkey);
 }
 
 bool bh_smp_p256_public_eq(const uint8_t a[64], const uint8_t b[64])

@@ -1,7 +1,8 @@
 /* Pairing feature exchange shared by both roles: AuthReq, the checks on the
  * exchanged Pairing Request/Response (3.5.1, 3.5.2), key size (2.3.4), key
  * distribution agreement (3.6.1) and the association model (2.3.5.1,
- * Tables 2.6 - 2.8), then starting the user interaction the model needs. */
+ * Tables 2.6 - 2.8), then starting the user interaction the model needs, and
+ * the Pairing Confirm both families exchange the same way (legacy c1, SC f4). */
 #include "smp_internal.h"
 
 #include <blehost/bh_bytes.h>
@@ -215,24 +216,91 @@ void smp_method_start(struct bh_smp *smp, struct smp_conn *c)
 		smp->port.passkey_display(smp->port.ctx, c->handle, c->passkey);
 }
 
-void smp_ask_oob(struct bh_smp *smp, struct smp_conn *c, bool sc, uint8_t *flag)
+void smp_put_pairing(struct bh_smp *smp, struct smp_conn *c, uint8_t code, bool sc,
+		     bool bonding, bool mitm, uint8_t idist, uint8_t rdist, uint8_t out[7])
 {
-	*flag = 0;
+	/* Without bonding nothing is kept, so nothing is distributed. */
+	struct smp_pairing p = {
+		.io_cap = smp->cfg.io_cap,
+		.authreq = smp_local_authreq(smp, bonding, mitm),
+		.max_key_size = smp->cfg.max_key_size,
+		.init_dist = bonding ? idist : 0,
+		.resp_dist = bonding ? rdist : 0,
+	};
 	memset(&c->oob, 0, sizeof(c->oob));
 	if (smp->port.oob_request &&
 	    smp->port.oob_request(smp->port.ctx, c->handle, &c->peer, sc, &c->oob))
-		*flag = 1;
+		p.oob = 1;
+	out[0] = code;
+	memcpy(out + 1, &p, 6);
 }
 
-bool smp_agree(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
-	       const struct smp_pairing *rsp)
+bool smp_agree(struct bh_smp *smp, struct smp_conn *c)
 {
-	uint8_t reason = negotiate(smp, c, req, rsp);
+	struct smp_pairing req, rsp;
+	memcpy(&req, c->preq + 1, 6);
+	memcpy(&rsp, c->pres + 1, 6);
+	uint8_t reason = negotiate(smp, c, &req, &rsp);
 	if (reason) {
 		smp_fail(smp, c, reason);
 		return false;
 	}
 	return !smp_refuse_downgrade(smp, c, &c->peer);
+}
+
+/* ours: over our nonce, the peer's otherwise. */
+static bh_status confirm_value(struct bh_smp *smp, struct smp_conn *c, bool ours, uint8_t z,
+			       uint8_t out[16])
+{
+	const uint8_t *n = ours ? c->lrand : c->prand;
+#ifndef BH_SMP_NO_LEGACY
+	if (!c->sc) {
+		const bh_addr *ia = c->initiator ? &c->local : &c->peer;
+		const bh_addr *ra = c->initiator ? &c->peer : &c->local;
+		return bh_smp_c1(c->tk, n, c->preq, c->pres, ia->type & 1, ia->val, ra->type & 1,
+				 ra->val, out);
+	}
+#endif
+	/* f4(PKx, PKy, Nx, z), x the side whose nonce it is */
+	return bh_smp_f4(ours ? smp->pub : c->peer_pub, ours ? c->peer_pub : smp->pub, n, z, out);
+}
+
+bool smp_send_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
+{
+	uint8_t conf[16];
+	bh_random(smp->env, c->lrand, 16);
+	if (confirm_value(smp, c, true, z, conf) != BH_OK) {
+		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+		return false;
+	}
+	c->sent_confirm = true;
+	smp_send(smp, c, SMP_PAIRING_CONFIRM, conf, 16);
+	return true;
+}
+
+bool smp_check_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
+{
+	uint8_t expect[16];
+	if (confirm_value(smp, c, false, z, expect) != BH_OK) {
+		/* legacy: c1 could not be computed, which is not the peer's doing */
+		smp_fail(smp, c, c->sc ? BH_SMP_ERR_CONFIRM_VALUE_FAILED : BH_SMP_ERR_UNSPECIFIED);
+		return false;
+	}
+	if (memcmp(expect, c->pconfirm, 16) != 0) {
+		smp_fail(smp, c, BH_SMP_ERR_CONFIRM_VALUE_FAILED);
+		return false;
+	}
+	return true;
+}
+
+void smp_confirm_ready(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
+{
+	if (!c->pairing || !c->tk_ready || c->state != SMP_ST_WAIT_CONFIRM || c->sent_confirm)
+		return;
+	if (c->initiator)
+		smp_send_confirm(smp, c, z);
+	else if (c->have_pconfirm && smp_send_confirm(smp, c, z) && c->pairing)
+		c->state = SMP_ST_WAIT_RANDOM;
 }
 
 void smp_phase2_start(struct bh_smp *smp, struct smp_conn *c)

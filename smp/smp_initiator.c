@@ -9,37 +9,25 @@
 
 int smp_init_pair(struct bh_smp *smp, struct smp_conn *c, bool bonding, bool mitm)
 {
-	struct smp_pdu p = { .code = SMP_PAIRING_REQ };
-
 	c->initiator = true;
 	c->pairing = true;
 	c->state = SMP_ST_WAIT_PAIRING_RSP;
-	p.u.pairing.io_cap = smp->cfg.io_cap;
-	smp_ask_oob(smp, c, smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY, &p.u.pairing.oob);
-	p.u.pairing.authreq = smp_local_authreq(smp, bonding, mitm);
-	p.u.pairing.max_key_size = smp->cfg.max_key_size;
-	/* Without bonding nothing is kept, so nothing is distributed. */
-	p.u.pairing.init_dist = bonding ? smp->cfg.init_key_dist : 0;
-	p.u.pairing.resp_dist = bonding ? smp->cfg.resp_key_dist : 0;
-	smp_pdu_encode(&p, c->preq, sizeof(c->preq)); /* always 7 octets */
-	smp_send(smp, c, c->preq, 7);
+	smp_put_pairing(smp, c, SMP_PAIRING_REQ, smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY, bonding,
+			mitm, smp->cfg.init_key_dist, smp->cfg.resp_key_dist, c->preq);
+	smp_send(smp, c, SMP_PAIRING_REQ, c->preq + 1, 6);
 	return 0;
 }
 
 void smp_init_on_pairing_rsp(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
 {
-	struct smp_pdu req;
-
-	smp_pdu_encode(p, c->pres, sizeof(c->pres)); /* always 7 octets */
-	smp_pdu_decode(c->preq, 7, &req);
-	if (smp_agree(smp, c, &req.u.pairing, &p->u.pairing))
+	c->pres[0] = SMP_PAIRING_RSP;
+	memcpy(c->pres + 1, &p->u.pairing, 6);
+	if (smp_agree(smp, c))
 		smp_phase2_start(smp, c);
 }
 
 static bool ltk_fits(const struct bh_bond *b, bool need_mitm, bool need_sc)
 {
-	if (!b->central_ltk.valid || smp_is_zero(b->central_ltk.ltk, 16))
-		return false;
 	if (need_mitm && !b->authenticated)
 		return false;
 	if (need_sc && !(b->secure_connections && b->authenticated))
@@ -54,19 +42,12 @@ bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, 
 	struct bh_bond *b = smp_conn_bond(smp, c);
 	if (!b || !smp->port.get_bond(smp->port.ctx, &c->peer, b))
 		return false;
-	if (!ltk_fits(b, need_mitm, need_sc)) {
+	uint8_t key[16];
+	if (!ltk_fits(b, need_mitm, need_sc) ||
+	    !smp_bond_key(b, &b->central_ltk, &c->reenc_sec, key)) {
 		memset(b, 0, sizeof(*b));
 		return false;
 	}
-	struct bh_security s = {
-		.level = smp_level_of(b->authenticated, b->secure_connections),
-		.key_size = b->central_ltk.key_size,
-		.sc = b->secure_connections,
-		.bonded = true,
-	};
-	uint8_t key[16];
-	smp_ltk_key(&b->central_ltk, key);
-	c->reenc_sec = s;
 	c->reencrypting = true;
 	int rc = smp_start_encryption(smp, c, key, b->central_ltk.rand, b->central_ltk.ediv);
 	memset(key, 0, sizeof(key));

@@ -147,7 +147,8 @@ struct smp_conn *smp_conn_find(const struct bh_smp *smp, uint16_t handle);
 struct bh_bond *smp_conn_bond(struct bh_smp *smp, struct smp_conn *c);
 /* The process-wide bond scratch, made by the first call; NULL likewise. */
 struct bh_bond *smp_scratch(struct bh_smp *smp);
-void smp_send(struct bh_smp *smp, struct smp_conn *c, const uint8_t *pdu, size_t len);
+/* Sends the PDU code || param[0..n) (n < SMP_MAX_PDU). */
+void smp_send(struct bh_smp *smp, struct smp_conn *c, uint8_t code, const void *param, size_t n);
 /* Sends Pairing Failed(reason) and ends the pairing with BH_SMP_REASON(reason). */
 void smp_fail(struct bh_smp *smp, struct smp_conn *c, uint8_t reason);
 /* Our P-256 public key, computed on first use; false if libcrypto failed. */
@@ -162,26 +163,35 @@ int smp_start_encryption(struct bh_smp *smp, struct smp_conn *c, const uint8_t k
 			 const uint8_t rand[8], uint16_t ediv);
 void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint8_t *p,
 	     size_t len);
+/* Central, pairing: encrypts with c->stk (EDIV and Rand 0, 2.4.4.1), or
+ * fails the pairing (Unspecified Reason). */
+void smp_encrypt_stk(struct bh_smp *smp, struct smp_conn *c);
+/* c->stk (legacy STK or SC LTK) cut to the negotiated key size; fails the
+ * pairing (Unspecified Reason) and returns false if that leaves it zero. */
+bool smp_stk_ready(struct bh_smp *smp, struct smp_conn *c);
 bool smp_backoff_active(struct bh_smp *smp, const bh_addr *peer);
 bool smp_is_zero(const uint8_t *p, size_t n);
 /* The level a key of this kind gives (authenticated, Secure Connections). */
 enum bh_sec_level smp_level_of(bool auth, bool sc);
-/* A bond's LTK as the controller is given it: the octets past its
- * key size (7..15) zeroed. */
-void smp_ltk_key(const struct bh_bond_ltk *l, uint8_t key[16]);
+/* A bond's LTK l (one of b's): false unless it is valid and not zero; else
+ * the security it gives in *sec and the key as the controller is given it
+ * (the octets past its key size, 7..15, zeroed). */
+bool smp_bond_key(const struct bh_bond *b, const struct bh_bond_ltk *l, struct bh_security *sec,
+		  uint8_t key[16]);
 /* Draws a passkey 0..999999 from env. */
 uint32_t smp_random_passkey(struct bh_smp *smp);
 
 /* smp_features.c (association model; shared by both roles) */
 uint8_t smp_local_authreq(const struct bh_smp *smp, bool bonding, bool mitm);
-/* The OOB data the application has for this peer (port.oob_request):
- * *flag is the OOB Data Flag to send. */
-void smp_ask_oob(struct bh_smp *smp, struct smp_conn *c, bool sc, uint8_t *flag);
-/* Checks the exchanged features and fills c->sc, method, key_size, dists,
- * then refuses a downgrade (smp_refuse_downgrade). False: the pairing
- * failed (with the reason sent). */
-bool smp_agree(struct bh_smp *smp, struct smp_conn *c, const struct smp_pairing *req,
-	       const struct smp_pairing *rsp);
+/* Our Pairing Request or Response (code) into out: the OOB Data Flag says
+ * whether the application has OOB data for this peer (port.oob_request, kept
+ * in c->oob); without bonding no key is distributed. */
+void smp_put_pairing(struct bh_smp *smp, struct smp_conn *c, uint8_t code, bool sc,
+		     bool bonding, bool mitm, uint8_t idist, uint8_t rdist, uint8_t out[7]);
+/* Checks the exchanged features (c->preq, c->pres) and fills c->sc, method,
+ * key_size, dists, then refuses a downgrade (smp_refuse_downgrade). False:
+ * the pairing failed (with the reason sent). */
+bool smp_agree(struct bh_smp *smp, struct smp_conn *c);
 /* If the negotiated pairing (c->bonding, auth, sc, key_size) would replace
  * the bond stored for identity with a weaker one and the config does not
  * allow it: fails the pairing (BH_EDOWNGRADE) and returns true; also when
@@ -194,6 +204,17 @@ void smp_method_start(struct bh_smp *smp, struct smp_conn *c);
  * Secure Connections, or legacy after the method's interaction. */
 void smp_phase2_start(struct bh_smp *smp, struct smp_conn *c);
 
+/* Pairing Confirm, both families (smp_features.c): legacy c1 over the TK,
+ * or SC f4 with z (the passkey round's bit, else 0). Sends ours over a
+ * fresh nonce; false when the pairing failed (Unspecified Reason). */
+bool smp_send_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z);
+/* Checks the peer's Confirm against its nonce c->prand; false when the
+ * pairing failed (Confirm Value Failed). */
+bool smp_check_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z);
+/* Once the TK or passkey is known and the method waits for a Confirm: the
+ * initiator sends its own, the responder answers the peer's if it came. */
+void smp_confirm_ready(struct bh_smp *smp, struct smp_conn *c, uint8_t z);
+
 /* smp_initiator.c */
 int smp_init_pair(struct bh_smp *smp, struct smp_conn *c, bool bonding, bool mitm);
 void smp_init_on_pairing_rsp(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p);
@@ -204,6 +225,9 @@ bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, 
 /* smp_responder.c */
 void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p);
 int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_sec_level level);
+/* Answers the controller's LE Long Term Key Request with key, or refuses
+ * it (key NULL). */
+void smp_ltk_answer(struct bh_smp *smp, struct smp_conn *c, const uint8_t *key);
 void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t rand,
 			     uint16_t ediv);
 
@@ -211,7 +235,6 @@ void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t ra
 void smp_legacy_start(struct bh_smp *smp, struct smp_conn *c);
 void smp_legacy_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
 void smp_legacy_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
-void smp_legacy_tk_ready(struct bh_smp *smp, struct smp_conn *c);
 
 /* smp_sc.c */
 void smp_sc_start(struct bh_smp *smp, struct smp_conn *c);
@@ -219,7 +242,6 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 void smp_sc_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
 void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
 void smp_sc_on_dhkey_check(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16]);
-void smp_sc_passkey_ready(struct bh_smp *smp, struct smp_conn *c);
 void smp_sc_confirm_reply(struct bh_smp *smp, struct smp_conn *c, bool accept);
 
 /* smp_keys.c */

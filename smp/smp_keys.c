@@ -14,8 +14,6 @@
 static void send_keys(struct bh_smp *smp, struct smp_conn *c)
 {
 	struct bh_bond *b = c->bond; /* made by smp_keys_start */
-	uint8_t pdu[SMP_MAX_PDU];
-	struct smp_pdu p;
 
 	if (!b)
 		return;
@@ -33,33 +31,25 @@ static void send_keys(struct bh_smp *smp, struct smp_conn *c)
 		bh_random(smp->env, l->rand, 8);
 		l->key_size = c->key_size;
 		l->valid = true;
-		p.code = SMP_ENC_INFO;
-		memcpy(p.u.v16, l->ltk, 16);
-		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
-		p.code = SMP_CENTRAL_IDENT;
-		p.u.central_ident.ediv = l->ediv;
-		memcpy(p.u.central_ident.rand, l->rand, 8);
-		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
+		smp_send(smp, c, SMP_ENC_INFO, l->ltk, 16);
+		uint8_t ident[10]; /* EDIV, Rand */
+		bh_put16(ident, l->ediv);
+		memcpy(ident + 2, l->rand, 8);
+		smp_send(smp, c, SMP_CENTRAL_IDENT, ident, sizeof(ident));
 	}
 	if (c->send_dist & BH_SMP_DIST_ID) {
-		p.code = SMP_IDENTITY_INFO;
-		memcpy(p.u.v16, smp->cfg.local_irk, 16);
-		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
-		p.code = SMP_IDENTITY_ADDR_INFO;
-		p.u.id_addr = smp->cfg.local_identity;
-		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
+		smp_send(smp, c, SMP_IDENTITY_INFO, smp->cfg.local_irk, 16);
+		bh_addr id = smp->cfg.local_identity; /* type octet, then the address */
+		id.type &= 1;
+		smp_send(smp, c, SMP_IDENTITY_ADDR_INFO, &id, 7);
 	}
 	if (c->send_dist & BH_SMP_DIST_SIGN) {
 		struct bh_bond_csrk *k = &b->local_csrk;
 		bh_random(smp->env, k->key, 16);
 		k->sign_counter = 0;
 		k->valid = true;
-		p.code = SMP_SIGNING_INFO;
-		memcpy(p.u.v16, k->key, 16);
-		smp_send(smp, c, pdu, smp_pdu_encode(&p, pdu, sizeof(pdu)));
+		smp_send(smp, c, SMP_SIGNING_INFO, k->key, 16);
 	}
-	memset(pdu, 0, sizeof(pdu));
-	memset(&p, 0, sizeof(p));
 	c->send_dist = 0;
 }
 

@@ -22,8 +22,3 @@ void smp_legacy_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 	(void)v;
 	smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
 }
-
-void smp_legacy_tk_ready(struct bh_smp *smp, struct smp_conn *c)
-{
-	(void)smp, (void)c;
-}

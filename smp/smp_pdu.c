@@ -1,10 +1,13 @@
-/* SMP PDU codec (Core Vol 3, Part H, 3.3 - 3.6). Everything from the peer is
- * read through a bh_rd after a per-code minimum length check, so no input can
- * make the decoder read out of bounds. */
+/* SMP PDU codec (Core Vol 3, Part H, 3.3 - 3.6). Nothing from the peer is
+ * read before its per-code minimum length is checked, so no input can make
+ * the decoder read out of bounds. */
 #include "smp_pdu.h"
 
 #include <blehost/bh_bytes.h>
 #include <blehost/smp.h>
+
+#include <stddef.h>
+#include <string.h>
 
 /* Two tables, not one of pairs: the names serve debug messages only, so a
  * build that leaves those out (-Dlog_level) drops them and keeps the
@@ -55,116 +58,47 @@ size_t smp_pdu_min_len(uint8_t code)
 	return code <= SMP_CODE_MAX_ ? min_lens[code] : 0;
 }
 
-static void rd_pairing(struct bh_rd *r, struct smp_pairing *p)
-{
-	p->io_cap = bh_rd_u8(r);
-	p->oob = bh_rd_u8(r);
-	p->authreq = bh_rd_u8(r);
-	p->max_key_size = bh_rd_u8(r);
-	p->init_dist = bh_rd_u8(r);
-	p->resp_dist = bh_rd_u8(r);
-}
+/* The union holds each PDU's parameters as they are on the wire (a
+ * bh_addr is its type octet, then the address), so either direction is one
+ * copy of the PDU's fixed length; only Central Identification's EDIV is a
+ * host integer. */
+_Static_assert(sizeof(struct smp_pairing) == 6 && offsetof(bh_addr, val) == 1 &&
+		       offsetof(struct smp_pdu, u.central_ident.rand) -
+				       offsetof(struct smp_pdu, u.central_ident.ediv) ==
+			       2,
+	       "struct smp_pdu's union is not in wire order");
 
 uint8_t smp_pdu_decode(const uint8_t *buf, size_t len, struct smp_pdu *out)
 {
-	struct bh_rd r = bh_rd_init(buf, len);
-
 	memset(out, 0, sizeof(*out));
 	if (len < 1)
 		return BH_SMP_ERR_INVALID_PARAMS;
-	out->code = bh_rd_u8(&r);
+	out->code = buf[0];
 	size_t min = smp_pdu_min_len(out->code);
 	if (min == 0)
 		return BH_SMP_ERR_CMD_NOT_SUPPORTED;
 	if (len < min)
 		return BH_SMP_ERR_INVALID_PARAMS;
-
-	switch (out->code) {
-	case SMP_PAIRING_REQ:
-	case SMP_PAIRING_RSP:
-		rd_pairing(&r, &out->u.pairing);
-		break;
-	case SMP_PAIRING_CONFIRM:
-	case SMP_PAIRING_RANDOM:
-	case SMP_ENC_INFO:
-	case SMP_IDENTITY_INFO:
-	case SMP_SIGNING_INFO:
-	case SMP_DHKEY_CHECK:
-		bh_rd_copy(&r, out->u.v16, 16);
-		break;
-	case SMP_PAIRING_FAILED:
-		out->u.reason = bh_rd_u8(&r);
-		break;
-	case SMP_CENTRAL_IDENT:
-		out->u.central_ident.ediv = bh_rd_u16(&r);
-		bh_rd_copy(&r, out->u.central_ident.rand, 8);
-		break;
-	case SMP_IDENTITY_ADDR_INFO:
-		out->u.id_addr.type = bh_rd_u8(&r);
-		bh_rd_copy(&r, out->u.id_addr.val, 6);
-		/* 3.6.5: only public (0x00) or static random (0x01). */
-		if (out->u.id_addr.type > BH_ADDR_RANDOM)
-			return BH_SMP_ERR_INVALID_PARAMS;
-		break;
-	case SMP_SECURITY_REQ:
-		out->u.authreq = bh_rd_u8(&r);
-		break;
-	case SMP_PUBLIC_KEY:
-		bh_rd_copy(&r, out->u.pubkey, 64);
-		break;
-	case SMP_KEYPRESS:
-		out->u.keypress = bh_rd_u8(&r);
-		break;
-	}
-	return bh_rd_ok(&r) ? 0 : BH_SMP_ERR_INVALID_PARAMS;
+	memcpy(&out->u, buf + 1, min - 1);
+	if (out->code == SMP_CENTRAL_IDENT)
+		out->u.central_ident.ediv = bh_get16(buf + 1);
+	/* 3.6.5: only public (0x00) or static random (0x01). */
+	if (out->code == SMP_IDENTITY_ADDR_INFO && out->u.id_addr.type > BH_ADDR_RANDOM)
+		return BH_SMP_ERR_INVALID_PARAMS;
+	return 0;
 }
 
 size_t smp_pdu_encode(const struct smp_pdu *p, uint8_t *buf, size_t cap)
 {
-	struct bh_wr w = bh_wr_init(buf, cap);
 	size_t min = smp_pdu_min_len(p->code);
 
-	if (min == 0)
+	if (min == 0 || cap < min)
 		return 0;
-	bh_wr_u8(&w, p->code);
-	switch (p->code) {
-	case SMP_PAIRING_REQ:
-	case SMP_PAIRING_RSP:
-		bh_wr_u8(&w, p->u.pairing.io_cap);
-		bh_wr_u8(&w, p->u.pairing.oob);
-		bh_wr_u8(&w, p->u.pairing.authreq);
-		bh_wr_u8(&w, p->u.pairing.max_key_size);
-		bh_wr_u8(&w, p->u.pairing.init_dist);
-		bh_wr_u8(&w, p->u.pairing.resp_dist);
-		break;
-	case SMP_PAIRING_CONFIRM:
-	case SMP_PAIRING_RANDOM:
-	case SMP_ENC_INFO:
-	case SMP_IDENTITY_INFO:
-	case SMP_SIGNING_INFO:
-	case SMP_DHKEY_CHECK:
-		bh_wr_bytes(&w, p->u.v16, 16);
-		break;
-	case SMP_PAIRING_FAILED:
-		bh_wr_u8(&w, p->u.reason);
-		break;
-	case SMP_CENTRAL_IDENT:
-		bh_wr_u16(&w, p->u.central_ident.ediv);
-		bh_wr_bytes(&w, p->u.central_ident.rand, 8);
-		break;
-	case SMP_IDENTITY_ADDR_INFO:
-		bh_wr_u8(&w, p->u.id_addr.type & 1);
-		bh_wr_bytes(&w, p->u.id_addr.val, 6);
-		break;
-	case SMP_SECURITY_REQ:
-		bh_wr_u8(&w, p->u.authreq);
-		break;
-	case SMP_PUBLIC_KEY:
-		bh_wr_bytes(&w, p->u.pubkey, 64);
-		break;
-	case SMP_KEYPRESS:
-		bh_wr_u8(&w, p->u.keypress);
-		break;
-	}
-	return w.err ? 0 : w.len;
+	buf[0] = p->code;
+	memcpy(buf + 1, &p->u, min - 1);
+	if (p->code == SMP_CENTRAL_IDENT)
+		bh_put16(buf + 1, p->u.central_ident.ediv);
+	if (p->code == SMP_IDENTITY_ADDR_INFO)
+		buf[1] &= 1;
+	return min;
 }

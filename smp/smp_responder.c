@@ -11,11 +11,11 @@
 void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
 {
 	const struct smp_pairing *req = &p->u.pairing;
-	struct smp_pdu rsp = { .code = SMP_PAIRING_RSP };
 
 	c->initiator = false;
 	c->pairing = true;
-	smp_pdu_encode(p, c->preq, sizeof(c->preq)); /* always 7 octets */
+	c->preq[0] = SMP_PAIRING_REQ;
+	memcpy(c->preq + 1, req, 6);
 	if (smp_backoff_active(smp, &c->peer)) {
 		smp_fail(smp, c, BH_SMP_ERR_REPEATED_ATTEMPTS);
 		return;
@@ -31,85 +31,63 @@ void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struc
 	}
 	bool bonding = smp->cfg.bonding && (req->authreq & SMP_AUTH_BONDING);
 	bool sc = (req->authreq & SMP_AUTH_SC) && smp->cfg.sc_mode != BH_SMP_LEGACY_ONLY;
-	rsp.u.pairing.io_cap = smp->cfg.io_cap;
-	smp_ask_oob(smp, c, sc, &rsp.u.pairing.oob);
-	rsp.u.pairing.authreq = smp_local_authreq(smp, bonding, smp->cfg.mitm);
-	rsp.u.pairing.max_key_size = smp->cfg.max_key_size;
-	rsp.u.pairing.init_dist = bonding ? (uint8_t)(req->init_dist & smp->cfg.init_key_dist) : 0;
-	rsp.u.pairing.resp_dist = bonding ? (uint8_t)(req->resp_dist & smp->cfg.resp_key_dist) : 0;
-	smp_pdu_encode(&rsp, c->pres, sizeof(c->pres));
+	smp_put_pairing(smp, c, SMP_PAIRING_RSP, sc, bonding, smp->cfg.mitm,
+			(uint8_t)(req->init_dist & smp->cfg.init_key_dist),
+			(uint8_t)(req->resp_dist & smp->cfg.resp_key_dist), c->pres);
 
 	/* Before our Pairing Response: a spoofer learns nothing more. */
-	if (!smp_agree(smp, c, req, &rsp.u.pairing))
+	if (!smp_agree(smp, c))
 		return;
-	smp_send(smp, c, c->pres, 7);
+	smp_send(smp, c, SMP_PAIRING_RSP, c->pres + 1, 6);
 	smp_phase2_start(smp, c);
 }
 
 int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_sec_level level)
 {
-	uint8_t pdu[2] = { SMP_SECURITY_REQ,
-			   smp_local_authreq(smp, smp->cfg.bonding,
-					     smp->cfg.mitm || level >= BH_SEC_AUTHENTICATED) };
+	uint8_t authreq = smp_local_authreq(smp, smp->cfg.bonding,
+					    smp->cfg.mitm || level >= BH_SEC_AUTHENTICATED);
 	if (c->pairing)
 		return 0;
-	smp_send(smp, c, pdu, 2);
+	smp_send(smp, c, SMP_SECURITY_REQ, &authreq, 1);
 	return 0;
 }
 
-static void ltk_reply(struct bh_smp *smp, struct smp_conn *c, const uint8_t key[16])
+void smp_ltk_answer(struct bh_smp *smp, struct smp_conn *c, const uint8_t *key)
 {
-	uint8_t p[18]; /* Vol 4, Part E, 7.8.25: handle, LTK */
+	/* Vol 4, Part E, 7.8.25: handle, LTK; 7.8.26: handle */
+	uint8_t p[18];
 	bh_put16(p, c->handle);
-	memcpy(p + 2, key, 16);
-	smp_hci(smp, c, BH_HCI_LE_LTK_REPLY, p, sizeof(p));
+	if (key)
+		memcpy(p + 2, key, 16);
+	smp_hci(smp, c, key ? BH_HCI_LE_LTK_REPLY : BH_HCI_LE_LTK_NEG_REPLY, p, key ? 18 : 2);
 	memset(p, 0, sizeof(p));
-}
-
-static void ltk_neg_reply(struct bh_smp *smp, struct smp_conn *c)
-{
-	uint8_t p[2];
-	bh_put16(p, c->handle);
-	smp_hci(smp, c, BH_HCI_LE_LTK_NEG_REPLY, p, sizeof(p));
 }
 
 void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t rand,
 			     uint16_t ediv)
 {
+	const uint8_t *key = NULL;
+	uint8_t bk[16];
 	if (c->central) {
-		ltk_neg_reply(smp, c);
-		return;
-	}
-	if (c->pairing) {
+		/* a central is never asked: refused */
+	} else if (c->pairing) {
 		/* During pairing the key is the STK (legacy) or the f5 LTK (SC),
 		 * both asked for with EDIV = 0 and Rand = 0 (2.4.4.1). */
 		if (c->state == SMP_ST_WAIT_ENCRYPT && ediv == 0 && rand == 0 &&
-		    !smp_is_zero(c->stk, 16)) {
-			ltk_reply(smp, c, c->stk);
-			return;
-		}
-		ltk_neg_reply(smp, c);
-		return;
-	}
-	struct bh_bond *b = smp->port.get_bond ? smp_conn_bond(smp, c) : NULL;
-	bool ok = b && smp->port.get_bond(smp->port.ctx, &c->peer, b) &&
-		  b->peripheral_ltk.valid && !smp_is_zero(b->peripheral_ltk.ltk, 16) &&
-		  b->peripheral_ltk.ediv == ediv && bh_get64(b->peripheral_ltk.rand) == rand;
-	if (!ok) {
-		SMP_LOG(smp, BH_LOG_INFO, "0x%04x LTK request without a matching bond%s", c->handle,
-			b ? "" : " (no memory to look it up)");
+		    !smp_is_zero(c->stk, 16))
+			key = c->stk;
+	} else {
+		struct bh_bond *b = smp->port.get_bond ? smp_conn_bond(smp, c) : NULL;
+		if (b && smp->port.get_bond(smp->port.ctx, &c->peer, b) &&
+		    b->peripheral_ltk.ediv == ediv && bh_get64(b->peripheral_ltk.rand) == rand &&
+		    smp_bond_key(b, &b->peripheral_ltk, &c->sec, bk))
+			key = bk;
+		else
+			SMP_LOG(smp, BH_LOG_INFO, "0x%04x LTK request without a matching bond%s",
+				c->handle, b ? "" : " (no memory to look it up)");
 		if (b)
 			memset(b, 0, sizeof(*b));
-		ltk_neg_reply(smp, c);
-		return;
 	}
-	uint8_t key[16];
-	smp_ltk_key(&b->peripheral_ltk, key);
-	c->sec.level = smp_level_of(b->authenticated, b->secure_connections);
-	c->sec.key_size = b->peripheral_ltk.key_size;
-	c->sec.sc = b->secure_connections;
-	c->sec.bonded = true;
-	memset(b, 0, sizeof(*b));
-	ltk_reply(smp, c, key);
-	memset(key, 0, sizeof(key));
+	smp_ltk_answer(smp, c, key);
+	memset(bk, 0, sizeof(bk));
 }

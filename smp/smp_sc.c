@@ -33,39 +33,6 @@ static uint8_t round_bit(const struct smp_conn *c)
 	return (uint8_t)(0x80 | ((c->passkey >> c->round) & 1));
 }
 
-static void send16(struct bh_smp *smp, struct smp_conn *c, uint8_t code, const uint8_t v[16])
-{
-	uint8_t pdu[17] = { code };
-	memcpy(pdu + 1, v, 16);
-	smp_send(smp, c, pdu, sizeof(pdu));
-}
-
-/* Our confirm over a fresh nonce: f4(PKours, PKpeer, N, z). */
-static bool send_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
-{
-	uint8_t conf[16];
-	bh_random(smp->env, c->lrand, 16);
-	if (bh_smp_f4(smp->pub, c->peer_pub, c->lrand, z, conf) != BH_OK) {
-		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
-		return false;
-	}
-	c->sent_confirm = true;
-	send16(smp, c, SMP_PAIRING_CONFIRM, conf);
-	return true;
-}
-
-/* Checks the peer's confirm against its nonce: f4(PKpeer, PKours, N, z). */
-static bool check_confirm(struct bh_smp *smp, struct smp_conn *c, uint8_t z)
-{
-	uint8_t expect[16];
-	if (bh_smp_f4(c->peer_pub, smp->pub, c->prand, z, expect) != BH_OK ||
-	    memcmp(expect, c->pconfirm, 16) != 0) {
-		smp_fail(smp, c, BH_SMP_ERR_CONFIRM_VALUE_FAILED);
-		return false;
-	}
-	return true;
-}
-
 static void r_values(const struct bh_smp *smp, const struct smp_conn *c, uint8_t ra[16],
 		     uint8_t rb[16])
 {
@@ -113,13 +80,7 @@ static bool derive_keys(struct bh_smp *smp, struct smp_conn *c)
 		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
 		return false;
 	}
-	if (c->key_size < 16)
-		memset(c->stk + c->key_size, 0, 16 - c->key_size);
-	if (smp_is_zero(c->stk, 16)) {
-		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
-		return false;
-	}
-	return true;
+	return smp_stk_ready(smp, c);
 }
 
 static void initiator_send_check(struct bh_smp *smp, struct smp_conn *c)
@@ -133,7 +94,7 @@ static void initiator_send_check(struct bh_smp *smp, struct smp_conn *c)
 	}
 	c->sent_check = true;
 	c->state = SMP_ST_WAIT_DHKEY_CHECK;
-	send16(smp, c, SMP_DHKEY_CHECK, e);
+	smp_send(smp, c, SMP_DHKEY_CHECK, e, 16);
 }
 
 static void ask_compare(struct bh_smp *smp, struct smp_conn *c)
@@ -162,9 +123,7 @@ void smp_sc_start(struct bh_smp *smp, struct smp_conn *c)
 		return;
 	}
 	if (c->initiator) {
-		uint8_t pdu[65] = { SMP_PUBLIC_KEY };
-		memcpy(pdu + 1, smp->pub, 64);
-		smp_send(smp, c, pdu, sizeof(pdu));
+		smp_send(smp, c, SMP_PUBLIC_KEY, smp->pub, 64);
 	}
 }
 
@@ -174,8 +133,11 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 		smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
 		return;
 	}
-	/* CVE-2018-5383: never use a point that is not on the curve. */
-	if (!bh_smp_p256_public_valid(pk) || bh_smp_p256_public_eq(pk, smp->pub)) {
+	/* Our own key reflected (CVE-2020-26558), or a point that is not on
+	 * the curve (CVE-2018-5383: bh_smp_p256_dhkey validates it before
+	 * any use). */
+	if (bh_smp_p256_public_eq(pk, smp->pub) ||
+	    bh_smp_p256_dhkey(smp->priv, pk, c->dhkey) != BH_OK) {
 		smp_fail(smp, c, BH_SMP_ERR_DHKEY_CHECK_FAILED);
 		return;
 	}
@@ -184,14 +146,8 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 		return;
 	}
 	memcpy(c->peer_pub, pk, 64);
-	if (bh_smp_p256_dhkey(smp->priv, pk, c->dhkey) != BH_OK) {
-		smp_fail(smp, c, BH_SMP_ERR_DHKEY_CHECK_FAILED);
-		return;
-	}
 	if (!c->initiator) {
-		uint8_t pdu[65] = { SMP_PUBLIC_KEY };
-		memcpy(pdu + 1, smp->pub, 64);
-		smp_send(smp, c, pdu, sizeof(pdu));
+		smp_send(smp, c, SMP_PUBLIC_KEY, smp->pub, 64);
 	}
 	if (c->method == SMP_M_OOB && c->local_oob) {
 		/* The peer's OOB commitment Cx = f4(PKx, PKx, rx, 0). */
@@ -207,7 +163,7 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 	case SMP_M_NUMERIC_COMPARISON:
 		if (c->initiator) {
 			c->state = SMP_ST_WAIT_CONFIRM;
-		} else if (send_confirm(smp, c, 0)) {
+		} else if (smp_send_confirm(smp, c, 0)) {
 			c->state = SMP_ST_WAIT_RANDOM;
 		}
 		return;
@@ -215,26 +171,14 @@ void smp_sc_on_public_key(struct bh_smp *smp, struct smp_conn *c, const uint8_t 
 		c->state = SMP_ST_WAIT_RANDOM;
 		if (c->initiator) {
 			bh_random(smp->env, c->lrand, 16);
-			send16(smp, c, SMP_PAIRING_RANDOM, c->lrand);
+			smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 		}
 		return;
 	default:
 		c->state = SMP_ST_WAIT_CONFIRM;
 		c->round = 0;
-		smp_sc_passkey_ready(smp, c);
+		smp_confirm_ready(smp, c, round_bit(c));
 		return;
-	}
-}
-
-void smp_sc_passkey_ready(struct bh_smp *smp, struct smp_conn *c)
-{
-	if (!c->pairing || !c->tk_ready || c->state != SMP_ST_WAIT_CONFIRM || c->sent_confirm)
-		return;
-	if (c->initiator) {
-		send_confirm(smp, c, round_bit(c));
-	} else if (c->have_pconfirm) {
-		if (send_confirm(smp, c, round_bit(c)))
-			c->state = SMP_ST_WAIT_RANDOM;
 	}
 }
 
@@ -251,11 +195,11 @@ void smp_sc_on_confirm(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[1
 		if (!is_passkey(c))
 			bh_random(smp->env, c->lrand, 16);
 		c->state = SMP_ST_WAIT_RANDOM;
-		send16(smp, c, SMP_PAIRING_RANDOM, c->lrand);
+		smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 		return;
 	}
 	c->have_pconfirm = true;
-	smp_sc_passkey_ready(smp, c);
+	smp_confirm_ready(smp, c, round_bit(c));
 }
 
 static void passkey_round_done(struct bh_smp *smp, struct smp_conn *c)
@@ -266,7 +210,7 @@ static void passkey_round_done(struct bh_smp *smp, struct smp_conn *c)
 	if (c->round < 20) {
 		c->state = SMP_ST_WAIT_CONFIRM;
 		if (c->initiator)
-			smp_sc_passkey_ready(smp, c);
+			smp_confirm_ready(smp, c, round_bit(c));
 		return;
 	}
 	if (c->initiator) {
@@ -283,15 +227,15 @@ void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16
 {
 	memcpy(c->prand, v, 16);
 	if (is_passkey(c)) {
-		if (!check_confirm(smp, c, round_bit(c)))
+		if (!smp_check_confirm(smp, c, round_bit(c)))
 			return;
 		if (!c->initiator)
-			send16(smp, c, SMP_PAIRING_RANDOM, c->lrand);
+			smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 		passkey_round_done(smp, c);
 		return;
 	}
 	if (c->initiator) {
-		if (c->method != SMP_M_OOB && !check_confirm(smp, c, 0))
+		if (c->method != SMP_M_OOB && !smp_check_confirm(smp, c, 0))
 			return;
 		if (c->method == SMP_M_NUMERIC_COMPARISON) {
 			c->state = SMP_ST_WAIT_DHKEY_CHECK; /* Eb is refused until Ea is out */
@@ -303,7 +247,7 @@ void smp_sc_on_random(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16
 	}
 	if (c->method == SMP_M_OOB)
 		bh_random(smp->env, c->lrand, 16);
-	send16(smp, c, SMP_PAIRING_RANDOM, c->lrand);
+	smp_send(smp, c, SMP_PAIRING_RANDOM, c->lrand, 16);
 	if (!derive_keys(smp, c))
 		return;
 	c->state = SMP_ST_WAIT_DHKEY_CHECK;
@@ -329,7 +273,7 @@ static void responder_check(struct bh_smp *smp, struct smp_conn *c)
 		return;
 	}
 	c->state = SMP_ST_WAIT_ENCRYPT;
-	send16(smp, c, SMP_DHKEY_CHECK, e);
+	smp_send(smp, c, SMP_DHKEY_CHECK, e, 16);
 }
 
 void smp_sc_on_dhkey_check(struct bh_smp *smp, struct smp_conn *c, const uint8_t v[16])
@@ -345,9 +289,7 @@ void smp_sc_on_dhkey_check(struct bh_smp *smp, struct smp_conn *c, const uint8_t
 			return;
 		}
 		c->state = SMP_ST_WAIT_ENCRYPT;
-		static const uint8_t zero8[8];
-		if (smp_start_encryption(smp, c, c->stk, zero8, 0) != 0)
-			smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
+		smp_encrypt_stk(smp, c);
 		return;
 	}
 	if (c->have_pcheck) {
