@@ -581,122 +581,119 @@ static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, 
 	return bh_rd_ok(&r) ? BH_OK : BH_EPROTO;
 }
 
-static bh_status on_includes(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+/* One element of a Read By Type (includes, characteristics) or Find
+ * Information (descriptors) response: h is its handle, already checked to lie
+ * in the range and move forward; p and n are the rest of the element. */
+static bh_status add_incl(struct bh_gattc *c, uint16_t h, const uint8_t *p, size_t n)
+{
+	struct bh_gattc_include in;
+	memset(&in, 0, sizeof(in));
+	in.handle = h;
+	in.start = bh_get16(p);
+	in.end = bh_get16(p + 2);
+	if (n == 6)
+		in.uuid = bh_uuid16(bh_get16(p + 4));
+	if (in.end < in.start || in.start == 0)
+		return BH_EPROTO;
+	int rc = gattc_reserve((void **)&c->incls, &c->cap_incls, c->n_incls + 1,
+			       c->cfg.max_includes, sizeof(*c->incls));
+	if (rc)
+		return rc;
+	c->incls[c->n_incls++] = in;
+	return BH_OK;
+}
+
+static bh_status add_chr(struct bh_gattc *c, struct gattc_disc *d, uint16_t h, const uint8_t *p,
+			 size_t n)
+{
+	uint8_t props = p[0];
+	uint16_t vh = bh_get16(p + 1);
+	bh_uuid u;
+	if (bh_uuid_from_le(&u, p + 3, n - 3) != BH_OK)
+		return BH_EPROTO;
+	int si = svc_index(c, h);
+	/* A declaration inside the service bounds the previous
+	 * characteristic, whether or not the filter keeps it. */
+	if (d->last_chr >= 0) {
+		struct gattc_chr *prev = &c->chrs[d->last_chr];
+		if ((int)prev->pub.service == si && !prev->pub.end_handle)
+			prev->pub.end_handle = (uint16_t)(h - 1);
+	}
+	if (si < 0 || !c->svcs[si].fresh)
+		return BH_OK;
+	if (vh <= h || vh > c->svcs[si].pub.end)
+		return BH_EPROTO;
+	d->last_chr = -1;
+	if (d->has_filter && !bh_uuid_eq(&u, &d->filter))
+		return BH_OK;
+	int rc = gattc_reserve((void **)&c->chrs, &c->cap_chrs, c->n_chrs + 1, c->cfg.max_chrs,
+			       sizeof(*c->chrs));
+	if (rc)
+		return rc;
+	struct gattc_chr *ch = &c->chrs[c->n_chrs];
+	memset(ch, 0, sizeof(*ch));
+	ch->pub.decl_handle = h;
+	ch->pub.value_handle = vh;
+	ch->pub.props = props;
+	ch->pub.uuid = u;
+	ch->pub.service = (uint16_t)si;
+	ch->fresh = true;
+	d->last_chr = (int)c->n_chrs++;
+	return BH_OK;
+}
+
+static bh_status add_desc(struct bh_gattc *c, uint16_t h, const uint8_t *p, size_t n)
+{
+	bh_uuid u;
+	if (bh_uuid_from_le(&u, p, n) != BH_OK)
+		return BH_EPROTO;
+	int rc = gattc_reserve((void **)&c->descs, &c->cap_descs, c->n_descs + 1,
+			       c->cfg.max_descs, sizeof(*c->descs));
+	if (rc)
+		return rc;
+	c->descs[c->n_descs].handle = h;
+	c->descs[c->n_descs].uuid = u;
+	c->descs[c->n_descs].chr = 0;
+	c->n_descs++;
+	return BH_OK;
+}
+
+/* The three searches within a group share one walk: element lengths by
+ * phase (includes 6 or 8, characteristics 7 or 21, descriptors format 1 or
+ * 2), then each element's handle in the range and past the previous one. */
+static bh_status on_elems(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
 {
 	struct bh_gattc *c = op->c;
 	struct gattc_disc *d = &op->u.d;
 	unsigned el = pdu->u.read_by_type_rsp.elem_len;
-	if (el != 6 && el != 8)
-		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(pdu->u.read_by_type_rsp.data, pdu->u.read_by_type_rsp.len);
-	uint16_t next = d->cur;
-	while (bh_rd_left(&r) >= el) {
-		struct bh_gattc_include in;
-		memset(&in, 0, sizeof(in));
-		in.handle = bh_rd_u16(&r);
-		in.start = bh_rd_u16(&r);
-		in.end = bh_rd_u16(&r);
-		if (el == 8)
-			in.uuid = bh_uuid16(bh_rd_u16(&r));
-		if (in.handle < next || in.handle > d->range_end || in.end < in.start ||
-		    in.start == 0)
-			return BH_EPROTO;
-		int rc = gattc_reserve((void **)&c->incls, &c->cap_incls, c->n_incls + 1,
-				       c->cfg.max_includes, sizeof(*c->incls));
-		if (rc)
-			return rc;
-		c->incls[c->n_incls++] = in;
-		*last = in.handle;
-		if (in.handle == 0xffff)
-			break;
-		next = (uint16_t)(in.handle + 1);
+	const uint8_t *data = pdu->u.read_by_type_rsp.data;
+	size_t len = pdu->u.read_by_type_rsp.len;
+	bool ok;
+	if (d->phase == PH_DESC) {
+		uint8_t fmt = pdu->u.find_info_rsp.format;
+		el = pdu->u.find_info_rsp.elem_len;
+		data = pdu->u.find_info_rsp.data;
+		len = pdu->u.find_info_rsp.len;
+		ok = (fmt == 1 && el == 4) || (fmt == 2 && el == 18);
+	} else if (d->phase == PH_INCL) {
+		ok = el == 6 || el == 8;
+	} else {
+		ok = el == 7 || el == 21;
 	}
-	return BH_OK;
-}
-
-static bh_status on_chrs(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
-{
-	struct bh_gattc *c = op->c;
-	struct gattc_disc *d = &op->u.d;
-	unsigned el = pdu->u.read_by_type_rsp.elem_len;
-	if (el != 7 && el != 21)
+	if (!ok)
 		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(pdu->u.read_by_type_rsp.data, pdu->u.read_by_type_rsp.len);
+	struct bh_rd r = bh_rd_init(data, len);
 	uint16_t next = d->cur;
 	while (bh_rd_left(&r) >= el) {
-		uint16_t h = bh_rd_u16(&r);
-		uint8_t props = bh_rd_u8(&r);
-		uint16_t vh = bh_rd_u16(&r);
-		bh_uuid u;
-		const uint8_t *p = bh_rd_ptr(&r, el - 5);
-		if (!p || bh_uuid_from_le(&u, p, el - 5) != BH_OK)
-			return BH_EPROTO;
+		const uint8_t *p = bh_rd_ptr(&r, el);
+		uint16_t h = bh_get16(p);
 		if (h < next || h > d->range_end)
 			return BH_EPROTO;
-		int si = svc_index(c, h);
-		/* A declaration inside the service bounds the previous
-		 * characteristic, whether or not the filter keeps it. */
-		if (d->last_chr >= 0) {
-			struct gattc_chr *prev = &c->chrs[d->last_chr];
-			if ((int)prev->pub.service == si && !prev->pub.end_handle)
-				prev->pub.end_handle = (uint16_t)(h - 1);
-		}
-		*last = h;
-		next = (uint16_t)(h + 1);
-		if (si >= 0 && c->svcs[si].fresh) {
-			if (vh <= h || vh > c->svcs[si].pub.end)
-				return BH_EPROTO;
-			if (!d->has_filter || bh_uuid_eq(&u, &d->filter)) {
-				int rc = gattc_reserve((void **)&c->chrs, &c->cap_chrs,
-						       c->n_chrs + 1, c->cfg.max_chrs,
-						       sizeof(*c->chrs));
-				if (rc)
-					return rc;
-				struct gattc_chr *ch = &c->chrs[c->n_chrs];
-				memset(ch, 0, sizeof(*ch));
-				ch->pub.decl_handle = h;
-				ch->pub.value_handle = vh;
-				ch->pub.props = props;
-				ch->pub.uuid = u;
-				ch->pub.service = (uint16_t)si;
-				ch->fresh = true;
-				d->last_chr = (int)c->n_chrs++;
-			} else {
-				d->last_chr = -1;
-			}
-		}
-		if (h == 0xffff)
-			break;
-	}
-	return BH_OK;
-}
-
-static bh_status on_descs(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
-{
-	struct bh_gattc *c = op->c;
-	struct gattc_disc *d = &op->u.d;
-	uint8_t fmt = pdu->u.find_info_rsp.format;
-	unsigned el = pdu->u.find_info_rsp.elem_len;
-	if (!((fmt == 1 && el == 4) || (fmt == 2 && el == 18)))
-		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(pdu->u.find_info_rsp.data, pdu->u.find_info_rsp.len);
-	uint16_t next = d->cur;
-	while (bh_rd_left(&r) >= el) {
-		uint16_t h = bh_rd_u16(&r);
-		bh_uuid u;
-		const uint8_t *p = bh_rd_ptr(&r, el - 2);
-		if (!p || bh_uuid_from_le(&u, p, el - 2) != BH_OK)
-			return BH_EPROTO;
-		if (h < next || h > d->range_end)
-			return BH_EPROTO;
-		int rc = gattc_reserve((void **)&c->descs, &c->cap_descs, c->n_descs + 1,
-				       c->cfg.max_descs, sizeof(*c->descs));
+		bh_status rc = d->phase == PH_DESC ? add_desc(c, h, p + 2, el - 2)
+			     : d->phase == PH_INCL ? add_incl(c, h, p + 2, el - 2)
+						   : add_chr(c, d, h, p + 2, el - 2);
 		if (rc)
 			return rc;
-		c->descs[c->n_descs].handle = h;
-		c->descs[c->n_descs].uuid = u;
-		c->descs[c->n_descs].chr = 0;
-		c->n_descs++;
 		*last = h;
 		if (h == 0xffff)
 			break;
@@ -744,17 +741,9 @@ void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *
 			range_next(op, last, d->hi);
 		break;
 	case PH_INCL:
-		r = on_includes(op, pdu, &last);
-		if (r == BH_OK)
-			range_next(op, last, d->range_end);
-		break;
 	case PH_CHR:
-		r = on_chrs(op, pdu, &last);
-		if (r == BH_OK)
-			range_next(op, last, d->range_end);
-		break;
 	case PH_DESC:
-		r = on_descs(op, pdu, &last);
+		r = on_elems(op, pdu, &last);
 		if (r == BH_OK)
 			range_next(op, last, d->range_end);
 		break;
