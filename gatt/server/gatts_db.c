@@ -175,6 +175,7 @@ bh_status bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16])
 struct batch {
 	struct gatts_attr *a;
 	size_t n, cap;
+	uint16_t chr_value; /* the characteristic being built, 0 outside one */
 	bool failed;
 };
 
@@ -198,6 +199,10 @@ static struct gatts_attr *batch_add(struct batch *b, uint16_t handle, uint16_t t
 	a->handle = handle;
 	a->type = type ? *type : bh_uuid16(type16);
 	a->kind = kind;
+	/* Declarations and the stack's own descriptors are readable by anyone;
+	 * values and custom descriptors set their own. */
+	a->read_perm = BH_GATT_PERM_OPEN;
+	a->chr_value = b->chr_value;
 	a->max_len = (uint16_t)(max_len > vlen ? max_len : vlen);
 	a->len = (uint16_t)vlen;
 	if (a->max_len) {
@@ -261,12 +266,21 @@ static bool value_def_ok(const void *initial, uint16_t initial_len, uint16_t max
 	return !fixed || initial_len == 0 || initial_len == max;
 }
 
-static void fill_value(struct gatts_attr *a, const void *initial, uint16_t initial_len, bool fixed)
+/* A value held by the stack: a characteristic's or a custom descriptor's. */
+static struct gatts_attr *add_value(struct batch *b, uint16_t h, const bh_uuid *type,
+				    const void *initial, uint16_t initial_len, uint16_t max_len,
+				    bool fixed, const void *def)
 {
+	struct gatts_attr *a = batch_add(b, h, 0, type, GATTS_K_VALUE, 0,
+					 max_len ? max_len : initial_len);
+	if (!a)
+		return NULL;
 	if (initial_len)
 		memcpy(a->val, initial, initial_len);
 	a->fixed_len = fixed;
 	a->len = fixed ? a->max_len : initial_len;
+	a->def = def;
+	return a;
 }
 
 /* Attributes one characteristic takes (Vol 3, Part G, 3.3). */
@@ -366,6 +380,7 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	bh_uuid type = norm_uuid(&c->uuid);
 	uint16_t decl_h = (*h)++;
 	uint16_t val_h = (*h)++;
+	b->chr_value = val_h;
 	struct gatts_attr *a = batch_add(b, decl_h, GATTS_UUID_CHR, NULL, GATTS_K_DECL, 3u + type.len, 0);
 	if (!a)
 		return;
@@ -373,18 +388,15 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	a->val[0] = c->props | (c->ext_props ? BH_GATT_CHR_EXT_PROPS : 0);
 	bh_put16(a->val + 1, val_h);
 	memcpy(a->val + 3, type.val, type.len);
-	a->read_perm = BH_GATT_PERM_OPEN;
-	a->chr_value = val_h;
 	a->props = a->val[0];
 	/* batch_add may move the batch: no attribute pointer outlives the
 	 * next call. */
 	uint8_t props = a->props;
 
-	uint16_t max = c->max_len ? c->max_len : c->initial_len;
-	struct gatts_attr *v = batch_add(b, val_h, 0, &type, GATTS_K_VALUE, 0, max);
+	struct gatts_attr *v = add_value(b, val_h, &type, c->initial, c->initial_len, c->max_len,
+					 c->fixed_len, c);
 	if (!v)
 		return;
-	fill_value(v, c->initial, c->initial_len, c->fixed_len);
 	v->props = props;
 	v->ext_props = c->ext_props;
 	v->read_perm = eff_read_perm(c);
@@ -393,8 +405,6 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	v->write = c->write;
 	v->authorize = c->authorize;
 	v->user = c->user;
-	v->def = c;
-	v->chr_value = val_h;
 	uint16_t rperm = v->read_perm, wperm = v->write_perm;
 
 	if (c->props & (BH_GATT_CHR_NOTIFY | BH_GATT_CHR_INDICATE)) {
@@ -402,10 +412,8 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 		if (!d)
 			return;
 		d->props = props;
-		d->chr_value = val_h;
 		/* Subscribing exposes the value: the CCCD needs the same link
 		 * security as reading it, but no authorization callback. */
-		d->read_perm = BH_GATT_PERM_OPEN;
 		d->write_perm = (uint16_t)(BH_GATT_PERM_OPEN | (rperm & ~BH_GATT_PERM_AUTHOR));
 	}
 	if (c->props & BH_GATT_CHR_BROADCAST) {
@@ -413,8 +421,6 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_SCCD, NULL, GATTS_K_SCCD, 2, 0);
 		if (!d)
 			return;
-		d->chr_value = val_h;
-		d->read_perm = BH_GATT_PERM_OPEN;
 		d->write_perm = (uint16_t)(BH_GATT_PERM_OPEN | (wperm & ~BH_GATT_PERM_AUTHOR));
 	}
 	if ((c->props & BH_GATT_CHR_EXT_PROPS) || c->ext_props) {
@@ -422,8 +428,6 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 		if (!d)
 			return;
 		bh_put16(d->val, c->ext_props);
-		d->read_perm = BH_GATT_PERM_OPEN;
-		d->chr_value = val_h;
 	}
 	if (c->user_desc) {
 		size_t n = strlen(c->user_desc);
@@ -433,9 +437,7 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 		if (!d)
 			return;
 		memcpy(d->val, c->user_desc, n);
-		d->read_perm = BH_GATT_PERM_OPEN;
 		d->write_perm = wr ? wperm : BH_GATT_PERM_NONE;
-		d->chr_value = val_h;
 	}
 	if (c->format) {
 		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_FORMAT, NULL, GATTS_K_DECL, 7, 0);
@@ -447,25 +449,20 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 		bh_put16(d->val + 2, c->format->unit);
 		d->val[4] = c->format->name_space;
 		bh_put16(d->val + 5, c->format->description);
-		d->read_perm = BH_GATT_PERM_OPEN;
-		d->chr_value = val_h;
 	}
 	for (size_t j = 0; j < c->num_dscs; j++) {
 		const struct bh_gatt_dsc_def *dd = &c->dscs[j];
 		bh_uuid dt = norm_uuid(&dd->uuid);
-		uint16_t dmax = dd->max_len ? dd->max_len : dd->initial_len;
-		struct gatts_attr *d = batch_add(b, (*h)++, 0, &dt, GATTS_K_VALUE, 0, dmax);
+		struct gatts_attr *d = add_value(b, (*h)++, &dt, dd->initial, dd->initial_len,
+						 dd->max_len, dd->fixed_len, dd);
 		if (!d)
 			return;
-		fill_value(d, dd->initial, dd->initial_len, dd->fixed_len);
 		d->read_perm = dd->read_perm;
 		d->write_perm = dd->write_perm;
 		d->read = dd->read;
 		d->write = dd->write;
 		d->authorize = c->authorize;
 		d->user = dd->user;
-		d->def = dd;
-		d->chr_value = val_h;
 	}
 }
 
@@ -496,7 +493,6 @@ static bool add_include(struct batch *b, uint16_t h, const struct gatts_attr *ex
 	bh_put16(ia->val + 2, end);
 	if (iu.len == 2)
 		memcpy(ia->val + 4, iu.val, 2);
-	ia->read_perm = BH_GATT_PERM_OPEN;
 	return true;
 }
 
@@ -535,13 +531,13 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 		const struct bh_gatt_svc_def *d = &defs[i];
 		bh_uuid type = norm_uuid(&d->uuid);
 		uint16_t h = r[i].start;
+		b.chr_value = 0;
 		struct gatts_attr *a = batch_add(&b, h++, d->secondary ? GATTS_UUID_SECONDARY : GATTS_UUID_PRIMARY,
 						 NULL, GATTS_K_DECL, type.len, 0);
 		if (!a)
 			break;
 		memcpy(a->val, type.val, type.len);
 		a->end = r[i].end;
-		a->read_perm = BH_GATT_PERM_OPEN;
 		a->def = d;
 		for (size_t k = 0; k < d->num_includes; k++) {
 			/* Include declaration (3.2): start, end, 16-bit UUID only. */
