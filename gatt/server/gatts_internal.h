@@ -164,7 +164,8 @@ void gatts_error(struct bh_gatts *s, uint16_t conn, uint8_t op, uint16_t handle,
 /* ---- gatts_conn.c ---- */
 void gatts_db_changed(struct bh_gatts *s, uint16_t start, uint16_t end);
 
-/* ---- request handlers: gatts_find.c, gatts_read.c, gatts_write.c ---- */
+/* ---- request handlers: gatts_find.c, gatts_read.c, gatts_write.c ----
+ * gatts_read_by_type also takes Read By Group Type, gatts_read Read Blob. */
 typedef void (*gatts_handler)(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
 			      const uint8_t *raw, size_t len);
 void gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
@@ -173,8 +174,6 @@ void gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct b
 			const uint8_t *raw, size_t len);
 void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
 			const uint8_t *raw, size_t len);
-void gatts_read_by_group(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			 const uint8_t *raw, size_t len);
 void gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
 		const uint8_t *raw, size_t len);
 void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
