@@ -739,6 +739,22 @@ bh_status bh_gatts_get_value(const struct bh_gatts *s, uint16_t handle, void *bu
 
 /* ---- the GAP and GATT services (Vol 3, Part C, 12 and Part G, 7) ---------- */
 
+/* Their characteristics, GAP's then GATT's: UUID, properties, and the
+ * length of a stack-held fixed-length value (0: none, or variable). */
+static const struct {
+	uint16_t uuid;
+	uint8_t props;
+	uint8_t len;
+} builtin_chrs[7] = {
+	{ GATTS_UUID_DEVICE_NAME, BH_GATT_CHR_READ, 0 },
+	{ GATTS_UUID_APPEARANCE, BH_GATT_CHR_READ, 2 },
+	{ GATTS_UUID_PPCP, BH_GATT_CHR_READ, 8 },
+	{ GATTS_UUID_SVC_CHANGED, BH_GATT_CHR_INDICATE, 4 },
+	{ GATTS_UUID_CSF, BH_GATT_CHR_READ | BH_GATT_CHR_WRITE, 0 },
+	{ GATTS_UUID_DB_HASH, BH_GATT_CHR_READ, 0 },
+	{ 0x2b3a, BH_GATT_CHR_READ, 1 }, /* Server Supported Features */
+};
+
 bh_status gatts_add_builtin(struct bh_gatts *s)
 {
 	const struct bh_gatts_config *c = &s->cfg;
@@ -746,34 +762,35 @@ bh_status gatts_add_builtin(struct bh_gatts *s)
 	size_t nlen = strlen(name);
 	if (nlen > 248)
 		return BH_EINVAL;
-	uint8_t appearance[2], ppcp[8];
-	bh_put16(appearance, c->appearance);
-	bh_put16(ppcp, c->ppcp_min_interval);
-	bh_put16(ppcp + 2, c->ppcp_max_interval);
-	bh_put16(ppcp + 4, c->ppcp_latency);
-	bh_put16(ppcp + 6, c->ppcp_timeout);
-	struct bh_gatt_chr_def gap_chrs[3] = {
-		{ .uuid = bh_uuid16(GATTS_UUID_DEVICE_NAME),
-		  .props = (uint8_t)(BH_GATT_CHR_READ | (c->device_name_writable ? BH_GATT_CHR_WRITE : 0)),
-		  .initial = name, .initial_len = (uint16_t)nlen, .max_len = 248 },
-		{ .uuid = bh_uuid16(GATTS_UUID_APPEARANCE), .props = BH_GATT_CHR_READ,
-		  .initial = appearance, .initial_len = 2, .fixed_len = true },
-		{ .uuid = bh_uuid16(GATTS_UUID_PPCP), .props = BH_GATT_CHR_READ,
-		  .initial = ppcp, .initial_len = 8, .fixed_len = true },
-	};
-	uint8_t zero4[4] = { 0 };
-	uint8_t ssf = c->server_features;
-	struct bh_gatt_chr_def gatt_chrs[4] = {
-		{ .uuid = bh_uuid16(GATTS_UUID_SVC_CHANGED), .props = BH_GATT_CHR_INDICATE,
-		  .initial = zero4, .initial_len = 4, .fixed_len = true },
-		{ .uuid = bh_uuid16(GATTS_UUID_CSF), .props = BH_GATT_CHR_READ | BH_GATT_CHR_WRITE },
-		{ .uuid = bh_uuid16(GATTS_UUID_DB_HASH), .props = BH_GATT_CHR_READ },
-		{ .uuid = bh_uuid16(0x2b3a), .props = BH_GATT_CHR_READ, .initial = &ssf,
-		  .initial_len = 1, .fixed_len = true },
-	};
+	/* The fixed values in table order: appearance, PPCP, Service Changed
+	 * (zero), Server Supported Features. */
+	uint8_t v[15] = { 0 };
+	bh_put16(v, c->appearance);
+	bh_put16(v + 2, c->ppcp_min_interval);
+	bh_put16(v + 4, c->ppcp_max_interval);
+	bh_put16(v + 6, c->ppcp_latency);
+	bh_put16(v + 8, c->ppcp_timeout);
+	v[14] = c->server_features;
+	struct bh_gatt_chr_def chrs[7];
+	memset(chrs, 0, sizeof(chrs));
+	const uint8_t *val = v;
+	for (size_t i = 0; i < 7; i++) {
+		chrs[i].uuid = bh_uuid16(builtin_chrs[i].uuid);
+		chrs[i].props = builtin_chrs[i].props;
+		chrs[i].initial_len = builtin_chrs[i].len;
+		chrs[i].fixed_len = builtin_chrs[i].len != 0;
+		chrs[i].initial = builtin_chrs[i].len ? val : NULL;
+		val += builtin_chrs[i].len;
+	}
+	if (c->device_name_writable)
+		chrs[0].props |= BH_GATT_CHR_WRITE;
+	chrs[0].initial = name;
+	chrs[0].initial_len = (uint16_t)nlen;
+	chrs[0].max_len = 248;
 	struct bh_gatt_svc_def svcs[2] = {
-		{ .uuid = bh_uuid16(GATTS_UUID_GAP), .chrs = gap_chrs, .num_chrs = c->ppcp_present ? 3 : 2 },
-		{ .uuid = bh_uuid16(GATTS_UUID_GATT), .chrs = gatt_chrs, .num_chrs = ssf ? 4 : 3 },
+		{ .uuid = bh_uuid16(GATTS_UUID_GAP), .chrs = chrs, .num_chrs = c->ppcp_present ? 3 : 2 },
+		{ .uuid = bh_uuid16(GATTS_UUID_GATT), .chrs = chrs + 3,
+		  .num_chrs = c->server_features ? 4 : 3 },
 	};
 	struct range r[2];
 	bh_status st = add_services(s, svcs, 2, true, r);
