@@ -13,6 +13,7 @@
  */
 #include "gattc_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,33 +141,41 @@ int bh_gattc_clear(struct bh_gattc *c)
 	return BH_OK;
 }
 
-/* The tree's arrays are NULL until discovery finds something, and qsort
- * must not be given NULL even for no elements. */
-static void tree_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+/* Every tree entry starts with the handle it is sorted and dropped by. */
+_Static_assert(offsetof(struct gattc_svc, pub.start) == 0 &&
+		       offsetof(struct gattc_chr, pub.decl_handle) == 0 &&
+		       offsetof(struct bh_gattc_desc, handle) == 0 &&
+		       offsetof(struct bh_gattc_include, handle) == 0,
+	       "tree entries start with their handle");
+
+static int cmp_handle(const void *a, const void *b)
 {
-	if (n > 1)
-		qsort(base, n, size, cmp);
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-static int cmp_svc(const void *a, const void *b)
+/* The tree's arrays are NULL until discovery finds something, and qsort
+ * must not be given NULL even for no elements. */
+static void tree_sort(void *base, size_t n, size_t size)
 {
-	return (int)((const struct gattc_svc *)a)->pub.start -
-	       (int)((const struct gattc_svc *)b)->pub.start;
+	if (n > 1)
+		qsort(base, n, size, cmp_handle);
 }
-static int cmp_chr(const void *a, const void *b)
+
+/* Drops the entries of arr (n of size octets) whose handle is in [lo, hi],
+ * keeping the order of the rest. */
+static void drop_range(void *arr, unsigned *n, size_t size, uint16_t lo, uint16_t hi)
 {
-	return (int)((const struct gattc_chr *)a)->pub.decl_handle -
-	       (int)((const struct gattc_chr *)b)->pub.decl_handle;
-}
-static int cmp_desc(const void *a, const void *b)
-{
-	return (int)((const struct bh_gattc_desc *)a)->handle -
-	       (int)((const struct bh_gattc_desc *)b)->handle;
-}
-static int cmp_incl(const void *a, const void *b)
-{
-	return (int)((const struct bh_gattc_include *)a)->handle -
-	       (int)((const struct bh_gattc_include *)b)->handle;
+	uint8_t *p = arr;
+	unsigned k = 0;
+	for (unsigned i = 0; i < *n; i++) {
+		uint16_t h = *(const uint16_t *)(p + i * size);
+		if (h >= lo && h <= hi)
+			continue;
+		if (k != i)
+			memcpy(p + k * size, p + i * size, size);
+		k++;
+	}
+	*n = k;
 }
 
 static int svc_index(const struct bh_gattc *c, uint16_t handle)
@@ -182,10 +191,10 @@ static int svc_index(const struct bh_gattc *c, uint16_t handle)
  * the tree stays consistent whatever a server sent. */
 void gattc_tree_reindex(struct bh_gattc *c)
 {
-	tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
-	tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
-	tree_sort(c->descs, c->n_descs, sizeof(*c->descs), cmp_desc);
-	tree_sort(c->incls, c->n_incls, sizeof(*c->incls), cmp_incl);
+	tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
+	tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs));
+	tree_sort(c->descs, c->n_descs, sizeof(*c->descs));
+	tree_sort(c->incls, c->n_incls, sizeof(*c->incls));
 	for (unsigned i = 0; i < c->n_svcs; i++) {
 		struct bh_gattc_service *s = &c->svcs[i].pub;
 		s->first_chr = s->n_chrs = s->first_incl = s->n_incls = 0;
@@ -245,28 +254,11 @@ void gattc_tree_reindex(struct bh_gattc *c)
 /* Drops every entry with a handle in [lo, hi] (includes only if asked). */
 static void tree_remove(struct bh_gattc *c, uint16_t lo, uint16_t hi, bool incls)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < c->n_svcs; i++)
-		if (c->svcs[i].pub.start < lo || c->svcs[i].pub.start > hi)
-			c->svcs[n++] = c->svcs[i];
-	c->n_svcs = n;
-	n = 0;
-	for (unsigned i = 0; i < c->n_chrs; i++)
-		if (c->chrs[i].pub.decl_handle < lo || c->chrs[i].pub.decl_handle > hi)
-			c->chrs[n++] = c->chrs[i];
-	c->n_chrs = n;
-	n = 0;
-	for (unsigned i = 0; i < c->n_descs; i++)
-		if (c->descs[i].handle < lo || c->descs[i].handle > hi)
-			c->descs[n++] = c->descs[i];
-	c->n_descs = n;
-	if (!incls)
-		return;
-	n = 0;
-	for (unsigned i = 0; i < c->n_incls; i++)
-		if (c->incls[i].handle < lo || c->incls[i].handle > hi)
-			c->incls[n++] = c->incls[i];
-	c->n_incls = n;
+	drop_range(c->svcs, &c->n_svcs, sizeof(*c->svcs), lo, hi);
+	drop_range(c->chrs, &c->n_chrs, sizeof(*c->chrs), lo, hi);
+	drop_range(c->descs, &c->n_descs, sizeof(*c->descs), lo, hi);
+	if (incls)
+		drop_range(c->incls, &c->n_incls, sizeof(*c->incls), lo, hi);
 }
 
 static void tree_remove_range(struct bh_gattc *c, uint16_t lo, uint16_t hi)
@@ -373,7 +365,7 @@ static void advance(struct gattc_op *op)
 	switch (d->phase) {
 	case PH_SVC:
 	case PH_SVC_UUID:
-		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
 		if (d->what == DISC_SERVICES || d->what == DISC_SVC_UUID)
 			d->phase = PH_DONE;
 		else
@@ -391,7 +383,7 @@ static void advance(struct gattc_op *op)
 			    add_svc(c, in->start, in->end, &in->uuid, false) != BH_OK)
 				break;
 		}
-		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
 		d->phase = d->what == DISC_INCLUDES ? PH_DONE : PH_CHR;
 		break;
 	case PH_CHR:
@@ -400,7 +392,7 @@ static void advance(struct gattc_op *op)
 			if (ch->fresh && !ch->pub.end_handle)
 				ch->pub.end_handle = c->svcs[ch->pub.service].pub.end;
 		}
-		tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
+		tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs));
 		if (d->what == DISC_CHRS)
 			d->phase = PH_DONE;
 		else
@@ -846,11 +838,7 @@ void gattc_disc_start(struct gattc_op *op)
 		}
 		const struct bh_gattc_service *s = &c->svcs[si].pub;
 		if (d->what == DISC_INCLUDES) {
-			unsigned n = 0;
-			for (unsigned i = 0; i < c->n_incls; i++)
-				if (c->incls[i].handle < s->start || c->incls[i].handle > s->end)
-					c->incls[n++] = c->incls[i];
-			c->n_incls = n;
+			drop_range(c->incls, &c->n_incls, sizeof(*c->incls), s->start, s->end);
 			d->phase = PH_INCL;
 		} else {
 			/* Keep the service and its includes, drop its old
@@ -858,7 +846,7 @@ void gattc_disc_start(struct gattc_op *op)
 			struct gattc_svc keep = c->svcs[si];
 			tree_remove(c, s->start, s->end, false);
 			c->svcs[c->n_svcs++] = keep;
-			tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+			tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
 			si = svc_index(c, keep.pub.start);
 			d->phase = PH_CHR;
 		}
@@ -875,11 +863,9 @@ void gattc_disc_start(struct gattc_op *op)
 		for (ci = 0; ci < c->n_chrs; ci++)
 			if (&c->chrs[ci].pub == ch)
 				break;
-		unsigned n = 0;
-		for (unsigned i = 0; i < c->n_descs; i++)
-			if (c->descs[i].handle <= ch->value_handle || c->descs[i].handle > ch->end_handle)
-				c->descs[n++] = c->descs[i];
-		c->n_descs = n;
+		if (ch->value_handle < ch->end_handle)
+			drop_range(c->descs, &c->n_descs, sizeof(*c->descs),
+				   (uint16_t)(ch->value_handle + 1), ch->end_handle);
 		c->chrs[ci].fresh = true;
 		d->phase = PH_DESC;
 		break;
