@@ -274,29 +274,6 @@ static void clear_fresh(struct bh_gattc *c)
 		c->chrs[i].fresh = false;
 }
 
-/* ---- Requests --------------------------------------------------------------- */
-
-static void send_range(struct gattc_op *op, uint8_t opcode, uint16_t start, uint16_t end,
-		       int32_t type16, uint8_t expect)
-{
-	struct bh_wr w = bh_wr_init(op->req, sizeof(op->req));
-	bh_wr_u8(&w, opcode);
-	bh_wr_u16(&w, start);
-	bh_wr_u16(&w, end);
-	if (type16 >= 0)
-		bh_wr_u16(&w, (uint16_t)type16);
-	op->req_len = w.len;
-	gattc_send(op, expect);
-}
-
-static void send_read(struct gattc_op *op, uint16_t handle)
-{
-	op->req[0] = BH_ATT_READ_REQ;
-	bh_put16(op->req + 1, handle);
-	op->req_len = 3;
-	gattc_send(op, BH_ATT_READ_RSP);
-}
-
 /* ---- Phases -------------------------------------------------------------------- */
 
 static void step(struct gattc_op *op);
@@ -414,31 +391,20 @@ static void step(struct gattc_op *op)
 	for (;;) {
 		switch (d->phase) {
 		case PH_SVC:
-			send_range(op, BH_ATT_READ_BY_GROUP_REQ, d->cur, d->hi, UUID_PRIMARY,
-				   BH_ATT_READ_BY_GROUP_RSP);
+			gattc_send_range(op, BH_ATT_READ_BY_GROUP_REQ, d->cur, d->hi, UUID_PRIMARY, NULL);
 			return;
-		case PH_SVC_UUID: {
-			struct bh_wr w = bh_wr_init(op->req, sizeof(op->req));
-			uint8_t u[16];
-			size_t ul = gattc_uuid_wire(&d->filter, u);
-			bh_wr_u8(&w, BH_ATT_FIND_BY_TYPE_REQ);
-			bh_wr_u16(&w, d->cur);
-			bh_wr_u16(&w, d->hi);
-			bh_wr_u16(&w, UUID_PRIMARY);
-			bh_wr_bytes(&w, u, ul);
-			op->req_len = w.len;
-			gattc_send(op, BH_ATT_FIND_BY_TYPE_RSP);
+		case PH_SVC_UUID:
+			gattc_send_range(op, BH_ATT_FIND_BY_TYPE_REQ, d->cur, d->hi, UUID_PRIMARY,
+					 &d->filter);
 			return;
-		}
 		case PH_INCL:
 		case PH_CHR:
 			if (!d->cur && !next_group(c, d)) {
 				advance(op);
 				continue;
 			}
-			send_range(op, BH_ATT_READ_BY_TYPE_REQ, d->cur, d->range_end,
-				   d->phase == PH_INCL ? UUID_INCLUDE : UUID_CHR,
-				   BH_ATT_READ_BY_TYPE_RSP);
+			gattc_send_range(op, BH_ATT_READ_BY_TYPE_REQ, d->cur, d->range_end,
+					 d->phase == PH_INCL ? UUID_INCLUDE : UUID_CHR, NULL);
 			return;
 		case PH_INCL_UUID:
 			while (d->idx < c->n_incls && c->incls[d->idx].uuid.len)
@@ -459,7 +425,7 @@ static void step(struct gattc_op *op)
 					}
 				if (known)
 					continue;
-				send_read(op, in->start);
+				gattc_send_read(op, in->start);
 			}
 			return;
 		case PH_DESC:
@@ -477,8 +443,7 @@ static void step(struct gattc_op *op)
 				d->range_end = c->chrs[d->idx].pub.end_handle;
 				d->idx++;
 			}
-			send_range(op, BH_ATT_FIND_INFO_REQ, d->cur, d->range_end, -1,
-				   BH_ATT_FIND_INFO_RSP);
+			gattc_send_range(op, BH_ATT_FIND_INFO_REQ, d->cur, d->range_end, -1, NULL);
 			return;
 		case PH_HASH: {
 			if (d->hash_known) {
@@ -493,7 +458,7 @@ static void step(struct gattc_op *op)
 				d->phase = PH_DONE;
 				continue;
 			}
-			send_read(op, h->pub.value_handle);
+			gattc_send_read(op, h->pub.value_handle);
 			return;
 		}
 		case PH_DONE:
