@@ -175,12 +175,15 @@ bh_status bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16])
 struct batch {
 	struct gatts_attr *a;
 	size_t n, cap;
+	uint16_t h;         /* the next attribute's handle */
 	uint16_t chr_value; /* the characteristic being built, 0 outside one */
 	bool failed;
 };
 
-static struct gatts_attr *batch_add(struct batch *b, uint16_t handle, uint16_t type16,
-				    const bh_uuid *type, uint8_t kind, size_t vlen, size_t max_len)
+/* The next attribute, with room for a value of vmax octets; that is its
+ * length too until the caller says otherwise. */
+static struct gatts_attr *batch_add(struct batch *b, uint16_t type16, const bh_uuid *type,
+				    uint8_t kind, size_t vmax)
 {
 	if (b->failed)
 		return NULL;
@@ -196,15 +199,15 @@ static struct gatts_attr *batch_add(struct batch *b, uint16_t handle, uint16_t t
 	}
 	struct gatts_attr *a = &b->a[b->n];
 	memset(a, 0, sizeof(*a));
-	a->handle = handle;
+	a->handle = b->h++;
 	a->type = type ? *type : bh_uuid16(type16);
 	a->kind = kind;
 	/* Declarations and the stack's own descriptors are readable by anyone;
 	 * values and custom descriptors set their own. */
 	a->read_perm = BH_GATT_PERM_OPEN;
 	a->chr_value = b->chr_value;
-	a->max_len = (uint16_t)(max_len > vlen ? max_len : vlen);
-	a->len = (uint16_t)vlen;
+	a->max_len = (uint16_t)vmax;
+	a->len = (uint16_t)vmax;
 	if (a->max_len) {
 		a->val = calloc(1, a->max_len);
 		if (!a->val) {
@@ -267,12 +270,11 @@ static bool value_def_ok(const void *initial, uint16_t initial_len, uint16_t max
 }
 
 /* A value held by the stack: a characteristic's or a custom descriptor's. */
-static struct gatts_attr *add_value(struct batch *b, uint16_t h, const bh_uuid *type,
+static struct gatts_attr *add_value(struct batch *b, const bh_uuid *type,
 				    const void *initial, uint16_t initial_len, uint16_t max_len,
 				    bool fixed, const void *def)
 {
-	struct gatts_attr *a = batch_add(b, h, 0, type, GATTS_K_VALUE, 0,
-					 max_len ? max_len : initial_len);
+	struct gatts_attr *a = batch_add(b, 0, type, GATTS_K_VALUE, max_len ? max_len : initial_len);
 	if (!a)
 		return NULL;
 	if (initial_len)
@@ -375,13 +377,12 @@ static struct gatts_attr *find_def(const struct bh_gatts *s, const void *def)
 	return NULL;
 }
 
-static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def *c)
+static void build_chr(struct batch *b, const struct bh_gatt_chr_def *c)
 {
 	bh_uuid type = norm_uuid(&c->uuid);
-	uint16_t decl_h = (*h)++;
-	uint16_t val_h = (*h)++;
+	uint16_t val_h = (uint16_t)(b->h + 1);
 	b->chr_value = val_h;
-	struct gatts_attr *a = batch_add(b, decl_h, GATTS_UUID_CHR, NULL, GATTS_K_DECL, 3u + type.len, 0);
+	struct gatts_attr *a = batch_add(b, GATTS_UUID_CHR, NULL, GATTS_K_DECL, 3u + type.len);
 	if (!a)
 		return;
 	/* Characteristic declaration value (3.3.1): properties, value handle, UUID. */
@@ -393,7 +394,7 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	 * next call. */
 	uint8_t props = a->props;
 
-	struct gatts_attr *v = add_value(b, val_h, &type, c->initial, c->initial_len, c->max_len,
+	struct gatts_attr *v = add_value(b, &type, c->initial, c->initial_len, c->max_len,
 					 c->fixed_len, c);
 	if (!v)
 		return;
@@ -408,7 +409,7 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	uint16_t rperm = v->read_perm, wperm = v->write_perm;
 
 	if (c->props & (BH_GATT_CHR_NOTIFY | BH_GATT_CHR_INDICATE)) {
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_CCCD, NULL, GATTS_K_CCCD, 0, 0);
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_CCCD, NULL, GATTS_K_CCCD, 0);
 		if (!d)
 			return;
 		d->props = props;
@@ -418,13 +419,13 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	}
 	if (c->props & BH_GATT_CHR_BROADCAST) {
 		/* Broadcast needs a Server Characteristic Configuration (3.3.3.4). */
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_SCCD, NULL, GATTS_K_SCCD, 2, 0);
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_SCCD, NULL, GATTS_K_SCCD, 2);
 		if (!d)
 			return;
 		d->write_perm = (uint16_t)(BH_GATT_PERM_OPEN | (wperm & ~BH_GATT_PERM_AUTHOR));
 	}
 	if ((c->props & BH_GATT_CHR_EXT_PROPS) || c->ext_props) {
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_EXT_PROPS, NULL, GATTS_K_DECL, 2, 0);
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_EXT_PROPS, NULL, GATTS_K_DECL, 2);
 		if (!d)
 			return;
 		bh_put16(d->val, c->ext_props);
@@ -432,15 +433,16 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	if (c->user_desc) {
 		size_t n = strlen(c->user_desc);
 		bool wr = c->ext_props & BH_GATT_CHR_EXT_WRITABLE_AUX;
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_USER_DESC, NULL, GATTS_K_VALUE, n,
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_USER_DESC, NULL, GATTS_K_VALUE,
 						 wr ? BH_ATT_MAX_VALUE : n);
 		if (!d)
 			return;
 		memcpy(d->val, c->user_desc, n);
+		d->len = (uint16_t)n;
 		d->write_perm = wr ? wperm : BH_GATT_PERM_NONE;
 	}
 	if (c->format) {
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_FORMAT, NULL, GATTS_K_DECL, 7, 0);
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_FORMAT, NULL, GATTS_K_DECL, 7);
 		if (!d)
 			return;
 		/* 3.3.3.5: format, exponent, unit, name space, description. */
@@ -453,7 +455,7 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	for (size_t j = 0; j < c->num_dscs; j++) {
 		const struct bh_gatt_dsc_def *dd = &c->dscs[j];
 		bh_uuid dt = norm_uuid(&dd->uuid);
-		struct gatts_attr *d = add_value(b, (*h)++, &dt, dd->initial, dd->initial_len,
+		struct gatts_attr *d = add_value(b, &dt, dd->initial, dd->initial_len,
 						 dd->max_len, dd->fixed_len, dd);
 		if (!d)
 			return;
@@ -474,7 +476,7 @@ static bool svc_decl(const struct gatts_attr *a)
 /* An Include declaration (Vol 3, Part G, 3.2): the included service's
  * handle range, and its UUID only when 16-bit. ex: a service already in
  * the database; else start, end, uuid of one in this batch. */
-static bool add_include(struct batch *b, uint16_t h, const struct gatts_attr *ex, uint16_t start,
+static bool add_include(struct batch *b, const struct gatts_attr *ex, uint16_t start,
 			uint16_t end, const bh_uuid *uuid)
 {
 	bh_uuid iu = { 0 };
@@ -485,8 +487,8 @@ static bool add_include(struct batch *b, uint16_t h, const struct gatts_attr *ex
 	} else {
 		iu = *uuid;
 	}
-	struct gatts_attr *ia = batch_add(b, h, GATTS_UUID_INCLUDE, NULL, GATTS_K_DECL,
-					  iu.len == 2 ? 6 : 4, 0);
+	struct gatts_attr *ia = batch_add(b, GATTS_UUID_INCLUDE, NULL, GATTS_K_DECL,
+					  iu.len == 2 ? 6 : 4);
 	if (!ia)
 		return false;
 	bh_put16(ia->val, start);
@@ -530,10 +532,10 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 	for (size_t i = 0; i < n && st == BH_OK; i++) {
 		const struct bh_gatt_svc_def *d = &defs[i];
 		bh_uuid type = norm_uuid(&d->uuid);
-		uint16_t h = r[i].start;
+		b.h = r[i].start;
 		b.chr_value = 0;
-		struct gatts_attr *a = batch_add(&b, h++, d->secondary ? GATTS_UUID_SECONDARY : GATTS_UUID_PRIMARY,
-						 NULL, GATTS_K_DECL, type.len, 0);
+		struct gatts_attr *a = batch_add(&b, d->secondary ? GATTS_UUID_SECONDARY : GATTS_UUID_PRIMARY,
+						 NULL, GATTS_K_DECL, type.len);
 		if (!a)
 			break;
 		memcpy(a->val, type.val, type.len);
@@ -558,7 +560,7 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 				st = BH_EINVAL;
 				break;
 			}
-			if (!add_include(&b, h++, ex, is, ie, &iu))
+			if (!add_include(&b, ex, is, ie, &iu))
 				break;
 		}
 		for (size_t k = 0; k < d->num_include_handles && st == BH_OK; k++) {
@@ -567,11 +569,11 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 				st = BH_EINVAL;
 				break;
 			}
-			if (!add_include(&b, h++, ex, 0, 0, NULL))
+			if (!add_include(&b, ex, 0, 0, NULL))
 				break;
 		}
 		for (size_t k = 0; k < d->num_chrs && st == BH_OK; k++)
-			build_chr(&b, &h, &d->chrs[k]);
+			build_chr(&b, &d->chrs[k]);
 	}
 	if (st == BH_OK && b.failed)
 		st = BH_ENOMEM;
