@@ -470,7 +470,8 @@ static void build_chr(struct batch *b, const struct bh_gatt_chr_def *c)
 
 static bool svc_decl(const struct gatts_attr *a)
 {
-	return a && (gatts_type_eq16(a, GATTS_UUID_PRIMARY) || gatts_type_eq16(a, GATTS_UUID_SECONDARY));
+	int32_t t = a ? gatts_type16(a) : -1;
+	return t == GATTS_UUID_PRIMARY || t == GATTS_UUID_SECONDARY;
 }
 
 /* An Include declaration (Vol 3, Part G, 3.2): the included service's
@@ -626,7 +627,7 @@ bh_status bh_gatts_remove_service(struct bh_gatts *s, uint16_t svc_handle)
 	if (s->in_request)
 		return BH_ESTATE;
 	struct gatts_attr *a = gatts_find(s, svc_handle);
-	if (!a || !(gatts_type_eq16(a, GATTS_UUID_PRIMARY) || gatts_type_eq16(a, GATTS_UUID_SECONDARY)))
+	if (!svc_decl(a))
 		return BH_ENOTFOUND;
 	if (svc_handle <= s->gatt_end)
 		return BH_EPERM;
