@@ -968,10 +968,9 @@ int bh_gattc_discover_descs(struct bh_gattc *c, uint16_t value_handle, bh_gattc_
 /* Queued behind whatever runs: the tree must not change under a procedure. */
 void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len)
 {
-	struct bh_rd r = bh_rd_init(value, len);
-	uint16_t s = bh_rd_u16(&r), e = bh_rd_u16(&r);
 	/* Vol 3, Part G, 7.1: Affected Attribute Handle Range, start..end. */
-	if (!bh_rd_ok(&r) || len != 4 || s == 0 || e < s) {
+	uint16_t s = len == 4 ? bh_get16(value) : 0, e = len == 4 ? bh_get16(value + 2) : 0;
+	if (s == 0 || e < s) {
 		BH_LOGF(&c->env, BH_LOG_INFO, "gatt", "Service Changed with a bad range ignored");
 		return;
 	}
