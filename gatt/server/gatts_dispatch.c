@@ -122,6 +122,11 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 	}
 	/* Handlers hold attribute pointers across application callbacks. */
 	s->in_request = true;
-	e->fn(s, c, &p, pdu, len);
+	struct gatts_req q = { .raw = pdu, .raw_len = len, .handle = p.u.range.start };
+	uint8_t code = e->fn(s, c, &p, &q);
+	if (code)
+		gatts_error(s, conn, op, q.handle, code);
+	else if (q.rsp_len)
+		gatts_respond(s, conn, s->scratch, q.rsp_len);
 	s->in_request = false;
 }

@@ -8,11 +8,9 @@
 
 #include <string.h>
 
-void gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len)
+uint8_t gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
 	uint16_t start = p->u.range.start, end = p->u.range.end;
 	size_t mtu = gatts_mtu(s, c->conn);
 	struct bh_wr w = bh_wr_init(s->scratch, mtu);
@@ -32,12 +30,11 @@ void gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_a
 		bh_wr_u16(&w, a->handle);
 		bh_wr_bytes(&w, a->type.val, a->type.len);
 	}
-	if (!tlen) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
+	if (!tlen)
+		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
 	s->scratch[1] = tlen == 2 ? 1 : 2;
-	gatts_respond(s, c->conn, s->scratch, w.len);
+	q->rsp_len = w.len;
+	return 0;
 }
 
 static bool is_group_type16(int32_t t)
@@ -61,11 +58,9 @@ static bool value_matches(const struct gatts_attr *a, const uint8_t *v, size_t n
 	return a->len == n && (n == 0 || memcmp(a->val, v, n) == 0);
 }
 
-void gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len)
+uint8_t gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			   struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
 	uint16_t start = p->u.find_by_type_req.start, end = p->u.find_by_type_req.end;
 	size_t mtu = gatts_mtu(s, c->conn);
 	struct bh_wr w = bh_wr_init(s->scratch, mtu);
@@ -87,28 +82,23 @@ void gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct b
 		bh_wr_u16(&w, is_group_type16(gatts_type16(a)) ? a->end : a->handle);
 		found++;
 	}
-	if (!found) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
-	gatts_respond(s, c->conn, s->scratch, w.len);
+	if (!found)
+		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
+	q->rsp_len = w.len;
+	return 0;
 }
 
 /* Read By Type (3.4.4.1) and Read By Group Type (3.4.4.9) build the same
  * list: elements of one length, each a handle, for groups the group's end,
  * then the value. */
-void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len)
+uint8_t gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			   struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
 	uint16_t start = p->u.read_by_type_req.start, end = p->u.read_by_type_req.end;
 	const bh_uuid *type = &p->u.read_by_type_req.type;
 	bool group = p->opcode == BH_ATT_READ_BY_GROUP_REQ;
-	if (group && !is_group_type16(bh_uuid_as16(type))) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_UNSUPPORTED_GROUP_TYPE);
-		return;
-	}
+	if (group && !is_group_type16(bh_uuid_as16(type)))
+		return BH_ATT_E_UNSUPPORTED_GROUP_TYPE;
 	size_t mtu = gatts_mtu(s, c->conn);
 	size_t hdr = group ? 4 : 2;
 	/* Each value is cut to min(MTU - 4, 253) so the length fits its octet
@@ -135,8 +125,8 @@ void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct b
 				 * later ones end the list (3.4.4.1). */
 				if (elem >= 0)
 					break;
-				gatts_error(s, c->conn, p->opcode, a->handle, code);
-				return;
+				q->handle = a->handle;
+				return code;
 			}
 			v = val;
 		}
@@ -151,11 +141,10 @@ void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct b
 		memcpy(s->scratch + off + hdr, v, n);
 		off += n + hdr;
 	}
-	if (elem < 0) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
+	if (elem < 0)
+		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
 	s->scratch[0] = (uint8_t)(p->opcode + 1); /* the response's opcode */
 	s->scratch[1] = (uint8_t)elem;
-	gatts_respond(s, c->conn, s->scratch, off);
+	q->rsp_len = off;
+	return 0;
 }

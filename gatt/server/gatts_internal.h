@@ -164,30 +164,41 @@ void gatts_error(struct bh_gatts *s, uint16_t conn, uint8_t op, uint16_t handle,
 /* ---- gatts_conn.c ---- */
 void gatts_db_changed(struct bh_gatts *s, uint16_t start, uint16_t end);
 
-/* ---- request handlers: gatts_find.c, gatts_read.c, gatts_write.c ----
- * gatts_read_by_type also takes Read By Group Type, gatts_read Read Blob. */
-typedef void (*gatts_handler)(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			      const uint8_t *raw, size_t len);
-void gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len);
-void gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len);
-void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len);
-void gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		const uint8_t *raw, size_t len);
-void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len);
-void gatts_write_req(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len);
-void gatts_write_cmd(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len);
-void gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len);
-void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		      const uint8_t *raw, size_t len);
-void gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		      const uint8_t *raw, size_t len);
+/* ---- request handlers: gatts_find.c, gatts_rw.c ----
+ * gatts_read_by_type also takes Read By Group Type, gatts_read Read Blob.
+ * A handler returns 0 or the ATT error code to answer with; bh_gatts_on_pdu
+ * sends the answer: the Error Response naming q->handle (set beforehand to
+ * the request's first 16-bit field: its range's start, or the handle it
+ * reads or writes), or the response the handler built in s->scratch
+ * (q->rsp_len octets; 0 for commands, which get none). */
+struct gatts_req {
+	const uint8_t *raw; /* the request as received */
+	size_t raw_len;
+	size_t rsp_len;
+	uint16_t handle;
+};
+typedef uint8_t (*gatts_handler)(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+				 struct gatts_req *q);
+uint8_t gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q);
+uint8_t gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			   struct gatts_req *q);
+uint8_t gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			   struct gatts_req *q);
+uint8_t gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		   struct gatts_req *q);
+uint8_t gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q);
+uint8_t gatts_write_req(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q);
+uint8_t gatts_write_cmd(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q);
+uint8_t gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			   struct gatts_req *q);
+uint8_t gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			 struct gatts_req *q);
+uint8_t gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			 struct gatts_req *q);
 
 /* gatts_conn.c: port.notify for c; BH_GATTS_NOW_FULL sets c->ntf_full and
  * counts as sent. */
