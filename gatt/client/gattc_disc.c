@@ -824,14 +824,11 @@ void gattc_disc_start(struct gattc_op *op)
 			gattc_complete(op, BH_ENOTFOUND, NULL);
 			return;
 		}
-		unsigned ci;
-		for (ci = 0; ci < c->n_chrs; ci++)
-			if (&c->chrs[ci].pub == ch)
-				break;
 		if (ch->value_handle < ch->end_handle)
 			drop_range(c->descs, &c->n_descs, sizeof(*c->descs),
 				   (uint16_t)(ch->value_handle + 1), ch->end_handle);
-		c->chrs[ci].fresh = true;
+		/* ch is the pub of an entry of c->chrs. */
+		c->chrs[(const struct gattc_chr *)(const void *)ch - c->chrs].fresh = true;
 		d->phase = PH_DESC;
 		break;
 	}
