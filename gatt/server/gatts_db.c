@@ -806,15 +806,19 @@ bh_status gatts_add_builtin(struct bh_gatts *s)
 	for (size_t i = 0; i < s->nattrs; i++) {
 		struct gatts_attr *a = &s->attrs[i];
 		a->def = NULL;
-		if (gatts_type_eq16(a, GATTS_UUID_SVC_CHANGED)) {
+		switch (gatts_type16(a)) {
+		case GATTS_UUID_SVC_CHANGED:
 			s->sc_handle = a->handle;
 			/* Service Changed is indicate-only: not readable (7.1). */
 			a->read_perm = BH_GATT_PERM_NONE;
-		} else if (gatts_type_eq16(a, GATTS_UUID_CSF)) {
+			break;
+		case GATTS_UUID_CSF:
 			a->kind = GATTS_K_CSF;
-		} else if (gatts_type_eq16(a, GATTS_UUID_DB_HASH)) {
+			break;
+		case GATTS_UUID_DB_HASH:
 			a->kind = GATTS_K_DB_HASH;
 			s->hash_handle = a->handle;
+			break;
 		}
 	}
 	return BH_OK;
