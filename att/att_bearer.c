@@ -336,7 +336,10 @@ void bh_att_cancel(struct bh_att *att, void *ctx)
 	req_kick(att);
 }
 
-static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
+/* The on_* handlers get the PDU and what bh_att_decode made of it: rc and,
+ * when rc is BH_OK, d. */
+static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len, int rc,
+			const struct bh_att_pdu *d)
 {
 	if (att->q[Q_REQ].state != REQ_SENT) {
 		LOG(att, BH_LOG_INFO, "%s with no outstanding request: dropped",
@@ -356,24 +359,23 @@ static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
 		req_complete(att, BH_EPROTO, NULL, 0);
 		return;
 	}
-	struct bh_att_pdu d;
-	if (bh_att_decode(pdu, len, &d) != BH_OK) {
+	if (rc != BH_OK) {
 		req_complete(att, BH_EMALFORMED, pdu, len);
 		return;
 	}
-	if (d.opcode == BH_ATT_ERROR_RSP) {
-		if (d.u.error.req_opcode != req_op) {
+	if (d->opcode == BH_ATT_ERROR_RSP) {
+		if (d->u.error.req_opcode != req_op) {
 			LOG(att, BH_LOG_INFO,
 			    "Error Response for %s while %s is outstanding: dropped, request failed",
-			    bh_att_opcode_str(d.u.error.req_opcode), bh_att_opcode_str(req_op));
+			    bh_att_opcode_str(d->u.error.req_opcode), bh_att_opcode_str(req_op));
 			req_complete(att, BH_EPROTO, NULL, 0);
 			return;
 		}
-		req_complete(att, BH_ATT_ERROR(d.u.error.code), pdu, len);
+		req_complete(att, BH_ATT_ERROR(d->u.error.code), pdu, len);
 		return;
 	}
-	if (d.opcode == BH_ATT_MTU_RSP)
-		set_mtu(att, bh_get16(req + 1) < d.u.mtu.mtu ? bh_get16(req + 1) : d.u.mtu.mtu);
+	if (d->opcode == BH_ATT_MTU_RSP)
+		set_mtu(att, bh_get16(req + 1) < d->u.mtu.mtu ? bh_get16(req + 1) : d->u.mtu.mtu);
 	req_complete(att, BH_OK, pdu, len);
 }
 
@@ -454,7 +456,8 @@ int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len)
 	return 0;
 }
 
-static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
+static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len, int rc,
+		       const struct bh_att_pdu *d)
 {
 	if (att->serving) {
 		/* 3.3.2: a client must wait for the response; a second request
@@ -464,8 +467,6 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
 		    bh_att_opcode_str(att->serving_op));
 		return;
 	}
-	struct bh_att_pdu d;
-	int rc = bh_att_decode(pdu, len, &d);
 	if (rc == BH_ENOTSUP) {
 		server_error(att, pdu[0], BH_ATT_E_REQUEST_NOT_SUPPORTED);
 		return;
@@ -474,7 +475,7 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
 		server_error(att, pdu[0], BH_ATT_E_INVALID_PDU);
 		return;
 	}
-	if (d.opcode == BH_ATT_MTU_REQ) {
+	if (d->opcode == BH_ATT_MTU_REQ) {
 		uint8_t r[3] = { BH_ATT_MTU_RSP };
 		bh_put16(r + 1, att->cfg.local_mtu);
 		att->serving = true;
@@ -483,17 +484,17 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
 		/* 3.4.2.2: only the first exchange counts. */
 		if (!att->mtu_exchanged) {
 			att->mtu_exchanged = true;
-			set_mtu(att, d.u.mtu.mtu);
+			set_mtu(att, d->u.mtu.mtu);
 		}
 		return;
 	}
 	att->serving = true;
-	att->serving_op = d.opcode;
+	att->serving_op = d->opcode;
 	if (att->port.server_pdu) {
 		att->port.server_pdu(att->port.ctx, pdu, len);
 	} else {
 		att->serving = false;
-		server_error(att, d.opcode, BH_ATT_E_REQUEST_NOT_SUPPORTED);
+		server_error(att, d->opcode, BH_ATT_E_REQUEST_NOT_SUPPORTED);
 	}
 }
 
@@ -604,16 +605,16 @@ static void send_confirm(struct bh_att *att)
 		att->confirms_held++;
 }
 
-static void on_notification(struct bh_att *att, const uint8_t *pdu, size_t len)
+static void on_notification(struct bh_att *att, const uint8_t *pdu, int rc,
+			    const struct bh_att_pdu *d)
 {
-	struct bh_att_pdu d;
-	if (bh_att_decode(pdu, len, &d) != BH_OK) {
+	if (rc != BH_OK) {
 		LOG(att, BH_LOG_INFO, "malformed %s dropped", bh_att_opcode_str(pdu[0]));
 		return;
 	}
-	if (d.opcode == BH_ATT_MULT_NOTIFY) {
+	if (d->opcode == BH_ATT_MULT_NOTIFY) {
 		/* Delivered as one notification per tuple (3.4.7.4). */
-		struct bh_rd r = bh_rd_init(d.u.mult_notify.data, d.u.mult_notify.len);
+		struct bh_rd r = bh_rd_init(d->u.mult_notify.data, d->u.mult_notify.len);
 		while (bh_rd_left(&r) > 0) {
 			uint16_t h = bh_rd_u16(&r);
 			uint16_t n = bh_rd_u16(&r);
@@ -625,10 +626,10 @@ static void on_notification(struct bh_att *att, const uint8_t *pdu, size_t len)
 		}
 		return;
 	}
-	bool ind = d.opcode == BH_ATT_INDICATE;
+	bool ind = d->opcode == BH_ATT_INDICATE;
 	if (att->port.notification)
-		att->port.notification(att->port.ctx, d.u.write.handle, d.u.write.value,
-				       d.u.write.len, ind);
+		att->port.notification(att->port.ctx, d->u.write.handle, d->u.write.value,
+				       d->u.write.len, ind);
 	if (ind && !att->dead)
 		send_confirm(att);
 }
@@ -644,10 +645,12 @@ void bh_att_on_pdu(struct bh_att *att, const uint8_t *pdu, size_t len)
 		return;
 	}
 	uint8_t op = pdu[0];
+	struct bh_att_pdu d;
+	int rc = bh_att_decode(pdu, len, &d);
 	if (bh_att_is_response(op)) {
-		on_response(att, pdu, len);
+		on_response(att, pdu, len, rc, &d);
 	} else if (op == BH_ATT_NOTIFY || op == BH_ATT_INDICATE || op == BH_ATT_MULT_NOTIFY) {
-		on_notification(att, pdu, len);
+		on_notification(att, pdu, rc, &d);
 	} else if (op == BH_ATT_CONFIRM) {
 		if (len != 1 || att->q[Q_IND].state != REQ_SENT) {
 			LOG(att, BH_LOG_INFO, "unexpected Handle Value Confirmation: dropped");
@@ -656,15 +659,14 @@ void bh_att_on_pdu(struct bh_att *att, const uint8_t *pdu, size_t len)
 		q_complete(att, &att->q[Q_IND], BH_OK, NULL, 0);
 	} else if (bh_att_is_command(op)) {
 		/* 3.3: commands get no response; unknown or malformed ones are ignored. */
-		struct bh_att_pdu d;
-		if (bh_att_decode(pdu, len, &d) != BH_OK) {
+		if (rc != BH_OK) {
 			LOG(att, BH_LOG_DEBUG, "ignored command 0x%02x", op);
 			return;
 		}
 		if (att->port.server_pdu)
 			att->port.server_pdu(att->port.ctx, pdu, len);
 	} else {
-		on_request(att, pdu, len); /* known requests and unknown opcodes */
+		on_request(att, pdu, len, rc, &d); /* known requests and unknown opcodes */
 	}
 }
 
