@@ -145,6 +145,7 @@ bh_status gatts_add_builtin(struct bh_gatts *s);
 void gatts_db_free(struct bh_gatts *s);
 
 /* ---- gatts_access.c ---- */
+/* NULL when s is NULL or has no such connection. */
 struct gatts_conn *gatts_conn_find(const struct bh_gatts *s, uint16_t conn);
 /* 0 when allowed, else the ATT error code. */
 uint8_t gatts_check_read(struct bh_gatts *s, uint16_t conn, const struct gatts_attr *a);
