@@ -21,7 +21,7 @@ struct op_entry {
 	uint8_t opcode;
 	uint8_t min_len; /* Vol 3, Part F, 3.4.x */
 	bool range;      /* starts with a handle range (p->u.range) */
-	gatts_handler fn;
+	gatts_handler *fn;
 };
 
 static const struct op_entry ops[] = {

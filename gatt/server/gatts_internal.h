@@ -178,28 +178,10 @@ struct gatts_req {
 	size_t rsp_len;
 	uint16_t handle;
 };
-typedef uint8_t (*gatts_handler)(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-				 struct gatts_req *q);
-uint8_t gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			struct gatts_req *q);
-uint8_t gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			   struct gatts_req *q);
-uint8_t gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			   struct gatts_req *q);
-uint8_t gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		   struct gatts_req *q);
-uint8_t gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			struct gatts_req *q);
-uint8_t gatts_write_req(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			struct gatts_req *q);
-uint8_t gatts_write_cmd(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			struct gatts_req *q);
-uint8_t gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			   struct gatts_req *q);
-uint8_t gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			 struct gatts_req *q);
-uint8_t gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			 struct gatts_req *q);
+typedef uint8_t gatts_handler(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			      struct gatts_req *q);
+gatts_handler gatts_find_info, gatts_find_by_type, gatts_read_by_type, gatts_read, gatts_read_mult,
+	gatts_write_req, gatts_write_cmd, gatts_signed_write, gatts_prep_write, gatts_exec_write;
 
 /* gatts_conn.c: port.notify for c; BH_GATTS_NOW_FULL sets c->ntf_full and
  * counts as sent. */
