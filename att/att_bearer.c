@@ -34,12 +34,17 @@ struct att_req {
 	bool cancelled; /* completed with BH_ECANCELLED; the response is dropped */
 };
 
-struct att_ind {
-	uint8_t *buf;
-	uint16_t len;
-	bh_att_rsp_cb cb;
-	void *ctx;
+/* The client's requests and the server's indications: each a ring whose
+ * head (e[head]) is the active one when state != REQ_IDLE; cap entries are
+ * made so far, at most max. */
+struct att_q {
+	struct att_req *e;
+	unsigned cap, max, head, count;
+	enum req_state state;
+	bh_time_ms deadline;
 };
+
+enum { Q_REQ, Q_IND };
 
 struct bh_att {
 	struct bh_att_config cfg;
@@ -51,12 +56,7 @@ struct bh_att {
 	bool want_can_send; /* a caller got BH_EBUSY for a notification/command */
 	bool full; /* port.send said BH_ATT_NOW_FULL; cleared by bh_att_can_send */
 
-	/* client: ring of requests; reqs[head] is the active one when req_state != IDLE.
-	 * req_cap entries are made so far, at most req_max. */
-	struct att_req *reqs;
-	unsigned req_cap, req_max, req_head, req_count;
-	enum req_state req_state;
-	bh_time_ms req_deadline;
+	struct att_q q[2]; /* Q_REQ: the client's requests; Q_IND: the server's indications */
 
 	/* server: the request being served */
 	bool serving;
@@ -70,11 +70,6 @@ struct bh_att {
 	bool rsp_held;
 	unsigned confirms_held; /* confirmations owed after BH_EBUSY */
 
-	/* server: indications; inds[ind_head] is active when ind_state != IDLE */
-	struct att_ind *inds;
-	unsigned ind_cap, ind_max, ind_head, ind_count;
-	enum req_state ind_state;
-	bh_time_ms ind_deadline;
 
 	uint8_t *scratch; /* notifications are built here: made by the first */
 	uint16_t scratch_cap;
@@ -123,8 +118,8 @@ struct bh_att *bh_att_new(const struct bh_att_config *cfg, const struct bh_env *
 	att->env = env;
 	att->port = *port;
 	att->mtu = BH_ATT_DEFAULT_MTU;
-	att->req_max = c->max_queued_requests + 1; /* the outstanding one plus the queue */
-	att->ind_max = c->max_queued_indications + 1;
+	att->q[Q_REQ].max = c->max_queued_requests + 1; /* the outstanding one plus the queue */
+	att->q[Q_IND].max = c->max_queued_indications + 1;
 	return att;
 }
 
@@ -135,12 +130,11 @@ void bh_att_free(struct bh_att *att)
 	if (!att)
 		return;
 	fail_all(att, BH_EDISCONNECTED);
-	for (unsigned i = 0; att->reqs && i < att->req_cap; i++)
-		free(att->reqs[i].buf);
-	for (unsigned i = 0; att->inds && i < att->ind_cap; i++)
-		free(att->inds[i].buf);
-	free(att->reqs);
-	free(att->inds);
+	for (struct att_q *q = att->q; q < att->q + 2; q++) {
+		for (unsigned i = 0; i < q->cap; i++)
+			free(q->e[i].buf);
+		free(q->e);
+	}
 	free(att->rsp_buf);
 	free(att->scratch);
 	free(att);
@@ -149,7 +143,7 @@ void bh_att_free(struct bh_att *att)
 uint16_t bh_att_mtu(const struct bh_att *att) { return att->mtu; }
 bool bh_att_is_dead(const struct bh_att *att) { return att->dead; }
 bool bh_att_full(const struct bh_att *att) { return att->full; }
-unsigned bh_att_outstanding(const struct bh_att *att) { return att->req_count; }
+unsigned bh_att_outstanding(const struct bh_att *att) { return att->q[Q_REQ].count; }
 
 void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu)
 {
@@ -173,103 +167,132 @@ static void set_mtu(struct bh_att *att, uint16_t peer_mtu)
 		att->port.mtu_changed(att->port.ctx, m);
 }
 
-/* Makes room for one more entry in ring arr of `count` entries of `size`
- * bytes (*cap made, at most max), doubling it from 2. The new ring is
- * unrolled to start at 0, so the entries keep their order. Returns the
- * ring to use, or NULL when it is at max (the queue is full) or memory
- * runs out: the caller answers BH_ENOMEM to both, and arr is unchanged. */
-static void *ring_grow(void *arr, unsigned *cap, unsigned *head, unsigned count, unsigned max,
-		       size_t size)
+/* Makes room for one more entry in q, doubling its ring from 2 up to
+ * q->max. The new ring is unrolled to start at 0, so the entries keep their
+ * order. false when it is at max (the queue is full) or memory runs out: the
+ * caller answers BH_ENOMEM to both, and q is unchanged. */
+static bool ring_grow(struct att_q *q)
 {
-	if (count < *cap)
-		return arr;
-	if (*cap >= max)
-		return NULL;
-	unsigned n = *cap ? *cap * 2 : 2;
-	if (n > max)
-		n = max;
-	uint8_t *t = calloc(n, size);
+	if (q->count < q->cap)
+		return true;
+	if (q->cap >= q->max)
+		return false;
+	unsigned n = q->cap ? q->cap * 2 : 2;
+	if (n > q->max)
+		n = q->max;
+	struct att_req *t = calloc(n, sizeof(*t));
 	if (!t)
-		return NULL;
-	const uint8_t *old = arr;
-	for (unsigned i = 0; i < count; i++)
-		memcpy(t + (size_t)i * size, old + (size_t)((*head + i) % *cap) * size, size);
-	free(arr);
-	*cap = n;
-	*head = 0;
-	return t;
+		return false;
+	for (unsigned i = 0; i < q->count; i++)
+		t[i] = q->e[(q->head + i) % q->cap];
+	free(q->e);
+	q->e = t;
+	q->cap = n;
+	q->head = 0;
+	return true;
 }
 
-/* ---- client requests ---------------------------------------------------- */
-
-static struct att_req *req_at(struct bh_att *att, unsigned i)
+static struct att_req *q_at(struct att_q *q, unsigned i)
 {
-	return &att->reqs[(att->req_head + i) % att->req_cap];
+	return &q->e[(q->head + i) % q->cap];
+}
+
+/* Queues an entry for a len-octet PDU; returns its buffer for the caller
+ * to fill, or NULL (BH_ENOMEM: full queue or no memory). */
+static uint8_t *q_push(struct att_q *q, size_t len, bh_att_rsp_cb cb, void *ctx)
+{
+	if (!ring_grow(q))
+		return NULL;
+	uint8_t *buf = malloc(len);
+	if (!buf)
+		return NULL;
+	struct att_req *r = q_at(q, q->count);
+	r->buf = buf;
+	r->len = (uint16_t)len;
+	r->cb = cb;
+	r->ctx = ctx;
+	r->cancelled = false;
+	q->count++;
+	return buf;
+}
+
+/* Takes the head out of the queue (its buffer freed, the queue idle) and
+ * returns what its callback needs. */
+static struct att_req q_pop(struct att_q *q)
+{
+	struct att_req *r = q_at(q, 0);
+	struct att_req out = *r;
+	free(r->buf);
+	r->buf = NULL;
+	q->head = (q->head + 1) % q->cap;
+	q->count--;
+	q->state = REQ_IDLE;
+	return out;
 }
 
 /* Removes queue entry i (0 = head) keeping order; its buffer is freed. */
 static void req_remove(struct bh_att *att, unsigned i)
 {
-	struct att_req gone = *req_at(att, i);
+	struct att_q *q = &att->q[Q_REQ];
+	struct att_req gone = *q_at(q, i);
 	free(gone.buf);
 	gone.buf = NULL;
-	for (unsigned k = i; k + 1 < att->req_count; k++)
-		*req_at(att, k) = *req_at(att, k + 1);
-	*req_at(att, att->req_count - 1) = gone;
-	att->req_count--;
-	if (i == 0 && att->req_count == 0)
-		att->req_head = 0;
+	for (unsigned k = i; k + 1 < q->count; k++)
+		*q_at(q, k) = *q_at(q, k + 1);
+	*q_at(q, q->count - 1) = gone;
+	q->count--;
+	if (i == 0 && q->count == 0)
+		q->head = 0;
 }
 
-static void req_pop_head(struct bh_att *att)
-{
-	struct att_req *r = req_at(att, 0);
-	free(r->buf);
-	r->buf = NULL;
-	att->req_head = (att->req_head + 1) % att->req_cap;
-	att->req_count--;
-	att->req_state = REQ_IDLE;
-}
+static void q_complete(struct bh_att *att, struct att_q *q, bh_status st, const uint8_t *rsp,
+		       size_t len);
 
-/* Sends the head request if the bearer is idle; retry says we were told
- * there is room again after BH_EBUSY (only then is an unsent head resent). */
-static void req_complete(struct bh_att *att, bh_status st, const uint8_t *rsp, size_t len);
-
-/* Sends the head of a queue (request or indication) when it may go now.
- * The transaction timer starts when it becomes outstanding, so a congested
- * link also ends in a timeout. Returns 0 when sent or waiting for room
- * (BH_EBUSY: a can-send follows), else the error of a refusal that nothing
- * would ever retry (a pool out of buffers, a lost link): the caller fails it. */
-static int kick_head(struct bh_att *att, enum req_state *state, bh_time_ms *deadline,
-		     const uint8_t *buf, size_t len, bool retry)
+/* Sends the head of a queue (request or indication) when it may go now:
+ * the bearer is idle, or retry says we were told there is room again after
+ * BH_EBUSY (only then is an unsent head resent). The transaction timer
+ * starts when it becomes outstanding, so a congested link also ends in a
+ * timeout. A refusal that nothing would ever retry (a pool out of buffers,
+ * a lost link) fails the entry. */
+static void q_kick(struct bh_att *att, struct att_q *q, bool retry)
 {
-	if (*state == REQ_SENT || (*state == REQ_UNSENT && !retry))
-		return 0;
-	if (*state == REQ_IDLE) {
-		*state = REQ_UNSENT;
-		*deadline = bh_now(att->env) + att->cfg.timeout_ms;
-	}
-	int rc = att_send(att, buf, len);
-	if (rc == 0)
-		*state = REQ_SENT;
-	if (rc == 0 || rc == BH_EBUSY)
-		return 0;
-	LOG(att, BH_LOG_WARN, "send of %s failed: %s", bh_att_opcode_str(buf[0]), bh_strerror(rc));
-	*state = REQ_IDLE;
-	return rc;
-}
-
-static void req_kick_ex(struct bh_att *att, bool retry)
-{
-	if (att->dead || att->req_count == 0)
+	if (att->dead || q->count == 0)
 		return;
-	struct att_req *r = req_at(att, 0);
-	int rc = kick_head(att, &att->req_state, &att->req_deadline, r->buf, r->len, retry);
-	if (rc)
-		req_complete(att, rc, NULL, 0);
+	if (q->state == REQ_SENT || (q->state == REQ_UNSENT && !retry))
+		return;
+	if (q->state == REQ_IDLE) {
+		q->state = REQ_UNSENT;
+		q->deadline = bh_now(att->env) + att->cfg.timeout_ms;
+	}
+	const struct att_req *r = q_at(q, 0);
+	int rc = att_send(att, r->buf, r->len);
+	if (rc == 0)
+		q->state = REQ_SENT;
+	if (rc == 0 || rc == BH_EBUSY)
+		return;
+	LOG(att, BH_LOG_WARN, "send of %s failed: %s", bh_att_opcode_str(r->buf[0]),
+	    bh_strerror(rc));
+	q->state = REQ_IDLE;
+	q_complete(att, q, rc, NULL, 0);
 }
 
-static void req_kick(struct bh_att *att) { req_kick_ex(att, false); }
+/* Completes the head entry: it leaves the queue before the callback, so
+ * the callback may queue or cancel freely. */
+static void q_complete(struct bh_att *att, struct att_q *q, bh_status st, const uint8_t *rsp,
+		       size_t len)
+{
+	struct att_req r = q_pop(q);
+	if (r.cb && !r.cancelled)
+		r.cb(r.ctx, st, rsp, len);
+	q_kick(att, q, false);
+}
+
+static void req_kick(struct bh_att *att) { q_kick(att, &att->q[Q_REQ], false); }
+
+static void req_complete(struct bh_att *att, bh_status st, const uint8_t *rsp, size_t len)
+{
+	q_complete(att, &att->q[Q_REQ], st, rsp, len);
+}
 
 int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rsp_cb cb, void *ctx)
 {
@@ -277,39 +300,13 @@ int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rs
 		return BH_ESTATE;
 	if (!req || len < 1 || !bh_att_is_request(req[0]) || len > att->mtu)
 		return BH_EINVAL;
-	struct att_req *ring = ring_grow(att->reqs, &att->req_cap, &att->req_head, att->req_count,
-					 att->req_max, sizeof(*att->reqs));
-	if (!ring)
-		return BH_ENOMEM;
-	att->reqs = ring;
-	struct att_req *r = req_at(att, att->req_count);
 	/* Out of memory is the answer a full queue gives. */
-	uint8_t *buf = malloc(len);
+	uint8_t *buf = q_push(&att->q[Q_REQ], len, cb, ctx);
 	if (!buf)
 		return BH_ENOMEM;
-	r->buf = buf;
-	memcpy(r->buf, req, len);
-	r->len = (uint16_t)len;
-	r->cb = cb;
-	r->ctx = ctx;
-	r->cancelled = false;
-	att->req_count++;
+	memcpy(buf, req, len);
 	req_kick(att);
 	return 0;
-}
-
-/* Completes the head request: it leaves the queue before the callback, so
- * the callback may queue or cancel freely. */
-static void req_complete(struct bh_att *att, bh_status st, const uint8_t *rsp, size_t len)
-{
-	struct att_req *r = req_at(att, 0);
-	bh_att_rsp_cb cb = r->cb;
-	void *ctx = r->ctx;
-	bool cancelled = r->cancelled;
-	req_pop_head(att);
-	if (cb && !cancelled)
-		cb(ctx, st, rsp, len);
-	req_kick(att);
 }
 
 void bh_att_cancel(struct bh_att *att, void *ctx)
@@ -317,17 +314,17 @@ void bh_att_cancel(struct bh_att *att, void *ctx)
 	bool again = true;
 	while (again) {
 		again = false;
-		for (unsigned i = 0; i < att->req_count; i++) {
-			struct att_req *r = req_at(att, i);
+		for (unsigned i = 0; i < att->q[Q_REQ].count; i++) {
+			struct att_req *r = q_at(&att->q[Q_REQ], i);
 			if (r->ctx != ctx || r->cancelled)
 				continue;
 			bh_att_rsp_cb cb = r->cb;
-			if (i == 0 && att->req_state == REQ_SENT) {
+			if (i == 0 && att->q[Q_REQ].state == REQ_SENT) {
 				/* On the air: it keeps the bearer until answered. */
 				r->cancelled = true;
 			} else {
 				if (i == 0)
-					att->req_state = REQ_IDLE;
+					att->q[Q_REQ].state = REQ_IDLE;
 				req_remove(att, i);
 			}
 			if (cb)
@@ -339,14 +336,18 @@ void bh_att_cancel(struct bh_att *att, void *ctx)
 	req_kick(att);
 }
 
-static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
+/* The on_* handlers get the PDU and what bh_att_decode made of it: rc and,
+ * when rc is BH_OK, d. */
+static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len, int rc,
+			const struct bh_att_pdu *d)
 {
-	if (att->req_state != REQ_SENT) {
+	if (att->q[Q_REQ].state != REQ_SENT) {
 		LOG(att, BH_LOG_INFO, "%s with no outstanding request: dropped",
 		    bh_att_opcode_str(pdu[0]));
 		return;
 	}
-	uint8_t req_op = req_at(att, 0)->buf[0];
+	const uint8_t *req = q_at(&att->q[Q_REQ], 0)->buf;
+	uint8_t req_op = req[0];
 	if (pdu[0] != BH_ATT_ERROR_RSP && pdu[0] != bh_att_response_for(req_op)) {
 		/* The peer answers one request at a time (Vol 3, Part F,
 		 * 3.3.2): this was its answer to ours, and it is wrong (a
@@ -358,26 +359,23 @@ static void on_response(struct bh_att *att, const uint8_t *pdu, size_t len)
 		req_complete(att, BH_EPROTO, NULL, 0);
 		return;
 	}
-	struct bh_att_pdu d;
-	if (bh_att_decode(pdu, len, &d) != BH_OK) {
+	if (rc != BH_OK) {
 		req_complete(att, BH_EMALFORMED, pdu, len);
 		return;
 	}
-	if (d.opcode == BH_ATT_ERROR_RSP) {
-		if (d.u.error.req_opcode != req_op) {
+	if (d->opcode == BH_ATT_ERROR_RSP) {
+		if (d->u.error.req_opcode != req_op) {
 			LOG(att, BH_LOG_INFO,
 			    "Error Response for %s while %s is outstanding: dropped, request failed",
-			    bh_att_opcode_str(d.u.error.req_opcode), bh_att_opcode_str(req_op));
+			    bh_att_opcode_str(d->u.error.req_opcode), bh_att_opcode_str(req_op));
 			req_complete(att, BH_EPROTO, NULL, 0);
 			return;
 		}
-		req_complete(att, BH_ATT_ERROR(d.u.error.code), pdu, len);
+		req_complete(att, BH_ATT_ERROR(d->u.error.code), pdu, len);
 		return;
 	}
-	if (d.opcode == BH_ATT_MTU_RSP) {
-		struct att_req *r = req_at(att, 0);
-		set_mtu(att, bh_get16(r->buf + 1) < d.u.mtu.mtu ? bh_get16(r->buf + 1) : d.u.mtu.mtu);
-	}
+	if (d->opcode == BH_ATT_MTU_RSP)
+		set_mtu(att, bh_get16(req + 1) < d->u.mtu.mtu ? bh_get16(req + 1) : d->u.mtu.mtu);
 	req_complete(att, BH_OK, pdu, len);
 }
 
@@ -458,7 +456,8 @@ int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len)
 	return 0;
 }
 
-static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
+static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len, int rc,
+		       const struct bh_att_pdu *d)
 {
 	if (att->serving) {
 		/* 3.3.2: a client must wait for the response; a second request
@@ -468,8 +467,6 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
 		    bh_att_opcode_str(att->serving_op));
 		return;
 	}
-	struct bh_att_pdu d;
-	int rc = bh_att_decode(pdu, len, &d);
 	if (rc == BH_ENOTSUP) {
 		server_error(att, pdu[0], BH_ATT_E_REQUEST_NOT_SUPPORTED);
 		return;
@@ -478,7 +475,7 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
 		server_error(att, pdu[0], BH_ATT_E_INVALID_PDU);
 		return;
 	}
-	if (d.opcode == BH_ATT_MTU_REQ) {
+	if (d->opcode == BH_ATT_MTU_REQ) {
 		uint8_t r[3] = { BH_ATT_MTU_RSP };
 		bh_put16(r + 1, att->cfg.local_mtu);
 		att->serving = true;
@@ -487,55 +484,21 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len)
 		/* 3.4.2.2: only the first exchange counts. */
 		if (!att->mtu_exchanged) {
 			att->mtu_exchanged = true;
-			set_mtu(att, d.u.mtu.mtu);
+			set_mtu(att, d->u.mtu.mtu);
 		}
 		return;
 	}
 	att->serving = true;
-	att->serving_op = d.opcode;
+	att->serving_op = d->opcode;
 	if (att->port.server_pdu) {
 		att->port.server_pdu(att->port.ctx, pdu, len);
 	} else {
 		att->serving = false;
-		server_error(att, d.opcode, BH_ATT_E_REQUEST_NOT_SUPPORTED);
+		server_error(att, d->opcode, BH_ATT_E_REQUEST_NOT_SUPPORTED);
 	}
 }
 
 /* ---- indications (server) and notifications ----------------------------- */
-
-static struct att_ind *ind_at(struct bh_att *att, unsigned i)
-{
-	return &att->inds[(att->ind_head + i) % att->ind_cap];
-}
-
-static void ind_complete(struct bh_att *att, bh_status st);
-
-static void ind_kick_ex(struct bh_att *att, bool retry)
-{
-	if (att->dead || att->ind_count == 0)
-		return;
-	struct att_ind *in = ind_at(att, 0);
-	int rc = kick_head(att, &att->ind_state, &att->ind_deadline, in->buf, in->len, retry);
-	if (rc)
-		ind_complete(att, rc);
-}
-
-static void ind_kick(struct bh_att *att) { ind_kick_ex(att, false); }
-
-static void ind_complete(struct bh_att *att, bh_status st)
-{
-	struct att_ind *in = ind_at(att, 0);
-	bh_att_rsp_cb cb = in->cb;
-	void *ctx = in->ctx;
-	free(in->buf);
-	in->buf = NULL;
-	att->ind_head = (att->ind_head + 1) % att->ind_cap;
-	att->ind_count--;
-	att->ind_state = REQ_IDLE;
-	if (cb)
-		cb(ctx, st, NULL, 0);
-	ind_kick(att);
-}
 
 int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
 		    bh_att_rsp_cb cb, void *ctx)
@@ -544,28 +507,17 @@ int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, s
 		return BH_ESTATE;
 	if (len && !value)
 		return BH_EINVAL;
-	struct att_ind *ring = ring_grow(att->inds, &att->ind_cap, &att->ind_head, att->ind_count,
-					 att->ind_max, sizeof(*att->inds));
-	if (!ring)
-		return BH_ENOMEM;
-	att->inds = ring;
 	/* 3.4.7.2: only the first ATT_MTU-3 octets can be sent. */
 	if (len > (size_t)att->mtu - 3)
 		len = (size_t)att->mtu - 3;
-	struct att_ind *in = ind_at(att, att->ind_count);
-	uint8_t *buf = malloc(len + 3);
+	uint8_t *buf = q_push(&att->q[Q_IND], len + 3, cb, ctx);
 	if (!buf)
 		return BH_ENOMEM;
-	in->buf = buf;
-	in->buf[0] = BH_ATT_INDICATE;
-	bh_put16(in->buf + 1, handle);
+	buf[0] = BH_ATT_INDICATE;
+	bh_put16(buf + 1, handle);
 	if (len)
-		memcpy(in->buf + 3, value, len);
-	in->len = (uint16_t)(len + 3);
-	in->cb = cb;
-	in->ctx = ctx;
-	att->ind_count++;
-	ind_kick(att);
+		memcpy(buf + 3, value, len);
+	q_kick(att, &att->q[Q_IND], false);
 	return 0;
 }
 
@@ -653,16 +605,16 @@ static void send_confirm(struct bh_att *att)
 		att->confirms_held++;
 }
 
-static void on_notification(struct bh_att *att, const uint8_t *pdu, size_t len)
+static void on_notification(struct bh_att *att, const uint8_t *pdu, int rc,
+			    const struct bh_att_pdu *d)
 {
-	struct bh_att_pdu d;
-	if (bh_att_decode(pdu, len, &d) != BH_OK) {
+	if (rc != BH_OK) {
 		LOG(att, BH_LOG_INFO, "malformed %s dropped", bh_att_opcode_str(pdu[0]));
 		return;
 	}
-	if (d.opcode == BH_ATT_MULT_NOTIFY) {
+	if (d->opcode == BH_ATT_MULT_NOTIFY) {
 		/* Delivered as one notification per tuple (3.4.7.4). */
-		struct bh_rd r = bh_rd_init(d.u.mult_notify.data, d.u.mult_notify.len);
+		struct bh_rd r = bh_rd_init(d->u.mult_notify.data, d->u.mult_notify.len);
 		while (bh_rd_left(&r) > 0) {
 			uint16_t h = bh_rd_u16(&r);
 			uint16_t n = bh_rd_u16(&r);
@@ -674,10 +626,10 @@ static void on_notification(struct bh_att *att, const uint8_t *pdu, size_t len)
 		}
 		return;
 	}
-	bool ind = d.opcode == BH_ATT_INDICATE;
+	bool ind = d->opcode == BH_ATT_INDICATE;
 	if (att->port.notification)
-		att->port.notification(att->port.ctx, d.u.write.handle, d.u.write.value,
-				       d.u.write.len, ind);
+		att->port.notification(att->port.ctx, d->u.write.handle, d->u.write.value,
+				       d->u.write.len, ind);
 	if (ind && !att->dead)
 		send_confirm(att);
 }
@@ -693,27 +645,28 @@ void bh_att_on_pdu(struct bh_att *att, const uint8_t *pdu, size_t len)
 		return;
 	}
 	uint8_t op = pdu[0];
+	struct bh_att_pdu d;
+	int rc = bh_att_decode(pdu, len, &d);
 	if (bh_att_is_response(op)) {
-		on_response(att, pdu, len);
+		on_response(att, pdu, len, rc, &d);
 	} else if (op == BH_ATT_NOTIFY || op == BH_ATT_INDICATE || op == BH_ATT_MULT_NOTIFY) {
-		on_notification(att, pdu, len);
+		on_notification(att, pdu, rc, &d);
 	} else if (op == BH_ATT_CONFIRM) {
-		if (len != 1 || att->ind_state != REQ_SENT) {
+		if (len != 1 || att->q[Q_IND].state != REQ_SENT) {
 			LOG(att, BH_LOG_INFO, "unexpected Handle Value Confirmation: dropped");
 			return;
 		}
-		ind_complete(att, BH_OK);
+		q_complete(att, &att->q[Q_IND], BH_OK, NULL, 0);
 	} else if (bh_att_is_command(op)) {
 		/* 3.3: commands get no response; unknown or malformed ones are ignored. */
-		struct bh_att_pdu d;
-		if (bh_att_decode(pdu, len, &d) != BH_OK) {
+		if (rc != BH_OK) {
 			LOG(att, BH_LOG_DEBUG, "ignored command 0x%02x", op);
 			return;
 		}
 		if (att->port.server_pdu)
 			att->port.server_pdu(att->port.ctx, pdu, len);
 	} else {
-		on_request(att, pdu, len); /* known requests and unknown opcodes */
+		on_request(att, pdu, len, rc, &d); /* known requests and unknown opcodes */
 	}
 }
 
@@ -733,15 +686,12 @@ void bh_att_can_send(struct bh_att *att)
 		if (att->rsp_held)
 			return;
 	}
-	if (att->req_state == REQ_UNSENT) {
-		req_kick_ex(att, true);
-		if (att->req_state == REQ_UNSENT)
-			return;
-	}
-	if (att->ind_state == REQ_UNSENT) {
-		ind_kick_ex(att, true);
-		if (att->ind_state == REQ_UNSENT)
-			return;
+	for (struct att_q *q = att->q; q < att->q + 2; q++) {
+		if (q->state == REQ_UNSENT) {
+			q_kick(att, q, true);
+			if (q->state == REQ_UNSENT)
+				return;
+		}
 	}
 	if (att->want_can_send) {
 		att->want_can_send = false;
@@ -755,10 +705,9 @@ bh_time_ms bh_att_next_deadline(const struct bh_att *att)
 	bh_time_ms t = BH_NEVER;
 	if (att->dead)
 		return t;
-	if (att->req_state != REQ_IDLE)
-		t = att->req_deadline;
-	if (att->ind_state != REQ_IDLE && att->ind_deadline < t)
-		t = att->ind_deadline;
+	for (const struct att_q *q = att->q; q < att->q + 2; q++)
+		if (q->state != REQ_IDLE && q->deadline < t)
+			t = q->deadline;
 	return t;
 }
 
@@ -770,26 +719,12 @@ static void fail_all(struct bh_att *att, bh_status reason)
 	att->serving = false;
 	att->rsp_held = false;
 	att->confirms_held = 0;
-	while (att->req_count) {
-		struct att_req *r = req_at(att, 0);
-		bh_att_rsp_cb cb = r->cb;
-		void *ctx = r->ctx;
-		bool cancelled = r->cancelled;
-		req_pop_head(att);
-		if (cb && !cancelled)
-			cb(ctx, reason, NULL, 0);
-	}
-	while (att->ind_count) {
-		struct att_ind *in = ind_at(att, 0);
-		bh_att_rsp_cb cb = in->cb;
-		void *ctx = in->ctx;
-		free(in->buf);
-		in->buf = NULL;
-		att->ind_head = (att->ind_head + 1) % att->ind_cap;
-		att->ind_count--;
-		att->ind_state = REQ_IDLE;
-		if (cb)
-			cb(ctx, reason, NULL, 0);
+	for (struct att_q *q = att->q; q < att->q + 2; q++) {
+		while (q->count) {
+			struct att_req r = q_pop(q);
+			if (r.cb && !r.cancelled)
+				r.cb(r.ctx, reason, NULL, 0);
+		}
 	}
 }
 
@@ -798,9 +733,10 @@ void bh_att_on_timeout(struct bh_att *att)
 	if (att->dead)
 		return;
 	bh_time_ms now = bh_now(att->env);
-	bool req_late = att->req_state != REQ_IDLE && now >= att->req_deadline;
-	bool ind_late = att->ind_state != REQ_IDLE && now >= att->ind_deadline;
-	if (!req_late && !ind_late)
+	bool late = false;
+	for (const struct att_q *q = att->q; q < att->q + 2; q++)
+		late |= q->state != REQ_IDLE && now >= q->deadline;
+	if (!late)
 		return;
 	/* 3.3.3: after a transaction timeout no more ATT PDUs may be sent on
 	 * this bearer; a new one needs a new connection. */

@@ -5,52 +5,79 @@
 
 #include <blehost/bh_bytes.h>
 
+#include <stddef.h>
 #include <string.h>
 
 #define SIGNATURE_LEN 12 /* Vol 3, Part H, 2.4.5: SignCounter (4) + MAC (8) */
 
-/* How a PDU's length is checked before its decoder runs. */
+/* How a PDU's length is checked before its decoder runs, and the fields
+ * every PDU of the kind has in the same places: an optional leading octet
+ * at u's offset 0, then up to three 16-bit fields (after that octet, from
+ * offset 2), then optionally the rest of the PDU as a (pointer, length)
+ * pair. What is left to check or convert is per opcode in bh_att_decode. */
 struct op_info {
 	uint8_t opcode;
-	uint8_t min_len;  /* including the opcode */
-	bool fixed;       /* the length must be exactly min_len */
+	uint8_t min_len; /* including the opcode */
+	uint8_t shape;   /* FIXED, LEAD8, REST, N16(n) */
+	uint8_t rest;    /* where in u the rest goes; NO_REST: nowhere */
 };
+
+#define FIXED 0x01 /* the length must be exactly min_len */
+#define LEAD8 0x02
+#define REST 0x04
+#define N16(n) ((n) << 3)
+#define UOFF(m) (offsetof(struct bh_att_pdu, u.m) - offsetof(struct bh_att_pdu, u))
+#define NO_REST 0xff
+
+/* The layouts the table relies on (struct bh_att_pdu in att.h). */
+_Static_assert(UOFF(error.handle) == 2 && UOFF(find_by_type_req.type) == 4 &&
+	       UOFF(read.offset) == 2 && UOFF(prep.offset) == 2, "16-bit fields");
+_Static_assert(UOFF(write.len) == UOFF(write.value) + sizeof(void *) &&
+	       UOFF(prep.len) == UOFF(prep.value) + sizeof(void *) &&
+	       UOFF(find_by_type_req.len) == UOFF(find_by_type_req.value) + sizeof(void *) &&
+	       UOFF(find_info_rsp.len) == UOFF(find_info_rsp.data) + sizeof(void *) &&
+	       UOFF(read_by_type_rsp.len) == UOFF(read_by_type_rsp.data) + sizeof(void *) &&
+	       UOFF(read_mult_req.count) == sizeof(void *) && UOFF(value.len) == sizeof(void *) &&
+	       UOFF(mult_notify.len) == sizeof(void *) && UOFF(find_by_type_rsp.len) == sizeof(void *),
+	       "(pointer, length) pairs");
 
 /* Minimum lengths from the PDU layouts of Vol 3, Part F, 3.4.x. find_op
  * scans in order on every PDU, so the two that stream (notifications and
  * writes without response) come first. */
 static const struct op_info ops[] = {
-	{ BH_ATT_NOTIFY, 3, false },
-	{ BH_ATT_WRITE_CMD, 3, false },
-	{ BH_ATT_ERROR_RSP, 5, true },
-	{ BH_ATT_MTU_REQ, 3, true },
-	{ BH_ATT_MTU_RSP, 3, true },
-	{ BH_ATT_FIND_INFO_REQ, 5, true },
-	{ BH_ATT_FIND_INFO_RSP, 6, false },
-	{ BH_ATT_FIND_BY_TYPE_REQ, 7, false },
-	{ BH_ATT_FIND_BY_TYPE_RSP, 5, false },
-	{ BH_ATT_READ_BY_TYPE_REQ, 7, false },
-	{ BH_ATT_READ_BY_TYPE_RSP, 4, false },
-	{ BH_ATT_READ_REQ, 3, true },
-	{ BH_ATT_READ_RSP, 1, false },
-	{ BH_ATT_READ_BLOB_REQ, 5, true },
-	{ BH_ATT_READ_BLOB_RSP, 1, false },
-	{ BH_ATT_READ_MULT_REQ, 5, false },
-	{ BH_ATT_READ_MULT_RSP, 1, false },
-	{ BH_ATT_READ_BY_GROUP_REQ, 7, false },
-	{ BH_ATT_READ_BY_GROUP_RSP, 6, false },
-	{ BH_ATT_WRITE_REQ, 3, false },
-	{ BH_ATT_WRITE_RSP, 1, true },
-	{ BH_ATT_PREP_WRITE_REQ, 5, false },
-	{ BH_ATT_PREP_WRITE_RSP, 5, false },
-	{ BH_ATT_EXEC_WRITE_REQ, 2, true },
-	{ BH_ATT_EXEC_WRITE_RSP, 1, true },
-	{ BH_ATT_READ_MULT_VAR_REQ, 5, false },
-	{ BH_ATT_READ_MULT_VAR_RSP, 1, false },
-	{ BH_ATT_MULT_NOTIFY, 9, false },
-	{ BH_ATT_INDICATE, 3, false },
-	{ BH_ATT_CONFIRM, 1, true },
-	{ BH_ATT_SIGNED_WRITE_CMD, 3 + SIGNATURE_LEN, false },
+	{ BH_ATT_NOTIFY, 3, N16(1) | REST, UOFF(write.value) },
+	{ BH_ATT_WRITE_CMD, 3, N16(1) | REST, UOFF(write.value) },
+	{ BH_ATT_ERROR_RSP, 5, FIXED | LEAD8 | N16(1), NO_REST },
+	{ BH_ATT_MTU_REQ, 3, FIXED | N16(1), NO_REST },
+	{ BH_ATT_MTU_RSP, 3, FIXED | N16(1), NO_REST },
+	{ BH_ATT_FIND_INFO_REQ, 5, FIXED | N16(2), NO_REST },
+	{ BH_ATT_FIND_INFO_RSP, 6, LEAD8 | REST, UOFF(find_info_rsp.data) },
+	{ BH_ATT_FIND_BY_TYPE_REQ, 7, N16(3) | REST, UOFF(find_by_type_req.value) },
+	{ BH_ATT_FIND_BY_TYPE_RSP, 5, REST, UOFF(find_by_type_rsp.data) },
+	{ BH_ATT_READ_BY_TYPE_REQ, 7, N16(2) | REST, NO_REST },
+	{ BH_ATT_READ_BY_TYPE_RSP, 4, LEAD8 | REST, UOFF(read_by_type_rsp.data) },
+	{ BH_ATT_READ_REQ, 3, FIXED | N16(1), NO_REST },
+	{ BH_ATT_READ_RSP, 1, REST, UOFF(value.value) },
+	{ BH_ATT_READ_BLOB_REQ, 5, FIXED | N16(2), NO_REST },
+	{ BH_ATT_READ_BLOB_RSP, 1, REST, UOFF(value.value) },
+	{ BH_ATT_READ_MULT_REQ, 5, REST, UOFF(read_mult_req.handles) },
+	{ BH_ATT_READ_MULT_RSP, 1, REST, UOFF(value.value) },
+	{ BH_ATT_READ_BY_GROUP_REQ, 7, N16(2) | REST, NO_REST },
+	{ BH_ATT_READ_BY_GROUP_RSP, 6, LEAD8 | REST, UOFF(read_by_type_rsp.data) },
+	{ BH_ATT_WRITE_REQ, 3, N16(1) | REST, UOFF(write.value) },
+	{ BH_ATT_WRITE_RSP, 1, FIXED, NO_REST },
+	{ BH_ATT_PREP_WRITE_REQ, 5, N16(2) | REST, UOFF(prep.value) },
+	{ BH_ATT_PREP_WRITE_RSP, 5, N16(2) | REST, UOFF(prep.value) },
+	{ BH_ATT_EXEC_WRITE_REQ, 2, FIXED | LEAD8, NO_REST },
+	{ BH_ATT_EXEC_WRITE_RSP, 1, FIXED, NO_REST },
+	{ BH_ATT_READ_MULT_VAR_REQ, 5, REST, UOFF(read_mult_req.handles) },
+	/* Its tuple list may be cut at the MTU (3.4.4.12): left raw for the
+	 * GATT client. */
+	{ BH_ATT_READ_MULT_VAR_RSP, 1, REST, UOFF(value.value) },
+	{ BH_ATT_MULT_NOTIFY, 9, REST, UOFF(mult_notify.data) },
+	{ BH_ATT_INDICATE, 3, N16(1) | REST, UOFF(write.value) },
+	{ BH_ATT_CONFIRM, 1, FIXED, NO_REST },
+	{ BH_ATT_SIGNED_WRITE_CMD, 3 + SIGNATURE_LEN, N16(1), NO_REST },
 };
 
 static const struct op_info *find_op(uint8_t opcode)
@@ -88,19 +115,6 @@ uint8_t bh_att_response_for(uint8_t req_opcode)
 	return bh_att_is_request(req_opcode) ? (uint8_t)(req_opcode + 1) : 0;
 }
 
-/* Read By Type / Read By Group Type requests carry a 16- or 128-bit UUID only
- * (Vol 3, Part F, 3.4.4.1 and 3.4.4.9). */
-static int decode_range_uuid(struct bh_rd *r, struct bh_att_pdu *out)
-{
-	out->u.read_by_type_req.start = bh_rd_u16(r);
-	out->u.read_by_type_req.end = bh_rd_u16(r);
-	size_t n;
-	const uint8_t *p = bh_rd_rest(r, &n);
-	if (n != 2 && n != 16)
-		return BH_EMALFORMED;
-	return bh_uuid_from_le(&out->u.read_by_type_req.type, p, n) == 0 ? BH_OK : BH_EMALFORMED;
-}
-
 /* A list of elem-sized elements, at least one, dividing evenly. */
 static bool list_ok(size_t len, size_t elem)
 {
@@ -132,136 +146,86 @@ int bh_att_decode(const uint8_t *pdu, size_t len, struct bh_att_pdu *out)
 	const struct op_info *o = find_op(pdu[0]);
 	if (!o)
 		return BH_ENOTSUP;
-	if (len < o->min_len || (o->fixed && len != o->min_len))
+	if (len < o->min_len || ((o->shape & FIXED) && len != o->min_len))
 		return BH_EMALFORMED;
 
 	struct bh_rd r = bh_rd_init(pdu + 1, len - 1);
-	size_t n;
-	const uint8_t *p;
-	int rc = BH_OK;
+	uint8_t *u = (uint8_t *)&out->u;
+	if (o->shape & LEAD8)
+		u[0] = bh_rd_u8(&r);
+	for (unsigned i = 0; i < (unsigned)(o->shape >> 3); i++) {
+		uint16_t v = bh_rd_u16(&r);
+		memcpy(u + 2 * (i + ((o->shape & LEAD8) ? 1 : 0)), &v, 2);
+	}
+	size_t n = 0;
+	const uint8_t *p = NULL;
+	if (o->shape & REST)
+		p = bh_rd_rest(&r, &n);
+	if (o->rest != NO_REST) {
+		memcpy(u + o->rest, &p, sizeof(p));
+		memcpy(u + o->rest + sizeof(p), &n, sizeof(n));
+	}
 	switch (pdu[0]) {
 	case BH_ATT_ERROR_RSP:
-		out->u.error.req_opcode = bh_rd_u8(&r);
-		out->u.error.handle = bh_rd_u16(&r);
 		out->u.error.code = bh_rd_u8(&r);
-		break;
-	case BH_ATT_MTU_REQ:
-	case BH_ATT_MTU_RSP:
-		out->u.mtu.mtu = bh_rd_u16(&r);
-		break;
-	case BH_ATT_FIND_INFO_REQ:
-		out->u.range.start = bh_rd_u16(&r);
-		out->u.range.end = bh_rd_u16(&r);
 		break;
 	case BH_ATT_FIND_INFO_RSP: {
 		/* 3.4.3.2: format 1 = handle + 16-bit UUID, 2 = handle + 128-bit UUID. */
-		uint8_t fmt = bh_rd_u8(&r);
+		uint8_t fmt = out->u.find_info_rsp.format;
 		uint8_t elem = fmt == 1 ? 4 : fmt == 2 ? 18 : 0;
-		p = bh_rd_rest(&r, &n);
 		if (!list_ok(n, elem))
 			return BH_EMALFORMED;
-		out->u.find_info_rsp.format = fmt;
 		out->u.find_info_rsp.elem_len = elem;
-		out->u.find_info_rsp.data = p;
-		out->u.find_info_rsp.len = n;
 		break;
 	}
-	case BH_ATT_FIND_BY_TYPE_REQ:
-		out->u.find_by_type_req.start = bh_rd_u16(&r);
-		out->u.find_by_type_req.end = bh_rd_u16(&r);
-		out->u.find_by_type_req.type = bh_rd_u16(&r);
-		out->u.find_by_type_req.value = bh_rd_rest(&r, &out->u.find_by_type_req.len);
-		break;
 	case BH_ATT_FIND_BY_TYPE_RSP:
 		/* 3.4.3.4: (Found Attribute Handle, Group End Handle) pairs. */
-		p = bh_rd_rest(&r, &n);
 		if (!list_ok(n, 4))
 			return BH_EMALFORMED;
-		out->u.find_by_type_rsp.data = p;
-		out->u.find_by_type_rsp.len = n;
 		break;
 	case BH_ATT_READ_BY_TYPE_REQ:
 	case BH_ATT_READ_BY_GROUP_REQ:
-		rc = decode_range_uuid(&r, out);
+		/* A 16- or 128-bit UUID only (3.4.4.1 and 3.4.4.9). */
+		if ((n != 2 && n != 16) || bh_uuid_from_le(&out->u.read_by_type_req.type, p, n) != 0)
+			return BH_EMALFORMED;
 		break;
 	case BH_ATT_READ_BY_TYPE_RSP:
 	case BH_ATT_READ_BY_GROUP_RSP: {
 		/* 3.4.4.2: elements are handle + value (2+N); 3.4.4.10: handle +
 		 * end group handle + value (4+N). */
-		uint8_t elem = bh_rd_u8(&r);
+		uint8_t elem = out->u.read_by_type_rsp.elem_len;
 		size_t min_elem = pdu[0] == BH_ATT_READ_BY_TYPE_RSP ? 2 : 4;
-		p = bh_rd_rest(&r, &n);
 		if (elem < min_elem || !list_ok(n, elem))
 			return BH_EMALFORMED;
-		out->u.read_by_type_rsp.elem_len = elem;
-		out->u.read_by_type_rsp.data = p;
-		out->u.read_by_type_rsp.len = n;
 		break;
 	}
-	case BH_ATT_READ_REQ:
-		out->u.read.handle = bh_rd_u16(&r);
-		break;
-	case BH_ATT_READ_BLOB_REQ:
-		out->u.read.handle = bh_rd_u16(&r);
-		out->u.read.offset = bh_rd_u16(&r);
-		break;
-	case BH_ATT_READ_RSP:
-	case BH_ATT_READ_BLOB_RSP:
-	case BH_ATT_READ_MULT_RSP:
-	case BH_ATT_READ_MULT_VAR_RSP:
-		/* Read Multiple Variable's tuple list may be cut at the MTU
-		 * (3.4.4.12), so it is left raw for the GATT client. */
-		out->u.value.value = bh_rd_rest(&r, &out->u.value.len);
-		break;
 	case BH_ATT_READ_MULT_REQ:
 	case BH_ATT_READ_MULT_VAR_REQ:
 		/* 3.4.4.7 / 3.4.4.11: a set of two or more handles. */
-		p = bh_rd_rest(&r, &n);
 		if (n < 4 || n % 2)
 			return BH_EMALFORMED;
-		out->u.read_mult_req.handles = p;
 		out->u.read_mult_req.count = n / 2;
-		break;
-	case BH_ATT_WRITE_REQ:
-	case BH_ATT_WRITE_CMD:
-	case BH_ATT_NOTIFY:
-	case BH_ATT_INDICATE:
-		out->u.write.handle = bh_rd_u16(&r);
-		out->u.write.value = bh_rd_rest(&r, &out->u.write.len);
-		break;
-	case BH_ATT_PREP_WRITE_REQ:
-	case BH_ATT_PREP_WRITE_RSP:
-		out->u.prep.handle = bh_rd_u16(&r);
-		out->u.prep.offset = bh_rd_u16(&r);
-		out->u.prep.value = bh_rd_rest(&r, &out->u.prep.len);
 		break;
 	case BH_ATT_EXEC_WRITE_REQ:
 		/* 3.4.6.3: 0x00 cancel, 0x01 write; the rest is reserved. */
-		out->u.exec.flags = bh_rd_u8(&r);
 		if (out->u.exec.flags > 1)
 			return BH_EMALFORMED;
 		break;
 	case BH_ATT_MULT_NOTIFY:
-		p = bh_rd_rest(&r, &n);
 		if (!mult_notify_ok(p, n))
 			return BH_EMALFORMED;
-		out->u.mult_notify.data = p;
-		out->u.mult_notify.len = n;
 		break;
 	case BH_ATT_SIGNED_WRITE_CMD:
 		/* 3.4.5.4: the signature is the last 12 octets. */
-		out->u.signed_write.handle = bh_rd_u16(&r);
 		n = bh_rd_left(&r) - SIGNATURE_LEN;
 		out->u.signed_write.value = bh_rd_ptr(&r, n);
 		out->u.signed_write.len = n;
 		out->u.signed_write.signature = bh_rd_ptr(&r, SIGNATURE_LEN);
 		break;
-	default: /* fixed, opcode-only PDUs: Write/Exec Write Response, Confirmation */
+	default:
 		break;
 	}
-	if (rc == BH_OK && !bh_rd_ok(&r))
-		rc = BH_EMALFORMED;
-	return rc;
+	return bh_rd_ok(&r) ? BH_OK : BH_EMALFORMED;
 }
 
 size_t bh_att_encode_error(uint8_t out[5], uint8_t req_opcode, uint16_t handle, uint8_t code)

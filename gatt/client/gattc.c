@@ -242,10 +242,9 @@ void gattc_complete(struct gattc_op *op, bh_status st, const struct bh_gattc_res
 
 static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len);
 
-void gattc_send(struct gattc_op *op, uint8_t expect)
+void gattc_send(struct gattc_op *op)
 {
 	struct bh_gattc *c = op->c;
-	op->expect = expect;
 	op->state = OPS_WAIT_RSP;
 	c->stats.requests++;
 	int r = c->port.request(c->port.ctx, op->req, op->req_len, rsp_cb, op);
@@ -256,6 +255,32 @@ void gattc_send(struct gattc_op *op, uint8_t expect)
 			gattc_rw_abort(op);
 		gattc_complete(op, r, NULL);
 	}
+}
+
+void gattc_send_range(struct gattc_op *op, uint8_t opcode, uint16_t start, uint16_t end,
+		      int32_t type16, const bh_uuid *value)
+{
+	uint8_t *p = op->req;
+	size_t n = 5;
+	p[0] = opcode;
+	bh_put16(p + 1, start);
+	bh_put16(p + 3, end);
+	if (type16 >= 0) {
+		bh_put16(p + 5, (uint16_t)type16);
+		n = 7;
+	}
+	if (value)
+		n += gattc_uuid_wire(value, p + n);
+	op->req_len = n;
+	gattc_send(op);
+}
+
+void gattc_send_read(struct gattc_op *op, uint16_t handle)
+{
+	op->req[0] = BH_ATT_READ_REQ;
+	bh_put16(op->req + 1, handle);
+	op->req_len = 3;
+	gattc_send(op);
 }
 
 static void cleanup_cb(void *ctx, bh_status status, const uint8_t *rsp, size_t len)
@@ -316,7 +341,7 @@ static void security_done(void *done_ctx, bh_status status)
 	}
 	op->sec_retried = true;
 	c->stats.security_retries++;
-	gattc_send(op, op->expect);
+	gattc_send(op);
 }
 
 static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len)
@@ -384,7 +409,7 @@ static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len
 		dispatch(op, status, NULL);
 		return;
 	}
-	if (pdu.opcode != op->expect) {
+	if (pdu.opcode != bh_att_response_for(op->req[0])) {
 		dispatch(op, BH_EPROTO, NULL);
 		return;
 	}

@@ -270,12 +270,7 @@ void gattc_validate_start(struct gattc_op *op)
 	}
 	/* Read Using Characteristic UUID over the whole range: one round trip,
 	 * and no need to know where the hash lives. */
-	op->req[0] = BH_ATT_READ_BY_TYPE_REQ;
-	bh_put16(op->req + 1, 0x0001);
-	bh_put16(op->req + 3, 0xffff);
-	bh_put16(op->req + 5, 0x2b2a);
-	op->req_len = 7;
-	gattc_send(op, BH_ATT_READ_BY_TYPE_RSP);
+	gattc_send_range(op, BH_ATT_READ_BY_TYPE_REQ, 0x0001, 0xffff, 0x2b2a, NULL);
 }
 
 void gattc_validate_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pdu)

@@ -13,6 +13,7 @@
  */
 #include "gattc_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,33 +141,41 @@ int bh_gattc_clear(struct bh_gattc *c)
 	return BH_OK;
 }
 
-/* The tree's arrays are NULL until discovery finds something, and qsort
- * must not be given NULL even for no elements. */
-static void tree_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+/* Every tree entry starts with the handle it is sorted and dropped by. */
+_Static_assert(offsetof(struct gattc_svc, pub.start) == 0 &&
+		       offsetof(struct gattc_chr, pub.decl_handle) == 0 &&
+		       offsetof(struct bh_gattc_desc, handle) == 0 &&
+		       offsetof(struct bh_gattc_include, handle) == 0,
+	       "tree entries start with their handle");
+
+static int cmp_handle(const void *a, const void *b)
 {
-	if (n > 1)
-		qsort(base, n, size, cmp);
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-static int cmp_svc(const void *a, const void *b)
+/* The tree's arrays are NULL until discovery finds something, and qsort
+ * must not be given NULL even for no elements. */
+static void tree_sort(void *base, size_t n, size_t size)
 {
-	return (int)((const struct gattc_svc *)a)->pub.start -
-	       (int)((const struct gattc_svc *)b)->pub.start;
+	if (n > 1)
+		qsort(base, n, size, cmp_handle);
 }
-static int cmp_chr(const void *a, const void *b)
+
+/* Drops the entries of arr (n of size octets) whose handle is in [lo, hi],
+ * keeping the order of the rest. */
+static void drop_range(void *arr, unsigned *n, size_t size, uint16_t lo, uint16_t hi)
 {
-	return (int)((const struct gattc_chr *)a)->pub.decl_handle -
-	       (int)((const struct gattc_chr *)b)->pub.decl_handle;
-}
-static int cmp_desc(const void *a, const void *b)
-{
-	return (int)((const struct bh_gattc_desc *)a)->handle -
-	       (int)((const struct bh_gattc_desc *)b)->handle;
-}
-static int cmp_incl(const void *a, const void *b)
-{
-	return (int)((const struct bh_gattc_include *)a)->handle -
-	       (int)((const struct bh_gattc_include *)b)->handle;
+	uint8_t *p = arr;
+	unsigned k = 0;
+	for (unsigned i = 0; i < *n; i++) {
+		uint16_t h = *(const uint16_t *)(p + i * size);
+		if (h >= lo && h <= hi)
+			continue;
+		if (k != i)
+			memcpy(p + k * size, p + i * size, size);
+		k++;
+	}
+	*n = k;
 }
 
 static int svc_index(const struct bh_gattc *c, uint16_t handle)
@@ -182,10 +191,10 @@ static int svc_index(const struct bh_gattc *c, uint16_t handle)
  * the tree stays consistent whatever a server sent. */
 void gattc_tree_reindex(struct bh_gattc *c)
 {
-	tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
-	tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
-	tree_sort(c->descs, c->n_descs, sizeof(*c->descs), cmp_desc);
-	tree_sort(c->incls, c->n_incls, sizeof(*c->incls), cmp_incl);
+	tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
+	tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs));
+	tree_sort(c->descs, c->n_descs, sizeof(*c->descs));
+	tree_sort(c->incls, c->n_incls, sizeof(*c->incls));
 	for (unsigned i = 0; i < c->n_svcs; i++) {
 		struct bh_gattc_service *s = &c->svcs[i].pub;
 		s->first_chr = s->n_chrs = s->first_incl = s->n_incls = 0;
@@ -245,28 +254,11 @@ void gattc_tree_reindex(struct bh_gattc *c)
 /* Drops every entry with a handle in [lo, hi] (includes only if asked). */
 static void tree_remove(struct bh_gattc *c, uint16_t lo, uint16_t hi, bool incls)
 {
-	unsigned n = 0;
-	for (unsigned i = 0; i < c->n_svcs; i++)
-		if (c->svcs[i].pub.start < lo || c->svcs[i].pub.start > hi)
-			c->svcs[n++] = c->svcs[i];
-	c->n_svcs = n;
-	n = 0;
-	for (unsigned i = 0; i < c->n_chrs; i++)
-		if (c->chrs[i].pub.decl_handle < lo || c->chrs[i].pub.decl_handle > hi)
-			c->chrs[n++] = c->chrs[i];
-	c->n_chrs = n;
-	n = 0;
-	for (unsigned i = 0; i < c->n_descs; i++)
-		if (c->descs[i].handle < lo || c->descs[i].handle > hi)
-			c->descs[n++] = c->descs[i];
-	c->n_descs = n;
-	if (!incls)
-		return;
-	n = 0;
-	for (unsigned i = 0; i < c->n_incls; i++)
-		if (c->incls[i].handle < lo || c->incls[i].handle > hi)
-			c->incls[n++] = c->incls[i];
-	c->n_incls = n;
+	drop_range(c->svcs, &c->n_svcs, sizeof(*c->svcs), lo, hi);
+	drop_range(c->chrs, &c->n_chrs, sizeof(*c->chrs), lo, hi);
+	drop_range(c->descs, &c->n_descs, sizeof(*c->descs), lo, hi);
+	if (incls)
+		drop_range(c->incls, &c->n_incls, sizeof(*c->incls), lo, hi);
 }
 
 static void tree_remove_range(struct bh_gattc *c, uint16_t lo, uint16_t hi)
@@ -280,29 +272,6 @@ static void clear_fresh(struct bh_gattc *c)
 		c->svcs[i].fresh = false;
 	for (unsigned i = 0; i < c->n_chrs; i++)
 		c->chrs[i].fresh = false;
-}
-
-/* ---- Requests --------------------------------------------------------------- */
-
-static void send_range(struct gattc_op *op, uint8_t opcode, uint16_t start, uint16_t end,
-		       int32_t type16, uint8_t expect)
-{
-	struct bh_wr w = bh_wr_init(op->req, sizeof(op->req));
-	bh_wr_u8(&w, opcode);
-	bh_wr_u16(&w, start);
-	bh_wr_u16(&w, end);
-	if (type16 >= 0)
-		bh_wr_u16(&w, (uint16_t)type16);
-	op->req_len = w.len;
-	gattc_send(op, expect);
-}
-
-static void send_read(struct gattc_op *op, uint16_t handle)
-{
-	op->req[0] = BH_ATT_READ_REQ;
-	bh_put16(op->req + 1, handle);
-	op->req_len = 3;
-	gattc_send(op, BH_ATT_READ_RSP);
 }
 
 /* ---- Phases -------------------------------------------------------------------- */
@@ -373,7 +342,7 @@ static void advance(struct gattc_op *op)
 	switch (d->phase) {
 	case PH_SVC:
 	case PH_SVC_UUID:
-		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
 		if (d->what == DISC_SERVICES || d->what == DISC_SVC_UUID)
 			d->phase = PH_DONE;
 		else
@@ -391,7 +360,7 @@ static void advance(struct gattc_op *op)
 			    add_svc(c, in->start, in->end, &in->uuid, false) != BH_OK)
 				break;
 		}
-		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
 		d->phase = d->what == DISC_INCLUDES ? PH_DONE : PH_CHR;
 		break;
 	case PH_CHR:
@@ -400,7 +369,7 @@ static void advance(struct gattc_op *op)
 			if (ch->fresh && !ch->pub.end_handle)
 				ch->pub.end_handle = c->svcs[ch->pub.service].pub.end;
 		}
-		tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs), cmp_chr);
+		tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs));
 		if (d->what == DISC_CHRS)
 			d->phase = PH_DONE;
 		else
@@ -422,31 +391,20 @@ static void step(struct gattc_op *op)
 	for (;;) {
 		switch (d->phase) {
 		case PH_SVC:
-			send_range(op, BH_ATT_READ_BY_GROUP_REQ, d->cur, d->hi, UUID_PRIMARY,
-				   BH_ATT_READ_BY_GROUP_RSP);
+			gattc_send_range(op, BH_ATT_READ_BY_GROUP_REQ, d->cur, d->hi, UUID_PRIMARY, NULL);
 			return;
-		case PH_SVC_UUID: {
-			struct bh_wr w = bh_wr_init(op->req, sizeof(op->req));
-			uint8_t u[16];
-			size_t ul = gattc_uuid_wire(&d->filter, u);
-			bh_wr_u8(&w, BH_ATT_FIND_BY_TYPE_REQ);
-			bh_wr_u16(&w, d->cur);
-			bh_wr_u16(&w, d->hi);
-			bh_wr_u16(&w, UUID_PRIMARY);
-			bh_wr_bytes(&w, u, ul);
-			op->req_len = w.len;
-			gattc_send(op, BH_ATT_FIND_BY_TYPE_RSP);
+		case PH_SVC_UUID:
+			gattc_send_range(op, BH_ATT_FIND_BY_TYPE_REQ, d->cur, d->hi, UUID_PRIMARY,
+					 &d->filter);
 			return;
-		}
 		case PH_INCL:
 		case PH_CHR:
 			if (!d->cur && !next_group(c, d)) {
 				advance(op);
 				continue;
 			}
-			send_range(op, BH_ATT_READ_BY_TYPE_REQ, d->cur, d->range_end,
-				   d->phase == PH_INCL ? UUID_INCLUDE : UUID_CHR,
-				   BH_ATT_READ_BY_TYPE_RSP);
+			gattc_send_range(op, BH_ATT_READ_BY_TYPE_REQ, d->cur, d->range_end,
+					 d->phase == PH_INCL ? UUID_INCLUDE : UUID_CHR, NULL);
 			return;
 		case PH_INCL_UUID:
 			while (d->idx < c->n_incls && c->incls[d->idx].uuid.len)
@@ -467,7 +425,7 @@ static void step(struct gattc_op *op)
 					}
 				if (known)
 					continue;
-				send_read(op, in->start);
+				gattc_send_read(op, in->start);
 			}
 			return;
 		case PH_DESC:
@@ -485,8 +443,7 @@ static void step(struct gattc_op *op)
 				d->range_end = c->chrs[d->idx].pub.end_handle;
 				d->idx++;
 			}
-			send_range(op, BH_ATT_FIND_INFO_REQ, d->cur, d->range_end, -1,
-				   BH_ATT_FIND_INFO_RSP);
+			gattc_send_range(op, BH_ATT_FIND_INFO_REQ, d->cur, d->range_end, -1, NULL);
 			return;
 		case PH_HASH: {
 			if (d->hash_known) {
@@ -501,7 +458,7 @@ static void step(struct gattc_op *op)
 				d->phase = PH_DONE;
 				continue;
 			}
-			send_read(op, h->pub.value_handle);
+			gattc_send_read(op, h->pub.value_handle);
 			return;
 		}
 		case PH_DONE:
@@ -581,122 +538,119 @@ static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, 
 	return bh_rd_ok(&r) ? BH_OK : BH_EPROTO;
 }
 
-static bh_status on_includes(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+/* One element of a Read By Type (includes, characteristics) or Find
+ * Information (descriptors) response: h is its handle, already checked to lie
+ * in the range and move forward; p and n are the rest of the element. */
+static bh_status add_incl(struct bh_gattc *c, uint16_t h, const uint8_t *p, size_t n)
+{
+	struct bh_gattc_include in;
+	memset(&in, 0, sizeof(in));
+	in.handle = h;
+	in.start = bh_get16(p);
+	in.end = bh_get16(p + 2);
+	if (n == 6)
+		in.uuid = bh_uuid16(bh_get16(p + 4));
+	if (in.end < in.start || in.start == 0)
+		return BH_EPROTO;
+	int rc = gattc_reserve((void **)&c->incls, &c->cap_incls, c->n_incls + 1,
+			       c->cfg.max_includes, sizeof(*c->incls));
+	if (rc)
+		return rc;
+	c->incls[c->n_incls++] = in;
+	return BH_OK;
+}
+
+static bh_status add_chr(struct bh_gattc *c, struct gattc_disc *d, uint16_t h, const uint8_t *p,
+			 size_t n)
+{
+	uint8_t props = p[0];
+	uint16_t vh = bh_get16(p + 1);
+	bh_uuid u;
+	if (bh_uuid_from_le(&u, p + 3, n - 3) != BH_OK)
+		return BH_EPROTO;
+	int si = svc_index(c, h);
+	/* A declaration inside the service bounds the previous
+	 * characteristic, whether or not the filter keeps it. */
+	if (d->last_chr >= 0) {
+		struct gattc_chr *prev = &c->chrs[d->last_chr];
+		if ((int)prev->pub.service == si && !prev->pub.end_handle)
+			prev->pub.end_handle = (uint16_t)(h - 1);
+	}
+	if (si < 0 || !c->svcs[si].fresh)
+		return BH_OK;
+	if (vh <= h || vh > c->svcs[si].pub.end)
+		return BH_EPROTO;
+	d->last_chr = -1;
+	if (d->has_filter && !bh_uuid_eq(&u, &d->filter))
+		return BH_OK;
+	int rc = gattc_reserve((void **)&c->chrs, &c->cap_chrs, c->n_chrs + 1, c->cfg.max_chrs,
+			       sizeof(*c->chrs));
+	if (rc)
+		return rc;
+	struct gattc_chr *ch = &c->chrs[c->n_chrs];
+	memset(ch, 0, sizeof(*ch));
+	ch->pub.decl_handle = h;
+	ch->pub.value_handle = vh;
+	ch->pub.props = props;
+	ch->pub.uuid = u;
+	ch->pub.service = (uint16_t)si;
+	ch->fresh = true;
+	d->last_chr = (int)c->n_chrs++;
+	return BH_OK;
+}
+
+static bh_status add_desc(struct bh_gattc *c, uint16_t h, const uint8_t *p, size_t n)
+{
+	bh_uuid u;
+	if (bh_uuid_from_le(&u, p, n) != BH_OK)
+		return BH_EPROTO;
+	int rc = gattc_reserve((void **)&c->descs, &c->cap_descs, c->n_descs + 1,
+			       c->cfg.max_descs, sizeof(*c->descs));
+	if (rc)
+		return rc;
+	c->descs[c->n_descs].handle = h;
+	c->descs[c->n_descs].uuid = u;
+	c->descs[c->n_descs].chr = 0;
+	c->n_descs++;
+	return BH_OK;
+}
+
+/* The three searches within a group share one walk: element lengths by
+ * phase (includes 6 or 8, characteristics 7 or 21, descriptors format 1 or
+ * 2), then each element's handle in the range and past the previous one. */
+static bh_status on_elems(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
 {
 	struct bh_gattc *c = op->c;
 	struct gattc_disc *d = &op->u.d;
 	unsigned el = pdu->u.read_by_type_rsp.elem_len;
-	if (el != 6 && el != 8)
-		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(pdu->u.read_by_type_rsp.data, pdu->u.read_by_type_rsp.len);
-	uint16_t next = d->cur;
-	while (bh_rd_left(&r) >= el) {
-		struct bh_gattc_include in;
-		memset(&in, 0, sizeof(in));
-		in.handle = bh_rd_u16(&r);
-		in.start = bh_rd_u16(&r);
-		in.end = bh_rd_u16(&r);
-		if (el == 8)
-			in.uuid = bh_uuid16(bh_rd_u16(&r));
-		if (in.handle < next || in.handle > d->range_end || in.end < in.start ||
-		    in.start == 0)
-			return BH_EPROTO;
-		int rc = gattc_reserve((void **)&c->incls, &c->cap_incls, c->n_incls + 1,
-				       c->cfg.max_includes, sizeof(*c->incls));
-		if (rc)
-			return rc;
-		c->incls[c->n_incls++] = in;
-		*last = in.handle;
-		if (in.handle == 0xffff)
-			break;
-		next = (uint16_t)(in.handle + 1);
+	const uint8_t *data = pdu->u.read_by_type_rsp.data;
+	size_t len = pdu->u.read_by_type_rsp.len;
+	bool ok;
+	if (d->phase == PH_DESC) {
+		uint8_t fmt = pdu->u.find_info_rsp.format;
+		el = pdu->u.find_info_rsp.elem_len;
+		data = pdu->u.find_info_rsp.data;
+		len = pdu->u.find_info_rsp.len;
+		ok = (fmt == 1 && el == 4) || (fmt == 2 && el == 18);
+	} else if (d->phase == PH_INCL) {
+		ok = el == 6 || el == 8;
+	} else {
+		ok = el == 7 || el == 21;
 	}
-	return BH_OK;
-}
-
-static bh_status on_chrs(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
-{
-	struct bh_gattc *c = op->c;
-	struct gattc_disc *d = &op->u.d;
-	unsigned el = pdu->u.read_by_type_rsp.elem_len;
-	if (el != 7 && el != 21)
+	if (!ok)
 		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(pdu->u.read_by_type_rsp.data, pdu->u.read_by_type_rsp.len);
+	struct bh_rd r = bh_rd_init(data, len);
 	uint16_t next = d->cur;
 	while (bh_rd_left(&r) >= el) {
-		uint16_t h = bh_rd_u16(&r);
-		uint8_t props = bh_rd_u8(&r);
-		uint16_t vh = bh_rd_u16(&r);
-		bh_uuid u;
-		const uint8_t *p = bh_rd_ptr(&r, el - 5);
-		if (!p || bh_uuid_from_le(&u, p, el - 5) != BH_OK)
-			return BH_EPROTO;
+		const uint8_t *p = bh_rd_ptr(&r, el);
+		uint16_t h = bh_get16(p);
 		if (h < next || h > d->range_end)
 			return BH_EPROTO;
-		int si = svc_index(c, h);
-		/* A declaration inside the service bounds the previous
-		 * characteristic, whether or not the filter keeps it. */
-		if (d->last_chr >= 0) {
-			struct gattc_chr *prev = &c->chrs[d->last_chr];
-			if ((int)prev->pub.service == si && !prev->pub.end_handle)
-				prev->pub.end_handle = (uint16_t)(h - 1);
-		}
-		*last = h;
-		next = (uint16_t)(h + 1);
-		if (si >= 0 && c->svcs[si].fresh) {
-			if (vh <= h || vh > c->svcs[si].pub.end)
-				return BH_EPROTO;
-			if (!d->has_filter || bh_uuid_eq(&u, &d->filter)) {
-				int rc = gattc_reserve((void **)&c->chrs, &c->cap_chrs,
-						       c->n_chrs + 1, c->cfg.max_chrs,
-						       sizeof(*c->chrs));
-				if (rc)
-					return rc;
-				struct gattc_chr *ch = &c->chrs[c->n_chrs];
-				memset(ch, 0, sizeof(*ch));
-				ch->pub.decl_handle = h;
-				ch->pub.value_handle = vh;
-				ch->pub.props = props;
-				ch->pub.uuid = u;
-				ch->pub.service = (uint16_t)si;
-				ch->fresh = true;
-				d->last_chr = (int)c->n_chrs++;
-			} else {
-				d->last_chr = -1;
-			}
-		}
-		if (h == 0xffff)
-			break;
-	}
-	return BH_OK;
-}
-
-static bh_status on_descs(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
-{
-	struct bh_gattc *c = op->c;
-	struct gattc_disc *d = &op->u.d;
-	uint8_t fmt = pdu->u.find_info_rsp.format;
-	unsigned el = pdu->u.find_info_rsp.elem_len;
-	if (!((fmt == 1 && el == 4) || (fmt == 2 && el == 18)))
-		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(pdu->u.find_info_rsp.data, pdu->u.find_info_rsp.len);
-	uint16_t next = d->cur;
-	while (bh_rd_left(&r) >= el) {
-		uint16_t h = bh_rd_u16(&r);
-		bh_uuid u;
-		const uint8_t *p = bh_rd_ptr(&r, el - 2);
-		if (!p || bh_uuid_from_le(&u, p, el - 2) != BH_OK)
-			return BH_EPROTO;
-		if (h < next || h > d->range_end)
-			return BH_EPROTO;
-		int rc = gattc_reserve((void **)&c->descs, &c->cap_descs, c->n_descs + 1,
-				       c->cfg.max_descs, sizeof(*c->descs));
+		bh_status rc = d->phase == PH_DESC ? add_desc(c, h, p + 2, el - 2)
+			     : d->phase == PH_INCL ? add_incl(c, h, p + 2, el - 2)
+						   : add_chr(c, d, h, p + 2, el - 2);
 		if (rc)
 			return rc;
-		c->descs[c->n_descs].handle = h;
-		c->descs[c->n_descs].uuid = u;
-		c->descs[c->n_descs].chr = 0;
-		c->n_descs++;
 		*last = h;
 		if (h == 0xffff)
 			break;
@@ -744,17 +698,9 @@ void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *
 			range_next(op, last, d->hi);
 		break;
 	case PH_INCL:
-		r = on_includes(op, pdu, &last);
-		if (r == BH_OK)
-			range_next(op, last, d->range_end);
-		break;
 	case PH_CHR:
-		r = on_chrs(op, pdu, &last);
-		if (r == BH_OK)
-			range_next(op, last, d->range_end);
-		break;
 	case PH_DESC:
-		r = on_descs(op, pdu, &last);
+		r = on_elems(op, pdu, &last);
 		if (r == BH_OK)
 			range_next(op, last, d->range_end);
 		break;
@@ -857,11 +803,7 @@ void gattc_disc_start(struct gattc_op *op)
 		}
 		const struct bh_gattc_service *s = &c->svcs[si].pub;
 		if (d->what == DISC_INCLUDES) {
-			unsigned n = 0;
-			for (unsigned i = 0; i < c->n_incls; i++)
-				if (c->incls[i].handle < s->start || c->incls[i].handle > s->end)
-					c->incls[n++] = c->incls[i];
-			c->n_incls = n;
+			drop_range(c->incls, &c->n_incls, sizeof(*c->incls), s->start, s->end);
 			d->phase = PH_INCL;
 		} else {
 			/* Keep the service and its includes, drop its old
@@ -869,7 +811,7 @@ void gattc_disc_start(struct gattc_op *op)
 			struct gattc_svc keep = c->svcs[si];
 			tree_remove(c, s->start, s->end, false);
 			c->svcs[c->n_svcs++] = keep;
-			tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs), cmp_svc);
+			tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
 			si = svc_index(c, keep.pub.start);
 			d->phase = PH_CHR;
 		}
@@ -882,16 +824,11 @@ void gattc_disc_start(struct gattc_op *op)
 			gattc_complete(op, BH_ENOTFOUND, NULL);
 			return;
 		}
-		unsigned ci;
-		for (ci = 0; ci < c->n_chrs; ci++)
-			if (&c->chrs[ci].pub == ch)
-				break;
-		unsigned n = 0;
-		for (unsigned i = 0; i < c->n_descs; i++)
-			if (c->descs[i].handle <= ch->value_handle || c->descs[i].handle > ch->end_handle)
-				c->descs[n++] = c->descs[i];
-		c->n_descs = n;
-		c->chrs[ci].fresh = true;
+		if (ch->value_handle < ch->end_handle)
+			drop_range(c->descs, &c->n_descs, sizeof(*c->descs),
+				   (uint16_t)(ch->value_handle + 1), ch->end_handle);
+		/* ch is the pub of an entry of c->chrs. */
+		c->chrs[(const struct gattc_chr *)(const void *)ch - c->chrs].fresh = true;
 		d->phase = PH_DESC;
 		break;
 	}
@@ -1028,10 +965,9 @@ int bh_gattc_discover_descs(struct bh_gattc *c, uint16_t value_handle, bh_gattc_
 /* Queued behind whatever runs: the tree must not change under a procedure. */
 void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len)
 {
-	struct bh_rd r = bh_rd_init(value, len);
-	uint16_t s = bh_rd_u16(&r), e = bh_rd_u16(&r);
 	/* Vol 3, Part G, 7.1: Affected Attribute Handle Range, start..end. */
-	if (!bh_rd_ok(&r) || len != 4 || s == 0 || e < s) {
+	uint16_t s = len == 4 ? bh_get16(value) : 0, e = len == 4 ? bh_get16(value + 2) : 0;
+	if (s == 0 || e < s) {
 		BH_LOGF(&c->env, BH_LOG_INFO, "gatt", "Service Changed with a bad range ignored");
 		return;
 	}

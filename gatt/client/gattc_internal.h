@@ -106,7 +106,6 @@ struct gattc_op {
 	uint16_t sec_handle;
 	bh_gattc_cb cb;
 	void *ctx;
-	uint8_t expect;     /* response opcode of the outstanding request */
 	uint8_t req[BH_ATT_MAX_MTU];
 	size_t req_len;
 	uint16_t handle;    /* read/write target */
@@ -207,8 +206,15 @@ struct gattc_op *gattc_op_new(struct bh_gattc *c, uint8_t kind, size_t buf_need,
 			      void *ctx, int *err);
 /* Appends to the queue and starts it when the client is idle. */
 void gattc_op_submit(struct gattc_op *op);
-/* Sends op->req (req_len) expecting `expect`; tail call: op may be gone. */
-void gattc_send(struct gattc_op *op, uint8_t expect);
+/* Sends op->req (req_len), expecting its response opcode; tail call: op
+ * may be gone. */
+void gattc_send(struct gattc_op *op);
+/* Sends opcode, start, end, then type16 when >= 0 and value (as
+ * gattc_uuid_wire puts it) when not NULL: the handle-range requests. */
+void gattc_send_range(struct gattc_op *op, uint8_t opcode, uint16_t start, uint16_t end,
+		      int32_t type16, const bh_uuid *value);
+/* Sends a Read Request for handle. */
+void gattc_send_read(struct gattc_op *op, uint16_t handle);
 /* Completes the running op; tail call. res may be NULL. */
 void gattc_complete(struct gattc_op *op, bh_status st, const struct bh_gattc_result *res);
 /* Sends a request whose answer nobody waits for (Execute Write cancel). */

@@ -66,21 +66,13 @@ bool bh_gattc_result_tuple(const struct bh_gattc_result *res, unsigned i, const 
 
 /* ---- Requests ----------------------------------------------------------------- */
 
-static void send_read(struct gattc_op *op)
-{
-	op->req[0] = BH_ATT_READ_REQ;
-	bh_put16(op->req + 1, op->handle);
-	op->req_len = 3;
-	gattc_send(op, BH_ATT_READ_RSP);
-}
-
 static void send_blob(struct gattc_op *op)
 {
 	op->req[0] = BH_ATT_READ_BLOB_REQ;
 	bh_put16(op->req + 1, op->handle);
 	bh_put16(op->req + 3, (uint16_t)op->buf_len);
 	op->req_len = 5;
-	gattc_send(op, BH_ATT_READ_BLOB_RSP);
+	gattc_send(op);
 }
 
 static void send_exec(struct gattc_op *op, uint8_t flags)
@@ -92,7 +84,7 @@ static void send_exec(struct gattc_op *op, uint8_t flags)
 		op->u.w.executing = true;
 	else
 		op->u.w.cancelling = true;
-	gattc_send(op, BH_ATT_EXEC_WRITE_RSP);
+	gattc_send(op);
 }
 
 /* Next Prepare Write segment, or the Execute Write when all are out. */
@@ -112,7 +104,7 @@ static void send_prep(struct gattc_op *op)
 	bh_put16(op->req + 3, w->offset);
 	memcpy(op->req + 5, op->buf + it->off + w->offset, w->seg_len);
 	op->req_len = 5u + w->seg_len;
-	gattc_send(op, BH_ATT_PREP_WRITE_RSP);
+	gattc_send(op);
 }
 
 void gattc_rw_abort(struct gattc_op *op)
@@ -133,20 +125,11 @@ void gattc_rw_start(struct gattc_op *op)
 	case OP_READ:
 	case OP_READ_LONG:
 		op->buf_len = 0;
-		send_read(op);
+		gattc_send_read(op, op->handle);
 		return;
-	case OP_READ_UUID: {
-		uint8_t u[16];
-		size_t ul = gattc_uuid_wire(&op->uuid, u);
-		struct bh_wr w = bh_wr_init(op->req, sizeof(op->req));
-		bh_wr_u8(&w, BH_ATT_READ_BY_TYPE_REQ);
-		bh_wr_u16(&w, op->start);
-		bh_wr_u16(&w, op->end);
-		bh_wr_bytes(&w, u, ul);
-		op->req_len = w.len;
-		gattc_send(op, BH_ATT_READ_BY_TYPE_RSP);
+	case OP_READ_UUID:
+		gattc_send_range(op, BH_ATT_READ_BY_TYPE_REQ, op->start, op->end, -1, &op->uuid);
 		return;
-	}
 	case OP_READ_MULT:
 	case OP_READ_MULT_VAR:
 		if (1 + op->buf_len > gattc_mtu(c)) {
@@ -156,8 +139,7 @@ void gattc_rw_start(struct gattc_op *op)
 		op->req[0] = op->kind == OP_READ_MULT ? BH_ATT_READ_MULT_REQ : BH_ATT_READ_MULT_VAR_REQ;
 		memcpy(op->req + 1, op->buf, op->buf_len);
 		op->req_len = 1 + op->buf_len;
-		gattc_send(op, op->kind == OP_READ_MULT ? BH_ATT_READ_MULT_RSP
-							: BH_ATT_READ_MULT_VAR_RSP);
+		gattc_send(op);
 		return;
 	case OP_WRITE:
 		/* The MTU may have grown or shrunk since the call: decide now. */
@@ -174,7 +156,7 @@ void gattc_rw_start(struct gattc_op *op)
 		bh_put16(op->req + 1, op->handle);
 		memcpy(op->req + 3, op->buf, op->buf_len);
 		op->req_len = 3 + op->buf_len;
-		gattc_send(op, BH_ATT_WRITE_RSP);
+		gattc_send(op);
 		return;
 	case OP_WRITE_PREP:
 		send_prep(op);
@@ -183,7 +165,7 @@ void gattc_rw_start(struct gattc_op *op)
 		op->req[0] = BH_ATT_MTU_REQ;
 		bh_put16(op->req + 1, op->mtu);
 		op->req_len = 3;
-		gattc_send(op, BH_ATT_MTU_RSP);
+		gattc_send(op);
 		return;
 	default:
 		gattc_complete(op, BH_EINVAL, NULL);

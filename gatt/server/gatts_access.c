@@ -9,7 +9,7 @@
 
 struct gatts_conn *gatts_conn_find(const struct bh_gatts *s, uint16_t conn)
 {
-	for (unsigned i = 0; i < s->cfg.max_connections; i++)
+	for (unsigned i = 0; s && i < s->cfg.max_connections; i++)
 		if (s->conns[i].used && s->conns[i].conn == conn)
 			return &s->conns[i];
 	return NULL;

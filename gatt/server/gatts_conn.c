@@ -97,7 +97,7 @@ bh_status bh_gatts_connected(struct bh_gatts *s, uint16_t conn)
 
 void bh_gatts_disconnected(struct bh_gatts *s, uint16_t conn)
 {
-	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	struct gatts_conn *c = gatts_conn_find(s, conn);
 	if (!c)
 		return;
 	bool pending = c->ind_pending && !c->ind_is_sc;
@@ -114,14 +114,14 @@ void bh_gatts_disconnected(struct bh_gatts *s, uint16_t conn)
 
 uint16_t bh_gatts_cccd_value(const struct bh_gatts *s, uint16_t conn, uint16_t value_handle)
 {
-	const struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	const struct gatts_conn *c = gatts_conn_find(s, conn);
 	uint16_t h = c ? bh_gatts_cccd_handle(s, value_handle) : 0;
 	return h ? gatts_cccd_get(c, h) : 0;
 }
 
 bool bh_gatts_change_aware(const struct bh_gatts *s, uint16_t conn)
 {
-	const struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	const struct gatts_conn *c = gatts_conn_find(s, conn);
 	return c && c->cache == GATTS_AWARE;
 }
 
@@ -132,7 +132,7 @@ static void send_service_changed(struct bh_gatts *s, struct gatts_conn *c);
 bh_status bh_gatts_export_cccd(const struct bh_gatts *s, uint16_t conn, uint8_t *buf, size_t cap,
 			       size_t *len)
 {
-	const struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	const struct gatts_conn *c = gatts_conn_find(s, conn);
 	if (!c)
 		return BH_ENOTFOUND;
 	size_t need = BLOB_HDR + 4u * c->ncccd;
@@ -162,7 +162,7 @@ bh_status bh_gatts_export_cccd(const struct bh_gatts *s, uint16_t conn, uint8_t 
 
 bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t *buf, size_t len)
 {
-	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	struct gatts_conn *c = gatts_conn_find(s, conn);
 	if (!c)
 		return BH_ENOTFOUND;
 	if (!buf)
@@ -397,7 +397,7 @@ void gatts_db_changed(struct bh_gatts *s, uint16_t start, uint16_t end)
 
 void bh_gatts_indication_done(struct bh_gatts *s, uint16_t conn, bh_status st)
 {
-	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	struct gatts_conn *c = gatts_conn_find(s, conn);
 	if (!c || !c->ind_pending)
 		return;
 	c->ind_pending = false;
@@ -418,7 +418,7 @@ void bh_gatts_indication_done(struct bh_gatts *s, uint16_t conn, bh_status st)
 
 void bh_gatts_can_send(struct bh_gatts *s, uint16_t conn)
 {
-	struct gatts_conn *c = s ? gatts_conn_find(s, conn) : NULL;
+	struct gatts_conn *c = gatts_conn_find(s, conn);
 	if (!c)
 		return;
 	c->ntf_full = false; /* before the sends below: they may fill it again */

@@ -175,11 +175,15 @@ bh_status bh_gatts_db_hash(const struct bh_gatts *s, uint8_t out[16])
 struct batch {
 	struct gatts_attr *a;
 	size_t n, cap;
+	uint16_t h;         /* the next attribute's handle */
+	uint16_t chr_value; /* the characteristic being built, 0 outside one */
 	bool failed;
 };
 
-static struct gatts_attr *batch_add(struct batch *b, uint16_t handle, uint16_t type16,
-				    const bh_uuid *type, uint8_t kind, size_t vlen, size_t max_len)
+/* The next attribute, with room for a value of vmax octets; that is its
+ * length too until the caller says otherwise. */
+static struct gatts_attr *batch_add(struct batch *b, uint16_t type16, const bh_uuid *type,
+				    uint8_t kind, size_t vmax)
 {
 	if (b->failed)
 		return NULL;
@@ -195,11 +199,15 @@ static struct gatts_attr *batch_add(struct batch *b, uint16_t handle, uint16_t t
 	}
 	struct gatts_attr *a = &b->a[b->n];
 	memset(a, 0, sizeof(*a));
-	a->handle = handle;
+	a->handle = b->h++;
 	a->type = type ? *type : bh_uuid16(type16);
 	a->kind = kind;
-	a->max_len = (uint16_t)(max_len > vlen ? max_len : vlen);
-	a->len = (uint16_t)vlen;
+	/* Declarations and the stack's own descriptors are readable by anyone;
+	 * values and custom descriptors set their own. */
+	a->read_perm = BH_GATT_PERM_OPEN;
+	a->chr_value = b->chr_value;
+	a->max_len = (uint16_t)vmax;
+	a->len = (uint16_t)vmax;
 	if (a->max_len) {
 		a->val = calloc(1, a->max_len);
 		if (!a->val) {
@@ -261,12 +269,20 @@ static bool value_def_ok(const void *initial, uint16_t initial_len, uint16_t max
 	return !fixed || initial_len == 0 || initial_len == max;
 }
 
-static void fill_value(struct gatts_attr *a, const void *initial, uint16_t initial_len, bool fixed)
+/* A value held by the stack: a characteristic's or a custom descriptor's. */
+static struct gatts_attr *add_value(struct batch *b, const bh_uuid *type,
+				    const void *initial, uint16_t initial_len, uint16_t max_len,
+				    bool fixed, const void *def)
 {
+	struct gatts_attr *a = batch_add(b, 0, type, GATTS_K_VALUE, max_len ? max_len : initial_len);
+	if (!a)
+		return NULL;
 	if (initial_len)
 		memcpy(a->val, initial, initial_len);
 	a->fixed_len = fixed;
 	a->len = fixed ? a->max_len : initial_len;
+	a->def = def;
+	return a;
 }
 
 /* Attributes one characteristic takes (Vol 3, Part G, 3.3). */
@@ -361,30 +377,27 @@ static struct gatts_attr *find_def(const struct bh_gatts *s, const void *def)
 	return NULL;
 }
 
-static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def *c)
+static void build_chr(struct batch *b, const struct bh_gatt_chr_def *c)
 {
 	bh_uuid type = norm_uuid(&c->uuid);
-	uint16_t decl_h = (*h)++;
-	uint16_t val_h = (*h)++;
-	struct gatts_attr *a = batch_add(b, decl_h, GATTS_UUID_CHR, NULL, GATTS_K_DECL, 3u + type.len, 0);
+	uint16_t val_h = (uint16_t)(b->h + 1);
+	b->chr_value = val_h;
+	struct gatts_attr *a = batch_add(b, GATTS_UUID_CHR, NULL, GATTS_K_DECL, 3u + type.len);
 	if (!a)
 		return;
 	/* Characteristic declaration value (3.3.1): properties, value handle, UUID. */
 	a->val[0] = c->props | (c->ext_props ? BH_GATT_CHR_EXT_PROPS : 0);
 	bh_put16(a->val + 1, val_h);
 	memcpy(a->val + 3, type.val, type.len);
-	a->read_perm = BH_GATT_PERM_OPEN;
-	a->chr_value = val_h;
 	a->props = a->val[0];
 	/* batch_add may move the batch: no attribute pointer outlives the
 	 * next call. */
 	uint8_t props = a->props;
 
-	uint16_t max = c->max_len ? c->max_len : c->initial_len;
-	struct gatts_attr *v = batch_add(b, val_h, 0, &type, GATTS_K_VALUE, 0, max);
+	struct gatts_attr *v = add_value(b, &type, c->initial, c->initial_len, c->max_len,
+					 c->fixed_len, c);
 	if (!v)
 		return;
-	fill_value(v, c->initial, c->initial_len, c->fixed_len);
 	v->props = props;
 	v->ext_props = c->ext_props;
 	v->read_perm = eff_read_perm(c);
@@ -393,52 +406,43 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 	v->write = c->write;
 	v->authorize = c->authorize;
 	v->user = c->user;
-	v->def = c;
-	v->chr_value = val_h;
 	uint16_t rperm = v->read_perm, wperm = v->write_perm;
 
 	if (c->props & (BH_GATT_CHR_NOTIFY | BH_GATT_CHR_INDICATE)) {
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_CCCD, NULL, GATTS_K_CCCD, 0, 0);
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_CCCD, NULL, GATTS_K_CCCD, 0);
 		if (!d)
 			return;
 		d->props = props;
-		d->chr_value = val_h;
 		/* Subscribing exposes the value: the CCCD needs the same link
 		 * security as reading it, but no authorization callback. */
-		d->read_perm = BH_GATT_PERM_OPEN;
 		d->write_perm = (uint16_t)(BH_GATT_PERM_OPEN | (rperm & ~BH_GATT_PERM_AUTHOR));
 	}
 	if (c->props & BH_GATT_CHR_BROADCAST) {
 		/* Broadcast needs a Server Characteristic Configuration (3.3.3.4). */
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_SCCD, NULL, GATTS_K_SCCD, 2, 0);
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_SCCD, NULL, GATTS_K_SCCD, 2);
 		if (!d)
 			return;
-		d->chr_value = val_h;
-		d->read_perm = BH_GATT_PERM_OPEN;
 		d->write_perm = (uint16_t)(BH_GATT_PERM_OPEN | (wperm & ~BH_GATT_PERM_AUTHOR));
 	}
 	if ((c->props & BH_GATT_CHR_EXT_PROPS) || c->ext_props) {
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_EXT_PROPS, NULL, GATTS_K_DECL, 2, 0);
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_EXT_PROPS, NULL, GATTS_K_DECL, 2);
 		if (!d)
 			return;
 		bh_put16(d->val, c->ext_props);
-		d->read_perm = BH_GATT_PERM_OPEN;
-		d->chr_value = val_h;
 	}
 	if (c->user_desc) {
 		size_t n = strlen(c->user_desc);
 		bool wr = c->ext_props & BH_GATT_CHR_EXT_WRITABLE_AUX;
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_USER_DESC, NULL, GATTS_K_VALUE, n,
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_USER_DESC, NULL, GATTS_K_VALUE,
 						 wr ? BH_ATT_MAX_VALUE : n);
 		if (!d)
 			return;
 		memcpy(d->val, c->user_desc, n);
-		d->read_perm = BH_GATT_PERM_OPEN;
+		d->len = (uint16_t)n;
 		d->write_perm = wr ? wperm : BH_GATT_PERM_NONE;
-		d->chr_value = val_h;
 	}
 	if (c->format) {
-		struct gatts_attr *d = batch_add(b, (*h)++, GATTS_UUID_FORMAT, NULL, GATTS_K_DECL, 7, 0);
+		struct gatts_attr *d = batch_add(b, GATTS_UUID_FORMAT, NULL, GATTS_K_DECL, 7);
 		if (!d)
 			return;
 		/* 3.3.3.5: format, exponent, unit, name space, description. */
@@ -447,37 +451,33 @@ static void build_chr(struct batch *b, uint16_t *h, const struct bh_gatt_chr_def
 		bh_put16(d->val + 2, c->format->unit);
 		d->val[4] = c->format->name_space;
 		bh_put16(d->val + 5, c->format->description);
-		d->read_perm = BH_GATT_PERM_OPEN;
-		d->chr_value = val_h;
 	}
 	for (size_t j = 0; j < c->num_dscs; j++) {
 		const struct bh_gatt_dsc_def *dd = &c->dscs[j];
 		bh_uuid dt = norm_uuid(&dd->uuid);
-		uint16_t dmax = dd->max_len ? dd->max_len : dd->initial_len;
-		struct gatts_attr *d = batch_add(b, (*h)++, 0, &dt, GATTS_K_VALUE, 0, dmax);
+		struct gatts_attr *d = add_value(b, &dt, dd->initial, dd->initial_len,
+						 dd->max_len, dd->fixed_len, dd);
 		if (!d)
 			return;
-		fill_value(d, dd->initial, dd->initial_len, dd->fixed_len);
 		d->read_perm = dd->read_perm;
 		d->write_perm = dd->write_perm;
 		d->read = dd->read;
 		d->write = dd->write;
 		d->authorize = c->authorize;
 		d->user = dd->user;
-		d->def = dd;
-		d->chr_value = val_h;
 	}
 }
 
 static bool svc_decl(const struct gatts_attr *a)
 {
-	return a && (gatts_type_eq16(a, GATTS_UUID_PRIMARY) || gatts_type_eq16(a, GATTS_UUID_SECONDARY));
+	int32_t t = a ? gatts_type16(a) : -1;
+	return t == GATTS_UUID_PRIMARY || t == GATTS_UUID_SECONDARY;
 }
 
 /* An Include declaration (Vol 3, Part G, 3.2): the included service's
  * handle range, and its UUID only when 16-bit. ex: a service already in
  * the database; else start, end, uuid of one in this batch. */
-static bool add_include(struct batch *b, uint16_t h, const struct gatts_attr *ex, uint16_t start,
+static bool add_include(struct batch *b, const struct gatts_attr *ex, uint16_t start,
 			uint16_t end, const bh_uuid *uuid)
 {
 	bh_uuid iu = { 0 };
@@ -488,15 +488,14 @@ static bool add_include(struct batch *b, uint16_t h, const struct gatts_attr *ex
 	} else {
 		iu = *uuid;
 	}
-	struct gatts_attr *ia = batch_add(b, h, GATTS_UUID_INCLUDE, NULL, GATTS_K_DECL,
-					  iu.len == 2 ? 6 : 4, 0);
+	struct gatts_attr *ia = batch_add(b, GATTS_UUID_INCLUDE, NULL, GATTS_K_DECL,
+					  iu.len == 2 ? 6 : 4);
 	if (!ia)
 		return false;
 	bh_put16(ia->val, start);
 	bh_put16(ia->val + 2, end);
 	if (iu.len == 2)
 		memcpy(ia->val + 4, iu.val, 2);
-	ia->read_perm = BH_GATT_PERM_OPEN;
 	return true;
 }
 
@@ -534,14 +533,14 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 	for (size_t i = 0; i < n && st == BH_OK; i++) {
 		const struct bh_gatt_svc_def *d = &defs[i];
 		bh_uuid type = norm_uuid(&d->uuid);
-		uint16_t h = r[i].start;
-		struct gatts_attr *a = batch_add(&b, h++, d->secondary ? GATTS_UUID_SECONDARY : GATTS_UUID_PRIMARY,
-						 NULL, GATTS_K_DECL, type.len, 0);
+		b.h = r[i].start;
+		b.chr_value = 0;
+		struct gatts_attr *a = batch_add(&b, d->secondary ? GATTS_UUID_SECONDARY : GATTS_UUID_PRIMARY,
+						 NULL, GATTS_K_DECL, type.len);
 		if (!a)
 			break;
 		memcpy(a->val, type.val, type.len);
 		a->end = r[i].end;
-		a->read_perm = BH_GATT_PERM_OPEN;
 		a->def = d;
 		for (size_t k = 0; k < d->num_includes; k++) {
 			/* Include declaration (3.2): start, end, 16-bit UUID only. */
@@ -562,7 +561,7 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 				st = BH_EINVAL;
 				break;
 			}
-			if (!add_include(&b, h++, ex, is, ie, &iu))
+			if (!add_include(&b, ex, is, ie, &iu))
 				break;
 		}
 		for (size_t k = 0; k < d->num_include_handles && st == BH_OK; k++) {
@@ -571,11 +570,11 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 				st = BH_EINVAL;
 				break;
 			}
-			if (!add_include(&b, h++, ex, 0, 0, NULL))
+			if (!add_include(&b, ex, 0, 0, NULL))
 				break;
 		}
 		for (size_t k = 0; k < d->num_chrs && st == BH_OK; k++)
-			build_chr(&b, &h, &d->chrs[k]);
+			build_chr(&b, &d->chrs[k]);
 	}
 	if (st == BH_OK && b.failed)
 		st = BH_ENOMEM;
@@ -628,7 +627,7 @@ bh_status bh_gatts_remove_service(struct bh_gatts *s, uint16_t svc_handle)
 	if (s->in_request)
 		return BH_ESTATE;
 	struct gatts_attr *a = gatts_find(s, svc_handle);
-	if (!a || !(gatts_type_eq16(a, GATTS_UUID_PRIMARY) || gatts_type_eq16(a, GATTS_UUID_SECONDARY)))
+	if (!svc_decl(a))
 		return BH_ENOTFOUND;
 	if (svc_handle <= s->gatt_end)
 		return BH_EPERM;
@@ -743,6 +742,22 @@ bh_status bh_gatts_get_value(const struct bh_gatts *s, uint16_t handle, void *bu
 
 /* ---- the GAP and GATT services (Vol 3, Part C, 12 and Part G, 7) ---------- */
 
+/* Their characteristics, GAP's then GATT's: UUID, properties, and the
+ * length of a stack-held fixed-length value (0: none, or variable). */
+static const struct {
+	uint16_t uuid;
+	uint8_t props;
+	uint8_t len;
+} builtin_chrs[7] = {
+	{ GATTS_UUID_DEVICE_NAME, BH_GATT_CHR_READ, 0 },
+	{ GATTS_UUID_APPEARANCE, BH_GATT_CHR_READ, 2 },
+	{ GATTS_UUID_PPCP, BH_GATT_CHR_READ, 8 },
+	{ GATTS_UUID_SVC_CHANGED, BH_GATT_CHR_INDICATE, 4 },
+	{ GATTS_UUID_CSF, BH_GATT_CHR_READ | BH_GATT_CHR_WRITE, 0 },
+	{ GATTS_UUID_DB_HASH, BH_GATT_CHR_READ, 0 },
+	{ 0x2b3a, BH_GATT_CHR_READ, 1 }, /* Server Supported Features */
+};
+
 bh_status gatts_add_builtin(struct bh_gatts *s)
 {
 	const struct bh_gatts_config *c = &s->cfg;
@@ -750,34 +765,35 @@ bh_status gatts_add_builtin(struct bh_gatts *s)
 	size_t nlen = strlen(name);
 	if (nlen > 248)
 		return BH_EINVAL;
-	uint8_t appearance[2], ppcp[8];
-	bh_put16(appearance, c->appearance);
-	bh_put16(ppcp, c->ppcp_min_interval);
-	bh_put16(ppcp + 2, c->ppcp_max_interval);
-	bh_put16(ppcp + 4, c->ppcp_latency);
-	bh_put16(ppcp + 6, c->ppcp_timeout);
-	struct bh_gatt_chr_def gap_chrs[3] = {
-		{ .uuid = bh_uuid16(GATTS_UUID_DEVICE_NAME),
-		  .props = (uint8_t)(BH_GATT_CHR_READ | (c->device_name_writable ? BH_GATT_CHR_WRITE : 0)),
-		  .initial = name, .initial_len = (uint16_t)nlen, .max_len = 248 },
-		{ .uuid = bh_uuid16(GATTS_UUID_APPEARANCE), .props = BH_GATT_CHR_READ,
-		  .initial = appearance, .initial_len = 2, .fixed_len = true },
-		{ .uuid = bh_uuid16(GATTS_UUID_PPCP), .props = BH_GATT_CHR_READ,
-		  .initial = ppcp, .initial_len = 8, .fixed_len = true },
-	};
-	uint8_t zero4[4] = { 0 };
-	uint8_t ssf = c->server_features;
-	struct bh_gatt_chr_def gatt_chrs[4] = {
-		{ .uuid = bh_uuid16(GATTS_UUID_SVC_CHANGED), .props = BH_GATT_CHR_INDICATE,
-		  .initial = zero4, .initial_len = 4, .fixed_len = true },
-		{ .uuid = bh_uuid16(GATTS_UUID_CSF), .props = BH_GATT_CHR_READ | BH_GATT_CHR_WRITE },
-		{ .uuid = bh_uuid16(GATTS_UUID_DB_HASH), .props = BH_GATT_CHR_READ },
-		{ .uuid = bh_uuid16(0x2b3a), .props = BH_GATT_CHR_READ, .initial = &ssf,
-		  .initial_len = 1, .fixed_len = true },
-	};
+	/* The fixed values in table order: appearance, PPCP, Service Changed
+	 * (zero), Server Supported Features. */
+	uint8_t v[15] = { 0 };
+	bh_put16(v, c->appearance);
+	bh_put16(v + 2, c->ppcp_min_interval);
+	bh_put16(v + 4, c->ppcp_max_interval);
+	bh_put16(v + 6, c->ppcp_latency);
+	bh_put16(v + 8, c->ppcp_timeout);
+	v[14] = c->server_features;
+	struct bh_gatt_chr_def chrs[7];
+	memset(chrs, 0, sizeof(chrs));
+	const uint8_t *val = v;
+	for (size_t i = 0; i < 7; i++) {
+		chrs[i].uuid = bh_uuid16(builtin_chrs[i].uuid);
+		chrs[i].props = builtin_chrs[i].props;
+		chrs[i].initial_len = builtin_chrs[i].len;
+		chrs[i].fixed_len = builtin_chrs[i].len != 0;
+		chrs[i].initial = builtin_chrs[i].len ? val : NULL;
+		val += builtin_chrs[i].len;
+	}
+	if (c->device_name_writable)
+		chrs[0].props |= BH_GATT_CHR_WRITE;
+	chrs[0].initial = name;
+	chrs[0].initial_len = (uint16_t)nlen;
+	chrs[0].max_len = 248;
 	struct bh_gatt_svc_def svcs[2] = {
-		{ .uuid = bh_uuid16(GATTS_UUID_GAP), .chrs = gap_chrs, .num_chrs = c->ppcp_present ? 3 : 2 },
-		{ .uuid = bh_uuid16(GATTS_UUID_GATT), .chrs = gatt_chrs, .num_chrs = ssf ? 4 : 3 },
+		{ .uuid = bh_uuid16(GATTS_UUID_GAP), .chrs = chrs, .num_chrs = c->ppcp_present ? 3 : 2 },
+		{ .uuid = bh_uuid16(GATTS_UUID_GATT), .chrs = chrs + 3,
+		  .num_chrs = c->server_features ? 4 : 3 },
 	};
 	struct range r[2];
 	bh_status st = add_services(s, svcs, 2, true, r);
@@ -790,15 +806,19 @@ bh_status gatts_add_builtin(struct bh_gatts *s)
 	for (size_t i = 0; i < s->nattrs; i++) {
 		struct gatts_attr *a = &s->attrs[i];
 		a->def = NULL;
-		if (gatts_type_eq16(a, GATTS_UUID_SVC_CHANGED)) {
+		switch (gatts_type16(a)) {
+		case GATTS_UUID_SVC_CHANGED:
 			s->sc_handle = a->handle;
 			/* Service Changed is indicate-only: not readable (7.1). */
 			a->read_perm = BH_GATT_PERM_NONE;
-		} else if (gatts_type_eq16(a, GATTS_UUID_CSF)) {
+			break;
+		case GATTS_UUID_CSF:
 			a->kind = GATTS_K_CSF;
-		} else if (gatts_type_eq16(a, GATTS_UUID_DB_HASH)) {
+			break;
+		case GATTS_UUID_DB_HASH:
 			a->kind = GATTS_K_DB_HASH;
 			s->hash_handle = a->handle;
+			break;
 		}
 	}
 	return BH_OK;

@@ -20,23 +20,24 @@ const char *gatts_cache_str(enum gatts_cache c)
 struct op_entry {
 	uint8_t opcode;
 	uint8_t min_len; /* Vol 3, Part F, 3.4.x */
-	gatts_handler fn;
+	bool range;      /* starts with a handle range (p->u.range) */
+	gatts_handler *fn;
 };
 
 static const struct op_entry ops[] = {
-	{ BH_ATT_FIND_INFO_REQ, 5, gatts_find_info },
-	{ BH_ATT_FIND_BY_TYPE_REQ, 7, gatts_find_by_type },
-	{ BH_ATT_READ_BY_TYPE_REQ, 7, gatts_read_by_type },
-	{ BH_ATT_READ_REQ, 3, gatts_read },
-	{ BH_ATT_READ_BLOB_REQ, 5, gatts_read },
-	{ BH_ATT_READ_MULT_REQ, 5, gatts_read_mult },
-	{ BH_ATT_READ_BY_GROUP_REQ, 7, gatts_read_by_group },
-	{ BH_ATT_WRITE_REQ, 3, gatts_write_req },
-	{ BH_ATT_PREP_WRITE_REQ, 5, gatts_prep_write },
-	{ BH_ATT_EXEC_WRITE_REQ, 2, gatts_exec_write },
-	{ BH_ATT_READ_MULT_VAR_REQ, 5, gatts_read_mult },
-	{ BH_ATT_WRITE_CMD, 3, gatts_write_cmd },
-	{ BH_ATT_SIGNED_WRITE_CMD, 15, gatts_signed_write },
+	{ BH_ATT_FIND_INFO_REQ, 5, true, gatts_find_info },
+	{ BH_ATT_FIND_BY_TYPE_REQ, 7, true, gatts_find_by_type },
+	{ BH_ATT_READ_BY_TYPE_REQ, 7, true, gatts_read_by_type },
+	{ BH_ATT_READ_REQ, 3, false, gatts_read },
+	{ BH_ATT_READ_BLOB_REQ, 5, false, gatts_read },
+	{ BH_ATT_READ_MULT_REQ, 5, false, gatts_read_mult },
+	{ BH_ATT_READ_BY_GROUP_REQ, 7, true, gatts_read_by_type },
+	{ BH_ATT_WRITE_REQ, 3, false, gatts_write_req },
+	{ BH_ATT_PREP_WRITE_REQ, 5, false, gatts_prep_write },
+	{ BH_ATT_EXEC_WRITE_REQ, 2, false, gatts_exec_write },
+	{ BH_ATT_READ_MULT_VAR_REQ, 5, false, gatts_read_mult },
+	{ BH_ATT_WRITE_CMD, 3, false, gatts_write_cmd },
+	{ BH_ATT_SIGNED_WRITE_CMD, 15, false, gatts_signed_write },
 };
 
 static const struct op_entry *find_op(uint8_t opcode)
@@ -113,8 +114,19 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 	}
 	if (!caching_gate(s, c, &p, is_cmd))
 		return;
+	/* The four range requests: 0 or start > end is Invalid Handle with the
+	 * starting handle (3.4.3.1 and others). */
+	if (e->range && (p.u.range.start == 0 || p.u.range.start > p.u.range.end)) {
+		gatts_error(s, conn, op, p.u.range.start, BH_ATT_E_INVALID_HANDLE);
+		return;
+	}
 	/* Handlers hold attribute pointers across application callbacks. */
 	s->in_request = true;
-	e->fn(s, c, &p, pdu, len);
+	struct gatts_req q = { .raw = pdu, .raw_len = len, .handle = p.u.range.start };
+	uint8_t code = e->fn(s, c, &p, &q);
+	if (code)
+		gatts_error(s, conn, op, q.handle, code);
+	else if (q.rsp_len)
+		gatts_respond(s, conn, s->scratch, q.rsp_len);
 	s->in_request = false;
 }

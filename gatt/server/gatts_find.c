@@ -1,32 +1,17 @@
 /* GATT server discovery requests over a handle range: Find Information,
  * Find By Type Value, Read By Type and Read By Group Type
  * (Vol 3, Part F, 3.4.3 and 3.4.4). Responses are built in s->scratch and
- * sized to the connection's MTU.
+ * sized to the connection's MTU. Their handle ranges were checked by
+ * bh_gatts_on_pdu.
  */
 #include "gatts_internal.h"
 
 #include <string.h>
 
-/* Range rules shared by the four requests: 0 or start > end is Invalid
- * Handle with the starting handle (3.4.3.1 and others). */
-static bool range_ok(struct bh_gatts *s, struct gatts_conn *c, uint8_t op, uint16_t start,
-		     uint16_t end)
+uint8_t gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q)
 {
-	if (start == 0 || start > end) {
-		gatts_error(s, c->conn, op, start, BH_ATT_E_INVALID_HANDLE);
-		return false;
-	}
-	return true;
-}
-
-void gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len)
-{
-	(void)raw;
-	(void)len;
 	uint16_t start = p->u.range.start, end = p->u.range.end;
-	if (!range_ok(s, c, p->opcode, start, end))
-		return;
 	size_t mtu = gatts_mtu(s, c->conn);
 	struct bh_wr w = bh_wr_init(s->scratch, mtu);
 	bh_wr_u8(&w, BH_ATT_FIND_INFO_RSP);
@@ -45,12 +30,11 @@ void gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_a
 		bh_wr_u16(&w, a->handle);
 		bh_wr_bytes(&w, a->type.val, a->type.len);
 	}
-	if (!tlen) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
+	if (!tlen)
+		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
 	s->scratch[1] = tlen == 2 ? 1 : 2;
-	gatts_respond(s, c->conn, s->scratch, w.len);
+	q->rsp_len = w.len;
+	return 0;
 }
 
 static bool is_group_type16(int32_t t)
@@ -74,14 +58,10 @@ static bool value_matches(const struct gatts_attr *a, const uint8_t *v, size_t n
 	return a->len == n && (n == 0 || memcmp(a->val, v, n) == 0);
 }
 
-void gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len)
+uint8_t gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			   struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
 	uint16_t start = p->u.find_by_type_req.start, end = p->u.find_by_type_req.end;
-	if (!range_ok(s, c, p->opcode, start, end))
-		return;
 	size_t mtu = gatts_mtu(s, c->conn);
 	struct bh_wr w = bh_wr_init(s->scratch, mtu);
 	bh_wr_u8(&w, BH_ATT_FIND_BY_TYPE_RSP);
@@ -102,24 +82,28 @@ void gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct b
 		bh_wr_u16(&w, is_group_type16(gatts_type16(a)) ? a->end : a->handle);
 		found++;
 	}
-	if (!found) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
-	gatts_respond(s, c->conn, s->scratch, w.len);
+	if (!found)
+		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
+	q->rsp_len = w.len;
+	return 0;
 }
 
-void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len)
+/* Read By Type (3.4.4.1) and Read By Group Type (3.4.4.9) build the same
+ * list: elements of one length, each a handle, for groups the group's end,
+ * then the value. */
+uint8_t gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			   struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
 	uint16_t start = p->u.read_by_type_req.start, end = p->u.read_by_type_req.end;
-	if (!range_ok(s, c, p->opcode, start, end))
-		return;
+	const bh_uuid *type = &p->u.read_by_type_req.type;
+	bool group = p->opcode == BH_ATT_READ_BY_GROUP_REQ;
+	if (group && !is_group_type16(bh_uuid_as16(type)))
+		return BH_ATT_E_UNSUPPORTED_GROUP_TYPE;
 	size_t mtu = gatts_mtu(s, c->conn);
+	size_t hdr = group ? 4 : 2;
 	/* Each value is cut to min(MTU - 4, 253) so the length fits its octet
-	 * (3.4.4.2). */
+	 * (3.4.4.2). Service values are 2 or 16 octets: always fit
+	 * min(MTU - 6, 251). */
 	size_t vmax = mtu - 4 < 253 ? mtu - 4 : 253;
 	size_t off = 2;
 	int elem = -1;
@@ -127,79 +111,40 @@ void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct b
 		struct gatts_attr *a = &s->attrs[i];
 		if (a->handle > end)
 			break;
-		if (!bh_uuid_eq(&a->type, &p->u.read_by_type_req.type))
+		if (!bh_uuid_eq(&a->type, type))
 			continue;
-		uint8_t code = gatts_check_read(s, c->conn, a);
-		size_t n = 0;
-		uint8_t val[BH_ATT_MAX_MTU];
-		if (!code)
-			code = gatts_read_value(s, c->conn, a, 0, val, vmax, &n);
-		if (code) {
-			/* An error on the first attribute is the answer; later
-			 * ones end the list (3.4.4.1). */
-			if (elem < 0)
-				gatts_error(s, c->conn, p->opcode, a->handle, code);
-			else
-				break;
-			return;
-		}
-		if (elem >= 0 && (size_t)elem != n + 2)
-			break; /* only elements of one length per response */
-		if (mtu - off < n + 2)
-			break;
-		elem = (int)(n + 2);
-		bh_put16(s->scratch + off, a->handle);
-		memcpy(s->scratch + off + 2, val, n);
-		off += n + 2;
-	}
-	if (elem < 0) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
-	s->scratch[0] = BH_ATT_READ_BY_TYPE_RSP;
-	s->scratch[1] = (uint8_t)elem;
-	gatts_respond(s, c->conn, s->scratch, off);
-}
-
-void gatts_read_by_group(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			 const uint8_t *raw, size_t len)
-{
-	(void)raw;
-	(void)len;
-	uint16_t start = p->u.read_by_type_req.start, end = p->u.read_by_type_req.end;
-	if (!range_ok(s, c, p->opcode, start, end))
-		return;
-	int32_t gt = bh_uuid_as16(&p->u.read_by_type_req.type);
-	if (!is_group_type16(gt)) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_UNSUPPORTED_GROUP_TYPE);
-		return;
-	}
-	size_t mtu = gatts_mtu(s, c->conn);
-	size_t off = 2;
-	int elem = -1;
-	for (size_t i = gatts_lower_bound(s, start); i < s->nattrs; i++) {
-		const struct gatts_attr *a = &s->attrs[i];
-		if (a->handle > end)
-			break;
-		if (gatts_type16(a) != gt)
-			continue;
-		/* Service values are 2 or 16 octets: always fit min(MTU-6, 251). */
 		size_t n = a->len;
-		if (elem >= 0 && (size_t)elem != n + 4)
+		uint8_t val[BH_ATT_MAX_MTU];
+		const uint8_t *v = a->val;
+		if (!group) {
+			uint8_t code = gatts_check_read(s, c->conn, a);
+			if (!code)
+				code = gatts_read_value(s, c->conn, a, 0, val, vmax, &n);
+			if (code) {
+				/* An error on the first attribute is the answer;
+				 * later ones end the list (3.4.4.1). */
+				if (elem >= 0)
+					break;
+				q->handle = a->handle;
+				return code;
+			}
+			v = val;
+		}
+		if (elem >= 0 && (size_t)elem != n + hdr)
+			break; /* only elements of one length per response */
+		if (mtu - off < n + hdr)
 			break;
-		if (mtu - off < n + 4)
-			break;
-		elem = (int)(n + 4);
+		elem = (int)(n + hdr);
 		bh_put16(s->scratch + off, a->handle);
-		bh_put16(s->scratch + off + 2, a->end);
-		memcpy(s->scratch + off + 4, a->val, n);
-		off += n + 4;
+		if (group)
+			bh_put16(s->scratch + off + 2, a->end);
+		memcpy(s->scratch + off + hdr, v, n);
+		off += n + hdr;
 	}
-	if (elem < 0) {
-		gatts_error(s, c->conn, p->opcode, start, BH_ATT_E_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
-	s->scratch[0] = BH_ATT_READ_BY_GROUP_RSP;
+	if (elem < 0)
+		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
+	s->scratch[0] = (uint8_t)(p->opcode + 1); /* the response's opcode */
 	s->scratch[1] = (uint8_t)elem;
-	gatts_respond(s, c->conn, s->scratch, off);
+	q->rsp_len = off;
+	return 0;
 }

@@ -145,6 +145,7 @@ bh_status gatts_add_builtin(struct bh_gatts *s);
 void gatts_db_free(struct bh_gatts *s);
 
 /* ---- gatts_access.c ---- */
+/* NULL when s is NULL or has no such connection. */
 struct gatts_conn *gatts_conn_find(const struct bh_gatts *s, uint16_t conn);
 /* 0 when allowed, else the ATT error code. */
 uint8_t gatts_check_read(struct bh_gatts *s, uint16_t conn, const struct gatts_attr *a);
@@ -164,31 +165,23 @@ void gatts_error(struct bh_gatts *s, uint16_t conn, uint8_t op, uint16_t handle,
 /* ---- gatts_conn.c ---- */
 void gatts_db_changed(struct bh_gatts *s, uint16_t start, uint16_t end);
 
-/* ---- request handlers: gatts_find.c, gatts_read.c, gatts_write.c ---- */
-typedef void (*gatts_handler)(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			      const uint8_t *raw, size_t len);
-void gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len);
-void gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len);
-void gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len);
-void gatts_read_by_group(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			 const uint8_t *raw, size_t len);
-void gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		const uint8_t *raw, size_t len);
-void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len);
-void gatts_write_req(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len);
-void gatts_write_cmd(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len);
-void gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len);
-void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		      const uint8_t *raw, size_t len);
-void gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		      const uint8_t *raw, size_t len);
+/* ---- request handlers: gatts_find.c, gatts_rw.c ----
+ * gatts_read_by_type also takes Read By Group Type, gatts_read Read Blob.
+ * A handler returns 0 or the ATT error code to answer with; bh_gatts_on_pdu
+ * sends the answer: the Error Response naming q->handle (set beforehand to
+ * the request's first 16-bit field: its range's start, or the handle it
+ * reads or writes), or the response the handler built in s->scratch
+ * (q->rsp_len octets; 0 for commands, which get none). */
+struct gatts_req {
+	const uint8_t *raw; /* the request as received */
+	size_t raw_len;
+	size_t rsp_len;
+	uint16_t handle;
+};
+typedef uint8_t gatts_handler(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			      struct gatts_req *q);
+gatts_handler gatts_find_info, gatts_find_by_type, gatts_read_by_type, gatts_read, gatts_read_mult,
+	gatts_write_req, gatts_write_cmd, gatts_signed_write, gatts_prep_write, gatts_exec_write;
 
 /* gatts_conn.c: port.notify for c; BH_GATTS_NOW_FULL sets c->ntf_full and
  * counts as sent. */

@@ -7,44 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The attribute at handle, or an Invalid Handle error sent and NULL. */
-static struct gatts_attr *attr_or_error(struct bh_gatts *s, struct gatts_conn *c, uint8_t op,
-					uint16_t handle)
+/* The attribute at handle, or NULL (Invalid Handle). */
+static struct gatts_attr *attr_at(struct bh_gatts *s, uint16_t handle)
 {
-	struct gatts_attr *a = handle ? gatts_find(s, handle) : NULL;
-	if (!a)
-		gatts_error(s, c->conn, op, handle, BH_ATT_E_INVALID_HANDLE);
-	return a;
+	return handle ? gatts_find(s, handle) : NULL;
 }
 
-void gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		const uint8_t *raw, size_t len)
+uint8_t gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+		   struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
-	uint16_t h = p->u.read.handle;
-	struct gatts_attr *a = attr_or_error(s, c, p->opcode, h);
+	struct gatts_attr *a = attr_at(s, p->u.read.handle);
 	if (!a)
-		return;
+		return BH_ATT_E_INVALID_HANDLE;
 	uint8_t code = gatts_check_read(s, c->conn, a);
 	size_t mtu = gatts_mtu(s, c->conn), n = 0;
 	/* Read Request has offset 0; Read Blob's offset == length gives an
 	 * empty value, past it Invalid Offset. */
 	if (!code)
 		code = gatts_read_value(s, c->conn, a, p->u.read.offset, s->scratch + 1, mtu - 1, &n);
-	if (code) {
-		gatts_error(s, c->conn, p->opcode, h, code);
-		return;
-	}
+	if (code)
+		return code;
 	s->scratch[0] = p->opcode == BH_ATT_READ_REQ ? BH_ATT_READ_RSP : BH_ATT_READ_BLOB_RSP;
-	gatts_respond(s, c->conn, s->scratch, n + 1);
+	q->rsp_len = n + 1;
+	return 0;
 }
 
-void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len)
+uint8_t gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
 	bool var = p->opcode == BH_ATT_READ_MULT_VAR_REQ;
 	size_t mtu = gatts_mtu(s, c->conn);
 	size_t off = 1;
@@ -55,17 +45,16 @@ void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_a
 	 * handle makes the whole response an error (3.4.4.7, 3.4.4.11). */
 	for (size_t i = 0; i < p->u.read_mult_req.count; i++) {
 		uint16_t h = bh_rd_u16(&r);
-		struct gatts_attr *a = attr_or_error(s, c, p->opcode, h);
+		struct gatts_attr *a = attr_at(s, h);
+		q->handle = h;
 		if (!a)
-			return;
+			return BH_ATT_E_INVALID_HANDLE;
 		uint8_t code = gatts_check_read(s, c->conn, a);
 		size_t n = 0;
 		if (!code)
 			code = gatts_read_value(s, c->conn, a, 0, val, sizeof(val), &n);
-		if (code) {
-			gatts_error(s, c->conn, p->opcode, h, code);
-			return;
-		}
+		if (code)
+			return code;
 		if (full || off >= mtu)
 			continue; /* full: later handles are still checked */
 		size_t room = mtu - off;
@@ -85,27 +74,24 @@ void gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct bh_a
 		off += k;
 	}
 	s->scratch[0] = var ? BH_ATT_READ_MULT_VAR_RSP : BH_ATT_READ_MULT_RSP;
-	gatts_respond(s, c->conn, s->scratch, off);
+	q->rsp_len = off;
+	return 0;
 }
 
-void gatts_write_req(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len)
+uint8_t gatts_write_req(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
-	uint16_t h = p->u.write.handle;
-	struct gatts_attr *a = attr_or_error(s, c, p->opcode, h);
+	struct gatts_attr *a = attr_at(s, p->u.write.handle);
 	if (!a)
-		return;
+		return BH_ATT_E_INVALID_HANDLE;
 	uint8_t code = gatts_check_write(s, c->conn, a, false, false);
 	if (!code)
 		code = gatts_write_value(s, c->conn, a, 0, p->u.write.value, p->u.write.len, 0);
-	if (code) {
-		gatts_error(s, c->conn, p->opcode, h, code);
-		return;
-	}
-	uint8_t rsp = BH_ATT_WRITE_RSP;
-	gatts_respond(s, c->conn, &rsp, 1);
+	if (code)
+		return code;
+	s->scratch[0] = BH_ATT_WRITE_RSP;
+	q->rsp_len = 1;
+	return 0;
 }
 
 /* Commands are never answered: whatever goes wrong is dropped (3.4.5.3). */
@@ -128,27 +114,26 @@ static void command_write(struct bh_gatts *s, struct gatts_conn *c, uint16_t h, 
 			c->conn, h, gatts_kind_str((enum gatts_kind)a->kind), code);
 }
 
-void gatts_write_cmd(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		     const uint8_t *raw, size_t len)
+uint8_t gatts_write_cmd(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
+	(void)q;
 	command_write(s, c, p->u.write.handle, p->u.write.value, p->u.write.len,
 		      BH_GATT_CHR_WRITE_NO_RSP, false, false);
+	return 0;
 }
 
-void gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			const uint8_t *raw, size_t len)
+uint8_t gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			   struct gatts_req *q)
 {
-	if (!s->port.verify_signed || len < 15)
-		return;
 	bool mitm = false;
 	/* The signature covers opcode, handle and value (3.4.5.4). */
-	if (s->port.verify_signed(s->port.ctx, c->conn, raw, len - 12, p->u.signed_write.signature,
-				  &mitm) != BH_OK)
-		return;
-	command_write(s, c, p->u.signed_write.handle, p->u.signed_write.value, p->u.signed_write.len,
-		      BH_GATT_CHR_AUTH_SIGNED_WRITE, true, mitm);
+	if (s->port.verify_signed && q->raw_len >= 15 &&
+	    s->port.verify_signed(s->port.ctx, c->conn, q->raw, q->raw_len - 12,
+				  p->u.signed_write.signature, &mitm) == BH_OK)
+		command_write(s, c, p->u.signed_write.handle, p->u.signed_write.value,
+			      p->u.signed_write.len, BH_GATT_CHR_AUTH_SIGNED_WRITE, true, mitm);
+	return 0;
 }
 
 /* BH_GATT_PERM_AUTHOR_PREPARE: the application authorizes the first part of
@@ -166,15 +151,13 @@ static uint8_t prep_authorize(struct bh_gatts *s, struct gatts_conn *c, struct g
 				 BH_GATT_WRITE_F_PREPARED | BH_GATT_WRITE_F_AUTHORIZE);
 }
 
-void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		      const uint8_t *raw, size_t len)
+uint8_t gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			 struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
 	uint16_t h = p->u.prep.handle;
-	struct gatts_attr *a = attr_or_error(s, c, p->opcode, h);
+	struct gatts_attr *a = attr_at(s, h);
 	if (!a)
-		return;
+		return BH_ATT_E_INVALID_HANDLE;
 	/* Permissions are checked when the write is queued (3.4.6.1);
 	 * offsets and lengths only at execution. */
 	uint8_t code = gatts_check_write(s, c->conn, a, false, false);
@@ -188,10 +171,8 @@ void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_
 		code = BH_ATT_E_INSUFF_RESOURCES;
 	if (!code)
 		code = prep_authorize(s, c, a, p);
-	if (code) {
-		gatts_error(s, c->conn, p->opcode, h, code);
-		return;
-	}
+	if (code)
+		return code;
 	struct gatts_prep *e = &c->prep[c->nprep++];
 	e->handle = h;
 	e->offset = p->u.prep.offset;
@@ -207,7 +188,8 @@ void gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_
 	bh_put16(s->scratch + 1, h);
 	bh_put16(s->scratch + 3, e->offset);
 	memcpy(s->scratch + 5, e->data, n - 5);
-	gatts_respond(s, c->conn, s->scratch, n);
+	q->rsp_len = n;
+	return 0;
 }
 
 /* Checks what can be checked before anything is written, so a bad queue
@@ -244,11 +226,9 @@ static uint8_t exec_validate(struct bh_gatts *s, struct gatts_conn *c, uint16_t 
 	return 0;
 }
 
-void gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-		      const uint8_t *raw, size_t len)
+uint8_t gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			 struct gatts_req *q)
 {
-	(void)raw;
-	(void)len;
 	uint16_t bad = 0;
 	uint8_t code = 0;
 	if (p->u.exec.flags == 0x01) {
@@ -264,10 +244,8 @@ void gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct bh_
 	}
 	/* Executed, failed or cancelled (0x00): the queue is empty after. */
 	c->nprep = 0;
-	if (code) {
-		gatts_error(s, c->conn, p->opcode, bad, code);
-		return;
-	}
-	uint8_t rsp = BH_ATT_EXEC_WRITE_RSP;
-	gatts_respond(s, c->conn, &rsp, 1);
+	q->handle = bad;
+	s->scratch[0] = BH_ATT_EXEC_WRITE_RSP;
+	q->rsp_len = 1;
+	return code;
 }
