@@ -614,15 +614,14 @@ static void on_notification(struct bh_att *att, const uint8_t *pdu, int rc,
 	}
 	if (d->opcode == BH_ATT_MULT_NOTIFY) {
 		/* Delivered as one notification per tuple (3.4.7.4). */
-		struct bh_rd r = bh_rd_init(d->u.mult_notify.data, d->u.mult_notify.len);
-		while (bh_rd_left(&r) > 0) {
-			uint16_t h = bh_rd_u16(&r);
-			uint16_t n = bh_rd_u16(&r);
-			const uint8_t *v = bh_rd_ptr(&r, n);
-			if (!bh_rd_ok(&r))
-				break;
+		const uint8_t *p = d->u.mult_notify.data;
+		size_t left = d->u.mult_notify.len;
+		while (left >= 4 && left - 4 >= bh_get16(p + 2)) {
+			uint16_t n = bh_get16(p + 2);
 			if (att->port.notification)
-				att->port.notification(att->port.ctx, h, v, n, false);
+				att->port.notification(att->port.ctx, bh_get16(p), p + 4, n, false);
+			p += 4u + n;
+			left -= 4u + n;
 		}
 		return;
 	}

@@ -125,16 +125,16 @@ static bool list_ok(size_t len, size_t elem)
  * (handle, length, value) tuples and nothing left over. */
 static bool mult_notify_ok(const uint8_t *p, size_t len)
 {
-	struct bh_rd r = bh_rd_init(p, len);
 	unsigned count = 0;
-	while (bh_rd_left(&r) > 0) {
-		(void)bh_rd_u16(&r);
-		uint16_t vlen = bh_rd_u16(&r);
-		if (!bh_rd_ptr(&r, vlen))
+	while (len > 0) {
+		if (len < 4 || len - 4 < bh_get16(p + 2))
 			return false;
+		size_t t = 4u + bh_get16(p + 2);
+		p += t;
+		len -= t;
 		count++;
 	}
-	return bh_rd_ok(&r) && count >= 2;
+	return count >= 2;
 }
 
 int bh_att_decode(const uint8_t *pdu, size_t len, struct bh_att_pdu *out)
@@ -149,25 +149,29 @@ int bh_att_decode(const uint8_t *pdu, size_t len, struct bh_att_pdu *out)
 	if (len < o->min_len || ((o->shape & FIXED) && len != o->min_len))
 		return BH_EMALFORMED;
 
-	struct bh_rd r = bh_rd_init(pdu + 1, len - 1);
+	/* Every min_len covers the leading octet and the 16-bit fields, so
+	 * they are read in place. */
 	uint8_t *u = (uint8_t *)&out->u;
+	size_t off = 1;
 	if (o->shape & LEAD8)
-		u[0] = bh_rd_u8(&r);
-	for (unsigned i = 0; i < (unsigned)(o->shape >> 3); i++) {
-		uint16_t v = bh_rd_u16(&r);
+		u[0] = pdu[off++];
+	for (unsigned i = 0; i < (unsigned)(o->shape >> 3); i++, off += 2) {
+		uint16_t v = bh_get16(pdu + off);
 		memcpy(u + 2 * (i + ((o->shape & LEAD8) ? 1 : 0)), &v, 2);
 	}
 	size_t n = 0;
 	const uint8_t *p = NULL;
-	if (o->shape & REST)
-		p = bh_rd_rest(&r, &n);
+	if (o->shape & REST) {
+		p = pdu + off;
+		n = len - off;
+	}
 	if (o->rest != NO_REST) {
 		memcpy(u + o->rest, &p, sizeof(p));
 		memcpy(u + o->rest + sizeof(p), &n, sizeof(n));
 	}
 	switch (pdu[0]) {
 	case BH_ATT_ERROR_RSP:
-		out->u.error.code = bh_rd_u8(&r);
+		out->u.error.code = pdu[4];
 		break;
 	case BH_ATT_FIND_INFO_RSP: {
 		/* 3.4.3.2: format 1 = handle + 16-bit UUID, 2 = handle + 128-bit UUID. */
@@ -217,15 +221,15 @@ int bh_att_decode(const uint8_t *pdu, size_t len, struct bh_att_pdu *out)
 		break;
 	case BH_ATT_SIGNED_WRITE_CMD:
 		/* 3.4.5.4: the signature is the last 12 octets. */
-		n = bh_rd_left(&r) - SIGNATURE_LEN;
-		out->u.signed_write.value = bh_rd_ptr(&r, n);
+		n = len - 3 - SIGNATURE_LEN;
+		out->u.signed_write.value = pdu + 3;
 		out->u.signed_write.len = n;
-		out->u.signed_write.signature = bh_rd_ptr(&r, SIGNATURE_LEN);
+		out->u.signed_write.signature = pdu + 3 + n;
 		break;
 	default:
 		break;
 	}
-	return bh_rd_ok(&r) ? BH_OK : BH_EMALFORMED;
+	return BH_OK;
 }
 
 size_t bh_att_encode_error(uint8_t out[5], uint8_t req_opcode, uint16_t handle, uint8_t code)
