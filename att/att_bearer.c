@@ -13,6 +13,7 @@
 #include <blehost/att.h>
 
 #include <blehost/bh_bytes.h>
+#include <blehost/bh_pool.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -180,12 +181,9 @@ static bool ring_grow(struct att_q *q)
 	unsigned n = q->cap ? q->cap * 2 : 2;
 	if (n > q->max)
 		n = q->max;
-	struct att_req *t = calloc(n, sizeof(*t));
+	struct att_req *t = bh_ring_regrow(q->e, sizeof(*t), q->cap, q->head, q->count, n);
 	if (!t)
 		return false;
-	for (unsigned i = 0; i < q->count; i++)
-		t[i] = q->e[(q->head + i) % q->cap];
-	free(q->e);
 	q->e = t;
 	q->cap = n;
 	q->head = 0;

@@ -130,3 +130,15 @@ void bh_pool_free(struct bh_pool *p, void *block)
 	p->free_stack[p->nfree++] = ((struct pool_hdr *)block - 1)->index;
 	p->in_use--;
 }
+
+void *bh_ring_regrow(void *ring, size_t size, unsigned cap, unsigned head, unsigned count,
+		     unsigned n)
+{
+	uint8_t *t = calloc(n, size);
+	if (!t)
+		return NULL;
+	for (unsigned i = 0; i < count; i++)
+		memcpy(t + i * size, (uint8_t *)ring + (head + i) % cap * size, size);
+	free(ring);
+	return t;
+}

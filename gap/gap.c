@@ -4,6 +4,8 @@
  */
 #include "gap_internal.h"
 
+#include <blehost/bh_pool.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,12 +177,9 @@ static int cmd_grow(struct bh_gap *gap, unsigned n)
 		cap *= 2;
 	if (cap > GAP_CMDQ)
 		cap = GAP_CMDQ;
-	struct gap_cmd *q = malloc(cap * sizeof(*q));
+	struct gap_cmd *q = bh_ring_regrow(gap->q, sizeof(*q), gap->q_cap, gap->q_head, gap->q_len, cap);
 	if (!q)
 		return BH_ENOMEM;
-	for (unsigned i = 0; i < gap->q_len; i++)
-		q[i] = gap->q[(gap->q_head + i) % gap->q_cap];
-	free(gap->q);
 	gap->q = q;
 	gap->q_cap = cap;
 	gap->q_head = 0;

@@ -59,4 +59,12 @@ static inline unsigned bh_pool_in_use(const struct bh_pool *p) { return p->in_us
 static inline unsigned bh_pool_high_water(const struct bh_pool *p) { return p->high_water; }
 static inline void bh_pool_fail_after(struct bh_pool *p, long n) { p->fail_after = n; }
 
+/* A ring of `size`-byte entries grown to n entries: a zeroed array of n whose
+ * first `count` entries are the old ring's, in order from `head` (the ring is
+ * unrolled, so its new head is 0). The old array (cap entries, NULL when cap
+ * is 0) is freed. NULL when out of memory, the old ring untouched. For the
+ * command and request rings that double on use (GAP, ATT). */
+void *bh_ring_regrow(void *ring, size_t size, unsigned cap, unsigned head, unsigned count,
+		     unsigned n);
+
 #endif
