@@ -140,24 +140,31 @@ bh_status bh_gatts_export_cccd(const struct bh_gatts *s, uint16_t conn, uint8_t 
 		*len = need;
 	if (!buf || cap < need)
 		return BH_ENOSPACE;
-	struct bh_wr w = bh_wr_init(buf, cap);
-	bh_wr_u8(&w, BLOB_VERSION);
-	bh_wr_u8(&w, c->csf);
+	buf[0] = BLOB_VERSION;
+	buf[1] = c->csf;
 	/* An unaware client's blob must not look aware after a reconnection:
 	 * store a hash that cannot match. */
-	uint8_t h[16] = { 0 };
 	const uint8_t *cur = gatts_hash(s, NULL);
 	if (cur)
-		memcpy(h, cur, 16);
+		memcpy(buf + 2, cur, 16);
+	else
+		memset(buf + 2, 0, 16);
 	if (c->cache != GATTS_AWARE || !cur)
-		h[0] ^= 0xff;
-	bh_wr_bytes(&w, h, 16);
-	bh_wr_u16(&w, (uint16_t)c->ncccd);
+		buf[2] ^= 0xff;
+	bh_put16(buf + 18, (uint16_t)c->ncccd);
 	for (unsigned i = 0; i < c->ncccd; i++) {
-		bh_wr_u16(&w, c->cccd[i].handle);
-		bh_wr_u16(&w, c->cccd[i].value);
+		bh_put16(buf + BLOB_HDR + 4 * i, c->cccd[i].handle);
+		bh_put16(buf + BLOB_HDR + 4 * i + 2, c->cccd[i].value);
 	}
-	return w.err ? BH_ENOSPACE : BH_OK;
+	return BH_OK;
+}
+
+/* A blob entry (handle, value) still names a CCCD with a valid value. */
+static bool blob_entry_ok(struct bh_gatts *s, const uint8_t *e)
+{
+	const struct gatts_attr *a = gatts_find(s, bh_get16(e));
+	uint16_t v = bh_get16(e + 2);
+	return a && a->kind == GATTS_K_CCCD && v && !(v & ~3u);
 }
 
 bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t *buf, size_t len)
@@ -167,35 +174,24 @@ bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t 
 		return BH_ENOTFOUND;
 	if (!buf)
 		return BH_EINVAL;
-	struct bh_rd r = bh_rd_init(buf, len);
-	uint8_t ver = bh_rd_u8(&r);
-	uint8_t csf = bh_rd_u8(&r);
-	const uint8_t *hash = bh_rd_ptr(&r, 16);
-	uint16_t n = bh_rd_u16(&r);
-	if (!bh_rd_ok(&r))
+	if (len < BLOB_HDR)
 		return BH_EMALFORMED;
-	if (ver != BLOB_VERSION)
+	if (buf[0] != BLOB_VERSION)
 		return BH_ECORRUPT;
-	if (bh_rd_left(&r) != 4u * n)
+	uint16_t n = bh_get16(buf + 18);
+	if (len - BLOB_HDR != 4u * n)
 		return BH_EMALFORMED;
 	/* Validate everything before touching the connection's state. */
+	const uint8_t *e = buf + BLOB_HDR;
 	unsigned keep = 0;
-	struct bh_rd chk = r;
-	for (unsigned i = 0; i < n; i++) {
-		uint16_t h = bh_rd_u16(&chk);
-		uint16_t v = bh_rd_u16(&chk);
-		const struct gatts_attr *a = gatts_find(s, h);
-		if (a && a->kind == GATTS_K_CCCD && v && !(v & ~3u))
-			keep++;
-	}
+	for (unsigned i = 0; i < n; i++)
+		keep += blob_entry_ok(s, e + 4 * i);
 	if (keep > s->cfg.max_cccds)
 		return BH_ENOSPACE;
 	c->ncccd = 0;
 	for (unsigned i = 0; i < n; i++) {
-		uint16_t h = bh_rd_u16(&r);
-		uint16_t v = bh_rd_u16(&r);
-		const struct gatts_attr *a = gatts_find(s, h);
-		if (!a || a->kind != GATTS_K_CCCD || !v || (v & ~3u))
+		uint16_t h = bh_get16(e + 4 * i);
+		if (!blob_entry_ok(s, e + 4 * i))
 			continue; /* the database changed since the bond was made */
 		bool dup = false;
 		for (unsigned k = 0; k < c->ncccd; k++)
@@ -203,13 +199,13 @@ bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t 
 		if (dup)
 			continue;
 		c->cccd[c->ncccd].handle = h;
-		c->cccd[c->ncccd++].value = v;
+		c->cccd[c->ncccd++].value = bh_get16(e + 4 * i + 2);
 	}
-	c->csf = csf & GATTS_CSF_KNOWN_BITS;
+	c->csf = buf[1] & GATTS_CSF_KNOWN_BITS;
 	/* No hash to compare (it cannot be computed now): unaware, the side
 	 * that costs a Service Changed, not a client with a wrong cache. */
 	const uint8_t *cur = gatts_hash(s, NULL);
-	c->cache = cur && memcmp(hash, cur, 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
+	c->cache = cur && memcmp(buf + 2, cur, 16) == 0 ? GATTS_AWARE : GATTS_UNAWARE;
 	/* The database changed while this bonded client was away: tell it,
 	 * with the whole range since what changed is not known (Part G, 7.1). */
 	uint16_t sc_cccd = bh_gatts_cccd_handle(s, s->sc_handle);

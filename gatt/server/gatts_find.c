@@ -13,9 +13,7 @@ uint8_t gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct b
 {
 	uint16_t start = p->u.range.start, end = p->u.range.end;
 	size_t mtu = gatts_mtu(s, c->conn);
-	struct bh_wr w = bh_wr_init(s->scratch, mtu);
-	bh_wr_u8(&w, BH_ATT_FIND_INFO_RSP);
-	bh_wr_u8(&w, 0);
+	size_t off = 2;
 	uint8_t tlen = 0;
 	for (size_t i = gatts_lower_bound(s, start); i < s->nattrs; i++) {
 		const struct gatts_attr *a = &s->attrs[i];
@@ -24,16 +22,18 @@ uint8_t gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct b
 		/* One format per response: 16-bit (1) or 128-bit (2) types. */
 		if (tlen && a->type.len != tlen)
 			break;
-		if (w.cap - w.len < 2u + a->type.len)
+		if (mtu - off < 2u + a->type.len)
 			break;
 		tlen = a->type.len;
-		bh_wr_u16(&w, a->handle);
-		bh_wr_bytes(&w, a->type.val, a->type.len);
+		bh_put16(s->scratch + off, a->handle);
+		memcpy(s->scratch + off + 2, a->type.val, tlen);
+		off += 2u + tlen;
 	}
 	if (!tlen)
 		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
+	s->scratch[0] = BH_ATT_FIND_INFO_RSP;
 	s->scratch[1] = tlen == 2 ? 1 : 2;
-	q->rsp_len = w.len;
+	q->rsp_len = off;
 	return 0;
 }
 
@@ -63,12 +63,10 @@ uint8_t gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struc
 {
 	uint16_t start = p->u.find_by_type_req.start, end = p->u.find_by_type_req.end;
 	size_t mtu = gatts_mtu(s, c->conn);
-	struct bh_wr w = bh_wr_init(s->scratch, mtu);
-	bh_wr_u8(&w, BH_ATT_FIND_BY_TYPE_RSP);
-	unsigned found = 0;
+	size_t off = 1;
 	for (size_t i = gatts_lower_bound(s, start); i < s->nattrs; i++) {
 		const struct gatts_attr *a = &s->attrs[i];
-		if (a->handle > end || w.cap - w.len < 4)
+		if (a->handle > end || mtu - off < 4)
 			break;
 		if (!gatts_type_eq16(a, p->u.find_by_type_req.type))
 			continue;
@@ -78,13 +76,14 @@ uint8_t gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struc
 			continue;
 		/* Group End Handle: the group's end for grouping types, the
 		 * handle itself otherwise (3.4.3.4). */
-		bh_wr_u16(&w, a->handle);
-		bh_wr_u16(&w, is_group_type16(gatts_type16(a)) ? a->end : a->handle);
-		found++;
+		bh_put16(s->scratch + off, a->handle);
+		bh_put16(s->scratch + off + 2, is_group_type16(gatts_type16(a)) ? a->end : a->handle);
+		off += 4;
 	}
-	if (!found)
+	if (off == 1)
 		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
-	q->rsp_len = w.len;
+	s->scratch[0] = BH_ATT_FIND_BY_TYPE_RSP;
+	q->rsp_len = off;
 	return 0;
 }
 

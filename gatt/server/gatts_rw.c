@@ -40,11 +40,10 @@ uint8_t gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct b
 	size_t off = 1;
 	bool full = false;
 	uint8_t val[BH_ATT_MAX_VALUE];
-	struct bh_rd r = bh_rd_init(p->u.read_mult_req.handles, p->u.read_mult_req.count * 2);
 	/* Every handle is checked before anything is answered: one bad
 	 * handle makes the whole response an error (3.4.4.7, 3.4.4.11). */
 	for (size_t i = 0; i < p->u.read_mult_req.count; i++) {
-		uint16_t h = bh_rd_u16(&r);
+		uint16_t h = bh_get16(p->u.read_mult_req.handles + 2 * i);
 		struct gatts_attr *a = attr_at(s, h);
 		q->handle = h;
 		if (!a)
