@@ -507,16 +507,12 @@ static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, 
 	}
 	if (!len || len % el)
 		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(data, len);
 	uint16_t next = d->cur;
-	while (bh_rd_left(&r) >= el) {
-		uint16_t s = bh_rd_u16(&r), e = bh_rd_u16(&r);
+	for (const uint8_t *p = data; p < data + len; p += el) {
+		uint16_t s = bh_get16(p), e = bh_get16(p + 2);
 		bh_uuid u = d->filter;
-		if (el > 4) {
-			const uint8_t *p = bh_rd_ptr(&r, el - 4);
-			if (!p || bh_uuid_from_le(&u, p, el - 4) != BH_OK)
-				return BH_EPROTO;
-		}
+		if (el > 4 && bh_uuid_from_le(&u, p + 4, el - 4) != BH_OK)
+			return BH_EPROTO;
 		if (s < next || e < s || s > d->hi)
 			return BH_EPROTO;
 		int known = svc_index(c, s);
@@ -535,7 +531,7 @@ static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, 
 			break;
 		next = (uint16_t)(e + 1);
 	}
-	return bh_rd_ok(&r) ? BH_OK : BH_EPROTO;
+	return BH_OK;
 }
 
 /* One element of a Read By Type (includes, characteristics) or Find
@@ -639,10 +635,8 @@ static bh_status on_elems(struct gattc_op *op, const struct bh_att_pdu *pdu, uin
 	}
 	if (!ok)
 		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(data, len);
 	uint16_t next = d->cur;
-	while (bh_rd_left(&r) >= el) {
-		const uint8_t *p = bh_rd_ptr(&r, el);
+	for (const uint8_t *p = data; len >= el; p += el, len -= el) {
 		uint16_t h = bh_get16(p);
 		if (h < next || h > d->range_end)
 			return BH_EPROTO;

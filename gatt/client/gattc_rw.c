@@ -32,18 +32,20 @@ bool bh_gattc_result_pair(const struct bh_gattc_result *res, unsigned i, uint16_
 static unsigned walk_tuples(const uint8_t *data, size_t len, int want, const uint8_t **v,
 			    size_t *vl)
 {
-	struct bh_rd r = bh_rd_init(data, len);
 	unsigned n = 0;
-	while (bh_rd_left(&r) >= 2) {
-		uint16_t l = bh_rd_u16(&r);
-		size_t left = bh_rd_left(&r);
-		size_t take = l < left ? l : left;
-		const uint8_t *p = bh_rd_ptr(&r, take);
+	while (len >= 2) {
+		size_t take = bh_get16(data);
+		data += 2;
+		len -= 2;
+		if (take > len)
+			take = len;
 		if ((int)n == want) {
-			*v = p;
+			*v = data;
 			*vl = take;
 			return n + 1;
 		}
+		data += take;
+		len -= take;
 		n++;
 	}
 	return n;
@@ -192,35 +194,33 @@ static bh_status check_pairs(const struct gattc_op *op, const struct bh_att_pdu 
 	unsigned el = pdu->u.read_by_type_rsp.elem_len;
 	if (el < 2)
 		return BH_EPROTO;
-	struct bh_rd r = bh_rd_init(pdu->u.read_by_type_rsp.data, pdu->u.read_by_type_rsp.len);
+	const uint8_t *p = pdu->u.read_by_type_rsp.data;
+	size_t left = pdu->u.read_by_type_rsp.len;
 	uint32_t next = op->start;
-	while (bh_rd_left(&r) >= el) {
-		uint16_t h = bh_rd_u16(&r);
-		bh_rd_ptr(&r, el - 2u);
+	for (; left >= el; p += el, left -= el) {
+		uint16_t h = bh_get16(p);
 		if (h < next || h > op->end)
 			return BH_EPROTO;
 		next = (uint32_t)h + 1;
 	}
-	return bh_rd_left(&r) == 0 && bh_rd_ok(&r) ? BH_OK : BH_EPROTO;
+	return left == 0 ? BH_OK : BH_EPROTO;
 }
 
 static bh_status check_tuples(const struct gattc_op *op, const uint8_t *data, size_t len)
 {
-	struct bh_rd r = bh_rd_init(data, len);
 	unsigned n = 0;
-	while (bh_rd_left(&r)) {
-		uint16_t l = bh_rd_u16(&r);
-		if (!bh_rd_ok(&r))
+	for (size_t left = len; left; n++) {
+		if (left < 2)
 			return BH_EPROTO; /* a dangling half length field */
-		if (l > bh_rd_left(&r)) {
+		size_t l = bh_get16(data + len - left);
+		left -= 2;
+		if (l > left) {
 			/* Only the last value may be cut, and only by a full PDU. */
 			if (1 + len < gattc_mtu(op->c))
 				return BH_EPROTO;
-			bh_rd_rest(&r, &len);
-		} else {
-			bh_rd_ptr(&r, l);
+			l = left;
 		}
-		n++;
+		left -= l;
 	}
 	return n <= op->n_handles ? BH_OK : BH_EPROTO;
 }
