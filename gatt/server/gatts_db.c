@@ -116,26 +116,29 @@ static bh_status recompute_hash(struct bh_gatts *s)
 		BH_LOGF(s->env, BH_LOG_ERROR, "gatt", "no memory for the database hash");
 		return st;
 	}
-	struct bh_wr w = bh_wr_init(s->hash_msg, s->hash_cap);
+	/* The reservation counted these same octets: they fit. */
+	size_t len = 0;
 	for (size_t i = 0; i < s->nattrs; i++) {
 		const struct gatts_attr *a = &s->attrs[i];
-		int part = hash_part(a);
-		if (!part)
+		size_t n = gatts_hash_bytes(a);
+		if (!n)
 			continue;
-		bh_wr_u16(&w, a->handle);
-		bh_wr_bytes(&w, a->type.val, 2);
-		if (part == 2)
-			bh_wr_bytes(&w, a->val, a->len);
+		uint8_t *m = s->hash_msg + len;
+		bh_put16(m, a->handle);
+		memcpy(m + 2, a->type.val, 2);
+		if (n > 4)
+			memcpy(m + 4, a->val, n - 4);
+		len += n;
 	}
 	/* A hash known for exactly these octets is the hash (cfg.hash_lookup). */
 	uint8_t known[16];
-	if (s->cfg.hash_lookup && s->cfg.hash_lookup(s->cfg.hash_cache_ctx, s->hash_msg, w.len, known)) {
+	if (s->cfg.hash_lookup && s->cfg.hash_lookup(s->cfg.hash_cache_ctx, s->hash_msg, len, known)) {
 		memcpy(s->hash, known, 16);
 		s->hash_stale = false;
 		return BH_OK;
 	}
 	uint8_t key[16] = { 0 };
-	st = bh_aes_cmac(key, s->hash_msg, w.len, s->hash);
+	st = bh_aes_cmac(key, s->hash_msg, len, s->hash);
 	if (st != BH_OK) {
 		const char *why = st == BH_ENOTSUP ? bh_crypto_error() : NULL;
 		BH_LOGF(s->env, BH_LOG_ERROR, "gatt", "database hash: AES-CMAC failed: %s",
@@ -144,7 +147,7 @@ static bh_status recompute_hash(struct bh_gatts *s)
 	}
 	s->hash_stale = false;
 	if (s->cfg.hash_store)
-		s->cfg.hash_store(s->cfg.hash_cache_ctx, s->hash_msg, w.len, s->hash);
+		s->cfg.hash_store(s->cfg.hash_cache_ctx, s->hash_msg, len, s->hash);
 	return BH_OK;
 }
 
