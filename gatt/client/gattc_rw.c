@@ -253,7 +253,16 @@ void gattc_rw_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pd
 	}
 
 	switch (op->kind) {
+	case OP_READ_MULT_VAR: {
+		bh_status r = check_tuples(op, pdu->u.value.value, pdu->u.value.len);
+		if (r) {
+			gattc_complete(op, r, &res);
+			return;
+		}
+	}
+		/* fall through */
 	case OP_READ:
+	case OP_READ_MULT:
 		res.value = pdu->u.value.value;
 		res.len = pdu->u.value.len;
 		gattc_complete(op, BH_OK, &res);
@@ -284,22 +293,6 @@ void gattc_rw_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *pd
 		res.len = pdu->u.read_by_type_rsp.len;
 		res.elem_len = pdu->u.read_by_type_rsp.elem_len;
 		res.handle = bh_get16(res.value);
-		gattc_complete(op, BH_OK, &res);
-		return;
-	}
-	case OP_READ_MULT:
-		res.value = pdu->u.value.value;
-		res.len = pdu->u.value.len;
-		gattc_complete(op, BH_OK, &res);
-		return;
-	case OP_READ_MULT_VAR: {
-		bh_status r = check_tuples(op, pdu->u.value.value, pdu->u.value.len);
-		if (r) {
-			gattc_complete(op, r, &res);
-			return;
-		}
-		res.value = pdu->u.value.value;
-		res.len = pdu->u.value.len;
 		gattc_complete(op, BH_OK, &res);
 		return;
 	}
