@@ -239,14 +239,16 @@ static enum bh_chipset_vendor choose(struct bh_chipset *c, bool *forced_bad)
  * HCI version, HCI revision, LMP version, manufacturer, LMP subversion. */
 static void on_version(struct bh_chipset *c, const uint8_t *rp, size_t n)
 {
-	struct bh_rd r = bh_rd_init(rp, n);
-	uint8_t st = bh_rd_u8(&r);
-	c->rep.hci_version = bh_rd_u8(&r);
-	c->rep.hci_revision = bh_rd_u16(&r);
-	bh_rd_u8(&r);
-	c->rep.manufacturer = bh_rd_u16(&r);
-	c->rep.lmp_subversion = bh_rd_u16(&r);
-	if (!bh_rd_ok(&r) || st) {
+	/* A short answer's missing octets read as zero in the report, as the
+	 * reader gave them. */
+	uint8_t v[9] = { 0 };
+	memcpy(v, rp, n < sizeof(v) ? n : sizeof(v));
+	uint8_t st = v[0];
+	c->rep.hci_version = v[1];
+	c->rep.hci_revision = bh_get16(v + 2);
+	c->rep.manufacturer = bh_get16(v + 5);
+	c->rep.lmp_subversion = bh_get16(v + 7);
+	if (n < sizeof(v) || st) {
 		chipset_finish(c, BH_CHIPSET_FAILED, st ? BH_HCI_STATUS(st) : BH_EMALFORMED,
 			       "Read Local Version failed (%s)",
 			       st ? "controller refused it" : "short answer");

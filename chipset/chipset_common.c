@@ -58,20 +58,19 @@ bool chipset_evt_parse(const uint8_t *pkt, size_t len, struct chipset_evt *e)
 	*e = (struct chipset_evt){ 0 };
 	if (len < 2)
 		return false;
-	struct bh_rd r = bh_rd_init(pkt, len);
-	uint8_t code = bh_rd_u8(&r);
-	uint8_t plen = bh_rd_u8(&r);
-	if (bh_rd_left(&r) < plen)
+	/* Code(1) Length(1), then Length octets: every read below is inside. */
+	uint8_t code = pkt[0], plen = pkt[1];
+	if (len - 2 < plen)
 		return false;
 	if (code == HCI_EVT_CMD_STATUS && plen >= 4) {
+		/* Status(1) Num_HCI_Command_Packets(1) Opcode(2) */
 		e->kind = CHIPSET_EVT_STATUS;
-		e->status = bh_rd_u8(&r);
-		bh_rd_u8(&r);
-		e->opcode = bh_rd_u16(&r);
+		e->status = pkt[2];
+		e->opcode = bh_get16(pkt + 4);
 	} else if (code == HCI_EVT_CMD_COMPLETE && plen >= 3) {
+		/* Num_HCI_Command_Packets(1) Opcode(2) Return_Parameters */
 		e->kind = CHIPSET_EVT_COMPLETE;
-		bh_rd_u8(&r);
-		e->opcode = bh_rd_u16(&r);
+		e->opcode = bh_get16(pkt + 3);
 		e->params = pkt + 5;
 		e->len = plen - 3u;
 	} else if (code == HCI_EVT_VENDOR && plen >= 1) {

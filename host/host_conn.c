@@ -379,17 +379,15 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 {
 	struct bh_host *h = ctx;
 	/* A slot made before and free now first, else a slot not made yet. */
-	unsigned slot = h->max_conns, fresh = h->max_conns;
+	unsigned slot = h->max_conns;
 	for (unsigned i = 0; i < h->max_conns; i++) {
-		if (!h->conns[i]) {
-			if (fresh == h->max_conns)
-				fresh = i;
-		} else if (!h->conns[i]->used && slot == h->max_conns) {
+		if (h->conns[i] && !h->conns[i]->used) {
 			slot = i;
+			break;
 		}
+		if (!h->conns[i] && slot == h->max_conns)
+			slot = i;
 	}
-	if (slot == h->max_conns)
-		slot = fresh;
 	/* Made on first use: a slot never used costs a pointer. Out of memory
 	 * refuses the link as a full table does. */
 	if (slot == h->max_conns ||

@@ -150,8 +150,12 @@ struct bh_host {
 
 	struct bh_hci *hci;
 	struct bh_hci_port hci_port;
+#ifdef BH_HOST_CHIPSET_OFF
+	struct host_chipset_off *chipset_off; /* its reports; NULL: no bring-up */
+#else
 	struct bh_chipset *chipset; /* NULL: no vendor bring-up (host_chipset.c) */
 	struct bh_uart_baud *uart_baud; /* UART speed change after it, or NULL */
+#endif
 	struct bh_l2cap *l2cap;
 	struct bh_l2cap_port l2cap_port;
 	struct bh_gap *gap;
@@ -348,10 +352,17 @@ int host_chipset_init(struct bh_host *h, char *err, size_t errlen);
 void host_chipset_free(struct bh_host *h);
 /* Starts bring-up if it applies; false: go straight to the HCI init. */
 bool host_chipset_start(struct bh_host *h);
+#ifdef BH_HOST_CHIPSET_OFF
+/* host_chipset_off.c: nothing runs between its start and the HCI init. */
+#define host_chipset_rx(h, type, pkt, len) ((void)(h), false)
+#define host_chipset_lost(h, why) ((void)(h), (void)(why))
+#define host_chipset_deadline(h) ((void)(h), BH_NEVER)
+#else
 /* A packet from the controller; true if bring-up took it. */
 bool host_chipset_rx(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len);
 void host_chipset_lost(struct bh_host *h, bh_status why);
 bh_time_ms host_chipset_deadline(struct bh_host *h);
+#endif
 /* host_lower.c: one packet to the controller, through the trace. */
 int host_lower_send(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len);
 

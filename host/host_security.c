@@ -110,6 +110,16 @@ static void identity_error(struct bh_host *h, bh_status st, char *err, size_t er
 
 /* ---- CCCD state with the bond ---- */
 
+/* The bond's copy of a state takes the link's when they differ. */
+static bool take_changed(uint8_t *dst, size_t *dst_len, const uint8_t *src, size_t len)
+{
+	if (len == *dst_len && !memcmp(src, dst, len))
+		return false;
+	memcpy(dst, src, len);
+	*dst_len = len;
+	return true;
+}
+
 /* Keeps what a bonded peer's link learned (its CCCD values, our GATT cache of
  * its database) in its bond: one read, and one atomic write only when
  * something changed. */
@@ -128,19 +138,12 @@ void host_save_conn_state(struct bh_host *h, struct host_conn *c, bool with_cach
 		goto out;
 	bool changed = false;
 	size_t len = 0;
-	if (bh_gatts_export_cccd(h->gatts, c->handle, blob, BH_BOND_CCCD_MAX, &len) == BH_OK &&
-	    (len != b->cccd_len || memcmp(blob, b->cccd, len))) {
-		memcpy(b->cccd, blob, len);
-		b->cccd_len = len;
-		changed = true;
-	}
+	if (bh_gatts_export_cccd(h->gatts, c->handle, blob, BH_BOND_CCCD_MAX, &len) == BH_OK)
+		changed = take_changed(b->cccd, &b->cccd_len, blob, len);
 	if (with_cache && c->gattc && bh_gattc_service_count(c->gattc)) {
 		len = bh_gattc_export(c->gattc, blob, BH_BOND_GATT_CACHE_MAX);
-		if (len && (len != b->gatt_cache_len || memcmp(blob, b->gatt_cache, len))) {
-			memcpy(b->gatt_cache, blob, len);
-			b->gatt_cache_len = len;
-			changed = true;
-		}
+		if (len)
+			changed |= take_changed(b->gatt_cache, &b->gatt_cache_len, blob, len);
 	}
 	if (changed)
 		host_bond_save(h, b);
@@ -396,11 +399,8 @@ int host_security_init(struct bh_host *h, char *err, size_t errlen)
 		}
 		if (h->cfg.new_identity)
 			host_log(h, BH_LOG_WARN,
-				 "started a new identity (static address %02X:%02X:%02X:%02X:%02X:%02X): "
-				 "bonded peers must pair again",
-				 h->ident.static_addr.val[5], h->ident.static_addr.val[4],
-				 h->ident.static_addr.val[3], h->ident.static_addr.val[2],
-				 h->ident.static_addr.val[1], h->ident.static_addr.val[0]);
+				 "started a new identity (static address %s): bonded peers must pair again",
+				 bh_addr_str_bare(&h->ident.static_addr, (char[BH_ADDR_STRLEN]){ 0 }));
 	}
 	return BH_OK;
 }

@@ -103,7 +103,6 @@ struct parsed {
  * never runs past the buffer; any deviation from what we write is corrupt. */
 static bh_status parse_file(const uint8_t *data, size_t len, const char *magic, struct parsed *out)
 {
-	struct bh_rd r = bh_rd_init(data, len);
 	size_t mlen = strlen(magic);
 	size_t csum_line = strlen(CSUM_KEY) + CSUM_HEX + 1;
 	if (len < mlen + 1 + csum_line)
@@ -127,20 +126,17 @@ static bh_status parse_file(const uint8_t *data, size_t len, const char *magic, 
 	if (bh_ct_memcmp(want, got, 32) != 0)
 		return BH_ECORRUPT;
 
-	r.len = body;
-	const uint8_t *m = bh_rd_ptr(&r, mlen + 1);
-	if (!m || memcmp(m, magic, mlen) != 0 || m[mlen] != '\n')
+	/* body >= mlen + 1 (the length check above): the magic line fits. */
+	if (memcmp(data, magic, mlen) != 0 || data[mlen] != '\n')
 		return BH_ECORRUPT;
+	const uint8_t *end = data + body;
 	out->n = 0;
-	while (bh_rd_left(&r) > 0) {
-		size_t left = bh_rd_left(&r);
-		const uint8_t *start = r.p + r.off;
-		const uint8_t *nl = memchr(start, '\n', left);
+	for (const uint8_t *line = data + mlen + 1; line < end;) {
+		const uint8_t *nl = memchr(line, '\n', (size_t)(end - line));
 		if (!nl)
 			return BH_ECORRUPT;
-		size_t ll = (size_t)(nl - start);
-		const uint8_t *line = bh_rd_ptr(&r, ll + 1);
-		const uint8_t *eq = line ? memchr(line, '=', ll) : NULL;
+		size_t ll = (size_t)(nl - line);
+		const uint8_t *eq = memchr(line, '=', ll);
 		if (!eq || eq == line || out->n == KV_MAX)
 			return BH_ECORRUPT;
 		struct kv *kv = &out->kv[out->n++];
@@ -149,6 +145,7 @@ static bh_status parse_file(const uint8_t *data, size_t len, const char *magic, 
 		kv->val = (const char *)eq + 1;
 		kv->val_len = ll - kv->key_len - 1;
 		kv->used = false;
+		line = nl + 1;
 		for (size_t i = 0; i + 1 < out->n; i++)
 			if (out->kv[i].key_len == kv->key_len &&
 			    memcmp(out->kv[i].key, kv->key, kv->key_len) == 0)

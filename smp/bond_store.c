@@ -463,19 +463,15 @@ static bool mkdirs(const char *dir)
 
 static char *default_dir(void)
 {
-	const char *x = getenv("XDG_STATE_HOME");
-	char *d = NULL;
-	if (x && x[0] == '/') { /* the XDG spec says relative paths are invalid */
-		if (asprintf(&d, "%s/blehost", x) < 0)
-			d = NULL;
-		return d;
+	const char *base = getenv("XDG_STATE_HOME"), *sub = "/blehost";
+	if (!base || base[0] != '/') { /* the XDG spec says relative paths are invalid */
+		base = getenv("HOME");
+		sub = "/.local/state/blehost";
+		if (!base || !base[0])
+			return NULL;
 	}
-	const char *h = getenv("HOME");
-	if (!h || !h[0])
-		return NULL;
-	if (asprintf(&d, "%s/.local/state/blehost", h) < 0)
-		d = NULL;
-	return d;
+	char *d;
+	return asprintf(&d, "%s%s", base, sub) < 0 ? NULL : d;
 }
 
 /* A temp file is an interrupted save: the old file (if any) is still whole

@@ -166,10 +166,10 @@ bool smp_refuse_downgrade(struct bh_smp *smp, struct smp_conn *c, const bh_addr 
 	if (!reason)
 		return false;
 	SMP_LOG(smp, BH_LOG_WARN,
-		"0x%04x pairing refused: it would replace the bond of %02X:%02X:%02X:%02X:%02X:%02X "
+		"0x%04x pairing refused: it would replace the bond of %s "
 		"(%s, %sauthenticated, key size %u) with %s (%s, %s, key size %u); the bond is kept",
-		c->handle, identity->val[5], identity->val[4], identity->val[3], identity->val[2],
-		identity->val[1], identity->val[0], old_sc ? "SC" : "legacy", old_auth ? "" : "un",
+		c->handle, bh_addr_str_bare(identity, (char[BH_ADDR_STRLEN]){ 0 }),
+		old_sc ? "SC" : "legacy", old_auth ? "" : "un",
 		old_ks, what, c->sc ? "SC" : "legacy", smp_method_str(c->method), c->key_size);
 	smp_fail_status(smp, c, reason, BH_EDOWNGRADE);
 	return true;
