@@ -25,19 +25,25 @@ static unsigned sdu_blocks_since(unsigned since)
 	return n;
 }
 
+/* Two linked nodes, b serving SPSM, with no allocation failing. */
+static void linked_pair(struct node *a, struct node *b)
+{
+	fail_after = -1;
+	node_init(a, BH_L2CAP_CENTRAL);
+	node_init(b, BH_L2CAP_PERIPHERAL);
+	link_nodes(a, b);
+	assert_int_equal(bh_l2cap_coc_register(b->l2, SPSM), 0);
+}
+
 static void test_buffers_made_on_use(void **state)
 {
 	(void)state;
-	fail_after = -1;
 	unsigned before = alloc_count;
 	struct node a, b;
-	node_init(&a, BH_L2CAP_CENTRAL); /* max_channels 8 by default */
-	node_init(&b, BH_L2CAP_PERIPHERAL);
-	link_nodes(&a, &b);
+	linked_pair(&a, &b); /* max_channels 8 by default */
 	assert_true(alloc_count - before < FAIL_ALLOC_LOG);
 	assert_int_equal(sdu_blocks_since(before), 0);
 
-	assert_int_equal(bh_l2cap_coc_register(b.l2, SPSM), 0);
 	uint16_t cid;
 	before = alloc_count;
 	assert_int_equal(bh_l2cap_coc_connect(a.l2, H, SPSM, &cid), 0);
@@ -61,12 +67,8 @@ static void test_buffers_made_on_use(void **state)
 static void test_our_connect_without_memory(void **state)
 {
 	(void)state;
-	fail_after = -1;
 	struct node a, b;
-	node_init(&a, BH_L2CAP_CENTRAL);
-	node_init(&b, BH_L2CAP_PERIPHERAL);
-	link_nodes(&a, &b);
-	assert_int_equal(bh_l2cap_coc_register(b.l2, SPSM), 0);
+	linked_pair(&a, &b);
 	uint16_t cid;
 	for (long k = 0; k < 2; k++) { /* the first buffer, then the second */
 		fail_after = k;
@@ -87,12 +89,8 @@ static void test_our_connect_without_memory(void **state)
 static void test_peer_request_without_memory(void **state)
 {
 	(void)state;
-	fail_after = -1;
 	struct node a, b;
-	node_init(&a, BH_L2CAP_CENTRAL);
-	node_init(&b, BH_L2CAP_PERIPHERAL);
-	link_nodes(&a, &b);
-	assert_int_equal(bh_l2cap_coc_register(b.l2, SPSM), 0);
+	linked_pair(&a, &b);
 	uint16_t cid;
 	assert_int_equal(bh_l2cap_coc_connect(a.l2, H, SPSM, &cid), 0);
 	/* a's request is out; b cannot make its buffers when it arrives. */
