@@ -13,7 +13,12 @@
  * chipset line of bring-up.
  * `off` is for a -Duart_speed=false build (as test_uart_speed_off): the
  * same spec makes bring-up fail with BH_ENOTSUP, 0xFC18 is never sent, the
- * tty stays at 115200 and the report names the option. */
+ * tty stays at 115200 and the report names the option.
+ * `chipset_off` is for a -Dchipset=false build (as test_chipset_host_off):
+ * a forced vendor driver makes bring-up fail with BH_ENOTSUP and a report
+ * that names the option, with no vendor command sent; "auto" brings the
+ * controller up as it is and says so; "none" and the default (no USB id)
+ * ask nothing of the chipset layer. */
 #include <blehost/blehost.h>
 #include <blehost/chipset.h>
 #include <blehost/transport.h>
@@ -179,10 +184,56 @@ static int off(struct fake *f, struct bh_host *h)
 	return rc;
 }
 
+/* -Dchipset=false through the whole host: one bring-up per driver name. */
+static int chipset_off(void)
+{
+	/* outcome -1: no report (nothing asked of the chipset layer). */
+	static const struct {
+		const char *driver;
+		bh_status start;
+		int outcome;
+	} cases[] = { { "realtek", BH_ENOTSUP, BH_CHIPSET_FAILED },
+		      { "auto", BH_OK, BH_CHIPSET_NOTHING_TO_DO },
+		      { "none", BH_OK, -1 },
+		      { NULL, BH_OK, -1 } };
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake *f = fake_new_pty("serial", ",115200");
+		if (!f)
+			return 2;
+		fake_set_answer(f, 0x1001, ver, sizeof(ver));
+		struct bh_host_config cfg;
+		bh_host_config_default(&cfg);
+		cfg.store_dir = "";
+		cfg.transport = fake_transport(f);
+		cfg.chipset = cases[i].driver;
+		char err[256] = "";
+		struct bh_host *h = bh_host_new(&cfg, NULL, err, sizeof(err));
+		if (!h || fake_accept(f, bh_host_loop(h))) {
+			fprintf(stderr, "no host: %s\n", err);
+			return 2;
+		}
+		bh_status st = bh_host_start_sync(h, 5000);
+		const struct bh_chipset_report *r = bh_host_chipset(h);
+		printf("driver %s: start %s; report %s %s\n",
+		       cases[i].driver ? cases[i].driver : "(default)", bh_strerror(st),
+		       r ? bh_chipset_outcome_str(r->outcome) : "none", r ? r->message : "");
+		if (st != cases[i].start || (r ? (int)r->outcome : -1) != cases[i].outcome ||
+		    (r && (r->status != cases[i].start || !strstr(r->message, "-Dchipset=false"))) ||
+		    fake_cmd_count(f, 0xfc6d) || fake_cmd_count(f, 0xfc61))
+			rc = 1;
+		fake_free(f);
+		bh_host_free(h);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	refuse = argc > 1 && !strcmp(argv[1], "refused");
 	setenv("BLEHOST_FIRMWARE_PATH", "/nonexistent-blehost-firmware", 1);
+	if (argc == 2 && !strcmp(argv[1], "chipset_off"))
+		return chipset_off();
 	if (argc == 4 && !strcmp(argv[1], "cli")) {
 		refuse = !strcmp(argv[2], "refused");
 		return cli(argv[3]);
