@@ -11,10 +11,10 @@
  * same fake served from this process, and checks what it prints: the
  * speed and flow control in use, the speed change's outcome, and the
  * chipset line of bring-up.
- * `off` is for a -Duart_speed=false build (as test_uart_speed_off): the
+ * `off` is for a -Duart_speed=false build (as test uart_speed_off): the
  * same spec makes bring-up fail with BH_ENOTSUP, 0xFC18 is never sent, the
  * tty stays at 115200 and the report names the option.
- * `chipset_off` is for a -Dchipset=false build (as test_chipset_host_off):
+ * `chipset_off` is for a -Dchipset=false build (as test chipset_host_off):
  * a forced vendor driver makes bring-up fail with BH_ENOTSUP and a report
  * that names the option, with no vendor command sent; "auto" brings the
  * controller up as it is and says so; "none" and the default (no USB id)
