@@ -14,6 +14,9 @@
  *       (bh_host_config.db_hash_dir): keep the Database Hash there, so a
  *       second start with the same database serves it without computing
  *       it (and without loading libcrypto: libcrypto=0 in its line).
+ *       built instead of HASH_DIR: no directory, but the hash made for the
+ *       demo database when this program was built (bench_db_hash.c,
+ *       bh_host_config.db_hash_known), so even a first start computes none.
  *   bench_e2e central ADDR N     connect, exchange MTU, discover the demo
  *       database, subscribe to the heart rate value, receive until the
  *       notification numbered N-1 arrives or the peer disconnects.
@@ -30,6 +33,11 @@
  * Needs $BLEHOST_TRANSPORT (tests/harness/with-btvirt.sh). */
 #include "bench_peer.h"
 #include "no_libcrypto.h"
+
+/* The demo database's gatt_db_hash file, made at build time
+ * (bench_db_hash.c, embedded by tools/embed_text.py). */
+extern const char demo_db_hash[];
+extern const size_t demo_db_hash_len;
 
 #include <blehost/bh_bytes.h>
 
@@ -62,8 +70,15 @@ static long peak_rss_kb(void)
 
 static int run_peer(uint32_t n, size_t len, const char *hash_dir)
 {
+	struct bh_host_config cfg;
+	bench_host_config(&cfg, hash_dir);
+	if (hash_dir && !strcmp(hash_dir, "built")) {
+		cfg.db_hash_dir = NULL;
+		cfg.db_hash_known = (const uint8_t *)demo_db_hash;
+		cfg.db_hash_known_len = demo_db_hash_len;
+	}
 	struct bench_peer p;
-	if (bench_peer_start(&p, "bench-e2e", len, n, hash_dir))
+	if (bench_peer_start(&p, "bench-e2e", len, n, &cfg))
 		return 1;
 	uint64_t seen = 0;
 	double last = seconds();
@@ -274,7 +289,7 @@ int main(int argc, char **argv)
 		return run_central(argv[2], (uint32_t)strtoul(argv[3], NULL, 10));
 	if (argc == 5 && !strcmp(argv[1], "central2"))
 		return run_central2(argv[2], argv[3], (uint32_t)strtoul(argv[4], NULL, 10));
-	fprintf(stderr, "usage: %s startup | peer N LEN [HASH_DIR] | central ADDR N | central2 ADDR ADDR N\n",
+	fprintf(stderr, "usage: %s startup | peer N LEN [HASH_DIR|built] | central ADDR N | central2 ADDR ADDR N\n",
 		argv[0]);
 	return 2;
 }

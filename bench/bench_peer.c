@@ -6,15 +6,23 @@
 #include <stdio.h>
 #include <string.h>
 
-struct bh_host *bench_start_host(const struct bh_host_events *ev, const char *who,
-				 const char *hash_dir)
+void bench_host_config(struct bh_host_config *cfg, const char *hash_dir)
 {
-	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.store_dir = "";
-	cfg.db_hash_dir = hash_dir;
+	bh_host_config_default(cfg);
+	cfg->store_dir = "";
+	cfg->db_hash_dir = hash_dir;
+}
+
+struct bh_host *bench_start_host(const struct bh_host_events *ev, const char *who,
+				 const struct bh_host_config *cfg)
+{
+	struct bh_host_config def;
+	if (!cfg) {
+		bench_host_config(&def, NULL);
+		cfg = &def;
+	}
 	char err[256];
-	struct bh_host *h = bh_host_new(&cfg, ev, err, sizeof(err));
+	struct bh_host *h = bh_host_new(cfg, ev, err, sizeof(err));
 	if (!h || bh_host_start_sync(h, 10000)) {
 		fprintf(stderr, "%s: %s\n", who, h ? "bring-up failed" : err);
 		if (h)
@@ -73,7 +81,7 @@ static void peer_disconnected(void *ctx, uint16_t conn, uint8_t reason)
 }
 
 int bench_peer_start(struct bench_peer *p, const char *name, size_t len, uint64_t limit,
-		     const char *hash_dir)
+		     const struct bh_host_config *cfg)
 {
 	memset(p, 0, sizeof(*p));
 	p->len = len;
@@ -84,7 +92,7 @@ int bench_peer_start(struct bench_peer *p, const char *name, size_t len, uint64_
 		fprintf(stderr, "peer: value length %zu not in 4..%zu\n", len, sizeof(p->value));
 		return 1;
 	}
-	if (!(p->h = bench_start_host(&ev, "peer", hash_dir)))
+	if (!(p->h = bench_start_host(&ev, "peer", cfg)))
 		return 1;
 	if (demo_db_add(bh_host_gatt_server(p->h), &p->dh)) {
 		fprintf(stderr, "peer: cannot add the demo database\n");

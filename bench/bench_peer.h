@@ -28,17 +28,21 @@ struct bench_peer {
 	uint8_t value[512];
 };
 
-/* Brings up a host with the default config (no bond store) and returns it,
- * or NULL after saying why on stderr. who: prefix for the message.
- * hash_dir: bh_host_config.db_hash_dir (NULL: none, as with no store). */
-struct bh_host *bench_start_host(const struct bh_host_events *ev, const char *who,
-				 const char *hash_dir);
+/* The config of every bench host: the default, no bond store, hash_dir as
+ * bh_host_config.db_hash_dir (NULL: none, as with no store). */
+void bench_host_config(struct bh_host_config *cfg, const char *hash_dir);
 
-/* Starts p (len 4..512 value bytes; limit as above), adds the demo database
- * and advertises as name, then prints "peer ADDR" on stdout. hash_dir as
- * for bench_start_host: a directory keeps the Database Hash between runs.
- * Returns 0, or 1 after saying why on stderr. */
+/* Brings up a host with cfg (NULL: bench_host_config's with no hash_dir)
+ * and returns it, or NULL after saying why on stderr. who: prefix for the
+ * message. */
+struct bh_host *bench_start_host(const struct bh_host_events *ev, const char *who,
+				 const struct bh_host_config *cfg);
+
+/* Starts p (len 4..512 value bytes; limit as above) with cfg as for
+ * bench_start_host (its db_hash_dir or db_hash_known keep the Database
+ * Hash), adds the demo database and advertises as name, then prints
+ * "peer ADDR" on stdout. Returns 0, or 1 after saying why on stderr. */
 int bench_peer_start(struct bench_peer *p, const char *name, size_t len, uint64_t limit,
-		     const char *hash_dir);
+		     const struct bh_host_config *cfg);
 
 #endif

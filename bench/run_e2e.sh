@@ -145,7 +145,10 @@ command -v valgrind >/dev/null 2>&1 && have_vg=1
 # Peak RSS of the peer cold and warm: each repetition's rate run starts the
 # peer with an empty Database Hash directory (it computes the hash, as
 # every run did before 2026-12-06, and writes the file), then a second pair
-# runs with the same directory (the peer serves the hash from the file).
+# runs with the same directory (the peer serves the hash from the file),
+# then a third with no directory but the hash made when bench_e2e was built
+# (bench/bench_db_hash.c, bh_host_config.db_hash_known): a first start of a
+# program whose database is fixed at build time.
 for rep in $(seq $reps); do mkdir -p "$tmp/hash$rep"; done
 
 echo "end to end on btvirt..." >&2
@@ -156,6 +159,7 @@ set +e
 		'$raw' 192 $secs >>'$tmp/raw.txt'
 		sh '$tmp/pair.sh' rate\$rep $nrate '' '$e2e' $len '$tmp' '$tmp/hash'\$rep
 		sh '$tmp/pair.sh' warm\$rep $nrate '' '$e2e' $len '$tmp' '$tmp/hash'\$rep
+		sh '$tmp/pair.sh' built\$rep $nrate '' '$e2e' $len '$tmp' built
 	done
 	if [ $have_vg = 1 ]; then
 		valgrind --tool=callgrind --callgrind-out-file='$tmp/startup.cg' \
@@ -204,17 +208,25 @@ for f in "$tmp"/warm*.peer.out; do
 	p=$(kv "$f" peak_rss_kb)
 	[ "$p" -gt "$best_rss_w" ] && best_rss_w=$p
 done
+best_rss_b=0
+for f in "$tmp"/built*.peer.out; do
+	p=$(kv "$f" peak_rss_kb)
+	[ "$p" -gt "$best_rss_b" ] && best_rss_b=$p
+done
 ceiling=$(sed -n 's/.*packets_per_s=\([0-9]*\).*/\1/p' "$tmp/raw.txt" | sort -n | tail -1)
 heap_c=$(kv "$tmp/rate1.central.out" heap_connected_bytes)
 echo "mode=e2e_rate value_len=$len notifications=$nrate packets_per_s=$best_rate" \
 	"raw_ceiling_packets_per_s=$ceiling share_percent=$(( best_rate * 100 / ceiling ))"
 # peer_peak_kb: the first start (hash computed, libcrypto loaded), the
 # figure's meaning since it was first measured; peer_warm_peak_kb: the start
-# after it, the hash served from the file. Largest of the repetitions.
+# after it, the hash served from the file; peer_built_peak_kb: a first
+# start with the hash built in. Largest of the repetitions.
 echo "mode=e2e_rss central_peak_kb=$best_rss_c peer_peak_kb=$best_rss_p" \
-	"peer_warm_peak_kb=$best_rss_w heap_connected_in_use_bytes=$heap_c" \
+	"peer_warm_peak_kb=$best_rss_w peer_built_peak_kb=$best_rss_b" \
+	"heap_connected_in_use_bytes=$heap_c" \
 	"peer_libcrypto=$(kv "$tmp/rate1.peer.out" libcrypto)" \
-	"peer_warm_libcrypto=$(kv "$tmp/warm1.peer.out" libcrypto)"
+	"peer_warm_libcrypto=$(kv "$tmp/warm1.peer.out" libcrypto)" \
+	"peer_built_libcrypto=$(kv "$tmp/built1.peer.out" libcrypto)"
 # RSS by mapping of the first rate run's ends, largest first: name:KB.
 rss_maps() {
 	[ -s "$1" ] || return 0
@@ -225,6 +237,7 @@ for end in central peer; do
 	echo "mode=e2e_rss_maps end=$end kb_by_mapping=$(rss_maps "$tmp/rate1.$end.smaps")"
 done
 echo "mode=e2e_rss_maps end=peer_warm kb_by_mapping=$(rss_maps "$tmp/warm1.peer.smaps")"
+echo "mode=e2e_rss_maps end=peer_built kb_by_mapping=$(rss_maps "$tmp/built1.peer.smaps")"
 
 # The floor under those figures: the least of 3 runs of a program that only
 # exits, and of one that only computes an AES-CMAC through blehost's core.

@@ -12,7 +12,9 @@
  * serve a hash of another database. Anything else (missing, short, long,
  * damaged, not a regular file, unreadable, another database) means
  * "compute it"; the file is then replaced (temp file, fsync, rename, fsync
- * of the directory, mode 0600) only after the computation succeeded. */
+ * of the directory, mode 0600) only after the computation succeeded.
+ * The same bytes may also be built into the program
+ * (bh_host_config.db_hash_known): they are checked the same way, first. */
 #include "host_internal.h"
 
 #include <errno.h>
@@ -69,10 +71,42 @@ static bool read_all(int fd, uint8_t *buf, size_t n)
 	return true;
 }
 
+/* Why a cache is not used, as an index (0: it is): a build that leaves
+ * out info messages keeps none of the texts. */
+static const char whys[][28] = { "not a regular file", "another database or damaged",
+				 "unreadable", "damaged", "another database" };
+
+/* Whether buf (size octets in HASH_NAME's format, from the file or built
+ * in) holds the hash of exactly msg: 0 and the hash copied, else why not. */
+static int cached_hash(const uint8_t *buf, size_t size, const uint8_t *msg, size_t len,
+		       uint8_t hash[16])
+{
+	if (size != HDR + len + TRAILER)
+		return 2; /* the length alone tells */
+	if (memcmp(buf, HASH_MAGIC, 8) != 0 || bh_get32(buf + 8) != len ||
+	    bh_get32(buf + size - 4) != crc32(buf, size - 4))
+		return 4;
+	if (memcmp(buf + HDR, msg, len) != 0)
+		return 5;
+	memcpy(hash, buf + HDR + len, 16);
+	return 0;
+}
+
 bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[16])
 {
 	struct bh_host *h = ctx;
-	if (!h->db_hash_dir || len > MSG_MAX)
+	if (len > MSG_MAX)
+		return false;
+	if (h->cfg.db_hash_known && h->cfg.db_hash_known_len) {
+		int why = cached_hash(h->cfg.db_hash_known, h->cfg.db_hash_known_len, msg, len, hash);
+		if (!why) {
+			host_log(h, BH_LOG_DEBUG, "database hash built in");
+			return true;
+		}
+		/* Also what a database that grew after start-up sees. */
+		host_log(h, BH_LOG_INFO, "database hash built in: %s", whys[why - 1]);
+	}
+	if (!h->db_hash_dir)
 		return false;
 	char *path = hash_path(h->db_hash_dir, HASH_NAME);
 	if (!path)
@@ -87,10 +121,6 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 				 h->db_hash_dir, strerror(errno));
 		return false;
 	}
-	/* Why the file is not used, as an index: a build that leaves out info
-	 * messages keeps none of the texts. */
-	static const char whys[][28] = { "not a regular file", "another database or damaged",
-					 "unreadable", "damaged", "another database" };
 	int why = 0;
 	struct stat sb;
 	size_t size = HDR + len + TRAILER;
@@ -98,16 +128,11 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
 		why = 1;
 	else if ((uint64_t)sb.st_size != size)
-		why = 2; /* the length alone tells */
+		why = 2; /* not read: the length alone tells */
 	else if (!(buf = malloc(size)) || !read_all(fd, buf, size))
 		why = 3;
-	else if (memcmp(buf, HASH_MAGIC, 8) != 0 || bh_get32(buf + 8) != len ||
-		 bh_get32(buf + size - 4) != crc32(buf, size - 4))
-		why = 4;
-	else if (memcmp(buf + HDR, msg, len) != 0)
-		why = 5;
 	else
-		memcpy(hash, buf + HDR + len, 16);
+		why = cached_hash(buf, size, msg, len, hash);
 	close(fd);
 	free(buf);
 	if (why)

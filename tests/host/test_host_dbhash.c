@@ -6,7 +6,8 @@
  * the file; a second start with the same database serves the same hash
  * without libcrypto; a damaged, truncated, empty or foreign file, or one
  * for another database, means computing (and rewriting) it; a file that
- * cannot be read or replaced still leaves a correct hash served. */
+ * cannot be read or replaced still leaves a correct hash served; a hash
+ * built into the program (db_hash_known) is taken first, on the same terms. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,9 +43,11 @@ struct result {
 	int crypto; /* libcrypto was mapped when the host was freed */
 };
 
-/* One start of a host in a child: store_dir and db_hash_dir as given, the
- * service (plus `other` when extra), then the hash as the server has it. */
-static struct result start(const char *store_dir, const char *hash_dir, bool extra)
+/* One start of a host in a child: store_dir, db_hash_dir and
+ * db_hash_known as given, the service (plus `other` when extra), then the
+ * hash as the server has it. */
+static struct result start_known(const char *store_dir, const char *hash_dir, bool extra,
+				 const uint8_t *known, size_t known_len)
 {
 	int p[2];
 	assert_int_equal(pipe(p), 0);
@@ -61,6 +64,8 @@ static struct result start(const char *store_dir, const char *hash_dir, bool ext
 			fake_host_config(&fh, &cfg, 3);
 			cfg.store_dir = store_dir;
 			cfg.db_hash_dir = hash_dir;
+			cfg.db_hash_known = known;
+			cfg.db_hash_known_len = known_len;
 			struct bh_host_events ev;
 			fake_host_events(&fh, &ev);
 			fake_host_start(&fh, &cfg, &ev);
@@ -88,6 +93,11 @@ static struct result start(const char *store_dir, const char *hash_dir, bool ext
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(n, (ssize_t)sizeof(r));
 	return r;
+}
+
+static struct result start(const char *store_dir, const char *hash_dir, bool extra)
+{
+	return start_known(store_dir, hash_dir, extra, NULL, 0);
 }
 
 static char g_dir[256];
@@ -304,6 +314,73 @@ static void test_unusable_file_still_serves_the_hash(void **state)
 }
 
 /* db_hash_dir NULL: the file goes with the bonds when there is a store. */
+/* bh_host_config.db_hash_known: a file's bytes built into the program are
+ * taken on the file's terms, before the file, with no directory at all. */
+static void test_built_in_hash(void **state)
+{
+	(void)state;
+	struct result a = start("", g_dir, false);
+	if (a.st == BH_ENOTSUP)
+		skip();
+	assert_int_equal(a.st, BH_OK);
+	size_t n;
+	uint8_t known[4096];
+	const uint8_t *file = slurp(g_dir, &n);
+	memcpy(known, file, n);
+
+	/* Built in, no directory: served, libcrypto never loaded. */
+	struct result b = start_known("", "", false, known, n);
+	assert_int_equal(b.st, BH_OK);
+	assert_int_equal(b.crypto, 0);
+	assert_memory_equal(b.hash, a.hash, 16);
+	/* Built in and a directory without the file: the built-in hash is
+	 * taken first, so nothing is computed and no file is written. */
+	char path[600];
+	file_path(path, sizeof(path), g_dir);
+	assert_int_equal(unlink(path), 0);
+	struct result c = start_known("", g_dir, false, known, n);
+	assert_int_equal(c.crypto, 0);
+	assert_memory_equal(c.hash, a.hash, 16);
+	assert_int_equal(file_size(g_dir, NULL), 0);
+
+	/* A database that is not the one built in: computed, and right. */
+	struct result d = start_known("", "", true, known, n);
+	struct result e = start("", "", true);
+	assert_int_equal(d.st, BH_OK);
+	assert_int_equal(d.crypto, 1);
+	assert_memory_equal(d.hash, e.hash, 16);
+	assert_memory_not_equal(d.hash, a.hash, 16);
+
+	/* Damaged where it counts (magic, length, octets hashed, hash, CRC),
+	 * truncated or empty: computed, and right. */
+	const size_t flips[] = { 0, 8, 12, n - 20, n - 1 };
+	for (size_t i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+		uint8_t bad[4096];
+		memcpy(bad, known, n);
+		bad[flips[i]] ^= 0x01;
+		struct result r = start_known("", "", false, bad, n);
+		assert_int_equal(r.crypto, 1);
+		assert_memory_equal(r.hash, a.hash, 16);
+	}
+	struct result t = start_known("", "", false, known, n - 1);
+	assert_int_equal(t.crypto, 1);
+	assert_memory_equal(t.hash, a.hash, 16);
+	struct result z = start_known("", "", false, known, 0);
+	assert_int_equal(z.crypto, 1);
+	assert_memory_equal(z.hash, a.hash, 16);
+
+	/* A damaged built-in hash, the right file in the directory: the file
+	 * serves it. */
+	struct result f = start("", g_dir, false); /* writes the file again */
+	assert_int_equal(f.crypto, 1);
+	uint8_t bad[4096];
+	memcpy(bad, known, n);
+	bad[n - 1] ^= 0x80;
+	struct result g = start_known("", g_dir, false, bad, n);
+	assert_int_equal(g.crypto, 0);
+	assert_memory_equal(g.hash, a.hash, 16);
+}
+
 static void test_default_is_the_bond_store(void **state)
 {
 	(void)state;
@@ -330,6 +407,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unusable_file_still_serves_the_hash, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_default_is_the_bond_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_built_in_hash, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

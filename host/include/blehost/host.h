@@ -131,6 +131,20 @@ struct bh_host_config {
 	 * then needs no libcrypto at all to start again. (Opening a bond store
 	 * loads libcrypto anyway: its files are checked with SHA-256.) */
 	const char *db_hash_dir;
+	/* A gatt_db_hash file's contents (the format db_hash_dir keeps) made
+	 * when the program was built, for a database fixed at build time, as
+	 * BTstack's compile_gatt.py puts the hash in its database: it is taken
+	 * on the same terms as the file (only for the exact octets hashed),
+	 * before the file is looked at, so even a first start computes no
+	 * AES-CMAC and loads no libcrypto for the hash. A program makes it by
+	 * building its database in a host with db_hash_dir set and asking for
+	 * the hash once (bench/bench_db_hash.c does so at build time for the
+	 * demo database); anything that does not match (the database changed
+	 * since, or the bytes are damaged) means the file, then computing, as
+	 * without it. Borrowed: it must outlive the host. NULL or length 0
+	 * (default): none. */
+	const uint8_t *db_hash_known;
+	size_t db_hash_known_len;
 };
 #define BH_HOST_EATT_MAX 5
 #define BH_HOST_NO_IDLE_CHECK 0xffffffffu
