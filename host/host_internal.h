@@ -334,6 +334,8 @@ void host_smp_port_init(struct bh_host *h);
 int host_smp_create(struct bh_host *h);
 /* The stored bond of a peer (resolving an RPA), if any. */
 bool host_bond_lookup(struct bh_host *h, const bh_addr *peer, struct bh_bond *out);
+/* The in-memory bond (no store) of an identity, or NULL. */
+struct bh_bond *host_mem_bond(struct bh_host *h, const bh_addr *id);
 void host_bond_save(struct bh_host *h, const struct bh_bond *b);
 bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity);
 /* The GATT client asks for more security on a link. */

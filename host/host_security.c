@@ -11,15 +11,12 @@
 
 /* ---- bonds ---- */
 
-static bool mem_find(struct bh_host *h, const bh_addr *id, struct bh_bond *out)
+struct bh_bond *host_mem_bond(struct bh_host *h, const bh_addr *id)
 {
-	for (unsigned i = 0; i < h->n_mem_bonds; i++) {
-		if (bh_addr_eq(&h->mem_bonds[i].identity, id)) {
-			*out = h->mem_bonds[i];
-			return true;
-		}
-	}
-	return false;
+	for (unsigned i = 0; i < h->n_mem_bonds; i++)
+		if (bh_addr_eq(&h->mem_bonds[i].identity, id))
+			return &h->mem_bonds[i];
+	return NULL;
 }
 
 bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity)
@@ -35,7 +32,10 @@ bool host_bond_lookup(struct bh_host *h, const bh_addr *peer, struct bh_bond *ou
 	host_resolve(h, peer, &id);
 	if (h->store)
 		return bh_bond_store_find(h->store, &id, out) == BH_OK;
-	return mem_find(h, &id, out);
+	const struct bh_bond *m = host_mem_bond(h, &id);
+	if (m)
+		*out = *m;
+	return m;
 }
 
 void host_bond_save(struct bh_host *h, const struct bh_bond *b)
@@ -48,11 +48,10 @@ void host_bond_save(struct bh_host *h, const struct bh_bond *b)
 			host_log(h, BH_LOG_ERROR, "could not save bond: %s", bh_strerror(st));
 		return;
 	}
-	for (unsigned i = 0; i < h->n_mem_bonds; i++) {
-		if (bh_addr_eq(&h->mem_bonds[i].identity, &b->identity)) {
-			h->mem_bonds[i] = *b;
-			return;
-		}
+	struct bh_bond *m = host_mem_bond(h, &b->identity);
+	if (m) {
+		*m = *b;
+		return;
 	}
 	if (h->n_mem_bonds >= HOST_MEM_BONDS)
 		return; /* full: as before, the bond lasts only as long as the link */
