@@ -172,7 +172,9 @@ struct bh_host {
 	unsigned cap_mem_bonds; /* entries allocated (grown on save) */
 	struct bh_resolver *resolver;
 	struct bh_local_identity ident;
-	char *db_hash_dir; /* where the Database Hash cache file goes; NULL: none */
+	/* Where the Database Hash cache file goes (NULL: none), and the file:
+	 * one block, "DIR\0DIR/gatt_db_hash". */
+	char *db_hash_dir, *db_hash_path;
 
 	/* One slot per possible link; a slot's state is made when a link first
 	 * needs it and kept (cleared, used = false) when the link goes, because
