@@ -396,10 +396,11 @@ int host_security_init(struct bh_host *h, char *err, size_t errlen)
 			identity_error(h, st, err, errlen);
 			return st;
 		}
+		char a[BH_ADDR_STRLEN]; /* written whole by bh_addr_str_bare */
 		if (h->cfg.new_identity)
 			host_log(h, BH_LOG_WARN,
 				 "started a new identity (static address %s): bonded peers must pair again",
-				 bh_addr_str_bare(&h->ident.static_addr, (char[BH_ADDR_STRLEN]){ 0 }));
+				 bh_addr_str_bare(&h->ident.static_addr, a));
 	}
 	return BH_OK;
 }
