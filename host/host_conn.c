@@ -406,28 +406,26 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	c->identity = gc->peer_identity;
 	c->local = gc->local;
 
-	c->att_port = (struct bh_att_port){
-		.ctx = c,
-		.send = att_send,
-		.server_pdu = att_server_pdu,
-		.notification = att_notification,
-		.dead = att_dead,
-		.can_send = att_can_send,
-	};
+	/* Field by field: the slot is zero (calloc'd, or cleared by
+	 * conn_release), so what is not named stays NULL. */
+	c->att_port.ctx = c;
+	c->att_port.send = att_send;
+	c->att_port.server_pdu = att_server_pdu;
+	c->att_port.notification = att_notification;
+	c->att_port.dead = att_dead;
+	c->att_port.can_send = att_can_send;
 	struct bh_att_config ac;
 	bh_att_config_default(&ac);
 	ac.local_mtu = h->cfg.att_mtu;
 	c->att = bh_att_new(&ac, &h->env, &c->att_port);
 
-	c->gattc_port = (struct bh_gattc_port){
-		.ctx = c,
-		.request = gattc_request,
-		.cancel = gattc_cancel,
-		.command = gattc_command,
-		.mtu = gattc_mtu,
-		.sign = gattc_sign,
-		.raise_security = gattc_raise,
-	};
+	c->gattc_port.ctx = c;
+	c->gattc_port.request = gattc_request;
+	c->gattc_port.cancel = gattc_cancel;
+	c->gattc_port.command = gattc_command;
+	c->gattc_port.mtu = gattc_mtu;
+	c->gattc_port.sign = gattc_sign;
+	c->gattc_port.raise_security = gattc_raise;
 	struct bh_gattc_config cc;
 	bh_gattc_config_default(&cc);
 	c->gattc = bh_gattc_new(&cc, &h->env, &c->gattc_port, &c->gattc_events);
@@ -495,47 +493,41 @@ void host_conn_drop_all(struct bh_host *h, bh_status reason)
 
 void host_conn_ports_init(struct bh_host *h)
 {
-	h->l2cap_port = (struct bh_l2cap_port){
-		.ctx = h,
-		.acl_send = l2_acl_send,
-		.fixed_rx = l2_fixed_rx,
-		.can_send = l2_can_send,
-		.conn_param_request = l2_conn_param_request,
-		.conn_update = l2_conn_update,
-		.conn_param_result = host_link_l2cap_result,
+	/* Field by field: the host was calloc'd, so what is not named stays
+	 * NULL without zeroing each struct again. */
+	h->l2cap_port.ctx = h;
+	h->l2cap_port.acl_send = l2_acl_send;
+	h->l2cap_port.fixed_rx = l2_fixed_rx;
+	h->l2cap_port.can_send = l2_can_send;
+	h->l2cap_port.conn_param_request = l2_conn_param_request;
+	h->l2cap_port.conn_update = l2_conn_update;
+	h->l2cap_port.conn_param_result = host_link_l2cap_result;
 #ifndef BH_HOST_NO_COC
-		.coc_accept = l2_coc_accept,
-		.coc_connected = l2_coc_connected,
-		.coc_rx = l2_coc_rx,
-		.coc_disconnected = l2_coc_disconnected,
-		.coc_can_send = l2_coc_can_send,
+	h->l2cap_port.coc_accept = l2_coc_accept;
+	h->l2cap_port.coc_connected = l2_coc_connected;
+	h->l2cap_port.coc_rx = l2_coc_rx;
+	h->l2cap_port.coc_disconnected = l2_coc_disconnected;
+	h->l2cap_port.coc_can_send = l2_coc_can_send;
 #endif
-	};
-	h->gap_port = (struct bh_gap_port){
-		.ctx = h,
-		.hci_cmd = gap_hci_cmd,
-		.info = gap_info,
-		.connected = gap_connected,
-		.disconnected = gap_disconnected,
-		.conn_updated = gap_conn_updated,
-		.data_length_changed = host_link_data_length,
-		.phy_updated = host_link_phy,
-		.resolve_rpa = gap_resolve,
-		.make_rpa = gap_make_rpa,
-	};
-	h->gatts_port = (struct bh_gatts_port){
-		.ctx = h,
-		.respond = gatts_respond,
-		.notify = gatts_notify,
-		.notify_multiple = gatts_notify_multiple,
-		.indicate = gatts_indicate,
-		.mtu = gatts_mtu,
-		.security = gatts_security,
-		.verify_signed = gatts_verify,
-	};
-	h->gatts_events = (struct bh_gatts_events){
-		.ctx = h,
-		.subscription = gatts_subscription,
-		.indication_done = gatts_indication_done,
-	};
+	h->gap_port.ctx = h;
+	h->gap_port.hci_cmd = gap_hci_cmd;
+	h->gap_port.info = gap_info;
+	h->gap_port.connected = gap_connected;
+	h->gap_port.disconnected = gap_disconnected;
+	h->gap_port.conn_updated = gap_conn_updated;
+	h->gap_port.data_length_changed = host_link_data_length;
+	h->gap_port.phy_updated = host_link_phy;
+	h->gap_port.resolve_rpa = gap_resolve;
+	h->gap_port.make_rpa = gap_make_rpa;
+	h->gatts_port.ctx = h;
+	h->gatts_port.respond = gatts_respond;
+	h->gatts_port.notify = gatts_notify;
+	h->gatts_port.notify_multiple = gatts_notify_multiple;
+	h->gatts_port.indicate = gatts_indicate;
+	h->gatts_port.mtu = gatts_mtu;
+	h->gatts_port.security = gatts_security;
+	h->gatts_port.verify_signed = gatts_verify;
+	h->gatts_events.ctx = h;
+	h->gatts_events.subscription = gatts_subscription;
+	h->gatts_events.indication_done = gatts_indication_done;
 }

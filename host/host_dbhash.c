@@ -47,15 +47,6 @@ static uint32_t crc32(const uint8_t *p, size_t n)
 	return ~c;
 }
 
-static char *hash_path(const char *dir, const char *name)
-{
-	size_t n = strlen(dir) + strlen(name) + 2;
-	char *p = malloc(n);
-	if (p)
-		snprintf(p, n, "%s/%s", dir, name);
-	return p;
-}
-
 /* Reads exactly n octets at the start of fd; false on anything else. */
 static bool read_all(int fd, uint8_t *buf, size_t n)
 {
@@ -108,17 +99,13 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 	}
 	if (!h->db_hash_dir)
 		return false;
-	char *path = hash_path(h->db_hash_dir, HASH_NAME);
-	if (!path)
-		return false;
 	/* Never blocks (a FIFO in its place), never follows a link. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	free(path);
+	int fd = open(h->db_hash_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			host_log(h, BH_LOG_WARN, "database hash cache %s/" HASH_NAME
-				 " cannot be opened (%s): computing the hash",
-				 h->db_hash_dir, strerror(errno));
+			host_log(h, BH_LOG_WARN,
+				 "database hash cache %s cannot be opened (%s): computing the hash",
+				 h->db_hash_path, strerror(errno));
 		return false;
 	}
 	int why = 0;
@@ -136,10 +123,10 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 	close(fd);
 	free(buf);
 	if (why)
-		host_log(h, BH_LOG_INFO, "database hash cache %s/" HASH_NAME ": %s: computing the hash",
-			 h->db_hash_dir, whys[why - 1]);
+		host_log(h, BH_LOG_INFO, "database hash cache %s: %s: computing the hash",
+			 h->db_hash_path, whys[why - 1]);
 	else
-		host_log(h, BH_LOG_DEBUG, "database hash from %s/" HASH_NAME, h->db_hash_dir);
+		host_log(h, BH_LOG_DEBUG, "database hash from %s", h->db_hash_path);
 	return !why;
 }
 
@@ -179,8 +166,8 @@ void host_dbhash_store(void *ctx, const uint8_t *msg, size_t len, const uint8_t 
 	}
 	/* The hash itself is fine: only the next start computes it again. */
 	if (why)
-		host_log(h, BH_LOG_WARN, "database hash cache %s/" HASH_NAME " not saved: %s (%s)",
-			 h->db_hash_dir, why, strerror(err));
+		host_log(h, BH_LOG_WARN, "database hash cache %s not saved: %s (%s)",
+			 h->db_hash_path, why, strerror(err));
 }
 
 int host_dbhash_init(struct bh_host *h)
@@ -190,12 +177,17 @@ int host_dbhash_init(struct bh_host *h)
 		dir = h->store ? bh_bond_store_dir(h->store) : NULL;
 	if (!dir || !*dir)
 		return BH_OK;
-	h->db_hash_dir = strdup(dir);
-	return h->db_hash_dir ? BH_OK : BH_ENOMEM;
+	/* The file's path is made once, not at every lookup. */
+	char *p;
+	if (asprintf(&p, "%s%c%s/" HASH_NAME, dir, 0, dir) < 0)
+		return BH_ENOMEM;
+	h->db_hash_dir = p;
+	h->db_hash_path = p + strlen(p) + 1;
+	return BH_OK;
 }
 
 void host_dbhash_free(struct bh_host *h)
 {
 	free(h->db_hash_dir);
-	h->db_hash_dir = NULL;
+	h->db_hash_dir = h->db_hash_path = NULL;
 }

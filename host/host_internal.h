@@ -172,7 +172,9 @@ struct bh_host {
 	unsigned cap_mem_bonds; /* entries allocated (grown on save) */
 	struct bh_resolver *resolver;
 	struct bh_local_identity ident;
-	char *db_hash_dir; /* where the Database Hash cache file goes; NULL: none */
+	/* Where the Database Hash cache file goes (NULL: none), and the file:
+	 * one block, "DIR\0DIR/gatt_db_hash". */
+	char *db_hash_dir, *db_hash_path;
 
 	/* One slot per possible link; a slot's state is made when a link first
 	 * needs it and kept (cleared, used = false) when the link goes, because
@@ -334,6 +336,8 @@ void host_smp_port_init(struct bh_host *h);
 int host_smp_create(struct bh_host *h);
 /* The stored bond of a peer (resolving an RPA), if any. */
 bool host_bond_lookup(struct bh_host *h, const bh_addr *peer, struct bh_bond *out);
+/* The in-memory bond (no store) of an identity, or NULL. */
+struct bh_bond *host_mem_bond(struct bh_host *h, const bh_addr *id);
 void host_bond_save(struct bh_host *h, const struct bh_bond *b);
 bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity);
 /* The GATT client asks for more security on a link. */

@@ -273,9 +273,10 @@ static void hci_ready(void *ctx, bh_status result)
 	 * which no peer can reach: our stored random static address stands in
 	 * for it everywhere (SMP takes it as our identity for the same reason). */
 	bool no_public = h->ready && bh_host_no_public_address(h);
+	char a[BH_ADDR_STRLEN]; /* written whole by bh_addr_str */
 	if (no_public && !h->cfg.privacy)
 		host_log(h, BH_LOG_INFO, "controller has no public address: using random static %s",
-			 bh_addr_str(&h->ident.static_addr, (char[BH_ADDR_STRLEN]){ 0 }));
+			 bh_addr_str(&h->ident.static_addr, a));
 	if (h->ready)
 		host_privacy_load(h);
 	/* Data Length Extension on by default: the largest LL payload for

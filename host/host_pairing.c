@@ -14,13 +14,11 @@ bh_status bh_host_bond_delete(struct bh_host *h, const bh_addr *peer)
 		bh_resolver_remove(h->resolver, &id);
 	if (h->store)
 		return bh_bond_store_delete(h->store, &id);
-	for (unsigned i = 0; i < h->n_mem_bonds; i++) {
-		if (bh_addr_eq(&h->mem_bonds[i].identity, &id)) {
-			h->mem_bonds[i] = h->mem_bonds[--h->n_mem_bonds];
-			return BH_OK;
-		}
-	}
-	return BH_ENOTFOUND;
+	struct bh_bond *m = host_mem_bond(h, &id);
+	if (!m)
+		return BH_ENOTFOUND;
+	*m = h->mem_bonds[--h->n_mem_bonds];
+	return BH_OK;
 }
 
 bh_status bh_host_bonds_clear(struct bh_host *h)

@@ -108,13 +108,14 @@ enum host_connect_how host_privacy_target(struct bh_host *h, const bh_addr *addr
 	/* Only an identity we hold an IRK for can be behind an RPA. */
 	if (!host_bond_lookup(h, addr, &b) || !b.has_irk || !bh_addr_eq(&b.identity, addr))
 		return HOST_CONNECT_DIRECT;
+	char a[BH_ADDR_STRLEN]; /* written whole by bh_addr_str */
 	if (host_privacy_in_controller(h, addr)) {
 		target->type = (uint8_t)(addr->type | 2); /* 0x02 / 0x03: identity */
 		host_log(h, BH_LOG_INFO, "connecting to %s by identity (controller resolving list)",
-			 bh_addr_str(addr, (char[BH_ADDR_STRLEN]){ 0 }));
+			 bh_addr_str(addr, a));
 		return HOST_CONNECT_DIRECT;
 	}
 	host_log(h, BH_LOG_INFO, "connecting to %s: no resolving list, the host resolves",
-		 bh_addr_str(addr, (char[BH_ADDR_STRLEN]){ 0 }));
+		 bh_addr_str(addr, a));
 	return HOST_CONNECT_SCAN;
 }

@@ -5,21 +5,19 @@
 
 #include <blehost/bh_crypto.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- bonds ---- */
 
-static bool mem_find(struct bh_host *h, const bh_addr *id, struct bh_bond *out)
+struct bh_bond *host_mem_bond(struct bh_host *h, const bh_addr *id)
 {
-	for (unsigned i = 0; i < h->n_mem_bonds; i++) {
-		if (bh_addr_eq(&h->mem_bonds[i].identity, id)) {
-			*out = h->mem_bonds[i];
-			return true;
-		}
-	}
-	return false;
+	for (unsigned i = 0; i < h->n_mem_bonds; i++)
+		if (bh_addr_eq(&h->mem_bonds[i].identity, id))
+			return &h->mem_bonds[i];
+	return NULL;
 }
 
 bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity)
@@ -35,7 +33,10 @@ bool host_bond_lookup(struct bh_host *h, const bh_addr *peer, struct bh_bond *ou
 	host_resolve(h, peer, &id);
 	if (h->store)
 		return bh_bond_store_find(h->store, &id, out) == BH_OK;
-	return mem_find(h, &id, out);
+	const struct bh_bond *m = host_mem_bond(h, &id);
+	if (m)
+		*out = *m;
+	return m;
 }
 
 void host_bond_save(struct bh_host *h, const struct bh_bond *b)
@@ -48,11 +49,10 @@ void host_bond_save(struct bh_host *h, const struct bh_bond *b)
 			host_log(h, BH_LOG_ERROR, "could not save bond: %s", bh_strerror(st));
 		return;
 	}
-	for (unsigned i = 0; i < h->n_mem_bonds; i++) {
-		if (bh_addr_eq(&h->mem_bonds[i].identity, &b->identity)) {
-			h->mem_bonds[i] = *b;
-			return;
-		}
+	struct bh_bond *m = host_mem_bond(h, &b->identity);
+	if (m) {
+		*m = *b;
+		return;
 	}
 	if (h->n_mem_bonds >= HOST_MEM_BONDS)
 		return; /* full: as before, the bond lasts only as long as the link */
@@ -198,29 +198,25 @@ static bool smp_get_bond(void *ctx, const bh_addr *peer, struct bh_bond *out)
 	return host_bond_lookup(ctx, peer, out);
 }
 
+/* The GATT state is a bond's tail: everything before cccd_len is keys. */
+_Static_assert(offsetof(struct bh_bond, cccd) < offsetof(struct bh_bond, gatt_cache_len) &&
+		       offsetof(struct bh_bond, gatt_cache) + BH_BOND_GATT_CACHE_MAX ==
+			       sizeof(struct bh_bond),
+	       "struct bh_bond: the CCCDs and GATT cache must stay last");
+
 static void smp_save_bond(void *ctx, const struct bh_bond *b)
 {
 	struct bh_host *h = ctx;
 	/* A fresh pairing knows nothing of the GATT state kept with the old
-	 * bond of the same identity: carry it over. */
+	 * bond of the same identity: carry it over, under the new keys. */
 	struct bh_bond *old = malloc(sizeof(*old));
 	if (old && !b->cccd_len && !b->gatt_cache_len && host_bond_lookup(h, &b->identity, old) &&
 	    (old->cccd_len || old->gatt_cache_len)) {
-		struct bh_bond *merged = malloc(sizeof(*merged));
-		if (merged) {
-			*merged = *b;
-			memcpy(merged->cccd, old->cccd, old->cccd_len);
-			merged->cccd_len = old->cccd_len;
-			memcpy(merged->gatt_cache, old->gatt_cache, old->gatt_cache_len);
-			merged->gatt_cache_len = old->gatt_cache_len;
-			host_bond_save(h, merged);
-			free(merged);
-			free(old);
-			return;
-		}
+		memcpy(old, b, offsetof(struct bh_bond, cccd_len));
+		b = old;
 	}
-	free(old);
 	host_bond_save(h, b);
+	free(old);
 }
 
 void host_finish_raise(struct host_conn *c, bh_status st)
@@ -397,10 +393,11 @@ int host_security_init(struct bh_host *h, char *err, size_t errlen)
 			identity_error(h, st, err, errlen);
 			return st;
 		}
+		char a[BH_ADDR_STRLEN]; /* written whole by bh_addr_str_bare */
 		if (h->cfg.new_identity)
 			host_log(h, BH_LOG_WARN,
 				 "started a new identity (static address %s): bonded peers must pair again",
-				 bh_addr_str_bare(&h->ident.static_addr, (char[BH_ADDR_STRLEN]){ 0 }));
+				 bh_addr_str_bare(&h->ident.static_addr, a));
 	}
 	return BH_OK;
 }
