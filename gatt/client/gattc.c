@@ -103,6 +103,48 @@ int gattc_reserve(void **arr, unsigned *cap, unsigned need, unsigned max, size_t
 	return BH_OK;
 }
 
+/* Each array gattc_add grows is a pointer followed by its count and its
+ * capacity (the asserts below); the table says where each one and its
+ * configured maximum are, so the five appends share one body. */
+struct gattc_vec {
+	void *p;
+	unsigned n, cap;
+};
+#define GATTC_ARR(a, max)                                                                  \
+	{ offsetof(struct bh_gattc, a), offsetof(struct bh_gattc, cfg.max),                \
+	  sizeof(*((struct bh_gattc *)0)->a) }
+#define GATTC_VEC_OK(a, count, capacity)                                                   \
+	_Static_assert(offsetof(struct bh_gattc, count) ==                                     \
+				       offsetof(struct bh_gattc, a) + offsetof(struct gattc_vec, n) && \
+			       offsetof(struct bh_gattc, capacity) ==                           \
+				       offsetof(struct bh_gattc, a) + offsetof(struct gattc_vec, cap), \
+		       #a " is not laid out as a gattc_vec")
+GATTC_VEC_OK(svcs, n_svcs, cap_svcs);
+GATTC_VEC_OK(chrs, n_chrs, cap_chrs);
+GATTC_VEC_OK(descs, n_descs, cap_descs);
+GATTC_VEC_OK(incls, n_incls, cap_incls);
+GATTC_VEC_OK(subs, n_subs, cap_subs);
+
+void *gattc_add(struct bh_gattc *c, unsigned which, int *rc)
+{
+	static const struct {
+		uint16_t arr, max, size;
+	} arrs[] = {
+		[GATTC_SVCS] = GATTC_ARR(svcs, max_services),
+		[GATTC_CHRS] = GATTC_ARR(chrs, max_chrs),
+		[GATTC_DESCS] = GATTC_ARR(descs, max_descs),
+		[GATTC_INCLS] = GATTC_ARR(incls, max_includes),
+		[GATTC_SUBS] = GATTC_ARR(subs, max_subscriptions),
+	};
+	struct gattc_vec *v = (struct gattc_vec *)(void *)((char *)c + arrs[which].arr);
+	unsigned max = *(const unsigned *)(const void *)((const char *)c + arrs[which].max);
+	size_t size = arrs[which].size;
+	*rc = gattc_reserve(&v->p, &v->cap, v->n + 1, max, size);
+	if (*rc)
+		return NULL;
+	return memset((char *)v->p + (size_t)v->n++ * size, 0, size);
+}
+
 uint16_t gattc_mtu(const struct bh_gattc *c)
 {
 	uint16_t m = c->port.mtu(c->port.ctx);
@@ -620,12 +662,11 @@ static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, 
 		struct gattc_sub *s = sub_find(c, value_handle);
 		if (!s) {
 			/* A full table and no memory to grow it: the same answer. */
-			if (gattc_reserve((void **)&c->subs, &c->cap_subs, c->n_subs + 1,
-					  c->cfg.max_subscriptions, sizeof(*c->subs)) != BH_OK) {
+			s = gattc_add(c, GATTC_SUBS, &err);
+			if (!s) {
 				bh_pool_free(&c->ops, op);
 				return BH_ENOMEM;
 			}
-			s = &c->subs[c->n_subs++];
 		}
 		s->value_handle = value_handle;
 		s->what = what;

@@ -298,12 +298,10 @@ static bool overlaps_any(const struct bh_gattc *c, uint16_t s, uint16_t e)
 
 static int add_svc(struct bh_gattc *c, uint16_t s, uint16_t e, const bh_uuid *u, bool primary)
 {
-	int rc = gattc_reserve((void **)&c->svcs, &c->cap_svcs, c->n_svcs + 1,
-			       c->cfg.max_services, sizeof(*c->svcs));
-	if (rc)
+	int rc;
+	struct gattc_svc *sv = gattc_add(c, GATTC_SVCS, &rc);
+	if (!sv)
 		return rc;
-	struct gattc_svc *sv = &c->svcs[c->n_svcs++];
-	memset(sv, 0, sizeof(*sv));
 	sv->pub.start = s;
 	sv->pub.end = e;
 	sv->pub.uuid = *u;
@@ -539,20 +537,18 @@ static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, 
  * in the range and move forward; p and n are the rest of the element. */
 static bh_status add_incl(struct bh_gattc *c, uint16_t h, const uint8_t *p, size_t n)
 {
-	struct bh_gattc_include in;
-	memset(&in, 0, sizeof(in));
-	in.handle = h;
-	in.start = bh_get16(p);
-	in.end = bh_get16(p + 2);
-	if (n == 6)
-		in.uuid = bh_uuid16(bh_get16(p + 4));
-	if (in.end < in.start || in.start == 0)
+	uint16_t start = bh_get16(p), end = bh_get16(p + 2);
+	if (end < start || start == 0)
 		return BH_EPROTO;
-	int rc = gattc_reserve((void **)&c->incls, &c->cap_incls, c->n_incls + 1,
-			       c->cfg.max_includes, sizeof(*c->incls));
-	if (rc)
+	int rc;
+	struct bh_gattc_include *in = gattc_add(c, GATTC_INCLS, &rc);
+	if (!in)
 		return rc;
-	c->incls[c->n_incls++] = in;
+	in->handle = h;
+	in->start = start;
+	in->end = end;
+	if (n == 6)
+		in->uuid = bh_uuid16(bh_get16(p + 4));
 	return BH_OK;
 }
 
@@ -579,19 +575,17 @@ static bh_status add_chr(struct bh_gattc *c, struct gattc_disc *d, uint16_t h, c
 	d->last_chr = -1;
 	if (d->has_filter && !bh_uuid_eq(&u, &d->filter))
 		return BH_OK;
-	int rc = gattc_reserve((void **)&c->chrs, &c->cap_chrs, c->n_chrs + 1, c->cfg.max_chrs,
-			       sizeof(*c->chrs));
-	if (rc)
+	int rc;
+	struct gattc_chr *ch = gattc_add(c, GATTC_CHRS, &rc);
+	if (!ch)
 		return rc;
-	struct gattc_chr *ch = &c->chrs[c->n_chrs];
-	memset(ch, 0, sizeof(*ch));
 	ch->pub.decl_handle = h;
 	ch->pub.value_handle = vh;
 	ch->pub.props = props;
 	ch->pub.uuid = u;
 	ch->pub.service = (uint16_t)si;
 	ch->fresh = true;
-	d->last_chr = (int)c->n_chrs++;
+	d->last_chr = (int)c->n_chrs - 1;
 	return BH_OK;
 }
 
@@ -600,14 +594,12 @@ static bh_status add_desc(struct bh_gattc *c, uint16_t h, const uint8_t *p, size
 	bh_uuid u;
 	if (bh_uuid_from_le(&u, p, n) != BH_OK)
 		return BH_EPROTO;
-	int rc = gattc_reserve((void **)&c->descs, &c->cap_descs, c->n_descs + 1,
-			       c->cfg.max_descs, sizeof(*c->descs));
-	if (rc)
+	int rc;
+	struct bh_gattc_desc *de = gattc_add(c, GATTC_DESCS, &rc);
+	if (!de)
 		return rc;
-	c->descs[c->n_descs].handle = h;
-	c->descs[c->n_descs].uuid = u;
-	c->descs[c->n_descs].chr = 0;
-	c->n_descs++;
+	de->handle = h;
+	de->uuid = u;
 	return BH_OK;
 }
 
