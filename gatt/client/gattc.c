@@ -31,6 +31,26 @@ void bh_gattc_config_default(struct bh_gattc_config *cfg)
 	cfg->max_subscriptions = 32;
 }
 
+/* Every bound is at least 1; the tree's are indexed in 16 bits (a
+ * characteristic's service, a descriptor's characteristic). */
+static bool cfg_ok(const struct bh_gattc_config *cfg)
+{
+	static const uint8_t off[] = {
+		offsetof(struct bh_gattc_config, max_services),
+		offsetof(struct bh_gattc_config, max_chrs),
+		offsetof(struct bh_gattc_config, max_descs),
+		offsetof(struct bh_gattc_config, max_includes),
+		offsetof(struct bh_gattc_config, max_ops),
+		offsetof(struct bh_gattc_config, max_subscriptions),
+	};
+	for (unsigned i = 0; i < sizeof(off); i++) {
+		unsigned v = *(const unsigned *)(const void *)((const char *)cfg + off[i]);
+		if (!v || (i < 4 && v > 0xffff))
+			return false;
+	}
+	return true;
+}
+
 struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh_env *env,
 			      const struct bh_gattc_port *port, const struct bh_gattc_events *events)
 {
@@ -39,10 +59,7 @@ struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh
 		bh_gattc_config_default(&def);
 		cfg = &def;
 	}
-	if (!env || !port || !port->request || !port->cancel || !port->mtu || !cfg->max_ops ||
-	    !cfg->max_services || !cfg->max_chrs || !cfg->max_descs || !cfg->max_includes ||
-	    !cfg->max_subscriptions || cfg->max_services > 0xffff || cfg->max_chrs > 0xffff ||
-	    cfg->max_descs > 0xffff || cfg->max_includes > 0xffff)
+	if (!env || !port || !port->request || !port->cancel || !port->mtu || !cfg_ok(cfg))
 		return NULL;
 	struct bh_gattc *c = calloc(1, sizeof(*c));
 	if (!c)
