@@ -204,17 +204,18 @@ void gattc_tree_reindex(struct bh_gattc *c)
 		int si = svc_index(c, c->chrs[i].pub.decl_handle);
 		if (si < 0)
 			continue;
-		struct gattc_chr ch = c->chrs[i];
+		c->chrs[n] = c->chrs[i];
+		struct bh_gattc_chr *ch = &c->chrs[n].pub;
 		struct bh_gattc_service *s = &c->svcs[si].pub;
-		ch.pub.service = (uint16_t)si;
-		ch.pub.first_desc = ch.pub.n_descs = 0;
-		ch.pub.cccd_handle = 0;
-		if (ch.pub.end_handle > s->end)
-			ch.pub.end_handle = s->end;
+		ch->service = (uint16_t)si;
+		ch->first_desc = ch->n_descs = 0;
+		ch->cccd_handle = 0;
+		if (ch->end_handle > s->end)
+			ch->end_handle = s->end;
 		if (!s->n_chrs)
 			s->first_chr = (uint16_t)n;
 		s->n_chrs++;
-		c->chrs[n++] = ch;
+		n++;
 	}
 	c->n_chrs = n;
 	n = 0;
@@ -226,15 +227,16 @@ void gattc_tree_reindex(struct bh_gattc *c)
 		if (ci >= c->n_chrs || h <= c->chrs[ci].pub.value_handle)
 			continue;
 		struct bh_gattc_chr *ch = &c->chrs[ci].pub;
-		struct bh_gattc_desc d = c->descs[i];
-		d.chr = (uint16_t)ci;
+		struct bh_gattc_desc *d = &c->descs[n];
+		*d = c->descs[i];
+		d->chr = (uint16_t)ci;
 		if (!ch->n_descs)
 			ch->first_desc = (uint16_t)n;
 		ch->n_descs++;
 		bh_uuid cccd = bh_uuid16(UUID_CCCD);
-		if (!ch->cccd_handle && bh_uuid_eq(&d.uuid, &cccd))
-			ch->cccd_handle = d.handle;
-		c->descs[n++] = d;
+		if (!ch->cccd_handle && bh_uuid_eq(&d->uuid, &cccd))
+			ch->cccd_handle = d->handle;
+		n++;
 	}
 	c->n_descs = n;
 	n = 0;
