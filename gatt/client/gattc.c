@@ -120,13 +120,8 @@ int gattc_reserve(void **arr, unsigned *cap, unsigned need, unsigned max, size_t
 	return BH_OK;
 }
 
-/* Each array gattc_add grows is a pointer followed by its count and its
- * capacity (the asserts below); the table says where each one and its
- * configured maximum are, so the five appends share one body. */
-struct gattc_vec {
-	void *p;
-	unsigned n, cap;
-};
+/* Where each array and its configured maximum are, so that the appends,
+ * sorts and range drops share one body each. */
 #define GATTC_ARR(a, max)                                                                  \
 	{ offsetof(struct bh_gattc, a), offsetof(struct bh_gattc, cfg.max),                \
 	  sizeof(*((struct bh_gattc *)0)->a) }
@@ -142,20 +137,27 @@ GATTC_VEC_OK(descs, n_descs, cap_descs);
 GATTC_VEC_OK(incls, n_incls, cap_incls);
 GATTC_VEC_OK(subs, n_subs, cap_subs);
 
+static const struct {
+	uint16_t arr, max, size;
+} arrs[] = {
+	[GATTC_SVCS] = GATTC_ARR(svcs, max_services),
+	[GATTC_CHRS] = GATTC_ARR(chrs, max_chrs),
+	[GATTC_DESCS] = GATTC_ARR(descs, max_descs),
+	[GATTC_INCLS] = GATTC_ARR(incls, max_includes),
+	[GATTC_SUBS] = GATTC_ARR(subs, max_subscriptions),
+};
+
+struct gattc_vec *gattc_vec(struct bh_gattc *c, unsigned which, size_t *size)
+{
+	*size = arrs[which].size;
+	return (struct gattc_vec *)(void *)((char *)c + arrs[which].arr);
+}
+
 void *gattc_add(struct bh_gattc *c, unsigned which, int *rc)
 {
-	static const struct {
-		uint16_t arr, max, size;
-	} arrs[] = {
-		[GATTC_SVCS] = GATTC_ARR(svcs, max_services),
-		[GATTC_CHRS] = GATTC_ARR(chrs, max_chrs),
-		[GATTC_DESCS] = GATTC_ARR(descs, max_descs),
-		[GATTC_INCLS] = GATTC_ARR(incls, max_includes),
-		[GATTC_SUBS] = GATTC_ARR(subs, max_subscriptions),
-	};
-	struct gattc_vec *v = (struct gattc_vec *)(void *)((char *)c + arrs[which].arr);
+	size_t size;
+	struct gattc_vec *v = gattc_vec(c, which, &size);
 	unsigned max = *(const unsigned *)(const void *)((const char *)c + arrs[which].max);
-	size_t size = arrs[which].size;
 	*rc = gattc_reserve(&v->p, &v->cap, v->n + 1, max, size);
 	if (*rc)
 		return NULL;

@@ -153,21 +153,25 @@ static int cmp_handle(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* The tree's arrays are NULL until discovery finds something, and qsort
- * must not be given NULL even for no elements. */
-static void tree_sort(void *base, size_t n, size_t size)
+/* Sorts tree array `which` by handle. The arrays are NULL until discovery
+ * finds something, and qsort must not be given NULL even for no elements. */
+static void tree_sort(struct bh_gattc *c, unsigned which)
 {
-	if (n > 1)
-		qsort(base, n, size, cmp_handle);
+	size_t size;
+	struct gattc_vec *v = gattc_vec(c, which, &size);
+	if (v->n > 1)
+		qsort(v->p, v->n, size, cmp_handle);
 }
 
-/* Drops the entries of arr (n of size octets) whose handle is in [lo, hi],
+/* Drops the entries of tree array `which` whose handle is in [lo, hi],
  * keeping the order of the rest. */
-static void drop_range(void *arr, unsigned *n, size_t size, uint16_t lo, uint16_t hi)
+static void drop_range(struct bh_gattc *c, unsigned which, uint16_t lo, uint16_t hi)
 {
-	uint8_t *p = arr;
+	size_t size;
+	struct gattc_vec *v = gattc_vec(c, which, &size);
+	uint8_t *p = v->p;
 	unsigned k = 0;
-	for (unsigned i = 0; i < *n; i++) {
+	for (unsigned i = 0; i < v->n; i++) {
 		uint16_t h = *(const uint16_t *)(p + i * size);
 		if (h >= lo && h <= hi)
 			continue;
@@ -175,7 +179,7 @@ static void drop_range(void *arr, unsigned *n, size_t size, uint16_t lo, uint16_
 			memcpy(p + k * size, p + i * size, size);
 		k++;
 	}
-	*n = k;
+	v->n = k;
 }
 
 static int svc_index(const struct bh_gattc *c, uint16_t handle)
@@ -191,10 +195,8 @@ static int svc_index(const struct bh_gattc *c, uint16_t handle)
  * the tree stays consistent whatever a server sent. */
 void gattc_tree_reindex(struct bh_gattc *c)
 {
-	tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
-	tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs));
-	tree_sort(c->descs, c->n_descs, sizeof(*c->descs));
-	tree_sort(c->incls, c->n_incls, sizeof(*c->incls));
+	for (unsigned k = GATTC_SVCS; k <= GATTC_INCLS; k++)
+		tree_sort(c, k);
 	for (unsigned i = 0; i < c->n_svcs; i++) {
 		struct bh_gattc_service *s = &c->svcs[i].pub;
 		s->first_chr = s->n_chrs = s->first_incl = s->n_incls = 0;
@@ -256,11 +258,8 @@ void gattc_tree_reindex(struct bh_gattc *c)
 /* Drops every entry with a handle in [lo, hi] (includes only if asked). */
 static void tree_remove(struct bh_gattc *c, uint16_t lo, uint16_t hi, bool incls)
 {
-	drop_range(c->svcs, &c->n_svcs, sizeof(*c->svcs), lo, hi);
-	drop_range(c->chrs, &c->n_chrs, sizeof(*c->chrs), lo, hi);
-	drop_range(c->descs, &c->n_descs, sizeof(*c->descs), lo, hi);
-	if (incls)
-		drop_range(c->incls, &c->n_incls, sizeof(*c->incls), lo, hi);
+	for (unsigned k = GATTC_SVCS; k <= (incls ? GATTC_INCLS : GATTC_DESCS); k++)
+		drop_range(c, k, lo, hi);
 }
 
 static void tree_remove_range(struct bh_gattc *c, uint16_t lo, uint16_t hi)
@@ -342,7 +341,7 @@ static void advance(struct gattc_op *op)
 	switch (d->phase) {
 	case PH_SVC:
 	case PH_SVC_UUID:
-		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
+		tree_sort(c, GATTC_SVCS);
 		if (d->what == DISC_SERVICES || d->what == DISC_SVC_UUID)
 			d->phase = PH_DONE;
 		else
@@ -360,7 +359,7 @@ static void advance(struct gattc_op *op)
 			    add_svc(c, in->start, in->end, &in->uuid, false) != BH_OK)
 				break;
 		}
-		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
+		tree_sort(c, GATTC_SVCS);
 		d->phase = d->what == DISC_INCLUDES ? PH_DONE : PH_CHR;
 		break;
 	case PH_CHR:
@@ -369,7 +368,7 @@ static void advance(struct gattc_op *op)
 			if (ch->fresh && !ch->pub.end_handle)
 				ch->pub.end_handle = c->svcs[ch->pub.service].pub.end;
 		}
-		tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs));
+		tree_sort(c, GATTC_CHRS);
 		if (d->what == DISC_CHRS)
 			d->phase = PH_DONE;
 		else
@@ -791,7 +790,7 @@ void gattc_disc_start(struct gattc_op *op)
 		}
 		const struct bh_gattc_service *s = &c->svcs[si].pub;
 		if (d->what == DISC_INCLUDES) {
-			drop_range(c->incls, &c->n_incls, sizeof(*c->incls), s->start, s->end);
+			drop_range(c, GATTC_INCLS, s->start, s->end);
 			d->phase = PH_INCL;
 		} else {
 			/* Keep the service and its includes, drop its old
@@ -799,7 +798,7 @@ void gattc_disc_start(struct gattc_op *op)
 			struct gattc_svc keep = c->svcs[si];
 			tree_remove(c, s->start, s->end, false);
 			c->svcs[c->n_svcs++] = keep;
-			tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
+			tree_sort(c, GATTC_SVCS);
 			si = svc_index(c, keep.pub.start);
 			d->phase = PH_CHR;
 		}
@@ -813,8 +812,8 @@ void gattc_disc_start(struct gattc_op *op)
 			return;
 		}
 		if (ch->value_handle < ch->end_handle)
-			drop_range(c->descs, &c->n_descs, sizeof(*c->descs),
-				   (uint16_t)(ch->value_handle + 1), ch->end_handle);
+			drop_range(c, GATTC_DESCS, (uint16_t)(ch->value_handle + 1),
+				   ch->end_handle);
 		/* ch is the pub of an entry of c->chrs. */
 		c->chrs[(const struct gattc_chr *)(const void *)ch - c->chrs].fresh = true;
 		d->phase = PH_DESC;

@@ -248,8 +248,16 @@ const struct gattc_chr *gattc_find_chr16(const struct bh_gattc *c, uint16_t uuid
  * past max (the limit as configured), BH_ENOMEM when memory runs out (the
  * array is then unchanged). */
 int gattc_reserve(void **arr, unsigned *cap, unsigned need, unsigned max, size_t size);
-/* The arrays gattc_add grows one entry at a time. */
+/* The tree's arrays and the subscription table. Each is a pointer followed
+ * by its count and capacity in struct bh_gattc: a gattc_vec (gattc.c
+ * asserts it). */
 enum { GATTC_SVCS, GATTC_CHRS, GATTC_DESCS, GATTC_INCLS, GATTC_SUBS };
+struct gattc_vec {
+	void *p;
+	unsigned n, cap;
+};
+/* Array `which` of c, and in *size the size of its entries. */
+struct gattc_vec *gattc_vec(struct bh_gattc *c, unsigned which, size_t *size);
 /* Appends a zeroed entry to array `which` (gattc_reserve's limits) and
  * returns it, or NULL with *rc set to gattc_reserve's error. */
 void *gattc_add(struct bh_gattc *c, unsigned which, int *rc);
