@@ -486,50 +486,30 @@ static void range_next(struct gattc_op *op, uint16_t last, uint16_t end)
 	step(op);
 }
 
-static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+/* One element of a Read By Group Type (el 6 or 20) or Find By Type Value
+ * (el 4, the UUID is the filter) response: a service from h to the end
+ * handle at p, which the walk continues after (*hi). */
+static bh_status add_group(struct bh_gattc *c, struct gattc_disc *d, uint16_t h,
+			   const uint8_t *p, size_t n, uint16_t *hi)
 {
-	struct bh_gattc *c = op->c;
-	struct gattc_disc *d = &op->u.d;
-	const uint8_t *data;
-	size_t len;
-	unsigned el;
-	if (d->phase == PH_SVC) {
-		el = pdu->u.read_by_type_rsp.elem_len;
-		data = pdu->u.read_by_type_rsp.data;
-		len = pdu->u.read_by_type_rsp.len;
-		if (el != 6 && el != 20)
-			return BH_EPROTO;
-	} else {
-		el = 4;
-		data = pdu->u.find_by_type_rsp.data;
-		len = pdu->u.find_by_type_rsp.len;
-	}
-	if (!len || len % el)
+	uint16_t e = bh_get16(p);
+	bh_uuid u = d->filter;
+	if (n > 2 && bh_uuid_from_le(&u, p + 2, n - 2) != BH_OK)
 		return BH_EPROTO;
-	uint16_t next = d->cur;
-	for (const uint8_t *p = data; p < data + len; p += el) {
-		uint16_t s = bh_get16(p), e = bh_get16(p + 2);
-		bh_uuid u = d->filter;
-		if (el > 4 && bh_uuid_from_le(&u, p + 4, el - 4) != BH_OK)
+	if (e < h)
+		return BH_EPROTO;
+	int known = svc_index(c, h);
+	if (d->phase == PH_SVC_UUID && known >= 0 && c->svcs[known].pub.start == h &&
+	    c->svcs[known].pub.end == e) {
+		/* Already known: the by-UUID procedure only adds. */
+	} else if (allowed(d, &u)) {
+		if (overlaps_any(c, h, e))
 			return BH_EPROTO;
-		if (s < next || e < s || s > d->hi)
-			return BH_EPROTO;
-		int known = svc_index(c, s);
-		if (d->phase == PH_SVC_UUID && known >= 0 && c->svcs[known].pub.start == s &&
-		    c->svcs[known].pub.end == e) {
-			/* Already known: the by-UUID procedure only adds. */
-		} else if (allowed(d, &u)) {
-			if (overlaps_any(c, s, e))
-				return BH_EPROTO;
-			int r2 = add_svc(c, s, e, &u, true);
-			if (r2)
-				return r2;
-		}
-		*last = e;
-		if (e == 0xffff)
-			break;
-		next = (uint16_t)(e + 1);
+		int r2 = add_svc(c, h, e, &u, true);
+		if (r2)
+			return r2;
 	}
+	*hi = e;
 	return BH_OK;
 }
 
@@ -604,23 +584,32 @@ static bh_status add_desc(struct bh_gattc *c, uint16_t h, const uint8_t *p, size
 	return BH_OK;
 }
 
-/* The three searches within a group share one walk: element lengths by
- * phase (includes 6 or 8, characteristics 7 or 21, descriptors format 1 or
- * 2), then each element's handle in the range and past the previous one. */
-static bh_status on_elems(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+/* Every search shares one walk: element lengths by phase (services 6 or
+ * 20, or 4 by UUID; includes 6 or 8, characteristics 7 or 21, descriptors
+ * 4 or 18 by format; bh_att_decode has checked that the list is whole, not
+ * empty, and that a Find Information format is 1 or 2), then each
+ * element's handle in the range and past the previous element (a service's
+ * end handle, else its handle). */
+static bh_status on_list(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t end,
+			 uint16_t *last)
 {
 	struct bh_gattc *c = op->c;
 	struct gattc_disc *d = &op->u.d;
 	unsigned el = pdu->u.read_by_type_rsp.elem_len;
 	const uint8_t *data = pdu->u.read_by_type_rsp.data;
 	size_t len = pdu->u.read_by_type_rsp.len;
-	bool ok;
+	bool ok = true;
 	if (d->phase == PH_DESC) {
-		uint8_t fmt = pdu->u.find_info_rsp.format;
+		/* The format decided the length (4 or 18). */
 		el = pdu->u.find_info_rsp.elem_len;
 		data = pdu->u.find_info_rsp.data;
 		len = pdu->u.find_info_rsp.len;
-		ok = (fmt == 1 && el == 4) || (fmt == 2 && el == 18);
+	} else if (d->phase == PH_SVC_UUID) {
+		el = 4;
+		data = pdu->u.find_by_type_rsp.data;
+		len = pdu->u.find_by_type_rsp.len;
+	} else if (d->phase == PH_SVC) {
+		ok = el == 6 || el == 20;
 	} else if (d->phase == PH_INCL) {
 		ok = el == 6 || el == 8;
 	} else {
@@ -630,18 +619,19 @@ static bh_status on_elems(struct gattc_op *op, const struct bh_att_pdu *pdu, uin
 		return BH_EPROTO;
 	uint16_t next = d->cur;
 	for (const uint8_t *p = data; len >= el; p += el, len -= el) {
-		uint16_t h = bh_get16(p);
-		if (h < next || h > d->range_end)
+		uint16_t h = bh_get16(p), hi = h;
+		if (h < next || h > end)
 			return BH_EPROTO;
-		bh_status rc = d->phase == PH_DESC ? add_desc(c, h, p + 2, el - 2)
+		bh_status rc = d->phase == PH_DESC   ? add_desc(c, h, p + 2, el - 2)
 			     : d->phase == PH_INCL ? add_incl(c, h, p + 2, el - 2)
-						   : add_chr(c, d, h, p + 2, el - 2);
+			     : d->phase == PH_CHR  ? add_chr(c, d, h, p + 2, el - 2)
+						   : add_group(c, d, h, p + 2, el - 2, &hi);
 		if (rc)
 			return rc;
-		*last = h;
-		if (h == 0xffff)
+		*last = hi;
+		if (hi == 0xffff)
 			break;
-		next = (uint16_t)(h + 1);
+		next = (uint16_t)(hi + 1);
 	}
 	return BH_OK;
 }
@@ -655,11 +645,7 @@ void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *
 		/* Attribute Not Found ends each search loop (4.4 to 4.7). */
 		if (code == BH_ATT_E_ATTRIBUTE_NOT_FOUND && d->phase != PH_INCL_UUID &&
 		    d->phase != PH_HASH) {
-			if (d->phase == PH_SVC || d->phase == PH_SVC_UUID)
-				advance(op);
-			else
-				d->cur = 0;
-			step(op);
+			range_next(op, 0xffff, 0xffff);
 			return;
 		}
 		if (d->phase == PH_HASH) {
@@ -680,17 +666,15 @@ void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *
 	switch (d->phase) {
 	case PH_SVC:
 	case PH_SVC_UUID:
-		r = on_services(op, pdu, &last);
-		if (r == BH_OK)
-			range_next(op, last, d->hi);
-		break;
 	case PH_INCL:
 	case PH_CHR:
-	case PH_DESC:
-		r = on_elems(op, pdu, &last);
+	case PH_DESC: {
+		uint16_t end = d->phase == PH_SVC || d->phase == PH_SVC_UUID ? d->hi : d->range_end;
+		r = on_list(op, pdu, end, &last);
 		if (r == BH_OK)
-			range_next(op, last, d->range_end);
+			range_next(op, last, end);
 		break;
+	}
 	case PH_INCL_UUID: {
 		bh_uuid u;
 		r = BH_OK;
