@@ -1,5 +1,5 @@
 /* GATT server request dispatch: one table entry per ATT opcode the server
- * takes, with its minimum length checked before the handler runs, and the
+ * takes, decoded (which checks its length) before the handler runs, and the
  * robust caching gate for change-unaware clients (Vol 3, Part G, 2.5.2.1).
  */
 #include "gatts_internal.h"
@@ -17,27 +17,27 @@ const char *gatts_cache_str(enum gatts_cache c)
 	return "?";
 }
 
+/* The minimum lengths (Vol 3, Part F, 3.4.x) are bh_att_decode's. */
 struct op_entry {
 	uint8_t opcode;
-	uint8_t min_len; /* Vol 3, Part F, 3.4.x */
-	bool range;      /* starts with a handle range (p->u.range) */
+	bool range; /* starts with a handle range (p->u.range) */
 	gatts_handler *fn;
 };
 
 static const struct op_entry ops[] = {
-	{ BH_ATT_FIND_INFO_REQ, 5, true, gatts_find_info },
-	{ BH_ATT_FIND_BY_TYPE_REQ, 7, true, gatts_find_by_type },
-	{ BH_ATT_READ_BY_TYPE_REQ, 7, true, gatts_read_by_type },
-	{ BH_ATT_READ_REQ, 3, false, gatts_read },
-	{ BH_ATT_READ_BLOB_REQ, 5, false, gatts_read },
-	{ BH_ATT_READ_MULT_REQ, 5, false, gatts_read_mult },
-	{ BH_ATT_READ_BY_GROUP_REQ, 7, true, gatts_read_by_type },
-	{ BH_ATT_WRITE_REQ, 3, false, gatts_write_req },
-	{ BH_ATT_PREP_WRITE_REQ, 5, false, gatts_prep_write },
-	{ BH_ATT_EXEC_WRITE_REQ, 2, false, gatts_exec_write },
-	{ BH_ATT_READ_MULT_VAR_REQ, 5, false, gatts_read_mult },
-	{ BH_ATT_WRITE_CMD, 3, false, gatts_write_cmd },
-	{ BH_ATT_SIGNED_WRITE_CMD, 15, false, gatts_signed_write },
+	{ BH_ATT_FIND_INFO_REQ, true, gatts_find_info },
+	{ BH_ATT_FIND_BY_TYPE_REQ, true, gatts_find_by_type },
+	{ BH_ATT_READ_BY_TYPE_REQ, true, gatts_read_by_type },
+	{ BH_ATT_READ_REQ, false, gatts_read },
+	{ BH_ATT_READ_BLOB_REQ, false, gatts_read },
+	{ BH_ATT_READ_MULT_REQ, false, gatts_read_mult },
+	{ BH_ATT_READ_BY_GROUP_REQ, true, gatts_read_by_type },
+	{ BH_ATT_WRITE_REQ, false, gatts_write_req },
+	{ BH_ATT_PREP_WRITE_REQ, false, gatts_prep_write },
+	{ BH_ATT_EXEC_WRITE_REQ, false, gatts_exec_write },
+	{ BH_ATT_READ_MULT_VAR_REQ, false, gatts_read_mult },
+	{ BH_ATT_WRITE_CMD, false, gatts_write_cmd },
+	{ BH_ATT_SIGNED_WRITE_CMD, false, gatts_signed_write },
 };
 
 static const struct op_entry *find_op(uint8_t opcode)
@@ -105,7 +105,7 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 		return;
 	}
 	struct bh_att_pdu p;
-	if (len < e->min_len || bh_att_decode(pdu, len, &p) != BH_OK) {
+	if (bh_att_decode(pdu, len, &p) != BH_OK) {
 		BH_LOGF(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: malformed %s (%zu octets)", conn,
 			bh_att_opcode_str(op), len);
 		if (!is_cmd)
