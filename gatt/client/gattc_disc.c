@@ -255,16 +255,11 @@ void gattc_tree_reindex(struct bh_gattc *c)
 	c->n_incls = n;
 }
 
-/* Drops every entry with a handle in [lo, hi] (includes only if asked). */
-static void tree_remove(struct bh_gattc *c, uint16_t lo, uint16_t hi, bool incls)
-{
-	for (unsigned k = GATTC_SVCS; k <= (incls ? GATTC_INCLS : GATTC_DESCS); k++)
-		drop_range(c, k, lo, hi);
-}
-
+/* Drops every entry with a handle in [lo, hi]. */
 static void tree_remove_range(struct bh_gattc *c, uint16_t lo, uint16_t hi)
 {
-	tree_remove(c, lo, hi, true);
+	for (unsigned k = GATTC_SVCS; k <= GATTC_INCLS; k++)
+		drop_range(c, k, lo, hi);
 }
 
 static void clear_fresh(struct bh_gattc *c)
@@ -778,12 +773,11 @@ void gattc_disc_start(struct gattc_op *op)
 			d->phase = PH_INCL;
 		} else {
 			/* Keep the service and its includes, drop its old
-			 * characteristics and descriptors. */
-			struct gattc_svc keep = c->svcs[si];
-			tree_remove(c, s->start, s->end, false);
-			c->svcs[c->n_svcs++] = keep;
-			tree_sort(c, GATTC_SVCS);
-			si = svc_index(c, keep.pub.start);
+			 * characteristics and descriptors. Services never
+			 * overlap (discovery and import refuse it), so no other
+			 * one starts in its range. */
+			drop_range(c, GATTC_CHRS, s->start, s->end);
+			drop_range(c, GATTC_DESCS, s->start, s->end);
 			d->phase = PH_CHR;
 		}
 		c->svcs[si].fresh = true;
