@@ -85,48 +85,58 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 		return;
 	uint8_t op = pdu[0];
 	bool is_cmd = bh_att_is_command(op);
+	uint16_t handle = 0;
+	uint8_t code;
 	struct gatts_conn *c = gatts_conn_find(s, conn);
 	if (!c) {
 		/* Not a connection we were told about: answer requests so the
 		 * peer's bearer is not stuck, but keep no state. */
-		if (bh_att_is_request(op))
-			gatts_error(s, conn, op, 0x0000, BH_ATT_E_UNLIKELY);
-		return;
+		if (!bh_att_is_request(op))
+			return;
+		code = BH_ATT_E_UNLIKELY;
+		goto answer;
 	}
 	const struct op_entry *e = find_op(op);
 	if (!e) {
 		/* Unknown commands are ignored; unknown requests get Request Not
 		 * Supported (Part F, 3.4.1.1 and 3.3). Responses, notifications
 		 * and confirmations are the bearer's business, not ours. */
-		if (!is_cmd && (bh_att_is_request(op) || !bh_att_is_response(op)) &&
-		    op != BH_ATT_NOTIFY && op != BH_ATT_INDICATE && op != BH_ATT_CONFIRM &&
-		    op != BH_ATT_MULT_NOTIFY)
-			gatts_error(s, conn, op, 0x0000, BH_ATT_E_REQUEST_NOT_SUPPORTED);
-		return;
+		if (is_cmd || (!bh_att_is_request(op) && bh_att_is_response(op)) ||
+		    op == BH_ATT_NOTIFY || op == BH_ATT_INDICATE || op == BH_ATT_CONFIRM ||
+		    op == BH_ATT_MULT_NOTIFY)
+			return;
+		code = BH_ATT_E_REQUEST_NOT_SUPPORTED;
+		goto answer;
 	}
 	struct bh_att_pdu p;
 	if (bh_att_decode(pdu, len, &p) != BH_OK) {
 		BH_LOGF(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: malformed %s (%zu octets)", conn,
 			bh_att_opcode_str(op), len);
-		if (!is_cmd)
-			gatts_error(s, conn, op, 0x0000, BH_ATT_E_INVALID_PDU);
-		return;
+		if (is_cmd)
+			return;
+		code = BH_ATT_E_INVALID_PDU;
+		goto answer;
 	}
 	if (!caching_gate(s, c, &p, is_cmd))
 		return;
 	/* The four range requests: 0 or start > end is Invalid Handle with the
 	 * starting handle (3.4.3.1 and others). */
 	if (e->range && (p.u.range.start == 0 || p.u.range.start > p.u.range.end)) {
-		gatts_error(s, conn, op, p.u.range.start, BH_ATT_E_INVALID_HANDLE);
-		return;
+		handle = p.u.range.start;
+		code = BH_ATT_E_INVALID_HANDLE;
+		goto answer;
 	}
 	/* Handlers hold attribute pointers across application callbacks. */
 	s->in_request = true;
 	struct gatts_req q = { .raw = pdu, .raw_len = len, .handle = p.u.range.start };
-	uint8_t code = e->fn(s, c, &p, &q);
+	code = e->fn(s, c, &p, &q);
 	if (code)
 		gatts_error(s, conn, op, q.handle, code);
 	else if (q.rsp_len)
 		gatts_respond(s, conn, s->scratch, q.rsp_len);
 	s->in_request = false;
+	return;
+answer:
+	/* Refused before any handler ran. */
+	gatts_error(s, conn, op, handle, code);
 }
