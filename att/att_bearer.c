@@ -433,14 +433,6 @@ static void server_send_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
 	att->serving = false;
 }
 
-static void server_error(struct bh_att *att, uint8_t op, uint8_t code)
-{
-	uint8_t e[5];
-	att->serving = true;
-	att->serving_op = op;
-	server_send_rsp(att, e, bh_att_encode_error(e, op, 0, code));
-}
-
 int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len)
 {
 	if (att->dead)
@@ -465,34 +457,30 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len, int r
 		    bh_att_opcode_str(att->serving_op));
 		return;
 	}
-	if (rc == BH_ENOTSUP) {
-		server_error(att, pdu[0], BH_ATT_E_REQUEST_NOT_SUPPORTED);
-		return;
-	}
-	if (rc != BH_OK) {
-		server_error(att, pdu[0], BH_ATT_E_INVALID_PDU);
-		return;
-	}
-	if (d->opcode == BH_ATT_MTU_REQ) {
-		uint8_t r[3] = { BH_ATT_MTU_RSP };
-		bh_put16(r + 1, att->cfg.local_mtu);
-		att->serving = true;
-		att->serving_op = BH_ATT_MTU_REQ;
-		server_send_rsp(att, r, sizeof(r));
-		/* 3.4.2.2: only the first exchange counts. */
-		if (!att->mtu_exchanged) {
-			att->mtu_exchanged = true;
-			set_mtu(att, d->u.mtu.mtu);
-		}
-		return;
-	}
 	att->serving = true;
-	att->serving_op = d->opcode;
-	if (att->port.server_pdu) {
+	att->serving_op = pdu[0];
+	bool mtu = rc == BH_OK && d->opcode == BH_ATT_MTU_REQ;
+	if (rc == BH_OK && !mtu && att->port.server_pdu) {
 		att->port.server_pdu(att->port.ctx, pdu, len);
+		return;
+	}
+	/* Answered here: the MTU exchange, and the errors for an unknown
+	 * opcode, a malformed request or no server. */
+	uint8_t r[5];
+	size_t n = 3;
+	if (mtu) {
+		r[0] = BH_ATT_MTU_RSP;
+		bh_put16(r + 1, att->cfg.local_mtu);
 	} else {
-		att->serving = false;
-		server_error(att, d->opcode, BH_ATT_E_REQUEST_NOT_SUPPORTED);
+		n = bh_att_encode_error(r, pdu[0], 0,
+					rc == BH_OK || rc == BH_ENOTSUP ? BH_ATT_E_REQUEST_NOT_SUPPORTED
+									: BH_ATT_E_INVALID_PDU);
+	}
+	server_send_rsp(att, r, n);
+	/* 3.4.2.2: only the first exchange counts. */
+	if (mtu && !att->mtu_exchanged) {
+		att->mtu_exchanged = true;
+		set_mtu(att, d->u.mtu.mtu);
 	}
 }
 

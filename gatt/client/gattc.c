@@ -31,6 +31,26 @@ void bh_gattc_config_default(struct bh_gattc_config *cfg)
 	cfg->max_subscriptions = 32;
 }
 
+/* Every bound is at least 1; the tree's are indexed in 16 bits (a
+ * characteristic's service, a descriptor's characteristic). */
+static bool cfg_ok(const struct bh_gattc_config *cfg)
+{
+	static const uint8_t off[] = {
+		offsetof(struct bh_gattc_config, max_services),
+		offsetof(struct bh_gattc_config, max_chrs),
+		offsetof(struct bh_gattc_config, max_descs),
+		offsetof(struct bh_gattc_config, max_includes),
+		offsetof(struct bh_gattc_config, max_ops),
+		offsetof(struct bh_gattc_config, max_subscriptions),
+	};
+	for (unsigned i = 0; i < sizeof(off); i++) {
+		unsigned v = *(const unsigned *)(const void *)((const char *)cfg + off[i]);
+		if (!v || (i < 4 && v > 0xffff))
+			return false;
+	}
+	return true;
+}
+
 struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh_env *env,
 			      const struct bh_gattc_port *port, const struct bh_gattc_events *events)
 {
@@ -39,10 +59,7 @@ struct bh_gattc *bh_gattc_new(const struct bh_gattc_config *cfg, const struct bh
 		bh_gattc_config_default(&def);
 		cfg = &def;
 	}
-	if (!env || !port || !port->request || !port->cancel || !port->mtu || !cfg->max_ops ||
-	    !cfg->max_services || !cfg->max_chrs || !cfg->max_descs || !cfg->max_includes ||
-	    !cfg->max_subscriptions || cfg->max_services > 0xffff || cfg->max_chrs > 0xffff ||
-	    cfg->max_descs > 0xffff || cfg->max_includes > 0xffff)
+	if (!env || !port || !port->request || !port->cancel || !port->mtu || !cfg_ok(cfg))
 		return NULL;
 	struct bh_gattc *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -101,6 +118,50 @@ int gattc_reserve(void **arr, unsigned *cap, unsigned need, unsigned max, size_t
 	*arr = t;
 	*cap = n;
 	return BH_OK;
+}
+
+/* Where each array and its configured maximum are, so that the appends,
+ * sorts and range drops share one body each. */
+#define GATTC_ARR(a, max)                                                                  \
+	{ offsetof(struct bh_gattc, a), offsetof(struct bh_gattc, cfg.max),                \
+	  sizeof(*((struct bh_gattc *)0)->a) }
+#define GATTC_VEC_OK(a, count, capacity)                                                   \
+	_Static_assert(offsetof(struct bh_gattc, count) ==                                     \
+				       offsetof(struct bh_gattc, a) + offsetof(struct gattc_vec, n) && \
+			       offsetof(struct bh_gattc, capacity) ==                           \
+				       offsetof(struct bh_gattc, a) + offsetof(struct gattc_vec, cap), \
+		       #a " is not laid out as a gattc_vec")
+GATTC_VEC_OK(svcs, n_svcs, cap_svcs);
+GATTC_VEC_OK(chrs, n_chrs, cap_chrs);
+GATTC_VEC_OK(descs, n_descs, cap_descs);
+GATTC_VEC_OK(incls, n_incls, cap_incls);
+GATTC_VEC_OK(subs, n_subs, cap_subs);
+
+static const struct {
+	uint16_t arr, max, size;
+} arrs[] = {
+	[GATTC_SVCS] = GATTC_ARR(svcs, max_services),
+	[GATTC_CHRS] = GATTC_ARR(chrs, max_chrs),
+	[GATTC_DESCS] = GATTC_ARR(descs, max_descs),
+	[GATTC_INCLS] = GATTC_ARR(incls, max_includes),
+	[GATTC_SUBS] = GATTC_ARR(subs, max_subscriptions),
+};
+
+struct gattc_vec *gattc_vec(struct bh_gattc *c, unsigned which, size_t *size)
+{
+	*size = arrs[which].size;
+	return (struct gattc_vec *)(void *)((char *)c + arrs[which].arr);
+}
+
+void *gattc_add(struct bh_gattc *c, unsigned which, int *rc)
+{
+	size_t size;
+	struct gattc_vec *v = gattc_vec(c, which, &size);
+	unsigned max = *(const unsigned *)(const void *)((const char *)c + arrs[which].max);
+	*rc = gattc_reserve(&v->p, &v->cap, v->n + 1, max, size);
+	if (*rc)
+		return NULL;
+	return memset((char *)v->p + (size_t)v->n++ * size, 0, size);
 }
 
 uint16_t gattc_mtu(const struct bh_gattc *c)
@@ -620,12 +681,11 @@ static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, 
 		struct gattc_sub *s = sub_find(c, value_handle);
 		if (!s) {
 			/* A full table and no memory to grow it: the same answer. */
-			if (gattc_reserve((void **)&c->subs, &c->cap_subs, c->n_subs + 1,
-					  c->cfg.max_subscriptions, sizeof(*c->subs)) != BH_OK) {
+			s = gattc_add(c, GATTC_SUBS, &err);
+			if (!s) {
 				bh_pool_free(&c->ops, op);
 				return BH_ENOMEM;
 			}
-			s = &c->subs[c->n_subs++];
 		}
 		s->value_handle = value_handle;
 		s->what = what;

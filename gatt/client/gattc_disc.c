@@ -153,21 +153,25 @@ static int cmp_handle(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
-/* The tree's arrays are NULL until discovery finds something, and qsort
- * must not be given NULL even for no elements. */
-static void tree_sort(void *base, size_t n, size_t size)
+/* Sorts tree array `which` by handle. The arrays are NULL until discovery
+ * finds something, and qsort must not be given NULL even for no elements. */
+static void tree_sort(struct bh_gattc *c, unsigned which)
 {
-	if (n > 1)
-		qsort(base, n, size, cmp_handle);
+	size_t size;
+	struct gattc_vec *v = gattc_vec(c, which, &size);
+	if (v->n > 1)
+		qsort(v->p, v->n, size, cmp_handle);
 }
 
-/* Drops the entries of arr (n of size octets) whose handle is in [lo, hi],
+/* Drops the entries of tree array `which` whose handle is in [lo, hi],
  * keeping the order of the rest. */
-static void drop_range(void *arr, unsigned *n, size_t size, uint16_t lo, uint16_t hi)
+static void drop_range(struct bh_gattc *c, unsigned which, uint16_t lo, uint16_t hi)
 {
-	uint8_t *p = arr;
+	size_t size;
+	struct gattc_vec *v = gattc_vec(c, which, &size);
+	uint8_t *p = v->p;
 	unsigned k = 0;
-	for (unsigned i = 0; i < *n; i++) {
+	for (unsigned i = 0; i < v->n; i++) {
 		uint16_t h = *(const uint16_t *)(p + i * size);
 		if (h >= lo && h <= hi)
 			continue;
@@ -175,7 +179,7 @@ static void drop_range(void *arr, unsigned *n, size_t size, uint16_t lo, uint16_
 			memcpy(p + k * size, p + i * size, size);
 		k++;
 	}
-	*n = k;
+	v->n = k;
 }
 
 static int svc_index(const struct bh_gattc *c, uint16_t handle)
@@ -191,10 +195,8 @@ static int svc_index(const struct bh_gattc *c, uint16_t handle)
  * the tree stays consistent whatever a server sent. */
 void gattc_tree_reindex(struct bh_gattc *c)
 {
-	tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
-	tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs));
-	tree_sort(c->descs, c->n_descs, sizeof(*c->descs));
-	tree_sort(c->incls, c->n_incls, sizeof(*c->incls));
+	for (unsigned k = GATTC_SVCS; k <= GATTC_INCLS; k++)
+		tree_sort(c, k);
 	for (unsigned i = 0; i < c->n_svcs; i++) {
 		struct bh_gattc_service *s = &c->svcs[i].pub;
 		s->first_chr = s->n_chrs = s->first_incl = s->n_incls = 0;
@@ -204,17 +206,18 @@ void gattc_tree_reindex(struct bh_gattc *c)
 		int si = svc_index(c, c->chrs[i].pub.decl_handle);
 		if (si < 0)
 			continue;
-		struct gattc_chr ch = c->chrs[i];
+		c->chrs[n] = c->chrs[i];
+		struct bh_gattc_chr *ch = &c->chrs[n].pub;
 		struct bh_gattc_service *s = &c->svcs[si].pub;
-		ch.pub.service = (uint16_t)si;
-		ch.pub.first_desc = ch.pub.n_descs = 0;
-		ch.pub.cccd_handle = 0;
-		if (ch.pub.end_handle > s->end)
-			ch.pub.end_handle = s->end;
+		ch->service = (uint16_t)si;
+		ch->first_desc = ch->n_descs = 0;
+		ch->cccd_handle = 0;
+		if (ch->end_handle > s->end)
+			ch->end_handle = s->end;
 		if (!s->n_chrs)
 			s->first_chr = (uint16_t)n;
 		s->n_chrs++;
-		c->chrs[n++] = ch;
+		n++;
 	}
 	c->n_chrs = n;
 	n = 0;
@@ -226,15 +229,16 @@ void gattc_tree_reindex(struct bh_gattc *c)
 		if (ci >= c->n_chrs || h <= c->chrs[ci].pub.value_handle)
 			continue;
 		struct bh_gattc_chr *ch = &c->chrs[ci].pub;
-		struct bh_gattc_desc d = c->descs[i];
-		d.chr = (uint16_t)ci;
+		struct bh_gattc_desc *d = &c->descs[n];
+		*d = c->descs[i];
+		d->chr = (uint16_t)ci;
 		if (!ch->n_descs)
 			ch->first_desc = (uint16_t)n;
 		ch->n_descs++;
 		bh_uuid cccd = bh_uuid16(UUID_CCCD);
-		if (!ch->cccd_handle && bh_uuid_eq(&d.uuid, &cccd))
-			ch->cccd_handle = d.handle;
-		c->descs[n++] = d;
+		if (!ch->cccd_handle && bh_uuid_eq(&d->uuid, &cccd))
+			ch->cccd_handle = d->handle;
+		n++;
 	}
 	c->n_descs = n;
 	n = 0;
@@ -251,19 +255,11 @@ void gattc_tree_reindex(struct bh_gattc *c)
 	c->n_incls = n;
 }
 
-/* Drops every entry with a handle in [lo, hi] (includes only if asked). */
-static void tree_remove(struct bh_gattc *c, uint16_t lo, uint16_t hi, bool incls)
-{
-	drop_range(c->svcs, &c->n_svcs, sizeof(*c->svcs), lo, hi);
-	drop_range(c->chrs, &c->n_chrs, sizeof(*c->chrs), lo, hi);
-	drop_range(c->descs, &c->n_descs, sizeof(*c->descs), lo, hi);
-	if (incls)
-		drop_range(c->incls, &c->n_incls, sizeof(*c->incls), lo, hi);
-}
-
+/* Drops every entry with a handle in [lo, hi]. */
 static void tree_remove_range(struct bh_gattc *c, uint16_t lo, uint16_t hi)
 {
-	tree_remove(c, lo, hi, true);
+	for (unsigned k = GATTC_SVCS; k <= GATTC_INCLS; k++)
+		drop_range(c, k, lo, hi);
 }
 
 static void clear_fresh(struct bh_gattc *c)
@@ -298,12 +294,10 @@ static bool overlaps_any(const struct bh_gattc *c, uint16_t s, uint16_t e)
 
 static int add_svc(struct bh_gattc *c, uint16_t s, uint16_t e, const bh_uuid *u, bool primary)
 {
-	int rc = gattc_reserve((void **)&c->svcs, &c->cap_svcs, c->n_svcs + 1,
-			       c->cfg.max_services, sizeof(*c->svcs));
-	if (rc)
+	int rc;
+	struct gattc_svc *sv = gattc_add(c, GATTC_SVCS, &rc);
+	if (!sv)
 		return rc;
-	struct gattc_svc *sv = &c->svcs[c->n_svcs++];
-	memset(sv, 0, sizeof(*sv));
 	sv->pub.start = s;
 	sv->pub.end = e;
 	sv->pub.uuid = *u;
@@ -342,7 +336,7 @@ static void advance(struct gattc_op *op)
 	switch (d->phase) {
 	case PH_SVC:
 	case PH_SVC_UUID:
-		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
+		tree_sort(c, GATTC_SVCS);
 		if (d->what == DISC_SERVICES || d->what == DISC_SVC_UUID)
 			d->phase = PH_DONE;
 		else
@@ -360,7 +354,7 @@ static void advance(struct gattc_op *op)
 			    add_svc(c, in->start, in->end, &in->uuid, false) != BH_OK)
 				break;
 		}
-		tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
+		tree_sort(c, GATTC_SVCS);
 		d->phase = d->what == DISC_INCLUDES ? PH_DONE : PH_CHR;
 		break;
 	case PH_CHR:
@@ -369,7 +363,7 @@ static void advance(struct gattc_op *op)
 			if (ch->fresh && !ch->pub.end_handle)
 				ch->pub.end_handle = c->svcs[ch->pub.service].pub.end;
 		}
-		tree_sort(c->chrs, c->n_chrs, sizeof(*c->chrs));
+		tree_sort(c, GATTC_CHRS);
 		if (d->what == DISC_CHRS)
 			d->phase = PH_DONE;
 		else
@@ -487,50 +481,30 @@ static void range_next(struct gattc_op *op, uint16_t last, uint16_t end)
 	step(op);
 }
 
-static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+/* One element of a Read By Group Type (el 6 or 20) or Find By Type Value
+ * (el 4, the UUID is the filter) response: a service from h to the end
+ * handle at p, which the walk continues after (*hi). */
+static bh_status add_group(struct bh_gattc *c, struct gattc_disc *d, uint16_t h,
+			   const uint8_t *p, size_t n, uint16_t *hi)
 {
-	struct bh_gattc *c = op->c;
-	struct gattc_disc *d = &op->u.d;
-	const uint8_t *data;
-	size_t len;
-	unsigned el;
-	if (d->phase == PH_SVC) {
-		el = pdu->u.read_by_type_rsp.elem_len;
-		data = pdu->u.read_by_type_rsp.data;
-		len = pdu->u.read_by_type_rsp.len;
-		if (el != 6 && el != 20)
-			return BH_EPROTO;
-	} else {
-		el = 4;
-		data = pdu->u.find_by_type_rsp.data;
-		len = pdu->u.find_by_type_rsp.len;
-	}
-	if (!len || len % el)
+	uint16_t e = bh_get16(p);
+	bh_uuid u = d->filter;
+	if (n > 2 && bh_uuid_from_le(&u, p + 2, n - 2) != BH_OK)
 		return BH_EPROTO;
-	uint16_t next = d->cur;
-	for (const uint8_t *p = data; p < data + len; p += el) {
-		uint16_t s = bh_get16(p), e = bh_get16(p + 2);
-		bh_uuid u = d->filter;
-		if (el > 4 && bh_uuid_from_le(&u, p + 4, el - 4) != BH_OK)
+	if (e < h)
+		return BH_EPROTO;
+	int known = svc_index(c, h);
+	if (d->phase == PH_SVC_UUID && known >= 0 && c->svcs[known].pub.start == h &&
+	    c->svcs[known].pub.end == e) {
+		/* Already known: the by-UUID procedure only adds. */
+	} else if (allowed(d, &u)) {
+		if (overlaps_any(c, h, e))
 			return BH_EPROTO;
-		if (s < next || e < s || s > d->hi)
-			return BH_EPROTO;
-		int known = svc_index(c, s);
-		if (d->phase == PH_SVC_UUID && known >= 0 && c->svcs[known].pub.start == s &&
-		    c->svcs[known].pub.end == e) {
-			/* Already known: the by-UUID procedure only adds. */
-		} else if (allowed(d, &u)) {
-			if (overlaps_any(c, s, e))
-				return BH_EPROTO;
-			int r2 = add_svc(c, s, e, &u, true);
-			if (r2)
-				return r2;
-		}
-		*last = e;
-		if (e == 0xffff)
-			break;
-		next = (uint16_t)(e + 1);
+		int r2 = add_svc(c, h, e, &u, true);
+		if (r2)
+			return r2;
 	}
+	*hi = e;
 	return BH_OK;
 }
 
@@ -539,20 +513,18 @@ static bh_status on_services(struct gattc_op *op, const struct bh_att_pdu *pdu, 
  * in the range and move forward; p and n are the rest of the element. */
 static bh_status add_incl(struct bh_gattc *c, uint16_t h, const uint8_t *p, size_t n)
 {
-	struct bh_gattc_include in;
-	memset(&in, 0, sizeof(in));
-	in.handle = h;
-	in.start = bh_get16(p);
-	in.end = bh_get16(p + 2);
-	if (n == 6)
-		in.uuid = bh_uuid16(bh_get16(p + 4));
-	if (in.end < in.start || in.start == 0)
+	uint16_t start = bh_get16(p), end = bh_get16(p + 2);
+	if (end < start || start == 0)
 		return BH_EPROTO;
-	int rc = gattc_reserve((void **)&c->incls, &c->cap_incls, c->n_incls + 1,
-			       c->cfg.max_includes, sizeof(*c->incls));
-	if (rc)
+	int rc;
+	struct bh_gattc_include *in = gattc_add(c, GATTC_INCLS, &rc);
+	if (!in)
 		return rc;
-	c->incls[c->n_incls++] = in;
+	in->handle = h;
+	in->start = start;
+	in->end = end;
+	if (n == 6)
+		in->uuid = bh_uuid16(bh_get16(p + 4));
 	return BH_OK;
 }
 
@@ -579,19 +551,17 @@ static bh_status add_chr(struct bh_gattc *c, struct gattc_disc *d, uint16_t h, c
 	d->last_chr = -1;
 	if (d->has_filter && !bh_uuid_eq(&u, &d->filter))
 		return BH_OK;
-	int rc = gattc_reserve((void **)&c->chrs, &c->cap_chrs, c->n_chrs + 1, c->cfg.max_chrs,
-			       sizeof(*c->chrs));
-	if (rc)
+	int rc;
+	struct gattc_chr *ch = gattc_add(c, GATTC_CHRS, &rc);
+	if (!ch)
 		return rc;
-	struct gattc_chr *ch = &c->chrs[c->n_chrs];
-	memset(ch, 0, sizeof(*ch));
 	ch->pub.decl_handle = h;
 	ch->pub.value_handle = vh;
 	ch->pub.props = props;
 	ch->pub.uuid = u;
 	ch->pub.service = (uint16_t)si;
 	ch->fresh = true;
-	d->last_chr = (int)c->n_chrs++;
+	d->last_chr = (int)c->n_chrs - 1;
 	return BH_OK;
 }
 
@@ -600,34 +570,41 @@ static bh_status add_desc(struct bh_gattc *c, uint16_t h, const uint8_t *p, size
 	bh_uuid u;
 	if (bh_uuid_from_le(&u, p, n) != BH_OK)
 		return BH_EPROTO;
-	int rc = gattc_reserve((void **)&c->descs, &c->cap_descs, c->n_descs + 1,
-			       c->cfg.max_descs, sizeof(*c->descs));
-	if (rc)
+	int rc;
+	struct bh_gattc_desc *de = gattc_add(c, GATTC_DESCS, &rc);
+	if (!de)
 		return rc;
-	c->descs[c->n_descs].handle = h;
-	c->descs[c->n_descs].uuid = u;
-	c->descs[c->n_descs].chr = 0;
-	c->n_descs++;
+	de->handle = h;
+	de->uuid = u;
 	return BH_OK;
 }
 
-/* The three searches within a group share one walk: element lengths by
- * phase (includes 6 or 8, characteristics 7 or 21, descriptors format 1 or
- * 2), then each element's handle in the range and past the previous one. */
-static bh_status on_elems(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t *last)
+/* Every search shares one walk: element lengths by phase (services 6 or
+ * 20, or 4 by UUID; includes 6 or 8, characteristics 7 or 21, descriptors
+ * 4 or 18 by format; bh_att_decode has checked that the list is whole, not
+ * empty, and that a Find Information format is 1 or 2), then each
+ * element's handle in the range and past the previous element (a service's
+ * end handle, else its handle). */
+static bh_status on_list(struct gattc_op *op, const struct bh_att_pdu *pdu, uint16_t end,
+			 uint16_t *last)
 {
 	struct bh_gattc *c = op->c;
 	struct gattc_disc *d = &op->u.d;
 	unsigned el = pdu->u.read_by_type_rsp.elem_len;
 	const uint8_t *data = pdu->u.read_by_type_rsp.data;
 	size_t len = pdu->u.read_by_type_rsp.len;
-	bool ok;
+	bool ok = true;
 	if (d->phase == PH_DESC) {
-		uint8_t fmt = pdu->u.find_info_rsp.format;
+		/* The format decided the length (4 or 18). */
 		el = pdu->u.find_info_rsp.elem_len;
 		data = pdu->u.find_info_rsp.data;
 		len = pdu->u.find_info_rsp.len;
-		ok = (fmt == 1 && el == 4) || (fmt == 2 && el == 18);
+	} else if (d->phase == PH_SVC_UUID) {
+		el = 4;
+		data = pdu->u.find_by_type_rsp.data;
+		len = pdu->u.find_by_type_rsp.len;
+	} else if (d->phase == PH_SVC) {
+		ok = el == 6 || el == 20;
 	} else if (d->phase == PH_INCL) {
 		ok = el == 6 || el == 8;
 	} else {
@@ -637,18 +614,19 @@ static bh_status on_elems(struct gattc_op *op, const struct bh_att_pdu *pdu, uin
 		return BH_EPROTO;
 	uint16_t next = d->cur;
 	for (const uint8_t *p = data; len >= el; p += el, len -= el) {
-		uint16_t h = bh_get16(p);
-		if (h < next || h > d->range_end)
+		uint16_t h = bh_get16(p), hi = h;
+		if (h < next || h > end)
 			return BH_EPROTO;
-		bh_status rc = d->phase == PH_DESC ? add_desc(c, h, p + 2, el - 2)
+		bh_status rc = d->phase == PH_DESC   ? add_desc(c, h, p + 2, el - 2)
 			     : d->phase == PH_INCL ? add_incl(c, h, p + 2, el - 2)
-						   : add_chr(c, d, h, p + 2, el - 2);
+			     : d->phase == PH_CHR  ? add_chr(c, d, h, p + 2, el - 2)
+						   : add_group(c, d, h, p + 2, el - 2, &hi);
 		if (rc)
 			return rc;
-		*last = h;
-		if (h == 0xffff)
+		*last = hi;
+		if (hi == 0xffff)
 			break;
-		next = (uint16_t)(h + 1);
+		next = (uint16_t)(hi + 1);
 	}
 	return BH_OK;
 }
@@ -662,11 +640,7 @@ void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *
 		/* Attribute Not Found ends each search loop (4.4 to 4.7). */
 		if (code == BH_ATT_E_ATTRIBUTE_NOT_FOUND && d->phase != PH_INCL_UUID &&
 		    d->phase != PH_HASH) {
-			if (d->phase == PH_SVC || d->phase == PH_SVC_UUID)
-				advance(op);
-			else
-				d->cur = 0;
-			step(op);
+			range_next(op, 0xffff, 0xffff);
 			return;
 		}
 		if (d->phase == PH_HASH) {
@@ -687,17 +661,15 @@ void gattc_disc_rsp(struct gattc_op *op, bh_status st, const struct bh_att_pdu *
 	switch (d->phase) {
 	case PH_SVC:
 	case PH_SVC_UUID:
-		r = on_services(op, pdu, &last);
-		if (r == BH_OK)
-			range_next(op, last, d->hi);
-		break;
 	case PH_INCL:
 	case PH_CHR:
-	case PH_DESC:
-		r = on_elems(op, pdu, &last);
+	case PH_DESC: {
+		uint16_t end = d->phase == PH_SVC || d->phase == PH_SVC_UUID ? d->hi : d->range_end;
+		r = on_list(op, pdu, end, &last);
 		if (r == BH_OK)
-			range_next(op, last, d->range_end);
+			range_next(op, last, end);
 		break;
+	}
 	case PH_INCL_UUID: {
 		bh_uuid u;
 		r = BH_OK;
@@ -797,16 +769,15 @@ void gattc_disc_start(struct gattc_op *op)
 		}
 		const struct bh_gattc_service *s = &c->svcs[si].pub;
 		if (d->what == DISC_INCLUDES) {
-			drop_range(c->incls, &c->n_incls, sizeof(*c->incls), s->start, s->end);
+			drop_range(c, GATTC_INCLS, s->start, s->end);
 			d->phase = PH_INCL;
 		} else {
 			/* Keep the service and its includes, drop its old
-			 * characteristics and descriptors. */
-			struct gattc_svc keep = c->svcs[si];
-			tree_remove(c, s->start, s->end, false);
-			c->svcs[c->n_svcs++] = keep;
-			tree_sort(c->svcs, c->n_svcs, sizeof(*c->svcs));
-			si = svc_index(c, keep.pub.start);
+			 * characteristics and descriptors. Services never
+			 * overlap (discovery and import refuse it), so no other
+			 * one starts in its range. */
+			drop_range(c, GATTC_CHRS, s->start, s->end);
+			drop_range(c, GATTC_DESCS, s->start, s->end);
 			d->phase = PH_CHR;
 		}
 		c->svcs[si].fresh = true;
@@ -819,8 +790,8 @@ void gattc_disc_start(struct gattc_op *op)
 			return;
 		}
 		if (ch->value_handle < ch->end_handle)
-			drop_range(c->descs, &c->n_descs, sizeof(*c->descs),
-				   (uint16_t)(ch->value_handle + 1), ch->end_handle);
+			drop_range(c, GATTC_DESCS, (uint16_t)(ch->value_handle + 1),
+				   ch->end_handle);
 		/* ch is the pub of an entry of c->chrs. */
 		c->chrs[(const struct gattc_chr *)(const void *)ch - c->chrs].fresh = true;
 		d->phase = PH_DESC;

@@ -248,6 +248,19 @@ const struct gattc_chr *gattc_find_chr16(const struct bh_gattc *c, uint16_t uuid
  * past max (the limit as configured), BH_ENOMEM when memory runs out (the
  * array is then unchanged). */
 int gattc_reserve(void **arr, unsigned *cap, unsigned need, unsigned max, size_t size);
+/* The tree's arrays and the subscription table. Each is a pointer followed
+ * by its count and capacity in struct bh_gattc: a gattc_vec (gattc.c
+ * asserts it). */
+enum { GATTC_SVCS, GATTC_CHRS, GATTC_DESCS, GATTC_INCLS, GATTC_SUBS };
+struct gattc_vec {
+	void *p;
+	unsigned n, cap;
+};
+/* Array `which` of c, and in *size the size of its entries. */
+struct gattc_vec *gattc_vec(struct bh_gattc *c, unsigned which, size_t *size);
+/* Appends a zeroed entry to array `which` (gattc_reserve's limits) and
+ * returns it, or NULL with *rc set to gattc_reserve's error. */
+void *gattc_add(struct bh_gattc *c, unsigned which, int *rc);
 /* Starts a Service Changed re-discovery of [lo, hi] (gattc_cache.c). */
 void gattc_service_changed(struct bh_gattc *c, const uint8_t *value, size_t len);
 /* Converts an op into a full discovery and starts it (validate mismatch). */

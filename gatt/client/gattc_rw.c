@@ -191,9 +191,9 @@ static void prep_failed(struct gattc_op *op, bh_status st, uint16_t handle)
 
 static bh_status check_pairs(const struct gattc_op *op, const struct bh_att_pdu *pdu)
 {
+	/* bh_att_decode has checked that the pairs are whole (2 + N octets
+	 * each) and that there is at least one. */
 	unsigned el = pdu->u.read_by_type_rsp.elem_len;
-	if (el < 2)
-		return BH_EPROTO;
 	const uint8_t *p = pdu->u.read_by_type_rsp.data;
 	size_t left = pdu->u.read_by_type_rsp.len;
 	uint32_t next = op->start;
@@ -203,7 +203,7 @@ static bh_status check_pairs(const struct gattc_op *op, const struct bh_att_pdu 
 			return BH_EPROTO;
 		next = (uint32_t)h + 1;
 	}
-	return left == 0 ? BH_OK : BH_EPROTO;
+	return BH_OK;
 }
 
 static bh_status check_tuples(const struct gattc_op *op, const uint8_t *data, size_t len)

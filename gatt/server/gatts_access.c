@@ -166,12 +166,8 @@ uint8_t gatts_read_value(struct bh_gatts *s, uint16_t conn, struct gatts_attr *a
 }
 
 static uint8_t write_cccd(struct bh_gatts *s, struct gatts_conn *c, struct gatts_attr *a,
-			  uint16_t offset, const uint8_t *value, size_t len)
+			  const uint8_t *value)
 {
-	if (offset)
-		return BH_ATT_E_INVALID_OFFSET;
-	if (len != 2)
-		return BH_ATT_E_INVALID_VALUE_LENGTH;
 	uint16_t v = bh_get16(value);
 	uint16_t allowed = (uint16_t)(((a->props & BH_GATT_CHR_NOTIFY) ? 1 : 0) |
 				      ((a->props & BH_GATT_CHR_INDICATE) ? 2 : 0));
@@ -202,12 +198,8 @@ static uint8_t write_cccd(struct bh_gatts *s, struct gatts_conn *c, struct gatts
 	return 0;
 }
 
-static uint8_t write_csf(struct gatts_conn *c, uint16_t offset, const uint8_t *value, size_t len)
+static uint8_t write_csf(struct gatts_conn *c, const uint8_t *value)
 {
-	if (offset)
-		return BH_ATT_E_INVALID_OFFSET;
-	if (len < 1)
-		return BH_ATT_E_INVALID_VALUE_LENGTH;
 	if (!c)
 		return BH_ATT_E_UNLIKELY;
 	/* Unknown bits are ignored; a client may not clear a bit it set (7.2). */
@@ -222,17 +214,21 @@ uint8_t gatts_write_value(struct bh_gatts *s, uint16_t conn, struct gatts_attr *
 			  const uint8_t *value, size_t len, unsigned flags)
 {
 	struct gatts_conn *c = gatts_conn_find(s, conn);
-	switch ((enum gatts_kind)a->kind) {
-	case GATTS_K_CCCD:
-		return write_cccd(s, c, a, offset, value, len);
-	case GATTS_K_CSF:
-		return write_csf(c, offset, value, len);
-	case GATTS_K_SCCD:
-		/* Server Characteristic Configuration (3.3.3.4): bit 0 broadcast. */
+	/* The configuration descriptors and Client Supported Features are
+	 * written whole, at offset 0: 2 octets, or at least 1 for CSF. */
+	if (a->kind == GATTS_K_CCCD || a->kind == GATTS_K_CSF || a->kind == GATTS_K_SCCD) {
 		if (offset)
 			return BH_ATT_E_INVALID_OFFSET;
-		if (len != 2)
+		if (a->kind == GATTS_K_CSF ? len < 1 : len != 2)
 			return BH_ATT_E_INVALID_VALUE_LENGTH;
+	}
+	switch ((enum gatts_kind)a->kind) {
+	case GATTS_K_CCCD:
+		return write_cccd(s, c, a, value);
+	case GATTS_K_CSF:
+		return write_csf(c, value);
+	case GATTS_K_SCCD:
+		/* Server Characteristic Configuration (3.3.3.4): bit 0 broadcast. */
 		if (bh_get16(value) & ~1u)
 			return BH_ATT_E_VALUE_NOT_ALLOWED;
 		memcpy(a->val, value, 2);

@@ -193,10 +193,8 @@ bh_status bh_gatts_import_cccd(struct bh_gatts *s, uint16_t conn, const uint8_t 
 		uint16_t h = bh_get16(e + 4 * i);
 		if (!blob_entry_ok(s, e + 4 * i))
 			continue; /* the database changed since the bond was made */
-		bool dup = false;
-		for (unsigned k = 0; k < c->ncccd; k++)
-			dup = dup || c->cccd[k].handle == h;
-		if (dup)
+		/* A duplicate: every value kept is non-zero (blob_entry_ok). */
+		if (gatts_cccd_get(c, h))
 			continue;
 		c->cccd[c->ncccd].handle = h;
 		c->cccd[c->ncccd++].value = bh_get16(e + 4 * i + 2);

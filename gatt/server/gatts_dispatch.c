@@ -1,5 +1,5 @@
 /* GATT server request dispatch: one table entry per ATT opcode the server
- * takes, with its minimum length checked before the handler runs, and the
+ * takes, decoded (which checks its length) before the handler runs, and the
  * robust caching gate for change-unaware clients (Vol 3, Part G, 2.5.2.1).
  */
 #include "gatts_internal.h"
@@ -17,27 +17,27 @@ const char *gatts_cache_str(enum gatts_cache c)
 	return "?";
 }
 
+/* The minimum lengths (Vol 3, Part F, 3.4.x) are bh_att_decode's. */
 struct op_entry {
 	uint8_t opcode;
-	uint8_t min_len; /* Vol 3, Part F, 3.4.x */
-	bool range;      /* starts with a handle range (p->u.range) */
+	bool range; /* starts with a handle range (p->u.range) */
 	gatts_handler *fn;
 };
 
 static const struct op_entry ops[] = {
-	{ BH_ATT_FIND_INFO_REQ, 5, true, gatts_find_info },
-	{ BH_ATT_FIND_BY_TYPE_REQ, 7, true, gatts_find_by_type },
-	{ BH_ATT_READ_BY_TYPE_REQ, 7, true, gatts_read_by_type },
-	{ BH_ATT_READ_REQ, 3, false, gatts_read },
-	{ BH_ATT_READ_BLOB_REQ, 5, false, gatts_read },
-	{ BH_ATT_READ_MULT_REQ, 5, false, gatts_read_mult },
-	{ BH_ATT_READ_BY_GROUP_REQ, 7, true, gatts_read_by_type },
-	{ BH_ATT_WRITE_REQ, 3, false, gatts_write_req },
-	{ BH_ATT_PREP_WRITE_REQ, 5, false, gatts_prep_write },
-	{ BH_ATT_EXEC_WRITE_REQ, 2, false, gatts_exec_write },
-	{ BH_ATT_READ_MULT_VAR_REQ, 5, false, gatts_read_mult },
-	{ BH_ATT_WRITE_CMD, 3, false, gatts_write_cmd },
-	{ BH_ATT_SIGNED_WRITE_CMD, 15, false, gatts_signed_write },
+	{ BH_ATT_FIND_INFO_REQ, true, gatts_find_info },
+	{ BH_ATT_FIND_BY_TYPE_REQ, true, gatts_find_by_type },
+	{ BH_ATT_READ_BY_TYPE_REQ, true, gatts_read_by_type },
+	{ BH_ATT_READ_REQ, false, gatts_read },
+	{ BH_ATT_READ_BLOB_REQ, false, gatts_read },
+	{ BH_ATT_READ_MULT_REQ, false, gatts_read_mult },
+	{ BH_ATT_READ_BY_GROUP_REQ, true, gatts_read_by_type },
+	{ BH_ATT_WRITE_REQ, false, gatts_write_req },
+	{ BH_ATT_PREP_WRITE_REQ, false, gatts_prep_write },
+	{ BH_ATT_EXEC_WRITE_REQ, false, gatts_exec_write },
+	{ BH_ATT_READ_MULT_VAR_REQ, false, gatts_read_mult },
+	{ BH_ATT_WRITE_CMD, false, gatts_write_cmd },
+	{ BH_ATT_SIGNED_WRITE_CMD, false, gatts_signed_write },
 };
 
 static const struct op_entry *find_op(uint8_t opcode)
@@ -85,48 +85,58 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 		return;
 	uint8_t op = pdu[0];
 	bool is_cmd = bh_att_is_command(op);
+	uint16_t handle = 0;
+	uint8_t code;
 	struct gatts_conn *c = gatts_conn_find(s, conn);
 	if (!c) {
 		/* Not a connection we were told about: answer requests so the
 		 * peer's bearer is not stuck, but keep no state. */
-		if (bh_att_is_request(op))
-			gatts_error(s, conn, op, 0x0000, BH_ATT_E_UNLIKELY);
-		return;
+		if (!bh_att_is_request(op))
+			return;
+		code = BH_ATT_E_UNLIKELY;
+		goto answer;
 	}
 	const struct op_entry *e = find_op(op);
 	if (!e) {
 		/* Unknown commands are ignored; unknown requests get Request Not
 		 * Supported (Part F, 3.4.1.1 and 3.3). Responses, notifications
 		 * and confirmations are the bearer's business, not ours. */
-		if (!is_cmd && (bh_att_is_request(op) || !bh_att_is_response(op)) &&
-		    op != BH_ATT_NOTIFY && op != BH_ATT_INDICATE && op != BH_ATT_CONFIRM &&
-		    op != BH_ATT_MULT_NOTIFY)
-			gatts_error(s, conn, op, 0x0000, BH_ATT_E_REQUEST_NOT_SUPPORTED);
-		return;
+		if (is_cmd || (!bh_att_is_request(op) && bh_att_is_response(op)) ||
+		    op == BH_ATT_NOTIFY || op == BH_ATT_INDICATE || op == BH_ATT_CONFIRM ||
+		    op == BH_ATT_MULT_NOTIFY)
+			return;
+		code = BH_ATT_E_REQUEST_NOT_SUPPORTED;
+		goto answer;
 	}
 	struct bh_att_pdu p;
-	if (len < e->min_len || bh_att_decode(pdu, len, &p) != BH_OK) {
+	if (bh_att_decode(pdu, len, &p) != BH_OK) {
 		BH_LOGF(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: malformed %s (%zu octets)", conn,
 			bh_att_opcode_str(op), len);
-		if (!is_cmd)
-			gatts_error(s, conn, op, 0x0000, BH_ATT_E_INVALID_PDU);
-		return;
+		if (is_cmd)
+			return;
+		code = BH_ATT_E_INVALID_PDU;
+		goto answer;
 	}
 	if (!caching_gate(s, c, &p, is_cmd))
 		return;
 	/* The four range requests: 0 or start > end is Invalid Handle with the
 	 * starting handle (3.4.3.1 and others). */
 	if (e->range && (p.u.range.start == 0 || p.u.range.start > p.u.range.end)) {
-		gatts_error(s, conn, op, p.u.range.start, BH_ATT_E_INVALID_HANDLE);
-		return;
+		handle = p.u.range.start;
+		code = BH_ATT_E_INVALID_HANDLE;
+		goto answer;
 	}
 	/* Handlers hold attribute pointers across application callbacks. */
 	s->in_request = true;
 	struct gatts_req q = { .raw = pdu, .raw_len = len, .handle = p.u.range.start };
-	uint8_t code = e->fn(s, c, &p, &q);
+	code = e->fn(s, c, &p, &q);
 	if (code)
 		gatts_error(s, conn, op, q.handle, code);
 	else if (q.rsp_len)
 		gatts_respond(s, conn, s->scratch, q.rsp_len);
 	s->in_request = false;
+	return;
+answer:
+	/* Refused before any handler ran. */
+	gatts_error(s, conn, op, handle, code);
 }

@@ -126,8 +126,9 @@ uint8_t gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struc
 			   struct gatts_req *q)
 {
 	bool mitm = false;
-	/* The signature covers opcode, handle and value (3.4.5.4). */
-	if (s->port.verify_signed && q->raw_len >= 15 &&
+	/* The signature covers opcode, handle and value (3.4.5.4); the PDU
+	 * is at least 15 octets (bh_att_decode). */
+	if (s->port.verify_signed &&
 	    s->port.verify_signed(s->port.ctx, c->conn, q->raw, q->raw_len - 12,
 				  p->u.signed_write.signature, &mitm) == BH_OK)
 		command_write(s, c, p->u.signed_write.handle, p->u.signed_write.value,
