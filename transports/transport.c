@@ -419,6 +419,13 @@ static bool parse_baud(const char *s, size_t n, unsigned long *out)
 	return true;
 }
 
+/* The option word opt[0..ol) (no NUL inside) is exactly w: w's NUL is
+ * read only once its first ol octets matched. */
+static bool opt_is(const char *opt, size_t ol, const char *w)
+{
+	return !strncmp(opt, w, ol) && !w[ol];
+}
+
 int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uart_settings *set,
 		   char *name, size_t namelen, char *err, size_t errlen)
 {
@@ -437,19 +444,15 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 		const char *opt = comma + 1;
 		comma = strchr(opt, ',');
 		size_t ol = comma ? (size_t)(comma - opt) : strlen(opt);
-		if ((ol == 6 && !strncmp(opt, "rtscts", 6)) || (ol == 7 && !strncmp(opt, "flow=on", 7))) {
-			u.flow = u.flow_given = true;
-			continue;
-		}
-		if (ol == 8 && !strncmp(opt, "flow=off", 8)) {
-			u.flow = false;
+		bool off = opt_is(opt, ol, "flow=off");
+		if (off || opt_is(opt, ol, "rtscts") || opt_is(opt, ol, "flow=on")) {
+			u.flow = !off;
 			u.flow_given = true;
 			continue;
 		}
 		if (ol > 6 && !strncmp(opt, "speed=", 6) && parse_baud(opt + 6, ol - 6, &u.operating))
 			continue;
-		if ((ol == 11 && !strncmp(opt, "parity=even", 11)) ||
-		    (ol == 11 && !strncmp(opt, "parity=none", 11))) {
+		if (opt_is(opt, ol, "parity=even") || opt_is(opt, ol, "parity=none")) {
 			u.parity_even = opt[7] == 'e';
 			continue;
 		}
