@@ -399,14 +399,13 @@ int gap_new_random(struct bh_gap *gap, enum bh_gap_own_addr kind, bh_addr *out)
 			out->val[5] |= 0xc0;
 		else
 			out->val[5] &= 0x3f;
-		bool zeros = true, ones = true;
-		for (int i = 0; i < 6; i++) {
-			uint8_t v = i == 5 ? (uint8_t)(out->val[i] & 0x3f) : out->val[i];
-			uint8_t full = i == 5 ? 0x3f : 0xff;
-			zeros &= v == 0;
-			ones &= v == full;
+		/* The random part (the two top bits aside) ORed and ANDed. */
+		uint8_t any = out->val[5] & 0x3f, all = out->val[5] | 0xc0;
+		for (int i = 0; i < 5; i++) {
+			any |= out->val[i];
+			all &= out->val[i];
 		}
-		if (!zeros && !ones)
+		if (any && all != 0xff)
 			return BH_OK;
 	}
 	return BH_EIO; /* the random source is broken */
