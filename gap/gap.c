@@ -57,6 +57,14 @@ struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *
 
 static void cmd_trim(struct bh_gap *gap);
 
+void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st)
+{
+	bh_gap_done_cb cb = *slot;
+	*slot = NULL;
+	if (cb)
+		cb(ctx, st);
+}
+
 void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 {
 	/* Forget queued commands and the in-flight one's handler: the controller
@@ -70,11 +78,7 @@ void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 	gap->rand_in_ctrl = false;
 	gap->rotating = false;
 	gap->ext_adv_max = 0;
-	if (gap->addr_cb) {
-		bh_gap_done_cb cb = gap->addr_cb;
-		gap->addr_cb = NULL;
-		cb(gap->addr_ctx, reason);
-	}
+	gap_answer(&gap->addr_cb, gap->addr_ctx, reason);
 	for (unsigned i = 0; i < GAP_MISC; i++) {
 		if (gap->misc[i].used) {
 			gap->misc[i].used = false;
@@ -424,11 +428,8 @@ static void set_rand_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, 
 		gap_adv_step_failed(gap, st);
 	else if (st && arg == PROC_CONN)
 		gap_conn_step_failed(gap, st);
-	if (arg == PROC_ADDR && gap->addr_cb) {
-		bh_gap_done_cb cb = gap->addr_cb;
-		gap->addr_cb = NULL;
-		cb(gap->addr_ctx, st);
-	}
+	if (arg == PROC_ADDR)
+		gap_answer(&gap->addr_cb, gap->addr_ctx, st);
 }
 
 static bool rotating_kind(enum bh_gap_own_addr k)

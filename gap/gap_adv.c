@@ -30,13 +30,10 @@ static bool uses_legacy_pdu(const struct bh_gap *gap)
 	return gap->adv.data_len <= BH_AD_LEGACY_MAX && gap->adv.scan_rsp_len <= BH_AD_LEGACY_MAX;
 }
 
-/* The start's one answer: its callback is cleared before it runs. */
+/* The start's one answer. */
 static void adv_answer(struct bh_gap *gap, bh_status st)
 {
-	bh_gap_done_cb cb = gap->adv_cb;
-	gap->adv_cb = NULL;
-	if (cb)
-		cb(gap->adv_cb_ctx, st);
+	gap_answer(&gap->adv_cb, gap->adv_cb_ctx, st);
 }
 
 static void start_failed(struct bh_gap *gap, bh_status st)
