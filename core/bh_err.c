@@ -33,7 +33,8 @@ const char *bh_strerror(bh_status s)
 	if (s <= 0 && s >= BH_ERR_MIN_)
 		return bh_err_text(s);
 	uint16_t c = bh_status_code(s);
-	const char *carrier, *text;
+	const char *carrier, *text, *fmt = "unknown status %d";
+	int v = (int)s;
 	switch (bh_status_kind(s)) {
 	case BH_KIND_HCI:
 		carrier = "HCI", text = bh_hci_status_str((uint8_t)c);
@@ -44,11 +45,11 @@ const char *bh_strerror(bh_status s)
 	case BH_KIND_SMP:
 		carrier = "SMP", text = bh_smp_reason_str((uint8_t)c);
 		break;
-	case BH_KIND_L2CAP:
-		snprintf(buf, sizeof(buf), "L2CAP: result 0x%04x", c);
-		return buf;
+	case BH_KIND_L2CAP: /* like an unknown status, one number: one snprintf */
+		fmt = "L2CAP: result 0x%04x", v = c;
+		/* fall through */
 	default:
-		snprintf(buf, sizeof(buf), "unknown status %d", (int)s);
+		snprintf(buf, sizeof(buf), fmt, v);
 		return buf;
 	}
 	snprintf(buf, sizeof(buf), "%s: %s (0x%02x)", carrier, text, c);

@@ -57,6 +57,14 @@ struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *
 
 static void cmd_trim(struct bh_gap *gap);
 
+void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st)
+{
+	bh_gap_done_cb cb = *slot;
+	*slot = NULL;
+	if (cb)
+		cb(ctx, st);
+}
+
 void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 {
 	/* Forget queued commands and the in-flight one's handler: the controller
@@ -70,11 +78,7 @@ void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 	gap->rand_in_ctrl = false;
 	gap->rotating = false;
 	gap->ext_adv_max = 0;
-	if (gap->addr_cb) {
-		bh_gap_done_cb cb = gap->addr_cb;
-		gap->addr_cb = NULL;
-		cb(gap->addr_ctx, reason);
-	}
+	gap_answer(&gap->addr_cb, gap->addr_ctx, reason);
 	for (unsigned i = 0; i < GAP_MISC; i++) {
 		if (gap->misc[i].used) {
 			gap->misc[i].used = false;
@@ -399,14 +403,13 @@ int gap_new_random(struct bh_gap *gap, enum bh_gap_own_addr kind, bh_addr *out)
 			out->val[5] |= 0xc0;
 		else
 			out->val[5] &= 0x3f;
-		bool zeros = true, ones = true;
-		for (int i = 0; i < 6; i++) {
-			uint8_t v = i == 5 ? (uint8_t)(out->val[i] & 0x3f) : out->val[i];
-			uint8_t full = i == 5 ? 0x3f : 0xff;
-			zeros &= v == 0;
-			ones &= v == full;
+		/* The random part (the two top bits aside) ORed and ANDed. */
+		uint8_t any = out->val[5] & 0x3f, all = out->val[5] | 0xc0;
+		for (int i = 0; i < 5; i++) {
+			any |= out->val[i];
+			all &= out->val[i];
 		}
-		if (!zeros && !ones)
+		if (any && all != 0xff)
 			return BH_OK;
 	}
 	return BH_EIO; /* the random source is broken */
@@ -425,11 +428,8 @@ static void set_rand_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, 
 		gap_adv_step_failed(gap, st);
 	else if (st && arg == PROC_CONN)
 		gap_conn_step_failed(gap, st);
-	if (arg == PROC_ADDR && gap->addr_cb) {
-		bh_gap_done_cb cb = gap->addr_cb;
-		gap->addr_cb = NULL;
-		cb(gap->addr_ctx, st);
-	}
+	if (arg == PROC_ADDR)
+		gap_answer(&gap->addr_cb, gap->addr_ctx, st);
 }
 
 static bool rotating_kind(enum bh_gap_own_addr k)

@@ -30,13 +30,10 @@ static bool uses_legacy_pdu(const struct bh_gap *gap)
 	return gap->adv.data_len <= BH_AD_LEGACY_MAX && gap->adv.scan_rsp_len <= BH_AD_LEGACY_MAX;
 }
 
-/* The start's one answer: its callback is cleared before it runs. */
+/* The start's one answer. */
 static void adv_answer(struct bh_gap *gap, bh_status st)
 {
-	bh_gap_done_cb cb = gap->adv_cb;
-	gap->adv_cb = NULL;
-	if (cb)
-		cb(gap->adv_cb_ctx, st);
+	gap_answer(&gap->adv_cb, gap->adv_cb_ctx, st);
 }
 
 static void start_failed(struct bh_gap *gap, bh_status st)
@@ -141,17 +138,19 @@ static uint16_t ext_duration(const struct bh_gap *gap)
 	return (uint16_t)((t + 9) / 10);
 }
 
-static int queue_ext_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
+/* LE Set (Extended) Advertising Enable for handle 0 alone: bh_gap_adv_set_start's
+ * sets run beside it. */
+static int queue_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
 {
-	if (!enable) {
-		/* This set only: bh_gap_adv_set_start's sets run beside it. */
-		uint8_t p[6] = { 0, 1, ADV_HANDLE, 0, 0, 0 };
+	if (gap_ext_adv(gap)) {
+		uint8_t p[6] = { enable, 1, ADV_HANDLE };
+		if (enable)
+			bh_put16(p + 3, ext_duration(gap));
+		/* Max_Extended_Advertising_Events 0: no limit */
 		return adv_cmd(gap, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 6, arg);
 	}
-	uint8_t p[6] = { 1, 1, ADV_HANDLE };
-	bh_put16(p + 3, ext_duration(gap));
-	p[5] = 0; /* Max_Extended_Advertising_Events: no limit */
-	return adv_cmd(gap, BH_HCI_LE_SET_EXT_ADV_ENABLE, p, 6, arg);
+	uint8_t e = enable;
+	return adv_cmd(gap, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, arg);
 }
 
 int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
@@ -163,12 +162,18 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE);
 			gap->adv_own = gap->rand_addr;
 		}
-		return queue_ext_enable(gap, enable, ADV_ROTATE);
-	}
-	uint8_t e = enable;
-	if (enable)
+	} else if (enable) {
 		gap->adv_own = gap->rand_addr;
-	return adv_cmd(gap, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, ADV_ROTATE);
+	}
+	return queue_enable(gap, enable, ADV_ROTATE);
+}
+
+/* Both legacy data commands always carry 31 octets, zero padded (7.8.7). */
+__attribute__((noinline)) static int legacy_data(struct bh_gap *gap, uint16_t op, const uint8_t *src, uint8_t n)
+{
+	uint8_t d[32] = { n };
+	memcpy(d + 1, src, n);
+	return adv_cmd(gap, op, d, 32, ADV_STEP);
 }
 
 static int queue_legacy(struct bh_gap *gap, uint8_t own_type)
@@ -186,19 +191,13 @@ static int queue_legacy(struct bh_gap *gap, uint8_t own_type)
 	p[14] = 0; /* Advertising_Filter_Policy: anyone may scan and connect */
 	int rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_PARAMS, p, 15, ADV_STEP);
 	if (!rc && !gap_adv_directed(gap)) {
-		/* Both data commands always carry 31 octets, zero padded (7.8.7). */
-		uint8_t d[32] = { (uint8_t)a->data_len };
-		memcpy(d + 1, a->data, a->data_len);
-		rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_DATA, d, 32, ADV_STEP);
-		if (!rc && a->kind != BH_GAP_ADV_NONCONN) {
-			uint8_t s[32] = { (uint8_t)a->scan_rsp_len };
-			memcpy(s + 1, a->scan_rsp, a->scan_rsp_len);
-			rc = adv_cmd(gap, BH_HCI_LE_SET_SCAN_RSP_DATA, s, 32, ADV_STEP);
-		}
+		rc = legacy_data(gap, BH_HCI_LE_SET_ADV_DATA, a->data, a->data_len);
+		if (!rc && a->kind != BH_GAP_ADV_NONCONN)
+			rc = legacy_data(gap, BH_HCI_LE_SET_SCAN_RSP_DATA, a->scan_rsp,
+					 a->scan_rsp_len);
 	}
-	uint8_t en = 1;
 	if (!rc)
-		rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_ENABLE, &en, 1, ADV_ENABLED);
+		rc = queue_enable(gap, true, ADV_ENABLED);
 	return rc;
 }
 
@@ -253,7 +252,7 @@ static int queue_ext(struct bh_gap *gap, uint8_t own_type, const bh_addr *rand)
 		rc = queue_ext_data(gap, BH_HCI_LE_SET_EXT_SCAN_RSP_DATA, a->scan_rsp,
 				    a->scan_rsp_len);
 	if (!rc)
-		rc = queue_ext_enable(gap, true, ADV_ENABLED);
+		rc = queue_enable(gap, true, ADV_ENABLED);
 	return rc;
 }
 
@@ -391,14 +390,7 @@ static int queue_stop(struct bh_gap *gap, bh_status reason)
 	gap->adv_state = ADV_STOPPING;
 	gap->adv_stop_reason = reason;
 	gap->adv_deadline = BH_NEVER;
-	int rc;
-	if (gap_ext_adv(gap)) {
-		rc = queue_ext_enable(gap, false, ADV_DISABLED);
-	} else {
-		uint8_t e = 0;
-		rc = adv_cmd(gap, BH_HCI_LE_SET_ADV_ENABLE, &e, 1, ADV_DISABLED);
-	}
-	return rc;
+	return queue_enable(gap, false, ADV_DISABLED);
 }
 
 int bh_gap_adv_stop(struct bh_gap *gap)

@@ -52,22 +52,12 @@ static unsigned sets_in_use(const struct bh_gap *gap, uint32_t seq)
 	return n;
 }
 
-/* Gives a pending completion its one answer (the slot is cleared first:
- * the callback may start something new). */
-static void answer(bh_gap_done_cb *slot, void *ctx, bh_status st)
-{
-	bh_gap_done_cb cb = *slot;
-	*slot = NULL;
-	if (cb)
-		cb(ctx, st);
-}
-
 /* A set ended without the caller asking: its start gets its one answer
  * first if it was still waiting, then on_stopped. */
 static void set_stopped(struct gap_adv_set *s, bh_status reason)
 {
 	s->state = ADV_IDLE;
-	answer(&s->cb, s->cb_ctx, BH_OK);
+	gap_answer(&s->cb, s->cb_ctx, BH_OK);
 	if (s->p.adv.on_stopped)
 		s->p.adv.on_stopped(s->p.adv.ctx, reason);
 }
@@ -77,13 +67,13 @@ static void start_failed(struct bh_gap *gap, unsigned i, bh_status st)
 	struct gap_adv_set *s = &gap->sets[i];
 	gap_cmd_drop(gap, PROC_SET(i));
 	s->state = ADV_IDLE;
-	answer(&s->cb, s->cb_ctx, st);
+	gap_answer(&s->cb, s->cb_ctx, st);
 }
 
 static void finish_clear(struct bh_gap *gap, bh_status st)
 {
 	gap->clearing = false;
-	answer(&gap->clear_cb, gap->clear_ctx, st);
+	gap_answer(&gap->clear_cb, gap->clear_ctx, st);
 }
 
 static void limits_done(struct bh_gap *gap, bh_status st, unsigned step)
@@ -169,7 +159,7 @@ static void set_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			return;
 		}
 		s->state = ADV_ON;
-		answer(&s->cb, s->cb_ctx, BH_OK);
+		gap_answer(&s->cb, s->cb_ctx, BH_OK);
 		return;
 	case S_STOPPED:
 		if (s->state == ADV_STOPPING)
@@ -530,7 +520,7 @@ static int stop_one(struct bh_gap *gap, unsigned i)
 	gap_cmd_drop(gap, PROC_SET(i));
 	s->state = ADV_STOPPING;
 	if (starting)
-		answer(&s->cb, s->cb_ctx, BH_ECANCELLED);
+		gap_answer(&s->cb, s->cb_ctx, BH_ECANCELLED);
 	return queue_stop(gap, i);
 }
 
@@ -668,7 +658,7 @@ void gap_sets_reset(struct bh_gap *gap, bh_status reason)
 		s->legacy = false; /* handle 0's reset already told it */
 		if (s->cb) {
 			s->state = ADV_IDLE;
-			answer(&s->cb, s->cb_ctx, reason);
+			gap_answer(&s->cb, s->cb_ctx, reason);
 			continue;
 		}
 		set_stopped(s, reason);

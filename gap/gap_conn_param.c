@@ -44,6 +44,15 @@ static void limits(const struct bh_gap *gap, struct bh_gap_conn_limits *l)
 		l->timeout_max = 0x0c80;
 }
 
+/* The request's one answer, Reply or Negative Reply. */
+static void send_reply(struct bh_gap *gap, uint16_t handle, uint16_t op, const uint8_t *q,
+		       size_t n)
+{
+	if (gap_cmd(gap, PROC_MISC, op, q, n, reply_done, handle))
+		gap_log(gap, BH_LOG_ERROR, "connection 0x%03x: cannot queue the %sreply", handle,
+			op == BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY ? "negative " : "");
+}
+
 static void negative(struct bh_gap *gap, uint16_t handle, uint8_t reason)
 {
 	uint8_t q[3];
@@ -51,10 +60,7 @@ static void negative(struct bh_gap *gap, uint16_t handle, uint8_t reason)
 	q[2] = reason;
 	gap_log(gap, BH_LOG_INFO, "connection 0x%03x: peer's parameters refused (0x%02x)", handle,
 		reason);
-	if (gap_cmd(gap, PROC_MISC, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY, q, 3, reply_done,
-		    handle))
-		gap_log(gap, BH_LOG_ERROR, "connection 0x%03x: cannot queue the negative reply",
-			handle);
+	send_reply(gap, handle, BH_HCI_LE_REMOTE_CONN_PARAM_NEG_REPLY, q, 3);
 }
 
 /* Inside the application's limits? (The specification's own ranges and
@@ -142,7 +148,5 @@ void gap_on_remote_conn_param_request(struct bh_gap *gap, const uint8_t *p, size
 		"connection 0x%03x: peer's parameters accepted (interval %u-%u, latency %u, "
 		"timeout %u)", handle, rep.interval_min, rep.interval_max, rep.latency,
 		rep.supervision_timeout);
-	if (gap_cmd(gap, PROC_MISC, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY, q, sizeof(q), reply_done,
-		    handle))
-		gap_log(gap, BH_LOG_ERROR, "connection 0x%03x: cannot queue the reply", handle);
+	send_reply(gap, handle, BH_HCI_LE_REMOTE_CONN_PARAM_REPLY, q, sizeof(q));
 }

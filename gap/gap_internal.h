@@ -310,6 +310,10 @@ bool gap_ext_scan(struct bh_gap *gap);
 bool gap_ext_conn(struct bh_gap *gap);
 #endif
 
+/* gap.c: gives a pending completion its one answer (the slot is cleared
+ * first: the callback may start something new). */
+void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st);
+
 /* gap_adv_sets.c */
 void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_sets_reset(struct bh_gap *gap, bh_status reason);

@@ -348,7 +348,7 @@ static void param_done(struct bh_l2cap *l2, struct l2_conn *c, bh_status st)
 }
 
 /* 4.20: only the central answers; a peripheral rejects the command. */
-static bool on_param_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
+__attribute__((noinline)) static bool on_param_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 			 const uint8_t *d, size_t len)
 {
 	if (len != 8)
@@ -404,6 +404,49 @@ static void on_reject(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident, siz
 	}
 }
 
+/* One command to its handler; false: not understood. Out of line, with
+ * the handlers' arguments already in place, so most cases are one jump. */
+__attribute__((noinline)) static bool sig_handle(struct bh_l2cap *l2, struct l2_conn *c,
+						 uint8_t ident, const uint8_t *d, size_t dlen,
+						 uint8_t code)
+{
+	switch (code) {
+	case BH_L2CAP_COMMAND_REJECT:
+		on_reject(l2, c, ident, dlen);
+		return true;
+	case BH_L2CAP_CONN_PARAM_REQ:
+		return on_param_req(l2, c, ident, d, dlen);
+	case BH_L2CAP_CONN_PARAM_RSP:
+		on_param_rsp(l2, c, ident, d, dlen);
+		return true;
+	case BH_L2CAP_LE_CREDIT_CONN_REQ:
+		return l2_coc_on_conn_req(l2, c, ident, d, dlen);
+	case BH_L2CAP_LE_CREDIT_CONN_RSP:
+		l2_coc_on_conn_rsp(l2, c, ident, d, dlen);
+		return true;
+	case BH_L2CAP_DISCONN_REQ:
+		return l2_coc_on_disconn_req(l2, c, ident, d, dlen);
+	case BH_L2CAP_DISCONN_RSP:
+		l2_coc_on_disconn_rsp(l2, c, ident, d, dlen);
+		return true;
+	case BH_L2CAP_FLOW_CONTROL_CREDIT:
+		l2_coc_on_credits(l2, c, d, dlen);
+		return true;
+	case BH_L2CAP_CREDIT_CONN_REQ:
+		return l2_ecfc_on_conn_req(l2, c, ident, d, dlen);
+	case BH_L2CAP_CREDIT_CONN_RSP:
+		l2_ecfc_on_conn_rsp(l2, c, ident, d, dlen);
+		return true;
+	case BH_L2CAP_CREDIT_RECONF_REQ:
+		return l2_ecfc_on_reconf_req(l2, c, ident, d, dlen);
+	case BH_L2CAP_CREDIT_RECONF_RSP:
+		l2_ecfc_on_reconf_rsp(l2, c, ident, d, dlen);
+		return true;
+	default:
+		return false;
+	}
+}
+
 void l2_sig_on_frame(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *pdu, size_t len)
 {
 	/* Code(1) Identifier(1) Length(2) Data (Vol 3, Part A, 4) */
@@ -438,49 +481,7 @@ void l2_sig_on_frame(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *pdu,
 		l2_sig_reject(l2, c, ident, BH_L2CAP_REJ_NOT_UNDERSTOOD, NULL, 0);
 		return;
 	}
-	bool ok = true;
-	switch (code) {
-	case BH_L2CAP_COMMAND_REJECT:
-		on_reject(l2, c, ident, dlen);
-		break;
-	case BH_L2CAP_CONN_PARAM_REQ:
-		ok = on_param_req(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_CONN_PARAM_RSP:
-		on_param_rsp(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_LE_CREDIT_CONN_REQ:
-		ok = l2_coc_on_conn_req(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_LE_CREDIT_CONN_RSP:
-		l2_coc_on_conn_rsp(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_DISCONN_REQ:
-		ok = l2_coc_on_disconn_req(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_DISCONN_RSP:
-		l2_coc_on_disconn_rsp(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_FLOW_CONTROL_CREDIT:
-		l2_coc_on_credits(l2, c, d, dlen);
-		break;
-	case BH_L2CAP_CREDIT_CONN_REQ:
-		ok = l2_ecfc_on_conn_req(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_CREDIT_CONN_RSP:
-		l2_ecfc_on_conn_rsp(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_CREDIT_RECONF_REQ:
-		ok = l2_ecfc_on_reconf_req(l2, c, ident, d, dlen);
-		break;
-	case BH_L2CAP_CREDIT_RECONF_RSP:
-		l2_ecfc_on_reconf_rsp(l2, c, ident, d, dlen);
-		break;
-	default:
-		ok = false;
-		break;
-	}
-	if (!ok)
+	if (!sig_handle(l2, c, ident, d, dlen, code))
 		l2_sig_reject(l2, c, ident, BH_L2CAP_REJ_NOT_UNDERSTOOD, NULL, 0);
 }
 

@@ -111,6 +111,31 @@ void bh_transport_die(struct bh_transport *t, bh_status why)
 	"serial:/dev/ttyACM0[,BAUD][,speed=N][,flow=on|off][,parity=even], h4:..., "           \
 	"h5:/dev/ttyS0,115200, unix:/path, tcp:HOST:PORT, hciN or replay:FILE"
 
+/* The opener of kind k (an index in bh_transport_open's kinds[]). Out of
+ * line with the openers' four arguments first: each case is one jump. */
+__attribute__((noinline)) static int open_kind(const char *arg, struct bh_transport **out,
+					       char *err, size_t errlen, size_t k,
+					       const char *spec)
+{
+	switch (k) {
+	case 0:
+	case 1:
+		return bh_transport_open_serial(arg, out, err, errlen);
+	case 2:
+		return bh_transport_open_h5(arg, out, err, errlen);
+	case 3:
+		return bh_transport_open_unix(arg, out, err, errlen);
+	case 4:
+		return bh_transport_open_tcp(arg, out, err, errlen);
+	case 5:
+		return bh_transport_open_usb(arg, out, err, errlen);
+	case 6:
+		return bh_transport_open_replay(arg, out, err, errlen);
+	default:
+		return bh_transport_open_userchan(spec, out, err, errlen);
+	}
+}
+
 int bh_transport_open(const char *spec, struct bh_transport **out, char *err, size_t errlen)
 {
 	if (!out)
@@ -127,29 +152,11 @@ int bh_transport_open(const char *spec, struct bh_transport **out, char *err, si
 	static const char kinds[][8] = { "serial:", "h4:", "h5:", "unix:", "tcp:",
 					 "usb:", "replay:", "hci" };
 	if (!strcmp(spec, "usb"))
-		return bh_transport_open_usb("", out, err, errlen);
+		return open_kind("", out, err, errlen, 5, spec);
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		size_t n = strlen(kinds[i]);
-		if (strncmp(spec, kinds[i], n))
-			continue;
-		const char *arg = spec + n;
-		switch (i) {
-		case 0:
-		case 1:
-			return bh_transport_open_serial(arg, out, err, errlen);
-		case 2:
-			return bh_transport_open_h5(arg, out, err, errlen);
-		case 3:
-			return bh_transport_open_unix(arg, out, err, errlen);
-		case 4:
-			return bh_transport_open_tcp(arg, out, err, errlen);
-		case 5:
-			return bh_transport_open_usb(arg, out, err, errlen);
-		case 6:
-			return bh_transport_open_replay(arg, out, err, errlen);
-		default:
-			return bh_transport_open_userchan(spec, out, err, errlen);
-		}
+		if (!strncmp(spec, kinds[i], n))
+			return open_kind(spec + n, out, err, errlen, i, spec);
 	}
 	return bh_transport_errf(BH_EINVAL, err, errlen, "unknown transport '%s': use %s", spec,
 				 KINDS);
@@ -419,6 +426,13 @@ static bool parse_baud(const char *s, size_t n, unsigned long *out)
 	return true;
 }
 
+/* The option word opt[0..ol) (no NUL inside) is exactly w: w's NUL is
+ * read only once its first ol octets matched. */
+static bool opt_is(const char *opt, size_t ol, const char *w)
+{
+	return !strncmp(opt, w, ol) && !w[ol];
+}
+
 int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uart_settings *set,
 		   char *name, size_t namelen, char *err, size_t errlen)
 {
@@ -437,19 +451,15 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 		const char *opt = comma + 1;
 		comma = strchr(opt, ',');
 		size_t ol = comma ? (size_t)(comma - opt) : strlen(opt);
-		if ((ol == 6 && !strncmp(opt, "rtscts", 6)) || (ol == 7 && !strncmp(opt, "flow=on", 7))) {
-			u.flow = u.flow_given = true;
-			continue;
-		}
-		if (ol == 8 && !strncmp(opt, "flow=off", 8)) {
-			u.flow = false;
+		bool off = opt_is(opt, ol, "flow=off");
+		if (off || opt_is(opt, ol, "rtscts") || opt_is(opt, ol, "flow=on")) {
+			u.flow = !off;
 			u.flow_given = true;
 			continue;
 		}
 		if (ol > 6 && !strncmp(opt, "speed=", 6) && parse_baud(opt + 6, ol - 6, &u.operating))
 			continue;
-		if ((ol == 11 && !strncmp(opt, "parity=even", 11)) ||
-		    (ol == 11 && !strncmp(opt, "parity=none", 11))) {
+		if (opt_is(opt, ol, "parity=even") || opt_is(opt, ol, "parity=none")) {
 			u.parity_even = opt[7] == 'e';
 			continue;
 		}

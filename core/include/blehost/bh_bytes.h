@@ -36,12 +36,15 @@
 
 BH_BYTES_FN uint16_t bh_get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
 BH_BYTES_FN uint32_t bh_get24(const uint8_t *p) { return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16); }
-BH_BYTES_FN uint32_t bh_get32(const uint8_t *p) { return (uint32_t)bh_get16(p) | ((uint32_t)bh_get16(p + 2) << 16); }
-BH_BYTES_FN uint64_t bh_get64(const uint8_t *p) { return (uint64_t)bh_get32(p) | ((uint64_t)bh_get32(p + 4) << 32); }
+/* Always inlined: gcc turns each into one load or store, smaller than the
+ * call it makes at -Os (whose inliner weighs the shifts before they merge). */
+#define BH_BYTES_LOAD BH_BYTES_FN __attribute__((always_inline))
+BH_BYTES_LOAD uint32_t bh_get32(const uint8_t *p) { return (uint32_t)bh_get16(p) | ((uint32_t)bh_get16(p + 2) << 16); }
+BH_BYTES_LOAD uint64_t bh_get64(const uint8_t *p) { return (uint64_t)bh_get32(p) | ((uint64_t)bh_get32(p + 4) << 32); }
 BH_BYTES_FN void bh_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 BH_BYTES_FN void bh_put24(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); }
-BH_BYTES_FN void bh_put32(uint8_t *p, uint32_t v) { bh_put16(p, (uint16_t)v); bh_put16(p + 2, (uint16_t)(v >> 16)); }
-BH_BYTES_FN void bh_put64(uint8_t *p, uint64_t v) { bh_put32(p, (uint32_t)v); bh_put32(p + 4, (uint32_t)(v >> 32)); }
+BH_BYTES_LOAD void bh_put32(uint8_t *p, uint32_t v) { bh_put16(p, (uint16_t)v); bh_put16(p + 2, (uint16_t)(v >> 16)); }
+BH_BYTES_LOAD void bh_put64(uint8_t *p, uint64_t v) { bh_put32(p, (uint32_t)v); bh_put32(p + 4, (uint32_t)(v >> 32)); }
 
 /* Reverse n bytes from src into dst (may not overlap): the Core Spec prints
  * keys most-significant octet first, the wire carries them LSO first. */
