@@ -292,20 +292,17 @@ static bool below(const uint8_t v[32], const uint8_t lim[32], unsigned *any)
 struct p256 {
 	const struct bh_libcrypto *lc; /* NULL: libcrypto could not be loaded */
 	EC_GROUP *grp;
-	BN_CTX *bn;
 };
 
 /* BH_OK, BH_ENOTSUP without libcrypto, or BH_EIO if it failed. */
 static bh_status p256_open(struct p256 *c)
 {
 	c->grp = NULL;
-	c->bn = NULL;
 	c->lc = bh_libcrypto();
 	if (!c->lc)
 		return BH_ENOTSUP;
 	c->grp = c->lc->EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-	c->bn = c->lc->BN_CTX_new();
-	return c->grp && c->bn ? BH_OK : BH_EIO;
+	return c->grp ? BH_OK : BH_EIO;
 }
 
 static void p256_close(struct p256 *c)
@@ -313,7 +310,6 @@ static void p256_close(struct p256 *c)
 	if (!c->lc)
 		return;
 	c->lc->EC_GROUP_free(c->grp);
-	c->lc->BN_CTX_free(c->bn);
 }
 
 /* BIGNUM from a wire-order (little-endian) 32-octet value. */
@@ -337,9 +333,9 @@ static EC_POINT *point_from(const struct p256 *c, const uint8_t pub[64])
 	pt = c->lc->EC_POINT_new(c->grp);
 	if (!pt)
 		goto out;
-	if (!c->lc->EC_POINT_set_affine_coordinates(c->grp, pt, x, y, c->bn) ||
+	if (!c->lc->EC_POINT_set_affine_coordinates(c->grp, pt, x, y, NULL) ||
 	    c->lc->EC_POINT_is_at_infinity(c->grp, pt) ||
-	    c->lc->EC_POINT_is_on_curve(c->grp, pt, c->bn) != 1) {
+	    c->lc->EC_POINT_is_on_curve(c->grp, pt, NULL) != 1) {
 		c->lc->EC_POINT_free(pt);
 		pt = NULL;
 	}
@@ -354,7 +350,7 @@ static bool point_to(const struct p256 *c, const EC_POINT *pt, uint8_t *out, boo
 {
 	BIGNUM *x = c->lc->BN_new(), *y = c->lc->BN_new();
 	bool ok = x && y && !c->lc->EC_POINT_is_at_infinity(c->grp, pt) &&
-		  c->lc->EC_POINT_get_affine_coordinates(c->grp, pt, x, y, c->bn) &&
+		  c->lc->EC_POINT_get_affine_coordinates(c->grp, pt, x, y, NULL) &&
 		  c->lc->BN_bn2lebinpad(x, out, 32) == 32 &&
 		  (!y_too || c->lc->BN_bn2lebinpad(y, out + 32, 32) == 32);
 	c->lc->BN_clear_free(x);
@@ -381,7 +377,7 @@ static bh_status p256_mul(const uint8_t priv[32], const uint8_t *peer_pub, uint8
 	st = BH_EIO;
 	r = c.lc->EC_POINT_new(c.grp);
 	/* d times the generator, or d times the peer's point */
-	if (r && c.lc->EC_POINT_mul(c.grp, r, peer ? NULL : d, peer, peer ? d : NULL, c.bn) &&
+	if (r && c.lc->EC_POINT_mul(c.grp, r, peer ? NULL : d, peer, peer ? d : NULL, NULL) &&
 	    point_to(&c, r, out, !peer))
 		st = BH_OK;
 out:
