@@ -13,31 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *smp_name(const char *names, unsigned i)
+{
+	while (*names && i--)
+		names += strlen(names) + 1;
+	return *names ? names : "?";
+}
+
 const char *smp_state_str(enum smp_state s)
 {
-	switch (s) {
-	case SMP_ST_IDLE: return "idle";
-	case SMP_ST_WAIT_PAIRING_RSP: return "wait-pairing-rsp";
-	case SMP_ST_WAIT_PUBKEY: return "wait-public-key";
-	case SMP_ST_WAIT_CONFIRM: return "wait-confirm";
-	case SMP_ST_WAIT_RANDOM: return "wait-random";
-	case SMP_ST_WAIT_DHKEY_CHECK: return "wait-dhkey-check";
-	case SMP_ST_WAIT_ENCRYPT: return "wait-encrypt";
-	case SMP_ST_KEY_DIST: return "key-distribution";
-	case SMP_ST_TIMED_OUT: return "timed-out";
-	}
-	return "?";
+	return smp_name("idle\0wait-pairing-rsp\0wait-public-key\0wait-confirm\0wait-random\0"
+			"wait-dhkey-check\0wait-encrypt\0key-distribution\0timed-out\0",
+			s);
 }
 
 const char *bh_sec_level_str(enum bh_sec_level l)
 {
-	switch (l) {
-	case BH_SEC_NONE: return "none";
-	case BH_SEC_ENCRYPTED: return "encrypted";
-	case BH_SEC_AUTHENTICATED: return "authenticated";
-	case BH_SEC_SC_AUTHENTICATED: return "sc-authenticated";
-	}
-	return "?";
+	return smp_name("none\0encrypted\0authenticated\0sc-authenticated\0", l);
 }
 
 void bh_smp_config_preset(struct bh_smp_config *cfg, enum bh_smp_agent agent)
