@@ -38,36 +38,35 @@ struct bh_bond_store {
 
 /* ---- notices ---- */
 
+/* The name of problem p in names (NUL-separated, from BH_STORE_CORRUPT on,
+ * ending in an empty one), or dflt out of range: one string each instead of
+ * a switch or a table of pointers. */
+static const char *problem_name(const char *names, enum bh_store_problem p, const char *dflt)
+{
+	unsigned i = (unsigned)p - BH_STORE_CORRUPT;
+	while (*names && i--)
+		names += strlen(names) + 1;
+	return *names ? names : dflt;
+}
+
 const char *bh_store_problem_str(enum bh_store_problem p)
 {
-	switch (p) {
-	case BH_STORE_CORRUPT: return "corrupt (bad checksum, format, or truncated)";
-	case BH_STORE_NOT_REGULAR: return "not a regular file (FIFO, socket, device or directory)";
-	case BH_STORE_SYMLINK: return "a symbolic link (never followed in a key store)";
-	case BH_STORE_FOREIGN_OWNER: return "owned by another user";
-	case BH_STORE_UNREADABLE: return "unreadable";
-	case BH_STORE_LAX_MODE: return "accessible to other users";
-	case BH_STORE_NOT_DIRECTORY: return "not a directory";
-	case BH_STORE_RETIRED: return "replaced on request";
-	}
-	return "damaged";
+	return problem_name("corrupt (bad checksum, format, or truncated)\0"
+			    "not a regular file (FIFO, socket, device or directory)\0"
+			    "a symbolic link (never followed in a key store)\0"
+			    "owned by another user\0"
+			    "unreadable\0"
+			    "accessible to other users\0"
+			    "not a directory\0"
+			    "replaced on request\0",
+			    p, "damaged");
 }
 
 const char *bh_store_problem_tag(enum bh_store_problem p)
 {
-	/* In place, not pointers: no relocation per entry. */
-	static const char tags[][11] = {
-		"damaged",
-		[BH_STORE_CORRUPT] = "corrupt",
-		[BH_STORE_NOT_REGULAR] = "notregular",
-		[BH_STORE_SYMLINK] = "symlink",
-		[BH_STORE_FOREIGN_OWNER] = "foreign",
-		[BH_STORE_UNREADABLE] = "unreadable",
-		[BH_STORE_LAX_MODE] = "laxmode",
-		[BH_STORE_NOT_DIRECTORY] = "notdir",
-		[BH_STORE_RETIRED] = "old",
-	};
-	return tags[(unsigned)p < sizeof(tags) / sizeof(tags[0]) ? p : 0];
+	return problem_name("corrupt\0notregular\0symlink\0foreign\0unreadable\0laxmode\0"
+			    "notdir\0old\0",
+			    p, "damaged");
 }
 
 void bh_store_notice_str(const struct bh_store_notice *n, char *buf, size_t len)

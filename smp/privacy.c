@@ -18,17 +18,12 @@
  * type bits of the top octet) is all zeros or all ones, which the spec forbids. */
 static bool random_part_degenerate(const uint8_t *v, size_t n)
 {
-	bool zeros = true, ones = true;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t b = v[i];
-		if (i == n - 1)
-			b &= 0x3f;
-		if (b)
-			zeros = false;
-		if (b != (i == n - 1 ? 0x3f : 0xff))
-			ones = false;
+	unsigned any = v[n - 1] & 0x3f, all = any | 0xc0;
+	for (size_t i = 0; i + 1 < n; i++) {
+		any |= v[i];
+		all &= v[i];
 	}
-	return zeros || ones;
+	return any == 0 || all == 0xff;
 }
 
 bh_status bh_rpa_make(const uint8_t irk[16], const uint8_t rnd[3], bh_addr *out)

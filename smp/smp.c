@@ -13,31 +13,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *smp_name(const char *names, unsigned i)
+{
+	while (*names && i--)
+		names += strlen(names) + 1;
+	return *names ? names : "?";
+}
+
 const char *smp_state_str(enum smp_state s)
 {
-	switch (s) {
-	case SMP_ST_IDLE: return "idle";
-	case SMP_ST_WAIT_PAIRING_RSP: return "wait-pairing-rsp";
-	case SMP_ST_WAIT_PUBKEY: return "wait-public-key";
-	case SMP_ST_WAIT_CONFIRM: return "wait-confirm";
-	case SMP_ST_WAIT_RANDOM: return "wait-random";
-	case SMP_ST_WAIT_DHKEY_CHECK: return "wait-dhkey-check";
-	case SMP_ST_WAIT_ENCRYPT: return "wait-encrypt";
-	case SMP_ST_KEY_DIST: return "key-distribution";
-	case SMP_ST_TIMED_OUT: return "timed-out";
-	}
-	return "?";
+	return smp_name("idle\0wait-pairing-rsp\0wait-public-key\0wait-confirm\0wait-random\0"
+			"wait-dhkey-check\0wait-encrypt\0key-distribution\0timed-out\0",
+			s);
 }
 
 const char *bh_sec_level_str(enum bh_sec_level l)
 {
-	switch (l) {
-	case BH_SEC_NONE: return "none";
-	case BH_SEC_ENCRYPTED: return "encrypted";
-	case BH_SEC_AUTHENTICATED: return "authenticated";
-	case BH_SEC_SC_AUTHENTICATED: return "sc-authenticated";
-	}
-	return "?";
+	return smp_name("none\0encrypted\0authenticated\0sc-authenticated\0", l);
 }
 
 void bh_smp_config_preset(struct bh_smp_config *cfg, enum bh_smp_agent agent)
@@ -517,14 +509,16 @@ uint32_t smp_random_passkey(struct bh_smp *smp)
 
 /* ---- HCI ---- */
 
-/* An HCI command of ours failed (what: "failed", "not queued"): a pairing
- * or re-encryption that waited for the encryption it asked for ends. */
-static void cmd_failed(struct bh_smp *smp, struct smp_conn *c, uint16_t op, bh_status status,
+/* An HCI command of ours for link handle failed (what: "failed", "not
+ * queued"): a pairing or re-encryption that waited for the encryption it
+ * asked for ends. */
+static void cmd_failed(struct bh_smp *smp, uint16_t handle, uint16_t op, bh_status status,
 		       const char *what)
 {
-	SMP_LOG(smp, BH_LOG_WARN, "0x%04x HCI 0x%04x %s: %s", c->handle, op, what,
+	SMP_LOG(smp, BH_LOG_WARN, "0x%04x HCI 0x%04x %s: %s", handle, op, what,
 		bh_strerror(status));
-	if (op == BH_HCI_LE_ENABLE_ENCRYPTION && (c->pairing || c->reencrypting))
+	struct smp_conn *c = smp_conn_find(smp, handle);
+	if (c && op == BH_HCI_LE_ENABLE_ENCRYPTION && (c->pairing || c->reencrypting))
 		smp_abort(smp, c, status);
 }
 
@@ -538,13 +532,13 @@ static void cmd_done(void *cbctx, bh_status status, const uint8_t *ret, size_t l
 		status = BH_HCI_STATUS(ret[0]);
 	if (status == BH_OK)
 		return;
-	struct smp_conn *c = smp_conn_find(smp, handle);
-	if (c)
-		cmd_failed(smp, c, op, status, "failed");
+	if (smp_conn_find(smp, handle)) /* else the link is gone: nothing to tell */
+		cmd_failed(smp, handle, op, status, "failed");
 }
 
-void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint8_t *p, size_t len)
+void smp_hci(struct bh_smp *smp, uint16_t opcode, const uint8_t *p, size_t len)
 {
+	uint16_t handle = bh_get16(p);
 	struct smp_cmd_slot *s = NULL;
 	for (unsigned i = 0; i < SMP_CMD_SLOTS; i++)
 		if (!smp->cmds[i].used) {
@@ -553,14 +547,14 @@ void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint
 		}
 	if (s) {
 		s->used = true;
-		s->handle = c->handle;
+		s->handle = handle;
 		s->opcode = opcode;
 	}
 	int rc = smp->port.hci_cmd(smp->port.ctx, opcode, p, len, s ? cmd_done : NULL, s);
 	if (rc != 0) {
 		if (s)
 			s->used = false;
-		cmd_failed(smp, c, opcode, rc, "not queued");
+		cmd_failed(smp, handle, opcode, rc, "not queued");
 	}
 }
 
@@ -575,7 +569,7 @@ int smp_start_encryption(struct bh_smp *smp, struct smp_conn *c, const uint8_t k
 	memcpy(p + 2, rand, 8);
 	bh_put16(p + 10, ediv);
 	memcpy(p + 12, key, 16);
-	smp_hci(smp, c, BH_HCI_LE_ENABLE_ENCRYPTION, p, sizeof(p));
+	smp_hci(smp, BH_HCI_LE_ENABLE_ENCRYPTION, p, sizeof(p));
 	memset(p, 0, sizeof(p));
 	return 0;
 }
@@ -653,8 +647,7 @@ void bh_smp_on_ltk_request(struct bh_smp *smp, uint16_t handle, uint64_t rand, u
 	struct smp_conn *c = smp_conn_find(smp, handle);
 	if (!c) {
 		/* Unknown link: still answer so the controller does not wait. */
-		struct smp_conn tmp = { .handle = handle };
-		smp_ltk_answer(smp, &tmp, NULL);
+		smp_ltk_answer(smp, handle, NULL);
 		return;
 	}
 	smp_resp_on_ltk_request(smp, c, rand, ediv);

@@ -262,23 +262,47 @@ bh_status bh_smp_ah(const uint8_t irk[16], const uint8_t r[3], uint8_t hash[3])
 
 /* ---- P-256 ---- */
 
+/* The order n of P-256, wire (little-endian) order. */
+static const uint8_t p256_order_le[32] = {
+	0x51, 0x25, 0x63, 0xfc, 0xc2, 0xca, 0xb9, 0xf3, 0x84, 0x9e, 0x17, 0xa7, 0xad, 0xfa, 0xe6, 0xbc,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* The field prime p of P-256, wire order. */
+static const uint8_t p256_prime_le[32] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* v < lim for wire-order 32-octet numbers, ORing v's octets into *any. The
+ * range checks need no libcrypto (bh_smp_p256_keydraw runs at host start
+ * and must not map the EC code). v - lim is taken with borrow over every
+ * octet, so the time does not depend on where v first differs from lim. */
+static bool below(const uint8_t v[32], const uint8_t lim[32], unsigned *any)
+{
+	unsigned borrow = 0;
+	for (int i = 0; i < 32; i++) {
+		unsigned d = (unsigned)v[i] - lim[i] - borrow;
+		borrow = (d >> 8) & 1u;
+		*any |= v[i];
+	}
+	return borrow; /* v - lim went below zero */
+}
+
 struct p256 {
 	const struct bh_libcrypto *lc; /* NULL: libcrypto could not be loaded */
 	EC_GROUP *grp;
-	BN_CTX *bn;
 };
 
 /* BH_OK, BH_ENOTSUP without libcrypto, or BH_EIO if it failed. */
 static bh_status p256_open(struct p256 *c)
 {
 	c->grp = NULL;
-	c->bn = NULL;
 	c->lc = bh_libcrypto();
 	if (!c->lc)
 		return BH_ENOTSUP;
 	c->grp = c->lc->EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1);
-	c->bn = c->lc->BN_CTX_new();
-	return c->grp && c->bn ? BH_OK : BH_EIO;
+	return c->grp ? BH_OK : BH_EIO;
 }
 
 static void p256_close(struct p256 *c)
@@ -286,7 +310,6 @@ static void p256_close(struct p256 *c)
 	if (!c->lc)
 		return;
 	c->lc->EC_GROUP_free(c->grp);
-	c->lc->BN_CTX_free(c->bn);
 }
 
 /* BIGNUM from a wire-order (little-endian) 32-octet value. */
@@ -295,47 +318,30 @@ static BIGNUM *bn_le(const struct p256 *c, const uint8_t v[32])
 	return c->lc->BN_lebin2bn(v, 32, NULL);
 }
 
-/* The private scalar if it lies in [1, n-1], else NULL. */
-static BIGNUM *priv_scalar(const struct p256 *c, const uint8_t priv[32])
-{
-	BIGNUM *d = bn_le(c, priv);
-	if (!d)
-		return NULL;
-	const BIGNUM *n = c->lc->EC_GROUP_get0_order(c->grp);
-	if (c->lc->BN_is_zero(d) || c->lc->BN_cmp(d, n) >= 0) {
-		c->lc->BN_clear_free(d);
-		return NULL;
-	}
-	c->lc->BN_set_flags(d, BN_FLG_CONSTTIME);
-	return d;
-}
-
 /* Point from wire-order X||Y after the checks of bh_smp_p256_public_valid,
  * or NULL. OpenSSL's set_affine_coordinates already refuses points off the
  * curve, but the range check against p is ours: OpenSSL would reduce. */
 static EC_POINT *point_from(const struct p256 *c, const uint8_t pub[64])
 {
-	BIGNUM *x = bn_le(c, pub), *y = bn_le(c, pub + 32), *p = c->lc->BN_new();
+	unsigned any = 0;
+	if (!below(pub, p256_prime_le, &any) || !below(pub + 32, p256_prime_le, &any))
+		return NULL;
+	BIGNUM *x = bn_le(c, pub), *y = bn_le(c, pub + 32);
 	EC_POINT *pt = NULL;
-	if (!x || !y || !p)
-		goto out;
-	if (!c->lc->EC_GROUP_get_curve(c->grp, p, NULL, NULL, c->bn))
-		goto out;
-	if (c->lc->BN_cmp(x, p) >= 0 || c->lc->BN_cmp(y, p) >= 0)
+	if (!x || !y)
 		goto out;
 	pt = c->lc->EC_POINT_new(c->grp);
 	if (!pt)
 		goto out;
-	if (!c->lc->EC_POINT_set_affine_coordinates(c->grp, pt, x, y, c->bn) ||
+	if (!c->lc->EC_POINT_set_affine_coordinates(c->grp, pt, x, y, NULL) ||
 	    c->lc->EC_POINT_is_at_infinity(c->grp, pt) ||
-	    c->lc->EC_POINT_is_on_curve(c->grp, pt, c->bn) != 1) {
+	    c->lc->EC_POINT_is_on_curve(c->grp, pt, NULL) != 1) {
 		c->lc->EC_POINT_free(pt);
 		pt = NULL;
 	}
 out:
 	c->lc->BN_free(x);
 	c->lc->BN_free(y);
-	c->lc->BN_free(p);
 	return pt;
 }
 
@@ -344,7 +350,7 @@ static bool point_to(const struct p256 *c, const EC_POINT *pt, uint8_t *out, boo
 {
 	BIGNUM *x = c->lc->BN_new(), *y = c->lc->BN_new();
 	bool ok = x && y && !c->lc->EC_POINT_is_at_infinity(c->grp, pt) &&
-		  c->lc->EC_POINT_get_affine_coordinates(c->grp, pt, x, y, c->bn) &&
+		  c->lc->EC_POINT_get_affine_coordinates(c->grp, pt, x, y, NULL) &&
 		  c->lc->BN_bn2lebinpad(x, out, 32) == 32 &&
 		  (!y_too || c->lc->BN_bn2lebinpad(y, out + 32, 32) == 32);
 	c->lc->BN_clear_free(x);
@@ -362,18 +368,16 @@ static bh_status p256_mul(const uint8_t priv[32], const uint8_t *peer_pub, uint8
 	bh_status st = p256_open(&c);
 	if (st != BH_OK)
 		goto out;
-	st = BH_EIO;
-	d = priv_scalar(&c, priv);
-	if (peer_pub)
-		peer = point_from(&c, peer_pub);
-	if (!d || (peer_pub && !peer)) {
-		st = BH_EINVAL;
+	/* priv in [1, n-1]; the peer's point checked (CVE-2018-5383) */
+	st = BH_EINVAL;
+	if (!bh_smp_p256_priv_valid(priv) || !(d = bn_le(&c, priv)) ||
+	    (peer_pub && !(peer = point_from(&c, peer_pub))))
 		goto out;
-	}
+	c.lc->BN_set_flags(d, BN_FLG_CONSTTIME);
+	st = BH_EIO;
 	r = c.lc->EC_POINT_new(c.grp);
-	if (r &&
-	    (peer ? c.lc->EC_POINT_mul(c.grp, r, NULL, peer, d, c.bn)
-		  : c.lc->EC_POINT_mul(c.grp, r, d, NULL, NULL, c.bn)) &&
+	/* d times the generator, or d times the peer's point */
+	if (r && c.lc->EC_POINT_mul(c.grp, r, peer ? NULL : d, peer, peer ? d : NULL, NULL) &&
 	    point_to(&c, r, out, !peer))
 		st = BH_OK;
 out:
@@ -393,27 +397,10 @@ bh_status bh_smp_p256_public(const uint8_t priv[32], uint8_t pub[64])
 	return p256_mul(priv, NULL, pub);
 }
 
-/* The order n of P-256, wire (little-endian) order. */
-static const uint8_t p256_order_le[32] = {
-	0x51, 0x25, 0x63, 0xfc, 0xc2, 0xca, 0xb9, 0xf3, 0x84, 0x9e, 0x17, 0xa7, 0xad, 0xfa, 0xe6, 0xbc,
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
-};
-
-/* Same rule as priv_scalar, without libcrypto: the range check alone must not
- * map the EC code (bh_smp_p256_keydraw runs at host start). Subtracts n with
- * borrow over every octet and ORs every octet, so the time does not depend on
- * where the key first differs from n. */
 bool bh_smp_p256_priv_valid(const uint8_t priv[32])
 {
-	if (!priv)
-		return false;
-	unsigned borrow = 0, any = 0;
-	for (int i = 0; i < 32; i++) {
-		unsigned d = (unsigned)priv[i] - p256_order_le[i] - borrow;
-		borrow = (d >> 8) & 1u;
-		any |= priv[i];
-	}
-	return any != 0 && borrow == 1; /* priv - n went below zero: priv < n */
+	unsigned any = 0;
+	return priv && below(priv, p256_order_le, &any) && any != 0;
 }
 
 bh_status bh_smp_p256_keydraw(const struct bh_env *env, uint8_t priv[32])

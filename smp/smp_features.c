@@ -11,15 +11,9 @@
 
 const char *smp_method_str(enum smp_method m)
 {
-	switch (m) {
-	case SMP_M_JUST_WORKS: return "just-works";
-	case SMP_M_NUMERIC_COMPARISON: return "numeric-comparison";
-	case SMP_M_PK_INIT_INPUT: return "passkey(initiator-inputs)";
-	case SMP_M_PK_RESP_INPUT: return "passkey(responder-inputs)";
-	case SMP_M_PK_BOTH_INPUT: return "passkey(both-input)";
-	case SMP_M_OOB: return "oob";
-	}
-	return "?";
+	return smp_name("just-works\0numeric-comparison\0passkey(initiator-inputs)\0"
+			"passkey(responder-inputs)\0passkey(both-input)\0oob\0",
+			m);
 }
 
 uint8_t smp_local_authreq(const struct bh_smp *smp, bool bonding, bool mitm)

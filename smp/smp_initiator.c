@@ -43,20 +43,17 @@ bool smp_init_reencrypt(struct bh_smp *smp, struct smp_conn *c, bool need_mitm, 
 	if (!b || !smp->port.get_bond(smp->port.ctx, &c->peer, b))
 		return false;
 	uint8_t key[16];
-	if (!ltk_fits(b, need_mitm, need_sc) ||
-	    !smp_bond_key(b, &b->central_ltk, &c->reenc_sec, key)) {
-		memset(b, 0, sizeof(*b));
-		return false;
+	int rc = BH_ENOTFOUND; /* no key that fits */
+	if (ltk_fits(b, need_mitm, need_sc) &&
+	    smp_bond_key(b, &b->central_ltk, &c->reenc_sec, key)) {
+		c->reencrypting = true;
+		rc = smp_start_encryption(smp, c, key, b->central_ltk.rand, b->central_ltk.ediv);
+		if (rc)
+			c->reencrypting = false;
 	}
-	c->reencrypting = true;
-	int rc = smp_start_encryption(smp, c, key, b->central_ltk.rand, b->central_ltk.ediv);
 	memset(key, 0, sizeof(key));
 	memset(b, 0, sizeof(*b));
-	if (rc) {
-		c->reencrypting = false;
-		return false;
-	}
-	return true;
+	return rc == 0;
 }
 
 void smp_init_on_security_req(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)

@@ -21,6 +21,9 @@ enum smp_state {
 	SMP_ST_TIMED_OUT,        /* SMP timer expired: no SMP until reconnection */
 };
 const char *smp_state_str(enum smp_state s);
+/* The i-th of the NUL-separated names (ending in an empty one), or "?": one
+ * string instead of a switch of pointers. */
+const char *smp_name(const char *names, unsigned i);
 
 /* Association model (2.3.5.1). PK_*: who types the passkey. */
 enum smp_method {
@@ -161,8 +164,8 @@ void smp_timer_restart(struct bh_smp *smp, struct smp_conn *c);
 /* Central: LE Enable Encryption with key (masked), rand, ediv. */
 int smp_start_encryption(struct bh_smp *smp, struct smp_conn *c, const uint8_t key[16],
 			 const uint8_t rand[8], uint16_t ediv);
-void smp_hci(struct bh_smp *smp, struct smp_conn *c, uint16_t opcode, const uint8_t *p,
-	     size_t len);
+/* Sends HCI command opcode; its parameters p start with the link's handle. */
+void smp_hci(struct bh_smp *smp, uint16_t opcode, const uint8_t *p, size_t len);
 /* Central, pairing: encrypts with c->stk (EDIV and Rand 0, 2.4.4.1), or
  * fails the pairing (Unspecified Reason). */
 void smp_encrypt_stk(struct bh_smp *smp, struct smp_conn *c);
@@ -227,7 +230,7 @@ void smp_resp_on_pairing_req(struct bh_smp *smp, struct smp_conn *c, const struc
 int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_sec_level level);
 /* Answers the controller's LE Long Term Key Request with key, or refuses
  * it (key NULL). */
-void smp_ltk_answer(struct bh_smp *smp, struct smp_conn *c, const uint8_t *key);
+void smp_ltk_answer(struct bh_smp *smp, uint16_t handle, const uint8_t *key);
 void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t rand,
 			     uint16_t ediv);
 

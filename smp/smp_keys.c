@@ -53,6 +53,17 @@ static void send_keys(struct bh_smp *smp, struct smp_conn *c)
 	c->send_dist = 0;
 }
 
+/* Once every key we expect has come: the initiator sends its keys (the
+ * responder sent first, 3.6.1), and the pairing is done. */
+static void keys_end(struct bh_smp *smp, struct smp_conn *c)
+{
+	if (c->expect_dist)
+		return;
+	if (c->initiator)
+		send_keys(smp, c);
+	smp_pairing_done(smp, c);
+}
+
 void smp_keys_start(struct bh_smp *smp, struct smp_conn *c)
 {
 	struct bh_bond *b = smp_conn_bond(smp, c);
@@ -75,11 +86,7 @@ void smp_keys_start(struct bh_smp *smp, struct smp_conn *c)
 	c->state = SMP_ST_KEY_DIST;
 	if (!c->initiator)
 		send_keys(smp, c);
-	if (!c->expect_dist) {
-		if (c->initiator)
-			send_keys(smp, c);
-		smp_pairing_done(smp, c);
-	}
+	keys_end(smp, c);
 }
 
 void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pdu *p)
@@ -139,11 +146,7 @@ void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pd
 	default:
 		goto unexpected;
 	}
-	if (c->expect_dist)
-		return;
-	if (c->initiator)
-		send_keys(smp, c);
-	smp_pairing_done(smp, c);
+	keys_end(smp, c);
 	return;
 unexpected:
 	smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);

@@ -52,14 +52,14 @@ int smp_resp_security_request(struct bh_smp *smp, struct smp_conn *c, enum bh_se
 	return 0;
 }
 
-void smp_ltk_answer(struct bh_smp *smp, struct smp_conn *c, const uint8_t *key)
+void smp_ltk_answer(struct bh_smp *smp, uint16_t handle, const uint8_t *key)
 {
 	/* Vol 4, Part E, 7.8.25: handle, LTK; 7.8.26: handle */
 	uint8_t p[18];
-	bh_put16(p, c->handle);
+	bh_put16(p, handle);
 	if (key)
 		memcpy(p + 2, key, 16);
-	smp_hci(smp, c, key ? BH_HCI_LE_LTK_REPLY : BH_HCI_LE_LTK_NEG_REPLY, p, key ? 18 : 2);
+	smp_hci(smp, key ? BH_HCI_LE_LTK_REPLY : BH_HCI_LE_LTK_NEG_REPLY, p, key ? 18 : 2);
 	memset(p, 0, sizeof(p));
 }
 
@@ -88,6 +88,6 @@ void smp_resp_on_ltk_request(struct bh_smp *smp, struct smp_conn *c, uint64_t ra
 		if (b)
 			memset(b, 0, sizeof(*b));
 	}
-	smp_ltk_answer(smp, c, key);
+	smp_ltk_answer(smp, c->handle, key);
 	memset(bk, 0, sizeof(bk));
 }
