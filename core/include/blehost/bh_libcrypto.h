@@ -25,20 +25,14 @@
 struct bh_libcrypto {
 	BH_LIBCRYPTO_FN(AES_set_encrypt_key);
 	BH_LIBCRYPTO_FN(AES_encrypt);
-	BH_LIBCRYPTO_FN(BN_CTX_new);
-	BH_LIBCRYPTO_FN(BN_CTX_free);
 	BH_LIBCRYPTO_FN(BN_new);
 	BH_LIBCRYPTO_FN(BN_free);
 	BH_LIBCRYPTO_FN(BN_clear_free);
-	BH_LIBCRYPTO_FN(BN_cmp);
-	BH_LIBCRYPTO_FN(BN_is_zero);
 	BH_LIBCRYPTO_FN(BN_set_flags);
 	BH_LIBCRYPTO_FN(BN_lebin2bn);
 	BH_LIBCRYPTO_FN(BN_bn2lebinpad);
 	BH_LIBCRYPTO_FN(EC_GROUP_new_by_curve_name);
 	BH_LIBCRYPTO_FN(EC_GROUP_free);
-	BH_LIBCRYPTO_FN(EC_GROUP_get0_order);
-	BH_LIBCRYPTO_FN(EC_GROUP_get_curve);
 	BH_LIBCRYPTO_FN(EC_POINT_new);
 	BH_LIBCRYPTO_FN(EC_POINT_free);
 	BH_LIBCRYPTO_FN(EC_POINT_mul);
