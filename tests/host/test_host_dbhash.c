@@ -208,17 +208,25 @@ static void test_second_start_needs_no_libcrypto(void **state)
 	assert_memory_equal(f.hash, a.hash, 16);
 }
 
-static void test_damaged_file_is_recomputed(void **state)
+/* A first start with g_dir: the hash computed (the test is skipped where
+ * libcrypto cannot be loaded) and the file it wrote, copied into out. */
+static struct result first_start(uint8_t out[4096], size_t *n)
 {
-	(void)state;
 	struct result a = start("", g_dir, false);
 	if (a.st == BH_ENOTSUP)
 		skip();
 	assert_int_equal(a.st, BH_OK);
+	const uint8_t *file = slurp(g_dir, n);
+	memcpy(out, file, *n);
+	return a;
+}
+
+static void test_damaged_file_is_recomputed(void **state)
+{
+	(void)state;
 	size_t n;
 	uint8_t good[4096];
-	const uint8_t *first = slurp(g_dir, &n);
-	memcpy(good, first, n);
+	struct result a = first_start(good, &n);
 	assert_true(n > 32);
 	/* A wrong hash with a matching length and input must not be served:
 	 * flip a hash octet (the CRC catches it), the CRC, an input octet (the
@@ -313,20 +321,14 @@ static void test_unusable_file_still_serves_the_hash(void **state)
 	assert_memory_equal(r.hash, a.hash, 16);
 }
 
-/* db_hash_dir NULL: the file goes with the bonds when there is a store. */
 /* bh_host_config.db_hash_known: a file's bytes built into the program are
  * taken on the file's terms, before the file, with no directory at all. */
 static void test_built_in_hash(void **state)
 {
 	(void)state;
-	struct result a = start("", g_dir, false);
-	if (a.st == BH_ENOTSUP)
-		skip();
-	assert_int_equal(a.st, BH_OK);
 	size_t n;
 	uint8_t known[4096];
-	const uint8_t *file = slurp(g_dir, &n);
-	memcpy(known, file, n);
+	struct result a = first_start(known, &n);
 
 	/* Built in, no directory: served, libcrypto never loaded. */
 	struct result b = start_known("", "", false, known, n);
@@ -381,6 +383,7 @@ static void test_built_in_hash(void **state)
 	assert_memory_equal(g.hash, a.hash, 16);
 }
 
+/* db_hash_dir NULL: the file goes with the bonds when there is a store. */
 static void test_default_is_the_bond_store(void **state)
 {
 	(void)state;
