@@ -3,6 +3,7 @@
 #include "bh_err_text.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static const char *const stack_names[] = {
 	"BH_OK", "BH_ENOMEM", "BH_EINVAL", "BH_ETIMEDOUT", "BH_EDISCONNECTED",
@@ -54,4 +55,11 @@ const char *bh_strerror(bh_status s)
 	}
 	snprintf(buf, sizeof(buf), "%s: %s (0x%02x)", carrier, text, c);
 	return buf;
+}
+
+const char *bh_nth_name(const char *names, unsigned i, const char *dflt)
+{
+	while (*names && i--)
+		names += strlen(names) + 1;
+	return *names ? names : dflt;
 }

@@ -17,26 +17,19 @@
 
 /* The i-th of NUL-separated names ending in an empty one, or "?": one
  * string instead of a switch of pointers. */
-static const char *nth_name(const char *names, unsigned i)
-{
-	while (*names && i--)
-		names += strlen(names) + 1;
-	return *names ? names : "?";
-}
-
 const char *hci_state_str(enum hci_state s)
 {
-	return nth_name("down\0init\0recovering\0ready\0", s);
+	return bh_nth_name("down\0init\0recovering\0ready\0", s, "?");
 }
 
 const char *hci_init_step_str(enum hci_init_step s)
 {
 	/* In the order of enum hci_init_step. */
-	return nth_name("idle\0reset\0read-local-version\0read-local-commands\0"
+	return bh_nth_name("idle\0reset\0read-local-version\0read-local-commands\0"
 			"read-local-features\0le-read-local-features\0read-bd-addr\0"
 			"le-read-buffer-size\0read-buffer-size\0set-event-mask\0"
 			"write-le-host-support\0le-set-event-mask\0done\0",
-			s);
+			s, "?");
 }
 
 void bh_hci_config_default(struct bh_hci_config *c)

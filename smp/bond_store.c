@@ -41,17 +41,9 @@ struct bh_bond_store {
 /* The name of problem p in names (NUL-separated, from BH_STORE_CORRUPT on,
  * ending in an empty one), or dflt out of range: one string each instead of
  * a switch or a table of pointers. */
-static const char *problem_name(const char *names, enum bh_store_problem p, const char *dflt)
-{
-	unsigned i = (unsigned)p - BH_STORE_CORRUPT;
-	while (*names && i--)
-		names += strlen(names) + 1;
-	return *names ? names : dflt;
-}
-
 const char *bh_store_problem_str(enum bh_store_problem p)
 {
-	return problem_name("corrupt (bad checksum, format, or truncated)\0"
+	return bh_nth_name("corrupt (bad checksum, format, or truncated)\0"
 			    "not a regular file (FIFO, socket, device or directory)\0"
 			    "a symbolic link (never followed in a key store)\0"
 			    "owned by another user\0"
@@ -59,14 +51,14 @@ const char *bh_store_problem_str(enum bh_store_problem p)
 			    "accessible to other users\0"
 			    "not a directory\0"
 			    "replaced on request\0",
-			    p, "damaged");
+			    (unsigned)p - BH_STORE_CORRUPT, "damaged");
 }
 
 const char *bh_store_problem_tag(enum bh_store_problem p)
 {
-	return problem_name("corrupt\0notregular\0symlink\0foreign\0unreadable\0laxmode\0"
+	return bh_nth_name("corrupt\0notregular\0symlink\0foreign\0unreadable\0laxmode\0"
 			    "notdir\0old\0",
-			    p, "damaged");
+			    (unsigned)p - BH_STORE_CORRUPT, "damaged");
 }
 
 void bh_store_notice_str(const struct bh_store_notice *n, char *buf, size_t len)

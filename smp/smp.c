@@ -13,23 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *smp_name(const char *names, unsigned i)
-{
-	while (*names && i--)
-		names += strlen(names) + 1;
-	return *names ? names : "?";
-}
-
 const char *smp_state_str(enum smp_state s)
 {
-	return smp_name("idle\0wait-pairing-rsp\0wait-public-key\0wait-confirm\0wait-random\0"
+	return bh_nth_name("idle\0wait-pairing-rsp\0wait-public-key\0wait-confirm\0wait-random\0"
 			"wait-dhkey-check\0wait-encrypt\0key-distribution\0timed-out\0",
-			s);
+			s, "?");
 }
 
 const char *bh_sec_level_str(enum bh_sec_level l)
 {
-	return smp_name("none\0encrypted\0authenticated\0sc-authenticated\0", l);
+	return bh_nth_name("none\0encrypted\0authenticated\0sc-authenticated\0", l, "?");
 }
 
 void bh_smp_config_preset(struct bh_smp_config *cfg, enum bh_smp_agent agent)

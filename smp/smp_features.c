@@ -11,9 +11,9 @@
 
 const char *smp_method_str(enum smp_method m)
 {
-	return smp_name("just-works\0numeric-comparison\0passkey(initiator-inputs)\0"
+	return bh_nth_name("just-works\0numeric-comparison\0passkey(initiator-inputs)\0"
 			"passkey(responder-inputs)\0passkey(both-input)\0oob\0",
-			m);
+			m, "?");
 }
 
 uint8_t smp_local_authreq(const struct bh_smp *smp, bool bonding, bool mitm)

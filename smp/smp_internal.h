@@ -21,9 +21,6 @@ enum smp_state {
 	SMP_ST_TIMED_OUT,        /* SMP timer expired: no SMP until reconnection */
 };
 const char *smp_state_str(enum smp_state s);
-/* The i-th of the NUL-separated names (ending in an empty one), or "?": one
- * string instead of a switch of pointers. */
-const char *smp_name(const char *names, unsigned i);
 
 /* Association model (2.3.5.1). PK_*: who types the passkey. */
 enum smp_method {

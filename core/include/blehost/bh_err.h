@@ -73,4 +73,9 @@ const char *bh_hci_status_str(uint8_t code); /* Vol 1, Part F */
 const char *bh_att_error_str(uint8_t code);  /* Vol 3, Part F, 3.4.1.1 */
 const char *bh_smp_reason_str(uint8_t code); /* Vol 3, Part H, 3.5.5 */
 
+/* The i-th of names, NUL-separated strings ending in an empty one, or dflt
+ * past its end: the layers' state and step names as one string each
+ * instead of a switch of pointers. */
+const char *bh_nth_name(const char *names, unsigned i, const char *dflt);
+
 #endif
