@@ -449,15 +449,21 @@ int gap_prepare_addr(struct bh_gap *gap, uint8_t proc)
 		return BH_OK;
 	if (gap->rand_valid && gap->rand_in_ctrl)
 		return BH_OK;
-	if (!gap->rand_valid) {
-		int rc = gap_new_random(gap, gap->own_kind, &gap->rand_addr);
-		if (rc)
-			return rc;
-		gap->rand_valid = true;
-		if (rotating_kind(gap->own_kind))
-			gap->rpa_deadline = bh_now(gap->env) + gap->cfg.rpa_timeout_ms;
-	}
-	return queue_set_random(gap, proc);
+	int rc = gap_fresh_random(gap);
+	return rc ? rc : queue_set_random(gap, proc);
+}
+
+int gap_fresh_random(struct bh_gap *gap)
+{
+	if (gap->rand_valid)
+		return BH_OK;
+	int rc = gap_new_random(gap, gap->own_kind, &gap->rand_addr);
+	if (rc)
+		return rc;
+	gap->rand_valid = true;
+	if (rotating_kind(gap->own_kind))
+		gap->rpa_deadline = bh_now(gap->env) + gap->cfg.rpa_timeout_ms;
+	return BH_OK;
 }
 
 int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,

@@ -287,13 +287,8 @@ static int adv_queue_start(struct bh_gap *gap)
 	} else if (own_type == BH_ADDR_RANDOM) {
 		if (!ext && (rc = gap_prepare_addr(gap, PROC_ADV)))
 			return rc;
-		if (ext && !gap->rand_valid) {
-			if ((rc = gap_new_random(gap, gap->own_kind, &gap->rand_addr)))
-				return rc;
-			gap->rand_valid = true;
-			if (gap->own_kind == BH_GAP_OWN_RPA || gap->own_kind == BH_GAP_OWN_NRPA)
-				gap->rpa_deadline = bh_now(gap->env) + gap->cfg.rpa_timeout_ms;
-		}
+		if (ext && (rc = gap_fresh_random(gap)))
+			return rc;
 		rand = gap->rand_addr;
 		use_rand = true;
 	}

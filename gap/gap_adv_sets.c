@@ -464,11 +464,8 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 		s->own = p->addr;
 		own_type = BH_ADDR_RANDOM;
 	} else if (gap_own_type(gap) == BH_ADDR_RANDOM) {
-		if (!gap->rand_valid) {
-			if ((rc = gap_new_random(gap, gap->own_kind, &gap->rand_addr)))
-				return rc;
-			gap->rand_valid = true;
-		}
+		if ((rc = gap_fresh_random(gap)))
+			return rc;
 		s->own = gap->rand_addr;
 		own_type = BH_ADDR_RANDOM;
 	} else {

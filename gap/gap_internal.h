@@ -233,6 +233,11 @@ uint8_t gap_own_type(const struct bh_gap *gap);
  * the controller (or stale). Returns 0 or BH_ENOMEM / make_rpa's error. */
 int gap_prepare_addr(struct bh_gap *gap, uint8_t proc);
 int gap_new_random(struct bh_gap *gap, enum bh_gap_own_addr kind, bh_addr *out);
+/* The GAP's own random address (rand_addr) made if there is none yet, with
+ * its rotation clock started for an RPA or NRPA: every first user of it
+ * (legacy or extended advertising, an advertising set, scanning,
+ * connecting) comes here, so whoever makes it, it rotates. */
+int gap_fresh_random(struct bh_gap *gap);
 /* BH_LOGF under the layer name "gap": a level below -Dlog_level drops the
  * call. */
 #define gap_log(gap, lvl, ...) BH_LOGF((gap)->env, (lvl), "gap", __VA_ARGS__)

@@ -830,6 +830,46 @@ static void test_partial_families(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* An advertising set that makes the GAP's first RPA starts its rotation
+ * clock (Vol 3, Part C, 10.7.1.2), as the main advertiser and scanning do:
+ * a scan started later uses that RPA and gets a new one when it expires. */
+static void test_set_rpa_rotates(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, true);
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.own_addr = BH_GAP_OWN_RPA;
+	cfg.rpa_timeout_ms = 60000;
+	fake_gap(&f, &cfg);
+	struct srec r = { 0 };
+	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_NONCONN);
+	uint8_t h;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(r.cb, BH_OK);
+	const struct fake_cmd *set_addr = fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR);
+	assert_non_null(set_addr);
+	assert_int_equal(set_addr->p[6] & 0xc0, 0x40); /* resolvable private */
+	assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 60000);
+
+	struct bh_gap_scan_params sp = { 0 };
+	assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+	fake_pump(&f);
+	const struct fake_cmd *first = fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS);
+	assert_non_null(first);
+	assert_memory_equal(first->p, set_addr->p + 1, 6); /* the same RPA */
+	size_t n = fake_count(&f, BH_HCI_LE_SET_RANDOM_ADDRESS);
+	f.now += 60000;
+	bh_gap_on_timeout(f.gap);
+	fake_pump(&f);
+	assert_int_equal(fake_count(&f, BH_HCI_LE_SET_RANDOM_ADDRESS), n + 1);
+	const struct fake_cmd *next = fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS);
+	assert_memory_not_equal(next->p, first->p, 6);
+	assert_int_equal(next->p[5] & 0xc0, 0x40);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -844,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_coded_scan_and_periodic_interval),
 		cmocka_unit_test(test_enhanced_v2_and_csa),
 		cmocka_unit_test(test_partial_families),
+		cmocka_unit_test(test_set_rpa_rotates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
