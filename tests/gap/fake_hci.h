@@ -203,6 +203,18 @@ static inline struct bh_gap *fake_gap(struct fake *f, const struct bh_gap_config
 	return f->gap;
 }
 
+/* A GAP on a fresh f (extended commands when ext) whose own address is an
+ * RPA, rotated every 60 s. */
+static inline struct bh_gap *fake_gap_rpa(struct fake *f, bool ext)
+{
+	fake_init(f, ext);
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.own_addr = BH_GAP_OWN_RPA;
+	cfg.rpa_timeout_ms = 60000;
+	return fake_gap(f, &cfg);
+}
+
 /* Answers every command sent so far (and those they trigger). */
 static inline void fake_pump(struct fake *f)
 {

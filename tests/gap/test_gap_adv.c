@@ -554,12 +554,7 @@ static void test_extended_rpa_rotation_and_reset(void **state)
 {
 	(void)state;
 	static struct fake f;
-	fake_init(&f, true);
-	struct bh_gap_config cfg;
-	bh_gap_config_default(&cfg);
-	cfg.own_addr = BH_GAP_OWN_RPA;
-	cfg.rpa_timeout_ms = 60000;
-	fake_gap(&f, &cfg);
+	fake_gap_rpa(&f, true);
 	struct arec r = { 0 };
 	struct bh_gap_adv_params p = params(&r, BH_GAP_ADV_CONN);
 	assert_int_equal(bh_gap_adv_start(f.gap, &p, adv_cb, &r), BH_OK);

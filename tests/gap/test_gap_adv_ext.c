@@ -837,12 +837,7 @@ static void test_set_rpa_rotates(void **state)
 {
 	(void)state;
 	static struct fake f;
-	fake_init(&f, true);
-	struct bh_gap_config cfg;
-	bh_gap_config_default(&cfg);
-	cfg.own_addr = BH_GAP_OWN_RPA;
-	cfg.rpa_timeout_ms = 60000;
-	fake_gap(&f, &cfg);
+	fake_gap_rpa(&f, true);
 	struct srec r = { 0 };
 	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_NONCONN);
 	uint8_t h;
