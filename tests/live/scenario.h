@@ -43,6 +43,7 @@ struct sc_role {
 	long notify_timer;
 	unsigned indicate_sent;
 	uint16_t conn;
+	char store_dir[64]; /* its bond store; empty: bonds in memory only */
 	bool no_restart; /* advertising is not restarted by GAP after a disconnect */
 	bool wrong_passkey; /* types the passkey plus one */
 	bool silent_user;   /* never answers a passkey request */
@@ -103,6 +104,9 @@ int sc_peripheral_setup(struct sc *sc, int i);
 int sc_advertise(struct sc *sc, int i);
 /* Central helpers. */
 int sc_find(struct sc *sc, const char *name, bh_addr *out);
+/* Role 0 finds role `role` by scanning and connects: the link's handle, or
+ * 0 (the scenario failed). */
+uint16_t sc_connect(struct sc *sc, int role);
 /* The same from another central role. */
 int sc_find_from(struct sc *sc, int role, const char *name, bh_addr *out);
 /* Is role i a peripheral in this scenario? */
@@ -131,6 +135,11 @@ struct scenario {
 	/* A peripheral got an ATT request (before serving it). */
 	void (*peripheral_request)(struct sc *sc, struct sc_role *r, const uint8_t *pdu, size_t len);
 };
+
+/* Bond scenarios (scenarios_bond.c). */
+void sc_bond_cccd(struct sc *sc);
+void sc_cfg_bond_store(struct sc *sc);
+void sc_bond_repair_cccd(struct sc *sc);
 
 extern const struct scenario scenarios[];
 extern const unsigned n_scenarios;

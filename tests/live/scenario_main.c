@@ -283,7 +283,7 @@ int sc_start_role(struct sc *sc, int i)
 	}
 	r->cfg.seeded = true;
 	r->cfg.seed = 100 + (uint64_t)i;
-	r->cfg.store_dir = "";
+	r->cfg.store_dir = r->store_dir[0] ? r->store_dir : "";
 	struct bh_host_events ev = {
 		.ctx = r,
 		.connected = ev_connected,
@@ -429,6 +429,19 @@ static void scan_done(void *ctx, bh_status st)
 int sc_find(struct sc *sc, const char *name, bh_addr *out)
 {
 	return sc_find_from(sc, 0, name, out);
+}
+
+uint16_t sc_connect(struct sc *sc, int role)
+{
+	bh_addr a;
+	uint16_t conn = 0;
+	if (sc_find(sc, sc->roles[role].name, &a)) {
+		fprintf(stderr, "FAIL: %s not found by scanning\n", sc->roles[role].name);
+		sc->failures++;
+		return 0;
+	}
+	CHECK_OK(sc, bh_host_connect_sync(sc->roles[0].h, &a, 5000, &conn));
+	return conn;
 }
 
 int sc_find_from(struct sc *sc, int role, const char *name, bh_addr *out)

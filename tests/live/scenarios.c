@@ -10,19 +10,6 @@
 
 #include <string.h>
 
-static uint16_t connect_to(struct sc *sc, int role)
-{
-	bh_addr a;
-	uint16_t conn = 0;
-	if (sc_find(sc, sc->roles[role].name, &a)) {
-		fprintf(stderr, "FAIL: %s not found by scanning\n", sc->roles[role].name);
-		sc->failures++;
-		return 0;
-	}
-	CHECK_OK(sc, bh_host_connect_sync(sc->roles[0].h, &a, 5000, &conn));
-	return conn;
-}
-
 /* ---- bring-up only ---- */
 
 static void bringup(struct sc *sc)
@@ -120,7 +107,7 @@ static void gatt_common(struct sc *sc, uint16_t want_mtu)
 {
 	struct sc_role *c = &sc->roles[0];
 	struct bh_host *h = c->h;
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	uint16_t mtu = 0;
@@ -250,7 +237,7 @@ static void gatt23(struct sc *sc) { gatt_common(sc, 23); }
 static void pair_and_reconnect(struct sc *sc, enum bh_sec_level want)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
@@ -277,7 +264,7 @@ static void pair_and_reconnect(struct sc *sc, enum bh_sec_level want)
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 
 	/* Reconnect: the bond re-encrypts without a new pairing. */
-	conn = connect_to(sc, 1);
+	conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
@@ -289,43 +276,6 @@ static void pair_and_reconnect(struct sc *sc, enum bh_sec_level want)
 		sc_wait(sc, 50);
 		CHECK(sc, sc->roles[1].encrypted == 2 && sc->roles[1].paired == 1);
 	}
-	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
-}
-
-/* A bonded client's subscriptions come back only on a link encrypted with
- * the bond's key: before that, anyone using its address is a stranger. */
-static void bond_cccd(struct sc *sc)
-{
-	struct sc_role *c = &sc->roles[0], *p = &sc->roles[1];
-	uint16_t conn = connect_to(sc, 1);
-	if (!conn)
-		return;
-	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
-	sc_wait(sc, 100); /* key distribution finishes */
-	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
-	bh_uuid u = bh_uuid16(0x2a37);
-	const struct bh_gattc_chr *hrm = bh_gattc_find_chr(bh_host_gattc(c->h, conn), NULL, &u);
-	CHECK(sc, hrm != NULL);
-	if (!hrm)
-		return;
-	uint16_t vh = hrm->value_handle;
-	CHECK_OK(sc, bh_host_subscribe_sync(c->h, conn, vh, false));
-	CHECK(sc, sc_wait_count(sc, &c->notifications, 20, 5000));
-	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
-	sc_wait(sc, 100); /* the peripheral keeps the CCCD with the bond */
-
-	/* Reconnect without encryption: the peripheral holds no subscription. */
-	conn = connect_to(sc, 1);
-	if (!conn)
-		return;
-	sc_wait(sc, 100);
-	if (sc->live)
-		CHECK(sc, bh_gatts_cccd_value(bh_host_gatt_server(p->h), p->conn, vh) == 0);
-	/* Encrypted with the bond's key: the subscription is back. */
-	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
-	sc_wait(sc, 100);
-	if (sc->live)
-		CHECK(sc, bh_gatts_cccd_value(bh_host_gatt_server(p->h), p->conn, vh) == 1);
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 }
 
@@ -351,7 +301,7 @@ static void csf_done(void *ctx, bh_status st, const struct bh_gattc_result *res)
 static void eatt(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	/* Unencrypted: no EATT (Vol 3, Part G, 5.3.2); GATT runs on CID 4. */
@@ -493,7 +443,7 @@ static void cfg_legacy_oob(struct sc *sc)
 static void security_retry(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
@@ -533,7 +483,7 @@ static void connect_fail(struct sc *sc)
 	int rc = bh_host_connect_sync(h, &nobody, 500, &conn);
 	CHECK(sc, rc == BH_ETIMEDOUT || rc == BH_HCI_STATUS(0x3e));
 	/* The stack is usable afterwards: connect to the real peripheral. */
-	conn = connect_to(sc, 1);
+	conn = sc_connect(sc, 1);
 	CHECK(sc, conn != 0);
 	if (conn)
 		CHECK_OK(sc, bh_host_disconnect_sync(h, conn, 0x13, 3000));
@@ -546,7 +496,7 @@ static void multi(struct sc *sc)
 	struct sc_role *c = &sc->roles[0];
 	uint16_t conns[3] = { 0 };
 	for (int i = 0; i < 3; i++) {
-		conns[i] = connect_to(sc, i + 1);
+		conns[i] = sc_connect(sc, i + 1);
 		if (!conns[i])
 			return;
 	}
@@ -644,7 +594,7 @@ static void privacy(struct sc *sc)
 static void coc(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	uint16_t cid = 0;
@@ -762,7 +712,7 @@ static void drop_after_three(struct sc *sc, struct sc_role *r, const uint8_t *pd
 static void disconnect_mid(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	struct op_wait disc = { 0 }, rd = { 0 };
@@ -777,7 +727,7 @@ static void disconnect_mid(struct sc *sc)
 	sc_wait(sc, 50);
 	CHECK(sc, disc.calls == 1 && rd.calls == 1); /* exactly once */
 	/* The stack carries on: a new connection works. */
-	conn = connect_to(sc, 1);
+	conn = sc_connect(sc, 1);
 	CHECK(sc, conn != 0);
 	if (conn) {
 		uint16_t mtu;
@@ -791,7 +741,7 @@ static void disconnect_mid(struct sc *sc)
 static void signed_write(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000)); /* CSRKs distributed both ways */
@@ -800,7 +750,7 @@ static void signed_write(struct sc *sc)
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 
 	/* Reconnect and do not encrypt: only the signature can authorise it. */
-	conn = connect_to(sc, 1);
+	conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
@@ -841,7 +791,7 @@ static bh_status last_pair_failure;
 static void pair_fails(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	int rc = bh_host_pair_sync(c->h, conn, 10000);
@@ -942,7 +892,7 @@ static bool is_error(const struct raw_rsp *r, uint8_t req_op, uint8_t code)
 static void att_requests(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	uint16_t mtu = 0;
@@ -1045,7 +995,7 @@ static void cfg_timeout(struct sc *sc)
 static void pair_timeout(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0];
-	uint16_t conn = connect_to(sc, 1);
+	uint16_t conn = sc_connect(sc, 1);
 	if (!conn)
 		return;
 	/* Vol 3, Part H, 3.4: 30 seconds without the expected PDU end it. */
@@ -1090,6 +1040,7 @@ const struct scenario scenarios[] = {
 	{ "pair_fail_passkey", 2, cfg_wrong_passkey, pair_wrong_passkey, NULL },
 	{ "pair_fail_key_size", 2, cfg_key_size, pair_key_size, NULL },
 	{ "pair_fail_refused", 2, cfg_refused, pair_refused, NULL },
-	{ "bond_cccd", 2, no_auto_security, bond_cccd, NULL },
+	{ "bond_cccd", 2, no_auto_security, sc_bond_cccd, NULL },
+	{ "bond_repair_cccd", 2, sc_cfg_bond_store, sc_bond_repair_cccd, NULL },
 };
 const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);

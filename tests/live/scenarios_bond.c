@@ -1,0 +1,154 @@
+/* Scenarios about what a peripheral keeps with a bond: a bonded client's
+ * subscriptions (CCCD values), across links and across a new pairing. */
+#include "scenario.h"
+
+#include <blehost/bond_store.h>
+#include <blehost/gatt.h>
+#include <blehost/smp.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The central discovers the peripheral, subscribes to its Heart Rate
+ * Measurement and receives notifications: the value handle, or 0. */
+static uint16_t subscribe_hrm(struct sc *sc, uint16_t conn)
+{
+	struct sc_role *c = &sc->roles[0];
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	bh_uuid u = bh_uuid16(0x2a37);
+	const struct bh_gattc_chr *hrm = bh_gattc_find_chr(bh_host_gattc(c->h, conn), NULL, &u);
+	CHECK(sc, hrm != NULL);
+	if (!hrm)
+		return 0;
+	uint16_t vh = hrm->value_handle;
+	/* Notifications may already come while the subscription is written. */
+	unsigned want = c->notifications + 20;
+	CHECK_OK(sc, bh_host_subscribe_sync(c->h, conn, vh, false));
+	CHECK(sc, sc_wait_count(sc, &c->notifications, want, 5000));
+	return vh;
+}
+
+/* The value of the peripheral's CCCD of vh on its current link (live only:
+ * the peripheral runs in this process). */
+static uint16_t peripheral_cccd(struct sc *sc, uint16_t vh)
+{
+	struct sc_role *p = &sc->roles[1];
+	return bh_gatts_cccd_value(bh_host_gatt_server(p->h), p->conn, vh);
+}
+
+/* A bonded client's subscriptions come back only on a link encrypted with
+ * the bond's key: before that, anyone using its address is a stranger. */
+void sc_bond_cccd(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0];
+	uint16_t conn = sc_connect(sc, 1);
+	if (!conn)
+		return;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	sc_wait(sc, 100); /* key distribution finishes */
+	uint16_t vh = subscribe_hrm(sc, conn);
+	if (!vh)
+		return;
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+	sc_wait(sc, 100); /* the peripheral keeps the CCCD with the bond */
+
+	/* Reconnect without encryption: the peripheral holds no subscription. */
+	conn = sc_connect(sc, 1);
+	if (!conn)
+		return;
+	sc_wait(sc, 100);
+	if (sc->live)
+		CHECK(sc, peripheral_cccd(sc, vh) == 0);
+	/* Encrypted with the bond's key: the subscription is back. */
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	sc_wait(sc, 100);
+	if (sc->live)
+		CHECK(sc, peripheral_cccd(sc, vh) == 1);
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+}
+
+/* The peripheral keeps its bonds in a directory of its own, which the test
+ * reads as another process would. */
+void sc_cfg_bond_store(struct sc *sc)
+{
+	sc->roles[0].cfg.auto_security = false;
+	struct sc_role *p = &sc->roles[1];
+	snprintf(p->store_dir, sizeof(p->store_dir), "/tmp/bh-live-store-XXXXXX");
+	if (!mkdtemp(p->store_dir)) {
+		fprintf(stderr, "FAIL: mkdtemp %s\n", p->store_dir);
+		sc->failures++;
+		p->store_dir[0] = '\0';
+	}
+}
+
+static int take_bond(void *ctx, const struct bh_bond *b)
+{
+	struct bh_bond **out = ctx;
+	if (*out)
+		**out = *b;
+	*out = NULL; /* a second bond leaves it NULL: the caller sees two */
+	return 0;
+}
+
+/* The peripheral's only bond, read from its store directory. */
+static bool stored_bond(struct sc *sc, struct bh_bond *out)
+{
+	struct bh_bond_store *st;
+	if (bh_bond_store_open(sc->roles[1].store_dir, &st))
+		return false;
+	memset(out, 0, sizeof(*out));
+	struct bh_bond *slot = out;
+	bool read = bh_bond_store_load_all(st, take_bond, &slot) == BH_OK;
+	bh_bond_store_close(st);
+	return read && !slot && out->identity.type <= 1 && out->peripheral_ltk.valid;
+}
+
+/* A bonded central that lost its bond pairs again with the same identity.
+ * The peripheral's new bond has the new keys and the old bond's
+ * subscriptions, in its file as soon as the pairing ends: a crash before
+ * the link ends must not lose them. */
+void sc_bond_repair_cccd(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0], *p = &sc->roles[1];
+	struct bh_bond *old = calloc(1, sizeof(*old)), *now = calloc(1, sizeof(*now));
+	uint16_t conn = old && now ? sc_connect(sc, 1) : 0;
+	uint16_t vh = 0;
+	if (!conn)
+		goto out;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	sc_wait(sc, 100);
+	vh = subscribe_hrm(sc, conn);
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+	sc_wait(sc, 100);
+	if (sc->live) {
+		CHECK(sc, stored_bond(sc, old));
+		CHECK(sc, old->cccd_len > 0);
+	}
+
+	CHECK_OK(sc, bh_host_bond_remove_all_sync(c->h, 3000));
+	conn = sc_connect(sc, 1);
+	if (!conn || !vh)
+		goto out;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	CHECK(sc, c->paired == 2); /* a new pairing, not an encryption from a bond */
+	sc_wait(sc, 100);
+	if (sc->live) {
+		CHECK(sc, p->paired == 2);
+		CHECK(sc, stored_bond(sc, now));
+		CHECK(sc, bh_addr_eq(&now->identity, &old->identity));
+		CHECK(sc, memcmp(now->peripheral_ltk.ltk, old->peripheral_ltk.ltk, 16) != 0);
+		CHECK(sc, now->cccd_len == old->cccd_len &&
+			      !memcmp(now->cccd, old->cccd, old->cccd_len));
+		CHECK(sc, peripheral_cccd(sc, vh) == 1);
+	}
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+out:
+	free(old);
+	free(now);
+	if (p->store_dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", p->store_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", p->store_dir);
+	}
+}
