@@ -5,6 +5,7 @@
 
 #include <blehost/bh_crypto.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,29 +198,25 @@ static bool smp_get_bond(void *ctx, const bh_addr *peer, struct bh_bond *out)
 	return host_bond_lookup(ctx, peer, out);
 }
 
+/* The GATT state is a bond's tail: everything before cccd_len is keys. */
+_Static_assert(offsetof(struct bh_bond, cccd) < offsetof(struct bh_bond, gatt_cache_len) &&
+		       offsetof(struct bh_bond, gatt_cache) + BH_BOND_GATT_CACHE_MAX ==
+			       sizeof(struct bh_bond),
+	       "struct bh_bond: the CCCDs and GATT cache must stay last");
+
 static void smp_save_bond(void *ctx, const struct bh_bond *b)
 {
 	struct bh_host *h = ctx;
 	/* A fresh pairing knows nothing of the GATT state kept with the old
-	 * bond of the same identity: carry it over. */
+	 * bond of the same identity: carry it over, under the new keys. */
 	struct bh_bond *old = malloc(sizeof(*old));
 	if (old && !b->cccd_len && !b->gatt_cache_len && host_bond_lookup(h, &b->identity, old) &&
 	    (old->cccd_len || old->gatt_cache_len)) {
-		struct bh_bond *merged = malloc(sizeof(*merged));
-		if (merged) {
-			*merged = *b;
-			memcpy(merged->cccd, old->cccd, old->cccd_len);
-			merged->cccd_len = old->cccd_len;
-			memcpy(merged->gatt_cache, old->gatt_cache, old->gatt_cache_len);
-			merged->gatt_cache_len = old->gatt_cache_len;
-			host_bond_save(h, merged);
-			free(merged);
-			free(old);
-			return;
-		}
+		memcpy(old, b, offsetof(struct bh_bond, cccd_len));
+		b = old;
 	}
-	free(old);
 	host_bond_save(h, b);
+	free(old);
 }
 
 void host_finish_raise(struct host_conn *c, bh_status st)
