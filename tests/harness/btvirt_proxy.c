@@ -478,7 +478,7 @@ static void put_handle(uint8_t *at, uint16_t keep_flags_from, uint16_t h)
  * value is always foreign), the one link whose other end uses that value. */
 static void fix_foreign(struct bvp *p, int slot, enum bvp_expect kind, bool fallback, uint8_t *at)
 {
-	uint16_t raw = bh_get16(at), h = raw & 0x0fff, real;
+	uint16_t raw = bh_get16(at), h = raw & 0x0fff, real = h;
 	struct bvp_gate *g = &p->gate;
 	if (kind != BVP_EXP_NONE && g->kind == kind && g->peer == slot && g->foreign == h) {
 		real = g->real;
