@@ -43,13 +43,18 @@ static const bh_addr fake_peer = { BH_ADDR_PUBLIC, { 0x11, 0x22, 0x33, 0x44, 0x5
 
 /* store: a bond store directory, or NULL for none; le_features: the 9
  * octets of LE Read Local Supported Features' answer, or NULL for btvirt's. */
-static struct fx *fx_new_with(const char *store, const char *le_features)
+/* le_features: LE Read Local Supported Features' answer (NULL: btvirt's);
+ * refuse: a command the controller answers with Memory Capacity Exceeded
+ * (0x07), or 0. */
+static struct fx *fx_new_with(const char *store, const char *le_features, uint16_t refuse)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	assert_non_null(x);
 	fake_host_init(&x->fh, "FAULTS_VERBOSE", BH_LOG_WARN);
 	if (le_features)
 		fake_set_answer(x->fh.f, 0x2003, le_features, 9);
+	if (refuse)
+		fake_set_answer(x->fh.f, refuse, "\x07", 1);
 	struct bh_host_config cfg;
 	fake_host_config(&x->fh, &cfg, 5);
 	cfg.store_dir = store ? store : "";
@@ -63,7 +68,7 @@ static struct fx *fx_new_with(const char *store, const char *le_features)
 
 static struct fx *fx_new(const char *store)
 {
-	return fx_new_with(store, NULL);
+	return fx_new_with(store, NULL, 0);
 }
 
 static void fx_free(struct fx *x)
@@ -556,14 +561,11 @@ static void save_bond(const char *dir, const bh_addr *id)
 	bh_bond_store_close(st);
 }
 
-/* A bonded identity with an IRK, reached by bh_host_connect_params_sync:
- * the targeting of bh_host_connect_sync applies too. With LL Privacy
- * (LE feature bit 6) the bond's IRK is in the controller's resolving list,
- * so LE Create Connection names the identity (Peer_Address_Type 0x02,
- * Vol 4, Part E, 7.8.12) and carries the parameters asked for. */
-static void connect_params_bonded_identity(void **state)
+/* A host whose store holds a bond with an IRK for fake_peer, on a
+ * controller with LL Privacy (LE features: bits 0, 1, 3 and 6) that
+ * refuses `refuse` (0: nothing). */
+static struct fx *fx_with_irk_bond(uint16_t refuse)
 {
-	(void)state;
 	char dir[64];
 	snprintf(dir, sizeof(dir), "/tmp/bh-easy-XXXXXX");
 	assert_non_null(mkdtemp(dir));
@@ -580,8 +582,20 @@ static void connect_params_bonded_identity(void **state)
 	assert_int_equal(bh_bond_store_save(st, &b), BH_OK);
 	bh_bond_store_close(st);
 	/* Status, LE features: bits 0, 1, 3 and 6 (LL Privacy). */
-	struct fx *x = fx_new_with(dir, "\x00\x4b\x00\x00\x00\x00\x00\x00\x00");
+	struct fx *x = fx_new_with(dir, "\x00\x4b\x00\x00\x00\x00\x00\x00\x00", refuse);
 	snprintf(x->store, sizeof(x->store), "%s", dir);
+	return x;
+}
+
+/* A bonded identity with an IRK, reached by bh_host_connect_params_sync:
+ * the targeting of bh_host_connect_sync applies too. With LL Privacy
+ * (LE feature bit 6) the bond's IRK is in the controller's resolving list,
+ * so LE Create Connection names the identity (Peer_Address_Type 0x02,
+ * Vol 4, Part E, 7.8.12) and carries the parameters asked for. */
+static void connect_params_bonded_identity(void **state)
+{
+	(void)state;
+	struct fx *x = fx_with_irk_bond(0);
 	struct bh_host_conn_params p = { .interval_min_ms = 15, .interval_max_ms = 15,
 					 .supervision_timeout_ms = 1000 };
 	uint16_t handle = 0;
@@ -596,6 +610,31 @@ static void connect_params_bonded_identity(void **state)
 	assert_int_equal(le16at(cmd + 13), 12); /* 15 ms / 1.25 */
 	assert_int_equal(le16at(cmd + 19), 100);
 	fx_free(x);
+}
+
+/* A controller with LL Privacy that refuses the bond's IRK (LE Add Device
+ * To Resolving List) or address resolution (LE Set Address Resolution
+ * Enable), with Memory Capacity Exceeded, cannot resolve the peer's RPAs:
+ * the host must not name the identity as one the controller resolves
+ * (Peer_Address_Type 0x02 would never match), but try the identity address
+ * itself (0x00), and then scan and resolve RPAs on its own
+ * (host_connect_sync). The fake accepts the first attempt. */
+static void connect_resolving_list_refused(void **state)
+{
+	(void)state;
+	static const uint16_t refused[] = { 0x2027, 0x202d };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct fx *x = fx_with_irk_bond(refused[i]);
+		fake_run(x->fh.f, 50);
+		assert_int_equal(fake_cmd_count(x->fh.f, refused[i]), 1);
+		uint16_t handle = 0;
+		assert_int_equal(bh_host_connect_sync(x->fh.h, &fake_peer, 2000, &handle), BH_OK);
+		uint8_t cmd[32];
+		assert_int_equal(fake_last_cmd(x->fh.f, 0x200d, cmd, sizeof(cmd)), 25);
+		assert_int_equal(cmd[5], BH_ADDR_PUBLIC); /* the identity address as it is */
+		assert_memory_equal(cmd + 6, fake_peer.val, 6);
+		fx_free(x);
+	}
 }
 
 static struct fx *fx_with_bonds(unsigned n)
@@ -690,6 +729,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(conn_params_rule_edges),
 		cmocka_unit_test(connect_params_refused),
 		cmocka_unit_test(connect_params_bonded_identity),
+		cmocka_unit_test(connect_resolving_list_refused),
 		cmocka_unit_test(connect_match),
 		cmocka_unit_test(by_uuid),
 		cmocka_unit_test(by_uuid_link_lost_in_discovery),
