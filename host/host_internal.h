@@ -338,7 +338,9 @@ int host_smp_create(struct bh_host *h);
 bool host_bond_lookup(struct bh_host *h, const bh_addr *peer, struct bh_bond *out);
 /* The in-memory bond (no store) of an identity, or NULL. */
 struct bh_bond *host_mem_bond(struct bh_host *h, const bh_addr *id);
-void host_bond_save(struct bh_host *h, const struct bh_bond *b);
+/* Keeps b in the store (or in memory without one); false, logged, when it
+ * could not be kept. */
+bool host_bond_save(struct bh_host *h, const struct bh_bond *b);
 bool host_resolve(struct bh_host *h, const bh_addr *rpa, bh_addr *identity);
 /* The GATT client asks for more security on a link. */
 int host_raise_security(struct host_conn *c, uint8_t att_error,

@@ -39,38 +39,44 @@ bool host_bond_lookup(struct bh_host *h, const bh_addr *peer, struct bh_bond *ou
 	return m;
 }
 
-void host_bond_save(struct bh_host *h, const struct bh_bond *b)
+/* Without a store: the in-memory table, which grows with the bonds made
+ * (1, 2, 4, ... up to HOST_MEM_BONDS entries) instead of holding the
+ * maximum from start. */
+static bh_status mem_save(struct bh_host *h, const struct bh_bond *b)
 {
-	if (b->has_irk && h->resolver)
-		bh_resolver_add(h->resolver, &b->identity, b->irk);
-	if (h->store) {
-		bh_status st = bh_bond_store_save(h->store, b);
-		if (st)
-			host_log(h, BH_LOG_ERROR, "could not save bond: %s", bh_strerror(st));
-		return;
-	}
 	struct bh_bond *m = host_mem_bond(h, &b->identity);
 	if (m) {
 		*m = *b;
-		return;
+		return BH_OK;
 	}
 	if (h->n_mem_bonds >= HOST_MEM_BONDS)
-		return; /* full: as before, the bond lasts only as long as the link */
-	/* The in-memory table grows with the bonds made (1, 2, 4, ... up to
-	 * HOST_MEM_BONDS entries) instead of holding the maximum from start. */
+		return BH_ENOSPACE;
 	if (h->n_mem_bonds == h->cap_mem_bonds) {
 		unsigned cap = h->cap_mem_bonds ? 2 * h->cap_mem_bonds : 1;
 		if (cap > HOST_MEM_BONDS)
 			cap = HOST_MEM_BONDS;
 		struct bh_bond *t = realloc(h->mem_bonds, cap * sizeof(*t));
-		if (!t) {
-			host_log(h, BH_LOG_ERROR, "could not save bond: %s", bh_strerror(BH_ENOMEM));
-			return;
-		}
+		if (!t)
+			return BH_ENOMEM;
 		h->mem_bonds = t;
 		h->cap_mem_bonds = cap;
 	}
 	h->mem_bonds[h->n_mem_bonds++] = *b;
+	return BH_OK;
+}
+
+bool host_bond_save(struct bh_host *h, const struct bh_bond *b)
+{
+	if (b->has_irk && h->resolver)
+		bh_resolver_add(h->resolver, &b->identity, b->irk);
+	bh_status st = h->store ? bh_bond_store_save(h->store, b) : mem_save(h, b);
+	if (st) {
+		char a[BH_ADDR_STRLEN];
+		host_log(h, BH_LOG_ERROR,
+			 "could not save the bond of %s: %s; it lasts only as long as the link",
+			 bh_addr_str(&b->identity, a), bh_strerror(st));
+	}
+	return !st;
 }
 
 static int load_irk(void *ctx, const struct bh_bond *b)
@@ -204,7 +210,7 @@ _Static_assert(offsetof(struct bh_bond, cccd) < offsetof(struct bh_bond, gatt_ca
 			       sizeof(struct bh_bond),
 	       "struct bh_bond: the CCCDs and GATT cache must stay last");
 
-static void smp_save_bond(void *ctx, const struct bh_bond *b)
+static bool smp_save_bond(void *ctx, const struct bh_bond *b)
 {
 	struct bh_host *h = ctx;
 	/* A fresh pairing knows nothing of the GATT state kept with the old
@@ -215,8 +221,9 @@ static void smp_save_bond(void *ctx, const struct bh_bond *b)
 		memcpy(old, b, offsetof(struct bh_bond, cccd_len));
 		b = old;
 	}
-	host_bond_save(h, b);
+	bool kept = host_bond_save(h, b);
 	free(old);
+	return kept;
 }
 
 void host_finish_raise(struct host_conn *c, bh_status st)
@@ -245,9 +252,11 @@ static void smp_pairing_complete(void *ctx, uint16_t handle, bh_status st, const
 			 "remove it (blehost bonds clear ADDR) or allow downgrades "
 			 "(--allow-bond-downgrade, bh_host_config.allow_bond_downgrade)",
 			 handle);
+	/* SMP's state: both sides asked for bonding and the bond was kept. */
+	bool bonded = st == BH_OK && b && h->smp && bh_smp_security(h->smp, handle).bonded;
 	host_waiters_pairing(h, handle, st);
 	if (h->ev.pairing_complete)
-		h->ev.pairing_complete(h->ev.ctx, handle, st, st == BH_OK && b && h->cfg.bondable);
+		h->ev.pairing_complete(h->ev.ctx, handle, st, bonded);
 }
 
 static void smp_security_changed(void *ctx, uint16_t handle, const struct bh_security *sec)

@@ -424,9 +424,7 @@ void smp_pairing_done(struct bh_smp *smp, struct smp_conn *c)
 	if (c->bonding && smp_refuse_downgrade(smp, c, &b->identity))
 		return;
 	backoff_clear(smp, &c->peer);
-	c->sec.bonded = c->bonding;
-	if (c->bonding && smp->port.save_bond)
-		smp->port.save_bond(smp->port.ctx, b);
+	c->sec.bonded = c->bonding && (!smp->port.save_bond || smp->port.save_bond(smp->port.ctx, b));
 	c->state = SMP_ST_IDLE;
 	bool owed = c->pairing;
 	c->pairing = false;

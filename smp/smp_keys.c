@@ -176,6 +176,12 @@ int bh_smp_sign_raw(const uint8_t csrk[16], uint32_t counter, const uint8_t *msg
 	return 0;
 }
 
+/* A changed sign counter must be kept before it is used or trusted. */
+static int smp_keep_counter(struct bh_smp *smp, const struct bh_bond *b)
+{
+	return smp->port.save_bond && !smp->port.save_bond(smp->port.ctx, b) ? BH_EIO : 0;
+}
+
 int bh_smp_sign(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
 		uint8_t sig[12])
 {
@@ -194,9 +200,7 @@ int bh_smp_sign(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t 
 	if (rc)
 		return rc;
 	b->local_csrk.sign_counter++;
-	if (smp->port.save_bond)
-		smp->port.save_bond(smp->port.ctx, b);
-	return 0;
+	return smp_keep_counter(smp, b);
 }
 
 int bh_smp_verify(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
@@ -225,7 +229,5 @@ int bh_smp_verify(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_
 	if (diff)
 		return BH_ESECURITY;
 	b->peer_csrk.sign_counter = cnt + 1;
-	if (smp->port.save_bond)
-		smp->port.save_bond(smp->port.ctx, b);
-	return 0;
+	return smp_keep_counter(smp, b);
 }

@@ -30,6 +30,7 @@ struct sc_role {
 	unsigned connected, disconnected, encrypted, paired, pair_failed;
 	uint8_t last_disconnect_reason;
 	bh_status last_pair_status;
+	bool last_bonded; /* the last pairing_complete's bonded */
 	uint32_t passkey_shown;
 	bool passkey_shown_valid;
 	unsigned notifications, indications, subscriptions, requests;
@@ -140,6 +141,7 @@ struct scenario {
 void sc_bond_cccd(struct sc *sc);
 void sc_cfg_bond_store(struct sc *sc);
 void sc_bond_repair_cccd(struct sc *sc);
+void sc_bond_save_fails(struct sc *sc);
 
 extern const struct scenario scenarios[];
 extern const unsigned n_scenarios;

@@ -74,7 +74,7 @@ static void ev_paired(void *ctx, uint16_t handle, bh_status st, bool bonded)
 {
 	struct sc_role *r = ctx;
 	(void)handle;
-	(void)bonded;
+	r->last_bonded = bonded;
 	r->last_pair_status = st;
 	if (st == BH_OK)
 		r->paired++;

@@ -1042,5 +1042,6 @@ const struct scenario scenarios[] = {
 	{ "pair_fail_refused", 2, cfg_refused, pair_refused, NULL },
 	{ "bond_cccd", 2, no_auto_security, sc_bond_cccd, NULL },
 	{ "bond_repair_cccd", 2, sc_cfg_bond_store, sc_bond_repair_cccd, NULL },
+	{ "bond_save_fails", 2, sc_cfg_bond_store, sc_bond_save_fails, NULL },
 };
 const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);

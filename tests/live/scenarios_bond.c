@@ -125,7 +125,11 @@ void sc_bond_repair_cccd(struct sc *sc)
 		CHECK(sc, old->cccd_len > 0);
 	}
 
-	CHECK_OK(sc, bh_host_bond_remove_all_sync(c->h, 3000));
+	/* The central forgets the peripheral: its one in-memory bond. */
+	bh_addr ids[2];
+	CHECK(sc, bh_host_bond_list(c->h, ids, 2) == 1);
+	CHECK_OK(sc, bh_host_bond_remove_sync(c->h, &ids[0], 3000));
+	CHECK(sc, bh_host_bond_list(c->h, ids, 2) == 0);
 	conn = sc_connect(sc, 1);
 	if (!conn || !vh)
 		goto out;
@@ -151,4 +155,39 @@ out:
 		if (system(cmd) != 0)
 			fprintf(stderr, "could not remove %s\n", p->store_dir);
 	}
+}
+
+/* The peripheral's store cannot keep the bond (its directory is moved away
+ * while the host runs, so no file can be made in it): the pairing itself
+ * succeeds, but the peripheral's link is not bonded, its application hears
+ * bonded = false, and nothing is stored. The central, whose bonds are in
+ * memory, is bonded. */
+void sc_bond_save_fails(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0], *p = &sc->roles[1];
+	char gone[80];
+	snprintf(gone, sizeof(gone), "%s.gone", p->store_dir);
+	uint16_t conn = sc_connect(sc, 1);
+	if (conn) {
+		bool moved = sc->live && rename(p->store_dir, gone) == 0;
+		CHECK(sc, !sc->live || moved);
+		CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+		sc_wait(sc, 100);
+		CHECK(sc, c->paired == 1 && c->last_bonded);
+		if (moved) {
+			CHECK(sc, p->paired == 1 && p->last_pair_status == BH_OK && !p->last_bonded);
+			/* Encrypted, but not bonded: nothing of this link goes to the store. */
+			struct bh_security ps = bh_smp_security(bh_host_smp(p->h), p->conn);
+			CHECK(sc, ps.level >= BH_SEC_ENCRYPTED && !ps.bonded);
+			CHECK(sc, rename(gone, p->store_dir) == 0);
+			struct bh_bond *b = malloc(sizeof(*b));
+			CHECK(sc, b && !stored_bond(sc, b));
+			free(b);
+		}
+		CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+	}
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", p->store_dir, gone);
+	if (p->store_dir[0] && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", p->store_dir);
 }

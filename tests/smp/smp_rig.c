@@ -130,9 +130,11 @@ static bool p_get_bond(void *ctx, const bh_addr *peer, struct bh_bond *out)
 	return true;
 }
 
-static void p_save_bond(void *ctx, const struct bh_bond *bond)
+static bool p_save_bond(void *ctx, const struct bh_bond *bond)
 {
 	struct side *s = ctx;
+	if (s->refuse_saves)
+		return false;
 	struct bh_bond *b = rig_find_bond(s, &bond->identity);
 	if (!b) {
 		/* Full: overwrite the last slot (the fuzzer can invent identities). */
@@ -141,6 +143,7 @@ static void p_save_bond(void *ctx, const struct bh_bond *bond)
 	}
 	*b = *bond;
 	s->saves++;
+	return true;
 }
 
 static void p_complete(void *ctx, uint16_t handle, bh_status st, const struct bh_bond *bond)

@@ -47,6 +47,7 @@ struct side {
 	struct bh_bond bonds[RIG_MAX_BONDS];
 	int nbonds;
 	int saves;
+	bool refuse_saves; /* the store cannot keep a bond (a full disk) */
 	/* results */
 	int completes;
 	bh_status status;

@@ -148,6 +148,50 @@ static void test_sign_verify_bonds(void **state)
 	rig_free(&r);
 }
 
+/* A store that cannot keep a bond (a full disk): the pairing still
+ * encrypts, but that side's link is not bonded; a signature or verification
+ * whose new counter cannot be kept fails with BH_EIO and changes nothing, so
+ * no counter is reused and no signed write is accepted twice. */
+static void test_store_refuses(void **state)
+{
+	(void)state;
+	struct rig r;
+	rig_init(&r, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT);
+	rig_start(&r);
+	r.s[1].refuse_saves = true;
+	assert_int_equal(bh_smp_pair(r.s[0].smp, RIG_HANDLE, NULL), 0);
+	rig_run(&r, NULL);
+	assert_int_equal(r.s[0].status, BH_OK);
+	assert_int_equal(r.s[1].status, BH_OK);
+	struct bh_security s0 = bh_smp_security(r.s[0].smp, RIG_HANDLE);
+	struct bh_security s1 = bh_smp_security(r.s[1].smp, RIG_HANDLE);
+	assert_true(s0.level >= BH_SEC_ENCRYPTED && s1.level >= BH_SEC_ENCRYPTED);
+	assert_true(s0.bonded);
+	assert_false(s1.bonded);
+	assert_null(rig_find_bond(&r.s[1], &r.s[0].addr));
+	rig_free(&r);
+
+	/* Bonded both ways, then each store refuses a counter in turn. */
+	rig_init(&r, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT);
+	rig_start(&r);
+	assert_int_equal(bh_smp_pair(r.s[0].smp, RIG_HANDLE, NULL), 0);
+	rig_run(&r, NULL);
+	uint8_t msg[5] = { 0xd2, 0x12, 0x00, 0x13, 0x37 }, sig[12];
+	r.s[0].refuse_saves = true;
+	assert_int_equal(bh_smp_sign(r.s[0].smp, RIG_HANDLE, msg, 5, sig), BH_EIO);
+	assert_int_equal(rig_find_bond(&r.s[0], &r.s[1].addr)->local_csrk.sign_counter, 0);
+	r.s[0].refuse_saves = false;
+	assert_int_equal(bh_smp_sign(r.s[0].smp, RIG_HANDLE, msg, 5, sig), 0);
+	assert_int_equal(bh_get32(sig), 0); /* counter 0 was never used */
+	r.s[1].refuse_saves = true;
+	assert_int_equal(bh_smp_verify(r.s[1].smp, RIG_HANDLE, msg, 5, sig), BH_EIO);
+	assert_int_equal(rig_find_bond(&r.s[1], &r.s[0].addr)->peer_csrk.sign_counter, 0);
+	r.s[1].refuse_saves = false;
+	assert_int_equal(bh_smp_verify(r.s[1].smp, RIG_HANDLE, msg, 5, sig), 0);
+	assert_int_equal(bh_smp_verify(r.s[1].smp, RIG_HANDLE, msg, 5, sig), BH_EPERM);
+	rig_free(&r);
+}
+
 static int forgotten;
 static void *forgot_last;
 static void forget_cb(void *ctx, void *cbctx)
@@ -395,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_sign_vectors),
 		cmocka_unit_test(test_sign_verify_bonds),
+		cmocka_unit_test(test_store_refuses),
 		cmocka_unit_test(test_config_normalized),
 		cmocka_unit_test(test_forget_cmds),
 		cmocka_unit_test(test_replay_btstack_legacy_just_works),

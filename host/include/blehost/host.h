@@ -158,6 +158,10 @@ struct bh_host_events {
 	void (*connected)(void *ctx, uint16_t handle, bool central, const bh_addr *peer);
 	void (*disconnected)(void *ctx, uint16_t handle, uint8_t reason);
 	void (*encryption_changed)(void *ctx, uint16_t handle, bh_status status, bool enabled);
+	/* bonded: both sides asked for bonding and the keys were kept (in the
+	 * bond store, or in memory without one). false when the keys last only
+	 * as long as this link: no bonding, or the store could not keep them
+	 * (a full disk, the store's directory gone; logged as an error). */
 	void (*pairing_complete)(void *ctx, uint16_t handle, bh_status status, bool bonded);
 	/* Agent. Replies go through bh_host_passkey_reply/bh_host_confirm_reply. */
 	void (*passkey_display)(void *ctx, uint16_t handle, uint32_t passkey);

@@ -162,8 +162,13 @@ struct bh_smp_port {
 	/* Store or replace a bond (only after a successful pairing with bonding,
 	 * or after a sign counter changed). A bond from a pairing carries no
 	 * CCCD / GATT cache blobs: keep the stored ones if the identity is the
-	 * same. May be NULL. */
-	void (*save_bond)(void *ctx, const struct bh_bond *bond);
+	 * same. Returns whether the bond was kept. When it was not (a full
+	 * disk), a pairing's link is not bonded (its security says so), and a
+	 * signature or verification whose counter was not kept fails with
+	 * BH_EIO: a counter must never be reused, nor a signed write replayed
+	 * because the store still holds the old counter. May be NULL (every
+	 * bond kept). */
+	bool (*save_bond)(void *ctx, const struct bh_bond *bond);
 	/* A pairing ended; also a failed re-encryption from a bond (HCI status,
 	 * bond NULL). Called exactly once per pairing. status: BH_OK,
 	 * BH_SMP_REASON(code) (the reason we sent or received), BH_EDOWNGRADE
@@ -259,7 +264,9 @@ struct bh_security bh_smp_security(const struct bh_smp *smp, uint16_t handle);
  * with our CSRK for that peer's bond; the bond's counter is incremented and
  * saved. bh_smp_verify: checks a peer's signature with its CSRK; a counter
  * below the stored one is a replay (BH_EPERM); a bad MAC is BH_ESECURITY; no
- * bond or CSRK is BH_ENOTFOUND. On success the stored counter moves past it. */
+ * bond or CSRK is BH_ENOTFOUND. On success the stored counter moves past it;
+ * BH_EIO (no signature, nothing verified) if port.save_bond cannot keep the
+ * new counter. */
 int bh_smp_sign(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
 		uint8_t sig[12]);
 int bh_smp_verify(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
