@@ -1,6 +1,6 @@
 /* SMP internals shared by smp.c (core, dispatch, timers, encryption),
- * smp_keys.c (key distribution, signing), smp_initiator.c, smp_responder.c,
- * smp_legacy.c and smp_sc.c. Not installed. */
+ * smp_keys.c (key distribution), smp_sign.c (signing), smp_initiator.c,
+ * smp_responder.c, smp_legacy.c and smp_sc.c. Not installed. */
 #ifndef BH_SMP_INTERNAL_H
 #define BH_SMP_INTERNAL_H
 
