@@ -39,6 +39,15 @@ enum smp_user {
 	SMP_USER_CONFIRM, /* confirm_number outstanding */
 };
 
+/* The keys this build can distribute: -Dsigned_write=false (BH_SMP_NO_SIGN)
+ * has no use for a CSRK, so SignKey is cleared from both distribution
+ * fields of the configuration and is never asked for nor sent (3.6.1). */
+#ifdef BH_SMP_NO_SIGN
+#define SMP_DIST_BUILT (BH_SMP_DIST_ENC | BH_SMP_DIST_ID)
+#else
+#define SMP_DIST_BUILT BH_SMP_DIST_ALL
+#endif
+
 #define SMP_TXQ 8
 
 struct smp_conn {

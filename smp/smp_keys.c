@@ -43,7 +43,9 @@ static void send_keys(struct bh_smp *smp, struct smp_conn *c)
 		id.type &= 1;
 		smp_send(smp, c, SMP_IDENTITY_ADDR_INFO, &id, 7);
 	}
-	if (c->send_dist & BH_SMP_DIST_SIGN) {
+	/* SMP_DIST_BUILT lets the compiler drop what a build without signed
+	 * writes can never send. */
+	if (c->send_dist & SMP_DIST_BUILT & BH_SMP_DIST_SIGN) {
 		struct bh_bond_csrk *k = &b->local_csrk;
 		bh_random(smp->env, k->key, 16);
 		k->sign_counter = 0;
@@ -136,7 +138,8 @@ void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pd
 			return;
 		break;
 	case SMP_SIGNING_INFO:
-		if ((want & (BH_SMP_DIST_ENC | BH_SMP_DIST_ID)) || !(want & BH_SMP_DIST_SIGN))
+		if ((want & (BH_SMP_DIST_ENC | BH_SMP_DIST_ID)) ||
+		    !(want & SMP_DIST_BUILT & BH_SMP_DIST_SIGN))
 			goto unexpected;
 		memcpy(b->peer_csrk.key, p->u.v16, 16);
 		b->peer_csrk.sign_counter = 0;

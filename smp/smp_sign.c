@@ -1,6 +1,6 @@
 /* The ATT data signing algorithm (Vol 3, Part H, 2.4.5) and the CSRK
  * counters of bonds: what Signed Write Commands are signed and verified
- * with. */
+ * with. A build with -Dsigned_write=false has smp_sign_off.c instead. */
 #include "smp_internal.h"
 
 #include <blehost/bh_bytes.h>
