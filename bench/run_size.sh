@@ -39,12 +39,13 @@ mkdir -p "$dir"
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
 defaults=$defaults,-Dsockets=true,-Duart_speed=true,-Derror_text=true
-defaults=$defaults,-Dext_adv=true,-Dgatt_caching=true,-Dlog_level=debug
+defaults=$defaults,-Dext_adv=true,-Dgatt_caching=true,-Dsigned_write=true
+defaults=$defaults,-Dlog_level=debug
 defaults=$defaults,-Db_lto=false
 lean=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 lean=$lean,-Dgatt_client=false,-Dgatt_server=false,-Dsmp_legacy=false
 lean=$lean,-Dsockets=false,-Duart_speed=false,-Derror_text=false
-lean=$lean,-Dext_adv=false,-Dlog_level=warn
+lean=$lean,-Dext_adv=false,-Dsigned_write=false,-Dlog_level=warn
 le_gatt=-Dchipset=false,-Dh5=false,-Dtrace=false,-Dusb=disabled,-Dl2cap_coc=false
 le_gatt=$le_gatt,-Dsockets=false,-Duart_speed=false,-Derror_text=false
 le_gatt=$le_gatt,-Dext_adv=false,-Dgatt_caching=false,-Dlog_level=warn
@@ -62,6 +63,7 @@ uart_speed:-Duart_speed=false
 error_text:-Derror_text=false
 ext_adv:-Dext_adv=false
 gatt_caching:-Dgatt_caching=false
+signed_write:-Dsigned_write=false
 log_warn:-Dlog_level=warn
 log_level:-Dlog_level=none
 le_gatt:$le_gatt

@@ -91,11 +91,13 @@ static uint16_t gattc_mtu(void *ctx)
 	return host_eatt_mtu(c);
 }
 
+#ifndef BH_HOST_NO_SIGNED_WRITE
 static int gattc_sign(void *ctx, const uint8_t *pdu, size_t len, uint8_t sig[12])
 {
 	struct host_conn *c = ctx;
 	return bh_smp_sign(c->h->smp, c->handle, pdu, len, sig);
 }
+#endif
 
 static int gattc_raise(void *ctx, uint8_t att_error, void (*done)(void *, bh_status), void *dctx)
 {
@@ -163,6 +165,7 @@ static void gatts_security(void *ctx, uint16_t conn, struct bh_gatts_security *o
 	out->has_ltk = s.bonded;
 }
 
+#ifndef BH_HOST_NO_SIGNED_WRITE
 static bh_status gatts_verify(void *ctx, uint16_t conn, const uint8_t *msg, size_t len,
 			      const uint8_t sig[12], bool *authenticated)
 {
@@ -172,6 +175,7 @@ static bh_status gatts_verify(void *ctx, uint16_t conn, const uint8_t *msg, size
 	*authenticated = c && host_bond_lookup(h, &c->identity, &b) && b.authenticated;
 	return bh_smp_verify(h->smp, conn, msg, len, sig);
 }
+#endif
 
 static void gatts_subscription(void *ctx, uint16_t conn, uint16_t value_handle, uint16_t value)
 {
@@ -424,7 +428,9 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	c->gattc_port.cancel = gattc_cancel;
 	c->gattc_port.command = gattc_command;
 	c->gattc_port.mtu = gattc_mtu;
+#ifndef BH_HOST_NO_SIGNED_WRITE
 	c->gattc_port.sign = gattc_sign;
+#endif
 	c->gattc_port.raise_security = gattc_raise;
 	struct bh_gattc_config cc;
 	bh_gattc_config_default(&cc);
@@ -526,7 +532,9 @@ void host_conn_ports_init(struct bh_host *h)
 	h->gatts_port.indicate = gatts_indicate;
 	h->gatts_port.mtu = gatts_mtu;
 	h->gatts_port.security = gatts_security;
+#ifndef BH_HOST_NO_SIGNED_WRITE
 	h->gatts_port.verify_signed = gatts_verify;
+#endif
 	h->gatts_events.ctx = h;
 	h->gatts_events.subscription = gatts_subscription;
 	h->gatts_events.indication_done = gatts_indication_done;

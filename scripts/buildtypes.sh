@@ -32,7 +32,7 @@ pairs=("$@")
 lean_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
 	-Dgatt_client=false -Dgatt_server=false -Dsmp_legacy=false -Dsockets=false -Duart_speed=false
 	-Derror_text=false)
-lean_opts+=(-Dext_adv=false -Dlog_level=warn)
+lean_opts+=(-Dext_adv=false -Dsigned_write=false -Dlog_level=warn)
 le_gatt_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
 	-Dsockets=false -Duart_speed=false -Derror_text=false -Dext_adv=false -Dgatt_caching=false
 	-Dlog_level=warn)

@@ -41,8 +41,8 @@ void bh_smp_config_preset(struct bh_smp_config *cfg, enum bh_smp_agent agent)
 	cfg->sc_mode = BH_SMP_SC_PREFERRED;
 	cfg->min_key_size = 16;
 	cfg->max_key_size = 16;
-	cfg->init_key_dist = BH_SMP_DIST_ALL;
-	cfg->resp_key_dist = BH_SMP_DIST_ALL;
+	cfg->init_key_dist = SMP_DIST_BUILT;
+	cfg->resp_key_dist = SMP_DIST_BUILT;
 	cfg->timeout_ms = 30000;
 	cfg->backoff_base_ms = 2000;
 	cfg->backoff_max_ms = 64000;
@@ -59,8 +59,8 @@ static void normalize_config(struct bh_smp_config *c)
 		c->max_key_size = 16;
 	if (c->max_key_size < c->min_key_size)
 		c->max_key_size = c->min_key_size;
-	c->init_key_dist &= BH_SMP_DIST_ALL;
-	c->resp_key_dist &= BH_SMP_DIST_ALL;
+	c->init_key_dist &= SMP_DIST_BUILT;
+	c->resp_key_dist &= SMP_DIST_BUILT;
 	if (!c->timeout_ms)
 		c->timeout_ms = 30000;
 	if (!c->backoff_base_ms)

@@ -1,6 +1,6 @@
 /* SMP internals shared by smp.c (core, dispatch, timers, encryption),
- * smp_keys.c (key distribution, signing), smp_initiator.c, smp_responder.c,
- * smp_legacy.c and smp_sc.c. Not installed. */
+ * smp_keys.c (key distribution), smp_sign.c (signing), smp_initiator.c,
+ * smp_responder.c, smp_legacy.c and smp_sc.c. Not installed. */
 #ifndef BH_SMP_INTERNAL_H
 #define BH_SMP_INTERNAL_H
 
@@ -38,6 +38,15 @@ enum smp_user {
 	SMP_USER_PASSKEY, /* passkey_request outstanding */
 	SMP_USER_CONFIRM, /* confirm_number outstanding */
 };
+
+/* The keys this build can distribute: -Dsigned_write=false (BH_SMP_NO_SIGN)
+ * has no use for a CSRK, so SignKey is cleared from both distribution
+ * fields of the configuration and is never asked for nor sent (3.6.1). */
+#ifdef BH_SMP_NO_SIGN
+#define SMP_DIST_BUILT (BH_SMP_DIST_ENC | BH_SMP_DIST_ID)
+#else
+#define SMP_DIST_BUILT BH_SMP_DIST_ALL
+#endif
 
 #define SMP_TXQ 8
 

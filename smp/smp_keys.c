@@ -3,7 +3,7 @@
  * Identity Information, Identity Address Information, Signing Information),
  * responder first, only those both sides agreed on; received keys are
  * checked for order and collected into the bond, which is saved only when
- * everything has arrived. Also the ATT data signing algorithm (2.4.5). */
+ * everything has arrived. */
 #include "smp_internal.h"
 
 #include <blehost/bh_bytes.h>
@@ -43,7 +43,9 @@ static void send_keys(struct bh_smp *smp, struct smp_conn *c)
 		id.type &= 1;
 		smp_send(smp, c, SMP_IDENTITY_ADDR_INFO, &id, 7);
 	}
-	if (c->send_dist & BH_SMP_DIST_SIGN) {
+	/* SMP_DIST_BUILT lets the compiler drop what a build without signed
+	 * writes can never send. */
+	if (c->send_dist & SMP_DIST_BUILT & BH_SMP_DIST_SIGN) {
 		struct bh_bond_csrk *k = &b->local_csrk;
 		bh_random(smp->env, k->key, 16);
 		k->sign_counter = 0;
@@ -136,7 +138,8 @@ void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pd
 			return;
 		break;
 	case SMP_SIGNING_INFO:
-		if ((want & (BH_SMP_DIST_ENC | BH_SMP_DIST_ID)) || !(want & BH_SMP_DIST_SIGN))
+		if ((want & (BH_SMP_DIST_ENC | BH_SMP_DIST_ID)) ||
+		    !(want & SMP_DIST_BUILT & BH_SMP_DIST_SIGN))
 			goto unexpected;
 		memcpy(b->peer_csrk.key, p->u.v16, 16);
 		b->peer_csrk.sign_counter = 0;
@@ -150,84 +153,4 @@ void smp_keys_on_pdu(struct bh_smp *smp, struct smp_conn *c, const struct smp_pd
 	return;
 unexpected:
 	smp_fail(smp, c, BH_SMP_ERR_UNSPECIFIED);
-}
-
-/* ---- signing (2.4.5) ---- */
-
-int bh_smp_sign_raw(const uint8_t csrk[16], uint32_t counter, const uint8_t *msg, size_t len,
-		    uint8_t sig[12])
-{
-	/* M || SignCounter taken as one MSO-first number: the wire octets
-	 * reversed as a whole; the key likewise. */
-	uint8_t wire[1024 + 4], m[1024 + 4], key[16], mac[16];
-	if (len > 1024 || (len && !msg))
-		return BH_EINVAL;
-	if (len)
-		memcpy(wire, msg, len);
-	bh_put32(wire + len, counter);
-	bh_swap(m, wire, len + 4);
-	bh_swap(key, csrk, 16);
-	int rc = bh_aes_cmac(key, m, len + 4, mac);
-	memset(key, 0, sizeof(key));
-	if (rc)
-		return rc;
-	bh_put32(sig, counter);
-	bh_swap(sig + 4, mac, 8); /* MSB_64, sent LSO first */
-	return 0;
-}
-
-/* A changed sign counter must be kept before it is used or trusted. */
-static int smp_keep_counter(struct bh_smp *smp, const struct bh_bond *b)
-{
-	return smp->port.save_bond && !smp->port.save_bond(smp->port.ctx, b) ? BH_EIO : 0;
-}
-
-int bh_smp_sign(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
-		uint8_t sig[12])
-{
-	struct smp_conn *c = smp_conn_find(smp, handle);
-	struct bh_bond *b = smp_scratch(smp);
-	if (!c)
-		return BH_ENOTFOUND;
-	if (!b)
-		return BH_ENOMEM;
-	if (!smp->port.get_bond || !smp->port.get_bond(smp->port.ctx, &c->peer, b) ||
-	    !b->local_csrk.valid)
-		return BH_ENOTFOUND;
-	if (b->local_csrk.sign_counter == UINT32_MAX)
-		return BH_ESECURITY; /* counter exhausted: a new CSRK is needed */
-	int rc = bh_smp_sign_raw(b->local_csrk.key, b->local_csrk.sign_counter, msg, len, sig);
-	if (rc)
-		return rc;
-	b->local_csrk.sign_counter++;
-	return smp_keep_counter(smp, b);
-}
-
-int bh_smp_verify(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
-		  const uint8_t sig[12])
-{
-	struct smp_conn *c = smp_conn_find(smp, handle);
-	struct bh_bond *b = smp_scratch(smp);
-	uint8_t expect[12];
-	if (!c)
-		return BH_ENOTFOUND;
-	if (!b)
-		return BH_ENOMEM;
-	if (!smp->port.get_bond || !smp->port.get_bond(smp->port.ctx, &c->peer, b) ||
-	    !b->peer_csrk.valid)
-		return BH_ENOTFOUND;
-	uint32_t cnt = bh_get32(sig);
-	/* Counters only grow; UINT32_MAX cannot be followed so is never valid. */
-	if (cnt < b->peer_csrk.sign_counter || cnt == UINT32_MAX)
-		return BH_EPERM; /* replayed or stale */
-	int rc = bh_smp_sign_raw(b->peer_csrk.key, cnt, msg, len, expect);
-	if (rc)
-		return rc;
-	uint8_t diff = 0;
-	for (int i = 0; i < 12; i++)
-		diff |= (uint8_t)(expect[i] ^ sig[i]);
-	if (diff)
-		return BH_ESECURITY;
-	b->peer_csrk.sign_counter = cnt + 1;
-	return smp_keep_counter(smp, b);
 }

@@ -8,6 +8,14 @@
 #include <blehost/bh_pool.h>
 #include <blehost/gatt_client.h>
 
+/* -Dsigned_write=false (BH_GATTC_NO_SIGNED_WRITE): bh_gattc_write_signed
+ * refuses before building anything, and the compiler drops the rest. */
+#ifdef BH_GATTC_NO_SIGNED_WRITE
+#define GATTC_SIGNED_WRITE 0
+#else
+#define GATTC_SIGNED_WRITE 1
+#endif
+
 #define GATTC_MAX_ALLOW 16
 #define GATTC_MAX_ITEMS 8
 #define GATTC_MAX_MULT 32

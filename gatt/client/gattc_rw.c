@@ -524,6 +524,11 @@ int bh_gattc_write_cmd(struct bh_gattc *c, uint16_t handle, const uint8_t *value
 
 int bh_gattc_write_signed(struct bh_gattc *c, uint16_t handle, const uint8_t *value, size_t len)
 {
+	if (!GATTC_SIGNED_WRITE) {
+		BH_LOGF(&c->env, BH_LOG_WARN, "gattc",
+			"signed writes are not in this build (-Dsigned_write=false)");
+		return BH_ENOTSUP;
+	}
 	int r = gattc_can_start(c);
 	if (r)
 		return r;

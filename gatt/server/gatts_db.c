@@ -322,6 +322,8 @@ static bh_status svc_validate(const struct bh_gatt_svc_def *d, bool builtin_ok, 
 			return BH_EINVAL;
 		if (c->ext_props & ~(BH_GATT_CHR_EXT_RELIABLE_WRITE | BH_GATT_CHR_EXT_WRITABLE_AUX))
 			return BH_EINVAL;
+		if (!GATTS_SIGNED_WRITE && (c->props & BH_GATT_CHR_AUTH_SIGNED_WRITE))
+			return BH_ENOTSUP; /* the only BH_ENOTSUP here: add_services logs it */
 		if (c->user_desc && strlen(c->user_desc) > BH_ATT_MAX_VALUE)
 			return BH_EINVAL;
 		for (size_t j = 0; j < c->num_dscs; j++) {
@@ -523,6 +525,13 @@ static bh_status add_services(struct bh_gatts *s, const struct bh_gatt_svc_def *
 	for (size_t i = 0; i < n && st == BH_OK; i++) {
 		size_t count;
 		st = svc_validate(&defs[i], builtin_ok, &count);
+		if (!GATTS_SIGNED_WRITE && st == BH_ENOTSUP) {
+			char u[BH_UUID_STRLEN];
+			BH_LOGF(s->env, BH_LOG_WARN, "gatt",
+				"service %s: a characteristic has the authenticated-signed-writes "
+				"property, but signed writes are not in this build "
+				"(-Dsigned_write=false)", bh_uuid_str(&defs[i].uuid, u));
+		}
 		if (st == BH_OK && find_def(s, &defs[i]))
 			st = BH_EEXIST;
 		if (st == BH_OK) {

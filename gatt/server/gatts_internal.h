@@ -6,6 +6,15 @@
 #include <blehost/bh_bytes.h>
 #include <blehost/gatt_server.h>
 
+/* -Dsigned_write=false (BH_GATTS_NO_SIGNED_WRITE): a peer's Signed Write
+ * Command is ignored as any unsupported command is (Vol 3, Part F, 3.3),
+ * and a database cannot declare the property it could not serve. */
+#ifdef BH_GATTS_NO_SIGNED_WRITE
+#define GATTS_SIGNED_WRITE 0
+#else
+#define GATTS_SIGNED_WRITE 1
+#endif
+
 /* GATT attribute types (Vol 3, Part G, 3.4 and Assigned Numbers). */
 #define GATTS_UUID_PRIMARY 0x2800
 #define GATTS_UUID_SECONDARY 0x2801

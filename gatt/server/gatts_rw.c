@@ -126,6 +126,8 @@ uint8_t gatts_signed_write(struct bh_gatts *s, struct gatts_conn *c, const struc
 			   struct gatts_req *q)
 {
 	bool mitm = false;
+	if (!GATTS_SIGNED_WRITE)
+		return 0; /* never verified, never written */
 	/* The signature covers opcode, handle and value (3.4.5.4); the PDU
 	 * is at least 15 octets (bh_att_decode). */
 	if (s->port.verify_signed &&

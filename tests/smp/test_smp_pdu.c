@@ -68,6 +68,7 @@ static void test_strings(void **state)
 	assert_string_equal(smp_state_str((enum smp_state)99), "?");
 }
 
+#ifndef TEST_NO_SIGNED_WRITE
 /* att_signed_write_extra in smp_vectors.json. */
 static void test_sign_vectors(void **state)
 {
@@ -147,6 +148,7 @@ static void test_sign_verify_bonds(void **state)
 	assert_int_equal(bh_smp_sign(r.s[0].smp, RIG_HANDLE, msg, 5, sig), BH_ESECURITY);
 	rig_free(&r);
 }
+#endif
 
 /* A store that cannot keep a bond (a full disk): the pairing still
  * encrypts, but that side's link is not bonded; a signature or verification
@@ -171,6 +173,7 @@ static void test_store_refuses(void **state)
 	assert_null(rig_find_bond(&r.s[1], &r.s[0].addr));
 	rig_free(&r);
 
+#ifndef TEST_NO_SIGNED_WRITE /* -Dsigned_write=false: no counters */
 	/* Bonded both ways, then each store refuses a counter in turn. */
 	rig_init(&r, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT, BH_SMP_AGENT_NO_INPUT_NO_OUTPUT);
 	rig_start(&r);
@@ -190,6 +193,7 @@ static void test_store_refuses(void **state)
 	assert_int_equal(bh_smp_verify(r.s[1].smp, RIG_HANDLE, msg, 5, sig), 0);
 	assert_int_equal(bh_smp_verify(r.s[1].smp, RIG_HANDLE, msg, 5, sig), BH_EPERM);
 	rig_free(&r);
+#endif
 }
 
 static int forgotten;
@@ -332,6 +336,9 @@ static int replay_pdus(struct trace_pdu *t, uint8_t ltk_reply[16])
 static void test_replay_btstack_legacy_just_works(void **state)
 {
 	(void)state;
+#ifdef TEST_NO_SIGNED_WRITE
+	skip(); /* the recorded Pairing Response distributes a CSRK */
+#endif
 	struct trace_pdu t[32];
 	uint8_t ltk_reply[16];
 	int n = replay_pdus(t, ltk_reply);
@@ -437,8 +444,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pdu_roundtrip),
 		cmocka_unit_test(test_strings),
+#ifndef TEST_NO_SIGNED_WRITE /* -Dsigned_write=false: test_smp_sign_off.c */
 		cmocka_unit_test(test_sign_vectors),
 		cmocka_unit_test(test_sign_verify_bonds),
+#endif
 		cmocka_unit_test(test_store_refuses),
 		cmocka_unit_test(test_config_normalized),
 		cmocka_unit_test(test_forget_cmds),

@@ -343,7 +343,9 @@ int bh_gattc_write_reliable(struct bh_gattc *c, const struct bh_gattc_write_item
  * BH_EDISCONNECTED. */
 int bh_gattc_write_cmd(struct bh_gattc *c, uint16_t handle, const uint8_t *value, size_t len);
 /* Signed Write Without Response (4.9.2): len <= MTU-15. Errors as above,
- * plus BH_ENOTSUP (no sign port) and the sign port's error. */
+ * plus BH_ENOTSUP (no sign port) and the sign port's error. A build with
+ * -Dsigned_write=false returns BH_ENOTSUP (logged with the option) before
+ * any other check, and sends nothing. */
 int bh_gattc_write_signed(struct bh_gattc *c, uint16_t handle, const uint8_t *value, size_t len);
 
 /* Exchange MTU (4.3.1): the bearer adopts the result; res->handle = the MTU. */

@@ -283,6 +283,10 @@ void bh_gatts_free(struct bh_gatts *s);
  * include or an include handle that is not a service declaration, a value
  * longer than max_len, a reserved descriptor UUID),
  * BH_ENOSPACE when handles run out, BH_ENOMEM. Nothing is added on error.
+ * A build with -Dsigned_write=false returns BH_ENOTSUP (logged with the
+ * option) for a characteristic with BH_GATT_CHR_AUTH_SIGNED_WRITE: a
+ * database must not declare what the server cannot serve; such a build
+ * ignores a peer's Signed Write Command and never calls verify_signed.
  * After the first connection, adding sends Service Changed.
  * BH_ESTATE when called from a callback run by bh_gatts_on_pdu() (the
  * request being served holds attributes). */

@@ -103,7 +103,9 @@ struct bh_smp_config {
 	uint8_t min_key_size;      /* default 16 when 0; clamped to 7..16 */
 	uint8_t max_key_size;      /* default 16 when 0; clamped to min..16 */
 	uint8_t init_key_dist;     /* keys the initiator distributes; default ENC|ID|SIGN */
-	uint8_t resp_key_dist;     /* keys the responder distributes; default ENC|ID|SIGN */
+	uint8_t resp_key_dist;     /* keys the responder distributes; default ENC|ID|SIGN.
+				      -Dsigned_write=false clears SIGN from both, whatever
+				      is asked: no CSRK is requested, sent or stored */
 	bool allow_debug_keys;     /* accept the peer's SC debug public key */
 	bool use_debug_keys;       /* use the debug key pair ourselves (sniffable!) */
 	/* Let a bonding pairing replace a stored bond with a weaker one. Off
@@ -266,7 +268,9 @@ struct bh_security bh_smp_security(const struct bh_smp *smp, uint16_t handle);
  * below the stored one is a replay (BH_EPERM); a bad MAC is BH_ESECURITY; no
  * bond or CSRK is BH_ENOTFOUND. On success the stored counter moves past it;
  * BH_EIO (no signature, nothing verified) if port.save_bond cannot keep the
- * new counter. */
+ * new counter. A build with -Dsigned_write=false: all three return
+ * BH_ENOTSUP and touch nothing (a bond's CSRK fields, loaded from a full
+ * build's file, are kept as they are). */
 int bh_smp_sign(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
 		uint8_t sig[12]);
 int bh_smp_verify(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_t len,
