@@ -5,9 +5,9 @@
 # build warning-free, and optimisation levels bring their own warnings
 # (-Warray-bounds, -Wformat-truncation, -Wmaybe-uninitialized at -O2/-O3/-Os).
 #
-# Usage: scripts/buildtypes.sh [CC:BUILDTYPE[:lean|:le_gatt]...]
+# Usage: scripts/buildtypes.sh [CC:BUILDTYPE[:lean|:le_gatt|:le_nosign]...]
 # Default (CI): gcc:release clang:release clang:debugoptimized gcc:minsize:lean
-# gcc:minsize:le_gatt.
+# gcc:minsize:le_gatt gcc:minsize:le_nosign.
 # ":lean" builds with every leave-out option off (bench/run_size.sh lists
 # them and what each saves) and log messages below warnings compiled out
 # (-Dlog_level=warn), and runs suite 'lean': the tests that the left-out API
@@ -17,7 +17,10 @@
 # bench/run_size.sh) and runs the lean tests that only such a build has
 # (test_gattc_cache_off: the GATT client without its attribute cache); it
 # links with link-time optimisation (-Db_lto=true), which bench/README.md
-# gives as the smallest build, so that one compiles warning-free too. The fourth
+# gives as the smallest build, so that one compiles warning-free too.
+# ":le_nosign" is le_gatt without signed writes (-Dsigned_write=false, no
+# LTO): the only profile whose lean tests reach the GATT client's and
+# server's refusals of signed writes (lean has no GATT at all). The fourth
 # documented pair, gcc:debugoptimized, is the main build (./build, which
 # test.sh builds first). All five meson buildtypes (debug debugoptimized
 # release minsize plain) with both compilers: scripts/buildtypes.sh all
@@ -28,7 +31,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=("$@")
 [ ${#pairs[@]} -gt 0 ] || pairs=(gcc:release clang:release clang:debugoptimized gcc:minsize:lean
-	gcc:minsize:le_gatt)
+	gcc:minsize:le_gatt gcc:minsize:le_nosign)
 lean_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
 	-Dgatt_client=false -Dgatt_server=false -Dsmp_legacy=false -Dsockets=false -Duart_speed=false
 	-Derror_text=false)
@@ -70,6 +73,7 @@ for pair in "${pairs[@]}"; do
 	case $bt in
 	*:lean) profile=lean opts=("${lean_opts[@]}") ;;
 	*:le_gatt) profile=le_gatt opts=("${le_gatt_opts[@]}" -Db_lto=true) ;;
+	*:le_nosign) profile=le_nosign opts=("${le_gatt_opts[@]}" -Dsigned_write=false) ;;
 	esac
 	if [ -n "$profile" ]; then
 		bt=${bt%:"$profile"}
@@ -85,8 +89,11 @@ for pair in "${pairs[@]}"; do
 	log=$dir.log
 	start=$SECONDS
 	# werror is the project default; stated so a local override cannot hide a warning.
-	if { [ -f $dir/build.ninja ] ||
-		CC=$cc meson setup $dir --buildtype="$bt" -Dwerror=true "${opts[@]}"; } >"$log" 2>&1 &&
+	# A reused directory takes the options again: a profile's list may
+	# have changed since it was made.
+	if { if [ -f $dir/build.ninja ]; then meson configure $dir -Dwerror=true "${opts[@]}"
+	     else CC=$cc meson setup $dir --buildtype="$bt" -Dwerror=true "${opts[@]}"; fi; } \
+		>"$log" 2>&1 &&
 		ninja -C $dir $(targets_of "$dir" "${targets[@]}") >>"$log" 2>&1 &&
 		"${check[@]}" >>"$log" 2>&1; then
 		echo "  $cc $bt${profile:+ $profile}: ok ($((SECONDS - start)) s)"
