@@ -9,6 +9,14 @@
 #include <string.h>
 
 #define ENC BH_GATT_PERM_ENC_NO_MITM
+/* Without signed writes (-Dsigned_write=false) the server refuses the
+ * property: demo 06 takes an encrypted write instead, as tools/meson.build
+ * makes the JSON description. */
+#ifdef BH_NO_SIGNED_WRITE
+#define DEMO_SIGNED_WRITE BH_GATT_CHR_WRITE
+#else
+#define DEMO_SIGNED_WRITE BH_GATT_CHR_AUTH_SIGNED_WRITE
+#endif
 
 /* demo 01's initial value, filled by demo_long_value on first use. */
 static uint8_t long_value[300];
@@ -43,7 +51,7 @@ static const struct bh_gatt_chr_def demo[] = {
 	{ .uuid = DEMO_UUID(0x05), .props = BH_GATT_CHR_READ, .read_perm = BH_GATT_PERM_ENC_MITM,
 	  .initial = "authenticated secret", .initial_len = 20,
 	  .user_desc = "readable when authenticated" },
-	{ .uuid = DEMO_UUID(0x06), .props = BH_GATT_CHR_READ | BH_GATT_CHR_AUTH_SIGNED_WRITE,
+	{ .uuid = DEMO_UUID(0x06), .props = BH_GATT_CHR_READ | DEMO_SIGNED_WRITE,
 	  .write_perm = ENC, .initial = "", .max_len = 20,
 	  .user_desc = "signed write from a bonded peer" },
 };

@@ -200,9 +200,6 @@ static uint16_t mtu23(void *ctx, uint16_t conn)
 static void test_demo_db_in_c(void **state)
 {
 	(void)state;
-#ifdef TEST_NO_SIGNED_WRITE
-	skip(); /* demo 06 has the signed-write property, which that build refuses */
-#endif
 	char err[256] = "";
 	struct gatt_db *db = gatt_db_parse(demo_db_json, demo_db_json_len, err, sizeof(err));
 	assert_non_null(db);
