@@ -134,6 +134,26 @@ static void test_set_gets_new_rpa(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves that a scan started between rotations, which makes GAP a fresh
+ * address of its own, does not push back the running set's next rotation
+ * (the earlier deadline stays). */
+static void test_scan_keeps_set_deadline(void **state)
+{
+	(void)state;
+	static struct fake f;
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct fake_srec r = { 0 };
+	start_set(&f, &r, BH_GAP_ADV_NONCONN, NULL, 0);
+	rotated(&f, 60000);
+	bh_time_ms due = f.now + 60000;
+	f.now += 30000;
+	struct bh_gap_scan_params sp = { 0 };
+	assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(bh_gap_next_deadline(f.gap), due);
+	bh_gap_free(f.gap);
+}
+
 /* Proves the choice written in gap.h: two sets get one fresh address each,
  * distinct from each other and from the shared one they started with; a
  * connectable set with a Duration is enabled again with what is left of it
@@ -193,6 +213,32 @@ static void test_own_static_left_alone(void **state)
 	bh_addr kept = bh_gap_adv_set_address(f.gap, hs);
 	assert_memory_equal(kept.val, st.val, 6);
 	assert_true(bh_gap_adv_set_active(f.gap, hs));
+	bh_gap_free(f.gap);
+}
+
+/* Proves that a rotation due while a set is still starting (it took the
+ * address being replaced) waits a second instead of leaving the set with
+ * that address for a whole period, then re-addresses it. */
+static void test_starting_set_postpones(void **state)
+{
+	(void)state;
+	static struct fake f;
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct fake_srec r = { 0 };
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_NONCONN } };
+	uint8_t h;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
+	bh_addr a0 = bh_gap_adv_set_address(f.gap, h);
+	size_t from = f.n;
+	rotate(&f, 60000);
+	assert_int_equal(f.n, from);
+	assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 1000);
+	fake_pump(&f);
+	assert_int_equal(r.cb, BH_OK);
+	from = rotated(&f, 1000);
+	bh_addr a1;
+	expect_readdress(&f, from, h, &a1);
+	assert_memory_not_equal(a1.val, a0.val, 6);
 	bh_gap_free(f.gap);
 }
 
@@ -342,8 +388,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_set_gets_new_rpa),
+		cmocka_unit_test(test_scan_keeps_set_deadline),
 		cmocka_unit_test(test_two_sets_distinct),
 		cmocka_unit_test(test_own_static_left_alone),
+		cmocka_unit_test(test_starting_set_postpones),
 		cmocka_unit_test(test_stop_mid_rotation),
 		cmocka_unit_test(test_terminated_mid_rotation),
 		cmocka_unit_test(test_refused_steps),
