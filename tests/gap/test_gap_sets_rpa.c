@@ -194,6 +194,33 @@ static void test_two_sets_distinct(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves the periodic rule in gap.h: a set with periodic advertising is
+ * re-addressed with the same three commands and its periodic advertising
+ * is neither disabled nor enabled again (its synchronised receivers keep
+ * the train). */
+static void test_periodic_stays_on(void **state)
+{
+	(void)state;
+	static struct fake f;
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct fake_srec r = { 0 };
+	static const uint8_t pd[3] = { 2, 0x01, 0x06 };
+	struct bh_gap_periodic_params per = { .data = pd, .data_len = 3 };
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_NONCONN },
+					   .periodic = &per };
+	uint8_t h;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(r.cb, BH_OK);
+	size_t per_enables = fake_count(&f, BH_HCI_LE_SET_PERIODIC_ADV_ENABLE);
+	size_t from = rotated(&f, 60000);
+	assert_int_equal(f.n - from, 3);
+	bh_addr a;
+	expect_readdress(&f, from, h, &a);
+	assert_int_equal(fake_count(&f, BH_HCI_LE_SET_PERIODIC_ADV_ENABLE), per_enables);
+	bh_gap_free(f.gap);
+}
+
 /* Proves that a set given its own static address is left alone: the
  * rotation sends nothing for its handle, only for the set beside it whose
  * address came from GAP. */
@@ -390,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_set_gets_new_rpa),
 		cmocka_unit_test(test_scan_keeps_set_deadline),
 		cmocka_unit_test(test_two_sets_distinct),
+		cmocka_unit_test(test_periodic_stays_on),
 		cmocka_unit_test(test_own_static_left_alone),
 		cmocka_unit_test(test_starting_set_postpones),
 		cmocka_unit_test(test_stop_mid_rotation),
