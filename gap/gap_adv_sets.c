@@ -169,7 +169,7 @@ static void set_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		}
 		s->state = ADV_ON;
 		/* A re-addressing enables it again with what is left of it. */
-		s->until = s->p.adv.timeout_ms ? bh_now(gap->env) + s->p.adv.timeout_ms : BH_NEVER;
+		s->until = bh_now(gap->env) + s->p.adv.timeout_ms;
 		gap_answer(&s->cb, s->cb_ctx, BH_OK);
 		return;
 	case S_STOPPED:
@@ -638,7 +638,8 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	struct gap_adv_set *s = set_at(gap, handle);
 	if (!bh_rd_ok(&r) || !s || s->legacy || (s->state != ADV_ON && s->state != ADV_STARTING))
 		return;
-	unsigned i = (unsigned)(handle - 1);
+	/* Advertising Timeout / Limit Reached: its Duration or event limit. */
+	bh_status why = status == 0x3c || status == 0x43 ? BH_ETIMEDOUT : BH_HCI_STATUS(status);
 	if (status == 0) {
 		struct gap_conn_slot *c = gap_slot_find(gap, conn);
 		if (c) {
@@ -646,12 +647,9 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 			if (c->c.role == BH_GAP_ROLE_PERIPHERAL)
 				c->c.local = s->own;
 		}
-		gap_set_ended(gap, i, BH_OK);
-	} else if (status == 0x3c || status == 0x43) {
-		gap_set_ended(gap, i, BH_ETIMEDOUT); /* Advertising Timeout / Limit Reached */
-	} else {
-		gap_set_ended(gap, i, BH_HCI_STATUS(status));
+		why = BH_OK;
 	}
+	gap_set_ended(gap, (unsigned)(handle - 1), why);
 }
 
 void gap_sets_reset(struct bh_gap *gap, bh_status reason)

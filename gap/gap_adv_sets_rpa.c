@@ -61,17 +61,16 @@ unsigned gap_sets_to_readdress(const struct bh_gap *gap)
  * one (so a set due to end now ends, with its Advertising Set Terminated). */
 static uint16_t duration_left(struct bh_gap *gap, const struct gap_adv_set *s)
 {
-	if (s->until == BH_NEVER)
+	if (!s->p.adv.timeout_ms)
 		return 0;
 	bh_time_ms now = bh_now(gap->env);
 	bh_time_ms left = s->until > now ? s->until - now : 0;
 	return left ? (uint16_t)((left + 9) / 10) : 1;
 }
 
-static void refused(struct bh_gap *gap, unsigned i, bh_status st)
+/* Tried again soon, a few times in a row; then at the next rotation. */
+static void retry(struct bh_gap *gap, struct gap_adv_set *s)
 {
-	struct gap_adv_set *s = &gap->sets[i];
-	gap_log(gap, BH_LOG_WARN, "adv set %u keeps its address: %s", i + 1, bh_strerror(st));
 	if (++s->readdr_fails < RETRIES) {
 		bh_time_ms t = bh_now(gap->env) + RETRY_MS;
 		if (t < gap->rpa_deadline)
@@ -89,18 +88,21 @@ static void readdr_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 	/* Stopped, ended or reset meanwhile: those paths cleared readdr. */
 	if (!s->readdr || s->state != ADV_ON)
 		return;
+	if (st)
+		gap_log(gap, BH_LOG_WARN, "adv set %u: re-addressing step %u refused: %s", i + 1,
+			step, bh_strerror(st));
 	switch (step) {
 	case R_OFF:
 		if (st) {
 			/* Still on air with its old address: nothing to write. */
 			gap_cmd_drop(gap, PROC_SET(i));
 			s->readdr = false;
-			refused(gap, i, st);
+			retry(gap, s);
 		}
 		return;
 	case R_ADDR:
 		if (st) {
-			refused(gap, i, st); /* the enable queued next resumes it as it was */
+			retry(gap, s); /* the enable queued next resumes it as it was */
 			return;
 		}
 		s->own = s->next;
@@ -108,14 +110,19 @@ static void readdr_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 		return;
 	default:
 		s->readdr = false;
-		if (st) {
-			/* Disabled and refused again: it is off the air, and says so. */
-			gap_log(gap, BH_LOG_WARN, "adv set %u not re-enabled: %s", i + 1,
-				bh_strerror(st));
+		if (st) /* disabled and refused again: off the air, and it says so */
 			gap_set_ended(gap, i, st);
-		}
 		return;
 	}
+}
+
+/* A port that answers at once may end the sequence inside gap_cmd: readdr
+ * says whether the rest still applies. */
+static void step_cmd(struct bh_gap *gap, unsigned i, uint16_t op, const uint8_t *p, size_t len,
+		     unsigned step)
+{
+	if (gap->sets[i].readdr)
+		gap_cmd(gap, PROC_SET(i), op, p, len, readdr_done, RARG(step, i));
 }
 
 void gap_sets_readdress(struct bh_gap *gap)
@@ -127,30 +134,23 @@ void gap_sets_readdress(struct bh_gap *gap)
 		/* One fresh address per set, not GAP's new one shared: sets that
 		 * run side by side cannot be linked through a common address, at
 		 * the cost of one more RPA (an AES block) per set. */
-		int rc = gap_new_random(gap, gap->own_kind, &s->next);
-		if (rc) {
-			refused(gap, i, rc);
+		if (gap_new_random(gap, gap->own_kind, &s->next)) {
+			retry(gap, s); /* make_rpa failed: the port, not the controller */
 			continue;
 		}
-		uint8_t h = (uint8_t)(i + 1), proc = PROC_SET(i);
+		uint8_t h = (uint8_t)(i + 1);
 		uint8_t e[6] = { 0, 1, h };
 		uint8_t r[7] = { h };
 		memcpy(r + 1, s->next.val, 6);
 		s->readdr = true;
-		/* A port that answers at once may end the sequence inside a call:
-		 * readdr says whether the rest still applies. */
-		gap_cmd(gap, proc, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, readdr_done, RARG(R_OFF, i));
-		if (s->readdr)
-			gap_cmd(gap, proc, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, r, 7, readdr_done,
-				RARG(R_ADDR, i));
+		step_cmd(gap, i, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, R_OFF);
+		step_cmd(gap, i, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, r, 7, R_ADDR);
 		e[0] = 1;
 		bh_put16(e + 3, duration_left(gap, s));
 		/* Max_Extended_Advertising_Events counts again from here: the
 		 * controller does not say how many were sent. */
 		e[5] = s->p.max_events;
-		if (s->readdr)
-			gap_cmd(gap, proc, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, readdr_done,
-				RARG(R_ON, i));
+		step_cmd(gap, i, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, R_ON);
 	}
 }
 

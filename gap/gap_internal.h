@@ -115,7 +115,7 @@ struct gap_adv_set {
 	bool readdr;  /* its re-addressing (disable, address, enable) is queued */
 	bh_addr next; /* the address that re-addressing writes */
 	uint8_t readdr_fails; /* refused re-addressings in a row */
-	bh_time_ms until; /* when its Duration ends (BH_NEVER: none) */
+	bh_time_ms until; /* when its Duration (timeout_ms) ends */
 	uint32_t seq; /* start order, to tell which set is one too many */
 };
 
@@ -356,7 +356,8 @@ static inline unsigned gap_sets_to_readdress(const struct bh_gap *gap)
 }
 static inline void gap_sets_readdress(struct bh_gap *gap) { (void)gap; }
 #else
-/* A set starting, stopping or still being re-addressed: rotate later. */
+/* A set addressed by GAP still starting, or still being re-addressed:
+ * rotate later. */
 bool gap_sets_rotation_busy(const struct bh_gap *gap);
 /* How many sets a rotation now re-addresses (3 commands each). */
 unsigned gap_sets_to_readdress(const struct bh_gap *gap);
