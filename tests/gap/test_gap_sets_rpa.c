@@ -221,6 +221,29 @@ static void test_periodic_stays_on(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves that a set run as legacy advertising (a controller without
+ * extended advertising: handle 0, which gap.c rotates) reports the address
+ * it advertises from after a rotation, not the one it started with. */
+static void test_legacy_set_reports_new_address(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_gap_rpa(&f, false);
+	struct fake_srec r = { 0 };
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_NONCONN } };
+	uint8_t h;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
+	fake_pump(&f);
+	bh_addr a0 = bh_gap_adv_set_address(f.gap, h);
+	rotated(&f, 60000);
+	const struct fake_cmd *w = fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS);
+	assert_non_null(w);
+	assert_memory_not_equal(w->p, a0.val, 6);
+	bh_addr a1 = bh_gap_adv_set_address(f.gap, h);
+	assert_memory_equal(a1.val, w->p, 6);
+	bh_gap_free(f.gap);
+}
+
 /* Proves that a set given its own static address is left alone: the
  * rotation sends nothing for its handle, only for the set beside it whose
  * address came from GAP. */
@@ -418,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_scan_keeps_set_deadline),
 		cmocka_unit_test(test_two_sets_distinct),
 		cmocka_unit_test(test_periodic_stays_on),
+		cmocka_unit_test(test_legacy_set_reports_new_address),
 		cmocka_unit_test(test_own_static_left_alone),
 		cmocka_unit_test(test_starting_set_postpones),
 		cmocka_unit_test(test_stop_mid_rotation),
