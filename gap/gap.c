@@ -461,8 +461,10 @@ int gap_fresh_random(struct bh_gap *gap)
 	if (rc)
 		return rc;
 	gap->rand_valid = true;
-	if (rotating_kind(gap->own_kind))
-		gap->rpa_deadline = bh_now(gap->env) + gap->cfg.rpa_timeout_ms;
+	/* An earlier deadline stays: it is the running advertising sets'. */
+	bh_time_ms t = bh_now(gap->env) + gap->cfg.rpa_timeout_ms;
+	if (rotating_kind(gap->own_kind) && t < gap->rpa_deadline)
+		gap->rpa_deadline = t;
 	return BH_OK;
 }
 
@@ -541,36 +543,45 @@ static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 
 /* RPA/NRPA rotation (Vol 3, Part C, 10.7.1.2): a new address, written while
  * advertising and scanning are paused, since LE Set Random Address is
- * disallowed while they run. An initiation in progress postpones it. */
+ * disallowed while they run; the running advertising sets that took their
+ * address from GAP get new ones too (gap_adv_sets_rpa.c). An initiation in
+ * progress postpones it. */
 static void rotate(struct bh_gap *gap)
 {
 	bh_time_ms now = bh_now(gap->env);
 	bool adv = gap->adv_state == ADV_ON, scan = gap->scan_state == SCAN_ON;
 	if (gap->init_state == INIT_CREATING || gap->rotating ||
 	    gap->adv_state == ADV_STARTING || gap->adv_state == ADV_STOPPING ||
-	    gap->scan_state == SCAN_STARTING || gap->scan_state == SCAN_STOPPING) {
+	    gap->scan_state == SCAN_STARTING || gap->scan_state == SCAN_STOPPING ||
+	    gap_sets_rotation_busy(gap)) {
 		gap->rpa_deadline = now + 1000; /* try again shortly */
 		return;
 	}
-	if (!adv && !scan) {
+	unsigned sets = gap_sets_to_readdress(gap);
+	if (!adv && !scan && !sets) {
 		/* Nothing on air: the next start writes a fresh address. */
 		gap->rand_valid = false;
 		gap->rand_in_ctrl = false;
 		gap->rpa_deadline = BH_NEVER;
 		return;
 	}
-	if (gap_cmd_reserve(gap, 6)) {
+	if (gap_cmd_reserve(gap, 6 + 3 * sets)) {
 		/* no room now (full, or out of memory): try again shortly */
 		gap->rpa_deadline = now + 1000;
 		return;
 	}
-	bh_addr a;
-	if (gap_new_random(gap, gap->own_kind, &a)) {
-		gap->rpa_deadline = now + gap->cfg.rpa_timeout_ms;
+	gap->rpa_deadline = now + gap->cfg.rpa_timeout_ms;
+	if (sets)
+		gap_sets_readdress(gap);
+	if (!adv && !scan) {
+		gap->rand_valid = false;
+		gap->rand_in_ctrl = false;
 		return;
 	}
+	bh_addr a;
+	if (gap_new_random(gap, gap->own_kind, &a))
+		return;
 	gap->rand_addr = a;
-	gap->rpa_deadline = now + gap->cfg.rpa_timeout_ms;
 	gap->rotating = true;
 	if (adv)
 		gap_adv_queue_enable(gap, false);

@@ -16,7 +16,6 @@
 enum { S_STEP, S_NUM, S_MAXLEN, S_ENABLED, S_STOPPED, S_IGNORE, S_CLEAR, S_LIM_NUM, S_LIM_MAX };
 
 #define ARG(step, i) ((uintptr_t)(step) | ((uintptr_t)(i) << 8))
-#define PROC_SET(i) ((uint8_t)(16 + (i)))
 #define ADV_FRAG_MAX 251 /* Advertising_Data per LE Set Extended Advertising Data */
 #define PER_FRAG_MAX 252 /* Advertising_Data per LE Set Periodic Advertising Data */
 
@@ -60,6 +59,16 @@ static void set_stopped(struct gap_adv_set *s, bh_status reason)
 	gap_answer(&s->cb, s->cb_ctx, BH_OK);
 	if (s->p.adv.on_stopped)
 		s->p.adv.on_stopped(s->p.adv.ctx, reason);
+}
+
+void gap_set_ended(struct bh_gap *gap, unsigned i, bh_status reason)
+{
+	struct gap_adv_set *s = &gap->sets[i];
+	/* The rest of a re-addressing would enable a set that is gone. */
+	if (s->readdr)
+		gap_cmd_drop(gap, PROC_SET(i));
+	s->readdr = false;
+	set_stopped(s, reason);
 }
 
 static void start_failed(struct bh_gap *gap, unsigned i, bh_status st)
@@ -159,6 +168,8 @@ static void set_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			return;
 		}
 		s->state = ADV_ON;
+		/* A re-addressing enables it again with what is left of it. */
+		s->until = bh_now(gap->env) + s->p.adv.timeout_ms;
 		gap_answer(&s->cb, s->cb_ctx, BH_OK);
 		return;
 	case S_STOPPED:
@@ -460,6 +471,9 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 	if (rc)
 		return rc;
 	uint8_t own_type = BH_ADDR_PUBLIC;
+	s->own_from_gap = false;
+	s->readdr = false;
+	s->readdr_fails = 0;
 	if (addr_given(&p->addr)) {
 		s->own = p->addr;
 		own_type = BH_ADDR_RANDOM;
@@ -468,6 +482,7 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 			return rc;
 		s->own = gap->rand_addr;
 		own_type = BH_ADDR_RANDOM;
+		s->own_from_gap = gap->own_kind == BH_GAP_OWN_RPA || gap->own_kind == BH_GAP_OWN_NRPA;
 	} else {
 		gap_own_address(gap, &s->own);
 	}
@@ -515,6 +530,7 @@ static int stop_one(struct bh_gap *gap, unsigned i)
 		return rc;
 	bool starting = s->state == ADV_STARTING;
 	gap_cmd_drop(gap, PROC_SET(i));
+	s->readdr = false;
 	s->state = ADV_STOPPING;
 	if (starting)
 		gap_answer(&s->cb, s->cb_ctx, BH_ECANCELLED);
@@ -583,7 +599,9 @@ bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out)
 	/* HCI handle h is set index h - 1 (0 is bh_gap_adv_start's). */
 	if (handle < 1 || handle > BH_GAP_ADV_SETS_MAX)
 		return false;
-	*out = gap->sets[handle - 1].own;
+	const struct gap_adv_set *s = &gap->sets[handle - 1];
+	/* A legacy set is handle 0, which rotations re-address. */
+	*out = s->legacy ? gap->adv_own : s->own;
 	return true;
 }
 
@@ -620,6 +638,8 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	struct gap_adv_set *s = set_at(gap, handle);
 	if (!bh_rd_ok(&r) || !s || s->legacy || (s->state != ADV_ON && s->state != ADV_STARTING))
 		return;
+	/* Advertising Timeout / Limit Reached: its Duration or event limit. */
+	bh_status why = status == 0x3c || status == 0x43 ? BH_ETIMEDOUT : BH_HCI_STATUS(status);
 	if (status == 0) {
 		struct gap_conn_slot *c = gap_slot_find(gap, conn);
 		if (c) {
@@ -627,12 +647,9 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 			if (c->c.role == BH_GAP_ROLE_PERIPHERAL)
 				c->c.local = s->own;
 		}
-		set_stopped(s, BH_OK);
-	} else if (status == 0x3c || status == 0x43) {
-		set_stopped(s, BH_ETIMEDOUT); /* Advertising Timeout / Limit Reached */
-	} else {
-		set_stopped(s, BH_HCI_STATUS(status));
+		why = BH_OK;
 	}
+	gap_set_ended(gap, (unsigned)(handle - 1), why);
 }
 
 void gap_sets_reset(struct bh_gap *gap, bh_status reason)
@@ -646,6 +663,7 @@ void gap_sets_reset(struct bh_gap *gap, bh_status reason)
 	}
 	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
 		struct gap_adv_set *s = &gap->sets[i];
+		s->readdr = false;
 		if (s->state == ADV_IDLE)
 			continue;
 		if (s->state == ADV_STOPPING) {

@@ -111,6 +111,11 @@ struct gap_adv_set {
 	void *cb_ctx;
 	bh_addr own;
 	bool legacy; /* fell back to bh_gap_adv_start (handle 0) */
+	bool own_from_gap; /* own is a GAP RPA/NRPA: re-addressed at each rotation */
+	bool readdr;  /* its re-addressing (disable, address, enable) is queued */
+	bh_addr next; /* the address that re-addressing writes */
+	uint8_t readdr_fails; /* refused re-addressings in a row */
+	bh_time_ms until; /* when its Duration (timeout_ms) ends */
 	uint32_t seq; /* start order, to tell which set is one too many */
 };
 
@@ -320,6 +325,10 @@ bool gap_ext_conn(struct bh_gap *gap);
 void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st);
 
 /* gap_adv_sets.c */
+/* The procedure a set's commands are queued under (handle = index + 1). */
+#define PROC_SET(i) ((uint8_t)(16 + (i)))
+/* A running set ended without the caller asking: state idle, on_stopped. */
+void gap_set_ended(struct bh_gap *gap, unsigned i, bh_status reason);
 void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len);
 void gap_sets_reset(struct bh_gap *gap, bh_status reason);
 void gap_sets_free(struct bh_gap *gap);
@@ -329,6 +338,32 @@ int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t ha
 		       const uint8_t *d, size_t n, gap_done_fn done, uintptr_t arg);
 /* A set's own address for a peripheral link it created (handle 1..). */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
+
+/* gap_adv_sets_rpa.c: a rotation of the GAP's RPA/NRPA re-addresses the
+ * running sets whose address came from GAP. Built without extended
+ * advertising there are no such sets (a set is then handle 0's, which
+ * gap.c rotates). */
+#ifdef BH_GAP_NO_EXT
+static inline bool gap_sets_rotation_busy(const struct bh_gap *gap)
+{
+	(void)gap;
+	return false;
+}
+static inline unsigned gap_sets_to_readdress(const struct bh_gap *gap)
+{
+	(void)gap;
+	return 0;
+}
+static inline void gap_sets_readdress(struct bh_gap *gap) { (void)gap; }
+#else
+/* A set addressed by GAP still starting, or still being re-addressed:
+ * rotate later. */
+bool gap_sets_rotation_busy(const struct bh_gap *gap);
+/* How many sets a rotation now re-addresses (3 commands each). */
+unsigned gap_sets_to_readdress(const struct bh_gap *gap);
+/* Queues each such set's re-addressing, within room the caller reserved. */
+void gap_sets_readdress(struct bh_gap *gap);
+#endif
 
 /* bh_gap_own_address into *out: a 7-octet bh_addr returned by value is
  * unpacked octet by octet at every call site. */

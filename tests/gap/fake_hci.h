@@ -142,6 +142,26 @@ static inline int fake_make_rpa(void *ctx, bh_addr *out)
 	return 0;
 }
 
+/* What an advertising set's start callback and on_stopped were told. */
+struct fake_srec {
+	size_t cb_n, stop_n;
+	bh_status cb, stop;
+};
+
+static inline void fake_set_cb(void *ctx, bh_status st)
+{
+	struct fake_srec *r = ctx;
+	r->cb_n++;
+	r->cb = st;
+}
+
+static inline void fake_set_stopped(void *ctx, bh_status st)
+{
+	struct fake_srec *r = ctx;
+	r->stop_n++;
+	r->stop = st;
+}
+
 /* Commands completed by a later event: the controller answers Command Status. */
 static inline bool fake_is_status_cmd(uint16_t op)
 {
@@ -180,7 +200,9 @@ static inline void fake_init(struct fake *f, bool ext)
 	}
 }
 
-static inline struct bh_gap *fake_gap(struct fake *f, const struct bh_gap_config *cfg)
+/* fake_gap with its own RPA maker (NULL: fake_make_rpa's fixed ones). */
+static inline struct bh_gap *fake_gap_rpa_maker(struct fake *f, const struct bh_gap_config *cfg,
+						int (*make_rpa)(void *ctx, bh_addr *out))
 {
 	struct bh_gap_config c;
 	bh_gap_config_default(&c);
@@ -196,11 +218,16 @@ static inline struct bh_gap *fake_gap(struct fake *f, const struct bh_gap_config
 		.conn_updated = fake_updated,
 		.conn_param_request = fake_param_request,
 		.resolve_rpa = fake_resolve,
-		.make_rpa = fake_make_rpa,
+		.make_rpa = make_rpa ? make_rpa : fake_make_rpa,
 	};
 	f->gap = bh_gap_new(&c, &f->env, &port);
 	assert_non_null(f->gap);
 	return f->gap;
+}
+
+static inline struct bh_gap *fake_gap(struct fake *f, const struct bh_gap_config *cfg)
+{
+	return fake_gap_rpa_maker(f, cfg, NULL);
 }
 
 /* A GAP on a fresh f (extended commands when ext) whose own address is an

@@ -7,28 +7,9 @@
  * Algorithm event, and the per-family choice of extended commands. */
 #include "fake_hci.h"
 
-struct srec {
-	size_t cb_n, stop_n;
-	bh_status cb, stop;
-};
-
-static void set_cb(void *ctx, bh_status st)
+static struct bh_gap_adv_set_params set_params(struct fake_srec *r, enum bh_gap_adv_kind k)
 {
-	struct srec *r = ctx;
-	r->cb_n++;
-	r->cb = st;
-}
-
-static void set_stopped(void *ctx, bh_status st)
-{
-	struct srec *r = ctx;
-	r->stop_n++;
-	r->stop = st;
-}
-
-static struct bh_gap_adv_set_params set_params(struct srec *r, enum bh_gap_adv_kind k)
-{
-	struct bh_gap_adv_set_params p = { .adv = { .kind = k, .on_stopped = set_stopped,
+	struct bh_gap_adv_set_params p = { .adv = { .kind = k, .on_stopped = fake_set_stopped,
 						    .ctx = r } };
 	return p;
 }
@@ -55,7 +36,7 @@ static void test_three_sets(void **state)
 	static struct fake f;
 	fake_init(&f, true);
 	fake_gap(&f, NULL);
-	struct srec r[3] = { 0 };
+	struct fake_srec r[3] = { 0 };
 	uint8_t h[3];
 	static const uint8_t names[3][8] = { { 7, 0x09, 's', 'e', 't', '-', 'o', 'n' },
 					     { 7, 0x09, 's', 'e', 't', '-', 't', 'w' },
@@ -67,7 +48,7 @@ static void test_three_sets(void **state)
 		p.addr = static_addr((uint8_t)(0x10 + i));
 		p.sid = (uint8_t)i;
 		p.adv.interval_min = 0x30;
-		assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h[i], set_cb, &r[i]), BH_OK);
+		assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h[i], fake_set_cb, &r[i]), BH_OK);
 		assert_int_equal(h[i], i + 1);
 	}
 	fake_pump(&f);
@@ -154,15 +135,15 @@ static void test_set_limits_and_clear(void **state)
 	fake_init(&f, true);
 	f.num_sets = 2;
 	fake_gap(&f, NULL);
-	struct srec r[3] = { 0 };
+	struct fake_srec r[3] = { 0 };
 	uint8_t h;
 	struct bh_gap_adv_set_params p = set_params(&r[0], BH_GAP_ADV_NONCONN);
 	/* Handle 0 (bh_gap_adv_start) counts against the controller's sets. */
 	struct bh_gap_adv_params legacy_api = { .kind = BH_GAP_ADV_NONCONN };
 	assert_int_equal(bh_gap_adv_start(f.gap, &legacy_api, NULL, NULL), BH_OK);
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r[0]), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r[0]), BH_OK);
 	p.adv.ctx = &r[1];
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r[1]), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r[1]), BH_OK);
 	fake_pump(&f);
 	assert_int_equal(r[0].cb, BH_OK);
 	/* Three in use, two supported: the second set learns it is one too many. */
@@ -171,17 +152,17 @@ static void test_set_limits_and_clear(void **state)
 	assert_false(bh_gap_adv_set_active(f.gap, h));
 	/* Known now: refused at once. */
 	p.adv.ctx = &r[2];
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r[2]), BH_ENOSPACE);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r[2]), BH_ENOSPACE);
 	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
 	fake_pump(&f);
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r[2]), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r[2]), BH_OK);
 	fake_pump(&f);
 	assert_int_equal(r[2].cb, BH_OK);
 
 	/* Clear: each running set is disabled and removed, then cb once. */
-	struct srec cr = { 0 };
+	struct fake_srec cr = { 0 };
 	size_t from = f.n;
-	assert_int_equal(bh_gap_adv_sets_clear(f.gap, set_cb, &cr), BH_OK);
+	assert_int_equal(bh_gap_adv_sets_clear(f.gap, fake_set_cb, &cr), BH_OK);
 	assert_int_equal(cr.cb_n, 0);
 	fake_pump(&f);
 	assert_int_equal(cr.cb_n, 1);
@@ -192,7 +173,7 @@ static void test_set_limits_and_clear(void **state)
 	/* Nothing running: LE Clear Advertising Sets for whatever a previous
 	 * host left in the controller. */
 	from = f.n;
-	assert_int_equal(bh_gap_adv_sets_clear(f.gap, set_cb, &cr), BH_OK);
+	assert_int_equal(bh_gap_adv_sets_clear(f.gap, fake_set_cb, &cr), BH_OK);
 	fake_pump(&f);
 	const uint16_t cops[] = { BH_HCI_LE_CLEAR_ADV_SETS };
 	fake_expect_ops(&f, from, cops, 1);
@@ -201,9 +182,9 @@ static void test_set_limits_and_clear(void **state)
 	/* A controller refusal at enable (Memory Capacity Exceeded). */
 	f.fail_op = BH_HCI_LE_SET_EXT_ADV_ENABLE;
 	f.fail_status = 0x07;
-	struct srec fr = { 0 };
+	struct fake_srec fr = { 0 };
 	p.adv.ctx = &fr;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &fr), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &fr), BH_OK);
 	fake_pump(&f);
 	assert_int_equal(fr.cb, BH_ENOSPACE);
 	assert_int_equal(fr.stop_n, 0);
@@ -220,7 +201,7 @@ static void test_big_data_phys_duration(void **state)
 	static uint8_t big[600];
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)i;
-	struct srec r = { 0 };
+	struct fake_srec r = { 0 };
 	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_NONCONN);
 	p.adv.data = big;
 	p.adv.data_len = sizeof(big);
@@ -231,7 +212,7 @@ static void test_big_data_phys_duration(void **state)
 	p.sid = 5;
 	p.tx_power = -4;
 	uint8_t h;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	const uint16_t ops[] = { BH_HCI_LE_READ_NUM_ADV_SETS, BH_HCI_LE_READ_MAX_ADV_DATA_LEN,
 				 BH_HCI_LE_REMOVE_ADV_SET,    BH_HCI_LE_SET_EXT_ADV_PARAMS,
@@ -265,10 +246,10 @@ static void test_big_data_phys_duration(void **state)
 	/* Larger than the controller's maximum: BH_ENOSPACE at once now. */
 	f.max_adv_len = 200;
 	bh_gap_reset(f.gap, BH_ERESET); /* forgets the maximum read before */
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	assert_int_equal(r.cb, BH_ENOSPACE);
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_ENOSPACE);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_ENOSPACE);
 	bh_gap_free(f.gap);
 }
 
@@ -278,7 +259,7 @@ static void test_invalid_sets(void **state)
 	static struct fake f;
 	fake_init(&f, true);
 	fake_gap(&f, NULL);
-	struct srec r = { 0 };
+	struct fake_srec r = { 0 };
 	uint8_t h, rsp[40] = { 0 };
 	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_CONN);
 	p.adv.scan_rsp = rsp;
@@ -326,13 +307,13 @@ static void test_legacy_fallback(void **state)
 	static struct fake f;
 	fake_init(&f, false);
 	fake_gap(&f, NULL);
-	struct srec r = { 0 };
+	struct fake_srec r = { 0 };
 	const uint8_t data[] = { 0x02, 0x01, 0x06 };
 	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_CONN);
 	p.adv.data = data;
 	p.adv.data_len = sizeof(data);
 	uint8_t h;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	const uint16_t ops[] = { BH_HCI_LE_SET_ADV_PARAMS, BH_HCI_LE_SET_ADV_DATA,
 				 BH_HCI_LE_SET_SCAN_RSP_DATA, BH_HCI_LE_SET_ADV_ENABLE };
@@ -340,7 +321,7 @@ static void test_legacy_fallback(void **state)
 	assert_int_equal(r.cb, BH_OK);
 	assert_true(bh_gap_adv_set_active(f.gap, h));
 	/* Only one legacy advertiser exists; extended wishes are refused. */
-	struct srec r2 = { 0 };
+	struct fake_srec r2 = { 0 };
 	struct bh_gap_adv_set_params q = set_params(&r2, BH_GAP_ADV_NONCONN);
 	assert_int_equal(bh_gap_adv_set_start(f.gap, &q, &h, NULL, NULL), BH_ENOTSUP);
 	assert_int_equal(bh_gap_sync_create(f.gap, &(struct bh_gap_sync_params){ 0 }),
@@ -355,15 +336,15 @@ static void test_legacy_fallback(void **state)
 	fake_disc_complete(&f, 0x0001, 0x13);
 	/* Again, then the caller stops it through the set API. */
 	p.addr = static_addr(3);
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_ENOTSUP);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_ENOTSUP);
 	p.addr = (bh_addr){ 0 };
 	p.adv.data_len = 40;
 	uint8_t big[40] = { 0 };
 	p.adv.data = big;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_ENOTSUP);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_ENOTSUP);
 	p.adv.data = data;
 	p.adv.data_len = sizeof(data);
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	size_t from = f.n;
 	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
@@ -430,12 +411,12 @@ static void test_periodic_advertising(void **state)
 	struct bh_gap_periodic_params per = { .interval_min = 0x0028, .interval_max = 0x0030,
 					      .include_tx_power = true, .data = pd,
 					      .data_len = sizeof(pd) };
-	struct srec r = { 0 };
+	struct fake_srec r = { 0 };
 	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_NONCONN);
 	p.periodic = &per;
 	p.sid = 3;
 	uint8_t h;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	const uint16_t ops[] = { BH_HCI_LE_READ_NUM_ADV_SETS,      BH_HCI_LE_READ_MAX_ADV_DATA_LEN,
 				 BH_HCI_LE_REMOVE_ADV_SET,         BH_HCI_LE_SET_EXT_ADV_PARAMS,
@@ -473,7 +454,7 @@ static void test_periodic_advertising(void **state)
 	f.fail_op = BH_HCI_LE_SET_PERIODIC_ADV_PARAMS;
 	f.fail_status = 0x12;
 	from = f.n;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	assert_int_equal(r.cb, BH_HCI_STATUS(0x12));
 	assert_int_equal(fake_last(&f, BH_HCI_LE_SET_EXT_ADV_ENABLE) - f.cmds < (long)from, 1);
@@ -752,11 +733,11 @@ static void test_enhanced_v2_and_csa(void **state)
 	static struct fake f;
 	fake_init(&f, true);
 	fake_gap(&f, NULL);
-	struct srec r = { 0 };
+	struct fake_srec r = { 0 };
 	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_CONN);
 	p.addr = static_addr(0x77);
 	uint8_t h;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	/* 7.7.65.10 (v2): ..., Central_Clock_Accuracy, Advertising_Handle,
 	 * Sync_Handle. */
@@ -809,10 +790,10 @@ static void test_partial_families(void **state)
 	f.info.le_features[1] |= 1u << 4;
 	fake_gap(&f, NULL);
 	assert_false(bh_gap_uses_extended(f.gap));
-	struct srec r = { 0 };
+	struct fake_srec r = { 0 };
 	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_NONCONN);
 	uint8_t h;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	/* No Read Number of Sets in its bitmap: not asked. */
 	assert_int_equal(fake_count(&f, BH_HCI_LE_READ_NUM_ADV_SETS), 0);
@@ -838,10 +819,10 @@ static void test_set_rpa_rotates(void **state)
 	(void)state;
 	static struct fake f;
 	fake_gap_rpa(&f, true);
-	struct srec r = { 0 };
+	struct fake_srec r = { 0 };
 	struct bh_gap_adv_set_params p = set_params(&r, BH_GAP_ADV_NONCONN);
 	uint8_t h;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, set_cb, &r), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
 	fake_pump(&f);
 	assert_int_equal(r.cb, BH_OK);
 	const struct fake_cmd *set_addr = fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR);

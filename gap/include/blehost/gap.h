@@ -562,9 +562,22 @@ struct bh_gap_adv_set_params {
 	int8_t tx_power;     /* dBm wanted; 0 = no preference (127 to the controller) */
 	uint8_t max_events;  /* stop after this many advertising events; 0 = no limit */
 	/* Own address for this set only (LE Set Advertising Set Random
-	 * Address): a random static or non-resolvable one. Unset (type 0 and
-	 * all zero): the GAP own address as it is at start (an RPA rotation
-	 * later does not re-address a running set). */
+	 * Address): a random static or non-resolvable one, kept as long as
+	 * the set runs. Unset (type 0 and all zero): the GAP own address as
+	 * it is at start; when that is an RPA or NRPA, each rotation
+	 * (rpa_timeout_ms) gives the running set a fresh one of the same
+	 * kind: disable, LE Set Advertising Set Random Address, enable (the
+	 * only order every version of Vol 4, Part E, 7.8.52 accepts), with
+	 * what is left of timeout_ms; max_events counts again. Each set gets
+	 * its own address rather than sharing GAP's new one, so sets running
+	 * side by side cannot be linked through it (one more RPA per set).
+	 * Its periodic advertising keeps running (it carries no address, and
+	 * disabling it would lose every synchronised receiver). A refused
+	 * disable or address write leaves the set running with its old
+	 * address, logs a warning and tries again within a second (three
+	 * times in a row, then at the next rotation); a refused enable leaves
+	 * it off the air: on_stopped with the controller's error.
+	 * bh_gap_adv_set_address tells the address in use. */
 	bh_addr addr;
 	const struct bh_gap_periodic_params *periodic; /* NULL = none */
 };
