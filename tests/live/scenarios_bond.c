@@ -1,5 +1,7 @@
-/* Scenarios about what a peripheral keeps with a bond: a bonded client's
- * subscriptions (CCCD values), across links and across a new pairing. */
+/* Scenarios about what a host keeps with a bond: a bonded client's
+ * subscriptions (CCCD values) on the peripheral, the GATT cache of the
+ * peripheral's database on the central, across links and across a new
+ * pairing. */
 #include "scenario.h"
 
 #include <blehost/bond_store.h>
@@ -67,18 +69,32 @@ void sc_bond_cccd(struct sc *sc)
 	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 }
 
-/* The peripheral keeps its bonds in a directory of its own, which the test
- * reads as another process would. */
-void sc_cfg_bond_store(struct sc *sc)
+/* Role i keeps its bonds in a directory of its own, which the test reads
+ * as another process would. */
+static void store_dir_for(struct sc *sc, int i)
 {
 	sc->roles[0].cfg.auto_security = false;
-	struct sc_role *p = &sc->roles[1];
-	snprintf(p->store_dir, sizeof(p->store_dir), "/tmp/bh-live-store-XXXXXX");
-	if (!mkdtemp(p->store_dir)) {
-		fprintf(stderr, "FAIL: mkdtemp %s\n", p->store_dir);
+	struct sc_role *r = &sc->roles[i];
+	snprintf(r->store_dir, sizeof(r->store_dir), "/tmp/bh-live-store-XXXXXX");
+	if (!mkdtemp(r->store_dir)) {
+		fprintf(stderr, "FAIL: mkdtemp %s\n", r->store_dir);
 		sc->failures++;
-		p->store_dir[0] = '\0';
+		r->store_dir[0] = '\0';
 	}
+}
+
+void sc_cfg_bond_store(struct sc *sc) { store_dir_for(sc, 1); }
+
+void sc_cfg_central_store(struct sc *sc) { store_dir_for(sc, 0); }
+
+static void remove_store(struct sc_role *r)
+{
+	if (!r->store_dir[0])
+		return;
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", r->store_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", r->store_dir);
 }
 
 static int take_bond(void *ctx, const struct bh_bond *b)
@@ -90,11 +106,11 @@ static int take_bond(void *ctx, const struct bh_bond *b)
 	return 0;
 }
 
-/* The peripheral's only bond, read from its store directory. */
-static bool stored_bond(struct sc *sc, struct bh_bond *out)
+/* Role i's only bond, read from its store directory. */
+static bool stored_bond_of(struct sc *sc, int i, struct bh_bond *out)
 {
 	struct bh_bond_store *st;
-	if (bh_bond_store_open(sc->roles[1].store_dir, &st))
+	if (bh_bond_store_open(sc->roles[i].store_dir, &st))
 		return false;
 	memset(out, 0, sizeof(*out));
 	struct bh_bond *slot = out;
@@ -102,6 +118,8 @@ static bool stored_bond(struct sc *sc, struct bh_bond *out)
 	bh_bond_store_close(st);
 	return read && !slot && out->identity.type <= 1 && out->peripheral_ltk.valid;
 }
+
+static bool stored_bond(struct sc *sc, struct bh_bond *out) { return stored_bond_of(sc, 1, out); }
 
 /* A bonded central that lost its bond pairs again with the same identity.
  * The peripheral's new bond has the new keys and the old bond's
@@ -149,12 +167,75 @@ void sc_bond_repair_cccd(struct sc *sc)
 out:
 	free(old);
 	free(now);
-	if (p->store_dir[0]) {
-		char cmd[128];
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", p->store_dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", p->store_dir);
-	}
+	remove_store(p);
+}
+
+/* The mirror of bond_repair_cccd: the peripheral lost its bond, the central
+ * kept one with its GATT cache of the peripheral's database. They pair
+ * again: the central's new bond has the new keys and the old cache, in its
+ * file as soon as the pairing ends (the link's own save only comes when it
+ * ends), and the next link starts from that cache and checks it against the
+ * peer's Database Hash instead of discovering again. */
+void sc_bond_repair_cache(struct sc *sc)
+{
+	struct sc_role *c = &sc->roles[0], *p = &sc->roles[1];
+	struct bh_bond *old = calloc(1, sizeof(*old)), *now = calloc(1, sizeof(*now));
+	uint16_t conn = old && now && sc->live ? sc_connect(sc, 1) : 0;
+	if (!conn)
+		goto out;
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	sc_wait(sc, 100);
+	unsigned before = p->requests;
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	unsigned full = p->requests - before;
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+	sc_wait(sc, 100);
+	CHECK(sc, stored_bond_of(sc, 0, old));
+	CHECK(sc, old->gatt_cache_len > 0);
+
+	/* The peripheral forgets the central: its one in-memory bond. */
+	bh_addr ids[2];
+	CHECK(sc, bh_host_bond_list(p->h, ids, 2) == 1);
+	CHECK_OK(sc, bh_host_bond_remove_sync(p->h, &ids[0], 3000));
+	CHECK(sc, bh_host_bond_list(p->h, ids, 2) == 0);
+	conn = sc_connect(sc, 1);
+	if (!conn)
+		goto out;
+	/* The central's bond would only re-encrypt, which the peripheral can no
+	 * longer answer: a new pairing, as a user would start it. */
+	CHECK_OK(sc, bh_smp_pair(bh_host_smp(c->h), conn, NULL));
+	CHECK(sc, sc_wait_count(sc, &c->paired, 2, 10000));
+	CHECK(sc, c->last_pair_status == BH_OK && c->last_bonded);
+	sc_wait(sc, 100);
+	CHECK(sc, p->paired == 2);
+	CHECK(sc, stored_bond_of(sc, 0, now));
+	CHECK(sc, bh_addr_eq(&now->identity, &old->identity));
+	CHECK(sc, memcmp(now->central_ltk.ltk, old->central_ltk.ltk, 16) != 0);
+	CHECK(sc, now->gatt_cache_len == old->gatt_cache_len &&
+		      !memcmp(now->gatt_cache, old->gatt_cache, old->gatt_cache_len));
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+	sc_wait(sc, 100);
+
+	/* The next link: the tree is there before any request, the new keys
+	 * encrypt it, and the cache is only checked. */
+	conn = sc_connect(sc, 1);
+	if (!conn)
+		goto out;
+	CHECK(sc, bh_gattc_service_count(bh_host_gattc(c->h, conn)) > 0);
+	CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
+	CHECK(sc, c->paired == 2 && p->paired == 2); /* from the bond: no pairing */
+	before = p->requests;
+	CHECK_OK(sc, bh_host_discover_sync(c->h, conn));
+	fprintf(stderr, "  discovery: %u requests, the cache's check: %u\n", full,
+		p->requests - before);
+	CHECK(sc, p->requests - before < full);
+	bh_uuid u = bh_uuid16(0x2a37);
+	CHECK(sc, bh_gattc_find_chr(bh_host_gattc(c->h, conn), NULL, &u) != NULL);
+	CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
+out:
+	free(old);
+	free(now);
+	remove_store(c);
 }
 
 /* The peripheral's store cannot keep the bond (its directory is moved away
