@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,23 +13,48 @@ static void passed(bh_file_step_cb step, void *ctx, enum bh_file_step s)
 		step(ctx, s);
 }
 
-bh_status bh_file_replace(const char *dir, int dirfd, const char *tmp_prefix, const char *name,
-			  const void *data, size_t len, bh_file_step_cb step, void *ctx)
+/* Candidate temp names differ by process and attempt; O_EXCL, not the name,
+ * is what makes the file ours (the directory is private: nobody else can
+ * plant a name there, and a crash's leftovers are swept at the store's open). */
+static void tmp_name(char *out, size_t n, const char *prefix, unsigned attempt)
 {
-	size_t n = strlen(dir) + strlen(tmp_prefix) + sizeof("/XXXXXX");
-	char *path = malloc(n);
-	if (!path)
-		return BH_ENOMEM;
-	snprintf(path, n, "%s/%sXXXXXX", dir, tmp_prefix);
-	int fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0) {
-		free(path);
+	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+	unsigned long v = (unsigned long)getpid() * 2654435761u + attempt * 40503u;
+	char sfx[7];
+	for (int i = 0; i < 6; i++, v /= 36)
+		sfx[i] = digits[v % 36];
+	sfx[6] = '\0';
+	snprintf(out, n, "%s%s", prefix, sfx);
+}
+
+/* Made by the directory's descriptor, never its path: a directory moved
+ * while its store is open still gets the file, beside the old one. */
+static int tmp_open(int dirfd, const char *prefix, char *name, size_t n)
+{
+	for (unsigned attempt = 0; attempt < 32; attempt++) {
+		tmp_name(name, n, prefix, attempt);
+		int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				0600);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	return -1;
+}
+
+bh_status bh_file_replace(int dirfd, const char *tmp_prefix, const char *name, const void *data,
+			  size_t len, bh_file_step_cb step, void *ctx)
+{
+	char base[64];
+	if (strlen(tmp_prefix) + 7 > sizeof(base)) {
+		errno = ENAMETOOLONG;
 		return BH_EIO;
 	}
-	const char *base = strrchr(path, '/') + 1;
+	int fd = tmp_open(dirfd, tmp_prefix, base, sizeof(base));
+	if (fd < 0)
+		return BH_EIO;
 	const char *p = data;
 	size_t done = 0;
-	if (fchmod(fd, 0600) != 0)
+	if (fchmod(fd, 0600) != 0) /* the umask may have taken bits of 0600 */
 		goto fail;
 	while (done < len) {
 		ssize_t w = write(fd, p + done, len - done);
@@ -52,7 +76,6 @@ bh_status bh_file_replace(const char *dir, int dirfd, const char *tmp_prefix, co
 	if (renameat(dirfd, base, dirfd, name) != 0)
 		goto fail;
 	passed(step, ctx, BH_FILE_RENAMED);
-	free(path);
 	if (fsync(dirfd) != 0)
 		return BH_EIO;
 	passed(step, ctx, BH_FILE_DONE);
@@ -62,7 +85,6 @@ fail:;
 	if (fd >= 0)
 		close(fd);
 	unlinkat(dirfd, base, 0);
-	free(path);
 	errno = err;
 	return BH_EIO;
 }

@@ -8,8 +8,12 @@
 #include <blehost/gatt.h>
 #include <blehost/smp.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* The central discovers the peripheral, subscribes to its Heart Rate
  * Measurement and receives notifications: the value handle, or 0. */
@@ -238,7 +242,27 @@ out:
 	remove_store(c);
 }
 
-/* The peripheral's store cannot keep the bond (its directory is moved away
+/* Moves every entry of dir into aside (made here) and removes dir: the
+ * host's descriptor of dir then names a deleted directory, in which no file
+ * can be made, not even by root (a read-only directory would stop only
+ * other users). */
+static bool store_dir_deleted(const char *dir, const char *aside)
+{
+	int to = mkdir(aside, 0700) == 0 ? open(aside, O_RDONLY | O_DIRECTORY) : -1;
+	DIR *d = to >= 0 ? opendir(dir) : NULL;
+	bool moved = d != NULL;
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			moved &= renameat(dirfd(d), e->d_name, to, e->d_name) == 0;
+	if (d)
+		closedir(d);
+	if (to >= 0)
+		close(to);
+	return moved && rmdir(dir) == 0;
+}
+
+/* The peripheral's store cannot keep the bond (its directory is deleted
  * while the host runs, so no file can be made in it): the pairing itself
  * succeeds, but the peripheral's link is not bonded, its application hears
  * bonded = false, and nothing is stored. The central, whose bonds are in
@@ -246,21 +270,22 @@ out:
 void sc_bond_save_fails(struct sc *sc)
 {
 	struct sc_role *c = &sc->roles[0], *p = &sc->roles[1];
-	char gone[80];
-	snprintf(gone, sizeof(gone), "%s.gone", p->store_dir);
+	char aside[80];
+	snprintf(aside, sizeof(aside), "%s.aside", p->store_dir);
 	uint16_t conn = sc_connect(sc, 1);
 	if (conn) {
-		bool moved = sc->live && rename(p->store_dir, gone) == 0;
-		CHECK(sc, !sc->live || moved);
+		bool deleted = sc->live && store_dir_deleted(p->store_dir, aside);
+		CHECK(sc, !sc->live || deleted);
 		CHECK_OK(sc, bh_host_pair_sync(c->h, conn, 10000));
 		sc_wait(sc, 100);
 		CHECK(sc, c->paired == 1 && c->last_bonded);
-		if (moved) {
+		if (deleted) {
 			CHECK(sc, p->paired == 1 && p->last_pair_status == BH_OK && !p->last_bonded);
 			/* Encrypted, but not bonded: nothing of this link goes to the store. */
 			struct bh_security ps = bh_smp_security(bh_host_smp(p->h), p->conn);
 			CHECK(sc, ps.level >= BH_SEC_ENCRYPTED && !ps.bonded);
-			CHECK(sc, rename(gone, p->store_dir) == 0);
+			/* Nor was the directory made again by its path. */
+			CHECK(sc, rename(aside, p->store_dir) == 0);
 			struct bh_bond *b = malloc(sizeof(*b));
 			CHECK(sc, b && !stored_bond(sc, b));
 			free(b);
@@ -268,7 +293,7 @@ void sc_bond_save_fails(struct sc *sc)
 		CHECK_OK(sc, bh_host_disconnect_sync(c->h, conn, 0x13, 3000));
 	}
 	char cmd[200];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", p->store_dir, gone);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", p->store_dir, aside);
 	if (p->store_dir[0] && system(cmd) != 0)
 		fprintf(stderr, "could not remove %s\n", p->store_dir);
 }
