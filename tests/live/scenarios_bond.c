@@ -125,6 +125,15 @@ static bool stored_bond_of(struct sc *sc, int i, struct bh_bond *out)
 
 static bool stored_bond(struct sc *sc, struct bh_bond *out) { return stored_bond_of(sc, 1, out); }
 
+/* The host forgets its one bond (in memory), as a user would. */
+static void forget_only_bond(struct sc *sc, struct bh_host *h)
+{
+	bh_addr ids[2];
+	CHECK(sc, bh_host_bond_list(h, ids, 2) == 1);
+	CHECK_OK(sc, bh_host_bond_remove_sync(h, &ids[0], 3000));
+	CHECK(sc, bh_host_bond_list(h, ids, 2) == 0);
+}
+
 /* A bonded central that lost its bond pairs again with the same identity.
  * The peripheral's new bond has the new keys and the old bond's
  * subscriptions, in its file as soon as the pairing ends: a crash before
@@ -147,11 +156,7 @@ void sc_bond_repair_cccd(struct sc *sc)
 		CHECK(sc, old->cccd_len > 0);
 	}
 
-	/* The central forgets the peripheral: its one in-memory bond. */
-	bh_addr ids[2];
-	CHECK(sc, bh_host_bond_list(c->h, ids, 2) == 1);
-	CHECK_OK(sc, bh_host_bond_remove_sync(c->h, &ids[0], 3000));
-	CHECK(sc, bh_host_bond_list(c->h, ids, 2) == 0);
+	forget_only_bond(sc, c->h); /* the central forgets the peripheral */
 	conn = sc_connect(sc, 1);
 	if (!conn || !vh)
 		goto out;
@@ -197,11 +202,7 @@ void sc_bond_repair_cache(struct sc *sc)
 	CHECK(sc, stored_bond_of(sc, 0, old));
 	CHECK(sc, old->gatt_cache_len > 0);
 
-	/* The peripheral forgets the central: its one in-memory bond. */
-	bh_addr ids[2];
-	CHECK(sc, bh_host_bond_list(p->h, ids, 2) == 1);
-	CHECK_OK(sc, bh_host_bond_remove_sync(p->h, &ids[0], 3000));
-	CHECK(sc, bh_host_bond_list(p->h, ids, 2) == 0);
+	forget_only_bond(sc, p->h); /* the peripheral forgets the central */
 	conn = sc_connect(sc, 1);
 	if (!conn)
 		goto out;
