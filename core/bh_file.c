@@ -2,7 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
+#include <stdio.h> /* renameat */
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,26 +13,24 @@ static void passed(bh_file_step_cb step, void *ctx, enum bh_file_step s)
 		step(ctx, s);
 }
 
-/* Candidate temp names differ by process and attempt; O_EXCL, not the name,
- * is what makes the file ours (the directory is private: nobody else can
- * plant a name there, and a crash's leftovers are swept at the store's open). */
-static void tmp_name(char *out, size_t n, const char *prefix, unsigned attempt)
+/* The temp file is made through the directory's descriptor, never its
+ * path: a directory moved while its store is open still gets it, beside the
+ * old file. Candidate names differ by process and attempt; O_EXCL, not the
+ * name, makes the file ours (the directory is private, and a crash's
+ * leftovers are swept when the store opens). name: 64 octets. */
+static int tmp_open(int dirfd, const char *prefix, char *name)
 {
-	static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-	unsigned long v = (unsigned long)getpid() * 2654435761u + attempt * 40503u;
-	char sfx[7];
-	for (int i = 0; i < 6; i++, v /= 36)
-		sfx[i] = digits[v % 36];
-	sfx[6] = '\0';
-	snprintf(out, n, "%s%s", prefix, sfx);
-}
-
-/* Made by the directory's descriptor, never its path: a directory moved
- * while its store is open still gets the file, beside the old one. */
-static int tmp_open(int dirfd, const char *prefix, char *name, size_t n)
-{
+	size_t n = strlen(prefix);
+	if (n + 7 > 64) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(name, prefix, n);
+	name[n + 6] = '\0';
 	for (unsigned attempt = 0; attempt < 32; attempt++) {
-		tmp_name(name, n, prefix, attempt);
+		unsigned long v = (unsigned long)getpid() * 2654435761u + attempt * 40503u;
+		for (size_t i = n; i < n + 6; i++, v /= 26)
+			name[i] = (char)('a' + v % 26);
 		int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 				0600);
 		if (fd >= 0 || errno != EEXIST)
@@ -45,11 +43,7 @@ bh_status bh_file_replace(int dirfd, const char *tmp_prefix, const char *name, c
 			  size_t len, bh_file_step_cb step, void *ctx)
 {
 	char base[64];
-	if (strlen(tmp_prefix) + 7 > sizeof(base)) {
-		errno = ENAMETOOLONG;
-		return BH_EIO;
-	}
-	int fd = tmp_open(dirfd, tmp_prefix, base, sizeof(base));
+	int fd = tmp_open(dirfd, tmp_prefix, base);
 	if (fd < 0)
 		return BH_EIO;
 	const char *p = data;
