@@ -1,10 +1,11 @@
 /* bh_file_replace when the system refuses a step: a full disk or an I/O
  * error at the temp file's creation, mode, write, sync, close or rename
- * (each failed in turn through -Wl,--wrap), a temp name already taken, and a
- * short write that the loop must finish. Every failure must return BH_EIO with the system's errno,
- * leave the old file byte for byte and no temp file behind; a failing
- * directory sync after the rename is BH_EIO too, with the new file in place
- * (the rename happened and cannot be taken back). */
+ * (each failed in turn through -Wl,--wrap), temp names already taken, and a
+ * short write that the loop must finish. Every failure must return BH_EIO
+ * with the system's errno, leave the old file byte for byte and no temp file
+ * behind; a failing directory sync after the rename is BH_EIO too, with the
+ * new file in place (the rename happened and cannot be taken back). A
+ * directory renamed while open still gets the file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +34,7 @@ static bool g_short;    /* every write takes at most 3 octets */
 static unsigned g_writes;
 static unsigned g_taken;  /* so many temp names are found taken (EEXIST) */
 static unsigned g_opens;
+static char g_tried[40][64]; /* the temp names tried, in order */
 
 /* openat64: what <fcntl.h> makes of openat with _FILE_OFFSET_BITS=64. */
 int __real_openat64(int dirfd, const char *path, int flags, ...);
@@ -60,6 +62,8 @@ int __wrap_openat64(int dirfd, const char *path, int flags, ...)
 		mode = va_arg(ap, mode_t);
 		va_end(ap);
 	}
+	if (g_opens < 40)
+		snprintf(g_tried[g_opens], sizeof(g_tried[0]), "%s", path);
 	if (g_opens++ < g_taken) {
 		errno = EEXIST;
 		return -1;
@@ -191,8 +195,8 @@ static void test_each_step_fails(void **state)
 		enum op op;
 		int err;
 	} cases[] = {
-		{ OP_OPENAT, ENOSPC }, { OP_FCHMOD, EPERM }, { OP_WRITE, ENOSPC },
-		{ OP_WRITE, EIO },       { OP_FSYNC_FILE, EIO }, { OP_CLOSE, EIO },
+		{ OP_OPENAT, ENOSPC }, { OP_FCHMOD, EPERM },     { OP_WRITE, ENOSPC },
+		{ OP_WRITE, EIO },     { OP_FSYNC_FILE, EIO }, { OP_CLOSE, EIO },
 		{ OP_RENAME, EXDEV },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -247,8 +251,19 @@ static void test_short_and_interrupted_writes(void **state)
 	g_fail = OP_NONE;
 }
 
-/* A temp name already taken is passed over; when every candidate is
- * taken the replacement fails cleanly (EEXIST). */
+/* The first n names tried are all different temp names. */
+static void expect_distinct_names(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(strncmp(g_tried[i], "tmp-", 4), 0);
+		assert_int_equal(strlen(g_tried[i]), 4 + 6);
+		for (unsigned j = 0; j < i; j++)
+			assert_string_not_equal(g_tried[i], g_tried[j]);
+	}
+}
+
+/* A temp name already taken is passed over for another; when every
+ * candidate is taken the replacement fails cleanly (EEXIST). */
 static void test_temp_name_taken(void **state)
 {
 	(void)state;
@@ -256,12 +271,14 @@ static void test_temp_name_taken(void **state)
 	g_taken = 3;
 	assert_int_equal(replace(new_data, sizeof(new_data)), BH_OK);
 	assert_int_equal(g_opens, 4);
+	expect_distinct_names(4);
 	expect_file("entry", new_data, sizeof(new_data));
 	put_old();
 	g_taken = 1000;
 	errno = 0;
 	assert_int_equal(replace(new_data, sizeof(new_data)), BH_EIO);
 	assert_int_equal(errno, EEXIST);
+	expect_distinct_names(g_opens < 40 ? g_opens : 40);
 	expect_file("entry", old_data, sizeof(old_data));
 	assert_int_equal(others(), 0);
 	g_taken = 0;
