@@ -138,7 +138,7 @@ static const char *write_atomic(const char *dir, const uint8_t *p, size_t n, int
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		why = "cannot open the directory";
-	else if (bh_file_replace(dir, dfd, ".tmp-" HASH_NAME "-", HASH_NAME, p, n, NULL, NULL))
+	else if (bh_file_replace(dfd, ".tmp-" HASH_NAME "-", HASH_NAME, p, n, NULL, NULL))
 		why = "cannot write it";
 	*err = why ? errno : 0;
 	if (dfd >= 0)

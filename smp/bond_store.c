@@ -398,7 +398,7 @@ static bh_status write_atomic(struct bh_bond_store *st, const char *name, const 
 			       BH_FILE_RENAMED == (int)BH_BOND_STEP_RENAMED &&
 			       BH_FILE_DONE == (int)BH_BOND_STEP_DONE,
 		       "bond save steps are the file steps");
-	return bh_file_replace(st->dir, st->dirfd, TMP_PREFIX, name, data, len, on_step, st);
+	return bh_file_replace(st->dirfd, TMP_PREFIX, name, data, len, on_step, st);
 }
 
 /* Puts the encoded file (buf, len; encoded false when encoding failed) at

@@ -1,10 +1,11 @@
 /* bh_file_replace when the system refuses a step: a full disk or an I/O
  * error at the temp file's creation, mode, write, sync, close or rename
- * (each failed in turn through -Wl,--wrap), and a short write that the loop
- * must finish. Every failure must return BH_EIO with the system's errno,
- * leave the old file byte for byte and no temp file behind; a failing
- * directory sync after the rename is BH_EIO too, with the new file in place
- * (the rename happened and cannot be taken back). */
+ * (each failed in turn through -Wl,--wrap), temp names already taken, and a
+ * short write that the loop must finish. Every failure must return BH_EIO
+ * with the system's errno, leave the old file byte for byte and no temp file
+ * behind; a failing directory sync after the rename is BH_EIO too, with the
+ * new file in place (the rename happened and cannot be taken back). A
+ * directory renamed while open still gets the file. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum op { OP_NONE, OP_MKOSTEMP, OP_FCHMOD, OP_WRITE, OP_FSYNC_FILE, OP_CLOSE, OP_RENAME,
+enum op { OP_NONE, OP_OPENAT, OP_FCHMOD, OP_WRITE, OP_FSYNC_FILE, OP_CLOSE, OP_RENAME,
 	  OP_FSYNC_DIR };
 
 static enum op g_fail;  /* the call that fails, with g_errno */
@@ -31,9 +32,12 @@ static int g_errno;
 static int g_dirfd = -1;
 static bool g_short;    /* every write takes at most 3 octets */
 static unsigned g_writes;
+static unsigned g_taken;  /* so many temp names are found taken (EEXIST) */
+static unsigned g_opens;
+static char g_tried[40][64]; /* the temp names tried, in order */
 
-/* mkostemp64: what <stdlib.h> makes of mkostemp with _FILE_OFFSET_BITS=64. */
-int __real_mkostemp64(char *tmpl, int flags);
+/* openat64: what <fcntl.h> makes of openat with _FILE_OFFSET_BITS=64. */
+int __real_openat64(int dirfd, const char *path, int flags, ...);
 int __real_fchmod(int fd, mode_t mode);
 ssize_t __real_write(int fd, const void *buf, size_t n);
 int __real_fsync(int fd);
@@ -48,10 +52,23 @@ static int fails(enum op op)
 	return -1;
 }
 
-int __wrap_mkostemp64(char *tmpl, int flags);
-int __wrap_mkostemp64(char *tmpl, int flags)
+int __wrap_openat64(int dirfd, const char *path, int flags, ...);
+int __wrap_openat64(int dirfd, const char *path, int flags, ...)
 {
-	return fails(OP_MKOSTEMP) ? -1 : __real_mkostemp64(tmpl, flags);
+	mode_t mode = 0;
+	if (flags & O_CREAT) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (g_opens < 40)
+		snprintf(g_tried[g_opens], sizeof(g_tried[0]), "%s", path);
+	if (g_opens++ < g_taken) {
+		errno = EEXIST;
+		return -1;
+	}
+	return fails(OP_OPENAT) ? -1 : __real_openat64(dirfd, path, flags, mode);
 }
 
 int __wrap_fchmod(int fd, mode_t mode);
@@ -158,7 +175,8 @@ static int others(void)
 static bh_status replace(const void *data, size_t len)
 {
 	g_writes = 0;
-	return bh_file_replace(g_dir, g_dirfd, "tmp-", "entry", data, len, NULL, NULL);
+	g_opens = 0;
+	return bh_file_replace(g_dirfd, "tmp-", "entry", data, len, NULL, NULL);
 }
 
 static void put_old(void)
@@ -177,8 +195,8 @@ static void test_each_step_fails(void **state)
 		enum op op;
 		int err;
 	} cases[] = {
-		{ OP_MKOSTEMP, ENOSPC }, { OP_FCHMOD, EPERM }, { OP_WRITE, ENOSPC },
-		{ OP_WRITE, EIO },       { OP_FSYNC_FILE, EIO }, { OP_CLOSE, EIO },
+		{ OP_OPENAT, ENOSPC }, { OP_FCHMOD, EPERM },     { OP_WRITE, ENOSPC },
+		{ OP_WRITE, EIO },     { OP_FSYNC_FILE, EIO }, { OP_CLOSE, EIO },
 		{ OP_RENAME, EXDEV },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -233,12 +251,83 @@ static void test_short_and_interrupted_writes(void **state)
 	g_fail = OP_NONE;
 }
 
+/* The first n names tried are all different temp names. */
+static void expect_distinct_names(unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(strncmp(g_tried[i], "tmp-", 4), 0);
+		assert_int_equal(strlen(g_tried[i]), 4 + 6);
+		for (unsigned j = 0; j < i; j++)
+			assert_string_not_equal(g_tried[i], g_tried[j]);
+	}
+}
+
+/* A temp name already taken is passed over for another; when every
+ * candidate is taken the replacement fails cleanly (EEXIST). */
+static void test_temp_name_taken(void **state)
+{
+	(void)state;
+	put_old();
+	g_taken = 3;
+	assert_int_equal(replace(new_data, sizeof(new_data)), BH_OK);
+	assert_int_equal(g_opens, 4);
+	expect_distinct_names(4);
+	expect_file("entry", new_data, sizeof(new_data));
+	put_old();
+	g_taken = 1000;
+	errno = 0;
+	assert_int_equal(replace(new_data, sizeof(new_data)), BH_EIO);
+	assert_int_equal(errno, EEXIST);
+	expect_distinct_names(g_opens < 40 ? g_opens : 40);
+	expect_file("entry", old_data, sizeof(old_data));
+	assert_int_equal(others(), 0);
+	g_taken = 0;
+	/* A prefix that leaves no room for a name: refused, nothing made. */
+	char prefix[80];
+	memset(prefix, 'p', sizeof(prefix) - 1);
+	prefix[sizeof(prefix) - 1] = '\0';
+	errno = 0;
+	g_opens = 0;
+	assert_int_equal(bh_file_replace(g_dirfd, prefix, "entry", new_data, 1, NULL, NULL), BH_EIO);
+	assert_int_equal(errno, ENAMETOOLONG);
+	assert_int_equal(g_opens, 0);
+	expect_file("entry", old_data, sizeof(old_data));
+	assert_int_equal(others(), 0);
+}
+
+/* The directory renamed while it is open (a store moved while the host
+ * runs): the file goes into it under its new name, mode 0600, and nothing
+ * appears at the old path. */
+static void test_moved_directory(void **state)
+{
+	(void)state;
+	put_old();
+	char moved[300];
+	snprintf(moved, sizeof(moved), "%s.moved", g_dir);
+	assert_int_equal(rename(g_dir, moved), 0);
+	bh_status rc = replace(new_data, sizeof(new_data));
+	struct stat sb, gone;
+	char p[320];
+	snprintf(p, sizeof(p), "%s/entry", moved);
+	int st = stat(p, &sb);
+	int old_path = stat(g_dir, &gone);
+	assert_int_equal(rename(moved, g_dir), 0); /* back, for the checks and teardown */
+	assert_int_equal(rc, BH_OK);
+	assert_int_equal(st, 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(old_path, -1);
+	expect_file("entry", new_data, sizeof(new_data));
+	assert_int_equal(others(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_each_step_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_sync_fails_after_rename, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_and_interrupted_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_temp_name_taken, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moved_directory, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

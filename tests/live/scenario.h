@@ -141,6 +141,8 @@ struct scenario {
 void sc_bond_cccd(struct sc *sc);
 void sc_cfg_bond_store(struct sc *sc);
 void sc_bond_repair_cccd(struct sc *sc);
+void sc_cfg_central_store(struct sc *sc);
+void sc_bond_repair_cache(struct sc *sc);
 void sc_bond_save_fails(struct sc *sc);
 
 extern const struct scenario scenarios[];

@@ -1043,5 +1043,6 @@ const struct scenario scenarios[] = {
 	{ "bond_cccd", 2, no_auto_security, sc_bond_cccd, NULL },
 	{ "bond_repair_cccd", 2, sc_cfg_bond_store, sc_bond_repair_cccd, NULL },
 	{ "bond_save_fails", 2, sc_cfg_bond_store, sc_bond_save_fails, NULL },
+	{ "bond_repair_cache", 2, sc_cfg_central_store, sc_bond_repair_cache, NULL },
 };
 const unsigned n_scenarios = sizeof(scenarios) / sizeof(scenarios[0]);

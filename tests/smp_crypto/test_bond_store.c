@@ -1,7 +1,8 @@
 /* Unit tests for smp/bond_store: round trip of every field, listing,
  * delete/clear, default directory, permissions, corrupt files skipped and
- * reported, leftover temp files, local identity. Each test works in its own
- * fresh directory under $TMPDIR (or /tmp). */
+ * reported, leftover temp files, local identity, a directory moved while
+ * the store is open. Each test works in its own fresh directory under
+ * $TMPDIR (or /tmp). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -474,6 +475,54 @@ static void test_local_identity(void **state)
 	bh_bond_store_close(st);
 }
 
+/* A store whose directory is renamed while it is open (moved while the
+ * host runs) keeps saving into it: new bonds, a replaced bond and the
+ * identity land in the moved directory, mode 0600, no temp file left, and
+ * nothing is made again at the old path. */
+static void test_moved_directory(void **state)
+{
+	(void)state;
+	mode_t old = umask(0);
+	char dir[300], moved[300];
+	snprintf(dir, sizeof(dir), "%s/store", g_dir);
+	snprintf(moved, sizeof(moved), "%s/moved", g_dir);
+	struct bh_bond_store *st;
+	assert_int_equal(bh_bond_store_open(dir, &st), BH_OK);
+	fill_bond(&g_a, 3, BH_ADDR_PUBLIC);
+	fill_bond(&g_b, 4, BH_ADDR_RANDOM);
+	assert_int_equal(bh_bond_store_save(st, &g_a), BH_OK);
+	assert_int_equal(rename(dir, moved), 0);
+	g_a.cccd_len = 1;
+	assert_int_equal(bh_bond_store_save(st, &g_a), BH_OK);
+	assert_int_equal(bh_bond_store_save(st, &g_b), BH_OK);
+	struct bh_local_identity id = { { 9 }, { BH_ADDR_RANDOM, { 1, 2, 3, 4, 5, 0xc6 } } };
+	assert_int_equal(bh_bond_store_local_identity_put(st, &id), BH_OK);
+	bh_bond_store_close(st);
+	umask(old);
+	struct stat sb;
+	assert_int_equal(stat(dir, &sb), -1);
+	DIR *d = opendir(moved);
+	assert_non_null(d);
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || !strcmp(e->d_name, "..")))
+			continue;
+		assert_true(strncmp(e->d_name, ".tmp-", 5) != 0);
+		assert_int_equal(fstatat(dirfd(d), e->d_name, &sb, 0), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		n++;
+	}
+	closedir(d);
+	assert_int_equal(n, 3); /* the two bonds and the identity */
+	assert_int_equal(bh_bond_store_open(moved, &st), BH_OK);
+	assert_int_equal(bh_bond_store_find(st, &g_a.identity, &g_got), BH_OK);
+	assert_bond_eq(&g_a, &g_got);
+	assert_int_equal(bh_bond_store_find(st, &g_b.identity, &g_got), BH_OK);
+	assert_bond_eq(&g_b, &g_got);
+	bh_bond_store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +532,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_corrupt_files_skipped_and_reported, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_local_identity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moved_directory, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("bond_store", tests, NULL, NULL);
 }

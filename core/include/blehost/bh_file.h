@@ -19,13 +19,14 @@ enum bh_file_step {
 };
 typedef void (*bh_file_step_cb)(void *ctx, enum bh_file_step step);
 
-/* Replaces `name` in directory `dir` (dirfd: that directory, open) with
- * len octets of data: a temp file `dir`/`tmp_prefix`XXXXXX, mode 0600,
- * written, fsynced, renamed to `name`, then dirfd fsynced. On a failure
- * before the rename the temp file is removed and the old file is as it
- * was. step (may be NULL) is called after each step. BH_OK; BH_ENOMEM; or
- * BH_EIO with errno saying why. */
-bh_status bh_file_replace(const char *dir, int dirfd, const char *tmp_prefix, const char *name,
-			  const void *data, size_t len, bh_file_step_cb step, void *ctx);
+/* Replaces `name` in the directory open as dirfd with len octets of data:
+ * a temp file `tmp_prefix` plus 6 characters, mode 0600, written, fsynced,
+ * renamed to `name`, then dirfd fsynced. Everything goes through dirfd, so
+ * a directory renamed since it was opened is still the one written. On a
+ * failure before the rename the temp file is removed and the old file is as
+ * it was. step (may be NULL) is called after each step. BH_OK, or BH_EIO
+ * with errno saying why. */
+bh_status bh_file_replace(int dirfd, const char *tmp_prefix, const char *name, const void *data,
+			  size_t len, bh_file_step_cb step, void *ctx);
 
 #endif
