@@ -143,6 +143,12 @@ static void idle_run(struct bh_host *h, bh_time_ms now)
 struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_host_events *ev,
 			    char *err, size_t errlen)
 {
+	unsigned rpa = cfg ? cfg->rpa_timeout_ms : 0;
+	if (rpa && (rpa < BH_HOST_RPA_TIMEOUT_MIN_MS || rpa > BH_HOST_RPA_TIMEOUT_MAX_MS)) {
+		snprintf(err, errlen, "rpa_timeout_ms %u: %s (1 s to 1 hour, or 0 for 15 minutes)",
+			 rpa, bh_strerror(BH_EINVAL));
+		return NULL;
+	}
 	struct bh_host *h = calloc(1, sizeof(*h));
 	if (!h) {
 		snprintf(err, errlen, "out of memory");
@@ -213,6 +219,7 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	struct bh_gap_config gc;
 	bh_gap_config_default(&gc);
 	gc.max_connections = h->max_conns;
+	gc.rpa_timeout_ms = rpa; /* GAP takes 0 as its default */
 	/* ms to HCI units (1.25 ms, 10 ms), rounded; 0 stays "default". */
 	gc.peer_params = (struct bh_gap_conn_limits){
 		(uint16_t)(h->cfg.peer_conn_limits.interval_min_ms / 1.25 + 0.5),

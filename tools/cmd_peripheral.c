@@ -335,6 +335,7 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "mitm", no_argument, NULL, 'm' },
 		{ "privacy", no_argument, NULL, 'p' },
+		{ "rpa-timeout", required_argument, NULL, 'a' },
 		{ "db", required_argument, NULL, 'd' },
 		{ "random", no_argument, NULL, 'r' },
 		{ "updates", no_argument, NULL, 'u' },
@@ -355,10 +356,19 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 		case 't': timeout = atof(optarg); break;
 		case 'm': c->cfg.mitm = true; break;
 		case 'p': c->cfg.privacy = true; break;
+		case 'a': {
+			/* bh_host_config.rpa_timeout_ms's range (Vol 4, Part E, 7.8.45). */
+			char *end;
+			double s = strtod(optarg, &end);
+			if (!*optarg || *end || !(s >= 1.0 && s <= 3600.0))
+				return cli_fail(c, "bad --rpa-timeout '%s' (seconds, 1 to 3600)", optarg);
+			c->cfg.rpa_timeout_ms = (unsigned)(s * 1000.0 + 0.5);
+			break;
+		}
 		case 'd': db_path = optarg; break;
 		case 'r': c->cfg.use_random_address = true; break;
 		case 'u': updates = true; break;
-		default: return cli_fail(c, "usage: peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--privacy] [--updates] [--timeout S]");
+		default: return cli_fail(c, "usage: peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--privacy] [--rpa-timeout S] [--updates] [--timeout S]");
 		}
 	}
 	if (optind < argc)

@@ -45,7 +45,7 @@ static const struct {
 	{ "read", cmd_read, "read ADDR HANDLE|UUID" },
 	{ "write", cmd_write, "write ADDR HANDLE|UUID HEX [--no-response]" },
 	{ "notify", cmd_notify, "notify ADDR HANDLE|UUID [--count N] [--timeout S] [--indicate]" },
-	{ "peripheral", cmd_peripheral, "peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--privacy] [--updates] [--timeout S]\n"
+	{ "peripheral", cmd_peripheral, "peripheral [--db FILE] [--name N] [--io CAP] [--mitm] [--random] [--privacy] [--rpa-timeout S] [--updates] [--timeout S]\n"
 	  "            GATT server: FILE's services (JSON, see blehost(1)), else the demo database" },
 	{ "pair", cmd_pair, "pair ADDR [--io CAP] [--legacy | --sc-only] [--no-bond] [--passkey N]" },
 	{ "bonds", cmd_bonds, "bonds list | bonds clear [ADDR]" },

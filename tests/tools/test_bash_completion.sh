@@ -52,6 +52,8 @@ expect "connect listen" blehost coc ""
 expect "" blehost coc listen ""
 expect "KeyboardDisplay KeyboardOnly" blehost pair 00:11:22:33:44:55 --io Key
 expect "" blehost advertise --interval ""
+expect "--rpa-timeout" blehost peripheral --rp
+expect "" blehost peripheral --rpa-timeout ""
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 touch "$D/sensor.json" "$D/other.txt"

@@ -104,6 +104,10 @@ run "advertise --interval too short" 1 "bad --interval '19'" "$B" advertise --in
 run "advertise --interval too long" 1 "bad --interval" "$B" advertise --interval 10241
 run "advertise --interval not a number" 1 "bad --interval" "$B" advertise --interval fast
 run "advertise --appearance too big" 1 "bad --appearance" "$B" advertise --appearance 0x10000
+run "peripheral --rpa-timeout too short" 1 "bad --rpa-timeout '0.5' \(seconds, 1 to 3600\)" \
+	"$B" peripheral --privacy --rpa-timeout 0.5
+run "peripheral --rpa-timeout too long" 1 "bad --rpa-timeout" "$B" peripheral --rpa-timeout 3601
+run "peripheral --rpa-timeout not a number" 1 "bad --rpa-timeout" "$B" peripheral --rpa-timeout 1m
 run "advertise --manufacturer no colon" 1 "wants ID:HEX" "$B" advertise --manufacturer 004c
 run "advertise --manufacturer bad id" 1 "bad company identifier" "$B" advertise --manufacturer 0x1004c:01
 run "advertise --manufacturer bad hex" 1 "bad hex in manufacturer data" "$B" advertise --manufacturer 0x004c:0g

@@ -75,8 +75,21 @@ struct bh_host_config {
 	bool auto_security;      /* GATT client raises security and retries once; default true */
 	bool use_random_address; /* advertise/scan/connect with our random static address */
 	bool privacy;            /* use resolvable private addresses made from our IRK
-				    (rotated every 15 minutes); peers resolve them with
-				    the IRK we distribute when pairing */
+				    (rotated every rpa_timeout_ms); peers resolve them
+				    with the IRK we distribute when pairing */
+	/* How long one private address (RPA, or NRPA with bh_gap) is used
+	 * before the next, for GAP's own address and for every advertising
+	 * set that took it: T_GAP(private_addr_int), Core Vol 3, Part C,
+	 * 10.7.1.2 and Appendix A (15 minutes recommended). 0: the default,
+	 * 15 minutes. Else BH_HOST_RPA_TIMEOUT_MIN_MS to _MAX_MS (1 s to 1
+	 * hour, the range of LE Set Resolvable Private Address Timeout, Vol 4,
+	 * Part E, 7.8.45, which every controller version accepts): bh_host_new
+	 * refuses anything else. The host makes its RPAs itself (the
+	 * controller's resolving list holds peers' IRKs only), so the value
+	 * is never sent to the controller. Shorter means harder to track and
+	 * more address changes (each pauses scanning and re-enables the
+	 * advertising sets for a moment). */
+	unsigned rpa_timeout_ms;
 	/* Run on this loop instead of a new one (several hosts in one thread,
 	 * e.g. a central and a peripheral in one test). Not owned. */
 	struct bh_loop *loop;
@@ -148,6 +161,8 @@ struct bh_host_config {
 };
 #define BH_HOST_EATT_MAX 5
 #define BH_HOST_NO_IDLE_CHECK 0xffffffffu
+#define BH_HOST_RPA_TIMEOUT_MIN_MS 1000u
+#define BH_HOST_RPA_TIMEOUT_MAX_MS 3600000u
 void bh_host_config_default(struct bh_host_config *c);
 
 /* Application callbacks. Every member may be NULL. handle = connection. */
@@ -208,7 +223,8 @@ struct bh_host_events {
 };
 
 /* Opens the transport and creates every layer. NULL on failure with a message
- * in err that names the transport and what to try. */
+ * in err that names the transport and what to try, or the configuration
+ * field that is out of range (before anything is opened). */
 struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_host_events *ev,
 			    char *err, size_t errlen);
 /* Closes everything: pending operations complete with BH_ERESET first. */
