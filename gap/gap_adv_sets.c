@@ -483,6 +483,11 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 		s->own = gap->rand_addr;
 		own_type = BH_ADDR_RANDOM;
 		s->own_from_gap = gap->own_kind == BH_GAP_OWN_RPA || gap->own_kind == BH_GAP_OWN_NRPA;
+		/* A private address of its own from the start, as at each
+		 * rotation: shared with scanning or another set until then, it
+		 * would link them. GAP's own still starts the rotation clock. */
+		if (s->own_from_gap && (rc = gap_new_random(gap, gap->own_kind, &s->own)))
+			return rc;
 	} else {
 		gap_own_address(gap, &s->own);
 	}

@@ -6,7 +6,8 @@
  * first set at three or more addresses (two changes at least), each an RPA
  * that P's IRK (read from the local_identity file of P's bond store)
  * resolves, none of them P's identity; and the second set at its static
- * address only. A gap/ that leaves running sets on the address they
+ * address only. The first set starts on an RPA of its own, not GAP's
+ * current one. A gap/ that leaves running sets on the address they
  * started with (86f4ccb) fails: one address for the first set.
  *
  * usage: bumble_set_rpa (BUMBLE_T0, BUMBLE_T1 from with-bumble.sh) */
@@ -159,9 +160,20 @@ static int run(struct bh_loop *loop, struct bh_host *p, struct bh_host *o, const
 	struct bh_gap *gp = bh_host_gap(p);
 	static struct set rot, fixed;
 	static const bh_addr own = { BH_ADDR_RANDOM, { 0x14, 0xa9, 0x00, 0x00, 0x14, 0xc3 } };
-	if (start_set(loop, gp, &rot, "rpa14-rotates", 0, NULL) ||
+	uint8_t irk[16];
+	bh_addr identity;
+	if (read_irk(store, irk, &identity) ||
+	    start_set(loop, gp, &rot, "rpa14-rotates", 0, NULL) ||
 	    start_set(loop, gp, &fixed, "rpa14-static", 1, &own))
 		return 1;
+	/* Its own RPA from the start, not the one GAP scans or connects from. */
+	bh_addr first = bh_gap_adv_set_address(gp, rot.handle), gap_own = bh_gap_own_address(gp);
+	char a[BH_ADDR_STRLEN];
+	if (!bh_rpa_resolve(irk, &first) || !bh_rpa_resolve(irk, &gap_own))
+		FAIL("set %s or GAP %s not on an RPA of P's identity", bh_addr_str(&first, a),
+		     bh_addr_str(&gap_own, (char[BH_ADDR_STRLEN]){ 0 }));
+	if (bh_addr_eq(&first, &gap_own))
+		FAIL("the set started on GAP's own RPA %s", bh_addr_str(&first, a));
 
 	static struct seen sn;
 	sn = (struct seen){ .rot = &rot, .fixed = &fixed, .fixed_addr = own };
@@ -182,11 +194,6 @@ static int run(struct bh_loop *loop, struct bh_host *p, struct bh_host *o, const
 	bool never = false;
 	bh_loop_run_until(loop, &never, 200);
 
-	uint8_t irk[16];
-	bh_addr identity;
-	if (read_irk(store, irk, &identity))
-		return 1;
-	char a[BH_ADDR_STRLEN];
 	for (unsigned i = 0; i < sn.n_rot; i++) {
 		printf("rotating set seen at %s\n", bh_addr_str(&sn.rot_addr[i], a));
 		if (!bh_rpa_resolve(irk, &sn.rot_addr[i]))

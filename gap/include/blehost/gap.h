@@ -563,10 +563,11 @@ struct bh_gap_adv_set_params {
 	uint8_t max_events;  /* stop after this many advertising events; 0 = no limit */
 	/* Own address for this set only (LE Set Advertising Set Random
 	 * Address): a random static or non-resolvable one, kept as long as
-	 * the set runs. Unset (type 0 and all zero): the GAP own address as
-	 * it is at start; when that is an RPA or NRPA, each rotation
-	 * (rpa_timeout_ms) gives the running set a fresh one of the same
-	 * kind: disable, LE Set Advertising Set Random Address, enable (the
+	 * the set runs. Unset (type 0 and all zero): the GAP own address's
+	 * kind; a public or static one is used as it is, an RPA or NRPA is
+	 * made fresh for the set at start (not GAP's current one), and each
+	 * rotation (rpa_timeout_ms) gives the running set a fresh one of the
+	 * same kind: disable, LE Set Advertising Set Random Address, enable (the
 	 * only order every version of Vol 4, Part E, 7.8.52 accepts), with
 	 * what is left of timeout_ms; max_events counts again. Each set gets
 	 * its own address rather than sharing GAP's new one, so sets running
