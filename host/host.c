@@ -144,9 +144,10 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 			    char *err, size_t errlen)
 {
 	unsigned rpa = cfg ? cfg->rpa_timeout_ms : 0;
-	if (rpa && (rpa < BH_HOST_RPA_TIMEOUT_MIN_MS || rpa > BH_HOST_RPA_TIMEOUT_MAX_MS)) {
-		snprintf(err, errlen, "rpa_timeout_ms %u: %s (1 s to 1 hour, or 0 for 15 minutes)",
-			 rpa, bh_strerror(BH_EINVAL));
+	if (rpa && rpa - BH_HOST_RPA_TIMEOUT_MIN_MS >
+			   BH_HOST_RPA_TIMEOUT_MAX_MS - BH_HOST_RPA_TIMEOUT_MIN_MS) {
+		snprintf(err, errlen, "rpa_timeout_ms %u out of range: 1 s to 1 hour (0: 15 minutes)",
+			 rpa);
 		return NULL;
 	}
 	struct bh_host *h = calloc(1, sizeof(*h));
