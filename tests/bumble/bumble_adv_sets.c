@@ -9,9 +9,9 @@
  * link both ways.
  *
  * usage: bumble_adv_sets TRACE_DIR */
+#include "bumble_host.h"
+
 #include <blehost/gap.h>
-#include <blehost/host.h>
-#include <blehost/loop.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,27 +101,9 @@ static struct bh_host *open_host(struct bh_loop *loop, const char *t, const char
 				 uint64_t seed)
 {
 	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.transport = t;
-	cfg.loop = loop;
-	cfg.store_dir = "";
-	cfg.seeded = true;
-	cfg.seed = seed;
+	bumble_host_config(&cfg, loop, t, seed);
 	cfg.trace_path = trace;
-	/* Bumble's link delivers LE data from the controller's random address
-	 * only: both sides use their random static address. */
-	cfg.use_random_address = true;
-	char err[256];
-	struct bh_host *h = bh_host_new(&cfg, NULL, err, sizeof(err));
-	if (!h) {
-		fprintf(stderr, "bumble_adv_sets: %s\n", err);
-		return NULL;
-	}
-	if (bh_host_start_sync(h, 10000)) {
-		bh_host_free(h);
-		return NULL;
-	}
-	return h;
+	return bumble_host_start(&cfg, "bumble_adv_sets");
 }
 
 struct lim {

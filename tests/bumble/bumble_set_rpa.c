@@ -11,10 +11,10 @@
  * started with (86f4ccb) fails: one address for the first set.
  *
  * usage: bumble_set_rpa (BUMBLE_T0, BUMBLE_T1 from with-bumble.sh) */
+#include "bumble_host.h"
+
 #include <blehost/bond_store.h>
 #include <blehost/gap.h>
-#include <blehost/host.h>
-#include <blehost/loop.h>
 #include <blehost/privacy.h>
 
 #include <dirent.h>
@@ -88,33 +88,15 @@ static struct bh_host *open_host(struct bh_loop *loop, const char *t, const char
 				 uint64_t seed)
 {
 	struct bh_host_config cfg;
-	bh_host_config_default(&cfg);
-	cfg.transport = t;
-	cfg.loop = loop;
-	cfg.store_dir = store;
+	bumble_host_config(&cfg, loop, t, seed);
 	cfg.db_hash_dir = "";
-	cfg.seeded = true;
-	cfg.seed = seed;
-	if (*store) {
+	if (*store) { /* P: its identity in a store, the IRK read back from it */
+		cfg.store_dir = store;
+		cfg.use_random_address = false;
 		cfg.privacy = true;
 		cfg.rpa_timeout_ms = ROTATE_MS;
-	} else {
-		/* Bumble's link delivers LE data from the controller's random
-		 * address only: the observer uses its random static address. */
-		cfg.use_random_address = true;
 	}
-	char err[256];
-	struct bh_host *h = bh_host_new(&cfg, NULL, err, sizeof(err));
-	if (!h) {
-		fprintf(stderr, "bumble_set_rpa: %s\n", err);
-		return NULL;
-	}
-	if (bh_host_start_sync(h, 10000)) {
-		fprintf(stderr, "bumble_set_rpa: %s did not start\n", t);
-		bh_host_free(h);
-		return NULL;
-	}
-	return h;
+	return bumble_host_start(&cfg, "bumble_set_rpa");
 }
 
 static int start_set(struct bh_loop *loop, struct bh_gap *g, struct set *s, const char *name,
