@@ -1,6 +1,7 @@
 #!/bin/sh
 # Code size per build option (issue 16): .text + .rodata at -Os (meson
-# buildtype minsize, NDEBUG), once with every feature on and once per
+# buildtype minsize, NDEBUG; meson.build adds -Oz where the compiler has
+# it, gcc 12 and clang, since session 14), once with every feature on and once per
 # leave-out option, then with all of them off ("lean", the configuration
 # scripts/buildtypes.sh builds in CI). Prints key=value lines (mode=size_*)
 # like bench/run_e2e.sh: code_bytes is bench/bench_size (bench_e2e's both
