@@ -486,6 +486,23 @@ static void on_request(struct bh_att *att, const uint8_t *pdu, size_t len, int r
 
 /* ---- indications (server) and notifications ----------------------------- */
 
+/* Notifications and commands are not kept: a caller refused for want of
+ * room is told through port.can_send when it returns. */
+static bool refuse_full(struct bh_att *att)
+{
+	if (att->full)
+		att->want_can_send = true;
+	return att->full;
+}
+
+static int send_unqueued(struct bh_att *att, const uint8_t *pdu, size_t len)
+{
+	int rc = att_send(att, pdu, len);
+	if (rc == BH_EBUSY || att->full)
+		att->want_can_send = true;
+	return rc;
+}
+
 int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
 		    bh_att_rsp_cb cb, void *ctx)
 {
@@ -520,10 +537,8 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 		len = (size_t)att->mtu - 3;
 	if (truncated)
 		*truncated = cut;
-	if (att->full) {
-		att->want_can_send = true;
+	if (refuse_full(att))
 		return BH_EBUSY;
-	}
 	/* The test first: this is the notification path, the buffer is
 	 * nearly always there already. */
 	if (len + 3 > att->scratch_cap &&
@@ -533,10 +548,7 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 	bh_put16(att->scratch + 1, handle);
 	if (len)
 		memcpy(att->scratch + 3, value, len);
-	int rc = att_send(att, att->scratch, len + 3);
-	if (rc == BH_EBUSY || att->full)
-		att->want_can_send = true;
-	return rc;
+	return send_unqueued(att, att->scratch, len + 3);
 }
 
 int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len)
@@ -553,19 +565,14 @@ int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len
 	}
 	if (n < 2 || off != len)
 		return BH_EINVAL;
-	if (att->full) {
-		att->want_can_send = true;
+	if (refuse_full(att))
 		return BH_EBUSY;
-	}
 	if (len + 1 > att->scratch_cap &&
 	    !att_room(att, &att->scratch, &att->scratch_cap, len + 1))
 		return BH_ENOMEM;
 	att->scratch[0] = BH_ATT_MULT_NOTIFY;
 	memcpy(att->scratch + 1, tuples, len);
-	int rc = att_send(att, att->scratch, len + 1);
-	if (rc == BH_EBUSY || att->full)
-		att->want_can_send = true;
-	return rc;
+	return send_unqueued(att, att->scratch, len + 1);
 }
 
 int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len)
@@ -574,14 +581,9 @@ int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len)
 		return BH_ESTATE;
 	if (!pdu || len < 1 || !bh_att_is_command(pdu[0]) || len > att->mtu)
 		return BH_EINVAL;
-	if (att->full) {
-		att->want_can_send = true;
+	if (refuse_full(att))
 		return BH_EBUSY;
-	}
-	int rc = att_send(att, pdu, len);
-	if (rc == BH_EBUSY || att->full)
-		att->want_can_send = true;
-	return rc;
+	return send_unqueued(att, pdu, len);
 }
 
 static void send_confirm(struct bh_att *att)
