@@ -130,10 +130,13 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 	s->in_request = true;
 	struct gatts_req q = { .raw = pdu, .raw_len = len, .handle = p.u.range.start };
 	code = e->fn(s, c, &p, &q);
-	if (code)
+	if (code) {
 		gatts_error(s, conn, op, q.handle, code);
-	else if (q.rsp_len)
+	} else if (q.rsp_len) {
+		/* Every response's opcode is its request's plus one. */
+		s->scratch[0] = (uint8_t)(op + 1);
 		gatts_respond(s, conn, s->scratch, q.rsp_len);
+	}
 	s->in_request = false;
 	return;
 answer:

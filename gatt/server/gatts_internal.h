@@ -180,7 +180,8 @@ void gatts_db_changed(struct bh_gatts *s, uint16_t start, uint16_t end);
  * sends the answer: the Error Response naming q->handle (set beforehand to
  * the request's first 16-bit field: its range's start, or the handle it
  * reads or writes), or the response the handler built in s->scratch
- * (q->rsp_len octets; 0 for commands, which get none). */
+ * (q->rsp_len octets, of which the dispatcher writes the first, the
+ * opcode; 0 for commands, which get none). */
 struct gatts_req {
 	const uint8_t *raw; /* the request as received */
 	size_t raw_len;
