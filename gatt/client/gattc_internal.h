@@ -155,12 +155,10 @@ struct gattc_sub {
 	void *ctx;
 };
 
+/* The members the engine and discovery use most come first and the large
+ * ones (env, port, events, configuration, pool, statistics, allow-list)
+ * last, so that most sit at small offsets (see struct gattc_disc). */
 struct bh_gattc {
-	struct bh_env env;
-	struct bh_gattc_port port;
-	struct bh_gattc_events ev;
-	struct bh_gattc_config cfg;
-	struct bh_pool ops;
 	struct gattc_op *cur;              /* the running operation */
 	struct gattc_op *head, *tail;      /* queued, not started */
 	bool kicking;
@@ -169,7 +167,6 @@ struct bh_gattc {
 	bool disc_reported;
 	struct gattc_op *sec_op;           /* waiting for raise_security */
 	int cleanup_token;                 /* cbctx of fire-and-forget requests */
-	struct bh_gattc_stats stats;
 
 	/* The tree's arrays grow as discovery fills them (gattc_reserve), up
 	 * to the configured maxima; cap_* is what each holds now. */
@@ -181,20 +178,18 @@ struct bh_gattc {
 	unsigned n_descs, cap_descs;
 	struct bh_gattc_include *incls;
 	unsigned n_incls, cap_incls;
+	/* Grown as the app subscribes (gattc_reserve, up to max_subscriptions):
+	 * most links subscribe to a few values, not to the maximum. */
+	struct gattc_sub *subs;
+	unsigned n_subs, cap_subs;
 	bool has_hash;
 	uint8_t hash[16];
 	unsigned disc_flags; /* flags of the last full discovery, for re-discovery */
-	bh_uuid allow[GATTC_MAX_ALLOW]; /* its allow-list, for the same reason */
 	unsigned n_allow;
 	/* A result value outliving its op: only a long read's lives in its op
 	 * (op->buf), so the link's first bh_gattc_read_long makes this
 	 * (BH_ATT_MAX_VALUE bytes) and it is kept; most links never need it. */
 	uint8_t *res_buf;
-
-	/* Grown as the app subscribes (gattc_reserve, up to max_subscriptions):
-	 * most links subscribe to a few values, not to the maximum. */
-	struct gattc_sub *subs;
-	unsigned n_subs, cap_subs;
 	/* gattc_resub.c; max_subscriptions entries, made by the link's first
 	 * Service Changed (most links never see one) and kept: pending
 	 * re-subscription writes point into it, so it never moves. */
@@ -205,6 +200,14 @@ struct bh_gattc {
 		bh_gattc_cb cb;
 		void *ctx;
 	} csf;
+
+	struct bh_env env;
+	struct bh_gattc_port port;
+	struct bh_gattc_events ev;
+	struct bh_gattc_config cfg;
+	struct bh_pool ops;
+	struct bh_gattc_stats stats;
+	bh_uuid allow[GATTC_MAX_ALLOW]; /* the last full discovery's allow-list */
 };
 
 /* Engine (gattc.c). */
