@@ -47,33 +47,37 @@ struct att_q {
 
 enum { Q_REQ, Q_IND };
 
+/* The flags each PDU tests first and the held response last, so that most
+ * members sit at small offsets, which most instruction sets encode shorter
+ * (x86-64: one octet below 128, four from there on). */
 struct bh_att {
-	struct bh_att_config cfg;
-	const struct bh_env *env;
-	struct bh_att_port port;
 	uint16_t mtu;
 	bool dead;
 	bool mtu_exchanged; /* as server: later MTU requests are answered but ignored */
 	bool want_can_send; /* a caller got BH_EBUSY for a notification/command */
 	bool full; /* port.send said BH_ATT_NOW_FULL; cleared by bh_att_can_send */
 
-	struct att_q q[2]; /* Q_REQ: the client's requests; Q_IND: the server's indications */
-
 	/* server: the request being served */
 	bool serving;
 	uint8_t serving_op;
+	bool rsp_held;
+	unsigned confirms_held; /* confirmations owed after BH_EBUSY */
+
+	uint8_t *scratch; /* notifications are built here: made by the first */
+	uint16_t scratch_cap;
+
+	const struct bh_env *env;
+	struct bh_att_port port;
+	struct bh_att_config cfg;
+
+	struct att_q q[2]; /* Q_REQ: the client's requests; Q_IND: the server's indications */
+
 	/* A response held after BH_EBUSY: in rsp_buf (made then, grown as
 	 * needed) or, when that cannot be made, an Error Response in rsp_err. */
 	uint8_t *rsp_buf;
 	const uint8_t *rsp_held_pdu;
 	uint16_t rsp_len, rsp_cap;
 	uint8_t rsp_err[5];
-	bool rsp_held;
-	unsigned confirms_held; /* confirmations owed after BH_EBUSY */
-
-
-	uint8_t *scratch; /* notifications are built here: made by the first */
-	uint16_t scratch_cap;
 };
 
 /* port.send; BH_ATT_NOW_FULL marks the bearer full and counts as sent. */
