@@ -94,8 +94,6 @@ struct hci_conn {
 struct bh_hci {
 	struct bh_hci_config cfg;
 	const struct bh_env *env;
-	struct bh_hci_port port;
-
 	enum hci_state state;
 	enum hci_init_step step;
 	/* Bumped by every teardown so loops that called out can tell that the
@@ -104,10 +102,6 @@ struct bh_hci {
 	bool no_le_buf_v2;  /* LE Read Buffer Size v2 was rejected: use v1 */
 	bool in_start;      /* inside bh_hci_start: failures are returned */
 	bh_status start_err;
-
-	/* Commands (their pool is below). */
-	struct hci_cmd_list init_q, user_q, pending;
-	unsigned cmd_credits;
 
 	/* ACL (the pool of frames is below). */
 	struct hci_conn *conns;
@@ -123,9 +117,14 @@ struct bh_hci {
 	unsigned rr_next; /* round-robin position in conns[] */
 	bool acl_pumping;
 
-	/* The large members last, so that the ones above, used everywhere,
-	 * sit at small offsets: most instruction sets encode those shorter
-	 * (x86-64: one octet below 128, four from there on). */
+	/* Commands (their pool is below). */
+	struct hci_cmd_list init_q, user_q, pending;
+	unsigned cmd_credits;
+
+	/* The port and the large members last, so that the ones above, used
+	 * everywhere, sit at small offsets: most instruction sets encode those
+	 * shorter (x86-64: one octet below 128, four from there on). */
+	struct bh_hci_port port;
 	struct bh_pool cmd_pool, tx_pool;
 	struct bh_hci_info info;
 	struct bh_hci_stats stats;
