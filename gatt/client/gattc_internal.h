@@ -120,7 +120,6 @@ struct gattc_op {
 	size_t req_len;
 	uint16_t handle;    /* read/write target */
 	uint16_t start, end; /* read-by-UUID range */
-	bh_uuid uuid;       /* read-by-UUID type */
 	uint16_t mtu;       /* MTU exchange: what we offered */
 	unsigned n_handles; /* read multiple */
 	size_t buf_len;
@@ -128,6 +127,7 @@ struct gattc_op {
 		struct gattc_disc d;
 		struct gattc_wr w;
 	} u;
+	bh_uuid uuid;       /* read-by-UUID type; after u, which every step reads */
 	uint8_t req[BH_ATT_MAX_MTU];
 	/* Last: an op's block holds only the part of buf its kind uses
 	 * (gattc_op_new's buf_need), so the block a link's discovery made is
