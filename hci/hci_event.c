@@ -124,20 +124,26 @@ static const struct sub_entry sub_table[] = {
 	{ BH_LE_ENH_CONN_COMPLETE_V2, 33, NO_HANDLE },        /* .10 v2 */
 };
 
-/* An event about a connection the layer does not know (never connected,
- * already gone, or before bring-up ended) is a stale or corrupt report:
- * no layer above may act on it. */
-static bool unknown_handle(struct bh_hci *hci, const char *(*name)(uint8_t), uint8_t code,
-			   const uint8_t *p, uint8_t at)
+/* Whether an event or LE sub-event is dropped before anyone sees it:
+ * shorter than its fixed part, or about a connection the layer does not
+ * know (never connected, already gone, or before bring-up ended), which is
+ * a stale or corrupt report no layer above may act on. */
+static bool refused(struct bh_hci *hci, const char *(*name)(uint8_t), uint8_t code,
+		    const uint8_t *p, size_t plen, uint8_t min_len, uint8_t at)
 {
+	/* The name is looked up only when dropping: the hot path (Number Of
+	 * Completed Packets per sent packet) never needs it. */
+	if (plen < min_len) {
+		hci->stats.events_dropped_short++;
+		hci_log(hci, BH_LOG_INFO, "short %s: %zu < %u", name(code), plen, min_len);
+		return true;
+	}
 	if (at == NO_HANDLE)
 		return false;
 	uint16_t handle = bh_get16(p + at) & 0x0fff;
 	if (hci_conn_find(hci, handle))
 		return false;
 	hci->stats.events_unknown_handle++;
-	/* The name is looked up only here: the hot path (Number Of Completed
-	 * Packets per sent packet) never needs it. */
 	hci_log(hci, BH_LOG_INFO, "%s for unknown handle 0x%03x dropped", name(code), handle);
 	return true;
 }
@@ -151,13 +157,8 @@ static void on_le_meta(struct bh_hci *hci, const uint8_t *p, size_t len)
 	for (size_t i = 0; i < sizeof(sub_table) / sizeof(sub_table[0]); i++) {
 		if (sub_table[i].sub != sub)
 			continue;
-		if (plen < sub_table[i].min_len) {
-			hci->stats.events_dropped_short++;
-			hci_log(hci, BH_LOG_INFO, "short %s: %zu < %u", bh_hci_le_subevent_str(sub),
-				plen, sub_table[i].min_len);
-			return;
-		}
-		if (unknown_handle(hci, bh_hci_le_subevent_str, sub, params, sub_table[i].handle_at))
+		if (refused(hci, bh_hci_le_subevent_str, sub, params, plen, sub_table[i].min_len,
+			    sub_table[i].handle_at))
 			return;
 		break;
 	}
@@ -187,13 +188,7 @@ void hci_event_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 			break; /* codes are unique in the table */
 		}
 	}
-	if (e && plen < e->min_len) {
-		hci->stats.events_dropped_short++;
-		hci_log(hci, BH_LOG_INFO, "short %s: %u < %u", bh_hci_event_str(code), plen,
-			e->min_len);
-		return;
-	}
-	if (e && unknown_handle(hci, bh_hci_event_str, code, p, e->handle_at))
+	if (e && refused(hci, bh_hci_event_str, code, p, plen, e->min_len, e->handle_at))
 		return;
 	unsigned gen = hci->gen;
 	if (e && e->handler)

@@ -94,11 +94,8 @@ struct hci_conn {
 struct bh_hci {
 	struct bh_hci_config cfg;
 	const struct bh_env *env;
-	struct bh_hci_port port;
-
 	enum hci_state state;
 	enum hci_init_step step;
-	struct bh_hci_info info;
 	/* Bumped by every teardown so loops that called out can tell that the
 	 * world changed under them and stop. */
 	unsigned gen;
@@ -106,13 +103,7 @@ struct bh_hci {
 	bool in_start;      /* inside bh_hci_start: failures are returned */
 	bh_status start_err;
 
-	/* Commands. */
-	struct bh_pool cmd_pool;
-	struct hci_cmd_list init_q, user_q, pending;
-	unsigned cmd_credits;
-
-	/* ACL. */
-	struct bh_pool tx_pool;
+	/* ACL (the pool of frames is below). */
 	struct hci_conn *conns;
 	/* The reassembly buffer being handed up, and the one of a link that
 	 * ended meanwhile (freed when the handing up returns). */
@@ -126,6 +117,16 @@ struct bh_hci {
 	unsigned rr_next; /* round-robin position in conns[] */
 	bool acl_pumping;
 
+	/* Commands (their pool is below). */
+	struct hci_cmd_list init_q, user_q, pending;
+	unsigned cmd_credits;
+
+	/* The port and the large members last, so that the ones above, used
+	 * everywhere, sit at small offsets: most instruction sets encode those
+	 * shorter (x86-64: one octet below 128, four from there on). */
+	struct bh_hci_port port;
+	struct bh_pool cmd_pool, tx_pool;
+	struct bh_hci_info info;
 	struct bh_hci_stats stats;
 };
 

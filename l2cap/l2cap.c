@@ -351,12 +351,9 @@ static void param_done(struct bh_l2cap *l2, struct l2_conn *c, bh_status st)
 __attribute__((noinline)) static bool on_param_req(struct bh_l2cap *l2, struct l2_conn *c, uint8_t ident,
 			 const uint8_t *d, size_t len)
 {
-	if (len != 8)
+	/* Not understood, as a peripheral: rejected by l2_sig_on_frame. */
+	if (len != 8 || c->role != BH_L2CAP_CENTRAL)
 		return false;
-	if (c->role != BH_L2CAP_CENTRAL) {
-		l2_sig_reject(l2, c, ident, BH_L2CAP_REJ_NOT_UNDERSTOOD, NULL, 0);
-		return true;
-	}
 	/* Interval Min, Interval Max, Latency, Timeout: 2 octets each (4.20) */
 	struct bh_l2cap_conn_params p = { bh_get16(d), bh_get16(d + 2), bh_get16(d + 4),
 					  bh_get16(d + 6) };
@@ -475,13 +472,9 @@ void l2_sig_on_frame(struct bh_l2cap *l2, struct l2_conn *c, const uint8_t *pdu,
 		l2->stats.sig_dropped++; /* never reject a reject: no ping-pong */
 		return;
 	}
-	if (dlen != left) {
-		/* LE carries one command per C-frame; a length that does not
-		 * match the frame means the command cannot be parsed. */
-		l2_sig_reject(l2, c, ident, BH_L2CAP_REJ_NOT_UNDERSTOOD, NULL, 0);
-		return;
-	}
-	if (!sig_handle(l2, c, ident, d, dlen, code))
+	/* LE carries one command per C-frame; a length that does not match
+	 * the frame means the command cannot be parsed. */
+	if (dlen != left || !sig_handle(l2, c, ident, d, dlen, code))
 		l2_sig_reject(l2, c, ident, BH_L2CAP_REJ_NOT_UNDERSTOOD, NULL, 0);
 }
 

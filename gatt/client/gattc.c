@@ -405,6 +405,27 @@ static void security_done(void *done_ctx, bh_status status)
 	gattc_send(op);
 }
 
+/* An Error Response for want of security: the port may raise it and the
+ * request is sent again once (security_done). true: the op waits. */
+static bool wait_security(struct gattc_op *op, const struct bh_att_pdu *pdu)
+{
+	struct bh_gattc *c = op->c;
+	uint8_t code = pdu->u.error.code;
+	if (!is_security_error(code) || op->sec_retried || !c->port.raise_security)
+		return false;
+	op->state = OPS_WAIT_SECURITY;
+	op->sec_code = code;
+	op->sec_handle = pdu->u.error.handle;
+	c->sec_op = op;
+	if (c->port.raise_security(c->port.ctx, code, security_done, c) == 0)
+		return true;
+	if (c->sec_op != op || op->state != OPS_WAIT_SECURITY)
+		return true; /* the hook reported although it declined */
+	c->sec_op = NULL;
+	op->state = OPS_RUNNING;
+	return false;
+}
+
 static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len)
 {
 	struct gattc_op *op = cbctx;
@@ -432,49 +453,31 @@ static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len
 		return;
 	}
 
+	/* What the op's handler hears: a status, and the PDU when there is
+	 * one to read (a response, or an Error Response). */
 	struct bh_att_pdu pdu;
+	const struct bh_att_pdu *ans = NULL;
+	bh_status st;
 	if (!rsp || len == 0) {
-		dispatch(op, status == BH_OK ? BH_EMALFORMED : status, NULL);
-		return;
-	}
-	int d = bh_att_decode(rsp, len, &pdu);
-	if (d != BH_OK) {
-		dispatch(op, BH_EMALFORMED, NULL);
-		return;
-	}
-	if (pdu.opcode == BH_ATT_ERROR_RSP) {
-		uint8_t code = pdu.u.error.code;
-		if (pdu.u.error.req_opcode != op->req[0]) {
-			dispatch(op, BH_EPROTO, NULL);
+		st = status == BH_OK ? BH_EMALFORMED : status;
+	} else if (bh_att_decode(rsp, len, &pdu) != BH_OK) {
+		st = BH_EMALFORMED;
+	} else if (pdu.opcode == BH_ATT_ERROR_RSP && pdu.u.error.req_opcode != op->req[0]) {
+		st = BH_EPROTO;
+	} else if (pdu.opcode == BH_ATT_ERROR_RSP) {
+		if (wait_security(op, &pdu))
 			return;
-		}
-		if (is_security_error(code) && !op->sec_retried && c->port.raise_security) {
-			op->state = OPS_WAIT_SECURITY;
-			op->sec_code = code;
-			op->sec_handle = pdu.u.error.handle;
-			c->sec_op = op;
-			int r = c->port.raise_security(c->port.ctx, code, security_done, c);
-			if (r == 0)
-				return;
-			if (c->sec_op == op && op->state == OPS_WAIT_SECURITY) {
-				c->sec_op = NULL;
-				op->state = OPS_RUNNING;
-			} else {
-				return; /* the hook reported although it declined */
-			}
-		}
-		dispatch(op, BH_ATT_ERROR(code), &pdu);
-		return;
+		st = BH_ATT_ERROR(pdu.u.error.code);
+		ans = &pdu;
+	} else if (status != BH_OK) {
+		st = status;
+	} else if (pdu.opcode != bh_att_response_for(op->req[0])) {
+		st = BH_EPROTO;
+	} else {
+		st = BH_OK;
+		ans = &pdu;
 	}
-	if (status != BH_OK) {
-		dispatch(op, status, NULL);
-		return;
-	}
-	if (pdu.opcode != bh_att_response_for(op->req[0])) {
-		dispatch(op, BH_EPROTO, NULL);
-		return;
-	}
-	dispatch(op, BH_OK, &pdu);
+	dispatch(op, st, ans);
 }
 
 /* Detaches the running op from the port so no callback can reach it again. */

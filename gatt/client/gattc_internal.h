@@ -75,11 +75,14 @@ struct gattc_disc {
 	int last_chr;         /* chrs[] index of the last characteristic added, -1 */
 	bh_uuid filter;
 	bool has_filter;
-	bh_uuid allow[GATTC_MAX_ALLOW];
 	unsigned n_allow;
 	bool hash_known;      /* validate: the hash read before re-discovery */
-	uint8_t hash[16];
 	bool rediscovered;
+	/* The arrays last, here and in gattc_wr and gattc_op: the fields each
+	 * step reads then sit at small offsets, which most instruction sets
+	 * encode shorter (x86-64: one octet below 128, four from there on). */
+	uint8_t hash[16];
+	bh_uuid allow[GATTC_MAX_ALLOW];
 };
 
 struct gattc_item {
@@ -89,7 +92,6 @@ struct gattc_item {
 };
 
 struct gattc_wr {
-	struct gattc_item items[GATTC_MAX_ITEMS];
 	unsigned n_items;
 	unsigned item;      /* current item */
 	uint16_t offset;    /* within the current item */
@@ -103,6 +105,7 @@ struct gattc_wr {
 	uint16_t sub_handle;
 	bh_gattc_notify_cb sub_cb;
 	void *sub_ctx;
+	struct gattc_item items[GATTC_MAX_ITEMS];
 };
 
 struct gattc_op {
@@ -114,11 +117,9 @@ struct gattc_op {
 	uint16_t sec_handle;
 	bh_gattc_cb cb;
 	void *ctx;
-	uint8_t req[BH_ATT_MAX_MTU];
 	size_t req_len;
 	uint16_t handle;    /* read/write target */
 	uint16_t start, end; /* read-by-UUID range */
-	bh_uuid uuid;       /* read-by-UUID type */
 	uint16_t mtu;       /* MTU exchange: what we offered */
 	unsigned n_handles; /* read multiple */
 	size_t buf_len;
@@ -126,6 +127,8 @@ struct gattc_op {
 		struct gattc_disc d;
 		struct gattc_wr w;
 	} u;
+	bh_uuid uuid;       /* read-by-UUID type; after u, which every step reads */
+	uint8_t req[BH_ATT_MAX_MTU];
 	/* Last: an op's block holds only the part of buf its kind uses
 	 * (gattc_op_new's buf_need), so the block a link's discovery made is
 	 * not 512 bytes larger for a value it never holds. */
@@ -152,12 +155,10 @@ struct gattc_sub {
 	void *ctx;
 };
 
+/* The members the engine and discovery use most come first and the large
+ * ones (env, port, events, configuration, pool, statistics, allow-list)
+ * last, so that most sit at small offsets (see struct gattc_disc). */
 struct bh_gattc {
-	struct bh_env env;
-	struct bh_gattc_port port;
-	struct bh_gattc_events ev;
-	struct bh_gattc_config cfg;
-	struct bh_pool ops;
 	struct gattc_op *cur;              /* the running operation */
 	struct gattc_op *head, *tail;      /* queued, not started */
 	bool kicking;
@@ -166,7 +167,6 @@ struct bh_gattc {
 	bool disc_reported;
 	struct gattc_op *sec_op;           /* waiting for raise_security */
 	int cleanup_token;                 /* cbctx of fire-and-forget requests */
-	struct bh_gattc_stats stats;
 
 	/* The tree's arrays grow as discovery fills them (gattc_reserve), up
 	 * to the configured maxima; cap_* is what each holds now. */
@@ -178,20 +178,18 @@ struct bh_gattc {
 	unsigned n_descs, cap_descs;
 	struct bh_gattc_include *incls;
 	unsigned n_incls, cap_incls;
+	/* Grown as the app subscribes (gattc_reserve, up to max_subscriptions):
+	 * most links subscribe to a few values, not to the maximum. */
+	struct gattc_sub *subs;
+	unsigned n_subs, cap_subs;
 	bool has_hash;
 	uint8_t hash[16];
 	unsigned disc_flags; /* flags of the last full discovery, for re-discovery */
-	bh_uuid allow[GATTC_MAX_ALLOW]; /* its allow-list, for the same reason */
 	unsigned n_allow;
 	/* A result value outliving its op: only a long read's lives in its op
 	 * (op->buf), so the link's first bh_gattc_read_long makes this
 	 * (BH_ATT_MAX_VALUE bytes) and it is kept; most links never need it. */
 	uint8_t *res_buf;
-
-	/* Grown as the app subscribes (gattc_reserve, up to max_subscriptions):
-	 * most links subscribe to a few values, not to the maximum. */
-	struct gattc_sub *subs;
-	unsigned n_subs, cap_subs;
 	/* gattc_resub.c; max_subscriptions entries, made by the link's first
 	 * Service Changed (most links never see one) and kept: pending
 	 * re-subscription writes point into it, so it never moves. */
@@ -202,6 +200,14 @@ struct bh_gattc {
 		bh_gattc_cb cb;
 		void *ctx;
 	} csf;
+
+	struct bh_env env;
+	struct bh_gattc_port port;
+	struct bh_gattc_events ev;
+	struct bh_gattc_config cfg;
+	struct bh_pool ops;
+	struct bh_gattc_stats stats;
+	bh_uuid allow[GATTC_MAX_ALLOW]; /* the last full discovery's allow-list */
 };
 
 /* Engine (gattc.c). */

@@ -56,27 +56,27 @@ static bool is_hash_read(const struct bh_att_pdu *p)
 	       bh_uuid_as16(&p->u.read_by_type_req.type) == GATTS_UUID_DB_HASH;
 }
 
-/* true when the request may go on. */
-static bool caching_gate(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
-			 bool is_cmd)
+/* 0 when the request may go on, else Database Out Of Sync: a request is
+ * answered with it, a command ignored. */
+static uint8_t caching_gate(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att_pdu *p,
+			    bool is_cmd)
 {
 	if (c->cache == GATTS_AWARE || !(c->csf & GATTS_CSF_ROBUST_CACHING))
-		return true;
+		return 0;
 	if (is_cmd)
-		return false; /* commands from an unaware client are ignored */
+		return BH_ATT_E_DB_OUT_OF_SYNC; /* commands from an unaware client are ignored */
 	if (c->cache != GATTS_UNAWARE) {
 		/* It read the hash or was told it is out of sync; this next
 		 * request shows it acted on that. */
 		BH_LOGF(s->env, BH_LOG_DEBUG, "gatt", "conn 0x%04x: %s -> aware", c->conn,
 			gatts_cache_str((enum gatts_cache)c->cache));
 		c->cache = GATTS_AWARE;
-		return true;
+		return 0;
 	}
 	if (is_hash_read(p))
-		return true;
-	gatts_error(s, c->conn, p->opcode, 0x0000, BH_ATT_E_DB_OUT_OF_SYNC);
+		return 0;
 	c->cache = GATTS_UNAWARE_TOLD;
-	return false;
+	return BH_ATT_E_DB_OUT_OF_SYNC;
 }
 
 void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size_t len)
@@ -117,8 +117,11 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 		code = BH_ATT_E_INVALID_PDU;
 		goto answer;
 	}
-	if (!caching_gate(s, c, &p, is_cmd))
+	code = caching_gate(s, c, &p, is_cmd);
+	if (code && is_cmd)
 		return;
+	if (code)
+		goto answer;
 	/* The four range requests: 0 or start > end is Invalid Handle with the
 	 * starting handle (3.4.3.1 and others). */
 	if (e->range && (p.u.range.start == 0 || p.u.range.start > p.u.range.end)) {
@@ -130,10 +133,13 @@ void bh_gatts_on_pdu(struct bh_gatts *s, uint16_t conn, const uint8_t *pdu, size
 	s->in_request = true;
 	struct gatts_req q = { .raw = pdu, .raw_len = len, .handle = p.u.range.start };
 	code = e->fn(s, c, &p, &q);
-	if (code)
+	if (code) {
 		gatts_error(s, conn, op, q.handle, code);
-	else if (q.rsp_len)
+	} else if (q.rsp_len) {
+		/* Every response's opcode is its request's plus one. */
+		s->scratch[0] = (uint8_t)(op + 1);
 		gatts_respond(s, conn, s->scratch, q.rsp_len);
+	}
 	s->in_request = false;
 	return;
 answer:

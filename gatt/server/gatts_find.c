@@ -31,7 +31,6 @@ uint8_t gatts_find_info(struct bh_gatts *s, struct gatts_conn *c, const struct b
 	}
 	if (!tlen)
 		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
-	s->scratch[0] = BH_ATT_FIND_INFO_RSP;
 	s->scratch[1] = tlen == 2 ? 1 : 2;
 	q->rsp_len = off;
 	return 0;
@@ -82,7 +81,6 @@ uint8_t gatts_find_by_type(struct bh_gatts *s, struct gatts_conn *c, const struc
 	}
 	if (off == 1)
 		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
-	s->scratch[0] = BH_ATT_FIND_BY_TYPE_RSP;
 	q->rsp_len = off;
 	return 0;
 }
@@ -142,7 +140,6 @@ uint8_t gatts_read_by_type(struct bh_gatts *s, struct gatts_conn *c, const struc
 	}
 	if (elem < 0)
 		return BH_ATT_E_ATTRIBUTE_NOT_FOUND;
-	s->scratch[0] = (uint8_t)(p->opcode + 1); /* the response's opcode */
 	s->scratch[1] = (uint8_t)elem;
 	q->rsp_len = off;
 	return 0;

@@ -27,7 +27,6 @@ uint8_t gatts_read(struct bh_gatts *s, struct gatts_conn *c, const struct bh_att
 		code = gatts_read_value(s, c->conn, a, p->u.read.offset, s->scratch + 1, mtu - 1, &n);
 	if (code)
 		return code;
-	s->scratch[0] = p->opcode == BH_ATT_READ_REQ ? BH_ATT_READ_RSP : BH_ATT_READ_BLOB_RSP;
 	q->rsp_len = n + 1;
 	return 0;
 }
@@ -72,7 +71,6 @@ uint8_t gatts_read_mult(struct bh_gatts *s, struct gatts_conn *c, const struct b
 		memcpy(s->scratch + off, val, k);
 		off += k;
 	}
-	s->scratch[0] = var ? BH_ATT_READ_MULT_VAR_RSP : BH_ATT_READ_MULT_RSP;
 	q->rsp_len = off;
 	return 0;
 }
@@ -88,7 +86,6 @@ uint8_t gatts_write_req(struct bh_gatts *s, struct gatts_conn *c, const struct b
 		code = gatts_write_value(s, c->conn, a, 0, p->u.write.value, p->u.write.len, 0);
 	if (code)
 		return code;
-	s->scratch[0] = BH_ATT_WRITE_RSP;
 	q->rsp_len = 1;
 	return 0;
 }
@@ -186,7 +183,6 @@ uint8_t gatts_prep_write(struct bh_gatts *s, struct gatts_conn *c, const struct 
 	size_t n = 5u + e->len;
 	if (n > mtu)
 		n = mtu;
-	s->scratch[0] = BH_ATT_PREP_WRITE_RSP;
 	bh_put16(s->scratch + 1, h);
 	bh_put16(s->scratch + 3, e->offset);
 	memcpy(s->scratch + 5, e->data, n - 5);
@@ -247,7 +243,6 @@ uint8_t gatts_exec_write(struct bh_gatts *s, struct gatts_conn *c, const struct 
 	/* Executed, failed or cancelled (0x00): the queue is empty after. */
 	c->nprep = 0;
 	q->handle = bad;
-	s->scratch[0] = BH_ATT_EXEC_WRITE_RSP;
 	q->rsp_len = 1;
 	return code;
 }
