@@ -291,9 +291,10 @@ static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *dat
 	 * checked against rx_max_frame (the buffer's size). */
 	size_t limit = c->rx_expected ? c->rx_expected : hci->cfg.rx_max_frame;
 	if (dlen > limit - c->rx_len) {
-		rx_abandon(c);
+		/* The reason first: abandoning clears rx_expected. */
 		rx_drop(hci, c, c->rx_expected ? "fragment overruns frame"
 					       : "frame larger than rx_max_frame");
+		rx_abandon(c);
 		return;
 	}
 	size_t known = c->rx_expected;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -478,6 +479,16 @@ static void test_rx_bad_boundary_flag(void **state)
 	assert_true(bh_hci_acl_can_send(f->hci, 3));
 }
 
+/* The last message logged, for the reason a frame was dropped with. */
+static char last_log[160];
+static void keep_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
+{
+	(void)ctx;
+	(void)lvl;
+	(void)layer;
+	snprintf(last_log, sizeof(last_log), "%s", msg);
+}
+
 static void test_rx_malformed(void **state)
 {
 	struct fake *f = *state;
@@ -485,6 +496,8 @@ static void test_rx_malformed(void **state)
 	bh_hci_config_default(&cfg);
 	cfg.rx_max_frame = 4 + 64;
 	up(f, 27, 4, &cfg);
+	f->env.log = keep_log;
+	f->env.log_level = BH_LOG_INFO;
 	fake_le_conn(f, 0x0003);
 	uint8_t frame[200];
 	make_frame(frame, 60, 5);
@@ -500,10 +513,12 @@ static void test_rx_malformed(void **state)
 	fake_acl(f, 3, 1, frame + 20, 44);
 	assert_int_equal(f->acl_calls, 1);
 	assert_int_equal(f->last_acl_len, 64);
-	/* a continuation that overruns the declared length drops the frame */
+	/* a continuation that overruns the declared length drops the frame,
+	 * and says so (the reason was once chosen after the length was cleared) */
 	fake_acl(f, 3, 2, frame, 20);
 	fake_acl(f, 3, 1, frame + 20, 45);
 	assert_int_equal(acl_dropped(f), ++d);
+	assert_non_null(strstr(last_log, "fragment overruns frame"));
 	fake_acl(f, 3, 1, frame + 20, 44); /* the rest arrives: no start any more */
 	assert_int_equal(acl_dropped(f), ++d);
 	assert_int_equal(f->acl_calls, 1);
