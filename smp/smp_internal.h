@@ -131,20 +131,24 @@ struct smp_cmd_slot {
 #define SMP_CMD_SLOTS 16
 
 struct bh_smp {
-	struct bh_smp_config cfg;
-	struct bh_smp_port port;
+	/* What most functions use comes first, the pools, keys and tables
+	 * last, so that the former sit at small offsets: most instruction
+	 * sets encode those shorter (x86-64: one octet below 128, four from
+	 * there on). */
 	const struct bh_env *env;
-	struct bh_pool conn_pool;
-	struct bh_pool bond_pool; /* smp_conn.bond and scratch, made on first use */
 	struct smp_conn **conns; /* cfg.max_conns entries, NULL = free */
 	unsigned nconns; /* entries not NULL: the per-pass deadline walk stops there */
-	uint8_t priv[32], pub[64];
 	bool pub_ready; /* pub computed from priv (smp_own_pub) */
-	uint8_t oob_r[16], oob_c[16];
 	bool oob_r_valid;
+	struct bh_bond *scratch; /* signing, downgrade check: a bond read (smp_scratch) */
+	struct bh_smp_config cfg;
+	struct bh_smp_port port;
+	struct bh_pool conn_pool;
+	struct bh_pool bond_pool; /* smp_conn.bond and scratch, made on first use */
+	uint8_t priv[32], pub[64];
+	uint8_t oob_r[16], oob_c[16];
 	struct smp_backoff backoff[SMP_BACKOFF_SLOTS];
 	struct smp_cmd_slot cmds[SMP_CMD_SLOTS];
-	struct bh_bond *scratch; /* signing, downgrade check: a bond read (smp_scratch) */
 };
 
 #define SMP_LOG(smp, lvl, ...) BH_LOGF((smp)->env, lvl, "smp", __VA_ARGS__)
