@@ -131,9 +131,12 @@ struct gap_sync {
 #define GAP_SYNCS 4
 
 struct bh_gap {
-	struct bh_gap_config cfg;
+	/* env, the command queue and the own address first, used by almost
+	 * every function; the port and configuration after them, then each
+	 * procedure's state, the largest members last: most instruction sets
+	 * encode small offsets shorter (x86-64: one octet below 128, four from
+	 * there on). */
 	const struct bh_env *env;
-	struct bh_gap_port port;
 
 	/* command queue: one command in flight at a time. A ring of q_cap
 	 * entries made on first use, doubled up to GAP_CMDQ as a burst needs,
@@ -160,6 +163,9 @@ struct bh_gap {
 	bh_gap_done_cb addr_cb;
 	void *addr_ctx;
 	bool rotating;
+
+	struct bh_gap_port port;
+	struct bh_gap_config cfg;
 
 	/* scanning */
 	enum gap_scan_state scan_state;

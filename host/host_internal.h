@@ -40,9 +40,6 @@ struct host_conn {
 	struct bh_host *h;
 	struct bh_att *att;
 	struct bh_gattc *gattc;
-	struct bh_att_port att_port;
-	struct bh_gattc_port gattc_port;
-	struct bh_gattc_events gattc_events;
 	/* A GATT client request waits for security to be raised. */
 	void (*sec_done)(void *ctx, bh_status st);
 	void *sec_done_ctx;
@@ -65,6 +62,11 @@ struct host_conn {
 	struct bh_gap_conn_params l2_upd;
 	bool phy_pending;      /* LE Set PHY sent, PHY Update Complete not yet in */
 	bh_status phy_result;
+	/* The ports of att and gattc, past the state above so that it sits at
+	 * small offsets (x86-64: one octet below 128, four from there on). */
+	struct bh_att_port att_port;
+	struct bh_gattc_port gattc_port;
+	struct bh_gattc_events gattc_events;
 	/* EATT (host_eatt.c): enhanced bearers, and the bearer whose request
 	 * the GATT server is answering right now (NULL: the fixed one). */
 	struct host_eatt eatt[BH_HOST_EATT_MAX];
@@ -131,50 +133,23 @@ struct host_scan {
 #endif
 
 struct bh_host {
-	struct bh_host_config cfg;
-	struct bh_host_events ev;
-	struct bh_env env;
-	struct bh_xrand xrand;
+	/* The loop, the layers, where bonds are kept, the links and the
+	 * state most functions test first, then the events (their ctx), the
+	 * configuration, env, the transport, the layers' ports and the tables:
+	 * most instruction sets encode small offsets shorter (x86-64: one
+	 * octet below 128, four from there on). */
 	struct bh_loop *loop;
 	bool own_loop;
-
-	struct bh_transport *transport;
-	struct bh_transport_port transport_port;
-	struct bh_trace_writer *trace;
-	int transport_fds[8];
-	int n_transport_fds;
-	bool virtual_time;
-	/* Replay: due time of a controller record held back because the host
-	 * has not yet sent the packet recorded before it (BH_NEVER: none). */
-	bh_time_ms replay_blocked_at;
-
 	struct bh_hci *hci;
-	struct bh_hci_port hci_port;
-#ifdef BH_HOST_CHIPSET_OFF
-	struct host_chipset_off *chipset_off; /* its reports; NULL: no bring-up */
-#else
-	struct bh_chipset *chipset; /* NULL: no vendor bring-up (host_chipset.c) */
-	struct bh_uart_baud *uart_baud; /* UART speed change after it, or NULL */
-#endif
 	struct bh_l2cap *l2cap;
-	struct bh_l2cap_port l2cap_port;
 	struct bh_gap *gap;
-	struct bh_gap_port gap_port;
 	struct bh_smp *smp;
-	struct bh_smp_port smp_port;
 	struct bh_gatts *gatts;
-	struct bh_gatts_port gatts_port;
-	struct bh_gatts_events gatts_events;
-
 	struct bh_bond_store *store;
 	struct bh_bond *mem_bonds; /* when there is no store: up to HOST_MEM_BONDS */
 	unsigned n_mem_bonds;
 	unsigned cap_mem_bonds; /* entries allocated (grown on save) */
 	struct bh_resolver *resolver;
-	struct bh_local_identity ident;
-	/* Where the Database Hash cache file goes (NULL: none), and the file:
-	 * one block, "DIR\0DIR/gatt_db_hash". */
-	char *db_hash_dir, *db_hash_path;
 
 	/* One slot per possible link; a slot's state is made when a link first
 	 * needs it and kept (cleared, used = false) when the link goes, because
@@ -188,6 +163,40 @@ struct bh_host {
 	bh_status ready_status;
 	bool fatal;
 	bh_status fatal_reason;
+
+	struct bh_host_events ev;
+	struct bh_host_config cfg;
+	struct bh_env env;
+	struct bh_xrand xrand;
+
+	struct bh_transport *transport;
+	struct bh_transport_port transport_port;
+	struct bh_trace_writer *trace;
+	int transport_fds[8];
+	int n_transport_fds;
+	bool virtual_time;
+	/* Replay: due time of a controller record held back because the host
+	 * has not yet sent the packet recorded before it (BH_NEVER: none). */
+	bh_time_ms replay_blocked_at;
+
+	/* The layers' ports (the layers themselves are at the top). */
+	struct bh_hci_port hci_port;
+#ifdef BH_HOST_CHIPSET_OFF
+	struct host_chipset_off *chipset_off; /* its reports; NULL: no bring-up */
+#else
+	struct bh_chipset *chipset; /* NULL: no vendor bring-up (host_chipset.c) */
+	struct bh_uart_baud *uart_baud; /* UART speed change after it, or NULL */
+#endif
+	struct bh_l2cap_port l2cap_port;
+	struct bh_gap_port gap_port;
+	struct bh_smp_port smp_port;
+	struct bh_gatts_port gatts_port;
+	struct bh_gatts_events gatts_events;
+
+	struct bh_local_identity ident;
+	/* Where the Database Hash cache file goes (NULL: none), and the file:
+	 * one block, "DIR\0DIR/gatt_db_hash". */
+	char *db_hash_dir, *db_hash_path;
 
 	struct host_waiter waiters[HOST_WAITERS];
 	/* The last link to go and why: a helper called on it afterwards gets

@@ -51,6 +51,10 @@ enum smp_user {
 #define SMP_TXQ 8
 
 struct smp_conn {
+	/* Flags, counters and pointers first, the keys and values exchanged
+	 * and the tx queue last, so that most members sit at small offsets:
+	 * most instruction sets encode those shorter (x86-64: one octet below
+	 * 128, four from there on). wipe_pairing clears initiator..txq. */
 	bool used;
 	uint16_t handle;
 	bool central;
@@ -64,10 +68,12 @@ struct smp_conn {
 	bool reencrypting; /* central: Enable Encryption with a bond's LTK */
 	struct bh_security reenc_sec;
 
+	/* PDUs send() refused with BH_EBUSY: see txq. */
+	uint8_t tx_head, tx_count;
+
 	/* Pairing in progress. */
 	bool pairing;     /* a pairing_complete is owed */
 	bool initiator;
-	uint8_t preq[7], pres[7];
 	bool sc;
 	bool bonding;
 	bool auth; /* the method gives MITM protection */
@@ -79,25 +85,15 @@ struct smp_conn {
 	enum smp_user user;
 	bool tk_ready;     /* legacy TK / SC passkey known */
 	uint32_t passkey;
-	uint8_t tk[16];
-	uint8_t lrand[16];   /* our Mrand/Srand or Na/Nb(i) */
-	uint8_t prand[16];   /* the peer's */
-	uint8_t pconfirm[16];
 	bool have_pconfirm; /* a peer Confirm arrived while the user was typing */
 	bool sent_confirm;
-	uint8_t stk[16];     /* legacy STK or SC LTK, masked to key_size */
 	/* Secure Connections */
-	uint8_t peer_pub[64];
-	uint8_t dhkey[32];
-	uint8_t mackey[16];
-	uint8_t pcheck[16];
 	bool have_pcheck;   /* a DHKey Check arrived while the user decided */
 	bool nc_accepted;
 	bool sent_check;    /* initiator: our DHKey Check is out */
 	uint8_t round;      /* passkey entry round 0..19 */
 	bool local_oob;     /* we hold the peer's OOB data */
 	bool peer_oob;      /* the peer holds ours */
-	struct bh_smp_oob oob;
 
 	/* Built up during pairing and saved at its end, or filled by a bond
 	 * lookup (re-encryption, an LTK request): ~9 KB with the host's CCCD
@@ -105,12 +101,26 @@ struct smp_conn {
 	 * with the link. NULL until then. */
 	struct bh_bond *bond;
 
-	/* PDUs send() refused with BH_EBUSY, oldest first. */
+	/* The pairing's exchanged PDUs, keys and values. */
+	uint8_t preq[7], pres[7];
+	uint8_t tk[16];
+	uint8_t lrand[16];   /* our Mrand/Srand or Na/Nb(i) */
+	uint8_t prand[16];   /* the peer's */
+	uint8_t pconfirm[16];
+	uint8_t stk[16];     /* legacy STK or SC LTK, masked to key_size */
+	/* Secure Connections */
+	uint8_t peer_pub[64];
+	uint8_t dhkey[32];
+	uint8_t mackey[16];
+	uint8_t pcheck[16];
+	struct bh_smp_oob oob;
+
+	/* PDUs send() refused with BH_EBUSY, oldest first (tx_head, tx_count
+	 * above). */
 	struct {
 		uint8_t len;
 		uint8_t buf[SMP_MAX_PDU];
 	} txq[SMP_TXQ];
-	uint8_t tx_head, tx_count;
 };
 
 /* Repeated Attempts (2.3.6): per-peer exponential back-off. */
@@ -131,20 +141,24 @@ struct smp_cmd_slot {
 #define SMP_CMD_SLOTS 16
 
 struct bh_smp {
-	struct bh_smp_config cfg;
-	struct bh_smp_port port;
+	/* What most functions use comes first, the pools, keys and tables
+	 * last, so that the former sit at small offsets: most instruction
+	 * sets encode those shorter (x86-64: one octet below 128, four from
+	 * there on). */
 	const struct bh_env *env;
-	struct bh_pool conn_pool;
-	struct bh_pool bond_pool; /* smp_conn.bond and scratch, made on first use */
 	struct smp_conn **conns; /* cfg.max_conns entries, NULL = free */
 	unsigned nconns; /* entries not NULL: the per-pass deadline walk stops there */
-	uint8_t priv[32], pub[64];
 	bool pub_ready; /* pub computed from priv (smp_own_pub) */
-	uint8_t oob_r[16], oob_c[16];
 	bool oob_r_valid;
+	struct bh_bond *scratch; /* signing, downgrade check: a bond read (smp_scratch) */
+	struct bh_smp_config cfg;
+	struct bh_smp_port port;
+	struct bh_pool conn_pool;
+	struct bh_pool bond_pool; /* smp_conn.bond and scratch, made on first use */
+	uint8_t priv[32], pub[64];
+	uint8_t oob_r[16], oob_c[16];
 	struct smp_backoff backoff[SMP_BACKOFF_SLOTS];
 	struct smp_cmd_slot cmds[SMP_CMD_SLOTS];
-	struct bh_bond *scratch; /* signing, downgrade check: a bond read (smp_scratch) */
 };
 
 #define SMP_LOG(smp, lvl, ...) BH_LOGF((smp)->env, lvl, "smp", __VA_ARGS__)
