@@ -7,7 +7,7 @@
 # repeats a service UUID), peripheral --db (values read and written back by
 # `read`/`write`), peripheral --random, coc listen/connect piping data both
 # ways, --version, a store met without libcrypto, and the error path of
-# each. Exit 0 pass, 1 fail.
+# each, --rpa-timeout seen rotating the advertised RPA. Exit 0 pass, 1 fail.
 set -u
 B=$(readlink -f "${1:?usage: $0 BLEHOST VERSION}")
 VERSION=${2:?usage: $0 BLEHOST VERSION}
@@ -108,6 +108,34 @@ run "peripheral --rpa-timeout too short" 1 "bad --rpa-timeout '0.5' \(seconds, 1
 	"$B" peripheral --privacy --rpa-timeout 0.5
 run "peripheral --rpa-timeout too long" 1 "bad --rpa-timeout" "$B" peripheral --rpa-timeout 3601
 run "peripheral --rpa-timeout not a number" 1 "bad --rpa-timeout" "$B" peripheral --rpa-timeout 1m
+# --rpa-timeout 1 on a controller: the advertised RPA changes every second;
+# a peripheral with the default (15 minutes) keeps one in the same window.
+"$B" --store "$W/rpa1" peripheral --privacy --rpa-timeout 1 --name cli-rpa1 --timeout 15 >"$W/r1.out" 2>&1 &
+BG+=($!)
+"$B" --store "$W/rpa2" peripheral --privacy --name cli-rpa2 --timeout 15 >"$W/r2.out" 2>&1 &
+BG+=($!)
+if wait_line "$W/r1.out" "^.*advertising +" 10 && wait_line "$W/r2.out" "^.*advertising +" 10; then
+	"$B" --json scan --timeout 4.5 >"$W/rs.out" 2>"$W/rs.err"
+	# rpas NAME: the distinct addresses NAME advertised from, and how many
+	# of them are not resolvable private addresses (top bits 01).
+	rpas() {
+		local a n=0 notrpa=0
+		for a in $(grep "\"name\":\"$1\"" "$W/rs.out" | grep -oE '"address":"[0-9A-F:]{17}"' | sort -u | cut -d'"' -f4); do
+			n=$((n + 1))
+			case ${a:0:1} in 4 | 5 | 6 | 7) ;; *) notrpa=$((notrpa + 1)) ;; esac
+		done
+		echo "$n $notrpa"
+	}
+	read -r n1 x1 <<<"$(rpas cli-rpa1)"
+	read -r n2 x2 <<<"$(rpas cli-rpa2)"
+	if [ "$n1" -ge 3 ] && [ "$x1" -eq 0 ]; then ok "peripheral --rpa-timeout 1: $n1 RPAs in 4.5 s"; else
+		bad "peripheral --rpa-timeout 1: $n1 addresses, $x1 not RPAs"; cat "$W/r1.out" "$W/rs.err"; fi
+	if [ "$n2" -eq 1 ] && [ "$x2" -eq 0 ]; then ok "peripheral --privacy (15 min): one RPA in 4.5 s"; else
+		bad "peripheral --privacy: $n2 addresses, $x2 not RPAs"; cat "$W/r2.out"; fi
+else
+	bad "peripheral --privacy did not start"; cat "$W/r1.out" "$W/r2.out"
+fi
+kill "${BG[-1]}" "${BG[-2]}" 2>/dev/null; wait "${BG[-1]}" "${BG[-2]}" 2>/dev/null
 run "advertise --manufacturer no colon" 1 "wants ID:HEX" "$B" advertise --manufacturer 004c
 run "advertise --manufacturer bad id" 1 "bad company identifier" "$B" advertise --manufacturer 0x1004c:01
 run "advertise --manufacturer bad hex" 1 "bad hex in manufacturer data" "$B" advertise --manufacturer 0x004c:0g
