@@ -218,33 +218,31 @@ bh_status bh_smp_h7_id(uint32_t salt_id, const uint8_t w[16], uint8_t out[16])
 	return bh_smp_h7(salt, w, out);
 }
 
-/* Vol 3, Part H, 2.4.2.4: ILK = h7(SALT 'tmp1', LTK) or h6(LTK, 'tmp1');
- * LinkKey = h6(ILK, 'lebr'). */
-bh_status bh_smp_ltk_to_link_key(const uint8_t ltk[16], bool ct2, uint8_t link_key[16])
+/* Cross-transport key derivation (Vol 3, Part H, 2.4.2.4 and 2.4.2.5): an
+ * intermediate key h7(SALT id1, key) (or h6(key, id1) without CT2), then
+ * h6(intermediate, id2). */
+static bh_status ctkd(const uint8_t in[16], bool ct2, uint32_t id1, uint32_t id2, uint8_t out[16])
 {
-	if (!ltk || !link_key)
+	if (!in || !out)
 		return BH_EINVAL;
-	uint8_t ilk[16];
-	bh_status st = ct2 ? bh_smp_h7_id(BH_SMP_KEYID_TMP1, ltk, ilk)
-			   : bh_smp_h6(ltk, BH_SMP_KEYID_TMP1, ilk);
+	uint8_t mid[16];
+	bh_status st = ct2 ? bh_smp_h7_id(id1, in, mid) : bh_smp_h6(in, id1, mid);
 	if (st == BH_OK)
-		st = bh_smp_h6(ilk, BH_SMP_KEYID_LEBR, link_key);
-	bh_cleanse(ilk, sizeof(ilk));
+		st = bh_smp_h6(mid, id2, out);
+	bh_cleanse(mid, sizeof(mid));
 	return st;
 }
 
-/* Vol 3, Part H, 2.4.2.5: 'tmp2' then 'brle'. */
+/* ILK from 'tmp1', then LinkKey from 'lebr'. */
+bh_status bh_smp_ltk_to_link_key(const uint8_t ltk[16], bool ct2, uint8_t link_key[16])
+{
+	return ctkd(ltk, ct2, BH_SMP_KEYID_TMP1, BH_SMP_KEYID_LEBR, link_key);
+}
+
+/* ILTK from 'tmp2', then the LTK from 'brle'. */
 bh_status bh_smp_link_key_to_ltk(const uint8_t link_key[16], bool ct2, uint8_t ltk[16])
 {
-	if (!link_key || !ltk)
-		return BH_EINVAL;
-	uint8_t iltk[16];
-	bh_status st = ct2 ? bh_smp_h7_id(BH_SMP_KEYID_TMP2, link_key, iltk)
-			   : bh_smp_h6(link_key, BH_SMP_KEYID_TMP2, iltk);
-	if (st == BH_OK)
-		st = bh_smp_h6(iltk, BH_SMP_KEYID_BRLE, ltk);
-	bh_cleanse(iltk, sizeof(iltk));
-	return st;
+	return ctkd(link_key, ct2, BH_SMP_KEYID_TMP2, BH_SMP_KEYID_BRLE, ltk);
 }
 
 bh_status bh_smp_ah(const uint8_t irk[16], const uint8_t r[3], uint8_t hash[3])
