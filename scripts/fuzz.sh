@@ -19,6 +19,16 @@ rm -rf $dir/seeds
 $dir/fuzz/make_seeds $dir/seeds tests/pcap/*.btsnoop >/dev/null
 # The GATT description loader starts from the demo database's description.
 mkdir -p $dir/seeds/fuzz_tools_gatt_db && cp tools/demo_db.json $dir/seeds/fuzz_tools_gatt_db/
+# The bond file decoder starts from the interop suite's store: each file as
+# it is (first octet 0) and its body to be sealed again (see the target).
+b=$dir/seeds/fuzz_bond_codec
+mkdir -p $b
+for f in tests/interop/bond-store/*.bond tests/interop/bond-store/local_identity; do
+	how=0; sealed=3
+	case $f in *local_identity) how=4; sealed=7 ;; esac
+	{ printf "\\$(printf %03o $how)"; cat "$f"; } >"$b/raw-$(basename "$f")"
+	{ printf "\\$(printf %03o $sealed)"; sed '1d;$d' "$f"; } >"$b/sealed-$(basename "$f")"
+done
 [ -n "$targets" ] || { echo "fuzz: no targets built"; exit 1; }
 echo "== fuzz ($(echo "$targets" | wc -l) targets, ${secs}s each)"
 fail=0
