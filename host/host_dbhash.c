@@ -87,13 +87,14 @@ static int cached_hash(const uint8_t *buf, size_t size, const uint8_t *msg, size
 	return 0;
 }
 
-/* The one warning of a cache that cannot be used while the host runs. The
- * directory is reached through its descriptor, so after a move its path at
- * start may name nothing, or another directory: the message says so. */
-static void cache_warn(struct bh_host *h, const char *what, int err)
+/* The one warning of a cache that cannot be used, dir being the path the
+ * directory had at start: it is reached through its descriptor, so after
+ * a move that path may name nothing, or another directory, and the message
+ * does not claim more. */
+static void cache_warn(struct bh_host *h, const char *dir, const char *what, int err)
 {
-	host_log(h, BH_LOG_WARN, "database hash cache in the directory opened as %s: %s (%s)",
-		 h->db_hash_dir, what, strerror(err));
+	host_log(h, BH_LOG_WARN, "database hash cache in the directory named %s at start: %s (%s)",
+		 dir, what, strerror(err));
 }
 
 bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[16])
@@ -116,7 +117,8 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 	int fd = openat(h->db_hash_dirfd, HASH_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			cache_warn(h, HASH_NAME " cannot be opened: computing the hash", errno);
+			cache_warn(h, h->db_hash_dir, HASH_NAME " unreadable, computing the hash",
+				   errno);
 		return false;
 	}
 	int why = 0;
@@ -135,10 +137,11 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 	free(buf);
 	if (why)
 		host_log(h, BH_LOG_INFO,
-			 "database hash cache in the directory opened as %s: %s: computing the hash",
+			 "database hash cache in the directory named %s at start: %s: computing "
+			 "the hash",
 			 h->db_hash_dir, whys[why - 1]);
 	else
-		host_log(h, BH_LOG_DEBUG, "database hash from the directory opened as %s",
+		host_log(h, BH_LOG_DEBUG, "database hash from the directory named %s at start",
 			 h->db_hash_dir);
 	return !why;
 }
@@ -167,7 +170,7 @@ void host_dbhash_store(void *ctx, const uint8_t *msg, size_t len, const uint8_t 
 	}
 	/* The hash itself is fine: only the next start computes it again. */
 	if (err)
-		cache_warn(h, "not saved", err);
+		cache_warn(h, h->db_hash_dir, "not saved", err);
 }
 
 int host_dbhash_init(struct bh_host *h)
@@ -182,9 +185,7 @@ int host_dbhash_init(struct bh_host *h)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0) {
 			/* Never an error: the hash is computed at each start. */
-			host_log(h, BH_LOG_WARN,
-				 "database hash cache: cannot open the directory %s (%s): not kept", dir,
-				 strerror(errno));
+			cache_warn(h, dir, "cannot open it, the hash is not kept", errno);
 			return BH_OK;
 		}
 	} else {
