@@ -95,25 +95,26 @@ static void store_notice(void *ctx, const struct bh_store_notice *n)
 }
 
 /* Our identity could not be read: never replaced behind the user's back.
- * The store works through its directory's descriptor, so the path it was
- * opened as is named as that, never as where a file is now. */
+ * This runs while the host is made, just after the store opened dir, so
+ * the path names the file; a message from a running host says which path
+ * the directory had at start instead (host_dbhash.c), since the store
+ * keeps working through its descriptor after a move. */
 static void identity_error(struct bh_host *h, bh_status st, char *err, size_t errlen)
 {
-	static const char in[] = "the bond store opened as ";
 	const char *dir = bh_bond_store_dir(h->store);
 	const char *crypto = st == BH_EIO ? bh_crypto_error() : NULL;
 	if (crypto) /* the file may be perfect: only its checksum cannot be checked */
-		snprintf(err, errlen, "cannot check %s%s: %s", in, dir, crypto);
+		snprintf(err, errlen, "cannot check the bond store %s: %s", dir, crypto);
 	else if (st == BH_ECORRUPT || st == BH_EUNSAFE || st == BH_EIO)
 		snprintf(err, errlen,
-			 "our identity file local_identity in %s%s cannot be used (%s): refusing to "
-			 "start, because a new identity would make every bonded peer stop recognising "
-			 "this device. Restore the file from a backup, or start with --new-identity "
+			 "our identity file %s/local_identity cannot be used (%s): refusing to start, "
+			 "because a new identity would make every bonded peer stop recognising this "
+			 "device. Restore the file from a backup, or start with --new-identity "
 			 "(bh_host_config.new_identity) to keep it aside and make a new identity "
 			 "(bonded peers must then pair again)",
-			 in, dir, bh_strerror(st));
+			 dir, bh_strerror(st));
 	else
-		snprintf(err, errlen, "cannot create the local identity in %s%s: %s", in, dir,
+		snprintf(err, errlen, "cannot create the local identity in %s: %s", dir,
 			 bh_strerror(st));
 }
 
