@@ -157,7 +157,7 @@ void bh_bond_store_set_notice_cb(struct bh_bond_store *st, bh_bond_store_notice_
 /* The directory's path as the store opened it (borrowed, valid until
  * close). The store works through the directory's descriptor, so after the
  * directory is moved this path may name nothing or another directory: a
- * message that names it says "opened as". */
+ * message from a running program names it as the path at start. */
 const char *bh_bond_store_dir(const struct bh_bond_store *st);
 /* The store's directory descriptor (borrowed: never close it; valid until
  * close), -1 for NULL, for a file the host keeps beside the bonds (the
