@@ -194,8 +194,8 @@ struct bh_host {
 	struct bh_gatts_events gatts_events;
 
 	struct bh_local_identity ident;
-	/* The Database Hash cache's directory (host_dbhash.c): its path as
-	 * opened, for messages (NULL: no cache), and its descriptor, ours with
+	/* The Database Hash cache's directory (host_dbhash.c): its path at
+	 * start, for messages (NULL: no cache), and its descriptor, ours with
 	 * bh_host_config.db_hash_dir, else the bond store's. */
 	char *db_hash_dir;
 	int db_hash_dirfd;
