@@ -13,6 +13,10 @@
  * damaged, not a regular file, unreadable, another database) means
  * "compute it"; the file is then replaced (temp file, fsync, rename, fsync
  * of the directory, mode 0600) only after the computation succeeded.
+ * The directory is opened once, when the host is made (or is the bond
+ * store's, by the store's descriptor), and the file is only ever reached
+ * through that descriptor: a directory moved while the host runs is still
+ * the one read and written, and never another one made at its old path.
  * The same bytes may also be built into the program
  * (bh_host_config.db_hash_known): they are checked the same way, first. */
 #include "host_internal.h"
@@ -83,6 +87,16 @@ static int cached_hash(const uint8_t *buf, size_t size, const uint8_t *msg, size
 	return 0;
 }
 
+/* The one warning of a cache that cannot be used, dir being the path the
+ * directory had at start: it is reached through its descriptor, so after
+ * a move that path may name nothing, or another directory, and the message
+ * does not claim more. */
+static void cache_warn(struct bh_host *h, const char *dir, const char *what, int err)
+{
+	host_log(h, BH_LOG_WARN, "database hash cache in the directory named %s at start: %s (%s)",
+		 dir, what, strerror(err));
+}
+
 bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[16])
 {
 	struct bh_host *h = ctx;
@@ -100,12 +114,11 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 	if (!h->db_hash_dir)
 		return false;
 	/* Never blocks (a FIFO in its place), never follows a link. */
-	int fd = open(h->db_hash_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = openat(h->db_hash_dirfd, HASH_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			host_log(h, BH_LOG_WARN,
-				 "database hash cache %s cannot be opened (%s): computing the hash",
-				 h->db_hash_path, strerror(errno));
+			cache_warn(h, h->db_hash_dir, HASH_NAME " unreadable, computing the hash",
+				   errno);
 		return false;
 	}
 	int why = 0;
@@ -123,27 +136,14 @@ bool host_dbhash_lookup(void *ctx, const uint8_t *msg, size_t len, uint8_t hash[
 	close(fd);
 	free(buf);
 	if (why)
-		host_log(h, BH_LOG_INFO, "database hash cache %s: %s: computing the hash",
-			 h->db_hash_path, whys[why - 1]);
+		host_log(h, BH_LOG_INFO,
+			 "database hash cache in the directory named %s at start: %s: computing "
+			 "the hash",
+			 h->db_hash_dir, whys[why - 1]);
 	else
-		host_log(h, BH_LOG_DEBUG, "database hash from %s", h->db_hash_path);
+		host_log(h, BH_LOG_DEBUG, "database hash from the directory named %s at start",
+			 h->db_hash_dir);
 	return !why;
-}
-
-/* bh_file_replace into the directory; the temp name is one the bond store
- * removes as a crash's leftover when it opens. */
-static const char *write_atomic(const char *dir, const uint8_t *p, size_t n, int *err)
-{
-	const char *why = NULL;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		why = "cannot open the directory";
-	else if (bh_file_replace(dfd, ".tmp-" HASH_NAME "-", HASH_NAME, p, n, NULL, NULL))
-		why = "cannot write it";
-	*err = why ? errno : 0;
-	if (dfd >= 0)
-		close(dfd);
-	return why;
 }
 
 void host_dbhash_store(void *ctx, const uint8_t *msg, size_t len, const uint8_t hash[16])
@@ -153,7 +153,6 @@ void host_dbhash_store(void *ctx, const uint8_t *msg, size_t len, const uint8_t 
 		return;
 	size_t size = HDR + len + TRAILER;
 	uint8_t *buf = malloc(size);
-	const char *why = "out of memory";
 	int err = ENOMEM;
 	if (buf) {
 		memcpy(buf, HASH_MAGIC, 8);
@@ -161,33 +160,55 @@ void host_dbhash_store(void *ctx, const uint8_t *msg, size_t len, const uint8_t 
 		memcpy(buf + HDR, msg, len);
 		memcpy(buf + HDR + len, hash, 16);
 		bh_put32(buf + size - 4, crc32(buf, size - 4));
-		why = write_atomic(h->db_hash_dir, buf, size, &err);
+		/* The temp name is one the bond store removes as a crash's
+		 * leftover when it opens. */
+		err = 0;
+		if (bh_file_replace(h->db_hash_dirfd, ".tmp-" HASH_NAME "-", HASH_NAME, buf, size,
+				    NULL, NULL))
+			err = errno;
 		free(buf);
 	}
 	/* The hash itself is fine: only the next start computes it again. */
-	if (why)
-		host_log(h, BH_LOG_WARN, "database hash cache %s not saved: %s (%s)",
-			 h->db_hash_path, why, strerror(err));
+	if (err)
+		cache_warn(h, h->db_hash_dir, "not saved", err);
 }
 
 int host_dbhash_init(struct bh_host *h)
 {
 	const char *dir = h->cfg.db_hash_dir;
-	if (!dir) /* with the bonds, when there is a store */
-		dir = h->store ? bh_bond_store_dir(h->store) : NULL;
-	if (!dir || !*dir)
-		return BH_OK;
-	/* The file's path is made once, not at every lookup. */
-	char *p;
-	if (asprintf(&p, "%s%c%s/" HASH_NAME, dir, 0, dir) < 0)
-		return BH_ENOMEM;
-	h->db_hash_dir = p;
-	h->db_hash_path = p + strlen(p) + 1;
-	return BH_OK;
+	int fd;
+	if (dir) {
+		if (!*dir)
+			return BH_OK;
+		/* Its own directory, opened once: a directory moved while the
+		 * host runs is still the one read and written. */
+		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			/* Never an error: the hash is computed at each start. */
+			cache_warn(h, dir, "cannot open it, the hash is not kept", errno);
+			return BH_OK;
+		}
+	} else {
+		/* With the bonds, through the store's descriptor: the file
+		 * stays beside them wherever the store's directory goes. */
+		if (!h->store)
+			return BH_OK;
+		dir = bh_bond_store_dir(h->store);
+		fd = bh_bond_store_dirfd(h->store);
+	}
+	/* The path is kept only for messages. */
+	h->db_hash_dir = strdup(dir);
+	h->db_hash_dirfd = fd;
+	if (!h->db_hash_dir && h->cfg.db_hash_dir)
+		close(fd);
+	return h->db_hash_dir ? BH_OK : BH_ENOMEM;
 }
 
 void host_dbhash_free(struct bh_host *h)
 {
+	/* Only a directory of its own: the store's descriptor is the store's. */
+	if (h->db_hash_dir && h->cfg.db_hash_dir)
+		close(h->db_hash_dirfd);
 	free(h->db_hash_dir);
-	h->db_hash_dir = h->db_hash_path = NULL;
+	h->db_hash_dir = NULL;
 }

@@ -194,9 +194,11 @@ struct bh_host {
 	struct bh_gatts_events gatts_events;
 
 	struct bh_local_identity ident;
-	/* Where the Database Hash cache file goes (NULL: none), and the file:
-	 * one block, "DIR\0DIR/gatt_db_hash". */
-	char *db_hash_dir, *db_hash_path;
+	/* The Database Hash cache's directory (host_dbhash.c): its path at
+	 * start, for messages (NULL: no cache), and its descriptor, ours with
+	 * bh_host_config.db_hash_dir, else the bond store's. */
+	char *db_hash_dir;
+	int db_hash_dirfd;
 
 	struct host_waiter waiters[HOST_WAITERS];
 	/* The last link to go and why: a helper called on it afterwards gets

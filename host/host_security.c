@@ -94,7 +94,11 @@ static void store_notice(void *ctx, const struct bh_store_notice *n)
 	host_log(ctx, BH_LOG_WARN, "%s", msg);
 }
 
-/* Our identity could not be read: never replaced behind the user's back. */
+/* Our identity could not be read: never replaced behind the user's back.
+ * This runs while the host is made, just after the store opened dir, so
+ * the path names the file; a message from a running host says which path
+ * the directory had at start instead (host_dbhash.c), since the store
+ * keeps working through its descriptor after a move. */
 static void identity_error(struct bh_host *h, bh_status st, char *err, size_t errlen)
 {
 	const char *dir = bh_bond_store_dir(h->store);

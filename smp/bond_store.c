@@ -569,6 +569,11 @@ const char *bh_bond_store_dir(const struct bh_bond_store *st)
 	return st ? st->dir : NULL;
 }
 
+int bh_bond_store_dirfd(const struct bh_bond_store *st)
+{
+	return st ? st->dirfd : -1;
+}
+
 void bh_bond_store_set_notice_cb(struct bh_bond_store *st, bh_bond_store_notice_cb cb, void *ctx)
 {
 	if (!st)

@@ -7,7 +7,11 @@
  * without libcrypto; a damaged, truncated, empty or foreign file, or one
  * for another database, means computing (and rewriting) it; a file that
  * cannot be read or replaced still leaves a correct hash served; a hash
- * built into the program (db_hash_known) is taken first, on the same terms. */
+ * built into the program (db_hash_known) is taken first, on the same terms.
+ * The directory (its own, or the bond store's) is reached through the
+ * descriptor opened at start: moved while the host runs, it is still the
+ * one written and read, and a directory missing at start or removed later
+ * is one warning, never an error. Every start leaves no descriptor open. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -41,13 +45,93 @@ struct result {
 	int st;
 	uint8_t hash[16];
 	int crypto; /* libcrypto was mapped when the host was freed */
+	int fds;    /* descriptors open after the host was freed, less before */
+	unsigned warns; /* warnings and errors logged */
+	char warn[240]; /* the last of them */
 };
 
-/* One start of a host in a child: store_dir, db_hash_dir and
- * db_hash_known as given, the service (plus `other` when extra), then the
- * hash as the server has it. */
-static struct result start_known(const char *store_dir, const char *hash_dir, bool extra,
-				 const uint8_t *known, size_t known_len)
+/* One start: the stores, the database (the service, plus `other` when
+ * extra) and, when move_from is set, a rename of move_from to move_to
+ * once the host runs, before the hash is asked for (remake: an empty
+ * directory then made at move_from, where a path-based cache would go). */
+struct opts {
+	const char *store_dir, *hash_dir;
+	bool extra;
+	const uint8_t *known;
+	size_t known_len;
+	const char *move_from, *move_to;
+	bool remake;
+	bool remove; /* move_to removed after the rename (it must be empty) */
+};
+
+struct fixture {
+	struct fake_host fh; /* first: the common events' ctx */
+	struct result *r;
+};
+
+static void on_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
+{
+	struct fixture *fx = ctx;
+	if (getenv("HOST_DBHASH_VERBOSE"))
+		fprintf(stderr, "  [host %s] %s\n", layer, msg);
+	if (lvl > BH_LOG_WARN)
+		return;
+	fx->r->warns++;
+	snprintf(fx->r->warn, sizeof(fx->r->warn), "%s", msg);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1000;
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
+static void run_child(const struct opts *o, struct result *r)
+{
+	r->crypto = libcrypto_mapped(); /* 0 before: the test starts clean */
+	if (r->crypto != 0) {
+		r->crypto += 100;
+		return;
+	}
+	int fds = count_fds();
+	struct fixture fx = { .r = r };
+	fake_host_init(&fx.fh, "HOST_DBHASH_VERBOSE", BH_LOG_ERROR);
+	struct bh_host_config cfg;
+	fake_host_config(&fx.fh, &cfg, 3);
+	cfg.store_dir = o->store_dir;
+	cfg.db_hash_dir = o->hash_dir;
+	cfg.db_hash_known = o->known;
+	cfg.db_hash_known_len = o->known_len;
+	struct bh_host_events ev;
+	fake_host_events(&fx.fh, &ev);
+	ev.log = on_log;
+	fake_host_start(&fx.fh, &cfg, &ev);
+	if (o->move_from &&
+	    (rename(o->move_from, o->move_to) != 0 || (o->remake && mkdir(o->move_from, 0700) != 0) ||
+	     (o->remove && rmdir(o->move_to) != 0))) {
+		r->st = -1001;
+		return;
+	}
+	struct bh_gatts *s = bh_host_gatt_server(fx.fh.h);
+	r->st = bh_gatts_add_services(s, &svc, 1);
+	if (r->st == BH_OK && o->extra)
+		r->st = bh_gatts_add_services(s, &other, 1);
+	if (r->st == BH_OK)
+		r->st = bh_gatts_db_hash(s, r->hash);
+	r->crypto = libcrypto_mapped();
+	fake_host_fini(&fx.fh);
+	r->fds = count_fds() - fds;
+}
+
+/* One start of a host in a child, as o says; every start must leave no
+ * descriptor open once the host is freed. */
+static struct result start_with(const struct opts *o)
 {
 	int p[2];
 	assert_int_equal(pipe(p), 0);
@@ -56,30 +140,7 @@ static struct result start_known(const char *store_dir, const char *hash_dir, bo
 	if (pid == 0) {
 		close(p[0]);
 		struct result r = { .st = -1000 };
-		r.crypto = libcrypto_mapped(); /* 0 before: the test starts clean */
-		if (r.crypto == 0) {
-			struct fake_host fh;
-			fake_host_init(&fh, "HOST_DBHASH_VERBOSE", BH_LOG_ERROR);
-			struct bh_host_config cfg;
-			fake_host_config(&fh, &cfg, 3);
-			cfg.store_dir = store_dir;
-			cfg.db_hash_dir = hash_dir;
-			cfg.db_hash_known = known;
-			cfg.db_hash_known_len = known_len;
-			struct bh_host_events ev;
-			fake_host_events(&fh, &ev);
-			fake_host_start(&fh, &cfg, &ev);
-			struct bh_gatts *s = bh_host_gatt_server(fh.h);
-			r.st = bh_gatts_add_services(s, &svc, 1);
-			if (r.st == BH_OK && extra)
-				r.st = bh_gatts_add_services(s, &other, 1);
-			if (r.st == BH_OK)
-				r.st = bh_gatts_db_hash(s, r.hash);
-			r.crypto = libcrypto_mapped();
-			fake_host_fini(&fh);
-		} else {
-			r.crypto = 100 + r.crypto;
-		}
+		run_child(o, &r);
 		_exit(write(p[1], &r, sizeof(r)) == (ssize_t)sizeof(r) ? 0 : 1);
 	}
 	close(p[1]);
@@ -92,7 +153,16 @@ static struct result start_known(const char *store_dir, const char *hash_dir, bo
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_int_equal(n, (ssize_t)sizeof(r));
+	assert_int_not_equal(r.st, -1001); /* the move itself failed */
+	assert_int_equal(r.fds, 0);
 	return r;
+}
+
+static struct result start_known(const char *store_dir, const char *hash_dir, bool extra,
+				 const uint8_t *known, size_t known_len)
+{
+	struct opts o = { store_dir, hash_dir, extra, known, known_len, NULL, NULL, false, false };
+	return start_with(&o);
 }
 
 static struct result start(const char *store_dir, const char *hash_dir, bool extra)
@@ -304,6 +374,10 @@ static void test_unusable_file_still_serves_the_hash(void **state)
 	r = start("", g_dir, false);
 	assert_int_equal(r.crypto, 1);
 	assert_memory_equal(r.hash, a.hash, 16);
+	/* Said once, naming the directory as it was opened. */
+	assert_int_equal(r.warns, 1);
+	assert_non_null(strstr(r.warn, "gatt_db_hash unreadable, computing the hash"));
+	assert_non_null(strstr(r.warn, g_dir));
 
 	/* Not readable (only when that can be enforced: not as root). */
 	if (geteuid() != 0) {
@@ -402,6 +476,159 @@ static void test_default_is_the_bond_store(void **state)
 	assert_memory_equal(c.hash, a.hash, 16);
 }
 
+/* Path of NAME in g_dir. */
+static void sub(char *out, size_t cap, const char *name)
+{
+	snprintf(out, cap, "%s/%s", g_dir, name);
+}
+
+/* The cache's own directory moved while the host runs and an empty one
+ * made at its old path: the file is written into the moved directory,
+ * never the new one; a later start whose directory is moved the same way
+ * reads it from where it went (no libcrypto), and writes nothing at the
+ * old path. */
+static void test_moved_directory(void **state)
+{
+	(void)state;
+	char a[300], b[300], c[300];
+	sub(a, sizeof(a), "a");
+	sub(b, sizeof(b), "b");
+	sub(c, sizeof(c), "c");
+	assert_int_equal(mkdir(a, 0700), 0);
+	struct result ref = start("", "", false);
+	if (ref.st == BH_ENOTSUP)
+		skip();
+	struct opts o = { .store_dir = "", .hash_dir = a, .move_from = a, .move_to = b,
+			  .remake = true };
+	struct result r = start_with(&o);
+	assert_int_equal(r.st, BH_OK);
+	assert_memory_equal(r.hash, ref.hash, 16);
+	assert_int_equal(r.warns, 0);
+	assert_true(file_size(b, NULL) > 32);
+	assert_int_equal(file_size(a, NULL), 0);
+	no_leftovers(a);
+	no_leftovers(b);
+
+	o.hash_dir = o.move_from = b;
+	o.move_to = c;
+	struct result t = start_with(&o);
+	assert_int_equal(t.st, BH_OK);
+	assert_int_equal(t.crypto, 0);
+	assert_memory_equal(t.hash, ref.hash, 16);
+	assert_int_equal(t.warns, 0);
+	assert_true(file_size(c, NULL) > 32);
+	assert_int_equal(file_size(b, NULL), 0);
+}
+
+static uint32_t crc32(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+/* The file in dir with another hash and a CRC that matches it (the CRC
+ * only guards against damage): a start serving this hash read it. */
+static void forge(const char *dir, uint8_t forged[16])
+{
+	size_t n;
+	uint8_t buf[4096];
+	memcpy(buf, slurp(dir, &n), sizeof(buf));
+	assert_true(n > 32);
+	buf[n - 20] ^= 0x5a;
+	uint32_t crc = crc32(buf, n - 4);
+	for (int i = 0; i < 4; i++)
+		buf[n - 4 + i] = (uint8_t)(crc >> (8 * i));
+	memcpy(forged, buf + n - 20, 16);
+	rewrite(dir, buf, n);
+}
+
+/* Beside the bonds (db_hash_dir NULL), through the store's descriptor: the
+ * store's directory moved while the host runs gets the file, and a start
+ * whose store is then moved reads it there. Opening a store loads
+ * libcrypto anyway, so a forged file tells a hash read from it. */
+static void test_moved_store(void **state)
+{
+	(void)state;
+	char s1[300], s2[300], s3[300];
+	sub(s1, sizeof(s1), "s1");
+	sub(s2, sizeof(s2), "s2");
+	sub(s3, sizeof(s3), "s3");
+	struct opts o = { .store_dir = s1, .move_from = s1, .move_to = s2, .remake = true };
+	struct result r = start_with(&o);
+	if (r.st == BH_ENOTSUP)
+		skip();
+	assert_int_equal(r.st, BH_OK);
+	assert_int_equal(r.warns, 0);
+	assert_true(file_size(s2, NULL) > 32);
+	assert_int_equal(file_size(s1, NULL), 0);
+	no_leftovers(s2);
+
+	uint8_t forged[16];
+	forge(s2, forged);
+	o.store_dir = o.move_from = s2;
+	o.move_to = s3;
+	struct result t = start_with(&o);
+	assert_int_equal(t.st, BH_OK);
+	assert_memory_equal(t.hash, forged, 16);
+	assert_int_equal(t.warns, 0);
+	assert_int_equal(file_size(s2, NULL), 0);
+}
+
+/* The cache's directory missing at start, or not a directory: one warning
+ * naming it, no error, the hash served, nothing made. Removed while the
+ * host runs: the save fails with one warning that names the directory by
+ * its path at start (which may now be wrong), and the hash is served. */
+static void test_directory_gone(void **state)
+{
+	(void)state;
+	struct result ref = start("", "", false);
+	if (ref.st == BH_ENOTSUP)
+		skip();
+	char gone[300], plain[300], d[300], away[300];
+	sub(gone, sizeof(gone), "missing");
+	struct result r = start("", gone, false);
+	assert_int_equal(r.st, BH_OK);
+	assert_memory_equal(r.hash, ref.hash, 16);
+	assert_int_equal(r.warns, 1);
+	char want[400];
+	snprintf(want, sizeof(want),
+		 "database hash cache in the directory named %s at start: cannot open it", gone);
+	assert_non_null(strstr(r.warn, want));
+	struct stat sb;
+	assert_int_not_equal(lstat(gone, &sb), 0);
+
+	sub(plain, sizeof(plain), "plain");
+	int fd = open(plain, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	r = start("", plain, false);
+	assert_int_equal(r.st, BH_OK);
+	assert_memory_equal(r.hash, ref.hash, 16);
+	assert_int_equal(r.warns, 1);
+	assert_non_null(strstr(r.warn, "Not a directory"));
+	assert_int_equal(lstat(plain, &sb), 0);
+	assert_int_equal(sb.st_size, 0);
+
+	sub(d, sizeof(d), "d");
+	sub(away, sizeof(away), "away");
+	assert_int_equal(mkdir(d, 0700), 0);
+	struct opts o = { .store_dir = "", .hash_dir = d, .move_from = d, .move_to = away,
+			  .remove = true };
+	r = start_with(&o);
+	assert_int_equal(r.st, BH_OK);
+	assert_memory_equal(r.hash, ref.hash, 16);
+	assert_int_equal(r.warns, 1);
+	snprintf(want, sizeof(want),
+		 "database hash cache in the directory named %s at start: not saved", d);
+	assert_non_null(strstr(r.warn, want));
+	assert_int_not_equal(lstat(d, &sb), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +638,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_default_is_the_bond_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_built_in_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moved_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_moved_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_directory_gone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

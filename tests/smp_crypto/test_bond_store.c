@@ -478,7 +478,8 @@ static void test_local_identity(void **state)
 /* A store whose directory is renamed while it is open (moved while the
  * host runs) keeps saving into it: new bonds, a replaced bond and the
  * identity land in the moved directory, mode 0600, no temp file left, and
- * nothing is made again at the old path. */
+ * nothing is made again at the old path. bh_bond_store_dirfd is that
+ * directory's descriptor. */
 static void test_moved_directory(void **state)
 {
 	(void)state;
@@ -492,6 +493,14 @@ static void test_moved_directory(void **state)
 	fill_bond(&g_b, 4, BH_ADDR_RANDOM);
 	assert_int_equal(bh_bond_store_save(st, &g_a), BH_OK);
 	assert_int_equal(rename(dir, moved), 0);
+	/* The descriptor the host keeps its Database Hash file through is the
+	 * moved directory's, while its path (as opened) names nothing now. */
+	struct stat ds, ms;
+	assert_int_equal(bh_bond_store_dirfd(NULL), -1);
+	assert_int_equal(fstat(bh_bond_store_dirfd(st), &ds), 0);
+	assert_int_equal(stat(moved, &ms), 0);
+	assert_true(ds.st_ino == ms.st_ino && ds.st_dev == ms.st_dev);
+	assert_string_equal(bh_bond_store_dir(st), dir);
 	g_a.cccd_len = 1;
 	assert_int_equal(bh_bond_store_save(st, &g_a), BH_OK);
 	assert_int_equal(bh_bond_store_save(st, &g_b), BH_OK);

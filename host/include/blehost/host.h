@@ -139,10 +139,14 @@ struct bh_host_config {
 	 * database, means the hash is computed, and the file is replaced
 	 * (atomically, mode 0600) once that succeeded. Failing to read or write
 	 * it is logged, never an error. NULL (default): the bond store's
-	 * directory, none when store_dir is "". "": none. Else this directory
-	 * (it must exist), also with store_dir "": a device without bonds
-	 * then needs no libcrypto at all to start again. (Opening a bond store
-	 * loads libcrypto anyway: its files are checked with SHA-256.) */
+	 * directory, none when store_dir is "". "": none. Else this directory,
+	 * also with store_dir "": a device without bonds then needs no
+	 * libcrypto at all to start again. (Opening a bond store loads
+	 * libcrypto anyway: its files are checked with SHA-256.) The directory
+	 * is opened once, by bh_host_new (it must exist then: if it cannot be
+	 * opened, that is logged and no file is kept), and the file is reached
+	 * only through it (the bond store's through the store's): moved while
+	 * the host runs, it is still the one read and written. */
 	const char *db_hash_dir;
 	/* A gatt_db_hash file's contents (the format db_hash_dir keeps) made
 	 * when the program was built, for a database fixed at build time, as

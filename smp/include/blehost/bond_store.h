@@ -154,8 +154,17 @@ bh_status bh_bond_store_open(const char *dir, struct bh_bond_store **out);
 void bh_bond_store_close(struct bh_bond_store *st);
 /* Changes where notices go after open (NULL drops them). */
 void bh_bond_store_set_notice_cb(struct bh_bond_store *st, bh_bond_store_notice_cb cb, void *ctx);
-/* The directory in use (borrowed, valid until close). */
+/* The directory's path as the store opened it (borrowed, valid until
+ * close). The store works through the directory's descriptor, so after the
+ * directory is moved this path may name nothing or another directory: a
+ * message from a running program names it as the path at start. */
 const char *bh_bond_store_dir(const struct bh_bond_store *st);
+/* The store's directory descriptor (borrowed: never close it; valid until
+ * close), -1 for NULL, for a file the host keeps beside the bonds (the
+ * Database Hash cache): made through it, such a file stays with the bonds
+ * when the directory is moved. The store's own entries are not to be
+ * touched through it. */
+int bh_bond_store_dirfd(const struct bh_bond_store *st);
 
 /* Calls fn for each valid bond (order unspecified); fn returns nonzero to
  * stop. Damaged files are reported (and with move_aside renamed aside) and
