@@ -584,6 +584,18 @@ int bh_gap_adv_sets_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx)
 	return BH_OK;
 }
 
+bool gap_sets_own_from_gap(const struct bh_gap *gap)
+{
+	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
+		const struct gap_adv_set *s = &gap->sets[i];
+		/* A legacy set is handle 0, which the caller checks itself. */
+		if (!s->legacy && (s->state == ADV_STARTING || s->state == ADV_ON) &&
+		    !addr_given(&s->p.addr))
+			return true;
+	}
+	return false;
+}
+
 bool bh_gap_adv_set_active(const struct bh_gap *gap, uint8_t handle)
 {
 	if (handle < 1 || handle > BH_GAP_ADV_SETS_MAX)

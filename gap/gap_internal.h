@@ -342,6 +342,9 @@ void gap_sets_free(struct bh_gap *gap);
  * Advertising Data for d[0..n), fragmented per 7.8.54 and 7.8.62. */
 int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t handle,
 		       const uint8_t *d, size_t n, gap_done_fn done, uintptr_t arg);
+/* Is a set starting or running with an address of GAP's own address kind
+ * (not one the application gave it)? bh_gap_set_own_address refuses then. */
+bool gap_sets_own_from_gap(const struct bh_gap *gap);
 /* A set's own address for a peripheral link it created (handle 1..). */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
 

@@ -434,6 +434,68 @@ static void test_retries_bounded(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves the rule written in gap.h for bh_gap_set_own_address: while a set
+ * whose address came from GAP is running or starting, a change of GAP's own
+ * address (public, static, NRPA, even a fresh RPA) is refused with nothing
+ * sent, and the set keeps rotating its RPA rather than keeping the last one;
+ * a set given its own address does not hold the change up, and once the
+ * GAP-addressed set is stopped the change goes through. Started on a public
+ * GAP address, a set likewise blocks turning privacy on (it would go on
+ * advertising the identity). */
+static void test_own_address_change_refused(void **state)
+{
+	(void)state;
+	static struct fake f;
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct fake_srec r[2] = { 0 };
+	bh_addr st = { BH_ADDR_RANDOM, { 0x10, 0x22, 0x33, 0x44, 0x55, 0xc6 } };
+	uint8_t hs = start_set(&f, &r[0], BH_GAP_ADV_NONCONN, &st, 0);
+	uint8_t h = start_set(&f, &r[1], BH_GAP_ADV_NONCONN, NULL, 0);
+	size_t from = f.n;
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_PUBLIC, NULL, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_STATIC, &st, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_NRPA, NULL, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_RPA, NULL, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(f.n, from);
+	bh_addr a0 = bh_gap_adv_set_address(f.gap, h);
+	from = rotated(&f, 60000);
+	assert_int_equal(f.n - from, 3);
+	bh_addr a1;
+	expect_readdress(&f, from, h, &a1);
+	assert_memory_not_equal(a1.val, a0.val, 6);
+	assert_true(bh_rpa_resolve(irk, &a1));
+
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_PUBLIC, NULL, NULL, NULL), BH_OK);
+	assert_true(bh_gap_adv_set_active(f.gap, hs));
+	bh_gap_free(f.gap);
+
+	fake_init(&f, true);
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.read_remote_features = false;
+	fake_gap_rpa_maker(&f, &cfg, irk_make_rpa);
+	struct fake_srec rp = { 0 };
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_NONCONN } };
+	uint8_t hp;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &hp, fake_set_cb, &rp), BH_OK);
+	/* still starting: its public address is already in its parameters */
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_RPA, NULL, NULL, NULL),
+			 BH_ESTATE);
+	fake_pump(&f);
+	assert_int_equal(rp.cb, BH_OK);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_RPA, NULL, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(bh_gap_adv_set_address(f.gap, hp).type, BH_ADDR_PUBLIC);
+	assert_int_equal(bh_gap_next_deadline(f.gap), BH_NEVER);
+	bh_gap_free(f.gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_terminated_mid_rotation),
 		cmocka_unit_test(test_refused_steps),
 		cmocka_unit_test(test_retries_bounded),
+		cmocka_unit_test(test_own_address_change_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -391,7 +391,15 @@ bool bh_gap_extended_built(void);
 /* Chooses the own address kind for later scanning, advertising and
  * connecting. STATIC: `addr` (random static, top bits 0b11) or NULL to
  * generate one. Sends LE Set Random Address when random. BH_ESTATE while
- * advertising, scanning or initiating. */
+ * advertising, scanning or initiating, and while an advertising set whose
+ * address came from GAP (bh_gap_adv_set_params.addr unset) is starting or
+ * running, whatever the old and new kinds: such a set cannot follow a new
+ * kind without a restart (its Own_Address_Type is a parameter the
+ * controller refuses to change while it is enabled, Vol 4, Part E,
+ * 7.8.53), and it must not keep advertising an RPA that no longer rotates
+ * or the identity address after privacy was turned on. Stop those sets
+ * (bh_gap_adv_set_stop), change the address, start them again. Sets given
+ * their own address do not hold this up. */
 int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
 			   bh_gap_done_cb cb, void *ctx);
 /* Current own address (the random one in use, or the public BD_ADDR). */
@@ -564,7 +572,8 @@ struct bh_gap_adv_set_params {
 	/* Own address for this set only (LE Set Advertising Set Random
 	 * Address): a random static or non-resolvable one, kept as long as
 	 * the set runs. Unset (type 0 and all zero): the GAP own address's
-	 * kind; a public or static one is used as it is, an RPA or NRPA is
+	 * kind, which bh_gap_set_own_address then refuses to change until the
+	 * set stops; a public or static one is used as it is, an RPA or NRPA is
 	 * made fresh for the set at start (not GAP's current one), and each
 	 * rotation (rpa_timeout_ms) gives the running set a fresh one of the
 	 * same kind: disable, LE Set Advertising Set Random Address, enable (the
