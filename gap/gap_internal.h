@@ -114,6 +114,15 @@ struct gap_adv_set {
 	bool own_from_gap; /* own is a GAP RPA/NRPA: re-addressed at each rotation */
 	bool readdr;  /* its re-addressing (disable, address, enable) is queued */
 	bh_addr next; /* the address that re-addressing writes */
+	/* own before the re-addressing under way: until its enable is
+	 * answered, a link reported from the set came from this one (the
+	 * connection took the set before the disable) */
+	bh_addr prev;
+	/* A re-addressing's enable has gone out since the set started. A
+	 * connection that took the set before a disable may be reported after
+	 * that enable, which the controller then obeyed: a Terminated from
+	 * here on is followed by a disable so the set is surely off. */
+	bool reenabled;
 	uint8_t readdr_fails; /* refused re-addressings in a row */
 	bh_time_ms until; /* when its Duration (timeout_ms) ends */
 	uint32_t seq; /* start order, to tell which set is one too many */
@@ -345,7 +354,8 @@ int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t ha
 /* Is a set starting or running with an address of GAP's own address kind
  * (not one the application gave it)? bh_gap_set_own_address refuses then. */
 bool gap_sets_own_from_gap(const struct bh_gap *gap);
-/* A set's own address for a peripheral link it created (handle 1..). */
+/* A set's own address for a peripheral link it created (handle 1..): the
+ * one before a re-addressing still under way. */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
 
 /* gap_adv_sets_rpa.c: a rotation of the GAP's RPA/NRPA re-addresses the

@@ -587,7 +587,23 @@ struct bh_gap_adv_set_params {
 	 * address, logs a warning and tries again within a second (three
 	 * times in a row, then at the next rotation); a refused enable leaves
 	 * it off the air: on_stopped with the controller's error.
-	 * bh_gap_adv_set_address tells the address in use. */
+	 * bh_gap_adv_set_address tells the address in use (the old one until
+	 * the re-addressing's enable is answered).
+	 * A connection that took the set just before a re-addressing's disable
+	 * may be reported (Advertising Set Terminated) after the controller
+	 * answered that disable, the address and even the enable, which then
+	 * put the set back on the air. The set ends once (on_stopped BH_OK,
+	 * the link's local address the one it had before the re-addressing if
+	 * the enable was not answered yet, else the new one: the host cannot
+	 * tell which the central saw), and once the set has been re-addressed
+	 * any Terminated is followed by one more disable of the set, sent
+	 * before on_stopped, so the controller is surely off as the host
+	 * says. A Terminated that reaches a set still starting, before its
+	 * enable went out, is news of an earlier run of the handle and does
+	 * not end the new run. Max_Extended_Advertising_Events: the controller
+	 * reports the events it sent only when the set ends, so a re-enable
+	 * cannot subtract them; max_events bounds each stretch between
+	 * rotations, not the set's whole run. */
 	bh_addr addr;
 	const struct bh_gap_periodic_params *periodic; /* NULL = none */
 };
@@ -604,7 +620,9 @@ struct bh_gap_adv_set_params {
  * controller's error. BH_EBUSY when all sets are in use. */
 int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params *p,
 			 uint8_t *handle, bh_gap_done_cb cb, void *ctx);
-/* Disables and removes one set (no on_stopped). BH_ESTATE if not running. */
+/* Disables and removes one set (no on_stopped). BH_ESTATE if not running.
+ * A connection reported after the stop (it took the set just before the
+ * disable) is still the set's (bh_gap_conn_adv_handle, its local address). */
 int bh_gap_adv_set_stop(struct bh_gap *gap, uint8_t handle);
 /* Disables and removes every set started here (LE Clear Advertising Sets
  * when bh_gap_adv_start is not using handle 0 too). cb when done. */
