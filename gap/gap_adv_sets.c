@@ -625,7 +625,10 @@ bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out)
 	/* A legacy set is handle 0, which rotations re-address. Until a
 	 * re-addressing's enable is answered the set is off or on its old
 	 * address: a connection reported then took it before the disable. */
-	*out = s->legacy ? gap->adv_own : s->readdr ? s->prev : s->own;
+	if (s->legacy)
+		gap_adv_link_addr(gap, out);
+	else
+		*out = s->readdr ? s->prev : s->own;
 	return true;
 }
 

@@ -205,6 +205,14 @@ struct bh_gap {
 	bh_time_ms adv_deadline;
 	bool adv_has_params; /* a restartable copy is stored */
 	bh_addr adv_own;     /* address used by the advertising set */
+	/* A rotation's re-enable is queued or out (adv_readdr): a link reported
+	 * meanwhile took handle 0 before the rotation's disable, from adv_prev.
+	 * Once it has been answered (adv_reenabled), a connection or
+	 * Terminated is followed by one more disable: the controller may have
+	 * obeyed the re-enable after the connection took the advertising. */
+	bh_addr adv_prev;
+	bool adv_readdr;
+	bool adv_reenabled;
 
 	/* initiating */
 	enum gap_init_state init_state;
@@ -306,6 +314,9 @@ void gap_adv_reset(struct bh_gap *gap, bh_status reason);
 int gap_adv_queue_enable(struct bh_gap *gap, bool enable);
 bool gap_adv_directed(const struct bh_gap *gap);
 void gap_adv_step_failed(struct bh_gap *gap, bh_status st);
+/* The address a peripheral link from handle 0 came from: the one before a
+ * rotation whose re-enable is not answered yet. */
+void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out);
 
 /* gap.c: extended command families, decided once per controller. Built
  * with -Dext_adv=false (BH_GAP_NO_EXT) every family is legacy on every

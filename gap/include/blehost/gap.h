@@ -516,7 +516,16 @@ struct bh_gap_adv_params {
 	bool restart_on_disconnect; /* re-advertise when a peripheral link ends */
 	bh_addr peer;             /* directed advertising target */
 	/* Advertising stopped by itself: BH_ETIMEDOUT, BH_OK (a connection
-	 * took it: see port.connected), or the controller's error. */
+	 * took it: see port.connected), or the controller's error. With an
+	 * RPA or NRPA, each rotation disables the advertising, writes the new
+	 * address and enables it again: a refused re-enable ends it here with
+	 * the controller's status. A connection that took it just before the
+	 * rotation's disable may be reported after any of those answers: the
+	 * re-enable is then dropped if not sent yet, else followed by one more
+	 * disable (sent before on_stopped), so the controller is off as the
+	 * host says; the link's local address is the one before the rotation
+	 * until the re-enable is answered, the new one after (the host cannot
+	 * tell which the central saw). */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
