@@ -536,6 +536,7 @@ static int stop_one(struct bh_gap *gap, unsigned i)
 		return rc;
 	bool starting = s->state == ADV_STARTING;
 	gap_cmd_drop(gap, PROC_SET(i));
+	s->late = true;
 	/* A link reported from now on came from the address before the
 	 * re-addressing this stop cuts short (see gap_sets_on_terminated). */
 	if (s->readdr)
@@ -692,15 +693,20 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 		if (c->c.role == BH_GAP_ROLE_PERIPHERAL)
 			gap_sets_own(gap, handle, &c->c.local);
 	}
+	/* Whichever run it reports, the one a stop may leave owed has come. */
+	bool late = s->late;
+	s->late = false;
 	if (!live)
 		return;
 	/* Advertising Timeout / Limit Reached: its Duration or event limit. */
 	bh_status why = status == 0x3c || status == 0x43 ? BH_ETIMEDOUT : BH_HCI_STATUS(status);
 	if (status == 0)
 		why = BH_OK;
-	if (s->reenabled) {
+	if (s->reenabled || late) {
 		/* Ended before a re-addressing's disable, the set may since have
-		 * been enabled again by that re-addressing: off for sure. A set
+		 * been enabled again by that re-addressing; or this is late news
+		 * of the run before, and the controller has this one on: off for
+		 * sure (the application hears on_stopped either way). A set
 		 * already off stays off whatever the answer (some controllers
 		 * say Command Disallowed), so the answer is ignored. Queued
 		 * before on_stopped, which may start the handle anew, and not
@@ -726,6 +732,7 @@ void gap_sets_reset(struct bh_gap *gap, bh_status reason)
 	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
 		struct gap_adv_set *s = &gap->sets[i];
 		s->readdr = false;
+		s->late = false; /* a controller reset reports nothing of before */
 		if (s->state == ADV_IDLE)
 			continue;
 		if (s->state == ADV_STOPPING) {

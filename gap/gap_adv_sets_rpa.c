@@ -119,8 +119,10 @@ static void readdr_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 		return;
 	default:
 		s->readdr = false;
-		if (st) /* disabled and refused again: off the air, and it says so */
+		if (st) { /* disabled and refused again: off the air, and it says so */
+			s->late = true; /* a connection may have taken it before the disable */
 			gap_set_ended(gap, i, st);
+		}
 		return;
 	}
 }

@@ -123,6 +123,12 @@ struct gap_adv_set {
 	 * that enable, which the controller then obeyed: a Terminated from
 	 * here on is followed by a disable so the set is surely off. */
 	bool reenabled;
+	/* The host ended a run of this handle (a stop, a refused re-enable)
+	 * and no Terminated has come since: one may still, reporting a
+	 * connection or a Duration that ended that run just before its
+	 * disable, and it cannot be told from the next run's own. A
+	 * Terminated of the next run is followed by a disable as well. */
+	bool late;
 	uint8_t readdr_fails; /* refused re-addressings in a row */
 	bh_time_ms until; /* when its Duration (timeout_ms) ends */
 	uint32_t seq; /* start order, to tell which set is one too many */

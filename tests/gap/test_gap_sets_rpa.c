@@ -735,6 +735,27 @@ static void test_race_refused_enable_then_taken(void **state)
 	assert_true(bh_gap_adv_set_active(f.gap, h));
 	bh_gap_free(f.gap);
 
+	/* The same, the late Terminated coming once the new run's enable was
+	 * answered: it ends the new run, and one more disable follows. */
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	r = (struct fake_srec){ 0 };
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
+	fake_pump(&f);
+	memset(&race_again, 0, sizeof(race_again));
+	rotate(&f, 60000);
+	answer(&f, 0);
+	answer(&f, 0);
+	answer(&f, 0x0c);
+	fake_pump(&f);
+	assert_int_equal(race_again.cb, BH_OK);
+	size_t from = f.n;
+	taken(&f, h, 0);
+	fake_pump(&f);
+	assert_int_equal(race_again.stop_n, 1);
+	assert_int_equal(f.n - from, 1);
+	expect_disable(&f, from, h);
+	bh_gap_free(f.gap);
+
 	/* A new run whose enable is out: a Terminated is its own. */
 	rpa_gap(&f, BH_GAP_OWN_RPA);
 	struct fake_srec r2 = { 0 };
@@ -800,6 +821,54 @@ static void test_race_taken_during_stop(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves the stop path's other window: a connection that took the set just
+ * before the stop's disable, reported only once the application has started
+ * the handle again and that run's enable was answered. The host cannot tell
+ * it from the new run's own Terminated; it ends the new run (on_stopped,
+ * BH_OK) and disables the handle once more, so the controller is not left
+ * advertising a run the host says ended. A Terminated that did come while
+ * the set was stopping settles it: the next run's Terminated is then all
+ * the controller did, with no extra disable. */
+static void test_race_taken_after_stop_and_restart(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct fake_srec r = { 0 };
+	bh_addr old;
+	uint8_t h = conn_set(&f, &r, &old);
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	fake_pump(&f);
+	struct fake_srec r2 = { 0 };
+	assert_int_equal(start_set(&f, &r2, BH_GAP_ADV_CONN, NULL, 0), h);
+	size_t from = f.n;
+	taken(&f, h, 0);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 1);
+	expect_disable(&f, from, h);
+	assert_int_equal(r2.stop_n, 1);
+	assert_int_equal(r2.stop, BH_OK);
+	assert_false(bh_gap_adv_set_active(f.gap, h));
+	assert_int_equal(r.stop_n, 0);
+	bh_gap_free(f.gap);
+
+	r = (struct fake_srec){ 0 };
+	h = conn_set(&f, &r, &old);
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	taken(&f, h, 0); /* while stopping */
+	fake_pump(&f);
+	r2 = (struct fake_srec){ 0 };
+	assert_int_equal(start_set(&f, &r2, BH_GAP_ADV_CONN, NULL, 0), h);
+	from = f.n;
+	fake_conn_complete(&f, 0, 0x0043, 1, &race_peer);
+	uint8_t e[5] = { 0, h, 0x43, 0x00, 0 };
+	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, e, 5);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_int_equal(r2.stop_n, 1);
+	assert_int_equal(bh_gap_conn_adv_handle(f.gap, 0x0043), h);
+	bh_gap_free(f.gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -820,6 +889,7 @@ int main(void)
 		cmocka_unit_test(test_race_taken_after_enable),
 		cmocka_unit_test(test_race_refused_enable_then_taken),
 		cmocka_unit_test(test_race_taken_during_stop),
+		cmocka_unit_test(test_race_taken_after_stop_and_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -609,7 +609,10 @@ struct bh_gap_adv_set_params {
 	 * before on_stopped, so the controller is surely off as the host
 	 * says. A Terminated that reaches a set still starting, before its
 	 * enable went out, is news of an earlier run of the handle and does
-	 * not end the new run. Max_Extended_Advertising_Events: the controller
+	 * not end the new run; one that comes later cannot be told from the
+	 * new run's own, so after the host ended a run (a stop, a refused
+	 * re-enable) the next run's Terminated, if none came in between, is
+	 * followed by one more disable too. Max_Extended_Advertising_Events: the controller
 	 * reports the events it sent only when the set ends, so a re-enable
 	 * cannot subtract them; max_events bounds each stretch between
 	 * rotations, not the set's whole run. */
@@ -631,7 +634,9 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 			 uint8_t *handle, bh_gap_done_cb cb, void *ctx);
 /* Disables and removes one set (no on_stopped). BH_ESTATE if not running.
  * A connection reported after the stop (it took the set just before the
- * disable) is still the set's (bh_gap_conn_adv_handle, its local address). */
+ * disable) is still the set's (bh_gap_conn_adv_handle, its local address);
+ * reported only once the handle runs again, it ends that run (see
+ * bh_gap_adv_set_params.addr on late reports). */
 int bh_gap_adv_set_stop(struct bh_gap *gap, uint8_t handle);
 /* Disables and removes every set started here (LE Clear Advertising Sets
  * when bh_gap_adv_start is not using handle 0 too). cb when done. */
