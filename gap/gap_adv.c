@@ -117,6 +117,7 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			/* Disabled for the rotation and not enabled again: off the
 			 * air, and it says so. */
 			gap_log(gap, BH_LOG_WARN, "adv re-enable after rotation: %s", bh_strerror(st));
+			gap->adv_late = true;
 			stopped(gap, st);
 			return;
 		}
@@ -134,19 +135,34 @@ void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
 	*out = gap->adv_readdr ? gap->adv_prev : gap->adv_own;
 }
 
+static bool in_flight(const struct bh_gap *gap, uintptr_t arg)
+{
+	return gap->inflight && gap->inflight_done == adv_done && gap->inflight_arg == arg;
+}
+
+/* The controller says a run ended (a connection, its duration). Is it this
+ * run's end? Starting, the run is not on the air before its enable goes
+ * out: the news is of the run before (adv_late), and must not end this
+ * one. The owed news has come either way. */
+static bool run_ended(struct bh_gap *gap, bool *late)
+{
+	*late = gap->adv_late;
+	gap->adv_late = false;
+	return gap->adv_state == ADV_ON || (gap->adv_state == ADV_STARTING && in_flight(gap, ADV_ENABLED));
+}
+
 /* The controller ended the advertising (a connection, its duration): if a
  * rotation's re-enable has gone out, the end may have come before that
- * rotation's disable and the controller obeyed the re-enable after it, so
- * it may be advertising again while the host says it stopped. One more
- * disable makes sure; advertising already off stays off whatever the
- * answer (7.8.9: no effect), so the answer is ignored. Not under PROC_ADV,
- * which stopped() drops, and queued before on_stopped, which may start
- * advertising anew. */
-static void make_sure_off(struct bh_gap *gap)
+ * rotation's disable and the controller obeyed the re-enable after it; or
+ * (late) the news may be of the run before, and this one is on. Either
+ * way the controller may be advertising while the host says it stopped.
+ * One more disable makes sure; advertising already off stays off whatever
+ * the answer (7.8.9: no effect), so the answer is ignored. Not under
+ * PROC_ADV, which stopped() drops, and queued before on_stopped, which may
+ * start advertising anew. */
+static void make_sure_off(struct bh_gap *gap, bool late)
 {
-	bool out = gap->adv_reenabled || (gap->inflight && gap->inflight_done == adv_done &&
-					  gap->inflight_arg == ADV_ROTATE_ON);
-	if (!out)
+	if (!late && !gap->adv_reenabled && !in_flight(gap, ADV_ROTATE_ON))
 		return;
 	bool ext = gap_ext_adv(gap);
 	uint8_t p[6] = { 0, 1, ADV_HANDLE };
@@ -429,6 +445,7 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 
 static int queue_stop(struct bh_gap *gap, bh_status reason)
 {
+	gap->adv_late = true;
 	gap->adv_state = ADV_STOPPING;
 	gap->adv_stop_reason = reason;
 	gap->adv_deadline = BH_NEVER;
@@ -465,13 +482,14 @@ void gap_adv_timeout(struct bh_gap *gap)
 
 void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s)
 {
-	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
-		return;
 	if (gap_ext_adv(gap))
 		return; /* Advertising Set Terminated says which set, and that it stopped */
 	/* Legacy advertising ends when a connection is created (Vol 6, Part B, 4.4.2). */
+	bool late;
+	if (!run_ended(gap, &late))
+		return;
 	s->from_adv = true;
-	make_sure_off(gap);
+	make_sure_off(gap, late);
 	stopped(gap, BH_OK);
 }
 
@@ -484,9 +502,10 @@ void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 		return;
 	uint8_t status = p[0];
 	uint16_t conn = bh_get16(p + 2) & 0x0fff;
-	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
+	bool late;
+	if (!run_ended(gap, &late))
 		return;
-	make_sure_off(gap);
+	make_sure_off(gap, late);
 	if (status == 0) {
 		for (unsigned i = 0; i < gap->cfg.max_connections; i++)
 			if (gap->conns[i].used && gap->conns[i].c.handle == conn)

@@ -219,6 +219,11 @@ struct bh_gap {
 	bh_addr adv_prev;
 	bool adv_readdr;
 	bool adv_reenabled;
+	/* The host ended a run (a stop, its own timeout, a refused re-enable)
+	 * and no connection or Terminated has come since: one may still,
+	 * from just before that run's disable, and cannot be told from the
+	 * next run's own, so that one is followed by a disable too. */
+	bool adv_late;
 
 	/* initiating */
 	enum gap_init_state init_state;

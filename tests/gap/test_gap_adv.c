@@ -528,6 +528,15 @@ static void test_rpa_rotation(void **state)
 	assert_null(bh_gap_new(&cfg, &f.env, &port));
 }
 
+/* Answers the next unanswered command with status (0 = success). */
+static void answer(struct fake *f, uint8_t status)
+{
+	assert_true(f->next_done < f->n);
+	struct fake_cmd *c = &f->cmds[f->next_done++];
+	uint8_t ret[1] = { status };
+	c->cb(c->ctx, status ? BH_HCI_STATUS(status) : BH_OK, ret, 1);
+}
+
 static void test_connection_before_enable_confirmed(void **state)
 {
 	(void)state;
@@ -537,7 +546,11 @@ static void test_connection_before_enable_confirmed(void **state)
 	struct arec r = { 0 };
 	struct bh_gap_adv_params p = params(&r, BH_GAP_ADV_CONN);
 	assert_int_equal(bh_gap_adv_start(f.gap, &p, adv_cb, &r), BH_OK);
-	/* The link comes before the enable's Command Complete is processed. */
+	/* The link comes before the enable's Command Complete is processed
+	 * (the enable is out: before it, the controller is not advertising
+	 * this run, and a link would be news of an earlier one). */
+	while (f.cmds[f.n - 1].op != BH_HCI_LE_SET_ADV_ENABLE)
+		answer(&f, 0);
 	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
 	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
 	assert_int_equal(r.cb_n, 1);
@@ -603,15 +616,6 @@ static void test_extended_rpa_rotation_and_reset(void **state)
 	assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
 	assert_int_equal(f.cmds[from + 1].op, BH_HCI_LE_SET_SCAN_PARAMS);
 	bh_gap_free(f.gap);
-}
-
-/* Answers the next unanswered command with status (0 = success). */
-static void answer(struct fake *f, uint8_t status)
-{
-	assert_true(f->next_done < f->n);
-	struct fake_cmd *c = &f->cmds[f->next_done++];
-	uint8_t ret[1] = { status };
-	c->cb(c->ctx, status ? BH_HCI_STATUS(status) : BH_OK, ret, 1);
 }
 
 /* Connectable advertising on handle 0 (legacy commands unless ext) from
@@ -728,6 +732,85 @@ static void test_rotation_races(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Starts connectable advertising on handle 0 with every command answered. */
+static void adv_on(struct fake *f, struct arec *r)
+{
+	*r = (struct arec){ 0 };
+	struct bh_gap_adv_params p = params(r, BH_GAP_ADV_CONN);
+	assert_int_equal(bh_gap_adv_start(f->gap, &p, adv_cb, r), BH_OK);
+	fake_pump(f);
+	assert_int_equal(r->cb, BH_OK);
+}
+
+/* Proves handle 0's stop window (legacy commands): a connection that took
+ * the advertising just before the stop's disable, reported only once the
+ * application advertises again. Reported before the new run's enable went
+ * out, it is news of the old run: the new run goes on (the old code ended
+ * it, then enabled it: on the air while the host said it stopped).
+ * Reported after that enable was answered, the host cannot tell it from
+ * the new run's own link: it ends the run and disables once more. Once a
+ * connection came while stopping, the next run's link brings no extra
+ * disable. */
+static void test_late_link_after_stop(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.read_remote_features = false;
+	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
+	struct arec r, r2;
+
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_on(&f, &r);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_pump(&f);
+	r2 = (struct arec){ 0 };
+	struct bh_gap_adv_params p = params(&r2, BH_GAP_ADV_CONN);
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, adv_cb, &r2), BH_OK);
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer); /* its enable not out yet */
+	assert_int_equal(r2.stop_n, 0);
+	fake_pump(&f);
+	assert_int_equal(r2.cb, BH_OK);
+	assert_int_equal(r2.stop_n, 0);
+	assert_true(bh_gap_advertising(f.gap));
+	assert_int_equal(bh_gap_conn_count(f.gap), 1);
+	bh_gap_free(f.gap);
+
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_on(&f, &r);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_pump(&f);
+	adv_on(&f, &r2);
+	size_t from = f.n;
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 1);
+	assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_ADV_ENABLE);
+	assert_int_equal(f.cmds[from].p[0], 0);
+	assert_int_equal(r2.stop_n, 1);
+	assert_int_equal(r2.stop, BH_OK);
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_on(&f, &r);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer); /* while stopping */
+	fake_pump(&f);
+	assert_int_equal(r.stop_n, 0);
+	adv_on(&f, &r2);
+	from = f.n;
+	fake_conn_complete(&f, 0, 0x0002, 1, &peer);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_int_equal(r2.stop_n, 1);
+	bh_gap_free(f.gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -742,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_connection_before_enable_confirmed),
 		cmocka_unit_test(test_extended_rpa_rotation_and_reset),
 		cmocka_unit_test(test_rotation_races),
+		cmocka_unit_test(test_late_link_after_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -538,7 +538,12 @@ struct bh_gap_adv_params {
 int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_gap_done_cb cb,
 		     void *ctx);
 /* Stops advertising (no on_stopped for a stop the caller asked for) and
- * cancels a pending restart_on_disconnect. BH_ESTATE if there is neither. */
+ * cancels a pending restart_on_disconnect. BH_ESTATE if there is neither.
+ * A connection that took the advertising just before the stop's disable
+ * may be reported after it: while no new advertising runs, or before the
+ * new one's enable went out, it ends nothing; once a new run's enable went
+ * out it cannot be told from that run's own, which it ends (on_stopped,
+ * BH_OK) with one more disable so the controller is off as well. */
 int bh_gap_adv_stop(struct bh_gap *gap);
 bool bh_gap_advertising(const struct bh_gap *gap);
 
