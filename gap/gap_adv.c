@@ -116,7 +116,8 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		if (st) {
 			/* Disabled for the rotation and not enabled again: off the
 			 * air, and it says so. */
-			gap_log(gap, BH_LOG_WARN, "adv re-enable after rotation: %s", bh_strerror(st));
+			gap_log(gap, BH_LOG_WARN, "adv re-enable after rotation: %s",
+				bh_strerror(st));
 			gap->adv_late = true;
 			stopped(gap, st);
 			return;
@@ -148,7 +149,8 @@ static bool run_ended(struct bh_gap *gap, bool *late)
 {
 	*late = gap->adv_late;
 	gap->adv_late = false;
-	return gap->adv_state == ADV_ON || (gap->adv_state == ADV_STARTING && in_flight(gap, ADV_ENABLED));
+	return gap->adv_state == ADV_ON ||
+	       (gap->adv_state == ADV_STARTING && in_flight(gap, ADV_ENABLED));
 }
 
 /* The controller ended the advertising (a connection, its duration): if a
