@@ -1,6 +1,7 @@
 /* Advertising command sequences (exact parameter bytes), timeouts,
- * extended fragmentation, connections ending advertising, restart, and own
- * addresses (static, RPA, NRPA, rotation). */
+ * extended fragmentation, connections ending advertising, restart, own
+ * addresses (static, RPA, NRPA, rotation), and connections reported late
+ * against a rotation's or a stop's commands. */
 #include "fake_hci.h"
 
 struct arec {

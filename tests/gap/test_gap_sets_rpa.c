@@ -4,7 +4,11 @@
  * 7.8.56), one of its own per set, resolvable with the local IRK
  * (bh_rpa_resolve, the code that resolves peers' RPAs); a set given its own
  * address is left alone; a set stopped or ended mid-rotation leaves nothing
- * queued; a refused step leaves the set in the state the header names. */
+ * queued; a refused step leaves the set in the state the header names.
+ * GAP's own address cannot change under a set that took it from GAP. A
+ * connection reported late, in each order a controller can give it against
+ * a re-addressing's or a stop's commands, leaves the host and the
+ * controller agreeing that the set is off ("race_*"). */
 #include "fake_hci.h"
 
 #include <blehost/privacy.h>
