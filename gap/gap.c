@@ -473,8 +473,15 @@ int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const 
 {
 	if (kind > BH_GAP_OWN_NRPA)
 		return BH_EINVAL;
+	/* A running set whose address came from GAP is refused like handle 0:
+	 * following a new kind would need LE Set Extended Advertising
+	 * Parameters (Own_Address_Type), which 7.8.53 disallows while the set
+	 * is enabled, so it would be a restart the application should choose;
+	 * and left alone the set would keep an address GAP no longer rotates,
+	 * or advertise the identity after privacy was asked for. */
 	if (gap->scan_state != SCAN_IDLE || gap->adv_state != ADV_IDLE ||
-	    gap->init_state != INIT_IDLE || gap->rotating || gap->addr_cb)
+	    gap->init_state != INIT_IDLE || gap->rotating || gap->addr_cb ||
+	    gap_sets_own_from_gap(gap))
 		return BH_ESTATE;
 	bh_addr a = { 0 };
 	if (kind == BH_GAP_OWN_STATIC && addr) {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE };
+enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ON };
 
 #define EXT_FRAG_MAX 251 /* Advertising_Data per LE Set Extended Advertising Data */
 #define ADV_HANDLE 0
@@ -45,6 +45,9 @@ static void start_failed(struct bh_gap *gap, bh_status st)
 
 static void stopped(struct bh_gap *gap, bh_status reason)
 {
+	/* A rotation's re-enable still queued would put it back on the air. */
+	gap_cmd_drop(gap, PROC_ADV);
+	gap->adv_readdr = false;
 	gap->adv_state = ADV_IDLE;
 	gap->adv_deadline = BH_NEVER;
 	/* Stopped before the enable was confirmed (a connection came at once):
@@ -106,11 +109,68 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			stopped(gap, gap->adv_stop_reason);
 		}
 		return;
+	case ADV_ROTATE_ON:
+		gap->adv_readdr = false;
+		if (gap->adv_state != ADV_ON)
+			return; /* ended or being stopped meanwhile */
+		if (st) {
+			/* Disabled for the rotation and not enabled again: off the
+			 * air, and it says so. */
+			gap_log(gap, BH_LOG_WARN, "adv re-enable after rotation: %s",
+				bh_strerror(st));
+			gap->adv_late = true;
+			stopped(gap, st);
+			return;
+		}
+		gap->adv_reenabled = true;
+		return;
 	default:
 		if (st && arg == ADV_ROTATE)
-			gap_log(gap, BH_LOG_WARN, "adv re-enable after rotation: %s", bh_strerror(st));
+			gap_log(gap, BH_LOG_WARN, "adv rotation step: %s", bh_strerror(st));
 		return;
 	}
+}
+
+void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
+{
+	*out = gap->adv_readdr ? gap->adv_prev : gap->adv_own;
+}
+
+static bool in_flight(const struct bh_gap *gap, uintptr_t arg)
+{
+	return gap->inflight && gap->inflight_done == adv_done && gap->inflight_arg == arg;
+}
+
+/* The controller says a run ended (a connection, its duration). Is it this
+ * run's end? Starting, the run is not on the air before its enable goes
+ * out: the news is of the run before (adv_late), and must not end this
+ * one. The owed news has come either way. */
+static bool run_ended(struct bh_gap *gap, bool *late)
+{
+	*late = gap->adv_late;
+	gap->adv_late = false;
+	return gap->adv_state == ADV_ON ||
+	       (gap->adv_state == ADV_STARTING && in_flight(gap, ADV_ENABLED));
+}
+
+/* The controller ended the advertising (a connection, its duration): if a
+ * rotation's re-enable has gone out, the end may have come before that
+ * rotation's disable and the controller obeyed the re-enable after it; or
+ * (late) the news may be of the run before, and this one is on. Either
+ * way the controller may be advertising while the host says it stopped.
+ * One more disable makes sure; advertising already off stays off whatever
+ * the answer (7.8.9: no effect), so the answer is ignored. Not under
+ * PROC_ADV, which stopped() drops, and queued before on_stopped, which may
+ * start advertising anew. */
+static void make_sure_off(struct bh_gap *gap, bool late)
+{
+	if (!late && !gap->adv_reenabled && !in_flight(gap, ADV_ROTATE_ON))
+		return;
+	bool ext = gap_ext_adv(gap);
+	uint8_t p[6] = { 0, 1, ADV_HANDLE };
+	if (gap_cmd(gap, PROC_MISC, ext ? BH_HCI_LE_SET_EXT_ADV_ENABLE : BH_HCI_LE_SET_ADV_ENABLE, p,
+		    ext ? 6 : 1, adv_done, ADV_IGNORE))
+		gap_log(gap, BH_LOG_WARN, "advertising ended; no room to make sure it is off");
 }
 
 void gap_adv_step_failed(struct bh_gap *gap, bh_status st)
@@ -155,6 +215,10 @@ static int queue_enable(struct bh_gap *gap, bool enable, uintptr_t arg)
 
 int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 {
+	if (enable) {
+		gap->adv_prev = gap->adv_own;
+		gap->adv_readdr = true;
+	}
 	if (gap_ext_adv(gap)) {
 		if (enable && !gap->adv.anonymous && gap->own_kind != BH_GAP_OWN_PUBLIC) {
 			uint8_t p[7] = { ADV_HANDLE };
@@ -165,7 +229,7 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 	} else if (enable) {
 		gap->adv_own = gap->rand_addr;
 	}
-	return queue_enable(gap, enable, ADV_ROTATE);
+	return queue_enable(gap, enable, enable ? ADV_ROTATE_ON : ADV_ROTATE);
 }
 
 /* Both legacy data commands always carry 31 octets, zero padded (7.8.7). */
@@ -298,6 +362,7 @@ static int adv_queue_start(struct bh_gap *gap)
 		gap_own_address(gap, &gap->adv_own);
 	gap->adv_state = ADV_STARTING;
 	gap->adv_stop_reason = BH_OK;
+	gap->adv_readdr = gap->adv_reenabled = false;
 	rc = ext ? queue_ext(gap, own_type, use_rand ? &rand : NULL) : queue_legacy(gap, own_type);
 	if (rc) {
 		gap_cmd_drop(gap, PROC_ADV);
@@ -382,6 +447,7 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 
 static int queue_stop(struct bh_gap *gap, bh_status reason)
 {
+	gap->adv_late = true;
 	gap->adv_state = ADV_STOPPING;
 	gap->adv_stop_reason = reason;
 	gap->adv_deadline = BH_NEVER;
@@ -418,12 +484,14 @@ void gap_adv_timeout(struct bh_gap *gap)
 
 void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s)
 {
-	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
-		return;
 	if (gap_ext_adv(gap))
 		return; /* Advertising Set Terminated says which set, and that it stopped */
 	/* Legacy advertising ends when a connection is created (Vol 6, Part B, 4.4.2). */
+	bool late;
+	if (!run_ended(gap, &late))
+		return;
 	s->from_adv = true;
+	make_sure_off(gap, late);
 	stopped(gap, BH_OK);
 }
 
@@ -436,8 +504,10 @@ void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 		return;
 	uint8_t status = p[0];
 	uint16_t conn = bh_get16(p + 2) & 0x0fff;
-	if (gap->adv_state != ADV_ON && gap->adv_state != ADV_STARTING)
+	bool late;
+	if (!run_ended(gap, &late))
 		return;
+	make_sure_off(gap, late);
 	if (status == 0) {
 		for (unsigned i = 0; i < gap->cfg.max_connections; i++)
 			if (gap->conns[i].used && gap->conns[i].c.handle == conn)

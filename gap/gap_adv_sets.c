@@ -474,6 +474,7 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 	s->own_from_gap = false;
 	s->readdr = false;
 	s->readdr_fails = 0;
+	s->reenabled = false;
 	if (addr_given(&p->addr)) {
 		s->own = p->addr;
 		own_type = BH_ADDR_RANDOM;
@@ -535,6 +536,11 @@ static int stop_one(struct bh_gap *gap, unsigned i)
 		return rc;
 	bool starting = s->state == ADV_STARTING;
 	gap_cmd_drop(gap, PROC_SET(i));
+	s->late = true;
+	/* A link reported from now on came from the address before the
+	 * re-addressing this stop cuts short (see gap_sets_on_terminated). */
+	if (s->readdr)
+		s->own = s->prev;
 	s->readdr = false;
 	s->state = ADV_STOPPING;
 	if (starting)
@@ -584,6 +590,18 @@ int bh_gap_adv_sets_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx)
 	return BH_OK;
 }
 
+bool gap_sets_own_from_gap(const struct bh_gap *gap)
+{
+	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
+		const struct gap_adv_set *s = &gap->sets[i];
+		/* A legacy set is handle 0, which the caller checks itself. */
+		if (!s->legacy && (s->state == ADV_STARTING || s->state == ADV_ON) &&
+		    !addr_given(&s->p.addr))
+			return true;
+	}
+	return false;
+}
+
 bool bh_gap_adv_set_active(const struct bh_gap *gap, uint8_t handle)
 {
 	if (handle < 1 || handle > BH_GAP_ADV_SETS_MAX)
@@ -605,8 +623,13 @@ bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out)
 	if (handle < 1 || handle > BH_GAP_ADV_SETS_MAX)
 		return false;
 	const struct gap_adv_set *s = &gap->sets[handle - 1];
-	/* A legacy set is handle 0, which rotations re-address. */
-	*out = s->legacy ? gap->adv_own : s->own;
+	/* A legacy set is handle 0, which rotations re-address. Until a
+	 * re-addressing's enable is answered the set is off or on its old
+	 * address: a connection reported then took it before the disable. */
+	if (s->legacy)
+		gap_adv_link_addr(gap, out);
+	else
+		*out = s->readdr ? s->prev : s->own;
 	return true;
 }
 
@@ -631,8 +654,22 @@ int bh_gap_adv_read_limits(struct bh_gap *gap, bh_gap_adv_limits_cb cb, void *ct
 	return rc;
 }
 
+/* Has set i's enable, the last step of its start, gone out? */
+static bool start_enable_sent(const struct bh_gap *gap, unsigned i)
+{
+	return gap->inflight && gap->inflight_done == set_done &&
+	       gap->inflight_arg == ARG(S_ENABLED, i);
+}
+
 /* LE Advertising Set Terminated (7.7.65.18) for handles 1..: a connection
- * took the set, or its Duration / Max_Extended_Advertising_Events ran out. */
+ * took the set, or its Duration / Max_Extended_Advertising_Events ran out.
+ *
+ * The controller reports a connection when it is made, which may be after
+ * it answered commands the host sent later: a connection that took the set
+ * just before a disable (a re-addressing's or a stop's) can be reported
+ * after that disable, and after a re-addressing's enable that put the set
+ * back on the air. The host and the controller are kept in step for each
+ * order (tests: test_gap_sets_rpa, "race_*"). */
 void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
 	struct bh_rd r = bh_rd_init(p, len);
@@ -641,20 +678,46 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	uint16_t conn = bh_rd_u16(&r) & 0x0fff;
 	bh_rd_u8(&r);
 	struct gap_adv_set *s = set_at(gap, handle);
-	if (!bh_rd_ok(&r) || !s || s->legacy || (s->state != ADV_ON && s->state != ADV_STARTING))
+	if (!bh_rd_ok(&r) || !s || s->legacy)
+		return;
+	unsigned i = (unsigned)(handle - 1);
+	/* A set starting is not on the air before its enable goes out: a
+	 * Terminated then is late news of an earlier run of the handle (a
+	 * connection that took it just before it was stopped or ended), which
+	 * must not end the run the application has just started. */
+	bool live = s->state == ADV_ON || (s->state == ADV_STARTING && start_enable_sent(gap, i));
+	struct gap_conn_slot *c = status == 0 ? gap_slot_find(gap, conn) : NULL;
+	/* Stopping, the set gets no on_stopped, but the link still came from it. */
+	if (c && (live || s->state == ADV_STOPPING)) {
+		c->adv_handle = (uint8_t)(handle + 1);
+		if (c->c.role == BH_GAP_ROLE_PERIPHERAL)
+			gap_sets_own(gap, handle, &c->c.local);
+	}
+	/* Whichever run it reports, the one a stop may leave owed has come. */
+	bool late = s->late;
+	s->late = false;
+	if (!live)
 		return;
 	/* Advertising Timeout / Limit Reached: its Duration or event limit. */
 	bh_status why = status == 0x3c || status == 0x43 ? BH_ETIMEDOUT : BH_HCI_STATUS(status);
-	if (status == 0) {
-		struct gap_conn_slot *c = gap_slot_find(gap, conn);
-		if (c) {
-			c->adv_handle = (uint8_t)(handle + 1);
-			if (c->c.role == BH_GAP_ROLE_PERIPHERAL)
-				c->c.local = s->own;
-		}
+	if (status == 0)
 		why = BH_OK;
+	if (s->reenabled || late) {
+		/* Ended before a re-addressing's disable, the set may since have
+		 * been enabled again by that re-addressing; or this is late news
+		 * of the run before, and the controller has this one on: off for
+		 * sure (the application hears on_stopped either way). A set
+		 * already off stays off whatever the answer (some controllers
+		 * say Command Disallowed), so the answer is ignored. Queued
+		 * before on_stopped, which may start the handle anew, and not
+		 * under the set's own procedure, which a failing new start
+		 * drops. */
+		uint8_t e[6] = { 0, 1, handle };
+		if (set_cmd(gap, PROC_MISC, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, ARG(S_IGNORE, i)))
+			gap_log(gap, BH_LOG_WARN, "adv set %u ended; no room to make sure it is off",
+				handle);
 	}
-	gap_set_ended(gap, (unsigned)(handle - 1), why);
+	gap_set_ended(gap, i, why);
 }
 
 void gap_sets_reset(struct bh_gap *gap, bh_status reason)
@@ -669,6 +732,7 @@ void gap_sets_reset(struct bh_gap *gap, bh_status reason)
 	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
 		struct gap_adv_set *s = &gap->sets[i];
 		s->readdr = false;
+		s->late = false; /* a controller reset reports nothing of before */
 		if (s->state == ADV_IDLE)
 			continue;
 		if (s->state == ADV_STOPPING) {

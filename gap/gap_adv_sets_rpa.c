@@ -19,6 +19,13 @@
  * the SyncInfo of the set's own AUX_ADV_IND, which the re-enable sends from
  * the new address. Disabling it would make every synchronised receiver lose
  * the train (7.8.61), which is worse than an address it never shows.
+ *
+ * A connection can take the set before the disable and be reported after
+ * any of the three answers (gap_sets_on_terminated in gap_adv_sets.c):
+ * prev keeps the address it was made from until the enable is answered,
+ * and reenabled, set when the enable goes out, makes every later
+ * Terminated send one more disable, since the controller may have obeyed
+ * the enable after the connection took the set.
  */
 #include "gap_internal.h"
 
@@ -101,8 +108,10 @@ static void readdr_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 		}
 		return;
 	case R_ADDR:
+		/* The enable, queued right behind, goes out now. */
+		s->reenabled = true;
 		if (st) {
-			retry(gap, s); /* the enable queued next resumes it as it was */
+			retry(gap, s); /* the enable resumes it as it was */
 			return;
 		}
 		s->own = s->next;
@@ -110,8 +119,10 @@ static void readdr_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 		return;
 	default:
 		s->readdr = false;
-		if (st) /* disabled and refused again: off the air, and it says so */
+		if (st) { /* disabled and refused again: off the air, and it says so */
+			s->late = true; /* a connection may have taken it before the disable */
 			gap_set_ended(gap, i, st);
+		}
 		return;
 	}
 }
@@ -142,6 +153,7 @@ void gap_sets_readdress(struct bh_gap *gap)
 		uint8_t e[6] = { 0, 1, h };
 		uint8_t r[7] = { h };
 		memcpy(r + 1, s->next.val, 6);
+		s->prev = s->own;
 		s->readdr = true;
 		step_cmd(gap, i, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, R_OFF);
 		step_cmd(gap, i, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, r, 7, R_ADDR);

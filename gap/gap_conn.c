@@ -404,7 +404,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	} else if (s->adv_handle > 1 && gap_sets_own(gap, adv_handle, &c->local)) {
 		/* from one of bh_gap_adv_set_start's sets: its own address */
 	} else if (role == BH_GAP_ROLE_PERIPHERAL && gap->adv_state != ADV_IDLE) {
-		c->local = gap->adv_own;
+		gap_adv_link_addr(gap, &c->local);
 	} else {
 		gap_own_address(gap, &c->local);
 	}

@@ -114,6 +114,21 @@ struct gap_adv_set {
 	bool own_from_gap; /* own is a GAP RPA/NRPA: re-addressed at each rotation */
 	bool readdr;  /* its re-addressing (disable, address, enable) is queued */
 	bh_addr next; /* the address that re-addressing writes */
+	/* own before the re-addressing under way: until its enable is
+	 * answered, a link reported from the set came from this one (the
+	 * connection took the set before the disable) */
+	bh_addr prev;
+	/* A re-addressing's enable has gone out since the set started. A
+	 * connection that took the set before a disable may be reported after
+	 * that enable, which the controller then obeyed: a Terminated from
+	 * here on is followed by a disable so the set is surely off. */
+	bool reenabled;
+	/* The host ended a run of this handle (a stop, a refused re-enable)
+	 * and no Terminated has come since: one may still, reporting a
+	 * connection or a Duration that ended that run just before its
+	 * disable, and it cannot be told from the next run's own. A
+	 * Terminated of the next run is followed by a disable as well. */
+	bool late;
 	uint8_t readdr_fails; /* refused re-addressings in a row */
 	bh_time_ms until; /* when its Duration (timeout_ms) ends */
 	uint32_t seq; /* start order, to tell which set is one too many */
@@ -196,6 +211,19 @@ struct bh_gap {
 	bh_time_ms adv_deadline;
 	bool adv_has_params; /* a restartable copy is stored */
 	bh_addr adv_own;     /* address used by the advertising set */
+	/* A rotation's re-enable is queued or out (adv_readdr): a link reported
+	 * meanwhile took handle 0 before the rotation's disable, from adv_prev.
+	 * Once it has been answered (adv_reenabled), a connection or
+	 * Terminated is followed by one more disable: the controller may have
+	 * obeyed the re-enable after the connection took the advertising. */
+	bh_addr adv_prev;
+	bool adv_readdr;
+	bool adv_reenabled;
+	/* The host ended a run (a stop, its own timeout, a refused re-enable)
+	 * and no connection or Terminated has come since: one may still,
+	 * from just before that run's disable, and cannot be told from the
+	 * next run's own, so that one is followed by a disable too. */
+	bool adv_late;
 
 	/* initiating */
 	enum gap_init_state init_state;
@@ -297,6 +325,9 @@ void gap_adv_reset(struct bh_gap *gap, bh_status reason);
 int gap_adv_queue_enable(struct bh_gap *gap, bool enable);
 bool gap_adv_directed(const struct bh_gap *gap);
 void gap_adv_step_failed(struct bh_gap *gap, bh_status st);
+/* The address a peripheral link from handle 0 came from: the one before a
+ * rotation whose re-enable is not answered yet. */
+void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out);
 
 /* gap.c: extended command families, decided once per controller. Built
  * with -Dext_adv=false (BH_GAP_NO_EXT) every family is legacy on every
@@ -342,7 +373,11 @@ void gap_sets_free(struct bh_gap *gap);
  * Advertising Data for d[0..n), fragmented per 7.8.54 and 7.8.62. */
 int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t handle,
 		       const uint8_t *d, size_t n, gap_done_fn done, uintptr_t arg);
-/* A set's own address for a peripheral link it created (handle 1..). */
+/* Is a set starting or running with an address of GAP's own address kind
+ * (not one the application gave it)? bh_gap_set_own_address refuses then. */
+bool gap_sets_own_from_gap(const struct bh_gap *gap);
+/* A set's own address for a peripheral link it created (handle 1..): the
+ * one before a re-addressing still under way. */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
 
 /* gap_adv_sets_rpa.c: a rotation of the GAP's RPA/NRPA re-addresses the

@@ -1,6 +1,7 @@
 /* Advertising command sequences (exact parameter bytes), timeouts,
- * extended fragmentation, connections ending advertising, restart, and own
- * addresses (static, RPA, NRPA, rotation). */
+ * extended fragmentation, connections ending advertising, restart, own
+ * addresses (static, RPA, NRPA, rotation), and connections reported late
+ * against a rotation's or a stop's commands. */
 #include "fake_hci.h"
 
 struct arec {
@@ -528,6 +529,15 @@ static void test_rpa_rotation(void **state)
 	assert_null(bh_gap_new(&cfg, &f.env, &port));
 }
 
+/* Answers the next unanswered command with status (0 = success). */
+static void answer(struct fake *f, uint8_t status)
+{
+	assert_true(f->next_done < f->n);
+	struct fake_cmd *c = &f->cmds[f->next_done++];
+	uint8_t ret[1] = { status };
+	c->cb(c->ctx, status ? BH_HCI_STATUS(status) : BH_OK, ret, 1);
+}
+
 static void test_connection_before_enable_confirmed(void **state)
 {
 	(void)state;
@@ -537,7 +547,11 @@ static void test_connection_before_enable_confirmed(void **state)
 	struct arec r = { 0 };
 	struct bh_gap_adv_params p = params(&r, BH_GAP_ADV_CONN);
 	assert_int_equal(bh_gap_adv_start(f.gap, &p, adv_cb, &r), BH_OK);
-	/* The link comes before the enable's Command Complete is processed. */
+	/* The link comes before the enable's Command Complete is processed
+	 * (the enable is out: before it, the controller is not advertising
+	 * this run, and a link would be news of an earlier one). */
+	while (f.cmds[f.n - 1].op != BH_HCI_LE_SET_ADV_ENABLE)
+		answer(&f, 0);
 	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
 	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
 	assert_int_equal(r.cb_n, 1);
@@ -605,6 +619,199 @@ static void test_extended_rpa_rotation_and_reset(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Connectable advertising on handle 0 (legacy commands unless ext) from
+ * an RPA rotated every 60 s; the address it started from in *a. */
+static void rot_adv(struct fake *f, bool ext, struct arec *r, bh_addr *a)
+{
+	fake_init(f, ext);
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.own_addr = BH_GAP_OWN_RPA;
+	cfg.rpa_timeout_ms = 60000;
+	cfg.read_remote_features = false; /* only the commands under test */
+	fake_gap(f, &cfg);
+	*r = (struct arec){ 0 };
+	struct bh_gap_adv_params p = params(r, BH_GAP_ADV_CONN);
+	assert_int_equal(bh_gap_adv_start(f->gap, &p, adv_cb, r), BH_OK);
+	fake_pump(f);
+	assert_int_equal(r->cb, BH_OK);
+	*a = bh_gap_own_address(f->gap);
+	f->now += 60000;
+	bh_gap_on_timeout(f->gap);
+}
+
+static void expect_local(const struct fake *f, uint16_t handle, const bh_addr *a)
+{
+	const struct bh_gap_conn *c = bh_gap_conn_get(f->gap, handle);
+	assert_non_null(c);
+	assert_memory_equal(c->local.val, a->val, 6);
+}
+
+/* Proves that handle 0 and the controller agree when a connection that
+ * took the advertising just before a rotation's disable is reported late:
+ * with the disable out, the rotation's queued re-enable is dropped (the old
+ * code sent it, putting advertising back on the air while the host said it
+ * stopped); with the re-enable out, or answered, one more disable follows;
+ * the link's local address is the one before the rotation until the
+ * re-enable is answered; a refused re-enable ends the advertising with
+ * on_stopped and the controller's status instead of leaving the host
+ * believing it runs. Extended commands on handle 0 (Terminated) alike. */
+static void test_rotation_races(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct arec r;
+	bh_addr old, peer = { 0, { 1, 1, 1, 1, 1, 1 } };
+
+	rot_adv(&f, false, &r, &old);
+	size_t from = f.n - 1; /* the rotation's disable, out */
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+	fake_pump(&f);
+	const uint16_t dropped[] = { BH_HCI_LE_SET_ADV_ENABLE, BH_HCI_LE_SET_RANDOM_ADDRESS };
+	fake_expect_ops(&f, from, dropped, 2);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_OK);
+	assert_false(bh_gap_advertising(f.gap));
+	expect_local(&f, 0x0001, &old);
+	bh_gap_free(f.gap);
+
+	rot_adv(&f, false, &r, &old);
+	from = f.n - 1;
+	answer(&f, 0); /* disable */
+	answer(&f, 0); /* LE Set Random Address: the re-enable goes out */
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+	fake_pump(&f);
+	const uint16_t again[] = { BH_HCI_LE_SET_ADV_ENABLE, BH_HCI_LE_SET_RANDOM_ADDRESS,
+				   BH_HCI_LE_SET_ADV_ENABLE, BH_HCI_LE_SET_ADV_ENABLE };
+	fake_expect_ops(&f, from, again, 4);
+	assert_int_equal(f.cmds[from + 2].p[0], 1);
+	assert_int_equal(f.cmds[from + 3].p[0], 0);
+	assert_int_equal(r.stop_n, 1);
+	assert_false(bh_gap_advertising(f.gap));
+	expect_local(&f, 0x0001, &old);
+	bh_gap_free(f.gap);
+
+	rot_adv(&f, false, &r, &old);
+	fake_pump(&f);
+	bh_addr now = bh_gap_own_address(f.gap);
+	from = f.n;
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 1);
+	assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_ADV_ENABLE);
+	assert_int_equal(f.cmds[from].p[0], 0);
+	expect_local(&f, 0x0001, &now);
+	bh_gap_free(f.gap);
+
+	rot_adv(&f, false, &r, &old);
+	answer(&f, 0);
+	answer(&f, 0);
+	answer(&f, 0x0c); /* the re-enable: Command Disallowed */
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_HCI_STATUS(0x0c));
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+
+	/* Extended commands: LE Advertising Set Terminated for handle 0 with
+	 * the re-enable out. */
+	rot_adv(&f, true, &r, &old);
+	from = f.n - 1;
+	answer(&f, 0); /* disable */
+	answer(&f, 0); /* LE Set Random Address */
+	answer(&f, 0); /* LE Set Advertising Set Random Address: the re-enable goes out */
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+	uint8_t term[5] = { 0x00, 0x00, 0x01, 0x00, 0 };
+	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 5);
+	const uint8_t dis[] = { 0x00, 0x01, 0x00, 0x00, 0x00, 0x00 };
+	fake_expect_params(&f.cmds[from + 4], dis, 6);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_OK);
+	assert_false(bh_gap_advertising(f.gap));
+	expect_local(&f, 0x0001, &old);
+	bh_gap_free(f.gap);
+}
+
+/* Starts connectable advertising on handle 0 with every command answered. */
+static void adv_on(struct fake *f, struct arec *r)
+{
+	*r = (struct arec){ 0 };
+	struct bh_gap_adv_params p = params(r, BH_GAP_ADV_CONN);
+	assert_int_equal(bh_gap_adv_start(f->gap, &p, adv_cb, r), BH_OK);
+	fake_pump(f);
+	assert_int_equal(r->cb, BH_OK);
+}
+
+/* Proves handle 0's stop window (legacy commands): a connection that took
+ * the advertising just before the stop's disable, reported only once the
+ * application advertises again. Reported before the new run's enable went
+ * out, it is news of the old run: the new run goes on (the old code ended
+ * it, then enabled it: on the air while the host said it stopped).
+ * Reported after that enable was answered, the host cannot tell it from
+ * the new run's own link: it ends the run and disables once more. Once a
+ * connection came while stopping, the next run's link brings no extra
+ * disable. */
+static void test_late_link_after_stop(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.read_remote_features = false;
+	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
+	struct arec r, r2;
+
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_on(&f, &r);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_pump(&f);
+	r2 = (struct arec){ 0 };
+	struct bh_gap_adv_params p = params(&r2, BH_GAP_ADV_CONN);
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, adv_cb, &r2), BH_OK);
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer); /* its enable not out yet */
+	assert_int_equal(r2.stop_n, 0);
+	fake_pump(&f);
+	assert_int_equal(r2.cb, BH_OK);
+	assert_int_equal(r2.stop_n, 0);
+	assert_true(bh_gap_advertising(f.gap));
+	assert_int_equal(bh_gap_conn_count(f.gap), 1);
+	bh_gap_free(f.gap);
+
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_on(&f, &r);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_pump(&f);
+	adv_on(&f, &r2);
+	size_t from = f.n;
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 1);
+	assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_ADV_ENABLE);
+	assert_int_equal(f.cmds[from].p[0], 0);
+	assert_int_equal(r2.stop_n, 1);
+	assert_int_equal(r2.stop, BH_OK);
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_on(&f, &r);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer); /* while stopping */
+	fake_pump(&f);
+	assert_int_equal(r.stop_n, 0);
+	adv_on(&f, &r2);
+	from = f.n;
+	fake_conn_complete(&f, 0, 0x0002, 1, &peer);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_int_equal(r2.stop_n, 1);
+	bh_gap_free(f.gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -618,6 +825,8 @@ int main(void)
 		cmocka_unit_test(test_rpa_rotation),
 		cmocka_unit_test(test_connection_before_enable_confirmed),
 		cmocka_unit_test(test_extended_rpa_rotation_and_reset),
+		cmocka_unit_test(test_rotation_races),
+		cmocka_unit_test(test_late_link_after_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,11 @@
  * 7.8.56), one of its own per set, resolvable with the local IRK
  * (bh_rpa_resolve, the code that resolves peers' RPAs); a set given its own
  * address is left alone; a set stopped or ended mid-rotation leaves nothing
- * queued; a refused step leaves the set in the state the header names. */
+ * queued; a refused step leaves the set in the state the header names.
+ * GAP's own address cannot change under a set that took it from GAP. A
+ * connection reported late, in each order a controller can give it against
+ * a re-addressing's or a stop's commands, leaves the host and the
+ * controller agreeing that the set is off ("race_*"). */
 #include "fake_hci.h"
 
 #include <blehost/privacy.h>
@@ -434,6 +438,441 @@ static void test_retries_bounded(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves the rule written in gap.h for bh_gap_set_own_address: while a set
+ * whose address came from GAP is running or starting, a change of GAP's own
+ * address (public, static, NRPA, even a fresh RPA) is refused with nothing
+ * sent, and the set keeps rotating its RPA rather than keeping the last one;
+ * a set given its own address does not hold the change up, and once the
+ * GAP-addressed set is stopped the change goes through. Started on a public
+ * GAP address, a set likewise blocks turning privacy on (it would go on
+ * advertising the identity). */
+static void test_own_address_change_refused(void **state)
+{
+	(void)state;
+	static struct fake f;
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct fake_srec r[2] = { 0 };
+	bh_addr st = { BH_ADDR_RANDOM, { 0x10, 0x22, 0x33, 0x44, 0x55, 0xc6 } };
+	uint8_t hs = start_set(&f, &r[0], BH_GAP_ADV_NONCONN, &st, 0);
+	uint8_t h = start_set(&f, &r[1], BH_GAP_ADV_NONCONN, NULL, 0);
+	size_t from = f.n;
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_PUBLIC, NULL, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_STATIC, &st, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_NRPA, NULL, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_RPA, NULL, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(f.n, from);
+	bh_addr a0 = bh_gap_adv_set_address(f.gap, h);
+	from = rotated(&f, 60000);
+	assert_int_equal(f.n - from, 3);
+	bh_addr a1;
+	expect_readdress(&f, from, h, &a1);
+	assert_memory_not_equal(a1.val, a0.val, 6);
+	assert_true(bh_rpa_resolve(irk, &a1));
+
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_PUBLIC, NULL, NULL, NULL), BH_OK);
+	assert_true(bh_gap_adv_set_active(f.gap, hs));
+	bh_gap_free(f.gap);
+
+	fake_init(&f, true);
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.read_remote_features = false;
+	fake_gap_rpa_maker(&f, &cfg, irk_make_rpa);
+	struct fake_srec rp = { 0 };
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_NONCONN } };
+	uint8_t hp;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &hp, fake_set_cb, &rp), BH_OK);
+	/* still starting: its public address is already in its parameters */
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_RPA, NULL, NULL, NULL),
+			 BH_ESTATE);
+	fake_pump(&f);
+	assert_int_equal(rp.cb, BH_OK);
+	assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_RPA, NULL, NULL, NULL),
+			 BH_ESTATE);
+	assert_int_equal(bh_gap_adv_set_address(f.gap, hp).type, BH_ADDR_PUBLIC);
+	assert_int_equal(bh_gap_next_deadline(f.gap), BH_NEVER);
+	bh_gap_free(f.gap);
+}
+
+/* ---- a connection racing a re-addressing or a stop ----
+ *
+ * The controller reports a connection (Connection Complete, then Advertising
+ * Set Terminated) when it was made, which can be after it answered commands
+ * the host sent later. A connection that took the set just before the
+ * re-addressing's disable can therefore be reported with the disable in
+ * flight (test_terminated_mid_rotation), with the address write in flight,
+ * with the enable in flight, after the enable was answered, or after the
+ * enable was refused; and just before a stop's disable, after it. */
+
+static const bh_addr race_peer = { 0, { 1, 2, 3, 4, 5, 6 } };
+
+/* An RPA GAP with one connectable set; its handle, and its address in *a. */
+static uint8_t conn_set(struct fake *f, struct fake_srec *r, bh_addr *a)
+{
+	rpa_gap(f, BH_GAP_OWN_RPA);
+	uint8_t h = start_set(f, r, BH_GAP_ADV_CONN, NULL, 0);
+	*a = bh_gap_adv_set_address(f->gap, h);
+	return h;
+}
+
+/* LE Connection Complete (peripheral, link 0x0042) and LE Advertising Set
+ * Terminated for set h, status (0: that connection took it). */
+static void taken(struct fake *f, uint8_t h, uint8_t status)
+{
+	if (!status)
+		fake_conn_complete(f, 0, 0x0042, 1, &race_peer);
+	uint8_t e[5] = { status, h, status ? 0 : 0x42, 0x00, 0 };
+	fake_meta(f, BH_LE_ADV_SET_TERMINATED, e, 5);
+}
+
+/* Asserts commands [at] is the disable of set h alone. */
+static void expect_disable(const struct fake *f, size_t at, uint8_t h)
+{
+	assert_int_equal(f->cmds[at].op, BH_HCI_LE_SET_EXT_ADV_ENABLE);
+	const uint8_t off[6] = { 0x00, 0x01, h, 0, 0, 0 };
+	fake_expect_params(&f->cmds[at], off, 6);
+}
+
+/* The link 0x0042 came from set h, from address a. */
+static void expect_link(const struct fake *f, uint8_t h, const bh_addr *a)
+{
+	const struct bh_gap_conn *c = bh_gap_conn_get(f->gap, 0x0042);
+	assert_non_null(c);
+	assert_int_equal(c->local.type, BH_ADDR_RANDOM);
+	assert_memory_equal(c->local.val, a->val, 6);
+	assert_int_equal(bh_gap_conn_adv_handle(f->gap, 0x0042), h);
+}
+
+/* Proves the order "disable answered, the connection reported while the
+ * address write is out": the queued enable is dropped (the controller
+ * stays off, as the host says), no more commands, on_stopped once with
+ * BH_OK, and the link's local address is the one the set had before. */
+static void test_race_taken_during_address(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct fake_srec r = { 0 };
+	bh_addr old;
+	uint8_t h = conn_set(&f, &r, &old);
+	size_t from = f.n;
+	rotate(&f, 60000);
+	answer(&f, 0); /* the disable */
+	taken(&f, h, 0);
+	fake_pump(&f);
+	const uint16_t ops[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR };
+	fake_expect_ops(&f, from, ops, 2);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_OK);
+	assert_false(bh_gap_adv_set_active(f.gap, h));
+	expect_link(&f, h, &old);
+	bh_gap_free(f.gap);
+}
+
+/* Proves the order "disable and address answered, the connection reported
+ * while the enable is out": the controller obeys that enable after the
+ * connection took the set, so it would advertise again while the host says
+ * the set ended; the host disables it once more. The link's local address
+ * is the old one (the connection predates the disable), both from an
+ * Enhanced Connection Complete v2 naming the set and after the Terminated.
+ * The same holds for a Duration that ran out (Limit Reached, 0x43), which
+ * ends the set with BH_ETIMEDOUT. */
+static void test_race_taken_during_enable(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct fake_srec r = { 0 };
+	bh_addr old;
+	uint8_t h = conn_set(&f, &r, &old);
+	size_t from = f.n;
+	rotate(&f, 60000);
+	answer(&f, 0); /* the disable */
+	answer(&f, 0); /* the address: the enable goes out */
+	assert_int_equal(f.n - from, 3);
+	uint8_t v2[31] = { 0, 0x42, 0x00, 1, 0 };
+	memcpy(v2 + 5, race_peer.val, 6);
+	bh_put16(v2 + 23, 40);
+	bh_put16(v2 + 27, 400);
+	v2[30] = h;
+	fake_meta(&f, BH_LE_ENH_CONN_COMPLETE_V2, v2, 31);
+	expect_link(&f, h, &old);
+	uint8_t e[5] = { 0, h, 0x42, 0x00, 0 };
+	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, e, 5);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 4);
+	expect_disable(&f, from + 3, h);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_OK);
+	assert_false(bh_gap_adv_set_active(f.gap, h));
+	expect_link(&f, h, &old);
+	bh_gap_free(f.gap);
+
+	r = (struct fake_srec){ 0 };
+	h = conn_set(&f, &r, &old);
+	from = f.n;
+	rotate(&f, 60000);
+	answer(&f, 0);
+	answer(&f, 0);
+	taken(&f, h, 0x43);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 4);
+	expect_disable(&f, from + 3, h);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_ETIMEDOUT);
+	bh_gap_free(f.gap);
+}
+
+/* On a restart from on_stopped, the handle's new run. */
+static struct fake_srec race_again;
+static uint8_t race_again_h;
+
+static void restart_on_stop(void *ctx, bh_status st)
+{
+	struct fake *f = ctx;
+	(void)st;
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_CONN,
+						    .on_stopped = fake_set_stopped,
+						    .ctx = &race_again } };
+	assert_int_equal(bh_gap_adv_set_start(f->gap, &p, &race_again_h, fake_set_cb, &race_again),
+			 BH_OK);
+}
+
+/* Proves the order "the whole re-addressing answered, then the connection
+ * reported": the host cannot tell a connection made on the re-enabled set
+ * from one made before the disable (the controller then advertises again),
+ * so after a set has been re-addressed every Terminated is followed by a
+ * disable. A set never re-addressed gets none (its Terminated is all the
+ * controller did). */
+static void test_race_taken_after_enable(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct fake_srec r = { 0 };
+	bh_addr old;
+	uint8_t h = conn_set(&f, &r, &old);
+	size_t from = f.n;
+	taken(&f, h, 0);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_int_equal(r.stop_n, 1);
+	bh_gap_free(f.gap);
+
+	r = (struct fake_srec){ 0 };
+	h = conn_set(&f, &r, &old);
+	rotated(&f, 60000);
+	bh_addr a1 = bh_gap_adv_set_address(f.gap, h);
+	from = f.n;
+	taken(&f, h, 0);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 1);
+	expect_disable(&f, from, h);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_OK);
+	assert_false(bh_gap_adv_set_active(f.gap, h));
+	expect_link(&f, h, &a1);
+	bh_gap_free(f.gap);
+
+	/* Started again from on_stopped, on the same handle: the disable goes
+	 * out before the new run's commands, not after its enable. */
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_CONN,
+						    .on_stopped = restart_on_stop, .ctx = &f } };
+	r = (struct fake_srec){ 0 };
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
+	fake_pump(&f);
+	memset(&race_again, 0, sizeof(race_again));
+	rotated(&f, 60000);
+	from = f.n;
+	taken(&f, h, 0);
+	assert_int_equal(race_again_h, h);
+	fake_pump(&f);
+	expect_disable(&f, from, h);
+	assert_int_equal(f.cmds[f.n - 1].op, BH_HCI_LE_SET_EXT_ADV_ENABLE);
+	assert_int_equal(f.cmds[f.n - 1].p[0], 0x01);
+	assert_int_equal(race_again.cb, BH_OK);
+	assert_true(bh_gap_adv_set_active(f.gap, h));
+	bh_gap_free(f.gap);
+}
+
+/* Proves the order "enable refused (Command Disallowed: the connection had
+ * taken the set and the controller will not start it again), then the
+ * connection reported", with the application starting a set again from
+ * on_stopped, which takes the same handle: the set ends once, with the
+ * controller's status; the late Terminated reaches the new run while it is
+ * still starting, before its enable is out, and must not end it (the
+ * controller would advertise the new run while the host says it ended);
+ * the new run starts, and the link is reported. A Terminated once the new
+ * run's enable is out does end it. */
+static void test_race_refused_enable_then_taken(void **state)
+{
+	(void)state;
+	static struct fake f;
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_CONN,
+						    .on_stopped = restart_on_stop, .ctx = &f } };
+	struct fake_srec r = { 0 };
+	uint8_t h;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(r.cb, BH_OK);
+	memset(&race_again, 0, sizeof(race_again));
+	rotate(&f, 60000);
+	answer(&f, 0);
+	answer(&f, 0);
+	answer(&f, 0x0c); /* the enable: Command Disallowed */
+	assert_false(r.stop_n); /* on_stopped is restart_on_stop here */
+	assert_int_equal(race_again_h, h);
+	assert_true(bh_gap_adv_set_active(f.gap, h));
+	taken(&f, h, 0);
+	assert_int_equal(race_again.stop_n, 0);
+	assert_true(bh_gap_adv_set_active(f.gap, h));
+	assert_non_null(bh_gap_conn_get(f.gap, 0x0042));
+	fake_pump(&f);
+	assert_int_equal(race_again.cb_n, 1);
+	assert_int_equal(race_again.cb, BH_OK);
+	assert_int_equal(race_again.stop_n, 0);
+	assert_true(bh_gap_adv_set_active(f.gap, h));
+	bh_gap_free(f.gap);
+
+	/* The same, the late Terminated coming once the new run's enable was
+	 * answered: it ends the new run, and one more disable follows. */
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	r = (struct fake_srec){ 0 };
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
+	fake_pump(&f);
+	memset(&race_again, 0, sizeof(race_again));
+	rotate(&f, 60000);
+	answer(&f, 0);
+	answer(&f, 0);
+	answer(&f, 0x0c);
+	fake_pump(&f);
+	assert_int_equal(race_again.cb, BH_OK);
+	size_t from = f.n;
+	taken(&f, h, 0);
+	fake_pump(&f);
+	assert_int_equal(race_again.stop_n, 1);
+	assert_int_equal(f.n - from, 1);
+	expect_disable(&f, from, h);
+	bh_gap_free(f.gap);
+
+	/* A new run whose enable is out: a Terminated is its own. */
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct fake_srec r2 = { 0 };
+	struct bh_gap_adv_set_params q = { .adv = { .kind = BH_GAP_ADV_CONN,
+						    .on_stopped = fake_set_stopped, .ctx = &r2 } };
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &q, &h, fake_set_cb, &r2), BH_OK);
+	while (f.cmds[f.n - 1].op != BH_HCI_LE_SET_EXT_ADV_ENABLE) {
+		struct fake_cmd *c = &f.cmds[f.next_done++];
+		uint8_t ret[2] = { 0, 4 }; /* LE Read Number of Supported Advertising Sets: 4 */
+		c->cb(c->ctx, BH_OK, ret, c->op == BH_HCI_LE_READ_NUM_ADV_SETS ? 2 : 1);
+	}
+	assert_int_equal(r2.cb_n, 0);
+	taken(&f, h, 0);
+	assert_int_equal(r2.cb_n, 1);
+	assert_int_equal(r2.cb, BH_OK);
+	assert_int_equal(r2.stop_n, 1);
+	assert_false(bh_gap_adv_set_active(f.gap, h));
+	bh_gap_free(f.gap);
+}
+
+/* Proves the stop path: a connection reported after the application asked
+ * the set to stop (its disable out) gives no on_stopped (the caller asked)
+ * and the commands stay the stop's disable and remove, but the link is
+ * still the set's, from its address. Stopped while a re-addressing's enable
+ * is out, the controller has that enable, the stop's disable and remove in
+ * that order (off), and a connection reported then came from the address
+ * before the re-addressing. */
+static void test_race_taken_during_stop(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct fake_srec r = { 0 };
+	bh_addr old;
+	uint8_t h = conn_set(&f, &r, &old);
+	size_t from = f.n;
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	taken(&f, h, 0);
+	fake_pump(&f);
+	const uint16_t stop_ops[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE, BH_HCI_LE_REMOVE_ADV_SET };
+	fake_expect_ops(&f, from, stop_ops, 2);
+	assert_int_equal(r.stop_n, 0);
+	assert_false(bh_gap_adv_set_active(f.gap, h));
+	expect_link(&f, h, &old);
+	bh_gap_free(f.gap);
+
+	r = (struct fake_srec){ 0 };
+	h = conn_set(&f, &r, &old);
+	from = f.n;
+	rotate(&f, 60000);
+	answer(&f, 0);
+	answer(&f, 0);
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	taken(&f, h, 0);
+	fake_pump(&f);
+	const uint16_t ops[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+				 BH_HCI_LE_SET_EXT_ADV_ENABLE, BH_HCI_LE_SET_EXT_ADV_ENABLE,
+				 BH_HCI_LE_REMOVE_ADV_SET };
+	fake_expect_ops(&f, from, ops, 5);
+	assert_int_equal(f.cmds[from + 2].p[0], 0x01);
+	expect_disable(&f, from + 3, h);
+	assert_int_equal(r.stop_n, 0);
+	expect_link(&f, h, &old);
+	bh_gap_free(f.gap);
+}
+
+/* Proves the stop path's other window: a connection that took the set just
+ * before the stop's disable, reported only once the application has started
+ * the handle again and that run's enable was answered. The host cannot tell
+ * it from the new run's own Terminated; it ends the new run (on_stopped,
+ * BH_OK) and disables the handle once more, so the controller is not left
+ * advertising a run the host says ended. A Terminated that did come while
+ * the set was stopping settles it: the next run's Terminated is then all
+ * the controller did, with no extra disable. */
+static void test_race_taken_after_stop_and_restart(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct fake_srec r = { 0 };
+	bh_addr old;
+	uint8_t h = conn_set(&f, &r, &old);
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	fake_pump(&f);
+	struct fake_srec r2 = { 0 };
+	assert_int_equal(start_set(&f, &r2, BH_GAP_ADV_CONN, NULL, 0), h);
+	size_t from = f.n;
+	taken(&f, h, 0);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 1);
+	expect_disable(&f, from, h);
+	assert_int_equal(r2.stop_n, 1);
+	assert_int_equal(r2.stop, BH_OK);
+	assert_false(bh_gap_adv_set_active(f.gap, h));
+	assert_int_equal(r.stop_n, 0);
+	bh_gap_free(f.gap);
+
+	r = (struct fake_srec){ 0 };
+	h = conn_set(&f, &r, &old);
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	taken(&f, h, 0); /* while stopping */
+	fake_pump(&f);
+	r2 = (struct fake_srec){ 0 };
+	assert_int_equal(start_set(&f, &r2, BH_GAP_ADV_CONN, NULL, 0), h);
+	from = f.n;
+	fake_conn_complete(&f, 0, 0x0043, 1, &race_peer);
+	uint8_t e[5] = { 0, h, 0x43, 0x00, 0 };
+	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, e, 5);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_int_equal(r2.stop_n, 1);
+	assert_int_equal(bh_gap_conn_adv_handle(f.gap, 0x0043), h);
+	bh_gap_free(f.gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +887,13 @@ int main(void)
 		cmocka_unit_test(test_terminated_mid_rotation),
 		cmocka_unit_test(test_refused_steps),
 		cmocka_unit_test(test_retries_bounded),
+		cmocka_unit_test(test_own_address_change_refused),
+		cmocka_unit_test(test_race_taken_during_address),
+		cmocka_unit_test(test_race_taken_during_enable),
+		cmocka_unit_test(test_race_taken_after_enable),
+		cmocka_unit_test(test_race_refused_enable_then_taken),
+		cmocka_unit_test(test_race_taken_during_stop),
+		cmocka_unit_test(test_race_taken_after_stop_and_restart),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -391,7 +391,15 @@ bool bh_gap_extended_built(void);
 /* Chooses the own address kind for later scanning, advertising and
  * connecting. STATIC: `addr` (random static, top bits 0b11) or NULL to
  * generate one. Sends LE Set Random Address when random. BH_ESTATE while
- * advertising, scanning or initiating. */
+ * advertising, scanning or initiating, and while an advertising set whose
+ * address came from GAP (bh_gap_adv_set_params.addr unset) is starting or
+ * running, whatever the old and new kinds: such a set cannot follow a new
+ * kind without a restart (its Own_Address_Type is a parameter the
+ * controller refuses to change while it is enabled, Vol 4, Part E,
+ * 7.8.53), and it must not keep advertising an RPA that no longer rotates
+ * or the identity address after privacy was turned on. Stop those sets
+ * (bh_gap_adv_set_stop), change the address, start them again. Sets given
+ * their own address do not hold this up. */
 int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
 			   bh_gap_done_cb cb, void *ctx);
 /* Current own address (the random one in use, or the public BD_ADDR). */
@@ -508,7 +516,16 @@ struct bh_gap_adv_params {
 	bool restart_on_disconnect; /* re-advertise when a peripheral link ends */
 	bh_addr peer;             /* directed advertising target */
 	/* Advertising stopped by itself: BH_ETIMEDOUT, BH_OK (a connection
-	 * took it: see port.connected), or the controller's error. */
+	 * took it: see port.connected), or the controller's error. With an
+	 * RPA or NRPA, each rotation disables the advertising, writes the new
+	 * address and enables it again: a refused re-enable ends it here with
+	 * the controller's status. A connection that took it just before the
+	 * rotation's disable may be reported after any of those answers: the
+	 * re-enable is then dropped if not sent yet, else followed by one more
+	 * disable (sent before on_stopped), so the controller is off as the
+	 * host says; the link's local address is the one before the rotation
+	 * until the re-enable is answered, the new one after (the host cannot
+	 * tell which the central saw). */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
@@ -521,7 +538,12 @@ struct bh_gap_adv_params {
 int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_gap_done_cb cb,
 		     void *ctx);
 /* Stops advertising (no on_stopped for a stop the caller asked for) and
- * cancels a pending restart_on_disconnect. BH_ESTATE if there is neither. */
+ * cancels a pending restart_on_disconnect. BH_ESTATE if there is neither.
+ * A connection that took the advertising just before the stop's disable
+ * may be reported after it: while no new advertising runs, or before the
+ * new one's enable went out, it ends nothing; once a new run's enable went
+ * out it cannot be told from that run's own, which it ends (on_stopped,
+ * BH_OK) with one more disable so the controller is off as well. */
 int bh_gap_adv_stop(struct bh_gap *gap);
 bool bh_gap_advertising(const struct bh_gap *gap);
 
@@ -564,7 +586,8 @@ struct bh_gap_adv_set_params {
 	/* Own address for this set only (LE Set Advertising Set Random
 	 * Address): a random static or non-resolvable one, kept as long as
 	 * the set runs. Unset (type 0 and all zero): the GAP own address's
-	 * kind; a public or static one is used as it is, an RPA or NRPA is
+	 * kind, which bh_gap_set_own_address then refuses to change until the
+	 * set stops; a public or static one is used as it is, an RPA or NRPA is
 	 * made fresh for the set at start (not GAP's current one), and each
 	 * rotation (rpa_timeout_ms) gives the running set a fresh one of the
 	 * same kind: disable, LE Set Advertising Set Random Address, enable (the
@@ -578,7 +601,26 @@ struct bh_gap_adv_set_params {
 	 * address, logs a warning and tries again within a second (three
 	 * times in a row, then at the next rotation); a refused enable leaves
 	 * it off the air: on_stopped with the controller's error.
-	 * bh_gap_adv_set_address tells the address in use. */
+	 * bh_gap_adv_set_address tells the address in use (the old one until
+	 * the re-addressing's enable is answered).
+	 * A connection that took the set just before a re-addressing's disable
+	 * may be reported (Advertising Set Terminated) after the controller
+	 * answered that disable, the address and even the enable, which then
+	 * put the set back on the air. The set ends once (on_stopped BH_OK,
+	 * the link's local address the one it had before the re-addressing if
+	 * the enable was not answered yet, else the new one: the host cannot
+	 * tell which the central saw), and once the set has been re-addressed
+	 * any Terminated is followed by one more disable of the set, sent
+	 * before on_stopped, so the controller is surely off as the host
+	 * says. A Terminated that reaches a set still starting, before its
+	 * enable went out, is news of an earlier run of the handle and does
+	 * not end the new run; one that comes later cannot be told from the
+	 * new run's own, so after the host ended a run (a stop, a refused
+	 * re-enable) the next run's Terminated, if none came in between, is
+	 * followed by one more disable too. Max_Extended_Advertising_Events: the controller
+	 * reports the events it sent only when the set ends, so a re-enable
+	 * cannot subtract them; max_events bounds each stretch between
+	 * rotations, not the set's whole run. */
 	bh_addr addr;
 	const struct bh_gap_periodic_params *periodic; /* NULL = none */
 };
@@ -595,7 +637,11 @@ struct bh_gap_adv_set_params {
  * controller's error. BH_EBUSY when all sets are in use. */
 int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params *p,
 			 uint8_t *handle, bh_gap_done_cb cb, void *ctx);
-/* Disables and removes one set (no on_stopped). BH_ESTATE if not running. */
+/* Disables and removes one set (no on_stopped). BH_ESTATE if not running.
+ * A connection reported after the stop (it took the set just before the
+ * disable) is still the set's (bh_gap_conn_adv_handle, its local address);
+ * reported only once the handle runs again, it ends that run (see
+ * bh_gap_adv_set_params.addr on late reports). */
 int bh_gap_adv_set_stop(struct bh_gap *gap, uint8_t handle);
 /* Disables and removes every set started here (LE Clear Advertising Sets
  * when bh_gap_adv_start is not using handle 0 too). cb when done. */
