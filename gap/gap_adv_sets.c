@@ -590,6 +590,7 @@ int bh_gap_adv_sets_clear(struct bh_gap *gap, bh_gap_done_cb cb, void *ctx)
 	return BH_OK;
 }
 
+#ifndef BH_GAP_NO_EXT
 bool gap_sets_own_from_gap(const struct bh_gap *gap)
 {
 	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
@@ -601,6 +602,7 @@ bool gap_sets_own_from_gap(const struct bh_gap *gap)
 	}
 	return false;
 }
+#endif
 
 bool bh_gap_adv_set_active(const struct bh_gap *gap, uint8_t handle)
 {

@@ -374,8 +374,18 @@ void gap_sets_free(struct bh_gap *gap);
 int gap_queue_adv_data(struct bh_gap *gap, uint8_t proc, uint16_t op, uint8_t handle,
 		       const uint8_t *d, size_t n, gap_done_fn done, uintptr_t arg);
 /* Is a set starting or running with an address of GAP's own address kind
- * (not one the application gave it)? bh_gap_set_own_address refuses then. */
+ * (not one the application gave it)? bh_gap_set_own_address refuses then.
+ * Built without extended advertising every set is handle 0's legacy one,
+ * which the caller checks itself. */
+#ifdef BH_GAP_NO_EXT
+static inline bool gap_sets_own_from_gap(const struct bh_gap *gap)
+{
+	(void)gap;
+	return false;
+}
+#else
 bool gap_sets_own_from_gap(const struct bh_gap *gap);
+#endif
 /* A set's own address for a peripheral link it created (handle 1..): the
  * one before a re-addressing still under way. */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
