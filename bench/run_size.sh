@@ -36,7 +36,9 @@ mkdir -p "$dir"
 # everything else an option can. Both compile out log messages below
 # warnings (-Dlog_level=warn: a product keeps its errors and warnings);
 # "log_level" is the most it can save (-Dlog_level=none). "le_gatt_lto" is
-# le_gatt linked with link-time optimisation (-Db_lto=true), as CI builds it.
+# le_gatt linked with link-time optimisation (-Db_lto=true), as CI builds it;
+# "le_gatt_lto_nolog" the same without any log message (-Dlog_level=none),
+# for a product that wants the smallest code and keeps only return codes.
 defaults=-Dchipset=true,-Dh5=true,-Dtrace=true,-Dusb=auto,-Dl2cap_coc=true
 defaults=$defaults,-Dgatt_client=true,-Dgatt_server=true,-Dsmp_legacy=true
 defaults=$defaults,-Dsockets=true,-Duart_speed=true,-Derror_text=true
@@ -69,6 +71,7 @@ log_warn:-Dlog_level=warn
 log_level:-Dlog_level=none
 le_gatt:$le_gatt
 le_gatt_lto:$le_gatt,-Db_lto=true
+le_gatt_lto_nolog:$le_gatt,-Db_lto=true,-Dlog_level=none
 lean:$lean"
 [ $quick = 1 ] && configs=$(echo "$configs" | grep -E '^(full|lean):')
 
