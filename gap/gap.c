@@ -114,6 +114,11 @@ void bh_gap_free(struct bh_gap *gap)
 
 static void kick(struct bh_gap *gap);
 
+bool gap_cmd_in_flight(const struct bh_gap *gap, gap_done_fn done, uintptr_t arg)
+{
+	return gap->inflight && gap->inflight_done == done && gap->inflight_arg == arg;
+}
+
 static void cmd_cb(void *ctx, bh_status st, const uint8_t *ret, size_t len)
 {
 	struct bh_gap *gap = ctx;

@@ -136,11 +136,6 @@ void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
 	*out = gap->adv_readdr ? gap->adv_prev : gap->adv_own;
 }
 
-static bool in_flight(const struct bh_gap *gap, uintptr_t arg)
-{
-	return gap->inflight && gap->inflight_done == adv_done && gap->inflight_arg == arg;
-}
-
 /* The controller says a run ended (a connection, its duration). Is it this
  * run's end? Starting, the run is not on the air before its enable goes
  * out: the news is of the run before (adv_late), and must not end this
@@ -150,7 +145,8 @@ static bool run_ended(struct bh_gap *gap, bool *late)
 	*late = gap->adv_late;
 	gap->adv_late = false;
 	return gap->adv_state == ADV_ON ||
-	       (gap->adv_state == ADV_STARTING && in_flight(gap, ADV_ENABLED));
+	       (gap->adv_state == ADV_STARTING &&
+		gap_cmd_in_flight(gap, adv_done, ADV_ENABLED));
 }
 
 /* The controller ended the advertising (a connection, its duration): if a
@@ -164,7 +160,7 @@ static bool run_ended(struct bh_gap *gap, bool *late)
  * start advertising anew. */
 static void make_sure_off(struct bh_gap *gap, bool late)
 {
-	if (!late && !gap->adv_reenabled && !in_flight(gap, ADV_ROTATE_ON))
+	if (!late && !gap->adv_reenabled && !gap_cmd_in_flight(gap, adv_done, ADV_ROTATE_ON))
 		return;
 	bool ext = gap_ext_adv(gap);
 	uint8_t p[6] = { 0, 1, ADV_HANDLE };

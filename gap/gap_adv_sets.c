@@ -656,13 +656,6 @@ int bh_gap_adv_read_limits(struct bh_gap *gap, bh_gap_adv_limits_cb cb, void *ct
 	return rc;
 }
 
-/* Has set i's enable, the last step of its start, gone out? */
-static bool start_enable_sent(const struct bh_gap *gap, unsigned i)
-{
-	return gap->inflight && gap->inflight_done == set_done &&
-	       gap->inflight_arg == ARG(S_ENABLED, i);
-}
-
 /* LE Advertising Set Terminated (7.7.65.18) for handles 1..: a connection
  * took the set, or its Duration / Max_Extended_Advertising_Events ran out.
  *
@@ -687,7 +680,8 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	 * Terminated then is late news of an earlier run of the handle (a
 	 * connection that took it just before it was stopped or ended), which
 	 * must not end the run the application has just started. */
-	bool live = s->state == ADV_ON || (s->state == ADV_STARTING && start_enable_sent(gap, i));
+	bool live = s->state == ADV_ON ||
+		    (s->state == ADV_STARTING && gap_cmd_in_flight(gap, set_done, ARG(S_ENABLED, i)));
 	struct gap_conn_slot *c = status == 0 ? gap_slot_find(gap, conn) : NULL;
 	/* Stopping, the set gets no on_stopped, but the link still came from it. */
 	if (c && (live || s->state == ADV_STOPPING)) {
