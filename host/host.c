@@ -244,14 +244,13 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 
 	if (!h->hci || !h->l2cap || !h->gap || !h->gatts ||
 	    host_security_init(h, err, errlen) || host_dbhash_init(h) ||
-	    host_chipset_init(h, err, errlen)) {
+	    host_chipset_init(h, err, errlen) ||
+	    bh_loop_add_source(h->loop, stack_deadline, stack_run, h)) {
 		if (!*err)
 			snprintf(err, errlen, "could not create the stack's layers (out of memory)");
 		bh_host_free(h);
 		return NULL;
 	}
-
-	bh_loop_add_source(h->loop, stack_deadline, stack_run, h);
 	return h;
 }
 

@@ -207,7 +207,10 @@ int host_chipset_init(struct bh_host *h, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return BH_ENOMEM;
 	}
-	bh_loop_add_source(h->loop, deadline, run, h);
+	if (bh_loop_add_source(h->loop, deadline, run, h)) {
+		snprintf(err, errlen, "out of memory");
+		return BH_ENOMEM;
+	}
 	return BH_OK;
 }
 

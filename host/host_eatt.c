@@ -136,13 +136,15 @@ bool host_eatt_opened(struct bh_host *h, uint16_t handle, uint16_t cid, uint16_t
 	bh_att_config_default(&ac);
 	ac.local_mtu = ci.local_mtu < BH_ATT_MAX_MTU ? ci.local_mtu : BH_ATT_MAX_MTU;
 	b->att = bh_att_new(&ac, &h->env, &b->port);
-	if (!b->att) {
+	/* Without its loop source the bearer's transaction timeout never runs. */
+	if (!b->att || bh_loop_add_source(h->loop, b_deadline, b_run, b)) {
+		bh_att_free(b->att);
+		b->att = NULL;
 		bh_l2cap_coc_disconnect(h->l2cap, handle, cid);
 		return true;
 	}
 	bh_att_set_fixed_mtu(b->att, ci.peer_mtu < ci.local_mtu ? ci.peer_mtu : ci.local_mtu);
 	b->used = true;
-	bh_loop_add_source(h->loop, b_deadline, b_run, b);
 	host_log(h, BH_LOG_INFO, "conn 0x%04x: EATT bearer 0x%04x open, MTU %u", handle, cid,
 		 bh_att_mtu(b->att));
 	return true;

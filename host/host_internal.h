@@ -17,6 +17,10 @@
 #include <blehost/transport.h>
 
 #define HOST_MEM_BONDS 8
+/* Bonded peers whose private addresses the host resolves itself (the
+ * controller's resolving list holds HOST_RL_MAX at most); the table grows
+ * with use. */
+#define HOST_MAX_IRKS 4096
 #define HOST_RL_MAX 16
 
 /* Per-connection state that belongs to no single layer: the ATT bearer and
@@ -150,6 +154,7 @@ struct bh_host {
 	unsigned n_mem_bonds;
 	unsigned cap_mem_bonds; /* entries allocated (grown on save) */
 	struct bh_resolver *resolver;
+	bh_status load_status; /* the start's load_irk: what stopped it */
 
 	/* One slot per possible link; a slot's state is made when a link first
 	 * needs it and kept (cleared, used = false) when the link goes, because

@@ -168,16 +168,25 @@ int host_lower_open(struct bh_host *h, char *err, size_t errlen)
 		h->n_transport_fds = bh_transport_pollfds(h->transport, fds, 8);
 		for (int i = 0; i < h->n_transport_fds; i++) {
 			h->transport_fds[i] = fds[i].fd;
-			bh_loop_watch(h->loop, fds[i].fd, fds[i].events, on_transport_fd, h);
+			rc = bh_loop_watch(h->loop, fds[i].fd, fds[i].events, on_transport_fd, h);
+			if (rc)
+				goto no_memory;
 		}
 	}
-	bh_loop_add_input_source(h->loop, transport_deadline, transport_run, h);
+	/* Unwatched, the transport would never be read: bring-up would only
+	 * time out, with no word of why. */
+	rc = bh_loop_add_input_source(h->loop, transport_deadline, transport_run, h);
+	if (rc)
+		goto no_memory;
 	if (h->cfg.trace_path) {
 		rc = bh_trace_open_write(h->cfg.trace_path, &h->trace, err, errlen);
 		if (rc)
 			return rc;
 	}
 	return BH_OK;
+no_memory:
+	snprintf(err, errlen, "out of memory");
+	return rc;
 }
 
 void host_lower_close(struct bh_host *h)

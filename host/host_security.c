@@ -67,11 +67,17 @@ static bh_status mem_save(struct bh_host *h, const struct bh_bond *b)
 
 bool host_bond_save(struct bh_host *h, const struct bh_bond *b)
 {
-	if (b->has_irk && h->resolver)
-		bh_resolver_add(h->resolver, &b->identity, b->irk);
+	char a[BH_ADDR_STRLEN];
+	bh_status rs = b->has_irk && h->resolver
+			       ? bh_resolver_add(h->resolver, &b->identity, b->irk)
+			       : BH_OK;
+	if (rs == BH_ENOMEM || rs == BH_ENOSPACE)
+		host_log(h, BH_LOG_ERROR,
+			 "cannot keep the IRK of %s: %s; its private addresses are not resolved "
+			 "until the next start",
+			 bh_addr_str(&b->identity, a), bh_strerror(rs));
 	bh_status st = h->store ? bh_bond_store_save(h->store, b) : mem_save(h, b);
 	if (st) {
-		char a[BH_ADDR_STRLEN];
 		host_log(h, BH_LOG_ERROR,
 			 "could not save the bond of %s: %s; it lasts only as long as the link",
 			 bh_addr_str(&b->identity, a), bh_strerror(st));
@@ -79,11 +85,18 @@ bool host_bond_save(struct bh_host *h, const struct bh_bond *b)
 	return !st;
 }
 
+/* A bond whose IRK cannot be kept would be a stranger at its next private
+ * address, and a new pairing would replace it: the start fails instead.
+ * An IRK the resolver refuses as invalid (an identity that is not public
+ * or static) could never resolve anything, and does not stop it. */
 static int load_irk(void *ctx, const struct bh_bond *b)
 {
 	struct bh_host *h = ctx;
-	if (b->has_irk)
-		bh_resolver_add(h->resolver, &b->identity, b->irk);
+	bh_status st = b->has_irk ? bh_resolver_add(h->resolver, &b->identity, b->irk) : BH_OK;
+	if (st == BH_ENOMEM || st == BH_ENOSPACE) {
+		h->load_status = st;
+		return 1;
+	}
 	return 0;
 }
 
@@ -114,7 +127,7 @@ static void identity_error(struct bh_host *h, bh_status st, char *err, size_t er
 			 "(bonded peers must then pair again)",
 			 dir, bh_strerror(st));
 	else
-		snprintf(err, errlen, "cannot create the local identity in %s: %s", dir,
+		snprintf(err, errlen, "cannot read or create the local identity in %s: %s", dir,
 			 bh_strerror(st));
 }
 
@@ -381,7 +394,7 @@ int host_raise_security(struct host_conn *c, uint8_t att_error,
 
 int host_security_init(struct bh_host *h, char *err, size_t errlen)
 {
-	h->resolver = bh_resolver_new(32);
+	h->resolver = bh_resolver_new(HOST_MAX_IRKS);
 	if (!h->resolver)
 		return BH_ENOMEM;
 	if (h->cfg.store_dir && !*h->cfg.store_dir) {
@@ -398,7 +411,13 @@ int host_security_init(struct bh_host *h, char *err, size_t errlen)
 				 h->cfg.store_dir ? h->cfg.store_dir : "(default)", bh_strerror(st));
 			return st;
 		}
-		bh_bond_store_load_all(h->store, load_irk, h);
+		h->load_status = BH_OK;
+		st = bh_bond_store_load_all(h->store, load_irk, h);
+		if (st || (st = h->load_status)) {
+			snprintf(err, errlen, "cannot read the bonds in %s: %s",
+				 bh_bond_store_dir(h->store), bh_strerror(st));
+			return st;
+		}
 		st = h->cfg.new_identity
 			     ? bh_bond_store_local_identity_renew(h->store, &h->env, &h->ident)
 			     : bh_bond_store_local_identity_ensure(h->store, &h->env, &h->ident);

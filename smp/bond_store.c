@@ -431,12 +431,15 @@ static DIR *open_listing(int dirfd)
 
 /* ---- opening ---- */
 
-/* mkdir -p with mode 0700 for every component we create. */
+/* mkdir -p with mode 0700 for every component we create. false with
+ * errno set (ENOMEM: no copy of the path, nothing tried). */
 static bool mkdirs(const char *dir)
 {
 	char *p = strdup(dir);
-	if (!p)
+	if (!p) {
+		errno = ENOMEM;
 		return false;
+	}
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;
@@ -530,7 +533,9 @@ bh_status bh_bond_store_open_opts(const char *dir, const struct bh_bond_store_op
 	bh_status rc = BH_EIO;
 	if (mkdirs(d))
 		st->dirfd = open(d, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
-	if (st->dirfd < 0) {
+	if (st->dirfd < 0 && errno == ENOMEM) {
+		rc = BH_ENOMEM; /* says nothing of the directory */
+	} else if (st->dirfd < 0) {
 		struct stat sb;
 		struct bh_store_notice n = { .name = ".", .problem = BH_STORE_UNREADABLE,
 					     .status = BH_EIO, .sys_errno = errno };

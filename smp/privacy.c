@@ -120,19 +120,20 @@ struct resolver_entry {
 	uint8_t irk[16];
 };
 
+/* Grows with use up to max: a host allows for many bonds, most of which
+ * may never have an IRK. */
 struct bh_resolver {
-	size_t cap;
-	size_t n;
-	struct resolver_entry e[];
+	size_t max, cap, n;
+	struct resolver_entry *e;
 };
 
 struct bh_resolver *bh_resolver_new(size_t cap)
 {
 	if (cap == 0 || cap > 4096)
 		return NULL;
-	struct bh_resolver *r = calloc(1, sizeof(*r) + cap * sizeof(r->e[0]));
+	struct bh_resolver *r = calloc(1, sizeof(*r));
 	if (r)
-		r->cap = cap;
+		r->max = cap;
 	return r;
 }
 
@@ -141,6 +142,7 @@ void bh_resolver_free(struct bh_resolver *r)
 	if (!r)
 		return;
 	bh_cleanse(r->e, r->cap * sizeof(r->e[0]));
+	free(r->e);
 	free(r);
 }
 
@@ -167,8 +169,23 @@ bh_status bh_resolver_add(struct bh_resolver *r, const bh_addr *identity, const 
 		return BH_EINVAL;
 	struct resolver_entry *e = lookup(r, identity);
 	if (!e) {
-		if (r->n == r->cap)
+		if (r->n == r->max)
 			return BH_ENOSPACE;
+		if (r->n == r->cap) {
+			/* Not realloc: the old block holds IRKs to cleanse. */
+			size_t cap = r->cap ? 2 * r->cap : 4;
+			if (cap > r->max)
+				cap = r->max;
+			struct resolver_entry *ne = calloc(cap, sizeof(*ne));
+			if (!ne)
+				return BH_ENOMEM;
+			if (r->n)
+				memcpy(ne, r->e, r->n * sizeof(*ne));
+			bh_cleanse(r->e, r->cap * sizeof(r->e[0]));
+			free(r->e);
+			r->e = ne;
+			r->cap = cap;
+		}
 		e = &r->e[r->n++];
 	}
 	e->identity = *identity;

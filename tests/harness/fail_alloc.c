@@ -12,6 +12,7 @@ void *__wrap_calloc(size_t n, size_t m);
 void *__wrap_realloc(void *p, size_t n);
 
 long fail_after = -1;
+bool fail_one;
 unsigned failures;
 size_t alloc_pad;
 struct fail_alloc_rec alloc_log[FAIL_ALLOC_LOG];
@@ -32,6 +33,8 @@ static bool should_fail(void)
 		return false;
 	if (fail_after == 0) {
 		failures++;
+		if (fail_one)
+			fail_after = -1;
 		return true;
 	}
 	fail_after--;

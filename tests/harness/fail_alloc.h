@@ -8,6 +8,10 @@
  * they fail, each failure counted in failures. Negative: never fail. */
 extern long fail_after;
 extern unsigned failures;
+/* Set: only the allocation that fail_after reaches fails, and the ones
+ * after it succeed again (fail_after returns to -1). */
+#include <stdbool.h>
+extern bool fail_one;
 
 /* Each allocation gets alloc_pad bytes more than asked (default 0): memory
  * just past a block that the test owns. The last FAIL_ALLOC_LOG blocks are

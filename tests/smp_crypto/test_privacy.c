@@ -244,6 +244,40 @@ static void test_resolver_table(void **state)
 	bh_resolver_free(NULL);
 }
 
+/* The table's memory grows as entries come, never past its maximum, and
+ * every entry stays findable across each growth. */
+static void test_resolver_grows(void **state)
+{
+	(void)state;
+	assert_null(bh_resolver_new(4097));
+	struct bh_resolver *r = bh_resolver_new(4096);
+	assert_non_null(r);
+	uint8_t irk[16], other[16];
+	bh_swap(irk, V_ah_inputs_IRK, 16);
+	bh_addr rpa = rnd_addr(V_ah_expected_rpa_msb_first), got;
+	for (unsigned i = 0; i < 100; i++) {
+		bh_addr id = { BH_ADDR_PUBLIC, { (uint8_t)i, 1, 2, 3, 4, 5 } };
+		memcpy(other, irk, 16);
+		other[0] = (uint8_t)(other[0] ^ (i + 1));
+		assert_int_equal(bh_resolver_add(r, &id, i == 77 ? irk : other), BH_OK);
+	}
+	assert_int_equal(bh_resolver_count(r), 100);
+	assert_int_equal(bh_resolver_find(r, &rpa, &got, NULL), BH_OK);
+	assert_int_equal(got.val[0], 77);
+	bh_resolver_free(r);
+
+	/* A maximum that is not a step of the growth still holds whole. */
+	r = bh_resolver_new(5);
+	for (unsigned i = 0; i < 6; i++) {
+		bh_addr id = { BH_ADDR_PUBLIC, { (uint8_t)i, 1, 2, 3, 4, 5 } };
+		assert_int_equal(bh_resolver_add(r, &id, i == 4 ? irk : other),
+				 i < 5 ? BH_OK : BH_ENOSPACE);
+	}
+	assert_int_equal(bh_resolver_find(r, &rpa, &got, NULL), BH_OK);
+	assert_int_equal(got.val[0], 4);
+	bh_resolver_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_static_addr),
 		cmocka_unit_test(test_nrpa),
 		cmocka_unit_test(test_resolver_table),
+		cmocka_unit_test(test_resolver_grows),
 	};
 	return cmocka_run_group_tests_name("privacy", tests, NULL, NULL);
 }

@@ -43,12 +43,13 @@ bh_status bh_nrpa_generate(const struct bh_env *env, const bh_addr *public_addr,
 
 struct bh_resolver;
 
-/* Table of at most cap entries (allocated here, at creation). NULL on ENOMEM or cap 0. */
+/* Table of at most cap entries (1..4096), its memory growing as entries
+ * are added. NULL on ENOMEM or a cap out of range. */
 struct bh_resolver *bh_resolver_new(size_t cap);
 void bh_resolver_free(struct bh_resolver *r);
 
 /* Adds identity -> irk; if identity is already there its IRK is replaced.
- * BH_ENOSPACE if full, BH_EINVAL for an all-zero IRK or an identity that is
+ * BH_ENOSPACE if full, BH_ENOMEM if the table cannot grow, BH_EINVAL for an all-zero IRK or an identity that is
  * not public/static (a resolvable identity must be public or static random). */
 bh_status bh_resolver_add(struct bh_resolver *r, const bh_addr *identity, const uint8_t irk[16]);
 /* BH_ENOTFOUND if absent. */
