@@ -62,6 +62,10 @@ struct bh_att {
 	uint8_t serving_op;
 	bool rsp_held;
 	unsigned confirms_held; /* confirmations owed after BH_EBUSY */
+	/* A response or confirmation held for want of memory (the link's
+	 * buffers grow with use): tried again then, since no buffer coming
+	 * back may ever call bh_att_can_send. BH_NEVER: none. */
+	bh_time_ms retry_at;
 
 	uint8_t *scratch; /* notifications are built here: made by the first */
 	uint16_t scratch_cap;
@@ -121,6 +125,7 @@ struct bh_att *bh_att_new(const struct bh_att_config *cfg, const struct bh_env *
 	if (!c->max_queued_indications)
 		c->max_queued_indications = 4;
 	att->env = env;
+	att->retry_at = BH_NEVER;
 	att->port = *port;
 	att->mtu = BH_ATT_DEFAULT_MTU;
 	att->q[Q_REQ].max = c->max_queued_requests + 1; /* the outstanding one plus the queue */
@@ -313,6 +318,8 @@ int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rs
 
 void bh_att_cancel(struct bh_att *att, void *ctx)
 {
+	if (!att)
+		return;
 	bool again = true;
 	while (again) {
 		again = false;
@@ -423,11 +430,21 @@ static void server_hold_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
 	att->rsp_held = true;
 }
 
-/* Sends the response to the request being served, or holds it on BH_EBUSY. */
+/* port.send said it has no room (BH_EBUSY: wait for bh_att_can_send) or
+ * no memory (BH_ENOMEM: try again in a while). false: neither. */
+static bool must_wait(struct bh_att *att, int rc)
+{
+	if (rc == BH_ENOMEM && att->retry_at == BH_NEVER)
+		att->retry_at = bh_now(att->env) + BH_ATT_RETRY_MS;
+	return rc == BH_EBUSY || rc == BH_ENOMEM;
+}
+
+/* Sends the response to the request being served, or holds it. A client
+ * waits for it (3.3.2): dropped, the bearer would die of its timeout. */
 static void server_send_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
 {
 	int rc = att_send(att, rsp, len);
-	if (rc == BH_EBUSY) {
+	if (must_wait(att, rc)) {
 		server_hold_rsp(att, rsp, len);
 		return;
 	}
@@ -593,7 +610,7 @@ int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len)
 static void send_confirm(struct bh_att *att)
 {
 	const uint8_t c = BH_ATT_CONFIRM;
-	if (att->confirms_held || att_send(att, &c, 1) == BH_EBUSY)
+	if (att->confirms_held || must_wait(att, att_send(att, &c, 1)))
 		att->confirms_held++;
 }
 
@@ -661,22 +678,28 @@ void bh_att_on_pdu(struct bh_att *att, const uint8_t *pdu, size_t len)
 	}
 }
 
+/* The confirmations and the response held back, in order. false: some
+ * still wait. */
+static bool send_held(struct bh_att *att)
+{
+	const uint8_t c = BH_ATT_CONFIRM;
+	while (att->confirms_held) {
+		if (must_wait(att, att_send(att, &c, 1)))
+			return false;
+		att->confirms_held--;
+	}
+	if (att->rsp_held)
+		server_send_rsp(att, att->rsp_held_pdu, att->rsp_len);
+	return !att->rsp_held;
+}
+
 void bh_att_can_send(struct bh_att *att)
 {
 	if (att->dead)
 		return;
 	att->full = false; /* before the sends below: they may fill it again */
-	const uint8_t c = BH_ATT_CONFIRM;
-	while (att->confirms_held) {
-		if (att_send(att, &c, 1) == BH_EBUSY)
-			return;
-		att->confirms_held--;
-	}
-	if (att->rsp_held) {
-		server_send_rsp(att, att->rsp_held_pdu, att->rsp_len);
-		if (att->rsp_held)
-			return;
-	}
+	if (!send_held(att))
+		return;
 	for (struct att_q *q = att->q; q < att->q + 2; q++) {
 		if (q->state == REQ_UNSENT) {
 			q_kick(att, q, true);
@@ -699,7 +722,7 @@ bh_time_ms bh_att_next_deadline(const struct bh_att *att)
 	for (const struct att_q *q = att->q; q < att->q + 2; q++)
 		if (q->state != REQ_IDLE && q->deadline < t)
 			t = q->deadline;
-	return t;
+	return att->retry_at < t ? att->retry_at : t;
 }
 
 /* Completes every pending and queued operation with reason, exactly once;
@@ -724,6 +747,10 @@ void bh_att_on_timeout(struct bh_att *att)
 	if (att->dead)
 		return;
 	bh_time_ms now = bh_now(att->env);
+	if (now >= att->retry_at) {
+		att->retry_at = BH_NEVER;
+		send_held(att); /* again, if memory is still short */
+	}
 	bool late = false;
 	for (const struct att_q *q = att->q; q < att->q + 2; q++)
 		late |= q->state != REQ_IDLE && now >= q->deadline;

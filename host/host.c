@@ -80,6 +80,7 @@ static void stack_run(void *a)
 		bh_smp_on_timeout(h->smp);
 	if (bh_gap_next_deadline(h->gap) <= now)
 		bh_gap_on_timeout(h->gap);
+	host_refused_retry(h, now);
 	idle_run(h, now);
 	/* Last, where their own sources (added after this one) used to run. */
 	host_att_timeouts(h, now);
@@ -180,6 +181,7 @@ struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_ho
 	h->own_loop = !h->cfg.loop;
 	h->loop = h->cfg.loop ? h->cfg.loop : bh_loop_new();
 	h->max_conns = h->cfg.max_connections;
+	h->refused_retry = BH_NEVER;
 	h->conns = calloc(h->max_conns, sizeof(*h->conns));
 	if (!h->loop || !h->conns) {
 		snprintf(err, errlen, "out of memory");

@@ -372,11 +372,41 @@ static void conn_teardown(struct bh_host *h, struct host_conn *c, bh_status reas
 }
 
 /* A link the host cannot take: Remote Device Terminated due to Low
- * Resources (0x14). */
+ * Resources (0x14). Memory short enough to refuse a link may refuse the
+ * command too; the link must not stay up at the controller, held by
+ * nobody, so the Disconnect is tried again until it goes. */
 static void refuse(struct bh_host *h, uint16_t handle, const char *why)
 {
 	host_log(h, BH_LOG_ERROR, "%s for connection 0x%04x", why, handle);
-	bh_gap_disconnect(h->gap, handle, 0x14);
+	if (bh_gap_disconnect(h->gap, handle, 0x14) == BH_OK)
+		return;
+	if (h->n_refused == HOST_REFUSED_MAX) {
+		host_log(h, BH_LOG_ERROR, "connection 0x%04x: cannot disconnect it", handle);
+		return;
+	}
+	if (!h->n_refused)
+		h->refused_retry = bh_now(&h->env) + HOST_REFUSED_RETRY_MS;
+	h->refused[h->n_refused++] = handle;
+}
+
+static void refused_drop(struct bh_host *h, unsigned i)
+{
+	h->refused[i] = h->refused[--h->n_refused];
+	if (!h->n_refused)
+		h->refused_retry = BH_NEVER;
+}
+
+void host_refused_retry(struct bh_host *h, bh_time_ms now)
+{
+	if (now < h->refused_retry)
+		return;
+	for (unsigned i = h->n_refused; i-- > 0;) {
+		int rc = bh_gap_disconnect(h->gap, h->refused[i], 0x14);
+		if (rc == BH_OK || rc == BH_ENOTFOUND)
+			refused_drop(h, i);
+	}
+	if (h->n_refused)
+		h->refused_retry = now + HOST_REFUSED_RETRY_MS;
 }
 
 static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
@@ -459,8 +489,16 @@ static void gap_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 {
 	struct bh_host *h = ctx;
 	struct host_conn *c = host_conn_find(h, handle);
-	if (c)
-		conn_teardown(h, c, BH_EDISCONNECTED, reason);
+	for (unsigned i = 0; i < h->n_refused; i++) {
+		if (h->refused[i] == handle) {
+			refused_drop(h, i);
+			break;
+		}
+	}
+	/* A link the host refused was never reported connected. */
+	if (!c)
+		return;
+	conn_teardown(h, c, BH_EDISCONNECTED, reason);
 	if (h->ev.disconnected)
 		h->ev.disconnected(h->ev.ctx, handle, reason);
 }

@@ -22,6 +22,8 @@
  * with use. */
 #define HOST_MAX_IRKS 4096
 #define HOST_RL_MAX 16
+#define HOST_REFUSED_MAX 4
+#define HOST_REFUSED_RETRY_MS 100
 
 /* Per-connection state that belongs to no single layer: the ATT bearer and
  * GATT client of the link, and the glue callbacks' contexts. */
@@ -162,6 +164,11 @@ struct bh_host {
 	struct host_conn **conns;
 	unsigned max_conns;
 	unsigned conns_in_use; /* slots with used set: per-pass walks stop there */
+	/* Links refused (host_conn.c) whose Disconnect could not be queued:
+	 * retried at refused_retry until it goes. */
+	uint16_t refused[HOST_REFUSED_MAX];
+	unsigned n_refused;
+	bh_time_ms refused_retry;
 
 	bool ready;
 	bool ready_done;
@@ -292,6 +299,8 @@ void host_att_timeouts(struct bh_host *h, bh_time_ms now);
 
 /* host_conn.c: per-connection wiring (GAP, L2CAP, ATT, GATT). */
 void host_conn_ports_init(struct bh_host *h);
+/* Sends the Disconnects of refused links that could not go before. */
+void host_refused_retry(struct bh_host *h, bh_time_ms now);
 struct host_conn *host_conn_find(struct bh_host *h, uint16_t handle);
 void host_conn_drop_all(struct bh_host *h, bh_status reason);
 /* host_conn.c: what the fixed ATT bearer's port does, shared with EATT. */

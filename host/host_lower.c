@@ -73,6 +73,8 @@ bh_time_ms host_layers_deadline(struct bh_host *h)
 	x = h->smp ? bh_smp_next_deadline(h->smp) : BH_NEVER;
 	d = x < d ? x : d;
 	x = bh_gap_next_deadline(h->gap);
+	d = x < d ? x : d;
+	x = h->refused_retry;
 	/* Not the chipset driver's: its own loop source (host_chipset.c) wakes it. */
 	return x < d ? x : d;
 }

@@ -162,6 +162,10 @@ static void on_connect(void *ctx, bh_status st, const struct bh_gap_conn *conn)
 {
 	struct host_waiter *w = ctx;
 	w->cb_pending = false;
+	/* GAP made the link but the host refused it (host_conn.c): it is
+	 * being disconnected, not a link to hand out. */
+	if (st == BH_OK && conn && !host_conn_find(w->h, conn->handle))
+		st = w->h->conns_in_use < w->h->max_conns ? BH_ENOMEM : BH_ENOSPACE;
 	if (conn && !w->done)
 		w->handle = conn->handle;
 	waiter_finish(w, st);

@@ -45,6 +45,7 @@ struct fake {
 	uint16_t fault_handle, fault_opcode;
 	bool fired;
 	bool accept_connects, att_wrote;
+	unsigned att_confirms;
 	bool silent;
 	/* A Bluetooth 5 profile (fake_set_answer, fake_set_async,
 	 * fake_set_remote_features) and what ACL packets looked like. */
@@ -456,7 +457,9 @@ static bool autoreply(struct fake *f, uint16_t handle, const uint8_t *fr, size_t
 	} else if (op == 0x10 || op == 0x08 || op == 0x04 || op == 0x06) {
 		uint8_t rsp[5] = { 0x01, op, pdu[1], len >= 7 ? pdu[2] : 0, 0x0a };
 		fake_l2cap_to(f, handle, 4, rsp, 5);
-	} else if (op != 0x52 && op != 0x1e && (op & 0x40) == 0) {
+	} else if (op == 0x1e) {
+		f->att_confirms++;
+	} else if (op != 0x52 && (op & 0x40) == 0) {
 		uint8_t rsp[5] = { 0x01, op, len >= 7 ? pdu[1] : 0, len >= 7 ? pdu[2] : 0, 0x06 };
 		fake_l2cap_to(f, handle, 4, rsp, 5);
 	}
@@ -529,6 +532,7 @@ void fake_acl_stats(const struct fake *f, unsigned *packets, unsigned *max_len)
 }
 
 bool fake_att_wrote(const struct fake *f) { return f->att_wrote; }
+unsigned fake_att_confirms(const struct fake *f) { return f->att_confirms; }
 
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind)
 {

@@ -90,6 +90,8 @@ void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);
 void fake_accept_connects(struct fake *f);
 /* The autoreply server has answered a Write Request (a CCCD write). */
 bool fake_att_wrote(const struct fake *f);
+/* Handle Value Confirmations it got from the host. */
+unsigned fake_att_confirms(const struct fake *f);
 
 /* A different controller: the return parameters (after the status octet)
  * for opcode's Command Complete, replacing the btvirt answer (before the

@@ -159,7 +159,9 @@ struct bh_att_port {
 	 * no room now (the bearer keeps the PDU and retries on bh_att_can_send).
 	 * May return BH_ATT_NOW_FULL instead of 0: sent, and there is no room
 	 * for the next one; bh_att_can_send must then follow when room returns.
-	 * Until it does, notifications and commands get BH_EBUSY unbuilt. */
+	 * Until it does, notifications and commands get BH_EBUSY unbuilt.
+	 * BH_ENOMEM: a response or confirmation is kept and sent again after
+	 * BH_ATT_RETRY_MS (bh_att_next_deadline), a request fails with it. */
 	int (*send)(void *ctx, const uint8_t *pdu, size_t len);
 	/* Server role: a request, command or signed write arrived. For a
 	 * request the server must call bh_att_respond() exactly once, now or
@@ -205,6 +207,7 @@ void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu);
 unsigned bh_att_outstanding(const struct bh_att *att);
 bool bh_att_is_dead(const struct bh_att *att);
 #define BH_ATT_NOW_FULL 1
+#define BH_ATT_RETRY_MS 100
 /* True when port.send said BH_ATT_NOW_FULL and bh_att_can_send has not come
  * since: the next notification or command gets BH_EBUSY, and port.can_send
  * follows when room returns (a caller that sent the last one may wait for
@@ -224,7 +227,8 @@ typedef void (*bh_att_rsp_cb)(void *ctx, bh_status status, const uint8_t *rsp, s
 int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rsp_cb cb, void *ctx);
 /* Cancels queued/pending requests whose ctx matches: their callbacks run
  * with BH_ECANCELLED. A request already sent still occupies the bearer
- * until its response or timeout; the response is then dropped. */
+ * until its response or timeout; the response is then dropped. NULL att:
+ * nothing (a link whose bearer could not be made frees its client). */
 void bh_att_cancel(struct bh_att *att, void *ctx);
 
 /* Client: Write Command or Signed Write Command (any opcode with the Command

@@ -175,6 +175,8 @@ struct bh_host_events {
 	void (*ready)(void *ctx, bh_status status);
 	void (*fatal)(void *ctx, bh_status reason);
 	void (*connected)(void *ctx, uint16_t handle, bool central, const bh_addr *peer);
+	/* Only for a link reported connected: one the host refused (no
+	 * memory, no room) ends unreported. */
 	void (*disconnected)(void *ctx, uint16_t handle, uint8_t reason);
 	void (*encryption_changed)(void *ctx, uint16_t handle, bh_status status, bool enabled);
 	/* bonded: both sides asked for bonding and the keys were kept (in the
