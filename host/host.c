@@ -260,7 +260,7 @@ void bh_host_free(struct bh_host *h)
 {
 	if (!h)
 		return;
-	host_conn_drop_all(h, BH_ERESET);
+	host_conn_drop_all(h, BH_ERESET, false);
 	if (h->hci && h->gap)
 		bh_hci_cmd_forget(h->hci, h->gap); /* GAP's commands carry it as context */
 	if (h->hci)

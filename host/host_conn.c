@@ -526,13 +526,22 @@ static int gap_make_rpa(void *ctx, bh_addr *out)
 	return bh_rpa_generate(&h->env, h->ident.irk, out);
 }
 
-void host_conn_drop_all(struct bh_host *h, bh_status reason)
+void host_conn_drop_all(struct bh_host *h, bh_status reason, bool tell)
 {
 	if (!h->conns)
 		return;
-	for (unsigned i = 0; i < h->max_conns; i++)
-		if (h->conns[i] && h->conns[i]->used)
-			conn_teardown(h, h->conns[i], reason, 0);
+	for (unsigned i = 0; i < h->max_conns; i++) {
+		struct host_conn *c = h->conns[i];
+		if (!c || !c->used)
+			continue;
+		uint16_t handle = c->handle;
+		conn_teardown(h, c, reason, 0);
+		/* The application counts its links by these events: one that
+		 * went with the controller ends like any other, as ended by
+		 * us (Connection Terminated by Local Host). */
+		if (tell && h->ev.disconnected)
+			h->ev.disconnected(h->ev.ctx, handle, 0x16);
+	}
 }
 
 void host_conn_ports_init(struct bh_host *h)

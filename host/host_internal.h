@@ -302,7 +302,8 @@ void host_conn_ports_init(struct bh_host *h);
 /* Sends the Disconnects of refused links that could not go before. */
 void host_refused_retry(struct bh_host *h, bh_time_ms now);
 struct host_conn *host_conn_find(struct bh_host *h, uint16_t handle);
-void host_conn_drop_all(struct bh_host *h, bh_status reason);
+/* tell: each link's end goes to events.disconnected (not while freeing). */
+void host_conn_drop_all(struct bh_host *h, bh_status reason, bool tell);
 /* host_conn.c: what the fixed ATT bearer's port does, shared with EATT. */
 void host_att_notification(struct host_conn *c, uint16_t attr, const uint8_t *v, size_t len,
 			   bool ind);

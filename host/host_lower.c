@@ -271,7 +271,7 @@ static void hci_ready(void *ctx, bh_status result)
 		/* Recovery after a command timeout reset the controller: every
 		 * link is gone without a Disconnection Complete. */
 		bh_gap_reset(h->gap, BH_ERESET);
-		host_conn_drop_all(h, BH_ERESET);
+		host_conn_drop_all(h, BH_ERESET, true);
 	}
 	if (result == BH_OK && host_smp_create(h))
 		result = BH_ENOMEM;
@@ -313,7 +313,7 @@ static void hci_fatal(void *ctx, bh_status reason)
 	h->ready_done = true;
 	h->ready_status = reason;
 	bh_gap_reset(h->gap, reason);
-	host_conn_drop_all(h, reason);
+	host_conn_drop_all(h, reason, true);
 	host_waiters_fatal(h, reason);
 	if (h->ev.fatal)
 		h->ev.fatal(h->ev.ctx, reason);

@@ -44,6 +44,8 @@ struct fake {
 	enum fake_fault fault;
 	uint16_t fault_handle, fault_opcode;
 	bool fired;
+	long fault_after; /* packets from the host before the fault: -1 none */
+	bool fire_after;  /* the packet is being served; the fault follows it */
 	bool accept_connects, att_wrote;
 	unsigned att_confirms;
 	bool silent;
@@ -142,11 +144,33 @@ unsigned fake_cmd_count(const struct fake *f, uint16_t op)
 
 static void fire(struct fake *f, uint16_t handle);
 
+/* fake_fault_after: true when this packet is the one (it is not seen).
+ * FAKE_DROP waits for a command: a lost ACL packet would only leave a
+ * request to its 30 s ATT timeout. */
+static bool packet_fault(struct fake *f, bool cmd)
+{
+	if (f->fault_after < 0)
+		return false;
+	if (f->fault_after > 0) {
+		f->fault_after--;
+		return false;
+	}
+	if (f->fault == FAKE_DROP && !cmd)
+		return false;
+	f->fault_after = -1;
+	if (f->fault == FAKE_DISCONNECT) {
+		f->fire_after = true; /* a link ends between two packets */
+		return false;
+	}
+	fire(f, f->fault_handle);
+	return true;
+}
+
 static void on_command(struct fake *f, const uint8_t *p, size_t len)
 {
 	uint16_t op = le16(p);
 	count_cmd(f, op);
-	if (f->silent)
+	if (f->silent || packet_fault(f, true))
 		return;
 	if (f->hook && len >= 3u && len >= 3u + p[2] && f->hook(f->hook_ctx, f, op, p + 3, p[2]))
 		return;
@@ -229,7 +253,7 @@ static void on_acl(struct fake *f, const uint8_t *p, size_t len)
 {
 	uint16_t hf = le16(p);
 	size_t dlen = le16(p + 2);
-	if (f->silent)
+	if (f->silent || packet_fault(f, false))
 		return;
 	uint8_t nocp[5] = { 1, (uint8_t)hf, (uint8_t)((hf >> 8) & 0x0f), 1, 0 };
 	fake_event(f, 0x13, nocp, 5); /* the buffer is free again at once */
@@ -281,6 +305,10 @@ static void parse(struct fake *f)
 			return;
 		}
 		off += need;
+		if (f->fire_after) {
+			f->fire_after = false;
+			fire(f, f->fault_handle);
+		}
 	}
 	memmove(f->rx, f->rx + off, f->rx_len - off);
 	f->rx_len -= off;
@@ -306,6 +334,7 @@ struct fake *fake_new(void)
 	struct fake *f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
+	f->fault_after = -1;
 	f->fd = -1;
 	strcpy(f->dir, "/tmp/blehost-fake-XXXXXX");
 	if (!mkdtemp(f->dir)) {
@@ -331,6 +360,7 @@ struct fake *fake_new_pty(const char *kind, const char *opts)
 	struct fake *f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
+	f->fault_after = -1;
 	f->lfd = -1;
 	f->pty = true;
 	f->fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -464,6 +494,15 @@ static bool autoreply(struct fake *f, uint16_t handle, const uint8_t *fr, size_t
 		fake_l2cap_to(f, handle, 4, rsp, 5);
 	}
 	return true;
+}
+
+void fake_fault_after(struct fake *f, long n, uint16_t handle, enum fake_fault kind)
+{
+	f->fault = n < 0 ? 0 : kind;
+	f->fault_handle = handle;
+	f->fault_opcode = 0xffff; /* no command has it: only the count fires */
+	f->fault_after = n;
+	f->fired = false;
 }
 
 void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind)

@@ -75,13 +75,19 @@ void fake_att_autoreply_stop(struct fake *f, uint16_t handle);
  * the controller fails with kind. One at a time; fake_fired() says whether
  * it went off. */
 enum fake_fault { FAKE_DISCONNECT = 1, FAKE_CLOSE, FAKE_HWERROR,
-		  FAKE_SILENCE /* nothing more from the controller, the socket stays open */ };
+		  FAKE_SILENCE, /* nothing more from the controller, the socket stays open */
+		  FAKE_DROP /* one command is lost: no answer to it, all else goes on */ };
 void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind);
 void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind);
 /* The same, for a command about a link: a FAKE_DISCONNECT ends `handle`. */
 void fake_fault_on_link_command(struct fake *f, uint16_t opcode, uint16_t handle,
 				enum fake_fault kind);
 bool fake_fired(const struct fake *f);
+/* The same after n packets from the host (commands and ACL packets,
+ * counted from the call): the next one is not seen, the fault happens
+ * instead; FAKE_DISCONNECT: it is served, then the link ends. n < 0:
+ * none (what has not fired, will not). */
+void fake_fault_after(struct fake *f, long n, uint16_t handle, enum fake_fault kind);
 /* Does what a fault of this kind does on handle, now. */
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);
 

@@ -176,7 +176,9 @@ struct bh_host_events {
 	void (*fatal)(void *ctx, bh_status reason);
 	void (*connected)(void *ctx, uint16_t handle, bool central, const bh_addr *peer);
 	/* Only for a link reported connected: one the host refused (no
-	 * memory, no room) ends unreported. */
+	 * memory, no room) ends unreported. Links lost with the controller
+	 * (a reset to recover it, or fatal) end here too, reason 0x16
+	 * (Connection Terminated by Local Host), before ready or fatal. */
 	void (*disconnected)(void *ctx, uint16_t handle, uint8_t reason);
 	void (*encryption_changed)(void *ctx, uint16_t handle, bh_status status, bool enabled);
 	/* bonded: both sides asked for bonding and the keys were kept (in the

@@ -1,9 +1,11 @@
-/* Whole sessions when memory runs out (suite 'faults'). Each allocation a
- * session makes fails in turn (tests/harness/fail_alloc.h), alone and
- * with every later one; each run is a child process of its own under a
- * 20 s alarm, so a crash or a hang is reported with the allocation that
- * caused it. The sweep ends at the first run that needed no failed
- * allocation.
+/* Whole sessions with a failure injected at each step in turn (suite
+ * 'faults'): each allocation the session makes fails (tests/harness/
+ * fail_alloc.h), alone and with every later one; or, at each packet the
+ * host sends, the controller ends the link, closes the transport, reports
+ * a Hardware Error or loses that command (fake_fault_after). Each run is
+ * a child process of its own under a 20 s alarm, so a crash or a hang is
+ * reported with the step that caused it. A sweep ends at the first run
+ * in which nothing was injected.
  *
  * As central, against the fake controller's own little ATT server: the
  * host's bring-up, a connection, MTU exchange, discovery, a read, a
@@ -14,11 +16,14 @@
  * link if it is up, else a new connection and a read on it (a link it
  * refused was disconnected meanwhile), unless bring-up itself failed or
  * the host reported itself fatal, when a fresh host on a fresh
- * controller must work.
+ * controller must work. A controller whose bring-up failed and that
+ * works again is started again by the same host; links lost with a
+ * controller that was reset end with events.disconnected.
  *
  * As peripheral, the fake a central asking the host's GATT server: every
- * request gets its answer, late if memory was short, and a link the host
- * took still answers a read once memory is back. */
+ * request gets its answer, late if memory was short (a failed controller
+ * may lose it), and a link the host took still answers a read once memory
+ * is back, else a new link does. */
 #include "fake_host.h"
 
 #include <blehost/gatt_client.h>
@@ -98,7 +103,7 @@ static struct fx *fx_new(void)
 	struct fx *x = calloc(1, sizeof(*x));
 	if (!x)
 		return NULL;
-	fake_host_init(&x->fh, "OOM_SESSION_VERBOSE", (enum bh_log_level)-1);
+	fake_host_init(&x->fh, "SESSION_SWEEP_VERBOSE", (enum bh_log_level)-1);
 	struct bh_host_config cfg;
 	fake_host_config(&x->fh, &cfg, 11);
 	struct bh_host_events ev;
@@ -126,14 +131,88 @@ static bool fresh_host_works(void)
 	return ok;
 }
 
-static void session(long k, bool one, struct report *r)
+static int ask(struct fx *x, const uint8_t *req, size_t len, unsigned ms);
+
+/* The host serves again after what it went through: a new link and a
+ * read on it, within a few seconds (it may be bringing a reset
+ * controller up again); or, fatal, a fresh host on a fresh controller
+ * does. central: the host's role on the new link. */
+static void serves_again(struct fx *x, bool central, struct report *r)
+{
+	uint8_t rd[3] = { 0x0a, 0x03, 0x00 };
+	for (int tries = 0; tries < 10; tries++) {
+		if (x->fh.fatal) {
+			r->ok = fresh_host_works();
+			if (!r->ok)
+				snprintf(r->why, sizeof(r->why), "a fresh host did not work after it");
+			return;
+		}
+		if (central) {
+			uint16_t c = 0;
+			int rc = bh_host_connect_sync(x->fh.h, &fake_peer, 2000, &c);
+			if (rc == BH_OK) {
+				r->ok = read_works(x, c);
+				if (!r->ok)
+					snprintf(r->why, sizeof(r->why), "a new link, but no read");
+				return;
+			}
+			snprintf(r->why, sizeof(r->why), "no new link (connect: %s)", bh_strerror(rc));
+		} else {
+			unsigned before = x->fh.connected;
+			if (fake_connect(x->fh.f, false) == 0)
+				fake_run(x->fh.f, 20);
+			if (x->fh.connected == before + 1) {
+				r->ok = ask(x, rd, 3, 2000) == 0x0b;
+				if (!r->ok)
+					snprintf(r->why, sizeof(r->why), "a new link, but no read");
+				return;
+			}
+			snprintf(r->why, sizeof(r->why), "no new link served");
+		}
+		fake_run(x->fh.f, 300);
+	}
+}
+
+/* What fails at step k: allocations (from k on, or k alone), or the
+ * controller at the k-th packet the host sends (HOW_FAULT + enum
+ * fake_fault - 1). */
+enum { HOW_OOM_FROM, HOW_OOM_ALONE, HOW_FAULT };
+
+static const char *const how_name[] = { "", " alone", " link lost", " transport closed",
+					" hardware error", " silence", " command lost" };
+
+static void inject(struct fx *x, long k, int how)
+{
+	if (how >= HOW_FAULT) {
+		fake_fault_after(x->fh.f, k, FAKE_CONN_HANDLE,
+				 (enum fake_fault)(how - HOW_FAULT + FAKE_DISCONNECT));
+		return;
+	}
+	failures = 0;
+	fail_one = how == HOW_OOM_ALONE;
+	fail_after = k;
+}
+
+/* Ends the injection: what it did (failed allocations, or 1 if the
+ * fault happened). */
+static unsigned injected(struct fx *x, int how)
+{
+	if (how >= HOW_FAULT) {
+		bool fired = fake_fired(x->fh.f);
+		fake_fault_after(x->fh.f, -1, 0, 0);
+		return fired;
+	}
+	fail_after = -1;
+	fail_one = false;
+	return failures;
+}
+
+static void session(long k, int how, struct report *r)
 {
 	struct fx *x = fx_new();
 	uint16_t conn = 0, mtu = 0;
 	bool up = false;
-	failures = 0;
-	fail_one = one;
-	fail_after = k;
+	inject(x, k, how);
 	int rc = bh_host_start_sync(x->fh.h, 3000);
 	note(r, "start", rc);
 	bool started = rc == BH_OK;
@@ -156,32 +235,46 @@ static void session(long k, bool one, struct report *r)
 		send_notification(x);
 		static const uint8_t ind[] = { 0x1d, 0x03, 0x00, 0x43 };
 		fake_l2cap(x->fh.f, 4, ind, sizeof(ind));
-		indicated = true;
+		/* A controller that failed may have lost it, or its answer. */
+		indicated = how < HOW_FAULT;
 		fake_run(x->fh.f, 3 * BH_ATT_RETRY_MS);
 		rc = bh_host_disconnect_sync(x->fh.h, conn, 0x13, 2000);
 		note(r, "disconnect", rc);
 		up = false;
 	}
-	fail_after = -1;
-	fail_one = false;
-	r->failures = failures;
+	r->failures = injected(x, how);
 	r->notifications = x->notifications;
 
-	/* Memory is back: the host serves again, or said it cannot. */
+	/* Memory is back (the controller works again): the host serves
+	 * again, or said it cannot. */
 	if (handed_out_unheld) {
 		r->ok = 0;
 		snprintf(r->why, sizeof(r->why), "connect returned a link the host does not hold");
-	} else if (!started || x->fh.fatal) {
+	} else if (!started && (x->fh.fatal || how < HOW_FAULT)) {
 		r->ok = fresh_host_works();
 		if (!r->ok)
 			snprintf(r->why, sizeof(r->why), "a fresh host did not work after it");
-	} else if (x->fh.connected > x->fh.disconnected) {
+	} else if (!started) {
+		/* The controller failed its bring-up and works again: starting
+		 * once more brings the same host up. */
+		rc = bh_host_start_sync(x->fh.h, 3000);
+		if (rc != BH_OK)
+			snprintf(r->why, sizeof(r->why), "started again: %s", bh_strerror(rc));
+		else
+			serves_again(x, true, r);
+	} else if (x->fh.connected > x->fh.disconnected && !x->fh.fatal) {
 		/* The indication is confirmed, late if memory was short (the
 		 * bearer tries again). */
 		fake_run(x->fh.f, 3 * BH_ATT_RETRY_MS);
 		r->ok = read_works(x, conn);
 		if (!r->ok)
 			snprintf(r->why, sizeof(r->why), "the link is up but a read fails");
+		/* A controller that lost a command is reset when the command
+		 * times out, and its links end with it: the host must then
+		 * serve a new one. */
+		if (!r->ok && how >= HOW_FAULT &&
+		    (x->fh.connected == x->fh.disconnected || x->fh.fatal))
+			serves_again(x, true, r);
 		if (indicated && !fake_att_confirms(x->fh.f)) {
 			r->ok = 0;
 			snprintf(r->why, sizeof(r->why), "the indication was never confirmed");
@@ -196,22 +289,18 @@ static void session(long k, bool one, struct report *r)
 		 * gives every link the same handle: one left up at the
 		 * controller would stop the next). */
 		fake_run(x->fh.f, 3 * 100);
-		uint16_t again = 0;
-		rc = bh_host_connect_sync(x->fh.h, &fake_peer, 2000, &again);
-		r->ok = rc == BH_OK && read_works(x, again);
-		if (!r->ok)
-			snprintf(r->why, sizeof(r->why), "no new link and read (connect: %s)",
-				 bh_strerror(rc));
+		serves_again(x, true, r);
 	}
 out:
 	fake_host_fini(&x->fh);
 	free(x);
 }
 
-typedef void (*session_fn)(long k, bool one, struct report *r);
+typedef void (*session_fn)(long k, int how, struct report *r);
 
-static void sweep(session_fn run, bool one)
+static void sweep(session_fn run, int how)
 {
+	const char *what = how < HOW_FAULT ? "allocation" : "packet";
 	struct report *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
 				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(r != MAP_FAILED);
@@ -228,44 +317,36 @@ static void sweep(session_fn run, bool one)
 			for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 				signal(sigs[i], SIG_DFL);
 			alarm(20);
-			run(k, one, r);
+			run(k, how, r);
 			exit(0); /* not _exit: LeakSanitizer looks at exit */
 		}
 		int ws;
 		assert_int_equal(waitpid(pid, &ws, 0), pid);
-		if (getenv("OOM_SESSION_VERBOSE"))
-			fprintf(stderr, "  allocation %ld%s:%s%s%s\n", k, one ? " alone" : "", r->steps,
+		if (getenv("SESSION_SWEEP_VERBOSE"))
+			fprintf(stderr, "  %s %ld%s:%s%s%s\n", what, k, how_name[how], r->steps,
 				r->ok ? "" : " NOT OK: ", r->why);
 		if (WIFSIGNALED(ws))
-			fail_msg("allocation %ld%s: the session died of signal %d (%s) after%s", k,
-				 one ? " alone" : "", WTERMSIG(ws),
+			fail_msg("%s %ld%s: the session died of signal %d (%s) after%s", what, k,
+				 how_name[how], WTERMSIG(ws),
 				 WTERMSIG(ws) == SIGALRM ? "a hang" : "a crash", r->steps);
 		if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-			fail_msg("allocation %ld: the child exited %d", k, WEXITSTATUS(ws));
+			fail_msg("%s %ld: the child exited %d", what, k, WEXITSTATUS(ws));
 		if (!r->ok)
-			fail_msg("allocation %ld%s: %s (steps:%s)", k, one ? " alone" : "", r->why,
+			fail_msg("%s %ld%s: %s (steps:%s)", what, k, how_name[how], r->why,
 				 r->steps);
 		if (!r->failures)
 			break;
 	}
-	/* A session allocates more than a few times: an early end failed
-	 * nothing. The whole session, nothing failing, got its notification. */
-	assert_true(k > 10);
+	/* A session allocates and sends more than a few times: an early end
+	 * failed nothing. The whole session, nothing failing, got its
+	 * notification. */
+	/* (A lost command waits for the next command: a peripheral's
+	 * session has few.) */
+	assert_true(k > (how == HOW_FAULT + FAKE_DROP - 1 ? 0 : 5));
 	if (run == session)
 		assert_int_equal(r->notifications, 1);
+	print_message("  %ld %ss\n", k, what);
 	munmap(r, sizeof(*r));
-}
-
-static void session_fails_from_each(void **state)
-{
-	(void)state;
-	sweep(session, false);
-}
-
-static void session_fails_each_once(void **state)
-{
-	(void)state;
-	sweep(session, true);
 }
 
 /* ---- the peripheral's session: the fake is a central asking the host's
@@ -301,7 +382,7 @@ static int ask(struct fx *x, const uint8_t *req, size_t len, unsigned ms)
 	return answer(x, ms);
 }
 
-static void peripheral_session(long k, bool one, struct report *r)
+static void peripheral_session(long k, int how, struct report *r)
 {
 	struct fx *x = fx_new();
 	assert_int_equal(bh_gatts_add_services(bh_host_gatt_server(x->fh.h), &hr_svc, 1), BH_OK);
@@ -319,9 +400,7 @@ static void peripheral_session(long k, bool one, struct report *r)
 		{ "read", { 0x0a, lo, hi }, 3 },
 		{ "subscribe", { 0x12, (uint8_t)(lo + 1), hi, 0x01, 0x00 }, 5 },
 	};
-	failures = 0;
-	fail_one = one;
-	fail_after = k;
+	inject(x, k, how);
 	bool answered = true;
 	if (fake_connect(x->fh.f, false) == 0)
 		fake_run(x->fh.f, 20);
@@ -336,27 +415,25 @@ static void peripheral_session(long k, bool one, struct report *r)
 		note(r, "notify", bh_gatts_notify(bh_host_gatt_server(x->fh.h), x->fh.conn, vh, "n", 1,
 						  NULL));
 	fake_run(x->fh.f, 20);
-	fail_after = -1;
-	fail_one = false;
-	r->failures = failures;
+	r->failures = injected(x, how);
 
 	/* Memory is back: the answer owed comes (the bearer tries it again),
 	 * and the link, if the host took it, is served. */
 	uint8_t rd[3] = { 0x0a, lo, hi };
-	if (!answered && answer(x, 1000) == -1) {
+	if (how >= HOW_FAULT)
+		fake_run(x->fh.f, 300); /* a reset controller is brought up again */
+	if (!answered && how < HOW_FAULT && answer(x, 1000) == -1) {
+		/* A failed controller may have lost it; memory is no excuse. */
 		snprintf(r->why, sizeof(r->why), "a request never got its answer");
-	} else if (x->fh.connected > x->fh.disconnected) {
+	} else if (x->fh.connected > x->fh.disconnected && !x->fh.fatal) {
 		r->ok = ask(x, rd, 3, 2000) == 0x0b;
 		if (!r->ok)
 			snprintf(r->why, sizeof(r->why), "the link is up but a read is not answered");
 	} else {
-		/* Refused: disconnected meanwhile, and the next link is served. */
+		/* Refused, or gone with the link or the controller: the next
+		 * link is served. */
 		fake_run(x->fh.f, 3 * 100);
-		unsigned before = x->fh.connected;
-		r->ok = fake_connect(x->fh.f, false) == 0 && (fake_run(x->fh.f, 20), 1) &&
-			x->fh.connected == before + 1 && ask(x, rd, 3, 2000) == 0x0b;
-		if (!r->ok)
-			snprintf(r->why, sizeof(r->why), "no new link served");
+		serves_again(x, false, r);
 	}
 	fake_host_fini(&x->fh);
 	free(x);
@@ -391,37 +468,60 @@ static void refused_handle_reused(void **state)
 	free(x);
 }
 
-static void peripheral_fails_from_each(void **state)
-{
-	(void)state;
-	sweep(peripheral_session, false);
-}
+struct plan {
+	session_fn run;
+	int how;
+};
 
-static void peripheral_fails_each_once(void **state)
+static void sweep_plan(void **state)
 {
-	(void)state;
-	sweep(peripheral_session, true);
+	const struct plan *p = *state;
+	sweep(p->run, p->how);
 }
 
 int main(void)
 {
-	/* OOM_SESSION_K=k[,one]: that run alone, in this process (for a
+	/* SESSION_SWEEP_K=k[,one]: that run alone, in this process (for a
 	 * debugger), its steps printed. */
-	const char *only = getenv("OOM_SESSION_K");
+	const char *only = getenv("SESSION_SWEEP_K");
 	if (only) {
 		struct report r = { 0 };
+		const char *how = strstr(only, ",how=");
 		(strstr(only, ",peripheral") ? peripheral_session : session)(
-			atol(only), strstr(only, ",one") != NULL, &r);
+			atol(only), how ? atoi(how + 5) : HOW_OOM_FROM, &r);
 		printf("failures %u ok %d%s%s\nsteps:%s\n", r.failures, r.ok, r.ok ? "" : ": ",
 		       r.why, r.steps);
 		return r.ok ? 0 : 1;
 	}
+	static const struct plan plans[] = {
+		{ session, HOW_OOM_FROM },
+		{ session, HOW_OOM_ALONE },
+		{ session, HOW_FAULT + FAKE_DISCONNECT - 1 },
+		{ session, HOW_FAULT + FAKE_CLOSE - 1 },
+		{ session, HOW_FAULT + FAKE_HWERROR - 1 },
+		{ session, HOW_FAULT + FAKE_DROP - 1 },
+		{ peripheral_session, HOW_OOM_FROM },
+		{ peripheral_session, HOW_OOM_ALONE },
+		{ peripheral_session, HOW_FAULT + FAKE_DISCONNECT - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_CLOSE - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_HWERROR - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_DROP - 1 },
+	};
+#define PLAN(name, i) { name, sweep_plan, NULL, NULL, (void *)&plans[i] }
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(session_fails_from_each),
-		cmocka_unit_test(session_fails_each_once),
+		PLAN("central_out_of_memory_from_each", 0),
+		PLAN("central_out_of_memory_each_once", 1),
+		PLAN("central_link_lost_at_each_packet", 2),
+		PLAN("central_transport_closed_at_each_packet", 3),
+		PLAN("central_hardware_error_at_each_packet", 4),
+		PLAN("central_command_lost_at_each_packet", 5),
 		cmocka_unit_test(refused_handle_reused),
-		cmocka_unit_test(peripheral_fails_from_each),
-		cmocka_unit_test(peripheral_fails_each_once),
+		PLAN("peripheral_out_of_memory_from_each", 6),
+		PLAN("peripheral_out_of_memory_each_once", 7),
+		PLAN("peripheral_link_lost_at_each_packet", 8),
+		PLAN("peripheral_transport_closed_at_each_packet", 9),
+		PLAN("peripheral_hardware_error_at_each_packet", 10),
+		PLAN("peripheral_command_lost_at_each_packet", 11),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
