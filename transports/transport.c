@@ -451,18 +451,23 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 		const char *opt = comma + 1;
 		comma = strchr(opt, ',');
 		size_t ol = comma ? (size_t)(comma - opt) : strlen(opt);
-		bool off = opt_is(opt, ol, "flow=off");
-		if (off || opt_is(opt, ol, "rtscts") || opt_is(opt, ol, "flow=on")) {
-			u.flow = !off;
+		/* The words: flow control off, on (two spellings), then parity. */
+		static const char words[][12] = { "flow=off", "flow=on", "rtscts", "parity=none",
+						  "parity=even" };
+		size_t w = 0;
+		while (w < 5 && !opt_is(opt, ol, words[w]))
+			w++;
+		if (w < 3) {
+			u.flow = w != 0;
 			u.flow_given = true;
+			continue;
+		}
+		if (w < 5) {
+			u.parity_even = w == 4;
 			continue;
 		}
 		if (ol > 6 && !strncmp(opt, "speed=", 6) && parse_baud(opt + 6, ol - 6, &u.operating))
 			continue;
-		if (opt_is(opt, ol, "parity=even") || opt_is(opt, ol, "parity=none")) {
-			u.parity_even = opt[7] == 'e';
-			continue;
-		}
 		if (parse_baud(opt, ol, &u.baud))
 			continue;
 		return bh_transport_errf(BH_EINVAL, err, errlen,
