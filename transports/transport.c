@@ -517,10 +517,9 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 					 path, u.baud, why);
 	}
 	tcflush(fd, TCIOFLUSH);
-	char sp[32] = "";
-	if (u.operating)
-		snprintf(sp, sizeof(sp), ",speed=%lu", u.operating);
-	snprintf(name, namelen, "%s:%s,%lu%s%s%s", kind, path, u.baud, sp,
+	/* ",speed=N" only when given: "%.0lu" prints nothing for 0 */
+	snprintf(name, namelen, "%s:%s,%lu%s%.0lu%s%s", kind, path, u.baud,
+		 u.operating ? ",speed=" : "", u.operating,
 		 u.flow_given ? (u.flow ? ",flow=on" : ",flow=off") : "",
 		 u.parity_even ? ",parity=even" : "");
 	*fd_out = fd;
