@@ -411,16 +411,15 @@ int bh_transport_set_uart(struct bh_transport *t, unsigned long baud, bool flow,
 	return BH_OK;
 }
 
+/* The option s[0..n) as a rate, 1 to 15 decimal digits; read in place:
+ * strtoul stops at the "," or NUL that ends the option. */
 static bool parse_baud(const char *s, size_t n, unsigned long *out)
 {
-	char num[16];
 	char *end;
-	if (n == 0 || n >= sizeof(num) || s[0] < '0' || s[0] > '9')
+	if (n == 0 || n > 15 || s[0] < '0' || s[0] > '9')
 		return false;
-	memcpy(num, s, n);
-	num[n] = 0;
-	unsigned long v = strtoul(num, &end, 10);
-	if (*end || v == 0 || v > BH_UART_MAX_BAUD)
+	unsigned long v = strtoul(s, &end, 10);
+	if (end != s + n || v == 0 || v > BH_UART_MAX_BAUD)
 		return false;
 	*out = v;
 	return true;
