@@ -230,6 +230,15 @@ struct fdt {
 	struct bh_h4 h4;
 };
 
+/* -Dsockets=false: only serial makes an fdt, always framed, never a socket. */
+#ifdef BH_TRANSPORT_NO_SOCKETS
+#define FRAMED(f) ((void)(f), true)
+#define STREAM_SOCK(f) ((void)(f), false)
+#else
+#define FRAMED(f) ((f)->framed)
+#define STREAM_SOCK(f) ((f)->stream_sock)
+#endif
+
 static void fdt_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 {
 	bh_transport_deliver(ctx, type, pkt, len);
@@ -286,7 +295,7 @@ static int fdt_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, si
 {
 	struct fdt *f = t->impl;
 	struct iovec iov[2] = { { &type, 1 }, { (void *)pkt, len } };
-	int rc = bh_transport_write_all(f->fd, f->stream_sock || !f->framed, iov, 2);
+	int rc = bh_transport_write_all(f->fd, STREAM_SOCK(f) || !FRAMED(f), iov, 2);
 	if (rc == BH_ETRANSPORT)
 		bh_transport_die(t, BH_ETRANSPORT);
 	return rc;
@@ -310,7 +319,7 @@ static void fdt_process(struct bh_transport *t, const struct pollfd *fds, int n)
 	/* Bounded: a flood of bytes cannot starve the rest of the loop. */
 	for (int round = 0; round < 16 && !t->dead; round++) {
 		uint8_t buf[4096];
-		ssize_t r = f->stream_sock ? recv(f->fd, buf, sizeof(buf), MSG_DONTWAIT)
+		ssize_t r = STREAM_SOCK(f) ? recv(f->fd, buf, sizeof(buf), MSG_DONTWAIT)
 					   : read(f->fd, buf, sizeof(buf));
 		if (r < 0) {
 			if (errno == EINTR)
@@ -324,13 +333,13 @@ static void fdt_process(struct bh_transport *t, const struct pollfd *fds, int n)
 			bh_transport_die(t, BH_ETRANSPORT);
 			return;
 		}
-		if (f->framed) {
+		if (FRAMED(f)) {
 			bh_h4_feed(&f->h4, buf, (size_t)r, fdt_rx, t);
 		} else if (r > 1 && bh_h4_packet_valid(buf[0], buf + 1, (size_t)r - 1)) {
 			/* the user channel hands one whole packet per read */
 			bh_transport_deliver(t, buf[0], buf + 1, (size_t)r - 1);
 		}
-		if (!f->framed)
+		if (!FRAMED(f))
 			continue;
 		if ((size_t)r < sizeof(buf))
 			return;
