@@ -83,6 +83,18 @@ static int hexval(char c)
 	return -1; /* we write lowercase only: anything else is an edit */
 }
 
+/* n octets from the 2n hex digits at s; false at any other character. */
+static bool unhex(const char *s, size_t n, uint8_t *out)
+{
+	for (size_t i = 0; i < 2 * n; i++) {
+		int v = hexval(s[i]);
+		if (v < 0)
+			return false;
+		out[i / 2] = (uint8_t)((i % 2 ? out[i / 2] << 4 : 0) | v);
+	}
+	return true;
+}
+
 /* One parsed "key=hex" line, pointing into the file buffer. */
 struct kv {
 	const char *key;
@@ -113,13 +125,8 @@ static bh_status parse_file(const uint8_t *data, size_t len, const char *magic, 
 	    (cl != data && cl[-1] != '\n'))
 		return BH_ECORRUPT;
 	uint8_t want[32], got[32];
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hexval((char)cl[strlen(CSUM_KEY) + 2 * i]);
-		int lo = hexval((char)cl[strlen(CSUM_KEY) + 2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return BH_ECORRUPT;
-		want[i] = (uint8_t)(hi << 4 | lo);
-	}
+	if (!unhex((const char *)cl + strlen(CSUM_KEY), 32, want))
+		return BH_ECORRUPT;
 	size_t body = len - csum_line;
 	if (!sha256(data, body, got))
 		return BH_EIO;
@@ -163,14 +170,9 @@ static bool get_hex(struct parsed *p, const char *key, uint8_t *out, size_t n, s
 		struct kv *kv = &p->kv[i];
 		if (kv->key_len != kl || memcmp(kv->key, key, kl) != 0)
 			continue;
-		if (kv->val_len % 2 || (varlen ? kv->val_len / 2 > n : kv->val_len / 2 != n))
+		if (kv->val_len % 2 || (varlen ? kv->val_len / 2 > n : kv->val_len / 2 != n) ||
+		    !unhex(kv->val, kv->val_len / 2, out))
 			return false;
-		for (size_t j = 0; j < kv->val_len / 2; j++) {
-			int hi = hexval(kv->val[2 * j]), lo = hexval(kv->val[2 * j + 1]);
-			if (hi < 0 || lo < 0)
-				return false;
-			out[j] = (uint8_t)(hi << 4 | lo);
-		}
 		if (varlen)
 			*varlen = kv->val_len / 2;
 		kv->used = true;

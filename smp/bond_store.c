@@ -206,8 +206,7 @@ out:
 
 static void free_data(uint8_t *p, size_t len)
 {
-	if (p)
-		bh_cleanse(p, len);
+	bh_cleanse(p, len);
 	free(p);
 }
 

@@ -29,37 +29,37 @@ const uint8_t bh_smp_debug_pub[64] = {
 	0x5c, 0x15, 0x52, 0x5a, 0xbf, 0x9a, 0x32, 0x63, 0x6d, 0xeb, 0x2a, 0x65, 0x49, 0x9c, 0x80, 0xdc,
 };
 
-/* e(k, in) with wire-order key, input and output. */
-static bh_status aes_le(const uint8_t k[16], const uint8_t in[16], uint8_t out[16])
-{
-	uint8_t km[16], im[16], om[16];
-	bh_swap(km, k, 16);
-	bh_swap(im, in, 16);
-	int rc = bh_aes128(km, im, om);
-	bh_cleanse(km, sizeof(km));
-	if (rc != 0)
-		return BH_EIO;
-	bh_swap(out, om, 16);
-	return BH_OK;
-}
-
-/* AES-CMAC whose key and message are given in wire order: the message is the
- * spec's MSO-first concatenation reversed as a whole, which is exactly the
- * fields concatenated in reverse order, each in wire order. */
-static bh_status cmac_le(const uint8_t k[16], const uint8_t *msg_le, size_t len, uint8_t out[16])
+/* AES-CMAC (mac) or e (not mac: len is 16) with key, message and result in
+ * wire order, the one place they are reversed. A CMAC message given in
+ * wire order is the spec's MSO-first concatenation reversed as a whole,
+ * which is exactly the fields concatenated in reverse order, each in wire
+ * order. */
+static bh_status crypt_le(const uint8_t k[16], const uint8_t *msg_le, size_t len, bool mac,
+			  uint8_t out[16])
 {
 	uint8_t km[16], mm[80], om[16];
 	if (len > sizeof(mm))
 		return BH_EINVAL;
 	bh_swap(km, k, 16);
 	bh_swap(mm, msg_le, len);
-	int rc = bh_aes_cmac(km, mm, len, om);
+	int rc = mac ? bh_aes_cmac(km, mm, len, om) : bh_aes128(km, mm, om);
 	bh_cleanse(km, sizeof(km));
 	bh_cleanse(mm, sizeof(mm));
 	if (rc != 0)
 		return BH_EIO;
 	bh_swap(out, om, 16);
 	return BH_OK;
+}
+
+/* e(k, in) with wire-order key, input and output. */
+static bh_status aes_le(const uint8_t k[16], const uint8_t in[16], uint8_t out[16])
+{
+	return crypt_le(k, in, 16, false, out);
+}
+
+static bh_status cmac_le(const uint8_t k[16], const uint8_t *msg_le, size_t len, uint8_t out[16])
+{
+	return crypt_le(k, msg_le, len, true, out);
 }
 
 bh_status bh_smp_e(const uint8_t k[16], const uint8_t in[16], uint8_t out[16])

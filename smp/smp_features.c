@@ -159,10 +159,11 @@ bool smp_refuse_downgrade(struct bh_smp *smp, struct smp_conn *c, const bh_addr 
 	memset(old, 0, sizeof(*old));
 	if (!reason)
 		return false;
+	char ab[BH_ADDR_STRLEN];
 	SMP_LOG(smp, BH_LOG_WARN,
 		"0x%04x pairing refused: it would replace the bond of %s "
 		"(%s, %sauthenticated, key size %u) with %s (%s, %s, key size %u); the bond is kept",
-		c->handle, bh_addr_str_bare(identity, (char[BH_ADDR_STRLEN]){ 0 }),
+		c->handle, bh_addr_str_bare(identity, ab),
 		old_sc ? "SC" : "legacy", old_auth ? "" : "un",
 		old_ks, what, c->sc ? "SC" : "legacy", smp_method_str(c->method), c->key_size);
 	smp_fail_status(smp, c, reason, BH_EDOWNGRADE);

@@ -56,19 +56,19 @@ static void addr_ab(const struct smp_conn *c, const bh_addr **a, const bh_addr *
 	*b = c->initiator ? &c->peer : &c->local;
 }
 
-/* E = f6(MacKey, N1, N2, R, IOcap, A1, A2); initiator's Ea when ea. */
+/* E = f6(MacKey, N1, N2, R, IOcap, A1, A2): the initiator's Ea (ea) is
+ * f6(MacKey, Na, Nb, rb, IOcapA, A, B), the responder's Eb f6(MacKey, Nb,
+ * Na, ra, IOcapB, B, A). */
 static bh_status check_value(const struct bh_smp *smp, const struct smp_conn *c, bool ea,
 			     uint8_t out[16])
 {
 	uint8_t ra[16], rb[16];
-	const bh_addr *a, *b;
+	const bh_addr *a1, *a2;
 	r_values(smp, c, ra, rb);
-	addr_ab(c, &a, &b);
-	if (ea)
-		return bh_smp_f6(c->mackey, na(c), nb(c), rb, c->preq + 1, a->type & 1, a->val,
-				 b->type & 1, b->val, out);
-	return bh_smp_f6(c->mackey, nb(c), na(c), ra, c->pres + 1, b->type & 1, b->val,
-			 a->type & 1, a->val, out);
+	addr_ab(c, ea ? &a1 : &a2, ea ? &a2 : &a1);
+	return bh_smp_f6(c->mackey, ea ? na(c) : nb(c), ea ? nb(c) : na(c), ea ? rb : ra,
+			 (ea ? c->preq : c->pres) + 1, a1->type & 1, a1->val, a2->type & 1, a2->val,
+			 out);
 }
 
 static bool derive_keys(struct bh_smp *smp, struct smp_conn *c)

@@ -5,6 +5,7 @@
 
 #include <blehost/bh_bytes.h>
 #include <blehost/bh_crypto.h>
+#include <blehost/bh_libcrypto.h>
 
 #include <string.h>
 
@@ -77,10 +78,7 @@ int bh_smp_verify(struct bh_smp *smp, uint16_t handle, const uint8_t *msg, size_
 	int rc = bh_smp_sign_raw(b->peer_csrk.key, cnt, msg, len, expect);
 	if (rc)
 		return rc;
-	uint8_t diff = 0;
-	for (int i = 0; i < 12; i++)
-		diff |= (uint8_t)(expect[i] ^ sig[i]);
-	if (diff)
+	if (bh_ct_memcmp(expect, sig, 12) != 0) /* libcrypto is loaded: it made expect */
 		return BH_ESECURITY;
 	b->peer_csrk.sign_counter = cnt + 1;
 	return smp_keep_counter(smp, b);

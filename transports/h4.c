@@ -31,14 +31,12 @@ size_t bh_h4_header_len(uint8_t type)
 
 size_t bh_h4_payload_len(uint8_t type, const uint8_t *hdr)
 {
-	switch (type) {
-	case 0x01: return hdr[2];
-	case 0x02: return bh_get16(hdr + 2);
-	case 0x03: return hdr[2];
-	case 0x04: return hdr[1];
-	case 0x05: return bh_get16(hdr + 2) & 0x3fff;
-	default: return 0;
-	}
+	/* The length is the header's last field: one octet, or two in the
+	 * four-octet headers (ACL; ISO, whose top two bits are flags). */
+	size_t hl = bh_h4_header_len(type);
+	if (hl == 4)
+		return bh_get16(hdr + 2) & (type == 0x05 ? 0x3fff : 0xffff);
+	return hl ? hdr[hl - 1] : 0;
 }
 
 bool bh_h4_packet_valid(uint8_t type, const uint8_t *pkt, size_t len)

@@ -230,6 +230,15 @@ struct fdt {
 	struct bh_h4 h4;
 };
 
+/* -Dsockets=false: only serial makes an fdt, always framed, never a socket. */
+#ifdef BH_TRANSPORT_NO_SOCKETS
+#define FRAMED(f) ((void)(f), true)
+#define STREAM_SOCK(f) ((void)(f), false)
+#else
+#define FRAMED(f) ((f)->framed)
+#define STREAM_SOCK(f) ((f)->stream_sock)
+#endif
+
 static void fdt_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 {
 	bh_transport_deliver(ctx, type, pkt, len);
@@ -286,7 +295,7 @@ static int fdt_send(struct bh_transport *t, uint8_t type, const uint8_t *pkt, si
 {
 	struct fdt *f = t->impl;
 	struct iovec iov[2] = { { &type, 1 }, { (void *)pkt, len } };
-	int rc = bh_transport_write_all(f->fd, f->stream_sock || !f->framed, iov, 2);
+	int rc = bh_transport_write_all(f->fd, STREAM_SOCK(f) || !FRAMED(f), iov, 2);
 	if (rc == BH_ETRANSPORT)
 		bh_transport_die(t, BH_ETRANSPORT);
 	return rc;
@@ -310,7 +319,7 @@ static void fdt_process(struct bh_transport *t, const struct pollfd *fds, int n)
 	/* Bounded: a flood of bytes cannot starve the rest of the loop. */
 	for (int round = 0; round < 16 && !t->dead; round++) {
 		uint8_t buf[4096];
-		ssize_t r = f->stream_sock ? recv(f->fd, buf, sizeof(buf), MSG_DONTWAIT)
+		ssize_t r = STREAM_SOCK(f) ? recv(f->fd, buf, sizeof(buf), MSG_DONTWAIT)
 					   : read(f->fd, buf, sizeof(buf));
 		if (r < 0) {
 			if (errno == EINTR)
@@ -324,13 +333,13 @@ static void fdt_process(struct bh_transport *t, const struct pollfd *fds, int n)
 			bh_transport_die(t, BH_ETRANSPORT);
 			return;
 		}
-		if (f->framed) {
+		if (FRAMED(f)) {
 			bh_h4_feed(&f->h4, buf, (size_t)r, fdt_rx, t);
 		} else if (r > 1 && bh_h4_packet_valid(buf[0], buf + 1, (size_t)r - 1)) {
 			/* the user channel hands one whole packet per read */
 			bh_transport_deliver(t, buf[0], buf + 1, (size_t)r - 1);
 		}
-		if (!f->framed)
+		if (!FRAMED(f))
 			continue;
 		if ((size_t)r < sizeof(buf))
 			return;
@@ -411,16 +420,15 @@ int bh_transport_set_uart(struct bh_transport *t, unsigned long baud, bool flow,
 	return BH_OK;
 }
 
+/* The option s[0..n) as a rate, 1 to 15 decimal digits; read in place:
+ * strtoul stops at the "," or NUL that ends the option. */
 static bool parse_baud(const char *s, size_t n, unsigned long *out)
 {
-	char num[16];
 	char *end;
-	if (n == 0 || n >= sizeof(num) || s[0] < '0' || s[0] > '9')
+	if (n == 0 || n > 15 || s[0] < '0' || s[0] > '9')
 		return false;
-	memcpy(num, s, n);
-	num[n] = 0;
-	unsigned long v = strtoul(num, &end, 10);
-	if (*end || v == 0 || v > BH_UART_MAX_BAUD)
+	unsigned long v = strtoul(s, &end, 10);
+	if (end != s + n || v == 0 || v > BH_UART_MAX_BAUD)
 		return false;
 	*out = v;
 	return true;
@@ -451,18 +459,23 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 		const char *opt = comma + 1;
 		comma = strchr(opt, ',');
 		size_t ol = comma ? (size_t)(comma - opt) : strlen(opt);
-		bool off = opt_is(opt, ol, "flow=off");
-		if (off || opt_is(opt, ol, "rtscts") || opt_is(opt, ol, "flow=on")) {
-			u.flow = !off;
+		/* The words: flow control off, on (two spellings), then parity. */
+		static const char words[][12] = { "flow=off", "flow=on", "rtscts", "parity=none",
+						  "parity=even" };
+		size_t w = 0;
+		while (w < 5 && !opt_is(opt, ol, words[w]))
+			w++;
+		if (w < 3) {
+			u.flow = w != 0;
 			u.flow_given = true;
+			continue;
+		}
+		if (w < 5) {
+			u.parity_even = w == 4;
 			continue;
 		}
 		if (ol > 6 && !strncmp(opt, "speed=", 6) && parse_baud(opt + 6, ol - 6, &u.operating))
 			continue;
-		if (opt_is(opt, ol, "parity=even") || opt_is(opt, ol, "parity=none")) {
-			u.parity_even = opt[7] == 'e';
-			continue;
-		}
 		if (parse_baud(opt, ol, &u.baud))
 			continue;
 		return bh_transport_errf(BH_EINVAL, err, errlen,
@@ -512,10 +525,9 @@ int bh_serial_open(const char *arg, const char *kind, int *fd_out, struct bh_uar
 					 path, u.baud, why);
 	}
 	tcflush(fd, TCIOFLUSH);
-	char sp[32] = "";
-	if (u.operating)
-		snprintf(sp, sizeof(sp), ",speed=%lu", u.operating);
-	snprintf(name, namelen, "%s:%s,%lu%s%s%s", kind, path, u.baud, sp,
+	/* ",speed=N" only when given: "%.0lu" prints nothing for 0 */
+	snprintf(name, namelen, "%s:%s,%lu%s%.0lu%s%s", kind, path, u.baud,
+		 u.operating ? ",speed=" : "", u.operating,
 		 u.flow_given ? (u.flow ? ",flow=on" : ",flow=off") : "",
 		 u.parity_even ? ",parity=even" : "");
 	*fd_out = fd;

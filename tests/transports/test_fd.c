@@ -193,7 +193,13 @@ static void test_serial_pty(void **state)
 	assert_int_equal(cfgetospeed(&tio), B1000000);
 	assert_true(tio.c_cflag & CRTSCTS);
 	assert_false(tio.c_lflag & ICANON);
+	assert_null(strstr(bh_transport_name(t), "speed"));
 	exchange(t, master);
+	bh_transport_close(t);
+	/* an operating speed is named after the initial one, flow=off as given */
+	snprintf(spec, sizeof(spec), "serial:%s,flow=off,speed=921600,115200", name);
+	assert_int_equal(bh_transport_open(spec, &t, err, sizeof(err)), BH_OK);
+	assert_non_null(strstr(bh_transport_name(t), ",115200,speed=921600,flow=off"));
 	bh_transport_close(t);
 	close(slave);
 	close(master);
