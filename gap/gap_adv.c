@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ON };
+enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ADDR,
+       ADV_ROTATE_ON };
 
 #define EXT_FRAG_MAX 251 /* Advertising_Data per LE Set Extended Advertising Data */
 #define ADV_HANDLE 0
@@ -109,7 +110,19 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			stopped(gap, gap->adv_stop_reason);
 		}
 		return;
+	case ADV_ROTATE_ADDR:
+		/* LE Set Advertising Set Random Address (7.8.52): only an address
+		 * the controller took is the one advertised from. Refused, the
+		 * re-enable resumes the old one, as after a refused LE Set Random
+		 * Address on legacy commands, until the next rotation. */
+		if (!st && gap->adv_readdr)
+			gap->adv_own = gap->rand_addr;
+		break;
 	case ADV_ROTATE_ON:
+		/* Legacy: the rotation's LE Set Random Address was answered
+		 * before this (rand_in_ctrl). */
+		if (!gap_ext_adv(gap) && gap->rand_in_ctrl && gap->adv_readdr)
+			gap->adv_own = gap->rand_addr;
 		gap->adv_readdr = false;
 		if (gap->adv_state != ADV_ON)
 			return; /* ended or being stopped meanwhile */
@@ -125,10 +138,10 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		gap->adv_reenabled = true;
 		return;
 	default:
-		if (st && arg == ADV_ROTATE)
-			gap_log(gap, BH_LOG_WARN, "adv rotation step: %s", bh_strerror(st));
-		return;
+		break;
 	}
+	if (st && arg != ADV_IGNORE)
+		gap_log(gap, BH_LOG_WARN, "adv rotation step: %s", bh_strerror(st));
 }
 
 void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
@@ -219,11 +232,8 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 		if (enable && !gap->adv.anonymous && gap->own_kind != BH_GAP_OWN_PUBLIC) {
 			uint8_t p[7] = { ADV_HANDLE };
 			memcpy(p + 1, gap->rand_addr.val, 6);
-			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE);
-			gap->adv_own = gap->rand_addr;
+			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE_ADDR);
 		}
-	} else if (enable) {
-		gap->adv_own = gap->rand_addr;
 	}
 	return queue_enable(gap, enable, enable ? ADV_ROTATE_ON : ADV_ROTATE);
 }

@@ -733,6 +733,58 @@ static void test_rotation_races(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves the rule written in gap.h (bh_gap_adv_params.on_stopped) for a
+ * refused address write during a rotation: the re-enable still goes out,
+ * the advertising goes on from its old address, and the host says so (the
+ * old code took the new address when the write was queued, so a later
+ * link got a local address the controller never advertised from). Legacy
+ * commands (LE Set Random Address) and extended ones (LE Set Advertising
+ * Set Random Address, 7.8.52) alike; an accepted write is taken. */
+static void test_rotation_address_refused(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct arec r;
+	bh_addr old, peer = { 0, { 1, 1, 1, 1, 1, 1 } };
+	uint8_t term[5] = { 0x00, 0x00, 0x01, 0x00, 0 };
+
+	for (int ext = 0; ext < 2; ext++) {
+		rot_adv(&f, ext, &r, &old);
+		size_t from = f.n - 1;
+		answer(&f, 0); /* disable */
+		if (ext)
+			answer(&f, 0); /* LE Set Random Address (scanning's, GAP's) */
+		answer(&f, 0x0c); /* the advertising's address: Command Disallowed */
+		fake_pump(&f);
+		assert_int_equal(f.cmds[f.n - 1].op,
+				 ext ? BH_HCI_LE_SET_EXT_ADV_ENABLE : BH_HCI_LE_SET_ADV_ENABLE);
+		assert_int_equal(f.cmds[f.n - 1].p[0], 1);
+		assert_int_equal(f.n - from, ext ? 4 : 3);
+		assert_int_equal(r.stop_n, 0);
+		assert_true(bh_gap_advertising(f.gap));
+		fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+		if (ext)
+			fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		expect_local(&f, 0x0001, &old);
+		assert_int_equal(r.stop_n, 1);
+		bh_gap_free(f.gap);
+
+		/* Taken: the link after the re-enable's answer is from the new one. */
+		rot_adv(&f, ext, &r, &old);
+		fake_pump(&f);
+		const struct fake_cmd *w = fake_last(&f, ext ? BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR
+							     : BH_HCI_LE_SET_RANDOM_ADDRESS);
+		fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+		if (ext)
+			fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		const struct bh_gap_conn *c = bh_gap_conn_get(f.gap, 0x0001);
+		assert_non_null(c);
+		assert_memory_equal(c->local.val, w->p + ext, 6);
+		assert_memory_not_equal(c->local.val, old.val, 6);
+		bh_gap_free(f.gap);
+	}
+}
+
 /* Starts connectable advertising on handle 0 with every command answered. */
 static void adv_on(struct fake *f, struct arec *r)
 {
@@ -826,6 +878,7 @@ int main(void)
 		cmocka_unit_test(test_connection_before_enable_confirmed),
 		cmocka_unit_test(test_extended_rpa_rotation_and_reset),
 		cmocka_unit_test(test_rotation_races),
+		cmocka_unit_test(test_rotation_address_refused),
 		cmocka_unit_test(test_late_link_after_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -519,7 +519,10 @@ struct bh_gap_adv_params {
 	 * took it: see port.connected), or the controller's error. With an
 	 * RPA or NRPA, each rotation disables the advertising, writes the new
 	 * address and enables it again: a refused re-enable ends it here with
-	 * the controller's status. A connection that took it just before the
+	 * the controller's status; a refused address write (LE Set Random
+	 * Address, or LE Set Advertising Set Random Address) leaves it
+	 * advertising from its old address (logged) until the next rotation,
+	 * and links then have that one as their local address. A connection that took it just before the
 	 * rotation's disable may be reported after any of those answers: the
 	 * re-enable is then dropped if not sent yet, else followed by one more
 	 * disable (sent before on_stopped), so the controller is off as the
