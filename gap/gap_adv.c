@@ -520,18 +520,35 @@ void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 				gap->conns[i].from_adv = true;
 		stopped(gap, BH_OK);
 	} else if (status == 0x3c || status == 0x43) {
-		/* Advertising Timeout / Limit Reached: the duration ran out. */
+		/* Advertising Timeout / Limit Reached: the duration ran out. High
+		 * duty directed may report it again in a Connection Complete. */
+		gap->adv_late = gap->adv.kind == BH_GAP_ADV_DIRECT_HIGH;
 		stopped(gap, BH_ETIMEDOUT);
 	} else {
 		stopped(gap, BH_HCI_STATUS(status));
 	}
 }
 
-void gap_adv_on_directed_timeout(struct bh_gap *gap, uint8_t status)
+/* Connection Complete with Advertising Timeout (0x3C): high duty cycle
+ * directed advertising ended unanswered (7.7.65.1, 7.8.9). It ends a run as
+ * a connection does, under the same late-report rules: news of a run the
+ * host ended (a stop, a rotation) does not end a new run whose enable is
+ * not out, and ending one that may still be on the air (a re-enable or
+ * its enable went out) brings one more disable. Only high duty directed
+ * advertising ends so: a run of another kind cannot be the one reported. */
+void gap_adv_on_directed_timeout(struct bh_gap *gap)
 {
-	(void)status;
-	if (gap->adv_state == ADV_ON && gap_adv_directed(gap))
-		stopped(gap, BH_ETIMEDOUT);
+	bool late, ext = gap_ext_adv(gap);
+	bool ended = run_ended(gap, &late) && gap->adv.kind == BH_GAP_ADV_DIRECT_HIGH;
+	/* Extended commands may report the one end twice, this and an
+	 * Advertising Set Terminated (7.8.56: instead of or in addition to
+	 * it): whichever comes second is owed news, like a late report. */
+	if (ext)
+		gap->adv_late = late || ended;
+	if (!ended)
+		return;
+	make_sure_off(gap, late);
+	stopped(gap, BH_ETIMEDOUT);
 }
 
 void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv)

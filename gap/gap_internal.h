@@ -320,7 +320,7 @@ void gap_scan_step_failed(struct bh_gap *gap, bh_status st);
 /* gap_adv.c */
 void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s);
 void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len);
-void gap_adv_on_directed_timeout(struct bh_gap *gap, uint8_t status);
+void gap_adv_on_directed_timeout(struct bh_gap *gap);
 void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv);
 void gap_adv_timeout(struct bh_gap *gap);
 void gap_adv_reset(struct bh_gap *gap, bh_status reason);

@@ -522,13 +522,20 @@ struct bh_gap_adv_params {
 	 * the controller's status; a refused address write (LE Set Random
 	 * Address, or LE Set Advertising Set Random Address) leaves it
 	 * advertising from its old address (logged) until the next rotation,
-	 * and links then have that one as their local address. A connection that took it just before the
-	 * rotation's disable may be reported after any of those answers: the
-	 * re-enable is then dropped if not sent yet, else followed by one more
-	 * disable (sent before on_stopped), so the controller is off as the
-	 * host says; the link's local address is the one before the rotation
-	 * until the re-enable is answered, the new one after (the host cannot
-	 * tell which the central saw). */
+	 * and links then have that one as their local address. A connection
+	 * that took it just before the rotation's disable may be reported
+	 * after any of those answers: the re-enable is then dropped if not
+	 * sent yet, else followed by one more disable (sent before
+	 * on_stopped), so the controller is off as the host says; the link's
+	 * local address is the one before the rotation until the re-enable is
+	 * answered, the new one after (the host cannot tell which the central
+	 * saw). High duty directed advertising's timeout (Connection Complete
+	 * 0x3C, BH_ETIMEDOUT here) follows the same rules as a connection,
+	 * here and after bh_gap_adv_stop; with extended commands the
+	 * controller may report that end twice (Connection Complete and
+	 * Advertising Set Terminated), and the second, reaching a new run
+	 * whose enable went out, is taken as that run's end (one more
+	 * disable, on_stopped). */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
@@ -542,11 +549,13 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 		     void *ctx);
 /* Stops advertising (no on_stopped for a stop the caller asked for) and
  * cancels a pending restart_on_disconnect. BH_ESTATE if there is neither.
- * A connection that took the advertising just before the stop's disable
- * may be reported after it: while no new advertising runs, or before the
- * new one's enable went out, it ends nothing; once a new run's enable went
- * out it cannot be told from that run's own, which it ends (on_stopped,
- * BH_OK) with one more disable so the controller is off as well. */
+ * A connection (or high duty directed advertising's timeout) that ended
+ * the advertising just before the stop's disable may be reported after
+ * it: while no new advertising runs, or before the new one's enable went
+ * out, it ends nothing; once a new run's enable went out it cannot be told
+ * from that run's own, which it ends (on_stopped, BH_OK or BH_ETIMEDOUT;
+ * a timeout only ends a high duty directed run) with one more disable so
+ * the controller is off as well. */
 int bh_gap_adv_stop(struct bh_gap *gap);
 bool bh_gap_advertising(const struct bh_gap *gap);
 
