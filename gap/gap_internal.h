@@ -116,7 +116,8 @@ struct gap_adv_set {
 	bh_addr next; /* the address that re-addressing writes */
 	/* own before the re-addressing under way: until its enable is
 	 * answered, a link reported from the set came from this one (the
-	 * connection took the set before the disable) */
+	 * connection took the set before the disable). After the host ended
+	 * a run (late), that run's address. */
 	bh_addr prev;
 	/* A re-addressing's enable has gone out since the set started. A
 	 * connection that took the set before a disable may be reported after

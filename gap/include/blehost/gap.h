@@ -554,8 +554,8 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
  * it: while no new advertising runs, or before the new one's enable went
  * out, it ends nothing; once a new run's enable went out it cannot be told
  * from that run's own, which it ends (on_stopped, BH_OK or BH_ETIMEDOUT;
- * a timeout only ends a high duty directed run) with one more disable so
- * the controller is off as well. */
+ * Connection Complete 0x3C ends only a high duty directed run) with one
+ * more disable so the controller is off as well. */
 int bh_gap_adv_stop(struct bh_gap *gap);
 bool bh_gap_advertising(const struct bh_gap *gap);
 
@@ -651,8 +651,10 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 			 uint8_t *handle, bh_gap_done_cb cb, void *ctx);
 /* Disables and removes one set (no on_stopped). BH_ESTATE if not running.
  * A connection reported after the stop (it took the set just before the
- * disable) is still the set's (bh_gap_conn_adv_handle, its local address);
- * reported only once the handle runs again, it ends that run (see
+ * disable) is still the set's (bh_gap_conn_adv_handle, the local address
+ * the set had), as is one reported after a refused re-enable ended the
+ * set, until the handle's next Terminated; reported only once the handle
+ * runs again (its enable out), it ends that run (see
  * bh_gap_adv_set_params.addr on late reports). */
 int bh_gap_adv_set_stop(struct bh_gap *gap, uint8_t handle);
 /* Disables and removes every set started here (LE Clear Advertising Sets
