@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ADDR,
-       ADV_ROTATE_ON };
+enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ON,
+       ADV_ROTATE_ADDR };
 
 #define EXT_FRAG_MAX 251 /* Advertising_Data per LE Set Extended Advertising Data */
 #define ADV_HANDLE 0
@@ -110,14 +110,6 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			stopped(gap, gap->adv_stop_reason);
 		}
 		return;
-	case ADV_ROTATE_ADDR:
-		/* LE Set Advertising Set Random Address (7.8.52): only an address
-		 * the controller took is the one advertised from. Refused, the
-		 * re-enable resumes the old one, as after a refused LE Set Random
-		 * Address on legacy commands, until the next rotation. */
-		if (!st && gap->adv_readdr)
-			gap->adv_own = gap->rand_addr;
-		break;
 	case ADV_ROTATE_ON:
 		/* Legacy: the rotation's LE Set Random Address was answered
 		 * before this (rand_in_ctrl). */
@@ -138,10 +130,16 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		gap->adv_reenabled = true;
 		return;
 	default:
-		break;
+		/* LE Set Advertising Set Random Address (7.8.52): only an address
+		 * the controller took is the one advertised from. Refused, the
+		 * re-enable resumes the old one, as after a refused LE Set Random
+		 * Address on legacy commands, until the next rotation. */
+		if (gap_ext_adv(gap) && !st && arg == ADV_ROTATE_ADDR && gap->adv_readdr)
+			gap->adv_own = gap->rand_addr;
+		if (st && arg != ADV_IGNORE)
+			gap_log(gap, BH_LOG_WARN, "adv rotation step: %s", bh_strerror(st));
+		return;
 	}
-	if (st && arg != ADV_IGNORE)
-		gap_log(gap, BH_LOG_WARN, "adv rotation step: %s", bh_strerror(st));
 }
 
 void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
