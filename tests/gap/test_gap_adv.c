@@ -1,7 +1,8 @@
 /* Advertising command sequences (exact parameter bytes), timeouts,
  * extended fragmentation, connections ending advertising, restart, own
- * addresses (static, RPA, NRPA, rotation), and connections reported late
- * against a rotation's or a stop's commands. */
+ * addresses (static, RPA, NRPA, rotation, a rotation's refused address
+ * write), and connections or high duty directed advertising's timeout
+ * reported late against a rotation's or a stop's commands. */
 #include "fake_hci.h"
 
 struct arec {

@@ -8,7 +8,9 @@
  * GAP's own address cannot change under a set that took it from GAP. A
  * connection reported late, in each order a controller can give it against
  * a re-addressing's or a stop's commands, leaves the host and the
- * controller agreeing that the set is off ("race_*"). */
+ * controller agreeing that the set is off ("race_*"), and a link reported
+ * after the host ended the run is still the set's, from that run's
+ * address. */
 #include "fake_hci.h"
 
 #include <blehost/privacy.h>
