@@ -545,7 +545,10 @@ void gap_adv_on_directed_timeout(struct bh_gap *gap)
 		gap->adv_late = late || ended;
 	if (!ended)
 		return;
-	make_sure_off(gap, late);
+	/* Nor does the event name a set: with extended commands it may be of
+	 * another set's high duty directed advertising, and handle 0 still on
+	 * the air. One more disable makes sure it is off, as the host says. */
+	make_sure_off(gap, late || ext);
 	stopped(gap, BH_ETIMEDOUT);
 }
 

@@ -1020,6 +1020,28 @@ static void test_directed_timeout_late(void **state)
 	assert_int_equal(r2.stop_n, 1);
 	assert_false(bh_gap_advertising(f.gap));
 	bh_gap_free(f.gap);
+
+	/* Extended commands, handle 0 and a set both high duty directed: the
+	 * event names neither, so ending handle 0 disables it for sure. */
+	fake_init(&f, true);
+	fake_gap(&f, &cfg);
+	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
+	struct fake_srec sr = { 0 };
+	struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_DIRECT_HIGH,
+						     .on_stopped = fake_set_stopped, .ctx = &sr } };
+	uint8_t h;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &sp, &h, fake_set_cb, &sr), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(sr.cb, BH_OK);
+	from = f.n;
+	dir_timeout(&f);
+	fake_pump(&f);
+	expect_one_disable(&f, from);
+	assert_int_equal(f.cmds[from].p[2], 0); /* handle 0 */
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_ETIMEDOUT);
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
 }
 
 int main(void)

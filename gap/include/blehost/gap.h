@@ -535,7 +535,9 @@ struct bh_gap_adv_params {
 	 * controller may report that end twice (Connection Complete and
 	 * Advertising Set Terminated), and the second, reaching a new run
 	 * whose enable went out, is taken as that run's end (one more
-	 * disable, on_stopped). */
+	 * disable, on_stopped); and as the Connection Complete names no set
+	 * (it may be a set's, bh_gap_adv_set_start), handle 0 ended by one is
+	 * always disabled once more. */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
