@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ON };
+enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ON,
+       ADV_ROTATE_ADDR };
 
 #define EXT_FRAG_MAX 251 /* Advertising_Data per LE Set Extended Advertising Data */
 #define ADV_HANDLE 0
@@ -110,6 +111,10 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		}
 		return;
 	case ADV_ROTATE_ON:
+		/* Legacy: the rotation's LE Set Random Address was answered
+		 * before this (rand_in_ctrl). */
+		if (!gap_ext_adv(gap) && gap->rand_in_ctrl && gap->adv_readdr)
+			gap->adv_own = gap->rand_addr;
 		gap->adv_readdr = false;
 		if (gap->adv_state != ADV_ON)
 			return; /* ended or being stopped meanwhile */
@@ -125,7 +130,13 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		gap->adv_reenabled = true;
 		return;
 	default:
-		if (st && arg == ADV_ROTATE)
+		/* LE Set Advertising Set Random Address (7.8.52): only an address
+		 * the controller took is the one advertised from. Refused, the
+		 * re-enable resumes the old one, as after a refused LE Set Random
+		 * Address on legacy commands, until the next rotation. */
+		if (gap_ext_adv(gap) && !st && arg == ADV_ROTATE_ADDR && gap->adv_readdr)
+			gap->adv_own = gap->rand_addr;
+		if (st && arg != ADV_IGNORE)
 			gap_log(gap, BH_LOG_WARN, "adv rotation step: %s", bh_strerror(st));
 		return;
 	}
@@ -219,11 +230,8 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 		if (enable && !gap->adv.anonymous && gap->own_kind != BH_GAP_OWN_PUBLIC) {
 			uint8_t p[7] = { ADV_HANDLE };
 			memcpy(p + 1, gap->rand_addr.val, 6);
-			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE);
-			gap->adv_own = gap->rand_addr;
+			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE_ADDR);
 		}
-	} else if (enable) {
-		gap->adv_own = gap->rand_addr;
 	}
 	return queue_enable(gap, enable, enable ? ADV_ROTATE_ON : ADV_ROTATE);
 }
@@ -510,18 +518,38 @@ void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 				gap->conns[i].from_adv = true;
 		stopped(gap, BH_OK);
 	} else if (status == 0x3c || status == 0x43) {
-		/* Advertising Timeout / Limit Reached: the duration ran out. */
+		/* Advertising Timeout / Limit Reached: the duration ran out. High
+		 * duty directed may report it again in a Connection Complete. */
+		gap->adv_late = gap->adv.kind == BH_GAP_ADV_DIRECT_HIGH;
 		stopped(gap, BH_ETIMEDOUT);
 	} else {
 		stopped(gap, BH_HCI_STATUS(status));
 	}
 }
 
-void gap_adv_on_directed_timeout(struct bh_gap *gap, uint8_t status)
+/* Connection Complete with Advertising Timeout (0x3C): high duty cycle
+ * directed advertising ended unanswered (7.7.65.1, 7.8.9). It ends a run as
+ * a connection does, under the same late-report rules: news of a run the
+ * host ended (a stop, a rotation) does not end a new run whose enable is
+ * not out, and ending one that may still be on the air (a re-enable or
+ * its enable went out) brings one more disable. Only high duty directed
+ * advertising ends so: a run of another kind cannot be the one reported. */
+void gap_adv_on_directed_timeout(struct bh_gap *gap)
 {
-	(void)status;
-	if (gap->adv_state == ADV_ON && gap_adv_directed(gap))
-		stopped(gap, BH_ETIMEDOUT);
+	bool late, ext = gap_ext_adv(gap);
+	bool ended = run_ended(gap, &late) && gap->adv.kind == BH_GAP_ADV_DIRECT_HIGH;
+	/* Extended commands may report the one end twice, this and an
+	 * Advertising Set Terminated (7.8.56: instead of or in addition to
+	 * it): whichever comes second is owed news, like a late report. */
+	if (ext)
+		gap->adv_late = late || ended;
+	if (!ended)
+		return;
+	/* Nor does the event name a set: with extended commands it may be of
+	 * another set's high duty directed advertising, and handle 0 still on
+	 * the air. One more disable makes sure it is off, as the host says. */
+	make_sure_off(gap, late || ext);
+	stopped(gap, BH_ETIMEDOUT);
 }
 
 void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv)

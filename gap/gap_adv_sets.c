@@ -538,9 +538,11 @@ static int stop_one(struct bh_gap *gap, unsigned i)
 	gap_cmd_drop(gap, PROC_SET(i));
 	s->late = true;
 	/* A link reported from now on came from the address before the
-	 * re-addressing this stop cuts short (see gap_sets_on_terminated). */
+	 * re-addressing this stop cuts short (see gap_sets_on_terminated),
+	 * which prev keeps while the news is owed. */
 	if (s->readdr)
 		s->own = s->prev;
+	s->prev = s->own;
 	s->readdr = false;
 	s->state = ADV_STOPPING;
 	if (starting)
@@ -683,11 +685,17 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	bool live = s->state == ADV_ON ||
 		    (s->state == ADV_STARTING && gap_cmd_in_flight(gap, set_done, ARG(S_ENABLED, i)));
 	struct gap_conn_slot *c = status == 0 ? gap_slot_find(gap, conn) : NULL;
-	/* Stopping, the set gets no on_stopped, but the link still came from it. */
-	if (c && (live || s->state == ADV_STOPPING)) {
+	/* Stopping, or after the host ended the run (a stop, a refused
+	 * re-enable: late), the set gets no on_stopped, but the link still
+	 * came from it, from the address it had then (prev). */
+	if (c && (live || s->state == ADV_STOPPING || s->late)) {
 		c->adv_handle = (uint8_t)(handle + 1);
-		if (c->c.role == BH_GAP_ROLE_PERIPHERAL)
-			gap_sets_own(gap, handle, &c->c.local);
+		if (c->c.role == BH_GAP_ROLE_PERIPHERAL) {
+			if (live)
+				gap_sets_own(gap, handle, &c->c.local);
+			else
+				c->c.local = s->prev;
+		}
 	}
 	/* Whichever run it reports, the one a stop may leave owed has come. */
 	bool late = s->late;

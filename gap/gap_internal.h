@@ -116,7 +116,8 @@ struct gap_adv_set {
 	bh_addr next; /* the address that re-addressing writes */
 	/* own before the re-addressing under way: until its enable is
 	 * answered, a link reported from the set came from this one (the
-	 * connection took the set before the disable) */
+	 * connection took the set before the disable). After the host ended
+	 * a run (late), that run's address. */
 	bh_addr prev;
 	/* A re-addressing's enable has gone out since the set started. A
 	 * connection that took the set before a disable may be reported after
@@ -210,7 +211,7 @@ struct bh_gap {
 	bh_status adv_stop_reason;
 	bh_time_ms adv_deadline;
 	bool adv_has_params; /* a restartable copy is stored */
-	bh_addr adv_own;     /* address used by the advertising set */
+	bh_addr adv_own;     /* handle 0's address, once the controller took it */
 	/* A rotation's re-enable is queued or out (adv_readdr): a link reported
 	 * meanwhile took handle 0 before the rotation's disable, from adv_prev.
 	 * Once it has been answered (adv_reenabled), a connection or
@@ -320,7 +321,7 @@ void gap_scan_step_failed(struct bh_gap *gap, bh_status st);
 /* gap_adv.c */
 void gap_adv_on_conn(struct bh_gap *gap, struct gap_conn_slot *s);
 void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len);
-void gap_adv_on_directed_timeout(struct bh_gap *gap, uint8_t status);
+void gap_adv_on_directed_timeout(struct bh_gap *gap);
 void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv);
 void gap_adv_timeout(struct bh_gap *gap);
 void gap_adv_reset(struct bh_gap *gap, bh_status reason);

@@ -1,7 +1,8 @@
 /* Advertising command sequences (exact parameter bytes), timeouts,
  * extended fragmentation, connections ending advertising, restart, own
- * addresses (static, RPA, NRPA, rotation), and connections reported late
- * against a rotation's or a stop's commands. */
+ * addresses (static, RPA, NRPA, rotation, a rotation's refused address
+ * write), and connections or high duty directed advertising's timeout
+ * reported late against a rotation's or a stop's commands. */
 #include "fake_hci.h"
 
 struct arec {
@@ -619,9 +620,11 @@ static void test_extended_rpa_rotation_and_reset(void **state)
 	bh_gap_free(f.gap);
 }
 
-/* Connectable advertising on handle 0 (legacy commands unless ext) from
- * an RPA rotated every 60 s; the address it started from in *a. */
-static void rot_adv(struct fake *f, bool ext, struct arec *r, bh_addr *a)
+/* Advertising of kind k on handle 0 (legacy commands unless ext) from an
+ * RPA rotated every 60 s, its rotation due; the address it started from in
+ * *a. */
+static void rot_adv_kind(struct fake *f, bool ext, enum bh_gap_adv_kind k, struct arec *r,
+			 bh_addr *a)
 {
 	fake_init(f, ext);
 	struct bh_gap_config cfg;
@@ -631,13 +634,19 @@ static void rot_adv(struct fake *f, bool ext, struct arec *r, bh_addr *a)
 	cfg.read_remote_features = false; /* only the commands under test */
 	fake_gap(f, &cfg);
 	*r = (struct arec){ 0 };
-	struct bh_gap_adv_params p = params(r, BH_GAP_ADV_CONN);
+	struct bh_gap_adv_params p = params(r, k);
 	assert_int_equal(bh_gap_adv_start(f->gap, &p, adv_cb, r), BH_OK);
 	fake_pump(f);
 	assert_int_equal(r->cb, BH_OK);
 	*a = bh_gap_own_address(f->gap);
 	f->now += 60000;
 	bh_gap_on_timeout(f->gap);
+}
+
+/* Connectable undirected advertising, as rot_adv_kind. */
+static void rot_adv(struct fake *f, bool ext, struct arec *r, bh_addr *a)
+{
+	rot_adv_kind(f, ext, BH_GAP_ADV_CONN, r, a);
 }
 
 static void expect_local(const struct fake *f, uint16_t handle, const bh_addr *a)
@@ -733,6 +742,58 @@ static void test_rotation_races(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves the rule written in gap.h (bh_gap_adv_params.on_stopped) for a
+ * refused address write during a rotation: the re-enable still goes out,
+ * the advertising goes on from its old address, and the host says so (the
+ * old code took the new address when the write was queued, so a later
+ * link got a local address the controller never advertised from). Legacy
+ * commands (LE Set Random Address) and extended ones (LE Set Advertising
+ * Set Random Address, 7.8.52) alike; an accepted write is taken. */
+static void test_rotation_address_refused(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct arec r;
+	bh_addr old, peer = { 0, { 1, 1, 1, 1, 1, 1 } };
+	uint8_t term[5] = { 0x00, 0x00, 0x01, 0x00, 0 };
+
+	for (int ext = 0; ext < 2; ext++) {
+		rot_adv(&f, ext, &r, &old);
+		size_t from = f.n - 1;
+		answer(&f, 0); /* disable */
+		if (ext)
+			answer(&f, 0); /* LE Set Random Address (scanning's, GAP's) */
+		answer(&f, 0x0c); /* the advertising's address: Command Disallowed */
+		fake_pump(&f);
+		assert_int_equal(f.cmds[f.n - 1].op,
+				 ext ? BH_HCI_LE_SET_EXT_ADV_ENABLE : BH_HCI_LE_SET_ADV_ENABLE);
+		assert_int_equal(f.cmds[f.n - 1].p[0], 1);
+		assert_int_equal(f.n - from, ext ? 4 : 3);
+		assert_int_equal(r.stop_n, 0);
+		assert_true(bh_gap_advertising(f.gap));
+		fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+		if (ext)
+			fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		expect_local(&f, 0x0001, &old);
+		assert_int_equal(r.stop_n, 1);
+		bh_gap_free(f.gap);
+
+		/* Taken: the link after the re-enable's answer is from the new one. */
+		rot_adv(&f, ext, &r, &old);
+		fake_pump(&f);
+		const struct fake_cmd *w = fake_last(&f, ext ? BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR
+							     : BH_HCI_LE_SET_RANDOM_ADDRESS);
+		fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+		if (ext)
+			fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		const struct bh_gap_conn *c = bh_gap_conn_get(f.gap, 0x0001);
+		assert_non_null(c);
+		assert_memory_equal(c->local.val, w->p + ext, 6);
+		assert_memory_not_equal(c->local.val, old.val, 6);
+		bh_gap_free(f.gap);
+	}
+}
+
 /* Starts connectable advertising on handle 0 with every command answered. */
 static void adv_on(struct fake *f, struct arec *r)
 {
@@ -812,6 +873,177 @@ static void test_late_link_after_stop(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Connection Complete, Advertising Timeout (0x3C): high duty directed
+ * advertising ended unanswered (7.7.65.1). */
+static void dir_timeout(struct fake *f)
+{
+	fake_conn_complete(f, 0x3c, 0x0000, 1, NULL);
+}
+
+/* Starts advertising of kind k on handle 0, every command answered. */
+static void adv_kind_on(struct fake *f, struct arec *r, enum bh_gap_adv_kind k)
+{
+	*r = (struct arec){ 0 };
+	struct bh_gap_adv_params p = params(r, k);
+	assert_int_equal(bh_gap_adv_start(f->gap, &p, adv_cb, r), BH_OK);
+	fake_pump(f);
+	assert_int_equal(r->cb, BH_OK);
+}
+
+/* Asserts that commands [from..] are exactly one disable of handle 0. */
+static void expect_one_disable(const struct fake *f, size_t from)
+{
+	assert_int_equal(f->n - from, 1);
+	assert_true(f->cmds[from].op == BH_HCI_LE_SET_ADV_ENABLE ||
+		    f->cmds[from].op == BH_HCI_LE_SET_EXT_ADV_ENABLE);
+	assert_int_equal(f->cmds[from].p[0], 0);
+}
+
+/* Proves that high duty directed advertising's timeout (Connection Complete
+ * 0x3C) follows the late-report rules of a connection. After a rotation's
+ * re-enable went out, it ends the advertising with one more disable (the
+ * old code only ended it in the host: the controller had obeyed the
+ * re-enable). After a stop: before the new run's enable went out it is
+ * news of the old run and ends nothing, and settles what the stop left
+ * owed (the old code sent a needless disable at the new run's own end);
+ * after that enable it cannot be told from the new run's own, which it
+ * ends with one more disable (the old code left the controller on); a run
+ * of another kind cannot be the one reported and goes on. With extended
+ * commands the one end may come as both a Connection Complete and an
+ * Advertising Set Terminated (7.8.56): the second, reaching a new run,
+ * ends it with one more disable (the old code left the controller on). */
+static void test_directed_timeout_late(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.read_remote_features = false;
+	struct arec r, r2;
+	bh_addr old;
+	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
+
+	rot_adv_kind(&f, false, BH_GAP_ADV_DIRECT_HIGH, &r, &old);
+	answer(&f, 0); /* disable */
+	answer(&f, 0); /* LE Set Random Address: the re-enable goes out */
+	dir_timeout(&f);
+	size_t from = f.n;
+	fake_pump(&f);
+	expect_one_disable(&f, from);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_ETIMEDOUT);
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+
+	/* Stop, new run; the old run's timeout before its enable is out. */
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_pump(&f);
+	r2 = (struct arec){ 0 };
+	struct bh_gap_adv_params p = params(&r2, BH_GAP_ADV_DIRECT_HIGH);
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, adv_cb, &r2), BH_OK);
+	dir_timeout(&f);
+	fake_pump(&f);
+	assert_int_equal(r2.cb, BH_OK);
+	assert_int_equal(r2.stop_n, 0);
+	assert_true(bh_gap_advertising(f.gap));
+	from = f.n;
+	dir_timeout(&f); /* the new run's own */
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_int_equal(r2.stop_n, 1);
+	assert_int_equal(r2.stop, BH_ETIMEDOUT);
+	bh_gap_free(f.gap);
+
+	/* ... after the new run's enable was answered. */
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_pump(&f);
+	adv_kind_on(&f, &r2, BH_GAP_ADV_DIRECT_HIGH);
+	from = f.n;
+	dir_timeout(&f);
+	fake_pump(&f);
+	expect_one_disable(&f, from);
+	assert_int_equal(r2.stop_n, 1);
+	assert_int_equal(r2.stop, BH_ETIMEDOUT);
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+
+	/* ... to a new run that is not high duty directed. */
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_pump(&f);
+	adv_kind_on(&f, &r2, BH_GAP_ADV_CONN);
+	from = f.n;
+	dir_timeout(&f);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_int_equal(r2.stop_n, 0);
+	assert_true(bh_gap_advertising(f.gap));
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer); /* its own link */
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_int_equal(r2.stop_n, 1);
+	bh_gap_free(f.gap);
+
+	/* Extended commands: both reports of one end, a new run between. */
+	fake_init(&f, true);
+	fake_gap(&f, &cfg);
+	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
+	dir_timeout(&f);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_ETIMEDOUT);
+	adv_kind_on(&f, &r2, BH_GAP_ADV_DIRECT_HIGH);
+	from = f.n;
+	uint8_t term[5] = { 0x3c, 0x00, 0x00, 0x00, 0 };
+	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+	fake_pump(&f);
+	expect_one_disable(&f, from);
+	assert_int_equal(r2.stop_n, 1);
+	assert_false(bh_gap_advertising(f.gap));
+	/* The other order: Terminated first, the Connection Complete after. */
+	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
+	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+	fake_pump(&f);
+	assert_int_equal(r.stop_n, 1);
+	adv_kind_on(&f, &r2, BH_GAP_ADV_DIRECT_HIGH);
+	from = f.n;
+	dir_timeout(&f);
+	fake_pump(&f);
+	expect_one_disable(&f, from);
+	assert_int_equal(r2.stop_n, 1);
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+
+	/* Extended commands, handle 0 and a set both high duty directed: the
+	 * event names neither, so ending handle 0 disables it for sure. */
+	fake_init(&f, true);
+	fake_gap(&f, &cfg);
+	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
+	struct fake_srec sr = { 0 };
+	struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_DIRECT_HIGH,
+						     .on_stopped = fake_set_stopped, .ctx = &sr } };
+	uint8_t h;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &sp, &h, fake_set_cb, &sr), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(sr.cb, BH_OK);
+	from = f.n;
+	dir_timeout(&f);
+	fake_pump(&f);
+	expect_one_disable(&f, from);
+	assert_int_equal(f.cmds[from].p[2], 0); /* handle 0 */
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_ETIMEDOUT);
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -826,7 +1058,9 @@ int main(void)
 		cmocka_unit_test(test_connection_before_enable_confirmed),
 		cmocka_unit_test(test_extended_rpa_rotation_and_reset),
 		cmocka_unit_test(test_rotation_races),
+		cmocka_unit_test(test_rotation_address_refused),
 		cmocka_unit_test(test_late_link_after_stop),
+		cmocka_unit_test(test_directed_timeout_late),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

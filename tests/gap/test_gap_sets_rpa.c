@@ -8,7 +8,9 @@
  * GAP's own address cannot change under a set that took it from GAP. A
  * connection reported late, in each order a controller can give it against
  * a re-addressing's or a stop's commands, leaves the host and the
- * controller agreeing that the set is off ("race_*"). */
+ * controller agreeing that the set is off ("race_*"), and a link reported
+ * after the host ended the run is still the set's, from that run's
+ * address. */
 #include "fake_hci.h"
 
 #include <blehost/privacy.h>
@@ -780,6 +782,65 @@ static void test_race_refused_enable_then_taken(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves that a link reported after the host ended the set's run is still
+ * the set's (bh_gap_conn_adv_handle), from the address the run had: after
+ * a refused re-enable (the address before that re-addressing, though the
+ * new one was written), whether the handle is idle or already starting
+ * again, and after a stop whose commands were all answered. The old code
+ * gave such a link no set (0xff) and the address GAP had then. */
+static void test_race_late_link_attributed(void **state)
+{
+	(void)state;
+	static struct fake f;
+	struct fake_srec r = { 0 };
+	bh_addr old;
+	uint8_t h = conn_set(&f, &r, &old);
+	rotate(&f, 60000);
+	answer(&f, 0);
+	answer(&f, 0);
+	answer(&f, 0x0c); /* the enable: Command Disallowed */
+	assert_int_equal(r.stop_n, 1);
+	assert_false(bh_gap_adv_set_active(f.gap, h));
+	size_t from = f.n;
+	taken(&f, h, 0);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	expect_link(&f, h, &old);
+	assert_int_equal(r.stop_n, 1);
+	bh_gap_free(f.gap);
+
+	/* Restarted from on_stopped: reported while the new run starts. */
+	rpa_gap(&f, BH_GAP_OWN_RPA);
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_CONN,
+						    .on_stopped = restart_on_stop, .ctx = &f } };
+	r = (struct fake_srec){ 0 };
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
+	fake_pump(&f);
+	old = bh_gap_adv_set_address(f.gap, h);
+	memset(&race_again, 0, sizeof(race_again));
+	rotate(&f, 60000);
+	answer(&f, 0);
+	answer(&f, 0);
+	answer(&f, 0x0c);
+	assert_true(bh_gap_adv_set_active(f.gap, h));
+	taken(&f, h, 0);
+	expect_link(&f, h, &old);
+	fake_pump(&f);
+	assert_int_equal(race_again.stop_n, 0);
+	assert_true(bh_gap_adv_set_active(f.gap, h));
+	bh_gap_free(f.gap);
+
+	/* A stop answered in full, then the link. */
+	r = (struct fake_srec){ 0 };
+	h = conn_set(&f, &r, &old);
+	assert_int_equal(bh_gap_adv_set_stop(f.gap, h), BH_OK);
+	fake_pump(&f);
+	taken(&f, h, 0);
+	expect_link(&f, h, &old);
+	assert_int_equal(r.stop_n, 0);
+	bh_gap_free(f.gap);
+}
+
 /* Proves the stop path: a connection reported after the application asked
  * the set to stop (its disable out) gives no on_stopped (the caller asked)
  * and the commands stay the stop's disable and remove, but the link is
@@ -892,6 +953,7 @@ int main(void)
 		cmocka_unit_test(test_race_taken_during_enable),
 		cmocka_unit_test(test_race_taken_after_enable),
 		cmocka_unit_test(test_race_refused_enable_then_taken),
+		cmocka_unit_test(test_race_late_link_attributed),
 		cmocka_unit_test(test_race_taken_during_stop),
 		cmocka_unit_test(test_race_taken_after_stop_and_restart),
 	};

@@ -519,13 +519,25 @@ struct bh_gap_adv_params {
 	 * took it: see port.connected), or the controller's error. With an
 	 * RPA or NRPA, each rotation disables the advertising, writes the new
 	 * address and enables it again: a refused re-enable ends it here with
-	 * the controller's status. A connection that took it just before the
-	 * rotation's disable may be reported after any of those answers: the
-	 * re-enable is then dropped if not sent yet, else followed by one more
-	 * disable (sent before on_stopped), so the controller is off as the
-	 * host says; the link's local address is the one before the rotation
-	 * until the re-enable is answered, the new one after (the host cannot
-	 * tell which the central saw). */
+	 * the controller's status; a refused address write (LE Set Random
+	 * Address, or LE Set Advertising Set Random Address) leaves it
+	 * advertising from its old address (logged) until the next rotation,
+	 * and links then have that one as their local address. A connection
+	 * that took it just before the rotation's disable may be reported
+	 * after any of those answers: the re-enable is then dropped if not
+	 * sent yet, else followed by one more disable (sent before
+	 * on_stopped), so the controller is off as the host says; the link's
+	 * local address is the one before the rotation until the re-enable is
+	 * answered, the new one after (the host cannot tell which the central
+	 * saw). High duty directed advertising's timeout (Connection Complete
+	 * 0x3C, BH_ETIMEDOUT here) follows the same rules as a connection,
+	 * here and after bh_gap_adv_stop; with extended commands the
+	 * controller may report that end twice (Connection Complete and
+	 * Advertising Set Terminated), and the second, reaching a new run
+	 * whose enable went out, is taken as that run's end (one more
+	 * disable, on_stopped); and as the Connection Complete names no set
+	 * (it may be a set's, bh_gap_adv_set_start), handle 0 ended by one is
+	 * always disabled once more. */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
@@ -539,11 +551,13 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 		     void *ctx);
 /* Stops advertising (no on_stopped for a stop the caller asked for) and
  * cancels a pending restart_on_disconnect. BH_ESTATE if there is neither.
- * A connection that took the advertising just before the stop's disable
- * may be reported after it: while no new advertising runs, or before the
- * new one's enable went out, it ends nothing; once a new run's enable went
- * out it cannot be told from that run's own, which it ends (on_stopped,
- * BH_OK) with one more disable so the controller is off as well. */
+ * A connection (or high duty directed advertising's timeout) that ended
+ * the advertising just before the stop's disable may be reported after
+ * it: while no new advertising runs, or before the new one's enable went
+ * out, it ends nothing; once a new run's enable went out it cannot be told
+ * from that run's own, which it ends (on_stopped, BH_OK or BH_ETIMEDOUT;
+ * Connection Complete 0x3C ends only a high duty directed run) with one
+ * more disable so the controller is off as well. */
 int bh_gap_adv_stop(struct bh_gap *gap);
 bool bh_gap_advertising(const struct bh_gap *gap);
 
@@ -639,8 +653,10 @@ int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params 
 			 uint8_t *handle, bh_gap_done_cb cb, void *ctx);
 /* Disables and removes one set (no on_stopped). BH_ESTATE if not running.
  * A connection reported after the stop (it took the set just before the
- * disable) is still the set's (bh_gap_conn_adv_handle, its local address);
- * reported only once the handle runs again, it ends that run (see
+ * disable) is still the set's (bh_gap_conn_adv_handle, the local address
+ * the set had), as is one reported after a refused re-enable ended the
+ * set, until the handle's next Terminated; reported only once the handle
+ * runs again (its enable out), it ends that run (see
  * bh_gap_adv_set_params.addr on late reports). */
 int bh_gap_adv_set_stop(struct bh_gap *gap, uint8_t handle);
 /* Disables and removes every set started here (LE Clear Advertising Sets
