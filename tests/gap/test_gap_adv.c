@@ -890,6 +890,17 @@ static void adv_kind_on(struct fake *f, struct arec *r, enum bh_gap_adv_kind k)
 	assert_int_equal(r->cb, BH_OK);
 }
 
+/* A new gap on f (legacy commands) whose high duty directed run on handle
+ * 0 was started and then stopped, every command answered. */
+static void directed_stopped(struct fake *f, const struct bh_gap_config *cfg, struct arec *r)
+{
+	fake_init(f, false);
+	fake_gap(f, cfg);
+	adv_kind_on(f, r, BH_GAP_ADV_DIRECT_HIGH);
+	assert_int_equal(bh_gap_adv_stop(f->gap), BH_OK);
+	fake_pump(f);
+}
+
 /* Asserts that commands [from..] are exactly one disable of handle 0. */
 static void expect_one_disable(const struct fake *f, size_t from)
 {
@@ -936,11 +947,7 @@ static void test_directed_timeout_late(void **state)
 	bh_gap_free(f.gap);
 
 	/* Stop, new run; the old run's timeout before its enable is out. */
-	fake_init(&f, false);
-	fake_gap(&f, &cfg);
-	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
-	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
-	fake_pump(&f);
+	directed_stopped(&f, &cfg, &r);
 	r2 = (struct arec){ 0 };
 	struct bh_gap_adv_params p = params(&r2, BH_GAP_ADV_DIRECT_HIGH);
 	assert_int_equal(bh_gap_adv_start(f.gap, &p, adv_cb, &r2), BH_OK);
@@ -958,11 +965,7 @@ static void test_directed_timeout_late(void **state)
 	bh_gap_free(f.gap);
 
 	/* ... after the new run's enable was answered. */
-	fake_init(&f, false);
-	fake_gap(&f, &cfg);
-	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
-	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
-	fake_pump(&f);
+	directed_stopped(&f, &cfg, &r);
 	adv_kind_on(&f, &r2, BH_GAP_ADV_DIRECT_HIGH);
 	from = f.n;
 	dir_timeout(&f);
@@ -974,11 +977,7 @@ static void test_directed_timeout_late(void **state)
 	bh_gap_free(f.gap);
 
 	/* ... to a new run that is not high duty directed. */
-	fake_init(&f, false);
-	fake_gap(&f, &cfg);
-	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
-	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
-	fake_pump(&f);
+	directed_stopped(&f, &cfg, &r);
 	adv_kind_on(&f, &r2, BH_GAP_ADV_CONN);
 	from = f.n;
 	dir_timeout(&f);

@@ -644,6 +644,18 @@ static void restart_on_stop(void *ctx, bh_status st)
 			 BH_OK);
 }
 
+/* A new gap on f with an RPA and a connectable set on it (*h) that
+ * restart_on_stop starts again when it stops. */
+static void start_restarting(struct fake *f, uint8_t *h, struct fake_srec *r)
+{
+	rpa_gap(f, BH_GAP_OWN_RPA);
+	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_CONN,
+						    .on_stopped = restart_on_stop, .ctx = f } };
+	*r = (struct fake_srec){ 0 };
+	assert_int_equal(bh_gap_adv_set_start(f->gap, &p, h, fake_set_cb, r), BH_OK);
+	fake_pump(f);
+}
+
 /* Proves the order "the whole re-addressing answered, then the connection
  * reported": the host cannot tell a connection made on the re-enabled set
  * from one made before the disable (the controller then advertises again),
@@ -681,12 +693,7 @@ static void test_race_taken_after_enable(void **state)
 
 	/* Started again from on_stopped, on the same handle: the disable goes
 	 * out before the new run's commands, not after its enable. */
-	rpa_gap(&f, BH_GAP_OWN_RPA);
-	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_CONN,
-						    .on_stopped = restart_on_stop, .ctx = &f } };
-	r = (struct fake_srec){ 0 };
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
-	fake_pump(&f);
+	start_restarting(&f, &h, &r);
 	memset(&race_again, 0, sizeof(race_again));
 	rotated(&f, 60000);
 	from = f.n;
@@ -810,12 +817,7 @@ static void test_race_late_link_attributed(void **state)
 	bh_gap_free(f.gap);
 
 	/* Restarted from on_stopped: reported while the new run starts. */
-	rpa_gap(&f, BH_GAP_OWN_RPA);
-	struct bh_gap_adv_set_params p = { .adv = { .kind = BH_GAP_ADV_CONN,
-						    .on_stopped = restart_on_stop, .ctx = &f } };
-	r = (struct fake_srec){ 0 };
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &p, &h, fake_set_cb, &r), BH_OK);
-	fake_pump(&f);
+	start_restarting(&f, &h, &r);
 	old = bh_gap_adv_set_address(f.gap, h);
 	memset(&race_again, 0, sizeof(race_again));
 	rotate(&f, 60000);
