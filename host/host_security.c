@@ -85,17 +85,24 @@ bool host_bond_save(struct bh_host *h, const struct bh_bond *b)
 	return !st;
 }
 
-/* A bond whose IRK cannot be kept would be a stranger at its next private
- * address, and a new pairing would replace it: the start fails instead.
- * An IRK the resolver refuses as invalid (an identity that is not public
- * or static) could never resolve anything, and does not stop it. */
+/* A bond whose IRK cannot be kept for want of memory would be a stranger
+ * at its next private address, and a new pairing would replace it: the
+ * start fails instead, as memory may be back at the next. Past the
+ * resolver's HOST_MAX_IRKS it would fail at every start: the rest are
+ * said and left unresolved. An IRK the resolver refuses as invalid (an
+ * identity that is not public or static) could never resolve anything. */
 static int load_irk(void *ctx, const struct bh_bond *b)
 {
 	struct bh_host *h = ctx;
 	bh_status st = b->has_irk ? bh_resolver_add(h->resolver, &b->identity, b->irk) : BH_OK;
-	if (st == BH_ENOMEM || st == BH_ENOSPACE) {
+	if (st == BH_ENOMEM) {
 		h->load_status = st;
 		return 1;
+	}
+	if (st == BH_ENOSPACE && h->load_status != BH_ENOSPACE) {
+		h->load_status = st;
+		host_log(h, BH_LOG_ERROR, "more than %u bonded peers with IRKs: the rest are "
+			 "not resolved", (unsigned)HOST_MAX_IRKS);
 	}
 	return 0;
 }
@@ -413,7 +420,7 @@ int host_security_init(struct bh_host *h, char *err, size_t errlen)
 		}
 		h->load_status = BH_OK;
 		st = bh_bond_store_load_all(h->store, load_irk, h);
-		if (st || (st = h->load_status)) {
+		if (st || (st = h->load_status) == BH_ENOMEM) {
 			snprintf(err, errlen, "cannot read the bonds in %s: %s",
 				 bh_bond_store_dir(h->store), bh_strerror(st));
 			return st;
