@@ -298,55 +298,75 @@ out:
 
 typedef void (*session_fn)(long k, int how, struct report *r);
 
+/* Runs are mostly waits (timeouts, the loop's runs): SWEEP_BATCH of them
+ * at once, each with its own fake controller, and their results read in
+ * order. */
+#define SWEEP_BATCH 4
+
+static pid_t start_run(session_fn run, long k, int how, struct report *r)
+{
+	memset(r, 0, sizeof(*r));
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* cmocka's handlers would turn a crash into a failed test in
+		 * the child: the parent is to see the signal. */
+		static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			signal(sigs[i], SIG_DFL);
+		alarm(20);
+		run(k, how, r);
+		exit(0); /* not _exit: LeakSanitizer looks at exit */
+	}
+	return pid;
+}
+
 static void sweep(session_fn run, int how)
 {
 	const char *what = how < HOW_FAULT ? "allocation" : "packet";
-	struct report *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(r != MAP_FAILED);
-	long k;
-	for (k = 0; k < 100000; k++) {
-		memset(r, 0, sizeof(*r));
-		fflush(NULL);
-		pid_t pid = fork();
-		assert_true(pid >= 0);
-		if (pid == 0) {
-			/* cmocka's handlers would turn a crash into a failed test
-			 * in the child: the parent is to see the signal. */
-			static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-			for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-				signal(sigs[i], SIG_DFL);
-			alarm(20);
-			run(k, how, r);
-			exit(0); /* not _exit: LeakSanitizer looks at exit */
+	struct report *rs = mmap(NULL, SWEEP_BATCH * sizeof(*rs), PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(rs != MAP_FAILED);
+	const struct report *last = NULL;
+	long k = 0;
+	while (!last && k < 100000) {
+		pid_t pids[SWEEP_BATCH];
+		for (int i = 0; i < SWEEP_BATCH; i++)
+			pids[i] = start_run(run, k + i, how, &rs[i]);
+		int ws[SWEEP_BATCH];
+		for (int i = 0; i < SWEEP_BATCH; i++)
+			assert_int_equal(waitpid(pids[i], &ws[i], 0), pids[i]);
+		/* In order, up to the first run in which nothing was injected. */
+		for (int i = 0; i < SWEEP_BATCH && !last; i++, k++) {
+			const struct report *r = &rs[i];
+			if (getenv("SESSION_SWEEP_VERBOSE"))
+				fprintf(stderr, "  %s %ld%s:%s%s%s\n", what, k, how_name[how],
+					r->steps, r->ok ? "" : " NOT OK: ", r->why);
+			if (WIFSIGNALED(ws[i]))
+				fail_msg("%s %ld%s: the session died of signal %d (%s) after%s", what,
+					 k, how_name[how], WTERMSIG(ws[i]),
+					 WTERMSIG(ws[i]) == SIGALRM ? "a hang" : "a crash", r->steps);
+			if (!WIFEXITED(ws[i]) || WEXITSTATUS(ws[i]) != 0)
+				fail_msg("%s %ld: the child exited %d", what, k, WEXITSTATUS(ws[i]));
+			if (!r->ok)
+				fail_msg("%s %ld%s: %s (steps:%s)", what, k, how_name[how], r->why,
+					 r->steps);
+			if (!r->failures)
+				last = r;
 		}
-		int ws;
-		assert_int_equal(waitpid(pid, &ws, 0), pid);
-		if (getenv("SESSION_SWEEP_VERBOSE"))
-			fprintf(stderr, "  %s %ld%s:%s%s%s\n", what, k, how_name[how], r->steps,
-				r->ok ? "" : " NOT OK: ", r->why);
-		if (WIFSIGNALED(ws))
-			fail_msg("%s %ld%s: the session died of signal %d (%s) after%s", what, k,
-				 how_name[how], WTERMSIG(ws),
-				 WTERMSIG(ws) == SIGALRM ? "a hang" : "a crash", r->steps);
-		if (!WIFEXITED(ws) || WEXITSTATUS(ws) != 0)
-			fail_msg("%s %ld: the child exited %d", what, k, WEXITSTATUS(ws));
-		if (!r->ok)
-			fail_msg("%s %ld%s: %s (steps:%s)", what, k, how_name[how], r->why,
-				 r->steps);
-		if (!r->failures)
-			break;
 	}
+	assert_non_null(last);
+	k--; /* the run with nothing injected */
 	/* A session allocates and sends more than a few times: an early end
 	 * failed nothing. The whole session, nothing failing, got its
-	 * notification. */
-	/* (A lost command waits for the next command: a peripheral's
-	 * session has few.) */
+	 * notification. (A lost command waits for the next command: a
+	 * peripheral's session has few.) */
 	assert_true(k > (how == HOW_FAULT + FAKE_DROP - 1 ? 0 : 5));
 	if (run == session)
-		assert_int_equal(r->notifications, 1);
+		assert_int_equal(last->notifications, 1);
 	print_message("  %ld %ss\n", k, what);
-	munmap(r, sizeof(*r));
+	munmap(rs, SWEEP_BATCH * sizeof(*rs));
 }
 
 /* ---- the peripheral's session: the fake is a central asking the host's
