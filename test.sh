@@ -33,12 +33,20 @@ run_suite() { # name builddir [meson test args...]
 	fi
 }
 
-run_suite main build
+# Each phase says how long it took: CI has a time budget.
+timed() { # name command...
+	local name=$1 t0=$SECONDS
+	shift
+	"$@" || status=1
+	echo "== $name: $((SECONDS - t0)) s"
+}
+
+timed "main suite" run_suite main build
 if [ $quick = 0 ]; then
-	scripts/memcheck.sh || status=1
-	scripts/sanitize.sh || status=1
-	scripts/buildtypes.sh || status=1
-	scripts/fuzz.sh || status=1
+	timed memcheck scripts/memcheck.sh
+	timed sanitizers scripts/sanitize.sh
+	timed buildtypes scripts/buildtypes.sh
+	timed fuzz scripts/fuzz.sh
 fi
 
 # One closing line with the totals of every meson run above.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds every libFuzzer target (clang, -Dfuzz=true) and runs each for a
 # bounded time (FUZZ_SECONDS, default 12) on seeds from tests/pcap/ and the
-# target's own corpus; any crash, leak or sanitizer report fails, and so does
+# target's own corpus, FUZZ_JOBS targets at a time (default 2, one per core
+# of the CI machine); any crash, leak or sanitizer report fails, and so does
 # a target whose final coverage (libFuzzer's "cov:", edges) stays below its
 # floor in fuzz/coverage-floors.txt (a blind target, one whose code is not
 # instrumented, stops at a handful of edges), or that has no floor there.
@@ -30,11 +31,12 @@ for f in tests/interop/bond-store/*.bond tests/interop/bond-store/local_identity
 	{ printf "\\$(printf %03o $sealed)"; sed '1d;$d' "$f"; } >"$b/sealed-$(basename "$f")"
 done
 [ -n "$targets" ] || { echo "fuzz: no targets built"; exit 1; }
-echo "== fuzz ($(echo "$targets" | wc -l) targets, ${secs}s each)"
-fail=0
-ok=0
-bad=0
-for t in $targets; do
+jobs=${FUZZ_JOBS:-2}
+echo "== fuzz ($(echo "$targets" | wc -l) targets, ${secs}s each, $jobs at a time)"
+# One target's run; its verdict goes to $dir/NAME.result ("ok ..." or
+# "FAILED ..."), read in order below so the output does not interleave.
+run_one() {
+	local t=$1 name corpus seeds runs cov floor
 	name=$(basename "$t")
 	corpus=$dir/corpus/$name
 	mkdir -p "$corpus" "$dir/artifacts"
@@ -47,17 +49,38 @@ for t in $targets; do
 		cov=$(grep -o 'cov: [0-9]*' "$dir/$name.log" | tail -1 | grep -o '[0-9]*$' || echo 0)
 		floor=$(awk -v t="$name" '$1 == t { print $2 }' $floors)
 		if [ -z "$floor" ]; then
-			echo "  $name: FAILED (no coverage floor in $floors; cov $cov)"; fail=1; bad=$((bad + 1))
+			echo "FAILED (no coverage floor in $floors; cov $cov)"
 		elif [ "$cov" -lt "$floor" ]; then
-			echo "  $name: FAILED (cov $cov edges < floor $floor: is its code instrumented?)"
-			fail=1; bad=$((bad + 1))
+			echo "FAILED (cov $cov edges < floor $floor: is its code instrumented?)"
 		else
-			echo "  $name: ok ($runs runs, cov $cov >= $floor)"
-			ok=$((ok + 1))
+			echo "ok ($runs runs, cov $cov >= $floor)"
 		fi
 	else
-		echo "  $name: FAILED"; tail -30 "$dir/$name.log"; fail=1; bad=$((bad + 1))
+		echo "FAILED (exit status $?)"
+	fi >"$dir/$name.result"
+}
+rm -f $dir/*.result
+running=0
+for t in $targets; do
+	run_one "$t" &
+	running=$((running + 1))
+	if [ $running -ge "$jobs" ]; then
+		wait -n || true
+		running=$((running - 1))
 	fi
+done
+wait
+fail=0
+ok=0
+bad=0
+for t in $targets; do
+	name=$(basename "$t")
+	res=$(cat "$dir/$name.result" 2>/dev/null || echo "FAILED (no result)")
+	echo "  $name: $res"
+	case $res in
+	ok*) ok=$((ok + 1)) ;;
+	*) fail=1; bad=$((bad + 1)); case $res in *"exit status"*) tail -30 "$dir/$name.log" ;; esac ;;
+	esac
 done
 echo "$ok $bad" >$dir/fuzz-summary.txt
 exit $fail
