@@ -500,26 +500,39 @@ int bh_gattc_write_reliable(struct bh_gattc *c, const struct bh_gattc_write_item
 	return BH_OK;
 }
 
-int bh_gattc_write_cmd(struct bh_gattc *c, uint16_t handle, const uint8_t *value, size_t len)
+/* Write Without Response and Signed Write Without Response: one PDU, no
+ * answer; the signed one carries a 12-octet signature after the value
+ * (Vol 3, Part F, 3.4.5.4). */
+static int write_command(struct bh_gattc *c, uint8_t opcode, uint16_t handle, const uint8_t *value,
+			 size_t len)
 {
 	int r = gattc_can_start(c);
 	if (r)
 		return r;
 	if (!handle || (len && !value))
 		return BH_EINVAL;
-	if (!c->port.command)
+	bool sign = opcode == BH_ATT_SIGNED_WRITE_CMD;
+	if (!c->port.command || (sign && !c->port.sign))
 		return BH_ENOTSUP;
-	if (len + 3 > gattc_mtu(c))
+	size_t n = len + 3 + (sign ? 12 : 0);
+	if (n > gattc_mtu(c))
 		return BH_ENOSPACE;
 	uint8_t pdu[BH_ATT_MAX_MTU];
-	pdu[0] = BH_ATT_WRITE_CMD;
+	pdu[0] = opcode;
 	bh_put16(pdu + 1, handle);
 	if (len)
 		memcpy(pdu + 3, value, len);
-	r = c->port.command(c->port.ctx, pdu, len + 3);
+	if (sign && (r = c->port.sign(c->port.ctx, pdu, len + 3, pdu + 3 + len)) != 0)
+		return r;
+	r = c->port.command(c->port.ctx, pdu, n);
 	if (r == 0)
 		c->stats.commands++;
 	return r;
+}
+
+int bh_gattc_write_cmd(struct bh_gattc *c, uint16_t handle, const uint8_t *value, size_t len)
+{
+	return write_command(c, BH_ATT_WRITE_CMD, handle, value, len);
 }
 
 int bh_gattc_write_signed(struct bh_gattc *c, uint16_t handle, const uint8_t *value, size_t len)
@@ -529,28 +542,7 @@ int bh_gattc_write_signed(struct bh_gattc *c, uint16_t handle, const uint8_t *va
 			"signed writes are not in this build (-Dsigned_write=false)");
 		return BH_ENOTSUP;
 	}
-	int r = gattc_can_start(c);
-	if (r)
-		return r;
-	if (!handle || (len && !value))
-		return BH_EINVAL;
-	if (!c->port.command || !c->port.sign)
-		return BH_ENOTSUP;
-	/* Opcode, handle and the 12-octet signature (Vol 3, Part F, 3.4.5.4). */
-	if (len + 15 > gattc_mtu(c))
-		return BH_ENOSPACE;
-	uint8_t pdu[BH_ATT_MAX_MTU];
-	pdu[0] = BH_ATT_SIGNED_WRITE_CMD;
-	bh_put16(pdu + 1, handle);
-	if (len)
-		memcpy(pdu + 3, value, len);
-	r = c->port.sign(c->port.ctx, pdu, len + 3, pdu + 3 + len);
-	if (r)
-		return r;
-	r = c->port.command(c->port.ctx, pdu, len + 15);
-	if (r == 0)
-		c->stats.commands++;
-	return r;
+	return write_command(c, BH_ATT_SIGNED_WRITE_CMD, handle, value, len);
 }
 
 int bh_gattc_exchange_mtu(struct bh_gattc *c, uint16_t mtu, bh_gattc_cb cb, void *ctx)
