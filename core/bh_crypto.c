@@ -18,7 +18,7 @@
 
 int bh_aes128(const uint8_t key[16], const uint8_t in[16], uint8_t out[16])
 {
-	const struct bh_libcrypto *lc = bh_libcrypto();
+	const struct bh_libcrypto *lc = bh_libcrypto_sym();
 	if (!lc)
 		return BH_ENOTSUP;
 	AES_KEY k;
@@ -46,7 +46,7 @@ static void cmac_double(uint8_t b[16])
  * instructions per call (provider lookups), more than the MAC itself. */
 int bh_aes_cmac(const uint8_t key[16], const uint8_t *msg, size_t len, uint8_t out[16])
 {
-	const struct bh_libcrypto *lc = bh_libcrypto();
+	const struct bh_libcrypto *lc = bh_libcrypto_sym();
 	if (!lc)
 		return BH_ENOTSUP;
 	AES_KEY c;

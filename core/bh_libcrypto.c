@@ -79,9 +79,32 @@ const char *bh_libcrypto_error(void)
 	return load_rc ? load_err : NULL;
 }
 
+#ifdef BH_LIBCRYPTO_STATIC
+/* libcrypto.a's own functions: the same code as libcrypto.so.3's, without
+ * mapping that library (its relocations and symbol tables are most of a
+ * small process's peak RSS; bench/README.md). */
+static const struct bh_libcrypto linked = {
+	.AES_set_encrypt_key = AES_set_encrypt_key,
+	.AES_encrypt = AES_encrypt,
+	.SHA256_Init = SHA256_Init,
+	.SHA256_Update = SHA256_Update,
+	.SHA256_Final = SHA256_Final,
+	.CRYPTO_memcmp = CRYPTO_memcmp,
+};
+#endif
+
+const struct bh_libcrypto *bh_libcrypto_sym(void)
+{
+#ifdef BH_LIBCRYPTO_STATIC
+	return &linked;
+#else
+	return bh_libcrypto();
+#endif
+}
+
 int bh_ct_memcmp(const void *a, const void *b, size_t n)
 {
-	const struct bh_libcrypto *lc = bh_libcrypto();
+	const struct bh_libcrypto *lc = bh_libcrypto_sym();
 	return lc ? lc->CRYPTO_memcmp(a, b, n) : -1;
 }
 

@@ -5,9 +5,9 @@
 # build warning-free, and optimisation levels bring their own warnings
 # (-Warray-bounds, -Wformat-truncation, -Wmaybe-uninitialized at -O2/-O3/-Os).
 #
-# Usage: scripts/buildtypes.sh [CC:BUILDTYPE[:lean|:le_gatt|:le_nosign]...]
+# Usage: scripts/buildtypes.sh [CC:BUILDTYPE[:lean|:le_gatt|:le_nosign|:crypto_static]...]
 # Default (CI): gcc:release clang:release clang:debugoptimized gcc:minsize:lean
-# gcc:minsize:le_gatt gcc:minsize:le_nosign.
+# gcc:minsize:le_gatt gcc:minsize:le_nosign gcc:debugoptimized:crypto_static.
 # ":lean" builds with every leave-out option off (bench/run_size.sh lists
 # them and what each saves) and log messages below warnings compiled out
 # (-Dlog_level=warn), and runs suite 'lean': the tests that the left-out API
@@ -20,7 +20,11 @@
 # gives as the smallest build, so that one compiles warning-free too.
 # ":le_nosign" is le_gatt without signed writes (-Dsigned_write=false, no
 # LTO): the only profile whose lean tests reach the GATT client's and
-# server's refusals of signed writes (lean has no GATT at all). The fourth
+# server's refusals of signed writes (lean has no GATT at all).
+# ":crypto_static" links libcrypto's AES, SHA-256 and CRYPTO_memcmp from
+# libcrypto.a (-Dlibcrypto_static=true) and builds and runs only suite
+# 'libcrypto': the known-answer tests, the bond store, and the runs where
+# libcrypto.so.3 cannot be loaded, which that option turns round. The fourth
 # documented pair, gcc:debugoptimized, is the main build (./build, which
 # test.sh builds first). All five meson buildtypes (debug debugoptimized
 # release minsize plain) with both compilers: scripts/buildtypes.sh all
@@ -31,7 +35,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 pairs=("$@")
 [ ${#pairs[@]} -gt 0 ] || pairs=(gcc:release clang:release clang:debugoptimized gcc:minsize:lean
-	gcc:minsize:le_gatt gcc:minsize:le_nosign)
+	gcc:minsize:le_gatt gcc:minsize:le_nosign gcc:debugoptimized:crypto_static)
 lean_opts=(-Dchipset=false -Dh5=false -Dtrace=false -Dusb=disabled -Dl2cap_coc=false
 	-Dgatt_client=false -Dgatt_server=false -Dsmp_legacy=false -Dsockets=false -Duart_speed=false
 	-Derror_text=false)
@@ -53,6 +57,18 @@ rm -f $top/summary.txt
 # ninja targets for a build: all of them, or with "lean_targets" the
 # libraries, tools/blehost and the tests of suite 'lean' (*_off).
 targets_of() {
+	if [ "${2:-}" = suite_targets ]; then
+		# The library and the programs of the tests in suite $3.
+		ninja -C "$1" build.ninja >/dev/null
+		echo libblehost.a
+		meson introspect "$1" --tests | python3 -c '
+import json, os, sys
+build, suite = os.path.abspath(sys.argv[1]), sys.argv[2]
+for t in json.load(sys.stdin):
+    if any(s.split(":")[-1] == suite for s in t["suite"]):
+        print(os.path.relpath(t["cmd"][0], build))' "$1" "$3"
+		return 0
+	fi
 	[ "${2:-}" = lean_targets ] || return 0
 	# A reused directory regenerates first, so new tests are listed.
 	ninja -C "$1" build.ninja >/dev/null
@@ -74,8 +90,14 @@ for pair in "${pairs[@]}"; do
 	*:lean) profile=lean opts=("${lean_opts[@]}") ;;
 	*:le_gatt) profile=le_gatt opts=("${le_gatt_opts[@]}" -Db_lto=true) ;;
 	*:le_nosign) profile=le_nosign opts=("${le_gatt_opts[@]}" -Dsigned_write=false) ;;
+	*:crypto_static) profile=crypto_static opts=(-Dlibcrypto_static=true) ;;
 	esac
-	if [ -n "$profile" ]; then
+	if [ "$profile" = crypto_static ]; then
+		bt=${bt%:"$profile"}
+		dir=$top/$cc-$bt-$profile
+		check=(meson test -C "$dir" --suite libcrypto --no-rebuild --num-processes 2 --print-errorlogs)
+		targets=(suite_targets libcrypto)
+	elif [ -n "$profile" ]; then
 		bt=${bt%:"$profile"}
 		dir=$top/$cc-$bt-$profile
 		check=(meson test -C "$dir" --suite lean --no-rebuild --num-processes 2 --print-errorlogs)

@@ -55,7 +55,7 @@ static void put_hex(struct buf *b, const char *key, const uint8_t *v, size_t n)
 
 static bool sha256(const void *p, size_t n, uint8_t out[32])
 {
-	const struct bh_libcrypto *lc = bh_libcrypto();
+	const struct bh_libcrypto *lc = bh_libcrypto_sym();
 	SHA256_CTX c;
 	bool ok = lc && lc->SHA256_Init(&c) == 1 && lc->SHA256_Update(&c, p, n) == 1 &&
 		  lc->SHA256_Final(out, &c) == 1;

@@ -4,7 +4,9 @@
  * SHA-256 for the bond store). Linking libcrypto made every process map it
  * and run its ~17,000 relocations at start, about 1.45 MB of peak RSS
  * (bench/README.md), even a process that never pairs or hashes.
- * The functions are libcrypto's own, called through the table. */
+ * The functions are libcrypto's own, called through the table. With
+ * -Dlibcrypto_static=true AES, SHA-256 and CRYPTO_memcmp are libcrypto.a's,
+ * linked in (bh_libcrypto_sym), and only P-256 loads libcrypto.so.3. */
 #ifndef BH_LIBCRYPTO_H
 #define BH_LIBCRYPTO_H
 
@@ -56,6 +58,12 @@ struct bh_libcrypto {
  * bh_libcrypto_error() names the library or the missing function. */
 const struct bh_libcrypto *bh_libcrypto(void);
 const char *bh_libcrypto_error(void);
+
+/* The table for AES, SHA-256 and CRYPTO_memcmp only (the other members may
+ * be NULL): bh_libcrypto() in a default build; with -Dlibcrypto_static=true
+ * those three come from libcrypto.a, linked in, and no libcrypto.so.3 is
+ * loaded for them (never NULL then). */
+const struct bh_libcrypto *bh_libcrypto_sym(void);
 
 /* The loader behind bh_libcrypto(), for tests: fills *out from soname.
  * Returns 0, or BH_ENOTSUP with the reason in err. The library stays
