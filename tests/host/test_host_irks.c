@@ -1,0 +1,414 @@
+/* The host's resolver of bonded peers' IRKs at its limits, through whole
+ * hosts on the fake controller (tests/faults) and a real bond store.
+ *
+ * - A store with more bonds with IRKs than the resolver holds
+ *   (HOST_MAX_IRKS, two past it so that "said once" means something):
+ *   the start succeeds, the limit is logged exactly once, the peers loaded
+ *   first resolve and the ones past the limit do not, and the store is
+ *   byte for byte what it was (a start never rewrites bonds it could not
+ *   resolve).
+ * - A bond saved (SMP's save_bond, as after a pairing) whose IRK the
+ *   resolver cannot take, full or out of memory: the IRK is said to be
+ *   lost until the next start, and the bond itself is still saved; the
+ *   next start resolves it.
+ *
+ * The big store is written with the bond codec straight to files (no
+ * fsync per bond, which would take seconds), once for the whole program. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <blehost/blehost.h>
+#include <blehost/gap.h>
+#include <blehost/privacy.h>
+
+#include "bond_codec.h"
+#include "fail_alloc.h"
+#include "fake_host.h"
+#include "host_internal.h" /* HOST_MAX_IRKS, host_bond_save: white-box cases */
+
+#define N_BONDS (HOST_MAX_IRKS + 2)
+#define LIMIT_LINE "bonded peers with IRKs: the rest are not resolved"
+#define KEEP_LINE "cannot keep the IRK of "
+
+/* ---- the store ---- */
+
+static char big_store[64]; /* N_BONDS bonds with IRKs and the local identity */
+static char hash_dir[64];  /* the Database Hash file, out of the stores */
+
+static void bond_for(unsigned i, struct bh_bond *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->identity.type = BH_ADDR_PUBLIC;
+	b->identity.val[0] = (uint8_t)i;
+	b->identity.val[1] = (uint8_t)(i >> 8);
+	b->identity.val[5] = 0xa0;
+	b->has_irk = true;
+	memset(b->irk, 0x5a, 16);
+	b->irk[0] = (uint8_t)i;
+	b->irk[1] = (uint8_t)(i >> 8);
+	b->central_ltk.valid = true;
+	b->central_ltk.key_size = 16;
+	memset(b->central_ltk.ltk, 0x42, 16);
+}
+
+static void write_file(const char *dir, const char *name, const char *data, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	assert_int_equal(close(fd), 0);
+}
+
+static void make_big_store(void)
+{
+	strcpy(big_store, "/tmp/bh-host-irks-XXXXXX");
+	strcpy(hash_dir, "/tmp/bh-host-irks-hash-XXXXXX");
+	assert_non_null(mkdtemp(big_store));
+	assert_non_null(mkdtemp(hash_dir));
+	static char buf[BH_BOND_FILE_MAX];
+	size_t len;
+	struct bh_local_identity id = { .irk = { 0x11, 0x22 },
+					.static_addr = { BH_ADDR_RANDOM, { 1, 2, 3, 4, 5, 0xc1 } } };
+	assert_true(bh_local_identity_encode(&id, buf, sizeof(buf), &len));
+	write_file(big_store, "local_identity", buf, len);
+	static struct bh_bond b;
+	for (unsigned i = 0; i < N_BONDS; i++) {
+		bond_for(i, &b);
+		assert_true(bh_bond_encode(&b, buf, sizeof(buf), &len));
+		char name[32];
+		snprintf(name, sizeof(name), "%02x%02x%02x%02x%02x%02x-public.bond",
+			 b.identity.val[5], b.identity.val[4], b.identity.val[3],
+			 b.identity.val[2], b.identity.val[1], b.identity.val[0]);
+		write_file(big_store, name, buf, len);
+	}
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	char path[512];
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* Every entry of a directory, with its contents. */
+struct entry {
+	char name[256];
+	char *data;
+	size_t len;
+	struct stat st; /* a rewrite with the same bytes is a new inode */
+};
+struct snapshot {
+	struct entry *e;
+	size_t n;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+static struct snapshot take_snapshot(const char *dir)
+{
+	struct snapshot s = { calloc(N_BONDS + 16, sizeof(struct entry)), 0 };
+	assert_non_null(s.e);
+	DIR *d = opendir(dir);
+	assert_non_null(d);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		assert_true(s.n < N_BONDS + 16);
+		struct entry *e = &s.e[s.n++];
+		snprintf(e->name, sizeof(e->name), "%s", de->d_name);
+		char path[512];
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		FILE *fp = fopen(path, "rb");
+		assert_non_null(fp);
+		e->data = malloc(BH_BOND_FILE_MAX);
+		assert_non_null(e->data);
+		e->len = fread(e->data, 1, BH_BOND_FILE_MAX, fp);
+		assert_int_equal(fstat(fileno(fp), &e->st), 0);
+		fclose(fp);
+		char *fit = realloc(e->data, e->len + 1);
+		assert_non_null(fit);
+		e->data = fit;
+	}
+	closedir(d);
+	qsort(s.e, s.n, sizeof(s.e[0]), by_name);
+	return s;
+}
+
+static void free_snapshot(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->e[i].data);
+	free(s->e);
+}
+
+static void assert_same(const struct snapshot *a, const struct snapshot *b)
+{
+	if (a->n != b->n)
+		fail_msg("the store held %zu entries, now %zu", a->n, b->n);
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->e[i].name, b->e[i].name) || a->e[i].len != b->e[i].len ||
+		    memcmp(a->e[i].data, b->e[i].data, a->e[i].len))
+			fail_msg("%s changed", a->e[i].name);
+		else if (a->e[i].st.st_ino != b->e[i].st.st_ino ||
+			 a->e[i].st.st_mode != b->e[i].st.st_mode ||
+			 a->e[i].st.st_mtim.tv_sec != b->e[i].st.st_mtim.tv_sec ||
+			 a->e[i].st.st_mtim.tv_nsec != b->e[i].st.st_mtim.tv_nsec)
+			fail_msg("%s was rewritten or its mode changed", a->e[i].name);
+}
+
+/* ---- a host on a store ---- */
+
+struct fx {
+	struct fake_host fh; /* first: the events' ctx */
+	unsigned limit_lines, keep_lines;
+	char keep_line[256];
+};
+
+static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
+{
+	struct fx *x = ctx;
+	if (strstr(msg, LIMIT_LINE))
+		x->limit_lines++;
+	if (strstr(msg, KEEP_LINE)) {
+		x->keep_lines++;
+		snprintf(x->keep_line, sizeof(x->keep_line), "%s", msg);
+	}
+	if (lvl <= BH_LOG_ERROR || getenv("HOST_IRKS_VERBOSE"))
+		fprintf(stderr, "  [host %s] %s\n", layer, msg);
+}
+
+static void fx_start(struct fx *x, const char *store)
+{
+	memset(x, 0, sizeof(*x));
+	fake_host_init(&x->fh, "HOST_IRKS_VERBOSE", BH_LOG_ERROR);
+	struct bh_host_config cfg;
+	fake_host_config(&x->fh, &cfg, 5);
+	cfg.store_dir = store;
+	cfg.db_hash_dir = hash_dir;
+	struct bh_host_events ev;
+	fake_host_events(&x->fh, &ev);
+	ev.log = ev_log;
+	fake_host_start(&x->fh, &cfg, &ev);
+	assert_int_equal(x->fh.ready, 1);
+	assert_int_equal(x->fh.last_ready, BH_OK);
+}
+
+/* The identity the host gives a link from rpa (LE Connection Complete,
+ * the host peripheral), then the link ends. */
+static bh_addr link_identity(struct fx *x, uint16_t handle, const bh_addr *rpa)
+{
+	uint8_t cc[19] = { 0x01, 0x00, (uint8_t)handle, (uint8_t)(handle >> 8), 0x01, 0x01 };
+	memcpy(cc + 6, rpa->val, 6);
+	cc[12] = 0x28;
+	cc[16] = 0x90;
+	cc[17] = 0x01;
+	unsigned before = x->fh.connected;
+	assert_int_equal(fake_event(x->fh.f, 0x3e, cc, sizeof(cc)), 0);
+	for (int i = 0; i < 200 && x->fh.connected == before; i++)
+		fake_run(x->fh.f, 5);
+	assert_int_equal(x->fh.connected, before + 1);
+	const struct bh_gap_conn *gc = bh_gap_conn_get(bh_host_gap(x->fh.h), handle);
+	assert_non_null(gc);
+	bh_addr id = gc->peer_identity;
+	uint8_t dc[4] = { 0, (uint8_t)handle, (uint8_t)(handle >> 8), 0x13 };
+	assert_int_equal(fake_event(x->fh.f, 0x05, dc, 4), 0);
+	for (int i = 0; i < 200 && x->fh.disconnected == before; i++)
+		fake_run(x->fh.f, 5);
+	assert_int_equal(x->fh.disconnected, before + 1);
+	return id;
+}
+
+static bh_addr rpa_of(const uint8_t irk[16])
+{
+	static const uint8_t rnd[3] = { 0x12, 0x34, 0x56 };
+	bh_addr rpa;
+	assert_int_equal(bh_rpa_make(irk, rnd, &rpa), BH_OK);
+	return rpa;
+}
+
+/* Does a link from an RPA of bond i's IRK come out as bond i? */
+static bool resolves(struct fx *x, uint16_t handle, const struct bh_bond *b)
+{
+	bh_addr rpa = rpa_of(b->irk);
+	bh_addr id = link_identity(x, handle, &rpa);
+	if (bh_addr_eq(&id, &rpa))
+		return false;
+	assert_int_equal(id.type & 1, BH_ADDR_PUBLIC);
+	assert_memory_equal(id.val, b->identity.val, 6);
+	return true;
+}
+
+/* The store's own load order (unspecified, but the same for a directory
+ * nobody changed): the host loads in it, so its first HOST_MAX_IRKS
+ * bonds are the ones resolved. */
+struct order {
+	struct bh_bond *b;
+	size_t n;
+};
+
+static int collect(void *ctx, const struct bh_bond *b)
+{
+	struct order *o = ctx;
+	assert_true(o->n < N_BONDS);
+	o->b[o->n++] = *b;
+	return 0;
+}
+
+static struct order load_order(const char *dir)
+{
+	struct order o = { calloc(N_BONDS, sizeof(struct bh_bond)), 0 };
+	assert_non_null(o.b);
+	struct bh_bond_store *st;
+	assert_int_equal(bh_bond_store_open(dir, &st), BH_OK);
+	assert_int_equal(bh_bond_store_load_all(st, collect, &o), BH_OK);
+	bh_bond_store_close(st);
+	assert_int_equal(o.n, N_BONDS);
+	return o;
+}
+
+/* ---- cases ---- */
+
+static void start_past_irk_limit(void **state)
+{
+	(void)state;
+	struct snapshot before = take_snapshot(big_store);
+	assert_int_equal(before.n, N_BONDS + 1);
+	struct order o = load_order(big_store);
+	static struct fx x;
+	fx_start(&x, big_store);
+	assert_int_equal(x.limit_lines, 1);
+	assert_int_equal(bh_host_bond_list(x.fh.h, NULL, 0), N_BONDS);
+	/* The first and the last within the limit resolve; both past it
+	 * stay their private addresses. */
+	assert_true(resolves(&x, 0x40, &o.b[0]));
+	assert_true(resolves(&x, 0x41, &o.b[HOST_MAX_IRKS - 1]));
+	assert_false(resolves(&x, 0x42, &o.b[HOST_MAX_IRKS]));
+	assert_false(resolves(&x, 0x43, &o.b[HOST_MAX_IRKS + 1]));
+	fake_host_fini(&x.fh);
+	struct snapshot after = take_snapshot(big_store);
+	assert_same(&before, &after);
+	free_snapshot(&before);
+	free_snapshot(&after);
+	free(o.b);
+}
+
+/* The bond of a peer just paired, as SMP hands it to the host. */
+static void new_bond(struct bh_bond *b)
+{
+	bond_for(0xbeef, b);
+	b->identity.val[5] = 0xb0;
+}
+
+static bool in_store(const char *dir, const struct bh_bond *b)
+{
+	struct bh_bond_store *st;
+	assert_int_equal(bh_bond_store_open(dir, &st), BH_OK);
+	static struct bh_bond got;
+	bool found = bh_bond_store_find(st, &b->identity, &got) == BH_OK;
+	bh_bond_store_close(st);
+	if (found)
+		assert_memory_equal(got.irk, b->irk, 16);
+	return found;
+}
+
+/* A save (SMP's save_bond port) with the resolver full: the IRK is said
+ * lost, the bond is saved, its RPA does not resolve on this start. */
+static void save_past_irk_limit(void **state)
+{
+	(void)state;
+	static struct fx x;
+	fx_start(&x, big_store);
+	static struct bh_bond b;
+	new_bond(&b);
+	assert_false(in_store(big_store, &b));
+	struct bh_host *h = x.fh.h;
+	assert_true(h->smp_port.save_bond(h->smp_port.ctx, &b));
+	assert_int_equal(x.keep_lines, 1);
+	char a[BH_ADDR_STRLEN];
+	assert_non_null(strstr(x.keep_line, bh_addr_str(&b.identity, a)));
+	assert_non_null(strstr(x.keep_line, bh_strerror(BH_ENOSPACE)));
+	assert_true(in_store(big_store, &b));
+	assert_false(resolves(&x, 0x40, &b));
+	fake_host_fini(&x.fh);
+	struct bh_bond_store *st;
+	assert_int_equal(bh_bond_store_open(big_store, &st), BH_OK);
+	assert_int_equal(bh_bond_store_delete(st, &b.identity), BH_OK);
+	bh_bond_store_close(st);
+}
+
+/* The resolver's table cannot grow during a save: the IRK is said lost
+ * for want of memory, the bond is saved, and the next start resolves it
+ * ("until the next start"). */
+static void save_irk_no_memory(void **state)
+{
+	(void)state;
+	char store[64];
+	strcpy(store, "/tmp/bh-host-irks-small-XXXXXX");
+	assert_non_null(mkdtemp(store));
+	static struct fx x;
+	fx_start(&x, store);
+	static struct bh_bond b;
+	new_bond(&b);
+	/* The resolver is empty: its first entry needs its table, the first
+	 * allocation host_bond_save makes. Only that one fails. */
+	failures = 0;
+	fail_one = true;
+	fail_after = 0;
+	bool kept = host_bond_save(x.fh.h, &b);
+	fail_after = -1;
+	fail_one = false;
+	assert_int_equal(failures, 1);
+	assert_true(kept);
+	assert_int_equal(x.keep_lines, 1);
+	assert_non_null(strstr(x.keep_line, bh_strerror(BH_ENOMEM)));
+	assert_true(in_store(store, &b));
+	assert_false(resolves(&x, 0x40, &b));
+	fake_host_fini(&x.fh);
+
+	fx_start(&x, store);
+	assert_int_equal(x.keep_lines, 0);
+	assert_true(resolves(&x, 0x40, &b));
+	fake_host_fini(&x.fh);
+	remove_dir(store);
+}
+
+int main(void)
+{
+	make_big_store();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(start_past_irk_limit),
+		cmocka_unit_test(save_past_irk_limit),
+		cmocka_unit_test(save_irk_no_memory),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	remove_dir(big_store);
+	remove_dir(hash_dir);
+	return rc;
+}
