@@ -266,6 +266,8 @@ static void refused_request(struct fake_host *fh, size_t size16, uint8_t id, uin
 	assert_int_equal(fh->disconnected, 0);
 }
 
+static char store[64], hash[64]; /* removed by main, also after a failure */
+
 static void eatt_source_fails(void **state)
 {
 	(void)state;
@@ -273,7 +275,6 @@ static void eatt_source_fails(void **state)
 	skip(); /* -Dl2cap_coc=false: no bearer can open */
 #endif
 	size_t size16 = table16_size();
-	char store[64], hash[64];
 	make_store(store, hash);
 	struct fake_host fh;
 	fake_host_init(&fh, "HOST_SOURCES_VERBOSE", BH_LOG_ERROR);
@@ -306,8 +307,6 @@ static void eatt_source_fails(void **state)
 	uint8_t dr[64];
 	assert_int_equal(fake_recv(fh.f, 0x0005, dr, sizeof(dr), 100), -1); /* left open */
 	fake_host_fini(&fh);
-	remove_dir(store);
-	remove_dir(hash);
 }
 
 int main(int argc, char **argv)
@@ -329,5 +328,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(chipset_source_fails),
 		cmocka_unit_test(eatt_source_fails),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+	if (*store)
+		remove_dir(store);
+	if (*hash)
+		remove_dir(hash);
+	return rc;
 }
