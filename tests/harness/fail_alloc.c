@@ -14,6 +14,7 @@ void *__wrap_realloc(void *p, size_t n);
 long fail_after = -1;
 bool fail_one;
 unsigned failures;
+size_t fail_size;
 size_t alloc_pad;
 struct fail_alloc_rec alloc_log[FAIL_ALLOC_LOG];
 unsigned alloc_count;
@@ -27,8 +28,12 @@ static void *logged(void *p, size_t n)
 	return p;
 }
 
-static bool should_fail(void)
+static bool should_fail(size_t n)
 {
+	if (fail_size && n == fail_size) {
+		failures++;
+		return true;
+	}
 	if (fail_after < 0)
 		return false;
 	if (fail_after == 0) {
@@ -43,12 +48,12 @@ static bool should_fail(void)
 
 void *__wrap_malloc(size_t n)
 {
-	return should_fail() ? NULL : logged(__real_malloc(n + alloc_pad), n);
+	return should_fail(n) ? NULL : logged(__real_malloc(n + alloc_pad), n);
 }
 
 void *__wrap_calloc(size_t n, size_t m)
 {
-	if (should_fail())
+	if (should_fail(m && n > (size_t)-1 / m ? 0 : n * m))
 		return NULL;
 	if (!alloc_pad || (m && n > (size_t)-1 / m))
 		return logged(__real_calloc(n, m), n * m);
@@ -57,5 +62,5 @@ void *__wrap_calloc(size_t n, size_t m)
 
 void *__wrap_realloc(void *p, size_t n)
 {
-	return should_fail() ? NULL : logged(__real_realloc(p, n + alloc_pad), n);
+	return should_fail(n) ? NULL : logged(__real_realloc(p, n + alloc_pad), n);
 }

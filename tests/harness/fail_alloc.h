@@ -13,6 +13,13 @@ extern unsigned failures;
 #include <stdbool.h>
 extern bool fail_one;
 
+/* Nonzero: besides the above, every allocation of exactly fail_size bytes
+ * (malloc's, calloc's product, realloc's new size) fails, counted in
+ * failures. One allocation whose size is known (a table growing to a
+ * known capacity) fails wherever it comes, however many come first. */
+#include <stddef.h>
+extern size_t fail_size;
+
 /* Each allocation gets alloc_pad bytes more than asked (default 0): memory
  * just past a block that the test owns. The last FAIL_ALLOC_LOG blocks are
  * in alloc_log (oldest overwritten), asked-for sizes. */
