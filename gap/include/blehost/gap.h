@@ -402,7 +402,8 @@ bool bh_gap_extended_built(void);
  * their own address do not hold this up. */
 int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
 			   bh_gap_done_cb cb, void *ctx);
-/* Current own address (the random one in use, or the public BD_ADDR). */
+/* Current own address (the random one in use, or the public BD_ADDR).
+ * Not anonymous advertising's NRPA. */
 bh_addr bh_gap_own_address(const struct bh_gap *gap);
 
 /* ---- Scanning ---- */
@@ -476,7 +477,9 @@ struct bh_gap_scan_params {
 };
 
 /* Starts scanning (clears the seen-devices table). BH_EBUSY if already
- * scanning, BH_ENOSPACE if the filter is too large. */
+ * scanning, BH_ENOSPACE if the filter is too large, BH_ESTATE from a
+ * random own address while anonymous legacy advertising runs
+ * (bh_gap_adv_params.anonymous). */
 int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p);
 /* Stops; on_done(BH_OK) follows once the controller confirms. BH_ESTATE
  * when not scanning, or when the scan belongs to bh_gap_connect_match(). */
@@ -512,7 +515,17 @@ struct bh_gap_adv_params {
 	const uint8_t *scan_rsp;
 	size_t scan_rsp_len;
 	unsigned timeout_ms;      /* 0 = until stopped */
-	bool anonymous;           /* use a fresh NRPA for this advertising */
+	/* A fresh NRPA for this advertising, kept as long as it runs (as
+	 * CircuitPython's anonymous advertising): GAP's rotations leave it
+	 * alone. With legacy commands it takes the controller's one random
+	 * address (LE Set Random Address): it is refused (BH_ESTATE) while
+	 * scanning or initiating, and while it starts or runs scanning and
+	 * connecting from a random own address are refused (BH_ESTATE), as
+	 * Vol 4, Part E, 7.8.4 refuses the write and the NRPA must not be
+	 * linked to them; the first scan, connection or advertising from GAP's
+	 * address after it ends writes that address again (a fresh one if its
+	 * rotation came meanwhile). */
+	bool anonymous;
 	bool restart_on_disconnect; /* re-advertise when a peripheral link ends */
 	bh_addr peer;             /* directed advertising target */
 	/* Advertising stopped by itself: BH_ETIMEDOUT, BH_OK (a connection
@@ -726,7 +739,9 @@ typedef void (*bh_gap_connect_cb)(void *ctx, bh_status status, const struct bh_g
 
 /* Central: connect to `peer` (its type matters). params NULL = defaults;
  * timeout_ms 0 = none. One attempt at a time (BH_EBUSY). At the connection
- * limit: BH_HCI_STATUS(0x09). */
+ * limit: BH_HCI_STATUS(0x09). BH_ESTATE from a random own address while
+ * anonymous legacy advertising runs (bh_gap_adv_params.anonymous); so
+ * for the two below. */
 int bh_gap_connect(struct bh_gap *gap, const bh_addr *peer, const struct bh_gap_conn_params *params,
 		   unsigned timeout_ms, bh_gap_connect_cb cb, void *ctx);
 /* Central: connect to any device on the filter accept list. */
