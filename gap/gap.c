@@ -556,9 +556,17 @@ static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 	(void)len;
 	(void)arg;
 	gap->rotating = false;
-	gap->rand_in_ctrl = st == BH_OK;
-	if (st)
+	if (st) {
 		gap_log(gap, BH_LOG_WARN, "address rotation step failed: %s", bh_strerror(st));
+		/* Refused, the write changed nothing: legacy advertising and
+		 * scanning resume from the address before, which is the one in
+		 * use (and the controller's) until the next rotation. */
+		if (!gap_ext_adv(gap)) {
+			gap->rand_addr = gap->rand_old;
+			st = BH_OK;
+		}
+	}
+	gap->rand_in_ctrl = st == BH_OK;
 }
 
 /* RPA/NRPA rotation (Vol 3, Part C, 10.7.1.2): a new address, written while
@@ -607,6 +615,7 @@ static void rotate(struct bh_gap *gap)
 	bh_addr a;
 	if (gap_new_random(gap, gap->own_kind, &a))
 		return;
+	gap->rand_old = gap->rand_addr;
 	gap->rand_addr = a;
 	gap->rotating = true;
 	if (adv)

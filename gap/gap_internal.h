@@ -255,6 +255,10 @@ struct bh_gap {
 	struct gap_sync syncs[GAP_SYNCS];
 	int sync_pending; /* index of the slot whose Create Sync is pending, -1 none */
 	bool sync_cancelling;
+
+	/* rand_addr before a rotation, restored if the controller refuses
+	 * the new one (legacy commands: still the one on the air). */
+	bh_addr rand_old;
 };
 
 /* gap.c */

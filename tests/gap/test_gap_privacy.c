@@ -162,6 +162,59 @@ static void test_anonymous_after_queued_write(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves that after a rotation whose LE Set Random Address the controller
+ * refused, bh_gap_own_address reports the address scanning or advertising
+ * resumed from (the controller's), not the refused one (the old code's
+ * answer), that it is taken as written (a scan restart writes nothing),
+ * and that the next rotation writes a fresh address. */
+static void test_rotation_refused_own_address(void **state)
+{
+	(void)state;
+	static struct fake f;
+	for (int adv = 0; adv < 2; adv++) {
+		fake_gap_rpa(&f, false);
+		size_t stops = 0;
+		struct bh_gap_scan_params sp = { 0 };
+		struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_NONCONN,
+						.on_stopped = stopped, .ctx = &stops };
+		if (adv)
+			assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		else
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		fake_pump(&f);
+		bh_addr old = bh_gap_own_address(f.gap);
+		f.now += 60000;
+		size_t from = f.n;
+		bh_gap_on_timeout(f.gap);
+		f.fail_op = BH_HCI_LE_SET_RANDOM_ADDRESS;
+		f.fail_status = 0x0c; /* Command Disallowed */
+		fake_pump(&f);
+		f.fail_op = 0;
+		const struct fake_cmd *w = fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		assert_true(w > &f.cmds[from]);
+		assert_memory_not_equal(w->p, old.val, 6);
+		bh_addr own = bh_gap_own_address(f.gap);
+		assert_memory_equal(own.val, old.val, 6);
+		assert_true(adv ? bh_gap_advertising(f.gap) : bh_gap_scanning(f.gap));
+		if (!adv) {
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			fake_pump(&f);
+			from = f.n;
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+			fake_pump(&f);
+			assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_SCAN_PARAMS);
+		}
+		f.now += 60000;
+		bh_gap_on_timeout(f.gap);
+		fake_pump(&f);
+		w = fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		own = bh_gap_own_address(f.gap);
+		assert_memory_equal(own.val, w->p, 6);
+		assert_memory_not_equal(own.val, old.val, 6);
+		bh_gap_free(f.gap);
+	}
+}
+
 /* Proves that with extended commands anonymous advertising on handle 0
  * (its NRPA in LE Set Advertising Set Random Address) is left alone by a
  * rotation: not disabled and enabled again for an address it does not
@@ -198,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_anonymous_keeps_nrpa),
 		cmocka_unit_test(test_anonymous_refuses_random_users),
 		cmocka_unit_test(test_anonymous_after_queued_write),
+		cmocka_unit_test(test_rotation_refused_own_address),
 		cmocka_unit_test(test_anonymous_extended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -403,7 +403,9 @@ bool bh_gap_extended_built(void);
 int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
 			   bh_gap_done_cb cb, void *ctx);
 /* Current own address (the random one in use, or the public BD_ADDR).
- * Not anonymous advertising's NRPA. */
+ * After a rotation whose LE Set Random Address the controller refused,
+ * the one before it, which legacy advertising and scanning go on from
+ * until the next rotation. Not anonymous advertising's NRPA. */
 bh_addr bh_gap_own_address(const struct bh_gap *gap);
 
 /* ---- Scanning ---- */
