@@ -512,15 +512,19 @@ void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	if (len < 5 || p[1] != ADV_HANDLE)
 		return;
 	uint8_t status = p[0];
-	uint16_t conn = bh_get16(p + 2) & 0x0fff;
+	struct gap_conn_slot *c = status ? NULL : gap_slot_find(gap, bh_get16(p + 2) & 0x0fff);
+	/* The link came from handle 0, whichever run this reports: an LE
+	 * (Enhanced v1) Connection Complete names no set, so this is where
+	 * bh_gap_conn_adv_handle learns it. */
+	if (c)
+		c->adv_handle = ADV_HANDLE + 1;
 	bool late;
 	if (!run_ended(gap, &late))
 		return;
 	make_sure_off(gap, late);
 	if (status == 0) {
-		for (unsigned i = 0; i < gap->cfg.max_connections; i++)
-			if (gap->conns[i].used && gap->conns[i].c.handle == conn)
-				gap->conns[i].from_adv = true;
+		if (c)
+			c->from_adv = true;
 		stopped(gap, BH_OK);
 	} else if (status == 0x3c || status == 0x43) {
 		/* Advertising Timeout / Limit Reached: the duration ran out. High

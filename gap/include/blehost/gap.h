@@ -772,8 +772,9 @@ const struct bh_gap_conn *bh_gap_conn_get(const struct bh_gap *gap, uint16_t han
  * event, 7.7.65.20): 1 or 2, 0 = not reported (legacy controllers use #1). */
 uint8_t bh_gap_conn_csa(const struct bh_gap *gap, uint16_t handle);
 /* The advertising set whose advertising created a peripheral link
- * (Enhanced Connection Complete v2 or Advertising Set Terminated), or
- * 0xff when unknown or not from advertising. */
+ * (Enhanced Connection Complete v2 or Advertising Set Terminated; 0 for
+ * bh_gap_adv_start's on extended commands), or 0xff when unknown or not
+ * from advertising (legacy commands say neither). */
 uint8_t bh_gap_conn_adv_handle(const struct bh_gap *gap, uint16_t handle);
 size_t bh_gap_conn_count(const struct bh_gap *gap);
 const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t i);
