@@ -397,6 +397,15 @@ bool gap_sets_own_from_gap(const struct bh_gap *gap);
  * one before a re-addressing still under way. */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
 
+/* A Connection Complete with Advertising Timeout (0x3C): ends each set
+ * running high duty directed advertising. Built without extended
+ * advertising the one set is handle 0's, which gap_adv.c ends. */
+#ifdef BH_GAP_NO_EXT
+static inline void gap_sets_on_directed_timeout(struct bh_gap *gap) { (void)gap; }
+#else
+void gap_sets_on_directed_timeout(struct bh_gap *gap);
+#endif
+
 /* gap_adv_sets_rpa.c: a rotation of the GAP's RPA/NRPA re-addresses the
  * running sets whose address came from GAP. Built without extended
  * advertising there are no such sets (a set is then handle 0's, which

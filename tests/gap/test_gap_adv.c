@@ -1022,7 +1022,7 @@ static void test_directed_timeout_late(void **state)
 	bh_gap_free(f.gap);
 
 	/* Extended commands, handle 0 and a set both high duty directed: the
-	 * event names neither, so ending handle 0 disables it for sure. */
+	 * event names neither, so both end, each disabled for sure. */
 	fake_init(&f, true);
 	fake_gap(&f, &cfg);
 	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
@@ -1036,8 +1036,19 @@ static void test_directed_timeout_late(void **state)
 	from = f.n;
 	dir_timeout(&f);
 	fake_pump(&f);
-	expect_timeout_off(&f, from, &r);
-	assert_int_equal(f.cmds[from].p[2], 0); /* handle 0 */
+	assert_int_equal(f.n - from, 2);
+	for (int k = 0; k < 2; k++) {
+		const struct fake_cmd *c = &f.cmds[from + k];
+		assert_int_equal(c->op, BH_HCI_LE_SET_EXT_ADV_ENABLE);
+		assert_int_equal(c->p[0], 0);
+		assert_int_equal(c->p[2], k ? h : 0); /* handle 0, then the set */
+	}
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_ETIMEDOUT);
+	assert_int_equal(sr.stop_n, 1);
+	assert_int_equal(sr.stop, BH_ETIMEDOUT);
+	assert_false(bh_gap_advertising(f.gap));
+	assert_false(bh_gap_adv_set_active(f.gap, h));
 	bh_gap_free(f.gap);
 }
 

@@ -551,8 +551,8 @@ struct bh_gap_adv_params {
 	 * Advertising Set Terminated), and the second, reaching a new run
 	 * whose enable went out, is taken as that run's end (one more
 	 * disable, on_stopped); and as the Connection Complete names no set
-	 * (it may be a set's, bh_gap_adv_set_start), handle 0 ended by one is
-	 * always disabled once more. */
+	 * (it may be a set's, bh_gap_adv_set_start, which it ends too),
+	 * handle 0 ended by one is always disabled once more. */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
@@ -663,7 +663,12 @@ struct bh_gap_adv_set_params {
  * controller has no room for another set or the data). Its on_stopped
  * reports the end the caller did not ask for: BH_OK a connection (see
  * port.connected), BH_ETIMEDOUT duration or max_events reached, or the
- * controller's error. BH_EBUSY when all sets are in use. */
+ * controller's error. High duty directed advertising's timeout may come
+ * only as a Connection Complete with Advertising Timeout (0x3C), which
+ * names no set: it ends every set running high duty directed advertising
+ * whose enable went out (BH_ETIMEDOUT), each with one more disable, and
+ * the set's Advertising Set Terminated coming too is taken as handle 0's
+ * (bh_gap_adv_params.on_stopped). BH_EBUSY when all sets are in use. */
 int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params *p,
 			 uint8_t *handle, bh_gap_done_cb cb, void *ctx);
 /* Disables and removes one set (no on_stopped). BH_ESTATE if not running.
