@@ -452,6 +452,14 @@ int gap_prepare_addr(struct bh_gap *gap, uint8_t proc)
 {
 	if (gap->own_kind == BH_GAP_OWN_PUBLIC)
 		return BH_OK;
+	/* Anonymous legacy advertising holds the controller's one random
+	 * address (its NRPA): 7.8.4 refuses LE Set Random Address while it
+	 * runs, and on controllers that take it the advertising would move to
+	 * GAP's address, linking the two. Nor may scanning or initiating use
+	 * the NRPA: an active scan or a connection would link them too. */
+	if (gap->adv.anonymous && !gap_ext_adv(gap) &&
+	    (gap->adv_state == ADV_STARTING || gap->adv_state == ADV_ON))
+		return BH_ESTATE;
 	if (gap->rand_valid && gap->rand_in_ctrl)
 		return BH_OK;
 	int rc = gap_fresh_random(gap);
@@ -548,9 +556,17 @@ static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 	(void)len;
 	(void)arg;
 	gap->rotating = false;
-	gap->rand_in_ctrl = st == BH_OK;
-	if (st)
+	if (st) {
 		gap_log(gap, BH_LOG_WARN, "address rotation step failed: %s", bh_strerror(st));
+		/* Refused, the write changed nothing: legacy advertising and
+		 * scanning resume from the address before, which is the one in
+		 * use (and the controller's) until the next rotation. */
+		if (!gap_ext_adv(gap)) {
+			gap->rand_addr = gap->rand_old;
+			st = BH_OK;
+		}
+	}
+	gap->rand_in_ctrl = st == BH_OK;
 }
 
 /* RPA/NRPA rotation (Vol 3, Part C, 10.7.1.2): a new address, written while
@@ -561,7 +577,13 @@ static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 static void rotate(struct bh_gap *gap)
 {
 	bh_time_ms now = bh_now(gap->env);
-	bool adv = gap->adv_state == ADV_ON, scan = gap->scan_state == SCAN_ON;
+	/* Anonymous advertising keeps its own NRPA as long as it runs (_bleio:
+	 * one address for the whole advertisement): it is not GAP's to rotate.
+	 * With legacy commands nothing else can be on the air from a random
+	 * address meanwhile (gap_prepare_addr), so GAP's address is dropped
+	 * below and the first start after it writes a fresh one. */
+	bool adv = gap->adv_state == ADV_ON && !gap->adv.anonymous,
+	     scan = gap->scan_state == SCAN_ON;
 	if (gap->init_state == INIT_CREATING || gap->rotating ||
 	    gap->adv_state == ADV_STARTING || gap->adv_state == ADV_STOPPING ||
 	    gap->scan_state == SCAN_STARTING || gap->scan_state == SCAN_STOPPING ||
@@ -593,6 +615,7 @@ static void rotate(struct bh_gap *gap)
 	bh_addr a;
 	if (gap_new_random(gap, gap->own_kind, &a))
 		return;
+	gap->rand_old = gap->rand_addr;
 	gap->rand_addr = a;
 	gap->rotating = true;
 	if (adv)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ON,
-       ADV_ROTATE_ADDR };
+       ADV_ROTATE_ADDR, ADV_ANON_ADDR };
 
 #define EXT_FRAG_MAX 251 /* Advertising_Data per LE Set Extended Advertising Data */
 #define ADV_HANDLE 0
@@ -61,6 +61,14 @@ static void stopped(struct bh_gap *gap, bh_status reason)
 static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
 		     uintptr_t arg)
 {
+	if (arg == ADV_ANON_ADDR) {
+		/* The NRPA replaced GAP's address: said when answered, as GAP's
+		 * own writes say they are in (set_rand_done), so one queued
+		 * before this cannot claim the controller after it. A step of
+		 * the start otherwise. */
+		gap->rand_in_ctrl = false;
+		arg = ADV_STEP;
+	}
 	switch (arg) {
 	case ADV_STEP:
 	case ADV_MAXLEN:
@@ -227,7 +235,8 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 		gap->adv_readdr = true;
 	}
 	if (gap_ext_adv(gap)) {
-		if (enable && !gap->adv.anonymous && gap->own_kind != BH_GAP_OWN_PUBLIC) {
+		/* Never anonymous: rotate() leaves its NRPA alone. */
+		if (enable && gap->own_kind != BH_GAP_OWN_PUBLIC) {
 			uint8_t p[7] = { ADV_HANDLE };
 			memcpy(p + 1, gap->rand_addr.val, 6);
 			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE_ADDR);
@@ -345,13 +354,9 @@ static int adv_queue_start(struct bh_gap *gap)
 			return rc;
 		own_type = BH_ADDR_RANDOM;
 		use_rand = true;
-		if (!ext) {
-			rc = adv_cmd(gap, BH_HCI_LE_SET_RANDOM_ADDRESS, rand.val, 6, ADV_STEP);
-			/* The controller's random address is no longer ours. */
-			gap->rand_in_ctrl = false;
-			if (rc)
-				return rc;
-		}
+		if (!ext && (rc = adv_cmd(gap, BH_HCI_LE_SET_RANDOM_ADDRESS, rand.val, 6,
+					  ADV_ANON_ADDR)))
+			return rc;
 	} else if (own_type == BH_ADDR_RANDOM) {
 		if (!ext && (rc = gap_prepare_addr(gap, PROC_ADV)))
 			return rc;
@@ -507,15 +512,19 @@ void gap_adv_on_set_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	if (len < 5 || p[1] != ADV_HANDLE)
 		return;
 	uint8_t status = p[0];
-	uint16_t conn = bh_get16(p + 2) & 0x0fff;
+	struct gap_conn_slot *c = status ? NULL : gap_slot_find(gap, bh_get16(p + 2) & 0x0fff);
+	/* The link came from handle 0, whichever run this reports: an LE
+	 * (Enhanced v1) Connection Complete names no set, so this is where
+	 * bh_gap_conn_adv_handle learns it. */
+	if (c)
+		c->adv_handle = ADV_HANDLE + 1;
 	bool late;
 	if (!run_ended(gap, &late))
 		return;
 	make_sure_off(gap, late);
 	if (status == 0) {
-		for (unsigned i = 0; i < gap->cfg.max_connections; i++)
-			if (gap->conns[i].used && gap->conns[i].c.handle == conn)
-				gap->conns[i].from_adv = true;
+		if (c)
+			c->from_adv = true;
 		stopped(gap, BH_OK);
 	} else if (status == 0x3c || status == 0x43) {
 		/* Advertising Timeout / Limit Reached: the duration ran out. High

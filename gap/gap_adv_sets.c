@@ -667,6 +667,51 @@ int bh_gap_adv_read_limits(struct bh_gap *gap, bh_gap_adv_limits_cb cb, void *ct
  * after that disable, and after a re-addressing's enable that put the set
  * back on the air. The host and the controller are kept in step for each
  * order (tests: test_gap_sets_rpa, "race_*"). */
+/* A set starting is not on the air before its enable goes out: news of
+ * its end then is late news of an earlier run of the handle (a connection
+ * that took it just before it was stopped or ended), which must not end
+ * the run the application has just started. */
+static bool set_live(struct bh_gap *gap, unsigned i)
+{
+	const struct gap_adv_set *s = &gap->sets[i];
+	return s->state == ADV_ON ||
+	       (s->state == ADV_STARTING && gap_cmd_in_flight(gap, set_done, ARG(S_ENABLED, i)));
+}
+
+/* Ended by the controller while it may be on the air again, or reported
+ * by an event naming no set: off for sure (the application hears
+ * on_stopped either way). A set already off stays off whatever the answer
+ * (some controllers say Command Disallowed), so the answer is ignored.
+ * Queued before on_stopped, which may start the handle anew, and not
+ * under the set's own procedure, which a failing new start drops. Then
+ * the set ends. */
+static void end_off(struct bh_gap *gap, unsigned i, bh_status why)
+{
+	uint8_t e[6] = { 0, 1, (uint8_t)(i + 1) };
+	if (set_cmd(gap, PROC_MISC, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, ARG(S_IGNORE, i)))
+		gap_log(gap, BH_LOG_WARN, "adv set %u ended; no room to make sure it is off", i + 1);
+	gap_set_ended(gap, i, why);
+}
+
+/* Connection Complete with Advertising Timeout (0x3C): high duty cycle
+ * directed advertising ended unanswered (7.7.65.1, 7.8.56). It names no
+ * set, and may come instead of the set's Advertising Set Terminated, so
+ * every set running high duty directed advertising may be the one: each
+ * ends (BH_ETIMEDOUT) with one more disable, and its Terminated, should
+ * it come too, is owed news (late), as handle 0 takes it. */
+#ifndef BH_GAP_NO_EXT
+void gap_sets_on_directed_timeout(struct bh_gap *gap)
+{
+	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
+		struct gap_adv_set *s = &gap->sets[i];
+		if (s->legacy || s->p.adv.kind != BH_GAP_ADV_DIRECT_HIGH || !set_live(gap, i))
+			continue;
+		s->late = true;
+		end_off(gap, i, BH_ETIMEDOUT);
+	}
+}
+#endif
+
 void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 {
 	struct bh_rd r = bh_rd_init(p, len);
@@ -678,12 +723,7 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	if (!bh_rd_ok(&r) || !s || s->legacy)
 		return;
 	unsigned i = (unsigned)(handle - 1);
-	/* A set starting is not on the air before its enable goes out: a
-	 * Terminated then is late news of an earlier run of the handle (a
-	 * connection that took it just before it was stopped or ended), which
-	 * must not end the run the application has just started. */
-	bool live = s->state == ADV_ON ||
-		    (s->state == ADV_STARTING && gap_cmd_in_flight(gap, set_done, ARG(S_ENABLED, i)));
+	bool live = set_live(gap, i);
 	struct gap_conn_slot *c = status == 0 ? gap_slot_find(gap, conn) : NULL;
 	/* Stopping, or after the host ended the run (a stop, a refused
 	 * re-enable: late), the set gets no on_stopped, but the link still
@@ -706,22 +746,13 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	bh_status why = status == 0x3c || status == 0x43 ? BH_ETIMEDOUT : BH_HCI_STATUS(status);
 	if (status == 0)
 		why = BH_OK;
-	if (s->reenabled || late) {
-		/* Ended before a re-addressing's disable, the set may since have
-		 * been enabled again by that re-addressing; or this is late news
-		 * of the run before, and the controller has this one on: off for
-		 * sure (the application hears on_stopped either way). A set
-		 * already off stays off whatever the answer (some controllers
-		 * say Command Disallowed), so the answer is ignored. Queued
-		 * before on_stopped, which may start the handle anew, and not
-		 * under the set's own procedure, which a failing new start
-		 * drops. */
-		uint8_t e[6] = { 0, 1, handle };
-		if (set_cmd(gap, PROC_MISC, BH_HCI_LE_SET_EXT_ADV_ENABLE, e, 6, ARG(S_IGNORE, i)))
-			gap_log(gap, BH_LOG_WARN, "adv set %u ended; no room to make sure it is off",
-				handle);
-	}
-	gap_set_ended(gap, i, why);
+	/* Ended before a re-addressing's disable, the set may since have been
+	 * enabled again by that re-addressing; or this is late news of the
+	 * run before, and the controller has this one on. */
+	if (s->reenabled || late)
+		end_off(gap, i, why);
+	else
+		gap_set_ended(gap, i, why);
 }
 
 void gap_sets_reset(struct bh_gap *gap, bh_status reason)

@@ -351,6 +351,7 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	if (status) {
 		if (status == 0x3c) { /* Advertising Timeout: directed advertising ended */
 			gap_adv_on_directed_timeout(gap);
+			gap_sets_on_directed_timeout(gap);
 			return;
 		}
 		if (gap->init_state == INIT_CREATING) {

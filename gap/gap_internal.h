@@ -255,6 +255,10 @@ struct bh_gap {
 	struct gap_sync syncs[GAP_SYNCS];
 	int sync_pending; /* index of the slot whose Create Sync is pending, -1 none */
 	bool sync_cancelling;
+
+	/* rand_addr before a rotation, restored if the controller refuses
+	 * the new one (legacy commands: still the one on the air). */
+	bh_addr rand_old;
 };
 
 /* gap.c */
@@ -392,6 +396,15 @@ bool gap_sets_own_from_gap(const struct bh_gap *gap);
 /* A set's own address for a peripheral link it created (handle 1..): the
  * one before a re-addressing still under way. */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
+
+/* A Connection Complete with Advertising Timeout (0x3C): ends each set
+ * running high duty directed advertising. Built without extended
+ * advertising the one set is handle 0's, which gap_adv.c ends. */
+#ifdef BH_GAP_NO_EXT
+static inline void gap_sets_on_directed_timeout(struct bh_gap *gap) { (void)gap; }
+#else
+void gap_sets_on_directed_timeout(struct bh_gap *gap);
+#endif
 
 /* gap_adv_sets_rpa.c: a rotation of the GAP's RPA/NRPA re-addresses the
  * running sets whose address came from GAP. Built without extended

@@ -910,6 +910,17 @@ static void expect_one_disable(const struct fake *f, size_t from)
 	assert_int_equal(f->cmds[from].p[0], 0);
 }
 
+/* Asserts that the run r records was ended by high duty directed
+ * advertising's timeout (on_stopped once, BH_ETIMEDOUT) and is off in the
+ * host and, by commands [from..] being one disable, in the controller. */
+static void expect_timeout_off(const struct fake *f, size_t from, const struct arec *r)
+{
+	expect_one_disable(f, from);
+	assert_int_equal(r->stop_n, 1);
+	assert_int_equal(r->stop, BH_ETIMEDOUT);
+	assert_false(bh_gap_advertising(f->gap));
+}
+
 /* Proves that high duty directed advertising's timeout (Connection Complete
  * 0x3C) follows the late-report rules of a connection. After a rotation's
  * re-enable went out, it ends the advertising with one more disable (the
@@ -940,10 +951,7 @@ static void test_directed_timeout_late(void **state)
 	dir_timeout(&f);
 	size_t from = f.n;
 	fake_pump(&f);
-	expect_one_disable(&f, from);
-	assert_int_equal(r.stop_n, 1);
-	assert_int_equal(r.stop, BH_ETIMEDOUT);
-	assert_false(bh_gap_advertising(f.gap));
+	expect_timeout_off(&f, from, &r);
 	bh_gap_free(f.gap);
 
 	/* Stop, new run; the old run's timeout before its enable is out. */
@@ -970,10 +978,7 @@ static void test_directed_timeout_late(void **state)
 	from = f.n;
 	dir_timeout(&f);
 	fake_pump(&f);
-	expect_one_disable(&f, from);
-	assert_int_equal(r2.stop_n, 1);
-	assert_int_equal(r2.stop, BH_ETIMEDOUT);
-	assert_false(bh_gap_advertising(f.gap));
+	expect_timeout_off(&f, from, &r2);
 	bh_gap_free(f.gap);
 
 	/* ... to a new run that is not high duty directed. */
@@ -1003,9 +1008,7 @@ static void test_directed_timeout_late(void **state)
 	uint8_t term[5] = { 0x3c, 0x00, 0x00, 0x00, 0 };
 	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
 	fake_pump(&f);
-	expect_one_disable(&f, from);
-	assert_int_equal(r2.stop_n, 1);
-	assert_false(bh_gap_advertising(f.gap));
+	expect_timeout_off(&f, from, &r2);
 	/* The other order: Terminated first, the Connection Complete after. */
 	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
 	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
@@ -1015,13 +1018,11 @@ static void test_directed_timeout_late(void **state)
 	from = f.n;
 	dir_timeout(&f);
 	fake_pump(&f);
-	expect_one_disable(&f, from);
-	assert_int_equal(r2.stop_n, 1);
-	assert_false(bh_gap_advertising(f.gap));
+	expect_timeout_off(&f, from, &r2);
 	bh_gap_free(f.gap);
 
 	/* Extended commands, handle 0 and a set both high duty directed: the
-	 * event names neither, so ending handle 0 disables it for sure. */
+	 * event names neither, so both end, each disabled for sure. */
 	fake_init(&f, true);
 	fake_gap(&f, &cfg);
 	adv_kind_on(&f, &r, BH_GAP_ADV_DIRECT_HIGH);
@@ -1035,11 +1036,19 @@ static void test_directed_timeout_late(void **state)
 	from = f.n;
 	dir_timeout(&f);
 	fake_pump(&f);
-	expect_one_disable(&f, from);
-	assert_int_equal(f.cmds[from].p[2], 0); /* handle 0 */
+	assert_int_equal(f.n - from, 2);
+	for (int k = 0; k < 2; k++) {
+		const struct fake_cmd *c = &f.cmds[from + k];
+		assert_int_equal(c->op, BH_HCI_LE_SET_EXT_ADV_ENABLE);
+		assert_int_equal(c->p[0], 0);
+		assert_int_equal(c->p[2], k ? h : 0); /* handle 0, then the set */
+	}
 	assert_int_equal(r.stop_n, 1);
 	assert_int_equal(r.stop, BH_ETIMEDOUT);
+	assert_int_equal(sr.stop_n, 1);
+	assert_int_equal(sr.stop, BH_ETIMEDOUT);
 	assert_false(bh_gap_advertising(f.gap));
+	assert_false(bh_gap_adv_set_active(f.gap, h));
 	bh_gap_free(f.gap);
 }
 

@@ -3,8 +3,9 @@
  * addresses, data > 31 bytes fragmented per 7.8.54, durations and event
  * limits, Advertising Set Terminated per set), controller limits, the
  * legacy fallback, periodic advertising and periodic sync, Coded PHY
- * scanning, Enhanced Connection Complete v2 and the Channel Selection
- * Algorithm event, and the per-family choice of extended commands. */
+ * scanning, Enhanced Connection Complete v2, handle 0's links named by
+ * Advertising Set Terminated, the Channel Selection Algorithm event, and
+ * the per-family choice of extended commands. */
 #include "fake_hci.h"
 
 static struct bh_gap_adv_set_params set_params(struct fake_srec *r, enum bh_gap_adv_kind k)
@@ -777,6 +778,105 @@ static void test_enhanced_v2_and_csa(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves that a link from handle 0 (bh_gap_adv_start) whose Connection
+ * Complete names no set (v1, Enhanced v1) gets handle 0 from its
+ * Advertising Set Terminated, like a set's (the old code left it 0xff):
+ * from the run it ended, and from a run already stopped (late); a
+ * Terminated that is not a connection's names no link. */
+static void test_handle0_link_from_terminated(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, true);
+	fake_gap(&f, NULL);
+	struct fake_srec r = { 0 };
+	struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_CONN, .on_stopped = fake_set_stopped,
+				       .ctx = &r };
+	bh_addr peer = { 0, { 1, 2, 3, 4, 5, 6 } };
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	fake_conn_complete(&f, 0, 0x0040, 1, &peer);
+	assert_int_equal(bh_gap_conn_adv_handle(f.gap, 0x0040), 0xff); /* not known yet */
+	terminated(&f, 0x00, 0, 0x0040, 0);
+	assert_int_equal(bh_gap_conn_adv_handle(f.gap, 0x0040), 0);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(r.stop, BH_OK);
+
+	/* Stopped, then a connection that took it just before the disable. */
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+	fake_pump(&f);
+	fake_conn_complete(&f, 0, 0x0041, 1, &peer);
+	terminated(&f, 0x00, 0, 0x0041, 0);
+	assert_int_equal(bh_gap_conn_adv_handle(f.gap, 0x0041), 0);
+	assert_int_equal(r.stop_n, 1);
+
+	/* Its Duration ran out: the Connection_Handle field means nothing. */
+	fake_conn_complete(&f, 0, 0x0042, 0, &peer); /* a central link */
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	terminated(&f, 0x3c, 0, 0x0042, 0);
+	assert_int_equal(r.stop_n, 2);
+	assert_int_equal(r.stop, BH_ETIMEDOUT);
+	assert_int_equal(bh_gap_conn_adv_handle(f.gap, 0x0042), 0xff);
+	bh_gap_free(f.gap);
+}
+
+/* Proves that a set running high duty directed advertising learns of its
+ * timeout when it comes only as a Connection Complete with Advertising
+ * Timeout (0x3C), which names no set (7.8.56: instead of or beside its
+ * Terminated): it ends (on_stopped BH_ETIMEDOUT) with one disable of its
+ * handle (the old code left it running in the host forever), a set of
+ * another kind goes on, a new run whose enable is not out yet is not ended
+ * by it, and the Terminated of the run it ended, coming too once a new run
+ * is on, ends that run with one more disable. */
+static void test_set_directed_timeout_conn_complete(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, true);
+	fake_gap(&f, NULL);
+	struct fake_srec rd = { 0 }, rc = { 0 };
+	struct bh_gap_adv_set_params pd = set_params(&rd, BH_GAP_ADV_DIRECT_HIGH);
+	pd.adv.peer = (bh_addr){ BH_ADDR_PUBLIC, { 1, 2, 3, 4, 5, 6 } };
+	pd.adv.timeout_ms = 1280;
+	struct bh_gap_adv_set_params pc = set_params(&rc, BH_GAP_ADV_CONN);
+	uint8_t hd, hc;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &pc, &hc, fake_set_cb, &rc), BH_OK);
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &pd, &hd, fake_set_cb, &rd), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(rd.cb, BH_OK);
+	size_t from = f.n;
+	fake_conn_complete(&f, 0x3c, 0x0000, 1, NULL);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 1);
+	const uint8_t dis[6] = { 0x00, 0x01, hd, 0x00, 0x00, 0x00 };
+	fake_expect_params(&f.cmds[from], dis, 6);
+	assert_int_equal(rd.stop_n, 1);
+	assert_int_equal(rd.stop, BH_ETIMEDOUT);
+	assert_false(bh_gap_adv_set_active(f.gap, hd));
+	assert_true(bh_gap_adv_set_active(f.gap, hc));
+	assert_int_equal(rc.stop_n, 0);
+
+	/* A new run, its enable not out: a 0x3C now is of the run before. */
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &pd, &hd, fake_set_cb, &rd), BH_OK);
+	fake_conn_complete(&f, 0x3c, 0x0000, 1, NULL);
+	fake_pump(&f);
+	assert_int_equal(rd.stop_n, 1);
+	assert_true(bh_gap_adv_set_active(f.gap, hd));
+	/* The first run's Terminated too, once the new run is on: it cannot
+	 * be told from the new run's own, which it ends, off for sure. */
+	from = f.n;
+	terminated(&f, 0x3c, hd, 0x0000, 0);
+	fake_pump(&f);
+	assert_int_equal(f.n - from, 1);
+	fake_expect_params(&f.cmds[from], dis, 6);
+	assert_int_equal(rd.stop_n, 2);
+	assert_int_equal(rd.stop, BH_ETIMEDOUT);
+	bh_gap_free(f.gap);
+}
+
 /* A controller listing extended advertising and create connection but not
  * extended scanning (Bumble's): each family it has goes extended. */
 static void test_partial_families(void **state)
@@ -863,6 +963,8 @@ int main(void)
 		cmocka_unit_test(test_periodic_sync),
 		cmocka_unit_test(test_coded_scan_and_periodic_interval),
 		cmocka_unit_test(test_enhanced_v2_and_csa),
+		cmocka_unit_test(test_handle0_link_from_terminated),
+		cmocka_unit_test(test_set_directed_timeout_conn_complete),
 		cmocka_unit_test(test_partial_families),
 		cmocka_unit_test(test_set_rpa_rotates),
 	};

@@ -402,7 +402,10 @@ bool bh_gap_extended_built(void);
  * their own address do not hold this up. */
 int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
 			   bh_gap_done_cb cb, void *ctx);
-/* Current own address (the random one in use, or the public BD_ADDR). */
+/* Current own address (the random one in use, or the public BD_ADDR).
+ * After a rotation whose LE Set Random Address the controller refused,
+ * the one before it, which legacy advertising and scanning go on from
+ * until the next rotation. Not anonymous advertising's NRPA. */
 bh_addr bh_gap_own_address(const struct bh_gap *gap);
 
 /* ---- Scanning ---- */
@@ -476,7 +479,9 @@ struct bh_gap_scan_params {
 };
 
 /* Starts scanning (clears the seen-devices table). BH_EBUSY if already
- * scanning, BH_ENOSPACE if the filter is too large. */
+ * scanning, BH_ENOSPACE if the filter is too large, BH_ESTATE from a
+ * random own address while anonymous legacy advertising runs
+ * (bh_gap_adv_params.anonymous). */
 int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p);
 /* Stops; on_done(BH_OK) follows once the controller confirms. BH_ESTATE
  * when not scanning, or when the scan belongs to bh_gap_connect_match(). */
@@ -512,7 +517,17 @@ struct bh_gap_adv_params {
 	const uint8_t *scan_rsp;
 	size_t scan_rsp_len;
 	unsigned timeout_ms;      /* 0 = until stopped */
-	bool anonymous;           /* use a fresh NRPA for this advertising */
+	/* A fresh NRPA for this advertising, kept as long as it runs (as
+	 * CircuitPython's anonymous advertising): GAP's rotations leave it
+	 * alone. With legacy commands it takes the controller's one random
+	 * address (LE Set Random Address): it is refused (BH_ESTATE) while
+	 * scanning or initiating, and while it starts or runs scanning and
+	 * connecting from a random own address are refused (BH_ESTATE), as
+	 * Vol 4, Part E, 7.8.4 refuses the write and the NRPA must not be
+	 * linked to them; the first scan, connection or advertising from GAP's
+	 * address after it ends writes that address again (a fresh one if its
+	 * rotation came meanwhile). */
+	bool anonymous;
 	bool restart_on_disconnect; /* re-advertise when a peripheral link ends */
 	bh_addr peer;             /* directed advertising target */
 	/* Advertising stopped by itself: BH_ETIMEDOUT, BH_OK (a connection
@@ -536,8 +551,8 @@ struct bh_gap_adv_params {
 	 * Advertising Set Terminated), and the second, reaching a new run
 	 * whose enable went out, is taken as that run's end (one more
 	 * disable, on_stopped); and as the Connection Complete names no set
-	 * (it may be a set's, bh_gap_adv_set_start), handle 0 ended by one is
-	 * always disabled once more. */
+	 * (it may be a set's, bh_gap_adv_set_start, which it ends too),
+	 * handle 0 ended by one is always disabled once more. */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
@@ -648,7 +663,12 @@ struct bh_gap_adv_set_params {
  * controller has no room for another set or the data). Its on_stopped
  * reports the end the caller did not ask for: BH_OK a connection (see
  * port.connected), BH_ETIMEDOUT duration or max_events reached, or the
- * controller's error. BH_EBUSY when all sets are in use. */
+ * controller's error. High duty directed advertising's timeout may come
+ * only as a Connection Complete with Advertising Timeout (0x3C), which
+ * names no set: it ends every set running high duty directed advertising
+ * whose enable went out (BH_ETIMEDOUT), each with one more disable, and
+ * the set's Advertising Set Terminated coming too is taken as handle 0's
+ * (bh_gap_adv_params.on_stopped). BH_EBUSY when all sets are in use. */
 int bh_gap_adv_set_start(struct bh_gap *gap, const struct bh_gap_adv_set_params *p,
 			 uint8_t *handle, bh_gap_done_cb cb, void *ctx);
 /* Disables and removes one set (no on_stopped). BH_ESTATE if not running.
@@ -726,7 +746,9 @@ typedef void (*bh_gap_connect_cb)(void *ctx, bh_status status, const struct bh_g
 
 /* Central: connect to `peer` (its type matters). params NULL = defaults;
  * timeout_ms 0 = none. One attempt at a time (BH_EBUSY). At the connection
- * limit: BH_HCI_STATUS(0x09). */
+ * limit: BH_HCI_STATUS(0x09). BH_ESTATE from a random own address while
+ * anonymous legacy advertising runs (bh_gap_adv_params.anonymous); so
+ * for the two below. */
 int bh_gap_connect(struct bh_gap *gap, const bh_addr *peer, const struct bh_gap_conn_params *params,
 		   unsigned timeout_ms, bh_gap_connect_cb cb, void *ctx);
 /* Central: connect to any device on the filter accept list. */
@@ -755,8 +777,9 @@ const struct bh_gap_conn *bh_gap_conn_get(const struct bh_gap *gap, uint16_t han
  * event, 7.7.65.20): 1 or 2, 0 = not reported (legacy controllers use #1). */
 uint8_t bh_gap_conn_csa(const struct bh_gap *gap, uint16_t handle);
 /* The advertising set whose advertising created a peripheral link
- * (Enhanced Connection Complete v2 or Advertising Set Terminated), or
- * 0xff when unknown or not from advertising. */
+ * (Enhanced Connection Complete v2 or Advertising Set Terminated; 0 for
+ * bh_gap_adv_start's on extended commands), or 0xff when unknown or not
+ * from advertising (legacy commands say neither). */
 uint8_t bh_gap_conn_adv_handle(const struct bh_gap *gap, uint16_t handle);
 size_t bh_gap_conn_count(const struct bh_gap *gap);
 const struct bh_gap_conn *bh_gap_conn_at(const struct bh_gap *gap, size_t i);
