@@ -102,6 +102,21 @@ e2e_args="--build $build"
 [ $quick = 1 ] && e2e_args="$e2e_args --quick"
 "$here/run_e2e.sh" $e2e_args >>"$res" || echo "note=e2e_failed" >>"$res"
 
+# ---- the same peaks with libcrypto's AES and SHA-256 linked in ----
+# (-Dlibcrypto_static=true, docs/architecture.md): a build of its own; its
+# e2e_rss line is kept as e2e_rss_static. Not in a --quick run.
+if [ $quick = 0 ]; then
+	static=$build-crypto-static
+	if [ ! -f "$static/build.ninja" ]; then
+		(cd "$src" && meson setup "$static" -Dlibcrypto_static=true >/dev/null)
+	fi
+	if "$here/run_e2e.sh" --build "$static" --rss >"$out/static.txt"; then
+		sed -n 's/^mode=e2e_rss /mode=e2e_rss_static /p' "$out/static.txt" >>"$res"
+	else
+		echo "note=e2e_crypto_static_failed" >>"$res"
+	fi
+fi
+
 # ---- linked code size per leave-out build option (bench/run_size.sh) ----
 # Full run: every option alone; quick: all on and all off ("lean").
 size_args="--dir $build-size"
@@ -190,7 +205,7 @@ doc['notes'] = [r['note'] for r in rows if 'note' in r]
 # Issue 16: whole-process figures and their targets (bench/run_e2e.sh).
 e2e = {m: (by(m) or [{}])[0] for m in
        ('e2e_ir', 'e2e_startup', 'e2e_heap', 'e2e_rss', 'e2e_rate', 'e2e_size', 'e2e_heap2',
-        'e2e_rss_floor')}
+        'e2e_rss_floor', 'e2e_rss_static')}
 def kb(v):
     return None if v is None else round(v / 1024, 1)
 doc['end_to_end'] = [
@@ -210,6 +225,8 @@ doc['end_to_end'] = [
          value=e2e['e2e_rss'].get('central_peak_kb'), target_max=3072),
     dict(figure='peak RSS, peer, first start (hash computed), KB',
          value=e2e['e2e_rss'].get('peer_peak_kb'), target_max=3072),
+    dict(figure='peak RSS, peer, first start (hash computed), -Dlibcrypto_static=true, KB',
+         value=e2e['e2e_rss_static'].get('peer_peak_kb'), target_max=3072),
     dict(figure='peak RSS, peer, second start (hash from file), KB',
          value=e2e['e2e_rss'].get('peer_warm_peak_kb'), target_max=3072),
     dict(figure='peak RSS, peer, first start (hash built in), KB',
