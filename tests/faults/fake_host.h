@@ -41,4 +41,8 @@ void fake_host_start(struct fake_host *fh, const struct bh_host_config *cfg,
 /* The fake first (it watches the host's loop), then the host, the loop. */
 void fake_host_fini(struct fake_host *fh);
 
+/* Removes a flat directory (a test's bond store or hash directory) and
+ * the files in it; quiet if it is not there. */
+void fake_host_remove_dir(const char *dir);
+
 #endif

@@ -102,23 +102,6 @@ static void make_big_store(void)
 	}
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* Every entry of a directory, with its contents. */
 struct entry {
 	char name[256];
@@ -537,9 +520,9 @@ int main(void)
 		cmocka_unit_test(pairing_irk_no_memory),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
-	remove_dir(big_store);
-	remove_dir(hash_dir);
+	fake_host_remove_dir(big_store);
+	fake_host_remove_dir(hash_dir);
 	if (*small_store)
-		remove_dir(small_store);
+		fake_host_remove_dir(small_store);
 	return rc;
 }

@@ -131,23 +131,6 @@ static void take_snapshot(const char *store)
 	assert_int_equal(n, N_SNAPSHOT);
 }
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* The store holds exactly the files it had, each unchanged. */
 static void assert_store_intact(const char *store, long k)
 {
@@ -231,8 +214,8 @@ static void sweep(bool one, unsigned fill)
 	 * ended at once would have failed nothing. */
 	assert_true(k > 10);
 	assert_store_intact(store, k);
-	remove_dir(store);
-	remove_dir(hash);
+	fake_host_remove_dir(store);
+	fake_host_remove_dir(hash);
 	for (size_t i = 0; i < N_SNAPSHOT; i++)
 		free(snapshot[i].data);
 }

@@ -151,23 +151,6 @@ static const bh_addr fake_peer = { BH_ADDR_PUBLIC, { 0x11, 0x22, 0x33, 0x44, 0x5
 static const uint8_t ltk_rand[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 #define LTK_EDIV 0x1234
 
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	char path[512];
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
 /* A bond with the fake's peer in which we are the peripheral: the link
  * encrypts from it when the peer asks (LE Long Term Key Request). */
 static void make_store(char *store, char *hash)
@@ -330,8 +313,8 @@ int main(int argc, char **argv)
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (*store)
-		remove_dir(store);
+		fake_host_remove_dir(store);
 	if (*hash)
-		remove_dir(hash);
+		fake_host_remove_dir(hash);
 	return rc;
 }
