@@ -333,6 +333,14 @@ static int queue_ext(struct bh_gap *gap, uint8_t own_type, const bh_addr *rand)
 	return rc;
 }
 
+/* Anonymous legacy advertising writes its NRPA with LE Set Random Address,
+ * which 7.8.4 disallows while scanning or initiating. */
+static bool anon_clash(struct bh_gap *gap, const struct bh_gap_adv_params *a)
+{
+	return a->anonymous && !gap_ext_adv(gap) &&
+	       (gap->scan_state != SCAN_IDLE || gap->init_state == INIT_CREATING);
+}
+
 /* Queues the whole start sequence for gap->adv. */
 static int adv_queue_start(struct bh_gap *gap)
 {
@@ -408,9 +416,7 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 	bool directed = p->kind == BH_GAP_ADV_DIRECT_HIGH || p->kind == BH_GAP_ADV_DIRECT_LOW;
 	if (directed && p->peer.type > BH_ADDR_RANDOM)
 		return BH_EINVAL;
-	/* LE Set Random Address is disallowed while scanning or initiating. */
-	if (p->anonymous && !gap_ext_adv(gap) &&
-	    (gap->scan_state != SCAN_IDLE || gap->init_state == INIT_CREATING))
+	if (anon_clash(gap, p))
 		return BH_ESTATE;
 	if (gap->rotating)
 		return BH_EBUSY;
@@ -566,9 +572,14 @@ void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv)
 	if (!from_adv || !gap->adv_has_params || !gap->adv.restart_on_disconnect ||
 	    gap->adv_state != ADV_IDLE)
 		return;
-	int rc = adv_queue_start(gap);
-	if (rc)
+	/* Refused as bh_gap_adv_start would refuse it, or no room: the
+	 * advertising is not back, and on_stopped says so. */
+	int rc = anon_clash(gap, &gap->adv) ? BH_ESTATE : adv_queue_start(gap);
+	if (rc) {
 		gap_log(gap, BH_LOG_WARN, "advertising restart failed: %s", bh_strerror(rc));
+		gap->adv_has_params = false;
+		stopped(gap, rc);
+	}
 }
 
 void gap_adv_reset(struct bh_gap *gap, bh_status reason)

@@ -245,6 +245,59 @@ static void test_anonymous_extended(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves that restart_on_disconnect does not restart anonymous legacy
+ * advertising while scanning or initiating, as bh_gap_adv_start refuses
+ * to start it: no command is sent, on_stopped gets BH_ESTATE, and no
+ * restart is pending any more (the old code wrote the NRPA while the
+ * scan or initiation ran, which 7.8.4 refuses or which moves them onto
+ * it, and told nobody). With neither running, the restart goes ahead
+ * from a fresh NRPA. */
+static void test_anonymous_restart_refused(void **state)
+{
+	(void)state;
+	static struct fake f;
+	const bh_addr central = { BH_ADDR_PUBLIC, { 9, 9, 9, 9, 9, 9 } };
+	for (int init = 0; init < 2; init++) {
+		fake_init(&f, false);
+		fake_gap(&f, NULL); /* public: scanning and connecting go ahead */
+		struct fake_srec r = { 0 };
+		struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_CONN, .anonymous = true,
+					       .restart_on_disconnect = true,
+					       .on_stopped = fake_set_stopped, .ctx = &r };
+		assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		assert_int_equal(f.cmds[0].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		fake_conn_complete(&f, 0, 1, 1, &central);
+		fake_pump(&f);
+		assert_int_equal(r.stop_n, 1);
+		size_t from = f.n;
+		fake_disc_complete(&f, 1, 0x13);
+		fake_pump(&f);
+		assert_true(bh_gap_advertising(f.gap));
+		assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		assert_memory_not_equal(f.cmds[from].p, f.cmds[0].p, 6);
+
+		fake_conn_complete(&f, 0, 2, 1, &central);
+		fake_pump(&f);
+		assert_int_equal(r.stop_n, 2);
+		struct bh_gap_scan_params sp = { 0 };
+		if (init)
+			assert_int_equal(bh_gap_connect(f.gap, &peer, NULL, 0, NULL, NULL), BH_OK);
+		else
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		fake_pump(&f);
+		from = f.n;
+		fake_disc_complete(&f, 2, 0x13);
+		fake_pump(&f);
+		assert_int_equal(f.n, from);
+		assert_false(bh_gap_advertising(f.gap));
+		assert_int_equal(r.stop_n, 3);
+		assert_int_equal(r.stop, BH_ESTATE);
+		assert_int_equal(bh_gap_adv_stop(f.gap), BH_ESTATE);
+		bh_gap_free(f.gap);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_anonymous_after_queued_write),
 		cmocka_unit_test(test_rotation_refused_own_address),
 		cmocka_unit_test(test_anonymous_extended),
+		cmocka_unit_test(test_anonymous_restart_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

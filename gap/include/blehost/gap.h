@@ -528,7 +528,12 @@ struct bh_gap_adv_params {
 	 * address after it ends writes that address again (a fresh one if its
 	 * rotation came meanwhile). */
 	bool anonymous;
-	bool restart_on_disconnect; /* re-advertise when a peripheral link ends */
+	/* Re-advertise, with these parameters, when a peripheral link it
+	 * created ends. A restart refused as bh_gap_adv_start would refuse
+	 * it (anonymous with legacy commands while scanning or initiating:
+	 * BH_ESTATE, no command sent) or finding no room is not retried:
+	 * on_stopped gets the error, and no restart is pending any more. */
+	bool restart_on_disconnect;
 	bh_addr peer;             /* directed advertising target */
 	/* Advertising stopped by itself: BH_ETIMEDOUT, BH_OK (a connection
 	 * took it: see port.connected), or the controller's error. With an
