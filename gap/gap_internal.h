@@ -172,8 +172,8 @@ struct bh_gap {
 
 	/* own address */
 	enum bh_gap_own_addr own_kind;
-	bh_addr rand_addr;   /* the random address in use */
-	bool rand_valid;     /* rand_addr generated */
+	bh_addr rand_addr;   /* the random address in use, or the next one */
+	bool rand_valid;     /* rand_addr generated (and never dropped) */
 	bool rand_in_ctrl;   /* and written with LE Set Random Address */
 	bh_time_ms rpa_deadline;
 	bh_gap_done_cb addr_cb;

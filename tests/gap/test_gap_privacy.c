@@ -73,6 +73,7 @@ static void test_anonymous_keeps_nrpa(void **state)
 	f.now += 120000;
 	bh_gap_on_timeout(f.gap);
 	assert_int_equal(f.n, from);
+	bh_addr next = bh_gap_own_address(f.gap); /* GAP's next, not the NRPA */
 
 	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
 	fake_pump(&f);
@@ -89,6 +90,7 @@ static void test_anonymous_keeps_nrpa(void **state)
 	assert_memory_not_equal(w, first.val, 6);
 	bh_addr own = bh_gap_own_address(f.gap);
 	assert_memory_equal(own.val, w, 6);
+	assert_memory_equal(next.val, w, 6);
 	assert_int_equal(f.cmds[from + 1].p[5], BH_ADDR_RANDOM);
 	/* And it rotates again from here. */
 	assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 60000);
@@ -298,6 +300,55 @@ static void test_anonymous_restart_refused(void **state)
 	}
 }
 
+/* Proves that bh_gap_own_address tells the address the next start writes
+ * once a rotation found GAP's address on the air nowhere (the old code
+ * reported the public BD_ADDR, which GAP never uses then): made at that
+ * rotation and written by the next scan, whose use starts its rotation
+ * clock (no timer before). Extended, a set on the air from a GAP-kind
+ * address is re-addressed by that rotation while GAP's own is made the
+ * same way. Before GAP made any, the address is all zero. */
+static void test_own_address_when_dropped(void **state)
+{
+	(void)state;
+	static struct fake f;
+	static const uint8_t zero[6];
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		fake_gap_rpa(&f, ext);
+		bh_addr none = bh_gap_own_address(f.gap);
+		assert_int_equal(none.type, BH_ADDR_RANDOM);
+		assert_memory_equal(none.val, zero, 6);
+		bh_addr first = scan_once(&f);
+		uint8_t h = 0;
+		struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_NONCONN } };
+		if (ext) {
+			assert_int_equal(bh_gap_adv_set_start(f.gap, &sp, &h, NULL, NULL), BH_OK);
+			fake_pump(&f);
+		}
+		f.now += 60000;
+		size_t from = f.n;
+		bh_gap_on_timeout(f.gap);
+		fake_pump(&f);
+		assert_int_equal(f.n - from, ext ? 3 : 0); /* the set's re-addressing */
+		assert_int_equal(bh_gap_next_deadline(f.gap), ext ? f.now + 60000 : BH_NEVER);
+		bh_addr next = bh_gap_own_address(f.gap);
+		assert_int_equal(next.type, BH_ADDR_RANDOM);
+		assert_int_equal(next.val[5] & 0xc0, 0x40);
+		assert_memory_not_equal(next.val, first.val, 6);
+		f.now += 5000;
+		from = f.n;
+		struct bh_gap_scan_params scan = { 0 };
+		assert_int_equal(bh_gap_scan_start(f.gap, &scan), BH_OK);
+		fake_pump(&f);
+		assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		assert_memory_equal(f.cmds[from].p, next.val, 6);
+		bh_addr own = bh_gap_own_address(f.gap);
+		assert_memory_equal(own.val, next.val, 6);
+		if (!ext)
+			assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 60000);
+		bh_gap_free(f.gap);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_refused_own_address),
 		cmocka_unit_test(test_anonymous_extended),
 		cmocka_unit_test(test_anonymous_restart_refused),
+		cmocka_unit_test(test_own_address_when_dropped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

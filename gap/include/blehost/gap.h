@@ -402,10 +402,16 @@ bool bh_gap_extended_built(void);
  * their own address do not hold this up. */
 int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
 			   bh_gap_done_cb cb, void *ctx);
-/* Current own address (the random one in use, or the public BD_ADDR).
- * After a rotation whose LE Set Random Address the controller refused,
- * the one before it, which legacy advertising and scanning go on from
- * until the next rotation. Not anonymous advertising's NRPA. */
+/* Current own address: the public BD_ADDR, or the random one in use.
+ * When a rotation found GAP's RPA/NRPA on the air nowhere (nothing
+ * running from it, e.g. while anonymous advertising runs), the next one,
+ * made then and written by the next scan, connection or advertising from
+ * GAP's address (its rotation period starts with that use). After a
+ * rotation whose LE Set Random Address the controller refused, the one
+ * before it, which legacy advertising and scanning go on from until the
+ * next rotation. All zero (type random) before GAP made its first random
+ * address (bh_gap_config.own_addr random, nothing started yet). Never
+ * anonymous advertising's NRPA. */
 bh_addr bh_gap_own_address(const struct bh_gap *gap);
 
 /* ---- Scanning ---- */
