@@ -259,6 +259,8 @@ struct bh_gap {
 	/* rand_addr before a rotation, restored if the controller refuses
 	 * the new one (legacy commands: still the one on the air). */
 	bh_addr rand_old;
+	/* When handle 0's timeout_ms ends (BH_NEVER: none), from its enable. */
+	bh_time_ms adv_until;
 };
 
 /* gap.c */

@@ -523,16 +523,24 @@ struct bh_gap_adv_params {
 	const uint8_t *scan_rsp;
 	size_t scan_rsp_len;
 	unsigned timeout_ms;      /* 0 = until stopped */
-	/* A fresh NRPA for this advertising, kept as long as it runs (as
-	 * CircuitPython's anonymous advertising): GAP's rotations leave it
-	 * alone. With legacy commands it takes the controller's one random
-	 * address (LE Set Random Address): it is refused (BH_ESTATE) while
+	/* A fresh NRPA for this advertising, never GAP's address, and a new
+	 * one each rpa_timeout_ms it runs (Vol 3, Part C, 10.7.1.2; a run
+	 * shorter than that keeps one, as CircuitPython's anonymous
+	 * advertising): disabled, the NRPA written (legacy: LE Set Random
+	 * Address, a scan from the public address paused around it too and
+	 * an initiation waited for; extended: LE Set Advertising Set Random
+	 * Address), enabled again (extended: with what is left of its
+	 * Duration, as after GAP's rotations), with on_stopped's rotation
+	 * rules; a refused write leaves the old NRPA on until the next
+	 * period. GAP's rotations leave it alone. With legacy commands it
+	 * takes the controller's one random address (LE Set Random
+	 * Address): it is refused (BH_ESTATE) while
 	 * scanning or initiating, and while it starts or runs scanning and
 	 * connecting from a random own address are refused (BH_ESTATE), as
 	 * Vol 4, Part E, 7.8.4 refuses the write and the NRPA must not be
 	 * linked to them; the first scan, connection or advertising from GAP's
 	 * address after it ends writes that address again (a fresh one if its
-	 * rotation came meanwhile). */
+	 * rotation came meanwhile; bh_gap_own_address tells it). */
 	bool anonymous;
 	/* Re-advertise, with these parameters, when a peripheral link it
 	 * created ends. A restart refused as bh_gap_adv_start would refuse
