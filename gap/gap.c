@@ -468,13 +468,15 @@ int gap_prepare_addr(struct bh_gap *gap, uint8_t proc)
 
 int gap_fresh_random(struct bh_gap *gap)
 {
-	if (gap->rand_valid)
-		return BH_OK;
-	int rc = gap_new_random(gap, gap->own_kind, &gap->rand_addr);
-	if (rc)
-		return rc;
-	gap->rand_valid = true;
-	/* An earlier deadline stays: it is the running advertising sets'. */
+	if (!gap->rand_valid) {
+		int rc = gap_new_random(gap, gap->own_kind, &gap->rand_addr);
+		if (rc)
+			return rc;
+		gap->rand_valid = true;
+	}
+	/* Its clock starts with its first use (a rotation may have made it
+	 * before, drop_addr). An earlier deadline stays: it is this
+	 * address's own, or the running advertising sets'. */
 	bh_time_ms t = bh_now(gap->env) + gap->cfg.rpa_timeout_ms;
 	if (rotating_kind(gap->own_kind) && t < gap->rpa_deadline)
 		gap->rpa_deadline = t;
@@ -530,8 +532,10 @@ int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const 
 
 void gap_own_address(const struct bh_gap *gap, bh_addr *out)
 {
-	if (gap->own_kind != BH_GAP_OWN_PUBLIC && gap->rand_valid) {
+	if (gap->own_kind != BH_GAP_OWN_PUBLIC) {
+		/* All zero before the first is made. */
 		*out = gap->rand_addr;
+		out->type = BH_ADDR_RANDOM;
 		return;
 	}
 	const struct bh_hci_info *in = gap->port.info(gap->port.ctx);
@@ -569,6 +573,19 @@ static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 	gap->rand_in_ctrl = st == BH_OK;
 }
 
+/* GAP's address is on the air nowhere: it is not written again. The next
+ * one is made now, unwritten, so bh_gap_own_address tells the address the
+ * next start writes; its rotation clock starts with that start
+ * (gap_fresh_random). Not made, the next start tries again. */
+static void drop_addr(struct bh_gap *gap)
+{
+	bh_addr a;
+	gap->rand_valid = !gap_new_random(gap, gap->own_kind, &a);
+	if (gap->rand_valid)
+		gap->rand_addr = a;
+	gap->rand_in_ctrl = false;
+}
+
 /* RPA/NRPA rotation (Vol 3, Part C, 10.7.1.2): a new address, written while
  * advertising and scanning are paused, since LE Set Random Address is
  * disallowed while they run; the running advertising sets that took their
@@ -594,8 +611,7 @@ static void rotate(struct bh_gap *gap)
 	unsigned sets = gap_sets_to_readdress(gap);
 	if (!adv && !scan && !sets) {
 		/* Nothing on air: the next start writes a fresh address. */
-		gap->rand_valid = false;
-		gap->rand_in_ctrl = false;
+		drop_addr(gap);
 		gap->rpa_deadline = BH_NEVER;
 		return;
 	}
@@ -608,8 +624,7 @@ static void rotate(struct bh_gap *gap)
 	if (sets)
 		gap_sets_readdress(gap);
 	if (!adv && !scan) {
-		gap->rand_valid = false;
-		gap->rand_in_ctrl = false;
+		drop_addr(gap);
 		return;
 	}
 	bh_addr a;

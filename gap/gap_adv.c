@@ -10,7 +10,7 @@
 #include <string.h>
 
 enum { ADV_STEP, ADV_MAXLEN, ADV_ENABLED, ADV_DISABLED, ADV_IGNORE, ADV_ROTATE, ADV_ROTATE_ON,
-       ADV_ROTATE_ADDR, ADV_ANON_ADDR };
+       ADV_ROTATE_ADDR, ADV_ANON_ADDR, ADV_ANON_ROT };
 
 #define EXT_FRAG_MAX 251 /* Advertising_Data per LE Set Extended Advertising Data */
 #define ADV_HANDLE 0
@@ -58,6 +58,18 @@ static void stopped(struct bh_gap *gap, bh_status reason)
 		gap->adv.on_stopped(gap->adv.ctx, reason);
 }
 
+/* The host's timer for a running handle 0: the end it keeps (legacy has
+ * no Duration, nor has extended past 655.35 s), or, sooner, anonymous
+ * advertising's next NRPA (anon_readdress). */
+__attribute__((noinline)) static void adv_timer(struct bh_gap *gap, bh_time_ms now)
+{
+	unsigned t = gap->adv.timeout_ms;
+	gap->adv_deadline = t && (!gap_ext_adv(gap) || t > 655350) ? gap->adv_until : BH_NEVER;
+	bh_time_ms r = now + gap->cfg.rpa_timeout_ms;
+	if (gap->adv.anonymous && r < gap->adv_until)
+		gap->adv_deadline = r;
+}
+
 static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
 		     uintptr_t arg)
 {
@@ -103,9 +115,9 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			return;
 		}
 		gap->adv_state = ADV_ON;
-		/* Legacy has no duration parameter: the host times it. */
-		if (gap->adv.timeout_ms && (!gap_ext_adv(gap) || gap->adv.timeout_ms > 655350))
-			gap->adv_deadline = bh_now(gap->env) + gap->adv.timeout_ms;
+		bh_time_ms now = bh_now(gap->env);
+		gap->adv_until = gap->adv.timeout_ms ? now + gap->adv.timeout_ms : BH_NEVER;
+		adv_timer(gap, now);
 		adv_answer(gap, BH_OK);
 		return;
 	case ADV_DISABLED:
@@ -144,6 +156,9 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 		 * Address on legacy commands, until the next rotation. */
 		if (gap_ext_adv(gap) && !st && arg == ADV_ROTATE_ADDR && gap->adv_readdr)
 			gap->adv_own = gap->rand_addr;
+		/* Anonymous advertising's next NRPA refused: the old one goes on. */
+		if (st && arg == ADV_ANON_ROT && gap->adv_readdr)
+			gap->adv_own = gap->adv_prev;
 		if (st && arg != ADV_IGNORE)
 			gap_log(gap, BH_LOG_WARN, "adv rotation step: %s", bh_strerror(st));
 		return;
@@ -204,12 +219,17 @@ static int adv_cmd(struct bh_gap *gap, uint16_t op, const void *p, size_t len, u
 	return gap_cmd(gap, PROC_ADV, op, p, len, adv_done, arg);
 }
 
-static uint16_t ext_duration(const struct bh_gap *gap)
+static uint16_t ext_duration(struct bh_gap *gap)
 {
 	/* Duration in 10 ms units; past 655.35 s the host timer takes over. */
 	unsigned t = gap->adv.timeout_ms;
 	if (!t || t > 655350)
 		return 0;
+	/* Enabled again after a new address: what is left of it. */
+	if (gap->adv_state == ADV_ON) {
+		bh_time_ms now = bh_now(gap->env);
+		t = gap->adv_until > now ? (unsigned)(gap->adv_until - now) : 1;
+	}
 	return (uint16_t)((t + 9) / 10);
 }
 
@@ -235,8 +255,9 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 		gap->adv_readdr = true;
 	}
 	if (gap_ext_adv(gap)) {
-		/* Never anonymous: rotate() leaves its NRPA alone. */
-		if (enable && gap->own_kind != BH_GAP_OWN_PUBLIC) {
+		/* Not GAP's address for anonymous advertising's NRPA
+		 * (anon_readdress writes its own; rotate() leaves it alone). */
+		if (enable && gap->own_kind != BH_GAP_OWN_PUBLIC && !gap->adv.anonymous) {
 			uint8_t p[7] = { ADV_HANDLE };
 			memcpy(p + 1, gap->rand_addr.val, 6);
 			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE_ADDR);
@@ -333,6 +354,14 @@ static int queue_ext(struct bh_gap *gap, uint8_t own_type, const bh_addr *rand)
 	return rc;
 }
 
+/* Anonymous legacy advertising writes its NRPA with LE Set Random Address,
+ * which 7.8.4 disallows while scanning or initiating. */
+static bool anon_clash(struct bh_gap *gap, const struct bh_gap_adv_params *a)
+{
+	return a->anonymous && !gap_ext_adv(gap) &&
+	       (gap->scan_state != SCAN_IDLE || gap->init_state == INIT_CREATING);
+}
+
 /* Queues the whole start sequence for gap->adv. */
 static int adv_queue_start(struct bh_gap *gap)
 {
@@ -408,9 +437,7 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 	bool directed = p->kind == BH_GAP_ADV_DIRECT_HIGH || p->kind == BH_GAP_ADV_DIRECT_LOW;
 	if (directed && p->peer.type > BH_ADDR_RANDOM)
 		return BH_EINVAL;
-	/* LE Set Random Address is disallowed while scanning or initiating. */
-	if (p->anonymous && !gap_ext_adv(gap) &&
-	    (gap->scan_state != SCAN_IDLE || gap->init_state == INIT_CREATING))
+	if (anon_clash(gap, p))
 		return BH_ESTATE;
 	if (gap->rotating)
 		return BH_EBUSY;
@@ -483,10 +510,50 @@ bool bh_gap_advertising(const struct bh_gap *gap)
 	return gap->adv_state != ADV_IDLE;
 }
 
+/* Anonymous advertising outlived the rotation period (Vol 3, Part C,
+ * 10.7.1.2): a fresh NRPA of its own, never GAP's address. Written while
+ * it is disabled, as rotate() writes GAP's: 7.8.4 refuses LE Set Random
+ * Address while legacy advertising or scanning is enabled (a scan from
+ * the public address is paused too, an initiation waits), and every
+ * version of 7.8.52 takes LE Set Advertising Set Random Address on a
+ * disabled set. A refused write leaves the old NRPA on the air until the
+ * next period; the rest follows a rotation's rules (adv_readdr). */
+static void anon_readdress(struct bh_gap *gap, bh_time_ms now)
+{
+	bool ext = gap_ext_adv(gap), scan = !ext && gap->scan_state == SCAN_ON;
+	bh_addr a;
+	if ((!ext && (gap->init_state == INIT_CREATING ||
+		      (gap->scan_state != SCAN_IDLE && !scan))) ||
+	    gap_cmd_reserve(gap, 5) || gap_new_random(gap, BH_GAP_OWN_NRPA, &a)) {
+		gap->adv_deadline = now + 1000; /* try again shortly */
+		return;
+	}
+	gap_adv_queue_enable(gap, false);
+	if (scan)
+		gap_scan_queue_enable(gap, false);
+	if (ext) {
+		uint8_t p[7] = { ADV_HANDLE };
+		memcpy(p + 1, a.val, 6);
+		adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ANON_ROT);
+	} else {
+		adv_cmd(gap, BH_HCI_LE_SET_RANDOM_ADDRESS, a.val, 6, ADV_ANON_ROT);
+	}
+	gap_adv_queue_enable(gap, true);
+	if (scan)
+		gap_scan_queue_enable(gap, true);
+	gap->adv_own = a; /* adv_prev has the one before */
+	adv_timer(gap, now);
+}
+
 void gap_adv_timeout(struct bh_gap *gap)
 {
 	if (gap->adv_state != ADV_ON)
 		return;
+	bh_time_ms now = bh_now(gap->env);
+	if (gap->adv.anonymous && now < gap->adv_until) {
+		anon_readdress(gap, now);
+		return;
+	}
 	if (queue_stop(gap, BH_ETIMEDOUT))
 		stopped(gap, BH_ETIMEDOUT);
 }
@@ -566,9 +633,14 @@ void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv)
 	if (!from_adv || !gap->adv_has_params || !gap->adv.restart_on_disconnect ||
 	    gap->adv_state != ADV_IDLE)
 		return;
-	int rc = adv_queue_start(gap);
-	if (rc)
+	/* Refused as bh_gap_adv_start would refuse it, or no room: the
+	 * advertising is not back, and on_stopped says so. */
+	int rc = anon_clash(gap, &gap->adv) ? BH_ESTATE : adv_queue_start(gap);
+	if (rc) {
 		gap_log(gap, BH_LOG_WARN, "advertising restart failed: %s", bh_strerror(rc));
+		gap->adv_has_params = false;
+		stopped(gap, rc);
+	}
 }
 
 void gap_adv_reset(struct bh_gap *gap, bh_status reason)

@@ -172,8 +172,8 @@ struct bh_gap {
 
 	/* own address */
 	enum bh_gap_own_addr own_kind;
-	bh_addr rand_addr;   /* the random address in use */
-	bool rand_valid;     /* rand_addr generated */
+	bh_addr rand_addr;   /* the random address in use, or the next one */
+	bool rand_valid;     /* rand_addr generated (and never dropped) */
 	bool rand_in_ctrl;   /* and written with LE Set Random Address */
 	bh_time_ms rpa_deadline;
 	bh_gap_done_cb addr_cb;
@@ -259,6 +259,8 @@ struct bh_gap {
 	/* rand_addr before a rotation, restored if the controller refuses
 	 * the new one (legacy commands: still the one on the air). */
 	bh_addr rand_old;
+	/* When handle 0's timeout_ms ends (BH_NEVER: none), from its enable. */
+	bh_time_ms adv_until;
 };
 
 /* gap.c */

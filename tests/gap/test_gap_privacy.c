@@ -58,10 +58,11 @@ static void test_anonymous_keeps_nrpa(void **state)
 	fake_gap_rpa(&f, false);
 	bh_addr first = scan_once(&f);
 	size_t stops = 0;
+	f.now += 30000;
 	bh_addr nrpa = anon_on(&f, &stops, true);
 	assert_true(bh_gap_advertising(f.gap));
 
-	f.now += 60000; /* GAP's rotation is due */
+	f.now += 30000; /* GAP's rotation is due, the NRPA's own not yet */
 	assert_true(bh_gap_next_deadline(f.gap) <= f.now);
 	size_t from = f.n;
 	bh_gap_on_timeout(f.gap);
@@ -69,10 +70,9 @@ static void test_anonymous_keeps_nrpa(void **state)
 	assert_int_equal(f.n, from); /* not a command */
 	assert_true(bh_gap_advertising(f.gap));
 	assert_int_equal(stops, 0);
-	assert_int_equal(bh_gap_next_deadline(f.gap), BH_NEVER);
-	f.now += 120000;
-	bh_gap_on_timeout(f.gap);
-	assert_int_equal(f.n, from);
+	/* Left: the NRPA's own period (test_anonymous_nrpa_period). */
+	assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 30000);
+	bh_addr next = bh_gap_own_address(f.gap); /* GAP's next, not the NRPA */
 
 	assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
 	fake_pump(&f);
@@ -89,6 +89,7 @@ static void test_anonymous_keeps_nrpa(void **state)
 	assert_memory_not_equal(w, first.val, 6);
 	bh_addr own = bh_gap_own_address(f.gap);
 	assert_memory_equal(own.val, w, 6);
+	assert_memory_equal(next.val, w, 6);
 	assert_int_equal(f.cmds[from + 1].p[5], BH_ADDR_RANDOM);
 	/* And it rotates again from here. */
 	assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 60000);
@@ -226,15 +227,16 @@ static void test_anonymous_extended(void **state)
 		skip();
 	static struct fake f;
 	fake_gap_rpa(&f, true);
+	struct bh_gap_scan_params sp = { 0 };
+	assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+	fake_pump(&f);
+	f.now += 30000; /* GAP's rotation comes before the NRPA's own */
 	size_t stops = 0;
 	anon_on(&f, &stops, true);
 	const struct fake_cmd *set = fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR);
 	assert_non_null(set);
 	assert_int_equal(set->p[6] & 0xc0, 0x00);
-	struct bh_gap_scan_params sp = { 0 };
-	assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
-	fake_pump(&f);
-	f.now += 60000;
+	f.now += 30000;
 	size_t from = f.n;
 	bh_gap_on_timeout(f.gap);
 	fake_pump(&f);
@@ -242,6 +244,297 @@ static void test_anonymous_extended(void **state)
 				 BH_HCI_LE_SET_EXT_SCAN_ENABLE };
 	fake_expect_ops(&f, from, ops, 3);
 	assert_true(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+}
+
+/* Proves that restart_on_disconnect does not restart anonymous legacy
+ * advertising while scanning or initiating, as bh_gap_adv_start refuses
+ * to start it: no command is sent, on_stopped gets BH_ESTATE, and no
+ * restart is pending any more (the old code wrote the NRPA while the
+ * scan or initiation ran, which 7.8.4 refuses or which moves them onto
+ * it, and told nobody). With neither running, the restart goes ahead
+ * from a fresh NRPA. */
+static void test_anonymous_restart_refused(void **state)
+{
+	(void)state;
+	static struct fake f;
+	const bh_addr central = { BH_ADDR_PUBLIC, { 9, 9, 9, 9, 9, 9 } };
+	for (int init = 0; init < 2; init++) {
+		fake_init(&f, false);
+		fake_gap(&f, NULL); /* public: scanning and connecting go ahead */
+		struct fake_srec r = { 0 };
+		struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_CONN, .anonymous = true,
+					       .restart_on_disconnect = true,
+					       .on_stopped = fake_set_stopped, .ctx = &r };
+		assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		assert_int_equal(f.cmds[0].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		fake_conn_complete(&f, 0, 1, 1, &central);
+		fake_pump(&f);
+		assert_int_equal(r.stop_n, 1);
+		size_t from = f.n;
+		fake_disc_complete(&f, 1, 0x13);
+		fake_pump(&f);
+		assert_true(bh_gap_advertising(f.gap));
+		assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		assert_memory_not_equal(f.cmds[from].p, f.cmds[0].p, 6);
+
+		fake_conn_complete(&f, 0, 2, 1, &central);
+		fake_pump(&f);
+		assert_int_equal(r.stop_n, 2);
+		struct bh_gap_scan_params sp = { 0 };
+		if (init)
+			assert_int_equal(bh_gap_connect(f.gap, &peer, NULL, 0, NULL, NULL), BH_OK);
+		else
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		fake_pump(&f);
+		from = f.n;
+		fake_disc_complete(&f, 2, 0x13);
+		fake_pump(&f);
+		assert_int_equal(f.n, from);
+		assert_false(bh_gap_advertising(f.gap));
+		assert_int_equal(r.stop_n, 3);
+		assert_int_equal(r.stop, BH_ESTATE);
+		assert_int_equal(bh_gap_adv_stop(f.gap), BH_ESTATE);
+		bh_gap_free(f.gap);
+	}
+}
+
+/* Proves that bh_gap_own_address tells the address the next start writes
+ * once a rotation found GAP's address on the air nowhere (the old code
+ * reported the public BD_ADDR, which GAP never uses then): made at that
+ * rotation and written by the next scan, whose use starts its rotation
+ * clock (no timer before). Extended, a set on the air from a GAP-kind
+ * address is re-addressed by that rotation while GAP's own is made the
+ * same way. Before GAP made any, the address is all zero. */
+static void test_own_address_when_dropped(void **state)
+{
+	(void)state;
+	static struct fake f;
+	static const uint8_t zero[6];
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		fake_gap_rpa(&f, ext);
+		bh_addr none = bh_gap_own_address(f.gap);
+		assert_int_equal(none.type, BH_ADDR_RANDOM);
+		assert_memory_equal(none.val, zero, 6);
+		bh_addr first = scan_once(&f);
+		uint8_t h = 0;
+		struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_NONCONN } };
+		if (ext) {
+			assert_int_equal(bh_gap_adv_set_start(f.gap, &sp, &h, NULL, NULL), BH_OK);
+			fake_pump(&f);
+		}
+		f.now += 60000;
+		size_t from = f.n;
+		bh_gap_on_timeout(f.gap);
+		fake_pump(&f);
+		assert_int_equal(f.n - from, ext ? 3 : 0); /* the set's re-addressing */
+		assert_int_equal(bh_gap_next_deadline(f.gap), ext ? f.now + 60000 : BH_NEVER);
+		bh_addr next = bh_gap_own_address(f.gap);
+		assert_int_equal(next.type, BH_ADDR_RANDOM);
+		assert_int_equal(next.val[5] & 0xc0, 0x40);
+		assert_memory_not_equal(next.val, first.val, 6);
+		f.now += 5000;
+		from = f.n;
+		struct bh_gap_scan_params scan = { 0 };
+		assert_int_equal(bh_gap_scan_start(f.gap, &scan), BH_OK);
+		fake_pump(&f);
+		assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		assert_memory_equal(f.cmds[from].p, next.val, 6);
+		bh_addr own = bh_gap_own_address(f.gap);
+		assert_memory_equal(own.val, next.val, 6);
+		if (!ext)
+			assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 60000);
+		bh_gap_free(f.gap);
+	}
+}
+
+/* Anonymous connectable advertising on a GAP whose own address is public
+ * and whose rotation period is 60 s, ext or legacy commands. */
+static void anon_period_gap(struct fake *f, bool ext)
+{
+	fake_init(f, ext);
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.rpa_timeout_ms = 60000;
+	fake_gap(f, &cfg);
+}
+
+/* Proves that anonymous advertising that outlives the rotation period
+ * (rpa_timeout_ms) gets a fresh NRPA of its own, then every period (the
+ * old code kept one NRPA for as long as it ran): legacy, disabled around
+ * LE Set Random Address with the public scan beside it paused too (7.8.4);
+ * extended, disabled around LE Set Advertising Set Random Address (7.8.52),
+ * enabled again with what is left of its Duration. A link then has the
+ * new NRPA as its local address; a refused write leaves the old one. A
+ * legacy timeout_ms still ends it when due (host timer), rotation or not. */
+static void test_anonymous_nrpa_period(void **state)
+{
+	(void)state;
+	static struct fake f;
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		anon_period_gap(&f, ext);
+		/* Extended: GAP has an RPA of its own (on the air nowhere). */
+		if (ext)
+			assert_int_equal(bh_gap_set_own_address(f.gap, BH_GAP_OWN_RPA, NULL,
+								NULL, NULL), BH_OK);
+		fake_pump(&f);
+		bh_addr gap_rpa = bh_gap_own_address(f.gap);
+		struct fake_srec r = { 0 };
+		struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_CONN, .anonymous = true,
+					       .timeout_ms = 150000,
+					       .on_stopped = fake_set_stopped, .ctx = &r };
+		assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		uint16_t addr_op = ext ? BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR
+				       : BH_HCI_LE_SET_RANDOM_ADDRESS;
+		uint8_t nrpa[6];
+		memcpy(nrpa, fake_last(&f, addr_op)->p + ext, 6);
+		struct bh_gap_scan_params sp = { 0 };
+		if (!ext) {
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+			fake_pump(&f);
+		}
+		bh_time_ms start = f.now;
+		assert_int_equal(bh_gap_next_deadline(f.gap), start + 60000);
+		f.now = start + 60000;
+		size_t from = f.n;
+		bh_gap_on_timeout(f.gap);
+		fake_pump(&f);
+		if (ext) {
+			const uint16_t ops[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+						 BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+						 BH_HCI_LE_SET_EXT_ADV_ENABLE };
+			fake_expect_ops(&f, from, ops, 3);
+			const uint8_t off[] = { 0, 1, 0, 0, 0, 0 };
+			fake_expect_params(&f.cmds[from], off, 6);
+			assert_int_equal(f.cmds[from + 1].p[0], 0); /* handle 0 */
+			/* 150 s - 60 s left: 9000 (0x2328) in 10 ms units */
+			const uint8_t on[] = { 1, 1, 0, 0x28, 0x23, 0 };
+			fake_expect_params(&f.cmds[from + 2], on, 6);
+		} else {
+			const uint16_t ops[] = { BH_HCI_LE_SET_ADV_ENABLE,
+						 BH_HCI_LE_SET_SCAN_ENABLE,
+						 BH_HCI_LE_SET_RANDOM_ADDRESS,
+						 BH_HCI_LE_SET_ADV_ENABLE,
+						 BH_HCI_LE_SET_SCAN_ENABLE };
+			fake_expect_ops(&f, from, ops, 5);
+			assert_int_equal(f.cmds[from].p[0], 0);
+			assert_int_equal(f.cmds[from + 1].p[0], 0);
+			assert_int_equal(f.cmds[from + 3].p[0], 1);
+			assert_int_equal(f.cmds[from + 4].p[0], 1);
+			assert_true(bh_gap_scanning(f.gap));
+		}
+		const uint8_t *next = fake_last(&f, addr_op)->p + ext;
+		assert_int_equal(next[5] & 0xc0, 0x00); /* non-resolvable */
+		assert_memory_not_equal(next, nrpa, 6);
+		assert_true(bh_gap_advertising(f.gap));
+		assert_int_equal(r.stop_n, 0);
+		bh_addr own = bh_gap_own_address(f.gap);
+		assert_memory_not_equal(own.val, next, 6); /* never GAP's */
+		assert_memory_not_equal(gap_rpa.val, next, 6);
+		memcpy(nrpa, next, 6);
+
+		/* The next period: the controller refuses the new NRPA. */
+		assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 60000);
+		f.now += 60000;
+		from = f.n;
+		bh_gap_on_timeout(f.gap);
+		f.fail_op = addr_op;
+		f.fail_status = 0x0c;
+		fake_pump(&f);
+		f.fail_op = 0;
+		assert_int_equal(f.n - from, ext ? 3 : 5);
+		assert_true(bh_gap_advertising(f.gap));
+		if (ext) {
+			/* Its Duration ends it. */
+			const uint8_t term[] = { 0x3c, 0x00, 0x00, 0x00, 0x01 };
+			fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+			assert_int_equal(r.stop, BH_ETIMEDOUT);
+		} else {
+			/* 30 s left: the host ends it then, with no more NRPA. */
+			assert_int_equal(bh_gap_next_deadline(f.gap), start + 150000);
+			f.now = start + 150000;
+			from = f.n;
+			bh_gap_on_timeout(f.gap);
+			fake_pump(&f);
+			const uint16_t ops[] = { BH_HCI_LE_SET_ADV_ENABLE };
+			fake_expect_ops(&f, from, ops, 1);
+			assert_int_equal(r.stop, BH_ETIMEDOUT);
+		}
+		assert_int_equal(r.stop_n, 1);
+		assert_false(bh_gap_advertising(f.gap));
+		bh_gap_free(f.gap);
+	}
+}
+
+/* Proves that a link from anonymous advertising re-addressed at its period
+ * has the new NRPA as its local address (the one the central saw once the
+ * re-enable was answered), but the one before if the controller refused
+ * the new one (still on the air), and that with no timeout the periods go
+ * on. */
+static void test_anonymous_nrpa_link(void **state)
+{
+	(void)state;
+	static struct fake f;
+	anon_period_gap(&f, false);
+	struct fake_srec r = { 0 };
+	struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_CONN, .anonymous = true,
+				       .on_stopped = fake_set_stopped, .ctx = &r };
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	for (int refuse = 0; refuse < 2; refuse++) {
+		uint8_t in_use[6];
+		for (int i = 0; i < 3; i++) {
+			memcpy(in_use, fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS)->p, 6);
+			assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 60000);
+			f.now += 60000;
+			bh_gap_on_timeout(f.gap);
+			f.fail_op = refuse && i == 2 ? BH_HCI_LE_SET_RANDOM_ADDRESS : 0;
+			f.fail_status = 0x0c;
+			fake_pump(&f);
+		}
+		f.fail_op = 0;
+		if (!refuse)
+			memcpy(in_use, fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS)->p, 6);
+		fake_conn_complete(&f, 0, (uint16_t)(1 + refuse), 1, &peer);
+		const struct bh_gap_conn *c = bh_gap_conn_get(f.gap, (uint16_t)(1 + refuse));
+		assert_non_null(c);
+		assert_int_equal(c->local.type, BH_ADDR_RANDOM);
+		assert_memory_equal(c->local.val, in_use, 6);
+		assert_int_equal(r.stop_n, 1 + refuse);
+		assert_int_equal(bh_gap_next_deadline(f.gap), BH_NEVER);
+		fake_pump(&f);
+		if (!refuse) {
+			assert_int_equal(fake_count(&f, BH_HCI_LE_SET_RANDOM_ADDRESS), 4);
+			assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+			fake_pump(&f);
+		}
+	}
+	bh_gap_free(f.gap);
+}
+
+/* Proves that with extended commands GAP's rotation enables handle 0
+ * again with what is left of its Duration, as the anonymous NRPA's period
+ * does (the old code gave it the whole timeout_ms again, so each rotation
+ * lengthened the advertising). */
+static void test_rotation_duration_left(void **state)
+{
+	(void)state;
+	if (!bh_gap_extended_built())
+		skip();
+	static struct fake f;
+	fake_gap_rpa(&f, true);
+	struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_NONCONN, .timeout_ms = 100000 };
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	const uint8_t first[] = { 1, 1, 0, 0x10, 0x27, 0 }; /* 10000 */
+	fake_expect_params(fake_last(&f, BH_HCI_LE_SET_EXT_ADV_ENABLE), first, 6);
+	f.now += 60000;
+	bh_gap_on_timeout(f.gap);
+	fake_pump(&f);
+	const uint8_t left[] = { 1, 1, 0, 0xa0, 0x0f, 0 }; /* 4000 */
+	fake_expect_params(fake_last(&f, BH_HCI_LE_SET_EXT_ADV_ENABLE), left, 6);
 	bh_gap_free(f.gap);
 }
 
@@ -253,6 +546,11 @@ int main(void)
 		cmocka_unit_test(test_anonymous_after_queued_write),
 		cmocka_unit_test(test_rotation_refused_own_address),
 		cmocka_unit_test(test_anonymous_extended),
+		cmocka_unit_test(test_anonymous_restart_refused),
+		cmocka_unit_test(test_own_address_when_dropped),
+		cmocka_unit_test(test_anonymous_nrpa_period),
+		cmocka_unit_test(test_anonymous_nrpa_link),
+		cmocka_unit_test(test_rotation_duration_left),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -402,10 +402,16 @@ bool bh_gap_extended_built(void);
  * their own address do not hold this up. */
 int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const bh_addr *addr,
 			   bh_gap_done_cb cb, void *ctx);
-/* Current own address (the random one in use, or the public BD_ADDR).
- * After a rotation whose LE Set Random Address the controller refused,
- * the one before it, which legacy advertising and scanning go on from
- * until the next rotation. Not anonymous advertising's NRPA. */
+/* Current own address: the public BD_ADDR, or the random one in use.
+ * When a rotation found GAP's RPA/NRPA on the air nowhere (nothing
+ * running from it, e.g. while anonymous advertising runs), the next one,
+ * made then and written by the next scan, connection or advertising from
+ * GAP's address (its rotation period starts with that use). After a
+ * rotation whose LE Set Random Address the controller refused, the one
+ * before it, which legacy advertising and scanning go on from until the
+ * next rotation. All zero (type random) before GAP made its first random
+ * address (bh_gap_config.own_addr random, nothing started yet). Never
+ * anonymous advertising's NRPA. */
 bh_addr bh_gap_own_address(const struct bh_gap *gap);
 
 /* ---- Scanning ---- */
@@ -517,18 +523,31 @@ struct bh_gap_adv_params {
 	const uint8_t *scan_rsp;
 	size_t scan_rsp_len;
 	unsigned timeout_ms;      /* 0 = until stopped */
-	/* A fresh NRPA for this advertising, kept as long as it runs (as
-	 * CircuitPython's anonymous advertising): GAP's rotations leave it
-	 * alone. With legacy commands it takes the controller's one random
-	 * address (LE Set Random Address): it is refused (BH_ESTATE) while
+	/* A fresh NRPA for this advertising, never GAP's address, and a new
+	 * one each rpa_timeout_ms it runs (Vol 3, Part C, 10.7.1.2; a run
+	 * shorter than that keeps one, as CircuitPython's anonymous
+	 * advertising): disabled, the NRPA written (legacy: LE Set Random
+	 * Address, a scan from the public address paused around it too and
+	 * an initiation waited for; extended: LE Set Advertising Set Random
+	 * Address), enabled again (extended: with what is left of its
+	 * Duration, as after GAP's rotations), with on_stopped's rotation
+	 * rules; a refused write leaves the old NRPA on until the next
+	 * period. GAP's rotations leave it alone. With legacy commands it
+	 * takes the controller's one random address (LE Set Random
+	 * Address): it is refused (BH_ESTATE) while
 	 * scanning or initiating, and while it starts or runs scanning and
 	 * connecting from a random own address are refused (BH_ESTATE), as
 	 * Vol 4, Part E, 7.8.4 refuses the write and the NRPA must not be
 	 * linked to them; the first scan, connection or advertising from GAP's
 	 * address after it ends writes that address again (a fresh one if its
-	 * rotation came meanwhile). */
+	 * rotation came meanwhile; bh_gap_own_address tells it). */
 	bool anonymous;
-	bool restart_on_disconnect; /* re-advertise when a peripheral link ends */
+	/* Re-advertise, with these parameters, when a peripheral link it
+	 * created ends. A restart refused as bh_gap_adv_start would refuse
+	 * it (anonymous with legacy commands while scanning or initiating:
+	 * BH_ESTATE, no command sent) or finding no room is not retried:
+	 * on_stopped gets the error, and no restart is pending any more. */
+	bool restart_on_disconnect;
 	bh_addr peer;             /* directed advertising target */
 	/* Advertising stopped by itself: BH_ETIMEDOUT, BH_OK (a connection
 	 * took it: see port.connected), or the controller's error. With an
