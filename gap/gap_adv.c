@@ -37,13 +37,6 @@ static void adv_answer(struct bh_gap *gap, bh_status st)
 	gap_answer(&gap->adv_cb, gap->adv_cb_ctx, st);
 }
 
-static void start_failed(struct bh_gap *gap, bh_status st)
-{
-	gap_cmd_drop(gap, PROC_ADV);
-	gap->adv_state = ADV_IDLE;
-	adv_answer(gap, st);
-}
-
 static void stopped(struct bh_gap *gap, bh_status reason)
 {
 	/* A rotation's re-enable still queued would put it back on the air. */
@@ -54,8 +47,32 @@ static void stopped(struct bh_gap *gap, bh_status reason)
 	/* Stopped before the enable was confirmed (a connection came at once):
 	 * the start did happen, so its callback still gets its one answer. */
 	adv_answer(gap, BH_OK);
+	gap->adv_restarting = false;
 	if (gap->adv.on_stopped)
 		gap->adv.on_stopped(gap->adv.ctx, reason);
+}
+
+/* A restart after a disconnect has no caller to answer: the advertising is
+ * not back, and on_stopped says so; nor is it tried again at the next. */
+static void restart_failed(struct bh_gap *gap, bh_status st)
+{
+	gap_log(gap, BH_LOG_WARN, "advertising restart failed: %s", bh_strerror(st));
+	gap->adv_has_params = false;
+	stopped(gap, st);
+}
+
+/* A start the controller refused is not restarted after a later
+ * disconnect either (from an earlier run's link). */
+static void start_failed(struct bh_gap *gap, bh_status st)
+{
+	if (gap->adv_restarting) {
+		restart_failed(gap, st);
+		return;
+	}
+	gap->adv_has_params = false;
+	gap_cmd_drop(gap, PROC_ADV);
+	gap->adv_state = ADV_IDLE;
+	adv_answer(gap, st);
 }
 
 /* The host's timer for a running handle 0: the end it keeps (legacy has
@@ -115,6 +132,7 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 			return;
 		}
 		gap->adv_state = ADV_ON;
+		gap->adv_restarting = false;
 		bh_time_ms now = bh_now(gap->env);
 		gap->adv_until = gap->adv.timeout_ms ? now + gap->adv.timeout_ms : BH_NEVER;
 		adv_timer(gap, now);
@@ -475,9 +493,12 @@ int bh_gap_adv_start(struct bh_gap *gap, const struct bh_gap_adv_params *p, bh_g
 	gap->adv_has_params = true;
 	gap->adv_cb = cb;
 	gap->adv_cb_ctx = ctx;
+	gap->adv_restarting = false;
 	int rc = adv_queue_start(gap);
-	if (rc)
+	if (rc) {
 		gap->adv_cb = NULL;
+		gap->adv_has_params = false; /* refused: never restarted later */
+	}
 	return rc;
 }
 
@@ -633,14 +654,13 @@ void gap_adv_on_disconnect(struct bh_gap *gap, bool from_adv)
 	if (!from_adv || !gap->adv_has_params || !gap->adv.restart_on_disconnect ||
 	    gap->adv_state != ADV_IDLE)
 		return;
-	/* Refused as bh_gap_adv_start would refuse it, or no room: the
-	 * advertising is not back, and on_stopped says so. */
+	/* Refused as bh_gap_adv_start would refuse it, or no room; a refusal
+	 * by the controller later is start_failed's. */
 	int rc = anon_clash(gap, &gap->adv) ? BH_ESTATE : adv_queue_start(gap);
-	if (rc) {
-		gap_log(gap, BH_LOG_WARN, "advertising restart failed: %s", bh_strerror(rc));
-		gap->adv_has_params = false;
-		stopped(gap, rc);
-	}
+	if (rc)
+		restart_failed(gap, rc);
+	else
+		gap->adv_restarting = true;
 }
 
 void gap_adv_reset(struct bh_gap *gap, bh_status reason)

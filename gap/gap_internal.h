@@ -211,6 +211,7 @@ struct bh_gap {
 	bh_status adv_stop_reason;
 	bh_time_ms adv_deadline;
 	bool adv_has_params; /* a restartable copy is stored */
+	bool adv_restarting; /* the start under way is restart_on_disconnect's */
 	bh_addr adv_own;     /* handle 0's address, once the controller took it */
 	/* A rotation's re-enable is queued or out (adv_readdr): a link reported
 	 * meanwhile took handle 0 before the rotation's disable, from adv_prev.

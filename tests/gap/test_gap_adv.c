@@ -363,6 +363,76 @@ static void test_legacy_connection_stops_and_restarts(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* A restart the controller refuses has no caller to answer: on_stopped
+ * says so, and no later disconnect tries it again. A start the controller
+ * refuses is not restarted by the link of the run before it. */
+static void test_restart_refused(void **state)
+{
+	(void)state;
+	static struct fake f;
+	fake_init(&f, false);
+	fake_gap(&f, NULL);
+	struct arec r = { 0 };
+	struct bh_gap_adv_params p = params(&r, BH_GAP_ADV_CONN);
+	p.restart_on_disconnect = true;
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
+	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
+	assert_int_equal(r.stop_n, 1);
+	fake_pump(&f);
+	f.fail_op = BH_HCI_LE_SET_ADV_ENABLE;
+	f.fail_status = 0x0c;
+	fake_disc_complete(&f, 0x0001, 0x13);
+	fake_pump(&f);
+	assert_int_equal(r.stop_n, 2);
+	assert_int_equal(r.stop, BH_HCI_STATUS(0x0c));
+	assert_false(bh_gap_advertising(f.gap));
+	assert_int_equal(bh_gap_adv_stop(f.gap), BH_ESTATE); /* nothing kept */
+
+	/* Run A takes a link; start B is refused; A's link ends: no restart. */
+	f.fail_op = 0;
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	fake_conn_complete(&f, 0, 0x0002, 1, &peer);
+	fake_pump(&f);
+	f.fail_op = BH_HCI_LE_SET_ADV_PARAMS;
+	struct arec rb = { 0 };
+	struct bh_gap_adv_params pb = params(&rb, BH_GAP_ADV_CONN);
+	pb.restart_on_disconnect = true;
+	assert_int_equal(bh_gap_adv_start(f.gap, &pb, adv_cb, &rb), BH_OK);
+	fake_pump(&f);
+	assert_int_equal(rb.cb_n, 1);
+	assert_int_equal(rb.cb, BH_HCI_STATUS(0x0c));
+	f.fail_op = 0;
+	size_t from = f.n;
+	fake_disc_complete(&f, 0x0002, 0x13);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_false(bh_gap_advertising(f.gap));
+	assert_int_equal(rb.stop_n, 0);
+	bh_gap_free(f.gap);
+
+	/* At the connection limit a start is refused at once: the link that
+	 * filled it ending does not start it either. */
+	struct bh_gap_config cfg;
+	bh_gap_config_default(&cfg);
+	cfg.max_connections = 1;
+	fake_init(&f, false);
+	fake_gap(&f, &cfg);
+	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	fake_conn_complete(&f, 0, 0x0003, 1, &peer);
+	fake_pump(&f);
+	assert_int_equal(bh_gap_adv_start(f.gap, &pb, NULL, NULL), BH_HCI_STATUS(0x09));
+	from = f.n;
+	fake_disc_complete(&f, 0x0003, 0x13);
+	fake_pump(&f);
+	assert_int_equal(f.n, from);
+	assert_false(bh_gap_advertising(f.gap));
+	bh_gap_free(f.gap);
+}
+
 static void addr_cb(void *ctx, bh_status st)
 {
 	*(bh_status *)ctx = st;
@@ -1065,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_extended_fragmented),
 		cmocka_unit_test(test_extended_legacy_pdus_and_connection),
 		cmocka_unit_test(test_legacy_connection_stops_and_restarts),
+		cmocka_unit_test(test_restart_refused),
 		cmocka_unit_test(test_own_addresses),
 		cmocka_unit_test(test_rpa_rotation),
 		cmocka_unit_test(test_connection_before_enable_confirmed),

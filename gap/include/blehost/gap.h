@@ -545,8 +545,11 @@ struct bh_gap_adv_params {
 	/* Re-advertise, with these parameters, when a peripheral link it
 	 * created ends. A restart refused as bh_gap_adv_start would refuse
 	 * it (anonymous with legacy commands while scanning or initiating:
-	 * BH_ESTATE, no command sent) or finding no room is not retried:
-	 * on_stopped gets the error, and no restart is pending any more. */
+	 * BH_ESTATE, no command sent), finding no room, or refused by the
+	 * controller is not retried: on_stopped gets the error, and no
+	 * restart is pending any more. A start refused, at once or by the
+	 * controller, leaves no restart pending either (not even for the link
+	 * of the run before it). */
 	bool restart_on_disconnect;
 	bh_addr peer;             /* directed advertising target */
 	/* Advertising stopped by itself: BH_ETIMEDOUT, BH_OK (a connection
