@@ -310,6 +310,23 @@ static void test_extended_legacy_pdus_and_connection(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Connectable legacy advertising that restarts after a disconnect (*p),
+ * taken by a central on link handle: advertising then ends (BH_OK). */
+static void restartable_taken(struct fake *f, struct arec *r, struct bh_gap_adv_params *p,
+			      uint16_t handle)
+{
+	*p = params(r, BH_GAP_ADV_CONN);
+	p->restart_on_disconnect = true;
+	size_t stops = r->stop_n;
+	assert_int_equal(bh_gap_adv_start(f->gap, p, NULL, NULL), BH_OK);
+	fake_pump(f);
+	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
+	fake_conn_complete(f, 0, handle, 1, &peer);
+	assert_int_equal(r->stop_n, stops + 1);
+	assert_int_equal(r->stop, BH_OK);
+	assert_false(bh_gap_advertising(f->gap));
+}
+
 static void test_legacy_connection_stops_and_restarts(void **state)
 {
 	(void)state;
@@ -317,15 +334,9 @@ static void test_legacy_connection_stops_and_restarts(void **state)
 	fake_init(&f, false);
 	fake_gap(&f, NULL);
 	struct arec r = { 0 };
-	struct bh_gap_adv_params p = params(&r, BH_GAP_ADV_CONN);
-	p.restart_on_disconnect = true;
-	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
-	fake_pump(&f);
+	struct bh_gap_adv_params p;
+	restartable_taken(&f, &r, &p, 0x0001);
 	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
-	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
-	assert_int_equal(r.stop_n, 1);
-	assert_int_equal(r.stop, BH_OK);
-	assert_false(bh_gap_advertising(f.gap));
 	const struct bh_gap_conn *c = bh_gap_conn_get(f.gap, 1);
 	assert_non_null(c);
 	assert_int_equal(c->local.type, BH_ADDR_PUBLIC);
@@ -373,13 +384,8 @@ static void test_restart_refused(void **state)
 	fake_init(&f, false);
 	fake_gap(&f, NULL);
 	struct arec r = { 0 };
-	struct bh_gap_adv_params p = params(&r, BH_GAP_ADV_CONN);
-	p.restart_on_disconnect = true;
-	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
-	fake_pump(&f);
-	bh_addr peer = { 0, { 1, 1, 1, 1, 1, 1 } };
-	fake_conn_complete(&f, 0, 0x0001, 1, &peer);
-	assert_int_equal(r.stop_n, 1);
+	struct bh_gap_adv_params p;
+	restartable_taken(&f, &r, &p, 0x0001);
 	fake_pump(&f);
 	f.fail_op = BH_HCI_LE_SET_ADV_ENABLE;
 	f.fail_status = 0x0c;
@@ -392,9 +398,7 @@ static void test_restart_refused(void **state)
 
 	/* Run A takes a link; start B is refused; A's link ends: no restart. */
 	f.fail_op = 0;
-	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
-	fake_pump(&f);
-	fake_conn_complete(&f, 0, 0x0002, 1, &peer);
+	restartable_taken(&f, &r, &p, 0x0002);
 	fake_pump(&f);
 	f.fail_op = BH_HCI_LE_SET_ADV_PARAMS;
 	struct arec rb = { 0 };
@@ -420,9 +424,7 @@ static void test_restart_refused(void **state)
 	cfg.max_connections = 1;
 	fake_init(&f, false);
 	fake_gap(&f, &cfg);
-	assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
-	fake_pump(&f);
-	fake_conn_complete(&f, 0, 0x0003, 1, &peer);
+	restartable_taken(&f, &r, &p, 0x0003);
 	fake_pump(&f);
 	assert_int_equal(bh_gap_adv_start(f.gap, &pb, NULL, NULL), BH_HCI_STATUS(0x09));
 	from = f.n;
