@@ -1,7 +1,7 @@
 /* bench_raw: the ceiling of btvirt itself, with no stack. Run under
  * with-btvirt.sh:
  *
- *   bench_raw LEN [SECS]
+ *   bench_raw LEN [SECS [split]]
  *
  * Two H4 clients on $BTVIRT_SOCKET (two virtual LE controllers): one
  * advertises, the other connects to it with plain HCI commands; then the
@@ -9,7 +9,10 @@
  * the ATT channel holding a Write Command of LEN - 7 value octets) as fast as
  * the controller's buffers allow, honouring Number Of Completed Packets,
  * and the peripheral's side counts what arrives. Prints one key=value line
- * with packets and bytes per second at the receiver.
+ * with packets and bytes per second at the receiver. With "split" the
+ * receiving side is a child process, so each packet crosses three
+ * processes, as between two blehost programs; without it, one process
+ * holds both ends.
  *
  * Deliberately standalone (sockets and byte arrays, no blehost layers): it
  * measures btvirt, not blehost. HCI layouts: Vol 4, Part E, 5.4 (packets),
@@ -25,10 +28,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define TIMEOUT_MS 3000
+/* Time the link is left to settle before the window opens. */
+#define RAMP_S 0.2
 
 static double now_s(void)
 {
@@ -192,16 +198,48 @@ static int fail(const char *what)
 	return 1;
 }
 
+/* The receiver's counts over the measured window. */
+struct window {
+	double t0, dt;
+	uint64_t pkts, bytes;
+};
+
+/* The receiving end in split mode (a child process): reads until SECS
+ * after the ramp, then writes its window to fd. Returns the exit code. */
+static int receive_window(struct h4 *per, double secs, int fd)
+{
+	struct window w = { 0 };
+	double t_start = now_s();
+	uint64_t p0 = 0, b0 = 0;
+	for (;;) {
+		double t = now_s();
+		if (!w.t0 && t - t_start >= RAMP_S) {
+			w.t0 = t;
+			p0 = per->acl_pkts;
+			b0 = per->acl_bytes;
+		}
+		if (w.t0 && t - w.t0 >= secs)
+			break;
+		if (!pump(per, 100))
+			return 1;
+	}
+	w.dt = now_s() - w.t0;
+	w.pkts = per->acl_pkts - p0;
+	w.bytes = per->acl_bytes - b0;
+	return write(fd, &w, sizeof(w)) == (ssize_t)sizeof(w) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = getenv("BTVIRT_SOCKET");
 	if (!path || argc < 2) {
-		fprintf(stderr, "usage: BTVIRT_SOCKET=... %s LEN [SECS] (under with-btvirt.sh)\n",
+		fprintf(stderr, "usage: BTVIRT_SOCKET=... %s LEN [SECS [split]] (under with-btvirt.sh)\n",
 			argv[0]);
 		return 2;
 	}
 	size_t len = (size_t)atoi(argv[1]);
 	double secs = argc > 2 ? atof(argv[2]) : 1.5;
+	bool split = argc > 3 && !strcmp(argv[3], "split");
 	static struct h4 per, cen;
 	per.fd = connect_unix(path);
 	cen.fd = connect_unix(path);
@@ -267,20 +305,38 @@ int main(int argc, char **argv)
 	put16(acl + 10, 0x0003);
 	memset(acl + 12, 0x5a, len - 7);
 
-	double t_start = now_s(), t0 = 0, t1 = 0;
-	uint64_t sent = 0, p0 = 0, b0 = 0, p1 = 0, b1 = 0;
-	const double ramp = 0.2;
+	/* split: the receiving end runs in a child process of its own, so the
+	 * packets cross the same three processes as between two blehost
+	 * programs (sender, btvirt, receiver) instead of two. The child counts
+	 * and reports its window through a pipe; the sender stops at that. */
+	int res[2] = { -1, -1 };
+	pid_t child = -1;
+	if (split) {
+		if (pipe(res) != 0)
+			return fail("pipe");
+		child = fork();
+		if (child < 0)
+			return fail("fork");
+		if (child == 0) {
+			close(res[0]);
+			_exit(receive_window(&per, secs, res[1]));
+		}
+		close(res[1]);
+	}
+	struct window w = { 0 };
+	double t_start = now_s();
+	uint64_t sent = 0, p0 = 0, b0 = 0;
 	for (;;) {
 		double t = now_s();
-		if (!t0 && t - t_start >= ramp) {
-			t0 = t;
+		if (!split && !w.t0 && t - t_start >= RAMP_S) {
+			w.t0 = t;
 			p0 = per.acl_pkts;
 			b0 = per.acl_bytes;
 		}
-		if (t0 && t - t0 >= secs) {
-			t1 = t;
-			p1 = per.acl_pkts;
-			b1 = per.acl_bytes;
+		if (!split && w.t0 && t - w.t0 >= secs) {
+			w.dt = t - w.t0;
+			w.pkts = per.acl_pkts - p0;
+			w.bytes = per.acl_bytes - b0;
 			break;
 		}
 		credits += cen.credits_back;
@@ -291,16 +347,27 @@ int main(int argc, char **argv)
 			credits--;
 			sent++;
 		}
-		struct pollfd pf[2] = { { cen.fd, POLLIN, 0 }, { per.fd, POLLIN, 0 } };
+		struct pollfd pf[2] = { { cen.fd, POLLIN, 0 }, { split ? res[0] : per.fd, POLLIN, 0 } };
 		if (poll(pf, 2, 100) < 0 && errno != EINTR)
 			return fail("poll");
-		if ((pf[0].revents && !pump(&cen, -1)) || (pf[1].revents && !pump(&per, -1)))
+		if (pf[0].revents && !pump(&cen, -1))
+			return fail("btvirt closed");
+		if (pf[1].revents && split) {
+			if (read(res[0], &w, sizeof(w)) != (ssize_t)sizeof(w))
+				return fail("receiver failed");
+			break;
+		}
+		if (pf[1].revents && !pump(&per, -1))
 			return fail("btvirt closed");
 	}
-	double dt = t1 - t0;
-	printf("mode=raw acl_len=%zu value_len=%zu secs=%.2f packets_per_s=%.0f "
+	if (split) {
+		int st;
+		waitpid(child, &st, 0);
+	}
+	double dt = w.dt;
+	printf("mode=raw acl_len=%zu value_len=%zu split=%d secs=%.2f packets_per_s=%.0f "
 	       "acl_bytes_per_s=%.0f value_bytes_per_s=%.0f sent=%llu le_acl_mtu=%u buffers=%u\n",
-	       len, len - 7, dt, (p1 - p0) / dt, (b1 - b0) / dt, (p1 - p0) * (double)(len - 7) / dt,
+	       len, len - 7, split, dt, w.pkts / dt, w.bytes / dt, w.pkts * (double)(len - 7) / dt,
 	       (unsigned long long)sent, acl_mtu, buffers);
 	/* HCI_Disconnect, so the peer's controller sees the link end. */
 	uint8_t dp[3];
@@ -315,5 +382,5 @@ int main(int argc, char **argv)
 	}
 	close(cen.fd);
 	close(per.fd);
-	return p1 > p0 ? 0 : fail("nothing arrived");
+	return w.pkts ? 0 : fail("nothing arrived");
 }
