@@ -123,9 +123,15 @@ int chipset_load(struct bh_chipset *c, const char *name, uint8_t **data, size_t 
 {
 	*data = NULL;
 	*len = 0;
+	/* The port's path is only copied into the report: one that does not
+	 * write it, or fills it to the end, must not make that copy read
+	 * stack garbage past the buffer (found by fuzz_chipset_bringup). */
+	path[0] = '\0';
 	if (!c->port.load)
 		return BH_ENOTFOUND;
-	return c->port.load(c->port.ctx, name, data, len, path, pathlen);
+	int rc = c->port.load(c->port.ctx, name, data, len, path, pathlen);
+	path[pathlen - 1] = '\0';
+	return rc;
 }
 
 bool chipset_load_firmware(struct bh_chipset *c, const char *name, bool continuing)

@@ -281,6 +281,27 @@ static void broadcom_patched(void **state)
 	rig_close();
 }
 
+/* A port that does not say where it found the file, or fills the whole
+ * buffer: the report's firmware is empty, or cut to the buffer. */
+static void broadcom_port_path(void **state)
+{
+	(void)state;
+	for (int mode = 1; mode <= 2; mode++) {
+		rig_open(0x0a5c, 0x21e8, FAKE_BROADCOM, NULL);
+		R.path_mode = mode;
+		add_file("brcm/BCM20702A1.hcd", fw, bcm_file());
+		const struct bh_chipset_report *r = rig_run();
+		assert_int_equal(r->outcome, BH_CHIPSET_PATCHED);
+		if (mode == 1) {
+			assert_string_equal(r->firmware, "");
+		} else {
+			assert_int_equal(strlen(r->firmware), sizeof(r->firmware) - 1);
+			assert_int_equal(strspn(r->firmware, "x"), sizeof(r->firmware) - 1);
+		}
+		rig_close();
+	}
+}
+
 static void broadcom_generic_name_and_missing(void **state)
 {
 	(void)state;
@@ -375,6 +396,7 @@ int main(void)
 		cmocka_unit_test(realtek_by_manufacturer_and_unknown_chip),
 		cmocka_unit_test(version_timeout_and_plain_controller),
 		cmocka_unit_test(broadcom_patched),
+		cmocka_unit_test(broadcom_port_path),
 		cmocka_unit_test(broadcom_generic_name_and_missing),
 		cmocka_unit_test(broadcom_malformed_and_refused),
 		cmocka_unit_test(usb_list_reads_ids_path_and_strings),

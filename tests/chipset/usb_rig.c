@@ -44,7 +44,10 @@ static int port_load(void *ctx, const char *name, uint8_t **data, size_t *len, c
 			*data = malloc(R.files[i].len ? R.files[i].len : 1);
 			memcpy(*data, R.files[i].data, R.files[i].len);
 			*len = R.files[i].len;
-			snprintf(path, pathlen, "/fw/%s", name);
+			if (R.path_mode == 0)
+				snprintf(path, pathlen, "/fw/%s", name);
+			else if (R.path_mode == 2)
+				memset(path, 'x', pathlen);
 			return BH_OK;
 		}
 	return BH_ENOTFOUND;

@@ -30,6 +30,9 @@ struct rig {
 	struct file files[4];
 	int nfiles;
 	int loads;
+	/* How the port writes where a file was found: 0 "/fw/NAME", 1 not at
+	 * all, 2 every octet of the buffer, with no terminator. */
+	int path_mode;
 };
 extern struct rig R;
 
