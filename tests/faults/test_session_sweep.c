@@ -61,7 +61,22 @@ struct report {
 struct fx {
 	struct fake_host fh; /* first: the events' ctx */
 	unsigned notifications;
+	unsigned att_timeouts; /* ATT's "transaction timeout" logged */
+	/* The first call that returned BH_ETIMEDOUT, and the ATT PDUs the
+	 * peer had got by then; what the session's own disconnect said. */
+	const char *timed_out;
+	unsigned att_then;
+	int disconnect_rc;
 };
+
+static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
+{
+	struct fx *x = ctx;
+	if (strstr(msg, "ATT transaction timeout"))
+		x->att_timeouts++;
+	if (lvl <= x->fh.show || getenv(x->fh.verbose_env))
+		fprintf(stderr, "  [host %s] %s\n", layer, msg);
+}
 
 static void ev_notification(void *ctx, uint16_t conn, uint16_t vh, const uint8_t *v, size_t n,
 			    bool indication)
@@ -82,6 +97,17 @@ static void note(struct report *r, const char *name, int rc)
 		 rc ? bh_strerror(rc) : "ok");
 }
 
+/* A call of the central's session: noted, and the first to time out
+ * remembered with what the peer had got by then. */
+static void step(struct fx *x, struct report *r, const char *name, int rc)
+{
+	note(r, name, rc);
+	if (rc == BH_ETIMEDOUT && !x->timed_out) {
+		x->timed_out = name;
+		x->att_then = fake_att_count(x->fh.f);
+	}
+}
+
 /* Handle Value Notification of the fake server's value 0x0003. */
 static void send_notification(struct fx *x)
 {
@@ -98,7 +124,8 @@ static bool read_works(struct fx *x, uint16_t conn)
 	       !memcmp(v, "ok", 2);
 }
 
-static struct fx *fx_new(void)
+/* virt: in virtual time (fake_host_virtual_time). */
+static struct fx *fx_new(bool virt)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	if (!x)
@@ -109,12 +136,15 @@ static struct fx *fx_new(void)
 	struct bh_host_events ev;
 	fake_host_events(&x->fh, &ev);
 	ev.notification = ev_notification;
+	ev.log = ev_log;
 	char err[256] = "";
 	x->fh.h = bh_host_new(&cfg, &ev, err, sizeof(err));
 	if (!x->fh.h || fake_accept(x->fh.f, x->fh.loop) != 0) {
 		fprintf(stderr, "host: %s\n", err);
 		exit(3);
 	}
+	if (virt)
+		fake_host_virtual_time(&x->fh);
 	fake_accept_connects(x->fh.f);
 	return x;
 }
@@ -122,7 +152,7 @@ static struct fx *fx_new(void)
 /* A fresh host on a fresh controller: up, connected, read. */
 static bool fresh_host_works(void)
 {
-	struct fx *y = fx_new();
+	struct fx *y = fx_new(false);
 	uint16_t conn = 0;
 	bool ok = bh_host_start_sync(y->fh.h, 3000) == BH_OK &&
 		  bh_host_connect_sync(y->fh.h, &fake_peer, 2000, &conn) == BH_OK && read_works(y, conn);
@@ -179,13 +209,27 @@ static void serves_again(struct fx *x, bool central, struct report *r)
 enum { HOW_OOM_FROM, HOW_OOM_ALONE, HOW_FAULT };
 
 static const char *const how_name[] = { "", " alone", " link lost", " transport closed",
-					" hardware error", " silence", " command lost" };
+					" hardware error", " silence", " command lost",
+					" ACL lost", " ACL to the host lost" };
+
+/* The fault a plan injects (0: memory). */
+static enum fake_fault fault_of(int how)
+{
+	return how >= HOW_FAULT ? (enum fake_fault)(how - HOW_FAULT + FAKE_DISCONNECT) : 0;
+}
+
+/* Plans that wait out the host's timeouts (ATT's 30 s, the idle check)
+ * run in virtual time. */
+static bool virtual_plan(int how)
+{
+	enum fake_fault k = fault_of(how);
+	return k == FAKE_SILENCE || k == FAKE_ACL_LOST || k == FAKE_ACL_LOST_IN;
+}
 
 static void inject(struct fx *x, long k, int how)
 {
 	if (how >= HOW_FAULT) {
-		fake_fault_after(x->fh.f, k, FAKE_CONN_HANDLE,
-				 (enum fake_fault)(how - HOW_FAULT + FAKE_DISCONNECT));
+		fake_fault_after(x->fh.f, k, FAKE_CONN_HANDLE, fault_of(how));
 		return;
 	}
 	failures = 0;
@@ -200,6 +244,7 @@ static unsigned injected(struct fx *x, int how)
 	if (how >= HOW_FAULT) {
 		bool fired = fake_fired(x->fh.f);
 		fake_fault_after(x->fh.f, -1, 0, 0);
+		fake_heal(x->fh.f);
 		return fired;
 	}
 	fail_after = -1;
@@ -207,9 +252,81 @@ static unsigned injected(struct fx *x, int how)
 	return failures;
 }
 
+/* An ATT PDU whose loss leaves the host waiting for an answer (Vol 3,
+ * Part F, 3.4.8): a request or an indication it sent, a response or a
+ * confirmation it was sent. */
+static bool att_owed(int op, bool from_host)
+{
+	static const uint8_t req[] = { 0x02, 0x04, 0x06, 0x08, 0x0a, 0x0c, 0x0e,
+				       0x10, 0x12, 0x16, 0x18, 0x20, 0x1d };
+	static const uint8_t rsp[] = { 0x01, 0x03, 0x05, 0x07, 0x09, 0x0b, 0x0d,
+				       0x0f, 0x11, 0x13, 0x17, 0x19, 0x21, 0x1e };
+	if (op < 0)
+		return false;
+	return memchr(from_host ? req : rsp, op, from_host ? sizeof(req) : sizeof(rsp)) != NULL;
+}
+
+/* What a lost ACL packet must lead to, and a silent controller: false
+ * with r->why when it did not. started: the host's bring-up succeeded
+ * (else it said it failed). */
+static bool fault_checks(struct fx *x, int how, bool started, struct report *r)
+{
+	enum fake_fault kind = fault_of(how);
+	if (!fake_fired(x->fh.f))
+		return true;
+	if (kind == FAKE_SILENCE && started) {
+		/* Whatever was pending has ended by now (every call returned):
+		 * the idle check or a command's timeout finds the controller
+		 * silent, and the Reset that is not answered either makes it
+		 * fatal, within 9 s (architecture.md). */
+		for (int t = 0; t < 9000 + 1000 && !x->fh.fatal; t += 100)
+			fake_run(x->fh.f, 100);
+		if (!x->fh.fatal) {
+			snprintf(r->why, sizeof(r->why), "a silent controller went unnoticed for 10 s");
+			return false;
+		}
+		return true;
+	}
+	if (kind != FAKE_ACL_LOST && kind != FAKE_ACL_LOST_IN)
+		return true;
+	bool from_host = false;
+	int op = fake_lost_att(x->fh.f, &from_host);
+	bool owed = att_owed(op, from_host);
+	const char *dir = from_host ? "from" : "to";
+	if (owed && !x->timed_out) {
+		snprintf(r->why, sizeof(r->why), "ATT 0x%02x %s the host lost, no call timed out", op,
+			 dir);
+	} else if (!owed && x->timed_out) {
+		snprintf(r->why, sizeof(r->why), "%s timed out with nothing owed lost (0x%02x %s)",
+			 x->timed_out, op & 0xff, dir);
+	} else if (owed && !x->att_timeouts) {
+		/* Vol 3, Part F, 3.3.3: the transaction failed, and the
+		 * higher layers are told. */
+		snprintf(r->why, sizeof(r->why), "no ATT transaction timeout reported");
+	} else if (owed && fake_att_count(x->fh.f) != x->att_then) {
+		/* No more ATT PDUs on this bearer. */
+		snprintf(r->why, sizeof(r->why), "ATT PDUs sent after %s timed out", x->timed_out);
+	} else if (owed) {
+		/* The host ends the link whose bearer died (0x13), by itself:
+		 * the session's own disconnect finds it gone. */
+		uint8_t p[3] = { 0 };
+		bool ended = fake_cmd_count(x->fh.f, 0x0406) == 1 &&
+			     fake_last_cmd(x->fh.f, 0x0406, p, 3) == 3 && p[0] == 0x40 &&
+			     p[1] == 0x00 && p[2] == 0x13 && x->disconnect_rc != BH_OK &&
+			     x->fh.disconnected >= 1;
+		if (!ended)
+			snprintf(r->why, sizeof(r->why), "the link was not torn down after %s timed out",
+				 x->timed_out);
+		return ended;
+	} else {
+		return true;
+	}
+	return false;
+}
+
 static void session(long k, int how, struct report *r)
 {
-	struct fx *x = fx_new();
+	struct fx *x = fx_new(virtual_plan(how));
 	uint16_t conn = 0, mtu = 0;
 	bool up = false;
 	inject(x, k, how);
@@ -224,14 +341,14 @@ static void session(long k, int how, struct report *r)
 	bool handed_out_unheld = false, indicated = false;
 	if (up) {
 		rc = bh_host_exchange_mtu_sync(x->fh.h, conn, &mtu);
-		note(r, "mtu", rc);
+		step(x, r, "mtu", rc);
 		handed_out_unheld = rc == BH_ENOTFOUND;
-		note(r, "discover", bh_host_discover_sync(x->fh.h, conn));
+		step(x, r, "discover", bh_host_discover_sync(x->fh.h, conn));
 		uint8_t v[16];
 		size_t n = 0;
-		note(r, "read", bh_host_read_sync(x->fh.h, conn, 3, v, sizeof(v), &n));
-		note(r, "write", bh_host_write_sync(x->fh.h, conn, 3, (const uint8_t *)"w", 1, true));
-		note(r, "subscribe", bh_host_subscribe_sync(x->fh.h, conn, 3, false));
+		step(x, r, "read", bh_host_read_sync(x->fh.h, conn, 3, v, sizeof(v), &n));
+		step(x, r, "write", bh_host_write_sync(x->fh.h, conn, 3, (const uint8_t *)"w", 1, true));
+		step(x, r, "subscribe", bh_host_subscribe_sync(x->fh.h, conn, 3, false));
 		send_notification(x);
 		static const uint8_t ind[] = { 0x1d, 0x03, 0x00, 0x43 };
 		fake_l2cap(x->fh.f, 4, ind, sizeof(ind));
@@ -240,10 +357,14 @@ static void session(long k, int how, struct report *r)
 		fake_run(x->fh.f, 3 * BH_ATT_RETRY_MS);
 		rc = bh_host_disconnect_sync(x->fh.h, conn, 0x13, 2000);
 		note(r, "disconnect", rc);
+		x->disconnect_rc = rc;
 		up = false;
 	}
+	bool held = fault_checks(x, how, started, r);
 	r->failures = injected(x, how);
 	r->notifications = x->notifications;
+	if (!held)
+		goto out;
 
 	/* Memory is back (the controller works again): the host serves
 	 * again, or said it cannot. */
@@ -404,7 +525,7 @@ static int ask(struct fx *x, const uint8_t *req, size_t len, unsigned ms)
 
 static void peripheral_session(long k, int how, struct report *r)
 {
-	struct fx *x = fx_new();
+	struct fx *x = fx_new(virtual_plan(how));
 	assert_int_equal(bh_gatts_add_services(bh_host_gatt_server(x->fh.h), &hr_svc, 1), BH_OK);
 	assert_int_equal(bh_host_start_sync(x->fh.h, 3000), BH_OK);
 	uint16_t vh = bh_gatts_value_handle(bh_host_gatt_server(x->fh.h), &hr_chr[0]);
@@ -435,7 +556,10 @@ static void peripheral_session(long k, int how, struct report *r)
 		note(r, "notify", bh_gatts_notify(bh_host_gatt_server(x->fh.h), x->fh.conn, vh, "n", 1,
 						  NULL));
 	fake_run(x->fh.f, 20);
+	bool held = fault_checks(x, how, true, r);
 	r->failures = injected(x, how);
+	if (!held)
+		goto out;
 
 	/* Memory is back: the answer owed comes (the bearer tries it again),
 	 * and the link, if the host took it, is served. */
@@ -455,6 +579,7 @@ static void peripheral_session(long k, int how, struct report *r)
 		fake_run(x->fh.f, 3 * 100);
 		serves_again(x, false, r);
 	}
+out:
 	fake_host_fini(&x->fh);
 	free(x);
 }
@@ -465,7 +590,7 @@ static void peripheral_session(long k, int how, struct report *r)
 static void refused_handle_reused(void **state)
 {
 	(void)state;
-	struct fx *x = fx_new();
+	struct fx *x = fx_new(false);
 	assert_int_equal(bh_host_start_sync(x->fh.h, 3000), BH_OK);
 	fail_after = 0; /* every allocation fails from here */
 	assert_int_equal(fake_connect(x->fh.f, false), 0);
@@ -513,6 +638,10 @@ int main(void)
 		       r.why, r.steps);
 		return r.ok ? 0 : 1;
 	}
+	/* SESSION_SWEEP_PLAN=pattern: the plans whose names match (cmocka's
+	 * filter, '*' and '?'). */
+	if (getenv("SESSION_SWEEP_PLAN"))
+		cmocka_set_test_filter(getenv("SESSION_SWEEP_PLAN"));
 	static const struct plan plans[] = {
 		{ session, HOW_OOM_FROM },
 		{ session, HOW_OOM_ALONE },
@@ -520,12 +649,18 @@ int main(void)
 		{ session, HOW_FAULT + FAKE_CLOSE - 1 },
 		{ session, HOW_FAULT + FAKE_HWERROR - 1 },
 		{ session, HOW_FAULT + FAKE_DROP - 1 },
+		{ session, HOW_FAULT + FAKE_SILENCE - 1 },
+		{ session, HOW_FAULT + FAKE_ACL_LOST - 1 },
+		{ session, HOW_FAULT + FAKE_ACL_LOST_IN - 1 },
 		{ peripheral_session, HOW_OOM_FROM },
 		{ peripheral_session, HOW_OOM_ALONE },
 		{ peripheral_session, HOW_FAULT + FAKE_DISCONNECT - 1 },
 		{ peripheral_session, HOW_FAULT + FAKE_CLOSE - 1 },
 		{ peripheral_session, HOW_FAULT + FAKE_HWERROR - 1 },
 		{ peripheral_session, HOW_FAULT + FAKE_DROP - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_SILENCE - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_ACL_LOST - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_ACL_LOST_IN - 1 },
 	};
 #define PLAN(name, i) { name, sweep_plan, NULL, NULL, (void *)&plans[i] }
 	const struct CMUnitTest tests[] = {
@@ -535,13 +670,19 @@ int main(void)
 		PLAN("central_transport_closed_at_each_packet", 3),
 		PLAN("central_hardware_error_at_each_packet", 4),
 		PLAN("central_command_lost_at_each_packet", 5),
+		PLAN("central_silence_at_each_packet", 6),
+		PLAN("central_acl_lost_at_each_acl_packet", 7),
+		PLAN("central_acl_to_host_lost_at_each_acl_packet", 8),
 		cmocka_unit_test(refused_handle_reused),
-		PLAN("peripheral_out_of_memory_from_each", 6),
-		PLAN("peripheral_out_of_memory_each_once", 7),
-		PLAN("peripheral_link_lost_at_each_packet", 8),
-		PLAN("peripheral_transport_closed_at_each_packet", 9),
-		PLAN("peripheral_hardware_error_at_each_packet", 10),
-		PLAN("peripheral_command_lost_at_each_packet", 11),
+		PLAN("peripheral_out_of_memory_from_each", 9),
+		PLAN("peripheral_out_of_memory_each_once", 10),
+		PLAN("peripheral_link_lost_at_each_packet", 11),
+		PLAN("peripheral_transport_closed_at_each_packet", 12),
+		PLAN("peripheral_hardware_error_at_each_packet", 13),
+		PLAN("peripheral_command_lost_at_each_packet", 14),
+		PLAN("peripheral_silence_at_each_packet", 15),
+		PLAN("peripheral_acl_lost_at_each_acl_packet", 16),
+		PLAN("peripheral_acl_to_host_lost_at_each_acl_packet", 17),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
