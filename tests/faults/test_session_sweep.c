@@ -445,7 +445,10 @@ static pid_t start_run(session_fn run, long k, int how, struct report *r)
 
 static void sweep(session_fn run, int how)
 {
-	const char *what = how < HOW_FAULT ? "allocation" : "packet";
+	enum fake_fault kind = fault_of(how);
+	const char *what = how < HOW_FAULT ? "allocation"
+			   : kind == FAKE_ACL_LOST || kind == FAKE_ACL_LOST_IN ? "ACL packet"
+									     : "packet";
 	struct report *rs = mmap(NULL, SWEEP_BATCH * sizeof(*rs), PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(rs != MAP_FAILED);
