@@ -286,6 +286,15 @@ static unsigned injected(struct fx *x, int how)
 	return failures;
 }
 
+/* After a call timed out, time for the host to end the link by itself
+ * (its Disconnect may wait for a command credit: within a command
+ * timeout), before the session goes on. */
+static void link_ends(struct fx *x)
+{
+	for (int t = 0; x->timed_out && t < 2000 && x->fh.connected > x->fh.disconnected; t += 100)
+		fake_run(x->fh.f, 100);
+}
+
 /* An ATT PDU whose loss leaves the host waiting for an answer (Vol 3,
  * Part F, 3.4.8): a request or an indication it sent, a response or a
  * confirmation it was sent. */
@@ -389,6 +398,7 @@ static void session(long k, int how, struct report *r)
 		/* A controller that failed may have lost it, or its answer. */
 		indicated = how < HOW_FAULT;
 		fake_run(x->fh.f, 3 * BH_ATT_RETRY_MS);
+		link_ends(x);
 		rc = bh_host_disconnect_sync(x->fh.h, conn, 0x13, 2000);
 		note(r, "disconnect", rc);
 		x->disconnect_rc = rc;
@@ -612,6 +622,7 @@ static void peripheral_session(long k, int how, struct report *r)
 			for (unsigned t = 0; t < wait && !x->ind_done; t += 100)
 				fake_run(x->fh.f, 100);
 			note(r, "confirmed", !x->ind_done ? BH_EBUSY : x->ind_status);
+			link_ends(x);
 			r->notifications = x->ind_done && x->ind_status == BH_OK;
 		}
 	}
