@@ -38,6 +38,12 @@ static void on_lost(void *ctx, bh_status why)
 	struct bh_host *h = ctx;
 	host_log(h, BH_LOG_ERROR, "transport %s lost: %s", bh_transport_name(h->transport),
 		 bh_strerror(why));
+	/* A dead transport is read no more (bh_transport_process does
+	 * nothing): its descriptors, still watched, would be ready on every
+	 * pass (end of file, POLLHUP) and the loop would spin. */
+	for (int i = 0; i < h->n_transport_fds; i++)
+		bh_loop_unwatch(h->loop, h->transport_fds[i]);
+	h->n_transport_fds = 0;
 	host_chipset_lost(h, why);
 	if (h->hci)
 		bh_hci_on_transport_lost(h->hci);

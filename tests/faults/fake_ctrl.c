@@ -49,6 +49,11 @@ struct fake {
 	bool accept_connects, att_wrote;
 	unsigned att_confirms;
 	bool silent;
+	/* FAKE_ACL_LOST / FAKE_ACL_LOST_IN fired: the next ACL packet from /
+	 * to the host is lost; what was lost (fake_lost_att). */
+	bool lose_out, lose_in, lost_from_host;
+	int lost_op;
+	unsigned att_rx;
 	/* A Bluetooth 5 profile (fake_set_answer, fake_set_async,
 	 * fake_set_remote_features) and what ACL packets looked like. */
 	struct { uint16_t op; uint8_t len; uint8_t rp[66]; } over[8];
@@ -98,7 +103,7 @@ static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 
 static int send_all(struct fake *f, const uint8_t *p, size_t n)
 {
-	if (f->fd < 0)
+	if (f->fd < 0 || f->silent)
 		return -1;
 	while (n) {
 		ssize_t k = f->pty ? write(f->fd, p, n) : send(f->fd, p, n, MSG_NOSIGNAL);
@@ -146,10 +151,15 @@ static void fire(struct fake *f, uint16_t handle);
 
 /* fake_fault_after: true when this packet is the one (it is not seen).
  * FAKE_DROP waits for a command: a lost ACL packet would only leave a
- * request to its 30 s ATT timeout. */
+ * request to its 30 s ATT timeout (FAKE_ACL_LOST does that). The ACL kinds
+ * count ACL packets only, and fire on the packet, which on_acl then
+ * acknowledges (and loses, or serves). */
 static bool packet_fault(struct fake *f, bool cmd)
 {
 	if (f->fault_after < 0)
+		return false;
+	bool acl_kind = f->fault == FAKE_ACL_LOST || f->fault == FAKE_ACL_LOST_IN;
+	if (acl_kind && cmd)
 		return false;
 	if (f->fault_after > 0) {
 		f->fault_after--;
@@ -163,7 +173,7 @@ static bool packet_fault(struct fake *f, bool cmd)
 		return false;
 	}
 	fire(f, f->fault_handle);
-	return true;
+	return !acl_kind;
 }
 
 static void on_command(struct fake *f, const uint8_t *p, size_t len)
@@ -239,6 +249,8 @@ static void queue_frame(struct fake *f, uint16_t handle, const uint8_t *fr, size
 		fire(f, handle);
 		return;
 	}
+	if (le16(fr + 2) == 0x0004)
+		f->att_rx++;
 	if (autoreply(f, handle, fr, len) || f->q_count == FAKE_QLEN)
 		return;
 	struct fake_frame *q = &f->q[f->q_count++];
@@ -257,6 +269,18 @@ static void on_acl(struct fake *f, const uint8_t *p, size_t len)
 		return;
 	uint8_t nocp[5] = { 1, (uint8_t)hf, (uint8_t)((hf >> 8) & 0x0f), 1, 0 };
 	fake_event(f, 0x13, nocp, 5); /* the buffer is free again at once */
+	if (f->lose_out) {
+		/* Lost over the air: a frame it started or continued is gone. */
+		f->lose_out = false;
+		f->lost_from_host = true;
+		unsigned pb = (hf >> 12) & 3;
+		if (pb != 1 && len >= 9 && dlen >= 5 && le16(p + 6) == 0x0004)
+			f->lost_op = p[8];
+		else if (pb == 1 && f->frag_active && f->frag_len >= 5 && le16(f->frag + 2) == 4)
+			f->lost_op = f->frag[4];
+		f->frag_active = false;
+		return;
+	}
 	f->acl_packets++;
 	if (dlen > f->acl_max)
 		f->acl_max = (unsigned)dlen;
@@ -335,6 +359,7 @@ struct fake *fake_new(void)
 	if (!f)
 		return NULL;
 	f->fault_after = -1;
+	f->lost_op = -1;
 	f->fd = -1;
 	strcpy(f->dir, "/tmp/blehost-fake-XXXXXX");
 	if (!mkdtemp(f->dir)) {
@@ -361,6 +386,7 @@ struct fake *fake_new_pty(const char *kind, const char *opts)
 	if (!f)
 		return NULL;
 	f->fault_after = -1;
+	f->lost_op = -1;
 	f->lfd = -1;
 	f->pty = true;
 	f->fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -530,6 +556,22 @@ void fake_fault_on_link_command(struct fake *f, uint16_t opcode, uint16_t handle
 
 bool fake_fired(const struct fake *f) { return f->fired; }
 
+void fake_heal(struct fake *f)
+{
+	f->silent = false;
+	f->lose_out = false;
+	f->lose_in = false;
+}
+
+int fake_lost_att(const struct fake *f, bool *from_host)
+{
+	if (from_host)
+		*from_host = f->lost_from_host;
+	return f->lost_op;
+}
+
+unsigned fake_att_count(const struct fake *f) { return f->att_rx; }
+
 void fake_accept_connects(struct fake *f) { f->accept_connects = true; }
 
 void fake_set_answer(struct fake *f, uint16_t opcode, const void *rp, uint8_t len)
@@ -586,6 +628,10 @@ void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind)
 		fake_event(f, 0x10, &code, 1);
 	} else if (kind == FAKE_SILENCE) {
 		f->silent = true;
+	} else if (kind == FAKE_ACL_LOST) {
+		f->lose_out = true;
+	} else if (kind == FAKE_ACL_LOST_IN) {
+		f->lose_in = true;
 	}
 }
 
@@ -608,6 +654,12 @@ int fake_l2cap_to(struct fake *f, uint16_t handle, uint16_t cid, const uint8_t *
 	uint8_t pkt[5 + 4 + FAKE_FRAME] = { 0x02, (uint8_t)handle, (uint8_t)(0x20 | handle >> 8) };
 	if (len > FAKE_FRAME)
 		return -1;
+	if (f->lose_in && f->fd >= 0 && !f->silent) {
+		f->lose_in = false;
+		f->lost_from_host = false;
+		f->lost_op = cid == 0x0004 && len >= 1 ? payload[0] : -1;
+		return 0; /* sent, and lost on the way */
+	}
 	pkt[3] = (uint8_t)(len + 4);
 	pkt[4] = (uint8_t)((len + 4) >> 8);
 	pkt[5] = (uint8_t)len;

@@ -75,8 +75,14 @@ void fake_att_autoreply_stop(struct fake *f, uint16_t handle);
  * the controller fails with kind. One at a time; fake_fired() says whether
  * it went off. */
 enum fake_fault { FAKE_DISCONNECT = 1, FAKE_CLOSE, FAKE_HWERROR,
-		  FAKE_SILENCE, /* nothing more from the controller, the socket stays open */
-		  FAKE_DROP /* one command is lost: no answer to it, all else goes on */ };
+		  FAKE_SILENCE, /* nothing more from the controller (no events, no
+				 * ACL), the socket stays open: fake_heal ends it */
+		  FAKE_DROP, /* one command is lost: no answer to it, all else goes on */
+		  FAKE_ACL_LOST, /* one ACL packet from the host is lost over the air:
+				  * Number Of Completed Packets for it, but the
+				  * peer (the autoreply server, fake_recv) never
+				  * gets it */
+		  FAKE_ACL_LOST_IN /* the peer's next ACL packet to the host is lost */ };
 void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind);
 void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind);
 /* The same, for a command about a link: a FAKE_DISCONNECT ends `handle`. */
@@ -85,9 +91,21 @@ void fake_fault_on_link_command(struct fake *f, uint16_t opcode, uint16_t handle
 bool fake_fired(const struct fake *f);
 /* The same after n packets from the host (commands and ACL packets,
  * counted from the call): the next one is not seen, the fault happens
- * instead; FAKE_DISCONNECT: it is served, then the link ends. n < 0:
- * none (what has not fired, will not). */
+ * instead; FAKE_DISCONNECT: it is served, then the link ends. The ACL
+ * kinds count ACL packets only: FAKE_ACL_LOST loses the next one,
+ * FAKE_ACL_LOST_IN serves it and loses the peer's next packet to the
+ * host (its answer, if it has one). n < 0: none (what has not fired,
+ * will not). */
 void fake_fault_after(struct fake *f, long n, uint16_t handle, enum fake_fault kind);
+/* The controller works again: it answers (after FAKE_SILENCE) and loses
+ * nothing more (a FAKE_ACL_LOST_IN that fired with no packet yet to lose).
+ * What it lost stays lost. */
+void fake_heal(struct fake *f);
+/* The ATT PDU a FAKE_ACL_LOST or FAKE_ACL_LOST_IN lost: its opcode, and
+ * whether it went from the host (true) or to it. -1: none lost. */
+int fake_lost_att(const struct fake *f, bool *from_host);
+/* ATT PDUs (CID 4, any link) the host sent that reached the peer. */
+unsigned fake_att_count(const struct fake *f);
 /* Does what a fault of this kind does on handle, now. */
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);
 

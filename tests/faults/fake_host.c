@@ -6,6 +6,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "host_internal.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +95,28 @@ void fake_host_start(struct fake_host *fh, const struct bh_host_config *cfg,
 	assert_non_null(fh->h);
 	assert_int_equal(fake_accept(fh->f, fh->loop), 0);
 	assert_int_equal(bh_host_start_sync(fh->h, 3000), 0);
+}
+
+static bh_time_ms vclock(void *ctx) { return ((const struct fake_host *)ctx)->vnow; }
+
+static void vadvance(void *ctx, bh_time_ms to)
+{
+	struct fake_host *fh = ctx;
+	if (to > fh->vnow)
+		fh->vnow = to;
+}
+
+static bh_time_ms tick_due(void *ctx) { return vclock(ctx) + FAKE_HOST_TICK_MS; }
+static void tick_run(void *ctx) { (void)ctx; }
+
+void fake_host_virtual_time(struct fake_host *fh)
+{
+	fh->vnow = bh_monotonic_ms(NULL);
+	bh_loop_set_clock(fh->loop, vclock, fh);
+	bh_loop_set_virtual(fh->loop, vadvance, fh);
+	assert_int_equal(bh_loop_add_source(fh->loop, tick_due, tick_run, fh), 0);
+	fh->h->env.now = vclock;
+	fh->h->env.now_ctx = fh;
 }
 
 void fake_host_fini(struct fake_host *fh)

@@ -25,6 +25,7 @@ struct fake_host {
 	 * `show` or worse. */
 	const char *verbose_env;
 	enum bh_log_level show;
+	bh_time_ms vnow; /* the clock in virtual time (fake_host_virtual_time) */
 };
 
 /* The loop and the fake controller (asserting). Answers may be changed
@@ -38,6 +39,16 @@ void fake_host_events(struct fake_host *fh, struct bh_host_events *ev);
 /* bh_host_new, the fake's accept and bh_host_start_sync (asserting). */
 void fake_host_start(struct fake_host *fh, const struct bh_host_config *cfg,
 		     const struct bh_host_events *ev);
+/* Virtual time for the loop and the host (white box: its env's clock),
+ * after bh_host_new and before anything is armed: the loop never sleeps,
+ * it moves the clock to the next deadline when nothing is ready, at most
+ * FAKE_HOST_TICK_MS at a time, so the fake's waits (fake_run, fake_recv)
+ * last their virtual length even when the host has no timer armed. The
+ * fake controller answers within the callback that reads the host's
+ * packet, so nothing is in flight when the clock moves: ATT's 30 s, a
+ * command timeout or the idle check take no real time. */
+#define FAKE_HOST_TICK_MS 50
+void fake_host_virtual_time(struct fake_host *fh);
 /* The fake first (it watches the host's loop), then the host, the loop. */
 void fake_host_fini(struct fake_host *fh);
 

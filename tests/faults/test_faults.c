@@ -19,6 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,13 @@ static void expect_transport_lost(struct fx *x)
 	assert_int_equal(x->fh.fatal, 1);
 	assert_int_equal(x->fh.last_fatal, BH_ETRANSPORT);
 	assert_null(bh_host_gattc(x->fh.h, FAKE_CONN_HANDLE));
+	/* The dead transport is watched no more: its descriptor, at end of
+	 * file, would be ready on every pass and the loop would spin (100 %
+	 * CPU in real time, no time passing in virtual time). Nothing of the
+	 * loop's is ready now. */
+	struct pollfd fds[64];
+	int n = bh_loop_pollfds(x->fh.loop, fds, 64);
+	assert_int_equal(poll(fds, (nfds_t)n, 0), 0);
 }
 
 static void transport_closed_during_discovery(void **state)

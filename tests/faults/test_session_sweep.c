@@ -2,10 +2,24 @@
  * 'faults'): each allocation the session makes fails (tests/harness/
  * fail_alloc.h), alone and with every later one; or, at each packet the
  * host sends, the controller ends the link, closes the transport, reports
- * a Hardware Error or loses that command (fake_fault_after). Each run is
- * a child process of its own under a 20 s alarm, so a crash or a hang is
- * reported with the step that caused it. A sweep ends at the first run
- * in which nothing was injected.
+ * a Hardware Error, loses that command or goes silent (no events, no ACL,
+ * its socket open: fake_heal ends it); or, at each ACL packet the host
+ * sends, that packet is lost over the air (Number Of Completed Packets
+ * for it all the same), or the peer's next packet to the host is
+ * (fake_fault_after). Each run is a child process of its own under a
+ * 20 s alarm, so a crash or a hang is reported with the step that caused
+ * it; runs are in virtual time (fake_host_virtual_time). A sweep ends at
+ * the first run in which nothing was injected.
+ *
+ * A silent controller is found: every call returns, and once they have,
+ * the host reports itself fatal within 9 s (idle check or a command's
+ * timeout, then the unanswered Reset; architecture.md), unless its
+ * bring-up already failed. A lost ATT request, response, indication or
+ * confirmation is a transaction the host waits out (Vol 3, Part F,
+ * 3.3.3): a call returns BH_ETIMEDOUT, the timeout is logged, no ATT PDU
+ * goes out after it, and the host itself ends the link (Disconnect,
+ * 0x13); a call times out for nothing else. Both then go on as below:
+ * the controller works again, the host serves (or a fresh one does).
  *
  * As central, against the fake controller's own little ATT server: the
  * host's bring-up, a connection, MTU exchange, discovery, a read, a
@@ -20,7 +34,8 @@
  * works again is started again by the same host; links lost with a
  * controller that was reset end with events.disconnected.
  *
- * As peripheral, the fake a central asking the host's GATT server: every
+ * As peripheral, the fake a central asking the host's GATT server, then
+ * a notification and an indication, which the fake confirms: every
  * request gets its answer, late if memory was short (a failed controller
  * may lose it), and a link the host took still answers a read once memory
  * is back, else a new link does. */
@@ -52,7 +67,8 @@ static const bh_addr fake_peer = { BH_ADDR_PUBLIC, { 0x11, 0x22, 0x33, 0x44, 0x5
 /* What a child tells its parent (shared memory). */
 struct report {
 	unsigned failures; /* allocations failed during the session */
-	unsigned notifications; /* delivered to the application */
+	unsigned notifications; /* delivered to the application (peripheral:
+				 * its indication confirmed) */
 	int ok;            /* 1: every check held */
 	char why[240];
 	char steps[1024]; /* each step's status, for the verbose listing */
@@ -61,7 +77,38 @@ struct report {
 struct fx {
 	struct fake_host fh; /* first: the events' ctx */
 	unsigned notifications;
+	unsigned att_timeouts; /* ATT's "transaction timeout" logged */
+	/* The first call that returned BH_ETIMEDOUT, and the ATT PDUs the
+	 * peer had got by then; what the session's own disconnect said. */
+	const char *timed_out;
+	unsigned att_then;
+	int disconnect_rc; /* BH_ENOTFOUND: the session made none */
+	/* The peripheral's indication: done (events.indication_done), how. */
+	unsigned ind_done;
+	bh_status ind_status;
 };
+
+static void ev_indication_done(void *ctx, uint16_t conn, uint16_t vh, bh_status st)
+{
+	struct fx *x = ctx;
+	(void)conn;
+	(void)vh;
+	x->ind_done++;
+	x->ind_status = st;
+	if (st == BH_ETIMEDOUT && !x->timed_out) {
+		x->timed_out = "indicate";
+		x->att_then = fake_att_count(x->fh.f);
+	}
+}
+
+static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
+{
+	struct fx *x = ctx;
+	if (strstr(msg, "ATT transaction timeout"))
+		x->att_timeouts++;
+	if (lvl <= x->fh.show || getenv(x->fh.verbose_env))
+		fprintf(stderr, "  [host %s] %s\n", layer, msg);
+}
 
 static void ev_notification(void *ctx, uint16_t conn, uint16_t vh, const uint8_t *v, size_t n,
 			    bool indication)
@@ -82,6 +129,17 @@ static void note(struct report *r, const char *name, int rc)
 		 rc ? bh_strerror(rc) : "ok");
 }
 
+/* A call of the central's session: noted, and the first to time out
+ * remembered with what the peer had got by then. */
+static void step(struct fx *x, struct report *r, const char *name, int rc)
+{
+	note(r, name, rc);
+	if (rc == BH_ETIMEDOUT && !x->timed_out) {
+		x->timed_out = name;
+		x->att_then = fake_att_count(x->fh.f);
+	}
+}
+
 /* Handle Value Notification of the fake server's value 0x0003. */
 static void send_notification(struct fx *x)
 {
@@ -98,7 +156,8 @@ static bool read_works(struct fx *x, uint16_t conn)
 	       !memcmp(v, "ok", 2);
 }
 
-static struct fx *fx_new(void)
+/* virt: in virtual time (fake_host_virtual_time). */
+static struct fx *fx_new(bool virt)
 {
 	struct fx *x = calloc(1, sizeof(*x));
 	if (!x)
@@ -109,12 +168,17 @@ static struct fx *fx_new(void)
 	struct bh_host_events ev;
 	fake_host_events(&x->fh, &ev);
 	ev.notification = ev_notification;
+	ev.log = ev_log;
+	ev.indication_done = ev_indication_done;
+	x->disconnect_rc = BH_ENOTFOUND;
 	char err[256] = "";
 	x->fh.h = bh_host_new(&cfg, &ev, err, sizeof(err));
 	if (!x->fh.h || fake_accept(x->fh.f, x->fh.loop) != 0) {
 		fprintf(stderr, "host: %s\n", err);
 		exit(3);
 	}
+	if (virt)
+		fake_host_virtual_time(&x->fh);
 	fake_accept_connects(x->fh.f);
 	return x;
 }
@@ -122,7 +186,7 @@ static struct fx *fx_new(void)
 /* A fresh host on a fresh controller: up, connected, read. */
 static bool fresh_host_works(void)
 {
-	struct fx *y = fx_new();
+	struct fx *y = fx_new(false);
 	uint16_t conn = 0;
 	bool ok = bh_host_start_sync(y->fh.h, 3000) == BH_OK &&
 		  bh_host_connect_sync(y->fh.h, &fake_peer, 2000, &conn) == BH_OK && read_works(y, conn);
@@ -179,13 +243,27 @@ static void serves_again(struct fx *x, bool central, struct report *r)
 enum { HOW_OOM_FROM, HOW_OOM_ALONE, HOW_FAULT };
 
 static const char *const how_name[] = { "", " alone", " link lost", " transport closed",
-					" hardware error", " silence", " command lost" };
+					" hardware error", " silence", " command lost",
+					" ACL lost", " ACL to the host lost" };
+
+/* The fault a plan injects (0: memory). */
+static enum fake_fault fault_of(int how)
+{
+	return how >= HOW_FAULT ? (enum fake_fault)(how - HOW_FAULT + FAKE_DISCONNECT) : 0;
+}
+
+/* Every plan runs in virtual time (fake_host_virtual_time): ATT's 30 s,
+ * command timeouts and the idle check take no real time, and a loop that
+ * spins (a descriptor ready for ever) stops time, so the run hangs and
+ * is reported. SESSION_SWEEP_REAL_TIME set: on the real clock, as before
+ * session 18 (about 45 s for the other plans; the silence and lost-ACL
+ * plans need virtual time, as ATT's 30 s outlasts a run's alarm). */
+static bool virtual_time(void) { return !getenv("SESSION_SWEEP_REAL_TIME"); }
 
 static void inject(struct fx *x, long k, int how)
 {
 	if (how >= HOW_FAULT) {
-		fake_fault_after(x->fh.f, k, FAKE_CONN_HANDLE,
-				 (enum fake_fault)(how - HOW_FAULT + FAKE_DISCONNECT));
+		fake_fault_after(x->fh.f, k, FAKE_CONN_HANDLE, fault_of(how));
 		return;
 	}
 	failures = 0;
@@ -200,6 +278,7 @@ static unsigned injected(struct fx *x, int how)
 	if (how >= HOW_FAULT) {
 		bool fired = fake_fired(x->fh.f);
 		fake_fault_after(x->fh.f, -1, 0, 0);
+		fake_heal(x->fh.f);
 		return fired;
 	}
 	fail_after = -1;
@@ -207,9 +286,90 @@ static unsigned injected(struct fx *x, int how)
 	return failures;
 }
 
+/* After a call timed out, time for the host to end the link by itself
+ * (its Disconnect may wait for a command credit: within a command
+ * timeout), before the session goes on. */
+static void link_ends(struct fx *x)
+{
+	for (int t = 0; x->timed_out && t < 2000 && x->fh.connected > x->fh.disconnected; t += 100)
+		fake_run(x->fh.f, 100);
+}
+
+/* An ATT PDU whose loss leaves the host waiting for an answer (Vol 3,
+ * Part F, 3.4.8): a request or an indication it sent, a response or a
+ * confirmation it was sent. */
+static bool att_owed(int op, bool from_host)
+{
+	static const uint8_t req[] = { 0x02, 0x04, 0x06, 0x08, 0x0a, 0x0c, 0x0e,
+				       0x10, 0x12, 0x16, 0x18, 0x20, 0x1d };
+	static const uint8_t rsp[] = { 0x01, 0x03, 0x05, 0x07, 0x09, 0x0b, 0x0d,
+				       0x0f, 0x11, 0x13, 0x17, 0x19, 0x21, 0x1e };
+	if (op < 0)
+		return false;
+	return memchr(from_host ? req : rsp, op, from_host ? sizeof(req) : sizeof(rsp)) != NULL;
+}
+
+/* What a lost ACL packet must lead to, and a silent controller: false
+ * with r->why when it did not. started: the host's bring-up succeeded
+ * (else it said it failed). */
+static bool fault_checks(struct fx *x, int how, bool started, struct report *r)
+{
+	enum fake_fault kind = fault_of(how);
+	if (!fake_fired(x->fh.f))
+		return true;
+	if (kind == FAKE_SILENCE && started) {
+		/* Whatever was pending has ended by now (every call returned):
+		 * the idle check or a command's timeout finds the controller
+		 * silent, and the Reset that is not answered either makes it
+		 * fatal, within 9 s (architecture.md). */
+		for (int t = 0; t < 9000 + 1000 && !x->fh.fatal; t += 100)
+			fake_run(x->fh.f, 100);
+		if (!x->fh.fatal) {
+			snprintf(r->why, sizeof(r->why), "a silent controller went unnoticed for 10 s");
+			return false;
+		}
+		return true;
+	}
+	if (kind != FAKE_ACL_LOST && kind != FAKE_ACL_LOST_IN)
+		return true;
+	bool from_host = false;
+	int op = fake_lost_att(x->fh.f, &from_host);
+	bool owed = att_owed(op, from_host);
+	const char *dir = from_host ? "from" : "to";
+	if (owed && !x->timed_out) {
+		snprintf(r->why, sizeof(r->why), "ATT 0x%02x %s the host lost, no call timed out", op,
+			 dir);
+	} else if (!owed && x->timed_out) {
+		snprintf(r->why, sizeof(r->why), "%s timed out with nothing owed lost (0x%02x %s)",
+			 x->timed_out, op & 0xff, dir);
+	} else if (owed && !x->att_timeouts) {
+		/* Vol 3, Part F, 3.3.3: the transaction failed, and the
+		 * higher layers are told. */
+		snprintf(r->why, sizeof(r->why), "no ATT transaction timeout reported");
+	} else if (owed && fake_att_count(x->fh.f) != x->att_then) {
+		/* No more ATT PDUs on this bearer. */
+		snprintf(r->why, sizeof(r->why), "ATT PDUs sent after %s timed out", x->timed_out);
+	} else if (owed) {
+		/* The host ends the link whose bearer died (0x13), by itself:
+		 * the session's own disconnect finds it gone. */
+		uint8_t p[3] = { 0 };
+		bool ended = fake_cmd_count(x->fh.f, 0x0406) == 1 &&
+			     fake_last_cmd(x->fh.f, 0x0406, p, 3) == 3 && p[0] == 0x40 &&
+			     p[1] == 0x00 && p[2] == 0x13 && x->disconnect_rc != BH_OK &&
+			     x->fh.disconnected >= 1;
+		if (!ended)
+			snprintf(r->why, sizeof(r->why), "the link was not torn down after %s timed out",
+				 x->timed_out);
+		return ended;
+	} else {
+		return true;
+	}
+	return false;
+}
+
 static void session(long k, int how, struct report *r)
 {
-	struct fx *x = fx_new();
+	struct fx *x = fx_new(virtual_time());
 	uint16_t conn = 0, mtu = 0;
 	bool up = false;
 	inject(x, k, how);
@@ -224,26 +384,31 @@ static void session(long k, int how, struct report *r)
 	bool handed_out_unheld = false, indicated = false;
 	if (up) {
 		rc = bh_host_exchange_mtu_sync(x->fh.h, conn, &mtu);
-		note(r, "mtu", rc);
+		step(x, r, "mtu", rc);
 		handed_out_unheld = rc == BH_ENOTFOUND;
-		note(r, "discover", bh_host_discover_sync(x->fh.h, conn));
+		step(x, r, "discover", bh_host_discover_sync(x->fh.h, conn));
 		uint8_t v[16];
 		size_t n = 0;
-		note(r, "read", bh_host_read_sync(x->fh.h, conn, 3, v, sizeof(v), &n));
-		note(r, "write", bh_host_write_sync(x->fh.h, conn, 3, (const uint8_t *)"w", 1, true));
-		note(r, "subscribe", bh_host_subscribe_sync(x->fh.h, conn, 3, false));
+		step(x, r, "read", bh_host_read_sync(x->fh.h, conn, 3, v, sizeof(v), &n));
+		step(x, r, "write", bh_host_write_sync(x->fh.h, conn, 3, (const uint8_t *)"w", 1, true));
+		step(x, r, "subscribe", bh_host_subscribe_sync(x->fh.h, conn, 3, false));
 		send_notification(x);
 		static const uint8_t ind[] = { 0x1d, 0x03, 0x00, 0x43 };
 		fake_l2cap(x->fh.f, 4, ind, sizeof(ind));
 		/* A controller that failed may have lost it, or its answer. */
 		indicated = how < HOW_FAULT;
 		fake_run(x->fh.f, 3 * BH_ATT_RETRY_MS);
+		link_ends(x);
 		rc = bh_host_disconnect_sync(x->fh.h, conn, 0x13, 2000);
 		note(r, "disconnect", rc);
+		x->disconnect_rc = rc;
 		up = false;
 	}
+	bool held = fault_checks(x, how, started, r);
 	r->failures = injected(x, how);
 	r->notifications = x->notifications;
+	if (!held)
+		goto out;
 
 	/* Memory is back (the controller works again): the host serves
 	 * again, or said it cannot. */
@@ -324,7 +489,10 @@ static pid_t start_run(session_fn run, long k, int how, struct report *r)
 
 static void sweep(session_fn run, int how)
 {
-	const char *what = how < HOW_FAULT ? "allocation" : "packet";
+	enum fake_fault kind = fault_of(how);
+	const char *what = how < HOW_FAULT ? "allocation"
+			   : kind == FAKE_ACL_LOST || kind == FAKE_ACL_LOST_IN ? "ACL packet"
+									     : "packet";
 	struct report *rs = mmap(NULL, SWEEP_BATCH * sizeof(*rs), PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(rs != MAP_FAILED);
@@ -363,8 +531,8 @@ static void sweep(session_fn run, int how)
 	 * notification. (A lost command waits for the next command: a
 	 * peripheral's session has few.) */
 	assert_true(k > (how == HOW_FAULT + FAKE_DROP - 1 ? 0 : 5));
-	if (run == session)
-		assert_int_equal(last->notifications, 1);
+	/* (The peripheral's: its indication confirmed.) */
+	assert_int_equal(last->notifications, 1);
 	print_message("  %ld %ss\n", k, what);
 	munmap(rs, SWEEP_BATCH * sizeof(*rs));
 }
@@ -373,7 +541,8 @@ static void sweep(session_fn run, int how)
  * GATT server ---- */
 
 static const struct bh_gatt_chr_def hr_chr[] = {
-	{ .uuid = BH_UUID16_INIT(0x2a37), .props = BH_GATT_CHR_READ | BH_GATT_CHR_NOTIFY,
+	{ .uuid = BH_UUID16_INIT(0x2a37),
+	  .props = BH_GATT_CHR_READ | BH_GATT_CHR_NOTIFY | BH_GATT_CHR_INDICATE,
 	  .initial = "hr", .initial_len = 2 },
 };
 static const struct bh_gatt_svc_def hr_svc = { .uuid = BH_UUID16_INIT(0x180d), .chrs = hr_chr,
@@ -404,7 +573,7 @@ static int ask(struct fx *x, const uint8_t *req, size_t len, unsigned ms)
 
 static void peripheral_session(long k, int how, struct report *r)
 {
-	struct fx *x = fx_new();
+	struct fx *x = fx_new(virtual_time());
 	assert_int_equal(bh_gatts_add_services(bh_host_gatt_server(x->fh.h), &hr_svc, 1), BH_OK);
 	assert_int_equal(bh_host_start_sync(x->fh.h, 3000), BH_OK);
 	uint16_t vh = bh_gatts_value_handle(bh_host_gatt_server(x->fh.h), &hr_chr[0]);
@@ -418,7 +587,7 @@ static void peripheral_session(long k, int how, struct report *r)
 		{ "services", { 0x10, 0x01, 0x00, 0xff, 0xff, 0x00, 0x28 }, 7 },
 		{ "chrs", { 0x08, 0x01, 0x00, 0xff, 0xff, 0x03, 0x28 }, 7 },
 		{ "read", { 0x0a, lo, hi }, 3 },
-		{ "subscribe", { 0x12, (uint8_t)(lo + 1), hi, 0x01, 0x00 }, 5 },
+		{ "subscribe", { 0x12, (uint8_t)(lo + 1), hi, 0x03, 0x00 }, 5 },
 	};
 	inject(x, k, how);
 	bool answered = true;
@@ -434,8 +603,34 @@ static void peripheral_session(long k, int how, struct report *r)
 	if (x->fh.connected > x->fh.disconnected)
 		note(r, "notify", bh_gatts_notify(bh_host_gatt_server(x->fh.h), x->fh.conn, vh, "n", 1,
 						  NULL));
+	if (x->fh.connected > x->fh.disconnected) {
+		/* The host's own transaction: an indication, which the fake
+		 * confirms (Vol 3, Part F, 3.4.7.2-3); lost, it is the host
+		 * that waits out ATT's 30 s. */
+		int rc = bh_gatts_indicate(bh_host_gatt_server(x->fh.h), x->fh.conn, vh, "i", 1);
+		note(r, "indicate", rc);
+		if (rc == BH_OK) {
+			uint8_t pdu[64];
+			bool got = false; /* (what else comes is the notification) */
+			for (unsigned t = 0; t < 500 && !got && !x->ind_done; t += 20)
+				got = fake_recv(x->fh.f, 4, pdu, sizeof(pdu), 20) > 0 && pdu[0] == 0x1d;
+			if (got) {
+				static const uint8_t cfm[] = { 0x1e };
+				fake_l2cap(x->fh.f, 4, cfm, 1);
+			}
+			unsigned wait = virtual_time() ? BH_ATT_TIMEOUT_MS + 1000 : 500;
+			for (unsigned t = 0; t < wait && !x->ind_done; t += 100)
+				fake_run(x->fh.f, 100);
+			note(r, "confirmed", !x->ind_done ? BH_EBUSY : x->ind_status);
+			link_ends(x);
+			r->notifications = x->ind_done && x->ind_status == BH_OK;
+		}
+	}
 	fake_run(x->fh.f, 20);
+	bool held = fault_checks(x, how, true, r);
 	r->failures = injected(x, how);
+	if (!held)
+		goto out;
 
 	/* Memory is back: the answer owed comes (the bearer tries it again),
 	 * and the link, if the host took it, is served. */
@@ -455,6 +650,7 @@ static void peripheral_session(long k, int how, struct report *r)
 		fake_run(x->fh.f, 3 * 100);
 		serves_again(x, false, r);
 	}
+out:
 	fake_host_fini(&x->fh);
 	free(x);
 }
@@ -465,7 +661,7 @@ static void peripheral_session(long k, int how, struct report *r)
 static void refused_handle_reused(void **state)
 {
 	(void)state;
-	struct fx *x = fx_new();
+	struct fx *x = fx_new(false);
 	assert_int_equal(bh_host_start_sync(x->fh.h, 3000), BH_OK);
 	fail_after = 0; /* every allocation fails from here */
 	assert_int_equal(fake_connect(x->fh.f, false), 0);
@@ -513,6 +709,10 @@ int main(void)
 		       r.why, r.steps);
 		return r.ok ? 0 : 1;
 	}
+	/* SESSION_SWEEP_PLAN=pattern: the plans whose names match (cmocka's
+	 * filter, '*' and '?'). */
+	if (getenv("SESSION_SWEEP_PLAN"))
+		cmocka_set_test_filter(getenv("SESSION_SWEEP_PLAN"));
 	static const struct plan plans[] = {
 		{ session, HOW_OOM_FROM },
 		{ session, HOW_OOM_ALONE },
@@ -520,12 +720,18 @@ int main(void)
 		{ session, HOW_FAULT + FAKE_CLOSE - 1 },
 		{ session, HOW_FAULT + FAKE_HWERROR - 1 },
 		{ session, HOW_FAULT + FAKE_DROP - 1 },
+		{ session, HOW_FAULT + FAKE_SILENCE - 1 },
+		{ session, HOW_FAULT + FAKE_ACL_LOST - 1 },
+		{ session, HOW_FAULT + FAKE_ACL_LOST_IN - 1 },
 		{ peripheral_session, HOW_OOM_FROM },
 		{ peripheral_session, HOW_OOM_ALONE },
 		{ peripheral_session, HOW_FAULT + FAKE_DISCONNECT - 1 },
 		{ peripheral_session, HOW_FAULT + FAKE_CLOSE - 1 },
 		{ peripheral_session, HOW_FAULT + FAKE_HWERROR - 1 },
 		{ peripheral_session, HOW_FAULT + FAKE_DROP - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_SILENCE - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_ACL_LOST - 1 },
+		{ peripheral_session, HOW_FAULT + FAKE_ACL_LOST_IN - 1 },
 	};
 #define PLAN(name, i) { name, sweep_plan, NULL, NULL, (void *)&plans[i] }
 	const struct CMUnitTest tests[] = {
@@ -535,13 +741,19 @@ int main(void)
 		PLAN("central_transport_closed_at_each_packet", 3),
 		PLAN("central_hardware_error_at_each_packet", 4),
 		PLAN("central_command_lost_at_each_packet", 5),
+		PLAN("central_silence_at_each_packet", 6),
+		PLAN("central_acl_lost_at_each_acl_packet", 7),
+		PLAN("central_acl_to_host_lost_at_each_acl_packet", 8),
 		cmocka_unit_test(refused_handle_reused),
-		PLAN("peripheral_out_of_memory_from_each", 6),
-		PLAN("peripheral_out_of_memory_each_once", 7),
-		PLAN("peripheral_link_lost_at_each_packet", 8),
-		PLAN("peripheral_transport_closed_at_each_packet", 9),
-		PLAN("peripheral_hardware_error_at_each_packet", 10),
-		PLAN("peripheral_command_lost_at_each_packet", 11),
+		PLAN("peripheral_out_of_memory_from_each", 9),
+		PLAN("peripheral_out_of_memory_each_once", 10),
+		PLAN("peripheral_link_lost_at_each_packet", 11),
+		PLAN("peripheral_transport_closed_at_each_packet", 12),
+		PLAN("peripheral_hardware_error_at_each_packet", 13),
+		PLAN("peripheral_command_lost_at_each_packet", 14),
+		PLAN("peripheral_silence_at_each_packet", 15),
+		PLAN("peripheral_acl_lost_at_each_acl_packet", 16),
+		PLAN("peripheral_acl_to_host_lost_at_each_acl_packet", 17),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

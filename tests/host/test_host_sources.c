@@ -15,7 +15,11 @@
  * - An EATT bearer's source (host_eatt.c): the peer's request was
  *   answered (the channel exists at L2CAP), then the bearer is refused
  *   and its channel closed with a Disconnection Request; the link stays,
- *   and the next request, memory back, opens a bearer. */
+ *   and the next request, memory back, opens a bearer.
+ * - The same as central, on the channels the host asked for itself when
+ *   the link was encrypted: of the two the peer accepts, the first
+ *   becomes a bearer, the second's source cannot be added; that channel
+ *   alone is closed, the link and the first bearer stay. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -151,10 +155,15 @@ static const bh_addr fake_peer = { BH_ADDR_PUBLIC, { 0x11, 0x22, 0x33, 0x44, 0x5
 static const uint8_t ltk_rand[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 #define LTK_EDIV 0x1234
 
-/* A bond with the fake's peer in which we are the peripheral: the link
- * encrypts from it when the peer asks (LE Long Term Key Request). */
+/* A bond with the fake's peer: as peripheral the link encrypts from it
+ * when the peer asks (LE Long Term Key Request), as central the host
+ * encrypts with it (LE Enable Encryption). */
 static void make_store(char *store, char *hash)
 {
+	if (*store) /* an earlier test's */
+		fake_host_remove_dir(store);
+	if (*hash)
+		fake_host_remove_dir(hash);
 	strcpy(store, "/tmp/bh-host-sources-XXXXXX");
 	strcpy(hash, "/tmp/bh-host-sources-hash-XXXXXX");
 	assert_non_null(mkdtemp(store));
@@ -169,6 +178,7 @@ static void make_store(char *store, char *hash)
 	b.peripheral_ltk.ediv = LTK_EDIV;
 	memcpy(b.peripheral_ltk.rand, ltk_rand, 8);
 	memset(b.peripheral_ltk.ltk, 0x42, 16);
+	b.central_ltk = b.peripheral_ltk;
 	assert_int_equal(bh_bond_store_save(st, &b), BH_OK);
 	bh_bond_store_close(st);
 }
@@ -292,6 +302,93 @@ static void eatt_source_fails(void **state)
 	fake_host_fini(&fh);
 }
 
+/* The host, central, encrypts the link with the bond. */
+static void connect_encrypted_central(struct fake_host *fh)
+{
+	assert_int_equal(fake_connect_handle(fh->f, LINK, true), 0);
+	for (int i = 0; i < 200 && !fh->connected; i++)
+		fake_run(fh->f, 5);
+	assert_int_equal(fh->connected, 1);
+	assert_int_equal(bh_smp_request_security(bh_host_smp(fh->h), LINK, BH_SEC_ENCRYPTED), 0);
+	/* LE Enable Encryption (Vol 4, Part E, 7.8.24): Command Status by the
+	 * fake, then Encryption Change (7.7.8): on. */
+	for (int i = 0; i < 200 && !fake_cmd_count(fh->f, 0x2019); i++)
+		fake_run(fh->f, 5);
+	assert_int_equal(fake_cmd_count(fh->f, 0x2019), 1);
+	uint8_t ec[4] = { 0x00, (uint8_t)LINK, LINK >> 8, 0x01 };
+	assert_int_equal(fake_event(fh->f, 0x08, ec, sizeof(ec)), 0);
+	for (int i = 0; i < 200; i++) {
+		if (bh_smp_security(bh_host_smp(fh->h), LINK).level >= BH_SEC_ENCRYPTED)
+			break;
+		fake_run(fh->f, 5);
+	}
+	assert_true(bh_smp_security(bh_host_smp(fh->h), LINK).level >= BH_SEC_ENCRYPTED);
+}
+
+static void eatt_central_source_fails(void **state)
+{
+	(void)state;
+#ifndef WITH_EATT
+	skip(); /* -Dl2cap_coc=false: no bearer can open */
+#endif
+	size_t size16 = table16_size();
+	make_store(store, hash);
+	struct fake_host fh;
+	fake_host_init(&fh, "HOST_SOURCES_VERBOSE", BH_LOG_ERROR);
+	struct bh_host_config cfg;
+	fake_host_config(&fh, &cfg, 12);
+	cfg.store_dir = store;
+	cfg.db_hash_dir = hash;
+	cfg.eatt_bearers = 2;
+	struct bh_host_events ev;
+	fake_host_events(&fh, &ev);
+	/* 5, the transport's and the stack's make 7: the first bearer's is the
+	 * 8th, the second's the 9th. */
+	add_dummies(fh.loop, 5);
+	fake_host_start(&fh, &cfg, &ev);
+	connect_encrypted_central(&fh);
+
+	/* L2CAP_CREDIT_BASED_CONNECTION_REQ for EATT, two Source CIDs (Vol 3,
+	 * Part A, 4.25; Part G, 5.3.2). */
+	uint8_t req[64];
+	int n = fake_recv(fh.f, 0x0005, req, sizeof(req), 2000);
+	assert_int_equal(n, 4 + 8 + 2 * 2);
+	assert_int_equal(req[0], 0x17);
+	assert_int_equal(req[4] | req[5] << 8, EATT_SPSM);
+	uint16_t scid[2] = { (uint16_t)(req[12] | req[13] << 8), (uint16_t)(req[14] | req[15] << 8) };
+	/* L2CAP_CREDIT_BASED_CONNECTION_RSP (4.26): both accepted, MTU 64,
+	 * MPS 64, 10 credits, result 0, our CIDs 0x0050 and 0x0051. */
+	const uint8_t rsp[] = { 0x18, req[1], 12, 0, 64, 0, 64, 0, 10, 0, 0, 0, 0x50, 0, 0x51, 0 };
+	failures = 0;
+	fail_size = size16;
+	assert_int_equal(fake_l2cap_to(fh.f, LINK, 0x0005, rsp, sizeof(rsp)), 0);
+	fake_run(fh.f, 20);
+	fail_size = 0;
+	assert_int_equal(failures, 1);
+
+	/* The first is a bearer; the second is closed: L2CAP_DISCONNECTION_REQ
+	 * (4.6), its DCID ours, its SCID the host's. */
+	struct bh_host_eatt_info info;
+	assert_int_equal(bh_host_eatt_info(fh.h, LINK, &info), 0);
+	assert_int_equal(info.bearers, 1);
+	assert_int_equal(info.b[0].cid, scid[0]);
+	uint8_t dr[64];
+	n = fake_recv(fh.f, 0x0005, dr, sizeof(dr), 2000);
+	assert_int_equal(n, 8);
+	assert_int_equal(dr[0], 0x06);
+	assert_int_equal(dr[4] | dr[5] << 8, 0x0051);
+	assert_int_equal(dr[6] | dr[7] << 8, scid[1]);
+	uint8_t drsp[8] = { 0x07, dr[1], 4, 0, dr[4], dr[5], dr[6], dr[7] };
+	assert_int_equal(fake_l2cap_to(fh.f, LINK, 0x0005, drsp, sizeof(drsp)), 0);
+	fake_run(fh.f, 20);
+	assert_int_equal(fake_recv(fh.f, 0x0005, dr, sizeof(dr), 100), -1); /* nothing more */
+	assert_int_equal(fh.disconnected, 0);
+	assert_int_equal(bh_host_eatt_info(fh.h, LINK, &info), 0);
+	assert_int_equal(info.bearers, 1);
+	assert_int_equal(info.b[0].cid, scid[0]);
+	fake_host_fini(&fh);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -310,6 +407,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chipset_source_fails),
 		cmocka_unit_test(eatt_source_fails),
+		cmocka_unit_test(eatt_central_source_fails),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	if (*store)
