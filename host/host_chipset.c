@@ -52,20 +52,32 @@ static int load(void *ctx, const char *name, uint8_t **data, size_t *len, char *
 {
 	struct bh_host *h = ctx;
 	const char *env = getenv("BLEHOST_FIRMWARE_PATH");
-	char dirs[1024];
-	snprintf(dirs, sizeof(dirs), "%s%s/lib/firmware", env && *env ? env : "",
-		 env && *env ? ":" : "");
+	if (!env)
+		env = "";
+	/* Sized to the list, so no directory is cut short into another one. */
+	size_t cap = strlen(env) + sizeof(":/lib/firmware");
+	char *dirs = malloc(cap);
+	if (!dirs)
+		return BH_ENOMEM;
+	snprintf(dirs, cap, "%s%s/lib/firmware", env, *env ? ":" : "");
+	int rc = BH_ENOTFOUND;
 	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		snprintf(path, pathlen, "%s/%s", d, name);
-		int rc = read_file(path, data, len);
+		/* A name that does not fit would be another file's: not here. */
+		int n = snprintf(path, pathlen, "%s/%s", d, name);
+		if (n < 0 || (size_t)n >= pathlen) {
+			host_log(h, BH_LOG_WARN, "firmware directory %s: path too long, skipped", d);
+			continue;
+		}
+		rc = read_file(path, data, len);
 		if (rc != BH_ENOTFOUND) {
 			if (rc)
 				host_log(h, BH_LOG_ERROR, "cannot read firmware %s: %s", path,
 					 bh_strerror(rc));
-			return rc;
+			break;
 		}
 	}
-	return BH_ENOTFOUND;
+	free(dirs);
+	return rc;
 }
 #endif
 

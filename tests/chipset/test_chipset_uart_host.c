@@ -18,7 +18,8 @@
  * a forced vendor driver makes bring-up fail with BH_ENOTSUP and a report
  * that names the option, with no vendor command sent; "auto" brings the
  * controller up as it is and says so; "none" and the default (no USB id)
- * ask nothing of the chipset layer. */
+ * ask nothing of the chipset layer.
+ * `longpath`: see longpath() below. */
 #include <blehost/blehost.h>
 #include <blehost/chipset.h>
 #include <blehost/transport.h>
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,12 +230,61 @@ static int chipset_off(void)
 	return rc;
 }
 
+/* `longpath`: a firmware directory whose path with the file's name would
+ * not fit the loader's path buffer (160) is skipped, not searched under
+ * the cut name, where another file may be: here a damaged one, which
+ * would fail bring-up. Nothing else has the file: bring-up goes on
+ * unpatched. */
+static int longpath(void)
+{
+	char base[] = "/tmp/blehost-fwlong-XXXXXX";
+	if (!mkdtemp(base))
+		return 2;
+	const char *name = "brcm/BCM20702A1.hcd";
+	char dir[256], full[512], cmd[300];
+	snprintf(dir, sizeof(dir), "%s/%0*d", base, (int)(150 - strlen(base) - 1), 0);
+	snprintf(full, sizeof(full), "%s/brcm", dir);
+	if (mkdir(dir, 0700) || mkdir(full, 0700))
+		return 2;
+	snprintf(full, sizeof(full), "%s/%s", dir, name);
+	full[159] = '\0'; /* where a 160-octet buffer cuts it: DIR/brcm/BCM */
+	FILE *junk = fopen(full, "w");
+	if (!junk || fputs("not a patch file", junk) < 0 || fclose(junk))
+		return 2;
+	setenv("BLEHOST_FIRMWARE_PATH", dir, 1);
+	/* Read Local Version: Broadcom, LMP subversion 0x220e (BCM20702A1) */
+	static const uint8_t bcm[9] = { 0x00, 0x09, 0x00, 0x00, 0x09, 0x0f, 0x00, 0x0e, 0x22 };
+	struct fake *f = fake_new_pty("serial", ",115200");
+	if (!f)
+		return 2;
+	fake_set_answer(f, 0x1001, bcm, sizeof(bcm));
+	struct bh_host_config cfg;
+	bh_host_config_default(&cfg);
+	cfg.store_dir = "";
+	cfg.transport = fake_transport(f);
+	cfg.chipset = "broadcom";
+	struct bh_host *h = bh_host_new(&cfg, NULL, NULL, 0);
+	if (!h || fake_accept(f, bh_host_loop(h)))
+		return 2;
+	bh_status st = bh_host_start_sync(h, 5000);
+	const struct bh_chipset_report *r = bh_host_chipset(h);
+	printf("start %s; report %s: %s\n", bh_strerror(st),
+	       r ? bh_chipset_outcome_str(r->outcome) : "none", r ? r->message : "");
+	int rc = st != BH_OK || !r || r->outcome != BH_CHIPSET_NO_FIRMWARE || fake_cmd_count(f, 0xfc2e);
+	fake_free(f);
+	bh_host_free(h);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	return system(cmd) ? 2 : rc;
+}
+
 int main(int argc, char **argv)
 {
 	refuse = argc > 1 && !strcmp(argv[1], "refused");
 	setenv("BLEHOST_FIRMWARE_PATH", "/nonexistent-blehost-firmware", 1);
 	if (argc == 2 && !strcmp(argv[1], "chipset_off"))
 		return chipset_off();
+	if (argc == 2 && !strcmp(argv[1], "longpath"))
+		return longpath();
 	if (argc == 4 && !strcmp(argv[1], "cli")) {
 		refuse = !strcmp(argv[2], "refused");
 		return cli(argv[3]);
