@@ -52,32 +52,32 @@ static int load(void *ctx, const char *name, uint8_t **data, size_t *len, char *
 {
 	struct bh_host *h = ctx;
 	const char *env = getenv("BLEHOST_FIRMWARE_PATH");
-	if (!env)
-		env = "";
-	/* Sized to the list, so no directory is cut short into another one. */
-	size_t cap = strlen(env) + sizeof(":/lib/firmware");
-	char *dirs = malloc(cap);
-	if (!dirs)
-		return BH_ENOMEM;
-	snprintf(dirs, cap, "%s%s/lib/firmware", env, *env ? ":" : "");
-	int rc = BH_ENOTFOUND;
-	for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		/* A name that does not fit would be another file's: not here. */
-		int n = snprintf(path, pathlen, "%s/%s", d, name);
-		if (n < 0 || (size_t)n >= pathlen) {
-			host_log(h, BH_LOG_WARN, "firmware directory %s: path too long, skipped", d);
-			continue;
-		}
-		rc = read_file(path, data, len);
-		if (rc != BH_ENOTFOUND) {
-			if (rc)
-				host_log(h, BH_LOG_ERROR, "cannot read firmware %s: %s", path,
-					 bh_strerror(rc));
-			break;
+	const char *lists[2] = { env ? env : "", "/lib/firmware" };
+	for (int k = 0; k < 2; k++) {
+		for (const char *d = lists[k]; *d;) {
+			size_t dl = strcspn(d, ":");
+			const char *dir = d;
+			d += dl + (d[dl] == ':');
+			if (!dl)
+				continue;
+			/* A name that does not fit would be another file's: not here. */
+			int n = dl < pathlen ? snprintf(path, pathlen, "%.*s/%s", (int)dl, dir, name)
+					     : -1;
+			if (n < 0 || (size_t)n >= pathlen) {
+				host_log(h, BH_LOG_WARN, "firmware directory %.40s...: path too long, skipped",
+					 dir);
+				continue;
+			}
+			int rc = read_file(path, data, len);
+			if (rc != BH_ENOTFOUND) {
+				if (rc)
+					host_log(h, BH_LOG_ERROR, "cannot read firmware %s: %s", path,
+						 bh_strerror(rc));
+				return rc;
+			}
 		}
 	}
-	free(dirs);
-	return rc;
+	return BH_ENOTFOUND;
 }
 #endif
 
