@@ -232,10 +232,12 @@ void hci_acl_on_nocp(struct bh_hci *hci, const uint8_t *p, size_t len)
 	hci_acl_pump(hci);
 }
 
-static void rx_drop(struct bh_hci *hci, struct hci_conn *c, const char *why)
+/* handle: the packet's own, even when no link has it (0xfff: too short to
+ * say). */
+static void rx_drop(struct bh_hci *hci, unsigned handle, const char *why)
 {
 	hci->stats.acl_dropped++;
-	hci_log(hci, BH_LOG_INFO, "ACL 0x%03x dropped: %s", c ? c->handle : 0xfff, why);
+	hci_log(hci, BH_LOG_INFO, "ACL 0x%03x dropped: %s", handle, why);
 }
 
 /* Once the basic header is in (it may take several fragments: a start
@@ -249,12 +251,12 @@ static bool rx_learn_length(struct bh_hci *hci, struct hci_conn *c)
 	size_t total = 4 + (size_t)bh_get16(c->rx);
 	if (total > hci->cfg.rx_max_frame) {
 		rx_abandon(c);
-		rx_drop(hci, c, "frame larger than rx_max_frame");
+		rx_drop(hci, c->handle, "frame larger than rx_max_frame");
 		return false;
 	}
 	if (c->rx_len > total) {
 		rx_abandon(c);
-		rx_drop(hci, c, "fragment overruns frame");
+		rx_drop(hci, c->handle, "fragment overruns frame");
 		return false;
 	}
 	c->rx_expected = total;
@@ -292,7 +294,7 @@ static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *dat
 	size_t limit = c->rx_expected ? c->rx_expected : hci->cfg.rx_max_frame;
 	if (dlen > limit - c->rx_len) {
 		/* The reason first: abandoning clears rx_expected. */
-		rx_drop(hci, c, c->rx_expected ? "fragment overruns frame"
+		rx_drop(hci, c->handle, c->rx_expected ? "fragment overruns frame"
 					       : "frame larger than rx_max_frame");
 		rx_abandon(c);
 		return;
@@ -337,14 +339,14 @@ void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 	uint16_t hdr = len >= 4 ? bh_get16(pkt) : 0, dlen = len >= 4 ? bh_get16(pkt + 2) : 0;
 	const uint8_t *data = pkt + 4;
 	if (len < 4 || len - 4 < dlen) {
-		rx_drop(hci, NULL, "truncated packet");
+		rx_drop(hci, len >= 2 ? bh_get16(pkt) & 0x0fffu : 0xfffu, "truncated packet");
 		return;
 	}
 	uint16_t handle = hdr & 0x0fff;
 	unsigned pb = (hdr >> 12) & 0x3;
 	struct hci_conn *c = hci_conn_find(hci, handle);
 	if (!c) {
-		rx_drop(hci, NULL, "unknown handle");
+		rx_drop(hci, handle, "unknown handle");
 		return;
 	}
 	if (pb != PB_START_FLUSH && pb != PB_CONT) {
@@ -352,7 +354,7 @@ void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 		 * 0b11 is BR/EDR only (5.4.2): the packet is dropped, the link and
 		 * any reassembly in progress carry on. */
 		hci->stats.acl_bad_boundary++;
-		rx_drop(hci, c, pb == PB_START_NONFLUSH ? "packet boundary flag 0b00 from the controller"
+		rx_drop(hci, c->handle, pb == PB_START_NONFLUSH ? "packet boundary flag 0b00 from the controller"
 							: "packet boundary flag 0b11");
 		return;
 	}
@@ -361,7 +363,7 @@ void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 			/* The rest of the previous frame was lost: drop it, keep
 			 * this start. */
 			rx_abandon(c);
-			rx_drop(hci, c, "start while reassembling");
+			rx_drop(hci, c->handle, "start while reassembling");
 		}
 		if (dlen >= 4 && 4 + (size_t)bh_get16(data) == dlen && dlen <= hci->cfg.rx_max_frame) {
 			/* A whole frame in one packet (the usual case): hand it up
@@ -375,7 +377,7 @@ void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 		return;
 	}
 	if (!c->rx_active) {
-		rx_drop(hci, c, "continuation without start");
+		rx_drop(hci, c->handle, "continuation without start");
 		return;
 	}
 	rx_append(hci, c, data, dlen);

@@ -543,18 +543,21 @@ static void test_rx_malformed(void **state)
 	/* PB 0b11 is not allowed on LE */
 	fake_acl(f, 3, 3, small, 8);
 	assert_int_equal(acl_dropped(f), ++d);
-	/* unknown handle */
+	/* unknown handle: the log names the packet's */
 	fake_acl(f, 4, 2, small, 8);
 	assert_int_equal(acl_dropped(f), ++d);
+	assert_string_equal(last_log, "ACL 0x004 dropped: unknown handle");
 	/* header says more data than the packet has */
 	uint8_t pkt[12] = { 0x03, 0x20, 20, 0 };
 	bh_hci_on_packet(f->hci, BH_H4_ACL, pkt, sizeof(pkt));
 	assert_int_equal(acl_dropped(f), ++d);
+	assert_string_equal(last_log, "ACL 0x003 dropped: truncated packet");
 	/* shorter than an ACL header */
 	bh_hci_on_packet(f->hci, BH_H4_ACL, pkt, 3);
 	assert_int_equal(acl_dropped(f), ++d);
 	bh_hci_on_packet(f->hci, BH_H4_ACL, NULL, 0);
 	assert_int_equal(acl_dropped(f), ++d);
+	assert_string_equal(last_log, "ACL 0xfff dropped: truncated packet");
 	assert_int_equal(f->acl_calls, 2);
 	/* the connection still works, and so does a second one */
 	fake_le_conn(f, 0x0004);
