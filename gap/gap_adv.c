@@ -183,9 +183,16 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 	}
 }
 
+/* The address of the run a peripheral link came from: the running one's
+ * (before a rotation's re-enable was answered, the one before it); idle,
+ * the last run's, whatever GAP's own address has become since (a late
+ * report after a stop); starting, the run before's, which adv_queue_start
+ * kept in adv_prev: the controller answers the enable before it reports
+ * a connection that enable allowed. */
 void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
 {
-	*out = gap->adv_readdr ? gap->adv_prev : gap->adv_own;
+	bool before = gap->adv_readdr || gap->adv_state == ADV_STARTING;
+	*out = before ? gap->adv_prev : gap->adv_own;
 }
 
 /* The controller says a run ended (a connection, its duration). Is it this
@@ -412,6 +419,7 @@ static int adv_queue_start(struct bh_gap *gap)
 		rand = gap->rand_addr;
 		use_rand = true;
 	}
+	gap->adv_prev = gap->adv_own; /* the run before (gap_adv_link_addr) */
 	if (use_rand)
 		gap->adv_own = rand;
 	else

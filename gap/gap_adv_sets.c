@@ -727,10 +727,11 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	struct gap_conn_slot *c = status == 0 ? gap_slot_find(gap, conn) : NULL;
 	/* Stopping, or after the host ended the run (a stop, a refused
 	 * re-enable: late), the set gets no on_stopped, but the link still
-	 * came from it, from the address it had then (prev). */
+	 * came from it, from the address it had then (prev), unless the
+	 * controller named it (Local RPA, 7.7.65.10). */
 	if (c && (live || s->state == ADV_STOPPING || s->late)) {
 		c->adv_handle = (uint8_t)(handle + 1);
-		if (c->c.role == BH_GAP_ROLE_PERIPHERAL) {
+		if (c->c.role == BH_GAP_ROLE_PERIPHERAL && !c->local_ctrl) {
 			if (live)
 				gap_sets_own(gap, handle, &c->c.local);
 			else

@@ -87,6 +87,7 @@ struct gap_conn_slot {
 	bool from_adv;    /* peripheral link created by our advertising */
 	uint8_t csa;      /* Channel Selection Algorithm + 1, 0 = not reported */
 	uint8_t adv_handle; /* set that created it + 1, 0 = none */
+	bool local_ctrl;  /* c.local is the controller's Local RPA (7.7.65.10) */
 	bool upd_pending;
 	bh_gap_done_cb upd_cb;
 	void *upd_ctx;

@@ -245,7 +245,13 @@ struct bh_gap_conn {
 	bh_addr peer;          /* as the controller reported it */
 	bh_addr peer_identity; /* resolved identity, or == peer */
 	bool peer_resolved;    /* peer was an RPA that resolve_rpa (or the controller) resolved */
-	bh_addr local;         /* our address on this link */
+	/* Our address on this link: the controller's Local RPA when the
+	 * enhanced Connection Complete gives one (7.7.65.10); else, on a
+	 * peripheral link, the address of the advertising that made it,
+	 * even when reported after that advertising stopped and GAP's own
+	 * address rotated (an anonymous run's NRPA); on a central link,
+	 * GAP's own address. */
+	bh_addr local;
 	uint16_t interval;     /* 1.25 ms units */
 	uint16_t latency;      /* connection events */
 	uint16_t supervision_timeout; /* 10 ms units */
