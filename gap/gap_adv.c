@@ -285,7 +285,10 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 		if (enable && gap->own_kind != BH_GAP_OWN_PUBLIC && !gap->adv.anonymous) {
 			uint8_t p[7] = { ADV_HANDLE };
 			memcpy(p + 1, gap->rand_addr.val, 6);
-			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE_ADDR);
+			/* PROC_ADDR: dropped, unsent, if the rotation's LE Set
+			 * Random Address is refused (rotate_done). */
+			gap_cmd(gap, PROC_ADDR, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, adv_done,
+				ADV_ROTATE_ADDR);
 		}
 	}
 	return queue_enable(gap, enable, enable ? ADV_ROTATE_ON : ADV_ROTATE);

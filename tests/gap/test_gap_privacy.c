@@ -667,6 +667,107 @@ static void test_local_rpa_wins_set(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* Proves that with extended commands a rotation whose LE Set Random
+ * Address (scanning's) the controller refuses leaves handle 0 on the old
+ * address too: its LE Set Advertising Set Random Address is never sent
+ * (the old code sent it, so handle 0 moved on while scanning stayed, and
+ * the new address was reported); bh_gap_own_address, a link's local
+ * address and a restarted scan all keep the old one, and the next
+ * rotation moves both to one fresh address. Without a scan beside it
+ * (the old address never went in LE Set Random Address), a scan started
+ * after the refusal writes it. */
+static void test_rotation_refused_extended(void **state)
+{
+	(void)state;
+	if (!bh_gap_extended_built())
+		skip();
+	static struct fake f;
+	for (int scan = 1; scan >= 0; scan--) {
+		fake_gap_rpa(&f, true);
+		struct bh_gap_scan_params sp = { 0 };
+		struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN };
+		if (scan)
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		bh_addr old = bh_gap_own_address(f.gap);
+		assert_memory_equal(fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)->p + 1, old.val,
+				    6);
+		f.now += 60000;
+		size_t from = f.n;
+		bh_gap_on_timeout(f.gap);
+		f.fail_op = BH_HCI_LE_SET_RANDOM_ADDRESS;
+		f.fail_status = 0x0c; /* Command Disallowed */
+		fake_pump(&f);
+		f.fail_op = 0;
+		const uint16_t with_scan[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					       BH_HCI_LE_SET_EXT_SCAN_ENABLE,
+					       BH_HCI_LE_SET_RANDOM_ADDRESS,
+					       BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					       BH_HCI_LE_SET_EXT_SCAN_ENABLE };
+		const uint16_t alone[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					   BH_HCI_LE_SET_RANDOM_ADDRESS,
+					   BH_HCI_LE_SET_EXT_ADV_ENABLE };
+		if (scan)
+			fake_expect_ops(&f, from, with_scan, 5);
+		else
+			fake_expect_ops(&f, from, alone, 3);
+		assert_memory_not_equal(fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS)->p, old.val, 6);
+		assert_true(bh_gap_advertising(f.gap));
+		bh_addr own = bh_gap_own_address(f.gap);
+		assert_memory_equal(own.val, old.val, 6);
+		/* A link from handle 0 now: the old address (v2, handle 0). */
+		uint8_t e[31] = { 0, 0x01, 0x00, 1 };
+		memcpy(e + 5, peer.val, 6);
+		bh_put16(e + 23, 40);
+		bh_put16(e + 27, 400);
+		fake_meta(&f, BH_LE_ENH_CONN_COMPLETE_V2, e, 31);
+		expect_local(&f, 1, old.val);
+		const uint8_t term[] = { 0, 0, 1, 0, 1 };
+		fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		fake_pump(&f);
+		assert_false(bh_gap_advertising(f.gap));
+
+		/* Scanning (again) from the old address: written only if it
+		 * never went in LE Set Random Address. */
+		if (scan) {
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			fake_pump(&f);
+		}
+		from = f.n;
+		assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		fake_pump(&f);
+		if (scan) {
+			assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_EXT_SCAN_PARAMS);
+		} else {
+			assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+			assert_memory_equal(f.cmds[from].p, old.val, 6);
+		}
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		assert_memory_equal(fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)->p + 1, old.val,
+				    6);
+
+		/* The next rotation moves both to one fresh address. */
+		f.now += 60000;
+		from = f.n;
+		bh_gap_on_timeout(f.gap);
+		fake_pump(&f);
+		const uint16_t both[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					  BH_HCI_LE_SET_EXT_SCAN_ENABLE,
+					  BH_HCI_LE_SET_RANDOM_ADDRESS,
+					  BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+					  BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					  BH_HCI_LE_SET_EXT_SCAN_ENABLE };
+		fake_expect_ops(&f, from, both, 6);
+		own = bh_gap_own_address(f.gap);
+		assert_memory_not_equal(own.val, old.val, 6);
+		assert_memory_equal(f.cmds[from + 2].p, own.val, 6);
+		assert_memory_equal(f.cmds[from + 3].p + 1, own.val, 6);
+		bh_gap_free(f.gap);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +783,7 @@ int main(void)
 		cmocka_unit_test(test_rotation_duration_left),
 		cmocka_unit_test(test_late_link_local_address),
 		cmocka_unit_test(test_local_rpa_wins_set),
+		cmocka_unit_test(test_rotation_refused_extended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -414,8 +414,9 @@ int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const 
  * made then and written by the next scan, connection or advertising from
  * GAP's address (its rotation period starts with that use). After a
  * rotation whose LE Set Random Address the controller refused, the one
- * before it, which legacy advertising and scanning go on from until the
- * next rotation. All zero (type random) before GAP made its first random
+ * before it, which advertising and scanning go on from until the next
+ * rotation (with extended commands handle 0 is then not re-addressed
+ * either: LE Set Advertising Set Random Address is not sent). All zero (type random) before GAP made its first random
  * address (bh_gap_config.own_addr random, nothing started yet). Never
  * anonymous advertising's NRPA. */
 bh_addr bh_gap_own_address(const struct bh_gap *gap);
@@ -563,8 +564,10 @@ struct bh_gap_adv_params {
 	 * RPA or NRPA, each rotation disables the advertising, writes the new
 	 * address and enables it again: a refused re-enable ends it here with
 	 * the controller's status; a refused address write (LE Set Random
-	 * Address, or LE Set Advertising Set Random Address) leaves it
-	 * advertising from its old address (logged) until the next rotation,
+	 * Address, or LE Set Advertising Set Random Address; with extended
+	 * commands a refused LE Set Random Address, scanning's, keeps handle
+	 * 0 from taking the new one too) leaves it advertising from its old
+	 * address (logged) until the next rotation,
 	 * and links then have that one as their local address. A connection
 	 * that took it just before the rotation's disable may be reported
 	 * after any of those answers: the re-enable is then dropped if not
