@@ -119,6 +119,12 @@ bool gap_cmd_in_flight(const struct bh_gap *gap, gap_done_fn done, uintptr_t arg
 	return gap->inflight && gap->inflight_done == done && gap->inflight_arg == arg;
 }
 
+void gap_cmd_disown(struct bh_gap *gap, gap_done_fn done, uintptr_t arg)
+{
+	if (gap_cmd_in_flight(gap, done, arg))
+		gap->inflight_done = NULL;
+}
+
 static void cmd_cb(void *ctx, bh_status st, const uint8_t *ret, size_t len)
 {
 	struct bh_gap *gap = ctx;

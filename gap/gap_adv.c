@@ -37,19 +37,27 @@ static void adv_answer(struct bh_gap *gap, bh_status st)
 	gap_answer(&gap->adv_cb, gap->adv_cb_ctx, st);
 }
 
+static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		     uintptr_t arg);
+
 static void stopped(struct bh_gap *gap, bh_status reason)
 {
+	/* This run's: the start's answer may start another (gap->adv). */
+	void (*cb)(void *, bh_status) = gap->adv.on_stopped;
+	void *ctx = gap->adv.ctx;
 	/* A rotation's re-enable still queued would put it back on the air. */
 	gap_cmd_drop(gap, PROC_ADV);
+	/* Nor may a run started from a callback take its enable's answer. */
+	gap_cmd_disown(gap, adv_done, ADV_ENABLED);
 	gap->adv_readdr = false;
 	gap->adv_state = ADV_IDLE;
 	gap->adv_deadline = BH_NEVER;
+	gap->adv_restarting = false;
 	/* Stopped before the enable was confirmed (a connection came at once):
 	 * the start did happen, so its callback still gets its one answer. */
 	adv_answer(gap, BH_OK);
-	gap->adv_restarting = false;
-	if (gap->adv.on_stopped)
-		gap->adv.on_stopped(gap->adv.ctx, reason);
+	if (cb)
+		cb(ctx, reason);
 }
 
 /* A restart after a disconnect has no caller to answer: the advertising is

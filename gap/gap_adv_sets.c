@@ -55,11 +55,17 @@ static unsigned sets_in_use(const struct bh_gap *gap, uint32_t seq)
  * first if it was still waiting, then on_stopped. */
 static void set_stopped(struct gap_adv_set *s, bh_status reason)
 {
+	/* This run's: the start's answer may start the handle anew (s->p). */
+	void (*cb)(void *, bh_status) = s->p.adv.on_stopped;
+	void *ctx = s->p.adv.ctx;
 	s->state = ADV_IDLE;
 	gap_answer(&s->cb, s->cb_ctx, BH_OK);
-	if (s->p.adv.on_stopped)
-		s->p.adv.on_stopped(s->p.adv.ctx, reason);
+	if (cb)
+		cb(ctx, reason);
 }
+
+static void set_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		     uintptr_t arg);
 
 void gap_set_ended(struct bh_gap *gap, unsigned i, bh_status reason)
 {
@@ -67,6 +73,8 @@ void gap_set_ended(struct bh_gap *gap, unsigned i, bh_status reason)
 	/* The rest of a re-addressing would enable a set that is gone. */
 	if (s->readdr)
 		gap_cmd_drop(gap, PROC_SET(i));
+	/* Its enable's answer is not a new run's (started from a callback). */
+	gap_cmd_disown(gap, set_done, ARG(S_ENABLED, i));
 	s->readdr = false;
 	set_stopped(s, reason);
 }

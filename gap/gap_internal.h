@@ -277,6 +277,9 @@ int gap_cmd_reserve(struct bh_gap *gap, unsigned n);
 unsigned gap_cmd_drop(struct bh_gap *gap, uint8_t proc);
 /* Is the command queued with (done, arg) sent and not answered yet? */
 bool gap_cmd_in_flight(const struct bh_gap *gap, gap_done_fn done, uintptr_t arg);
+/* That command's answer, when it comes, goes to no handler: it is of a run
+ * that ended, and a run started since (from a callback) must not take it. */
+void gap_cmd_disown(struct bh_gap *gap, gap_done_fn done, uintptr_t arg);
 bool gap_supports(struct bh_gap *gap, uint16_t sup);
 uint8_t gap_own_type(const struct bh_gap *gap);
 /* Queues LE Set Random Address if own address is random and not yet in

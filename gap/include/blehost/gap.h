@@ -583,7 +583,10 @@ struct bh_gap_adv_params {
 	 * whose enable went out, is taken as that run's end (one more
 	 * disable, on_stopped); and as the Connection Complete names no set
 	 * (it may be a set's, bh_gap_adv_set_start, which it ends too),
-	 * handle 0 ended by one is always disabled once more. */
+	 * handle 0 ended by one is always disabled once more. It (and the
+	 * start's cb, when the run ends before its enable was answered) may
+	 * start advertising again: the new run is told nothing of the ended
+	 * one's, and does not take its enable's answer as its own. */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
