@@ -67,6 +67,10 @@ void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st)
 
 void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 {
+	/* The callbacks below (a connection attempt's answer, on_done,
+	 * on_stopped) may start anew: refused (cmd_grow), or a later step
+	 * would end what they started while its commands went out. */
+	gap->resetting = true;
 	/* Forget queued commands and the in-flight one's handler: the controller
 	 * state they assumed is gone. */
 	gap->q_len = 0;
@@ -93,6 +97,7 @@ void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 	gap_sync_reset(gap, reason);
 	gap->ctrl_num_sets = 0;
 	gap->num_reading = false;
+	gap->resetting = false;
 }
 
 void bh_gap_free(struct bh_gap *gap)
@@ -183,7 +188,7 @@ static void kick(struct bh_gap *gap)
  * and is unwrapped into the new one. */
 static int cmd_grow(struct bh_gap *gap, unsigned n)
 {
-	if (n > GAP_CMDQ)
+	if (n > GAP_CMDQ || gap->resetting)
 		return BH_EBUSY;
 	if (n <= gap->q_cap)
 		return BH_OK;

@@ -259,10 +259,12 @@ struct bh_gap {
 	bool sync_cancelling;
 
 	/* rand_addr before a rotation, restored if the controller refuses
-	 * the new one (legacy commands: still the one on the air). */
+	 * the new one (it stays the one on the air). */
 	bh_addr rand_old;
 	/* When handle 0's timeout_ms ends (BH_NEVER: none), from its enable. */
 	bh_time_ms adv_until;
+	/* bh_gap_reset is running: its callbacks queue no command (cmd_grow). */
+	bool resetting;
 };
 
 /* gap.c */

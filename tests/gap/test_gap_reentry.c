@@ -208,12 +208,92 @@ static void test_set_restart(void **state)
 	}
 }
 
+/* What the reset's callbacks try to start again, and were answered. */
+struct again {
+	struct fake *f;
+	bool set;
+	size_t calls;
+	int adv_rc, scan_rc, set_rc, conn_rc;
+};
+
+static void start_again(struct again *a)
+{
+	a->calls++;
+	struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_NONCONN };
+	struct bh_gap_scan_params sp = { 0 };
+	struct bh_gap_adv_set_params setp = { .adv = { .kind = BH_GAP_ADV_NONCONN } };
+	uint8_t h;
+	a->adv_rc = bh_gap_adv_start(a->f->gap, &ap, NULL, NULL);
+	a->scan_rc = bh_gap_scan_start(a->f->gap, &sp);
+	a->conn_rc = bh_gap_connect(a->f->gap, &peer, NULL, 0, NULL, NULL);
+	if (a->set)
+		a->set_rc = bh_gap_adv_set_start(a->f->gap, &setp, &h, NULL, NULL);
+}
+
+static void again_connect_cb(void *ctx, bh_status st, const struct bh_gap_conn *c)
+{
+	(void)c;
+	assert_int_equal(st, BH_ERESET);
+	start_again(ctx);
+}
+
+static void again_scan_done(void *ctx, bh_status st)
+{
+	assert_int_equal(st, BH_ERESET);
+	start_again(ctx);
+}
+
+/* Proves that scanning, advertising (handle 0 and, extended, a set) and
+ * connecting started from a callback that bh_gap_reset makes (a
+ * connection attempt's answer, a scan's on_done) are refused, BH_EBUSY,
+ * with no command sent, and GAP says nothing runs, as is true (the old
+ * code let them start and then the rest of the reset ended them, so GAP
+ * said idle while their commands went out and the controller scanned
+ * and advertised). */
+static void test_start_during_reset(void **state)
+{
+	(void)state;
+	static struct fake f;
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		for (int from_scan = 0; from_scan < 2; from_scan++) {
+			fake_init(&f, ext);
+			fake_gap(&f, NULL);
+			struct again a = { .f = &f, .set = ext };
+			struct bh_gap_scan_params sp = { .on_done = again_scan_done, .ctx = &a };
+			if (from_scan)
+				assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+			else
+				assert_int_equal(bh_gap_connect(f.gap, &peer, NULL, 0,
+								again_connect_cb, &a), BH_OK);
+			fake_pump(&f);
+			size_t from = f.n;
+			bh_gap_reset(f.gap, BH_ERESET);
+			assert_int_equal(a.calls, 1);
+			assert_int_equal(a.adv_rc, BH_EBUSY);
+			assert_int_equal(a.scan_rc, BH_EBUSY);
+			assert_int_equal(a.conn_rc, BH_EBUSY);
+			assert_int_equal(a.set_rc, ext ? BH_EBUSY : 0);
+			fake_pump(&f);
+			assert_int_equal(f.n, from);
+			assert_false(bh_gap_advertising(f.gap));
+			assert_false(bh_gap_scanning(f.gap));
+			/* Once the reset is over, starts go ahead. */
+			struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_NONCONN };
+			assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+			fake_pump(&f);
+			assert_true(bh_gap_advertising(f.gap));
+			bh_gap_free(f.gap);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_restart_from_on_stopped),
 		cmocka_unit_test(test_restart_from_start_answer),
 		cmocka_unit_test(test_set_restart),
+		cmocka_unit_test(test_start_during_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

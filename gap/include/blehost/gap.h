@@ -372,7 +372,10 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
  * connections are dropped (disconnected() is not called: the host already
  * knows). Call it after the HCI layer has completed or forgotten GAP's
  * commands (bh_hci's fatal path does so first). The legacy/extended choice
- * is made again from the next controller's facts. */
+ * is made again from the next controller's facts. Its callbacks (answers,
+ * on_done, on_stopped, on_lost) cannot start anything anew: every start
+ * from inside them is refused (BH_EBUSY; BH_ENOMEM where it is a single
+ * command) and sends nothing; start again once the host is ready. */
 void bh_gap_reset(struct bh_gap *gap, bh_status reason);
 
 bh_time_ms bh_gap_next_deadline(const struct bh_gap *gap);
