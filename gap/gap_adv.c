@@ -194,12 +194,13 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 /* The address of the run a peripheral link came from: the running one's
  * (before a rotation's re-enable was answered, the one before it); idle,
  * the last run's, whatever GAP's own address has become since (a late
- * report after a stop); starting, the run before's, which adv_queue_start
- * kept in adv_prev: the controller answers the enable before it reports
- * a connection that enable allowed. */
+ * report after a stop); starting, before its enable went out, the run
+ * before's, which adv_queue_start kept in adv_prev (once it is out, the
+ * link ends this run, run_ended, and has its address). */
 void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
 {
-	bool before = gap->adv_readdr || gap->adv_state == ADV_STARTING;
+	bool before = gap->adv_readdr || (gap->adv_state == ADV_STARTING &&
+					  !gap_cmd_in_flight(gap, adv_done, ADV_ENABLED));
 	*out = before ? gap->adv_prev : gap->adv_own;
 }
 

@@ -106,6 +106,11 @@ static void test_restart_from_on_stopped(void **state)
 		uint16_t en = ext ? BH_HCI_LE_SET_EXT_ADV_ENABLE : BH_HCI_LE_SET_ADV_ENABLE;
 		pump_until(&f, en);
 		taken(&f, 1, 0);
+		/* Taken as this run's link: its address, the public one. */
+		const struct bh_gap_conn *c = bh_gap_conn_get(f.gap, 1);
+		assert_non_null(c);
+		assert_int_equal(c->local.type, BH_ADDR_PUBLIC);
+		assert_memory_equal(c->local.val, f.info.bdaddr.val, 6);
 		assert_int_equal(r.starts, 1);
 		assert_int_equal(r.start, BH_OK);
 		assert_int_equal(r.stops, 1);
