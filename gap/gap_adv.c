@@ -40,6 +40,12 @@ static void adv_answer(struct bh_gap *gap, bh_status st)
 static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
 		     uintptr_t arg);
 
+/* Starting, and its enable is out, not yet answered. */
+static bool enable_out(const struct bh_gap *gap)
+{
+	return gap->adv_state == ADV_STARTING && gap_cmd_in_flight(gap, adv_done, ADV_ENABLED);
+}
+
 static void stopped(struct bh_gap *gap, bh_status reason)
 {
 	/* This run's: the start's answer may start another (gap->adv). */
@@ -48,7 +54,8 @@ static void stopped(struct bh_gap *gap, bh_status reason)
 	/* A rotation's re-enable still queued would put it back on the air. */
 	gap_cmd_drop(gap, PROC_ADV);
 	/* Nor may a run started from a callback take its enable's answer. */
-	gap_cmd_disown(gap, adv_done, ADV_ENABLED);
+	if (enable_out(gap))
+		gap->inflight_done = NULL;
 	gap->adv_readdr = false;
 	gap->adv_state = ADV_IDLE;
 	gap->adv_deadline = BH_NEVER;
@@ -199,8 +206,7 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
  * link ends this run, run_ended, and has its address). */
 void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
 {
-	bool before = gap->adv_readdr || (gap->adv_state == ADV_STARTING &&
-					  !gap_cmd_in_flight(gap, adv_done, ADV_ENABLED));
+	bool before = gap->adv_readdr || (gap->adv_state == ADV_STARTING && !enable_out(gap));
 	*out = before ? gap->adv_prev : gap->adv_own;
 }
 
@@ -212,9 +218,7 @@ static bool run_ended(struct bh_gap *gap, bool *late)
 {
 	*late = gap->adv_late;
 	gap->adv_late = false;
-	return gap->adv_state == ADV_ON ||
-	       (gap->adv_state == ADV_STARTING &&
-		gap_cmd_in_flight(gap, adv_done, ADV_ENABLED));
+	return gap->adv_state == ADV_ON || enable_out(gap);
 }
 
 /* The controller ended the advertising (a connection, its duration): if a
