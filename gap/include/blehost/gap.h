@@ -419,9 +419,10 @@ int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const 
  * rotation whose LE Set Random Address the controller refused, the one
  * before it, which advertising and scanning go on from until the next
  * rotation (with extended commands handle 0 is then not re-addressed
- * either: LE Set Advertising Set Random Address is not sent). All zero (type random) before GAP made its first random
- * address (bh_gap_config.own_addr random, nothing started yet). Never
- * anonymous advertising's NRPA. */
+ * either: LE Set Advertising Set Random Address is not sent). All zero
+ * (type random) before GAP made its first random address
+ * (bh_gap_config.own_addr random, nothing started yet). Never anonymous
+ * advertising's NRPA. */
 bh_addr bh_gap_own_address(const struct bh_gap *gap);
 
 /* ---- Scanning ---- */
@@ -570,8 +571,8 @@ struct bh_gap_adv_params {
 	 * Address, or LE Set Advertising Set Random Address; with extended
 	 * commands a refused LE Set Random Address, scanning's, keeps handle
 	 * 0 from taking the new one too) leaves it advertising from its old
-	 * address (logged) until the next rotation,
-	 * and links then have that one as their local address. A connection
+	 * address (logged) until the next rotation, and links then have that
+	 * one as their local address. A connection
 	 * that took it just before the rotation's disable may be reported
 	 * after any of those answers: the re-enable is then dropped if not
 	 * sent yet, else followed by one more disable (sent before
