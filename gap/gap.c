@@ -67,6 +67,10 @@ void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st)
 
 void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 {
+	/* The callbacks below (a connection attempt's answer, on_done,
+	 * on_stopped) may start anew: refused (cmd_grow), or a later step
+	 * would end what they started while its commands went out. */
+	gap->resetting = true;
 	/* Forget queued commands and the in-flight one's handler: the controller
 	 * state they assumed is gone. */
 	gap->q_len = 0;
@@ -93,6 +97,7 @@ void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 	gap_sync_reset(gap, reason);
 	gap->ctrl_num_sets = 0;
 	gap->num_reading = false;
+	gap->resetting = false;
 }
 
 void bh_gap_free(struct bh_gap *gap)
@@ -117,6 +122,12 @@ static void kick(struct bh_gap *gap);
 bool gap_cmd_in_flight(const struct bh_gap *gap, gap_done_fn done, uintptr_t arg)
 {
 	return gap->inflight && gap->inflight_done == done && gap->inflight_arg == arg;
+}
+
+void gap_cmd_disown(struct bh_gap *gap, gap_done_fn done, uintptr_t arg)
+{
+	if (gap_cmd_in_flight(gap, done, arg))
+		gap->inflight_done = NULL;
 }
 
 static void cmd_cb(void *ctx, bh_status st, const uint8_t *ret, size_t len)
@@ -177,7 +188,7 @@ static void kick(struct bh_gap *gap)
  * and is unwrapped into the new one. */
 static int cmd_grow(struct bh_gap *gap, unsigned n)
 {
-	if (n > GAP_CMDQ)
+	if (n > GAP_CMDQ || gap->resetting)
 		return BH_EBUSY;
 	if (n <= gap->q_cap)
 		return BH_OK;
@@ -562,15 +573,18 @@ static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 	gap->rotating = false;
 	if (st) {
 		gap_log(gap, BH_LOG_WARN, "address rotation step failed: %s", bh_strerror(st));
-		/* Refused, the write changed nothing: legacy advertising and
-		 * scanning resume from the address before, which is the one in
-		 * use (and the controller's) until the next rotation. */
-		if (!gap_ext_adv(gap)) {
-			gap->rand_addr = gap->rand_old;
-			st = BH_OK;
-		}
+		/* Refused, the write changed nothing: advertising and scanning
+		 * resume from the address before, which stays the one in use
+		 * until the next rotation. With extended commands handle 0's
+		 * own write, queued behind, is dropped unsent, so it stays on
+		 * that address too. Whether that address is in the controller
+		 * is as before the rotation (rand_in_ctrl). */
+		if (gap_ext_adv(gap))
+			gap_cmd_drop(gap, PROC_ADDR);
+		gap->rand_addr = gap->rand_old;
+		return;
 	}
-	gap->rand_in_ctrl = st == BH_OK;
+	gap->rand_in_ctrl = true;
 }
 
 /* GAP's address is on the air nowhere: it is not written again. The next
@@ -590,7 +604,11 @@ static void drop_addr(struct bh_gap *gap)
  * advertising and scanning are paused, since LE Set Random Address is
  * disallowed while they run; the running advertising sets that took their
  * address from GAP get new ones too (gap_adv_sets_rpa.c). An initiation in
- * progress postpones it. */
+ * progress postpones it. A refused LE Set Random Address is not retried:
+ * GAP's address stays the old one until the next rotation, for handle 0's
+ * extended advertising too (rotate_done drops its write), so scanning and
+ * handle 0 never go on from two addresses and bh_gap_own_address is the
+ * one in use. */
 static void rotate(struct bh_gap *gap)
 {
 	bh_time_ms now = bh_now(gap->env);

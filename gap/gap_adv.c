@@ -37,19 +37,34 @@ static void adv_answer(struct bh_gap *gap, bh_status st)
 	gap_answer(&gap->adv_cb, gap->adv_cb_ctx, st);
 }
 
+static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		     uintptr_t arg);
+
+/* Starting, and its enable is out, not yet answered. */
+static bool enable_out(const struct bh_gap *gap)
+{
+	return gap->adv_state == ADV_STARTING && gap_cmd_in_flight(gap, adv_done, ADV_ENABLED);
+}
+
 static void stopped(struct bh_gap *gap, bh_status reason)
 {
+	/* This run's: the start's answer may start another (gap->adv). */
+	void (*cb)(void *, bh_status) = gap->adv.on_stopped;
+	void *ctx = gap->adv.ctx;
 	/* A rotation's re-enable still queued would put it back on the air. */
 	gap_cmd_drop(gap, PROC_ADV);
+	/* Nor may a run started from a callback take its enable's answer. */
+	if (enable_out(gap))
+		gap->inflight_done = NULL;
 	gap->adv_readdr = false;
 	gap->adv_state = ADV_IDLE;
 	gap->adv_deadline = BH_NEVER;
+	gap->adv_restarting = false;
 	/* Stopped before the enable was confirmed (a connection came at once):
 	 * the start did happen, so its callback still gets its one answer. */
 	adv_answer(gap, BH_OK);
-	gap->adv_restarting = false;
-	if (gap->adv.on_stopped)
-		gap->adv.on_stopped(gap->adv.ctx, reason);
+	if (cb)
+		cb(ctx, reason);
 }
 
 /* A restart after a disconnect has no caller to answer: the advertising is
@@ -183,9 +198,16 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 	}
 }
 
+/* The address of the run a peripheral link came from: the running one's
+ * (before a rotation's re-enable was answered, the one before it); idle,
+ * the last run's, whatever GAP's own address has become since (a late
+ * report after a stop); starting, before its enable went out, the run
+ * before's, which adv_queue_start kept in adv_prev (once it is out, the
+ * link ends this run, run_ended, and has its address). */
 void gap_adv_link_addr(const struct bh_gap *gap, bh_addr *out)
 {
-	*out = gap->adv_readdr ? gap->adv_prev : gap->adv_own;
+	bool before = gap->adv_readdr || (gap->adv_state == ADV_STARTING && !enable_out(gap));
+	*out = before ? gap->adv_prev : gap->adv_own;
 }
 
 /* The controller says a run ended (a connection, its duration). Is it this
@@ -196,9 +218,7 @@ static bool run_ended(struct bh_gap *gap, bool *late)
 {
 	*late = gap->adv_late;
 	gap->adv_late = false;
-	return gap->adv_state == ADV_ON ||
-	       (gap->adv_state == ADV_STARTING &&
-		gap_cmd_in_flight(gap, adv_done, ADV_ENABLED));
+	return gap->adv_state == ADV_ON || enable_out(gap);
 }
 
 /* The controller ended the advertising (a connection, its duration): if a
@@ -278,7 +298,10 @@ int gap_adv_queue_enable(struct bh_gap *gap, bool enable)
 		if (enable && gap->own_kind != BH_GAP_OWN_PUBLIC && !gap->adv.anonymous) {
 			uint8_t p[7] = { ADV_HANDLE };
 			memcpy(p + 1, gap->rand_addr.val, 6);
-			adv_cmd(gap, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, ADV_ROTATE_ADDR);
+			/* PROC_ADDR: dropped, unsent, if the rotation's LE Set
+			 * Random Address is refused (rotate_done). */
+			gap_cmd(gap, PROC_ADDR, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR, p, 7, adv_done,
+				ADV_ROTATE_ADDR);
 		}
 	}
 	return queue_enable(gap, enable, enable ? ADV_ROTATE_ON : ADV_ROTATE);
@@ -412,6 +435,7 @@ static int adv_queue_start(struct bh_gap *gap)
 		rand = gap->rand_addr;
 		use_rand = true;
 	}
+	gap->adv_prev = gap->adv_own; /* the run before (gap_adv_link_addr) */
 	if (use_rand)
 		gap->adv_own = rand;
 	else

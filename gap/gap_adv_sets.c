@@ -55,11 +55,17 @@ static unsigned sets_in_use(const struct bh_gap *gap, uint32_t seq)
  * first if it was still waiting, then on_stopped. */
 static void set_stopped(struct gap_adv_set *s, bh_status reason)
 {
+	/* This run's: the start's answer may start the handle anew (s->p). */
+	void (*cb)(void *, bh_status) = s->p.adv.on_stopped;
+	void *ctx = s->p.adv.ctx;
 	s->state = ADV_IDLE;
 	gap_answer(&s->cb, s->cb_ctx, BH_OK);
-	if (s->p.adv.on_stopped)
-		s->p.adv.on_stopped(s->p.adv.ctx, reason);
+	if (cb)
+		cb(ctx, reason);
 }
+
+static void set_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		     uintptr_t arg);
 
 void gap_set_ended(struct bh_gap *gap, unsigned i, bh_status reason)
 {
@@ -67,6 +73,8 @@ void gap_set_ended(struct bh_gap *gap, unsigned i, bh_status reason)
 	/* The rest of a re-addressing would enable a set that is gone. */
 	if (s->readdr)
 		gap_cmd_drop(gap, PROC_SET(i));
+	/* Its enable's answer is not a new run's (started from a callback). */
+	gap_cmd_disown(gap, set_done, ARG(S_ENABLED, i));
 	s->readdr = false;
 	set_stopped(s, reason);
 }
@@ -727,10 +735,11 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	struct gap_conn_slot *c = status == 0 ? gap_slot_find(gap, conn) : NULL;
 	/* Stopping, or after the host ended the run (a stop, a refused
 	 * re-enable: late), the set gets no on_stopped, but the link still
-	 * came from it, from the address it had then (prev). */
+	 * came from it, from the address it had then (prev), unless the
+	 * controller named it (Local RPA, 7.7.65.10). */
 	if (c && (live || s->state == ADV_STOPPING || s->late)) {
 		c->adv_handle = (uint8_t)(handle + 1);
-		if (c->c.role == BH_GAP_ROLE_PERIPHERAL) {
+		if (c->c.role == BH_GAP_ROLE_PERIPHERAL && !c->local_ctrl) {
 			if (live)
 				gap_sets_own(gap, handle, &c->c.local);
 			else

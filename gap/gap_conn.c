@@ -400,11 +400,16 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	if (role == BH_GAP_ROLE_PERIPHERAL && adv_handle != 0xff)
 		s->adv_handle = (uint8_t)(adv_handle + 1);
 	if (!addr_zero(local_rpa)) {
+		/* The controller's word: no guess of the host's replaces it. */
+		s->local_ctrl = true;
 		c->local.type = BH_ADDR_RANDOM;
 		memcpy(c->local.val, local_rpa, 6);
 	} else if (s->adv_handle > 1 && gap_sets_own(gap, adv_handle, &c->local)) {
 		/* from one of bh_gap_adv_set_start's sets: its own address */
-	} else if (role == BH_GAP_ROLE_PERIPHERAL && gap->adv_state != ADV_IDLE) {
+	} else if (role == BH_GAP_ROLE_PERIPHERAL) {
+		/* Handle 0's run that produced it, though reported after it
+		 * ended and GAP's address changed; with extended commands an
+		 * event naming no set may be a set's: its Terminated says. */
 		gap_adv_link_addr(gap, &c->local);
 	} else {
 		gap_own_address(gap, &c->local);

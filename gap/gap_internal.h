@@ -87,6 +87,7 @@ struct gap_conn_slot {
 	bool from_adv;    /* peripheral link created by our advertising */
 	uint8_t csa;      /* Channel Selection Algorithm + 1, 0 = not reported */
 	uint8_t adv_handle; /* set that created it + 1, 0 = none */
+	bool local_ctrl;  /* c.local is the controller's Local RPA (7.7.65.10) */
 	bool upd_pending;
 	bh_gap_done_cb upd_cb;
 	void *upd_ctx;
@@ -258,10 +259,12 @@ struct bh_gap {
 	bool sync_cancelling;
 
 	/* rand_addr before a rotation, restored if the controller refuses
-	 * the new one (legacy commands: still the one on the air). */
+	 * the new one (it stays the one on the air). */
 	bh_addr rand_old;
 	/* When handle 0's timeout_ms ends (BH_NEVER: none), from its enable. */
 	bh_time_ms adv_until;
+	/* bh_gap_reset is running: its callbacks queue no command (cmd_grow). */
+	bool resetting;
 };
 
 /* gap.c */
@@ -276,6 +279,9 @@ int gap_cmd_reserve(struct bh_gap *gap, unsigned n);
 unsigned gap_cmd_drop(struct bh_gap *gap, uint8_t proc);
 /* Is the command queued with (done, arg) sent and not answered yet? */
 bool gap_cmd_in_flight(const struct bh_gap *gap, gap_done_fn done, uintptr_t arg);
+/* That command's answer, when it comes, goes to no handler: it is of a run
+ * that ended, and a run started since (from a callback) must not take it. */
+void gap_cmd_disown(struct bh_gap *gap, gap_done_fn done, uintptr_t arg);
 bool gap_supports(struct bh_gap *gap, uint16_t sup);
 uint8_t gap_own_type(const struct bh_gap *gap);
 /* Queues LE Set Random Address if own address is random and not yet in

@@ -538,6 +538,236 @@ static void test_rotation_duration_left(void **state)
 	bh_gap_free(f.gap);
 }
 
+/* A peripheral Connection Complete from peer: LE Connection Complete
+ * (sub 0), or the enhanced v1/v2 one (7.7.65.10) with local_rpa (NULL:
+ * zeros) and v2's Advertising_Handle. */
+static void peripheral_link(struct fake *f, uint8_t sub, uint16_t handle, const uint8_t *local_rpa,
+			    uint8_t adv_handle)
+{
+	if (!sub) {
+		fake_conn_complete(f, 0, handle, 1, &peer);
+		return;
+	}
+	uint8_t e[31] = { 0 };
+	bh_put16(e + 1, handle);
+	e[3] = 1;
+	memcpy(e + 5, peer.val, 6);
+	if (local_rpa)
+		memcpy(e + 11, local_rpa, 6);
+	bh_put16(e + 23, 40);
+	bh_put16(e + 27, 400);
+	e[30] = adv_handle;
+	fake_meta(f, sub, e, sub == BH_LE_ENH_CONN_COMPLETE_V2 ? 31 : 30);
+}
+
+static void expect_local(struct fake *f, uint16_t handle, const uint8_t *val)
+{
+	const struct bh_gap_conn *c = bh_gap_conn_get(f->gap, handle);
+	assert_non_null(c);
+	assert_int_equal(c->local.type, BH_ADDR_RANDOM);
+	assert_memory_equal(c->local.val, val, 6);
+}
+
+/* Proves that a peripheral link reported after its advertising stopped,
+ * with GAP's rotation between (its address dropped, the next one made),
+ * has as its local address the one that advertising used: GAP's RPA of
+ * then, or the anonymous run's NRPA (the old code gave GAP's next
+ * address, which the central never saw), with legacy and extended
+ * commands, an event that names no set and (extended) handle 0's
+ * Terminated or a v2 event naming handle 0 after it; that a non-zero
+ * Local RPA in the enhanced event (7.7.65.10) wins; and that a late link
+ * reported while a new run starts, before its enable went out, has the
+ * old run's address, not the new run's. */
+static void test_late_link_local_address(void **state)
+{
+	(void)state;
+	static struct fake f;
+	static const uint8_t ctrl_rpa[6] = { 1, 2, 3, 4, 5, 0x41 };
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		for (int anon = 0; anon < 2; anon++) {
+			fake_gap_rpa(&f, ext);
+			scan_once(&f); /* GAP's RPA in use: its rotation clock runs */
+			f.now += 30000;
+			size_t stops = 0;
+			struct bh_gap_adv_params p = { .kind = BH_GAP_ADV_CONN, .anonymous = anon,
+						       .on_stopped = stopped, .ctx = &stops };
+			assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+			fake_pump(&f);
+			uint8_t used[6];
+			memcpy(used, fake_last(&f, ext ? BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR
+						      : BH_HCI_LE_SET_RANDOM_ADDRESS)->p + ext, 6);
+			assert_int_equal(used[5] & 0xc0, anon ? 0x00 : 0x40);
+			assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+			fake_pump(&f);
+
+			f.now += 30000; /* GAP's rotation: on the air nowhere, dropped */
+			size_t from = f.n;
+			bh_gap_on_timeout(f.gap);
+			fake_pump(&f);
+			assert_int_equal(f.n, from);
+			bh_addr next = bh_gap_own_address(f.gap);
+			assert_memory_not_equal(next.val, used, 6);
+
+			peripheral_link(&f, 0, 1, NULL, 0);
+			expect_local(&f, 1, used);
+			assert_int_equal(f.connected[0].local.type, BH_ADDR_RANDOM);
+			assert_memory_equal(f.connected[0].local.val, used, 6);
+			peripheral_link(&f, BH_LE_ENH_CONN_COMPLETE, 2, ctrl_rpa, 0);
+			expect_local(&f, 2, ctrl_rpa);
+			if (ext) {
+				for (uint8_t h = 1; h <= 2; h++) {
+					const uint8_t term[] = { 0, 0, h, 0, 1 };
+					fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+					assert_int_equal(bh_gap_conn_adv_handle(f.gap, h), 0);
+				}
+				expect_local(&f, 1, used);
+				expect_local(&f, 2, ctrl_rpa);
+				peripheral_link(&f, BH_LE_ENH_CONN_COMPLETE_V2, 3, NULL, 0);
+				expect_local(&f, 3, used);
+			}
+			assert_int_equal(stops, 0);
+			assert_false(bh_gap_advertising(f.gap));
+
+			/* A new run from GAP's next RPA, its first command out. */
+			p.anonymous = false;
+			assert_int_equal(bh_gap_adv_start(f.gap, &p, NULL, NULL), BH_OK);
+			peripheral_link(&f, 0, 4, NULL, 0);
+			expect_local(&f, 4, used);
+			fake_pump(&f);
+			assert_true(bh_gap_advertising(f.gap));
+			assert_int_equal(stops, 0);
+			bh_gap_free(f.gap);
+		}
+	}
+}
+
+/* Proves that an advertising set's Terminated keeps a non-zero Local RPA
+ * the enhanced Connection Complete gave (7.7.65.10: the controller's
+ * word); the old code replaced it with the set's address. */
+static void test_local_rpa_wins_set(void **state)
+{
+	(void)state;
+	if (!bh_gap_extended_built())
+		skip();
+	static struct fake f;
+	static const uint8_t ctrl_rpa[6] = { 1, 2, 3, 4, 5, 0x41 };
+	fake_gap_rpa(&f, true);
+	struct fake_srec r = { 0 };
+	struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_CONN,
+						     .on_stopped = fake_set_stopped, .ctx = &r } };
+	uint8_t h = 0;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &sp, &h, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	peripheral_link(&f, BH_LE_ENH_CONN_COMPLETE, 1, ctrl_rpa, 0);
+	const uint8_t term[] = { 0, h, 1, 0, 1 };
+	fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+	assert_int_equal(r.stop_n, 1);
+	assert_int_equal(bh_gap_conn_adv_handle(f.gap, 1), h);
+	expect_local(&f, 1, ctrl_rpa);
+	bh_gap_free(f.gap);
+}
+
+/* Proves that with extended commands a rotation whose LE Set Random
+ * Address (scanning's) the controller refuses leaves handle 0 on the old
+ * address too: its LE Set Advertising Set Random Address is never sent
+ * (the old code sent it, so handle 0 moved on while scanning stayed, and
+ * the new address was reported); bh_gap_own_address, a link's local
+ * address and a restarted scan all keep the old one, and the next
+ * rotation moves both to one fresh address. Without a scan beside it
+ * (the old address never went in LE Set Random Address), a scan started
+ * after the refusal writes it. */
+static void test_rotation_refused_extended(void **state)
+{
+	(void)state;
+	if (!bh_gap_extended_built())
+		skip();
+	static struct fake f;
+	for (int scan = 1; scan >= 0; scan--) {
+		fake_gap_rpa(&f, true);
+		struct bh_gap_scan_params sp = { 0 };
+		struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN };
+		if (scan)
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		bh_addr old = bh_gap_own_address(f.gap);
+		assert_memory_equal(fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)->p + 1, old.val,
+				    6);
+		f.now += 60000;
+		size_t from = f.n;
+		bh_gap_on_timeout(f.gap);
+		f.fail_op = BH_HCI_LE_SET_RANDOM_ADDRESS;
+		f.fail_status = 0x0c; /* Command Disallowed */
+		fake_pump(&f);
+		f.fail_op = 0;
+		const uint16_t with_scan[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					       BH_HCI_LE_SET_EXT_SCAN_ENABLE,
+					       BH_HCI_LE_SET_RANDOM_ADDRESS,
+					       BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					       BH_HCI_LE_SET_EXT_SCAN_ENABLE };
+		const uint16_t alone[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					   BH_HCI_LE_SET_RANDOM_ADDRESS,
+					   BH_HCI_LE_SET_EXT_ADV_ENABLE };
+		if (scan)
+			fake_expect_ops(&f, from, with_scan, 5);
+		else
+			fake_expect_ops(&f, from, alone, 3);
+		assert_memory_not_equal(fake_last(&f, BH_HCI_LE_SET_RANDOM_ADDRESS)->p, old.val, 6);
+		assert_true(bh_gap_advertising(f.gap));
+		bh_addr own = bh_gap_own_address(f.gap);
+		assert_memory_equal(own.val, old.val, 6);
+		/* A link from handle 0 now: the old address (v2, handle 0). */
+		uint8_t e[31] = { 0, 0x01, 0x00, 1 };
+		memcpy(e + 5, peer.val, 6);
+		bh_put16(e + 23, 40);
+		bh_put16(e + 27, 400);
+		fake_meta(&f, BH_LE_ENH_CONN_COMPLETE_V2, e, 31);
+		expect_local(&f, 1, old.val);
+		const uint8_t term[] = { 0, 0, 1, 0, 1 };
+		fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		fake_pump(&f);
+		assert_false(bh_gap_advertising(f.gap));
+
+		/* Scanning (again) from the old address: written only if it
+		 * never went in LE Set Random Address. */
+		if (scan) {
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			fake_pump(&f);
+		}
+		from = f.n;
+		assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		fake_pump(&f);
+		if (scan) {
+			assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_EXT_SCAN_PARAMS);
+		} else {
+			assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+			assert_memory_equal(f.cmds[from].p, old.val, 6);
+		}
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		assert_memory_equal(fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)->p + 1, old.val,
+				    6);
+
+		/* The next rotation moves both to one fresh address. */
+		f.now += 60000;
+		from = f.n;
+		bh_gap_on_timeout(f.gap);
+		fake_pump(&f);
+		const uint16_t both[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					  BH_HCI_LE_SET_EXT_SCAN_ENABLE,
+					  BH_HCI_LE_SET_RANDOM_ADDRESS,
+					  BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+					  BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					  BH_HCI_LE_SET_EXT_SCAN_ENABLE };
+		fake_expect_ops(&f, from, both, 6);
+		own = bh_gap_own_address(f.gap);
+		assert_memory_not_equal(own.val, old.val, 6);
+		assert_memory_equal(f.cmds[from + 2].p, own.val, 6);
+		assert_memory_equal(f.cmds[from + 3].p + 1, own.val, 6);
+		bh_gap_free(f.gap);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +781,9 @@ int main(void)
 		cmocka_unit_test(test_anonymous_nrpa_period),
 		cmocka_unit_test(test_anonymous_nrpa_link),
 		cmocka_unit_test(test_rotation_duration_left),
+		cmocka_unit_test(test_late_link_local_address),
+		cmocka_unit_test(test_local_rpa_wins_set),
+		cmocka_unit_test(test_rotation_refused_extended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

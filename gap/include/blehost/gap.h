@@ -245,7 +245,13 @@ struct bh_gap_conn {
 	bh_addr peer;          /* as the controller reported it */
 	bh_addr peer_identity; /* resolved identity, or == peer */
 	bool peer_resolved;    /* peer was an RPA that resolve_rpa (or the controller) resolved */
-	bh_addr local;         /* our address on this link */
+	/* Our address on this link: the controller's Local RPA when the
+	 * enhanced Connection Complete gives one (7.7.65.10); else, on a
+	 * peripheral link, the address of the advertising that made it,
+	 * even when reported after that advertising stopped and GAP's own
+	 * address rotated (an anonymous run's NRPA); on a central link,
+	 * GAP's own address. */
+	bh_addr local;
 	uint16_t interval;     /* 1.25 ms units */
 	uint16_t latency;      /* connection events */
 	uint16_t supervision_timeout; /* 10 ms units */
@@ -366,7 +372,10 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
  * connections are dropped (disconnected() is not called: the host already
  * knows). Call it after the HCI layer has completed or forgotten GAP's
  * commands (bh_hci's fatal path does so first). The legacy/extended choice
- * is made again from the next controller's facts. */
+ * is made again from the next controller's facts. Its callbacks (answers,
+ * on_done, on_stopped, on_lost) cannot start anything anew: every start
+ * from inside them is refused (BH_EBUSY; BH_ENOMEM where it is a single
+ * command) and sends nothing; start again once the host is ready. */
 void bh_gap_reset(struct bh_gap *gap, bh_status reason);
 
 bh_time_ms bh_gap_next_deadline(const struct bh_gap *gap);
@@ -408,10 +417,12 @@ int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const 
  * made then and written by the next scan, connection or advertising from
  * GAP's address (its rotation period starts with that use). After a
  * rotation whose LE Set Random Address the controller refused, the one
- * before it, which legacy advertising and scanning go on from until the
- * next rotation. All zero (type random) before GAP made its first random
- * address (bh_gap_config.own_addr random, nothing started yet). Never
- * anonymous advertising's NRPA. */
+ * before it, which advertising and scanning go on from until the next
+ * rotation (with extended commands handle 0 is then not re-addressed
+ * either: LE Set Advertising Set Random Address is not sent). All zero
+ * (type random) before GAP made its first random address
+ * (bh_gap_config.own_addr random, nothing started yet). Never anonymous
+ * advertising's NRPA. */
 bh_addr bh_gap_own_address(const struct bh_gap *gap);
 
 /* ---- Scanning ---- */
@@ -557,9 +568,11 @@ struct bh_gap_adv_params {
 	 * RPA or NRPA, each rotation disables the advertising, writes the new
 	 * address and enables it again: a refused re-enable ends it here with
 	 * the controller's status; a refused address write (LE Set Random
-	 * Address, or LE Set Advertising Set Random Address) leaves it
-	 * advertising from its old address (logged) until the next rotation,
-	 * and links then have that one as their local address. A connection
+	 * Address, or LE Set Advertising Set Random Address; with extended
+	 * commands a refused LE Set Random Address, scanning's, keeps handle
+	 * 0 from taking the new one too) leaves it advertising from its old
+	 * address (logged) until the next rotation, and links then have that
+	 * one as their local address. A connection
 	 * that took it just before the rotation's disable may be reported
 	 * after any of those answers: the re-enable is then dropped if not
 	 * sent yet, else followed by one more disable (sent before
@@ -574,7 +587,10 @@ struct bh_gap_adv_params {
 	 * whose enable went out, is taken as that run's end (one more
 	 * disable, on_stopped); and as the Connection Complete names no set
 	 * (it may be a set's, bh_gap_adv_set_start, which it ends too),
-	 * handle 0 ended by one is always disabled once more. */
+	 * handle 0 ended by one is always disabled once more. It (and the
+	 * start's cb, when the run ends before its enable was answered) may
+	 * start advertising again: the new run is told nothing of the ended
+	 * one's, and does not take its enable's answer as its own. */
 	void (*on_stopped)(void *ctx, bh_status reason);
 	void *ctx;
 };
