@@ -740,10 +740,14 @@ void gap_sets_on_terminated(struct bh_gap *gap, const uint8_t *p, size_t len)
 	if (c && (live || s->state == ADV_STOPPING || s->late)) {
 		c->adv_handle = (uint8_t)(handle + 1);
 		if (c->c.role == BH_GAP_ROLE_PERIPHERAL && !c->local_ctrl) {
+			bh_addr was = c->c.local;
 			if (live)
 				gap_sets_own(gap, handle, &c->c.local);
 			else
 				c->c.local = s->prev;
+			/* The host has the guess made at the connection event. */
+			if (!bh_addr_eq(&was, &c->c.local) && gap->port.conn_changed)
+				gap->port.conn_changed(gap->port.ctx, &c->c);
 		}
 	}
 	/* Whichever run it reports, the one a stop may leave owed has come. */

@@ -438,7 +438,6 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	c->peer = gc->peer;
 	/* GAP has already asked host_resolve (port.resolve_rpa). */
 	c->identity = gc->peer_identity;
-	c->local = gc->local;
 
 	/* Field by field: the slot is zero (calloc'd, or cleared by
 	 * conn_release), so what is not named stays NULL. */
@@ -480,7 +479,7 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	 * address gets no notifications meant for the bonded one. */
 	host_restore_gatt_cache(h, c);
 	if (h->smp)
-		bh_smp_conn_added(h->smp, c->handle, c->central, &c->local, &c->peer);
+		bh_smp_conn_added(h->smp, c->handle, c->central, &gc->local, &c->peer);
 	if (h->ev.connected)
 		h->ev.connected(h->ev.ctx, c->handle, c->central, &c->peer);
 }
@@ -513,6 +512,15 @@ static void gap_conn_updated(void *ctx, const struct bh_gap_conn *gc, bh_status 
 		 gc->handle, st ? bh_strerror(st) : "done", gc->interval * 1.25, gc->latency,
 		 gc->supervision_timeout * 10u);
 	host_link_report(h, gc, st);
+}
+
+/* GAP learnt the link's local address after reporting it (an advertising
+ * set's Terminated names the set): pairing must hash that one. */
+static void gap_conn_changed(void *ctx, const struct bh_gap_conn *gc)
+{
+	struct bh_host *h = ctx;
+	if (h->smp)
+		bh_smp_conn_local(h->smp, gc->handle, &gc->local);
 }
 
 static bool gap_resolve(void *ctx, const bh_addr *rpa, bh_addr *identity)
@@ -568,6 +576,7 @@ void host_conn_ports_init(struct bh_host *h)
 	h->gap_port.connected = gap_connected;
 	h->gap_port.disconnected = gap_disconnected;
 	h->gap_port.conn_updated = gap_conn_updated;
+	h->gap_port.conn_changed = gap_conn_changed;
 	h->gap_port.data_length_changed = host_link_data_length;
 	h->gap_port.phy_updated = host_link_phy;
 	h->gap_port.resolve_rpa = gap_resolve;

@@ -42,7 +42,7 @@ struct host_conn {
 	bool used;
 	uint16_t handle;
 	bool central;
-	bh_addr peer, identity, local;
+	bh_addr peer, identity;
 	struct bh_host *h;
 	struct bh_att *att;
 	struct bh_gattc *gattc;

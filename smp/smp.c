@@ -236,6 +236,15 @@ int bh_smp_conn_added(struct bh_smp *smp, uint16_t handle, bool central, const b
 	return 0;
 }
 
+int bh_smp_conn_local(struct bh_smp *smp, uint16_t handle, const bh_addr *local)
+{
+	struct smp_conn *c = smp_conn_find(smp, handle);
+	if (!c)
+		return BH_ENOTFOUND;
+	c->local = *local;
+	return 0;
+}
+
 static void forget_cmds(struct bh_smp *smp, uint16_t handle)
 {
 	for (unsigned i = 0; i < SMP_CMD_SLOTS; i++)

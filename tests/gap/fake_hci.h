@@ -44,6 +44,7 @@ struct fake {
 	uint8_t disc_reason[16];
 	size_t n_disc;
 	size_t n_changed;
+	uint16_t last_changed_handle;
 	bool resolve;         /* resolve_rpa succeeds with `identity` */
 	bh_addr identity;
 	size_t n_make_rpa;
@@ -100,8 +101,8 @@ static inline void fake_disconnected(void *ctx, uint16_t handle, uint8_t reason)
 
 static inline void fake_changed(void *ctx, const struct bh_gap_conn *c)
 {
-	(void)c;
 	((struct fake *)ctx)->n_changed++;
+	((struct fake *)ctx)->last_changed_handle = c->handle;
 }
 
 static inline void fake_updated(void *ctx, const struct bh_gap_conn *c, bh_status st)

@@ -159,6 +159,47 @@ static void run_case(const struct model_case *mc, bool swap)
 	rig_free(&r);
 }
 
+/* Proves that a local address corrected after the link was added
+ * (bh_smp_conn_local: with extended advertising the set's Terminated says
+ * which address the peer connected to) is the one pairing hashes: with
+ * the guess made at the connection event legacy c1 and SC f6 fail, with
+ * the correction both pair. Side 1, the peripheral, is corrected. */
+static void test_local_corrected(void **state)
+{
+	(void)state;
+	static const bh_addr guess = { BH_ADDR_RANDOM, { 1, 2, 3, 4, 5, 0xc6 } };
+	const struct model_case *mcs[2] = { &cases[0], &cases[6] }; /* legacy JW, SC JW */
+	for (int k = 0; k < 2; k++) {
+		for (int fix = 0; fix < 2; fix++) {
+			struct rig r;
+			setup_case(&r, mcs[k], false);
+			rig_start(&r);
+			struct side *p = &r.s[1];
+			bh_smp_conn_removed(p->smp, RIG_HANDLE);
+			assert_int_equal(bh_smp_conn_added(p->smp, RIG_HANDLE, false, &guess,
+							   &r.s[0].addr),
+					 0);
+			if (fix)
+				assert_int_equal(bh_smp_conn_local(p->smp, RIG_HANDLE, &p->addr), 0);
+			assert_int_equal(bh_smp_pair(r.s[0].smp, RIG_HANDLE, NULL), 0);
+			rig_run(&r, NULL);
+			if (fix) {
+				check_paired(&r, mcs[k], 0);
+			} else {
+				assert_int_equal(r.s[0].completes, 1);
+				assert_int_not_equal(r.s[0].status, BH_OK);
+				assert_int_equal(r.s[0].saves + p->saves, 0);
+			}
+			rig_free(&r);
+		}
+	}
+	struct rig r;
+	setup_case(&r, &cases[0], false);
+	rig_start(&r);
+	assert_int_equal(bh_smp_conn_local(r.s[1].smp, RIG_HANDLE + 1, &guess), BH_ENOTFOUND);
+	rig_free(&r);
+}
+
 static void test_all_models(void **state)
 {
 	(void)state;
@@ -465,6 +506,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_models),
+		cmocka_unit_test(test_local_corrected),
 		cmocka_unit_test(test_reencrypt_legacy),
 		cmocka_unit_test(test_reencrypt_sc),
 		cmocka_unit_test(test_upgrade_replaces_bond_at_end),

@@ -294,7 +294,10 @@ struct bh_gap_port {
 	void (*connected)(void *ctx, const struct bh_gap_conn *conn);
 	/* It is gone; reason is the HCI reason code. */
 	void (*disconnected)(void *ctx, uint16_t handle, uint8_t reason);
-	/* Parameters or remote features of a connection changed. */
+	/* Parameters or remote features of a connection changed, or its local
+	 * address: an Advertising Set Terminated that follows a connection
+	 * event naming no set says which set, and so which address, the peer
+	 * connected to (not when the event gave a Local RPA). */
 	void (*conn_changed)(void *ctx, const struct bh_gap_conn *conn);
 	/* LE Connection Update Complete (7.7.65.3), whoever started the update
 	 * (our bh_gap_conn_update, a peer's request we accepted, or the

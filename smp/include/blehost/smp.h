@@ -223,6 +223,12 @@ int bh_smp_conn_added(struct bh_smp *smp, uint16_t handle, bool central, const b
 		      const bh_addr *peer);
 /* A pending pairing completes with BH_EDISCONNECTED. */
 void bh_smp_conn_removed(struct bh_smp *smp, uint16_t handle);
+/* The link's local address, corrected after bh_smp_conn_added: with
+ * extended advertising a connection event may name no set, and the set's
+ * Advertising Set Terminated, which follows it, says which address the
+ * peer connected to. Pairings from now on hash this one. Returns 0 or
+ * BH_ENOTFOUND. */
+int bh_smp_conn_local(struct bh_smp *smp, uint16_t handle, const bh_addr *local);
 
 /* Inputs from L2CAP and HCI. */
 void bh_smp_on_pdu(struct bh_smp *smp, uint16_t handle, const uint8_t *pdu, size_t len);
