@@ -641,6 +641,19 @@ static void test_late_link_local_address(void **state)
 	}
 }
 
+/* A GAP with privacy and one connectable advertising set on an RPA of its
+ * own, started; returns its handle. */
+static uint8_t conn_set(struct fake *f, struct fake_srec *r)
+{
+	fake_gap_rpa(f, true);
+	struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_CONN,
+						     .on_stopped = fake_set_stopped, .ctx = r } };
+	uint8_t h = 0;
+	assert_int_equal(bh_gap_adv_set_start(f->gap, &sp, &h, NULL, NULL), BH_OK);
+	fake_pump(f);
+	return h;
+}
+
 /* Proves that an advertising set's Terminated keeps a non-zero Local RPA
  * the enhanced Connection Complete gave (7.7.65.10: the controller's
  * word); the old code replaced it with the set's address. */
@@ -651,13 +664,8 @@ static void test_local_rpa_wins_set(void **state)
 		skip();
 	static struct fake f;
 	static const uint8_t ctrl_rpa[6] = { 1, 2, 3, 4, 5, 0x41 };
-	fake_gap_rpa(&f, true);
 	struct fake_srec r = { 0 };
-	struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_CONN,
-						     .on_stopped = fake_set_stopped, .ctx = &r } };
-	uint8_t h = 0;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &sp, &h, NULL, NULL), BH_OK);
-	fake_pump(&f);
+	uint8_t h = conn_set(&f, &r);
 	peripheral_link(&f, BH_LE_ENH_CONN_COMPLETE, 1, ctrl_rpa, 0);
 	size_t changed = f.n_changed;
 	const uint8_t term[] = { 0, h, 1, 0, 1 };
@@ -682,13 +690,8 @@ static void test_set_link_local_told(void **state)
 	if (!bh_gap_extended_built())
 		skip();
 	static struct fake f;
-	fake_gap_rpa(&f, true);
 	struct fake_srec r = { 0 };
-	struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_CONN,
-						     .on_stopped = fake_set_stopped, .ctx = &r } };
-	uint8_t h = 0;
-	assert_int_equal(bh_gap_adv_set_start(f.gap, &sp, &h, NULL, NULL), BH_OK);
-	fake_pump(&f);
+	uint8_t h = conn_set(&f, &r);
 	const struct fake_cmd *set_addr = fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR);
 	assert_non_null(set_addr);
 	assert_int_equal(set_addr->p[0], h);

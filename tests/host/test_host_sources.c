@@ -261,6 +261,23 @@ static void refused_request(struct fake_host *fh, size_t size16, uint8_t id, uin
 
 static char store[64], hash[64]; /* removed by main, also after a failure */
 
+/* A host with the bond store of make_store, two EATT bearers wanted, and
+ * dummies sources of the test's in its loop before its own. */
+static void eatt_host(struct fake_host *fh, unsigned seed, unsigned dummies)
+{
+	make_store(store, hash);
+	fake_host_init(fh, "HOST_SOURCES_VERBOSE", BH_LOG_ERROR);
+	struct bh_host_config cfg;
+	fake_host_config(fh, &cfg, seed);
+	cfg.store_dir = store;
+	cfg.db_hash_dir = hash;
+	cfg.eatt_bearers = 2;
+	struct bh_host_events ev;
+	fake_host_events(fh, &ev);
+	add_dummies(fh->loop, dummies);
+	fake_host_start(fh, &cfg, &ev);
+}
+
 static void eatt_source_fails(void **state)
 {
 	(void)state;
@@ -268,19 +285,9 @@ static void eatt_source_fails(void **state)
 	skip(); /* -Dl2cap_coc=false: no bearer can open */
 #endif
 	size_t size16 = table16_size();
-	make_store(store, hash);
 	struct fake_host fh;
-	fake_host_init(&fh, "HOST_SOURCES_VERBOSE", BH_LOG_ERROR);
-	struct bh_host_config cfg;
-	fake_host_config(&fh, &cfg, 11);
-	cfg.store_dir = store;
-	cfg.db_hash_dir = hash;
-	cfg.eatt_bearers = 2;
-	struct bh_host_events ev;
-	fake_host_events(&fh, &ev);
 	/* 6, the transport's and the stack's make 8: the bearer's is the 9th. */
-	add_dummies(fh.loop, 6);
-	fake_host_start(&fh, &cfg, &ev);
+	eatt_host(&fh, 11, 6);
 	connect_encrypted(&fh);
 
 	refused_request(&fh, size16, 0x31, 0x0040);
@@ -332,20 +339,10 @@ static void eatt_central_source_fails(void **state)
 	skip(); /* -Dl2cap_coc=false: no bearer can open */
 #endif
 	size_t size16 = table16_size();
-	make_store(store, hash);
 	struct fake_host fh;
-	fake_host_init(&fh, "HOST_SOURCES_VERBOSE", BH_LOG_ERROR);
-	struct bh_host_config cfg;
-	fake_host_config(&fh, &cfg, 12);
-	cfg.store_dir = store;
-	cfg.db_hash_dir = hash;
-	cfg.eatt_bearers = 2;
-	struct bh_host_events ev;
-	fake_host_events(&fh, &ev);
 	/* 5, the transport's and the stack's make 7: the first bearer's is the
 	 * 8th, the second's the 9th. */
-	add_dummies(fh.loop, 5);
-	fake_host_start(&fh, &cfg, &ev);
+	eatt_host(&fh, 12, 5);
 	connect_encrypted_central(&fh);
 
 	/* L2CAP_CREDIT_BASED_CONNECTION_REQ for EATT, two Source CIDs (Vol 3,
