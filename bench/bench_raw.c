@@ -178,7 +178,8 @@ static bool send_all(int fd, const uint8_t *p, size_t n)
 static int command(struct h4 *s, uint16_t op, const uint8_t *params, uint8_t plen)
 {
 	uint8_t pkt[260] = { 0x01, (uint8_t)op, (uint8_t)(op >> 8), plen };
-	memcpy(pkt + 4, params, plen);
+	if (plen) /* params may be NULL then, which memcpy must not get */
+		memcpy(pkt + 4, params, plen);
 	s->have_cc = false;
 	if (!send_all(s->fd, pkt, 4u + plen))
 		return -1;
