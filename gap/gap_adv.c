@@ -55,7 +55,7 @@ static void stopped(struct bh_gap *gap, bh_status reason)
 	gap_cmd_drop(gap, PROC_ADV);
 	/* Nor may a run started from a callback take its enable's answer. */
 	if (enable_out(gap))
-		gap->inflight_done = NULL;
+		gap_cmd_disown(gap, adv_done, ADV_ENABLED);
 	gap->adv_readdr = false;
 	gap->adv_state = ADV_IDLE;
 	gap->adv_deadline = BH_NEVER;

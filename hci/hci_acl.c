@@ -294,8 +294,8 @@ static void rx_append(struct bh_hci *hci, struct hci_conn *c, const uint8_t *dat
 	size_t limit = c->rx_expected ? c->rx_expected : hci->cfg.rx_max_frame;
 	if (dlen > limit - c->rx_len) {
 		/* The reason first: abandoning clears rx_expected. */
-		rx_drop(hci, c->handle, c->rx_expected ? "fragment overruns frame"
-					       : "frame larger than rx_max_frame");
+		rx_drop(hci, c->handle,
+			c->rx_expected ? "fragment overruns frame" : "frame larger than rx_max_frame");
 		rx_abandon(c);
 		return;
 	}
@@ -354,8 +354,9 @@ void hci_acl_on_packet(struct bh_hci *hci, const uint8_t *pkt, size_t len)
 		 * 0b11 is BR/EDR only (5.4.2): the packet is dropped, the link and
 		 * any reassembly in progress carry on. */
 		hci->stats.acl_bad_boundary++;
-		rx_drop(hci, c->handle, pb == PB_START_NONFLUSH ? "packet boundary flag 0b00 from the controller"
-							: "packet boundary flag 0b11");
+		rx_drop(hci, c->handle,
+			pb == PB_START_NONFLUSH ? "packet boundary flag 0b00 from the controller"
+						: "packet boundary flag 0b11");
 		return;
 	}
 	if (pb == PB_START_FLUSH) {
