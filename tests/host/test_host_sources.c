@@ -183,6 +183,19 @@ static void make_store(char *store, char *hash)
 	bh_bond_store_close(st);
 }
 
+/* Encryption Change (Vol 4, Part E, 7.7.8): on, and SMP has taken it. */
+static void encryption_on(struct fake_host *fh)
+{
+	uint8_t ec[4] = { 0x00, (uint8_t)LINK, LINK >> 8, 0x01 };
+	assert_int_equal(fake_event(fh->f, 0x08, ec, sizeof(ec)), 0);
+	for (int i = 0; i < 200; i++) {
+		if (bh_smp_security(bh_host_smp(fh->h), LINK).level >= BH_SEC_ENCRYPTED)
+			break;
+		fake_run(fh->f, 5);
+	}
+	assert_true(bh_smp_security(bh_host_smp(fh->h), LINK).level >= BH_SEC_ENCRYPTED);
+}
+
 /* The peer (the fake, central) connects and encrypts with the bond. */
 static void connect_encrypted(struct fake_host *fh)
 {
@@ -200,15 +213,7 @@ static void connect_encrypted(struct fake_host *fh)
 		fake_run(fh->f, 5);
 	uint8_t reply[18];
 	assert_int_equal(fake_last_cmd(fh->f, 0x201a, reply, sizeof(reply)), 18);
-	/* Encryption Change (7.7.8): on. */
-	uint8_t ec[4] = { 0x00, (uint8_t)LINK, LINK >> 8, 0x01 };
-	assert_int_equal(fake_event(fh->f, 0x08, ec, sizeof(ec)), 0);
-	for (int i = 0; i < 200; i++) {
-		if (bh_smp_security(bh_host_smp(fh->h), LINK).level >= BH_SEC_ENCRYPTED)
-			break;
-		fake_run(fh->f, 5);
-	}
-	assert_true(bh_smp_security(bh_host_smp(fh->h), LINK).level >= BH_SEC_ENCRYPTED);
+	encryption_on(fh);
 }
 
 /* L2CAP_CREDIT_BASED_CONNECTION_REQ for EATT with one Source CID; returns
@@ -318,18 +323,11 @@ static void connect_encrypted_central(struct fake_host *fh)
 	assert_int_equal(fh->connected, 1);
 	assert_int_equal(bh_smp_request_security(bh_host_smp(fh->h), LINK, BH_SEC_ENCRYPTED), 0);
 	/* LE Enable Encryption (Vol 4, Part E, 7.8.24): Command Status by the
-	 * fake, then Encryption Change (7.7.8): on. */
+	 * fake, then Encryption Change. */
 	for (int i = 0; i < 200 && !fake_cmd_count(fh->f, 0x2019); i++)
 		fake_run(fh->f, 5);
 	assert_int_equal(fake_cmd_count(fh->f, 0x2019), 1);
-	uint8_t ec[4] = { 0x00, (uint8_t)LINK, LINK >> 8, 0x01 };
-	assert_int_equal(fake_event(fh->f, 0x08, ec, sizeof(ec)), 0);
-	for (int i = 0; i < 200; i++) {
-		if (bh_smp_security(bh_host_smp(fh->h), LINK).level >= BH_SEC_ENCRYPTED)
-			break;
-		fake_run(fh->f, 5);
-	}
-	assert_true(bh_smp_security(bh_host_smp(fh->h), LINK).level >= BH_SEC_ENCRYPTED);
+	encryption_on(fh);
 }
 
 static void eatt_central_source_fails(void **state)
