@@ -14,7 +14,8 @@
  * A silent controller is found: every call returns, and once they have,
  * the host reports itself fatal within 9 s (idle check or a command's
  * timeout, then the unanswered Reset; architecture.md), unless its
- * bring-up already failed. A lost ATT request, response, indication or
+ * bring-up already failed. (The central's silence always finds a command
+ * out; central_silence_while_idle is the case only the idle check sees.) A lost ATT request, response, indication or
  * confirmation is a transaction the host waits out (Vol 3, Part F,
  * 3.3.3): a call returns BH_ETIMEDOUT, the timeout is logged, no ATT PDU
  * goes out after it, and the host itself ends the link (Disconnect,
@@ -684,6 +685,45 @@ static void refused_handle_reused(void **state)
 	free(x);
 }
 
+/* The central_silence plan always has a command out when the controller
+ * goes silent. Here it goes silent while the central's link is idle (a
+ * client waiting for notifications: nothing pending, no command out, no
+ * timer armed), so only the idle check can notice: Read Local Version
+ * once the controller said nothing for idle_check_ms (5 s), unanswered
+ * within the command timeout (2 s), then the Reset, unanswered too: fatal
+ * within 9 s (architecture.md), BH_ETIMEDOUT. Then the controller works
+ * again and a fresh host on it serves. */
+static void central_silence_while_idle(void **state)
+{
+	(void)state;
+	struct fx *x = fx_new(true);
+	uint16_t conn = 0;
+	assert_int_equal(bh_host_start_sync(x->fh.h, 3000), BH_OK);
+	assert_int_equal(bh_host_connect_sync(x->fh.h, &fake_peer, 2000, &conn), BH_OK);
+	assert_int_equal(bh_host_discover_sync(x->fh.h, conn), BH_OK);
+	assert_int_equal(bh_host_subscribe_sync(x->fh.h, conn, 3, false), BH_OK);
+	assert_true(read_works(x, conn));
+	fake_run(x->fh.f, 100);
+	unsigned cmds = fake_cmd_count(x->fh.f, 0), version = fake_cmd_count(x->fh.f, 0x1001),
+		 resets = fake_cmd_count(x->fh.f, 0x0c03);
+	fake_fault_now(x->fh.f, FAKE_CONN_HANDLE, FAKE_SILENCE);
+	bh_time_ms t0 = x->fh.vnow;
+	for (int t = 0; t < 9000 + 1000 && !x->fh.fatal; t += 100)
+		fake_run(x->fh.f, 100);
+	assert_int_equal(x->fh.fatal, 1);
+	assert_true(x->fh.vnow - t0 <= 9000 + 100);
+	assert_int_equal(bh_host_lost(x->fh.h), BH_ETIMEDOUT);
+	/* The idle check found it: the first command after the silence. */
+	assert_int_equal(fake_cmd_count(x->fh.f, 0x1001), version + 1);
+	assert_int_equal(fake_cmd_count(x->fh.f, 0x0c03), resets + 1);
+	assert_int_equal(fake_cmd_count(x->fh.f, 0), cmds + 2);
+	assert_int_equal(x->fh.disconnected, 1); /* the link went with it */
+	fake_heal(x->fh.f);
+	fake_host_fini(&x->fh);
+	free(x);
+	assert_true(fresh_host_works());
+}
+
 struct plan {
 	session_fn run;
 	int how;
@@ -745,6 +785,7 @@ int main(void)
 		PLAN("central_acl_lost_at_each_acl_packet", 7),
 		PLAN("central_acl_to_host_lost_at_each_acl_packet", 8),
 		cmocka_unit_test(refused_handle_reused),
+		cmocka_unit_test(central_silence_while_idle),
 		PLAN("peripheral_out_of_memory_from_each", 9),
 		PLAN("peripheral_out_of_memory_each_once", 10),
 		PLAN("peripheral_link_lost_at_each_packet", 11),
