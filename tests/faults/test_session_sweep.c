@@ -16,10 +16,11 @@
  * timeout, then the unanswered Reset; architecture.md), unless its
  * bring-up already failed. (The central's silence always finds a command
  * out; central_silence_while_idle is the case only the idle check sees.)
- * A lost ATT request, response, indication or confirmation is a transaction the host waits out (Vol 3, Part F,
- * 3.3.3): a call returns BH_ETIMEDOUT, the timeout is logged, no ATT PDU
- * goes out after it, and the host itself ends the link (Disconnect,
- * 0x13); a call times out for nothing else. Both then go on as below:
+ * A lost ATT request, response, indication or confirmation is a
+ * transaction the host waits out (Vol 3, Part F, 3.3.3): a call returns
+ * BH_ETIMEDOUT, the timeout is logged, no ATT PDU goes out after it, and
+ * the host itself ends the link (Disconnect, 0x13); a call times out for
+ * nothing else. Both then go on as below:
  * the controller works again, the host serves (or a fresh one does).
  *
  * As central, against the fake controller's own little ATT server: the
