@@ -754,6 +754,7 @@ static void central_silence_while_idle(void **state)
 		fake_run(x->fh.f, 100);
 	assert_int_equal(x->fh.fatal, 1);
 	assert_true(x->fh.vnow - t0 <= 9000 + 100);
+	print_message("  fatal %llu ms after the silence\n", (unsigned long long)(x->fh.vnow - t0));
 	assert_int_equal(bh_host_lost(x->fh.h), BH_ETIMEDOUT);
 	/* The idle check found it: the first command after the silence. */
 	assert_int_equal(fake_cmd_count(x->fh.f, 0x1001), version + 1);
