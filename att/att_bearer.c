@@ -62,6 +62,11 @@ struct bh_att {
 	uint8_t serving_op;
 	bool rsp_held;
 	unsigned confirms_held; /* confirmations owed after BH_EBUSY */
+	/* Why the bearer is dead, for every later call: BH_ETIMEDOUT after a
+	 * transaction timeout (Vol 3, Part F, 3.3.3), so a caller learns the
+	 * bearer timed out rather than a bare "wrong state"; else the reason
+	 * bh_att_disconnected was given. */
+	bh_status dead_reason;
 	/* A response or confirmation held for want of memory (the link's
 	 * buffers grow with use): tried again then, since no buffer coming
 	 * back may ever call bh_att_can_send. BH_NEVER: none. */
@@ -304,7 +309,7 @@ static void req_complete(struct bh_att *att, bh_status st, const uint8_t *rsp, s
 int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rsp_cb cb, void *ctx)
 {
 	if (att->dead)
-		return BH_ESTATE;
+		return att->dead_reason;
 	if (!req || len < 1 || !bh_att_is_request(req[0]) || len > att->mtu)
 		return BH_EINVAL;
 	/* Out of memory is the answer a full queue gives. */
@@ -457,7 +462,7 @@ static void server_send_rsp(struct bh_att *att, const uint8_t *rsp, size_t len)
 int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len)
 {
 	if (att->dead)
-		return BH_ESTATE;
+		return att->dead_reason;
 	if (!att->serving || att->rsp_held)
 		return BH_ESTATE;
 	if (!rsp || len < 1 || len > att->mtu ||
@@ -528,7 +533,7 @@ int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, s
 		    bh_att_rsp_cb cb, void *ctx)
 {
 	if (att->dead)
-		return BH_ESTATE;
+		return att->dead_reason;
 	if (len && !value)
 		return BH_EINVAL;
 	/* 3.4.7.2: only the first ATT_MTU-3 octets can be sent. */
@@ -549,7 +554,7 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 		  bool *truncated)
 {
 	if (att->dead)
-		return BH_ESTATE;
+		return att->dead_reason;
 	if (len && !value)
 		return BH_EINVAL;
 	/* 3.4.7.1: a longer value is truncated to ATT_MTU-3. */
@@ -575,7 +580,7 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len)
 {
 	if (att->dead)
-		return BH_ESTATE;
+		return att->dead_reason;
 	if (!tuples || len + 1 > att->mtu)
 		return BH_EINVAL;
 	unsigned n = 0;
@@ -599,7 +604,7 @@ int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len
 int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len)
 {
 	if (att->dead)
-		return BH_ESTATE;
+		return att->dead_reason;
 	if (!pdu || len < 1 || !bh_att_is_command(pdu[0]) || len > att->mtu)
 		return BH_EINVAL;
 	if (refuse_full(att))
@@ -729,6 +734,10 @@ bh_time_ms bh_att_next_deadline(const struct bh_att *att)
  * the bearer is unusable afterwards. */
 static void fail_all(struct bh_att *att, bh_status reason)
 {
+	/* What killed it first (a timeout, then the disconnect it leads to,
+	 * stays a timeout); never BH_OK, which would look like success. */
+	if (!att->dead)
+		att->dead_reason = reason ? reason : BH_EDISCONNECTED;
 	att->dead = true;
 	att->serving = false;
 	att->rsp_held = false;

@@ -185,8 +185,10 @@ int gattc_can_start(const struct bh_gattc *c)
 {
 	if (!c->connected)
 		return BH_EDISCONNECTED;
+	/* The bearer timed out (the only way c->dead is set): the caller is
+	 * told so, as the operations pending then were (Vol 3, Part F, 3.3.3). */
 	if (c->dead)
-		return BH_ESTATE;
+		return BH_ETIMEDOUT;
 	return BH_OK;
 }
 
@@ -664,6 +666,11 @@ static void sub_done(void *ctx, bh_status st, const struct bh_gattc_result *res)
 static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, bool add,
 		      bh_gattc_notify_cb ncb, void *nctx, bh_gattc_cb cb, void *ctx)
 {
+	/* A link gone or a bearer timed out first: the tree that a failed
+	 * discovery left empty would otherwise answer BH_ENOTFOUND. */
+	int err = gattc_can_start(c);
+	if (err)
+		return err;
 	const struct bh_gattc_chr *chr = bh_gattc_chr_by_handle(c, value_handle);
 	if (!chr || chr->value_handle != value_handle)
 		return BH_ENOTFOUND;
@@ -676,7 +683,6 @@ static int write_cccd(struct bh_gattc *c, uint16_t value_handle, uint16_t what, 
 		    ((what & BH_GATTC_INDICATE) && !(chr->props & BH_GATT_PROP_INDICATE)))
 			return BH_ENOTSUP;
 	}
-	int err;
 	struct gattc_op *op = gattc_op_new(c, OP_WRITE, 2, cb ? cb : sub_done, ctx, &err);
 	if (!op)
 		return err;

@@ -54,6 +54,7 @@ struct fake {
 	bool lose_out, lose_in, lost_from_host;
 	int lost_op;
 	unsigned att_rx;
+	unsigned frag_out; /* fake_set_acl_fragment: 0 whole frames */
 	/* A Bluetooth 5 profile (fake_set_answer, fake_set_async,
 	 * fake_set_remote_features) and what ACL packets looked like. */
 	struct { uint16_t op; uint8_t len; uint8_t rp[66]; } over[8];
@@ -158,6 +159,8 @@ static bool packet_fault(struct fake *f, bool cmd)
 {
 	if (f->fault_after < 0)
 		return false;
+	if (f->fault == FAKE_FRAG_LOST_IN)
+		return false; /* counts the peer's packets (fake_l2cap_to) */
 	bool acl_kind = f->fault == FAKE_ACL_LOST || f->fault == FAKE_ACL_LOST_IN;
 	if (acl_kind && cmd)
 		return false;
@@ -648,6 +651,32 @@ int fake_l2cap(struct fake *f, uint16_t cid, const uint8_t *payload, size_t len)
 	return fake_l2cap_to(f, FAKE_CONN_HANDLE, cid, payload, len);
 }
 
+void fake_set_acl_fragment(struct fake *f, unsigned n) { f->frag_out = n; }
+
+/* One frame (basic header first) in packets of frag_out octets; a
+ * FAKE_FRAG_LOST_IN due loses its packet, which the host never sees. */
+static int send_fragments(struct fake *f, uint16_t handle, const uint8_t *fr, size_t len)
+{
+	for (size_t off = 0; off < len; off += f->frag_out) {
+		size_t n = len - off < f->frag_out ? len - off : f->frag_out;
+		if (f->fault == FAKE_FRAG_LOST_IN && f->fault_after >= 0 && f->fault_after-- == 0) {
+			f->fault = 0;
+			f->fired = true;
+			f->lost_from_host = false;
+			f->lost_op = le16(fr + 2) == 0x0004 && len >= 5 ? fr[4] : -1;
+			continue;
+		}
+		uint8_t pkt[5 + FAKE_FRAME + 4] = {
+			0x02, (uint8_t)handle,
+			(uint8_t)((handle >> 8) | (off ? 0x10 : 0x20)), (uint8_t)n, (uint8_t)(n >> 8)
+		};
+		memcpy(pkt + 5, fr + off, n);
+		if (send_all(f, pkt, 5 + n))
+			return -1;
+	}
+	return 0;
+}
+
 int fake_l2cap_to(struct fake *f, uint16_t handle, uint16_t cid, const uint8_t *payload,
 		  size_t len)
 {
@@ -667,7 +696,9 @@ int fake_l2cap_to(struct fake *f, uint16_t handle, uint16_t cid, const uint8_t *
 	pkt[7] = (uint8_t)cid;
 	pkt[8] = (uint8_t)(cid >> 8);
 	memcpy(pkt + 9, payload, len);
-	return send_all(f, pkt, 9 + len);
+	if (!f->frag_out)
+		return send_all(f, pkt, 9 + len);
+	return send_fragments(f, handle, pkt + 5, 4 + len);
 }
 
 static int pop(struct fake *f, uint16_t cid, uint8_t *out, size_t cap)

@@ -82,7 +82,11 @@ enum fake_fault { FAKE_DISCONNECT = 1, FAKE_CLOSE, FAKE_HWERROR,
 				  * Number Of Completed Packets for it, but the
 				  * peer (the autoreply server, fake_recv) never
 				  * gets it */
-		  FAKE_ACL_LOST_IN /* the peer's next ACL packet to the host is lost */ };
+		  FAKE_ACL_LOST_IN, /* the peer's next ACL packet to the host is lost */
+		  FAKE_FRAG_LOST_IN /* fake_fault_after only: the n-th ACL packet
+				     * the peer sends the host from now on is
+				     * lost, a start or a continuation
+				     * (fake_set_acl_fragment) alike */ };
 void fake_fault_on_frame(struct fake *f, uint16_t handle, enum fake_fault kind);
 void fake_fault_on_command(struct fake *f, uint16_t opcode, enum fake_fault kind);
 /* The same, for a command about a link: a FAKE_DISCONNECT ends `handle`. */
@@ -106,6 +110,11 @@ void fake_heal(struct fake *f);
 int fake_lost_att(const struct fake *f, bool *from_host);
 /* ATT PDUs (CID 4, any link) the host sent that reached the peer. */
 unsigned fake_att_count(const struct fake *f);
+/* The peer's frames reach the host in ACL packets of at most n octets (a
+ * start, PB 0b10, then continuations, PB 0b01: Vol 4, Part E, 5.4.2), as a
+ * controller whose link-layer PDUs are short delivers them. 0: each frame
+ * in one packet (the default). */
+void fake_set_acl_fragment(struct fake *f, unsigned n);
 /* Does what a fault of this kind does on handle, now. */
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);
 

@@ -14,11 +14,13 @@
  * A silent controller is found: every call returns, and once they have,
  * the host reports itself fatal within 9 s (idle check or a command's
  * timeout, then the unanswered Reset; architecture.md), unless its
- * bring-up already failed. A lost ATT request, response, indication or
- * confirmation is a transaction the host waits out (Vol 3, Part F,
- * 3.3.3): a call returns BH_ETIMEDOUT, the timeout is logged, no ATT PDU
- * goes out after it, and the host itself ends the link (Disconnect,
- * 0x13); a call times out for nothing else. Both then go on as below:
+ * bring-up already failed. (The central's silence always finds a command
+ * out; central_silence_while_idle is the case only the idle check sees.)
+ * A lost ATT request, response, indication or confirmation is a
+ * transaction the host waits out (Vol 3, Part F, 3.3.3): a call returns
+ * BH_ETIMEDOUT, the timeout is logged, no ATT PDU goes out after it, and
+ * the host itself ends the link (Disconnect, 0x13); a call times out for
+ * nothing else. Both then go on as below:
  * the controller works again, the host serves (or a fresh one does).
  *
  * As central, against the fake controller's own little ATT server: the
@@ -38,7 +40,11 @@
  * a notification and an indication, which the fake confirms: every
  * request gets its answer, late if memory was short (a failed controller
  * may lose it), and a link the host took still answers a read once memory
- * is back, else a new link does. */
+ * is back, else a new link does. The fragmented peripheral plans run it
+ * with a long value and short ACL packets both ways (HOW_FRAGMENTED) and
+ * lose each ACL packet in turn, continuations included: a partial frame
+ * is dropped, never delivered nor spliced to the next one, and the link
+ * serves the next request. */
 #include "fake_host.h"
 
 #include <blehost/gatt_client.h>
@@ -242,9 +248,14 @@ static void serves_again(struct fx *x, bool central, struct report *r)
  * fake_fault - 1). */
 enum { HOW_OOM_FROM, HOW_OOM_ALONE, HOW_FAULT };
 
+/* Or'ed into a peripheral plan's how: every long frame is fragmented
+ * (peripheral_session). */
+#define HOW_FRAGMENTED 0x100
+
 static const char *const how_name[] = { "", " alone", " link lost", " transport closed",
 					" hardware error", " silence", " command lost",
-					" ACL lost", " ACL to the host lost" };
+					" ACL lost", " ACL to the host lost",
+					" fragment to the host lost" };
 
 /* The fault a plan injects (0: memory). */
 static enum fake_fault fault_of(int how)
@@ -315,6 +326,7 @@ static bool att_owed(int op, bool from_host)
 static bool fault_checks(struct fx *x, int how, bool started, struct report *r)
 {
 	enum fake_fault kind = fault_of(how);
+	bool acl_kind = kind == FAKE_ACL_LOST || kind == FAKE_ACL_LOST_IN || kind == FAKE_FRAG_LOST_IN;
 	if (!fake_fired(x->fh.f))
 		return true;
 	if (kind == FAKE_SILENCE && started) {
@@ -330,7 +342,7 @@ static bool fault_checks(struct fx *x, int how, bool started, struct report *r)
 		}
 		return true;
 	}
-	if (kind != FAKE_ACL_LOST && kind != FAKE_ACL_LOST_IN)
+	if (!acl_kind)
 		return true;
 	bool from_host = false;
 	int op = fake_lost_att(x->fh.f, &from_host);
@@ -487,12 +499,15 @@ static pid_t start_run(session_fn run, long k, int how, struct report *r)
 	return pid;
 }
 
-static void sweep(session_fn run, int how)
+static void sweep(session_fn run, int plan_how)
 {
+	int how = plan_how & ~HOW_FRAGMENTED; /* the names' index */
 	enum fake_fault kind = fault_of(how);
 	const char *what = how < HOW_FAULT ? "allocation"
-			   : kind == FAKE_ACL_LOST || kind == FAKE_ACL_LOST_IN ? "ACL packet"
-									     : "packet";
+			   : kind == FAKE_ACL_LOST || kind == FAKE_ACL_LOST_IN ||
+					   kind == FAKE_FRAG_LOST_IN
+				   ? "ACL packet"
+				   : "packet";
 	struct report *rs = mmap(NULL, SWEEP_BATCH * sizeof(*rs), PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	assert_true(rs != MAP_FAILED);
@@ -501,7 +516,7 @@ static void sweep(session_fn run, int how)
 	while (!last && k < 100000) {
 		pid_t pids[SWEEP_BATCH];
 		for (int i = 0; i < SWEEP_BATCH; i++)
-			pids[i] = start_run(run, k + i, how, &rs[i]);
+			pids[i] = start_run(run, k + i, plan_how, &rs[i]);
 		int ws[SWEEP_BATCH];
 		for (int i = 0; i < SWEEP_BATCH; i++)
 			assert_int_equal(waitpid(pids[i], &ws[i], 0), pids[i]);
@@ -548,6 +563,22 @@ static const struct bh_gatt_chr_def hr_chr[] = {
 static const struct bh_gatt_svc_def hr_svc = { .uuid = BH_UUID16_INIT(0x180d), .chrs = hr_chr,
 					       .num_chrs = 1 };
 
+/* HOW_FRAGMENTED: the same with a 60-octet value, notified and indicated
+ * as long: with ATT MTU 64 and the controller's 27-octet LE buffers
+ * (LE Read Buffer Size, Vol 4, Part E, 7.8.2), the read response, the
+ * notification and the indication each take three ACL packets to the
+ * controller; the fake's requests reach the host in packets of
+ * FRAG_TO_HOST octets, so most of them are fragmented too. */
+#define LONG_VALUE "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWX"
+#define FRAG_TO_HOST 5
+static const struct bh_gatt_chr_def hr_chr_long[] = {
+	{ .uuid = BH_UUID16_INIT(0x2a37),
+	  .props = BH_GATT_CHR_READ | BH_GATT_CHR_NOTIFY | BH_GATT_CHR_INDICATE,
+	  .initial = LONG_VALUE, .initial_len = sizeof(LONG_VALUE) - 1 },
+};
+static const struct bh_gatt_svc_def hr_svc_long = { .uuid = BH_UUID16_INIT(0x180d),
+						    .chrs = hr_chr_long, .num_chrs = 1 };
+
 /* The host's answer to the fake's request: its opcode, or -1 for none
  * within ms. */
 static int answer(struct fx *x, unsigned ms)
@@ -573,10 +604,21 @@ static int ask(struct fx *x, const uint8_t *req, size_t len, unsigned ms)
 
 static void peripheral_session(long k, int how, struct report *r)
 {
+	bool frag = how & HOW_FRAGMENTED;
+	how &= ~HOW_FRAGMENTED;
 	struct fx *x = fx_new(virtual_time());
-	assert_int_equal(bh_gatts_add_services(bh_host_gatt_server(x->fh.h), &hr_svc, 1), BH_OK);
+	const struct bh_gatt_chr_def *chr = frag ? hr_chr_long : hr_chr;
+	const char *nv = frag ? LONG_VALUE : "n", *iv = frag ? LONG_VALUE : "i";
+	if (frag) {
+		/* 27 octets, 4 packets */
+		fake_set_answer(x->fh.f, 0x2002, "\x00\x1b\x00\x04", 4);
+		fake_set_acl_fragment(x->fh.f, FRAG_TO_HOST);
+	}
+	assert_int_equal(bh_gatts_add_services(bh_host_gatt_server(x->fh.h),
+					       frag ? &hr_svc_long : &hr_svc, 1),
+			 BH_OK);
 	assert_int_equal(bh_host_start_sync(x->fh.h, 3000), BH_OK);
-	uint16_t vh = bh_gatts_value_handle(bh_host_gatt_server(x->fh.h), &hr_chr[0]);
+	uint16_t vh = bh_gatts_value_handle(bh_host_gatt_server(x->fh.h), chr);
 	uint8_t lo = (uint8_t)vh, hi = (uint8_t)(vh >> 8);
 	const struct {
 		const char *name;
@@ -601,13 +643,14 @@ static void peripheral_session(long k, int how, struct report *r)
 		answered = op != -1;
 	}
 	if (x->fh.connected > x->fh.disconnected)
-		note(r, "notify", bh_gatts_notify(bh_host_gatt_server(x->fh.h), x->fh.conn, vh, "n", 1,
-						  NULL));
+		note(r, "notify", bh_gatts_notify(bh_host_gatt_server(x->fh.h), x->fh.conn, vh, nv,
+						  strlen(nv), NULL));
 	if (x->fh.connected > x->fh.disconnected) {
 		/* The host's own transaction: an indication, which the fake
 		 * confirms (Vol 3, Part F, 3.4.7.2-3); lost, it is the host
 		 * that waits out ATT's 30 s. */
-		int rc = bh_gatts_indicate(bh_host_gatt_server(x->fh.h), x->fh.conn, vh, "i", 1);
+		int rc = bh_gatts_indicate(bh_host_gatt_server(x->fh.h), x->fh.conn, vh, iv,
+					   strlen(iv));
 		note(r, "indicate", rc);
 		if (rc == BH_OK) {
 			uint8_t pdu[64];
@@ -684,6 +727,46 @@ static void refused_handle_reused(void **state)
 	free(x);
 }
 
+/* The central_silence plan always has a command out when the controller
+ * goes silent. Here it goes silent while the central's link is idle (a
+ * client waiting for notifications: nothing pending, no command out, no
+ * timer armed), so only the idle check can notice: Read Local Version
+ * once the controller said nothing for idle_check_ms (5 s), unanswered
+ * within the command timeout (2 s), then the Reset, unanswered too: fatal
+ * within 9 s (architecture.md), BH_ETIMEDOUT. Then the controller works
+ * again and a fresh host on it serves. */
+static void central_silence_while_idle(void **state)
+{
+	(void)state;
+	struct fx *x = fx_new(true);
+	uint16_t conn = 0;
+	assert_int_equal(bh_host_start_sync(x->fh.h, 3000), BH_OK);
+	assert_int_equal(bh_host_connect_sync(x->fh.h, &fake_peer, 2000, &conn), BH_OK);
+	assert_int_equal(bh_host_discover_sync(x->fh.h, conn), BH_OK);
+	assert_int_equal(bh_host_subscribe_sync(x->fh.h, conn, 3, false), BH_OK);
+	assert_true(read_works(x, conn));
+	fake_run(x->fh.f, 100);
+	unsigned cmds = fake_cmd_count(x->fh.f, 0), version = fake_cmd_count(x->fh.f, 0x1001),
+		 resets = fake_cmd_count(x->fh.f, 0x0c03);
+	fake_fault_now(x->fh.f, FAKE_CONN_HANDLE, FAKE_SILENCE);
+	bh_time_ms t0 = x->fh.vnow;
+	for (int t = 0; t < 9000 + 1000 && !x->fh.fatal; t += 100)
+		fake_run(x->fh.f, 100);
+	assert_int_equal(x->fh.fatal, 1);
+	assert_true(x->fh.vnow - t0 <= 9000 + 100);
+	print_message("  fatal %llu ms after the silence\n", (unsigned long long)(x->fh.vnow - t0));
+	assert_int_equal(bh_host_lost(x->fh.h), BH_ETIMEDOUT);
+	/* The idle check found it: the first command after the silence. */
+	assert_int_equal(fake_cmd_count(x->fh.f, 0x1001), version + 1);
+	assert_int_equal(fake_cmd_count(x->fh.f, 0x0c03), resets + 1);
+	assert_int_equal(fake_cmd_count(x->fh.f, 0), cmds + 2);
+	assert_int_equal(x->fh.disconnected, 1); /* the link went with it */
+	fake_heal(x->fh.f);
+	fake_host_fini(&x->fh);
+	free(x);
+	assert_true(fresh_host_works());
+}
+
 struct plan {
 	session_fn run;
 	int how;
@@ -732,6 +815,8 @@ int main(void)
 		{ peripheral_session, HOW_FAULT + FAKE_SILENCE - 1 },
 		{ peripheral_session, HOW_FAULT + FAKE_ACL_LOST - 1 },
 		{ peripheral_session, HOW_FAULT + FAKE_ACL_LOST_IN - 1 },
+		{ peripheral_session, (HOW_FAULT + FAKE_ACL_LOST - 1) | HOW_FRAGMENTED },
+		{ peripheral_session, (HOW_FAULT + FAKE_FRAG_LOST_IN - 1) | HOW_FRAGMENTED },
 	};
 #define PLAN(name, i) { name, sweep_plan, NULL, NULL, (void *)&plans[i] }
 	const struct CMUnitTest tests[] = {
@@ -745,6 +830,7 @@ int main(void)
 		PLAN("central_acl_lost_at_each_acl_packet", 7),
 		PLAN("central_acl_to_host_lost_at_each_acl_packet", 8),
 		cmocka_unit_test(refused_handle_reused),
+		cmocka_unit_test(central_silence_while_idle),
 		PLAN("peripheral_out_of_memory_from_each", 9),
 		PLAN("peripheral_out_of_memory_each_once", 10),
 		PLAN("peripheral_link_lost_at_each_packet", 11),
@@ -754,6 +840,8 @@ int main(void)
 		PLAN("peripheral_silence_at_each_packet", 15),
 		PLAN("peripheral_acl_lost_at_each_acl_packet", 16),
 		PLAN("peripheral_acl_to_host_lost_at_each_acl_packet", 17),
+		PLAN("peripheral_fragmented_acl_lost_at_each_acl_packet", 18),
+		PLAN("peripheral_fragmented_acl_to_host_lost_at_each_acl_packet", 19),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,7 +237,7 @@ static void test_transaction_timeout(void **state)
 	assert_int_equal(a.st, BH_ETIMEDOUT);
 	assert_int_equal(b.calls, 1);
 	assert_int_equal(b.st, BH_ETIMEDOUT);
-	assert_int_equal(bh_gattc_read(L->c, 3, on_done, &a), BH_ESTATE);
+	assert_int_equal(bh_gattc_read(L->c, 3, on_done, &a), BH_ETIMEDOUT);
 }
 
 static void test_notifications_through_bearer(void **state)

@@ -120,7 +120,7 @@ static void test_timeout_kills_queue(void **state)
 	assert_int_equal(a.st, BH_ETIMEDOUT);
 	assert_int_equal(b.calls, 1);
 	assert_int_equal(b.st, BH_ETIMEDOUT);
-	assert_int_equal(bh_gattc_read(T->c, 3, on_done, &a), BH_ESTATE);
+	assert_int_equal(bh_gattc_read(T->c, 3, on_done, &a), BH_ETIMEDOUT);
 }
 
 /* ---- Cache --------------------------------------------------------------------------- */

@@ -205,6 +205,9 @@ uint16_t bh_att_mtu(const struct bh_att *att);
 void bh_att_set_fixed_mtu(struct bh_att *att, uint16_t mtu);
 /* Client requests queued or outstanding (for spreading load over bearers). */
 unsigned bh_att_outstanding(const struct bh_att *att);
+/* A dead bearer sends nothing more (Vol 3, Part F, 3.3.3), and every later
+ * call that would send returns why it died: BH_ETIMEDOUT after a transaction
+ * timeout, else the reason bh_att_disconnected was given (never BH_OK). */
 bool bh_att_is_dead(const struct bh_att *att);
 #define BH_ATT_NOW_FULL 1
 #define BH_ATT_RETRY_MS 100
@@ -223,7 +226,8 @@ typedef void (*bh_att_rsp_cb)(void *ctx, bh_status status, const uint8_t *rsp, s
 /* Queues a request PDU (opcode first); requests go out one at a time in
  * order. An MTU request also updates the bearer's MTU on its response.
  * Returns 0, BH_ENOMEM (queue full), BH_EINVAL (not a request, or longer
- * than the MTU) or BH_ESTATE (bearer dead). On error cb is never called. */
+ * than the MTU) or why the bearer is dead (bh_att_is_dead). On error cb is
+ * never called. */
 int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rsp_cb cb, void *ctx);
 /* Cancels queued/pending requests whose ctx matches: their callbacks run
  * with BH_ECANCELLED. A request already sent still occupies the bearer
@@ -233,12 +237,12 @@ void bh_att_cancel(struct bh_att *att, void *ctx);
 
 /* Client: Write Command or Signed Write Command (any opcode with the Command
  * Flag). 0, BH_EBUSY (not kept: wait for port.can_send), BH_EINVAL (not a
- * command, or longer than the MTU) or BH_ESTATE (bearer dead). */
+ * command, or longer than the MTU) or why the bearer is dead. */
 int bh_att_send_command(struct bh_att *att, const uint8_t *pdu, size_t len);
 
 /* Server: the response (or Error Response) to the request being served.
  * 0 (sent, or held after BH_EBUSY and sent on bh_att_can_send), BH_ESTATE
- * (no request being served, or bearer dead) or BH_EINVAL (opcode does not
+ * (no request being served), why the bearer is dead, or BH_EINVAL (opcode does not
  * answer the request, or longer than the MTU). Malformed requests are
  * answered by the bearer with Invalid PDU, unknown ones with Request Not
  * Supported; neither reaches port.server_pdu. */
@@ -246,7 +250,7 @@ int bh_att_respond(struct bh_att *att, const uint8_t *rsp, size_t len);
 /* Server: Handle Value Notification. Values longer than MTU-3 are truncated
  * as the spec requires; *truncated (may be NULL) tells the caller.
  * Returns 0, BH_EBUSY (no room now, not kept: wait for can_send),
- * BH_EINVAL (value NULL with len > 0), BH_ESTATE (bearer dead) or BH_ENOMEM
+ * BH_EINVAL (value NULL with len > 0), why the bearer is dead, or BH_ENOMEM
  * (the bearer's notification buffer, made by the first notification and
  * grown to the longest, could not be made). */
 int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
@@ -254,13 +258,15 @@ int bh_att_notify(struct bh_att *att, uint16_t handle, const uint8_t *value, siz
 /* Server: Multiple Handle Value Notification (3.4.7.4). tuples is the
  * Handle Length Value Tuple List, two or more whole tuples; nothing is
  * truncated. 0, BH_EBUSY (not kept: wait for can_send), BH_EINVAL (fewer
- * than two tuples, a tuple cut short, or longer than MTU-1), BH_ESTATE or
+ * than two tuples, a tuple cut short, or longer than MTU-1), why the bearer
+ * is dead, or
  * BH_ENOMEM (as bh_att_notify). */
 int bh_att_notify_multiple(struct bh_att *att, const uint8_t *tuples, size_t len);
 /* Server: Handle Value Indication; one outstanding at a time, queued
  * otherwise (BH_ENOMEM when the queue is full). Values longer than MTU-3
  * are truncated (3.4.7.2). cb runs on the confirmation (BH_OK), timeout
- * (BH_ETIMEDOUT; the bearer dies) or disconnect. Also BH_EINVAL, BH_ESTATE. */
+ * (BH_ETIMEDOUT; the bearer dies) or disconnect. Also BH_EINVAL, or why the
+ * bearer is dead. */
 int bh_att_indicate(struct bh_att *att, uint16_t handle, const uint8_t *value, size_t len,
 		    bh_att_rsp_cb cb, void *ctx);
 

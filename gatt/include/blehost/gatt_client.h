@@ -20,7 +20,10 @@
  * decode), a timeout (BH_ETIMEDOUT from the bearer), the disconnect
  * (BH_EDISCONNECTED or the reason given) or BH_ECANCELLED. A function that
  * returns an error never calls its callback. Transaction timeouts belong to
- * the bearer (30 s); the client has no timer of its own.
+ * the bearer (30 s); the client has no timer of its own. After one, the
+ * bearer is dead (Vol 3, Part F, 3.3.3): every operation started later
+ * returns BH_ETIMEDOUT, as the ones pending then completed, until the link
+ * goes (then BH_EDISCONNECTED).
  *
  * Buffer ownership: every buffer passed into an API call is copied before the
  * call returns. Pointers handed to callbacks (values, results) are borrowed

@@ -304,7 +304,11 @@ int bh_host_confirm_reply(struct bh_host *h, uint16_t handle, bool accept);
  * that already went: the same, or BH_ENOTFOUND for a handle never seen) or
  * the controller is lost (BH_ETRANSPORT, BH_EHWERROR, BH_ERESET after a
  * recovery). They keep no pointer into a connection across the loop, so
- * any callback may end the link while they wait. */
+ * any callback may end the link while they wait. After an ATT transaction
+ * timeout on a link (an answer not within 30 s: that call returns
+ * BH_ETIMEDOUT) its bearer is dead (Vol 3, Part F, 3.3.3) and the host
+ * disconnects it; until the link is gone, every GATT helper on it returns
+ * BH_ETIMEDOUT as well, then the link's loss as above. */
 
 /* Connects to addr as central. *handle receives the connection handle. */
 int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
