@@ -218,7 +218,10 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct adv_opts *o, 
 				return cli_fail(c, "--scan-response '%s' is not AD structures (each a "
 						   "length, a type and length-1 bytes)", optarg);
 			break;
-		case 't': *timeout = atof(optarg); break;
+		case 't':
+			if (cli_opt_seconds(c, "--timeout", optarg, timeout))
+				return 1;
+			break;
 		case 'N': *nonconn = true; break;
 		case 'r': c->cfg.use_random_address = true; break;
 		case 'S':
