@@ -30,9 +30,11 @@ int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigne
 	/* A digit first: strtoul takes "-1" as ULONG_MAX and skips blanks. */
 	if (!s || !isdigit((unsigned char)s[0]))
 		return -1;
+	/* Base 10 unless 0x: base 0 would read "010" as octal 8. */
+	int base = s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
 	char *end;
 	errno = 0;
-	unsigned long v = strtoul(s, &end, 0);
+	unsigned long v = strtoul(s, &end, base);
 	if (*end || errno || v < min || v > max)
 		return -1;
 	*out = v;
