@@ -36,6 +36,8 @@ expect "scan --timeout inf" 1 "bad --timeout 'inf'" scan --timeout inf
 expect "scan --min-rssi -200" 1 "bad --min-rssi '-200' \(dBm, -127 to 20\)" scan --min-rssi -200
 expect "scan --min-rssi loud" 1 "bad --min-rssi 'loud'" scan --min-rssi loud
 expect "advertise --timeout 1e" 1 "bad --timeout '1e'" advertise --timeout 1e
+expect "advertise --appearance -1" 1 "bad --appearance '-1'" advertise --appearance -1
+expect "advertise --manufacturer 0x10000:aa" 1 "bad company identifier '0x10000'" advertise --manufacturer 0x10000:aa
 expect "peripheral --timeout ' 5'" 1 "bad --timeout ' 5'" peripheral --timeout " 5"
 expect "gatt --connect-timeout x" 1 "bad --connect-timeout 'x'" gatt $A --connect-timeout x
 expect "read --connect-timeout 0x10" 1 "bad --connect-timeout '0x10'" read $A 2a37 --connect-timeout 0x10
