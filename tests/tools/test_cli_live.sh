@@ -365,7 +365,10 @@ if listener 0x81 "$W/tx.bin" /dev/null; then
 		bad "coc: listen -> connect data differs"
 fi
 # The connector's reader goes away mid-transfer: it ends with an error.
-if listener 0x83 "$W/tx.bin" /dev/null; then
+# More than a pipe holds (64 KiB), so the transfer cannot end before the
+# reader has gone, however late `head` runs.
+head -c 100000 /dev/urandom >"$W/tx-big.bin"
+if listener 0x83 "$W/tx-big.bin" /dev/null; then
 	"$B" coc connect "$LA" 0x83 --stay </dev/null 2>"$W/err" | head -c 10 >/dev/null
 	crc=${PIPESTATUS[0]}
 	if [ "$crc" -eq 1 ] && grep -q "coc: stdout closed" "$W/err"; then
