@@ -77,6 +77,22 @@ struct cli_server_ad {
 int cli_server_advertise(struct cli *c, struct bh_host *h, struct cli_server_ad *buf,
 			 const bh_uuid *uuid, const char *name, struct bh_gap_adv_params *ap);
 
+/* Number arguments (cli_args.c), each checked whole: no blanks, no sign
+ * where none is wanted, nothing after the number. 0, or -1 and *out
+ * untouched. Seconds: decimal, 0 to max. Unsigned: decimal or 0x hex, min
+ * to max. Signed: decimal. Passkey: 1 to 6 decimal digits (0 to 999999),
+ * blanks around them and a line end allowed, as typed at a prompt. */
+#define CLI_SECONDS_MAX 4294967.0 /* what fits in an unsigned count of ms */
+int cli_parse_seconds(const char *s, double max, double *out);
+int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+int cli_parse_long(const char *s, long min, long max, long *out);
+int cli_parse_passkey(const char *s, uint32_t *out);
+/* The same for an option's value, printing "bad OPT 'ARG' (what it takes)"
+ * on failure: 0 or 1. */
+int cli_opt_seconds(struct cli *c, const char *opt, const char *arg, double *out);
+int cli_opt_ulong(struct cli *c, const char *opt, const char *arg, unsigned long min,
+		  unsigned long max, unsigned long *out);
+
 /* "NoInputNoOutput", "DisplayOnly", "DisplayYesNo", "KeyboardOnly",
  * "KeyboardDisplay" (any case) to an IO capability. 0 or -1. */
 int cli_parse_io(const char *s, uint8_t *out);

@@ -161,8 +161,8 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct adv_opts *o, 
 				return cli_fail(c, "at most 4 --manufacturer");
 			if (split_colon(c, "manufacturer", optarg, key, sizeof(key), &hex))
 				return 1;
-			unsigned long id = strtoul(key, &end, 0);
-			if (!*key || *end || id > 0xffff)
+			unsigned long id;
+			if (cli_parse_ulong(key, 0, 0xffff, &id))
 				return cli_fail(c, "bad company identifier '%s' (0..0xffff, e.g. 0x004c)",
 						key);
 			o->mfr[o->n_mfr].company = (uint16_t)id;
@@ -192,8 +192,8 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct adv_opts *o, 
 			break;
 		}
 		case 'a': {
-			unsigned long v = strtoul(optarg, &end, 0);
-			if (!*optarg || *end || v > 0xffff || optarg[0] == '-')
+			unsigned long v;
+			if (cli_parse_ulong(optarg, 0, 0xffff, &v))
 				return cli_fail(c, "bad --appearance '%s' (0..0xffff, e.g. 0x0341 for a "
 						   "heart rate sensor)", optarg);
 			o->appearance = (long)v;
@@ -218,7 +218,10 @@ static int parse_opts(struct cli *c, int argc, char **argv, struct adv_opts *o, 
 				return cli_fail(c, "--scan-response '%s' is not AD structures (each a "
 						   "length, a type and length-1 bytes)", optarg);
 			break;
-		case 't': *timeout = atof(optarg); break;
+		case 't':
+			if (cli_opt_seconds(c, "--timeout", optarg, timeout))
+				return 1;
+			break;
 		case 'N': *nonconn = true; break;
 		case 'r': c->cfg.use_random_address = true; break;
 		case 'S':

@@ -87,6 +87,7 @@ static int parse_set(struct cli *c, struct set_ui *s, const char *spec, uint8_t 
 	int raw_len = 0, mfr_len = -1, per_len = -1;
 	uint16_t company = 0;
 	double per_ms = 0;
+	unsigned long num;
 	s->p.primary_phy = phy == BH_GAP_PHY_CODED ? BH_GAP_PHY_CODED : 0;
 	s->p.adv.timeout_ms = timeout > 0 ? (unsigned)(timeout * 1000) : 0;
 	for (char *save = NULL, *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
@@ -104,7 +105,10 @@ static int parse_set(struct cli *c, struct set_ui *s, const char *spec, uint8_t 
 				return cli_fail(c, "--set: bad addr '%s'", v);
 			s->p.addr.type = BH_ADDR_RANDOM;
 		} else if (!strcmp(kv, "sid")) {
-			s->p.sid = (uint8_t)strtoul(v, NULL, 0);
+			/* Advertising_SID, Vol 4, Part E, 7.8.53. */
+			if (cli_parse_ulong(v, 0, 15, &num))
+				return cli_fail(c, "--set: bad sid '%s' (0 to 15)", v);
+			s->p.sid = (uint8_t)num;
 		} else if (!strcmp(kv, "phy")) {
 			if (parse_phy(v, &s->p.primary_phy) || s->p.primary_phy == BH_GAP_PHY_2M)
 				return cli_fail(c, "--set: phy is 1m or coded");
@@ -115,20 +119,35 @@ static int parse_set(struct cli *c, struct set_ui *s, const char *spec, uint8_t 
 			char *colon = strchr(v, ':');
 			if (!colon)
 				return cli_fail(c, "--set: mfr wants ID:HEX");
-			company = (uint16_t)strtoul(v, NULL, 0);
+			*colon = 0;
+			if (cli_parse_ulong(v, 0, 0xffff, &num))
+				return cli_fail(c, "--set: bad mfr company '%s' (0 to 0xffff)", v);
+			company = (uint16_t)num;
 			if ((mfr_len = cli_parse_hex(colon + 1, mfr, sizeof(mfr))) < 0)
 				return cli_fail(c, "--set: bad mfr data '%s'", colon + 1);
 		} else if (!strcmp(kv, "size")) {
-			size = strtoul(v, NULL, 0);
+			if (cli_parse_ulong(v, 0, sizeof(s->data), &num))
+				return cli_fail(c, "--set: bad size '%s' (0 to %zu bytes)", v,
+						sizeof(s->data));
+			size = num;
 		} else if (!strcmp(kv, "timeout")) {
-			s->p.adv.timeout_ms = (unsigned)(atof(v) * 1000);
+			double secs;
+			if (cli_parse_seconds(v, CLI_SECONDS_MAX, &secs))
+				return cli_fail(c, "--set: bad timeout '%s' (seconds)", v);
+			s->p.adv.timeout_ms = (unsigned)(secs * 1000);
 		} else if (!strcmp(kv, "max-events")) {
-			s->p.max_events = (uint8_t)strtoul(v, NULL, 0);
+			if (cli_parse_ulong(v, 0, 255, &num))
+				return cli_fail(c, "--set: bad max-events '%s' (0 to 255)", v);
+			s->p.max_events = (uint8_t)num;
 		} else if (!strcmp(kv, "periodic")) {
 			if ((per_len = cli_parse_hex(v, s->per, sizeof(s->per))) < 0)
 				return cli_fail(c, "--set: bad periodic data '%s'", v);
 		} else if (!strcmp(kv, "periodic-interval")) {
-			per_ms = atof(v);
+			/* Periodic_Advertising_Interval: 0x0006 to 0xFFFF units of
+			 * 1.25 ms (Vol 4, Part E, 7.8.61). */
+			if (cli_parse_seconds(v, 81918.75, &per_ms) || per_ms < 7.5)
+				return cli_fail(c, "--set: bad periodic-interval '%s' (ms, 7.5 to "
+						   "81918.75)", v);
 		} else {
 			return cli_fail(c, "--set: unknown key '%s'", kv);
 		}

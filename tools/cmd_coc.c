@@ -316,8 +316,14 @@ int cmd_coc(struct cli *c, int argc, char **argv)
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 't': timeout = atof(optarg); break;
-		case 'C': connect_timeout = atof(optarg); break;
+		case 't':
+			if (cli_opt_seconds(c, "--timeout", optarg, &timeout))
+				return 1;
+			break;
+		case 'C':
+			if (cli_opt_seconds(c, "--connect-timeout", optarg, &connect_timeout))
+				return 1;
+			break;
 		case 'n': name = optarg; break;
 		case 's': ui.stay = true; break;
 		case 'r': c->cfg.use_random_address = true; break;

@@ -5,6 +5,7 @@
 #include <blehost/gatt.h>
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,10 +167,10 @@ int cmd_gatt(struct cli *c, int argc, char **argv)
 	double ct = 10;
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o == 'c')
-			ct = atof(optarg);
-		else
+		if (o != 'c')
 			return cli_fail(c, "usage: gatt ADDR [--connect-timeout S]");
+		if (cli_opt_seconds(c, "--connect-timeout", optarg, &ct))
+			return 1;
 	}
 	if (optind >= argc)
 		return cli_fail(c, "usage: gatt ADDR [--connect-timeout S]");
@@ -213,10 +214,26 @@ static int parse_common(struct cli *c, int argc, char **argv, double *ct, bool *
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 'c': *ct = atof(optarg); break;
+		case 'c':
+			if (cli_opt_seconds(c, "--connect-timeout", optarg, ct))
+				return 1;
+			break;
 		case 'n': if (no_rsp) { *no_rsp = true; break; } return cli_fail(c, "usage: %s", usage);
-		case 'N': if (count) { *count = atol(optarg); break; } return cli_fail(c, "usage: %s", usage);
-		case 't': if (timeout) { *timeout = atof(optarg); break; } return cli_fail(c, "usage: %s", usage);
+		case 'N': {
+			unsigned long n;
+			if (!count)
+				return cli_fail(c, "usage: %s", usage);
+			if (cli_opt_ulong(c, "--count", optarg, 0, LONG_MAX, &n))
+				return 1;
+			*count = (long)n;
+			break;
+		}
+		case 't':
+			if (!timeout)
+				return cli_fail(c, "usage: %s", usage);
+			if (cli_opt_seconds(c, "--timeout", optarg, timeout))
+				return 1;
+			break;
 		case 'i': if (indicate) { *indicate = true; break; } return cli_fail(c, "usage: %s", usage);
 		default: return cli_fail(c, "usage: %s", usage);
 		}

@@ -32,17 +32,32 @@ static void on_display(void *ctx, uint16_t conn, uint32_t passkey)
 static void on_request(void *ctx, uint16_t conn)
 {
 	struct pair_ui *ui = ctx;
-	long pk = ui->passkey;
-	if (pk < 0) {
-		char line[32];
+	if (ui->passkey >= 0) {
+		bh_host_passkey_reply(ui->h, conn, true, (uint32_t)ui->passkey);
+		return;
+	}
+	/* Asked again until it is a passkey: a typo must not enter 000000.
+	 * End of input rejects the pairing. */
+	char line[32];
+	uint32_t pk;
+	for (;;) {
 		fprintf(stderr, "Enter the passkey shown on the peer: ");
 		if (!fgets(line, sizeof(line), stdin)) {
 			bh_host_passkey_reply(ui->h, conn, false, 0);
 			return;
 		}
-		pk = strtol(line, NULL, 10);
+		if (!strchr(line, '\n') && !feof(stdin)) {
+			/* Longer than the buffer: drop the rest of the line. */
+			int ch;
+			while ((ch = getchar()) != EOF && ch != '\n')
+				;
+			line[0] = 'x';
+		}
+		if (!cli_parse_passkey(line, &pk))
+			break;
+		fprintf(stderr, "not a passkey: 1 to 6 digits (0 to 999999)\n");
 	}
-	bh_host_passkey_reply(ui->h, conn, pk >= 0 && pk <= 999999, (uint32_t)pk);
+	bh_host_passkey_reply(ui->h, conn, true, pk);
 }
 
 static void on_confirm(void *ctx, uint16_t conn, uint32_t number)
@@ -84,9 +99,19 @@ int cmd_pair(struct cli *c, int argc, char **argv)
 		case 'l': c->cfg.legacy_only = true; break;
 		case 's': c->cfg.sc_only = true; break;
 		case 'n': c->cfg.bondable = false; break;
-		case 'p': ui.passkey = strtol(optarg, NULL, 10); break;
+		case 'p': {
+			uint32_t pk;
+			if (cli_parse_passkey(optarg, &pk))
+				return cli_fail(c, "bad --passkey '%s' (1 to 6 digits, 0 to 999999)",
+						optarg);
+			ui.passkey = pk;
+			break;
+		}
 		case 'm': c->cfg.mitm = true; break;
-		case 'c': ct = atof(optarg); break;
+		case 'c':
+			if (cli_opt_seconds(c, "--connect-timeout", optarg, &ct))
+				return 1;
+			break;
 		default: return cli_fail(c, "usage: %s", usage);
 		}
 	}

@@ -234,8 +234,15 @@ static void on_passkey_request(void *ctx, uint16_t conn)
 		bh_host_passkey_reply(p->h, conn, false, 0);
 		return;
 	}
-	emit(p, "passkey", conn, "entering %s", env);
-	bh_host_passkey_reply(p->h, conn, true, (uint32_t)strtoul(env, NULL, 10));
+	uint32_t pk;
+	if (cli_parse_passkey(env, &pk)) {
+		emit(p, "passkey", conn, "BLEHOST_PASSKEY '%s' is not 1 to 6 digits: rejecting",
+		     env);
+		bh_host_passkey_reply(p->h, conn, false, 0);
+		return;
+	}
+	emit(p, "passkey", conn, "entering %06u", (unsigned)pk);
+	bh_host_passkey_reply(p->h, conn, true, pk);
 }
 
 static void on_stopped(void *ctx, bh_status st)
@@ -353,7 +360,10 @@ int cmd_peripheral(struct cli *c, int argc, char **argv)
 			if (cli_parse_io(optarg, &c->cfg.io_cap))
 				return cli_fail(c, "unknown IO capability '%s' (NoInputNoOutput, DisplayOnly, DisplayYesNo, KeyboardOnly, KeyboardDisplay)", optarg);
 			break;
-		case 't': timeout = atof(optarg); break;
+		case 't':
+			if (cli_opt_seconds(c, "--timeout", optarg, &timeout))
+				return 1;
+			break;
 		case 'm': c->cfg.mitm = true; break;
 		case 'p': c->cfg.privacy = true; break;
 		case 'a': {

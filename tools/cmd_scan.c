@@ -196,17 +196,25 @@ int cmd_scan(struct cli *c, int argc, char **argv)
 	int o;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
-		case 't': timeout = atof(optarg); break;
+		case 't':
+			if (cli_opt_seconds(c, "--timeout", optarg, &timeout))
+				return 1;
+			break;
 		case 'n': filter.name_substr = optarg; break;
 		case 's':
 			if (filter.n_uuids >= 8 || bh_uuid_parse(optarg, &uuids[filter.n_uuids]))
 				return cli_fail(c, "bad --service UUID '%s'", optarg);
 			filter.n_uuids++;
 			break;
-		case 'r':
+		case 'r': {
+			/* An advertising report's RSSI: -127 to +20 dBm (Vol 4, Part E, 7.7.65.2). */
+			long dbm;
+			if (cli_parse_long(optarg, -127, 20, &dbm))
+				return cli_fail(c, "bad --min-rssi '%s' (dBm, -127 to 20)", optarg);
 			filter.use_min_rssi = true;
-			filter.min_rssi = (int8_t)atoi(optarg);
+			filter.min_rssi = (int8_t)dbm;
 			break;
+		}
 		case 'p': p.active = false; break;
 		case 'a': p.all_reports = true; break;
 		case 'e': extended = true; break;

@@ -1,6 +1,8 @@
 /* blehost: the command-line program. Global options, then a command. */
 #include "cli.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -130,9 +132,19 @@ int main(int argc, char **argv)
 		case 'v': c.verbose++; break;
 		case 's': c.cfg.store_dir = optarg; break;
 		case 'S':
+		{
+			/* A reproducible run must not run on 0 because of a typo. */
+			char *end;
+			errno = 0;
 			c.cfg.seeded = true;
-			c.cfg.seed = strtoull(optarg, NULL, 0);
+			c.cfg.seed = strtoull(optarg, &end, 0);
+			if (!isdigit((unsigned char)optarg[0]) || *end || errno) {
+				fprintf(stderr, "%s: bad --seed '%s' (a number, decimal or 0x hex)\n",
+					c.prog, optarg);
+				return 2;
+			}
 			break;
+		}
 		case 'D': c.cfg.allow_bond_downgrade = true; break;
 		case 'N': c.cfg.new_identity = true; break;
 		case CLI_OPT_INTERVAL:

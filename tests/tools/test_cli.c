@@ -1,5 +1,5 @@
 /* The CLI's helpers: JSON output (escaping, nesting), hex and handle/UUID
- * arguments, value printing. */
+ * arguments, number arguments, value printing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,6 +66,60 @@ static void test_parse_hex(void **state)
 	assert_int_equal(cli_parse_hex("0102030405", b, sizeof(b)), CLI_HEX_TOO_LONG);
 	assert_int_equal(cli_parse_hex("0x0102030405zz", b, sizeof(b)), CLI_HEX_BAD);
 	assert_int_equal(cli_hex_len("0x01:02-03 04 05"), 5);
+}
+
+static void test_parse_numbers(void **state)
+{
+	(void)state;
+	double d = -1;
+	assert_int_equal(cli_parse_seconds("0", 10, &d), 0);
+	assert_true(d == 0);
+	assert_int_equal(cli_parse_seconds(".5", 10, &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(cli_parse_seconds("1e1", 10, &d), 0);
+	assert_true(d == 10);
+	d = 7;
+	const char *bad_secs[] = { "", "abc", "5x", "-1", "+1", " 1", "1 ", "inf", "nan",
+				   "0x10", "10.5", "1e400" };
+	for (size_t i = 0; i < sizeof(bad_secs) / sizeof(bad_secs[0]); i++)
+		assert_int_equal(cli_parse_seconds(bad_secs[i], 10, &d), -1);
+	assert_true(d == 7); /* untouched */
+	assert_int_equal(cli_parse_seconds(NULL, 10, &d), -1);
+
+	unsigned long u = 0;
+	assert_int_equal(cli_parse_ulong("010", 0, 255, &u), 0);
+	assert_int_equal(u, 10); /* decimal, not octal */
+	assert_int_equal(cli_parse_ulong("0xff", 0, 255, &u), 0);
+	assert_int_equal(u, 255);
+	const char *bad_u[] = { "", "0x", "-1", "+1", " 1", "256", "0x100", "1x",
+				"99999999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad_u) / sizeof(bad_u[0]); i++)
+		assert_int_equal(cli_parse_ulong(bad_u[i], 0, 255, &u), -1);
+	assert_int_equal(cli_parse_ulong("4", 5, 9, &u), -1);
+	assert_int_equal(u, 255);
+
+	long l = 0;
+	assert_int_equal(cli_parse_long("-127", -127, 20, &l), 0);
+	assert_int_equal(l, -127);
+	assert_int_equal(cli_parse_long("+20", -127, 20, &l), 0);
+	assert_int_equal(l, 20);
+	const char *bad_l[] = { "", "-", "-128", "21", "-200", "1.5", "0x10", " -1", "--1" };
+	for (size_t i = 0; i < sizeof(bad_l) / sizeof(bad_l[0]); i++)
+		assert_int_equal(cli_parse_long(bad_l[i], -127, 20, &l), -1);
+	assert_int_equal(l, 20);
+
+	uint32_t pk = 7;
+	assert_int_equal(cli_parse_passkey("000000", &pk), 0);
+	assert_int_equal(pk, 0);
+	assert_int_equal(cli_parse_passkey(" 123456 \r\n", &pk), 0);
+	assert_int_equal(pk, 123456);
+	assert_int_equal(cli_parse_passkey("42\n", &pk), 0);
+	assert_int_equal(pk, 42);
+	const char *bad_pk[] = { "", "\n", "abc\n", "12x\n", "1234567", "12 34", "-1", "+1",
+				 "1.0" };
+	for (size_t i = 0; i < sizeof(bad_pk) / sizeof(bad_pk[0]); i++)
+		assert_int_equal(cli_parse_passkey(bad_pk[i], &pk), -1);
+	assert_int_equal(pk, 42);
 }
 
 static void test_parse_attr(void **state)
@@ -220,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_escaping_and_nesting),
 		cmocka_unit_test(test_parse_hex),
+		cmocka_unit_test(test_parse_numbers),
 		cmocka_unit_test(test_parse_attr),
 		cmocka_unit_test(test_print_value),
 		cmocka_unit_test(test_io_capabilities),

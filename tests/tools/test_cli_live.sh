@@ -284,6 +284,54 @@ run "bonds clear bad address" 1 "bad address 'nope'" "$B" $S bonds clear nope
 run "bonds: unknown subcommand" 1 "usage: bonds" "$B" $S bonds frob
 run "bonds: unreadable store" 1 "" "$B" --store /proc/version bonds list
 
+# ---- pair: the passkey typed at the prompt (passkey entry, a typo first) ----
+# The peripheral displays, `pair` reads the keyboard from a fifo. "12x"
+# must be asked again (it once entered 000000) and the right key pairs.
+"$B" --store "$W/kstore" peripheral --io DisplayOnly --mitm --timeout 40 >"$W/k.out" 2>&1 &
+BG+=($!)
+if wait_line "$W/k.out" "advertising" 10; then
+	KA=$(addr_in "$W/k.out")
+	mkfifo "$W/keys"
+	trap '' PIPE # a `pair` that ended early must fail the case, not kill the script
+	"$B" --store "$W/kcstore" pair "$KA" --io KeyboardOnly --mitm <"$W/keys" \
+		>"$W/kp.out" 2>"$W/kp.err" &
+	kp=$!
+	exec 8>"$W/keys"
+	if wait_line "$W/kp.err" "Enter the passkey" 20; then
+		echo "12x" >&8 2>/dev/null
+		if wait_line "$W/kp.err" "not a passkey" 5; then ok "pair: a mistyped passkey is asked for again"
+		else bad "pair: a mistyped passkey was not refused"; fi
+		wait_line "$W/k.out" "passkey +[0-9]{6}" 5
+		echo "$(sed -nE 's/.*passkey +([0-9]{6})$/\1/p' "$W/k.out" | head -1)" >&8 2>/dev/null
+	else
+		bad "pair: no passkey prompt"; sed 's/^/     | /' "$W/kp.err" | head -5
+	fi
+	exec 8>&-
+	trap - PIPE
+	if wait "$kp"; then ok "pair: the passkey typed after the typo pairs"
+	else bad "pair with the typed passkey failed"; sed 's/^/     | /' "$W/kp.err" | head -5; fi
+	if grep -Eq "paired +success" "$W/k.out"; then ok "peripheral: pairing by passkey entry succeeded"
+	else bad "peripheral saw no successful pairing"; sed 's/^/     | /' "$W/k.out" | head -8; fi
+else
+	bad "peripheral --io DisplayOnly did not start"; cat "$W/k.out"
+fi
+kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null
+# The peripheral types: a BLEHOST_PASSKEY that is not a passkey is
+# refused, not entered as 000000.
+BLEHOST_PASSKEY=abc "$B" --store "$W/k2store" peripheral --io KeyboardOnly --mitm --timeout 40 \
+	>"$W/k2.out" 2>&1 &
+BG+=($!)
+if wait_line "$W/k2.out" "advertising" 10; then
+	run "pair: the peripheral's BLEHOST_PASSKEY is not a passkey" 1 "" \
+		"$B" --store "$W/k2cstore" pair "$(addr_in "$W/k2.out")" --io DisplayOnly --mitm
+	if grep -q "BLEHOST_PASSKEY 'abc' is not 1 to 6 digits: rejecting" "$W/k2.out"; then
+		ok "peripheral: a bad BLEHOST_PASSKEY is rejected"
+	else bad "peripheral: bad BLEHOST_PASSKEY not rejected"; sed 's/^/     | /' "$W/k2.out" | head -8; fi
+else
+	bad "peripheral --io KeyboardOnly did not start"; cat "$W/k2.out"
+fi
+kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null
+
 # ---- coc: two processes piping data both ways ----
 head -c 5000 /dev/urandom >"$W/tx.bin"
 # listener SPSM STDIN STDOUT [ARGS]: `coc listen` in the background; sets L
@@ -317,7 +365,10 @@ if listener 0x81 "$W/tx.bin" /dev/null; then
 		bad "coc: listen -> connect data differs"
 fi
 # The connector's reader goes away mid-transfer: it ends with an error.
-if listener 0x83 "$W/tx.bin" /dev/null; then
+# More than a pipe holds (64 KiB), so the transfer cannot end before the
+# reader has gone, however late `head` runs.
+head -c 100000 /dev/urandom >"$W/tx-big.bin"
+if listener 0x83 "$W/tx-big.bin" /dev/null; then
 	"$B" coc connect "$LA" 0x83 --stay </dev/null 2>"$W/err" | head -c 10 >/dev/null
 	crc=${PIPESTATUS[0]}
 	if [ "$crc" -eq 1 ] && grep -q "coc: stdout closed" "$W/err"; then
