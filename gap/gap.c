@@ -65,8 +65,15 @@ void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st)
 		cb(ctx, st);
 }
 
+static void gap_release(struct bh_gap *gap);
+
 void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 {
+	/* From one of this reset's callbacks: the reset under way ends
+	 * everything, and clearing `resetting` here would let the callbacks
+	 * after this one start what the rest of it then ends. */
+	if (gap->resetting)
+		return;
 	/* The callbacks below (a connection attempt's answer, on_done,
 	 * on_stopped) may start anew: refused (cmd_grow), or a later step
 	 * would end what they started while its commands went out. */
@@ -98,14 +105,26 @@ void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 	gap->ctrl_num_sets = 0;
 	gap->num_reading = false;
 	gap->resetting = false;
+	if (gap->free_owed)
+		gap_release(gap);
 }
 
 void bh_gap_free(struct bh_gap *gap)
 {
 	if (!gap)
 		return;
+	/* From a callback of a reset (its own included), the object is still
+	 * in use below that callback: the nested reset returns at once and
+	 * the one under way frees it when it is done. */
+	gap->free_owed = true;
 	if (gap->conns && gap->frags && gap->dead)
 		bh_gap_reset(gap, BH_ERESET);
+	else
+		gap_release(gap);
+}
+
+static void gap_release(struct bh_gap *gap)
+{
 	gap_scan_free(gap);
 	gap_sets_free(gap);
 	gap_sync_free(gap);

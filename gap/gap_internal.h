@@ -265,6 +265,8 @@ struct bh_gap {
 	bh_time_ms adv_until;
 	/* bh_gap_reset is running: its callbacks queue no command (cmd_grow). */
 	bool resetting;
+	/* bh_gap_free was called inside a reset: the reset frees at its end. */
+	bool free_owed;
 };
 
 /* gap.c */

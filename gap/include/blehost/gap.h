@@ -364,7 +364,10 @@ void bh_gap_config_default(struct bh_gap_config *c);
 struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *env,
 			  const struct bh_gap_port *port);
 /* Frees everything; pending operations complete with BH_ERESET first. A
- * command still in flight must have been forgotten by the HCI layer. */
+ * command still in flight must have been forgotten by the HCI layer.
+ * Called from a callback of bh_gap_reset or bh_gap_free, the rest of that
+ * reset still runs (its callbacks too) and the object is freed when it
+ * returns, so its caller must not use the object after. */
 void bh_gap_free(struct bh_gap *gap);
 
 /* Inputs from the HCI layer (minimum lengths already checked; parsed with
@@ -378,7 +381,9 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
  * is made again from the next controller's facts. Its callbacks (answers,
  * on_done, on_stopped, on_lost) cannot start anything anew: every start
  * from inside them is refused (BH_EBUSY; BH_ENOMEM where it is a single
- * command) and sends nothing; start again once the host is ready. */
+ * command) and sends nothing; start again once the host is ready. Called
+ * from one of them, it returns at once: the reset under way ends what is
+ * left, with its own reason. */
 void bh_gap_reset(struct bh_gap *gap, bh_status reason);
 
 bh_time_ms bh_gap_next_deadline(const struct bh_gap *gap);
