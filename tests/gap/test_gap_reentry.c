@@ -400,6 +400,95 @@ static void test_free_from_reset(void **state)
 	}
 }
 
+/* A scan's on_done: counted, and (once) a new scan started from it. */
+struct scan_rec {
+	struct fake *f;
+	size_t done_n;
+	bh_status done;
+	bool again;
+	int again_rc;
+};
+
+static void scan_rec_done(void *ctx, bh_status st)
+{
+	struct scan_rec *r = ctx;
+	r->done_n++;
+	r->done = st;
+	if (r->again) {
+		r->again = false;
+		struct bh_gap_scan_params sp = { .on_done = scan_rec_done, .ctx = r };
+		r->again_rc = bh_gap_scan_start(r->f->gap, &sp);
+	}
+}
+
+/* Proves that a scan stopped while GAP's command queue is full (its
+ * parameters or its enable out, or running) is not ended until the
+ * controller has its disable: the disable is owed, sent a second later
+ * once there is room, after the scan's enable; only its answer ends the
+ * scan, and a scan started again from on_done then runs on its own
+ * commands (the old code ended the scan at once and sent no disable, so
+ * GAP said idle while the controller scanned, its enable still going
+ * out). */
+static void test_scan_stop_queue_full(void **state)
+{
+	(void)state;
+	static struct fake f;
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		for (int at = 0; at < 3; at++) {
+			fake_init(&f, ext);
+			struct bh_gap_config cfg;
+			bh_gap_config_default(&cfg);
+			cfg.max_connections = 64;
+			cfg.read_remote_features = false;
+			fake_gap(&f, &cfg);
+			for (uint16_t h = 1; h <= 60; h++)
+				fake_conn_complete(&f, 0, h, 0, NULL);
+			uint16_t en = ext ? BH_HCI_LE_SET_EXT_SCAN_ENABLE : BH_HCI_LE_SET_SCAN_ENABLE;
+			struct scan_rec r = { .f = &f, .again = true };
+			struct bh_gap_scan_params sp = { .on_done = scan_rec_done, .ctx = &r };
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+			if (at == 1)
+				pump_until(&f, en); /* the enable out */
+			else if (at == 2)
+				fake_pump(&f); /* on */
+			uint16_t h = 1;
+			while (bh_gap_disconnect(f.gap, h, 0x13) == BH_OK)
+				h++;
+			assert_true(h > 40);
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			assert_true(bh_gap_scanning(f.gap));
+			assert_int_equal(r.done_n, 0);
+			/* The queue drains: the scan's own commands and every
+			 * disconnect, and no disable yet. */
+			fake_pump(&f);
+			assert_int_equal(fake_count(&f, BH_HCI_DISCONNECT), h - 1);
+			assert_int_equal(fake_count(&f, en), 1);
+			assert_true(bh_gap_scanning(f.gap));
+			assert_int_equal(r.done_n, 0);
+			assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 1000);
+			f.now += 1000;
+			bh_gap_on_timeout(f.gap);
+			/* The disable, after every enable the scan sent. */
+			assert_int_equal(f.cmds[f.n - 1].op, en);
+			assert_int_equal(f.cmds[f.n - 1].p[0], 0);
+			assert_int_equal(fake_count(&f, en), 2);
+			assert_int_equal(r.done_n, 0);
+			fake_pump(&f);
+			assert_int_equal(r.done_n, 1);
+			assert_int_equal(r.done, BH_OK);
+			assert_int_equal(r.again_rc, BH_OK);
+			/* The new scan is on only once its own enable is answered. */
+			assert_true(bh_gap_scanning(f.gap));
+			assert_int_equal(fake_count(&f, en), 3);
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			fake_pump(&f);
+			assert_int_equal(r.done_n, 2);
+			assert_false(bh_gap_scanning(f.gap));
+			bh_gap_free(f.gap);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_start_during_reset),
 		cmocka_unit_test(test_reset_from_reset),
 		cmocka_unit_test(test_free_from_reset),
+		cmocka_unit_test(test_scan_stop_queue_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

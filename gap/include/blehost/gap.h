@@ -509,7 +509,10 @@ struct bh_gap_scan_params {
  * (bh_gap_adv_params.anonymous). */
 int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p);
 /* Stops; on_done(BH_OK) follows once the controller confirms. BH_ESTATE
- * when not scanning, or when the scan belongs to bh_gap_connect_match(). */
+ * when not scanning, or when the scan belongs to bh_gap_connect_match().
+ * With GAP's command queue full (or no memory for it) the disable is sent
+ * when there is room, tried again each second (bh_gap_next_deadline);
+ * bh_gap_scanning stays true until then. */
 int bh_gap_scan_stop(struct bh_gap *gap);
 bool bh_gap_scanning(const struct bh_gap *gap);
 /* The seen-devices table (valid until the next scan starts). It grows as
