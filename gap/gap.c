@@ -606,6 +606,40 @@ static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 	gap->rand_in_ctrl = true;
 }
 
+#ifndef BH_GAP_NO_EXT
+static void back_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		      uintptr_t arg)
+{
+	(void)ret;
+	(void)len;
+	(void)arg;
+	if (st)
+		gap_log(gap, BH_LOG_WARN, "address write-back refused: %s", bh_strerror(st));
+	else
+		gap->rand_addr = gap->rand_old;
+}
+
+void gap_addr_write_back(struct bh_gap *gap)
+{
+	/* Ahead of everything queued: the rotation's scan re-enable is
+	 * behind, and 7.8.4 refuses the write once scanning is on. */
+	if (cmd_grow(gap, gap->q_len + 1)) {
+		gap_log(gap, BH_LOG_WARN, "no room to write the address back");
+		return;
+	}
+	gap->q_head = (gap->q_head + gap->q_cap - 1) % gap->q_cap;
+	struct gap_cmd *c = &gap->q[gap->q_head];
+	c->opcode = BH_HCI_LE_SET_RANDOM_ADDRESS;
+	c->len = 6;
+	c->proc = PROC_ADDR;
+	c->done = back_done;
+	c->arg = 0;
+	memcpy(c->params, gap->rand_old.val, 6);
+	gap->q_len++;
+	kick(gap);
+}
+#endif
+
 /* GAP's address is on the air nowhere: it is not written again. The next
  * one is made now, unwritten, so bh_gap_own_address tells the address the
  * next start writes; its rotation clock starts with that start
@@ -625,9 +659,10 @@ static void drop_addr(struct bh_gap *gap)
  * address from GAP get new ones too (gap_adv_sets_rpa.c). An initiation in
  * progress postpones it. A refused LE Set Random Address is not retried:
  * GAP's address stays the old one until the next rotation, for handle 0's
- * extended advertising too (rotate_done drops its write), so scanning and
- * handle 0 never go on from two addresses and bh_gap_own_address is the
- * one in use. */
+ * extended advertising too (rotate_done drops its write); the other way
+ * round, handle 0's write refused, the old address is written back
+ * (gap_addr_write_back). So scanning and handle 0 never go on from two
+ * addresses and bh_gap_own_address is the one in use. */
 static void rotate(struct bh_gap *gap)
 {
 	bh_time_ms now = bh_now(gap->env);

@@ -375,6 +375,17 @@ bool gap_ext_scan(struct bh_gap *gap);
 bool gap_ext_conn(struct bh_gap *gap);
 #endif
 
+/* gap.c: with extended commands, a rotation's LE Set Random Address was
+ * taken and handle 0's LE Set Advertising Set Random Address refused:
+ * the old address is written back before anything queued (scanning and
+ * initiating follow handle 0 again), and is GAP's once taken. Built
+ * without extended advertising there is no such write to refuse. */
+#ifdef BH_GAP_NO_EXT
+static inline void gap_addr_write_back(struct bh_gap *gap) { (void)gap; }
+#else
+void gap_addr_write_back(struct bh_gap *gap);
+#endif
+
 /* gap.c: gives a pending completion its one answer (the slot is cleared
  * first: the callback may start something new). */
 void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st);

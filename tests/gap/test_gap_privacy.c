@@ -811,6 +811,115 @@ static void test_rotation_refused_extended(void **state)
 	}
 }
 
+/* Answers the one command in flight with status. */
+static void answer_next(struct fake *f, uint8_t status)
+{
+	assert_true(f->next_done < f->n);
+	struct fake_cmd *c = &f->cmds[f->next_done++];
+	uint8_t ret[1] = { status };
+	c->cb(c->ctx, status ? BH_HCI_STATUS(status) : BH_OK, ret, 1);
+}
+
+/* Proves that with extended commands a rotation whose LE Set Random
+ * Address the controller takes and whose LE Set Advertising Set Random
+ * Address for handle 0 it refuses writes the old address back with LE
+ * Set Random Address, before the scan's re-enable (7.8.4 refuses it while
+ * scanning), so scanning, initiating and handle 0 all go on from the old
+ * address, which bh_gap_own_address says; the next rotation moves them
+ * all to one fresh address. Were the write-back refused as well, GAP's
+ * address is the new one scanning uses, and handle 0's links still have
+ * the old one. (The old code sent no write-back: scanning went on from the
+ * new address and handle 0 from the old one until the next rotation.)
+ * With a scan beside handle 0 and without one. */
+static void test_rotation_adv_addr_refused(void **state)
+{
+	(void)state;
+	if (!bh_gap_extended_built())
+		skip();
+	static struct fake f;
+	for (int run = 0; run < 4; run++) {
+		bool scan = run & 1, back_ok = !(run & 2);
+		fake_gap_rpa(&f, true);
+		struct bh_gap_scan_params sp = { 0 };
+		struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN };
+		if (scan)
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		bh_addr old = bh_gap_own_address(f.gap);
+		f.now += 60000;
+		size_t from = f.n;
+		bh_gap_on_timeout(f.gap);
+		while (f.cmds[f.n - 1].op != BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)
+			answer_next(&f, 0);
+		bh_addr fresh = { BH_ADDR_RANDOM, { 0 } };
+		memcpy(fresh.val, f.cmds[f.n - 1].p + 1, 6);
+		assert_memory_not_equal(fresh.val, old.val, 6);
+		answer_next(&f, 0x0c); /* handle 0's write refused */
+		/* The write-back is next, ahead of both re-enables. */
+		assert_int_equal(f.cmds[f.n - 1].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		assert_memory_equal(f.cmds[f.n - 1].p, old.val, 6);
+		answer_next(&f, back_ok ? 0 : 0x0c);
+		fake_pump(&f);
+		const uint16_t with_scan[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					       BH_HCI_LE_SET_EXT_SCAN_ENABLE,
+					       BH_HCI_LE_SET_RANDOM_ADDRESS,
+					       BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+					       BH_HCI_LE_SET_RANDOM_ADDRESS,
+					       BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					       BH_HCI_LE_SET_EXT_SCAN_ENABLE };
+		const uint16_t alone[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					   BH_HCI_LE_SET_RANDOM_ADDRESS,
+					   BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+					   BH_HCI_LE_SET_RANDOM_ADDRESS,
+					   BH_HCI_LE_SET_EXT_ADV_ENABLE };
+		if (scan)
+			fake_expect_ops(&f, from, with_scan, 7);
+		else
+			fake_expect_ops(&f, from, alone, 5);
+		assert_memory_equal(f.cmds[from + 1 + scan].p, fresh.val, 6);
+		assert_true(bh_gap_advertising(f.gap));
+		bh_addr own = bh_gap_own_address(f.gap);
+		assert_memory_equal(own.val, back_ok ? old.val : fresh.val, 6);
+		/* A link from handle 0: the old address either way. */
+		peripheral_link(&f, BH_LE_ENH_CONN_COMPLETE_V2, 1, NULL, 0);
+		expect_local(&f, 1, old.val);
+		const uint8_t term[] = { 0, 0, 1, 0, 1 };
+		fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		fake_pump(&f);
+		/* The controller has GAP's address: a scan writes none. */
+		if (scan) {
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			fake_pump(&f);
+		}
+		from = f.n;
+		assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		fake_pump(&f);
+		assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_EXT_SCAN_PARAMS);
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		assert_memory_equal(fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)->p + 1, own.val,
+				    6);
+		/* The next rotation: one fresh address in both writes. */
+		f.now += 60000;
+		from = f.n;
+		bh_gap_on_timeout(f.gap);
+		fake_pump(&f);
+		const uint16_t both[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					  BH_HCI_LE_SET_EXT_SCAN_ENABLE,
+					  BH_HCI_LE_SET_RANDOM_ADDRESS,
+					  BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+					  BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					  BH_HCI_LE_SET_EXT_SCAN_ENABLE };
+		fake_expect_ops(&f, from, both, 6);
+		bh_addr next = bh_gap_own_address(f.gap);
+		assert_memory_not_equal(next.val, own.val, 6);
+		assert_memory_equal(f.cmds[from + 2].p, next.val, 6);
+		assert_memory_equal(f.cmds[from + 3].p + 1, next.val, 6);
+		bh_gap_free(f.gap);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -828,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_local_rpa_wins_set),
 		cmocka_unit_test(test_set_link_local_told),
 		cmocka_unit_test(test_rotation_refused_extended),
+		cmocka_unit_test(test_rotation_adv_addr_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -427,7 +427,13 @@ int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const 
  * rotation whose LE Set Random Address the controller refused, the one
  * before it, which advertising and scanning go on from until the next
  * rotation (with extended commands handle 0 is then not re-addressed
- * either: LE Set Advertising Set Random Address is not sent). All zero
+ * either: LE Set Advertising Set Random Address is not sent). With
+ * extended commands, when that write for handle 0 is refused instead,
+ * handle 0 goes on from the one before and LE Set Random Address writes
+ * it back for scanning and initiating, so this is the one before again
+ * once the controller has taken it (were that refused too, scanning and
+ * initiating would use the new one, this, and handle 0 the old one until
+ * the next rotation; a link's bh_gap_conn.local says which). All zero
  * (type random) before GAP made its first random address
  * (bh_gap_config.own_addr random, nothing started yet). Never anonymous
  * advertising's NRPA. */
