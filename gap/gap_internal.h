@@ -419,6 +419,21 @@ bool gap_sets_own_from_gap(const struct bh_gap *gap);
  * one before a re-addressing still under way. */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
 
+/* The one set a peripheral link reported by an event that names no set
+ * can have come from (handle 1..): handle 0 idle with no link of its owed,
+ * and one connectable set on, stopping, or with a link of its owed; 0 when
+ * that is not so. Built without extended advertising there are no such
+ * sets. */
+#ifdef BH_GAP_NO_EXT
+static inline uint8_t gap_sets_sole_source(struct bh_gap *gap)
+{
+	(void)gap;
+	return 0;
+}
+#else
+uint8_t gap_sets_sole_source(struct bh_gap *gap);
+#endif
+
 /* A Connection Complete with Advertising Timeout (0x3C): ends each set
  * running high duty directed advertising. Built without extended
  * advertising the one set is handle 0's, which gap_adv.c ends. */

@@ -250,7 +250,10 @@ struct bh_gap_conn {
 	 * peripheral link, the address of the advertising that made it,
 	 * even when reported after that advertising stopped and GAP's own
 	 * address rotated (an anonymous run's NRPA); on a central link,
-	 * GAP's own address. */
+	 * GAP's own address. With extended commands an event that names no
+	 * set (LE Connection Complete, Enhanced v1) gives the address of the
+	 * one advertising set it can have come from, else handle 0's, until
+	 * the set's Advertising Set Terminated says (conn_changed). */
 	bh_addr local;
 	uint16_t interval;     /* 1.25 ms units */
 	uint16_t latency;      /* connection events */
