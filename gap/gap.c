@@ -65,8 +65,15 @@ void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st)
 		cb(ctx, st);
 }
 
+static void gap_release(struct bh_gap *gap);
+
 void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 {
+	/* From one of this reset's callbacks: the reset under way ends
+	 * everything, and clearing `resetting` here would let the callbacks
+	 * after this one start what the rest of it then ends. */
+	if (gap->resetting)
+		return;
 	/* The callbacks below (a connection attempt's answer, on_done,
 	 * on_stopped) may start anew: refused (cmd_grow), or a later step
 	 * would end what they started while its commands went out. */
@@ -98,14 +105,26 @@ void bh_gap_reset(struct bh_gap *gap, bh_status reason)
 	gap->ctrl_num_sets = 0;
 	gap->num_reading = false;
 	gap->resetting = false;
+	if (gap->free_owed)
+		gap_release(gap);
 }
 
 void bh_gap_free(struct bh_gap *gap)
 {
 	if (!gap)
 		return;
+	/* From a callback of a reset (its own included), the object is still
+	 * in use below that callback: the nested reset returns at once and
+	 * the one under way frees it when it is done. */
+	gap->free_owed = true;
 	if (gap->conns && gap->frags && gap->dead)
 		bh_gap_reset(gap, BH_ERESET);
+	else
+		gap_release(gap);
+}
+
+static void gap_release(struct bh_gap *gap)
+{
 	gap_scan_free(gap);
 	gap_sets_free(gap);
 	gap_sync_free(gap);
@@ -587,6 +606,40 @@ static void rotate_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, si
 	gap->rand_in_ctrl = true;
 }
 
+#ifndef BH_GAP_NO_EXT
+static void back_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_t len,
+		      uintptr_t arg)
+{
+	(void)ret;
+	(void)len;
+	(void)arg;
+	if (st)
+		gap_log(gap, BH_LOG_WARN, "address write-back refused: %s", bh_strerror(st));
+	else
+		gap->rand_addr = gap->rand_old;
+}
+
+void gap_addr_write_back(struct bh_gap *gap)
+{
+	/* Ahead of everything queued: the rotation's scan re-enable is
+	 * behind, and 7.8.4 refuses the write once scanning is on. */
+	if (cmd_grow(gap, gap->q_len + 1)) {
+		gap_log(gap, BH_LOG_WARN, "no room to write the address back");
+		return;
+	}
+	gap->q_head = (gap->q_head + gap->q_cap - 1) % gap->q_cap;
+	struct gap_cmd *c = &gap->q[gap->q_head];
+	c->opcode = BH_HCI_LE_SET_RANDOM_ADDRESS;
+	c->len = 6;
+	c->proc = PROC_ADDR;
+	c->done = back_done;
+	c->arg = 0;
+	memcpy(c->params, gap->rand_old.val, 6);
+	gap->q_len++;
+	kick(gap);
+}
+#endif
+
 /* GAP's address is on the air nowhere: it is not written again. The next
  * one is made now, unwritten, so bh_gap_own_address tells the address the
  * next start writes; its rotation clock starts with that start
@@ -606,9 +659,10 @@ static void drop_addr(struct bh_gap *gap)
  * address from GAP get new ones too (gap_adv_sets_rpa.c). An initiation in
  * progress postpones it. A refused LE Set Random Address is not retried:
  * GAP's address stays the old one until the next rotation, for handle 0's
- * extended advertising too (rotate_done drops its write), so scanning and
- * handle 0 never go on from two addresses and bh_gap_own_address is the
- * one in use. */
+ * extended advertising too (rotate_done drops its write); the other way
+ * round, handle 0's write refused, the old address is written back
+ * (gap_addr_write_back). So scanning and handle 0 never go on from two
+ * addresses and bh_gap_own_address is the one in use. */
 static void rotate(struct bh_gap *gap)
 {
 	bh_time_ms now = bh_now(gap->env);

@@ -185,10 +185,14 @@ static void adv_done(struct bh_gap *gap, bh_status st, const uint8_t *ret, size_
 	default:
 		/* LE Set Advertising Set Random Address (7.8.52): only an address
 		 * the controller took is the one advertised from. Refused, the
-		 * re-enable resumes the old one, as after a refused LE Set Random
-		 * Address on legacy commands, until the next rotation. */
-		if (gap_ext_adv(gap) && !st && arg == ADV_ROTATE_ADDR && gap->adv_readdr)
-			gap->adv_own = gap->rand_addr;
+		 * re-enable resumes the old one until the next rotation, and
+		 * scanning and initiating are put back on it too. */
+		if (gap_ext_adv(gap) && arg == ADV_ROTATE_ADDR && gap->adv_readdr) {
+			if (st)
+				gap_addr_write_back(gap);
+			else
+				gap->adv_own = gap->rand_addr;
+		}
 		/* Anonymous advertising's next NRPA refused: the old one goes on. */
 		if (st && arg == ADV_ANON_ROT && gap->adv_readdr)
 			gap->adv_own = gap->adv_prev;

@@ -701,6 +701,29 @@ static void end_off(struct bh_gap *gap, unsigned i, bh_status why)
 	gap_set_ended(gap, i, why);
 }
 
+#ifndef BH_GAP_NO_EXT
+uint8_t gap_sets_sole_source(struct bh_gap *gap)
+{
+	/* Handle 0 running, or a link of its last run still owed. */
+	if (gap->adv_state != ADV_IDLE || gap->adv_late)
+		return 0;
+	uint8_t h = 0;
+	for (unsigned i = 0; i < BH_GAP_ADV_SETS_MAX; i++) {
+		const struct gap_adv_set *s = &gap->sets[i];
+		/* Those a Terminated would give the link to (below); an owed
+		 * link may be of a run with other parameters. */
+		bool conn = s->p.adv.kind != BH_GAP_ADV_SCAN && s->p.adv.kind != BH_GAP_ADV_NONCONN;
+		if (s->legacy ||
+		    !(s->late || (conn && (set_live(gap, i) || s->state == ADV_STOPPING))))
+			continue;
+		if (h)
+			return 0;
+		h = (uint8_t)(i + 1);
+	}
+	return h;
+}
+#endif
+
 /* Connection Complete with Advertising Timeout (0x3C): high duty cycle
  * directed advertising ended unanswered (7.7.65.1, 7.8.56). It names no
  * set, and may come instead of the set's Advertising Set Terminated, so

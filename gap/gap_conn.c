@@ -407,10 +407,13 @@ void gap_on_conn_complete(struct bh_gap *gap, const uint8_t *p, size_t len, uint
 	} else if (s->adv_handle > 1 && gap_sets_own(gap, adv_handle, &c->local)) {
 		/* from one of bh_gap_adv_set_start's sets: its own address */
 	} else if (role == BH_GAP_ROLE_PERIPHERAL) {
-		/* Handle 0's run that produced it, though reported after it
-		 * ended and GAP's address changed; with extended commands an
-		 * event naming no set may be a set's: its Terminated says. */
-		gap_adv_link_addr(gap, &c->local);
+		/* With extended commands an event naming no set may be a set's:
+		 * its Terminated says, and until then the one set it can be
+		 * from, else handle 0's run that produced it, though reported
+		 * after it ended and GAP's address changed. */
+		uint8_t h = adv_handle == 0xff ? gap_sets_sole_source(gap) : 0;
+		if (!h || !gap_sets_own(gap, h, &c->local))
+			gap_adv_link_addr(gap, &c->local);
 	} else {
 		gap_own_address(gap, &c->local);
 	}

@@ -265,6 +265,8 @@ struct bh_gap {
 	bh_time_ms adv_until;
 	/* bh_gap_reset is running: its callbacks queue no command (cmd_grow). */
 	bool resetting;
+	/* bh_gap_free was called inside a reset: the reset frees at its end. */
+	bool free_owed;
 };
 
 /* gap.c */
@@ -373,6 +375,17 @@ bool gap_ext_scan(struct bh_gap *gap);
 bool gap_ext_conn(struct bh_gap *gap);
 #endif
 
+/* gap.c: with extended commands, a rotation's LE Set Random Address was
+ * taken and handle 0's LE Set Advertising Set Random Address refused:
+ * the old address is written back before anything queued (scanning and
+ * initiating follow handle 0 again), and is GAP's once taken. Built
+ * without extended advertising there is no such write to refuse. */
+#ifdef BH_GAP_NO_EXT
+static inline void gap_addr_write_back(struct bh_gap *gap) { (void)gap; }
+#else
+void gap_addr_write_back(struct bh_gap *gap);
+#endif
+
 /* gap.c: gives a pending completion its one answer (the slot is cleared
  * first: the callback may start something new). */
 void gap_answer(bh_gap_done_cb *slot, void *ctx, bh_status st);
@@ -405,6 +418,21 @@ bool gap_sets_own_from_gap(const struct bh_gap *gap);
 /* A set's own address for a peripheral link it created (handle 1..): the
  * one before a re-addressing still under way. */
 bool gap_sets_own(const struct bh_gap *gap, uint8_t handle, bh_addr *out);
+
+/* The one set a peripheral link reported by an event that names no set
+ * can have come from (handle 1..): handle 0 idle with no link of its owed,
+ * and one connectable set on, stopping, or with a link of its owed; 0 when
+ * that is not so. Built without extended advertising there are no such
+ * sets. */
+#ifdef BH_GAP_NO_EXT
+static inline uint8_t gap_sets_sole_source(struct bh_gap *gap)
+{
+	(void)gap;
+	return 0;
+}
+#else
+uint8_t gap_sets_sole_source(struct bh_gap *gap);
+#endif
 
 /* A Connection Complete with Advertising Timeout (0x3C): ends each set
  * running high duty directed advertising. Built without extended

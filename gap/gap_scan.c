@@ -340,15 +340,24 @@ int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p)
 	return gap_scan_start_int(gap, p, false);
 }
 
+/* The disable, or with no room for it (queue full, out of memory) a
+ * retry shortly: ended at once, the scan would go on in the controller
+ * (its enable out or still queued) while GAP said idle, and a scan
+ * started from on_done would take that enable's answer as its own. */
+static void send_disable(struct bh_gap *gap)
+{
+	gap->scan_deadline = BH_NEVER;
+	if (queue_enable(gap, false, SCAN_DISABLED))
+		gap->scan_deadline = bh_now(gap->env) + 1000;
+}
+
 void gap_scan_stop_int(struct bh_gap *gap, bh_status reason)
 {
 	if (gap->scan_state != SCAN_ON && gap->scan_state != SCAN_STARTING)
 		return;
 	gap->scan_state = SCAN_STOPPING;
 	gap->scan_stop_reason = reason;
-	gap->scan_deadline = BH_NEVER;
-	if (queue_enable(gap, false, SCAN_DISABLED))
-		scan_finish(gap, reason); /* queue full: report rather than hang */
+	send_disable(gap);
 }
 
 int bh_gap_scan_stop(struct bh_gap *gap)
@@ -368,7 +377,11 @@ bool bh_gap_scanning(const struct bh_gap *gap)
 
 void gap_scan_timeout(struct bh_gap *gap)
 {
-	gap_scan_stop_int(gap, BH_ETIMEDOUT);
+	/* Stopping, the deadline is a disable still owed (send_disable). */
+	if (gap->scan_state == SCAN_STOPPING)
+		send_disable(gap);
+	else
+		gap_scan_stop_int(gap, BH_ETIMEDOUT);
 }
 
 void gap_scan_reset(struct bh_gap *gap, bh_status reason)

@@ -177,8 +177,9 @@ static void test_cmd_queue_alloc_fails(void **state)
 	assert_false(bh_gap_scanning(f.gap));
 	start(&f, &r);
 	/* idle again: the ring was given back, stopping needs it anew. A stop
-	 * that cannot queue its command ends the scan at once, as with a full
-	 * queue (gap_scan_stop_int). */
+	 * that cannot queue its disable keeps it owed, as with a full queue
+	 * (send_disable): the controller still scans, so GAP says so, and the
+	 * disable goes out a second later, once the ring can be made. */
 	size_t sent = f.n;
 	failures = 0;
 	fail_after = 0;
@@ -186,8 +187,17 @@ static void test_cmd_queue_alloc_fails(void **state)
 	fail_after = -1;
 	assert_int_equal(failures, 1);
 	assert_int_equal(f.n, sent);
+	assert_true(bh_gap_scanning(f.gap));
+	assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 1000);
+	f.now += 1000;
+	bh_gap_on_timeout(f.gap);
+	assert_int_equal(f.n, sent + 1);
+	assert_int_equal(f.cmds[sent].op, BH_HCI_LE_SET_SCAN_ENABLE);
+	assert_int_equal(f.cmds[sent].p[0], 0);
+	fake_pump(&f);
 	assert_false(bh_gap_scanning(f.gap));
 	/* and it is made again for the next burst */
+	sent = f.n;
 	start(&f, &r);
 	assert_true(f.n > sent);
 	bh_gap_free(f.gap);

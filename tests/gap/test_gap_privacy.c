@@ -690,9 +690,16 @@ static void test_set_link_local_told(void **state)
 	if (!bh_gap_extended_built())
 		skip();
 	static struct fake f;
-	struct fake_srec r = { 0 };
+	struct fake_srec r = { 0 }, r2 = { 0 };
 	uint8_t h = conn_set(&f, &r);
 	const struct fake_cmd *set_addr = fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR);
+	/* A second connectable set: the event could be from either. */
+	struct bh_gap_adv_set_params sp2 = { .adv = { .kind = BH_GAP_ADV_CONN,
+						      .on_stopped = fake_set_stopped, .ctx = &r2 } };
+	uint8_t h2 = 0;
+	assert_int_equal(bh_gap_adv_set_start(f.gap, &sp2, &h2, NULL, NULL), BH_OK);
+	fake_pump(&f);
+	assert_int_not_equal(h2, h);
 	assert_non_null(set_addr);
 	assert_int_equal(set_addr->p[0], h);
 	uint8_t own[6];
@@ -708,6 +715,83 @@ static void test_set_link_local_told(void **state)
 	assert_int_equal(f.n_changed, changed + 1);
 	assert_int_equal(f.last_changed_handle, 1);
 	bh_gap_free(f.gap);
+}
+
+/* Proves that a link reported by an event naming no set (LE Connection
+ * Complete) has the set's address from the start, as the host is first
+ * told (port.connected), when only one set can have made it: handle 0
+ * idle with no link of its owed (never run, or its run ended by its own
+ * link), one connectable set on, a non-connectable one beside it; the
+ * set's Terminated then changes nothing. The old code gave handle 0's
+ * last address (all zeros when it never ran) until the Terminated. When
+ * handle 0 was stopped by the host, a late link of its may still come:
+ * handle 0's address stays the guess and the Terminated corrects it; so
+ * too when a connectable set stopped by the host had the handle that the
+ * non-connectable one now has. */
+static void test_set_link_sole_source(void **state)
+{
+	(void)state;
+	if (!bh_gap_extended_built())
+		skip();
+	static struct fake f;
+	for (int run = 0; run < 4; run++) {
+		fake_gap_rpa(&f, true);
+		bh_addr h0 = { 0 };
+		if (run == 3) {
+			struct bh_gap_adv_set_params was = { .adv = { .kind = BH_GAP_ADV_CONN } };
+			uint8_t hw = 0;
+			assert_int_equal(bh_gap_adv_set_start(f.gap, &was, &hw, NULL, NULL), BH_OK);
+			fake_pump(&f);
+			assert_int_equal(bh_gap_adv_set_stop(f.gap, hw), BH_OK);
+			fake_pump(&f);
+		} else if (run) {
+			struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN };
+			assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+			fake_pump(&f);
+			memcpy(h0.val, fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)->p + 1, 6);
+			if (run == 1) {
+				/* Ended by its link: nothing of it owed. */
+				peripheral_link(&f, BH_LE_ENH_CONN_COMPLETE_V2, 9, NULL, 0);
+				const uint8_t t0[] = { 0, 0, 9, 0, 1 };
+				fake_meta(&f, BH_LE_ADV_SET_TERMINATED, t0, 5);
+			} else {
+				assert_int_equal(bh_gap_adv_stop(f.gap), BH_OK);
+			}
+			fake_pump(&f);
+			assert_false(bh_gap_advertising(f.gap));
+		}
+		struct fake_srec r = { 0 }, rn = { 0 };
+		struct bh_gap_adv_set_params nc = { .adv = { .kind = BH_GAP_ADV_NONCONN,
+							     .on_stopped = fake_set_stopped,
+							     .ctx = &rn } };
+		struct bh_gap_adv_set_params sp = { .adv = { .kind = BH_GAP_ADV_CONN,
+							     .on_stopped = fake_set_stopped,
+							     .ctx = &r } };
+		uint8_t hn = 0, h = 0;
+		assert_int_equal(bh_gap_adv_set_start(f.gap, &nc, &hn, NULL, NULL), BH_OK);
+		assert_int_equal(bh_gap_adv_set_start(f.gap, &sp, &h, NULL, NULL), BH_OK);
+		assert_int_equal(hn, 1);
+		fake_pump(&f);
+		const struct fake_cmd *w = fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR);
+		assert_int_equal(w->p[0], h);
+		uint8_t own[6];
+		memcpy(own, w->p + 1, 6);
+		size_t told = f.n_connected, changed = f.n_changed;
+		peripheral_link(&f, 0, 1, NULL, 0);
+		assert_int_equal(f.n_connected, told + 1);
+		if (run < 2) {
+			assert_memory_equal(f.connected[told].local.val, own, 6);
+			expect_local(&f, 1, own);
+		} else {
+			assert_memory_equal(f.connected[told].local.val, h0.val, 6);
+		}
+		const uint8_t term[] = { 0, h, 1, 0, 1 };
+		fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		expect_local(&f, 1, own);
+		assert_int_equal(f.n_changed, changed + (run >= 2));
+		assert_int_equal(r.stop_n, 1);
+		bh_gap_free(f.gap);
+	}
 }
 
 /* Proves that with extended commands a rotation whose LE Set Random
@@ -811,6 +895,115 @@ static void test_rotation_refused_extended(void **state)
 	}
 }
 
+/* Answers the one command in flight with status. */
+static void answer_next(struct fake *f, uint8_t status)
+{
+	assert_true(f->next_done < f->n);
+	struct fake_cmd *c = &f->cmds[f->next_done++];
+	uint8_t ret[1] = { status };
+	c->cb(c->ctx, status ? BH_HCI_STATUS(status) : BH_OK, ret, 1);
+}
+
+/* Proves that with extended commands a rotation whose LE Set Random
+ * Address the controller takes and whose LE Set Advertising Set Random
+ * Address for handle 0 it refuses writes the old address back with LE
+ * Set Random Address, before the scan's re-enable (7.8.4 refuses it while
+ * scanning), so scanning, initiating and handle 0 all go on from the old
+ * address, which bh_gap_own_address says; the next rotation moves them
+ * all to one fresh address. Were the write-back refused as well, GAP's
+ * address is the new one scanning uses, and handle 0's links still have
+ * the old one. (The old code sent no write-back: scanning went on from the
+ * new address and handle 0 from the old one until the next rotation.)
+ * With a scan beside handle 0 and without one. */
+static void test_rotation_adv_addr_refused(void **state)
+{
+	(void)state;
+	if (!bh_gap_extended_built())
+		skip();
+	static struct fake f;
+	for (int run = 0; run < 4; run++) {
+		bool scan = run & 1, back_ok = !(run & 2);
+		fake_gap_rpa(&f, true);
+		struct bh_gap_scan_params sp = { 0 };
+		struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_CONN };
+		if (scan)
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		bh_addr old = bh_gap_own_address(f.gap);
+		f.now += 60000;
+		size_t from = f.n;
+		bh_gap_on_timeout(f.gap);
+		while (f.cmds[f.n - 1].op != BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)
+			answer_next(&f, 0);
+		bh_addr fresh = { BH_ADDR_RANDOM, { 0 } };
+		memcpy(fresh.val, f.cmds[f.n - 1].p + 1, 6);
+		assert_memory_not_equal(fresh.val, old.val, 6);
+		answer_next(&f, 0x0c); /* handle 0's write refused */
+		/* The write-back is next, ahead of both re-enables. */
+		assert_int_equal(f.cmds[f.n - 1].op, BH_HCI_LE_SET_RANDOM_ADDRESS);
+		assert_memory_equal(f.cmds[f.n - 1].p, old.val, 6);
+		answer_next(&f, back_ok ? 0 : 0x0c);
+		fake_pump(&f);
+		const uint16_t with_scan[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					       BH_HCI_LE_SET_EXT_SCAN_ENABLE,
+					       BH_HCI_LE_SET_RANDOM_ADDRESS,
+					       BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+					       BH_HCI_LE_SET_RANDOM_ADDRESS,
+					       BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					       BH_HCI_LE_SET_EXT_SCAN_ENABLE };
+		const uint16_t alone[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					   BH_HCI_LE_SET_RANDOM_ADDRESS,
+					   BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+					   BH_HCI_LE_SET_RANDOM_ADDRESS,
+					   BH_HCI_LE_SET_EXT_ADV_ENABLE };
+		if (scan)
+			fake_expect_ops(&f, from, with_scan, 7);
+		else
+			fake_expect_ops(&f, from, alone, 5);
+		assert_memory_equal(f.cmds[from + 1 + scan].p, fresh.val, 6);
+		assert_true(bh_gap_advertising(f.gap));
+		bh_addr own = bh_gap_own_address(f.gap);
+		assert_memory_equal(own.val, back_ok ? old.val : fresh.val, 6);
+		/* A link from handle 0: the old address either way. */
+		peripheral_link(&f, BH_LE_ENH_CONN_COMPLETE_V2, 1, NULL, 0);
+		expect_local(&f, 1, old.val);
+		const uint8_t term[] = { 0, 0, 1, 0, 1 };
+		fake_meta(&f, BH_LE_ADV_SET_TERMINATED, term, 5);
+		fake_pump(&f);
+		/* The controller has GAP's address: a scan writes none. */
+		if (scan) {
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			fake_pump(&f);
+		}
+		from = f.n;
+		assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+		fake_pump(&f);
+		assert_int_equal(f.cmds[from].op, BH_HCI_LE_SET_EXT_SCAN_PARAMS);
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		assert_memory_equal(fake_last(&f, BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR)->p + 1, own.val,
+				    6);
+		/* The next rotation: one fresh address in both writes. */
+		f.now += 60000;
+		from = f.n;
+		bh_gap_on_timeout(f.gap);
+		fake_pump(&f);
+		const uint16_t both[] = { BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					  BH_HCI_LE_SET_EXT_SCAN_ENABLE,
+					  BH_HCI_LE_SET_RANDOM_ADDRESS,
+					  BH_HCI_LE_SET_ADV_SET_RANDOM_ADDR,
+					  BH_HCI_LE_SET_EXT_ADV_ENABLE,
+					  BH_HCI_LE_SET_EXT_SCAN_ENABLE };
+		fake_expect_ops(&f, from, both, 6);
+		bh_addr next = bh_gap_own_address(f.gap);
+		assert_memory_not_equal(next.val, own.val, 6);
+		assert_memory_equal(f.cmds[from + 2].p, next.val, 6);
+		assert_memory_equal(f.cmds[from + 3].p + 1, next.val, 6);
+		bh_gap_free(f.gap);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -827,7 +1020,9 @@ int main(void)
 		cmocka_unit_test(test_late_link_local_address),
 		cmocka_unit_test(test_local_rpa_wins_set),
 		cmocka_unit_test(test_set_link_local_told),
+		cmocka_unit_test(test_set_link_sole_source),
 		cmocka_unit_test(test_rotation_refused_extended),
+		cmocka_unit_test(test_rotation_adv_addr_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -292,6 +292,203 @@ static void test_start_during_reset(void **state)
 	}
 }
 
+/* What a reset's callbacks do from inside it: reset again, or free GAP,
+ * then try a start; and what each of them heard. */
+struct nest {
+	struct fake *f;
+	bool free_it;      /* bh_gap_free, else bh_gap_reset(BH_EIO) */
+	size_t conn_calls, scan_calls;
+	bh_status conn_st, scan_st;
+	int adv_rc;
+};
+
+static void nest_connect_cb(void *ctx, bh_status st, const struct bh_gap_conn *c)
+{
+	(void)c;
+	struct nest *n = ctx;
+	n->conn_calls++;
+	n->conn_st = st;
+	if (n->free_it) {
+		bh_gap_free(n->f->gap);
+		return;
+	}
+	bh_gap_reset(n->f->gap, BH_EIO);
+	struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_NONCONN };
+	n->adv_rc = bh_gap_adv_start(n->f->gap, &ap, NULL, NULL);
+}
+
+static void nest_scan_done(void *ctx, bh_status st)
+{
+	struct nest *n = ctx;
+	n->scan_calls++;
+	n->scan_st = st;
+}
+
+/* A scan running and a connection attempt out, their callbacks in n. */
+static void nest_setup(struct fake *f, int ext, struct nest *n)
+{
+	fake_init(f, ext);
+	fake_gap(f, NULL);
+	n->f = f;
+	struct bh_gap_scan_params sp = { .on_done = nest_scan_done, .ctx = n };
+	assert_int_equal(bh_gap_scan_start(f->gap, &sp), BH_OK);
+	fake_pump(f);
+	assert_int_equal(bh_gap_connect(f->gap, &peer, NULL, 0, nest_connect_cb, n), BH_OK);
+	fake_pump(f);
+}
+
+/* Proves that bh_gap_reset called from one of its own callbacks (a
+ * connection attempt's answer) returns at once and leaves the reset
+ * under way in charge: a start made after it in that callback is still
+ * refused with nothing sent, and the scan ended later hears the first
+ * reset's reason, once (the old code ran the inner reset through and
+ * cleared `resetting`, so that start went out and the outer reset then
+ * ended it: GAP idle while the controller advertised). */
+static void test_reset_from_reset(void **state)
+{
+	(void)state;
+	static struct fake f;
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		struct nest n = { 0 };
+		nest_setup(&f, ext, &n);
+		size_t from = f.n;
+		bh_gap_reset(f.gap, BH_ERESET);
+		assert_int_equal(n.conn_calls, 1);
+		assert_int_equal(n.conn_st, BH_ERESET);
+		assert_int_equal(n.adv_rc, BH_EBUSY);
+		assert_int_equal(n.scan_calls, 1);
+		assert_int_equal(n.scan_st, BH_ERESET);
+		fake_pump(&f);
+		assert_int_equal(f.n, from);
+		assert_false(bh_gap_advertising(f.gap));
+		assert_false(bh_gap_scanning(f.gap));
+		/* The reset is over: starts go ahead. */
+		struct bh_gap_adv_params ap = { .kind = BH_GAP_ADV_NONCONN };
+		assert_int_equal(bh_gap_adv_start(f.gap, &ap, NULL, NULL), BH_OK);
+		fake_pump(&f);
+		assert_true(bh_gap_advertising(f.gap));
+		bh_gap_free(f.gap);
+	}
+}
+
+/* Proves that bh_gap_free called from a callback of bh_gap_reset, or of
+ * bh_gap_free itself, frees GAP only when that reset is done: the rest of
+ * the reset still runs (the scan hears BH_ERESET, once) and nothing is
+ * used after it is freed or freed twice (the old code freed at once and
+ * the reset went on in freed memory; the second case freed it twice).
+ * Seen under ASan and valgrind, and by meson's MALLOC_PERTURB_. */
+static void test_free_from_reset(void **state)
+{
+	(void)state;
+	static struct fake f;
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		for (int by_free = 0; by_free < 2; by_free++) {
+			struct nest n = { .free_it = true };
+			nest_setup(&f, ext, &n);
+			size_t from = f.n;
+			if (by_free)
+				bh_gap_free(f.gap);
+			else
+				bh_gap_reset(f.gap, BH_ERESET);
+			f.gap = NULL; /* freed */
+			assert_int_equal(n.conn_calls, 1);
+			assert_int_equal(n.conn_st, BH_ERESET);
+			assert_int_equal(n.scan_calls, 1);
+			assert_int_equal(n.scan_st, BH_ERESET);
+			assert_int_equal(f.n, from);
+		}
+	}
+}
+
+/* A scan's on_done: counted, and (once) a new scan started from it. */
+struct scan_rec {
+	struct fake *f;
+	size_t done_n;
+	bh_status done;
+	bool again;
+	int again_rc;
+};
+
+static void scan_rec_done(void *ctx, bh_status st)
+{
+	struct scan_rec *r = ctx;
+	r->done_n++;
+	r->done = st;
+	if (r->again) {
+		r->again = false;
+		struct bh_gap_scan_params sp = { .on_done = scan_rec_done, .ctx = r };
+		r->again_rc = bh_gap_scan_start(r->f->gap, &sp);
+	}
+}
+
+/* Proves that a scan stopped while GAP's command queue is full (its
+ * parameters or its enable out, or running) is not ended until the
+ * controller has its disable: the disable is owed, sent a second later
+ * once there is room, after the scan's enable; only its answer ends the
+ * scan, and a scan started again from on_done then runs on its own
+ * commands (the old code ended the scan at once and sent no disable, so
+ * GAP said idle while the controller scanned, its enable still going
+ * out). */
+static void test_scan_stop_queue_full(void **state)
+{
+	(void)state;
+	static struct fake f;
+	for (int ext = 0; ext < 1 + bh_gap_extended_built(); ext++) {
+		for (int at = 0; at < 3; at++) {
+			fake_init(&f, ext);
+			struct bh_gap_config cfg;
+			bh_gap_config_default(&cfg);
+			cfg.max_connections = 64;
+			cfg.read_remote_features = false;
+			fake_gap(&f, &cfg);
+			for (uint16_t h = 1; h <= 60; h++)
+				fake_conn_complete(&f, 0, h, 0, NULL);
+			uint16_t en = ext ? BH_HCI_LE_SET_EXT_SCAN_ENABLE : BH_HCI_LE_SET_SCAN_ENABLE;
+			struct scan_rec r = { .f = &f, .again = true };
+			struct bh_gap_scan_params sp = { .on_done = scan_rec_done, .ctx = &r };
+			assert_int_equal(bh_gap_scan_start(f.gap, &sp), BH_OK);
+			if (at == 1)
+				pump_until(&f, en); /* the enable out */
+			else if (at == 2)
+				fake_pump(&f); /* on */
+			uint16_t h = 1;
+			while (bh_gap_disconnect(f.gap, h, 0x13) == BH_OK)
+				h++;
+			assert_true(h > 40);
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			assert_true(bh_gap_scanning(f.gap));
+			assert_int_equal(r.done_n, 0);
+			/* The queue drains: the scan's own commands and every
+			 * disconnect, and no disable yet. */
+			fake_pump(&f);
+			assert_int_equal(fake_count(&f, BH_HCI_DISCONNECT), h - 1);
+			assert_int_equal(fake_count(&f, en), 1);
+			assert_true(bh_gap_scanning(f.gap));
+			assert_int_equal(r.done_n, 0);
+			assert_int_equal(bh_gap_next_deadline(f.gap), f.now + 1000);
+			f.now += 1000;
+			bh_gap_on_timeout(f.gap);
+			/* The disable, after every enable the scan sent. */
+			assert_int_equal(f.cmds[f.n - 1].op, en);
+			assert_int_equal(f.cmds[f.n - 1].p[0], 0);
+			assert_int_equal(fake_count(&f, en), 2);
+			assert_int_equal(r.done_n, 0);
+			fake_pump(&f);
+			assert_int_equal(r.done_n, 1);
+			assert_int_equal(r.done, BH_OK);
+			assert_int_equal(r.again_rc, BH_OK);
+			/* The new scan is on only once its own enable is answered. */
+			assert_true(bh_gap_scanning(f.gap));
+			assert_int_equal(fake_count(&f, en), 3);
+			assert_int_equal(bh_gap_scan_stop(f.gap), BH_OK);
+			fake_pump(&f);
+			assert_int_equal(r.done_n, 2);
+			assert_false(bh_gap_scanning(f.gap));
+			bh_gap_free(f.gap);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +496,9 @@ int main(void)
 		cmocka_unit_test(test_restart_from_start_answer),
 		cmocka_unit_test(test_set_restart),
 		cmocka_unit_test(test_start_during_reset),
+		cmocka_unit_test(test_reset_from_reset),
+		cmocka_unit_test(test_free_from_reset),
+		cmocka_unit_test(test_scan_stop_queue_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,7 +250,10 @@ struct bh_gap_conn {
 	 * peripheral link, the address of the advertising that made it,
 	 * even when reported after that advertising stopped and GAP's own
 	 * address rotated (an anonymous run's NRPA); on a central link,
-	 * GAP's own address. */
+	 * GAP's own address. With extended commands an event that names no
+	 * set (LE Connection Complete, Enhanced v1) gives the address of the
+	 * one advertising set it can have come from, else handle 0's, until
+	 * the set's Advertising Set Terminated says (conn_changed). */
 	bh_addr local;
 	uint16_t interval;     /* 1.25 ms units */
 	uint16_t latency;      /* connection events */
@@ -364,7 +367,10 @@ void bh_gap_config_default(struct bh_gap_config *c);
 struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *env,
 			  const struct bh_gap_port *port);
 /* Frees everything; pending operations complete with BH_ERESET first. A
- * command still in flight must have been forgotten by the HCI layer. */
+ * command still in flight must have been forgotten by the HCI layer.
+ * Called from a callback of bh_gap_reset or bh_gap_free, the rest of that
+ * reset still runs (its callbacks too) and the object is freed when it
+ * returns, so its caller must not use the object after. */
 void bh_gap_free(struct bh_gap *gap);
 
 /* Inputs from the HCI layer (minimum lengths already checked; parsed with
@@ -378,7 +384,9 @@ void bh_gap_on_le_meta(struct bh_gap *gap, uint8_t sub, const uint8_t *params, s
  * is made again from the next controller's facts. Its callbacks (answers,
  * on_done, on_stopped, on_lost) cannot start anything anew: every start
  * from inside them is refused (BH_EBUSY; BH_ENOMEM where it is a single
- * command) and sends nothing; start again once the host is ready. */
+ * command) and sends nothing; start again once the host is ready. Called
+ * from one of them, it returns at once: the reset under way ends what is
+ * left, with its own reason. */
 void bh_gap_reset(struct bh_gap *gap, bh_status reason);
 
 bh_time_ms bh_gap_next_deadline(const struct bh_gap *gap);
@@ -422,7 +430,13 @@ int bh_gap_set_own_address(struct bh_gap *gap, enum bh_gap_own_addr kind, const 
  * rotation whose LE Set Random Address the controller refused, the one
  * before it, which advertising and scanning go on from until the next
  * rotation (with extended commands handle 0 is then not re-addressed
- * either: LE Set Advertising Set Random Address is not sent). All zero
+ * either: LE Set Advertising Set Random Address is not sent). With
+ * extended commands, when that write for handle 0 is refused instead,
+ * handle 0 goes on from the one before and LE Set Random Address writes
+ * it back for scanning and initiating, so this is the one before again
+ * once the controller has taken it (were that refused too, scanning and
+ * initiating would use the new one, this, and handle 0 the old one until
+ * the next rotation; a link's bh_gap_conn.local says which). All zero
  * (type random) before GAP made its first random address
  * (bh_gap_config.own_addr random, nothing started yet). Never anonymous
  * advertising's NRPA. */
@@ -504,7 +518,10 @@ struct bh_gap_scan_params {
  * (bh_gap_adv_params.anonymous). */
 int bh_gap_scan_start(struct bh_gap *gap, const struct bh_gap_scan_params *p);
 /* Stops; on_done(BH_OK) follows once the controller confirms. BH_ESTATE
- * when not scanning, or when the scan belongs to bh_gap_connect_match(). */
+ * when not scanning, or when the scan belongs to bh_gap_connect_match().
+ * With GAP's command queue full (or no memory for it) the disable is sent
+ * when there is room, tried again each second (bh_gap_next_deadline);
+ * bh_gap_scanning stays true until then. */
 int bh_gap_scan_stop(struct bh_gap *gap);
 bool bh_gap_scanning(const struct bh_gap *gap);
 /* The seen-devices table (valid until the next scan starts). It grows as
