@@ -71,6 +71,7 @@ static void idle_run(struct bh_host *h, bh_time_ms now);
 static void stack_run(void *a)
 {
 	struct bh_host *h = a;
+	HOST_CB_ENTER(h);
 	bh_time_ms now = bh_now(&h->env);
 	if (bh_hci_next_deadline(h->hci) <= now)
 		bh_hci_on_timeout(h->hci);
@@ -84,6 +85,7 @@ static void stack_run(void *a)
 	idle_run(h, now);
 	/* Last, where their own sources (added after this one) used to run. */
 	host_att_timeouts(h, now);
+	HOST_CB_LEAVE(h);
 }
 
 /* ---- idle controller check (bh_host_config.idle_check_ms) ---- */
@@ -260,6 +262,16 @@ void bh_host_free(struct bh_host *h)
 {
 	if (!h)
 		return;
+	/* From an application callback, the layers that called it are still
+	 * below on the stack and go on after it returns: freeing them here
+	 * would be a use after free. Refused with a message (host.h). */
+	if (h->cb_depth || h->freeing) {
+		host_log(h, BH_LOG_ERROR,
+			 "bh_host_free called from one of the host's callbacks: not freed (quit "
+			 "the loop there and free once it returns)");
+		return;
+	}
+	h->freeing = true;
 	host_conn_drop_all(h, BH_ERESET, false);
 	if (h->hci && h->gap)
 		bh_hci_cmd_forget(h->hci, h->gap); /* GAP's commands carry it as context */

@@ -192,9 +192,11 @@ static bh_time_ms deadline(void *a)
 static void run(void *a)
 {
 	struct bh_host *h = a;
+	HOST_CB_ENTER(h);
 	bh_chipset_on_timeout(h->chipset);
 	if (h->uart_baud)
 		bh_uart_baud_on_timeout(h->uart_baud);
+	HOST_CB_LEAVE(h);
 }
 
 int host_chipset_init(struct bh_host *h, char *err, size_t errlen)

@@ -88,7 +88,14 @@ static void b_can_send(void *ctx)
 }
 
 static bh_time_ms b_deadline(void *ctx) { return bh_att_next_deadline(((struct host_eatt *)ctx)->att); }
-static void b_run(void *ctx) { bh_att_on_timeout(((struct host_eatt *)ctx)->att); }
+static void b_run(void *ctx)
+{
+	struct host_eatt *b = ctx;
+	struct bh_host *h = b->c->h; /* the timeout may close b */
+	HOST_CB_ENTER(h);
+	bh_att_on_timeout(b->att);
+	HOST_CB_LEAVE(h);
+}
 
 /* ---- L2CAP channel events ---- */
 

@@ -138,6 +138,11 @@ struct host_scan {
 #define HOST_TRACE(h) ((h)->trace)
 #endif
 
+/* Around each of the host's loop callbacks (HOST_CB_ENTER first,
+ * HOST_CB_LEAVE last, no return between). */
+#define HOST_CB_ENTER(h) ((h)->cb_depth++)
+#define HOST_CB_LEAVE(h) ((h)->cb_depth--)
+
 struct bh_host {
 	/* The loop, the layers, where bonds are kept, the links and the
 	 * state most functions test first, then the events (their ctx), the
@@ -146,6 +151,12 @@ struct bh_host {
 	 * octet below 128, four from there on). */
 	struct bh_loop *loop;
 	bool own_loop;
+	/* The host's loop callbacks running (nested through the blocking
+	 * helpers), and bh_host_free running: the application's callbacks
+	 * come only from inside these, so bh_host_free refuses to release
+	 * what is below them on the stack (HOST_CB_*). */
+	uint8_t cb_depth;
+	bool freeing;
 	struct bh_hci *hci;
 	struct bh_l2cap *l2cap;
 	struct bh_gap *gap;

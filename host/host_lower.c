@@ -56,7 +56,9 @@ static void on_transport_fd(void *arg, int fd, short revents)
 	int n = bh_transport_pollfds(h->transport, fds, 8);
 	for (int i = 0; i < n; i++)
 		fds[i].revents = fds[i].fd == fd ? revents : 0;
+	HOST_CB_ENTER(h);
 	bh_transport_process(h->transport, fds, n);
+	HOST_CB_LEAVE(h);
 }
 
 static bh_time_ms transport_deadline(void *a)
@@ -123,13 +125,21 @@ bh_time_ms host_stack_deadline(struct bh_host *h)
 	return x < d ? x : d;
 }
 
+static void replay_run(struct bh_host *h);
+
 static void transport_run(void *a)
 {
 	struct bh_host *h = a;
-	if (!HOST_VIRTUAL(h)) {
+	HOST_CB_ENTER(h);
+	if (!HOST_VIRTUAL(h))
 		bh_transport_process(h->transport, NULL, 0);
-		return;
-	}
+	else
+		replay_run(h);
+	HOST_CB_LEAVE(h);
+}
+
+static void replay_run(struct bh_host *h)
+{
 	/* A record still held back after its grace, with none of the stack's
 	 * own timers due, means the stack failed to send what it recorded. */
 	bh_time_ms now = bh_transport_virtual_now(h->transport);

@@ -235,7 +235,12 @@ struct bh_host_events {
  * field that is out of range (before anything is opened). */
 struct bh_host *bh_host_new(const struct bh_host_config *cfg, const struct bh_host_events *ev,
 			    char *err, size_t errlen);
-/* Closes everything: pending operations complete with BH_ERESET first. */
+/* Closes everything: pending operations complete with BH_ERESET first.
+ * Not from inside one of the host's callbacks (an event, an operation's
+ * completion, a log line): the layers that called it go on after it
+ * returns. There it logs an error and frees nothing; end the loop instead
+ * (bh_loop_quit(bh_host_loop(h))) and free once bh_host_run, or the
+ * blocking helper that ran the loop, has returned. */
 void bh_host_free(struct bh_host *h);
 
 /* Brings the controller up (HCI Reset and init). events.ready follows. */

@@ -1,0 +1,194 @@
+/* bh_host_free called from inside one of the host's callbacks (suite
+ * 'faults'), against the fake controller. The layers that called the
+ * application are still below it on the stack and go on after it returns,
+ * so freeing them there was a use after free (seen under ASan). The host
+ * refuses with an error line and keeps serving; the application frees it
+ * once the loop has returned, and that free releases everything (ASan's
+ * leak check in CI's sanitizer phase). A callback run by bh_host_free
+ * itself (a pending read completing with BH_ERESET) that frees again is
+ * refused too, not a double free. */
+#include "fake_host.h"
+
+#include <blehost/gatt_client.h>
+#include <blehost/host.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fx {
+	struct fake_host fh; /* first: the events' ctx */
+	unsigned refused;    /* "bh_host_free called from ..." lines */
+	unsigned reads;
+	bh_status read_status;
+	bool free_on_disconnect, free_on_connect;
+};
+
+static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
+{
+	struct fx *x = ctx;
+	(void)layer;
+	if (lvl == BH_LOG_ERROR && strstr(msg, "bh_host_free called from one of the host's"))
+		x->refused++;
+}
+
+static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
+{
+	struct fx *x = ctx;
+	(void)central;
+	(void)peer;
+	x->fh.connected++;
+	x->fh.conn = handle;
+	if (x->free_on_connect)
+		bh_host_free(x->fh.h);
+}
+
+static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
+{
+	struct fx *x = ctx;
+	(void)handle;
+	x->fh.disconnected++;
+	x->fh.disc_reason = reason;
+	if (x->free_on_disconnect)
+		bh_host_free(x->fh.h);
+}
+
+static int setup(void **state)
+{
+	struct fx *x = calloc(1, sizeof(*x));
+	assert_non_null(x);
+	fake_host_init(&x->fh, "FREE_IN_CB_VERBOSE", BH_LOG_WARN);
+	struct bh_host_config cfg;
+	fake_host_config(&x->fh, &cfg, 5);
+	struct bh_host_events ev;
+	fake_host_events(&x->fh, &ev);
+	ev.log = ev_log;
+	ev.connected = ev_connected;
+	ev.disconnected = ev_disconnected;
+	fake_host_start(&x->fh, &cfg, &ev);
+	*state = x;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *x = *state;
+	fake_host_fini(&x->fh);
+	free(x);
+	return 0;
+}
+
+static void link_gone(struct fx *x)
+{
+	const uint8_t dc[4] = { 0, (uint8_t)FAKE_CONN_HANDLE, FAKE_CONN_HANDLE >> 8, 0x13 };
+	assert_int_equal(fake_event(x->fh.f, 0x05, dc, sizeof(dc)), 0);
+	fake_run(x->fh.f, 50);
+}
+
+/* The host serves on: a new link reads a value. */
+static void still_serving(struct fx *x, unsigned links)
+{
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	fake_run(x->fh.f, 50);
+	assert_int_equal(x->fh.connected, links);
+	fake_att_autoreply(x->fh.f, FAKE_CONN_HANDLE);
+	uint8_t v[8];
+	size_t n = 0;
+	assert_int_equal(bh_host_read_sync(x->fh.h, FAKE_CONN_HANDLE, 3, v, sizeof(v), &n), BH_OK);
+	assert_int_equal(n, 2);
+	assert_memory_equal(v, "ok", 2);
+}
+
+static void free_from_disconnected(void **state)
+{
+	struct fx *x = *state;
+	x->free_on_disconnect = true;
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	fake_run(x->fh.f, 50);
+	assert_int_equal(x->fh.connected, 1);
+	link_gone(x);
+	assert_int_equal(x->fh.disconnected, 1);
+	assert_int_equal(x->refused, 1);
+	x->free_on_disconnect = false;
+	still_serving(x, 2);
+}
+
+static void free_from_connected(void **state)
+{
+	struct fx *x = *state;
+	x->free_on_connect = true;
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	fake_run(x->fh.f, 50);
+	assert_int_equal(x->fh.connected, 1);
+	assert_int_equal(x->refused, 1);
+	x->free_on_connect = false;
+	link_gone(x);
+	still_serving(x, 2);
+}
+
+static void read_frees(void *ctx, bh_status st, const struct bh_gattc_result *res)
+{
+	struct fx *x = ctx;
+	(void)res;
+	x->reads++;
+	x->read_status = st;
+	bh_host_free(x->fh.h);
+}
+
+/* An operation's completion (the GATT client's, under the host's
+ * transport callback). */
+static void free_from_read_done(void **state)
+{
+	struct fx *x = *state;
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	fake_run(x->fh.f, 50);
+	fake_att_autoreply(x->fh.f, FAKE_CONN_HANDLE);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, FAKE_CONN_HANDLE);
+	assert_non_null(g);
+	assert_int_equal(bh_gattc_read(g, 3, read_frees, x), BH_OK);
+	fake_run(x->fh.f, 50);
+	assert_int_equal(x->reads, 1);
+	assert_int_equal(x->read_status, BH_OK);
+	assert_int_equal(x->refused, 1);
+	link_gone(x);
+	still_serving(x, 2);
+}
+
+/* bh_host_free completes the pending read with BH_ERESET; the read's
+ * callback frees again: refused, and the first free finishes. */
+static void free_from_free(void **state)
+{
+	struct fx *x = *state;
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	fake_run(x->fh.f, 50);
+	/* No autoreply: the read stays pending. */
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, FAKE_CONN_HANDLE);
+	assert_non_null(g);
+	assert_int_equal(bh_gattc_read(g, 3, read_frees, x), BH_OK);
+	fake_run(x->fh.f, 50);
+	assert_int_equal(x->reads, 0);
+	/* The log callback still works while the host frees itself. */
+	bh_host_free(x->fh.h);
+	x->fh.h = NULL;
+	assert_int_equal(x->reads, 1);
+	assert_int_equal(x->read_status, BH_ERESET);
+	assert_int_equal(x->refused, 1);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(free_from_disconnected, setup, teardown),
+		cmocka_unit_test_setup_teardown(free_from_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(free_from_read_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(free_from_free, setup, teardown),
+	};
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
