@@ -306,6 +306,8 @@ int bh_host_start(struct bh_host *h)
 
 int bh_host_start_sync(struct bh_host *h, unsigned timeout_ms)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	int rc = bh_host_start(h);
 	if (rc)
 		return rc;
@@ -336,12 +338,21 @@ struct bh_att *bh_host_att(struct bh_host *h, uint16_t handle)
 	return c ? c->att : NULL;
 }
 
-int bh_host_run(struct bh_host *h) { return bh_loop_run(h->loop); }
+int bh_host_run(struct bh_host *h)
+{
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
+	return bh_loop_run(h->loop);
+}
 
 bh_status bh_host_lost(const struct bh_host *h) { return h->fatal ? h->fatal_reason : BH_OK; }
 
 void bh_host_run_for(struct bh_host *h, unsigned ms)
 {
+	if (bh_loop_dispatching(h->loop)) {
+		host_nested(h);
+		return;
+	}
 	bool never = false;
 	bh_loop_run_until(h->loop, &never, ms);
 }

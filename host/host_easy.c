@@ -87,6 +87,8 @@ static void scan_done(void *ctx, bh_status reason)
 int bh_host_scan_sync(struct bh_host *h, const struct bh_host_scan_opts *opts,
 		      struct bh_host_scan_result *out, size_t cap, size_t *n)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	if (n)
 		*n = 0;
 	if (!out || !cap)
@@ -191,6 +193,8 @@ int bh_host_connect_params_sync(struct bh_host *h, const bh_addr *addr,
 				const struct bh_host_conn_params *p, unsigned timeout_ms,
 				uint16_t *handle)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	struct bh_gap_conn_params g;
 	if (p && bh_host_conn_params_hci(p, &g))
 		return BH_EINVAL;
@@ -201,6 +205,8 @@ int bh_host_connect_match_sync(struct bh_host *h, const struct bh_gap_scan_filte
 			       const struct bh_host_conn_params *p, unsigned timeout_ms,
 			       uint16_t *handle, bh_addr *peer)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	struct bh_gap_conn_params g;
 	if (!match || (p && bh_host_conn_params_hci(p, &g)))
 		return BH_EINVAL;
@@ -243,6 +249,8 @@ static int tree(struct bh_host *h, uint16_t handle, struct bh_gattc **g)
 int bh_host_find_chr_sync(struct bh_host *h, uint16_t handle, const bh_uuid *svc,
 			  const bh_uuid *chr, uint16_t *value_handle)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	if (!chr)
 		return BH_EINVAL;
 	struct bh_gattc *g = NULL;
@@ -263,6 +271,8 @@ int bh_host_find_chr_sync(struct bh_host *h, uint16_t handle, const bh_uuid *svc
 int bh_host_find_desc_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
 			   const bh_uuid *desc, uint16_t *desc_handle)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	if (!desc)
 		return BH_EINVAL;
 	struct bh_gattc *g = NULL;
@@ -283,6 +293,8 @@ int bh_host_find_desc_sync(struct bh_host *h, uint16_t handle, uint16_t value_ha
 int bh_host_read_uuid_sync(struct bh_host *h, uint16_t handle, const bh_uuid *chr, uint8_t *out,
 			   size_t cap, size_t *len)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	if (len)
 		*len = 0;
 	uint16_t vh;
@@ -293,6 +305,8 @@ int bh_host_read_uuid_sync(struct bh_host *h, uint16_t handle, const bh_uuid *ch
 int bh_host_write_uuid_sync(struct bh_host *h, uint16_t handle, const bh_uuid *chr,
 			    const uint8_t *val, size_t len, bool with_response)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	uint16_t vh;
 	int rc = bh_host_find_chr_sync(h, handle, NULL, chr, &vh);
 	return rc ? rc : bh_host_write_sync(h, handle, vh, val, len, with_response);
@@ -325,6 +339,8 @@ void host_subs_link_lost(struct bh_host *h, uint16_t handle)
 int bh_host_subscribe_cb_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
 			      bool indicate, bh_host_notify_fn fn, void *ctx)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	if (!fn)
 		return BH_EINVAL;
 	if (!host_conn_find(h, handle))
@@ -353,6 +369,8 @@ int bh_host_subscribe_cb_sync(struct bh_host *h, uint16_t handle, uint16_t value
 
 int bh_host_unsubscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	struct host_sub *s = sub_find(h, handle, value_handle);
 	if (s)
 		s->used = false; /* stops at once, whatever the CCCD write does */
@@ -440,6 +458,8 @@ static void accept_list_remove(struct bh_host *h, const bh_addr *identity, unsig
 
 int bh_host_bond_remove_sync(struct bh_host *h, const bh_addr *peer, unsigned timeout_ms)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	if (!peer)
 		return BH_EINVAL;
 	if (h->fatal)
@@ -456,6 +476,8 @@ int bh_host_bond_remove_sync(struct bh_host *h, const bh_addr *peer, unsigned ti
 
 int bh_host_bond_remove_all_sync(struct bh_host *h, unsigned timeout_ms)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	if (h->fatal)
 		return h->fatal_reason;
 	bh_addr ids[32];

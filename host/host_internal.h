@@ -141,6 +141,11 @@ struct host_scan {
 /* Around each of the host's loop callbacks (HOST_CB_ENTER first,
  * HOST_CB_LEAVE last, no return between). */
 #define HOST_CB_ENTER(h) ((h)->cb_depth++)
+/* A blocking helper (or bh_host_run) called while the loop runs one of
+ * its callbacks: running the loop again there would process packets in
+ * the middle of another's handling (the transport's parser, a layer's
+ * half-done event) and out of order. Logs why; returns BH_EBUSY. */
+int host_nested(struct bh_host *h);
 #define HOST_CB_LEAVE(h) ((h)->cb_depth--)
 
 struct bh_host {

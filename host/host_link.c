@@ -303,6 +303,8 @@ static int wait_conn(struct bh_host *h, uint16_t handle, bool phy, unsigned time
 int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
 			     const struct bh_host_conn_params *p, unsigned timeout_ms)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	/* A lost link or controller is named, as by every blocking helper. */
 	int rc = host_link_status(h, handle);
 	if (!rc)
@@ -313,6 +315,8 @@ int bh_host_conn_update_sync(struct bh_host *h, uint16_t handle,
 int bh_host_set_phy_sync(struct bh_host *h, uint16_t handle, uint8_t phys, uint8_t coded,
 			 unsigned timeout_ms)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	int rc = host_link_status(h, handle);
 	if (!rc)
 		rc = bh_host_set_phy(h, handle, phys, coded);

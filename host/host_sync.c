@@ -16,6 +16,14 @@
 
 #define OP_TIMEOUT_MS 35000 /* above ATT's 30 s transaction timeout */
 
+int host_nested(struct bh_host *h)
+{
+	host_log(h, BH_LOG_ERROR,
+		 "blocking call from inside a loop callback: refused (BH_EBUSY); use the "
+		 "asynchronous call there");
+	return BH_EBUSY;
+}
+
 /* ---- waiters ---- */
 
 static struct host_waiter *waiter_get(struct bh_host *h, enum host_wait_kind kind, uint16_t link)
@@ -255,6 +263,8 @@ int host_connect_sync(struct bh_host *h, const bh_addr *addr,
 int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
 			 uint16_t *handle)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	return host_connect_sync(h, addr, NULL, NULL, timeout_ms, handle);
 }
 
@@ -276,6 +286,8 @@ static void drain_tx(struct bh_host *h, uint16_t handle, unsigned max_ms)
 int bh_host_disconnect_sync(struct bh_host *h, uint16_t handle, uint8_t reason,
 			    unsigned timeout_ms)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	int rc = host_link_status(h, handle);
 	if (rc)
 		return rc;
@@ -296,6 +308,8 @@ int bh_host_disconnect_sync(struct bh_host *h, uint16_t handle, uint8_t reason,
 
 int bh_host_exchange_mtu_sync(struct bh_host *h, uint16_t handle, uint16_t *mtu)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	struct bh_gattc *g;
 	int rc;
 	struct host_waiter *w = op_begin(h, handle, &g, &rc);
@@ -313,6 +327,8 @@ int bh_host_exchange_mtu_sync(struct bh_host *h, uint16_t handle, uint16_t *mtu)
 
 int bh_host_discover_sync(struct bh_host *h, uint16_t handle)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	struct bh_gattc *g;
 	int rc;
 	struct host_waiter *w = op_begin(h, handle, &g, &rc);
@@ -329,6 +345,8 @@ int bh_host_discover_sync(struct bh_host *h, uint16_t handle)
 int bh_host_read_sync(struct bh_host *h, uint16_t handle, uint16_t attr, uint8_t *out,
 		      size_t cap, size_t *len)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	struct bh_gattc *g;
 	int rc;
 	struct host_waiter *w = op_begin(h, handle, &g, &rc);
@@ -349,6 +367,8 @@ int bh_host_read_sync(struct bh_host *h, uint16_t handle, uint16_t attr, uint8_t
 int bh_host_write_sync(struct bh_host *h, uint16_t handle, uint16_t attr, const uint8_t *val,
 		       size_t len, bool with_response)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	int rc;
 	if (!with_response) {
 		/* Wait for room rather than fail: the caller asked to block. The
@@ -398,12 +418,16 @@ int host_cccd_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle, ui
 int bh_host_subscribe_sync(struct bh_host *h, uint16_t handle, uint16_t value_handle,
 			   bool indicate)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	return host_cccd_sync(h, handle, value_handle,
 			      indicate ? BH_GATTC_INDICATE : BH_GATTC_NOTIFY, on_notify_ignored, NULL);
 }
 
 int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	int rc = host_link_status(h, handle);
 	if (rc)
 		return rc;
@@ -427,6 +451,8 @@ int bh_host_pair_sync(struct bh_host *h, uint16_t handle, unsigned timeout_ms)
 
 int bh_host_wait(struct bh_host *h, uint16_t handle, bool *done, bh_time_ms timeout_ms)
 {
+	if (bh_loop_dispatching(h->loop))
+		return host_nested(h);
 	if (handle != BH_HOST_NO_LINK) {
 		int rc = host_link_status(h, handle);
 		if (rc) {

@@ -67,6 +67,8 @@ struct bh_loop {
 	/* Counts callbacks run (fd watches, timers, sources, posted work): a
 	 * source's deadline can only change when code runs. */
 	uint64_t gen;
+	/* bh_loop_dispatch running (nested when a callback runs the loop). */
+	unsigned dispatching;
 };
 
 bh_time_ms bh_monotonic_ms(void *unused)
@@ -379,8 +381,11 @@ static void run_sources(struct bh_loop *l, bool input, bh_time_ms now)
 	}
 }
 
+bool bh_loop_dispatching(const struct bh_loop *l) { return l->dispatching != 0; }
+
 void bh_loop_dispatch(struct bh_loop *l, const struct pollfd *fds, int n)
 {
+	l->dispatching++;
 	for (int i = 0; i < n; i++) {
 		if (!fds[i].revents)
 			continue;
@@ -408,6 +413,7 @@ void bh_loop_dispatch(struct bh_loop *l, const struct pollfd *fds, int n)
 	for (int i = 0; i < n; i++)
 		if (fds[i].fd == l->wake_fd && fds[i].revents)
 			run_posted(l);
+	l->dispatching--;
 }
 
 /* One pass. fresh: ask every source again (the caller may have run code

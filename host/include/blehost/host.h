@@ -267,7 +267,8 @@ const struct bh_chipset_report *bh_host_chipset(const struct bh_host *h);
  * or NULL when it did not run. */
 const struct bh_uart_baud_report *bh_host_uart_baud(const struct bh_host *h);
 
-/* Runs the loop until bh_loop_quit(bh_host_loop(h)). */
+/* Runs the loop until bh_loop_quit(bh_host_loop(h)). From inside one of
+ * the loop's callbacks: BH_EBUSY at once (see the blocking helpers). */
 int bh_host_run(struct bh_host *h);
 
 /* Replay runs: whether the transport is a finished replay, and its verdict
@@ -313,7 +314,14 @@ int bh_host_confirm_reply(struct bh_host *h, uint16_t handle, bool accept);
  * timeout on a link (an answer not within 30 s: that call returns
  * BH_ETIMEDOUT) its bearer is dead (Vol 3, Part F, 3.3.3) and the host
  * disconnects it; until the link is gone, every GATT helper on it returns
- * BH_ETIMEDOUT as well, then the link's loss as above. */
+ * BH_ETIMEDOUT as well, then the link's loss as above.
+ *
+ * They run the loop, so not from inside one of its callbacks (an event,
+ * an operation's completion, posted work; of this host or of another on
+ * the same loop): running it again there would handle packets in the
+ * middle of another's handling, and out of order. There they return
+ * BH_EBUSY at once, start nothing and log why; use the asynchronous call
+ * (its completion callback) instead. */
 
 /* Connects to addr as central. *handle receives the connection handle. */
 int bh_host_connect_sync(struct bh_host *h, const bh_addr *addr, unsigned timeout_ms,
@@ -349,7 +357,8 @@ int bh_host_wait(struct bh_host *h, uint16_t handle, bool *done, bh_time_ms time
  * that should have recovered it was not answered either). Tells a loss
  * from a wait's own timeout. */
 bh_status bh_host_lost(const struct bh_host *h);
-/* Runs the loop for ms milliseconds (notifications arrive meanwhile). */
+/* Runs the loop for ms milliseconds (notifications arrive meanwhile).
+ * From inside one of the loop's callbacks it returns at once. */
 void bh_host_run_for(struct bh_host *h, unsigned ms);
 
 /* ---- Conveniences: thin over the blocking helpers and the layers. ----

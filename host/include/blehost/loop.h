@@ -77,6 +77,9 @@ void bh_loop_quit(struct bh_loop *l);
 int bh_loop_pollfds(struct bh_loop *l, struct pollfd *fds, int max);
 bh_time_ms bh_loop_next_deadline(struct bh_loop *l);
 void bh_loop_dispatch(struct bh_loop *l, const struct pollfd *fds, int n);
+/* True while bh_loop_dispatch runs (inside any of the loop's callbacks).
+ * The host's blocking helpers refuse to run the loop again from there. */
+bool bh_loop_dispatching(const struct bh_loop *l);
 
 /* Virtual time: the loop does not poll with a timeout; when nothing is ready
  * it advances the clock with advance(ctx, to) to the next deadline. */

@@ -1,12 +1,20 @@
-/* bh_host_free called from inside one of the host's callbacks (suite
- * 'faults'), against the fake controller. The layers that called the
+/* What the host refuses from inside its callbacks (suite 'faults'),
+ * against the fake controller.
+ *
+ * bh_host_free. The layers that called the
  * application are still below it on the stack and go on after it returns,
  * so freeing them there was a use after free (seen under ASan). The host
  * refuses with an error line and keeps serving; the application frees it
  * once the loop has returned, and that free releases everything (ASan's
  * leak check in CI's sanitizer phase). A callback run by bh_host_free
  * itself (a pending read completing with BH_ERESET) that frees again is
- * refused too, not a double free. */
+ * refused too, not a double free.
+ *
+ * The blocking helpers and bh_host_run. Running the loop again from inside
+ * one of its callbacks processed packets in the middle of another's
+ * handling (the transport's parser, a layer's half-done event) and out of
+ * order. They return BH_EBUSY there at once, start nothing and log why;
+ * called again once the callback has returned, they work. */
 #include "fake_host.h"
 
 #include <blehost/gatt_client.h>
@@ -27,6 +35,9 @@ struct fx {
 	unsigned reads;
 	bh_status read_status;
 	bool free_on_disconnect, free_on_connect;
+	bool sync_on_connect;
+	int sync_rc, run_rc;
+	unsigned nested; /* "blocking call from inside a loop callback" lines */
 };
 
 static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const char *msg)
@@ -35,6 +46,8 @@ static void ev_log(void *ctx, enum bh_log_level lvl, const char *layer, const ch
 	(void)layer;
 	if (lvl == BH_LOG_ERROR && strstr(msg, "bh_host_free called from one of the host's"))
 		x->refused++;
+	if (lvl == BH_LOG_ERROR && strstr(msg, "blocking call from inside a loop callback"))
+		x->nested++;
 }
 
 static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr *peer)
@@ -46,6 +59,13 @@ static void ev_connected(void *ctx, uint16_t handle, bool central, const bh_addr
 	x->fh.conn = handle;
 	if (x->free_on_connect)
 		bh_host_free(x->fh.h);
+	if (x->sync_on_connect) {
+		uint8_t v[8];
+		size_t n = 0;
+		x->sync_rc = bh_host_read_sync(x->fh.h, handle, 3, v, sizeof(v), &n);
+		x->run_rc = bh_host_run(x->fh.h);
+		bh_host_run_for(x->fh.h, 1000);
+	}
 }
 
 static void ev_disconnected(void *ctx, uint16_t handle, uint8_t reason)
@@ -180,6 +200,47 @@ static void free_from_free(void **state)
 	assert_int_equal(x->refused, 1);
 }
 
+/* A read helper, bh_host_run and bh_host_run_for from the connected
+ * event: refused at once, nothing sent; the same read after it works. */
+static void sync_from_connected(void **state)
+{
+	struct fx *x = *state;
+	x->sync_on_connect = true;
+	fake_att_autoreply(x->fh.f, FAKE_CONN_HANDLE);
+	unsigned att = fake_att_count(x->fh.f);
+	assert_int_equal(fake_connect(x->fh.f, true), 0);
+	fake_run(x->fh.f, 50);
+	assert_int_equal(x->fh.connected, 1);
+	assert_int_equal(x->sync_rc, BH_EBUSY);
+	assert_int_equal(x->run_rc, BH_EBUSY);
+	assert_int_equal(x->nested, 3);
+	assert_int_equal(fake_att_count(x->fh.f), att);
+	x->sync_on_connect = false;
+	uint8_t v[8];
+	size_t n = 0;
+	assert_int_equal(bh_host_read_sync(x->fh.h, FAKE_CONN_HANDLE, 3, v, sizeof(v), &n), BH_OK);
+	assert_memory_equal(v, "ok", 2);
+}
+
+/* Any callback of the loop counts, not only the host's own: work posted
+ * to the loop that calls a helper. */
+static void posted_sync(void *arg)
+{
+	struct fx *x = arg;
+	x->sync_rc = bh_host_start_sync(x->fh.h, 1000);
+}
+
+static void sync_from_posted_work(void **state)
+{
+	struct fx *x = *state;
+	x->sync_rc = 1;
+	assert_int_equal(bh_loop_post(x->fh.loop, posted_sync, x), 0);
+	fake_run(x->fh.f, 50);
+	assert_int_equal(x->sync_rc, BH_EBUSY);
+	assert_int_equal(x->nested, 1);
+	still_serving(x, 1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +248,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(free_from_connected, setup, teardown),
 		cmocka_unit_test_setup_teardown(free_from_read_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(free_from_free, setup, teardown),
+		cmocka_unit_test_setup_teardown(sync_from_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(sync_from_posted_work, setup, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
