@@ -5,6 +5,33 @@
 
 #include <string.h>
 
+/* 0x3E, Connection Failed to be Established: the link layer started the
+ * connection and lost it before it was up (Vol 1, Part F, 2.62), which is
+ * transient; tried again, 100 ms apart, until the connect timeout is
+ * spent. (btvirt answers it at once when nobody advertises at the address
+ * yet, where a real controller would wait: a peripheral restarting its
+ * advertising after its last link.) */
+#define RETRY_GAP_MS 100
+static int connect_retrying(struct gatt_session *s, const bh_addr *addr, unsigned ms)
+{
+	struct bh_loop *l = bh_host_loop(s->h);
+	bh_time_ms until = bh_loop_now(l) + ms;
+	for (;;) {
+		int rc = bh_host_connect_sync(s->h, addr, ms, &s->conn);
+		bh_time_ms now = bh_loop_now(l);
+		if (rc != BH_HCI_STATUS(0x3e) || now + RETRY_GAP_MS >= until)
+			return rc;
+		if (s->c->verbose)
+			fprintf(stderr, "%s: connection failed to be established (0x3e): trying again\n",
+				s->c->prog);
+		bh_host_run_for(s->h, RETRY_GAP_MS);
+		now = bh_loop_now(l);
+		if (now >= until)
+			return rc;
+		ms = (unsigned)(until - now);
+	}
+}
+
 int gatt_session_open(struct gatt_session *s, struct cli *c, const char *addr_str,
 		      double connect_timeout, bool discover, const struct bh_host_events *ev)
 {
@@ -18,7 +45,7 @@ int gatt_session_open(struct gatt_session *s, struct cli *c, const char *addr_st
 	if (!s->h)
 		return 1;
 	unsigned ms = connect_timeout > 0 ? (unsigned)(connect_timeout * 1000) : 10000;
-	int rc = bh_host_connect_sync(s->h, &addr, ms, &s->conn);
+	int rc = connect_retrying(s, &addr, ms);
 	if (rc) {
 		char a[BH_ADDR_STRLEN];
 		return cli_fail(c, "cannot connect to %s: %s%s", bh_addr_str(&addr, a),

@@ -281,6 +281,25 @@ else
 fi
 kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null
 run "bonds clear bad address" 1 "bad address 'nope'" "$B" $S bonds clear nope
+
+# ---- a connect made before the peer advertises ----
+# btvirt answers LE Create Connection to an address nobody advertises at
+# with 0x3E (Connection Failed to be Established) at once, where a real
+# controller waits. blehost tries again within --connect-timeout, so a
+# peripheral that starts advertising a second later is reached. Before,
+# `read` failed at once: the race behind a flaky "write a described value".
+# The same store gives the peripheral the same random static address.
+"$B" -v $S read "$PA" 2a19 --connect-timeout 15 >"$W/late.out" 2>"$W/late.err" &
+late=$!
+wait_line "$W/late.err" "trying again" 10
+"$B" --store "$W/pstore" peripheral --random --timeout 30 >"$W/p2.out" 2>&1 &
+BG+=($!)
+if wait "$late" && grep -q "trying again" "$W/late.err" && grep -q '"d"\|64' "$W/late.out"; then
+	ok "read reaches a peripheral that starts advertising later (0x3E tried again)"
+else
+	bad "read of a peripheral that starts later"; sed 's/^/     | /' "$W/late.err" "$W/late.out" | head -8
+fi
+kill "${BG[-1]}" 2>/dev/null; wait "${BG[-1]}" 2>/dev/null
 run "bonds: unknown subcommand" 1 "usage: bonds" "$B" $S bonds frob
 run "bonds: unreadable store" 1 "" "$B" --store /proc/version bonds list
 
