@@ -444,9 +444,14 @@ static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len
 	}
 	if (status == BH_ETIMEDOUT && c->port.bearer_left && c->port.bearer_left(c->port.ctx)) {
 		/* That bearer only is dead (an EATT one): this op fails, the
-		 * queue goes on over the others. */
-		if (op->kind == OP_WRITE_PREP)
+		 * queue goes on over the others. The link stays, and with it
+		 * the client's prepare queue at the server (Vol 3, Part F,
+		 * 3.4.6), which may hold the unanswered Prepare Write too:
+		 * cancelled on a bearer left. */
+		if (op->kind == OP_WRITE_PREP) {
+			op->u.w.prepared = true;
 			gattc_rw_abort(op);
+		}
 		gattc_complete(op, status, NULL);
 		return;
 	}

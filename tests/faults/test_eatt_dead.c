@@ -361,11 +361,116 @@ static void peripheral_one_bearer_times_out(void **state)
 	one_bearer_times_out(x);
 }
 
+/* A long write (Vol 3, Part G, 4.9.4) whose Prepare Write Request on an
+ * enhanced bearer is never answered: the write fails with BH_ETIMEDOUT,
+ * and since the link and the client's prepare queue at the server stay
+ * (Part F, 3.4.6), an Execute Write Request with flags 0 (cancel) goes out
+ * on a live bearer; then reads go on. */
+static void central_long_write_times_out(void **state)
+{
+	struct fx *x = *state;
+#ifndef WITH_EATT
+	skip();
+#endif
+	open_as_central(x);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, LINK);
+	assert_non_null(g);
+	uint8_t val[100];
+	memset(val, 'v', sizeof(val));
+	struct op w = { 0 };
+	assert_int_equal(bh_gattc_write_long(g, 3, val, sizeof(val), op_cb, &w), BH_OK);
+	uint8_t pdu[64];
+	uint16_t cid = 0;
+	/* Prepare Write Requests on the unenhanced bearer are answered (an
+	 * echo), until one goes out on an enhanced bearer. */
+	for (unsigned i = 0;; i++) {
+		assert_true(i < 4);
+		int n = att_next(x, &cid, pdu, sizeof(pdu), 200);
+		assert_true(n > 5);
+		assert_int_equal(pdu[0], 0x16);
+		if (cid != 0x0004)
+			break;
+		pdu[0] = 0x17;
+		att_to_host(x, cid, pdu, (size_t)n);
+	}
+	const uint16_t dead = cid;
+	for (unsigned t = 0; t < BH_ATT_TIMEOUT_MS + 1000 && !w.done; t += 500)
+		fake_run(x->fh.f, 500);
+	assert_int_equal(w.done, 1);
+	assert_int_equal(w.st, BH_ETIMEDOUT);
+	assert_int_equal(att_next(x, &cid, pdu, sizeof(pdu), 200), 2);
+	assert_int_equal(pdu[0], 0x18);
+	assert_int_equal(pdu[1], 0x00);
+	assert_int_not_equal(cid, dead);
+	const uint8_t ew[] = { 0x19 };
+	att_to_host(x, cid, ew, sizeof(ew));
+	fake_run(x->fh.f, 20);
+	for (unsigned i = 0; i < 3; i++)
+		read_ok(x, g, dead);
+	assert_int_equal(fake_recv(x->fh.f, dead, pdu, sizeof(pdu), 0), -1);
+	assert_int_equal(fake_cmd_count(x->fh.f, 0x0406), 0);
+	assert_int_equal(x->fh.disconnected, 0);
+}
+
+/* The same when the write's first Prepare Write Request is the one lost:
+ * no response said the server holds anything, yet it may (the request
+ * may have reached it), so the cancel goes out all the same. Writes whose
+ * first request goes out on the unenhanced bearer are refused there (Write
+ * Not Permitted) until one goes out on an enhanced bearer. */
+static void central_first_prepare_times_out(void **state)
+{
+	struct fx *x = *state;
+#ifndef WITH_EATT
+	skip();
+#endif
+	open_as_central(x);
+	struct bh_gattc *g = bh_host_gattc(x->fh.h, LINK);
+	assert_non_null(g);
+	uint8_t val[100];
+	memset(val, 'v', sizeof(val));
+	struct op w = { 0 };
+	uint8_t pdu[64];
+	uint16_t cid = 0;
+	for (unsigned i = 0;; i++) {
+		assert_true(i < 4);
+		memset(&w, 0, sizeof(w));
+		assert_int_equal(bh_gattc_write_long(g, 3, val, sizeof(val), op_cb, &w), BH_OK);
+		int n = att_next(x, &cid, pdu, sizeof(pdu), 200);
+		assert_true(n > 5);
+		assert_int_equal(pdu[0], 0x16);
+		if (cid != 0x0004)
+			break;
+		const uint8_t err[] = { 0x01, 0x16, 0x03, 0x00, 0x03 };
+		att_to_host(x, cid, err, sizeof(err));
+		fake_run(x->fh.f, 20);
+		assert_int_equal(w.done, 1);
+		assert_int_not_equal(w.st, BH_OK);
+		/* Nothing was prepared: no cancel. */
+		assert_int_equal(att_next(x, &cid, pdu, sizeof(pdu), 0), -1);
+	}
+	const uint16_t dead = cid;
+	for (unsigned t = 0; t < BH_ATT_TIMEOUT_MS + 1000 && !w.done; t += 500)
+		fake_run(x->fh.f, 500);
+	assert_int_equal(w.done, 1);
+	assert_int_equal(w.st, BH_ETIMEDOUT);
+	assert_int_equal(att_next(x, &cid, pdu, sizeof(pdu), 200), 2);
+	assert_int_equal(pdu[0], 0x18);
+	assert_int_equal(pdu[1], 0x00);
+	assert_int_not_equal(cid, dead);
+	const uint8_t ew[] = { 0x19 };
+	att_to_host(x, cid, ew, sizeof(ew));
+	fake_run(x->fh.f, 20);
+	read_ok(x, g, dead);
+	assert_int_equal(x->fh.disconnected, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(central_one_bearer_times_out, setup, teardown),
 		cmocka_unit_test_setup_teardown(peripheral_one_bearer_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(central_long_write_times_out, setup, teardown),
+		cmocka_unit_test_setup_teardown(central_first_prepare_times_out, setup, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

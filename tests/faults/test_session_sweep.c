@@ -18,7 +18,8 @@
  * out; central_silence_while_idle is the case only the idle check sees.)
  * A lost ATT request, response, indication or confirmation is a
  * transaction the host waits out (Vol 3, Part F, 3.3.3): a call returns
- * BH_ETIMEDOUT, the timeout is logged, no ATT PDU goes out after it, and
+ * BH_ETIMEDOUT after ATT's 30 s (the central's first such call waited
+ * them, virtual), the timeout is logged, no ATT PDU goes out after it, and
  * the host itself ends the link (Disconnect, 0x13); a call times out for
  * nothing else. Both then go on as below:
  * the controller works again, the host serves (or a fresh one does).
@@ -32,7 +33,11 @@
  * link if it is up, else a new connection and a read on it (a link it
  * refused was disconnected meanwhile), unless bring-up itself failed or
  * the host reported itself fatal, when a fresh host on a fresh
- * controller must work. A controller whose bring-up failed and that
+ * controller must work. The fragmented central plan gives the host
+ * 27-octet LE buffers and the fake's server ATT MTU 64, so the write (40
+ * octets) goes in two ACL packets, and loses each ACL packet in turn: a
+ * lost start or continuation of the write is a request lost. A
+ * controller whose bring-up failed and that
  * works again is started again by the same host; links lost with a
  * controller that was reset end with events.disconnected.
  *
