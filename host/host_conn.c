@@ -73,6 +73,15 @@ static int gattc_request(void *ctx, const uint8_t *pdu, size_t len, bh_att_rsp_c
 	return bh_att_request(host_eatt_pick(c), pdu, len, cb, cbctx);
 }
 
+/* A client request timed out: on an EATT bearer, which host_eatt.c
+ * b_dead closes, the unenhanced one is left; on the unenhanced one (dead
+ * before the request's callback runs), the link goes (att_dead). */
+static bool gattc_bearer_left(void *ctx)
+{
+	struct host_conn *c = ctx;
+	return !bh_att_is_dead(c->att);
+}
+
 static void gattc_cancel(void *ctx, void *cbctx)
 {
 	struct host_conn *c = ctx;
@@ -455,6 +464,7 @@ static void gap_connected(void *ctx, const struct bh_gap_conn *gc)
 	c->gattc_port.ctx = c;
 	c->gattc_port.request = gattc_request;
 	c->gattc_port.cancel = gattc_cancel;
+	c->gattc_port.bearer_left = gattc_bearer_left;
 	c->gattc_port.command = gattc_command;
 	c->gattc_port.mtu = gattc_mtu;
 #ifndef BH_HOST_NO_SIGNED_WRITE

@@ -442,6 +442,19 @@ static void rsp_cb(void *cbctx, bh_status status, const uint8_t *rsp, size_t len
 		fail_all(c, status, true);
 		return;
 	}
+	if (status == BH_ETIMEDOUT && c->port.bearer_left && c->port.bearer_left(c->port.ctx)) {
+		/* That bearer only is dead (an EATT one): this op fails, the
+		 * queue goes on over the others. The link stays, and with it
+		 * the client's prepare queue at the server (Vol 3, Part F,
+		 * 3.4.6), which may hold the unanswered Prepare Write too:
+		 * cancelled on a bearer left. */
+		if (op->kind == OP_WRITE_PREP) {
+			op->u.w.prepared = true;
+			gattc_rw_abort(op);
+		}
+		gattc_complete(op, status, NULL);
+		return;
+	}
 	if (status == BH_ETIMEDOUT) {
 		/* Vol 3, Part F, 3.3.3: no further ATT on this bearer. */
 		c->dead = true;

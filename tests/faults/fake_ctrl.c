@@ -47,6 +47,7 @@ struct fake {
 	long fault_after; /* packets from the host before the fault: -1 none */
 	bool fire_after;  /* the packet is being served; the fault follows it */
 	bool accept_connects, att_wrote;
+	uint16_t att_mtu; /* the autoreply server's Exchange MTU answer (0: 23) */
 	unsigned att_confirms;
 	bool silent;
 	/* FAKE_ACL_LOST / FAKE_ACL_LOST_IN fired: the next ACL packet from /
@@ -489,7 +490,8 @@ static bool autoreply(struct fake *f, uint16_t handle, const uint8_t *fr, size_t
 	const uint8_t *pdu = fr + 4;
 	uint8_t op = pdu[0];
 	if (op == 0x02) {
-		uint8_t rsp[3] = { 0x03, 23, 0 };
+		uint16_t mtu = f->att_mtu ? f->att_mtu : 23;
+		uint8_t rsp[3] = { 0x03, (uint8_t)mtu, (uint8_t)(mtu >> 8) };
 		fake_l2cap_to(f, handle, 4, rsp, 3);
 	} else if (op == 0x0a || op == 0x0c) {
 		uint8_t rsp[3] = { (uint8_t)(op + 1), 'o', 'k' };
@@ -616,6 +618,7 @@ void fake_acl_stats(const struct fake *f, unsigned *packets, unsigned *max_len)
 }
 
 bool fake_att_wrote(const struct fake *f) { return f->att_wrote; }
+void fake_set_att_mtu(struct fake *f, uint16_t mtu) { f->att_mtu = mtu; }
 unsigned fake_att_confirms(const struct fake *f) { return f->att_confirms; }
 
 void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind)

@@ -123,6 +123,8 @@ void fake_fault_now(struct fake *f, uint16_t handle, enum fake_fault kind);
 void fake_accept_connects(struct fake *f);
 /* The autoreply server has answered a Write Request (a CCCD write). */
 bool fake_att_wrote(const struct fake *f);
+/* The autoreply server answers Exchange MTU with mtu (0: 23, the default). */
+void fake_set_att_mtu(struct fake *f, uint16_t mtu);
 /* Handle Value Confirmations it got from the host. */
 unsigned fake_att_confirms(const struct fake *f);
 

@@ -18,7 +18,8 @@
  * out; central_silence_while_idle is the case only the idle check sees.)
  * A lost ATT request, response, indication or confirmation is a
  * transaction the host waits out (Vol 3, Part F, 3.3.3): a call returns
- * BH_ETIMEDOUT, the timeout is logged, no ATT PDU goes out after it, and
+ * BH_ETIMEDOUT after ATT's 30 s (the central's first such call waited
+ * them, virtual), the timeout is logged, no ATT PDU goes out after it, and
  * the host itself ends the link (Disconnect, 0x13); a call times out for
  * nothing else. Both then go on as below:
  * the controller works again, the host serves (or a fresh one does).
@@ -32,7 +33,11 @@
  * link if it is up, else a new connection and a read on it (a link it
  * refused was disconnected meanwhile), unless bring-up itself failed or
  * the host reported itself fatal, when a fresh host on a fresh
- * controller must work. A controller whose bring-up failed and that
+ * controller must work. The fragmented central plan gives the host
+ * 27-octet LE buffers and the fake's server ATT MTU 64, so the write (40
+ * octets) goes in two ACL packets, and loses each ACL packet in turn: a
+ * lost start or continuation of the write is a request lost. A
+ * controller whose bring-up failed and that
  * works again is started again by the same host; links lost with a
  * controller that was reset end with events.disconnected.
  *
@@ -89,6 +94,10 @@ struct fx {
 	const char *timed_out;
 	unsigned att_then;
 	int disconnect_rc; /* BH_ENOTFOUND: the session made none */
+	/* The central's calls: when the one running began (virtual ms), and
+	 * how long the first that timed out took (-1: none did). */
+	bh_time_ms step_at;
+	long long waited;
 	/* The peripheral's indication: done (events.indication_done), how. */
 	unsigned ind_done;
 	bh_status ind_status;
@@ -143,7 +152,9 @@ static void step(struct fx *x, struct report *r, const char *name, int rc)
 	if (rc == BH_ETIMEDOUT && !x->timed_out) {
 		x->timed_out = name;
 		x->att_then = fake_att_count(x->fh.f);
+		x->waited = (long long)(x->fh.vnow - x->step_at);
 	}
+	x->step_at = x->fh.vnow;
 }
 
 /* Handle Value Notification of the fake server's value 0x0003. */
@@ -177,6 +188,7 @@ static struct fx *fx_new(bool virt)
 	ev.log = ev_log;
 	ev.indication_done = ev_indication_done;
 	x->disconnect_rc = BH_ENOTFOUND;
+	x->waited = -1;
 	char err[256] = "";
 	x->fh.h = bh_host_new(&cfg, &ev, err, sizeof(err));
 	if (!x->fh.h || fake_accept(x->fh.f, x->fh.loop) != 0) {
@@ -248,9 +260,14 @@ static void serves_again(struct fx *x, bool central, struct report *r)
  * fake_fault - 1). */
 enum { HOW_OOM_FROM, HOW_OOM_ALONE, HOW_FAULT };
 
-/* Or'ed into a peripheral plan's how: every long frame is fragmented
- * (peripheral_session). */
+/* Or'ed into a plan's how: every long frame is fragmented
+ * (peripheral_session; session: the write). */
 #define HOW_FRAGMENTED 0x100
+/* The central's fragmented write: with the fake server's ATT MTU 64 a
+ * 40-octet value makes a 47-octet L2CAP frame, two ACL packets to
+ * 27-octet LE buffers (a start, then a continuation). */
+#define LONG_WRITE "fragmented write: 40 octets, two packets"
+#define LONG_WRITE_MTU 64
 
 static const char *const how_name[] = { "", " alone", " link lost", " transport closed",
 					" hardware error", " silence", " command lost",
@@ -358,6 +375,11 @@ static bool fault_checks(struct fx *x, int how, bool started, struct report *r)
 		/* Vol 3, Part F, 3.3.3: the transaction failed, and the
 		 * higher layers are told. */
 		snprintf(r->why, sizeof(r->why), "no ATT transaction timeout reported");
+	} else if (owed && virtual_time() && x->waited >= 0 &&
+		   (x->waited < BH_ATT_TIMEOUT_MS || x->waited > BH_ATT_TIMEOUT_MS + 1000)) {
+		/* The call waited out ATT's 30 s, no less and not much more. */
+		snprintf(r->why, sizeof(r->why), "%s timed out after %lld ms", x->timed_out,
+			 x->waited);
 	} else if (owed && fake_att_count(x->fh.f) != x->att_then) {
 		/* No more ATT PDUs on this bearer. */
 		snprintf(r->why, sizeof(r->why), "ATT PDUs sent after %s timed out", x->timed_out);
@@ -381,7 +403,14 @@ static bool fault_checks(struct fx *x, int how, bool started, struct report *r)
 
 static void session(long k, int how, struct report *r)
 {
+	bool frag = how & HOW_FRAGMENTED;
+	how &= ~HOW_FRAGMENTED;
 	struct fx *x = fx_new(virtual_time());
+	if (frag) {
+		/* 27 octets, 4 packets; the fake's server takes MTU 64. */
+		fake_set_answer(x->fh.f, 0x2002, "\x00\x1b\x00\x04", 4);
+		fake_set_att_mtu(x->fh.f, LONG_WRITE_MTU);
+	}
 	uint16_t conn = 0, mtu = 0;
 	bool up = false;
 	inject(x, k, how);
@@ -393,8 +422,9 @@ static void session(long k, int how, struct report *r)
 		note(r, "connect", rc);
 		up = rc == BH_OK;
 	}
-	bool handed_out_unheld = false, indicated = false;
+	bool handed_out_unheld = false, indicated = false, unfragmented = false;
 	if (up) {
+		x->step_at = x->fh.vnow;
 		rc = bh_host_exchange_mtu_sync(x->fh.h, conn, &mtu);
 		step(x, r, "mtu", rc);
 		handed_out_unheld = rc == BH_ENOTFOUND;
@@ -402,7 +432,14 @@ static void session(long k, int how, struct report *r)
 		uint8_t v[16];
 		size_t n = 0;
 		step(x, r, "read", bh_host_read_sync(x->fh.h, conn, 3, v, sizeof(v), &n));
-		step(x, r, "write", bh_host_write_sync(x->fh.h, conn, 3, (const uint8_t *)"w", 1, true));
+		const char *wv = frag ? LONG_WRITE : "w";
+		unsigned p0 = 0, p1 = 0, max = 0;
+		fake_acl_stats(x->fh.f, &p0, &max);
+		rc = bh_host_write_sync(x->fh.h, conn, 3, (const uint8_t *)wv, strlen(wv), true);
+		fake_acl_stats(x->fh.f, &p1, &max);
+		step(x, r, "write", rc);
+		if (frag && (max > 27 || (rc == BH_OK && mtu == LONG_WRITE_MTU && p1 - p0 < 2)))
+			unfragmented = true;
 		step(x, r, "subscribe", bh_host_subscribe_sync(x->fh.h, conn, 3, false));
 		send_notification(x);
 		static const uint8_t ind[] = { 0x1d, 0x03, 0x00, 0x43 };
@@ -419,6 +456,10 @@ static void session(long k, int how, struct report *r)
 	bool held = fault_checks(x, how, started, r);
 	r->failures = injected(x, how);
 	r->notifications = x->notifications;
+	if (held && unfragmented) {
+		held = false;
+		snprintf(r->why, sizeof(r->why), "the write went in one ACL packet, or one over 27");
+	}
 	if (!held)
 		goto out;
 
@@ -817,6 +858,7 @@ int main(void)
 		{ peripheral_session, HOW_FAULT + FAKE_ACL_LOST_IN - 1 },
 		{ peripheral_session, (HOW_FAULT + FAKE_ACL_LOST - 1) | HOW_FRAGMENTED },
 		{ peripheral_session, (HOW_FAULT + FAKE_FRAG_LOST_IN - 1) | HOW_FRAGMENTED },
+		{ session, (HOW_FAULT + FAKE_ACL_LOST - 1) | HOW_FRAGMENTED },
 	};
 #define PLAN(name, i) { name, sweep_plan, NULL, NULL, (void *)&plans[i] }
 	const struct CMUnitTest tests[] = {
@@ -829,6 +871,7 @@ int main(void)
 		PLAN("central_silence_at_each_packet", 6),
 		PLAN("central_acl_lost_at_each_acl_packet", 7),
 		PLAN("central_acl_to_host_lost_at_each_acl_packet", 8),
+		PLAN("central_fragmented_write_acl_lost_at_each_acl_packet", 20),
 		cmocka_unit_test(refused_handle_reused),
 		cmocka_unit_test(central_silence_while_idle),
 		PLAN("peripheral_out_of_memory_from_each", 9),

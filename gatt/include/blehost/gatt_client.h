@@ -152,6 +152,13 @@ struct bh_gattc_port {
 	 * May be NULL (never raise). */
 	int (*raise_security)(void *ctx, uint8_t att_error,
 			      void (*done)(void *done_ctx, bh_status status), void *done_ctx);
+	/* A request failed with BH_ETIMEDOUT (Vol 3, Part F, 3.3.3): true
+	 * when another bearer to the server is left (EATT: an enhanced
+	 * bearer timed out, the unenhanced one serves on). Then only that
+	 * operation fails and the client goes on; else (or NULL) the client
+	 * is dead: everything queued fails and later calls return
+	 * BH_ETIMEDOUT. */
+	bool (*bearer_left)(void *ctx);
 };
 
 /* Notification/indication callback: value is borrowed. For an indication
