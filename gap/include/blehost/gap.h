@@ -370,7 +370,9 @@ struct bh_gap *bh_gap_new(const struct bh_gap_config *cfg, const struct bh_env *
  * command still in flight must have been forgotten by the HCI layer.
  * Called from a callback of bh_gap_reset or bh_gap_free, the rest of that
  * reset still runs (its callbacks too) and the object is freed when it
- * returns, so its caller must not use the object after. */
+ * returns, so its caller must not use the object after. Not from any other
+ * of GAP's callbacks: GAP goes on after they return (the host never does
+ * it: bh_host_free refuses inside callbacks). */
 void bh_gap_free(struct bh_gap *gap);
 
 /* Inputs from the HCI layer (minimum lengths already checked; parsed with
