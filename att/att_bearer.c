@@ -33,6 +33,7 @@ struct att_req {
 	bh_att_rsp_cb cb;
 	void *ctx;
 	bool cancelled; /* completed with BH_ECANCELLED; the response is dropped */
+	bool to_cancel; /* there when a bh_att_cancel for its ctx started */
 };
 
 /* The client's requests and the server's indications: each a ring whose
@@ -224,6 +225,7 @@ static uint8_t *q_push(struct att_q *q, size_t len, bh_att_rsp_cb cb, void *ctx)
 	r->cb = cb;
 	r->ctx = ctx;
 	r->cancelled = false;
+	r->to_cancel = false;
 	q->count++;
 	return buf;
 }
@@ -325,13 +327,24 @@ void bh_att_cancel(struct bh_att *att, void *ctx)
 {
 	if (!att)
 		return;
+	/* Only the requests there now: a callback below may queue a new one
+	 * with the same ctx (a retry), which this call must not cancel (it
+	 * would be cancelled, call back, queue another, without end). */
+	for (unsigned i = 0; i < att->q[Q_REQ].count; i++) {
+		struct att_req *r = q_at(&att->q[Q_REQ], i);
+		/* Set, never cleared here: a cancel for another ctx nested in
+		 * one of our callbacks must leave our marks alone. */
+		if (r->ctx == ctx && !r->cancelled)
+			r->to_cancel = true;
+	}
 	bool again = true;
 	while (again) {
 		again = false;
 		for (unsigned i = 0; i < att->q[Q_REQ].count; i++) {
 			struct att_req *r = q_at(&att->q[Q_REQ], i);
-			if (r->ctx != ctx || r->cancelled)
+			if (!r->to_cancel || r->ctx != ctx)
 				continue;
+			r->to_cancel = false;
 			bh_att_rsp_cb cb = r->cb;
 			if (i == 0 && att->q[Q_REQ].state == REQ_SENT) {
 				/* On the air: it keeps the bearer until answered. */

@@ -285,8 +285,10 @@ void bh_host_free(struct bh_host *h)
 	bh_l2cap_free(h->l2cap);
 	bh_hci_free(h->hci);
 	host_lower_close(h);
-	if (h->loop)
+	if (h->loop) {
+		host_loss_cancel(h);
 		bh_loop_remove_source(h->loop, h);
+	}
 	if (h->own_loop)
 		bh_loop_free(h->loop);
 	for (unsigned i = 0; h->conns && i < h->max_conns; i++)

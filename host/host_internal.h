@@ -162,6 +162,12 @@ struct bh_host {
 	 * what is below them on the stack (HOST_CB_*). */
 	uint8_t cb_depth;
 	bool freeing;
+	/* A write to the transport failed while the controller was up: the
+	 * loss is handled from the loop (loss_timer, host_lower.c), not inside
+	 * the call that sent, where the layers that sent are still on the
+	 * stack. `sending`: inside bh_transport_send. */
+	bool sending;
+	long loss_timer;
 	struct bh_hci *hci;
 	struct bh_l2cap *l2cap;
 	struct bh_gap *gap;
@@ -413,5 +419,7 @@ bh_time_ms host_chipset_deadline(struct bh_host *h);
 #endif
 /* host_lower.c: one packet to the controller, through the trace. */
 int host_lower_send(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len);
+/* Drops a loss waiting to be handled from the loop (bh_host_free). */
+void host_loss_cancel(struct bh_host *h);
 
 #endif

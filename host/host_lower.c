@@ -33,6 +33,46 @@ static void on_rx(void *ctx, uint8_t type, const uint8_t *pkt, size_t len)
 		bh_hci_on_packet(h->hci, (enum bh_h4_type)type, pkt, len);
 }
 
+/* The controller lost by a failed write, handled from the loop. */
+static void loss_run(void *arg)
+{
+	struct bh_host *h = arg;
+	h->loss_timer = 0;
+	HOST_CB_ENTER(h);
+	if (h->hci)
+		bh_hci_on_transport_lost(h->hci);
+	HOST_CB_LEAVE(h);
+}
+
+/* A write failed inside whatever sent it: an application's call (a GATT
+ * read, a notification, a disconnect) or a layer answering a packet. The
+ * loss tears every link down and frees their bearers and clients, which
+ * are still on the stack below that write: a use after free (session 19,
+ * tests/faults/test_reentry_api.c). So the write counts as a packet lost
+ * on the way, and the loss is handled by the loop at once, where nothing
+ * of a link is below it. Before the controller is up there are no links,
+ * and the bring-up wants the error where it sent (bh_hci_start returns
+ * it): then it is handled as before. true: deferred. */
+static bool loss_defer(struct bh_host *h)
+{
+	if (!h->ready || h->fatal)
+		return false;
+	if (h->loss_timer)
+		return true;
+	long id = bh_loop_timer_at(h->loop, bh_loop_now(h->loop), loss_run, h);
+	if (id <= 0)
+		return false; /* no memory for the timer: handled where it failed */
+	h->loss_timer = id;
+	return true;
+}
+
+void host_loss_cancel(struct bh_host *h)
+{
+	if (h->loss_timer)
+		bh_loop_timer_cancel(h->loop, h->loss_timer);
+	h->loss_timer = 0;
+}
+
 static void on_lost(void *ctx, bh_status why)
 {
 	struct bh_host *h = ctx;
@@ -45,6 +85,8 @@ static void on_lost(void *ctx, bh_status why)
 		bh_loop_unwatch(h->loop, h->transport_fds[i]);
 	h->n_transport_fds = 0;
 	host_chipset_lost(h, why);
+	if (h->sending && loss_defer(h))
+		return;
 	if (h->hci)
 		bh_hci_on_transport_lost(h->hci);
 }
@@ -227,9 +269,19 @@ static int hci_send(void *ctx, enum bh_h4_type type, const uint8_t *pkt, size_t 
 
 int host_lower_send(struct bh_host *h, uint8_t type, const uint8_t *pkt, size_t len)
 {
+	/* Lost already, handled from the loop soon: this packet is lost too. */
+	if (h->loss_timer)
+		return BH_OK;
 	if (HOST_TRACE(h))
 		bh_trace_write(HOST_TRACE(h), BH_TRACE_SENT, type, pkt, len, trace_timestamp(h));
-	return bh_transport_send(h->transport, type, pkt, len);
+	h->sending = true;
+	int rc = bh_transport_send(h->transport, type, pkt, len);
+	h->sending = false;
+	/* A failure the transport did not call a loss (it stays open) ends
+	 * the controller as well (hci_send would), from the loop too. */
+	if (rc < 0 && (h->loss_timer || loss_defer(h)))
+		return BH_OK;
+	return rc;
 }
 
 static void hci_event(void *ctx, uint8_t code, const uint8_t *p, size_t len)

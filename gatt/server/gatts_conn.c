@@ -229,9 +229,15 @@ static bh_status value_for(struct bh_gatts *s, uint16_t conn, uint16_t handle, c
 	if (*value)
 		return *len <= BH_ATT_MAX_VALUE ? BH_OK : BH_EINVAL;
 	if (a->read) {
-		/* A callback-served value: ask it, as a peer's read would. */
+		/* A callback-served value: ask it, as a peer's read would. The
+		 * callers go on with `a` after it returns, so the database must
+		 * not move under it: adding or removing a service there is
+		 * refused (BH_ESTATE) as inside a request's callback. */
 		size_t n = 0;
+		bool was = s->in_request;
+		s->in_request = true;
 		uint8_t code = gatts_read_value(s, conn, a, 0, s->ntf_buf, sizeof(s->ntf_buf), &n);
+		s->in_request = was;
 		if (code)
 			return BH_ATT_ERROR(code);
 		*value = s->ntf_buf;

@@ -645,6 +645,100 @@ static void test_cancel(void **state)
 	assert_int_equal(b.st, BH_EDISCONNECTED);
 }
 
+/* bh_att_cancel runs the callbacks before it returns. A callback that
+ * queues a new request with the same ctx (a retry) must not see it
+ * cancelled by the call still running: that cancel was for the requests
+ * there when it started. Before: the new request was cancelled too, its
+ * callback queued another, and so on without end (here stopped after 5). */
+struct requeue {
+	struct side *s;
+	unsigned n, cancelled, requeues;
+	bh_status st;
+};
+
+static void requeue_cb(void *ctx, bh_status st, const uint8_t *rsp, size_t len)
+{
+	struct requeue *q = ctx;
+	(void)rsp;
+	(void)len;
+	q->n++;
+	q->st = st;
+	if (st != BH_ECANCELLED)
+		return;
+	q->cancelled++;
+	if (q->requeues == 0)
+		return;
+	q->requeues--;
+	const uint8_t rd[] = { BH_ATT_READ_REQ, 5, 0 };
+	assert_int_equal(bh_att_request(q->s->att, rd, 3, requeue_cb, q), 0);
+}
+
+static void test_cancel_requeue(void **state)
+{
+	(void)state;
+	struct side c;
+	side_init(&c, 23);
+	struct requeue q = { .s = &c, .requeues = 5 };
+	const uint8_t rd[] = { BH_ATT_READ_REQ, 3, 0 };
+	assert_int_equal(bh_att_request(c.att, rd, 3, requeue_cb, &q), 0);
+	bh_att_cancel(c.att, &q); /* on the air: completes, its callback queues a retry */
+	assert_int_equal(q.cancelled, 1);
+	assert_int_equal(q.requeues, 4);
+	/* The retry goes out once the cancelled request is answered. */
+	assert_int_equal(c.nsent, 1);
+	IN(&c, BH_ATT_READ_RSP, 1);
+	assert_int_equal(q.n, 1);
+	SENT_IS(&c, 1, BH_ATT_READ_REQ, 5, 0);
+	IN(&c, BH_ATT_READ_RSP, 2);
+	assert_int_equal(q.n, 2);
+	assert_int_equal(q.st, BH_OK);
+	bh_att_free(c.att);
+	assert_int_equal(q.n, 2);
+}
+
+/* A cancel for another ctx nested in a cancel's callback: both sets
+ * complete, each request once. */
+struct nested {
+	struct side *s;
+	void *other;
+	unsigned n;
+};
+
+static void nested_cb(void *ctx, bh_status st, const uint8_t *rsp, size_t len)
+{
+	struct nested *q = ctx;
+	(void)rsp;
+	(void)len;
+	assert_int_equal(st, BH_ECANCELLED);
+	if (q->n++ == 0 && q->other)
+		bh_att_cancel(q->s->att, q->other);
+}
+
+static void test_cancel_nested(void **state)
+{
+	(void)state;
+	struct side c;
+	side_init(&c, 23);
+	struct nested a = { .s = &c }, b = { .s = &c };
+	a.other = &b;
+	const uint8_t rd[] = { BH_ATT_READ_REQ, 3, 0 };
+	/* a, b, a: the second a is behind b. */
+	c.busy = 1; /* the head stays unsent: every one is removable */
+	assert_int_equal(bh_att_request(c.att, rd, 3, nested_cb, &a), 0);
+	assert_int_equal(bh_att_request(c.att, rd, 3, nested_cb, &b), 0);
+	assert_int_equal(bh_att_request(c.att, rd, 3, nested_cb, &a), 0);
+	bh_att_cancel(c.att, &a);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(b.n, 1);
+	/* The nested call's end sent the second a (now the head), which the
+	 * outer one then cancelled on the air: it holds the bearer until
+	 * answered, its callback done. */
+	assert_int_equal(bh_att_outstanding(c.att), 1);
+	bh_att_free(c.att);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(b.n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +756,8 @@ int main(void)
 		cmocka_unit_test(test_busy_request_retry),
 		cmocka_unit_test(test_disconnect_exactly_once),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_cancel_requeue),
+		cmocka_unit_test(test_cancel_nested),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -798,6 +798,74 @@ static void test_db_hash_cache(void **state)
 	fake_free(&f);
 }
 
+/* bh_gatts_notify / bh_gatts_indicate with value NULL ask a callback-served
+ * value's read callback before they return. A read callback that changed
+ * the database there (removed the service, added one) left the call going
+ * on with the attribute it had looked up before: the notification was then
+ * refused with BH_ESTATE (what the stale entry said; no ASan report here).
+ * Changing the database is now refused there, as inside a request's
+ * callback (BH_ESTATE), and the notification goes out. */
+struct reent_read {
+	struct bh_gatts *s;
+	uint16_t svc;
+	bh_status remove_st, add_st;
+	unsigned calls;
+};
+static struct reent_read g_rr;
+
+static bh_status rr_read(void *user, uint16_t conn, uint16_t handle, uint16_t offset,
+			 uint8_t *buf, size_t cap, size_t *len)
+{
+	(void)user;
+	(void)conn;
+	(void)handle;
+	(void)offset;
+	g_rr.calls++;
+	g_rr.remove_st = bh_gatts_remove_service(g_rr.s, g_rr.svc);
+	g_rr.add_st = bh_gatts_add_services(g_rr.s, &rt_svc, 1);
+	assert_true(cap >= 2);
+	buf[0] = 0x42;
+	buf[1] = 0x43;
+	*len = 2;
+	return BH_OK;
+}
+
+static const struct bh_gatt_chr_def rr_chr = { .uuid = BH_UUID16_INIT(0x2a6f),
+					       .props = BH_GATT_CHR_READ | BH_GATT_CHR_NOTIFY |
+							BH_GATT_CHR_INDICATE,
+					       .read = rr_read };
+static const struct bh_gatt_svc_def rr_svc = { .uuid = BH_UUID16_INIT(0x181b), .chrs = &rr_chr,
+					       .num_chrs = 1 };
+
+static void test_notify_read_cb_changes_db(void **state)
+{
+	(void)state;
+	struct fake f;
+	fake_init(&f);
+	assert_non_null(fake_server(&f, NULL));
+	assert_int_equal(bh_gatts_add_services(f.s, &rr_svc, 1), BH_OK);
+	g_rr = (struct reent_read){ .s = f.s, .svc = bh_gatts_service_handle(f.s, &rr_svc) };
+	uint16_t vh = bh_gatts_value_handle(f.s, &rr_chr);
+	uint16_t cccd = bh_gatts_cccd_handle(f.s, vh);
+	assert_int_not_equal(cccd, 0);
+	assert_int_equal(bh_gatts_connected(f.s, 1), BH_OK);
+	REQ(&f, 1, BH_ATT_WRITE_REQ, (uint8_t)cccd, (uint8_t)(cccd >> 8), 0x01, 0x00);
+	unsigned before = f.nntf;
+	assert_int_equal(bh_gatts_cccd_value(f.s, 1, vh), 1);
+	assert_int_equal(bh_gatts_notify(f.s, 1, vh, NULL, 0, NULL), BH_OK);
+	assert_int_equal(g_rr.calls, 1);
+	assert_int_equal(g_rr.remove_st, BH_ESTATE);
+	assert_int_equal(g_rr.add_st, BH_ESTATE);
+	assert_int_equal(f.nntf, before + 1);
+	REQ(&f, 1, BH_ATT_WRITE_REQ, (uint8_t)cccd, (uint8_t)(cccd >> 8), 0x02, 0x00);
+	assert_int_equal(bh_gatts_indicate(f.s, 1, vh, NULL, 0), BH_OK);
+	assert_int_equal(g_rr.calls, 2);
+	assert_int_equal(g_rr.remove_st, BH_ESTATE);
+	/* Outside the callback the database changes as before. */
+	assert_int_equal(bh_gatts_remove_service(f.s, g_rr.svc), BH_OK);
+	fake_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -806,6 +874,7 @@ int main(void)
 		cmocka_unit_test(test_bad_definitions),
 		cmocka_unit_test(test_demo_handles_and_values),
 		cmocka_unit_test(test_add_remove_service_changed),
+		cmocka_unit_test(test_notify_read_cb_changes_db),
 		cmocka_unit_test(test_cccd_export_import),
 		cmocka_unit_test(test_handle_space_runs_out),
 		cmocka_unit_test(test_no_db_change_inside_request),

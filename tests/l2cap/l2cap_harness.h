@@ -38,6 +38,8 @@ struct node {
 	/* CoC */
 	uint16_t accept_result;
 	unsigned nconnected, nrx, ndisc, ncoc_send;
+	/* Called from coc_can_send after counting (re-entry tests). */
+	void (*on_can_send)(struct node *n, uint16_t cid);
 	uint16_t conn_cid, conn_spsm, disc_cid, rx_cid;
 	bh_status conn_status, disc_reason;
 	uint8_t rx[700];
@@ -151,8 +153,10 @@ static __attribute__((unused)) void n_disc(void *ctx, uint16_t handle, uint16_t 
 static __attribute__((unused)) void n_coc_can_send(void *ctx, uint16_t handle, uint16_t cid)
 {
 	(void)handle;
-	(void)cid;
-	((struct node *)ctx)->ncoc_send++;
+	struct node *n = ctx;
+	n->ncoc_send++;
+	if (n->on_can_send)
+		n->on_can_send(n, cid);
 }
 
 static __attribute__((unused)) void n_reconf(void *ctx, uint16_t handle, uint16_t cid, bool by_peer,

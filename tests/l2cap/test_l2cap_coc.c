@@ -402,6 +402,46 @@ static void test_disconnect_timeout_and_crossing(void **state)
 	node_free(&b);
 }
 
+/* coc_can_send runs inside bh_l2cap_coc_send when the whole SDU fits the
+ * credits. Sending the next SDU from there is allowed (host.h): each one
+ * goes out whole and in order, the last one stalled on credits is finished
+ * by the peer's credits. */
+static unsigned g_more;
+
+static void send_next(struct node *n, uint16_t cid)
+{
+	if (!g_more)
+		return;
+	g_more--;
+	uint8_t v[1] = { (uint8_t)(0x10 + g_more) };
+	assert_int_equal(bh_l2cap_coc_send(n->l2, H, cid, v, 1), 0);
+}
+
+static void test_send_from_can_send(void **state)
+{
+	(void)state;
+	struct node a, b;
+	uint16_t cid = open_pair(&a, &b);
+	a.on_can_send = send_next;
+	g_more = 5; /* 6 one-frame SDUs in all, 4 credits */
+	const uint8_t first[1] = { 0x42 };
+	assert_int_equal(bh_l2cap_coc_send(a.l2, H, cid, first, 1), 0);
+	/* 4 went out inside the call (3 of them from callbacks), the 5th
+	 * waits for credits. */
+	assert_int_equal(a.nf, 4);
+	assert_int_equal(a.ncoc_send, 4);
+	assert_int_equal(g_more, 1);
+	assert_int_equal(bh_l2cap_coc_send(a.l2, H, cid, first, 1), BH_EBUSY);
+	pump(&a, &b);
+	assert_int_equal(g_more, 0);
+	assert_int_equal(a.ncoc_send, 6);
+	assert_int_equal(b.nrx, 6);
+	assert_int_equal(b.rx_len, 1);
+	assert_int_equal(b.rx[0], 0x10); /* the last one sent */
+	node_free(&a);
+	node_free(&b);
+}
+
 static void test_backpressure(void **state)
 {
 	(void)state;
@@ -481,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_disconnect_mid_sdu),
 		cmocka_unit_test(test_disconnect_timeout_and_crossing),
 		cmocka_unit_test(test_backpressure),
+		cmocka_unit_test(test_send_from_can_send),
 		cmocka_unit_test(test_other_connection_unaffected),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -232,7 +232,10 @@ int bh_att_request(struct bh_att *att, const uint8_t *req, size_t len, bh_att_rs
 /* Cancels queued/pending requests whose ctx matches: their callbacks run
  * with BH_ECANCELLED. A request already sent still occupies the bearer
  * until its response or timeout; the response is then dropped. NULL att:
- * nothing (a link whose bearer could not be made frees its client). */
+ * nothing (a link whose bearer could not be made frees its client).
+ * The callbacks run before this returns and may re-enter: a request they
+ * queue (even with this ctx) is not cancelled by this call, and a cancel
+ * they make (any ctx) completes its own requests once; not bh_att_free. */
 void bh_att_cancel(struct bh_att *att, void *ctx);
 
 /* Client: Write Command or Signed Write Command (any opcode with the Command

@@ -32,6 +32,12 @@
  * re-discovery completes; do not keep them across those.
  *
  * Callbacks may start new operations; they must not free the client.
+ * Some run before the call that caused them returns: bh_gattc_cancel's
+ * (BH_ECANCELLED), and an operation's own when the bearer refuses its
+ * request at once (out of memory; the starting call then still returns
+ * 0). There too they may start or cancel operations:
+ * a cancel finishes only the operations there when it started, and an
+ * operation started from a callback waits until that callback returns.
  */
 #ifndef BH_GATT_CLIENT_H
 #define BH_GATT_CLIENT_H

@@ -377,7 +377,9 @@ bool bh_gatts_change_aware(const struct bh_gatts *s, uint16_t conn);
 
 /* ---- Notifications and indications --------------------------------------- */
 
-/* value NULL: send the stack-held value (or what the read callback gives).
+/* value NULL: send the stack-held value (or what the read callback gives:
+ * it runs before these return, and there, as inside a request's callback,
+ * bh_gatts_add_services and bh_gatts_remove_service return BH_ESTATE).
  * Indications go one at a time per connection; their value is cut to
  * MTU-3 here, notifications are cut by the bearer. BH_ENOTFOUND (conn, or
  * handle without a CCCD),

@@ -216,7 +216,9 @@ struct bh_host_events {
 	void (*coc_opened)(void *ctx, uint16_t handle, uint16_t cid, uint16_t spsm, bh_status st);
 	void (*coc_sdu)(void *ctx, uint16_t handle, uint16_t cid, const uint8_t *sdu, size_t len);
 	void (*coc_closed)(void *ctx, uint16_t handle, uint16_t cid, bh_status reason);
-	/* The SDU given to bh_host_coc_send went out: the channel takes another. */
+	/* The SDU given to bh_host_coc_send went out: the channel takes another.
+	 * May run inside bh_host_coc_send (the SDU fit the credits); sending
+	 * the next one from here is allowed. */
 	void (*coc_can_send)(void *ctx, uint16_t handle, uint16_t cid);
 	/* GATT server: an ATT request or command arrived (before it is served). */
 	void (*att_request)(void *ctx, uint16_t handle, const uint8_t *pdu, size_t len);
@@ -229,6 +231,29 @@ struct bh_host_events {
 	void (*conn_updated)(void *ctx, uint16_t handle, bh_status status, double interval_ms,
 			     uint16_t latency, unsigned timeout_ms);
 };
+
+/* Re-entry. Application callbacks come from the loop, except these, which
+ * some calls run before they return (audit of session 19):
+ *   bh_gattc_cancel, bh_att_cancel: the cancelled operations' completions
+ *     (BH_ECANCELLED);
+ *   bh_gatts_notify, _indicate, _notify_multiple, _changed with a
+ *     callback-served value: its read callback;
+ *   bh_host_coc_send (bh_l2cap_coc_send): coc_can_send, when the whole SDU
+ *     went out at once;
+ *   bh_host_passkey_reply, bh_host_confirm_reply refusing:
+ *     pairing_complete with the failure;
+ *   bh_host_free: every pending operation's completion (BH_ERESET).
+ * Such a callback may call the API again: start an operation, cancel
+ * (the call running finishes only what it had to when it started),
+ * disconnect (a Disconnect command: the link ends later, from the loop),
+ * send. It may not free the host, nor, in gatts' read callback, add or
+ * remove services (BH_ESTATE). bh_host_free refuses itself only inside
+ * the loop's callbacks; a callback run by one of these calls made from
+ * outside the loop is not seen, so the rule is the application's there.
+ * No call that sends runs events.disconnected or events.fatal: a write
+ * the transport refuses (its peer gone) is a packet lost, and the loss is
+ * handled by the loop at once (every link then ends, and each pending
+ * operation completes with it). */
 
 /* Opens the transport and creates every layer. NULL on failure with a message
  * in err that names the transport and what to try, or the configuration
