@@ -83,7 +83,10 @@ bool hci_send(struct bh_hci *hci, enum bh_h4_type type, const uint8_t *pkt, size
 	if (rc >= 0)
 		return true;
 	hci_log(hci, BH_LOG_ERROR, "transport send failed: %s", bh_strerror(rc));
-	hci_fatal(hci, BH_ETRANSPORT);
+	/* Down already when the transport reported its loss inside the send
+	 * (events.fatal ran then): not a second fatal. */
+	if (hci->state != HCI_STATE_DOWN)
+		hci_fatal(hci, BH_ETRANSPORT);
 	return false;
 }
 

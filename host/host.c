@@ -301,9 +301,13 @@ int bh_host_start(struct bh_host *h)
 {
 	h->ready_done = false;
 	h->fatal = false;
-	if (host_chipset_start(h))
-		return BH_OK; /* the HCI init follows when bring-up is done */
-	return bh_hci_start(h->hci);
+	/* Before the controller was first up, a write it refuses ends the
+	 * bring-up here: events.fatal runs inside this call, with HCI below
+	 * it, so a free from there is refused as from the loop's callbacks. */
+	HOST_CB_ENTER(h);
+	int rc = host_chipset_start(h) ? BH_OK : bh_hci_start(h->hci);
+	HOST_CB_LEAVE(h);
+	return rc;
 }
 
 int bh_host_start_sync(struct bh_host *h, unsigned timeout_ms)

@@ -241,6 +241,44 @@ static void sync_from_posted_work(void **state)
 	still_serving(x, 1);
 }
 
+/* The first bring-up on a controller whose socket is already gone: the
+ * HCI Reset cannot be written, events.fatal runs inside bh_host_start,
+ * and frees there. Refused; the start returns; the free after it works.
+ * The fatal event comes once: the failed send used to raise it again
+ * after the transport had reported its loss. */
+static void fatal_frees(void *ctx, bh_status st)
+{
+	struct fx *x = ctx;
+	x->fh.fatal++;
+	x->fh.last_fatal = st;
+	bh_host_free(x->fh.h);
+}
+
+static void free_from_fatal_in_start(void **state)
+{
+	(void)state;
+	struct fx *x = calloc(1, sizeof(*x));
+	assert_non_null(x);
+	fake_host_init(&x->fh, "FREE_IN_CB_VERBOSE", BH_LOG_WARN);
+	struct bh_host_config cfg;
+	fake_host_config(&x->fh, &cfg, 5);
+	struct bh_host_events ev;
+	fake_host_events(&x->fh, &ev);
+	ev.log = ev_log;
+	ev.fatal = fatal_frees;
+	char err[256] = "";
+	x->fh.h = bh_host_new(&cfg, &ev, err, sizeof(err));
+	assert_non_null(x->fh.h);
+	assert_int_equal(fake_accept(x->fh.f, x->fh.loop), 0);
+	fake_close_link(x->fh.f);
+	/* The start itself only queued the Reset: the loss is its event. */
+	assert_int_equal(bh_host_start(x->fh.h), BH_OK);
+	assert_int_equal(x->fh.fatal, 1); /* once: the transport's loss, not the send again */
+	assert_int_equal(x->refused, 1);
+	fake_host_fini(&x->fh);
+	free(x);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +288,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(free_from_free, setup, teardown),
 		cmocka_unit_test_setup_teardown(sync_from_connected, setup, teardown),
 		cmocka_unit_test_setup_teardown(sync_from_posted_work, setup, teardown),
+		cmocka_unit_test(free_from_fatal_in_start),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -253,7 +253,9 @@ struct bh_host_events {
  * No call that sends runs events.disconnected or events.fatal: a write
  * the transport refuses (its peer gone) is a packet lost, and the loss is
  * handled by the loop at once (every link then ends, and each pending
- * operation completes with it). */
+ * operation completes with it). The exception is bh_host_start before the
+ * controller was first up: a refused write ends the bring-up inside it
+ * (events.fatal runs there; bh_host_free is refused there too). */
 
 /* Opens the transport and creates every layer. NULL on failure with a message
  * in err that names the transport and what to try, or the configuration
